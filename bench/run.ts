@@ -1,0 +1,156 @@
+/**
+ * ImagingBridge vs Orthanc benchmark (see PROTOCOL: same machine, same data, same run).
+ *   npm run build && npm run bench -- [--only P2,P4,P5,P6] [--runs N] [--skip-orthanc | --skip-ours]
+ *   npm run bench -- --memory      (≥ 1 GB STOW + retrieve into a bridge with a 256 MB heap)
+ * Results: bench/results/latest.{json,md} (memory mode: bench/results/memory-latest.{json,md}).
+ */
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { orthancAvailable } from '../test/support/orthanc.js';
+import { killAllManaged } from '../test/support/process.js';
+import { bridgeBuilt, BRIDGE_ENTRY } from '../test/support/server.js';
+import { DEFAULT_SEED } from './datasets.js';
+import { DEFAULT_CACHE_DIR } from './generate.js';
+import { keepAliveAgent } from './http-client.js';
+import { consoleTable, machineInfo, writeReport, type Report } from './report.js';
+import { bridgeFactory, orthancFactory, type ServerFactory } from './servers.js';
+import { DataSets, Scratch, type BenchContext, type BenchOptions } from './workloads/context.js';
+import { MEMORY_DEFAULTS, MEMORY_NODE_ARGS, runMemory } from './workloads/memory.js';
+import { runP2 } from './workloads/p2-stow.js';
+import { runP4 } from './workloads/p4-qido.js';
+import { runP5 } from './workloads/p5-metadata.js';
+import { runP6 } from './workloads/p6-retrieve.js';
+import type { WorkloadResult } from './workloads/types.js';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const RESULTS_DIR = join(BENCH_DIR, 'results');
+const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> = { P2: runP2, P4: runP4, P5: runP5, P6: runP6 };
+
+const USAGE = `usage: npm run bench -- [options]
+  --only P2,P4,P5,P6   workloads to run (default: all)
+  --runs N             runs per workload, medians reported (default 3)
+  --skip-orthanc       only our server        --skip-ours   only Orthanc
+  --queries N          QIDO iterations per query kind per run (default 50)
+  --batch N            instances per STOW request when loading SMALL10K (default 50)
+  --memory             memory mode only (≥ 1 GB STOW + retrieve, bridge with ${MEMORY_NODE_ARGS.join(' ')})
+  --memory-instances N instances of 512 KB in memory mode (default ${MEMORY_DEFAULTS.instances})
+  --cache DIR          data set cache (default bench/.cache)
+  --seed N             generator seed (default ${DEFAULT_SEED})
+  --bridge-entry PATH  run this entry script instead of dist/cli/main.js`;
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${value}`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      runs: { type: 'string' },
+      'skip-orthanc': { type: 'boolean', default: false },
+      'skip-ours': { type: 'boolean', default: false },
+      queries: { type: 'string' },
+      batch: { type: 'string' },
+      memory: { type: 'boolean', default: false },
+      'memory-instances': { type: 'string' },
+      cache: { type: 'string' },
+      seed: { type: 'string' },
+      'bridge-entry': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const wantOurs = values.memory || !values['skip-ours'];
+  const wantOrthanc = !values.memory && !values['skip-orthanc'];
+  if (!wantOurs && !wantOrthanc) throw new Error('--skip-ours and --skip-orthanc together leave nothing to run');
+  const entry = values['bridge-entry'] === undefined ? BRIDGE_ENTRY : resolve(values['bridge-entry']);
+  if (wantOurs && !bridgeBuilt(entry)) {
+    console.error(`${relative(process.cwd(), entry)} not found: run \`npm run build\` first (or pass --skip-ours).`);
+    return 2;
+  }
+  if (wantOrthanc && !orthancAvailable()) {
+    console.error('Orthanc is not installed (apt-get install -y orthanc orthanc-dicomweb), or pass --skip-orthanc.');
+    return 2;
+  }
+  const only = (values.only ?? Object.keys(WORKLOADS).join(',')).split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const unknown = only.filter((id) => !(id in WORKLOADS));
+  if (unknown.length) throw new Error(`unknown workload(s) ${unknown.join(', ')}; known: ${Object.keys(WORKLOADS).join(', ')}`);
+
+  const options: BenchOptions = {
+    runs: positiveInt(values.runs, 3, 'runs'),
+    seed: values.seed === undefined ? DEFAULT_SEED : Number(values.seed),
+    cacheDir: values.cache ?? DEFAULT_CACHE_DIR,
+    queryIterations: positiveInt(values.queries, 50, 'queries'),
+    batchSize: positiveInt(values.batch, 50, 'batch'),
+  };
+  const log = (line: string): void => console.log(line);
+  const scratch = new Scratch(tmpdir());
+  const onSignal = (): void => {
+    killAllManaged();
+    scratch.cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const factories: ServerFactory[] = [];
+  const bridge = bridgeFactory({ entry, nodeArgs: values.memory ? MEMORY_NODE_ARGS : undefined });
+  if (wantOurs) factories.push(bridge);
+  if (wantOrthanc) factories.push(orthancFactory());
+  const agent = keepAliveAgent();
+  const ctx: BenchContext = { options, factories, agent, log, data: new DataSets(options, log), scratch };
+
+  const results: WorkloadResult[] = [];
+  let exitCode = 0;
+  try {
+    if (values.memory) {
+      const memory = await runMemory(ctx, bridge, {
+        ...MEMORY_DEFAULTS,
+        instances: positiveInt(values['memory-instances'], MEMORY_DEFAULTS.instances, 'memory-instances'),
+      });
+      results.push(memory);
+      if (!memory.passed) exitCode = 1;
+    } else {
+      for (const id of only) {
+        log(`${id} …`);
+        results.push(await WORKLOADS[id]!(ctx));
+      }
+    }
+  } finally {
+    agent.destroy();
+    scratch.cleanup();
+  }
+
+  const report: Report = {
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    options: { ...options, workloads: values.memory ? ['MEM'] : only, sides: factories.map((f) => f.side) },
+    configurations: Object.fromEntries(factories.map((f) => [f.label, f.describe()])),
+    results,
+  };
+  console.log(`\n${consoleTable(results)}\n`);
+  for (const r of results) {
+    for (const note of r.notes) console.log(`${r.id}: ${note}`);
+    for (const error of r.errors) console.log(`${r.id} ERROR: ${error}`);
+    if (r.errors.length) exitCode = 1;
+  }
+  const written = writeReport(report, RESULTS_DIR, values.memory ? 'memory-latest' : 'latest');
+  console.log(`\nwrote ${written.map((p) => relative(process.cwd(), p)).join(', ')}`);
+  return exitCode;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(err.stack ?? err.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,79 @@
+/**
+ * The two servers under test behind one interface. Each start() runs one process on a
+ * given data folder (the caller owns the folder, so restarts keep the data).
+ */
+import { bridgeBuilt, startBridge, type BridgeHandle } from '../test/support/server.js';
+import { buildOrthancConfig, orthancVersion, startOrthanc, type JsonObject, type OrthancHandle } from '../test/support/orthanc.js';
+import { freePorts } from '../test/support/ports.js';
+
+export type Side = 'ours' | 'orthanc';
+
+export interface RunningServer {
+  side: Side;
+  dicomWebUrl: string;
+  pid: number;
+  peakRssKb(): number;
+  resetPeakRss(): boolean;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface ServerFactory {
+  side: Side;
+  label: string;
+  start(dir: string): Promise<RunningServer>;
+  /** What to print in the report as this server's configuration. */
+  describe(): JsonObject;
+}
+
+export interface BridgeFactoryOptions {
+  /** Entry script instead of dist/cli/main.js (e.g. a build elsewhere). */
+  entry?: string;
+  nodeArgs?: string[];
+  extraArgs?: string[];
+}
+
+export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
+  let lastArgv: string[] = [];
+  return {
+    side: 'ours',
+    label: 'ImagingBridge',
+    async start(dir) {
+      if (!bridgeBuilt(opts.entry)) throw new Error(`${opts.entry ?? 'dist/cli/main.js'} is missing: run \`npm run build\` first`);
+      const handle: BridgeHandle = await startBridge({ dataDir: dir, entry: opts.entry, nodeArgs: opts.nodeArgs, extraArgs: opts.extraArgs });
+      lastArgv = handle.argv;
+      return { side: 'ours', ...pick(handle), dicomWebUrl: handle.dicomWebUrl };
+    },
+    describe: () => ({
+      command: lastArgv.length ? lastArgv.join(' ') : 'node dist/cli/main.js serve --auth none --host 127.0.0.1 …',
+      env: { TCP_NODELAY: '1' },
+      durability: 'fsync before acknowledging (not switchable)',
+    }),
+  };
+}
+
+export function orthancFactory(): ServerFactory {
+  let version = '';
+  return {
+    side: 'orthanc',
+    label: 'Orthanc',
+    async start(dir) {
+      const [httpPort, dicomPort] = await freePorts(2);
+      const handle: OrthancHandle = await startOrthanc({ httpPort: httpPort!, dicomPort: dicomPort!, dir });
+      return { side: 'orthanc', ...pick(handle), dicomWebUrl: handle.dicomWebUrl };
+    },
+    describe: () => {
+      version ||= orthancVersion();
+      return {
+        version,
+        env: { TCP_NODELAY: '1' },
+        config: { ...buildOrthancConfig({ httpPort: 0, dicomPort: 0, dir: '<temp>' }), HttpPort: '<free loopback port>', DicomPort: '<free loopback port>' },
+        note: 'bench/orthanc-peer.json with storage paths and ports rewritten (free loopback ports)',
+      };
+    },
+  };
+}
+
+function pick(h: BridgeHandle | OrthancHandle): Omit<RunningServer, 'side' | 'dicomWebUrl'> {
+  return { pid: h.pid, peakRssKb: h.peakRssKb, resetPeakRss: h.resetPeakRss, output: h.output, stop: h.stop };
+}

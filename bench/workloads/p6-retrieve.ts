@@ -1,0 +1,72 @@
+/** P6: WADO-RS retrieve of the CT400 study (multipart, transfer-syntax=*), streamed and counted. */
+import { readProcStatusKb } from '../../test/support/process.js';
+import { retrieveStudy } from '../dicomweb.js';
+import type { Side } from '../servers.js';
+import { max, mbPerSecond, median } from '../stats.js';
+import { kbToMb, withServer, type BenchContext } from './context.js';
+import type { WorkloadResult } from './types.js';
+
+interface P6Figures {
+  ms: number[];
+  mbPerS: number[];
+  bytes: number;
+  parts: number;
+  baselineRssMb: number;
+  peakRssMb: number;
+}
+
+/** "Flat memory": the server's RSS grows by less than this share of the study during retrieval. */
+const FLAT_GROWTH_SHARE = 0.25;
+
+export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
+  const manifest = ctx.data.ct400();
+  const studyUid = manifest.entries[0]!.studyUid;
+  const figures: Partial<Record<Side, P6Figures>> = {};
+  const errors: string[] = [];
+  const notes: string[] = [];
+  for (const factory of ctx.factories) {
+    try {
+      const dir = await ctx.data.ct400Dir(ctx, factory);
+      figures[factory.side] = await withServer(factory, dir, async (server) => {
+        server.resetPeakRss();
+        const baselineRssMb = kbToMb(readProcStatusKb(server.pid, 'VmRSS') ?? 0);
+        const f: P6Figures = { ms: [], mbPerS: [], bytes: 0, parts: 0, baselineRssMb, peakRssMb: 0 };
+        for (let run = 1; run <= ctx.options.runs; run++) {
+          const r = await retrieveStudy(server.dicomWebUrl, studyUid, ctx.agent);
+          f.ms.push(r.ms);
+          f.mbPerS.push(mbPerSecond(r.bytes, r.ms));
+          f.bytes = r.bytes;
+          f.parts = r.parts;
+          ctx.log(`  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms`);
+        }
+        f.peakRssMb = kbToMb(server.peakRssKb());
+        return f;
+      });
+      const f = figures[factory.side]!;
+      if (f.parts !== manifest.entries.length) notes.push(`${factory.label}: retrieve returned ${f.parts}/${manifest.entries.length} parts`);
+    } catch (err) {
+      errors.push(`P6 ${factory.label}: ${(err as Error).message}`);
+      ctx.log(`  P6 ${factory.label} failed: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  const by = (f: (x: P6Figures) => number): Partial<Record<Side, number>> =>
+    Object.fromEntries(Object.entries(figures).map(([side, x]) => [side, f(x)]));
+  const flatLimitMb = (manifest.totalBytes / 1e6) * FLAT_GROWTH_SHARE;
+  for (const [side, f] of Object.entries(figures)) {
+    const growth = f.peakRssMb - f.baselineRssMb;
+    notes.push(`${side}: RSS ${f.baselineRssMb.toFixed(0)} MB before → peak ${f.peakRssMb.toFixed(0)} MB (+${growth.toFixed(0)} MB; "flat" = growth < ${flatLimitMb.toFixed(0)} MB): ${growth < flatLimitMb ? 'flat' : 'NOT flat'}`);
+  }
+  notes.push(`Accept: multipart/related; type="application/dicom"; transfer-syntax=*. Median of ${ctx.options.runs} retrieves on one server process.`);
+  return {
+    id: 'P6',
+    title: 'WADO-RS retrieve CT400',
+    rows: [
+      { workload: 'P6', metric: 'wall time', unit: 's', better: 'lower', values: by((f) => median(f.ms) / 1000) },
+      { workload: 'P6', metric: 'throughput', unit: 'MB/s', better: 'higher', values: by((f) => median(f.mbPerS)), target: { text: '≥ 1× (with flat memory)', minRatio: 1 } },
+      { workload: 'P6', metric: 'server peak RSS', unit: 'MB', better: 'lower', values: by((f) => max([f.peakRssMb])) },
+    ],
+    notes,
+    raw: { figures },
+    errors,
+  };
+}

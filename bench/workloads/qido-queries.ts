@@ -1,0 +1,30 @@
+/** The P4 QIDO-RS query mix on SMALL10K: deterministic, identical for both servers. */
+import { formatDate, patientSpec } from '../headers.js';
+import type { StudySetShape } from '../datasets.js';
+import { SURNAMES } from '../vocabulary.js';
+
+export type QueryKind = 'PatientID' | 'StudyDate range' | 'PatientName wildcard' | 'ModalitiesInStudy=MR' | 'limit=100';
+export const QUERY_KINDS: readonly QueryKind[] = ['PatientID', 'StudyDate range', 'PatientName wildcard', 'ModalitiesInStudy=MR', 'limit=100'];
+
+const DAY_MS = 86_400_000;
+const EPOCH_2010 = Date.UTC(2010, 0, 1);
+
+/** The i-th query of a kind (path and query below the DICOMweb root). */
+export function queryFor(kind: QueryKind, i: number, seed: number, shape: StudySetShape): string {
+  switch (kind) {
+    case 'PatientID':
+      return `studies?PatientID=${patientSpec(seed, 'SMALL10K', (i * 37) % shape.patients).id}`;
+    case 'StudyDate range': {
+      // ~3-month windows spread over the whole date range.
+      const days = Math.floor(shape.years * 365.25) - 92;
+      const start = EPOCH_2010 + ((i * 97) % days) * DAY_MS;
+      return `studies?StudyDate=${formatDate(start)}-${formatDate(start + 91 * DAY_MS)}`;
+    }
+    case 'PatientName wildcard':
+      return `studies?PatientName=${SURNAMES[i % SURNAMES.length]}*`;
+    case 'ModalitiesInStudy=MR':
+      return 'studies?ModalitiesInStudy=MR';
+    case 'limit=100':
+      return 'studies?limit=100';
+  }
+}

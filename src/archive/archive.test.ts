@@ -1,0 +1,108 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ROOT, ctInstance } from '../../test/fixtures.js';
+import { DicomStatus, StoreError } from '../core/errors.js';
+import { Archive } from './archive.js';
+import { FileBlobStore } from './file-blob-store.js';
+import { SqliteIndex } from './sqlite/sqlite-index.js';
+
+async function* once(buf: Buffer): AsyncGenerator<Buffer> {
+  // Small chunks: the File Meta and dataset arrive split, as they do from the network.
+  for (let i = 0; i < buf.length; i += 100) yield buf.subarray(i, i + 100);
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe('archive ingest', () => {
+  let dir: string;
+  let archive: Archive;
+  const open = (policy: 'reject' | 'keep-newest' = 'reject') =>
+    new Archive(new SqliteIndex(join(dir, 'index.sqlite')), new FileBlobStore(dir), {
+      duplicatePolicy: policy,
+      bulkDataThreshold: 1024,
+      minFreeBytes: 0,
+    });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ib-archive-'));
+    archive = open();
+  });
+  afterEach(() => {
+    archive.index.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores the bytes exactly as received and indexes the instance', async () => {
+    const file = ctInstance({ sop: `${ROOT}.1.1` });
+    const outcome = await archive.store(once(file), { source: 'test' });
+    expect(outcome.kind).toBe('stored');
+    const [stored] = archive.instances({ studyUid: `${ROOT}.1` });
+    expect(stored).toMatchObject({ sopUid: `${ROOT}.1.1`, transferSyntaxUid: '1.2.840.10008.1.2.1', size: file.length });
+    expect(readFileSync(join(dir, 'blobs', stored!.blobKey)).equals(file)).toBe(true);
+    expect(files(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('keeps study and series aggregates current', async () => {
+    for (let i = 1; i <= 3; i++) await archive.store(once(ctInstance({ series: `${ROOT}.2.${i % 2}`, sop: `${ROOT}.3.${i}`, modality: i === 2 ? 'MR' : 'CT' })), { source: 't' });
+    const row = archive.index.db.prepare('SELECT num_series, num_instances, modalities FROM studies').get();
+    expect(row).toEqual({ num_series: 2, num_instances: 3, modalities: 'CT\\MR' });
+  });
+
+  it('answers the same instance again as a duplicate and stores nothing new', async () => {
+    const file = ctInstance({ sop: `${ROOT}.1.2` });
+    await archive.store(once(file), { source: 't' });
+    const again = await archive.store(once(file), { source: 't' });
+    expect(again.kind).toBe('duplicate');
+    expect(files(join(dir, 'blobs'))).toHaveLength(1);
+  });
+
+  it('refuses different content under the same SOP Instance UID with 0x0111 by default', async () => {
+    await archive.store(once(ctInstance({ sop: `${ROOT}.1.3` })), { source: 't' });
+    const err = await archive.store(once(ctInstance({ sop: `${ROOT}.1.3`, description: 'other' })), { source: 't' }).catch((e) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect(err.status).toBe(DicomStatus.DuplicateSopInstance);
+    expect(err.sop.instanceUid).toBe(`${ROOT}.1.3`);
+    expect(files(join(dir, 'blobs'))).toHaveLength(1);
+  });
+
+  it('keeps the newest as a new version on record when configured to', async () => {
+    archive.index.close();
+    archive = open('keep-newest');
+    await archive.store(once(ctInstance({ sop: `${ROOT}.1.4` })), { source: 't' });
+    const second = await archive.store(once(ctInstance({ sop: `${ROOT}.1.4`, description: 'v2' })), { source: 'other' });
+    expect(second).toMatchObject({ kind: 'new-version', version: 2 });
+    const versions = archive.index.db.prepare('SELECT version, source FROM instance_versions').all();
+    expect(versions).toEqual([{ version: 1, source: 'other' }]);
+    expect(archive.instances({ studyUid: `${ROOT}.1` })).toHaveLength(1);
+  });
+
+  it('refuses a study mismatch with 0xA900 and unreadable bytes with 0xC000, leaving no file behind', async () => {
+    const mismatch = await archive.store(once(ctInstance({ sop: `${ROOT}.1.5` })), { source: 't', expectedStudyUid: '1.2.3' }).catch((e) => e);
+    expect(mismatch.status).toBe(DicomStatus.DataSetDoesNotMatchSopClass);
+    const junk = await archive.store(once(Buffer.from('hello world, not DICOM')), { source: 't' }).catch((e) => e);
+    expect(junk.status).toBe(DicomStatus.CannotUnderstand);
+    expect(files(dir).filter((f) => !f.includes('index.sqlite'))).toEqual([]);
+  });
+
+  it('stores concurrent uploads of one study with one group commit each batch, all acknowledged', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => archive.store(once(ctInstance({ sop: `${ROOT}.4.${i}` })), { source: 't' })),
+    );
+    expect(outcomes.every((o) => o.kind === 'stored')).toBe(true);
+    expect(archive.index.check().instances).toBe(40);
+  });
+
+  it('deletes a series, records it, and removes its files', async () => {
+    await archive.store(once(ctInstance({ sop: `${ROOT}.5.1` })), { source: 't' });
+    const n = await archive.delete({ studyUid: `${ROOT}.1`, seriesUid: `${ROOT}.2` }, 'tester', 'cleanup');
+    expect(n).toBe(1);
+    expect(archive.index.db.prepare('SELECT level, actor, instances FROM deletions').all()).toEqual([{ level: 'series', actor: 'tester', instances: 1 }]);
+    expect(archive.index.db.prepare('SELECT count(*) AS n FROM studies').get()).toEqual({ n: 0 });
+    expect(files(join(dir, 'blobs'))).toEqual([]);
+  });
+});

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdirSync, promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from './types.js';
+import { DirectorySync } from './directory-sync.js';
+
+/**
+ * Stored objects are files under `<root>/blobs`, written to `<root>/tmp` first, fsynced,
+ * renamed into place, and the folder fsynced: only then is an object durable.
+ */
+export class FileBlobStore implements BlobStore {
+  private readonly blobDir: string;
+  private readonly tmpDir: string;
+  private readonly dirSync = new DirectorySync();
+  private readonly knownDirs = new Set<string>();
+
+  constructor(root: string) {
+    this.blobDir = join(root, 'blobs');
+    this.tmpDir = join(root, 'tmp');
+    mkdirSync(this.blobDir, { recursive: true });
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  async create(): Promise<BlobWriter> {
+    const tempPath = join(this.tmpDir, `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.part`);
+    const fh = await fsp.open(tempPath, 'w+', 0o600);
+    let size = 0;
+    const discard = async () => {
+      await fh.close().catch(() => undefined);
+      await fsp.rm(tempPath, { force: true });
+    };
+    return {
+      write: async (chunk) => {
+        let off = 0;
+        while (off < chunk.length) {
+          const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, size);
+          off += bytesWritten;
+          size += bytesWritten;
+        }
+      },
+      abort: discard,
+      seal: async (): Promise<SealedBlob> => {
+        await fh.sync();
+        return {
+          fd: fh.fd,
+          size,
+          discard,
+          commit: async (key) => {
+            await fh.close();
+            const target = this.pathOf(key);
+            const dir = dirname(target);
+            if (!this.knownDirs.has(dir)) {
+              await fsp.mkdir(dir, { recursive: true });
+              this.knownDirs.add(dir);
+              await this.dirSync.sync(dirname(dir));
+            }
+            await fsp.rename(tempPath, target);
+            await this.dirSync.sync(dir);
+          },
+        };
+      },
+    };
+  }
+
+  async open(key: string): Promise<OpenBlob> {
+    const fh = await fsp.open(this.pathOf(key), 'r');
+    const { size } = await fh.stat();
+    return { fd: fh.fd, size, close: () => fh.close() };
+  }
+
+  stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {
+    return createReadStream(this.pathOf(key), { start, end: end === undefined ? undefined : end - 1, highWaterMark: 1 << 20 });
+  }
+
+  async remove(key: string): Promise<void> {
+    await fsp.rm(this.pathOf(key), { force: true });
+  }
+
+  async freeBytes(): Promise<number> {
+    const s = await fsp.statfs(this.blobDir);
+    return s.bavail * s.bsize;
+  }
+
+  private pathOf(key: string): string {
+    if (!/^[0-9A-Za-z._/-]+$/.test(key) || key.includes('..')) throw new Error(`invalid blob key ${key}`);
+    return join(this.blobDir, key);
+  }
+}

@@ -1,0 +1,99 @@
+/** The SQLite index of the archive. Aggregates (counts, modalities) are kept current on write. */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS patients (
+  pk INTEGER PRIMARY KEY,
+  patient_id TEXT NOT NULL,
+  issuer TEXT NOT NULL DEFAULT '',
+  UNIQUE (patient_id, issuer)
+);
+
+CREATE TABLE IF NOT EXISTS studies (
+  pk INTEGER PRIMARY KEY,
+  study_uid TEXT NOT NULL UNIQUE,
+  patient_pk INTEGER NOT NULL REFERENCES patients(pk),
+  patient_id TEXT NOT NULL DEFAULT '',
+  patient_name TEXT NOT NULL DEFAULT '',     -- Alphabetic=Ideographic=Phonetic
+  patient_name_norm TEXT NOT NULL DEFAULT '',-- lower-cased Alphabetic group
+  patient_name_alt_norm TEXT NOT NULL DEFAULT '', -- lower-cased full value, all groups
+  patient_birth_date TEXT NOT NULL DEFAULT '',
+  patient_sex TEXT NOT NULL DEFAULT '',
+  study_date TEXT NOT NULL DEFAULT '',
+  study_time TEXT NOT NULL DEFAULT '',       -- normalised HHMMSS.FFFFFF
+  accession TEXT NOT NULL DEFAULT '',
+  study_id TEXT NOT NULL DEFAULT '',
+  referring_norm TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  modalities TEXT NOT NULL DEFAULT '',       -- backslash-separated, sorted
+  num_series INTEGER NOT NULL DEFAULT 0,
+  num_instances INTEGER NOT NULL DEFAULT 0,
+  json TEXT NOT NULL,                        -- study and patient level attributes (DICOM JSON)
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS studies_patient_id ON studies(patient_id);
+CREATE INDEX IF NOT EXISTS studies_patient_name ON studies(patient_name_norm);
+CREATE INDEX IF NOT EXISTS studies_date ON studies(study_date, study_time);
+CREATE INDEX IF NOT EXISTS studies_accession ON studies(accession);
+CREATE INDEX IF NOT EXISTS studies_patient_pk ON studies(patient_pk);
+
+CREATE TABLE IF NOT EXISTS series (
+  pk INTEGER PRIMARY KEY,
+  series_uid TEXT NOT NULL UNIQUE,
+  study_pk INTEGER NOT NULL REFERENCES studies(pk),
+  modality TEXT NOT NULL DEFAULT '',
+  series_number INTEGER,
+  description TEXT NOT NULL DEFAULT '',
+  pps_start_date TEXT NOT NULL DEFAULT '',
+  pps_start_time TEXT NOT NULL DEFAULT '',
+  num_instances INTEGER NOT NULL DEFAULT 0,
+  json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS series_study ON series(study_pk);
+CREATE INDEX IF NOT EXISTS series_modality ON series(modality, study_pk);
+
+CREATE TABLE IF NOT EXISTS instances (
+  pk INTEGER PRIMARY KEY,
+  sop_uid TEXT NOT NULL UNIQUE,
+  series_pk INTEGER NOT NULL REFERENCES series(pk),
+  sop_class_uid TEXT NOT NULL,
+  instance_number INTEGER,
+  rows INTEGER,
+  columns INTEGER,
+  bits_allocated INTEGER,
+  number_of_frames INTEGER,
+  transfer_syntax_uid TEXT NOT NULL,
+  blob_key TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  dataset_hash TEXT NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
+  source TEXT NOT NULL DEFAULT '',
+  metadata TEXT NOT NULL,                    -- full DICOM JSON, bulk data as marked BulkDataURI
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS instances_series ON instances(series_pk, instance_number);
+
+-- Replaced versions (duplicate policy keep-newest) and deletions are kept on record.
+CREATE TABLE IF NOT EXISTS instance_versions (
+  pk INTEGER PRIMARY KEY,
+  sop_uid TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  blob_key TEXT NOT NULL,
+  dataset_hash TEXT NOT NULL,
+  replaced_at INTEGER NOT NULL,
+  source TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS deletions (
+  pk INTEGER PRIMARY KEY,
+  level TEXT NOT NULL,
+  study_uid TEXT NOT NULL,
+  series_uid TEXT,
+  sop_uid TEXT,
+  instances INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT,
+  deleted_at INTEGER NOT NULL
+);
+`;

@@ -1,0 +1,317 @@
+import Database from 'better-sqlite3';
+import type { DicomJson } from '../../dicom/types.js';
+import { isSeriesLevelTag, isStudyLevelTag, pick } from '../levels.js';
+import { alphabetic, integer, normalizeTime, text } from '../json-values.js';
+import type { InstanceRecord, InstanceScope, StoredInstance } from '../types.js';
+import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { serializeMetadata } from '../metadata-text.js';
+
+export type IndexDecision = 'stored' | 'duplicate' | 'conflict' | 'new-version';
+
+export interface ExistingInstance {
+  datasetHash: string;
+  version: number;
+  blobKey: string;
+  studyUid: string;
+  seriesPk: number;
+  studyPk: number;
+}
+
+export interface IndexedWrite {
+  record: InstanceRecord;
+  policy: 'reject' | 'keep-newest';
+}
+
+export interface IndexedResult {
+  decision: IndexDecision;
+  version: number;
+}
+
+const T = {
+  PatientID: '00100020',
+  IssuerOfPatientID: '00100021',
+  PatientName: '00100010',
+  PatientBirthDate: '00100030',
+  PatientSex: '00100040',
+  StudyDate: '00080020',
+  StudyTime: '00080030',
+  AccessionNumber: '00080050',
+  StudyID: '00200010',
+  ReferringPhysicianName: '00080090',
+  StudyDescription: '00081030',
+  Modality: '00080060',
+  SeriesNumber: '00200011',
+  SeriesDescription: '0008103E',
+  PpsStartDate: '00400244',
+  PpsStartTime: '00400245',
+  InstanceNumber: '00200013',
+  Rows: '00280010',
+  Columns: '00280011',
+  BitsAllocated: '00280100',
+  NumberOfFrames: '00280008',
+} as const;
+
+/**
+ * The archive index in SQLite (WAL, synchronous=FULL: a commit is on disk when it returns).
+ * Writes arrive in batches (group commit) and keep study/series aggregates current.
+ */
+export class SqliteIndex {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('cache_size = -65536');
+    this.db.exec(SCHEMA);
+    this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    const db = this.db;
+    this.stmts = {
+      existing: db.prepare(
+        `SELECT i.dataset_hash AS datasetHash, i.version, i.blob_key AS blobKey, st.study_uid AS studyUid,
+                i.series_pk AS seriesPk, s.study_pk AS studyPk
+         FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk WHERE i.sop_uid = ?`,
+      ),
+      patient: db.prepare(
+        `INSERT INTO patients(patient_id, issuer) VALUES (?, ?) ON CONFLICT(patient_id, issuer) DO UPDATE SET patient_id = excluded.patient_id RETURNING pk`,
+      ),
+      studyPk: db.prepare('SELECT pk FROM studies WHERE study_uid = ?'),
+      insertStudy: db.prepare(
+        `INSERT INTO studies(study_uid, patient_pk, patient_id, patient_name, patient_name_norm, patient_name_alt_norm,
+           patient_birth_date, patient_sex, study_date, study_time, accession, study_id, referring_norm, description, json, updated_at)
+         VALUES (@studyUid, @patientPk, @patientId, @patientName, @patientNameNorm, @patientNameAltNorm, @birthDate, @sex,
+           @studyDate, @studyTime, @accession, @studyId, @referringNorm, @description, @json, @now) RETURNING pk`,
+      ),
+      seriesPk: db.prepare('SELECT pk, study_pk AS studyPk FROM series WHERE series_uid = ?'),
+      insertSeries: db.prepare(
+        `INSERT INTO series(series_uid, study_pk, modality, series_number, description, pps_start_date, pps_start_time, json)
+         VALUES (@seriesUid, @studyPk, @modality, @seriesNumber, @description, @ppsDate, @ppsTime, @json) RETURNING pk`,
+      ),
+      insertInstance: db.prepare(
+        `INSERT INTO instances(sop_uid, series_pk, sop_class_uid, instance_number, rows, columns, bits_allocated, number_of_frames,
+           transfer_syntax_uid, blob_key, size, dataset_hash, version, source, metadata, created_at)
+         VALUES (@sopUid, @seriesPk, @sopClassUid, @instanceNumber, @rows, @columns, @bitsAllocated, @numberOfFrames,
+           @transferSyntaxUid, @blobKey, @size, @datasetHash, @version, @source, @metadata, @now)`,
+      ),
+      deleteInstanceBySop: db.prepare('DELETE FROM instances WHERE sop_uid = ?'),
+      recordVersion: db.prepare(
+        `INSERT INTO instance_versions(sop_uid, version, blob_key, dataset_hash, replaced_at, source) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      seriesAggregate: db.prepare('UPDATE series SET num_instances = (SELECT count(*) FROM instances WHERE series_pk = @pk) WHERE pk = @pk'),
+      studyAggregate: db.prepare(
+        `UPDATE studies SET
+           num_series = (SELECT count(*) FROM series WHERE study_pk = @pk),
+           num_instances = (SELECT coalesce(sum(num_instances), 0) FROM series WHERE study_pk = @pk),
+           modalities = (SELECT coalesce(group_concat(m, '\\'), '') FROM (SELECT DISTINCT modality AS m FROM series WHERE study_pk = @pk AND modality <> '' ORDER BY modality)),
+           updated_at = @now
+         WHERE pk = @pk`,
+      ),
+      dropEmptySeries: db.prepare('DELETE FROM series WHERE pk = ? AND num_instances = 0'),
+      dropEmptyStudy: db.prepare('DELETE FROM studies WHERE pk = ? AND num_series = 0'),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  findInstance(sopUid: string): ExistingInstance | undefined {
+    return this.stmts.existing.get(sopUid) as ExistingInstance | undefined;
+  }
+
+  /** One transaction for the whole batch; each write decided against what is committed before it. */
+  commit(writes: IndexedWrite[]): IndexedResult[] {
+    const now = Date.now();
+    const touchedSeries = new Set<number>();
+    const touchedStudies = new Set<number>();
+    const run = this.db.transaction(() => {
+      const results = writes.map((w) => this.applyOne(w, now, touchedSeries, touchedStudies));
+      this.refreshAggregates(touchedSeries, touchedStudies, now);
+      return results;
+    });
+    return run.immediate();
+  }
+
+  private applyOne(w: IndexedWrite, now: number, touchedSeries: Set<number>, touchedStudies: Set<number>): IndexedResult {
+    const r = w.record;
+    const existing = this.findInstance(r.sopUid);
+    let version = 1;
+    if (existing) {
+      if (existing.datasetHash === r.datasetHash) return { decision: 'duplicate', version: existing.version };
+      if (w.policy === 'reject') return { decision: 'conflict', version: existing.version };
+      // keep-newest: the old bytes stay on disk, on record in instance_versions.
+      this.stmts.recordVersion.run(r.sopUid, existing.version, existing.blobKey, existing.datasetHash, now, r.source);
+      touchedSeries.add(existing.seriesPk);
+      touchedStudies.add(existing.studyPk);
+      this.stmts.deleteInstanceBySop.run(r.sopUid);
+      version = existing.version + 1;
+    }
+    const seriesPk = this.ensureSeries(r, now, touchedStudies);
+    touchedSeries.add(seriesPk);
+    const j = r.json;
+    this.stmts.insertInstance.run({
+      sopUid: r.sopUid,
+      seriesPk,
+      sopClassUid: r.sopClassUid,
+      instanceNumber: integer(j, T.InstanceNumber),
+      rows: integer(j, T.Rows),
+      columns: integer(j, T.Columns),
+      bitsAllocated: integer(j, T.BitsAllocated),
+      numberOfFrames: integer(j, T.NumberOfFrames),
+      transferSyntaxUid: r.transferSyntaxUid,
+      blobKey: r.blobKey,
+      size: r.size,
+      datasetHash: r.datasetHash,
+      version,
+      source: r.source,
+      metadata: serializeMetadata(j),
+      now,
+    });
+    return { decision: existing ? 'new-version' : 'stored', version };
+  }
+
+  private ensureSeries(r: InstanceRecord, now: number, touchedStudies: Set<number>): number {
+    const found = this.stmts.seriesPk.get(r.seriesUid) as { pk: number; studyPk: number } | undefined;
+    if (found) {
+      touchedStudies.add(found.studyPk);
+      return found.pk;
+    }
+    const studyPk = this.ensureStudy(r, now);
+    touchedStudies.add(studyPk);
+    const j = r.json;
+    const row = this.stmts.insertSeries.get({
+      seriesUid: r.seriesUid,
+      studyPk,
+      modality: text(j, T.Modality),
+      seriesNumber: integer(j, T.SeriesNumber),
+      description: text(j, T.SeriesDescription),
+      ppsDate: text(j, T.PpsStartDate),
+      ppsTime: normalizeTime(text(j, T.PpsStartTime)),
+      json: JSON.stringify(pick(j, isSeriesLevelTag)),
+    }) as { pk: number };
+    return row.pk;
+  }
+
+  private ensureStudy(r: InstanceRecord, now: number): number {
+    const found = this.stmts.studyPk.get(r.studyUid) as { pk: number } | undefined;
+    if (found) return found.pk;
+    const j = r.json;
+    const patientId = text(j, T.PatientID);
+    const patient = this.stmts.patient.get(patientId, text(j, T.IssuerOfPatientID)) as { pk: number };
+    const row = this.stmts.insertStudy.get({
+      studyUid: r.studyUid,
+      patientPk: patient.pk,
+      patientId,
+      patientName: text(j, T.PatientName),
+      patientNameNorm: alphabetic(j, T.PatientName).toLowerCase(),
+      patientNameAltNorm: text(j, T.PatientName).toLowerCase(),
+      birthDate: text(j, T.PatientBirthDate),
+      sex: text(j, T.PatientSex),
+      studyDate: text(j, T.StudyDate),
+      studyTime: normalizeTime(text(j, T.StudyTime)),
+      accession: text(j, T.AccessionNumber),
+      studyId: text(j, T.StudyID),
+      referringNorm: text(j, T.ReferringPhysicianName).toLowerCase(),
+      description: text(j, T.StudyDescription),
+      json: JSON.stringify(pick(j, isStudyLevelTag)),
+      now,
+    }) as { pk: number };
+    return row.pk;
+  }
+
+  private refreshAggregates(series: Set<number>, studies: Set<number>, now: number): void {
+    for (const pk of series) {
+      this.stmts.seriesAggregate.run({ pk });
+      this.stmts.dropEmptySeries.run(pk);
+    }
+    for (const pk of studies) {
+      this.stmts.studyAggregate.run({ pk, now });
+      this.stmts.dropEmptyStudy.run(pk);
+    }
+  }
+
+  /** Stored instances in a scope, in series then instance order. */
+  instances(scope: InstanceScope): StoredInstance[] {
+    const { where, params } = scopeWhere(scope);
+    return this.db
+      .prepare(
+        `SELECT st.study_uid AS studyUid, s.series_uid AS seriesUid, i.sop_uid AS sopUid, i.sop_class_uid AS sopClassUid,
+                i.transfer_syntax_uid AS transferSyntaxUid, i.blob_key AS blobKey, i.size,
+                coalesce(i.number_of_frames, 1) AS numberOfFrames
+         FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk
+         WHERE ${where} ORDER BY s.series_number, s.pk, i.instance_number, i.pk`,
+      )
+      .all(params) as StoredInstance[];
+  }
+
+  /** Serialized metadata of each instance in scope, with the series/instance UIDs needed to build its URLs. */
+  metadata(scope: InstanceScope): { seriesUid: string; sopUid: string; metadata: string }[] {
+    const { where, params } = scopeWhere(scope);
+    return this.db
+      .prepare(
+        `SELECT s.series_uid AS seriesUid, i.sop_uid AS sopUid, i.metadata
+         FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk
+         WHERE ${where} ORDER BY s.series_number, s.pk, i.instance_number, i.pk`,
+      )
+      .all(params) as { seriesUid: string; sopUid: string; metadata: string }[];
+  }
+
+  /** Version tag for a scope: changes whenever an instance in it is added, replaced or removed. */
+  scopeVersion(scope: InstanceScope): { count: number; lastPk: number; lastCreated: number } {
+    const { where, params } = scopeWhere(scope);
+    return this.db
+      .prepare(
+        `SELECT count(*) AS count, coalesce(max(i.pk), 0) AS lastPk, coalesce(max(i.created_at), 0) AS lastCreated
+         FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk WHERE ${where}`,
+      )
+      .get(params) as { count: number; lastPk: number; lastCreated: number };
+  }
+
+  /** Remove the instances in scope from the index and record the deletion; returns their blob keys. */
+  delete(scope: InstanceScope, actor: string, reason: string | undefined): string[] {
+    const run = this.db.transaction(() => {
+      const rows = this.instances(scope);
+      if (rows.length === 0) return [];
+      const now = Date.now();
+      const touchedSeries = new Set<number>();
+      const touchedStudies = new Set<number>();
+      const seriesOf = this.db.prepare('SELECT s.pk, s.study_pk AS studyPk FROM series s WHERE s.series_uid = ?');
+      for (const row of rows) {
+        const s = seriesOf.get(row.seriesUid) as { pk: number; studyPk: number };
+        touchedSeries.add(s.pk);
+        touchedStudies.add(s.studyPk);
+        this.stmts.deleteInstanceBySop.run(row.sopUid);
+      }
+      this.refreshAggregates(touchedSeries, touchedStudies, now);
+      const level = scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study';
+      this.db
+        .prepare('INSERT INTO deletions(level, study_uid, series_uid, sop_uid, instances, actor, reason, deleted_at) VALUES (?,?,?,?,?,?,?,?)')
+        .run(level, scope.studyUid, scope.seriesUid ?? null, scope.sopUid ?? null, rows.length, actor, reason ?? null, now);
+      return rows.map((r) => r.blobKey);
+    });
+    return run.immediate();
+  }
+
+  /** Probe used by /health. */
+  check(): { instances: number } {
+    return this.db.prepare('SELECT count(*) AS instances FROM instances').get() as { instances: number };
+  }
+}
+
+function scopeWhere(scope: InstanceScope): { where: string; params: Record<string, string> } {
+  const parts = ['st.study_uid = @studyUid'];
+  const params: Record<string, string> = { studyUid: scope.studyUid };
+  if (scope.seriesUid) {
+    parts.push('s.series_uid = @seriesUid');
+    params.seriesUid = scope.seriesUid;
+  }
+  if (scope.sopUid) {
+    parts.push('i.sop_uid = @sopUid');
+    params.sopUid = scope.sopUid;
+  }
+  return { where: parts.join(' AND '), params };
+}
+
+export type { DicomJson };

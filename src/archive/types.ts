@@ -1,0 +1,86 @@
+import type { DicomJson } from '../dicom/types.js';
+
+/** What the archive knows about one stored instance (one row of the index). */
+export interface InstanceRecord {
+  studyUid: string;
+  seriesUid: string;
+  sopUid: string;
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  /** Key of the stored bytes in the blob store. */
+  blobKey: string;
+  size: number;
+  /** SHA-256 (hex) of the dataset bytes after the File Meta group: the duplicate test. */
+  datasetHash: string;
+  /** Full DICOM JSON without bulk data (BulkDataURI values carry the bulk marker). */
+  json: DicomJson;
+  /** AE title or channel the instance came from, for the record. */
+  source: string;
+}
+
+/** How one store attempt ended. Failures are thrown as StoreError instead. */
+export type StoreOutcome =
+  | { kind: 'stored'; record: StoredRef }
+  | { kind: 'duplicate'; record: StoredRef }
+  | { kind: 'new-version'; record: StoredRef; version: number };
+
+export interface StoredRef {
+  studyUid: string;
+  seriesUid: string;
+  sopUid: string;
+  sopClassUid: string;
+}
+
+/** A stored instance as the retrieve paths need it. */
+export interface StoredInstance {
+  studyUid: string;
+  seriesUid: string;
+  sopUid: string;
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  blobKey: string;
+  size: number;
+  /** 1 for single-frame objects. */
+  numberOfFrames: number;
+}
+
+export interface InstanceScope {
+  studyUid: string;
+  seriesUid?: string;
+  sopUid?: string;
+}
+
+/** The bytes of one object, written and fsynced under a temporary name, still open for reading. */
+export interface SealedBlob {
+  readonly fd: number;
+  readonly size: number;
+  /** Close, move into place under `key` and make the rename durable. */
+  commit(key: string): Promise<void>;
+  /** Close and delete. */
+  discard(): Promise<void>;
+}
+
+export interface BlobWriter {
+  write(chunk: Buffer): Promise<void>;
+  /** fsync the data; the blob stays open for reading until commit or discard. */
+  seal(): Promise<SealedBlob>;
+  abort(): Promise<void>;
+}
+
+/** The bytes of stored instances, exactly as received. Files today; object storage later. */
+export interface BlobStore {
+  create(): Promise<BlobWriter>;
+  /** Open a stored object for positional reads. */
+  open(key: string): Promise<OpenBlob>;
+  /** Stream a byte range [start, end) of a stored object. */
+  stream(key: string, start?: number, end?: number): NodeJS.ReadableStream;
+  remove(key: string): Promise<void>;
+  /** Free bytes on the volume, for /health and out-of-resources decisions. */
+  freeBytes(): Promise<number>;
+}
+
+export interface OpenBlob {
+  readonly fd: number;
+  readonly size: number;
+  close(): Promise<void>;
+}

@@ -1,0 +1,30 @@
+import { importPaths, type ImportProgress } from '../archive/bulk-import.js';
+import { ConfigError } from '../core/errors.js';
+import { openArchive } from '../main.js';
+import { parseCommandLine } from './options.js';
+import { progressReporter } from './progress.js';
+
+/** imaging-bridge import PATH... — exit 0 when nothing was refused, 1 otherwise. */
+export async function runImport(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { config, values, positionals } = parseCommandLine(args, env, { jobs: { type: 'string' } });
+  if (positionals.length === 0) throw new ConfigError('import needs at least one file, folder or DICOMDIR');
+  const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new ConfigError('--jobs must be a whole number from 1 to 64');
+  const archive = openArchive(config);
+  const progress = progressReporter(process.stderr);
+  const started = Date.now();
+  try {
+    const summary = await importPaths(positionals, archive, { jobs, onProgress: (p: ImportProgress) => progress.update(p) });
+    progress.finish(summary);
+    const secs = (Date.now() - started) / 1000;
+    console.log(
+      `import: ${summary.total} files: ${summary.stored} stored, ${summary.duplicate} duplicate, ${summary.refused} refused (${secs.toFixed(1)} s)`,
+    );
+    for (const r of summary.refusals) {
+      console.log(`  refused ${r.path}: 0x${r.status.toString(16).toUpperCase().padStart(4, '0')} ${r.reason}`);
+    }
+    return summary.refused === 0 ? 0 : 1;
+  } finally {
+    archive.index.close();
+  }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { ConfigError } from '../core/errors.js';
+import { runDelete } from './delete-command.js';
+import { runImport } from './import-command.js';
+import { runServe } from './serve-command.js';
+
+const USAGE = `imaging-bridge — DICOM / DICOMweb / FHIR bridge
+
+Usage:
+  imaging-bridge serve  [--host H] [--http-port N] [--dicom-port N] [--public-url URL] [--data-dir DIR] [--auth none|smart] [--config FILE] ...
+  imaging-bridge import [--data-dir DIR] [--jobs N] [--config FILE] PATH...
+  imaging-bridge delete [--data-dir DIR] --study UID [--series UID [--instance UID]] [--reason TEXT]
+
+Every serve option can also be set by environment (IMAGING_BRIDGE_HTTP_PORT, …) or in a JSON config file.
+Run 'imaging-bridge serve --help' for all options.`;
+
+const commands: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
+  serve: runServe,
+  import: runImport,
+  delete: runDelete,
+};
+
+async function main(): Promise<number> {
+  const [command, ...args] = process.argv.slice(2);
+  if (!command || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const run = commands[command];
+  if (!run) {
+    console.error(`unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  return run(args, process.env);
+}
+
+main().then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof ConfigError) console.error(`imaging-bridge: configuration error: ${e.message}`);
+    else console.error(`imaging-bridge: ${(e as Error).stack ?? String(e)}`);
+    process.exitCode = 1;
+  },
+);

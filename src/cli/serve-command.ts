@@ -1,0 +1,27 @@
+import { createLogger } from '../core/logger.js';
+import { startServer } from '../main.js';
+import { optionsHelp, parseCommandLine } from './options.js';
+
+export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (args.includes('--help')) {
+    console.log(`imaging-bridge serve [options]\n\n${optionsHelp()}\n  --config FILE            JSON config file (keys as in the option names, camelCase)`);
+    return 0;
+  }
+  const { config } = parseCommandLine(args, env);
+  const logger = createLogger(config.logLevel);
+  if (config.auth === 'none') {
+    const banner = 'WARNING: --auth none — every request is served without authentication. For local evaluation on loopback only.';
+    process.stderr.write(`\n*** ${banner} ***\n\n`);
+    logger.warn({ auth: 'none' }, banner);
+  }
+  const server = await startServer(config, logger);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      server.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

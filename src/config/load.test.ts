@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { loadConfig } from './load.js';
+
+describe('configuration', () => {
+  it('defaults to loopback, port 8080, ./data and auth none with a derived public URL', () => {
+    const c = loadConfig({}, {});
+    expect(c).toMatchObject({ host: '127.0.0.1', httpPort: 8080, dicomPort: 11112, dataDir: './data', auth: 'none' });
+    expect(c.publicUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it('takes flags over environment over config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ httpPort: 9001, dicomPort: 9002, dataDir: '/file' }));
+    const c = loadConfig({ config: file, 'http-port': '9100' }, { IMAGING_BRIDGE_DICOM_PORT: '9200' });
+    expect(c.httpPort).toBe(9100);
+    expect(c.dicomPort).toBe(9200);
+    expect(c.dataDir).toBe('/file');
+  });
+
+  it('refuses auth none on a non-loopback host', () => {
+    expect(() => loadConfig({ host: '0.0.0.0' }, {})).toThrow(/loopback/);
+  });
+
+  it('explains a bad port, enum and unknown key', () => {
+    expect(() => loadConfig({ 'http-port': '70000' }, {})).toThrow(/port number/);
+    expect(() => loadConfig({ 'duplicate-policy': 'overwrite' }, {})).toThrow(/reject, keep-newest/);
+    expect(() => loadConfig({ bogus: '1' }, {})).toThrow(ConfigError);
+  });
+
+  it('keeps an explicit public URL without its trailing slash', () => {
+    expect(loadConfig({ 'public-url': 'https://pacs.example.org/bridge/' }, {}).publicUrl).toBe('https://pacs.example.org/bridge');
+  });
+});

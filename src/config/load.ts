@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { ConfigError } from '../core/errors.js';
+import { DEFAULTS, OPTIONS, envName, kebab, type Config, type OptionSpec } from './schema.js';
+
+type Raw = Partial<Record<keyof Config, unknown>>;
+
+/**
+ * defaults ← config file ← environment ← flags. `env` is passed in by the entry point:
+ * nothing else in the code base reads process.env.
+ */
+export function loadConfig(flags: Record<string, string | undefined>, env: Record<string, string | undefined>): Config {
+  const fromFlags: Raw = {};
+  for (const [name, value] of Object.entries(flags)) {
+    if (name === 'config') continue;
+    const spec = OPTIONS.find((o) => kebab(o.key) === name);
+    if (!spec) throw new ConfigError(`unknown option --${name}`);
+    fromFlags[spec.key] = value;
+  }
+  const fromEnv: Raw = {};
+  for (const spec of OPTIONS) {
+    const v = env[envName(spec.key)];
+    if (v !== undefined && v !== '') fromEnv[spec.key] = v;
+  }
+  const file = flags.config ?? env.IMAGING_BRIDGE_CONFIG;
+  const fromFile = file ? readConfigFile(file) : {};
+  const merged: Raw = { ...DEFAULTS, ...fromFile, ...fromEnv, ...fromFlags };
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    const v = merged[spec.key];
+    out[spec.key] = v === undefined ? undefined : coerce(spec, v);
+  }
+  const config = out as unknown as Config;
+  if (!config.publicUrl) {
+    const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+    config.publicUrl = `http://${host}:${config.httpPort}`;
+  }
+  config.publicUrl = config.publicUrl.replace(/\/+$/, '');
+  validate(config);
+  return config;
+}
+
+function readConfigFile(path: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+  for (const key of Object.keys(parsed)) {
+    if (!OPTIONS.some((o) => o.key === key)) throw new ConfigError(`config file ${path}: unknown key "${key}"`);
+  }
+  return parsed as Raw;
+}
+
+function coerce(spec: OptionSpec, v: unknown): unknown {
+  const where = `--${kebab(spec.key)} / ${envName(spec.key)}`;
+  switch (spec.type) {
+    case 'string':
+      if (typeof v !== 'string' || v === '') throw new ConfigError(`${where}: expected a non-empty string`);
+      return v;
+    case 'enum':
+      if (typeof v !== 'string' || !spec.values!.includes(v)) throw new ConfigError(`${where}: expected one of ${spec.values!.join(', ')}, got "${String(v)}"`);
+      return v;
+    case 'port':
+    case 'int': {
+      const n = typeof v === 'number' ? v : /^\d+$/.test(String(v)) ? Number(v) : NaN;
+      const max = spec.type === 'port' ? 65535 : Number.MAX_SAFE_INTEGER;
+      if (!Number.isInteger(n) || n < 0 || n > max) throw new ConfigError(`${where}: expected ${spec.type === 'port' ? 'a port number 0-65535' : 'a non-negative integer'}, got "${String(v)}"`);
+      return n;
+    }
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function validate(c: Config): void {
+  try {
+    const u = new URL(c.publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new ConfigError(`--public-url: "${c.publicUrl}" is not an http(s) URL`);
+  }
+  if (c.auth === 'none' && !isLoopback(c.host)) {
+    throw new ConfigError(`--auth none serves patient data without authentication and is allowed on a loopback --host only (got "${c.host}")`);
+  }
+  if (c.auth === 'smart') {
+    throw new ConfigError('--auth smart is not available in this version yet; use --auth none on loopback for evaluation');
+  }
+}

@@ -1,0 +1,58 @@
+/** The typed configuration of one ImagingBridge process. Built once at start-up, passed in. */
+export interface Config {
+  host: string;
+  httpPort: number;
+  dicomPort: number;
+  /** Base URL written into RetrieveURL, FHIR Endpoint.address and OAuth metadata. */
+  publicUrl: string;
+  dataDir: string;
+  auth: 'none' | 'smart';
+  /** Same SOP Instance UID with different content: refuse it (0x0111), or keep the newest as an audited new version. */
+  duplicatePolicy: 'reject' | 'keep-newest';
+  /** Binary values longer than this are served as BulkDataURI in metadata. */
+  bulkDataThreshold: number;
+  /** Upper bound on QIDO results when the client gives no (or a larger) limit. */
+  maxQidoResults: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** One option: its flag, environment variable and config-file key are derived from `key`. */
+export interface OptionSpec {
+  key: keyof Config;
+  type: 'string' | 'port' | 'int' | 'enum';
+  values?: readonly string[];
+  help: string;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'host', type: 'string', help: 'interface to bind (HTTP and DICOM)' },
+  { key: 'publicUrl', type: 'string', help: 'base URL clients use to reach this server' },
+  { key: 'httpPort', type: 'port', help: 'HTTP port (DICOMweb, FHIR, API)' },
+  { key: 'dicomPort', type: 'port', help: 'DICOM DIMSE port' },
+  { key: 'dataDir', type: 'string', help: 'folder for the index database and stored files' },
+  { key: 'auth', type: 'enum', values: ['none', 'smart'], help: 'authorization mode' },
+  { key: 'duplicatePolicy', type: 'enum', values: ['reject', 'keep-newest'], help: 'same SOP Instance UID, different content' },
+  { key: 'bulkDataThreshold', type: 'int', help: 'binary values above this many bytes become BulkDataURI' },
+  { key: 'maxQidoResults', type: 'int', help: 'cap on QIDO-RS results per request' },
+  { key: 'logLevel', type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log level' },
+];
+
+export const DEFAULTS: Omit<Config, 'publicUrl'> & { publicUrl: string | undefined } = {
+  host: '127.0.0.1',
+  httpPort: 8080,
+  dicomPort: 11112,
+  publicUrl: undefined,
+  dataDir: './data',
+  // `smart` becomes the default when the security issue lands; until then `none` is the only mode.
+  auth: 'none',
+  duplicatePolicy: 'reject',
+  bulkDataThreshold: 1024,
+  maxQidoResults: 10_000,
+  logLevel: 'info',
+};
+
+/** `publicUrl` → `--public-url`, `PUBLIC_URL`. */
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+export const envName = (key: string) => 'IMAGING_BRIDGE_' + kebab(key).replace(/-/g, '_').toUpperCase();

@@ -1,0 +1,73 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { HttpError } from '../../core/errors.js';
+import { searcher, testArchive } from './test-archive.js';
+
+const { index, qido } = testArchive();
+const search = searcher(qido);
+afterAll(() => index.close());
+
+/** The 400 message a query gets, or a failure when it does not get one. */
+function rejection(level: Parameters<typeof search>[0], query: string): string {
+  try {
+    search(level, query);
+  } catch (e) {
+    expect(e).toBeInstanceOf(HttpError);
+    expect((e as HttpError).statusCode).toBe(400);
+    return (e as HttpError).message;
+  }
+  throw new Error(`"${query}" was accepted`);
+}
+
+describe('bad requests are 400 with a clear message', () => {
+  it('rejects unknown attribute keywords and tags, and unknown parameters', () => {
+    expect(rejection('study', 'PatientNme=x')).toMatch(/PatientNme.*unknown attribute keyword/);
+    expect(rejection('study', 'includefield=NoSuchThing')).toMatch(/NoSuchThing.*unknown attribute keyword/);
+    expect(rejection('study', '0009FFFF=x')).toMatch(/private attributes/);
+    expect(rejection('study', 'page-size=10')).toMatch(/Unknown query parameter "page-size"/);
+  });
+
+  it('rejects limit and offset that are not unsigned integers', () => {
+    expect(rejection('study', 'limit=ten')).toMatch(/limit="ten" is not an unsigned integer/);
+    expect(rejection('study', 'limit=-1')).toMatch(/limit/);
+    expect(rejection('study', 'offset=1.5')).toMatch(/offset/);
+    expect(rejection('study', 'limit=1&limit=2')).toMatch(/only once/);
+    expect(rejection('study', 'fuzzymatching=yes')).toMatch(/true or false/);
+  });
+
+  it('rejects malformed dates, times and reversed ranges', () => {
+    expect(rejection('study', 'StudyDate=2024-01-05')).toMatch(/StudyDate.*not a valid DA/);
+    expect(rejection('study', 'StudyDate=20240107-20240105')).toMatch(/reversed/);
+    expect(rejection('study', 'StudyDate=-')).toMatch(/at least one end/);
+    expect(rejection('study', 'StudyTime=25x')).toMatch(/StudyTime.*not a valid TM/);
+    expect(rejection('study', 'StudyTime=1800-0800')).toMatch(/midnight/);
+    expect(rejection('study', 'StudyDate=2024*')).toMatch(/not a valid DA/);
+  });
+
+  it('rejects sequence matching and matching on bulk data', () => {
+    expect(rejection('study', 'ReferencedStudySequence.ReferencedSOPInstanceUID=1.2')).toMatch(/sequence matching/);
+    expect(rejection('study', '00081110=1.2')).toMatch(/sequence matching/);
+    expect(rejection('instance', 'PixelData=x')).toMatch(/cannot be used as a matching key/);
+  });
+
+  it('rejects keys of a lower level, and return-only keys', () => {
+    expect(rejection('study', 'Modality=CT')).toMatch(/series-level attribute/);
+    expect(rejection('series', 'SOPClassUID=1.2')).toMatch(/instance-level attribute/);
+    expect(rejection('study', 'ImageType=ORIGINAL')).toMatch(/not an attribute of the study level/);
+    expect(rejection('study', 'NumberOfStudyRelatedInstances=3')).toMatch(/includefield/);
+  });
+
+  it('rejects malformed values of numbers and UIDs', () => {
+    expect(rejection('series', 'SeriesNumber=one')).toMatch(/SeriesNumber="one" is not an integer/);
+    expect(rejection('study', 'StudyInstanceUID=1.2.*')).toMatch(/wildcards are not allowed in UIDs/);
+  });
+
+  it('rejects repeated keys that are not lists, and several values without multiplevaluematching', () => {
+    expect(rejection('study', 'PatientID=a&PatientID=b')).toMatch(/appears more than once/);
+    expect(rejection('study', 'PatientID=a&00100020=b')).toMatch(/appears more than once/);
+    expect(rejection('study', 'PatientID=a\\b')).toMatch(/multiplevaluematching=true/);
+  });
+
+  it('still answers the content negotiation parameters left to the route layer', () => {
+    expect(search('study', 'accept=application/dicom+json&limit=1').body).toHaveLength(1);
+  });
+});

@@ -1,0 +1,209 @@
+import { badRequest } from '../../core/errors.js';
+import { BINARY_VRS, TEXT_VRS } from '../../dicom/vr.js';
+import { isRange, parseDateTimeKey, timeLowerBound, timeUpperBound, type DateTimeKey } from './date-time-range.js';
+import { indexedAttribute, type IndexedAttribute } from './indexed-attributes.js';
+import { SOURCE_COLUMN, sourceOf } from './json-sources.js';
+import { personNameMatch } from './person-name-match.js';
+import type { MatchKey } from './query-params.js';
+import { allOf, anyOf, sqlPart, type SqlPart } from './sql-part.js';
+import { LEVEL_DEPTH, type QidoLevel } from './types.js';
+import { hasWildcard, textMatch, WILDCARD_VRS } from './wildcard.js';
+
+export interface ConditionOptions {
+  level: QidoLevel;
+  multipleValueMatching: boolean;
+}
+
+const NUMBER_VRS = new Set(['IS', 'DS', 'US', 'UL', 'SS', 'SL', 'FL', 'FD', 'SV', 'UV']);
+const AFTER_PREFIX = '\u{10FFFF}';
+
+/**
+ * The WHERE parts for the matching keys (PS3.4 C.2.2.2). Universal matching (empty value,
+ * or `*` where wildcards apply) adds none. A key we cannot match is a 400, never ignored.
+ */
+export function keyConditions(keys: MatchKey[], opts: ConditionOptions): SqlPart[] {
+  const parts: SqlPart[] = [];
+  const done = new Set<string>();
+  for (const key of keys) {
+    const combined = combinedDateTime(key, keys, opts);
+    if (!combined) continue;
+    parts.push(combined.part);
+    for (const tag of combined.tags) done.add(tag);
+  }
+  for (const key of keys) {
+    if (done.has(key.attr.tag)) continue;
+    const part = keyCondition(key, opts);
+    if (part) parts.push(part);
+  }
+  return parts;
+}
+
+function keyCondition(key: MatchKey, opts: ConditionOptions): SqlPart | undefined {
+  const { attr, value } = key;
+  if (value === '') return undefined;
+  if (value === '""') throw badRequest(`${attr.keyword}="": empty value matching is not supported`);
+  const indexed = indexedAttribute(attr.tag);
+  if (indexed && LEVEL_DEPTH[indexed.level] > LEVEL_DEPTH[opts.level]) {
+    throw badRequest(`${attr.keyword} is a ${indexed.level}-level attribute and cannot be matched in a ${opts.level} search`);
+  }
+  const single = indexed ? (v: string) => indexedCondition(indexed, v) : (v: string) => storedCondition(key, v, opts.level);
+  const listHandledByKind = indexed?.match.kind === 'uid' || indexed?.match.kind === 'modalities' || attr.vr === 'UI';
+  if (listHandledByKind || TEXT_VRS.has(attr.vr) || !value.includes('\\')) return single(value);
+  if (!opts.multipleValueMatching) {
+    throw badRequest(`${attr.keyword}="${value}": several values need multiplevaluematching=true`);
+  }
+  const parts = value.split('\\').map(single);
+  return parts.some((p) => p === undefined) ? undefined : anyOf(parts as SqlPart[]);
+}
+
+function indexedCondition(a: IndexedAttribute, raw: string): SqlPart | undefined {
+  const m = a.match;
+  switch (m.kind) {
+    case 'text': {
+      const v = raw.trim();
+      return v === '*' ? undefined : textMatch(m.column, v, WILDCARD_VRS.has(a.vr));
+    }
+    case 'uid':
+      return uidMatch(m.column, a.keyword, raw);
+    case 'int':
+      return sqlPart(`${m.column} = ?`, integer(a.keyword, raw));
+    case 'date':
+      return dateMatch(m.column, parseDateTimeKey(a.keyword, 'DA', raw));
+    case 'time':
+      return timeMatch(m.column, parseDateTimeKey(a.keyword, 'TM', raw));
+    case 'pn':
+      return personNameMatch(raw, m);
+    case 'modalities':
+      return modalitiesMatch(raw);
+    case 'none':
+      throw badRequest(`${a.keyword} cannot be used as a matching key; request it with includefield=${a.keyword}`);
+  }
+}
+
+/** Single value and range matching of a date stored as YYYYMMDD text (empty dates never match a range). */
+function dateMatch(column: string, key: DateTimeKey): SqlPart {
+  if (!isRange(key)) return sqlPart(`${column} = ?`, key.exact);
+  return allOf([
+    key.from ? sqlPart(`${column} >= ?`, key.from) : sqlPart(`${column} > ''`),
+    ...(key.to ? [sqlPart(`${column} <= ?`, key.to)] : []),
+  ]);
+}
+
+/** Times are stored as HHMMSS.FFFFFF; a single value means the whole span of its precision (1015 = 10:15:00–10:15:59.999999). */
+function timeMatch(column: string, key: DateTimeKey): SqlPart {
+  const from = isRange(key) ? key.from : key.exact;
+  const to = isRange(key) ? key.to : key.exact;
+  return allOf([
+    from ? sqlPart(`${column} >= ?`, timeLowerBound(from)) : sqlPart(`${column} > ''`),
+    ...(to ? [sqlPart(`${column} <= ?`, timeUpperBound(to))] : []),
+  ]);
+}
+
+/**
+ * PS3.4 C.2.2.2.5.1: when a date and its time are both ranges they form one date-time
+ * range — StudyDate=20240101-20240103&StudyTime=1000-1800 is 1 Jan 10:00 to 3 Jan 18:00.
+ */
+function combinedDateTime(key: MatchKey, keys: MatchKey[], opts: ConditionOptions): { part: SqlPart; tags: string[] } | undefined {
+  const date = indexedAttribute(key.attr.tag);
+  if (date?.match.kind !== 'date' || !date.match.pairedTime) return undefined;
+  const timeKey = keys.find((k) => k.attr.tag === (date.match as { pairedTime: string }).pairedTime);
+  const time = timeKey && indexedAttribute(timeKey.attr.tag);
+  if (!timeKey || time?.match.kind !== 'time' || !key.value.includes('-') || !timeKey.value.includes('-')) return undefined;
+  if (LEVEL_DEPTH[date.level] > LEVEL_DEPTH[opts.level]) return undefined; // keyCondition reports it
+  const d = parseDateTimeKey(date.keyword, 'DA', key.value);
+  const t = parseDateTimeKey(time.keyword, 'TM', timeKey.value);
+  if (!isRange(d) || !isRange(t)) return undefined;
+  const dc = date.match.column;
+  const tc = time.match.column;
+  const parts: SqlPart[] = [];
+  if (d.from) {
+    parts.push(sqlPart(`${dc} >= ?`, d.from));
+    if (t.from) parts.push(sqlPart(`${dc} > ? OR ${tc} >= ?`, d.from, timeLowerBound(t.from)));
+  } else {
+    parts.push(sqlPart(`${dc} > ''`));
+  }
+  if (d.to) {
+    parts.push(sqlPart(`${dc} <= ?`, d.to));
+    if (t.to) parts.push(sqlPart(`${dc} < ? OR ${tc} <= ?`, d.to, timeUpperBound(t.to)));
+  }
+  return { part: allOf(parts), tags: [key.attr.tag, timeKey.attr.tag] };
+}
+
+/** UID list matching: values separated by `,` or `\`; no wildcards in UIDs. */
+function uidMatch(column: string, keyword: string, raw: string): SqlPart | undefined {
+  const uids = raw.split(/[,\\]/).map((u) => u.trim()).filter((u) => u !== '');
+  if (uids.length === 0) return undefined;
+  if (uids.some(hasWildcard)) throw badRequest(`${keyword}="${raw}": wildcards are not allowed in UIDs`);
+  if (uids.length === 1) return sqlPart(`${column} = ?`, uids[0]);
+  return sqlPart(`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(uids));
+}
+
+/** Studies with at least one series of any listed modality (`CT,MR` or `CT\MR`). */
+function modalitiesMatch(raw: string): SqlPart | undefined {
+  const list = raw.split(/[,\\]/).map((m) => m.trim()).filter((m) => m !== '');
+  if (list.length === 0 || list.includes('*')) return undefined;
+  if (list.some(hasWildcard)) {
+    return sqlPart(
+      'EXISTS (SELECT 1 FROM series sm, json_each(?) q WHERE sm.study_pk = st.pk AND sm.modality GLOB q.value)',
+      JSON.stringify(list.map((m) => m.replace(/\[/g, '[[]'))),
+    );
+  }
+  if (list.length === 1) return sqlPart('EXISTS (SELECT 1 FROM series sm WHERE sm.modality = ? AND sm.study_pk = st.pk)', list[0]);
+  return sqlPart(
+    'EXISTS (SELECT 1 FROM series sm WHERE sm.modality IN (SELECT value FROM json_each(?)) AND sm.study_pk = st.pk)',
+    JSON.stringify(list),
+  );
+}
+
+function integer(keyword: string, raw: string): number {
+  const v = raw.trim();
+  if (!/^[+-]?\d{1,12}$/.test(v)) throw badRequest(`${keyword}="${raw}" is not an integer`);
+  return Number(v);
+}
+
+/** The PN of one json_each value (`je.value`) as lower-cased `alphabetic=ideographic=phonetic`. */
+const STORED_PN =
+  "qido_lower(rtrim(coalesce(json_extract(je.value, '$.Alphabetic'), '') || '=' || " +
+  "coalesce(json_extract(je.value, '$.Ideographic'), '') || '=' || coalesce(json_extract(je.value, '$.Phonetic'), ''), '='))";
+
+/** An attribute without a column: matched against any value of it in the level's stored JSON. */
+function storedCondition(key: MatchKey, raw: string, level: QidoLevel): SqlPart | undefined {
+  const { attr } = key;
+  const source = sourceOf(attr.tag, level);
+  if (!source) throw badRequest(`${attr.keyword} is not an attribute of the ${level} level and cannot be matched in a ${level} search`);
+  const predicate = storedPredicate(attr.keyword, attr.vr, raw);
+  if (!predicate) return undefined;
+  return {
+    sql: `EXISTS (SELECT 1 FROM json_each(${SOURCE_COLUMN[source]}, ?) je WHERE ${predicate.sql})`,
+    params: [`$."${attr.tag}".Value`, ...predicate.params],
+  };
+}
+
+function storedPredicate(keyword: string, vr: string, raw: string): SqlPart | undefined {
+  if (vr === 'SQ') throw badRequest(`${keyword}: sequence matching is not supported`);
+  if (BINARY_VRS.has(vr) || vr === 'AT') throw badRequest(`${keyword} (${vr}) cannot be used as a matching key`);
+  if (vr === 'PN') return personNameMatch(raw, { all: STORED_PN });
+  if (vr === 'UI') return uidMatch('je.value', keyword, raw);
+  if (NUMBER_VRS.has(vr)) {
+    const n = Number(raw.trim());
+    if (raw.trim() === '' || !Number.isFinite(n)) throw badRequest(`${keyword}="${raw}" is not a number`);
+    return sqlPart('je.value = ?', n);
+  }
+  if (vr === 'DA') return dateMatch('je.value', parseDateTimeKey(keyword, 'DA', raw));
+  if (vr === 'DT') {
+    const key = parseDateTimeKey(keyword, 'DT', raw);
+    if (!isRange(key)) return sqlPart('je.value = ?', key.exact);
+    return allOf([
+      key.from ? sqlPart('je.value >= ?', key.from) : sqlPart("je.value > ''"),
+      ...(key.to ? [sqlPart('je.value <= ?', key.to + AFTER_PREFIX)] : []),
+    ]);
+  }
+  if (vr === 'TM') {
+    const key = parseDateTimeKey(keyword, 'TM', raw);
+    if (isRange(key)) throw badRequest(`${keyword}: range matching is supported only for StudyTime and PerformedProcedureStepStartTime`);
+    return sqlPart('je.value = ?', key.exact);
+  }
+  const v = raw.trim();
+  if (v === '*' && WILDCARD_VRS.has(vr)) return undefined;
+  return textMatch('je.value', v, WILDCARD_VRS.has(vr));
+}

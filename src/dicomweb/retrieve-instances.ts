@@ -1,0 +1,106 @@
+import type { Archive } from '../archive/archive.js';
+import type { InstanceScope, StoredInstance } from '../archive/types.js';
+import { notAcceptable, notFound } from '../core/errors.js';
+import { TransferSyntax, fileSource, transcodeToExplicitLittle } from '../dicom/index.js';
+import { matchesType, parseAccept } from './accept.js';
+import { MultipartWriter } from './multipart.js';
+
+export interface BinaryResponse {
+  contentType: string;
+  body: AsyncIterable<Buffer>;
+  headers?: Record<string, string>;
+}
+
+const TRANSCODABLE_TO_EXPLICIT_LE = new Set<string>([
+  TransferSyntax.ImplicitVRLittleEndian,
+  TransferSyntax.ExplicitVRLittleEndian,
+  TransferSyntax.ExplicitVRBigEndian,
+  TransferSyntax.DeflatedExplicitVRLittleEndian,
+]);
+
+interface Choice {
+  multipart: boolean;
+  /** '*' = as stored. */
+  transferSyntax: string;
+}
+
+/**
+ * WADO-RS study / series / instance retrieve (PS3.18 10.4). With transfer-syntax=* the
+ * stored bytes go out unchanged; otherwise each instance is sent in the requested syntax
+ * (Explicit VR Little Endian by default), transcoded where we can, 406 where we cannot.
+ */
+export async function retrieveInstances(
+  scope: InstanceScope,
+  accept: string | undefined,
+  ports: { archive: Archive },
+): Promise<BinaryResponse> {
+  const instances = ports.archive.instances(scope);
+  if (instances.length === 0) throw notFound(`no ${scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study'} with these UIDs`);
+  const choice = negotiate(accept, Boolean(scope.sopUid), instances);
+  if (!choice.multipart) {
+    const only = instances[0]!;
+    return { contentType: `application/dicom; transfer-syntax=${syntaxOut(choice, only)}`, body: instanceBytes(only, choice, ports.archive) };
+  }
+  const writer = new MultipartWriter();
+  const tsParam = choice.transferSyntax === '*' ? '; transfer-syntax=*' : `; transfer-syntax=${choice.transferSyntax}`;
+  return { contentType: writer.contentType('application/dicom', tsParam), body: multipartBody(instances, choice, writer, ports.archive) };
+}
+
+function negotiate(accept: string | undefined, single: boolean, instances: StoredInstance[]): Choice {
+  const reasons: string[] = [];
+  for (const entry of parseAccept(accept)) {
+    const multipart = entry.type === 'multipart/related';
+    if (multipart) {
+      const type = (entry.params.type ?? 'application/dicom').toLowerCase();
+      if (type !== 'application/dicom') {
+        reasons.push(`type="${type}" is not available for instances`);
+        continue;
+      }
+    } else if (!(entry.type === 'application/dicom' && single) && !matchesType(entry.type, 'multipart/related')) {
+      reasons.push(`${entry.type} is not available here`);
+      continue;
+    }
+    const ts = entry.params['transfer-syntax'] ?? TransferSyntax.ExplicitVRLittleEndian;
+    const unable = instances.find((i) => !canProduce(i, ts));
+    if (unable) {
+      reasons.push(`transfer syntax ${ts} cannot be produced from the stored ${unable.transferSyntaxUid}`);
+      continue;
+    }
+    return { multipart: multipart || entry.type !== 'application/dicom', transferSyntax: ts };
+  }
+  throw notAcceptable(`none of the accepted media types can be served: ${reasons.join('; ')}`);
+}
+
+function canProduce(i: StoredInstance, ts: string): boolean {
+  if (ts === '*' || ts === i.transferSyntaxUid) return true;
+  return ts === TransferSyntax.ExplicitVRLittleEndian && TRANSCODABLE_TO_EXPLICIT_LE.has(i.transferSyntaxUid);
+}
+
+const syntaxOut = (c: Choice, i: StoredInstance) => (c.transferSyntax === '*' ? i.transferSyntaxUid : c.transferSyntax);
+
+async function* instanceBytes(i: StoredInstance, choice: Choice, archive: Archive): AsyncGenerator<Buffer> {
+  const ts = syntaxOut(choice, i);
+  if (ts === i.transferSyntaxUid) {
+    yield* archive.blobs.stream(i.blobKey) as AsyncIterable<Buffer>;
+    return;
+  }
+  const blob = await archive.blobs.open(i.blobKey);
+  try {
+    yield* transcodeToExplicitLittle(fileSource(blob.fd, blob.size));
+  } finally {
+    await blob.close();
+  }
+}
+
+async function* multipartBody(instances: StoredInstance[], choice: Choice, writer: MultipartWriter, archive: Archive): AsyncGenerator<Buffer> {
+  for (const i of instances) {
+    yield writer.partHeader({ 'Content-Type': `application/dicom; transfer-syntax=${syntaxOut(choice, i)}` });
+    try {
+      yield* instanceBytes(i, choice, archive);
+    } catch (e) {
+      // Deleted while we were sending: skip it rather than corrupt the stream.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  yield writer.end();
+}

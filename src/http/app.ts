@@ -1,0 +1,39 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Archive } from '../archive/archive.js';
+import type { QidoService } from '../dicomweb/qido/index.js';
+import { registerDicomweb } from './dicomweb-routes.js';
+import { errorHandler, sendError } from './errors.js';
+
+export interface HttpPorts {
+  archive: Archive;
+  qido: QidoService;
+  publicUrl: string;
+  logger: Logger;
+}
+
+/** The HTTP edge. Routes are thin: each calls a transport-free handler. */
+export function buildHttpApp(ports: HttpPorts): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: ports.logger as unknown as FastifyBaseLogger,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => Math.random().toString(36).slice(2, 12),
+    bodyLimit: 10 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0]}`));
+
+  app.get('/health', async (_req, reply) => {
+    const started = Date.now();
+    try {
+      const { instances } = ports.archive.index.check();
+      const freeBytes = await ports.archive.blobs.freeBytes();
+      return reply.send({ status: 'ok', storage: { index: 'ok', blobs: 'ok', instances, freeBytes, checkMs: Date.now() - started } });
+    } catch (e) {
+      return reply.code(503).send({ status: 'unavailable', storage: { error: (e as Error).message } });
+    }
+  });
+  registerDicomweb(app, ports);
+  return app;
+}

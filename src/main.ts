@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Archive } from './archive/archive.js';
+import { FileBlobStore } from './archive/file-blob-store.js';
+import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
+import type { Config } from './config/schema.js';
+import { QidoService } from './dicomweb/qido/index.js';
+import { buildHttpApp } from './http/app.js';
+
+/** Composition root: the only place that picks concrete implementations. */
+export function openArchive(config: Pick<Config, 'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold'>): Archive {
+  mkdirSync(config.dataDir, { recursive: true });
+  const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'));
+  const blobs = new FileBlobStore(config.dataDir);
+  return new Archive(index, blobs, {
+    duplicatePolicy: config.duplicatePolicy,
+    bulkDataThreshold: config.bulkDataThreshold,
+    minFreeBytes: 64 * 1024 * 1024,
+  });
+}
+
+export interface RunningServer {
+  httpUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const archive = openArchive(config);
+  const qido = new QidoService(archive.index.db, { publicUrl: config.publicUrl, maxResults: config.maxQidoResults });
+  const app = buildHttpApp({ archive, qido, publicUrl: config.publicUrl, logger });
+  // Keep-alive longer than typical proxy idle timeouts; no request timeout for long STOW/WADO streams.
+  app.server.keepAliveTimeout = 65_000;
+  app.server.requestTimeout = 0;
+  await app.listen({ host: config.host, port: config.httpPort });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.httpPort;
+  logger.info({ host: config.host, httpPort: port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'ImagingBridge ready');
+  return {
+    httpUrl: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    close: async () => {
+      await app.close();
+      archive.index.close();
+    },
+  };
+}

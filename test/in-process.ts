@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/load.js';
+import { createLogger } from '../src/core/logger.js';
+import { startServer } from '../src/main.js';
+import { freePort } from './support/ports.js';
+
+export interface TestServer {
+  url: string;
+  dicomweb: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** The real server (real sockets, real SQLite, real files) started in this process on a free port. */
+export async function startTestServer(flags: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ib-test-'));
+  const port = await freePort();
+  const config = loadConfig({ 'http-port': String(port), 'data-dir': dataDir, 'log-level': 'silent', ...flags }, {});
+  const server = await startServer(config, createLogger('silent'));
+  return {
+    url: server.httpUrl,
+    dicomweb: `${server.httpUrl}/dicomweb`,
+    dataDir,
+    stop: async () => {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A multipart/related STOW body from whole Part 10 files. */
+export function stowBody(files: Buffer[], boundary = 'test-boundary-1234'): { body: Buffer; contentType: string } {
+  const parts: Buffer[] = [];
+  for (const f of files) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
+}
+
+/** Splits a multipart/related response into its parts' bodies. */
+export function splitMultipart(body: Buffer, contentType: string): { headers: string; data: Buffer }[] {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
+  if (!boundary) throw new Error(`no boundary in ${contentType}`);
+  const delim = Buffer.from(`--${boundary}`);
+  const out: { headers: string; data: Buffer }[] = [];
+  let pos = body.indexOf(delim);
+  while (pos >= 0) {
+    const start = pos + delim.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const headerEnd = body.indexOf('\r\n\r\n', start);
+    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delim]), headerEnd);
+    out.push({ headers: body.subarray(start + 2, headerEnd).toString(), data: body.subarray(headerEnd + 4, next) });
+    pos = next + 2;
+  }
+  return out;
+}
+
+/** The JSON body of a response, untyped: tests assert on its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const json = async (res: Response): Promise<any> => res.json();
