@@ -5,7 +5,7 @@
  */
 import { readProcStatusKb } from '../../test/support/process.js';
 import { memoryInstances } from '../datasets.js';
-import { retrieveStudy, stow } from '../dicomweb.js';
+import { retrieveStudy, stow, type RetrieveResult, type StowResult } from '../dicomweb.js';
 import { encodeInstance } from '../generate.js';
 import type { Part } from '../multipart.js';
 import type { ServerFactory } from '../servers.js';
@@ -25,15 +25,22 @@ function* generatedParts(count: number, seed: number): Generator<Part> {
   for (const instance of memoryInstances(count, seed)) yield { body: () => encodeInstance(instance) };
 }
 
+interface MemoryFigures {
+  baselineMb: number;
+  put: StowResult;
+  stowPeakMb: number;
+  get: RetrieveResult;
+  getPeakMb: number;
+}
+
 export async function runMemory(ctx: BenchContext, bridge: ServerFactory, opts: MemoryOptions = MEMORY_DEFAULTS): Promise<WorkloadResult & { passed: boolean }> {
   const studyUid = memoryInstances(1, ctx.options.seed).next().value!.studyUid;
   const dir = ctx.scratch.dir('ours-memory');
   const errors: string[] = [];
   const notes: string[] = [];
-  let passed = false;
-  let raw: Record<string, unknown> = {};
+  let figures: MemoryFigures | undefined;
   try {
-    raw = await withServer(bridge, dir, async (server) => {
+    figures = await withServer(bridge, dir, async (server) => {
       server.resetPeakRss();
       const baselineMb = kbToMb(readProcStatusKb(server.pid, 'VmRSS') ?? 0);
       ctx.log(`  memory: STOW of ${opts.instances} generated instances (chunked, ≈ ${((opts.instances * 526_000) / 1e9).toFixed(2)} GB) …`);
@@ -46,39 +53,44 @@ export async function runMemory(ctx: BenchContext, bridge: ServerFactory, opts: 
       ctx.log(`  memory: retrieve ${(get.bytes / 1e9).toFixed(2)} GB in ${(get.ms / 1000).toFixed(1)} s, ${get.parts} parts, peak RSS ${getPeakMb.toFixed(0)} MB`);
       return { baselineMb, put, stowPeakMb, get, getPeakMb };
     });
-    const r = raw as { put: { bytes: number; ms: number; stored: number }; get: { bytes: number; ms: number; parts: number }; stowPeakMb: number; getPeakMb: number };
-    const checks = [
-      [r.put.bytes >= 1e9, `request body ≥ 1 GB (${(r.put.bytes / 1e9).toFixed(2)} GB)`],
-      [r.put.stored === opts.instances, `all instances stored (${r.put.stored}/${opts.instances})`],
-      [r.get.parts === opts.instances, `all instances retrieved (${r.get.parts}/${opts.instances})`],
-      [r.stowPeakMb < opts.rssLimitMb, `STOW peak RSS ${r.stowPeakMb.toFixed(0)} MB < ${opts.rssLimitMb} MB`],
-      [r.getPeakMb < opts.rssLimitMb, `retrieve peak RSS ${r.getPeakMb.toFixed(0)} MB < ${opts.rssLimitMb} MB`],
-    ] as const;
-    for (const [ok, text] of checks) notes.push(`${ok ? 'PASS' : 'FAIL'}: ${text}`);
-    passed = checks.every(([ok]) => ok);
-    raw = { ...raw, stowMbPerS: mbPerSecond(r.put.bytes, r.put.ms), getMbPerS: mbPerSecond(r.get.bytes, r.get.ms) };
   } catch (err) {
     errors.push(`memory: ${(err as Error).message}`);
   } finally {
     ctx.scratch.remove(dir);
   }
-  notes.push(`Bridge node args: ${MEMORY_NODE_ARGS.join(' ')}; client peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB.`);
-  const r = raw as { put?: { bytes: number; ms: number }; get?: { bytes: number; ms: number }; stowPeakMb?: number; getPeakMb?: number };
-  const ours = (v: number | undefined) => (v === undefined ? {} : { ours: v });
+  let passed = false;
+  if (figures) {
+    const { put, get, stowPeakMb, getPeakMb } = figures;
+    const checks: [boolean, string][] = [
+      [put.bytes >= 1e9, `request body ≥ 1 GB (${(put.bytes / 1e9).toFixed(2)} GB)`],
+      [put.stored === opts.instances, `all instances stored (${put.stored}/${opts.instances})`],
+      [get.parts === opts.instances, `all instances retrieved (${get.parts}/${opts.instances})`],
+      [stowPeakMb < opts.rssLimitMb, `STOW peak RSS ${stowPeakMb.toFixed(0)} MB < ${opts.rssLimitMb} MB`],
+      [getPeakMb < opts.rssLimitMb, `retrieve peak RSS ${getPeakMb.toFixed(0)} MB < ${opts.rssLimitMb} MB`],
+    ];
+    for (const [ok, text] of checks) notes.push(`${ok ? 'PASS' : 'FAIL'}: ${text}`);
+    passed = errors.length === 0 && checks.every(([ok]) => ok);
+  }
+  notes.push(
+    `Bridge node args: ${MEMORY_NODE_ARGS.join(' ')}; client peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB.`,
+    'STOW throughput here includes generating and encoding every instance in the client on the same 2 cores: a memory check, not a speed figure.',
+  );
+  const ours = (v: number | undefined): { ours?: number } => (v === undefined ? {} : { ours: v });
+  const f = figures;
   return {
     id: 'MEM',
     title: `Memory: ≥ 1 GB STOW + retrieve with ${MEMORY_NODE_ARGS.join(' ')}`,
     rows: [
-      { workload: 'MEM', metric: 'STOW wall time', unit: 's', better: 'lower', values: ours(r.put && r.put.ms / 1000) },
-      { workload: 'MEM', metric: 'STOW throughput', unit: 'MB/s', better: 'higher', values: ours(r.put && mbPerSecond(r.put.bytes, r.put.ms)) },
-      { workload: 'MEM', metric: 'STOW peak RSS', unit: 'MB', better: 'lower', values: ours(r.stowPeakMb), target: { text: `< ${opts.rssLimitMb} MB`, maxOurs: opts.rssLimitMb } },
-      { workload: 'MEM', metric: 'retrieve wall time', unit: 's', better: 'lower', values: ours(r.get && r.get.ms / 1000) },
-      { workload: 'MEM', metric: 'retrieve throughput', unit: 'MB/s', better: 'higher', values: ours(r.get && mbPerSecond(r.get.bytes, r.get.ms)) },
-      { workload: 'MEM', metric: 'retrieve peak RSS', unit: 'MB', better: 'lower', values: ours(r.getPeakMb), target: { text: `< ${opts.rssLimitMb} MB`, maxOurs: opts.rssLimitMb } },
+      { workload: 'MEM', metric: 'STOW wall time', unit: 's', better: 'lower', values: ours(f && f.put.ms / 1000) },
+      { workload: 'MEM', metric: 'STOW throughput', unit: 'MB/s', better: 'higher', values: ours(f && mbPerSecond(f.put.bytes, f.put.ms)) },
+      { workload: 'MEM', metric: 'STOW peak RSS', unit: 'MB', better: 'lower', values: ours(f?.stowPeakMb), target: { text: `< ${opts.rssLimitMb} MB`, maxOurs: opts.rssLimitMb } },
+      { workload: 'MEM', metric: 'retrieve wall time', unit: 's', better: 'lower', values: ours(f && f.get.ms / 1000) },
+      { workload: 'MEM', metric: 'retrieve throughput', unit: 'MB/s', better: 'higher', values: ours(f && mbPerSecond(f.get.bytes, f.get.ms)) },
+      { workload: 'MEM', metric: 'retrieve peak RSS', unit: 'MB', better: 'lower', values: ours(f?.getPeakMb), target: { text: `< ${opts.rssLimitMb} MB`, maxOurs: opts.rssLimitMb } },
     ],
     notes,
-    raw,
+    raw: { ...figures, instances: opts.instances, rssLimitMb: opts.rssLimitMb },
     errors,
-    passed: passed && errors.length === 0,
+    passed,
   };
 }

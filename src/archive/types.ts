@@ -1,11 +1,15 @@
 import type { DicomJson } from '../dicom/types.js';
 
-/** What the archive knows about one stored instance (one row of the index). */
-export interface InstanceRecord {
+/** The identity of one instance. */
+export interface StoredRef {
   studyUid: string;
   seriesUid: string;
   sopUid: string;
   sopClassUid: string;
+}
+
+/** What the archive knows about one stored instance (one row of the index). */
+export interface InstanceRecord extends StoredRef {
   transferSyntaxUid: string;
   /** Key of the stored bytes in the blob store. */
   blobKey: string;
@@ -24,19 +28,8 @@ export type StoreOutcome =
   | { kind: 'duplicate'; record: StoredRef }
   | { kind: 'new-version'; record: StoredRef; version: number };
 
-export interface StoredRef {
-  studyUid: string;
-  seriesUid: string;
-  sopUid: string;
-  sopClassUid: string;
-}
-
 /** A stored instance as the retrieve paths need it. */
-export interface StoredInstance {
-  studyUid: string;
-  seriesUid: string;
-  sopUid: string;
-  sopClassUid: string;
+export interface StoredInstance extends StoredRef {
   transferSyntaxUid: string;
   blobKey: string;
   size: number;

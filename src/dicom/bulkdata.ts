@@ -1,12 +1,9 @@
-/**
- * Bulk data references. Parsed JSON carries BulkDataURI = BULK_MARKER + path, where path
- * names the value inside the dataset ("7FE00010", "00540016/0/00181072"); the HTTP layer
- * swaps the marker for a retrieve URL and comes back here with the path.
- */
+/** Finding a bulk value again from the path in its BulkDataURI (see bulk-path.ts). */
+import { pathOfBulkUri } from './bulk-path.js';
 import { openAnyDataset } from './parse-instance.js';
 import type { ByteSource, PixelDataInfo, ValueLocation } from './types.js';
 
-export const BULK_MARKER = '\u0001';
+export { BULK_MARKER } from './bulk-path.js';
 
 export interface LocatedBulkData {
   data: ByteSource;
@@ -17,7 +14,7 @@ export interface LocatedBulkData {
 }
 
 export function locateBulkData(source: ByteSource, path: string): LocatedBulkData | undefined {
-  const key = path.startsWith(BULK_MARKER) ? path.slice(1) : path;
+  const key = pathOfBulkUri(path) ?? path;
   // Threshold 0 so every binary value is addressable, whatever threshold produced the URI.
   const { data, bulk } = openAnyDataset(source, { bulkDataThreshold: 0 });
   const entry = bulk.get(key.toUpperCase());

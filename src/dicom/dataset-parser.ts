@@ -3,9 +3,10 @@
  * binary values and pixel data are recorded by offset (see BulkEntry) and skipped, so a
  * header parse of a 500 MB multi-frame object reads only a few kilobytes.
  */
+import { bulkUri } from './bulk-path.js';
 import { tagToHex, vrOfTag, isPrivateTag, isUsOrSsTag } from './dictionary.js';
 import {
-  DOUBLE_PIXEL_DATA, FLOAT_PIXEL_DATA, ITEM, ITEM_DELIMITER, PIXEL_DATA, SEQUENCE_DELIMITER, UNDEFINED_LENGTH,
+  DOUBLE_PIXEL_DATA, FLOAT_PIXEL_DATA, IMPLICIT_LE, ITEM, ITEM_DELIMITER, PIXEL_DATA, SEQUENCE_DELIMITER, UNDEFINED_LENGTH,
   checkValueFits, readHeader, tagLabel, type ElementHeader, type StreamSyntax,
 } from './element-header.js';
 import { scanEncapsulated } from './encapsulated.js';
@@ -35,7 +36,6 @@ export interface ParseOptions {
 }
 
 const MAX_DEPTH = 64;
-const IMPLICIT_LE: StreamSyntax = { explicit: false, littleEndian: true };
 
 interface Ctx {
   src: ByteSource;
@@ -147,11 +147,6 @@ function parseElement(
 function valueAttr(ctx: Ctx, h: ElementHeader, vr: string, littleEndian: boolean, charset: string[]): DicomJsonAttribute {
   const value = h.length === 0 ? undefined : decodeValue(ctx.src.read(h.valueOffset, h.length), vr, littleEndian, charset);
   return value ? { vr, Value: value } : { vr };
-}
-
-/** The text after BULK_MARKER in a BulkDataURI (kept here to avoid an import cycle with bulkdata.ts). */
-export function bulkUri(path: string): string {
-  return '\u0001' + path;
 }
 
 function sequence(

@@ -3,6 +3,7 @@
  * with undefined length by default (no need to know item sizes in advance); the
  * defined-length form exists so tests can exercise both.
  */
+import { pathOfBulkUri } from './bulk-path.js';
 import { ByteSink } from './byte-sink.js';
 import { writerEncoding } from './charset-decode.js';
 import { ITEM, ITEM_DELIMITER, PIXEL_DATA, SEQUENCE_DELIMITER, UNDEFINED_LENGTH, type StreamSyntax } from './element-header.js';
@@ -20,8 +21,6 @@ export interface DatasetWriteOptions {
   /** Write group 0002 attributes too (only for building the File Meta). */
   includeFileMetaGroup?: boolean;
 }
-
-const BULK_MARKER = '\u0001';
 
 export function encodeDataset(json: DicomJson, opts: DatasetWriteOptions): Buffer {
   const sink = new ByteSink(opts.syntax.littleEndian);
@@ -57,7 +56,7 @@ function bulkValue(attr: DicomJsonAttribute, opts: DatasetWriteOptions, path: st
   if (attr.InlineBinary !== undefined) return Buffer.from(attr.InlineBinary, 'base64');
   if (attr.BulkDataURI === undefined) return undefined;
   const uri = attr.BulkDataURI;
-  const byUri = uri.startsWith(BULK_MARKER) ? uri.slice(1) : uri;
+  const byUri = pathOfBulkUri(uri) ?? uri;
   const value = opts.bulk?.[byUri] ?? opts.bulk?.[uri] ?? opts.bulk?.[path];
   if (!value) throw new DicomEncodeError(`no bulk data supplied for ${path} (BulkDataURI ${JSON.stringify(uri)})`);
   return value;

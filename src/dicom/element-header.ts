@@ -19,6 +19,10 @@ export interface StreamSyntax {
   littleEndian: boolean;
 }
 
+/** Undefined-length UN content and standard attributes carried as UN use this (PS3.5 6.2.2). */
+export const IMPLICIT_LE: StreamSyntax = { explicit: false, littleEndian: true };
+export const EXPLICIT_LE: StreamSyntax = { explicit: true, littleEndian: true };
+
 export interface ElementHeader {
   tag: number;
   /** VR as written (explicit VR streams only). */

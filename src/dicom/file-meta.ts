@@ -4,10 +4,9 @@
  * the first dataset byte while it is still streaming in.
  */
 import { bufferSource } from './byte-source.js';
-import { readHeader, checkValueFits, UNDEFINED_LENGTH, tagLabel } from './element-header.js';
+import { EXPLICIT_LE, readHeader, checkValueFits, UNDEFINED_LENGTH, tagLabel } from './element-header.js';
 import { DicomParseError, type ByteSource } from './types.js';
 
-const EXPLICIT_LE = { explicit: true, littleEndian: true };
 const PREAMBLE = 128;
 
 export interface FileMetaLocation {

@@ -97,11 +97,19 @@ function fragmentGroups(data: ByteSource, pixel: PixelDataInfo, count: number, b
   const table = extended && extended.length === count ? extended : pixel.basicOffsetTable ?? [];
   if (table.length === count && fragments.length > 0 && (count > 1 || table[0] === 0)) {
     // Offsets count from the first fragment's item tag, 8 bytes before its value.
+    // Fragments and offsets are both ascending, so one pass assigns every fragment.
     const base = fragments[0]!.offset - 8;
-    return table.map((start, k) => {
-      const end = k + 1 < table.length ? table[k + 1]! : Infinity;
-      return fragments.filter((f) => f.offset - 8 - base >= start && f.offset - 8 - base < end);
-    });
+    const groups: ValueLocation[][] = table.map(() => []);
+    let k = 0;
+    for (const f of fragments) {
+      const at = f.offset - 8 - base;
+      while (k + 1 < table.length && at >= table[k + 1]!) k++;
+      if (at >= table[k]!) groups[k]!.push(f);
+    }
+    if (groups.some((g) => g.length === 0)) {
+      throw new DicomParseError('the pixel data offset table points at no fragment for some frames');
+    }
+    return groups;
   }
   if (fragments.length === count) return fragments.map((f) => [f]);
   if (count === 1) return [fragments];

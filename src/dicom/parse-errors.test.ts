@@ -2,7 +2,10 @@ import { closeSync, openSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DicomParseError, TransferSyntax, bufferSource, encodeDatasetBytes, encodePart10, fileSource, parseInstance } from './index.js';
+import {
+  DicomParseError, FrameRangeError, TransferSyntax, bufferSource, encapsulatePixelData, encodeDatasetBytes, encodePart10,
+  fileSource, parseInstance, readFrames, transcodeToExplicitLittle,
+} from './index.js';
 import { countingSource, explicitElement, sampleJson, samplePixels } from './test-support.js';
 
 const bulk = { '7FE00010': samplePixels() };
@@ -98,6 +101,43 @@ describe('parseInstance on broken input', () => {
     for (let i = 0; i < 200; i++) item = { '0040A730': { vr: 'SQ', Value: [item] } };
     const file = encodePart10(sampleJson(item as never), { bulk });
     expect((parseError(file) as Error).message).toMatch(/nested deeper than 64 levels/);
+  });
+});
+
+describe('corrupted bytes', () => {
+  it('make parseInstance, readFrames and the transcoder fail only with DicomParseError', () => {
+    let seed = 42;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const files = [
+      ...Object.values(TransferSyntax).map((ts) => encodePart10(sampleJson(), { transferSyntaxUid: ts, bulk })),
+      encodePart10(sampleJson({ '00280008': { vr: 'IS', Value: [2] } }), {
+        transferSyntaxUid: '1.2.840.10008.1.2.4.50',
+        bulk: { '7FE00010': encapsulatePixelData([Buffer.alloc(20, 1), Buffer.alloc(20, 2)], { fragmentSize: 8 }) },
+      }),
+    ];
+    const unexpected: string[] = [];
+    for (let n = 0; n < 3000; n++) {
+      const file = Buffer.from(files[n % files.length]!);
+      for (let j = 0; j < 1 + Math.floor(random() * 4); j++) {
+        const at = 132 + Math.floor(random() * (file.length - 132));
+        file[at] = random() < 0.5 ? Math.floor(random() * 256) : [0x00, 0xff, 0xfe, 0xe0][Math.floor(random() * 4)]!;
+      }
+      const attempts = [
+        () => parseInstance(bufferSource(file)),
+        () => readFrames(bufferSource(file), [1]),
+        () => [...transcodeToExplicitLittle(bufferSource(file))],
+      ];
+      for (const attempt of attempts) {
+        try {
+          attempt();
+        } catch (e) {
+          // Encapsulated input legitimately refuses to transcode; everything else must be a parse error.
+          const fine = e instanceof DicomParseError || e instanceof FrameRangeError || (e as Error).name === 'TranscodeError';
+          if (!fine) unexpected.push(String(e));
+        }
+      }
+    }
+    expect(unexpected).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { bufferSource } from './byte-source.js';
 import { parseDataset, type BulkEntry } from './dataset-parser.js';
-import { looksExplicit, type StreamSyntax } from './element-header.js';
+import { EXPLICIT_LE, looksExplicit, type StreamSyntax } from './element-header.js';
 import { locateFileMeta } from './file-meta.js';
 import { jsonString } from './json-values.js';
 import { TransferSyntax, encodingOf } from './transfer-syntax.js';
@@ -49,8 +49,9 @@ export function openAnyDataset(source: ByteSource, opts: ParseInstanceOptions = 
   let fileMeta: DicomJson = {};
   let transferSyntaxUid: string;
   if (meta.hasFileMeta) {
-    const syntax = { explicit: true, littleEndian: true };
-    fileMeta = parseDataset(source, meta.metaStart, meta.datasetOffset, syntax, { bulkDataThreshold, keepFileMetaGroup: true }).json;
+    // File Meta values are always inline: the group is small and bulk paths there would clash with the dataset's.
+    const metaOpts = { bulkDataThreshold: Infinity, keepFileMetaGroup: true };
+    fileMeta = parseDataset(source, meta.metaStart, meta.datasetOffset, EXPLICIT_LE, metaOpts).json;
     const ts = jsonString(fileMeta, '00020010');
     if (!ts) throw new DicomParseError('File Meta has no TransferSyntaxUID (0002,0010)', meta.metaStart);
     transferSyntaxUid = ts;

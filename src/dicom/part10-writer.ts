@@ -4,6 +4,7 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import { encodeDataset } from './dataset-writer.js';
+import { EXPLICIT_LE } from './element-header.js';
 import { jsonString } from './json-values.js';
 import { TransferSyntax, encodingOf, isEncapsulatedTransferSyntax } from './transfer-syntax.js';
 import type { DicomJson } from './types.js';
@@ -12,7 +13,6 @@ import { DicomEncodeError } from './value-encode.js';
 export const IMPLEMENTATION_CLASS_UID = '1.2.826.0.1.3680043.10.1456.1';
 export const IMPLEMENTATION_VERSION_NAME = 'IMGBRIDGE_01';
 
-const EXPLICIT_LE = { explicit: true, littleEndian: true };
 
 export interface FileMetaFields {
   sopClassUid: string;
@@ -42,7 +42,8 @@ export function encodeFileMeta(fields: FileMetaFields): Buffer {
   return Buffer.concat([groupLength, body]);
 }
 
-function preamble(): Buffer {
+/** 128 zero bytes and "DICM" (PS3.10 7.1). */
+export function preamble(): Buffer {
   const b = Buffer.alloc(132);
   b.write('DICM', 128, 'latin1');
   return b;

@@ -7,19 +7,18 @@ import { ByteSink } from './byte-sink.js';
 import { implicitVrOf } from './dataset-parser.js';
 import { isPrivateTag, vrOfTag } from './dictionary.js';
 import {
-  ITEM, ITEM_DELIMITER, SEQUENCE_DELIMITER, UNDEFINED_LENGTH, checkValueFits, readHeader, tagLabel,
+  EXPLICIT_LE, IMPLICIT_LE, ITEM, ITEM_DELIMITER, SEQUENCE_DELIMITER, UNDEFINED_LENGTH, checkValueFits, readHeader, tagLabel,
   type ElementHeader, type StreamSyntax,
 } from './element-header.js';
 import { openAnyDataset } from './parse-instance.js';
-import { encodeFileMeta } from './part10-writer.js';
+import { encodeFileMeta, preamble } from './part10-writer.js';
 import { TransferSyntax, isEncapsulatedTransferSyntax } from './transfer-syntax.js';
 import { DicomParseError, TranscodeError, type ByteSource } from './types.js';
 import { BINARY_VRS, LONG_LENGTH_VRS, NUMERIC_WIDTH, swapInPlace } from './vr.js';
 
 const CHUNK = 1024 * 1024;
 const YIELD_AT = 256 * 1024;
-const OUT: StreamSyntax = { explicit: true, littleEndian: true };
-const IMPLICIT_LE: StreamSyntax = { explicit: false, littleEndian: true };
+const OUT = EXPLICIT_LE;
 
 interface Walk {
   data: ByteSource;
@@ -33,9 +32,7 @@ export function* transcodeToExplicitLittle(source: ByteSource): Generator<Buffer
     throw new TranscodeError(
       `transfer syntax ${parsed.transferSyntaxUid} has encapsulated pixel data; decompression is not supported`);
   }
-  const preamble = Buffer.alloc(132);
-  preamble.write('DICM', 128, 'latin1');
-  yield preamble;
+  yield preamble();
   yield encodeFileMeta({
     sopClassUid: String(parsed.fileMeta['00020002']?.Value?.[0] ?? parsed.sopClassUid),
     sopInstanceUid: String(parsed.fileMeta['00020003']?.Value?.[0] ?? parsed.sopInstanceUid),

@@ -9,7 +9,8 @@ import { TEXT_VRS, TRIM_BOTH_VRS } from './vr.js';
 
 const IS_PATTERN = /^[+-]?\d+$/;
 const DS_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const PN_GROUPS = ['Alphabetic', 'Ideographic', 'Phonetic'] as const;
+/** PN component groups in the order they appear between '=' (PS3.18 F.2.2). */
+export const PN_GROUPS = ['Alphabetic', 'Ideographic', 'Phonetic'] as const;
 
 export type PersonName = Partial<Record<(typeof PN_GROUPS)[number], string>>;
 

@@ -5,8 +5,8 @@
  */
 import { CHARSET_VRS, NUMERIC_WIDTH, STRING_VRS, swapInPlace } from './vr.js';
 import type { DicomJsonAttribute } from './types.js';
+import { PN_GROUPS } from './value-decode.js';
 
-const PN_GROUPS = ['Alphabetic', 'Ideographic', 'Phonetic'] as const;
 
 export class DicomEncodeError extends Error {
   override name = 'DicomEncodeError';

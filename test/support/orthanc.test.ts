@@ -1,6 +1,11 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { smallInstances } from '../../bench/datasets.js';
+import { encodeInstance } from '../../bench/generate.js';
+import { dcmtkAvailable, echo, storeFiles } from './dcmtk.js';
 import { orthancAvailable, startOrthanc, type OrthancHandle } from './orthanc.js';
 import { freePorts } from './ports.js';
 
@@ -51,6 +56,20 @@ describe.skipIf(!orthancAvailable())('Orthanc test harness', () => {
     expect(studies.body).toEqual([]);
     const modalities = await getJson(`${orthanc.url}/modalities`);
     expect(modalities.body).toEqual(['bridge']);
+  });
+
+  it.skipIf(!dcmtkAvailable())('accepts C-ECHO and C-STORE from DCMTK', async () => {
+    await echo('127.0.0.1', orthanc.dicomPort, orthanc.aet, { timeoutMs: 10_000 });
+    const dir = mkdtempSync(join(tmpdir(), 'ib-dcmtk-'));
+    try {
+      const instance = smallInstances().next().value!;
+      writeFileSync(join(dir, 'one.dcm'), encodeInstance(instance));
+      await storeFiles('127.0.0.1', orthanc.dicomPort, orthanc.aet, [dir], { timeoutMs: 20_000 });
+      const studies = await getJson(`${orthanc.dicomWebUrl}/studies?StudyInstanceUID=${instance.studyUid}`);
+      expect(studies.body).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('removes its temporary folder on stop', async () => {

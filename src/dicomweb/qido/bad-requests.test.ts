@@ -67,7 +67,8 @@ describe('bad requests are 400 with a clear message', () => {
     expect(rejection('study', 'PatientID=a\\b')).toMatch(/multiplevaluematching=true/);
   });
 
-  it('still answers the content negotiation parameters left to the route layer', () => {
-    expect(search('study', 'accept=application/dicom+json&limit=1').body).toHaveLength(1);
+  it('accepts, without matching on them, the content negotiation parameters and SpecificCharacterSet', () => {
+    expect(search('study', 'accept=application/dicom%2Bjson&limit=1').body).toHaveLength(1);
+    expect(search('study', 'SpecificCharacterSet=ISO_IR 100').body).toHaveLength(4);
   });
 });

@@ -19,7 +19,11 @@ export function compileSearch(req: QidoRequest, maxResults: number): CompiledSea
   const query = parseQuery(req.query);
   const where = [
     ...scopeConditions(req),
-    ...keyConditions(query.keys, { level: req.level, multipleValueMatching: query.multipleValueMatching }),
+    ...keyConditions(query.keys, {
+      level: req.level,
+      multipleValueMatching: query.multipleValueMatching,
+      scoped: req.studyUid !== undefined || req.seriesUid !== undefined,
+    }),
   ];
   const plan = planReturn(req.level, query);
   const limit = Math.min(query.limit ?? maxResults, maxResults);

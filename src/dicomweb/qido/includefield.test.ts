@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { searcher, testArchive, UID } from './test-archive.js';
 
 const { index, qido } = testArchive();
@@ -8,6 +8,19 @@ afterAll(() => index.close());
 const first = (level: Parameters<typeof search>[0], query: string, scope = {}) => search(level, query, scope).body[0]!;
 
 describe('includefield', () => {
+  it('reads no stored JSON in JavaScript unless includefield or a key asks for a non-indexed attribute', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(search('instance', 'includefield=StudyDescription,Rows,00081190').body).toHaveLength(7);
+      expect(search('study', 'PatientName=smith*&StudyDate=20240101-').body).toHaveLength(1);
+      expect(parse).not.toHaveBeenCalled();
+      search('study', 'includefield=PatientAge');
+      expect(parse).toHaveBeenCalledTimes(4);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it('adds stored study attributes by keyword or tag, in comma lists or repeated', () => {
     const a = first('study', `StudyInstanceUID=${UID.studyA}&includefield=PatientAge,00102160&includefield=OtherPatientIDs`);
     expect(a['00101010']).toEqual({ vr: 'AS', Value: ['054Y'] });

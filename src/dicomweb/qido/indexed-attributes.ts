@@ -23,7 +23,10 @@ export type MatchSpec =
   | { kind: 'time'; column: string }
   | { kind: 'pn'; alphabetic?: string; all: string }
   | { kind: 'modalities' }
-  | { kind: 'none' };
+  /** Return only: a value is a 400. */
+  | { kind: 'none' }
+  /** PS3.4 C.2.2.2: may be sent, is never matched (it names the query's character set). */
+  | { kind: 'never' };
 
 export interface IndexedAttribute {
   tag: string;
@@ -50,7 +53,8 @@ const NONE = { kind: 'none' } as const;
 
 export const INDEXED_ATTRIBUTES: readonly IndexedAttribute[] = [
   // Present at every level, values made by the renderer.
-  { tag: '00080005', keyword: 'SpecificCharacterSet', vr: 'CS', level: 'study', render: 'computed', match: NONE, owned: true },
+  { tag: '00080005', keyword: 'SpecificCharacterSet', vr: 'CS', level: 'study', render: 'computed', match: { kind: 'never' },
+    owned: true },
   { tag: '00080056', keyword: 'InstanceAvailability', vr: 'CS', level: 'study', render: 'computed', match: NONE, owned: true },
   { tag: '00081190', keyword: 'RetrieveURL', vr: 'UR', level: 'study', render: 'computed', match: NONE, owned: true },
   // Study (and patient) level.

@@ -7,11 +7,13 @@ import { personNameMatch } from './person-name-match.js';
 import type { MatchKey } from './query-params.js';
 import { allOf, anyOf, sqlPart, type SqlPart } from './sql-part.js';
 import { LEVEL_DEPTH, type QidoLevel } from './types.js';
-import { hasWildcard, textMatch, WILDCARD_VRS } from './wildcard.js';
+import { hasWildcard, textMatch, toGlob, WILDCARD_VRS } from './wildcard.js';
 
 export interface ConditionOptions {
   level: QidoLevel;
   multipleValueMatching: boolean;
+  /** The resource path already narrows the search to one study or series. */
+  scoped: boolean;
 }
 
 const NUMBER_VRS = new Set(['IS', 'DS', 'US', 'UL', 'SS', 'SL', 'FL', 'FD', 'SV', 'UV']);
@@ -30,9 +32,18 @@ export function keyConditions(keys: MatchKey[], opts: ConditionOptions): SqlPart
     parts.push(combined.part);
     for (const tag of combined.tags) done.add(tag);
   }
+  let modalities: MatchKey | undefined;
   for (const key of keys) {
     if (done.has(key.attr.tag)) continue;
+    if (key.attr.keyword === 'ModalitiesInStudy' && key.value !== '') {
+      modalities = key;
+      continue;
+    }
     const part = keyCondition(key, opts);
+    if (part) parts.push(part);
+  }
+  if (modalities) {
+    const part = modalitiesMatch(modalities.value, parts.length === 0 && !opts.scoped);
     if (part) parts.push(part);
   }
   return parts;
@@ -74,7 +85,9 @@ function indexedCondition(a: IndexedAttribute, raw: string): SqlPart | undefined
     case 'pn':
       return personNameMatch(raw, m);
     case 'modalities':
-      return modalitiesMatch(raw);
+      return modalitiesMatch(raw, false);
+    case 'never':
+      return undefined;
     case 'none':
       throw badRequest(`${a.keyword} cannot be used as a matching key; request it with includefield=${a.keyword}`);
   }
@@ -138,21 +151,24 @@ function uidMatch(column: string, keyword: string, raw: string): SqlPart | undef
   return sqlPart(`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(uids));
 }
 
-/** Studies with at least one series of any listed modality (`CT,MR` or `CT\MR`). */
-function modalitiesMatch(raw: string): SqlPart | undefined {
+/**
+ * Studies with at least one series of any listed modality (`CT,MR` or `CT\\MR`). Alone,
+ * the key drives the search from series_modality (`st.pk IN …`): scanning studies and
+ * probing each would read all of them for a rare modality. Beside a more selective key it
+ * is a probe per candidate study (`EXISTS …`), so that key's index leads.
+ */
+function modalitiesMatch(raw: string, drive: boolean): SqlPart | undefined {
   const list = raw.split(/[,\\]/).map((m) => m.trim()).filter((m) => m !== '');
   if (list.length === 0 || list.includes('*')) return undefined;
-  if (list.some(hasWildcard)) {
-    return sqlPart(
-      'EXISTS (SELECT 1 FROM series sm, json_each(?) q WHERE sm.study_pk = st.pk AND sm.modality GLOB q.value)',
-      JSON.stringify(list.map((m) => m.replace(/\[/g, '[[]'))),
-    );
-  }
-  if (list.length === 1) return sqlPart('EXISTS (SELECT 1 FROM series sm WHERE sm.modality = ? AND sm.study_pk = st.pk)', list[0]);
-  return sqlPart(
-    'EXISTS (SELECT 1 FROM series sm WHERE sm.modality IN (SELECT value FROM json_each(?)) AND sm.study_pk = st.pk)',
-    JSON.stringify(list),
-  );
+  const wildcards = list.some(hasWildcard);
+  const values = JSON.stringify(wildcards ? list.map(toGlob) : list);
+  const modality = wildcards
+    ? 'EXISTS (SELECT 1 FROM json_each(?) q WHERE sm.modality GLOB q.value)'
+    : list.length === 1 ? 'sm.modality = ?' : 'sm.modality IN (SELECT value FROM json_each(?))';
+  const param = list.length === 1 && !wildcards ? list[0] : values;
+  return drive
+    ? sqlPart(`st.pk IN (SELECT sm.study_pk FROM series sm WHERE ${modality})`, param)
+    : sqlPart(`EXISTS (SELECT 1 FROM series sm WHERE ${modality} AND sm.study_pk = st.pk)`, param);
 }
 
 function integer(keyword: string, raw: string): number {

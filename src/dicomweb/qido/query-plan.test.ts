@@ -26,9 +26,18 @@ describe('searches use the index', () => {
     expect(queryPlan('study', 'PatientName=smi*')).toMatch(/USING COVERING INDEX studies_patient_name \(patient_name_norm>\? AND patient_name_norm<\?\)/);
   });
 
-  it('ModalitiesInStudy uses series_modality', () => {
-    expect(queryPlan('study', 'ModalitiesInStudy=MR')).toMatch(/USING COVERING INDEX series_modality \(modality=\? AND study_pk=\?\)/);
-    expect(queryPlan('study', 'ModalitiesInStudy=MR,CT')).toMatch(/USING COVERING INDEX series_modality/);
+  it('ModalitiesInStudy alone finds the studies through series_modality', () => {
+    const plan = queryPlan('study', 'ModalitiesInStudy=MR');
+    expect(plan).toMatch(/SEARCH sm USING COVERING INDEX series_modality \(modality=\?\)/);
+    expect(plan).toMatch(/SEARCH st USING INTEGER PRIMARY KEY/);
+    expect(plan).not.toMatch(/SCAN st/);
+    expect(queryPlan('study', 'ModalitiesInStudy=MR,CT')).toMatch(/SEARCH sm USING COVERING INDEX series_modality \(modality=\?\)/);
+  });
+
+  it('ModalitiesInStudy beside a StudyDate range probes series_modality per study found by date', () => {
+    const plan = queryPlan('study', 'StudyDate=20240101-20240301&ModalitiesInStudy=MR');
+    expect(plan).toMatch(/SEARCH st USING COVERING INDEX studies_date/);
+    expect(plan).toMatch(/SEARCH sm .*USING COVERING INDEX series_modality \(modality=\? AND study_pk=\?\)/);
   });
 
   it('scoped searches start from the study or series UID', () => {

@@ -37,6 +37,7 @@ describe('series search', () => {
 
   it('filters by study-level keys too', () => {
     expect(seriesUids(search('series', 'PatientName=smith*&Modality=CT'))).toEqual([UID.seriesC1]);
+    expect(seriesUids(search('series', 'ModalitiesInStudy=SR'))).toEqual([UID.seriesA1, UID.seriesA2]);
     expect(seriesUids(search('series', 'StudyDate=20240105'))).toEqual([UID.seriesA1, UID.seriesA2]);
   });
 
