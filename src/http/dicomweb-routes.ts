@@ -9,6 +9,7 @@ import { retrieveInstances, type BinaryResponse } from '../dicomweb/retrieve-ins
 import { retrieveMetadata } from '../dicomweb/retrieve-metadata.js';
 import { stow } from '../dicomweb/stow.js';
 import { warningHeader } from './errors.js';
+import { queryParams } from './query-string.js';
 
 export interface DicomwebPorts {
   archive: Archive;
@@ -48,7 +49,7 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
   }
 
   const search = (level: QidoLevel) => async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
-    const query = new URL(req.raw.url ?? '', 'http://x').searchParams;
+    const query = queryParams(req.raw.url ?? '');
     const res = ports.qido.search({ level, studyUid: req.params.study, seriesUid: req.params.series, query });
     for (const w of res.warnings) reply.header('warning', w);
     return reply.type(DICOM_JSON).send(JSON.stringify(res.body));

@@ -38,6 +38,8 @@ CREATE INDEX IF NOT EXISTS studies_patient_name ON studies(patient_name_norm);
 CREATE INDEX IF NOT EXISTS studies_date ON studies(study_date, study_time);
 CREATE INDEX IF NOT EXISTS studies_accession ON studies(accession);
 CREATE INDEX IF NOT EXISTS studies_patient_pk ON studies(patient_pk);
+CREATE INDEX IF NOT EXISTS studies_study_id ON studies(study_id);
+CREATE INDEX IF NOT EXISTS studies_referring ON studies(referring_norm);
 
 CREATE TABLE IF NOT EXISTS series (
   pk INTEGER PRIMARY KEY,
@@ -74,6 +76,7 @@ CREATE TABLE IF NOT EXISTS instances (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS instances_series ON instances(series_pk, instance_number);
+CREATE INDEX IF NOT EXISTS instances_sop_class ON instances(sop_class_uid);
 
 -- Replaced versions (duplicate policy keep-newest) and deletions are kept on record.
 CREATE TABLE IF NOT EXISTS instance_versions (

@@ -19,11 +19,15 @@ function rejection(level: Parameters<typeof search>[0], query: string): string {
 }
 
 describe('bad requests are 400 with a clear message', () => {
-  it('rejects unknown attribute keywords and tags, and unknown parameters', () => {
+  it('rejects unknown attribute keywords and tags', () => {
     expect(rejection('study', 'PatientNme=x')).toMatch(/PatientNme.*unknown attribute keyword/);
     expect(rejection('study', 'includefield=NoSuchThing')).toMatch(/NoSuchThing.*unknown attribute keyword/);
     expect(rejection('study', '0009FFFF=x')).toMatch(/private attributes/);
-    expect(rejection('study', 'page-size=10')).toMatch(/Unknown query parameter "page-size"/);
+  });
+
+  it('ignores unsupported parameters as PS3.18 asks, saying so in a Warning', () => {
+    const res = search('study', 'page-size=10&_=123');
+    expect(res.warnings.join()).toContain('Unsupported query parameters were ignored: page-size, _');
   });
 
   it('rejects limit and offset that are not unsigned integers', () => {

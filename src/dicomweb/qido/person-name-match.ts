@@ -1,5 +1,5 @@
-import { anyOf, sqlPart, type SqlPart } from './sql-part.js';
-import { globMatch, hasWildcard, toGlob } from './wildcard.js';
+import { allOf, anyOf, sqlPart, type SqlPart } from './sql-part.js';
+import { globMatch, hasWildcard, literalPrefix, prefixRange, toGlob } from './wildcard.js';
 
 /** Where a PN is stored: both lower-cased with String.prototype.toLowerCase. */
 export interface PersonNameColumns {
@@ -31,8 +31,13 @@ export function personNameMatch(value: string, cols: PersonNameColumns): SqlPart
   return anyOf([alphabetic, wholeGroup(cols.all, '*=', q)]);
 }
 
-/** `pattern` spans whole groups of `column`: it is followed by nothing or by another group. */
+/**
+ * `pattern` spans whole groups of `column`: it is followed by nothing or by another group.
+ * Anchored at the start (the Alphabetic group), its literal prefix is also a range an index can use.
+ */
 function wholeGroup(column: string, before: string, pattern: string): SqlPart {
   const glob = before + toGlob(pattern);
-  return sqlPart(`${column} GLOB ? OR ${column} GLOB ?`, glob, glob + '=*');
+  const groups = sqlPart(`${column} GLOB ? OR ${column} GLOB ?`, glob, glob + '=*');
+  const prefix = before ? '' : literalPrefix(pattern);
+  return prefix ? allOf([prefixRange(column, prefix), groups]) : groups;
 }

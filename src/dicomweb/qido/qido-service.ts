@@ -3,7 +3,7 @@ import { compileSearch } from './compile-search.js';
 import { renderDataset, type ResultRow } from './render-dataset.js';
 import { StatementCache } from './statement-cache.js';
 import type { QidoOptions, QidoRequest, QidoResponse } from './types.js';
-import { EMPTY_VALUE_MATCHING_NOT_SUPPORTED, FUZZY_MATCHING_NOT_SUPPORTED, RESULTS_TRUNCATED } from './warnings.js';
+import { EMPTY_VALUE_MATCHING_NOT_SUPPORTED, FUZZY_MATCHING_NOT_SUPPORTED, RESULTS_TRUNCATED, ignoredParameters } from './warnings.js';
 
 /**
  * QIDO-RS search (PS3.18 10.6) answered from the archive index alone. Transport-free:
@@ -30,6 +30,7 @@ export class QidoService {
     const warnings: string[] = [];
     if (query.fuzzyMatching) warnings.push(FUZZY_MATCHING_NOT_SUPPORTED);
     if (query.emptyValueMatching) warnings.push(EMPTY_VALUE_MATCHING_NOT_SUPPORTED);
+    if (query.ignored.length > 0) warnings.push(ignoredParameters(query.ignored));
 
     const rows = this.statements.get(statement.sql).all(...statement.params) as ResultRow[];
     if (rows.length > limit) {

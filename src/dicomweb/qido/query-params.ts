@@ -18,6 +18,8 @@ export interface ParsedQuery {
   fuzzyMatching: boolean;
   emptyValueMatching: boolean;
   multipleValueMatching: boolean;
+  /** Parameters we do not support, ignored as PS3.18 8.3 asks (and reported in a Warning). */
+  ignored: string[];
 }
 
 /** Content negotiation parameters (PS3.18 8.3.3.1): the route layer's business, not a search key. */
@@ -29,7 +31,7 @@ const listKey = (attr: AttributeRef) => attr.vr === 'UI' || attr.keyword === 'Mo
 export function parseQuery(params: URLSearchParams): ParsedQuery {
   const q: ParsedQuery = {
     keys: [], includeAll: false, includeFields: [], offset: 0,
-    fuzzyMatching: false, emptyValueMatching: false, multipleValueMatching: false,
+    fuzzyMatching: false, emptyValueMatching: false, multipleValueMatching: false, ignored: [],
   };
   const seen = new Set<string>();
   const once = (name: string) => {
@@ -64,7 +66,12 @@ export function parseQuery(params: URLSearchParams): ParsedQuery {
         break;
       default: {
         if (NEGOTIATION_PARAMS.has(name)) break;
-        if (!looksLikeAttributeId(name)) throw badRequest(`Unknown query parameter "${name}"`);
+        // PS3.18 8.3: unsupported parameters are ignored (we say so in a Warning); a misspelt
+        // attribute keyword is still refused, since ignoring it would widen the result.
+        if (!looksLikeAttributeId(name)) {
+          q.ignored.push(name);
+          break;
+        }
         const attr = resolveAttribute(name, 'Query key');
         const earlier = byTag.get(attr.tag);
         if (!earlier) {

@@ -40,6 +40,12 @@ describe('searches use the index', () => {
     expect(plan).toMatch(/SEARCH sm .*USING COVERING INDEX series_modality \(modality=\? AND study_pk=\?\)/);
   });
 
+  it('StudyID, a ReferringPhysicianName prefix and an unscoped SOPClassUID use their indexes', () => {
+    expect(queryPlan('study', 'StudyID=S1')).toMatch(/USING COVERING INDEX studies_study_id \(study_id=\?\)/);
+    expect(queryPlan('study', 'ReferringPhysicianName=smith*')).toMatch(/USING COVERING INDEX studies_referring \(referring_norm>\? AND referring_norm<\?\)/);
+    expect(queryPlan('instance', 'SOPClassUID=1.2.3')).toMatch(/USING (COVERING )?INDEX instances_sop_class \(sop_class_uid=\?\)/);
+  });
+
   it('scoped searches start from the study or series UID', () => {
     expect(queryPlan('instance', '', { studyUid: '1.2', seriesUid: '1.2.3' })).toMatch(/SEARCH s USING INDEX sqlite_autoindex_series_1 \(series_uid=\?\)/);
     expect(queryPlan('series', '', { studyUid: '1.2' })).toMatch(/SEARCH st USING (COVERING )?INDEX sqlite_autoindex_studies_1 \(study_uid=\?\)/);

@@ -12,3 +12,6 @@ export const EMPTY_VALUE_MATCHING_NOT_SUPPORTED = warning(
 );
 
 export const RESULTS_TRUNCATED = warning('The number of results exceeded the maximum supported; use limit/offset');
+
+export const ignoredParameters = (names: string[]): string =>
+  warning(`Unsupported query parameters were ignored: ${names.join(', ')}`);

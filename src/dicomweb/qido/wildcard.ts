@@ -28,8 +28,13 @@ const AFTER_PREFIX = '\u{10FFFF}';
  */
 export function globMatch(column: string, pattern: string): SqlPart {
   const prefix = literalPrefix(pattern);
-  if (!prefix) return sqlPart(`${column} GLOB ?`, toGlob(pattern));
-  return sqlPart(`${column} >= ? AND ${column} < ? AND ${column} GLOB ?`, prefix, prefix + AFTER_PREFIX, toGlob(pattern));
+  const glob = sqlPart(`${column} GLOB ?`, toGlob(pattern));
+  return prefix ? { sql: `${prefixRange(column, prefix).sql} AND ${glob.sql}`, params: [prefix, prefix + AFTER_PREFIX, ...glob.params] } : glob;
+}
+
+/** The values of `column` that start with `prefix`, as a range an index can use. */
+export function prefixRange(column: string, prefix: string): SqlPart {
+  return sqlPart(`${column} >= ? AND ${column} < ?`, prefix, prefix + AFTER_PREFIX);
 }
 
 /** Single value or wildcard matching of a case-sensitive text value. */
