@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { DicomStatus, StoreError } from '../core/errors.js';
-import { DicomParseError, datasetOffset, fileSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
+import { DicomParseError, fileSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
 import { GroupCommitter } from './group-committer.js';
+import { receive } from './receive.js';
+import { sameDataset } from './same-dataset.js';
 import type { SqliteIndex } from './sqlite/sqlite-index.js';
 import type { BlobStore, BlobWriter, InstanceScope, SealedBlob, StoredInstance, StoreOutcome } from './types.js';
 
@@ -21,7 +22,6 @@ export interface StoreContext {
   expectedStudyUid?: string;
 }
 
-const HEAD_BYTES = 64 * 1024;
 const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
 const STORABLE_UID = /^[0-9]+(\.[0-9]+)*$/;
 
@@ -57,9 +57,8 @@ export class Archive {
     }
     let sealed: SealedBlob;
     let head: Buffer;
-    let hash: string;
     try {
-      ({ head, hash } = await this.receive(chunks, writer));
+      head = await receive(chunks, writer);
       sealed = await writer.seal();
     } catch (e) {
       await writer.abort();
@@ -68,50 +67,13 @@ export class Archive {
     let parsed: ParsedInstance | undefined;
     try {
       parsed = this.parse(sealed, head, ctx);
-      return await this.commit(sealed, parsed, hash, ctx);
+      return await this.commit(sealed, parsed, ctx);
     } catch (e) {
       await sealed.discard();
       const err = asStoreError(e);
       if (!parsed || err.sop) throw err;
       throw new StoreError(err.status, err.message, { classUid: parsed.sopClassUid, instanceUid: parsed.sopInstanceUid });
     }
-  }
-
-  /** Write the stream to the blob, hashing the dataset bytes (after the File Meta group) on the way. */
-  private async receive(chunks: AsyncIterable<Buffer>, writer: BlobWriter): Promise<{ head: Buffer; hash: string }> {
-    const hasher = createHash('sha256');
-    const headParts: Buffer[] = [];
-    let headLen = 0;
-    let offset: number | undefined;
-    let failure: unknown;
-    for await (const chunk of chunks) {
-      if (failure) continue; // drain, so a multipart stream can move on to the next part
-      try {
-        if (headLen < HEAD_BYTES) {
-          headParts.push(chunk);
-          headLen += chunk.length;
-        }
-        if (offset === undefined) {
-          const head = Buffer.concat(headParts);
-          offset = datasetOffset(head);
-          if (offset === undefined && headLen >= HEAD_BYTES) throw new DicomParseError('File Meta Information group is longer than 64 KB');
-          if (offset !== undefined) hasher.update(head.subarray(offset));
-        } else {
-          hasher.update(chunk);
-        }
-        await writer.write(chunk);
-      } catch (e) {
-        failure = e;
-      }
-    }
-    if (failure) throw failure;
-    const head = Buffer.concat(headParts);
-    if (offset === undefined) {
-      offset = datasetOffset(head);
-      if (offset === undefined) throw new DicomParseError(`input ends after ${head.length} bytes, inside the File Meta Information`);
-      hasher.update(head.subarray(offset));
-    }
-    return { head, hash: hasher.digest('hex') };
   }
 
   private parse(sealed: SealedBlob, head: Buffer, ctx: StoreContext): ParsedInstance {
@@ -150,50 +112,52 @@ export class Archive {
     return parsed;
   }
 
-  private async commit(sealed: SealedBlob, parsed: ParsedInstance, hash: string, ctx: StoreContext): Promise<StoreOutcome> {
+  private async commit(sealed: SealedBlob, parsed: ParsedInstance, ctx: StoreContext): Promise<StoreOutcome> {
     const ref = {
       studyUid: parsed.studyInstanceUid,
       seriesUid: parsed.seriesInstanceUid,
       sopUid: parsed.sopInstanceUid,
       sopClassUid: parsed.sopClassUid,
     };
-    // Fast path for re-sent objects: nothing to write.
-    const existing = this.index.findInstance(ref.sopUid);
-    if (existing && existing.datasetHash === hash) {
-      await sealed.discard();
-      return { kind: 'duplicate', record: ref };
-    }
-    if (existing && this.opts.duplicatePolicy === 'reject') throw duplicateError(ref.sopUid);
+    const fresh = { fd: sealed.fd, size: sealed.size, datasetOffset: parsed.datasetOffset };
     const blobKey = `${ref.studyUid.slice(-2)}/${ref.studyUid}/${ref.sopUid}-${randomBytes(4).toString('hex')}.dcm`;
-    await sealed.commit(blobKey);
-    const result = await this.committer
-      .submit({
-      policy: this.opts.duplicatePolicy,
-      record: {
-        ...ref,
-        transferSyntaxUid: parsed.transferSyntaxUid,
-        blobKey,
-        size: sealed.size,
-        datasetHash: hash,
-        json: parsed.json,
-        source: ctx.source,
-      },
-    })
-      .catch(async (e: unknown) => {
-        await this.blobs.remove(blobKey);
-        throw e;
-      });
-    switch (result.decision) {
-      case 'stored':
-        return { kind: 'stored', record: ref };
-      case 'new-version':
-        return { kind: 'new-version', record: ref, version: result.version };
-      case 'duplicate':
-        await this.blobs.remove(blobKey);
-        return { kind: 'duplicate', record: ref };
-      case 'conflict':
-        await this.blobs.remove(blobKey);
-        throw duplicateError(ref.sopUid);
+    let placed = false;
+    try {
+      // A concurrent store of the same SOP Instance can slip in between looking and
+      // committing; the index then answers `retry` and we decide again.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const existing = this.index.findInstance(ref.sopUid);
+        if (existing) {
+          if (await sameDataset(this.blobs, fresh, existing)) {
+            if (placed) await this.blobs.remove(blobKey);
+            else await sealed.discard();
+            return { kind: 'duplicate', record: ref };
+          }
+          if (this.opts.duplicatePolicy === 'reject') throw duplicateError(ref.sopUid);
+        }
+        if (!placed) {
+          await sealed.commit(blobKey);
+          placed = true;
+        }
+        const result = await this.committer.submit({
+          replaces: existing?.blobKey ?? null,
+          record: {
+            ...ref,
+            transferSyntaxUid: parsed.transferSyntaxUid,
+            blobKey,
+            size: sealed.size,
+            datasetOffset: parsed.datasetOffset,
+            json: parsed.json,
+            source: ctx.source,
+          },
+        });
+        if (result.decision === 'stored') return { kind: 'stored', record: ref };
+        if (result.decision === 'new-version') return { kind: 'new-version', record: ref, version: result.version };
+      }
+      throw new StoreError(DicomStatus.ProcessingFailure, `SOP Instance ${ref.sopUid} kept changing while it was being stored`);
+    } catch (e) {
+      if (placed) await this.blobs.remove(blobKey);
+      throw e;
     }
   }
 

@@ -30,17 +30,17 @@ export class FileBlobStore implements BlobStore {
       await fsp.rm(tempPath, { force: true });
     };
     return {
-      write: async (chunk) => {
-        let off = 0;
-        while (off < chunk.length) {
-          const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, size);
-          off += bytesWritten;
+      writev: async (chunks) => {
+        let pending = chunks;
+        while (pending.length > 0) {
+          const { bytesWritten } = await fh.writev(pending, size);
           size += bytesWritten;
+          pending = remaining(pending, bytesWritten);
         }
       },
       abort: discard,
       seal: async (): Promise<SealedBlob> => {
-        await fh.sync();
+        await fh.datasync();
         return {
           fd: fh.fd,
           size,
@@ -85,4 +85,12 @@ export class FileBlobStore implements BlobStore {
     if (!/^[0-9A-Za-z._/-]+$/.test(key) || key.includes('..')) throw new Error(`invalid blob key ${key}`);
     return join(this.blobDir, key);
   }
+}
+
+/** What a short writev left unwritten. */
+function remaining(chunks: Buffer[], written: number): Buffer[] {
+  let i = 0;
+  while (i < chunks.length && written >= chunks[i]!.length) written -= chunks[i++]!.length;
+  if (i === chunks.length) return [];
+  return [chunks[i]!.subarray(written), ...chunks.slice(i + 1)];
 }

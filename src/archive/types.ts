@@ -14,8 +14,8 @@ export interface InstanceRecord extends StoredRef {
   /** Key of the stored bytes in the blob store. */
   blobKey: string;
   size: number;
-  /** SHA-256 (hex) of the dataset bytes after the File Meta group: the duplicate test. */
-  datasetHash: string;
+  /** Where the dataset (after the File Meta group) starts in the stored bytes: duplicates compare from here. */
+  datasetOffset: number;
   /** Full DICOM JSON without bulk data (BulkDataURI values carry the bulk marker). */
   json: DicomJson;
   /** AE title or channel the instance came from, for the record. */
@@ -54,7 +54,8 @@ export interface SealedBlob {
 }
 
 export interface BlobWriter {
-  write(chunk: Buffer): Promise<void>;
+  /** Append chunks (one gathered write). */
+  writev(chunks: Buffer[]): Promise<void>;
   /** fsync the data; the blob stays open for reading until commit or discard. */
   seal(): Promise<SealedBlob>;
   abort(): Promise<void>;

@@ -60,14 +60,19 @@ class Reader {
   buf: Buffer = Buffer.alloc(0);
   done = false;
   constructor(private readonly it: AsyncIterator<Buffer>) {}
-  async more(): Promise<boolean> {
-    if (this.done) return false;
+  /** The next chunk from the source, not appended to `buf`. */
+  async next(): Promise<Buffer | undefined> {
+    if (this.done) return undefined;
     const r = await this.it.next();
     if (r.done) {
       this.done = true;
-      return false;
+      return undefined;
     }
-    const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    return typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+  }
+  async more(): Promise<boolean> {
+    const chunk = await this.next();
+    if (!chunk) return false;
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     return true;
   }
@@ -146,6 +151,7 @@ async function readHeaders(reader: Reader): Promise<Record<string, string>> {
 }
 
 async function* readBody(reader: Reader, delimiter: Buffer): AsyncGenerator<Buffer> {
+  const keep = delimiter.length - 1;
   for (;;) {
     const at = reader.buf.indexOf(delimiter);
     if (at >= 0) {
@@ -153,14 +159,27 @@ async function* readBody(reader: Reader, delimiter: Buffer): AsyncGenerator<Buff
       reader.buf = reader.buf.subarray(at + delimiter.length);
       return;
     }
-    // Keep a tail that could be the start of the delimiter; hand out the rest.
-    const safe = reader.buf.length - (delimiter.length - 1);
-    if (safe > 0) {
-      const out = reader.buf.subarray(0, safe);
-      reader.buf = reader.buf.subarray(safe);
-      yield out;
+    // Hand out all but a tail that could be the start of the delimiter.
+    if (reader.buf.length > keep) {
+      yield reader.buf.subarray(0, reader.buf.length - keep);
+      reader.buf = reader.buf.subarray(reader.buf.length - keep);
     }
-    if (!(await reader.more())) throw new MultipartError('the body ends inside a part: the closing boundary is missing');
+    const tail = reader.buf;
+    const chunk = await reader.next();
+    if (!chunk) throw new MultipartError('the body ends inside a part: the closing boundary is missing');
+    if (chunk.length < keep) {
+      reader.buf = Buffer.concat([tail, chunk]);
+      continue;
+    }
+    // Only the seam is copied: a delimiter starting in the tail ends within `keep` bytes of the chunk.
+    const seam = Buffer.concat([tail, chunk.subarray(0, keep)]).indexOf(delimiter);
+    if (seam >= 0) {
+      if (seam > 0) yield tail.subarray(0, seam);
+      reader.buf = chunk.subarray(seam + delimiter.length - tail.length);
+      return;
+    }
+    if (tail.length > 0) yield tail;
+    reader.buf = chunk;
   }
 }
 

@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS instances (
   transfer_syntax_uid TEXT NOT NULL,
   blob_key TEXT NOT NULL,
   size INTEGER NOT NULL,
-  dataset_hash TEXT NOT NULL,
+  dataset_offset INTEGER NOT NULL,
   version INTEGER NOT NULL DEFAULT 1,
   source TEXT NOT NULL DEFAULT '',
   metadata TEXT NOT NULL,                    -- full DICOM JSON, bulk data as marked BulkDataURI
@@ -84,7 +84,7 @@ CREATE TABLE IF NOT EXISTS instance_versions (
   sop_uid TEXT NOT NULL,
   version INTEGER NOT NULL,
   blob_key TEXT NOT NULL,
-  dataset_hash TEXT NOT NULL,
+  dataset_offset INTEGER NOT NULL,
   replaced_at INTEGER NOT NULL,
   source TEXT NOT NULL DEFAULT ''
 );

@@ -6,10 +6,12 @@ import type { InstanceRecord, InstanceScope, StoredInstance } from '../types.js'
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { serializeMetadata } from '../metadata-text.js';
 
-export type IndexDecision = 'stored' | 'duplicate' | 'conflict' | 'new-version';
+/** `retry`: the instance changed since the caller looked (a concurrent store); look again. */
+export type IndexDecision = 'stored' | 'new-version' | 'retry';
 
 export interface ExistingInstance {
-  datasetHash: string;
+  datasetOffset: number;
+  size: number;
   version: number;
   blobKey: string;
   studyUid: string;
@@ -19,7 +21,8 @@ export interface ExistingInstance {
 
 export interface IndexedWrite {
   record: InstanceRecord;
-  policy: 'reject' | 'keep-newest';
+  /** Blob key of the version the caller decided to replace; null when it saw none. */
+  replaces: string | null;
 }
 
 export interface IndexedResult {
@@ -70,7 +73,7 @@ export class SqliteIndex {
     const db = this.db;
     this.stmts = {
       existing: db.prepare(
-        `SELECT i.dataset_hash AS datasetHash, i.version, i.blob_key AS blobKey, st.study_uid AS studyUid,
+        `SELECT i.dataset_offset AS datasetOffset, i.size, i.version, i.blob_key AS blobKey, st.study_uid AS studyUid,
                 i.series_pk AS seriesPk, s.study_pk AS studyPk
          FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk WHERE i.sop_uid = ?`,
       ),
@@ -91,13 +94,13 @@ export class SqliteIndex {
       ),
       insertInstance: db.prepare(
         `INSERT INTO instances(sop_uid, series_pk, sop_class_uid, instance_number, rows, columns, bits_allocated, number_of_frames,
-           transfer_syntax_uid, blob_key, size, dataset_hash, version, source, metadata, created_at)
+           transfer_syntax_uid, blob_key, size, dataset_offset, version, source, metadata, created_at)
          VALUES (@sopUid, @seriesPk, @sopClassUid, @instanceNumber, @rows, @columns, @bitsAllocated, @numberOfFrames,
-           @transferSyntaxUid, @blobKey, @size, @datasetHash, @version, @source, @metadata, @now)`,
+           @transferSyntaxUid, @blobKey, @size, @datasetOffset, @version, @source, @metadata, @now)`,
       ),
       deleteInstanceBySop: db.prepare('DELETE FROM instances WHERE sop_uid = ?'),
       recordVersion: db.prepare(
-        `INSERT INTO instance_versions(sop_uid, version, blob_key, dataset_hash, replaced_at, source) VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO instance_versions(sop_uid, version, blob_key, dataset_offset, replaced_at, source) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       seriesAggregate: db.prepare('UPDATE series SET num_instances = (SELECT count(*) FROM instances WHERE series_pk = @pk) WHERE pk = @pk'),
       studyAggregate: db.prepare(
@@ -138,11 +141,10 @@ export class SqliteIndex {
     const r = w.record;
     const existing = this.findInstance(r.sopUid);
     let version = 1;
+    if ((existing?.blobKey ?? null) !== w.replaces) return { decision: 'retry', version: existing?.version ?? 0 };
     if (existing) {
-      if (existing.datasetHash === r.datasetHash) return { decision: 'duplicate', version: existing.version };
-      if (w.policy === 'reject') return { decision: 'conflict', version: existing.version };
-      // keep-newest: the old bytes stay on disk, on record in instance_versions.
-      this.stmts.recordVersion.run(r.sopUid, existing.version, existing.blobKey, existing.datasetHash, now, r.source);
+      // A new version: the old bytes stay on disk, on record in instance_versions.
+      this.stmts.recordVersion.run(r.sopUid, existing.version, existing.blobKey, existing.datasetOffset, now, r.source);
       touchedSeries.add(existing.seriesPk);
       touchedStudies.add(existing.studyPk);
       this.stmts.deleteInstanceBySop.run(r.sopUid);
@@ -163,7 +165,7 @@ export class SqliteIndex {
       transferSyntaxUid: r.transferSyntaxUid,
       blobKey: r.blobKey,
       size: r.size,
-      datasetHash: r.datasetHash,
+      datasetOffset: r.datasetOffset,
       version,
       source: r.source,
       metadata: serializeMetadata(j),

@@ -113,7 +113,7 @@ function record(study: DicomJson, seriesJson: DicomJson, instance: DicomJson): I
   return {
     studyUid: uid('0020000D'), seriesUid: uid('0020000E'), sopUid: uid('00080018'), sopClassUid: uid('00080016'),
     transferSyntaxUid: '1.2.840.10008.1.2.1', blobKey: `blob/${uid('00080018')}`, size: 1000,
-    datasetHash: `hash-${uid('00080018')}`, json, source: 'TEST',
+    datasetOffset: 0, json, source: 'TEST',
   };
 }
 
@@ -144,7 +144,7 @@ export const PUBLIC_URL = 'https://pacs.example.org';
 
 export function testArchive(maxResults = 100): { index: SqliteIndex; qido: QidoService } {
   const index = new SqliteIndex(':memory:');
-  index.commit(testRecords().map((record) => ({ record, policy: 'reject' as const })));
+  index.commit(testRecords().map((record) => ({ record, replaces: null })));
   return { index, qido: new QidoService(index.db, { publicUrl: PUBLIC_URL, maxResults }) };
 }
 
