@@ -9,14 +9,14 @@ import { QidoService } from './dicomweb/qido/index.js';
 import { buildHttpApp } from './http/app.js';
 
 /** Composition root: the only place that picks concrete implementations. */
-export function openArchive(config: Pick<Config, 'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold'>): Archive {
+export function openArchive(config: Pick<Config, 'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes'>): Archive {
   mkdirSync(config.dataDir, { recursive: true });
   const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'));
   const blobs = new FileBlobStore(config.dataDir);
   return new Archive(index, blobs, {
     duplicatePolicy: config.duplicatePolicy,
     bulkDataThreshold: config.bulkDataThreshold,
-    minFreeBytes: 64 * 1024 * 1024,
+    minFreeBytes: config.minFreeBytes,
   });
 }
 

@@ -8,7 +8,7 @@ type Extra = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 /** Parses the config flags shared by every command plus the command's own. */
 export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, extra: Extra = {}) {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { config: { type: 'string' }, help: { type: 'boolean' } };
-  for (const o of OPTIONS) options[kebab(o.key)] = { type: 'string' };
+  for (const o of OPTIONS) options[kebab(o.key)] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
   Object.assign(options, extra);
   let parsed;
   try {
@@ -20,6 +20,7 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, extra: 
   for (const key of [...OPTIONS.map((o) => kebab(o.key)), 'config']) {
     const v = parsed.values[key];
     if (typeof v === 'string') configFlags[key] = v;
+    else if (v === true) configFlags[key] = 'true';
   }
   const config: Config = loadConfig(configFlags, env);
   return { config, values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ConfigError } from '../core/errors.js';
-import { DEFAULTS, OPTIONS, envName, kebab, type Config, type OptionSpec } from './schema.js';
+import { DEFAULTS, OPTIONS, SECTION_KEYS, envName, kebab, type Config, type ConfigSections, type OptionSpec } from './schema.js';
 
 type Raw = Partial<Record<keyof Config, unknown>>;
 
@@ -23,7 +23,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: Recor
     if (v !== undefined && v !== '') fromEnv[spec.key] = v;
   }
   const file = flags.config ?? env.IMAGING_BRIDGE_CONFIG;
-  const fromFile = file ? readConfigFile(file) : {};
+  const { options: fromFile, sections } = file ? readConfigFile(file) : { options: {}, sections: {} };
   const merged: Raw = { ...DEFAULTS, ...fromFile, ...fromEnv, ...fromFlags };
   const out: Record<string, unknown> = {};
   for (const spec of OPTIONS) {
@@ -31,6 +31,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: Recor
     out[spec.key] = v === undefined ? undefined : coerce(spec, v);
   }
   const config = out as unknown as Config;
+  config.sections = sections;
   if (!config.publicUrl) {
     const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
     config.publicUrl = `http://${host}:${config.httpPort}`;
@@ -40,7 +41,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: Recor
   return config;
 }
 
-function readConfigFile(path: string): Raw {
+function readConfigFile(path: string): { options: Raw; sections: ConfigSections } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -54,10 +55,14 @@ function readConfigFile(path: string): Raw {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
-  for (const key of Object.keys(parsed)) {
-    if (!OPTIONS.some((o) => o.key === key)) throw new ConfigError(`config file ${path}: unknown key "${key}"`);
+  const options: Raw = {};
+  const sections: ConfigSections = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if ((SECTION_KEYS as readonly string[]).includes(key)) sections[key as keyof ConfigSections] = value;
+    else if (OPTIONS.some((o) => o.key === key)) options[key as keyof Config] = value;
+    else throw new ConfigError(`config file ${path}: unknown key "${key}"`);
   }
-  return parsed as Raw;
+  return { options, sections };
 }
 
 function coerce(spec: OptionSpec, v: unknown): unknown {
@@ -69,6 +74,11 @@ function coerce(spec: OptionSpec, v: unknown): unknown {
     case 'enum':
       if (typeof v !== 'string' || !spec.values!.includes(v)) throw new ConfigError(`${where}: expected one of ${spec.values!.join(', ')}, got "${String(v)}"`);
       return v;
+    case 'boolean':
+      if (typeof v === 'boolean') return v;
+      if (v === 'true' || v === '1' || v === '') return true;
+      if (v === 'false' || v === '0') return false;
+      throw new ConfigError(`${where}: expected true or false, got "${String(v)}"`);
     case 'port':
     case 'int': {
       const n = typeof v === 'number' ? v : /^\d+$/.test(String(v)) ? Number(v) : NaN;

@@ -14,12 +14,34 @@ export interface Config {
   /** Upper bound on QIDO results when the client gives no (or a larger) limit. */
   maxQidoResults: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Refuse new instances (0xA700 out of resources) when the data volume has less free space. */
+  minFreeBytes: number;
+  /** Our DICOM Application Entity title (DIMSE). */
+  dicomAet: string;
+  /** Load the synthetic demo dataset at start-up (idempotent). */
+  demo: boolean;
+  /**
+   * Structured sections that only a config file can express (peers, sources, servers).
+   * Each is validated by the module that owns it at start-up.
+   */
+  sections: ConfigSections;
 }
+
+export interface ConfigSections {
+  /** DIMSE association policy, peers (C-MOVE destinations), TLS: validated by src/dimse. */
+  dimse?: unknown;
+  /** Watched PACS sources: validated by src/sources. */
+  sources?: unknown;
+  /** FHIR target / external servers: validated by src/fhir. */
+  fhir?: unknown;
+}
+
+export const SECTION_KEYS = ['dimse', 'sources', 'fhir'] as const;
 
 /** One option: its flag, environment variable and config-file key are derived from `key`. */
 export interface OptionSpec {
   key: keyof Config;
-  type: 'string' | 'port' | 'int' | 'enum';
+  type: 'string' | 'port' | 'int' | 'enum' | 'boolean';
   values?: readonly string[];
   help: string;
 }
@@ -35,9 +57,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'bulkDataThreshold', type: 'int', help: 'binary values above this many bytes become BulkDataURI' },
   { key: 'maxQidoResults', type: 'int', help: 'cap on QIDO-RS results per request' },
   { key: 'logLevel', type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log level' },
+  { key: 'minFreeBytes', type: 'int', help: 'refuse new instances when the volume has less free space (bytes)' },
+  { key: 'dicomAet', type: 'string', help: 'our DICOM AE title' },
+  { key: 'demo', type: 'boolean', help: 'load the synthetic demo dataset (idempotent)' },
 ];
 
-export const DEFAULTS: Omit<Config, 'publicUrl'> & { publicUrl: string | undefined } = {
+export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: string | undefined } = {
   host: '127.0.0.1',
   httpPort: 8080,
   dicomPort: 11112,
@@ -49,6 +74,9 @@ export const DEFAULTS: Omit<Config, 'publicUrl'> & { publicUrl: string | undefin
   bulkDataThreshold: 1024,
   maxQidoResults: 10_000,
   logLevel: 'info',
+  minFreeBytes: 64 * 1024 * 1024,
+  dicomAet: 'IMGBRIDGE',
+  demo: false,
 };
 
 /** `publicUrl` → `--public-url`, `PUBLIC_URL`. */
