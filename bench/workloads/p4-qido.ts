@@ -6,6 +6,7 @@ import type { Side } from '../servers.js';
 import { median, percentile } from '../stats.js';
 import { manifestFiles, withServer, type BenchContext } from './context.js';
 import { QUERY_KINDS, queryFor, type QueryKind } from './qido-queries.js';
+import { timeQueries } from './query-timing.js';
 import type { Row, WorkloadResult } from './types.js';
 
 /** Stop querying a server after this long, whatever the iteration count. */
@@ -43,23 +44,17 @@ export async function runP4(ctx: BenchContext): Promise<WorkloadResult> {
         const loadMs = performance.now() - started;
         ctx.log(`  P4 ${factory.label}: ${loaded} instances in ${(loadMs / 1000).toFixed(1)} s (${((loaded / loadMs) * 1000).toFixed(0)} instances/s)`);
 
-        for (const kind of QUERY_KINDS) for (let i = 0; i < WARMUP_PER_KIND; i++) await qido(server.dicomWebUrl, queryFor(kind, i, seed, SMALL10K_SHAPE), ctx.agent);
-        const deadline = Date.now() + QUERY_BUDGET_MS;
-        const perRun: Record<QueryKind, number[]>[] = [];
-        const counts = emptyByKind();
-        for (let run = 0; run < runs && Date.now() < deadline; run++) {
-          const times = emptyByKind();
-          for (let i = 0; i < queryIterations && Date.now() < deadline; i++) {
-            for (const kind of QUERY_KINDS) {
-              const r = await qido(server.dicomWebUrl, queryFor(kind, i, seed, SMALL10K_SHAPE), ctx.agent);
-              times[kind].push(r.ms);
-              if (run === 0) counts[kind].push(r.count);
-            }
-          }
-          perRun.push(times);
-        }
-        if (Date.now() >= deadline) notes.push(`${factory.label}: query budget of ${QUERY_BUDGET_MS / 60_000} min reached, fewer samples`);
-        return { loadMs, loadedInstances: loaded, runs: perRun, counts };
+        const t = await timeQueries({
+          kinds: QUERY_KINDS,
+          call: (kind, i, agent) => qido(server.dicomWebUrl, queryFor(kind, i, seed, SMALL10K_SHAPE), agent),
+          agent: ctx.agent,
+          runs,
+          iterations: queryIterations,
+          warmupPerKind: WARMUP_PER_KIND,
+          budgetMs: QUERY_BUDGET_MS,
+        });
+        if (t.cut) notes.push(`${factory.label}: query budget of ${QUERY_BUDGET_MS / 60_000} min reached, fewer samples`);
+        return { loadMs, loadedInstances: loaded, runs: t.runs, counts: t.counts };
       });
     } catch (err) {
       errors.push(`P4 ${factory.label}: ${(err as Error).message}`);
@@ -81,10 +76,6 @@ export async function runP4(ctx: BenchContext): Promise<WorkloadResult> {
   notes.push(...compareCounts(figures), `${queryIterations} iterations of each query per run (after ${WARMUP_PER_KIND} warm-up each), p50/p95 per run, median over ${runs} runs; the five kinds are interleaved.`);
   notes.push(`Queries: ${QUERY_KINDS.map((k) => `\`${queryFor(k, 0, seed, SMALL10K_SHAPE)}\``).join(', ')} (IDs, names and date windows vary per iteration).`);
   return { id: 'P4', title: 'QIDO-RS on SMALL10K', rows, notes, raw: { figures }, errors };
-}
-
-function emptyByKind(): Record<QueryKind, number[]> {
-  return Object.fromEntries(QUERY_KINDS.map((k) => [k, [] as number[]])) as unknown as Record<QueryKind, number[]>;
 }
 
 /** Result counts per kind (sum over iterations) and whether both servers agree. */

@@ -1,5 +1,5 @@
-/** The P4 QIDO-RS query mix on SMALL10K: deterministic, identical for both servers. */
-import { formatDate, patientSpec } from '../headers.js';
+/** The P4 QIDO-RS query mix (SMALL10K, SCALE): deterministic, identical for both servers. */
+import { formatDate, patientSpec, type DatasetName } from '../headers.js';
 import type { StudySetShape } from '../datasets.js';
 import { SURNAMES } from '../vocabulary.js';
 
@@ -9,11 +9,11 @@ export const QUERY_KINDS: readonly QueryKind[] = ['PatientID', 'StudyDate range'
 const DAY_MS = 86_400_000;
 const EPOCH_2010 = Date.UTC(2010, 0, 1);
 
-/** The i-th query of a kind (path and query below the DICOMweb root). */
-export function queryFor(kind: QueryKind, i: number, seed: number, shape: StudySetShape): string {
+/** The i-th query of a kind (path and query below the DICOMweb root); IDs and names exist in `dataset`. */
+export function queryFor(kind: QueryKind, i: number, seed: number, shape: StudySetShape, dataset: DatasetName = 'SMALL10K'): string {
   switch (kind) {
     case 'PatientID':
-      return `studies?PatientID=${patientSpec(seed, 'SMALL10K', (i * 37) % shape.patients).id}`;
+      return `studies?PatientID=${patientSpec(seed, dataset, (i * 37) % shape.patients).id}`;
     case 'StudyDate range': {
       // ~3-month windows spread over the whole date range.
       const days = Math.floor(shape.years * 365.25) - 92;

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { DicomStatus, StoreError } from '../core/errors.js';
 import { DicomParseError, fileSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
-import { GroupCommitter } from './group-committer.js';
+import { GroupCommitter, RequestCommitter, type Committer } from './group-committer.js';
 import { receive } from './receive.js';
 import { sameDataset } from './same-dataset.js';
 import type { SqliteIndex } from './sqlite/sqlite-index.js';
@@ -20,6 +20,8 @@ export interface StoreContext {
   source: string;
   /** STOW-RS to /studies/{study}: every instance must belong to that study. */
   expectedStudyUid?: string;
+  /** The request's own committer (see requestCommitter); otherwise group commit. */
+  committer?: Committer;
 }
 
 const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
@@ -139,7 +141,7 @@ export class Archive {
           await sealed.commit(blobKey);
           placed = true;
         }
-        const result = await this.committer.submit({
+        const result = await (ctx.committer ?? this.committer).submit({
           replaces: existing?.blobKey ?? null,
           record: {
             ...ref,
@@ -159,6 +161,11 @@ export class Archive {
       if (placed) await this.blobs.remove(blobKey);
       throw e;
     }
+  }
+
+  /** A committer for a request acknowledged as a whole; the caller flushes it before waiting and at the end. */
+  requestCommitter(size: number): RequestCommitter {
+    return new RequestCommitter(this.index, size);
   }
 
   instances(scope: InstanceScope): StoredInstance[] {

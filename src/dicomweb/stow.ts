@@ -25,12 +25,14 @@ interface PartResult {
 }
 
 /** Parts stored concurrently: receiving part N+1 overlaps the fsyncs and commit of part N. */
-const MAX_IN_FLIGHT = 16;
+const MAX_IN_FLIGHT = 32;
 
 /** STOW-RS (PS3.18 10.5): store each part through the archive and answer with a Store Instances Response. */
 export async function stow(req: StowRequest, ports: { archive: Archive; publicUrl: string }): Promise<StowResponse> {
   const media = parseMediaType(req.contentType ?? '');
-  const ctx = { source: 'STOW-RS', expectedStudyUid: req.studyUid };
+  // The response acknowledges the request as a whole, so its index writes are committed together.
+  const committer = ports.archive.requestCommitter(MAX_IN_FLIGHT);
+  const ctx = { source: 'STOW-RS', expectedStudyUid: req.studyUid, committer };
   const results: Promise<PartResult>[] = [];
   const store = (body: AsyncIterable<Buffer>): Promise<PartResult> =>
     ports.archive.store(body, ctx).then(
@@ -61,10 +63,13 @@ export async function stow(req: StowRequest, ports: { archive: Archive; publicUr
         results.push(p);
         inFlight.add(p);
         void p.then(() => inFlight.delete(p));
-        if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+        if (inFlight.size >= MAX_IN_FLIGHT) {
+          committer.flush();
+          await Promise.race(inFlight);
+        }
       }
     } catch (e) {
-      await Promise.allSettled(results);
+      await settle(results, committer);
       if (e instanceof MultipartError) throw badRequest(`malformed multipart body: ${e.message}`);
       throw e;
     }
@@ -74,7 +79,13 @@ export async function stow(req: StowRequest, ports: { archive: Archive; publicUr
     );
   }
   if (results.length === 0) throw badRequest('the request holds no DICOM instance');
-  return respond(await Promise.all(results), req.studyUid, ports.publicUrl);
+  return respond(await settle(results, committer), req.studyUid, ports.publicUrl);
+}
+
+/** Wait for every part; from here on, parts still to commit are committed as they arrive. */
+function settle(results: Promise<PartResult>[], committer: { close(): void }): Promise<PartResult[]> {
+  committer.close();
+  return Promise.all(results);
 }
 
 function failureOf(e: unknown): NonNullable<PartResult['failure']> {

@@ -1,0 +1,210 @@
+/**
+ * SCALE: a data folder whose archive index holds 100k studies / 1M instances, filled
+ * directly through the archive's own index API (SqliteIndex.commit, the call the group
+ * committer makes after the blobs are durable) — no blobs, no HTTP, no parsing. The
+ * figures measured on it are the index's and QIDO's, NOT ingest's.
+ *
+ * The folder is cached under bench/.cache/SCALE-… and reused; its name carries a
+ * fingerprint of the generator and of the index code (schema, SqliteIndex, metadata text),
+ * so a change to either builds a fresh one. Run directly to pre-load:
+ *   node --import tsx bench/scale-index.ts [--studies N] [--cache DIR] [--seed N]
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SqliteIndex, type IndexedWrite } from '../src/archive/sqlite/sqlite-index.js';
+import { bulkUri } from '../src/dicom/bulk-path.js';
+import type { DicomJson } from '../src/dicom/types.js';
+import { DEFAULT_SEED, SCALE_SHAPE, scaleHeaders, type StudySetShape } from './datasets.js';
+import { DEFAULT_CACHE_DIR, GENERATOR_VERSION } from './generate.js';
+import { PIXEL_BULK_KEY } from './headers.js';
+import { EXPLICIT_VR_LITTLE_ENDIAN } from './vocabulary.js';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = resolve(BENCH_DIR, '..');
+
+/** Everything whose change makes a cached SCALE index stale. */
+const FINGERPRINT_FILES = [
+  'src/archive/sqlite/schema.ts',
+  'src/archive/sqlite/sqlite-index.ts',
+  'src/archive/metadata-text.ts',
+  'src/archive/json-values.ts',
+  'src/archive/levels.ts',
+  'src/dicom/bulk-path.ts',
+  'bench/headers.ts',
+  'bench/vocabulary.ts',
+  'bench/datasets.ts',
+  'bench/prng.ts',
+  'bench/scale-index.ts',
+];
+
+export const SCALE_BLOB_KEY = 'scale/none';
+export const DEFAULT_SCALE_BATCH = 5_000;
+
+export interface ScaleInfo {
+  /** The data folder (holds index.sqlite; pass it to the server as --data-dir). */
+  dir: string;
+  seed: number;
+  shape: StudySetShape;
+  fingerprint: string;
+  studies: number;
+  instances: number;
+  /** Time the load took when the folder was built (it may be older than this run). */
+  loadMs: number;
+  batch: number;
+  /** When the folder was built. */
+  builtAt: string;
+  /** index.sqlite size after the final checkpoint. */
+  indexBytes: number;
+  /** Whether this call built it (false: reused from the cache). */
+  fresh: boolean;
+}
+
+export interface ScaleOptions {
+  cacheDir?: string;
+  seed?: number;
+  shape?: StudySetShape;
+  batch?: number;
+  log?: (line: string) => void;
+}
+
+export function scaleFingerprint(): string {
+  const hash = createHash('sha256');
+  hash.update(`generator ${GENERATOR_VERSION}\n`);
+  for (const file of FINGERPRINT_FILES) {
+    hash.update(`${file}\n`);
+    hash.update(readFileSync(join(REPO_ROOT, file)));
+  }
+  return hash.digest('hex').slice(0, 10);
+}
+
+function dirPrefix(seed: number, shape: StudySetShape): string {
+  return `SCALE-seed${seed}-${shape.studies}x${shape.instancesPerStudy}-p${shape.patients}-y${shape.years}-`;
+}
+
+/** The header JSON as ingest stores it: bulk data references carry the archive's marker. */
+function storedJson(json: DicomJson): DicomJson {
+  const pixel = json[PIXEL_BULK_KEY];
+  if (!pixel) return json;
+  return { ...json, [PIXEL_BULK_KEY]: { vr: pixel.vr, BulkDataURI: bulkUri(PIXEL_BULK_KEY) } };
+}
+
+/** Returns the cached SCALE data folder, loading it first if missing. */
+export function ensureScaleDir(opts: ScaleOptions = {}): ScaleInfo {
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const shape = opts.shape ?? SCALE_SHAPE;
+  const batch = opts.batch ?? DEFAULT_SCALE_BATCH;
+  const cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
+  const log = opts.log ?? (() => {});
+  const fingerprint = scaleFingerprint();
+  const prefix = dirPrefix(seed, shape);
+  const dir = join(cacheDir, `${prefix}${fingerprint}`);
+  const infoPath = join(dir, 'scale.json');
+  if (existsSync(infoPath)) {
+    return { ...(JSON.parse(readFileSync(infoPath, 'utf8')) as Omit<ScaleInfo, 'dir' | 'fresh'>), dir, fresh: false };
+  }
+
+  // Stale folders of the same shape (older code) are big: drop them.
+  mkdirSync(cacheDir, { recursive: true });
+  for (const name of readdirSync(cacheDir)) {
+    if (name.startsWith(prefix) && name !== `${prefix}${fingerprint}`) {
+      log(`  SCALE: removing stale ${name}`);
+      rmSync(join(cacheDir, name), { recursive: true, force: true });
+    }
+  }
+
+  const partial = `${dir}.partial-${process.pid}`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  const total = shape.studies * shape.instancesPerStudy;
+  log(`  SCALE: loading ${shape.studies.toLocaleString('en')} studies / ${total.toLocaleString('en')} instances into ${partial}/index.sqlite (SqliteIndex.commit, ${batch} per transaction) …`);
+  const index = new SqliteIndex(join(partial, 'index.sqlite'));
+  const started = performance.now();
+  let instances = 0;
+  let studies = 0;
+  let lastStudy = '';
+  try {
+    let writes: IndexedWrite[] = [];
+    const flush = (): void => {
+      if (writes.length === 0) return;
+      const results = index.commit(writes);
+      const bad = results.findIndex((r) => r.decision !== 'stored');
+      if (bad >= 0) throw new Error(`SCALE: ${writes[bad]!.record.sopUid} was ${results[bad]!.decision}, expected stored (folder not empty?)`);
+      instances += writes.length;
+      writes = [];
+      if (instances % 50_000 === 0 || instances === total) {
+        const s = (performance.now() - started) / 1000;
+        const rate = instances / s;
+        const rssMb = process.memoryUsage().rss / 2 ** 20;
+        log(`  SCALE: ${instances.toLocaleString('en')}/${total.toLocaleString('en')} in ${s.toFixed(0)} s (${rate.toFixed(0)}/s, ETA ${((total - instances) / rate).toFixed(0)} s, loader RSS ${rssMb.toFixed(0)} MB)`);
+      }
+    };
+    for (const instance of scaleHeaders(seed, shape)) {
+      if (instance.studyUid !== lastStudy) {
+        studies++;
+        lastStudy = instance.studyUid;
+      }
+      const json = storedJson(instance.json);
+      writes.push({
+        record: {
+          studyUid: instance.studyUid,
+          seriesUid: instance.seriesUid,
+          sopUid: instance.sopInstanceUid,
+          sopClassUid: String(json['00080016']!.Value![0]),
+          transferSyntaxUid: EXPLICIT_VR_LITTLE_ENDIAN,
+          blobKey: SCALE_BLOB_KEY,
+          size: 0,
+          datasetOffset: 0,
+          json,
+          source: 'bench-scale',
+        },
+        replaces: null,
+      });
+      if (writes.length >= batch) flush();
+    }
+    flush();
+    index.db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (err) {
+    index.close();
+    rmSync(partial, { recursive: true, force: true });
+    throw err;
+  }
+  index.close();
+  const loadMs = performance.now() - started;
+  const info: Omit<ScaleInfo, 'dir' | 'fresh'> = {
+    seed,
+    shape,
+    fingerprint,
+    studies,
+    instances,
+    loadMs,
+    batch,
+    builtAt: new Date().toISOString(),
+    indexBytes: statSync(join(partial, 'index.sqlite')).size,
+  };
+  writeFileSync(join(partial, 'scale.json'), `${JSON.stringify(info, null, 2)}\n`);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(partial, dir);
+  log(`  SCALE: ${instances.toLocaleString('en')} instances in ${(loadMs / 1000).toFixed(0)} s (${((instances / loadMs) * 1000).toFixed(0)}/s), index ${(info.indexBytes / 1e9).toFixed(2)} GB`);
+  return { ...info, dir, fresh: true };
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: { studies: { type: 'string' }, cache: { type: 'string' }, seed: { type: 'string' }, batch: { type: 'string' } },
+  });
+  const studies = values.studies === undefined ? SCALE_SHAPE.studies : Number(values.studies);
+  const shape: StudySetShape = { ...SCALE_SHAPE, studies, patients: Math.min(SCALE_SHAPE.patients, Math.ceil(studies * 0.4)) };
+  const info = ensureScaleDir({
+    cacheDir: values.cache,
+    seed: values.seed === undefined ? undefined : Number(values.seed),
+    batch: values.batch === undefined ? undefined : Number(values.batch),
+    shape,
+    log: (line) => console.log(line),
+  });
+  console.log(`${info.fresh ? 'built' : 'cached'}: ${info.dir} (${info.instances} instances, ${(info.indexBytes / 1e9).toFixed(2)} GB)`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -1,0 +1,53 @@
+/** Timing loop shared by P4 and SCALE: kinds interleaved, warm-up first, p50/p95 per run. */
+import type { Agent } from 'node:http';
+import { median, percentile } from '../stats.js';
+
+export interface TimedCall {
+  ms: number;
+  /** Result count (datasets in a QIDO answer, instances in metadata). */
+  count: number;
+}
+
+export interface QueryTimings<K extends string> {
+  /** Per run, per kind: latencies in ms. */
+  runs: Record<K, number[]>[];
+  /** Result counts per kind, per iteration (first run). */
+  counts: Record<K, number[]>;
+  /** The query budget ran out before all runs/iterations were done. */
+  cut: boolean;
+}
+
+export interface TimingOptions<K extends string> {
+  kinds: readonly K[];
+  call: (kind: K, i: number, agent: Agent) => Promise<TimedCall>;
+  agent: Agent;
+  runs: number;
+  iterations: number;
+  warmupPerKind: number;
+  budgetMs: number;
+}
+
+export async function timeQueries<K extends string>(o: TimingOptions<K>): Promise<QueryTimings<K>> {
+  const empty = (): Record<K, number[]> => Object.fromEntries(o.kinds.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (const kind of o.kinds) for (let i = 0; i < o.warmupPerKind; i++) await o.call(kind, i, o.agent);
+  const deadline = Date.now() + o.budgetMs;
+  const runs: Record<K, number[]>[] = [];
+  const counts = empty();
+  for (let run = 0; run < o.runs && Date.now() < deadline; run++) {
+    const times = empty();
+    for (let i = 0; i < o.iterations && Date.now() < deadline; i++) {
+      for (const kind of o.kinds) {
+        const r = await o.call(kind, i, o.agent);
+        times[kind].push(r.ms);
+        if (run === 0) counts[kind].push(r.count);
+      }
+    }
+    runs.push(times);
+  }
+  return { runs, counts, cut: Date.now() >= deadline };
+}
+
+/** Median over runs of the per-run percentile p of one kind. */
+export function medianOfRuns<K extends string>(t: QueryTimings<K>, kind: K, p: number): number {
+  return median(t.runs.map((r) => percentile(r[kind], p)));
+}
