@@ -2,8 +2,10 @@
  * ImagingBridge vs Orthanc benchmark (see PROTOCOL: same machine, same data, same run).
  *   npm run build && npm run bench -- [--only P2,P4,P5,P6] [--runs N] [--skip-orthanc | --skip-ours]
  *   npm run bench -- --memory      (≥ 1 GB STOW + retrieve into a bridge with a 256 MB heap)
- * Results: bench/results/latest.{json,md} (memory mode: bench/results/memory-latest.{json,md}).
+ *   npm run bench -- --scale       (adds SCALE: QIDO on 1M instances loaded into the index directly)
+ * Results: bench/results/latest.{json,md} (memory mode: memory-latest.*, SCALE alone: scale-latest.*).
  */
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,26 +18,35 @@ import { DEFAULT_CACHE_DIR } from './generate.js';
 import { keepAliveAgent } from './http-client.js';
 import { consoleTable, machineInfo, writeReport, type Report } from './report.js';
 import { bridgeFactory, orthancFactory, type ServerFactory } from './servers.js';
+import { ceilingShare, runCeiling } from './workloads/ceiling.js';
 import { DataSets, Scratch, type BenchContext, type BenchOptions } from './workloads/context.js';
 import { MEMORY_DEFAULTS, MEMORY_NODE_ARGS, runMemory } from './workloads/memory.js';
 import { runP2 } from './workloads/p2-stow.js';
 import { runP4 } from './workloads/p4-qido.js';
 import { runP5 } from './workloads/p5-metadata.js';
 import { runP6 } from './workloads/p6-retrieve.js';
+import { runScale } from './workloads/scale.js';
 import type { WorkloadResult } from './workloads/types.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = join(BENCH_DIR, 'results');
-const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> = { P2: runP2, P4: runP4, P5: runP5, P6: runP6 };
+const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> = { CEIL: runCeiling, P2: runP2, P4: runP4, P5: runP5, P6: runP6 };
+/** Not in the default run (loading 1M instances into the index takes minutes the first time). */
+const OPTIONAL = ['SCALE'];
 
 const USAGE = `usage: npm run bench -- [options]
-  --only P2,P4,P5,P6   workloads to run (default: all)
+  --only CEIL,P2,...   workloads to run (default: CEIL,P2,P4,P5,P6; SCALE only when named)
   --runs N             runs per workload, medians reported (default 3)
   --skip-orthanc       only our server        --skip-ours   only Orthanc
   --queries N          QIDO iterations per query kind per run (default 50)
   --batch N            instances per STOW request when loading SMALL10K (default 50)
   --memory             memory mode only (≥ 1 GB STOW + retrieve, bridge with ${MEMORY_NODE_ARGS.join(' ')})
   --memory-instances N instances of 512 KB in memory mode (default ${MEMORY_DEFAULTS.instances})
+  --scale              add SCALE (ours alone): QIDO + metadata on 100k studies / 1M instances,
+                       loaded once straight into the index (cached in bench/.cache/SCALE-…)
+  --scale-studies N    studies in SCALE (default 100000, 10 instances each)
+  --cpu-prof DIR       run our server with --cpu-prof, profiles into DIR
+                       (summarise: node --import tsx bench/cpu-profile.ts DIR)
   --cache DIR          data set cache (default bench/.cache)
   --seed N             generator seed (default ${DEFAULT_SEED})
   --bridge-entry PATH  run this entry script instead of dist/cli/main.js`;
@@ -58,6 +69,9 @@ async function main(): Promise<number> {
       batch: { type: 'string' },
       memory: { type: 'boolean', default: false },
       'memory-instances': { type: 'string' },
+      scale: { type: 'boolean', default: false },
+      'scale-studies': { type: 'string' },
+      'cpu-prof': { type: 'string' },
       cache: { type: 'string' },
       seed: { type: 'string' },
       'bridge-entry': { type: 'string' },
@@ -81,8 +95,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const only = (values.only ?? Object.keys(WORKLOADS).join(',')).split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
-  const unknown = only.filter((id) => !(id in WORKLOADS));
-  if (unknown.length) throw new Error(`unknown workload(s) ${unknown.join(', ')}; known: ${Object.keys(WORKLOADS).join(', ')}`);
+  if (values.scale && !only.includes('SCALE')) only.push('SCALE');
+  const unknown = only.filter((id) => !(id in WORKLOADS) && !OPTIONAL.includes(id));
+  if (unknown.length) throw new Error(`unknown workload(s) ${unknown.join(', ')}; known: ${[...Object.keys(WORKLOADS), ...OPTIONAL].join(', ')}`);
+  if (only.includes('SCALE') && values['skip-ours']) throw new Error('SCALE runs on our server only: drop --skip-ours');
 
   const options: BenchOptions = {
     runs: positiveInt(values.runs, 3, 'runs'),
@@ -102,7 +118,9 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const factories: ServerFactory[] = [];
-  const bridge = bridgeFactory({ entry, nodeArgs: values.memory ? MEMORY_NODE_ARGS : undefined });
+  const cpuProf = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`];
+  if (values['cpu-prof'] !== undefined) mkdirSync(resolve(values['cpu-prof']), { recursive: true });
+  const bridge = bridgeFactory({ entry, nodeArgs: [...(values.memory ? MEMORY_NODE_ARGS : []), ...cpuProf] });
   if (wantOurs) factories.push(bridge);
   if (wantOrthanc) factories.push(orthancFactory());
   const agent = keepAliveAgent();
@@ -121,8 +139,14 @@ async function main(): Promise<number> {
     } else {
       for (const id of only) {
         log(`${id} …`);
-        results.push(await WORKLOADS[id]!(ctx));
+        if (id === 'SCALE') {
+          results.push(await runScale(ctx, bridge, { studies: values['scale-studies'] === undefined ? undefined : positiveInt(values['scale-studies'], 0, 'scale-studies') }));
+        } else {
+          results.push(await WORKLOADS[id]!(ctx));
+        }
       }
+      const share = ceilingShare(results);
+      if (share) results.find((r) => r.id === 'CEIL')!.rows.push(share);
     }
   } finally {
     agent.destroy();
@@ -142,7 +166,9 @@ async function main(): Promise<number> {
     for (const error of r.errors) console.log(`${r.id} ERROR: ${error}`);
     if (r.errors.length) exitCode = 1;
   }
-  const written = writeReport(report, RESULTS_DIR, values.memory ? 'memory-latest' : 'latest');
+  const base = values.memory ? 'memory-latest' : only.length === 1 && only[0] === 'SCALE' ? 'scale-latest' : 'latest';
+  const written = writeReport(report, RESULTS_DIR, base);
+  if (cpuProf.length) console.log(`CPU profiles of our server in ${values['cpu-prof']} (node --import tsx bench/cpu-profile.ts ${values['cpu-prof']})`);
   console.log(`\nwrote ${written.map((p) => relative(process.cwd(), p)).join(', ')}`);
   return exitCode;
 }

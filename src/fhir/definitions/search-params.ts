@@ -1,0 +1,94 @@
+import fhirpath from 'fhirpath';
+import r4Model from 'fhirpath/fhir-context/r4/index.js';
+import { termsFor } from './fhirpath-terms.js';
+import { loadR4, type SearchParameterResource } from './load-r4.js';
+
+/** The kinds of search parameter this server indexes; composite and special are not supported. */
+export type IndexKind = 'token' | 'string' | 'date' | 'reference' | 'quantity' | 'number' | 'uri';
+export const INDEX_KINDS: readonly IndexKind[] = ['token', 'string', 'date', 'reference', 'quantity', 'number', 'uri'];
+
+/** Values FHIRPath returns with their FHIR type name ('CodeableConcept', 'dateTime', ...). */
+export interface TypedValue {
+  type: string;
+  value: unknown;
+}
+
+export interface SearchParamDef {
+  code: string;
+  kind: IndexKind;
+  resourceType: string;
+  url: string;
+  description?: string;
+  /** Reference target types. */
+  targets: string[];
+  /** `_id` and `_lastUpdated` are answered from the resource table, not from index rows. */
+  column?: 'id' | 'lastUpdated';
+  /** The expression for this resource type only; absent for column parameters. */
+  expression?: string;
+  extract?: (resource: unknown) => TypedValue[];
+}
+
+type Compiled = (resource: unknown) => unknown[];
+
+/** Search parameters per resource type, with their FHIRPath compiled once. */
+export class SearchParamRegistry {
+  private readonly byType = new Map<string, Map<string, SearchParamDef>>();
+  readonly resourceTypes: readonly string[];
+
+  constructor() {
+    const { resourceTypes, searchParameters } = loadR4();
+    this.resourceTypes = resourceTypes;
+    for (const type of resourceTypes) this.byType.set(type, new Map());
+    for (const sp of searchParameters) this.add(sp);
+  }
+
+  isResourceType(type: string): boolean {
+    return this.byType.has(type);
+  }
+
+  /** The supported parameters of a type (sorted by code), for the CapabilityStatement and indexing. */
+  forType(type: string): SearchParamDef[] {
+    return [...(this.byType.get(type)?.values() ?? [])].sort((a, b) => a.code.localeCompare(b.code));
+  }
+
+  get(type: string, code: string): SearchParamDef | undefined {
+    return this.byType.get(type)?.get(code);
+  }
+
+  private add(sp: SearchParameterResource): void {
+    if (!(INDEX_KINDS as readonly string[]).includes(sp.type)) return;
+    const bases = sp.base.includes('Resource') || sp.base.includes('DomainResource') ? this.resourceTypes : sp.base;
+    for (const type of bases) {
+      const params = this.byType.get(type);
+      if (!params) continue;
+      const def: SearchParamDef = {
+        code: sp.code,
+        kind: sp.type as IndexKind,
+        resourceType: type,
+        url: sp.url,
+        description: sp.description,
+        targets: sp.target ?? [],
+      };
+      if (sp.code === '_id') def.column = 'id';
+      else if (sp.code === '_lastUpdated') def.column = 'lastUpdated';
+      else {
+        const expression = sp.expression && termsFor(sp.expression, type);
+        if (!expression) continue;
+        def.expression = expression;
+        def.extract = typedExtractor(expression);
+      }
+      params.set(sp.code, def);
+    }
+  }
+}
+
+function typedExtractor(expression: string): (resource: unknown) => TypedValue[] {
+  let compiled: Compiled | undefined;
+  return (resource) => {
+    compiled ??= fhirpath.compile(expression, r4Model as never, { resolveInternalTypes: false }) as Compiled;
+    const raw = compiled(resource);
+    const types = fhirpath.types(raw);
+    const values = fhirpath.resolveInternalTypes(raw) as unknown[];
+    return values.map((value, i) => ({ type: (types[i] ?? '').replace(/^(FHIR|System)\./, ''), value }));
+  };
+}
