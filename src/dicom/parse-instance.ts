@@ -24,6 +24,8 @@ export interface OpenedDataset {
 }
 
 const DEFAULT_THRESHOLD = 1024;
+/** A deflated dataset may not inflate beyond this: a few KB must not be able to claim gigabytes. */
+const MAX_INFLATED_BYTES = 512 * 1024 * 1024;
 const inflatedBySource = new WeakMap<ByteSource, ByteSource>();
 
 /** The source with its dataset inflated: File Meta bytes kept in front so offsets stay comparable. */
@@ -32,7 +34,7 @@ function inflated(source: ByteSource, datasetOffset: number): ByteSource {
   if (!data) {
     let body: Buffer;
     try {
-      body = inflateRawSync(source.read(datasetOffset, source.size - datasetOffset));
+      body = inflateRawSync(source.read(datasetOffset, source.size - datasetOffset), { maxOutputLength: MAX_INFLATED_BYTES });
     } catch (e) {
       throw new DicomParseError(`deflated dataset at offset ${datasetOffset} cannot be inflated: ${(e as Error).message}`, datasetOffset);
     }
