@@ -1,0 +1,84 @@
+/**
+ * mergeImagingStudy: overlay a freshly mapped ImagingStudy on the stored one. The bridge
+ * replaces only the elements it owns; everything else — id, meta, note, encounter, location,
+ * a resolved ServiceRequest or Practitioner reference, extensions inside series/instances —
+ * survives. `changed` is false when the result equals the stored resource, so the caller
+ * skips the write (each write is a new version and a round of subscription notifications).
+ */
+import { deepEqual } from './deep-equal.js';
+import type { Identifier, ImagingStudy, ImagingStudyInstance, ImagingStudySeries, Reference } from './fhir-types.js';
+import { DICOM_UID_SYSTEM } from './systems.js';
+
+const STUDY_KEYS = ['status', 'modality', 'subject', 'started', 'interpreter', 'numberOfSeries', 'numberOfInstances', 'procedureCode', 'reasonCode', 'description'] as const;
+const SERIES_KEYS = ['number', 'modality', 'description', 'numberOfInstances', 'bodySite', 'laterality', 'started', 'performer'] as const;
+const INSTANCE_KEYS = ['sopClass', 'number', 'title'] as const;
+/** A status a person (or a rejection) set to retire a study; an arriving instance does not undo it. */
+const RETIRED = new Set(['cancelled', 'entered-in-error']);
+
+type Json = Record<string, unknown>;
+
+/** Owned keys from `mapped`; a key the mapping no longer produces is removed, not left stale. */
+function overlay<T extends Json>(existing: T, mapped: T, keys: readonly string[]): T {
+  const out: Json = { ...existing };
+  for (const k of keys) {
+    if (mapped[k] === undefined) delete out[k];
+    else out[k] = mapped[k];
+  }
+  return out as T;
+}
+
+/** Our entries first (in our order), then every entry we do not own, in stored order. */
+function mergeSlot<T>(existing: T[] | undefined, derived: T[] | undefined, owns: (v: T) => boolean): T[] | undefined {
+  const merged = [...(derived ?? []), ...(existing ?? []).filter((v) => !owns(v))];
+  return merged.length ? merged : undefined;
+}
+
+const isAccession = (i: Identifier | undefined): boolean => !!i?.type?.coding?.some((c) => c.code === 'ACSN');
+
+function mergeInstances(existing: ImagingStudyInstance[] | undefined, mapped: ImagingStudyInstance[] | undefined): ImagingStudyInstance[] | undefined {
+  return mapped?.map((m) => {
+    const e = existing?.find((x) => x.uid === m.uid);
+    return e ? overlay(e, m, INSTANCE_KEYS) : m;
+  });
+}
+
+function mergeSeries(existing: ImagingStudySeries[] | undefined, mapped: ImagingStudySeries[] | undefined): ImagingStudySeries[] | undefined {
+  return mapped?.map((m) => {
+    const e = existing?.find((x) => x.uid === m.uid);
+    if (!e) return m;
+    const merged = overlay(e, m, SERIES_KEYS);
+    const instance = mergeInstances(e.instance, m.instance);
+    if (instance) merged.instance = instance;
+    else delete merged.instance;
+    return merged;
+  });
+}
+
+/** A stored reference with the same display is the same person, already resolved: keep it. */
+function keepResolved(existing: Reference | undefined, mapped: Reference | undefined): Reference | undefined {
+  return existing?.reference && mapped && existing.display === mapped.display ? existing : mapped;
+}
+
+export function mergeImagingStudy(existing: ImagingStudy | undefined, mapped: ImagingStudy): { resource: ImagingStudy; changed: boolean } {
+  if (!existing) return { resource: mapped, changed: true };
+  const merged = overlay(existing, mapped, STUDY_KEYS);
+  if (RETIRED.has(existing.status) && mapped.status === 'available') merged.status = existing.status;
+
+  const accessionSystems = new Set((mapped.identifier ?? []).filter(isAccession).map((i) => i.system));
+  const ownsIdentifier = (i: Identifier | undefined): boolean => !!i && (i.system === DICOM_UID_SYSTEM || (isAccession(i) && accessionSystems.has(i.system)));
+  const identifier = mergeSlot(existing.identifier, mapped.identifier, ownsIdentifier);
+  const basedOn = mergeSlot(
+    existing.basedOn,
+    mapped.basedOn?.map((m) => existing.basedOn?.find((e) => e.reference && deepEqual(e.identifier, m.identifier)) ?? m),
+    (r) => r.type === 'ServiceRequest' && ownsIdentifier(r.identifier),
+  );
+  const endpoint = mergeSlot(existing.endpoint, mapped.endpoint, (r) => !!mapped.endpoint?.some((m) => m.reference === r.reference));
+  const referrer = keepResolved(existing.referrer, mapped.referrer);
+  const series = mergeSeries(existing.series, mapped.series);
+  const slots: Json = { identifier, basedOn, endpoint, referrer, series };
+  for (const [k, v] of Object.entries(slots)) {
+    if (v === undefined) delete (merged as Json)[k];
+    else (merged as Json)[k] = v;
+  }
+  return { resource: merged, changed: !deepEqual(existing, merged) };
+}
