@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load.js';
@@ -10,19 +10,36 @@ export interface TestServer {
   url: string;
   dicomweb: string;
   dataDir: string;
+  /** DIMSE port (our AE title is IMGBRIDGE unless --dicom-aet says otherwise). */
+  dicomPort: number;
   stop(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** Written to a config file passed with --config (e.g. { dimse: { peers: … } }). */
+  configFile?: Record<string, unknown>;
+}
+
 /** The real server (real sockets, real SQLite, real files) started in this process on a free port. */
-export async function startTestServer(flags: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(flags: Record<string, string> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ib-test-'));
   const port = await freePort();
-  const config = loadConfig({ 'http-port': String(port), 'data-dir': dataDir, 'log-level': 'silent', ...flags }, {});
+  const configFlag: Record<string, string> = {};
+  if (opts.configFile) {
+    configFlag.config = join(dataDir, 'test-config.json');
+    writeFileSync(configFlag.config, JSON.stringify(opts.configFile));
+  }
+  // DIMSE on port 0 (the kernel picks one): suites run in parallel.
+  const config = loadConfig(
+    { 'http-port': String(port), 'dicom-port': '0', 'data-dir': dataDir, 'log-level': 'silent', ...configFlag, ...flags },
+    {},
+  );
   const server = await startServer(config, createLogger('silent'));
   return {
     url: server.httpUrl,
     dicomweb: `${server.httpUrl}/dicomweb`,
     dataDir,
+    dicomPort: server.dicomPort,
     stop: async () => {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -89,6 +89,15 @@ describe('archive ingest', () => {
     expect(files(dir).filter((f) => !f.includes('index.sqlite'))).toEqual([]);
   });
 
+  it('refuses an object whose File Meta announces another SOP class than its dataset (0xA900)', async () => {
+    const file = Buffer.from(ctInstance({ sop: `${ROOT}.1.6` }));
+    const ct = Buffer.from('1.2.840.10008.5.1.4.1.1.2\0');
+    file.set(Buffer.from('1.2.840.10008.5.1.4.1.1.4\0'), file.indexOf(ct)); // first occurrence: (0002,0002)
+    const err = await archive.store(once(file), { source: 't' }).catch((e) => e);
+    expect(err.status).toBe(DicomStatus.DataSetDoesNotMatchSopClass);
+    expect(err.message).toContain('MediaStorageSOPClassUID');
+  });
+
   it('stores concurrent uploads of one study with one group commit each batch, all acknowledged', async () => {
     const outcomes = await Promise.all(
       Array.from({ length: 40 }, (_, i) => archive.store(once(ctInstance({ sop: `${ROOT}.4.${i}` })), { source: 't' })),

@@ -104,6 +104,14 @@ export class Archive {
         sop,
       );
     }
+    const metaClass = parsed.fileMeta['00020002']?.Value?.[0];
+    if (typeof metaClass === 'string' && metaClass !== parsed.sopClassUid) {
+      throw new StoreError(
+        DicomStatus.DataSetDoesNotMatchSopClass,
+        `MediaStorageSOPClassUID ${metaClass} (the SOP class announced for the transfer) does not match SOPClassUID ${parsed.sopClassUid}`,
+        sop,
+      );
+    }
     if (ctx.expectedStudyUid && ctx.expectedStudyUid !== parsed.studyInstanceUid) {
       throw new StoreError(
         DicomStatus.DataSetDoesNotMatchSopClass,

@@ -2,12 +2,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Archive } from '../archive/archive.js';
 import type { QidoService } from '../dicomweb/qido/index.js';
+import { registerFhirRoutes } from '../fhir/http/fastify-routes.js';
+import type { FhirRouter } from '../fhir/rest/router.js';
 import { registerDicomweb } from './dicomweb-routes.js';
 import { errorHandler, sendError } from './errors.js';
 
 export interface HttpPorts {
   archive: Archive;
   qido: QidoService;
+  /** The embedded FHIR R4 server, served at /fhir. */
+  fhir?: FhirRouter;
   publicUrl: string;
   logger: Logger;
 }
@@ -35,5 +39,6 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
     }
   });
   registerDicomweb(app, ports);
+  if (ports.fhir) registerFhirRoutes(app, ports.fhir);
   return app;
 }

@@ -1,0 +1,31 @@
+import { responses } from '../dcmjs-dimse.js';
+import { fillResponse, withIdentifier } from '../messages.js';
+import { naturalToJson } from '../natural-json.js';
+import type { Exchange } from '../scp-services.js';
+import { QUERY_RETRIEVE } from '../sop-classes.js';
+import { DimseError, Status, serviceFailure, type DimseResult } from '../status.js';
+import { find, type QueryOptions } from './find-service.js';
+
+/** C-FIND SCP: one pending response per match, then the final status (Success, Cancel or a failure). */
+export function findHandler(opts: QueryOptions & { aeTitle: string }): (x: Exchange) => Promise<void> {
+  return async (x) => {
+    let final: DimseResult = { status: Status.Success };
+    let matches = 0;
+    try {
+      const model = QUERY_RETRIEVE[x.sopClassUid];
+      if (!model || model.service !== 'find') throw new DimseError(Status.SopClassNotSupported, `${x.sopClassUid} is not a C-FIND model`);
+      for await (const result of find(opts, model.model, naturalToJson(x.identifier), x.cancelled)) {
+        const rsp = fillResponse(new responses.CFindResponse(Status.Pending, ''), x.request, { status: Status.Pending });
+        x.send(withIdentifier(rsp, result, x.transferSyntaxUid));
+        matches++;
+        await x.flushed();
+      }
+      if (x.cancelled()) final = { status: Status.Cancel };
+    } catch (e) {
+      final = serviceFailure(e);
+      x.log.warn({ status: final.status.toString(16), comment: final.comment }, 'C-FIND failed');
+    }
+    x.log.info({ callingAe: x.callingAe, matches, status: final.status.toString(16) }, 'C-FIND');
+    x.send(fillResponse(new responses.CFindResponse(final.status, ''), x.request, final));
+  };
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { PduGuard } from './pdu-guard.js';
+
+/** A PDU header: type, reserved, 32-bit big-endian length (PS3.8 9.3.1). */
+const header = (type: number, length: number) => {
+  const b = Buffer.from([type, 0, 0, 0, 0, 0]);
+  b.writeUInt32BE(length, 2);
+  return b;
+};
+const pdu = (type: number, length: number) => Buffer.concat([header(type, length), Buffer.alloc(length)]);
+
+describe('PduGuard', () => {
+  it('passes an A-ASSOCIATE-RQ, P-DATA-TFs within the maximum and a release, split anywhere', () => {
+    const stream = Buffer.concat([pdu(0x01, 200), pdu(0x04, 16384), pdu(0x04, 12), pdu(0x05, 4)]);
+    const guard = new PduGuard(16384);
+    for (let i = 0; i < stream.length; i += 7) expect(guard.check(stream.subarray(i, i + 7))).toBeUndefined();
+  });
+
+  it('refuses an unknown PDU type', () => {
+    expect(new PduGuard(16384).check(Buffer.from([0x09, 0, 0, 0, 0, 4, 1, 2, 3, 4]))).toMatch(/unknown PDU type 0x09/);
+  });
+
+  it('refuses anything but A-ASSOCIATE-RQ first, and a second A-ASSOCIATE-RQ', () => {
+    expect(new PduGuard(16384).check(pdu(0x04, 10))).toMatch(/before A-ASSOCIATE-RQ/);
+    expect(new PduGuard(16384).check(Buffer.concat([pdu(0x01, 10), pdu(0x01, 10)]))).toMatch(/second/);
+  });
+
+  it('refuses a P-DATA-TF above the announced maximum before its body arrives', () => {
+    const guard = new PduGuard(16384);
+    expect(guard.check(pdu(0x01, 10))).toBeUndefined();
+    expect(guard.check(header(0x04, 16385))).toMatch(/exceeds the maximum of 16384/);
+  });
+
+  it('refuses a forged 4 GB A-ASSOCIATE-RQ length and a release PDU of the wrong length', () => {
+    expect(new PduGuard(16384).check(header(0x01, 0xffffffff))).toMatch(/exceeds/);
+    expect(new PduGuard(16384).check(Buffer.concat([pdu(0x01, 10), pdu(0x05, 8)]))).toMatch(/must be 4/);
+  });
+});

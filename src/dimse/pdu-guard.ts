@@ -1,0 +1,69 @@
+/**
+ * Watches the raw byte stream of one association for PDU headers (PS3.8 9.3: type, reserved,
+ * 32-bit big-endian length) before the library buffers anything. It refuses what would make
+ * the library misbehave: unknown PDU types, a first PDU that is not A-ASSOCIATE-RQ, and
+ * lengths above what we announced (a forged 4 GB length would otherwise be buffered).
+ */
+
+export const PDU_TYPES: Record<number, string> = {
+  0x01: 'A-ASSOCIATE-RQ',
+  0x02: 'A-ASSOCIATE-AC',
+  0x03: 'A-ASSOCIATE-RJ',
+  0x04: 'P-DATA-TF',
+  0x05: 'A-RELEASE-RQ',
+  0x06: 'A-RELEASE-RP',
+  0x07: 'A-ABORT',
+};
+
+/** An A-ASSOCIATE-RQ is small (a few hundred contexts at most); bound it before negotiation. */
+export const MAX_ASSOCIATE_RQ_LENGTH = 1024 * 1024;
+/** A-RELEASE and A-ABORT PDUs have a fixed length of 4. */
+const FIXED_LENGTH: Record<number, number> = { 0x05: 4, 0x06: 4, 0x07: 4 };
+
+export class PduGuard {
+  private header = Buffer.alloc(6);
+  private headerFill = 0;
+  /** Bytes of the current PDU's body still to come. */
+  private bodyLeft = 0;
+  private pdus = 0;
+
+  constructor(private readonly maxPduLength: number) {}
+
+  /** The first problem in this chunk, or undefined when it is well-formed so far. */
+  check(chunk: Buffer): string | undefined {
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.bodyLeft > 0) {
+        const take = Math.min(this.bodyLeft, chunk.length - off);
+        this.bodyLeft -= take;
+        off += take;
+        continue;
+      }
+      const take = Math.min(6 - this.headerFill, chunk.length - off);
+      chunk.copy(this.header, this.headerFill, off, off + take);
+      this.headerFill += take;
+      off += take;
+      if (this.headerFill < 6) break;
+      this.headerFill = 0;
+      const problem = this.headerProblem(this.header[0]!, this.header.readUInt32BE(2));
+      if (problem) return problem;
+      this.bodyLeft = this.header.readUInt32BE(2);
+      this.pdus++;
+    }
+    return undefined;
+  }
+
+  private headerProblem(type: number, length: number): string | undefined {
+    const name = PDU_TYPES[type];
+    if (!name) return `unknown PDU type 0x${type.toString(16).padStart(2, '0')}`;
+    if (this.pdus === 0 && type !== 0x01) return `${name} before A-ASSOCIATE-RQ`;
+    if (this.pdus > 0 && type === 0x01) return 'a second A-ASSOCIATE-RQ';
+    if (type === 0x02 || type === 0x03) return `${name} sent to an association acceptor`;
+    const fixed = FIXED_LENGTH[type];
+    if (fixed !== undefined && length !== fixed) return `${name} with length ${length} (must be ${fixed})`;
+    const max = type === 0x01 ? MAX_ASSOCIATE_RQ_LENGTH : this.maxPduLength;
+    if (length > max) return `${name} of ${length} bytes exceeds the maximum of ${max}`;
+    if (type === 0x04 && length < 6) return `P-DATA-TF with length ${length} cannot hold a PDV`;
+    return undefined;
+  }
+}

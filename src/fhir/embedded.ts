@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { parseFhirConfig } from './config.js';
+import { SearchParamRegistry } from './definitions/search-params.js';
+import type { FhirRepository } from './repository/repository.js';
+import { FhirRouter } from './rest/router.js';
+import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
+
+export interface EmbeddedFhir {
+  router: FhirRouter;
+  repository: FhirRepository;
+  close(): void;
+}
+
+export interface EmbeddedFhirOptions {
+  dataDir: string;
+  /** The service's public URL; the FHIR base is `${publicUrl}/fhir`. */
+  publicUrl: string;
+  /** `sections.fhir` of the config file, validated here. */
+  section: unknown;
+  version?: string;
+  onError?: (error: unknown) => void;
+}
+
+/** The embedded FHIR R4 server: its SQLite repository in `<dataDir>/fhir.sqlite` and its router. */
+export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
+  const config = parseFhirConfig(options.section);
+  const registry = new SearchParamRegistry();
+  const baseUrl = `${options.publicUrl.replace(/\/+$/, '')}/fhir`;
+  const repository = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), { registry, baseUrl });
+  const router = new FhirRouter({
+    repo: repository,
+    registry,
+    baseUrl,
+    defaultCount: config.server.defaultCount,
+    maxCount: config.server.maxCount,
+    version: options.version,
+    onError: options.onError,
+  });
+  return { router, repository, close: () => repository.close() };
+}

@@ -1,0 +1,65 @@
+import type { SearchRequest } from '../search/search-request.js';
+import type { FhirResource } from '../types.js';
+
+/**
+ * Storage of FHIR resources with versions. Implementations keep every version, set
+ * meta.versionId and meta.lastUpdated, and index search values at write time. Errors are
+ * OperationOutcomeErrors (404 unknown, 410 deleted, 412 stale version, 409 id taken).
+ */
+export interface FhirRepository {
+  /** Stores a new resource; its id is assigned unless `keepId` (used for transaction placeholders). */
+  create(resource: FhirResource, options?: { keepId?: boolean }): Promise<FhirResource>;
+  read(resourceType: string, id: string): Promise<FhirResource>;
+  vread(resourceType: string, id: string, versionId: string): Promise<FhirResource>;
+  /** Update, or create with the given id when there is none (update-as-create). */
+  update(resource: FhirResource, options?: WriteOptions): Promise<{ resource: FhirResource; created: boolean }>;
+  /** Deleting what does not exist or is already deleted succeeds (idempotent). */
+  delete(resourceType: string, id: string, options?: WriteOptions): Promise<void>;
+  history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage>;
+  search(request: SearchRequest): Promise<SearchResult>;
+  /** Runs `fn` with a repository whose writes all commit together, or none do. */
+  transaction<T>(fn: (tx: FhirRepository) => Promise<T>): Promise<T>;
+}
+
+export interface WriteOptions {
+  /** The versionId the caller last saw (If-Match); a different current version → 412. */
+  ifMatch?: string;
+  /** Recorded in history (PUT or PATCH). */
+  method?: 'PUT' | 'PATCH';
+}
+
+export interface HistoryScope {
+  resourceType?: string;
+  id?: string;
+}
+
+export interface HistoryOptions {
+  count: number;
+  offset: number;
+  /** Only versions written at or after this time (epoch ms). */
+  since?: number;
+}
+
+export interface HistoryEntry {
+  resourceType: string;
+  id: string;
+  versionId: string;
+  lastUpdated: string;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Absent for a deletion. */
+  resource?: FhirResource;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  total: number;
+}
+
+export interface SearchResult {
+  resources: FhirResource[];
+  total?: number;
+  /** Resources added by _include and _revinclude. */
+  included: FhirResource[];
+}
+
+export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { OperationOutcomeError, asOutcomeError, badRequest, preconditionFailed } from '../outcomes.js';
+import { isObject, type Bundle, type BundleEntry, type FhirResource } from '../types.js';
+import { jsonBody } from './body.js';
+import { FHIR_JSON, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
+import { matches } from './crud-handlers.js';
+import { splitUrl } from './query.js';
+import { rewriteReferences } from './rewrite-references.js';
+
+export type Dispatch = (ctx: RouterContext, req: FhirRequest) => Promise<FhirResponse>;
+
+/** Transaction order (FHIR R4 3.1.0.11.2): deletes, creates, updates and patches, then reads. */
+const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified' };
+
+/** POST [base] with a batch or transaction Bundle. */
+export async function processBundle(ctx: RouterContext, req: FhirRequest, dispatch: Dispatch): Promise<FhirResponse> {
+  const bundle = jsonBody(req);
+  if (!isObject(bundle) || bundle.resourceType !== 'Bundle') throw badRequest('POST to the base takes a batch or transaction Bundle', 'resourceType');
+  if (bundle.type !== 'batch' && bundle.type !== 'transaction') throw badRequest(`Bundle.type must be batch or transaction, not ${String(bundle.type)}`, 'Bundle.type');
+  if (ctx.inTransaction) throw badRequest('a Bundle inside a transaction is not supported');
+  const entries = (Array.isArray(bundle.entry) ? bundle.entry : []) as BundleEntry[];
+  const requests = entries.map((e, i) => entryRequest(e, i, req.headers.prefer));
+  const responses = bundle.type === 'batch' ? await batch(ctx, requests, dispatch) : await transaction(ctx, entries, requests, dispatch);
+  const body: Bundle = { resourceType: 'Bundle', type: `${bundle.type}-response`, entry: responses.map(responseEntry) };
+  return { status: 200, headers: { 'content-type': FHIR_JSON }, body };
+}
+
+function entryRequest(entry: BundleEntry, i: number, prefer: string | undefined): FhirRequest {
+  const r = entry.request;
+  if (!isObject(r) || typeof r.method !== 'string' || typeof r.url !== 'string') throw badRequest(`entry ${i} has no request.method and request.url`, `Bundle.entry[${i}].request`);
+  const method = r.method.toUpperCase();
+  if (!(method in ORDER)) throw badRequest(`entry ${i}: method ${r.method} is not allowed in a Bundle`, `Bundle.entry[${i}].request.method`);
+  const { path, query } = splitUrl(r.url.replace(/^https?:\/\/[^/]+\/fhir\//, ''));
+  const headers: Record<string, string | undefined> = { 'if-match': r.ifMatch, 'if-none-match': r.ifNoneMatch, 'if-none-exist': r.ifNoneExist, prefer };
+  if (method === 'PATCH') headers['content-type'] = 'application/json-patch+json';
+  // A Binary resource carries a JSON Patch as its data (FHIR R4 3.1.0.11.5).
+  const body = method === 'PATCH' && entry.resource?.resourceType === 'Binary' ? binaryPatch(entry.resource, i) : entry.resource;
+  return { method, path, query, headers, body };
+}
+
+function binaryPatch(binary: FhirResource, i: number): unknown {
+  try {
+    return JSON.parse(Buffer.from(String(binary.data ?? ''), 'base64').toString('utf8'));
+  } catch {
+    throw badRequest(`entry ${i}: the Binary does not hold a JSON Patch`, `Bundle.entry[${i}].resource`);
+  }
+}
+
+async function batch(ctx: RouterContext, requests: FhirRequest[], dispatch: Dispatch): Promise<FhirResponse[]> {
+  const out: FhirResponse[] = [];
+  for (const req of requests) out.push(await settle(() => dispatch(ctx, req)));
+  return out;
+}
+
+/** All entries in one repository transaction; the first failure rolls everything back and is the answer. */
+async function transaction(ctx: RouterContext, entries: BundleEntry[], requests: FhirRequest[], dispatch: Dispatch): Promise<FhirResponse[]> {
+  return ctx.repo.transaction(async (repo) => {
+    const tx: RouterContext = { ...ctx, repo, inTransaction: true };
+    const placeholders = await reserveIds(tx, entries, requests);
+    const resolved = requests.map((r) => (isObject(r.body) ? { ...r, body: rewriteReferences(r.body, placeholders) } : r));
+    const responses: FhirResponse[] = new Array(resolved.length);
+    const order = resolved.map((_, i) => i).sort((a, b) => ORDER[resolved[a].method] - ORDER[resolved[b].method] || a - b);
+    for (const i of order) {
+      const res = await settle(() => dispatch(tx, resolved[i]));
+      if (res.status >= 400) throw entryFailure(res, i);
+      responses[i] = res;
+    }
+    return responses;
+  });
+}
+
+/**
+ * Maps each urn:uuid fullUrl to the Type/id it will have: a new id for a create, the match
+ * of a conditional create (which then does not create), or the URL of an update.
+ */
+async function reserveIds(tx: RouterContext, entries: BundleEntry[], requests: FhirRequest[]): Promise<Map<string, string>> {
+  const map = new Map<string, string>();
+  for (const [i, entry] of entries.entries()) {
+    const req = requests[i];
+    const fullUrl = entry.fullUrl;
+    if (req.method === 'POST' && req.path && !req.path.includes('/')) {
+      const condition = req.headers['if-none-exist'];
+      const found = condition ? await matches(tx, req.path, splitUrl(`?${condition.replace(/^[^?]*\?/, '')}`).query) : [];
+      if (found.length > 1) throw preconditionFailed(`entry ${i}: If-None-Exist matches ${found.length} resources`);
+      if (found.length === 1) {
+        if (fullUrl) map.set(fullUrl, `${req.path}/${found[0].id}`);
+        continue;
+      }
+      req.assignedId = randomUUID();
+      req.headers = { ...req.headers, 'if-none-exist': undefined };
+      if (fullUrl) map.set(fullUrl, `${req.path}/${req.assignedId}`);
+    } else if (req.method === 'PUT' && fullUrl?.startsWith('urn:') && /^[A-Za-z]+\/[^/]+$/.test(req.path)) {
+      map.set(fullUrl, req.path);
+    }
+  }
+  return map;
+}
+
+type Settled = FhirResponse & { error?: unknown };
+
+/** The transaction's answer when entry `i` fails: that entry's status, its issues prefixed with the entry. */
+function entryFailure(res: Settled, i: number): OperationOutcomeError {
+  const err = asOutcomeError(res.error);
+  const issue = err.outcome.issue.map((is) => ({ ...is, diagnostics: `Bundle.entry[${i}]: ${is.diagnostics ?? is.details?.text ?? is.code}` }));
+  return new OperationOutcomeError(err.status, { resourceType: 'OperationOutcome', issue });
+}
+
+async function settle(fn: () => Promise<FhirResponse>): Promise<Settled> {
+  try {
+    return await fn();
+  } catch (e) {
+    const err = asOutcomeError(e);
+    return { status: err.status, headers: {}, body: err.outcome, error: err };
+  }
+}
+
+function responseEntry(res: FhirResponse): BundleEntry {
+  const response: BundleEntry['response'] = { status: `${res.status} ${STATUS_TEXT[res.status] ?? ''}`.trim() };
+  if (res.headers.location) response.location = res.headers.location;
+  if (res.headers.etag) response.etag = res.headers.etag;
+  if (res.body?.meta?.lastUpdated) response.lastModified = res.body.meta.lastUpdated;
+  const entry: BundleEntry = { response };
+  if (res.body?.resourceType === 'OperationOutcome') response.outcome = res.body;
+  else if (res.body) {
+    entry.resource = res.body as FhirResource;
+    if (res.body.id) entry.fullUrl = res.headers.location?.replace(/\/_history\/.*$/, '');
+  }
+  return entry;
+}

@@ -1,0 +1,67 @@
+import type { SearchParamRegistry } from '../definitions/search-params.js';
+import type { FhirRepository } from '../repository/repository.js';
+import type { FhirResource } from '../types.js';
+import { httpDate } from '../search/fhir-dates.js';
+
+/** A FHIR REST request without its transport: what an HTTP adapter or a Bundle entry gives. */
+export interface FhirRequest {
+  method: string;
+  /** Below the FHIR base, without leading slash: `Patient/123/_history/2`. */
+  path: string;
+  query: URLSearchParams;
+  /** Lower-case names. */
+  headers: Record<string, string | undefined>;
+  /** Raw body text (already parsed JSON when it comes from a Bundle entry). */
+  body?: unknown;
+  /** Set only by transaction processing: the id reserved for a urn:uuid placeholder. */
+  assignedId?: string;
+}
+
+export interface FhirResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: FhirResource;
+}
+
+export interface RouterContext {
+  repo: FhirRepository;
+  registry: SearchParamRegistry;
+  baseUrl: string;
+  defaultCount: number;
+  maxCount: number;
+  now: () => number;
+  inTransaction: boolean;
+}
+
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+/** A resource response with the version headers every read and write carries. */
+export function resourceResponse(status: number, resource: FhirResource, ctx: RouterContext, req?: FhirRequest): FhirResponse {
+  const headers: Record<string, string> = { 'content-type': FHIR_JSON };
+  const version = resource.meta?.versionId;
+  if (version) headers.etag = `W/"${version}"`;
+  if (resource.meta?.lastUpdated) headers['last-modified'] = httpDate(resource.meta.lastUpdated);
+  if (status === 201 || (req && req.method !== 'GET')) {
+    headers.location = `${ctx.baseUrl}/${resource.resourceType}/${resource.id}${version ? `/_history/${version}` : ''}`;
+  }
+  const prefer = req?.headers.prefer ?? '';
+  if (/return=minimal/.test(prefer)) return { status, headers };
+  if (/return=OperationOutcome/i.test(prefer)) {
+    return { status, headers, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: `${resource.resourceType}/${resource.id} version ${version}` }] } };
+  }
+  return { status, headers, body: resource };
+}
+
+export function outcomeResponse(status: number, text: string): FhirResponse {
+  return {
+    status,
+    headers: { 'content-type': FHIR_JSON },
+    body: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: text }] },
+  };
+}
+
+/** The versionId of a weak or strong ETag (`W/"3"` → `3`). */
+export function etagVersion(etag: string | undefined): string | undefined {
+  if (etag === undefined) return undefined;
+  return /^(?:W\/)?"?([^"]*)"?$/.exec(etag.trim())?.[1];
+}

@@ -1,0 +1,119 @@
+import type { SearchParamRegistry } from '../definitions/search-params.js';
+import { asOutcomeError, methodNotAllowed, notAcceptable, notFound } from '../outcomes.js';
+import type { FhirRepository } from '../repository/repository.js';
+import type { FhirResource } from '../types.js';
+import { processBundle } from './bundle-handler.js';
+import { READ_ONLY_TYPES, capabilityStatement } from './capability-statement.js';
+import { FHIR_JSON, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
+import { conditionalDelete, conditionalUpdate, create, read, remove, update, vread } from './crud-handlers.js';
+import { history } from './history-handler.js';
+import { patch } from './patch-handler.js';
+import { search } from './search-handler.js';
+
+export interface FhirRouterOptions {
+  repo: FhirRepository;
+  registry: SearchParamRegistry;
+  /** Public base URL of the FHIR endpoint (…/fhir): fullUrl, Location and paging links use it. */
+  baseUrl: string;
+  defaultCount?: number;
+  maxCount?: number;
+  version?: string;
+  now?: () => number;
+  /** Told about unexpected (500) failures; the response never carries their message. */
+  onError?: (error: unknown) => void;
+}
+
+type Handler = (ctx: RouterContext, req: FhirRequest, p: string[]) => Promise<FhirResponse>;
+
+/**
+ * The FHIR R4 REST API without its transport: (method, path, query, headers, body) → (status,
+ * headers, body). Knows nothing of HTTP servers or SQL; every failure is an OperationOutcome.
+ */
+export class FhirRouter {
+  private readonly ctx: RouterContext;
+  private readonly capability: FhirResource;
+  private readonly onError: (error: unknown) => void;
+
+  constructor(options: FhirRouterOptions) {
+    const now = options.now ?? Date.now;
+    this.ctx = {
+      repo: options.repo,
+      registry: options.registry,
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      defaultCount: options.defaultCount ?? 20,
+      maxCount: options.maxCount ?? 1000,
+      now,
+      inTransaction: false,
+    };
+    this.capability = capabilityStatement(options.registry, this.ctx.baseUrl, options.version ?? '0.0.0', new Date(now()).toISOString());
+    this.onError = options.onError ?? (() => undefined);
+  }
+
+  async handle(req: FhirRequest): Promise<FhirResponse> {
+    try {
+      checkFormat(req);
+      return await this.dispatch(this.ctx, req);
+    } catch (e) {
+      const err = asOutcomeError(e);
+      if (err.status >= 500) this.onError(e);
+      return { status: err.status, headers: { 'content-type': FHIR_JSON, ...err.headers }, body: err.outcome };
+    }
+  }
+
+  private readonly dispatch = (ctx: RouterContext, req: FhirRequest): Promise<FhirResponse> => {
+    const parts = req.path.split('/').filter(Boolean);
+    const [handlers, params] = this.route(parts);
+    const handler = handlers[req.method === 'HEAD' ? 'GET' : req.method];
+    if (!handler) throw methodNotAllowed(`${req.method} is not allowed on /${parts.join('/')} (allowed: ${Object.keys(handlers).join(', ')})`);
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !(req.method === 'POST' && parts[1] === '_search') && READ_ONLY_TYPES.has(parts[0])) {
+      throw methodNotAllowed(`${parts[0]} is read-only through the API`);
+    }
+    return handler(ctx, req, params);
+  };
+
+  /** The handlers for a path, by method, and the path's variable parts. */
+  private route(p: string[]): [Record<string, Handler>, string[]] {
+    if (p.length === 0) return [{ POST: (c, r) => processBundle(c, r, this.dispatch) }, []];
+    if (p.length === 1 && p[0] === 'metadata') return [{ GET: async () => ({ status: 200, headers: { 'content-type': FHIR_JSON }, body: this.capability }) }, []];
+    if (p.length === 1 && p[0] === '_history') return [{ GET: (c, r) => history(c, r, {}) }, []];
+    const type = p[0];
+    if (!this.ctx.registry.isResourceType(type)) throw notFound(`${type} is not a FHIR R4 resource type or operation this server supports`);
+    if (p.length === 1) {
+      return [
+        {
+          GET: (c, r) => search(c, r, type),
+          POST: (c, r) => create(c, r, type),
+          PUT: (c, r) => conditionalUpdate(c, r, type),
+          DELETE: (c, r) => conditionalDelete(c, r, type),
+        },
+        [],
+      ];
+    }
+    if (p.length === 2 && p[1] === '_search') return [{ POST: (c, r) => search(c, r, type) }, []];
+    if (p.length === 2 && p[1] === '_history') return [{ GET: (c, r) => history(c, r, { resourceType: type }) }, []];
+    if (p[1].startsWith('$') || p[1].startsWith('_')) throw notFound(`/${p.join('/')} is not supported`);
+    const id = p[1];
+    if (p.length === 2) {
+      return [
+        {
+          GET: (c, r) => read(c, r, type, id),
+          PUT: (c, r) => update(c, r, type, id),
+          PATCH: (c, r) => patch(c, r, type, id),
+          DELETE: (c, r) => remove(c, r, type, id),
+        },
+        [],
+      ];
+    }
+    if (p.length === 3 && p[2] === '_history') return [{ GET: (c, r) => history(c, r, { resourceType: type, id }) }, []];
+    if (p.length === 4 && p[2] === '_history') return [{ GET: (c) => vread(c, type, id, p[3]) }, []];
+    throw notFound(`/${p.join('/')} is not supported`);
+  }
+}
+
+/** JSON only: `_format` or an Accept that excludes JSON is a 406. */
+function checkFormat(req: FhirRequest): void {
+  const format = req.query.get('_format');
+  if (format !== null && !/json/i.test(format)) throw notAcceptable(`_format=${format}: only JSON is supported`);
+  const accept = req.headers.accept;
+  if (accept && !/json|\*\/\*|application\/\*/i.test(accept)) throw notAcceptable(`Accept: ${accept}: only application/fhir+json is supported`);
+}

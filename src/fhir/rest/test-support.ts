@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEST_BASE, testRegistry } from '../repository/test-support.js';
+import { SqliteFhirRepository } from '../sqlite/sqlite-repository.js';
+import { queryOf } from './query.js';
+import { FhirRouter } from './router.js';
+
+export interface Call {
+  status: number;
+  headers: Record<string, string>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+/** A router over a fresh SQLite repository in a temporary folder, called without a socket. */
+export function openTestRouter() {
+  const dir = mkdtempSync(join(tmpdir(), 'ib-fhir-router-'));
+  const repo = new SqliteFhirRepository(join(dir, 'fhir.sqlite'), { registry: testRegistry(), baseUrl: TEST_BASE });
+  const router = new FhirRouter({ repo, registry: testRegistry(), baseUrl: TEST_BASE, onError: (e) => console.error(e) });
+  const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Call> => {
+    const q = url.indexOf('?');
+    const res = await router.handle({
+      method,
+      path: q >= 0 ? url.slice(0, q) : url,
+      query: q >= 0 ? queryOf(url.slice(q)) : new URLSearchParams(),
+      headers: { 'content-type': 'application/fhir+json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: res.status, headers: res.headers, body: res.body };
+  };
+  return {
+    router,
+    repo,
+    call,
+    close: () => {
+      repo.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

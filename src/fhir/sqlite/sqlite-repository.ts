@@ -1,0 +1,134 @@
+import Database from 'better-sqlite3';
+import type { SearchParamRegistry } from '../definitions/search-params.js';
+import type { FhirRepository, HistoryOptions, HistoryPage, HistoryScope, SearchResult, WriteOptions } from '../repository/repository.js';
+import type { SearchRequest } from '../search/search-request.js';
+import type { FhirResource } from '../types.js';
+import { IndexWriter } from './index-writer.js';
+import { SqliteResourceStore } from './resource-store.js';
+import { FHIR_SCHEMA, FHIR_SCHEMA_VERSION } from './schema.js';
+import { runSearch } from './sqlite-search.js';
+
+export interface SqliteRepositoryOptions {
+  registry: SearchParamRegistry;
+  /** Our FHIR base URL: absolute references under it are indexed as local ones. */
+  baseUrl: string;
+  now?: () => number;
+}
+
+/**
+ * The FHIR repository in one SQLite file (WAL, synchronous=FULL: a write is on disk when it
+ * returns). better-sqlite3 is synchronous, so operations are queued one after another: a
+ * transaction holds the queue until it commits, and nothing else interleaves with it.
+ */
+export class SqliteFhirRepository implements FhirRepository {
+  readonly db: Database.Database;
+  private readonly store: SqliteResourceStore;
+  private readonly index: IndexWriter;
+  private readonly now: () => number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(path: string, options: SqliteRepositoryOptions) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(FHIR_SCHEMA);
+    // Keeps the planner's statistics current (cheap: only analyses tables that changed a lot).
+    this.db.pragma('optimize=0x10002');
+    this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(FHIR_SCHEMA_VERSION));
+    this.now = options.now ?? Date.now;
+    this.index = new IndexWriter(this.db, options.registry, options.baseUrl);
+    this.store = new SqliteResourceStore(this.db, this.index, this.now);
+  }
+
+  create(resource: FhirResource, options: { keepId?: boolean } = {}): Promise<FhirResource> {
+    return this.serial(() => this.write(() => this.store.create(resource, options.keepId)));
+  }
+
+  read(resourceType: string, id: string): Promise<FhirResource> {
+    return this.serial(() => this.store.read(resourceType, id));
+  }
+
+  vread(resourceType: string, id: string, versionId: string): Promise<FhirResource> {
+    return this.serial(() => this.store.vread(resourceType, id, versionId));
+  }
+
+  update(resource: FhirResource, options?: WriteOptions): Promise<{ resource: FhirResource; created: boolean }> {
+    return this.serial(() => this.write(() => this.store.update(resource, options)));
+  }
+
+  delete(resourceType: string, id: string, options?: WriteOptions): Promise<void> {
+    return this.serial(() => this.write(() => this.store.delete(resourceType, id, options)));
+  }
+
+  history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
+    return this.serial(() => this.store.history(scope, options));
+  }
+
+  search(request: SearchRequest): Promise<SearchResult> {
+    return this.serial(() => this.searchNow(request));
+  }
+
+  transaction<T>(fn: (tx: FhirRepository) => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.inTransaction());
+        this.db.exec('COMMIT');
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  close(): void {
+    this.db.pragma('optimize');
+    this.db.close();
+  }
+
+  private searchNow(request: SearchRequest): SearchResult {
+    return runSearch(this.db, request, (type, code) => this.index.paramId(type, code), this.now());
+  }
+
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Runs after everything queued before it; a failure does not stop the queue. */
+  private serial<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The view handed to a transaction: runs directly (the transaction holds the queue). */
+  private inTransaction(): FhirRepository {
+    const store = this.store;
+    const view: FhirRepository = {
+      create: async (r, o) => store.create(r, o?.keepId),
+      read: async (t, id) => store.read(t, id),
+      vread: async (t, id, v) => store.vread(t, id, v),
+      update: async (r, o) => store.update(r, o),
+      delete: async (t, id, o) => store.delete(t, id, o),
+      history: async (s, o) => store.history(s, o),
+      search: async (req) => this.searchNow(req),
+      transaction: async (fn) => savepoint(this.db, () => fn(view)),
+    };
+    return view;
+  }
+}
+
+async function savepoint<T>(db: Database.Database, fn: () => Promise<T>): Promise<T> {
+  db.exec('SAVEPOINT nested');
+  try {
+    const result = await fn();
+    db.exec('RELEASE nested');
+    return result;
+  } catch (e) {
+    db.exec('ROLLBACK TO nested');
+    db.exec('RELEASE nested');
+    throw e;
+  }
+}

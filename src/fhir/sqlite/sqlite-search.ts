@@ -1,0 +1,111 @@
+import type Database from 'better-sqlite3';
+import type { SearchResult } from '../repository/repository.js';
+import type { Condition, IncludeRule, SearchRequest } from '../search/search-request.js';
+import type { FhirResource } from '../types.js';
+import { conditionSql, sortSql, type ParamIds } from './search-sql.js';
+
+/** At most this many resources are added by _include and _revinclude to one page. */
+const MAX_INCLUDED = 1000;
+
+interface Row {
+  pk: number;
+  type: string;
+  id: string;
+  json: string;
+}
+
+/** Runs a parsed search: conditions and sort become SQL over the index tables. */
+export function runSearch(db: Database.Database, req: SearchRequest, ids: ParamIds, now: number): SearchResult {
+  const where: string[] = [];
+  const args: (string | number | null)[] = [];
+  const driver = pickDriver(db, req, ids, now);
+  for (const c of req.conditions) {
+    const s = conditionSql(c, 'r', req.resourceType, ids, now, c === driver ? 'in' : 'exists');
+    where.push(s.sql);
+    args.push(...s.args);
+  }
+  // With an index condition driving, keep SQLite from walking every row of the type instead.
+  const from = `FROM resources r WHERE ${driver ? '+' : ''}r.type = ? AND r.deleted = 0${where.map((w) => ` AND ${w}`).join('')}`;
+  const fromArgs = [req.resourceType, ...args];
+
+  const total = req.total ? (db.prepare(`SELECT count(*) AS n ${from}`).get(...fromArgs) as { n: number }).n : undefined;
+  if (req.count === 0) return { resources: [], total, included: [] };
+
+  const order = sortSql(req.sort, req.resourceType, ids);
+  const rows = db
+    .prepare(`SELECT r.pk, r.type, r.id, r.json ${from} ORDER BY ${order.sql} LIMIT ? OFFSET ?`)
+    .all(...fromArgs, ...order.args, req.count, req.offset) as Row[];
+  const resources = rows.map((r) => JSON.parse(r.json) as FhirResource);
+  const included = includes(db, req, rows, ids);
+  return { resources, total, included };
+}
+
+/**
+ * The condition whose index rows collect the candidates; the others check each candidate.
+ * With several, the one with the fewest matching index rows (counted up to a cap) is chosen.
+ */
+function pickDriver(db: Database.Database, req: SearchRequest, ids: ParamIds, now: number): Condition | undefined {
+  const drivable = req.conditions.filter(drivesQuery);
+  if (drivable.length <= 1) return drivable[0];
+  let best: { c: Condition; n: number } | undefined;
+  for (const c of drivable) {
+    const q = conditionSql(c, 'r', req.resourceType, ids, now, 'count');
+    const n = (db.prepare(q.sql).get(...q.args) as { n: number }).n;
+    if (!best || n < best.n) best = { c, n };
+    if (n === 0) break;
+  }
+  return best!.c;
+}
+
+/** A positive condition answered from an sp_* table (the ones an `IN` over the index can drive). */
+function drivesQuery(c: Condition): boolean {
+  if (c.kind === 'id' || c.kind === 'lastUpdated') return false;
+  if (c.kind === 'token' && c.not) return false;
+  if (c.kind === 'missing') return !c.missing;
+  return true;
+}
+
+function includes(db: Database.Database, req: SearchRequest, page: Row[], ids: ParamIds): FhirResource[] {
+  if (page.length === 0 || (req.include.length === 0 && req.revinclude.length === 0)) return [];
+  const seen = new Set(page.map((r) => r.pk));
+  const out: FhirResource[] = [];
+  const add = (rows: Row[]) => {
+    for (const r of rows) {
+      if (seen.has(r.pk) || out.length >= MAX_INCLUDED) continue;
+      seen.add(r.pk);
+      out.push(JSON.parse(r.json) as FhirResource);
+    }
+  };
+  const pks = page.map((r) => r.pk);
+  for (const rule of req.include) add(forward(db, rule, pks, ids));
+  for (const rule of req.revinclude) add(reverse(db, rule, page, ids));
+  return out;
+}
+
+/** Resources the page's resources point to through `rule.param`. */
+function forward(db: Database.Database, rule: IncludeRule, pks: number[], ids: ParamIds): Row[] {
+  const param = ids(rule.param.resourceType, rule.param.code);
+  if (param === undefined) return [];
+  const typeTest = rule.targetType ? ' AND s.target_type = ?' : '';
+  return db
+    .prepare(
+      `SELECT r.pk, r.type, r.id, r.json FROM sp_reference s JOIN resources r ON r.type = s.target_type AND r.id = s.target_id
+       WHERE s.param = ? AND s.resource_pk IN (${pks.map(() => '?').join(',')})${typeTest} AND r.deleted = 0 LIMIT ${MAX_INCLUDED}`,
+    )
+    .all(param, ...pks, ...(rule.targetType ? [rule.targetType] : [])) as Row[];
+}
+
+/** Resources of `rule.param.resourceType` that point to the page's resources. */
+function reverse(db: Database.Database, rule: IncludeRule, page: Row[], ids: ParamIds): Row[] {
+  const param = ids(rule.param.resourceType, rule.param.code);
+  if (param === undefined) return [];
+  const targets = page.filter((r) => !rule.targetType || r.type === rule.targetType);
+  if (targets.length === 0) return [];
+  const tests = targets.map(() => '(s.target_id = ? AND s.target_type = ?)').join(' OR ');
+  return db
+    .prepare(
+      `SELECT r.pk, r.type, r.id, r.json FROM resources r WHERE r.pk IN
+       (SELECT s.resource_pk FROM sp_reference s WHERE s.param = ? AND (${tests})) AND r.deleted = 0 LIMIT ${MAX_INCLUDED}`,
+    )
+    .all(param, ...targets.flatMap((r) => [r.id, r.type])) as Row[];
+}
