@@ -15,7 +15,15 @@ export function termsFor(expression: string, resourceType: string): string | und
     else if (head && /^[a-z]/.test(head)) kept.push(`${resourceType}.${term}`);
   }
   if (kept.length === 0) return undefined;
-  return kept.map(rewriteResolve).join(' | ');
+  return kept.map((t) => rewriteAs(rewriteResolve(t))).join(' | ');
+}
+
+/**
+ * `(Observation.component.value as Quantity)` fails in FHIRPath as soon as the path yields
+ * more than one item (a blood-pressure panel has two components); `ofType()` filters instead.
+ */
+function rewriteAs(term: string): string {
+  return term.replace(/\(\s*([A-Za-z][\w.]*)\s+as\s+([A-Za-z]+)\s*\)/g, (_m, path: string, type: string) => `${path}.ofType(${type})`);
 }
 
 export function splitUnion(expression: string): string[] {

@@ -38,7 +38,8 @@ export function pageLinks(base: string, query: URLSearchParams, offset: number, 
     q.delete('_offset');
     q.set('_count', String(count));
     if (o > 0) q.set('_offset', String(o));
-    return `${base}?${q.toString()}`;
+    // URLSearchParams writes a space as '+', which our query reader (RFC 3986) takes literally.
+    return `${base}?${q.toString().replace(/\+/g, '%20')}`;
   };
   const links: BundleLink[] = [{ relation: 'self', url: at(offset) }];
   const more = total !== undefined ? offset + returned < total : returned === count && count > 0;

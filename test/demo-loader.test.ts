@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Archive } from '../src/archive/archive.js';
+import { demoDataset } from '../src/demo/dataset.js';
+import { MRN_SYSTEM } from '../src/demo/identifiers.js';
+import { loadDemoData, type DemoLoadReport } from '../src/demo/loader.js';
+import { inProcessFhirClient, type FhirClient } from '../src/fhir/client/index.js';
+import { openEmbeddedFhir, type EmbeddedFhir } from '../src/fhir/embedded.js';
+import { validateFhirResource } from '../src/fhir/validate.js';
+import { openArchive } from '../src/main.js';
+
+const TYPES = ['Patient', 'Encounter', 'Condition', 'Observation', 'MedicationRequest', 'MedicationStatement', 'MedicationAdministration', 'Procedure', 'Flag', 'ServiceRequest', 'Location', 'Organization', 'Practitioner', 'ImagingStudy'];
+
+/** The demo loader against the real embedded FHIR repository and the real archive (SQLite, files) in a temp folder. */
+describe('demo data loader', () => {
+  let dataDir: string;
+  let fhir: EmbeddedFhir;
+  let archive: Archive;
+  let client: FhirClient;
+  let first: DemoLoadReport;
+  let second: DemoLoadReport;
+  let countsAfterFirst: Record<string, number>;
+
+  const counts = async () => Object.fromEntries(await Promise.all(TYPES.map(async (t) => [t, (await client.search(t, { _summary: 'count' })).total ?? -1] as const)));
+  const studyRows = () => archive.index.db.prepare('SELECT patient_id AS patientId, accession FROM studies ORDER BY accession').all() as { patientId: string; accession: string }[];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ib-demo-'));
+    fhir = openEmbeddedFhir({ dataDir, publicUrl: 'http://ib.test', section: undefined, onError: (e) => console.error('FHIR 500', e) });
+    archive = openArchive({ dataDir, duplicatePolicy: 'reject', bulkDataThreshold: 1024, minFreeBytes: 0 });
+    client = inProcessFhirClient(fhir.router, 'http://ib.test/fhir');
+    first = await loadDemoData({ fhir: client, archive });
+    countsAfterFirst = await counts();
+    second = await loadDemoData({ fhir: client, archive });
+  });
+  afterAll(() => {
+    archive?.index.close();
+    fhir?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates every resource and stores every instance the first time', () => {
+    const dataset = demoDataset();
+    const resources = dataset.facility.length + dataset.records.reduce((n, r) => n + r.entries.length, 0);
+    expect(first.patients).toBe(50);
+    expect(first.resources).toEqual({ created: resources, existing: 0 });
+    expect(first.instances.stored).toBeGreaterThan(300);
+    expect(first.instances.duplicate).toBe(0);
+    expect(countsAfterFirst.Patient).toBe(50);
+  });
+
+  it('changes nothing when loaded again: same counts, every resource found, every instance a duplicate', async () => {
+    expect(second.resources).toEqual({ created: 0, existing: first.resources.created });
+    expect(second.instances).toEqual({ stored: 0, duplicate: first.instances.stored, newVersion: 0 });
+    expect(await counts()).toEqual(countsAfterFirst);
+    const [patient] = await client.searchAll('Patient', { identifier: `${MRN_SYSTEM}|IBD100001` });
+    expect(patient.meta?.versionId).toBe('1');
+  });
+
+  it('leaves ImagingStudy to the bridge', () => {
+    expect(countsAfterFirst.ImagingStudy).toBe(0);
+  });
+
+  it('stores resources that pass R4 validation and refer to each other by server ids', async () => {
+    const sample = [
+      ...(await client.searchAll('Observation', { code: 'http://loinc.org|6301-6', _count: 5 }, { maxResources: 5 })),
+      ...(await client.searchAll('MedicationStatement', {})),
+      ...(await client.searchAll('Encounter', { class: 'EMER', _count: 3 }, { maxResources: 3 })),
+      ...(await client.searchAll('ServiceRequest', { _count: 3 }, { maxResources: 3 })),
+      ...(await client.searchAll('Flag', { _count: 3 }, { maxResources: 3 })),
+    ];
+    expect(sample.length).toBeGreaterThan(10);
+    for (const resource of sample) {
+      expect(() => validateFhirResource(resource)).not.toThrow();
+      expect(JSON.stringify(resource)).not.toContain('urn:uuid:');
+    }
+    const encounter = sample.find((r) => r.resourceType === 'Encounter')!;
+    const location = (encounter.location as { location: { reference: string } }[])[0].location.reference;
+    expect((await client.read('Location', location.split('/')[1])).name).toBe('Emergency Department');
+  });
+
+  it('gives the DICOM studies the PatientIDs of the Patient identifiers and the accessions of the ServiceRequests', async () => {
+    const rows = studyRows();
+    const patients = await client.searchAll('Patient', { _count: 100 });
+    const mrns = new Set(patients.flatMap((p) => (p.identifier as { system: string; value: string }[]).filter((i) => i.system === MRN_SYSTEM).map((i) => i.value)));
+    expect(rows.length).toBe(first.studies);
+    expect(rows.every((r) => mrns.has(r.patientId))).toBe(true);
+    const orders = await client.searchAll('ServiceRequest', { _count: 200 });
+    const accessions = new Set(orders.flatMap((o) => (o.identifier as { value: string }[]).map((i) => i.value)));
+    expect(rows.every((r) => accessions.has(r.accession))).toBe(true);
+    // The order's subject is the Patient whose MRN the study carries.
+    const row = rows[0];
+    const [order] = await client.searchAll('ServiceRequest', { identifier: row.accession, _include: 'ServiceRequest:subject' });
+    const subject = await client.read('Patient', (order.subject as { reference: string }).reference.split('/')[1]);
+    expect((subject.identifier as { value: string }[])[0].value).toBe(row.patientId);
+  });
+});
