@@ -4,8 +4,10 @@ import { DicomStatus, StoreError } from '../core/errors.js';
 import { DicomParseError, fileSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
 import { GroupCommitter, RequestCommitter, type Committer } from './group-committer.js';
 import { receive } from './receive.js';
+import { RemoteFetchError, isRemoteKey, localBulkReferences, remoteKey, sourceOfRemoteKey, type RemoteFetcher } from './remote.js';
 import { sameDataset } from './same-dataset.js';
 import type { SqliteIndex } from './sqlite/sqlite-index.js';
+import type { DicomJson } from '../dicom/types.js';
 import type { BlobStore, BlobWriter, InstanceScope, SealedBlob, StoredInstance, StoreOutcome } from './types.js';
 
 export interface ArchiveOptions {
@@ -35,6 +37,7 @@ const STORABLE_UID = /^[0-9]+(\.[0-9]+)*$/;
 export class Archive {
   private readonly committer: GroupCommitter;
   private freeCheck = { at: 0, bytes: Number.POSITIVE_INFINITY };
+  private readonly fetchers = new Map<string, RemoteFetcher>();
 
   constructor(
     readonly index: SqliteIndex,
@@ -137,7 +140,8 @@ export class Archive {
       // committing; the index then answers `retry` and we decide again.
       for (let attempt = 0; attempt < 5; attempt++) {
         const existing = this.index.findInstance(ref.sopUid);
-        if (existing) {
+        // A remote-only record (metadata-only source) is replaced by the bytes, not versioned.
+        if (existing && !isRemoteKey(existing.blobKey)) {
           if (await sameDataset(this.blobs, fresh, existing)) {
             if (placed) await this.blobs.remove(blobKey);
             else await sealed.discard();
@@ -171,6 +175,69 @@ export class Archive {
     }
   }
 
+  /**
+   * Index an instance whose bytes stay in a watched PACS (metadata-only source). A local
+   * copy is never replaced by a remote record: that answers `duplicate`.
+   */
+  async indexRemote(json: DicomJson, ctx: { /** Name of the watched source that holds the bytes. */ source: string }): Promise<StoreOutcome> {
+    const uid = (tag: string) => {
+      const v = json[tag]?.Value?.[0];
+      return typeof v === 'string' ? v.trim() : '';
+    };
+    const ref = { studyUid: uid('0020000D'), seriesUid: uid('0020000E'), sopUid: uid('00080018'), sopClassUid: uid('00080016') };
+    for (const [name, value] of Object.entries(ref)) {
+      if (value.length > 64 || !STORABLE_UID.test(value)) throw new StoreError(DicomStatus.CannotUnderstand, `${name} "${value}" is not a valid UID`);
+    }
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = this.index.findInstance(ref.sopUid);
+      if (existing) return { kind: 'duplicate', record: ref };
+      const result = await this.committer.submit({
+        replaces: null,
+        record: {
+          ...ref,
+          transferSyntaxUid: uid('00020010'),
+          blobKey: remoteKey(ctx.source),
+          size: 0,
+          datasetOffset: 0,
+          json: localBulkReferences(json),
+          source: `source:${ctx.source}`,
+        },
+      });
+      if (result.decision === 'stored') return { kind: 'stored', record: ref };
+    }
+    throw new StoreError(DicomStatus.ProcessingFailure, `SOP Instance ${ref.sopUid} kept changing while it was being indexed`);
+  }
+
+  /** The fetcher that brings in the bytes of instances indexed remotely from `source`. */
+  setRemoteFetcher(source: string, fetcher: RemoteFetcher): void {
+    this.fetchers.set(source, fetcher);
+  }
+
+  /**
+   * Make sure the bytes of every instance in scope are here: remote-only instances are
+   * fetched from their source (stored through store()). Throws RemoteFetchError.
+   */
+  async materialize(scope: InstanceScope): Promise<void> {
+    const remote = this.index.instances(scope).filter((i) => isRemoteKey(i.blobKey));
+    if (remote.length === 0) return;
+    const bySource = new Map<string, StoredInstance[]>();
+    for (const i of remote) {
+      const source = sourceOfRemoteKey(i.blobKey);
+      bySource.set(source, [...(bySource.get(source) ?? []), i]);
+    }
+    for (const [source, instances] of bySource) {
+      const fetcher = this.fetchers.get(source);
+      if (!fetcher) throw new RemoteFetchError(`the images are held by source "${source}", which is not configured`);
+      try {
+        await fetcher(instances);
+      } catch (e) {
+        throw new RemoteFetchError(`could not fetch ${instances.length} instance(s) from source "${source}": ${(e as Error).message}`);
+      }
+    }
+    const still = this.index.instances(scope).filter((i) => isRemoteKey(i.blobKey)).length;
+    if (still > 0) throw new RemoteFetchError(`source did not deliver ${still} of ${remote.length} instance(s)`);
+  }
+
   /** A committer for a request acknowledged as a whole; the caller flushes it before waiting and at the end. */
   requestCommitter(size: number): RequestCommitter {
     return new RequestCommitter(this.index, size);
@@ -183,7 +250,7 @@ export class Archive {
   /** Administrative deletion: index first (the record), then the files. Returns how many instances went. */
   async delete(scope: InstanceScope, actor: string, reason?: string): Promise<number> {
     const keys = this.index.delete(scope, actor, reason);
-    await Promise.all(keys.map((k) => this.blobs.remove(k)));
+    await Promise.all(keys.filter((k) => !isRemoteKey(k)).map((k) => this.blobs.remove(k)));
     return keys.length;
   }
 

@@ -3,6 +3,9 @@ import { ConfigError } from '../core/errors.js';
 import { runDelete } from './delete-command.js';
 import { runImport } from './import-command.js';
 import { runServe } from './serve-command.js';
+import { runQuarantine } from './quarantine-command.js';
+import { runSources } from './sources-command.js';
+import { runSync } from './sync-command.js';
 
 const USAGE = `imaging-bridge — DICOM / DICOMweb / FHIR bridge
 
@@ -10,6 +13,9 @@ Usage:
   imaging-bridge serve  [--host H] [--http-port N] [--dicom-port N] [--public-url URL] [--data-dir DIR] [--auth none|smart] [--config FILE] ...
   imaging-bridge import [--data-dir DIR] [--jobs N] [--config FILE] PATH...
   imaging-bridge delete [--data-dir DIR] --study UID [--series UID [--instance UID]] [--reason TEXT]
+  imaging-bridge sources status [--data-dir DIR] [--config FILE] [--json]
+  imaging-bridge sync status|replay [--study UID] [--data-dir DIR]
+  imaging-bridge quarantine list|show|release|reject [STUDY_UID] [--data-dir DIR]
 
 Every serve option can also be set by environment (IMAGING_BRIDGE_HTTP_PORT, …) or in a JSON config file.
 Run 'imaging-bridge serve --help' for all options.`;
@@ -18,6 +24,9 @@ const commands: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promi
   serve: runServe,
   import: runImport,
   delete: runDelete,
+  sources: runSources,
+  sync: runSync,
+  quarantine: runQuarantine,
 };
 
 async function main(): Promise<number> {

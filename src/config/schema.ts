@@ -34,9 +34,11 @@ export interface ConfigSections {
   sources?: unknown;
   /** FHIR target / external servers: validated by src/fhir. */
   fhir?: unknown;
+  /** DICOM → FHIR sync (target, patient matching, source profiles): validated by src/bridge/sync. */
+  bridge?: unknown;
 }
 
-export const SECTION_KEYS = ['dimse', 'sources', 'fhir'] as const;
+export const SECTION_KEYS = ['dimse', 'sources', 'fhir', 'bridge'] as const;
 
 /** One option: its flag, environment variable and config-file key are derived from `key`. */
 export interface OptionSpec {

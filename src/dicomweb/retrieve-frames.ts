@@ -5,7 +5,7 @@ import { FrameRangeError, TransferSyntax, fileSource, locateBulkData, readFrames
 import { matchesType, parseAccept } from './accept.js';
 import { frameMediaType } from './media-types.js';
 import { MultipartWriter } from './multipart.js';
-import type { BinaryResponse } from './retrieve-instances.js';
+import { ensureLocal, type BinaryResponse } from './retrieve-instances.js';
 
 /** "1,3,5" → [1,3,5]; PS3.18 frame numbers are 1-based. */
 export function parseFrameList(list: string): number[] {
@@ -17,6 +17,8 @@ export function parseFrameList(list: string): number[] {
 }
 
 async function withInstance<T>(scope: InstanceScope, archive: Archive, fn: (i: StoredInstance, fd: number, size: number) => T): Promise<T> {
+  if (!archive.instances(scope)[0]) throw notFound('no instance with these UIDs');
+  await ensureLocal(scope, archive);
   const instance = archive.instances(scope)[0];
   if (!instance) throw notFound('no instance with these UIDs');
   const blob = await archive.blobs.open(instance.blobKey);

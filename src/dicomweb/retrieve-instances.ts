@@ -1,6 +1,7 @@
 import type { Archive } from '../archive/archive.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
-import { notAcceptable, notFound } from '../core/errors.js';
+import { HttpError, notAcceptable, notFound } from '../core/errors.js';
+import { RemoteFetchError } from '../archive/remote.js';
 import { TransferSyntax, fileSource, transcodeToExplicitLittle } from '../dicom/index.js';
 import { matchesType, parseAccept } from './accept.js';
 import { MultipartWriter } from './multipart.js';
@@ -34,8 +35,9 @@ export async function retrieveInstances(
   accept: string | undefined,
   ports: { archive: Archive },
 ): Promise<BinaryResponse> {
+  if (ports.archive.instances(scope).length === 0) throw notFound(`no ${scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study'} with these UIDs`);
+  await ensureLocal(scope, ports.archive);
   const instances = ports.archive.instances(scope);
-  if (instances.length === 0) throw notFound(`no ${scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study'} with these UIDs`);
   const choice = negotiate(accept, Boolean(scope.sopUid), instances);
   if (!choice.multipart) {
     const only = instances[0]!;
@@ -44,6 +46,16 @@ export async function retrieveInstances(
   const writer = new MultipartWriter();
   const tsParam = choice.transferSyntax === '*' ? '; transfer-syntax=*' : `; transfer-syntax=${choice.transferSyntax}`;
   return { contentType: writer.contentType('application/dicom', tsParam), body: multipartBody(instances, choice, writer, ports.archive) };
+}
+
+/** Instances indexed from a metadata-only source are fetched from it first (502 when it fails). */
+export async function ensureLocal(scope: InstanceScope, archive: Archive): Promise<void> {
+  try {
+    await archive.materialize(scope);
+  } catch (e) {
+    if (e instanceof RemoteFetchError) throw new HttpError(502, e.message);
+    throw e;
+  }
 }
 
 function negotiate(accept: string | undefined, single: boolean, instances: StoredInstance[]): Choice {

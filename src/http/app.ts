@@ -1,17 +1,24 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Archive } from '../archive/archive.js';
+import type { Bridge } from '../bridge/sync/index.js';
 import type { QidoService } from '../dicomweb/qido/index.js';
 import { registerFhirRoutes } from '../fhir/http/fastify-routes.js';
 import type { FhirRouter } from '../fhir/rest/router.js';
+import { registerDataQualityRoutes } from './data-quality-routes.js';
 import { registerDicomweb } from './dicomweb-routes.js';
 import { errorHandler, sendError } from './errors.js';
+import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 
 export interface HttpPorts {
   archive: Archive;
   qido: QidoService;
   /** The embedded FHIR R4 server, served at /fhir. */
   fhir?: FhirRouter;
+  /** The DICOM → FHIR sync: /api/sync, /api/data-quality, /api/quarantine. */
+  bridge?: Bridge;
+  /** Watched PACS: GET /api/sources. */
+  sources?: SourcesStatusPort;
   publicUrl: string;
   logger: Logger;
 }
@@ -40,5 +47,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   });
   registerDicomweb(app, ports);
   if (ports.fhir) registerFhirRoutes(app, ports.fhir);
+  if (ports.bridge) registerDataQualityRoutes(app, ports.bridge);
+  if (ports.sources) registerSourcesRoutes(app, ports.sources);
   return app;
 }

@@ -99,4 +99,54 @@ CREATE TABLE IF NOT EXISTS deletions (
   reason TEXT,
   deleted_at INTEGER NOT NULL
 );
+
+-- Studies whose FHIR resources must catch up, written in the same transaction as the change
+-- (insert, new version, deletion, rejection). seq grows with each change: a sync removes the
+-- row only if no change came in meanwhile. dead = parked after a permanent failure.
+CREATE TABLE IF NOT EXISTS sync_outbox (
+  study_uid TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL DEFAULT 1,
+  first_changed_at INTEGER NOT NULL,
+  changed_at INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  dead INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS sync_outbox_due ON sync_outbox(dead, next_attempt_at);
+
+-- IHE IOCM: instances named by a rejection note (also those not received yet) ...
+CREATE TABLE IF NOT EXISTS rejections (
+  sop_uid TEXT PRIMARY KEY,
+  study_uid TEXT NOT NULL,
+  series_uid TEXT NOT NULL,
+  note_sop_uid TEXT NOT NULL,
+  code TEXT NOT NULL,
+  meaning TEXT NOT NULL,
+  rejected_at INTEGER NOT NULL
+);
+-- ... and the rejected instances themselves, moved out of \`instances\` (their files are kept).
+CREATE TABLE IF NOT EXISTS rejected_instances (
+  pk INTEGER PRIMARY KEY,
+  sop_uid TEXT NOT NULL,
+  study_uid TEXT NOT NULL,
+  series_uid TEXT NOT NULL,
+  sop_class_uid TEXT NOT NULL,
+  transfer_syntax_uid TEXT NOT NULL,
+  blob_key TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  note_sop_uid TEXT NOT NULL,
+  rejected_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejected_instances_study ON rejected_instances(study_uid);
 `;
+
+/** Marks a study for the FHIR sync (insert or bump); a parked (dead) row becomes due again. */
+export const OUTBOX_UPSERT = `
+INSERT INTO sync_outbox(study_uid, first_changed_at, changed_at, reason) VALUES (@studyUid, @now, @now, @reason)
+ON CONFLICT(study_uid) DO UPDATE SET seq = seq + 1, changed_at = excluded.changed_at, reason = excluded.reason,
+  attempts = CASE WHEN dead THEN 0 ELSE attempts END, next_attempt_at = CASE WHEN dead THEN 0 ELSE next_attempt_at END, dead = 0`;

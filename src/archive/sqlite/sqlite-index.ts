@@ -3,8 +3,10 @@ import type { DicomJson } from '../../dicom/types.js';
 import { isSeriesLevelTag, isStudyLevelTag, pick } from '../levels.js';
 import { alphabetic, integer, normalizeTime, text } from '../json-values.js';
 import type { InstanceRecord, InstanceScope, StoredInstance } from '../types.js';
-import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { OUTBOX_UPSERT, SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { rejectionNote } from '../rejection-note.js';
 import { serializeMetadata } from '../metadata-text.js';
+import { isRemoteKey } from '../remote.js';
 
 /** `retry`: the instance changed since the caller looked (a concurrent store); look again. */
 export type IndexDecision = 'stored' | 'new-version' | 'retry';
@@ -113,6 +115,16 @@ export class SqliteIndex {
       ),
       dropEmptySeries: db.prepare('DELETE FROM series WHERE pk = ? AND num_instances = 0'),
       dropEmptyStudy: db.prepare('DELETE FROM studies WHERE pk = ? AND num_series = 0'),
+      enqueueSync: db.prepare(OUTBOX_UPSERT),
+      isRejected: db.prepare('SELECT note_sop_uid AS noteSopUid FROM rejections WHERE sop_uid = ?'),
+      recordRejection: db.prepare(
+        `INSERT OR REPLACE INTO rejections(sop_uid, study_uid, series_uid, note_sop_uid, code, meaning, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      moveRejected: db.prepare(
+        `INSERT INTO rejected_instances(sop_uid, study_uid, series_uid, sop_class_uid, transfer_syntax_uid, blob_key, size, version, source, metadata, note_sop_uid, rejected_at)
+         SELECT i.sop_uid, st.study_uid, s.series_uid, i.sop_class_uid, i.transfer_syntax_uid, i.blob_key, i.size, i.version, i.source, i.metadata, ?, ?
+         FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk WHERE i.sop_uid = ?`,
+      ),
     };
   }
 
@@ -129,9 +141,18 @@ export class SqliteIndex {
     const now = Date.now();
     const touchedSeries = new Set<number>();
     const touchedStudies = new Set<number>();
+    const changed = new Set<string>();
     const run = this.db.transaction(() => {
-      const results = writes.map((w) => this.applyOne(w, now, touchedSeries, touchedStudies));
+      const results = writes.map((w) => {
+        const result = this.applyOne(w, now, touchedSeries, touchedStudies);
+        if (result.decision !== 'retry') {
+          changed.add(w.record.studyUid);
+          this.applyRejections(w.record, now, { touchedSeries, touchedStudies, changed });
+        }
+        return result;
+      });
       this.refreshAggregates(touchedSeries, touchedStudies, now);
+      for (const studyUid of changed) this.stmts.enqueueSync.run({ studyUid, now, reason: 'stored' });
       return results;
     });
     return run.immediate();
@@ -143,12 +164,14 @@ export class SqliteIndex {
     let version = 1;
     if ((existing?.blobKey ?? null) !== w.replaces) return { decision: 'retry', version: existing?.version ?? 0 };
     if (existing) {
-      // A new version: the old bytes stay on disk, on record in instance_versions.
-      this.stmts.recordVersion.run(r.sopUid, existing.version, existing.blobKey, existing.datasetOffset, now, r.source);
+      // A new version: the old bytes stay on disk, on record in instance_versions. A
+      // remote-only record (isRemoteKey) has no bytes to keep: the local copy takes its place.
+      const remoteOnly = isRemoteKey(existing.blobKey);
+      if (!remoteOnly) this.stmts.recordVersion.run(r.sopUid, existing.version, existing.blobKey, existing.datasetOffset, now, r.source);
       touchedSeries.add(existing.seriesPk);
       touchedStudies.add(existing.studyPk);
       this.stmts.deleteInstanceBySop.run(r.sopUid);
-      version = existing.version + 1;
+      version = remoteOnly ? existing.version : existing.version + 1;
     }
     const seriesPk = this.ensureSeries(r, now, touchedStudies);
     touchedSeries.add(seriesPk);
@@ -171,7 +194,35 @@ export class SqliteIndex {
       metadata: serializeMetadata(j),
       now,
     });
-    return { decision: existing ? 'new-version' : 'stored', version };
+    return { decision: existing && !isRemoteKey(existing.blobKey) ? 'new-version' : 'stored', version };
+  }
+
+  /**
+   * IOCM: a rejection note hides the instances it names (and itself); an instance named by an
+   * earlier note is hidden as it arrives. Hidden rows move to rejected_instances, files stay.
+   */
+  private applyRejections(r: InstanceRecord, now: number, touched: { touchedSeries: Set<number>; touchedStudies: Set<number>; changed: Set<string> }): void {
+    const note = rejectionNote(r.sopClassUid, r.json);
+    if (note) {
+      for (const ref of note.refs) {
+        this.stmts.recordRejection.run(ref.sopUid, ref.studyUid, ref.seriesUid, r.sopUid, note.code, note.meaning, now);
+        this.hide(ref.sopUid, r.sopUid, now, touched);
+      }
+      this.hide(r.sopUid, r.sopUid, now, touched);
+      return;
+    }
+    const earlier = this.stmts.isRejected.get(r.sopUid) as { noteSopUid: string } | undefined;
+    if (earlier) this.hide(r.sopUid, earlier.noteSopUid, now, touched);
+  }
+
+  private hide(sopUid: string, noteSopUid: string, now: number, touched: { touchedSeries: Set<number>; touchedStudies: Set<number>; changed: Set<string> }): void {
+    const existing = this.findInstance(sopUid);
+    if (!existing) return;
+    this.stmts.moveRejected.run(noteSopUid, now, sopUid);
+    this.stmts.deleteInstanceBySop.run(sopUid);
+    touched.touchedSeries.add(existing.seriesPk);
+    touched.touchedStudies.add(existing.studyPk);
+    touched.changed.add(existing.studyUid);
   }
 
   private ensureSeries(r: InstanceRecord, now: number, touchedStudies: Set<number>): number {
@@ -291,6 +342,7 @@ export class SqliteIndex {
       this.db
         .prepare('INSERT INTO deletions(level, study_uid, series_uid, sop_uid, instances, actor, reason, deleted_at) VALUES (?,?,?,?,?,?,?,?)')
         .run(level, scope.studyUid, scope.seriesUid ?? null, scope.sopUid ?? null, rows.length, actor, reason ?? null, now);
+      this.stmts.enqueueSync.run({ studyUid: scope.studyUid, now, reason: 'deleted' });
       return rows.map((r) => r.blobKey);
     });
     return run.immediate();

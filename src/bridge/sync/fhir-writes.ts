@@ -1,0 +1,106 @@
+/**
+ * The FHIR interactions of one study sync: find the ImagingStudy by its StudyInstanceUID
+ * identifier, upsert the Endpoint, and write Patient + ImagingStudy — one transaction Bundle
+ * when the server supports it, else one request at a time (conditional create, If-Match update).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FhirClient } from '../../fhir/client/index.js';
+import type { Bundle, BundleEntry, FhirResource } from '../../fhir/types.js';
+import { DICOM_UID_SYSTEM, mapEndpoint, urnOid, type ImagingStudy, type Reference } from '../mapping/index.js';
+
+/** The write lost a race (another writer created or changed the resource): sync the study again. */
+export class WriteRace extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WriteRace';
+  }
+}
+
+export const studyIdentifier = (studyUid: string): string => `${DICOM_UID_SYSTEM}|${urnOid(studyUid)}`;
+
+export async function findImagingStudy(client: FhirClient, studyUid: string): Promise<ImagingStudy | undefined> {
+  const found = await client.searchAll('ImagingStudy', { identifier: studyIdentifier(studyUid) }, { maxResources: 10, maxPages: 1 });
+  if (found.length > 1) throw new Error(`${found.length} ImagingStudy resources carry this StudyInstanceUID; merge them by hand, then replay`);
+  return found[0] as ImagingStudy | undefined;
+}
+
+/** The Endpoint of our DICOMweb service, created once (conditionally on its identifier). */
+export async function ensureEndpoint(client: FhirClient, dicomWebBase: string): Promise<Reference> {
+  const endpoint = mapEndpoint(dicomWebBase);
+  const id = endpoint.identifier[0]!;
+  const { resource } = await client.createIfNoneExist(endpoint as unknown as FhirResource, { identifier: `${id.system}|${id.value}` });
+  return { reference: `Endpoint/${resource.id}` };
+}
+
+export interface StudyWrite {
+  studyUid: string;
+  imagingStudy: ImagingStudy;
+  /** The stored version being replaced (If-Match), absent for a create. */
+  existing?: ImagingStudy;
+  /** A Patient to create, referenced from imagingStudy.subject by `fullUrl`. */
+  createPatient?: { resource: FhirResource; identifier: string; fullUrl: string };
+  /** A Patient the bridge created, brought up to date. */
+  updatePatient?: FhirResource;
+}
+
+export interface Written {
+  id: string;
+  versionId?: string;
+}
+
+const ifMatch = (r: FhirResource): string | undefined => (r.meta?.versionId ? `W/"${r.meta.versionId}"` : undefined);
+
+export async function writeStudy(client: FhirClient, w: StudyWrite, transaction: boolean): Promise<Written> {
+  return transaction ? writeAsTransaction(client, w) : writeOneByOne(client, w);
+}
+
+async function writeAsTransaction(client: FhirClient, w: StudyWrite): Promise<Written> {
+  const entry: BundleEntry[] = [];
+  if (w.createPatient) {
+    entry.push({ fullUrl: w.createPatient.fullUrl, resource: w.createPatient.resource, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${encodeURIComponent(w.createPatient.identifier)}` } });
+  }
+  if (w.updatePatient) {
+    entry.push({ resource: w.updatePatient, request: { method: 'PUT', url: `Patient/${w.updatePatient.id}`, ...withIfMatch(w.updatePatient) } });
+  }
+  const study = w.imagingStudy as unknown as FhirResource;
+  if (w.existing) {
+    entry.push({ resource: study, request: { method: 'PUT', url: `ImagingStudy/${w.existing.id}`, ...withIfMatch(w.existing as unknown as FhirResource) } });
+  } else {
+    const condition = `identifier=${encodeURIComponent(studyIdentifier(w.studyUid))}`;
+    entry.push({ fullUrl: `urn:uuid:${randomUUID()}`, resource: study, request: { method: 'POST', url: 'ImagingStudy', ifNoneExist: condition } });
+  }
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry };
+  const response = await client.transaction(bundle);
+  const last = response.entry?.[entry.length - 1]?.response;
+  if (!w.existing && last?.status.startsWith('200')) throw new WriteRace('the ImagingStudy was created by another writer meanwhile');
+  return writtenOf(last?.location, last?.etag);
+}
+
+async function writeOneByOne(client: FhirClient, w: StudyWrite): Promise<Written> {
+  const study: ImagingStudy = structuredClone(w.imagingStudy);
+  if (w.createPatient) {
+    const { resource } = await client.createIfNoneExist(w.createPatient.resource, { identifier: w.createPatient.identifier });
+    if (study.subject.reference === w.createPatient.fullUrl) study.subject = { reference: `Patient/${resource.id}` };
+  }
+  if (w.updatePatient) await client.update(w.updatePatient, { ifMatch: w.updatePatient.meta?.versionId });
+  if (w.existing) {
+    const updated = await client.update({ ...study, id: w.existing.id } as unknown as FhirResource, { ifMatch: (w.existing as unknown as FhirResource).meta?.versionId });
+    return { id: updated.id!, ...(updated.meta?.versionId ? { versionId: updated.meta.versionId } : {}) };
+  }
+  const { resource, created } = await client.createIfNoneExist(study as unknown as FhirResource, { identifier: studyIdentifier(w.studyUid) });
+  if (!created) throw new WriteRace('the ImagingStudy was created by another writer meanwhile');
+  return { id: resource.id!, ...(resource.meta?.versionId ? { versionId: resource.meta.versionId } : {}) };
+}
+
+function withIfMatch(r: FhirResource): { ifMatch?: string } {
+  const v = ifMatch(r);
+  return v ? { ifMatch: v } : {};
+}
+
+/** `ImagingStudy/abc/_history/2` (and/or an etag W/"2") → id and version. */
+function writtenOf(location: string | undefined, etag: string | undefined): Written {
+  const m = /ImagingStudy\/([^/]+)(?:\/_history\/([^/]+))?/.exec(location ?? '');
+  if (!m) throw new Error('the transaction response does not say where the ImagingStudy is');
+  const versionId = m[2] ?? /W\/"([^"]+)"/.exec(etag ?? '')?.[1];
+  return { id: m[1]!, ...(versionId ? { versionId } : {}) };
+}

@@ -1,0 +1,105 @@
+/**
+ * The bridge service of the server process: validates `bridge` (and the target in
+ * `fhir.servers`), builds the FHIR client of the target (the embedded server in process, or an
+ * external one over HTTP), checks its CapabilityStatement and runs the sync worker.
+ */
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { ConfigError } from '../../core/errors.js';
+import { httpFhirClient, inProcessFhirClient, type FhirClient, type FhirRequestHandler } from '../../fhir/client/index.js';
+import { parseFhirConfig } from '../../fhir/config.js';
+import { BridgeAdmin, type SyncStatusReport } from '../quarantine/bridge-admin.js';
+import { CapabilityMonitor } from './capability-monitor.js';
+import { parseBridgeConfig, type BridgeConfig } from './config.js';
+import { StudySync } from './study-sync.js';
+import { SyncWorker } from './sync-worker.js';
+
+export { parseBridgeConfig, type BridgeConfig } from './config.js';
+export type { SyncEvent } from './sync-worker.js';
+export type { SyncOutcome } from './study-sync.js';
+
+export interface BridgeOptions {
+  /** The archive index database: outbox, instances, findings, quarantine. */
+  db: Database;
+  sections: { bridge?: unknown; fhir?: unknown };
+  /** The embedded FHIR server's router (target `embedded`). */
+  embeddedFhir?: FhirRequestHandler;
+  publicUrl: string;
+  logger: Logger;
+  /** Administrative deletion of a study (reject policy `delete`). */
+  deleteStudy: (studyUid: string, actor: string, reason: string) => Promise<number>;
+}
+
+export interface Bridge {
+  readonly config: BridgeConfig;
+  readonly admin: BridgeAdmin;
+  readonly worker: SyncWorker;
+  readonly client: FhirClient;
+  start(): Promise<void>;
+  status(): SyncStatusReport & { enabled: boolean; inFlight: number };
+  /** Release from quarantine and sync now. False when the study is not in quarantine. */
+  release(studyUid: string, actor: string, comment?: string): Promise<boolean>;
+  reject(studyUid: string, actor: string, comment?: string): Promise<boolean>;
+  replay(studyUid?: string): number;
+  close(): Promise<void>;
+}
+
+/** Validates the config and builds the service; nothing runs before start(). */
+export function openBridge(o: BridgeOptions): Bridge {
+  const fhir = parseFhirConfig(o.sections.fhir);
+  const config = parseBridgeConfig(o.sections.bridge, Object.keys(fhir.servers));
+  const publicUrl = o.publicUrl.replace(/\/+$/, '');
+  let client: FhirClient;
+  if (config.target === 'embedded') {
+    if (!o.embeddedFhir) throw new ConfigError('config "bridge.target" is "embedded" but no embedded FHIR server runs');
+    client = inProcessFhirClient(o.embeddedFhir, `${publicUrl}/fhir`);
+  } else {
+    client = httpFhirClient(fhir.servers[config.target]!);
+  }
+  const admin = new BridgeAdmin(o.db);
+  const logger = o.logger.child({ component: 'fhir-sync' });
+  const capabilities = new CapabilityMonitor(client, config.target, logger, (r) => admin.outbox.setMeta('capabilities', r));
+  const study = new StudySync({
+    db: o.db,
+    client,
+    quarantine: admin.quarantine,
+    capabilities,
+    config,
+    dicomWebBase: `${publicUrl}/dicomweb`,
+    dataQualityLog: o.logger.child({ channel: 'data-quality' }),
+  });
+  const worker = new SyncWorker(admin.outbox, (uid) => study.sync(uid), config, logger);
+
+  return {
+    config,
+    admin,
+    worker,
+    client,
+    async start() {
+      if (!config.enabled) {
+        logger.warn('FHIR sync disabled (bridge.enabled = false): changes wait in the outbox');
+        return;
+      }
+      worker.start();
+      await capabilities.check();
+    },
+    status() {
+      return { enabled: config.enabled, ...admin.status(), ...(capabilities.current() ? { capabilities: capabilities.current()! } : {}), inFlight: worker.inFlightCount() };
+    },
+    async release(studyUid, actor, comment) {
+      if (!admin.release(studyUid, actor, comment)) return false;
+      if (config.enabled) await worker.syncNow(studyUid);
+      return true;
+    },
+    async reject(studyUid, actor, comment) {
+      if (!admin.reject(studyUid, actor, comment)) return false;
+      if (config.rejectPolicy === 'delete') await o.deleteStudy(studyUid, actor, `quarantine reject${comment ? `: ${comment}` : ''}`);
+      if (config.enabled) await worker.syncNow(studyUid);
+      return true;
+    },
+    replay(studyUid) {
+      return admin.replay(studyUid);
+    },
+    close: () => worker.stop(),
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * The sync outbox (rows written by the archive index in the same transaction as each change)
+ * and the record of what each study's last sync did. Pure SQL over the archive database, so
+ * the server's worker and the CLI (another process) share it.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import { OUTBOX_UPSERT } from '../../archive/sqlite/schema.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sync_state (
+  study_uid TEXT PRIMARY KEY,
+  outcome TEXT NOT NULL,          -- written | unchanged | quarantined | retired | rejected
+  fhir_id TEXT,
+  version_id TEXT,
+  instances INTEGER,
+  synced_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+export interface OutboxRow {
+  studyUid: string;
+  seq: number;
+  firstChangedAt: number;
+  changedAt: number;
+  reason: string;
+  attempts: number;
+  nextAttemptAt: number;
+  dead: boolean;
+  lastError?: string;
+}
+
+export interface SyncRecord {
+  studyUid: string;
+  outcome: string;
+  fhirId?: string;
+  versionId?: string;
+  instances?: number;
+  syncedAt: number;
+}
+
+export interface DueQuery {
+  now: number;
+  debounceMs: number;
+  maxDelayMs: number;
+  limit: number;
+}
+
+interface RawRow {
+  study_uid: string;
+  seq: number;
+  first_changed_at: number;
+  changed_at: number;
+  reason: string;
+  attempts: number;
+  next_attempt_at: number;
+  dead: number;
+  last_error: string | null;
+}
+
+function rowOf(r: RawRow): OutboxRow {
+  const row: OutboxRow = {
+    studyUid: r.study_uid, seq: r.seq, firstChangedAt: r.first_changed_at, changedAt: r.changed_at, reason: r.reason,
+    attempts: r.attempts, nextAttemptAt: r.next_attempt_at, dead: r.dead !== 0,
+  };
+  if (r.last_error !== null) row.lastError = r.last_error;
+  return row;
+}
+
+export class Outbox {
+  private readonly stmts: Record<string, Statement>;
+
+  constructor(private readonly db: Database) {
+    db.exec(SCHEMA);
+    this.stmts = {
+      due: db.prepare(
+        `SELECT * FROM sync_outbox WHERE dead = 0 AND next_attempt_at <= @now
+           AND (changed_at <= @now - @debounceMs OR first_changed_at <= @now - @maxDelayMs)
+         ORDER BY first_changed_at LIMIT @limit`,
+      ),
+      get: db.prepare('SELECT * FROM sync_outbox WHERE study_uid = ?'),
+      upsert: db.prepare(OUTBOX_UPSERT),
+      complete: db.prepare('DELETE FROM sync_outbox WHERE study_uid = ? AND seq = ?'),
+      restart: db.prepare('UPDATE sync_outbox SET first_changed_at = ?, attempts = 0, next_attempt_at = 0, last_error = NULL WHERE study_uid = ?'),
+      retry: db.prepare('UPDATE sync_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE study_uid = ?'),
+      park: db.prepare('UPDATE sync_outbox SET dead = 1, attempts = attempts + 1, last_error = ? WHERE study_uid = ? AND seq = ?'),
+      record: db.prepare(
+        `INSERT INTO sync_state(study_uid, outcome, fhir_id, version_id, instances, synced_at) VALUES (@studyUid, @outcome, @fhirId, @versionId, @instances, @syncedAt)
+         ON CONFLICT(study_uid) DO UPDATE SET outcome = excluded.outcome, fhir_id = coalesce(excluded.fhir_id, fhir_id),
+           version_id = coalesce(excluded.version_id, version_id), instances = excluded.instances, synced_at = excluded.synced_at`,
+      ),
+    };
+  }
+
+  due(q: DueQuery): OutboxRow[] {
+    return (this.stmts.due!.all(q) as RawRow[]).map(rowOf);
+  }
+
+  get(studyUid: string): OutboxRow | undefined {
+    const r = this.stmts.get!.get(studyUid) as RawRow | undefined;
+    return r && rowOf(r);
+  }
+
+  enqueue(studyUid: string, reason: string, now = Date.now()): void {
+    this.stmts.upsert!.run({ studyUid, now, reason });
+  }
+
+  /** Done with the change `seq`; a change that came in meanwhile keeps the row (due again after its own debounce). */
+  complete(studyUid: string, seq: number, now = Date.now()): void {
+    if (this.stmts.complete!.run(studyUid, seq).changes === 0) this.stmts.restart!.run(now, studyUid);
+  }
+
+  retryLater(studyUid: string, at: number, error: string): void {
+    this.stmts.retry!.run(at, error, studyUid);
+  }
+
+  /** Parks the row in the dead-letter list; a newer change (seq moved on) gets its own try instead. */
+  park(studyUid: string, seq: number, error: string): void {
+    if (this.stmts.park!.run(error, studyUid, seq).changes === 0) this.stmts.retry!.run(0, error, studyUid);
+  }
+
+  dead(): OutboxRow[] {
+    return (this.db.prepare('SELECT * FROM sync_outbox WHERE dead = 1 ORDER BY changed_at').all() as RawRow[]).map(rowOf);
+  }
+
+  pending(): OutboxRow[] {
+    return (this.db.prepare('SELECT * FROM sync_outbox WHERE dead = 0 ORDER BY first_changed_at LIMIT 1000').all() as RawRow[]).map(rowOf);
+  }
+
+  counts(): { pending: number; retrying: number; dead: number } {
+    return this.db
+      .prepare(
+        `SELECT coalesce(sum(dead = 0 AND attempts = 0), 0) AS pending, coalesce(sum(dead = 0 AND attempts > 0), 0) AS retrying,
+                coalesce(sum(dead = 1), 0) AS dead FROM sync_outbox`,
+      )
+      .get() as { pending: number; retrying: number; dead: number };
+  }
+
+  /** Dead letters (one study, or all) due again now. Returns how many. */
+  replay(studyUid?: string, now = Date.now()): number {
+    const sql = `UPDATE sync_outbox SET dead = 0, attempts = 0, next_attempt_at = 0, first_changed_at = ?, last_error = NULL WHERE dead = 1${studyUid ? ' AND study_uid = ?' : ''}`;
+    return this.db.prepare(sql).run(...(studyUid ? [now, studyUid] : [now])).changes;
+  }
+
+  record(r: SyncRecord): void {
+    this.stmts.record!.run({ fhirId: null, versionId: null, instances: null, ...r });
+  }
+
+  lastSync(studyUid: string): SyncRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM sync_state WHERE study_uid = ?').get(studyUid) as
+      | { study_uid: string; outcome: string; fhir_id: string | null; version_id: string | null; instances: number | null; synced_at: number }
+      | undefined;
+    if (!r) return undefined;
+    const out: SyncRecord = { studyUid: r.study_uid, outcome: r.outcome, syncedAt: r.synced_at };
+    if (r.fhir_id) out.fhirId = r.fhir_id;
+    if (r.version_id) out.versionId = r.version_id;
+    if (r.instances !== null) out.instances = r.instances;
+    return out;
+  }
+
+  syncedCount(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM sync_state WHERE outcome IN ('written', 'unchanged', 'retired')`).get() as { n: number }).n;
+  }
+
+  setMeta(key: string, value: unknown): void {
+    this.db.prepare('INSERT OR REPLACE INTO sync_meta(key, value) VALUES (?, ?)').run(key, JSON.stringify(value));
+  }
+
+  getMeta<T>(key: string): T | undefined {
+    const r = this.db.prepare('SELECT value FROM sync_meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return r ? (JSON.parse(r.value) as T) : undefined;
+  }
+}

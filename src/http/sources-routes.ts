@@ -1,0 +1,11 @@
+import type { FastifyInstance } from 'fastify';
+
+/** What the status route needs: the sources' state as the database and the runners know it. */
+export interface SourcesStatusPort {
+  status(): unknown[];
+}
+
+/** GET /api/sources: progress of every watched PACS (the same data as `imaging-bridge sources status`). */
+export function registerSourcesRoutes(app: FastifyInstance, sources: SourcesStatusPort): void {
+  app.get('/api/sources', async (_req, reply) => reply.type('application/json').send({ sources: sources.status() }));
+}

@@ -1,0 +1,91 @@
+/** Watching existing PACS: the public API of src/sources. */
+import type { Logger } from 'pino';
+import type { Archive } from '../archive/archive.js';
+import type { Config } from '../config/schema.js';
+import { parseDimseSettings } from '../dimse/index.js';
+import { DicomwebPacs } from './dicomweb-pacs.js';
+import { DimsePacs } from './dimse-pacs.js';
+import type { RemotePacs } from './pacs.js';
+import { endpointOf, parseSources, type SourceSettings } from './settings.js';
+import { SourceRunner, type SourceArchive } from './source-runner.js';
+import { SourceStateStore, type SourceStatus } from './state-store.js';
+import { StudyLocks } from './study-locks.js';
+
+export { parseSources, type SourceSettings } from './settings.js';
+export { SourceStateStore, type SourceStatus } from './state-store.js';
+
+export interface SourceView extends SourceStatus {
+  configured: boolean;
+  running: boolean;
+  nextPollAt: number | null;
+}
+
+export interface Sources {
+  /** Starts polling (after the DIMSE SCP listens: C-MOVE sources need it). */
+  start(): void;
+  /** Runs one poll of each source now and waits for it (tests, `sources poll`). */
+  pollNow(): Promise<void>;
+  status(): SourceView[];
+  /** Metadata-only from a DICOMweb PACS: the DICOMweb base URL holding the study's images. */
+  dicomwebUrlOf(studyUid: string): string | undefined;
+  close(): Promise<void>;
+}
+
+export interface SourcesDeps {
+  archive: Archive;
+  logger: Logger;
+  clock?: () => number;
+}
+
+/** Validates `sections.sources` (ConfigError) and builds one runner per source; nothing polls before start(). */
+export function openSources(config: Config, deps: SourcesDeps): Sources {
+  const settings = parseSources(config.sections.sources);
+  const clock = deps.clock ?? Date.now;
+  const state = new SourceStateStore(deps.archive.index.db);
+  const logger = deps.logger.child({ component: 'sources' });
+  const locks = new StudyLocks();
+  const archive = sourceArchive(deps.archive);
+  const dimse = settings.some((s) => s.kind === 'dimse') ? parseDimseSettings(config, config.sections.dimse) : undefined;
+  const runners = settings.map((s) => {
+    const pacs: RemotePacs =
+      s.kind === 'dicomweb'
+        ? new DicomwebPacs(s, deps.archive)
+        : new DimsePacs(s, { aeTitle: dimse!.aeTitle, maxPduLength: dimse!.maxPduLength, tls: dimse!.tls }, deps.archive);
+    state.register({ name: s.name, kind: s.kind, mode: s.mode, endpoint: endpointOf(s) }, clock());
+    const runner = new SourceRunner(s, { pacs, archive, state, locks, logger, clock });
+    // Remote rows of a source keep their fetcher even if its mode changed to copy.
+    deps.archive.setRemoteFetcher(s.name, (instances) => runner.fetchOnDemand(instances));
+    return runner;
+  });
+  const byName = new Map<string, SourceRunner>(runners.map((r) => [r.settings.name, r]));
+  return {
+    start: () => runners.forEach((r) => r.start()),
+    pollNow: async () => {
+      await Promise.all(runners.map((r) => r.poll()));
+    },
+    status: () => statusView(state, byName, settings),
+    dicomwebUrlOf: (studyUid) => state.dicomwebUrlOf(studyUid),
+    close: async () => {
+      await Promise.all(runners.map((r) => r.stop()));
+      await locks.idle();
+    },
+  };
+}
+
+/** Status from the database (what the CLI sees too), with the live state of running sources. */
+export function statusView(state: SourceStateStore, runners: Map<string, SourceRunner>, configured: SourceSettings[]): SourceView[] {
+  const names = new Set(configured.map((s) => s.name));
+  return state.status().map((s) => {
+    const r = runners.get(s.name);
+    return { ...s, configured: names.has(s.name), running: r?.running ?? false, nextPollAt: r?.running ? (r.nextPollAt ?? null) : null };
+  });
+}
+
+function sourceArchive(archive: Archive): SourceArchive {
+  const held = archive.index.db.prepare('SELECT num_instances AS n FROM studies WHERE study_uid = ?');
+  return {
+    instances: (scope) => archive.instances(scope),
+    indexRemote: (json, ctx) => archive.indexRemote(json, ctx),
+    heldCount: (studyUid) => (held.get(studyUid) as { n: number } | undefined)?.n ?? 0,
+  };
+}

@@ -1,0 +1,66 @@
+/** Shared helpers of the sources end-to-end suites (watching an Orthanc). */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ctInstance } from './fixtures.js';
+import type { OrthancHandle } from './support/orthanc.js';
+
+/** Today's StudyDate (local calendar), inside any look-back window. */
+export function today(): string {
+  const d = new Date();
+  return `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, '0')}${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Uploads CT instances to Orthanc (POST /instances). */
+export async function uploadToOrthanc(orthanc: OrthancHandle, study: string, series: string, sops: string[], patientId: string): Promise<void> {
+  for (const sop of sops) {
+    const res = await fetch(`${orthanc.url}/instances`, {
+      method: 'POST',
+      body: ctInstance({ study, series, sop, patientId, patientName: 'Watched^Patient', studyDate: today() }),
+    });
+    if (!res.ok) throw new Error(`Orthanc upload: ${res.status} ${await res.text()}`);
+  }
+}
+
+/** Polls `check` every 100 ms until it returns a value (not undefined/false) or the time is up. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Number of instances in a study on a DICOMweb server (QIDO), 0 when absent. */
+export async function studyInstances(dicomweb: string, study: string): Promise<number> {
+  const res = await fetch(`${dicomweb}/studies?StudyInstanceUID=${study}`);
+  const body = res.status === 204 ? [] : ((await res.json()) as { '00201208'?: { Value: number[] } }[]);
+  return body[0]?.['00201208']?.Value[0] ?? 0;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function sourceStatus(url: string, name: string): Promise<any> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const body = (await (await fetch(`${url}/api/sources`)).json()) as { sources: any[] };
+  return body.sources.find((s) => s.name === name);
+}
+
+/** Files stored under dataDir/blobs (instance bytes held locally). */
+export function blobFiles(dataDir: string): number {
+  const walk = (dir: string): number =>
+    readdirSync(dir).reduce((n, f) => {
+      const p = join(dir, f);
+      return n + (statSync(p).isDirectory() ? walk(p) : 1);
+    }, 0);
+  try {
+    return walk(join(dataDir, 'blobs'));
+  } catch {
+    return 0;
+  }
+}
