@@ -68,6 +68,10 @@ export class FileBlobStore implements BlobStore {
     return { fd: fh.fd, size, close: () => fh.close() };
   }
 
+  read(key: string): Promise<Buffer> {
+    return fsp.readFile(this.pathOf(key));
+  }
+
   stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {
     return createReadStream(this.pathOf(key), { start, end: end === undefined ? undefined : end - 1, highWaterMark: 1 << 20 });
   }

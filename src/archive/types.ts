@@ -66,6 +66,8 @@ export interface BlobStore {
   create(): Promise<BlobWriter>;
   /** Open a stored object for positional reads. */
   open(key: string): Promise<OpenBlob>;
+  /** A whole stored object (for objects small enough to hold). */
+  read(key: string): Promise<Buffer>;
   /** Stream a byte range [start, end) of a stored object. */
   stream(key: string, start?: number, end?: number): NodeJS.ReadableStream;
   remove(key: string): Promise<void>;

@@ -104,15 +104,31 @@ async function* instanceBytes(i: StoredInstance, choice: Choice, archive: Archiv
   }
 }
 
+/** Instances sent as stored and up to this size are read whole, the next one while the current one goes out. */
+const READ_AHEAD_MAX_BYTES = 8 * 1024 * 1024;
+
 async function* multipartBody(instances: StoredInstance[], choice: Choice, writer: MultipartWriter, archive: Archive): AsyncGenerator<Buffer> {
-  for (const i of instances) {
-    yield writer.partHeader({ 'Content-Type': `application/dicom; transfer-syntax=${syntaxOut(choice, i)}` });
+  const readAhead = (i: StoredInstance | undefined): Promise<Buffer> | undefined => {
+    if (!i || syntaxOut(choice, i) !== i.transferSyntaxUid || i.size > READ_AHEAD_MAX_BYTES) return undefined;
+    const p = archive.blobs.read(i.blobKey);
+    p.catch(() => undefined); // awaited below; a failure is handled there
+    return p;
+  };
+  let next = readAhead(instances[0]);
+  for (const [k, i] of instances.entries()) {
+    const current = next;
+    next = readAhead(instances[k + 1]);
+    let whole: Buffer | undefined;
     try {
-      yield* instanceBytes(i, choice, archive);
+      whole = current && (await current);
     } catch (e) {
-      // Deleted while we were sending: skip it rather than corrupt the stream.
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      // Deleted since the index was read: leave it out rather than send an empty part.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw e;
     }
+    yield writer.partHeader({ 'Content-Type': `application/dicom; transfer-syntax=${syntaxOut(choice, i)}` });
+    if (whole) yield whole;
+    else yield* instanceBytes(i, choice, archive);
   }
   yield writer.end();
 }
