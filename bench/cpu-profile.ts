@@ -1,7 +1,9 @@
 /**
  * Summarises V8 .cpuprofile files (from `npm run bench -- --cpu-prof DIR`, which starts our
  * server with --cpu-prof): self time by function and by file, heaviest first.
- *   node --import tsx bench/cpu-profile.ts DIR|FILE... [--top N]
+ *   node --import tsx bench/cpu-profile.ts DIR|FILE... [--top N] [--window REGEX]
+ * --window keeps only the samples between the first and the last one whose stack holds a
+ * function matching REGEX (e.g. `^stow$`): the request being measured, without start-up.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -44,14 +46,41 @@ function shortUrl(url: string): string {
   return path.startsWith('/') ? relative(process.cwd(), path) : path;
 }
 
+/** [from, to) sample indexes between the first and last sample whose stack matches `window`. */
+function windowOf(p: CpuProfile, nodes: Map<number, ProfileNode>, window: RegExp | undefined): [number, number] {
+  if (!window) return [0, p.samples.length];
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const matches = new Map<number, boolean>();
+  const inStack = (id: number): boolean => {
+    const known = matches.get(id);
+    if (known !== undefined) return known;
+    const n = nodes.get(id);
+    const up = parent.get(id);
+    const m = (n !== undefined && window.test(n.callFrame.functionName)) || (up !== undefined && inStack(up));
+    matches.set(id, m);
+    return m;
+  };
+  let first = -1;
+  let last = -1;
+  p.samples.forEach((id, i) => {
+    if (inStack(id)) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  });
+  return first < 0 ? [0, 0] : [first, last + 1];
+}
+
 /** Self time per sampled node, attributed with timeDeltas (the time until the next sample). */
-export function summarise(profiles: CpuProfile[]): ProfileSummary {
+export function summarise(profiles: CpuProfile[], window?: RegExp): ProfileSummary {
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   let totalMs = 0;
   for (const p of profiles) {
     const nodes = new Map(p.nodes.map((n) => [n.id, n]));
-    for (let i = 0; i < p.samples.length; i++) {
+    const [from, to] = windowOf(p, nodes, window);
+    for (let i = from; i < to; i++) {
       const node = nodes.get(p.samples[i]!);
       if (!node) continue;
       const ms = (p.timeDeltas[i + 1] ?? 0) / 1000;
@@ -82,7 +111,7 @@ export function profileFiles(paths: string[]): string[] {
 export function formatSummary(s: ProfileSummary, top = 25): string {
   const line = (t: SelfTime): string => `${t.ms.toFixed(0).padStart(8)} ms ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.name}`;
   return [
-    `sampled ${s.totalMs.toFixed(0)} ms, busy (not idle/program/GC) ${s.busyMs.toFixed(0)} ms`,
+    `sampled ${s.totalMs.toFixed(0)} ms, busy (not idle/program/GC) ${s.busyMs.toFixed(0)} ms (${((s.busyMs / (s.totalMs || 1)) * 100).toFixed(0)}%)`,
     '',
     `self time by function (top ${top}):`,
     ...s.byFunction.slice(0, top).map(line),
@@ -93,12 +122,13 @@ export function formatSummary(s: ProfileSummary, top = 25): string {
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, window: { type: 'string' } } });
   if (positionals.length === 0) throw new Error('usage: node --import tsx bench/cpu-profile.ts DIR|FILE... [--top N]');
   const files = profileFiles(positionals);
   const profiles = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CpuProfile);
   console.log(`${files.length} profile(s)`);
-  console.log(formatSummary(summarise(profiles), values.top ? Number(values.top) : 25));
+  const window = values.window === undefined ? undefined : new RegExp(values.window);
+  console.log(formatSummary(summarise(profiles, window), values.top ? Number(values.top) : 25));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

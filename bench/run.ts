@@ -12,13 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { orthancAvailable } from '../test/support/orthanc.js';
 import { killAllManaged } from '../test/support/process.js';
-import { bridgeBuilt, BRIDGE_ENTRY } from '../test/support/server.js';
+import { bridgeBuilt, BRIDGE_ENTRY, REPO_ROOT } from '../test/support/server.js';
 import { DEFAULT_SEED } from './datasets.js';
 import { DEFAULT_CACHE_DIR } from './generate.js';
 import { keepAliveAgent } from './http-client.js';
-import { consoleTable, machineInfo, writeReport, type Report } from './report.js';
+import { buildInfo, consoleTable, machineInfo, writeReport, type Report } from './report.js';
+import { cpuSnapshot, foreignShare, QUIET_DEFAULTS, waitForQuiet, type QuietResult } from './quiet.js';
 import { bridgeFactory, orthancFactory, type ServerFactory } from './servers.js';
-import { ceilingShare, runCeiling } from './workloads/ceiling.js';
+import { runCeiling } from './workloads/ceiling.js';
 import { DataSets, Scratch, type BenchContext, type BenchOptions } from './workloads/context.js';
 import { MEMORY_DEFAULTS, MEMORY_NODE_ARGS, runMemory } from './workloads/memory.js';
 import { runP2 } from './workloads/p2-stow.js';
@@ -45,6 +46,8 @@ const USAGE = `usage: npm run bench -- [options]
   --scale              add SCALE (ours alone): QIDO + metadata on 100k studies / 1M instances,
                        loaded once straight into the index (cached in bench/.cache/SCALE-…)
   --scale-studies N    studies in SCALE (default 100000, 10 instances each)
+  --no-quiet           do not wait for other processes to leave the CPUs alone before
+                       each measurement (default: wait up to 5 min for < 10% foreign CPU)
   --cpu-prof DIR       run our server with --cpu-prof, profiles into DIR
                        (summarise: node --import tsx bench/cpu-profile.ts DIR)
   --cache DIR          data set cache (default bench/.cache)
@@ -72,6 +75,7 @@ async function main(): Promise<number> {
       scale: { type: 'boolean', default: false },
       'scale-studies': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'no-quiet': { type: 'boolean', default: false },
       cache: { type: 'string' },
       seed: { type: 'string' },
       'bridge-entry': { type: 'string' },
@@ -108,6 +112,7 @@ async function main(): Promise<number> {
     batchSize: positiveInt(values.batch, 50, 'batch'),
   };
   const log = (line: string): void => console.log(line);
+  const build = buildInfo(REPO_ROOT, entry);
   const scratch = new Scratch(tmpdir());
   const onSignal = (): void => {
     killAllManaged();
@@ -124,29 +129,55 @@ async function main(): Promise<number> {
   if (wantOurs) factories.push(bridge);
   if (wantOrthanc) factories.push(orthancFactory());
   const agent = keepAliveAgent();
-  const ctx: BenchContext = { options, factories, agent, log, data: new DataSets(options, log), scratch };
+  const waits: (QuietResult & { label: string })[] = [];
+  const quiet = async (label: string): Promise<void> => {
+    if (values['no-quiet']) return;
+    waits.push({ label, ...(await waitForQuiet(QUIET_DEFAULTS, log, label)) });
+  };
+  const ctx: BenchContext = { options, factories, agent, log, quiet, data: new DataSets(options, log), scratch };
+  /** Foreign CPU during one workload, and the quiet-gate waits it had, as a note. */
+  const measured = async (id: string, run: () => Promise<WorkloadResult>): Promise<WorkloadResult> => {
+    await quiet(id);
+    const firstWait = waits.length;
+    const before = cpuSnapshot();
+    const result = await run();
+    const after = cpuSnapshot();
+    if (before && after) {
+      const share = foreignShare(before, after);
+      const gated = waits.slice(firstWait);
+      const waited = gated.reduce((s, w) => s + w.waitedMs, 0);
+      const loud = gated.filter((w) => !w.quiet).map((w) => w.label);
+      result.notes.push(
+        `Machine: processes outside this benchmark (other sessions' builds and tests, kernel writeback) used ${(share * 100).toFixed(1)}% of the CPUs during ${id}` +
+          (values['no-quiet'] ? ' (no quiet gate).' : `; ${gated.length + 1} quiet gates waited ${(waited / 1000).toFixed(0)} s in all${loud.length ? `; still busy at ${loud.join(', ')}` : ''}.`),
+      );
+      (result.raw as Record<string, unknown>).foreignCpuShare = share;
+    }
+    return result;
+  };
 
   const results: WorkloadResult[] = [];
   let exitCode = 0;
   try {
     if (values.memory) {
-      const memory = await runMemory(ctx, bridge, {
-        ...MEMORY_DEFAULTS,
-        instances: positiveInt(values['memory-instances'], MEMORY_DEFAULTS.instances, 'memory-instances'),
-      });
+      const memory = (await measured('MEM', () =>
+        runMemory(ctx, bridge, {
+          ...MEMORY_DEFAULTS,
+          instances: positiveInt(values['memory-instances'], MEMORY_DEFAULTS.instances, 'memory-instances'),
+        }),
+      )) as Awaited<ReturnType<typeof runMemory>>;
       results.push(memory);
       if (!memory.passed) exitCode = 1;
     } else {
       for (const id of only) {
         log(`${id} …`);
         if (id === 'SCALE') {
-          results.push(await runScale(ctx, bridge, { studies: values['scale-studies'] === undefined ? undefined : positiveInt(values['scale-studies'], 0, 'scale-studies') }));
+          const studies = values['scale-studies'] === undefined ? undefined : positiveInt(values['scale-studies'], 0, 'scale-studies');
+          results.push(await measured(id, () => runScale(ctx, bridge, { studies, bridgeEntry: entry })));
         } else {
-          results.push(await WORKLOADS[id]!(ctx));
+          results.push(await measured(id, () => WORKLOADS[id]!(ctx)));
         }
       }
-      const share = ceilingShare(results);
-      if (share) results.find((r) => r.id === 'CEIL')!.rows.push(share);
     }
   } finally {
     agent.destroy();
@@ -156,10 +187,16 @@ async function main(): Promise<number> {
   const report: Report = {
     date: new Date().toISOString(),
     machine: machineInfo(),
+    build,
     options: { ...options, workloads: values.memory ? ['MEM'] : only, sides: factories.map((f) => f.side) },
     configurations: Object.fromEntries(factories.map((f) => [f.label, f.describe()])),
     results,
   };
+  const distNow = buildInfo(REPO_ROOT, entry).distBuiltAt;
+  if (wantOurs && distNow !== build.distBuiltAt) {
+    build.distRebuiltDuringRun = distNow;
+    console.log(`WARNING: ${relative(process.cwd(), entry)} was rebuilt during the run (${build.distBuiltAt} → ${distNow}): later workloads ran newer code.`);
+  }
   console.log(`\n${consoleTable(results)}\n`);
   for (const r of results) {
     for (const note of r.notes) console.log(`${r.id}: ${note}`);

@@ -4,19 +4,22 @@
  * committer makes after the blobs are durable) — no blobs, no HTTP, no parsing. The
  * figures measured on it are the index's and QIDO's, NOT ingest's.
  *
+ * The index code is loaded from the SAME build as the server under test (the dist/ beside
+ * its entry script), so schema and stored text always match what that server expects.
  * The folder is cached under bench/.cache/SCALE-… and reused; its name carries a
- * fingerprint of the generator and of the index code (schema, SqliteIndex, metadata text),
- * so a change to either builds a fresh one. Run directly to pre-load:
- *   node --import tsx bench/scale-index.ts [--studies N] [--cache DIR] [--seed N]
+ * fingerprint of the generator and of that build's archive code, so a change to either
+ * builds a fresh one. Run directly to pre-load:
+ *   node --import tsx bench/scale-index.ts [--studies N] [--cache DIR] [--seed N] [--bridge-entry dist/cli/main.js]
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SqliteIndex, type IndexedWrite } from '../src/archive/sqlite/sqlite-index.js';
-import { bulkUri } from '../src/dicom/bulk-path.js';
+import { pathToFileURL } from 'node:url';
+import type { IndexedWrite } from '../src/archive/sqlite/sqlite-index.js';
 import type { DicomJson } from '../src/dicom/types.js';
+import { BRIDGE_ENTRY } from '../test/support/server.js';
 import { DEFAULT_SEED, SCALE_SHAPE, scaleHeaders, type StudySetShape } from './datasets.js';
 import { DEFAULT_CACHE_DIR, GENERATOR_VERSION } from './generate.js';
 import { PIXEL_BULK_KEY } from './headers.js';
@@ -25,14 +28,8 @@ import { EXPLICIT_VR_LITTLE_ENDIAN } from './vocabulary.js';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(BENCH_DIR, '..');
 
-/** Everything whose change makes a cached SCALE index stale. */
+/** Generator files whose change makes a cached SCALE index stale (besides the build's archive code). */
 const FINGERPRINT_FILES = [
-  'src/archive/sqlite/schema.ts',
-  'src/archive/sqlite/sqlite-index.ts',
-  'src/archive/metadata-text.ts',
-  'src/archive/json-values.ts',
-  'src/archive/levels.ts',
-  'src/dicom/bulk-path.ts',
   'bench/headers.ts',
   'bench/vocabulary.ts',
   'bench/datasets.ts',
@@ -60,9 +57,13 @@ export interface ScaleInfo {
   indexBytes: number;
   /** Whether this call built it (false: reused from the cache). */
   fresh: boolean;
+  /** The dist/ folder whose SqliteIndex filled it. */
+  distRoot: string;
 }
 
 export interface ScaleOptions {
+  /** Entry script of the server under test; its dist/ provides SqliteIndex (default dist/cli/main.js). */
+  bridgeEntry?: string;
   cacheDir?: string;
   seed?: number;
   shape?: StudySetShape;
@@ -70,14 +71,37 @@ export interface ScaleOptions {
   log?: (line: string) => void;
 }
 
-export function scaleFingerprint(): string {
+/** dist/ of a server entry script (…/dist/cli/main.js → …/dist). */
+export function distRootOf(entry: string): string {
+  return resolve(dirname(entry), '..');
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []))
+    .sort();
+}
+
+/** Generator + the build's archive and DICOM code (what decides the rows written). */
+export function scaleFingerprint(distRoot: string): string {
   const hash = createHash('sha256');
   hash.update(`generator ${GENERATOR_VERSION}\n`);
   for (const file of FINGERPRINT_FILES) {
     hash.update(`${file}\n`);
     hash.update(readFileSync(join(REPO_ROOT, file)));
   }
+  for (const file of [...filesUnder(join(distRoot, 'archive')), join(distRoot, 'dicom', 'bulk-path.js')]) {
+    hash.update(`${file.slice(distRoot.length)}\n`);
+    hash.update(readFileSync(file));
+  }
   return hash.digest('hex').slice(0, 10);
+}
+
+interface IndexModule {
+  SqliteIndex: typeof import('../src/archive/sqlite/sqlite-index.js').SqliteIndex;
+}
+interface BulkPathModule {
+  bulkUri: typeof import('../src/dicom/bulk-path.js').bulkUri;
 }
 
 function dirPrefix(seed: number, shape: StudySetShape): string {
@@ -85,25 +109,26 @@ function dirPrefix(seed: number, shape: StudySetShape): string {
 }
 
 /** The header JSON as ingest stores it: bulk data references carry the archive's marker. */
-function storedJson(json: DicomJson): DicomJson {
+function storedJson(json: DicomJson, bulkUri: (path: string) => string): DicomJson {
   const pixel = json[PIXEL_BULK_KEY];
   if (!pixel) return json;
   return { ...json, [PIXEL_BULK_KEY]: { vr: pixel.vr, BulkDataURI: bulkUri(PIXEL_BULK_KEY) } };
 }
 
 /** Returns the cached SCALE data folder, loading it first if missing. */
-export function ensureScaleDir(opts: ScaleOptions = {}): ScaleInfo {
+export async function ensureScaleDir(opts: ScaleOptions = {}): Promise<ScaleInfo> {
   const seed = opts.seed ?? DEFAULT_SEED;
   const shape = opts.shape ?? SCALE_SHAPE;
   const batch = opts.batch ?? DEFAULT_SCALE_BATCH;
   const cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
   const log = opts.log ?? (() => {});
-  const fingerprint = scaleFingerprint();
+  const distRoot = distRootOf(opts.bridgeEntry ?? BRIDGE_ENTRY);
+  const fingerprint = scaleFingerprint(distRoot);
   const prefix = dirPrefix(seed, shape);
   const dir = join(cacheDir, `${prefix}${fingerprint}`);
   const infoPath = join(dir, 'scale.json');
   if (existsSync(infoPath)) {
-    return { ...(JSON.parse(readFileSync(infoPath, 'utf8')) as Omit<ScaleInfo, 'dir' | 'fresh'>), dir, fresh: false };
+    return { ...(JSON.parse(readFileSync(infoPath, 'utf8')) as Omit<ScaleInfo, 'dir' | 'fresh'>), dir, fresh: false, distRoot };
   }
 
   // Stale folders of the same shape (older code) are big: drop them.
@@ -119,7 +144,9 @@ export function ensureScaleDir(opts: ScaleOptions = {}): ScaleInfo {
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   const total = shape.studies * shape.instancesPerStudy;
-  log(`  SCALE: loading ${shape.studies.toLocaleString('en')} studies / ${total.toLocaleString('en')} instances into ${partial}/index.sqlite (SqliteIndex.commit, ${batch} per transaction) …`);
+  const { SqliteIndex } = (await import(pathToFileURL(join(distRoot, 'archive', 'sqlite', 'sqlite-index.js')).href)) as IndexModule;
+  const { bulkUri } = (await import(pathToFileURL(join(distRoot, 'dicom', 'bulk-path.js')).href)) as BulkPathModule;
+  log(`  SCALE: loading ${shape.studies.toLocaleString('en')} studies / ${total.toLocaleString('en')} instances into ${partial}/index.sqlite (SqliteIndex.commit of ${distRoot}, ${batch} per transaction) …`);
   const index = new SqliteIndex(join(partial, 'index.sqlite'));
   const started = performance.now();
   let instances = 0;
@@ -146,7 +173,7 @@ export function ensureScaleDir(opts: ScaleOptions = {}): ScaleInfo {
         studies++;
         lastStudy = instance.studyUid;
       }
-      const json = storedJson(instance.json);
+      const json = storedJson(instance.json, bulkUri);
       writes.push({
         record: {
           studyUid: instance.studyUid,
@@ -173,7 +200,7 @@ export function ensureScaleDir(opts: ScaleOptions = {}): ScaleInfo {
   }
   index.close();
   const loadMs = performance.now() - started;
-  const info: Omit<ScaleInfo, 'dir' | 'fresh'> = {
+  const info: Omit<ScaleInfo, 'dir' | 'fresh' | 'distRoot'> = {
     seed,
     shape,
     fingerprint,
@@ -188,16 +215,23 @@ export function ensureScaleDir(opts: ScaleOptions = {}): ScaleInfo {
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
   log(`  SCALE: ${instances.toLocaleString('en')} instances in ${(loadMs / 1000).toFixed(0)} s (${((instances / loadMs) * 1000).toFixed(0)}/s), index ${(info.indexBytes / 1e9).toFixed(2)} GB`);
-  return { ...info, dir, fresh: true };
+  return { ...info, dir, fresh: true, distRoot };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { studies: { type: 'string' }, cache: { type: 'string' }, seed: { type: 'string' }, batch: { type: 'string' } },
+    options: {
+      studies: { type: 'string' },
+      cache: { type: 'string' },
+      seed: { type: 'string' },
+      batch: { type: 'string' },
+      'bridge-entry': { type: 'string' },
+    },
   });
   const studies = values.studies === undefined ? SCALE_SHAPE.studies : Number(values.studies);
   const shape: StudySetShape = { ...SCALE_SHAPE, studies, patients: Math.min(SCALE_SHAPE.patients, Math.ceil(studies * 0.4)) };
-  const info = ensureScaleDir({
+  const info = await ensureScaleDir({
+    bridgeEntry: values['bridge-entry'] === undefined ? undefined : resolve(values['bridge-entry']),
     cacheDir: values.cache,
     seed: values.seed === undefined ? undefined : Number(values.seed),
     batch: values.batch === undefined ? undefined : Number(values.batch),
@@ -207,4 +241,9 @@ function main(): void {
   console.log(`${info.fresh ? 'built' : 'cached'}: ${info.dir} (${info.instances} instances, ${(info.indexBytes / 1e9).toFixed(2)} GB)`);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: Error) => {
+    console.error(err.stack ?? err.message);
+    process.exit(1);
+  });
+}

@@ -19,6 +19,8 @@ export interface BenchOptions {
 
 export interface BenchContext {
   options: BenchOptions;
+  /** Waits for other processes to leave the CPUs alone before a measurement (see quiet.ts). */
+  quiet(label: string): Promise<void>;
   factories: ServerFactory[];
   agent: Agent;
   log: (line: string) => void;

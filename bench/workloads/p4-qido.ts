@@ -44,6 +44,7 @@ export async function runP4(ctx: BenchContext): Promise<WorkloadResult> {
         const loadMs = performance.now() - started;
         ctx.log(`  P4 ${factory.label}: ${loaded} instances in ${(loadMs / 1000).toFixed(1)} s (${((loaded / loadMs) * 1000).toFixed(0)} instances/s)`);
 
+        await ctx.quiet(`P4 ${factory.label} queries`);
         const t = await timeQueries({
           kinds: QUERY_KINDS,
           call: (kind, i, agent) => qido(server.dicomWebUrl, queryFor(kind, i, seed, SMALL10K_SHAPE), agent),

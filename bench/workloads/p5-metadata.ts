@@ -24,6 +24,7 @@ export async function runP5(ctx: BenchContext): Promise<WorkloadResult> {
     try {
       const dir = await ctx.data.ct400Dir(ctx, factory);
       for (let run = 1; run <= ctx.options.runs; run++) {
+        await ctx.quiet(`P5 ${factory.label} run ${run}`);
         // Each run restarts the server: its first request is the cold one.
         const sample = await withServer(factory, dir, async (server) => {
           const cold = await studyMetadata(server.dicomWebUrl, studyUid, ctx.agent);

@@ -27,6 +27,7 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
   for (const factory of ctx.factories) {
     try {
       const dir = await ctx.data.ct400Dir(ctx, factory);
+      await ctx.quiet(`P6 ${factory.label}`);
       figures[factory.side] = await withServer(factory, dir, async (server) => {
         server.resetPeakRss();
         const baselineRssMb = kbToMb(readProcStatusKb(server.pid, 'VmRSS') ?? 0);

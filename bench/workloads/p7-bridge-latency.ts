@@ -1,0 +1,133 @@
+/**
+ * P7: from the acknowledgement of a study's last instance (STOW-RS) to its ImagingStudy with
+ * the right counts being readable in FHIR. Two shapes: one 400-instance study (sent in several
+ * STOW requests, as modalities do), and 100 small studies sent concurrently. Also reports how
+ * many FHIR writes (ImagingStudy versions) each study cost per second of its sync window.
+ * Self-contained: takes the base URL of a running ImagingBridge (embedded FHIR as target).
+ */
+import { encodePart10, type DicomJson } from '../../src/dicom/index.js';
+import { percentile } from '../stats.js';
+import type { WorkloadResult } from './types.js';
+
+export interface P7Options {
+  /** e.g. http://127.0.0.1:8080 (DICOMweb at /dicomweb, FHIR at /fhir). */
+  baseUrl: string;
+  largeInstances?: number;
+  /** Instances per STOW request of the large study. */
+  largeBatch?: number;
+  smallStudies?: number;
+  smallInstances?: number;
+  pollMs?: number;
+  timeoutMs?: number;
+}
+
+export interface StudyLatency {
+  studyUid: string;
+  instances: number;
+  latencyMs: number;
+  /** ImagingStudy versions written, and per second of the time from first STOW to readable. */
+  versions: number;
+  writesPerSecond: number;
+}
+
+const ROOT = '1.2.826.0.1.3680043.10.1456.97';
+let counter = 0;
+
+function instance(study: string, series: string, index: number, patientId: string): Buffer {
+  const json: DicomJson = {
+    '00080016': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.2'] },
+    '00080018': { vr: 'UI', Value: [`${series}.${index + 1}`] },
+    '00080020': { vr: 'DA', Value: ['20240101'] },
+    '00080030': { vr: 'TM', Value: ['120000'] },
+    '00080060': { vr: 'CS', Value: ['CT'] },
+    '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Bench^P7' }] },
+    '00100020': { vr: 'LO', Value: [patientId] },
+    '0020000D': { vr: 'UI', Value: [study] },
+    '0020000E': { vr: 'UI', Value: [series] },
+    '00200011': { vr: 'IS', Value: [1] },
+    '00200013': { vr: 'IS', Value: [index + 1] },
+    '00280002': { vr: 'US', Value: [1] },
+    '00280004': { vr: 'CS', Value: ['MONOCHROME2'] },
+    '00280010': { vr: 'US', Value: [16] },
+    '00280011': { vr: 'US', Value: [16] },
+    '00280100': { vr: 'US', Value: [16] },
+    '00280101': { vr: 'US', Value: [16] },
+    '00280102': { vr: 'US', Value: [15] },
+    '00280103': { vr: 'US', Value: [0] },
+    '7FE00010': { vr: 'OW', BulkDataURI: '7FE00010' },
+  };
+  return encodePart10(json, { bulk: { '7FE00010': Buffer.alloc(16 * 16 * 2, index & 0xff) } });
+}
+
+function newStudy(instances: number): { studyUid: string; files: Buffer[] } {
+  const base = `${ROOT}.${process.pid}.${Date.now() % 1e9}.${++counter}`;
+  const files = Array.from({ length: instances }, (_, i) => instance(base, `${base}.1`, i, `P7-${counter % 50}`));
+  return { studyUid: base, files };
+}
+
+async function stowFiles(baseUrl: string, files: Buffer[]): Promise<void> {
+  const boundary = `p7-${Math.random().toString(36).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const f of files) parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  const res = await fetch(`${baseUrl}/dicomweb/studies`, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
+    body: Buffer.concat(parts),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`STOW answered ${res.status}`);
+}
+
+async function readable(baseUrl: string, studyUid: string, instances: number, pollMs: number, deadline: number): Promise<{ at: number; versions: number }> {
+  const url = `${baseUrl}/fhir/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${studyUid}`)}`;
+  for (;;) {
+    const bundle = (await (await fetch(url)).json()) as { entry?: { resource: { numberOfInstances?: number; meta?: { versionId?: string } } }[] };
+    const found = bundle.entry?.[0]?.resource;
+    if (found?.numberOfInstances === instances) return { at: performance.now(), versions: Number(found.meta?.versionId ?? 1) };
+    if (performance.now() > deadline) throw new Error(`study ${studyUid}: not readable with ${instances} instances in time`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+async function measureStudy(o: Required<P7Options>, instances: number, batch: number): Promise<StudyLatency> {
+  const { studyUid, files } = newStudy(instances);
+  const started = performance.now();
+  for (let i = 0; i < files.length; i += batch) await stowFiles(o.baseUrl, files.slice(i, i + batch));
+  const acked = performance.now();
+  const { at, versions } = await readable(o.baseUrl, studyUid, instances, o.pollMs, acked + o.timeoutMs);
+  return { studyUid, instances, latencyMs: at - acked, versions, writesPerSecond: versions / Math.max(1, (at - started) / 1000) };
+}
+
+export async function measureP7(options: P7Options): Promise<{ large: StudyLatency; small: StudyLatency[] }> {
+  const o: Required<P7Options> = { largeInstances: 400, largeBatch: 50, smallStudies: 100, smallInstances: 2, pollMs: 20, timeoutMs: 60_000, ...options };
+  const large = await measureStudy(o, o.largeInstances, o.largeBatch);
+  const small = await Promise.all(Array.from({ length: o.smallStudies }, () => measureStudy(o, o.smallInstances, o.smallInstances)));
+  return { large, small };
+}
+
+/** P7 as a workload result (ours only: Orthanc has no FHIR bridge to compare with). */
+export async function runP7(options: P7Options): Promise<WorkloadResult> {
+  const errors: string[] = [];
+  try {
+    const { large, small } = await measureP7(options);
+    const smallMs = small.map((s) => s.latencyMs);
+    const target = { text: 'p99 ≤ 2000 ms', maxOurs: 2000 };
+    return {
+      id: 'P7',
+      title: 'DICOM → FHIR: last instance acknowledged → ImagingStudy readable with correct counts',
+      rows: [
+        { workload: 'P7', metric: `CT${large.instances} study latency`, unit: 'ms', better: 'lower', values: { ours: Math.round(large.latencyMs) }, target },
+        { workload: 'P7', metric: `${small.length} concurrent small studies p99`, unit: 'ms', better: 'lower', values: { ours: Math.round(percentile(smallMs, 99)) }, target },
+        { workload: 'P7', metric: `${small.length} concurrent small studies p50`, unit: 'ms', better: 'lower', values: { ours: Math.round(percentile(smallMs, 50)) } },
+        { workload: 'P7', metric: 'max FHIR writes per study per second', unit: '/s', better: 'lower', values: { ours: Math.max(large.writesPerSecond, ...small.map((s) => s.writesPerSecond)) }, target: { text: '≈ ≤ 1', maxOurs: 1.5 } },
+      ],
+      notes: ['one server, embedded FHIR target; the large study is sent in STOW requests of 50 instances'],
+      raw: { large, small },
+      errors,
+    };
+  } catch (e) {
+    errors.push((e as Error).message);
+    return { id: 'P7', title: 'DICOM → FHIR latency', rows: [], notes: [], raw: {}, errors };
+  }
+}
