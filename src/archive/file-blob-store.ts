@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, promises as fsp } from 'node:fs';
+import { createReadStream, mkdirSync, promises as fsp, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from './types.js';
 import { DirectorySync } from './directory-sync.js';
@@ -19,10 +19,12 @@ export class FileBlobStore implements BlobStore {
     this.tmpDir = join(root, 'tmp');
     mkdirSync(this.blobDir, { recursive: true });
     mkdirSync(this.tmpDir, { recursive: true });
+    removeAbandonedTemps(this.tmpDir);
   }
 
   async create(): Promise<BlobWriter> {
-    const tempPath = join(this.tmpDir, `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.part`);
+    // The writer's pid is in the name: a later process can tell abandoned uploads from live ones.
+    const tempPath = join(this.tmpDir, `${process.pid}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.part`);
     const fh = await fsp.open(tempPath, 'w+', 0o600);
     let size = 0;
     const discard = async () => {
@@ -97,4 +99,25 @@ function remaining(chunks: Buffer[], written: number): Buffer[] {
   while (i < chunks.length && written >= chunks[i]!.length) written -= chunks[i++]!.length;
   if (i === chunks.length) return [];
   return [chunks[i]!.subarray(written), ...chunks.slice(i + 1)];
+}
+
+/**
+ * Uploads cut short by a crash were never acknowledged: their temp files go. Files of a
+ * process still running (an import next to the server) stay.
+ */
+export function removeAbandonedTemps(tmpDir: string): void {
+  for (const name of readdirSync(tmpDir)) {
+    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
+    rmSync(join(tmpDir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
