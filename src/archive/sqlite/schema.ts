@@ -23,9 +23,12 @@ CREATE TABLE IF NOT EXISTS studies (
   patient_sex TEXT NOT NULL DEFAULT '',
   study_date TEXT NOT NULL DEFAULT '',
   study_time TEXT NOT NULL DEFAULT '',       -- normalised HHMMSS.FFFFFF
+  study_time_raw TEXT NOT NULL DEFAULT '',   -- as received, for QIDO answers
   accession TEXT NOT NULL DEFAULT '',
   study_id TEXT NOT NULL DEFAULT '',
   referring_norm TEXT NOT NULL DEFAULT '',
+  referring_name TEXT NOT NULL DEFAULT '',   -- Alphabetic=Ideographic=Phonetic
+  timezone_offset TEXT NOT NULL DEFAULT '',
   description TEXT NOT NULL DEFAULT '',
   modalities TEXT NOT NULL DEFAULT '',       -- backslash-separated, sorted
   num_series INTEGER NOT NULL DEFAULT 0,
@@ -50,6 +53,7 @@ CREATE TABLE IF NOT EXISTS series (
   description TEXT NOT NULL DEFAULT '',
   pps_start_date TEXT NOT NULL DEFAULT '',
   pps_start_time TEXT NOT NULL DEFAULT '',
+  pps_start_time_raw TEXT NOT NULL DEFAULT '',
   num_instances INTEGER NOT NULL DEFAULT 0,
   json TEXT NOT NULL
 );

@@ -4,6 +4,7 @@ import { isSeriesLevelTag, isStudyLevelTag, pick } from '../levels.js';
 import { alphabetic, integer, normalizeTime, text } from '../json-values.js';
 import type { InstanceRecord, InstanceScope, StoredInstance } from '../types.js';
 import { OUTBOX_UPSERT, SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { addMissingColumns } from './migrate.js';
 import { rejectionNote } from '../rejection-note.js';
 import { serializeMetadata } from '../metadata-text.js';
 import { isRemoteKey } from '../remote.js';
@@ -44,6 +45,7 @@ const T = {
   StudyID: '00200010',
   ReferringPhysicianName: '00080090',
   StudyDescription: '00081030',
+  TimezoneOffsetFromUTC: '00080201',
   Modality: '00080060',
   SeriesNumber: '00200011',
   SeriesDescription: '0008103E',
@@ -71,6 +73,7 @@ export class SqliteIndex {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('cache_size = -65536');
     this.db.exec(SCHEMA);
+    addMissingColumns(this.db);
     this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     const db = this.db;
     this.stmts = {
@@ -85,14 +88,16 @@ export class SqliteIndex {
       studyPk: db.prepare('SELECT pk FROM studies WHERE study_uid = ?'),
       insertStudy: db.prepare(
         `INSERT INTO studies(study_uid, patient_pk, patient_id, patient_name, patient_name_norm, patient_name_alt_norm,
-           patient_birth_date, patient_sex, study_date, study_time, accession, study_id, referring_norm, description, json, updated_at)
+           patient_birth_date, patient_sex, study_date, study_time, study_time_raw, accession, study_id, referring_norm, referring_name,
+           timezone_offset, description, json, updated_at)
          VALUES (@studyUid, @patientPk, @patientId, @patientName, @patientNameNorm, @patientNameAltNorm, @birthDate, @sex,
-           @studyDate, @studyTime, @accession, @studyId, @referringNorm, @description, @json, @now) RETURNING pk`,
+           @studyDate, @studyTime, @studyTimeRaw, @accession, @studyId, @referringNorm, @referringName, @timezoneOffset,
+           @description, @json, @now) RETURNING pk`,
       ),
       seriesPk: db.prepare('SELECT pk, study_pk AS studyPk FROM series WHERE series_uid = ?'),
       insertSeries: db.prepare(
-        `INSERT INTO series(series_uid, study_pk, modality, series_number, description, pps_start_date, pps_start_time, json)
-         VALUES (@seriesUid, @studyPk, @modality, @seriesNumber, @description, @ppsDate, @ppsTime, @json) RETURNING pk`,
+        `INSERT INTO series(series_uid, study_pk, modality, series_number, description, pps_start_date, pps_start_time, pps_start_time_raw, json)
+         VALUES (@seriesUid, @studyPk, @modality, @seriesNumber, @description, @ppsDate, @ppsTime, @ppsTimeRaw, @json) RETURNING pk`,
       ),
       insertInstance: db.prepare(
         `INSERT INTO instances(sop_uid, series_pk, sop_class_uid, instance_number, rows, columns, bits_allocated, number_of_frames,
@@ -242,6 +247,7 @@ export class SqliteIndex {
       description: text(j, T.SeriesDescription),
       ppsDate: text(j, T.PpsStartDate),
       ppsTime: normalizeTime(text(j, T.PpsStartTime)),
+      ppsTimeRaw: text(j, T.PpsStartTime),
       json: JSON.stringify(pick(j, isSeriesLevelTag)),
     }) as { pk: number };
     return row.pk;
@@ -264,9 +270,12 @@ export class SqliteIndex {
       sex: text(j, T.PatientSex),
       studyDate: text(j, T.StudyDate),
       studyTime: normalizeTime(text(j, T.StudyTime)),
+      studyTimeRaw: text(j, T.StudyTime),
       accession: text(j, T.AccessionNumber),
       studyId: text(j, T.StudyID),
       referringNorm: text(j, T.ReferringPhysicianName).toLowerCase(),
+      referringName: text(j, T.ReferringPhysicianName),
+      timezoneOffset: text(j, T.TimezoneOffsetFromUTC),
       description: text(j, T.StudyDescription),
       json: JSON.stringify(pick(j, isStudyLevelTag)),
       now,

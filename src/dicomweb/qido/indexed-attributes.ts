@@ -40,15 +40,6 @@ export interface IndexedAttribute {
   owned?: boolean;
 }
 
-/** First value of `tag` in a stored JSON column, as the original text. */
-const stored = (json: string, tag: string) => `json_extract(${json}, '$."${tag}".Value[0]')`;
-
-/** A PN in a stored JSON column as `alphabetic=ideographic=phonetic`. */
-const storedPersonName = (json: string, tag: string) =>
-  `rtrim(coalesce(json_extract(${json}, '$."${tag}".Value[0].Alphabetic'), '') || '=' || ` +
-  `coalesce(json_extract(${json}, '$."${tag}".Value[0].Ideographic'), '') || '=' || ` +
-  `coalesce(json_extract(${json}, '$."${tag}".Value[0].Phonetic'), ''), '=')`;
-
 const NONE = { kind: 'none' } as const;
 
 export const INDEXED_ATTRIBUTES: readonly IndexedAttribute[] = [
@@ -60,17 +51,17 @@ export const INDEXED_ATTRIBUTES: readonly IndexedAttribute[] = [
   // Study (and patient) level.
   { tag: '00080020', keyword: 'StudyDate', vr: 'DA', level: 'study', select: 'st.study_date', render: 'string',
     match: { kind: 'date', column: 'st.study_date', pairedTime: '00080030' } },
-  // Matched on the normalised column; returned as stored (the column is HHMMSS.FFFFFF).
-  { tag: '00080030', keyword: 'StudyTime', vr: 'TM', level: 'study', select: stored('st.json', '00080030'), render: 'string',
+  // Matched on the normalised column (HHMMSS.FFFFFF); returned as received.
+  { tag: '00080030', keyword: 'StudyTime', vr: 'TM', level: 'study', select: 'st.study_time_raw', render: 'string',
     match: { kind: 'time', column: 'st.study_time' } },
   { tag: '00080050', keyword: 'AccessionNumber', vr: 'SH', level: 'study', select: 'st.accession', render: 'string',
     match: { kind: 'text', column: 'st.accession' } },
   { tag: '00080061', keyword: 'ModalitiesInStudy', vr: 'CS', level: 'study', select: 'st.modalities', render: 'multi',
     match: { kind: 'modalities' }, owned: true },
-  // referring_norm is lower-cased: matched there, returned from the stored JSON.
-  { tag: '00080090', keyword: 'ReferringPhysicianName', vr: 'PN', level: 'study', select: storedPersonName('st.json', '00080090'),
+  // referring_norm is lower-cased: matched there, returned as received.
+  { tag: '00080090', keyword: 'ReferringPhysicianName', vr: 'PN', level: 'study', select: 'st.referring_name',
     render: 'pn', match: { kind: 'pn', all: 'st.referring_norm' } },
-  { tag: '00080201', keyword: 'TimezoneOffsetFromUTC', vr: 'SH', level: 'study', select: stored('st.json', '00080201'),
+  { tag: '00080201', keyword: 'TimezoneOffsetFromUTC', vr: 'SH', level: 'study', select: 'st.timezone_offset',
     render: 'optional', match: NONE },
   { tag: '00081030', keyword: 'StudyDescription', vr: 'LO', level: 'study', select: 'st.description', render: 'string',
     match: { kind: 'text', column: 'st.description' } },
@@ -103,7 +94,7 @@ export const INDEXED_ATTRIBUTES: readonly IndexedAttribute[] = [
     render: 'number', match: NONE, owned: true },
   { tag: '00400244', keyword: 'PerformedProcedureStepStartDate', vr: 'DA', level: 'series', select: 's.pps_start_date',
     render: 'string', match: { kind: 'date', column: 's.pps_start_date', pairedTime: '00400245' } },
-  { tag: '00400245', keyword: 'PerformedProcedureStepStartTime', vr: 'TM', level: 'series', select: stored('s.json', '00400245'),
+  { tag: '00400245', keyword: 'PerformedProcedureStepStartTime', vr: 'TM', level: 'series', select: 's.pps_start_time_raw',
     render: 'string', match: { kind: 'time', column: 's.pps_start_time' } },
   // Instance level.
   { tag: '00080016', keyword: 'SOPClassUID', vr: 'UI', level: 'instance', select: 'i.sop_class_uid', render: 'string',
