@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DicomStatus, StoreError } from '../core/errors.js';
 import { DicomParseError, fileSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
 import { GroupCommitter, RequestCommitter, type Committer } from './group-committer.js';
@@ -133,7 +133,7 @@ export class Archive {
       sopClassUid: parsed.sopClassUid,
     };
     const fresh = { fd: sealed.fd, size: sealed.size, datasetOffset: parsed.datasetOffset };
-    const blobKey = `${ref.studyUid.slice(-2)}/${ref.studyUid}/${ref.sopUid}-${randomBytes(4).toString('hex')}.dcm`;
+    const blobKey = `${studyFolder(ref.studyUid)}/${ref.sopUid}-${randomBytes(4).toString('hex')}.dcm`;
     let placed = false;
     try {
       // A concurrent store of the same SOP Instance can slip in between looking and
@@ -261,6 +261,11 @@ export class Archive {
       throw new StoreError(DicomStatus.OutOfResources, `storage is full: ${this.freeCheck.bytes} bytes free`);
     }
   }
+}
+
+/** `ab/<StudyInstanceUID>`: one folder per study (one folder fsync covers a study's files), 256 shards. */
+export function studyFolder(studyUid: string): string {
+  return `${createHash('sha1').update(studyUid).digest('hex').slice(0, 2)}/${studyUid}`;
 }
 
 function duplicateError(sopUid: string): StoreError {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, promises as fsp, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, promises as fsp, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from './types.js';
 import { DirectorySync } from './directory-sync.js';
@@ -80,6 +80,21 @@ export class FileBlobStore implements BlobStore {
 
   async remove(key: string): Promise<void> {
     await fsp.rm(this.pathOf(key), { force: true });
+  }
+
+  /** Study folders (`xx/<StudyInstanceUID>/`) whose content changed since `sinceMs`, with their files. */
+  *studyFoldersChangedSince(sinceMs: number): Generator<{ studyUid: string; files: { key: string; mtimeMs: number }[] }> {
+    for (const shard of readdirSync(this.blobDir)) {
+      const shardPath = join(this.blobDir, shard);
+      if (!statSync(shardPath).isDirectory()) continue;
+      for (const studyUid of readdirSync(shardPath)) {
+        const dir = join(shardPath, studyUid);
+        const st = statSync(dir, { throwIfNoEntry: false });
+        if (!st?.isDirectory() || st.mtimeMs < sinceMs) continue;
+        const files = readdirSync(dir).map((name) => ({ key: `${shard}/${studyUid}/${name}`, mtimeMs: statSync(join(dir, name)).mtimeMs }));
+        yield { studyUid, files };
+      }
+    }
   }
 
   async freeBytes(): Promise<number> {

@@ -357,6 +357,18 @@ export class SqliteIndex {
     return run.immediate();
   }
 
+  /** Every blob key the index refers to within one study (current, replaced and rejected versions). */
+  blobKeysOfStudy(studyUid: string): Set<string> {
+    const rows = this.db
+      .prepare(
+        `SELECT i.blob_key AS k FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk WHERE st.study_uid = @studyUid
+         UNION SELECT blob_key FROM rejected_instances WHERE study_uid = @studyUid
+         UNION SELECT blob_key FROM instance_versions WHERE blob_key LIKE @prefix ESCAPE '\\'`,
+      )
+      .all({ studyUid, prefix: `%/${studyUid.replace(/[%_\\]/g, '\\$&')}/%` }) as { k: string }[];
+    return new Set(rows.map((r) => r.k));
+  }
+
   /** Probe used by /health. */
   check(): { instances: number } {
     return this.db.prepare('SELECT count(*) AS instances FROM instances').get() as { instances: number };

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FhirClient } from '../../fhir/client/index.js';
 import type { Bundle, BundleEntry, FhirResource } from '../../fhir/types.js';
 import { DICOM_UID_SYSTEM, mapEndpoint, urnOid, type ImagingStudy, type Reference } from '../mapping/index.js';
+import { validateBeforeWrite } from './validate-before-write.js';
 
 /** The write lost a race (another writer created or changed the resource): sync the study again. */
 export class WriteRace extends Error {
@@ -27,6 +28,7 @@ export async function findImagingStudy(client: FhirClient, studyUid: string): Pr
 /** The Endpoint of our DICOMweb service, created once (conditionally on its identifier). */
 export async function ensureEndpoint(client: FhirClient, dicomWebBase: string): Promise<Reference> {
   const endpoint = mapEndpoint(dicomWebBase);
+  validateBeforeWrite([endpoint as unknown as FhirResource]);
   const id = endpoint.identifier[0]!;
   const { resource } = await client.createIfNoneExist(endpoint as unknown as FhirResource, { identifier: `${id.system}|${id.value}` });
   return { reference: `Endpoint/${resource.id}` };

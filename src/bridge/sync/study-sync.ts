@@ -20,6 +20,7 @@ import { sourceSettings, type BridgeConfig } from './config.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ensureEndpoint, findImagingStudy, writeStudy, WriteRace, type StudyWrite } from './fhir-writes.js';
 import { loadStudyInstances } from './study-instances.js';
+import { findingsOf, InvalidResourceError, validateBeforeWrite } from './validate-before-write.js';
 
 export type SyncOutcome =
   | { kind: 'written'; id: string; versionId?: string; instances: number }
@@ -115,8 +116,19 @@ export class StudySync {
     if (match.kind === 'linked' && match.update) write.updatePatient = match.update;
     quarantine.clearHold(studyUid);
     if (existing && !changed && !write.updatePatient && !write.createPatient) return { kind: 'unchanged', id: existing.id!, instances };
+    this.validate(studyUid, findings, [resource as unknown as FhirResource, ...(write.createPatient ? [write.createPatient.resource] : []), ...(write.updatePatient ? [write.updatePatient] : [])]);
     const written = await writeStudy(client, write, caps.transaction);
     return { kind: 'written', ...written, instances };
+  }
+
+  /** Nothing invalid is written: the study becomes a dead letter, its findings name the elements (validate-before-write.ts). */
+  private validate(studyUid: string, findings: Finding[], resources: FhirResource[]): void {
+    try {
+      validateBeforeWrite(resources);
+    } catch (e) {
+      if (e instanceof InvalidResourceError) this.record(studyUid, [...findings, ...findingsOf(e)]);
+      throw e;
+    }
   }
 
   private hold(studyUid: string, findings: Finding[]): SyncOutcome {
@@ -143,6 +155,7 @@ export class StudySync {
     if (existing.status === 'entered-in-error') return { id: existing.id! };
     const retired: ImagingStudy = { ...existing, status: 'entered-in-error', numberOfSeries: 0, numberOfInstances: 0 };
     delete retired.series;
+    validateBeforeWrite([retired as unknown as FhirResource]);
     await this.ports.client.update(retired as unknown as FhirResource, { ifMatch: existing.meta ? (existing.meta as { versionId?: string }).versionId : undefined });
     return { id: existing.id! };
   }

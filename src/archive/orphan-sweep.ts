@@ -1,0 +1,44 @@
+import type { SqliteIndex } from './sqlite/sqlite-index.js';
+import type { FileBlobStore } from './file-blob-store.js';
+
+const RUNNING_KEY = 'running_since';
+/** A file renamed into place this recently may belong to a live writer (an import) about to commit. */
+const MIN_AGE_MS = 60_000;
+
+/**
+ * A stored file is renamed into place just before its index commit; a crash in between leaves
+ * a file no index row refers to (never acknowledged, so nothing is lost — but it takes space).
+ * After an unclean stop, the study folders written since the last start are swept.
+ */
+export class OrphanSweeper {
+  constructor(
+    private readonly index: SqliteIndex,
+    private readonly blobs: FileBlobStore,
+  ) {}
+
+  /** Call once at server start; returns when the previous run stopped uncleanly, since when. */
+  begin(now = Date.now()): number | undefined {
+    const row = this.index.db.prepare('SELECT value FROM meta WHERE key = ?').get(RUNNING_KEY) as { value: string } | undefined;
+    this.index.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(RUNNING_KEY, String(now));
+    return row ? Number(row.value) : undefined;
+  }
+
+  /** Call at a clean stop. */
+  end(): void {
+    this.index.db.prepare('DELETE FROM meta WHERE key = ?').run(RUNNING_KEY);
+  }
+
+  /** Removes unreferenced files in study folders changed since `since`; returns how many went. */
+  async sweep(since: number, now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const { studyUid, files } of this.blobs.studyFoldersChangedSince(since)) {
+      const referenced = this.index.blobKeysOfStudy(studyUid);
+      for (const f of files) {
+        if (referenced.has(f.key) || now - f.mtimeMs < MIN_AGE_MS) continue;
+        await this.blobs.remove(f.key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
