@@ -22,21 +22,40 @@ import { bridgeFactory, orthancFactory, type ServerFactory } from './servers.js'
 import { runCeiling } from './workloads/ceiling.js';
 import { DataSets, Scratch, type BenchContext, type BenchOptions } from './workloads/context.js';
 import { MEMORY_DEFAULTS, MEMORY_NODE_ARGS, runMemory } from './workloads/memory.js';
+import { runP1, runP3 } from './workloads/p1-p3-cstore.js';
 import { runP2 } from './workloads/p2-stow.js';
 import { runP4 } from './workloads/p4-qido.js';
 import { runP5 } from './workloads/p5-metadata.js';
 import { runP6 } from './workloads/p6-retrieve.js';
+import { runP7Workload } from './workloads/p7-bridge-latency.js';
+import { runP9Workload } from './workloads/p9-fhir-search.js';
 import { runScale } from './workloads/scale.js';
+import { storescuAvailable } from './storescu.js';
 import type { WorkloadResult } from './workloads/types.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = join(BENCH_DIR, 'results');
-const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> = { CEIL: runCeiling, P2: runP2, P4: runP4, P5: runP5, P6: runP6 };
+const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> = {
+  CEIL: runCeiling,
+  P1: runP1,
+  P2: runP2,
+  P3: runP3,
+  P4: runP4,
+  P5: runP5,
+  P6: runP6,
+  P7: runP7Workload,
+  P9: runP9Workload,
+};
 /** Not in the default run (loading 1M instances into the index takes minutes the first time). */
 const OPTIONAL = ['SCALE'];
+/** Ours only: Orthanc has no FHIR side to compare with. */
+const OURS_ONLY = ['P7', 'P9', 'SCALE'];
+/** Need DCMTK's storescu (apt-get install -y dcmtk). */
+const DIMSE = ['P1', 'P3'];
 
 const USAGE = `usage: npm run bench -- [options]
-  --only CEIL,P2,...   workloads to run (default: CEIL,P2,P4,P5,P6; SCALE only when named)
+  --only CEIL,P1,...   workloads to run (default: CEIL,P1,P2,P3,P4,P5,P6,P7,P9; SCALE only
+                       when named). P1/P3 need DCMTK's storescu; P7, P9, SCALE are ours only
   --runs N             runs per workload, medians reported (default 3)
   --skip-orthanc       only our server        --skip-ours   only Orthanc
   --queries N          QIDO iterations per query kind per run (default 50)
@@ -52,7 +71,8 @@ const USAGE = `usage: npm run bench -- [options]
                        (summarise: node --import tsx bench/cpu-profile.ts DIR)
   --cache DIR          data set cache (default bench/.cache)
   --seed N             generator seed (default ${DEFAULT_SEED})
-  --bridge-entry PATH  run this entry script instead of dist/cli/main.js`;
+  --bridge-entry PATH  run this entry script instead of dist/cli/main.js
+  --out NAME           write bench/results/NAME.{json,md} (default: latest, memory-latest, scale-latest)`;
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -79,6 +99,7 @@ async function main(): Promise<number> {
       cache: { type: 'string' },
       seed: { type: 'string' },
       'bridge-entry': { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -102,7 +123,12 @@ async function main(): Promise<number> {
   if (values.scale && !only.includes('SCALE')) only.push('SCALE');
   const unknown = only.filter((id) => !(id in WORKLOADS) && !OPTIONAL.includes(id));
   if (unknown.length) throw new Error(`unknown workload(s) ${unknown.join(', ')}; known: ${[...Object.keys(WORKLOADS), ...OPTIONAL].join(', ')}`);
-  if (only.includes('SCALE') && values['skip-ours']) throw new Error('SCALE runs on our server only: drop --skip-ours');
+  const oursOnly = only.filter((id) => OURS_ONLY.includes(id));
+  if (oursOnly.length && values['skip-ours']) throw new Error(`${oursOnly.join(', ')} run on our server only: drop --skip-ours`);
+  if (!values.memory && only.some((id) => DIMSE.includes(id)) && !storescuAvailable()) {
+    console.error('P1/P3 need DCMTK\'s storescu (apt-get install -y dcmtk); leave them out with --only.');
+    return 2;
+  }
 
   const options: BenchOptions = {
     runs: positiveInt(values.runs, 3, 'runs'),
@@ -134,7 +160,7 @@ async function main(): Promise<number> {
     if (values['no-quiet']) return;
     waits.push({ label, ...(await waitForQuiet(QUIET_DEFAULTS, log, label)) });
   };
-  const ctx: BenchContext = { options, factories, agent, log, quiet, data: new DataSets(options, log), scratch };
+  const ctx: BenchContext = { options, factories, agent, log, quiet, data: new DataSets(options, log), scratch, bridgeEntry: entry };
   /** Foreign CPU during one workload, and the quiet-gate waits it had, as a note. */
   const measured = async (id: string, run: () => Promise<WorkloadResult>): Promise<WorkloadResult> => {
     await quiet(id);
@@ -203,7 +229,8 @@ async function main(): Promise<number> {
     for (const error of r.errors) console.log(`${r.id} ERROR: ${error}`);
     if (r.errors.length) exitCode = 1;
   }
-  const base = values.memory ? 'memory-latest' : only.length === 1 && only[0] === 'SCALE' ? 'scale-latest' : 'latest';
+  if (values.out !== undefined && !/^[\w.-]+$/.test(values.out)) throw new Error(`--out must be a plain file name, got ${values.out}`);
+  const base = values.out ?? (values.memory ? 'memory-latest' : only.length === 1 && only[0] === 'SCALE' ? 'scale-latest' : 'latest');
   const written = writeReport(report, RESULTS_DIR, base);
   if (cpuProf.length) console.log(`CPU profiles of our server in ${values['cpu-prof']} (node --import tsx bench/cpu-profile.ts ${values['cpu-prof']})`);
   console.log(`\nwrote ${written.map((p) => relative(process.cwd(), p)).join(', ')}`);

@@ -8,9 +8,14 @@ import { freePorts } from '../test/support/ports.js';
 
 export type Side = 'ours' | 'orthanc';
 
+/** Our DIMSE SCP's AE title when the configuration does not set one (src/dimse/settings.ts). */
+export const BRIDGE_AE_TITLE = 'IMGBRIDGE';
+
 export interface RunningServer {
   side: Side;
   dicomWebUrl: string;
+  /** The DIMSE listener (loopback): port and called AE title. */
+  dimse: { port: number; aet: string };
   pid: number;
   peakRssKb(): number;
   resetPeakRss(): boolean;
@@ -42,7 +47,7 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
       if (!bridgeBuilt(opts.entry)) throw new Error(`${opts.entry ?? 'dist/cli/main.js'} is missing: run \`npm run build\` first`);
       const handle: BridgeHandle = await startBridge({ dataDir: dir, entry: opts.entry, nodeArgs: opts.nodeArgs, extraArgs: opts.extraArgs });
       lastArgv = handle.argv;
-      return { side: 'ours', ...pick(handle), dicomWebUrl: handle.dicomWebUrl };
+      return { side: 'ours', ...pick(handle), dicomWebUrl: handle.dicomWebUrl, dimse: { port: handle.dicomPort, aet: BRIDGE_AE_TITLE } };
     },
     describe: () => ({
       command: lastArgv.length ? lastArgv.join(' ') : 'node dist/cli/main.js serve --auth none --host 127.0.0.1 …',
@@ -60,7 +65,7 @@ export function orthancFactory(): ServerFactory {
     async start(dir) {
       const [httpPort, dicomPort] = await freePorts(2);
       const handle: OrthancHandle = await startOrthanc({ httpPort: httpPort!, dicomPort: dicomPort!, dir });
-      return { side: 'orthanc', ...pick(handle), dicomWebUrl: handle.dicomWebUrl };
+      return { side: 'orthanc', ...pick(handle), dicomWebUrl: handle.dicomWebUrl, dimse: { port: handle.dicomPort, aet: handle.aet } };
     },
     describe: () => {
       version ||= orthancVersion();
@@ -74,6 +79,6 @@ export function orthancFactory(): ServerFactory {
   };
 }
 
-function pick(h: BridgeHandle | OrthancHandle): Omit<RunningServer, 'side' | 'dicomWebUrl'> {
+function pick(h: BridgeHandle | OrthancHandle): Omit<RunningServer, 'side' | 'dicomWebUrl' | 'dimse'> {
   return { pid: h.pid, peakRssKb: h.peakRssKb, resetPeakRss: h.resetPeakRss, output: h.output, stop: h.stop };
 }

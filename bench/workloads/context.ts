@@ -26,6 +26,8 @@ export interface BenchContext {
   log: (line: string) => void;
   data: DataSets;
   scratch: Scratch;
+  /** Entry script of our server under test (its dist/ also serves workloads that fill data folders directly: SCALE, P9). */
+  bridgeEntry?: string;
 }
 
 /** Scratch folders for server data, removed at the end of the run. */

@@ -10,14 +10,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SearchParamRegistry } from '../../src/fhir/definitions/search-params.js';
-import { SqliteFhirRepository } from '../../src/fhir/sqlite/sqlite-repository.js';
+import type { SearchParamRegistry } from '../../src/fhir/definitions/search-params.js';
+import type { SqliteFhirRepository } from '../../src/fhir/sqlite/sqlite-repository.js';
 import type { FhirResource } from '../../src/fhir/types.js';
 import { spawnManaged, waitForHttpOk } from '../../test/support/process.js';
 import { freePort } from '../../test/support/ports.js';
 import { REPO_ROOT } from '../../test/support/server.js';
 import { httpCall, keepAliveAgent } from '../http-client.js';
 import { Rng } from '../prng.js';
+import { distRootOf } from '../scale-index.js';
 import type { BenchContext } from './context.js';
 import { medianOfRuns, timeQueries, type TimedCall } from './query-timing.js';
 import type { WorkloadResult } from './types.js';
@@ -35,6 +36,12 @@ export interface P9Options {
   iterations?: number;
   runs?: number;
   warmupPerKind?: number;
+  /**
+   * The dist/ folder whose FHIR repository fills the data (bench/run.ts passes the one beside the
+   * server's entry script, so schema and index extraction match the server under test); default:
+   * the current sources through tsx.
+   */
+  distRoot?: string;
   /** Starts our server on the data folder; default: the current sources through tsx (bench/run.ts passes its dist/ factory). */
   start?: (dataDir: string) => Promise<{ url: string; stop(): Promise<void> }>;
   log?: (line: string) => void;
@@ -64,7 +71,7 @@ export async function runP9(opts: P9Options = {}): Promise<P9Result> {
   const ownsDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ib-p9-'));
   try {
-    const fillMs = await fill(dataDir, patients, seed, log);
+    const fillMs = await fill(dataDir, patients, seed, log, await repositoryModules(opts.distRoot));
     const server = await (opts.start ?? defaultStart)(dataDir);
     const agent = keepAliveAgent(1);
     try {
@@ -115,8 +122,21 @@ function queryPath(kind: P9Query, k: number): string {
   }
 }
 
+interface RepositoryModules {
+  SqliteFhirRepository: typeof SqliteFhirRepository;
+  SearchParamRegistry: typeof SearchParamRegistry;
+}
+
+/** The FHIR repository classes of a build (dist/), or of the current sources. */
+async function repositoryModules(distRoot?: string): Promise<RepositoryModules> {
+  const at = (rel: string): string => (distRoot ? pathToFileURL(join(distRoot, `${rel}.js`)).href : `../../src/${rel}.js`);
+  const { SqliteFhirRepository } = (await import(at('fhir/sqlite/sqlite-repository'))) as Pick<RepositoryModules, 'SqliteFhirRepository'>;
+  const { SearchParamRegistry } = (await import(at('fhir/definitions/search-params'))) as Pick<RepositoryModules, 'SearchParamRegistry'>;
+  return { SqliteFhirRepository, SearchParamRegistry };
+}
+
 /** Fills `<dataDir>/fhir.sqlite` unless it already holds exactly this dataset; returns the time taken. */
-async function fill(dataDir: string, patients: number, seed: number, log: (line: string) => void): Promise<number> {
+async function fill(dataDir: string, patients: number, seed: number, log: (line: string) => void, { SqliteFhirRepository, SearchParamRegistry }: RepositoryModules): Promise<number> {
   const expected = patients * (1 + PER_PATIENT.observations + PER_PATIENT.studies + PER_PATIENT.encounters);
   const repo = new SqliteFhirRepository(join(dataDir, 'fhir.sqlite'), { registry: new SearchParamRegistry(), baseUrl: 'http://127.0.0.1/fhir' });
   try {
@@ -207,6 +227,7 @@ export async function runP9Workload(ctx: BenchContext): Promise<WorkloadResult> 
       runs: ctx.options.runs,
       iterations: ctx.options.queryIterations,
       log: ctx.log,
+      distRoot: ctx.bridgeEntry ? distRootOf(ctx.bridgeEntry) : undefined,
       start: ours
         ? async (d) => {
             const s = await ours.start(d);

@@ -36,9 +36,13 @@ export interface ConfigSections {
   fhir?: unknown;
   /** DICOM → FHIR sync (target, patient matching, source profiles): validated by src/bridge/sync. */
   bridge?: unknown;
+  /** Patient-context API (clinical FHIR server, timeouts): validated by src/context. */
+  context?: unknown;
+  /** FHIR Subscription delivery (rest-hook allow-list, retries): validated by src/notifications. */
+  notifications?: unknown;
 }
 
-export const SECTION_KEYS = ['dimse', 'sources', 'fhir', 'bridge'] as const;
+export const SECTION_KEYS = ['dimse', 'sources', 'fhir', 'bridge', 'context', 'notifications'] as const;
 
 /** One option: its flag, environment variable and config-file key are derived from `key`. */
 export interface OptionSpec {

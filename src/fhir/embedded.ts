@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseFhirConfig } from './config.js';
 import { SearchParamRegistry } from './definitions/search-params.js';
+import { ObservedRepository, type WriteListener } from './repository/observed-repository.js';
 import type { FhirRepository } from './repository/repository.js';
 import { FhirRouter } from './rest/router.js';
 import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
@@ -8,6 +9,8 @@ import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
 export interface EmbeddedFhir {
   router: FhirRouter;
   repository: FhirRepository;
+  /** Told of every committed write (Subscription notifications); returns the removal. */
+  onWrite(listener: WriteListener): () => void;
   close(): void;
 }
 
@@ -26,7 +29,8 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
   const config = parseFhirConfig(options.section);
   const registry = new SearchParamRegistry();
   const baseUrl = `${options.publicUrl.replace(/\/+$/, '')}/fhir`;
-  const repository = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), { registry, baseUrl });
+  const sqlite = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), { registry, baseUrl });
+  const repository = new ObservedRepository(sqlite);
   const router = new FhirRouter({
     repo: repository,
     registry,
@@ -36,5 +40,5 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     version: options.version,
     onError: options.onError,
   });
-  return { router, repository, close: () => repository.close() };
+  return { router, repository, onWrite: (listener) => repository.onWrite(listener), close: () => sqlite.close() };
 }

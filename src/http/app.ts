@@ -5,6 +5,10 @@ import type { Bridge } from '../bridge/sync/index.js';
 import type { QidoService } from '../dicomweb/qido/index.js';
 import { registerFhirRoutes } from '../fhir/http/fastify-routes.js';
 import type { FhirRouter } from '../fhir/rest/router.js';
+import type { AiResultsService } from '../ai-results/index.js';
+import type { ContextService } from '../context/index.js';
+import { registerAiResultsRoutes } from './ai-results-routes.js';
+import { registerContextRoutes, type PolicyOf } from './context-routes.js';
 import { registerDataQualityRoutes } from './data-quality-routes.js';
 import { registerDicomweb } from './dicomweb-routes.js';
 import { errorHandler, sendError } from './errors.js';
@@ -19,6 +23,12 @@ export interface HttpPorts {
   bridge?: Bridge;
   /** Watched PACS: GET /api/sources. */
   sources?: SourcesStatusPort;
+  /** Patient context for AI tools: GET /api/context. */
+  context?: ContextService;
+  /** AI results written back as FHIR: POST /api/ai-results. */
+  aiResults?: AiResultsService;
+  /** What each caller may see; everything under --auth none (the security issue plugs in here). */
+  policyOf?: PolicyOf;
   publicUrl: string;
   logger: Logger;
 }
@@ -49,5 +59,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.fhir) registerFhirRoutes(app, ports.fhir);
   if (ports.bridge) registerDataQualityRoutes(app, ports.bridge);
   if (ports.sources) registerSourcesRoutes(app, ports.sources);
+  if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf);
+  if (ports.aiResults) registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
   return app;
 }

@@ -4,6 +4,25 @@ import type { Condition, IncludeRule, SearchRequest } from '../search/search-req
 import type { FhirResource } from '../types.js';
 import { conditionSql, sortSql, type ParamIds } from './search-sql.js';
 
+/**
+ * Prepared statements by SQL text: a search shape repeats (the values are bound), and
+ * preparing costs more than running the small queries behind a patient context.
+ */
+const STATEMENTS = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+const MAX_STATEMENTS = 500;
+
+function prepared(db: Database.Database, sql: string): Database.Statement {
+  let cache = STATEMENTS.get(db);
+  if (!cache) STATEMENTS.set(db, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!);
+    stmt = db.prepare(sql);
+    cache.set(sql, stmt);
+  }
+  return stmt;
+}
+
 /** At most this many resources are added by _include and _revinclude to one page. */
 const MAX_INCLUDED = 1000;
 
@@ -28,12 +47,11 @@ export function runSearch(db: Database.Database, req: SearchRequest, ids: ParamI
   const from = `FROM resources r WHERE ${driver ? '+' : ''}r.type = ? AND r.deleted = 0${where.map((w) => ` AND ${w}`).join('')}`;
   const fromArgs = [req.resourceType, ...args];
 
-  const total = req.total ? (db.prepare(`SELECT count(*) AS n ${from}`).get(...fromArgs) as { n: number }).n : undefined;
+  const total = req.total ? (prepared(db, `SELECT count(*) AS n ${from}`).get(...fromArgs) as { n: number }).n : undefined;
   if (req.count === 0) return { resources: [], total, included: [] };
 
   const order = sortSql(req.sort, req.resourceType, ids);
-  const rows = db
-    .prepare(`SELECT r.pk, r.type, r.id, r.json ${from} ORDER BY ${order.sql} LIMIT ? OFFSET ?`)
+  const rows = prepared(db, `SELECT r.pk, r.type, r.id, r.json ${from} ORDER BY ${order.sql} LIMIT ? OFFSET ?`)
     .all(...fromArgs, ...order.args, req.count, req.offset) as Row[];
   const resources = rows.map((r) => JSON.parse(r.json) as FhirResource);
   const included = includes(db, req, rows, ids);
@@ -50,7 +68,7 @@ function pickDriver(db: Database.Database, req: SearchRequest, ids: ParamIds, no
   let best: { c: Condition; n: number } | undefined;
   for (const c of drivable) {
     const q = conditionSql(c, 'r', req.resourceType, ids, now, 'count');
-    const n = (db.prepare(q.sql).get(...q.args) as { n: number }).n;
+    const n = (prepared(db, q.sql).get(...q.args) as { n: number }).n;
     if (!best || n < best.n) best = { c, n };
     if (n === 0) break;
   }
@@ -87,8 +105,8 @@ function forward(db: Database.Database, rule: IncludeRule, pks: number[], ids: P
   const param = ids(rule.param.resourceType, rule.param.code);
   if (param === undefined) return [];
   const typeTest = rule.targetType ? ' AND s.target_type = ?' : '';
-  return db
-    .prepare(
+  return prepared(
+    db,
       `SELECT r.pk, r.type, r.id, r.json FROM sp_reference s JOIN resources r ON r.type = s.target_type AND r.id = s.target_id
        WHERE s.param = ? AND s.resource_pk IN (${pks.map(() => '?').join(',')})${typeTest} AND r.deleted = 0 LIMIT ${MAX_INCLUDED}`,
     )
@@ -102,8 +120,8 @@ function reverse(db: Database.Database, rule: IncludeRule, page: Row[], ids: Par
   const targets = page.filter((r) => !rule.targetType || r.type === rule.targetType);
   if (targets.length === 0) return [];
   const tests = targets.map(() => '(s.target_id = ? AND s.target_type = ?)').join(' OR ');
-  return db
-    .prepare(
+  return prepared(
+    db,
       `SELECT r.pk, r.type, r.id, r.json FROM resources r WHERE r.pk IN
        (SELECT s.resource_pk FROM sp_reference s WHERE s.param = ? AND (${tests})) AND r.deleted = 0 LIMIT ${MAX_INCLUDED}`,
     )

@@ -1,0 +1,32 @@
+import { OperationOutcomeError, outcome } from '../fhir/outcomes.js';
+import type { FhirResource } from '../fhir/types.js';
+
+/**
+ * What the caller may see. The security issue (SMART scopes) builds one per request from the
+ * token; until then `--auth none` gives `allowAll`. Every section of the context, every
+ * notification payload and every AI write-back asks it — the bridge's own credentials never
+ * widen what the caller may see.
+ */
+export interface AccessPolicy {
+  /** Shown in `sources` when a section is left out, e.g. `auth none` or `scopes patient/*.read`. */
+  readonly description: string;
+  /** May the caller read resources of this type at all (its scopes)? */
+  canRead(resourceType: string): boolean;
+  /** May the caller create or update resources of this type? */
+  canWrite(resourceType: string): boolean;
+  /** May the caller see this patient's compartment (a patient-bound token sees only its own)? */
+  canSeePatient(patientId: string): boolean;
+  /** A last check on each resource (e.g. security labels); true under `auth none`. */
+  canSee(resource: FhirResource): boolean;
+}
+
+export const allowAll: AccessPolicy = {
+  description: 'auth none: everything',
+  canRead: () => true,
+  canWrite: () => true,
+  canSeePatient: () => true,
+  canSee: () => true,
+};
+
+/** 403: the caller's scopes or patient compartment do not allow this. */
+export const forbidden = (text: string) => new OperationOutcomeError(403, outcome('error', 'forbidden', text));

@@ -1,0 +1,35 @@
+import { ConfigError } from '../core/errors.js';
+import { isObject } from '../fhir/types.js';
+
+/** The `context` section of the config file. */
+export interface ContextConfig {
+  /** Where clinical data come from: `embedded`, or a server named in fhir.servers (read only). */
+  fhirServer: string;
+  /** Per query, ms. */
+  timeoutMs: number;
+  /** Page size of each section query (more is reported as truncated). */
+  maxPerSection: number;
+}
+
+export const CONTEXT_DEFAULTS: ContextConfig = { fhirServer: 'embedded', timeoutMs: 5000, maxPerSection: 1000 };
+
+export function parseContextConfig(section: unknown, fhirServers: string[]): ContextConfig {
+  if (section === undefined) return CONTEXT_DEFAULTS;
+  if (!isObject(section)) throw new ConfigError('config "context" must be an object');
+  const out = { ...CONTEXT_DEFAULTS };
+  for (const [key, value] of Object.entries(section)) {
+    if (key === 'fhirServer') {
+      if (value !== 'embedded' && !fhirServers.includes(value as string)) {
+        throw new ConfigError(`config "context.fhirServer" must be "embedded" or a server of fhir.servers (${fhirServers.join(', ') || 'none configured'})`);
+      }
+      out.fhirServer = value as string;
+    } else if (key === 'timeoutMs' || key === 'maxPerSection') {
+      const [min, max] = key === 'timeoutMs' ? [1, 120_000] : [1, 10_000];
+      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw new ConfigError(`config "context.${key}" must be an integer from ${min} to ${max}`);
+      out[key] = value as number;
+    } else {
+      throw new ConfigError(`config "context.${key}" is not known (known: fhirServer, timeoutMs, maxPerSection)`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,28 @@
+/** Patient context: pure assembly (assemble.ts) and the service that feeds it (service.ts). */
+import { httpFhirClient, inProcessFhirClient, type FhirRequestHandler } from '../fhir/client/index.js';
+import { parseFhirConfig } from '../fhir/config.js';
+import { parseContextConfig } from './config.js';
+import { ContextService, type ContextServiceOptions } from './service.js';
+
+export { allowAll, type AccessPolicy } from './access-policy.js';
+export { assembleContext, type Assembled, type PatientContext, type SourceRecord } from './assemble.js';
+export { parseContextQuery, type ContextRequest } from './params.js';
+export { ContextService } from './service.js';
+export { SECTIONS, type SectionName } from './sections.js';
+
+export interface OpenContextOptions {
+  sections: { context?: unknown; fhir?: unknown };
+  embeddedFhir: FhirRequestHandler;
+  publicUrl: string;
+  audit?: ContextServiceOptions['audit'];
+}
+
+/** Validates `sections.context` and builds the service over the embedded and the configured server. */
+export function openContext(o: OpenContextOptions): ContextService {
+  const fhir = parseFhirConfig(o.sections.fhir);
+  const config = parseContextConfig(o.sections.context, Object.keys(fhir.servers));
+  const publicUrl = o.publicUrl.replace(/\/+$/, '');
+  const imaging = { name: 'embedded', client: inProcessFhirClient(o.embeddedFhir, `${publicUrl}/fhir`) };
+  const clinical = config.fhirServer === 'embedded' ? imaging : { name: config.fhirServer, client: httpFhirClient(fhir.servers[config.fhirServer]!) };
+  return new ContextService({ clinical, imaging, dicomWebBase: `${publicUrl}/dicomweb`, timeoutMs: config.timeoutMs, maxPerSection: config.maxPerSection, ...(o.audit ? { audit: o.audit } : {}) });
+}

@@ -1,0 +1,90 @@
+/** observations section: the latest value per code, and the trend of each lab and vital sign. */
+import type { FhirResource } from '../fhir/types.js';
+import { asArray, concept, conceptKey, firstCode, str, time, type CodingOut, type Json } from './fhir-read.js';
+import { normalizeQuantity } from './units.js';
+
+const LOINC = 'http://loinc.org';
+const TRENDED = new Set(['laboratory', 'vital-signs']);
+const EXCLUDED = new Set(['entered-in-error', 'cancelled']);
+
+export interface ObservationValue {
+  id: string;
+  effective?: string;
+  status?: string;
+  value?: number | string | boolean;
+  unit?: string;
+  /** As recorded, when the unit was normalized. */
+  original?: { value: number; unit?: string };
+  interpretation?: string;
+}
+
+export interface ObservationSummary {
+  code: CodingOut & { text?: string };
+  category: string[];
+  latest: ObservationValue;
+  /** Oldest first; labs and vital signs with a numeric value only. */
+  trend?: { effective?: string; value: number; unit?: string; status?: string }[];
+}
+
+const effectiveOf = (o: Json): string | undefined => str(o.effectiveDateTime) ?? str(o.effectiveInstant) ?? str((o.effectivePeriod as Json | undefined)?.start) ?? str(o.issued);
+
+function valueOf(o: Json, code: CodingOut | undefined): Omit<ObservationValue, 'id' | 'effective' | 'status'> {
+  const q = o.valueQuantity as Json | undefined;
+  if (q && typeof q.value === 'number') {
+    const n = normalizeQuantity(code?.system, code?.code, q.value, str(q.code) ?? str(q.unit));
+    return { value: n.value, ...(n.unit !== undefined ? { unit: n.unit } : {}), ...(n.original ? { original: { value: n.original.value, ...(n.original.unit !== undefined ? { unit: n.original.unit } : {}) } } : {}) };
+  }
+  if (typeof o.valueInteger === 'number') return { value: o.valueInteger };
+  if (typeof o.valueBoolean === 'boolean') return { value: o.valueBoolean };
+  const text = concept(o.valueCodeableConcept)?.text ?? str(o.valueString);
+  if (text !== undefined) return { value: text };
+  const absent = concept(o.dataAbsentReason)?.text;
+  return absent ? { value: `absent: ${absent}` } : {};
+}
+
+export function buildObservations(resources: FhirResource[], o: { since?: number }): { items: ObservationSummary[]; used: FhirResource[] } {
+  const groups = new Map<string, FhirResource[]>();
+  for (const r of resources) {
+    if (EXCLUDED.has(String(r.status))) continue;
+    const at = time(effectiveOf(r));
+    if (o.since !== undefined && (at ?? Infinity) < o.since) continue;
+    const k = conceptKey(concept(r.code), LOINC);
+    if (!k) continue;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const used: FhirResource[] = [];
+  const items: ObservationSummary[] = [];
+  for (const group of groups.values()) {
+    // Oldest first; same time → by id, so the same data always gives the same answer.
+    group.sort((a, b) => (time(effectiveOf(a)) ?? 0) - (time(effectiveOf(b)) ?? 0) || a.id!.localeCompare(b.id!));
+    const last = group[group.length - 1];
+    const c = concept(last.code)!;
+    const primary = c.coding.find((x) => x.system === LOINC && x.code) ?? c.coding[0] ?? {};
+    const category = [...new Set(group.flatMap((r) => asArray(r.category).map(firstCode)).filter((x): x is string => !!x))].sort();
+    const value = (r: FhirResource): ObservationValue => {
+      const out: ObservationValue = { id: r.id!, ...valueOf(r, primary) };
+      const eff = effectiveOf(r);
+      if (eff) out.effective = eff;
+      if (str(r.status)) out.status = r.status as string;
+      const interp = firstCode(asArray(r.interpretation)[0]);
+      if (interp) out.interpretation = interp;
+      return reorderValue(out);
+    };
+    const summary: ObservationSummary = { code: { ...primary, ...(c.text ? { text: c.text } : {}) }, category, latest: value(last) };
+    if (category.some((x) => TRENDED.has(x))) {
+      const points = group.map(value).filter((v) => typeof v.value === 'number');
+      if (points.length) summary.trend = points.map((p) => ({ ...(p.effective ? { effective: p.effective } : {}), value: p.value as number, ...(p.unit !== undefined ? { unit: p.unit } : {}), ...(p.status ? { status: p.status } : {}) }));
+      used.push(...group);
+    } else {
+      used.push(last);
+    }
+    items.push(summary);
+  }
+  items.sort((a, b) => (a.code.text ?? a.code.display ?? a.code.code ?? '').localeCompare(b.code.text ?? b.code.display ?? b.code.code ?? '') || (a.code.code ?? '').localeCompare(b.code.code ?? ''));
+  return { items, used };
+}
+
+function reorderValue(v: ObservationValue): ObservationValue {
+  const { id, effective, status, ...rest } = v;
+  return { id, ...(effective ? { effective } : {}), ...(status ? { status } : {}), ...rest };
+}

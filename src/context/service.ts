@@ -1,0 +1,205 @@
+/**
+ * The patient-context service: resolves the patient, runs every section's FHIR queries in
+ * parallel (each with a timeout, each recorded in `sources`), and hands the results to the pure
+ * assembly. Clinical data come from the configured server (the embedded one, or an external EHR
+ * read only); imaging data (ImagingStudy, our DiagnosticReports) always from our own server.
+ */
+import { FhirClientError, FhirServerError, FhirTimeoutError, type FhirClient, type SearchParams } from '../fhir/client/index.js';
+import { conflict, notFound, OperationOutcomeError, outcome } from '../fhir/outcomes.js';
+import type { Bundle, FhirResource } from '../fhir/types.js';
+import { forbidden, type AccessPolicy } from './access-policy.js';
+import { contextAuditEvent } from './audit.js';
+import { assembleContext, type Assembled, type SectionData, type SourceRecord } from './assemble.js';
+import { contextBundle } from './bundle.js';
+import type { ContextRequest } from './params.js';
+import { IMAGING_SECTIONS, type SectionName } from './sections.js';
+
+export interface NamedServer {
+  /** `embedded`, or the server's name in fhir.servers. */
+  name: string;
+  client: FhirClient;
+}
+
+export interface ContextServiceOptions {
+  clinical: NamedServer;
+  imaging: NamedServer;
+  /** `${publicUrl}/dicomweb`. */
+  dicomWebBase: string;
+  /** Per query. */
+  timeoutMs: number;
+  /** Page size of each section query; more matches are reported as `truncated`. */
+  maxPerSection: number;
+  now?: () => number;
+  /** Given the AuditEvent of every context served (fire and forget: auditing never delays the answer). */
+  audit?: (event: FhirResource) => void;
+}
+
+interface Query {
+  section: SectionName | 'patient';
+  server: NamedServer;
+  type: string;
+  params: [string, string][];
+}
+
+type Outcome = { bundle: Bundle; record: SourceRecord } | { bundle?: undefined; record: SourceRecord };
+
+export class ContextService {
+  private readonly now: () => number;
+  private readonly sameServer: boolean;
+
+  constructor(private readonly o: ContextServiceOptions) {
+    this.now = o.now ?? Date.now;
+    this.sameServer = o.clinical.client === o.imaging.client || o.clinical.client.baseUrl === o.imaging.client.baseUrl;
+  }
+
+  /** The context as JSON document plus its resources; 404/409/403/502/504 as OperationOutcomeErrors. */
+  async assemble(request: ContextRequest, policy: AccessPolicy): Promise<Assembled> {
+    const sources: SourceRecord[] = [];
+    const patient = await this.resolvePatient(request, policy, sources);
+    const imagingIds = this.sameServer ? [patient.id!] : await this.imagingPatientIds(patient, policy, sources);
+    const queries = request.include.flatMap((s) => this.queriesFor(s, request, patient.id!, imagingIds));
+    const results = await Promise.all(queries.map((q) => this.run(q, policy)));
+    const sections: Partial<Record<SectionName, SectionData | null>> = {};
+    results.forEach((r, i) => {
+      const section = queries[i].section as SectionName;
+      sources.push(r.record);
+      const current = sections[section];
+      if (!r.bundle) {
+        if (current === undefined) sections[section] = null;
+        return;
+      }
+      const data = current ?? { resources: [], included: [] };
+      for (const e of r.bundle.entry ?? []) {
+        if (!e.resource) continue;
+        (e.search?.mode === 'include' ? data.included : data.resources).push(e.resource);
+      }
+      sections[section] = data;
+    });
+    // No query for a section means nothing to ask for (no imaging patient matched): empty, not failed.
+    for (const s of request.include) if (sections[s] === undefined && !queries.some((q) => q.section === s)) sections[s] = { resources: [], included: [] };
+    const assembled = assembleContext({ patient, sections, sources, request, dicomWebBase: this.o.dicomWebBase, now: this.now(), policy });
+    this.o.audit?.(contextAuditEvent({ patientReference: `Patient/${patient.id}`, sections: request.include, complete: assembled.context.complete, who: policy.description, recorded: this.now() }));
+    return assembled;
+  }
+
+  /** The same content as a FHIR Bundle of type collection. */
+  bundle(assembled: Assembled): Bundle {
+    return contextBundle(assembled, this.o.clinical.client.baseUrl, new Date(this.now()).toISOString());
+  }
+
+  private async resolvePatient(request: ContextRequest, policy: AccessPolicy, sources: SourceRecord[]): Promise<FhirResource> {
+    if (!policy.canRead('Patient')) throw forbidden(`${policy.description}: may not read Patient`);
+    const server = this.o.clinical;
+    if ('id' in request.patient) {
+      const id = request.patient.id;
+      const started = this.now();
+      try {
+        const patient = await this.timed(server.client.read('Patient', id));
+        sources.push({ section: 'patient', server: server.name, request: `Patient/${id}`, status: 'ok', durationMs: this.now() - started, count: 1 });
+        return this.allowed(patient, policy);
+      } catch (e) {
+        if (e instanceof FhirServerError && (e.status === 404 || e.status === 410)) throw notFound(`no Patient with id ${id}`);
+        throw upstream(e, 'reading the Patient');
+      }
+    }
+    const { system, value } = request.patient.identifier;
+    const q: Query = { section: 'patient', server, type: 'Patient', params: [['identifier', `${system}|${value}`], ['_count', '2']] };
+    const r = await this.run(q, policy);
+    sources.push(r.record);
+    if (!r.bundle) throw upstream(r.record.status === 'timeout' ? new QueryTimeout(this.o.timeoutMs) : r.record, 'searching the Patient');
+    const matches = (r.bundle.entry ?? []).filter((e) => e.resource?.resourceType === 'Patient' && e.search?.mode !== 'include').map((e) => e.resource!);
+    if (matches.length === 0) throw notFound(`no Patient with identifier ${system}|${value}`);
+    if (matches.length > 1) throw conflict(`more than one Patient has identifier ${system}|${value}; ask by id`);
+    return this.allowed(matches[0], policy);
+  }
+
+  private allowed(patient: FhirResource, policy: AccessPolicy): FhirResource {
+    if (!policy.canSeePatient(patient.id!) || !policy.canSee(patient)) throw forbidden(`${policy.description}: this patient is outside the caller's compartment`);
+    return patient;
+  }
+
+  /** The EHR patient's ids on our own server, matched by its identifiers (the bridge links studies by them). */
+  private async imagingPatientIds(patient: FhirResource, policy: AccessPolicy, sources: SourceRecord[]): Promise<string[]> {
+    const identifiers = ((patient.identifier as { system?: string; value?: string }[] | undefined) ?? []).filter((i) => i.system && i.value).map((i) => `${i.system}|${i.value}`.replace(/,/g, '\\,'));
+    if (identifiers.length === 0) return [];
+    const r = await this.run({ section: 'patient', server: this.o.imaging, type: 'Patient', params: [['identifier', identifiers.join(',')], ['_elements', 'id'], ['_count', '20']] }, policy);
+    sources.push(r.record);
+    return (r.bundle?.entry ?? []).map((e) => e.resource?.id).filter((id): id is string => !!id);
+  }
+
+  private queriesFor(section: SectionName, request: ContextRequest, clinicalId: string, imagingIds: string[]): Query[] {
+    const max = String(this.o.maxPerSection);
+    const since = request.since === undefined ? undefined : new Date(request.since).toISOString();
+    const imaging = IMAGING_SECTIONS.has(section);
+    const server = imaging ? this.o.imaging : this.o.clinical;
+    const patient = imaging ? imagingIds.join(',') : clinicalId;
+    if (!patient) return [];
+    // _total=none: no count query per search (paging links still say when there is more).
+    const q = (type: string, ...params: [string, string][]): Query => ({ section, server, type, params: [['patient', patient], ...params, ['_total', 'none']] });
+    switch (section) {
+      case 'imagingStudies':
+        return [q('ImagingStudy', ['_sort', '-started'], ['_count', String(request.studyLimit)], ...(since ? [['started', `ge${since}`] as [string, string]] : []))];
+      case 'conditions':
+        return [q('Condition', ['_count', max])];
+      case 'medications':
+        return [q('MedicationRequest', ['_include', 'MedicationRequest:medication'], ['_count', max]), q('MedicationStatement', ['_count', max]), q('MedicationAdministration', ['_count', max])];
+      case 'observations':
+        return [q('Observation', ['_sort', '-date'], ['_count', max], ...(since ? [['date', `ge${since}`] as [string, string]] : []))];
+      case 'allergies':
+        return [q('AllergyIntolerance', ['_count', max])];
+      case 'encounters':
+        return [q('Encounter', ['_sort', '-date'], ['_include', 'Encounter:location'], ['_count', max])];
+      case 'flags':
+        return [q('Flag', ['_count', max])];
+      case 'reports': {
+        const ours = q('DiagnosticReport', ['_sort', '-date'], ['_include', 'DiagnosticReport:result'], ['_count', max]);
+        // The EHR's own reports too, when it is not our server.
+        return this.sameServer ? [ours] : [ours, { ...ours, server: this.o.clinical, params: [['patient', clinicalId], ...ours.params.slice(1)] }];
+      }
+    }
+  }
+
+  /** One search with its timeout; never throws: failures become the source record. */
+  private async run(q: Query, policy: AccessPolicy): Promise<Outcome> {
+    const request = `${q.type}?${new URLSearchParams(q.params).toString()}`;
+    const base = { section: q.section, server: q.server.name, request };
+    if (!policy.canRead(q.type)) return { record: { ...base, status: 'denied', durationMs: 0, error: `${policy.description}: may not read ${q.type}` } };
+    const started = this.now();
+    try {
+      const bundle = await this.timed(q.server.client.search(q.type, q.params as SearchParams));
+      const count = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include').length;
+      const more = q.type !== 'ImagingStudy' && (bundle.link ?? []).some((l) => l.relation === 'next');
+      return { bundle, record: { ...base, status: more ? 'truncated' : 'ok', durationMs: this.now() - started, count } };
+    } catch (e) {
+      return { record: { ...base, status: e instanceof FhirTimeoutError || e instanceof QueryTimeout ? 'timeout' : 'error', durationMs: this.now() - started, error: describe(e) } };
+    }
+  }
+
+  private timed<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueryTimeout(this.o.timeoutMs)), this.o.timeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+class QueryTimeout extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'QueryTimeout';
+  }
+}
+
+/** Messages of the FHIR client name the interaction, never ids or values (no PHI). */
+function describe(e: unknown): string {
+  if (e instanceof FhirClientError || e instanceof QueryTimeout) return e.message;
+  if (e && typeof e === 'object' && 'request' in e && 'error' in e) return String((e as SourceRecord).error);
+  return 'internal error';
+}
+
+function upstream(e: unknown, what: string): OperationOutcomeError {
+  if (e instanceof OperationOutcomeError) return e;
+  const timeout = e instanceof QueryTimeout || e instanceof FhirTimeoutError;
+  return new OperationOutcomeError(timeout ? 504 : 502, outcome('error', timeout ? 'timeout' : 'exception', `${what} failed: ${describe(e)}`));
+}

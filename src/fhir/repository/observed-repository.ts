@@ -1,0 +1,84 @@
+import type { SearchRequest } from '../search/search-request.js';
+import type { FhirResource } from '../types.js';
+import type { FhirRepository, HistoryOptions, HistoryPage, HistoryScope, SearchResult, WriteOptions } from './repository.js';
+
+/** A committed write: the resource as stored (absent for a delete). */
+export interface WriteEvent {
+  kind: 'create' | 'update' | 'delete';
+  resourceType: string;
+  id: string;
+  resource?: FhirResource;
+}
+
+export type WriteListener = (events: WriteEvent[]) => void;
+
+/**
+ * A repository that tells listeners about writes once they are committed: at once for a
+ * single write, after COMMIT for a transaction (nothing for one that rolled back). Listeners
+ * run synchronously and must not throw; they do their work later (e.g. Subscription delivery).
+ */
+export class ObservedRepository implements FhirRepository {
+  private readonly listeners = new Set<WriteListener>();
+
+  constructor(
+    private readonly inner: FhirRepository,
+    private readonly emit: WriteListener = (events) => this.notify(events),
+  ) {}
+
+  /** Adds a listener; returns its removal. */
+  onWrite(listener: WriteListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(events: WriteEvent[]): void {
+    if (events.length === 0) return;
+    for (const l of this.listeners) {
+      try {
+        l(events);
+      } catch {
+        // A listener's failure never fails the write that was already committed.
+      }
+    }
+  }
+
+  async create(resource: FhirResource, options?: { keepId?: boolean }): Promise<FhirResource> {
+    const created = await this.inner.create(resource, options);
+    this.emit([{ kind: 'create', resourceType: created.resourceType, id: created.id!, resource: created }]);
+    return created;
+  }
+
+  async update(resource: FhirResource, options?: WriteOptions): Promise<{ resource: FhirResource; created: boolean }> {
+    const result = await this.inner.update(resource, options);
+    this.emit([{ kind: result.created ? 'create' : 'update', resourceType: result.resource.resourceType, id: result.resource.id!, resource: result.resource }]);
+    return result;
+  }
+
+  async delete(resourceType: string, id: string, options?: WriteOptions): Promise<void> {
+    await this.inner.delete(resourceType, id, options);
+    this.emit([{ kind: 'delete', resourceType, id }]);
+  }
+
+  read(resourceType: string, id: string): Promise<FhirResource> {
+    return this.inner.read(resourceType, id);
+  }
+
+  vread(resourceType: string, id: string, versionId: string): Promise<FhirResource> {
+    return this.inner.vread(resourceType, id, versionId);
+  }
+
+  history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
+    return this.inner.history(scope, options);
+  }
+
+  search(request: SearchRequest): Promise<SearchResult> {
+    return this.inner.search(request);
+  }
+
+  async transaction<T>(fn: (tx: FhirRepository) => Promise<T>): Promise<T> {
+    const pending: WriteEvent[] = [];
+    const result = await this.inner.transaction((tx) => fn(new ObservedRepository(tx, (events) => void pending.push(...events))));
+    this.emit(pending);
+    return result;
+  }
+}

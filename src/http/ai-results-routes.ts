@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import type { AiResultsService } from '../ai-results/index.js';
+import { allowEverything, sendOutcome, type PolicyOf } from './context-routes.js';
+
+/** POST /api/ai-results: 201 with the DiagnosticReport id (Location: its FHIR URL); 400/403/422 OperationOutcome. */
+export function registerAiResultsRoutes(app: FastifyInstance, service: AiResultsService, fhirBase: string, policyOf: PolicyOf = allowEverything): void {
+  app.post('/api/ai-results', async (req, reply) => {
+    try {
+      const written = await service.submit(req.body, policyOf(req));
+      return reply.code(201).header('location', `${fhirBase}/${written.diagnosticReport}`).type('application/json').send(written);
+    } catch (e) {
+      return sendOutcome(reply, e, req.log);
+    }
+  });
+}

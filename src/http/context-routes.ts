@@ -1,0 +1,34 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { allowAll, parseContextQuery, type AccessPolicy, type ContextService } from '../context/index.js';
+import { asOutcomeError, notAcceptable } from '../fhir/outcomes.js';
+import { queryParams } from './query-string.js';
+
+/** Per request, what the caller may see (the security issue derives it from the token). */
+export type PolicyOf = (req: FastifyRequest) => AccessPolicy;
+export const allowEverything: PolicyOf = () => allowAll;
+
+const FHIR_JSON = 'application/fhir+json';
+
+/** An OperationOutcomeError (or anything thrown) as its status and OperationOutcome. */
+export function sendOutcome(reply: FastifyReply, e: unknown, log: FastifyRequest['log']) {
+  const err = asOutcomeError(e);
+  if (err.status >= 500) log.error({ err: e }, 'request failed');
+  return reply.code(err.status).type('application/fhir+json').send(err.outcome);
+}
+
+/** GET /api/context: JSON by default, a FHIR collection Bundle for Accept: application/fhir+json. */
+export function registerContextRoutes(app: FastifyInstance, context: ContextService, policyOf: PolicyOf = allowEverything): void {
+  app.get('/api/context', async (req, reply) => {
+    try {
+      const accept = req.headers.accept ?? '';
+      const asBundle = accept.includes(FHIR_JSON);
+      if (accept && !asBundle && !/json|\*\/\*|application\/\*/i.test(accept)) throw notAcceptable(`Accept: ${accept}: the context is application/json or ${FHIR_JSON}`);
+      const request = parseContextQuery(queryParams(req.url));
+      const assembled = await context.assemble(request, policyOf(req));
+      if (asBundle) return reply.type(FHIR_JSON).send(context.bundle(assembled));
+      return reply.type('application/json').send(assembled.context);
+    } catch (e) {
+      return sendOutcome(reply, e, req.log);
+    }
+  });
+}

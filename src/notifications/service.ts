@@ -1,0 +1,193 @@
+/**
+ * FHIR R4 Subscriptions on the embedded server: tracks Subscription resources (requested →
+ * active, or error with the reason), watches every committed write, checks it against each
+ * Subscription's criteria with the server's own search (`criteria&_id=<id>`: the same
+ * semantics as a search), and notifies by rest-hook (retries with backoff; failures put the
+ * Subscription in status error with the reason) or websocket (`ping <id>`).
+ */
+import { allowAll, type AccessPolicy } from '../context/access-policy.js';
+import { FhirServerError, type FhirClient } from '../fhir/client/index.js';
+import type { WriteEvent, WriteListener } from '../fhir/repository/observed-repository.js';
+import type { FhirResource } from '../fhir/types.js';
+import { allowedEndpoint, type NotificationsConfig } from './config.js';
+import { parseCriteria, type Criteria } from './criteria.js';
+import { deliverRestHook, type DeliveryOptions, type RestHookChannel } from './rest-hook.js';
+import { WebSocketHub } from './websocket/server.js';
+
+interface Log {
+  info(o: object, msg: string): void;
+  warn(o: object, msg: string): void;
+  error(o: object, msg: string): void;
+}
+
+export interface NotificationOptions {
+  /** Client of the embedded server (in process). */
+  fhir: FhirClient;
+  onWrite: (listener: WriteListener) => () => void;
+  config: NotificationsConfig;
+  logger: Log;
+  /** What the Subscription's owner may see: a payload it may not see is left out. */
+  policyFor?: (subscription: FhirResource) => AccessPolicy;
+  now?: () => number;
+  fetch?: DeliveryOptions['fetch'];
+  sleep?: DeliveryOptions['sleep'];
+}
+
+interface Active {
+  id: string;
+  criteria: Criteria;
+  channel: 'rest-hook' | 'websocket';
+  rest?: RestHookChannel;
+  resource: FhirResource;
+}
+
+const LIVE = new Set(['requested', 'active', 'error']);
+const MAX_REMEMBERED = 10_000;
+
+export class NotificationService {
+  readonly websocket: WebSocketHub;
+  private readonly subs = new Map<string, Active>();
+  private readonly queues = new Map<string, Promise<void>>();
+  /** `subId|Type/id` → versionId last notified: a write that changed nothing notifies once. */
+  private readonly notified = new Map<string, string>();
+  private unsubscribe: (() => void) | undefined;
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(private readonly o: NotificationOptions) {
+    this.now = o.now ?? Date.now;
+    this.websocket = new WebSocketHub((id) => {
+      const sub = this.subs.get(id);
+      if (!sub) return 'no active Subscription with this id';
+      return sub.channel === 'websocket' ? null : `the Subscription's channel is ${sub.channel}, not websocket`;
+    });
+  }
+
+  /** Listens to writes, then picks up the Subscriptions already stored. */
+  async start(): Promise<void> {
+    this.unsubscribe = this.o.onWrite((events) => this.onWrite(events));
+    const stored = await this.o.fhir.searchAll('Subscription', { status: [...LIVE].join(',') });
+    await Promise.all(stored.map((s) => this.serial(s.id!, () => this.reconcile(s))));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribe?.();
+    this.websocket.close();
+  }
+
+  /** Resolves once every notification queued so far is delivered (or given up). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.queues.values()]);
+  }
+
+  private onWrite(events: WriteEvent[]): void {
+    if (this.closed) return;
+    for (const e of events) {
+      if (e.resourceType === 'Subscription') {
+        this.serial(e.id, () => (e.kind === 'delete' || !e.resource ? this.remove(e.id) : this.reconcile(e.resource)));
+        continue;
+      }
+      if (e.kind === 'delete' || !e.resource) continue;
+      for (const sub of this.subs.values()) {
+        if (sub.criteria.resourceType === e.resourceType) this.serial(sub.id, () => this.notify(sub.id, e.resource!));
+      }
+    }
+  }
+
+  /** Work on one Subscription runs in order (notifications arrive in write order). */
+  private serial(id: string, fn: () => Promise<void>): Promise<void> {
+    const next = (this.queues.get(id) ?? Promise.resolve()).then(fn).catch((err) => this.o.logger.error({ err, subscription: id }, 'subscription work failed'));
+    this.queues.set(id, next);
+    void next.then(() => {
+      if (this.queues.get(id) === next) this.queues.delete(id);
+    });
+    return next;
+  }
+
+  private async remove(id: string): Promise<void> {
+    this.subs.delete(id);
+    this.websocket.unbind(id);
+  }
+
+  /** A Subscription was written: take it on, or say on the resource why not. */
+  private async reconcile(s: FhirResource): Promise<void> {
+    const id = s.id!;
+    const status = String(s.status);
+    if (!LIVE.has(status)) return this.remove(id);
+    if (typeof s.end === 'string' && Date.parse(s.end) <= this.now()) {
+      await this.remove(id);
+      return this.setStatus(id, 'off', undefined);
+    }
+    const problem = await this.check(s);
+    if (typeof problem === 'string') {
+      await this.remove(id);
+      return this.setStatus(id, 'error', problem);
+    }
+    this.subs.set(id, problem);
+    if (status === 'requested') await this.setStatus(id, 'active', undefined);
+  }
+
+  private async check(s: FhirResource): Promise<Active | string> {
+    const criteria = parseCriteria(s.criteria);
+    if (typeof criteria === 'string') return criteria;
+    try {
+      // The server's own search says whether the type and parameters are valid.
+      await this.o.fhir.search(criteria.resourceType, [...criteria.params, ['_count', '0']]);
+    } catch (e) {
+      const issue = e instanceof FhirServerError ? e.outcome.issue[0] : undefined;
+      return `criteria: ${issue?.diagnostics ?? (e as Error).message}`;
+    }
+    const channel = (s.channel ?? {}) as { type?: string; endpoint?: string; payload?: string; header?: string[] };
+    if (channel.type === 'websocket') return { id: s.id!, criteria, channel: 'websocket', resource: s };
+    if (channel.type !== 'rest-hook') return `channel.type ${channel.type ?? '(none)'} is not supported (rest-hook, websocket)`;
+    if (!channel.endpoint) return 'channel.endpoint is required for rest-hook';
+    if (!allowedEndpoint(channel.endpoint, this.o.config.restHookAllowList)) return 'channel.endpoint is not in the notifications.restHookAllowList of this server';
+    if (channel.payload && !/json/i.test(channel.payload)) return `channel.payload ${channel.payload} is not supported (application/fhir+json, or none)`;
+    return { id: s.id!, criteria, channel: 'rest-hook', rest: { endpoint: channel.endpoint, headers: channel.header ?? [], ...(channel.payload ? { payload: channel.payload } : {}) }, resource: s };
+  }
+
+  private async notify(id: string, resource: FhirResource): Promise<void> {
+    const sub = this.subs.get(id);
+    if (!sub || this.closed) return;
+    const key = `${id}|${resource.resourceType}/${resource.id}`;
+    const version = resource.meta?.versionId ?? '';
+    if (version && this.notified.get(key) === version) return;
+    const match = await this.o.fhir.search(sub.criteria.resourceType, [...sub.criteria.params, ['_id', resource.id!], ['_count', '1']]);
+    if (!(match.entry ?? []).some((e) => e.search?.mode !== 'include' && e.resource?.id === resource.id)) return;
+    if (this.notified.size >= MAX_REMEMBERED) this.notified.clear();
+    this.notified.set(key, version);
+    if (sub.channel === 'websocket') {
+      this.websocket.ping(id);
+      return;
+    }
+    const policy = this.o.policyFor?.(sub.resource) ?? allowAll;
+    const visible = policy.canRead(resource.resourceType) && policy.canSee(resource) ? resource : undefined;
+    const result = await deliverRestHook(sub.rest!, visible, { ...this.o.config, fetch: this.o.fetch, sleep: this.o.sleep });
+    if (this.closed) return;
+    if (result.ok) {
+      if (String((await this.current(id))?.status) === 'error') await this.setStatus(id, 'active', undefined);
+      return;
+    }
+    this.o.logger.warn({ subscription: id, attempts: result.attempts, error: result.error }, 'rest-hook delivery failed');
+    await this.setStatus(id, 'error', `rest-hook delivery failed after ${result.attempts} attempt(s): ${result.error} (${new Date(this.now()).toISOString()})`);
+  }
+
+  private async current(id: string): Promise<FhirResource | undefined> {
+    try {
+      return await this.o.fhir.read('Subscription', id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes status and error on the Subscription when they differ from what is stored. */
+  private async setStatus(id: string, status: string, error: string | undefined): Promise<void> {
+    if (this.closed) return;
+    const stored = await this.current(id);
+    if (!stored || (stored.status === status && stored.error === error)) return;
+    const { error: _old, ...rest } = stored;
+    await this.o.fhir.update({ ...rest, status, ...(error ? { error } : {}) });
+    this.o.logger.info({ subscription: id, status }, 'subscription status');
+  }
+}
