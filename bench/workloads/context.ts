@@ -88,9 +88,26 @@ export function manifestFiles(manifest: Manifest, from = 0, to = manifest.entrie
 }
 
 /** Starts the server on `dir`, runs fn, always stops it; failures carry the server's output. */
+/**
+ * Our server turns every stored study into FHIR in the background. A DICOMweb figure is taken
+ * once that work is done, so it measures DICOMweb and not DICOMweb next to a busy bridge.
+ */
+export async function bridgeIdle(server: RunningServer, timeoutMs = 180_000): Promise<void> {
+  if (server.side !== 'ours') return;
+  const url = `${server.dicomWebUrl.replace(/\/dicomweb$/, '')}/api/sync/status`;
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const status = (await (await fetch(url)).json()) as { outbox?: { pending?: number; retrying?: number }; inFlight?: number };
+    if (!status.outbox?.pending && !status.outbox?.retrying && !status.inFlight) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the bridge was still busy after ${timeoutMs / 1000} s`);
+}
+
 export async function withServer<T>(factory: ServerFactory, dir: string, fn: (server: RunningServer) => Promise<T>): Promise<T> {
   const server = await factory.start(dir);
   try {
+    await bridgeIdle(server);
     return await fn(server);
   } catch (err) {
     const output = server.output().split('\n').slice(-15).join('\n');

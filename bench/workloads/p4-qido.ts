@@ -4,7 +4,7 @@ import { SMALL10K_SHAPE } from '../datasets.js';
 import { fileParts } from '../multipart.js';
 import type { Side } from '../servers.js';
 import { median, percentile } from '../stats.js';
-import { manifestFiles, withServer, type BenchContext } from './context.js';
+import { bridgeIdle, manifestFiles, withServer, type BenchContext } from './context.js';
 import { QUERY_KINDS, queryFor, type QueryKind } from './qido-queries.js';
 import { timeQueries } from './query-timing.js';
 import type { Row, WorkloadResult } from './types.js';
@@ -44,6 +44,7 @@ export async function runP4(ctx: BenchContext): Promise<WorkloadResult> {
         const loadMs = performance.now() - started;
         ctx.log(`  P4 ${factory.label}: ${loaded} instances in ${(loadMs / 1000).toFixed(1)} s (${((loaded / loadMs) * 1000).toFixed(0)} instances/s)`);
 
+        await bridgeIdle(server);
         await ctx.quiet(`P4 ${factory.label} queries`);
         const t = await timeQueries({
           kinds: QUERY_KINDS,
