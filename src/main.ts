@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Archive } from './archive/archive.js';
@@ -19,6 +20,9 @@ import { inProcessFhirClient } from './fhir/client/index.js';
 import { openEmbeddedFhir } from './fhir/embedded.js';
 import { buildHttpApp } from './http/app.js';
 import { openSources } from './sources/index.js';
+
+/** Our version, as published (the CapabilityStatement states it). dist/main.js and src/main.ts both sit one level below package.json. */
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Composition root: the only place that picks concrete implementations. */
 type StorageConfig = Pick<Config, 'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes'>;
@@ -70,6 +74,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     dataDir: config.dataDir,
     publicUrl: config.publicUrl,
     section: config.sections.fhir,
+    version: VERSION,
     onError: (err) => logger.error({ err }, 'FHIR request failed'),
   });
   // Validates sections.bridge: a bad bridge config stops start-up before anything listens.

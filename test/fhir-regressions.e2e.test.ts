@@ -44,3 +44,17 @@ describe('FHIR server regressions', () => {
     expect(found).toBe(5);
   });
 });
+
+describe('FHIR CapabilityStatement', () => {
+  it('states the version of ImagingBridge that serves it', async () => {
+    const { createRequire } = await import('node:module');
+    const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+    const server = await startTestServer();
+    try {
+      const cs = await json(await fetch(`${server.url}/fhir/metadata`));
+      expect(cs.software).toMatchObject({ name: 'ImagingBridge', version });
+    } finally {
+      await server.stop();
+    }
+  });
+});
