@@ -29,7 +29,7 @@ describe('POST /api/ai-results on the demo data', () => {
   let fhir: string;
   let study: Json;
   const counts = async () =>
-    Object.fromEntries(await Promise.all(['Device', 'Observation', 'DiagnosticReport', 'Provenance'].map(async (t) => [t, (await getJson(`${fhir}/${t}?_summary=count`)).total] as const)));
+    Object.fromEntries(await Promise.all(['Device', 'BodyStructure', 'Observation', 'DiagnosticReport', 'Provenance'].map(async (t) => [t, (await getJson(`${fhir}/${t}?_summary=count`)).total] as const)));
 
   beforeAll(async () => {
     server = await startTestServer({ demo: 'true' }, { configFile: FAST_BRIDGE });
@@ -60,6 +60,13 @@ describe('POST /api/ai-results on the demo data', () => {
     expect(lesion.component).toContainEqual(expect.objectContaining({ code: expect.objectContaining({ text: 'Confidence' }), valueQuantity: expect.objectContaining({ value: 0.93 }) }));
     expect(lesion.component).toContainEqual(expect.objectContaining({ valueCodeableConcept: expect.objectContaining({ text: 'left' }) }));
     expect(negative.code).toEqual({ text: 'No hemorrhage detected' });
+    // The tracked lesion: a BodyStructure of the patient, the Observation's focus.
+    expect(body.bodyStructures).toHaveLength(1);
+    expect(lesion.focus).toEqual([{ reference: body.bodyStructures[0] }]);
+    const structure = await getJson(`${fhir}/${body.bodyStructures[0]}`);
+    expect(structure).toMatchObject({ resourceType: 'BodyStructure', patient: study.subject, location: { coding: [{ code: '17232002' }] }, locationQualifier: [{ coding: [{ code: '7771000' }] }] });
+    expect(structure.identifier).toContainEqual(expect.objectContaining({ system: 'urn:imaging-bridge:tracking-id', value: 'lesion-1' }));
+    expect(negative.focus).toBeUndefined();
     const device = await getJson(`${fhir}/${lesion.device.reference}`);
     expect(device).toMatchObject({ deviceName: [{ name: 'StrokeNet' }], version: [{ value: '2.1.0' }], manufacturer: 'Example AI' });
     const provenance = await getJson(`${fhir}/${body.provenance}`);
@@ -71,6 +78,9 @@ describe('POST /api/ai-results on the demo data', () => {
     const first = (await post(`${server.url}/api/ai-results`, VALID)).body;
     const second = (await post(`${server.url}/api/ai-results`, { ...VALID, findings: [VALID.findings[1]] })).body;
     expect(second.device).toBe(first.device);
+    // The same tracking id for the same patient: the same BodyStructure, however often it is reported.
+    expect(first.bodyStructures).toEqual((await post(`${server.url}/api/ai-results`, VALID)).body.bodyStructures);
+    expect((await getJson(`${fhir}/BodyStructure?identifier=${encodeURIComponent('urn:imaging-bridge:tracking-id|lesion-1')}`)).entry).toHaveLength(1);
     const context = await getJson(`${server.url}/api/context?identifier=${encodeURIComponent(`${MRN_SYSTEM}|IBD100005`)}&include=imagingStudies,reports`);
     const report = context.reports.find((r: Json) => r.id === first.diagnosticReportId);
     expect(report).toMatchObject({ ai: true, status: 'preliminary', device: 'StrokeNet 2.1.0', imagingStudy: [{ id: study.id, studyInstanceUid: STUDY }] });
@@ -84,6 +94,7 @@ describe('POST /api/ai-results on the demo data', () => {
     ['a confidence above 1', { ...VALID, findings: [{ ...VALID.findings[0], confidence: 1.5 }] }, 'findings[0].confidence'],
     ['a measurement without unit', { ...VALID, findings: [{ code: 'x', measurement: { value: 1 } }] }, 'findings[0].measurement'],
     ['an unknown field', { ...VALID, extra: 1 }, 'extra'],
+    ['a tracking UID that is not a UID', { ...VALID, findings: [{ code: 'x', trackingUid: 'lesion-1' }] }, 'findings[0].trackingUid'],
   ])('answers 400 with an OperationOutcome for %s and writes nothing', async (_what, body, path) => {
     const before = await counts();
     const { status, body: outcome } = await post(`${server.url}/api/ai-results`, body);

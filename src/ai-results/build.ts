@@ -1,7 +1,9 @@
 /**
  * AI results → one FHIR R4 transaction (IHE AIR / DICOM SR TID 1500 → FHIR, adapted to R4): a
- * Device for the algorithm (created once per name and version), one Observation per finding,
- * a preliminary DiagnosticReport over them, and a Provenance. Pure: time and ids are arguments.
+ * Device for the algorithm (created once per name and version), a BodyStructure per tracked
+ * lesion (created once per patient and tracking id / UID, so later studies find it again), one
+ * Observation per finding (focus: its BodyStructure), a preliminary DiagnosticReport over them,
+ * and a Provenance. Pure: time and ids are arguments.
  */
 import { AI_RESULT_TAG } from '../context/imaging.js';
 import type { Bundle, BundleEntry, FhirResource } from '../fhir/types.js';
@@ -9,6 +11,8 @@ import type { AiResultInput, CodeInput, FindingInput } from './input.js';
 
 export const MODEL_SYSTEM = 'urn:imaging-bridge:ai-model';
 export const TRACKING_SYSTEM = 'urn:imaging-bridge:tracking-id';
+export const DICOM_UID_SYSTEM = 'urn:dicom:uid';
+const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 /** Codes with no standard one we could check here (◐): confidence, series and instance UIDs. */
 export const AI_CODE_SYSTEM = 'urn:imaging-bridge:ai';
 const SNOMED = 'http://snomed.info/sct';
@@ -28,6 +32,60 @@ export interface BuiltTransaction {
   bundle: Bundle;
   /** Entry index of the DiagnosticReport in the bundle (and so in the response). */
   reportIndex: number;
+  /** Entry indexes of the BodyStructures and of the Observations. */
+  bodyStructureIndexes: number[];
+  observationIndexes: number[];
+}
+
+/** Where the results came from when not from POST /api/ai-results: a DICOM SR instance. */
+export interface ResultSource {
+  /** The SR's SOP Instance UID: the DiagnosticReport's identifier (urn:oid), written at most once. */
+  sopInstanceUid: string;
+  /** The SR's content date and time (FHIR dateTime) as effectiveDateTime; else the time of writing. */
+  effective?: string;
+}
+
+export interface BuildOptions {
+  now: number;
+  uuid: () => string;
+  source?: ResultSource;
+}
+
+const dcmType = (code: string, display: string) => ({ coding: [{ system: DCM, code, display }], text: display });
+
+/** The key a lesion is found again by: its Tracking UID when known, else its tracking id. */
+function trackingKey(f: FindingInput): { system: string; value: string } | undefined {
+  if (f.trackingUid) return { system: DICOM_UID_SYSTEM, value: `urn:oid:${f.trackingUid}` };
+  if (f.trackingId) return { system: TRACKING_SYSTEM, value: f.trackingId };
+  return undefined;
+}
+
+function trackingIdentifiers(f: FindingInput): Record<string, unknown>[] {
+  return [
+    ...(f.trackingId ? [{ type: dcmType('112039', 'Tracking Identifier'), system: TRACKING_SYSTEM, value: f.trackingId }] : []),
+    ...(f.trackingUid ? [{ type: dcmType('112040', 'Tracking Unique Identifier'), system: DICOM_UID_SYSTEM, value: `urn:oid:${f.trackingUid}` }] : []),
+  ];
+}
+
+/** One BodyStructure per tracking key (conditional create on identifier + patient), in the order first seen. */
+function bodyStructures(findings: FindingInput[], study: ImagingStudyRef, uuid: () => string): Map<string, BundleEntry> {
+  const out = new Map<string, BundleEntry>();
+  for (const f of findings) {
+    const key = trackingKey(f);
+    if (!key || out.has(`${key.system}|${key.value}`)) continue;
+    const resource: FhirResource = {
+      resourceType: 'BodyStructure',
+      identifier: trackingIdentifiers(f),
+      active: true,
+      ...(f.bodySite ? { location: concept(f.bodySite) } : {}),
+      ...(f.laterality ? { locationQualifier: [{ coding: [{ system: SNOMED, ...LATERALITY[f.laterality] }], text: f.laterality }] } : {}),
+      description: `Tracked finding ${f.trackingId ?? f.trackingUid}`,
+      patient: study.subject,
+    };
+    const condition = `identifier=${encodeURIComponent(`${key.system}|${key.value}`)}&patient=${encodeURIComponent(study.subject.reference)}`;
+    out.set(`${key.system}|${key.value}`, { fullUrl: `urn:uuid:${uuid()}`, resource, request: { method: 'POST', url: 'BodyStructure', ifNoneExist: condition } });
+  }
+  return out;
 }
 
 function concept(c: CodeInput | string): Record<string, unknown> {
@@ -39,7 +97,11 @@ function concept(c: CodeInput | string): Record<string, unknown> {
 
 const component = (code: string, display: string, value: Record<string, unknown>) => ({ code: { coding: [{ system: AI_CODE_SYSTEM, code, display }], text: display }, ...value });
 
-function observation(f: FindingInput, o: { study: ImagingStudyRef; device: { reference: string; display: string }; at: string }): FhirResource {
+function observation(f: FindingInput, o: { study: ImagingStudyRef; device: { reference: string; display: string }; at: string; effective: string; focus?: string }): FhirResource {
+  const identifier = [
+    ...(f.trackingId ? [{ system: TRACKING_SYSTEM, type: dcmType('112039', 'Tracking Identifier'), value: f.trackingId }] : []),
+    ...(f.trackingUid ? [{ system: DICOM_UID_SYSTEM, type: dcmType('112040', 'Tracking Unique Identifier'), value: `urn:oid:${f.trackingUid}` }] : []),
+  ];
   const components: Record<string, unknown>[] = [];
   if (f.confidence !== undefined) components.push(component('confidence', 'Confidence', { valueQuantity: { value: f.confidence, unit: 'probability', system: UCUM, code: '1' } }));
   if (f.laterality) components.push({ code: { coding: [{ system: SNOMED, code: '272741003', display: 'Laterality' }], text: 'Laterality' }, valueCodeableConcept: { coding: [{ system: SNOMED, ...LATERALITY[f.laterality] }], text: f.laterality } });
@@ -48,13 +110,14 @@ function observation(f: FindingInput, o: { study: ImagingStudyRef; device: { ref
   return {
     resourceType: 'Observation',
     meta: { tag: [AI_RESULT_TAG] },
-    ...(f.trackingId ? { identifier: [{ system: TRACKING_SYSTEM, type: { text: 'Tracking Identifier' }, value: f.trackingId }] } : {}),
+    ...(identifier.length ? { identifier } : {}),
     partOf: [{ reference: `ImagingStudy/${o.study.id}` }],
     status: 'preliminary',
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging', display: 'Imaging' }] }],
     code: concept(f.code),
     subject: o.study.subject,
-    effectiveDateTime: o.at,
+    ...(o.focus ? { focus: [{ reference: o.focus }] } : {}),
+    effectiveDateTime: o.effective,
     issued: o.at,
     ...(f.measurement ? { valueQuantity: { value: f.measurement.value, unit: f.measurement.unit, system: UCUM, code: f.measurement.unit } } : {}),
     ...(f.bodySite ? { bodySite: concept(f.bodySite) } : {}),
@@ -64,8 +127,9 @@ function observation(f: FindingInput, o: { study: ImagingStudyRef; device: { ref
   };
 }
 
-export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef, o: { now: number; uuid: () => string }): BuiltTransaction {
+export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef, o: BuildOptions): BuiltTransaction {
   const at = new Date(o.now).toISOString();
+  const effective = o.source?.effective ?? at;
   const { name, version, manufacturer, ...other } = input.model;
   const modelKey = `${name}@${version}`;
   const deviceUrl = `urn:uuid:${o.uuid()}`;
@@ -85,28 +149,38 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
     },
     request: { method: 'POST', url: 'Device', ifNoneExist: `identifier=${encodeURIComponent(`${MODEL_SYSTEM}|${modelKey}`)}` },
   };
-  const observations: BundleEntry[] = input.findings.map((f) => ({
-    fullUrl: `urn:uuid:${o.uuid()}`,
-    resource: observation(f, { study, device: { reference: deviceUrl, display }, at }),
-    request: { method: 'POST', url: 'Observation' },
-  }));
+  const lesions = bodyStructures(input.findings, study, o.uuid);
+  const observations: BundleEntry[] = input.findings.map((f) => {
+    const key = trackingKey(f);
+    const focus = key ? lesions.get(`${key.system}|${key.value}`)?.fullUrl : undefined;
+    return {
+      fullUrl: `urn:uuid:${o.uuid()}`,
+      resource: observation(f, { study, device: { reference: deviceUrl, display }, at, effective, ...(focus ? { focus } : {}) }),
+      request: { method: 'POST', url: 'Observation' },
+    };
+  });
   const reportUrl = `urn:uuid:${o.uuid()}`;
   const report: BundleEntry = {
     fullUrl: reportUrl,
     resource: {
       resourceType: 'DiagnosticReport',
       meta: { tag: [AI_RESULT_TAG] },
+      ...(o.source ? { identifier: [{ system: DICOM_UID_SYSTEM, type: { text: 'SOP Instance UID of the DICOM SR' }, value: `urn:oid:${o.source.sopInstanceUid}` }] } : {}),
       status: 'preliminary',
       category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD', display: 'Radiology' }] }],
       code: { coding: [{ system: 'http://loinc.org', code: '18748-4', display: 'Diagnostic imaging study' }], text: `AI result: ${display}` },
       subject: study.subject,
-      effectiveDateTime: at,
+      effectiveDateTime: effective,
       issued: at,
       imagingStudy: [{ reference: `ImagingStudy/${study.id}` }],
       result: observations.map((e) => ({ reference: e.fullUrl! })),
       ...(input.conclusion ? { conclusion: input.conclusion } : {}),
     },
-    request: { method: 'POST', url: 'DiagnosticReport' },
+    request: {
+      method: 'POST',
+      url: 'DiagnosticReport',
+      ...(o.source ? { ifNoneExist: `identifier=${encodeURIComponent(`${DICOM_UID_SYSTEM}|urn:oid:${o.source.sopInstanceUid}`)}` } : {}),
+    },
   };
   const provenance: BundleEntry = {
     fullUrl: `urn:uuid:${o.uuid()}`,
@@ -116,9 +190,19 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
       recorded: at,
       activity: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE', display: 'create' }] },
       agent: [{ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'performer', display: 'Performer' }] }, who: { reference: deviceUrl, display } }],
-      entity: [{ role: 'source', what: { reference: `ImagingStudy/${study.id}` } }],
+      entity: [
+        { role: 'source', what: { reference: `ImagingStudy/${study.id}` } },
+        ...(o.source ? [{ role: 'source', what: { identifier: { system: DICOM_UID_SYSTEM, value: `urn:oid:${o.source.sopInstanceUid}` }, display: 'DICOM SR measurement report (TID 1500)' } }] : []),
+      ],
     },
     request: { method: 'POST', url: 'Provenance' },
   };
-  return { bundle: { resourceType: 'Bundle', type: 'transaction', entry: [device, ...observations, report, provenance] }, reportIndex: 1 + observations.length };
+  const structures = [...lesions.values()];
+  const first = 1 + structures.length;
+  return {
+    bundle: { resourceType: 'Bundle', type: 'transaction', entry: [device, ...structures, ...observations, report, provenance] },
+    reportIndex: first + observations.length,
+    bodyStructureIndexes: structures.map((_, i) => 1 + i),
+    observationIndexes: observations.map((_, i) => first + i),
+  };
 }

@@ -13,13 +13,17 @@ export interface CodeInput {
 }
 
 export interface FindingInput {
-  code: CodeInput;
-  bodySite?: CodeInput;
+  /** Text, or a coded concept. */
+  code: CodeInput | string;
+  bodySite?: CodeInput | string;
   laterality?: 'left' | 'right' | 'bilateral';
   /** 0..1 */
   confidence?: number;
   measurement?: { value: number; unit: string };
+  /** Names the lesion across studies: a BodyStructure per patient and tracking id / UID. */
   trackingId?: string;
+  /** DICOM Tracking Unique Identifier (112040); preferred over trackingId to find the BodyStructure. */
+  trackingUid?: string;
   seriesUid?: string;
   instanceUids?: string[];
 }
@@ -72,7 +76,7 @@ function checkCode(v: unknown, path: string, fail: (p: string, t: string) => voi
 
 function checkFinding(f: unknown, path: string, fail: (p: string, t: string) => void): void {
   if (!isObj(f)) return void fail(path, 'must be an object');
-  const known = ['code', 'bodySite', 'laterality', 'confidence', 'measurement', 'trackingId', 'seriesUid', 'instanceUids'];
+  const known = ['code', 'bodySite', 'laterality', 'confidence', 'measurement', 'trackingId', 'trackingUid', 'seriesUid', 'instanceUids'];
   for (const k of Object.keys(f)) if (!known.includes(k)) fail(`${path}.${k}`, `unknown field (known: ${known.join(', ')})`);
   if (f.code === undefined) fail(`${path}.code`, 'is required');
   else checkCode(f.code, `${path}.code`, fail);
@@ -84,6 +88,7 @@ function checkFinding(f: unknown, path: string, fail: (p: string, t: string) => 
     if (!isObj(m) || typeof m.value !== 'number' || !Number.isFinite(m.value) || !nonEmpty(m.unit)) fail(`${path}.measurement`, 'must be {value: number, unit: UCUM string}');
   }
   if (f.trackingId !== undefined && !nonEmpty(f.trackingId)) fail(`${path}.trackingId`, 'must be a non-empty string');
+  if (f.trackingUid !== undefined && !(typeof f.trackingUid === 'string' && UID.test(f.trackingUid) && f.trackingUid.length <= 64)) fail(`${path}.trackingUid`, 'must be a DICOM UID');
   if (f.seriesUid !== undefined && !(typeof f.seriesUid === 'string' && UID.test(f.seriesUid))) fail(`${path}.seriesUid`, 'must be a DICOM UID');
   if (f.instanceUids !== undefined && !(Array.isArray(f.instanceUids) && f.instanceUids.every((u) => typeof u === 'string' && UID.test(u)))) fail(`${path}.instanceUids`, 'must be a list of DICOM UIDs');
   if (f.instanceUids !== undefined && f.seriesUid === undefined) fail(`${path}.seriesUid`, 'is required with instanceUids');

@@ -21,6 +21,8 @@ export interface AiResultWritten {
   /** `DiagnosticReport/<id>`, and the same for each written resource. */
   diagnosticReport: string;
   observations: string[];
+  /** `BodyStructure/<id>` of each tracked lesion (new or found again by its tracking id / UID). */
+  bodyStructures: string[];
   device: string;
   provenance: string;
 }
@@ -37,7 +39,8 @@ export class AiResultsService {
 
   async submit(body: unknown, policy: AccessPolicy): Promise<AiResultWritten> {
     const input = parseAiResult(body);
-    const denied = WRITES.filter((t) => !policy.canWrite(t));
+    const writes = input.findings.some((f) => f.trackingId || f.trackingUid) ? [...WRITES, 'BodyStructure'] : WRITES;
+    const denied = writes.filter((t) => !policy.canWrite(t));
     if (denied.length) throw forbidden(`${policy.description}: may not write ${denied.join(', ')}`);
     const studies = await this.o.fhir.searchAll('ImagingStudy', { identifier: `urn:dicom:uid|urn:oid:${input.studyInstanceUid}` }, { maxResources: 2, maxPages: 1 });
     if (studies.length === 0) {
@@ -54,7 +57,7 @@ export class AiResultsService {
     const unknownSeries = input.findings.map((f, i) => [f.seriesUid, i] as const).filter(([uid]) => uid && seriesUids.size && !seriesUids.has(uid));
     if (unknownSeries.length) throw unprocessable(`findings[${unknownSeries[0][1]}].seriesUid is not a series of this study`, `findings[${unknownSeries[0][1]}].seriesUid`);
 
-    const { bundle, reportIndex } = buildAiTransaction(input, { id: study.id!, subject: { reference: subject.reference } }, { now: this.now(), uuid: randomUUID });
+    const { bundle, reportIndex, observationIndexes, bodyStructureIndexes } = buildAiTransaction(input, { id: study.id!, subject: { reference: subject.reference } }, { now: this.now(), uuid: randomUUID });
     let response;
     try {
       response = await this.o.fhir.transaction(bundle);
@@ -69,7 +72,8 @@ export class AiResultsService {
     return {
       diagnosticReportId: report.split('/')[1],
       diagnosticReport: report,
-      observations: ids.slice(1, reportIndex).filter((x): x is string => !!x),
+      observations: observationIndexes.map((i) => ids[i]).filter((x): x is string => !!x),
+      bodyStructures: bodyStructureIndexes.map((i) => ids[i]).filter((x): x is string => !!x),
       device: ids[0]!,
       provenance: ids[reportIndex + 1]!,
     };

@@ -4,8 +4,18 @@
  * dead-letter list with its reason, for a person to look at and replay.
  */
 import { FhirNetworkError, FhirServerError, FhirTimeoutError } from '../../fhir/client/index.js';
+import type { Finding } from '../normalize/index.js';
+
+/** Something the sync needs is not there yet (e.g. the ImagingStudy an SR refers to): try again later, with backoff. */
+export class RetryLater extends Error {
+  constructor(message: string, readonly findings: Finding[] = []) {
+    super(message);
+    this.name = 'RetryLater';
+  }
+}
 
 export function isTransient(error: unknown): boolean {
+  if (error instanceof RetryLater) return true;
   if (error instanceof FhirNetworkError || error instanceof FhirTimeoutError) return true;
   if (error instanceof FhirServerError) return error.status === 408 || error.status === 409 || error.status === 412 || error.status === 429 || error.status >= 500;
   return false;

@@ -21,6 +21,8 @@ import { KeyedLock } from './keyed-lock.js';
 import { ensureEndpoint, findImagingStudy, writeStudy, WriteRace, type StudyWrite } from './fhir-writes.js';
 import { loadStudyInstances } from './study-instances.js';
 import { findingsOf, InvalidResourceError, validateBeforeWrite } from './validate-before-write.js';
+import { RetryLater } from './failures.js';
+import { planSrResults, writeSrResults, type SrPlan } from './sr-results.js';
 
 export type SyncOutcome =
   | { kind: 'written'; id: string; versionId?: string; instances: number }
@@ -104,7 +106,8 @@ export class StudySync {
       timezone: settings.timezone,
       status: 'available',
     });
-    findings = [...findings, ...mapped.findings];
+    const sr = planSrResults(normalized);
+    findings = [...findings, ...mapped.findings, ...sr.findings];
     this.record(studyUid, findings);
 
     const existing = await findImagingStudy(client, studyUid);
@@ -115,10 +118,26 @@ export class StudySync {
     if (match.kind === 'create') write.createPatient = { resource: match.patient, identifier: match.identifier, fullUrl: patientUrn };
     if (match.kind === 'linked' && match.update) write.updatePatient = match.update;
     quarantine.clearHold(studyUid);
-    if (existing && !changed && !write.updatePatient && !write.createPatient) return { kind: 'unchanged', id: existing.id!, instances };
+    if (existing && !changed && !write.updatePatient && !write.createPatient) {
+      await this.srResults(studyUid, sr, findings, caps.transaction, settings.timezone);
+      return { kind: 'unchanged', id: existing.id!, instances };
+    }
     this.validate(studyUid, findings, [resource as unknown as FhirResource, ...(write.createPatient ? [write.createPatient.resource] : []), ...(write.updatePatient ? [write.updatePatient] : [])]);
     const written = await writeStudy(client, write, caps.transaction);
+    await this.srResults(studyUid, sr, findings, caps.transaction, settings.timezone);
     return { kind: 'written', ...written, instances };
+  }
+
+  /** The study's TID 1500 reports as AI results (sr-results.ts), after its ImagingStudy; their findings join the study's. */
+  private async srResults(studyUid: string, sr: SrPlan, findings: Finding[], transaction: boolean, timezone: string): Promise<void> {
+    if (sr.reports.length === 0) return;
+    try {
+      const more = await writeSrResults(sr.reports, { client: this.ports.client, studyUid, transaction, timezone });
+      if (more.length) this.record(studyUid, [...findings, ...more]);
+    } catch (e) {
+      if (e instanceof RetryLater) this.record(studyUid, [...findings, ...e.findings]);
+      throw e;
+    }
   }
 
   /** Nothing invalid is written: the study becomes a dead letter, its findings name the elements (validate-before-write.ts). */
