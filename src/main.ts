@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -7,18 +7,30 @@ import { FileBlobStore } from './archive/file-blob-store.js';
 import { OrphanSweeper } from './archive/orphan-sweep.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
 import type { Config } from './config/schema.js';
+import { ConfigError } from './core/errors.js';
+import { allowAll, type AccessPolicy } from './context/access-policy.js';
+import { subscriberOf } from './notifications/subscriber.js';
+import { DICOM_UID_SYSTEM } from './bridge/mapping/systems.js';
+import type { FhirResource } from './fhir/types.js';
+import { policyFor } from './security/access-policy.js';
 import { AiResultsService } from './ai-results/index.js';
-import { AuditBatcher } from './context/audit.js';
+import { openAuditLog, parseAuditSyslogConfig, recordAccess } from './audit/index.js';
+import { accessRecordsOf, oauthAccessRecord } from './http/security/audit-mapping.js';
+import { openAuthorizationServer } from './security/oauth/index.js';
+import { smartDecisions } from './security/access-policy.js';
+import { websocketAuthorizer } from './notifications/websocket/authorize.js';
+import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
+import type { FastifyInstance } from 'fastify';
 import { openContext } from './context/index.js';
-import { recordAuditEvent } from './fhir/audit-events.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './dicomweb/qido/index.js';
 import { loadDemoData } from './demo/loader.js';
 import { startDimseServer } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
-import { openEmbeddedFhir } from './fhir/embedded.js';
-import { buildHttpApp } from './http/app.js';
+import { openEmbeddedFhir, type EmbeddedFhir } from './fhir/embedded.js';
+import { buildHttpApp, routeRules } from './http/app.js';
+import type { RouteRule } from './http/security/access-control.js';
 import { openSources } from './sources/index.js';
 
 /** Our version, as published (the CapabilityStatement states it). dist/main.js and src/main.ts both sit one level below package.json. */
@@ -59,10 +71,34 @@ function sweepAfterCrash(archive: Archive, blobs: FileBlobStore, logger: Logger)
   return sweeper;
 }
 
+function subscriberPolicy(subscription: FhirResource, registry: EmbeddedFhir['registry'], baseUrl: string): AccessPolicy {
+  const who = subscriberOf(subscription);
+  if (!who) return denyAll;
+  return policyFor({ kind: 'client', clientId: who.clientId, scope: who.scope, roles: [], ...(who.patient ? { patient: who.patient } : {}) }, { registry, baseUrl });
+}
+
+const denyAll: AccessPolicy = { description: 'no subscriber recorded', canRead: () => false, canWrite: () => false, canSeePatient: () => false, canSee: () => false };
+
+/** The Study Instance UIDs an ImagingStudy names (identifier urn:dicom:uid, value urn:oid:…). */
+function studyUidsOf(study: FhirResource): string[] {
+  const ids = (study.identifier ?? []) as { system?: string; value?: string }[];
+  return ids.filter((i) => i.system === DICOM_UID_SYSTEM && i.value?.startsWith('urn:oid:')).map((i) => i.value!.slice('urn:oid:'.length));
+}
+
+function readPem(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new ConfigError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
 export interface RunningServer {
   httpUrl: string;
   /** The DIMSE port actually bound (config.dicomPort, or the one picked for port 0). */
   dicomPort: number;
+  /** Every HTTP route with its access rule. */
+  routes(): readonly RouteRule[];
   close(): Promise<void>;
 }
 
@@ -88,30 +124,71 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   // Validates sections.sources; polling starts once we listen (C-MOVE sources send to our SCP).
   const sources = openSources(config, { archive, logger });
-  // Patient-context reads are audited in batches (one durable write per batch, not per read).
-  const audits = new AuditBatcher(
-    (events) =>
-      fhir.repository.transaction(async (tx) => {
-        for (const e of events) await recordAuditEvent(tx, e);
-      }),
-    (err) => logger.error({ err }, 'audit events not written'),
-  );
+  // The tamper-evident audit trail (hash chain keyed from outside the data dir), copied into
+  // the embedded FHIR server for /fhir/AuditEvent searches.
+  const audit = openAuditLog({
+    dataDir: config.dataDir,
+    keyFile: config.auditKeyFile,
+    repository: fhir.repository,
+    logger: logger.child({ component: 'audit' }),
+    syslog: parseAuditSyslogConfig(config.sections.security),
+  });
+  const server = { publicUrl: config.publicUrl, aeTitle: config.dicomAet };
   // Validates sections.context (clinical data from the embedded server or a named external one).
-  const context = openContext({ sections: config.sections, embeddedFhir: fhir.router, publicUrl: config.publicUrl, audit: (e) => audits.add(e) });
-  const embeddedClient = inProcessFhirClient(fhir.router, `${config.publicUrl.replace(/\/+$/, '')}/fhir`);
+  // Its accesses are audited at the HTTP edge, like every other route.
+  const context = openContext({ sections: config.sections, embeddedFhir: fhir.router, publicUrl: config.publicUrl });
+  const fhirBase = `${config.publicUrl.replace(/\/+$/, '')}/fhir`;
+  const embeddedClient = inProcessFhirClient(fhir.router, fhirBase);
   const aiResults = new AiResultsService({ fhir: embeddedClient });
   // Validates sections.notifications; Subscriptions are picked up once we listen.
   const notifications = new NotificationService({
     fhir: embeddedClient,
     onWrite: (listener) => fhir.onWrite(listener),
     config: parseNotificationsConfig(config.sections.notifications),
+    // A rest-hook payload is what the subscriber's token could read; unstamped (created without
+    // a token) → no payload under --auth smart.
+    ...(config.auth === 'smart' ? { policyFor: (sub: FhirResource) => subscriberPolicy(sub, fhir.registry, fhirBase) } : {}),
     logger: logger.child({ component: 'notifications' }),
   });
-  const app = buildHttpApp({ archive, qido, fhir: fhir.router, bridge, sources, context, aiResults, publicUrl: config.publicUrl, logger });
+  // SMART on FHIR authorization server and token verifier (--auth smart, the default).
+  const auth =
+    config.auth === 'smart'
+      ? await openAuthorizationServer({
+          dataDir: config.dataDir,
+          publicUrl: config.publicUrl,
+          tokenLifetime: config.tokenLifetime,
+          section: config.sections.security,
+          logger: logger.child({ component: 'oauth' }),
+          onEvent: (e) => void recordAccess(audit.sink, oauthAccessRecord(e, server)).catch((err: unknown) => logger.error({ err }, 'audit record of an authorization event failed')),
+        })
+      : undefined;
+  const app = buildHttpApp({
+    archive,
+    qido,
+    fhir: fhir.router,
+    bridge,
+    sources,
+    context,
+    aiResults,
+    publicUrl: config.publicUrl,
+    logger,
+    accessControl: { mode: config.auth, verifier: auth?.verifier, decisions: smartDecisions, publicPrefixes: auth?.publicRoutes ?? [], realm: fhirBase },
+    ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a) } : {}),
+    policyOf: (req) => (req.principal && req.principal.kind !== 'anonymous' ? policyFor(req.principal, { registry: fhir.registry, baseUrl: fhirBase }) : allowAll),
+    studiesOfPatient: async (patientId) => {
+      const studies = await embeddedClient.searchAll('ImagingStudy', [['subject', `Patient/${patientId}`], ['_elements', 'identifier']]);
+      return studies.flatMap((s) => studyUidsOf(s));
+    },
+    // One group commit for a request's records (a batch has one per entry).
+    recordAccess: async (access) => {
+      await Promise.all(accessRecordsOf(access, server).map((record) => recordAccess(audit.sink, record)));
+    },
+    ...(config.tlsCert && config.tlsKey ? { https: { cert: readPem(config.tlsCert, '--tls-cert'), key: readPem(config.tlsKey, '--tls-key') } } : {}),
+  });
   // Keep-alive longer than typical proxy idle timeouts; no request timeout for long STOW/WADO streams.
   app.server.keepAliveTimeout = 65_000;
   app.server.requestTimeout = 0;
-  notifications.websocket.attach(app.server);
+  notifications.websocket.attach(app.server, WEBSOCKET_PATH, auth ? websocketAuthorizer(auth.verifier) : undefined);
   // Validates sections.dimse first: a bad DIMSE config stops start-up before anything listens.
   const dimse = await startDimseServer(config, { archive, qido, logger });
   try {
@@ -132,16 +209,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   void bridge.start();
   sources.start();
   return {
-    httpUrl: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    httpUrl: `${config.tlsCert ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     dicomPort: dimse.port,
+    routes: () => routeRules(app),
     close: async () => {
       await sources.close();
       notifications.close();
       await Promise.all([app.close(), dimse.close()]);
       await bridge.close();
-      await audits.flush();
+      await audit.close();
       sweeper.end();
       archive.index.close();
+      auth?.close();
       fhir.close();
     },
   };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/core/logger.js';
+import type { RouteRule } from '../src/http/security/access-control.js';
 import { startServer } from '../src/main.js';
 import { freePort } from './support/ports.js';
 
@@ -12,37 +13,55 @@ export interface TestServer {
   dataDir: string;
   /** DIMSE port (our AE title is IMGBRIDGE unless --dicom-aet says otherwise). */
   dicomPort: number;
+  /** Every HTTP route with its access rule, as the running server registered them. */
+  routes(): readonly RouteRule[];
   stop(): Promise<void>;
 }
 
 export interface TestServerOptions {
   /** Written to a config file passed with --config (e.g. { dimse: { peers: … } }). */
   configFile?: Record<string, unknown>;
+  /** Application logs (JSON lines) go here at --log-level debug instead of nowhere. */
+  logTo?: { write(line: string): unknown };
 }
 
 /** The real server (real sockets, real SQLite, real files) started in this process on a free port. */
 export async function startTestServer(flags: Record<string, string> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ib-test-'));
+  const ownDir = mkdtempSync(join(tmpdir(), 'ib-test-'));
+  // A suite that restarts on the same data passes its own --data-dir (and removes it itself).
+  const dataDir = flags['data-dir'] ?? ownDir;
   const port = await freePort();
   const configFlag: Record<string, string> = {};
   if (opts.configFile) {
-    configFlag.config = join(dataDir, 'test-config.json');
+    configFlag.config = join(ownDir, 'test-config.json');
     writeFileSync(configFlag.config, JSON.stringify(opts.configFile));
   }
   // DIMSE on port 0 (the kernel picks one): suites run in parallel.
   const config = loadConfig(
-    { 'http-port': String(port), 'dicom-port': '0', 'data-dir': dataDir, 'log-level': 'silent', ...configFlag, ...flags },
+    {
+      'http-port': String(port),
+      'dicom-port': '0',
+      'data-dir': dataDir,
+      'log-level': 'silent',
+      // Suites about other features run without authorization; security suites pass --auth smart.
+      auth: 'none',
+      ...configFlag,
+      ...flags,
+    },
     {},
   );
-  const server = await startServer(config, createLogger('silent'));
+  const server = await startServer(config, opts.logTo ? createLogger('debug', opts.logTo) : createLogger('silent'));
   return {
     url: server.httpUrl,
     dicomweb: `${server.httpUrl}/dicomweb`,
     dataDir,
     dicomPort: server.dicomPort,
+    routes: () => server.routes(),
     stop: async () => {
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(ownDir, { recursive: true, force: true });
+      // The audit key and its checkpoint live beside the data dir (default --audit-key-file).
+      if (dataDir === ownDir) for (const f of [`${ownDir}.audit-key`, `${ownDir}.audit-key.checkpoint`]) rmSync(f, { force: true });
     },
   };
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { ConfigError } from '../core/errors.js';
+import { runAudit } from './audit-command.js';
+import { runClients } from './clients-command.js';
 import { runDelete } from './delete-command.js';
 import { runImport } from './import-command.js';
 import { runServe } from './serve-command.js';
 import { runQuarantine } from './quarantine-command.js';
 import { runSources } from './sources-command.js';
 import { runSync } from './sync-command.js';
+import { runUsers } from './users-command.js';
 
 const USAGE = `imaging-bridge — DICOM / DICOMweb / FHIR bridge
 
@@ -16,6 +19,9 @@ Usage:
   imaging-bridge sources status [--data-dir DIR] [--config FILE] [--json]
   imaging-bridge sync status|replay [--study UID] [--data-dir DIR]
   imaging-bridge quarantine list|show|release|reject [STUDY_UID] [--data-dir DIR]
+  imaging-bridge clients add|list|remove [--data-dir DIR] [--client-id ID --jwks-file F|--jwks-url U|--secret S --scope "SCOPES"]
+  imaging-bridge users add|list|remove [--data-dir DIR] [--username U --password-file F --role ROLE]
+  imaging-bridge audit verify|export [--data-dir DIR] [--audit-key-file F] [--format syslog]
 
 Every serve option can also be set by environment (IMAGING_BRIDGE_HTTP_PORT, …) or in a JSON config file.
 Run 'imaging-bridge serve --help' for all options.`;
@@ -27,6 +33,9 @@ const commands: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promi
   sources: runSources,
   sync: runSync,
   quarantine: runQuarantine,
+  clients: runClients,
+  users: runUsers,
+  audit: runAudit,
 };
 
 async function main(): Promise<number> {

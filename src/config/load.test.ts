@@ -6,9 +6,9 @@ import { ConfigError } from '../core/errors.js';
 import { loadConfig } from './load.js';
 
 describe('configuration', () => {
-  it('defaults to loopback, port 8080, ./data and auth none with a derived public URL', () => {
+  it('defaults to loopback, port 8080, ./data and SMART authorization (secure by default) with a derived public URL', () => {
     const c = loadConfig({}, {});
-    expect(c).toMatchObject({ host: '127.0.0.1', httpPort: 8080, dicomPort: 11112, dataDir: './data', auth: 'none' });
+    expect(c).toMatchObject({ host: '127.0.0.1', httpPort: 8080, dicomPort: 11112, dataDir: './data', auth: 'smart', tokenLifetime: 300 });
     expect(c.publicUrl).toBe('http://127.0.0.1:8080');
   });
 
@@ -23,7 +23,14 @@ describe('configuration', () => {
   });
 
   it('refuses auth none on a non-loopback host', () => {
-    expect(() => loadConfig({ host: '0.0.0.0' }, {})).toThrow(/loopback/);
+    expect(() => loadConfig({ host: '0.0.0.0', auth: 'none' }, {})).toThrow(/loopback/);
+    expect(loadConfig({ host: '0.0.0.0' }, {}).auth).toBe('smart');
+  });
+
+  it('derives an https public URL with TLS and wants certificate and key together', () => {
+    expect(loadConfig({ 'tls-cert': '/c.pem', 'tls-key': '/k.pem' }, {}).publicUrl).toBe('https://127.0.0.1:8080');
+    expect(() => loadConfig({ 'tls-cert': '/c.pem' }, {})).toThrow(/go together/);
+    expect(() => loadConfig({ 'token-lifetime': '7200' }, {})).toThrow(/300/);
   });
 
   it('explains a bad port, enum and unknown key', () => {

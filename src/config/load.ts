@@ -34,7 +34,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: Recor
   config.sections = sections;
   if (!config.publicUrl) {
     const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-    config.publicUrl = `http://${host}:${config.httpPort}`;
+    config.publicUrl = `${config.tlsCert ? 'https' : 'http'}://${host}:${config.httpPort}`;
   }
   config.publicUrl = config.publicUrl.replace(/\/+$/, '');
   validate(config);
@@ -103,7 +103,10 @@ function validate(c: Config): void {
   if (c.auth === 'none' && !isLoopback(c.host)) {
     throw new ConfigError(`--auth none serves patient data without authentication and is allowed on a loopback --host only (got "${c.host}")`);
   }
-  if (c.auth === 'smart') {
-    throw new ConfigError('--auth smart is not available in this version yet; use --auth none on loopback for evaluation');
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
+    throw new ConfigError('--tls-cert and --tls-key go together: give both for HTTPS, or neither');
+  }
+  if (c.tokenLifetime < 30 || c.tokenLifetime > 3600) {
+    throw new ConfigError(`--token-lifetime: ${c.tokenLifetime} s is outside 30-3600 (SMART recommends at most 300)`);
   }
 }

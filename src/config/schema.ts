@@ -20,6 +20,16 @@ export interface Config {
   dicomAet: string;
   /** Load the synthetic demo dataset at start-up (idempotent). */
   demo: boolean;
+  /** HTTPS: PEM certificate (chain) and private key files; both or neither. HSTS is sent when set. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /**
+   * The audit chain's HMAC key, kept outside the data directory so that whoever can edit the
+   * data directory cannot recompute the chain. Default: `<data-dir>.audit-key` beside it (created once).
+   */
+  auditKeyFile?: string;
+  /** Lifetime of the access tokens we issue, in seconds (SMART recommends ≤ 300). */
+  tokenLifetime: number;
   /**
    * Structured sections that only a config file can express (peers, sources, servers).
    * Each is validated by the module that owns it at start-up.
@@ -40,9 +50,11 @@ export interface ConfigSections {
   context?: unknown;
   /** FHIR Subscription delivery (rest-hook allow-list, retries): validated by src/notifications. */
   notifications?: unknown;
+  /** Authorization: external issuers, users and role mapping, audit export: validated by src/security. */
+  security?: unknown;
 }
 
-export const SECTION_KEYS = ['dimse', 'sources', 'fhir', 'bridge', 'context', 'notifications'] as const;
+export const SECTION_KEYS = ['dimse', 'sources', 'fhir', 'bridge', 'context', 'notifications', 'security'] as const;
 
 /** One option: its flag, environment variable and config-file key are derived from `key`. */
 export interface OptionSpec {
@@ -66,6 +78,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'minFreeBytes', type: 'int', help: 'refuse new instances when the volume has less free space (bytes)' },
   { key: 'dicomAet', type: 'string', help: 'our DICOM AE title' },
   { key: 'demo', type: 'boolean', help: 'load the synthetic demo dataset (idempotent)' },
+  { key: 'tlsCert', type: 'string', help: 'HTTPS certificate (PEM file); with --tls-key' },
+  { key: 'tlsKey', type: 'string', help: 'HTTPS private key (PEM file); with --tls-cert' },
+  { key: 'auditKeyFile', type: 'string', help: 'audit chain HMAC key file, outside the data dir (default <data-dir>.audit-key)' },
+  { key: 'tokenLifetime', type: 'int', help: 'lifetime of issued access tokens in seconds' },
 ];
 
 export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: string | undefined } = {
@@ -74,8 +90,8 @@ export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: str
   dicomPort: 11112,
   publicUrl: undefined,
   dataDir: './data',
-  // `smart` becomes the default when the security issue lands; until then `none` is the only mode.
-  auth: 'none',
+  // Secure by default: `--auth none` is an explicit, loopback-only switch for evaluation.
+  auth: 'smart',
   duplicatePolicy: 'reject',
   bulkDataThreshold: 1024,
   maxQidoResults: 10_000,
@@ -83,6 +99,10 @@ export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: str
   minFreeBytes: 64 * 1024 * 1024,
   dicomAet: 'IMGBRIDGE',
   demo: false,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  auditKeyFile: undefined,
+  tokenLifetime: 300,
 };
 
 /** `publicUrl` → `--public-url`, `PUBLIC_URL`. */

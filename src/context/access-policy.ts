@@ -1,22 +1,25 @@
 import { OperationOutcomeError, outcome } from '../fhir/outcomes.js';
 import type { FhirResource } from '../fhir/types.js';
+import type { Principal } from '../security/principal.js';
 
 /**
- * What the caller may see. The security issue (SMART scopes) builds one per request from the
- * token; until then `--auth none` gives `allowAll`. Every section of the context, every
+ * What the caller may see. `policyFor(principal)` (src/security/access-policy.ts) builds one per
+ * request from the token's scopes; `--auth none` gives `allowAll`. Every section of the context, every
  * notification payload and every AI write-back asks it — the bridge's own credentials never
  * widen what the caller may see.
  */
 export interface AccessPolicy {
   /** Shown in `sources` when a section is left out, e.g. `auth none` or `scopes patient/*.read`. */
   readonly description: string;
-  /** May the caller read resources of this type at all (its scopes)? */
+  /** The verified caller, when the policy comes from a token (for audit records); absent for `allowAll`. */
+  readonly principal?: Principal;
+  /** May the caller read resources of this type at all (its scopes; per resource, canSee decides)? */
   canRead(resourceType: string): boolean;
-  /** May the caller create or update resources of this type? */
+  /** May the caller create resources of this type? */
   canWrite(resourceType: string): boolean;
   /** May the caller see this patient's compartment (a patient-bound token sees only its own)? */
   canSeePatient(patientId: string): boolean;
-  /** A last check on each resource (e.g. security labels); true under `auth none`. */
+  /** A last check on each resource (patient compartment, v2 scope suffixes); true under `auth none`. */
   canSee(resource: FhirResource): boolean;
 }
 

@@ -43,6 +43,7 @@ export class HttpError extends Error {
 
 export const badRequest = (msg: string) => new HttpError(400, msg);
 export const notFound = (msg: string) => new HttpError(404, msg);
+export const forbidden = (msg: string) => new HttpError(403, msg);
 export const notAcceptable = (msg: string) => new HttpError(406, msg);
 export const unsupportedMediaType = (msg: string) => new HttpError(415, msg);
 

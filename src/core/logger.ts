@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 
 /** Structured JSON logs to stderr. Request logs carry method, path (no query: it may hold PHI) and status. */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, destination?: { write(line: string): unknown }): Logger {
   return pino(
     {
       level,
@@ -11,6 +11,6 @@ export function createLogger(level: string): Logger {
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    pino.destination({ fd: 2, sync: false }),
+    destination ?? pino.destination({ fd: 2, sync: false }),
   );
 }

@@ -37,8 +37,9 @@ describe('sections.dimse validation', () => {
     expect(() => parseDimseSettings(core, section)).toThrow(message);
   });
 
-  it('requires an allow list unless --auth none, and a valid AE title', () => {
-    expect(() => parseDimseSettings({ ...core, auth: 'smart' }, {})).toThrow(/allow is required/);
+  it('accepts no calling AE without an allow list unless --auth none, and wants a valid AE title', () => {
+    expect(parseDimseSettings({ ...core, auth: 'smart' }, {}).allow).toEqual([]);
+    expect(parseDimseSettings({ ...core, auth: 'none' }, {}).allow).toBeUndefined();
     expect(() => parseDimseSettings({ ...core, dicomAet: 'BAD\\AE' }, {})).toThrow(/--dicom-aet/);
   });
 

@@ -58,10 +58,9 @@ export function parseDimseSettings(core: CoreOptions, section: unknown): DimseSe
     if (!KEYS.includes(key)) throw new ConfigError(`config file "dimse": unknown key "${key}" (known: ${KEYS.join(', ')})`);
   }
   const aeTitle = aet(core.dicomAet, '--dicom-aet');
-  const allow = raw.allow === undefined ? undefined : allowRules(raw.allow);
-  if (!allow && core.auth !== 'none') {
-    throw new ConfigError(`${where('allow')} is required when --auth is not none: list the calling AE titles and their hosts`);
-  }
+  // Secure by default: with authorization on and no allow-list, no calling AE is accepted
+  // (the server still starts; `dimse.allow` opens it to named AE titles and hosts).
+  const allow = raw.allow === undefined ? (core.auth === 'none' ? undefined : []) : allowRules(raw.allow);
   const tls = raw.tls === undefined ? undefined : tlsSettings(raw.tls);
   const peers = peerMap(raw.peers, tls !== undefined);
   return {

@@ -9,6 +9,8 @@ import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
 export interface EmbeddedFhir {
   router: FhirRouter;
   repository: FhirRepository;
+  /** Search parameter definitions (scope suffixes and compartments are judged with them). */
+  registry: SearchParamRegistry;
   /** Told of every committed write (Subscription notifications); returns the removal. */
   onWrite(listener: WriteListener): () => void;
   close(): void;
@@ -40,5 +42,5 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     version: options.version,
     onError: options.onError,
   });
-  return { router, repository, onWrite: (listener) => repository.onWrite(listener), close: () => sqlite.close() };
+  return { router, repository, registry, onWrite: (listener) => repository.onWrite(listener), close: () => sqlite.close() };
 }

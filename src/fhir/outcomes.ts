@@ -25,6 +25,7 @@ const fail = (status: number, code: string) => (text: string, expression?: strin
   new OperationOutcomeError(status, outcome('error', code, text, expression));
 
 export const badRequest = fail(400, 'invalid');
+export const forbidden = fail(403, 'forbidden');
 export const notFound = fail(404, 'not-found');
 export const methodNotAllowed = fail(405, 'not-supported');
 export const notAcceptable = fail(406, 'not-supported');

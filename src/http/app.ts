@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Archive } from '../archive/archive.js';
 import type { Bridge } from '../bridge/sync/index.js';
 import type { QidoService } from '../dicomweb/qido/index.js';
-import { registerFhirRoutes } from '../fhir/http/fastify-routes.js';
+import { registerFhirRoutes } from './fhir-routes.js';
+import { stampSubscriber } from '../notifications/subscriber.js';
 import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AiResultsService } from '../ai-results/index.js';
 import type { ContextService } from '../context/index.js';
@@ -13,6 +14,9 @@ import { registerDataQualityRoutes } from './data-quality-routes.js';
 import { registerDicomweb } from './dicomweb-routes.js';
 import { errorHandler, sendError } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
+import { registerAccessControl, type AccessControlOptions, type RouteRule, type ScopeDecisions } from './security/access-control.js';
+import { registerAuditHook, type AccessRecorder } from './security/audit-hook.js';
+import { PUBLIC } from './security/route-access.js';
 
 export interface HttpPorts {
   archive: Archive;
@@ -27,15 +31,33 @@ export interface HttpPorts {
   context?: ContextService;
   /** AI results written back as FHIR: POST /api/ai-results. */
   aiResults?: AiResultsService;
-  /** What each caller may see; everything under --auth none (the security issue plugs in here). */
+  /** What each caller may see (its scopes and patient); everything under --auth none. */
   policyOf?: PolicyOf;
+  /** Authentication and route authorization; omitted = --auth none with every scope. */
+  accessControl?: AccessControlOptions;
+  /** The audit trail: every access to a protected route, before its response leaves. */
+  recordAccess?: AccessRecorder;
+  /** Mounts library routes (the OAuth server) after access control is in place. */
+  extraRoutes?: (app: FastifyInstance) => void;
+  /** HTTPS: PEM certificate and key (HSTS is sent with every answer). */
+  https?: { cert: Buffer; key: Buffer };
+  /** Study UIDs of a Patient, for patient-bound DICOMweb access. */
+  studiesOfPatient?: (patientId: string) => Promise<string[]>;
   publicUrl: string;
   logger: Logger;
 }
 
+const ALLOW_ALL_DECISIONS: ScopeDecisions = { permits: () => true, dicomweb: () => ({ allowed: true }) };
+
+const ROUTE_RULES = new WeakMap<FastifyInstance, RouteRule[]>();
+
+/** Every route of the app with its access rule, as registered (read at run time, e.g. by the route-matrix test). */
+export const routeRules = (app: FastifyInstance): readonly RouteRule[] => ROUTE_RULES.get(app) ?? [];
+
 /** The HTTP edge. Routes are thin: each calls a transport-free handler. */
 export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   const app = Fastify({
+    ...(ports.https ? { https: { cert: ports.https.cert, key: ports.https.key, minVersion: 'TLSv1.2' as const } } : {}),
     loggerInstance: ports.logger as unknown as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => Math.random().toString(36).slice(2, 12),
@@ -43,9 +65,19 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
   app.setErrorHandler(errorHandler);
+  const rules = registerAccessControl(app, ports.accessControl ?? { mode: 'none', decisions: ALLOW_ALL_DECISIONS, realm: ports.publicUrl });
+  ROUTE_RULES.set(app, rules);
+  if (ports.recordAccess) registerAuditHook(app, ports.recordAccess);
+  if (ports.https) {
+    app.addHook('onSend', async (_req, reply, payload) => {
+      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+      return payload;
+    });
+  }
+  ports.extraRoutes?.(app);
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0]}`));
 
-  app.get('/health', async (_req, reply) => {
+  app.get('/health', PUBLIC, async (_req, reply) => {
     const started = Date.now();
     try {
       const { instances } = ports.archive.index.check();
@@ -56,7 +88,17 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
     }
   });
   registerDicomweb(app, ports);
-  if (ports.fhir) registerFhirRoutes(app, ports.fhir);
+  if (ports.fhir) {
+    registerFhirRoutes(app, ports.fhir, '/fhir', {
+      principalOf: (req) => req.principal,
+      onAccess: (req, a, status) => {
+        req.accessNote = { event: 'fhir', patientIds: a.patientIds, details: { ...a, status } };
+      },
+      // Notifications carry only what the subscriber may see: the server records who that is.
+      rewriteBody: (req, path, body) =>
+        (req.method === 'POST' || req.method === 'PUT') && /^Subscription(\/|$)/.test(path) && req.principal && req.principal.kind !== 'anonymous' ? stampSubscriber(body, req.principal) : body,
+    });
+  }
   if (ports.bridge) registerDataQualityRoutes(app, ports.bridge);
   if (ports.sources) registerSourcesRoutes(app, ports.sources);
   if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf);

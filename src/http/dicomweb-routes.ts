@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { Archive } from '../archive/archive.js';
 import type { InstanceScope } from '../archive/types.js';
-import { notFound } from '../core/errors.js';
 import { QidoService, type QidoLevel } from '../dicomweb/qido/index.js';
 import { retrieveBulkData, retrieveFrames } from '../dicomweb/retrieve-frames.js';
 import { retrieveInstances, type BinaryResponse } from '../dicomweb/retrieve-instances.js';
@@ -10,11 +9,19 @@ import { retrieveMetadata } from '../dicomweb/retrieve-metadata.js';
 import { stow } from '../dicomweb/stow.js';
 import { warningHeader } from './errors.js';
 import { queryParams } from './query-string.js';
+import { access, noteAccess } from './security/route-access.js';
+import { forbidden, notFound } from '../core/errors.js';
+
+const READ = access({ kind: 'dicomweb', need: 'read' });
+const CREATE = access({ kind: 'dicomweb', need: 'create' });
+const DELETE = access({ kind: 'dicomweb', need: 'delete' });
 
 export interface DicomwebPorts {
   archive: Archive;
   qido: QidoService;
   publicUrl: string;
+  /** Study Instance UIDs of one FHIR Patient (for patient-bound tokens); required under --auth smart. */
+  studiesOfPatient?: (patientId: string) => Promise<string[]>;
 }
 
 type Params = { study?: string; series?: string; instance?: string; frames?: string; '*'?: string };
@@ -40,9 +47,25 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
   const store = async (req: { headers: Record<string, string | string[] | undefined>; raw: AsyncIterable<Buffer> }, studyUid?: string) =>
     stow({ contentType: req.headers['content-type'] as string | undefined, body: req.raw, studyUid }, ports);
 
+  /** The studies a patient-bound token may see (undefined: no restriction). */
+  const visibleStudies = async (req: FastifyRequest): Promise<Set<string> | undefined> => {
+    if (req.patientRestriction === undefined) return undefined;
+    if (!ports.studiesOfPatient) throw forbidden('patient-bound access to DICOMweb is not available on this server');
+    return new Set(await ports.studiesOfPatient(req.patientRestriction));
+  };
+  /** One study named in the path: refused when it is outside the token's patient. */
+  const checkStudy = async (req: FastifyRequest<{ Params: Params }>, event: string) => {
+    const visible = await visibleStudies(req);
+    if (visible && !visible.has(req.params.study!)) throw forbidden("this study is outside the token's patient compartment");
+    noteAccess(req, { event, studyUids: [req.params.study!], ...(req.patientRestriction ? { patientIds: [req.patientRestriction] } : {}) });
+  };
+
   for (const path of ['/dicomweb/studies', '/dicomweb/studies/:study']) {
-    app.post<{ Params: Params }>(path, async (req, reply) => {
+    app.post<{ Params: Params }>(path, CREATE, async (req, reply) => {
+      // Which Patient new instances belong to is only known after the bridge has matched them.
+      if (req.patientRestriction !== undefined) throw forbidden('STOW-RS needs a user/ or system/ ImagingStudy.c scope, not a patient-bound token');
       const res = await store(req, req.params.study);
+      noteAccess(req, { event: 'import', studyUids: storedStudies(res.body) });
       for (const w of res.warnings.slice(0, 20)) reply.header('warning', warningHeader(w));
       return reply.code(res.status).type(DICOM_JSON).send(JSON.stringify(res.body));
     });
@@ -50,38 +73,79 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
 
   const search = (level: QidoLevel) => async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const query = queryParams(req.raw.url ?? '');
+    const visible = await visibleStudies(req);
+    noteAccess(req, { event: 'query', details: { query: (req.raw.url ?? '').split('?')[1] ?? '' }, ...(req.patientRestriction ? { patientIds: [req.patientRestriction] } : {}) });
+    if (visible && !restrictToStudies(query, req.params.study, visible)) return reply.type(DICOM_JSON).send('[]');
     const res = ports.qido.search({ level, studyUid: req.params.study, seriesUid: req.params.series, query });
     for (const w of res.warnings) reply.header('warning', w);
     return reply.type(DICOM_JSON).send(JSON.stringify(res.body));
   };
-  app.get('/dicomweb/studies', search('study'));
-  app.get('/dicomweb/series', search('series'));
-  app.get('/dicomweb/instances', search('instance'));
-  app.get('/dicomweb/studies/:study/series', search('series'));
-  app.get('/dicomweb/studies/:study/instances', search('instance'));
-  app.get('/dicomweb/studies/:study/series/:series/instances', search('instance'));
+  app.get('/dicomweb/studies', READ, search('study'));
+  app.get('/dicomweb/series', READ, search('series'));
+  app.get('/dicomweb/instances', READ, search('instance'));
+  app.get('/dicomweb/studies/:study/series', READ, search('series'));
+  app.get('/dicomweb/studies/:study/instances', READ, search('instance'));
+  app.get('/dicomweb/studies/:study/series/:series/instances', READ, search('instance'));
 
   for (const path of ['/dicomweb/studies/:study', '/dicomweb/studies/:study/series/:series', '/dicomweb/studies/:study/series/:series/instances/:instance']) {
-    app.get<{ Params: Params }>(path, async (req, reply) =>
-      sendBinary(reply, await retrieveInstances(scopeOf(req.params), req.headers.accept, ports)),
-    );
-    app.get<{ Params: Params }>(`${path}/metadata`, async (req, reply) => {
+    app.get<{ Params: Params }>(path, READ, async (req, reply) => {
+      await checkStudy(req, 'instances-accessed');
+      return sendBinary(reply, await retrieveInstances(scopeOf(req.params), req.headers.accept, ports));
+    });
+    app.get<{ Params: Params }>(`${path}/metadata`, READ, async (req, reply) => {
+      await checkStudy(req, 'instances-accessed');
       const res = retrieveMetadata(scopeOf(req.params), req.headers['if-none-match'], ports);
       reply.header('etag', res.etag).header('cache-control', 'private, no-cache');
       if (res.notModified) return reply.code(304).send();
       return reply.type(DICOM_JSON).send(res.body);
     });
-    app.delete<{ Params: Params }>(path, async (req, reply) => {
+    app.delete<{ Params: Params }>(path, DELETE, async (req, reply) => {
+      noteAccess(req, { event: 'delete', studyUids: [req.params.study!] });
       const count = await ports.archive.delete(scopeOf(req.params), 'http:' + (req.ip ?? 'unknown'), 'DELETE ' + req.url.split('?')[0]);
       if (count === 0) throw notFound('nothing to delete: no instance with these UIDs');
       return reply.code(200).type('application/json').send({ deleted: count });
     });
   }
 
-  app.get<{ Params: Params }>('/dicomweb/studies/:study/series/:series/instances/:instance/frames/:frames', async (req, reply) =>
-    sendBinary(reply, await retrieveFrames(scopeOf(req.params), req.params.frames!, req.headers.accept, ports)),
-  );
-  app.get<{ Params: Params }>('/dicomweb/studies/:study/series/:series/instances/:instance/bulk/*', async (req, reply) =>
-    sendBinary(reply, await retrieveBulkData(scopeOf(req.params), req.params['*']!, req.headers.accept, ports)),
-  );
+  app.get<{ Params: Params }>('/dicomweb/studies/:study/series/:series/instances/:instance/frames/:frames', READ, async (req, reply) => {
+    await checkStudy(req, 'instances-accessed');
+    return sendBinary(reply, await retrieveFrames(scopeOf(req.params), req.params.frames!, req.headers.accept, ports));
+  });
+  app.get<{ Params: Params }>('/dicomweb/studies/:study/series/:series/instances/:instance/bulk/*', READ, async (req, reply) => {
+    await checkStudy(req, 'instances-accessed');
+    return sendBinary(reply, await retrieveBulkData(scopeOf(req.params), req.params['*']!, req.headers.accept, ports));
+  });
+}
+
+const STUDY_KEYS = ['StudyInstanceUID', '0020000D', '0020000d'];
+
+/**
+ * Narrows a QIDO query to the visible studies: ANDs a StudyInstanceUID list into it (intersecting
+ * one the client gave). False when nothing visible can match.
+ */
+export function restrictToStudies(query: URLSearchParams, pathStudy: string | undefined, visible: Set<string>): boolean {
+  if (pathStudy !== undefined) return visible.has(pathStudy);
+  let allowed = [...visible];
+  for (const key of STUDY_KEYS) {
+    for (const value of query.getAll(key)) {
+      const asked = new Set(value.split(/[,\\]/).map((u) => u.trim()));
+      allowed = allowed.filter((u) => asked.has(u));
+    }
+    query.delete(key);
+  }
+  if (allowed.length === 0) return false;
+  query.set('StudyInstanceUID', allowed.join(','));
+  return true;
+}
+
+/** Study Instance UIDs of the instances a STOW stored (ReferencedSOPSequence → RetrieveURL). */
+function storedStudies(body: unknown): string[] {
+  const refs = (body as Record<string, { Value?: Record<string, { Value?: string[] }>[] }>)['00081199']?.Value ?? [];
+  const studies = new Set<string>();
+  for (const r of refs) {
+    const url = r['00081190']?.Value?.[0];
+    const m = url ? /\/studies\/([^/]+)/.exec(url) : null;
+    if (m) studies.add(m[1]);
+  }
+  return [...studies];
 }

@@ -11,6 +11,8 @@ export function operationOutcome(severity: 'error' | 'warning', code: string, te
 
 const ISSUE_CODE: Record<number, string> = {
   400: 'invalid',
+  401: 'login',
+  403: 'forbidden',
   404: 'not-found',
   405: 'not-supported',
   406: 'not-supported',
@@ -21,7 +23,8 @@ const ISSUE_CODE: Record<number, string> = {
 };
 
 export function warningHeader(text: string): string {
-  return `299 imaging-bridge "${text.replace(/["\\\r\n]/g, ' ').slice(0, 500)}"`;
+  // A header value is Latin-1 text: anything else (and quotes, backslashes, line breaks) becomes a space or '?'.
+  return `299 imaging-bridge "${text.replace(/["\\\r\n]/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 500)}"`;
 }
 
 export function sendError(reply: FastifyReply, status: number, text: string, headers: Record<string, string> = {}) {

@@ -74,3 +74,11 @@ export function outcomeOfStatus(status: number, statusText = ''): OperationOutco
     issue: [{ severity: 'error', code: status === 429 ? 'throttled' : 'exception', diagnostics: `HTTP ${status}${statusText ? ` ${statusText}` : ''}` }],
   };
 }
+
+/** No access token could be obtained from the server's token endpoint (SMART backend services). */
+export class FhirAuthError extends FhirClientError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`token request: ${reason}`, 'token', 1, options);
+    this.name = 'FhirAuthError';
+  }
+}

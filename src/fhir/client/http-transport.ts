@@ -6,8 +6,10 @@ import type { FhirTransport, TransportRequest, TransportResponse } from './trans
 export interface HttpTransportOptions {
   /** FHIR base URL, e.g. https://ehr.example/fhir/R4. */
   baseUrl: string;
-  /** The Authorization header value for each attempt (a static bearer token now; SMART later), or none. */
+  /** The Authorization header value for each attempt (a static bearer token, a SMART backend token), or none. */
   authorization?: () => Promise<string | undefined>;
+  /** Called on a 401 answer; the request is then sent once more with a fresh authorization. */
+  unauthorized?: () => void;
   /** Per attempt: from sending the request to the end of the answer. */
   timeoutMs: number;
   retry: RetryPolicy;
@@ -34,7 +36,15 @@ export class HttpTransport implements FhirTransport {
   }
 
   async send(request: TransportRequest): Promise<TransportResponse> {
-    for (let attempt = 1; ; attempt++) {
+    const first = await this.sendWithRetries(request, 0);
+    if (first.status !== 401 || !this.options.unauthorized) return first;
+    // An expired or revoked token: the server did not act on the request, so one retry is safe.
+    this.options.unauthorized();
+    return this.sendWithRetries(request, first.attempts);
+  }
+
+  private async sendWithRetries(request: TransportRequest, sent: number): Promise<TransportResponse> {
+    for (let attempt = sent + 1; ; attempt++) {
       const result = await this.attempt(request, attempt);
       const failure = 'failure' in result ? result.failure : statusFailure(result.response);
       const delay = failure && retryDelay(this.options.retry, attempt, failure, request.idempotent, this.random);

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../core/errors.js';
+import { configErrorMessage } from '../../core/test-support.js';
 import { parseFhirConfig } from '../config.js';
 import { parseFhirServers } from './server-config.js';
 
-const message = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+const message = configErrorMessage;
 
 describe('fhir.servers config', () => {
   it('reads a named server with defaults for what it leaves out', () => {
@@ -34,7 +26,7 @@ describe('fhir.servers config', () => {
     expect(message(() => parseFhirServers({ ehr: { baseUrl: 'https://x/fhir?a=b' } }))).toContain('must not carry a query');
     expect(message(() => parseFhirServers({ ehr: { baseUrl: 'https://x/fhir', retries: 99 } }))).toContain('"fhir.servers.ehr.retries" must be an integer from 0 to 10');
     expect(message(() => parseFhirServers({ ehr: { baseUrl: 'https://x/fhir', timeout: 5 } }))).toContain('"fhir.servers.ehr.timeout" is not known');
-    expect(message(() => parseFhirServers({ ehr: { baseUrl: 'https://x/fhir', auth: { type: 'basic' } } }))).toContain('"fhir.servers.ehr.auth.type" must be "bearer" or "none"');
+    expect(message(() => parseFhirServers({ ehr: { baseUrl: 'https://x/fhir', auth: { type: 'basic' } } }))).toContain('"fhir.servers.ehr.auth.type" must be "bearer", "smart-backend" or "none"');
     expect(message(() => parseFhirServers({ 'bad name': { baseUrl: 'https://x/fhir' } }))).toContain('server name');
     expect(message(() => parseFhirConfig({ servers: [] }))).toContain('"fhir.servers" must be an object');
   });

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { OperationOutcomeError, asOutcomeError, badRequest, preconditionFailed } from '../outcomes.js';
 import { isObject, type Bundle, type BundleEntry, type FhirResource } from '../types.js';
+import { checkInteraction, describeRequest } from './authorize.js';
 import { jsonBody } from './body.js';
-import { FHIR_JSON, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
+import { READ_ONLY_TYPES } from './capability-statement.js';
+import { FHIR_JSON, type AccessRecord, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
 import { matches } from './crud-handlers.js';
 import { splitUrl } from './query.js';
 import { rewriteReferences } from './rewrite-references.js';
@@ -21,10 +23,17 @@ export async function processBundle(ctx: RouterContext, req: FhirRequest, dispat
   if (bundle.type !== 'batch' && bundle.type !== 'transaction') throw badRequest(`Bundle.type must be batch or transaction, not ${String(bundle.type)}`, 'Bundle.type');
   if (ctx.inTransaction) throw badRequest('a Bundle inside a transaction is not supported');
   const entries = (Array.isArray(bundle.entry) ? bundle.entry : []) as BundleEntry[];
-  const requests = entries.map((e, i) => entryRequest(e, i, req.headers.prefer));
-  const responses = bundle.type === 'batch' ? await batch(ctx, requests, dispatch) : await transaction(ctx, entries, requests, dispatch);
-  const body: Bundle = { resourceType: 'Bundle', type: `${bundle.type}-response`, entry: responses.map(responseEntry) };
-  return { status: 200, headers: { 'content-type': FHIR_JSON }, body };
+  const requests = entries.map((e, i) => ({ ...entryRequest(e, i, req.headers.prefer), principal: req.principal }));
+  const records: (AccessRecord | undefined)[] = new Array(requests.length);
+  if (req.record) req.record.interaction = bundle.type;
+  try {
+    const responses = bundle.type === 'batch' ? await batch(ctx, requests, dispatch, records) : await transaction(ctx, entries, requests, dispatch, records);
+    const body: Bundle = { resourceType: 'Bundle', type: `${bundle.type}-response`, entry: responses.map(responseEntry) };
+    return { status: 200, headers: { 'content-type': FHIR_JSON }, body };
+  } finally {
+    // Entries a failed transaction never ran are listed without a status.
+    if (req.record) req.record.entries = Array.from(records, (r, i) => r ?? describeRequest(requests[i], requests[i].path.split('/').filter(Boolean)));
+  }
 }
 
 function entryRequest(entry: BundleEntry, i: number, prefer: string | undefined): FhirRequest {
@@ -48,14 +57,36 @@ function binaryPatch(binary: FhirResource, i: number): unknown {
   }
 }
 
-async function batch(ctx: RouterContext, requests: FhirRequest[], dispatch: Dispatch): Promise<FhirResponse[]> {
+async function batch(ctx: RouterContext, requests: FhirRequest[], dispatch: Dispatch, records: (AccessRecord | undefined)[]): Promise<FhirResponse[]> {
   const out: FhirResponse[] = [];
-  for (const req of requests) out.push(await settle(() => dispatch(ctx, req)));
+  for (const [i, req] of requests.entries()) {
+    const res = await settle(() => dispatch(ctx, req));
+    records[i] = req.record && { ...req.record, status: res.status };
+    out.push(res);
+  }
   return out;
 }
 
+/**
+ * A transaction any of whose entries the caller's scopes refuse fails as a whole, before anything
+ * runs (entries naming no resource type or writing a read-only type are left to their 404 / 405).
+ */
+function checkEntries(ctx: RouterContext, requests: FhirRequest[]): void {
+  for (const [i, r] of requests.entries()) {
+    const parts = r.path.split('/').filter(Boolean);
+    if (parts.length === 0 || !ctx.registry.isResourceType(parts[0])) continue;
+    if (READ_ONLY_TYPES.has(parts[0]) && r.method !== 'GET' && r.method !== 'HEAD') continue;
+    try {
+      checkInteraction(r, describeRequest(r, parts));
+    } catch (e) {
+      throw entryFailure(asOutcomeError(e), i);
+    }
+  }
+}
+
 /** All entries in one repository transaction; the first failure rolls everything back and is the answer. */
-async function transaction(ctx: RouterContext, entries: BundleEntry[], requests: FhirRequest[], dispatch: Dispatch): Promise<FhirResponse[]> {
+async function transaction(ctx: RouterContext, entries: BundleEntry[], requests: FhirRequest[], dispatch: Dispatch, records: (AccessRecord | undefined)[]): Promise<FhirResponse[]> {
+  if (requests.some((r) => r.principal)) checkEntries(ctx, requests);
   return ctx.repo.transaction(async (repo) => {
     const tx: RouterContext = { ...ctx, repo, inTransaction: true };
     const placeholders = await reserveIds(tx, entries, requests);
@@ -64,7 +95,8 @@ async function transaction(ctx: RouterContext, entries: BundleEntry[], requests:
     const order = resolved.map((_, i) => i).sort((a, b) => ORDER[resolved[a].method] - ORDER[resolved[b].method] || a - b);
     for (const i of order) {
       const res = await settle(() => dispatch(tx, resolved[i]));
-      if (res.status >= 400) throw entryFailure(res, i);
+      records[i] = resolved[i].record && { ...resolved[i].record!, status: res.status };
+      if (res.status >= 400) throw entryFailure(asOutcomeError(res.error), i);
       responses[i] = res;
     }
     return responses;
@@ -82,7 +114,7 @@ async function reserveIds(tx: RouterContext, entries: BundleEntry[], requests: F
     const fullUrl = entry.fullUrl;
     if (req.method === 'POST' && req.path && !req.path.includes('/')) {
       const condition = req.headers['if-none-exist'];
-      const found = condition ? await matches(tx, req.path, splitUrl(`?${condition.replace(/^[^?]*\?/, '')}`).query) : [];
+      const found = condition ? await matches(tx, req.path, splitUrl(`?${condition.replace(/^[^?]*\?/, '')}`).query, req) : [];
       if (found.length > 1) throw preconditionFailed(`entry ${i}: If-None-Exist matches ${found.length} resources`);
       if (found.length === 1) {
         if (fullUrl) map.set(fullUrl, `${req.path}/${found[0].id}`);
@@ -101,8 +133,7 @@ async function reserveIds(tx: RouterContext, entries: BundleEntry[], requests: F
 type Settled = FhirResponse & { error?: unknown };
 
 /** The transaction's answer when entry `i` fails: that entry's status, its issues prefixed with the entry. */
-function entryFailure(res: Settled, i: number): OperationOutcomeError {
-  const err = asOutcomeError(res.error);
+function entryFailure(err: OperationOutcomeError, i: number): OperationOutcomeError {
   const issue = err.outcome.issue.map((is) => ({ ...is, diagnostics: `Bundle.entry[${i}]: ${is.diagnostics ?? is.details?.text ?? is.code}` }));
   return new OperationOutcomeError(err.status, { resourceType: 'OperationOutcome', issue });
 }

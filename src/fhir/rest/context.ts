@@ -1,3 +1,4 @@
+import type { Principal } from '../../security/principal.js';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
 import type { FhirRepository } from '../repository/repository.js';
 import type { FhirResource } from '../types.js';
@@ -15,12 +16,41 @@ export interface FhirRequest {
   body?: unknown;
   /** Set only by transaction processing: the id reserved for a urn:uuid placeholder. */
   assignedId?: string;
+  /**
+   * The verified caller, whose SMART scopes and roles limit what this request may do. Absent:
+   * the service's own call (the bridge, internal writers), not restricted.
+   */
+  principal?: Principal;
+  /** Set by the router: what the request accessed; handlers add the patients they touch. */
+  record?: AccessRecord;
 }
 
 export interface FhirResponse {
   status: number;
   headers: Record<string, string>;
   body?: FhirResource;
+  /** What was accessed, for the audit trail (set by FhirRouter.handle, on success and failure). */
+  access?: AccessRecord;
+}
+
+export type FhirInteraction =
+  | 'read' | 'vread' | 'search-type' | 'history-instance' | 'history-type' | 'history-system'
+  | 'create' | 'update' | 'patch' | 'delete' | 'batch' | 'transaction' | 'capabilities' | 'operation' | 'unknown';
+
+/** One interaction as the audit trail needs it (BALP: subtype, entity, patient). */
+export interface AccessRecord {
+  interaction: FhirInteraction;
+  resourceType?: string;
+  id?: string;
+  versionId?: string;
+  /** The search or condition query as received (a POST _search's form body included). */
+  query?: string;
+  /** Patients whose compartment the request touched (read, written, or named by a search). */
+  patientIds: string[];
+  /** Batch and transaction: one record per entry, in Bundle order. */
+  entries?: AccessRecord[];
+  /** Per entry of a batch or transaction: the entry's status. */
+  status?: number;
 }
 
 export interface RouterContext {

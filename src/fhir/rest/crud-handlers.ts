@@ -1,20 +1,26 @@
-import { badRequest, preconditionFailed } from '../outcomes.js';
+import { OperationOutcomeError, badRequest, forbidden, preconditionFailed } from '../outcomes.js';
 import { parseSearch } from '../search/parse-search.js';
 import type { FhirResource } from '../types.js';
 import { validateFhirResource } from '../validate.js';
+import { accessConditions, accessOf, ensureAllowed, notePatients } from './authorize.js';
 import { resourceBody } from './body.js';
 import { etagVersion, outcomeResponse, resourceResponse, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
 import { queryOf } from './query.js';
 
 export async function read(ctx: RouterContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
   const resource = await ctx.repo.read(type, id);
+  await ensureAllowed(ctx, accessOf(req, type, 'r'), resource, 'read', true);
+  notePatients(ctx, req, resource);
   const seen = etagVersion(req.headers['if-none-match']);
   if (seen !== undefined && seen === resource.meta?.versionId) return { status: 304, headers: { etag: `W/"${seen}"` } };
   return resourceResponse(200, resource, ctx);
 }
 
-export async function vread(ctx: RouterContext, type: string, id: string, versionId: string): Promise<FhirResponse> {
-  return resourceResponse(200, await ctx.repo.vread(type, id, versionId), ctx);
+export async function vread(ctx: RouterContext, req: FhirRequest, type: string, id: string, versionId: string): Promise<FhirResponse> {
+  const resource = await ctx.repo.vread(type, id, versionId);
+  await ensureAllowed(ctx, accessOf(req, type, 'r'), resource, 'read');
+  notePatients(ctx, req, resource);
+  return resourceResponse(200, resource, ctx);
 }
 
 /** POST [type], conditional with If-None-Exist. */
@@ -22,14 +28,21 @@ export async function create(ctx: RouterContext, req: FhirRequest, type: string)
   const resource = resourceBody(req, type);
   const condition = req.headers['if-none-exist'];
   if (condition) {
-    const existing = await matches(ctx, type, queryOf(condition));
+    const existing = await matches(ctx, type, queryOf(condition), req);
     if (existing.length > 1) throw preconditionFailed(`If-None-Exist matches ${existing.length} resources`);
-    if (existing.length === 1) return resourceResponse(200, existing[0], ctx, { ...req, method: 'GET' });
+    if (existing.length === 1) {
+      noteId(req, existing[0]);
+      notePatients(ctx, req, existing[0]);
+      return resourceResponse(200, existing[0], ctx, { ...req, method: 'GET' });
+    }
   }
   validateFhirResource(resource);
+  await ensureAllowed(ctx, accessOf(req, type, 'c'), resource, 'write');
   const stored = req.assignedId
     ? await ctx.repo.create({ ...resource, id: req.assignedId }, { keepId: true })
     : await ctx.repo.create(resource);
+  noteId(req, stored);
+  notePatients(ctx, req, stored);
   return resourceResponse(201, stored, ctx, req);
 }
 
@@ -39,14 +52,32 @@ export async function update(ctx: RouterContext, req: FhirRequest, type: string,
   if (resource.id === undefined) throw badRequest('an update must carry the id in the body', 'id');
   if (resource.id !== id) throw badRequest(`the body has id ${resource.id}, the URL ${id}`, 'id');
   validateFhirResource(resource);
-  const { resource: stored, created } = await ctx.repo.update(resource, { ifMatch: etagVersion(req.headers['if-match']), method: 'PUT' });
+  let ifMatch = etagVersion(req.headers['if-match']);
+  const updating = accessOf(req, type, 'u');
+  const creating = accessOf(req, type, 'c');
+  if (!updating.unrestricted || !creating.unrestricted) {
+    // The stored version must be within the token's reach as well as the new one; a missing one is a create.
+    const current = await currentVersion(ctx, type, id);
+    const access = current ? updating : creating;
+    if (!access.allowed) throw forbidden(`${type}/${id} does not exist, and creating it: ${access.reason}`);
+    if (current) {
+      await ensureAllowed(ctx, updating, current, 'update', true);
+      notePatients(ctx, req, current);
+      // Lock to the version checked: a concurrent write cannot slip a resource out of reach.
+      ifMatch ??= current.meta?.versionId;
+    }
+    await ensureAllowed(ctx, access, resource, 'write');
+  }
+  const { resource: stored, created } = await ctx.repo.update(resource, { ifMatch, method: 'PUT' });
+  noteId(req, stored);
+  notePatients(ctx, req, stored);
   return resourceResponse(created ? 201 : 200, stored, ctx, req);
 }
 
 /** PUT [type]?[search]: update the one match, create when there is none. */
 export async function conditionalUpdate(ctx: RouterContext, req: FhirRequest, type: string): Promise<FhirResponse> {
   const resource = resourceBody(req, type);
-  const found = await matches(ctx, type, req.query);
+  const found = await matches(ctx, type, req.query, req);
   if (found.length > 1) throw preconditionFailed(`the condition matches ${found.length} resources`);
   if (found.length === 1) {
     if (resource.id !== undefined && resource.id !== found[0].id) throw badRequest(`the body has id ${resource.id}, the match is ${found[0].id}`, 'id');
@@ -57,21 +88,53 @@ export async function conditionalUpdate(ctx: RouterContext, req: FhirRequest, ty
 }
 
 export async function remove(ctx: RouterContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
-  await ctx.repo.delete(type, id, { ifMatch: etagVersion(req.headers['if-match']) });
+  let ifMatch = etagVersion(req.headers['if-match']);
+  if (req.principal) {
+    const current = await currentVersion(ctx, type, id);
+    if (current) {
+      const access = accessOf(req, type, 'd');
+      await ensureAllowed(ctx, access, current, 'delete', true);
+      notePatients(ctx, req, current);
+      if (!access.unrestricted) ifMatch ??= current.meta?.versionId;
+    }
+  }
+  await ctx.repo.delete(type, id, { ifMatch });
+  if (req.record) req.record.id ??= id;
   return outcomeResponse(200, `${type}/${id} deleted`);
 }
 
 /** DELETE [type]?[search]: one match at most. */
 export async function conditionalDelete(ctx: RouterContext, req: FhirRequest, type: string): Promise<FhirResponse> {
   if ([...req.query.keys()].length === 0) throw badRequest('a conditional delete needs search parameters');
-  const found = await matches(ctx, type, req.query);
+  const found = await matches(ctx, type, req.query, req);
   if (found.length > 1) throw preconditionFailed(`the condition matches ${found.length} resources`);
   if (found.length === 0) return outcomeResponse(200, 'nothing matched; nothing deleted');
   return remove(ctx, req, type, found[0].id!);
 }
 
-/** Up to two matches: enough to tell none, one and several apart. */
-export async function matches(ctx: RouterContext, type: string, query: URLSearchParams): Promise<FhirResource[]> {
+/**
+ * Up to two matches: enough to tell none, one and several apart. With a principal, only what
+ * its search scopes reach (what it may not see does not match).
+ */
+export async function matches(ctx: RouterContext, type: string, query: URLSearchParams, req?: FhirRequest): Promise<FhirResource[]> {
   const { request } = parseSearch(ctx.registry, type, query, { defaultCount: 2, maxCount: 2, baseUrl: ctx.baseUrl });
-  return (await ctx.repo.search({ ...request, count: 2, offset: 0, total: false, include: [], revinclude: [] })).resources;
+  const conditions = req?.principal ? [...request.conditions, ...accessConditions(ctx, type, accessOf(req, type, 's'))] : request.conditions;
+  return (await ctx.repo.search({ ...request, conditions, count: 2, offset: 0, total: false, include: [], revinclude: [] })).resources;
+}
+
+/** The id of what a create or conditional interaction touched, for the audit record. */
+function noteId(req: FhirRequest, resource: FhirResource): void {
+  if (!req.record) return;
+  req.record.id ??= resource.id;
+  req.record.versionId = resource.meta?.versionId;
+}
+
+/** The current version, or undefined when there is none (never created, or deleted). */
+async function currentVersion(ctx: RouterContext, type: string, id: string): Promise<FhirResource | undefined> {
+  try {
+    return await ctx.repo.read(type, id);
+  } catch (e) {
+    if (e instanceof OperationOutcomeError && (e.status === 404 || e.status === 410)) return undefined;
+    throw e;
+  }
 }

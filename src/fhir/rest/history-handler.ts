@@ -2,6 +2,7 @@ import { badRequest } from '../outcomes.js';
 import type { HistoryScope } from '../repository/repository.js';
 import { dateRange } from '../search/fhir-dates.js';
 import type { Bundle } from '../types.js';
+import { accessOf, ensureAllowed, notePatients } from './authorize.js';
 import { FHIR_JSON, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
 import { pageLinks } from './search-handler.js';
 
@@ -16,6 +17,15 @@ export async function history(ctx: RouterContext, req: FhirRequest, scope: Histo
   const since = sinceText === null ? undefined : dateRange(sinceText)?.low;
   if (sinceText !== null && since === undefined) throw badRequest(`_since=${sinceText} is not a FHIR instant`, '_since');
   const page = await ctx.repo.history(scope, { count, offset, since });
+  if (req.principal && scope.resourceType && scope.id) {
+    // Instance history: every version shown must be within the token's reach (type and system history need unrestricted scopes).
+    const access = accessOf(req, scope.resourceType, 'r');
+    for (const e of page.entries) {
+      if (!e.resource) continue;
+      await ensureAllowed(ctx, access, e.resource, 'read');
+      notePatients(ctx, req, e.resource);
+    }
+  }
   const path = [scope.resourceType, scope.id, '_history'].filter(Boolean).join('/');
   const bundle: Bundle = {
     resourceType: 'Bundle',

@@ -2,6 +2,7 @@ import type { SearchParamRegistry } from '../definitions/search-params.js';
 import { asOutcomeError, methodNotAllowed, notAcceptable, notFound } from '../outcomes.js';
 import type { FhirRepository } from '../repository/repository.js';
 import type { FhirResource } from '../types.js';
+import { checkInteraction, describeRequest } from './authorize.js';
 import { processBundle } from './bundle-handler.js';
 import { READ_ONLY_TYPES, capabilityStatement } from './capability-statement.js';
 import { FHIR_JSON, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
@@ -49,25 +50,34 @@ export class FhirRouter {
     this.onError = options.onError ?? (() => undefined);
   }
 
+  /**
+   * Answers one request. With `req.principal`, its SMART scopes and roles are enforced (403
+   * OperationOutcome otherwise); the response's `access` says what was accessed, for the audit.
+   */
   async handle(req: FhirRequest): Promise<FhirResponse> {
+    const request: FhirRequest = { ...req };
     try {
-      checkFormat(req);
-      return await this.dispatch(this.ctx, req);
+      checkFormat(request);
+      const res = await this.dispatch(this.ctx, request);
+      return request.record ? { ...res, access: request.record } : res;
     } catch (e) {
       const err = asOutcomeError(e);
       if (err.status >= 500) this.onError(e);
-      return { status: err.status, headers: { 'content-type': FHIR_JSON, ...err.headers }, body: err.outcome };
+      const res: FhirResponse = { status: err.status, headers: { 'content-type': FHIR_JSON, ...err.headers }, body: err.outcome };
+      return request.record ? { ...res, access: request.record } : res;
     }
   }
 
   private readonly dispatch = (ctx: RouterContext, req: FhirRequest): Promise<FhirResponse> => {
     const parts = req.path.split('/').filter(Boolean);
+    req.record = describeRequest(req, parts);
     const [handlers, params] = this.route(parts);
     const handler = handlers[req.method === 'HEAD' ? 'GET' : req.method];
     if (!handler) throw methodNotAllowed(`${req.method} is not allowed on /${parts.join('/')} (allowed: ${Object.keys(handlers).join(', ')})`);
     if (req.method !== 'GET' && req.method !== 'HEAD' && !(req.method === 'POST' && parts[1] === '_search') && READ_ONLY_TYPES.has(parts[0])) {
       throw methodNotAllowed(`${parts[0]} is read-only through the API`);
     }
+    checkInteraction(req, req.record);
     return handler(ctx, req, params);
   };
 
@@ -105,7 +115,7 @@ export class FhirRouter {
       ];
     }
     if (p.length === 3 && p[2] === '_history') return [{ GET: (c, r) => history(c, r, { resourceType: type, id }) }, []];
-    if (p.length === 4 && p[2] === '_history') return [{ GET: (c) => vread(c, type, id, p[3]) }, []];
+    if (p.length === 4 && p[2] === '_history') return [{ GET: (c, r) => vread(c, r, type, id, p[3]) }, []];
     throw notFound(`/${p.join('/')} is not supported`);
   }
 }

@@ -1,5 +1,6 @@
 import { parseSearch } from '../search/parse-search.js';
 import type { Bundle, BundleEntry, BundleLink, FhirResource } from '../types.js';
+import { accessConditions, accessOf, noteSearchPatients, visibleIncluded } from './authorize.js';
 import { formBody } from './body.js';
 import { FHIR_JSON, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
 import { selectElements } from './elements.js';
@@ -13,10 +14,17 @@ export async function search(ctx: RouterContext, req: FhirRequest, type: string)
     maxCount: ctx.maxCount,
     baseUrl: ctx.baseUrl,
   });
+  if (req.principal) {
+    // The scopes' patient compartment and query suffixes are ANDed into the search.
+    request.conditions.push(...accessConditions(ctx, type, accessOf(req, type, 's')));
+    if (req.method === 'POST' && req.record) req.record.query = query.toString();
+    noteSearchPatients(req, request);
+  }
   const result = await ctx.repo.search(request);
+  const included = visibleIncluded(ctx, req.principal, result.included);
   const entry: BundleEntry[] = [
     ...result.resources.map((r) => ({ fullUrl: fullUrl(ctx, r), resource: elements ? selectElements(r, elements) : r, search: { mode: 'match' as const } })),
-    ...result.included.map((r) => ({ fullUrl: fullUrl(ctx, r), resource: r, search: { mode: 'include' as const } })),
+    ...included.map((r) => ({ fullUrl: fullUrl(ctx, r), resource: r, search: { mode: 'include' as const } })),
   ];
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
   if (result.total !== undefined) bundle.total = result.total;

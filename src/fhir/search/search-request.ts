@@ -68,7 +68,9 @@ export type Condition =
   | { kind: 'reference'; param: SearchParamDef; values: ReferenceValue[] }
   | { kind: 'uri'; param: SearchParamDef; below: boolean; values: string[] }
   /** `subject:Patient.identifier=x`: the reference points to a resource of a target type matching `condition`. */
-  | { kind: 'chain'; param: SearchParamDef; targets: { type: string; condition: Condition }[] };
+  | { kind: 'chain'; param: SearchParamDef; targets: { type: string; condition: Condition }[] }
+  /** One of the groups holds (OR), each group being conditions that all hold (AND): access restrictions (patient compartment, scope suffixes). */
+  | { kind: 'any'; groups: Condition[][] };
 
 /** Date comparison window for `ap` (10% of the distance to now, at least a day). */
 export function approximately(range: DateRange, now: number): DateRange {

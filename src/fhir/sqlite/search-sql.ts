@@ -18,7 +18,9 @@ const FALSE: Sql = { sql: '0', args: [] };
  * the (param, value) index once (the condition that drives the query); `exists` checks one
  * candidate row through the (resource_pk, param) index (every other condition).
  */
-export type Mode = 'in' | 'exists' | 'count';
+export type Mode = 'in' | 'exists' | 'count' | 'select';
+
+const NOTHING: Sql = { sql: 'SELECT NULL AS resource_pk WHERE 0', args: [] };
 
 /** `count` mode: how many index rows match, counted up to this cap (an estimate to pick the driver). */
 export const ESTIMATE_CAP = 2000;
@@ -35,20 +37,23 @@ export function conditionSql(c: Condition, alias: string, resourceType: string, 
       return or(c.values.map((v) => dateTest(v, `${alias}.last_updated`, `${alias}.last_updated`, now)));
     case 'chain':
       return chainSql(c, alias, ids, now, mode);
+    case 'any':
+      return anySql(c, alias, resourceType, ids, now, mode);
     default:
       break;
   }
   const param = ids(resourceType, c.param.code);
   const table = tableOf(c.param.kind);
   const negated = (c.kind === 'token' && c.not) || (c.kind === 'missing' && c.missing);
-  if (param === undefined) return mode === 'count' ? { sql: 'SELECT 0 AS n', args: [] } : negated ? TRUE : FALSE;
+  if (param === undefined) return mode === 'count' ? { sql: 'SELECT 0 AS n', args: [] } : mode === 'select' ? NOTHING : negated ? TRUE : FALSE;
   const inner = valueTest(c, now);
-  if (inner === undefined) return FALSE;
+  if (inner === undefined) return mode === 'select' ? NOTHING : FALSE;
   return joined(alias, table, param, inner, negated && mode !== 'count' ? 'exists' : mode, negated);
 }
 
 function joined(alias: string, table: string, param: number, test: Sql, mode: Mode, negated: boolean): Sql {
   const filter = test.sql === '1' ? '' : ` AND (${test.sql})`;
+  if (mode === 'select') return { sql: `SELECT resource_pk FROM ${table} WHERE param = ?${filter}`, args: [param, ...test.args] };
   if (mode === 'in') return { sql: `${alias}.pk IN (SELECT resource_pk FROM ${table} WHERE param = ?${filter})`, args: [param, ...test.args] };
   if (mode === 'count') return { sql: `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE param = ?${filter} LIMIT ${ESTIMATE_CAP})`, args: [param, ...test.args] };
   return {
@@ -94,7 +99,7 @@ function valueTest(c: Condition, now: number): Sql | undefined {
 
 function chainSql(c: Extract<Condition, { kind: 'chain' }>, alias: string, ids: ParamIds, now: number, mode: Mode): Sql {
   const param = ids(c.param.resourceType, c.param.code);
-  if (param === undefined) return mode === 'count' ? { sql: 'SELECT 0 AS n', args: [] } : FALSE;
+  if (param === undefined) return mode === 'count' ? { sql: 'SELECT 0 AS n', args: [] } : mode === 'select' ? NOTHING : FALSE;
   const targets = c.targets.map(({ type, condition }) => {
     const inner = conditionSql(condition, 't', type, ids, now);
     return {
@@ -103,6 +108,37 @@ function chainSql(c: Extract<Condition, { kind: 'chain' }>, alias: string, ids: 
     };
   });
   return joined(alias, 'sp_reference', param, or(targets), mode, false);
+}
+
+/** Can an `any` condition collect its candidates from the index: is each group one positive index condition (or `_id`)? */
+export function anyDrives(c: Extract<Condition, { kind: 'any' }>): boolean {
+  return c.groups.length > 0 && c.groups.every((g) => g.length === 1 && (g[0].kind === 'id' ? !g[0].not : indexDriven(g[0])));
+}
+
+/** A positive condition answered from an sp_* table (the ones an `IN` over the index can drive). */
+export function indexDriven(c: Condition): boolean {
+  if (c.kind === 'id' || c.kind === 'lastUpdated') return false;
+  if (c.kind === 'token' && c.not) return false;
+  if (c.kind === 'missing') return !c.missing;
+  if (c.kind === 'any') return anyDrives(c);
+  return true;
+}
+
+/** OR of AND groups; when it drives, the union of each group's index rows. */
+function anySql(c: Extract<Condition, { kind: 'any' }>, alias: string, resourceType: string, ids: ParamIds, now: number, mode: Mode): Sql {
+  if (mode !== 'exists' && anyDrives(c)) {
+    const selects = c.groups.map(([g]) =>
+      g.kind === 'id'
+        ? { sql: `SELECT pk AS resource_pk FROM resources WHERE type = ? AND id IN (${g.ids.map(() => '?').join(', ')})`, args: [resourceType, ...g.ids] }
+        : conditionSql(g, alias, resourceType, ids, now, 'select'),
+    );
+    const union: Sql = { sql: selects.map((s) => s.sql).join(' UNION ALL '), args: selects.flatMap((s) => s.args) };
+    if (mode === 'count') return { sql: `SELECT count(*) AS n FROM (${union.sql} LIMIT ${ESTIMATE_CAP})`, args: union.args };
+    if (mode === 'select') return union;
+    return { sql: `${alias}.pk IN (${union.sql})`, args: union.args };
+  }
+  if (c.groups.length === 0) return mode === 'select' ? NOTHING : FALSE;
+  return or(c.groups.map((g) => and(g.map((x) => conditionSql(x, alias, resourceType, ids, now, 'exists')))));
 }
 
 function stringTest(mode: 'prefix' | 'exact' | 'contains', v: string): Sql {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { SearchResult } from '../repository/repository.js';
 import type { Condition, IncludeRule, SearchRequest } from '../search/search-request.js';
 import type { FhirResource } from '../types.js';
-import { conditionSql, sortSql, type ParamIds } from './search-sql.js';
+import { conditionSql, indexDriven, sortSql, type ParamIds } from './search-sql.js';
 
 /**
  * Prepared statements by SQL text: a search shape repeats (the values are bound), and
@@ -63,7 +63,7 @@ export function runSearch(db: Database.Database, req: SearchRequest, ids: ParamI
  * With several, the one with the fewest matching index rows (counted up to a cap) is chosen.
  */
 function pickDriver(db: Database.Database, req: SearchRequest, ids: ParamIds, now: number): Condition | undefined {
-  const drivable = req.conditions.filter(drivesQuery);
+  const drivable = req.conditions.filter(indexDriven);
   if (drivable.length <= 1) return drivable[0];
   let best: { c: Condition; n: number } | undefined;
   for (const c of drivable) {
@@ -75,13 +75,6 @@ function pickDriver(db: Database.Database, req: SearchRequest, ids: ParamIds, no
   return best!.c;
 }
 
-/** A positive condition answered from an sp_* table (the ones an `IN` over the index can drive). */
-function drivesQuery(c: Condition): boolean {
-  if (c.kind === 'id' || c.kind === 'lastUpdated') return false;
-  if (c.kind === 'token' && c.not) return false;
-  if (c.kind === 'missing') return !c.missing;
-  return true;
-}
 
 function includes(db: Database.Database, req: SearchRequest, page: Row[], ids: ParamIds): FhirResource[] {
   if (page.length === 0 || (req.include.length === 0 && req.revinclude.length === 0)) return [];

@@ -11,11 +11,11 @@ export interface WebSocketClient {
   close(): void;
 }
 
-export function connectWebSocket(url: string): Promise<WebSocketClient> {
+export function connectWebSocket(url: string, extraHeaders: Record<string, string> = {}): Promise<WebSocketClient> {
   const u = new URL(url);
   const key = randomBytes(16).toString('base64');
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': key } });
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { ...extraHeaders, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': key } });
     req.on('response', (res) => reject(new Error(`no upgrade: HTTP ${res.statusCode}`)));
     req.on('error', reject);
     req.on('upgrade', (res, socket, head) => {

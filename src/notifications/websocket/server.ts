@@ -17,7 +17,11 @@ export class WebSocketHub {
   /** `canBind`: null when the id names an active websocket Subscription, else why not. */
   constructor(private readonly canBind: (subscriptionId: string) => string | null) {}
 
-  attach(server: Server, path = WEBSOCKET_PATH): void {
+  /**
+   * `authorize`: null when the upgrade request may open a channel (e.g. its bearer token is valid),
+   * else the HTTP status and reason to refuse it with.
+   */
+  attach(server: Server, path = WEBSOCKET_PATH, authorize?: (req: IncomingMessage) => Promise<{ status: number; reason: string } | null>): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if ((req.url ?? '').split('?')[0] !== path) {
         if (server.listenerCount('upgrade') === 1) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -28,16 +32,29 @@ export class WebSocketHub {
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
         return;
       }
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`);
-      const ws = new WebSocketConnection(socket, false);
-      this.all.add(ws);
-      ws.onText = (text) => this.command(ws, text.trim());
-      ws.onClose = () => {
-        this.all.delete(ws);
-        for (const set of this.bound.values()) set.delete(ws);
-      };
-      ws.feed(head);
+      if (!authorize) return this.open(socket, key, head);
+      authorize(req).then(
+        (refusal) => {
+          if (!refusal) return this.open(socket, key, head);
+          const text = refusal.reason.replace(/[\r\n]/g, ' ');
+          const challenge = refusal.status === 401 ? 'WWW-Authenticate: Bearer realm="imaging-bridge"\r\n' : '';
+          socket.end(`HTTP/1.1 ${refusal.status} ${refusal.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\n${challenge}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+        },
+        () => socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n'),
+      );
     });
+  }
+
+  private open(socket: Duplex, key: string, head: Buffer): void {
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`);
+    const ws = new WebSocketConnection(socket, false);
+    this.all.add(ws);
+    ws.onText = (text) => this.command(ws, text.trim());
+    ws.onClose = () => {
+      this.all.delete(ws);
+      for (const set of this.bound.values()) set.delete(ws);
+    };
+    ws.feed(head);
   }
 
   private command(ws: WebSocketConnection, text: string): void {

@@ -1,0 +1,32 @@
+import type { AuditEvent, AuditSink } from '../types.js';
+import type { AccessRecord } from './access-record.js';
+import { aiResultsEvent, contextEvent } from './api.js';
+import { dicomEvents } from './dicom.js';
+import { fhirRestEvents } from './fhir-rest.js';
+import { configEvent, loginEvent, tokenEvent } from './security.js';
+
+/** The BALP AuditEvents of one access: usually one; one per patient when several are involved. */
+export function buildAuditEvents(r: AccessRecord): AuditEvent[] {
+  const a = r.access;
+  switch (a.kind) {
+    case 'fhir':
+      return fhirRestEvents(r, a);
+    case 'dicom':
+      return dicomEvents(r, a);
+    case 'context':
+      return [contextEvent(r, a)];
+    case 'ai-results':
+      return [aiResultsEvent(r, a)];
+    case 'token':
+      return [tokenEvent(r, a)];
+    case 'login':
+      return [loginEvent(r, a)];
+    case 'config':
+      return [configEvent(r, a)];
+  }
+}
+
+/** Builds and records the events of one access; resolves when all are durable. */
+export async function recordAccess(sink: AuditSink, r: AccessRecord): Promise<void> {
+  await Promise.all(buildAuditEvents(r).map((e) => sink.record(e)));
+}

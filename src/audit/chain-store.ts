@@ -1,0 +1,125 @@
+import Database from 'better-sqlite3';
+import type { ChainRecord } from './types.js';
+import { GENESIS_HASH, chainHash } from './chain-hash.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit_record (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  recorded TEXT NOT NULL,
+  json TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_record_no_update BEFORE UPDATE ON audit_record
+  BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_record_no_delete BEFORE DELETE ON audit_record
+  BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+CREATE TABLE IF NOT EXISTS audit_projection (
+  target TEXT PRIMARY KEY,
+  upto INTEGER NOT NULL
+);
+`;
+
+export interface NewRecord {
+  id: string;
+  recorded: string;
+  json: string;
+}
+
+interface Row {
+  seq: number;
+  id: string;
+  recorded: string;
+  json: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const toRecord = (r: Row): ChainRecord => ({ seq: r.seq, id: r.id, recorded: r.recorded, json: r.json, prevHash: r.prev_hash, hash: r.hash });
+
+/**
+ * The audit chain in its own SQLite file (WAL, synchronous=FULL): an append-only table where
+ * each row's hash covers the previous row's hash. Also keeps, apart from the chain, how far
+ * each projection (the FHIR repository) has caught up.
+ *
+ * A server opens it twice: read-write in the writer thread (`chain-worker.ts`, the only one
+ * that appends), read-only on the main thread (verify, FHIR catch-up).
+ */
+export class ChainStore {
+  readonly db: Database.Database;
+  private readonly appendTx: ((records: NewRecord[], key: Buffer) => ChainRecord[]) | undefined;
+  private readonly hashAtSeq: Database.Statement;
+
+  /**
+   * `mustExist`: never create the file. `readonly`: a read-only connection (the file must exist
+   * and hold the schema); append() and setProjectedUpTo() then throw.
+   */
+  constructor(file: string, options: { mustExist?: boolean; readonly?: boolean } = {}) {
+    this.db = new Database(file, { fileMustExist: (options.mustExist ?? false) || (options.readonly ?? false), readonly: options.readonly ?? false });
+    this.db.pragma('busy_timeout = 5000');
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(SCHEMA);
+    }
+    this.hashAtSeq = this.db.prepare('SELECT hash FROM audit_record WHERE seq = ?').pluck();
+    if (options.readonly) return;
+    const insert = this.db.prepare('INSERT INTO audit_record (seq, id, recorded, json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)');
+    const head = this.db.prepare('SELECT seq, hash FROM audit_record ORDER BY seq DESC LIMIT 1');
+    const tx = this.db.transaction((records: NewRecord[], key: Buffer) => {
+      // The head is read inside the (immediate) transaction: a second writer cannot fork the chain.
+      const top = head.get() as { seq: number; hash: string } | undefined;
+      let seq = top?.seq ?? 0;
+      let prevHash = top?.hash ?? GENESIS_HASH;
+      return records.map((r) => {
+        seq += 1;
+        const hash = chainHash(key, prevHash, r.json);
+        insert.run(seq, r.id, r.recorded, r.json, prevHash, hash);
+        const stored = { seq, id: r.id, recorded: r.recorded, json: r.json, prevHash, hash };
+        prevHash = hash;
+        return stored;
+      });
+    });
+    this.appendTx = (records, key) => tx.immediate(records, key);
+  }
+
+  /** Appends in one transaction (one fsync); returns the stored records in chain order. */
+  append(records: NewRecord[], key: Buffer): ChainRecord[] {
+    if (!this.appendTx) throw new Error('the audit chain is open read-only');
+    return this.appendTx(records, key);
+  }
+
+  /** The hash of record `seq`, or undefined when there is no such record. */
+  hashAt(seq: number): string | undefined {
+    return this.hashAtSeq.get(seq) as string | undefined;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM audit_record').get() as { n: number }).n;
+  }
+
+  /** Records with seq > `after`, in order, `limit` at a time. */
+  *iterate(after = 0, batch = 1000): Generator<ChainRecord> {
+    const page = this.db.prepare('SELECT seq, id, recorded, json, prev_hash, hash FROM audit_record WHERE seq > ? ORDER BY seq LIMIT ?');
+    for (;;) {
+      const rows = page.all(after, batch) as Row[];
+      for (const r of rows) yield toRecord(r);
+      if (rows.length < batch) return;
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  projectedUpTo(target: string): number {
+    const row = this.db.prepare('SELECT upto FROM audit_projection WHERE target = ?').get(target) as { upto: number } | undefined;
+    return row?.upto ?? 0;
+  }
+
+  setProjectedUpTo(target: string, upto: number): void {
+    this.db.prepare('INSERT INTO audit_projection (target, upto) VALUES (?, ?) ON CONFLICT (target) DO UPDATE SET upto = max(upto, excluded.upto)').run(target, upto);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

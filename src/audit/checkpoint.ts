@@ -1,0 +1,82 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { threadId } from 'node:worker_threads';
+
+/**
+ * The signed checkpoint: the head of the chain (seq and hash) after the last group commit,
+ * HMAC'd with the chain key, in `<keyFile>.checkpoint` beside the key (outside the data
+ * directory). The chain alone cannot show that its last records were removed; the checkpoint
+ * can: `verify` fails when the chain ends before the checkpoint's seq or holds another record
+ * there.
+ */
+export interface Checkpoint {
+  seq: number;
+  hash: string;
+}
+
+export type CheckpointState = { status: 'absent' } | { status: 'valid'; checkpoint: Checkpoint } | { status: 'invalid'; reason: string };
+
+const VERSION = 1;
+
+/** `<keyFile>.checkpoint`. */
+export function checkpointFileOf(keyFile: string): string {
+  return `${keyFile}.checkpoint`;
+}
+
+/** Domain-separated from the chain hashes (which cover prev_hash || json). */
+function sign(key: Buffer, c: Checkpoint): string {
+  return createHmac('sha256', key).update(`imaging-bridge audit checkpoint v${VERSION}\n${c.seq}\n${c.hash}`).digest('hex');
+}
+
+/** Reads and checks the signature; a missing file is `absent`, anything unusable `invalid`. */
+export function readCheckpoint(file: string, key: Buffer): CheckpointState {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'absent' };
+    return { status: 'invalid', reason: `cannot be read: ${(e as Error).message}` };
+  }
+  let parsed: { v?: unknown; seq?: unknown; hash?: unknown; hmac?: unknown };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    return { status: 'invalid', reason: 'is not JSON' };
+  }
+  const { v, seq, hash, hmac } = parsed ?? {};
+  if (v !== VERSION || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1 || typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash) || typeof hmac !== 'string' || !/^[0-9a-f]{64}$/.test(hmac))
+    return { status: 'invalid', reason: 'does not hold { v, seq, hash, hmac }' };
+  const checkpoint = { seq, hash };
+  if (!timingSafeEqual(Buffer.from(sign(key, checkpoint), 'hex'), Buffer.from(hmac, 'hex'))) return { status: 'invalid', reason: 'is not signed with this key' };
+  return { status: 'valid', checkpoint };
+}
+
+/**
+ * Replaces the checkpoint atomically: a temporary file (unique per process and thread),
+ * fsynced, renamed over the old one. The directory is fsynced only when `syncDir` (the first
+ * write of a writer): a later rename lost in a power cut leaves an older checkpoint, which is
+ * still true of the chain (it only grows), so nothing is falsely reported.
+ */
+export async function writeCheckpoint(file: string, key: Buffer, c: Checkpoint, syncDir: boolean): Promise<void> {
+  const tmp = `${file}.${process.pid}-${threadId}.tmp`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(checkpointText(key, c));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  if (syncDir) {
+    const dir = await open(dirname(file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}
+
+const checkpointText = (key: Buffer, c: Checkpoint) => JSON.stringify({ v: VERSION, seq: c.seq, hash: c.hash, hmac: sign(key, c) }) + '\n';

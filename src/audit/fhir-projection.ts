@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import type { FhirRepository } from '../fhir/repository/repository.js';
+import type { FhirResource } from '../fhir/types.js';
+import { validateFhirResource } from '../fhir/validate.js';
+import type { ChainRecord } from './types.js';
+
+const TARGET = 'fhir';
+
+/** The chain as the projection needs it: read on the main thread, the watermark written by the writer thread. */
+export interface ProjectionStore {
+  iterate(after?: number): Iterable<ChainRecord>;
+  projectedUpTo(target: string): number;
+  setProjectedUpTo(target: string, upto: number): void;
+}
+
+export interface ProjectionOptions {
+  /** Records wait at most this long before they are written. */
+  intervalMs: number;
+  /** …or until this many wait. */
+  maxBatch: number;
+  /** After a failed write, catch up again after this delay. */
+  retryMs: number;
+}
+
+/**
+ * Copies committed chain records into the FHIR repository as AuditEvents (same id), so that
+ * administrators can search them at /fhir/AuditEvent. Off the request path: batched, one
+ * repository transaction per batch, idempotent (an id already there is skipped). The chain stays
+ * the source of truth: the watermark of what was copied lives in the audit database, and
+ * catchUp() copies every record after it (on start-up: a crash between the two writes).
+ */
+export class FhirProjection {
+  private pending: ChainRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  /** A write failed: the watermark stays until a catch-up has gone over the gap. */
+  private stalled = false;
+
+  constructor(
+    private readonly store: ProjectionStore,
+    private readonly repository: FhirRepository,
+    private readonly logger: Pick<Logger, 'error'>,
+    private readonly options: ProjectionOptions = { intervalMs: 200, maxBatch: 500, retryMs: 30_000 },
+  ) {}
+
+  /** Queues committed records. */
+  add(records: ChainRecord[]): void {
+    this.pending.push(...records);
+    if (this.pending.length >= this.options.maxBatch) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.options.intervalMs);
+  }
+
+  /** Resolves once everything queued so far is written (or failed and logged). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length) this.running = this.running.then(() => this.write(batch));
+    await this.running;
+  }
+
+  /** Copies the chain records after the watermark that the repository lacks; resolves to how many. */
+  catchUp(): Promise<number> {
+    const run = this.running.then(async () => {
+      this.stalled = false;
+      let copied = 0;
+      let batch: ChainRecord[] = [];
+      for (const r of this.store.iterate(this.store.projectedUpTo(TARGET))) {
+        batch.push(r);
+        if (batch.length >= this.options.maxBatch) {
+          copied += await this.write(batch);
+          batch = [];
+        }
+      }
+      if (batch.length) copied += await this.write(batch);
+      return copied;
+    });
+    this.running = run;
+    return run;
+  }
+
+  close(): Promise<void> {
+    clearTimeout(this.retry);
+    return this.flush();
+  }
+
+  /** Returns how many events were created. */
+  private async write(records: ChainRecord[]): Promise<number> {
+    const events: FhirResource[] = [];
+    for (const r of records) {
+      const event = JSON.parse(r.json) as FhirResource;
+      try {
+        validateFhirResource(event);
+        events.push(event);
+      } catch (e) {
+        // Stays in the chain (verify and export see it); only its search copy is missing.
+        this.logger.error({ err: e, seq: r.seq, id: r.id }, 'audit record is not a valid AuditEvent: not searchable in FHIR');
+      }
+    }
+    try {
+      const created = await this.repository.transaction(async (tx) => {
+        let n = 0;
+        for (const e of events) {
+          if (await has(tx, e.id!)) continue;
+          await tx.create(e, { keepId: true });
+          n += 1;
+        }
+        return n;
+      });
+      if (!this.stalled) this.store.setProjectedUpTo(TARGET, records[records.length - 1]!.seq);
+      return created;
+    } catch (e) {
+      this.stalled = true;
+      this.logger.error({ err: e, from: records[0]?.seq, to: records[records.length - 1]?.seq }, 'audit records not copied into the FHIR repository; retrying later');
+      clearTimeout(this.retry);
+      this.retry = setTimeout(() => void this.catchUp().catch(() => undefined), this.options.retryMs);
+      this.retry.unref();
+      return 0;
+    }
+  }
+}
+
+async function has(repo: FhirRepository, id: string): Promise<boolean> {
+  try {
+    await repo.read('AuditEvent', id);
+    return true;
+  } catch (e) {
+    const status = (e as { status?: number }).status;
+    if (status === 404 || status === 410) return false;
+    throw e;
+  }
+}

@@ -1,0 +1,35 @@
+import type { FhirResource } from '../fhir/types.js';
+
+/** An R4 AuditEvent as built by `balp/` (open JSON, validated by the FHIR layer). */
+export interface AuditEvent extends FhirResource {
+  resourceType: 'AuditEvent';
+  recorded: string;
+}
+
+/** Where protocol edges hand their audit records. */
+export interface AuditSink {
+  /** Resolves only once the record is durable (committed and fsynced); rejects if it is not. */
+  record(event: AuditEvent): Promise<void>;
+}
+
+/** One record of the chain, as stored. */
+export interface ChainRecord {
+  seq: number;
+  id: string;
+  recorded: string;
+  json: string;
+  prevHash: string;
+  hash: string;
+}
+
+export type VerifyResult =
+  | {
+      ok: true;
+      records: number;
+      head?: { seq: number; hash: string };
+      /** The signed checkpoint the chain was checked against (it reaches at least this far). */
+      checkpoint?: { seq: number };
+      /** Not failures, but the operator should know (e.g. no checkpoint: truncation not checkable). */
+      warnings?: string[];
+    }
+  | { ok: false; records: number; brokenSeq: number; reason: string };

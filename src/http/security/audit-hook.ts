@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import type { Principal } from '../../security/principal.js';
+import type { AccessNote, RouteAccess } from './route-access.js';
+
+/** One HTTP access as the audit trail sees it: who, what route, what the handler touched, the outcome. */
+export interface HttpAccess {
+  principal?: Principal;
+  requestId: string;
+  sourceIp: string;
+  method: string;
+  /** The path without the query string (the query is kept only in notes, for searches). */
+  path: string;
+  /** The route pattern, e.g. `/dicomweb/studies/:study/metadata`. */
+  route: string;
+  status: number;
+  rule: RouteAccess;
+  note?: AccessNote;
+}
+
+/** Writes the record durably; resolves when it is. */
+export type AccessRecorder = (access: HttpAccess) => Promise<void>;
+
+/**
+ * Every access to a protected route — allowed or refused — is recorded before its response
+ * leaves (`onSend` waits for the durable write): no access without its record. Public routes
+ * and unknown paths are not recorded.
+ */
+export function registerAuditHook(app: FastifyInstance, record: AccessRecorder): void {
+  app.addHook('onSend', async (req, reply, payload) => {
+    const rule = (req.routeOptions.config as { access?: RouteAccess } | undefined)?.access;
+    if (!rule || rule.kind === 'public') return payload;
+    await record({
+      principal: req.principal,
+      requestId: String(req.id),
+      sourceIp: req.ip,
+      method: req.method,
+      path: (req.raw.url ?? '').split('?')[0],
+      route: req.routeOptions.url ?? '',
+      status: reply.statusCode,
+      rule,
+      note: req.accessNote,
+    });
+    return payload;
+  });
+}

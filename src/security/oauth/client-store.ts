@@ -1,0 +1,159 @@
+import { ConfigError } from '../../core/errors.js';
+import { ROLES, type Role } from '../principal.js';
+import { hashSecret } from './password-hash.js';
+import type { SecurityDb } from './security-store.js';
+import { parseSmartScope, splitScope } from './smart-scopes.js';
+
+/**
+ * Registered OAuth clients (table `oauth_clients` of security.sqlite), written by
+ * `imaging-bridge clients …` and read by the authorization server on every request.
+ * - asymmetric (private_key_jwt): `jwks` inline or `jwksUri`;
+ * - symmetric (client_secret_basic): only the scrypt hash of the secret is stored;
+ * - public (PKCE, no secret): neither, but redirect URIs.
+ */
+export interface RegisteredClient {
+  clientId: string;
+  /** The most it may ever obtain, space-separated. */
+  scope: string;
+  role: Role;
+  jwks?: { keys: JsonWebKeyLike[] };
+  jwksUri?: string;
+  secretHash?: string;
+  redirectUris: string[];
+  createdAt: string;
+}
+
+export type JsonWebKeyLike = Record<string, unknown> & { kty: string };
+
+export interface NewClient {
+  clientId: string;
+  scope: string;
+  role?: Role;
+  jwks?: unknown;
+  jwksUri?: string;
+  secret?: string;
+  redirectUris?: string[];
+}
+
+/**
+ * Scopes that are not resource scopes but may be registered and requested (oidc-provider's
+ * static scopes). No refresh tokens are issued, so no `offline_access`; no EHR launch (`launch`).
+ */
+export const NON_RESOURCE_SCOPES = ['openid', 'fhirUser', 'profile', 'launch/patient'] as const;
+
+const CLIENT_ID = /^[A-Za-z0-9._:~-]{1,128}$/;
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
+
+export class ClientStore {
+  constructor(private readonly db: SecurityDb) {}
+
+  /** Validates and stores a new client; throws ConfigError naming what is wrong. */
+  add(input: NewClient): RegisteredClient {
+    const client = validateClient(input);
+    if (this.get(client.clientId)) throw new ConfigError(`client "${client.clientId}" is already registered (remove it first)`);
+    this.db
+      .prepare('INSERT INTO oauth_clients (client_id, scope, role, jwks, jwks_uri, secret_hash, redirect_uris, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(client.clientId, client.scope, client.role, client.jwks ? JSON.stringify(client.jwks) : null, client.jwksUri ?? null, client.secretHash ?? null, JSON.stringify(client.redirectUris), client.createdAt);
+    return client;
+  }
+
+  get(clientId: string): RegisteredClient | undefined {
+    const row = this.db.prepare('SELECT * FROM oauth_clients WHERE client_id = ?').get(clientId) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  list(): RegisteredClient[] {
+    return (this.db.prepare('SELECT * FROM oauth_clients ORDER BY client_id').all() as Row[]).map(fromRow);
+  }
+
+  /** True when a client was removed. Tokens already issued stay valid until they expire (≤ token lifetime). */
+  remove(clientId: string): boolean {
+    const removed = this.db.prepare('DELETE FROM oauth_clients WHERE client_id = ?').run(clientId).changes > 0;
+    this.db.prepare("DELETE FROM oidc_state WHERE json_extract(payload, '$.clientId') = ?").run(clientId);
+    return removed;
+  }
+}
+
+/** The kind of client authentication a registration implies. */
+export function authMethodOf(c: Pick<RegisteredClient, 'jwks' | 'jwksUri' | 'secretHash'>): 'private_key_jwt' | 'client_secret_basic' | 'none' {
+  if (c.jwks || c.jwksUri) return 'private_key_jwt';
+  return c.secretHash ? 'client_secret_basic' : 'none';
+}
+
+function validateClient(input: NewClient): RegisteredClient {
+  if (!CLIENT_ID.test(input.clientId)) throw new ConfigError('--client-id: 1 to 128 letters, digits or . _ : ~ -');
+  const scopes = splitScope(input.scope);
+  if (scopes.length === 0) throw new ConfigError('--scope is required, e.g. "system/ImagingStudy.rs system/Patient.rs"');
+  for (const s of scopes) {
+    if (!parseSmartScope(s) && !(NON_RESOURCE_SCOPES as readonly string[]).includes(s)) {
+      throw new ConfigError(`--scope: "${s}" is not a SMART scope (context/Type.permissions, e.g. system/ImagingStudy.rs) nor one of ${NON_RESOURCE_SCOPES.join(', ')}`);
+    }
+  }
+  const role = input.role ?? 'ai-service';
+  if (!ROLES.includes(role)) throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`);
+  const credentials = [input.jwks !== undefined, input.jwksUri !== undefined, input.secret !== undefined].filter(Boolean).length;
+  if (credentials > 1) throw new ConfigError('give one of --jwks-file, --jwks-url or --secret');
+  const redirectUris = (input.redirectUris ?? []).map((u) => checkUrl(u, '--redirect-uri'));
+  if (credentials === 0 && redirectUris.length === 0) {
+    throw new ConfigError('a client needs --jwks-file, --jwks-url or --secret (or, for a public app, --redirect-uri)');
+  }
+  if (input.secret !== undefined && input.secret.length < 16) throw new ConfigError('--secret must be at least 16 characters');
+  return {
+    clientId: input.clientId,
+    scope: scopes.join(' '),
+    role,
+    jwks: input.jwks === undefined ? undefined : validateJwks(input.jwks),
+    jwksUri: input.jwksUri === undefined ? undefined : checkUrl(input.jwksUri, '--jwks-url'),
+    secretHash: input.secret === undefined ? undefined : hashSecret(input.secret),
+    redirectUris,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/** A public JWK Set of RSA or EC keys; a private member anywhere is refused (it must never leave the client). */
+export function validateJwks(value: unknown): { keys: JsonWebKeyLike[] } {
+  const keys = (value as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new ConfigError('the JWKS must be a JSON object {"keys": [...]} with at least one key');
+  for (const key of keys as Record<string, unknown>[]) {
+    if (typeof key !== 'object' || key === null || (key.kty !== 'RSA' && key.kty !== 'EC')) throw new ConfigError('each JWKS key must be an RSA or EC public key');
+    if (PRIVATE_MEMBERS.some((m) => m in key)) throw new ConfigError('the JWKS holds a private key: register the public keys only');
+    if (key.alg !== undefined && key.alg !== 'RS384' && key.alg !== 'ES384') throw new ConfigError(`JWKS key alg "${String(key.alg)}": only RS384 and ES384 are accepted`);
+  }
+  return { keys: keys as JsonWebKeyLike[] };
+}
+
+function checkUrl(value: string, flag: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${flag}: "${value}" is not a URL`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new ConfigError(`${flag} must be https (or http to loopback)`);
+  return url.href;
+}
+
+interface Row {
+  client_id: string;
+  scope: string;
+  role: string;
+  jwks: string | null;
+  jwks_uri: string | null;
+  secret_hash: string | null;
+  redirect_uris: string;
+  created_at: string;
+}
+
+function fromRow(r: Row): RegisteredClient {
+  return {
+    clientId: r.client_id,
+    scope: r.scope,
+    role: r.role as Role,
+    jwks: r.jwks ? (JSON.parse(r.jwks) as RegisteredClient['jwks']) : undefined,
+    jwksUri: r.jwks_uri ?? undefined,
+    secretHash: r.secret_hash ?? undefined,
+    redirectUris: JSON.parse(r.redirect_uris) as string[],
+    createdAt: r.created_at,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The SMART on FHIR authorization server (oidc-provider) and the token verifier.
+ *
+ * ```ts
+ * const auth = await openAuthorizationServer({
+ *   dataDir, publicUrl, tokenLifetime,          // config.dataDir, config.publicUrl, config.tokenLifetime (s)
+ *   section: config.sections.security,          // security.externalIssuers (ConfigError when wrong)
+ *   logger, onEvent: (e) => audit.record(e),     // token-issued | token-denied | login | login-failed
+ * });
+ * auth.register(app);        // /oauth/*, /.well-known/smart-configuration, /fhir/.well-known/smart-configuration
+ * auth.verifier.verify(tok); // → Principal, or InvalidTokenError
+ * auth.publicRoutes;         // ['/oauth', '/.well-known/smart-configuration', '/fhir/.well-known/smart-configuration']
+ * auth.close();
+ * ```
+ * Issuer = `${publicUrl}/oauth` (its OpenID discovery at `/oauth/.well-known/openid-configuration`);
+ * access tokens are ES384 JWTs with `aud = ${publicUrl}/fhir`. State lives in
+ * `<dataDir>/security.sqlite` (clients, users, sessions) and `<dataDir>/oauth-keys.json` (0600).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { TokenVerifier } from '../principal.js';
+import { installAudienceCheck } from './audience-check.js';
+import { ClientStore } from './client-store.js';
+import type { OAuthEvent } from './events.js';
+import { parseExternalIssuers } from './external-issuers.js';
+import { MOUNTED_ROUTES, mountAuthorizationServer } from './fastify-mount.js';
+import { sqliteAdapterFactory } from './oidc-adapter.js';
+import { providerConfiguration } from './provider-config.js';
+import { openSecurityDb } from './security-store.js';
+import { loadOrCreateServerKeys, publicJwks } from './server-keys.js';
+import { installTokenEvents } from './token-events.js';
+import { createTokenVerifier } from './token-verifier.js';
+import { UserStore } from './user-store.js';
+
+export type { OAuthEvent } from './events.js';
+export { parseExternalIssuers, type ExternalIssuer } from './external-issuers.js';
+export { createTokenVerifier } from './token-verifier.js';
+
+export interface AuthorizationServerOptions {
+  dataDir: string;
+  /** Base URL clients use, without trailing slash (config.publicUrl). */
+  publicUrl: string;
+  /** Access token lifetime in seconds (default 300). */
+  tokenLifetime?: number;
+  /** `config.sections.security`. */
+  section?: unknown;
+  logger: Logger;
+  onEvent?: (e: OAuthEvent) => void;
+}
+
+export interface AuthorizationServer {
+  register(app: FastifyInstance): void;
+  verifier: TokenVerifier;
+  publicRoutes: string[];
+  /** `${publicUrl}/oauth`. */
+  issuer: string;
+  close(): void;
+}
+
+export async function openAuthorizationServer(o: AuthorizationServerOptions): Promise<AuthorizationServer> {
+  const external = parseExternalIssuers(o.section);
+  const base = o.publicUrl.replace(/\/+$/, '');
+  const issuer = `${base}/oauth`;
+  const fhirBase = `${base}/fhir`;
+  const tokenLifetime = o.tokenLifetime ?? 300;
+  const db = openSecurityDb(o.dataDir);
+  const clients = new ClientStore(db);
+  const users = new UserStore(db);
+  const keys = await loadOrCreateServerKeys(o.dataDir);
+  const emit = (e: OAuthEvent) => {
+    try {
+      o.onEvent?.(e);
+    } catch (err) {
+      o.logger.error({ err, event: e.kind }, 'recording an authorization event failed');
+    }
+  };
+  // Imported here: oidc-provider prints a runtime notice at import, which the CLI need not show.
+  const { default: Provider } = await import('oidc-provider');
+  const provider = new Provider(issuer, providerConfiguration({ issuer, fhirBase, tokenLifetime, keys, clients, users, adapter: sqliteAdapterFactory(db, clients) }));
+  provider.proxy = true;
+  provider.on('server_error', (_ctx, err) => o.logger.error({ err }, 'authorization server error'));
+  installAudienceCheck(provider, fhirBase);
+  installTokenEvents(provider, emit);
+  const verifier = createTokenVerifier({ own: { issuer, audience: fhirBase, jwks: publicJwks(keys) }, external });
+  return {
+    register: (app) => mountAuthorizationServer(app, { provider, clients, issuer, interactions: { provider, users, basePath: new URL(issuer).pathname, emit } }),
+    verifier,
+    publicRoutes: [...MOUNTED_ROUTES],
+    issuer,
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * `security.sqlite` in the data folder: registered clients, users and the authorization server's
+ * short-lived state (sessions, codes, replay detection). WAL, so the CLI can register a client
+ * while the server runs and the server sees it on the next request.
+ */
+export type SecurityDb = Database.Database;
+
+export const SECURITY_DB_FILE = 'security.sqlite';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS oauth_clients (
+  client_id TEXT PRIMARY KEY,
+  scope TEXT NOT NULL,
+  role TEXT NOT NULL,
+  jwks TEXT,
+  jwks_uri TEXT,
+  secret_hash TEXT,
+  redirect_uris TEXT NOT NULL DEFAULT '[]',
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+  username TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL,
+  fhir_user TEXT,
+  patient TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oidc_state (
+  model TEXT NOT NULL,
+  id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  grant_id TEXT,
+  user_code TEXT,
+  uid TEXT,
+  expires_at INTEGER,
+  PRIMARY KEY (model, id)
+);
+CREATE INDEX IF NOT EXISTS oidc_state_grant ON oidc_state (grant_id);
+CREATE INDEX IF NOT EXISTS oidc_state_uid ON oidc_state (uid);
+CREATE INDEX IF NOT EXISTS oidc_state_expiry ON oidc_state (expires_at);
+`;
+
+export function openSecurityDb(dataDir: string): SecurityDb {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, SECURITY_DB_FILE));
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  return db;
+}
