@@ -157,13 +157,16 @@ export class NotificationService {
     if (!(match.entry ?? []).some((e) => e.search?.mode !== 'include' && e.resource?.id === resource.id)) return;
     if (this.notified.size >= MAX_REMEMBERED) this.notified.clear();
     this.notified.set(key, version);
+    // A subscriber is told only of what its token could read (type, compartment, scope suffixes):
+    // for anything else there is no notification at all, not even an empty one.
+    const policy = this.o.policyFor?.(sub.resource) ?? allowAll;
+    const subject = patientOf(resource);
+    if (!policy.canRead(resource.resourceType) || !policy.canSee(resource) || (subject !== undefined && !policy.canSeePatient(subject))) return;
     if (sub.channel === 'websocket') {
       this.websocket.ping(id);
       return;
     }
-    const policy = this.o.policyFor?.(sub.resource) ?? allowAll;
-    const visible = policy.canRead(resource.resourceType) && policy.canSee(resource) ? resource : undefined;
-    const result = await deliverRestHook(sub.rest!, visible, { ...this.o.config, fetch: this.o.fetch, sleep: this.o.sleep });
+    const result = await deliverRestHook(sub.rest!, resource, { ...this.o.config, fetch: this.o.fetch, sleep: this.o.sleep });
     if (this.closed) return;
     if (result.ok) {
       if (String((await this.current(id))?.status) === 'error') await this.setStatus(id, 'active', undefined);
@@ -190,4 +193,11 @@ export class NotificationService {
     await this.o.fhir.update({ ...rest, status, ...(error ? { error } : {}) });
     this.o.logger.info({ subscription: id, status }, 'subscription status');
   }
+}
+
+/** The Patient id a resource is about (subject / patient reference), if any. */
+function patientOf(resource: FhirResource): string | undefined {
+  if (resource.resourceType === 'Patient') return resource.id;
+  const ref = ((resource.subject ?? resource.patient) as { reference?: string } | undefined)?.reference;
+  return ref?.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
 }
