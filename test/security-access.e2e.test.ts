@@ -152,16 +152,20 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
     expect(verify.stdout).toMatch(/OK/);
   });
 
-  it('records the tokens it issues, naming the client', async () => {
+  it('records client registration (from the CLI) and the tokens issued, naming the client', async () => {
     const client = await registerClient(server.dataDir, 'audited-ai-tool', 'system/ImagingStudy.rs');
     await accessToken(server.url, client, 'system/ImagingStudy.rs');
     const db = new Database(join(server.dataDir, 'audit.sqlite'), { readonly: true });
     try {
       const rows = await waitFor(async () => {
         const r = db.prepare("SELECT json FROM audit_record WHERE json LIKE '%audited-ai-tool%'").all() as { json: string }[];
-        return r.length ? r : undefined;
-      }, 10_000, 'the token issuance record');
-      expect(JSON.parse(rows[0].json)).toMatchObject({ resourceType: 'AuditEvent', outcome: '0' });
+        return r.length >= 2 ? r : undefined;
+      }, 10_000, 'the registration (by the CLI) and token issuance records');
+      const events = rows.map((r) => JSON.parse(r.json) as Json);
+      const types = events.map((e) => e.type.code);
+      expect(types).toContain('110114'); // User Authentication: the token issued
+      expect(types.some((t: string) => t !== '110114')).toBe(true); // the configuration change
+      for (const e of events) expect(e).toMatchObject({ resourceType: 'AuditEvent', outcome: '0' });
     } finally {
       db.close();
     }

@@ -3,6 +3,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Role } from '../security/principal.js';
 import { authMethodOf, ClientStore } from '../security/oauth/client-store.js';
 import { openSecurityDb } from '../security/oauth/security-store.js';
+import { auditConfigChange } from './audit-config-change.js';
 import { parseCommandLine } from './options.js';
 
 const USAGE = `imaging-bridge clients add --client-id ID --scope "SCOPES" (--jwks-file FILE | --jwks-url URL | --secret S | --secret-file F)
@@ -48,6 +49,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
           secret: values['secret-file'] !== undefined ? readFileSync(values['secret-file'] as string, 'utf8').trim() : (values.secret as string | undefined),
           redirectUris: values['redirect-uri'] as string[] | undefined,
         });
+        await auditConfigChange(config, 'client-registered', client.clientId);
         console.log(`client ${client.clientId} registered (${authMethodOf(client)}, role ${client.role}): ${client.scope}`);
         return 0;
       }
@@ -64,6 +66,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
           console.error(`no client "${clientId}"`);
           return 1;
         }
+        await auditConfigChange(config, 'client-removed', clientId);
         console.log(`client ${clientId} removed`);
         return 0;
       }

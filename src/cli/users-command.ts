@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import { openSecurityDb } from '../security/oauth/security-store.js';
 import { USER_ROLES, UserStore } from '../security/oauth/user-store.js';
+import { auditConfigChange } from './audit-config-change.js';
 import { parseCommandLine } from './options.js';
 
 const USAGE = `imaging-bridge users add --username U --password-file F --role ROLE [--fhir-user Practitioner/1] [--patient ID]
@@ -36,6 +37,7 @@ export async function runUsers(args: string[], env: NodeJS.ProcessEnv): Promise<
         if (!username || values['password-file'] === undefined || values.role === undefined) throw new ConfigError('users add needs --username, --password-file and --role');
         const password = readFileSync(values['password-file'] as string, 'utf8').replace(/\r?\n$/, '');
         const user = store.add({ username, password, role: values.role as string, fhirUser: values['fhir-user'] as string | undefined, patient: values.patient as string | undefined });
+        await auditConfigChange(config, 'user-added', user.username);
         console.log(`user ${user.username} added (${user.role}${user.fhirUser ? `, ${user.fhirUser}` : ''}${user.patient ? `, patient ${user.patient}` : ''})`);
         return 0;
       }
@@ -52,6 +54,7 @@ export async function runUsers(args: string[], env: NodeJS.ProcessEnv): Promise<
           console.error(`no user "${username}"`);
           return 1;
         }
+        await auditConfigChange(config, 'user-removed', username);
         console.log(`user ${username} removed`);
         return 0;
       }
