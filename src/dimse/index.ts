@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { QidoService } from '../dicomweb/qido/index.js';
 import { findHandler } from './find/find-scp.js';
 import { getHandler, moveHandler } from './retrieve/retrieve-scp.js';
+import { auditedHandler, StoreAudit, type DimseAuditSink } from './audit.js';
 import { listenDimse, type RunningDimseServer } from './server.js';
 import { parseDimseSettings } from './settings.js';
 
@@ -15,7 +16,11 @@ export interface DimseDeps {
   archive: Archive;
   qido: QidoService;
   logger: Logger;
+  /** The audit trail: every C-FIND / C-MOVE / C-GET and the C-STOREs per study (see audit.ts). */
+  audit?: DimseAuditSink;
 }
+
+export type { DimseAccess, DimseAuditSink } from './audit.js';
 
 /** Validates `sections.dimse` (ConfigError) and starts the SCP on config.host:config.dicomPort. */
 export async function startDimseServer(config: Config, deps: DimseDeps): Promise<RunningDimseServer> {
@@ -23,14 +28,23 @@ export async function startDimseServer(config: Config, deps: DimseDeps): Promise
   const logger = deps.logger.child({ component: 'dimse' });
   const pageSize = Math.min(1000, config.maxQidoResults);
   const query = { qido: deps.qido, pageSize };
-  return listenDimse(
+  const find = findHandler({ ...query, aeTitle: settings.aeTitle });
+  const move = moveHandler({ ...query, archive: deps.archive, settings });
+  const get = getHandler({ ...query, archive: deps.archive, settings });
+  if (!deps.audit) return listenDimse(settings, deps.archive, { find, move, get }, logger);
+  const stores = new StoreAudit(settings.aeTitle, deps.audit, (err) => logger.error({ err }, 'DIMSE audit record not written'));
+  const running = await listenDimse(
     settings,
-    deps.archive,
+    stores.wrap(deps.archive),
     {
-      find: findHandler({ ...query, aeTitle: settings.aeTitle }),
-      move: moveHandler({ ...query, archive: deps.archive, settings }),
-      get: getHandler({ ...query, archive: deps.archive, settings }),
+      find: auditedHandler('C-FIND', settings.aeTitle, deps.audit, find),
+      move: auditedHandler('C-MOVE', settings.aeTitle, deps.audit, move),
+      get: auditedHandler('C-GET', settings.aeTitle, deps.audit, get),
     },
     logger,
   );
+  return { ...running, close: async () => {
+    await running.close();
+    await stores.flush();
+  } };
 }
