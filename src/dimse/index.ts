@@ -26,6 +26,7 @@ export type { DimseAccess, DimseAuditSink } from './audit.js';
 export async function startDimseServer(config: Config, deps: DimseDeps): Promise<RunningDimseServer> {
   const settings = parseDimseSettings(config, config.sections.dimse);
   const logger = deps.logger.child({ component: 'dimse' });
+  if (settings.allow?.length === 0) logger.warn('no calling AE title may associate: list them (with their hosts) in the "dimse.allow" section of the config file');
   const pageSize = Math.min(1000, config.maxQidoResults);
   const query = { qido: deps.qido, pageSize };
   const find = findHandler({ ...query, aeTitle: settings.aeTitle });
