@@ -14,7 +14,6 @@ export interface OpenContextOptions {
   sections: { context?: unknown; fhir?: unknown };
   embeddedFhir: FhirRequestHandler;
   publicUrl: string;
-  audit?: ContextServiceOptions['audit'];
 }
 
 /** Validates `sections.context` and builds the service over the embedded and the configured server. */
@@ -24,5 +23,5 @@ export function openContext(o: OpenContextOptions): ContextService {
   const publicUrl = o.publicUrl.replace(/\/+$/, '');
   const imaging = { name: 'embedded', client: inProcessFhirClient(o.embeddedFhir, `${publicUrl}/fhir`) };
   const clinical = config.fhirServer === 'embedded' ? imaging : { name: config.fhirServer, client: httpFhirClient(fhir.servers[config.fhirServer]!) };
-  return new ContextService({ clinical, imaging, dicomWebBase: `${publicUrl}/dicomweb`, timeoutMs: config.timeoutMs, maxPerSection: config.maxPerSection, ...(o.audit ? { audit: o.audit } : {}) });
+  return new ContextService({ clinical, imaging, dicomWebBase: `${publicUrl}/dicomweb`, timeoutMs: config.timeoutMs, maxPerSection: config.maxPerSection });
 }

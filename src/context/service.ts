@@ -8,7 +8,6 @@ import { FhirClientError, FhirServerError, FhirTimeoutError, type FhirClient, ty
 import { conflict, notFound, OperationOutcomeError, outcome } from '../fhir/outcomes.js';
 import type { Bundle, FhirResource } from '../fhir/types.js';
 import { forbidden, type AccessPolicy } from './access-policy.js';
-import { contextAuditEvent } from './audit.js';
 import { assembleContext, type Assembled, type SectionData, type SourceRecord } from './assemble.js';
 import { contextBundle } from './bundle.js';
 import type { ContextRequest } from './params.js';
@@ -30,8 +29,6 @@ export interface ContextServiceOptions {
   /** Page size of each section query; more matches are reported as `truncated`. */
   maxPerSection: number;
   now?: () => number;
-  /** Given the AuditEvent of every context served (fire and forget: auditing never delays the answer). */
-  audit?: (event: FhirResource) => void;
 }
 
 interface Query {
@@ -78,7 +75,6 @@ export class ContextService {
     // No query for a section means nothing to ask for (no imaging patient matched): empty, not failed.
     for (const s of request.include) if (sections[s] === undefined && !queries.some((q) => q.section === s)) sections[s] = { resources: [], included: [] };
     const assembled = assembleContext({ patient, sections, sources, request, dicomWebBase: this.o.dicomWebBase, now: this.now(), policy });
-    this.o.audit?.(contextAuditEvent({ patientReference: `Patient/${patient.id}`, sections: request.include, complete: assembled.context.complete, who: policy.description, recorded: this.now() }));
     return assembled;
   }
 

@@ -5,8 +5,8 @@ import { patientEntity, resourceEntity, studyEntity, type Entity } from './entit
 import { auditEvent } from './event.js';
 
 /**
- * The patient-context API: same type, subtype and action as the events src/context/audit.ts
- * wrote before (rest / urn:imaging-bridge:audit#patient-context / E), so searches keep working;
+ * The patient-context API (rest / urn:imaging-bridge:audit#patient-context / E), recorded at
+ * the HTTP edge like every other access;
  * the sections served (and left out) are described on the patient entity.
  */
 export function contextEvent(r: AccessRecord, a: ContextAccess): AuditEvent {
