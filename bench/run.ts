@@ -28,6 +28,7 @@ import { runP4 } from './workloads/p4-qido.js';
 import { runP5 } from './workloads/p5-metadata.js';
 import { runP6 } from './workloads/p6-retrieve.js';
 import { runP7Workload } from './workloads/p7-bridge-latency.js';
+import { runP8Workload } from './workloads/p8-context.js';
 import { runP9Workload } from './workloads/p9-fhir-search.js';
 import { runScale } from './workloads/scale.js';
 import { storescuAvailable } from './storescu.js';
@@ -44,18 +45,19 @@ const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> 
   P5: runP5,
   P6: runP6,
   P7: runP7Workload,
+  P8: runP8Workload,
   P9: runP9Workload,
 };
 /** Not in the default run (loading 1M instances into the index takes minutes the first time). */
 const OPTIONAL = ['SCALE'];
 /** Ours only: Orthanc has no FHIR side to compare with. */
-const OURS_ONLY = ['P7', 'P9', 'SCALE'];
+const OURS_ONLY = ['P7', 'P8', 'P9', 'SCALE'];
 /** Need DCMTK's storescu (apt-get install -y dcmtk). */
 const DIMSE = ['P1', 'P3'];
 
 const USAGE = `usage: npm run bench -- [options]
-  --only CEIL,P1,...   workloads to run (default: CEIL,P1,P2,P3,P4,P5,P6,P7,P9; SCALE only
-                       when named). P1/P3 need DCMTK's storescu; P7, P9, SCALE are ours only
+  --only CEIL,P1,...   workloads to run (default: CEIL,P1,P2,P3,P4,P5,P6,P7,P8,P9; SCALE only
+                       when named). P1/P3 need DCMTK's storescu; P7, P8, P9, SCALE are ours only
   --runs N             runs per workload, medians reported (default 3)
   --skip-orthanc       only our server        --skip-ours   only Orthanc
   --queries N          QIDO iterations per query kind per run (default 50)
