@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Archive } from './archive/archive.js';
-import { FileBlobStore } from './archive/file-blob-store.js';
+import { ArchiveBlobStore } from './archive/archive-blob-store.js';
+import type { FileBlobStore } from './archive/file-blob-store.js';
 import { OrphanSweeper } from './archive/orphan-sweep.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
 import type { Config } from './config/schema.js';
@@ -40,10 +41,11 @@ const VERSION = (createRequire(import.meta.url)('../package.json') as { version:
 /** Composition root: the only place that picks concrete implementations. */
 type StorageConfig = Pick<Config, 'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes'>;
 
-function openStorage(config: StorageConfig): { archive: Archive; blobs: FileBlobStore } {
+/** `packWriter`: the server appends small objects to the packs; CLI commands beside it write files. */
+function openStorage(config: StorageConfig, packWriter: boolean): { archive: Archive; blobs: ArchiveBlobStore } {
   mkdirSync(config.dataDir, { recursive: true });
   const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'));
-  const blobs = new FileBlobStore(config.dataDir);
+  const blobs = new ArchiveBlobStore(config.dataDir, { packWriter });
   const archive = new Archive(index, blobs, {
     duplicatePolicy: config.duplicatePolicy,
     bulkDataThreshold: config.bulkDataThreshold,
@@ -53,7 +55,7 @@ function openStorage(config: StorageConfig): { archive: Archive; blobs: FileBlob
 }
 
 export function openArchive(config: StorageConfig): Archive {
-  return openStorage(config).archive;
+  return openStorage(config, false).archive;
 }
 
 /** After an unclean stop, files renamed into place but never committed are swept (now, and once more later). */
@@ -128,8 +130,10 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const { archive, blobs } = openStorage(config);
-  const sweeper = sweepAfterCrash(archive, blobs, logger);
+  const { archive, blobs } = openStorage(config, true);
+  const redone = await archive.recover();
+  if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
+  const sweeper = sweepAfterCrash(archive, blobs.files, logger);
   const qido = new QidoService(archive.index.db, { publicUrl: config.publicUrl, maxResults: config.maxQidoResults });
   const fhir = openEmbeddedFhir({
     dataDir: config.dataDir,
@@ -244,7 +248,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await bridge.close();
       await audit.close();
       sweeper.end();
-      archive.index.close();
+      archive.close();
       auth?.close();
       fhir.close();
     },

@@ -6,7 +6,7 @@ import { runSources } from '../src/cli/sources-command.js';
 import { ConfigError } from '../src/core/errors.js';
 import { ROOT } from './fixtures.js';
 import { json, splitMultipart, startTestServer, type TestServer } from './in-process.js';
-import { blobFiles, sourceStatus, studyInstances, uploadToOrthanc, waitFor } from './sources-support.js';
+import { storedObjects, sourceStatus, studyInstances, uploadToOrthanc, waitFor } from './sources-support.js';
 import { orthancAvailable, startOrthanc, type OrthancHandle } from './support/orthanc.js';
 import { freePorts } from './support/ports.js';
 
@@ -47,7 +47,7 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
       return s?.studies.done === 1 && s;
     });
     expect(status).toMatchObject({ kind: 'dicomweb', mode: 'copy', instancesFetched: 3, lastError: null, running: true });
-    expect(blobFiles(dataDir)).toBe(3);
+    expect(storedObjects(dataDir)).toBe(3);
   });
 
   it('fetches nothing again after a restart', async () => {
@@ -58,7 +58,7 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
     const after = await sourceStatus(server.url, 'orthanc-dw');
     expect(after.instancesFetched).toBe(3);
     expect(after.studies).toMatchObject({ done: 1, failed: 0 });
-    expect(blobFiles(dataDir)).toBe(3);
+    expect(storedObjects(dataDir)).toBe(3);
   });
 
   it('shows the progress with `imaging-bridge sources status`, read from the database', async () => {
@@ -92,7 +92,7 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
       await uploadToOrthanc(orthanc, OTHER, `${OTHER}.1`, [`${OTHER}.1.1`, `${OTHER}.1.2`], 'SRC-DW-META');
       await waitFor('the study indexed', async () => (await studyInstances(meta.dicomweb, OTHER)) === 2);
       await waitFor('both studies indexed', async () => (await studyInstances(meta.dicomweb, STUDY)) === 3);
-      expect(blobFiles(dir)).toBe(0);
+      expect(storedObjects(dir)).toBe(0);
       const metadata = await json(await fetch(`${meta.dicomweb}/studies/${OTHER}/metadata`));
       expect(metadata).toHaveLength(2);
       expect(metadata[0]['00100020'].Value[0]).toBe('SRC-DW-META');
@@ -108,7 +108,7 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
       const parts = splitMultipart(Buffer.from(await res.arrayBuffer()), res.headers.get('content-type')!);
       expect(parts).toHaveLength(1);
       expect(parts[0]!.data.includes(Buffer.from(`${OTHER}.1.2`))).toBe(true);
-      expect(blobFiles(dir)).toBe(1);
+      expect(storedObjects(dir)).toBe(1);
     } finally {
       await meta.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './fixtures.js';
 import { json, splitMultipart, startTestServer, type TestServer } from './in-process.js';
-import { blobFiles, sourceStatus, studyInstances, uploadToOrthanc, waitFor } from './sources-support.js';
+import { storedObjects, sourceStatus, studyInstances, uploadToOrthanc, waitFor } from './sources-support.js';
 import { orthancAvailable, startOrthanc, type OrthancHandle } from './support/orthanc.js';
 import { freePorts } from './support/ports.js';
 
@@ -78,7 +78,7 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
       return s?.studies.done === 1 && s;
     });
     expect(status).toMatchObject({ kind: 'dimse', mode: 'copy', endpoint: `ORTHANC@127.0.0.1:${orthancDicomPort}`, instancesFetched: 3 });
-    expect(blobFiles(dataDir)).toBe(3);
+    expect(storedObjects(dataDir)).toBe(3);
     expect(sourcesOf(dataDir, STUDY)).toEqual(['source:orthanc-dimse']);
   });
 
@@ -90,7 +90,7 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
     await waitFor('two more polls', async () => (await sourceStatus(server!.url, 'orthanc-dimse')).polls >= before.polls + 2);
     const after = await sourceStatus(server.url, 'orthanc-dimse');
     expect(after).toMatchObject({ instancesFetched: 3, lastError: null, studies: { done: 1, failed: 0 } });
-    expect(blobFiles(dataDir)).toBe(3);
+    expect(storedObjects(dataDir)).toBe(3);
   });
 
   it('copies with C-MOVE to our own SCP', async () => {
@@ -102,7 +102,7 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
       await uploadToOrthanc(orthanc, MOVED, `${MOVED}.1`, [`${MOVED}.1.1`, `${MOVED}.1.2`], 'SRC-MOVE');
       await waitFor('the moved study on us', async () => (await studyInstances(server!.dicomweb, MOVED)) === 2);
       await waitFor('the first study on us too', async () => (await studyInstances(server!.dicomweb, STUDY)) === 3);
-      expect(blobFiles(dir)).toBe(5);
+      expect(storedObjects(dir)).toBe(5);
       // They came in through our C-STORE SCP, sent by Orthanc.
       expect(sourcesOf(dir, MOVED)).toEqual(['ORTHANC']);
     } finally {
@@ -119,7 +119,7 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
       await register(meta);
       await uploadToOrthanc(orthanc, META, `${META}.1`, [`${META}.1.1`, `${META}.1.2`], 'SRC-DIMSE-META');
       await waitFor('the study indexed', async () => (await studyInstances(meta.dicomweb, META)) === 2);
-      expect(blobFiles(dir)).toBe(0);
+      expect(storedObjects(dir)).toBe(0);
       const studies = await json(await fetch(`${meta.dicomweb}/studies?PatientID=SRC-DIMSE-META`));
       expect(studies).toHaveLength(1);
       expect(studies[0]['00080061'].Value).toEqual(['CT']);
@@ -131,7 +131,7 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
       expect(res.status).toBe(200);
       const parts = splitMultipart(Buffer.from(await res.arrayBuffer()), res.headers.get('content-type')!);
       expect(parts).toHaveLength(2);
-      expect(blobFiles(dir)).toBe(2);
+      expect(storedObjects(dir)).toBe(2);
       // Now held locally: the full metadata (Rows, pixel data) replaces what C-FIND gave.
       const full = await json(await fetch(`${meta.dicomweb}/studies/${META}/metadata`));
       expect(full[0]['00280010'].Value[0]).toBe(4);

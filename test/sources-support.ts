@@ -1,6 +1,7 @@
 /** Shared helpers of the sources end-to-end suites (watching an Orthanc). */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { PackStore } from '../src/archive/pack/pack-store.js';
 import { ctInstance } from './fixtures.js';
 import type { OrthancHandle } from './support/orthanc.js';
 
@@ -51,16 +52,19 @@ export async function sourceStatus(url: string, name: string): Promise<any> {
   return body.sources.find((s) => s.name === name);
 }
 
-/** Files stored under dataDir/blobs (instance bytes held locally). */
-export function blobFiles(dataDir: string): number {
+/** Objects whose bytes are held locally: files under dataDir/blobs plus live records in dataDir/packs. */
+export function storedObjects(dataDir: string): number {
   const walk = (dir: string): number =>
     readdirSync(dir).reduce((n, f) => {
       const p = join(dir, f);
       return n + (statSync(p).isDirectory() ? walk(p) : 1);
     }, 0);
+  const files = existsSync(join(dataDir, 'blobs')) ? walk(join(dataDir, 'blobs')) : 0;
+  if (!existsSync(join(dataDir, 'packs'))) return files;
+  const packs = new PackStore(dataDir, false);
   try {
-    return walk(join(dataDir, 'blobs'));
-  } catch {
-    return 0;
+    return files + [...packs.recordsFrom({ segment: 0, offset: 0 })].length;
+  } finally {
+    packs.close();
   }
 }

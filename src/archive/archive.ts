@@ -1,14 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { DicomStatus, StoreError } from '../core/errors.js';
-import { DicomParseError, fileSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
+import { DicomParseError, bufferSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
 import { GroupCommitter, RequestCommitter, type Committer } from './group-committer.js';
 import { receive } from './receive.js';
 import { RemoteFetchError, isRemoteKey, localBulkReferences, remoteKey, sourceOfRemoteKey, type RemoteFetcher } from './remote.js';
 import { sameDataset } from './same-dataset.js';
 import type { SqliteIndex } from './sqlite/sqlite-index.js';
 import type { DicomJson } from '../dicom/types.js';
-import type { BlobStore, BlobWriter, InstanceScope, SealedBlob, StoredInstance, StoreOutcome } from './types.js';
+import type { BlobStore, BlobWriter, InstanceScope, JournalMark, PlacedBlob, SealedBlob, StoredInstance, StoreOutcome } from './types.js';
 
 export interface ArchiveOptions {
   duplicatePolicy: 'reject' | 'keep-newest';
@@ -26,6 +26,8 @@ export interface StoreContext {
   committer?: Committer;
 }
 
+/** How often journaled index commits are made durable (bounds what a restart re-reads). */
+const CHECKPOINT_MS = 1000;
 const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
 const STORABLE_UID = /^[0-9]+(\.[0-9]+)*$/;
 
@@ -38,6 +40,8 @@ export class Archive {
   private readonly committer: GroupCommitter;
   private freeCheck = { at: 0, bytes: Number.POSITIVE_INFINITY };
   private readonly fetchers = new Map<string, RemoteFetcher>();
+  private readonly checkpoints: NodeJS.Timeout | undefined;
+  private mark: JournalMark;
 
   constructor(
     readonly index: SqliteIndex,
@@ -45,6 +49,77 @@ export class Archive {
     private readonly opts: ArchiveOptions,
   ) {
     this.committer = new GroupCommitter(index);
+    this.mark = index.journalMark();
+    if (blobs.journal) {
+      this.checkpoints = setInterval(() => this.checkpoint(), CHECKPOINT_MS);
+      this.checkpoints.unref();
+    }
+  }
+
+  /**
+   * Journaled objects are indexed by unsynced commits; this synced one makes them all
+   * durable and moves the journal mark past them, so a restart re-reads little of the journal.
+   */
+  checkpoint(): void {
+    const journal = this.blobs.journal;
+    if (!journal || !this.index.db.open) return;
+    const low = journal.lowWater();
+    if (low.segment === this.mark.segment && low.offset === this.mark.offset) return;
+    this.index.setJournalMark(low);
+    this.mark = low;
+  }
+
+  /**
+   * After an unclean stop: index again every journaled object from the mark on that the
+   * index lost (its unsynced commit did not reach the disk). Run before serving.
+   */
+  async recover(): Promise<number> {
+    const journal = this.blobs.journal;
+    if (!journal) return 0;
+    let redone = 0;
+    for (const { key, note, bytes } of journal.recordsFrom(this.index.journalMark())) {
+      if (this.index.holdsBlob(note.sop, key)) continue;
+      let parsed: ParsedInstance;
+      try {
+        parsed = parseInstance(bufferSource(bytes), { bulkDataThreshold: this.opts.bulkDataThreshold });
+      } catch {
+        continue; // appended only after it parsed; a record that does not parse is not one of ours
+      }
+      const existing = this.index.findInstance(parsed.sopInstanceUid);
+      if (existing && !isRemoteKey(existing.blobKey)) {
+        const fresh = { source: bufferSource(bytes), size: bytes.length, datasetOffset: parsed.datasetOffset };
+        if (await sameDataset(this.blobs, fresh, existing)) continue;
+      }
+      this.index.commit([
+        {
+          replaces: existing?.blobKey ?? null,
+          journaled: true,
+          record: {
+            studyUid: parsed.studyInstanceUid,
+            seriesUid: parsed.seriesInstanceUid,
+            sopUid: parsed.sopInstanceUid,
+            sopClassUid: parsed.sopClassUid,
+            transferSyntaxUid: parsed.transferSyntaxUid,
+            blobKey: key,
+            size: bytes.length,
+            datasetOffset: parsed.datasetOffset,
+            json: parsed.json,
+            source: note.source,
+          },
+        },
+      ]);
+      redone++;
+    }
+    this.checkpoint();
+    return redone;
+  }
+
+  /** Stop checkpointing; the last checkpoint makes every journaled commit durable. */
+  close(): void {
+    if (this.checkpoints) clearInterval(this.checkpoints);
+    this.checkpoint();
+    this.index.close();
+    this.blobs.close?.();
   }
 
   async storeFile(path: string, ctx: StoreContext): Promise<StoreOutcome> {
@@ -82,7 +157,7 @@ export class Archive {
   }
 
   private parse(sealed: SealedBlob, head: Buffer, ctx: StoreContext): ParsedInstance {
-    const parsed = parseInstance(fileSource(sealed.fd, sealed.size, head.subarray(0, Math.min(head.length, sealed.size))), {
+    const parsed = parseInstance(sealed.source(head.subarray(0, Math.min(head.length, sealed.size))), {
       bulkDataThreshold: this.opts.bulkDataThreshold,
     });
     const sop = { classUid: parsed.sopClassUid, instanceUid: parsed.sopInstanceUid };
@@ -132,9 +207,8 @@ export class Archive {
       sopUid: parsed.sopInstanceUid,
       sopClassUid: parsed.sopClassUid,
     };
-    const fresh = { fd: sealed.fd, size: sealed.size, datasetOffset: parsed.datasetOffset };
-    const blobKey = `${studyFolder(ref.studyUid)}/${ref.sopUid}-${randomBytes(4).toString('hex')}.dcm`;
-    let placed = false;
+    const fresh = { source: sealed.source(), size: sealed.size, datasetOffset: parsed.datasetOffset };
+    let placed: PlacedBlob | undefined;
     try {
       // A concurrent store of the same SOP Instance can slip in between looking and
       // committing; the index then answers `retry` and we decide again.
@@ -143,34 +217,38 @@ export class Archive {
         // A remote-only record (metadata-only source) is replaced by the bytes, not versioned.
         if (existing && !isRemoteKey(existing.blobKey)) {
           if (await sameDataset(this.blobs, fresh, existing)) {
-            if (placed) await this.blobs.remove(blobKey);
+            if (placed) await this.blobs.remove(placed.key);
             else await sealed.discard();
             return { kind: 'duplicate', record: ref };
           }
           if (this.opts.duplicatePolicy === 'reject') throw duplicateError(ref.sopUid);
         }
-        if (!placed) {
-          await sealed.commit(blobKey);
-          placed = true;
-        }
+        placed ??= await sealed.commit({
+          key: `${studyFolder(ref.studyUid)}/${ref.sopUid}-${randomBytes(4).toString('hex')}.dcm`,
+          sopUid: ref.sopUid,
+          source: ctx.source,
+        });
         const result = await (ctx.committer ?? this.committer).submit({
           replaces: existing?.blobKey ?? null,
+          journaled: placed.journaled,
           record: {
             ...ref,
             transferSyntaxUid: parsed.transferSyntaxUid,
-            blobKey,
+            blobKey: placed.key,
             size: sealed.size,
             datasetOffset: parsed.datasetOffset,
             json: parsed.json,
             source: ctx.source,
           },
         });
-        if (result.decision === 'stored') return { kind: 'stored', record: ref };
-        if (result.decision === 'new-version') return { kind: 'new-version', record: ref, version: result.version };
+        if (result.decision === 'stored' || result.decision === 'new-version') {
+          if (placed.journaled) this.blobs.journal?.settle(placed.key);
+          return result.decision === 'stored' ? { kind: 'stored', record: ref } : { kind: 'new-version', record: ref, version: result.version };
+        }
       }
       throw new StoreError(DicomStatus.ProcessingFailure, `SOP Instance ${ref.sopUid} kept changing while it was being stored`);
     } catch (e) {
-      if (placed) await this.blobs.remove(blobKey);
+      if (placed) await this.blobs.remove(placed.key);
       throw e;
     }
   }

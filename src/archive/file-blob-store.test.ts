@@ -24,7 +24,7 @@ describe('file blob store', () => {
     const sealed = await w.seal();
     expect(sealed.size).toBe(11);
     await expect(store.read('1.2/3.dcm')).rejects.toThrow();
-    await sealed.commit('1.2/3.dcm');
+    await sealed.commit({ key: '1.2/3.dcm', sopUid: '1.2.3', source: 'test' });
     expect((await store.read('1.2/3.dcm')).toString()).toBe('hello world');
     expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
   });

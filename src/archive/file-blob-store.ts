@@ -3,6 +3,7 @@ import { createReadStream, mkdirSync, promises as fsp, readdirSync, rmSync, stat
 import { dirname, join } from 'node:path';
 import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from './types.js';
 import { DirectorySync } from './directory-sync.js';
+import { fileSource } from '../dicom/index.js';
 
 /**
  * Stored objects are files under `<root>/blobs`, written to `<root>/tmp` first, fsynced,
@@ -44,10 +45,10 @@ export class FileBlobStore implements BlobStore {
       seal: async (): Promise<SealedBlob> => {
         await fh.datasync();
         return {
-          fd: fh.fd,
           size,
+          source: (head) => fileSource(fh.fd, size, head),
           discard,
-          commit: async (key) => {
+          commit: async ({ key }) => {
             await fh.close();
             const target = this.pathOf(key);
             const dir = dirname(target);
@@ -58,6 +59,7 @@ export class FileBlobStore implements BlobStore {
             }
             await fsp.rename(tempPath, target);
             await this.dirSync.sync(dir);
+            return { key, journaled: false };
           },
         };
       },
@@ -67,7 +69,7 @@ export class FileBlobStore implements BlobStore {
   async open(key: string): Promise<OpenBlob> {
     const fh = await fsp.open(this.pathOf(key), 'r');
     const { size } = await fh.stat();
-    return { fd: fh.fd, size, close: () => fh.close() };
+    return { fd: fh.fd, offset: 0, size, close: () => fh.close() };
   }
 
   read(key: string): Promise<Buffer> {

@@ -28,12 +28,12 @@ describe('orphan sweep after an unclean stop', () => {
     await w.writev([ctInstance({ sop: `${ROOT}.9.2` })]);
     const folder = studyFolder(`${ROOT}.1`);
     const orphanKey = `${folder}/${ROOT}.9.2-deadbeef.dcm`;
-    await (await w.seal()).commit(orphanKey);
+    await (await w.seal()).commit({ key: orphanKey, sopUid: '1.2.3', source: 'test' });
     const old = (Date.now() - 120_000) / 1000;
     utimesSync(join(dir, 'blobs', orphanKey), old, old);
     const fresh = await blobs.create();
     await fresh.writev([Buffer.from('a live writer, about to commit')]);
-    await (await fresh.seal()).commit(`${folder}/fresh-0.dcm`);
+    await (await fresh.seal()).commit({ key: `${folder}/fresh-0.dcm`, sopUid: '1.2.3', source: 'test' });
 
     // The process dies here (no end()); the next start sees an unclean stop.
     const since = sweeper.begin();

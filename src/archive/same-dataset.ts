@@ -1,4 +1,5 @@
 import { read } from 'node:fs';
+import type { ByteSource } from '../dicom/types.js';
 import type { BlobStore } from './types.js';
 
 const CHUNK = 1 << 20;
@@ -10,19 +11,18 @@ const CHUNK = 1 << 20;
  */
 export async function sameDataset(
   blobs: BlobStore,
-  fresh: { fd: number; size: number; datasetOffset: number },
+  fresh: { source: ByteSource; size: number; datasetOffset: number },
   stored: { blobKey: string; datasetOffset: number },
 ): Promise<boolean> {
   const old = await blobs.open(stored.blobKey);
   try {
     const length = fresh.size - fresh.datasetOffset;
     if (length !== old.size - stored.datasetOffset) return false;
-    const a = Buffer.allocUnsafe(Math.min(CHUNK, length));
     const b = Buffer.allocUnsafe(Math.min(CHUNK, length));
     for (let done = 0; done < length; ) {
       const n = Math.min(CHUNK, length - done);
-      await Promise.all([readFully(fresh.fd, a, n, fresh.datasetOffset + done), readFully(old.fd, b, n, stored.datasetOffset + done)]);
-      if (a.compare(b, 0, n, 0, n) !== 0) return false;
+      await readFully(old.fd, b, n, old.offset + stored.datasetOffset + done);
+      if (fresh.source.read(fresh.datasetOffset + done, n).compare(b, 0, n, 0, n) !== 0) return false;
       done += n;
     }
     return true;

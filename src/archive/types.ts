@@ -1,4 +1,4 @@
-import type { DicomJson } from '../dicom/types.js';
+import type { ByteSource, DicomJson } from '../dicom/types.js';
 
 /** The identity of one instance. */
 export interface StoredRef {
@@ -43,20 +43,39 @@ export interface InstanceScope {
   sopUid?: string;
 }
 
-/** The bytes of one object, written and fsynced under a temporary name, still open for reading. */
+/** Where the archive wants a received object placed, and what its journal record notes. */
+export interface BlobPlacement {
+  /** Key for an object stored as its own file (the study's folder and the SOP Instance UID). */
+  key: string;
+  sopUid: string;
+  source: string;
+}
+
+/** Where an object landed. */
+export interface PlacedBlob {
+  key: string;
+  /**
+   * The blob store's journal holds the object and what is needed to index it again, so the
+   * index commit that records it need not be synced itself (see BlobJournal).
+   */
+  journaled: boolean;
+}
+
+/** The bytes of one received object, complete (and durable if they are in a file), not placed yet. */
 export interface SealedBlob {
-  readonly fd: number;
   readonly size: number;
-  /** Close, move into place under `key` and make the rename durable. */
-  commit(key: string): Promise<void>;
-  /** Close and delete. */
+  /** Random access to the bytes; `head` (the first bytes, already in memory) saves reads. */
+  source(head?: Buffer): ByteSource;
+  /** Make the object durable under its final key. */
+  commit(placement: BlobPlacement): Promise<PlacedBlob>;
+  /** Drop the object. */
   discard(): Promise<void>;
 }
 
 export interface BlobWriter {
   /** Append chunks (one gathered write). */
   writev(chunks: Buffer[]): Promise<void>;
-  /** fsync the data; the blob stays open for reading until commit or discard. */
+  /** All bytes are in: make them readable (and durable, when they went to a file). */
   seal(): Promise<SealedBlob>;
   abort(): Promise<void>;
 }
@@ -73,10 +92,32 @@ export interface BlobStore {
   remove(key: string): Promise<void>;
   /** Free bytes on the volume, for /health and out-of-resources decisions. */
   freeBytes(): Promise<number>;
+  /** Present when some objects are journaled (PlacedBlob.journaled). */
+  readonly journal?: BlobJournal | undefined;
+  close?(): void;
+}
+
+/**
+ * Objects whose index commit is not synced can be indexed again after a crash from the
+ * journal. The archive settles each journaled object once its index commit returned (or it
+ * gave the object up) and keeps in the (synced) index a mark below every unsettled object;
+ * at start it re-indexes what the journal holds from that mark on.
+ */
+export interface BlobJournal {
+  settle(key: string): void;
+  lowWater(): JournalMark;
+  recordsFrom(mark: JournalMark): Iterable<{ key: string; note: { sop: string; source: string }; bytes: Buffer }>;
+}
+
+export interface JournalMark {
+  segment: number;
+  offset: number;
 }
 
 export interface OpenBlob {
   readonly fd: number;
+  /** Where the object starts in the file behind fd (0 for an object in its own file). */
+  readonly offset: number;
   readonly size: number;
   close(): Promise<void>;
 }

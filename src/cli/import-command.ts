@@ -25,6 +25,6 @@ export async function runImport(args: string[], env: NodeJS.ProcessEnv): Promise
     }
     return summary.refused === 0 ? 0 : 1;
   } finally {
-    archive.index.close();
+    archive.close();
   }
 }

@@ -67,6 +67,6 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
         return 2;
     }
   } finally {
-    archive.index.close();
+    archive.close();
   }
 }

@@ -35,7 +35,7 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
     for (const r of rows) console.log('neverStarted' in r ? `${r.name} (${r.kind}, ${r.mode}): configured, not started yet` : describe(r));
     return 0;
   } finally {
-    archive.index.close();
+    archive.close();
   }
 }
 

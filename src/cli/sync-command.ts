@@ -40,6 +40,6 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
         throw new ConfigError(`unknown sync action "${positionals[0]}"\n\n${USAGE}`);
     }
   } finally {
-    archive.index.close();
+    archive.close();
   }
 }

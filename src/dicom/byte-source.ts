@@ -17,7 +17,8 @@ export function bufferSource(buf: Buffer): ByteSource {
 
 const BLOCK = 64 * 1024;
 
-export function fileSource(fd: number, size: number, prefix?: Buffer): ByteSource {
+/** `base`: where the object starts in the file (objects packed into a shared file). */
+export function fileSource(fd: number, size: number, prefix?: Buffer, base = 0): ByteSource {
   const head = prefix && prefix.length > 0 ? prefix.subarray(0, Math.min(prefix.length, size)) : undefined;
   let block: Buffer | undefined;
   let blockStart = 0;
@@ -26,7 +27,7 @@ export function fileSource(fd: number, size: number, prefix?: Buffer): ByteSourc
     const out = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
-      const n = readSync(fd, out, done, length - done, offset + done);
+      const n = readSync(fd, out, done, length - done, base + offset + done);
       if (n === 0) throw new DicomParseError(`file ended at offset ${offset + done}, expected ${size} bytes`, offset + done);
       done += n;
     }

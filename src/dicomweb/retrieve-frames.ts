@@ -2,6 +2,7 @@ import type { Archive } from '../archive/archive.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
 import { HttpError, badRequest, notAcceptable, notFound } from '../core/errors.js';
 import { FrameRangeError, TransferSyntax, fileSource, locateBulkData, readFrames } from '../dicom/index.js';
+import type { ByteSource } from '../dicom/types.js';
 import { matchesType, parseAccept } from './accept.js';
 import { frameMediaType } from './media-types.js';
 import { MultipartWriter } from './multipart.js';
@@ -16,14 +17,14 @@ export function parseFrameList(list: string): number[] {
   return numbers;
 }
 
-async function withInstance<T>(scope: InstanceScope, archive: Archive, fn: (i: StoredInstance, fd: number, size: number) => T): Promise<T> {
+async function withInstance<T>(scope: InstanceScope, archive: Archive, fn: (i: StoredInstance, bytes: () => ByteSource) => T): Promise<T> {
   if (!archive.instances(scope)[0]) throw notFound('no instance with these UIDs');
   await ensureLocal(scope, archive);
   const instance = archive.instances(scope)[0];
   if (!instance) throw notFound('no instance with these UIDs');
   const blob = await archive.blobs.open(instance.blobKey);
   try {
-    return fn(instance, blob.fd, blob.size);
+    return fn(instance, () => fileSource(blob.fd, blob.size, undefined, blob.offset));
   } finally {
     await blob.close();
   }
@@ -65,10 +66,10 @@ function framesResponse(frames: Buffer[], mediaType: string, ts: string, encapsu
 /** WADO-RS frames: …/instances/{i}/frames/{list}. */
 export async function retrieveFrames(scope: InstanceScope, list: string, accept: string | undefined, ports: { archive: Archive }): Promise<BinaryResponse> {
   const numbers = parseFrameList(list);
-  return withInstance(scope, ports.archive, (instance, fd, size) => {
+  return withInstance(scope, ports.archive, (instance, source) => {
     let result;
     try {
-      result = readFrames(fileSource(fd, size), numbers);
+      result = readFrames(source(), numbers);
     } catch (e) {
       if (e instanceof FrameRangeError) throw new HttpError(404, e.message);
       throw e;
@@ -81,12 +82,12 @@ export async function retrieveFrames(scope: InstanceScope, list: string, accept:
 /** WADO-RS bulk data: the BulkDataURI given in metadata (…/instances/{i}/bulk/{path}). */
 export async function retrieveBulkData(scope: InstanceScope, path: string, accept: string | undefined, ports: { archive: Archive }): Promise<BinaryResponse> {
   if (!/^[0-9A-Fa-f]{8}(\/\d+\/[0-9A-Fa-f]{8})*$/.test(path)) throw badRequest(`"${path}" is not a bulk data path`);
-  return withInstance(scope, ports.archive, (instance, fd, size) => {
-    const found = locateBulkData(fileSource(fd, size), path.toUpperCase());
+  return withInstance(scope, ports.archive, (instance, source) => {
+    const found = locateBulkData(source(), path.toUpperCase());
     if (!found) throw notFound(`instance has no bulk data at ${path}`);
     if (found.pixelData?.encapsulated) {
       const all = Array.from({ length: instance.numberOfFrames }, (_, i) => i + 1);
-      const frames = readFrames(fileSource(fd, size), all);
+      const frames = readFrames(source(), all);
       const mediaType = negotiateFrames(accept, true, instance.transferSyntaxUid);
       return framesResponse(frames.frames, mediaType, instance.transferSyntaxUid, true);
     }

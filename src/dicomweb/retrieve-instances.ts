@@ -98,7 +98,7 @@ async function* instanceBytes(i: StoredInstance, choice: Choice, archive: Archiv
   }
   const blob = await archive.blobs.open(i.blobKey);
   try {
-    yield* transcodeToExplicitLittle(fileSource(blob.fd, blob.size));
+    yield* transcodeToExplicitLittle(fileSource(blob.fd, blob.size, undefined, blob.offset));
   } finally {
     await blob.close();
   }

@@ -12,7 +12,7 @@ import {
   Dataset, Implementation, Scp, constants, responses,
   type Association, type CFindRequest, type CGetRequest, type CMoveRequest, type CStoreRequest, type PresentationContext, type Request,
 } from './dcmjs-dimse.js';
-import { PduGuard } from './pdu-guard.js';
+import { PduFramer, PduGuard } from './pdu-guard.js';
 import { decideAssociation, decideContext, normalizeAddress } from './policy.js';
 import type { Exchange, ScpServices } from './scp-services.js';
 import { fillResponse } from './messages.js';
@@ -94,10 +94,17 @@ export class AssociationScp extends Scp {
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
-  /** Bad bytes never reach the library: we check PDU headers first (pdu-guard.ts). */
+  /**
+   * Bad bytes never reach the library: we check PDU headers first (pdu-guard.ts), then hand
+   * it whole PDUs (PduFramer), which spares its per-chunk reassembly copies.
+   */
   private guardIncomingBytes(): void {
     const theirs = this.socket.listeners('data') as ((chunk: Buffer) => void)[];
     this.socket.removeAllListeners('data');
+    const framer = new PduFramer();
+    const deliver = (pdu: Buffer) => {
+      for (const listener of theirs) listener.call(this.socket, pdu);
+    };
     this.socket.on('data', (chunk: Buffer) => {
       if (this.ended) return;
       const problem = this.guard.check(chunk);
@@ -105,7 +112,7 @@ export class AssociationScp extends Scp {
         this.terminate(`protocol error: ${problem}`, true);
         return;
       }
-      for (const listener of theirs) listener.call(this.socket, chunk);
+      framer.push(chunk, deliver);
     });
   }
 

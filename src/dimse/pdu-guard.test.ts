@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PduGuard } from './pdu-guard.js';
+import { PduFramer, PduGuard } from './pdu-guard.js';
 
 /** A PDU header: type, reserved, 32-bit big-endian length (PS3.8 9.3.1). */
 const header = (type: number, length: number) => {
@@ -34,5 +34,27 @@ describe('PduGuard', () => {
   it('refuses a forged 4 GB A-ASSOCIATE-RQ length and a release PDU of the wrong length', () => {
     expect(new PduGuard(16384).check(header(0x01, 0xffffffff))).toMatch(/exceeds/);
     expect(new PduGuard(16384).check(Buffer.concat([pdu(0x01, 10), pdu(0x05, 8)]))).toMatch(/must be 4/);
+  });
+});
+
+describe('PduFramer', () => {
+  const filled = (type: number, length: number) => Buffer.concat([header(type, length), Buffer.from(Array.from({ length }, (_, i) => (i * 7 + type) & 0xff))]);
+  const stream = Buffer.concat([filled(0x01, 200), filled(0x04, 16384), filled(0x04, 12), filled(0x04, 131072), filled(0x05, 4)]);
+  for (const step of [1, 5, 6, 7, 4096, 65536, stream.length]) {
+    it(`hands over whole PDUs, byte for byte, with the stream split every ${step} bytes`, () => {
+      const framer = new PduFramer();
+      const out: Buffer[] = [];
+      for (let i = 0; i < stream.length; i += step) framer.push(stream.subarray(i, i + step), (p) => out.push(Buffer.from(p)));
+      expect(out.map((p) => p.length)).toEqual([206, 16390, 18, 131078, 10]);
+      expect(Buffer.concat(out).equals(stream)).toBe(true);
+    });
+  }
+
+  it('passes a PDU lying inside one chunk as a view, without copying', () => {
+    const chunk = Buffer.concat([pdu(0x04, 12), pdu(0x04, 20)]);
+    const out: Buffer[] = [];
+    new PduFramer().push(chunk, (p) => out.push(p));
+    expect(out).toHaveLength(2);
+    expect(out[0]!.buffer).toBe(chunk.buffer);
   });
 });

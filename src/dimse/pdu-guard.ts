@@ -67,3 +67,63 @@ export class PduGuard {
     return undefined;
   }
 }
+
+/**
+ * Cuts the (already checked) byte stream of an association into whole PDUs, so the library
+ * receives one complete PDU per call. Its own reassembly concatenates the bytes received so
+ * far with every socket chunk (a 128 KB P-DATA-TF arriving in 64 KB reads is copied 2–3
+ * times, and each copy is garbage); here a PDU that lies inside one chunk is passed as a view
+ * of it, and one spread over several chunks is joined once.
+ */
+export class PduFramer {
+  private parts: Buffer[] = [];
+  private have = 0;
+  /** Total length (header included) of the PDU being gathered; 0 while its header is incomplete. */
+  private need = 0;
+
+  push(chunk: Buffer, emit: (pdu: Buffer) => void): void {
+    let off = 0;
+    while (off < chunk.length) {
+      const left = chunk.length - off;
+      if (this.have === 0) {
+        if (left >= 6) {
+          const total = 6 + chunk.readUInt32BE(off + 2);
+          if (left >= total) {
+            emit(chunk.subarray(off, off + total));
+            off += total;
+            continue;
+          }
+          this.need = total;
+        }
+        this.parts.push(chunk.subarray(off));
+        this.have = left;
+        return;
+      }
+      if (this.need === 0) {
+        const take = Math.min(6 - this.have, left);
+        this.parts.push(chunk.subarray(off, off + take));
+        this.have += take;
+        off += take;
+        if (this.have < 6) return;
+        const header = Buffer.concat(this.parts, 6);
+        this.parts = [header];
+        this.need = 6 + header.readUInt32BE(2);
+        if (this.need === 6) this.flush(emit);
+        continue;
+      }
+      const take = Math.min(this.need - this.have, left);
+      this.parts.push(chunk.subarray(off, off + take));
+      this.have += take;
+      off += take;
+      if (this.have === this.need) this.flush(emit);
+    }
+  }
+
+  private flush(emit: (pdu: Buffer) => void): void {
+    const pdu = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.need);
+    this.parts = [];
+    this.have = 0;
+    this.need = 0;
+    emit(pdu);
+  }
+}

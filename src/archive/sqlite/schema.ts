@@ -147,6 +147,8 @@ CREATE TABLE IF NOT EXISTS rejected_instances (
   rejected_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejected_instances_study ON rejected_instances(study_uid);
+CREATE INDEX IF NOT EXISTS rejected_instances_sop ON rejected_instances(sop_uid);
+CREATE INDEX IF NOT EXISTS instance_versions_sop ON instance_versions(sop_uid);
 `;
 
 /** Marks a study for the FHIR sync (insert or bump); a parked (dead) row becomes due again. */

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { DicomJson } from '../../dicom/types.js';
 import { isSeriesLevelTag, isStudyLevelTag, pick } from '../levels.js';
 import { alphabetic, integer, normalizeTime, text } from '../json-values.js';
-import type { InstanceRecord, InstanceScope, StoredInstance } from '../types.js';
+import type { InstanceRecord, InstanceScope, JournalMark, StoredInstance } from '../types.js';
 import { OUTBOX_UPSERT, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { addMissingColumns } from './migrate.js';
 import { rejectionNote } from '../rejection-note.js';
@@ -26,6 +26,11 @@ export interface IndexedWrite {
   record: InstanceRecord;
   /** Blob key of the version the caller decided to replace; null when it saw none. */
   replaces: string | null;
+  /**
+   * The blob store's journal can redo this write after a crash (BlobJournal): a batch made
+   * only of such writes is committed without syncing the WAL.
+   */
+  journaled?: boolean;
 }
 
 export interface IndexedResult {
@@ -59,7 +64,9 @@ const T = {
 } as const;
 
 /**
- * The archive index in SQLite (WAL, synchronous=FULL: a commit is on disk when it returns).
+ * The archive index in SQLite (WAL, synchronous=FULL: a commit is on disk when it returns),
+ * except batches of journaled writes (IndexedWrite.journaled), committed with
+ * synchronous=NORMAL: a crash may lose them, and the journal brings them back at start.
  * Writes arrive in batches (group commit) and keep study/series aggregates current.
  */
 export class SqliteIndex {
@@ -77,6 +84,11 @@ export class SqliteIndex {
     this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     const db = this.db;
     this.stmts = {
+      holdsBlob: db.prepare(
+        `SELECT 1 FROM instances WHERE sop_uid = @sopUid AND blob_key = @blobKey
+         UNION ALL SELECT 1 FROM instance_versions WHERE sop_uid = @sopUid AND blob_key = @blobKey
+         UNION ALL SELECT 1 FROM rejected_instances WHERE sop_uid = @sopUid AND blob_key = @blobKey LIMIT 1`,
+      ),
       existing: db.prepare(
         `SELECT i.dataset_offset AS datasetOffset, i.size, i.version, i.blob_key AS blobKey, st.study_uid AS studyUid,
                 i.series_pk AS seriesPk, s.study_pk AS studyPk
@@ -160,7 +172,30 @@ export class SqliteIndex {
       for (const studyUid of changed) this.stmts.enqueueSync.run({ studyUid, now, reason: 'stored' });
       return results;
     });
-    return run.immediate();
+    if (writes.length === 0 || !writes.every((w) => w.journaled)) return run.immediate();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return run.immediate();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  /** Where the blob journal must be read from after a crash (0/0: from its beginning). */
+  journalMark(): JournalMark {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'journal_mark'").get() as { value: string } | undefined;
+    const [segment, offset] = (row?.value ?? '0:0').split(':').map(Number);
+    return { segment: segment ?? 0, offset: offset ?? 0 };
+  }
+
+  /** Record the journal mark, synced: every unsynced commit before it becomes durable too (one WAL). */
+  setJournalMark(mark: JournalMark): void {
+    this.db.prepare("INSERT INTO meta(key, value) VALUES ('journal_mark', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(`${mark.segment}:${mark.offset}`);
+  }
+
+  /** Does the index refer to these bytes (as the current, a replaced or a rejected version)? */
+  holdsBlob(sopUid: string, blobKey: string): boolean {
+    return this.stmts.holdsBlob.get({ sopUid, blobKey }) !== undefined;
   }
 
   private applyOne(w: IndexedWrite, now: number, touchedSeries: Set<number>, touchedStudies: Set<number>): IndexedResult {

@@ -31,7 +31,7 @@ export async function datasetBytes(blobs: BlobStore, instance: StoredInstance, s
     file = Buffer.allocUnsafe(blob.size);
     let off = 0;
     while (off < blob.size) {
-      const { bytesRead } = await readAt(blob.fd, file, off, blob.size - off, off);
+      const { bytesRead } = await readAt(blob.fd, file, off, blob.size - off, blob.offset + off);
       if (bytesRead === 0) break;
       off += bytesRead;
     }

@@ -1,0 +1,90 @@
+import { bufferSource } from '../dicom/index.js';
+import { FileBlobStore } from './file-blob-store.js';
+import { PackStore, isPackKey } from './pack/pack-store.js';
+import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from './types.js';
+
+/** Objects up to this size are held in memory while they arrive and then appended to a pack. */
+export const DEFAULT_PACK_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * The archive's blobs: objects up to `packLimit` bytes go to the packs (one durable append,
+ * journaled), larger ones to files of their own (written as they stream in, so a 2 GB
+ * multi-frame object never sits in memory). Keys say where an object is.
+ */
+export class ArchiveBlobStore implements BlobStore {
+  readonly files: FileBlobStore;
+  readonly packs: PackStore;
+  /** Only the process that appends to the packs (the server) journals. */
+  readonly journal: PackStore | undefined;
+  private readonly packLimit: number;
+
+  /**
+   * `packWriter`: this process appends small objects to the packs (the server; one per data
+   * folder). CLI commands next to it store every object as a file and only read and erase packs.
+   */
+  constructor(root: string, opts: { packWriter: boolean; packLimit?: number; segmentBytes?: number }) {
+    this.files = new FileBlobStore(root);
+    this.packs = new PackStore(root, opts.packWriter, opts.segmentBytes);
+    this.journal = opts.packWriter ? this.packs : undefined;
+    this.packLimit = opts.packLimit ?? DEFAULT_PACK_LIMIT;
+  }
+
+  async create(): Promise<BlobWriter> {
+    if (!this.journal) return this.files.create();
+    let held: Buffer[] = [];
+    let size = 0;
+    let file: BlobWriter | undefined;
+    return {
+      writev: async (chunks) => {
+        if (file) return file.writev(chunks);
+        held.push(...chunks);
+        for (const c of chunks) size += c.length;
+        if (size > this.packLimit) {
+          file = await this.files.create();
+          await file.writev(held);
+          held = [];
+        }
+      },
+      abort: async () => {
+        held = [];
+        await file?.abort();
+      },
+      seal: async (): Promise<SealedBlob> => {
+        if (file) return file.seal();
+        const bytes = held.length === 1 ? held[0]! : Buffer.concat(held, size);
+        held = [];
+        return {
+          size,
+          source: () => bufferSource(bytes),
+          discard: async () => undefined,
+          commit: async ({ sopUid, source }) => ({ key: await this.packs.append(bytes, { sop: sopUid, source }), journaled: true }),
+        };
+      },
+    };
+  }
+
+  async open(key: string): Promise<OpenBlob> {
+    if (!isPackKey(key)) return this.files.open(key);
+    return { ...this.packs.open(key), close: async () => undefined };
+  }
+
+  read(key: string): Promise<Buffer> {
+    return isPackKey(key) ? this.packs.read(key) : this.files.read(key);
+  }
+
+  stream(key: string, start?: number, end?: number): NodeJS.ReadableStream {
+    return isPackKey(key) ? this.packs.stream(key, start, end) : this.files.stream(key, start, end);
+  }
+
+  remove(key: string): Promise<void> {
+    return isPackKey(key) ? this.packs.erase(key) : this.files.remove(key);
+  }
+
+  freeBytes(): Promise<number> {
+    return this.files.freeBytes();
+  }
+
+  close(): void {
+    this.packs.close();
+  }
+}

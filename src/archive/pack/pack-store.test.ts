@@ -1,0 +1,162 @@
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CoalescedSync } from './coalesced-sync.js';
+import { PackStore } from './pack-store.js';
+
+const note = (sop: string) => ({ sop, source: 'test' });
+const bytes = (n: number, fill: number) => Buffer.alloc(n, fill);
+const segmentFile = (dir: string, id: number) => join(dir, 'packs', `${String(id).padStart(8, '0')}.pack`);
+
+async function drain(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+describe('pack store', () => {
+  let dir: string;
+  let packs: PackStore;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ib-pack-'));
+    packs = new PackStore(dir, true);
+  });
+  afterEach(() => {
+    packs.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads back what was appended, by key, whole, as a range and through a file descriptor', async () => {
+    const a = bytes(1000, 1);
+    const b = Buffer.from('second object, odd length');
+    const [ka, kb] = await Promise.all([packs.append(a, note('1.1')), packs.append(b, note('1.2'))]);
+    expect(ka).toMatch(/^p\/1\/24\/1000$/);
+    expect((await packs.read(ka!)).equals(a)).toBe(true);
+    expect((await packs.read(kb!)).equals(b)).toBe(true);
+    expect((await drain(packs.stream(kb!, 7, 13))).toString()).toBe('object');
+    const open = packs.open(kb!);
+    const viaFd = Buffer.alloc(open.size);
+    const { readSync } = await import('node:fs');
+    readSync(open.fd, viaFd, 0, open.size, open.offset);
+    expect(viaFd.equals(b)).toBe(true);
+  });
+
+  it('lists the live records from a mark on and keeps the mark below unsettled objects', async () => {
+    const k1 = await packs.append(bytes(100, 1), note('1.1'));
+    expect(packs.lowWater()).toEqual({ segment: 1, offset: 0 }); // k1 is appended, not yet settled
+    packs.settle(k1);
+    const afterFirst = packs.lowWater();
+    const k2 = await packs.append(bytes(200, 2), note('1.2'));
+    const k3 = await packs.append(bytes(300, 3), note('1.3'));
+    packs.settle(k3);
+    // k2 is unsettled: the mark cannot pass it.
+    expect(packs.lowWater()).toEqual({ segment: 1, offset: Number(k2.split('/')[2]) - 24 });
+    packs.settle(k2);
+    expect(packs.lowWater().offset).toBeGreaterThan(Number(k3.split('/')[2]) + 300);
+    const from = [...packs.recordsFrom(afterFirst)].map((r) => [r.key, r.note.sop, r.bytes[0]]);
+    expect(from).toEqual([
+      [k2, '1.2', 2],
+      [k3, '1.3', 3],
+    ]);
+    expect([...packs.recordsFrom({ segment: 0, offset: 0 })]).toHaveLength(3);
+  });
+
+  it('erases an object durably: zeros on disk, and no longer listed', async () => {
+    const k1 = await packs.append(bytes(5000, 0xab), note('1.1'));
+    const k2 = await packs.append(bytes(10, 0xcd), note('1.2'));
+    await packs.erase(k1);
+    expect((await packs.read(k1)).equals(Buffer.alloc(5000))).toBe(true);
+    expect(readFileSync(segmentFile(dir, 1)).includes(bytes(64, 0xab))).toBe(false);
+    expect([...packs.recordsFrom({ segment: 0, offset: 0 })].map((r) => r.key)).toEqual([k2]);
+  });
+
+  it('after a crash: cuts off a torn last record, skips a hole, and appends after the last intact record', async () => {
+    const k1 = await packs.append(bytes(3000, 1), note('1.1'));
+    const k2 = await packs.append(bytes(3000, 2), note('1.2'));
+    packs.close();
+    const file = segmentFile(dir, 1);
+    const intact = statSync(file).size;
+    // A hole (a reserved stretch never written) followed by a complete record, then a torn one.
+    const copy = readFileSync(file);
+    const second = copy.subarray(Number(k2.split('/')[2]) - 24, intact);
+    appendFileSync(file, Buffer.alloc(64));
+    appendFileSync(file, second);
+    const torn = Buffer.from(second.subarray(0, second.length - 100));
+    appendFileSync(file, torn);
+    packs = new PackStore(dir, true);
+    expect(statSync(file).size).toBe(intact + 64 + second.length);
+    const listed = [...packs.recordsFrom({ segment: 0, offset: 0 })];
+    expect(listed.map((r) => r.note.sop)).toEqual(['1.1', '1.2', '1.2']);
+    const k3 = await packs.append(bytes(10, 3), note('1.3'));
+    expect(Number(k3.split('/')[2])).toBe(intact + 64 + second.length + 24);
+    expect((await packs.read(k1)).equals(bytes(3000, 1))).toBe(true);
+  });
+
+  it('a record whose bytes were damaged is not listed (its CRC does not match)', async () => {
+    const k1 = await packs.append(bytes(3000, 1), note('1.1'));
+    await packs.append(bytes(3000, 2), note('1.2'));
+    packs.close();
+    const file = segmentFile(dir, 1);
+    const content = readFileSync(file);
+    content[Number(k1.split('/')[2]) + 10] = 9;
+    writeFileSync(file, content);
+    packs = new PackStore(dir, true);
+    expect([...packs.recordsFrom({ segment: 0, offset: 0 })].map((r) => r.note.sop)).toEqual(['1.2']);
+  });
+
+  it('rolls over to a new segment when one is full, and lists across segments', async () => {
+    packs.close();
+    packs = new PackStore(dir, true, 4096);
+    const keys: string[] = [];
+    for (let i = 0; i < 6; i++) keys.push(await packs.append(bytes(1500, i), note(`1.${i}`)));
+    expect(readdirSync(join(dir, 'packs')).length).toBeGreaterThan(1);
+    expect(new Set(keys.map((k) => k.split('/')[1])).size).toBeGreaterThan(1);
+    for (const [i, k] of keys.entries()) expect((await packs.read(k))[0]).toBe(i);
+    expect([...packs.recordsFrom({ segment: 0, offset: 0 })].map((r) => r.note.sop)).toEqual(keys.map((_, i) => `1.${i}`));
+  });
+
+  it('a reader process cannot append and does not touch the segment being written', async () => {
+    const k1 = await packs.append(bytes(100, 1), note('1.1'));
+    const size = statSync(segmentFile(dir, 1)).size;
+    appendFileSync(segmentFile(dir, 1), Buffer.alloc(40, 7)); // an append in progress in the writer
+    const reader = new PackStore(dir, false);
+    try {
+      await expect(reader.append(bytes(1, 1), note('x'))).rejects.toThrow(/does not write/);
+      expect(statSync(segmentFile(dir, 1)).size).toBe(size + 40);
+      expect((await reader.read(k1)).equals(bytes(100, 1))).toBe(true);
+      await reader.erase(k1);
+      expect((await packs.read(k1)).equals(Buffer.alloc(100))).toBe(true);
+    } finally {
+      reader.close();
+    }
+  });
+});
+
+describe('coalesced sync', () => {
+  it('callers that ask while a sync runs share the next one; each waits for a sync that started after it asked', async () => {
+    let started = 0;
+    let release: (() => void) | undefined;
+    const sync = new CoalescedSync(
+      () =>
+        new Promise<void>((resolve) => {
+          started++;
+          release = resolve;
+        }),
+    );
+    const first = sync.sync();
+    await new Promise((r) => setImmediate(r));
+    expect(started).toBe(1);
+    const waiting = Array.from({ length: 10 }, () => sync.sync());
+    let done = 0;
+    for (const w of waiting) void w.then(() => done++);
+    release!();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(done).toBe(0); // their sync started after the first finished
+    expect(started).toBe(2);
+    release!();
+    await Promise.all(waiting);
+    expect(started).toBe(2);
+  });
+});
