@@ -18,6 +18,7 @@ import type { Exchange, ScpServices } from './scp-services.js';
 import { fillResponse } from './messages.js';
 import { Status, type DimseResult } from './status.js';
 import { storeInstance } from './store-handler.js';
+import { isStoreRequest, readCommand, readPdvs, storeResponsePdu, type PresentationDataValue } from './store-fast-path.js';
 
 /** Library fields we rely on that its typings leave out. */
 interface NetworkInternals {
@@ -35,6 +36,10 @@ export class AssociationScp extends Scp {
   private readonly closedPromise = new Promise<void>((resolve) => (this.closedSignal = resolve));
   private artim: NodeJS.Timeout | undefined;
   private ended = false;
+  /** A C-STORE taken on the fast path (store-fast-path.ts) whose data set is still arriving. */
+  private fastStore: { queue: ChunkQueue; contextId: number } | undefined;
+  /** A message the library is receiving: all its PDUs go to the library. */
+  private libraryMessage: { command: Buffer[]; inDataSet: boolean } | undefined;
   callingAe = '';
   /** Set once we sent A-ASSOCIATE-AC: only those count against the association limit. */
   associated = false;
@@ -103,6 +108,7 @@ export class AssociationScp extends Scp {
     this.socket.removeAllListeners('data');
     const framer = new PduFramer();
     const deliver = (pdu: Buffer) => {
+      if (pdu[0] === 0x04 && this.takePData(pdu)) return;
       for (const listener of theirs) listener.call(this.socket, pdu);
     };
     this.socket.on('data', (chunk: Buffer) => {
@@ -114,6 +120,75 @@ export class AssociationScp extends Scp {
       }
       framer.push(chunk, deliver);
     });
+  }
+
+  /**
+   * P-DATA-TF: a C-STORE-RQ whose command is whole in its first PDV is taken on the fast
+   * path (its data set streams to the archive, its response is one PDU we write); anything
+   * else goes to the library, whose messages we follow so as never to cut into one.
+   */
+  private takePData(pdu: Buffer): boolean {
+    if (!this.associated || this.ended) return false;
+    const pdvs = readPdvs(pdu);
+    if (!pdvs) return false; // the library answers malformed PDUs
+    if (this.fastStore) {
+      this.continueFastStore(pdvs);
+      return true;
+    }
+    if (!this.libraryMessage && this.startFastStore(pdvs)) return true;
+    this.followLibraryMessage(pdvs);
+    return false;
+  }
+
+  private startFastStore(pdvs: PresentationDataValue[]): boolean {
+    const [first, ...rest] = pdvs;
+    if (!first?.command || !first.last) return false;
+    const command = readCommand(first.data);
+    if (!isStoreRequest(command) || rest.some((p) => p.command || p.contextId !== first.contextId)) return false;
+    const context = (this as unknown as NetworkInternals).association
+      ?.getPresentationContexts()
+      .find((p) => p.id === first.contextId)?.context;
+    if (!context || context.getResult() !== constants.PresentationContextResult.Accept) return false;
+    const { queue, result } = this.beginStore(context, command.affectedSopClassUid, command.affectedSopInstanceUid);
+    this.fastStore = { queue, contextId: first.contextId };
+    this.track(
+      result.then((r) => {
+        if (r.status !== Status.Success) this.log.warn({ callingAe: this.callingAe, status: hex(r.status), comment: r.comment }, 'C-STORE failed');
+        if (!this.ended && !this.socket.destroyed) this.socket.write(storeResponsePdu(first.contextId, command, r));
+      }),
+    );
+    this.continueFastStore(rest);
+    return true;
+  }
+
+  private continueFastStore(pdvs: PresentationDataValue[]): void {
+    const store = this.fastStore!;
+    for (const p of pdvs) {
+      if (p.command || p.contextId !== store.contextId) {
+        this.fastStore = undefined;
+        store.queue.fail(new Error('a new message began before the data set was complete'));
+        this.terminate('protocol error: a new message began before the C-STORE data set was complete', true);
+        return;
+      }
+      store.queue.push(p.data);
+      if (p.last) {
+        store.queue.end();
+        this.fastStore = undefined;
+        return;
+      }
+    }
+  }
+
+  /** Where the library's current message ends: after a command without data set, or the last data fragment. */
+  private followLibraryMessage(pdvs: PresentationDataValue[]): void {
+    for (const p of pdvs) {
+      const m = (this.libraryMessage ??= { command: [], inDataSet: false });
+      if (p.command) {
+        m.command.push(p.data);
+        if (p.last && !readCommand(Buffer.concat(m.command))?.hasDataSet) this.libraryMessage = undefined;
+        else if (p.last) m.inDataSet = true;
+      } else if (p.last) this.libraryMessage = undefined;
+    }
   }
 
   override associationRequested(association: Association): void {
@@ -171,19 +246,16 @@ export class AssociationScp extends Scp {
   }
 
   // C-STORE: the data set streams into the archive while its fragments arrive.
-  override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
+  /** The data set of one C-STORE streams through `queue` into the archive while it arrives. */
+  private beginStore(context: PresentationContext, sopClassUid: string, sopInstanceUid: string): { queue: ChunkQueue; result: Promise<DimseResult> } {
     const queue = new ChunkQueue({ pause: () => this.socket.pause(), resume: () => this.socket.resume() });
-    const result = storeInstance(
-      {
-        sopClassUid: String(request.getAffectedSopClassUid() ?? '').trim(),
-        sopInstanceUid: String(request.getAffectedSopInstanceUid() ?? '').trim(),
-        abstractSyntax: context.getAbstractSyntaxUid(),
-        transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
-        callingAe: this.callingAe,
-      },
-      queue,
-      this.services.archive,
-    ).finally(() => queue.abandon());
+    const request = { sopClassUid, sopInstanceUid, abstractSyntax: context.getAbstractSyntaxUid(), transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '', callingAe: this.callingAe };
+    const result = storeInstance(request, queue, this.services.archive).finally(() => queue.abandon());
+    return { queue, result };
+  }
+
+  override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
+    const { queue, result } = this.beginStore(context, String(request.getAffectedSopClassUid() ?? '').trim(), String(request.getAffectedSopInstanceUid() ?? '').trim());
     this.stores.set(request, { queue, result });
     this.track(result);
     return new Writable({
@@ -278,6 +350,8 @@ export class AssociationScp extends Scp {
     this.ended = true;
     clearTimeout(this.artim);
     for (const { queue } of this.stores.values()) queue.fail(new Error('the association ended before the data set was complete'));
+    this.fastStore?.queue.fail(new Error('the association ended before the data set was complete'));
+    this.fastStore = undefined;
     this.stores.clear();
     this.cancelled.clear();
     this.services.released(this);
