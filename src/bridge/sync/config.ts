@@ -36,7 +36,10 @@ export interface BridgeConfig {
   /** At most one write per study per this interval. */
   minIntervalMs: number;
   pollMs: number;
+  /** FHIR requests in flight while a batch of studies is prepared (matching, reading the stored ImagingStudy). */
   concurrency: number;
+  /** Studies synced together in one pass: one FHIR transaction and one archive commit for all of them. */
+  batchSize: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
 }
@@ -56,6 +59,7 @@ export const BRIDGE_DEFAULTS: BridgeConfig = {
   minIntervalMs: 1000,
   pollMs: 100,
   concurrency: 8,
+  batchSize: 16,
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 60_000,
 };
@@ -66,6 +70,7 @@ const NUMBERS = {
   minIntervalMs: [0, 600_000],
   pollMs: [10, 60_000],
   concurrency: [1, 64],
+  batchSize: [1, 1000],
   retryBaseDelayMs: [1, 600_000],
   retryMaxDelayMs: [1, 3_600_000],
 } as const;

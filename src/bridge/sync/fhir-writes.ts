@@ -1,7 +1,8 @@
 /**
  * The FHIR interactions of one study sync: find the ImagingStudy by its StudyInstanceUID
  * identifier, upsert the Endpoint, and write Patient + ImagingStudy — one transaction Bundle
- * when the server supports it, else one request at a time (conditional create, If-Match update).
+ * when the server supports it (also one Bundle for a batch of studies: writeStudies), else one
+ * request at a time (conditional create, If-Match update).
  */
 import { randomUUID } from 'node:crypto';
 import type { FhirClient } from '../../fhir/client/index.js';
@@ -57,6 +58,13 @@ export async function writeStudy(client: FhirClient, w: StudyWrite, transaction:
 }
 
 async function writeAsTransaction(client: FhirClient, w: StudyWrite): Promise<Written> {
+  const [result] = await writeStudies(client, [w]);
+  if (result instanceof WriteRace) throw result;
+  return result!;
+}
+
+/** The Bundle entries of one study: its Patient (create or update), then its ImagingStudy (last). */
+function studyEntries(w: StudyWrite): BundleEntry[] {
   const entry: BundleEntry[] = [];
   if (w.createPatient) {
     entry.push({ fullUrl: w.createPatient.fullUrl, resource: w.createPatient.resource, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${encodeURIComponent(w.createPatient.identifier)}` } });
@@ -71,11 +79,31 @@ async function writeAsTransaction(client: FhirClient, w: StudyWrite): Promise<Wr
     const condition = `identifier=${encodeURIComponent(studyIdentifier(w.studyUid))}`;
     entry.push({ fullUrl: `urn:uuid:${randomUUID()}`, resource: study, request: { method: 'POST', url: 'ImagingStudy', ifNoneExist: condition } });
   }
+  return entry;
+}
+
+/**
+ * Several studies in one transaction Bundle: one commit on the server for all of them, all or
+ * nothing (a failure throws, and nothing of the batch was written). Per study, in order: what
+ * was written, or a WriteRace when its ImagingStudy had been created by another writer
+ * meanwhile (the others are written; that one is synced again). The caller makes sure no two
+ * writes create or update the same Patient — a study may refer to a Patient another write of
+ * the batch creates, by that write's `createPatient.fullUrl`.
+ */
+export async function writeStudies(client: FhirClient, writes: StudyWrite[]): Promise<(Written | WriteRace)[]> {
+  const entry: BundleEntry[] = [];
+  const studyAt: number[] = [];
+  for (const w of writes) {
+    entry.push(...studyEntries(w));
+    studyAt.push(entry.length - 1);
+  }
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry };
   const response = await client.transaction(bundle);
-  const last = response.entry?.[entry.length - 1]?.response;
-  if (!w.existing && last?.status.startsWith('200')) throw new WriteRace('the ImagingStudy was created by another writer meanwhile');
-  return writtenOf(last?.location, last?.etag);
+  return writes.map((w, i) => {
+    const r = response.entry?.[studyAt[i]!]?.response;
+    if (!w.existing && r?.status.startsWith('200')) return new WriteRace('the ImagingStudy was created by another writer meanwhile');
+    return writtenOf(r?.location, r?.etag);
+  });
 }
 
 async function writeOneByOne(client: FhirClient, w: StudyWrite): Promise<Written> {

@@ -13,10 +13,11 @@ import { CapabilityMonitor } from './capability-monitor.js';
 import { parseBridgeConfig, type BridgeConfig } from './config.js';
 import { StudySync } from './study-sync.js';
 import { SyncWorker } from './sync-worker.js';
+import { WriteJournal } from './write-journal.js';
 
 export { parseBridgeConfig, type BridgeConfig } from './config.js';
 export type { SyncEvent } from './sync-worker.js';
-export type { SyncOutcome } from './study-sync.js';
+export type { StudyResult, SyncOutcome } from './study-sync.js';
 
 export interface BridgeOptions {
   /** The archive index database: outbox, instances, findings, quarantine. */
@@ -59,6 +60,12 @@ export function openBridge(o: BridgeOptions): Bridge {
   const admin = new BridgeAdmin(o.db);
   const logger = o.logger.child({ component: 'fhir-sync' });
   const capabilities = new CapabilityMonitor(client, config.target, logger, (r) => admin.outbox.setMeta('capabilities', r));
+  // The bridge's own archive writes (findings, holds, outbox completion, sync records) go in one
+  // commit per sync pass, not fsynced itself (write-journal.ts: all of it is derived again after a crash).
+  const writes = new WriteJournal(o.db, {
+    relaxed: true,
+    onError: (err, ops) => logger.error({ err, ops }, 'recording sync results failed; the studies concerned are synced again'),
+  });
   const study = new StudySync({
     db: o.db,
     client,
@@ -67,8 +74,9 @@ export function openBridge(o: BridgeOptions): Bridge {
     config,
     dicomWebBase: `${publicUrl}/dicomweb`,
     dataQualityLog: o.logger.child({ channel: 'data-quality' }),
+    writes,
   });
-  const worker = new SyncWorker(admin.outbox, (uid) => study.sync(uid), config, logger);
+  const worker = new SyncWorker(admin.outbox, (uids) => study.syncBatch(uids), config, logger, { writes });
 
   return {
     config,

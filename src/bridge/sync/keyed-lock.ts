@@ -17,4 +17,11 @@ export class KeyedLock {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
+
+  /** Holds every key of `keys` while `task` runs (a batch of studies). Taken in sorted order, so two holders of overlapping sets never wait for each other. */
+  runAll<T>(keys: Iterable<string>, task: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const hold = (i: number): Promise<T> => (i === sorted.length ? task() : this.run(sorted[i]!, () => hold(i + 1)));
+    return hold(0);
+  }
 }

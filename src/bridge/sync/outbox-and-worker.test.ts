@@ -1,11 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA } from '../../archive/sqlite/schema.js';
 import { FhirNetworkError, FhirServerError } from '../../fhir/client/index.js';
 import { Outbox } from './outbox.js';
-import type { SyncOutcome } from './study-sync.js';
-import { SyncWorker, type SyncEvent, type SyncTimings } from './sync-worker.js';
+import type { StudyResult, SyncOutcome } from './study-sync.js';
+import { SyncWorker, type BatchSync, type SyncEvent, type SyncTimings } from './sync-worker.js';
+import { WriteJournal } from './write-journal.js';
 
 function openOutbox(): Outbox {
   const db = new Database(':memory:');
@@ -16,6 +20,21 @@ function openOutbox(): Outbox {
 const TIMINGS: SyncTimings = { debounceMs: 0, maxDelayMs: 0, minIntervalMs: 0, pollMs: 10, concurrency: 2, retryBaseDelayMs: 1, retryMaxDelayMs: 5 };
 const silent = pino({ level: 'silent' });
 const written: SyncOutcome = { kind: 'written', id: 'x', instances: 1 };
+
+/** A batch sync from a per-study one (each study on its own, one after the other). */
+function perStudy(sync: (studyUid: string) => Promise<SyncOutcome>): BatchSync {
+  return async (uids) => {
+    const out: StudyResult[] = [];
+    for (const studyUid of uids) {
+      try {
+        out.push({ studyUid, outcome: await sync(studyUid) });
+      } catch (error) {
+        out.push({ studyUid, error });
+      }
+    }
+    return out;
+  };
+}
 
 function events(worker: SyncWorker, count: number): Promise<SyncEvent[]> {
   const seen: SyncEvent[] = [];
@@ -70,11 +89,11 @@ describe('SyncWorker', () => {
     const outbox = openOutbox();
     outbox.enqueue('1.2.3', 'stored');
     const failures = [new FhirNetworkError('search Patient', 1, { code: 'ECONNREFUSED' }), serverError(429), serverError(503)];
-    const worker = new SyncWorker(outbox, async () => {
+    const worker = new SyncWorker(outbox, perStudy(async () => {
       const next = failures.shift();
       if (next) throw next;
       return written;
-    }, TIMINGS, silent);
+    }), TIMINGS, silent);
     const done = events(worker, 4);
     worker.start();
     const seen = await done;
@@ -87,9 +106,9 @@ describe('SyncWorker', () => {
   it('parks a permanent failure (400) in the dead-letter list', async () => {
     const outbox = openOutbox();
     outbox.enqueue('1.2.3', 'stored');
-    const worker = new SyncWorker(outbox, async () => {
+    const worker = new SyncWorker(outbox, perStudy(async () => {
       throw serverError(400);
-    }, TIMINGS, silent);
+    }), TIMINGS, silent);
     const done = events(worker, 1);
     worker.start();
     await done;
@@ -98,24 +117,170 @@ describe('SyncWorker', () => {
     expect(outbox.dead()[0]!.lastError).toContain('HTTP 400');
   });
 
-  it('runs at most one sync per study at a time and at most `concurrency` overall', async () => {
-    const outbox = openOutbox();
-    for (const uid of ['1', '2', '3', '4']) outbox.enqueue(uid, 'stored');
+  it('syncs the studies due together in one pass, one pass at a time, at most batchSize per pass, with one archive commit per pass', async () => {
+    const db = new Database(':memory:');
+    db.exec(SCHEMA);
+    const outbox = new Outbox(db);
+    for (const uid of ['1', '2', '3', '4', '5']) outbox.enqueue(uid, 'stored');
+    const commits = countCommits(db);
+    const writes = new WriteJournal(db);
+    const outside: string[] = [];
+    for (const m of ['complete', 'record'] as const) {
+      const original = outbox[m].bind(outbox) as (...a: unknown[]) => void;
+      (outbox as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (db.inTransaction || outside.push(m), original(...a));
+    }
+    const passes: string[][] = [];
     let running = 0;
     let peak = 0;
-    const worker = new SyncWorker(outbox, async () => {
+    const worker = new SyncWorker(outbox, async (uids) => {
+      passes.push(uids);
       peak = Math.max(peak, ++running);
+      // The FHIR write is done before anything of the pass is recorded: the rows are all still there.
+      expect(uids.every((u) => outbox.get(u))).toBe(true);
       await new Promise((r) => setTimeout(r, 20));
       running--;
-      return written;
-    }, TIMINGS, silent);
-    const done = events(worker, 4);
+      return uids.map((studyUid) => ({ studyUid, outcome: { kind: 'written', id: `IS-${studyUid}`, instances: 2 } }));
+    }, { ...TIMINGS, batchSize: 3 }, silent, { writes });
+    const done = events(worker, 5);
+    worker.start();
+    const seen = await done;
+    await worker.stop();
+    expect(passes).toEqual([['1', '2', '3'], ['4', '5']]);
+    expect(peak).toBe(1);
+    expect(seen.every((e) => e.outcome?.kind === 'written')).toBe(true);
+    expect(commits()).toBe(2);
+    expect(outside).toEqual([]);
+    expect(outbox.counts()).toEqual({ pending: 0, retrying: 0, dead: 0 });
+    expect(outbox.lastSync('4')).toMatchObject({ outcome: 'written', fhirId: 'IS-4', instances: 2 });
+  });
+
+  it('settles each study of a pass on its own: one written, one retried, one parked', async () => {
+    const db = new Database(':memory:');
+    db.exec(SCHEMA);
+    const outbox = new Outbox(db);
+    for (const uid of ['a', 'b', 'c']) outbox.enqueue(uid, 'stored', 1000);
+    const writes = new WriteJournal(db);
+    const worker = new SyncWorker(outbox, async (uids) =>
+      uids.map((studyUid): StudyResult => (studyUid === 'a' ? { studyUid, outcome: written } : { studyUid, error: serverError(studyUid === 'b' ? 503 : 400) })),
+    { ...TIMINGS, retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 }, silent, { writes });
+    const done = events(worker, 3);
     worker.start();
     await done;
     await worker.stop();
-    expect(peak).toBe(2);
+    expect(outbox.get('a')).toBeUndefined();
+    expect(outbox.get('b')).toMatchObject({ attempts: 1, dead: false });
+    expect(outbox.dead().map((r) => r.studyUid)).toEqual(['c']);
+  });
+
+  it('crash safety: what a pass has not committed yet is lost, never its studies — the outbox rows stay and a restarted worker syncs them', async () => {
+    const db = new Database(':memory:');
+    db.exec(SCHEMA);
+    const outbox = new Outbox(db);
+    for (const uid of ['1', '2']) outbox.enqueue(uid, 'stored');
+    // A pass whose FHIR write went through but whose archive commit never happened (the process died).
+    const lost = new WriteJournal(db);
+    const crashed = new SyncWorker(outbox, async (uids) => uids.map((studyUid) => ({ studyUid, outcome: written })), TIMINGS, silent, {
+      writes: { add: (op) => lost.add(op), flush: () => {} },
+    });
+    const first = events(crashed, 2);
+    crashed.start();
+    await first;
+    await crashed.stop();
+    expect(lost.pending).toBeGreaterThan(0);
+    expect(outbox.counts().pending).toBe(2);
+    expect(outbox.lastSync('1')).toBeUndefined();
+    // After the restart: both studies again (the sync finds the ImagingStudy unchanged).
+    const again: string[] = [];
+    const restarted = new SyncWorker(outbox, async (uids) => (again.push(...uids), uids.map((studyUid) => ({ studyUid, outcome: { kind: 'unchanged', id: 'x', instances: 1 } as SyncOutcome }))), TIMINGS, silent, {
+      writes: new WriteJournal(db),
+    });
+    const second = events(restarted, 2);
+    restarted.start();
+    await second;
+    await restarted.stop();
+    expect(again.sort()).toEqual(['1', '2']);
+    expect(outbox.counts().pending).toBe(0);
+    expect(outbox.lastSync('2')).toMatchObject({ outcome: 'unchanged' });
+  });
+
+  it('keeps a row whose study changed during its pass: due again after the pass', async () => {
+    const db = new Database(':memory:');
+    db.exec(SCHEMA);
+    const outbox = new Outbox(db);
+    outbox.enqueue('1', 'stored');
+    let calls = 0;
+    const worker = new SyncWorker(outbox, async (uids) => {
+      if (++calls === 1) outbox.enqueue('1', 'stored'); // an instance arrives while the pass runs
+      return uids.map((studyUid) => ({ studyUid, outcome: written }));
+    }, TIMINGS, silent, { writes: new WriteJournal(db) });
+    const done = events(worker, 2);
+    worker.start();
+    await done;
+    await worker.stop();
+    expect(calls).toBe(2);
+    expect(outbox.get('1')).toBeUndefined();
   });
 });
+
+describe('WriteJournal', () => {
+  it('commits the writes of a pass in one transaction, with synchronous=NORMAL only for that commit when relaxed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const db = new Database(join(dir, 'index.sqlite'));
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.exec(SCHEMA);
+      const outbox = new Outbox(db);
+      const commits = countCommits(db);
+      const seen: number[] = [];
+      const journal = new WriteJournal(db, { relaxed: true });
+      for (const uid of ['1', '2', '3']) journal.add(() => (outbox.enqueue(uid, 'stored'), seen.push(db.pragma('synchronous', { simple: true }) as number)));
+      expect(outbox.counts().pending).toBe(0);
+      journal.flush();
+      expect(commits()).toBe(1);
+      expect(seen).toEqual([1, 1, 1]);
+      expect(db.pragma('synchronous', { simple: true })).toBe(2);
+      expect(outbox.counts().pending).toBe(3);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when the commit fails, tries each write on its own so one bad write does not hold back the others', () => {
+    const db = new Database(':memory:');
+    db.exec(SCHEMA);
+    const outbox = new Outbox(db);
+    const errors: number[] = [];
+    const journal = new WriteJournal(db, { onError: (_e, ops) => errors.push(ops) });
+    journal.add(() => outbox.enqueue('1', 'stored'));
+    journal.add(() => {
+      throw new Error('disk full');
+    });
+    journal.add(() => outbox.enqueue('3', 'stored'));
+    journal.flush();
+    expect(errors).toEqual([3, 1]);
+    expect(outbox.pending().map((r) => r.studyUid).sort()).toEqual(['1', '3']);
+  });
+});
+
+/**
+ * Counts the outermost transactions opened on `db` from now on (better-sqlite3 has no commit
+ * hook); the tests using it also check that the writes they expect ran inside one.
+ */
+function countCommits(db: Database.Database): () => number {
+  let n = 0;
+  const original = db.transaction.bind(db);
+  (db as unknown as { transaction: typeof db.transaction }).transaction = ((fn: (...a: unknown[]) => unknown) => {
+    const tx = original(fn);
+    const wrapped = ((...args: unknown[]) => {
+      if (!db.inTransaction) n++;
+      return tx(...args);
+    }) as typeof tx;
+    return Object.assign(wrapped, { deferred: tx.deferred, immediate: tx.immediate, exclusive: tx.exclusive, default: tx.default });
+  }) as typeof db.transaction;
+  return () => n;
+}
 
 function serverError(status: number): FhirServerError {
   return new FhirServerError(status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 429 ? 'throttled' : 'exception' }] }, 'create ImagingStudy', 1);

@@ -4,6 +4,10 @@
  * map, merge with the stored ImagingStudy (elements the bridge does not own survive) and
  * write only when something changed. A study with nothing left, or rejected by a person,
  * becomes entered-in-error. Every finding is recorded; none is silent.
+ *
+ * Studies are synced in batches (syncBatch): each is prepared on its own, their writes go to
+ * the FHIR server in one transaction Bundle, and their findings and holds are collected for
+ * one archive commit by the caller (write-journal.ts) — a few commits per batch, not per study.
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
@@ -12,16 +16,17 @@ import { statusOf, type FhirClient } from '../../fhir/client/index.js';
 import type { FhirResource } from '../../fhir/types.js';
 import type { DicomJson } from '../../dicom/types.js';
 import { mapImagingStudy, mapPatient, mergeImagingStudy, type ImagingStudy, type Patient, type Reference } from '../mapping/index.js';
+import { deepEqual } from '../mapping/deep-equal.js';
 import { normalizeStudy, type Finding } from '../normalize/index.js';
 import { identifierToken, matchPatient } from '../patients/patient-matcher.js';
-import type { QuarantineStore } from '../quarantine/quarantine-store.js';
+import type { QuarantineState, QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { CapabilityMonitor } from './capability-monitor.js';
 import { sourceSettings, type BridgeConfig } from './config.js';
 import { KeyedLock } from './keyed-lock.js';
-import { ensureEndpoint, findImagingStudy, writeStudy, WriteRace, type StudyWrite } from './fhir-writes.js';
+import { ensureEndpoint, findImagingStudy, writeStudies, writeStudy, WriteRace, type StudyWrite, type Written } from './fhir-writes.js';
 import { loadStudyInstances } from './study-instances.js';
 import { findingsOf, InvalidResourceError, validateBeforeWrite } from './validate-before-write.js';
-import { RetryLater } from './failures.js';
+import { isTransient, RetryLater } from './failures.js';
 import { planSrResults, writeSrResults, type SrPlan } from './sr-results.js';
 
 export type SyncOutcome =
@@ -30,6 +35,15 @@ export type SyncOutcome =
   | { kind: 'quarantined'; reasons: Finding[] }
   | { kind: 'retired'; id?: string }
   | { kind: 'rejected'; id?: string };
+
+/** What the sync of one study of a batch came to: its outcome, or the error that stopped it. */
+export type StudyResult = { studyUid: string; outcome: SyncOutcome; error?: undefined } | { studyUid: string; error: unknown; outcome?: undefined };
+
+/** The bridge's writes to the archive database (findings, holds): collected, committed by the caller (write-journal.ts). */
+export interface ArchiveWrites {
+  add(op: () => void): void;
+  flush(): void;
+}
 
 export interface StudySyncPorts {
   /** The archive index database (instances, quarantine, findings). */
@@ -42,35 +56,124 @@ export interface StudySyncPorts {
   dicomWebBase: string;
   /** The data-quality log channel. */
   dataQualityLog: Logger;
+  /** Where findings and holds go; without it they are written at once, one commit each. */
+  writes?: ArchiveWrites;
 }
 
 const MAX_RACES = 4;
 
+type Settings = ReturnType<typeof sourceSettings>;
+
+/** A study past normalization, ready to be linked to its Patient and written. */
+interface Linkable {
+  studyUid: string;
+  order: number;
+  normalized: DicomJson[];
+  findings: Finding[];
+  header: Patient;
+  token: string;
+  settings: Settings;
+  override: boolean;
+  /** The quarantine state the sync started from (a hold is not recorded over a decision taken meanwhile). */
+  decided: QuarantineState | undefined;
+  races: number;
+}
+
+/** A study mapped and merged: `write` is absent when its ImagingStudy is unchanged (`unchangedId`). */
+interface Planned {
+  study: Linkable;
+  sr: SrPlan;
+  findings: Finding[];
+  instances: number;
+  write?: StudyWrite;
+  unchangedId?: string;
+  /** Refers to the Patient another write of the same Bundle creates. */
+  sharesPatient?: boolean;
+}
+
+type WriteResult = { written: Written } | { race: true } | { error: unknown };
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const isRace = (e: unknown): boolean => e instanceof WriteRace || statusOf(e) === 412;
+
+/** Runs `task` for each item, `limit` at a time, yielding to the event loop between items (DIMSE and HTTP requests interleave). */
+async function eachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await task(item);
+      await yieldToLoop();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+}
+
 export class StudySync {
   private endpoint: Promise<Reference> | undefined;
   private readonly patients = new KeyedLock();
+  private readonly writes: ArchiveWrites;
 
-  constructor(private readonly ports: StudySyncPorts) {}
+  constructor(private readonly ports: StudySyncPorts) {
+    this.writes = ports.writes ?? { add: (op) => op(), flush: () => {} };
+  }
 
+  /** One study on its own (its findings and hold committed before it returns); throws what stopped it. */
   async sync(studyUid: string): Promise<SyncOutcome> {
+    const [result] = await this.syncBatch([studyUid]);
+    this.writes.flush();
+    if (result!.error !== undefined || !result!.outcome) throw result!.error;
+    return result!.outcome;
+  }
+
+  /**
+   * Several studies in one pass: each is loaded, normalized and mapped on its own, and all
+   * that need writing go to the FHIR server together — one transaction Bundle (one commit)
+   * when it takes transactions. Studies of one patient that would both create or change that
+   * Patient go in the next round of the pass, as do those that lost a write race. Findings
+   * and holds go to `ports.writes` (committed by the caller, after this resolves). Never
+   * throws: one result per study, in the order of `studyUids`.
+   */
+  async syncBatch(studyUids: string[]): Promise<StudyResult[]> {
+    const results = new Map<string, StudyResult>();
+    let linkable: Linkable[] = [];
+    const order = new Map(studyUids.map((uid, i) => [uid, i]));
+    await eachLimited([...order.keys()], this.ports.config.concurrency, async (studyUid) => {
+      try {
+        const r = await this.prepare(studyUid, order.get(studyUid)!);
+        if ('kind' in r) results.set(studyUid, { studyUid, outcome: r });
+        else linkable.push(r);
+      } catch (e) {
+        results.set(studyUid, { studyUid, error: e });
+      }
+    });
+    linkable.sort((a, b) => a.order - b.order);
+    while (linkable.length) {
+      linkable = await this.round(linkable, results);
+      if (linkable.length) await yieldToLoop();
+    }
+    return [...order.keys()].map((studyUid) => results.get(studyUid) ?? { studyUid, error: new Error('study not synced') });
+  }
+
+  /** Up to normalization: what needs no Patient (rejected, retired, held on normalization findings) ends here. */
+  private async prepare(studyUid: string, order: number): Promise<SyncOutcome | Linkable> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(studyUid);
+        return await this.prepareOnce(studyUid, order);
       } catch (e) {
-        // Someone else wrote between our read and our write: read again and merge again.
-        const race = e instanceof WriteRace || statusOf(e) === 412;
-        if (!race || attempt >= MAX_RACES) throw e;
+        // Someone else wrote between our read and our write (retire): read again.
+        if (!isRace(e) || attempt >= MAX_RACES) throw e;
       }
     }
   }
 
-  private async once(studyUid: string): Promise<SyncOutcome> {
+  private async prepareOnce(studyUid: string, order: number): Promise<SyncOutcome | Linkable> {
     const { db, quarantine, config } = this.ports;
     const decision = quarantine.get(studyUid);
     if (decision?.state === 'rejected') return { kind: 'rejected', ...(await this.retire(studyUid)) };
     const stored = loadStudyInstances(db, studyUid);
     if (stored.length === 0) {
-      quarantine.clearHold(studyUid);
+      this.writes.add(() => quarantine.clearHold(studyUid));
       return { kind: 'retired', ...(await this.retire(studyUid)) };
     }
     const source = stored[0]!.source;
@@ -78,26 +181,84 @@ export class StudySync {
     const normalized = normalizeStudy(stored.map((s) => s.json), { profile: settings, source: { aeTitle: source } });
     const override = decision?.state === 'released';
     const findings = normalized.findings;
-    if (normalized.quarantine && !override) return this.hold(studyUid, findings);
+    if (normalized.quarantine && !override) return this.hold(studyUid, findings, decision?.state);
 
     const header = mapPatient(normalized.instances[0]!, { issuerSystems: config.issuerSystems, defaultPatientSystem: settings.defaultPatientSystem });
-    return this.patients.run(identifierToken(header), () => this.linkAndWrite(studyUid, normalized.instances, findings, header, settings, override));
+    return { studyUid, order, normalized: normalized.instances, findings, header, token: identifierToken(header), settings, override, decided: decision?.state, races: 0 };
   }
 
-  /** Patient matching through the write, one study of a patient at a time. */
-  private async linkAndWrite(studyUid: string, normalized: DicomJson[], normalizeFindings: Finding[], header: Patient, settings: ReturnType<typeof sourceSettings>, override: boolean): Promise<SyncOutcome> {
+  /**
+   * One round: Patient matching through the write with every patient of the round locked
+   * (studies of a patient one round at a time), the writes in one Bundle, then the SR results.
+   * Returns the studies for the next round.
+   */
+  private round(studies: Linkable[], results: Map<string, StudyResult>): Promise<Linkable[]> {
+    return this.patients.runAll(studies.map((s) => s.token), async () => {
+      const fail = (s: Linkable, error: unknown) => results.set(s.studyUid, { studyUid: s.studyUid, error });
+      let caps: Awaited<ReturnType<CapabilityMonitor['ensure']>>;
+      let endpointRef: Reference;
+      try {
+        caps = await this.ports.capabilities.ensure();
+        endpointRef = await this.endpointRef();
+      } catch (e) {
+        for (const s of studies) fail(s, e);
+        return [];
+      }
+      const planned: Planned[] = [];
+      await eachLimited(studies, this.ports.config.concurrency, async (s) => {
+        try {
+          const p = await this.plan(s, endpointRef);
+          if ('kind' in p) results.set(s.studyUid, { studyUid: s.studyUid, outcome: p });
+          else planned.push(p);
+        } catch (e) {
+          fail(s, e);
+        }
+      });
+      planned.sort((a, b) => a.study.order - b.study.order);
+      const { accepted, later } = combinePatientWrites(planned);
+      const writing = accepted.filter((p) => p.write);
+      const written = await this.writeAll(writing, caps.transaction);
+      const again = later.map((p) => p.study);
+      for (const p of accepted) {
+        const s = p.study;
+        const w = written.get(p);
+        if (w && 'race' in w) {
+          if (++s.races >= MAX_RACES) fail(s, new WriteRace('the ImagingStudy kept changing under the sync'));
+          else again.push(s);
+          continue;
+        }
+        if (w && 'error' in w) {
+          if (isRace(w.error) && ++s.races < MAX_RACES) again.push(s);
+          else fail(s, w.error);
+          continue;
+        }
+        try {
+          await this.srResults(s.studyUid, p.sr, p.findings, caps.transaction, s.settings.timezone);
+        } catch (e) {
+          if (isRace(e) && ++s.races < MAX_RACES) again.push(s);
+          else fail(s, e);
+          continue;
+        }
+        const outcome: SyncOutcome = w && 'written' in w ? { kind: 'written', ...w.written, instances: p.instances } : { kind: 'unchanged', id: p.unchangedId!, instances: p.instances };
+        results.set(s.studyUid, { studyUid: s.studyUid, outcome });
+      }
+      return again.sort((a, b) => a.order - b.order);
+    });
+  }
+
+  /** Match the Patient, map, merge with the stored ImagingStudy: the write to do, a hold, or nothing to write. */
+  private async plan(s: Linkable, endpointRef: Reference): Promise<Planned | SyncOutcome> {
     const { client, quarantine, config } = this.ports;
-    let findings = normalizeFindings;
-    const match = await matchPatient(client, header, { policy: config.patientPolicy, mismatchSeverity: config.demographicMismatchSeverity });
+    const { studyUid, settings, override } = s;
+    let findings = s.findings;
+    const match = await matchPatient(client, s.header, { policy: config.patientPolicy, mismatchSeverity: config.demographicMismatchSeverity });
     findings = [...findings, ...match.findings];
     // Several matches or an unknown patient under require-existing: no override can pick a patient.
-    if (match.kind === 'hold' || (!override && match.findings.some((f) => f.severity === 'error'))) return this.hold(studyUid, findings);
+    if (match.kind === 'hold' || (!override && match.findings.some((f) => f.severity === 'error'))) return this.hold(studyUid, findings, s.decided);
 
-    const caps = await this.ports.capabilities.ensure();
-    const endpointRef = await this.endpointRef();
     const patientUrn = `urn:uuid:${randomUUID()}`;
     const patientRef: Reference = match.kind === 'create' ? { reference: patientUrn } : { reference: `Patient/${match.patient.id}` };
-    const mapped = mapImagingStudy(normalized, {
+    const mapped = mapImagingStudy(s.normalized, {
       patientRef,
       endpointRef,
       issuerSystems: config.issuerSystems,
@@ -106,7 +267,7 @@ export class StudySync {
       timezone: settings.timezone,
       status: 'available',
     });
-    const sr = planSrResults(normalized);
+    const sr = planSrResults(s.normalized);
     findings = [...findings, ...mapped.findings, ...sr.findings];
     this.record(studyUid, findings);
 
@@ -117,15 +278,52 @@ export class StudySync {
     if (existing) write.existing = existing;
     if (match.kind === 'create') write.createPatient = { resource: match.patient, identifier: match.identifier, fullUrl: patientUrn };
     if (match.kind === 'linked' && match.update) write.updatePatient = match.update;
-    quarantine.clearHold(studyUid);
-    if (existing && !changed && !write.updatePatient && !write.createPatient) {
-      await this.srResults(studyUid, sr, findings, caps.transaction, settings.timezone);
-      return { kind: 'unchanged', id: existing.id!, instances };
-    }
+    this.writes.add(() => quarantine.clearHold(studyUid));
+    if (existing && !changed && !write.updatePatient && !write.createPatient) return { study: s, sr, findings, instances, unchangedId: existing.id! };
     this.validate(studyUid, findings, [resource as unknown as FhirResource, ...(write.createPatient ? [write.createPatient.resource] : []), ...(write.updatePatient ? [write.updatePatient] : [])]);
-    const written = await writeStudy(client, write, caps.transaction);
-    await this.srResults(studyUid, sr, findings, caps.transaction, settings.timezone);
-    return { kind: 'written', ...written, instances };
+    return { study: s, sr, findings, instances, write };
+  }
+
+  /**
+   * The writes of a round: one transaction Bundle for all when the target takes transactions.
+   * When that Bundle fails on something one study may have caused (a 4xx, a version conflict),
+   * each study is written on its own instead, so the others go through and the failure is
+   * that study's; when the target is unwell (network, 5xx, 429) all of them retry later.
+   */
+  private async writeAll(planned: Planned[], transaction: boolean): Promise<Map<Planned, WriteResult>> {
+    const out = new Map<Planned, WriteResult>();
+    const one = async (p: Planned): Promise<void> => {
+      try {
+        out.set(p, { written: await writeStudy(this.ports.client, p.write!, transaction) });
+      } catch (e) {
+        out.set(p, e instanceof WriteRace ? { race: true } : { error: e });
+      }
+    };
+    if (planned.length === 0) return out;
+    if (!transaction || planned.length === 1) {
+      for (const p of planned) await one(p);
+      return out;
+    }
+    try {
+      const written = await writeStudies(this.ports.client, planned.map((p) => p.write!));
+      planned.forEach((p, i) => {
+        const w = written[i]!;
+        out.set(p, w instanceof WriteRace ? { race: true } : { written: w });
+      });
+    } catch (e) {
+      const status = statusOf(e);
+      if (isTransient(e) && status !== 409 && status !== 412) {
+        for (const p of planned) out.set(p, { error: e });
+        return out;
+      }
+      for (const p of planned) {
+        // Its Patient was to be created by another write of the Bundle: link again next round.
+        if (p.sharesPatient) out.set(p, { race: true });
+        else await one(p);
+        await yieldToLoop();
+      }
+    }
+    return out;
   }
 
   /** The study's TID 1500 reports as AI results (sr-results.ts), after its ImagingStudy; their findings join the study's. */
@@ -150,17 +348,28 @@ export class StudySync {
     }
   }
 
-  private hold(studyUid: string, findings: Finding[]): SyncOutcome {
+  /**
+   * Held (recorded with the pass's other writes). A person's decision taken since the sync
+   * read the quarantine (release, reject) is not overwritten: it also queued the study again.
+   */
+  private hold(studyUid: string, findings: Finding[], decided: QuarantineState | undefined): SyncOutcome {
     const reasons = findings.filter((f) => f.severity === 'error');
     this.record(studyUid, findings);
-    this.ports.quarantine.hold(studyUid, reasons);
+    const now = Date.now();
+    const { quarantine } = this.ports;
+    this.writes.add(() => {
+      const state = quarantine.get(studyUid)?.state;
+      if (state === undefined || state === 'held' || state === decided) quarantine.hold(studyUid, reasons, now);
+    });
     this.ports.dataQualityLog.warn({ studyUid, reasons: reasons.map((r) => ({ rule: r.rule, tag: r.tag })) }, 'study held in quarantine');
     return { kind: 'quarantined', reasons };
   }
 
+
   /** Findings are stored with their values; the log says only which rules fired (values may be PHI). */
   private record(studyUid: string, findings: Finding[]): void {
-    this.ports.quarantine.recordFindings(studyUid, findings);
+    const now = Date.now();
+    this.writes.add(() => this.ports.quarantine.recordFindings(studyUid, findings, now));
     if (findings.length === 0) return;
     const bySeverity: Record<string, number> = {};
     for (const f of findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
@@ -186,4 +395,38 @@ export class StudySync {
     });
     return this.endpoint;
   }
+}
+
+/**
+ * Which planned studies of a round can share one Bundle. All were matched against the same
+ * state of the server, so two studies of one patient that both found no Patient would both
+ * create it: the second refers to the first one's Patient instead when it would create the
+ * same resource, and otherwise (different demographics, a second update) waits for the next
+ * round, where it finds the Patient the first one wrote — as if synced one after the other.
+ */
+export function combinePatientWrites<P extends { study: { token: string }; write?: StudyWrite; sharesPatient?: boolean }>(planned: P[]): { accepted: P[]; later: P[] } {
+  const accepted: P[] = [];
+  const later: P[] = [];
+  const patientWrite = new Map<string, { kind: 'create'; by: StudyWrite } | { kind: 'update' }>();
+  for (const p of planned) {
+    const w = p.write;
+    const token = p.study.token;
+    if (!w || (!w.createPatient && !w.updatePatient)) {
+      accepted.push(p);
+      continue;
+    }
+    const before = patientWrite.get(token);
+    if (!before) {
+      patientWrite.set(token, w.createPatient ? { kind: 'create', by: w } : { kind: 'update' });
+      accepted.push(p);
+    } else if (before.kind === 'create' && w.createPatient && !w.updatePatient && deepEqual(w.createPatient.resource, before.by.createPatient!.resource)) {
+      w.imagingStudy = { ...w.imagingStudy, subject: { reference: before.by.createPatient!.fullUrl } };
+      delete w.createPatient;
+      p.sharesPatient = true;
+      accepted.push(p);
+    } else {
+      later.push(p);
+    }
+  }
+  return { accepted, later };
 }

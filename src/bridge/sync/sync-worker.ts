@@ -1,17 +1,22 @@
 /**
- * The sync worker of the server process: polls the outbox, and for each study that has been
- * quiet for `debounceMs` (or kept changing for `maxDelayMs`) runs one sync — never more than
- * one per study at a time, nor more often than once per `minIntervalMs`. Transient failures
- * come back after a growing backoff for as long as it takes; permanent ones are parked in the
- * dead-letter list. The outbox row goes only once the sync succeeded and no change came meanwhile.
+ * The sync worker of the server process: polls the outbox, and runs the studies that have been
+ * quiet for `debounceMs` (or kept changing for `maxDelayMs`) in batched passes — up to
+ * `batchSize` studies per pass, one pass at a time and at most one per `pollMs` (unless a
+ * backlog fills them), never more than one sync per study at a time, nor more often than once
+ * per `minIntervalMs`. A pass ends with one archive commit for
+ * everything the bridge records about its studies (outbox completion, sync records, findings:
+ * write-journal.ts); a backlog is worked off pass after pass, yielding to the event loop in
+ * between. Transient failures come back after a growing backoff for as long as it takes;
+ * permanent ones are parked in the dead-letter list. The outbox row goes only once the sync
+ * succeeded (its FHIR write committed) and no change came meanwhile.
  */
 import type { Logger } from 'pino';
 import type { BridgeConfig } from './config.js';
 import { backoffMs, describeFailure, isTransient } from './failures.js';
 import type { Outbox, OutboxRow } from './outbox.js';
-import type { SyncOutcome } from './study-sync.js';
+import type { ArchiveWrites, StudyResult, SyncOutcome } from './study-sync.js';
 
-export type SyncTimings = Pick<BridgeConfig, 'debounceMs' | 'maxDelayMs' | 'minIntervalMs' | 'pollMs' | 'concurrency' | 'retryBaseDelayMs' | 'retryMaxDelayMs'>;
+export type SyncTimings = Pick<BridgeConfig, 'debounceMs' | 'maxDelayMs' | 'minIntervalMs' | 'pollMs' | 'concurrency' | 'retryBaseDelayMs' | 'retryMaxDelayMs'> & Partial<Pick<BridgeConfig, 'batchSize'>>;
 
 export interface SyncEvent {
   studyUid: string;
@@ -20,20 +25,35 @@ export interface SyncEvent {
   transient?: boolean;
 }
 
+/** Syncs a batch of studies; one result per study (a rejection counts as the error of all). */
+export type BatchSync = (studyUids: string[]) => Promise<StudyResult[]>;
+
+export interface SyncWorkerOptions {
+  /** Where the outbox updates of a pass are collected (committed at its end); without it, each is written at once. */
+  writes?: ArchiveWrites;
+  now?: () => number;
+}
+
 export class SyncWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private pass: Promise<void> | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly lastRun = new Map<string, number>();
   private readonly listeners = new Set<(e: SyncEvent) => void>();
+  private readonly writes: ArchiveWrites;
+  private readonly now: () => number;
 
   constructor(
     private readonly outbox: Outbox,
-    private readonly syncStudy: (studyUid: string) => Promise<SyncOutcome>,
+    private readonly syncStudies: BatchSync,
     private readonly timings: SyncTimings,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: SyncWorkerOptions = {},
+  ) {
+    this.writes = options.writes ?? { add: (op) => op(), flush: () => {} };
+    this.now = options.now ?? Date.now;
+  }
 
   start(): void {
     if (this.running) return;
@@ -57,7 +77,7 @@ export class SyncWorker {
   async syncNow(studyUid: string): Promise<void> {
     await this.inFlight.get(studyUid);
     const row = this.outbox.get(studyUid);
-    if (row) await this.run(row);
+    if (row) await this.run([row]);
   }
 
   inFlightCount(): number {
@@ -66,66 +86,116 @@ export class SyncWorker {
 
   private schedule(ms: number): void {
     if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.tick(), ms);
     this.timer.unref();
   }
 
+  private get batchSize(): number {
+    return this.timings.batchSize ?? this.timings.concurrency;
+  }
+
   private tick(): void {
+    this.timer = undefined;
+    if (!this.running || this.pass) return;
+    const rows: OutboxRow[] = [];
     try {
-      const free = this.timings.concurrency - this.inFlight.size;
-      if (free > 0) {
-        const now = this.now();
-        const due = this.outbox.due({ now, debounceMs: this.timings.debounceMs, maxDelayMs: this.timings.maxDelayMs, limit: free + this.inFlight.size + 16 });
-        let started = 0;
-        for (const row of due) {
-          if (started >= free) break;
-          if (this.inFlight.has(row.studyUid)) continue;
-          if (now - (this.lastRun.get(row.studyUid) ?? 0) < this.timings.minIntervalMs) continue;
-          void this.run(row);
-          started++;
-        }
+      const now = this.now();
+      const due = this.outbox.due({ now, debounceMs: this.timings.debounceMs, maxDelayMs: this.timings.maxDelayMs, limit: this.batchSize + this.inFlight.size + 16 });
+      for (const row of due) {
+        if (rows.length >= this.batchSize) break;
+        if (this.inFlight.has(row.studyUid)) continue;
+        if (now - (this.lastRun.get(row.studyUid) ?? 0) < this.timings.minIntervalMs) continue;
+        rows.push(row);
       }
+      if (this.lastRun.size > 10_000) for (const [uid, at] of this.lastRun) if (now - at >= this.timings.minIntervalMs) this.lastRun.delete(uid);
     } catch (e) {
       this.logger.error({ err: e }, 'sync worker: reading the outbox failed');
     }
-    this.schedule(this.timings.pollMs);
+    if (rows.length === 0) return this.schedule(this.timings.pollMs);
+    // Passes start at most once per pollMs, so studies that become due one by one during an
+    // ingest are gathered into batches; a full pass (a backlog) is followed by the next one
+    // at once. Between passes DIMSE and HTTP requests get their turn (setImmediate, timers).
+    const startedAt = this.now();
+    const full = rows.length >= this.batchSize;
+    this.pass = this.run(rows).finally(() => {
+      this.pass = undefined;
+      if (!this.running) return;
+      const wait = full ? 0 : this.timings.pollMs - (this.now() - startedAt);
+      if (wait > 0) this.schedule(wait);
+      else setImmediate(() => this.tick());
+    });
   }
 
-  private run(row: OutboxRow): Promise<void> {
-    const job = this.execute(row).finally(() => this.inFlight.delete(row.studyUid));
-    this.inFlight.set(row.studyUid, job);
+  private run(rows: OutboxRow[]): Promise<void> {
+    const job = this.execute(rows);
+    for (const row of rows) this.inFlight.set(row.studyUid, job);
+    void job.finally(() => {
+      for (const row of rows) if (this.inFlight.get(row.studyUid) === job) this.inFlight.delete(row.studyUid);
+    });
     return job;
   }
 
-  private async execute(row: OutboxRow): Promise<void> {
-    this.lastRun.set(row.studyUid, this.now());
-    let event: SyncEvent;
+  private async execute(rows: OutboxRow[]): Promise<void> {
+    const startedAt = this.now();
+    for (const row of rows) this.lastRun.set(row.studyUid, startedAt);
+    const uids = rows.map((r) => r.studyUid);
+    let results: StudyResult[];
     try {
-      const outcome = await this.syncStudy(row.studyUid);
-      this.outbox.complete(row.studyUid, row.seq, this.now());
-      this.outbox.record({
-        studyUid: row.studyUid,
-        outcome: outcome.kind,
-        syncedAt: this.now(),
-        ...('id' in outcome && outcome.id ? { fhirId: outcome.id } : {}),
-        ...('versionId' in outcome && outcome.versionId ? { versionId: outcome.versionId } : {}),
-        ...('instances' in outcome ? { instances: outcome.instances } : {}),
-      });
-      event = { studyUid: row.studyUid, outcome };
-      this.logger.debug({ studyUid: row.studyUid, outcome: outcome.kind }, 'study synced');
+      results = await this.syncStudies(uids);
     } catch (e) {
-      const error = describeFailure(e);
-      const transient = isTransient(e);
-      if (transient) {
-        const delay = backoffMs(row.attempts, this.timings.retryBaseDelayMs, this.timings.retryMaxDelayMs);
-        this.outbox.retryLater(row.studyUid, this.now() + delay, error);
-        this.logger.warn({ studyUid: row.studyUid, attempts: row.attempts + 1, retryInMs: delay, error }, 'study sync failed; will retry');
-      } else {
-        this.outbox.park(row.studyUid, row.seq, error);
-        this.logger.error({ studyUid: row.studyUid, error }, 'study sync failed permanently; parked in the dead-letter list');
-      }
-      event = { studyUid: row.studyUid, error, transient };
+      results = uids.map((studyUid) => ({ studyUid, error: e }));
     }
-    for (const l of this.listeners) l(event);
+    const byUid = new Map(results.map((r) => [r.studyUid, r]));
+    const events = rows.map((row) => this.settle(row, byUid.get(row.studyUid) ?? { studyUid: row.studyUid, error: new Error('no result for the study') }));
+    try {
+      this.writes.flush();
+    } catch (e) {
+      this.logger.error({ err: e }, 'sync worker: recording the results of a pass failed; its studies are synced again');
+    }
+    if (rows.length > 1) this.logger.debug({ studies: rows.length, ms: this.now() - startedAt }, 'sync pass');
+    for (const event of events) {
+      for (const l of this.listeners) {
+        try {
+          l(event);
+        } catch (err) {
+          this.logger.error({ err }, 'sync worker: a sync listener failed');
+        }
+      }
+    }
+  }
+
+  /** The outbox and sync record of one study after its sync (collected; committed with the pass). */
+  private settle(row: OutboxRow, result: StudyResult): SyncEvent {
+    if (result.outcome) {
+      const outcome = result.outcome;
+      const now = this.now();
+      this.writes.add(() => {
+        this.outbox.complete(row.studyUid, row.seq, now);
+        this.outbox.record({
+          studyUid: row.studyUid,
+          outcome: outcome.kind,
+          syncedAt: now,
+          ...('id' in outcome && outcome.id ? { fhirId: outcome.id } : {}),
+          ...('versionId' in outcome && outcome.versionId ? { versionId: outcome.versionId } : {}),
+          ...('instances' in outcome ? { instances: outcome.instances } : {}),
+        });
+      });
+      this.logger.debug({ studyUid: row.studyUid, outcome: outcome.kind }, 'study synced');
+      return { studyUid: row.studyUid, outcome };
+    }
+    const e = result.error;
+    const error = describeFailure(e);
+    const transient = isTransient(e);
+    if (transient) {
+      const delay = backoffMs(row.attempts, this.timings.retryBaseDelayMs, this.timings.retryMaxDelayMs);
+      const at = this.now() + delay;
+      this.writes.add(() => this.outbox.retryLater(row.studyUid, at, error));
+      this.logger.warn({ studyUid: row.studyUid, attempts: row.attempts + 1, retryInMs: delay, error }, 'study sync failed; will retry');
+    } else {
+      this.writes.add(() => this.outbox.park(row.studyUid, row.seq, error));
+      this.logger.error({ studyUid: row.studyUid, error }, 'study sync failed permanently; parked in the dead-letter list');
+    }
+    return { studyUid: row.studyUid, error, transient };
   }
 }

@@ -1,0 +1,75 @@
+/**
+ * The bridge's own writes to the archive database (findings, quarantine holds, outbox
+ * completion, the record of each sync), collected during a sync pass and committed together
+ * at its end: one commit for a whole batch of studies instead of three or four per study.
+ *
+ * The commit runs with synchronous=NORMAL (restored right after; better-sqlite3 is synchronous,
+ * so no archive write runs in between): in WAL mode it is not fsynced itself, it becomes
+ * durable with the archive's next fsynced commit or checkpoint. WAL frames are replayed in
+ * order up to the last valid commit, so a power loss can only drop the newest of these
+ * commits, never one before a later durable archive commit. Everything they hold can be
+ * derived again: an outbox row whose completion was lost is simply synced once more (the
+ * ImagingStudy is found unchanged, nothing is written to FHIR), and that sync records the
+ * findings, the hold and the sync record again. What must survive a crash — the outbox row of
+ * every acknowledged instance — is written by the archive in the instance's own (fsynced)
+ * transaction and is not touched here until its FHIR write has committed.
+ */
+import type { Database } from 'better-sqlite3';
+
+export type JournalLog = (err: unknown, ops: number) => void;
+
+export class WriteJournal {
+  private ops: (() => void)[] = [];
+
+  /** `relaxed`: commit with synchronous=NORMAL (see above); false keeps the connection's setting. */
+  constructor(
+    private readonly db: Database,
+    private readonly options: { relaxed?: boolean; onError?: JournalLog } = {},
+  ) {}
+
+  get pending(): number {
+    return this.ops.length;
+  }
+
+  add(op: () => void): void {
+    this.ops.push(op);
+  }
+
+  /**
+   * Commits everything collected so far in one transaction. When that fails, each write is
+   * tried on its own, so one bad write does not hold back the others (a write that fails
+   * again is reported and dropped: what it recorded is derived again by the next sync).
+   */
+  flush(): void {
+    if (this.ops.length === 0) return;
+    const ops = this.ops;
+    this.ops = [];
+    try {
+      this.commit(() => {
+        for (const op of ops) op();
+      });
+    } catch (e) {
+      this.options.onError?.(e, ops.length);
+      for (const op of ops) {
+        try {
+          this.commit(op);
+        } catch (err) {
+          this.options.onError?.(err, 1);
+        }
+      }
+    }
+  }
+
+  private commit(fn: () => void): void {
+    const tx = this.db.transaction(fn);
+    if (!this.options.relaxed || this.db.inTransaction) return tx();
+    const before = this.db.pragma('synchronous', { simple: true }) as number;
+    if (before <= 1) return tx();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      tx();
+    } finally {
+      this.db.pragma(`synchronous = ${before}`);
+    }
+  }
+}
