@@ -23,6 +23,9 @@ const access = (patientId: string, day: number, principal: Principal, status = 2
   access: { kind: 'fhir', interaction: 'read', resourceType: 'Observation', id: `obs-${day}`, patientIds: [patientId] },
 });
 
+/** The n-th of many reads by the radiologist, spread over three patients. */
+const numbered = (n: number): AccessRecord => ({ ...access(`p-${n % 3}`, 1, radiologist), requestId: `req-${n}`, recorded: new Date(Date.UTC(2024, 4, 1, 9, 0, n)) });
+
 describe('audit log: searchable copy at /fhir/AuditEvent', () => {
   let root: string;
   let t: ReturnType<typeof openTestRouter>;
@@ -93,5 +96,58 @@ describe('audit log: searchable copy at /fhir/AuditEvent', () => {
     open();
     expect(await log!.caughtUp).toBe(2);
     expect(await total('patient=p-1')).toBe(4);
+  });
+
+  it('N concurrent records: N chain records that verify, copied in transactions of sliceSize with searches in between', async () => {
+    const transactions: number[] = [];
+    const repo = t.repo;
+    const original = repo.transaction.bind(repo);
+    let searchesDuringCopy = 0;
+    let copying = false;
+    repo.transaction = (async (fn: Parameters<typeof repo.transaction>[0]) => {
+      let creates = 0;
+      copying = true;
+      try {
+        return await original(async (tx) => fn({ ...tx, create: async (r, o) => (creates++, tx.create(r, o)) }));
+      } finally {
+        transactions.push(creates);
+      }
+    }) as typeof repo.transaction;
+    const search = repo.search.bind(repo);
+    repo.search = (req) => {
+      if (copying && transactions.length > 0) searchesDuringCopy++;
+      return search(req);
+    };
+    log = openAuditLog({ dataDir: dataDir(), logger: silent, repository: repo, projection: { intervalMs: 5, maxBatch: 1000, retryMs: 50, sliceSize: 4 } });
+    await log.caughtUp;
+    transactions.length = 0;
+    const n = 22;
+    const events = Array.from({ length: n }, (_, i) => buildAuditEvents(numbered(i))).flat();
+    // All in one turn of the event loop: one group commit.
+    await Promise.all(events.map((e) => log!.sink.record(e)));
+    // While the copy runs slice by slice, searches get through between the slices.
+    const probing = (async () => {
+      for (let i = 0; i < 50 && transactions.reduce((a, b) => a + b, 0) < events.length; i++) {
+        await t.call('GET', 'Patient?_count=1');
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await log.close();
+    await probing;
+    log = undefined;
+    expect(transactions.reduce((a, b) => a + b, 0)).toBe(events.length);
+    expect(Math.max(...transactions)).toBeLessThanOrEqual(4);
+    expect(transactions.length).toBe(Math.ceil(events.length / 4));
+    expect(searchesDuringCopy).toBeGreaterThan(0);
+    const total = ((await t.call('GET', 'AuditEvent?_summary=count')).body as { total: number }).total;
+    expect(total).toBe(events.length);
+    const again = openAuditLog({ dataDir: dataDir(), logger: silent });
+    try {
+      const verified = again.verify();
+      expect(verified.ok).toBe(true);
+      expect(verified.records).toBe(events.length);
+    } finally {
+      await again.close();
+    }
   });
 });

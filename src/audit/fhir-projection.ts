@@ -20,12 +20,22 @@ export interface ProjectionOptions {
   maxBatch: number;
   /** After a failed write, catch up again after this delay. */
   retryMs: number;
+  /**
+   * Records per repository transaction (default 10). A batch is written slice by slice, and the
+   * event loop gets a turn between slices: the repository runs one operation at a time, so one
+   * long transaction would hold up every search (e.g. the patient context's) queued behind it.
+   */
+  sliceSize?: number;
 }
+
+/** Lets the event loop run what is waiting (I/O, timers) before the next slice. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Copies committed chain records into the FHIR repository as AuditEvents (same id), so that
- * administrators can search them at /fhir/AuditEvent. Off the request path: batched, one
- * repository transaction per batch, idempotent (an id already there is skipped). The chain stays
+ * administrators can search them at /fhir/AuditEvent. Off the request path: batched, written in
+ * short repository transactions (a slice of the batch each) with the event loop free in between,
+ * idempotent (an id already there is skipped). The chain stays
  * the source of truth: the watermark of what was copied lives in the audit database, and
  * catchUp() copies every record after it (on start-up: a crash between the two writes).
  */
@@ -86,8 +96,22 @@ export class FhirProjection {
     return this.flush();
   }
 
-  /** Returns how many events were created. */
+  /** Returns how many events were created: slice by slice, in chain order, yielding in between. */
   private async write(records: ChainRecord[]): Promise<number> {
+    const size = Math.max(1, this.options.sliceSize ?? 10);
+    let created = 0;
+    for (let i = 0; i < records.length; i += size) {
+      if (i > 0) await yieldToEventLoop();
+      const n = await this.writeSlice(records.slice(i, i + size));
+      // A failed slice has scheduled the catch-up from the watermark; later slices would only fail alike.
+      if (n === undefined) break;
+      created += n;
+    }
+    return created;
+  }
+
+  /** One repository transaction; undefined when it failed (logged, catch-up scheduled). */
+  private async writeSlice(records: ChainRecord[]): Promise<number | undefined> {
     const events: FhirResource[] = [];
     for (const r of records) {
       const event = JSON.parse(r.json) as FhirResource;
@@ -117,7 +141,7 @@ export class FhirProjection {
       clearTimeout(this.retry);
       this.retry = setTimeout(() => void this.catchUp().catch(() => undefined), this.options.retryMs);
       this.retry.unref();
-      return 0;
+      return undefined;
     }
   }
 }

@@ -124,5 +124,9 @@ export function assembleContext(input: AssemblyInput): Assembled {
   // Key order: patient, sections, complete, sources.
   const { sources, complete, ...rest } = context;
   const seen = new Set<string>();
-  return { context: { ...rest, complete, sources }, resources: resources.filter((r) => !seen.has(key(r)) && !!seen.add(key(r))) };
+  const unique = resources.filter((r) => {
+    const k = key(r);
+    return !seen.has(k) && !!seen.add(k);
+  });
+  return { context: { ...rest, complete, sources }, resources: unique };
 }

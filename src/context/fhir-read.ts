@@ -53,10 +53,13 @@ export function time(v: unknown): number | undefined {
 }
 
 /** The id of a relative reference of the given type (`Patient/123` → `123`). */
+const REF_PATTERNS = new Map<string, RegExp>();
 export function refId(ref: unknown, type: string): string | undefined {
   const r = ref && typeof ref === 'object' ? str((ref as Json).reference) : undefined;
-  const m = r ? new RegExp(`(?:^|/)${type}/([^/]+)(?:/_history/[^/]+)?$`).exec(r) : null;
-  return m?.[1];
+  if (!r) return undefined;
+  let pattern = REF_PATTERNS.get(type);
+  if (!pattern) REF_PATTERNS.set(type, (pattern = new RegExp(`(?:^|/)${type}/([^/]+)(?:/_history/[^/]+)?$`)));
+  return pattern.exec(r)?.[1];
 }
 
 export const key = (r: FhirResource): string => `${r.resourceType}/${r.id}`;

@@ -50,7 +50,9 @@ export function buildObservations(resources: FhirResource[], o: { since?: number
     if (o.since !== undefined && (at ?? Infinity) < o.since) continue;
     const k = conceptKey(concept(r.code), LOINC);
     if (!k) continue;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
+    const group = groups.get(k);
+    if (group) group.push(r);
+    else groups.set(k, [r]);
   }
   const used: FhirResource[] = [];
   const items: ObservationSummary[] = [];

@@ -55,7 +55,9 @@ export class ContextService {
     const patient = await this.resolvePatient(request, policy, sources);
     const imagingIds = this.sameServer ? [patient.id!] : await this.imagingPatientIds(patient, policy, sources);
     const queries = request.include.flatMap((s) => this.queriesFor(s, request, patient.id!, imagingIds));
-    const results = await Promise.all(queries.map((q) => this.run(q, policy)));
+    // The section queries start together: one timer gives each the same timeout as a timer of its own.
+    const deadline = this.deadline();
+    const results = await Promise.all(queries.map((q) => this.run(q, policy, deadline.promise))).finally(deadline.clear);
     const sections: Partial<Record<SectionName, SectionData | null>> = {};
     results.forEach((r, i) => {
       const section = queries[i].section as SectionName;
@@ -155,20 +157,31 @@ export class ContextService {
     }
   }
 
-  /** One search with its timeout; never throws: failures become the source record. */
-  private async run(q: Query, policy: AccessPolicy): Promise<Outcome> {
+  /** One search with its timeout (or the shared `deadline`); never throws: failures become the source record. */
+  private async run(q: Query, policy: AccessPolicy, deadline?: Promise<never>): Promise<Outcome> {
     const request = `${q.type}?${new URLSearchParams(q.params).toString()}`;
     const base = { section: q.section, server: q.server.name, request };
     if (!policy.canRead(q.type)) return { record: { ...base, status: 'denied', durationMs: 0, error: `${policy.description}: may not read ${q.type}` } };
     const started = this.now();
     try {
-      const bundle = await this.timed(q.server.client.search(q.type, q.params as SearchParams));
+      const search = q.server.client.search(q.type, q.params as SearchParams);
+      const bundle = await (deadline ? Promise.race([search, deadline]) : this.timed(search));
       const count = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include').length;
       const more = q.type !== 'ImagingStudy' && (bundle.link ?? []).some((l) => l.relation === 'next');
       return { bundle, record: { ...base, status: more ? 'truncated' : 'ok', durationMs: this.now() - started, count } };
     } catch (e) {
       return { record: { ...base, status: e instanceof FhirTimeoutError || e instanceof QueryTimeout ? 'timeout' : 'error', durationMs: this.now() - started, error: describe(e) } };
     }
+  }
+
+  /** A promise rejected with QueryTimeout after timeoutMs (never resolved), and its cancellation. */
+  private deadline(): { promise: Promise<never>; clear: () => void } {
+    let timer: NodeJS.Timeout | undefined;
+    const promise = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueryTimeout(this.o.timeoutMs)), this.o.timeoutMs);
+    });
+    promise.catch(() => undefined); // rejected only while some query still races against it
+    return { promise, clear: () => clearTimeout(timer) };
   }
 
   private timed<T>(promise: Promise<T>): Promise<T> {

@@ -33,6 +33,7 @@ type Compiled = (resource: unknown) => unknown[];
 /** Search parameters per resource type, with their FHIRPath compiled once. */
 export class SearchParamRegistry {
   private readonly byType = new Map<string, Map<string, SearchParamDef>>();
+  private readonly sorted = new Map<string, SearchParamDef[]>();
   readonly resourceTypes: readonly string[];
 
   constructor() {
@@ -48,7 +49,13 @@ export class SearchParamRegistry {
 
   /** The supported parameters of a type (sorted by code), for the CapabilityStatement and indexing. */
   forType(type: string): SearchParamDef[] {
-    return [...(this.byType.get(type)?.values() ?? [])].sort((a, b) => a.code.localeCompare(b.code));
+    // Immutable after construction: sorted once per type (every indexed write asks).
+    let sorted = this.sorted.get(type);
+    if (!sorted) {
+      sorted = Object.freeze([...(this.byType.get(type)?.values() ?? [])].sort((a, b) => a.code.localeCompare(b.code))) as SearchParamDef[];
+      this.sorted.set(type, sorted);
+    }
+    return sorted;
   }
 
   get(type: string, code: string): SearchParamDef | undefined {
