@@ -150,4 +150,37 @@ describe('audit log: searchable copy at /fhir/AuditEvent', () => {
       await again.close();
     }
   });
+  it('moves the watermark only after the copy is flushed to disk; a failed flush leaves it for the catch-up', async () => {
+    const repo = t.repo;
+    const flush = repo.flush.bind(repo);
+    let failed!: () => void;
+    const flushFailed = new Promise<void>((resolve) => (failed = resolve));
+    let failures = 1;
+    repo.flush = async () => {
+      if (failures-- > 0) {
+        failed();
+        throw new Error('EIO');
+      }
+      return flush();
+    };
+    const upto = () => {
+      const db = new Database(join(dataDir(), 'audit.sqlite'), { readonly: true });
+      try {
+        return (db.prepare('SELECT upto FROM audit_projection').get() as { upto: number } | undefined)?.upto ?? 0;
+      } finally {
+        db.close();
+      }
+    };
+    log = openAuditLog({ dataDir: dataDir(), logger: silent, repository: repo, projection: { ...fast, retryMs: 300 } });
+    await log.caughtUp;
+    await record(access('p-4', 1, radiologist));
+    await flushFailed;
+    expect(upto()).toBe(0);
+    // The catch-up 300 ms later copies again (the copy already made is skipped) and flushes.
+    for (let i = 0; i < 100 && upto() === 0; i++) await new Promise((r) => setTimeout(r, 30));
+    await log.close();
+    log = undefined;
+    expect(upto()).toBe(1);
+    expect(await total('patient=p-4')).toBe(1);
+  });
 });

@@ -34,9 +34,10 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * Copies committed chain records into the FHIR repository as AuditEvents (same id), so that
  * administrators can search them at /fhir/AuditEvent. Off the request path: batched, written in
  * short repository transactions (a slice of the batch each) with the event loop free in between,
- * idempotent (an id already there is skipped). The chain stays
- * the source of truth: the watermark of what was copied lives in the audit database, and
- * catchUp() copies every record after it (on start-up: a crash between the two writes).
+ * idempotent (an id already there is skipped). The chain stays the source of truth, so the slices
+ * commit without a sync of their own; one repository flush per batch makes them durable, and only
+ * then does the watermark of what was copied (in the audit database) move. catchUp() copies every
+ * record after it (on start-up: a crash or power cut between the two writes).
  */
 export class FhirProjection {
   private pending: ChainRecord[] = [];
@@ -103,9 +104,18 @@ export class FhirProjection {
       if (i > 0) await yieldToEventLoop();
       const n = await this.writeSlice(records.slice(i, i + size));
       // A failed slice has scheduled the catch-up from the watermark; later slices would only fail alike.
-      if (n === undefined) break;
+      if (n === undefined) return created;
       created += n;
     }
+    // The slices committed without a sync of their own (a copy the chain can rebuild): one
+    // flush makes them durable before the watermark moves past them.
+    try {
+      await this.repository.flush();
+    } catch (e) {
+      this.fail(e, records);
+      return created;
+    }
+    if (!this.stalled && records.length) this.store.setProjectedUpTo(TARGET, records[records.length - 1]!.seq);
     return created;
   }
 
@@ -120,25 +130,31 @@ export class FhirProjection {
       else this.logger.error({ seq: r.seq, id: r.id, problem }, 'audit record is not a valid AuditEvent: not searchable in FHIR');
     }
     try {
-      const created = await this.repository.transaction(async (tx) => {
-        let n = 0;
-        for (const e of events) {
-          if (await has(tx, e.id!)) continue;
-          await tx.create(e, { keepId: true });
-          n += 1;
-        }
-        return n;
-      });
-      if (!this.stalled) this.store.setProjectedUpTo(TARGET, records[records.length - 1]!.seq);
-      return created;
+      return await this.repository.transaction(
+        async (tx) => {
+          let n = 0;
+          for (const e of events) {
+            if (await has(tx, e.id!)) continue;
+            await tx.create(e, { keepId: true });
+            n += 1;
+          }
+          return n;
+        },
+        { durable: false },
+      );
     } catch (e) {
-      this.stalled = true;
-      this.logger.error({ err: e, from: records[0]?.seq, to: records[records.length - 1]?.seq }, 'audit records not copied into the FHIR repository; retrying later');
-      clearTimeout(this.retry);
-      this.retry = setTimeout(() => void this.catchUp().catch(() => undefined), this.options.retryMs);
-      this.retry.unref();
+      this.fail(e, records);
       return undefined;
     }
+  }
+
+  /** Logs the failure, keeps the watermark where it is and schedules a catch-up from it. */
+  private fail(e: unknown, records: ChainRecord[]): void {
+    this.stalled = true;
+    this.logger.error({ err: e, from: records[0]?.seq, to: records[records.length - 1]?.seq }, 'audit records not copied into the FHIR repository; retrying later');
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => void this.catchUp().catch(() => undefined), this.options.retryMs);
+    this.retry.unref();
   }
 }
 

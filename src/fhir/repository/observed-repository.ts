@@ -1,6 +1,6 @@
 import type { SearchRequest } from '../search/search-request.js';
 import type { FhirResource } from '../types.js';
-import type { FhirRepository, HistoryOptions, HistoryPage, HistoryScope, SearchResult, WriteOptions } from './repository.js';
+import type { FhirRepository, HistoryOptions, HistoryPage, HistoryScope, SearchResult, TransactionOptions, WriteOptions } from './repository.js';
 
 /** A committed write: the resource as stored (absent for a delete). */
 export interface WriteEvent {
@@ -75,10 +75,14 @@ export class ObservedRepository implements FhirRepository {
     return this.inner.search(request);
   }
 
-  async transaction<T>(fn: (tx: FhirRepository) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: FhirRepository) => Promise<T>, options?: TransactionOptions): Promise<T> {
     const pending: WriteEvent[] = [];
-    const result = await this.inner.transaction((tx) => fn(new ObservedRepository(tx, (events) => void pending.push(...events))));
+    const result = await this.inner.transaction((tx) => fn(new ObservedRepository(tx, (events) => void pending.push(...events))), options);
     this.emit(pending);
     return result;
+  }
+
+  flush(): Promise<void> {
+    return this.inner.flush();
   }
 }

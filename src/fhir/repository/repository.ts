@@ -18,7 +18,18 @@ export interface FhirRepository {
   history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage>;
   search(request: SearchRequest): Promise<SearchResult>;
   /** Runs `fn` with a repository whose writes all commit together, or none do. */
-  transaction<T>(fn: (tx: FhirRepository) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: FhirRepository) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Makes every commit made so far durable (those of `durable: false` transactions too). */
+  flush(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * false: the commit may be lost by a power cut or an OS crash until the next flush() or durable
+   * commit (never half of it, and never one without the commits before it). For copies that can
+   * be rebuilt from elsewhere, such as the audit chain's searchable AuditEvents. Default true.
+   */
+  durable?: boolean;
 }
 
 export interface WriteOptions {

@@ -55,4 +55,40 @@ describe('SQLite FHIR repository', () => {
       close();
     }
   });
+  it('commits a durable: false transaction without a sync and goes back to synchronous=FULL, also after a failure', async () => {
+    const { repo, close } = openTemp();
+    const mode = () => repo.db.pragma('synchronous', { simple: true });
+    try {
+      expect(mode()).toBe(2); // FULL
+      let inside: unknown;
+      await repo.transaction(
+        async (tx) => {
+          inside = mode();
+          await tx.create({ resourceType: 'Patient', id: 'copy-1' }, { keepId: true });
+        },
+        { durable: false },
+      );
+      expect(inside).toBe(1); // NORMAL: no fsync at COMMIT
+      expect(mode()).toBe(2);
+      await expect(
+        repo.transaction(
+          async (tx) => {
+            await tx.create({ resourceType: 'Patient', id: 'copy-2' }, { keepId: true });
+            throw new Error('refused');
+          },
+          { durable: false },
+        ),
+      ).rejects.toThrow('refused');
+      expect(mode()).toBe(2);
+      await repo.transaction(async () => {
+        inside = mode();
+      });
+      expect(inside).toBe(2);
+      await repo.flush();
+      expect((await repo.read('Patient', 'copy-1')).id).toBe('copy-1');
+      await expect(repo.read('Patient', 'copy-2')).rejects.toMatchObject({ status: 404 });
+    } finally {
+      close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
+import { open } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
-import type { FhirRepository, HistoryOptions, HistoryPage, HistoryScope, SearchResult, WriteOptions } from '../repository/repository.js';
+import type { FhirRepository, HistoryOptions, HistoryPage, HistoryScope, SearchResult, TransactionOptions, WriteOptions } from '../repository/repository.js';
 import type { SearchRequest } from '../search/search-request.js';
 import type { FhirResource } from '../types.js';
 import { IndexWriter } from './index-writer.js';
@@ -69,18 +70,48 @@ export class SqliteFhirRepository implements FhirRepository {
     return this.serial(() => this.searchNow(request));
   }
 
-  transaction<T>(fn: (tx: FhirRepository) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: FhirRepository) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const durable = options.durable ?? true;
     return this.serial(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
+      // The queue runs one operation at a time, so the setting covers this commit and no other.
+      if (!durable) this.db.pragma('synchronous = NORMAL');
       try {
-        const result = await fn(this.inTransaction());
-        this.db.exec('COMMIT');
-        return result;
-      } catch (e) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw e;
+        this.db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(this.inTransaction());
+          this.db.exec('COMMIT');
+          return result;
+        } catch (e) {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          throw e;
+        }
+      } finally {
+        if (!durable) this.db.pragma('synchronous = FULL');
       }
     });
+  }
+
+  /**
+   * In WAL mode a commit is frames appended to `<file>-wal`; a synchronous=NORMAL commit leaves
+   * them unsynced, and every commit before a synced one is durable once that is. fdatasync of the
+   * WAL file (through a descriptor of our own, on libuv's thread pool) makes everything committed
+   * so far durable without holding up the event loop. No WAL file: a checkpoint has moved every
+   * frame into the database file and synced it.
+   */
+  async flush(): Promise<void> {
+    await this.serial(() => undefined);
+    let wal;
+    try {
+      wal = await open(`${this.db.name}-wal`, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    try {
+      await wal.datasync();
+    } finally {
+      await wal.close();
+    }
   }
 
   close(): void {
@@ -115,6 +146,8 @@ export class SqliteFhirRepository implements FhirRepository {
       history: async (s, o) => store.history(s, o),
       search: async (req) => this.searchNow(req),
       transaction: async (fn) => savepoint(this.db, () => fn(view)),
+      // Durability is the enclosing transaction's.
+      flush: async () => undefined,
     };
     return view;
   }
