@@ -30,6 +30,7 @@ import { QidoService } from './dicomweb/qido/index.js';
 import { loadDemoData } from './demo/loader.js';
 import { startDimseServer, type DimseAccess } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
+import { WalCheckpointer } from './core/wal-checkpointer.js';
 import { openEmbeddedFhir, type EmbeddedFhir } from './fhir/embedded.js';
 import { buildHttpApp, routeRules } from './http/app.js';
 import type { RouteRule } from './http/security/access-control.js';
@@ -142,6 +143,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     version: VERSION,
     onError: (err) => logger.error({ err }, 'FHIR request failed'),
   });
+  const checkpointer = new WalCheckpointer(logger);
+  checkpointer.adopt(archive.index.db);
+  checkpointer.adopt(fhir.db);
   // Validates sections.bridge: a bad bridge config stops start-up before anything listens.
   const bridge = openBridge({
     db: archive.index.db,
@@ -248,6 +252,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await bridge.close();
       await audit.close();
       sweeper.end();
+      await checkpointer.close();
       archive.close();
       auth?.close();
       fhir.close();

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { workerScript, type WorkerScript } from '../core/worker-script.js';
 import type { AppendResult, ChainWorkerData, FromWorker, ToWorker } from './chain-protocol.js';
 import type { NewRecord } from './chain-store.js';
 
@@ -12,41 +9,9 @@ const MAX_CRASHES = 5;
 const CRASH_WINDOW_MS = 60_000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
-/** The parent's node options, less those that only make sense for the main script (-e, --input-type). */
-function inheritedExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (/^(-e|--eval|-p|--print|--input-type)$/.test(a)) i++;
-    else if (!/^(--eval|--print|--input-type)=/.test(a)) out.push(a);
-  }
-  return out;
-}
-
-/**
- * How to start the writer thread. From the compiled `dist/`: `chain-worker.js` beside this
- * module. From the sources (vitest, tsx): `chain-worker.ts`, which a worker thread cannot load
- * by itself on Node 20 (neither vitest's transform nor tsx's `--import` hooks reach a worker's
- * entry script), so a small bootstrap loads it through tsx's `tsImport` (tsx is a dev
- * dependency, present wherever the sources run).
- */
-export function chainWorkerScript(moduleUrl: string = import.meta.url): { script: URL | string; eval: boolean; execArgv: string[] } {
-  const execArgv = inheritedExecArgv();
-  if (!/\.[cm]?ts$/.test(new URL(moduleUrl).pathname)) return { script: new URL('./chain-worker.js', moduleUrl), eval: false, execArgv };
-  const worker = new URL('./chain-worker.ts', moduleUrl).href;
-  let pkgFile: string;
-  try {
-    pkgFile = createRequire(moduleUrl).resolve('tsx/package.json');
-  } catch (e) {
-    throw new Error(`the audit writer thread needs tsx to run from the TypeScript sources (or run the compiled dist/): ${(e as Error).message}`, { cause: e });
-  }
-  const exports = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> }).exports;
-  const api = exports?.['./esm/api']?.import?.default;
-  if (!api) throw new Error(`cannot find tsx's ESM API in ${pkgFile} to start the audit writer thread from the sources`);
-  const tsxApi = pathToFileURL(join(dirname(pkgFile), api)).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ tsImport }) => tsImport(${JSON.stringify(worker)}, ${JSON.stringify(moduleUrl)}))`;
-  return { script: bootstrap, eval: true, execArgv };
+/** How to start the writer thread (from dist/ or, through tsx, from the sources). */
+export function chainWorkerScript(moduleUrl: string = import.meta.url): WorkerScript {
+  return workerScript('chain-worker', moduleUrl);
 }
 
 interface Pending {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { parseFhirConfig } from './config.js';
 import { SearchParamRegistry } from './definitions/search-params.js';
 import { ObservedRepository, type WriteListener } from './repository/observed-repository.js';
@@ -13,6 +14,8 @@ export interface EmbeddedFhir {
   registry: SearchParamRegistry;
   /** Told of every committed write (Subscription notifications); returns the removal. */
   onWrite(listener: WriteListener): () => void;
+  /** The SQLite connection underneath (for the WAL checkpointer). */
+  db: Database.Database;
   close(): void;
 }
 
@@ -42,5 +45,5 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     version: options.version,
     onError: options.onError,
   });
-  return { router, repository, registry, onWrite: (listener) => repository.onWrite(listener), close: () => sqlite.close() };
+  return { router, repository, registry, onWrite: (listener) => repository.onWrite(listener), db: sqlite.db, close: () => sqlite.close() };
 }

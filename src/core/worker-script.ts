@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The parent's node options, less those that only make sense for the main script (-e, --input-type). */
+function inheritedExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (/^(-e|--eval|-p|--print|--input-type)$/.test(a)) i++;
+    else if (!/^(--eval|--print|--input-type)=/.test(a)) out.push(a);
+  }
+  return out;
+}
+
+export interface WorkerScript {
+  script: URL | string;
+  eval: boolean;
+  execArgv: string[];
+}
+
+/**
+ * How to start the worker thread whose entry is `<name>.js|.ts` beside `moduleUrl`. From the
+ * compiled `dist/`: the .js file. From the sources (vitest, tsx): the .ts file, which a worker
+ * thread cannot load by itself on Node 20 (neither vitest's transform nor tsx's `--import` hooks
+ * reach a worker's entry script), so a small bootstrap loads it through tsx's `tsImport` (tsx is a
+ * dev dependency, present wherever the sources run).
+ */
+export function workerScript(name: string, moduleUrl: string): WorkerScript {
+  const execArgv = inheritedExecArgv();
+  if (!/\.[cm]?ts$/.test(new URL(moduleUrl).pathname)) return { script: new URL(`./${name}.js`, moduleUrl), eval: false, execArgv };
+  const worker = new URL(`./${name}.ts`, moduleUrl).href;
+  let pkgFile: string;
+  try {
+    pkgFile = createRequire(moduleUrl).resolve('tsx/package.json');
+  } catch (e) {
+    throw new Error(`a worker thread needs tsx to run from the TypeScript sources (or run the compiled dist/): ${(e as Error).message}`, { cause: e });
+  }
+  const exports = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> }).exports;
+  const api = exports?.['./esm/api']?.import?.default;
+  if (!api) throw new Error(`cannot find tsx's ESM API in ${pkgFile} to start a worker thread from the sources`);
+  const tsxApi = pathToFileURL(join(dirname(pkgFile), api)).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ tsImport }) => tsImport(${JSON.stringify(worker)}, ${JSON.stringify(moduleUrl)}))`;
+  return { script: bootstrap, eval: true, execArgv };
+}
