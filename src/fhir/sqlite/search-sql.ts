@@ -232,8 +232,9 @@ export function sortSql(rules: SortRule[], resourceType: string, ids: ParamIds):
       // INDEXED BY: without statistics SQLite may walk the (param, value) index for max()/min() instead.
       const table = tableOf(param.kind);
       const expr = `(SELECT ${descending ? 'max' : 'min'}(${column}) FROM ${table} INDEXED BY ${table}_resource WHERE resource_pk = r.pk AND param = ?)`;
-      terms.push(`${expr} IS NULL`, `${expr} ${dir}`);
-      args.push(id, id);
+      // Resources without a value sort last either way; NULLS LAST evaluates the subquery once per row.
+      terms.push(`${expr} ${dir} NULLS LAST`);
+      args.push(id);
     }
   }
   terms.push('r.pk ASC');
