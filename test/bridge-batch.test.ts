@@ -49,7 +49,7 @@ describe('DICOM → FHIR sync in batches', () => {
     add('MRN-B2', 2, 'Doe^Jane');
     add('MRN-B2', 1, 'Roe^Jane');
     for (let k = 0; k < 5; k++) add(`MRN-B3-${k}`, 2);
-    // One STOW request: one archive commit, every study due at the same moment.
+    // One STOW request: every study due at (nearly) the same moment.
     expect(await stow(server.url, files)).toBe(200);
 
     for (const s of studies) {
@@ -58,8 +58,16 @@ describe('DICOM → FHIR sync in batches', () => {
         return found?.numberOfInstances === s.instances ? found : undefined;
       }, 20_000, `ImagingStudy ${s.study} with ${s.instances} instances`);
     }
-    const passes = logs.filter((l) => l.msg === 'sync pass');
-    expect(passes[0]).toMatchObject({ studies: studies.length });
+    // The request's index writes may land in a few commits (the STOW committer flushes when the
+    // request waits for more bytes), so their studies can fall due a millisecond apart: the
+    // worker then needs a second pass for the stragglers, never one per study.
+    const passes = await waitFor(async () => {
+      const logged = logs.filter((l) => l.msg === 'sync pass');
+      return logged.reduce((sum, p) => sum + Number(p.studies), 0) >= studies.length ? logged : undefined;
+    }, 5_000, 'the log lines of the passes');
+    expect(passes.length).toBeLessThanOrEqual(2);
+    expect(passes.reduce((sum, p) => sum + Number(p.studies), 0)).toBe(studies.length);
+    expect(Number(passes[0]!.studies)).toBeGreaterThanOrEqual(studies.length / 2);
 
     for (const patientId of ['MRN-B1', 'MRN-B2']) {
       const bundle = (await getJson(`${fhir}/Patient?identifier=${encodeURIComponent(`urn:imaging-bridge:patient-id|${patientId}`)}`)).body;
