@@ -102,43 +102,38 @@ describe('audit log: searchable copy at /fhir/AuditEvent', () => {
     const transactions: number[] = [];
     const repo = t.repo;
     const original = repo.transaction.bind(repo);
-    let searchesDuringCopy = 0;
-    let copying = false;
-    repo.transaction = (async (fn: Parameters<typeof repo.transaction>[0]) => {
+    // After the first slice commits, a search is asked for: it must be answered before the last
+    // slice starts (the slices leave the repository's queue and the event loop free in between).
+    let slicesStarted = 0;
+    let searchAnsweredAfterSlice = -1;
+    let probe: Promise<unknown> | undefined;
+    repo.transaction = (async (fn: Parameters<typeof repo.transaction>[0], options?: Parameters<typeof repo.transaction>[1]) => {
       let creates = 0;
-      copying = true;
+      slicesStarted++;
       try {
-        return await original(async (tx) => fn({ ...tx, create: async (r, o) => (creates++, tx.create(r, o)) }));
+        return await original(async (tx) => fn({ ...tx, create: async (r, o) => (creates++, tx.create(r, o)) }), options);
       } finally {
         transactions.push(creates);
+        if (transactions.length === 1) probe = t.call('GET', 'Patient?_count=1').then(() => (searchAnsweredAfterSlice = slicesStarted));
       }
     }) as typeof repo.transaction;
-    const search = repo.search.bind(repo);
-    repo.search = (req) => {
-      if (copying && transactions.length > 0) searchesDuringCopy++;
-      return search(req);
-    };
     log = openAuditLog({ dataDir: dataDir(), logger: silent, repository: repo, projection: { intervalMs: 5, maxBatch: 1000, retryMs: 50, sliceSize: 4 } });
     await log.caughtUp;
     transactions.length = 0;
+    slicesStarted = 0;
     const n = 22;
     const events = Array.from({ length: n }, (_, i) => buildAuditEvents(numbered(i))).flat();
     // All in one turn of the event loop: one group commit.
     await Promise.all(events.map((e) => log!.sink.record(e)));
-    // While the copy runs slice by slice, searches get through between the slices.
-    const probing = (async () => {
-      for (let i = 0; i < 50 && transactions.reduce((a, b) => a + b, 0) < events.length; i++) {
-        await t.call('GET', 'Patient?_count=1');
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
     await log.close();
-    await probing;
+    await probe;
     log = undefined;
+    const slices = Math.ceil(events.length / 4);
     expect(transactions.reduce((a, b) => a + b, 0)).toBe(events.length);
     expect(Math.max(...transactions)).toBeLessThanOrEqual(4);
-    expect(transactions.length).toBe(Math.ceil(events.length / 4));
-    expect(searchesDuringCopy).toBeGreaterThan(0);
+    expect(transactions.length).toBe(slices);
+    expect(searchAnsweredAfterSlice).toBeGreaterThan(0);
+    expect(searchAnsweredAfterSlice).toBeLessThan(slices);
     const total = ((await t.call('GET', 'AuditEvent?_summary=count')).body as { total: number }).total;
     expect(total).toBe(events.length);
     const again = openAuditLog({ dataDir: dataDir(), logger: silent });

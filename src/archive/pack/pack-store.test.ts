@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CoalescedSync } from './coalesced-sync.js';
+import { CoalescedSync } from '../../core/coalesced-sync.js';
 import { PackStore } from './pack-store.js';
 
 const note = (sop: string) => ({ sop, source: 'test' });

@@ -1,6 +1,6 @@
 import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, read, readdirSync, readSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoalescedSync } from './coalesced-sync.js';
+import { CoalescedSync } from '../../core/coalesced-sync.js';
 import type { BlobJournal, JournalMark } from '../types.js';
 import { ALIGN, HEADER_BYTES, STATE_OFFSET, encodeRecord, readRecord, type RecordNote, type ScannedRecord } from './record-format.js';
 

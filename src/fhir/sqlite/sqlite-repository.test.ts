@@ -55,40 +55,45 @@ describe('SQLite FHIR repository', () => {
       close();
     }
   });
-  it('commits a durable: false transaction without a sync and goes back to synchronous=FULL, also after a failure', async () => {
-    const { repo, close } = openTemp();
-    const mode = () => repo.db.pragma('synchronous', { simple: true });
+  it('acknowledges a write after a WAL sync that began after its commit, shared by concurrent writes; durable: false does not wait', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ib-fhir-'));
+    const events: string[] = [];
+    class Counting extends SqliteFhirRepository {
+      protected override async syncWal(): Promise<void> {
+        events.push('sync-start');
+        await super.syncWal();
+        events.push('sync-end');
+      }
+    }
+    const repo = new Counting(join(dir, 'fhir.sqlite'), { registry: testRegistry(), baseUrl: TEST_BASE });
     try {
-      expect(mode()).toBe(2); // FULL
-      let inside: unknown;
-      await repo.transaction(
-        async (tx) => {
-          inside = mode();
-          await tx.create({ resourceType: 'Patient', id: 'copy-1' }, { keepId: true });
-        },
-        { durable: false },
-      );
-      expect(inside).toBe(1); // NORMAL: no fsync at COMMIT
-      expect(mode()).toBe(2);
+      expect(repo.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL: COMMIT itself does not sync
+      await repo.create({ resourceType: 'Patient', id: 'p-0' }, { keepId: true }).then(() => events.push('ack p-0'));
+      expect(events).toEqual(['sync-start', 'sync-end', 'ack p-0']);
+      events.length = 0;
+      // Ten concurrent writes: each acknowledged after a sync that ended after its commit; far fewer syncs than writes.
+      await Promise.all(Array.from({ length: 10 }, (_, i) => repo.create({ resourceType: 'Patient', id: `p-${i + 1}` }, { keepId: true }).then(() => events.push(`ack p-${i + 1}`))));
+      const syncs = events.filter((e) => e === 'sync-start').length;
+      expect(syncs).toBeGreaterThanOrEqual(1);
+      expect(syncs).toBeLessThanOrEqual(3);
+      expect(events.at(-1)).toMatch(/^ack/);
+      expect(events.indexOf('sync-end')).toBeLessThan(events.findIndex((e) => e.startsWith('ack')));
+      events.length = 0;
+      await repo.transaction(async (tx) => void (await tx.create({ resourceType: 'Patient', id: 'copy-1' }, { keepId: true })), { durable: false });
+      expect(events).toEqual([]);
       await expect(
-        repo.transaction(
-          async (tx) => {
-            await tx.create({ resourceType: 'Patient', id: 'copy-2' }, { keepId: true });
-            throw new Error('refused');
-          },
-          { durable: false },
-        ),
+        repo.transaction(async (tx) => {
+          await tx.create({ resourceType: 'Patient', id: 'copy-2' }, { keepId: true });
+          throw new Error('refused');
+        }),
       ).rejects.toThrow('refused');
-      expect(mode()).toBe(2);
-      await repo.transaction(async () => {
-        inside = mode();
-      });
-      expect(inside).toBe(2);
       await repo.flush();
+      expect(events).toEqual(['sync-start', 'sync-end']);
       expect((await repo.read('Patient', 'copy-1')).id).toBe('copy-1');
       await expect(repo.read('Patient', 'copy-2')).rejects.toMatchObject({ status: 404 });
     } finally {
-      close();
+      repo.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

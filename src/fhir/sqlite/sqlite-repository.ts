@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import Database from 'better-sqlite3';
+import { CoalescedSync } from '../../core/coalesced-sync.js';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
 import type { FhirRepository, HistoryOptions, HistoryPage, HistoryScope, SearchResult, TransactionOptions, WriteOptions } from '../repository/repository.js';
 import type { SearchRequest } from '../search/search-request.js';
@@ -17,9 +18,18 @@ export interface SqliteRepositoryOptions {
 }
 
 /**
- * The FHIR repository in one SQLite file (WAL, synchronous=FULL: a write is on disk when it
- * returns). better-sqlite3 is synchronous, so operations are queued one after another: a
- * transaction holds the queue until it commits, and nothing else interleaves with it.
+ * The FHIR repository in one SQLite file. better-sqlite3 is synchronous, so operations are
+ * queued one after another: a transaction holds the queue until it commits, and nothing else
+ * interleaves with it.
+ *
+ * Durability: a write is on disk when its promise resolves, but its fsync does not run on the
+ * event loop. Commits are made with synchronous=NORMAL (in WAL mode: frames appended to
+ * `<file>-wal`, no sync), and the write then waits for an fdatasync of the WAL file on libuv's
+ * thread pool that started after its commit — shared by every write that committed meanwhile
+ * (group commit). A sync covers every frame before it, so an acknowledged write never depends
+ * on a commit that could still be lost. What other readers may see meanwhile is a commit whose
+ * sync is still running (a window of about a millisecond: a power cut in it loses a write that
+ * nobody was told had succeeded). `durable: false` transactions skip the wait.
  */
 export class SqliteFhirRepository implements FhirRepository {
   readonly db: Database.Database;
@@ -27,11 +37,13 @@ export class SqliteFhirRepository implements FhirRepository {
   private readonly index: IndexWriter;
   private readonly now: () => number;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly walSync = new CoalescedSync(() => this.syncWal());
 
   constructor(path: string, options: SqliteRepositoryOptions) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // Commits do not sync on this thread: see durable() and syncWal().
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(FHIR_SCHEMA);
     // Keeps the planner's statistics current (cheap: only analyses tables that changed a lot).
@@ -43,7 +55,7 @@ export class SqliteFhirRepository implements FhirRepository {
   }
 
   create(resource: FhirResource, options: { keepId?: boolean } = {}): Promise<FhirResource> {
-    return this.serial(() => this.write(() => this.store.create(resource, options.keepId)));
+    return this.durable(this.serial(() => this.write(() => this.store.create(resource, options.keepId))));
   }
 
   read(resourceType: string, id: string): Promise<FhirResource> {
@@ -55,11 +67,11 @@ export class SqliteFhirRepository implements FhirRepository {
   }
 
   update(resource: FhirResource, options?: WriteOptions): Promise<{ resource: FhirResource; created: boolean }> {
-    return this.serial(() => this.write(() => this.store.update(resource, options)));
+    return this.durable(this.serial(() => this.write(() => this.store.update(resource, options))));
   }
 
   delete(resourceType: string, id: string, options?: WriteOptions): Promise<void> {
-    return this.serial(() => this.write(() => this.store.delete(resourceType, id, options)));
+    return this.durable(this.serial(() => this.write(() => this.store.delete(resourceType, id, options))));
   }
 
   history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
@@ -71,35 +83,40 @@ export class SqliteFhirRepository implements FhirRepository {
   }
 
   transaction<T>(fn: (tx: FhirRepository) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const durable = options.durable ?? true;
-    return this.serial(async () => {
-      // The queue runs one operation at a time, so the setting covers this commit and no other.
-      if (!durable) this.db.pragma('synchronous = NORMAL');
+    const run = this.serial(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
       try {
-        this.db.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await fn(this.inTransaction());
-          this.db.exec('COMMIT');
-          return result;
-        } catch (e) {
-          if (this.db.inTransaction) this.db.exec('ROLLBACK');
-          throw e;
-        }
-      } finally {
-        if (!durable) this.db.pragma('synchronous = FULL');
+        const result = await fn(this.inTransaction());
+        this.db.exec('COMMIT');
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
       }
     });
+    return (options.durable ?? true) ? this.durable(run) : run;
+  }
+
+  /** Every commit made so far is durable when this resolves. */
+  async flush(): Promise<void> {
+    await this.serial(() => undefined);
+    await this.walSync.sync();
+  }
+
+  /** Resolves with the write's result once a WAL sync that began after its commit is done. */
+  private async durable<T>(write: Promise<T>): Promise<T> {
+    const result = await write;
+    await this.walSync.sync();
+    return result;
   }
 
   /**
-   * In WAL mode a commit is frames appended to `<file>-wal`; a synchronous=NORMAL commit leaves
-   * them unsynced, and every commit before a synced one is durable once that is. fdatasync of the
-   * WAL file (through a descriptor of our own, on libuv's thread pool) makes everything committed
-   * so far durable without holding up the event loop. No WAL file: a checkpoint has moved every
-   * frame into the database file and synced it.
+   * In WAL mode a commit is frames appended to `<file>-wal`, and every commit before a synced
+   * frame is durable once it is. fdatasync of the WAL file (through a descriptor of our own, on
+   * libuv's thread pool) makes everything committed so far durable without holding up the event
+   * loop. No WAL file: a checkpoint has moved every frame into the database file and synced it.
    */
-  async flush(): Promise<void> {
-    await this.serial(() => undefined);
+  protected async syncWal(): Promise<void> {
     let wal;
     try {
       wal = await open(`${this.db.name}-wal`, 'r');
