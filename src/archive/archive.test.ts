@@ -47,6 +47,36 @@ describe('archive ingest', () => {
     expect(files(join(dir, 'tmp'))).toEqual([]);
   });
 
+  it('acknowledges a store only after the WAL sync of its index commit; a failed sync fails the store but keeps its bytes and record', async () => {
+    const order: string[] = [];
+    const syncWal = archive.index.syncWal.bind(archive.index);
+    let fail = true;
+    archive.index.syncWal = async () => {
+      order.push('sync');
+      if (fail) {
+        fail = false;
+        throw new Error('EIO');
+      }
+      return syncWal();
+    };
+    expect(archive.index.db.pragma('synchronous', { simple: true })).toBe(2);
+    const file = ctInstance({ sop: `${ROOT}.1.9` });
+    const failed = await archive.store(once(file), { source: 'test' }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(StoreError);
+    expect((failed as StoreError).status).toBe(DicomStatus.OutOfResources);
+    // Committed before the sync failed: the record and its bytes are both there (never one without the other).
+    const [kept] = archive.instances({ studyUid: `${ROOT}.1` });
+    expect(readFileSync(join(dir, 'blobs', kept!.blobKey)).equals(file)).toBe(true);
+    // The sender's retry finds it: a duplicate, answered as success.
+    const again = await archive.store(once(file), { source: 'test' }).then((o) => (order.push('ack'), o));
+    expect(again.kind).toBe('duplicate');
+    const other = await archive.store(once(ctInstance({ sop: `${ROOT}.1.10` })), { source: 'test' }).then((o) => (order.push('ack'), o));
+    expect(other.kind).toBe('stored');
+    expect(order).toEqual(['sync', 'ack', 'sync', 'ack']);
+    // The connection itself stays at FULL for every other transaction.
+    expect(archive.index.db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
   it('keeps study and series aggregates current', async () => {
     for (let i = 1; i <= 3; i++) await archive.store(once(ctInstance({ series: `${ROOT}.2.${i % 2}`, sop: `${ROOT}.3.${i}`, modality: i === 2 ? 'MR' : 'CT' })), { source: 't' });
     const row = archive.index.db.prepare('SELECT num_series, num_instances, modalities FROM studies').get();

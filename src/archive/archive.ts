@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { DicomStatus, StoreError } from '../core/errors.js';
 import { DicomParseError, bufferSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
-import { GroupCommitter, RequestCommitter, type Committer } from './group-committer.js';
+import { GroupCommitter, IndexSyncError, RequestCommitter, type Committer } from './group-committer.js';
 import { receive } from './receive.js';
 import { RemoteFetchError, isRemoteKey, localBulkReferences, remoteKey, sourceOfRemoteKey, type RemoteFetcher } from './remote.js';
 import { sameDataset } from './same-dataset.js';
@@ -248,7 +248,8 @@ export class Archive {
       }
       throw new StoreError(DicomStatus.ProcessingFailure, `SOP Instance ${ref.sopUid} kept changing while it was being stored`);
     } catch (e) {
-      if (placed) await this.blobs.remove(placed.key);
+      // An index sync failure leaves the record committed: its bytes must stay.
+      if (placed && !(e instanceof IndexSyncError)) await this.blobs.remove(placed.key);
       throw e;
     }
   }

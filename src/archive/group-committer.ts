@@ -1,3 +1,4 @@
+import { DicomStatus, StoreError } from '../core/errors.js';
 import type { IndexedResult, IndexedWrite, SqliteIndex } from './sqlite/sqlite-index.js';
 
 interface Waiting {
@@ -11,22 +12,49 @@ export interface Committer {
   submit(write: IndexedWrite): Promise<IndexedResult>;
 }
 
-/** Commits a queue of writes in one transaction (one WAL fsync); one bad write does not fail the others. */
+/**
+ * The index commit of a write is visible, but the WAL sync that would make it durable failed:
+ * the store fails (its answer must not claim a durable write), and its bytes stay where the
+ * index points (removing them would leave a record without its object).
+ */
+export class IndexSyncError extends StoreError {
+  constructor(cause: unknown) {
+    super(DicomStatus.OutOfResources, `the index could not be made durable: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'IndexSyncError';
+  }
+}
+
+/**
+ * Commits a queue of writes in one transaction, without a sync on the event loop; one bad write
+ * does not fail the others. Journaled writes are settled at once (their journal makes them
+ * durable); the others once a WAL sync that began after the commit is done.
+ */
 function commitAll(index: SqliteIndex, batch: Waiting[]): void {
   if (batch.length === 0) return;
+  const committed: [Waiting, IndexedResult][] = [];
   try {
-    const results = index.commit(batch.map((w) => w.write));
-    batch.forEach((w, i) => w.resolve(results[i]!));
+    const results = index.commit(
+      batch.map((w) => w.write),
+      { syncLater: true },
+    );
+    batch.forEach((w, i) => committed.push([w, results[i]!]));
   } catch (e) {
     if (batch.length === 1) return batch[0]!.reject(e);
     for (const w of batch) {
       try {
-        w.resolve(index.commit([w.write])[0]!);
+        committed.push([w, index.commit([w.write], { syncLater: true })[0]!]);
       } catch (err) {
         w.reject(err);
       }
     }
   }
+  const unsynced = committed.filter(([w]) => !w.write.journaled);
+  for (const [w, r] of committed) if (w.write.journaled) w.resolve(r);
+  if (unsynced.length === 0) return;
+  index.syncWal().then(
+    () => unsynced.forEach(([w, r]) => w.resolve(r)),
+    (e: unknown) => unsynced.forEach(([w]) => w.reject(new IndexSyncError(e))),
+  );
 }
 
 /**

@@ -1,3 +1,5 @@
+import { CoalescedSync } from '../../core/coalesced-sync.js';
+import { fdatasyncWal } from '../../core/sqlite-wal-sync.js';
 import Database from 'better-sqlite3';
 import type { DicomJson } from '../../dicom/types.js';
 import { isSeriesLevelTag, isStudyLevelTag, pick } from '../levels.js';
@@ -65,13 +67,16 @@ const T = {
 
 /**
  * The archive index in SQLite (WAL, synchronous=FULL: a commit is on disk when it returns),
- * except batches of journaled writes (IndexedWrite.journaled), committed with
- * synchronous=NORMAL: a crash may lose them, and the journal brings them back at start.
- * Writes arrive in batches (group commit) and keep study/series aggregates current.
+ * except two kinds of commit() made with synchronous=NORMAL: batches of journaled writes
+ * (IndexedWrite.journaled: a crash may lose them, and the journal brings them back at start),
+ * and those asked to `syncLater`, whose caller waits for syncWal() — an fdatasync of the WAL on
+ * the thread pool, shared by concurrent commits — before it acknowledges them. Writes arrive in
+ * batches (group commit) and keep study/series aggregates current.
  */
 export class SqliteIndex {
   readonly db: Database.Database;
   private readonly stmts;
+  private readonly walSync = new CoalescedSync(() => fdatasyncWal(this.db.name));
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -154,7 +159,7 @@ export class SqliteIndex {
   }
 
   /** One transaction for the whole batch; each write decided against what is committed before it. */
-  commit(writes: IndexedWrite[]): IndexedResult[] {
+  commit(writes: IndexedWrite[], options: { syncLater?: boolean } = {}): IndexedResult[] {
     const now = Date.now();
     const touchedSeries = new Set<number>();
     const touchedStudies = new Set<number>();
@@ -172,13 +177,18 @@ export class SqliteIndex {
       for (const studyUid of changed) this.stmts.enqueueSync.run({ studyUid, now, reason: 'stored' });
       return results;
     });
-    if (writes.length === 0 || !writes.every((w) => w.journaled)) return run.immediate();
+    if (writes.length === 0 || !(options.syncLater || writes.every((w) => w.journaled))) return run.immediate();
     this.db.pragma('synchronous = NORMAL');
     try {
       return run.immediate();
     } finally {
       this.db.pragma('synchronous = FULL');
     }
+  }
+
+  /** Every commit made so far is durable when this resolves (after commit(…, { syncLater: true })). */
+  syncWal(): Promise<void> {
+    return this.walSync.sync();
   }
 
   /** Where the blob journal must be read from after a crash (0/0: from its beginning). */

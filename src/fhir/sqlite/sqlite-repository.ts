@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
+import { fdatasyncWal } from '../../core/sqlite-wal-sync.js';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
 import type { FhirRepository, HistoryOptions, HistoryPage, HistoryScope, SearchResult, TransactionOptions, WriteOptions } from '../repository/repository.js';
 import type { SearchRequest } from '../search/search-request.js';
@@ -110,25 +110,9 @@ export class SqliteFhirRepository implements FhirRepository {
     return result;
   }
 
-  /**
-   * In WAL mode a commit is frames appended to `<file>-wal`, and every commit before a synced
-   * frame is durable once it is. fdatasync of the WAL file (through a descriptor of our own, on
-   * libuv's thread pool) makes everything committed so far durable without holding up the event
-   * loop. No WAL file: a checkpoint has moved every frame into the database file and synced it.
-   */
-  protected async syncWal(): Promise<void> {
-    let wal;
-    try {
-      wal = await open(`${this.db.name}-wal`, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    try {
-      await wal.datasync();
-    } finally {
-      await wal.close();
-    }
+  /** fdatasync of the WAL file (see fdatasyncWal); a method so that tests can watch it. */
+  protected syncWal(): Promise<void> {
+    return fdatasyncWal(this.db.name);
   }
 
   close(): void {
