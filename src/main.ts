@@ -30,6 +30,7 @@ import { QidoService } from './dicomweb/qido/index.js';
 import { loadDemoData } from './demo/loader.js';
 import { startDimseServer, type DimseAccess } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
+import { stampSubscriptions } from './notifications/subscriber.js';
 import { WalCheckpointer } from './core/wal-checkpointer.js';
 import { openEmbeddedFhir, type EmbeddedFhir } from './fhir/embedded.js';
 import { buildHttpApp, routeRules } from './http/app.js';
@@ -142,6 +143,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     section: config.sections.fhir,
     version: VERSION,
     onError: (err) => logger.error({ err }, 'FHIR request failed'),
+    // Notifications carry only what the subscriber may see: the server records who that is.
+    beforeWrite: stampSubscriptions,
   });
   const checkpointer = new WalCheckpointer(logger);
   checkpointer.adopt(archive.index.db);

@@ -4,7 +4,7 @@ import { parseFhirConfig } from './config.js';
 import { SearchParamRegistry } from './definitions/search-params.js';
 import { ObservedRepository, type WriteListener } from './repository/observed-repository.js';
 import type { FhirRepository } from './repository/repository.js';
-import { FhirRouter } from './rest/router.js';
+import { FhirRouter, type FhirRouterOptions } from './rest/router.js';
 import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
 
 export interface EmbeddedFhir {
@@ -27,6 +27,8 @@ export interface EmbeddedFhirOptions {
   section: unknown;
   version?: string;
   onError?: (error: unknown) => void;
+  /** Server-side changes to resources about to be stored (FhirRouterOptions.beforeWrite). */
+  beforeWrite?: FhirRouterOptions['beforeWrite'];
 }
 
 /** The embedded FHIR R4 server: its SQLite repository in `<dataDir>/fhir.sqlite` and its router. */
@@ -44,6 +46,7 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     maxCount: config.server.maxCount,
     version: options.version,
     onError: options.onError,
+    beforeWrite: options.beforeWrite,
   });
   return { router, repository, registry, onWrite: (listener) => repository.onWrite(listener), db: sqlite.db, close: () => sqlite.close() };
 }

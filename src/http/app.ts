@@ -4,7 +4,6 @@ import type { Archive } from '../archive/archive.js';
 import type { Bridge } from '../bridge/sync/index.js';
 import type { QidoService } from '../dicomweb/qido/index.js';
 import { registerFhirRoutes } from './fhir-routes.js';
-import { stampSubscriber } from '../notifications/subscriber.js';
 import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AiResultsService } from '../ai-results/index.js';
 import type { ContextService } from '../context/index.js';
@@ -94,9 +93,6 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
       onAccess: (req, a, status) => {
         req.accessNote = { event: 'fhir', patientIds: a.patientIds, details: { ...a, status } };
       },
-      // Notifications carry only what the subscriber may see: the server records who that is.
-      rewriteBody: (req, path, body) =>
-        (req.method === 'POST' || req.method === 'PUT') && /^Subscription(\/|$)/.test(path) && req.principal && req.principal.kind !== 'anonymous' ? stampSubscriber(body, req.principal) : body,
     });
   }
   if (ports.bridge) registerDataQualityRoutes(app, ports.bridge);

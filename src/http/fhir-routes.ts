@@ -9,8 +9,6 @@ export interface FhirRouteOptions {
   principalOf?: (req: FastifyRequest) => Principal | undefined;
   /** Told what each request accessed (for the audit trail), on success and failure. */
   onAccess?: (req: FastifyRequest, access: AccessRecord, status: number) => void;
-  /** Rewrites a request body before the router sees it (e.g. stamping the subscriber on a Subscription). */
-  rewriteBody?: (req: FastifyRequest, path: string, body: string) => string;
 }
 
 /**
@@ -33,7 +31,7 @@ export function registerFhirRoutes(app: FastifyInstance, router: FhirRouter, pre
         path,
         query: queryOf(url.includes('?') ? url.slice(url.indexOf('?')) : ''),
         headers: flatten(req.headers),
-        body: body !== undefined && options.rewriteBody ? options.rewriteBody(req, path, body) : body,
+        body,
         principal: options.principalOf?.(req),
       });
       if (res.access) options.onAccess?.(req, res.access, res.status);

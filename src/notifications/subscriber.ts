@@ -13,22 +13,22 @@ export interface Subscriber {
   patient?: string;
 }
 
-/** The Subscription JSON text with the caller stamped in (text that is not a JSON object is returned as is: the router refuses it). */
-export function stampSubscriber(body: string, principal: Principal): string {
-  let resource: FhirResource;
-  try {
-    resource = JSON.parse(body) as FhirResource;
-  } catch {
-    return body;
-  }
-  if (!resource || typeof resource !== 'object' || Array.isArray(resource)) return body;
-  const others = ((resource.extension ?? []) as { url?: string }[]).filter((e) => e?.url !== SUBSCRIBER_EXTENSION);
+/**
+ * The embedded FHIR router's `beforeWrite`: a Subscription created, updated or patched with a
+ * token (directly or inside a batch or transaction) carries that caller as its subscriber;
+ * anything the body said about the subscriber is replaced. Other resources, and writes without
+ * a token (the service's own, or --auth none), pass unchanged.
+ */
+export function stampSubscriptions(resource: FhirResource, req: { principal?: Principal }): FhirResource {
+  const principal = req.principal;
+  if (resource.resourceType !== 'Subscription' || !principal || principal.kind === 'anonymous') return resource;
+  const others = ((Array.isArray(resource.extension) ? resource.extension : []) as { url?: string }[]).filter((e) => e?.url !== SUBSCRIBER_EXTENSION);
   const parts = [
     ...(principal.clientId ? [{ url: 'client', valueString: principal.clientId }] : []),
     { url: 'scope', valueString: principal.scope || '(none)' },
     ...(principal.patient ? [{ url: 'patient', valueString: principal.patient }] : []),
   ];
-  return JSON.stringify({ ...resource, extension: [...others, { url: SUBSCRIBER_EXTENSION, extension: parts }] });
+  return { ...resource, extension: [...others, { url: SUBSCRIBER_EXTENSION, extension: parts }] };
 }
 
 /** The stamped subscriber, or undefined when the Subscription carries none. */

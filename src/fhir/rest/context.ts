@@ -61,6 +61,8 @@ export interface RouterContext {
   maxCount: number;
   now: () => number;
   inTransaction: boolean;
+  /** Server-side changes to a resource about to be stored by a create, update or patch (see FhirRouterOptions). */
+  beforeWrite?: (resource: FhirResource, req: FhirRequest) => FhirResource;
 }
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';

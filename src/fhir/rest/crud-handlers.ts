@@ -25,7 +25,7 @@ export async function vread(ctx: RouterContext, req: FhirRequest, type: string, 
 
 /** POST [type], conditional with If-None-Exist. */
 export async function create(ctx: RouterContext, req: FhirRequest, type: string): Promise<FhirResponse> {
-  const resource = resourceBody(req, type);
+  const resource = serverSide(ctx, req, resourceBody(req, type));
   const condition = req.headers['if-none-exist'];
   if (condition) {
     const existing = await matches(ctx, type, queryOf(condition), req);
@@ -48,9 +48,10 @@ export async function create(ctx: RouterContext, req: FhirRequest, type: string)
 
 /** PUT [type]/[id]. */
 export async function update(ctx: RouterContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
-  const resource = resourceBody(req, type);
+  let resource = resourceBody(req, type);
   if (resource.id === undefined) throw badRequest('an update must carry the id in the body', 'id');
   if (resource.id !== id) throw badRequest(`the body has id ${resource.id}, the URL ${id}`, 'id');
+  resource = serverSide(ctx, req, resource);
   validateFhirResource(resource);
   let ifMatch = etagVersion(req.headers['if-match']);
   const updating = accessOf(req, type, 'u');
@@ -137,4 +138,9 @@ async function currentVersion(ctx: RouterContext, type: string, id: string): Pro
     if (e instanceof OperationOutcomeError && (e.status === 404 || e.status === 410)) return undefined;
     throw e;
   }
+}
+
+/** The resource as the server stores it: RouterContext.beforeWrite applied. */
+export function serverSide(ctx: RouterContext, req: FhirRequest, resource: FhirResource): FhirResource {
+  return ctx.beforeWrite ? ctx.beforeWrite(resource, req) : resource;
 }

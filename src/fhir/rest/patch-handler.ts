@@ -4,6 +4,7 @@ import { validateFhirResource } from '../validate.js';
 import { accessOf, ensureAllowed, notePatients } from './authorize.js';
 import { jsonBody } from './body.js';
 import { etagVersion, resourceResponse, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
+import { serverSide } from './crud-handlers.js';
 import { applyJsonPatch } from './json-patch.js';
 
 /** PATCH [type]/[id] with application/json-patch+json, honouring If-Match. */
@@ -14,8 +15,9 @@ export async function patch(ctx: RouterContext, req: FhirRequest, type: string, 
   await ensureAllowed(ctx, access, current, 'update', true);
   notePatients(ctx, req, current);
   const ifMatch = etagVersion(req.headers['if-match']);
-  const patched = applyJsonPatch(current, operations);
-  if (!isObject(patched) || patched.resourceType !== type || patched.id !== id) throw badRequest('a patch may not change resourceType or id');
+  const applied = applyJsonPatch(current, operations);
+  if (!isObject(applied) || applied.resourceType !== type || applied.id !== id) throw badRequest('a patch may not change resourceType or id');
+  const patched = serverSide(ctx, req, applied as FhirResource);
   validateFhirResource(patched as FhirResource);
   await ensureAllowed(ctx, access, patched as FhirResource, 'write');
   // Without If-Match, lock to the version the patch was applied to: a concurrent write is a 412, not lost.

@@ -22,6 +22,12 @@ export interface FhirRouterOptions {
   now?: () => number;
   /** Told about unexpected (500) failures; the response never carries their message. */
   onError?: (error: unknown) => void;
+  /**
+   * Server-side changes to every resource a create, update or patch is about to store, also
+   * inside batches and transactions: what the server manages (e.g. who created a Subscription)
+   * cannot be set or changed by the client's body.
+   */
+  beforeWrite?: (resource: FhirResource, req: FhirRequest) => FhirResource;
 }
 
 type Handler = (ctx: RouterContext, req: FhirRequest, p: string[]) => Promise<FhirResponse>;
@@ -45,6 +51,7 @@ export class FhirRouter {
       maxCount: options.maxCount ?? 1000,
       now,
       inTransaction: false,
+      ...(options.beforeWrite ? { beforeWrite: options.beforeWrite } : {}),
     };
     this.capability = capabilityStatement(options.registry, this.ctx.baseUrl, options.version ?? '0.0.0', new Date(now()).toISOString());
     this.onError = options.onError ?? (() => undefined);

@@ -6,7 +6,7 @@ import { TEST_BASE, testRegistry } from '../repository/test-support.js';
 import { SqliteFhirRepository } from '../sqlite/sqlite-repository.js';
 import type { AccessRecord } from './context.js';
 import { queryOf } from './query.js';
-import { FhirRouter } from './router.js';
+import { FhirRouter, type FhirRouterOptions } from './router.js';
 
 export interface Call {
   status: number;
@@ -17,10 +17,10 @@ export interface Call {
 }
 
 /** A router over a fresh SQLite repository in a temporary folder, called without a socket. */
-export function openTestRouter() {
+export function openTestRouter(options: Pick<FhirRouterOptions, 'beforeWrite'> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ib-fhir-router-'));
   const repo = new SqliteFhirRepository(join(dir, 'fhir.sqlite'), { registry: testRegistry(), baseUrl: TEST_BASE });
-  const router = new FhirRouter({ repo, registry: testRegistry(), baseUrl: TEST_BASE, onError: (e) => console.error(e) });
+  const router = new FhirRouter({ repo, registry: testRegistry(), baseUrl: TEST_BASE, onError: (e) => console.error(e), ...options });
   const send = async (principal: Principal | undefined, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Call> => {
     const q = url.indexOf('?');
     const res = await router.handle({

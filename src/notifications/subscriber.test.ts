@@ -1,0 +1,69 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { openTestRouter } from '../fhir/rest/test-support.js';
+import type { FhirResource } from '../fhir/types.js';
+import type { Principal } from '../security/principal.js';
+import { SUBSCRIBER_EXTENSION, stampSubscriptions, subscriberOf } from './subscriber.js';
+
+const reader: Principal = { kind: 'client', clientId: 'viewer', subject: 'viewer', scope: 'system/Subscription.cruds system/ImagingStudy.rs', roles: [] };
+const forged = { url: SUBSCRIBER_EXTENSION, extension: [{ url: 'scope', valueString: 'system/*.cruds' }] };
+const subscription = (extra: Partial<FhirResource> = {}): FhirResource => ({
+  resourceType: 'Subscription',
+  status: 'requested',
+  reason: 'new CT studies',
+  criteria: 'ImagingStudy?modality=CT',
+  channel: { type: 'rest-hook', endpoint: 'http://127.0.0.1:9/hook', payload: 'application/fhir+json' },
+  ...extra,
+});
+
+describe('the subscriber stamped on Subscriptions', () => {
+  it('replaces whatever the body says with the caller, and leaves other writes alone', () => {
+    const stamped = stampSubscriptions(subscription({ extension: [forged, { url: 'urn:other', valueString: 'kept' }] }), { principal: reader });
+    expect(subscriberOf(stamped)).toEqual({ clientId: 'viewer', scope: reader.scope, patient: undefined });
+    expect(stamped.extension).toContainEqual({ url: 'urn:other', valueString: 'kept' });
+    expect((stamped.extension as { url: string }[]).filter((e) => e.url === SUBSCRIBER_EXTENSION)).toHaveLength(1);
+    const patient = { resourceType: 'Patient', extension: [forged] };
+    expect(stampSubscriptions(patient, { principal: reader })).toBe(patient);
+    const own = subscription({ extension: [forged] });
+    expect(stampSubscriptions(own, {})).toBe(own); // the service's own write
+    expect(stampSubscriptions(own, { principal: { kind: 'anonymous', scope: 'system/*.cruds', roles: [] } })).toBe(own);
+  });
+
+  describe('through the FHIR router', () => {
+    const t = openTestRouter({ beforeWrite: stampSubscriptions });
+    afterAll(() => t.close());
+    const as = t.as(reader);
+    const stored = async (id: string) => subscriberOf((await t.call('GET', `Subscription/${id}`)).body as FhirResource);
+
+    it('stamps a Subscription created inside a transaction or a batch', async () => {
+      for (const type of ['transaction', 'batch']) {
+        const res = await as('POST', '', {
+          resourceType: 'Bundle',
+          type,
+          entry: [{ fullUrl: 'urn:uuid:0b0c0d0e-0000-4000-8000-000000000001', resource: subscription({ extension: [forged] }), request: { method: 'POST', url: 'Subscription' } }],
+        });
+        expect(res.status).toBe(200);
+        const location = (res.body as { entry: { response: { location: string } }[] }).entry[0]!.response.location;
+        const id = /Subscription\/([^/]+)/.exec(location)![1]!;
+        expect(await stored(id)).toMatchObject({ clientId: 'viewer', scope: reader.scope });
+      }
+    });
+
+    it('keeps the stamp when a PATCH tries to change it', async () => {
+      const created = (await as('POST', 'Subscription', subscription())).body as FhirResource;
+      const res = await as('PATCH', `Subscription/${created.id}`, [{ op: 'replace', path: '/extension', value: [forged] }], { 'content-type': 'application/json-patch+json' });
+      expect(res.status).toBe(200);
+      expect(await stored(created.id!)).toMatchObject({ clientId: 'viewer', scope: reader.scope });
+      const whole = await as('PATCH', `Subscription/${created.id}`, [{ op: 'remove', path: '/extension' }], { 'content-type': 'application/json-patch+json' });
+      expect(whole.status).toBe(200);
+      expect(await stored(created.id!)).toMatchObject({ scope: reader.scope });
+    });
+
+    it('stamps a PUT, and leaves writes without a token unstamped', async () => {
+      const put = await as('PUT', 'Subscription/s-put', subscription({ id: 's-put', extension: [forged] }));
+      expect([200, 201]).toContain(put.status);
+      expect(await stored('s-put')).toMatchObject({ scope: reader.scope });
+      const own = (await t.call('POST', 'Subscription', subscription())).body as FhirResource;
+      expect(await stored(own.id!)).toBeUndefined();
+    });
+  });
+});
