@@ -4,13 +4,15 @@
  * storescu is the client for both servers (TCP_NODELAY=1 for it and both servers); each run
  * goes into an empty server, sides alternate which goes first, and a QIDO-RS count afterwards
  * checks that every instance was stored. Each round first measures this machine's
- * durable-write ceiling for the same file count and size, for the "share of the ceiling" row.
+ * durable-write ceiling for the same file count and size, for the "share of the ceiling" row,
+ * and the DIMSE floor: DCMTK storescp receiving the same files without fsync (dimse-floor.ts).
  */
 import type { Manifest } from '../generate.js';
 import type { ServerFactory, Side } from '../servers.js';
 import { max, mbPerSecond, median } from '../stats.js';
 import { qidoInstanceCount, splitContiguous, storescu, storescuArgs, storescuVersion, type StorescuRun } from '../storescu.js';
 import { ceilingContent, durableWrites, settleDisk } from './ceiling.js';
+import { measureDimseFloor, type FloorSample } from './dimse-floor.js';
 import { kbToMb, withServer, type BenchContext } from './context.js';
 import type { Row, WorkloadResult } from './types.js';
 
@@ -89,11 +91,12 @@ async function rounds(
   manifest: Manifest,
   modes: number[],
   ceilingFiles: number,
-): Promise<{ samples: Map<number, Samples>; ceilings: Ceiling[]; errors: string[]; incomplete: string[] }> {
+): Promise<{ samples: Map<number, Samples>; ceilings: Ceiling[]; floors: FloorSample[]; errors: string[]; incomplete: string[] }> {
   /** The manifest's first file padded or cut to its mean file size. */
   const content = ceilingContent(manifest);
   const samples = new Map<number, Samples>(modes.map((m) => [m, {}]));
   const ceilings: Ceiling[] = [];
+  const floors: FloorSample[] = [];
   const errors: string[] = [];
   const incomplete: string[] = [];
   const total = manifest.entries.length;
@@ -103,6 +106,15 @@ async function rounds(
     ceilings.push(ceiling);
     ctx.log(`  ${id} run ${run} ceiling: ${ceilingFiles} × ${(content.length / 1000).toFixed(1)} KB durable in ${(ceiling.ms / 1000).toFixed(2)} s (${ceiling.filesPerS.toFixed(0)} files/s, ${ceiling.mbPerS.toFixed(0)} MB/s)`);
     for (const mode of modes) {
+      try {
+        await ctx.quiet(`${id} ${mode}×assoc run ${run} storescp floor`);
+        const floor = await measureDimseFloor(ctx, manifest, mode);
+        if (floor.written !== total) throw new Error(`storescp wrote ${floor.written} of ${total} files`);
+        floors.push(floor);
+        ctx.log(`  ${id} ${mode}×assoc run ${run} storescp floor (files, no fsync, no index): ${(floor.ms / 1000).toFixed(2)} s, ${floor.instancesPerS.toFixed(0)} instances/s`);
+      } catch (err) {
+        errors.push(`${id} storescp floor ${mode}×assoc run ${run}: ${(err as Error).message}`);
+      }
       for (const factory of run % 2 ? ctx.factories : [...ctx.factories].reverse()) {
         const label = `${id} ${mode}×assoc`;
         try {
@@ -118,7 +130,16 @@ async function rounds(
       }
     }
   }
-  return { samples, ceilings, errors, incomplete };
+  return { samples, ceilings, floors, errors, incomplete };
+}
+
+/** The floor's note: storescp's median rate, and as a multiple of Orthanc's median in the same rounds. */
+function floorNote(name: string, floors: FloorSample[], samples: Samples): string | undefined {
+  if (floors.length === 0) return undefined;
+  const floor = median(floors.map((f) => f.instancesPerS));
+  const orthanc = samples.orthanc?.length ? median(samples.orthanc.map((s) => s.instancesPerS)) : undefined;
+  const ours = samples.ours?.length ? median(samples.ours.map((s) => s.instancesPerS)) : undefined;
+  return `${name ? `${name}: ` : ''}DIMSE floor — DCMTK storescp writing files without fsync and without an index (storescp --fork -od DIR), fed by the same storescu: ${floors.map((f) => `${f.instancesPerS.toFixed(0)}`).join(', ')} instances/s (median ${floor.toFixed(0)})${orthanc ? ` = ${(floor / orthanc).toFixed(2)}× Orthanc` : ''}${ours ? `; ours reaches ${((ours / floor) * 100).toFixed(0)} % of it` : ''}. No receiver that acknowledges only durable data can be faster than this floor on this machine.`;
 }
 
 function countNote(samples: Samples, total: number, incomplete: string[]): string {
@@ -135,9 +156,11 @@ function clientNote(): string {
 export async function runP1(ctx: BenchContext): Promise<WorkloadResult> {
   const manifest = ctx.data.ct400();
   const total = manifest.entries.length;
-  const { samples: bySize, ceilings, errors, incomplete } = await rounds(ctx, 'P1', manifest, [1], total);
+  const { samples: bySize, ceilings, floors, errors, incomplete } = await rounds(ctx, 'P1', manifest, [1], total);
   const samples = bySize.get(1)!;
   const notes: string[] = [];
+  const floor = floorNote('', floors, samples);
+  if (floor) notes.push(floor);
   const ratios = roundRatios(samples);
   if (ratios.length) notes.push(`Ratio round by round (Orthanc time ÷ ours): ${ratios.join(', ')}.`);
   notes.push(
@@ -157,7 +180,7 @@ export async function runP1(ctx: BenchContext): Promise<WorkloadResult> {
       { workload: 'P1', metric: 'instances/s ÷ same-round durable-write ceiling', unit: '%', better: 'higher', values: pick(samples, (s) => s.ceilingShare, median) },
     ],
     notes,
-    raw: { samples, ceilings, bytes: manifest.totalBytes, instances: total },
+    raw: { samples, ceilings, floors, bytes: manifest.totalBytes, instances: total },
     errors,
   };
 }
@@ -169,7 +192,7 @@ export async function runP3(ctx: BenchContext): Promise<WorkloadResult> {
   const manifest = ctx.data.small10k();
   const total = manifest.entries.length;
   const meanKb = manifest.totalBytes / total / 1000;
-  const { samples, ceilings, errors, incomplete } = await rounds(ctx, 'P3', manifest, [1, 4], P3_CEILING_FILES);
+  const { samples, ceilings, floors, errors, incomplete } = await rounds(ctx, 'P3', manifest, [1, 4], P3_CEILING_FILES);
   const rows: Row[] = [];
   const notes: string[] = [];
   for (const [mode, s] of samples) {
@@ -183,6 +206,8 @@ export async function runP3(ctx: BenchContext): Promise<WorkloadResult> {
     const ratios = roundRatios(s);
     if (ratios.length) notes.push(`${name}: ratio round by round (Orthanc time ÷ ours): ${ratios.join(', ')}.`);
     notes.push(`${name}: ${countNote(s, total, incomplete.filter((i) => i.includes(`${mode}×assoc`)))}`);
+    const floor = floorNote(name, floors.filter((f) => f.associations === mode), s);
+    if (floor) notes.push(floor);
   }
   notes.push(
     `SMALL10K = ${total} files (${(manifest.totalBytes / 1e6).toFixed(1)} MB, mean ${meanKb.toFixed(1)} KB); 4 associations = 4 storescu processes started together, each with a contiguous quarter of the files (a study's 2 instances on the same association), wall = first start → last exit. Median of ${ctx.options.runs} runs, each into an empty server, sync(1) before each run (sides alternate which goes first).`,
@@ -194,7 +219,7 @@ export async function runP3(ctx: BenchContext): Promise<WorkloadResult> {
     title: 'C-STORE SMALL10K, one association and 4 concurrent associations (storescu)',
     rows,
     notes,
-    raw: { samples: Object.fromEntries(samples), ceilings, bytes: manifest.totalBytes, instances: total },
+    raw: { samples: Object.fromEntries(samples), ceilings, floors, bytes: manifest.totalBytes, instances: total },
     errors,
   };
 }
