@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { SearchResult } from '../repository/repository.js';
 import type { Condition, IncludeRule, SearchRequest } from '../search/search-request.js';
 import type { FhirResource } from '../types.js';
+import { limitSql } from '../../core/sqlite-limit.js';
 import { conditionSql, indexDriven, sortSql, type ParamIds } from './search-sql.js';
 
 /**
@@ -51,8 +52,8 @@ export function runSearch(db: Database.Database, req: SearchRequest, ids: ParamI
   if (req.count === 0) return { resources: [], total, included: [] };
 
   const order = sortSql(req.sort, req.resourceType, ids);
-  const rows = prepared(db, `SELECT r.pk, r.type, r.id, r.json ${from} ORDER BY ${order.sql} LIMIT ? OFFSET ?`)
-    .all(...fromArgs, ...order.args, req.count, req.offset) as Row[];
+  const rows = prepared(db, `SELECT r.pk, r.type, r.id, r.json ${from} ORDER BY ${order.sql} ${limitSql(req.count)} OFFSET ?`)
+    .all(...fromArgs, ...order.args, req.offset) as Row[];
   const resources = rows.map((r) => JSON.parse(r.json) as FhirResource);
   const included = includes(db, req, rows, ids);
   return { resources, total, included };
