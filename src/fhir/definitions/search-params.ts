@@ -2,16 +2,14 @@ import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import { termsFor } from './fhirpath-terms.js';
 import { loadR4, type SearchParameterResource } from './load-r4.js';
+import { compileSimplePath, type PathValue } from './simple-path.js';
 
 /** The kinds of search parameter this server indexes; composite and special are not supported. */
 export type IndexKind = 'token' | 'string' | 'date' | 'reference' | 'quantity' | 'number' | 'uri';
 export const INDEX_KINDS: readonly IndexKind[] = ['token', 'string', 'date', 'reference', 'quantity', 'number', 'uri'];
 
 /** Values FHIRPath returns with their FHIR type name ('CodeableConcept', 'dateTime', ...). */
-export interface TypedValue {
-  type: string;
-  value: unknown;
-}
+export type TypedValue = PathValue;
 
 export interface SearchParamDef {
   code: string;
@@ -82,14 +80,15 @@ export class SearchParamRegistry {
         const expression = sp.expression && termsFor(sp.expression, type);
         if (!expression) continue;
         def.expression = expression;
-        def.extract = typedExtractor(expression);
+        def.extract = compileSimplePath(expression) ?? fhirPathExtractor(expression);
       }
       params.set(sp.code, def);
     }
   }
 }
 
-function typedExtractor(expression: string): (resource: unknown) => TypedValue[] {
+/** The values of an expression as FHIRPath evaluates it (compiled on first use). */
+export function fhirPathExtractor(expression: string): (resource: unknown) => TypedValue[] {
   let compiled: Compiled | undefined;
   return (resource) => {
     compiled ??= fhirpath.compile(expression, r4Model as never, { resolveInternalTypes: false }) as Compiled;
