@@ -20,7 +20,7 @@ import type { BenchContext } from './context.js';
 import type { WorkloadResult } from './types.js';
 
 /** Untimed passes over all demo patients before the timed runs. */
-const WARMUP_ROUNDS = 10;
+const WARMUP_ROUNDS = 80;
 
 export interface P8Options {
   clients?: number;
@@ -73,8 +73,10 @@ export async function runP8(opts: P8Options = {}): Promise<P8Result> {
       return { ms: r.totalMs };
     };
     // Warm-up, untimed: every patient WARMUP_ROUNDS times under the full concurrency (caches,
-    // statement preparation, and V8's optimising compilers, which need a few hundred requests:
-    // with one pass only, the first timed run paid for the compilation on the same two cores).
+    // statement preparation, and V8's optimising compilers). A per-second series of the server
+    // under this load showed its throughput climbing for the first ~4,000 requests (≈ 650/s to
+    // ≈ 1,100/s, no single function: code getting optimised, on the same two cores): with 10
+    // passes (500 requests), the first timed run was still paying for it.
     await Promise.all(Array.from({ length: clients }, async (_, c) => {
       for (let i = c; i < mrns.length * WARMUP_ROUNDS; i += clients) await one();
     }));
