@@ -1,5 +1,5 @@
 /** Patient context: pure assembly (assemble.ts) and the service that feeds it (service.ts). */
-import { httpFhirClient, inProcessFhirClient, type FhirRequestHandler } from '../fhir/client/index.js';
+import { httpFhirClient, LocalFhirReader, type LocalFhirServer } from '../fhir/client/index.js';
 import { parseFhirConfig } from '../fhir/config.js';
 import { parseContextConfig } from './config.js';
 import { ContextService, type ContextServiceOptions } from './service.js';
@@ -12,7 +12,8 @@ export { SECTIONS, type SectionName } from './sections.js';
 
 export interface OpenContextOptions {
   sections: { context?: unknown; fhir?: unknown };
-  embeddedFhir: FhirRequestHandler;
+  /** The embedded server's router: read through its handlers directly (LocalFhirReader). */
+  embeddedFhir: LocalFhirServer;
   publicUrl: string;
 }
 
@@ -21,7 +22,7 @@ export function openContext(o: OpenContextOptions): ContextService {
   const fhir = parseFhirConfig(o.sections.fhir);
   const config = parseContextConfig(o.sections.context, Object.keys(fhir.servers));
   const publicUrl = o.publicUrl.replace(/\/+$/, '');
-  const imaging = { name: 'embedded', client: inProcessFhirClient(o.embeddedFhir, `${publicUrl}/fhir`) };
+  const imaging = { name: 'embedded', client: new LocalFhirReader(o.embeddedFhir, `${publicUrl}/fhir`) };
   const clinical = config.fhirServer === 'embedded' ? imaging : { name: config.fhirServer, client: httpFhirClient(fhir.servers[config.fhirServer]!) };
   return new ContextService({ clinical, imaging, dicomWebBase: `${publicUrl}/dicomweb`, timeoutMs: config.timeoutMs, maxPerSection: config.maxPerSection });
 }

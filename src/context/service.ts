@@ -4,7 +4,7 @@
  * assembly. Clinical data come from the configured server (the embedded one, or an external EHR
  * read only); imaging data (ImagingStudy, our DiagnosticReports) always from our own server.
  */
-import { FhirClientError, FhirServerError, FhirTimeoutError, type FhirClient, type SearchParams } from '../fhir/client/index.js';
+import { FhirClientError, FhirServerError, FhirTimeoutError, type FhirReader, type SearchParams } from '../fhir/client/index.js';
 import { conflict, notFound, OperationOutcomeError, outcome } from '../fhir/outcomes.js';
 import type { Bundle, FhirResource } from '../fhir/types.js';
 import { forbidden, type AccessPolicy } from './access-policy.js';
@@ -16,7 +16,8 @@ import { IMAGING_SECTIONS, type SectionName } from './sections.js';
 export interface NamedServer {
   /** `embedded`, or the server's name in fhir.servers. */
   name: string;
-  client: FhirClient;
+  /** An HTTP FhirClient for an external server; a LocalFhirReader for the embedded one. */
+  client: FhirReader;
 }
 
 export interface ContextServiceOptions {

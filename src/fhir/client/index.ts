@@ -11,6 +11,7 @@ export { FhirAuthError, FhirClientError, FhirNetworkError, FhirProtocolError, Fh
 export { parseFhirServers, type FhirServerConfig, type SmartBackendAuthConfig } from './server-config.js';
 export { SmartBackendAuth } from './smart-backend-auth.js';
 export type { FhirRequestHandler } from './in-process-transport.js';
+export { LocalFhirReader, type FhirReader, type LocalFhirServer } from './local-reader.js';
 
 /** A client of the embedded server (its router), without HTTP. `baseUrl` is the router's base (…/fhir). */
 export function inProcessFhirClient(router: FhirRequestHandler, baseUrl: string): FhirClient {

