@@ -87,9 +87,10 @@ export function accessOf(req: FhirRequest, type: string, interaction: Interactio
  * it is the stored current version, so the index can judge what memory cannot (a suffix on a
  * date or number); otherwise (a new resource, an older version) such a suffix refuses.
  */
-export async function ensureAllowed(ctx: RouterContext, access: TypeAccess, resource: FhirResource, doing: string, current = false): Promise<void> {
+export async function ensureAllowed(ctx: RouterContext, access: TypeAccess, resource: FhirResource, doing: 'read' | 'update' | 'delete' | 'write', current = false): Promise<void> {
   if (access.unrestricted) return;
-  let ok = resourceAllowed(access, resource, ctx.registry, ctx.baseUrl);
+  const use = doing === 'read' ? 'read' : 'write';
+  let ok = resourceAllowed(access, resource, ctx.registry, ctx.baseUrl, use);
   if (ok === undefined && current && resource.id) {
     const conditions = [{ kind: 'id', ids: [resource.id], not: false } as Condition, ...accessConditions(ctx, resource.resourceType, access)];
     const found = await ctx.repo.search({ resourceType: resource.resourceType, conditions, sort: [], count: 1, offset: 0, total: false, include: [], revinclude: [] });
@@ -97,7 +98,8 @@ export async function ensureAllowed(ctx: RouterContext, access: TypeAccess, reso
   }
   if (!ok) {
     const what = resource.id ? `${resource.resourceType}/${resource.id}` : `this ${resource.resourceType}`;
-    throw forbidden(`${what} is outside what the access token allows to ${doing} (its patient compartment or scope query)`);
+    const reach = use === 'write' ? "its patient's own record: the patient of record (subject/patient) and every patient reference must be the token's patient" : 'its patient compartment';
+    throw forbidden(`${what} is outside what the access token allows to ${doing} (${reach}, or its scope query)`);
   }
 }
 
