@@ -124,6 +124,41 @@ export function accessConditions(ctx: RouterContext, type: string, access: TypeA
   return groups.length === 1 ? groups[0] : [{ kind: 'any', groups }];
 }
 
+/**
+ * Chained parameters (`subject:Patient.name=x`) search another type, so they are authorized
+ * against it: the principal needs read and search on the target type, and the target's own
+ * restrictions (its patient compartment, its scope suffixes) are ANDed into the chain, so a
+ * chain matches only targets the principal could have searched for itself. A chain naming its
+ * type (`subject:Patient.`) is 403 when that type is not allowed; one that does not
+ * (`subject.name`) keeps the target types that are, and is 403 when none is.
+ */
+export function authorizeChains(ctx: RouterContext, req: FhirRequest, conditions: Condition[]): Condition[] {
+  return req.principal ? conditions.map((c) => chainWithinAccess(ctx, req, c)) : conditions;
+}
+
+function chainWithinAccess(ctx: RouterContext, req: FhirRequest, c: Condition): Condition {
+  if (c.kind === 'any') return { ...c, groups: c.groups.map((g) => g.map((x) => chainWithinAccess(ctx, req, x))) };
+  if (c.kind !== 'chain') return c;
+  const refusals: string[] = [];
+  const targets: { type: string; condition: Condition }[] = [];
+  for (const { type, condition } of c.targets) {
+    const reads = accessOf(req, type, 'r');
+    const searches = accessOf(req, type, 's');
+    const refused = [reads, searches].find((a) => !a.allowed);
+    if (refused) {
+      refusals.push(`${type}: ${refused.reason}`);
+      continue;
+    }
+    const restrictions = [...accessConditions(ctx, type, searches), ...accessConditions(ctx, type, reads)];
+    const inner = chainWithinAccess(ctx, req, condition);
+    targets.push({ type, condition: restrictions.length ? { kind: 'any', groups: [[inner, ...restrictions]] } : inner });
+  }
+  if (targets.length === 0 || (refusals.length > 0 && c.targets.length === 1)) {
+    throw forbidden(`the chained search on ${c.param.code} reads ${c.targets.map((t) => t.type).join(' or ')}, which this token may not search (${refusals.join('; ')})`, c.param.code);
+  }
+  return { ...c, targets };
+}
+
 /** Included resources the principal may not see are left out of a search result. */
 export function visibleIncluded(ctx: RouterContext, principal: Principal | undefined, included: FhirResource[]): FhirResource[] {
   if (!principal || included.length === 0) return included;
