@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from '../../src/bridge/sync/test-support.js';
 import { startSmartBench, type Answer, type SmartBench } from './harness.js';
+import { expectRefused } from './refusal.js';
 
 describe('chained search authorized against the chained type (--auth smart)', () => {
   let bench: SmartBench;
@@ -23,16 +24,7 @@ describe('chained search authorized against the chained type (--auth smart)', ()
   }, 180_000);
   afterAll(() => bench?.stop());
 
-  /** 403 OperationOutcome, and an audit record of the refusal. */
-  async function refused(attempt: () => Promise<Answer>, what: string): Promise<Answer> {
-    const before = bench.auditHead();
-    const r = await attempt();
-    expect(r.status, `${what}: ${r.text}`).toBe(403);
-    expect(r.body.resourceType).toBe('OperationOutcome');
-    expect(r.body.issue[0].code).toBe('forbidden');
-    expect(bench.auditSince(before).some((e) => e.outcome !== '0'), `${what}: audit record of the refusal`).toBe(true);
-    return r;
-  }
+  const refused = (attempt: () => Promise<Answer>, what: string) => expectRefused(bench, attempt, what);
 
   const family = (p: Json) => encodeURIComponent(p.name[0].family);
   const mrn = (p: Json) => encodeURIComponent(`${p.identifier[0].system}|${p.identifier[0].value}`);

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from '../../src/bridge/sync/test-support.js';
 import { startSmartBench, type Answer, type SmartBench } from './harness.js';
+import { expectRefused } from './refusal.js';
 
 const PATCH = { 'content-type': 'application/json-patch+json' };
 
@@ -35,16 +36,7 @@ describe("a patient token writing into another patient's record (--auth smart)",
     ...(performer ? { performer: [{ reference: `Patient/${performer}` }] } : {}),
   });
 
-  /** 403 OperationOutcome, and an audit record of the refusal written for this request. */
-  async function refused(attempt: () => Promise<Answer>, what: string): Promise<void> {
-    const before = bench.auditHead();
-    const r = await attempt();
-    expect(r.status, `${what}: ${r.text}`).toBe(403);
-    expect(r.body.resourceType).toBe('OperationOutcome');
-    expect(r.body.issue[0].code).toBe('forbidden');
-    const records = bench.auditSince(before);
-    expect(records.some((e) => e.outcome !== '0'), `${what}: audit record of the refusal`).toBe(true);
-  }
+  const refused = (attempt: () => Promise<Answer>, what: string) => expectRefused(bench, attempt, what);
 
   it('creates in its own record (the control)', async () => {
     const r = await bench.request('POST', '/fhir/Observation', token, observation(self, self));
