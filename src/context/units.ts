@@ -44,7 +44,7 @@ export function normalizeQuantity(system: string | undefined, code: string | und
   const rule = system === LOINC && code ? own(RULES, code) : undefined;
   if (!rule || spelled === rule.unit) return { value, unit: spelled };
   if (code === '8310-5' && spelled === '[degF]') return { value: round(((value - 32) * 5) / 9), unit: 'Cel', original: { value, unit } };
-  const factor = rule.from[spelled ?? ''] ?? rule.from[unit ?? ''];
+  const factor = own(rule.from, spelled ?? '') ?? own(rule.from, unit ?? '');
   if (factor === undefined) return { value, unit: spelled };
   return { value: round(value * factor), unit: rule.unit, original: { value, unit } };
 }
