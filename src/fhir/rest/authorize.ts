@@ -149,7 +149,8 @@ function chainWithinAccess(ctx: RouterContext, req: FhirRequest, c: Condition): 
       refusals.push(`${type}: ${refused.reason}`);
       continue;
     }
-    const restrictions = [...accessConditions(ctx, type, searches), ...accessConditions(ctx, type, reads)];
+    const restrictions = accessConditions(ctx, type, searches);
+    if (JSON.stringify(reads.grants) !== JSON.stringify(searches.grants)) restrictions.push(...accessConditions(ctx, type, reads));
     const inner = chainWithinAccess(ctx, req, condition);
     targets.push({ type, condition: restrictions.length ? { kind: 'any', groups: [[inner, ...restrictions]] } : inner });
   }
