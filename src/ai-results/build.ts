@@ -8,6 +8,7 @@
 import { AI_RESULT_TAG } from '../context/imaging.js';
 import type { Bundle, BundleEntry, FhirResource } from '../fhir/types.js';
 import type { AiResultInput, CodeInput, FindingInput } from './input.js';
+import { own } from '../core/own.js';
 
 export const MODEL_SYSTEM = 'urn:imaging-bridge:ai-model';
 export const TRACKING_SYSTEM = 'urn:imaging-bridge:tracking-id';
@@ -78,7 +79,7 @@ function bodyStructures(findings: FindingInput[], study: ImagingStudyRef, uuid: 
       identifier: trackingIdentifiers(f),
       active: true,
       ...(f.bodySite ? { location: concept(f.bodySite) } : {}),
-      ...(f.laterality ? { locationQualifier: [{ coding: [{ system: SNOMED, ...LATERALITY[f.laterality] }], text: f.laterality }] } : {}),
+      ...(f.laterality ? { locationQualifier: [{ coding: [{ system: SNOMED, ...own(LATERALITY, f.laterality) }], text: f.laterality }] } : {}),
       description: `Tracked finding ${f.trackingId ?? f.trackingUid}`,
       patient: study.subject,
     };
@@ -104,7 +105,7 @@ function observation(f: FindingInput, o: { study: ImagingStudyRef; device: { ref
   ];
   const components: Record<string, unknown>[] = [];
   if (f.confidence !== undefined) components.push(component('confidence', 'Confidence', { valueQuantity: { value: f.confidence, unit: 'probability', system: UCUM, code: '1' } }));
-  if (f.laterality) components.push({ code: { coding: [{ system: SNOMED, code: '272741003', display: 'Laterality' }], text: 'Laterality' }, valueCodeableConcept: { coding: [{ system: SNOMED, ...LATERALITY[f.laterality] }], text: f.laterality } });
+  if (f.laterality) components.push({ code: { coding: [{ system: SNOMED, code: '272741003', display: 'Laterality' }], text: 'Laterality' }, valueCodeableConcept: { coding: [{ system: SNOMED, ...own(LATERALITY, f.laterality) }], text: f.laterality } });
   if (f.seriesUid) components.push(component('series-uid', 'Series Instance UID', { valueString: f.seriesUid }));
   for (const uid of f.instanceUids ?? []) components.push(component('sop-instance-uid', 'SOP Instance UID', { valueString: uid }));
   return {

@@ -5,6 +5,7 @@
  * ("apixaban 5 MG Oral Tablet" → "apixaban"). `source` says which way it was found.
  */
 import type { Concept } from './fhir-read.js';
+import { own } from '../core/own.js';
 
 export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
@@ -40,7 +41,7 @@ export function ingredientOf(medication: Concept | undefined): Ingredient | unde
   if (!medication) return undefined;
   const rx = medication.coding.filter((c) => c.system === RXNORM && c.code);
   for (const c of rx) {
-    const hit = SCD_TO_IN[c.code!];
+    const hit = own(SCD_TO_IN, c.code!);
     if (hit) return { system: RXNORM, code: hit[0], display: hit[1], source: 'rxnorm-table' };
   }
   const name = (medication.text ?? medication.coding.find((c) => c.display)?.display)?.trim();

@@ -3,6 +3,7 @@
  * in; values in another unit are converted (the original kept beside it). Unknown codes keep
  * their unit; only UCUM spelling variants are folded.
  */
+import { own } from '../core/own.js';
 const LOINC = 'http://loinc.org';
 
 interface Rule {
@@ -39,11 +40,11 @@ export interface NormalizedQuantity {
 const round = (n: number): number => Number(n.toPrecision(4));
 
 export function normalizeQuantity(system: string | undefined, code: string | undefined, value: number, unit: string | undefined): NormalizedQuantity {
-  const spelled = unit === undefined ? undefined : (SPELLING[unit] ?? unit);
-  const rule = system === LOINC && code ? RULES[code] : undefined;
+  const spelled = unit === undefined ? undefined : (own(SPELLING, unit) ?? unit);
+  const rule = system === LOINC && code ? own(RULES, code) : undefined;
   if (!rule || spelled === rule.unit) return { value, unit: spelled };
   if (code === '8310-5' && spelled === '[degF]') return { value: round(((value - 32) * 5) / 9), unit: 'Cel', original: { value, unit } };
-  const factor = rule.from[spelled ?? ''] ?? rule.from[unit ?? ''];
+  const factor = own(rule.from, spelled ?? '') ?? own(rule.from, unit ?? '');
   if (factor === undefined) return { value, unit: spelled };
   return { value: round(value * factor), unit: rule.unit, original: { value, unit } };
 }

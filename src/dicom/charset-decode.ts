@@ -8,6 +8,7 @@
 import { TextDecoder } from 'node:util';
 import { ASCII, WHOLE_VALUE_DECODERS, elementsOfIr, readEscape, type CodeElement } from './charset-terms.js';
 import { CHARSET_VRS, TEXT_VRS } from './vr.js';
+import { own } from '../core/own.js';
 
 type Decode = (bytes: Buffer) => string;
 
@@ -145,7 +146,7 @@ function makePlan(terms: string[]): Plan {
   const first = terms[0] ?? '';
   const codeExtensions = terms.length > 1 || first.startsWith('ISO 2022');
   if (!codeExtensions) {
-    const label = WHOLE_VALUE_DECODERS[first];
+    const label = own(WHOLE_VALUE_DECODERS, first);
     if (label) return { whole: textDecoder(label), g0: ASCII };
     const ir = irOf(first);
     const elements = ir ? elementsOfIr(ir) : undefined;

@@ -2,6 +2,7 @@
  * SpecificCharacterSet defined terms (PS3.3 C.12.1.1.2) and the ISO 2022 code elements
  * they designate. Kept apart from the decoder so the tables read like the standard.
  */
+import { own } from '../core/own.js';
 
 /** How the bytes of one code element become text. */
 export type ElementKind =
@@ -52,7 +53,7 @@ export interface TermElements {
 
 /** ISO-IR number (as in "ISO 2022 IR 87" or "ISO_IR 100") → code elements. */
 export function elementsOfIr(ir: string): TermElements | undefined {
-  const sb = SINGLE_BYTE[ir];
+  const sb = own(SINGLE_BYTE, ir);
   if (sb) return { g0: ASCII, g1: single(sb[0]) };
   switch (ir) {
     case '6':

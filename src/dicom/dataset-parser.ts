@@ -13,6 +13,7 @@ import { scanEncapsulated } from './encapsulated.js';
 import { DicomParseError, type ByteSource, type DicomJson, type DicomJsonAttribute, type PixelDataInfo, type ValueLocation } from './types.js';
 import { decodeValue } from './value-decode.js';
 import { BINARY_VRS, NUMERIC_WIDTH, swapInPlace } from './vr.js';
+import { own } from '../core/own.js';
 
 /** Where a value that JSON only references (BulkDataURI) lives in the dataset stream. */
 export interface BulkEntry {
@@ -136,7 +137,7 @@ function parseElement(
     }
     if (h.length === 0) return { attr: { vr }, next };
     let raw = ctx.src.read(h.valueOffset, h.length);
-    const width = NUMERIC_WIDTH[vr];
+    const width = own(NUMERIC_WIDTH, vr);
     // DICOM JSON is byte-order free: binary words are given little endian.
     if (!syn.littleEndian && width) raw = swapInPlace(Buffer.from(raw), width);
     return { attr: { vr, InlineBinary: raw.toString('base64') }, next };

@@ -15,6 +15,7 @@ import { encodeFileMeta, preamble } from './part10-writer.js';
 import { TransferSyntax, isEncapsulatedTransferSyntax } from './transfer-syntax.js';
 import { DicomParseError, TranscodeError, type ByteSource } from './types.js';
 import { BINARY_VRS, LONG_LENGTH_VRS, NUMERIC_WIDTH, swapInPlace } from './vr.js';
+import { own } from '../core/own.js';
 
 const CHUNK = 1024 * 1024;
 const YIELD_AT = 256 * 1024;
@@ -93,7 +94,7 @@ function* copyElement(w: Walk, syn: StreamSyntax, h: ElementHeader, end: number)
   if (vr === 'SQ') return yield* copySequence(w, syn, h, end);
   if (!LONG_LENGTH_VRS.has(vr) && h.length > 0xffff) vr = 'UN';
   w.sink.header(h.tag, vr, h.length, OUT);
-  const width = valueSyntax.littleEndian ? 0 : (NUMERIC_WIDTH[vr] ?? 0);
+  const width = valueSyntax.littleEndian ? 0 : (own(NUMERIC_WIDTH, vr) ?? 0);
   for (let pos = 0; pos < h.length; pos += CHUNK) {
     const n = Math.min(CHUNK, h.length - pos);
     const raw = w.data.read(h.valueOffset + pos, n);

@@ -6,6 +6,7 @@
 import { CHARSET_VRS, NUMERIC_WIDTH, STRING_VRS, swapInPlace } from './vr.js';
 import type { DicomJsonAttribute } from './types.js';
 import { PN_GROUPS } from './value-decode.js';
+import { own } from '../core/own.js';
 
 
 export class DicomEncodeError extends Error {
@@ -18,13 +19,13 @@ export function encodeValue(
 ): Buffer {
   if (attr.InlineBinary !== undefined || attr.BulkDataURI !== undefined) {
     const raw = binary() ?? Buffer.alloc(0);
-    const width = NUMERIC_WIDTH[vr];
+    const width = own(NUMERIC_WIDTH, vr);
     const bytes = !littleEndian && width ? swapInPlace(Buffer.from(raw), width) : raw;
     return padEven(bytes, 0);
   }
   const values = attr.Value ?? [];
   if (values.length === 0) return Buffer.alloc(0);
-  const width = NUMERIC_WIDTH[vr];
+  const width = own(NUMERIC_WIDTH, vr);
   if (width && vr !== 'AT' && !STRING_VRS.has(vr)) return encodeNumbers(values, vr, width, littleEndian);
   if (vr === 'AT') return encodeTags(values, littleEndian);
   const str = values.map((v) => stringOf(v, vr)).join('\\');

@@ -1,3 +1,5 @@
+import { own } from '../core/own.js';
+
 /** PS3.18 Table 8.7.3-5: media type of a compressed frame, by transfer syntax. */
 const FRAME_MEDIA_TYPES: Record<string, string> = {
   '1.2.840.10008.1.2.4.50': 'image/jpeg',
@@ -21,5 +23,5 @@ const FRAME_MEDIA_TYPES: Record<string, string> = {
 };
 
 export function frameMediaType(transferSyntaxUid: string): string {
-  return FRAME_MEDIA_TYPES[transferSyntaxUid] ?? 'application/octet-stream';
+  return own(FRAME_MEDIA_TYPES, transferSyntaxUid) ?? 'application/octet-stream';
 }

@@ -5,6 +5,7 @@
 import { isLoopback } from '../config/load.js';
 import type { DimseSettings } from './settings.js';
 import { NATIVE_SYNTAXES, QUERY_RETRIEVE, STORABLE_SYNTAXES, VERIFICATION, isStorageSopClass } from './sop-classes.js';
+import { own } from '../core/own.js';
 
 export interface AssociationRequest {
   calledAe: string;
@@ -66,7 +67,7 @@ export function decideContext(abstractSyntax: string, proposed: readonly string[
 const NATIVE = new Set(NATIVE_SYNTAXES);
 
 function syntaxesFor(abstractSyntax: string): ReadonlySet<string> | undefined {
-  if (abstractSyntax === VERIFICATION || QUERY_RETRIEVE[abstractSyntax]) return NATIVE;
+  if (abstractSyntax === VERIFICATION || own(QUERY_RETRIEVE, abstractSyntax)) return NATIVE;
   if (isStorageSopClass(abstractSyntax)) return STORABLE_SYNTAXES;
   return undefined;
 }

@@ -58,7 +58,7 @@ function decodeSegment(s: string): string {
 }
 
 function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
+  const out: Record<string, string | undefined> = Object.create(null); // names from the request
   for (const [k, v] of Object.entries(headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
   return out;
 }

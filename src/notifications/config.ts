@@ -43,7 +43,7 @@ export function parseNotificationsConfig(section: unknown): NotificationsConfig 
         if (url.username || url.password || url.search || url.hash) throw new ConfigError(`config "notifications.restHookAllowList[${i}]" must not carry credentials, a query or a fragment`);
         return url.href;
       });
-    } else if (key in NUMBERS) {
+    } else if (Object.hasOwn(NUMBERS, key)) {
       const [min, max] = NUMBERS[key as keyof typeof NUMBERS];
       if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw new ConfigError(`config "notifications.${key}" must be an integer from ${min} to ${max}`);
       out[key as keyof typeof NUMBERS] = value as number;

@@ -11,7 +11,7 @@
  */
 import type { AccessPolicy } from '../context/access-policy.js';
 import { SearchParamRegistry } from '../fhir/definitions/search-params.js';
-import { compartmentPatients, inPatientCompartment } from '../fhir/search/compartment.js';
+import { compartmentPatients, inPatientCompartment, patientOfRecord } from '../fhir/search/compartment.js';
 import { matchesParams } from '../fhir/search/match-resource.js';
 import type { FhirResource } from '../fhir/types.js';
 import type { Principal } from './principal.js';
@@ -83,14 +83,17 @@ export function typeAccess(principal: Principal, resourceType: string, interacti
 /**
  * Is `resource` within one of the grants (its patient's compartment, its suffix), judged in
  * memory? `undefined` when only the search index can tell (a suffix on a date or number).
+ * `write` (create, update, patch, delete): a compartment-bound grant needs the token's patient
+ * to be the resource's patient of record, and no other patient in its compartment; reading
+ * needs only the token's patient in the compartment.
  */
-export function resourceAllowed(access: TypeAccess, resource: FhirResource, registry: SearchParamRegistry, baseUrl: string): boolean | undefined {
+export function resourceAllowed(access: TypeAccess, resource: FhirResource, registry: SearchParamRegistry, baseUrl: string, use: 'read' | 'write' = 'read'): boolean | undefined {
   if (access.unrestricted) return true;
   let undecided = false;
   let patients: string[] | undefined;
   for (const g of access.grants) {
     if (g.patient !== undefined) {
-      patients ??= compartmentPatients(registry, resource, baseUrl);
+      patients ??= use === 'write' ? [patientOfRecord(registry, resource, baseUrl) ?? ''].filter(Boolean) : compartmentPatients(registry, resource, baseUrl);
       if (!patients.includes(g.patient)) continue;
     }
     if (!g.suffix) return true;

@@ -58,7 +58,11 @@ export interface Permission {
   compartment?: 'patient';
 }
 
-const V1: Record<string, readonly Interaction[]> = { read: ['r', 's'], write: ['c', 'u', 'd'], '*': INTERACTIONS };
+const V1: ReadonlyMap<string, readonly Interaction[]> = new Map([
+  ['read', ['r', 's']],
+  ['write', ['c', 'u', 'd']],
+  ['*', INTERACTIONS],
+]);
 const SCOPE_RE = /^(patient|user|system)\/(\*|[A-Z][A-Za-z]*)\.([a-z*]+)(?:\?(.*))?$/;
 const V2_RE = /^c?r?u?d?s?$/;
 
@@ -72,9 +76,10 @@ export function parseScope(text: string): ParsedScope | undefined {
   const [, context, resourceType, perms, query] = m;
   let interactions: readonly Interaction[];
   let version: 1 | 2;
-  if (perms in V1) {
+  const v1 = V1.get(perms);
+  if (v1) {
     if (query !== undefined) return undefined;
-    interactions = V1[perms];
+    interactions = v1;
     version = 1;
   } else if (V2_RE.test(perms) && perms !== '') {
     interactions = INTERACTIONS.filter((i) => perms.includes(i));

@@ -6,6 +6,7 @@
  */
 import type { CodeInput } from '../input.js';
 import type { SrCode } from './content.js';
+import { own } from '../../core/own.js';
 
 export type Concept = readonly [value: string, scheme: string];
 
@@ -58,7 +59,7 @@ const SYSTEMS: Record<string, string> = {
 };
 
 export function systemOf(scheme: string | undefined): string | undefined {
-  return scheme ? SYSTEMS[scheme.toUpperCase()] : undefined;
+  return scheme ? own(SYSTEMS, scheme.toUpperCase()) : undefined;
 }
 
 /** An SR code as the input's `{system, code, display}`, or its meaning as text when the scheme is unknown. */

@@ -6,6 +6,7 @@
 import type { FindingInput } from '../input.js';
 import { CODES, codeInput, LATERALITY_VALUES, type Concept } from './codes.js';
 import type { ContentItem, SrCode } from './content.js';
+import { own } from '../../core/own.js';
 
 /** Group items that describe the group (not an evaluation of their own). */
 const QUALIFIERS: Concept[] = [
@@ -41,7 +42,7 @@ export function readMeasurementGroup(group: ContentItem, ctx: GroupContext): Gro
   if (site?.code) common.bodySite = codeInput(site.code);
   const lateralityCode = (site && find(site, CODES.Laterality)?.code) ?? find(group, CODES.Laterality)?.code;
   if (lateralityCode) {
-    const laterality = lateralityCode.value ? LATERALITY_VALUES[lateralityCode.value] : undefined;
+    const laterality = lateralityCode.value ? own(LATERALITY_VALUES, lateralityCode.value) : undefined;
     if (laterality) common.laterality = laterality;
     else ctx.note(`${ctx.label}: laterality ${label(lateralityCode)} is not left, right or bilateral; left out`);
   }

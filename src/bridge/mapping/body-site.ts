@@ -8,6 +8,7 @@ import annexL from './data/annex-l-body-parts.json' with { type: 'json' };
 import { codeOf, items, str, TAG } from './dicom-read.js';
 import type { Coding } from './fhir-types.js';
 import { SNOMED_SYSTEM } from './systems.js';
+import { own } from '../../core/own.js';
 
 interface AnnexLEntry {
   code: string;
@@ -33,7 +34,7 @@ const snomed = (e: AnnexLEntry): Coding => ({ system: SNOMED_SYSTEM, code: e.cod
 export function bodySiteOf(json: DicomJson): BodySiteResult {
   const term = str(json, TAG.BodyPartExamined);
   if (term) {
-    const entry = TERMS[term.toUpperCase()];
+    const entry = own(TERMS, term.toUpperCase());
     return entry ? { bodySite: snomed(entry) } : { bodySite: { display: term }, unknownText: term };
   }
   const region = items(json, TAG.AnatomicRegionSequence)[0];

@@ -7,6 +7,7 @@ import type { DicomJson } from '../../dicom/types.js';
 import type { CodeableConcept } from './fhir-types.js';
 import { codeOf, items } from './dicom-read.js';
 import { DCM_SYSTEM, LOINC_SYSTEM, RADLEX_SYSTEM, SNOMED_SYSTEM } from './systems.js';
+import { own } from '../../core/own.js';
 
 const DESIGNATOR_SYSTEMS: Record<string, string> = {
   SCT: SNOMED_SYSTEM,
@@ -18,7 +19,7 @@ const DESIGNATOR_SYSTEMS: Record<string, string> = {
 
 /** FHIR system for a designator; extra (configured) designators take precedence. */
 export function systemOfDesignator(designator: string, extra: Record<string, string> = {}): string | undefined {
-  return extra[designator] ?? DESIGNATOR_SYSTEMS[designator.toUpperCase()];
+  return own(extra, designator) ?? own(DESIGNATOR_SYSTEMS, designator.toUpperCase());
 }
 
 export interface MappedConcept {

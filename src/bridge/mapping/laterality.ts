@@ -3,6 +3,7 @@ import type { DicomJson } from '../../dicom/types.js';
 import { str, TAG } from './dicom-read.js';
 import type { Coding } from './fhir-types.js';
 import { SNOMED_SYSTEM } from './systems.js';
+import { own } from '../../core/own.js';
 
 const LATERALITY: Record<string, Coding> = {
   L: { system: SNOMED_SYSTEM, code: '419161000', display: 'Unilateral left' },
@@ -12,6 +13,6 @@ const LATERALITY: Record<string, Coding> = {
 
 export function lateralityOf(json: DicomJson): Coding | undefined {
   const value = str(json, TAG.Laterality) ?? str(json, TAG.ImageLaterality);
-  const coding = value ? LATERALITY[value.toUpperCase()] : undefined;
+  const coding = value ? own(LATERALITY, value.toUpperCase()) : undefined;
   return coding ? { ...coding } : undefined;
 }

@@ -11,6 +11,7 @@ import type { Patient } from './fhir-types.js';
 import { issuerSystem } from './issuer.js';
 import { humanNames } from './person-name.js';
 import { V2_0203_SYSTEM } from './systems.js';
+import { own } from '../../core/own.js';
 
 export interface PatientContext {
   issuerSystems: Record<string, string>;
@@ -47,7 +48,7 @@ export function mapPatient(json: DicomJson, ctx: PatientContext): Patient {
   const names = pn ? humanNames(pn) : [];
   if (names.length) patient.name = names;
   const sex = str(json, TAG.PatientSex);
-  if (sex) patient.gender = GENDER[sex.toUpperCase()] ?? 'unknown';
+  if (sex) patient.gender = own(GENDER, sex.toUpperCase()) ?? 'unknown';
   const birthDate = fhirDate(str(json, TAG.PatientBirthDate));
   if (birthDate) patient.birthDate = birthDate;
   return patient;

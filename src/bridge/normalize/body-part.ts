@@ -10,6 +10,7 @@ import { TAG } from '../mapping/dicom-read.js';
 import synonyms from './data/body-part-synonyms.json' with { type: 'json' };
 import { finding, mapValues, withAttribute } from './edit.js';
 import type { Finding, InstanceRule } from './types.js';
+import { own } from '../../core/own.js';
 
 const RULE = 'body-part';
 const TERMS: Record<string, unknown> = annexL.terms;
@@ -25,13 +26,13 @@ export function bodyPartKey(text: string): string {
 
 /** The Annex L term a text stands for, or undefined. */
 export function resolveBodyPart(text: string, profileSynonyms: Record<string, string> = {}): string | undefined {
-  if (text in TERMS) return text;
+  if (Object.hasOwn(TERMS, text)) return text;
   const key = bodyPartKey(text);
   const profile = Object.fromEntries(Object.entries(profileSynonyms).map(([k, v]) => [bodyPartKey(k), v]));
   for (const candidate of [key, key.endsWith('S') ? key.slice(0, -1) : '']) {
     if (!candidate) continue;
-    const term = candidate in TERMS ? candidate : (profile[candidate] ?? BUILT_IN[candidate]);
-    if (term && term in TERMS) return term;
+    const term = Object.hasOwn(TERMS, candidate) ? candidate : (own(profile, candidate) ?? own(BUILT_IN, candidate));
+    if (term && Object.hasOwn(TERMS, term)) return term;
   }
   return undefined;
 }
@@ -43,7 +44,7 @@ export const bodyPart: InstanceRule = {
     if (!attr) return { json, findings: [] };
     const findings: Finding[] = [];
     const next = mapValues(attr, (v) => {
-      if (typeof v !== 'string' || v in TERMS) return v;
+      if (typeof v !== 'string' || Object.hasOwn(TERMS, v)) return v;
       const term = resolveBodyPart(v, ctx.profile.bodyPartSynonyms);
       if (term) {
         findings.push(finding(RULE, 'info', TAG.BodyPartExamined, v, `free-text body part mapped to the Annex L term ${term}`, term));

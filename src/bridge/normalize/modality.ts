@@ -7,6 +7,7 @@ import { TAG } from '../mapping/dicom-read.js';
 import modalities from './data/modalities.json' with { type: 'json' };
 import { finding, mapValues, withAttribute } from './edit.js';
 import type { Finding, InstanceRule } from './types.js';
+import { own } from '../../core/own.js';
 
 const RULE = 'modality';
 const DEFINED = new Set(modalities.definedTerms);
@@ -25,7 +26,7 @@ export const modality: InstanceRule = {
     const next = mapValues(attr, (v) => {
       if (typeof v !== 'string' || DEFINED.has(v)) return v;
       const key = v.trim().toUpperCase().replace(/[\s_-]+/g, '');
-      const mapped = ctx.profile.modalitySynonyms?.[key] ?? ctx.profile.modalitySynonyms?.[v] ?? BUILT_IN[key];
+      const mapped = own(ctx.profile.modalitySynonyms, key) ?? own(ctx.profile.modalitySynonyms, v) ?? own(BUILT_IN, key);
       if (mapped) {
         findings.push(finding(RULE, 'info', TAG.Modality, v, `non-standard modality mapped to the defined term ${mapped}`, mapped));
         return mapped;

@@ -6,6 +6,7 @@
 import { TAG } from '../mapping/dicom-read.js';
 import { finding, mapValues, withAttribute } from './edit.js';
 import type { Finding, InstanceRule } from './types.js';
+import { own } from '../../core/own.js';
 
 const RULE = 'patient-sex';
 const VALID = new Set(['M', 'F', 'O']);
@@ -20,7 +21,7 @@ export const patientSex: InstanceRule = {
     const next = mapValues(attr, (v) => {
       if (typeof v !== 'string' || VALID.has(v)) return v;
       const key = v.trim().toUpperCase();
-      const mapped = ctx.profile.sexSynonyms?.[v] ?? ctx.profile.sexSynonyms?.[key] ?? BUILT_IN[key];
+      const mapped = own(ctx.profile.sexSynonyms, v) ?? own(ctx.profile.sexSynonyms, key) ?? own(BUILT_IN, key);
       if (mapped && VALID.has(mapped)) {
         findings.push(finding(RULE, 'info', TAG.PatientSex, v, `patient sex mapped to ${mapped}`, mapped));
         return mapped;

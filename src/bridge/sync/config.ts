@@ -6,6 +6,7 @@
 import { ConfigError } from '../../core/errors.js';
 import { isValidTimezone } from '../mapping/index.js';
 import type { Severity, SourceProfile } from '../normalize/index.js';
+import { own } from '../../core/own.js';
 
 /** One source (an AE title, `STOW-RS`, `import`): its normalization profile plus mapping settings. */
 export interface SourceSettings extends SourceProfile {
@@ -144,7 +145,7 @@ export function parseBridgeConfig(section: unknown, fhirServers: readonly string
     else if (key === 'rejectPolicy') out.rejectPolicy = oneOf(v, ['keep', 'delete'], at);
     else if (key === 'sources') {
       if (!isObject(v)) throw new ConfigError(`config "${at}" must be an object keyed by source (AE title, STOW-RS, import)`);
-      for (const [name, source] of Object.entries(v)) out.sources[name] = parseSource(name, source);
+      for (const [name, source] of Object.entries(v)) out.sources[name] = parseSource(name, source); // looked up with own()
     } else {
       const [min, max] = NUMBERS[key as keyof typeof NUMBERS];
       if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new ConfigError(`config "${at}" must be an integer from ${min} to ${max}`);
@@ -157,11 +158,11 @@ export function parseBridgeConfig(section: unknown, fhirServers: readonly string
 
 /** The settings that apply to instances from `source`. */
 export function sourceSettings(config: BridgeConfig, source: string): Required<Pick<SourceSettings, 'defaultPatientSystem' | 'timezone'>> & SourceSettings {
-  const own = config.sources[source] ?? {};
+  const settings = own(config.sources, source) ?? {};
   return {
-    ...own,
-    defaultPatientSystem: own.defaultPatientSystem ?? config.defaultPatientSystem,
-    timezone: own.timezone ?? config.timezone,
-    accessionSystem: own.accessionSystem ?? config.accessionSystem,
+    ...settings,
+    defaultPatientSystem: settings.defaultPatientSystem ?? config.defaultPatientSystem,
+    timezone: settings.timezone ?? config.timezone,
+    accessionSystem: settings.accessionSystem ?? config.accessionSystem,
   };
 }

@@ -5,6 +5,7 @@ import type { Exchange } from '../scp-services.js';
 import { QUERY_RETRIEVE } from '../sop-classes.js';
 import { DimseError, Status, serviceFailure, type DimseResult } from '../status.js';
 import { find, type QueryOptions } from './find-service.js';
+import { own } from '../../core/own.js';
 
 /** C-FIND SCP: one pending response per match, then the final status (Success, Cancel or a failure). */
 export function findHandler(opts: QueryOptions & { aeTitle: string }): (x: Exchange) => Promise<void> {
@@ -12,7 +13,7 @@ export function findHandler(opts: QueryOptions & { aeTitle: string }): (x: Excha
     let final: DimseResult = { status: Status.Success };
     let matches = 0;
     try {
-      const model = QUERY_RETRIEVE[x.sopClassUid];
+      const model = own(QUERY_RETRIEVE, x.sopClassUid);
       if (!model || model.service !== 'find') throw new DimseError(Status.SopClassNotSupported, `${x.sopClassUid} is not a C-FIND model`);
       for await (const result of find(opts, model.model, naturalToJson(x.identifier), x.cancelled)) {
         const rsp = fillResponse(new responses.CFindResponse(Status.Pending, ''), x.request, { status: Status.Pending });

@@ -17,6 +17,7 @@ import { retrieveInstances, type InstancePort } from './retrieve-instances.js';
 import { openStoreAssociation, type StoreAssociation } from './store-association.js';
 import { responseStatus, storeRequest } from './store-request.js';
 import { runSubOperations, type SubOperationTarget } from './sub-operations.js';
+import { own } from '../../core/own.js';
 
 export interface RetrieveOptions extends QueryOptions {
   archive: InstancePort & { blobs: BlobStore };
@@ -88,7 +89,7 @@ async function retrieve(
   };
   const none = { completed: 0, failed: 0, warning: 0 };
   try {
-    const model = QUERY_RETRIEVE[x.sopClassUid];
+    const model = own(QUERY_RETRIEVE, x.sopClassUid);
     if (!model || model.service !== kind) throw new DimseError(Status.SopClassNotSupported, `${x.sopClassUid} is not a C-${kind.toUpperCase()} model`);
     const instances = await retrieveInstances(naturalToJson(x.identifier), model.model, o, o.archive);
     const target = await openTarget(instances);

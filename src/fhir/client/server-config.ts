@@ -46,7 +46,7 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export function parseFhirServers(value: unknown): Record<string, FhirServerConfig> {
   if (value === undefined) return {};
   if (!isObject(value)) throw new ConfigError('config "fhir.servers" must be an object of named servers');
-  const out: Record<string, FhirServerConfig> = {};
+  const out: Record<string, FhirServerConfig> = Object.create(null); // keyed by names from the config file
   for (const [name, server] of Object.entries(value)) {
     if (!NAME.test(name)) throw new ConfigError(`config "fhir.servers.${name}": a server name uses letters, digits, - and _ only`);
     out[name] = parseServer(name, server);

@@ -1,6 +1,7 @@
 import { getDataType, type InternalTypeSchema } from '@medplum/core';
 import { isObject, type FhirResource, type OperationOutcomeIssue } from '../types.js';
 import { valueSetCodes } from './value-sets.js';
+import { own } from '../../core/own.js';
 
 /**
  * Coded values (`code` elements) whose binding is required must come from the ValueSet, when
@@ -46,7 +47,7 @@ function walk(value: Record<string, unknown>, type: string, path: string, issues
 
 /** The element definition of a JSON key, including choice elements (`valueQuantity` → `value[x]`, Quantity). */
 function elementFor(schema: InternalTypeSchema, key: string) {
-  const direct = schema.elements[key];
+  const direct = own(schema.elements, key);
   if (direct) return { element: direct, typeCode: direct.type.length === 1 ? direct.type[0].code : undefined };
   for (const [name, element] of Object.entries(schema.elements)) {
     if (!name.endsWith('[x]')) continue;

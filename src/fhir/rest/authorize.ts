@@ -87,9 +87,10 @@ export function accessOf(req: FhirRequest, type: string, interaction: Interactio
  * it is the stored current version, so the index can judge what memory cannot (a suffix on a
  * date or number); otherwise (a new resource, an older version) such a suffix refuses.
  */
-export async function ensureAllowed(ctx: RouterContext, access: TypeAccess, resource: FhirResource, doing: string, current = false): Promise<void> {
+export async function ensureAllowed(ctx: RouterContext, access: TypeAccess, resource: FhirResource, doing: 'read' | 'update' | 'delete' | 'write', current = false): Promise<void> {
   if (access.unrestricted) return;
-  let ok = resourceAllowed(access, resource, ctx.registry, ctx.baseUrl);
+  const use = doing === 'read' ? 'read' : 'write';
+  let ok = resourceAllowed(access, resource, ctx.registry, ctx.baseUrl, use);
   if (ok === undefined && current && resource.id) {
     const conditions = [{ kind: 'id', ids: [resource.id], not: false } as Condition, ...accessConditions(ctx, resource.resourceType, access)];
     const found = await ctx.repo.search({ resourceType: resource.resourceType, conditions, sort: [], count: 1, offset: 0, total: false, include: [], revinclude: [] });
@@ -97,7 +98,8 @@ export async function ensureAllowed(ctx: RouterContext, access: TypeAccess, reso
   }
   if (!ok) {
     const what = resource.id ? `${resource.resourceType}/${resource.id}` : `this ${resource.resourceType}`;
-    throw forbidden(`${what} is outside what the access token allows to ${doing} (its patient compartment or scope query)`);
+    const reach = use === 'write' ? "its patient's own record: the patient of record (subject/patient) and every patient reference must be the token's patient" : 'its patient compartment';
+    throw forbidden(`${what} is outside what the access token allows to ${doing} (${reach}, or its scope query)`);
   }
 }
 
@@ -120,6 +122,42 @@ export function accessConditions(ctx: RouterContext, type: string, access: TypeA
   }
   if (groups.length === 0) return [{ kind: 'id', ids: [], not: false }];
   return groups.length === 1 ? groups[0] : [{ kind: 'any', groups }];
+}
+
+/**
+ * Chained parameters (`subject:Patient.name=x`) search another type, so they are authorized
+ * against it: the principal needs read and search on the target type, and the target's own
+ * restrictions (its patient compartment, its scope suffixes) are ANDed into the chain, so a
+ * chain matches only targets the principal could have searched for itself. A chain naming its
+ * type (`subject:Patient.`) is 403 when that type is not allowed; one that does not
+ * (`subject.name`) keeps the target types that are, and is 403 when none is.
+ */
+export function authorizeChains(ctx: RouterContext, req: FhirRequest, conditions: Condition[]): Condition[] {
+  return req.principal ? conditions.map((c) => chainWithinAccess(ctx, req, c)) : conditions;
+}
+
+function chainWithinAccess(ctx: RouterContext, req: FhirRequest, c: Condition): Condition {
+  if (c.kind === 'any') return { ...c, groups: c.groups.map((g) => g.map((x) => chainWithinAccess(ctx, req, x))) };
+  if (c.kind !== 'chain') return c;
+  const refusals: string[] = [];
+  const targets: { type: string; condition: Condition }[] = [];
+  for (const { type, condition } of c.targets) {
+    const reads = accessOf(req, type, 'r');
+    const searches = accessOf(req, type, 's');
+    const refused = [reads, searches].find((a) => !a.allowed);
+    if (refused) {
+      refusals.push(`${type}: ${refused.reason}`);
+      continue;
+    }
+    const restrictions = accessConditions(ctx, type, searches);
+    if (JSON.stringify(reads.grants) !== JSON.stringify(searches.grants)) restrictions.push(...accessConditions(ctx, type, reads));
+    const inner = chainWithinAccess(ctx, req, condition);
+    targets.push({ type, condition: restrictions.length ? { kind: 'any', groups: [[inner, ...restrictions]] } : inner });
+  }
+  if (targets.length === 0 || (refusals.length > 0 && c.targets.length === 1)) {
+    throw forbidden(`the chained search on ${c.param.code} reads ${c.targets.map((t) => t.type).join(' or ')}, which this token may not search (${refusals.join('; ')})`, c.param.code);
+  }
+  return { ...c, targets };
 }
 
 /** Included resources the principal may not see are left out of a search result. */

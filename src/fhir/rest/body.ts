@@ -1,3 +1,4 @@
+import { parseUntrustedJson } from '../../core/untrusted-json.js';
 import { badRequest, unsupportedMediaType } from '../outcomes.js';
 import { isObject, type FhirResource } from '../types.js';
 import type { FhirRequest } from './context.js';
@@ -18,7 +19,7 @@ export function jsonBody(req: FhirRequest, accepted: string[] = JSON_TYPES): unk
   if (type && !accepted.includes(type)) throw unsupportedMediaType(`content type ${type} is not supported here; use ${accepted[0]}`);
   if (req.body.trim() === '') throw badRequest('the request has no body');
   try {
-    return JSON.parse(req.body);
+    return parseUntrustedJson(req.body);
   } catch (e) {
     throw badRequest(`the body is not valid JSON: ${(e as Error).message}`);
   }

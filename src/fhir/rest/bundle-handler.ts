@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parseUntrustedJson } from '../../core/untrusted-json.js';
 import { OperationOutcomeError, asOutcomeError, badRequest, preconditionFailed } from '../outcomes.js';
 import { isObject, type Bundle, type BundleEntry, type FhirResource } from '../types.js';
 import { checkInteraction, describeRequest } from './authorize.js';
@@ -12,7 +13,14 @@ import { rewriteReferences } from './rewrite-references.js';
 export type Dispatch = (ctx: RouterContext, req: FhirRequest) => Promise<FhirResponse>;
 
 /** Transaction order (FHIR R4 3.1.0.11.2): deletes, creates, updates and patches, then reads. */
-const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+const ORDER: ReadonlyMap<string, number> = new Map([
+  ['DELETE', 0],
+  ['POST', 1],
+  ['PUT', 2],
+  ['PATCH', 2],
+  ['GET', 3],
+  ['HEAD', 3],
+]);
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified' };
 
@@ -40,7 +48,7 @@ function entryRequest(entry: BundleEntry, i: number, prefer: string | undefined)
   const r = entry.request;
   if (!isObject(r) || typeof r.method !== 'string' || typeof r.url !== 'string') throw badRequest(`entry ${i} has no request.method and request.url`, `Bundle.entry[${i}].request`);
   const method = r.method.toUpperCase();
-  if (!(method in ORDER)) throw badRequest(`entry ${i}: method ${r.method} is not allowed in a Bundle`, `Bundle.entry[${i}].request.method`);
+  if (!ORDER.has(method)) throw badRequest(`entry ${i}: method ${r.method} is not allowed in a Bundle`, `Bundle.entry[${i}].request.method`);
   const { path, query } = splitUrl(r.url.replace(/^https?:\/\/[^/]+\/fhir\//, ''));
   const headers: Record<string, string | undefined> = { 'if-match': r.ifMatch, 'if-none-match': r.ifNoneMatch, 'if-none-exist': r.ifNoneExist, prefer };
   if (method === 'PATCH') headers['content-type'] = 'application/json-patch+json';
@@ -51,7 +59,7 @@ function entryRequest(entry: BundleEntry, i: number, prefer: string | undefined)
 
 function binaryPatch(binary: FhirResource, i: number): unknown {
   try {
-    return JSON.parse(Buffer.from(String(binary.data ?? ''), 'base64').toString('utf8'));
+    return parseUntrustedJson(Buffer.from(String(binary.data ?? ''), 'base64').toString('utf8'));
   } catch {
     throw badRequest(`entry ${i}: the Binary does not hold a JSON Patch`, `Bundle.entry[${i}].resource`);
   }
@@ -92,7 +100,7 @@ async function transaction(ctx: RouterContext, entries: BundleEntry[], requests:
     const placeholders = await reserveIds(tx, entries, requests);
     const resolved = requests.map((r) => (isObject(r.body) ? { ...r, body: rewriteReferences(r.body, placeholders) } : r));
     const responses: FhirResponse[] = new Array(resolved.length);
-    const order = resolved.map((_, i) => i).sort((a, b) => ORDER[resolved[a].method] - ORDER[resolved[b].method] || a - b);
+    const order = resolved.map((_, i) => i).sort((a, b) => ORDER.get(resolved[a].method)! - ORDER.get(resolved[b].method)! || a - b);
     for (const i of order) {
       const res = await settle(() => dispatch(tx, resolved[i]));
       records[i] = resolved[i].record && { ...resolved[i].record!, status: res.status };

@@ -2,7 +2,7 @@ import { OperationOutcomeError, badRequest, forbidden, preconditionFailed } from
 import { parseSearch } from '../search/parse-search.js';
 import type { FhirResource } from '../types.js';
 import { validateFhirResource } from '../validate.js';
-import { accessConditions, accessOf, ensureAllowed, notePatients } from './authorize.js';
+import { accessConditions, accessOf, authorizeChains, ensureAllowed, notePatients } from './authorize.js';
 import { resourceBody } from './body.js';
 import { etagVersion, outcomeResponse, resourceResponse, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
 import { queryOf } from './query.js';
@@ -119,7 +119,7 @@ export async function conditionalDelete(ctx: RouterContext, req: FhirRequest, ty
  */
 export async function matches(ctx: RouterContext, type: string, query: URLSearchParams, req?: FhirRequest): Promise<FhirResource[]> {
   const { request } = parseSearch(ctx.registry, type, query, { defaultCount: 2, maxCount: 2, baseUrl: ctx.baseUrl });
-  const conditions = req?.principal ? [...request.conditions, ...accessConditions(ctx, type, accessOf(req, type, 's'))] : request.conditions;
+  const conditions = req?.principal ? [...authorizeChains(ctx, req, request.conditions), ...accessConditions(ctx, type, accessOf(req, type, 's'))] : request.conditions;
   return (await ctx.repo.search({ ...request, conditions, count: 2, offset: 0, total: false, include: [], revinclude: [] })).resources;
 }
 

@@ -1,3 +1,4 @@
+import { own } from '../../core/own.js';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
 import { asOutcomeError, methodNotAllowed, notAcceptable, notFound } from '../outcomes.js';
 import type { FhirRepository } from '../repository/repository.js';
@@ -110,7 +111,7 @@ export class FhirRouter {
     const parts = req.path.split('/').filter(Boolean);
     req.record = describeRequest(req, parts);
     const [handlers, params] = this.route(parts);
-    const handler = handlers[req.method === 'HEAD' ? 'GET' : req.method];
+    const handler = own(handlers, req.method === 'HEAD' ? 'GET' : req.method);
     if (!handler) throw methodNotAllowed(`${req.method} is not allowed on /${parts.join('/')} (allowed: ${Object.keys(handlers).join(', ')})`);
     if (req.method !== 'GET' && req.method !== 'HEAD' && !(req.method === 'POST' && parts[1] === '_search') && READ_ONLY_TYPES.has(parts[0])) {
       throw methodNotAllowed(`${parts[0]} is read-only through the API`);

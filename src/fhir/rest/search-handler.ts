@@ -1,6 +1,6 @@
 import { parseSearch } from '../search/parse-search.js';
 import type { Bundle, BundleEntry, BundleLink, FhirResource } from '../types.js';
-import { accessConditions, accessOf, noteSearchPatients, visibleIncluded } from './authorize.js';
+import { accessConditions, accessOf, authorizeChains, noteSearchPatients, visibleIncluded } from './authorize.js';
 import { formBody } from './body.js';
 import { FHIR_JSON, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
 import { selectElements } from './elements.js';
@@ -15,7 +15,8 @@ export async function search(ctx: RouterContext, req: FhirRequest, type: string)
     baseUrl: ctx.baseUrl,
   });
   if (req.principal) {
-    // The scopes' patient compartment and query suffixes are ANDed into the search.
+    // Chains only reach what the token may search; the scopes' patient compartment and query suffixes are ANDed into the search.
+    request.conditions = authorizeChains(ctx, req, request.conditions);
     request.conditions.push(...accessConditions(ctx, type, accessOf(req, type, 's')));
     if (req.method === 'POST' && req.record) req.record.query = query.toString();
     noteSearchPatients(req, request);

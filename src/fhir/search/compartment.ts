@@ -31,7 +31,37 @@ function paramDefs(registry: SearchParamRegistry, resourceType: string): SearchP
 export function compartmentPatients(registry: SearchParamRegistry, resource: FhirResource, baseUrl: string): string[] {
   const out = new Set<string>();
   if (resource.resourceType === 'Patient' && resource.id) out.add(resource.id);
-  for (const def of paramDefs(registry, resource.resourceType)) {
+  for (const id of patientsThrough(paramDefs(registry, resource.resourceType), resource, baseUrl)) out.add(id);
+  return [...out];
+}
+
+/** The compartment parameters that name a resource's patient of record, where the definition has them. */
+const RECORD_PARAMS = ['patient', 'subject'];
+
+/**
+ * The one patient whose record `resource` is, for writes: a Patient's own id; otherwise the
+ * Patient its `patient`/`subject` compartment parameters name (every compartment parameter for
+ * the few types that have neither: Appointment, Coverage, Group, ...). Undefined when there is
+ * none, or when any compartment reference (performer, link, ...) names another patient: a
+ * write may not put anything into a second patient's compartment.
+ */
+export function patientOfRecord(registry: SearchParamRegistry, resource: FhirResource, baseUrl: string): string | undefined {
+  const all = compartmentPatients(registry, resource, baseUrl);
+  if (all.length !== 1) return undefined;
+  let record: string[];
+  if (resource.resourceType === 'Patient') record = resource.id ? [resource.id] : [];
+  else {
+    const defs = paramDefs(registry, resource.resourceType);
+    const named = defs.filter((d) => RECORD_PARAMS.includes(d.code));
+    record = patientsThrough(named.length ? named : defs, resource, baseUrl);
+  }
+  return record.length > 0 && record.every((id) => id === all[0]) ? all[0] : undefined;
+}
+
+/** The Patient ids the reference parameters `defs` of `resource` point to. */
+function patientsThrough(defs: SearchParamDef[], resource: FhirResource, baseUrl: string): string[] {
+  const out = new Set<string>();
+  for (const def of defs) {
     for (const { value } of def.extract?.(resource) ?? []) {
       const ref = isObject(value) ? value.reference : value;
       if (typeof ref !== 'string') continue;

@@ -103,7 +103,7 @@ function chainSql(c: Extract<Condition, { kind: 'chain' }>, alias: string, ids: 
   const targets = c.targets.map(({ type, condition }) => {
     const inner = conditionSql(condition, 't', type, ids, now);
     return {
-      sql: `target_type = ? AND target_id IN (SELECT t.id FROM resources t WHERE t.type = ? AND t.deleted = 0 AND ${inner.sql})`,
+      sql: `target_type = ? AND target_id IN (SELECT t.id FROM resources t WHERE t.type = ? AND t.deleted = 0 AND (${inner.sql}))`,
       args: [type, type, ...inner.args],
     };
   });

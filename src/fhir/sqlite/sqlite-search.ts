@@ -45,7 +45,7 @@ export function runSearch(db: Database.Database, req: SearchRequest, ids: ParamI
     args.push(...s.args);
   }
   // With an index condition driving, keep SQLite from walking every row of the type instead.
-  const from = `FROM resources r WHERE ${driver ? '+' : ''}r.type = ? AND r.deleted = 0${where.map((w) => ` AND ${w}`).join('')}`;
+  const from = `FROM resources r WHERE ${driver ? '+' : ''}r.type = ? AND r.deleted = 0${where.map((w) => ` AND (${w})`).join('')}`;
   const fromArgs = [req.resourceType, ...args];
 
   const total = req.total ? (prepared(db, `SELECT count(*) AS n ${from}`).get(...fromArgs) as { n: number }).n : undefined;

@@ -116,7 +116,7 @@ export function validateJwks(value: unknown): { keys: JsonWebKeyLike[] } {
   if (!Array.isArray(keys) || keys.length === 0) throw new ConfigError('the JWKS must be a JSON object {"keys": [...]} with at least one key');
   for (const key of keys as Record<string, unknown>[]) {
     if (typeof key !== 'object' || key === null || (key.kty !== 'RSA' && key.kty !== 'EC')) throw new ConfigError('each JWKS key must be an RSA or EC public key');
-    if (PRIVATE_MEMBERS.some((m) => m in key)) throw new ConfigError('the JWKS holds a private key: register the public keys only');
+    if (PRIVATE_MEMBERS.some((m) => Object.hasOwn(key, m))) throw new ConfigError('the JWKS holds a private key: register the public keys only');
     if (key.alg !== undefined && key.alg !== 'RS384' && key.alg !== 'ES384') throw new ConfigError(`JWKS key alg "${String(key.alg)}": only RS384 and ES384 are accepted`);
   }
   return { keys: keys as JsonWebKeyLike[] };

@@ -61,14 +61,14 @@ function parseIssuer(value: unknown, at: string): ExternalIssuer {
   if (value.jwks !== undefined) {
     const keys = isObject(value.jwks) ? value.jwks.keys : undefined;
     if (!Array.isArray(keys) || keys.length === 0 || !keys.every(isObject)) throw new ConfigError(`config "${at}.jwks" must be a JWK Set {"keys": [...]}`);
-    if (keys.some((k) => 'd' in k || 'k' in k)) throw new ConfigError(`config "${at}.jwks" must hold public keys only`);
+    if (keys.some((k) => Object.hasOwn(k, 'd') || Object.hasOwn(k, 'k'))) throw new ConfigError(`config "${at}.jwks" must hold public keys only`);
     jwks = { keys };
   }
   const audience = typeof value.audience === 'string' ? [value.audience] : value.audience;
   if (!Array.isArray(audience) || audience.length === 0 || !audience.every((a) => typeof a === 'string' && a !== '')) {
     throw new ConfigError(`config "${at}.audience" is required: the aud value(s) its tokens carry for this server`);
   }
-  const roleMap: Record<string, Role> = {};
+  const roleMap: Record<string, Role> = Object.create(null); // keyed by the IdP's role names
   if (value.roleMap !== undefined) {
     if (!isObject(value.roleMap)) throw new ConfigError(`config "${at}.roleMap" must be an object {"TheirRole": "radiologist"}`);
     for (const [theirs, ours] of Object.entries(value.roleMap)) {

@@ -17,14 +17,19 @@ export interface SmartScope {
 }
 
 const SCOPE = /^(patient|user|system)\/(\*|[A-Z][A-Za-z]+)\.(read|write|\*|c?r?u?d?s?)(?:\?(.+))?$/;
-const V1: Record<string, string> = { read: 'rs', write: 'cud', '*': 'cruds' };
+const V1: ReadonlyMap<string, string> = new Map([
+  ['read', 'rs'],
+  ['write', 'cud'],
+  ['*', 'cruds'],
+]);
 
 /** Parses a SMART v1 or v2 resource scope; undefined for anything else (openid, launch/patient, …). */
 export function parseSmartScope(text: string): SmartScope | undefined {
   const m = SCOPE.exec(text);
   if (!m || m[3] === '') return undefined;
-  const permissions = V1[m[3]] ?? m[3];
-  if (m[4] !== undefined && V1[m[3]] !== undefined) return undefined; // query suffixes are v2 only
+  const v1 = V1.get(m[3]);
+  const permissions = v1 ?? m[3];
+  if (m[4] !== undefined && v1 !== undefined) return undefined; // query suffixes are v2 only
   return { context: m[1] as SmartScope['context'], type: m[2], permissions, query: m[4] ?? '' };
 }
 

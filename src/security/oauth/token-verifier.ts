@@ -1,6 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { InvalidTokenError, ROLES, type Principal, type Role, type TokenVerifier } from '../principal.js';
 import type { ExternalIssuer } from './external-issuers.js';
+import { own } from '../../core/own.js';
 
 /**
  * Bearer tokens → Principal. The token's `iss` picks the keys: our own issuer (our JWKS, audience
@@ -81,7 +82,7 @@ function ownPrincipal(c: JWTPayload): Principal {
 function externalPrincipal(c: JWTPayload, e: ExternalIssuer): Principal {
   const clientId = str(c.azp) ?? str(c.client_id) ?? str(c.cid);
   const kind = c.sub !== undefined && c.sub === clientId ? 'client' : 'user';
-  const mapped = list(claimAt(c, e.rolesClaim)).map((r) => e.roleMap[r] ?? (isRole(r) ? r : undefined)).filter((r): r is Role => r !== undefined);
+  const mapped = list(claimAt(c, e.rolesClaim)).map((r) => own(e.roleMap, r) ?? (isRole(r) ? r : undefined)).filter((r): r is Role => r !== undefined);
   const roles = [...new Set(mapped.length === 0 && kind === 'client' ? ['ai-service' as const] : mapped)];
   return {
     kind,
@@ -99,8 +100,8 @@ function externalPrincipal(c: JWTPayload, e: ExternalIssuer): Principal {
 
 /** A claim by dotted path (`realm_access.roles`). */
 function claimAt(c: JWTPayload, path: string): unknown {
-  if (path in c) return c[path];
-  return path.split('.').reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined), c);
+  if (Object.hasOwn(c, path)) return c[path];
+  return path.split('.').reduce<unknown>((v, k) => (typeof v === 'object' && v !== null && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined), c);
 }
 
 function list(v: unknown): string[] {
