@@ -83,7 +83,7 @@ function subscriberPolicy(subscription: FhirResource, registry: EmbeddedFhir['re
   return policyFor({ kind: 'client', clientId: who.clientId, scope: who.scope, roles: [], ...(who.patient ? { patient: who.patient } : {}) }, { registry, baseUrl });
 }
 
-const denyAll: AccessPolicy = { description: 'no subscriber recorded', canRead: () => false, canWrite: () => false, canSeePatient: () => false, canSee: () => false };
+const denyAll: AccessPolicy = { description: 'no subscriber recorded', canRead: () => false, canSearch: () => false, canWrite: () => false, canSeePatient: () => false, canSee: () => false };
 
 const DIMSE_EVENT = { 'C-FIND': 'query', 'C-MOVE': 'instances-transferred', 'C-GET': 'instances-transferred', 'C-STORE': 'import' } as const;
 
