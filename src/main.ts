@@ -11,7 +11,8 @@ import type { Config } from './config/schema.js';
 import { ConfigError } from './core/errors.js';
 import { allowAll, type AccessPolicy } from './context/access-policy.js';
 import { subscriberOf } from './notifications/subscriber.js';
-import { DICOM_UID_SYSTEM } from './bridge/mapping/systems.js';
+import { StudyPatientLinks } from './bridge/patients/study-links.js';
+import { guardStudyClaims } from './bridge/patients/study-claims.js';
 import type { FhirResource } from './fhir/types.js';
 import { policyFor } from './security/access-policy.js';
 import { AiResultsService } from './ai-results/index.js';
@@ -82,13 +83,7 @@ function subscriberPolicy(subscription: FhirResource, registry: EmbeddedFhir['re
   return policyFor({ kind: 'client', clientId: who.clientId, scope: who.scope, roles: [], ...(who.patient ? { patient: who.patient } : {}) }, { registry, baseUrl });
 }
 
-const denyAll: AccessPolicy = { description: 'no subscriber recorded', canRead: () => false, canWrite: () => false, canSeePatient: () => false, canSee: () => false };
-
-/** The Study Instance UIDs an ImagingStudy names (identifier urn:dicom:uid, value urn:oid:…). */
-function studyUidsOf(study: FhirResource): string[] {
-  const ids = (study.identifier ?? []) as { system?: string; value?: string }[];
-  return ids.filter((i) => i.system === DICOM_UID_SYSTEM && i.value?.startsWith('urn:oid:')).map((i) => i.value!.slice('urn:oid:'.length));
-}
+const denyAll: AccessPolicy = { description: 'no subscriber recorded', canRead: () => false, canSearch: () => false, canWrite: () => false, canSeePatient: () => false, canSee: () => false };
 
 const DIMSE_EVENT = { 'C-FIND': 'query', 'C-MOVE': 'instances-transferred', 'C-GET': 'instances-transferred', 'C-STORE': 'import' } as const;
 
@@ -136,6 +131,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
   const sweeper = sweepAfterCrash(archive, blobs.files, logger);
+  // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
+  const studyLinks = new StudyPatientLinks(archive.index.db);
+  const guardClaims = guardStudyClaims(studyLinks);
   const qido = new QidoService(archive.index.db, { publicUrl: config.publicUrl, maxResults: config.maxQidoResults });
   const fhir = openEmbeddedFhir({
     dataDir: config.dataDir,
@@ -144,7 +142,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     version: VERSION,
     onError: (err) => logger.error({ err }, 'FHIR request failed'),
     // Notifications carry only what the subscriber may see: the server records who that is.
-    beforeWrite: stampSubscriptions,
+    // A client's ImagingStudy cannot claim a study the bridge linked to another Patient.
+    beforeWrite: (resource, req) => guardClaims(stampSubscriptions(resource, req), req),
   });
   const checkpointer = new WalCheckpointer(logger);
   checkpointer.adopt(archive.index.db);
@@ -211,10 +210,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     accessControl: { mode: config.auth, verifier: auth?.verifier, decisions: smartDecisions, publicPrefixes: auth?.publicRoutes ?? [], realm: fhirBase },
     ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a) } : {}),
     policyOf: (req) => (req.principal && req.principal.kind !== 'anonymous' ? policyFor(req.principal, { registry: fhir.registry, baseUrl: fhirBase }) : allowAll),
-    studiesOfPatient: async (patientId) => {
-      const studies = await embeddedClient.searchAll('ImagingStudy', [['subject', `Patient/${patientId}`], ['_elements', 'identifier']]);
-      return studies.flatMap((s) => studyUidsOf(s));
-    },
+    studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
     // One group commit for a request's records (a batch has one per entry).
     recordAccess: async (access) => {
       await Promise.all(accessRecordsOf(access, server).map((record) => recordAccess(audit.sink, record)));

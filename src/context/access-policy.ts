@@ -15,6 +15,8 @@ export interface AccessPolicy {
   readonly principal?: Principal;
   /** May the caller read resources of this type at all (its scopes; per resource, canSee decides)? */
   canRead(resourceType: string): boolean;
+  /** May the caller search resources of this type (the `s` of its scopes)? */
+  canSearch(resourceType: string): boolean;
   /** May the caller create resources of this type? */
   canWrite(resourceType: string): boolean;
   /** May the caller see this patient's compartment (a patient-bound token sees only its own)? */
@@ -26,6 +28,7 @@ export interface AccessPolicy {
 export const allowAll: AccessPolicy = {
   description: 'auth none: everything',
   canRead: () => true,
+  canSearch: () => true,
   canWrite: () => true,
   canSeePatient: () => true,
   canSee: () => true,

@@ -15,7 +15,7 @@ function inputOf(file: string): AssemblyInput {
   const denied = new Set<string>(raw.policy?.deniedTypes ?? []);
   const hidden = new Set<string>(raw.policy?.hiddenIds ?? []);
   const policy: AccessPolicy = raw.policy
-    ? { description: 'test policy', canRead: (t) => !denied.has(t), canWrite: () => false, canSeePatient: () => true, canSee: (r: FhirResource) => !hidden.has(r.id!) }
+    ? { description: 'test policy', canRead: (t) => !denied.has(t), canSearch: (t) => !denied.has(t), canWrite: () => false, canSeePatient: () => true, canSee: (r: FhirResource) => !hidden.has(r.id!) }
     : allowAll;
   const { request } = raw;
   return {

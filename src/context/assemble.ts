@@ -93,7 +93,7 @@ export function assembleContext(input: AssemblyInput): Assembled {
   const { request, policy } = input;
   const since = request.since;
   const visible = (d: SectionData | null | undefined): SectionData | null =>
-    d ? { resources: d.resources.filter((r) => policy.canSee(r)), included: d.included.filter((r) => policy.canSee(r)) } : null;
+    d ? { resources: d.resources.filter((r) => policy.canSee(r)), included: d.included.filter((r) => policy.canSearch(r.resourceType) && policy.canSee(r)) } : null;
   const context: PatientContext = { patient: patientSummary(input.patient), complete: true, sources: input.sources };
   const resources: FhirResource[] = [input.patient];
   const studiesData = visible(input.sections.imagingStudies);

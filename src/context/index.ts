@@ -7,7 +7,7 @@ import { ContextService, type ContextServiceOptions } from './service.js';
 export { allowAll, type AccessPolicy } from './access-policy.js';
 export { assembleContext, type Assembled, type PatientContext, type SourceRecord } from './assemble.js';
 export { parseContextQuery, type ContextRequest } from './params.js';
-export { ContextService } from './service.js';
+export { ContextService, HiddenPatient } from './service.js';
 export { SECTIONS, type SectionName } from './sections.js';
 
 export interface OpenContextOptions {

@@ -10,9 +10,10 @@ import { parseContextQuery } from './params.js';
 import { ContextService } from './service.js';
 
 /** A policy as the security issue will build one: scopes (types) and a patient compartment. */
-const policy = (o: { types?: string[]; writes?: string[]; patient?: string }): AccessPolicy => ({
+const policy = (o: { types?: string[]; searches?: string[]; writes?: string[]; patient?: string }): AccessPolicy => ({
   description: 'test token',
   canRead: (t) => !o.types || o.types.includes(t),
+  canSearch: (t) => { const searches = o.searches ?? o.types; return !searches || searches.includes(t); },
   canWrite: (t) => !o.writes || o.writes.includes(t),
   canSeePatient: (id) => !o.patient || o.patient === id,
   canSee: () => true,
@@ -41,13 +42,28 @@ describe('ContextService and AI results through an AccessPolicy', () => {
     const { context } = await service.assemble(parseContextQuery(new URLSearchParams(`patient=${patient.id}`)), policy({ types: ['Patient', 'Condition'] }));
     expect(context.conditions).toHaveLength(1);
     expect(context.observations).toBeNull();
-    expect(context.sources.find((s) => s.section === 'observations')).toMatchObject({ status: 'denied', durationMs: 0, error: 'test token: may not read Observation' });
+    expect(context.sources.find((s) => s.section === 'observations')).toMatchObject({ status: 'denied', durationMs: 0, error: 'test token: may not search Observation' });
     expect(context.complete).toBe(false);
   });
 
-  it('answers 403 for a patient outside the caller\'s compartment, 404 for an unknown one', async () => {
-    expect(await statusOf(service.assemble(parseContextQuery(new URLSearchParams(`patient=${patient.id}`)), policy({ patient: 'someone-else' })))).toBe(403);
-    expect(await statusOf(service.assemble(parseContextQuery(new URLSearchParams('identifier=urn:mrn|2')), allowAll))).toBe(404);
+  it('answers the same 404 for a patient outside the caller\'s compartment as for an unknown one (by id and by identifier)', async () => {
+    const outside = policy({ patient: 'someone-else' });
+    const answer = async (q: string, p: AccessPolicy) => service.assemble(parseContextQuery(new URLSearchParams(q)), p).then(() => undefined, (e: OperationOutcomeError) => [e.status, e.outcome.issue[0]!.diagnostics]);
+    expect(await answer(`patient=${patient.id}`, outside)).toEqual([404, `no Patient with id ${patient.id}`]);
+    expect(await answer(`patient=${patient.id}x`, outside)).toEqual([404, `no Patient with id ${patient.id}x`]);
+    expect(await answer('identifier=urn:mrn|1', outside)).toEqual([404, 'no Patient with identifier urn:mrn|1']);
+    expect(await answer('identifier=urn:mrn|2', outside)).toEqual([404, 'no Patient with identifier urn:mrn|2']);
+    expect(await answer('identifier=urn:mrn|2', allowAll)).toEqual([404, 'no Patient with identifier urn:mrn|2']);
+  });
+
+  it('needs the search permission for every section filled by a search, and for a patient asked by identifier', async () => {
+    const readOnly = policy({ searches: [] });
+    const { context } = await service.assemble(parseContextQuery(new URLSearchParams(`patient=${patient.id}&include=conditions,observations`)), readOnly);
+    expect(context.conditions).toBeNull();
+    expect(context.sources.find((s) => s.section === 'observations')).toMatchObject({ status: 'denied', error: 'test token: may not search Observation' });
+    expect(await statusOf(service.assemble(parseContextQuery(new URLSearchParams('identifier=urn:mrn|1')), readOnly))).toBe(403);
+    const { context: searched } = await service.assemble(parseContextQuery(new URLSearchParams(`patient=${patient.id}&include=conditions`)), policy({ searches: ['Condition'] }));
+    expect(searched.conditions).toHaveLength(1);
   });
 
   it('reports a section with more matches than one page as truncated, not complete', async () => {

@@ -86,35 +86,43 @@ export class ContextService {
     return contextBundle(assembled, this.o.clinical.client.baseUrl, new Date(this.now()).toISOString());
   }
 
+  /**
+   * The patient asked for. One that exists but is outside what the caller may see is answered
+   * exactly like one that does not exist (404, same text): the answer does not tell whether a
+   * patient id or MRN exists (docs/context-api.md). A hidden patient is thrown as HiddenPatient,
+   * so that the audit record still names it.
+   */
   private async resolvePatient(request: ContextRequest, policy: AccessPolicy, sources: SourceRecord[]): Promise<FhirResource> {
     if (!policy.canRead('Patient')) throw forbidden(`${policy.description}: may not read Patient`);
     const server = this.o.clinical;
     if ('id' in request.patient) {
       const id = request.patient.id;
+      const missing = `no Patient with id ${id}`;
       const started = this.now();
+      let patient: FhirResource;
       try {
-        const patient = await this.timed(server.client.read('Patient', id));
-        sources.push({ section: 'patient', server: server.name, request: `Patient/${id}`, status: 'ok', durationMs: this.now() - started, count: 1 });
-        return this.allowed(patient, policy);
+        patient = await this.timed(server.client.read('Patient', id));
       } catch (e) {
-        if (e instanceof FhirServerError && (e.status === 404 || e.status === 410)) throw notFound(`no Patient with id ${id}`);
+        if (e instanceof FhirServerError && (e.status === 404 || e.status === 410)) throw notFound(missing);
         throw upstream(e, 'reading the Patient');
       }
+      if (!visible(patient, policy)) throw new HiddenPatient(missing, id);
+      sources.push({ section: 'patient', server: server.name, request: `Patient/${id}`, status: 'ok', durationMs: this.now() - started, count: 1 });
+      return patient;
     }
+    if (!policy.canSearch('Patient')) throw forbidden(`${policy.description}: may not search Patient (a patient asked by identifier)`);
     const { system, value } = request.patient.identifier;
-    const q: Query = { section: 'patient', server, type: 'Patient', params: [['identifier', `${system}|${value}`], ['_count', '2']] };
+    const missing = `no Patient with identifier ${system}|${value}`;
+    const q: Query = { section: 'patient', server, type: 'Patient', params: [['identifier', `${system}|${value}`], ['_count', '10']] };
     const r = await this.run(q, policy);
-    sources.push(r.record);
     if (!r.bundle) throw upstream(r.record.status === 'timeout' ? new QueryTimeout(this.o.timeoutMs) : r.record, 'searching the Patient');
     const matches = (r.bundle.entry ?? []).filter((e) => e.resource?.resourceType === 'Patient' && e.search?.mode !== 'include').map((e) => e.resource!);
-    if (matches.length === 0) throw notFound(`no Patient with identifier ${system}|${value}`);
-    if (matches.length > 1) throw conflict(`more than one Patient has identifier ${system}|${value}; ask by id`);
-    return this.allowed(matches[0], policy);
-  }
-
-  private allowed(patient: FhirResource, policy: AccessPolicy): FhirResource {
-    if (!policy.canSeePatient(patient.id!) || !policy.canSee(patient)) throw forbidden(`${policy.description}: this patient is outside the caller's compartment`);
-    return patient;
+    // Only the matches the caller may see count: hidden ones neither answer nor make it ambiguous.
+    const shown = matches.filter((p) => visible(p, policy));
+    if (shown.length === 0) throw matches.length ? new HiddenPatient(missing, matches[0]!.id!) : notFound(missing);
+    if (shown.length > 1) throw conflict(`more than one Patient has identifier ${system}|${value}; ask by id`);
+    sources.push({ ...r.record, count: 1 });
+    return shown[0]!;
   }
 
   /** The EHR patient's ids on our own server, matched by its identifiers (the bridge links studies by them). */
@@ -162,7 +170,8 @@ export class ContextService {
   private async run(q: Query, policy: AccessPolicy, deadline?: Promise<never>): Promise<Outcome> {
     const request = `${q.type}?${new URLSearchParams(q.params).toString()}`;
     const base = { section: q.section, server: q.server.name, request };
-    if (!policy.canRead(q.type)) return { record: { ...base, status: 'denied', durationMs: 0, error: `${policy.description}: may not read ${q.type}` } };
+    // Every section (and identifier lookup) is filled by a search: the `s` of the caller's scopes.
+    if (!policy.canSearch(q.type)) return { record: { ...base, status: 'denied', durationMs: 0, error: `${policy.description}: may not search ${q.type}` } };
     const started = this.now();
     try {
       const search = q.server.client.search(q.type, q.params as SearchParams);
@@ -191,6 +200,18 @@ export class ContextService {
       timer = setTimeout(() => reject(new QueryTimeout(this.o.timeoutMs)), this.o.timeoutMs);
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+const visible = (patient: FhirResource, policy: AccessPolicy): boolean => !!patient.id && policy.canSeePatient(patient.id) && policy.canSee(patient);
+
+/** A patient that exists but that the caller may not see: answered as not found; `patientId` is for the audit record only. */
+export class HiddenPatient extends OperationOutcomeError {
+  constructor(
+    text: string,
+    readonly patientId: string,
+  ) {
+    super(404, outcome('error', 'not-found', text));
   }
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { allowAll, parseContextQuery, type AccessPolicy, type ContextService } from '../context/index.js';
+import { allowAll, HiddenPatient, parseContextQuery, type AccessPolicy, type ContextService } from '../context/index.js';
 import { asOutcomeError, notAcceptable } from '../fhir/outcomes.js';
 import { queryParams } from './query-string.js';
 import { access, noteAccess } from './security/route-access.js';
@@ -36,6 +36,8 @@ export function registerContextRoutes(app: FastifyInstance, context: ContextServ
       if (asBundle) return reply.type(FHIR_JSON).send(context.bundle(assembled));
       return reply.type('application/json').send(assembled.context);
     } catch (e) {
+      // Answered as not found; the audit record still names the patient that was asked for.
+      if (e instanceof HiddenPatient) noteAccess(req, { patientIds: [e.patientId] });
       return sendOutcome(reply, e, req.log);
     }
   });

@@ -20,7 +20,10 @@ export interface DicomwebPorts {
   archive: Archive;
   qido: QidoService;
   publicUrl: string;
-  /** Study Instance UIDs of one FHIR Patient (for patient-bound tokens); required under --auth smart. */
+  /**
+   * Study Instance UIDs of one FHIR Patient (for patient-bound tokens); required under --auth smart.
+   * Must come from data no client can write (the bridge's links, src/bridge/patients/study-links.ts).
+   */
   studiesOfPatient?: (patientId: string) => Promise<string[]>;
 }
 
@@ -56,8 +59,9 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
   /** One study named in the path: refused when it is outside the token's patient. */
   const checkStudy = async (req: FastifyRequest<{ Params: Params }>, event: string) => {
     const visible = await visibleStudies(req);
-    if (visible && !visible.has(req.params.study!)) throw forbidden("this study is outside the token's patient compartment");
+    // Noted first: a refusal is recorded with the study and the token's patient too.
     noteAccess(req, { event, studyUids: [req.params.study!], ...(req.patientRestriction ? { patientIds: [req.patientRestriction] } : {}) });
+    if (visible && !visible.has(req.params.study!)) throw forbidden("this study is outside the token's patient compartment");
   };
 
   for (const path of ['/dicomweb/studies', '/dicomweb/studies/:study']) {

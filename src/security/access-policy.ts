@@ -122,6 +122,7 @@ export function policyFor(principal: Principal, options: PolicyOptions = {}): Ac
     description: `scopes ${principal.scope}`,
     principal,
     canRead: (type) => typeAccess(principal, type, 'r').allowed,
+    canSearch: (type) => typeAccess(principal, type, 's').allowed,
     canWrite: (type) => typeAccess(principal, type, 'c').allowed,
     canSeePatient: (id) => unbound || (principal.patient !== undefined && principal.patient === id),
     // A suffix only the index can judge hides the resource (fail closed).

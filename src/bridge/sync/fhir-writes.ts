@@ -49,6 +49,13 @@ export interface StudyWrite {
 export interface Written {
   id: string;
   versionId?: string;
+  /** The id of the Patient the written ImagingStudy's subject refers to. */
+  patientId?: string;
+}
+
+/** `Patient/abc` (relative or absolute, with or without _history) → `abc`. */
+export function patientIdOf(reference: string | undefined): string | undefined {
+  return /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference ?? '')?.[1];
 }
 
 const ifMatch = (r: FhirResource): string | undefined => (r.meta?.versionId ? `W/"${r.meta.versionId}"` : undefined);
@@ -99,10 +106,17 @@ export async function writeStudies(client: FhirClient, writes: StudyWrite[]): Pr
   }
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry };
   const response = await client.transaction(bundle);
+  // Where each Patient created (or found) by the Bundle is: its subject placeholders resolve to it.
+  const placeholders = new Map<string, string | undefined>();
+  entry.forEach((e, i) => {
+    if (e.fullUrl && e.request?.url === 'Patient') placeholders.set(e.fullUrl, patientIdOf(response.entry?.[i]?.response?.location));
+  });
   return writes.map((w, i) => {
     const r = response.entry?.[studyAt[i]!]?.response;
     if (!w.existing && r?.status.startsWith('200')) return new WriteRace('the ImagingStudy was created by another writer meanwhile');
-    return writtenOf(r?.location, r?.etag);
+    const subject = w.imagingStudy.subject.reference;
+    const patientId = subject && placeholders.has(subject) ? placeholders.get(subject) : patientIdOf(subject);
+    return { ...writtenOf(r?.location, r?.etag), ...(patientId ? { patientId } : {}) };
   });
 }
 
@@ -113,13 +127,15 @@ async function writeOneByOne(client: FhirClient, w: StudyWrite): Promise<Written
     if (study.subject.reference === w.createPatient.fullUrl) study.subject = { reference: `Patient/${resource.id}` };
   }
   if (w.updatePatient) await client.update(w.updatePatient, { ifMatch: w.updatePatient.meta?.versionId });
+  const patientId = patientIdOf(study.subject.reference);
+  const linked = patientId ? { patientId } : {};
   if (w.existing) {
     const updated = await client.update({ ...study, id: w.existing.id } as unknown as FhirResource, { ifMatch: (w.existing as unknown as FhirResource).meta?.versionId });
-    return { id: updated.id!, ...(updated.meta?.versionId ? { versionId: updated.meta.versionId } : {}) };
+    return { id: updated.id!, ...(updated.meta?.versionId ? { versionId: updated.meta.versionId } : {}), ...linked };
   }
   const { resource, created } = await client.createIfNoneExist(study as unknown as FhirResource, { identifier: studyIdentifier(w.studyUid) });
   if (!created) throw new WriteRace('the ImagingStudy was created by another writer meanwhile');
-  return { id: resource.id!, ...(resource.meta?.versionId ? { versionId: resource.meta.versionId } : {}) };
+  return { id: resource.id!, ...(resource.meta?.versionId ? { versionId: resource.meta.versionId } : {}), ...linked };
 }
 
 function withIfMatch(r: FhirResource): { ifMatch?: string } {

@@ -10,6 +10,7 @@ import { SCHEMA } from '../../archive/sqlite/schema.js';
 import type { DicomJson } from '../../dicom/types.js';
 import { FhirServerError, type FhirClient } from '../../fhir/client/index.js';
 import type { Bundle, BundleEntry, FhirResource } from '../../fhir/types.js';
+import { StudyPatientLinks } from '../patients/study-links.js';
 import { QuarantineStore } from '../quarantine/quarantine-store.js';
 import { CapabilityMonitor } from './capability-monitor.js';
 import { parseBridgeConfig } from './config.js';
@@ -123,6 +124,15 @@ function setUp() {
   return { db, fhir, sync, writes, quarantine };
 }
 
+/** The archive index rows of the studies (patient row from their PatientID), which the bridge's links name. */
+function archiveRows(db: Database.Database, uids: string[]): void {
+  for (const uid of uids) {
+    const patientId = String((STUDIES.get(uid)![0]!['00100020'] as { Value: string[] }).Value[0]);
+    const pk = (db.prepare(`INSERT INTO patients(patient_id, issuer) VALUES (?, '') ON CONFLICT(patient_id, issuer) DO UPDATE SET issuer = '' RETURNING pk`).get(patientId) as { pk: number }).pk;
+    db.prepare(`INSERT INTO studies(study_uid, patient_pk, patient_id, json, updated_at) VALUES (?, ?, ?, '{}', 0)`).run(uid, pk, patientId);
+  }
+}
+
 const studyBundles = (fhir: FakeFhir) => fhir.bundles.filter((b) => b.entry?.some((e) => e.resource?.resourceType === 'ImagingStudy'));
 
 describe('StudySync.syncBatch', () => {
@@ -142,6 +152,23 @@ describe('StudySync.syncBatch', () => {
     const again = await sync.syncBatch(uids);
     expect(again.map((r) => r.outcome?.kind)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
     expect(studyBundles(fhir)).toHaveLength(1);
+  });
+
+  it('records the Patient each study was linked to, also one created by the same Bundle, and keeps it when nothing changed', async () => {
+    const { db, fhir, sync, writes } = setUp();
+    const uids = [addStudy('L1', 1), addStudy('L1', 1), addStudy('L2', 1)];
+    archiveRows(db, uids);
+    await sync.syncBatch(uids);
+    writes.flush();
+    const links = new StudyPatientLinks(db);
+    const subjectOf = (uid: string) =>
+      (fhir.all('ImagingStudy').find((s) => tokenOf(s).includes(`urn:dicom:uid|urn:oid:${uid}`))!.subject as { reference: string }).reference.split('/')[1];
+    expect(uids.map((u) => links.ownerOf(u))).toEqual(uids.map(subjectOf));
+    expect(links.ownerOf(uids[0]!)).toBe(links.ownerOf(uids[1]!));
+    expect(links.ownerOf(uids[0]!)).not.toBe(links.ownerOf(uids[2]!));
+    await sync.syncBatch(uids);
+    writes.flush();
+    expect(uids.map((u) => links.ownerOf(u))).toEqual(uids.map(subjectOf));
   });
 
   it('puts a second study of a new patient with other demographics in the next round, linked to the Patient the first created', async () => {

@@ -19,11 +19,12 @@ import { mapImagingStudy, mapPatient, mergeImagingStudy, type ImagingStudy, type
 import { deepEqual } from '../mapping/deep-equal.js';
 import { normalizeStudy, type Finding } from '../normalize/index.js';
 import { identifierToken, matchPatient } from '../patients/patient-matcher.js';
+import { StudyPatientLinks } from '../patients/study-links.js';
 import type { QuarantineState, QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { CapabilityMonitor } from './capability-monitor.js';
 import { sourceSettings, type BridgeConfig } from './config.js';
 import { KeyedLock } from './keyed-lock.js';
-import { ensureEndpoint, findImagingStudy, writeStudies, writeStudy, WriteRace, type StudyWrite, type Written } from './fhir-writes.js';
+import { ensureEndpoint, findImagingStudy, patientIdOf, writeStudies, writeStudy, WriteRace, type StudyWrite, type Written } from './fhir-writes.js';
 import { loadStudyInstances } from './study-instances.js';
 import { findingsOf, InvalidResourceError, validateBeforeWrite } from './validate-before-write.js';
 import { isTransient, RetryLater } from './failures.js';
@@ -72,6 +73,8 @@ interface Linkable {
   findings: Finding[];
   header: Patient;
   token: string;
+  /** The archive's patient row (PatientID + issuer) of the study when its instances were read. */
+  patientPk: number | undefined;
   settings: Settings;
   override: boolean;
   /** The quarantine state the sync started from (a hold is not recorded over a decision taken meanwhile). */
@@ -87,6 +90,8 @@ interface Planned {
   instances: number;
   write?: StudyWrite;
   unchangedId?: string;
+  /** The Patient id the unchanged ImagingStudy's subject refers to. */
+  unchangedPatient?: string;
   /** Refers to the Patient another write of the same Bundle creates. */
   sharesPatient?: boolean;
 }
@@ -113,9 +118,11 @@ export class StudySync {
   private endpoint: Promise<Reference> | undefined;
   private readonly patients = new KeyedLock();
   private readonly writes: ArchiveWrites;
+  private readonly links: StudyPatientLinks;
 
   constructor(private readonly ports: StudySyncPorts) {
     this.writes = ports.writes ?? { add: (op) => op(), flush: () => {} };
+    this.links = new StudyPatientLinks(ports.db);
   }
 
   /** One study on its own (its findings and hold committed before it returns); throws what stopped it. */
@@ -170,9 +177,15 @@ export class StudySync {
   private async prepareOnce(studyUid: string, order: number): Promise<SyncOutcome | Linkable> {
     const { db, quarantine, config } = this.ports;
     const decision = quarantine.get(studyUid);
-    if (decision?.state === 'rejected') return { kind: 'rejected', ...(await this.retire(studyUid)) };
+    if (decision?.state === 'rejected') {
+      this.unlink(studyUid);
+      return { kind: 'rejected', ...(await this.retire(studyUid)) };
+    }
+    // Read together (no await between): the patient row the link will name is the one of these instances.
     const stored = loadStudyInstances(db, studyUid);
+    const patientPk = this.links.patientRowOf(studyUid);
     if (stored.length === 0) {
+      this.unlink(studyUid);
       this.writes.add(() => quarantine.clearHold(studyUid));
       return { kind: 'retired', ...(await this.retire(studyUid)) };
     }
@@ -184,7 +197,7 @@ export class StudySync {
     if (normalized.quarantine && !override) return this.hold(studyUid, findings, decision?.state);
 
     const header = mapPatient(normalized.instances[0]!, { issuerSystems: config.issuerSystems, defaultPatientSystem: settings.defaultPatientSystem });
-    return { studyUid, order, normalized: normalized.instances, findings, header, token: identifierToken(header), settings, override, decided: decision?.state, races: 0 };
+    return { studyUid, order, normalized: normalized.instances, findings, header, token: identifierToken(header), patientPk, settings, override, decided: decision?.state, races: 0 };
   }
 
   /**
@@ -239,7 +252,15 @@ export class StudySync {
           else fail(s, e);
           continue;
         }
-        const outcome: SyncOutcome = w && 'written' in w ? { kind: 'written', ...w.written, instances: p.instances } : { kind: 'unchanged', id: p.unchangedId!, instances: p.instances };
+        let outcome: SyncOutcome;
+        if (w && 'written' in w) {
+          const { patientId, ...stored } = w.written;
+          this.link(s, patientId);
+          outcome = { kind: 'written', ...stored, instances: p.instances };
+        } else {
+          this.link(s, p.unchangedPatient);
+          outcome = { kind: 'unchanged', id: p.unchangedId!, instances: p.instances };
+        }
         results.set(s.studyUid, { studyUid: s.studyUid, outcome });
       }
       return again.sort((a, b) => a.order - b.order);
@@ -279,7 +300,7 @@ export class StudySync {
     if (match.kind === 'create') write.createPatient = { resource: match.patient, identifier: match.identifier, fullUrl: patientUrn };
     if (match.kind === 'linked' && match.update) write.updatePatient = match.update;
     this.writes.add(() => quarantine.clearHold(studyUid));
-    if (existing && !changed && !write.updatePatient && !write.createPatient) return { study: s, sr, findings, instances, unchangedId: existing.id! };
+    if (existing && !changed && !write.updatePatient && !write.createPatient) return { study: s, sr, findings, instances, unchangedId: existing.id!, unchangedPatient: patientIdOf(existing.subject?.reference) };
     this.validate(studyUid, findings, [resource as unknown as FhirResource, ...(write.createPatient ? [write.createPatient.resource] : []), ...(write.updatePatient ? [write.updatePatient] : [])]);
     return { study: s, sr, findings, instances, write };
   }
@@ -354,6 +375,7 @@ export class StudySync {
    */
   private hold(studyUid: string, findings: Finding[], decided: QuarantineState | undefined): SyncOutcome {
     const reasons = findings.filter((f) => f.severity === 'error');
+    this.unlink(studyUid);
     this.record(studyUid, findings);
     const now = Date.now();
     const { quarantine } = this.ports;
@@ -365,6 +387,21 @@ export class StudySync {
     return { kind: 'quarantined', reasons };
   }
 
+
+  /**
+   * The study now belongs to this Patient (study-links.ts), recorded with the pass's other
+   * writes; without a Patient id or archive patient row it belongs to nobody.
+   */
+  private link(s: Linkable, patientId: string | undefined): void {
+    const { studyUid, patientPk } = s;
+    if (patientId === undefined || patientPk === undefined) return this.unlink(studyUid);
+    const now = Date.now();
+    this.writes.add(() => this.links.record(studyUid, patientPk, patientId, now));
+  }
+
+  private unlink(studyUid: string): void {
+    this.writes.add(() => this.links.forget(studyUid));
+  }
 
   /** Findings are stored with their values; the log says only which rules fired (values may be PHI). */
   private record(studyUid: string, findings: Finding[]): void {
