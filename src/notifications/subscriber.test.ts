@@ -18,7 +18,7 @@ const subscription = (extra: Partial<FhirResource> = {}): FhirResource => ({
 describe('the subscriber stamped on Subscriptions', () => {
   it('replaces whatever the body says with the caller, and leaves other writes alone', () => {
     const stamped = stampSubscriptions(subscription({ extension: [forged, { url: 'urn:other', valueString: 'kept' }] }), { principal: reader });
-    expect(subscriberOf(stamped)).toEqual({ clientId: 'viewer', scope: reader.scope, patient: undefined });
+    expect(subscriberOf(stamped)).toEqual({ clientId: 'viewer', scope: reader.scope, patient: undefined, issuer: undefined, subject: 'viewer' });
     expect(stamped.extension).toContainEqual({ url: 'urn:other', valueString: 'kept' });
     expect((stamped.extension as { url: string }[]).filter((e) => e.url === SUBSCRIBER_EXTENSION)).toHaveLength(1);
     const patient = { resourceType: 'Patient', extension: [forged] };
