@@ -1,6 +1,7 @@
 /** A rest-hook receiver on loopback: a real HTTP server that keeps what it is sent. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { freePort } from '../support/ports.js';
+import { startSmartBench, type SmartBench } from './harness.js';
 
 export interface Delivery {
   method: string;
@@ -44,4 +45,16 @@ export async function startHookReceiver(onDelivery?: (d: Delivery) => unknown): 
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+/** The smart bench with rest-hooks allow-listed to a receiver (no retries); `stop` stops both. */
+export async function startHookBench(onDelivery?: (d: Delivery, bench: SmartBench) => unknown): Promise<{ bench: SmartBench; hooks: HookReceiver; stop(): Promise<void> }> {
+  let bench: SmartBench | undefined;
+  const hooks = await startHookReceiver((d) => (bench ? onDelivery?.(d, bench) : undefined));
+  bench = await startSmartBench({
+    demo: false,
+    configFile: { notifications: { restHookAllowList: [`${hooks.base}/`], retries: 0, retryBaseDelayMs: 10, retryMaxDelayMs: 20, timeoutMs: 2000 } },
+  });
+  const started = bench;
+  return { bench: started, hooks, stop: async () => (await started.stop(), await hooks.stop()) };
 }

@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
 import { accessToken, registerClient, runCli } from '../support/smart.js';
-import { startSmartBench, type SmartBench } from './harness.js';
-import { startHookReceiver, type HookReceiver } from './hook-receiver.js';
+import type { SmartBench } from './harness.js';
+import { startHookBench, type HookReceiver } from './hook-receiver.js';
 
 const SECRET = 'Bearer receiver-secret-7f3a';
 const FULL = 'system/Subscription.cruds system/Patient.rs';
@@ -21,17 +21,12 @@ describe('Subscriptions follow their subscriber, and keep its header secrets (fi
   let bench: SmartBench;
   let hooks: HookReceiver;
 
+  let stop: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
-    hooks = await startHookReceiver();
-    bench = await startSmartBench({
-      demo: false,
-      configFile: { notifications: { restHookAllowList: [`${hooks.base}/`], retries: 0, retryBaseDelayMs: 10, retryMaxDelayMs: 20, timeoutMs: 2000 } },
-    });
+    ({ bench, hooks, stop } = await startHookBench());
   }, 120_000);
-  afterAll(async () => {
-    await bench?.stop();
-    await hooks?.stop();
-  });
+  afterAll(() => stop?.());
 
   /** A client registered with the CLI and a token for it from the token endpoint. */
   const client = async (id: string, scope: string) => accessToken(bench.url, await registerClient(bench.server.dataDir, id, scope), scope);

@@ -112,7 +112,8 @@ export class WebSocketHub {
       if (isBinary) return ws.send('error binary messages are not accepted (expected: bind <Subscription id>)');
       void this.command(s, Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
     });
-    ws.on('error', () => ws.terminate());
+    // ws has already sent the close frame (1002, 1007, 1009…) and closes the socket itself.
+    ws.on('error', () => undefined);
     ws.on('close', () => this.drop(s));
   }
 
