@@ -16,6 +16,8 @@ import { startHookBench, type HookReceiver } from './hook-receiver.js';
 
 const SECRET = 'Bearer receiver-secret-7f3a';
 const FULL = 'system/Subscription.cruds system/Patient.rs';
+/** Each `imaging-bridge clients …` run starts a Node process: seconds each on a loaded machine. */
+const CLI_TIMEOUT = 180_000;
 
 describe('Subscriptions follow their subscriber, and keep its header secrets (finding 5)', () => {
   let bench: SmartBench;
@@ -63,12 +65,13 @@ describe('Subscriptions follow their subscriber, and keep its header secrets (fi
     const s = await waitFor(async () => ((await subscription(id)).status === 'error' ? subscription(id) : undefined), 15_000, 'status error');
     expect(s.error).toMatch(/hook-removed is no longer registered/);
     expect(hooks.to('/removed').filter((d) => d.path.endsWith(`/Patient/${second}`))).toEqual([]);
-  });
+  }, CLI_TIMEOUT);
 
   it('stops delivering what a client re-registered with fewer scopes may no longer read', async () => {
     const family = `Narrowed${randomUUID().slice(0, 8)}`;
-    await subscribe(await client('hook-narrowed', FULL), '/narrowed', family);
-    await subscribe(await client('hook-control', FULL), '/control', family);
+    const [narrowed, control] = await Promise.all([client('hook-narrowed', FULL), client('hook-control', FULL)]);
+    await subscribe(narrowed, '/narrowed', family);
+    await subscribe(control, '/control', family);
     const first = await writePatient(family);
     await delivered('/narrowed', first);
 
@@ -78,7 +81,7 @@ describe('Subscriptions follow their subscriber, and keep its header secrets (fi
     await delivered('/control', second); // the same write reached the client that may still read it
     await new Promise((r) => setTimeout(r, 1000));
     expect(hooks.to('/narrowed').filter((d) => d.path.endsWith(`/Patient/${second}`))).toEqual([]);
-  });
+  }, CLI_TIMEOUT);
 
   it('stops delivering for an external-IdP token once that token has expired', async () => {
     const family = `Expiring${randomUUID().slice(0, 8)}`;
@@ -125,5 +128,5 @@ describe('Subscriptions follow their subscriber, and keep its header secrets (fi
     const d = await delivered('/masked', await writePatient(family));
     expect(d.headers.authorization).toBe(SECRET);
     expect(d.headers['x-api-key']).toBe('key-9b1e');
-  });
+  }, CLI_TIMEOUT);
 });
