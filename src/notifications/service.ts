@@ -197,7 +197,8 @@ export class NotificationService {
     if (!policy.canRead(resource.resourceType) || !policy.canSee(resource) || (subject !== undefined && !policy.canSeePatient(subject))) return;
     const about = { resource: `${resource.resourceType}/${resource.id}`, ...(subject ? { patientIds: [subject] } : {}) };
     if (sub.channel === 'websocket') {
-      await this.websocket.ping(id, about);
+      const sent = await this.websocket.ping(id, about);
+      if (sent > 0 && String((await this.current(id))?.status) === 'error') await this.setStatus(id, 'active', undefined);
       return;
     }
     const rest = sub.rest!;

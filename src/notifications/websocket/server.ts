@@ -20,6 +20,8 @@ export const WEBSOCKET_PATH = '/fhir-ws';
 export const MAX_MESSAGE_BYTES = 4096;
 /** Subscriptions one socket may bind. */
 export const MAX_BINDINGS = 64;
+/** Commands of one socket waiting for their audit record: more closes the socket (1008). */
+export const MAX_PENDING_COMMANDS = 16;
 /** Close code at token expiry: 1008 (policy violation; RFC 6455 §7.4.1). */
 export const TOKEN_EXPIRED_CLOSE = 1008;
 
@@ -48,6 +50,7 @@ interface Socket {
   sourceIp?: string;
   bound: Set<string>;
   expiry?: NodeJS.Timeout;
+  pending: number;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -101,7 +104,7 @@ export class WebSocketHub {
   }
 
   private open(ws: WebSocket, principal: Principal | undefined, sourceIp: string | undefined): void {
-    const s: Socket = { ws, bound: new Set(), ...(principal ? { principal } : {}), ...(sourceIp ? { sourceIp } : {}) };
+    const s: Socket = { ws, bound: new Set(), pending: 0, ...(principal ? { principal } : {}), ...(sourceIp ? { sourceIp } : {}) };
     this.all.add(s);
     if (principal?.expiresAt !== undefined) {
       const left = Math.min(principal.expiresAt * 1000 - this.now(), MAX_TIMER_MS);
@@ -110,7 +113,9 @@ export class WebSocketHub {
     }
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.send('error binary messages are not accepted (expected: bind <Subscription id>)');
-      void this.command(s, Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
+      if (s.pending >= MAX_PENDING_COMMANDS) return ws.close(1008, 'too many commands in flight');
+      s.pending++;
+      void this.command(s, Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8')).finally(() => s.pending--);
     });
     // ws has already sent the close frame (1002, 1007, 1009…) and closes the socket itself.
     ws.on('error', () => undefined);
