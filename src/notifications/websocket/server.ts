@@ -92,15 +92,15 @@ export class WebSocketHub {
       this.o.onError?.(err, 'websocket authorization failed');
       return refuse(socket, 500, 'the token could not be checked');
     }
+    const p = admission.principal;
+    if (!('status' in admission) && p?.expiresAt !== undefined && p.expiresAt * 1000 <= this.now()) admission = { status: 401, reason: 'the access token has expired', principal: p };
     const status = 'status' in admission ? admission.status : 101;
     const reason = 'reason' in admission ? admission.reason : undefined;
     if (!(await this.recorded({ kind: 'open', principal: admission.principal, sourceIp, status, ...(reason ? { reason } : {}) }))) {
       return refuse(socket, 503, 'the access could not be recorded');
     }
     if ('status' in admission) return refuse(socket, admission.status, admission.reason);
-    const principal = admission.principal;
-    if (principal?.expiresAt !== undefined && principal.expiresAt * 1000 <= this.now()) return refuse(socket, 401, 'the access token has expired');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, principal, sourceIp));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, p, sourceIp));
   }
 
   private open(ws: WebSocket, principal: Principal | undefined, sourceIp: string | undefined): void {
