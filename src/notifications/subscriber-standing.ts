@@ -4,8 +4,8 @@
  *
  * - Tokens of our own authorization server: the client must still be registered, and the scopes
  *   stamped on the Subscription count only as far as the client's current registration still
- *   grants them (what the token endpoint would grant now). A user behind the token must still
- *   exist. `imaging-bridge clients remove`, or a registration with fewer scopes, takes effect at
+ *   grants them (each cut to the types and permissions a registered scope allows). A user behind
+ *   the token must still exist. `imaging-bridge clients remove`, or a registration with fewer scopes, takes effect at
  *   the next delivery.
  * - Tokens of an external identity provider: the server cannot ask the provider whether a client
  *   or user still exists or what it may do now; the only current statement it has is a token.
@@ -15,7 +15,7 @@
  * In every case the caller must still be allowed to read Subscriptions.
  */
 import { permitsAll } from '../security/access-policy.js';
-import { grantableScopes, splitScope } from '../security/oauth/smart-scopes.js';
+import { parseSmartScope, splitScope, type SmartScope } from '../security/oauth/smart-scopes.js';
 import type { Principal } from '../security/principal.js';
 import type { Subscriber } from './subscriber.js';
 
@@ -44,7 +44,7 @@ export function standingOf(who: Subscriber | undefined, a: Authorities): Standin
     if (registered === undefined) return { refused: `the subscribing client ${who.clientId} is no longer registered` };
     const isUser = who.subject !== undefined && who.subject !== who.clientId;
     if (isUser && !a.userExists(who.subject!)) return { refused: 'the subscribing user no longer exists' };
-    const scope = grantableScopes(splitScope(who.scope), splitScope(registered)).join(' ');
+    const scope = withinRegistration(splitScope(who.scope), splitScope(registered)).join(' ');
     principal = { ...base, kind: isUser ? 'user' : 'client', clientId: who.clientId, scope };
   } else if (who.issuer !== undefined && a.trustedIssuers.has(who.issuer)) {
     if (who.expiresAt === undefined || who.expiresAt * 1000 <= a.now()) {
@@ -57,4 +57,30 @@ export function standingOf(who: Subscriber | undefined, a: Authorities): Standin
   }
   if (!permitsAll(principal, 'Subscription', 'r')) return { refused: 'the subscriber may no longer read Subscriptions (Subscription.r)' };
   return { principal };
+}
+
+/**
+ * The stamped scopes cut to what the registration allows: per registered scope of the same
+ * context, the narrower type and the common permissions (`system/*.cruds` under a registration
+ * `system/Patient.rs` is `system/Patient.rs`). Query suffixes are kept only when one side has none
+ * or both are the same text. Non-resource scopes are kept when registered verbatim.
+ */
+export function withinRegistration(stamped: readonly string[], registered: readonly string[]): string[] {
+  const grants = registered.map(parseSmartScope).filter((g): g is SmartScope => g !== undefined);
+  const out = new Set<string>();
+  for (const text of stamped) {
+    const s = parseSmartScope(text);
+    if (!s) {
+      if (registered.includes(text)) out.add(text);
+      continue;
+    }
+    for (const g of grants) {
+      if (g.context !== s.context) continue;
+      const type = s.type === '*' ? g.type : g.type === '*' || g.type === s.type ? s.type : undefined;
+      const query = g.query === '' ? s.query : s.query === '' || s.query === g.query ? g.query : undefined;
+      const permissions = [...'cruds'].filter((p) => s.permissions.includes(p) && g.permissions.includes(p)).join('');
+      if (type !== undefined && query !== undefined && permissions) out.add(`${s.context}/${type}.${permissions}${query ? `?${query}` : ''}`);
+    }
+  }
+  return [...out];
 }
