@@ -25,7 +25,7 @@ export function notificationEvents(r: AccessRecord, a: NotificationAccess): Audi
     : [];
   if (a.event === 'websocket-open') return [auditEvent(r, { type: REST, subtype, action: 'E', entities: [] })];
   if (a.event === 'websocket-bind') return [auditEvent(r, { type: REST, subtype, action: 'R', entities: subscription })];
-  const about: Entity[] = a.resource ? [{ ...resourceEntity(a.resource), description: a.payload ? 'content sent' : 'named only (no content sent)' }] : [];
+  const about: Entity[] = a.resource ? [{ ...resourceEntity(a.resource), description: a.payload ? 'content sent' : 'content not sent (the notification names only the Subscription)' }] : [];
   return perPatient(a.patientIds, (patientId) =>
     auditEvent(r, { type: EXPORT, subtype, action: 'R', entities: [...(patientId ? [patientEntity(patientId)] : []), ...about, ...subscription] }),
   );
