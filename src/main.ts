@@ -10,7 +10,8 @@ import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
 import type { Config } from './config/schema.js';
 import { ConfigError } from './core/errors.js';
 import { allowAll, type AccessPolicy } from './context/access-policy.js';
-import { subscriberOf } from './notifications/subscriber.js';
+import { maskChannelHeaders, subscriberOf, subscriptionStamper } from './notifications/subscriber.js';
+import { standingOf, type Authorities } from './notifications/subscriber-standing.js';
 import { StudyPatientLinks } from './bridge/patients/study-links.js';
 import { guardStudyClaims } from './bridge/patients/study-claims.js';
 import type { FhirResource } from './fhir/types.js';
@@ -19,7 +20,7 @@ import { AiResultsService } from './ai-results/index.js';
 import { openAuditLog, parseAuditSyslogConfig, recordAccess, type AccessRecord } from './audit/index.js';
 import { randomUUID } from 'node:crypto';
 import { accessRecordsOf, oauthAccessRecord } from './http/security/audit-mapping.js';
-import { openAuthorizationServer } from './security/oauth/index.js';
+import { openAuthorizationServer, parseExternalIssuers } from './security/oauth/index.js';
 import { smartDecisions } from './security/access-policy.js';
 import { websocketAuthorizer } from './notifications/websocket/authorize.js';
 import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
@@ -31,7 +32,6 @@ import { QidoService } from './dicomweb/qido/index.js';
 import { loadDemoData } from './demo/loader.js';
 import { startDimseServer, type DimseAccess } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
-import { stampSubscriptions } from './notifications/subscriber.js';
 import { WalCheckpointer } from './core/wal-checkpointer.js';
 import { openEmbeddedFhir, type EmbeddedFhir } from './fhir/embedded.js';
 import { buildHttpApp, routeRules } from './http/app.js';
@@ -77,13 +77,12 @@ function sweepAfterCrash(archive: Archive, blobs: FileBlobStore, logger: Logger)
   return sweeper;
 }
 
-function subscriberPolicy(subscription: FhirResource, registry: EmbeddedFhir['registry'], baseUrl: string): AccessPolicy {
-  const who = subscriberOf(subscription);
-  if (!who) return denyAll;
-  return policyFor({ kind: 'client', clientId: who.clientId, scope: who.scope, roles: [], ...(who.patient ? { patient: who.patient } : {}) }, { registry, baseUrl });
+/** What a Subscription's subscriber may see now (its current registration or token: subscriber-standing.ts), or why nothing. */
+function subscriberPolicy(subscription: FhirResource, authorities: Authorities, registry: EmbeddedFhir['registry'], baseUrl: string): AccessPolicy | { refused: string } {
+  const standing = standingOf(subscriberOf(subscription), authorities);
+  return 'refused' in standing ? standing : policyFor(standing.principal, { registry, baseUrl });
 }
 
-const denyAll: AccessPolicy = { description: 'no subscriber recorded', canRead: () => false, canSearch: () => false, canWrite: () => false, canSeePatient: () => false, canSee: () => false };
 
 const DIMSE_EVENT = { 'C-FIND': 'query', 'C-MOVE': 'instances-transferred', 'C-GET': 'instances-transferred', 'C-STORE': 'import' } as const;
 
@@ -134,6 +133,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
   const studyLinks = new StudyPatientLinks(archive.index.db);
   const guardClaims = guardStudyClaims(studyLinks);
+  const stampSubscription = subscriptionStamper((id) => fhir.current('Subscription', id));
   const qido = new QidoService(archive.index.db, { publicUrl: config.publicUrl, maxResults: config.maxQidoResults });
   const fhir = openEmbeddedFhir({
     dataDir: config.dataDir,
@@ -141,9 +141,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     section: config.sections.fhir,
     version: VERSION,
     onError: (err) => logger.error({ err }, 'FHIR request failed'),
-    // Notifications carry only what the subscriber may see: the server records who that is.
+    // Notifications carry only what the subscriber may see: the server records who that is,
+    // only that subscriber may change it, and only it sees the channel's header values.
     // A client's ImagingStudy cannot claim a study the bridge linked to another Patient.
-    beforeWrite: (resource, req) => guardClaims(stampSubscriptions(resource, req), req),
+    beforeWrite: (resource, req) => guardClaims(stampSubscription(resource, req), req),
+    beforeSend: maskChannelHeaders,
   });
   const checkpointer = new WalCheckpointer(logger);
   checkpointer.adopt(archive.index.db);
@@ -180,9 +182,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     fhir: embeddedClient,
     onWrite: (listener) => fhir.onWrite(listener),
     config: parseNotificationsConfig(config.sections.notifications),
-    // A rest-hook payload is what the subscriber's token could read; unstamped (created without
-    // a token) → no payload under --auth smart.
-    ...(config.auth === 'smart' ? { policyFor: (sub: FhirResource) => subscriberPolicy(sub, fhir.registry, fhirBase) } : {}),
+    // A notification is what the subscriber may read now (its current registration, or for an
+    // external IdP the token it last wrote the Subscription with); unstamped → none under --auth smart.
+    ...(config.auth === 'smart' ? { subscriber: (sub: FhirResource) => subscriberPolicy(sub, subscriberAuthorities(), fhir.registry, fhirBase) } : {}),
+    // Recorded before anything is sent: no record, no notification.
+    record: (n) => recordAccess(audit.sink, { ...n, ...(n.principal ? {} : { actor: 'notifications' }), requestId: randomUUID(), recorded: new Date(), server }),
     logger: logger.child({ component: 'notifications' }),
   });
   // SMART on FHIR authorization server and token verifier (--auth smart, the default).
@@ -197,6 +201,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           onEvent: (e) => void recordAccess(audit.sink, oauthAccessRecord(e, server)).catch((err: unknown) => logger.error({ err }, 'audit record of an authorization event failed')),
         })
       : undefined;
+  const trustedIssuers = new Set(parseExternalIssuers(config.sections.security).map((e) => e.issuer));
+  const subscriberAuthorities = (): Authorities => ({
+    ownIssuer: auth?.issuer ?? '',
+    registeredScope: (clientId) => auth?.clients.get(clientId)?.scope,
+    userExists: (username) => auth?.users.get(username) !== undefined,
+    trustedIssuers,
+    now: Date.now,
+  });
   const app = buildHttpApp({
     archive,
     qido,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagingStudies, stow, waitFor, type Json } from '../src/bridge/sync/test-support.js';
-import { connectWebSocket } from '../src/notifications/websocket/client.js';
+import { connectWebSocket } from './support/websocket-client.js';
 import { ROOT, ctInstance } from './fixtures.js';
 import { startTestServer, type TestServer } from './in-process.js';
 import { freePort } from './support/ports.js';

@@ -8,7 +8,6 @@ import { SqliteFhirRepository } from '../src/fhir/sqlite/sqlite-repository.js';
 import { allowedEndpoint, parseNotificationsConfig } from '../src/notifications/config.js';
 import { parseCriteria } from '../src/notifications/criteria.js';
 import { deliverRestHook } from '../src/notifications/rest-hook.js';
-import { FrameDecoder, MessageAssembler, OPCODE, encodeFrame } from '../src/notifications/websocket/frames.js';
 
 function openObserved() {
   const dir = mkdtempSync(join(tmpdir(), 'ib-observed-'));
@@ -116,31 +115,5 @@ describe('rest-hook delivery', () => {
     });
     expect(result).toEqual({ ok: false, attempts: 5, error: 'HTTP 503' });
     expect(waits).toEqual([100, 200, 300, 300]);
-  });
-});
-
-describe('WebSocket frames (RFC 6455)', () => {
-  it.each([0, 5, 125, 126, 65535, 65536, 70000])('round-trips a %i-byte text message, masked and unmasked, fed byte by byte in chunks', (size) => {
-    const text = 'x'.repeat(size);
-    for (const mask of [true, false]) {
-      const bytes = encodeFrame(OPCODE.text, text, mask);
-      const decoder = new FrameDecoder(1 << 20);
-      const frames = [];
-      for (let i = 0; i < bytes.length; i += 1000) frames.push(...decoder.push(bytes.subarray(i, i + 1000)));
-      expect(frames).toHaveLength(1);
-      expect(frames[0]).toMatchObject({ fin: true, opcode: OPCODE.text });
-      expect(frames[0].payload.toString()).toBe(text);
-    }
-  });
-
-  it('joins a fragmented message and passes a control frame in between at once', () => {
-    const a = new MessageAssembler();
-    expect(a.add({ fin: false, opcode: OPCODE.text, payload: Buffer.from('bi') })).toBeUndefined();
-    expect(a.add({ fin: true, opcode: OPCODE.ping, payload: Buffer.alloc(0) })?.opcode).toBe(OPCODE.ping);
-    expect(a.add({ fin: true, opcode: OPCODE.continuation, payload: Buffer.from('nd 1') })?.payload.toString()).toBe('bind 1');
-  });
-
-  it('refuses a frame larger than the limit', () => {
-    expect(() => new FrameDecoder(10).push(encodeFrame(OPCODE.text, 'x'.repeat(11), true))).toThrow();
   });
 });

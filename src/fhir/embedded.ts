@@ -6,6 +6,7 @@ import { ObservedRepository, type WriteListener } from './repository/observed-re
 import type { FhirRepository } from './repository/repository.js';
 import { FhirRouter, type FhirRouterOptions } from './rest/router.js';
 import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
+import type { FhirResource } from './types.js';
 
 export interface EmbeddedFhir {
   router: FhirRouter;
@@ -16,6 +17,8 @@ export interface EmbeddedFhir {
   onWrite(listener: WriteListener): () => void;
   /** The SQLite connection underneath (for the WAL checkpointer). */
   db: Database.Database;
+  /** The current version of a resource, read at once (synchronously; undefined when missing or deleted). */
+  current(resourceType: string, id: string): FhirResource | undefined;
   close(): void;
 }
 
@@ -29,6 +32,8 @@ export interface EmbeddedFhirOptions {
   onError?: (error: unknown) => void;
   /** Server-side changes to resources about to be stored (FhirRouterOptions.beforeWrite). */
   beforeWrite?: FhirRouterOptions['beforeWrite'];
+  /** Server-side changes to resources in every response (FhirRouterOptions.beforeSend). */
+  beforeSend?: FhirRouterOptions['beforeSend'];
 }
 
 /** The embedded FHIR R4 server: its SQLite repository in `<dataDir>/fhir.sqlite` and its router. */
@@ -47,6 +52,12 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     version: options.version,
     onError: options.onError,
     beforeWrite: options.beforeWrite,
+    beforeSend: options.beforeSend,
   });
-  return { router, repository, registry, onWrite: (listener) => repository.onWrite(listener), db: sqlite.db, close: () => sqlite.close() };
+  const currentJson = sqlite.db.prepare('SELECT json FROM resources WHERE type = ? AND id = ? AND deleted = 0');
+  const current = (type: string, id: string): FhirResource | undefined => {
+    const row = currentJson.get(type, id) as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as FhirResource) : undefined;
+  };
+  return { router, repository, registry, onWrite: (listener) => repository.onWrite(listener), db: sqlite.db, current, close: () => sqlite.close() };
 }

@@ -38,7 +38,7 @@ export async function deliverRestHook(channel: RestHookChannel, resource: FhirRe
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   const withPayload = !!channel.payload && !!resource;
-  const url = withPayload ? `${channel.endpoint.replace(/\/+$/, '')}/${resource!.resourceType}/${resource!.id}` : channel.endpoint;
+  const url = withPayload ? resourceUrl(channel.endpoint, resource!) : channel.endpoint;
   const init: RequestInit = withPayload
     ? { method: 'PUT', headers: { ...headers, 'content-type': channel.payload! }, body: JSON.stringify(resource) }
     : { method: 'POST', headers };
@@ -57,4 +57,11 @@ export async function deliverRestHook(channel: RestHookChannel, resource: FhirRe
     if (attempt <= o.retries) await wait(Math.min(o.retryBaseDelayMs * 2 ** (attempt - 1), o.retryMaxDelayMs));
   }
   return { ok: false, attempts: o.retries + 1, error };
+}
+
+/** `[endpoint]/[type]/[id]`: the path extended, the endpoint's query kept after it. */
+function resourceUrl(endpoint: string, resource: FhirResource): string {
+  const url = new URL(endpoint);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${resource.resourceType}/${encodeURIComponent(resource.id ?? '')}`;
+  return url.href;
 }

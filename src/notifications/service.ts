@@ -4,7 +4,13 @@
  * Subscription's criteria with the server's own search (`criteria&_id=<id>`: the same
  * semantics as a search), and notifies by rest-hook (retries with backoff; failures put the
  * Subscription in status error with the reason) or websocket (`ping <id>`).
+ *
+ * Each notification is for the subscriber's authority as it stands at that moment (`subscriber`:
+ * a policy, or why it has none any more, which goes into the Subscription's error), and is
+ * recorded (`record`) before any byte of it leaves: a notification whose record cannot be
+ * written is not sent.
  */
+import type { AuditOutcome, NotificationAccess } from '../audit/balp/access-record.js';
 import { allowAll, type AccessPolicy } from '../context/access-policy.js';
 import { FhirServerError, type FhirClient } from '../fhir/client/index.js';
 import type { WriteEvent, WriteListener } from '../fhir/repository/observed-repository.js';
@@ -12,7 +18,9 @@ import type { FhirResource } from '../fhir/types.js';
 import { allowedEndpoint, type NotificationsConfig } from './config.js';
 import { parseCriteria, type Criteria } from './criteria.js';
 import { deliverRestHook, type DeliveryOptions, type RestHookChannel } from './rest-hook.js';
-import { WebSocketHub } from './websocket/server.js';
+import type { Principal } from '../security/principal.js';
+import { isSubscriber } from './subscriber.js';
+import { WebSocketHub, type ChannelEvent } from './websocket/server.js';
 
 interface Log {
   info(o: object, msg: string): void;
@@ -26,11 +34,25 @@ export interface NotificationOptions {
   onWrite: (listener: WriteListener) => () => void;
   config: NotificationsConfig;
   logger: Log;
-  /** What the Subscription's owner may see: a payload it may not see is left out. */
-  policyFor?: (subscription: FhirResource) => AccessPolicy;
+  /**
+   * What the Subscription's subscriber may see now, or why it may not receive anything any more
+   * (removed client, narrowed registration, expired external token). Absent: everything (--auth none).
+   */
+  subscriber?: (subscription: FhirResource) => AccessPolicy | { refused: string };
+  /** Writes one audit record durably (rejects when it cannot): notifications and websocket steps. */
+  record?: (r: NotificationRecord) => Promise<void>;
   now?: () => number;
   fetch?: DeliveryOptions['fetch'];
   sleep?: DeliveryOptions['sleep'];
+}
+
+/** What the audit needs of a channel step; the caller adds request id, time and server. */
+export interface NotificationRecord {
+  principal?: Principal;
+  sourceIp?: string;
+  outcome: AuditOutcome;
+  outcomeDesc?: string;
+  access: NotificationAccess;
 }
 
 interface Active {
@@ -56,10 +78,17 @@ export class NotificationService {
 
   constructor(private readonly o: NotificationOptions) {
     this.now = o.now ?? Date.now;
-    this.websocket = new WebSocketHub((id) => {
-      const sub = this.subs.get(id);
-      if (!sub) return 'no active Subscription with this id';
-      return sub.channel === 'websocket' ? null : `the Subscription's channel is ${sub.channel}, not websocket`;
+    this.websocket = new WebSocketHub({
+      canBind: (id, principal) => {
+        const sub = this.subs.get(id);
+        if (!sub) return { status: 404, reason: 'no active Subscription with this id' };
+        // Under --auth smart a socket carries its caller: only the stamped subscriber may bind.
+        if (principal && principal.kind !== 'anonymous' && !isSubscriber(sub.resource, principal)) return { status: 403, reason: 'this Subscription belongs to another subscriber' };
+        return sub.channel === 'websocket' ? null : { status: 400, reason: `the Subscription's channel is ${sub.channel}, not websocket` };
+      },
+      ...(o.record ? { record: (e: ChannelEvent) => this.recordChannel(e) } : {}),
+      onError: (err, what) => o.logger.error({ err }, what),
+      now: this.now,
     });
   }
 
@@ -157,23 +186,51 @@ export class NotificationService {
     if (!(match.entry ?? []).some((e) => e.search?.mode !== 'include' && e.resource?.id === resource.id)) return;
     if (this.notified.size >= MAX_REMEMBERED) this.notified.clear();
     this.notified.set(key, version);
-    // A subscriber is told only of what its token could read (type, compartment, scope suffixes):
-    // for anything else there is no notification at all, not even an empty one.
-    const policy = this.o.policyFor?.(sub.resource) ?? allowAll;
+    // A subscriber is told only of what its authority allows now (type, compartment, scope
+    // suffixes): for anything else there is no notification at all, not even an empty one.
+    const policy = this.o.subscriber?.(sub.resource) ?? allowAll;
+    if ('refused' in policy) {
+      this.o.logger.warn({ subscription: id, reason: policy.refused }, 'subscriber may no longer receive notifications');
+      return this.setStatus(id, 'error', `not notified: ${policy.refused}`);
+    }
     const subject = patientOf(resource);
     if (!policy.canRead(resource.resourceType) || !policy.canSee(resource) || (subject !== undefined && !policy.canSeePatient(subject))) return;
+    const about = { resource: `${resource.resourceType}/${resource.id}`, ...(subject ? { patientIds: [subject] } : {}) };
     if (sub.channel === 'websocket') {
-      this.websocket.ping(id);
+      const sent = await this.websocket.ping(id, about);
+      if (sent > 0 && String((await this.current(id))?.status) === 'error') await this.setStatus(id, 'active', undefined);
       return;
     }
-    const result = await deliverRestHook(sub.rest!, resource, { ...this.o.config, fetch: this.o.fetch, sleep: this.o.sleep });
+    const rest = sub.rest!;
+    const access: NotificationAccess = { kind: 'notification', event: 'rest-hook', subscriptionId: id, ...about, endpoint: recordedEndpoint(rest.endpoint), payload: !!rest.payload };
+    const principal = policy.principal ? { principal: policy.principal } : {};
+    try {
+      await this.o.record?.({ ...principal, outcome: 'success', access });
+    } catch (err) {
+      this.o.logger.error({ err, subscription: id }, 'audit record of a rest-hook delivery failed: not sent');
+      return;
+    }
+    const result = await deliverRestHook(rest, resource, { ...this.o.config, fetch: this.o.fetch, sleep: this.o.sleep });
     if (this.closed) return;
     if (result.ok) {
       if (String((await this.current(id))?.status) === 'error') await this.setStatus(id, 'active', undefined);
       return;
     }
     this.o.logger.warn({ subscription: id, attempts: result.attempts, error: result.error }, 'rest-hook delivery failed');
+    await this.o.record?.({ ...principal, outcome: 'serious', outcomeDesc: `not delivered after ${result.attempts} attempt(s): ${result.error}`, access }).catch((err: unknown) => this.o.logger.error({ err, subscription: id }, 'audit record of a failed rest-hook delivery failed'));
     await this.setStatus(id, 'error', `rest-hook delivery failed after ${result.attempts} attempt(s): ${result.error} (${new Date(this.now()).toISOString()})`);
+  }
+
+  /** A websocket step as an audit record (open, bind: their status; ping: what it is about). */
+  private recordChannel(e: ChannelEvent): Promise<void> {
+    const who = { ...(e.principal ? { principal: e.principal } : {}), ...(e.sourceIp ? { sourceIp: e.sourceIp } : {}) };
+    if (e.kind === 'ping') {
+      const about = (e.about ?? {}) as Pick<NotificationAccess, 'resource' | 'patientIds'>;
+      return this.o.record!({ ...who, outcome: 'success', access: { kind: 'notification', event: 'websocket-notification', subscriptionId: e.subscriptionId, ...about } });
+    }
+    const outcome = e.status < 400 ? ('success' as const) : { httpStatus: e.status };
+    const access: NotificationAccess = e.kind === 'open' ? { kind: 'notification', event: 'websocket-open' } : { kind: 'notification', event: 'websocket-bind', subscriptionId: e.subscriptionId };
+    return this.o.record!({ ...who, outcome, ...(e.reason ? { outcomeDesc: e.reason } : {}), access });
   }
 
   private async current(id: string): Promise<FhirResource | undefined> {
@@ -192,6 +249,16 @@ export class NotificationService {
     const { error: _old, ...rest } = stored;
     await this.o.fhir.update({ ...rest, status, ...(error ? { error } : {}) });
     this.o.logger.info({ subscription: id, status }, 'subscription status');
+  }
+}
+
+/** The endpoint as recorded: scheme, host and path (no query, fragment or credentials). */
+function recordedEndpoint(endpoint: string): string {
+  try {
+    const u = new URL(endpoint);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(not a URL)';
   }
 }
 

@@ -22,7 +22,7 @@ export interface AccessRecord {
 /** BALP/ATNA outcome words, or the status the edge answered. */
 export type AuditOutcome = 'success' | 'minor' | 'serious' | 'major' | { httpStatus: number } | { dicomStatus: number };
 
-export type Access = FhirAccess | DicomAccess | ContextAccess | AiResultsAccess | TokenAccess | LoginAccess | ConfigAccess;
+export type Access = FhirAccess | DicomAccess | ContextAccess | AiResultsAccess | TokenAccess | LoginAccess | ConfigAccess | NotificationAccess;
 
 export type FhirInteraction =
   | 'read' | 'vread' | 'search-type' | 'search-system' | 'create' | 'update' | 'patch' | 'delete'
@@ -102,4 +102,19 @@ export interface ConfigAccess {
   what: ConfigChange;
   /** The client id or user id changed. */
   target?: string;
+}
+
+/** A Subscription channel: a notification leaving the server, or the websocket opened or bound. */
+export interface NotificationAccess {
+  kind: 'notification';
+  event: 'rest-hook' | 'websocket-open' | 'websocket-bind' | 'websocket-notification';
+  subscriptionId?: string;
+  /** `Type/id` of the resource the notification is about. */
+  resource?: string;
+  /** FHIR Patient ids the resource is about: one AuditEvent per patient (BALP). */
+  patientIds?: string[];
+  /** rest-hook: the URL the notification goes to (allow-listed; never credentials or headers). */
+  endpoint?: string;
+  /** rest-hook: the resource's content is in the body (channel.payload). */
+  payload?: boolean;
 }

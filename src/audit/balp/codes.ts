@@ -33,6 +33,7 @@ export const DICOM_EVENTS = {
   delete: dcm('110105', 'DICOM Study Deleted'),
 } as const;
 
+export const EXPORT = dcm('110106', 'Export');
 export const USER_AUTHENTICATION = dcm('110114', 'User Authentication');
 export const LOGIN = dcm('110122', 'Login');
 export const LOGOUT = dcm('110123', 'Logout');

@@ -34,5 +34,9 @@ export const GOLDEN_CASES: Record<string, AccessRecord> = {
   'token-granted': { ...base, outcome: { httpStatus: 200 }, access: { kind: 'token', clientId: 'ai-tool', grantType: 'client_credentials', jti: 'jti-42', scope: 'system/ImagingStudy.rs', granted: true } },
   'token-refused-replay': { ...base, outcome: { httpStatus: 400 }, access: { kind: 'token', clientId: 'ai-tool', grantType: 'client_credentials', granted: false, reason: 'client assertion jti was already used' } },
   'login': { ...base, outcome: 'success', access: { kind: 'login', userId: 'u-17', clientId: 'web-ui' } },
+  'notification-rest-hook': { ...base, sourceIp: undefined, principal: aiTool, outcome: 'success', access: { kind: 'notification', event: 'rest-hook', subscriptionId: 'sub-1', resource: 'ImagingStudy/is-1', patientIds: ['p-1'], endpoint: 'https://ai.example.org/hooks', payload: true } },
+  'notification-websocket-open-refused': { ...base, outcome: { httpStatus: 401 }, outcomeDesc: 'an access token is required', access: { kind: 'notification', event: 'websocket-open' } },
+  'notification-websocket-bind': { ...base, principal: radiologist, outcome: 'success', access: { kind: 'notification', event: 'websocket-bind', subscriptionId: 'sub-2' } },
+  'notification-websocket-ping': { ...base, principal: radiologist, outcome: 'success', access: { kind: 'notification', event: 'websocket-notification', subscriptionId: 'sub-2', resource: 'ImagingStudy/is-1', patientIds: ['p-1'] } },
   'config-client-registered': { ...base, actor: 'cli', requestId: 'cli-1', outcome: 'success', access: { kind: 'config', what: 'client-registered', target: 'ai-tool' } },
 };

@@ -4,6 +4,7 @@ import { asOutcomeError, methodNotAllowed, notAcceptable, notFound } from '../ou
 import type { FhirRepository } from '../repository/repository.js';
 import type { FhirResource } from '../types.js';
 import { checkInteraction, describeRequest } from './authorize.js';
+import { outgoing, type BeforeSend } from './before-send.js';
 import { processBundle } from './bundle-handler.js';
 import { READ_ONLY_TYPES, capabilityStatement } from './capability-statement.js';
 import { FHIR_JSON, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
@@ -29,6 +30,11 @@ export interface FhirRouterOptions {
    * cannot be set or changed by the client's body.
    */
   beforeWrite?: (resource: FhirResource, req: FhirRequest) => FhirResource;
+  /**
+   * Server-side changes to every resource a response carries (inside Bundles too), e.g. secrets
+   * only some callers may see. Not applied by searchLocal/readLocal (in-process, no principal).
+   */
+  beforeSend?: BeforeSend;
 }
 
 type Handler = (ctx: RouterContext, req: FhirRequest, p: string[]) => Promise<FhirResponse>;
@@ -41,6 +47,7 @@ export class FhirRouter {
   private readonly ctx: RouterContext;
   private readonly capability: FhirResource;
   private readonly onError: (error: unknown) => void;
+  private readonly beforeSend: BeforeSend | undefined;
 
   constructor(options: FhirRouterOptions) {
     const now = options.now ?? Date.now;
@@ -56,6 +63,7 @@ export class FhirRouter {
     };
     this.capability = capabilityStatement(options.registry, this.ctx.baseUrl, options.version ?? '0.0.0', new Date(now()).toISOString());
     this.onError = options.onError ?? (() => undefined);
+    this.beforeSend = options.beforeSend;
   }
 
   /**
@@ -66,7 +74,8 @@ export class FhirRouter {
     const request: FhirRequest = { ...req };
     try {
       checkFormat(request);
-      const res = await this.dispatch(this.ctx, request);
+      const dispatched = await this.dispatch(this.ctx, request);
+      const res = this.beforeSend ? outgoing(dispatched, request, this.beforeSend) : dispatched;
       return request.record ? { ...res, access: request.record } : res;
     } catch (e) {
       const err = asOutcomeError(e);

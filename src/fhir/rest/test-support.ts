@@ -17,7 +17,7 @@ export interface Call {
 }
 
 /** A router over a fresh SQLite repository in a temporary folder, called without a socket. */
-export function openTestRouter(options: Pick<FhirRouterOptions, 'beforeWrite'> = {}) {
+export function openTestRouter(options: Pick<FhirRouterOptions, 'beforeWrite' | 'beforeSend'> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ib-fhir-router-'));
   const repo = new SqliteFhirRepository(join(dir, 'fhir.sqlite'), { registry: testRegistry(), baseUrl: TEST_BASE });
   const router = new FhirRouter({ repo, registry: testRegistry(), baseUrl: TEST_BASE, onError: (e) => console.error(e), ...options });

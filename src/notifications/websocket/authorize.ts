@@ -1,20 +1,22 @@
 import type { IncomingMessage } from 'node:http';
 import { permitsAll } from '../../security/access-policy.js';
 import { InvalidTokenError, type TokenVerifier } from '../../security/principal.js';
+import type { Admission } from './server.js';
 
 /**
  * Opening the Subscription websocket needs a valid token (`Authorization: Bearer`, or
  * `access_token` in the query for browsers, which cannot set headers on a websocket) that may
- * read Subscriptions. Pings carry only the Subscription id.
+ * read Subscriptions. The socket lives as long as that token (closed at its expiry) and carries
+ * its caller, who may bind only its own Subscriptions. Pings carry only the Subscription id.
  */
 export function websocketAuthorizer(verifier: TokenVerifier) {
-  return async (req: IncomingMessage): Promise<{ status: number; reason: string } | null> => {
+  return async (req: IncomingMessage): Promise<Admission> => {
     const header = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const token = header ?? new URL(req.url ?? '/', 'http://x').searchParams.get('access_token') ?? undefined;
     if (!token) return { status: 401, reason: 'an access token is required' };
     try {
       const principal = await verifier.verify(token);
-      return permitsAll(principal, 'Subscription', 'r') ? null : { status: 403, reason: 'this needs the scope Subscription.r' };
+      return permitsAll(principal, 'Subscription', 'r') ? { principal } : { status: 403, reason: 'this needs the scope Subscription.r', principal };
     } catch (e) {
       if (e instanceof InvalidTokenError) return { status: 401, reason: e.message };
       throw e;

@@ -54,6 +54,9 @@ export interface AuthorizationServer {
   publicRoutes: string[];
   /** `${publicUrl}/oauth`. */
   issuer: string;
+  /** Registered clients and users as they stand now (Subscriptions re-check their subscriber at each delivery). */
+  clients: Pick<ClientStore, 'get'>;
+  users: Pick<UserStore, 'get'>;
   close(): void;
 }
 
@@ -87,6 +90,8 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
     verifier,
     publicRoutes: [...MOUNTED_ROUTES],
     issuer,
+    clients,
+    users,
     close: () => db.close(),
   };
 }
