@@ -15,8 +15,7 @@ import { DICOM_UID_SYSTEM } from './bridge/mapping/systems.js';
 import type { FhirResource } from './fhir/types.js';
 import { policyFor } from './security/access-policy.js';
 import { AiResultsService } from './ai-results/index.js';
-import { openAuditLog, parseAuditSyslogConfig, recordAccess, type AccessRecord } from './audit/index.js';
-import { randomUUID } from 'node:crypto';
+import { openAuditLog, parseAuditSyslogConfig, recordAccess } from './audit/index.js';
 import { accessRecordsOf, oauthAccessRecord } from './http/security/audit-mapping.js';
 import { openAuthorizationServer } from './security/oauth/index.js';
 import { smartDecisions } from './security/access-policy.js';
@@ -28,7 +27,7 @@ import { NotificationService, parseNotificationsConfig } from './notifications/i
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './dicomweb/qido/index.js';
 import { loadDemoData } from './demo/loader.js';
-import { startDimseServer, type DimseAccess } from './dimse/index.js';
+import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
 import { stampSubscriptions } from './notifications/subscriber.js';
 import { WalCheckpointer } from './core/wal-checkpointer.js';
@@ -88,30 +87,6 @@ const denyAll: AccessPolicy = { description: 'no subscriber recorded', canRead: 
 function studyUidsOf(study: FhirResource): string[] {
   const ids = (study.identifier ?? []) as { system?: string; value?: string }[];
   return ids.filter((i) => i.system === DICOM_UID_SYSTEM && i.value?.startsWith('urn:oid:')).map((i) => i.value!.slice('urn:oid:'.length));
-}
-
-const DIMSE_EVENT = { 'C-FIND': 'query', 'C-MOVE': 'instances-transferred', 'C-GET': 'instances-transferred', 'C-STORE': 'import' } as const;
-
-/** A DIMSE request as a BALP AccessRecord: the calling AE title is the actor. */
-function dimseAccessRecord(a: DimseAccess, server: { publicUrl: string; aeTitle: string }): AccessRecord {
-  return {
-    actor: 'dimse',
-    requestId: randomUUID(),
-    outcome: { dicomStatus: a.status },
-    recorded: new Date(),
-    server,
-    access: {
-      kind: 'dicom',
-      event: DIMSE_EVENT[a.service],
-      transport: 'dimse',
-      service: a.service,
-      studyUids: a.studyUids,
-      callingAet: a.callingAet,
-      calledAet: a.calledAet,
-      ...(a.query ? { query: a.query } : {}),
-      ...(a.moveDestinationAet ? { moveDestinationAet: a.moveDestinationAet } : {}),
-    },
-  };
 }
 
 function readPem(path: string, flag: string): Buffer {

@@ -3,7 +3,7 @@ import type { AccessRecord } from './access-record.js';
 import { aiResultsEvent, contextEvent } from './api.js';
 import { dicomEvents } from './dicom.js';
 import { fhirRestEvents } from './fhir-rest.js';
-import { configEvent, loginEvent, tokenEvent } from './security.js';
+import { configEvent, loginEvent, nodeAuthenticationEvent, tokenEvent } from './security.js';
 
 /** The BALP AuditEvents of one access: usually one; one per patient when several are involved. */
 export function buildAuditEvents(r: AccessRecord): AuditEvent[] {
@@ -23,6 +23,8 @@ export function buildAuditEvents(r: AccessRecord): AuditEvent[] {
       return [loginEvent(r, a)];
     case 'config':
       return [configEvent(r, a)];
+    case 'node-authentication':
+      return [nodeAuthenticationEvent(r, a)];
   }
 }
 

@@ -34,5 +34,7 @@ export const GOLDEN_CASES: Record<string, AccessRecord> = {
   'token-granted': { ...base, outcome: { httpStatus: 200 }, access: { kind: 'token', clientId: 'ai-tool', grantType: 'client_credentials', jti: 'jti-42', scope: 'system/ImagingStudy.rs', granted: true } },
   'token-refused-replay': { ...base, outcome: { httpStatus: 400 }, access: { kind: 'token', clientId: 'ai-tool', grantType: 'client_credentials', granted: false, reason: 'client assertion jti was already used' } },
   'login': { ...base, outcome: 'success', access: { kind: 'login', userId: 'u-17', clientId: 'web-ui' } },
+  'dimse-association-rejected': { ...base, actor: 'dimse', outcome: 'minor', outcomeDesc: 'calling AE "INTRUDER" from 10.0.0.8 is not in the allow list', access: { kind: 'node-authentication', transport: 'dimse', reason: 'calling-ae-not-allowed', callingAet: 'INTRUDER', calledAet: 'IMGBRIDGE' } },
+  'dimse-tls-failed': { ...base, actor: 'dimse', outcome: 'minor', outcomeDesc: 'TLS handshake failed: peer did not return a certificate', access: { kind: 'node-authentication', transport: 'dimse', reason: 'tls-handshake-failed' } },
   'config-client-registered': { ...base, actor: 'cli', requestId: 'cli-1', outcome: 'success', access: { kind: 'config', what: 'client-registered', target: 'ai-tool' } },
 };
