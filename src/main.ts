@@ -15,7 +15,7 @@ import { DICOM_UID_SYSTEM } from './bridge/mapping/systems.js';
 import type { FhirResource } from './fhir/types.js';
 import { policyFor } from './security/access-policy.js';
 import { AiResultsService } from './ai-results/index.js';
-import { openAuditLog, parseAuditSyslogConfig, recordAccess } from './audit/index.js';
+import { openAuditLog, parseAuditAnchorConfig, parseAuditSyslogConfig, recordAccess } from './audit/index.js';
 import { accessRecordsOf, oauthAccessRecord } from './http/security/audit-mapping.js';
 import { openAuthorizationServer } from './security/oauth/index.js';
 import { smartDecisions } from './security/access-policy.js';
@@ -143,6 +143,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     repository: fhir.repository,
     logger: logger.child({ component: 'audit' }),
     syslog: parseAuditSyslogConfig(config.sections.security),
+    anchor: parseAuditAnchorConfig(config.sections.security),
   });
   const server = { publicUrl: config.publicUrl, aeTitle: config.dicomAet };
   // Validates sections.context (clinical data from the embedded server or a named external one).
