@@ -56,4 +56,16 @@ describe('audit log: live RFC 5424 copy to a syslog collector', () => {
     await log.close();
     server.close();
   });
+
+  it('warns at start when the export leaves the host in clear text (the records carry search parameters)', async () => {
+    const warnings: string[] = [];
+    const logger = { ...silent, warn: (_: unknown, msg?: string) => void warnings.push(msg ?? '') };
+    const log = openAuditLog({ dataDir: dataDir(), logger, syslog: { host: '192.0.2.10', port: 514, protocol: 'udp' } });
+    await log.close();
+    expect(warnings).toContainEqual(expect.stringMatching(/audit syslog export in clear text: the records carry search parameters .*use "protocol": "tls"/));
+    const quiet: string[] = [];
+    const local = openAuditLog({ dataDir: dataDir(), logger: { ...silent, warn: (_: unknown, msg?: string) => void quiet.push(msg ?? '') }, syslog: { host: '127.0.0.1', port: 514, protocol: 'udp' } });
+    await local.close();
+    expect(quiet).toEqual([]);
+  });
 });
