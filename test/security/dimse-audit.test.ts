@@ -9,12 +9,14 @@
  *   disclosed; once the lock is gone the same requests answer, and their records are there.
  */
 import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
 import { dcmtkAvailable, runDcmtk } from '../support/dcmtk.js';
+import { opensslAvailable } from '../support/openssl.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 
 const AET = 'IMGBRIDGE';
@@ -95,4 +97,29 @@ describe.skipIf(!dcmtkAvailable(['echoscu', 'findscu', 'getscu']))('DIMSE: refus
     expect(gets.at(-1)).toMatchObject({ type: { code: '110104' }, outcome: '0' });
     expect(JSON.stringify(gets.at(-1))).toContain(study);
   }, 60_000);
+});
+
+describe.skipIf(!dcmtkAvailable(['echoscu']) || !opensslAvailable())('DIMSE over TLS: a failed handshake is audited', () => {
+  let bench: SmartBench;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ib-dimse-audit-tls-'));
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=DIMSE Test CA');
+    ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.crt', '-days', '1', '-subj', '/CN=127.0.0.1');
+    bench = await startSmartBench({ demo: false, configFile: { dimse: { allow: [{ aet: 'VIEWER', hosts: ['127.0.0.1'] }], tls: { cert: join(dir, 'server.crt'), key: join(dir, 'server.key'), ca: join(dir, 'ca.crt') } } } });
+  }, 120_000);
+  afterAll(() => bench?.stop());
+
+  it('records a peer that speaks plain DICOM to the TLS port (no certificate) as a Node Authentication failure', async () => {
+    const before = bench.auditHead();
+    const plain = await runDcmtk('echoscu', ['-aet', 'VIEWER', '-aec', AET, '127.0.0.1', String(bench.server.dicomPort)], { allowFailure: true });
+    expect(plain.code).not.toBe(0);
+    const [alert] = await waitFor(async () => {
+      const found = bench.auditSince(before).filter((e) => codes(e).includes('tls-handshake-failed'));
+      return found.length ? found : undefined;
+    }, 10_000, 'the TLS failure record');
+    expect(alert).toMatchObject({ type: { code: '110113' }, outcome: '4', outcomeDesc: expect.stringMatching(/^TLS handshake failed: /), agent: expect.arrayContaining([expect.objectContaining({ network: { address: '127.0.0.1', type: '2' } })]) });
+  });
 });
