@@ -16,23 +16,31 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
 import { dcmtkAvailable, runDcmtk } from '../support/dcmtk.js';
+import { freePort } from '../support/ports.js';
+import { spawnManaged, type ManagedProcess } from '../support/process.js';
 import { opensslAvailable } from '../support/openssl.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 
 const AET = 'IMGBRIDGE';
 const codes = (e: Json): string[] => [e.type?.code, ...((e.subtype ?? []) as Json[]).map((s) => s.code)];
 
-describe.skipIf(!dcmtkAvailable(['echoscu', 'findscu', 'getscu']))('DIMSE: refused associations are audited; no match leaves before its record', () => {
+describe.skipIf(!dcmtkAvailable(['echoscu', 'findscu', 'getscu', 'movescu', 'storescp']))('DIMSE: refused associations are audited; no match leaves before its record', () => {
   let bench: SmartBench;
   let study: string;
+  let destPort: number;
+  let storescp: ManagedProcess | undefined;
   const port = () => String(bench.server.dicomPort);
 
   beforeAll(async () => {
-    bench = await startSmartBench({ configFile: { dimse: { allow: [{ aet: 'VIEWER', hosts: ['127.0.0.1'] }] } } });
+    destPort = await freePort();
+    bench = await startSmartBench({ configFile: { dimse: { allow: [{ aet: 'VIEWER', hosts: ['127.0.0.1'] }], peers: { WORKSTATION: { host: '127.0.0.1', port: destPort } } } } });
     const [first] = await bench.patientsWithImaging(1);
     study = first!.studies[0]!;
   }, 120_000);
-  afterAll(() => bench?.stop());
+  afterAll(async () => {
+    await storescp?.stop();
+    await bench?.stop();
+  });
 
   it('records an association refused for its calling AE title, and one for a called AE title that is not ours', async () => {
     const before = bench.auditHead();
@@ -96,6 +104,21 @@ describe.skipIf(!dcmtkAvailable(['echoscu', 'findscu', 'getscu']))('DIMSE: refus
     const gets = bench.auditSince(before).filter((e) => codes(e).includes('C-GET'));
     expect(gets.at(-1)).toMatchObject({ type: { code: '110104' }, outcome: '0' });
     expect(JSON.stringify(gets.at(-1))).toContain(study);
+  }, 60_000);
+  it('refuses a C-MOVE with 0xA701 and sends nothing to the destination when its record cannot be written', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ib-dimse-audit-move-'));
+    storescp = spawnManaged('storescp', ['-aet', 'WORKSTATION', '-od', out, '+xa', String(destPort)], { cwd: out, name: 'storescp' });
+    await new Promise((r) => setTimeout(r, 500));
+    const move = () => runDcmtk('movescu', ['-v', '-S', '-aet', 'VIEWER', '-aec', AET, '-aem', 'WORKSTATION', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${study}`, '127.0.0.1', port()], { allowFailure: true });
+    const before = bench.auditHead();
+    const refused = await withAuditLocked(move);
+    expect(refused.stdout + refused.stderr).toMatch(/Received Final Move Response \(Refused: OutOfResourcesNumberOfMatches\)/);
+    expect(readdirSync(out).filter((f) => !f.startsWith('.'))).toEqual([]);
+    const answered = await move();
+    expect(answered.stdout + answered.stderr).toContain('Received Final Move Response (Success)');
+    expect(readdirSync(out).length).toBeGreaterThan(0);
+    const moves = bench.auditSince(before).filter((e) => codes(e).includes('C-MOVE'));
+    expect(moves.at(-1)).toMatchObject({ type: { code: '110104' }, outcome: '0', agent: expect.arrayContaining([expect.objectContaining({ altId: 'WORKSTATION' })]) });
   }, 60_000);
 });
 
