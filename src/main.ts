@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -17,8 +18,7 @@ import { guardStudyClaims } from './bridge/patients/study-claims.js';
 import type { FhirResource } from './fhir/types.js';
 import { policyFor } from './security/access-policy.js';
 import { AiResultsService } from './ai-results/index.js';
-import { openAuditLog, parseAuditSyslogConfig, recordAccess, type AccessRecord } from './audit/index.js';
-import { randomUUID } from 'node:crypto';
+import { openAuditLog, parseAuditAnchorConfig, parseAuditSyslogConfig, recordAccess } from './audit/index.js';
 import { accessRecordsOf, oauthAccessRecord } from './http/security/audit-mapping.js';
 import { openAuthorizationServer, parseExternalIssuers } from './security/oauth/index.js';
 import { smartDecisions } from './security/access-policy.js';
@@ -30,7 +30,7 @@ import { NotificationService, parseNotificationsConfig } from './notifications/i
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './dicomweb/qido/index.js';
 import { loadDemoData } from './demo/loader.js';
-import { startDimseServer, type DimseAccess } from './dimse/index.js';
+import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
 import { WalCheckpointer } from './core/wal-checkpointer.js';
 import { openEmbeddedFhir, type EmbeddedFhir } from './fhir/embedded.js';
@@ -83,30 +83,6 @@ function subscriberPolicy(subscription: FhirResource, authorities: Authorities, 
   return 'refused' in standing ? standing : policyFor(standing.principal, { registry, baseUrl });
 }
 
-
-const DIMSE_EVENT = { 'C-FIND': 'query', 'C-MOVE': 'instances-transferred', 'C-GET': 'instances-transferred', 'C-STORE': 'import' } as const;
-
-/** A DIMSE request as a BALP AccessRecord: the calling AE title is the actor. */
-function dimseAccessRecord(a: DimseAccess, server: { publicUrl: string; aeTitle: string }): AccessRecord {
-  return {
-    actor: 'dimse',
-    requestId: randomUUID(),
-    outcome: { dicomStatus: a.status },
-    recorded: new Date(),
-    server,
-    access: {
-      kind: 'dicom',
-      event: DIMSE_EVENT[a.service],
-      transport: 'dimse',
-      service: a.service,
-      studyUids: a.studyUids,
-      callingAet: a.callingAet,
-      calledAet: a.calledAet,
-      ...(a.query ? { query: a.query } : {}),
-      ...(a.moveDestinationAet ? { moveDestinationAet: a.moveDestinationAet } : {}),
-    },
-  };
-}
 
 function readPem(path: string, flag: string): Buffer {
   try {
@@ -169,6 +145,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     repository: fhir.repository,
     logger: logger.child({ component: 'audit' }),
     syslog: parseAuditSyslogConfig(config.sections.security),
+    anchor: parseAuditAnchorConfig(config.sections.security),
   });
   const server = { publicUrl: config.publicUrl, aeTitle: config.dicomAet };
   // Validates sections.context (clinical data from the embedded server or a named external one).

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyAuditLog } from '../src/audit/read-only.js';
 import { AuditKeyError, openAuditLog, type AuditEvent, type OpenedAuditLog } from '../src/audit/index.js';
 import { chainHash } from '../src/audit/chain-hash.js';
 import { ChainWriter } from '../src/audit/chain-writer.js';
@@ -219,17 +220,33 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     expect(JSON.parse(readFileSync(`${keyFile}.checkpoint`, 'utf8'))).toEqual(checkpoint);
   });
 
-  it('warns, without failing, when the checkpoint file is missing; refuses one signed with another key', async () => {
+  it('fails verify when the checkpoint file is missing (a running writer writes a new one, with an alarm); refuses one signed with another key', async () => {
     for (let i = 0; i < 3; i++) await log.sink.record(event(i));
     await log.close();
     const signed = readFileSync(`${keyFile}.checkpoint`, 'utf8');
     rmSync(`${keyFile}.checkpoint`);
-    open();
-    expect(log.verify()).toMatchObject({ ok: true, records: 3, warnings: [expect.stringMatching(/no checkpoint file .*: removal of the last records \(truncation\) cannot be detected/)] });
+    expect(verifyAuditLog(dataDir)).toMatchObject({ ok: false, records: 3, reason: expect.stringMatching(/there is no checkpoint file .*, yet the chain holds 3 records: nothing shows that its last records were not removed/) });
+    const alarms: string[] = [];
+    log = openAuditLog({ dataDir, logger: { ...silent, error: (_: unknown, msg?: string) => void alarms.push(msg ?? '') } });
+    await expect.poll(() => alarms.join('\n')).toMatch(/audit checkpoint .* is MISSING while the chain holds 3 records: a new one is written at the head/);
+    expect(log.verify()).toMatchObject({ ok: true, records: 3, checkpoint: { seq: 3 } });
     await log.close();
     writeFileSync(`${keyFile}.checkpoint`, signed.replace(/"hmac":"[0-9a-f]/, (m) => m.slice(0, -1) + (m.endsWith('0') ? '1' : '0')));
     open();
     expect(log.verify()).toMatchObject({ ok: false, reason: expect.stringMatching(/checkpoint file .* is not signed with this key/) });
+  });
+
+  it('fails verify when the checkpoint is older than the chain (records appended without moving it), after waiting for a running writer', async () => {
+    for (let i = 0; i < 3; i++) await log.sink.record(event(i));
+    await log.close();
+    const behind = readFileSync(`${keyFile}.checkpoint`, 'utf8');
+    open();
+    for (let i = 3; i < 5; i++) await log.sink.record(event(i));
+    await log.close();
+    writeFileSync(`${keyFile}.checkpoint`, behind); // as if the last two were appended by someone with the key but not the writer
+    const started = Date.now();
+    expect(verifyAuditLog(dataDir)).toMatchObject({ ok: false, records: 5, brokenSeq: 4, reason: expect.stringMatching(/the checkpoint .* is older than the chain: it records seq 3 but the chain holds 5, so 2 records are covered by no checkpoint/) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
   });
 
   it('rejects the records a dead writer thread had not confirmed, then starts a new thread', async () => {

@@ -22,9 +22,13 @@ describe('audit log: live RFC 5424 copy to a syslog collector', () => {
   it('parses security.auditSyslog and refuses bad values clearly', () => {
     expect(parseAuditSyslogConfig(undefined)).toBeUndefined();
     expect(parseAuditSyslogConfig({ issuers: [] })).toBeUndefined();
-    expect(parseAuditSyslogConfig({ auditSyslog: { host: 'arr.example', port: 514 } })).toEqual({ host: 'arr.example', port: 514, protocol: 'udp' });
+    expect(parseAuditSyslogConfig({ auditSyslog: { host: 'arr.example', port: 514 } })).toEqual({ host: 'arr.example', port: 514, protocol: 'udp', maxMessageBytes: 2048 });
+    expect(parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 6514, protocol: 'tls', ca: '/etc/ca.pem' } })).toEqual({ host: 'arr', port: 6514, protocol: 'tls', ca: '/etc/ca.pem', maxMessageBytes: 8192 });
+    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, protocol: 'tcp', ca: '/etc/ca.pem' } })).toThrow(/auditSyslog.ca: only with "protocol": "tls"/);
+    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, protocol: 'tls', cert: '/c.pem' } })).toThrow(/cert and key go together/);
+    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, maxMessageBytes: 100 } })).toThrow(/maxMessageBytes/);
     expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 70000, protocol: 'tcp' } })).toThrow(/auditSyslog.port/);
-    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, protocol: 'tls' } })).toThrow(/protocol/);
+    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, protocol: 'relp' } })).toThrow(/protocol/);
   });
 
   it('sends each committed record as one UDP datagram', async () => {
@@ -51,5 +55,17 @@ describe('audit log: live RFC 5424 copy to a syslog collector', () => {
     expect(Buffer.byteLength(data.slice(len!.length + 1)) >= Number(len)).toBe(true);
     await log.close();
     server.close();
+  });
+
+  it('warns at start when the export leaves the host in clear text (the records carry search parameters)', async () => {
+    const warnings: string[] = [];
+    const logger = { ...silent, warn: (_: unknown, msg?: string) => void warnings.push(msg ?? '') };
+    const log = openAuditLog({ dataDir: dataDir(), logger, syslog: { host: '192.0.2.10', port: 514, protocol: 'udp' } });
+    await log.close();
+    expect(warnings).toContainEqual(expect.stringMatching(/audit syslog export in clear text: the records carry search parameters .*use "protocol": "tls"/));
+    const quiet: string[] = [];
+    const local = openAuditLog({ dataDir: dataDir(), logger: { ...silent, warn: (_: unknown, msg?: string) => void quiet.push(msg ?? '') }, syslog: { host: '127.0.0.1', port: 514, protocol: 'udp' } });
+    await local.close();
+    expect(quiet).toEqual([]);
   });
 });

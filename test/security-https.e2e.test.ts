@@ -9,15 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './in-process.js';
+import { opensslAvailable } from './support/openssl.js';
 
-function haveOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function get(url: string, ca: Buffer, opts: { maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; minVersion?: 'TLSv1' | 'TLSv1.1' } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
@@ -31,7 +24,7 @@ function get(url: string, ca: Buffer, opts: { maxVersion?: 'TLSv1.1' | 'TLSv1.2'
   });
 }
 
-describe.skipIf(!haveOpenssl())('HTTPS with a configured certificate', () => {
+describe.skipIf(!opensslAvailable())('HTTPS with a configured certificate', () => {
   let server: TestServer;
   let cert: Buffer;
 

@@ -95,6 +95,11 @@ export class ChainStore {
     return this.hashAtSeq.get(seq) as string | undefined;
   }
 
+  /** The last record's seq and hash, or undefined when the chain is empty. */
+  head(): { seq: number; hash: string } | undefined {
+    return this.db.prepare('SELECT seq, hash FROM audit_record ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+  }
+
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM audit_record').get() as { n: number }).n;
   }

@@ -16,6 +16,8 @@ import { serializeError } from './chain-protocol.js';
 import { ChainStore, type NewRecord } from './chain-store.js';
 import type { ChainRecord } from './types.js';
 
+type Head = Pick<ChainRecord, 'seq' | 'hash'>;
+
 const port = parentPort!;
 const data = workerData as ChainWorkerData;
 const key = Buffer.from(data.key);
@@ -58,7 +60,7 @@ function checkpointHolds(): { holds: boolean; seq: number } {
 }
 
 /** The newest head not yet in the checkpoint, and the write under way (at most one). */
-let wanted: ChainRecord | undefined;
+let wanted: Head | undefined;
 let writing: Promise<void> | undefined;
 
 /**
@@ -68,7 +70,7 @@ let writing: Promise<void> | undefined;
  * one write (about a millisecond); a crash in that window leaves it a little behind, which is
  * still true of the chain.
  */
-function moveCheckpoint(head: ChainRecord): void {
+function moveCheckpoint(head: Head): void {
   if (checkpointFrozen) return;
   wanted = head;
   writing ??= writeCheckpoints().finally(() => {
@@ -165,8 +167,17 @@ port.on('message', (m: ToWorker) => {
 });
 
 // A truncation done while the server was stopped is reported at start, not at the first commit.
+// A checkpoint left behind by a crash (between a commit and its move) is moved to the head now,
+// so that `audit verify` of a running server does not find it stale. A missing one is written
+// anew, loudly: whether records were removed before now only an external anchor can tell.
 try {
-  checkpointHolds();
+  const { holds, seq } = checkpointHolds();
+  const head = store.head();
+  if (holds && head && head.seq > seq) {
+    if (seq === 0)
+      alarm(`audit checkpoint ${data.checkpointFile} is MISSING while the chain holds ${head.seq} records: a new one is written at the head; whether records were removed before now cannot be told from this host (run "imaging-bridge audit verify --anchor" with an external anchor)`);
+    moveCheckpoint(head);
+  }
 } catch (e) {
   alarm(`audit checkpoint ${data.checkpointFile} cannot be checked`, e);
 }

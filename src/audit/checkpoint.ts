@@ -26,7 +26,7 @@ export function checkpointFileOf(keyFile: string): string {
 }
 
 /** Domain-separated from the chain hashes (which cover prev_hash || json). */
-function sign(key: Buffer, c: Checkpoint): string {
+export function checkpointSignature(key: Buffer, c: Checkpoint): string {
   return createHmac('sha256', key).update(`imaging-bridge audit checkpoint v${VERSION}\n${c.seq}\n${c.hash}`).digest('hex');
 }
 
@@ -39,18 +39,33 @@ export function readCheckpoint(file: string, key: Buffer): CheckpointState {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'absent' };
     return { status: 'invalid', reason: `cannot be read: ${(e as Error).message}` };
   }
-  let parsed: { v?: unknown; seq?: unknown; hash?: unknown; hmac?: unknown };
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(text) as typeof parsed;
+    parsed = JSON.parse(text);
   } catch {
     return { status: 'invalid', reason: 'is not JSON' };
   }
-  const { v, seq, hash, hmac } = parsed ?? {};
-  if (v !== VERSION || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1 || typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash) || typeof hmac !== 'string' || !/^[0-9a-f]{64}$/.test(hmac))
+  return checkSignedCheckpoint(parsed, key);
+}
+
+/** `{ v, seq, hash, hmac }` (strings for numbers accepted, as in syslog structured data) signed with `key`. */
+export function checkSignedCheckpoint(parsed: unknown, key: Buffer): CheckpointState {
+  const o = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { v?: unknown; seq?: unknown; hash?: unknown; hmac?: unknown };
+  const v = whole(o.v);
+  const seq = whole(o.seq);
+  const { hash, hmac } = o;
+  if (v !== VERSION || !Number.isSafeInteger(seq) || seq < 1 || typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash) || typeof hmac !== 'string' || !/^[0-9a-f]{64}$/.test(hmac))
     return { status: 'invalid', reason: 'does not hold { v, seq, hash, hmac }' };
   const checkpoint = { seq, hash };
-  if (!timingSafeEqual(Buffer.from(sign(key, checkpoint), 'hex'), Buffer.from(hmac, 'hex'))) return { status: 'invalid', reason: 'is not signed with this key' };
+  if (!timingSafeEqual(Buffer.from(checkpointSignature(key, checkpoint), 'hex'), Buffer.from(hmac, 'hex'))) return { status: 'invalid', reason: 'is not signed with this key' };
   return { status: 'valid', checkpoint };
+}
+
+const whole = (x: unknown): number => (typeof x === 'number' ? x : typeof x === 'string' && /^[0-9]{1,15}$/.test(x) ? Number(x) : NaN);
+
+/** The signed form written to the checkpoint file and sent to the anchors. */
+export function signedCheckpoint(key: Buffer, c: Checkpoint): { v: number; seq: number; hash: string; hmac: string } {
+  return { v: VERSION, seq: c.seq, hash: c.hash, hmac: checkpointSignature(key, c) };
 }
 
 /**
@@ -79,4 +94,4 @@ export async function writeCheckpoint(file: string, key: Buffer, c: Checkpoint, 
   }
 }
 
-const checkpointText = (key: Buffer, c: Checkpoint) => JSON.stringify({ v: VERSION, seq: c.seq, hash: c.hash, hmac: sign(key, c) }) + '\n';
+const checkpointText = (key: Buffer, c: Checkpoint) => JSON.stringify(signedCheckpoint(key, c)) + '\n';

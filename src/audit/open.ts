@@ -9,8 +9,11 @@ import { ChainWriter } from './chain-writer.js';
 import { checkpointFileOf } from './checkpoint.js';
 import { FhirProjection, type ProjectionOptions } from './fhir-projection.js';
 import { AuditKeyError, createAuditKey, defaultAuditKeyFile, readAuditKey } from './key-file.js';
-import type { AuditSyslogConfig } from './syslog-config.js';
-import { syslogLine } from './syslog-format.js';
+import type { AuditAnchorConfig } from './anchor-config.js';
+import { CheckpointAnchor } from './anchor.js';
+import { isLoopback } from '../config/load.js';
+import { maxMessageBytesOf, type AuditSyslogConfig } from './syslog-config.js';
+import { checkpointSyslogLine, syslogMessages } from './syslog-format.js';
 import { SyslogSender } from './syslog-sender.js';
 import type { AuditSink, VerifyResult } from './types.js';
 import { verifyChain } from './verify.js';
@@ -29,6 +32,8 @@ export interface OpenAuditLogOptions {
   logger: Pick<Logger, 'error' | 'warn' | 'info'>;
   /** Live RFC 5424 copy (`parseAuditSyslogConfig(config.sections.security)`). */
   syslog?: AuditSyslogConfig;
+  /** Copies of the signed checkpoint kept off this host (`parseAuditAnchorConfig(config.sections.security)`). */
+  anchor?: AuditAnchorConfig;
   projection?: ProjectionOptions;
 }
 
@@ -38,6 +43,8 @@ export interface OpenedAuditLog {
   caughtUp: Promise<number>;
   /** Checks the whole chain with the key, and its end against the signed checkpoint (synchronous, read-only connection). */
   verify(): VerifyResult;
+  /** Copies the current checkpoint to the anchors now (also done every intervalSeconds and at close). */
+  anchorNow(): Promise<void>;
   /** Commits what waits, finishes the FHIR copies, ends the writer thread, closes the database and the syslog socket. */
   close(): Promise<void>;
 }
@@ -82,10 +89,16 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
   const projection = o.repository ? new FhirProjection(projectionStore, o.repository, o.logger, o.projection) : undefined;
   if (projection) log.onCommit((records) => projection.add(records));
   const syslog = o.syslog ? new SyslogSender(o.syslog, o.logger) : undefined;
-  if (syslog) {
-    const origin = { hostname: o.syslog?.hostname ?? hostname(), procId: process.pid };
-    log.onCommit((records) => records.forEach((r) => syslog.send(syslogLine(r, origin))));
+  const origin = { hostname: o.syslog?.hostname ?? hostname(), procId: process.pid };
+  if (syslog && o.syslog) {
+    const max = maxMessageBytesOf(o.syslog);
+    log.onCommit((records) => records.forEach((r) => syslogMessages(r, origin, max).forEach((m) => syslog.send(m))));
+    // The records hold search parameters (BALP entity.query): PHI on the wire unless encrypted.
+    if (o.syslog.protocol !== 'tls' && !isLoopback(o.syslog.host))
+      o.logger.warn({ host: o.syslog.host, protocol: o.syslog.protocol }, 'audit syslog export in clear text: the records carry search parameters (names, birth dates); use "protocol": "tls"');
   }
+  const anchor = o.anchor ? new CheckpointAnchor(o.anchor, checkpointFile, key, { syslog: syslog ? (entry) => syslog.send(checkpointSyslogLine(entry, origin)) : undefined }, o.logger) : undefined;
+  anchor?.start();
   const caughtUp = projection
     ? projection.catchUp().then(
         (n) => {
@@ -102,17 +115,20 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
   return {
     sink: log,
     caughtUp,
-    verify: () => verifyChain(reader, key, checkpointFile),
+    // Longer wait than the CLI's: right after opening, the writer thread may still be starting.
+    verify: () => verifyChain(reader, key, checkpointFile, { staleWaitMs: 10_000 }),
+    anchorNow: () => anchor?.anchorNow() ?? Promise.resolve(),
     close: () =>
       (closing ??= (async () => {
         try {
           await log.drain();
           await caughtUp;
           await projection?.close();
-          await syslog?.close();
         } finally {
           await writer.close(); // after the projection: its last watermark goes through the thread
           reader.close();
+          await anchor?.close(); // the final checkpoint, now that the writer has moved it
+          await syslog?.close();
         }
       })()),
   };

@@ -4,7 +4,8 @@ import { ChainStore } from './chain-store.js';
 import { checkpointFileOf } from './checkpoint.js';
 import { AuditKeyError, defaultAuditKeyFile, readAuditKey } from './key-file.js';
 import { AUDIT_DB_FILE } from './open.js';
-import { verifyChain } from './verify.js';
+import { readAnchorFile } from './anchor.js';
+import { verifyChain, type VerifyOptions } from './verify.js';
 import type { ChainRecord, VerifyResult } from './types.js';
 
 /** For the CLI: opens an existing audit log read-only, without creating or changing anything. */
@@ -16,13 +17,23 @@ export function openExistingChain(dataDir: string): ChainStore {
 
 /**
  * `audit verify`: the whole chain with the key from `keyFile` (default `<dataDir>.audit-key`),
- * and its end against the signed checkpoint `<keyFile>.checkpoint`.
+ * its end against the signed checkpoint `<keyFile>.checkpoint`, and against the external
+ * anchors of `anchorFile` when given (anchor.ts).
  */
-export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(dataDir)): VerifyResult {
+export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(dataDir), anchorFile?: string): VerifyResult {
   const key = readAuditKey(keyFile);
+  let anchors: VerifyOptions['anchors'];
+  if (anchorFile !== undefined) {
+    try {
+      anchors = { source: anchorFile, checkpoints: readAnchorFile(anchorFile, key) };
+    } catch (e) {
+      throw new AuditKeyError(`anchor file ${anchorFile}: ${(e as Error).message}`);
+    }
+    if (anchors.checkpoints.length === 0) throw new AuditKeyError(`anchor file ${anchorFile} holds no anchored checkpoint`);
+  }
   const store = openExistingChain(dataDir);
   try {
-    return verifyChain(store, key, checkpointFileOf(keyFile));
+    return verifyChain(store, key, checkpointFileOf(keyFile), { anchors });
   } finally {
     store.close();
   }

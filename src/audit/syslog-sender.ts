@@ -1,6 +1,9 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import type { Logger } from 'pino';
+import { ConfigError } from '../core/errors.js';
 import type { AuditSyslogConfig } from './syslog-config.js';
 
 const MAX_QUEUED = 10_000;
@@ -10,6 +13,9 @@ const RECONNECT_MS = 5_000;
  * Best-effort live copy of audit messages to a syslog collector. Never delays or fails an
  * access: the chain is the record, and `imaging-bridge audit export` replays it. Messages that
  * cannot be sent while the collector is away are queued (bounded), then dropped and counted.
+ * Over TLS (RFC 5425) the collector's certificate is verified (the configured CA, else the
+ * system's) and ours is presented when configured; a collector that fails verification gets
+ * nothing.
  */
 export class SyslogSender {
   private udp: UdpSocket | undefined;
@@ -19,11 +25,13 @@ export class SyslogSender {
   private dropped = 0;
   private reconnect: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly tls: ConnectionOptions | undefined;
 
   constructor(
     private readonly config: AuditSyslogConfig,
     private readonly logger: Pick<Logger, 'warn'>,
   ) {
+    this.tls = config.protocol === 'tls' ? tlsOptions(config) : undefined;
     if (config.protocol === 'udp') {
       this.udp = createSocket(config.host.includes(':') ? 'udp6' : 'udp4');
       this.udp.on('error', (err) => this.logger.warn({ err }, 'audit syslog: UDP error'));
@@ -57,16 +65,16 @@ export class SyslogSender {
   }
 
   private open(): void {
-    const socket = connect({ host: this.config.host, port: this.config.port });
+    const socket = this.tls ? connectTls(this.tls) : connect({ host: this.config.host, port: this.config.port });
     this.tcp = socket;
     socket.unref();
-    socket.on('connect', () => {
+    socket.on(this.tls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
       const waiting = this.queue;
       this.queue = [];
       for (const m of waiting) socket.write(frame(m));
     });
-    socket.on('error', (err) => this.logger.warn({ err }, 'audit syslog: TCP error'));
+    socket.on('error', (err) => this.logger.warn({ err }, `audit syslog: ${this.tls ? 'TLS' : 'TCP'} error`));
     socket.on('close', () => {
       this.connected = false;
       if (this.closed) return;
@@ -76,7 +84,20 @@ export class SyslogSender {
   }
 }
 
-/** RFC 6587 octet counting: "LENGTH SP MESSAGE". */
+function tlsOptions(c: AuditSyslogConfig): ConnectionOptions {
+  const pem = (what: 'ca' | 'cert' | 'key') => {
+    const file = c[what];
+    if (!file) return {};
+    try {
+      return { [what]: readFileSync(file) };
+    } catch (e) {
+      throw new ConfigError(`security.auditSyslog.${what}: cannot read ${file}: ${(e as Error).message}`);
+    }
+  };
+  return { host: c.host, port: c.port, ...(c.servername || !isIP(c.host) ? { servername: c.servername ?? c.host } : {}), minVersion: 'TLSv1.2', rejectUnauthorized: true, ...pem('ca'), ...pem('cert'), ...pem('key') };
+}
+
+/** RFC 6587 / RFC 5425 octet counting: "LENGTH SP MESSAGE". */
 function frame(message: string): string {
   return `${Buffer.byteLength(message)} ${message}`;
 }

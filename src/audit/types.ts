@@ -29,7 +29,7 @@ export type VerifyResult =
       head?: { seq: number; hash: string };
       /** The signed checkpoint the chain was checked against (it reaches at least this far). */
       checkpoint?: { seq: number };
-      /** Not failures, but the operator should know (e.g. no checkpoint: truncation not checkable). */
-      warnings?: string[];
+      /** The newest external anchor the chain was checked against (verify --anchor). */
+      anchor?: { seq: number; source: string };
     }
   | { ok: false; records: number; brokenSeq: number; reason: string };

@@ -5,7 +5,7 @@ import { syslogLine } from '../audit/syslog-format.js';
 import { ConfigError } from '../core/errors.js';
 import { parseCommandLine } from './options.js';
 
-const USAGE = `imaging-bridge audit verify [--data-dir DIR] [--audit-key-file F]   check the hash chain with its key (and against F.checkpoint)
+const USAGE = `imaging-bridge audit verify [--data-dir DIR] [--audit-key-file F] [--anchor FILE]   check the hash chain with its key, against F.checkpoint, and against the checkpoints anchored in FILE
 imaging-bridge audit export [--data-dir DIR] --format syslog [--after-seq N]   RFC 5424 lines on stdout`;
 
 /** The audit chain from the data folder: verify it with the key kept outside, or export it. */
@@ -14,14 +14,16 @@ export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<
     console.log(USAGE);
     return args.length === 0 ? 2 : 0;
   }
-  const { config, values, positionals } = parseCommandLine(args, env, { format: { type: 'string' }, 'after-seq': { type: 'string' } });
+  const { config, values, positionals } = parseCommandLine(args, env, { format: { type: 'string' }, 'after-seq': { type: 'string' }, anchor: { type: 'string' } });
   try {
     switch (positionals[0]) {
       case 'verify': {
-        const result = verifyAuditLog(config.dataDir, config.auditKeyFile);
+        if (values.anchor !== undefined && (typeof values.anchor !== 'string' || !values.anchor)) throw new ConfigError('audit verify: --anchor needs a file');
+        const result = verifyAuditLog(config.dataDir, config.auditKeyFile, values.anchor as string | undefined);
         if (result.ok) {
-          for (const w of result.warnings ?? []) console.error(`imaging-bridge audit: warning: ${w}`);
-          console.log(`audit chain OK: ${result.records} record${result.records === 1 ? '' : 's'} checked${result.head ? `, head seq ${result.head.seq} hash ${result.head.hash}` : ''}${result.checkpoint ? `, checkpoint seq ${result.checkpoint.seq} reached` : ''}`);
+          console.log(
+            `audit chain OK: ${result.records} record${result.records === 1 ? '' : 's'} checked${result.head ? `, head seq ${result.head.seq} hash ${result.head.hash}` : ''}${result.checkpoint ? `, checkpoint seq ${result.checkpoint.seq} reached` : ''}${result.anchor ? `, external anchor seq ${result.anchor.seq} (${result.anchor.source}) reached` : ''}`,
+          );
           return 0;
         }
         console.log(`audit chain BROKEN at seq ${result.brokenSeq}: ${result.reason} (${result.records} record${result.records === 1 ? '' : 's'} before it verified)`);

@@ -21,7 +21,7 @@ Usage:
   imaging-bridge quarantine list|show|release|reject [STUDY_UID] [--data-dir DIR]
   imaging-bridge clients add|list|remove [--data-dir DIR] [--client-id ID --jwks-file F|--jwks-url U|--secret S --scope "SCOPES"]
   imaging-bridge users add|list|remove [--data-dir DIR] [--username U --password-file F --role ROLE]
-  imaging-bridge audit verify|export [--data-dir DIR] [--audit-key-file F] [--format syslog]
+  imaging-bridge audit verify|export [--data-dir DIR] [--audit-key-file F] [--anchor FILE] [--format syslog]
 
 Every serve option can also be set by environment (IMAGING_BRIDGE_HTTP_PORT, …) or in a JSON config file.
 Run 'imaging-bridge serve --help' for all options.`;

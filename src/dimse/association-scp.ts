@@ -205,6 +205,14 @@ export class AssociationScp extends Scp {
     );
     if (!decision.accept) {
       this.log.warn({ callingAe: this.callingAe, why: decision.why }, 'association rejected');
+      this.services.rejected({
+        service: 'association',
+        reason: decision.code,
+        why: decision.why,
+        remoteAddress: normalizeAddress(this.socket.remoteAddress ?? ''),
+        callingAet: this.callingAe,
+        calledAet: association.getCalledAeTitle().trim(),
+      });
       this.sendAssociationReject(decision.result, decision.source, decision.reason);
       this.ended = true;
       this.socket.end();
@@ -321,6 +329,7 @@ export class AssociationScp extends Scp {
       send: (rsp) => {
         if (!this.ended) this.sendResponse(request, rsp);
       },
+      disclose: () => Promise.resolve(), // unaudited; auditedHandler (audit.ts) records here
       flushed: () => this.flushed(),
       log: this.log,
     };

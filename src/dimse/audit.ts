@@ -1,15 +1,23 @@
 /**
  * The audit trail of the DIMSE port (DICOM has no tokens: the calling AE title is the actor).
- * - C-FIND / C-MOVE / C-GET: one record per request, written durably before its final
- *   response is sent (the final response is held back until the record is on disk).
+ * - C-FIND / C-MOVE / C-GET: record first, then disclose. The handler calls `disclose()`
+ *   before its first pending response or sub-operation; that writes the record durably (status
+ *   Pending) and only then lets it go on. If the record cannot be written, the request is
+ *   answered with a refusal (0xA700 for C-FIND, 0xA701 for C-MOVE / C-GET: "Refused: Out of
+ *   Resources", the statuses PS3.4 gives each service for a local resource that is missing)
+ *   and nothing else is sent. A request that disclosed nothing is recorded with its final
+ *   status before the final response (refused the same way if that fails); one that did and
+ *   then ended otherwise than Success gets a second record with its final status.
  * - C-STORE: "DICOM Instances Transferred" per calling AE and study (PS3.15 A.5.3.2 practice),
  *   gathered over a short window and written then — one fsync per study and window instead
  *   of one per instance; a refused instance is recorded on its own with its status.
+ * - Refused associations (A-ASSOCIATE-RJ, failed TLS handshakes): one record each.
  */
 import type { Response } from './dcmjs-dimse.js';
+import { fillResponse } from './messages.js';
 import type { Exchange } from './scp-services.js';
 import type { StorePort } from './store-handler.js';
-import { Status } from './status.js';
+import { DimseError, Status } from './status.js';
 
 export type DimseService = 'C-FIND' | 'C-MOVE' | 'C-GET' | 'C-STORE';
 
@@ -18,7 +26,7 @@ export interface DimseAccess {
   callingAet: string;
   calledAet: string;
   studyUids: string[];
-  /** 0 success; other values: the DICOM status (hex in the record). */
+  /** 0 success, 0xFF00 when recorded before disclosure; other values: the DICOM status (hex in the record). */
   status: number;
   /** C-FIND / C-MOVE / C-GET identifier keys and values as the peer sent them (the query). */
   query?: string;
@@ -26,15 +34,38 @@ export interface DimseAccess {
   instances?: number;
 }
 
+/** Why an association was refused: the A-ASSOCIATE-RJ reasons we give, or a failed TLS handshake. */
+export type RejectReason = 'calling-ae-not-allowed' | 'called-ae-not-recognized' | 'local-limit-exceeded' | 'tls-handshake-failed';
+
+export interface AssociationRejection {
+  service: 'association';
+  reason: RejectReason;
+  /** What was wrong, in words without PHI (AE titles, addresses, TLS error). */
+  why: string;
+  remoteAddress: string;
+  /** Unknown when TLS failed before the A-ASSOCIATE-RQ. */
+  callingAet?: string;
+  calledAet?: string;
+}
+
+export type DimseAuditEvent = DimseAccess | AssociationRejection;
+
 /** Writes one record durably. */
-export type DimseAuditSink = (access: DimseAccess) => Promise<void>;
+export type DimseAuditSink = (event: DimseAuditEvent) => Promise<void>;
 
 const FINAL = (r: Response) => {
   const s = r.getStatus();
   return s !== Status.Pending && s !== 0xff01;
 };
 
-/** Wraps a query/retrieve handler: its final response waits for the durable audit record. */
+const REFUSAL: Record<Exclude<DimseService, 'C-STORE'>, number> = {
+  'C-FIND': Status.OutOfResources,
+  'C-MOVE': Status.OutOfResourcesMatches,
+  'C-GET': Status.OutOfResourcesMatches,
+};
+const NOT_AUDITED = 'refused: the audit record cannot be written';
+
+/** Wraps a query/retrieve handler: nothing leaves before its durable audit record (see above). */
 export function auditedHandler<A extends unknown[]>(
   service: Exclude<DimseService, 'C-STORE'>,
   calledAet: string,
@@ -42,22 +73,52 @@ export function auditedHandler<A extends unknown[]>(
   handler: (x: Exchange, ...rest: A) => Promise<void>,
 ): (x: Exchange, ...rest: A) => Promise<void> {
   return async (x, ...rest) => {
+    const asked = x.identifier.StudyInstanceUID;
+    let studyUids = typeof asked === 'string' && asked ? asked.split('\\') : [];
+    const record = (status: number) =>
+      sink({
+        service,
+        callingAet: x.callingAe,
+        calledAet,
+        studyUids,
+        status,
+        query: queryText(x.identifier),
+        ...(service === 'C-MOVE' && typeof rest[0] === 'string' ? { moveDestinationAet: rest[0] } : {}),
+      });
     let final: Response | undefined;
-    const held: Exchange = { ...x, send: (r) => (FINAL(r) ? (final = r) : x.send(r)) };
+    let disclosed = false;
+    const held: Exchange = {
+      ...x,
+      send: (r) => {
+        if (FINAL(r)) final = r;
+        else if (disclosed) x.send(r);
+        else throw new Error(`${service}: a pending response before disclose()`); // a handler bug, never a silent leak
+      },
+      disclose: async (uids) => {
+        if (disclosed) return;
+        if (uids.length) studyUids = [...new Set(uids)];
+        try {
+          await record(Status.Pending);
+        } catch (err) {
+          x.log.error({ err }, `${service} refused: its audit record cannot be written`);
+          throw new DimseError(REFUSAL[service], NOT_AUDITED);
+        }
+        disclosed = true;
+      },
+    };
     try {
       await handler(held, ...rest);
     } finally {
       const status = final ? final.getStatus() : Status.ProcessingFailure;
-      const study = x.identifier.StudyInstanceUID;
-      await sink({
-        service,
-        callingAet: x.callingAe,
-        calledAet,
-        studyUids: typeof study === 'string' && study ? study.split('\\') : [],
-        status,
-        query: queryText(x.identifier),
-        ...(service === 'C-MOVE' && typeof rest[0] === 'string' ? { moveDestinationAet: rest[0] } : {}),
-      }).catch((err: unknown) => x.log.error({ err }, 'DIMSE audit record not written'));
+      if (!disclosed || status !== Status.Success) {
+        try {
+          await record(status);
+        } catch (err) {
+          x.log.error({ err }, `${service}: its audit record cannot be written`);
+          // Nothing disclosed yet: even "no match" is an answer; refuse instead.
+          if (!disclosed && final) fillResponse(final, x.request, { status: REFUSAL[service], comment: NOT_AUDITED });
+        }
+      }
       if (final) x.send(final);
     }
   };

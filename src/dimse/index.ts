@@ -20,7 +20,8 @@ export interface DimseDeps {
   audit?: DimseAuditSink;
 }
 
-export type { DimseAccess, DimseAuditSink } from './audit.js';
+export type { AssociationRejection, DimseAccess, DimseAuditEvent, DimseAuditSink } from './audit.js';
+export { dimseAccessRecord } from './audit-record.js';
 
 /** Validates `sections.dimse` (ConfigError) and starts the SCP on config.host:config.dicomPort. */
 export async function startDimseServer(config: Config, deps: DimseDeps): Promise<RunningDimseServer> {
@@ -33,6 +34,7 @@ export async function startDimseServer(config: Config, deps: DimseDeps): Promise
   const move = moveHandler({ ...query, archive: deps.archive, settings });
   const get = getHandler({ ...query, archive: deps.archive, settings });
   if (!deps.audit) return listenDimse(settings, deps.archive, { find, move, get }, logger);
+  const audit = deps.audit;
   const stores = new StoreAudit(settings.aeTitle, deps.audit, (err) => logger.error({ err }, 'DIMSE audit record not written'));
   const running = await listenDimse(
     settings,
@@ -41,6 +43,7 @@ export async function startDimseServer(config: Config, deps: DimseDeps): Promise
       find: auditedHandler('C-FIND', settings.aeTitle, deps.audit, find),
       move: auditedHandler('C-MOVE', settings.aeTitle, deps.audit, move),
       get: auditedHandler('C-GET', settings.aeTitle, deps.audit, get),
+      rejected: (r) => void audit(r).catch((err: unknown) => logger.error({ err }, 'DIMSE audit record of a refused association not written')),
     },
     logger,
   );

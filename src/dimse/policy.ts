@@ -3,6 +3,7 @@
  * contexts we accept. Pure: the SCP adapter applies the decisions.
  */
 import { isLoopback } from '../config/load.js';
+import type { RejectReason } from './audit.js';
 import type { DimseSettings } from './settings.js';
 import { NATIVE_SYNTAXES, QUERY_RETRIEVE, STORABLE_SYNTAXES, VERIFICATION, isStorageSopClass } from './sop-classes.js';
 import { own } from '../core/own.js';
@@ -18,12 +19,12 @@ export interface AssociationRequest {
 /** A-ASSOCIATE-RJ fields: result 1 permanent / 2 transient; source 1 user, 3 presentation provider. */
 export type AssociationDecision =
   | { accept: true }
-  | { accept: false; result: 1 | 2; source: 1 | 2 | 3; reason: number; why: string };
+  | { accept: false; result: 1 | 2; source: 1 | 2 | 3; reason: number; why: string; code: Exclude<RejectReason, 'tls-handshake-failed'> };
 
 export const REJECT = {
-  callingAeNotRecognized: { result: 1, source: 1, reason: 3 },
-  calledAeNotRecognized: { result: 1, source: 1, reason: 7 },
-  localLimitExceeded: { result: 2, source: 3, reason: 2 },
+  callingAeNotRecognized: { result: 1, source: 1, reason: 3, code: 'calling-ae-not-allowed' },
+  calledAeNotRecognized: { result: 1, source: 1, reason: 7, code: 'called-ae-not-recognized' },
+  localLimitExceeded: { result: 2, source: 3, reason: 2, code: 'local-limit-exceeded' },
 } as const;
 
 /** IPv4 peers on a dual-stack socket show up as ::ffff:a.b.c.d. */

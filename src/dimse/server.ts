@@ -7,6 +7,8 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { AssociationScp } from './association-scp.js';
+import type { AssociationRejection } from './audit.js';
+import { normalizeAddress } from './policy.js';
 import type { Exchange, ScpServices } from './scp-services.js';
 import type { DimseSettings } from './settings.js';
 import type { StorePort } from './store-handler.js';
@@ -15,6 +17,8 @@ export interface DimseHandlers {
   find(x: Exchange): Promise<void>;
   move(x: Exchange, destination: string): Promise<void>;
   get(x: Exchange, scp: AssociationScp): Promise<void>;
+  /** A refused association or failed TLS handshake (for the audit trail; must not throw). */
+  rejected?(r: AssociationRejection): void;
 }
 
 export interface RunningDimseServer {
@@ -38,7 +42,10 @@ export async function listenDimse(
     archive,
     activeAssociations: (self) => [...associations].filter((a) => a !== self && a.associated).length,
     released: (self) => associations.delete(self),
-    ...handlers,
+    rejected: (r) => handlers.rejected?.(r),
+    find: handlers.find,
+    move: handlers.move,
+    get: handlers.get,
   };
   const onSocket = (socket: Socket) => {
     socket.setNoDelay(true);
@@ -69,6 +76,7 @@ export async function listenDimse(
     server.on('connection', (raw: Socket) => raw.setNoDelay(true));
     server.on('tlsClientError', (e: Error, s: Socket) => {
       logger.warn({ err: e.message, peer: s.remoteAddress }, 'TLS handshake failed');
+      handlers.rejected?.({ service: 'association', reason: 'tls-handshake-failed', why: `TLS handshake failed: ${e.message}`, remoteAddress: normalizeAddress(s.remoteAddress ?? '') });
       s.destroy();
     });
   }

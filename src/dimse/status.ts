@@ -9,6 +9,10 @@ export const Status = {
   Pending: 0xff00,
   Cancel: 0xfe00,
   SubOperationsWarning: 0xb000,
+  /** C-FIND "Refused: Out of Resources" (PS3.4 C.4.1.1.4): also our answer when the audit record cannot be written. */
+  OutOfResources: 0xa700,
+  /** C-MOVE / C-GET "Refused: Out of Resources – Unable to calculate number of matches" (PS3.4 C.4.2.1.5, C.4.3.1.4). */
+  OutOfResourcesMatches: 0xa701,
   IdentifierDoesNotMatchSopClass: 0xa900,
   MoveDestinationUnknown: 0xa801,
   UnableToPerformSubOperations: 0xa702,

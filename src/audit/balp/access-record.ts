@@ -22,7 +22,7 @@ export interface AccessRecord {
 /** BALP/ATNA outcome words, or the status the edge answered. */
 export type AuditOutcome = 'success' | 'minor' | 'serious' | 'major' | { httpStatus: number } | { dicomStatus: number };
 
-export type Access = FhirAccess | DicomAccess | ContextAccess | AiResultsAccess | TokenAccess | LoginAccess | ConfigAccess | NotificationAccess;
+export type Access = FhirAccess | DicomAccess | ContextAccess | AiResultsAccess | TokenAccess | LoginAccess | ConfigAccess | NotificationAccess | NodeAuthenticationAccess;
 
 export type FhirInteraction =
   | 'read' | 'vread' | 'search-type' | 'search-system' | 'create' | 'update' | 'patch' | 'delete'
@@ -117,4 +117,18 @@ export interface NotificationAccess {
   endpoint?: string;
   /** rest-hook: the resource's content is in the body (channel.payload). */
   payload?: boolean;
+}
+
+/**
+ * A peer node that failed to authenticate: a DIMSE association refused (A-ASSOCIATE-RJ: calling
+ * AE or address not allowed, called AE not ours, too many associations) or a failed TLS handshake.
+ */
+export interface NodeAuthenticationAccess {
+  kind: 'node-authentication';
+  transport: 'dimse';
+  /** Our word for the refusal, e.g. `calling-ae-not-allowed`, `tls-handshake-failed`. */
+  reason: string;
+  /** Unknown when TLS failed before the association request. */
+  callingAet?: string;
+  calledAet?: string;
 }

@@ -4,7 +4,7 @@ import { aiResultsEvent, contextEvent } from './api.js';
 import { dicomEvents } from './dicom.js';
 import { fhirRestEvents } from './fhir-rest.js';
 import { notificationEvents } from './notification.js';
-import { configEvent, loginEvent, tokenEvent } from './security.js';
+import { configEvent, loginEvent, nodeAuthenticationEvent, tokenEvent } from './security.js';
 
 /** The BALP AuditEvents of one access: usually one; one per patient when several are involved. */
 export function buildAuditEvents(r: AccessRecord): AuditEvent[] {
@@ -26,6 +26,8 @@ export function buildAuditEvents(r: AccessRecord): AuditEvent[] {
       return [configEvent(r, a)];
     case 'notification':
       return notificationEvents(r, a);
+    case 'node-authentication':
+      return [nodeAuthenticationEvent(r, a)];
   }
 }
 

@@ -39,6 +39,7 @@ export const LOGIN = dcm('110122', 'Login');
 export const LOGOUT = dcm('110123', 'Logout');
 export const SECURITY_ALERT = dcm('110113', 'Security Alert');
 export const SECURITY_CONFIGURATION = dcm('110129', 'Security Configuration');
+export const NODE_AUTHENTICATION = dcm('110126', 'Node Authentication');
 export const GET_ACCESS_TOKEN: Coding = { system: IHE_EVENT_TYPE, code: 'ITI-71', display: 'Get Access Token' };
 
 export const entityType = {

@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../types.js';
-import type { AccessRecord, ConfigAccess, LoginAccess, TokenAccess } from './access-record.js';
+import type { AccessRecord, ConfigAccess, LoginAccess, NodeAuthenticationAccess, TokenAccess } from './access-record.js';
 import { requestAgents } from './agents.js';
-import { GET_ACCESS_TOKEN, LOGIN, LOGOUT, SECURITY_ALERT, SECURITY_CONFIGURATION, USER_AUTHENTICATION, entityType, local, objectRole } from './codes.js';
+import { GET_ACCESS_TOKEN, LOGIN, LOGOUT, NODE_AUTHENTICATION, SECURITY_ALERT, SECURITY_CONFIGURATION, USER_AUTHENTICATION, entityType, local, objectRole } from './codes.js';
 import type { Entity } from './entities.js';
 import { auditEvent } from './event.js';
 import { auditOutcome } from './outcome.js';
@@ -48,4 +48,21 @@ export function configEvent(r: AccessRecord, a: ConfigAccess): AuditEvent {
     ? [{ what: { identifier: { value: a.target } }, type: entityType.systemObject, role: isUser ? objectRole.securityUser : objectRole.securityResource, description: a.what }]
     : [];
   return auditEvent(r, { type: SECURITY_ALERT, subtype: [SECURITY_CONFIGURATION, local(a.what)], action: CONFIG_ACTION[a.what], entities });
+}
+
+/**
+ * A node refused (DICOM PS3.15 A.5.3.11 Security Alert, event type 110126 Node Authentication,
+ * as IHE ATNA records a failed node authentication): the calling AE title and address as the
+ * source, our called AE title on the server agent, why in outcomeDesc. Always a failure.
+ */
+export function nodeAuthenticationEvent(r: AccessRecord, a: NodeAuthenticationAccess): AuditEvent {
+  const outcome = auditOutcome(r.outcome, r.outcomeDesc ?? a.reason);
+  return auditEvent(r, {
+    type: SECURITY_ALERT,
+    subtype: [NODE_AUTHENTICATION, local(a.reason)],
+    action: 'E',
+    entities: [],
+    agents: requestAgents(r, { callingAet: a.callingAet, calledAet: a.calledAet ?? r.server.aeTitle }),
+    outcome: outcome.outcome === '0' ? { outcome: '4', outcomeDesc: r.outcomeDesc ?? a.reason } : outcome,
+  });
 }

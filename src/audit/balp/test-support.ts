@@ -38,5 +38,7 @@ export const GOLDEN_CASES: Record<string, AccessRecord> = {
   'notification-websocket-open-refused': { ...base, outcome: { httpStatus: 401 }, outcomeDesc: 'an access token is required', access: { kind: 'notification', event: 'websocket-open' } },
   'notification-websocket-bind': { ...base, principal: radiologist, outcome: 'success', access: { kind: 'notification', event: 'websocket-bind', subscriptionId: 'sub-2' } },
   'notification-websocket-ping': { ...base, principal: radiologist, outcome: 'success', access: { kind: 'notification', event: 'websocket-notification', subscriptionId: 'sub-2', resource: 'ImagingStudy/is-1', patientIds: ['p-1'] } },
+  'dimse-association-rejected': { ...base, actor: 'dimse', outcome: 'minor', outcomeDesc: 'calling AE "INTRUDER" from 10.0.0.8 is not in the allow list', access: { kind: 'node-authentication', transport: 'dimse', reason: 'calling-ae-not-allowed', callingAet: 'INTRUDER', calledAet: 'IMGBRIDGE' } },
+  'dimse-tls-failed': { ...base, actor: 'dimse', outcome: 'minor', outcomeDesc: 'TLS handshake failed: peer did not return a certificate', access: { kind: 'node-authentication', transport: 'dimse', reason: 'tls-handshake-failed' } },
   'config-client-registered': { ...base, actor: 'cli', requestId: 'cli-1', outcome: 'success', access: { kind: 'config', what: 'client-registered', target: 'ai-tool' } },
 };

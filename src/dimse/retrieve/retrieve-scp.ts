@@ -99,6 +99,8 @@ async function retrieve(
     }
     let result;
     try {
+      // The record is durable before the first instance leaves.
+      await x.disclose(instances.map((i) => i.studyUid));
       result = await runSubOperations(instances, target, (counts) => respond(Status.Pending, counts), x.cancelled);
     } finally {
       await target.done().catch(() => undefined);
