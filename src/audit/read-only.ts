@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChainStore } from './chain-store.js';
+import type { SqliteKeys } from '../core/sqlite-open.js';
 import { checkpointFileOf } from './checkpoint.js';
 import { AuditKeyError, defaultAuditKeyFile, readAuditKey } from './key-file.js';
 import { AUDIT_DB_FILE } from './open.js';
@@ -8,19 +9,19 @@ import { verifyChain } from './verify.js';
 import type { ChainRecord, VerifyResult } from './types.js';
 
 /** For the CLI: opens an existing audit log read-only, without creating or changing anything. */
-export function openExistingChain(dataDir: string): ChainStore {
+export function openExistingChain(dataDir: string, keys?: SqliteKeys): ChainStore {
   const file = join(dataDir, AUDIT_DB_FILE);
   if (!existsSync(file)) throw new AuditKeyError(`no audit log at ${file}`);
-  return new ChainStore(file, { readonly: true });
+  return new ChainStore(file, { readonly: true, keys });
 }
 
 /**
  * `audit verify`: the whole chain with the key from `keyFile` (default `<dataDir>.audit-key`),
  * and its end against the signed checkpoint `<keyFile>.checkpoint`.
  */
-export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(dataDir)): VerifyResult {
+export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(dataDir), sqliteKeys?: SqliteKeys): VerifyResult {
   const key = readAuditKey(keyFile);
-  const store = openExistingChain(dataDir);
+  const store = openExistingChain(dataDir, sqliteKeys);
   try {
     return verifyChain(store, key, checkpointFileOf(keyFile));
   } finally {
@@ -29,8 +30,8 @@ export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(da
 }
 
 /** `audit export`: the records after `afterSeq`, in chain order. */
-export function* readAuditRecords(dataDir: string, afterSeq = 0): Generator<ChainRecord> {
-  const store = openExistingChain(dataDir);
+export function* readAuditRecords(dataDir: string, afterSeq = 0, sqliteKeys?: SqliteKeys): Generator<ChainRecord> {
+  const store = openExistingChain(dataDir, sqliteKeys);
   try {
     yield* store.iterate(afterSeq);
   } finally {

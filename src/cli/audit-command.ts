@@ -3,6 +3,7 @@ import { AuditKeyError } from '../audit/key-file.js';
 import { readAuditRecords, verifyAuditLog } from '../audit/read-only.js';
 import { syslogLine } from '../audit/syslog-format.js';
 import { ConfigError } from '../core/errors.js';
+import { openAtRestOf } from '../core/encryption/at-rest.js';
 import { parseCommandLine } from './options.js';
 
 const USAGE = `imaging-bridge audit verify [--data-dir DIR] [--audit-key-file F]   check the hash chain with its key (and against F.checkpoint)
@@ -18,7 +19,7 @@ export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<
   try {
     switch (positionals[0]) {
       case 'verify': {
-        const result = verifyAuditLog(config.dataDir, config.auditKeyFile);
+        const result = verifyAuditLog(config.dataDir, config.auditKeyFile, openAtRestOf(config).sqlite);
         if (result.ok) {
           for (const w of result.warnings ?? []) console.error(`imaging-bridge audit: warning: ${w}`);
           console.log(`audit chain OK: ${result.records} record${result.records === 1 ? '' : 's'} checked${result.head ? `, head seq ${result.head.seq} hash ${result.head.hash}` : ''}${result.checkpoint ? `, checkpoint seq ${result.checkpoint.seq} reached` : ''}`);
@@ -32,7 +33,7 @@ export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<
         const after = values['after-seq'] === undefined ? 0 : Number(values['after-seq']);
         if (!Number.isInteger(after) || after < 0) throw new ConfigError('audit export: --after-seq must be a whole number');
         const origin = { hostname: hostname(), procId: process.pid };
-        for (const r of readAuditRecords(config.dataDir, after)) {
+        for (const r of readAuditRecords(config.dataDir, after, openAtRestOf(config).sqlite)) {
           if (!process.stdout.write(syslogLine(r, origin) + '\n')) await new Promise((resolve) => process.stdout.once('drain', resolve));
         }
         return 0;
