@@ -217,17 +217,24 @@ export class PackStore implements BlobJournal {
   }
 
   private segmentIds(): number[] {
-    return readdirSync(this.dir)
-      .map((n) => /^(\d{8})\.pack$/.exec(n)?.[1])
-      .filter((n): n is string => n !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
+    return packSegmentIds(this.dir);
   }
 
   private pathOf(id: number): string {
-    return join(this.dir, `${String(id).padStart(8, '0')}.pack`);
+    return packSegmentFile(this.dir, id);
   }
 }
+
+/** The segments of a packs folder, in order. */
+export function packSegmentIds(dir: string): number[] {
+  return readdirSync(dir)
+    .map((n) => /^(\d{8})\.pack$/.exec(n)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+export const packSegmentFile = (dir: string, id: number) => join(dir, `${String(id).padStart(8, '0')}.pack`);
 
 function datasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
