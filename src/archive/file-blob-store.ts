@@ -99,7 +99,7 @@ export class FileBlobStore implements BlobStore {
 
   async read(key: string): Promise<Buffer> {
     const bytes = await fsp.readFile(this.pathOf(key));
-    return this.cipher ? this.cipher.openAsync(bytes) : bytes;
+    return this.cipher ? this.cipher.open(bytes) : bytes;
   }
 
   stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {

@@ -137,7 +137,7 @@ export class PackStore implements BlobJournal {
   async read(key: string): Promise<Buffer> {
     const k = parseKey(key);
     const raw = await readExactAsync(this.reader(k.segment), k.offset, k.size);
-    return this.cipher ? this.cipher.openAsync(raw) : raw;
+    return this.cipher ? this.cipher.open(raw) : raw;
   }
 
   stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {

@@ -15,14 +15,13 @@ async function streamed(c: ObjectCipher, sealed: Buffer, start?: number, end?: n
 }
 
 describe('chunked AES-256-GCM objects', () => {
-  it('round-trips objects of every size class, written whole or streamed in odd pieces', async () => {
+  it('round-trips objects of every size class, written whole or streamed in odd pieces', () => {
     for (const size of [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES, 3 * CHUNK_BYTES + 17]) {
       const plain = randomBytes(size);
       const whole = cipher.seal(plain);
       expect(whole.length).toBe(sealedSizeOf(size));
       expect(plainSizeOf(whole.length)).toBe(size);
       expect(cipher.open(whole).equals(plain)).toBe(true);
-      expect((await cipher.openAsync(whole)).equals(plain)).toBe(true);
       const w = cipher.writer();
       const out: Buffer[] = [];
       for (let at = 0; at < size; at += 7777) out.push(...w.push([plain.subarray(at, at + 7777)]));
@@ -66,17 +65,14 @@ describe('chunked AES-256-GCM objects', () => {
       const bad = Buffer.from(sealed);
       bad[at]! ^= 1;
       expect(() => cipher.open(bad), `byte ${at}`).toThrow(SealedObjectError);
-      await expect(cipher.openAsync(bad), `byte ${at}`).rejects.toThrow(SealedObjectError);
       await expect(streamed(cipher, bad)).rejects.toThrow(SealedObjectError);
     }
   });
 
-  it('refuses truncation, at a chunk boundary or inside a chunk', async () => {
+  it('refuses truncation, at a chunk boundary or inside a chunk', () => {
     const sealed = cipher.seal(randomBytes(3 * CHUNK_BYTES + 10));
     const atBoundary = sealed.subarray(0, HEADER_BYTES + 3 * SEALED_CHUNK);
-    expect(() => cipher.open(atBoundary)).toThrow(/failed authentication/);
-    await expect(cipher.openAsync(atBoundary)).rejects.toThrow(/chunk 2 failed authentication/);
-    await expect(streamed(cipher, atBoundary)).rejects.toThrow(/chunk 2 failed authentication/);
+    expect(() => cipher.open(atBoundary)).toThrow(/chunk 2 failed authentication/);
     // A range read that touches the new end notices it too.
     expect(() => sourceOf(cipher, atBoundary).read(3 * CHUNK_BYTES - 1, 1)).toThrow(SealedObjectError);
     expect(() => cipher.open(sealed.subarray(0, sealed.length - 3))).toThrow(SealedObjectError);

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, webcrypto } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { ByteSource } from '../../dicom/types.js';
 import type { Keyring } from './keys.js';
 
@@ -92,28 +92,6 @@ function openChunk(k: ObjectKey, index: number, final: boolean, sealed: Buffer):
   }
 }
 
-/**
- * Chunks [first, first + count) of an object, opened on the thread pool (WebCrypto): whole-object
- * reads and streams do not hold the event loop for the decryption, and chunks open in parallel.
- */
-async function openChunksAsync(k: ObjectKey, n: number, first: number, sealed: Buffer): Promise<Buffer[]> {
-  const key = await webcrypto.subtle.importKey('raw', k.key, 'AES-GCM', false, ['decrypt']);
-  const count = Math.ceil(sealed.length / SEALED_CHUNK);
-  return Promise.all(
-    Array.from({ length: count }, async (_, j) => {
-      const index = first + j;
-      const { iv, aad } = chunkNonceAndAad(k, index, index === n - 1);
-      const chunk = sealed.subarray(j * SEALED_CHUNK, (j + 1) * SEALED_CHUNK);
-      if (chunk.length < TAG_BYTES) throw new SealedObjectError(`chunk ${index} is cut short`);
-      try {
-        return Buffer.from(await webcrypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: 128 }, key, chunk));
-      } catch {
-        throw new SealedObjectError(`chunk ${index} failed authentication (altered, reordered or truncated, or sealed with another key)`);
-      }
-    }),
-  );
-}
-
 /** Seals and opens objects with the keys of one keyring (primary key for new objects). */
 export class ObjectCipher {
   constructor(readonly keyring: Keyring) {}
@@ -160,14 +138,6 @@ export class ObjectCipher {
       parts.push(openChunk(k, i, i === n - 1, sealed.subarray(start, Math.min(start + SEALED_CHUNK, sealed.length))));
     }
     return n === 1 ? parts[0]! : Buffer.concat(parts, size);
-  }
-
-  /** open(), with the decryption on the thread pool. */
-  async openAsync(sealed: Buffer): Promise<Buffer> {
-    const size = plainSizeOf(sealed.length);
-    const k = this.existing(sealed.subarray(0, HEADER_BYTES));
-    const parts = await openChunksAsync(k, chunkCount(size), 0, sealed.subarray(HEADER_BYTES));
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
   }
 
   /** Seals a stream: push() returns what can be written so far, finish() the rest (the final chunk). */
@@ -264,11 +234,10 @@ export class ObjectCipher {
     const group = 16;
     for (let i = Math.floor(start / CHUNK_BYTES); i < n && i * CHUNK_BYTES < stop; i += group) {
       const rawStart = HEADER_BYTES + i * SEALED_CHUNK;
-      const wanted = Math.min(group, n - i, Math.ceil(stop / CHUNK_BYTES) - i);
-      const raw = await readRaw(rawStart, Math.min(wanted * SEALED_CHUNK, sealedSize - rawStart));
-      const opened = await openChunksAsync(k, n, i, raw);
-      for (const [j, plain] of opened.entries()) {
+      const raw = await readRaw(rawStart, Math.min(group * SEALED_CHUNK, sealedSize - rawStart));
+      for (let j = 0; j < group && i + j < n && (i + j) * CHUNK_BYTES < stop; j++) {
         const idx = i + j;
+        const plain = openChunk(k, idx, idx === n - 1, raw.subarray(j * SEALED_CHUNK, (j + 1) * SEALED_CHUNK));
         const base = idx * CHUNK_BYTES;
         const from = Math.max(0, start - base);
         const to = Math.min(plain.length, stop - base);
