@@ -29,14 +29,18 @@ export interface RotationReport {
   segmentsRemoved: number;
 }
 
-/** `keyring`: primary first, then every key the directory may still be under. */
-export async function rotateDataDir(dataDir: string, keyring: Keyring, log: (line: string) => void = () => undefined): Promise<RotationReport> {
+/**
+ * `keyring`: primary first, then every key the directory may still be under. `fromPlain`: the
+ * directory was created without encryption, so plain databases and objects are expected; in an
+ * encrypted directory a plain file is refused (someone put it there: it is not taken in).
+ */
+export async function rotateDataDir(dataDir: string, keyring: Keyring, fromPlain: boolean, log: (line: string) => void = () => undefined): Promise<RotationReport> {
   const cipher = new ObjectCipher(keyring);
   const primary = keyring.primary.id.toString('hex');
   const report: RotationReport = { databases: [], files: 0, filesAlreadyUnderPrimary: 0, packObjects: 0, segmentsRemoved: 0 };
   const keys = keyring.all().map((k) => k.bytes);
   for (const name of readdirSync(dataDir).filter((n) => n.endsWith('.sqlite'))) {
-    const db = openUnderAnyKey(join(dataDir, name), keys);
+    const db = fromPlain ? openUnderAnyKey(join(dataDir, name), keys) : openSqlite(join(dataDir, name), keys);
     try {
       db.pragma('journal_mode = DELETE');
       rekey(db, keyring.primary.bytes);
@@ -48,7 +52,7 @@ export async function rotateDataDir(dataDir: string, keyring: Keyring, log: (lin
     log(`rekeyed ${name}`);
   }
   /** Plaintext of stored bytes: sealed under any of the keys, or plain. */
-  const plainOf = (raw: Buffer) => (ObjectCipher.keyIdOfHeader(raw) === undefined ? raw : cipher.open(raw));
+  const plainOf = (raw: Buffer) => (fromPlain && ObjectCipher.keyIdOfHeader(raw) === undefined ? raw : cipher.open(raw));
   const underPrimary = (raw: Buffer) => ObjectCipher.keyIdOfHeader(raw) === primary;
 
   const blobDir = join(dataDir, 'blobs');

@@ -32,7 +32,7 @@ export async function runEncryption(args: string[], env: NodeJS.ProcessEnv): Pro
       throw new ConfigError(`${config.dataDir} is under key id ${ObjectCipher.keyIdOfHeader(Buffer.from(marker.check, 'base64')) ?? '?'}, which ${provider.description} does not list: add it after the new primary key`);
     }
   }
-  const report = await rotateDataDir(config.dataDir, keyring, (line) => console.error(`encryption rotate: ${line}`));
+  const report = await rotateDataDir(config.dataDir, keyring, !marker, (line) => console.error(`encryption rotate: ${line}`));
   console.log(
     `${config.dataDir} is now under key id ${keyIdText(keyring.primary.id)}: ${report.databases.length} databases rekeyed, ` +
       `${report.files} object files and ${report.packObjects} pack objects sealed again. Older keys can be removed from ${provider.description}.`,

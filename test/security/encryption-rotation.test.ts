@@ -4,7 +4,7 @@
  * the same bytes with the key), and an encrypted one moves to a new key (the old key alone no
  * longer opens it, the new key alone does).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,5 +50,10 @@ describe('encryption rotate', () => {
     await server.stop();
     expect(leaks(dataDir)).toEqual([]);
     expect(readFileSync(join(dataDir, 'encryption.json'), 'utf8')).toContain('sqlcipher');
+
+    // A plain file planted in an encrypted directory is not taken in by a later rotation.
+    mkdirSync(join(dataDir, 'blobs', 'zz'), { recursive: true });
+    writeFileSync(join(dataDir, 'blobs', 'zz', 'planted.dcm'), Buffer.alloc(300, 0x44));
+    await expect(runEncryption(['rotate', '--data-dir', dataDir, '--encryption-key-file', keyFile('b2.key', keyB)], {})).rejects.toThrow(/not a sealed object/);
   }, 120_000);
 });
