@@ -5,7 +5,8 @@
  *   npm run bench -- --scale       (adds SCALE: QIDO on 1M instances loaded into the index directly)
  * Results: bench/results/latest.{json,md} (memory mode: memory-latest.*, SCALE alone: scale-latest.*).
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +75,40 @@ const USAGE = `usage: npm run bench -- [options]
   --cache DIR          data set cache (default bench/.cache)
   --seed N             generator seed (default ${DEFAULT_SEED})
   --bridge-entry PATH  run this entry script instead of dist/cli/main.js
-  --out NAME           write bench/results/NAME.{json,md} (default: latest, memory-latest, scale-latest)`;
+  --out NAME           write bench/results/NAME.{json,md} (default: latest, memory-latest, scale-latest)
+  --encrypted          also run each named workload on our server encrypted at rest (a key file in the
+                       scratch folder) as <id>e (P1e, P2e, P6e, …) and note the cost against the plain
+                       run of the same workload in the same run (e.g. --only P1,P2,P6 --encrypted)`;
+
+/** Our server with --encryption-key-file (a fresh key in the scratch folder, outside every data folder). */
+function encryptedBridge(scratch: Scratch, opts: { entry: string; nodeArgs: string[] }): ServerFactory {
+  const keyFile = join(scratch.dir('encryption-key'), 'data.key');
+  writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  const inner = bridgeFactory({ ...opts, extraArgs: ['--encryption-key-file', keyFile] });
+  return { ...inner, label: 'ImagingBridge (encrypted at rest)', describe: () => ({ ...inner.describe(), encryption: 'AES-256-GCM chunked objects, SQLCipher databases' }) };
+}
+
+/** The encrypted run of a workload as `<id>e`, with its cost against the plain run noted. */
+function encryptedVariant(plain: WorkloadResult, enc: WorkloadResult): WorkloadResult {
+  const id = `${plain.id}e`;
+  const costs = enc.rows.flatMap((row) => {
+    const before = plain.rows.find((r) => r.metric === row.metric)?.values.ours;
+    const after = row.values.ours;
+    if (before === undefined || after === undefined || before === 0 || after === 0) return [];
+    // Cost as extra time (or lost throughput): > 0 is slower encrypted.
+    const cost = row.better === 'lower' ? after / before - 1 : before / after - 1;
+    return [`${row.metric} ${fmt(before)} → ${fmt(after)} ${row.unit} (${cost >= 0 ? '+' : ''}${(cost * 100).toFixed(1)} %)`];
+  });
+  return {
+    ...enc,
+    id,
+    title: `${enc.title}, encrypted at rest`,
+    rows: enc.rows.map((r) => ({ ...r, workload: id, target: undefined })),
+    notes: [`Encryption cost against ${plain.id} of this run (target ≤ 30 %): ${costs.join('; ')}.`, ...enc.notes],
+  };
+}
+
+const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -102,6 +136,7 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       'bridge-entry': { type: 'string' },
       out: { type: 'string' },
+      encrypted: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -155,6 +190,8 @@ async function main(): Promise<number> {
   if (values['cpu-prof'] !== undefined) mkdirSync(resolve(values['cpu-prof']), { recursive: true });
   const bridge = bridgeFactory({ entry, nodeArgs: [...(values.memory ? MEMORY_NODE_ARGS : []), ...cpuProf] });
   if (wantOurs) factories.push(bridge);
+  if (values.encrypted && !wantOurs) throw new Error('--encrypted runs our server: drop --skip-ours');
+  const encrypted = values.encrypted ? encryptedBridge(scratch, { entry, nodeArgs: cpuProf }) : undefined;
   if (wantOrthanc) factories.push(orthancFactory());
   const agent = keepAliveAgent();
   const waits: (QuietResult & { label: string })[] = [];
@@ -204,6 +241,11 @@ async function main(): Promise<number> {
           results.push(await measured(id, () => runScale(ctx, bridge, { studies, bridgeEntry: entry })));
         } else {
           results.push(await measured(id, () => WORKLOADS[id]!(ctx)));
+          if (encrypted && id in WORKLOADS) {
+            log(`${id}e (encrypted at rest) …`);
+            const plain = results.at(-1)!;
+            results.push(encryptedVariant(plain, await measured(`${id}e`, () => WORKLOADS[id]!({ ...ctx, factories: [encrypted] }))));
+          }
         }
       }
     }
@@ -217,7 +259,7 @@ async function main(): Promise<number> {
     machine: machineInfo(),
     build,
     options: { ...options, workloads: values.memory ? ['MEM'] : only, sides: factories.map((f) => f.side) },
-    configurations: Object.fromEntries(factories.map((f) => [f.label, f.describe()])),
+    configurations: Object.fromEntries([...factories, ...(encrypted ? [encrypted] : [])].map((f) => [f.label, f.describe()])),
     results,
   };
   const distNow = buildInfo(REPO_ROOT, entry).distBuiltAt;

@@ -37,18 +37,19 @@ import { openEmbeddedFhir, type EmbeddedFhir } from './fhir/embedded.js';
 import { buildHttpApp, routeRules } from './http/app.js';
 import type { RouteRule } from './http/security/access-control.js';
 import { openSources } from './sources/index.js';
+import { openAtRestOf, type AtRest } from './core/encryption/at-rest.js';
 
 /** Our version, as published (the CapabilityStatement states it). dist/main.js and src/main.ts both sit one level below package.json. */
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Composition root: the only place that picks concrete implementations. */
-type StorageConfig = Pick<Config, 'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes'>;
+type StorageConfig = Pick<Config, 'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes' | 'encryptionKeyFile' | 'encryptionKey'>;
 
 /** `packWriter`: the server appends small objects to the packs; CLI commands beside it write files. */
-function openStorage(config: StorageConfig, packWriter: boolean): { archive: Archive; blobs: ArchiveBlobStore } {
+function openStorage(config: StorageConfig, packWriter: boolean, atRest: AtRest): { archive: Archive; blobs: ArchiveBlobStore } {
   mkdirSync(config.dataDir, { recursive: true });
-  const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'));
-  const blobs = new ArchiveBlobStore(config.dataDir, { packWriter });
+  const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'), atRest.sqlite);
+  const blobs = new ArchiveBlobStore(config.dataDir, { packWriter, cipher: atRest.objects });
   const archive = new Archive(index, blobs, {
     duplicatePolicy: config.duplicatePolicy,
     bulkDataThreshold: config.bulkDataThreshold,
@@ -57,8 +58,9 @@ function openStorage(config: StorageConfig, packWriter: boolean): { archive: Arc
   return { archive, blobs };
 }
 
+/** For CLI commands: refuses a data directory whose encryption does not match the configured key (see at-rest.ts). */
 export function openArchive(config: StorageConfig): Archive {
-  return openStorage(config, false).archive;
+  return openStorage(config, false, openAtRestOf(config)).archive;
 }
 
 /** After an unclean stop, files renamed into place but never committed are swept (now, and once more later). */
@@ -102,7 +104,11 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const { archive, blobs } = openStorage(config, true);
+  // Refuses to start when the data directory's encryption and the configured key do not match.
+  const atRest = openAtRestOf(config);
+  if (atRest.objects) logger.info({ encryptionAtRest: true }, `data directory ${atRest.description}`);
+  else logger.warn({ encryptionAtRest: false }, 'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume');
+  const { archive, blobs } = openStorage(config, true, atRest);
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
   const sweeper = sweepAfterCrash(archive, blobs.files, logger);
@@ -122,8 +128,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // A client's ImagingStudy cannot claim a study the bridge linked to another Patient.
     beforeWrite: (resource, req) => guardClaims(stampSubscription(resource, req), req),
     beforeSend: maskChannelHeaders,
+    sqliteKeys: atRest.sqlite,
   });
-  const checkpointer = new WalCheckpointer(logger);
+  const checkpointer = new WalCheckpointer(logger, undefined, atRest.sqlite);
   checkpointer.adopt(archive.index.db);
   checkpointer.adopt(fhir.db);
   // Validates sections.bridge: a bad bridge config stops start-up before anything listens.
@@ -146,6 +153,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger: logger.child({ component: 'audit' }),
     syslog: parseAuditSyslogConfig(config.sections.security),
     anchor: parseAuditAnchorConfig(config.sections.security),
+    sqliteKeys: atRest.sqlite,
   });
   const server = { publicUrl: config.publicUrl, aeTitle: config.dicomAet };
   // Validates sections.context (clinical data from the embedded server or a named external one).
@@ -175,6 +183,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           tokenLifetime: config.tokenLifetime,
           section: config.sections.security,
           logger: logger.child({ component: 'oauth' }),
+          atRest,
           onEvent: (e) => void recordAccess(audit.sink, oauthAccessRecord(e, server)).catch((err: unknown) => logger.error({ err }, 'audit record of an authorization event failed')),
         })
       : undefined;

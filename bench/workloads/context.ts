@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { entryPath, ensureDataset, type Manifest } from '../generate.js';
 import { stow } from '../dicomweb.js';
 import { fileParts } from '../multipart.js';
-import type { RunningServer, ServerFactory, Side } from '../servers.js';
+import type { RunningServer, ServerFactory } from '../servers.js';
 
 export interface BenchOptions {
   runs: number;
@@ -52,7 +52,8 @@ export class Scratch {
 export class DataSets {
   private ct?: Manifest;
   private small?: Manifest;
-  private readonly ct400Dirs = new Map<Side, string>();
+  /** By factory label: the plain and the encrypted server (--encrypted) each have their own. */
+  private readonly ct400Dirs = new Map<string, string>();
 
   constructor(private readonly options: BenchOptions, private readonly log: (line: string) => void) {}
 
@@ -68,7 +69,7 @@ export class DataSets {
 
   /** A data folder of `factory`'s server holding CT400 (stored once via STOW, then reused). */
   async ct400Dir(ctx: BenchContext, factory: ServerFactory): Promise<string> {
-    const existing = this.ct400Dirs.get(factory.side);
+    const existing = this.ct400Dirs.get(factory.label);
     if (existing) return existing;
     const manifest = this.ct400();
     const dir = ctx.scratch.dir(`${factory.side}-ct400`);
@@ -78,7 +79,7 @@ export class DataSets {
         throw new Error(`${factory.label}: loading CT400 stored ${result.stored}/${manifest.entries.length} (failed ${result.failed})`);
       }
     });
-    this.ct400Dirs.set(factory.side, dir);
+    this.ct400Dirs.set(factory.label, dir);
     return dir;
   }
 }

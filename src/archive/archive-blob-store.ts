@@ -1,3 +1,4 @@
+import type { ObjectCipher } from '../core/encryption/chunked-cipher.js';
 import { bufferSource } from '../dicom/index.js';
 import { FileBlobStore } from './file-blob-store.js';
 import { PackStore, isPackKey } from './pack/pack-store.js';
@@ -21,10 +22,11 @@ export class ArchiveBlobStore implements BlobStore {
   /**
    * `packWriter`: this process appends small objects to the packs (the server; one per data
    * folder). CLI commands next to it store every object as a file and only read and erase packs.
+   * `cipher`: objects are stored encrypted (both kinds).
    */
-  constructor(root: string, opts: { packWriter: boolean; packLimit?: number; segmentBytes?: number }) {
-    this.files = new FileBlobStore(root);
-    this.packs = new PackStore(root, opts.packWriter, opts.segmentBytes);
+  constructor(root: string, opts: { packWriter: boolean; packLimit?: number; segmentBytes?: number; cipher?: ObjectCipher | undefined }) {
+    this.files = new FileBlobStore(root, opts.cipher);
+    this.packs = new PackStore(root, opts.packWriter, opts.segmentBytes, opts.cipher);
     this.journal = opts.packWriter ? this.packs : undefined;
     this.packLimit = opts.packLimit ?? DEFAULT_PACK_LIMIT;
   }
@@ -65,7 +67,8 @@ export class ArchiveBlobStore implements BlobStore {
 
   async open(key: string): Promise<OpenBlob> {
     if (!isPackKey(key)) return this.files.open(key);
-    return { ...this.packs.open(key), close: async () => undefined };
+    const source = this.packs.open(key);
+    return { size: source.size, source: () => source, close: async () => undefined };
   }
 
   read(key: string): Promise<Buffer> {

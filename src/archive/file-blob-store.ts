@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, promises as fsp, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from './types.js';
 import { DirectorySync } from './directory-sync.js';
 import { fileSource } from '../dicom/index.js';
+import type { ObjectCipher } from '../core/encryption/chunked-cipher.js';
+import { readExactSync, readExactAsync } from './read-exact.js';
 
 /**
  * Stored objects are files under `<root>/blobs`, written to `<root>/tmp` first, fsynced,
  * renamed into place, and the folder fsynced: only then is an object durable.
+ * With a `cipher`, every file (temporary ones too) holds the object sealed in chunks
+ * (chunked-cipher.ts) and reads decrypt only the chunks they touch.
  */
 export class FileBlobStore implements BlobStore {
   private readonly blobDir: string;
@@ -15,7 +20,10 @@ export class FileBlobStore implements BlobStore {
   private readonly dirSync = new DirectorySync();
   private readonly knownDirs = new Set<string>();
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly cipher?: ObjectCipher,
+  ) {
     this.blobDir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp');
     mkdirSync(this.blobDir, { recursive: true });
@@ -27,26 +35,35 @@ export class FileBlobStore implements BlobStore {
     // The writer's pid is in the name: a later process can tell abandoned uploads from live ones.
     const tempPath = join(this.tmpDir, `${process.pid}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.part`);
     const fh = await fsp.open(tempPath, 'w+', 0o600);
+    /** Bytes in the file (sealed bytes when encrypted). */
     let size = 0;
+    let plainSize = 0;
+    const sealer = this.cipher?.writer();
     const discard = async () => {
       await fh.close().catch(() => undefined);
       await fsp.rm(tempPath, { force: true });
     };
+    const write = async (chunks: Buffer[]) => {
+      let pending = chunks;
+      while (pending.length > 0) {
+        const { bytesWritten } = await fh.writev(pending, size);
+        size += bytesWritten;
+        pending = remaining(pending, bytesWritten);
+      }
+    };
     return {
       writev: async (chunks) => {
-        let pending = chunks;
-        while (pending.length > 0) {
-          const { bytesWritten } = await fh.writev(pending, size);
-          size += bytesWritten;
-          pending = remaining(pending, bytesWritten);
-        }
+        for (const c of chunks) plainSize += c.length;
+        await write(sealer ? sealer.push(chunks) : chunks);
       },
       abort: discard,
       seal: async (): Promise<SealedBlob> => {
+        if (sealer) await write(sealer.finish());
         await fh.datasync();
+        const cipher = this.cipher;
         return {
-          size,
-          source: (head) => fileSource(fh.fd, size, head),
+          size: plainSize,
+          source: (head) => (cipher ? cipher.source((o, l) => readExactSync(fh.fd, o, l), size, head) : fileSource(fh.fd, size, head)),
           discard,
           commit: async ({ key }) => {
             await fh.close();
@@ -69,15 +86,38 @@ export class FileBlobStore implements BlobStore {
   async open(key: string): Promise<OpenBlob> {
     const fh = await fsp.open(this.pathOf(key), 'r');
     const { size } = await fh.stat();
-    return { fd: fh.fd, offset: 0, size, close: () => fh.close() };
+    const cipher = this.cipher;
+    if (!cipher) return { size, source: () => fileSource(fh.fd, size), close: () => fh.close() };
+    try {
+      const plain = cipher.source((o, l) => readExactSync(fh.fd, o, l), size);
+      return { size: plain.size, source: () => plain, close: () => fh.close() };
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
   }
 
-  read(key: string): Promise<Buffer> {
-    return fsp.readFile(this.pathOf(key));
+  async read(key: string): Promise<Buffer> {
+    const bytes = await fsp.readFile(this.pathOf(key));
+    return this.cipher ? this.cipher.open(bytes) : bytes;
   }
 
   stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {
-    return createReadStream(this.pathOf(key), { start, end: end === undefined ? undefined : end - 1, highWaterMark: 1 << 20 });
+    const cipher = this.cipher;
+    if (!cipher) return createReadStream(this.pathOf(key), { start, end: end === undefined ? undefined : end - 1, highWaterMark: 1 << 20 });
+    const path = this.pathOf(key);
+    return Readable.from(
+      (async function* () {
+        const fh = await fsp.open(path, 'r');
+        try {
+          const { size } = await fh.stat();
+          yield* cipher.stream((o, l) => readExactAsync(fh.fd, o, l), size, start, end);
+        } finally {
+          await fh.close();
+        }
+      })(),
+      { objectMode: false, highWaterMark: 1 << 20 },
+    );
   }
 
   async remove(key: string): Promise<void> {

@@ -115,9 +115,9 @@ export interface JournalMark {
 }
 
 export interface OpenBlob {
-  readonly fd: number;
-  /** Where the object starts in the file behind fd (0 for an object in its own file). */
-  readonly offset: number;
+  /** The object's size (of its plaintext, when it is stored encrypted). */
   readonly size: number;
+  /** Random access to the object's bytes (decrypted chunk by chunk when it is stored encrypted). */
+  source(): ByteSource;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { SqliteKeys } from '../core/sqlite-open.js';
 import type { NewRecord } from './chain-store.js';
 
 /** What the main thread hands the writer thread (`chain-worker.ts`) when it starts. */
@@ -7,6 +8,8 @@ export interface ChainWorkerData {
   key: Uint8Array;
   /** `<keyFile>.checkpoint`. */
   checkpointFile: string;
+  /** audit.sqlite is encrypted at rest with one of these keys. */
+  sqliteKeys?: SqliteKeys;
 }
 
 export type ToWorker =

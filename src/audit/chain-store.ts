@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite, type SqliteKeys } from '../core/sqlite-open.js';
 import type { ChainRecord } from './types.js';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
 
@@ -55,8 +56,8 @@ export class ChainStore {
    * `mustExist`: never create the file. `readonly`: a read-only connection (the file must exist
    * and hold the schema); append() and setProjectedUpTo() then throw.
    */
-  constructor(file: string, options: { mustExist?: boolean; readonly?: boolean } = {}) {
-    this.db = new Database(file, { fileMustExist: (options.mustExist ?? false) || (options.readonly ?? false), readonly: options.readonly ?? false });
+  constructor(file: string, options: { mustExist?: boolean; readonly?: boolean; keys?: SqliteKeys } = {}) {
+    this.db = openSqlite(file, options.keys, { fileMustExist: (options.mustExist ?? false) || (options.readonly ?? false), readonly: options.readonly ?? false });
     this.db.pragma('busy_timeout = 5000');
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');

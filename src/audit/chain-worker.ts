@@ -21,7 +21,7 @@ type Head = Pick<ChainRecord, 'seq' | 'hash'>;
 const port = parentPort!;
 const data = workerData as ChainWorkerData;
 const key = Buffer.from(data.key);
-const store = new ChainStore(data.file);
+const store = new ChainStore(data.file, { keys: data.sqliteKeys });
 
 const post = (m: FromWorker) => port.postMessage(m);
 const alarm = (message: string, e?: unknown) => post({ type: 'alarm', message, ...(e === undefined ? {} : { detail: serializeError(e) }) });

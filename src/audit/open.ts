@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import type { SqliteKeys } from '../core/sqlite-open.js';
 import { hostname } from 'node:os';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
@@ -35,6 +36,8 @@ export interface OpenAuditLogOptions {
   /** Copies of the signed checkpoint kept off this host (`parseAuditAnchorConfig(config.sections.security)`). */
   anchor?: AuditAnchorConfig;
   projection?: ProjectionOptions;
+  /** audit.sqlite is encrypted at rest with one of these keys (every connection, the writer thread's too). */
+  sqliteKeys?: SqliteKeys;
 }
 
 export interface OpenedAuditLog {
@@ -60,7 +63,8 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
   if (!inside.startsWith('..') && !isAbsolute(inside)) o.logger.warn({ keyFile }, 'the audit key file is inside the data directory: whoever can edit the records can recompute the chain');
   const file = join(o.dataDir, AUDIT_DB_FILE);
   // Created here (schema, WAL), then only read on this thread: the writer thread appends.
-  const init = new ChainStore(file);
+  const keys = o.sqliteKeys;
+  const init = new ChainStore(file, { keys });
   let key: Buffer;
   try {
     if (existsSync(keyFile)) key = readAuditKey(keyFile);
@@ -72,10 +76,10 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
     init.close();
   }
   const checkpointFile = checkpointFileOf(keyFile);
-  const reader = new ChainStore(file, { readonly: true });
+  const reader = new ChainStore(file, { readonly: true, keys });
   let writer: ChainWriter;
   try {
-    writer = new ChainWriter({ file, key, checkpointFile }, o.logger);
+    writer = new ChainWriter({ file, key, checkpointFile, ...(keys ? { sqliteKeys: keys } : {}) }, o.logger);
   } catch (e) {
     reader.close();
     throw e;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChainStore } from './chain-store.js';
+import type { SqliteKeys } from '../core/sqlite-open.js';
 import { checkpointFileOf } from './checkpoint.js';
 import { AuditKeyError, defaultAuditKeyFile, readAuditKey } from './key-file.js';
 import { AUDIT_DB_FILE } from './open.js';
@@ -9,10 +10,10 @@ import { verifyChain, type VerifyOptions } from './verify.js';
 import type { ChainRecord, VerifyResult } from './types.js';
 
 /** For the CLI: opens an existing audit log read-only, without creating or changing anything. */
-export function openExistingChain(dataDir: string): ChainStore {
+export function openExistingChain(dataDir: string, keys?: SqliteKeys): ChainStore {
   const file = join(dataDir, AUDIT_DB_FILE);
   if (!existsSync(file)) throw new AuditKeyError(`no audit log at ${file}`);
-  return new ChainStore(file, { readonly: true });
+  return new ChainStore(file, { readonly: true, keys });
 }
 
 /**
@@ -20,7 +21,7 @@ export function openExistingChain(dataDir: string): ChainStore {
  * its end against the signed checkpoint `<keyFile>.checkpoint`, and against the external
  * anchors of `anchorFile` when given (anchor.ts).
  */
-export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(dataDir), anchorFile?: string): VerifyResult {
+export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(dataDir), anchorFile?: string, sqliteKeys?: SqliteKeys): VerifyResult {
   const key = readAuditKey(keyFile);
   let anchors: VerifyOptions['anchors'];
   if (anchorFile !== undefined) {
@@ -31,7 +32,7 @@ export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(da
     }
     if (anchors.checkpoints.length === 0) throw new AuditKeyError(`anchor file ${anchorFile} holds no anchored checkpoint`);
   }
-  const store = openExistingChain(dataDir);
+  const store = openExistingChain(dataDir, sqliteKeys);
   try {
     return verifyChain(store, key, checkpointFileOf(keyFile), { anchors });
   } finally {
@@ -40,8 +41,8 @@ export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(da
 }
 
 /** `audit export`: the records after `afterSeq`, in chain order. */
-export function* readAuditRecords(dataDir: string, afterSeq = 0): Generator<ChainRecord> {
-  const store = openExistingChain(dataDir);
+export function* readAuditRecords(dataDir: string, afterSeq = 0, sqliteKeys?: SqliteKeys): Generator<ChainRecord> {
+  const store = openExistingChain(dataDir, sqliteKeys);
   try {
     yield* store.iterate(afterSeq);
   } finally {

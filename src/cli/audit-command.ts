@@ -3,6 +3,7 @@ import { AuditKeyError } from '../audit/key-file.js';
 import { readAuditRecords, verifyAuditLog } from '../audit/read-only.js';
 import { syslogLine } from '../audit/syslog-format.js';
 import { ConfigError } from '../core/errors.js';
+import { openAtRestOf } from '../core/encryption/at-rest.js';
 import { parseCommandLine } from './options.js';
 
 const USAGE = `imaging-bridge audit verify [--data-dir DIR] [--audit-key-file F] [--anchor FILE]   check the hash chain with its key, against F.checkpoint, and against the checkpoints anchored in FILE
@@ -19,7 +20,7 @@ export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<
     switch (positionals[0]) {
       case 'verify': {
         if (values.anchor !== undefined && (typeof values.anchor !== 'string' || !values.anchor)) throw new ConfigError('audit verify: --anchor needs a file');
-        const result = verifyAuditLog(config.dataDir, config.auditKeyFile, values.anchor as string | undefined);
+        const result = verifyAuditLog(config.dataDir, config.auditKeyFile, values.anchor as string | undefined, openAtRestOf(config).sqlite);
         if (result.ok) {
           console.log(
             `audit chain OK: ${result.records} record${result.records === 1 ? '' : 's'} checked${result.head ? `, head seq ${result.head.seq} hash ${result.head.hash}` : ''}${result.checkpoint ? `, checkpoint seq ${result.checkpoint.seq} reached` : ''}${result.anchor ? `, external anchor seq ${result.anchor.seq} (${result.anchor.source}) reached` : ''}`,
@@ -34,7 +35,7 @@ export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<
         const after = values['after-seq'] === undefined ? 0 : Number(values['after-seq']);
         if (!Number.isInteger(after) || after < 0) throw new ConfigError('audit export: --after-seq must be a whole number');
         const origin = { hostname: hostname(), procId: process.pid };
-        for (const r of readAuditRecords(config.dataDir, after)) {
+        for (const r of readAuditRecords(config.dataDir, after, openAtRestOf(config).sqlite)) {
           if (!process.stdout.write(syslogLine(r, origin) + '\n')) await new Promise((resolve) => process.stdout.once('drain', resolve));
         }
         return 0;

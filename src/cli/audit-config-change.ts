@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { openAuditLog, recordAccess, type ConfigChange } from '../audit/index.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../core/logger.js';
+import { openAtRestOf } from '../core/encryption/at-rest.js';
 
 /**
  * Records a configuration change made from the command line (client or user registered or
@@ -10,7 +11,7 @@ import { createLogger } from '../core/logger.js';
  * from a second process. The running server copies it into /fhir/AuditEvent at its next start.
  */
 export async function auditConfigChange(config: Config, what: ConfigChange, target: string): Promise<void> {
-  const log = openAuditLog({ dataDir: config.dataDir, keyFile: config.auditKeyFile, logger: createLogger('warn') });
+  const log = openAuditLog({ dataDir: config.dataDir, keyFile: config.auditKeyFile, logger: createLogger('warn'), sqliteKeys: openAtRestOf(config).sqlite });
   try {
     await recordAccess(log.sink, {
       actor: `cli:${safeUser()}`,

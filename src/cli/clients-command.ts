@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
+import { openAtRestOf } from '../core/encryption/at-rest.js';
 import type { Role } from '../security/principal.js';
 import { authMethodOf, ClientStore } from '../security/oauth/client-store.js';
 import { openSecurityDb } from '../security/oauth/security-store.js';
@@ -33,7 +34,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
     'redirect-uri': { type: 'string', multiple: true },
     json: { type: 'boolean' },
   });
-  const db = openSecurityDb(config.dataDir);
+  const db = openSecurityDb(config.dataDir, openAtRestOf(config).sqlite);
   try {
     const store = new ClientStore(db);
     const clientId = values['client-id'] as string | undefined;

@@ -3,6 +3,7 @@ import { ConfigError } from '../core/errors.js';
 import { runAudit } from './audit-command.js';
 import { runClients } from './clients-command.js';
 import { runDelete } from './delete-command.js';
+import { runEncryption } from './encryption-command.js';
 import { runImport } from './import-command.js';
 import { runServe } from './serve-command.js';
 import { runQuarantine } from './quarantine-command.js';
@@ -22,6 +23,7 @@ Usage:
   imaging-bridge clients add|list|remove [--data-dir DIR] [--client-id ID --jwks-file F|--jwks-url U|--secret S --scope "SCOPES"]
   imaging-bridge users add|list|remove [--data-dir DIR] [--username U --password-file F --role ROLE]
   imaging-bridge audit verify|export [--data-dir DIR] [--audit-key-file F] [--anchor FILE] [--format syslog]
+  imaging-bridge encryption rotate --data-dir DIR --encryption-key-file F   (server stopped)
 
 Every serve option can also be set by environment (IMAGING_BRIDGE_HTTP_PORT, …) or in a JSON config file.
 Run 'imaging-bridge serve --help' for all options.`;
@@ -36,6 +38,7 @@ const commands: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promi
   clients: runClients,
   users: runUsers,
   audit: runAudit,
+  encryption: runEncryption,
 };
 
 async function main(): Promise<number> {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
+import { openAtRestOf } from '../core/encryption/at-rest.js';
 import { openSecurityDb } from '../security/oauth/security-store.js';
 import { USER_ROLES, UserStore } from '../security/oauth/user-store.js';
 import { auditConfigChange } from './audit-config-change.js';
@@ -28,7 +29,7 @@ export async function runUsers(args: string[], env: NodeJS.ProcessEnv): Promise<
     patient: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const db = openSecurityDb(config.dataDir);
+  const db = openSecurityDb(config.dataDir, openAtRestOf(config).sqlite);
   try {
     const store = new UserStore(db);
     const username = values.username as string | undefined;

@@ -32,6 +32,8 @@ export function loadConfig(flags: Record<string, string | undefined>, env: Recor
   }
   const config = out as unknown as Config;
   config.sections = sections;
+  // The key itself only from the environment (a flag would show in process lists).
+  if (env.IMAGING_BRIDGE_ENCRYPTION_KEY) config.encryptionKey = env.IMAGING_BRIDGE_ENCRYPTION_KEY;
   if (!config.publicUrl) {
     const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
     config.publicUrl = `${config.tlsCert ? 'https' : 'http'}://${host}:${config.httpPort}`;
@@ -105,6 +107,9 @@ function validate(c: Config): void {
   }
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
     throw new ConfigError('--tls-cert and --tls-key go together: give both for HTTPS, or neither');
+  }
+  if (c.encryptionKey !== undefined && c.encryptionKeyFile !== undefined) {
+    throw new ConfigError('--encryption-key-file and IMAGING_BRIDGE_ENCRYPTION_KEY: give the key one way, not both');
   }
   if (c.tokenLifetime < 30 || c.tokenLifetime > 3600) {
     throw new ConfigError(`--token-lifetime: ${c.tokenLifetime} s is outside 30-3600 (SMART recommends at most 300)`);

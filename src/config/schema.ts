@@ -31,6 +31,13 @@ export interface Config {
   /** Lifetime of the access tokens we issue, in seconds (SMART recommends ≤ 300). */
   tokenLifetime: number;
   /**
+   * Encryption at rest: a file outside the data directory (mode 0600) holding the data key(s),
+   * primary first. Or `encryptionKey`, from IMAGING_BRIDGE_ENCRYPTION_KEY only (never a flag or
+   * a config-file key: it would show in process lists and copies of the file). Neither: plain.
+   */
+  encryptionKeyFile?: string;
+  encryptionKey?: string;
+  /**
    * Structured sections that only a config file can express (peers, sources, servers).
    * Each is validated by the module that owns it at start-up.
    */
@@ -82,6 +89,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'tlsKey', type: 'string', help: 'HTTPS private key (PEM file); with --tls-cert' },
   { key: 'auditKeyFile', type: 'string', help: 'audit chain HMAC key file, outside the data dir (default <data-dir>.audit-key)' },
   { key: 'tokenLifetime', type: 'int', help: 'lifetime of issued access tokens in seconds' },
+  { key: 'encryptionKeyFile', type: 'string', help: 'encrypt data at rest with the key(s) in this file (outside the data dir, mode 0600)' },
 ];
 
 export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: string | undefined } = {
@@ -103,6 +111,8 @@ export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: str
   tlsKey: undefined,
   auditKeyFile: undefined,
   tokenLifetime: 300,
+  encryptionKeyFile: undefined,
+  encryptionKey: undefined,
 };
 
 /** `publicUrl` → `--public-url`, `PUBLIC_URL`. */

@@ -3,11 +3,12 @@
  * `intervalMs` a PASSIVE checkpoint of each (copies committed WAL frames into the database file
  * and syncs both, without waiting for readers or writers). See wal-checkpointer.ts.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from './sqlite-open.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckpointFromWorker, CheckpointToWorker, CheckpointWorkerData } from './wal-checkpointer.js';
 
-const { intervalMs } = workerData as CheckpointWorkerData;
+const { intervalMs, sqliteKeys } = workerData as CheckpointWorkerData;
 const port = parentPort!;
 const dbs = new Map<string, Database.Database>();
 
@@ -26,7 +27,7 @@ const timer = setInterval(checkpointAll, intervalMs);
 port.on('message', (m: CheckpointToWorker) => {
   if (m.type === 'add') {
     try {
-      const db = new Database(m.path, { fileMustExist: true });
+      const db = openSqlite(m.path, sqliteKeys, { fileMustExist: true });
       db.pragma('busy_timeout = 1000');
       // In WAL mode a checkpoint syncs the WAL before and the database file after it at NORMAL or FULL.
       db.pragma('synchronous = FULL');

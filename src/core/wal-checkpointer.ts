@@ -2,9 +2,12 @@ import type Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { workerScript } from './worker-script.js';
+import type { SqliteKeys } from './sqlite-open.js';
 
 export interface CheckpointWorkerData {
   intervalMs: number;
+  /** The databases are encrypted at rest with one of these keys. */
+  sqliteKeys?: SqliteKeys;
 }
 export type CheckpointToWorker = { type: 'add'; path: string } | { type: 'close' };
 export type CheckpointFromWorker = { type: 'added'; path: string } | { type: 'failed'; path: string; message: string } | { type: 'closed' };
@@ -31,9 +34,10 @@ export class WalCheckpointer {
   constructor(
     private readonly logger: Pick<Logger, 'warn'>,
     intervalMs = 1000,
+    sqliteKeys?: SqliteKeys,
   ) {
     const { script, eval: isEval, execArgv } = workerScript('wal-checkpoint-worker', import.meta.url);
-    this.worker = new Worker(script, { eval: isEval, execArgv, workerData: { intervalMs } satisfies CheckpointWorkerData, name: 'imaging-bridge-wal-checkpoint' });
+    this.worker = new Worker(script, { eval: isEval, execArgv, workerData: { intervalMs, ...(sqliteKeys ? { sqliteKeys } : {}) } satisfies CheckpointWorkerData, name: 'imaging-bridge-wal-checkpoint' });
     this.worker.unref();
     this.worker.on('message', (m: CheckpointFromWorker) => this.onMessage(m));
     this.worker.on('error', (err) => this.logger.warn({ err }, 'WAL checkpoint thread failed: connections checkpoint themselves again'));

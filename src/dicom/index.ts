@@ -2,7 +2,7 @@
 export * from './types.js';
 export { TransferSyntax, isEncapsulatedTransferSyntax } from './transfer-syntax.js';
 export { BULK_MARKER, locateBulkData, type LocatedBulkData } from './bulkdata.js';
-export { bufferSource, fileSource } from './byte-source.js';
+export { bufferSource, fileSource, readAll } from './byte-source.js';
 export { datasetOffset } from './file-meta.js';
 export { parseInstance, openDataset, type ParseInstanceOptions } from './parse-instance.js';
 export { readFrames, type FrameResult } from './frames.js';

@@ -1,7 +1,7 @@
 import type { Archive } from '../archive/archive.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
 import { HttpError, badRequest, notAcceptable, notFound } from '../core/errors.js';
-import { FrameRangeError, TransferSyntax, fileSource, locateBulkData, readFrames } from '../dicom/index.js';
+import { FrameRangeError, TransferSyntax, locateBulkData, readFrames } from '../dicom/index.js';
 import type { ByteSource } from '../dicom/types.js';
 import { matchesType, parseAccept } from './accept.js';
 import { frameMediaType } from './media-types.js';
@@ -24,7 +24,7 @@ async function withInstance<T>(scope: InstanceScope, archive: Archive, fn: (i: S
   if (!instance) throw notFound('no instance with these UIDs');
   const blob = await archive.blobs.open(instance.blobKey);
   try {
-    return fn(instance, () => fileSource(blob.fd, blob.size, undefined, blob.offset));
+    return fn(instance, () => blob.source());
   } finally {
     await blob.close();
   }

@@ -2,7 +2,7 @@ import type { Archive } from '../archive/archive.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
 import { HttpError, notAcceptable, notFound } from '../core/errors.js';
 import { RemoteFetchError } from '../archive/remote.js';
-import { TransferSyntax, fileSource, transcodeToExplicitLittle } from '../dicom/index.js';
+import { TransferSyntax, transcodeToExplicitLittle } from '../dicom/index.js';
 import { matchesType, parseAccept } from './accept.js';
 import { MultipartWriter } from './multipart.js';
 
@@ -98,7 +98,7 @@ async function* instanceBytes(i: StoredInstance, choice: Choice, archive: Archiv
   }
   const blob = await archive.blobs.open(i.blobKey);
   try {
-    yield* transcodeToExplicitLittle(fileSource(blob.fd, blob.size, undefined, blob.offset));
+    yield* transcodeToExplicitLittle(blob.source());
   } finally {
     await blob.close();
   }

@@ -7,6 +7,7 @@ import type { FhirRepository } from './repository/repository.js';
 import { FhirRouter, type FhirRouterOptions } from './rest/router.js';
 import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
 import type { FhirResource } from './types.js';
+import type { SqliteKeys } from '../core/sqlite-open.js';
 
 export interface EmbeddedFhir {
   router: FhirRouter;
@@ -34,6 +35,8 @@ export interface EmbeddedFhirOptions {
   beforeWrite?: FhirRouterOptions['beforeWrite'];
   /** Server-side changes to resources in every response (FhirRouterOptions.beforeSend). */
   beforeSend?: FhirRouterOptions['beforeSend'];
+  /** fhir.sqlite is encrypted at rest with one of these keys. */
+  sqliteKeys?: SqliteKeys;
 }
 
 /** The embedded FHIR R4 server: its SQLite repository in `<dataDir>/fhir.sqlite` and its router. */
@@ -41,7 +44,7 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
   const config = parseFhirConfig(options.section);
   const registry = new SearchParamRegistry();
   const baseUrl = `${options.publicUrl.replace(/\/+$/, '')}/fhir`;
-  const sqlite = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), { registry, baseUrl });
+  const sqlite = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), { registry, baseUrl, keys: options.sqliteKeys });
   const repository = new ObservedRepository(sqlite);
   const router = new FhirRouter({
     repo: repository,

@@ -1,8 +1,13 @@
-import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, read, readdirSync, readSync, writevSync } from 'node:fs';
+import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
+import type { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
+import { fileSource } from '../../dicom/index.js';
+import type { ByteSource } from '../../dicom/types.js';
+import { readExactAsync, readExactSync as readExact } from '../read-exact.js';
 import type { BlobJournal, JournalMark } from '../types.js';
-import { ALIGN, HEADER_BYTES, STATE_OFFSET, encodeRecord, readRecord, type RecordNote, type ScannedRecord } from './record-format.js';
+import { ALIGN, HEADER_BYTES, JSON_NOTES, STATE_OFFSET, encodeRecord, readRecord, type NoteCodec, type RecordNote, type ScannedRecord } from './record-format.js';
 
 export interface JournaledObject {
   key: string;
@@ -40,6 +45,9 @@ const before = (a: JournalMark, b: JournalMark) => a.segment < b.segment || (a.s
  * Unsettled objects are appended but not yet known to be in the index (or given up); the
  * archive settles each one, and the index only ever records a mark below every unsettled
  * object, so a crash can never skip an acknowledged object at the next start.
+ *
+ * With a `cipher`, payloads and notes are sealed (chunked-cipher.ts); keys then give the
+ * sealed size, and reads decrypt.
  */
 export class PackStore implements BlobJournal {
   private readonly dir: string;
@@ -47,6 +55,7 @@ export class PackStore implements BlobJournal {
   private current: Segment | undefined;
   private readonly readers = new Map<number, number>();
   private readonly unsettled = new Map<string, JournalMark>();
+  private readonly notes: NoteCodec;
 
   /**
    * `writer`: this process appends (one writer per data folder: the server). Other
@@ -56,7 +65,9 @@ export class PackStore implements BlobJournal {
     root: string,
     writer: boolean,
     private readonly segmentBytes = 1 << 30,
+    private readonly cipher?: ObjectCipher,
   ) {
+    this.notes = cipher ? { encode: (n) => cipher.seal(JSON_NOTES.encode(n)), decode: (b) => JSON_NOTES.decode(cipher.open(b)) } : JSON_NOTES;
     this.dir = join(root, 'packs');
     mkdirSync(this.dir, { recursive: true });
     if (writer) {
@@ -68,13 +79,14 @@ export class PackStore implements BlobJournal {
   /** Append one object and make it durable; resolves with its key (the object is unsettled until settle()). */
   async append(payload: Buffer, note: RecordNote): Promise<string> {
     if (!this.current) throw new Error('this process does not write packs');
-    const buffers = encodeRecord(note, payload);
+    const stored = this.cipher ? this.cipher.seal(payload) : payload;
+    const buffers = encodeRecord(note, stored, this.notes);
     const length = buffers.reduce((n, b) => n + b.length, 0);
     if (this.current.end > 0 && this.current.end + length > this.segmentBytes) this.rollOver(this.current);
     const seg = this.current;
     const start = seg.end;
     seg.end += length;
-    const key = `${PREFIX}${seg.id}/${start + HEADER_BYTES}/${payload.length}`;
+    const key = `${PREFIX}${seg.id}/${start + HEADER_BYTES}/${stored.length}`;
     this.unsettled.set(key, { segment: seg.id, offset: start });
     try {
       writeAllSync(seg.fd, buffers, start);
@@ -105,38 +117,35 @@ export class PackStore implements BlobJournal {
       if (id < mark.segment) continue;
       const fd = this.reader(id);
       const size = id === this.current?.id ? this.current.end : fstatSync(fd).size;
-      for (const r of scan(fd, size, id === mark.segment ? mark.offset : 0, true)) {
+      for (const r of scan(fd, size, id === mark.segment ? mark.offset : 0, true, this.notes)) {
         if (!r.live) continue;
-        const bytes = readExact(fd, r.dataOffset, r.size);
+        const raw = readExact(fd, r.dataOffset, r.size);
+        const bytes = this.cipher ? this.cipher.open(raw) : raw;
         yield { key: `${PREFIX}${id}/${r.dataOffset}/${r.size}`, note: r.note, bytes };
       }
     }
   }
 
-  open(key: string): { fd: number; offset: number; size: number } {
-    const k = parseKey(key);
-    return { fd: this.reader(k.segment), offset: k.offset, size: k.size };
-  }
-
-  read(key: string): Promise<Buffer> {
+  /** Random access to an object's bytes (plaintext). */
+  open(key: string): ByteSource {
     const k = parseKey(key);
     const fd = this.reader(k.segment);
-    const out = Buffer.allocUnsafe(k.size);
-    return new Promise((resolve, reject) => {
-      const next = (done: number) => {
-        if (done === k.size) return resolve(out);
-        read(fd, out, done, k.size - done, k.offset + done, (err, n) => {
-          if (err) return reject(err);
-          if (n === 0) return reject(new Error(`pack ${k.segment} ends inside ${key}`));
-          next(done + n);
-        });
-      };
-      next(0);
-    });
+    if (!this.cipher) return fileSource(fd, k.size, undefined, k.offset);
+    return this.cipher.source((o, l) => readExact(fd, k.offset + o, l), k.size);
+  }
+
+  async read(key: string): Promise<Buffer> {
+    const k = parseKey(key);
+    const raw = await readExactAsync(this.reader(k.segment), k.offset, k.size);
+    return this.cipher ? this.cipher.open(raw) : raw;
   }
 
   stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {
     const k = parseKey(key);
+    if (this.cipher) {
+      const fd = this.reader(k.segment);
+      return Readable.from(this.cipher.stream((o, l) => readExactAsync(fd, k.offset + o, l), k.size, start, end), { objectMode: false });
+    }
     const stop = Math.min(end ?? k.size, k.size);
     return createReadStream(this.pathOf(k.segment), { start: k.offset + start, end: k.offset + stop - 1, highWaterMark: 1 << 20 });
   }
@@ -193,7 +202,7 @@ export class PackStore implements BlobJournal {
     const fd = openSync(this.pathOf(id), 'r+');
     const size = fstatSync(fd).size;
     // After a crash the tail may hold a torn record (never acknowledged): cut it off.
-    const lastGood = lastIntactEnd(fd, size);
+    const lastGood = lastIntactEnd(fd, size, this.notes);
     if (lastGood < size) ftruncateSync(fd, lastGood);
     return { id, fd, end: lastGood, sync: new CoalescedSync(() => datasync(fd)) };
   }
@@ -208,17 +217,24 @@ export class PackStore implements BlobJournal {
   }
 
   private segmentIds(): number[] {
-    return readdirSync(this.dir)
-      .map((n) => /^(\d{8})\.pack$/.exec(n)?.[1])
-      .filter((n): n is string => n !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
+    return packSegmentIds(this.dir);
   }
 
   private pathOf(id: number): string {
-    return join(this.dir, `${String(id).padStart(8, '0')}.pack`);
+    return packSegmentFile(this.dir, id);
   }
 }
+
+/** The segments of a packs folder, in order. */
+export function packSegmentIds(dir: string): number[] {
+  return readdirSync(dir)
+    .map((n) => /^(\d{8})\.pack$/.exec(n)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+export const packSegmentFile = (dir: string, id: number) => join(dir, `${String(id).padStart(8, '0')}.pack`);
 
 function datasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
@@ -236,26 +252,15 @@ function writeAllSync(fd: number, buffers: Buffer[], position: number): void {
   }
 }
 
-function readExact(fd: number, offset: number, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, out, done, length - done, offset + done);
-    if (n === 0) throw new Error(`pack ends at ${offset + done}, expected ${length} bytes at ${offset}`);
-    done += n;
-  }
-  return out;
-}
-
 /**
  * Records of one pack from `from` on. Where no record starts (zeros of an append that never
  * completed, a torn header), it moves on 8 bytes at a time to the next intact header.
  * With `verify`, live records whose bytes fail their CRC are skipped too.
  */
-function* scan(fd: number, size: number, from: number, verify: boolean): Generator<ScannedRecord> {
+function* scan(fd: number, size: number, from: number, verify: boolean, notes: NoteCodec): Generator<ScannedRecord> {
   const reader = blockReader(fd, size);
   for (let at = from; at + HEADER_BYTES <= size; ) {
-    const r = readRecord(reader, at, size, verify);
+    const r = readRecord(reader, at, size, verify, notes);
     if (r) {
       yield r;
       at = r.end;
@@ -277,13 +282,13 @@ function blockReader(fd: number, size: number): (offset: number, length: number)
 }
 
 /** End of the last record before `end` whose bytes are intact (the last one is checked in full). */
-function lastIntactEnd(fd: number, size: number): number {
+function lastIntactEnd(fd: number, size: number, notes: NoteCodec): number {
   let last: ScannedRecord | undefined;
   let previousEnd = 0;
-  for (const r of scan(fd, size, 0, false)) {
+  for (const r of scan(fd, size, 0, false, notes)) {
     previousEnd = last?.end ?? 0;
     last = r;
   }
   if (!last) return 0;
-  return readRecord((o, l) => readExact(fd, o, l), last.start, size, true) ? last.end : previousEnd;
+  return readRecord((o, l) => readExact(fd, o, l), last.start, size, true, notes) ? last.end : previousEnd;
 }

@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
 
 /**
- * One record of a pack file: a fixed header, the object's bytes exactly as received, then a
- * small JSON note (the SOP Instance UID and where the object came from, enough to index it
+ * One record of a pack file: a fixed header, the object's bytes exactly as received (sealed,
+ * chunked-cipher.ts, when the data directory is encrypted), then a small JSON note (sealed too) (the SOP Instance UID and where the object came from, enough to index it
  * again after a crash). The object starts right after the header, so a key that names the
  * object's offset also names its record. Records start on 8-byte boundaries, so a reader that meets a
  * torn or never-written stretch can look for the next header.
@@ -42,9 +42,20 @@ export interface ScannedRecord {
 
 export const aligned = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
+/** How a note is written: JSON, or JSON sealed when the packs are encrypted (the SOP Instance UID is PHI-adjacent). */
+export interface NoteCodec {
+  encode(note: RecordNote): Buffer;
+  decode(bytes: Buffer): RecordNote;
+}
+
+export const JSON_NOTES: NoteCodec = {
+  encode: (note) => Buffer.from(JSON.stringify(note), 'utf8'),
+  decode: (bytes) => JSON.parse(bytes.toString('utf8')) as RecordNote,
+};
+
 /** The buffers of one record, to be written in this order at an aligned offset. */
-export function encodeRecord(note: RecordNote, payload: Buffer): Buffer[] {
-  const noteBytes = Buffer.from(JSON.stringify(note), 'utf8');
+export function encodeRecord(note: RecordNote, payload: Buffer, notes: NoteCodec = JSON_NOTES): Buffer[] {
+  const noteBytes = notes.encode(note);
   const head = Buffer.alloc(HEADER_BYTES);
   head.writeUInt32LE(MAGIC, 0);
   head.writeUInt8(1, STATE_OFFSET);
@@ -62,7 +73,13 @@ export function encodeRecord(note: RecordNote, payload: Buffer): Buffer[] {
  * header, or with `verify` a live record whose bytes do not match their CRC: its write
  * never completed).
  */
-export function readRecord(read: (offset: number, length: number) => Buffer, start: number, fileSize: number, verify: boolean): ScannedRecord | undefined {
+export function readRecord(
+  read: (offset: number, length: number) => Buffer,
+  start: number,
+  fileSize: number,
+  verify: boolean,
+  notes: NoteCodec = JSON_NOTES,
+): ScannedRecord | undefined {
   if (start + HEADER_BYTES > fileSize) return undefined;
   const h = read(start, HEADER_BYTES);
   if (h.readUInt32LE(0) !== MAGIC) return undefined;
@@ -77,7 +94,7 @@ export function readRecord(read: (offset: number, length: number) => Buffer, sta
   const noteBytes = read(dataOffset + size, noteLength);
   let note: RecordNote;
   try {
-    note = JSON.parse(noteBytes.toString('utf8')) as RecordNote;
+    note = notes.decode(noteBytes);
   } catch {
     return undefined;
   }

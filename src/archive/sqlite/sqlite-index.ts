@@ -1,6 +1,7 @@
 import { CoalescedSync } from '../../core/coalesced-sync.js';
 import { fdatasyncWal } from '../../core/sqlite-wal-sync.js';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite, type SqliteKeys } from '../../core/sqlite-open.js';
 import type { DicomJson } from '../../dicom/types.js';
 import { isSeriesLevelTag, isStudyLevelTag, pick } from '../levels.js';
 import { alphabetic, integer, normalizeTime, text } from '../json-values.js';
@@ -78,8 +79,9 @@ export class SqliteIndex {
   private readonly stmts;
   private readonly walSync = new CoalescedSync(() => fdatasyncWal(this.db.name));
 
-  constructor(path: string) {
-    this.db = new Database(path);
+  /** `keys`: the database is encrypted at rest (core/sqlite-open.ts). */
+  constructor(path: string, keys?: SqliteKeys) {
+    this.db = openSqlite(path, keys);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');

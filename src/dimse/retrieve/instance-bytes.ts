@@ -3,14 +3,10 @@
  * received (File Meta cut off), or — when the peer took Explicit VR Little Endian instead of
  * a native stored syntax — re-encoded by our transcoder. Compressed data is never decoded.
  */
-import { read } from 'node:fs';
-import { promisify } from 'node:util';
 import type { BlobStore, StoredInstance } from '../../archive/types.js';
-import { bufferSource, datasetOffset, isEncapsulatedTransferSyntax, transcodeToExplicitLittle } from '../../dicom/index.js';
+import { bufferSource, datasetOffset, readAll, isEncapsulatedTransferSyntax, transcodeToExplicitLittle } from '../../dicom/index.js';
 import { EXPLICIT_LE } from '../sop-classes.js';
 import { DimseError, Status } from '../status.js';
-
-const readAt = promisify(read);
 
 /** The syntax to send a stored instance in, given what a context accepted; undefined when we cannot. */
 export function deliverableAs(storedSyntax: string, accepted: readonly string[]): string | undefined {
@@ -28,14 +24,7 @@ export async function datasetBytes(blobs: BlobStore, instance: StoredInstance, s
   const blob = await blobs.open(instance.blobKey);
   let file: Buffer;
   try {
-    file = Buffer.allocUnsafe(blob.size);
-    let off = 0;
-    while (off < blob.size) {
-      const { bytesRead } = await readAt(blob.fd, file, off, blob.size - off, blob.offset + off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-    }
-    file = file.subarray(0, off);
+    file = readAll(blob.source());
   } finally {
     await blob.close();
   }

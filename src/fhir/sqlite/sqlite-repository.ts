@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite, type SqliteKeys } from '../../core/sqlite-open.js';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
 import { fdatasyncWal } from '../../core/sqlite-wal-sync.js';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
@@ -15,6 +16,8 @@ export interface SqliteRepositoryOptions {
   /** Our FHIR base URL: absolute references under it are indexed as local ones. */
   baseUrl: string;
   now?: () => number;
+  /** The database is encrypted at rest with one of these keys (core/sqlite-open.ts). */
+  keys?: SqliteKeys;
 }
 
 /**
@@ -40,7 +43,7 @@ export class SqliteFhirRepository implements FhirRepository {
   private readonly walSync = new CoalescedSync(() => this.syncWal());
 
   constructor(path: string, options: SqliteRepositoryOptions) {
-    this.db = new Database(path);
+    this.db = openSqlite(path, options.keys);
     this.db.pragma('journal_mode = WAL');
     // Commits do not sync on this thread: see durable() and syncWal().
     this.db.pragma('synchronous = NORMAL');

@@ -16,6 +16,7 @@
  * access tokens are ES384 JWTs with `aud = ${publicUrl}/fhir`. State lives in
  * `<dataDir>/security.sqlite` (clients, users, sessions) and `<dataDir>/oauth-keys.json` (0600).
  */
+import type { AtRest } from '../../core/encryption/at-rest.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../principal.js';
@@ -46,6 +47,8 @@ export interface AuthorizationServerOptions {
   section?: unknown;
   logger: Logger;
   onEvent?: (e: OAuthEvent) => void;
+  /** Encryption at rest: security.sqlite keys and the sealing of oauth-keys.json. */
+  atRest?: AtRest;
 }
 
 export interface AuthorizationServer {
@@ -66,10 +69,10 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
   const issuer = `${base}/oauth`;
   const fhirBase = `${base}/fhir`;
   const tokenLifetime = o.tokenLifetime ?? 300;
-  const db = openSecurityDb(o.dataDir);
+  const db = openSecurityDb(o.dataDir, o.atRest?.sqlite);
   const clients = new ClientStore(db);
   const users = new UserStore(db);
-  const keys = await loadOrCreateServerKeys(o.dataDir);
+  const keys = await loadOrCreateServerKeys(o.dataDir, o.atRest?.objects);
   const emit = (e: OAuthEvent) => {
     try {
       o.onEvent?.(e);

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite, type SqliteKeys } from '../../core/sqlite-open.js';
 
 /**
  * `security.sqlite` in the data folder: registered clients, users and the authorization server's
@@ -45,9 +46,9 @@ CREATE INDEX IF NOT EXISTS oidc_state_uid ON oidc_state (uid);
 CREATE INDEX IF NOT EXISTS oidc_state_expiry ON oidc_state (expires_at);
 `;
 
-export function openSecurityDb(dataDir: string): SecurityDb {
+export function openSecurityDb(dataDir: string, keys?: SqliteKeys): SecurityDb {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, SECURITY_DB_FILE));
+  const db = openSqlite(join(dataDir, SECURITY_DB_FILE), keys);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);

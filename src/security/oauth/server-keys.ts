@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 /**
@@ -17,18 +18,21 @@ export interface ServerKeys {
 
 export const KEYS_FILE = 'oauth-keys.json';
 
-export async function loadOrCreateServerKeys(dataDir: string): Promise<ServerKeys> {
+/** `cipher`: the data directory is encrypted at rest, and so is the file (sealed JSON). */
+export async function loadOrCreateServerKeys(dataDir: string, cipher?: ObjectCipher): Promise<ServerKeys> {
   const file = join(dataDir, KEYS_FILE);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ServerKeys;
+  const parse = (bytes: Buffer) => JSON.parse((cipher ? cipher.open(bytes) : bytes).toString('utf8')) as ServerKeys;
+  if (existsSync(file)) return parse(readFileSync(file));
   const keys: ServerKeys = {
     signing: [await privateJwk('ES384', { crv: 'P-384' }), await privateJwk('RS256', { modulusLength: 2048 })],
     cookieKeys: [randomBytes(32).toString('base64url')],
   };
   try {
-    writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600, flag: 'wx' });
+    const text = Buffer.from(JSON.stringify(keys, null, 2));
+    writeFileSync(file, cipher ? cipher.seal(text) : text, { mode: 0o600, flag: 'wx' });
   } catch (e) {
     // Another process created it first: use theirs.
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return JSON.parse(readFileSync(file, 'utf8')) as ServerKeys;
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return parse(readFileSync(file));
     throw e;
   }
   chmodSync(file, 0o600);
