@@ -219,11 +219,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     recordAccess: async (access) => {
       await Promise.all(accessRecordsOf(access, server).map((record) => recordAccess(audit.sink, record)));
     },
+    deadlines: { publicMs: config.publicRequestTimeout * 1000, authenticatedMs: config.requestTimeout * 1000 },
     ...(config.tlsCert && config.tlsKey ? { https: { cert: readPem(config.tlsCert, '--tls-cert'), key: readPem(config.tlsKey, '--tls-key') } } : {}),
   });
-  // Keep-alive longer than typical proxy idle timeouts; no request timeout for long STOW/WADO streams.
+  // Keep-alive longer than typical proxy idle timeouts. Request timeouts: see deadlines above
+  // (they bound how long a request takes to arrive, never a long WADO response).
   app.server.keepAliveTimeout = 65_000;
-  app.server.requestTimeout = 0;
   notifications.websocket.attach(app.server, WEBSOCKET_PATH, auth ? websocketAuthorizer(auth.verifier) : undefined);
   // Validates sections.dimse first: a bad DIMSE config stops start-up before anything listens.
   const dimse = await startDimseServer(config, { archive, qido, logger, audit: (a) => recordAccess(audit.sink, dimseAccessRecord(a, server)) });

@@ -30,6 +30,10 @@ export interface Config {
   auditKeyFile?: string;
   /** Lifetime of the access tokens we issue, in seconds (SMART recommends ≤ 300). */
   tokenLifetime: number;
+  /** Seconds an authenticated request may take to arrive whole (a STOW upload); 0 = no limit. */
+  requestTimeout: number;
+  /** Seconds for a request's headers, and for a public or unauthenticated request's body, to arrive. */
+  publicRequestTimeout: number;
   /**
    * Structured sections that only a config file can express (peers, sources, servers).
    * Each is validated by the module that owns it at start-up.
@@ -82,6 +86,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'tlsKey', type: 'string', help: 'HTTPS private key (PEM file); with --tls-cert' },
   { key: 'auditKeyFile', type: 'string', help: 'audit chain HMAC key file, outside the data dir (default <data-dir>.audit-key)' },
   { key: 'tokenLifetime', type: 'int', help: 'lifetime of issued access tokens in seconds' },
+  { key: 'requestTimeout', type: 'int', help: 'seconds an authenticated request (upload) may take to arrive; 0 = unlimited' },
+  { key: 'publicRequestTimeout', type: 'int', help: 'seconds for headers, and for public/unauthenticated bodies, to arrive' },
 ];
 
 export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: string | undefined } = {
@@ -103,6 +109,8 @@ export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: str
   tlsKey: undefined,
   auditKeyFile: undefined,
   tokenLifetime: 300,
+  requestTimeout: 900,
+  publicRequestTimeout: 10,
 };
 
 /** `publicUrl` → `--public-url`, `PUBLIC_URL`. */
