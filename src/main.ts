@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -9,6 +9,7 @@ import { OrphanSweeper } from './archive/orphan-sweep.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
 import type { Config } from './config/schema.js';
 import { ConfigError } from './core/errors.js';
+import { openDataDir } from './core/private-files.js';
 import { allowAll, type AccessPolicy } from './context/access-policy.js';
 import { subscriberOf } from './notifications/subscriber.js';
 import { DICOM_UID_SYSTEM } from './bridge/mapping/systems.js';
@@ -45,7 +46,7 @@ type StorageConfig = Pick<Config, 'dataDir' | 'duplicatePolicy' | 'bulkDataThres
 
 /** `packWriter`: the server appends small objects to the packs; CLI commands beside it write files. */
 function openStorage(config: StorageConfig, packWriter: boolean): { archive: Archive; blobs: ArchiveBlobStore } {
-  mkdirSync(config.dataDir, { recursive: true });
+  openDataDir(config.dataDir);
   const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'));
   const blobs = new ArchiveBlobStore(config.dataDir, { packWriter });
   const archive = new Archive(index, blobs, {

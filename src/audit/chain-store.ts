@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { ChainRecord } from './types.js';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
+import { privateSqlite } from '../core/private-files.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit_record (
@@ -60,6 +61,7 @@ export class ChainStore {
     this.db.pragma('busy_timeout = 5000');
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
+      privateSqlite(file);
       this.db.pragma('synchronous = FULL');
       this.db.exec(SCHEMA);
     }

@@ -1,4 +1,5 @@
-import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, read, readdirSync, readSync, writevSync } from 'node:fs';
+import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, read, readdirSync, readSync, writevSync } from 'node:fs';
+import { privateDir } from '../../core/private-files.js';
 import { join } from 'node:path';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
 import type { BlobJournal, JournalMark } from '../types.js';
@@ -58,7 +59,7 @@ export class PackStore implements BlobJournal {
     private readonly segmentBytes = 1 << 30,
   ) {
     this.dir = join(root, 'packs');
-    mkdirSync(this.dir, { recursive: true });
+    privateDir(this.dir);
     if (writer) {
       const last = this.segmentIds().at(-1);
       this.current = last === undefined ? this.createSegment(1) : this.openSegment(last);

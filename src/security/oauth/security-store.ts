@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { openDataDir, privateSqlite } from '../../core/private-files.js';
 
 /**
  * `security.sqlite` in the data folder: registered clients, users and the authorization server's
@@ -46,9 +46,11 @@ CREATE INDEX IF NOT EXISTS oidc_state_expiry ON oidc_state (expires_at);
 `;
 
 export function openSecurityDb(dataDir: string): SecurityDb {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, SECURITY_DB_FILE));
+  openDataDir(dataDir);
+  const file = join(dataDir, SECURITY_DB_FILE);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  privateSqlite(file);
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
   return db;

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { privateFile } from '../../core/private-files.js';
 
 /**
  * The authorization server's secrets, generated once and kept in `<data-dir>/oauth-keys.json`
@@ -19,7 +20,10 @@ export const KEYS_FILE = 'oauth-keys.json';
 
 export async function loadOrCreateServerKeys(dataDir: string): Promise<ServerKeys> {
   const file = join(dataDir, KEYS_FILE);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ServerKeys;
+  if (existsSync(file)) {
+    privateFile(file); // an installation from before private data directories
+    return JSON.parse(readFileSync(file, 'utf8')) as ServerKeys;
+  }
   const keys: ServerKeys = {
     signing: [await privateJwk('ES384', { crv: 'P-384' }), await privateJwk('RS256', { modulusLength: 2048 })],
     cookieKeys: [randomBytes(32).toString('base64url')],
