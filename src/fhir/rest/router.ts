@@ -3,6 +3,7 @@ import { asOutcomeError, methodNotAllowed, notAcceptable, notFound } from '../ou
 import type { FhirRepository } from '../repository/repository.js';
 import type { FhirResource } from '../types.js';
 import { checkInteraction, describeRequest } from './authorize.js';
+import { BATCH_LIMITS_DEFAULTS, type BatchLimits } from './batch-limits.js';
 import { processBundle } from './bundle-handler.js';
 import { READ_ONLY_TYPES, capabilityStatement } from './capability-statement.js';
 import { FHIR_JSON, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
@@ -18,6 +19,8 @@ export interface FhirRouterOptions {
   baseUrl: string;
   defaultCount?: number;
   maxCount?: number;
+  /** Caps on one batch or transaction (default BATCH_LIMITS_DEFAULTS). */
+  batchLimits?: BatchLimits;
   version?: string;
   now?: () => number;
   /** Told about unexpected (500) failures; the response never carries their message. */
@@ -49,6 +52,7 @@ export class FhirRouter {
       baseUrl: options.baseUrl.replace(/\/+$/, ''),
       defaultCount: options.defaultCount ?? 20,
       maxCount: options.maxCount ?? 1000,
+      batchLimits: options.batchLimits ?? BATCH_LIMITS_DEFAULTS,
       now,
       inTransaction: false,
       ...(options.beforeWrite ? { beforeWrite: options.beforeWrite } : {}),
