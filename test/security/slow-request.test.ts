@@ -75,6 +75,12 @@ describe('slow requests cannot hold connections', () => {
     expect(r.closedAfterMs).toBeLessThan(5_000);
   }, 60_000);
 
+  it('closes a connection that sends nothing at all', async () => {
+    const r = await slowRequest('', '', 10_000);
+    expect(r.closedByServer).toBe(true);
+    expect(r.closedAfterMs).toBeLessThan(5_000);
+  }, 30_000);
+
   it('lets an authenticated upload take longer than the public deadline', async () => {
     const body = JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Slow' }], gender: 'unknown', extension: [] }) + ' '.repeat(10);
     const r = await slowRequest(
