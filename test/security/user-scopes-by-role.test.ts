@@ -4,7 +4,11 @@
  * Now a person's `user/` scopes grant no more than the role's row of USER_SCOPES_BY_ROLE
  * (src/security/role-scopes.ts, docs/security.md), for our tokens and for an external IdP's.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientStore } from '../../src/security/oauth/client-store.js';
+import { openSecurityDb } from '../../src/security/oauth/security-store.js';
+import { UserStore } from '../../src/security/oauth/user-store.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 
 let bench: SmartBench;
@@ -54,6 +58,53 @@ describe('user/ scopes are limited by the role', () => {
     expect(res.status).toBe(200);
     expect(res.body.entry.map((e: any) => e.response.status.slice(0, 3))).toEqual(['403', '200']);
   });
+
+  it('our authorization server grants a clinician no more than the role allows, and says so in the token', async () => {
+    const db = openSecurityDb(bench.server.dataDir);
+    try {
+      new ClientStore(db).add({ clientId: 'admin-app', scope: 'openid user/*.cruds', redirectUris: [`${bench.url}/cb`] });
+      new UserStore(db).add({ username: 'carla', password: 'clinician passphrase', role: 'clinician' });
+    } finally {
+      db.close();
+    }
+    const cookies = new Map<string, string>();
+    const browse = async (url: string, form?: Record<string, string>) => {
+      const headers: Record<string, string> = { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+      if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
+      const res = await fetch(new URL(url, bench.url), { method: form ? 'POST' : 'GET', headers, body: form ? new URLSearchParams(form) : undefined, redirect: 'manual' });
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+      }
+      return res;
+    };
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const query = new URLSearchParams({ client_id: 'admin-app', response_type: 'code', redirect_uri: `${bench.url}/cb`, scope: 'openid user/Patient.rs user/Patient.cruds user/Observation.cruds', state: 's', aud: `${bench.url}/fhir`, code_challenge: challenge, code_challenge_method: 'S256' });
+    let res = await browse(`/oauth/auth?${query}`);
+    const login = res.headers.get('location')!;
+    res = await browse(`${login}/login`, { username: 'carla', password: 'clinician passphrase' });
+    expect(res.status).toBe(303);
+    res = await browse(res.headers.get('location')!);
+    const consent = res.headers.get('location')!;
+    res = await browse(`${consent}/confirm`, {});
+    res = await browse(res.headers.get('location')!);
+    const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
+    expect(code).toBeTruthy();
+    const tokenRes = await fetch(`${bench.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: `${bench.url}/cb`, client_id: 'admin-app', code_verifier: verifier }),
+    });
+    const token = (await tokenRes.json()) as { access_token: string; scope?: string };
+    expect(tokenRes.status).toBe(200);
+    const granted = (token.scope ?? '').split(' ');
+    // A requested user/ scope is granted only when the role allows all of it (oidc-provider
+    // grants only scopes that were requested, so a wider one is dropped, not narrowed).
+    expect(granted.filter((s) => s.startsWith('user/'))).toEqual(['user/Patient.rs']);
+    // Whatever the token says, a clinician's token cannot delete a Patient.
+    expect((await bench.request('DELETE', `/fhir/Patient/${patientId}`, token.access_token)).status).toBe(403);
+  }, 120_000);
 
   it('the administrator keeps full access', async () => {
     expect((await bench.request('POST', '/fhir/Patient', bench.admin, { resourceType: 'Patient' })).status).toBe(201);

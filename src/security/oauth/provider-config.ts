@@ -120,8 +120,8 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
  * the authorization code being redeemed) that the client's registration covers. Backend
  * services get `system/` scopes only; people never get `system/` scopes. A client_credentials
  * request left with nothing is refused (invalid_scope) rather than answered with an empty token.
- * A person's `user/` scopes are cut down to what the user's role allows (role-scopes.ts), so the
- * token states what it grants.
+ * A person's `user/` scopes are cut down to what the user's role allows (role-scopes.ts); as
+ * oidc-provider grants only requested scopes, a requested scope wider than the role is left out.
  */
 function resourceScopes(ctx: KoaContextWithOIDC, clientId: string, clients: ClientStore, users: UserStore): string[] {
   const registered = splitScope(clients.get(clientId)?.scope);
