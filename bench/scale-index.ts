@@ -142,7 +142,7 @@ export async function ensureScaleDir(opts: ScaleOptions = {}): Promise<ScaleInfo
 
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial, { recursive: true });
+  mkdirSync(partial, { recursive: true, mode: 0o700 }); // a data dir: the server refuses one others can read
   const total = shape.studies * shape.instancesPerStudy;
   const { SqliteIndex } = (await import(pathToFileURL(join(distRoot, 'archive', 'sqlite', 'sqlite-index.js')).href)) as IndexModule;
   const { bulkUri } = (await import(pathToFileURL(join(distRoot, 'dicom', 'bulk-path.js')).href)) as BulkPathModule;

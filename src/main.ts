@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import { OrphanSweeper } from './archive/orphan-sweep.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
 import type { Config } from './config/schema.js';
 import { ConfigError } from './core/errors.js';
+import { openDataDir } from './core/private-files.js';
 import { allowAll, type AccessPolicy } from './context/access-policy.js';
 import { maskChannelHeaders, subscriberOf, subscriptionStamper } from './notifications/subscriber.js';
 import { standingOf, type Authorities } from './notifications/subscriber-standing.js';
@@ -47,7 +48,7 @@ type StorageConfig = Pick<Config, 'dataDir' | 'duplicatePolicy' | 'bulkDataThres
 
 /** `packWriter`: the server appends small objects to the packs; CLI commands beside it write files. */
 function openStorage(config: StorageConfig, packWriter: boolean, atRest: AtRest): { archive: Archive; blobs: ArchiveBlobStore } {
-  mkdirSync(config.dataDir, { recursive: true });
+  openDataDir(config.dataDir);
   const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'), atRest.sqlite);
   const blobs = new ArchiveBlobStore(config.dataDir, { packWriter, cipher: atRest.objects });
   const archive = new Archive(index, blobs, {
@@ -213,11 +214,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     recordAccess: async (access) => {
       await Promise.all(accessRecordsOf(access, server).map((record) => recordAccess(audit.sink, record)));
     },
+    deadlines: { publicMs: config.publicRequestTimeout * 1000, authenticatedMs: config.requestTimeout * 1000 },
     ...(config.tlsCert && config.tlsKey ? { https: { cert: readPem(config.tlsCert, '--tls-cert'), key: readPem(config.tlsKey, '--tls-key') } } : {}),
   });
-  // Keep-alive longer than typical proxy idle timeouts; no request timeout for long STOW/WADO streams.
+  // Keep-alive longer than typical proxy idle timeouts. Request timeouts: see deadlines above
+  // (they bound how long a request takes to arrive, never a long WADO response).
   app.server.keepAliveTimeout = 65_000;
-  app.server.requestTimeout = 0;
   notifications.websocket.attach(app.server, WEBSOCKET_PATH, auth ? websocketAuthorizer(auth.verifier) : undefined);
   // Validates sections.dimse first: a bad DIMSE config stops start-up before anything listens.
   const dimse = await startDimseServer(config, { archive, qido, logger, audit: (a) => recordAccess(audit.sink, dimseAccessRecord(a, server)) });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, promises as fsp, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, promises as fsp, readdirSync, rmSync, statSync } from 'node:fs';
+import { PRIVATE_DIR_MODE, privateDir } from '../core/private-files.js';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from './types.js';
@@ -26,8 +27,8 @@ export class FileBlobStore implements BlobStore {
   ) {
     this.blobDir = join(root, 'blobs');
     this.tmpDir = join(root, 'tmp');
-    mkdirSync(this.blobDir, { recursive: true });
-    mkdirSync(this.tmpDir, { recursive: true });
+    privateDir(this.blobDir);
+    privateDir(this.tmpDir);
     removeAbandonedTemps(this.tmpDir);
   }
 
@@ -70,7 +71,7 @@ export class FileBlobStore implements BlobStore {
             const target = this.pathOf(key);
             const dir = dirname(target);
             if (!this.knownDirs.has(dir)) {
-              await fsp.mkdir(dir, { recursive: true });
+              await fsp.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
               this.knownDirs.add(dir);
               await this.dirSync.sync(dirname(dir));
             }

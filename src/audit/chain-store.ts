@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { openSqlite, type SqliteKeys } from '../core/sqlite-open.js';
 import type { ChainRecord } from './types.js';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
+import { privateSqlite } from '../core/private-files.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit_record (
@@ -61,6 +62,7 @@ export class ChainStore {
     this.db.pragma('busy_timeout = 5000');
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
+      privateSqlite(file);
       this.db.pragma('synchronous = FULL');
       this.db.exec(SCHEMA);
     }

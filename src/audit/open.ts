@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import type { SqliteKeys } from '../core/sqlite-open.js';
+import { openDataDir } from '../core/private-files.js';
 import { hostname } from 'node:os';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
@@ -57,7 +58,7 @@ export interface OpenedAuditLog {
  * data directory, the searchable copy in the FHIR repository, the optional syslog copy.
  */
 export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
-  mkdirSync(o.dataDir, { recursive: true });
+  openDataDir(o.dataDir);
   const keyFile = o.keyFile ?? defaultAuditKeyFile(o.dataDir);
   const inside = relative(resolve(o.dataDir), resolve(keyFile));
   if (!inside.startsWith('..') && !isAbsolute(inside)) o.logger.warn({ keyFile }, 'the audit key file is inside the data directory: whoever can edit the records can recompute the chain');

@@ -7,13 +7,14 @@ import { openSecurityDb } from '../security/oauth/security-store.js';
 import { auditConfigChange } from './audit-config-change.js';
 import { parseCommandLine } from './options.js';
 
-const USAGE = `imaging-bridge clients add --client-id ID --scope "SCOPES" (--jwks-file FILE | --jwks-url URL | --secret S | --secret-file F)
+const USAGE = `imaging-bridge clients add --client-id ID --scope "SCOPES" (--jwks-file FILE | --jwks-url URL | --secret-file F|-)
                           [--role ROLE] [--redirect-uri URL]...      register an OAuth client (takes effect at once)
 imaging-bridge clients list [--json]                              registered clients (no secrets)
 imaging-bridge clients remove --client-id ID                      unregister; its tokens expire within the token lifetime
 
 Backend services (SMART): --jwks-file/--jwks-url (private_key_jwt, RS384/ES384), role ai-service by default.
-Symmetric clients: --secret or --secret-file (client_secret_basic; stored as a scrypt hash).
+Symmetric clients: --secret-file F, or --secret-file - to read it from standard input (client_secret_basic;
+stored as a scrypt hash). A secret is never taken from the command line (other users see it in ps).
 Apps used by people: --redirect-uri (authorization code + PKCE), with or without a secret.
 Options: --data-dir DIR (and the other serve options, e.g. --config FILE).`;
 
@@ -40,6 +41,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
     const clientId = values['client-id'] as string | undefined;
     switch (positionals[0]) {
       case 'add': {
+        if (values.secret !== undefined) throw new ConfigError(SECRET_ON_COMMAND_LINE);
         if (!clientId) throw new ConfigError('clients add needs --client-id');
         const client = store.add({
           clientId,
@@ -47,7 +49,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
           role: values.role as Role | undefined,
           jwks: values['jwks-file'] === undefined ? undefined : readJson(values['jwks-file'] as string),
           jwksUri: values['jwks-url'] as string | undefined,
-          secret: values['secret-file'] !== undefined ? readFileSync(values['secret-file'] as string, 'utf8').trim() : (values.secret as string | undefined),
+          secret: values['secret-file'] === undefined ? undefined : readSecret(values['secret-file'] as string),
           redirectUris: values['redirect-uri'] as string[] | undefined,
         });
         await auditConfigChange(config, 'client-registered', client.clientId);
@@ -76,6 +78,18 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
     }
   } finally {
     db.close();
+  }
+}
+
+const SECRET_ON_COMMAND_LINE =
+  '--secret is refused: a secret on the command line is visible to every user of the machine (ps, /proc) and kept in shell history. Use --secret-file FILE, or --secret-file - to read it from standard input.';
+
+/** The client secret from a file, or from standard input for `-` (one line; surrounding white space dropped). */
+function readSecret(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8').trim();
+  } catch (e) {
+    throw new ConfigError(`--secret-file ${file}: ${(e as Error).message}`);
   }
 }
 

@@ -3,9 +3,11 @@ import { ConfigError } from '../core/errors.js';
 import { openArchive } from '../main.js';
 import { parseCommandLine } from './options.js';
 import { progressReporter } from './progress.js';
+import { privateUmask } from '../core/private-files.js';
 
 /** imaging-bridge import PATH... — exit 0 when nothing was refused, 1 otherwise. */
 export async function runImport(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  privateUmask(); // the archive holds PHI: everything created is the owner's alone
   const { config, values, positionals } = parseCommandLine(args, env, { jobs: { type: 'string' } });
   if (positionals.length === 0) throw new ConfigError('import needs at least one file, folder or DICOMDIR');
   const jobs = values.jobs === undefined ? 4 : Number(values.jobs);

@@ -20,7 +20,7 @@ Usage:
   imaging-bridge sources status [--data-dir DIR] [--config FILE] [--json]
   imaging-bridge sync status|replay [--study UID] [--data-dir DIR]
   imaging-bridge quarantine list|show|release|reject [STUDY_UID] [--data-dir DIR]
-  imaging-bridge clients add|list|remove [--data-dir DIR] [--client-id ID --jwks-file F|--jwks-url U|--secret S --scope "SCOPES"]
+  imaging-bridge clients add|list|remove [--data-dir DIR] [--client-id ID --jwks-file F|--jwks-url U|--secret-file F|- --scope "SCOPES"]
   imaging-bridge users add|list|remove [--data-dir DIR] [--username U --password-file F --role ROLE]
   imaging-bridge audit verify|export [--data-dir DIR] [--audit-key-file F] [--anchor FILE] [--format syslog]
   imaging-bridge encryption rotate --data-dir DIR --encryption-key-file F   (server stopped)

@@ -1,4 +1,5 @@
 import { createLogger } from '../core/logger.js';
+import { privateUmask } from '../core/private-files.js';
 import { startServer } from '../main.js';
 import { optionsHelp, parseCommandLine } from './options.js';
 
@@ -8,6 +9,7 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
     return 0;
   }
   const { config } = parseCommandLine(args, env);
+  privateUmask(); // the data directory holds PHI and credentials: everything created is the owner's alone
   const logger = createLogger(config.logLevel);
   if (config.auth === 'none') {
     const banner = 'WARNING: --auth none — every request is served without authentication. For local evaluation on loopback only.';

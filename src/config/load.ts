@@ -114,4 +114,7 @@ function validate(c: Config): void {
   if (c.tokenLifetime < 30 || c.tokenLifetime > 3600) {
     throw new ConfigError(`--token-lifetime: ${c.tokenLifetime} s is outside 30-3600 (SMART recommends at most 300)`);
   }
+  if (c.publicRequestTimeout < 1 || c.publicRequestTimeout > 300) {
+    throw new ConfigError(`--public-request-timeout: ${c.publicRequestTimeout} s is outside 1-300`);
+  }
 }

@@ -30,6 +30,10 @@ export interface Config {
   auditKeyFile?: string;
   /** Lifetime of the access tokens we issue, in seconds (SMART recommends ≤ 300). */
   tokenLifetime: number;
+  /** Seconds an authenticated request may take to arrive whole (a STOW upload); 0 = no limit. */
+  requestTimeout: number;
+  /** Seconds for a request's headers, and for a public or unauthenticated request's body, to arrive. */
+  publicRequestTimeout: number;
   /**
    * Encryption at rest: a file outside the data directory (mode 0600) holding the data key(s),
    * primary first. Or `encryptionKey`, from IMAGING_BRIDGE_ENCRYPTION_KEY only (never a flag or
@@ -90,6 +94,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'auditKeyFile', type: 'string', help: 'audit chain HMAC key file, outside the data dir (default <data-dir>.audit-key)' },
   { key: 'tokenLifetime', type: 'int', help: 'lifetime of issued access tokens in seconds' },
   { key: 'encryptionKeyFile', type: 'string', help: 'encrypt data at rest with the key(s) in this file (outside the data dir, mode 0600)' },
+  { key: 'requestTimeout', type: 'int', help: 'seconds an authenticated request (upload) may take to arrive; 0 = unlimited' },
+  { key: 'publicRequestTimeout', type: 'int', help: 'seconds for headers, and for public/unauthenticated bodies, to arrive' },
 ];
 
 export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: string | undefined } = {
@@ -113,6 +119,8 @@ export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: str
   tokenLifetime: 300,
   encryptionKeyFile: undefined,
   encryptionKey: undefined,
+  requestTimeout: 900,
+  publicRequestTimeout: 10,
 };
 
 /** `publicUrl` → `--public-url`, `PUBLIC_URL`. */

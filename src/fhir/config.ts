@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/errors.js';
 import { parseFhirServers, type FhirServerConfig } from './client/server-config.js';
+import { BATCH_LIMITS_DEFAULTS, type BatchLimits } from './rest/batch-limits.js';
 import { isObject } from './types.js';
 
 /** The `fhir` section of the config file. */
@@ -9,12 +10,13 @@ export interface FhirConfig {
     defaultCount: number;
     /** Upper bound on _count and on history pages. */
     maxCount: number;
-  };
+  } & BatchLimits;
   /** External FHIR servers by name (`fhir.servers.<name>`), reached with the HTTP FHIR client. */
   servers: Record<string, FhirServerConfig>;
 }
 
-export const FHIR_DEFAULTS: FhirConfig = { server: { defaultCount: 20, maxCount: 1000 }, servers: {} };
+export const FHIR_DEFAULTS: FhirConfig = { server: { defaultCount: 20, maxCount: 1000, ...BATCH_LIMITS_DEFAULTS }, servers: {} };
+const SERVER_KEYS = Object.keys(FHIR_DEFAULTS.server) as (keyof FhirConfig['server'])[];
 
 /** Validates `sections.fhir` at start-up; unknown keys and wrong types fail with the key's path. */
 export function parseFhirConfig(section: unknown): FhirConfig {
@@ -27,11 +29,13 @@ export function parseFhirConfig(section: unknown): FhirConfig {
   if (!isObject(server)) throw new ConfigError('config "fhir.server" must be an object');
   const out = { ...FHIR_DEFAULTS.server };
   for (const [key, value] of Object.entries(server)) {
-    if (key !== 'defaultCount' && key !== 'maxCount') throw new ConfigError(`config "fhir.server.${key}" is not known (known: defaultCount, maxCount)`);
-    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 10_000) {
-      throw new ConfigError(`config "fhir.server.${key}" must be an integer from 1 to 10000`);
+    const known = SERVER_KEYS.find((k) => k === key);
+    if (!known) throw new ConfigError(`config "fhir.server.${key}" is not known (known: ${SERVER_KEYS.join(', ')})`);
+    const max = known === 'maxBatchCount' ? 100_000 : 10_000;
+    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
+      throw new ConfigError(`config "fhir.server.${key}" must be an integer from 1 to ${max}`);
     }
-    out[key] = value as number;
+    out[known] = value as number;
   }
   if (out.defaultCount > out.maxCount) throw new ConfigError('config "fhir.server.defaultCount" is larger than maxCount');
   return { server: out, servers: parseFhirServers(section.servers) };

@@ -52,6 +52,7 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     baseUrl,
     defaultCount: config.server.defaultCount,
     maxCount: config.server.maxCount,
+    batchLimits: { maxBatchEntries: config.server.maxBatchEntries, maxTransactionEntries: config.server.maxTransactionEntries, maxBatchCount: config.server.maxBatchCount },
     version: options.version,
     onError: options.onError,
     beforeWrite: options.beforeWrite,

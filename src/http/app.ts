@@ -15,6 +15,7 @@ import { errorHandler, sendError } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 import { registerAccessControl, type AccessControlOptions, type RouteRule, type ScopeDecisions } from './security/access-control.js';
 import { registerAuditHook, type AccessRecorder } from './security/audit-hook.js';
+import { registerRequestDeadline, serverTimeouts, type RequestDeadlines } from './security/request-deadline.js';
 import { PUBLIC } from './security/route-access.js';
 
 export interface HttpPorts {
@@ -40,6 +41,8 @@ export interface HttpPorts {
   extraRoutes?: (app: FastifyInstance) => void;
   /** HTTPS: PEM certificate and key (HSTS is sent with every answer). */
   https?: { cert: Buffer; key: Buffer };
+  /** How long a request may take to arrive (public/unauthenticated, authenticated); default 10 s / 900 s. */
+  deadlines?: RequestDeadlines;
   /** Study UIDs of a Patient, for patient-bound DICOMweb access. */
   studiesOfPatient?: (patientId: string) => Promise<string[]>;
   publicUrl: string;
@@ -55,8 +58,11 @@ export const routeRules = (app: FastifyInstance): readonly RouteRule[] => ROUTE_
 
 /** The HTTP edge. Routes are thin: each calls a transport-free handler. */
 export function buildHttpApp(ports: HttpPorts): FastifyInstance {
+  const deadlines = ports.deadlines ?? { publicMs: 10_000, authenticatedMs: 900_000 };
+  const timeouts = serverTimeouts(deadlines);
   const app = Fastify({
-    ...(ports.https ? { https: { cert: ports.https.cert, key: ports.https.key, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(ports.https ? { https: { cert: ports.https.cert, key: ports.https.key, minVersion: 'TLSv1.2' as const, ...timeouts } } : { http: timeouts }),
+    requestTimeout: timeouts.requestTimeout,
     loggerInstance: ports.logger as unknown as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => Math.random().toString(36).slice(2, 12),
@@ -64,6 +70,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
   app.setErrorHandler(errorHandler);
+  registerRequestDeadline(app, deadlines);
   const rules = registerAccessControl(app, ports.accessControl ?? { mode: 'none', decisions: ALLOW_ALL_DECISIONS, realm: ports.publicUrl });
   ROUTE_RULES.set(app, rules);
   if (ports.recordAccess) registerAuditHook(app, ports.recordAccess);

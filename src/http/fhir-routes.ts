@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { queryOf } from '../fhir/rest/query.js';
+import { fhirJsonPayload } from './bundle-stream.js';
 import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AccessRecord } from '../fhir/rest/context.js';
 import type { Principal } from '../security/principal.js';
@@ -37,7 +38,8 @@ export function registerFhirRoutes(app: FastifyInstance, router: FhirRouter, pre
       if (res.access) options.onAccess?.(req, res.access, res.status);
       void reply.code(res.status).headers(res.headers);
       if (res.body === undefined || req.method === 'HEAD') return reply.send();
-      return reply.send(JSON.stringify(res.body));
+      // A large Bundle goes out entry by entry (bundle-stream.ts).
+      return reply.send(fhirJsonPayload(res.body));
     };
     const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
     // Any valid token: the router decides per interaction from the caller's scopes.

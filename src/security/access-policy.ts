@@ -15,6 +15,7 @@ import { compartmentPatients, inPatientCompartment, patientOfRecord } from '../f
 import { matchesParams } from '../fhir/search/match-resource.js';
 import type { FhirResource } from '../fhir/types.js';
 import type { Principal } from './principal.js';
+import { limitUserScopes } from './role-scopes.js';
 import { neededScope, parseScopes, permits, type Interaction, type ParsedScope, type QuerySuffix } from './scopes.js';
 
 /** Types outside the Patient compartment that `patient/` scopes may read and search: shared reference data. */
@@ -45,7 +46,8 @@ const scopeCache = new WeakMap<Principal, ParsedScope[]>();
 
 function scopesOf(principal: Principal): ParsedScope[] {
   let scopes = scopeCache.get(principal);
-  if (!scopes) scopeCache.set(principal, (scopes = parseScopes(principal.scope)));
+  // user/ scopes grant no more than the principal's role allows (role-scopes.ts).
+  if (!scopes) scopeCache.set(principal, (scopes = limitUserScopes(parseScopes(principal.scope), principal.roles)));
   return scopes;
 }
 

@@ -1,4 +1,5 @@
-import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, writevSync } from 'node:fs';
+import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, writevSync } from 'node:fs';
+import { privateDir } from '../../core/private-files.js';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
@@ -69,7 +70,7 @@ export class PackStore implements BlobJournal {
   ) {
     this.notes = cipher ? { encode: (n) => cipher.seal(JSON_NOTES.encode(n)), decode: (b) => JSON_NOTES.decode(cipher.open(b)) } : JSON_NOTES;
     this.dir = join(root, 'packs');
-    mkdirSync(this.dir, { recursive: true });
+    privateDir(this.dir);
     if (writer) {
       const last = this.segmentIds().at(-1);
       this.current = last === undefined ? this.createSegment(1) : this.openSegment(last);

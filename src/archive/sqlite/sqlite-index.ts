@@ -11,6 +11,7 @@ import { addMissingColumns } from './migrate.js';
 import { rejectionNote } from '../rejection-note.js';
 import { serializeMetadata } from '../metadata-text.js';
 import { isRemoteKey } from '../remote.js';
+import { privateSqlite } from '../../core/private-files.js';
 
 /** `retry`: the instance changed since the caller looked (a concurrent store); look again. */
 export type IndexDecision = 'stored' | 'new-version' | 'retry';
@@ -83,6 +84,7 @@ export class SqliteIndex {
   constructor(path: string, keys?: SqliteKeys) {
     this.db = openSqlite(path, keys);
     this.db.pragma('journal_mode = WAL');
+    privateSqlite(path);
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('cache_size = -65536');

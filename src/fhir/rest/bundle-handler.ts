@@ -3,6 +3,7 @@ import { parseUntrustedJson } from '../../core/untrusted-json.js';
 import { OperationOutcomeError, asOutcomeError, badRequest, preconditionFailed } from '../outcomes.js';
 import { isObject, type Bundle, type BundleEntry, type FhirResource } from '../types.js';
 import { checkInteraction, describeRequest } from './authorize.js';
+import { checkBatchCount, checkEntryCount } from './batch-limits.js';
 import { jsonBody } from './body.js';
 import { READ_ONLY_TYPES } from './capability-statement.js';
 import { FHIR_JSON, type AccessRecord, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
@@ -31,7 +32,9 @@ export async function processBundle(ctx: RouterContext, req: FhirRequest, dispat
   if (bundle.type !== 'batch' && bundle.type !== 'transaction') throw badRequest(`Bundle.type must be batch or transaction, not ${String(bundle.type)}`, 'Bundle.type');
   if (ctx.inTransaction) throw badRequest('a Bundle inside a transaction is not supported');
   const entries = (Array.isArray(bundle.entry) ? bundle.entry : []) as BundleEntry[];
+  checkEntryCount(bundle.type, entries.length, ctx.batchLimits);
   const requests = entries.map((e, i) => ({ ...entryRequest(e, i, req.headers.prefer), principal: req.principal }));
+  checkBatchCount(requests, ctx, ctx.batchLimits);
   const records: (AccessRecord | undefined)[] = new Array(requests.length);
   if (req.record) req.record.interaction = bundle.type;
   try {

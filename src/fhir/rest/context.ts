@@ -3,6 +3,7 @@ import type { SearchParamRegistry } from '../definitions/search-params.js';
 import type { FhirRepository } from '../repository/repository.js';
 import type { FhirResource } from '../types.js';
 import { httpDate } from '../search/fhir-dates.js';
+import type { BatchLimits } from './batch-limits.js';
 
 /** A FHIR REST request without its transport: what an HTTP adapter or a Bundle entry gives. */
 export interface FhirRequest {
@@ -59,6 +60,8 @@ export interface RouterContext {
   baseUrl: string;
   defaultCount: number;
   maxCount: number;
+  /** Caps on one batch or transaction (entries, summed _count). */
+  batchLimits: BatchLimits;
   now: () => number;
   inTransaction: boolean;
   /** Server-side changes to a resource about to be stored by a create, update or patch (see FhirRouterOptions). */

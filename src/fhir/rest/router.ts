@@ -5,6 +5,7 @@ import type { FhirRepository } from '../repository/repository.js';
 import type { FhirResource } from '../types.js';
 import { checkInteraction, describeRequest } from './authorize.js';
 import { outgoing, type BeforeSend } from './before-send.js';
+import { BATCH_LIMITS_DEFAULTS, type BatchLimits } from './batch-limits.js';
 import { processBundle } from './bundle-handler.js';
 import { READ_ONLY_TYPES, capabilityStatement } from './capability-statement.js';
 import { FHIR_JSON, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
@@ -20,6 +21,8 @@ export interface FhirRouterOptions {
   baseUrl: string;
   defaultCount?: number;
   maxCount?: number;
+  /** Caps on one batch or transaction (default BATCH_LIMITS_DEFAULTS). */
+  batchLimits?: BatchLimits;
   version?: string;
   now?: () => number;
   /** Told about unexpected (500) failures; the response never carries their message. */
@@ -57,6 +60,7 @@ export class FhirRouter {
       baseUrl: options.baseUrl.replace(/\/+$/, ''),
       defaultCount: options.defaultCount ?? 20,
       maxCount: options.maxCount ?? 1000,
+      batchLimits: options.batchLimits ?? BATCH_LIMITS_DEFAULTS,
       now,
       inTransaction: false,
       ...(options.beforeWrite ? { beforeWrite: options.beforeWrite } : {}),

@@ -10,6 +10,7 @@ import { IndexWriter } from './index-writer.js';
 import { SqliteResourceStore } from './resource-store.js';
 import { FHIR_SCHEMA, FHIR_SCHEMA_VERSION } from './schema.js';
 import { runSearch } from './sqlite-search.js';
+import { privateSqlite } from '../../core/private-files.js';
 
 export interface SqliteRepositoryOptions {
   registry: SearchParamRegistry;
@@ -45,6 +46,7 @@ export class SqliteFhirRepository implements FhirRepository {
   constructor(path: string, options: SqliteRepositoryOptions) {
     this.db = openSqlite(path, options.keys);
     this.db.pragma('journal_mode = WAL');
+    privateSqlite(path);
     // Commits do not sync on this thread: see durable() and syncWal().
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');

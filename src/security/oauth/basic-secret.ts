@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ClientStore } from './client-store.js';
-import { verifySecret } from './password-hash.js';
+import { UNMATCHABLE_HASH, verifySecret } from './password-hash.js';
 
 /**
  * client_secret_basic with hashed secrets. oidc-provider compares the presented secret with the
@@ -25,7 +25,9 @@ export async function swapBasicSecret(req: IncomingMessage, clients: ClientStore
     return; // oidc-provider answers invalid_client for a malformed header
   }
   const stored = clients.get(clientId)?.secretHash;
-  const replacement = stored && (await verifySecret(secret, stored)) ? stored : randomBytes(24).toString('base64url');
+  // An unknown client costs what a known one does: its existence does not show in the timing.
+  const matches = await verifySecret(secret, stored ?? UNMATCHABLE_HASH);
+  const replacement = stored && matches ? stored : randomBytes(24).toString('base64url');
   const encoded = `${encodeURIComponent(clientId)}:${encodeURIComponent(replacement)}`;
   req.headers.authorization = `Basic ${Buffer.from(encoded).toString('base64')}`;
 }

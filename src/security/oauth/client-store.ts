@@ -92,12 +92,12 @@ function validateClient(input: NewClient): RegisteredClient {
   const role = input.role ?? 'ai-service';
   if (!ROLES.includes(role)) throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`);
   const credentials = [input.jwks !== undefined, input.jwksUri !== undefined, input.secret !== undefined].filter(Boolean).length;
-  if (credentials > 1) throw new ConfigError('give one of --jwks-file, --jwks-url or --secret');
+  if (credentials > 1) throw new ConfigError('give one of --jwks-file, --jwks-url or --secret-file');
   const redirectUris = (input.redirectUris ?? []).map((u) => checkUrl(u, '--redirect-uri'));
   if (credentials === 0 && redirectUris.length === 0) {
-    throw new ConfigError('a client needs --jwks-file, --jwks-url or --secret (or, for a public app, --redirect-uri)');
+    throw new ConfigError('a client needs --jwks-file, --jwks-url or --secret-file (or, for a public app, --redirect-uri)');
   }
-  if (input.secret !== undefined && input.secret.length < 16) throw new ConfigError('--secret must be at least 16 characters');
+  if (input.secret !== undefined && input.secret.length < 16) throw new ConfigError('the client secret (--secret-file) must be at least 16 characters');
   return {
     clientId: input.clientId,
     scope: scopes.join(' '),

@@ -25,6 +25,7 @@ import { ClientStore } from './client-store.js';
 import type { OAuthEvent } from './events.js';
 import { parseExternalIssuers } from './external-issuers.js';
 import { MOUNTED_ROUTES, mountAuthorizationServer } from './fastify-mount.js';
+import { LoginThrottle, parseLoginThrottle } from './login-throttle.js';
 import { sqliteAdapterFactory } from './oidc-adapter.js';
 import { providerConfiguration } from './provider-config.js';
 import { openSecurityDb } from './security-store.js';
@@ -65,6 +66,7 @@ export interface AuthorizationServer {
 
 export async function openAuthorizationServer(o: AuthorizationServerOptions): Promise<AuthorizationServer> {
   const external = parseExternalIssuers(o.section);
+  const throttle = new LoginThrottle(parseLoginThrottle(o.section));
   const base = o.publicUrl.replace(/\/+$/, '');
   const issuer = `${base}/oauth`;
   const fhirBase = `${base}/fhir`;
@@ -89,7 +91,7 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
   installTokenEvents(provider, emit);
   const verifier = createTokenVerifier({ own: { issuer, audience: fhirBase, jwks: publicJwks(keys) }, external });
   return {
-    register: (app) => mountAuthorizationServer(app, { provider, clients, issuer, interactions: { provider, users, basePath: new URL(issuer).pathname, emit } }),
+    register: (app) => mountAuthorizationServer(app, { provider, clients, issuer, interactions: { provider, users, throttle, basePath: new URL(issuer).pathname, emit } }),
     verifier,
     publicRoutes: [...MOUNTED_ROUTES],
     issuer,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { OAuthEvent } from './events.js';
 import { escapeHtml, page, PAGE_HEADERS } from './html.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { parseSmartScope } from './smart-scopes.js';
 import type { UserStore } from './user-store.js';
 
@@ -14,6 +15,8 @@ import type { UserStore } from './user-store.js';
 export interface InteractionPorts {
   provider: Provider;
   users: UserStore;
+  /** Failed sign-ins per name and per address: back-off, then lock-out. */
+  throttle: LoginThrottle;
   /** Path of the issuer (`/oauth`), for the form actions. */
   basePath: string;
   emit: (e: OAuthEvent) => void;
@@ -34,16 +37,29 @@ export async function showInteraction(p: InteractionPorts, r: InteractionRequest
   return send(r.res, 200, consentPage(p, r.uid, details));
 }
 
-/** POST …/interaction/:uid/login — username + password. */
+/**
+ * POST …/interaction/:uid/login — username + password. An unknown name and a wrong password get
+ * the same page; while a name or address is throttled or locked (see LoginThrottle) every
+ * attempt gets the same 429 page without its password being checked. Each failure is audited.
+ */
 export async function submitLogin(p: InteractionPorts, r: InteractionRequest, form: URLSearchParams): Promise<void> {
   const details = await p.provider.interactionDetails(r.req, r.res);
   const clientId = String(details.params.client_id);
-  const username = form.get('username') ?? '';
+  const username = (form.get('username') ?? '').slice(0, 128);
+  const failed = (reason: string) => p.emit({ kind: 'login-failed', clientId, subject: username, reason, ip: r.ip, requestId: r.requestId });
+  const refused = p.throttle.refusal(username, r.ip);
+  if (refused) {
+    failed(`refused without checking the password: too many failed sign-ins (${refused.locked ? 'locked' : 'back-off'} until ${new Date(refused.until).toISOString()})`);
+    return send(r.res, 429, loginPage(p, r.uid, clientId, TOO_MANY), { 'retry-after': String(Math.ceil((refused.until - Date.now()) / 1000)) });
+  }
   const user = details.prompt.name === 'login' ? await p.users.authenticate(username, form.get('password') ?? '') : undefined;
   if (!user) {
-    p.emit({ kind: 'login-failed', clientId, reason: 'wrong username or password', ip: r.ip, requestId: r.requestId });
+    const { locked, until } = p.throttle.failed(username, r.ip);
+    failed('wrong username or password');
+    if (locked) failed(`sign-in locked until ${new Date(until).toISOString()} after repeated failures`);
     return send(r.res, 401, loginPage(p, r.uid, clientId, 'Wrong username or password.'));
   }
+  p.throttle.succeeded(username);
   p.emit({ kind: 'login', clientId, subject: user.username, ip: r.ip, requestId: r.requestId });
   await p.provider.interactionFinished(r.req, r.res, { login: { accountId: user.username } }, { mergeWithLastSubmission: false });
 }
@@ -105,7 +121,9 @@ ${user?.patient ? `<p>Patient context: <strong>${escapeHtml(user.patient)}</stro
   );
 }
 
-function send(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, PAGE_HEADERS);
+const TOO_MANY = 'Too many failed sign-ins. Wait a while and try again.';
+
+function send(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...PAGE_HEADERS, ...headers });
   res.end(html);
 }

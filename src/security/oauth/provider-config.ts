@@ -2,6 +2,7 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { NON_RESOURCE_SCOPES, type ClientStore } from './client-store.js';
 import { escapeHtml, page } from './html.js';
+import { limitUserScopeText } from '../role-scopes.js';
 import { grantableScopes, parseSmartScope, splitScope } from './smart-scopes.js';
 import type { ServerKeys } from './server-keys.js';
 import type { UserStore } from './user-store.js';
@@ -73,7 +74,7 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, resource, client) => {
           if (resource !== o.fhirBase) throw new errors.InvalidTarget(`the only resource is ${o.fhirBase}`);
-          const scope = resourceScopes(ctx, client.clientId, o.clients);
+          const scope = resourceScopes(ctx, client.clientId, o.clients, o.users);
           return { scope: scope.join(' '), audience: o.fhirBase, accessTokenFormat: 'jwt', accessTokenTTL: o.tokenLifetime, jwt: { sign: { alg: 'ES384' } } };
         },
       },
@@ -119,17 +120,24 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
  * the authorization code being redeemed) that the client's registration covers. Backend
  * services get `system/` scopes only; people never get `system/` scopes. A client_credentials
  * request left with nothing is refused (invalid_scope) rather than answered with an empty token.
+ * A person's `user/` scopes are cut down to what the user's role allows (role-scopes.ts); as
+ * oidc-provider grants only requested scopes, a requested scope wider than the role is left out.
  */
-function resourceScopes(ctx: KoaContextWithOIDC, clientId: string, clients: ClientStore): string[] {
+function resourceScopes(ctx: KoaContextWithOIDC, clientId: string, clients: ClientStore, users: UserStore): string[] {
   const registered = splitScope(clients.get(clientId)?.scope);
-  const code = ctx.oidc.entities.AuthorizationCode as { scope?: string } | undefined;
+  const code = ctx.oidc.entities.AuthorizationCode as { scope?: string; accountId?: string } | undefined;
   const requested = splitScope([ctx.oidc.params?.scope, code?.scope].filter(Boolean).join(' '));
   const backend = ctx.oidc.params?.grant_type === 'client_credentials';
   const granted = grantableScopes(requested, registered).filter((s) => {
     const smart = parseSmartScope(s);
     return smart !== undefined && (backend ? smart.context === 'system' : smart.context !== 'system');
   });
-  if (backend && granted.length === 0) {
+  if (!backend) {
+    const accountId = code?.accountId ?? ctx.oidc.session?.accountId;
+    const user = accountId ? users.get(accountId) : undefined;
+    return limitUserScopeText(granted, user ? [user.role] : []);
+  }
+  if (granted.length === 0) {
     throw new errors.InvalidScope(requested.length === 0 ? 'scope is required (e.g. system/ImagingStudy.rs)' : 'none of the requested scopes is registered for this client', requested.join(' '));
   }
   return granted;

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openSqlite, type SqliteKeys } from '../../core/sqlite-open.js';
+import { openDataDir, privateSqlite } from '../../core/private-files.js';
 
 /**
  * `security.sqlite` in the data folder: registered clients, users and the authorization server's
@@ -47,9 +47,11 @@ CREATE INDEX IF NOT EXISTS oidc_state_expiry ON oidc_state (expires_at);
 `;
 
 export function openSecurityDb(dataDir: string, keys?: SqliteKeys): SecurityDb {
-  mkdirSync(dataDir, { recursive: true });
-  const db = openSqlite(join(dataDir, SECURITY_DB_FILE), keys);
+  openDataDir(dataDir);
+  const file = join(dataDir, SECURITY_DB_FILE);
+  const db = openSqlite(file, keys);
   db.pragma('journal_mode = WAL');
+  privateSqlite(file);
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
   return db;

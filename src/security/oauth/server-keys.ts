@@ -3,6 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { privateFile } from '../../core/private-files.js';
 
 /**
  * The authorization server's secrets, generated once and kept in `<data-dir>/oauth-keys.json`
@@ -22,7 +23,10 @@ export const KEYS_FILE = 'oauth-keys.json';
 export async function loadOrCreateServerKeys(dataDir: string, cipher?: ObjectCipher): Promise<ServerKeys> {
   const file = join(dataDir, KEYS_FILE);
   const parse = (bytes: Buffer) => JSON.parse((cipher ? cipher.open(bytes) : bytes).toString('utf8')) as ServerKeys;
-  if (existsSync(file)) return parse(readFileSync(file));
+  if (existsSync(file)) {
+    privateFile(file); // an installation from before private data directories
+    return parse(readFileSync(file));
+  }
   const keys: ServerKeys = {
     signing: [await privateJwk('ES384', { crv: 'P-384' }), await privateJwk('RS256', { modulusLength: 2048 })],
     cookieKeys: [randomBytes(32).toString('base64url')],

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../core/errors.js';
 import { ROLES, type Role } from '../principal.js';
-import { hashSecret, verifySecret } from './password-hash.js';
+import { hashSecret, UNMATCHABLE_HASH, verifySecret } from './password-hash.js';
 import type { SecurityDb } from './security-store.js';
 
 /**
@@ -56,13 +56,10 @@ export class UserStore {
   /** The user when the password matches; undefined otherwise (same cost for an unknown name). */
   async authenticate(username: string, password: string): Promise<User | undefined> {
     const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined;
-    const ok = await verifySecret(password, row?.password_hash ?? dummyHash());
+    const ok = await verifySecret(password, row?.password_hash ?? UNMATCHABLE_HASH);
     return row && ok ? fromRow(row) : undefined;
   }
 }
-
-let dummy: string | undefined;
-const dummyHash = (): string => (dummy ??= hashSecret('not a password of anyone'));
 
 interface Row {
   username: string;
