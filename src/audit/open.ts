@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { SqliteKeys } from '../core/sqlite-open.js';
 import { openDataDir } from '../core/private-files.js';
 import { hostname } from 'node:os';

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { openDataDir } from '../private-files.js';
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { ConfigError } from '../errors.js';
@@ -88,7 +89,7 @@ export function openAtRest(dataDir: string, provider: KeyProvider | undefined): 
           `stop the server and run 'imaging-bridge encryption rotate --data-dir ${dataDir}' with that key to encrypt it, or start without the key`,
       );
     }
-    mkdirSync(dataDir, { recursive: true });
+    openDataDir(dataDir);
     writeMarker(dataDir, atRest.objects!);
     return atRest;
   }
