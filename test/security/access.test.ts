@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../src/bridge/sync/test-support.js';
-import { ctInstance } from './fixtures.js';
-import { startTestServer, stowBody, type TestServer } from './in-process.js';
-import { accessToken, registerClient, runCli } from './support/smart.js';
+import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
+import { ctInstance } from '../fixtures.js';
+import { startTestServer, stowBody, type TestServer } from '../in-process.js';
+import { accessToken, registerClient, runCli } from '../support/smart.js';
 
 const ISSUER = 'https://idp.hospital.test/realms/imaging';
 const AUDIENCE = 'urn:test:imaging-bridge';

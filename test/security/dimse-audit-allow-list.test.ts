@@ -8,10 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../src/bridge/sync/test-support.js';
-import { ROOT, ctInstance } from './fixtures.js';
-import { startTestServer, type TestServer } from './in-process.js';
-import { dcmtkAvailable, runDcmtk, storeFiles } from './support/dcmtk.js';
+import { waitFor } from '../../src/bridge/sync/test-support.js';
+import { ROOT, ctInstance } from '../fixtures.js';
+import { startTestServer, type TestServer } from '../in-process.js';
+import { dcmtkAvailable, runDcmtk, storeFiles } from '../support/dcmtk.js';
 
 const STUDY = `${ROOT}.55.${process.pid}`;
 

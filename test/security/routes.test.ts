@@ -5,9 +5,9 @@
  * policy (or one marked public by mistake) fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RouteRule } from '../src/http/security/access-control.js';
-import { startTestServer, type TestServer } from './in-process.js';
-import { accessToken, registerClient } from './support/smart.js';
+import type { RouteRule } from '../../src/http/security/access-control.js';
+import { startTestServer, type TestServer } from '../in-process.js';
+import { accessToken, registerClient } from '../support/smart.js';
 
 const PUBLIC_ALLOW_LIST = [/^\/health$/, /^\/\.well-known\//, /^\/fhir\/\.well-known\//, /^\/fhir\/metadata$/, /^\/oauth(\/|$)/];
 

@@ -8,11 +8,11 @@ import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../src/bridge/sync/test-support.js';
-import { connectWebSocket } from './support/websocket-client.js';
-import { ROOT, ctInstance } from './fixtures.js';
-import { startTestServer, stowBody, type TestServer } from './in-process.js';
-import { freePort } from './support/ports.js';
+import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
+import { connectWebSocket } from '../support/websocket-client.js';
+import { ROOT, ctInstance } from '../fixtures.js';
+import { startTestServer, stowBody, type TestServer } from '../in-process.js';
+import { freePort } from '../support/ports.js';
 
 const ISSUER = 'https://idp.hospital.test/realms/imaging';
 const AUDIENCE = 'urn:test:imaging-bridge';

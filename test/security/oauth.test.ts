@@ -9,11 +9,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAuthorizationServer, type AuthorizationServer, type OAuthEvent } from '../src/security/oauth/index.js';
-import { ClientStore } from '../src/security/oauth/client-store.js';
-import { openSecurityDb, type SecurityDb } from '../src/security/oauth/security-store.js';
-import { UserStore } from '../src/security/oauth/user-store.js';
-import { InvalidTokenError } from '../src/security/principal.js';
+import { openAuthorizationServer, type AuthorizationServer, type OAuthEvent } from '../../src/security/oauth/index.js';
+import { ClientStore } from '../../src/security/oauth/client-store.js';
+import { openSecurityDb, type SecurityDb } from '../../src/security/oauth/security-store.js';
+import { UserStore } from '../../src/security/oauth/user-store.js';
+import { InvalidTokenError } from '../../src/security/principal.js';
 
 const run = promisify(execFile);
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -63,7 +63,7 @@ async function tokenRequest(params: Record<string, string>, headers: Record<stri
 const backendToken = async (clientId: string, alg: 'RS384' | 'ES384', scope: string, o: Parameters<typeof assertion>[2] = {}) =>
   tokenRequest({ grant_type: 'client_credentials', scope, client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(clientId, alg, o) });
 
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--data-dir', dataDir], { cwd: join(import.meta.dirname, '..') });
+const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--data-dir', dataDir], { cwd: join(import.meta.dirname, '../..') });
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ib-oauth-'));

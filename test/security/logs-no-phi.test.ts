@@ -5,8 +5,8 @@
  * none of those values may appear in the log lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctInstance } from './fixtures.js';
-import { startTestServer, stowBody, type TestServer } from './in-process.js';
+import { ctInstance } from '../fixtures.js';
+import { startTestServer, stowBody, type TestServer } from '../in-process.js';
 
 const NAME = 'Zyxwvutsrq^Qwertyuiop';
 const FAMILY = 'Zyxwvutsrq';

@@ -8,8 +8,8 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './in-process.js';
-import { opensslAvailable } from './support/openssl.js';
+import { startTestServer, type TestServer } from '../in-process.js';
+import { opensslAvailable } from '../support/openssl.js';
 
 
 function get(url: string, ca: Buffer, opts: { maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; minVersion?: 'TLSv1' | 'TLSv1.1' } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
