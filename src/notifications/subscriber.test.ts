@@ -2,7 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openTestRouter } from '../fhir/rest/test-support.js';
 import type { FhirResource } from '../fhir/types.js';
 import type { Principal } from '../security/principal.js';
-import { SUBSCRIBER_EXTENSION, maskChannelHeaders, stampSubscriptions, subscriberOf, subscriptionStamper } from './subscriber.js';
+
+/** Stamps without the ownership check (nothing stored yet: a first write). */
+const stampSubscriptions = subscriptionStamper(() => undefined);
+import { SUBSCRIBER_EXTENSION, maskChannelHeaders, subscriberOf, subscriptionStamper } from './subscriber.js';
 
 const reader: Principal = { kind: 'client', clientId: 'viewer', subject: 'viewer', scope: 'system/Subscription.cruds system/ImagingStudy.rs', roles: [] };
 const forged = { url: SUBSCRIBER_EXTENSION, extension: [{ url: 'scope', valueString: 'system/*.cruds' }] };

@@ -58,9 +58,6 @@ function stamp(resource: FhirResource, principal: Principal): FhirResource {
   return { ...resource, extension: [...others, { url: SUBSCRIBER_EXTENSION, extension: parts }] };
 }
 
-/** Stamps without the ownership check (tests; a first write). */
-export const stampSubscriptions = subscriptionStamper(() => undefined);
-
 /** The stamped subscriber, or undefined when the Subscription carries none. */
 export function subscriberOf(subscription: FhirResource): Subscriber | undefined {
   const ext = ((Array.isArray(subscription.extension) ? subscription.extension : []) as { url?: string; extension?: { url?: string; valueString?: string }[] }[]).find((e) => e?.url === SUBSCRIBER_EXTENSION);

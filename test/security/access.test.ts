@@ -6,17 +6,15 @@
  * leaves exactly its audit records, in a chain that verifies and detects an edited record.
  */
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
 import { ctInstance } from '../fixtures.js';
 import { startTestServer, stowBody, type TestServer } from '../in-process.js';
 import { accessToken, registerClient, runCli } from '../support/smart.js';
+import { AUDIENCE, ISSUER, signToken, type TokenClaims } from './harness.js';
 
-const ISSUER = 'https://idp.hospital.test/realms/imaging';
-const AUDIENCE = 'urn:test:imaging-bridge';
 const FAST_BRIDGE = { debounceMs: 50, minIntervalMs: 200, maxDelayMs: 500, pollMs: 20 };
 
 describe('scopes, patient compartments and the audit trail (--auth smart)', () => {
@@ -28,16 +26,7 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
   let otherStudy: string;
 
   /** A token from the hospital IdP with these claims. */
-  const idpToken = (claims: { scope: string; roles?: string[]; patient?: string; sub?: string; exp?: number }) =>
-    new SignJWT({ scope: claims.scope, roles: claims.roles ?? [], ...(claims.patient ? { patient: claims.patient } : {}), azp: 'viewer-app' })
-      .setProtectedHeader({ alg: 'ES256', kid: 'idp-1', typ: 'JWT' })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setSubject(claims.sub ?? 'user-17')
-      .setIssuedAt()
-      .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 300)
-      .setJti(randomUUID())
-      .sign(idpKey);
+  const idpToken = (claims: TokenClaims) => signToken(idpKey, claims);
 
   const get = async (path: string, token: string, accept?: string) => {
     const res = await fetch(server.url + path, { headers: { authorization: `Bearer ${token}`, ...(accept ? { accept } : {}) } });

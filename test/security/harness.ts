@@ -127,7 +127,8 @@ export async function startSmartBench(opts: { demo?: boolean; configFile?: Recor
   };
 }
 
-async function signToken(key: CryptoKey, c: TokenClaims): Promise<string> {
+/** A token of the test IdP (ISSUER, AUDIENCE, kid idp-1) signed with `key`. */
+export async function signToken(key: CryptoKey, c: TokenClaims): Promise<string> {
   return new SignJWT({ scope: c.scope, roles: c.roles ?? [], ...(c.patient ? { patient: c.patient } : {}), azp: c.client ?? 'viewer-app' })
     .setProtectedHeader({ alg: 'ES256', kid: 'idp-1', typ: 'JWT' })
     .setIssuer(ISSUER)
