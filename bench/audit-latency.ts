@@ -17,10 +17,15 @@ import { GOLDEN_CASES } from '../src/audit/balp/test-support.js';
 import { openAuditLog } from '../src/audit/open.js';
 
 const root = mkdtempSync(join(process.argv[2] ?? tmpdir(), 'ib-audit-latency-'));
-const log = openAuditLog({ dataDir: join(root, 'data'), keyFile: join(root, 'audit-key'), logger: { error() {}, warn() {}, info() {} } });
+const log = openAuditLog({
+  dataDir: join(root, 'data'),
+  keyFile: join(root, 'audit-key'),
+  logger: { error() {}, warn() {}, info() {} },
+});
 const template = buildAuditEvents(GOLDEN_CASES['fhir-read-observation']!)[0]!;
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!.toFixed(2);
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!.toFixed(2);
 const floorSink = {
   record: (e: typeof template) => {
     canonicalJson({ ...e, id: 'x' });

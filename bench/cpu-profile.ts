@@ -103,13 +103,16 @@ export function profileFiles(paths: string[]): string[] {
   return paths.flatMap((p) => {
     const abs = resolve(p);
     return statSync(abs).isDirectory()
-      ? readdirSync(abs).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(abs, f))
+      ? readdirSync(abs)
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .map((f) => join(abs, f))
       : [abs];
   });
 }
 
 export function formatSummary(s: ProfileSummary, top = 25): string {
-  const line = (t: SelfTime): string => `${t.ms.toFixed(0).padStart(8)} ms ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.name}`;
+  const line = (t: SelfTime): string =>
+    `${t.ms.toFixed(0).padStart(8)} ms ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.name}`;
   return [
     `sampled ${s.totalMs.toFixed(0)} ms, busy (not idle/program/GC) ${s.busyMs.toFixed(0)} ms (${((s.busyMs / (s.totalMs || 1)) * 100).toFixed(0)}%)`,
     '',
@@ -122,7 +125,10 @@ export function formatSummary(s: ProfileSummary, top = 25): string {
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string' }, window: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string' }, window: { type: 'string' } },
+  });
   if (positionals.length === 0) throw new Error('usage: node --import tsx bench/cpu-profile.ts DIR|FILE... [--top N]');
   const files = profileFiles(positionals);
   const profiles = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CpuProfile);

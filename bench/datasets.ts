@@ -4,7 +4,13 @@
  */
 import type { DicomJson } from '../src/dicom/types.js';
 import {
-  instanceJson, instanceUid, seriesSpec, studySpec, type DatasetName, type ImageSpec, type StudySpec,
+  instanceJson,
+  instanceUid,
+  seriesSpec,
+  studySpec,
+  type DatasetName,
+  type ImageSpec,
+  type StudySpec,
 } from './headers.js';
 import { ctSlice, smallImage, stampedCopy } from './pixels.js';
 import type { Modality } from './vocabulary.js';
@@ -66,10 +72,20 @@ export function* memoryInstances(count: number, seed = DEFAULT_SEED): Generator<
   });
 }
 
-function* bigCtStudy(seed: number, dataset: DatasetName, slices: number, pixels: (slice: number) => Buffer): Generator<GeneratedInstance> {
-  const study = { ...studySpec(seed, dataset, 0, 1, { modality: 'CT' }), procedure: {
-    description: 'CT CHEST W/O CONTRAST', bodyPart: 'CHEST', seriesDescription: 'AXIAL 1.25MM LUNG',
-  } };
+function* bigCtStudy(
+  seed: number,
+  dataset: DatasetName,
+  slices: number,
+  pixels: (slice: number) => Buffer,
+): Generator<GeneratedInstance> {
+  const study = {
+    ...studySpec(seed, dataset, 0, 1, { modality: 'CT' }),
+    procedure: {
+      description: 'CT CHEST W/O CONTRAST',
+      bodyPart: 'CHEST',
+      seriesDescription: 'AXIAL 1.25MM LUNG',
+    },
+  };
   const series = seriesSpec(dataset, 0, 2);
   for (let slice = 0; slice < slices; slice++) {
     const sop = instanceUid(dataset, 0, series.number, slice + 1);
@@ -104,7 +120,12 @@ export function studySetStudy(seed: number, dataset: DatasetName, shape: StudySe
   return studySpec(seed, dataset, index, shape.patients, { years: shape.years });
 }
 
-function* studySetInstances(seed: number, dataset: DatasetName, shape: StudySetShape, withPixels: boolean): Generator<GeneratedInstance> {
+function* studySetInstances(
+  seed: number,
+  dataset: DatasetName,
+  shape: StudySetShape,
+  withPixels: boolean,
+): Generator<GeneratedInstance> {
   for (let s = 0; s < shape.studies; s++) {
     const study = studySetStudy(seed, dataset, shape, s);
     const series = seriesSpec(dataset, s, 1);
@@ -121,7 +142,10 @@ function* studySetInstances(seed: number, dataset: DatasetName, shape: StudySetS
 }
 
 /** SMALL10K: 5,000 studies × 2 instances of 64×64 over 2,000 patients, CT/MR/CR/US/DX, 2010–2024. */
-export function smallInstances(seed = DEFAULT_SEED, shape: StudySetShape = SMALL10K_SHAPE): Generator<GeneratedInstance> {
+export function smallInstances(
+  seed = DEFAULT_SEED,
+  shape: StudySetShape = SMALL10K_SHAPE,
+): Generator<GeneratedInstance> {
   return studySetInstances(seed, 'SMALL10K', shape, true);
 }
 

@@ -27,10 +27,19 @@ export async function stow(
   const body = multipartRelated(parts);
   let sent = 0;
   body.stream.on('data', (c: Buffer) => (sent += c.length));
-  const headers: Record<string, string | number> = { 'Content-Type': body.contentType, Accept: 'application/dicom+json' };
+  const headers: Record<string, string | number> = {
+    'Content-Type': body.contentType,
+    Accept: 'application/dicom+json',
+  };
   if (body.length !== undefined) headers['Content-Length'] = body.length;
   const url = `${dicomWebUrl}/studies${opts.studyUid ? `/${opts.studyUid}` : ''}`;
-  const result = await httpCall(url, { method: 'POST', headers, body: body.stream, agent: opts.agent, timeoutMs: opts.timeoutMs });
+  const result = await httpCall(url, {
+    method: 'POST',
+    headers,
+    body: body.stream,
+    agent: opts.agent,
+    timeoutMs: opts.timeoutMs,
+  });
   const text = result.body.toString('utf8');
   let json: DicomJson | undefined;
   try {
@@ -58,7 +67,11 @@ export interface QidoResult {
 
 /** QIDO-RS: `query` is the path+query below the DICOMweb root, e.g. `studies?PatientID=1`. */
 export async function qido(dicomWebUrl: string, query: string, agent?: Agent): Promise<QidoResult> {
-  const result = await httpCall(`${dicomWebUrl}/${query}`, { headers: { Accept: 'application/dicom+json' }, agent, timeoutMs: 60_000 });
+  const result = await httpCall(`${dicomWebUrl}/${query}`, {
+    headers: { Accept: 'application/dicom+json' },
+    agent,
+    timeoutMs: 60_000,
+  });
   if (result.status === 204) return { ms: result.totalMs, count: 0 };
   const json = jsonOf<unknown[] | undefined>(result, `QIDO ${query}`);
   return { ms: result.totalMs, count: json?.length ?? 0 };
@@ -92,7 +105,12 @@ export interface RetrieveResult {
 export const RETRIEVE_ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*';
 
 /** WADO-RS retrieve of a whole study, streamed and counted (never held in memory). */
-export async function retrieveStudy(dicomWebUrl: string, studyUid: string, agent?: Agent, timeoutMs = 600_000): Promise<RetrieveResult> {
+export async function retrieveStudy(
+  dicomWebUrl: string,
+  studyUid: string,
+  agent?: Agent,
+  timeoutMs = 600_000,
+): Promise<RetrieveResult> {
   let counter: MultipartCounter | undefined;
   let errorText = '';
   const result = await httpCall(`${dicomWebUrl}/studies/${studyUid}`, {
@@ -109,7 +127,15 @@ export async function retrieveStudy(dicomWebUrl: string, studyUid: string, agent
     },
   });
   if (!counter) {
-    throw new Error(`retrieve ${studyUid}: HTTP ${result.status} ${String(result.headers['content-type'])}: ${errorText.slice(0, 500)}`);
+    throw new Error(
+      `retrieve ${studyUid}: HTTP ${result.status} ${String(result.headers['content-type'])}: ${errorText.slice(0, 500)}`,
+    );
   }
-  return { status: result.status, ms: result.totalMs, firstByteMs: result.headersMs, bytes: counter.bytes, parts: counter.parts };
+  return {
+    status: result.status,
+    ms: result.totalMs,
+    firstByteMs: result.headersMs,
+    bytes: counter.bytes,
+    parts: counter.parts,
+  };
 }

@@ -57,7 +57,9 @@ function instancesOf(name: FileDatasetName, seed: number): Generator<GeneratedIn
 
 function fileNameFor(name: FileDatasetName, index: number): string {
   const bucket = String(Math.floor(index / 1000)).padStart(3, '0');
-  return name === 'CT400' ? `ct${String(index + 1).padStart(4, '0')}.dcm` : `${bucket}/i${String(index).padStart(6, '0')}.dcm`;
+  return name === 'CT400'
+    ? `ct${String(index + 1).padStart(4, '0')}.dcm`
+    : `${bucket}/i${String(index).padStart(6, '0')}.dcm`;
 }
 
 function loadManifest(dir: string): Manifest | undefined {
@@ -98,7 +100,9 @@ export function ensureDataset(name: FileDatasetName, opts: GenerateOptions = {})
   writeFileSync(join(partial, 'manifest.json'), JSON.stringify(manifest));
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
-  log(`  ${name}: ${entries.length} instances, ${(totalBytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `  ${name}: ${entries.length} instances, ${(totalBytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return { ...manifest, dir };
 }
 

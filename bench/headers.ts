@@ -5,8 +5,18 @@
 import type { DicomJson, DicomJsonAttribute } from '../src/dicom/types.js';
 import { Rng } from './prng.js';
 import {
-  GIVEN_NAMES_F, GIVEN_NAMES_M, INSTITUTIONS, MANUFACTURERS, MIDDLE_INITIALS, MODALITY_WEIGHTS, PROCEDURES,
-  REFERRING_PHYSICIANS, SOP_CLASSES, SURNAMES, type Modality, type Procedure,
+  GIVEN_NAMES_F,
+  GIVEN_NAMES_M,
+  INSTITUTIONS,
+  MANUFACTURERS,
+  MIDDLE_INITIALS,
+  MODALITY_WEIGHTS,
+  PROCEDURES,
+  REFERRING_PHYSICIANS,
+  SOP_CLASSES,
+  SURNAMES,
+  type Modality,
+  type Procedure,
 } from './vocabulary.js';
 
 /** All generated UIDs live under this root. */
@@ -80,8 +90,14 @@ function formatTime(rng: Rng): string {
 
 export function patientSpec(seed: number, dataset: DatasetName, index: number): PatientSpec {
   const rng = Rng.for(seed, dataset, 'patient', index);
-  const sex = rng.weighted([['F', 49], ['M', 49], ['O', 2]] as const);
-  const given = rng.pick(sex === 'M' ? GIVEN_NAMES_M : sex === 'F' ? GIVEN_NAMES_F : [...GIVEN_NAMES_F, ...GIVEN_NAMES_M]);
+  const sex = rng.weighted([
+    ['F', 49],
+    ['M', 49],
+    ['O', 2],
+  ] as const);
+  const given = rng.pick(
+    sex === 'M' ? GIVEN_NAMES_M : sex === 'F' ? GIVEN_NAMES_F : [...GIVEN_NAMES_F, ...GIVEN_NAMES_M],
+  );
   const middle = rng.pick(MIDDLE_INITIALS);
   const name = `${rng.pick(SURNAMES)}^${given}${middle ? `^${middle}` : ''}`;
   const birthDate = formatDate(EPOCH_1930 + rng.int(0, 85 * 365) * DAY_MS);
@@ -126,7 +142,12 @@ export function seriesSpec(dataset: DatasetName, studyIndex: number, seriesNumbe
   };
 }
 
-export function instanceUid(dataset: DatasetName, studyIndex: number, seriesNumber: number, instanceNumber: number): string {
+export function instanceUid(
+  dataset: DatasetName,
+  studyIndex: number,
+  seriesNumber: number,
+  instanceNumber: number,
+): string {
   return uid(dataset, UID_KIND.instance, studyIndex, seriesNumber, instanceNumber);
 }
 

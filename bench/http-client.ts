@@ -43,7 +43,10 @@ export function httpCall(url: string, call: HttpCall = {}): Promise<HttpResult> 
   return new Promise((resolve, reject) => {
     const req = request(url, { method: call.method ?? 'GET', headers: call.headers, agent: call.agent });
     req.setNoDelay(true);
-    const deadline = setTimeout(() => req.destroy(new Error(`${call.method ?? 'GET'} ${url}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    const deadline = setTimeout(
+      () => req.destroy(new Error(`${call.method ?? 'GET'} ${url}: no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const fail = (err: Error): void => {
       clearTimeout(deadline);
       reject(err);

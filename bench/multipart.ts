@@ -42,7 +42,10 @@ export function multipartRelated(
   const header = partHeader(boundary, partContentType);
   let length: number | undefined;
   if (Array.isArray(parts) && parts.every((p: Part) => p.size !== undefined)) {
-    length = (parts as Part[]).reduce((sum, p) => sum + header.length + p.size! + CRLF.length, closing(boundary).length);
+    length = (parts as Part[]).reduce(
+      (sum, p) => sum + header.length + p.size! + CRLF.length,
+      closing(boundary).length,
+    );
   }
   async function* chunks(): AsyncGenerator<Buffer> {
     for await (const part of parts as AsyncIterable<Part>) {

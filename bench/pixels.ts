@@ -30,8 +30,12 @@ export function ctSlice(seed: number, sliceIndex: number, sliceCount: number, si
       let hu = -1000;
       if (inEllipse(x, y, c, c, size * 0.4, size * 0.3)) {
         hu = 40;
-        if (lungScale > 0.05 && (inEllipse(x, y, c - size * 0.17, c - size * 0.02, size * 0.13 * lungScale, size * 0.2 * lungScale)
-          || inEllipse(x, y, c + size * 0.17, c - size * 0.02, size * 0.13 * lungScale, size * 0.2 * lungScale))) hu = -820;
+        if (
+          lungScale > 0.05 &&
+          (inEllipse(x, y, c - size * 0.17, c - size * 0.02, size * 0.13 * lungScale, size * 0.2 * lungScale) ||
+            inEllipse(x, y, c + size * 0.17, c - size * 0.02, size * 0.13 * lungScale, size * 0.2 * lungScale))
+        )
+          hu = -820;
         else if (inEllipse(x, y, c, c + size * 0.2, size * 0.04, size * 0.04)) hu = 700;
       }
       const value = hu + 1024 + Math.round((rand() - 0.5) * 40);

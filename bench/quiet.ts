@@ -26,7 +26,10 @@ export function cpuSnapshot(): CpuSnapshot | undefined {
     const cores = stat.split('\n').filter((l) => /^cpu\d+ /.test(l)).length || 1;
     // /proc/self/stat: the fields after the command's closing parenthesis; utime stime cutime cstime are 14–17.
     const self = readFileSync('/proc/self/stat', 'utf8');
-    const rest = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
+    const rest = self
+      .slice(self.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     const own = rest[11]! + rest[12]! + rest[13]! + rest[14]!;
     return { at: performance.now(), busy, own, cores };
   } catch {
@@ -64,7 +67,11 @@ export interface QuietResult {
 }
 
 /** Waits until other processes leave the machine alone for one window (or the timeout). */
-export async function waitForQuiet(opts: QuietOptions = QUIET_DEFAULTS, log?: (line: string) => void, label = ''): Promise<QuietResult> {
+export async function waitForQuiet(
+  opts: QuietOptions = QUIET_DEFAULTS,
+  log?: (line: string) => void,
+  label = '',
+): Promise<QuietResult> {
   const started = performance.now();
   let announced = false;
   for (;;) {
@@ -79,11 +86,15 @@ export async function waitForQuiet(opts: QuietOptions = QUIET_DEFAULTS, log?: (l
       return { waitedMs, share, quiet: true };
     }
     if (waitedMs >= opts.timeoutMs) {
-      log?.(`  machine still busy after ${(waitedMs / 1000).toFixed(0)} s (other processes: ${(share * 100).toFixed(0)}% CPU); measuring anyway${label ? ` (${label})` : ''}`);
+      log?.(
+        `  machine still busy after ${(waitedMs / 1000).toFixed(0)} s (other processes: ${(share * 100).toFixed(0)}% CPU); measuring anyway${label ? ` (${label})` : ''}`,
+      );
       return { waitedMs, share, quiet: false };
     }
     if (!announced) {
-      log?.(`  waiting for a quiet machine${label ? ` before ${label}` : ''}: other processes use ${(share * 100).toFixed(0)}% of the CPUs …`);
+      log?.(
+        `  waiting for a quiet machine${label ? ` before ${label}` : ''}: other processes use ${(share * 100).toFixed(0)}% of the CPUs …`,
+      );
       announced = true;
     }
   }

@@ -85,7 +85,11 @@ function encryptedBridge(scratch: Scratch, opts: { entry: string; nodeArgs: stri
   const keyFile = join(scratch.dir('encryption-key'), 'data.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
   const inner = bridgeFactory({ ...opts, extraArgs: ['--encryption-key-file', keyFile] });
-  return { ...inner, label: 'ImagingBridge (encrypted at rest)', describe: () => ({ ...inner.describe(), encryption: 'AES-256-GCM chunked objects, SQLCipher databases' }) };
+  return {
+    ...inner,
+    label: 'ImagingBridge (encrypted at rest)',
+    describe: () => ({ ...inner.describe(), encryption: 'AES-256-GCM chunked objects, SQLCipher databases' }),
+  };
 }
 
 /** The encrypted run of a workload as `<id>e`, with its cost against the plain run noted. */
@@ -97,7 +101,9 @@ function encryptedVariant(plain: WorkloadResult, enc: WorkloadResult): WorkloadR
     if (before === undefined || after === undefined || before === 0 || after === 0) return [];
     // Cost as extra time (or lost throughput): > 0 is slower encrypted.
     const cost = row.better === 'lower' ? after / before - 1 : before / after - 1;
-    return [`${row.metric} ${fmt(before)} → ${fmt(after)} ${row.unit} (${cost >= 0 ? '+' : ''}${(cost * 100).toFixed(1)} %)`];
+    return [
+      `${row.metric} ${fmt(before)} → ${fmt(after)} ${row.unit} (${cost >= 0 ? '+' : ''}${(cost * 100).toFixed(1)} %)`,
+    ];
   });
   return {
     ...enc,
@@ -156,14 +162,21 @@ async function main(): Promise<number> {
     console.error('Orthanc is not installed (apt-get install -y orthanc orthanc-dicomweb), or pass --skip-orthanc.');
     return 2;
   }
-  const only = (values.only ?? Object.keys(WORKLOADS).join(',')).split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const only = (values.only ?? Object.keys(WORKLOADS).join(','))
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   if (values.scale && !only.includes('SCALE')) only.push('SCALE');
   const unknown = only.filter((id) => !(id in WORKLOADS) && !OPTIONAL.includes(id));
-  if (unknown.length) throw new Error(`unknown workload(s) ${unknown.join(', ')}; known: ${[...Object.keys(WORKLOADS), ...OPTIONAL].join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `unknown workload(s) ${unknown.join(', ')}; known: ${[...Object.keys(WORKLOADS), ...OPTIONAL].join(', ')}`,
+    );
   const oursOnly = only.filter((id) => OURS_ONLY.includes(id));
-  if (oursOnly.length && values['skip-ours']) throw new Error(`${oursOnly.join(', ')} run on our server only: drop --skip-ours`);
+  if (oursOnly.length && values['skip-ours'])
+    throw new Error(`${oursOnly.join(', ')} run on our server only: drop --skip-ours`);
   if (!values.memory && only.some((id) => DIMSE.includes(id)) && !storescuAvailable()) {
-    console.error('P1/P3 need DCMTK\'s storescu (apt-get install -y dcmtk); leave them out with --only.');
+    console.error("P1/P3 need DCMTK's storescu (apt-get install -y dcmtk); leave them out with --only.");
     return 2;
   }
 
@@ -186,7 +199,8 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   const factories: ServerFactory[] = [];
-  const cpuProf = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`];
+  const cpuProf =
+    values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`];
   if (values['cpu-prof'] !== undefined) mkdirSync(resolve(values['cpu-prof']), { recursive: true });
   const bridge = bridgeFactory({ entry, nodeArgs: [...(values.memory ? MEMORY_NODE_ARGS : []), ...cpuProf] });
   if (wantOurs) factories.push(bridge);
@@ -199,7 +213,16 @@ async function main(): Promise<number> {
     if (values['no-quiet']) return;
     waits.push({ label, ...(await waitForQuiet(QUIET_DEFAULTS, log, label)) });
   };
-  const ctx: BenchContext = { options, factories, agent, log, quiet, data: new DataSets(options, log), scratch, bridgeEntry: entry };
+  const ctx: BenchContext = {
+    options,
+    factories,
+    agent,
+    log,
+    quiet,
+    data: new DataSets(options, log),
+    scratch,
+    bridgeEntry: entry,
+  };
   /** Foreign CPU during one workload, and the quiet-gate waits it had, as a note. */
   const measured = async (id: string, run: () => Promise<WorkloadResult>): Promise<WorkloadResult> => {
     await quiet(id);
@@ -214,7 +237,9 @@ async function main(): Promise<number> {
       const loud = gated.filter((w) => !w.quiet).map((w) => w.label);
       result.notes.push(
         `Machine: processes outside this benchmark (other sessions' builds and tests, kernel writeback) used ${(share * 100).toFixed(1)}% of the CPUs during ${id}` +
-          (values['no-quiet'] ? ' (no quiet gate).' : `; ${gated.length + 1} quiet gates waited ${(waited / 1000).toFixed(0)} s in all${loud.length ? `; still busy at ${loud.join(', ')}` : ''}.`),
+          (values['no-quiet']
+            ? ' (no quiet gate).'
+            : `; ${gated.length + 1} quiet gates waited ${(waited / 1000).toFixed(0)} s in all${loud.length ? `; still busy at ${loud.join(', ')}` : ''}.`),
       );
       (result.raw as Record<string, unknown>).foreignCpuShare = share;
     }
@@ -237,14 +262,22 @@ async function main(): Promise<number> {
       for (const id of only) {
         log(`${id} …`);
         if (id === 'SCALE') {
-          const studies = values['scale-studies'] === undefined ? undefined : positiveInt(values['scale-studies'], 0, 'scale-studies');
+          const studies =
+            values['scale-studies'] === undefined
+              ? undefined
+              : positiveInt(values['scale-studies'], 0, 'scale-studies');
           results.push(await measured(id, () => runScale(ctx, bridge, { studies, bridgeEntry: entry })));
         } else {
           results.push(await measured(id, () => WORKLOADS[id]!(ctx)));
           if (encrypted && id in WORKLOADS) {
             log(`${id}e (encrypted at rest) …`);
             const plain = results.at(-1)!;
-            results.push(encryptedVariant(plain, await measured(`${id}e`, () => WORKLOADS[id]!({ ...ctx, factories: [encrypted] }))));
+            results.push(
+              encryptedVariant(
+                plain,
+                await measured(`${id}e`, () => WORKLOADS[id]!({ ...ctx, factories: [encrypted] })),
+              ),
+            );
           }
         }
       }
@@ -259,13 +292,17 @@ async function main(): Promise<number> {
     machine: machineInfo(),
     build,
     options: { ...options, workloads: values.memory ? ['MEM'] : only, sides: factories.map((f) => f.side) },
-    configurations: Object.fromEntries([...factories, ...(encrypted ? [encrypted] : [])].map((f) => [f.label, f.describe()])),
+    configurations: Object.fromEntries(
+      [...factories, ...(encrypted ? [encrypted] : [])].map((f) => [f.label, f.describe()]),
+    ),
     results,
   };
   const distNow = buildInfo(REPO_ROOT, entry).distBuiltAt;
   if (wantOurs && distNow !== build.distBuiltAt) {
     build.distRebuiltDuringRun = distNow;
-    console.log(`WARNING: ${relative(process.cwd(), entry)} was rebuilt during the run (${build.distBuiltAt} → ${distNow}): later workloads ran newer code.`);
+    console.log(
+      `WARNING: ${relative(process.cwd(), entry)} was rebuilt during the run (${build.distBuiltAt} → ${distNow}): later workloads ran newer code.`,
+    );
   }
   console.log(`\n${consoleTable(results)}\n`);
   for (const r of results) {
@@ -273,10 +310,16 @@ async function main(): Promise<number> {
     for (const error of r.errors) console.log(`${r.id} ERROR: ${error}`);
     if (r.errors.length) exitCode = 1;
   }
-  if (values.out !== undefined && !/^[\w.-]+$/.test(values.out)) throw new Error(`--out must be a plain file name, got ${values.out}`);
-  const base = values.out ?? (values.memory ? 'memory-latest' : only.length === 1 && only[0] === 'SCALE' ? 'scale-latest' : 'latest');
+  if (values.out !== undefined && !/^[\w.-]+$/.test(values.out))
+    throw new Error(`--out must be a plain file name, got ${values.out}`);
+  const base =
+    values.out ??
+    (values.memory ? 'memory-latest' : only.length === 1 && only[0] === 'SCALE' ? 'scale-latest' : 'latest');
   const written = writeReport(report, RESULTS_DIR, base);
-  if (cpuProf.length) console.log(`CPU profiles of our server in ${values['cpu-prof']} (node --import tsx bench/cpu-profile.ts ${values['cpu-prof']})`);
+  if (cpuProf.length)
+    console.log(
+      `CPU profiles of our server in ${values['cpu-prof']} (node --import tsx bench/cpu-profile.ts ${values['cpu-prof']})`,
+    );
   console.log(`\nwrote ${written.map((p) => relative(process.cwd(), p)).join(', ')}`);
   return exitCode;
 }

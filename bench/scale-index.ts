@@ -78,7 +78,9 @@ export function distRootOf(entry: string): string {
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory() ? filesUnder(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+    )
     .sort();
 }
 
@@ -128,7 +130,12 @@ export async function ensureScaleDir(opts: ScaleOptions = {}): Promise<ScaleInfo
   const dir = join(cacheDir, `${prefix}${fingerprint}`);
   const infoPath = join(dir, 'scale.json');
   if (existsSync(infoPath)) {
-    return { ...(JSON.parse(readFileSync(infoPath, 'utf8')) as Omit<ScaleInfo, 'dir' | 'fresh'>), dir, fresh: false, distRoot };
+    return {
+      ...(JSON.parse(readFileSync(infoPath, 'utf8')) as Omit<ScaleInfo, 'dir' | 'fresh'>),
+      dir,
+      fresh: false,
+      distRoot,
+    };
   }
 
   // Stale folders of the same shape (older code) are big: drop them.
@@ -144,9 +151,13 @@ export async function ensureScaleDir(opts: ScaleOptions = {}): Promise<ScaleInfo
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true, mode: 0o700 }); // a data dir: the server refuses one others can read
   const total = shape.studies * shape.instancesPerStudy;
-  const { SqliteIndex } = (await import(pathToFileURL(join(distRoot, 'archive', 'sqlite', 'sqlite-index.js')).href)) as IndexModule;
+  const { SqliteIndex } = (await import(
+    pathToFileURL(join(distRoot, 'archive', 'sqlite', 'sqlite-index.js')).href
+  )) as IndexModule;
   const { bulkUri } = (await import(pathToFileURL(join(distRoot, 'dicom', 'bulk-path.js')).href)) as BulkPathModule;
-  log(`  SCALE: loading ${shape.studies.toLocaleString('en')} studies / ${total.toLocaleString('en')} instances into ${partial}/index.sqlite (SqliteIndex.commit of ${distRoot}, ${batch} per transaction) …`);
+  log(
+    `  SCALE: loading ${shape.studies.toLocaleString('en')} studies / ${total.toLocaleString('en')} instances into ${partial}/index.sqlite (SqliteIndex.commit of ${distRoot}, ${batch} per transaction) …`,
+  );
   const index = new SqliteIndex(join(partial, 'index.sqlite'));
   const started = performance.now();
   let instances = 0;
@@ -158,14 +169,19 @@ export async function ensureScaleDir(opts: ScaleOptions = {}): Promise<ScaleInfo
       if (writes.length === 0) return;
       const results = index.commit(writes);
       const bad = results.findIndex((r) => r.decision !== 'stored');
-      if (bad >= 0) throw new Error(`SCALE: ${writes[bad]!.record.sopUid} was ${results[bad]!.decision}, expected stored (folder not empty?)`);
+      if (bad >= 0)
+        throw new Error(
+          `SCALE: ${writes[bad]!.record.sopUid} was ${results[bad]!.decision}, expected stored (folder not empty?)`,
+        );
       instances += writes.length;
       writes = [];
       if (instances % 50_000 === 0 || instances === total) {
         const s = (performance.now() - started) / 1000;
         const rate = instances / s;
         const rssMb = process.memoryUsage().rss / 2 ** 20;
-        log(`  SCALE: ${instances.toLocaleString('en')}/${total.toLocaleString('en')} in ${s.toFixed(0)} s (${rate.toFixed(0)}/s, ETA ${((total - instances) / rate).toFixed(0)} s, loader RSS ${rssMb.toFixed(0)} MB)`);
+        log(
+          `  SCALE: ${instances.toLocaleString('en')}/${total.toLocaleString('en')} in ${s.toFixed(0)} s (${rate.toFixed(0)}/s, ETA ${((total - instances) / rate).toFixed(0)} s, loader RSS ${rssMb.toFixed(0)} MB)`,
+        );
       }
     };
     for (const instance of scaleHeaders(seed, shape)) {
@@ -214,7 +230,9 @@ export async function ensureScaleDir(opts: ScaleOptions = {}): Promise<ScaleInfo
   writeFileSync(join(partial, 'scale.json'), `${JSON.stringify(info, null, 2)}\n`);
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
-  log(`  SCALE: ${instances.toLocaleString('en')} instances in ${(loadMs / 1000).toFixed(0)} s (${((instances / loadMs) * 1000).toFixed(0)}/s), index ${(info.indexBytes / 1e9).toFixed(2)} GB`);
+  log(
+    `  SCALE: ${instances.toLocaleString('en')} instances in ${(loadMs / 1000).toFixed(0)} s (${((instances / loadMs) * 1000).toFixed(0)}/s), index ${(info.indexBytes / 1e9).toFixed(2)} GB`,
+  );
   return { ...info, dir, fresh: true, distRoot };
 }
 
@@ -229,7 +247,11 @@ async function main(): Promise<void> {
     },
   });
   const studies = values.studies === undefined ? SCALE_SHAPE.studies : Number(values.studies);
-  const shape: StudySetShape = { ...SCALE_SHAPE, studies, patients: Math.min(SCALE_SHAPE.patients, Math.ceil(studies * 0.4)) };
+  const shape: StudySetShape = {
+    ...SCALE_SHAPE,
+    studies,
+    patients: Math.min(SCALE_SHAPE.patients, Math.ceil(studies * 0.4)),
+  };
   const info = await ensureScaleDir({
     bridgeEntry: values['bridge-entry'] === undefined ? undefined : resolve(values['bridge-entry']),
     cacheDir: values.cache,
@@ -238,7 +260,9 @@ async function main(): Promise<void> {
     shape,
     log: (line) => console.log(line),
   });
-  console.log(`${info.fresh ? 'built' : 'cached'}: ${info.dir} (${info.instances} instances, ${(info.indexBytes / 1e9).toFixed(2)} GB)`);
+  console.log(
+    `${info.fresh ? 'built' : 'cached'}: ${info.dir} (${info.instances} instances, ${(info.indexBytes / 1e9).toFixed(2)} GB)`,
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -3,7 +3,13 @@
  * given data folder (the caller owns the folder, so restarts keep the data).
  */
 import { bridgeBuilt, startBridge, type BridgeHandle } from '../test/support/server.js';
-import { buildOrthancConfig, orthancVersion, startOrthanc, type JsonObject, type OrthancHandle } from '../test/support/orthanc.js';
+import {
+  buildOrthancConfig,
+  orthancVersion,
+  startOrthanc,
+  type JsonObject,
+  type OrthancHandle,
+} from '../test/support/orthanc.js';
 import { freePorts } from '../test/support/ports.js';
 
 export type Side = 'ours' | 'orthanc';
@@ -44,10 +50,21 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
     side: 'ours',
     label: 'ImagingBridge',
     async start(dir) {
-      if (!bridgeBuilt(opts.entry)) throw new Error(`${opts.entry ?? 'dist/cli/main.js'} is missing: run \`npm run build\` first`);
-      const handle: BridgeHandle = await startBridge({ dataDir: dir, entry: opts.entry, nodeArgs: opts.nodeArgs, extraArgs: opts.extraArgs });
+      if (!bridgeBuilt(opts.entry))
+        throw new Error(`${opts.entry ?? 'dist/cli/main.js'} is missing: run \`npm run build\` first`);
+      const handle: BridgeHandle = await startBridge({
+        dataDir: dir,
+        entry: opts.entry,
+        nodeArgs: opts.nodeArgs,
+        extraArgs: opts.extraArgs,
+      });
       lastArgv = handle.argv;
-      return { side: 'ours', ...pick(handle), dicomWebUrl: handle.dicomWebUrl, dimse: { port: handle.dicomPort, aet: BRIDGE_AE_TITLE } };
+      return {
+        side: 'ours',
+        ...pick(handle),
+        dicomWebUrl: handle.dicomWebUrl,
+        dimse: { port: handle.dicomPort, aet: BRIDGE_AE_TITLE },
+      };
     },
     describe: () => ({
       command: lastArgv.length ? lastArgv.join(' ') : 'node dist/cli/main.js serve --auth none --host 127.0.0.1 …',
@@ -65,14 +82,23 @@ export function orthancFactory(): ServerFactory {
     async start(dir) {
       const [httpPort, dicomPort] = await freePorts(2);
       const handle: OrthancHandle = await startOrthanc({ httpPort: httpPort!, dicomPort: dicomPort!, dir });
-      return { side: 'orthanc', ...pick(handle), dicomWebUrl: handle.dicomWebUrl, dimse: { port: handle.dicomPort, aet: handle.aet } };
+      return {
+        side: 'orthanc',
+        ...pick(handle),
+        dicomWebUrl: handle.dicomWebUrl,
+        dimse: { port: handle.dicomPort, aet: handle.aet },
+      };
     },
     describe: () => {
       version ||= orthancVersion();
       return {
         version,
         env: { TCP_NODELAY: '1' },
-        config: { ...buildOrthancConfig({ httpPort: 0, dicomPort: 0, dir: '<temp>' }), HttpPort: '<free loopback port>', DicomPort: '<free loopback port>' },
+        config: {
+          ...buildOrthancConfig({ httpPort: 0, dicomPort: 0, dir: '<temp>' }),
+          HttpPort: '<free loopback port>',
+          DicomPort: '<free loopback port>',
+        },
         note: 'bench/orthanc-peer.json with storage paths and ports rewritten (free loopback ports)',
       };
     },

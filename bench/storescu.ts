@@ -22,7 +22,14 @@ export function storescuAvailable(): boolean {
 /** `storescu --version` first line, or 'unknown'. */
 export function storescuVersion(): string {
   try {
-    return execFileSync(STORESCU, ['--version'], { encoding: 'utf8', timeout: 5_000 }).split('\n').find((l) => l.includes('storescu'))?.replace(/\$/g, '').replace(/^\s*dcmtk:\s*/, 'DCMTK ').trim() ?? 'unknown';
+    return (
+      execFileSync(STORESCU, ['--version'], { encoding: 'utf8', timeout: 5_000 })
+        .split('\n')
+        .find((l) => l.includes('storescu'))
+        ?.replace(/\$/g, '')
+        .replace(/^\s*dcmtk:\s*/, 'DCMTK ')
+        .trim() ?? 'unknown'
+    );
   } catch {
     return 'unknown';
   }
@@ -53,10 +60,19 @@ export function storescuArgs(target: StoreTarget, files: readonly string[]): str
  * One storescu process sending `files` (paths relative to `cwd`, which keeps the command line
  * short for SMALL10K) over ONE association; TCP_NODELAY=1 as the protocol requires.
  */
-export function storescu(target: StoreTarget, files: readonly string[], cwd: string, timeoutMs = 900_000): Promise<StorescuRun> {
+export function storescu(
+  target: StoreTarget,
+  files: readonly string[],
+  cwd: string,
+  timeoutMs = 900_000,
+): Promise<StorescuRun> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(STORESCU, storescuArgs(target, files), { cwd, env: { ...process.env, TCP_NODELAY: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(STORESCU, storescuArgs(target, files), {
+      cwd,
+      env: { ...process.env, TCP_NODELAY: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const keep = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
@@ -79,7 +95,8 @@ export function storescu(target: StoreTarget, files: readonly string[], cwd: str
 /** `files` in `n` contiguous slices of (almost) equal size (a study's instances stay on one association). */
 export function splitContiguous<T>(files: readonly T[], n: number): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < n; i++) out.push(files.slice(Math.floor((i * files.length) / n), Math.floor(((i + 1) * files.length) / n)));
+  for (let i = 0; i < n; i++)
+    out.push(files.slice(Math.floor((i * files.length) / n), Math.floor(((i + 1) * files.length) / n)));
   return out.filter((slice) => slice.length > 0);
 }
 

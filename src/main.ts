@@ -44,10 +44,17 @@ import { openAtRestOf, type AtRest } from './core/encryption/at-rest.js';
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** Composition root: the only place that picks concrete implementations. */
-type StorageConfig = Pick<Config, 'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes' | 'encryptionKeyFile' | 'encryptionKey'>;
+type StorageConfig = Pick<
+  Config,
+  'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes' | 'encryptionKeyFile' | 'encryptionKey'
+>;
 
 /** `packWriter`: the server appends small objects to the packs; CLI commands beside it write files. */
-function openStorage(config: StorageConfig, packWriter: boolean, atRest: AtRest): { archive: Archive; blobs: ArchiveBlobStore } {
+function openStorage(
+  config: StorageConfig,
+  packWriter: boolean,
+  atRest: AtRest,
+): { archive: Archive; blobs: ArchiveBlobStore } {
   openDataDir(config.dataDir);
   const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'), atRest.sqlite);
   const blobs = new ArchiveBlobStore(config.dataDir, { packWriter, cipher: atRest.objects });
@@ -81,11 +88,15 @@ function sweepAfterCrash(archive: Archive, blobs: FileBlobStore, logger: Logger)
 }
 
 /** What a Subscription's subscriber may see now (its current registration or token: subscriber-standing.ts), or why nothing. */
-function subscriberPolicy(subscription: FhirResource, authorities: Authorities, registry: EmbeddedFhir['registry'], baseUrl: string): AccessPolicy | { refused: string } {
+function subscriberPolicy(
+  subscription: FhirResource,
+  authorities: Authorities,
+  registry: EmbeddedFhir['registry'],
+  baseUrl: string,
+): AccessPolicy | { refused: string } {
   const standing = standingOf(subscriberOf(subscription), authorities);
   return 'refused' in standing ? standing : policyFor(standing.principal, { registry, baseUrl });
 }
-
 
 function readPem(path: string, flag: string): Buffer {
   try {
@@ -108,7 +119,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Refuses to start when the data directory's encryption and the configured key do not match.
   const atRest = openAtRestOf(config);
   if (atRest.objects) logger.info({ encryptionAtRest: true }, `data directory ${atRest.description}`);
-  else logger.warn({ encryptionAtRest: false }, 'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume');
+  else
+    logger.warn(
+      { encryptionAtRest: false },
+      'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume',
+    );
   const { archive, blobs } = openStorage(config, true, atRest);
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
@@ -170,9 +185,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     config: parseNotificationsConfig(config.sections.notifications),
     // A notification is what the subscriber may read now (its current registration, or for an
     // external IdP the token it last wrote the Subscription with); unstamped → none under --auth smart.
-    ...(config.auth === 'smart' ? { subscriber: (sub: FhirResource) => subscriberPolicy(sub, subscriberAuthorities(), fhir.registry, fhirBase) } : {}),
+    ...(config.auth === 'smart'
+      ? { subscriber: (sub: FhirResource) => subscriberPolicy(sub, subscriberAuthorities(), fhir.registry, fhirBase) }
+      : {}),
     // Recorded before anything is sent: no record, no notification.
-    record: (n) => recordAccess(audit.sink, { ...n, ...(n.principal ? {} : { actor: 'notifications' }), requestId: randomUUID(), recorded: new Date(), server }),
+    record: (n) =>
+      recordAccess(audit.sink, {
+        ...n,
+        ...(n.principal ? {} : { actor: 'notifications' }),
+        requestId: randomUUID(),
+        recorded: new Date(),
+        server,
+      }),
     logger: logger.child({ component: 'notifications' }),
   });
   // SMART on FHIR authorization server and token verifier (--auth smart, the default).
@@ -185,7 +209,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           section: config.sections.security,
           logger: logger.child({ component: 'oauth' }),
           atRest,
-          onEvent: (e) => void recordAccess(audit.sink, oauthAccessRecord(e, server)).catch((err: unknown) => logger.error({ err }, 'audit record of an authorization event failed')),
+          onEvent: (e) =>
+            void recordAccess(audit.sink, oauthAccessRecord(e, server)).catch((err: unknown) =>
+              logger.error({ err }, 'audit record of an authorization event failed'),
+            ),
         })
       : undefined;
   const trustedIssuers = new Set(parseExternalIssuers(config.sections.security).map((e) => e.issuer));
@@ -206,23 +233,39 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     aiResults,
     publicUrl: config.publicUrl,
     logger,
-    accessControl: { mode: config.auth, verifier: auth?.verifier, decisions: smartDecisions, publicPrefixes: auth?.publicRoutes ?? [], realm: fhirBase },
+    accessControl: {
+      mode: config.auth,
+      verifier: auth?.verifier,
+      decisions: smartDecisions,
+      publicPrefixes: auth?.publicRoutes ?? [],
+      realm: fhirBase,
+    },
     ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a) } : {}),
-    policyOf: (req) => (req.principal && req.principal.kind !== 'anonymous' ? policyFor(req.principal, { registry: fhir.registry, baseUrl: fhirBase }) : allowAll),
+    policyOf: (req) =>
+      req.principal && req.principal.kind !== 'anonymous'
+        ? policyFor(req.principal, { registry: fhir.registry, baseUrl: fhirBase })
+        : allowAll,
     studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
     // One group commit for a request's records (a batch has one per entry).
     recordAccess: async (access) => {
       await Promise.all(accessRecordsOf(access, server).map((record) => recordAccess(audit.sink, record)));
     },
     deadlines: { publicMs: config.publicRequestTimeout * 1000, authenticatedMs: config.requestTimeout * 1000 },
-    ...(config.tlsCert && config.tlsKey ? { https: { cert: readPem(config.tlsCert, '--tls-cert'), key: readPem(config.tlsKey, '--tls-key') } } : {}),
+    ...(config.tlsCert && config.tlsKey
+      ? { https: { cert: readPem(config.tlsCert, '--tls-cert'), key: readPem(config.tlsKey, '--tls-key') } }
+      : {}),
   });
   // Keep-alive longer than typical proxy idle timeouts. Request timeouts: see deadlines above
   // (they bound how long a request takes to arrive, never a long WADO response).
   app.server.keepAliveTimeout = 65_000;
   notifications.websocket.attach(app.server, WEBSOCKET_PATH, auth ? websocketAuthorizer(auth.verifier) : undefined);
   // Validates sections.dimse first: a bad DIMSE config stops start-up before anything listens.
-  const dimse = await startDimseServer(config, { archive, qido, logger, audit: (a) => recordAccess(audit.sink, dimseAccessRecord(a, server)) });
+  const dimse = await startDimseServer(config, {
+    archive,
+    qido,
+    logger,
+    audit: (a) => recordAccess(audit.sink, dimseAccessRecord(a, server)),
+  });
   try {
     if (config.demo) {
       // Before listening, with every ingest consumer wired: loading again only finds what is there.
@@ -235,7 +278,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.httpPort;
-  logger.info({ host: config.host, httpPort: port, publicUrl: config.publicUrl, dataDir: config.dataDir }, 'ImagingBridge ready');
+  logger.info(
+    { host: config.host, httpPort: port, publicUrl: config.publicUrl, dataDir: config.dataDir },
+    'ImagingBridge ready',
+  );
   // Before the bridge starts: the ImagingStudies it writes notify.
   await notifications.start();
   void bridge.start();

@@ -10,7 +10,11 @@ import { GOLDEN_CASES } from '../src/audit/balp/test-support.js';
 const N = Object.values(GOLDEN_CASES).flatMap((r) => buildAuditEvents(r)).length;
 
 const silent = { error: () => undefined, warn: () => undefined, info: () => undefined };
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', ...args], { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', ...args], {
+    encoding: 'utf8',
+    cwd: new URL('..', import.meta.url).pathname,
+  });
 
 describe('imaging-bridge audit verify / export', () => {
   let root: string;
@@ -36,7 +40,9 @@ describe('imaging-bridge audit verify / export', () => {
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(N);
-    expect(lines[0]).toMatch(/^<85>1 2024-05-01T10:00:00\.000Z \S+ imaging-bridge \d+ IHE\+FHIR \[imaging-bridge-audit@32473 seq="1" hash="[0-9a-f]{64}" prev="0{64}"\] \{"action":"R"/);
+    expect(lines[0]).toMatch(
+      /^<85>1 2024-05-01T10:00:00\.000Z \S+ imaging-bridge \d+ IHE\+FHIR \[imaging-bridge-audit@32473 seq="1" hash="[0-9a-f]{64}" prev="0{64}"\] \{"action":"R"/,
+    );
     expect(JSON.parse(lines[0]!.slice(lines[0]!.indexOf('] ') + 2))).toMatchObject({ resourceType: 'AuditEvent' });
   });
 
@@ -72,7 +78,9 @@ describe('imaging-bridge audit verify: truncation', () => {
 
   it('says the checkpoint was reached on an intact chain', () => {
     const r = cli('verify', '--data-dir', dataDir);
-    expect(r.stdout, r.stderr).toMatch(new RegExp(`^audit chain OK: ${N} records checked, head seq ${N} hash [0-9a-f]{64}, checkpoint seq ${N} reached`));
+    expect(r.stdout, r.stderr).toMatch(
+      new RegExp(`^audit chain OK: ${N} records checked, head seq ${N} hash [0-9a-f]{64}, checkpoint seq ${N} reached`),
+    );
     expect(r.status).toBe(0);
   });
 
@@ -81,7 +89,9 @@ describe('imaging-bridge audit verify: truncation', () => {
     renameSync(checkpoint, `${checkpoint}.away`);
     try {
       const r = cli('verify', '--data-dir', dataDir);
-      expect(r.stdout).toMatch(/^audit chain BROKEN at seq \d+: there is no checkpoint file .*data\.audit-key\.checkpoint, yet the chain holds \d+ records: nothing shows that its last records were not removed/);
+      expect(r.stdout).toMatch(
+        /^audit chain BROKEN at seq \d+: there is no checkpoint file .*data\.audit-key\.checkpoint, yet the chain holds \d+ records: nothing shows that its last records were not removed/,
+      );
       expect(r.status).toBe(1);
     } finally {
       renameSync(`${checkpoint}.away`, checkpoint);
@@ -94,7 +104,11 @@ describe('imaging-bridge audit verify: truncation', () => {
     db.prepare('DELETE FROM audit_record WHERE seq > 20').run();
     db.close();
     const r = cli('verify', '--data-dir', dataDir);
-    expect(r.stdout).toMatch(new RegExp(`^audit chain BROKEN at seq 21: the chain ends at seq 20 but the checkpoint .* records seq ${N}: the last ${N - 20} records were removed \\(truncation\\) \\(20 records before it verified\\)`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^audit chain BROKEN at seq 21: the chain ends at seq 20 but the checkpoint .* records seq ${N}: the last ${N - 20} records were removed \\(truncation\\) \\(20 records before it verified\\)`,
+      ),
+    );
     expect(r.status).toBe(1);
   });
 });

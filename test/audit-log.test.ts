@@ -183,7 +183,9 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
       for (let i = 0; i < 400; i++) {
         log.sink.record((${event.toString().replace(/\n/g, ' ')})(i)).then(() => { n++; if (n === 150) { process.stdout.write(String(n)); process.kill(process.pid, 'SIGKILL'); } });
       }`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
     expect(child.signal, child.stderr).toBe('SIGKILL');
     const acknowledged = Number(child.stdout);
     expect(acknowledged).toBe(150);
@@ -193,7 +195,11 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
   });
 
   it('rejects a second record with an id already in the chain, and records the others of the batch', async () => {
-    const results = await Promise.allSettled([log.sink.record({ ...event(1), id: 'dup' }), log.sink.record({ ...event(2), id: 'dup' }), log.sink.record(event(3))]);
+    const results = await Promise.allSettled([
+      log.sink.record({ ...event(1), id: 'dup' }),
+      log.sink.record({ ...event(2), id: 'dup' }),
+      log.sink.record(event(3)),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(log.verify()).toMatchObject({ ok: true, records: 2 });
   });
@@ -201,7 +207,11 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
   it('keeps a signed checkpoint of the head beside the key, and detects the removal of the last records', async () => {
     for (let i = 0; i < 10; i++) await log.sink.record(event(i));
     await log.close();
-    const checkpoint = JSON.parse(readFileSync(`${keyFile}.checkpoint`, 'utf8')) as { seq: number; hash: string; hmac: string };
+    const checkpoint = JSON.parse(readFileSync(`${keyFile}.checkpoint`, 'utf8')) as {
+      seq: number;
+      hash: string;
+      hmac: string;
+    };
     expect(checkpoint).toMatchObject({ seq: 10, hash: rows()[9]!.hash });
     expect(statSync(`${keyFile}.checkpoint`).mode & 0o777).toBe(0o600);
     open();
@@ -209,13 +219,27 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     await log.close();
     tamper((db) => db.prepare('DELETE FROM audit_record WHERE seq > 7').run());
     const alarms: string[] = [];
-    log = openAuditLog({ dataDir, logger: { ...silent, error: (_: unknown, msg?: string) => void alarms.push(msg ?? '') } });
-    expect(log.verify()).toMatchObject({ ok: false, records: 7, brokenSeq: 8, reason: expect.stringMatching(/ends at seq 7 but the checkpoint .* records seq 10: the last 3 records were removed \(truncation\)/) });
+    log = openAuditLog({
+      dataDir,
+      logger: { ...silent, error: (_: unknown, msg?: string) => void alarms.push(msg ?? '') },
+    });
+    expect(log.verify()).toMatchObject({
+      ok: false,
+      records: 7,
+      brokenSeq: 8,
+      reason: expect.stringMatching(
+        /ends at seq 7 but the checkpoint .* records seq 10: the last 3 records were removed \(truncation\)/,
+      ),
+    });
     // The server goes on recording, but the checkpoint stays as evidence: the records that now
     // hold seq 8–10 are not the ones it signed.
     for (let i = 0; i < 5; i++) await log.sink.record(event(100 + i));
     await expect.poll(() => alarms.join('\n')).toMatch(/audit chain TRUNCATED/);
-    expect(log.verify()).toMatchObject({ ok: false, brokenSeq: 10, reason: expect.stringMatching(/record 10 differs from the checkpoint/) });
+    expect(log.verify()).toMatchObject({
+      ok: false,
+      brokenSeq: 10,
+      reason: expect.stringMatching(/record 10 differs from the checkpoint/),
+    });
     await log.close();
     expect(JSON.parse(readFileSync(`${keyFile}.checkpoint`, 'utf8'))).toEqual(checkpoint);
   });
@@ -225,15 +249,32 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     await log.close();
     const signed = readFileSync(`${keyFile}.checkpoint`, 'utf8');
     rmSync(`${keyFile}.checkpoint`);
-    expect(verifyAuditLog(dataDir)).toMatchObject({ ok: false, records: 3, reason: expect.stringMatching(/there is no checkpoint file .*, yet the chain holds 3 records: nothing shows that its last records were not removed/) });
+    expect(verifyAuditLog(dataDir)).toMatchObject({
+      ok: false,
+      records: 3,
+      reason: expect.stringMatching(
+        /there is no checkpoint file .*, yet the chain holds 3 records: nothing shows that its last records were not removed/,
+      ),
+    });
     const alarms: string[] = [];
-    log = openAuditLog({ dataDir, logger: { ...silent, error: (_: unknown, msg?: string) => void alarms.push(msg ?? '') } });
-    await expect.poll(() => alarms.join('\n')).toMatch(/audit checkpoint .* is MISSING while the chain holds 3 records: a new one is written at the head/);
+    log = openAuditLog({
+      dataDir,
+      logger: { ...silent, error: (_: unknown, msg?: string) => void alarms.push(msg ?? '') },
+    });
+    await expect
+      .poll(() => alarms.join('\n'))
+      .toMatch(/audit checkpoint .* is MISSING while the chain holds 3 records: a new one is written at the head/);
     expect(log.verify()).toMatchObject({ ok: true, records: 3, checkpoint: { seq: 3 } });
     await log.close();
-    writeFileSync(`${keyFile}.checkpoint`, signed.replace(/"hmac":"[0-9a-f]/, (m) => m.slice(0, -1) + (m.endsWith('0') ? '1' : '0')));
+    writeFileSync(
+      `${keyFile}.checkpoint`,
+      signed.replace(/"hmac":"[0-9a-f]/, (m) => m.slice(0, -1) + (m.endsWith('0') ? '1' : '0')),
+    );
     open();
-    expect(log.verify()).toMatchObject({ ok: false, reason: expect.stringMatching(/checkpoint file .* is not signed with this key/) });
+    expect(log.verify()).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/checkpoint file .* is not signed with this key/),
+    });
   });
 
   it('fails verify when the checkpoint is older than the chain (records appended without moving it), after waiting for a running writer', async () => {
@@ -245,7 +286,14 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     await log.close();
     writeFileSync(`${keyFile}.checkpoint`, behind); // as if the last two were appended by someone with the key but not the writer
     const started = Date.now();
-    expect(verifyAuditLog(dataDir)).toMatchObject({ ok: false, records: 5, brokenSeq: 4, reason: expect.stringMatching(/the checkpoint .* is older than the chain: it records seq 3 but the chain holds 5, so 2 records are covered by no checkpoint/) });
+    expect(verifyAuditLog(dataDir)).toMatchObject({
+      ok: false,
+      records: 5,
+      brokenSeq: 4,
+      reason: expect.stringMatching(
+        /the checkpoint .* is older than the chain: it records seq 3 but the chain holds 5, so 2 records are covered by no checkpoint/,
+      ),
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
   });
 
@@ -269,7 +317,9 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
         void writer.thread!.terminate();
         await expect(doomed).rejects.toThrow(/stopped/);
       }
-      await expect(writer.append([{ id: 'x', recorded: '2024-05-01T10:00:00Z', json: '{"id":"x"}' }])).rejects.toThrow(/failed 5 times within a minute/);
+      await expect(writer.append([{ id: 'x', recorded: '2024-05-01T10:00:00Z', json: '{"id":"x"}' }])).rejects.toThrow(
+        /failed 5 times within a minute/,
+      );
     } finally {
       await writer.close();
     }

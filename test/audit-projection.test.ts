@@ -10,8 +10,23 @@ import type { Principal } from '../src/security/principal.js';
 const silent = { error: () => undefined, warn: () => undefined, info: () => undefined };
 const fast = { intervalMs: 5, maxBatch: 50, retryMs: 50 };
 
-const radiologist: Principal = { kind: 'user', clientId: 'web-ui', subject: 'u-17', jti: 'jti-7', scope: 'user/*.rs', roles: ['radiologist'], fhirUser: 'Practitioner/pr-3' };
-const aiTool: Principal = { kind: 'client', clientId: 'ai-tool', subject: 'ai-tool', jti: 'jti-42', scope: 'system/*.rs', roles: ['ai-service'] };
+const radiologist: Principal = {
+  kind: 'user',
+  clientId: 'web-ui',
+  subject: 'u-17',
+  jti: 'jti-7',
+  scope: 'user/*.rs',
+  roles: ['radiologist'],
+  fhirUser: 'Practitioner/pr-3',
+};
+const aiTool: Principal = {
+  kind: 'client',
+  clientId: 'ai-tool',
+  subject: 'ai-tool',
+  jti: 'jti-42',
+  scope: 'system/*.rs',
+  roles: ['ai-service'],
+};
 
 const access = (patientId: string, day: number, principal: Principal, status = 200): AccessRecord => ({
   principal,
@@ -24,14 +39,24 @@ const access = (patientId: string, day: number, principal: Principal, status = 2
 });
 
 /** The n-th of many reads by the radiologist, spread over three patients. */
-const numbered = (n: number): AccessRecord => ({ ...access(`p-${n % 3}`, 1, radiologist), requestId: `req-${n}`, recorded: new Date(Date.UTC(2024, 4, 1, 9, 0, n)) });
+const numbered = (n: number): AccessRecord => ({
+  ...access(`p-${n % 3}`, 1, radiologist),
+  requestId: `req-${n}`,
+  recorded: new Date(Date.UTC(2024, 4, 1, 9, 0, n)),
+});
 
 describe('audit log: searchable copy at /fhir/AuditEvent', () => {
   let root: string;
   let t: ReturnType<typeof openTestRouter>;
   let log: OpenedAuditLog | undefined;
   const dataDir = () => join(root, 'data');
-  const open = (withRepository = true) => (log = openAuditLog({ dataDir: dataDir(), logger: silent, projection: fast, ...(withRepository ? { repository: t.repo } : {}) }));
+  const open = (withRepository = true) =>
+    (log = openAuditLog({
+      dataDir: dataDir(),
+      logger: silent,
+      projection: fast,
+      ...(withRepository ? { repository: t.repo } : {}),
+    }));
   const record = async (r: AccessRecord) => {
     for (const e of buildAuditEvents(r)) await log!.sink.record(e);
   };
@@ -107,17 +132,29 @@ describe('audit log: searchable copy at /fhir/AuditEvent', () => {
     let slicesStarted = 0;
     let searchAnsweredAfterSlice = -1;
     let probe: Promise<unknown> | undefined;
-    repo.transaction = (async (fn: Parameters<typeof repo.transaction>[0], options?: Parameters<typeof repo.transaction>[1]) => {
+    repo.transaction = (async (
+      fn: Parameters<typeof repo.transaction>[0],
+      options?: Parameters<typeof repo.transaction>[1],
+    ) => {
       let creates = 0;
       slicesStarted++;
       try {
-        return await original(async (tx) => fn({ ...tx, create: async (r, o) => (creates++, tx.create(r, o)) }), options);
+        return await original(
+          async (tx) => fn({ ...tx, create: async (r, o) => (creates++, tx.create(r, o)) }),
+          options,
+        );
       } finally {
         transactions.push(creates);
-        if (transactions.length === 1) probe = t.call('GET', 'Patient?_count=1').then(() => (searchAnsweredAfterSlice = slicesStarted));
+        if (transactions.length === 1)
+          probe = t.call('GET', 'Patient?_count=1').then(() => (searchAnsweredAfterSlice = slicesStarted));
       }
     }) as typeof repo.transaction;
-    log = openAuditLog({ dataDir: dataDir(), logger: silent, repository: repo, projection: { intervalMs: 5, maxBatch: 1000, retryMs: 50, sliceSize: 4 } });
+    log = openAuditLog({
+      dataDir: dataDir(),
+      logger: silent,
+      repository: repo,
+      projection: { intervalMs: 5, maxBatch: 1000, retryMs: 50, sliceSize: 4 },
+    });
     await log.caughtUp;
     transactions.length = 0;
     slicesStarted = 0;

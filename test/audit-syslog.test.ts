@@ -22,22 +22,45 @@ describe('audit log: live RFC 5424 copy to a syslog collector', () => {
   it('parses security.auditSyslog and refuses bad values clearly', () => {
     expect(parseAuditSyslogConfig(undefined)).toBeUndefined();
     expect(parseAuditSyslogConfig({ issuers: [] })).toBeUndefined();
-    expect(parseAuditSyslogConfig({ auditSyslog: { host: 'arr.example', port: 514 } })).toEqual({ host: 'arr.example', port: 514, protocol: 'udp', maxMessageBytes: 2048 });
-    expect(parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 6514, protocol: 'tls', ca: '/etc/ca.pem' } })).toEqual({ host: 'arr', port: 6514, protocol: 'tls', ca: '/etc/ca.pem', maxMessageBytes: 8192 });
-    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, protocol: 'tcp', ca: '/etc/ca.pem' } })).toThrow(/auditSyslog.ca: only with "protocol": "tls"/);
-    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, protocol: 'tls', cert: '/c.pem' } })).toThrow(/cert and key go together/);
-    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, maxMessageBytes: 100 } })).toThrow(/maxMessageBytes/);
-    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 70000, protocol: 'tcp' } })).toThrow(/auditSyslog.port/);
-    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, protocol: 'relp' } })).toThrow(/protocol/);
+    expect(parseAuditSyslogConfig({ auditSyslog: { host: 'arr.example', port: 514 } })).toEqual({
+      host: 'arr.example',
+      port: 514,
+      protocol: 'udp',
+      maxMessageBytes: 2048,
+    });
+    expect(
+      parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 6514, protocol: 'tls', ca: '/etc/ca.pem' } }),
+    ).toEqual({ host: 'arr', port: 6514, protocol: 'tls', ca: '/etc/ca.pem', maxMessageBytes: 8192 });
+    expect(() =>
+      parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, protocol: 'tcp', ca: '/etc/ca.pem' } }),
+    ).toThrow(/auditSyslog.ca: only with "protocol": "tls"/);
+    expect(() =>
+      parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, protocol: 'tls', cert: '/c.pem' } }),
+    ).toThrow(/cert and key go together/);
+    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, maxMessageBytes: 100 } })).toThrow(
+      /maxMessageBytes/,
+    );
+    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 70000, protocol: 'tcp' } })).toThrow(
+      /auditSyslog.port/,
+    );
+    expect(() => parseAuditSyslogConfig({ auditSyslog: { host: 'arr', port: 514, protocol: 'relp' } })).toThrow(
+      /protocol/,
+    );
   });
 
   it('sends each committed record as one UDP datagram', async () => {
     const server = createSocket('udp4');
     await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
     const received = new Promise<string>((resolve) => server.once('message', (m) => resolve(m.toString())));
-    const log = openAuditLog({ dataDir: dataDir(), logger: silent, syslog: { host: '127.0.0.1', port: server.address().port, protocol: 'udp', hostname: 'ib-test' } });
+    const log = openAuditLog({
+      dataDir: dataDir(),
+      logger: silent,
+      syslog: { host: '127.0.0.1', port: server.address().port, protocol: 'udp', hostname: 'ib-test' },
+    });
     await log.sink.record(event!);
-    expect(await received).toMatch(/^<85>1 2024-05-01T10:00:00\.000Z ib-test imaging-bridge \d+ IHE\+FHIR \[imaging-bridge-audit@32473 seq="1" /);
+    expect(await received).toMatch(
+      /^<85>1 2024-05-01T10:00:00\.000Z ib-test imaging-bridge \d+ IHE\+FHIR \[imaging-bridge-audit@32473 seq="1" /,
+    );
     await log.close();
     server.close();
   });
@@ -47,7 +70,11 @@ describe('audit log: live RFC 5424 copy to a syslog collector', () => {
     const server = createServer((s) => s.on('data', (d) => (data += d.toString())));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    const log = openAuditLog({ dataDir: dataDir(), logger: silent, syslog: { host: '127.0.0.1', port, protocol: 'tcp' } });
+    const log = openAuditLog({
+      dataDir: dataDir(),
+      logger: silent,
+      syslog: { host: '127.0.0.1', port, protocol: 'tcp' },
+    });
     await log.sink.record(event!);
     await log.sink.record(event!);
     await expect.poll(() => data.match(/\d+ <85>1 /g)?.length ?? 0).toBe(2);
@@ -60,11 +87,23 @@ describe('audit log: live RFC 5424 copy to a syslog collector', () => {
   it('warns at start when the export leaves the host in clear text (the records carry search parameters)', async () => {
     const warnings: string[] = [];
     const logger = { ...silent, warn: (_: unknown, msg?: string) => void warnings.push(msg ?? '') };
-    const log = openAuditLog({ dataDir: dataDir(), logger, syslog: { host: '192.0.2.10', port: 514, protocol: 'udp' } });
+    const log = openAuditLog({
+      dataDir: dataDir(),
+      logger,
+      syslog: { host: '192.0.2.10', port: 514, protocol: 'udp' },
+    });
     await log.close();
-    expect(warnings).toContainEqual(expect.stringMatching(/audit syslog export in clear text: the records carry search parameters .*use "protocol": "tls"/));
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /audit syslog export in clear text: the records carry search parameters .*use "protocol": "tls"/,
+      ),
+    );
     const quiet: string[] = [];
-    const local = openAuditLog({ dataDir: dataDir(), logger: { ...silent, warn: (_: unknown, msg?: string) => void quiet.push(msg ?? '') }, syslog: { host: '127.0.0.1', port: 514, protocol: 'udp' } });
+    const local = openAuditLog({
+      dataDir: dataDir(),
+      logger: { ...silent, warn: (_: unknown, msg?: string) => void quiet.push(msg ?? '') },
+      syslog: { host: '127.0.0.1', port: 514, protocol: 'udp' },
+    });
     await local.close();
     expect(quiet).toEqual([]);
   });

@@ -22,13 +22,17 @@ describe('DICOM → FHIR sync in batches', () => {
   let server: TestServer | undefined;
   const logs: Json[] = [];
   const start = () =>
-    startTestServer({ 'data-dir': dataDir, 'public-url': PUBLIC_URL }, {
-      configFile: { bridge: { debounceMs: 200, maxDelayMs: 2000, minIntervalMs: 0, pollMs: 20, batchSize: 32 } },
-      logTo: { write: (line: string) => logs.push(JSON.parse(line)) },
-    });
+    startTestServer(
+      { 'data-dir': dataDir, 'public-url': PUBLIC_URL },
+      {
+        configFile: { bridge: { debounceMs: 200, maxDelayMs: 2000, minIntervalMs: 0, pollMs: 20, batchSize: 32 } },
+        logTo: { write: (line: string) => logs.push(JSON.parse(line)) },
+      },
+    );
   afterAll(async () => {
     await server?.stop();
-    for (const f of [dataDir, `${dataDir}.audit-key`, `${dataDir}.audit-key.checkpoint`]) rmSync(f, { recursive: true, force: true });
+    for (const f of [dataDir, `${dataDir}.audit-key`, `${dataDir}.audit-key.checkpoint`])
+      rmSync(f, { recursive: true, force: true });
   });
 
   const studies: { study: string; patientId: string; instances: number }[] = [];
@@ -40,7 +44,8 @@ describe('DICOM → FHIR sync in batches', () => {
     const add = (patientId: string, instances: number, patientName?: string) => {
       const study = uid(1);
       const series = uid(2);
-      for (let i = 0; i < instances; i++) files.push(ctInstance({ study, series, sop: uid(3), patientId, ...(patientName ? { patientName } : {}) }));
+      for (let i = 0; i < instances; i++)
+        files.push(ctInstance({ study, series, sop: uid(3), patientId, ...(patientName ? { patientName } : {}) }));
       studies.push({ study, patientId, instances });
     };
     // Three studies of one new patient (the same demographics), two of another whose names
@@ -53,10 +58,14 @@ describe('DICOM → FHIR sync in batches', () => {
     expect(await stow(server.url, files)).toBe(200);
 
     for (const s of studies) {
-      await waitFor(async () => {
-        const [found] = await imagingStudies(fhir, s.study);
-        return found?.numberOfInstances === s.instances ? found : undefined;
-      }, 20_000, `ImagingStudy ${s.study} with ${s.instances} instances`);
+      await waitFor(
+        async () => {
+          const [found] = await imagingStudies(fhir, s.study);
+          return found?.numberOfInstances === s.instances ? found : undefined;
+        },
+        20_000,
+        `ImagingStudy ${s.study} with ${s.instances} instances`,
+      );
     }
     // The request's index writes may land in a few commits (the STOW committer flushes when the
     // request waits for more bytes), so their studies can fall due a millisecond apart: the
@@ -64,7 +73,11 @@ describe('DICOM → FHIR sync in batches', () => {
     // than one study are logged ('sync pass', debug); a pass of a single straggler is not.
     const logged = () => logs.filter((l) => l.msg === 'sync pass');
     const sum = (ps: Json[]) => ps.reduce((n, p) => n + Number(p.studies), 0);
-    await waitFor(async () => (sum(logged()) >= studies.length - 1 ? true : undefined), 5_000, 'the log lines of the passes');
+    await waitFor(
+      async () => (sum(logged()) >= studies.length - 1 ? true : undefined),
+      5_000,
+      'the log lines of the passes',
+    );
     const passes = logged();
     expect(passes.length).toBeLessThanOrEqual(2);
     expect(Number(passes[0]!.studies)).toBeGreaterThanOrEqual(studies.length / 2);
@@ -73,10 +86,13 @@ describe('DICOM → FHIR sync in batches', () => {
     else expect(sum(passes)).toBe(studies.length);
 
     for (const patientId of ['MRN-B1', 'MRN-B2']) {
-      const bundle = (await getJson(`${fhir}/Patient?identifier=${encodeURIComponent(`urn:imaging-bridge:patient-id|${patientId}`)}`)).body;
+      const bundle = (
+        await getJson(`${fhir}/Patient?identifier=${encodeURIComponent(`urn:imaging-bridge:patient-id|${patientId}`)}`)
+      ).body;
       expect(bundle.entry).toHaveLength(1);
       const subjects = new Set<string>();
-      for (const s of studies.filter((x) => x.patientId === patientId)) subjects.add((await imagingStudies(fhir, s.study))[0].subject.reference);
+      for (const s of studies.filter((x) => x.patientId === patientId))
+        subjects.add((await imagingStudies(fhir, s.study))[0].subject.reference);
       expect([...subjects]).toEqual([`Patient/${bundle.entry[0].resource.id}`]);
     }
     const status = (await getJson(`${server.url}/api/sync/status`)).body;
@@ -94,21 +110,36 @@ describe('DICOM → FHIR sync in batches', () => {
     const db = new Database(join(dataDir, 'index.sqlite'));
     // (Not those of MRN-B2: a sync of either of its studies brings the Patient the bridge created
     // up to date with that study's header, so theirs would be written again — by design.)
-    const lost = studies.filter((s) => s.patientId !== 'MRN-B2').slice(0, 5).map((s) => s.study);
+    const lost = studies
+      .filter((s) => s.patientId !== 'MRN-B2')
+      .slice(0, 5)
+      .map((s) => s.study);
     for (const study of lost) {
       db.prepare('DELETE FROM sync_state WHERE study_uid = ?').run(study);
-      db.prepare(`INSERT INTO sync_outbox(study_uid, first_changed_at, changed_at, reason) VALUES (?, ?, ?, 'stored')`).run(study, Date.now(), Date.now());
+      db.prepare(
+        `INSERT INTO sync_outbox(study_uid, first_changed_at, changed_at, reason) VALUES (?, ?, ?, 'stored')`,
+      ).run(study, Date.now(), Date.now());
     }
     db.close();
 
     server = await start();
     const fhir = `${server.url}/fhir`;
-    await waitFor(async () => ((await getJson(`${server!.url}/api/sync/status`)).body.outbox.pending === 0 ? true : undefined), 20_000, 'the outbox to drain');
+    await waitFor(
+      async () => ((await getJson(`${server!.url}/api/sync/status`)).body.outbox.pending === 0 ? true : undefined),
+      20_000,
+      'the outbox to drain',
+    );
     const db2 = new Database(join(dataDir, 'index.sqlite'), { readonly: true });
     try {
       for (const study of lost) {
-        const row = db2.prepare('SELECT outcome, instances FROM sync_state WHERE study_uid = ?').get(study) as { outcome: string; instances: number };
-        expect(row).toMatchObject({ outcome: 'unchanged', instances: studies.find((s) => s.study === study)!.instances });
+        const row = db2.prepare('SELECT outcome, instances FROM sync_state WHERE study_uid = ?').get(study) as {
+          outcome: string;
+          instances: number;
+        };
+        expect(row).toMatchObject({
+          outcome: 'unchanged',
+          instances: studies.find((s) => s.study === study)!.instances,
+        });
       }
     } finally {
       db2.close();

@@ -9,7 +9,10 @@ let n = 0;
 const uid = (kind: number) => `${ROOT}.79.${process.pid}.${kind}.${++n}`;
 
 /** Runs a CLI command in this process and returns its exit code and printed lines. */
-async function cli(run: (args: string[], env: NodeJS.ProcessEnv) => Promise<number>, args: string[]): Promise<{ code: number; out: string }> {
+async function cli(
+  run: (args: string[], env: NodeJS.ProcessEnv) => Promise<number>,
+  args: string[],
+): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
   const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
@@ -31,19 +34,32 @@ describe('imaging-bridge quarantine and sync commands', () => {
   it('lists a held study with its reasons, shows it, and releases it to a running server', async () => {
     const study = uid(1);
     const series = uid(2);
-    expect(await stow(server.url, [ctInstance({ study, series, sop: uid(3), patientId: 'C1' }), ctInstance({ study, series, sop: uid(3), patientId: 'C2' })])).toBe(200);
+    expect(
+      await stow(server.url, [
+        ctInstance({ study, series, sop: uid(3), patientId: 'C1' }),
+        ctInstance({ study, series, sop: uid(3), patientId: 'C2' }),
+      ]),
+    ).toBe(200);
     const dir = ['--data-dir', server.dataDir];
-    const listed = await waitFor(async () => {
-      const r = await cli(runQuarantine, ['list', ...dir]);
-      return r.out.includes(study) ? r : undefined;
-    }, 15_000, 'the held study in quarantine list');
+    const listed = await waitFor(
+      async () => {
+        const r = await cli(runQuarantine, ['list', ...dir]);
+        return r.out.includes(study) ? r : undefined;
+      },
+      15_000,
+      'the held study in quarantine list',
+    );
     expect(listed.out).toContain('conflicting-patient@00100020');
     const shown = await cli(runQuarantine, ['show', study, ...dir]);
     expect(JSON.parse(shown.out).findings.some((f: { rule: string }) => f.rule === 'conflicting-patient')).toBe(true);
 
     const released = await cli(runQuarantine, ['release', study, '--comment', 'same patient, typo', ...dir]);
     expect(released.code).toBe(0);
-    await waitFor(async () => ((await imagingStudies(`${server.url}/fhir`, study))[0]?.numberOfInstances === 2 ? true : undefined), 15_000, 'the released study in FHIR');
+    await waitFor(
+      async () => ((await imagingStudies(`${server.url}/fhir`, study))[0]?.numberOfInstances === 2 ? true : undefined),
+      15_000,
+      'the released study in FHIR',
+    );
     expect((await cli(runQuarantine, ['release', uid(1), ...dir])).code).toBe(1);
   });
 

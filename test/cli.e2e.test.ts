@@ -12,8 +12,11 @@ const REPO = resolve(import.meta.dirname, '..');
 /** Runs the real CLI (from source, through tsx) and returns its exit code and output. */
 function cli(args: string[], timeout = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), ...args], { cwd: REPO, timeout }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), ...args],
+      { cwd: REPO, timeout },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
 }
@@ -35,8 +38,14 @@ describe('imaging-bridge import and delete', () => {
   it('imports a folder tree, reports refused files with reasons, and is safe to re-run', async () => {
     const src = join(work, 'in');
     mkdirSync(join(src, 'a', 'b'), { recursive: true });
-    writeFileSync(join(src, 'one.dcm'), ctInstance({ study: `${ROOT}.70`, series: `${ROOT}.70.1`, sop: `${ROOT}.70.1.1` }));
-    writeFileSync(join(src, 'a', 'b', 'two'), ctInstance({ study: `${ROOT}.70`, series: `${ROOT}.70.1`, sop: `${ROOT}.70.1.2` }));
+    writeFileSync(
+      join(src, 'one.dcm'),
+      ctInstance({ study: `${ROOT}.70`, series: `${ROOT}.70.1`, sop: `${ROOT}.70.1.1` }),
+    );
+    writeFileSync(
+      join(src, 'a', 'b', 'two'),
+      ctInstance({ study: `${ROOT}.70`, series: `${ROOT}.70.1`, sop: `${ROOT}.70.1.2` }),
+    );
     writeFileSync(join(src, 'a', 'notes.txt'), 'not a DICOM file');
 
     const first = await cli(['import', '--data-dir', dataDir, '--jobs', '2', src]);
@@ -51,16 +60,25 @@ describe('imaging-bridge import and delete', () => {
     expect(countInstances(dataDir)).toBe(2);
   });
 
-  it.skipIf(!dcmtkAvailable(['dcmdump']) || !hasDcmmkdir())('follows a DICOMDIR to the files it references', async () => {
-    const media = join(work, 'media');
-    mkdirSync(join(media, 'IMAGES'), { recursive: true });
-    writeFileSync(join(media, 'IMAGES', 'IM1'), ctInstance({ study: `${ROOT}.71`, series: `${ROOT}.71.1`, sop: `${ROOT}.71.1.1` }));
-    writeFileSync(join(media, 'IMAGES', 'IM2'), ctInstance({ study: `${ROOT}.71`, series: `${ROOT}.71.1`, sop: `${ROOT}.71.1.2` }));
-    execFileSync('dcmmkdir', ['--general-purpose', '+r', 'IMAGES'], { cwd: media });
-    const res = await cli(['import', '--data-dir', dataDir, join(media, 'DICOMDIR')]);
-    expect(res.stdout).toContain('2 files: 2 stored');
-    expect(res.code).toBe(0);
-  });
+  it.skipIf(!dcmtkAvailable(['dcmdump']) || !hasDcmmkdir())(
+    'follows a DICOMDIR to the files it references',
+    async () => {
+      const media = join(work, 'media');
+      mkdirSync(join(media, 'IMAGES'), { recursive: true });
+      writeFileSync(
+        join(media, 'IMAGES', 'IM1'),
+        ctInstance({ study: `${ROOT}.71`, series: `${ROOT}.71.1`, sop: `${ROOT}.71.1.1` }),
+      );
+      writeFileSync(
+        join(media, 'IMAGES', 'IM2'),
+        ctInstance({ study: `${ROOT}.71`, series: `${ROOT}.71.1`, sop: `${ROOT}.71.1.2` }),
+      );
+      execFileSync('dcmmkdir', ['--general-purpose', '+r', 'IMAGES'], { cwd: media });
+      const res = await cli(['import', '--data-dir', dataDir, join(media, 'DICOMDIR')]);
+      expect(res.stdout).toContain('2 files: 2 stored');
+      expect(res.code).toBe(0);
+    },
+  );
 
   it('deletes a study administratively and says so', async () => {
     const res = await cli(['delete', '--data-dir', dataDir, '--study', `${ROOT}.70`, '--reason', 'test']);

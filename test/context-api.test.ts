@@ -14,10 +14,14 @@ const get = async (url: string, accept?: string) => {
 
 /** The demo's ImagingStudies are written by the bridge after start-up: wait until the patient's are there. */
 const contextWithStudies = (server: TestServer, query: string, studies: number) =>
-  waitFor(async () => {
-    const r = await get(`${server.url}/api/context?${query}`);
-    return r.status === 200 && r.body.imagingStudies?.length >= studies ? r : undefined;
-  }, 30_000, `${studies} imaging studies in the context`);
+  waitFor(
+    async () => {
+      const r = await get(`${server.url}/api/context?${query}`);
+      return r.status === 200 && r.body.imagingStudies?.length >= studies ? r : undefined;
+    },
+    30_000,
+    `${studies} imaging studies in the context`,
+  );
 
 describe('GET /api/context on the demo data (embedded FHIR server)', () => {
   let server: TestServer;
@@ -30,10 +34,28 @@ describe('GET /api/context on the demo data (embedded FHIR server)', () => {
     const { status, type, body } = await contextWithStudies(server, `identifier=${mrn('IBD100005')}`, 1);
     expect(status).toBe(200);
     expect(type).toMatch(/^application\/json/);
-    expect(body.patient).toMatchObject({ identifier: [{ system: MRN_SYSTEM, value: 'IBD100005' }], gender: expect.any(String) });
-    for (const s of ['imagingStudies', 'conditions', 'medications', 'observations', 'allergies', 'encounters', 'flags', 'reports']) expect(Array.isArray(body[s])).toBe(true);
+    expect(body.patient).toMatchObject({
+      identifier: [{ system: MRN_SYSTEM, value: 'IBD100005' }],
+      gender: expect.any(String),
+    });
+    for (const s of [
+      'imagingStudies',
+      'conditions',
+      'medications',
+      'observations',
+      'allergies',
+      'encounters',
+      'flags',
+      'reports',
+    ])
+      expect(Array.isArray(body[s])).toBe(true);
     const study = body.imagingStudies[0];
-    expect(study).toMatchObject({ accession: 'ACC00501', modality: ['CT'], bodySite: [expect.objectContaining({ display: 'Head' })], started: expect.any(String) });
+    expect(study).toMatchObject({
+      accession: 'ACC00501',
+      modality: ['CT'],
+      bodySite: [expect.objectContaining({ display: 'Head' })],
+      started: expect.any(String),
+    });
     expect(study.retrieveUrl).toBe(`${server.url}/dicomweb/studies/${study.studyInstanceUid}`);
     expect(study.metadataUrl).toBe(`${study.retrieveUrl}/metadata`);
     expect(study.series[0].metadataUrl).toBe(`${study.retrieveUrl}/series/${study.series[0].uid}/metadata`);
@@ -41,18 +63,53 @@ describe('GET /api/context on the demo data (embedded FHIR server)', () => {
     const metadata = await fetch(study.metadataUrl, { headers: { accept: 'application/dicom+json' } });
     expect(metadata.status).toBe(200);
     // S05: warfarin ordered as a clinical drug, reported at ingredient level; INR 2.6 the latest value.
-    expect(body.medications).toContainEqual(expect.objectContaining({ state: 'active', ingredient: expect.objectContaining({ display: 'warfarin', code: '11289' }) }));
-    expect(body.observations).toContainEqual(expect.objectContaining({ code: expect.objectContaining({ code: '6301-6' }), latest: expect.objectContaining({ value: 2.6 }), trend: expect.any(Array) }));
-    expect(body.encounters).toContainEqual(expect.objectContaining({ class: expect.objectContaining({ code: 'EMER' }), location: expect.objectContaining({ display: 'Emergency Department' }) }));
+    expect(body.medications).toContainEqual(
+      expect.objectContaining({
+        state: 'active',
+        ingredient: expect.objectContaining({ display: 'warfarin', code: '11289' }),
+      }),
+    );
+    expect(body.observations).toContainEqual(
+      expect.objectContaining({
+        code: expect.objectContaining({ code: '6301-6' }),
+        latest: expect.objectContaining({ value: 2.6 }),
+        trend: expect.any(Array),
+      }),
+    );
+    expect(body.encounters).toContainEqual(
+      expect.objectContaining({
+        class: expect.objectContaining({ code: 'EMER' }),
+        location: expect.objectContaining({ display: 'Emergency Department' }),
+      }),
+    );
     expect(body.complete).toBe(true);
   });
 
   it('lists every query it made in sources with its duration and count', async () => {
     const { body } = await contextWithStudies(server, `identifier=${mrn('IBD100001')}`, 1);
     const sections = new Set(body.sources.map((s: Json) => s.section));
-    for (const s of ['patient', 'imagingStudies', 'conditions', 'medications', 'observations', 'allergies', 'encounters', 'flags', 'reports']) expect(sections).toContain(s);
-    for (const s of body.sources) expect(s).toMatchObject({ server: 'embedded', status: 'ok', durationMs: expect.any(Number), count: expect.any(Number) });
-    expect(body.sources.filter((s: Json) => s.section === 'medications').map((s: Json) => s.request.split('?')[0])).toEqual(['MedicationRequest', 'MedicationStatement', 'MedicationAdministration']);
+    for (const s of [
+      'patient',
+      'imagingStudies',
+      'conditions',
+      'medications',
+      'observations',
+      'allergies',
+      'encounters',
+      'flags',
+      'reports',
+    ])
+      expect(sections).toContain(s);
+    for (const s of body.sources)
+      expect(s).toMatchObject({
+        server: 'embedded',
+        status: 'ok',
+        durationMs: expect.any(Number),
+        count: expect.any(Number),
+      });
+    expect(
+      body.sources.filter((s: Json) => s.section === 'medications').map((s: Json) => s.request.split('?')[0]),
+    ).toEqual(['MedicationRequest', 'MedicationStatement', 'MedicationAdministration']);
   });
 
   it('normalizes a glucose reported in mmol/L to mg/dL and keeps the original value beside it (S11)', async () => {
@@ -64,7 +121,9 @@ describe('GET /api/context on the demo data (embedded FHIR server)', () => {
 
   it('answers the same patient by id, with only the sections asked for and at most studyLimit studies', async () => {
     const byIdentifier = (await get(`${server.url}/api/context?identifier=${mrn('IBD100005')}&include=flags`)).body;
-    const { status, body } = await get(`${server.url}/api/context?patient=${byIdentifier.patient.id}&include=imagingStudies,observations&studyLimit=1`);
+    const { status, body } = await get(
+      `${server.url}/api/context?patient=${byIdentifier.patient.id}&include=imagingStudies,observations&studyLimit=1`,
+    );
     expect(status).toBe(200);
     expect(Object.keys(body)).toEqual(['patient', 'imagingStudies', 'observations', 'complete', 'sources']);
     expect(body.imagingStudies.length).toBeLessThanOrEqual(1);
@@ -72,7 +131,9 @@ describe('GET /api/context on the demo data (embedded FHIR server)', () => {
   });
 
   it('keeps only data since the given date for time-stamped sections', async () => {
-    const { body } = await get(`${server.url}/api/context?identifier=${mrn('IBD100005')}&since=2999-01-01&include=observations,imagingStudies,encounters`);
+    const { body } = await get(
+      `${server.url}/api/context?identifier=${mrn('IBD100005')}&since=2999-01-01&include=observations,imagingStudies,encounters`,
+    );
     expect(body.observations).toEqual([]);
     expect(body.imagingStudies).toEqual([]);
     // A running encounter is state, not history: it stays.
@@ -81,7 +142,10 @@ describe('GET /api/context on the demo data (embedded FHIR server)', () => {
 
   it('answers Accept: application/fhir+json with a collection Bundle of the same content', async () => {
     const json = (await contextWithStudies(server, `identifier=${mrn('IBD100005')}`, 1)).body;
-    const { status, type, body } = await get(`${server.url}/api/context?identifier=${mrn('IBD100005')}`, 'application/fhir+json');
+    const { status, type, body } = await get(
+      `${server.url}/api/context?identifier=${mrn('IBD100005')}`,
+      'application/fhir+json',
+    );
     expect(status).toBe(200);
     expect(type).toMatch(/^application\/fhir\+json/);
     expect(body).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
@@ -90,19 +154,28 @@ describe('GET /api/context on the demo data (embedded FHIR server)', () => {
     for (const s of json.imagingStudies) expect(ids).toContain(`ImagingStudy/${s.id}`);
     for (const m of json.medications) expect(ids).toContain(`${m.resourceType}/${m.id}`);
     for (const o of json.observations) expect(ids).toContain(`Observation/${o.latest.id}`);
-    expect(body.entry.every((e: Json) => e.fullUrl === `${server.url}/fhir/${e.resource.resourceType}/${e.resource.id}`)).toBe(true);
+    expect(
+      body.entry.every((e: Json) => e.fullUrl === `${server.url}/fhir/${e.resource.resourceType}/${e.resource.id}`),
+    ).toBe(true);
   });
 
   it('records an AuditEvent naming the patient and the sections served', async () => {
     const { body } = await get(`${server.url}/api/context?identifier=${mrn('IBD100007')}&include=conditions,flags`);
-    const events = await waitFor(async () => {
-      const found = (await get(`${server.url}/fhir/AuditEvent?entity=Patient/${body.patient.id}`)).body;
-      return found.entry?.length ? found.entry.map((e: Json) => e.resource) : undefined;
-    }, 10_000, 'the AuditEvent');
+    const events = await waitFor(
+      async () => {
+        const found = (await get(`${server.url}/fhir/AuditEvent?entity=Patient/${body.patient.id}`)).body;
+        return found.entry?.length ? found.entry.map((e: Json) => e.resource) : undefined;
+      },
+      10_000,
+      'the AuditEvent',
+    );
     expect(events[0]).toMatchObject({ action: 'E', outcome: '0' });
     expect(events[0].entity).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ what: { reference: `Patient/${body.patient.id}` }, description: 'sections: conditions, flags' }),
+        expect.objectContaining({
+          what: { reference: `Patient/${body.patient.id}` },
+          description: 'sections: conditions, flags',
+        }),
         expect.objectContaining({ type: expect.objectContaining({ code: 'XrequestId' }) }),
       ]),
     );
@@ -112,7 +185,10 @@ describe('GET /api/context on the demo data (embedded FHIR server)', () => {
     for (const q of ['patient=does-not-exist', `identifier=${mrn('NOPE')}`]) {
       const { status, body } = await get(`${server.url}/api/context?${q}`);
       expect(status).toBe(404);
-      expect(body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
+      expect(body).toMatchObject({
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'error', code: 'not-found' }],
+      });
     }
   });
 
@@ -138,8 +214,18 @@ describe('GET /api/context with clinical data from an external EHR that fails in
   let ehr: Server;
   let server: TestServer;
   const seen: string[] = [];
-  const patient = { resourceType: 'Patient', id: 'ehr-1', identifier: [{ system: MRN_SYSTEM, value: 'EXT-1' }], name: [{ family: 'Extern', given: ['Eva'] }] };
-  const bundle = (resources: unknown[]) => ({ resourceType: 'Bundle', type: 'searchset', total: resources.length, entry: resources.map((r) => ({ resource: r, search: { mode: 'match' } })) });
+  const patient = {
+    resourceType: 'Patient',
+    id: 'ehr-1',
+    identifier: [{ system: MRN_SYSTEM, value: 'EXT-1' }],
+    name: [{ family: 'Extern', given: ['Eva'] }],
+  };
+  const bundle = (resources: unknown[]) => ({
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: resources.length,
+    entry: resources.map((r) => ({ resource: r, search: { mode: 'match' } })),
+  });
 
   beforeAll(async () => {
     // A stub EHR: conditions fail with 500, observations never answer, the rest is there.
@@ -150,21 +236,44 @@ describe('GET /api/context with clinical data from an external EHR that fails in
       res.setHeader('content-type', 'application/fhir+json');
       if (path.endsWith('/Condition')) {
         res.statusCode = 500;
-        return res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] }));
+        return res.end(
+          JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] }),
+        );
       }
       if (path.endsWith('/Patient/ehr-1')) return res.end(JSON.stringify(patient));
-      if (path.endsWith('/Flag')) return res.end(JSON.stringify(bundle([{ resourceType: 'Flag', id: 'f1', status: 'active', code: { text: 'Falls risk' }, subject: { reference: 'Patient/ehr-1' } }])));
+      if (path.endsWith('/Flag'))
+        return res.end(
+          JSON.stringify(
+            bundle([
+              {
+                resourceType: 'Flag',
+                id: 'f1',
+                status: 'active',
+                code: { text: 'Falls risk' },
+                subject: { reference: 'Patient/ehr-1' },
+              },
+            ]),
+          ),
+        );
       if (/\/Patient\/[^/]+$/.test(path)) {
         res.statusCode = 404;
-        return res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }));
+        return res.end(
+          JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }),
+        );
       }
       res.end(JSON.stringify(bundle([])));
     });
     const port = await freePort();
     await new Promise<void>((r) => ehr.listen(port, '127.0.0.1', r));
-    server = await startTestServer({}, {
-      configFile: { fhir: { servers: { ehr: { baseUrl: `http://127.0.0.1:${port}/fhir`, retries: 0, timeoutMs: 2000 } } }, context: { fhirServer: 'ehr', timeoutMs: 300 } },
-    });
+    server = await startTestServer(
+      {},
+      {
+        configFile: {
+          fhir: { servers: { ehr: { baseUrl: `http://127.0.0.1:${port}/fhir`, retries: 0, timeoutMs: 2000 } } },
+          context: { fhirServer: 'ehr', timeoutMs: 300 },
+        },
+      },
+    );
   });
   afterAll(async () => {
     await server?.stop();
@@ -181,12 +290,18 @@ describe('GET /api/context with clinical data from an external EHR that fails in
     expect(body.observations).toBeNull();
     expect(body.complete).toBe(false);
     const by = (section: string) => body.sources.filter((s: Json) => s.section === section);
-    expect(by('conditions')[0]).toMatchObject({ server: 'ehr', status: 'error', error: expect.stringContaining('500') });
+    expect(by('conditions')[0]).toMatchObject({
+      server: 'ehr',
+      status: 'error',
+      error: expect.stringContaining('500'),
+    });
     expect(by('observations')[0]).toMatchObject({ server: 'ehr', status: 'timeout' });
     expect(by('observations')[0].durationMs).toBeLessThan(2000);
     // Imaging comes from our own server, matched by the EHR patient's identifier (none here yet).
     expect(body.imagingStudies).toEqual([]);
-    expect(body.sources.find((s: Json) => s.section === 'patient' && s.server === 'embedded').request).toContain('identifier=');
+    expect(body.sources.find((s: Json) => s.section === 'patient' && s.server === 'embedded').request).toContain(
+      'identifier=',
+    );
   });
 
   it('only reads from the EHR: every request it received was a GET', () => {

@@ -16,12 +16,22 @@ const check = (def: string, doc: unknown) => {
 
 describe('docs/context-api.schema.json describes what the API really sends and takes', () => {
   const goldenDir = join(root, 'src/context/golden');
-  it.each(readdirSync(goldenDir).filter((f) => f.endsWith('.expected.json')))('the context document of golden %s is valid', (file) => {
-    expect(check('PatientContext', JSON.parse(readFileSync(join(goldenDir, file), 'utf8')).context)).toEqual([]);
-  });
+  it.each(readdirSync(goldenDir).filter((f) => f.endsWith('.expected.json')))(
+    'the context document of golden %s is valid',
+    (file) => {
+      expect(check('PatientContext', JSON.parse(readFileSync(join(goldenDir, file), 'utf8')).context)).toEqual([]);
+    },
+  );
 
   it('the AI results example input is valid, and a document with an unknown section is not', () => {
-    expect(check('AiResultRequest', JSON.parse(readFileSync(join(root, 'src/ai-results/golden/lesion-and-negative.input.json'), 'utf8')))).toEqual([]);
-    expect(check('PatientContext', { patient: { id: 'p', identifier: [] }, complete: true, sources: [], xrays: [] })).not.toEqual([]);
+    expect(
+      check(
+        'AiResultRequest',
+        JSON.parse(readFileSync(join(root, 'src/ai-results/golden/lesion-and-negative.input.json'), 'utf8')),
+      ),
+    ).toEqual([]);
+    expect(
+      check('PatientContext', { patient: { id: 'p', identifier: [] }, complete: true, sources: [], xrays: [] }),
+    ).not.toEqual([]);
   });
 });

@@ -11,7 +11,22 @@ import { openEmbeddedFhir, type EmbeddedFhir } from '../src/fhir/embedded.js';
 import { validateFhirResource } from '../src/fhir/validate.js';
 import { openArchive } from '../src/main.js';
 
-const TYPES = ['Patient', 'Encounter', 'Condition', 'Observation', 'MedicationRequest', 'MedicationStatement', 'MedicationAdministration', 'Procedure', 'Flag', 'ServiceRequest', 'Location', 'Organization', 'Practitioner', 'ImagingStudy'];
+const TYPES = [
+  'Patient',
+  'Encounter',
+  'Condition',
+  'Observation',
+  'MedicationRequest',
+  'MedicationStatement',
+  'MedicationAdministration',
+  'Procedure',
+  'Flag',
+  'ServiceRequest',
+  'Location',
+  'Organization',
+  'Practitioner',
+  'ImagingStudy',
+];
 
 /** The demo loader against the real embedded FHIR repository and the real archive (SQLite, files) in a temp folder. */
 describe('demo data loader', () => {
@@ -23,12 +38,26 @@ describe('demo data loader', () => {
   let second: DemoLoadReport;
   let countsAfterFirst: Record<string, number>;
 
-  const counts = async () => Object.fromEntries(await Promise.all(TYPES.map(async (t) => [t, (await client.search(t, { _summary: 'count' })).total ?? -1] as const)));
-  const studyRows = () => archive.index.db.prepare('SELECT patient_id AS patientId, accession FROM studies ORDER BY accession').all() as { patientId: string; accession: string }[];
+  const counts = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        TYPES.map(async (t) => [t, (await client.search(t, { _summary: 'count' })).total ?? -1] as const),
+      ),
+    );
+  const studyRows = () =>
+    archive.index.db.prepare('SELECT patient_id AS patientId, accession FROM studies ORDER BY accession').all() as {
+      patientId: string;
+      accession: string;
+    }[];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'ib-demo-'));
-    fhir = openEmbeddedFhir({ dataDir, publicUrl: 'http://ib.test', section: undefined, onError: (e) => console.error('FHIR 500', e) });
+    fhir = openEmbeddedFhir({
+      dataDir,
+      publicUrl: 'http://ib.test',
+      section: undefined,
+      onError: (e) => console.error('FHIR 500', e),
+    });
     archive = openArchive({ dataDir, duplicatePolicy: 'reject', bulkDataThreshold: 1024, minFreeBytes: 0 });
     client = inProcessFhirClient(fhir.router, 'http://ib.test/fhir');
     first = await loadDemoData({ fhir: client, archive });
@@ -84,7 +113,13 @@ describe('demo data loader', () => {
   it('gives the DICOM studies the PatientIDs of the Patient identifiers and the accessions of the ServiceRequests', async () => {
     const rows = studyRows();
     const patients = await client.searchAll('Patient', { _count: 100 });
-    const mrns = new Set(patients.flatMap((p) => (p.identifier as { system: string; value: string }[]).filter((i) => i.system === MRN_SYSTEM).map((i) => i.value)));
+    const mrns = new Set(
+      patients.flatMap((p) =>
+        (p.identifier as { system: string; value: string }[])
+          .filter((i) => i.system === MRN_SYSTEM)
+          .map((i) => i.value),
+      ),
+    );
     expect(rows.length).toBe(first.studies);
     expect(rows.every((r) => mrns.has(r.patientId))).toBe(true);
     const orders = await client.searchAll('ServiceRequest', { _count: 200 });
@@ -92,7 +127,10 @@ describe('demo data loader', () => {
     expect(rows.every((r) => accessions.has(r.accession))).toBe(true);
     // The order's subject is the Patient whose MRN the study carries.
     const row = rows[0];
-    const [order] = await client.searchAll('ServiceRequest', { identifier: row.accession, _include: 'ServiceRequest:subject' });
+    const [order] = await client.searchAll('ServiceRequest', {
+      identifier: row.accession,
+      _include: 'ServiceRequest:subject',
+    });
     const subject = await client.read('Patient', (order.subject as { reference: string }).reference.split('/')[1]);
     expect((subject.identifier as { value: string }[])[0].value).toBe(row.patientId);
   });

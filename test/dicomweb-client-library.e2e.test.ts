@@ -12,10 +12,24 @@ interface DicomwebClient {
   storeInstances(o: { datasets: ArrayBuffer[] }): Promise<unknown>;
   searchForStudies(o?: { queryParams?: Record<string, string> }): Promise<Record<string, { Value?: unknown[] }>[]>;
   searchForSeries(o: { studyInstanceUID: string }): Promise<Record<string, { Value?: unknown[] }>[]>;
-  searchForInstances(o: { studyInstanceUID: string; seriesInstanceUID: string }): Promise<Record<string, { Value?: unknown[] }>[]>;
-  retrieveStudyMetadata(o: { studyInstanceUID: string }): Promise<Record<string, { Value?: unknown[]; BulkDataURI?: string }>[]>;
-  retrieveInstance(o: { studyInstanceUID: string; seriesInstanceUID: string; sopInstanceUID: string }): Promise<ArrayBuffer>;
-  retrieveInstanceFrames(o: { studyInstanceUID: string; seriesInstanceUID: string; sopInstanceUID: string; frameNumbers: number[] }): Promise<ArrayBuffer[]>;
+  searchForInstances(o: {
+    studyInstanceUID: string;
+    seriesInstanceUID: string;
+  }): Promise<Record<string, { Value?: unknown[] }>[]>;
+  retrieveStudyMetadata(o: {
+    studyInstanceUID: string;
+  }): Promise<Record<string, { Value?: unknown[]; BulkDataURI?: string }>[]>;
+  retrieveInstance(o: {
+    studyInstanceUID: string;
+    seriesInstanceUID: string;
+    sopInstanceUID: string;
+  }): Promise<ArrayBuffer>;
+  retrieveInstanceFrames(o: {
+    studyInstanceUID: string;
+    seriesInstanceUID: string;
+    sopInstanceUID: string;
+    frameNumbers: number[];
+  }): Promise<ArrayBuffer[]>;
 }
 
 const STUDY = `${ROOT}.60`;
@@ -25,7 +39,13 @@ describe('the dicomweb-client library against ImagingBridge', () => {
   let server: TestServer;
   let client: DicomwebClient;
   const files = [1, 2].map((n) =>
-    ctInstance({ study: STUDY, series: SERIES, sop: `${SERIES}.${n}`, patientId: 'LIB-1', patientName: 'Library^Client' }),
+    ctInstance({
+      study: STUDY,
+      series: SERIES,
+      sop: `${SERIES}.${n}`,
+      patientId: 'LIB-1',
+      patientName: 'Library^Client',
+    }),
   );
 
   beforeAll(async () => {
@@ -54,7 +74,11 @@ describe('the dicomweb-client library against ImagingBridge', () => {
     const meta = await client.retrieveStudyMetadata({ studyInstanceUID: STUDY });
     expect(meta).toHaveLength(2);
     expect(meta[0]!['7FE00010']!.BulkDataURI).toContain('/bulk/');
-    const buf = await client.retrieveInstance({ studyInstanceUID: STUDY, seriesInstanceUID: SERIES, sopInstanceUID: `${SERIES}.1` });
+    const buf = await client.retrieveInstance({
+      studyInstanceUID: STUDY,
+      seriesInstanceUID: SERIES,
+      sopInstanceUID: `${SERIES}.1`,
+    });
     // Stored as Explicit VR Little Endian, so the default retrieve is the stored file itself.
     expect(Buffer.from(buf).equals(files[0]!)).toBe(true);
   });

@@ -69,7 +69,11 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
 
   it('stores four transfer syntaxes in one STOW-RS request and answers 200 with a Store Instances Response', async () => {
     const upload = stowBody(Object.values(files));
-    const res = await fetch(`${server.dicomweb}/studies`, { method: 'POST', body: upload.body, headers: { 'content-type': upload.contentType } });
+    const res = await fetch(`${server.dicomweb}/studies`, {
+      method: 'POST',
+      body: upload.body,
+      headers: { 'content-type': upload.contentType },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/dicom+json');
     const body = await json(res);
@@ -86,7 +90,9 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
   it('returns each instance byte-identical with transfer-syntax=*', async () => {
     for (const [n, file] of Object.values(files).entries()) {
       const url = `${server.dicomweb}/studies/${STUDY}/series/${SERIES}/instances/${SERIES}.${n + 1}`;
-      const res = await fetch(url, { headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } });
+      const res = await fetch(url, {
+        headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
+      });
       expect(res.status).toBe(200);
       const parts = splitMultipart(Buffer.from(await res.arrayBuffer()), res.headers.get('content-type')!);
       expect(parts).toHaveLength(1);
@@ -95,7 +101,9 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
   });
 
   it('transcodes implicit, big endian and deflated instances to Explicit VR Little Endian by default, readable by dcmdump', async () => {
-    const res = await fetch(`${server.dicomweb}/studies/${STUDY}`, { headers: { accept: 'multipart/related; type="application/dicom"' } });
+    const res = await fetch(`${server.dicomweb}/studies/${STUDY}`, {
+      headers: { accept: 'multipart/related; type="application/dicom"' },
+    });
     expect(res.status).toBe(200);
     const parts = splitMultipart(Buffer.from(await res.arrayBuffer()), res.headers.get('content-type')!);
     expect(parts).toHaveLength(4);
@@ -103,7 +111,9 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
       expect(part.headers).toContain('transfer-syntax=1.2.840.10008.1.2.1');
       const path = join(dir, `out-${i}.dcm`);
       writeFileSync(path, part.data);
-      const text = execFileSync('dcmdump', ['+P', '0002,0010', '+P', '0010,0010', '+P', '7fe0,0010', path], { encoding: 'latin1' });
+      const text = execFileSync('dcmdump', ['+P', '0002,0010', '+P', '0010,0010', '+P', '7fe0,0010', path], {
+        encoding: 'latin1',
+      });
       expect(text).toContain('=LittleEndianExplicit');
       expect(text).toContain('Müller^Jörg'.normalize());
       expect(text).toMatch(/0001\\0002\\0003\\0004\\0005\\0006\\0007\\0008/);
@@ -131,7 +141,9 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
     expect(meta['00200013']).toEqual({ vr: 'IS', Value: [1] });
     expect(meta['00280010']).toEqual({ vr: 'US', Value: [2] });
     const uri: string = meta['7FE00010'].BulkDataURI;
-    expect(uri.startsWith(`${server.url}/dicomweb/studies/${STUDY}/series/${SERIES}/instances/${SERIES}.3/`)).toBe(true);
+    expect(uri.startsWith(`${server.url}/dicomweb/studies/${STUDY}/series/${SERIES}/instances/${SERIES}.3/`)).toBe(
+      true,
+    );
     const bulk = await fetch(uri, { headers: { accept: 'multipart/related; type="application/octet-stream"' } });
     expect(bulk.status).toBe(200);
     const [part] = splitMultipart(Buffer.from(await bulk.arrayBuffer()), bulk.headers.get('content-type')!);
@@ -157,11 +169,19 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
 
   it('treats the same instance sent again as success and different content under the same UID as 0x0111', async () => {
     const same = stowBody([files.little!]);
-    const ok = await fetch(`${server.dicomweb}/studies`, { method: 'POST', body: same.body, headers: { 'content-type': same.contentType } });
+    const ok = await fetch(`${server.dicomweb}/studies`, {
+      method: 'POST',
+      body: same.body,
+      headers: { 'content-type': same.contentType },
+    });
     expect(ok.status).toBe(200);
     const changed = makeFile(dir, 'changed', dump(`${SERIES}.1`, '(0008,103e) LO [changed]\n'), '+te');
     const diff = stowBody([changed]);
-    const res = await fetch(`${server.dicomweb}/studies`, { method: 'POST', body: diff.body, headers: { 'content-type': diff.contentType } });
+    const res = await fetch(`${server.dicomweb}/studies`, {
+      method: 'POST',
+      body: diff.body,
+      headers: { 'content-type': diff.contentType },
+    });
     expect(res.status).toBe(409);
     const body = await json(res);
     expect(body['00081198'].Value[0]['00081197'].Value[0]).toBe(0x0111);
@@ -173,7 +193,11 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
     const other = makeFile(dir, 'other', dump(`${SERIES}.9`).replace(`[${STUDY}]`, `[${STUDY}9]`), '+te');
     const good = makeFile(dir, 'good', dump(`${SERIES}.8`), '+te');
     const upload = stowBody([other, good]);
-    const res = await fetch(`${server.dicomweb}/studies/${STUDY}`, { method: 'POST', body: upload.body, headers: { 'content-type': upload.contentType } });
+    const res = await fetch(`${server.dicomweb}/studies/${STUDY}`, {
+      method: 'POST',
+      body: upload.body,
+      headers: { 'content-type': upload.contentType },
+    });
     expect(res.status).toBe(202);
     const body = await json(res);
     expect(body['00081198'].Value[0]['00081197'].Value[0]).toBe(0xa900);

@@ -6,8 +6,16 @@ import { ROOT, ctInstance } from './fixtures.js';
 import { json, startTestServer, stowBody, type TestServer } from './in-process.js';
 
 async function post(server: TestServer, body: Buffer, contentType: string, path = '/studies') {
-  const res = await fetch(`${server.dicomweb}${path}`, { method: 'POST', body, headers: { 'content-type': contentType } });
-  return { status: res.status, warning: res.headers.get('warning') ?? '', json: await json(res).catch(() => undefined) };
+  const res = await fetch(`${server.dicomweb}${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': contentType },
+  });
+  return {
+    status: res.status,
+    warning: res.headers.get('warning') ?? '',
+    json: await json(res).catch(() => undefined),
+  };
 }
 
 function countFiles(dir: string): number {
@@ -68,7 +76,16 @@ describe('malformed input to STOW-RS', () => {
   it('survives a client that disconnects mid-upload and keeps serving', async () => {
     const url = new URL(`${server.dicomweb}/studies`);
     await new Promise<void>((resolve) => {
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'multipart/related; type="application/dicom"; boundary=abc', 'content-length': '100000' } });
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          'content-type': 'multipart/related; type="application/dicom"; boundary=abc',
+          'content-length': '100000',
+        },
+      });
       req.on('error', () => resolve());
       req.write('--abc\r\nContent-Type: application/dicom\r\n\r\n' + 'x'.repeat(1000));
       setTimeout(() => {

@@ -10,7 +10,8 @@ const SERIES = `${ROOT}.50.1`;
 async function orthancJson(orthanc: OrthancHandle, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${orthanc.url}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    body:
+      body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`Orthanc ${path}: ${res.status} ${text}`);
@@ -43,7 +44,13 @@ describe.skipIf(!orthancAvailable())('Orthanc as a DICOMweb client of ImagingBri
   it('stores to us with STOW-RS', async () => {
     const ids: string[] = [];
     for (let i = 1; i <= 3; i++) {
-      const file = ctInstance({ study: STUDY, series: SERIES, sop: `${SERIES}.${i}`, patientId: 'ORTH-1', patientName: 'Orthanc^Test' });
+      const file = ctInstance({
+        study: STUDY,
+        series: SERIES,
+        sop: `${SERIES}.${i}`,
+        patientId: 'ORTH-1',
+        patientName: 'Orthanc^Test',
+      });
       const r = (await orthancJson(orthanc, '/instances', file)) as { ID: string };
       ids.push(r.ID);
     }
@@ -67,10 +74,18 @@ describe.skipIf(!orthancAvailable())('Orthanc as a DICOMweb client of ImagingBri
     for (const id of (await orthancJson(orthanc, '/studies')) as string[]) {
       await fetch(`${orthanc.url}/studies/${id}`, { method: 'DELETE' });
     }
-    await orthancJson(orthanc, '/dicom-web/servers/bridge/retrieve', { Resources: [{ Study: STUDY }], Synchronous: true });
-    const instances = (await orthancJson(orthanc, '/instances?expand')) as { ID: string; MainDicomTags: { SOPInstanceUID: string } }[];
+    await orthancJson(orthanc, '/dicom-web/servers/bridge/retrieve', {
+      Resources: [{ Study: STUDY }],
+      Synchronous: true,
+    });
+    const instances = (await orthancJson(orthanc, '/instances?expand')) as {
+      ID: string;
+      MainDicomTags: { SOPInstanceUID: string };
+    }[];
     expect(instances.map((i) => i.MainDicomTags.SOPInstanceUID).sort()).toEqual([1, 2, 3].map((n) => `${SERIES}.${n}`));
-    const pixels = Buffer.from(await (await fetch(`${orthanc.url}/instances/${instances[0]!.ID}/frames/0/raw`)).arrayBuffer());
+    const pixels = Buffer.from(
+      await (await fetch(`${orthanc.url}/instances/${instances[0]!.ID}/frames/0/raw`)).arrayBuffer(),
+    );
     expect(pixels.readUInt16LE(2 * 5)).toBe(5);
   });
 });

@@ -27,7 +27,10 @@ describe.skipIf(!orthancAvailable())('Orthanc as a DIMSE SCU of ImagingBridge', 
 
   beforeAll(async () => {
     const [httpPort, dicomPort] = await freePorts(2);
-    server = await startTestServer({}, { configFile: { dimse: { peers: { ORTHANC: { host: '127.0.0.1', port: dicomPort! } } } } });
+    server = await startTestServer(
+      {},
+      { configFile: { dimse: { peers: { ORTHANC: { host: '127.0.0.1', port: dicomPort! } } } } },
+    );
     orthanc = await startOrthanc({
       httpPort: httpPort!,
       dicomPort: dicomPort!,
@@ -46,7 +49,13 @@ describe.skipIf(!orthancAvailable())('Orthanc as a DIMSE SCU of ImagingBridge', 
   it('receives its C-STORE of three instances', async () => {
     const ids: string[] = [];
     for (let i = 1; i <= 3; i++) {
-      const file = ctInstance({ study: STUDY, series: SERIES, sop: `${SERIES}.${i}`, patientId: 'ORTH-DIMSE', patientName: 'Orthanc^Dimse' });
+      const file = ctInstance({
+        study: STUDY,
+        series: SERIES,
+        sop: `${SERIES}.${i}`,
+        patientId: 'ORTH-DIMSE',
+        patientName: 'Orthanc^Dimse',
+      });
       ids.push(((await orthancJson(orthanc, '/instances', file)) as { ID: string }).ID);
     }
     const result = (await orthancJson(orthanc, '/modalities/bridge/store', { Resources: ids, Synchronous: true })) as {
@@ -60,8 +69,14 @@ describe.skipIf(!orthancAvailable())('Orthanc as a DIMSE SCU of ImagingBridge', 
   });
 
   it('answers its C-FIND and moves the study back to it with C-MOVE', async () => {
-    const query = (await orthancJson(orthanc, '/modalities/bridge/query', { Level: 'Study', Query: { PatientID: 'ORTH-DIMSE' } })) as { ID: string };
-    const answers = (await orthancJson(orthanc, `/queries/${query.ID}/answers?expand`)) as Record<string, { Value: string }>[];
+    const query = (await orthancJson(orthanc, '/modalities/bridge/query', {
+      Level: 'Study',
+      Query: { PatientID: 'ORTH-DIMSE' },
+    })) as { ID: string };
+    const answers = (await orthancJson(orthanc, `/queries/${query.ID}/answers?expand`)) as Record<
+      string,
+      { Value: string }
+    >[];
     expect(answers).toHaveLength(1);
     expect(answers[0]!['0020,000d']!.Value).toBe(STUDY);
     // Delete Orthanc's copies, then have us send them back.

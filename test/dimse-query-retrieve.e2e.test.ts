@@ -39,20 +39,61 @@ describe.skipIf(!haveDcmtk)('C-FIND, C-MOVE and C-GET with DCMTK', () => {
 
   beforeAll(async () => {
     destPort = await freePort();
-    server = await startTestServer({}, { configFile: { dimse: { peers: { [DEST]: { host: '127.0.0.1', port: destPort } } } } });
+    server = await startTestServer(
+      {},
+      { configFile: { dimse: { peers: { [DEST]: { host: '127.0.0.1', port: destPort } } } } },
+    );
     const instances = [
-      ctInstance({ study: S1, series: `${S1}.1`, sop: `${S1}.1.1`, patientId: 'P31', patientName: 'Doe^John', studyDate: '20240110' }),
-      ctInstance({ study: S1, series: `${S1}.1`, sop: `${S1}.1.2`, patientId: 'P31', patientName: 'Doe^John', studyDate: '20240110' }),
-      ctInstance({ study: S1, series: `${S1}.2`, sop: `${S1}.2.1`, patientId: 'P31', patientName: 'Doe^John', modality: 'MR', studyDate: '20240110' }),
-      ctInstance({ study: S2, series: `${S2}.1`, sop: `${S2}.1.1`, patientId: 'P31', patientName: 'Doe^John', studyDate: '20240220' }),
       ctInstance({
-        study: S3, series: `${S3}.1`, sop: `${S3}.1.1`, patientId: 'P32', patientName: 'Roe^Jane', studyDate: '20240301',
+        study: S1,
+        series: `${S1}.1`,
+        sop: `${S1}.1.1`,
+        patientId: 'P31',
+        patientName: 'Doe^John',
+        studyDate: '20240110',
+      }),
+      ctInstance({
+        study: S1,
+        series: `${S1}.1`,
+        sop: `${S1}.1.2`,
+        patientId: 'P31',
+        patientName: 'Doe^John',
+        studyDate: '20240110',
+      }),
+      ctInstance({
+        study: S1,
+        series: `${S1}.2`,
+        sop: `${S1}.2.1`,
+        patientId: 'P31',
+        patientName: 'Doe^John',
+        modality: 'MR',
+        studyDate: '20240110',
+      }),
+      ctInstance({
+        study: S2,
+        series: `${S2}.1`,
+        sop: `${S2}.1.1`,
+        patientId: 'P31',
+        patientName: 'Doe^John',
+        studyDate: '20240220',
+      }),
+      ctInstance({
+        study: S3,
+        series: `${S3}.1`,
+        sop: `${S3}.1.1`,
+        patientId: 'P32',
+        patientName: 'Roe^Jane',
+        studyDate: '20240301',
         transferSyntaxUid: '1.2.840.10008.1.2',
       }),
     ];
     for (const f of instances) originals.set(sopOf(f), f);
     const body = stowBody(instances);
-    const res = await fetch(`${server.dicomweb}/studies`, { method: 'POST', body: body.body, headers: { 'content-type': body.contentType } });
+    const res = await fetch(`${server.dicomweb}/studies`, {
+      method: 'POST',
+      body: body.body,
+      headers: { 'content-type': body.contentType },
+    });
     expect(res.status).toBe(200);
     dir = mkdtempSync(join(tmpdir(), 'ib-dimse-qr-'));
   });
@@ -64,7 +105,17 @@ describe.skipIf(!haveDcmtk)('C-FIND, C-MOVE and C-GET with DCMTK', () => {
   /** findscu with -X: each response written to a file, read back as DICOM JSON with dcm2json. */
   async function find(model: '-S' | '-P', keys: string[]): Promise<Json[]> {
     const out = mkdtempSync(join(dir, 'find-'));
-    const args = [model, '-X', '-od', out, '-aec', 'IMGBRIDGE', ...keys.flatMap((k) => ['-k', k]), '127.0.0.1', String(server.dicomPort)];
+    const args = [
+      model,
+      '-X',
+      '-od',
+      out,
+      '-aec',
+      'IMGBRIDGE',
+      ...keys.flatMap((k) => ['-k', k]),
+      '127.0.0.1',
+      String(server.dicomPort),
+    ];
     await runDcmtk('findscu', args);
     return readdirSync(out)
       .sort()
@@ -72,9 +123,19 @@ describe.skipIf(!haveDcmtk)('C-FIND, C-MOVE and C-GET with DCMTK', () => {
   }
 
   it('answers a STUDY query like QIDO-RS /studies, with the requested keys', async () => {
-    const answers = await find('-S', ['QueryRetrieveLevel=STUDY', 'PatientName=Doe*', 'StudyInstanceUID', 'StudyDate', 'NumberOfStudyRelatedInstances', 'ModalitiesInStudy', 'RetrieveAETitle']);
+    const answers = await find('-S', [
+      'QueryRetrieveLevel=STUDY',
+      'PatientName=Doe*',
+      'StudyInstanceUID',
+      'StudyDate',
+      'NumberOfStudyRelatedInstances',
+      'ModalitiesInStudy',
+      'RetrieveAETitle',
+    ]);
     const qido = await json(await fetch(`${server.dicomweb}/studies?PatientName=Doe*`));
-    expect(sorted(answers.map((a) => value(a, '0020000D')))).toEqual(sorted(qido.map((q: Json) => value(q, '0020000D'))));
+    expect(sorted(answers.map((a) => value(a, '0020000D')))).toEqual(
+      sorted(qido.map((q: Json) => value(q, '0020000D'))),
+    );
     const s1 = answers.find((a) => value(a, '0020000D') === S1)!;
     expect(value(s1, '00201208')).toBe(3);
     expect(s1['00080061']?.Value).toEqual(['CT', 'MR']);
@@ -86,21 +147,44 @@ describe.skipIf(!haveDcmtk)('C-FIND, C-MOVE and C-GET with DCMTK', () => {
   it('matches a study date range and a series-level query within a study', async () => {
     const inRange = await find('-S', ['QueryRetrieveLevel=STUDY', 'StudyDate=20240201-20240331', 'StudyInstanceUID']);
     expect(sorted(inRange.map((a) => value(a, '0020000D')))).toEqual(sorted([S2, S3]));
-    const series = await find('-S', ['QueryRetrieveLevel=SERIES', `StudyInstanceUID=${S1}`, 'SeriesInstanceUID', 'Modality', 'NumberOfSeriesRelatedInstances']);
+    const series = await find('-S', [
+      'QueryRetrieveLevel=SERIES',
+      `StudyInstanceUID=${S1}`,
+      'SeriesInstanceUID',
+      'Modality',
+      'NumberOfSeriesRelatedInstances',
+    ]);
     const qido = await json(await fetch(`${server.dicomweb}/studies/${S1}/series`));
-    expect(sorted(series.map((a) => value(a, '0020000E')))).toEqual(sorted(qido.map((q: Json) => value(q, '0020000E'))));
+    expect(sorted(series.map((a) => value(a, '0020000E')))).toEqual(
+      sorted(qido.map((q: Json) => value(q, '0020000E'))),
+    );
     expect(series.find((a) => value(a, '00080060') === 'MR')?.['00201209']?.Value).toEqual([1]);
   });
 
   it('answers an IMAGE query with the instances QIDO-RS lists', async () => {
-    const images = await find('-S', ['QueryRetrieveLevel=IMAGE', `StudyInstanceUID=${S1}`, `SeriesInstanceUID=${S1}.1`, 'SOPInstanceUID', 'InstanceNumber', 'Rows']);
+    const images = await find('-S', [
+      'QueryRetrieveLevel=IMAGE',
+      `StudyInstanceUID=${S1}`,
+      `SeriesInstanceUID=${S1}.1`,
+      'SOPInstanceUID',
+      'InstanceNumber',
+      'Rows',
+    ]);
     const qido = await json(await fetch(`${server.dicomweb}/studies/${S1}/series/${S1}.1/instances`));
-    expect(sorted(images.map((a) => value(a, '00080018')))).toEqual(sorted(qido.map((q: Json) => value(q, '00080018'))));
+    expect(sorted(images.map((a) => value(a, '00080018')))).toEqual(
+      sorted(qido.map((q: Json) => value(q, '00080018'))),
+    );
     expect(value(images[0]!, '00280010')).toBe(4);
   });
 
   it('answers Patient Root PATIENT and STUDY queries, grouping studies by Patient ID', async () => {
-    const patients = await find('-P', ['QueryRetrieveLevel=PATIENT', 'PatientID', 'PatientName', 'NumberOfPatientRelatedStudies', 'NumberOfPatientRelatedInstances']);
+    const patients = await find('-P', [
+      'QueryRetrieveLevel=PATIENT',
+      'PatientID',
+      'PatientName',
+      'NumberOfPatientRelatedStudies',
+      'NumberOfPatientRelatedInstances',
+    ]);
     const byId = new Map(patients.map((p) => [value(p, '00100020'), p]));
     expect(value(byId.get('P31')!, '00201200')).toBe(2);
     expect(value(byId.get('P31')!, '00201204')).toBe(4);
@@ -110,15 +194,35 @@ describe.skipIf(!haveDcmtk)('C-FIND, C-MOVE and C-GET with DCMTK', () => {
   });
 
   it('answers a query without QueryRetrieveLevel with a failure status', async () => {
-    const r = await runDcmtk('findscu', ['-v', '-S', '-aec', 'IMGBRIDGE', '-k', 'PatientID', '127.0.0.1', String(server.dicomPort)], { allowFailure: true });
+    const r = await runDcmtk(
+      'findscu',
+      ['-v', '-S', '-aec', 'IMGBRIDGE', '-k', 'PatientID', '127.0.0.1', String(server.dicomPort)],
+      { allowFailure: true },
+    );
     expect(r.stderr + r.stdout).toMatch(/Find Response.*(0xa900|DoesNotMatchSOPClass)/i);
   });
 
   it('moves a study to a configured storescp destination, byte for byte', async () => {
     const out = mkdtempSync(join(dir, 'move-'));
-    storescp = spawnManaged('storescp', ['-aet', DEST, '-od', out, '+xa', String(destPort)], { cwd: out, name: 'storescp' });
+    storescp = spawnManaged('storescp', ['-aet', DEST, '-od', out, '+xa', String(destPort)], {
+      cwd: out,
+      name: 'storescp',
+    });
     await new Promise((r) => setTimeout(r, 500));
-    const r = await runDcmtk('movescu', ['-v', '-S', '-aec', 'IMGBRIDGE', '-aem', DEST, '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${S1}`, '127.0.0.1', String(server.dicomPort)]);
+    const r = await runDcmtk('movescu', [
+      '-v',
+      '-S',
+      '-aec',
+      'IMGBRIDGE',
+      '-aem',
+      DEST,
+      '-k',
+      'QueryRetrieveLevel=STUDY',
+      '-k',
+      `StudyInstanceUID=${S1}`,
+      '127.0.0.1',
+      String(server.dicomPort),
+    ]);
     expect(r.stderr + r.stdout).toContain('Received Final Move Response (Success)');
     const files = readdirSync(out).filter((f) => f.startsWith('CT') || f.startsWith('MR'));
     expect(files).toHaveLength(3);
@@ -127,24 +231,74 @@ describe.skipIf(!haveDcmtk)('C-FIND, C-MOVE and C-GET with DCMTK', () => {
       const sop = f.slice(3);
       expect(datasetBytes(received).equals(datasetBytes(originals.get(sop)!))).toBe(true);
     }
-    const implicit = await runDcmtk('movescu', ['-v', '-S', '-aec', 'IMGBRIDGE', '-aem', DEST, '-k', 'QueryRetrieveLevel=IMAGE', '-k', `StudyInstanceUID=${S3}`, '-k', `SeriesInstanceUID=${S3}.1`, '-k', `SOPInstanceUID=${S3}.1.1`, '127.0.0.1', String(server.dicomPort)]);
+    const implicit = await runDcmtk('movescu', [
+      '-v',
+      '-S',
+      '-aec',
+      'IMGBRIDGE',
+      '-aem',
+      DEST,
+      '-k',
+      'QueryRetrieveLevel=IMAGE',
+      '-k',
+      `StudyInstanceUID=${S3}`,
+      '-k',
+      `SeriesInstanceUID=${S3}.1`,
+      '-k',
+      `SOPInstanceUID=${S3}.1.1`,
+      '127.0.0.1',
+      String(server.dicomPort),
+    ]);
     expect(implicit.stderr + implicit.stdout).toContain('Received Final Move Response (Success)');
     expect(readdirSync(out)).toContain(`CT.${S3}.1.1`);
   });
 
   it('answers 0xA801 for a move destination that is not configured', async () => {
-    const r = await runDcmtk('movescu', ['-v', '-S', '-aec', 'IMGBRIDGE', '-aem', 'NOWHERE', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${S1}`, '127.0.0.1', String(server.dicomPort)], { allowFailure: true });
+    const r = await runDcmtk(
+      'movescu',
+      [
+        '-v',
+        '-S',
+        '-aec',
+        'IMGBRIDGE',
+        '-aem',
+        'NOWHERE',
+        '-k',
+        'QueryRetrieveLevel=STUDY',
+        '-k',
+        `StudyInstanceUID=${S1}`,
+        '127.0.0.1',
+        String(server.dicomPort),
+      ],
+      { allowFailure: true },
+    );
     expect(r.stderr + r.stdout).toMatch(/Move Response.*(0xa801|MoveDestinationUnknown)/i);
   });
 
   it('sends a series back over the C-GET association, with counts', async () => {
     const out = mkdtempSync(join(dir, 'get-'));
-    const r = await runDcmtk('getscu', ['-v', '-S', '-aec', 'IMGBRIDGE', '-od', out, '-k', 'QueryRetrieveLevel=SERIES', '-k', `StudyInstanceUID=${S1}`, '-k', `SeriesInstanceUID=${S1}.1`, '127.0.0.1', String(server.dicomPort)]);
+    const r = await runDcmtk('getscu', [
+      '-v',
+      '-S',
+      '-aec',
+      'IMGBRIDGE',
+      '-od',
+      out,
+      '-k',
+      'QueryRetrieveLevel=SERIES',
+      '-k',
+      `StudyInstanceUID=${S1}`,
+      '-k',
+      `SeriesInstanceUID=${S1}.1`,
+      '127.0.0.1',
+      String(server.dicomPort),
+    ]);
     expect(r.stderr + r.stdout).toContain('Number of Completed Suboperations : 2');
     expect(r.stderr + r.stdout).toContain('Number of Failed Suboperations    : 0');
     const files = readdirSync(out);
     expect(files.sort()).toEqual([`CT.${S1}.1.1`, `CT.${S1}.1.2`]);
-    for (const f of files) expect(datasetBytes(readFileSync(join(out, f))).equals(datasetBytes(originals.get(f.slice(3))!))).toBe(true);
+    for (const f of files)
+      expect(datasetBytes(readFileSync(join(out, f))).equals(datasetBytes(originals.get(f.slice(3))!))).toBe(true);
   });
 });
 

@@ -9,7 +9,8 @@ import { datasetOffset } from '../src/dicom/index.js';
 import { dcmtkAvailable, echo, runDcmtk } from './support/dcmtk.js';
 import { json, splitMultipart, startTestServer, type TestServer } from './in-process.js';
 
-const haveDcmtk = dcmtkAvailable(['echoscu', 'storescu', 'dump2dcm']) && ['dcmcjpeg', 'dcmcjpls', 'dcmcrle'].every(installed);
+const haveDcmtk =
+  dcmtkAvailable(['echoscu', 'storescu', 'dump2dcm']) && ['dcmcjpeg', 'dcmcjpls', 'dcmcrle'].every(installed);
 
 function installed(tool: string): boolean {
   try {
@@ -58,13 +59,48 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'explicit VR little endian', syntax: '1.2.840.10008.1.2.1', propose: '-xe', make: (_d, e, o) => execFileSync('cp', [e, o]) },
-  { name: 'implicit VR little endian', syntax: '1.2.840.10008.1.2', propose: '-xi', make: (d, _e, o) => dump2dcm(d, o, '+ti') },
-  { name: 'explicit VR big endian', syntax: '1.2.840.10008.1.2.2', propose: '-xb', make: (d, _e, o) => dump2dcm(d, o, '+tb') },
-  { name: 'deflated explicit VR little endian', syntax: '1.2.840.10008.1.2.1.99', propose: '-xd', make: (d, _e, o) => dump2dcm(d, o, '+td') },
-  { name: 'JPEG lossless (process 14 SV1)', syntax: '1.2.840.10008.1.2.4.70', propose: '-xs', make: (_d, e, o) => execFileSync('dcmcjpeg', [e, o]) },
-  { name: 'JPEG-LS lossless', syntax: '1.2.840.10008.1.2.4.80', propose: '-xt', make: (_d, e, o) => execFileSync('dcmcjpls', [e, o]) },
-  { name: 'RLE lossless', syntax: '1.2.840.10008.1.2.5', propose: '-xr', make: (_d, e, o) => execFileSync('dcmcrle', [e, o]) },
+  {
+    name: 'explicit VR little endian',
+    syntax: '1.2.840.10008.1.2.1',
+    propose: '-xe',
+    make: (_d, e, o) => execFileSync('cp', [e, o]),
+  },
+  {
+    name: 'implicit VR little endian',
+    syntax: '1.2.840.10008.1.2',
+    propose: '-xi',
+    make: (d, _e, o) => dump2dcm(d, o, '+ti'),
+  },
+  {
+    name: 'explicit VR big endian',
+    syntax: '1.2.840.10008.1.2.2',
+    propose: '-xb',
+    make: (d, _e, o) => dump2dcm(d, o, '+tb'),
+  },
+  {
+    name: 'deflated explicit VR little endian',
+    syntax: '1.2.840.10008.1.2.1.99',
+    propose: '-xd',
+    make: (d, _e, o) => dump2dcm(d, o, '+td'),
+  },
+  {
+    name: 'JPEG lossless (process 14 SV1)',
+    syntax: '1.2.840.10008.1.2.4.70',
+    propose: '-xs',
+    make: (_d, e, o) => execFileSync('dcmcjpeg', [e, o]),
+  },
+  {
+    name: 'JPEG-LS lossless',
+    syntax: '1.2.840.10008.1.2.4.80',
+    propose: '-xt',
+    make: (_d, e, o) => execFileSync('dcmcjpls', [e, o]),
+  },
+  {
+    name: 'RLE lossless',
+    syntax: '1.2.840.10008.1.2.5',
+    propose: '-xr',
+    make: (_d, e, o) => execFileSync('dcmcrle', [e, o]),
+  },
 ];
 
 function dump2dcm(dumpPath: string, out: string, option: string): void {
@@ -106,7 +142,17 @@ describe.skipIf(!haveDcmtk)('C-ECHO and C-STORE with DCMTK', () => {
   for (const c of CASES) {
     it(`stores ${c.name} as received, and WADO-RS returns the same data set bytes`, async () => {
       const { path, sop } = files.get(c.name)!;
-      const r = await runDcmtk('storescu', ['-v', c.propose, '-aec', 'IMGBRIDGE', '-aet', 'MODALITY', '127.0.0.1', String(server.dicomPort), path]);
+      const r = await runDcmtk('storescu', [
+        '-v',
+        c.propose,
+        '-aec',
+        'IMGBRIDGE',
+        '-aet',
+        'MODALITY',
+        '127.0.0.1',
+        String(server.dicomPort),
+        path,
+      ]);
       expect(r.stderr + r.stdout).toContain('Received Store Response (Success)');
       const res = await fetch(`${server.dicomweb}/studies/${STUDY}/series/${SERIES}/instances/${sop}`, {
         headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
@@ -126,18 +172,30 @@ describe.skipIf(!haveDcmtk)('C-ECHO and C-STORE with DCMTK', () => {
     writeFileSync(dumpPath, dump(`${SERIES}.1`, '0009\\0009\\0009\\0009\\0009\\0009\\0009\\0009'), 'latin1');
     const dup = join(dir, 'dup.dcm');
     dump2dcm(dumpPath, dup, '+te');
-    const r = await runDcmtk('storescu', ['-v', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort), dup], { allowFailure: true });
+    const r = await runDcmtk('storescu', ['-v', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort), dup], {
+      allowFailure: true,
+    });
     expect(r.stderr + r.stdout).toMatch(/Store Response \((Unknown Status: 0x111|Duplicate)/i);
   });
 
   it('accepts an identical duplicate as success', async () => {
     const { path } = files.get(CASES[0]!.name)!;
-    const r = await runDcmtk('storescu', ['-v', '-xe', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort), path]);
+    const r = await runDcmtk('storescu', [
+      '-v',
+      '-xe',
+      '-aec',
+      'IMGBRIDGE',
+      '127.0.0.1',
+      String(server.dicomPort),
+      path,
+    ]);
     expect(r.stderr + r.stdout).toContain('Received Store Response (Success)');
   });
 
   it('rejects an association to another called AE title', async () => {
-    const r = await runDcmtk('echoscu', ['-aec', 'NOT_US', '127.0.0.1', String(server.dicomPort)], { allowFailure: true });
+    const r = await runDcmtk('echoscu', ['-aec', 'NOT_US', '127.0.0.1', String(server.dicomPort)], {
+      allowFailure: true,
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('Called AE Title Not Recognized');
   });
@@ -173,7 +231,16 @@ describe.skipIf(!haveDcmtk)('C-STORE association policy and resources', () => {
   beforeAll(async () => {
     server = await startTestServer(
       { 'min-free-bytes': String(Number.MAX_SAFE_INTEGER) },
-      { configFile: { dimse: { allow: [{ aet: 'KNOWN', hosts: ['127.0.0.1'] }], maxAssociations: 1, artimTimeoutMs: 500, idleTimeoutMs: 1500 } } },
+      {
+        configFile: {
+          dimse: {
+            allow: [{ aet: 'KNOWN', hosts: ['127.0.0.1'] }],
+            maxAssociations: 1,
+            artimTimeoutMs: 500,
+            idleTimeoutMs: 1500,
+          },
+        },
+      },
     );
     const dir = mkdtempSync(join(tmpdir(), 'ib-dimse-full-'));
     writeFileSync(join(dir, 'ct.txt'), dump(`${ROOT}.50.1`), 'latin1');
@@ -183,13 +250,21 @@ describe.skipIf(!haveDcmtk)('C-STORE association policy and resources', () => {
   afterAll(async () => server?.stop());
 
   it('rejects a calling AE title that is not in the allow list', async () => {
-    const r = await runDcmtk('echoscu', ['-aet', 'STRANGER', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort)], { allowFailure: true });
+    const r = await runDcmtk(
+      'echoscu',
+      ['-aet', 'STRANGER', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort)],
+      { allowFailure: true },
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('Calling AE Title Not Recognized');
   });
 
   it('answers 0xA700 (out of resources) when the volume is below --min-free-bytes, and keeps nothing', async () => {
-    const r = await runDcmtk('storescu', ['-v', '-aet', 'KNOWN', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort), file], { allowFailure: true });
+    const r = await runDcmtk(
+      'storescu',
+      ['-v', '-aet', 'KNOWN', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort), file],
+      { allowFailure: true },
+    );
     expect(r.stderr + r.stdout).toMatch(/Store Response \((Unknown Status: 0xa700|Refused: OutOfResources)/i);
     expect(readdirSync(join(server.dataDir, 'tmp'))).toEqual([]);
   });
@@ -198,13 +273,19 @@ describe.skipIf(!haveDcmtk)('C-STORE association policy and resources', () => {
     const held = await open(server.dicomPort);
     held.write(associateRq('IMGBRIDGE', 'KNOWN', CT));
     expect((await nextBytes(held))[0]).toBe(0x02);
-    const r = await runDcmtk('echoscu', ['-aet', 'KNOWN', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort)], { allowFailure: true });
+    const r = await runDcmtk('echoscu', ['-aet', 'KNOWN', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort)], {
+      allowFailure: true,
+    });
     expect(r.stderr).toContain('Local Limit Exceeded');
     held.destroy();
     // The server notices the closed socket asynchronously: try for a few seconds.
     let code = -1;
     for (let i = 0; i < 20 && code !== 0; i++) {
-      code = (await runDcmtk('echoscu', ['-aet', 'KNOWN', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort)], { allowFailure: true })).code;
+      code = (
+        await runDcmtk('echoscu', ['-aet', 'KNOWN', '-aec', 'IMGBRIDGE', '127.0.0.1', String(server.dicomPort)], {
+          allowFailure: true,
+        })
+      ).code;
       if (code !== 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(code).toBe(0);
@@ -257,14 +338,30 @@ async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-const item = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type, 0, body.length >> 8, body.length & 0xff]), body]);
+const item = (type: number, body: Buffer) =>
+  Buffer.concat([Buffer.from([type, 0, body.length >> 8, body.length & 0xff]), body]);
 const ae = (s: string) => Buffer.from(s.padEnd(16, ' '), 'latin1');
 
 function associateRq(called: string, calling: string, abstractSyntax: string): Buffer {
-  const context = item(0x20, Buffer.concat([Buffer.from([1, 0, 0, 0]), item(0x30, Buffer.from(abstractSyntax)), item(0x40, Buffer.from('1.2.840.10008.1.2'))]));
+  const context = item(
+    0x20,
+    Buffer.concat([
+      Buffer.from([1, 0, 0, 0]),
+      item(0x30, Buffer.from(abstractSyntax)),
+      item(0x40, Buffer.from('1.2.840.10008.1.2')),
+    ]),
+  );
   const maxPdu = item(0x51, Buffer.from([0, 0, 0x40, 0]));
   const user = item(0x50, Buffer.concat([maxPdu, item(0x52, Buffer.from('1.2.3.4'))]));
-  const body = Buffer.concat([Buffer.from([0, 1, 0, 0]), ae(called), ae(calling), Buffer.alloc(32), item(0x10, Buffer.from('1.2.840.10008.3.1.1.1')), context, user]);
+  const body = Buffer.concat([
+    Buffer.from([0, 1, 0, 0]),
+    ae(called),
+    ae(calling),
+    Buffer.alloc(32),
+    item(0x10, Buffer.from('1.2.840.10008.3.1.1.1')),
+    context,
+    user,
+  ]);
   const head = Buffer.from([0x01, 0, 0, 0, 0, 0]);
   head.writeUInt32BE(body.length, 2);
   return Buffer.concat([head, body]);

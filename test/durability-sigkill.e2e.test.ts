@@ -43,7 +43,7 @@ const HAVE_STORESCU = dcmtkAvailable(['storescu']);
 /** A deterministic pseudo-random sequence (LCG), so a failing run can be replayed. */
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 interface Sent {
@@ -87,8 +87,22 @@ class Ledger {
     const series = this.uid(2);
     while (out.length < size) {
       const sop = this.uid(3);
-      const bytes = ctInstance({ study: study.uid, series, sop, patientId: study.patientId, description: 'SIGKILL rounds' });
-      const sent: Sent = { sop, study: study.uid, series, bytes, sha: sha(bytes), datasetSha: datasetHash(bytes), sentVia: new Set() };
+      const bytes = ctInstance({
+        study: study.uid,
+        series,
+        sop,
+        patientId: study.patientId,
+        description: 'SIGKILL rounds',
+      });
+      const sent: Sent = {
+        sop,
+        study: study.uid,
+        series,
+        bytes,
+        sha: sha(bytes),
+        datasetSha: datasetHash(bytes),
+        sentVia: new Set(),
+      };
       this.all.set(sop, sent);
       out.push(sent);
     }
@@ -101,8 +115,7 @@ class Ledger {
       if (acked.has(s.sop)) {
         this.acknowledged.add(s.sop);
         s.ack ??= { via, round };
-      }
-      else if (!this.acknowledged.has(s.sop)) this.retry.push(s);
+      } else if (!this.acknowledged.has(s.sop)) this.retry.push(s);
     }
   }
 
@@ -124,8 +137,20 @@ interface Server {
 
 async function startServer(dataDir: string, httpPort: number, dicomPort: number): Promise<Server> {
   const args = [
-    '--import', 'tsx', 'src/cli/main.ts', 'serve', '--auth', 'none',
-    '--http-port', String(httpPort), '--dicom-port', String(dicomPort), '--data-dir', dataDir, '--log-level', 'warn',
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'serve',
+    '--auth',
+    'none',
+    '--http-port',
+    String(httpPort),
+    '--dicom-port',
+    String(dicomPort),
+    '--data-dir',
+    dataDir,
+    '--log-level',
+    'warn',
   ];
   const proc = spawnManaged(process.execPath, args, { cwd: REPO, name: 'server under SIGKILL' });
   await waitForHttpOk(`http://127.0.0.1:${httpPort}/health`, proc, 60_000, 'server under SIGKILL');
@@ -134,7 +159,10 @@ async function startServer(dataDir: string, httpPort: number, dicomPort: number)
 
 /** One STOW-RS request; the acknowledged SOP Instance UIDs, or none when the response did not arrive whole. */
 async function stowAcknowledged(base: string, batch: Sent[]): Promise<Set<string>> {
-  const { body, contentType } = multipart(batch.map((s) => s.bytes), `sigkill-${batch[0]!.sop}`);
+  const { body, contentType } = multipart(
+    batch.map((s) => s.bytes),
+    `sigkill-${batch[0]!.sop}`,
+  );
   try {
     const res = await fetch(`${base}/dicomweb/studies`, {
       method: 'POST',
@@ -145,7 +173,9 @@ async function stowAcknowledged(base: string, batch: Sent[]): Promise<Set<string
     const text = await res.text();
     if (res.status !== 200 && res.status !== 202) return new Set();
     const parsed = JSON.parse(text) as Record<string, { Value?: Record<string, { Value?: string[] }>[] }>;
-    return new Set((parsed['00081199']?.Value ?? []).map((item) => item['00081155']?.Value?.[0]).filter((u): u is string => !!u));
+    return new Set(
+      (parsed['00081199']?.Value ?? []).map((item) => item['00081155']?.Value?.[0]).filter((u): u is string => !!u),
+    );
   } catch {
     return new Set(); // cut by the kill: nothing acknowledged
   }
@@ -155,23 +185,32 @@ async function stowAcknowledged(base: string, batch: Sent[]): Promise<Set<string
  * One storescu association over explicit files (sent in order, MsgID n = file n). A file is
  * acknowledged when storescu logged its C-STORE response with status Success or Warning.
  */
-async function storescuAcknowledged(dir: string, port: number, batch: Sent[]): Promise<{ acked: Set<string>; code: number }> {
+async function storescuAcknowledged(
+  dir: string,
+  port: number,
+  batch: Sent[],
+): Promise<{ acked: Set<string>; code: number }> {
   mkdirSync(dir, { recursive: true });
   const paths = batch.map((s) => {
     const p = join(dir, `${s.sop}.dcm`);
     writeFileSync(p, s.bytes);
     return p;
   });
-  const r = await runDcmtk('storescu', ['-v', '-aec', 'IMGBRIDGE', '-aet', 'SIGKILL', '127.0.0.1', String(port), ...paths], {
-    allowFailure: true,
-    timeoutMs: 30_000,
-  }).catch(() => ({ code: -1, stdout: '', stderr: '' }));
+  const r = await runDcmtk(
+    'storescu',
+    ['-v', '-aec', 'IMGBRIDGE', '-aet', 'SIGKILL', '127.0.0.1', String(port), ...paths],
+    {
+      allowFailure: true,
+      timeoutMs: 30_000,
+    },
+  ).catch(() => ({ code: -1, stdout: '', stderr: '' }));
   const acked = new Set<string>();
   let msg = 0;
   for (const line of `${r.stdout}\n${r.stderr}`.split('\n')) {
     const sending = /Sending Store Request \(MsgID (\d+)/.exec(line);
     if (sending) msg = Number(sending[1]);
-    else if (/Received Store Response \((Success|Warning)/.test(line) && msg >= 1 && msg <= batch.length) acked.add(batch[msg - 1]!.sop);
+    else if (/Received Store Response \((Success|Warning)/.test(line) && msg >= 1 && msg <= batch.length)
+      acked.add(batch[msg - 1]!.sop);
   }
   rmSync(dir, { recursive: true, force: true });
   return { acked, code: r.code };
@@ -181,7 +220,9 @@ async function storescuAcknowledged(dir: string, port: number, batch: Sent[]): P
 async function qidoInstances(base: string, study: string): Promise<string[]> {
   const found: string[] = [];
   for (let offset = 0; ; ) {
-    const res = await fetch(`${base}/dicomweb/studies/${study}/instances?limit=500&offset=${offset}`, { headers: { accept: 'application/dicom+json' } });
+    const res = await fetch(`${base}/dicomweb/studies/${study}/instances?limit=500&offset=${offset}`, {
+      headers: { accept: 'application/dicom+json' },
+    });
     if (res.status === 204) break;
     expect(res.status, `QIDO of ${study}`).toBe(200);
     const page = ((await res.json()) as Record<string, { Value?: string[] }>[]).map((i) => i['00080018']!.Value![0]!);
@@ -222,7 +263,14 @@ interface RoundReport {
 }
 
 /** Load until the kill: STOW streams (and one storescu stream) that start a new request as soon as one ends. */
-async function round(n: number, server: Server, ledger: Ledger, killRandom: () => number, work: string, dataDir: string): Promise<RoundReport> {
+async function round(
+  n: number,
+  server: Server,
+  ledger: Ledger,
+  killRandom: () => number,
+  work: string,
+  dataDir: string,
+): Promise<RoundReport> {
   let killed = false;
   let inFlight = 0;
   let requests = 0;
@@ -256,7 +304,11 @@ async function round(n: number, server: Server, ledger: Ledger, killRandom: () =
   const started = Date.now();
   await new Promise((r) => setTimeout(r, killAfterMs));
   // The kill comes at a moment with enough in flight (the streams refill within milliseconds).
-  await waitFor(async () => (inFlight >= MIN_IN_FLIGHT ? true : undefined), 10_000, `${MIN_IN_FLIGHT} instances in flight`);
+  await waitFor(
+    async () => (inFlight >= MIN_IN_FLIGHT ? true : undefined),
+    10_000,
+    `${MIN_IN_FLIGHT} instances in flight`,
+  );
   const inFlightAtKill = inFlight;
   server.proc.child.kill('SIGKILL');
   killed = true;
@@ -296,7 +348,9 @@ describe(`SIGKILL with ≥ ${MIN_IN_FLIGHT} instances in flight, ${ROUNDS} round
       server = undefined;
     }
     const context = () => `seed ${SEED}; rounds ${JSON.stringify(reports)}`;
-    console.info(`SIGKILL rounds (seed ${SEED}, DIMSE ${HAVE_STORESCU ? 'on' : 'off'}): ${JSON.stringify(reports)}; acknowledged ${ledger.acknowledged.size} of ${ledger.all.size} sent, ${ledger.retry.length} never acknowledged`);
+    console.info(
+      `SIGKILL rounds (seed ${SEED}, DIMSE ${HAVE_STORESCU ? 'on' : 'off'}): ${JSON.stringify(reports)}; acknowledged ${ledger.acknowledged.size} of ${ledger.all.size} sent, ${ledger.retry.length} never acknowledged`,
+    );
     for (const r of reports) expect(r.inFlightAtKill, context()).toBeGreaterThanOrEqual(MIN_IN_FLIGHT);
     expect(ledger.acknowledged.size, context()).toBeGreaterThan(0);
 
@@ -314,11 +368,16 @@ describe(`SIGKILL with ≥ ${MIN_IN_FLIGHT} instances in flight, ${ROUNDS} round
       expect(new Set(found).size, `duplicate SOP Instances in ${study}; ${context()}`).toBe(found.length);
       const missing = acked.filter((s) => !found.includes(s.sop)).map((s) => ({ sop: s.sop, ...s.ack }));
       expect(missing, `acknowledged but not in QIDO; ${context()}`).toEqual([]);
-      expect(found.filter((sop) => !ledger.all.has(sop)), 'instances nobody sent').toEqual([]);
+      expect(
+        found.filter((sop) => !ledger.all.has(sop)),
+        'instances nobody sent',
+      ).toEqual([]);
       stored.set(study, found);
 
       // WADO-RS, stored bytes: each acknowledged instance byte-identical, each stored one once.
-      const wado = await fetch(`${base}/dicomweb/studies/${study}`, { headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } });
+      const wado = await fetch(`${base}/dicomweb/studies/${study}`, {
+        headers: { accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
+      });
       expect(wado.status, `WADO-RS of ${study}`).toBe(200);
       const parts = splitMultipart(Buffer.from(await wado.arrayBuffer()), wado.headers.get('content-type') ?? '');
       const hashes = parts.map((p) => sha(p.data));
@@ -330,7 +389,10 @@ describe(`SIGKILL with ≥ ${MIN_IN_FLIGHT} instances in flight, ${ROUNDS} round
         .map((s) => ({ sop: s.sop, ...s.ack }));
       expect(notIdentical, `acknowledged instances not retrieved byte-identical; ${context()}`).toEqual([]);
       const expectedDatasets = new Set(found.map((sop) => ledger.all.get(sop)?.datasetSha));
-      expect(datasetHashes.filter((h) => !expectedDatasets.has(h)), `stored data sets that differ from what was sent (${study})`).toEqual([]);
+      expect(
+        datasetHashes.filter((h) => !expectedDatasets.has(h)),
+        `stored data sets that differ from what was sent (${study})`,
+      ).toEqual([]);
     }
 
     // Every acknowledged study reaches FHIR with the stored count (the sync worker resumes from the outbox).
@@ -338,18 +400,26 @@ describe(`SIGKILL with ≥ ${MIN_IN_FLIGHT} instances in flight, ${ROUNDS} round
     for (const [study, sops] of stored) {
       const count = sops.length;
       let most = 0;
-      const imagingStudy = await waitFor(async () => {
-        const list = await imagingStudies(fhir, study);
-        most = Math.max(most, list.length);
-        return list.length === 1 && list[0].numberOfInstances === count ? list[0] : undefined;
-      }, 60_000, `ImagingStudy ${study} with ${count} instances`).catch(async (e: Error) => {
+      const imagingStudy = await waitFor(
+        async () => {
+          const list = await imagingStudies(fhir, study);
+          most = Math.max(most, list.length);
+          return list.length === 1 && list[0].numberOfInstances === count ? list[0] : undefined;
+        },
+        60_000,
+        `ImagingStudy ${study} with ${count} instances`,
+      ).catch(async (e: Error) => {
         const status = await (await fetch(`${base}/api/sync/status`)).text();
         const list = await imagingStudies(fhir, study).catch(() => []);
-        throw new Error(`${e.message}; FHIR has ${JSON.stringify(list.map((s: { numberOfInstances?: number }) => s.numberOfInstances))}; sync status ${status}; ${context()}`);
+        throw new Error(
+          `${e.message}; FHIR has ${JSON.stringify(list.map((s: { numberOfInstances?: number }) => s.numberOfInstances))}; sync status ${status}; ${context()}`,
+        );
       });
       expect(most, `ImagingStudy resources of ${study} seen at once`).toBe(1);
       // Each stored instance listed once.
-      const listed = (imagingStudy.series as { instance?: { uid: string }[] }[]).flatMap((se) => (se.instance ?? []).map((i) => i.uid));
+      const listed = (imagingStudy.series as { instance?: { uid: string }[] }[]).flatMap((se) =>
+        (se.instance ?? []).map((i) => i.uid),
+      );
       expect(listed.length, `instances listed in the ImagingStudy of ${study}`).toBe(count);
       expect(new Set(listed), `instances of the ImagingStudy of ${study} vs the archive`).toEqual(new Set(sops));
     }
@@ -359,7 +429,9 @@ describe(`SIGKILL with ≥ ${MIN_IN_FLIGHT} instances in flight, ${ROUNDS} round
     // Not asserted (the acknowledgements hold either way), reported: blob files no index row refers to.
     const orphans = orphanBlobs(dataDir);
     if (orphans.length > 0) {
-      console.warn(`${orphans.length} blob file(s) in blobs/ that no index row refers to (placed before a commit the kill cut), e.g. ${orphans[0]}`);
+      console.warn(
+        `${orphans.length} blob file(s) in blobs/ that no index row refers to (placed before a commit the kill cut), e.g. ${orphans[0]}`,
+      );
     }
   }, 150_000);
 });

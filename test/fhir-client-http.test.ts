@@ -12,6 +12,13 @@ afterAll(async () => {
 });
 
 fhirClientSuite('HTTP (second ImagingBridge process)', async () => {
-  const { peer: server } = parseFhirServers({ peer: { baseUrl: `${peer.url}/fhir`, auth: { type: 'bearer', token: 'static-token' }, timeoutMs: 15_000, retries: 1 } });
+  const { peer: server } = parseFhirServers({
+    peer: {
+      baseUrl: `${peer.url}/fhir`,
+      auth: { type: 'bearer', token: 'static-token' },
+      timeoutMs: 15_000,
+      retries: 1,
+    },
+  });
   return { client: httpFhirClient(server), close: () => undefined };
 });

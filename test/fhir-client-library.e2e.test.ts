@@ -14,7 +14,12 @@ describe('embedded FHIR server with MedplumClient over HTTP', () => {
   let client: MedplumClient;
   beforeAll(async () => {
     server = await startTestServer();
-    client = new MedplumClient({ baseUrl: `${server.url}/`, fhirUrlPath: 'fhir/', cacheTime: 0, fetch: (url: string, init: RequestInit) => fetch(url, init) });
+    client = new MedplumClient({
+      baseUrl: `${server.url}/`,
+      fhirUrlPath: 'fhir/',
+      cacheTime: 0,
+      fetch: (url: string, init: RequestInit) => fetch(url, init),
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -56,10 +61,15 @@ describe('embedded FHIR server with MedplumClient over HTTP', () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { fullUrl: 'urn:uuid:11111111-1111-4111-8111-111111111111', resource: { resourceType: 'Patient', identifier: [{ system: 'urn:ib:mrn', value: 'E2E-2' }] }, request: { method: 'POST', url: 'Patient' } },
+        {
+          fullUrl: 'urn:uuid:11111111-1111-4111-8111-111111111111',
+          resource: { resourceType: 'Patient', identifier: [{ system: 'urn:ib:mrn', value: 'E2E-2' }] },
+          request: { method: 'POST', url: 'Patient' },
+        },
         {
           resource: {
-            resourceType: 'Observation', status: 'final',
+            resourceType: 'Observation',
+            status: 'final',
             code: { coding: [{ system: 'http://loinc.org', code: '6301-6', display: 'INR' }] },
             subject: { reference: 'urn:uuid:11111111-1111-4111-8111-111111111111' },
             valueQuantity: { value: 3.1, unit: '{INR}' },
@@ -69,13 +79,21 @@ describe('embedded FHIR server with MedplumClient over HTTP', () => {
       ],
     });
     expect(response.type).toBe('transaction-response');
-    const bundle = await client.search('Observation', 'subject:Patient.identifier=urn:ib:mrn|E2E-2&value-quantity=gt3&_include=Observation:subject');
+    const bundle = await client.search(
+      'Observation',
+      'subject:Patient.identifier=urn:ib:mrn|E2E-2&value-quantity=gt3&_include=Observation:subject',
+    );
     expect(bundle.total).toBe(1);
-    expect(bundle.entry?.map((e: { resource?: FhirJson }) => e.resource?.resourceType)).toEqual(['Observation', 'Patient']);
+    expect(bundle.entry?.map((e: { resource?: FhirJson }) => e.resource?.resourceType)).toEqual([
+      'Observation',
+      'Patient',
+    ]);
   });
 
   it('surfaces a validation failure as an OperationOutcome naming the element', async () => {
-    const error = await client.createResource({ resourceType: 'Observation', status: 'final' } as never).catch((e: unknown) => e);
+    const error = await client
+      .createResource({ resourceType: 'Observation', status: 'final' } as never)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MedplumError);
     const issue = (error as MedplumError).outcome.issue?.[0];
     expect(issue?.expression).toEqual(['Observation.code']);

@@ -1,7 +1,14 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FhirNetworkError, FhirServerError, FhirTimeoutError, httpFhirClient, parseFhirServers, type FhirClient } from '../src/fhir/client/index.js';
+import {
+  FhirNetworkError,
+  FhirServerError,
+  FhirTimeoutError,
+  httpFhirClient,
+  parseFhirServers,
+  type FhirClient,
+} from '../src/fhir/client/index.js';
 import { startSourceBridge, type SourceBridge } from '../src/fhir/client/test-support.js';
 import { freePort } from './support/ports.js';
 
@@ -42,10 +49,14 @@ class FlakyProxy {
       res.writeHead(step.status, { 'content-type': 'text/plain', ...step.headers }).end('scripted failure');
       return;
     }
-    const upstream = request(`${this.target}${req.url}`, { method: req.method, headers: { ...req.headers, host: new URL(this.target).host } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = request(
+      `${this.target}${req.url}`,
+      { method: req.method, headers: { ...req.headers, host: new URL(this.target).host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   }
@@ -58,7 +69,15 @@ describe('HTTP FHIR client retries (proxy in front of a second ImagingBridge)', 
   let waits: number[];
 
   const client = (settings: Record<string, unknown>, baseUrl = `${proxy.url}/fhir`): FhirClient => {
-    const { s } = parseFhirServers({ s: { baseUrl, auth: { type: 'bearer', token: 'secret-token' }, retryBaseDelayMs: 10, retryMaxDelayMs: 5_000, ...settings } });
+    const { s } = parseFhirServers({
+      s: {
+        baseUrl,
+        auth: { type: 'bearer', token: 'secret-token' },
+        retryBaseDelayMs: 10,
+        retryMaxDelayMs: 5_000,
+        ...settings,
+      },
+    });
     // Waits are recorded, not slept: the test checks what the client asked for without timing anything.
     return httpFhirClient(s, { sleep: async (ms) => void waits.push(ms), random: () => 0.5 });
   };
@@ -92,7 +111,9 @@ describe('HTTP FHIR client retries (proxy in front of a second ImagingBridge)', 
 
   it('gives up after the configured retries with the last error as a typed FhirServerError', async () => {
     proxy.script = Array.from({ length: 10 }, () => ({ status: 503 }));
-    const error = await client({ retries: 2 }).read('Patient', patientId).catch((e: unknown) => e);
+    const error = await client({ retries: 2 })
+      .read('Patient', patientId)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FhirServerError);
     expect((error as FhirServerError).status).toBe(503);
     expect((error as FhirServerError).attempts).toBe(3);
@@ -104,14 +125,18 @@ describe('HTTP FHIR client retries (proxy in front of a second ImagingBridge)', 
     await client({ retries: 3 }).read('Patient', patientId);
     expect(waits).toEqual([2000]);
     proxy.script = [{ status: 429, headers: { 'retry-after': '120' } }];
-    const error = await client({ retries: 3 }).read('Patient', patientId).catch((e: unknown) => e);
+    const error = await client({ retries: 3 })
+      .read('Patient', patientId)
+      .catch((e: unknown) => e);
     expect((error as FhirServerError).status).toBe(429);
     expect(proxy.seen).toHaveLength(3);
   });
 
   it('does not resend a plain create after a 500 (it may have been stored), but does after a 429', async () => {
     proxy.script = [{ status: 500 }];
-    const error = await client({ retries: 3 }).create({ resourceType: 'Patient' }).catch((e: unknown) => e);
+    const error = await client({ retries: 3 })
+      .create({ resourceType: 'Patient' })
+      .catch((e: unknown) => e);
     expect((error as FhirServerError).status).toBe(500);
     expect(proxy.seen).toHaveLength(1);
     proxy.seen = [];
@@ -123,7 +148,10 @@ describe('HTTP FHIR client retries (proxy in front of a second ImagingBridge)', 
   it('resends a conditional create after a 500: If-None-Exist makes it safe', async () => {
     proxy.script = [{ status: 500 }];
     const identifier = { system: 'urn:test:retry', value: `c-${Date.now()}` };
-    const result = await client({ retries: 3 }).createIfNoneExist({ resourceType: 'Patient', identifier: [identifier] }, { identifier: `${identifier.system}|${identifier.value}` });
+    const result = await client({ retries: 3 }).createIfNoneExist(
+      { resourceType: 'Patient', identifier: [identifier] },
+      { identifier: `${identifier.system}|${identifier.value}` },
+    );
     expect(result.created).toBe(true);
     expect(proxy.seen).toHaveLength(2);
   });
@@ -134,14 +162,18 @@ describe('HTTP FHIR client retries (proxy in front of a second ImagingBridge)', 
     expect(proxy.seen).toHaveLength(2);
     proxy.seen = [];
     proxy.script = ['hold', 'hold'];
-    const error = await client({ retries: 1, timeoutMs: 300 }).read('Patient', patientId).catch((e: unknown) => e);
+    const error = await client({ retries: 1, timeoutMs: 300 })
+      .read('Patient', patientId)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FhirTimeoutError);
     expect(proxy.seen).toHaveLength(2);
   });
 
   it('retries a refused connection and then reports a FhirNetworkError', async () => {
     const closed = await freePort();
-    const error = await client({ retries: 2 }, `http://127.0.0.1:${closed}/fhir`).read('Patient', patientId).catch((e: unknown) => e);
+    const error = await client({ retries: 2 }, `http://127.0.0.1:${closed}/fhir`)
+      .read('Patient', patientId)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FhirNetworkError);
     expect((error as FhirNetworkError).attempts).toBe(3);
     expect(waits).toHaveLength(2);

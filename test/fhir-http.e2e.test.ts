@@ -14,10 +14,18 @@ describe('embedded FHIR server over HTTP', () => {
   });
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}/${path}`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${base}/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   it('answers a create with 201 and Location, ETag, Last-Modified headers, and accepts application/json', async () => {
-    const res = await post('Patient', { resourceType: 'Patient', gender: 'male' }, { 'content-type': 'application/json' });
+    const res = await post(
+      'Patient',
+      { resourceType: 'Patient', gender: 'male' },
+      { 'content-type': 'application/json' },
+    );
     expect(res.status).toBe(201);
     const body = await json(res);
     expect(res.headers.get('content-type')).toBe('application/fhir+json; charset=utf-8');
@@ -44,10 +52,18 @@ describe('embedded FHIR server over HTTP', () => {
   });
 
   it('answers unsupported media types, bad JSON and unknown routes with OperationOutcomes', async () => {
-    const xml = await fetch(`${base}/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+xml' }, body: '<Patient/>' });
+    const xml = await fetch(`${base}/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+xml' },
+      body: '<Patient/>',
+    });
     expect(xml.status).toBe(415);
     expect((await json(xml)).resourceType).toBe('OperationOutcome');
-    const bad = await fetch(`${base}/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: '{' });
+    const bad = await fetch(`${base}/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: '{',
+    });
     expect(bad.status).toBe(400);
     const unknown = await fetch(`${base}/NotAType`);
     expect(unknown.status).toBe(404);

@@ -23,16 +23,27 @@ describe('FHIR server regressions', () => {
         { code: loinc('8462-4'), valueQuantity: mmHg(95) },
       ],
     };
-    const created = await fetch(`${server.url}/fhir/Observation`, { method: 'POST', body: JSON.stringify(panel), headers: FHIR_JSON });
+    const created = await fetch(`${server.url}/fhir/Observation`, {
+      method: 'POST',
+      body: JSON.stringify(panel),
+      headers: FHIR_JSON,
+    });
     expect(created.status).toBe(201);
-    expect((await json(await fetch(`${server.url}/fhir/Observation?component-value-quantity=gt140`))).entry).toHaveLength(1);
-    expect((await json(await fetch(`${server.url}/fhir/Observation?component-value-quantity=gt160`))).entry ?? []).toHaveLength(0);
+    expect(
+      (await json(await fetch(`${server.url}/fhir/Observation?component-value-quantity=gt140`))).entry,
+    ).toHaveLength(1);
+    expect(
+      (await json(await fetch(`${server.url}/fhir/Observation?component-value-quantity=gt160`))).entry ?? [],
+    ).toHaveLength(0);
   });
 
   it('keeps a space in a search value across page links', async () => {
     for (let i = 0; i < 5; i++) {
       const p = { resourceType: 'Patient', name: [{ family: 'van Dyke', given: [`P${i}`] }] };
-      expect((await fetch(`${server.url}/fhir/Patient`, { method: 'POST', body: JSON.stringify(p), headers: FHIR_JSON })).status).toBe(201);
+      expect(
+        (await fetch(`${server.url}/fhir/Patient`, { method: 'POST', body: JSON.stringify(p), headers: FHIR_JSON }))
+          .status,
+      ).toBe(201);
     }
     let url: string | undefined = `${server.url}/fhir/Patient?family=van%20Dyke&_count=2`;
     let found = 0;

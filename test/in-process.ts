@@ -26,7 +26,10 @@ export interface TestServerOptions {
 }
 
 /** The real server (real sockets, real SQLite, real files) started in this process on a free port. */
-export async function startTestServer(flags: Record<string, string> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  flags: Record<string, string> = {},
+  opts: TestServerOptions = {},
+): Promise<TestServer> {
   const ownDir = mkdtempSync(join(tmpdir(), 'ib-test-'));
   // A suite that restarts on the same data passes its own --data-dir (and removes it itself).
   const dataDir = flags['data-dir'] ?? ownDir;
@@ -61,7 +64,8 @@ export async function startTestServer(flags: Record<string, string> = {}, opts: 
       await server.close();
       rmSync(ownDir, { recursive: true, force: true });
       // The audit key and its checkpoint live beside the data dir (default --audit-key-file).
-      if (dataDir === ownDir) for (const f of [`${ownDir}.audit-key`, `${ownDir}.audit-key.checkpoint`]) rmSync(f, { force: true });
+      if (dataDir === ownDir)
+        for (const f of [`${ownDir}.audit-key`, `${ownDir}.audit-key.checkpoint`]) rmSync(f, { force: true });
     },
   };
 }
@@ -73,7 +77,10 @@ export function stowBody(files: Buffer[], boundary = 'test-boundary-1234'): { bo
     parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(parts), contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
+  return {
+    body: Buffer.concat(parts),
+    contentType: `multipart/related; type="application/dicom"; boundary=${boundary}`,
+  };
 }
 
 /** Splits a multipart/related response into its parts' bodies. */

@@ -66,11 +66,20 @@ describe('FHIR Subscriptions: rest-hook to a real HTTP receiver, websocket to a 
     return (await res.json()) as Json;
   };
   const subscriptionWhen = (id: string, ready: (s: Json) => boolean, what: string) =>
-    waitFor(async () => {
-      const s = (await (await fetch(`${fhir}/Subscription/${id}`)).json()) as Json;
-      return ready(s) ? s : undefined;
-    }, 15_000, what);
-  const hookChannel = (path: string, extra: Json = {}) => ({ type: 'rest-hook', endpoint: `${receiver.url}${path}`, header: ['Authorization: Bearer hook-secret'], ...extra });
+    waitFor(
+      async () => {
+        const s = (await (await fetch(`${fhir}/Subscription/${id}`)).json()) as Json;
+        return ready(s) ? s : undefined;
+      },
+      15_000,
+      what,
+    );
+  const hookChannel = (path: string, extra: Json = {}) => ({
+    type: 'rest-hook',
+    endpoint: `${receiver.url}${path}`,
+    header: ['Authorization: Bearer hook-secret'],
+    ...extra,
+  });
   /** Stores a one-instance study and waits for its ImagingStudy. */
   const storeStudy = async (modality: string, patientId = 'NOTIFY-1') => {
     const study = uid(1);
@@ -80,12 +89,21 @@ describe('FHIR Subscriptions: rest-hook to a real HTTP receiver, websocket to a 
 
   beforeAll(async () => {
     await receiver.start();
-    server = await startTestServer({}, {
-      configFile: {
-        bridge: FAST_BRIDGE,
-        notifications: { restHookAllowList: [`${receiver.url}/hooks/`], retries: 2, retryBaseDelayMs: 20, retryMaxDelayMs: 100, timeoutMs: 2000 },
+    server = await startTestServer(
+      {},
+      {
+        configFile: {
+          bridge: FAST_BRIDGE,
+          notifications: {
+            restHookAllowList: [`${receiver.url}/hooks/`],
+            retries: 2,
+            retryBaseDelayMs: 20,
+            retryMaxDelayMs: 100,
+            timeoutMs: 2000,
+          },
+        },
       },
-    });
+    );
     fhir = `${server.url}/fhir`;
   });
   afterAll(async () => {
@@ -98,7 +116,11 @@ describe('FHIR Subscriptions: rest-hook to a real HTTP receiver, websocket to a 
     await subscriptionWhen(sub.id, (s) => s.status === 'active', 'the active Subscription');
     await storeStudy('MR');
     const ct = await storeStudy('CT');
-    const [hit] = await waitFor(async () => (receiver.on('/hooks/ct').length ? receiver.on('/hooks/ct') : undefined), 15_000, 'the notification');
+    const [hit] = await waitFor(
+      async () => (receiver.on('/hooks/ct').length ? receiver.on('/hooks/ct') : undefined),
+      15_000,
+      'the notification',
+    );
     expect(hit).toMatchObject({ method: 'POST', path: '/hooks/ct', body: '' });
     expect(hit.headers.authorization).toBe('Bearer hook-secret');
     // Only the CT study matched: give a late MR notification time to show up, then count.
@@ -108,40 +130,67 @@ describe('FHIR Subscriptions: rest-hook to a real HTTP receiver, websocket to a 
   });
 
   it('PUTs the resource to [endpoint]/[type]/[id] when the Subscription asks for a payload', async () => {
-    const sub = await createSubscription('ImagingStudy?modality=CT', hookChannel('/hooks/payload', { payload: 'application/fhir+json' }));
+    const sub = await createSubscription(
+      'ImagingStudy?modality=CT',
+      hookChannel('/hooks/payload', { payload: 'application/fhir+json' }),
+    );
     await subscriptionWhen(sub.id, (s) => s.status === 'active', 'the active Subscription');
     const study = await storeStudy('CT');
-    const [hit] = await waitFor(async () => {
-      const got = receiver.on(`/hooks/payload/ImagingStudy/${study.id}`);
-      return got.length ? got : undefined;
-    }, 15_000, 'the payload notification');
+    const [hit] = await waitFor(
+      async () => {
+        const got = receiver.on(`/hooks/payload/ImagingStudy/${study.id}`);
+        return got.length ? got : undefined;
+      },
+      15_000,
+      'the payload notification',
+    );
     expect(hit.method).toBe('PUT');
     expect(hit.headers['content-type']).toBe('application/fhir+json');
     expect(JSON.parse(hit.body)).toMatchObject({ resourceType: 'ImagingStudy', id: study.id });
   });
 
   it('notifies when AI results arrive for a study', async () => {
-    const sub = await createSubscription('DiagnosticReport?status=preliminary', hookChannel('/hooks/ai', { payload: 'application/fhir+json' }));
+    const sub = await createSubscription(
+      'DiagnosticReport?status=preliminary',
+      hookChannel('/hooks/ai', { payload: 'application/fhir+json' }),
+    );
     await subscriptionWhen(sub.id, (s) => s.status === 'active', 'the active Subscription');
     const study = await storeStudy('CT');
     const studyUid = study.identifier[0].value.replace('urn:oid:', '');
     const res = await fetch(`${server.url}/api/ai-results`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ studyInstanceUid: studyUid, model: { name: 'Detect', version: '1' }, findings: [{ code: 'Nodule', confidence: 0.7 }] }),
+      body: JSON.stringify({
+        studyInstanceUid: studyUid,
+        model: { name: 'Detect', version: '1' },
+        findings: [{ code: 'Nodule', confidence: 0.7 }],
+      }),
     });
     expect(res.status).toBe(201);
     const { diagnosticReportId } = (await res.json()) as Json;
-    const [hit] = await waitFor(async () => {
-      const got = receiver.on(`/hooks/ai/DiagnosticReport/${diagnosticReportId}`);
-      return got.length ? got : undefined;
-    }, 15_000, 'the AI notification');
-    expect(JSON.parse(hit.body)).toMatchObject({ status: 'preliminary', imagingStudy: [{ reference: `ImagingStudy/${study.id}` }] });
+    const [hit] = await waitFor(
+      async () => {
+        const got = receiver.on(`/hooks/ai/DiagnosticReport/${diagnosticReportId}`);
+        return got.length ? got : undefined;
+      },
+      15_000,
+      'the AI notification',
+    );
+    expect(JSON.parse(hit.body)).toMatchObject({
+      status: 'preliminary',
+      imagingStudy: [{ reference: `ImagingStudy/${study.id}` }],
+    });
   });
 
   it('refuses a rest-hook endpoint outside the allow-list: status error with the reason, and nothing sent', async () => {
-    const outside = await createSubscription('ImagingStudy?modality=CT', { type: 'rest-hook', endpoint: `${receiver.url}/elsewhere` });
-    const lookalike = await createSubscription('ImagingStudy?modality=CT', { type: 'rest-hook', endpoint: `${receiver.url}/hooks-evil/x` });
+    const outside = await createSubscription('ImagingStudy?modality=CT', {
+      type: 'rest-hook',
+      endpoint: `${receiver.url}/elsewhere`,
+    });
+    const lookalike = await createSubscription('ImagingStudy?modality=CT', {
+      type: 'rest-hook',
+      endpoint: `${receiver.url}/hooks-evil/x`,
+    });
     for (const s of [outside, lookalike]) {
       const stored = await subscriptionWhen(s.id, (x) => x.status === 'error', 'the refused Subscription');
       expect(stored.error).toContain('restHookAllowList');

@@ -36,10 +36,12 @@ describe('ObservedRepository', () => {
       await t.repo.update({ ...p, active: true });
       await t.repo.delete('Patient', p.id!);
       expect(t.events.map((e) => e.map((x) => x.kind))).toEqual([['create'], ['update'], ['delete']]);
-      await expect(t.repo.transaction(async (tx) => {
-        await tx.create({ resourceType: 'Patient' });
-        throw new Error('roll back');
-      })).rejects.toThrow('roll back');
+      await expect(
+        t.repo.transaction(async (tx) => {
+          await tx.create({ resourceType: 'Patient' });
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
       expect(t.events).toHaveLength(3);
       await t.repo.transaction(async (tx) => {
         await tx.create({ resourceType: 'Patient' });
@@ -66,7 +68,9 @@ describe('ObservedRepository', () => {
 });
 
 describe('rest-hook allow-list', () => {
-  const list = parseNotificationsConfig({ restHookAllowList: ['https://ai.example/hooks/', 'http://127.0.0.1:9000/cb'] }).restHookAllowList;
+  const list = parseNotificationsConfig({
+    restHookAllowList: ['https://ai.example/hooks/', 'http://127.0.0.1:9000/cb'],
+  }).restHookAllowList;
   it.each([
     ['https://ai.example/hooks/study', true],
     ['https://ai.example/hooks/', true],
@@ -94,7 +98,13 @@ describe('rest-hook allow-list', () => {
 
 describe('Subscription criteria', () => {
   it('parses type and parameters, and refuses what cannot be a Subscription', () => {
-    expect(parseCriteria('ImagingStudy?modality=CT&status=available')).toEqual({ resourceType: 'ImagingStudy', params: [['modality', 'CT'], ['status', 'available']] });
+    expect(parseCriteria('ImagingStudy?modality=CT&status=available')).toEqual({
+      resourceType: 'ImagingStudy',
+      params: [
+        ['modality', 'CT'],
+        ['status', 'available'],
+      ],
+    });
     expect(parseCriteria('DiagnosticReport')).toEqual({ resourceType: 'DiagnosticReport', params: [] });
     expect(parseCriteria('')).toMatch(/required/);
     expect(parseCriteria('Subscription?status=active')).toMatch(/not supported/);

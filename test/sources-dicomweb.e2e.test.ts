@@ -22,7 +22,22 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
   const start = (mode: 'copy' | 'metadata-only', name: string, dir: string) =>
     startTestServer(
       { 'data-dir': dir },
-      { configFile: { sources: [{ name, kind: 'dicomweb', url: orthanc.dicomWebUrl, mode, pollSeconds: 0.2, lookbackDays: 2, reconcileHours: 24, reconcileDays: 7 }] } },
+      {
+        configFile: {
+          sources: [
+            {
+              name,
+              kind: 'dicomweb',
+              url: orthanc.dicomWebUrl,
+              mode,
+              pollSeconds: 0.2,
+              lookbackDays: 2,
+              reconcileHours: 24,
+              reconcileDays: 7,
+            },
+          ],
+        },
+      },
     );
 
   beforeAll(async () => {
@@ -46,7 +61,13 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
       const s = await sourceStatus(server!.url, 'orthanc-dw');
       return s?.studies.done === 1 && s;
     });
-    expect(status).toMatchObject({ kind: 'dicomweb', mode: 'copy', instancesFetched: 3, lastError: null, running: true });
+    expect(status).toMatchObject({
+      kind: 'dicomweb',
+      mode: 'copy',
+      instancesFetched: 3,
+      lastError: null,
+      running: true,
+    });
     expect(storedObjects(dataDir)).toBe(3);
   });
 
@@ -54,7 +75,10 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
     await server!.stop();
     server = await start('copy', 'orthanc-dw', dataDir);
     const before = await sourceStatus(server.url, 'orthanc-dw');
-    await waitFor('two more polls', async () => (await sourceStatus(server!.url, 'orthanc-dw')).polls >= before.polls + 2);
+    await waitFor(
+      'two more polls',
+      async () => (await sourceStatus(server!.url, 'orthanc-dw')).polls >= before.polls + 2,
+    );
     const after = await sourceStatus(server.url, 'orthanc-dw');
     expect(after.instancesFetched).toBe(3);
     expect(after.studies).toMatchObject({ done: 1, failed: 0 });
@@ -71,12 +95,22 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
       log.mockRestore();
     }
     const [source] = JSON.parse(out[0]!).sources;
-    expect(source).toMatchObject({ name: 'orthanc-dw', kind: 'dicomweb', mode: 'copy', endpoint: orthanc.dicomWebUrl, instancesFetched: 3, studies: { done: 1 } });
+    expect(source).toMatchObject({
+      name: 'orthanc-dw',
+      kind: 'dicomweb',
+      mode: 'copy',
+      endpoint: orthanc.dicomWebUrl,
+      instancesFetched: 3,
+      studies: { done: 1 },
+    });
     expect(out[1]).toContain('1 done, 0 queued, 0 fetching, 0 failed');
   });
 
   it('refuses to start with an invalid source, naming the key', async () => {
-    const bad = startTestServer({}, { configFile: { sources: [{ name: 'x', kind: 'dicomweb', url: orthanc.dicomWebUrl, pollSeconds: -1 }] } });
+    const bad = startTestServer(
+      {},
+      { configFile: { sources: [{ name: 'x', kind: 'dicomweb', url: orthanc.dicomWebUrl, pollSeconds: -1 }] } },
+    );
     await expect(bad).rejects.toThrow(ConfigError);
     await expect(
       startTestServer({}, { configFile: { sources: [{ name: 'x', kind: 'dicomweb', url: 'nope' }] } }),

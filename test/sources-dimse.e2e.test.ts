@@ -18,7 +18,9 @@ function sourcesOf(dataDir: string, study: string): string[] {
   const db = new Database(join(dataDir, 'index.sqlite'), { readonly: true });
   try {
     const rows = db
-      .prepare('SELECT DISTINCT i.source FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk WHERE st.study_uid = ?')
+      .prepare(
+        'SELECT DISTINCT i.source FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk WHERE st.study_uid = ?',
+      )
       .all(study) as { source: string }[];
     return rows.map((r) => r.source);
   } finally {
@@ -41,7 +43,18 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
       { 'data-dir': dir },
       {
         configFile: {
-          sources: [{ kind: 'dimse', host: '127.0.0.1', port: orthancDicomPort, aet: 'ORTHANC', pollSeconds: 0.2, lookbackDays: 2, timeoutSeconds: 10, ...source }],
+          sources: [
+            {
+              kind: 'dimse',
+              host: '127.0.0.1',
+              port: orthancDicomPort,
+              aet: 'ORTHANC',
+              pollSeconds: 0.2,
+              lookbackDays: 2,
+              timeoutSeconds: 10,
+              ...source,
+            },
+          ],
         },
       },
     );
@@ -49,7 +62,16 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
   const register = async (s: TestServer) => {
     const res = await fetch(`${orthanc.url}/modalities/bridge`, {
       method: 'PUT',
-      body: JSON.stringify({ AET: 'IMGBRIDGE', Host: '127.0.0.1', Port: s.dicomPort, AllowGet: true, AllowFind: true, AllowMove: true, AllowStore: true, AllowEcho: true }),
+      body: JSON.stringify({
+        AET: 'IMGBRIDGE',
+        Host: '127.0.0.1',
+        Port: s.dicomPort,
+        AllowGet: true,
+        AllowFind: true,
+        AllowMove: true,
+        AllowStore: true,
+        AllowEcho: true,
+      }),
     });
     if (!res.ok) throw new Error(`Orthanc modalities: ${res.status}`);
   };
@@ -57,7 +79,11 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
   beforeAll(async () => {
     const [httpPort, dicomPort] = await freePorts(2);
     orthancDicomPort = dicomPort!;
-    orthanc = await startOrthanc({ httpPort: httpPort!, dicomPort: dicomPort!, extraConfig: { DicomModalities: { bridge: ['IMGBRIDGE', '127.0.0.1', 104] } } });
+    orthanc = await startOrthanc({
+      httpPort: httpPort!,
+      dicomPort: dicomPort!,
+      extraConfig: { DicomModalities: { bridge: ['IMGBRIDGE', '127.0.0.1', 104] } },
+    });
     dataDir = mkdtempSync(join(tmpdir(), 'ib-sources-dimse-'));
   });
   afterAll(async () => {
@@ -77,7 +103,12 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
       const s = await sourceStatus(server!.url, 'orthanc-dimse');
       return s?.studies.done === 1 && s;
     });
-    expect(status).toMatchObject({ kind: 'dimse', mode: 'copy', endpoint: `ORTHANC@127.0.0.1:${orthancDicomPort}`, instancesFetched: 3 });
+    expect(status).toMatchObject({
+      kind: 'dimse',
+      mode: 'copy',
+      endpoint: `ORTHANC@127.0.0.1:${orthancDicomPort}`,
+      instancesFetched: 3,
+    });
     expect(storedObjects(dataDir)).toBe(3);
     expect(sourcesOf(dataDir, STUDY)).toEqual(['source:orthanc-dimse']);
   });
@@ -87,7 +118,10 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
     server = await start(dataDir, { name: 'orthanc-dimse', mode: 'copy', retrieve: 'c-get' });
     await register(server);
     const before = await sourceStatus(server.url, 'orthanc-dimse');
-    await waitFor('two more polls', async () => (await sourceStatus(server!.url, 'orthanc-dimse')).polls >= before.polls + 2);
+    await waitFor(
+      'two more polls',
+      async () => (await sourceStatus(server!.url, 'orthanc-dimse')).polls >= before.polls + 2,
+    );
     const after = await sourceStatus(server.url, 'orthanc-dimse');
     expect(after).toMatchObject({ instancesFetched: 3, lastError: null, studies: { done: 1, failed: 0 } });
     expect(storedObjects(dataDir)).toBe(3);
@@ -127,7 +161,9 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
       expect(metadata).toHaveLength(2);
       expect(metadata[0]['00080016'].Value[0]).toBe('1.2.840.10008.5.1.4.1.1.2');
 
-      const res = await fetch(`${meta.dicomweb}/studies/${META}`, { headers: { accept: 'multipart/related; type="application/dicom"' } });
+      const res = await fetch(`${meta.dicomweb}/studies/${META}`, {
+        headers: { accept: 'multipart/related; type="application/dicom"' },
+      });
       expect(res.status).toBe(200);
       const parts = splitMultipart(Buffer.from(await res.arrayBuffer()), res.headers.get('content-type')!);
       expect(parts).toHaveLength(2);

@@ -12,7 +12,13 @@ export function today(): string {
 }
 
 /** Uploads CT instances to Orthanc (POST /instances). */
-export async function uploadToOrthanc(orthanc: OrthancHandle, study: string, series: string, sops: string[], patientId: string): Promise<void> {
+export async function uploadToOrthanc(
+  orthanc: OrthancHandle,
+  study: string,
+  series: string,
+  sops: string[],
+  patientId: string,
+): Promise<void> {
   for (const sop of sops) {
     const res = await fetch(`${orthanc.url}/instances`, {
       method: 'POST',
@@ -23,7 +29,11 @@ export async function uploadToOrthanc(orthanc: OrthancHandle, study: string, ser
 }
 
 /** Polls `check` every 100 ms until it returns a value (not undefined/false) or the time is up. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -33,7 +43,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -27,7 +27,16 @@ const installed = (tool: string) => {
 const haveDcmtk = ['dsr2xml', 'xml2dsr', 'storescu'].every(installed);
 if (!haveDcmtk) console.warn('sr-tid1500.e2e: DCMTK (dsr2xml, xml2dsr, storescu) not installed: skipped');
 
-const CONFIG = { bridge: { debounceMs: 50, minIntervalMs: 100, maxDelayMs: 400, pollMs: 20, retryBaseDelayMs: 200, retryMaxDelayMs: 1000 } };
+const CONFIG = {
+  bridge: {
+    debounceMs: 50,
+    minIntervalMs: 100,
+    maxDelayMs: 400,
+    pollMs: 20,
+    retryBaseDelayMs: 200,
+    retryMaxDelayMs: 1000,
+  },
+};
 const ROOT = '1.2.826.0.1.3680043.10.1456.91';
 const PATIENT = 'P-SR-E2E';
 const TRACKING_UID = `${ROOT}.7.1`;
@@ -50,7 +59,16 @@ function fixture(n: number, extra: Partial<SrFixture> = {}): SrFixture {
 }
 
 const cts = (f: SrFixture, date: string) =>
-  f.ctInstances.map((sop) => ctInstance({ study: f.study, series: f.ctSeries, sop, patientId: f.patientId!, patientName: f.patientName!, studyDate: date }));
+  f.ctInstances.map((sop) =>
+    ctInstance({
+      study: f.study,
+      series: f.ctSeries,
+      sop,
+      patientId: f.patientId!,
+      patientName: f.patientName!,
+      studyDate: date,
+    }),
+  );
 
 describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STORE, DCMTK-written SR)', () => {
   let server: TestServer;
@@ -75,16 +93,34 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
   };
   const read = async (ref: string): Promise<Json> => (await getJson(`${fhir}/${ref}`)).body;
   const reportOf = (sop: string, timeoutMs = 30_000) =>
-    waitFor(async () => (await search(`DiagnosticReport?identifier=${enc(`urn:dicom:uid|urn:oid:${sop}`)}`))[0], timeoutMs, `the DiagnosticReport of SR ${sop}`);
-  const imagingStudy = (uid: string) => waitFor(async () => (await search(`ImagingStudy?identifier=${enc(`urn:dicom:uid|urn:oid:${uid}`)}`))[0], 30_000, `the ImagingStudy ${uid}`);
+    waitFor(
+      async () => (await search(`DiagnosticReport?identifier=${enc(`urn:dicom:uid|urn:oid:${sop}`)}`))[0],
+      timeoutMs,
+      `the DiagnosticReport of SR ${sop}`,
+    );
+  const imagingStudy = (uid: string) =>
+    waitFor(
+      async () => (await search(`ImagingStudy?identifier=${enc(`urn:dicom:uid|urn:oid:${uid}`)}`))[0],
+      30_000,
+      `the ImagingStudy ${uid}`,
+    );
   /** The sync worker has nothing left to do. */
   const settled = () =>
-    waitFor(async () => {
-      const s = (await getJson(`${server.url}/api/sync/status`)).body;
-      return s.outbox.pending + s.outbox.retrying === 0 && s.inFlight === 0 ? true : undefined;
-    }, 30_000, 'the sync to settle');
+    waitFor(
+      async () => {
+        const s = (await getJson(`${server.url}/api/sync/status`)).body;
+        return s.outbox.pending + s.outbox.retrying === 0 && s.inFlight === 0 ? true : undefined;
+      },
+      30_000,
+      'the sync to settle',
+    );
   // Asynchronous: the server runs in this process and must answer while storescu runs.
-  const storescu = (files: string[]) => promisify(execFile)('/usr/bin/storescu', ['-aec', 'IMGBRIDGE', '-aet', 'AI_NODE', '127.0.0.1', String(server.dicomPort), ...files], { timeout: 60_000 });
+  const storescu = (files: string[]) =>
+    promisify(execFile)(
+      '/usr/bin/storescu',
+      ['-aec', 'IMGBRIDGE', '-aet', 'AI_NODE', '127.0.0.1', String(server.dicomPort), ...files],
+      { timeout: 60_000 },
+    );
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ib-sr-'));
@@ -119,7 +155,9 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
     expect(report.result).toHaveLength(6);
 
     const observations = await Promise.all(report.result.map((r: Json) => read(r.reference)));
-    const longAxis = observations.find((o) => o.code.coding?.[0]?.code === '103339001' && o.valueQuantity.value === 6.2);
+    const longAxis = observations.find(
+      (o) => o.code.coding?.[0]?.code === '103339001' && o.valueQuantity.value === 6.2,
+    );
     expect(longAxis).toMatchObject({
       status: 'preliminary',
       subject: study.subject,
@@ -140,7 +178,9 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
       location: { coding: [{ code: '39607008' }] },
       locationQualifier: [{ coding: [{ system: 'http://snomed.info/sct', code: '24028007' }] }],
     });
-    expect(lesion.identifier).toContainEqual(expect.objectContaining({ system: 'urn:imaging-bridge:tracking-id', value: 'Nodule 1' }));
+    expect(lesion.identifier).toContainEqual(
+      expect.objectContaining({ system: 'urn:imaging-bridge:tracking-id', value: 'Nodule 1' }),
+    );
     const ofLesion = observations.filter((o) => o.focus?.[0]?.reference === `BodyStructure/${lesion.id}`);
     expect(ofLesion).toHaveLength(4);
     const other = observations.find((o) => o.identifier?.some((i: Json) => i.value === 'Nodule 2'));
@@ -148,11 +188,19 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
 
     // The algorithm and where the results came from.
     const device = await read(longAxis.device.reference);
-    expect(device).toMatchObject({ identifier: [{ system: 'urn:imaging-bridge:ai-model', value: 'LungNodule@3.0' }], manufacturer: 'Example AI', version: [{ value: '3.0' }] });
+    expect(device).toMatchObject({
+      identifier: [{ system: 'urn:imaging-bridge:ai-model', value: 'LungNodule@3.0' }],
+      manufacturer: 'Example AI',
+      version: [{ value: '3.0' }],
+    });
     const provenance = await search(`Provenance?target=${enc(`DiagnosticReport/${report.id}`)}`);
     expect(provenance).toHaveLength(1);
     expect(provenance[0].agent[0].who.reference).toBe(longAxis.device.reference);
-    expect(provenance[0].entity).toContainEqual(expect.objectContaining({ what: expect.objectContaining({ identifier: { system: 'urn:dicom:uid', value: `urn:oid:${f.srInstance}` } }) }));
+    expect(provenance[0].entity).toContainEqual(
+      expect.objectContaining({
+        what: expect.objectContaining({ identifier: { system: 'urn:dicom:uid', value: `urn:oid:${f.srInstance}` } }),
+      }),
+    );
   });
 
   it('a second SR for a later study, stored over C-STORE, reuses the same BodyStructure (same Tracking UID)', async () => {
@@ -169,13 +217,17 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
     expect(report.subject).toEqual(firstReport.subject);
     expect(report.imagingStudy).toEqual([{ reference: `ImagingStudy/${study.id}` }]);
     const observations = await Promise.all(report.result.map((r: Json) => read(r.reference)));
-    const longAxis = observations.find((o) => o.code.coding?.[0]?.code === '103339001' && o.focus[0].reference === `BodyStructure/${lesion.id}`);
+    const longAxis = observations.find(
+      (o) => o.code.coding?.[0]?.code === '103339001' && o.focus[0].reference === `BodyStructure/${lesion.id}`,
+    );
     expect(longAxis.valueQuantity.value).toBe(7.4);
     expect(await search(`BodyStructure?identifier=${enc(`urn:dicom:uid|urn:oid:${TRACKING_UID}`)}`)).toHaveLength(1);
     // "Nodule 2" has no UID: found again by its Tracking Identifier within the same patient.
     expect(await search(`BodyStructure?identifier=${enc('urn:imaging-bridge:tracking-id|Nodule 2')}`)).toHaveLength(1);
     // All measurements of the lesion across time, from the BodyStructure.
-    const series = await search(`Observation?focus=${enc(`BodyStructure/${lesion.id}`)}&code=${enc('http://snomed.info/sct|103339001')}`);
+    const series = await search(
+      `Observation?focus=${enc(`BodyStructure/${lesion.id}`)}&code=${enc('http://snomed.info/sct|103339001')}`,
+    );
     expect(series.map((o) => o.valueQuantity.value).sort()).toEqual([6.2, 7.4]);
   });
 
@@ -184,21 +236,50 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
     const sr = readFileSync(join(dir, 'first.dcm'));
     expect(await stow(server.url, [sr])).toBe(200);
     // A new image changes the study: it is synced again (and so is its SR step).
-    expect(await stow(server.url, [ctInstance({ study: f.study, series: f.ctSeries, sop: `${f.study}.1.3`, patientId: PATIENT, patientName: 'Nodule^Nora', studyDate: '20240310' })])).toBe(200);
-    await waitFor(async () => ((await imagingStudy(f.study)).numberOfInstances === 4 ? true : undefined), 30_000, 'the re-synced study');
+    expect(
+      await stow(server.url, [
+        ctInstance({
+          study: f.study,
+          series: f.ctSeries,
+          sop: `${f.study}.1.3`,
+          patientId: PATIENT,
+          patientName: 'Nodule^Nora',
+          studyDate: '20240310',
+        }),
+      ]),
+    ).toBe(200);
+    await waitFor(
+      async () => ((await imagingStudy(f.study)).numberOfInstances === 4 ? true : undefined),
+      30_000,
+      'the re-synced study',
+    );
     await settled();
     expect(await search(`DiagnosticReport?identifier=${enc(`urn:dicom:uid|urn:oid:${f.srInstance}`)}`)).toHaveLength(1);
-    expect((await search(`Observation?focus=${enc(`BodyStructure/${lesion.id}`)}&code=${enc('http://snomed.info/sct|103339001')}`))).toHaveLength(2);
+    expect(
+      await search(
+        `Observation?focus=${enc(`BodyStructure/${lesion.id}`)}&code=${enc('http://snomed.info/sct|103339001')}`,
+      ),
+    ).toHaveLength(2);
   });
 
   it('an SR stored before the study it measures waits (a visible finding, retried) and is written once the study arrives', async () => {
     const measured = fixture(3);
-    const f = { ...measured, srStudy: `${ROOT}.4`, srSeries: `${ROOT}.4.9`, srInstance: `${ROOT}.4.9.1`, trackingUid: `${ROOT}.7.3` };
+    const f = {
+      ...measured,
+      srStudy: `${ROOT}.4`,
+      srSeries: `${ROOT}.4.9`,
+      srInstance: `${ROOT}.4.9.1`,
+      trackingUid: `${ROOT}.7.3`,
+    };
     expect(await stow(server.url, [readFileSync(dcmtkSr(tid1500Report(f), 'early'))])).toBe(200);
-    const waiting = await waitFor(async () => {
-      const findings = (await getJson(`${server.url}/api/data-quality?study=${f.srStudy}`)).body.findings as Json[];
-      return findings.find((x) => x.rule === 'sr-tid1500' && x.severity === 'warning' && /waits/.test(x.message));
-    }, 30_000, 'the waiting finding');
+    const waiting = await waitFor(
+      async () => {
+        const findings = (await getJson(`${server.url}/api/data-quality?study=${f.srStudy}`)).body.findings as Json[];
+        return findings.find((x) => x.rule === 'sr-tid1500' && x.severity === 'warning' && /waits/.test(x.message));
+      },
+      30_000,
+      'the waiting finding',
+    );
     expect(waiting).toMatchObject({ sopInstanceUid: f.srInstance });
     expect(await search(`DiagnosticReport?identifier=${enc(`urn:dicom:uid|urn:oid:${f.srInstance}`)}`)).toHaveLength(0);
 
@@ -218,13 +299,23 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
     const study = await imagingStudy(f.study);
     expect(study.status).toBe('available');
     expect(study.numberOfInstances).toBe(3);
-    const finding = await waitFor(async () => {
-      const findings = (await getJson(`${server.url}/api/data-quality?study=${f.study}&severity=warning`)).body.findings as Json[];
-      return findings.find((x) => x.rule === 'sr-tid1500');
-    }, 30_000, 'the data-quality finding');
-    expect(finding).toMatchObject({ sopInstanceUid: f.srInstance, message: expect.stringContaining('no Measurement Group') });
+    const finding = await waitFor(
+      async () => {
+        const findings = (await getJson(`${server.url}/api/data-quality?study=${f.study}&severity=warning`)).body
+          .findings as Json[];
+        return findings.find((x) => x.rule === 'sr-tid1500');
+      },
+      30_000,
+      'the data-quality finding',
+    );
+    expect(finding).toMatchObject({
+      sopInstanceUid: f.srInstance,
+      message: expect.stringContaining('no Measurement Group'),
+    });
     await settled();
     expect(await search(`DiagnosticReport?identifier=${enc(`urn:dicom:uid|urn:oid:${f.srInstance}`)}`)).toHaveLength(0);
-    expect((await getJson(`${server.url}/api/quarantine?state=held`)).body.studies.map((s: Json) => s.studyUid)).not.toContain(f.study);
+    expect(
+      (await getJson(`${server.url}/api/quarantine?state=held`)).body.studies.map((s: Json) => s.studyUid),
+    ).not.toContain(f.study);
   });
 });

@@ -47,15 +47,25 @@ http.createServer((req, res) => {
 `;
 
 /** Wall times of `runs` P2-shaped STOW requests into the drain server. */
-export async function transportCeiling(manifest: Manifest, runs: number, agent: Agent, quiet?: (label: string) => Promise<void>): Promise<number[]> {
+export async function transportCeiling(
+  manifest: Manifest,
+  runs: number,
+  agent: Agent,
+  quiet?: (label: string) => Promise<void>,
+): Promise<number[]> {
   const port = await freePort();
-  const proc = spawnManaged(process.execPath, ['-e', DRAIN_SERVER, String(port)], { cwd: REPO_ROOT, name: 'drain server' });
+  const proc = spawnManaged(process.execPath, ['-e', DRAIN_SERVER, String(port)], {
+    cwd: REPO_ROOT,
+    name: 'drain server',
+  });
   try {
     await waitForHttpOk(`http://127.0.0.1:${port}/`, proc, 10_000, 'drain server');
     const times: number[] = [];
     for (let run = 0; run < runs; run++) {
       await quiet?.(`CEIL transport run ${run + 1}`);
-      times.push((await stow(`http://127.0.0.1:${port}`, fileParts(manifestFiles(manifest)), { agent, timeoutMs: 120_000 })).ms);
+      times.push(
+        (await stow(`http://127.0.0.1:${port}`, fileParts(manifestFiles(manifest)), { agent, timeoutMs: 120_000 })).ms,
+      );
     }
     return times;
   } finally {
@@ -113,7 +123,9 @@ export async function runCeiling(ctx: BenchContext): Promise<WorkloadResult> {
       settleDisk();
       const s = durableWrites(dir, content, files);
       samples.push(s);
-      ctx.log(`  CEIL run ${run}: ${files} × ${(meanSize / 1000).toFixed(0)} KB durable in ${(s.ms / 1000).toFixed(2)} s (${mbPerSecond(s.bytes, s.ms).toFixed(0)} MB/s, ${((files / s.ms) * 1000).toFixed(0)} files/s)`);
+      ctx.log(
+        `  CEIL run ${run}: ${files} × ${(meanSize / 1000).toFixed(0)} KB durable in ${(s.ms / 1000).toFixed(2)} s (${mbPerSecond(s.bytes, s.ms).toFixed(0)} MB/s, ${((files / s.ms) * 1000).toFixed(0)} files/s)`,
+      );
     } finally {
       ctx.scratch.remove(dir);
     }
@@ -121,17 +133,49 @@ export async function runCeiling(ctx: BenchContext): Promise<WorkloadResult> {
   const ms = median(samples.map((s) => s.ms));
   const transport = await transportCeiling(manifest, ctx.options.runs, ctx.agent, ctx.quiet);
   for (const [i, t] of transport.entries()) {
-    ctx.log(`  CEIL transport run ${i + 1}: CT400 multipart (${(manifest.totalBytes / 1e6).toFixed(0)} MB) into a draining process in ${(t / 1000).toFixed(2)} s (${mbPerSecond(manifest.totalBytes, t).toFixed(0)} MB/s)`);
+    ctx.log(
+      `  CEIL transport run ${i + 1}: CT400 multipart (${(manifest.totalBytes / 1e6).toFixed(0)} MB) into a draining process in ${(t / 1000).toFixed(2)} s (${mbPerSecond(manifest.totalBytes, t).toFixed(0)} MB/s)`,
+    );
   }
   return {
     id: 'CEIL',
     title: 'Durable-write ceiling (machine, no server)',
     rows: [
-      { workload: 'CEIL', metric: `${files} × ${(meanSize / 1000).toFixed(0)} KB write+fdatasync+dir fsync, wall`, unit: 's', better: 'lower', values: { ours: ms / 1000 } },
-      { workload: 'CEIL', metric: 'ceiling throughput', unit: 'MB/s', better: 'higher', values: { ours: median(samples.map((s) => mbPerSecond(s.bytes, s.ms))) } },
-      { workload: 'CEIL', metric: 'ceiling files/s', unit: 'files/s', better: 'higher', values: { ours: median(samples.map((s) => (s.files / s.ms) * 1000)) } },
-      { workload: 'CEIL', metric: 'transport: P2 request into a draining process, wall', unit: 's', better: 'lower', values: { ours: median(transport) / 1000 } },
-      { workload: 'CEIL', metric: 'transport throughput', unit: 'MB/s', better: 'higher', values: { ours: mbPerSecond(manifest.totalBytes, median(transport)) } },
+      {
+        workload: 'CEIL',
+        metric: `${files} × ${(meanSize / 1000).toFixed(0)} KB write+fdatasync+dir fsync, wall`,
+        unit: 's',
+        better: 'lower',
+        values: { ours: ms / 1000 },
+      },
+      {
+        workload: 'CEIL',
+        metric: 'ceiling throughput',
+        unit: 'MB/s',
+        better: 'higher',
+        values: { ours: median(samples.map((s) => mbPerSecond(s.bytes, s.ms))) },
+      },
+      {
+        workload: 'CEIL',
+        metric: 'ceiling files/s',
+        unit: 'files/s',
+        better: 'higher',
+        values: { ours: median(samples.map((s) => (s.files / s.ms) * 1000)) },
+      },
+      {
+        workload: 'CEIL',
+        metric: 'transport: P2 request into a draining process, wall',
+        unit: 's',
+        better: 'lower',
+        values: { ours: median(transport) / 1000 },
+      },
+      {
+        workload: 'CEIL',
+        metric: 'transport throughput',
+        unit: 'MB/s',
+        better: 'higher',
+        values: { ours: mbPerSecond(manifest.totalBytes, median(transport)) },
+      },
     ],
     notes: [
       `Durable writes: sequential, one thread, synchronous calls: open(wx) → write → fdatasync → close → fsync(folder), ${files} files of ${meanSize} B (CT400's mean file size), into the same scratch file system the servers use; sync(1) before each run; median of ${ctx.options.runs} runs.`,

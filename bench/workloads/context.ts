@@ -55,7 +55,10 @@ export class DataSets {
   /** By factory label: the plain and the encrypted server (--encrypted) each have their own. */
   private readonly ct400Dirs = new Map<string, string>();
 
-  constructor(private readonly options: BenchOptions, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly options: BenchOptions,
+    private readonly log: (line: string) => void,
+  ) {}
 
   ct400(): Manifest {
     this.ct ??= ensureDataset('CT400', { cacheDir: this.options.cacheDir, seed: this.options.seed, log: this.log });
@@ -63,7 +66,11 @@ export class DataSets {
   }
 
   small10k(): Manifest {
-    this.small ??= ensureDataset('SMALL10K', { cacheDir: this.options.cacheDir, seed: this.options.seed, log: this.log });
+    this.small ??= ensureDataset('SMALL10K', {
+      cacheDir: this.options.cacheDir,
+      seed: this.options.seed,
+      log: this.log,
+    });
     return this.small;
   }
 
@@ -76,7 +83,9 @@ export class DataSets {
     await withServer(factory, dir, async (server) => {
       const result = await stow(server.dicomWebUrl, fileParts(manifestFiles(manifest)), { agent: ctx.agent });
       if (result.stored !== manifest.entries.length) {
-        throw new Error(`${factory.label}: loading CT400 stored ${result.stored}/${manifest.entries.length} (failed ${result.failed})`);
+        throw new Error(
+          `${factory.label}: loading CT400 stored ${result.stored}/${manifest.entries.length} (failed ${result.failed})`,
+        );
       }
     });
     this.ct400Dirs.set(factory.label, dir);
@@ -84,7 +93,11 @@ export class DataSets {
   }
 }
 
-export function manifestFiles(manifest: Manifest, from = 0, to = manifest.entries.length): { path: string; size: number }[] {
+export function manifestFiles(
+  manifest: Manifest,
+  from = 0,
+  to = manifest.entries.length,
+): { path: string; size: number }[] {
   return manifest.entries.slice(from, to).map((e) => ({ path: entryPath(manifest, e), size: e.size }));
 }
 
@@ -98,14 +111,21 @@ export async function bridgeIdle(server: RunningServer, timeoutMs = 180_000): Pr
   const url = `${server.dicomWebUrl.replace(/\/dicomweb$/, '')}/api/sync/status`;
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const status = (await (await fetch(url)).json()) as { outbox?: { pending?: number; retrying?: number }; inFlight?: number };
+    const status = (await (await fetch(url)).json()) as {
+      outbox?: { pending?: number; retrying?: number };
+      inFlight?: number;
+    };
     if (!status.outbox?.pending && !status.outbox?.retrying && !status.inFlight) return;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`the bridge was still busy after ${timeoutMs / 1000} s`);
 }
 
-export async function withServer<T>(factory: ServerFactory, dir: string, fn: (server: RunningServer) => Promise<T>): Promise<T> {
+export async function withServer<T>(
+  factory: ServerFactory,
+  dir: string,
+  fn: (server: RunningServer) => Promise<T>,
+): Promise<T> {
   const server = await factory.start(dir);
   try {
     await bridgeIdle(server);

@@ -26,7 +26,10 @@ const FLOOR_AET = 'FLOOR';
 /** storescp listening on a free loopback port, until stop(). */
 async function startStorescp(dir: string): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn('storescp', ['--fork', '-od', dir, '-aet', FLOOR_AET, String(port)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+  const child = spawn('storescp', ['--fork', '-od', dir, '-aet', FLOOR_AET, String(port)], {
+    env: { ...process.env, TCP_NODELAY: '1' },
+    stdio: 'ignore',
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for (let i = 0; ; i++) {
     const up = await new Promise<boolean>((resolve) => {
@@ -50,7 +53,11 @@ async function startStorescp(dir: string): Promise<{ port: number; stop(): Promi
 }
 
 /** One floor measurement: the manifest's files over `associations` storescu processes into storescp. */
-export async function measureDimseFloor(ctx: BenchContext, manifest: Manifest, associations: number): Promise<FloorSample> {
+export async function measureDimseFloor(
+  ctx: BenchContext,
+  manifest: Manifest,
+  associations: number,
+): Promise<FloorSample> {
   const dir = ctx.scratch.dir(`dimse-floor-${associations}`);
   try {
     const scp = await startStorescp(dir);
@@ -58,9 +65,14 @@ export async function measureDimseFloor(ctx: BenchContext, manifest: Manifest, a
       settleDisk();
       const files = manifest.entries.map((e) => e.file);
       const started = performance.now();
-      const runs = await Promise.all(splitContiguous(files, associations).map((slice) => storescu({ aet: FLOOR_AET, port: scp.port }, slice, manifest.dir)));
+      const runs = await Promise.all(
+        splitContiguous(files, associations).map((slice) =>
+          storescu({ aet: FLOOR_AET, port: scp.port }, slice, manifest.dir),
+        ),
+      );
       const ms = performance.now() - started;
-      if (runs.some((r) => r.code !== 0)) throw new Error(`storescu into storescp failed: ${runs.map((r) => r.output.split('\n').at(-1)).join(' | ')}`);
+      if (runs.some((r) => r.code !== 0))
+        throw new Error(`storescu into storescp failed: ${runs.map((r) => r.output.split('\n').at(-1)).join(' | ')}`);
       return { associations, ms, instancesPerS: (files.length / ms) * 1000, written: readdirSync(dir).length };
     } finally {
       await scp.stop();

@@ -33,7 +33,11 @@ interface MemoryFigures {
   getPeakMb: number;
 }
 
-export async function runMemory(ctx: BenchContext, bridge: ServerFactory, opts: MemoryOptions = MEMORY_DEFAULTS): Promise<WorkloadResult & { passed: boolean }> {
+export async function runMemory(
+  ctx: BenchContext,
+  bridge: ServerFactory,
+  opts: MemoryOptions = MEMORY_DEFAULTS,
+): Promise<WorkloadResult & { passed: boolean }> {
   const studyUid = memoryInstances(1, ctx.options.seed).next().value!.studyUid;
   const dir = ctx.scratch.dir('ours-memory');
   const errors: string[] = [];
@@ -43,14 +47,23 @@ export async function runMemory(ctx: BenchContext, bridge: ServerFactory, opts: 
     figures = await withServer(bridge, dir, async (server) => {
       server.resetPeakRss();
       const baselineMb = kbToMb(readProcStatusKb(server.pid, 'VmRSS') ?? 0);
-      ctx.log(`  memory: STOW of ${opts.instances} generated instances (chunked, ≈ ${((opts.instances * 526_000) / 1e9).toFixed(2)} GB) …`);
-      const put = await stow(server.dicomWebUrl, generatedParts(opts.instances, ctx.options.seed), { agent: ctx.agent, timeoutMs: 30 * 60_000 });
+      ctx.log(
+        `  memory: STOW of ${opts.instances} generated instances (chunked, ≈ ${((opts.instances * 526_000) / 1e9).toFixed(2)} GB) …`,
+      );
+      const put = await stow(server.dicomWebUrl, generatedParts(opts.instances, ctx.options.seed), {
+        agent: ctx.agent,
+        timeoutMs: 30 * 60_000,
+      });
       const stowPeakMb = kbToMb(server.peakRssKb());
-      ctx.log(`  memory: STOW ${(put.bytes / 1e9).toFixed(2)} GB in ${(put.ms / 1000).toFixed(1)} s, stored ${put.stored}, peak RSS ${stowPeakMb.toFixed(0)} MB`);
+      ctx.log(
+        `  memory: STOW ${(put.bytes / 1e9).toFixed(2)} GB in ${(put.ms / 1000).toFixed(1)} s, stored ${put.stored}, peak RSS ${stowPeakMb.toFixed(0)} MB`,
+      );
       server.resetPeakRss();
       const get = await retrieveStudy(server.dicomWebUrl, studyUid, ctx.agent, 30 * 60_000);
       const getPeakMb = kbToMb(server.peakRssKb());
-      ctx.log(`  memory: retrieve ${(get.bytes / 1e9).toFixed(2)} GB in ${(get.ms / 1000).toFixed(1)} s, ${get.parts} parts, peak RSS ${getPeakMb.toFixed(0)} MB`);
+      ctx.log(
+        `  memory: retrieve ${(get.bytes / 1e9).toFixed(2)} GB in ${(get.ms / 1000).toFixed(1)} s, ${get.parts} parts, peak RSS ${getPeakMb.toFixed(0)} MB`,
+      );
       return { baselineMb, put, stowPeakMb, get, getPeakMb };
     });
   } catch (err) {
@@ -82,11 +95,37 @@ export async function runMemory(ctx: BenchContext, bridge: ServerFactory, opts: 
     title: `Memory: ≥ 1 GB STOW + retrieve with ${MEMORY_NODE_ARGS.join(' ')}`,
     rows: [
       { workload: 'MEM', metric: 'STOW wall time', unit: 's', better: 'lower', values: ours(f && f.put.ms / 1000) },
-      { workload: 'MEM', metric: 'STOW throughput', unit: 'MB/s', better: 'higher', values: ours(f && mbPerSecond(f.put.bytes, f.put.ms)) },
-      { workload: 'MEM', metric: 'STOW peak RSS', unit: 'MB', better: 'lower', values: ours(f?.stowPeakMb), target: { text: `< ${opts.rssLimitMb} MB`, maxOurs: opts.rssLimitMb } },
+      {
+        workload: 'MEM',
+        metric: 'STOW throughput',
+        unit: 'MB/s',
+        better: 'higher',
+        values: ours(f && mbPerSecond(f.put.bytes, f.put.ms)),
+      },
+      {
+        workload: 'MEM',
+        metric: 'STOW peak RSS',
+        unit: 'MB',
+        better: 'lower',
+        values: ours(f?.stowPeakMb),
+        target: { text: `< ${opts.rssLimitMb} MB`, maxOurs: opts.rssLimitMb },
+      },
       { workload: 'MEM', metric: 'retrieve wall time', unit: 's', better: 'lower', values: ours(f && f.get.ms / 1000) },
-      { workload: 'MEM', metric: 'retrieve throughput', unit: 'MB/s', better: 'higher', values: ours(f && mbPerSecond(f.get.bytes, f.get.ms)) },
-      { workload: 'MEM', metric: 'retrieve peak RSS', unit: 'MB', better: 'lower', values: ours(f?.getPeakMb), target: { text: `< ${opts.rssLimitMb} MB`, maxOurs: opts.rssLimitMb } },
+      {
+        workload: 'MEM',
+        metric: 'retrieve throughput',
+        unit: 'MB/s',
+        better: 'higher',
+        values: ours(f && mbPerSecond(f.get.bytes, f.get.ms)),
+      },
+      {
+        workload: 'MEM',
+        metric: 'retrieve peak RSS',
+        unit: 'MB',
+        better: 'lower',
+        values: ours(f?.getPeakMb),
+        target: { text: `< ${opts.rssLimitMb} MB`, maxOurs: opts.rssLimitMb },
+      },
     ],
     notes,
     raw: { ...figures, instances: opts.instances, rssLimitMb: opts.rssLimitMb },

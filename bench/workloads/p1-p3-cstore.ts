@@ -10,7 +10,14 @@
 import type { Manifest } from '../generate.js';
 import type { ServerFactory, Side } from '../servers.js';
 import { max, mbPerSecond, median } from '../stats.js';
-import { qidoInstanceCount, splitContiguous, storescu, storescuArgs, storescuVersion, type StorescuRun } from '../storescu.js';
+import {
+  qidoInstanceCount,
+  splitContiguous,
+  storescu,
+  storescuArgs,
+  storescuVersion,
+  type StorescuRun,
+} from '../storescu.js';
 import { ceilingContent, durableWrites, settleDisk } from './ceiling.js';
 import { measureDimseFloor, type FloorSample } from './dimse-floor.js';
 import { kbToMb, withServer, type BenchContext } from './context.js';
@@ -50,7 +57,15 @@ function measureCeiling(ctx: BenchContext, content: Buffer, files: number): Ceil
 }
 
 /** One measured store of `files` (relative to manifest.dir) into a fresh server over `associations` storescu processes. */
-async function storeInto(ctx: BenchContext, factory: ServerFactory, manifest: Manifest, associations: number, run: number, ceilingFilesPerS: number, label: string): Promise<StoreSample> {
+async function storeInto(
+  ctx: BenchContext,
+  factory: ServerFactory,
+  manifest: Manifest,
+  associations: number,
+  run: number,
+  ceilingFilesPerS: number,
+  label: string,
+): Promise<StoreSample> {
   const files = manifest.entries.map((e) => e.file);
   const dir = ctx.scratch.dir(`${factory.side}-${label}`);
   try {
@@ -63,9 +78,23 @@ async function storeInto(ctx: BenchContext, factory: ServerFactory, manifest: Ma
       const ms = performance.now() - started;
       const peakRssMb = kbToMb(server.peakRssKb());
       const stored = await qidoInstanceCount(server.dicomWebUrl, ctx.agent);
-      for (const r of runs) if (r.code !== 0 || r.output) ctx.log(`  ${label} ${factory.label}: storescu exit ${r.code}: ${r.output.split('\n').slice(-3).join(' | ')}`);
+      for (const r of runs)
+        if (r.code !== 0 || r.output)
+          ctx.log(
+            `  ${label} ${factory.label}: storescu exit ${r.code}: ${r.output.split('\n').slice(-3).join(' | ')}`,
+          );
       const instancesPerS = (files.length / ms) * 1000;
-      return { run, associations, ms, instancesPerS, mbPerS: mbPerSecond(manifest.totalBytes, ms), peakRssMb, stored, exitCodes: runs.map((r) => r.code), ceilingShare: (instancesPerS / ceilingFilesPerS) * 100 };
+      return {
+        run,
+        associations,
+        ms,
+        instancesPerS,
+        mbPerS: mbPerSecond(manifest.totalBytes, ms),
+        peakRssMb,
+        stored,
+        exitCodes: runs.map((r) => r.code),
+        ceilingShare: (instancesPerS / ceilingFilesPerS) * 100,
+      };
     });
   } finally {
     ctx.scratch.remove(dir);
@@ -74,7 +103,11 @@ async function storeInto(ctx: BenchContext, factory: ServerFactory, manifest: Ma
 
 type Samples = Partial<Record<Side, StoreSample[]>>;
 
-const pick = (samples: Samples, f: (s: StoreSample) => number, agg: (v: number[]) => number): Partial<Record<Side, number>> =>
+const pick = (
+  samples: Samples,
+  f: (s: StoreSample) => number,
+  agg: (v: number[]) => number,
+): Partial<Record<Side, number>> =>
   Object.fromEntries(Object.entries(samples).map(([side, list]) => [side, agg(list.map(f))]));
 
 function roundRatios(samples: Samples): string[] {
@@ -91,7 +124,13 @@ async function rounds(
   manifest: Manifest,
   modes: number[],
   ceilingFiles: number,
-): Promise<{ samples: Map<number, Samples>; ceilings: Ceiling[]; floors: FloorSample[]; errors: string[]; incomplete: string[] }> {
+): Promise<{
+  samples: Map<number, Samples>;
+  ceilings: Ceiling[];
+  floors: FloorSample[];
+  errors: string[];
+  incomplete: string[];
+}> {
   /** The manifest's first file padded or cut to its mean file size. */
   const content = ceilingContent(manifest);
   const samples = new Map<number, Samples>(modes.map((m) => [m, {}]));
@@ -104,14 +143,18 @@ async function rounds(
     await ctx.quiet(`${id} round ${run}`);
     const ceiling = measureCeiling(ctx, content, ceilingFiles);
     ceilings.push(ceiling);
-    ctx.log(`  ${id} run ${run} ceiling: ${ceilingFiles} × ${(content.length / 1000).toFixed(1)} KB durable in ${(ceiling.ms / 1000).toFixed(2)} s (${ceiling.filesPerS.toFixed(0)} files/s, ${ceiling.mbPerS.toFixed(0)} MB/s)`);
+    ctx.log(
+      `  ${id} run ${run} ceiling: ${ceilingFiles} × ${(content.length / 1000).toFixed(1)} KB durable in ${(ceiling.ms / 1000).toFixed(2)} s (${ceiling.filesPerS.toFixed(0)} files/s, ${ceiling.mbPerS.toFixed(0)} MB/s)`,
+    );
     for (const mode of modes) {
       try {
         await ctx.quiet(`${id} ${mode}×assoc run ${run} storescp floor`);
         const floor = await measureDimseFloor(ctx, manifest, mode);
         if (floor.written !== total) throw new Error(`storescp wrote ${floor.written} of ${total} files`);
         floors.push(floor);
-        ctx.log(`  ${id} ${mode}×assoc run ${run} storescp floor (files, no fsync, no index): ${(floor.ms / 1000).toFixed(2)} s, ${floor.instancesPerS.toFixed(0)} instances/s`);
+        ctx.log(
+          `  ${id} ${mode}×assoc run ${run} storescp floor (files, no fsync, no index): ${(floor.ms / 1000).toFixed(2)} s, ${floor.instancesPerS.toFixed(0)} instances/s`,
+        );
       } catch (err) {
         errors.push(`${id} storescp floor ${mode}×assoc run ${run}: ${(err as Error).message}`);
       }
@@ -119,10 +162,23 @@ async function rounds(
         const label = `${id} ${mode}×assoc`;
         try {
           await ctx.quiet(`${label} run ${run} ${factory.label}`);
-          const s = await storeInto(ctx, factory, manifest, mode, run, ceiling.filesPerS, `${id.toLowerCase()}-${mode}`);
+          const s = await storeInto(
+            ctx,
+            factory,
+            manifest,
+            mode,
+            run,
+            ceiling.filesPerS,
+            `${id.toLowerCase()}-${mode}`,
+          );
           (samples.get(mode)![factory.side] ??= []).push(s);
-          ctx.log(`  ${label} run ${run} ${factory.label}: ${(s.ms / 1000).toFixed(2)} s, ${s.instancesPerS.toFixed(0)} instances/s, ${s.mbPerS.toFixed(1)} MB/s, peak RSS ${s.peakRssMb.toFixed(0)} MB, QIDO count ${s.stored}/${total}`);
-          if (s.stored !== total || s.exitCodes.some((c) => c !== 0)) incomplete.push(`${factory.label} ${mode}×assoc run ${run}: QIDO count ${s.stored}/${total}, storescu exit codes ${s.exitCodes.join(',')}`);
+          ctx.log(
+            `  ${label} run ${run} ${factory.label}: ${(s.ms / 1000).toFixed(2)} s, ${s.instancesPerS.toFixed(0)} instances/s, ${s.mbPerS.toFixed(1)} MB/s, peak RSS ${s.peakRssMb.toFixed(0)} MB, QIDO count ${s.stored}/${total}`,
+          );
+          if (s.stored !== total || s.exitCodes.some((c) => c !== 0))
+            incomplete.push(
+              `${factory.label} ${mode}×assoc run ${run}: QIDO count ${s.stored}/${total}, storescu exit codes ${s.exitCodes.join(',')}`,
+            );
         } catch (err) {
           errors.push(`${id} ${factory.label} ${mode}×assoc run ${run}: ${(err as Error).message}`);
           ctx.log(`  ${id} ${factory.label} failed: ${(err as Error).message.split('\n')[0]}`);
@@ -143,7 +199,9 @@ function floorNote(name: string, floors: FloorSample[], samples: Samples): strin
 }
 
 function countNote(samples: Samples, total: number, incomplete: string[]): string {
-  const sides = Object.entries(samples).map(([side, list]) => `${side} ${list.length}`).join(', ');
+  const sides = Object.entries(samples)
+    .map(([side, list]) => `${side} ${list.length}`)
+    .join(', ');
   return incomplete.length
     ? `Stored-instance check (QIDO-RS instances count after each run) FAILED: ${incomplete.join('; ')}.`
     : `Stored-instance check: after every run QIDO-RS on the server counted all ${total} instances (runs: ${sides}).`;
@@ -173,11 +231,42 @@ export async function runP1(ctx: BenchContext): Promise<WorkloadResult> {
     id: 'P1',
     title: 'C-STORE CT400, one association (storescu)',
     rows: [
-      { workload: 'P1', metric: 'wall time', unit: 's', better: 'lower', values: pick(samples, (s) => s.ms / 1000, median) },
-      { workload: 'P1', metric: 'instances/s', unit: '/s', better: 'higher', values: pick(samples, (s) => s.instancesPerS, median), target: { text: '≥ 3×', minRatio: 3 } },
-      { workload: 'P1', metric: 'throughput', unit: 'MB/s', better: 'higher', values: pick(samples, (s) => s.mbPerS, median) },
-      { workload: 'P1', metric: 'server peak RSS', unit: 'MB', better: 'lower', values: pick(samples, (s) => s.peakRssMb, max) },
-      { workload: 'P1', metric: 'instances/s ÷ same-round durable-write ceiling', unit: '%', better: 'higher', values: pick(samples, (s) => s.ceilingShare, median) },
+      {
+        workload: 'P1',
+        metric: 'wall time',
+        unit: 's',
+        better: 'lower',
+        values: pick(samples, (s) => s.ms / 1000, median),
+      },
+      {
+        workload: 'P1',
+        metric: 'instances/s',
+        unit: '/s',
+        better: 'higher',
+        values: pick(samples, (s) => s.instancesPerS, median),
+        target: { text: '≥ 3×', minRatio: 3 },
+      },
+      {
+        workload: 'P1',
+        metric: 'throughput',
+        unit: 'MB/s',
+        better: 'higher',
+        values: pick(samples, (s) => s.mbPerS, median),
+      },
+      {
+        workload: 'P1',
+        metric: 'server peak RSS',
+        unit: 'MB',
+        better: 'lower',
+        values: pick(samples, (s) => s.peakRssMb, max),
+      },
+      {
+        workload: 'P1',
+        metric: 'instances/s ÷ same-round durable-write ceiling',
+        unit: '%',
+        better: 'higher',
+        values: pick(samples, (s) => s.ceilingShare, median),
+      },
     ],
     notes,
     raw: { samples, ceilings, floors, bytes: manifest.totalBytes, instances: total },
@@ -198,15 +287,50 @@ export async function runP3(ctx: BenchContext): Promise<WorkloadResult> {
   for (const [mode, s] of samples) {
     const name = mode === 1 ? '1 association' : `${mode} concurrent associations`;
     rows.push(
-      { workload: 'P3', metric: `${name}: wall time`, unit: 's', better: 'lower', values: pick(s, (x) => x.ms / 1000, median) },
-      { workload: 'P3', metric: `${name}: instances/s`, unit: '/s', better: 'higher', values: pick(s, (x) => x.instancesPerS, median), target: { text: '≥ 4×', minRatio: 4 } },
-      { workload: 'P3', metric: `${name}: server peak RSS`, unit: 'MB', better: 'lower', values: pick(s, (x) => x.peakRssMb, max) },
-      { workload: 'P3', metric: `${name}: instances/s ÷ same-round 1-thread durable-write ceiling`, unit: '%', better: 'higher', values: pick(s, (x) => x.ceilingShare, median) },
+      {
+        workload: 'P3',
+        metric: `${name}: wall time`,
+        unit: 's',
+        better: 'lower',
+        values: pick(s, (x) => x.ms / 1000, median),
+      },
+      {
+        workload: 'P3',
+        metric: `${name}: instances/s`,
+        unit: '/s',
+        better: 'higher',
+        values: pick(s, (x) => x.instancesPerS, median),
+        target: { text: '≥ 4×', minRatio: 4 },
+      },
+      {
+        workload: 'P3',
+        metric: `${name}: server peak RSS`,
+        unit: 'MB',
+        better: 'lower',
+        values: pick(s, (x) => x.peakRssMb, max),
+      },
+      {
+        workload: 'P3',
+        metric: `${name}: instances/s ÷ same-round 1-thread durable-write ceiling`,
+        unit: '%',
+        better: 'higher',
+        values: pick(s, (x) => x.ceilingShare, median),
+      },
     );
     const ratios = roundRatios(s);
     if (ratios.length) notes.push(`${name}: ratio round by round (Orthanc time ÷ ours): ${ratios.join(', ')}.`);
-    notes.push(`${name}: ${countNote(s, total, incomplete.filter((i) => i.includes(`${mode}×assoc`)))}`);
-    const floor = floorNote(name, floors.filter((f) => f.associations === mode), s);
+    notes.push(
+      `${name}: ${countNote(
+        s,
+        total,
+        incomplete.filter((i) => i.includes(`${mode}×assoc`)),
+      )}`,
+    );
+    const floor = floorNote(
+      name,
+      floors.filter((f) => f.associations === mode),
+      s,
+    );
     if (floor) notes.push(floor);
   }
   notes.push(

@@ -45,11 +45,22 @@ export async function runP2(ctx: BenchContext): Promise<WorkloadResult> {
           server.resetPeakRss();
           const r = await stow(server.dicomWebUrl, fileParts(files), { agent: ctx.agent, timeoutMs: 600_000 });
           const mbPerS = mbPerSecond(manifest.totalBytes, r.ms);
-          return { run, ms: r.ms, mbPerS, peakRssMb: kbToMb(server.peakRssKb()), stored: r.stored, failed: r.failed, ceilingShare: (mbPerS / ceilingMbPerS) * 100 };
+          return {
+            run,
+            ms: r.ms,
+            mbPerS,
+            peakRssMb: kbToMb(server.peakRssKb()),
+            stored: r.stored,
+            failed: r.failed,
+            ceilingShare: (mbPerS / ceilingMbPerS) * 100,
+          };
         });
         (samples[factory.side] ??= []).push(sample);
-        ctx.log(`  P2 run ${run} ${factory.label}: ${(sample.ms / 1000).toFixed(2)} s, ${sample.mbPerS.toFixed(1)} MB/s, peak RSS ${sample.peakRssMb.toFixed(0)} MB, stored ${sample.stored}/${files.length}`);
-        if (sample.stored !== files.length) notes.push(`${factory.label} run ${run}: stored ${sample.stored}/${files.length}, failed ${sample.failed}`);
+        ctx.log(
+          `  P2 run ${run} ${factory.label}: ${(sample.ms / 1000).toFixed(2)} s, ${sample.mbPerS.toFixed(1)} MB/s, peak RSS ${sample.peakRssMb.toFixed(0)} MB, stored ${sample.stored}/${files.length}`,
+        );
+        if (sample.stored !== files.length)
+          notes.push(`${factory.label} run ${run}: stored ${sample.stored}/${files.length}, failed ${sample.failed}`);
       } catch (err) {
         errors.push(`P2 ${factory.label} run ${run}: ${(err as Error).message}`);
         ctx.log(`  P2 ${factory.label} failed: ${(err as Error).message.split('\n')[0]}`);
@@ -74,9 +85,22 @@ export async function runP2(ctx: BenchContext): Promise<WorkloadResult> {
     title: 'STOW-RS CT400, one multipart request',
     rows: [
       { workload: 'P2', metric: 'wall time', unit: 's', better: 'lower', values: pick((s) => s.ms / 1000, median) },
-      { workload: 'P2', metric: 'throughput', unit: 'MB/s', better: 'higher', values: pick((s) => s.mbPerS, median), target: { text: '≥ 5×', minRatio: 5 } },
+      {
+        workload: 'P2',
+        metric: 'throughput',
+        unit: 'MB/s',
+        better: 'higher',
+        values: pick((s) => s.mbPerS, median),
+        target: { text: '≥ 5×', minRatio: 5 },
+      },
       { workload: 'P2', metric: 'server peak RSS', unit: 'MB', better: 'lower', values: pick((s) => s.peakRssMb, max) },
-      { workload: 'P2', metric: 'throughput ÷ same-round durable-write ceiling', unit: '%', better: 'higher', values: pick((s) => s.ceilingShare, median) },
+      {
+        workload: 'P2',
+        metric: 'throughput ÷ same-round durable-write ceiling',
+        unit: '%',
+        better: 'higher',
+        values: pick((s) => s.ceilingShare, median),
+      },
     ],
     notes,
     raw: { samples, ceilingsMbPerS: ceilings, bytes: manifest.totalBytes, instances: files.length },

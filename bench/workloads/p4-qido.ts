@@ -37,12 +37,17 @@ export async function runP4(ctx: BenchContext): Promise<WorkloadResult> {
         const started = performance.now();
         let loaded = 0;
         for (let from = 0; from < manifest.entries.length; from += batchSize) {
-          const r = await stow(server.dicomWebUrl, fileParts(manifestFiles(manifest, from, from + batchSize)), { agent: ctx.agent, timeoutMs: 120_000 });
+          const r = await stow(server.dicomWebUrl, fileParts(manifestFiles(manifest, from, from + batchSize)), {
+            agent: ctx.agent,
+            timeoutMs: 120_000,
+          });
           loaded += r.stored;
           if (from % 2000 === 0) ctx.log(`  P4 ${factory.label}: loaded ${loaded}/${manifest.entries.length}`);
         }
         const loadMs = performance.now() - started;
-        ctx.log(`  P4 ${factory.label}: ${loaded} instances in ${(loadMs / 1000).toFixed(1)} s (${((loaded / loadMs) * 1000).toFixed(0)} instances/s)`);
+        ctx.log(
+          `  P4 ${factory.label}: ${loaded} instances in ${(loadMs / 1000).toFixed(1)} s (${((loaded / loadMs) * 1000).toFixed(0)} instances/s)`,
+        );
 
         await bridgeIdle(server);
         await ctx.quiet(`P4 ${factory.label} queries`);
@@ -55,7 +60,8 @@ export async function runP4(ctx: BenchContext): Promise<WorkloadResult> {
           warmupPerKind: WARMUP_PER_KIND,
           budgetMs: QUERY_BUDGET_MS,
         });
-        if (t.cut) notes.push(`${factory.label}: query budget of ${QUERY_BUDGET_MS / 60_000} min reached, fewer samples`);
+        if (t.cut)
+          notes.push(`${factory.label}: query budget of ${QUERY_BUDGET_MS / 60_000} min reached, fewer samples`);
         return { loadMs, loadedInstances: loaded, runs: t.runs, counts: t.counts };
       });
     } catch (err) {
@@ -69,14 +75,39 @@ export async function runP4(ctx: BenchContext): Promise<WorkloadResult> {
   const rows: Row[] = [];
   const by = (f: (s: SideFigures) => number): Partial<Record<Side, number>> =>
     Object.fromEntries(Object.entries(figures).map(([side, s]) => [side, f(s)]));
-  rows.push({ workload: 'P4', metric: `load SMALL10K by STOW (${batchSize}/request)`, unit: 'inst/s', better: 'higher', values: by((s) => (s.loadedInstances / s.loadMs) * 1000) });
+  rows.push({
+    workload: 'P4',
+    metric: `load SMALL10K by STOW (${batchSize}/request)`,
+    unit: 'inst/s',
+    better: 'higher',
+    values: by((s) => (s.loadedInstances / s.loadMs) * 1000),
+  });
   for (const kind of QUERY_KINDS) {
     const stat = (p: number) => by((s) => median(s.runs.map((r) => percentile(r[kind], p))));
-    rows.push({ workload: 'P4', metric: `${kind} p50`, unit: 'ms', better: 'lower', values: stat(50), target: { text: '≥ 3×', minRatio: 3 } });
-    rows.push({ workload: 'P4', metric: `${kind} p95`, unit: 'ms', better: 'lower', values: stat(95), target: { text: '≥ 3× and ≤ 20 ms', minRatio: 3, maxOurs: 20 } });
+    rows.push({
+      workload: 'P4',
+      metric: `${kind} p50`,
+      unit: 'ms',
+      better: 'lower',
+      values: stat(50),
+      target: { text: '≥ 3×', minRatio: 3 },
+    });
+    rows.push({
+      workload: 'P4',
+      metric: `${kind} p95`,
+      unit: 'ms',
+      better: 'lower',
+      values: stat(95),
+      target: { text: '≥ 3× and ≤ 20 ms', minRatio: 3, maxOurs: 20 },
+    });
   }
-  notes.push(...compareCounts(figures), `${queryIterations} iterations of each query per run (after ${WARMUP_PER_KIND} warm-up each), p50/p95 per run, median over ${runs} runs; the five kinds are interleaved.`);
-  notes.push(`Queries: ${QUERY_KINDS.map((k) => `\`${queryFor(k, 0, seed, SMALL10K_SHAPE)}\``).join(', ')} (IDs, names and date windows vary per iteration).`);
+  notes.push(
+    ...compareCounts(figures),
+    `${queryIterations} iterations of each query per run (after ${WARMUP_PER_KIND} warm-up each), p50/p95 per run, median over ${runs} runs; the five kinds are interleaved.`,
+  );
+  notes.push(
+    `Queries: ${QUERY_KINDS.map((k) => `\`${queryFor(k, 0, seed, SMALL10K_SHAPE)}\``).join(', ')} (IDs, names and date windows vary per iteration).`,
+  );
   return { id: 'P4', title: 'QIDO-RS on SMALL10K', rows, notes, raw: { figures }, errors };
 }
 

@@ -29,12 +29,16 @@ export async function runP5(ctx: BenchContext): Promise<WorkloadResult> {
         const sample = await withServer(factory, dir, async (server) => {
           const cold = await studyMetadata(server.dicomWebUrl, studyUid, ctx.agent);
           const warm: number[] = [];
-          for (let i = 0; i < WARM_REQUESTS; i++) warm.push((await studyMetadata(server.dicomWebUrl, studyUid, ctx.agent)).ms);
+          for (let i = 0; i < WARM_REQUESTS; i++)
+            warm.push((await studyMetadata(server.dicomWebUrl, studyUid, ctx.agent)).ms);
           return { coldMs: cold.ms, warmMs: warm, instances: cold.instances, bytes: cold.bytes };
         });
         (samples[factory.side] ??= []).push(sample);
-        ctx.log(`  P5 run ${run} ${factory.label}: cold ${sample.coldMs.toFixed(1)} ms, warm ${median(sample.warmMs).toFixed(1)} ms, ${sample.instances} instances, ${(sample.bytes / 1e6).toFixed(2)} MB`);
-        if (sample.instances !== expected) notes.push(`${factory.label} run ${run}: metadata listed ${sample.instances}/${expected} instances`);
+        ctx.log(
+          `  P5 run ${run} ${factory.label}: cold ${sample.coldMs.toFixed(1)} ms, warm ${median(sample.warmMs).toFixed(1)} ms, ${sample.instances} instances, ${(sample.bytes / 1e6).toFixed(2)} MB`,
+        );
+        if (sample.instances !== expected)
+          notes.push(`${factory.label} run ${run}: metadata listed ${sample.instances}/${expected} instances`);
       }
     } catch (err) {
       errors.push(`P5 ${factory.label}: ${(err as Error).message}`);
@@ -43,7 +47,9 @@ export async function runP5(ctx: BenchContext): Promise<WorkloadResult> {
   }
   const by = (f: (list: P5Sample[]) => number): Partial<Record<Side, number>> =>
     Object.fromEntries(Object.entries(samples).map(([side, list]) => [side, f(list)]));
-  const sizes = Object.entries(samples).map(([side, list]) => `${side} ${(list[0]!.bytes / 1e6).toFixed(2)} MB`).join(', ');
+  const sizes = Object.entries(samples)
+    .map(([side, list]) => `${side} ${(list[0]!.bytes / 1e6).toFixed(2)} MB`)
+    .join(', ');
   notes.push(
     `Cold = first request after a server restart (the OS page cache stays warm), median over ${ctx.options.runs} restarts; warm = median of ${WARM_REQUESTS} following requests, median over runs. Body sizes: ${sizes}.`,
   );
@@ -51,8 +57,22 @@ export async function runP5(ctx: BenchContext): Promise<WorkloadResult> {
     id: 'P5',
     title: 'WADO-RS study metadata, CT400',
     rows: [
-      { workload: 'P5', metric: 'cold', unit: 'ms', better: 'lower', values: by((l) => median(l.map((s) => s.coldMs))), target: { text: '≤ 200 ms', maxOurs: 200 } },
-      { workload: 'P5', metric: 'warm', unit: 'ms', better: 'lower', values: by((l) => median(l.map((s) => median(s.warmMs)))), target: { text: '≤ 50 ms', maxOurs: 50 } },
+      {
+        workload: 'P5',
+        metric: 'cold',
+        unit: 'ms',
+        better: 'lower',
+        values: by((l) => median(l.map((s) => s.coldMs))),
+        target: { text: '≤ 200 ms', maxOurs: 200 },
+      },
+      {
+        workload: 'P5',
+        metric: 'warm',
+        unit: 'ms',
+        better: 'lower',
+        values: by((l) => median(l.map((s) => median(s.warmMs)))),
+        target: { text: '≤ 50 ms', maxOurs: 50 },
+      },
     ],
     notes,
     raw: { samples },

@@ -38,13 +38,16 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
           f.mbPerS.push(mbPerSecond(r.bytes, r.ms));
           f.bytes = r.bytes;
           f.parts = r.parts;
-          ctx.log(`  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms`);
+          ctx.log(
+            `  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms`,
+          );
         }
         f.peakRssMb = kbToMb(server.peakRssKb());
         return f;
       });
       const f = figures[factory.side]!;
-      if (f.parts !== manifest.entries.length) notes.push(`${factory.label}: retrieve returned ${f.parts}/${manifest.entries.length} parts`);
+      if (f.parts !== manifest.entries.length)
+        notes.push(`${factory.label}: retrieve returned ${f.parts}/${manifest.entries.length} parts`);
     } catch (err) {
       errors.push(`P6 ${factory.label}: ${(err as Error).message}`);
       ctx.log(`  P6 ${factory.label} failed: ${(err as Error).message.split('\n')[0]}`);
@@ -55,15 +58,26 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
   const flatLimitMb = (manifest.totalBytes / 1e6) * FLAT_GROWTH_SHARE;
   for (const [side, f] of Object.entries(figures)) {
     const growth = f.peakRssMb - f.baselineRssMb;
-    notes.push(`${side}: RSS ${f.baselineRssMb.toFixed(0)} MB before → peak ${f.peakRssMb.toFixed(0)} MB (+${growth.toFixed(0)} MB; "flat" = growth < ${flatLimitMb.toFixed(0)} MB): ${growth < flatLimitMb ? 'flat' : 'NOT flat'}`);
+    notes.push(
+      `${side}: RSS ${f.baselineRssMb.toFixed(0)} MB before → peak ${f.peakRssMb.toFixed(0)} MB (+${growth.toFixed(0)} MB; "flat" = growth < ${flatLimitMb.toFixed(0)} MB): ${growth < flatLimitMb ? 'flat' : 'NOT flat'}`,
+    );
   }
-  notes.push(`Accept: multipart/related; type="application/dicom"; transfer-syntax=*. Median of ${ctx.options.runs} retrieves on one server process.`);
+  notes.push(
+    `Accept: multipart/related; type="application/dicom"; transfer-syntax=*. Median of ${ctx.options.runs} retrieves on one server process.`,
+  );
   return {
     id: 'P6',
     title: 'WADO-RS retrieve CT400',
     rows: [
       { workload: 'P6', metric: 'wall time', unit: 's', better: 'lower', values: by((f) => median(f.ms) / 1000) },
-      { workload: 'P6', metric: 'throughput', unit: 'MB/s', better: 'higher', values: by((f) => median(f.mbPerS)), target: { text: '≥ 1× (with flat memory)', minRatio: 1 } },
+      {
+        workload: 'P6',
+        metric: 'throughput',
+        unit: 'MB/s',
+        better: 'higher',
+        values: by((f) => median(f.mbPerS)),
+        target: { text: '≥ 1× (with flat memory)', minRatio: 1 },
+      },
       { workload: 'P6', metric: 'server peak RSS', unit: 'MB', better: 'lower', values: by((f) => max([f.peakRssMb])) },
     ],
     notes,

@@ -69,7 +69,8 @@ function newStudy(instances: number): { studyUid: string; files: Buffer[] } {
 async function stowFiles(baseUrl: string, files: Buffer[]): Promise<void> {
   const boundary = `p7-${Math.random().toString(36).slice(2)}`;
   const parts: Buffer[] = [];
-  for (const f of files) parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
+  for (const f of files)
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   const res = await fetch(`${baseUrl}/dicomweb/studies`, {
     method: 'POST',
@@ -80,13 +81,23 @@ async function stowFiles(baseUrl: string, files: Buffer[]): Promise<void> {
   if (res.status !== 200) throw new Error(`STOW answered ${res.status}`);
 }
 
-async function readable(baseUrl: string, studyUid: string, instances: number, pollMs: number, deadline: number): Promise<{ at: number; versions: number }> {
+async function readable(
+  baseUrl: string,
+  studyUid: string,
+  instances: number,
+  pollMs: number,
+  deadline: number,
+): Promise<{ at: number; versions: number }> {
   const url = `${baseUrl}/fhir/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${studyUid}`)}`;
   for (;;) {
-    const bundle = (await (await fetch(url)).json()) as { entry?: { resource: { numberOfInstances?: number; meta?: { versionId?: string } } }[] };
+    const bundle = (await (await fetch(url)).json()) as {
+      entry?: { resource: { numberOfInstances?: number; meta?: { versionId?: string } } }[];
+    };
     const found = bundle.entry?.[0]?.resource;
-    if (found?.numberOfInstances === instances) return { at: performance.now(), versions: Number(found.meta?.versionId ?? 1) };
-    if (performance.now() > deadline) throw new Error(`study ${studyUid}: not readable with ${instances} instances in time`);
+    if (found?.numberOfInstances === instances)
+      return { at: performance.now(), versions: Number(found.meta?.versionId ?? 1) };
+    if (performance.now() > deadline)
+      throw new Error(`study ${studyUid}: not readable with ${instances} instances in time`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
@@ -97,13 +108,29 @@ async function measureStudy(o: Required<P7Options>, instances: number, batch: nu
   for (let i = 0; i < files.length; i += batch) await stowFiles(o.baseUrl, files.slice(i, i + batch));
   const acked = performance.now();
   const { at, versions } = await readable(o.baseUrl, studyUid, instances, o.pollMs, acked + o.timeoutMs);
-  return { studyUid, instances, latencyMs: at - acked, versions, writesPerSecond: versions / Math.max(1, (at - started) / 1000) };
+  return {
+    studyUid,
+    instances,
+    latencyMs: at - acked,
+    versions,
+    writesPerSecond: versions / Math.max(1, (at - started) / 1000),
+  };
 }
 
 export async function measureP7(options: P7Options): Promise<{ large: StudyLatency; small: StudyLatency[] }> {
-  const o: Required<P7Options> = { largeInstances: 400, largeBatch: 50, smallStudies: 100, smallInstances: 2, pollMs: 20, timeoutMs: 60_000, ...options };
+  const o: Required<P7Options> = {
+    largeInstances: 400,
+    largeBatch: 50,
+    smallStudies: 100,
+    smallInstances: 2,
+    pollMs: 20,
+    timeoutMs: 60_000,
+    ...options,
+  };
   const large = await measureStudy(o, o.largeInstances, o.largeBatch);
-  const small = await Promise.all(Array.from({ length: o.smallStudies }, () => measureStudy(o, o.smallInstances, o.smallInstances)));
+  const small = await Promise.all(
+    Array.from({ length: o.smallStudies }, () => measureStudy(o, o.smallInstances, o.smallInstances)),
+  );
   return { large, small };
 }
 
@@ -118,10 +145,37 @@ export async function runP7(options: P7Options): Promise<WorkloadResult> {
       id: 'P7',
       title: 'DICOM → FHIR: last instance acknowledged → ImagingStudy readable with correct counts',
       rows: [
-        { workload: 'P7', metric: `CT${large.instances} study latency`, unit: 'ms', better: 'lower', values: { ours: Math.round(large.latencyMs) }, target },
-        { workload: 'P7', metric: `${small.length} concurrent small studies p99`, unit: 'ms', better: 'lower', values: { ours: Math.round(percentile(smallMs, 99)) }, target },
-        { workload: 'P7', metric: `${small.length} concurrent small studies p50`, unit: 'ms', better: 'lower', values: { ours: Math.round(percentile(smallMs, 50)) } },
-        { workload: 'P7', metric: 'max FHIR writes per study per second', unit: '/s', better: 'lower', values: { ours: Math.max(large.writesPerSecond, ...small.map((s) => s.writesPerSecond)) }, target: { text: '≈ ≤ 1', maxOurs: 1.5 } },
+        {
+          workload: 'P7',
+          metric: `CT${large.instances} study latency`,
+          unit: 'ms',
+          better: 'lower',
+          values: { ours: Math.round(large.latencyMs) },
+          target,
+        },
+        {
+          workload: 'P7',
+          metric: `${small.length} concurrent small studies p99`,
+          unit: 'ms',
+          better: 'lower',
+          values: { ours: Math.round(percentile(smallMs, 99)) },
+          target,
+        },
+        {
+          workload: 'P7',
+          metric: `${small.length} concurrent small studies p50`,
+          unit: 'ms',
+          better: 'lower',
+          values: { ours: Math.round(percentile(smallMs, 50)) },
+        },
+        {
+          workload: 'P7',
+          metric: 'max FHIR writes per study per second',
+          unit: '/s',
+          better: 'lower',
+          values: { ours: Math.max(large.writesPerSecond, ...small.map((s) => s.writesPerSecond)) },
+          target: { text: '≈ ≤ 1', maxOurs: 1.5 },
+        },
       ],
       notes: ['one server, embedded FHIR target; the large study is sent in STOW requests of 50 instances'],
       raw: { large, small },
@@ -140,17 +194,29 @@ export async function runP7(options: P7Options): Promise<WorkloadResult> {
  */
 export async function runP7Workload(ctx: BenchContext): Promise<WorkloadResult> {
   const ours = ctx.factories.find((f) => f.side === 'ours');
-  if (!ours) return { id: 'P7', title: 'DICOM → FHIR latency', rows: [], notes: ['P7 runs on our server only (not started: --skip-ours).'], raw: {}, errors: [] };
+  if (!ours)
+    return {
+      id: 'P7',
+      title: 'DICOM → FHIR latency',
+      rows: [],
+      notes: ['P7 runs on our server only (not started: --skip-ours).'],
+      raw: {},
+      errors: [],
+    };
   const errors: string[] = [];
   const runs: { large: StudyLatency; small: StudyLatency[] }[] = [];
   for (let run = 1; run <= ctx.options.runs; run++) {
     const dir = ctx.scratch.dir('ours-p7');
     try {
       await ctx.quiet(`P7 run ${run}`);
-      const r = await withServer(ours, dir, (server) => measureP7({ baseUrl: server.dicomWebUrl.replace(/\/dicomweb$/, '') }));
+      const r = await withServer(ours, dir, (server) =>
+        measureP7({ baseUrl: server.dicomWebUrl.replace(/\/dicomweb$/, '') }),
+      );
       runs.push(r);
       const smallMs = r.small.map((s) => s.latencyMs);
-      ctx.log(`  P7 run ${run}: CT${r.large.instances} ${r.large.latencyMs.toFixed(0)} ms (${r.large.versions} ImagingStudy versions); ${r.small.length} small studies p50 ${percentile(smallMs, 50).toFixed(0)} ms, p99 ${percentile(smallMs, 99).toFixed(0)} ms`);
+      ctx.log(
+        `  P7 run ${run}: CT${r.large.instances} ${r.large.latencyMs.toFixed(0)} ms (${r.large.versions} ImagingStudy versions); ${r.small.length} small studies p50 ${percentile(smallMs, 50).toFixed(0)} ms, p99 ${percentile(smallMs, 99).toFixed(0)} ms`,
+      );
     } catch (err) {
       errors.push(`P7 run ${run}: ${(err as Error).message}`);
       ctx.log(`  P7 run ${run} failed: ${(err as Error).message.split('\n')[0]}`);
@@ -164,11 +230,43 @@ export async function runP7Workload(ctx: BenchContext): Promise<WorkloadResult> 
   const large = runs.map((r) => r.large);
   const rows: Row[] = runs.length
     ? [
-        { workload: 'P7', metric: `CT${large[0]!.instances} study (STOW 50 per request): last ack → ImagingStudy readable, median of runs`, unit: 'ms', better: 'lower', values: { ours: median(large.map((l) => l.latencyMs)) }, target },
-        { workload: 'P7', metric: `${runs[0]!.small.length} concurrent 2-instance studies: p50`, unit: 'ms', better: 'lower', values: { ours: percentile(smallMs, 50) } },
-        { workload: 'P7', metric: `${runs[0]!.small.length} concurrent 2-instance studies: p99`, unit: 'ms', better: 'lower', values: { ours: percentile(smallMs, 99) }, target },
-        { workload: 'P7', metric: 'ImagingStudy versions written for the CT study, median of runs', unit: 'versions', better: 'lower', values: { ours: median(large.map((l) => l.versions)) } },
-        { workload: 'P7', metric: 'max ImagingStudy writes per study per second', unit: '/s', better: 'lower', values: { ours: Math.max(...all.map((s) => s.writesPerSecond)) } },
+        {
+          workload: 'P7',
+          metric: `CT${large[0]!.instances} study (STOW 50 per request): last ack → ImagingStudy readable, median of runs`,
+          unit: 'ms',
+          better: 'lower',
+          values: { ours: median(large.map((l) => l.latencyMs)) },
+          target,
+        },
+        {
+          workload: 'P7',
+          metric: `${runs[0]!.small.length} concurrent 2-instance studies: p50`,
+          unit: 'ms',
+          better: 'lower',
+          values: { ours: percentile(smallMs, 50) },
+        },
+        {
+          workload: 'P7',
+          metric: `${runs[0]!.small.length} concurrent 2-instance studies: p99`,
+          unit: 'ms',
+          better: 'lower',
+          values: { ours: percentile(smallMs, 99) },
+          target,
+        },
+        {
+          workload: 'P7',
+          metric: 'ImagingStudy versions written for the CT study, median of runs',
+          unit: 'versions',
+          better: 'lower',
+          values: { ours: median(large.map((l) => l.versions)) },
+        },
+        {
+          workload: 'P7',
+          metric: 'max ImagingStudy writes per study per second',
+          unit: '/s',
+          better: 'lower',
+          values: { ours: Math.max(...all.map((s) => s.writesPerSecond)) },
+        },
       ]
     : [];
   const notes = runs.length
@@ -177,5 +275,12 @@ export async function runP7Workload(ctx: BenchContext): Promise<WorkloadResult> 
         'Writes per second: ImagingStudy versionId ÷ seconds from the first STOW of a study to readable (lower = fewer intermediate FHIR writes).',
       ]
     : [];
-  return { id: 'P7', title: 'DICOM → FHIR: last instance acknowledged → ImagingStudy readable with correct counts', rows, notes, raw: { runs }, errors };
+  return {
+    id: 'P7',
+    title: 'DICOM → FHIR: last instance acknowledged → ImagingStudy readable with correct counts',
+    rows,
+    notes,
+    raw: { runs },
+    errors,
+  };
 }

@@ -64,12 +64,25 @@ export async function runP8(opts: P8Options = {}): Promise<P8Result> {
     let count = 0;
     const one = async (): Promise<{ ms: number; error?: string }> => {
       const mrn = mrns[rng.int(0, mrns.length - 1)];
-      const r = await httpCall(`${server.url}/api/context?identifier=${encodeURIComponent(`${MRN_SYSTEM}|${mrn}`)}`, { agent, timeoutMs: 60_000 });
+      const r = await httpCall(`${server.url}/api/context?identifier=${encodeURIComponent(`${MRN_SYSTEM}|${mrn}`)}`, {
+        agent,
+        timeoutMs: 60_000,
+      });
       bytes += r.bytes;
       count++;
       if (r.status !== 200) return { ms: r.totalMs, error: `HTTP ${r.status}` };
-      const body = JSON.parse(r.body.toString()) as { complete?: boolean; sources?: { status: string; request: string }[] };
-      if (!body.complete) return { ms: r.totalMs, error: `incomplete: ${(body.sources ?? []).filter((s) => s.status !== 'ok').map((s) => `${s.request.split('?')[0]} ${s.status}`).join(', ')}` };
+      const body = JSON.parse(r.body.toString()) as {
+        complete?: boolean;
+        sources?: { status: string; request: string }[];
+      };
+      if (!body.complete)
+        return {
+          ms: r.totalMs,
+          error: `incomplete: ${(body.sources ?? [])
+            .filter((s) => s.status !== 'ok')
+            .map((s) => `${s.request.split('?')[0]} ${s.status}`)
+            .join(', ')}`,
+        };
       return { ms: r.totalMs };
     };
     // Warm-up, untimed: every patient WARMUP_ROUNDS times under the full concurrency (caches,
@@ -77,26 +90,32 @@ export async function runP8(opts: P8Options = {}): Promise<P8Result> {
     // under this load showed its throughput climbing for the first ~4,000 requests (≈ 650/s to
     // ≈ 1,100/s, no single function: code getting optimised, on the same two cores): with 10
     // passes (500 requests), the first timed run was still paying for it.
-    await Promise.all(Array.from({ length: clients }, async (_, c) => {
-      for (let i = c; i < mrns.length * WARMUP_ROUNDS; i += clients) await one();
-    }));
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let i = c; i < mrns.length * WARMUP_ROUNDS; i += clients) await one();
+      }),
+    );
     const perRun: P8Result['perRun'] = [];
     for (let run = 0; run < runs; run++) {
       await opts.quiet?.(`P8 run ${run + 1}`);
       const times: number[] = [];
       let errors = 0;
-      await Promise.all(Array.from({ length: clients }, async () => {
-        for (let i = 0; i < perClient; i++) {
-          const r = await one();
-          times.push(r.ms);
-          if (r.error) {
-            errors++;
-            if (errorSamples.length < 5) errorSamples.push(r.error);
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          for (let i = 0; i < perClient; i++) {
+            const r = await one();
+            times.push(r.ms);
+            if (r.error) {
+              errors++;
+              if (errorSamples.length < 5) errorSamples.push(r.error);
+            }
           }
-        }
-      }));
+        }),
+      );
       const figures = { p50: percentile(times, 50), p95: percentile(times, 95), errors, requests: times.length };
-      log(`  P8 run ${run + 1}: ${clients} clients, ${times.length} requests, p50 ${figures.p50.toFixed(1)} ms, p95 ${figures.p95.toFixed(1)} ms, ${errors} errors`);
+      log(
+        `  P8 run ${run + 1}: ${clients} clients, ${times.length} requests, p50 ${figures.p50.toFixed(1)} ms, p95 ${figures.p95.toFixed(1)} ms, ${errors} errors`,
+      );
       perRun.push(figures);
     }
     return {
@@ -134,8 +153,28 @@ async function defaultStart(): Promise<{ url: string; stop(): Promise<void> }> {
   const { join } = await import('node:path');
   const dataDir = mkdtempSync(join(tmpdir(), 'ib-p8-'));
   const port = await freePort();
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--auth', 'none', '--demo', '--http-port', String(port), '--dicom-port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
-  const proc = spawnManaged(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, TCP_NODELAY: '1' }, name: 'ImagingBridge (P8)' });
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'serve',
+    '--auth',
+    'none',
+    '--demo',
+    '--http-port',
+    String(port),
+    '--dicom-port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--log-level',
+    'warn',
+  ];
+  const proc = spawnManaged(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TCP_NODELAY: '1' },
+    name: 'ImagingBridge (P8)',
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttpOk(`${url}/health`, proc, 180_000, 'ImagingBridge (P8)');
   return {
@@ -159,11 +198,17 @@ export async function runP8Workload(ctx: BenchContext): Promise<WorkloadResult> 
       quiet: (label) => ctx.quiet(label),
       log: ctx.log,
       start: async () => {
-        const b = await startBridge({ dataDir: dir, extraArgs: ['--demo', '--log-level', 'warn'], startTimeoutMs: 180_000, ...(ctx.bridgeEntry ? { entry: ctx.bridgeEntry } : {}) });
+        const b = await startBridge({
+          dataDir: dir,
+          extraArgs: ['--demo', '--log-level', 'warn'],
+          startTimeoutMs: 180_000,
+          ...(ctx.bridgeEntry ? { entry: ctx.bridgeEntry } : {}),
+        });
         return { url: b.url, stop: () => b.stop() };
       },
     });
-    if (result.errors) errors.push(`P8: ${result.errors} of ${result.requests} requests failed (${result.errorSamples.join('; ')})`);
+    if (result.errors)
+      errors.push(`P8: ${result.errors} of ${result.requests} requests failed (${result.errorSamples.join('; ')})`);
   } catch (err) {
     errors.push(`P8: ${(err as Error).message}`);
   } finally {
@@ -175,11 +220,27 @@ export async function runP8Workload(ctx: BenchContext): Promise<WorkloadResult> 
     title: 'Patient-context API under 50 concurrent clients (demo data)',
     rows: [
       { workload: 'P8', metric: 'context p50', unit: 'ms', better: 'lower', values: values(result?.p50) },
-      { workload: 'P8', metric: 'context p95', unit: 'ms', better: 'lower', values: values(result?.p95), target: { text: '≤ 100 ms', maxOurs: 100 } },
-      { workload: 'P8', metric: 'errors', unit: 'requests', better: 'lower', values: values(result?.errors), target: { text: '0', maxOurs: 0 } },
+      {
+        workload: 'P8',
+        metric: 'context p95',
+        unit: 'ms',
+        better: 'lower',
+        values: values(result?.p95),
+        target: { text: '≤ 100 ms', maxOurs: 100 },
+      },
+      {
+        workload: 'P8',
+        metric: 'errors',
+        unit: 'requests',
+        better: 'lower',
+        values: values(result?.errors),
+        target: { text: '0', maxOurs: 0 },
+      },
     ],
     notes: result
-      ? [`${result.clients} concurrent clients on one keep-alive agent, ${result.requests} timed requests (GET /api/context?identifier=<MRN>, all sections, random demo patients, ~${(result.meanBytes / 1024).toFixed(0)} KB each) after an untimed warm-up of ${WARMUP_ROUNDS} passes over all 50 patients; median over runs of each run's percentile. Orthanc has no such API.`]
+      ? [
+          `${result.clients} concurrent clients on one keep-alive agent, ${result.requests} timed requests (GET /api/context?identifier=<MRN>, all sections, random demo patients, ~${(result.meanBytes / 1024).toFixed(0)} KB each) after an untimed warm-up of ${WARMUP_ROUNDS} passes over all 50 patients; median over runs of each run's percentile. Orthanc has no such API.`,
+        ]
       : [],
     raw: { result },
     errors,

@@ -23,7 +23,11 @@ import type { BenchContext } from './context.js';
 import { medianOfRuns, timeQueries, type TimedCall } from './query-timing.js';
 import type { WorkloadResult } from './types.js';
 
-export const P9_QUERIES = ['patient-by-identifier', 'observation-by-patient-code-date', 'imagingstudy-by-patient'] as const;
+export const P9_QUERIES = [
+  'patient-by-identifier',
+  'observation-by-patient-code-date',
+  'imagingstudy-by-patient',
+] as const;
 export type P9Query = (typeof P9_QUERIES)[number];
 
 export interface P9Options {
@@ -66,7 +70,10 @@ const SINCE = '2024-01-01';
 export async function runP9(opts: P9Options = {}): Promise<P9Result> {
   const log = opts.log ?? (() => undefined);
   const total = opts.resources ?? 100_000;
-  const patients = Math.max(1, Math.floor(total / (1 + PER_PATIENT.observations + PER_PATIENT.studies + PER_PATIENT.encounters)));
+  const patients = Math.max(
+    1,
+    Math.floor(total / (1 + PER_PATIENT.observations + PER_PATIENT.studies + PER_PATIENT.encounters)),
+  );
   const seed = opts.seed ?? 9;
   const ownsDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ib-p9-'));
@@ -95,12 +102,23 @@ export async function runP9(opts: P9Options = {}): Promise<P9Result> {
       const queries = Object.fromEntries(
         P9_QUERIES.map((k) => {
           const counts = timings.counts[k];
-          const figures = { p50: medianOfRuns(timings, k, 50), p95: medianOfRuns(timings, k, 95), samples: timings.runs.reduce((n, r) => n + r[k].length, 0), meanResults: counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length) };
-          log(`  P9 ${k}: p50 ${figures.p50.toFixed(1)} ms, p95 ${figures.p95.toFixed(1)} ms (${figures.meanResults.toFixed(1)} results on average)`);
+          const figures = {
+            p50: medianOfRuns(timings, k, 50),
+            p95: medianOfRuns(timings, k, 95),
+            samples: timings.runs.reduce((n, r) => n + r[k].length, 0),
+            meanResults: counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length),
+          };
+          log(
+            `  P9 ${k}: p50 ${figures.p50.toFixed(1)} ms, p95 ${figures.p95.toFixed(1)} ms (${figures.meanResults.toFixed(1)} results on average)`,
+          );
           return [k, figures];
         }),
       ) as P9Result['queries'];
-      return { resources: patients * (1 + PER_PATIENT.observations + PER_PATIENT.studies + PER_PATIENT.encounters), fillMs, queries };
+      return {
+        resources: patients * (1 + PER_PATIENT.observations + PER_PATIENT.studies + PER_PATIENT.encounters),
+        fillMs,
+        queries,
+      };
     } finally {
       agent.destroy();
       await server.stop();
@@ -129,30 +147,51 @@ interface RepositoryModules {
 
 /** The FHIR repository classes of a build (dist/), or of the current sources. */
 async function repositoryModules(distRoot?: string): Promise<RepositoryModules> {
-  const at = (rel: string): string => (distRoot ? pathToFileURL(join(distRoot, `${rel}.js`)).href : `../../src/${rel}.js`);
-  const { SqliteFhirRepository } = (await import(at('fhir/sqlite/sqlite-repository'))) as Pick<RepositoryModules, 'SqliteFhirRepository'>;
-  const { SearchParamRegistry } = (await import(at('fhir/definitions/search-params'))) as Pick<RepositoryModules, 'SearchParamRegistry'>;
+  const at = (rel: string): string =>
+    distRoot ? pathToFileURL(join(distRoot, `${rel}.js`)).href : `../../src/${rel}.js`;
+  const { SqliteFhirRepository } = (await import(at('fhir/sqlite/sqlite-repository'))) as Pick<
+    RepositoryModules,
+    'SqliteFhirRepository'
+  >;
+  const { SearchParamRegistry } = (await import(at('fhir/definitions/search-params'))) as Pick<
+    RepositoryModules,
+    'SearchParamRegistry'
+  >;
   return { SqliteFhirRepository, SearchParamRegistry };
 }
 
 /** Fills `<dataDir>/fhir.sqlite` unless it already holds exactly this dataset; returns the time taken. */
-async function fill(dataDir: string, patients: number, seed: number, log: (line: string) => void, { SqliteFhirRepository, SearchParamRegistry }: RepositoryModules): Promise<number> {
+async function fill(
+  dataDir: string,
+  patients: number,
+  seed: number,
+  log: (line: string) => void,
+  { SqliteFhirRepository, SearchParamRegistry }: RepositoryModules,
+): Promise<number> {
   const expected = patients * (1 + PER_PATIENT.observations + PER_PATIENT.studies + PER_PATIENT.encounters);
-  const repo = new SqliteFhirRepository(join(dataDir, 'fhir.sqlite'), { registry: new SearchParamRegistry(), baseUrl: 'http://127.0.0.1/fhir' });
+  const repo = new SqliteFhirRepository(join(dataDir, 'fhir.sqlite'), {
+    registry: new SearchParamRegistry(),
+    baseUrl: 'http://127.0.0.1/fhir',
+  });
   try {
     const have = (repo.db.prepare('SELECT count(*) AS n FROM resources').get() as { n: number }).n;
     if (have === expected) {
       log(`  P9: reusing ${have} resources in ${dataDir}`);
       return 0;
     }
-    if (have !== 0) throw new Error(`P9: ${dataDir} holds ${have} FHIR resources, not the ${expected} of this dataset; use an empty folder`);
+    if (have !== 0)
+      throw new Error(
+        `P9: ${dataDir} holds ${have} FHIR resources, not the ${expected} of this dataset; use an empty folder`,
+      );
     const started = performance.now();
     const batch = 25; // patients per transaction (1,000 resources)
     for (let first = 0; first < patients; first += batch) {
       await repo.transaction(async (tx) => {
-        for (let k = first; k < Math.min(patients, first + batch); k++) for (const r of patientResources(k, Rng.for(seed, 'patient', k))) await tx.create(r, { keepId: true });
+        for (let k = first; k < Math.min(patients, first + batch); k++)
+          for (const r of patientResources(k, Rng.for(seed, 'patient', k))) await tx.create(r, { keepId: true });
       });
-      if ((first / batch) % 20 === 0) log(`  P9 fill: ${Math.min(patients, first + batch) * (expected / patients)} / ${expected}`);
+      if ((first / batch) % 20 === 0)
+        log(`  P9 fill: ${Math.min(patients, first + batch) * (expected / patients)} / ${expected}`);
     }
     return performance.now() - started;
   } finally {
@@ -174,7 +213,14 @@ function patientResources(k: number, rng: Rng): FhirResource[] {
     },
   ];
   for (let e = 0; e < PER_PATIENT.encounters; e++) {
-    out.push({ resourceType: 'Encounter', id: `p9-enc-${k}-${e}`, status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: e ? 'AMB' : 'EMER' }, subject, period: { start: day(e * 200 + rng.int(0, 100)) } });
+    out.push({
+      resourceType: 'Encounter',
+      id: `p9-enc-${k}-${e}`,
+      status: 'finished',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: e ? 'AMB' : 'EMER' },
+      subject,
+      period: { start: day(e * 200 + rng.int(0, 100)) },
+    });
   }
   for (let o = 0; o < PER_PATIENT.observations; o++) {
     const code = CODES[o % CODES.length];
@@ -207,8 +253,27 @@ function patientResources(k: number, rng: Rng): FhirResource[] {
 
 async function defaultStart(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--auth', 'none', '--http-port', String(port), '--dicom-port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
-  const proc = spawnManaged(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, TCP_NODELAY: '1' }, name: 'ImagingBridge (P9)' });
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'serve',
+    '--auth',
+    'none',
+    '--http-port',
+    String(port),
+    '--dicom-port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--log-level',
+    'warn',
+  ];
+  const proc = spawnManaged(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TCP_NODELAY: '1' },
+    name: 'ImagingBridge (P9)',
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttpOk(`${url}/health`, proc, 120_000, 'ImagingBridge (P9)');
   return { url, stop: () => proc.stop() };
@@ -241,11 +306,26 @@ export async function runP9Workload(ctx: BenchContext): Promise<WorkloadResult> 
     ctx.scratch.remove(dir);
   }
   const rows = P9_QUERIES.flatMap((k) => [
-    { workload: 'P9', metric: `${k} p50`, unit: 'ms', better: 'lower' as const, values: result ? { ours: result.queries[k].p50 } : {} },
-    { workload: 'P9', metric: `${k} p95`, unit: 'ms', better: 'lower' as const, values: result ? { ours: result.queries[k].p95 } : {}, target: { text: '≤ 30 ms', maxOurs: 30 } },
+    {
+      workload: 'P9',
+      metric: `${k} p50`,
+      unit: 'ms',
+      better: 'lower' as const,
+      values: result ? { ours: result.queries[k].p50 } : {},
+    },
+    {
+      workload: 'P9',
+      metric: `${k} p95`,
+      unit: 'ms',
+      better: 'lower' as const,
+      values: result ? { ours: result.queries[k].p95 } : {},
+      target: { text: '≤ 30 ms', maxOurs: 30 },
+    },
   ]);
   const notes = result
-    ? [`${result.resources} resources (Patients with 32 Observations, 4 ImagingStudies and 3 Encounters each) written straight into the SQLite repository in ${(result.fillMs / 1000).toFixed(0)} s; queries over HTTP, one keep-alive connection, random patients; median over runs of each run's percentile. Orthanc has no FHIR server.`]
+    ? [
+        `${result.resources} resources (Patients with 32 Observations, 4 ImagingStudies and 3 Encounters each) written straight into the SQLite repository in ${(result.fillMs / 1000).toFixed(0)} s; queries over HTTP, one keep-alive connection, random patients; median over runs of each run's percentile. Orthanc has no FHIR server.`,
+      ]
     : [];
   return { id: 'P9', title: 'Embedded FHIR search at 100k resources', rows, notes, raw: { result }, errors };
 }

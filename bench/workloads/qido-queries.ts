@@ -4,13 +4,25 @@ import type { StudySetShape } from '../datasets.js';
 import { SURNAMES } from '../vocabulary.js';
 
 export type QueryKind = 'PatientID' | 'StudyDate range' | 'PatientName wildcard' | 'ModalitiesInStudy=MR' | 'limit=100';
-export const QUERY_KINDS: readonly QueryKind[] = ['PatientID', 'StudyDate range', 'PatientName wildcard', 'ModalitiesInStudy=MR', 'limit=100'];
+export const QUERY_KINDS: readonly QueryKind[] = [
+  'PatientID',
+  'StudyDate range',
+  'PatientName wildcard',
+  'ModalitiesInStudy=MR',
+  'limit=100',
+];
 
 const DAY_MS = 86_400_000;
 const EPOCH_2010 = Date.UTC(2010, 0, 1);
 
 /** The i-th query of a kind (path and query below the DICOMweb root); IDs and names exist in `dataset`. */
-export function queryFor(kind: QueryKind, i: number, seed: number, shape: StudySetShape, dataset: DatasetName = 'SMALL10K'): string {
+export function queryFor(
+  kind: QueryKind,
+  i: number,
+  seed: number,
+  shape: StudySetShape,
+  dataset: DatasetName = 'SMALL10K',
+): string {
   switch (kind) {
     case 'PatientID':
       return `studies?PatientID=${patientSpec(seed, dataset, (i * 37) % shape.patients).id}`;

@@ -28,7 +28,8 @@ export interface TimingOptions<K extends string> {
 }
 
 export async function timeQueries<K extends string>(o: TimingOptions<K>): Promise<QueryTimings<K>> {
-  const empty = (): Record<K, number[]> => Object.fromEntries(o.kinds.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  const empty = (): Record<K, number[]> =>
+    Object.fromEntries(o.kinds.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (const kind of o.kinds) for (let i = 0; i < o.warmupPerKind; i++) await o.call(kind, i, o.agent);
   const deadline = Date.now() + o.budgetMs;
   const runs: Record<K, number[]>[] = [];

@@ -34,7 +34,8 @@ export interface WorkloadResult {
 export function ratioOf(row: Row): number | undefined {
   const ours = row.values.ours;
   const theirs = row.values.orthanc;
-  if (ours === undefined || theirs === undefined || !Number.isFinite(ours) || !Number.isFinite(theirs)) return undefined;
+  if (ours === undefined || theirs === undefined || !Number.isFinite(ours) || !Number.isFinite(theirs))
+    return undefined;
   if (ours === 0 || theirs === 0) return undefined;
   return row.better === 'lower' ? theirs / ours : ours / theirs;
 }

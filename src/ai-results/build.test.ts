@@ -11,7 +11,10 @@ const study = { id: 'is-1', subject: { reference: 'Patient/p-1' } };
 const build = (name: string) => {
   let n = 0;
   const input = parseAiResult(JSON.parse(readFileSync(join(DIR, `${name}.input.json`), 'utf8')));
-  return buildAiTransaction(input, study, { now: Date.parse('2025-03-10T08:00:00Z'), uuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` });
+  return buildAiTransaction(input, study, {
+    now: Date.parse('2025-03-10T08:00:00Z'),
+    uuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+  });
 };
 
 describe('AI results → FHIR transaction (golden)', () => {
@@ -25,6 +28,7 @@ describe('AI results → FHIR transaction (golden)', () => {
 
   it('writes only resources that are valid FHIR R4', () => {
     loadR4();
-    for (const e of build('lesion-and-negative').bundle.entry!) expect(() => validateFhirResource(e.resource!)).not.toThrow();
+    for (const e of build('lesion-and-negative').bundle.entry!)
+      expect(() => validateFhirResource(e.resource!)).not.toThrow();
   });
 });

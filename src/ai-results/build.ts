@@ -63,13 +63,27 @@ function trackingKey(f: FindingInput): { system: string; value: string } | undef
 
 function trackingIdentifiers(f: FindingInput): Record<string, unknown>[] {
   return [
-    ...(f.trackingId ? [{ type: dcmType('112039', 'Tracking Identifier'), system: TRACKING_SYSTEM, value: f.trackingId }] : []),
-    ...(f.trackingUid ? [{ type: dcmType('112040', 'Tracking Unique Identifier'), system: DICOM_UID_SYSTEM, value: `urn:oid:${f.trackingUid}` }] : []),
+    ...(f.trackingId
+      ? [{ type: dcmType('112039', 'Tracking Identifier'), system: TRACKING_SYSTEM, value: f.trackingId }]
+      : []),
+    ...(f.trackingUid
+      ? [
+          {
+            type: dcmType('112040', 'Tracking Unique Identifier'),
+            system: DICOM_UID_SYSTEM,
+            value: `urn:oid:${f.trackingUid}`,
+          },
+        ]
+      : []),
   ];
 }
 
 /** One BodyStructure per tracking key (conditional create on identifier + patient), in the order first seen. */
-function bodyStructures(findings: FindingInput[], study: ImagingStudyRef, uuid: () => string): Map<string, BundleEntry> {
+function bodyStructures(
+  findings: FindingInput[],
+  study: ImagingStudyRef,
+  uuid: () => string,
+): Map<string, BundleEntry> {
   const out = new Map<string, BundleEntry>();
   for (const f of findings) {
     const key = trackingKey(f);
@@ -79,12 +93,20 @@ function bodyStructures(findings: FindingInput[], study: ImagingStudyRef, uuid: 
       identifier: trackingIdentifiers(f),
       active: true,
       ...(f.bodySite ? { location: concept(f.bodySite) } : {}),
-      ...(f.laterality ? { locationQualifier: [{ coding: [{ system: SNOMED, ...own(LATERALITY, f.laterality) }], text: f.laterality }] } : {}),
+      ...(f.laterality
+        ? {
+            locationQualifier: [{ coding: [{ system: SNOMED, ...own(LATERALITY, f.laterality) }], text: f.laterality }],
+          }
+        : {}),
       description: `Tracked finding ${f.trackingId ?? f.trackingUid}`,
       patient: study.subject,
     };
     const condition = `identifier=${encodeURIComponent(`${key.system}|${key.value}`)}&patient=${encodeURIComponent(study.subject.reference)}`;
-    out.set(`${key.system}|${key.value}`, { fullUrl: `urn:uuid:${uuid()}`, resource, request: { method: 'POST', url: 'BodyStructure', ifNoneExist: condition } });
+    out.set(`${key.system}|${key.value}`, {
+      fullUrl: `urn:uuid:${uuid()}`,
+      resource,
+      request: { method: 'POST', url: 'BodyStructure', ifNoneExist: condition },
+    });
   }
   return out;
 }
@@ -96,31 +118,78 @@ function concept(c: CodeInput | string): Record<string, unknown> {
   return { ...(coding.length ? { coding } : {}), ...(text ? { text } : {}) };
 }
 
-const component = (code: string, display: string, value: Record<string, unknown>) => ({ code: { coding: [{ system: AI_CODE_SYSTEM, code, display }], text: display }, ...value });
+const component = (code: string, display: string, value: Record<string, unknown>) => ({
+  code: { coding: [{ system: AI_CODE_SYSTEM, code, display }], text: display },
+  ...value,
+});
 
-function observation(f: FindingInput, o: { study: ImagingStudyRef; device: { reference: string; display: string }; at: string; effective: string; focus?: string }): FhirResource {
+function observation(
+  f: FindingInput,
+  o: {
+    study: ImagingStudyRef;
+    device: { reference: string; display: string };
+    at: string;
+    effective: string;
+    focus?: string;
+  },
+): FhirResource {
   const identifier = [
-    ...(f.trackingId ? [{ system: TRACKING_SYSTEM, type: dcmType('112039', 'Tracking Identifier'), value: f.trackingId }] : []),
-    ...(f.trackingUid ? [{ system: DICOM_UID_SYSTEM, type: dcmType('112040', 'Tracking Unique Identifier'), value: `urn:oid:${f.trackingUid}` }] : []),
+    ...(f.trackingId
+      ? [{ system: TRACKING_SYSTEM, type: dcmType('112039', 'Tracking Identifier'), value: f.trackingId }]
+      : []),
+    ...(f.trackingUid
+      ? [
+          {
+            system: DICOM_UID_SYSTEM,
+            type: dcmType('112040', 'Tracking Unique Identifier'),
+            value: `urn:oid:${f.trackingUid}`,
+          },
+        ]
+      : []),
   ];
   const components: Record<string, unknown>[] = [];
-  if (f.confidence !== undefined) components.push(component('confidence', 'Confidence', { valueQuantity: { value: f.confidence, unit: 'probability', system: UCUM, code: '1' } }));
-  if (f.laterality) components.push({ code: { coding: [{ system: SNOMED, code: '272741003', display: 'Laterality' }], text: 'Laterality' }, valueCodeableConcept: { coding: [{ system: SNOMED, ...own(LATERALITY, f.laterality) }], text: f.laterality } });
+  if (f.confidence !== undefined)
+    components.push(
+      component('confidence', 'Confidence', {
+        valueQuantity: { value: f.confidence, unit: 'probability', system: UCUM, code: '1' },
+      }),
+    );
+  if (f.laterality)
+    components.push({
+      code: { coding: [{ system: SNOMED, code: '272741003', display: 'Laterality' }], text: 'Laterality' },
+      valueCodeableConcept: { coding: [{ system: SNOMED, ...own(LATERALITY, f.laterality) }], text: f.laterality },
+    });
   if (f.seriesUid) components.push(component('series-uid', 'Series Instance UID', { valueString: f.seriesUid }));
-  for (const uid of f.instanceUids ?? []) components.push(component('sop-instance-uid', 'SOP Instance UID', { valueString: uid }));
+  for (const uid of f.instanceUids ?? [])
+    components.push(component('sop-instance-uid', 'SOP Instance UID', { valueString: uid }));
   return {
     resourceType: 'Observation',
     meta: { tag: [AI_RESULT_TAG] },
     ...(identifier.length ? { identifier } : {}),
     partOf: [{ reference: `ImagingStudy/${o.study.id}` }],
     status: 'preliminary',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging', display: 'Imaging' }] }],
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging', display: 'Imaging' },
+        ],
+      },
+    ],
     code: concept(f.code),
     subject: o.study.subject,
     ...(o.focus ? { focus: [{ reference: o.focus }] } : {}),
     effectiveDateTime: o.effective,
     issued: o.at,
-    ...(f.measurement ? { valueQuantity: { value: f.measurement.value, unit: f.measurement.unit, system: UCUM, code: f.measurement.unit } } : {}),
+    ...(f.measurement
+      ? {
+          valueQuantity: {
+            value: f.measurement.value,
+            unit: f.measurement.unit,
+            system: UCUM,
+            code: f.measurement.unit,
+          },
+        }
+      : {}),
     ...(f.bodySite ? { bodySite: concept(f.bodySite) } : {}),
     device: o.device,
     derivedFrom: [{ reference: `ImagingStudy/${o.study.id}` }],
@@ -148,7 +217,11 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
       version: [{ value: version }],
       ...(extra.length ? { note: [{ text: extra.join('; ') }] } : {}),
     },
-    request: { method: 'POST', url: 'Device', ifNoneExist: `identifier=${encodeURIComponent(`${MODEL_SYSTEM}|${modelKey}`)}` },
+    request: {
+      method: 'POST',
+      url: 'Device',
+      ifNoneExist: `identifier=${encodeURIComponent(`${MODEL_SYSTEM}|${modelKey}`)}`,
+    },
   };
   const lesions = bodyStructures(input.findings, study, o.uuid);
   const observations: BundleEntry[] = input.findings.map((f) => {
@@ -156,7 +229,13 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
     const focus = key ? lesions.get(`${key.system}|${key.value}`)?.fullUrl : undefined;
     return {
       fullUrl: `urn:uuid:${o.uuid()}`,
-      resource: observation(f, { study, device: { reference: deviceUrl, display }, at, effective, ...(focus ? { focus } : {}) }),
+      resource: observation(f, {
+        study,
+        device: { reference: deviceUrl, display },
+        at,
+        effective,
+        ...(focus ? { focus } : {}),
+      }),
       request: { method: 'POST', url: 'Observation' },
     };
   });
@@ -166,10 +245,25 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
     resource: {
       resourceType: 'DiagnosticReport',
       meta: { tag: [AI_RESULT_TAG] },
-      ...(o.source ? { identifier: [{ system: DICOM_UID_SYSTEM, type: { text: 'SOP Instance UID of the DICOM SR' }, value: `urn:oid:${o.source.sopInstanceUid}` }] } : {}),
+      ...(o.source
+        ? {
+            identifier: [
+              {
+                system: DICOM_UID_SYSTEM,
+                type: { text: 'SOP Instance UID of the DICOM SR' },
+                value: `urn:oid:${o.source.sopInstanceUid}`,
+              },
+            ],
+          }
+        : {}),
       status: 'preliminary',
-      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD', display: 'Radiology' }] }],
-      code: { coding: [{ system: 'http://loinc.org', code: '18748-4', display: 'Diagnostic imaging study' }], text: `AI result: ${display}` },
+      category: [
+        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD', display: 'Radiology' }] },
+      ],
+      code: {
+        coding: [{ system: 'http://loinc.org', code: '18748-4', display: 'Diagnostic imaging study' }],
+        text: `AI result: ${display}`,
+      },
       subject: study.subject,
       effectiveDateTime: effective,
       issued: at,
@@ -180,7 +274,9 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
     request: {
       method: 'POST',
       url: 'DiagnosticReport',
-      ...(o.source ? { ifNoneExist: `identifier=${encodeURIComponent(`${DICOM_UID_SYSTEM}|urn:oid:${o.source.sopInstanceUid}`)}` } : {}),
+      ...(o.source
+        ? { ifNoneExist: `identifier=${encodeURIComponent(`${DICOM_UID_SYSTEM}|urn:oid:${o.source.sopInstanceUid}`)}` }
+        : {}),
     },
   };
   const provenance: BundleEntry = {
@@ -189,11 +285,38 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
       resourceType: 'Provenance',
       target: [{ reference: reportUrl }, ...observations.map((e) => ({ reference: e.fullUrl! }))],
       recorded: at,
-      activity: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE', display: 'create' }] },
-      agent: [{ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'performer', display: 'Performer' }] }, who: { reference: deviceUrl, display } }],
+      activity: {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE', display: 'create' },
+        ],
+      },
+      agent: [
+        {
+          type: {
+            coding: [
+              {
+                system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
+                code: 'performer',
+                display: 'Performer',
+              },
+            ],
+          },
+          who: { reference: deviceUrl, display },
+        },
+      ],
       entity: [
         { role: 'source', what: { reference: `ImagingStudy/${study.id}` } },
-        ...(o.source ? [{ role: 'source', what: { identifier: { system: DICOM_UID_SYSTEM, value: `urn:oid:${o.source.sopInstanceUid}` }, display: 'DICOM SR measurement report (TID 1500)' } }] : []),
+        ...(o.source
+          ? [
+              {
+                role: 'source',
+                what: {
+                  identifier: { system: DICOM_UID_SYSTEM, value: `urn:oid:${o.source.sopInstanceUid}` },
+                  display: 'DICOM SR measurement report (TID 1500)',
+                },
+              },
+            ]
+          : []),
       ],
     },
     request: { method: 'POST', url: 'Provenance' },
@@ -201,7 +324,11 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
   const structures = [...lesions.values()];
   const first = 1 + structures.length;
   return {
-    bundle: { resourceType: 'Bundle', type: 'transaction', entry: [device, ...structures, ...observations, report, provenance] },
+    bundle: {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [device, ...structures, ...observations, report, provenance],
+    },
     reportIndex: first + observations.length,
     bodyStructureIndexes: structures.map((_, i) => 1 + i),
     observationIndexes: observations.map((_, i) => first + i),

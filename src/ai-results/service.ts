@@ -28,7 +28,8 @@ export interface AiResultWritten {
 }
 
 const WRITES = ['Device', 'Observation', 'DiagnosticReport', 'Provenance'];
-const typeId = (location: string | undefined): string | undefined => location?.match(/([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/)?.[1];
+const typeId = (location: string | undefined): string | undefined =>
+  location?.match(/([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/)?.[1];
 
 export class AiResultsService {
   private readonly now: () => number;
@@ -42,28 +43,52 @@ export class AiResultsService {
     const writes = input.findings.some((f) => f.trackingId || f.trackingUid) ? [...WRITES, 'BodyStructure'] : WRITES;
     const denied = writes.filter((t) => !policy.canWrite(t));
     if (denied.length) throw forbidden(`${policy.description}: may not write ${denied.join(', ')}`);
-    const studies = await this.o.fhir.searchAll('ImagingStudy', { identifier: `urn:dicom:uid|urn:oid:${input.studyInstanceUid}` }, { maxResources: 2, maxPages: 1 });
+    const studies = await this.o.fhir.searchAll(
+      'ImagingStudy',
+      { identifier: `urn:dicom:uid|urn:oid:${input.studyInstanceUid}` },
+      { maxResources: 2, maxPages: 1 },
+    );
     if (studies.length === 0) {
-      throw unprocessable(`no ImagingStudy has StudyInstanceUID ${input.studyInstanceUid}: store the study (STOW-RS or C-STORE) and let the bridge sync it first`, 'studyInstanceUid');
+      throw unprocessable(
+        `no ImagingStudy has StudyInstanceUID ${input.studyInstanceUid}: store the study (STOW-RS or C-STORE) and let the bridge sync it first`,
+        'studyInstanceUid',
+      );
     }
-    if (studies.length > 1) throw unprocessable(`more than one ImagingStudy has StudyInstanceUID ${input.studyInstanceUid}`, 'studyInstanceUid');
+    if (studies.length > 1)
+      throw unprocessable(
+        `more than one ImagingStudy has StudyInstanceUID ${input.studyInstanceUid}`,
+        'studyInstanceUid',
+      );
     const study = studies[0];
     const subject = study.subject as { reference?: string } | undefined;
     const patientId = subject?.reference?.match(/Patient\/([^/]+)$/)?.[1];
-    if (!subject?.reference) throw unprocessable('the ImagingStudy has no subject to write the results for', 'studyInstanceUid');
-    if (patientId && !policy.canSeePatient(patientId)) throw forbidden(`${policy.description}: this patient is outside the caller's compartment`);
+    if (!subject?.reference)
+      throw unprocessable('the ImagingStudy has no subject to write the results for', 'studyInstanceUid');
+    if (patientId && !policy.canSeePatient(patientId))
+      throw forbidden(`${policy.description}: this patient is outside the caller's compartment`);
     if (!policy.canSee(study)) throw forbidden(`${policy.description}: may not see this ImagingStudy`);
     const seriesUids = new Set(((study.series as { uid?: string }[] | undefined) ?? []).map((s) => s.uid));
-    const unknownSeries = input.findings.map((f, i) => [f.seriesUid, i] as const).filter(([uid]) => uid && seriesUids.size && !seriesUids.has(uid));
-    if (unknownSeries.length) throw unprocessable(`findings[${unknownSeries[0][1]}].seriesUid is not a series of this study`, `findings[${unknownSeries[0][1]}].seriesUid`);
+    const unknownSeries = input.findings
+      .map((f, i) => [f.seriesUid, i] as const)
+      .filter(([uid]) => uid && seriesUids.size && !seriesUids.has(uid));
+    if (unknownSeries.length)
+      throw unprocessable(
+        `findings[${unknownSeries[0][1]}].seriesUid is not a series of this study`,
+        `findings[${unknownSeries[0][1]}].seriesUid`,
+      );
 
-    const { bundle, reportIndex, observationIndexes, bodyStructureIndexes } = buildAiTransaction(input, { id: study.id!, subject: { reference: subject.reference } }, { now: this.now(), uuid: randomUUID });
+    const { bundle, reportIndex, observationIndexes, bodyStructureIndexes } = buildAiTransaction(
+      input,
+      { id: study.id!, subject: { reference: subject.reference } },
+      { now: this.now(), uuid: randomUUID },
+    );
     let response;
     try {
       response = await this.o.fhir.transaction(bundle);
     } catch (e) {
       // The server refused the transaction (e.g. validation): nothing was written; say why.
-      if (e instanceof FhirServerError && e.status >= 400 && e.status < 500) throw new OperationOutcomeError(e.status === 400 ? 400 : 422, e.outcome as OperationOutcome);
+      if (e instanceof FhirServerError && e.status >= 400 && e.status < 500)
+        throw new OperationOutcomeError(e.status === 400 ? 400 : 422, e.outcome as OperationOutcome);
       throw e;
     }
     const ids = (response.entry ?? []).map((e) => typeId(e.response?.location) ?? typeId(e.fullUrl));

@@ -24,7 +24,10 @@ export class ArchiveBlobStore implements BlobStore {
    * folder). CLI commands next to it store every object as a file and only read and erase packs.
    * `cipher`: objects are stored encrypted (both kinds).
    */
-  constructor(root: string, opts: { packWriter: boolean; packLimit?: number; segmentBytes?: number; cipher?: ObjectCipher | undefined }) {
+  constructor(
+    root: string,
+    opts: { packWriter: boolean; packLimit?: number; segmentBytes?: number; cipher?: ObjectCipher | undefined },
+  ) {
     this.files = new FileBlobStore(root, opts.cipher);
     this.packs = new PackStore(root, opts.packWriter, opts.segmentBytes, opts.cipher);
     this.journal = opts.packWriter ? this.packs : undefined;
@@ -59,7 +62,10 @@ export class ArchiveBlobStore implements BlobStore {
           size,
           source: () => bufferSource(bytes),
           discard: async () => undefined,
-          commit: async ({ sopUid, source }) => ({ key: await this.packs.append(bytes, { sop: sopUid, source }), journaled: true }),
+          commit: async ({ sopUid, source }) => ({
+            key: await this.packs.append(bytes, { sop: sopUid, source }),
+            journaled: true,
+          }),
         };
       },
     };

@@ -42,7 +42,11 @@ describe('archive ingest', () => {
     const outcome = await archive.store(once(file), { source: 'test' });
     expect(outcome.kind).toBe('stored');
     const [stored] = archive.instances({ studyUid: `${ROOT}.1` });
-    expect(stored).toMatchObject({ sopUid: `${ROOT}.1.1`, transferSyntaxUid: '1.2.840.10008.1.2.1', size: file.length });
+    expect(stored).toMatchObject({
+      sopUid: `${ROOT}.1.1`,
+      transferSyntaxUid: '1.2.840.10008.1.2.1',
+      size: file.length,
+    });
     expect(readFileSync(join(dir, 'blobs', stored!.blobKey)).equals(file)).toBe(true);
     expect(files(join(dir, 'tmp'))).toEqual([]);
   });
@@ -70,7 +74,9 @@ describe('archive ingest', () => {
     // The sender's retry finds it: a duplicate, answered as success.
     const again = await archive.store(once(file), { source: 'test' }).then((o) => (order.push('ack'), o));
     expect(again.kind).toBe('duplicate');
-    const other = await archive.store(once(ctInstance({ sop: `${ROOT}.1.10` })), { source: 'test' }).then((o) => (order.push('ack'), o));
+    const other = await archive
+      .store(once(ctInstance({ sop: `${ROOT}.1.10` })), { source: 'test' })
+      .then((o) => (order.push('ack'), o));
     expect(other.kind).toBe('stored');
     expect(order).toEqual(['sync', 'ack', 'sync', 'ack']);
     // The connection itself stays at FULL for every other transaction.
@@ -78,7 +84,11 @@ describe('archive ingest', () => {
   });
 
   it('keeps study and series aggregates current', async () => {
-    for (let i = 1; i <= 3; i++) await archive.store(once(ctInstance({ series: `${ROOT}.2.${i % 2}`, sop: `${ROOT}.3.${i}`, modality: i === 2 ? 'MR' : 'CT' })), { source: 't' });
+    for (let i = 1; i <= 3; i++)
+      await archive.store(
+        once(ctInstance({ series: `${ROOT}.2.${i % 2}`, sop: `${ROOT}.3.${i}`, modality: i === 2 ? 'MR' : 'CT' })),
+        { source: 't' },
+      );
     const row = archive.index.db.prepare('SELECT num_series, num_instances, modalities FROM studies').get();
     expect(row).toEqual({ num_series: 2, num_instances: 3, modalities: 'CT\\MR' });
   });
@@ -93,7 +103,9 @@ describe('archive ingest', () => {
 
   it('refuses different content under the same SOP Instance UID with 0x0111 by default', async () => {
     await archive.store(once(ctInstance({ sop: `${ROOT}.1.3` })), { source: 't' });
-    const err = await archive.store(once(ctInstance({ sop: `${ROOT}.1.3`, description: 'other' })), { source: 't' }).catch((e) => e);
+    const err = await archive
+      .store(once(ctInstance({ sop: `${ROOT}.1.3`, description: 'other' })), { source: 't' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(StoreError);
     expect(err.status).toBe(DicomStatus.DuplicateSopInstance);
     expect(err.sop.instanceUid).toBe(`${ROOT}.1.3`);
@@ -104,7 +116,9 @@ describe('archive ingest', () => {
     archive.index.close();
     archive = open('keep-newest');
     await archive.store(once(ctInstance({ sop: `${ROOT}.1.4` })), { source: 't' });
-    const second = await archive.store(once(ctInstance({ sop: `${ROOT}.1.4`, description: 'v2' })), { source: 'other' });
+    const second = await archive.store(once(ctInstance({ sop: `${ROOT}.1.4`, description: 'v2' })), {
+      source: 'other',
+    });
     expect(second).toMatchObject({ kind: 'new-version', version: 2 });
     const versions = archive.index.db.prepare('SELECT version, source FROM instance_versions').all();
     expect(versions).toEqual([{ version: 1, source: 'other' }]);
@@ -112,7 +126,9 @@ describe('archive ingest', () => {
   });
 
   it('refuses a study mismatch with 0xA900 and unreadable bytes with 0xC000, leaving no file behind', async () => {
-    const mismatch = await archive.store(once(ctInstance({ sop: `${ROOT}.1.5` })), { source: 't', expectedStudyUid: '1.2.3' }).catch((e) => e);
+    const mismatch = await archive
+      .store(once(ctInstance({ sop: `${ROOT}.1.5` })), { source: 't', expectedStudyUid: '1.2.3' })
+      .catch((e) => e);
     expect(mismatch.status).toBe(DicomStatus.DataSetDoesNotMatchSopClass);
     const junk = await archive.store(once(Buffer.from('hello world, not DICOM')), { source: 't' }).catch((e) => e);
     expect(junk.status).toBe(DicomStatus.CannotUnderstand);
@@ -140,7 +156,9 @@ describe('archive ingest', () => {
     await archive.store(once(ctInstance({ sop: `${ROOT}.5.1` })), { source: 't' });
     const n = await archive.delete({ studyUid: `${ROOT}.1`, seriesUid: `${ROOT}.2` }, 'tester', 'cleanup');
     expect(n).toBe(1);
-    expect(archive.index.db.prepare('SELECT level, actor, instances FROM deletions').all()).toEqual([{ level: 'series', actor: 'tester', instances: 1 }]);
+    expect(archive.index.db.prepare('SELECT level, actor, instances FROM deletions').all()).toEqual([
+      { level: 'series', actor: 'tester', instances: 1 },
+    ]);
     expect(archive.index.db.prepare('SELECT count(*) AS n FROM studies').get()).toEqual({ n: 0 });
     expect(files(join(dir, 'blobs'))).toEqual([]);
   });

@@ -4,11 +4,27 @@ import { DicomStatus, StoreError } from '../core/errors.js';
 import { DicomParseError, bufferSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
 import { GroupCommitter, IndexSyncError, RequestCommitter, type Committer } from './group-committer.js';
 import { receive } from './receive.js';
-import { RemoteFetchError, isRemoteKey, localBulkReferences, remoteKey, sourceOfRemoteKey, type RemoteFetcher } from './remote.js';
+import {
+  RemoteFetchError,
+  isRemoteKey,
+  localBulkReferences,
+  remoteKey,
+  sourceOfRemoteKey,
+  type RemoteFetcher,
+} from './remote.js';
 import { sameDataset } from './same-dataset.js';
 import type { SqliteIndex } from './sqlite/sqlite-index.js';
 import type { DicomJson } from '../dicom/types.js';
-import type { BlobStore, BlobWriter, InstanceScope, JournalMark, PlacedBlob, SealedBlob, StoredInstance, StoreOutcome } from './types.js';
+import type {
+  BlobStore,
+  BlobWriter,
+  InstanceScope,
+  JournalMark,
+  PlacedBlob,
+  SealedBlob,
+  StoredInstance,
+  StoreOutcome,
+} from './types.js';
 
 export interface ArchiveOptions {
   duplicatePolicy: 'reject' | 'keep-newest';
@@ -152,7 +168,10 @@ export class Archive {
       await sealed.discard();
       const err = asStoreError(e);
       if (!parsed || err.sop) throw err;
-      throw new StoreError(err.status, err.message, { classUid: parsed.sopClassUid, instanceUid: parsed.sopInstanceUid });
+      throw new StoreError(err.status, err.message, {
+        classUid: parsed.sopClassUid,
+        instanceUid: parsed.sopInstanceUid,
+      });
     }
   }
 
@@ -172,7 +191,11 @@ export class Archive {
       }
     }
     if (parsed.sopClassUid === MEDIA_STORAGE_DIRECTORY) {
-      throw new StoreError(DicomStatus.SopClassNotSupported, 'a DICOMDIR (Media Storage Directory) is not an instance to store', sop);
+      throw new StoreError(
+        DicomStatus.SopClassNotSupported,
+        'a DICOMDIR (Media Storage Directory) is not an instance to store',
+        sop,
+      );
     }
     const metaSop = parsed.fileMeta['00020003']?.Value?.[0];
     if (typeof metaSop === 'string' && metaSop !== parsed.sopInstanceUid) {
@@ -243,10 +266,15 @@ export class Archive {
         });
         if (result.decision === 'stored' || result.decision === 'new-version') {
           if (placed.journaled) this.blobs.journal?.settle(placed.key);
-          return result.decision === 'stored' ? { kind: 'stored', record: ref } : { kind: 'new-version', record: ref, version: result.version };
+          return result.decision === 'stored'
+            ? { kind: 'stored', record: ref }
+            : { kind: 'new-version', record: ref, version: result.version };
         }
       }
-      throw new StoreError(DicomStatus.ProcessingFailure, `SOP Instance ${ref.sopUid} kept changing while it was being stored`);
+      throw new StoreError(
+        DicomStatus.ProcessingFailure,
+        `SOP Instance ${ref.sopUid} kept changing while it was being stored`,
+      );
     } catch (e) {
       // An index sync failure leaves the record committed: its bytes must stay.
       if (placed && !(e instanceof IndexSyncError)) await this.blobs.remove(placed.key);
@@ -258,14 +286,23 @@ export class Archive {
    * Index an instance whose bytes stay in a watched PACS (metadata-only source). A local
    * copy is never replaced by a remote record: that answers `duplicate`.
    */
-  async indexRemote(json: DicomJson, ctx: { /** Name of the watched source that holds the bytes. */ source: string }): Promise<StoreOutcome> {
+  async indexRemote(
+    json: DicomJson,
+    ctx: { /** Name of the watched source that holds the bytes. */ source: string },
+  ): Promise<StoreOutcome> {
     const uid = (tag: string) => {
       const v = json[tag]?.Value?.[0];
       return typeof v === 'string' ? v.trim() : '';
     };
-    const ref = { studyUid: uid('0020000D'), seriesUid: uid('0020000E'), sopUid: uid('00080018'), sopClassUid: uid('00080016') };
+    const ref = {
+      studyUid: uid('0020000D'),
+      seriesUid: uid('0020000E'),
+      sopUid: uid('00080018'),
+      sopClassUid: uid('00080016'),
+    };
     for (const [name, value] of Object.entries(ref)) {
-      if (value.length > 64 || !STORABLE_UID.test(value)) throw new StoreError(DicomStatus.CannotUnderstand, `${name} "${value}" is not a valid UID`);
+      if (value.length > 64 || !STORABLE_UID.test(value))
+        throw new StoreError(DicomStatus.CannotUnderstand, `${name} "${value}" is not a valid UID`);
     }
     for (let attempt = 0; attempt < 5; attempt++) {
       const existing = this.index.findInstance(ref.sopUid);
@@ -284,7 +321,10 @@ export class Archive {
       });
       if (result.decision === 'stored') return { kind: 'stored', record: ref };
     }
-    throw new StoreError(DicomStatus.ProcessingFailure, `SOP Instance ${ref.sopUid} kept changing while it was being indexed`);
+    throw new StoreError(
+      DicomStatus.ProcessingFailure,
+      `SOP Instance ${ref.sopUid} kept changing while it was being indexed`,
+    );
   }
 
   /** The fetcher that brings in the bytes of instances indexed remotely from `source`. */
@@ -310,7 +350,9 @@ export class Archive {
       try {
         await fetcher(instances);
       } catch (e) {
-        throw new RemoteFetchError(`could not fetch ${instances.length} instance(s) from source "${source}": ${(e as Error).message}`);
+        throw new RemoteFetchError(
+          `could not fetch ${instances.length} instance(s) from source "${source}": ${(e as Error).message}`,
+        );
       }
     }
     const still = this.index.instances(scope).filter((i) => isRemoteKey(i.blobKey)).length;

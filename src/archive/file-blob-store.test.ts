@@ -52,11 +52,18 @@ describe('file blob store, encrypted', () => {
     expect(sealed.size).toBe(plain.length);
     const [temp] = readdirSync(join(dir, 'tmp'));
     expect(readFileSync(join(dir, 'tmp', temp!)).includes('UNMISTAKABLE')).toBe(false);
-    expect(sealed.source().read(plain.length - 3, 3).toString()).toBe('END');
+    expect(
+      sealed
+        .source()
+        .read(plain.length - 3, 3)
+        .toString(),
+    ).toBe('END');
     await sealed.commit({ key: '1.2/3.dcm', sopUid: '1.2.3', source: 'test' });
     expect(readFileSync(join(dir, 'blobs', '1.2/3.dcm')).includes('UNMISTAKABLE')).toBe(false);
     expect((await store.read('1.2/3.dcm')).equals(plain)).toBe(true);
-    expect((await drain(store.stream('1.2/3.dcm', 65_000, 200_000))).equals(plain.subarray(65_000, 200_000))).toBe(true);
+    expect((await drain(store.stream('1.2/3.dcm', 65_000, 200_000))).equals(plain.subarray(65_000, 200_000))).toBe(
+      true,
+    );
     const open = await store.open('1.2/3.dcm');
     expect(open.size).toBe(plain.length);
     expect(open.source().read(65_530, 20).equals(plain.subarray(65_530, 65_550))).toBe(true);

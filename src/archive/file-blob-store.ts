@@ -34,7 +34,10 @@ export class FileBlobStore implements BlobStore {
 
   async create(): Promise<BlobWriter> {
     // The writer's pid is in the name: a later process can tell abandoned uploads from live ones.
-    const tempPath = join(this.tmpDir, `${process.pid}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.part`);
+    const tempPath = join(
+      this.tmpDir,
+      `${process.pid}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.part`,
+    );
     const fh = await fsp.open(tempPath, 'w+', 0o600);
     /** Bytes in the file (sealed bytes when encrypted). */
     let size = 0;
@@ -64,7 +67,8 @@ export class FileBlobStore implements BlobStore {
         const cipher = this.cipher;
         return {
           size: plainSize,
-          source: (head) => (cipher ? cipher.source((o, l) => readExactSync(fh.fd, o, l), size, head) : fileSource(fh.fd, size, head)),
+          source: (head) =>
+            cipher ? cipher.source((o, l) => readExactSync(fh.fd, o, l), size, head) : fileSource(fh.fd, size, head),
           discard,
           commit: async ({ key }) => {
             await fh.close();
@@ -105,7 +109,12 @@ export class FileBlobStore implements BlobStore {
 
   stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {
     const cipher = this.cipher;
-    if (!cipher) return createReadStream(this.pathOf(key), { start, end: end === undefined ? undefined : end - 1, highWaterMark: 1 << 20 });
+    if (!cipher)
+      return createReadStream(this.pathOf(key), {
+        start,
+        end: end === undefined ? undefined : end - 1,
+        highWaterMark: 1 << 20,
+      });
     const path = this.pathOf(key);
     return Readable.from(
       (async function* () {
@@ -126,7 +135,9 @@ export class FileBlobStore implements BlobStore {
   }
 
   /** Study folders (`xx/<StudyInstanceUID>/`) whose content changed since `sinceMs`, with their files. */
-  *studyFoldersChangedSince(sinceMs: number): Generator<{ studyUid: string; files: { key: string; mtimeMs: number }[] }> {
+  *studyFoldersChangedSince(
+    sinceMs: number,
+  ): Generator<{ studyUid: string; files: { key: string; mtimeMs: number }[] }> {
     for (const shard of readdirSync(this.blobDir)) {
       const shardPath = join(this.blobDir, shard);
       if (!statSync(shardPath).isDirectory()) continue;
@@ -134,7 +145,10 @@ export class FileBlobStore implements BlobStore {
         const dir = join(shardPath, studyUid);
         const st = statSync(dir, { throwIfNoEntry: false });
         if (!st?.isDirectory() || st.mtimeMs < sinceMs) continue;
-        const files = readdirSync(dir).map((name) => ({ key: `${shard}/${studyUid}/${name}`, mtimeMs: statSync(join(dir, name)).mtimeMs }));
+        const files = readdirSync(dir).map((name) => ({
+          key: `${shard}/${studyUid}/${name}`,
+          mtimeMs: statSync(join(dir, name)).mtimeMs,
+        }));
         yield { studyUid, files };
       }
     }

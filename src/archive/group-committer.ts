@@ -19,7 +19,10 @@ export interface Committer {
  */
 export class IndexSyncError extends StoreError {
   constructor(cause: unknown) {
-    super(DicomStatus.OutOfResources, `the index could not be made durable: ${(cause as Error)?.message ?? String(cause)}`);
+    super(
+      DicomStatus.OutOfResources,
+      `the index could not be made durable: ${(cause as Error)?.message ?? String(cause)}`,
+    );
     this.name = 'IndexSyncError';
   }
 }

@@ -22,7 +22,11 @@ describe('archive journal: instances whose index commit was lost come back at st
   let dir: string;
   const open = (packLimit?: number) => {
     const blobs = new ArchiveBlobStore(dir, { packWriter: true, ...(packLimit !== undefined ? { packLimit } : {}) });
-    return new Archive(new SqliteIndex(join(dir, 'index.sqlite')), blobs, { duplicatePolicy: 'keep-newest', bulkDataThreshold: 1024, minFreeBytes: 0 });
+    return new Archive(new SqliteIndex(join(dir, 'index.sqlite')), blobs, {
+      duplicatePolicy: 'keep-newest',
+      bulkDataThreshold: 1024,
+      minFreeBytes: 0,
+    });
   };
   const snapshot = () => {
     for (const f of INDEX_FILES) if (existsSync(join(dir, f))) copyFileSync(join(dir, f), join(dir, `${f}.synced`));
@@ -69,10 +73,14 @@ describe('archive journal: instances whose index commit was lost come back at st
       expect((await archive.blobs.read(v2.blobKey)).equals(changed)).toBe(true);
       expect(archive.index.findInstance(`${ROOT}.1.2`)?.version).toBe(2);
       // The source noted in the journal is kept.
-      const row = archive.index.db.prepare('SELECT source FROM instances WHERE sop_uid = ?').get(`${ROOT}.7.1.1`) as { source: string };
+      const row = archive.index.db.prepare('SELECT source FROM instances WHERE sop_uid = ?').get(`${ROOT}.7.1.1`) as {
+        source: string;
+      };
       expect(row.source).toBe('AE3');
       // The FHIR sync hears about the re-indexed studies.
-      const due = archive.index.db.prepare('SELECT study_uid AS s FROM sync_outbox ORDER BY s').all() as { s: string }[];
+      const due = archive.index.db.prepare('SELECT study_uid AS s FROM sync_outbox ORDER BY s').all() as {
+        s: string;
+      }[];
       expect(due.map((d) => d.s)).toEqual(expect.arrayContaining([`${ROOT}.1`, `${ROOT}.7`]));
       // Recovery moved the mark: a second start has nothing to redo.
       expect(await archive.recover()).toBe(0);

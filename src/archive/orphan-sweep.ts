@@ -18,7 +18,9 @@ export class OrphanSweeper {
 
   /** Call once at server start; returns when the previous run stopped uncleanly, since when. */
   begin(now = Date.now()): number | undefined {
-    const row = this.index.db.prepare('SELECT value FROM meta WHERE key = ?').get(RUNNING_KEY) as { value: string } | undefined;
+    const row = this.index.db.prepare('SELECT value FROM meta WHERE key = ?').get(RUNNING_KEY) as
+      | { value: string }
+      | undefined;
     this.index.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(RUNNING_KEY, String(now));
     return row ? Number(row.value) : undefined;
   }

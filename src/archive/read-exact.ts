@@ -16,7 +16,9 @@ export async function readExactAsync(fd: number, position: number, length: numbe
   const out = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
-    const n = await new Promise<number>((resolve, reject) => read(fd, out, done, length - done, position + done, (err, bytes) => (err ? reject(err) : resolve(bytes))));
+    const n = await new Promise<number>((resolve, reject) =>
+      read(fd, out, done, length - done, position + done, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+    );
     if (n === 0) throw new Error(`file ends at ${position + done}, expected ${length} bytes at ${position}`);
     done += n;
   }

@@ -34,7 +34,8 @@ export async function receive(chunks: AsyncIterable<Buffer>, writer: BlobWriter)
         headParts.push(chunk);
         headLen += chunk.length;
       }
-      if (!checked) checked = datasetOffset(headParts.length === 1 ? headParts[0]! : Buffer.concat(headParts)) !== undefined;
+      if (!checked)
+        checked = datasetOffset(headParts.length === 1 ? headParts[0]! : Buffer.concat(headParts)) !== undefined;
       batch.push(chunk);
       batchLen += chunk.length;
       if (batchLen >= WRITE_BATCH) await flush();

@@ -5,7 +5,16 @@ import { KEY_OBJECT_SELECTION, rejectionNote } from './rejection-note.js';
 
 describe('IOCM rejection note detection', () => {
   const note = (code: string) => {
-    const bytes = buildNote({ study: '1.2.3', series: '1.2.3.9', sop: '1.2.3.9.1', code, rejected: [{ series: '1.2.3.4', sop: '1.2.3.4.1' }, { series: '1.2.3.4', sop: '1.2.3.4.2' }] });
+    const bytes = buildNote({
+      study: '1.2.3',
+      series: '1.2.3.9',
+      sop: '1.2.3.9.1',
+      code,
+      rejected: [
+        { series: '1.2.3.4', sop: '1.2.3.4.1' },
+        { series: '1.2.3.4', sop: '1.2.3.4.2' },
+      ],
+    });
     return parseInstance(bufferSource(bytes), { bulkDataThreshold: 1024 }).json;
   };
 
@@ -13,7 +22,10 @@ describe('IOCM rejection note detection', () => {
     expect(rejectionNote(KEY_OBJECT_SELECTION, note('113001'))).toEqual({
       code: '113001',
       meaning: 'Rejected for Quality Reasons',
-      refs: [{ studyUid: '1.2.3', seriesUid: '1.2.3.4', sopUid: '1.2.3.4.1' }, { studyUid: '1.2.3', seriesUid: '1.2.3.4', sopUid: '1.2.3.4.2' }],
+      refs: [
+        { studyUid: '1.2.3', seriesUid: '1.2.3.4', sopUid: '1.2.3.4.1' },
+        { studyUid: '1.2.3', seriesUid: '1.2.3.4', sopUid: '1.2.3.4.2' },
+      ],
     });
     expect(rejectionNote(KEY_OBJECT_SELECTION, note('113039'))?.meaning).toBe('Data Retention Policy Expired');
   });

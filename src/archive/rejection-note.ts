@@ -50,7 +50,8 @@ export function rejectionNote(sopClassUid: string, json: DicomJson): RejectionNo
   if (sopClassUid !== KEY_OBJECT_SELECTION) return undefined;
   const title = items(json, T.ConceptNameCodeSequence)[0];
   const code = first(title, T.CodeValue);
-  if (!code || first(title, T.CodingSchemeDesignator) !== 'DCM' || !Object.hasOwn(REJECTION_CODES, code)) return undefined;
+  if (!code || first(title, T.CodingSchemeDesignator) !== 'DCM' || !Object.hasOwn(REJECTION_CODES, code))
+    return undefined;
   const refs: RejectedRef[] = [];
   for (const study of items(json, T.Evidence)) {
     const studyUid = first(study, T.StudyInstanceUID);

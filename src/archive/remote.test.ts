@@ -28,14 +28,19 @@ async function* chunks(buf: Buffer): AsyncGenerator<Buffer> {
   yield buf;
 }
 
-const blobs = (dir: string) => readdirSync(join(dir, 'blobs'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+const blobs = (dir: string) =>
+  readdirSync(join(dir, 'blobs'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
 
 describe('instances held by a remote source', () => {
   let dir: string;
   let archive: Archive;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ib-remote-'));
-    archive = new Archive(new SqliteIndex(join(dir, 'index.sqlite')), new FileBlobStore(dir), { duplicatePolicy: 'reject', bulkDataThreshold: 1024, minFreeBytes: 0 });
+    archive = new Archive(new SqliteIndex(join(dir, 'index.sqlite')), new FileBlobStore(dir), {
+      duplicatePolicy: 'reject',
+      bulkDataThreshold: 1024,
+      minFreeBytes: 0,
+    });
   });
   afterEach(() => {
     archive.index.close();
@@ -47,7 +52,9 @@ describe('instances held by a remote source', () => {
     expect((await archive.indexRemote(remoteJson(`${SERIES}.1`), { source: 'pacs' })).kind).toBe('duplicate');
     const [i] = archive.instances({ studyUid: STUDY });
     expect(isRemoteKey(i!.blobKey)).toBe(true);
-    expect(archive.index.db.prepare('SELECT num_instances AS n FROM studies WHERE study_uid = ?').get(STUDY)).toEqual({ n: 1 });
+    expect(archive.index.db.prepare('SELECT num_instances AS n FROM studies WHERE study_uid = ?').get(STUDY)).toEqual({
+      n: 1,
+    });
     const [meta] = archive.index.metadata({ studyUid: STUDY });
     expect(meta!.metadata).toContain('"BulkDataURI":"\u00017FE00010"');
     expect(blobs(dir)).toBe(0);
@@ -55,7 +62,9 @@ describe('instances held by a remote source', () => {
 
   it('are replaced by the bytes when they arrive, without a new version', async () => {
     await archive.indexRemote(remoteJson(`${SERIES}.1`), { source: 'pacs' });
-    const outcome = await archive.store(chunks(ctInstance({ study: STUDY, series: SERIES, sop: `${SERIES}.1` })), { source: 'source:pacs' });
+    const outcome = await archive.store(chunks(ctInstance({ study: STUDY, series: SERIES, sop: `${SERIES}.1` })), {
+      source: 'source:pacs',
+    });
     expect(outcome.kind).toBe('stored');
     const [i] = archive.instances({ studyUid: STUDY });
     expect(isRemoteKey(i!.blobKey)).toBe(false);
@@ -74,7 +83,9 @@ describe('instances held by a remote source', () => {
     archive.setRemoteFetcher('pacs', async (instances) => {
       for (const i of instances) {
         asked.push(i.sopUid);
-        await archive.store(chunks(ctInstance({ study: STUDY, series: SERIES, sop: i.sopUid })), { source: 'source:pacs' });
+        await archive.store(chunks(ctInstance({ study: STUDY, series: SERIES, sop: i.sopUid })), {
+          source: 'source:pacs',
+        });
       }
     });
     await archive.materialize({ studyUid: STUDY });

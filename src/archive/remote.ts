@@ -37,7 +37,10 @@ export function localBulkReferences(json: DicomJson, prefix = ''): DicomJson {
     if (attr.BulkDataURI !== undefined) {
       out[tag.toUpperCase()] = { vr: attr.vr, BulkDataURI: BULK_MARKER + path } as DicomJsonAttribute;
     } else if (attr.vr === 'SQ' && Array.isArray(attr.Value)) {
-      out[tag.toUpperCase()] = { vr: 'SQ', Value: (attr.Value as DicomJson[]).map((item, i) => localBulkReferences(item, `${path}/${i}/`)) };
+      out[tag.toUpperCase()] = {
+        vr: 'SQ',
+        Value: (attr.Value as DicomJson[]).map((item, i) => localBulkReferences(item, `${path}/${i}/`)),
+      };
     } else {
       out[tag.toUpperCase()] = attr;
     }

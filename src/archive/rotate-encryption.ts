@@ -10,7 +10,17 @@
  *    erased records, are removed;
  * 4. oauth-keys.json is sealed again, and the marker (encryption.json) written last.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ObjectCipher } from '../core/encryption/chunked-cipher.js';
@@ -34,10 +44,21 @@ export interface RotationReport {
  * directory was created without encryption, so plain databases and objects are expected; in an
  * encrypted directory a plain file is refused (someone put it there: it is not taken in).
  */
-export async function rotateDataDir(dataDir: string, keyring: Keyring, fromPlain: boolean, log: (line: string) => void = () => undefined): Promise<RotationReport> {
+export async function rotateDataDir(
+  dataDir: string,
+  keyring: Keyring,
+  fromPlain: boolean,
+  log: (line: string) => void = () => undefined,
+): Promise<RotationReport> {
   const cipher = new ObjectCipher(keyring);
   const primary = keyring.primary.id.toString('hex');
-  const report: RotationReport = { databases: [], files: 0, filesAlreadyUnderPrimary: 0, packObjects: 0, segmentsRemoved: 0 };
+  const report: RotationReport = {
+    databases: [],
+    files: 0,
+    filesAlreadyUnderPrimary: 0,
+    packObjects: 0,
+    segmentsRemoved: 0,
+  };
   const keys = keyring.all().map((k) => k.bytes);
   for (const name of readdirSync(dataDir).filter((n) => n.endsWith('.sqlite'))) {
     const db = fromPlain ? openUnderAnyKey(join(dataDir, name), keys) : openSqlite(join(dataDir, name), keys);
@@ -52,7 +73,8 @@ export async function rotateDataDir(dataDir: string, keyring: Keyring, fromPlain
     log(`rekeyed ${name}`);
   }
   /** Plaintext of stored bytes: sealed under any of the keys, or plain. */
-  const plainOf = (raw: Buffer) => (fromPlain && ObjectCipher.keyIdOfHeader(raw) === undefined ? raw : cipher.open(raw));
+  const plainOf = (raw: Buffer) =>
+    fromPlain && ObjectCipher.keyIdOfHeader(raw) === undefined ? raw : cipher.open(raw);
   const underPrimary = (raw: Buffer) => ObjectCipher.keyIdOfHeader(raw) === primary;
 
   const blobDir = join(dataDir, 'blobs');
@@ -111,7 +133,13 @@ export async function rotateDataDir(dataDir: string, keyring: Keyring, fromPlain
 }
 
 /** Moves every indexed object of the `old` segments into `packs` (sealed), one durable index update each. */
-async function movePackObjects(db: Database.Database, packDir: string, old: number[], packs: PackStore, plainOf: (raw: Buffer) => Buffer): Promise<number> {
+async function movePackObjects(
+  db: Database.Database,
+  packDir: string,
+  old: number[],
+  packs: PackStore,
+  plainOf: (raw: Buffer) => Buffer,
+): Promise<number> {
   const rows = db
     .prepare(
       `SELECT blob_key AS key, sop_uid AS sop, source FROM instances UNION ALL SELECT blob_key, sop_uid, source FROM instance_versions
@@ -119,7 +147,8 @@ async function movePackObjects(db: Database.Database, packDir: string, old: numb
     )
     .all() as { key: string; sop: string; source: string }[];
   const repoint = db.transaction((from: string, to: string) => {
-    for (const table of ['instances', 'instance_versions', 'rejected_instances']) db.prepare(`UPDATE ${table} SET blob_key = ? WHERE blob_key = ?`).run(to, from);
+    for (const table of ['instances', 'instance_versions', 'rejected_instances'])
+      db.prepare(`UPDATE ${table} SET blob_key = ? WHERE blob_key = ?`).run(to, from);
   });
   const fds = new Map<number, number>();
   const oldSet = new Set(old);

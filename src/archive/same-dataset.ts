@@ -20,7 +20,8 @@ export async function sameDataset(
     const oldBytes = old.source();
     for (let done = 0; done < length; ) {
       const n = Math.min(CHUNK, length - done);
-      if (fresh.source.read(fresh.datasetOffset + done, n).compare(oldBytes.read(stored.datasetOffset + done, n)) !== 0) return false;
+      if (fresh.source.read(fresh.datasetOffset + done, n).compare(oldBytes.read(stored.datasetOffset + done, n)) !== 0)
+        return false;
       done += n;
     }
     return true;

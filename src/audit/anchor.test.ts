@@ -23,7 +23,11 @@ describe('external anchors of the audit checkpoint', () => {
 
   it('parses security.auditAnchor and refuses what cannot work', () => {
     expect(parseAuditAnchorConfig({ auditSyslog: {} })).toBeUndefined();
-    expect(parseAuditAnchorConfig({ auditAnchor: { file: '/mnt/worm/anchors' } })).toEqual({ intervalSeconds: 300, syslog: false, file: '/mnt/worm/anchors' });
+    expect(parseAuditAnchorConfig({ auditAnchor: { file: '/mnt/worm/anchors' } })).toEqual({
+      intervalSeconds: 300,
+      syslog: false,
+      file: '/mnt/worm/anchors',
+    });
     expect(() => parseAuditAnchorConfig({ auditAnchor: {} })).toThrow(/name at least one of file, url, syslog/);
     expect(() => parseAuditAnchorConfig({ auditAnchor: { syslog: true } })).toThrow(/needs security.auditSyslog/);
     expect(() => parseAuditAnchorConfig({ auditAnchor: { url: 'ftp://x' } })).toThrow(/http\(s\) URL/);
@@ -47,7 +51,13 @@ describe('external anchors of the audit checkpoint', () => {
     const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/anchors`;
     const file = join(dir, 'anchors.jsonl');
     const sent: number[] = [];
-    const anchor = new CheckpointAnchor({ intervalSeconds: 300, file, url, syslog: true }, checkpointFile, key, { syslog: (e) => sent.push(e.seq) }, silent);
+    const anchor = new CheckpointAnchor(
+      { intervalSeconds: 300, file, url, syslog: true },
+      checkpointFile,
+      key,
+      { syslog: (e) => sent.push(e.seq) },
+      silent,
+    );
     try {
       await anchor.anchorNow(); // no checkpoint yet: nothing
       await writeCheckpoint(checkpointFile, key, { seq: 5, hash: hash('a') }, false);
@@ -58,10 +68,19 @@ describe('external anchors of the audit checkpoint', () => {
     } finally {
       http.close();
     }
-    expect(readAnchorFile(file, key)).toEqual([{ seq: 5, hash: hash('a') }, { seq: 9, hash: hash('b') }]);
+    expect(readAnchorFile(file, key)).toEqual([
+      { seq: 5, hash: hash('a') },
+      { seq: 9, hash: hash('b') },
+    ]);
     expect(posted.map((p) => JSON.parse(p).seq)).toEqual([5, 9]);
     expect(sent).toEqual([5, 9]);
-    expect(JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!)).toMatchObject({ v: 1, seq: 5, hash: hash('a'), hmac: expect.stringMatching(/^[0-9a-f]{64}$/), at: expect.any(String) });
+    expect(JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!)).toMatchObject({
+      v: 1,
+      seq: 5,
+      hash: hash('a'),
+      hmac: expect.stringMatching(/^[0-9a-f]{64}$/),
+      at: expect.any(String),
+    });
   });
 
   it('reads the anchored checkpoints of a collector log among other lines; refuses one signed with another key', () => {
@@ -71,14 +90,26 @@ describe('external anchors of the audit checkpoint', () => {
     // Signed lines made by the anchor itself, turned into syslog lines.
     const entry = (seq: number, k: Buffer) => {
       const f = join(dir, `c${seq}`);
-      return writeCheckpoint(f, k, { seq, hash: hash('c') }, false).then(() => ({ ...JSON.parse(readFileSync(f, 'utf8')), at: '2024-05-01T10:00:00.000Z' }));
+      return writeCheckpoint(f, k, { seq, hash: hash('c') }, false).then(() => ({
+        ...JSON.parse(readFileSync(f, 'utf8')),
+        at: '2024-05-01T10:00:00.000Z',
+      }));
     };
     return Promise.all([entry(3, key), entry(4, randomBytes(32))]).then(([good, foreign]) => {
       const origin = { hostname: 'h', procId: 1 };
-      writeFileSync(file, ['<85>1 2024-05-01T10:00:00.000Z h imaging-bridge 1 IHE+FHIR [imaging-bridge-audit@32473 seq="1" hash="x" prev="y"] {}', checkpointSyslogLine(good, origin), 'some other line'].join('\n'));
+      writeFileSync(
+        file,
+        [
+          '<85>1 2024-05-01T10:00:00.000Z h imaging-bridge 1 IHE+FHIR [imaging-bridge-audit@32473 seq="1" hash="x" prev="y"] {}',
+          checkpointSyslogLine(good, origin),
+          'some other line',
+        ].join('\n'),
+      );
       expect(readAnchorFile(file, key)).toEqual([{ seq: 3, hash: hash('c') }]);
       writeFileSync(file, checkpointSyslogLine(foreign, origin) + '\n');
-      expect(() => readAnchorFile(file, key)).toThrow(/collector\.log:1: the anchored checkpoint is not signed with this key/);
+      expect(() => readAnchorFile(file, key)).toThrow(
+        /collector\.log:1: the anchored checkpoint is not signed with this key/,
+      );
     });
   });
 });

@@ -63,7 +63,11 @@ export class CheckpointAnchor {
   private async copy(): Promise<void> {
     const state = readCheckpoint(this.checkpointFile, this.key);
     if (state.status !== 'valid') {
-      if (state.status === 'invalid') this.logger.error({ checkpointFile: this.checkpointFile }, `audit anchor: the checkpoint ${state.reason}; not anchored`);
+      if (state.status === 'invalid')
+        this.logger.error(
+          { checkpointFile: this.checkpointFile },
+          `audit anchor: the checkpoint ${state.reason}; not anchored`,
+        );
       return;
     }
     if (state.checkpoint.seq <= this.lastSeq) return;
@@ -78,7 +82,12 @@ export class CheckpointAnchor {
     }
     if (this.config.url) {
       try {
-        const res = await fetch(this.config.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(entry), signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+        const res = await fetch(this.config.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(entry),
+          signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+        });
         await res.arrayBuffer();
         if (!res.ok) failures.push(`url: HTTP ${res.status}`);
       } catch (e) {
@@ -87,7 +96,11 @@ export class CheckpointAnchor {
     }
     if (this.config.syslog) this.targets.syslog?.(entry);
     // A target that failed gets the next checkpoint; said every time, it must be fixed.
-    if (failures.length) this.logger.error({ seq: entry.seq, failures }, 'audit anchor not stored everywhere: a rewrite of the chain by someone with the key would go unnoticed since the last anchor');
+    if (failures.length)
+      this.logger.error(
+        { seq: entry.seq, failures },
+        'audit anchor not stored everywhere: a rewrite of the chain by someone with the key would go unnoticed since the last anchor',
+      );
     this.lastSeq = entry.seq;
   }
 }
@@ -128,7 +141,10 @@ export function readAnchorFile(file: string, key: Buffer): Checkpoint[] {
       candidate = Object.fromEntries([...m[1]!.matchAll(/ ([a-z]+)="([^"]*)"/g)].map(([, k, v]) => [k, v]));
     }
     const state = checkSignedCheckpoint(candidate, key);
-    if (state.status !== 'valid') throw new Error(`${file}:${i + 1}: the anchored checkpoint ${state.status === 'invalid' ? state.reason : 'is missing'}`);
+    if (state.status !== 'valid')
+      throw new Error(
+        `${file}:${i + 1}: the anchored checkpoint ${state.status === 'invalid' ? state.reason : 'is missing'}`,
+      );
     found.push(state.checkpoint);
   });
   return found;

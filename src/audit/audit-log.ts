@@ -29,7 +29,8 @@ export class AuditLog implements AuditSink {
 
   record(event: AuditEvent): Promise<void> {
     if (this.closed) return Promise.reject(new Error('audit log is closed'));
-    if (event.resourceType !== 'AuditEvent') return Promise.reject(new TypeError(`the audit log takes AuditEvents, not ${String(event.resourceType)}`));
+    if (event.resourceType !== 'AuditEvent')
+      return Promise.reject(new TypeError(`the audit log takes AuditEvents, not ${String(event.resourceType)}`));
     let record: NewRecord;
     try {
       const id = event.id ?? randomUUID();
@@ -72,7 +73,10 @@ export class AuditLog implements AuditSink {
           if (r && 'seq' in r) {
             stored.push({ ...w.record, seq: r.seq, prevHash: r.prevHash, hash: r.hash });
             w.resolve();
-          } else w.reject(r ? deserializeError(r.error) : new Error('the audit writer thread gave no result for this record'));
+          } else
+            w.reject(
+              r ? deserializeError(r.error) : new Error('the audit writer thread gave no result for this record'),
+            );
         });
         if (stored.length) this.tell(stored);
       },

@@ -42,4 +42,5 @@ export const serializeError = (e: unknown): SerializedError => {
   return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
 };
 
-export const deserializeError = (s: SerializedError): Error => Object.assign(new Error(s.message), { name: s.name }, s.code ? { code: s.code } : {});
+export const deserializeError = (s: SerializedError): Error =>
+  Object.assign(new Error(s.message), { name: s.name }, s.code ? { code: s.code } : {});

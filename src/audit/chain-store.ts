@@ -38,7 +38,14 @@ interface Row {
   hash: string;
 }
 
-const toRecord = (r: Row): ChainRecord => ({ seq: r.seq, id: r.id, recorded: r.recorded, json: r.json, prevHash: r.prev_hash, hash: r.hash });
+const toRecord = (r: Row): ChainRecord => ({
+  seq: r.seq,
+  id: r.id,
+  recorded: r.recorded,
+  json: r.json,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
 
 /**
  * The audit chain in its own SQLite file (WAL, synchronous=FULL): an append-only table where
@@ -58,7 +65,10 @@ export class ChainStore {
    * and hold the schema); append() and setProjectedUpTo() then throw.
    */
   constructor(file: string, options: { mustExist?: boolean; readonly?: boolean; keys?: SqliteKeys } = {}) {
-    this.db = openSqlite(file, options.keys, { fileMustExist: (options.mustExist ?? false) || (options.readonly ?? false), readonly: options.readonly ?? false });
+    this.db = openSqlite(file, options.keys, {
+      fileMustExist: (options.mustExist ?? false) || (options.readonly ?? false),
+      readonly: options.readonly ?? false,
+    });
     this.db.pragma('busy_timeout = 5000');
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
@@ -68,7 +78,9 @@ export class ChainStore {
     }
     this.hashAtSeq = this.db.prepare('SELECT hash FROM audit_record WHERE seq = ?').pluck();
     if (options.readonly) return;
-    const insert = this.db.prepare('INSERT INTO audit_record (seq, id, recorded, json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare(
+      'INSERT INTO audit_record (seq, id, recorded, json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     const head = this.db.prepare('SELECT seq, hash FROM audit_record ORDER BY seq DESC LIMIT 1');
     const tx = this.db.transaction((records: NewRecord[], key: Buffer) => {
       // The head is read inside the (immediate) transaction: a second writer cannot fork the chain.
@@ -100,7 +112,9 @@ export class ChainStore {
 
   /** The last record's seq and hash, or undefined when the chain is empty. */
   head(): { seq: number; hash: string } | undefined {
-    return this.db.prepare('SELECT seq, hash FROM audit_record ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    return this.db.prepare('SELECT seq, hash FROM audit_record ORDER BY seq DESC LIMIT 1').get() as
+      | { seq: number; hash: string }
+      | undefined;
   }
 
   count(): number {
@@ -109,7 +123,9 @@ export class ChainStore {
 
   /** Records with seq > `after`, in order, `limit` at a time. */
   *iterate(after = 0, batch = 1000): Generator<ChainRecord> {
-    const page = this.db.prepare('SELECT seq, id, recorded, json, prev_hash, hash FROM audit_record WHERE seq > ? ORDER BY seq LIMIT ?');
+    const page = this.db.prepare(
+      'SELECT seq, id, recorded, json, prev_hash, hash FROM audit_record WHERE seq > ? ORDER BY seq LIMIT ?',
+    );
     for (;;) {
       const rows = page.all(after, batch) as Row[];
       for (const r of rows) yield toRecord(r);
@@ -119,12 +135,18 @@ export class ChainStore {
   }
 
   projectedUpTo(target: string): number {
-    const row = this.db.prepare('SELECT upto FROM audit_projection WHERE target = ?').get(target) as { upto: number } | undefined;
+    const row = this.db.prepare('SELECT upto FROM audit_projection WHERE target = ?').get(target) as
+      | { upto: number }
+      | undefined;
     return row?.upto ?? 0;
   }
 
   setProjectedUpTo(target: string, upto: number): void {
-    this.db.prepare('INSERT INTO audit_projection (target, upto) VALUES (?, ?) ON CONFLICT (target) DO UPDATE SET upto = max(upto, excluded.upto)').run(target, upto);
+    this.db
+      .prepare(
+        'INSERT INTO audit_projection (target, upto) VALUES (?, ?) ON CONFLICT (target) DO UPDATE SET upto = max(upto, excluded.upto)',
+      )
+      .run(target, upto);
   }
 
   close(): void {

@@ -24,7 +24,8 @@ const key = Buffer.from(data.key);
 const store = new ChainStore(data.file, { keys: data.sqliteKeys });
 
 const post = (m: FromWorker) => port.postMessage(m);
-const alarm = (message: string, e?: unknown) => post({ type: 'alarm', message, ...(e === undefined ? {} : { detail: serializeError(e) }) });
+const alarm = (message: string, e?: unknown) =>
+  post({ type: 'alarm', message, ...(e === undefined ? {} : { detail: serializeError(e) }) });
 
 let queue: { batch: number; records: NewRecord[] }[] = [];
 const projected = new Map<string, number>();
@@ -91,7 +92,10 @@ async function writeCheckpoints(): Promise<void> {
       checkpointWritten = true;
     } catch (e) {
       // The records are durable; only the truncation evidence lags. Said every time: it must be fixed.
-      alarm(`audit checkpoint ${data.checkpointFile} cannot be written: truncation of the newest records would go unnoticed`, e);
+      alarm(
+        `audit checkpoint ${data.checkpointFile} cannot be written: truncation of the newest records would go unnoticed`,
+        e,
+      );
     }
   }
   if (checkpointFrozen) wanted = undefined;
@@ -175,7 +179,9 @@ try {
   const head = store.head();
   if (holds && head && head.seq > seq) {
     if (seq === 0)
-      alarm(`audit checkpoint ${data.checkpointFile} is MISSING while the chain holds ${head.seq} records: a new one is written at the head; whether records were removed before now cannot be told from this host (run "imaging-bridge audit verify --anchor" with an external anchor)`);
+      alarm(
+        `audit checkpoint ${data.checkpointFile} is MISSING while the chain holds ${head.seq} records: a new one is written at the head; whether records were removed before now cannot be told from this host (run "imaging-bridge audit verify --anchor" with an external anchor)`,
+      );
     moveCheckpoint(head);
   }
 } catch (e) {

@@ -49,7 +49,9 @@ export class ChainWriter {
     try {
       worker = this.worker ?? this.spawn();
     } catch (e) {
-      return Promise.reject(new Error(`the audit writer thread cannot be started: ${(e as Error).message}`, { cause: e }));
+      return Promise.reject(
+        new Error(`the audit writer thread cannot be started: ${(e as Error).message}`, { cause: e }),
+      );
     }
     const batch = this.nextBatch++;
     return new Promise<AppendResult[]>((resolve, reject) => {
@@ -87,7 +89,12 @@ export class ChainWriter {
 
   private spawn(): Worker {
     const { script, eval: isEval, execArgv } = chainWorkerScript();
-    const worker = new Worker(script, { eval: isEval, execArgv, workerData: this.data, name: 'imaging-bridge-audit-writer' });
+    const worker = new Worker(script, {
+      eval: isEval,
+      execArgv,
+      workerData: this.data,
+      name: 'imaging-bridge-audit-writer',
+    });
     worker.unref();
     let error: Error | undefined;
     worker.on('message', (m: FromWorker) => this.onMessage(m));
@@ -103,7 +110,11 @@ export class ChainWriter {
       this.inflight.delete(m.batch);
       if (this.inflight.size === 0 && !this.closing) this.worker?.unref();
       pending?.resolve(m.results);
-    } else if (m.type === 'alarm') this.logger.error({ checkpointFile: this.data.checkpointFile, ...(m.detail ? { err: m.detail } : {}) }, m.message);
+    } else if (m.type === 'alarm')
+      this.logger.error(
+        { checkpointFile: this.data.checkpointFile, ...(m.detail ? { err: m.detail } : {}) },
+        m.message,
+      );
     else this.onClosed?.();
   }
 
@@ -112,7 +123,10 @@ export class ChainWriter {
     this.worker = undefined;
     this.onClosed?.();
     const why = error ? error.message : `exit code ${code}`;
-    const lost = new Error(`the audit writer thread stopped (${why}) before confirming the commit: the record may not be stored`, { cause: error });
+    const lost = new Error(
+      `the audit writer thread stopped (${why}) before confirming the commit: the record may not be stored`,
+      { cause: error },
+    );
     const pending = [...this.inflight.values()];
     this.inflight.clear();
     for (const p of pending) p.reject(lost);
@@ -120,8 +134,15 @@ export class ChainWriter {
     const now = Date.now();
     this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
     if (this.crashes.length >= MAX_CRASHES) {
-      this.failure = new Error(`the audit writer thread failed ${this.crashes.length} times within a minute (last: ${why}): audit records cannot be stored; restart the server`, { cause: error });
+      this.failure = new Error(
+        `the audit writer thread failed ${this.crashes.length} times within a minute (last: ${why}): audit records cannot be stored; restart the server`,
+        { cause: error },
+      );
       this.logger.error({ err: error }, this.failure.message);
-    } else this.logger.error({ err: error, pending: pending.length }, 'the audit writer thread stopped; the next record starts a new one');
+    } else
+      this.logger.error(
+        { err: error, pending: pending.length },
+        'the audit writer thread stopped; the next record starts a new one',
+      );
   }
 }

@@ -16,7 +16,10 @@ export interface Checkpoint {
   hash: string;
 }
 
-export type CheckpointState = { status: 'absent' } | { status: 'valid'; checkpoint: Checkpoint } | { status: 'invalid'; reason: string };
+export type CheckpointState =
+  | { status: 'absent' }
+  | { status: 'valid'; checkpoint: Checkpoint }
+  | { status: 'invalid'; reason: string };
 
 const VERSION = 1;
 
@@ -27,7 +30,9 @@ export function checkpointFileOf(keyFile: string): string {
 
 /** Domain-separated from the chain hashes (which cover prev_hash || json). */
 export function checkpointSignature(key: Buffer, c: Checkpoint): string {
-  return createHmac('sha256', key).update(`imaging-bridge audit checkpoint v${VERSION}\n${c.seq}\n${c.hash}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`imaging-bridge audit checkpoint v${VERSION}\n${c.seq}\n${c.hash}`)
+    .digest('hex');
 }
 
 /** Reads and checks the signature; a missing file is `absent`, anything unusable `invalid`. */
@@ -50,18 +55,33 @@ export function readCheckpoint(file: string, key: Buffer): CheckpointState {
 
 /** `{ v, seq, hash, hmac }` (strings for numbers accepted, as in syslog structured data) signed with `key`. */
 export function checkSignedCheckpoint(parsed: unknown, key: Buffer): CheckpointState {
-  const o = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { v?: unknown; seq?: unknown; hash?: unknown; hmac?: unknown };
+  const o = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+    v?: unknown;
+    seq?: unknown;
+    hash?: unknown;
+    hmac?: unknown;
+  };
   const v = whole(o.v);
   const seq = whole(o.seq);
   const { hash, hmac } = o;
-  if (v !== VERSION || !Number.isSafeInteger(seq) || seq < 1 || typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash) || typeof hmac !== 'string' || !/^[0-9a-f]{64}$/.test(hmac))
+  if (
+    v !== VERSION ||
+    !Number.isSafeInteger(seq) ||
+    seq < 1 ||
+    typeof hash !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(hash) ||
+    typeof hmac !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(hmac)
+  )
     return { status: 'invalid', reason: 'does not hold { v, seq, hash, hmac }' };
   const checkpoint = { seq, hash };
-  if (!timingSafeEqual(Buffer.from(checkpointSignature(key, checkpoint), 'hex'), Buffer.from(hmac, 'hex'))) return { status: 'invalid', reason: 'is not signed with this key' };
+  if (!timingSafeEqual(Buffer.from(checkpointSignature(key, checkpoint), 'hex'), Buffer.from(hmac, 'hex')))
+    return { status: 'invalid', reason: 'is not signed with this key' };
   return { status: 'valid', checkpoint };
 }
 
-const whole = (x: unknown): number => (typeof x === 'number' ? x : typeof x === 'string' && /^[0-9]{1,15}$/.test(x) ? Number(x) : NaN);
+const whole = (x: unknown): number =>
+  typeof x === 'number' ? x : typeof x === 'string' && /^[0-9]{1,15}$/.test(x) ? Number(x) : NaN;
 
 /** The signed form written to the checkpoint file and sent to the anchors. */
 export function signedCheckpoint(key: Buffer, c: Checkpoint): { v: number; seq: number; hash: string; hmac: string } {

@@ -130,7 +130,11 @@ export class FhirProjection {
       const problem = notAnAuditEvent(event);
       if (problem === undefined) events.push(event);
       // Stays in the chain (verify and export see it); only its search copy is missing.
-      else this.logger.error({ seq: r.seq, id: r.id, problem }, 'audit record is not a valid AuditEvent: not searchable in FHIR');
+      else
+        this.logger.error(
+          { seq: r.seq, id: r.id, problem },
+          'audit record is not a valid AuditEvent: not searchable in FHIR',
+        );
     }
     try {
       return await this.repository.transaction(
@@ -150,7 +154,10 @@ export class FhirProjection {
   /** Logs the failure, keeps the watermark where it is and schedules a catch-up from it. */
   private fail(e: unknown, records: ChainRecord[]): void {
     this.stalled = true;
-    this.logger.error({ err: e, from: records[0]?.seq, to: records[records.length - 1]?.seq }, 'audit records not copied into the FHIR repository; retrying later');
+    this.logger.error(
+      { err: e, from: records[0]?.seq, to: records[records.length - 1]?.seq },
+      'audit records not copied into the FHIR repository; retrying later',
+    );
     clearTimeout(this.retry);
     this.retry = setTimeout(() => void this.catchUp().catch(() => undefined), this.options.retryMs);
     this.retry.unref();
@@ -180,7 +187,12 @@ async function createUnlessCopied(tx: FhirRepository, event: FhirResource): Prom
  * patient-context API's CPU under load (P8), where every request adds a record.
  */
 export function notAnAuditEvent(e: FhirResource): string | undefined {
-  const r = e as FhirResource & { type?: { code?: unknown }; recorded?: unknown; agent?: unknown; source?: { observer?: unknown } };
+  const r = e as FhirResource & {
+    type?: { code?: unknown };
+    recorded?: unknown;
+    agent?: unknown;
+    source?: { observer?: unknown };
+  };
   if (r.resourceType !== 'AuditEvent') return `resourceType is ${String(r.resourceType)}`;
   if (typeof r.id !== 'string' || !/^[A-Za-z0-9\-.]{1,64}$/.test(r.id)) return 'no valid id';
   if (typeof r.type?.code !== 'string') return 'no type.code';

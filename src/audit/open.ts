@@ -61,7 +61,11 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
   openDataDir(o.dataDir);
   const keyFile = o.keyFile ?? defaultAuditKeyFile(o.dataDir);
   const inside = relative(resolve(o.dataDir), resolve(keyFile));
-  if (!inside.startsWith('..') && !isAbsolute(inside)) o.logger.warn({ keyFile }, 'the audit key file is inside the data directory: whoever can edit the records can recompute the chain');
+  if (!inside.startsWith('..') && !isAbsolute(inside))
+    o.logger.warn(
+      { keyFile },
+      'the audit key file is inside the data directory: whoever can edit the records can recompute the chain',
+    );
   const file = join(o.dataDir, AUDIT_DB_FILE);
   // Created here (schema, WAL), then only read on this thread: the writer thread appends.
   const keys = o.sqliteKeys;
@@ -72,7 +76,10 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
     else if (init.count() === 0) {
       key = createAuditKey(keyFile);
       o.logger.info({ keyFile }, 'audit key created');
-    } else throw new AuditKeyError(`audit key file ${keyFile} is missing but the audit log holds records: restore the key (or give it with --audit-key-file); a new key would break the chain`);
+    } else
+      throw new AuditKeyError(
+        `audit key file ${keyFile} is missing but the audit log holds records: restore the key (or give it with --audit-key-file); a new key would break the chain`,
+      );
   } finally {
     init.close();
   }
@@ -91,7 +98,9 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
     projectedUpTo: (target: string) => reader.projectedUpTo(target),
     setProjectedUpTo: (target: string, upto: number) => writer.setProjectedUpTo(target, upto),
   };
-  const projection = o.repository ? new FhirProjection(projectionStore, o.repository, o.logger, o.projection) : undefined;
+  const projection = o.repository
+    ? new FhirProjection(projectionStore, o.repository, o.logger, o.projection)
+    : undefined;
   if (projection) log.onCommit((records) => projection.add(records));
   const syslog = o.syslog ? new SyslogSender(o.syslog, o.logger) : undefined;
   const origin = { hostname: o.syslog?.hostname ?? hostname(), procId: process.pid };
@@ -100,9 +109,20 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
     log.onCommit((records) => records.forEach((r) => syslogMessages(r, origin, max).forEach((m) => syslog.send(m))));
     // The records hold search parameters (BALP entity.query): PHI on the wire unless encrypted.
     if (o.syslog.protocol !== 'tls' && !isLoopback(o.syslog.host))
-      o.logger.warn({ host: o.syslog.host, protocol: o.syslog.protocol }, 'audit syslog export in clear text: the records carry search parameters (names, birth dates); use "protocol": "tls"');
+      o.logger.warn(
+        { host: o.syslog.host, protocol: o.syslog.protocol },
+        'audit syslog export in clear text: the records carry search parameters (names, birth dates); use "protocol": "tls"',
+      );
   }
-  const anchor = o.anchor ? new CheckpointAnchor(o.anchor, checkpointFile, key, { syslog: syslog ? (entry) => syslog.send(checkpointSyslogLine(entry, origin)) : undefined }, o.logger) : undefined;
+  const anchor = o.anchor
+    ? new CheckpointAnchor(
+        o.anchor,
+        checkpointFile,
+        key,
+        { syslog: syslog ? (entry) => syslog.send(checkpointSyslogLine(entry, origin)) : undefined },
+        o.logger,
+      )
+    : undefined;
   anchor?.start();
   const caughtUp = projection
     ? projection.catchUp().then(

@@ -21,7 +21,12 @@ export function openExistingChain(dataDir: string, keys?: SqliteKeys): ChainStor
  * its end against the signed checkpoint `<keyFile>.checkpoint`, and against the external
  * anchors of `anchorFile` when given (anchor.ts).
  */
-export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(dataDir), anchorFile?: string, sqliteKeys?: SqliteKeys): VerifyResult {
+export function verifyAuditLog(
+  dataDir: string,
+  keyFile = defaultAuditKeyFile(dataDir),
+  anchorFile?: string,
+  sqliteKeys?: SqliteKeys,
+): VerifyResult {
   const key = readAuditKey(keyFile);
   let anchors: VerifyOptions['anchors'];
   if (anchorFile !== undefined) {
@@ -30,7 +35,8 @@ export function verifyAuditLog(dataDir: string, keyFile = defaultAuditKeyFile(da
     } catch (e) {
       throw new AuditKeyError(`anchor file ${anchorFile}: ${(e as Error).message}`);
     }
-    if (anchors.checkpoints.length === 0) throw new AuditKeyError(`anchor file ${anchorFile} holds no anchored checkpoint`);
+    if (anchors.checkpoints.length === 0)
+      throw new AuditKeyError(`anchor file ${anchorFile} holds no anchored checkpoint`);
   }
   const store = openExistingChain(dataDir, sqliteKeys);
   try {

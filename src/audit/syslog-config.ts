@@ -25,7 +25,8 @@ export interface AuditSyslogConfig {
 }
 
 /** The configured limit, or the default of the protocol. */
-export const maxMessageBytesOf = (c: AuditSyslogConfig): number => c.maxMessageBytes ?? (c.protocol === 'udp' ? 2048 : 8192);
+export const maxMessageBytesOf = (c: AuditSyslogConfig): number =>
+  c.maxMessageBytes ?? (c.protocol === 'udp' ? 2048 : 8192);
 
 const KEYS = ['host', 'port', 'protocol', 'hostname', 'ca', 'cert', 'key', 'servername', 'maxMessageBytes'];
 const MIN_MESSAGE = 1024;
@@ -38,14 +39,18 @@ export function parseAuditSyslogConfig(security: unknown): AuditSyslogConfig | u
   if (!Object.hasOwn(security, 'auditSyslog')) return undefined;
   const raw = (security as Record<string, unknown>).auditSyslog;
   const where = 'security.auditSyslog';
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${where}: must be an object { host, port, protocol }`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError(`${where}: must be an object { host, port, protocol }`);
   const o = raw as Record<string, unknown>;
   const unknown = Object.keys(o).filter((k) => !KEYS.includes(k));
-  if (unknown.length) throw new ConfigError(`${where}: unknown key(s) ${unknown.join(', ')} (expected ${KEYS.join(', ')})`);
+  if (unknown.length)
+    throw new ConfigError(`${where}: unknown key(s) ${unknown.join(', ')} (expected ${KEYS.join(', ')})`);
   if (typeof o.host !== 'string' || !o.host) throw new ConfigError(`${where}.host: must be a host name or address`);
-  if (typeof o.port !== 'number' || !Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new ConfigError(`${where}.port: must be an integer 1-65535`);
+  if (typeof o.port !== 'number' || !Number.isInteger(o.port) || o.port < 1 || o.port > 65535)
+    throw new ConfigError(`${where}.port: must be an integer 1-65535`);
   const protocol = o.protocol ?? 'udp';
-  if (protocol !== 'udp' && protocol !== 'tcp' && protocol !== 'tls') throw new ConfigError(`${where}.protocol: must be "udp", "tcp" or "tls"`);
+  if (protocol !== 'udp' && protocol !== 'tcp' && protocol !== 'tls')
+    throw new ConfigError(`${where}.protocol: must be "udp", "tcp" or "tls"`);
   const strings = new Map<string, string>();
   for (const k of ['hostname', 'ca', 'cert', 'key', 'servername']) {
     const v = o[k];
@@ -56,6 +61,7 @@ export function parseAuditSyslogConfig(security: unknown): AuditSyslogConfig | u
   }
   if (strings.has('cert') !== strings.has('key')) throw new ConfigError(`${where}: cert and key go together`);
   const max = o.maxMessageBytes ?? maxMessageBytesOf({ host: o.host, port: o.port, protocol });
-  if (typeof max !== 'number' || !Number.isInteger(max) || max < MIN_MESSAGE || max > MAX_MESSAGE) throw new ConfigError(`${where}.maxMessageBytes: must be an integer ${MIN_MESSAGE}-${MAX_MESSAGE}`);
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < MIN_MESSAGE || max > MAX_MESSAGE)
+    throw new ConfigError(`${where}.maxMessageBytes: must be an integer ${MIN_MESSAGE}-${MAX_MESSAGE}`);
   return { host: o.host, port: o.port, protocol, maxMessageBytes: max, ...Object.fromEntries(strings) };
 }

@@ -15,7 +15,9 @@ export interface SyslogOrigin {
 
 /** RFC 5424 header field: printable US-ASCII, no spaces, at most `max` characters, "-" when empty. */
 function field(value: string | number | undefined, max: number): string {
-  const s = String(value ?? '').replace(/[^\x21-\x7e]/g, '').slice(0, max);
+  const s = String(value ?? '')
+    .replace(/[^\x21-\x7e]/g, '')
+    .slice(0, max);
   return s || '-';
 }
 
@@ -51,7 +53,8 @@ export function syslogMessages(record: ChainRecord, origin: SyslogOrigin, maxByt
     const budget = maxBytes - Buffer.byteLength(`${head} ${recordSd(record, { i: n, n })} `);
     if (budget < 64) throw new RangeError(`syslog: ${maxBytes} octets leave no room for the message after its header`);
     const pieces = cut(record.json, budget);
-    if (pieces.length <= n) return pieces.map((p, i) => `${head} ${recordSd(record, { i: i + 1, n: pieces.length })} ${p}`);
+    if (pieces.length <= n)
+      return pieces.map((p, i) => `${head} ${recordSd(record, { i: i + 1, n: pieces.length })} ${p}`);
     n = pieces.length; // more digits in part/parts: measure again
   }
 }
@@ -76,6 +79,9 @@ function cut(text: string, budget: number): string[] {
 }
 
 /** An anchored checkpoint (anchor.ts) as an RFC 5424 message, MSGID CHECKPOINT, all in structured data. */
-export function checkpointSyslogLine(c: { v: number; seq: number; hash: string; hmac: string; at: string }, origin: SyslogOrigin): string {
+export function checkpointSyslogLine(
+  c: { v: number; seq: number; hash: string; hmac: string; at: string },
+  origin: SyslogOrigin,
+): string {
   return `${header(c.at, origin, 'CHECKPOINT')} [${CHECKPOINT_SD_ID} v="${c.v}" seq="${c.seq}" hash="${c.hash}" hmac="${c.hmac}"]`;
 }

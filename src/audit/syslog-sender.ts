@@ -42,7 +42,12 @@ export class SyslogSender {
   send(message: string): void {
     if (this.closed) return;
     if (this.udp) {
-      this.udp.send(Buffer.from(message), this.config.port, this.config.host, (err) => err && this.logger.warn({ err }, 'audit syslog: message not sent'));
+      this.udp.send(
+        Buffer.from(message),
+        this.config.port,
+        this.config.host,
+        (err) => err && this.logger.warn({ err }, 'audit syslog: message not sent'),
+      );
       return;
     }
     if (this.connected && this.tcp) this.tcp.write(frame(message));
@@ -59,7 +64,11 @@ export class SyslogSender {
   private enqueue(message: string): void {
     if (this.queue.length >= MAX_QUEUED) {
       this.queue.shift();
-      if (this.dropped++ % 1000 === 0) this.logger.warn({ dropped: this.dropped }, 'audit syslog collector unreachable: live copies dropped (the chain keeps them; use audit export)');
+      if (this.dropped++ % 1000 === 0)
+        this.logger.warn(
+          { dropped: this.dropped },
+          'audit syslog collector unreachable: live copies dropped (the chain keeps them; use audit export)',
+        );
     }
     this.queue.push(message);
   }
@@ -94,7 +103,16 @@ function tlsOptions(c: AuditSyslogConfig): ConnectionOptions {
       throw new ConfigError(`security.auditSyslog.${what}: cannot read ${file}: ${(e as Error).message}`);
     }
   };
-  return { host: c.host, port: c.port, ...(c.servername || !isIP(c.host) ? { servername: c.servername ?? c.host } : {}), minVersion: 'TLSv1.2', rejectUnauthorized: true, ...pem('ca'), ...pem('cert'), ...pem('key') };
+  return {
+    host: c.host,
+    port: c.port,
+    ...(c.servername || !isIP(c.host) ? { servername: c.servername ?? c.host } : {}),
+    minVersion: 'TLSv1.2',
+    rejectUnauthorized: true,
+    ...pem('ca'),
+    ...pem('cert'),
+    ...pem('key'),
+  };
 }
 
 /** RFC 6587 / RFC 5425 octet counting: "LENGTH SP MESSAGE". */

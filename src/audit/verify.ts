@@ -32,8 +32,14 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
  * read before the chain: a writer commits before it moves the checkpoint, so a chain read
  * afterwards reaches at least that far. Then the external anchors, if given.
  */
-export function verifyChain(store: ChainStore, key: Buffer, checkpointFile?: string, options: VerifyOptions = {}): VerifyResult {
-  let checkpoint: CheckpointState | undefined = checkpointFile === undefined ? undefined : readCheckpoint(checkpointFile, key);
+export function verifyChain(
+  store: ChainStore,
+  key: Buffer,
+  checkpointFile?: string,
+  options: VerifyOptions = {},
+): VerifyResult {
+  let checkpoint: CheckpointState | undefined =
+    checkpointFile === undefined ? undefined : readCheckpoint(checkpointFile, key);
   const anchored = new Map((options.anchors?.checkpoints ?? []).map((c) => [c.seq, c.hash]));
   let checked = 0;
   let prevHash = GENESIS_HASH;
@@ -43,9 +49,19 @@ export function verifyChain(store: ChainStore, key: Buffer, checkpointFile?: str
     for (const r of store.iterate(checked)) {
       const broken = (reason: string): VerifyResult => ({ ok: false, records: checked, brokenSeq: r.seq, reason });
       const expectedSeq = checked + 1;
-      if (r.seq !== expectedSeq) return { ok: false, records: checked, brokenSeq: expectedSeq, reason: `record ${expectedSeq} is missing (next is ${r.seq}): records were deleted` };
-      if (r.prevHash !== prevHash) return broken('prev_hash does not match the previous record: a record before it was removed or replaced');
-      if (chainHash(key, r.prevHash, r.json) !== r.hash) return broken('hash does not match the record with this key: the record was edited (or the key is not the one it was written with)');
+      if (r.seq !== expectedSeq)
+        return {
+          ok: false,
+          records: checked,
+          brokenSeq: expectedSeq,
+          reason: `record ${expectedSeq} is missing (next is ${r.seq}): records were deleted`,
+        };
+      if (r.prevHash !== prevHash)
+        return broken('prev_hash does not match the previous record: a record before it was removed or replaced');
+      if (chainHash(key, r.prevHash, r.json) !== r.hash)
+        return broken(
+          'hash does not match the record with this key: the record was edited (or the key is not the one it was written with)',
+        );
       let id: unknown;
       try {
         id = (JSON.parse(r.json) as { id?: unknown }).id;
@@ -55,7 +71,9 @@ export function verifyChain(store: ChainStore, key: Buffer, checkpointFile?: str
       if (id !== r.id) return broken(`id column "${r.id}" differs from the event's id`);
       const anchor = anchored.get(r.seq);
       if (anchor !== undefined && anchor !== r.hash)
-        return broken(`record ${r.seq} differs from the external anchor ${options.anchors!.source}: the chain was rewritten up to here (by someone who had the key) or the anchor belongs to another log`);
+        return broken(
+          `record ${r.seq} differs from the external anchor ${options.anchors!.source}: the chain was rewritten up to here (by someone who had the key) or the anchor belongs to another log`,
+        );
       prevHash = r.hash;
       checked += 1;
     }
@@ -82,7 +100,12 @@ export function verifyChain(store: ChainStore, key: Buffer, checkpointFile?: str
           reason: `there is no checkpoint file ${checkpointFile}, yet the chain holds ${plural(checked, 'record', 'records')}: nothing shows that its last records were not removed (restore the checkpoint from a backup, or check against an external anchor with --anchor)`,
         };
       case 'invalid':
-        return { ok: false, records: checked, brokenSeq: checked + 1, reason: `the checkpoint file ${checkpointFile} ${checkpoint.reason}: whether the last records were removed cannot be told` };
+        return {
+          ok: false,
+          records: checked,
+          brokenSeq: checked + 1,
+          reason: `the checkpoint file ${checkpointFile} ${checkpoint.reason}: whether the last records were removed cannot be told`,
+        };
       case 'valid': {
         const { seq, hash } = checkpoint.checkpoint;
         if (checked < seq)
@@ -93,7 +116,12 @@ export function verifyChain(store: ChainStore, key: Buffer, checkpointFile?: str
             reason: `the chain ends at seq ${checked} but the checkpoint ${checkpointFile} records seq ${seq}: the last ${plural(seq - checked, 'record was', 'records were')} removed (truncation)`,
           };
         if (store.hashAt(seq) !== hash)
-          return { ok: false, records: seq - 1, brokenSeq: seq, reason: `record ${seq} differs from the checkpoint ${checkpointFile}: records up to it were removed and replaced` };
+          return {
+            ok: false,
+            records: seq - 1,
+            brokenSeq: seq,
+            reason: `record ${seq} differs from the checkpoint ${checkpointFile}: records up to it were removed and replaced`,
+          };
         if (seq === checked) return { ok: true, records: checked, ...head(), checkpoint: { seq }, ...anchorsReached() };
         if (Date.now() >= deadline)
           return {

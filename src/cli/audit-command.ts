@@ -15,28 +15,45 @@ export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<
     console.log(USAGE);
     return args.length === 0 ? 2 : 0;
   }
-  const { config, values, positionals } = parseCommandLine(args, env, { format: { type: 'string' }, 'after-seq': { type: 'string' }, anchor: { type: 'string' } });
+  const { config, values, positionals } = parseCommandLine(args, env, {
+    format: { type: 'string' },
+    'after-seq': { type: 'string' },
+    anchor: { type: 'string' },
+  });
   try {
     switch (positionals[0]) {
       case 'verify': {
-        if (values.anchor !== undefined && (typeof values.anchor !== 'string' || !values.anchor)) throw new ConfigError('audit verify: --anchor needs a file');
-        const result = verifyAuditLog(config.dataDir, config.auditKeyFile, values.anchor as string | undefined, openAtRestOf(config).sqlite);
+        if (values.anchor !== undefined && (typeof values.anchor !== 'string' || !values.anchor))
+          throw new ConfigError('audit verify: --anchor needs a file');
+        const result = verifyAuditLog(
+          config.dataDir,
+          config.auditKeyFile,
+          values.anchor as string | undefined,
+          openAtRestOf(config).sqlite,
+        );
         if (result.ok) {
           console.log(
             `audit chain OK: ${result.records} record${result.records === 1 ? '' : 's'} checked${result.head ? `, head seq ${result.head.seq} hash ${result.head.hash}` : ''}${result.checkpoint ? `, checkpoint seq ${result.checkpoint.seq} reached` : ''}${result.anchor ? `, external anchor seq ${result.anchor.seq} (${result.anchor.source}) reached` : ''}`,
           );
           return 0;
         }
-        console.log(`audit chain BROKEN at seq ${result.brokenSeq}: ${result.reason} (${result.records} record${result.records === 1 ? '' : 's'} before it verified)`);
+        console.log(
+          `audit chain BROKEN at seq ${result.brokenSeq}: ${result.reason} (${result.records} record${result.records === 1 ? '' : 's'} before it verified)`,
+        );
         return 1;
       }
       case 'export': {
-        if (values.format !== 'syslog') throw new ConfigError(`audit export: --format syslog is the format supported (got ${String(values.format ?? 'none')})`);
+        if (values.format !== 'syslog')
+          throw new ConfigError(
+            `audit export: --format syslog is the format supported (got ${String(values.format ?? 'none')})`,
+          );
         const after = values['after-seq'] === undefined ? 0 : Number(values['after-seq']);
-        if (!Number.isInteger(after) || after < 0) throw new ConfigError('audit export: --after-seq must be a whole number');
+        if (!Number.isInteger(after) || after < 0)
+          throw new ConfigError('audit export: --after-seq must be a whole number');
         const origin = { hostname: hostname(), procId: process.pid };
         for (const r of readAuditRecords(config.dataDir, after, openAtRestOf(config).sqlite)) {
-          if (!process.stdout.write(syslogLine(r, origin) + '\n')) await new Promise((resolve) => process.stdout.once('drain', resolve));
+          if (!process.stdout.write(syslogLine(r, origin) + '\n'))
+            await new Promise((resolve) => process.stdout.once('drain', resolve));
         }
         return 0;
       }

@@ -11,7 +11,12 @@ import { openAtRestOf } from '../core/encryption/at-rest.js';
  * from a second process. The running server copies it into /fhir/AuditEvent at its next start.
  */
 export async function auditConfigChange(config: Config, what: ConfigChange, target: string): Promise<void> {
-  const log = openAuditLog({ dataDir: config.dataDir, keyFile: config.auditKeyFile, logger: createLogger('warn'), sqliteKeys: openAtRestOf(config).sqlite });
+  const log = openAuditLog({
+    dataDir: config.dataDir,
+    keyFile: config.auditKeyFile,
+    logger: createLogger('warn'),
+    sqliteKeys: openAtRestOf(config).sqlite,
+  });
   try {
     await recordAccess(log.sink, {
       actor: `cli:${safeUser()}`,

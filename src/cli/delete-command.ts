@@ -18,7 +18,11 @@ export async function runDelete(args: string[], env: NodeJS.ProcessEnv): Promise
   if (sopUid && !seriesUid) throw new ConfigError('--instance needs --series as well');
   const archive = openArchive(config);
   try {
-    const count = await archive.delete({ studyUid, seriesUid, sopUid }, `cli:${userInfo().username}`, values.reason as string | undefined);
+    const count = await archive.delete(
+      { studyUid, seriesUid, sopUid },
+      `cli:${userInfo().username}`,
+      values.reason as string | undefined,
+    );
     if (count === 0) {
       console.error('nothing deleted: no instance matches these UIDs');
       return 1;

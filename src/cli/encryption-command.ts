@@ -18,9 +18,13 @@ export async function runEncryption(args: string[], env: NodeJS.ProcessEnv): Pro
     return args.length === 0 ? 2 : 0;
   }
   const { config, positionals } = parseCommandLine(args, env);
-  if (positionals[0] !== 'rotate') throw new ConfigError(`unknown encryption action "${positionals[0] ?? ''}"\n\n${USAGE}`);
+  if (positionals[0] !== 'rotate')
+    throw new ConfigError(`unknown encryption action "${positionals[0] ?? ''}"\n\n${USAGE}`);
   const provider = keyProviderOf(config);
-  if (!provider) throw new ConfigError('encryption rotate needs the keys: --encryption-key-file F (primary key first) or IMAGING_BRIDGE_ENCRYPTION_KEY');
+  if (!provider)
+    throw new ConfigError(
+      'encryption rotate needs the keys: --encryption-key-file F (primary key first) or IMAGING_BRIDGE_ENCRYPTION_KEY',
+    );
   const keyring = new Keyring(provider.keys());
   const marker = readMarker(config.dataDir);
   if (marker) {
@@ -29,10 +33,14 @@ export async function runEncryption(args: string[], env: NodeJS.ProcessEnv): Pro
       new ObjectCipher(keyring).open(Buffer.from(marker.check, 'base64'));
     } catch (e) {
       if (!(e instanceof SealedObjectError)) throw e;
-      throw new ConfigError(`${config.dataDir} is under key id ${ObjectCipher.keyIdOfHeader(Buffer.from(marker.check, 'base64')) ?? '?'}, which ${provider.description} does not list: add it after the new primary key`);
+      throw new ConfigError(
+        `${config.dataDir} is under key id ${ObjectCipher.keyIdOfHeader(Buffer.from(marker.check, 'base64')) ?? '?'}, which ${provider.description} does not list: add it after the new primary key`,
+      );
     }
   }
-  const report = await rotateDataDir(config.dataDir, keyring, !marker, (line) => console.error(`encryption rotate: ${line}`));
+  const report = await rotateDataDir(config.dataDir, keyring, !marker, (line) =>
+    console.error(`encryption rotate: ${line}`),
+  );
   console.log(
     `${config.dataDir} is now under key id ${keyIdText(keyring.primary.id)}: ${report.databases.length} databases rekeyed, ` +
       `${report.files} object files and ${report.packObjects} pack objects sealed again. Older keys can be removed from ${provider.description}.`,

@@ -11,12 +11,16 @@ export async function runImport(args: string[], env: NodeJS.ProcessEnv): Promise
   const { config, values, positionals } = parseCommandLine(args, env, { jobs: { type: 'string' } });
   if (positionals.length === 0) throw new ConfigError('import needs at least one file, folder or DICOMDIR');
   const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new ConfigError('--jobs must be a whole number from 1 to 64');
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
+    throw new ConfigError('--jobs must be a whole number from 1 to 64');
   const archive = openArchive(config);
   const progress = progressReporter(process.stderr);
   const started = Date.now();
   try {
-    const summary = await importPaths(positionals, archive, { jobs, onProgress: (p: ImportProgress) => progress.update(p) });
+    const summary = await importPaths(positionals, archive, {
+      jobs,
+      onProgress: (p: ImportProgress) => progress.update(p),
+    });
     progress.finish(summary);
     const secs = (Date.now() - started) / 1000;
     console.log(

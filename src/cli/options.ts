@@ -7,7 +7,10 @@ type Extra = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
 /** Parses the config flags shared by every command plus the command's own. */
 export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, extra: Extra = {}) {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { config: { type: 'string' }, help: { type: 'boolean' } };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
+    config: { type: 'string' },
+    help: { type: 'boolean' },
+  };
   for (const o of OPTIONS) options[kebab(o.key)] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
   Object.assign(options, extra);
   let parsed;
@@ -23,9 +26,15 @@ export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, extra: 
     else if (v === true) configFlags[key] = 'true';
   }
   const config: Config = loadConfig(configFlags, env);
-  return { config, values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals };
+  return {
+    config,
+    values: parsed.values as Record<string, string | boolean | string[] | undefined>,
+    positionals: parsed.positionals,
+  };
 }
 
 export function optionsHelp(): string {
-  return OPTIONS.map((o) => `  --${kebab(o.key).padEnd(20)} ${o.help}${o.values ? ` (${o.values.join('|')})` : ''}`).join('\n');
+  return OPTIONS.map(
+    (o) => `  --${kebab(o.key).padEnd(20)} ${o.help}${o.values ? ` (${o.values.join('|')})` : ''}`,
+  ).join('\n');
 }

@@ -20,9 +20,16 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
     console.log(USAGE);
     return args.length === 0 ? 2 : 0;
   }
-  const { config, values, positionals } = parseCommandLine(args, env, { state: { type: 'string' }, comment: { type: 'string' }, json: { type: 'boolean' } });
+  const { config, values, positionals } = parseCommandLine(args, env, {
+    state: { type: 'string' },
+    comment: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const [action, studyUid] = positionals;
-  const bridgeConfig = parseBridgeConfig(config.sections.bridge, Object.keys(parseFhirConfig(config.sections.fhir).servers));
+  const bridgeConfig = parseBridgeConfig(
+    config.sections.bridge,
+    Object.keys(parseFhirConfig(config.sections.fhir).servers),
+  );
   const archive = openArchive(config);
   try {
     const admin = new BridgeAdmin(archive.index.db);
@@ -31,11 +38,16 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
     switch (action) {
       case 'list': {
         const state = (values.state as QuarantineState | undefined) ?? 'held';
-        if (!['held', 'released', 'rejected'].includes(state)) throw new ConfigError('--state must be held, released or rejected');
+        if (!['held', 'released', 'rejected'].includes(state))
+          throw new ConfigError('--state must be held, released or rejected');
         const entries = admin.list(state);
         if (values.json) console.log(JSON.stringify(entries, null, 2));
         else if (entries.length === 0) console.log(`no study is ${state}`);
-        else for (const e of entries) console.log(`${e.studyUid}  ${e.state}  since ${new Date(e.heldAt).toISOString()}  ${e.reasons.map((r) => `${r.rule}@${r.tag}`).join(', ')}`);
+        else
+          for (const e of entries)
+            console.log(
+              `${e.studyUid}  ${e.state}  since ${new Date(e.heldAt).toISOString()}  ${e.reasons.map((r) => `${r.rule}@${r.tag}`).join(', ')}`,
+            );
         return 0;
       }
       case 'show': {
@@ -59,7 +71,11 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
           const count = await archive.delete({ studyUid }, actor, `quarantine reject${comment ? `: ${comment}` : ''}`);
           console.log(`deleted ${count} instance${count === 1 ? '' : 's'} (bridge.rejectPolicy = delete)`);
         }
-        console.log(action === 'release' ? 'released: queued for sync with its error findings overridden' : 'rejected: it will not be synced; an existing ImagingStudy becomes entered-in-error');
+        console.log(
+          action === 'release'
+            ? 'released: queued for sync with its error findings overridden'
+            : 'rejected: it will not be synced; an existing ImagingStudy becomes entered-in-error',
+        );
         return 0;
       }
       default:

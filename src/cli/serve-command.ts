@@ -5,14 +5,17 @@ import { optionsHelp, parseCommandLine } from './options.js';
 
 export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (args.includes('--help')) {
-    console.log(`imaging-bridge serve [options]\n\n${optionsHelp()}\n  --config FILE            JSON config file (keys as in the option names, camelCase)`);
+    console.log(
+      `imaging-bridge serve [options]\n\n${optionsHelp()}\n  --config FILE            JSON config file (keys as in the option names, camelCase)`,
+    );
     return 0;
   }
   const { config } = parseCommandLine(args, env);
   privateUmask(); // the data directory holds PHI and credentials: everything created is the owner's alone
   const logger = createLogger(config.logLevel);
   if (config.auth === 'none') {
-    const banner = 'WARNING: --auth none — every request is served without authentication. For local evaluation on loopback only.';
+    const banner =
+      'WARNING: --auth none — every request is served without authentication. For local evaluation on loopback only.';
     process.stderr.write(`\n*** ${banner} ***\n\n`);
     logger.warn({ auth: 'none' }, banner);
   }

@@ -22,7 +22,9 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
     const names = new Set(known.map((s) => s.name));
     const rows = [
       ...known.map((s) => ({ ...s, configured: configured.some((c) => c.name === s.name) })),
-      ...configured.filter((c) => !names.has(c.name)).map((c) => ({ name: c.name, kind: c.kind, mode: c.mode, configured: true, neverStarted: true })),
+      ...configured
+        .filter((c) => !names.has(c.name))
+        .map((c) => ({ name: c.name, kind: c.kind, mode: c.mode, configured: true, neverStarted: true })),
     ];
     if (values.json) {
       console.log(JSON.stringify({ sources: rows }, null, 2));
@@ -32,7 +34,8 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
       console.log('no sources: add a "sources" list to the config file (see docs/sources.md)');
       return 0;
     }
-    for (const r of rows) console.log('neverStarted' in r ? `${r.name} (${r.kind}, ${r.mode}): configured, not started yet` : describe(r));
+    for (const r of rows)
+      console.log('neverStarted' in r ? `${r.name} (${r.kind}, ${r.mode}): configured, not started yet` : describe(r));
     return 0;
   } finally {
     archive.close();
@@ -49,6 +52,7 @@ function describe(s: SourceStatus & { configured: boolean }): string {
     `  studies:         ${s.studies.done} done, ${s.studies.queued} queued, ${s.studies.fetching} fetching, ${s.studies.failed} failed`,
     `  instances:       ${s.instancesFetched} ${s.mode === 'copy' ? 'copied' : 'indexed'}`,
   ];
-  for (const f of s.failures.slice(0, 5)) lines.push(`  failed study ${f.studyUid} (${f.attempts} attempts): ${f.error}`);
+  for (const f of s.failures.slice(0, 5))
+    lines.push(`  failed study ${f.studyUid} (${f.attempts} attempts): ${f.error}`);
   return lines.join('\n');
 }

@@ -12,7 +12,10 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
     console.log(USAGE);
     return args.length === 0 ? 2 : 0;
   }
-  const { config, values, positionals } = parseCommandLine(args, env, { study: { type: 'string' }, json: { type: 'boolean' } });
+  const { config, values, positionals } = parseCommandLine(args, env, {
+    study: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const archive = openArchive(config);
   try {
     const admin = new BridgeAdmin(archive.index.db);
@@ -24,10 +27,17 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
           return 0;
         }
         const caps = s.capabilities;
-        console.log(`target: ${caps ? `${caps.target} (${caps.baseUrl}) — ${caps.reachable ? (caps.usable ? 'usable' : 'NOT usable') : 'not reachable'}, transaction ${caps.transaction ? 'yes' : 'no'}, checked ${caps.checkedAt}` : 'not checked yet'}`);
+        console.log(
+          `target: ${caps ? `${caps.target} (${caps.baseUrl}) — ${caps.reachable ? (caps.usable ? 'usable' : 'NOT usable') : 'not reachable'}, transaction ${caps.transaction ? 'yes' : 'no'}, checked ${caps.checkedAt}` : 'not checked yet'}`,
+        );
         for (const p of caps?.problems ?? []) console.log(`  - ${p}`);
-        console.log(`synced studies: ${s.synced}; pending: ${s.outbox.pending}; retrying: ${s.outbox.retrying}; dead letters: ${s.outbox.dead}; quarantined: ${s.quarantined}`);
-        for (const r of s.retrying) console.log(`retrying ${r.studyUid} (attempt ${r.attempts}, next ${new Date(r.nextAttemptAt).toISOString()}): ${r.lastError ?? ''}`);
+        console.log(
+          `synced studies: ${s.synced}; pending: ${s.outbox.pending}; retrying: ${s.outbox.retrying}; dead letters: ${s.outbox.dead}; quarantined: ${s.quarantined}`,
+        );
+        for (const r of s.retrying)
+          console.log(
+            `retrying ${r.studyUid} (attempt ${r.attempts}, next ${new Date(r.nextAttemptAt).toISOString()}): ${r.lastError ?? ''}`,
+          );
         for (const d of s.deadLetters) console.log(`dead ${d.studyUid} (${d.attempts} attempts): ${d.lastError ?? ''}`);
         return 0;
       }

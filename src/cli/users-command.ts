@@ -35,11 +35,20 @@ export async function runUsers(args: string[], env: NodeJS.ProcessEnv): Promise<
     const username = values.username as string | undefined;
     switch (positionals[0]) {
       case 'add': {
-        if (!username || values['password-file'] === undefined || values.role === undefined) throw new ConfigError('users add needs --username, --password-file and --role');
+        if (!username || values['password-file'] === undefined || values.role === undefined)
+          throw new ConfigError('users add needs --username, --password-file and --role');
         const password = readFileSync(values['password-file'] as string, 'utf8').replace(/\r?\n$/, '');
-        const user = store.add({ username, password, role: values.role as string, fhirUser: values['fhir-user'] as string | undefined, patient: values.patient as string | undefined });
+        const user = store.add({
+          username,
+          password,
+          role: values.role as string,
+          fhirUser: values['fhir-user'] as string | undefined,
+          patient: values.patient as string | undefined,
+        });
         await auditConfigChange(config, 'user-added', user.username);
-        console.log(`user ${user.username} added (${user.role}${user.fhirUser ? `, ${user.fhirUser}` : ''}${user.patient ? `, patient ${user.patient}` : ''})`);
+        console.log(
+          `user ${user.username} added (${user.role}${user.fhirUser ? `, ${user.fhirUser}` : ''}${user.patient ? `, patient ${user.patient}` : ''})`,
+        );
         return 0;
       }
       case 'list': {

@@ -8,7 +8,14 @@ import { loadConfig } from './load.js';
 describe('configuration', () => {
   it('defaults to loopback, port 8080, ./data and SMART authorization (secure by default) with a derived public URL', () => {
     const c = loadConfig({}, {});
-    expect(c).toMatchObject({ host: '127.0.0.1', httpPort: 8080, dicomPort: 11112, dataDir: './data', auth: 'smart', tokenLifetime: 300 });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      httpPort: 8080,
+      dicomPort: 11112,
+      dataDir: './data',
+      auth: 'smart',
+      tokenLifetime: 300,
+    });
     expect(c.publicUrl).toBe('http://127.0.0.1:8080');
   });
 
@@ -40,6 +47,8 @@ describe('configuration', () => {
   });
 
   it('keeps an explicit public URL without its trailing slash', () => {
-    expect(loadConfig({ 'public-url': 'https://pacs.example.org/bridge/' }, {}).publicUrl).toBe('https://pacs.example.org/bridge');
+    expect(loadConfig({ 'public-url': 'https://pacs.example.org/bridge/' }, {}).publicUrl).toBe(
+      'https://pacs.example.org/bridge',
+    );
   });
 });

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ConfigError } from '../core/errors.js';
-import { DEFAULTS, OPTIONS, SECTION_KEYS, envName, kebab, type Config, type ConfigSections, type OptionSpec } from './schema.js';
+import {
+  DEFAULTS,
+  OPTIONS,
+  SECTION_KEYS,
+  envName,
+  kebab,
+  type Config,
+  type ConfigSections,
+  type OptionSpec,
+} from './schema.js';
 
 type Raw = Partial<Record<keyof Config, unknown>>;
 
@@ -56,7 +65,8 @@ function readConfigFile(path: string): { options: Raw; sections: ConfigSections 
   } catch (e) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
   const options: Raw = {};
   const sections: ConfigSections = {};
   for (const [key, value] of Object.entries(parsed)) {
@@ -74,7 +84,8 @@ function coerce(spec: OptionSpec, v: unknown): unknown {
       if (typeof v !== 'string' || v === '') throw new ConfigError(`${where}: expected a non-empty string`);
       return v;
     case 'enum':
-      if (typeof v !== 'string' || !spec.values!.includes(v)) throw new ConfigError(`${where}: expected one of ${spec.values!.join(', ')}, got "${String(v)}"`);
+      if (typeof v !== 'string' || !spec.values!.includes(v))
+        throw new ConfigError(`${where}: expected one of ${spec.values!.join(', ')}, got "${String(v)}"`);
       return v;
     case 'boolean':
       if (typeof v === 'boolean') return v;
@@ -85,7 +96,10 @@ function coerce(spec: OptionSpec, v: unknown): unknown {
     case 'int': {
       const n = typeof v === 'number' ? v : /^\d+$/.test(String(v)) ? Number(v) : NaN;
       const max = spec.type === 'port' ? 65535 : Number.MAX_SAFE_INTEGER;
-      if (!Number.isInteger(n) || n < 0 || n > max) throw new ConfigError(`${where}: expected ${spec.type === 'port' ? 'a port number 0-65535' : 'a non-negative integer'}, got "${String(v)}"`);
+      if (!Number.isInteger(n) || n < 0 || n > max)
+        throw new ConfigError(
+          `${where}: expected ${spec.type === 'port' ? 'a port number 0-65535' : 'a non-negative integer'}, got "${String(v)}"`,
+        );
       return n;
     }
   }
@@ -103,7 +117,9 @@ function validate(c: Config): void {
     throw new ConfigError(`--public-url: "${c.publicUrl}" is not an http(s) URL`);
   }
   if (c.auth === 'none' && !isLoopback(c.host)) {
-    throw new ConfigError(`--auth none serves patient data without authentication and is allowed on a loopback --host only (got "${c.host}")`);
+    throw new ConfigError(
+      `--auth none serves patient data without authentication and is allowed on a loopback --host only (got "${c.host}")`,
+    );
   }
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
     throw new ConfigError('--tls-cert and --tls-key go together: give both for HTTPS, or neither');

@@ -82,20 +82,46 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'dicomPort', type: 'port', help: 'DICOM DIMSE port' },
   { key: 'dataDir', type: 'string', help: 'folder for the index database and stored files' },
   { key: 'auth', type: 'enum', values: ['none', 'smart'], help: 'authorization mode' },
-  { key: 'duplicatePolicy', type: 'enum', values: ['reject', 'keep-newest'], help: 'same SOP Instance UID, different content' },
+  {
+    key: 'duplicatePolicy',
+    type: 'enum',
+    values: ['reject', 'keep-newest'],
+    help: 'same SOP Instance UID, different content',
+  },
   { key: 'bulkDataThreshold', type: 'int', help: 'binary values above this many bytes become BulkDataURI' },
   { key: 'maxQidoResults', type: 'int', help: 'cap on QIDO-RS results per request' },
-  { key: 'logLevel', type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log level' },
+  {
+    key: 'logLevel',
+    type: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    help: 'log level',
+  },
   { key: 'minFreeBytes', type: 'int', help: 'refuse new instances when the volume has less free space (bytes)' },
   { key: 'dicomAet', type: 'string', help: 'our DICOM AE title' },
   { key: 'demo', type: 'boolean', help: 'load the synthetic demo dataset (idempotent)' },
   { key: 'tlsCert', type: 'string', help: 'HTTPS certificate (PEM file); with --tls-key' },
   { key: 'tlsKey', type: 'string', help: 'HTTPS private key (PEM file); with --tls-cert' },
-  { key: 'auditKeyFile', type: 'string', help: 'audit chain HMAC key file, outside the data dir (default <data-dir>.audit-key)' },
+  {
+    key: 'auditKeyFile',
+    type: 'string',
+    help: 'audit chain HMAC key file, outside the data dir (default <data-dir>.audit-key)',
+  },
   { key: 'tokenLifetime', type: 'int', help: 'lifetime of issued access tokens in seconds' },
-  { key: 'encryptionKeyFile', type: 'string', help: 'encrypt data at rest with the key(s) in this file (outside the data dir, mode 0600)' },
-  { key: 'requestTimeout', type: 'int', help: 'seconds an authenticated request (upload) may take to arrive; 0 = unlimited' },
-  { key: 'publicRequestTimeout', type: 'int', help: 'seconds for headers, and for public/unauthenticated bodies, to arrive' },
+  {
+    key: 'encryptionKeyFile',
+    type: 'string',
+    help: 'encrypt data at rest with the key(s) in this file (outside the data dir, mode 0600)',
+  },
+  {
+    key: 'requestTimeout',
+    type: 'int',
+    help: 'seconds an authenticated request (upload) may take to arrive; 0 = unlimited',
+  },
+  {
+    key: 'publicRequestTimeout',
+    type: 'int',
+    help: 'seconds for headers, and for public/unauthenticated bodies, to arrive',
+  },
 ];
 
 export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: string | undefined } = {

@@ -15,7 +15,14 @@ function inputOf(file: string): AssemblyInput {
   const denied = new Set<string>(raw.policy?.deniedTypes ?? []);
   const hidden = new Set<string>(raw.policy?.hiddenIds ?? []);
   const policy: AccessPolicy = raw.policy
-    ? { description: 'test policy', canRead: (t) => !denied.has(t), canSearch: (t) => !denied.has(t), canWrite: () => false, canSeePatient: () => true, canSee: (r: FhirResource) => !hidden.has(r.id!) }
+    ? {
+        description: 'test policy',
+        canRead: (t) => !denied.has(t),
+        canSearch: (t) => !denied.has(t),
+        canWrite: () => false,
+        canSeePatient: () => true,
+        canSee: (r: FhirResource) => !hidden.has(r.id!),
+      }
     : allowAll;
   const { request } = raw;
   return {
@@ -29,12 +36,17 @@ function inputOf(file: string): AssemblyInput {
   };
 }
 
-const cases = readdirSync(DIR).filter((f) => f.endsWith('.input.json')).map((f) => f.replace('.input.json', ''));
+const cases = readdirSync(DIR)
+  .filter((f) => f.endsWith('.input.json'))
+  .map((f) => f.replace('.input.json', ''));
 
 describe('patient-context assembly (golden files: input sections → context JSON and Bundle)', () => {
   it.each(cases)('%s gives the expected context document and Bundle', (name) => {
     const assembled = assembleContext(inputOf(`${name}.input.json`));
-    const actual = { context: assembled.context, bundle: contextBundle(assembled, 'https://ib.example/fhir', '2025-03-10T08:00:00.000Z') };
+    const actual = {
+      context: assembled.context,
+      bundle: contextBundle(assembled, 'https://ib.example/fhir', '2025-03-10T08:00:00.000Z'),
+    };
     const path = join(DIR, `${name}.expected.json`);
     if (UPDATE) writeFileSync(path, JSON.stringify(actual, null, 2) + '\n');
     expect(actual).toEqual(JSON.parse(readFileSync(path, 'utf8')));

@@ -80,7 +80,13 @@ function patientSummary(p: FhirResource): PatientSummary {
   const names = asArray(p.name);
   const name = names.find((n) => n.use === 'official') ?? names[0];
   const text = str(name?.text) ?? [...asArray<string>(name?.given), str(name?.family)].filter(Boolean).join(' ');
-  const out: PatientSummary = { id: p.id!, identifier: asArray(p.identifier).map((i) => ({ ...(str(i.system) ? { system: i.system as string } : {}), ...(str(i.value) ? { value: i.value as string } : {}) })) };
+  const out: PatientSummary = {
+    id: p.id!,
+    identifier: asArray(p.identifier).map((i) => ({
+      ...(str(i.system) ? { system: i.system as string } : {}),
+      ...(str(i.value) ? { value: i.value as string } : {}),
+    })),
+  };
   if (text) out.name = text;
   if (str(p.gender)) out.gender = p.gender as string;
   if (str(p.birthDate)) out.birthDate = p.birthDate as string;
@@ -93,13 +99,19 @@ export function assembleContext(input: AssemblyInput): Assembled {
   const { request, policy } = input;
   const since = request.since;
   const visible = (d: SectionData | null | undefined): SectionData | null =>
-    d ? { resources: d.resources.filter((r) => policy.canSee(r)), included: d.included.filter((r) => policy.canSearch(r.resourceType) && policy.canSee(r)) } : null;
+    d
+      ? {
+          resources: d.resources.filter((r) => policy.canSee(r)),
+          included: d.included.filter((r) => policy.canSearch(r.resourceType) && policy.canSee(r)),
+        }
+      : null;
   const context: PatientContext = { patient: patientSummary(input.patient), complete: true, sources: input.sources };
   const resources: FhirResource[] = [input.patient];
   const studiesData = visible(input.sections.imagingStudies);
 
   const build: Record<SectionName, (d: SectionData) => { items: unknown[]; used: FhirResource[] }> = {
-    imagingStudies: (d) => buildImagingStudies(d.resources, { dicomWebBase: input.dicomWebBase, since, limit: request.studyLimit }),
+    imagingStudies: (d) =>
+      buildImagingStudies(d.resources, { dicomWebBase: input.dicomWebBase, since, limit: request.studyLimit }),
     conditions: (d) => buildConditions(d.resources, { since }),
     medications: (d) => buildMedications(d.resources, d.included, { since, now: input.now }),
     observations: (d) => buildObservations(d.resources, { since }),

@@ -8,12 +8,22 @@ import type { Assembled } from './assemble.js';
  * a partial Bundle says so.
  */
 export function contextBundle(assembled: Assembled, fhirBase: string, timestamp: string): Bundle {
-  const entry: BundleEntry[] = assembled.resources.map((r) => ({ fullUrl: `${fhirBase}/${r.resourceType}/${r.id}`, resource: r }));
+  const entry: BundleEntry[] = assembled.resources.map((r) => ({
+    fullUrl: `${fhirBase}/${r.resourceType}/${r.id}`,
+    resource: r,
+  }));
   const issues = assembled.context.sources
     .filter((s) => s.status !== 'ok')
     .map((s) => ({
       severity: s.status === 'truncated' ? 'warning' : 'error',
-      code: s.status === 'timeout' ? 'timeout' : s.status === 'denied' ? 'forbidden' : s.status === 'truncated' ? 'too-costly' : 'exception',
+      code:
+        s.status === 'timeout'
+          ? 'timeout'
+          : s.status === 'denied'
+            ? 'forbidden'
+            : s.status === 'truncated'
+              ? 'too-costly'
+              : 'exception',
       diagnostics: `${s.section}: ${s.request} on ${s.server}: ${s.status}${s.error ? ` (${s.error})` : ''}`,
     }));
   if (issues.length) entry.push({ resource: { resourceType: 'OperationOutcome', issue: issues } as FhirResource });

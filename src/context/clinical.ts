@@ -1,12 +1,32 @@
 /** conditions, allergies, flags and encounters sections: state that stays relevant while active. */
 import type { FhirResource } from '../fhir/types.js';
-import { asArray, coding, concept, firstCode, newestFirst, refId, str, time, type CodingOut, type Concept, type Json } from './fhir-read.js';
+import {
+  asArray,
+  coding,
+  concept,
+  firstCode,
+  newestFirst,
+  refId,
+  str,
+  time,
+  type CodingOut,
+  type Concept,
+  type Json,
+} from './fhir-read.js';
 
 type Built<T> = { items: T[]; used: FhirResource[] };
 
 /** Kept when still active, or when its latest date is at/after `since` (no since: all but errors). */
-function keep(resources: FhirResource[], o: { since?: number }, active: (r: Json) => boolean, latest: (r: Json) => number | undefined, error: (r: Json) => boolean) {
-  return resources.filter((r) => !error(r) && (o.since === undefined || active(r) || (latest(r) ?? Infinity) >= o.since));
+function keep(
+  resources: FhirResource[],
+  o: { since?: number },
+  active: (r: Json) => boolean,
+  latest: (r: Json) => number | undefined,
+  error: (r: Json) => boolean,
+) {
+  return resources.filter(
+    (r) => !error(r) && (o.since === undefined || active(r) || (latest(r) ?? Infinity) >= o.since),
+  );
 }
 
 const maxTime = (...t: (number | undefined)[]) => {
@@ -30,9 +50,18 @@ export interface ConditionSummary {
 export function buildConditions(resources: FhirResource[], o: { since?: number }): Built<ConditionSummary> {
   const active = (r: Json) => ['active', 'recurrence', 'relapse'].includes(firstCode(r.clinicalStatus) ?? '');
   const at = (r: Json) => maxTime(time(r.recordedDate), time(r.onsetDateTime), time(r.abatementDateTime));
-  const kept = newestFirst(keep(resources, o, active, at, (r) => firstCode(r.verificationStatus) === 'entered-in-error'), at, (r) => r.id!);
+  const kept = newestFirst(
+    keep(resources, o, active, at, (r) => firstCode(r.verificationStatus) === 'entered-in-error'),
+    at,
+    (r) => r.id!,
+  );
   const items = kept.map((r): ConditionSummary => {
-    const out: ConditionSummary = { id: r.id!, category: asArray(r.category).map(firstCode).filter((c): c is string => !!c) };
+    const out: ConditionSummary = {
+      id: r.id!,
+      category: asArray(r.category)
+        .map(firstCode)
+        .filter((c): c is string => !!c),
+    };
     const code = concept(r.code);
     if (code) out.code = code;
     const clinical = firstCode(r.clinicalStatus);
@@ -66,9 +95,17 @@ export interface AllergySummary {
 export function buildAllergies(resources: FhirResource[], o: { since?: number }): Built<AllergySummary> {
   const active = (r: Json) => (firstCode(r.clinicalStatus) ?? 'active') === 'active';
   const at = (r: Json) => maxTime(time(r.recordedDate), time(r.onsetDateTime), time(r.lastOccurrence));
-  const kept = newestFirst(keep(resources, o, active, at, (r) => firstCode(r.verificationStatus) === 'entered-in-error'), at, (r) => r.id!);
+  const kept = newestFirst(
+    keep(resources, o, active, at, (r) => firstCode(r.verificationStatus) === 'entered-in-error'),
+    at,
+    (r) => r.id!,
+  );
   const items = kept.map((r): AllergySummary => {
-    const out: AllergySummary = { id: r.id!, category: asArray<string>(r.category).filter((c) => typeof c === 'string'), reactions: [] };
+    const out: AllergySummary = {
+      id: r.id!,
+      category: asArray<string>(r.category).filter((c) => typeof c === 'string'),
+      reactions: [],
+    };
     const code = concept(r.code);
     if (code) out.code = code;
     const clinical = firstCode(r.clinicalStatus);
@@ -77,7 +114,11 @@ export function buildAllergies(resources: FhirResource[], o: { since?: number })
     if (verification) out.verificationStatus = verification;
     if (str(r.type)) out.type = r.type as string;
     if (str(r.criticality)) out.criticality = r.criticality as string;
-    out.reactions = asArray(r.reaction).flatMap((x) => asArray(x.manifestation).map((m) => concept(m)?.text).filter((t): t is string => !!t));
+    out.reactions = asArray(r.reaction).flatMap((x) =>
+      asArray(x.manifestation)
+        .map((m) => concept(m)?.text)
+        .filter((t): t is string => !!t),
+    );
     if (str(r.recordedDate)) out.recorded = r.recordedDate as string;
     return out;
   });
@@ -95,14 +136,33 @@ export interface FlagSummary {
 export function buildFlags(resources: FhirResource[], o: { since?: number }): Built<FlagSummary> {
   const period = (r: Json) => r.period as Json | undefined;
   const at = (r: Json) => maxTime(time(period(r)?.start), time(period(r)?.end));
-  const kept = newestFirst(keep(resources, o, (r) => r.status === 'active', at, (r) => r.status === 'entered-in-error'), at, (r) => r.id!);
+  const kept = newestFirst(
+    keep(
+      resources,
+      o,
+      (r) => r.status === 'active',
+      at,
+      (r) => r.status === 'entered-in-error',
+    ),
+    at,
+    (r) => r.id!,
+  );
   const items = kept.map((r): FlagSummary => {
-    const out: FlagSummary = { id: r.id!, category: asArray(r.category).map(firstCode).filter((c): c is string => !!c) };
+    const out: FlagSummary = {
+      id: r.id!,
+      category: asArray(r.category)
+        .map(firstCode)
+        .filter((c): c is string => !!c),
+    };
     if (str(r.status)) out.status = r.status as string;
     const code = concept(r.code);
     if (code) out.code = code;
     const p = period(r);
-    if (p) out.period = { ...(str(p.start) ? { start: p.start as string } : {}), ...(str(p.end) ? { end: p.end as string } : {}) };
+    if (p)
+      out.period = {
+        ...(str(p.start) ? { start: p.start as string } : {}),
+        ...(str(p.end) ? { end: p.end as string } : {}),
+      };
     return out;
   });
   return { items, used: kept };
@@ -122,19 +182,43 @@ export interface EncounterSummary {
 
 const CURRENT = new Set(['in-progress', 'arrived', 'triaged', 'onleave']);
 
-export function buildEncounters(resources: FhirResource[], included: FhirResource[], o: { since?: number }): Built<EncounterSummary> {
+export function buildEncounters(
+  resources: FhirResource[],
+  included: FhirResource[],
+  o: { since?: number },
+): Built<EncounterSummary> {
   const locations = new Map(included.filter((r) => r.resourceType === 'Location').map((r) => [r.id!, r]));
   const period = (r: Json) => r.period as Json | undefined;
   const at = (r: Json) => maxTime(time(period(r)?.start), time(period(r)?.end));
-  const kept = newestFirst(keep(resources, o, (r) => CURRENT.has(String(r.status)), at, (r) => r.status === 'entered-in-error' || r.status === 'cancelled'), (r) => time(period(r)?.start), (r) => r.id!);
+  const kept = newestFirst(
+    keep(
+      resources,
+      o,
+      (r) => CURRENT.has(String(r.status)),
+      at,
+      (r) => r.status === 'entered-in-error' || r.status === 'cancelled',
+    ),
+    (r) => time(period(r)?.start),
+    (r) => r.id!,
+  );
   const used: FhirResource[] = [...kept];
   const items = kept.map((r): EncounterSummary => {
-    const out: EncounterSummary = { id: r.id!, current: CURRENT.has(String(r.status)), reason: asArray(r.reasonCode).map((c) => concept(c)?.text).filter((t): t is string => !!t) };
+    const out: EncounterSummary = {
+      id: r.id!,
+      current: CURRENT.has(String(r.status)),
+      reason: asArray(r.reasonCode)
+        .map((c) => concept(c)?.text)
+        .filter((t): t is string => !!t),
+    };
     if (str(r.status)) out.status = r.status as string;
     const cls = coding(r.class);
     if (cls) out.class = cls;
     const p = period(r);
-    if (p) out.period = { ...(str(p.start) ? { start: p.start as string } : {}), ...(str(p.end) ? { end: p.end as string } : {}) };
+    if (p)
+      out.period = {
+        ...(str(p.start) ? { start: p.start as string } : {}),
+        ...(str(p.end) ? { end: p.end as string } : {}),
+      };
     const locs = asArray(r.location);
     const loc = locs.find((l) => l.status === 'active') ?? locs[locs.length - 1];
     if (loc) {
@@ -142,7 +226,11 @@ export function buildEncounters(resources: FhirResource[], included: FhirResourc
       const resource = id ? locations.get(id) : undefined;
       if (resource && !used.includes(resource)) used.push(resource);
       const display = str(resource?.name) ?? str((loc.location as Json | undefined)?.display);
-      out.location = { ...(id ? { id } : {}), ...(display ? { display } : {}), ...(str(loc.status) ? { status: loc.status as string } : {}) };
+      out.location = {
+        ...(id ? { id } : {}),
+        ...(display ? { display } : {}),
+        ...(str(loc.status) ? { status: loc.status as string } : {}),
+      };
     }
     return out;
   });

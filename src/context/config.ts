@@ -20,12 +20,15 @@ export function parseContextConfig(section: unknown, fhirServers: string[]): Con
   for (const [key, value] of Object.entries(section)) {
     if (key === 'fhirServer') {
       if (value !== 'embedded' && !fhirServers.includes(value as string)) {
-        throw new ConfigError(`config "context.fhirServer" must be "embedded" or a server of fhir.servers (${fhirServers.join(', ') || 'none configured'})`);
+        throw new ConfigError(
+          `config "context.fhirServer" must be "embedded" or a server of fhir.servers (${fhirServers.join(', ') || 'none configured'})`,
+        );
       }
       out.fhirServer = value as string;
     } else if (key === 'timeoutMs' || key === 'maxPerSection') {
       const [min, max] = key === 'timeoutMs' ? [1, 120_000] : [1, 10_000];
-      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw new ConfigError(`config "context.${key}" must be an integer from ${min} to ${max}`);
+      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
+        throw new ConfigError(`config "context.${key}" must be an integer from ${min} to ${max}`);
       out[key] = value as number;
     } else {
       throw new ConfigError(`config "context.${key}" is not known (known: fhirServer, timeoutMs, maxPerSection)`);

@@ -12,7 +12,8 @@ export interface Concept {
   text?: string;
 }
 
-export const asArray = <T = Json>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : v === undefined || v === null ? [] : [v as T]);
+export const asArray = <T = Json>(v: unknown): T[] =>
+  Array.isArray(v) ? (v as T[]) : v === undefined || v === null ? [] : [v as T];
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export function coding(v: unknown): CodingOut | undefined {
@@ -29,7 +30,9 @@ export function coding(v: unknown): CodingOut | undefined {
 export function concept(v: unknown): Concept | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const c = v as Json;
-  const codings = asArray(c.coding).map(coding).filter((x): x is CodingOut => !!x);
+  const codings = asArray(c.coding)
+    .map(coding)
+    .filter((x): x is CodingOut => !!x);
   const text = str(c.text) ?? codings.find((x) => x.display)?.display;
   if (!codings.length && !text) return undefined;
   return { coding: codings, ...(text ? { text } : {}) };

@@ -1,6 +1,17 @@
 /** imagingStudies and reports sections: ImagingStudy and DiagnosticReport (AI results included). */
 import type { FhirResource } from '../fhir/types.js';
-import { asArray, coding, concept, newestFirst, refId, str, time, type CodingOut, type Concept, type Json } from './fhir-read.js';
+import {
+  asArray,
+  coding,
+  concept,
+  newestFirst,
+  refId,
+  str,
+  time,
+  type CodingOut,
+  type Concept,
+  type Json,
+} from './fhir-read.js';
 
 const DICOM_UID = 'urn:dicom:uid';
 const ACSN = 'ACSN';
@@ -43,7 +54,9 @@ const studyUidOf = (s: Json): string | undefined => {
 const accessionOf = (s: Json): string | undefined => {
   const ids = asArray(s.identifier);
   const typed = ids.find((i) => asArray((i.type as Json | undefined)?.coding).some((c) => c.code === ACSN));
-  const basedOn = asArray(s.basedOn).map((b) => b.identifier as Json | undefined).find((i) => i && asArray((i.type as Json | undefined)?.coding).some((c) => c.code === ACSN));
+  const basedOn = asArray(s.basedOn)
+    .map((b) => b.identifier as Json | undefined)
+    .find((i) => i && asArray((i.type as Json | undefined)?.coding).some((c) => c.code === ACSN));
   return str(typed?.value) ?? str(basedOn?.value);
 };
 
@@ -54,8 +67,17 @@ const unique = <T>(items: (T | undefined)[], keyOf: (t: T) => string): T[] => {
 };
 
 /** Newest first, since-filtered, at most `limit`; WADO-RS URLs under our DICOMweb base. */
-export function buildImagingStudies(studies: FhirResource[], o: { dicomWebBase: string; since?: number; limit: number }): { items: StudySummary[]; used: FhirResource[] } {
-  const kept = newestFirst(studies.filter((s) => s.status !== 'entered-in-error' && (o.since === undefined || (time(s.started) ?? Infinity) >= o.since)), (s) => time(s.started), (s) => s.id!).slice(0, o.limit);
+export function buildImagingStudies(
+  studies: FhirResource[],
+  o: { dicomWebBase: string; since?: number; limit: number },
+): { items: StudySummary[]; used: FhirResource[] } {
+  const kept = newestFirst(
+    studies.filter(
+      (s) => s.status !== 'entered-in-error' && (o.since === undefined || (time(s.started) ?? Infinity) >= o.since),
+    ),
+    (s) => time(s.started),
+    (s) => s.id!,
+  ).slice(0, o.limit);
   const items = kept.map((s): StudySummary => {
     const uid = studyUidOf(s);
     const base = uid ? `${o.dicomWebBase}/studies/${uid}` : undefined;
@@ -73,8 +95,19 @@ export function buildImagingStudies(studies: FhirResource[], o: { dicomWebBase: 
       if (typeof se.numberOfInstances === 'number') out.numberOfInstances = se.numberOfInstances;
       return ordered(out, SERIES_KEYS);
     });
-    const modality = unique([...asArray(s.modality).map((m) => coding(m)?.code), ...series.map((x) => x.modality)], (x) => x);
-    const out: StudySummary = { id: s.id!, modality, bodySite: unique(series.map((x) => x.bodySite), (c) => `${c.system}|${c.code}|${c.display}`), series: base ? series : [] };
+    const modality = unique(
+      [...asArray(s.modality).map((m) => coding(m)?.code), ...series.map((x) => x.modality)],
+      (x) => x,
+    );
+    const out: StudySummary = {
+      id: s.id!,
+      modality,
+      bodySite: unique(
+        series.map((x) => x.bodySite),
+        (c) => `${c.system}|${c.code}|${c.display}`,
+      ),
+      series: base ? series : [],
+    };
     if (uid) out.studyInstanceUid = uid;
     const acc = accessionOf(s);
     if (acc) out.accession = acc;
@@ -89,9 +122,33 @@ export function buildImagingStudies(studies: FhirResource[], o: { dicomWebBase: 
   return { items, used: kept };
 }
 
-const STUDY_KEYS: (keyof StudySummary)[] = ['id', 'studyInstanceUid', 'accession', 'status', 'started', 'description', 'modality', 'bodySite', 'numberOfSeries', 'numberOfInstances', 'retrieveUrl', 'metadataUrl', 'series'];
+const STUDY_KEYS: (keyof StudySummary)[] = [
+  'id',
+  'studyInstanceUid',
+  'accession',
+  'status',
+  'started',
+  'description',
+  'modality',
+  'bodySite',
+  'numberOfSeries',
+  'numberOfInstances',
+  'retrieveUrl',
+  'metadataUrl',
+  'series',
+];
 
-const SERIES_KEYS: (keyof SeriesSummary)[] = ['uid', 'number', 'modality', 'description', 'bodySite', 'laterality', 'numberOfInstances', 'retrieveUrl', 'metadataUrl'];
+const SERIES_KEYS: (keyof SeriesSummary)[] = [
+  'uid',
+  'number',
+  'modality',
+  'description',
+  'bodySite',
+  'laterality',
+  'numberOfInstances',
+  'retrieveUrl',
+  'metadataUrl',
+];
 
 /** Stable key order in the JSON so documents and golden files read the same way every time. */
 function ordered<T extends object>(o: T, keys: (keyof T)[]): T {
@@ -143,23 +200,45 @@ function findingOf(o: Json): Finding {
   const conf = asArray(o.component).find((c) => CONFIDENCE.test(JSON.stringify(c.code ?? '')));
   const cv = conf ? ((conf.valueQuantity as Json | undefined)?.value ?? conf.valueDecimal) : undefined;
   if (typeof cv === 'number') out.confidence = cv;
-  const tracking = asArray(o.identifier).find((i) => /tracking/i.test(JSON.stringify(i.type ?? '')) || i.system === 'urn:imaging-bridge:tracking-id');
+  const tracking = asArray(o.identifier).find(
+    (i) => /tracking/i.test(JSON.stringify(i.type ?? '')) || i.system === 'urn:imaging-bridge:tracking-id',
+  );
   if (str(tracking?.value)) out.trackingId = tracking!.value as string;
   return out;
 }
 
-export function buildReports(reports: FhirResource[], included: FhirResource[], studies: FhirResource[], o: { since?: number }): { items: ReportSummary[]; used: FhirResource[] } {
+export function buildReports(
+  reports: FhirResource[],
+  included: FhirResource[],
+  studies: FhirResource[],
+  o: { since?: number },
+): { items: ReportSummary[]; used: FhirResource[] } {
   const observations = new Map(included.filter((r) => r.resourceType === 'Observation').map((r) => [r.id!, r]));
   const devices = new Map(included.filter((r) => r.resourceType === 'Device').map((r) => [r.id!, r]));
   const uids = new Map(studies.map((s) => [s.id!, studyUidOf(s)]));
-  const at = (r: Json) => time(r.effectiveDateTime) ?? time((r.effectivePeriod as Json | undefined)?.start) ?? time(r.issued);
-  const kept = newestFirst(reports.filter((r) => r.status !== 'entered-in-error' && (o.since === undefined || (at(r) ?? Infinity) >= o.since)), at, (r) => r.id!);
+  const at = (r: Json) =>
+    time(r.effectiveDateTime) ?? time((r.effectivePeriod as Json | undefined)?.start) ?? time(r.issued);
+  const kept = newestFirst(
+    reports.filter((r) => r.status !== 'entered-in-error' && (o.since === undefined || (at(r) ?? Infinity) >= o.since)),
+    at,
+    (r) => r.id!,
+  );
   const used: FhirResource[] = [...kept];
   const items = kept.map((r): ReportSummary => {
     const ai = !!r.meta?.tag?.some((t) => t.system === AI_RESULT_TAG.system && t.code === AI_RESULT_TAG.code);
-    const results = asArray(r.result).map((x) => observations.get(refId(x, 'Observation') ?? '')).filter((x): x is FhirResource => !!x);
+    const results = asArray(r.result)
+      .map((x) => observations.get(refId(x, 'Observation') ?? ''))
+      .filter((x): x is FhirResource => !!x);
     used.push(...results);
-    const out: ReportSummary = { id: r.id!, category: asArray(r.category).map(concept).filter((c): c is Concept => !!c), imagingStudy: [], ai, findings: results.map(findingOf) };
+    const out: ReportSummary = {
+      id: r.id!,
+      category: asArray(r.category)
+        .map(concept)
+        .filter((c): c is Concept => !!c),
+      imagingStudy: [],
+      ai,
+      findings: results.map(findingOf),
+    };
     if (str(r.status)) out.status = r.status as string;
     const code = concept(r.code);
     if (code) out.code = code;
@@ -173,11 +252,11 @@ export function buildReports(reports: FhirResource[], included: FhirResource[], 
     });
     // R4 DiagnosticReport.performer cannot be a Device: the algorithm is on its Observations.
     const device = results.map((x) => x.device as Json | undefined).find((d) => d);
-    const name = device ? (str(device.display) ?? str(asArray(devices.get(refId(device, 'Device') ?? '')?.deviceName)[0]?.name)) : undefined;
+    const name = device
+      ? (str(device.display) ?? str(asArray(devices.get(refId(device, 'Device') ?? '')?.deviceName)[0]?.name))
+      : undefined;
     if (name) out.device = name;
     return out;
   });
   return { items, used };
 }
-
-

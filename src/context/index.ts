@@ -23,6 +23,15 @@ export function openContext(o: OpenContextOptions): ContextService {
   const config = parseContextConfig(o.sections.context, Object.keys(fhir.servers));
   const publicUrl = o.publicUrl.replace(/\/+$/, '');
   const imaging = { name: 'embedded', client: new LocalFhirReader(o.embeddedFhir, `${publicUrl}/fhir`) };
-  const clinical = config.fhirServer === 'embedded' ? imaging : { name: config.fhirServer, client: httpFhirClient(fhir.servers[config.fhirServer]!) };
-  return new ContextService({ clinical, imaging, dicomWebBase: `${publicUrl}/dicomweb`, timeoutMs: config.timeoutMs, maxPerSection: config.maxPerSection });
+  const clinical =
+    config.fhirServer === 'embedded'
+      ? imaging
+      : { name: config.fhirServer, client: httpFhirClient(fhir.servers[config.fhirServer]!) };
+  return new ContextService({
+    clinical,
+    imaging,
+    dicomWebBase: `${publicUrl}/dicomweb`,
+    timeoutMs: config.timeoutMs,
+    maxPerSection: config.maxPerSection,
+  });
 }

@@ -35,7 +35,8 @@ const SCD_TO_IN: Record<string, [string, string]> = {
 };
 
 /** Dose forms and strengths that end the ingredient part of a drug name. */
-const DOSE = /\s+(\d[\d.,]*\s*(mg|mcg|g|ml|unt|units?|meq|%)\b|oral|injectable|injection|tablet|capsule|solution|extended|delayed|topical|\[).*/i;
+const DOSE =
+  /\s+(\d[\d.,]*\s*(mg|mcg|g|ml|unt|units?|meq|%)\b|oral|injectable|injection|tablet|capsule|solution|extended|delayed|topical|\[).*/i;
 
 export function ingredientOf(medication: Concept | undefined): Ingredient | undefined {
   if (!medication) return undefined;
@@ -49,6 +50,9 @@ export function ingredientOf(medication: Concept | undefined): Ingredient | unde
   const single = rx.find((c) => c.display && !/\s/.test(c.display.trim()));
   if (single) return { system: RXNORM, code: single.code, display: single.display!.toLowerCase(), source: 'as-coded' };
   if (!name) return undefined;
-  const stripped = name.replace(DOSE, '').replace(/\s+(sodium|potassium|hydrochloride|hcl|etexilate|mesylate|besylate|calcium)$/i, '').trim();
+  const stripped = name
+    .replace(DOSE, '')
+    .replace(/\s+(sodium|potassium|hydrochloride|hcl|etexilate|mesylate|besylate|calcium)$/i, '')
+    .trim();
   return stripped ? { display: stripped.toLowerCase(), source: 'text' } : undefined;
 }

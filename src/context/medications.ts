@@ -27,7 +27,13 @@ const ACTIVE: Record<MedicationSummary['resourceType'], Set<string>> = {
 const NEVER = new Set(['entered-in-error', 'draft', 'not-taken', 'not-done', 'unknown']);
 
 function dateOf(r: Json): string | undefined {
-  return str(r.authoredOn) ?? str(r.effectiveDateTime) ?? str((r.effectivePeriod as Json | undefined)?.end) ?? str((r.effectivePeriod as Json | undefined)?.start) ?? str(r.dateAsserted);
+  return (
+    str(r.authoredOn) ??
+    str(r.effectiveDateTime) ??
+    str((r.effectivePeriod as Json | undefined)?.end) ??
+    str((r.effectivePeriod as Json | undefined)?.start) ??
+    str(r.dateAsserted)
+  );
 }
 
 function dosageOf(r: Json): string | undefined {
@@ -35,7 +41,11 @@ function dosageOf(r: Json): string | undefined {
   return str(d?.text);
 }
 
-export function buildMedications(resources: FhirResource[], included: FhirResource[], o: { since?: number; now: number }): { items: MedicationSummary[]; used: FhirResource[] } {
+export function buildMedications(
+  resources: FhirResource[],
+  included: FhirResource[],
+  o: { since?: number; now: number },
+): { items: MedicationSummary[]; used: FhirResource[] } {
   const medications = new Map(included.filter((r) => r.resourceType === 'Medication').map((r) => [r.id!, r]));
   const recentFrom = o.since ?? o.now - RECENT_DAYS * 86_400_000;
   const items: MedicationSummary[] = [];
@@ -49,7 +59,10 @@ export function buildMedications(resources: FhirResource[], included: FhirResour
     if (!active && (time(date) ?? -Infinity) < recentFrom) continue;
     const ref = str((r.medicationReference as Json | undefined)?.reference)?.replace(/^.*Medication\//, '');
     const medResource = ref ? medications.get(ref) : undefined;
-    const medication = concept(r.medicationCodeableConcept) ?? concept(medResource?.code) ?? (ref ? concept({ text: str((r.medicationReference as Json).display) }) : undefined);
+    const medication =
+      concept(r.medicationCodeableConcept) ??
+      concept(medResource?.code) ??
+      (ref ? concept({ text: str((r.medicationReference as Json).display) }) : undefined);
     const out: MedicationSummary = { id: r.id!, resourceType: type, state: active ? 'active' : 'recent' };
     if (status) out.status = status;
     const ingredient = ingredientOf(medication);
@@ -63,6 +76,10 @@ export function buildMedications(resources: FhirResource[], included: FhirResour
     if (medResource && !used.includes(medResource)) used.push(medResource);
   }
   // Active first, then newest first.
-  const sorted = newestFirst(items, (m) => time(m.date), (m) => `${m.resourceType}/${m.id}`).sort((a, b) => (a.state === b.state ? 0 : a.state === 'active' ? -1 : 1));
+  const sorted = newestFirst(
+    items,
+    (m) => time(m.date),
+    (m) => `${m.resourceType}/${m.id}`,
+  ).sort((a, b) => (a.state === b.state ? 0 : a.state === 'active' ? -1 : 1));
   return { items: sorted, used };
 }

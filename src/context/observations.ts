@@ -26,13 +26,23 @@ export interface ObservationSummary {
   trend?: { effective?: string; value: number; unit?: string; status?: string }[];
 }
 
-const effectiveOf = (o: Json): string | undefined => str(o.effectiveDateTime) ?? str(o.effectiveInstant) ?? str((o.effectivePeriod as Json | undefined)?.start) ?? str(o.issued);
+const effectiveOf = (o: Json): string | undefined =>
+  str(o.effectiveDateTime) ??
+  str(o.effectiveInstant) ??
+  str((o.effectivePeriod as Json | undefined)?.start) ??
+  str(o.issued);
 
 function valueOf(o: Json, code: CodingOut | undefined): Omit<ObservationValue, 'id' | 'effective' | 'status'> {
   const q = o.valueQuantity as Json | undefined;
   if (q && typeof q.value === 'number') {
     const n = normalizeQuantity(code?.system, code?.code, q.value, str(q.code) ?? str(q.unit));
-    return { value: n.value, ...(n.unit !== undefined ? { unit: n.unit } : {}), ...(n.original ? { original: { value: n.original.value, ...(n.original.unit !== undefined ? { unit: n.original.unit } : {}) } } : {}) };
+    return {
+      value: n.value,
+      ...(n.unit !== undefined ? { unit: n.unit } : {}),
+      ...(n.original
+        ? { original: { value: n.original.value, ...(n.original.unit !== undefined ? { unit: n.original.unit } : {}) } }
+        : {}),
+    };
   }
   if (typeof o.valueInteger === 'number') return { value: o.valueInteger };
   if (typeof o.valueBoolean === 'boolean') return { value: o.valueBoolean };
@@ -42,7 +52,10 @@ function valueOf(o: Json, code: CodingOut | undefined): Omit<ObservationValue, '
   return absent ? { value: `absent: ${absent}` } : {};
 }
 
-export function buildObservations(resources: FhirResource[], o: { since?: number }): { items: ObservationSummary[]; used: FhirResource[] } {
+export function buildObservations(
+  resources: FhirResource[],
+  o: { since?: number },
+): { items: ObservationSummary[]; used: FhirResource[] } {
   const groups = new Map<string, FhirResource[]>();
   for (const r of resources) {
     if (EXCLUDED.has(String(r.status))) continue;
@@ -62,7 +75,9 @@ export function buildObservations(resources: FhirResource[], o: { since?: number
     const last = group[group.length - 1];
     const c = concept(last.code)!;
     const primary = c.coding.find((x) => x.system === LOINC && x.code) ?? c.coding[0] ?? {};
-    const category = [...new Set(group.flatMap((r) => asArray(r.category).map(firstCode)).filter((x): x is string => !!x))].sort();
+    const category = [
+      ...new Set(group.flatMap((r) => asArray(r.category).map(firstCode)).filter((x): x is string => !!x)),
+    ].sort();
     const value = (r: FhirResource): ObservationValue => {
       const out: ObservationValue = { id: r.id!, ...valueOf(r, primary) };
       const eff = effectiveOf(r);
@@ -72,17 +87,32 @@ export function buildObservations(resources: FhirResource[], o: { since?: number
       if (interp) out.interpretation = interp;
       return reorderValue(out);
     };
-    const summary: ObservationSummary = { code: { ...primary, ...(c.text ? { text: c.text } : {}) }, category, latest: value(last) };
+    const summary: ObservationSummary = {
+      code: { ...primary, ...(c.text ? { text: c.text } : {}) },
+      category,
+      latest: value(last),
+    };
     if (category.some((x) => TRENDED.has(x))) {
       const points = group.map(value).filter((v) => typeof v.value === 'number');
-      if (points.length) summary.trend = points.map((p) => ({ ...(p.effective ? { effective: p.effective } : {}), value: p.value as number, ...(p.unit !== undefined ? { unit: p.unit } : {}), ...(p.status ? { status: p.status } : {}) }));
+      if (points.length)
+        summary.trend = points.map((p) => ({
+          ...(p.effective ? { effective: p.effective } : {}),
+          value: p.value as number,
+          ...(p.unit !== undefined ? { unit: p.unit } : {}),
+          ...(p.status ? { status: p.status } : {}),
+        }));
       used.push(...group);
     } else {
       used.push(last);
     }
     items.push(summary);
   }
-  items.sort((a, b) => (a.code.text ?? a.code.display ?? a.code.code ?? '').localeCompare(b.code.text ?? b.code.display ?? b.code.code ?? '') || (a.code.code ?? '').localeCompare(b.code.code ?? ''));
+  items.sort(
+    (a, b) =>
+      (a.code.text ?? a.code.display ?? a.code.code ?? '').localeCompare(
+        b.code.text ?? b.code.display ?? b.code.code ?? '',
+      ) || (a.code.code ?? '').localeCompare(b.code.code ?? ''),
+  );
   return { items, used };
 }
 

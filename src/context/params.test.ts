@@ -16,8 +16,14 @@ const problem = (q: string) => {
 
 describe('GET /api/context parameters', () => {
   it('takes a Patient id or a system|value identifier, with defaults for the rest', () => {
-    expect(parse('patient=abc-1')).toEqual({ patient: { id: 'abc-1' }, studyLimit: DEFAULT_STUDY_LIMIT, include: [...SECTIONS] });
-    expect(parse('identifier=http://h.example/mrn|A%7CB').patient).toEqual({ identifier: { system: 'http://h.example/mrn', value: 'A|B' } });
+    expect(parse('patient=abc-1')).toEqual({
+      patient: { id: 'abc-1' },
+      studyLimit: DEFAULT_STUDY_LIMIT,
+      include: [...SECTIONS],
+    });
+    expect(parse('identifier=http://h.example/mrn|A%7CB').patient).toEqual({
+      identifier: { system: 'http://h.example/mrn', value: 'A|B' },
+    });
   });
 
   it('reads since as a FHIR date or dateTime, year and month included', () => {
@@ -48,7 +54,10 @@ describe('GET /api/context parameters', () => {
 describe('context config', () => {
   it('defaults to the embedded server and refuses an unknown one or a bad number by name', () => {
     expect(parseContextConfig(undefined, []).fhirServer).toBe('embedded');
-    expect(parseContextConfig({ fhirServer: 'ehr', timeoutMs: 200 }, ['ehr'])).toMatchObject({ fhirServer: 'ehr', timeoutMs: 200 });
+    expect(parseContextConfig({ fhirServer: 'ehr', timeoutMs: 200 }, ['ehr'])).toMatchObject({
+      fhirServer: 'ehr',
+      timeoutMs: 200,
+    });
     expect(() => parseContextConfig({ fhirServer: 'ehr' }, [])).toThrow(/context.fhirServer/);
     expect(() => parseContextConfig({ timeoutMs: 0 }, [])).toThrow(/context.timeoutMs/);
     expect(() => parseContextConfig({ colour: 1 }, [])).toThrow(/context.colour/);

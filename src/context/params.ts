@@ -22,14 +22,20 @@ const FHIR_DATE = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 export function parseContextQuery(query: URLSearchParams): ContextRequest {
   for (const name of new Set(query.keys())) {
     if (!KNOWN.has(name)) throw badRequest(`unknown parameter "${name}" (known: ${[...KNOWN].join(', ')})`, name);
-    if (name !== 'include' && query.getAll(name).length > 1) throw badRequest(`parameter "${name}" is given more than once`, name);
+    if (name !== 'include' && query.getAll(name).length > 1)
+      throw badRequest(`parameter "${name}" is given more than once`, name);
   }
   const id = query.get('patient');
   const identifier = query.get('identifier');
-  if ((id === null) === (identifier === null)) throw badRequest('give exactly one of "patient" (a Patient id) or "identifier" (system|value)', id === null ? 'patient' : 'identifier');
+  if ((id === null) === (identifier === null))
+    throw badRequest(
+      'give exactly one of "patient" (a Patient id) or "identifier" (system|value)',
+      id === null ? 'patient' : 'identifier',
+    );
   let patient: ContextRequest['patient'];
   if (id !== null) {
-    if (!ID_PATTERN.test(id)) throw badRequest('"patient" is not a FHIR id (letters, digits, - and ., at most 64)', 'patient');
+    if (!ID_PATTERN.test(id))
+      throw badRequest('"patient" is not a FHIR id (letters, digits, - and ., at most 64)', 'patient');
     patient = { id };
   } else {
     const bar = identifier!.indexOf('|');
@@ -39,29 +45,48 @@ export function parseContextQuery(query: URLSearchParams): ContextRequest {
     patient = { identifier: { system, value } };
   }
   const include = query.getAll('include');
-  return { patient, since: parseSince(query.get('since')), studyLimit: parseStudyLimit(query.get('studyLimit')), include: parseInclude(include.length ? include.join(',') : null) };
+  return {
+    patient,
+    since: parseSince(query.get('since')),
+    studyLimit: parseStudyLimit(query.get('studyLimit')),
+    include: parseInclude(include.length ? include.join(',') : null),
+  };
 }
 
 function parseSince(text: string | null): number | undefined {
   if (text === null) return undefined;
-  const ms = FHIR_DATE.test(text) ? Date.parse(text.length === 4 ? `${text}-01-01` : text.length === 7 ? `${text}-01` : text) : NaN;
-  if (Number.isNaN(ms)) throw badRequest('"since" must be a FHIR date or dateTime (2024, 2024-05, 2024-05-01 or 2024-05-01T10:00:00Z)', 'since');
+  const ms = FHIR_DATE.test(text)
+    ? Date.parse(text.length === 4 ? `${text}-01-01` : text.length === 7 ? `${text}-01` : text)
+    : NaN;
+  if (Number.isNaN(ms))
+    throw badRequest(
+      '"since" must be a FHIR date or dateTime (2024, 2024-05, 2024-05-01 or 2024-05-01T10:00:00Z)',
+      'since',
+    );
   return ms;
 }
 
 function parseStudyLimit(text: string | null): number {
   if (text === null) return DEFAULT_STUDY_LIMIT;
   const n = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 1 && n <= MAX_STUDY_LIMIT)) throw badRequest(`"studyLimit" must be an integer from 1 to ${MAX_STUDY_LIMIT}`, 'studyLimit');
+  if (!(n >= 1 && n <= MAX_STUDY_LIMIT))
+    throw badRequest(`"studyLimit" must be an integer from 1 to ${MAX_STUDY_LIMIT}`, 'studyLimit');
   return n;
 }
 
 function parseInclude(text: string | null): SectionName[] {
   if (text === null) return [...SECTIONS];
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw badRequest(`"include" lists no section (known: ${SECTIONS.join(', ')})`, 'include');
   const unknown = names.filter((n) => !isSection(n));
-  if (unknown.length) throw badRequest(`"include": unknown section ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${SECTIONS.join(', ')})`, 'include');
+  if (unknown.length)
+    throw badRequest(
+      `"include": unknown section ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${SECTIONS.join(', ')})`,
+      'include',
+    );
   // Response order, not request order: the same request always gives the same document.
   return SECTIONS.filter((s) => names.includes(s));
 }

@@ -1,5 +1,14 @@
 /** The sections of a patient context, in response order; `patient` and `sources` are always there. */
-export const SECTIONS = ['imagingStudies', 'conditions', 'medications', 'observations', 'allergies', 'encounters', 'flags', 'reports'] as const;
+export const SECTIONS = [
+  'imagingStudies',
+  'conditions',
+  'medications',
+  'observations',
+  'allergies',
+  'encounters',
+  'flags',
+  'reports',
+] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 /** The FHIR resource types each section reads (what the caller's scopes must allow). */

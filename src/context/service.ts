@@ -4,7 +4,13 @@
  * assembly. Clinical data come from the configured server (the embedded one, or an external EHR
  * read only); imaging data (ImagingStudy, our DiagnosticReports) always from our own server.
  */
-import { FhirClientError, FhirServerError, FhirTimeoutError, type FhirReader, type SearchParams } from '../fhir/client/index.js';
+import {
+  FhirClientError,
+  FhirServerError,
+  FhirTimeoutError,
+  type FhirReader,
+  type SearchParams,
+} from '../fhir/client/index.js';
 import { conflict, notFound, OperationOutcomeError, outcome } from '../fhir/outcomes.js';
 import type { Bundle, FhirResource } from '../fhir/types.js';
 import { forbidden, type AccessPolicy } from './access-policy.js';
@@ -58,7 +64,9 @@ export class ContextService {
     const queries = request.include.flatMap((s) => this.queriesFor(s, request, patient.id!, imagingIds));
     // The section queries start together: one timer gives each the same timeout as a timer of its own.
     const deadline = this.deadline();
-    const results = await Promise.all(queries.map((q) => this.run(q, policy, deadline.promise))).finally(deadline.clear);
+    const results = await Promise.all(queries.map((q) => this.run(q, policy, deadline.promise))).finally(
+      deadline.clear,
+    );
     const sections: Partial<Record<SectionName, SectionData | null>> = {};
     results.forEach((r, i) => {
       const section = queries[i].section as SectionName;
@@ -76,8 +84,18 @@ export class ContextService {
       sections[section] = data;
     });
     // No query for a section means nothing to ask for (no imaging patient matched): empty, not failed.
-    for (const s of request.include) if (sections[s] === undefined && !queries.some((q) => q.section === s)) sections[s] = { resources: [], included: [] };
-    const assembled = assembleContext({ patient, sections, sources, request, dicomWebBase: this.o.dicomWebBase, now: this.now(), policy });
+    for (const s of request.include)
+      if (sections[s] === undefined && !queries.some((q) => q.section === s))
+        sections[s] = { resources: [], included: [] };
+    const assembled = assembleContext({
+      patient,
+      sections,
+      sources,
+      request,
+      dicomWebBase: this.o.dicomWebBase,
+      now: this.now(),
+      policy,
+    });
     return assembled;
   }
 
@@ -92,7 +110,11 @@ export class ContextService {
    * patient id or MRN exists (docs/context-api.md). A hidden patient is thrown as HiddenPatient,
    * so that the audit record still names it.
    */
-  private async resolvePatient(request: ContextRequest, policy: AccessPolicy, sources: SourceRecord[]): Promise<FhirResource> {
+  private async resolvePatient(
+    request: ContextRequest,
+    policy: AccessPolicy,
+    sources: SourceRecord[],
+  ): Promise<FhirResource> {
     if (!policy.canRead('Patient')) throw forbidden(`${policy.description}: may not read Patient`);
     const server = this.o.clinical;
     if ('id' in request.patient) {
@@ -107,16 +129,38 @@ export class ContextService {
         throw upstream(e, 'reading the Patient');
       }
       if (!visible(patient, policy)) throw new HiddenPatient(missing, id);
-      sources.push({ section: 'patient', server: server.name, request: `Patient/${id}`, status: 'ok', durationMs: this.now() - started, count: 1 });
+      sources.push({
+        section: 'patient',
+        server: server.name,
+        request: `Patient/${id}`,
+        status: 'ok',
+        durationMs: this.now() - started,
+        count: 1,
+      });
       return patient;
     }
-    if (!policy.canSearch('Patient')) throw forbidden(`${policy.description}: may not search Patient (a patient asked by identifier)`);
+    if (!policy.canSearch('Patient'))
+      throw forbidden(`${policy.description}: may not search Patient (a patient asked by identifier)`);
     const { system, value } = request.patient.identifier;
     const missing = `no Patient with identifier ${system}|${value}`;
-    const q: Query = { section: 'patient', server, type: 'Patient', params: [['identifier', `${system}|${value}`], ['_count', '10']] };
+    const q: Query = {
+      section: 'patient',
+      server,
+      type: 'Patient',
+      params: [
+        ['identifier', `${system}|${value}`],
+        ['_count', '10'],
+      ],
+    };
     const r = await this.run(q, policy);
-    if (!r.bundle) throw upstream(r.record.status === 'timeout' ? new QueryTimeout(this.o.timeoutMs) : r.record, 'searching the Patient');
-    const matches = (r.bundle.entry ?? []).filter((e) => e.resource?.resourceType === 'Patient' && e.search?.mode !== 'include').map((e) => e.resource!);
+    if (!r.bundle)
+      throw upstream(
+        r.record.status === 'timeout' ? new QueryTimeout(this.o.timeoutMs) : r.record,
+        'searching the Patient',
+      );
+    const matches = (r.bundle.entry ?? [])
+      .filter((e) => e.resource?.resourceType === 'Patient' && e.search?.mode !== 'include')
+      .map((e) => e.resource!);
     // Only the matches the caller may see count: hidden ones neither answer nor make it ambiguous.
     const shown = matches.filter((p) => visible(p, policy));
     if (shown.length === 0) throw matches.length ? new HiddenPatient(missing, matches[0]!.id!) : notFound(missing);
@@ -126,10 +170,28 @@ export class ContextService {
   }
 
   /** The EHR patient's ids on our own server, matched by its identifiers (the bridge links studies by them). */
-  private async imagingPatientIds(patient: FhirResource, policy: AccessPolicy, sources: SourceRecord[]): Promise<string[]> {
-    const identifiers = ((patient.identifier as { system?: string; value?: string }[] | undefined) ?? []).filter((i) => i.system && i.value).map((i) => `${i.system}|${i.value}`.replace(/,/g, '\\,'));
+  private async imagingPatientIds(
+    patient: FhirResource,
+    policy: AccessPolicy,
+    sources: SourceRecord[],
+  ): Promise<string[]> {
+    const identifiers = ((patient.identifier as { system?: string; value?: string }[] | undefined) ?? [])
+      .filter((i) => i.system && i.value)
+      .map((i) => `${i.system}|${i.value}`.replace(/,/g, '\\,'));
     if (identifiers.length === 0) return [];
-    const r = await this.run({ section: 'patient', server: this.o.imaging, type: 'Patient', params: [['identifier', identifiers.join(',')], ['_elements', 'id'], ['_count', '20']] }, policy);
+    const r = await this.run(
+      {
+        section: 'patient',
+        server: this.o.imaging,
+        type: 'Patient',
+        params: [
+          ['identifier', identifiers.join(',')],
+          ['_elements', 'id'],
+          ['_count', '20'],
+        ],
+      },
+      policy,
+    );
     sources.push(r.record);
     return (r.bundle?.entry ?? []).map((e) => e.resource?.id).filter((id): id is string => !!id);
   }
@@ -142,16 +204,39 @@ export class ContextService {
     const patient = imaging ? imagingIds.join(',') : clinicalId;
     if (!patient) return [];
     // _total=none: no count query per search (paging links still say when there is more).
-    const q = (type: string, ...params: [string, string][]): Query => ({ section, server, type, params: [['patient', patient], ...params, ['_total', 'none']] });
+    const q = (type: string, ...params: [string, string][]): Query => ({
+      section,
+      server,
+      type,
+      params: [['patient', patient], ...params, ['_total', 'none']],
+    });
     switch (section) {
       case 'imagingStudies':
-        return [q('ImagingStudy', ['_sort', '-started'], ['_count', String(request.studyLimit)], ...(since ? [['started', `ge${since}`] as [string, string]] : []))];
+        return [
+          q(
+            'ImagingStudy',
+            ['_sort', '-started'],
+            ['_count', String(request.studyLimit)],
+            ...(since ? [['started', `ge${since}`] as [string, string]] : []),
+          ),
+        ];
       case 'conditions':
         return [q('Condition', ['_count', max])];
       case 'medications':
-        return [q('MedicationRequest', ['_include', 'MedicationRequest:medication'], ['_count', max]), q('MedicationStatement', ['_count', max]), q('MedicationAdministration', ['_count', max])];
+        return [
+          q('MedicationRequest', ['_include', 'MedicationRequest:medication'], ['_count', max]),
+          q('MedicationStatement', ['_count', max]),
+          q('MedicationAdministration', ['_count', max]),
+        ];
       case 'observations':
-        return [q('Observation', ['_sort', '-date'], ['_count', max], ...(since ? [['date', `ge${since}`] as [string, string]] : []))];
+        return [
+          q(
+            'Observation',
+            ['_sort', '-date'],
+            ['_count', max],
+            ...(since ? [['date', `ge${since}`] as [string, string]] : []),
+          ),
+        ];
       case 'allergies':
         return [q('AllergyIntolerance', ['_count', max])];
       case 'encounters':
@@ -159,9 +244,16 @@ export class ContextService {
       case 'flags':
         return [q('Flag', ['_count', max])];
       case 'reports': {
-        const ours = q('DiagnosticReport', ['_sort', '-date'], ['_include', 'DiagnosticReport:result'], ['_count', max]);
+        const ours = q(
+          'DiagnosticReport',
+          ['_sort', '-date'],
+          ['_include', 'DiagnosticReport:result'],
+          ['_count', max],
+        );
         // The EHR's own reports too, when it is not our server.
-        return this.sameServer ? [ours] : [ours, { ...ours, server: this.o.clinical, params: [['patient', clinicalId], ...ours.params.slice(1)] }];
+        return this.sameServer
+          ? [ours]
+          : [ours, { ...ours, server: this.o.clinical, params: [['patient', clinicalId], ...ours.params.slice(1)] }];
       }
     }
   }
@@ -171,16 +263,29 @@ export class ContextService {
     const request = `${q.type}?${new URLSearchParams(q.params).toString()}`;
     const base = { section: q.section, server: q.server.name, request };
     // Every section (and identifier lookup) is filled by a search: the `s` of the caller's scopes.
-    if (!policy.canSearch(q.type)) return { record: { ...base, status: 'denied', durationMs: 0, error: `${policy.description}: may not search ${q.type}` } };
+    if (!policy.canSearch(q.type))
+      return {
+        record: { ...base, status: 'denied', durationMs: 0, error: `${policy.description}: may not search ${q.type}` },
+      };
     const started = this.now();
     try {
       const search = q.server.client.search(q.type, q.params as SearchParams);
       const bundle = await (deadline ? Promise.race([search, deadline]) : this.timed(search));
       const count = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include').length;
       const more = q.type !== 'ImagingStudy' && (bundle.link ?? []).some((l) => l.relation === 'next');
-      return { bundle, record: { ...base, status: more ? 'truncated' : 'ok', durationMs: this.now() - started, count } };
+      return {
+        bundle,
+        record: { ...base, status: more ? 'truncated' : 'ok', durationMs: this.now() - started, count },
+      };
     } catch (e) {
-      return { record: { ...base, status: e instanceof FhirTimeoutError || e instanceof QueryTimeout ? 'timeout' : 'error', durationMs: this.now() - started, error: describe(e) } };
+      return {
+        record: {
+          ...base,
+          status: e instanceof FhirTimeoutError || e instanceof QueryTimeout ? 'timeout' : 'error',
+          durationMs: this.now() - started,
+          error: describe(e),
+        },
+      };
     }
   }
 
@@ -203,7 +308,8 @@ export class ContextService {
   }
 }
 
-const visible = (patient: FhirResource, policy: AccessPolicy): boolean => !!patient.id && policy.canSeePatient(patient.id) && policy.canSee(patient);
+const visible = (patient: FhirResource, policy: AccessPolicy): boolean =>
+  !!patient.id && policy.canSeePatient(patient.id) && policy.canSee(patient);
 
 /** A patient that exists but that the caller may not see: answered as not found; `patientId` is for the audit record only. */
 export class HiddenPatient extends OperationOutcomeError {
@@ -232,5 +338,8 @@ function describe(e: unknown): string {
 function upstream(e: unknown, what: string): OperationOutcomeError {
   if (e instanceof OperationOutcomeError) return e;
   const timeout = e instanceof QueryTimeout || e instanceof FhirTimeoutError;
-  return new OperationOutcomeError(timeout ? 504 : 502, outcome('error', timeout ? 'timeout' : 'exception', `${what} failed: ${describe(e)}`));
+  return new OperationOutcomeError(
+    timeout ? 504 : 502,
+    outcome('error', timeout ? 'timeout' : 'exception', `${what} failed: ${describe(e)}`),
+  );
 }

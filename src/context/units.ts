@@ -27,7 +27,19 @@ const RULES: Record<string, Rule> = {
 };
 
 /** Common non-UCUM spellings → UCUM. */
-const SPELLING: Record<string, string> = { mmHg: 'mm[Hg]', 'mm Hg': 'mm[Hg]', '°C': 'Cel', degC: 'Cel', '°F': '[degF]', degF: '[degF]', 'x10^9/L': '10*9/L', 'K/uL': '10*3/uL', '10^3/uL': '10*3/uL', 'mg/dl': 'mg/dL', 'g/dl': 'g/dL' };
+const SPELLING: Record<string, string> = {
+  mmHg: 'mm[Hg]',
+  'mm Hg': 'mm[Hg]',
+  '°C': 'Cel',
+  degC: 'Cel',
+  '°F': '[degF]',
+  degF: '[degF]',
+  'x10^9/L': '10*9/L',
+  'K/uL': '10*3/uL',
+  '10^3/uL': '10*3/uL',
+  'mg/dl': 'mg/dL',
+  'g/dl': 'g/dL',
+};
 
 export interface NormalizedQuantity {
   value: number;
@@ -39,11 +51,17 @@ export interface NormalizedQuantity {
 /** 4 significant digits after conversion: enough for any lab, and no float noise (43.2384 → 43.24). */
 const round = (n: number): number => Number(n.toPrecision(4));
 
-export function normalizeQuantity(system: string | undefined, code: string | undefined, value: number, unit: string | undefined): NormalizedQuantity {
+export function normalizeQuantity(
+  system: string | undefined,
+  code: string | undefined,
+  value: number,
+  unit: string | undefined,
+): NormalizedQuantity {
   const spelled = unit === undefined ? undefined : (own(SPELLING, unit) ?? unit);
   const rule = system === LOINC && code ? own(RULES, code) : undefined;
   if (!rule || spelled === rule.unit) return { value, unit: spelled };
-  if (code === '8310-5' && spelled === '[degF]') return { value: round(((value - 32) * 5) / 9), unit: 'Cel', original: { value, unit } };
+  if (code === '8310-5' && spelled === '[degF]')
+    return { value: round(((value - 32) * 5) / 9), unit: 'Cel', original: { value, unit } };
   const factor = own(rule.from, spelled ?? '') ?? own(rule.from, unit ?? '');
   if (factor === undefined) return { value, unit: spelled };
   return { value: round(value * factor), unit: rule.unit, original: { value, unit } };

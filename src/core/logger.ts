@@ -7,7 +7,11 @@ export function createLogger(level: string, destination?: { write(line: string):
       level,
       base: { service: 'imaging-bridge' },
       serializers: {
-        req: (req: { method?: string; url?: string; id?: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }),
+        req: (req: { method?: string; url?: string; id?: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url?.split('?')[0],
+        }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },

@@ -32,7 +32,9 @@ export function openDataDir(dir: string): void {
   if (!st.isDirectory()) throw new ConfigError(`--data-dir ${dir} is not a directory`);
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) {
-    throw new ConfigError(`--data-dir ${resolve(dir)} belongs to another user (uid ${st.uid}, we run as ${uid}): it holds patient data and credentials, so it must be ours alone. Run as its owner, or give this user a directory of its own.`);
+    throw new ConfigError(
+      `--data-dir ${resolve(dir)} belongs to another user (uid ${st.uid}, we run as ${uid}): it holds patient data and credentials, so it must be ours alone. Run as its owner, or give this user a directory of its own.`,
+    );
   }
   if ((st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(4, '0');

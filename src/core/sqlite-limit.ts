@@ -7,6 +7,7 @@
  * few distinct page sizes keep the statement caches small.
  */
 export function limitSql(limit: number): string {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`LIMIT must be a non-negative integer, got ${limit}`);
+  if (!Number.isSafeInteger(limit) || limit < 0)
+    throw new RangeError(`LIMIT must be a non-negative integer, got ${limit}`);
   return `LIMIT ${limit}`;
 }

@@ -27,7 +27,9 @@ export function openSqlite(path: string, keys: SqliteKeys, options?: Database.Op
     }
     db.close();
   }
-  throw new Error(`${path}: none of the configured encryption keys opens this database (wrong key, or a database created without encryption)`);
+  throw new Error(
+    `${path}: none of the configured encryption keys opens this database (wrong key, or a database created without encryption)`,
+  );
 }
 
 /** `PRAGMA cipher='sqlcipher'` + raw `PRAGMA key` on a connection that has not read the file yet. */

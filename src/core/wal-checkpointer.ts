@@ -10,7 +10,10 @@ export interface CheckpointWorkerData {
   sqliteKeys?: SqliteKeys;
 }
 export type CheckpointToWorker = { type: 'add'; path: string } | { type: 'close' };
-export type CheckpointFromWorker = { type: 'added'; path: string } | { type: 'failed'; path: string; message: string } | { type: 'closed' };
+export type CheckpointFromWorker =
+  | { type: 'added'; path: string }
+  | { type: 'failed'; path: string; message: string }
+  | { type: 'closed' };
 
 /** SQLite's default: a checkpoint when a commit leaves the WAL over 1000 pages. */
 const SQLITE_AUTOCHECKPOINT = 1000;
@@ -37,10 +40,17 @@ export class WalCheckpointer {
     sqliteKeys?: SqliteKeys,
   ) {
     const { script, eval: isEval, execArgv } = workerScript('wal-checkpoint-worker', import.meta.url);
-    this.worker = new Worker(script, { eval: isEval, execArgv, workerData: { intervalMs, ...(sqliteKeys ? { sqliteKeys } : {}) } satisfies CheckpointWorkerData, name: 'imaging-bridge-wal-checkpoint' });
+    this.worker = new Worker(script, {
+      eval: isEval,
+      execArgv,
+      workerData: { intervalMs, ...(sqliteKeys ? { sqliteKeys } : {}) } satisfies CheckpointWorkerData,
+      name: 'imaging-bridge-wal-checkpoint',
+    });
     this.worker.unref();
     this.worker.on('message', (m: CheckpointFromWorker) => this.onMessage(m));
-    this.worker.on('error', (err) => this.logger.warn({ err }, 'WAL checkpoint thread failed: connections checkpoint themselves again'));
+    this.worker.on('error', (err) =>
+      this.logger.warn({ err }, 'WAL checkpoint thread failed: connections checkpoint themselves again'),
+    );
     this.worker.on('exit', () => {
       for (const path of [...this.adopted.keys()]) this.giveBack(path);
       this.onClosed?.();
@@ -72,7 +82,10 @@ export class WalCheckpointer {
 
   private onMessage(m: CheckpointFromWorker): void {
     if (m.type === 'failed') {
-      this.logger.warn({ path: m.path, error: m.message }, 'WAL checkpoint off the main thread failed: the connection checkpoints itself again');
+      this.logger.warn(
+        { path: m.path, error: m.message },
+        'WAL checkpoint off the main thread failed: the connection checkpoints itself again',
+      );
       this.giveBack(m.path);
     } else if (m.type === 'closed') {
       this.onClosed?.();

@@ -30,15 +30,21 @@ export interface WorkerScript {
  */
 export function workerScript(name: string, moduleUrl: string): WorkerScript {
   const execArgv = inheritedExecArgv();
-  if (!/\.[cm]?ts$/.test(new URL(moduleUrl).pathname)) return { script: new URL(`./${name}.js`, moduleUrl), eval: false, execArgv };
+  if (!/\.[cm]?ts$/.test(new URL(moduleUrl).pathname))
+    return { script: new URL(`./${name}.js`, moduleUrl), eval: false, execArgv };
   const worker = new URL(`./${name}.ts`, moduleUrl).href;
   let pkgFile: string;
   try {
     pkgFile = createRequire(moduleUrl).resolve('tsx/package.json');
   } catch (e) {
-    throw new Error(`a worker thread needs tsx to run from the TypeScript sources (or run the compiled dist/): ${(e as Error).message}`, { cause: e });
+    throw new Error(
+      `a worker thread needs tsx to run from the TypeScript sources (or run the compiled dist/): ${(e as Error).message}`,
+      { cause: e },
+    );
   }
-  const exports = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> }).exports;
+  const exports = (
+    JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> }
+  ).exports;
   const api = exports?.['./esm/api']?.import?.default;
   if (!api) throw new Error(`cannot find tsx's ESM API in ${pkgFile} to start a worker thread from the sources`);
   const tsxApi = pathToFileURL(join(dirname(pkgFile), api)).href;

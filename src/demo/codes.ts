@@ -35,7 +35,11 @@ export interface Measure {
   category: 'laboratory' | 'vital-signs' | 'survey' | 'exam';
 }
 
-const lab = (code: string, display: string, unit: string): Measure => ({ code: loinc(code, display), unit, category: 'laboratory' });
+const lab = (code: string, display: string, unit: string): Measure => ({
+  code: loinc(code, display),
+  unit,
+  category: 'laboratory',
+});
 
 export const LABS = {
   platelets: lab('777-3', 'Platelets [#/volume] in Blood by Automated count', '10*3/uL'),
@@ -69,9 +73,15 @@ export const DISEASE_STATUS = {
 };
 
 export const CONDITIONS = {
-  cerebralHemorrhage: [sct('274100004', 'Cerebral hemorrhage'), icd('I61.9', 'Nontraumatic intracerebral hemorrhage, unspecified')],
+  cerebralHemorrhage: [
+    sct('274100004', 'Cerebral hemorrhage'),
+    icd('I61.9', 'Nontraumatic intracerebral hemorrhage, unspecified'),
+  ],
   ischemicStroke: [sct('422504002', 'Ischemic stroke'), icd('I63.9', 'Cerebral infarction, unspecified')],
-  cvaUnspecified: [sct('230690007', 'Cerebrovascular accident'), icd('I64', 'Stroke, not specified as haemorrhage or infarction')],
+  cvaUnspecified: [
+    sct('230690007', 'Cerebrovascular accident'),
+    icd('I64', 'Stroke, not specified as haemorrhage or infarction'),
+  ],
   giBleed: [sct('74474003', 'Gastrointestinal hemorrhage'), icd('K92.2', 'Gastrointestinal hemorrhage, unspecified')],
   brainTumour: [sct('126952004', 'Neoplasm of brain'), icd('C71.9', 'Malignant neoplasm of brain, unspecified')],
   atrialFibrillation: [sct('49436004', 'Atrial fibrillation'), icd('I48.91', 'Unspecified atrial fibrillation')], // ◐
@@ -81,12 +91,21 @@ export type CancerSite = 'lung' | 'colon' | 'breast' | 'prostate' | 'ovary' | 'p
 
 /** Primary cancers: SNOMED descendants of 363346000 (◐ each) with their ICD-10-CM C-code. */
 export const CANCERS: Record<CancerSite, Code[]> = {
-  lung: [sct('254637007', 'Non-small cell lung cancer'), icd('C34.90', 'Malignant neoplasm of unspecified part of unspecified bronchus or lung')],
+  lung: [
+    sct('254637007', 'Non-small cell lung cancer'),
+    icd('C34.90', 'Malignant neoplasm of unspecified part of unspecified bronchus or lung'),
+  ],
   colon: [sct('363406005', 'Malignant tumor of colon'), icd('C18.9', 'Malignant neoplasm of colon, unspecified')],
-  breast: [sct('254837009', 'Malignant neoplasm of breast'), icd('C50.919', 'Malignant neoplasm of unspecified site of unspecified female breast')],
+  breast: [
+    sct('254837009', 'Malignant neoplasm of breast'),
+    icd('C50.919', 'Malignant neoplasm of unspecified site of unspecified female breast'),
+  ],
   prostate: [sct('399068003', 'Malignant tumor of prostate'), icd('C61', 'Malignant neoplasm of prostate')],
   ovary: [sct('363443007', 'Malignant tumor of ovary'), icd('C56.9', 'Malignant neoplasm of unspecified ovary')],
-  pancreas: [sct('363418001', 'Malignant tumor of pancreas'), icd('C25.9', 'Malignant neoplasm of pancreas, unspecified')],
+  pancreas: [
+    sct('363418001', 'Malignant tumor of pancreas'),
+    icd('C25.9', 'Malignant neoplasm of pancreas, unspecified'),
+  ],
 };
 
 export const PROCEDURES = {

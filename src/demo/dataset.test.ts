@@ -9,7 +9,12 @@ import type { DemoDataset } from './types.js';
 const dataset = demoDataset();
 const resources = (d: DemoDataset) => [...d.facility, ...d.records.flatMap((r) => r.entries)].map((e) => e.resource);
 const codes = (d: DemoDataset, type: string) =>
-  new Set(resources(d).filter((r) => r.resourceType === type).flatMap((r) => JSON.stringify(r).match(/"code":"[^"]+"/g) ?? []).map((c) => c.slice(8, -1)));
+  new Set(
+    resources(d)
+      .filter((r) => r.resourceType === type)
+      .flatMap((r) => JSON.stringify(r).match(/"code":"[^"]+"/g) ?? [])
+      .map((c) => c.slice(8, -1)),
+  );
 
 describe('demo dataset generator', () => {
   it('is a pure function of its seed: the same seed gives the same dataset, another seed other people', () => {
@@ -38,20 +43,41 @@ describe('demo dataset generator', () => {
 
   it('covers the stroke rules with the codes of clinical-rules.md', () => {
     const meds = codes(dataset, 'MedicationRequest');
-    for (const drug of [ANTICOAGULANTS.apixaban, ANTICOAGULANTS.warfarin, ANTICOAGULANTS.dabigatran]) expect(meds).toContain(drug.code);
+    for (const drug of [ANTICOAGULANTS.apixaban, ANTICOAGULANTS.warfarin, ANTICOAGULANTS.dabigatran])
+      expect(meds).toContain(drug.code);
     expect(codes(dataset, 'MedicationStatement')).toContain(ANTICOAGULANTS.apixaban.code);
     expect(codes(dataset, 'MedicationAdministration')).toContain(ANTICOAGULANTS.enoxaparin.code);
     const conditions = codes(dataset, 'Condition');
-    for (const c of [CONDITIONS.cerebralHemorrhage, CONDITIONS.ischemicStroke, CONDITIONS.cvaUnspecified, CONDITIONS.giBleed, CONDITIONS.brainTumour]) expect(conditions).toContain(c[0].code);
+    for (const c of [
+      CONDITIONS.cerebralHemorrhage,
+      CONDITIONS.ischemicStroke,
+      CONDITIONS.cvaUnspecified,
+      CONDITIONS.giBleed,
+      CONDITIONS.brainTumour,
+    ])
+      expect(conditions).toContain(c[0].code);
     const observations = codes(dataset, 'Observation');
-    for (const code of [LABS.platelets.code.code, LABS.inr.code.code, LABS.glucose.code.code, '8480-6', '8462-4', '72089-6']) expect(observations).toContain(code);
-    const statuses = new Set(resources(dataset).filter((r) => r.resourceType === 'Observation').map((r) => r.status));
+    for (const code of [
+      LABS.platelets.code.code,
+      LABS.inr.code.code,
+      LABS.glucose.code.code,
+      '8480-6',
+      '8462-4',
+      '72089-6',
+    ])
+      expect(observations).toContain(code);
+    const statuses = new Set(
+      resources(dataset)
+        .filter((r) => r.resourceType === 'Observation')
+        .map((r) => r.status),
+    );
     expect([...statuses].sort()).toEqual(['entered-in-error', 'final', 'preliminary']);
   });
 
   it('covers oncology: primary cancers, chemotherapy, tumor markers, disease status and serial CT', () => {
     const observations = codes(dataset, 'Observation');
-    for (const code of ['2039-6', '24108-3', '10334-1', '2857-1', '6875-9', '89247-1', '97509-4']) expect(observations).toContain(code);
+    for (const code of ['2039-6', '24108-3', '10334-1', '2857-1', '6875-9', '89247-1', '97509-4'])
+      expect(observations).toContain(code);
     expect(codes(dataset, 'Procedure')).toContain('367336001');
     const oncology = dataset.records.filter((r) => r.patient.cohort === 'oncology');
     for (const r of oncology) expect(r.studies.length).toBeGreaterThanOrEqual(3);
@@ -59,12 +85,16 @@ describe('demo dataset generator', () => {
 
   it('has ED, ICU, inpatient, observation and outpatient encounters, flags and orders with accession numbers', () => {
     const all = resources(dataset);
-    const classes = new Set(all.filter((r) => r.resourceType === 'Encounter').map((r) => (r.class as { code: string }).code));
+    const classes = new Set(
+      all.filter((r) => r.resourceType === 'Encounter').map((r) => (r.class as { code: string }).code),
+    );
     expect([...classes].sort()).toEqual(['AMB', 'EMER', 'IMP', 'OBSENC']);
     expect(codes(dataset, 'Location')).toContain('ICU');
     expect(all.filter((r) => r.resourceType === 'Flag' && r.status === 'active').length).toBeGreaterThan(5);
     const orders = all.filter((r) => r.resourceType === 'ServiceRequest');
-    const accessions = orders.map((o) => (o.identifier as { system: string; value: string }[]).find((i) => i.system === ACCESSION_SYSTEM)?.value);
+    const accessions = orders.map(
+      (o) => (o.identifier as { system: string; value: string }[]).find((i) => i.system === ACCESSION_SYSTEM)?.value,
+    );
     expect(new Set(accessions).size).toBe(dataset.records.flatMap((r) => r.studies).length);
   });
 
@@ -80,7 +110,15 @@ describe('demo dataset generator', () => {
     expect((value('00100024') as Record<string, { Value: string[] }>)['00400032'].Value[0]).toBe(MRN_SYSTEM);
     expect(value('0020000D')).toBe(study.uid);
     const patient = record.entries[0].resource;
-    expect(patient.identifier).toContainEqual(expect.objectContaining({ system: MRN_SYSTEM, value: record.patient.mrn }));
-    expect(studyInstances(study).map((f) => f.bytes.equals(files.shift()!.bytes))).toEqual([true, true, true, true, true]);
+    expect(patient.identifier).toContainEqual(
+      expect.objectContaining({ system: MRN_SYSTEM, value: record.patient.mrn }),
+    );
+    expect(studyInstances(study).map((f) => f.bytes.equals(files.shift()!.bytes))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });

@@ -3,7 +3,11 @@ import { ACCESSION_SYSTEM, DICOM_ISSUER, MRN_SYSTEM } from './identifiers.js';
 import { IMAGE_SIZE, phantomPixels } from './pixels.js';
 import type { DemoSeries, DemoStudy, OrderPriority } from './types.js';
 
-const SOP_CLASS = { CT: '1.2.840.10008.5.1.4.1.1.2', MR: '1.2.840.10008.5.1.4.1.1.4', DX: '1.2.840.10008.5.1.4.1.1.1.1' } as const;
+const SOP_CLASS = {
+  CT: '1.2.840.10008.5.1.4.1.1.2',
+  MR: '1.2.840.10008.5.1.4.1.1.4',
+  DX: '1.2.840.10008.5.1.4.1.1.1.1',
+} as const;
 const PRIORITY: Record<OrderPriority, string> = { stat: 'STAT', asap: 'HIGH', urgent: 'HIGH', routine: 'ROUTINE' };
 const MODEL = { CT: 'Synthetic CT 64', MR: 'Synthetic MR 1.5T', DX: 'Synthetic DR' } as const;
 
@@ -15,7 +19,9 @@ export interface DemoInstance {
 
 /** The Part 10 files of one demo study: same bytes every time, so storing them again is a duplicate. */
 export function studyInstances(study: DemoStudy): DemoInstance[] {
-  return study.series.flatMap((series) => Array.from({ length: series.instances }, (_, i) => instance(study, series, i + 1)));
+  return study.series.flatMap((series) =>
+    Array.from({ length: series.instances }, (_, i) => instance(study, series, i + 1)),
+  );
 }
 
 function instance(study: DemoStudy, series: DemoSeries, number: number): DemoInstance {
@@ -77,8 +83,16 @@ function instance(study: DemoStudy, series: DemoSeries, number: number): DemoIns
     BitsStored: 12,
     HighBit: 11,
     PixelRepresentation: 0,
-    ...(study.modality === 'CT' ? { RescaleIntercept: -1024, RescaleSlope: 1, RescaleType: 'HU', WindowCenter: 40, WindowWidth: 80 } : {}),
-    RequestAttributesSequence: [{ RequestedProcedureID: study.accession, ScheduledProcedureStepID: `${study.accession}-1`, RequestedProcedureDescription: study.description }],
+    ...(study.modality === 'CT'
+      ? { RescaleIntercept: -1024, RescaleSlope: 1, RescaleType: 'HU', WindowCenter: 40, WindowWidth: 80 }
+      : {}),
+    RequestAttributesSequence: [
+      {
+        RequestedProcedureID: study.accession,
+        ScheduledProcedureStepID: `${study.accession}-1`,
+        RequestedProcedureDescription: study.description,
+      },
+    ],
     RequestedProcedurePriority: PRIORITY[study.priority],
   });
   const seed = Number(study.uid.split('.').slice(-2).join('')) * 100 + series.number;

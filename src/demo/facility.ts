@@ -35,16 +35,31 @@ export function practitionerDicomName(key: PractitionerKey): string {
 export function facilityEntries(): DemoEntry[] {
   const entry = (key: string, resource: FhirResource): DemoEntry => {
     const identifier = { system: FACILITY_SYSTEM, value: key };
-    return { fullUrl: facilityUrn(key), key: identifier, resource: { ...resource, meta: { security: [TEST_DATA_LABEL] }, identifier: [identifier] } };
+    return {
+      fullUrl: facilityUrn(key),
+      key: identifier,
+      resource: { ...resource, meta: { security: [TEST_DATA_LABEL] }, identifier: [identifier] },
+    };
   };
   const org = { reference: facilityUrn('org') };
   return [
     entry('org', { resourceType: 'Organization', active: true, name: 'Example General Hospital (synthetic demo)' }),
     ...Object.entries(LOCATIONS).map(([key, l]) =>
-      entry(`loc-${key}`, { resourceType: 'Location', status: 'active', mode: 'instance', name: l.name, type: [{ coding: [l.type] }], managingOrganization: org }),
+      entry(`loc-${key}`, {
+        resourceType: 'Location',
+        status: 'active',
+        mode: 'instance',
+        name: l.name,
+        type: [{ coding: [l.type] }],
+        managingOrganization: org,
+      }),
     ),
     ...Object.entries(PRACTITIONERS).map(([key, p]) =>
-      entry(`pract-${key}`, { resourceType: 'Practitioner', active: true, name: [{ family: p.family, given: [p.given], prefix: ['Dr.'] }] }),
+      entry(`pract-${key}`, {
+        resourceType: 'Practitioner',
+        active: true,
+        name: [{ family: p.family, given: [p.given], prefix: ['Dr.'] }],
+      }),
     ),
   ];
 }

@@ -19,7 +19,11 @@ export const DICOM_ISSUER = 'HOSPITAL_EXAMPLE';
 export const DEMO_UID_ROOT = '1.2.826.0.1.3680043.10.1456.7';
 
 /** v3 ActReason HTEST: marks every demo resource as test data. */
-export const TEST_DATA_LABEL = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'HTEST', display: 'test health data' };
+export const TEST_DATA_LABEL = {
+  system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
+  code: 'HTEST',
+  display: 'test health data',
+};
 
 /** A stable urn:uuid for a label (name-based, SHA-1 like UUID v5): the same dataset gives the same Bundles. */
 export function urnFor(label: string): string {

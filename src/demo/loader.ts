@@ -29,17 +29,25 @@ const STORE_CONCURRENCY = 4;
  */
 export async function loadDemoData(targets: DemoTargets, options: DemoOptions = {}): Promise<DemoLoadReport> {
   const dataset = demoDataset(options);
-  const report: DemoLoadReport = { patients: dataset.records.length, resources: { created: 0, existing: 0 }, studies: 0, instances: { stored: 0, duplicate: 0, newVersion: 0 } };
+  const report: DemoLoadReport = {
+    patients: dataset.records.length,
+    resources: { created: 0, existing: 0 },
+    studies: 0,
+    instances: { stored: 0, duplicate: 0, newVersion: 0 },
+  };
 
   const facility = await writeTransaction(targets.fhir, dataset.facility, new Map(), report);
-  if (facility.size !== dataset.facility.length) throw new Error('demo: the FHIR server did not tell where the facility resources are');
+  if (facility.size !== dataset.facility.length)
+    throw new Error('demo: the FHIR server did not tell where the facility resources are');
   for (const record of dataset.records) await writeTransaction(targets.fhir, record.entries, facility, report);
 
   const studies = dataset.records.flatMap((r) => r.studies);
   report.studies = studies.length;
   const files = studies.flatMap(studyInstances);
   for (let i = 0; i < files.length; i += STORE_CONCURRENCY) {
-    const outcomes = await Promise.all(files.slice(i, i + STORE_CONCURRENCY).map((f) => targets.archive.store(once(f.bytes), { source: 'demo' })));
+    const outcomes = await Promise.all(
+      files.slice(i, i + STORE_CONCURRENCY).map((f) => targets.archive.store(once(f.bytes), { source: 'demo' })),
+    );
     for (const o of outcomes) {
       if (o.kind === 'stored') report.instances.stored++;
       else if (o.kind === 'duplicate') report.instances.duplicate++;
@@ -50,15 +58,26 @@ export async function loadDemoData(targets: DemoTargets, options: DemoOptions = 
 }
 
 /** One transaction of conditional creates; returns each entry's fullUrl → the `Type/id` it has on the server. */
-async function writeTransaction(fhir: FhirClient, entries: DemoEntry[], resolved: Map<string, string>, report: DemoLoadReport): Promise<Map<string, string>> {
+async function writeTransaction(
+  fhir: FhirClient,
+  entries: DemoEntry[],
+  resolved: Map<string, string>,
+  report: DemoLoadReport,
+): Promise<Map<string, string>> {
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: entries.map((e): BundleEntry => ({
-      fullUrl: e.fullUrl,
-      resource: replaceReferences(e.resource, resolved),
-      request: { method: 'POST', url: e.resource.resourceType, ifNoneExist: `identifier=${encodeURIComponent(`${e.key.system}|${e.key.value}`)}` },
-    })),
+    entry: entries.map(
+      (e): BundleEntry => ({
+        fullUrl: e.fullUrl,
+        resource: replaceReferences(e.resource, resolved),
+        request: {
+          method: 'POST',
+          url: e.resource.resourceType,
+          ifNoneExist: `identifier=${encodeURIComponent(`${e.key.system}|${e.key.value}`)}`,
+        },
+      }),
+    ),
   };
   const response = await fhir.transaction(bundle);
   const ids = new Map<string, string>();
@@ -66,7 +85,9 @@ async function writeTransaction(fhir: FhirClient, entries: DemoEntry[], resolved
     const answer = response.entry?.[i];
     if (answer?.response?.status.startsWith('201')) report.resources.created++;
     else report.resources.existing++;
-    const id = answer?.resource?.id ? `${answer.resource.resourceType}/${answer.resource.id}` : typeId(answer?.response?.location ?? answer?.fullUrl);
+    const id = answer?.resource?.id
+      ? `${answer.resource.resourceType}/${answer.resource.id}`
+      : typeId(answer?.response?.location ?? answer?.fullUrl);
     if (id) ids.set(e.fullUrl, id);
   });
   return ids;
@@ -83,7 +104,8 @@ function replaceReferences<T>(value: T, map: Map<string, string>): T {
   if (Array.isArray(value)) return value.map((v) => replaceReferences(v, map)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = k === 'reference' && typeof v === 'string' && map.has(v) ? map.get(v) : replaceReferences(v, map);
+    for (const [k, v] of Object.entries(value))
+      out[k] = k === 'reference' && typeof v === 'string' && map.has(v) ? map.get(v) : replaceReferences(v, map);
     return out as T;
   }
   return value;

@@ -15,20 +15,85 @@ interface CancerProfile {
 }
 
 const PROFILES: Record<CancerSite, CancerProfile> = {
-  lung: { site: 'lung', stage: 'Stage IV (cT2b N2 M1b)', histology: 'Adenocarcinoma', markers: [LABS.cea], baseline: [24], lines: [{ regimen: 'Carboplatin + pemetrexed + pembrolizumab', drugs: [CHEMO.carboplatin, CHEMO.pemetrexed, CHEMO.pembrolizumab] }, { regimen: 'Docetaxel', drugs: [CHEMO.docetaxel] }] },
-  colon: { site: 'colon', stage: 'Stage IV (liver metastases)', histology: 'Adenocarcinoma', markers: [LABS.cea, LABS.ca199], baseline: [48, 120], lines: [{ regimen: 'FOLFOX', drugs: [CHEMO.oxaliplatin, CHEMO.fluorouracil, CHEMO.leucovorin] }] },
-  breast: { site: 'breast', sex: 'F', stage: 'Stage IIIB', histology: 'Invasive ductal carcinoma', markers: [LABS.ca153], baseline: [62], lines: [{ regimen: 'Doxorubicin + cyclophosphamide', drugs: [CHEMO.doxorubicin, CHEMO.cyclophosphamide] }, { regimen: 'Paclitaxel weekly', drugs: [CHEMO.paclitaxel] }] },
-  prostate: { site: 'prostate', sex: 'M', stage: 'Stage IVB (bone metastases)', histology: 'Acinar adenocarcinoma, Gleason 4+4', markers: [LABS.psa], baseline: [86], lines: [{ regimen: 'Docetaxel', drugs: [CHEMO.docetaxel] }] },
-  ovary: { site: 'ovary', sex: 'F', stage: 'FIGO Stage IIIC', histology: 'High-grade serous carcinoma', markers: [LABS.ca125], baseline: [640], lines: [{ regimen: 'Carboplatin + paclitaxel', drugs: [CHEMO.carboplatin, CHEMO.paclitaxel] }] },
-  pancreas: { site: 'pancreas', stage: 'Stage III (locally advanced)', histology: 'Ductal adenocarcinoma', markers: [LABS.ca199], baseline: [410], lines: [{ regimen: 'Gemcitabine', drugs: [CHEMO.gemcitabine] }, { regimen: 'Fluorouracil + oxaliplatin', drugs: [CHEMO.fluorouracil, CHEMO.oxaliplatin] }] },
+  lung: {
+    site: 'lung',
+    stage: 'Stage IV (cT2b N2 M1b)',
+    histology: 'Adenocarcinoma',
+    markers: [LABS.cea],
+    baseline: [24],
+    lines: [
+      {
+        regimen: 'Carboplatin + pemetrexed + pembrolizumab',
+        drugs: [CHEMO.carboplatin, CHEMO.pemetrexed, CHEMO.pembrolizumab],
+      },
+      { regimen: 'Docetaxel', drugs: [CHEMO.docetaxel] },
+    ],
+  },
+  colon: {
+    site: 'colon',
+    stage: 'Stage IV (liver metastases)',
+    histology: 'Adenocarcinoma',
+    markers: [LABS.cea, LABS.ca199],
+    baseline: [48, 120],
+    lines: [{ regimen: 'FOLFOX', drugs: [CHEMO.oxaliplatin, CHEMO.fluorouracil, CHEMO.leucovorin] }],
+  },
+  breast: {
+    site: 'breast',
+    sex: 'F',
+    stage: 'Stage IIIB',
+    histology: 'Invasive ductal carcinoma',
+    markers: [LABS.ca153],
+    baseline: [62],
+    lines: [
+      { regimen: 'Doxorubicin + cyclophosphamide', drugs: [CHEMO.doxorubicin, CHEMO.cyclophosphamide] },
+      { regimen: 'Paclitaxel weekly', drugs: [CHEMO.paclitaxel] },
+    ],
+  },
+  prostate: {
+    site: 'prostate',
+    sex: 'M',
+    stage: 'Stage IVB (bone metastases)',
+    histology: 'Acinar adenocarcinoma, Gleason 4+4',
+    markers: [LABS.psa],
+    baseline: [86],
+    lines: [{ regimen: 'Docetaxel', drugs: [CHEMO.docetaxel] }],
+  },
+  ovary: {
+    site: 'ovary',
+    sex: 'F',
+    stage: 'FIGO Stage IIIC',
+    histology: 'High-grade serous carcinoma',
+    markers: [LABS.ca125],
+    baseline: [640],
+    lines: [{ regimen: 'Carboplatin + paclitaxel', drugs: [CHEMO.carboplatin, CHEMO.paclitaxel] }],
+  },
+  pancreas: {
+    site: 'pancreas',
+    stage: 'Stage III (locally advanced)',
+    histology: 'Ductal adenocarcinoma',
+    markers: [LABS.ca199],
+    baseline: [410],
+    lines: [
+      { regimen: 'Gemcitabine', drugs: [CHEMO.gemcitabine] },
+      { regimen: 'Fluorouracil + oxaliplatin', drugs: [CHEMO.fluorouracil, CHEMO.oxaliplatin] },
+    ],
+  },
 };
 
 const SITES: CancerSite[] = ['lung', 'colon', 'breast', 'prostate', 'ovary', 'pancreas'];
 type Course = 'response' | 'progression' | 'stable';
 const COURSES: Course[] = ['response', 'progression', 'stable'];
 /** Marker factor per time point, relative to baseline. */
-const TREND: Record<Course, number[]> = { response: [1, 0.62, 0.41, 0.35], progression: [1, 0.8, 1.35, 1.9], stable: [1, 0.95, 1.04, 0.98] };
-const STATUS: Record<Course, (keyof typeof DISEASE_STATUS)[]> = { response: ['improved', 'improved', 'stable'], progression: ['stable', 'worsened', 'worsened'], stable: ['stable', 'stable', 'stable'] };
+const TREND: Record<Course, number[]> = {
+  response: [1, 0.62, 0.41, 0.35],
+  progression: [1, 0.8, 1.35, 1.9],
+  stable: [1, 0.95, 1.04, 0.98],
+};
+const STATUS: Record<Course, (keyof typeof DISEASE_STATUS)[]> = {
+  response: ['improved', 'improved', 'stable'],
+  progression: ['stable', 'worsened', 'worsened'],
+  stable: ['stable', 'stable', 'stable'],
+};
 
 export const ONCOLOGY_COUNT = 15;
 
@@ -41,7 +106,13 @@ export function oncologySex(index: number): 'M' | 'F' | undefined {
  * apart), tumor markers and performance status at each time point. Index 4 has a gap over 12
  * weeks and index 8 a follow-up on MR (data-quality warnings of the tumor-board summary).
  */
-export function oncologyRecord(rng: Rng, patient: DemoPatient, number: number, index: number, anchor: number): PatientRecord {
+export function oncologyRecord(
+  rng: Rng,
+  patient: DemoPatient,
+  number: number,
+  index: number,
+  anchor: number,
+): PatientRecord {
   const profile = PROFILES[SITES[index % SITES.length]];
   const course = COURSES[index % COURSES.length];
   const b = new RecordBuilder(patient, number);
@@ -51,7 +122,12 @@ export function oncologyRecord(rng: Rng, patient: DemoPatient, number: number, i
   const times: number[] = [anchor - rng.int(2, 12) * DAY - rng.int(8, 15) * HOUR];
   for (let k = points - 1; k > 0; k--) times.unshift(times[0] - interval(k));
   const diagnosis = times[0] - rng.int(10, 20) * DAY;
-  b.condition('primary-cancer', CANCERS[profile.site], { onset: diagnosis, recorded: diagnosis + 2 * DAY, stage: profile.stage, note: `Histology: ${profile.histology}.` });
+  b.condition('primary-cancer', CANCERS[profile.site], {
+    onset: diagnosis,
+    recorded: diagnosis + 2 * DAY,
+    stage: profile.stage,
+    note: `Histology: ${profile.histology}.`,
+  });
   b.score('ecog-baseline', VITALS.ecog, rng.int(0, 1), diagnosis + 3 * DAY);
 
   // Line 1 from baseline; with progression, line 2 from the third time point.
@@ -75,7 +151,13 @@ export function oncologyRecord(rng: Rng, patient: DemoPatient, number: number, i
 
   let previousOrder: string | undefined;
   times.forEach((t, k) => {
-    const visit = b.encounter(`enc-visit-${k + 1}`, { cls: 'ambulatory', start: t - 2 * HOUR, end: t + 3 * HOUR, location: 'oncology', reason: k === 0 ? 'Staging CT' : 'Restaging during systemic therapy' });
+    const visit = b.encounter(`enc-visit-${k + 1}`, {
+      cls: 'ambulatory',
+      start: t - 2 * HOUR,
+      end: t + 3 * HOUR,
+      location: 'oncology',
+      reason: k === 0 ? 'Staging CT' : 'Restaging during systemic therapy',
+    });
     const mr = index === 8 && k === 2;
     previousOrder = b.imaging({
       label: `restaging-${k + 1}`,
@@ -86,23 +168,52 @@ export function oncologyRecord(rng: Rng, patient: DemoPatient, number: number, i
       description: mr ? 'MR Abdomen with contrast' : 'CT Chest Abdomen Pelvis with contrast',
       orderCode: mr ? 'MRABDW' : 'CTCAPW',
       priority: 'routine',
-      reason: k === 0 ? `Staging: ${profile.histology.toLowerCase()} (${profile.site})` : 'Response assessment (RECIST 1.1)',
+      reason:
+        k === 0 ? `Staging: ${profile.histology.toLowerCase()} (${profile.site})` : 'Response assessment (RECIST 1.1)',
       requester: 'oncologist',
       basedOn: previousOrder,
-      series: [{ description: mr ? 'T1 post-contrast axial' : 'Portal venous 5mm axial', instances: 3, sliceThickness: 5 }, { description: mr ? 'T2 coronal' : 'Lung 5mm axial', instances: 2, sliceThickness: 5 }],
+      series: [
+        { description: mr ? 'T1 post-contrast axial' : 'Portal venous 5mm axial', instances: 3, sliceThickness: 5 },
+        { description: mr ? 'T2 coronal' : 'Lung 5mm axial', instances: 2, sliceThickness: 5 },
+      ],
     });
     profile.markers.forEach((m, i) => {
       const level = profile.baseline[i] * TREND[course][k] * rng.real(0.9, 1.1, 2);
       b.measure(`marker-${m.code.code}-${k + 1}`, m, Math.round(level * 10) / 10, t - 3 * DAY, { encounter: visit });
     });
-    b.measure(`plt-${k + 1}`, LABS.platelets, rng.int(course === 'progression' && k === points - 1 ? 85 : 140, 320), t - 3 * DAY, { encounter: visit });
+    b.measure(
+      `plt-${k + 1}`,
+      LABS.platelets,
+      rng.int(course === 'progression' && k === points - 1 ? 85 : 140, 320),
+      t - 3 * DAY,
+      { encounter: visit },
+    );
     b.measure(`creatinine-${k + 1}`, LABS.creatinine, rng.real(0.6, 1.3, 2), t - 3 * DAY, { encounter: visit });
-    if (k > 0) b.coded(`disease-status-${k + 1}`, VITALS.diseaseStatus, DISEASE_STATUS[STATUS[course][k - 1]], t + 2 * DAY, visit);
+    if (k > 0)
+      b.coded(
+        `disease-status-${k + 1}`,
+        VITALS.diseaseStatus,
+        DISEASE_STATUS[STATUS[course][k - 1]],
+        t + 2 * DAY,
+        visit,
+      );
   });
   b.score('ecog-latest', VITALS.ecog, course === 'progression' ? 2 : rng.int(0, 1), times[points - 1] + 2 * HOUR);
-  if (index < 3) b.flag('flag-tumor-board', { code: 'tumor-board', text: 'Scheduled for tumor board', category: 'admin', start: anchor - DAY });
+  if (index < 3)
+    b.flag('flag-tumor-board', {
+      code: 'tumor-board',
+      text: 'Scheduled for tumor board',
+      category: 'admin',
+      start: anchor - DAY,
+    });
   if (index === 5) {
-    b.encounter('enc-neutropenic-fever', { cls: 'inpatient', start: times[1] + 12 * DAY, end: times[1] + 16 * DAY, location: 'ward', reason: 'Febrile neutropenia after chemotherapy' });
+    b.encounter('enc-neutropenic-fever', {
+      cls: 'inpatient',
+      start: times[1] + 12 * DAY,
+      end: times[1] + 16 * DAY,
+      location: 'ward',
+      reason: 'Febrile neutropenia after chemotherapy',
+    });
   }
   return b.record();
 }

@@ -13,7 +13,12 @@ export function phantomPixels(modality: 'CT' | 'MR' | 'DX', seed: number, slice:
   const c = (size - 1) / 2;
   const rx = size * (modality === 'DX' ? 0.44 : 0.4);
   const ry = size * (modality === 'DX' ? 0.46 : 0.34 + 0.01 * (slice % 3));
-  const level = modality === 'CT' ? { air: 24, rim: 2024, body: 1064, core: 1034 } : modality === 'MR' ? { air: 0, rim: 420, body: 780, core: 1150 } : { air: 3800, rim: 2600, body: 1500, core: 900 };
+  const level =
+    modality === 'CT'
+      ? { air: 24, rim: 2024, body: 1064, core: 1034 }
+      : modality === 'MR'
+        ? { air: 0, rim: 420, body: 780, core: 1150 }
+        : { air: 3800, rim: 2600, body: 1500, core: 900 };
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const d = Math.hypot((x - c) / rx, (y - c) / ry);

@@ -1,10 +1,35 @@
 import type { FhirResource } from '../fhir/types.js';
 import {
-  CONDITION_CATEGORY, CONDITION_CLINICAL, CONDITION_VERIFICATION, ENCOUNTER_CLASS, FLAG_CATEGORY, OBSERVATION_CATEGORY, PROCEDURES, UCUM, V2_0203, VITALS,
-  type Code, type Measure,
+  CONDITION_CATEGORY,
+  CONDITION_CLINICAL,
+  CONDITION_VERIFICATION,
+  ENCOUNTER_CLASS,
+  FLAG_CATEGORY,
+  OBSERVATION_CATEGORY,
+  PROCEDURES,
+  UCUM,
+  V2_0203,
+  VITALS,
+  type Code,
+  type Measure,
 } from './codes.js';
-import { locationRef, practitionerDicomName, practitionerRef, type LocationKey, type PractitionerKey } from './facility.js';
-import { ACCESSION_SYSTEM, DEMO_SYSTEM, DEMO_UID_ROOT, FLAG_CODE_SYSTEM, MRN_SYSTEM, ORDER_CODE_SYSTEM, TEST_DATA_LABEL, urnFor } from './identifiers.js';
+import {
+  locationRef,
+  practitionerDicomName,
+  practitionerRef,
+  type LocationKey,
+  type PractitionerKey,
+} from './facility.js';
+import {
+  ACCESSION_SYSTEM,
+  DEMO_SYSTEM,
+  DEMO_UID_ROOT,
+  FLAG_CODE_SYSTEM,
+  MRN_SYSTEM,
+  ORDER_CODE_SYSTEM,
+  TEST_DATA_LABEL,
+  urnFor,
+} from './identifiers.js';
 import type { DemoEntry, DemoPatient, DemoSeries, DemoStudy, OrderPriority, PatientRecord } from './types.js';
 
 export const HOUR = 3_600_000;
@@ -12,7 +37,10 @@ export const DAY = 24 * HOUR;
 
 /** FHIR instant/dateTime in UTC, without milliseconds. */
 export const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const concept = (codes: Code | Code[], text?: string) => ({ coding: Array.isArray(codes) ? codes : [codes], ...(text ? { text } : {}) });
+const concept = (codes: Code | Code[], text?: string) => ({
+  coding: Array.isArray(codes) ? codes : [codes],
+  ...(text ? { text } : {}),
+});
 const category = (system: string, code: string) => [{ coding: [{ system, code }] }];
 
 export interface StudyOrder {
@@ -41,7 +69,10 @@ export class RecordBuilder {
   readonly studies: DemoStudy[] = [];
   readonly patientUrl: string;
 
-  constructor(readonly patient: DemoPatient, private readonly patientNumber: number) {
+  constructor(
+    readonly patient: DemoPatient,
+    private readonly patientNumber: number,
+  ) {
     this.patientUrl = urnFor(`patient|${patient.mrn}`);
     const identifier = { system: MRN_SYSTEM, value: patient.mrn };
     this.entries.push({
@@ -67,7 +98,11 @@ export class RecordBuilder {
   add(label: string, resource: FhirResource): string {
     const key = { system: DEMO_SYSTEM, value: `${this.patient.mrn}-${label}` };
     const fullUrl = urnFor(`${key.value}`);
-    this.entries.push({ fullUrl, key, resource: { ...resource, meta: { security: [TEST_DATA_LABEL] }, identifier: [key] } });
+    this.entries.push({
+      fullUrl,
+      key,
+      resource: { ...resource, meta: { security: [TEST_DATA_LABEL] }, identifier: [key] },
+    });
     return fullUrl;
   }
 
@@ -75,12 +110,28 @@ export class RecordBuilder {
     return { reference: this.patientUrl };
   }
 
-  encounter(label: string, o: { cls: keyof typeof ENCOUNTER_CLASS; start: number; end?: number; location: LocationKey; reason: string; priority?: 'EM' | 'UR' | 'R' }): string {
+  encounter(
+    label: string,
+    o: {
+      cls: keyof typeof ENCOUNTER_CLASS;
+      start: number;
+      end?: number;
+      location: LocationKey;
+      reason: string;
+      priority?: 'EM' | 'UR' | 'R';
+    },
+  ): string {
     return this.add(label, {
       resourceType: 'Encounter',
       status: o.end === undefined ? 'in-progress' : 'finished',
       class: ENCOUNTER_CLASS[o.cls],
-      ...(o.priority ? { priority: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActPriority', code: o.priority }] } } : {}),
+      ...(o.priority
+        ? {
+            priority: {
+              coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActPriority', code: o.priority }],
+            },
+          }
+        : {}),
       subject: this.subject,
       period: { start: iso(o.start), ...(o.end !== undefined ? { end: iso(o.end) } : {}) },
       reasonCode: [{ text: o.reason }],
@@ -88,10 +139,16 @@ export class RecordBuilder {
     });
   }
 
-  condition(label: string, codes: Code[], o: { onset?: number; recorded: number; resolved?: number; encounter?: string; note?: string; stage?: string }): string {
+  condition(
+    label: string,
+    codes: Code[],
+    o: { onset?: number; recorded: number; resolved?: number; encounter?: string; note?: string; stage?: string },
+  ): string {
     return this.add(label, {
       resourceType: 'Condition',
-      clinicalStatus: { coding: [{ system: CONDITION_CLINICAL, code: o.resolved === undefined ? 'active' : 'resolved' }] },
+      clinicalStatus: {
+        coding: [{ system: CONDITION_CLINICAL, code: o.resolved === undefined ? 'active' : 'resolved' }],
+      },
       verificationStatus: { coding: [{ system: CONDITION_VERIFICATION, code: 'confirmed' }] },
       category: category(CONDITION_CATEGORY, o.encounter ? 'encounter-diagnosis' : 'problem-list-item'),
       code: concept(codes),
@@ -106,7 +163,13 @@ export class RecordBuilder {
   }
 
   /** A numeric lab or vital sign in its UCUM unit (`unit` overrides the measure's, e.g. glucose in mmol/L). */
-  measure(label: string, m: Measure, value: number, at: number, o: { encounter?: string; status?: 'final' | 'preliminary' | 'entered-in-error'; unit?: string } = {}): string {
+  measure(
+    label: string,
+    m: Measure,
+    value: number,
+    at: number,
+    o: { encounter?: string; status?: 'final' | 'preliminary' | 'entered-in-error'; unit?: string } = {},
+  ): string {
     const unit = o.unit ?? m.unit;
     return this.add(label, {
       ...this.observationBase(m.code, m.category, at, o.encounter, o.status),
@@ -121,8 +184,14 @@ export class RecordBuilder {
    */
   bloodPressure(label: string, systolic: number, diastolic: number, at: number, encounter?: string): void {
     const mmHg = (value: number) => ({ valueQuantity: { value, unit: 'mm[Hg]', system: UCUM, code: 'mm[Hg]' } });
-    this.add(`${label}-systolic`, { ...this.observationBase(VITALS.systolic, 'vital-signs', at, encounter), ...mmHg(systolic) });
-    this.add(`${label}-diastolic`, { ...this.observationBase(VITALS.diastolic, 'vital-signs', at, encounter), ...mmHg(diastolic) });
+    this.add(`${label}-systolic`, {
+      ...this.observationBase(VITALS.systolic, 'vital-signs', at, encounter),
+      ...mmHg(systolic),
+    });
+    this.add(`${label}-diastolic`, {
+      ...this.observationBase(VITALS.diastolic, 'vital-signs', at, encounter),
+      ...mmHg(diastolic),
+    });
   }
 
   score(label: string, code: Code, value: number, at: number, encounter?: string): string {
@@ -130,7 +199,10 @@ export class RecordBuilder {
   }
 
   coded(label: string, code: Code, value: Code, at: number, encounter?: string): string {
-    return this.add(label, { ...this.observationBase(code, 'exam', at, encounter), valueCodeableConcept: concept(value) });
+    return this.add(label, {
+      ...this.observationBase(code, 'exam', at, encounter),
+      valueCodeableConcept: concept(value),
+    });
   }
 
   private observationBase(code: Code, cat: string, at: number, encounter?: string, status = 'final'): FhirResource {
@@ -146,7 +218,19 @@ export class RecordBuilder {
     };
   }
 
-  medicationRequest(label: string, med: Code, o: { authored: number; status: 'active' | 'completed' | 'stopped'; dosage: string; period?: [number, number?]; stoppedReason?: string; requester?: PractitionerKey; encounter?: string }): string {
+  medicationRequest(
+    label: string,
+    med: Code,
+    o: {
+      authored: number;
+      status: 'active' | 'completed' | 'stopped';
+      dosage: string;
+      period?: [number, number?];
+      stoppedReason?: string;
+      requester?: PractitionerKey;
+      encounter?: string;
+    },
+  ): string {
     return this.add(label, {
       resourceType: 'MedicationRequest',
       status: o.status,
@@ -160,14 +244,32 @@ export class RecordBuilder {
       dosageInstruction: [
         {
           text: o.dosage,
-          ...(o.period ? { timing: { repeat: { boundsPeriod: { start: iso(o.period[0]), ...(o.period[1] !== undefined ? { end: iso(o.period[1]) } : {}) } } } } : {}),
+          ...(o.period
+            ? {
+                timing: {
+                  repeat: {
+                    boundsPeriod: {
+                      start: iso(o.period[0]),
+                      ...(o.period[1] !== undefined ? { end: iso(o.period[1]) } : {}),
+                    },
+                  },
+                },
+              }
+            : {}),
         },
       ],
     });
   }
 
   /** A dose given; `mg` is the amount (mad-1: a dose or a rate is required). */
-  medicationAdministration(label: string, med: Code, at: number, mg: number, route: string, encounter?: string): string {
+  medicationAdministration(
+    label: string,
+    med: Code,
+    at: number,
+    mg: number,
+    route: string,
+    encounter?: string,
+  ): string {
     return this.add(label, {
       resourceType: 'MedicationAdministration',
       status: 'completed',
@@ -204,7 +306,17 @@ export class RecordBuilder {
     });
   }
 
-  flag(label: string, o: { code: string; text: string; category: 'clinical' | 'safety' | 'admin'; start: number; end?: number; encounter?: string }): string {
+  flag(
+    label: string,
+    o: {
+      code: string;
+      text: string;
+      category: 'clinical' | 'safety' | 'admin';
+      start: number;
+      end?: number;
+      encounter?: string;
+    },
+  ): string {
     return this.add(label, {
       resourceType: 'Flag',
       status: o.end === undefined ? 'active' : 'inactive',

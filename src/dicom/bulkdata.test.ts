@@ -13,7 +13,11 @@ describe('locateBulkData', () => {
   });
 
   it('finds a nested value by the path in its BulkDataURI', () => {
-    for (const ts of [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian, TransferSyntax.DeflatedExplicitVRLittleEndian]) {
+    for (const ts of [
+      TransferSyntax.ExplicitVRLittleEndian,
+      TransferSyntax.ExplicitVRBigEndian,
+      TransferSyntax.DeflatedExplicitVRLittleEndian,
+    ]) {
       const file = encodePart10(json, { transferSyntaxUid: ts, bulk: { wave: waveform, '7FE00010': samplePixels() } });
       const parsed = parseInstance(bufferSource(file));
       const item = (parsed.json['54000100']!.Value as Record<string, { BulkDataURI?: string }>[])[0]!;

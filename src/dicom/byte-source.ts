@@ -28,7 +28,8 @@ export function fileSource(fd: number, size: number, prefix?: Buffer, base = 0):
     let done = 0;
     while (done < length) {
       const n = readSync(fd, out, done, length - done, base + offset + done);
-      if (n === 0) throw new DicomParseError(`file ended at offset ${offset + done}, expected ${size} bytes`, offset + done);
+      if (n === 0)
+        throw new DicomParseError(`file ended at offset ${offset + done}, expected ${size} bytes`, offset + done);
       done += n;
     }
     return out;

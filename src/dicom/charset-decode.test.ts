@@ -15,7 +15,8 @@ const YAMADA_IR13 =
   '1b 24 42 24 64 24 5e 24 40 1b 28 4a 5e 1b 24 42 24 3f 24 6d 24 26 1b 28 4a';
 /** PS3.5 I.2: KS X 1001 designated to G1 after every delimiter. */
 const HONG_IR149 =
-  ascii('Hong^Gildong=') + '1b 24 29 43 fb f3 5e 1b 24 29 43 d1 ce d4 d7 3d 1b 24 29 43 c8 ab 5e 1b 24 29 43 b1 e6 b5 bf';
+  ascii('Hong^Gildong=') +
+  '1b 24 29 43 fb f3 5e 1b 24 29 43 d1 ce d4 d7 3d 1b 24 29 43 c8 ab 5e 1b 24 29 43 b1 e6 b5 bf';
 
 describe('decodeText: multi-byte character sets (PS3.5 Annexes H–K)', () => {
   it('decodes the Japanese ISO 2022 IR 87 person name with escape sequences', () => {
@@ -43,7 +44,9 @@ describe('decodeText: multi-byte character sets (PS3.5 Annexes H–K)', () => {
   it('decodes the Chinese GB18030 name', () => {
     const bytes = hex(ascii('Wang^XiaoDong=') + 'cd f5 5e d0 a1 b6 ab 3d');
     expect(decodeText(bytes, ['GB18030'], 'PN')).toBe('Wang^XiaoDong=王^小东=');
-    expect(decodeValue(bytes, 'PN', true, ['GB18030'])).toEqual([{ Alphabetic: 'Wang^XiaoDong', Ideographic: '王^小东' }]);
+    expect(decodeValue(bytes, 'PN', true, ['GB18030'])).toEqual([
+      { Alphabetic: 'Wang^XiaoDong', Ideographic: '王^小东' },
+    ]);
   });
 
   it('decodes GBK like GB18030 for the shared repertoire', () => {
@@ -86,8 +89,17 @@ describe('decodeText: single-byte character sets', () => {
   }
 
   const finals: Record<string, string> = {
-    '100': '41', '101': '42', '109': '43', '110': '44', '144': '4c', '127': '47',
-    '126': '46', '138': '48', '148': '4d', '203': '62', '166': '54',
+    '100': '41',
+    '101': '42',
+    '109': '43',
+    '110': '44',
+    '144': '4c',
+    '127': '47',
+    '126': '46',
+    '138': '48',
+    '148': '4d',
+    '203': '62',
+    '166': '54',
   };
   for (const [term, bytes, expected] of cases) {
     const ir = term.slice('ISO_IR '.length);

@@ -52,7 +52,8 @@ const singleByteCache = new Map<string, Decode>();
 function singleByte(label: string): Decode {
   let d = singleByteCache.get(label);
   if (!d) {
-    if (label === 'latin1') d = latin1; // true ISO-8859-1, not windows-1252
+    if (label === 'latin1')
+      d = latin1; // true ISO-8859-1, not windows-1252
     else if (label === 'iso-8859-9') d = isoFromWindows('windows-1254');
     else if (label === 'tis-620') d = isoFromWindows('windows-874', 0xa0);
     else d = textDecoder(label);

@@ -6,11 +6,29 @@
 import { bulkUri } from './bulk-path.js';
 import { tagToHex, vrOfTag, isPrivateTag, isUsOrSsTag } from './dictionary.js';
 import {
-  DOUBLE_PIXEL_DATA, FLOAT_PIXEL_DATA, IMPLICIT_LE, ITEM, ITEM_DELIMITER, PIXEL_DATA, SEQUENCE_DELIMITER, UNDEFINED_LENGTH,
-  checkValueFits, readHeader, tagLabel, type ElementHeader, type StreamSyntax,
+  DOUBLE_PIXEL_DATA,
+  FLOAT_PIXEL_DATA,
+  IMPLICIT_LE,
+  ITEM,
+  ITEM_DELIMITER,
+  PIXEL_DATA,
+  SEQUENCE_DELIMITER,
+  UNDEFINED_LENGTH,
+  checkValueFits,
+  readHeader,
+  tagLabel,
+  type ElementHeader,
+  type StreamSyntax,
 } from './element-header.js';
 import { scanEncapsulated } from './encapsulated.js';
-import { DicomParseError, type ByteSource, type DicomJson, type DicomJsonAttribute, type PixelDataInfo, type ValueLocation } from './types.js';
+import {
+  DicomParseError,
+  type ByteSource,
+  type DicomJson,
+  type DicomJsonAttribute,
+  type PixelDataInfo,
+  type ValueLocation,
+} from './types.js';
 import { decodeValue } from './value-decode.js';
 import { BINARY_VRS, NUMERIC_WIDTH, swapInPlace } from './vr.js';
 import { own } from '../core/own.js';
@@ -47,7 +65,13 @@ interface Ctx {
   depth: number;
 }
 
-export function parseDataset(src: ByteSource, start: number, end: number, syntax: StreamSyntax, opts: ParseOptions): DatasetParse {
+export function parseDataset(
+  src: ByteSource,
+  start: number,
+  end: number,
+  syntax: StreamSyntax,
+  opts: ParseOptions,
+): DatasetParse {
   const ctx: Ctx = { src, opts, bulk: new Map(), pixelRepresentation: 0, depth: 0 };
   const { json } = parseElements(ctx, syntax, start, end, false, '', []);
   return { json, bulk: ctx.bulk, pixelData: ctx.pixelData };
@@ -68,7 +92,13 @@ export function implicitVrOf(tag: number, length: number, pixelRepresentation: n
 
 /** Parse elements from `start` until `end`, or until an item delimiter when `delimited`. */
 function parseElements(
-  ctx: Ctx, syn: StreamSyntax, start: number, end: number, delimited: boolean, path: string, inherited: string[],
+  ctx: Ctx,
+  syn: StreamSyntax,
+  start: number,
+  end: number,
+  delimited: boolean,
+  path: string,
+  inherited: string[],
 ): { json: DicomJson; next: number } {
   const json: DicomJson = {};
   let charset = inherited;
@@ -103,7 +133,12 @@ function parseElements(
 }
 
 function parseElement(
-  ctx: Ctx, syn: StreamSyntax, h: ElementHeader, end: number, path: string, charset: string[],
+  ctx: Ctx,
+  syn: StreamSyntax,
+  h: ElementHeader,
+  end: number,
+  path: string,
+  charset: string[],
 ): { attr: DicomJsonAttribute; next: number } {
   const vr = h.vr ?? implicitVrOf(h.tag, h.length, ctx.pixelRepresentation);
   const key = path + tagToHex(h.tag);
@@ -132,7 +167,11 @@ function parseElement(
 
   if (BINARY_VRS.has(vr)) {
     if (h.length > ctx.opts.bulkDataThreshold) {
-      ctx.bulk.set(key, { location: { offset: h.valueOffset, length: h.length }, vr, byteOrder: syn.littleEndian ? 'LE' : 'BE' });
+      ctx.bulk.set(key, {
+        location: { offset: h.valueOffset, length: h.length },
+        vr,
+        byteOrder: syn.littleEndian ? 'LE' : 'BE',
+      });
       return { attr: { vr, BulkDataURI: bulkUri(key) }, next };
     }
     if (h.length === 0) return { attr: { vr }, next };
@@ -145,13 +184,25 @@ function parseElement(
   return { attr: valueAttr(ctx, h, vr, syn.littleEndian, charset), next };
 }
 
-function valueAttr(ctx: Ctx, h: ElementHeader, vr: string, littleEndian: boolean, charset: string[]): DicomJsonAttribute {
-  const value = h.length === 0 ? undefined : decodeValue(ctx.src.read(h.valueOffset, h.length), vr, littleEndian, charset);
+function valueAttr(
+  ctx: Ctx,
+  h: ElementHeader,
+  vr: string,
+  littleEndian: boolean,
+  charset: string[],
+): DicomJsonAttribute {
+  const value =
+    h.length === 0 ? undefined : decodeValue(ctx.src.read(h.valueOffset, h.length), vr, littleEndian, charset);
   return value ? { vr, Value: value } : { vr };
 }
 
 function sequence(
-  ctx: Ctx, syn: StreamSyntax, h: ElementHeader, end: number, key: string, charset: string[],
+  ctx: Ctx,
+  syn: StreamSyntax,
+  h: ElementHeader,
+  end: number,
+  key: string,
+  charset: string[],
 ): { attr: DicomJsonAttribute; next: number } {
   if (++ctx.depth > MAX_DEPTH) {
     throw new DicomParseError(`sequences nested deeper than ${MAX_DEPTH} levels at offset ${h.offset}`, h.offset);
@@ -164,7 +215,9 @@ function sequence(
     if (off >= seqEnd) {
       if (undefinedLength) {
         throw new DicomParseError(
-          `sequence ${tagLabel(h.tag)} at offset ${h.offset} has no sequence delimiter before offset ${end}`, end);
+          `sequence ${tagLabel(h.tag)} at offset ${h.offset} has no sequence delimiter before offset ${end}`,
+          end,
+        );
       }
       break;
     }
@@ -176,7 +229,9 @@ function sequence(
     }
     if (ih.tag !== ITEM) {
       throw new DicomParseError(
-        `sequence ${tagLabel(h.tag)} holds ${tagLabel(ih.tag)} at offset ${off} where an item was expected`, off);
+        `sequence ${tagLabel(h.tag)} holds ${tagLabel(ih.tag)} at offset ${off} where an item was expected`,
+        off,
+      );
     }
     const itemPath = `${key}/${items.length}/`;
     if (ih.length === UNDEFINED_LENGTH) {
@@ -195,7 +250,12 @@ function sequence(
 }
 
 function pixelElement(
-  ctx: Ctx, syn: StreamSyntax, h: ElementHeader, vr: string, end: number, key: string,
+  ctx: Ctx,
+  syn: StreamSyntax,
+  h: ElementHeader,
+  vr: string,
+  end: number,
+  key: string,
 ): { attr: DicomJsonAttribute; next: number } {
   const byteOrder = syn.littleEndian ? 'LE' : 'BE';
   let info: PixelDataInfo;

@@ -6,7 +6,14 @@
 import { pathOfBulkUri } from './bulk-path.js';
 import { ByteSink } from './byte-sink.js';
 import { writerEncoding } from './charset-decode.js';
-import { ITEM, ITEM_DELIMITER, PIXEL_DATA, SEQUENCE_DELIMITER, UNDEFINED_LENGTH, type StreamSyntax } from './element-header.js';
+import {
+  ITEM,
+  ITEM_DELIMITER,
+  PIXEL_DATA,
+  SEQUENCE_DELIMITER,
+  UNDEFINED_LENGTH,
+  type StreamSyntax,
+} from './element-header.js';
 import type { DicomJson, DicomJsonAttribute } from './types.js';
 import { DicomEncodeError, encodeValue } from './value-encode.js';
 import { LONG_LENGTH_VRS } from './vr.js';
@@ -37,7 +44,13 @@ function sortedTags(json: DicomJson): [number, string][] {
     .sort((a, b) => a[0] - b[0]);
 }
 
-function writeDataset(sink: ByteSink, json: DicomJson, opts: DatasetWriteOptions, path: string, inherited: string[] | undefined): void {
+function writeDataset(
+  sink: ByteSink,
+  json: DicomJson,
+  opts: DatasetWriteOptions,
+  path: string,
+  inherited: string[] | undefined,
+): void {
   const charsetAttr = json['00080005']?.Value;
   const charset = charsetAttr ? charsetAttr.map((v) => String(v ?? '')) : inherited;
   const text = writerEncoding(charset);
@@ -47,7 +60,8 @@ function writeDataset(sink: ByteSink, json: DicomJson, opts: DatasetWriteOptions
     const attr = json[key]!;
     const keyPath = path + key.toUpperCase();
     if (attr.vr === 'SQ') writeSequence(sink, tag, attr, opts, keyPath, charset);
-    else if (tag === PIXEL_DATA && opts.encapsulatedPixelData && path === '') writeEncapsulated(sink, attr, opts, keyPath);
+    else if (tag === PIXEL_DATA && opts.encapsulatedPixelData && path === '')
+      writeEncapsulated(sink, attr, opts, keyPath);
     else writeElement(sink, tag, attr, opts, keyPath, text);
   }
 }
@@ -62,7 +76,14 @@ function bulkValue(attr: DicomJsonAttribute, opts: DatasetWriteOptions, path: st
   return value;
 }
 
-function writeElement(sink: ByteSink, tag: number, attr: DicomJsonAttribute, opts: DatasetWriteOptions, path: string, text: BufferEncoding): void {
+function writeElement(
+  sink: ByteSink,
+  tag: number,
+  attr: DicomJsonAttribute,
+  opts: DatasetWriteOptions,
+  path: string,
+  text: BufferEncoding,
+): void {
   const value = encodeValue(attr, attr.vr, opts.syntax.littleEndian, text, () => bulkValue(attr, opts, path));
   let vr = attr.vr;
   // A value too long for a 2-byte length field can only be carried as UN (PS3.5 6.2.2).
@@ -76,11 +97,20 @@ function writeEncapsulated(sink: ByteSink, attr: DicomJsonAttribute, opts: Datas
   sink.header(PIXEL_DATA, 'OB', UNDEFINED_LENGTH, opts.syntax);
   sink.bytes(items);
   const endsWithDelimiter =
-    items.length >= 8 && items.readUInt32LE(items.length - 8) === 0xe0ddfffe && items.readUInt32LE(items.length - 4) === 0;
+    items.length >= 8 &&
+    items.readUInt32LE(items.length - 8) === 0xe0ddfffe &&
+    items.readUInt32LE(items.length - 4) === 0;
   if (!endsWithDelimiter) sink.header(SEQUENCE_DELIMITER, undefined, 0, opts.syntax);
 }
 
-function writeSequence(sink: ByteSink, tag: number, attr: DicomJsonAttribute, opts: DatasetWriteOptions, path: string, charset: string[] | undefined): void {
+function writeSequence(
+  sink: ByteSink,
+  tag: number,
+  attr: DicomJsonAttribute,
+  opts: DatasetWriteOptions,
+  path: string,
+  charset: string[] | undefined,
+): void {
   const items = (attr.Value ?? []) as DicomJson[];
   if (!opts.definedLengthSequences) {
     sink.header(tag, 'SQ', UNDEFINED_LENGTH, opts.syntax);

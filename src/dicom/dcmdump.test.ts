@@ -3,7 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TransferSyntax, bufferSource, encapsulatePixelData, encodePart10, transcodeToExplicitLittle } from './index.js';
+import {
+  TransferSyntax,
+  bufferSource,
+  encapsulatePixelData,
+  encodePart10,
+  transcodeToExplicitLittle,
+} from './index.js';
 import { sampleJson, samplePixels } from './test-support.js';
 
 const hasDcmdump = spawnSync('dcmdump', ['--version']).status === 0;
@@ -13,17 +19,28 @@ describe.skipIf(!hasDcmdump)('files we write, read by DCMTK dcmdump', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dcmdump-'));
   const bulk = { '7FE00010': samplePixels() };
   const cases: [string, Buffer][] = [
-    ...Object.values(TransferSyntax).map((ts): [string, Buffer] => [ts, encodePart10(sampleJson(), { transferSyntaxUid: ts, bulk })]),
+    ...Object.values(TransferSyntax).map((ts): [string, Buffer] => [
+      ts,
+      encodePart10(sampleJson(), { transferSyntaxUid: ts, bulk }),
+    ]),
     ['defined-length sequences', encodePart10(sampleJson(), { bulk, definedLengthSequences: true })],
-    ['JPEG baseline', encodePart10(sampleJson(), {
-      transferSyntaxUid: '1.2.840.10008.1.2.4.50',
-      bulk: { '7FE00010': encapsulatePixelData([Buffer.from([0xff, 0xd8, 0xff, 0xd9])]) },
-    })],
-    ...[TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian, TransferSyntax.DeflatedExplicitVRLittleEndian].map(
-      (ts): [string, Buffer] => [`${ts} transcoded`, Buffer.concat([
+    [
+      'JPEG baseline',
+      encodePart10(sampleJson(), {
+        transferSyntaxUid: '1.2.840.10008.1.2.4.50',
+        bulk: { '7FE00010': encapsulatePixelData([Buffer.from([0xff, 0xd8, 0xff, 0xd9])]) },
+      }),
+    ],
+    ...[
+      TransferSyntax.ImplicitVRLittleEndian,
+      TransferSyntax.ExplicitVRBigEndian,
+      TransferSyntax.DeflatedExplicitVRLittleEndian,
+    ].map((ts): [string, Buffer] => [
+      `${ts} transcoded`,
+      Buffer.concat([
         ...transcodeToExplicitLittle(bufferSource(encodePart10(sampleJson(), { transferSyntaxUid: ts, bulk }))),
-      ])],
-    ),
+      ]),
+    ]),
   ];
   cases.forEach(([name, file], i) => {
     it(`dumps ${name} without errors or warnings`, () => {

@@ -4,7 +4,14 @@
  * offset table, never the compressed frames themselves.
  */
 import {
-  ITEM, SEQUENCE_DELIMITER, UNDEFINED_LENGTH, checkValueFits, readHeader, tagLabel, type ElementHeader, type StreamSyntax,
+  ITEM,
+  SEQUENCE_DELIMITER,
+  UNDEFINED_LENGTH,
+  checkValueFits,
+  readHeader,
+  tagLabel,
+  type ElementHeader,
+  type StreamSyntax,
 } from './element-header.js';
 import { DicomParseError, type ByteSource, type ValueLocation } from './types.js';
 
@@ -27,15 +34,25 @@ export function scanEncapsulated(src: ByteSource, h: ElementHeader, end: number,
   for (;;) {
     if (off >= end) {
       throw new DicomParseError(
-        `encapsulated pixel data ${tagLabel(h.tag)} at offset ${h.offset} has no sequence delimiter before offset ${end}`, end);
+        `encapsulated pixel data ${tagLabel(h.tag)} at offset ${h.offset} has no sequence delimiter before offset ${end}`,
+        end,
+      );
     }
     const ih = readHeader(src, off, end, syn);
     if (ih.tag === SEQUENCE_DELIMITER) {
-      return { basicOffsetTable: basicOffsetTable ?? [], firstFragmentItem: firstFragmentItem < 0 ? off : firstFragmentItem, fragments, itemsEnd: off, next: ih.valueOffset };
+      return {
+        basicOffsetTable: basicOffsetTable ?? [],
+        firstFragmentItem: firstFragmentItem < 0 ? off : firstFragmentItem,
+        fragments,
+        itemsEnd: off,
+        next: ih.valueOffset,
+      };
     }
     if (ih.tag !== ITEM || ih.length === UNDEFINED_LENGTH) {
       throw new DicomParseError(
-        `encapsulated pixel data holds ${tagLabel(ih.tag)} with length ${ih.length} at offset ${off} where a fragment item was expected`, off);
+        `encapsulated pixel data holds ${tagLabel(ih.tag)} with length ${ih.length} at offset ${off} where a fragment item was expected`,
+        off,
+      );
     }
     checkValueFits(ih, 'item', end);
     if (!basicOffsetTable) {

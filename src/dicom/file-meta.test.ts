@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DicomParseError, TransferSyntax, bufferSource, datasetOffset, encodeDatasetBytes, encodePart10, parseInstance } from './index.js';
+import {
+  DicomParseError,
+  TransferSyntax,
+  bufferSource,
+  datasetOffset,
+  encodeDatasetBytes,
+  encodePart10,
+  parseInstance,
+} from './index.js';
 import { sampleJson, samplePixels } from './test-support.js';
 
 const bulk = { '7FE00010': samplePixels() };

@@ -34,7 +34,9 @@ export function locateFileMeta(src: ByteSource, partial: boolean): FileMetaLocat
       return { hasFileMeta: false, metaStart: 0, datasetOffset: 0 };
     } else {
       throw new DicomParseError(
-        'not DICOM: no "DICM" marker at offset 128 and the data does not start with a dataset element', 0);
+        'not DICOM: no "DICM" marker at offset 128 and the data does not start with a dataset element',
+        0,
+      );
     }
   }
   let off = metaStart;
@@ -53,7 +55,8 @@ export function locateFileMeta(src: ByteSource, partial: boolean): FileMetaLocat
     checkValueFits(h, h.vr!, src.size);
     off = h.valueOffset + h.length;
   }
-  if (off === metaStart) throw new DicomParseError(`"DICM" marker present but no File Meta group at offset ${metaStart}`, metaStart);
+  if (off === metaStart)
+    throw new DicomParseError(`"DICM" marker present but no File Meta group at offset ${metaStart}`, metaStart);
   return { hasFileMeta: true, metaStart, datasetOffset: off };
 }
 

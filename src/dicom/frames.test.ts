@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  FrameRangeError, TransferSyntax, bufferSource, encapsulatePixelData, encodePart10, locateBulkData, parseInstance, readFrames,
+  FrameRangeError,
+  TransferSyntax,
+  bufferSource,
+  encapsulatePixelData,
+  encodePart10,
+  locateBulkData,
+  parseInstance,
+  readFrames,
 } from './index.js';
 import { sampleJson, samplePixels } from './test-support.js';
 
@@ -19,7 +26,12 @@ function jpegFrames(n: number, size: number): Buffer[] {
 }
 
 describe('readFrames on native pixel data', () => {
-  for (const ts of [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian, TransferSyntax.DeflatedExplicitVRLittleEndian]) {
+  for (const ts of [
+    TransferSyntax.ExplicitVRLittleEndian,
+    TransferSyntax.ImplicitVRLittleEndian,
+    TransferSyntax.ExplicitVRBigEndian,
+    TransferSyntax.DeflatedExplicitVRLittleEndian,
+  ]) {
     it(`slices 16-bit frames and returns them little endian (${ts})`, () => {
       const pixels = samplePixels(3);
       const file = encodePart10(multiFrame(3), { transferSyntaxUid: ts, bulk: { '7FE00010': pixels } });
@@ -32,7 +44,10 @@ describe('readFrames on native pixel data', () => {
 
   it('keeps the stored big endian order in the file but swaps when reading frames', () => {
     const pixels = samplePixels(1);
-    const file = encodePart10(sampleJson(), { transferSyntaxUid: TransferSyntax.ExplicitVRBigEndian, bulk: { '7FE00010': pixels } });
+    const file = encodePart10(sampleJson(), {
+      transferSyntaxUid: TransferSyntax.ExplicitVRBigEndian,
+      bulk: { '7FE00010': pixels },
+    });
     expect(file.subarray(file.length - 32)).toEqual(Buffer.from(pixels).swap16());
     const located = locateBulkData(bufferSource(file), '7FE00010')!;
     expect(located.byteOrder).toBe('BE');
@@ -42,8 +57,12 @@ describe('readFrames on native pixel data', () => {
   it('realigns bit-packed 1-bit frames that do not start on a byte boundary', () => {
     // 3×3 pixels, 1 bit: frame 1 is bits 0–8, frame 2 is bits 9–17.
     const json = sampleJson({
-      '00280008': { vr: 'IS', Value: [2] }, '00280010': { vr: 'US', Value: [3] }, '00280011': { vr: 'US', Value: [3] },
-      '00280100': { vr: 'US', Value: [1] }, '00280101': { vr: 'US', Value: [1] }, '7FE00010': { vr: 'OB', BulkDataURI: '\u00017FE00010' },
+      '00280008': { vr: 'IS', Value: [2] },
+      '00280010': { vr: 'US', Value: [3] },
+      '00280011': { vr: 'US', Value: [3] },
+      '00280100': { vr: 'US', Value: [1] },
+      '00280101': { vr: 'US', Value: [1] },
+      '7FE00010': { vr: 'OB', BulkDataURI: '\u00017FE00010' },
     });
     // frame 1 = 1 0000 0001 (bit 0 and bit 8), frame 2 = all ones.
     const packed = Buffer.from([0b0000_0001, 0b1111_1111, 0b0000_0011, 0]);
@@ -56,7 +75,9 @@ describe('readFrames on native pixel data', () => {
   it('throws FrameRangeError naming the frame and how many exist', () => {
     const file = encodePart10(multiFrame(3), { bulk: { '7FE00010': samplePixels(3) } });
     expect(() => readFrames(bufferSource(file), [4])).toThrow(FrameRangeError);
-    expect(() => readFrames(bufferSource(file), [0])).toThrow('frame 0 does not exist: the instance has 3 frames (numbered from 1)');
+    expect(() => readFrames(bufferSource(file), [0])).toThrow(
+      'frame 0 does not exist: the instance has 3 frames (numbered from 1)',
+    );
   });
 });
 

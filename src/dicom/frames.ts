@@ -6,7 +6,14 @@
 import type { BulkEntry } from './dataset-parser.js';
 import { jsonString } from './json-values.js';
 import { openAnyDataset } from './parse-instance.js';
-import { DicomParseError, FrameRangeError, type ByteSource, type DicomJson, type PixelDataInfo, type ValueLocation } from './types.js';
+import {
+  DicomParseError,
+  FrameRangeError,
+  type ByteSource,
+  type DicomJson,
+  type PixelDataInfo,
+  type ValueLocation,
+} from './types.js';
 import { swapInPlace } from './vr.js';
 
 export interface FrameResult {
@@ -27,7 +34,10 @@ export function readFrames(source: ByteSource, frameNumbers: number[]): FrameRes
   for (const n of frameNumbers) {
     if (!Number.isInteger(n) || n < 1 || n > count) {
       throw new FrameRangeError(
-        `frame ${n} does not exist: the instance has ${count} frame${count === 1 ? '' : 's'} (numbered from 1)`, n, count);
+        `frame ${n} does not exist: the instance has ${count} frame${count === 1 ? '' : 's'} (numbered from 1)`,
+        n,
+        count,
+      );
     }
   }
   const frames = !pixel
@@ -40,7 +50,8 @@ export function readFrames(source: ByteSource, frameNumbers: number[]): FrameRes
 
 function nativeFrames(data: ByteSource, pixel: PixelDataInfo, json: DicomJson, frameNumbers: number[]): Buffer[] {
   const bitsAllocated = intOf(json, '00280100', 8);
-  const frameBits = intOf(json, '00280010', 0) * intOf(json, '00280011', 0) * intOf(json, '00280002', 1) * bitsAllocated;
+  const frameBits =
+    intOf(json, '00280010', 0) * intOf(json, '00280011', 0) * intOf(json, '00280002', 1) * bitsAllocated;
   if (frameBits === 0) throw new DicomParseError('Rows, Columns or BitsAllocated missing: cannot size native frames');
   const { offset, length } = pixel.location;
   return frameNumbers.map((n) => {
@@ -49,7 +60,10 @@ function nativeFrames(data: ByteSource, pixel: PixelDataInfo, json: DicomJson, f
     const shift = startBit % 8;
     const span = Math.ceil((shift + frameBits) / 8);
     if (startByte + span > length) {
-      throw new DicomParseError(`frame ${n} needs bytes up to ${startByte + span} of PixelData but it has only ${length}`, offset);
+      throw new DicomParseError(
+        `frame ${n} needs bytes up to ${startByte + span} of PixelData but it has only ${length}`,
+        offset,
+      );
     }
     const raw = data.read(offset + startByte, span);
     if (frameBits % 8 !== 0 || shift !== 0) return realignBits(raw, shift, frameBits);
@@ -79,7 +93,11 @@ function readUint64s(data: ByteSource, entry: BulkEntry | undefined): number[] |
 }
 
 function encapsulatedFrames(
-  data: ByteSource, pixel: PixelDataInfo, count: number, frameNumbers: number[], bulk: Map<string, BulkEntry>,
+  data: ByteSource,
+  pixel: PixelDataInfo,
+  count: number,
+  frameNumbers: number[],
+  bulk: Map<string, BulkEntry>,
 ): Buffer[] {
   const groups = fragmentGroups(data, pixel, count, bulk);
   return frameNumbers.map((n) => {
@@ -91,10 +109,15 @@ function encapsulatedFrames(
 const JPEG_SOI = 0xffd8ff;
 const J2K_SOC_SIZ = 0xff4fff51;
 
-function fragmentGroups(data: ByteSource, pixel: PixelDataInfo, count: number, bulk: Map<string, BulkEntry>): ValueLocation[][] {
+function fragmentGroups(
+  data: ByteSource,
+  pixel: PixelDataInfo,
+  count: number,
+  bulk: Map<string, BulkEntry>,
+): ValueLocation[][] {
   const fragments = pixel.fragments ?? [];
   const extended = readUint64s(data, bulk.get('7FE00001'));
-  const table = extended && extended.length === count ? extended : pixel.basicOffsetTable ?? [];
+  const table = extended && extended.length === count ? extended : (pixel.basicOffsetTable ?? []);
   if (table.length === count && fragments.length > 0 && (count > 1 || table[0] === 0)) {
     // Offsets count from the first fragment's item tag, 8 bytes before its value.
     // Fragments and offsets are both ascending, so one pass assigns every fragment.
@@ -121,7 +144,9 @@ function fragmentGroups(data: ByteSource, pixel: PixelDataInfo, count: number, b
     else groups[groups.length - 1]!.push(f);
   }
   if (groups.length !== count) {
-    throw new DicomParseError(`cannot tell which of the ${fragments.length} fragments belong to which of the ${count} frames`);
+    throw new DicomParseError(
+      `cannot tell which of the ${fragments.length} fragments belong to which of the ${count} frames`,
+    );
   }
   return groups;
 }

@@ -4,9 +4,24 @@ import * as dicom from './index.js';
 describe('public API of src/dicom', () => {
   it('exports every name other modules are coded against', () => {
     const functions = [
-      'isEncapsulatedTransferSyntax', 'bufferSource', 'fileSource', 'datasetOffset', 'parseInstance', 'openDataset',
-      'locateBulkData', 'readFrames', 'transcodeToExplicitLittle', 'encodePart10', 'wrapDataset', 'readDicomdirReferences',
-      'decodeText', 'tagOfKeyword', 'keywordOfTag', 'vrOfTag', 'tagToHex', 'jsonString',
+      'isEncapsulatedTransferSyntax',
+      'bufferSource',
+      'fileSource',
+      'datasetOffset',
+      'parseInstance',
+      'openDataset',
+      'locateBulkData',
+      'readFrames',
+      'transcodeToExplicitLittle',
+      'encodePart10',
+      'wrapDataset',
+      'readDicomdirReferences',
+      'decodeText',
+      'tagOfKeyword',
+      'keywordOfTag',
+      'vrOfTag',
+      'tagToHex',
+      'jsonString',
     ];
     for (const name of functions) expect(typeof (dicom as Record<string, unknown>)[name], name).toBe('function');
     expect(dicom.BULK_MARKER).toBe('\u0001');

@@ -8,7 +8,12 @@ export { parseInstance, openDataset, type ParseInstanceOptions } from './parse-i
 export { readFrames, type FrameResult } from './frames.js';
 export { transcodeToExplicitLittle } from './transcode.js';
 export {
-  encodePart10, encodeDatasetBytes, wrapDataset, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, type EncodeOptions,
+  encodePart10,
+  encodeDatasetBytes,
+  wrapDataset,
+  IMPLEMENTATION_CLASS_UID,
+  IMPLEMENTATION_VERSION_NAME,
+  type EncodeOptions,
 } from './part10-writer.js';
 export { encapsulatePixelData, type EncapsulateOptions } from './encapsulate.js';
 export { DicomEncodeError } from './value-encode.js';

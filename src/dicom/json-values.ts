@@ -22,5 +22,7 @@ export function jsonString(json: DicomJson, tagHex: string): string | undefined 
 
 /** All values of a string attribute (nulls become ""). */
 export function jsonStrings(json: DicomJson, tagHex: string): string[] {
-  return (json[tagHex]?.Value ?? []).map((v) => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v)));
+  return (json[tagHex]?.Value ?? []).map((v) =>
+    typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v),
+  );
 }

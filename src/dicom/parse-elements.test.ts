@@ -12,11 +12,13 @@ const UNDEFINED = 0xffffffff;
 
 /** The four identifying UIDs, in the requested VR style. */
 function ids(explicit: boolean): Buffer[] {
-  const el = (tag: number, v: string): Buffer => (explicit ? explicitElement(tag, 'UI', ui(v)) : implicitElement(tag, ui(v)));
+  const el = (tag: number, v: string): Buffer =>
+    explicit ? explicitElement(tag, 'UI', ui(v)) : implicitElement(tag, ui(v));
   return [el(0x00080016, '1.2.3'), el(0x00080018, '1.2.3.4')];
 }
 function studySeries(explicit: boolean): Buffer[] {
-  const el = (tag: number, v: string): Buffer => (explicit ? explicitElement(tag, 'UI', ui(v)) : implicitElement(tag, ui(v)));
+  const el = (tag: number, v: string): Buffer =>
+    explicit ? explicitElement(tag, 'UI', ui(v)) : implicitElement(tag, ui(v));
   return [el(0x0020000d, '1.2.3.5'), el(0x0020000e, '1.2.3.6')];
 }
 const parseRaw = (parts: Buffer[]) => parseInstance(bufferSource(Buffer.concat(parts))).json;
@@ -95,7 +97,9 @@ describe('parsing element encodings', () => {
       explicitElement(0x00100010, 'PN', bytes),
       ...studySeries(true),
     ]);
-    expect(json['00100010']!.Value).toEqual([{ Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' }]);
+    expect(json['00100010']!.Value).toEqual([
+      { Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' },
+    ]);
   });
 
   it('reads a standard attribute that arrived as UN with its dictionary VR', () => {
@@ -140,7 +144,11 @@ describe('parsing element encodings', () => {
 
   it('follows the bytes when the File Meta says explicit VR but the dataset is implicit', () => {
     const dataset = Buffer.concat([...ids(false), ...studySeries(false), implicitElement(0x00100020, text('P1'))]);
-    const file = wrapDataset(dataset, { sopClassUid: '1.2.3', sopInstanceUid: '1.2.3.4', transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian });
+    const file = wrapDataset(dataset, {
+      sopClassUid: '1.2.3',
+      sopInstanceUid: '1.2.3.4',
+      transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian,
+    });
     expect(parseInstance(bufferSource(file)).json['00100020']).toEqual({ vr: 'LO', Value: ['P1'] });
   });
 });

@@ -3,8 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  DicomParseError, FrameRangeError, TransferSyntax, bufferSource, encapsulatePixelData, encodeDatasetBytes, encodePart10,
-  fileSource, parseInstance, readFrames, transcodeToExplicitLittle,
+  DicomParseError,
+  FrameRangeError,
+  TransferSyntax,
+  bufferSource,
+  encapsulatePixelData,
+  encodeDatasetBytes,
+  encodePart10,
+  fileSource,
+  parseInstance,
+  readFrames,
+  transcodeToExplicitLittle,
 } from './index.js';
 import { countingSource, explicitElement, sampleJson, samplePixels } from './test-support.js';
 
@@ -20,7 +29,11 @@ function parseError(buf: Buffer): unknown {
 }
 
 describe('parseInstance on broken input', () => {
-  for (const ts of [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian]) {
+  for (const ts of [
+    TransferSyntax.ExplicitVRLittleEndian,
+    TransferSyntax.ImplicitVRLittleEndian,
+    TransferSyntax.ExplicitVRBigEndian,
+  ]) {
     it(`reports every truncation of a ${ts} file as DicomParseError`, () => {
       const file = encodePart10(sampleJson(), { transferSyntaxUid: ts, bulk });
       let failures = 0;
@@ -57,7 +70,9 @@ describe('parseInstance on broken input', () => {
       const file = Buffer.concat([dataset, bad]);
       const err = parseError(file);
       expect(err).toBeInstanceOf(DicomParseError);
-      expect((err as Error).message).toMatch(/^value of \(0010,(0010|4000)\) (LO|UT) at offset \d+ claims \d+ bytes but only 2 remain$/);
+      expect((err as Error).message).toMatch(
+        /^value of \(0010,(0010|4000)\) (LO|UT) at offset \d+ claims \d+ bytes but only 2 remain$/,
+      );
     }
   });
 
@@ -93,7 +108,9 @@ describe('parseInstance on broken input', () => {
     const at = file.indexOf(Buffer.from('Thorax', 'latin1')) - 4;
     const broken = Buffer.from(file);
     broken.write('\u0001\u0002', at, 'latin1');
-    expect((parseError(broken) as Error).message).toMatch(/^element \(0008,1030\) at offset \d+ has an invalid VR \(bytes 01 02\)$/);
+    expect((parseError(broken) as Error).message).toMatch(
+      /^element \(0008,1030\) at offset \d+ has an invalid VR \(bytes 01 02\)$/,
+    );
   });
 
   it('stops deeply nested sequences with DicomParseError instead of exhausting the stack', () => {
@@ -132,7 +149,8 @@ describe('corrupted bytes', () => {
           attempt();
         } catch (e) {
           // Encapsulated input legitimately refuses to transcode; everything else must be a parse error.
-          const fine = e instanceof DicomParseError || e instanceof FrameRangeError || (e as Error).name === 'TranscodeError';
+          const fine =
+            e instanceof DicomParseError || e instanceof FrameRangeError || (e as Error).name === 'TranscodeError';
           if (!fine) unexpected.push(String(e));
         }
       }
@@ -156,7 +174,10 @@ describe('parseInstance reads only headers', () => {
     const big = Buffer.alloc(2000, 1).toString('base64');
     const file = encodePart10(sampleJson({ '00420011': { vr: 'OB', InlineBinary: big } }), { bulk });
     expect(parseInstance(bufferSource(file)).json['00420011']).toEqual({ vr: 'OB', BulkDataURI: '\u000100420011' });
-    expect(parseInstance(bufferSource(file), { bulkDataThreshold: 4096 }).json['00420011']).toEqual({ vr: 'OB', InlineBinary: big });
+    expect(parseInstance(bufferSource(file), { bulkDataThreshold: 4096 }).json['00420011']).toEqual({
+      vr: 'OB',
+      InlineBinary: big,
+    });
   });
 
   it('parses through a file descriptor with a prefix already in memory', () => {

@@ -34,9 +34,14 @@ function inflated(source: ByteSource, datasetOffset: number): ByteSource {
   if (!data) {
     let body: Buffer;
     try {
-      body = inflateRawSync(source.read(datasetOffset, source.size - datasetOffset), { maxOutputLength: MAX_INFLATED_BYTES });
+      body = inflateRawSync(source.read(datasetOffset, source.size - datasetOffset), {
+        maxOutputLength: MAX_INFLATED_BYTES,
+      });
     } catch (e) {
-      throw new DicomParseError(`deflated dataset at offset ${datasetOffset} cannot be inflated: ${(e as Error).message}`, datasetOffset);
+      throw new DicomParseError(
+        `deflated dataset at offset ${datasetOffset} cannot be inflated: ${(e as Error).message}`,
+        datasetOffset,
+      );
     }
     data = bufferSource(Buffer.concat([source.read(0, datasetOffset), body]));
     inflatedBySource.set(source, data);
@@ -58,13 +63,20 @@ export function openAnyDataset(source: ByteSource, opts: ParseInstanceOptions = 
     if (!ts) throw new DicomParseError('File Meta has no TransferSyntaxUID (0002,0010)', meta.metaStart);
     transferSyntaxUid = ts;
   } else {
-    transferSyntaxUid = looksExplicit(source, 0) ? TransferSyntax.ExplicitVRLittleEndian : TransferSyntax.ImplicitVRLittleEndian;
+    transferSyntaxUid = looksExplicit(source, 0)
+      ? TransferSyntax.ExplicitVRLittleEndian
+      : TransferSyntax.ImplicitVRLittleEndian;
   }
   const encoding = encodingOf(transferSyntaxUid);
   const data = encoding.deflated ? inflated(source, meta.datasetOffset) : source;
   let explicit = encoding.explicit;
   // Files labelled explicit VR whose dataset is plainly implicit exist in the wild; follow the bytes.
-  if (explicit && encoding.littleEndian && data.size - meta.datasetOffset >= 8 && !looksExplicit(data, meta.datasetOffset)) {
+  if (
+    explicit &&
+    encoding.littleEndian &&
+    data.size - meta.datasetOffset >= 8 &&
+    !looksExplicit(data, meta.datasetOffset)
+  ) {
     explicit = false;
   }
   const syntax = { explicit, littleEndian: encoding.littleEndian };
@@ -99,7 +111,10 @@ export function openDatasetWithBulk(source: ByteSource, opts: ParseInstanceOptio
   return opened;
 }
 
-export function openDataset(source: ByteSource, opts?: ParseInstanceOptions): { data: ByteSource; parsed: ParsedInstance } {
+export function openDataset(
+  source: ByteSource,
+  opts?: ParseInstanceOptions,
+): { data: ByteSource; parsed: ParsedInstance } {
   const { data, parsed } = openDatasetWithBulk(source, opts);
   return { data, parsed };
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BULK_MARKER, TransferSyntax, bufferSource, encodeDatasetBytes, encodePart10, parseInstance, wrapDataset,
+  BULK_MARKER,
+  TransferSyntax,
+  bufferSource,
+  encodeDatasetBytes,
+  encodePart10,
+  parseInstance,
+  wrapDataset,
 } from './index.js';
 import { canonical, sampleJson, samplePixels } from './test-support.js';
 import type { DicomJson } from './types.js';
@@ -57,7 +63,10 @@ describe('encodePart10 → parseInstance round trip', () => {
   });
 
   it('pads strings to even length with space, UIs with NUL', () => {
-    const ds = encodeDatasetBytes({ '00080060': { vr: 'CS', Value: ['CTX'] }, '00080018': { vr: 'UI', Value: ['1.2.3'] } });
+    const ds = encodeDatasetBytes({
+      '00080060': { vr: 'CS', Value: ['CTX'] },
+      '00080018': { vr: 'UI', Value: ['1.2.3'] },
+    });
     expect(ds.toString('latin1')).toContain('1.2.3\0');
     expect(ds.toString('latin1')).toContain('CTX ');
   });
@@ -71,14 +80,19 @@ describe('encodePart10 → parseInstance round trip', () => {
   });
 
   it('keeps IS/DS values that are not numbers as trimmed strings', () => {
-    const file = encodePart10(sampleJson({ '00200013': { vr: 'IS', Value: ['12a'] }, '00181050': { vr: 'DS', Value: [' 1,5 '] } }), { bulk });
+    const file = encodePart10(
+      sampleJson({ '00200013': { vr: 'IS', Value: ['12a'] }, '00181050': { vr: 'DS', Value: [' 1,5 '] } }),
+      { bulk },
+    );
     const json = parseInstance(bufferSource(file)).json;
     expect(json['00200013']).toEqual({ vr: 'IS', Value: ['12a'] });
     expect(json['00181050']).toEqual({ vr: 'DS', Value: ['1,5'] });
   });
 
   it('shortens long DS numbers to the 16 characters the VR allows', () => {
-    const file = encodePart10(sampleJson({ '00181050': { vr: 'DS', Value: [0.1 + 0.2, -123456789.123456789] } }), { bulk });
+    const file = encodePart10(sampleJson({ '00181050': { vr: 'DS', Value: [0.1 + 0.2, -123456789.123456789] } }), {
+      bulk,
+    });
     const [a, b] = parseInstance(bufferSource(file)).json['00181050']!.Value as number[];
     expect(a).toBeCloseTo(0.3, 12);
     expect(b).toBeCloseTo(-123456789.1234568, 5);
@@ -113,7 +127,10 @@ describe('encodePart10 → parseInstance round trip', () => {
     const json = sampleJson({ '7FE00010': { vr: 'OW', BulkDataURI: 'http://x/bulk/1' } });
     expect(() => encodePart10(json)).toThrow(/no bulk data supplied for 7FE00010/);
     const file = encodePart10(json, { bulk: { 'http://x/bulk/1': samplePixels() } });
-    expect(parseInstance(bufferSource(file)).json['7FE00010']).toEqual({ vr: 'OW', BulkDataURI: BULK_MARKER + '7FE00010' });
+    expect(parseInstance(bufferSource(file)).json['7FE00010']).toEqual({
+      vr: 'OW',
+      BulkDataURI: BULK_MARKER + '7FE00010',
+    });
   });
 
   it('omits the preamble and DICM on request but stays readable', () => {

@@ -13,7 +13,6 @@ import { DicomEncodeError } from './value-encode.js';
 export const IMPLEMENTATION_CLASS_UID = '1.2.826.0.1.3680043.10.1456.1';
 export const IMPLEMENTATION_VERSION_NAME = 'IMGBRIDGE_01';
 
-
 export interface FileMetaFields {
   sopClassUid: string;
   sopInstanceUid: string;
@@ -75,7 +74,8 @@ export function encodePart10(json: DicomJson, opts: EncodeOptions = {}): Buffer 
   const ts = opts.transferSyntaxUid ?? TransferSyntax.ExplicitVRLittleEndian;
   const sopClassUid = jsonString(json, '00080016') || jsonString(json, '00020002');
   const sopInstanceUid = jsonString(json, '00080018') || jsonString(json, '00020003');
-  if (!sopClassUid || !sopInstanceUid) throw new DicomEncodeError('a Part 10 file needs SOPClassUID and SOPInstanceUID');
+  if (!sopClassUid || !sopInstanceUid)
+    throw new DicomEncodeError('a Part 10 file needs SOPClassUID and SOPInstanceUID');
   const meta = encodeFileMeta({ sopClassUid, sopInstanceUid, transferSyntaxUid: ts, extra: json });
   const dataset = encodeDatasetBytes(json, { ...opts, transferSyntaxUid: ts });
   return Buffer.concat(opts.includePreamble === false ? [meta, dataset] : [preamble(), meta, dataset]);

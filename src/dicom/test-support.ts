@@ -23,7 +23,10 @@ export function sampleJson(overrides: DicomJson = {}): DicomJson {
           '00081160': { vr: 'IS', Value: [1, 2, 3] },
           '0040A730': { vr: 'SQ' },
         },
-        { '00081150': { vr: 'UI', Value: ['1.2.3'] }, '00540016': { vr: 'SQ', Value: [{ '00181072': { vr: 'TM', Value: ['101010'] } }] } },
+        {
+          '00081150': { vr: 'UI', Value: ['1.2.3'] },
+          '00540016': { vr: 'SQ', Value: [{ '00181072': { vr: 'TM', Value: ['101010'] } }] },
+        },
       ],
     },
     '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Buc^Jérôme' }] },

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  IMPLEMENTATION_CLASS_UID, TranscodeError, TransferSyntax, bufferSource, encapsulatePixelData, encodePart10,
-  parseInstance, transcodeToExplicitLittle, wrapDataset,
+  IMPLEMENTATION_CLASS_UID,
+  TranscodeError,
+  TransferSyntax,
+  bufferSource,
+  encapsulatePixelData,
+  encodePart10,
+  parseInstance,
+  transcodeToExplicitLittle,
+  wrapDataset,
 } from './index.js';
 import { canonical, implicitElement, sampleJson, samplePixels } from './test-support.js';
 
@@ -18,7 +25,11 @@ describe('transcodeToExplicitLittle', () => {
   for (const ts of sources) {
     it(`re-encodes ${ts} so that the re-parsed JSON equals the original`, () => {
       const json = sampleJson({ '00290010': { vr: 'LO', Value: ['ACME'] } });
-      const file = encodePart10(json, { transferSyntaxUid: ts, bulk, definedLengthSequences: ts === TransferSyntax.ExplicitVRBigEndian });
+      const file = encodePart10(json, {
+        transferSyntaxUid: ts,
+        bulk,
+        definedLengthSequences: ts === TransferSyntax.ExplicitVRBigEndian,
+      });
       const original = parseInstance(bufferSource(file));
       const output = transcode(file);
       const reparsed = parseInstance(bufferSource(output));
@@ -34,7 +45,10 @@ describe('transcodeToExplicitLittle', () => {
 
   it('streams large values in chunks of at most 1 MB', () => {
     const pixels = Buffer.alloc(3 * 1024 * 1024 + 10, 3);
-    const file = encodePart10(sampleJson(), { transferSyntaxUid: TransferSyntax.ExplicitVRBigEndian, bulk: { '7FE00010': pixels } });
+    const file = encodePart10(sampleJson(), {
+      transferSyntaxUid: TransferSyntax.ExplicitVRBigEndian,
+      bulk: { '7FE00010': pixels },
+    });
     const chunks = [...transcodeToExplicitLittle(bufferSource(file))];
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(1024 * 1024);
     expect(chunks.length).toBeGreaterThan(4);
@@ -51,7 +65,11 @@ describe('transcodeToExplicitLittle', () => {
       implicitElement(0x0020000d, Buffer.from('1.2.3.5\0')),
       implicitElement(0x0020000e, Buffer.from('1.2.3.6\0')),
     ]);
-    const file = wrapDataset(dataset, { sopClassUid: '1.2.3', sopInstanceUid: '1.2.3.4', transferSyntaxUid: TransferSyntax.ImplicitVRLittleEndian });
+    const file = wrapDataset(dataset, {
+      sopClassUid: '1.2.3',
+      sopInstanceUid: '1.2.3.4',
+      transferSyntaxUid: TransferSyntax.ImplicitVRLittleEndian,
+    });
     const output = transcode(file);
     const header = Buffer.from('10000040554e000070110100', 'hex'); // (0010,4000) UN, length 70000
     expect(output.includes(header)).toBe(true);

@@ -7,8 +7,17 @@ import { ByteSink } from './byte-sink.js';
 import { implicitVrOf } from './dataset-parser.js';
 import { isPrivateTag, vrOfTag } from './dictionary.js';
 import {
-  EXPLICIT_LE, IMPLICIT_LE, ITEM, ITEM_DELIMITER, SEQUENCE_DELIMITER, UNDEFINED_LENGTH, checkValueFits, readHeader, tagLabel,
-  type ElementHeader, type StreamSyntax,
+  EXPLICIT_LE,
+  IMPLICIT_LE,
+  ITEM,
+  ITEM_DELIMITER,
+  SEQUENCE_DELIMITER,
+  UNDEFINED_LENGTH,
+  checkValueFits,
+  readHeader,
+  tagLabel,
+  type ElementHeader,
+  type StreamSyntax,
 } from './element-header.js';
 import { openAnyDataset } from './parse-instance.js';
 import { encodeFileMeta, preamble } from './part10-writer.js';
@@ -31,7 +40,8 @@ export function* transcodeToExplicitLittle(source: ByteSource): Generator<Buffer
   const { data, parsed, syntax } = openAnyDataset(source, { bulkDataThreshold: 0 });
   if (isEncapsulatedTransferSyntax(parsed.transferSyntaxUid)) {
     throw new TranscodeError(
-      `transfer syntax ${parsed.transferSyntaxUid} has encapsulated pixel data; decompression is not supported`);
+      `transfer syntax ${parsed.transferSyntaxUid} has encapsulated pixel data; decompression is not supported`,
+    );
   }
   yield preamble();
   yield encodeFileMeta({
@@ -51,7 +61,13 @@ function* flush(w: Walk): Generator<Buffer> {
 }
 
 /** Copy elements from start to end (or to the item delimiter); returns the offset after them. */
-function* walkElements(w: Walk, syn: StreamSyntax, start: number, end: number, delimited: boolean): Generator<Buffer, number> {
+function* walkElements(
+  w: Walk,
+  syn: StreamSyntax,
+  start: number,
+  end: number,
+  delimited: boolean,
+): Generator<Buffer, number> {
   let off = start;
   while (off < end) {
     const h = readHeader(w.data, off, end, syn);
@@ -65,7 +81,8 @@ function* walkElements(w: Walk, syn: StreamSyntax, start: number, end: number, d
     off = yield* copyElement(w, syn, h, end);
     yield* flush(w);
   }
-  if (delimited) throw new DicomParseError(`item starting at offset ${start} has no item delimiter before offset ${end}`, end);
+  if (delimited)
+    throw new DicomParseError(`item starting at offset ${start} has no item delimiter before offset ${end}`, end);
   return off;
 }
 
@@ -74,7 +91,10 @@ function* copyElement(w: Walk, syn: StreamSyntax, h: ElementHeader, end: number)
   const dropped = (h.tag & 0xffff) === 0 || h.tag === 0xfffcfffc || h.tag >>> 16 === 0x0002;
   if (h.length === UNDEFINED_LENGTH) {
     if (vr !== 'SQ' && vr !== 'UN') {
-      throw new DicomParseError(`element ${tagLabel(h.tag)} ${vr} at offset ${h.offset} has undefined length`, h.offset);
+      throw new DicomParseError(
+        `element ${tagLabel(h.tag)} ${vr} at offset ${h.offset} has undefined length`,
+        h.offset,
+      );
     }
     return yield* copySequence(w, vr === 'UN' ? IMPLICIT_LE : syn, h, end);
   }
@@ -115,7 +135,8 @@ function* copySequence(w: Walk, syn: StreamSyntax, h: ElementHeader, end: number
   let off = h.valueOffset;
   for (;;) {
     if (off >= seqEnd) {
-      if (undefinedLength) throw new DicomParseError(`sequence ${tagLabel(h.tag)} at offset ${h.offset} has no sequence delimiter`, end);
+      if (undefinedLength)
+        throw new DicomParseError(`sequence ${tagLabel(h.tag)} at offset ${h.offset} has no sequence delimiter`, end);
       break;
     }
     const ih = readHeader(w.data, off, seqEnd, syn);
@@ -124,7 +145,8 @@ function* copySequence(w: Walk, syn: StreamSyntax, h: ElementHeader, end: number
       if (undefinedLength) break;
       continue;
     }
-    if (ih.tag !== ITEM) throw new DicomParseError(`sequence ${tagLabel(h.tag)} holds ${tagLabel(ih.tag)} at offset ${off}`, off);
+    if (ih.tag !== ITEM)
+      throw new DicomParseError(`sequence ${tagLabel(h.tag)} holds ${tagLabel(ih.tag)} at offset ${off}`, off);
     w.sink.header(ITEM, undefined, UNDEFINED_LENGTH, OUT);
     if (ih.length === UNDEFINED_LENGTH) {
       off = yield* walkElements(w, syn, ih.valueOffset, seqEnd, true);

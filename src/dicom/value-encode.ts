@@ -8,14 +8,17 @@ import type { DicomJsonAttribute } from './types.js';
 import { PN_GROUPS } from './value-decode.js';
 import { own } from '../core/own.js';
 
-
 export class DicomEncodeError extends Error {
   override name = 'DicomEncodeError';
 }
 
 /** Value bytes in the target byte order. `binary` resolves InlineBinary/BulkDataURI to little-endian bytes. */
 export function encodeValue(
-  attr: DicomJsonAttribute, vr: string, littleEndian: boolean, text: BufferEncoding, binary: () => Buffer | undefined,
+  attr: DicomJsonAttribute,
+  vr: string,
+  littleEndian: boolean,
+  text: BufferEncoding,
+  binary: () => Buffer | undefined,
 ): Buffer {
   if (attr.InlineBinary !== undefined || attr.BulkDataURI !== undefined) {
     const raw = binary() ?? Buffer.alloc(0);
@@ -75,15 +78,29 @@ function encodeNumbers(values: unknown[], vr: string, width: number, le: boolean
       return;
     }
     const v = Number(raw);
-    if (!Number.isFinite(v) && vr !== 'FL' && vr !== 'FD') throw new DicomEncodeError(`${vr} value ${String(raw)} is not a number`);
+    if (!Number.isFinite(v) && vr !== 'FL' && vr !== 'FD')
+      throw new DicomEncodeError(`${vr} value ${String(raw)} is not a number`);
     switch (vr) {
-      case 'US': le ? out.writeUInt16LE(v, o) : out.writeUInt16BE(v, o); break;
-      case 'SS': le ? out.writeInt16LE(v, o) : out.writeInt16BE(v, o); break;
-      case 'UL': le ? out.writeUInt32LE(v, o) : out.writeUInt32BE(v, o); break;
-      case 'SL': le ? out.writeInt32LE(v, o) : out.writeInt32BE(v, o); break;
-      case 'FL': le ? out.writeFloatLE(v, o) : out.writeFloatBE(v, o); break;
-      case 'FD': le ? out.writeDoubleLE(v, o) : out.writeDoubleBE(v, o); break;
-      default: throw new DicomEncodeError(`${vr} cannot carry Value numbers`);
+      case 'US':
+        le ? out.writeUInt16LE(v, o) : out.writeUInt16BE(v, o);
+        break;
+      case 'SS':
+        le ? out.writeInt16LE(v, o) : out.writeInt16BE(v, o);
+        break;
+      case 'UL':
+        le ? out.writeUInt32LE(v, o) : out.writeUInt32BE(v, o);
+        break;
+      case 'SL':
+        le ? out.writeInt32LE(v, o) : out.writeInt32BE(v, o);
+        break;
+      case 'FL':
+        le ? out.writeFloatLE(v, o) : out.writeFloatBE(v, o);
+        break;
+      case 'FD':
+        le ? out.writeDoubleLE(v, o) : out.writeDoubleBE(v, o);
+        break;
+      default:
+        throw new DicomEncodeError(`${vr} cannot carry Value numbers`);
     }
   });
   return out;

@@ -5,8 +5,40 @@ export const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ'
 
 /** Every VR we accept in an explicit VR stream. */
 export const KNOWN_VRS = new Set([
-  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW',
-  'PN', 'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FD',
+  'FL',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
 ]);
 
 /** Opaque byte VRs: InlineBinary or BulkDataURI in DICOM JSON. */
@@ -14,8 +46,20 @@ export const BINARY_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
 
 /** Byte width of binary numeric VRs (also the unit to swap for big endian). */
 export const NUMERIC_WIDTH: Record<string, number> = {
-  US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, SV: 8, UV: 8, AT: 2,
-  OW: 2, OL: 4, OF: 4, OD: 8, OV: 8,
+  US: 2,
+  SS: 2,
+  UL: 4,
+  SL: 4,
+  FL: 4,
+  FD: 8,
+  SV: 8,
+  UV: 8,
+  AT: 2,
+  OW: 2,
+  OL: 4,
+  OF: 4,
+  OD: 8,
+  OV: 8,
 };
 
 /** VRs whose text goes through the SpecificCharacterSet; the rest are plain ASCII. */
@@ -28,7 +72,23 @@ export const TEXT_VRS = new Set(['LT', 'ST', 'UT', 'UR']);
 export const TRIM_BOTH_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'SH', 'TM', 'UI']);
 
 export const STRING_VRS = new Set([
-  'AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT',
+  'AE',
+  'AS',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'IS',
+  'LO',
+  'LT',
+  'PN',
+  'SH',
+  'ST',
+  'TM',
+  'UC',
+  'UI',
+  'UR',
+  'UT',
 ]);
 
 /** Swap each `width`-byte unit of `buf` in place (big endian ↔ little endian). */

@@ -3,7 +3,9 @@ import { matchesType, parseAccept } from './accept.js';
 
 describe('Accept header parsing', () => {
   it('orders media ranges by q, keeping the client order for equal q', () => {
-    const entries = parseAccept('application/dicom; q=0.5, multipart/related; type="application/dicom"; transfer-syntax=*, */*; q=0.1');
+    const entries = parseAccept(
+      'application/dicom; q=0.5, multipart/related; type="application/dicom"; transfer-syntax=*, */*; q=0.1',
+    );
     expect(entries.map((e) => e.type)).toEqual(['multipart/related', 'application/dicom', '*/*']);
     expect(entries[0]!.params).toEqual({ type: 'application/dicom', 'transfer-syntax': '*' });
   });

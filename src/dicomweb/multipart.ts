@@ -80,7 +80,8 @@ class Reader {
 
 export async function* readMultipart(source: AsyncIterable<Buffer>, boundary: string): AsyncGenerator<Part> {
   // RFC 2046 caps boundaries at 70 characters, but real clients (Orthanc's DICOMweb plugin: 73) exceed it.
-  if (!boundary || boundary.length > 200) throw new MultipartError('the multipart boundary is missing or longer than 200 characters');
+  if (!boundary || boundary.length > 200)
+    throw new MultipartError('the multipart boundary is missing or longer than 200 characters');
   const reader = new Reader(source[Symbol.asyncIterator]());
   const dashBoundary = Buffer.from('--' + boundary);
   const delimiter = Buffer.from('\r\n--' + boundary);
@@ -92,7 +93,8 @@ export async function* readMultipart(source: AsyncIterable<Buffer>, boundary: st
       reader.buf = reader.buf.subarray(at + dashBoundary.length);
       break;
     }
-    if (reader.buf.length > 64 * 1024) throw new MultipartError(`no multipart boundary "${boundary}" found in the first 64 KB of the body`);
+    if (reader.buf.length > 64 * 1024)
+      throw new MultipartError(`no multipart boundary "${boundary}" found in the first 64 KB of the body`);
     if (!(await reader.more())) throw new MultipartError(`the body holds no part delimited by boundary "${boundary}"`);
   }
 
@@ -194,7 +196,9 @@ export class MultipartWriter {
     return `multipart/related; type="${type}"${extra}; boundary=${this.boundary}`;
   }
   partHeader(headers: Record<string, string>): Buffer {
-    const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const lines = Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
     const lead = this.first ? '' : '\r\n';
     this.first = false;
     return Buffer.from(`${lead}--${this.boundary}\r\n${lines}\r\n`, 'latin1');

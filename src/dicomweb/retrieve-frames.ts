@@ -10,14 +10,21 @@ import { ensureLocal, type BinaryResponse } from './retrieve-instances.js';
 
 /** "1,3,5" → [1,3,5]; PS3.18 frame numbers are 1-based. */
 export function parseFrameList(list: string): number[] {
-  const numbers = list.split(/,|%2C/i).filter(Boolean).map((s) => Number(s));
+  const numbers = list
+    .split(/,|%2C/i)
+    .filter(Boolean)
+    .map((s) => Number(s));
   if (numbers.length === 0 || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
     throw badRequest(`frame list "${list}" must be comma-separated frame numbers starting at 1`);
   }
   return numbers;
 }
 
-async function withInstance<T>(scope: InstanceScope, archive: Archive, fn: (i: StoredInstance, bytes: () => ByteSource) => T): Promise<T> {
+async function withInstance<T>(
+  scope: InstanceScope,
+  archive: Archive,
+  fn: (i: StoredInstance, bytes: () => ByteSource) => T,
+): Promise<T> {
   if (!archive.instances(scope)[0]) throw notFound('no instance with these UIDs');
   await ensureLocal(scope, archive);
   const instance = archive.instances(scope)[0];
@@ -41,7 +48,8 @@ function negotiateFrames(accept: string | undefined, encapsulated: boolean, stor
     const type = entry.type === 'multipart/related' ? (entry.params.type ?? native).toLowerCase() : entry.type;
     const ts = entry.params['transfer-syntax'];
     if (!encapsulated) {
-      if (matchesType(type, native) && (!ts || ts === '*' || ts === TransferSyntax.ExplicitVRLittleEndian)) return native;
+      if (matchesType(type, native) && (!ts || ts === '*' || ts === TransferSyntax.ExplicitVRLittleEndian))
+        return native;
     } else if (matchesType(type, compressed) || (type === native && ts === '*')) {
       if (!ts || ts === '*' || ts === storedTs) return compressed;
     }
@@ -64,7 +72,12 @@ function framesResponse(frames: Buffer[], mediaType: string, ts: string, encapsu
 }
 
 /** WADO-RS frames: …/instances/{i}/frames/{list}. */
-export async function retrieveFrames(scope: InstanceScope, list: string, accept: string | undefined, ports: { archive: Archive }): Promise<BinaryResponse> {
+export async function retrieveFrames(
+  scope: InstanceScope,
+  list: string,
+  accept: string | undefined,
+  ports: { archive: Archive },
+): Promise<BinaryResponse> {
   const numbers = parseFrameList(list);
   return withInstance(scope, ports.archive, (instance, source) => {
     let result;
@@ -80,7 +93,12 @@ export async function retrieveFrames(scope: InstanceScope, list: string, accept:
 }
 
 /** WADO-RS bulk data: the BulkDataURI given in metadata (…/instances/{i}/bulk/{path}). */
-export async function retrieveBulkData(scope: InstanceScope, path: string, accept: string | undefined, ports: { archive: Archive }): Promise<BinaryResponse> {
+export async function retrieveBulkData(
+  scope: InstanceScope,
+  path: string,
+  accept: string | undefined,
+  ports: { archive: Archive },
+): Promise<BinaryResponse> {
   if (!/^[0-9A-Fa-f]{8}(\/\d+\/[0-9A-Fa-f]{8})*$/.test(path)) throw badRequest(`"${path}" is not a bulk data path`);
   return withInstance(scope, ports.archive, (instance, source) => {
     const found = locateBulkData(source(), path.toUpperCase());

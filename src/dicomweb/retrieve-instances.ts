@@ -35,17 +35,24 @@ export async function retrieveInstances(
   accept: string | undefined,
   ports: { archive: Archive },
 ): Promise<BinaryResponse> {
-  if (ports.archive.instances(scope).length === 0) throw notFound(`no ${scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study'} with these UIDs`);
+  if (ports.archive.instances(scope).length === 0)
+    throw notFound(`no ${scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study'} with these UIDs`);
   await ensureLocal(scope, ports.archive);
   const instances = ports.archive.instances(scope);
   const choice = negotiate(accept, Boolean(scope.sopUid), instances);
   if (!choice.multipart) {
     const only = instances[0]!;
-    return { contentType: `application/dicom; transfer-syntax=${syntaxOut(choice, only)}`, body: instanceBytes(only, choice, ports.archive) };
+    return {
+      contentType: `application/dicom; transfer-syntax=${syntaxOut(choice, only)}`,
+      body: instanceBytes(only, choice, ports.archive),
+    };
   }
   const writer = new MultipartWriter();
   const tsParam = choice.transferSyntax === '*' ? '; transfer-syntax=*' : `; transfer-syntax=${choice.transferSyntax}`;
-  return { contentType: writer.contentType('application/dicom', tsParam), body: multipartBody(instances, choice, writer, ports.archive) };
+  return {
+    contentType: writer.contentType('application/dicom', tsParam),
+    body: multipartBody(instances, choice, writer, ports.archive),
+  };
 }
 
 /** Instances indexed from a metadata-only source are fetched from it first (502 when it fails). */
@@ -107,7 +114,12 @@ async function* instanceBytes(i: StoredInstance, choice: Choice, archive: Archiv
 /** Instances sent as stored and up to this size are read whole, the next one while the current one goes out. */
 const READ_AHEAD_MAX_BYTES = 8 * 1024 * 1024;
 
-async function* multipartBody(instances: StoredInstance[], choice: Choice, writer: MultipartWriter, archive: Archive): AsyncGenerator<Buffer> {
+async function* multipartBody(
+  instances: StoredInstance[],
+  choice: Choice,
+  writer: MultipartWriter,
+  archive: Archive,
+): AsyncGenerator<Buffer> {
   const readAhead = (i: StoredInstance | undefined): Promise<Buffer> | undefined => {
     if (!i || syntaxOut(choice, i) !== i.transferSyntaxUid || i.size > READ_AHEAD_MAX_BYTES) return undefined;
     const p = archive.blobs.read(i.blobKey);

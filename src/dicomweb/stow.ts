@@ -45,7 +45,9 @@ export async function stow(req: StowRequest, ports: { archive: Archive; publicUr
   } else if (media.type === 'multipart/related') {
     const type = (media.params.type ?? 'application/dicom').toLowerCase();
     if (type !== 'application/dicom') {
-      throw unsupportedMediaType(`multipart/related with type="${type}" is not supported; send type="application/dicom"`);
+      throw unsupportedMediaType(
+        `multipart/related with type="${type}" is not supported; send type="application/dicom"`,
+      );
     }
     const inFlight = new Set<Promise<PartResult>>();
     try {
@@ -55,7 +57,10 @@ export async function stow(req: StowRequest, ports: { archive: Archive; publicUr
         if (partType !== 'application/dicom') {
           for await (const _ of part.body); // skip it
           p = Promise.resolve({
-            failure: { status: DicomStatus.CannotUnderstand, message: `a part of type "${partType}" is not application/dicom` },
+            failure: {
+              status: DicomStatus.CannotUnderstand,
+              message: `a part of type "${partType}" is not application/dicom`,
+            },
           });
         } else {
           p = store(part.body);
@@ -89,7 +94,8 @@ function settle(results: Promise<PartResult>[], committer: { close(): void }): P
 }
 
 function failureOf(e: unknown): NonNullable<PartResult['failure']> {
-  if (e instanceof StoreError) return { status: e.status, message: e.message, sopClassUid: e.sop?.classUid, sopUid: e.sop?.instanceUid };
+  if (e instanceof StoreError)
+    return { status: e.status, message: e.message, sopClassUid: e.sop?.classUid, sopUid: e.sop?.instanceUid };
   if (e instanceof MultipartError) throw e;
   if (e instanceof HttpError) throw e;
   return { status: DicomStatus.ProcessingFailure, message: (e as Error).message };

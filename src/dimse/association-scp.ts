@@ -9,8 +9,18 @@ import type { Logger } from 'pino';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/index.js';
 import { ChunkQueue } from './chunk-queue.js';
 import {
-  Dataset, Implementation, Scp, constants, responses,
-  type Association, type CFindRequest, type CGetRequest, type CMoveRequest, type CStoreRequest, type PresentationContext, type Request,
+  Dataset,
+  Implementation,
+  Scp,
+  constants,
+  responses,
+  type Association,
+  type CFindRequest,
+  type CGetRequest,
+  type CMoveRequest,
+  type CStoreRequest,
+  type PresentationContext,
+  type Request,
 } from './dcmjs-dimse.js';
 import { PduFramer, PduGuard } from './pdu-guard.js';
 import { decideAssociation, decideContext, normalizeAddress } from './policy.js';
@@ -18,7 +28,13 @@ import type { Exchange, ScpServices } from './scp-services.js';
 import { fillResponse } from './messages.js';
 import { Status, type DimseResult } from './status.js';
 import { storeInstance } from './store-handler.js';
-import { isStoreRequest, readCommand, readPdvs, storeResponsePdu, type PresentationDataValue } from './store-fast-path.js';
+import {
+  isStoreRequest,
+  readCommand,
+  readPdvs,
+  storeResponsePdu,
+  type PresentationDataValue,
+} from './store-fast-path.js';
 
 /** Library fields we rely on that its typings leave out. */
 interface NetworkInternals {
@@ -54,7 +70,10 @@ export class AssociationScp extends Scp {
     super(socket, { connectTimeout: services.settings.idleTimeoutMs, associationTimeout: NEVER, pduTimeout: NEVER });
     this.guard = new PduGuard(services.settings.maxPduLength);
     this.guardIncomingBytes();
-    this.artim = setTimeout(() => this.terminate('no A-ASSOCIATE-RQ in time (ARTIM)', false), services.settings.artimTimeoutMs);
+    this.artim = setTimeout(
+      () => this.terminate('no A-ASSOCIATE-RQ in time (ARTIM)', false),
+      services.settings.artimTimeoutMs,
+    );
     this.artim.unref();
     this.on('networkError', (e: Error) => this.terminate(e.message, true));
     this.on('close', () => this.closed());
@@ -76,7 +95,9 @@ export class AssociationScp extends Scp {
     return association
       .getPresentationContexts()
       .map(({ context }) => context)
-      .filter((c) => c.getAbstractSyntaxUid() === sopClassUid && c.getResult() === constants.PresentationContextResult.Accept)
+      .filter(
+        (c) => c.getAbstractSyntaxUid() === sopClassUid && c.getResult() === constants.PresentationContextResult.Accept,
+      )
       .filter((c) => c.getProviderRole() === true)
       .map((c) => c.getAcceptedTransferSyntaxUid())
       .filter((ts): ts is string => typeof ts === 'string');
@@ -153,7 +174,8 @@ export class AssociationScp extends Scp {
     this.fastStore = { queue, contextId: first.contextId };
     this.track(
       result.then((r) => {
-        if (r.status !== Status.Success) this.log.warn({ callingAe: this.callingAe, status: hex(r.status), comment: r.comment }, 'C-STORE failed');
+        if (r.status !== Status.Success)
+          this.log.warn({ callingAe: this.callingAe, status: hex(r.status), comment: r.comment }, 'C-STORE failed');
         if (!this.ended && !this.socket.destroyed) this.socket.write(storeResponsePdu(first.contextId, command, r));
       }),
     );
@@ -255,15 +277,29 @@ export class AssociationScp extends Scp {
 
   // C-STORE: the data set streams into the archive while its fragments arrive.
   /** The data set of one C-STORE streams through `queue` into the archive while it arrives. */
-  private beginStore(context: PresentationContext, sopClassUid: string, sopInstanceUid: string): { queue: ChunkQueue; result: Promise<DimseResult> } {
+  private beginStore(
+    context: PresentationContext,
+    sopClassUid: string,
+    sopInstanceUid: string,
+  ): { queue: ChunkQueue; result: Promise<DimseResult> } {
     const queue = new ChunkQueue({ pause: () => this.socket.pause(), resume: () => this.socket.resume() });
-    const request = { sopClassUid, sopInstanceUid, abstractSyntax: context.getAbstractSyntaxUid(), transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '', callingAe: this.callingAe };
+    const request = {
+      sopClassUid,
+      sopInstanceUid,
+      abstractSyntax: context.getAbstractSyntaxUid(),
+      transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
+      callingAe: this.callingAe,
+    };
     const result = storeInstance(request, queue, this.services.archive).finally(() => queue.abandon());
     return { queue, result };
   }
 
   override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
-    const { queue, result } = this.beginStore(context, String(request.getAffectedSopClassUid() ?? '').trim(), String(request.getAffectedSopInstanceUid() ?? '').trim());
+    const { queue, result } = this.beginStore(
+      context,
+      String(request.getAffectedSopClassUid() ?? '').trim(),
+      String(request.getAffectedSopInstanceUid() ?? '').trim(),
+    );
     this.stores.set(request, { queue, result });
     this.track(result);
     return new Writable({
@@ -280,17 +316,27 @@ export class AssociationScp extends Scp {
     });
   }
 
-  override createDatasetFromStoreWritableStream(_w: Writable, context: PresentationContext, callback: (d: Dataset) => void): void {
+  override createDatasetFromStoreWritableStream(
+    _w: Writable,
+    context: PresentationContext,
+    callback: (d: Dataset) => void,
+  ): void {
     callback(new Dataset({}, context.getAcceptedTransferSyntaxUid())); // the bytes already went to the archive
   }
 
-  override cStoreRequest(request: CStoreRequest, callback: (r: InstanceType<typeof responses.CStoreResponse>) => void): void {
+  override cStoreRequest(
+    request: CStoreRequest,
+    callback: (r: InstanceType<typeof responses.CStoreResponse>) => void,
+  ): void {
     const pending = this.stores.get(request);
     this.stores.delete(request);
-    const result = pending ? pending.result : Promise.resolve({ status: Status.UnableToProcess, comment: 'C-STORE-RQ without a data set' });
+    const result = pending
+      ? pending.result
+      : Promise.resolve({ status: Status.UnableToProcess, comment: 'C-STORE-RQ without a data set' });
     this.track(
       result.then((r) => {
-        if (r.status !== Status.Success) this.log.warn({ callingAe: this.callingAe, status: hex(r.status), comment: r.comment }, 'C-STORE failed');
+        if (r.status !== Status.Success)
+          this.log.warn({ callingAe: this.callingAe, status: hex(r.status), comment: r.comment }, 'C-STORE failed');
         const rsp = fillResponse(new responses.CStoreResponse(r.status, ''), request, r);
         rsp.setAffectedSopInstanceUid(request.getAffectedSopInstanceUid());
         callback(rsp);
@@ -303,7 +349,12 @@ export class AssociationScp extends Scp {
   }
 
   override cMoveRequest(request: CMoveRequest): void {
-    this.track(this.services.move(this.exchange(request), String(request.getCommandDataset().getElement('MoveDestination') ?? '').trim()));
+    this.track(
+      this.services.move(
+        this.exchange(request),
+        String(request.getCommandDataset().getElement('MoveDestination') ?? '').trim(),
+      ),
+    );
   }
 
   override cGetRequest(request: CGetRequest): void {
@@ -358,7 +409,8 @@ export class AssociationScp extends Scp {
   private closed(): void {
     this.ended = true;
     clearTimeout(this.artim);
-    for (const { queue } of this.stores.values()) queue.fail(new Error('the association ended before the data set was complete'));
+    for (const { queue } of this.stores.values())
+      queue.fail(new Error('the association ended before the data set was complete'));
     this.fastStore?.queue.fail(new Error('the association ended before the data set was complete'));
     this.fastStore = undefined;
     this.stores.clear();

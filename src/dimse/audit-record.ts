@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { AccessRecord } from '../audit/index.js';
 import type { DimseAuditEvent } from './audit.js';
 
-const DIMSE_EVENT = { 'C-FIND': 'query', 'C-MOVE': 'instances-transferred', 'C-GET': 'instances-transferred', 'C-STORE': 'import' } as const;
+const DIMSE_EVENT = {
+  'C-FIND': 'query',
+  'C-MOVE': 'instances-transferred',
+  'C-GET': 'instances-transferred',
+  'C-STORE': 'import',
+} as const;
 
 /** A DIMSE request or refused association as a BALP AccessRecord: the calling AE title is the actor. */
 export function dimseAccessRecord(a: DimseAuditEvent, server: { publicUrl: string; aeTitle: string }): AccessRecord {
@@ -13,7 +18,13 @@ export function dimseAccessRecord(a: DimseAuditEvent, server: { publicUrl: strin
       ...(a.remoteAddress ? { sourceIp: a.remoteAddress } : {}),
       outcome: 'minor',
       outcomeDesc: a.why,
-      access: { kind: 'node-authentication', transport: 'dimse', reason: a.reason, ...(a.callingAet ? { callingAet: a.callingAet } : {}), ...(a.calledAet ? { calledAet: a.calledAet } : {}) },
+      access: {
+        kind: 'node-authentication',
+        transport: 'dimse',
+        reason: a.reason,
+        ...(a.callingAet ? { callingAet: a.callingAet } : {}),
+        ...(a.calledAet ? { calledAet: a.calledAet } : {}),
+      },
     };
   }
   return {

@@ -35,7 +35,11 @@ export interface DimseAccess {
 }
 
 /** Why an association was refused: the A-ASSOCIATE-RJ reasons we give, or a failed TLS handshake. */
-export type RejectReason = 'calling-ae-not-allowed' | 'called-ae-not-recognized' | 'local-limit-exceeded' | 'tls-handshake-failed';
+export type RejectReason =
+  | 'calling-ae-not-allowed'
+  | 'called-ae-not-recognized'
+  | 'local-limit-exceeded'
+  | 'tls-handshake-failed';
 
 export interface AssociationRejection {
   service: 'association';
@@ -156,7 +160,14 @@ export class StoreAudit {
         } catch (e) {
           const status = (e as { status?: number }).status ?? Status.ProcessingFailure;
           this.writing = this.writing.then(() =>
-            this.sink({ service: 'C-STORE', callingAet: ctx.source, calledAet: this.calledAet, studyUids: [], status, instances: 1 }).catch(this.onError),
+            this.sink({
+              service: 'C-STORE',
+              callingAet: ctx.source,
+              calledAet: this.calledAet,
+              studyUids: [],
+              status,
+              instances: 1,
+            }).catch(this.onError),
           );
           throw e;
         }
@@ -181,7 +192,14 @@ export class StoreAudit {
     this.writing = this.writing.then(() =>
       Promise.all(
         batch.map((b) =>
-          this.sink({ service: 'C-STORE', callingAet: b.callingAet, calledAet: this.calledAet, studyUids: [b.study], status: Status.Success, instances: b.instances }).catch(this.onError),
+          this.sink({
+            service: 'C-STORE',
+            callingAet: b.callingAet,
+            calledAet: this.calledAet,
+            studyUids: [b.study],
+            status: Status.Success,
+            instances: b.instances,
+          }).catch(this.onError),
         ),
       ).then(() => undefined),
     );

@@ -27,7 +27,10 @@ export { dimseAccessRecord } from './audit-record.js';
 export async function startDimseServer(config: Config, deps: DimseDeps): Promise<RunningDimseServer> {
   const settings = parseDimseSettings(config, config.sections.dimse);
   const logger = deps.logger.child({ component: 'dimse' });
-  if (settings.allow?.length === 0) logger.warn('no calling AE title may associate: list them (with their hosts) in the "dimse.allow" section of the config file');
+  if (settings.allow?.length === 0)
+    logger.warn(
+      'no calling AE title may associate: list them (with their hosts) in the "dimse.allow" section of the config file',
+    );
   const pageSize = Math.min(1000, config.maxQidoResults);
   const query = { qido: deps.qido, pageSize };
   const find = findHandler({ ...query, aeTitle: settings.aeTitle });
@@ -35,7 +38,9 @@ export async function startDimseServer(config: Config, deps: DimseDeps): Promise
   const get = getHandler({ ...query, archive: deps.archive, settings });
   if (!deps.audit) return listenDimse(settings, deps.archive, { find, move, get }, logger);
   const audit = deps.audit;
-  const stores = new StoreAudit(settings.aeTitle, deps.audit, (err) => logger.error({ err }, 'DIMSE audit record not written'));
+  const stores = new StoreAudit(settings.aeTitle, deps.audit, (err) =>
+    logger.error({ err }, 'DIMSE audit record not written'),
+  );
   const running = await listenDimse(
     settings,
     stores.wrap(deps.archive),
@@ -43,12 +48,18 @@ export async function startDimseServer(config: Config, deps: DimseDeps): Promise
       find: auditedHandler('C-FIND', settings.aeTitle, deps.audit, find),
       move: auditedHandler('C-MOVE', settings.aeTitle, deps.audit, move),
       get: auditedHandler('C-GET', settings.aeTitle, deps.audit, get),
-      rejected: (r) => void audit(r).catch((err: unknown) => logger.error({ err }, 'DIMSE audit record of a refused association not written')),
+      rejected: (r) =>
+        void audit(r).catch((err: unknown) =>
+          logger.error({ err }, 'DIMSE audit record of a refused association not written'),
+        ),
     },
     logger,
   );
-  return { ...running, close: async () => {
-    await running.close();
-    await stores.flush();
-  } };
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      await stores.flush();
+    },
+  };
 }

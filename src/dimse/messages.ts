@@ -32,7 +32,12 @@ export interface SubOperationCounts {
 type RetrieveResponse = InstanceType<typeof responses.CMoveResponse> | InstanceType<typeof responses.CGetResponse>;
 
 /** C-MOVE-RSP / C-GET-RSP with the sub-operation counts (PS3.4 C.4.2.1.5, C.4.3.1.4). */
-export function retrieveResponse(kind: 'move' | 'get', request: Request, r: DimseResult, counts: SubOperationCounts): RetrieveResponse {
+export function retrieveResponse(
+  kind: 'move' | 'get',
+  request: Request,
+  r: DimseResult,
+  counts: SubOperationCounts,
+): RetrieveResponse {
   const rsp = kind === 'move' ? new responses.CMoveResponse(r.status, '') : new responses.CGetResponse(r.status, '');
   fillResponse(rsp, request, r);
   if (counts.remaining !== undefined) rsp.setRemaining(counts.remaining);

@@ -38,7 +38,9 @@ function attribute(vr: string, value: unknown): DicomJsonAttribute {
     // so binary numbers in an identifier are return keys only.
     values = [];
   } else if (vr === 'IS' || vr === 'DS') {
-    values = list.map((v) => (typeof v === 'string' ? trimValue(v, vr) : v)).filter((v) => typeof v === 'number' || (typeof v === 'string' && v !== ''));
+    values = list
+      .map((v) => (typeof v === 'string' ? trimValue(v, vr) : v))
+      .filter((v) => typeof v === 'number' || (typeof v === 'string' && v !== ''));
   } else if (vr.startsWith('O') || vr === 'UN') {
     values = []; // binary values in an identifier: return keys at most
   } else {

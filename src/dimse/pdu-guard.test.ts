@@ -38,13 +38,21 @@ describe('PduGuard', () => {
 });
 
 describe('PduFramer', () => {
-  const filled = (type: number, length: number) => Buffer.concat([header(type, length), Buffer.from(Array.from({ length }, (_, i) => (i * 7 + type) & 0xff))]);
-  const stream = Buffer.concat([filled(0x01, 200), filled(0x04, 16384), filled(0x04, 12), filled(0x04, 131072), filled(0x05, 4)]);
+  const filled = (type: number, length: number) =>
+    Buffer.concat([header(type, length), Buffer.from(Array.from({ length }, (_, i) => (i * 7 + type) & 0xff))]);
+  const stream = Buffer.concat([
+    filled(0x01, 200),
+    filled(0x04, 16384),
+    filled(0x04, 12),
+    filled(0x04, 131072),
+    filled(0x05, 4),
+  ]);
   for (const step of [1, 5, 6, 7, 4096, 65536, stream.length]) {
     it(`hands over whole PDUs, byte for byte, with the stream split every ${step} bytes`, () => {
       const framer = new PduFramer();
       const out: Buffer[] = [];
-      for (let i = 0; i < stream.length; i += step) framer.push(stream.subarray(i, i + step), (p) => out.push(Buffer.from(p)));
+      for (let i = 0; i < stream.length; i += step)
+        framer.push(stream.subarray(i, i + step), (p) => out.push(Buffer.from(p)));
       expect(out.map((p) => p.length)).toEqual([206, 16390, 18, 131078, 10]);
       expect(Buffer.concat(out).equals(stream)).toBe(true);
     });

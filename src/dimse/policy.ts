@@ -19,7 +19,14 @@ export interface AssociationRequest {
 /** A-ASSOCIATE-RJ fields: result 1 permanent / 2 transient; source 1 user, 3 presentation provider. */
 export type AssociationDecision =
   | { accept: true }
-  | { accept: false; result: 1 | 2; source: 1 | 2 | 3; reason: number; why: string; code: Exclude<RejectReason, 'tls-handshake-failed'> };
+  | {
+      accept: false;
+      result: 1 | 2;
+      source: 1 | 2 | 3;
+      reason: number;
+      why: string;
+      code: Exclude<RejectReason, 'tls-handshake-failed'>;
+    };
 
 export const REJECT = {
   callingAeNotRecognized: { result: 1, source: 1, reason: 3, code: 'calling-ae-not-allowed' },
@@ -32,21 +39,36 @@ export function normalizeAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
-export function decideAssociation(req: AssociationRequest, s: Pick<DimseSettings, 'aeTitle' | 'allow' | 'maxAssociations'>): AssociationDecision {
+export function decideAssociation(
+  req: AssociationRequest,
+  s: Pick<DimseSettings, 'aeTitle' | 'allow' | 'maxAssociations'>,
+): AssociationDecision {
   const called = req.calledAe.trim();
   const calling = req.callingAe.trim();
   const address = normalizeAddress(req.remoteAddress);
   if (called !== s.aeTitle) {
-    return { accept: false, ...REJECT.calledAeNotRecognized, why: `called AE title "${called}" is not ours (${s.aeTitle})` };
+    return {
+      accept: false,
+      ...REJECT.calledAeNotRecognized,
+      why: `called AE title "${called}" is not ours (${s.aeTitle})`,
+    };
   }
   const allowed = s.allow
     ? s.allow.some((r) => (r.aet === '*' || r.aet === calling) && r.hosts.some((h) => normalizeAddress(h) === address))
     : isLoopback(address);
   if (!allowed) {
-    return { accept: false, ...REJECT.callingAeNotRecognized, why: `calling AE "${calling}" from ${address} is not in the allow list` };
+    return {
+      accept: false,
+      ...REJECT.callingAeNotRecognized,
+      why: `calling AE "${calling}" from ${address} is not in the allow list`,
+    };
   }
   if (req.active >= s.maxAssociations) {
-    return { accept: false, ...REJECT.localLimitExceeded, why: `${req.active} associations already open (limit ${s.maxAssociations})` };
+    return {
+      accept: false,
+      ...REJECT.localLimitExceeded,
+      why: `${req.active} associations already open (limit ${s.maxAssociations})`,
+    };
   }
   return { accept: true };
 }

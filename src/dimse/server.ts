@@ -76,7 +76,12 @@ export async function listenDimse(
     server.on('connection', (raw: Socket) => raw.setNoDelay(true));
     server.on('tlsClientError', (e: Error, s: Socket) => {
       logger.warn({ err: e.message, peer: s.remoteAddress }, 'TLS handshake failed');
-      handlers.rejected?.({ service: 'association', reason: 'tls-handshake-failed', why: `TLS handshake failed: ${e.message}`, remoteAddress: normalizeAddress(s.remoteAddress ?? '') });
+      handlers.rejected?.({
+        service: 'association',
+        reason: 'tls-handshake-failed',
+        why: `TLS handshake failed: ${e.message}`,
+        remoteAddress: normalizeAddress(s.remoteAddress ?? ''),
+      });
       s.destroy();
     });
   }
@@ -91,7 +96,10 @@ export async function listenDimse(
   server.on('error', (e) => logger.error({ err: e }, 'DIMSE listener error'));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
-  logger.info({ host: settings.host, dicomPort: port, aet: settings.aeTitle, tls: settings.tls !== undefined }, 'DIMSE listening');
+  logger.info(
+    { host: settings.host, dicomPort: port, aet: settings.aeTitle, tls: settings.tls !== undefined },
+    'DIMSE listening',
+  );
   return {
     port,
     close: async () => {

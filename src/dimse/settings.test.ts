@@ -28,7 +28,7 @@ describe('sections.dimse validation', () => {
     [{ bogus: 1 }, /unknown key "bogus"/],
     [{ maxPduLength: 100 }, /maxPduLength: expected an integer from 4096/],
     [{ peers: { VIEWER: { host: 'v', port: 70000 } } }, /peers.VIEWER.port/],
-    [{ peers: { 'MUCH_TOO_LONG_AE_TITLE': { host: 'v', port: 104 } } }, /not an AE title/],
+    [{ peers: { MUCH_TOO_LONG_AE_TITLE: { host: 'v', port: 104 } } }, /not an AE title/],
     [{ allow: [{ aet: 'CT1', hosts: ['ct1.hospital'] }] }, /not an IP address/],
     [{ peers: { V: { host: 'v', port: 104, tls: true } } }, /needs "dimse".tls/],
     [{ tls: { cert: '/nonexistent.pem', key: '/nonexistent.key' } }, /cannot read \/nonexistent.pem/],

@@ -55,7 +55,8 @@ export function parseDimseSettings(core: CoreOptions, section: unknown): DimseSe
   const raw = section === undefined ? {} : section;
   if (!isObject(raw)) throw new ConfigError('config file "dimse" must be an object');
   for (const key of Object.keys(raw)) {
-    if (!KEYS.includes(key)) throw new ConfigError(`config file "dimse": unknown key "${key}" (known: ${KEYS.join(', ')})`);
+    if (!KEYS.includes(key))
+      throw new ConfigError(`config file "dimse": unknown key "${key}" (known: ${KEYS.join(', ')})`);
   }
   const aeTitle = aet(core.dicomAet, '--dicom-aet');
   // Secure by default: with authorization on and no allow-list, no calling AE is accepted
@@ -80,7 +81,9 @@ export function parseDimseSettings(core: CoreOptions, section: unknown): DimseSe
 /** AE titles: 1–16 characters of the default repertoire, no backslash, not only spaces (PS3.5 6.2). */
 export function aet(value: unknown, name: string): string {
   if (typeof value !== 'string' || !/^[\x20-\x5b\x5d-\x7e]{1,16}$/.test(value) || value.trim() === '') {
-    throw new ConfigError(`${name}: "${String(value)}" is not an AE title (1-16 printable ASCII characters, no backslash)`);
+    throw new ConfigError(
+      `${name}: "${String(value)}" is not an AE title (1-16 printable ASCII characters, no backslash)`,
+    );
   }
   return value.trim();
 }
@@ -94,7 +97,8 @@ function int(v: unknown, key: string, fallback: number, min: number, max: number
 }
 
 function allowRules(v: unknown): AllowRule[] {
-  if (!Array.isArray(v)) throw new ConfigError(`${where('allow')}: expected a list of {"aet": "...", "hosts": ["ip", ...]}`);
+  if (!Array.isArray(v))
+    throw new ConfigError(`${where('allow')}: expected a list of {"aet": "...", "hosts": ["ip", ...]}`);
   return v.map((rule, i) => {
     const at = `allow[${i}]`;
     if (!isObject(rule)) throw new ConfigError(`${where(at)}: expected {"aet": "...", "hosts": ["ip", ...]}`);
@@ -104,7 +108,9 @@ function allowRules(v: unknown): AllowRule[] {
     }
     const hosts = rule.hosts.map((h) => {
       if (typeof h !== 'string' || isIP(h) === 0) {
-        throw new ConfigError(`${where(`${at}.hosts`)}: "${String(h)}" is not an IP address (host names are not resolved)`);
+        throw new ConfigError(
+          `${where(`${at}.hosts`)}: "${String(h)}" is not an IP address (host names are not resolved)`,
+        );
       }
       return h;
     });
@@ -120,12 +126,14 @@ function peerMap(v: unknown, haveTls: boolean): Map<string, Peer> {
     const name = aet(title, where(`peers key`));
     const at = `peers.${title}`;
     if (!isObject(p)) throw new ConfigError(`${where(at)}: expected {"host": "...", "port": 104}`);
-    if (typeof p.host !== 'string' || p.host === '') throw new ConfigError(`${where(`${at}.host`)}: expected a host name or IP address`);
+    if (typeof p.host !== 'string' || p.host === '')
+      throw new ConfigError(`${where(`${at}.host`)}: expected a host name or IP address`);
     const port = p.port;
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
       throw new ConfigError(`${where(`${at}.port`)}: expected a port number 1-65535, got ${JSON.stringify(port)}`);
     }
-    if (p.tls !== undefined && typeof p.tls !== 'boolean') throw new ConfigError(`${where(`${at}.tls`)}: expected true or false`);
+    if (p.tls !== undefined && typeof p.tls !== 'boolean')
+      throw new ConfigError(`${where(`${at}.tls`)}: expected true or false`);
     if (p.tls && !haveTls) throw new ConfigError(`${where(`${at}.tls`)}: needs "dimse".tls (our certificate and CA)`);
     peers.set(name, { host: p.host, port, tls: p.tls === true });
   }
@@ -135,12 +143,14 @@ function peerMap(v: unknown, haveTls: boolean): Map<string, Peer> {
 function tlsSettings(v: unknown): TlsSettings {
   if (!isObject(v)) throw new ConfigError(`${where('tls')}: expected {"cert": "file", "key": "file", "ca": "file"}`);
   for (const key of Object.keys(v)) {
-    if (!['cert', 'key', 'ca'].includes(key)) throw new ConfigError(`${where('tls')}: unknown key "${key}" (known: cert, key, ca)`);
+    if (!['cert', 'key', 'ca'].includes(key))
+      throw new ConfigError(`${where('tls')}: unknown key "${key}" (known: cert, key, ca)`);
   }
   const read = (key: string, required: boolean): Buffer | undefined => {
     const path = v[key];
     if (path === undefined && !required) return undefined;
-    if (typeof path !== 'string' || path === '') throw new ConfigError(`${where(`tls.${key}`)}: expected the path of a PEM file`);
+    if (typeof path !== 'string' || path === '')
+      throw new ConfigError(`${where(`tls.${key}`)}: expected the path of a PEM file`);
     try {
       return readFileSync(path);
     } catch (e) {

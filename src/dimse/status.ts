@@ -50,7 +50,10 @@ export function errorComment(message: string): string {
 export function storeFailure(e: unknown): DimseResult {
   if (e instanceof StoreError) return { status: e.status, comment: errorComment(e.message) };
   if (e instanceof DimseError) return { status: e.status, comment: errorComment(e.message) };
-  return { status: Status.StoreHandlerFailed, comment: errorComment(`cannot store: ${(e as Error)?.message ?? String(e)}`) };
+  return {
+    status: Status.StoreHandlerFailed,
+    comment: errorComment(`cannot store: ${(e as Error)?.message ?? String(e)}`),
+  };
 }
 
 /** Any failure of a query or retrieve → its status. */

@@ -43,7 +43,11 @@ function pdu(...pdvs: { id: number; header: number; data: Buffer }[]): Buffer {
 describe('C-STORE fast path codec', () => {
   it('splits a P-DATA-TF into its PDVs (command / data, last flags, context id), as views', () => {
     const rq = command({ field: 1, id: 7, dataSetType: 0x0000 });
-    const p = pdu({ id: 3, header: 3, data: rq }, { id: 3, header: 0, data: Buffer.from('abcd') }, { id: 3, header: 2, data: Buffer.from('ef') });
+    const p = pdu(
+      { id: 3, header: 3, data: rq },
+      { id: 3, header: 0, data: Buffer.from('abcd') },
+      { id: 3, header: 2, data: Buffer.from('ef') },
+    );
     const pdvs = readPdvs(p)!;
     expect(pdvs.map((v) => [v.contextId, v.command, v.last, v.data.length])).toEqual([
       [3, true, true, rq.length],
@@ -67,7 +71,13 @@ describe('C-STORE fast path codec', () => {
 
   it('reads a C-STORE-RQ command and tells it from other commands and from commands without a data set', () => {
     const rq = readCommand(command({ field: 0x0001, id: 42, dataSetType: 0x0000, sop: '1.2.3.44' }));
-    expect(rq).toEqual({ commandField: 1, messageId: 42, hasDataSet: true, affectedSopClassUid: '1.2.840.10008.5.1.4.1.1.2', affectedSopInstanceUid: '1.2.3.44' });
+    expect(rq).toEqual({
+      commandField: 1,
+      messageId: 42,
+      hasDataSet: true,
+      affectedSopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      affectedSopInstanceUid: '1.2.3.44',
+    });
     expect(isStoreRequest(rq)).toBe(true);
     expect(isStoreRequest(readCommand(command({ field: 0x0030, id: 1, dataSetType: 0x0101 })))).toBe(false); // C-ECHO-RQ
     expect(isStoreRequest(readCommand(command({ field: 0x0001, id: 1, dataSetType: 0x0101 })))).toBe(false); // no data set
@@ -82,7 +92,12 @@ describe('C-STORE fast path codec', () => {
     expect([ok[0]!.contextId, ok[0]!.command, ok[0]!.last]).toEqual([5, true, true]);
     const cmd = ok[0]!.data;
     expect(cmd.readUInt32LE(8)).toBe(cmd.length - 12);
-    expect(readCommand(cmd)).toMatchObject({ commandField: 0x8001, hasDataSet: false, affectedSopInstanceUid: '1.2.3', affectedSopClassUid: '1.2.840.10008.5.1.4.1.1.2' });
+    expect(readCommand(cmd)).toMatchObject({
+      commandField: 0x8001,
+      hasDataSet: false,
+      affectedSopInstanceUid: '1.2.3',
+      affectedSopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+    });
     const fields = new Map<number, Buffer>();
     for (let at = 0; at < cmd.length; ) {
       const len = cmd.readUInt32LE(at + 4);

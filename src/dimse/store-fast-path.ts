@@ -27,7 +27,12 @@ export function readPdvs(pdu: Buffer): PresentationDataValue[] | undefined {
     const length = pdu.readUInt32BE(at);
     if (length < 2 || at + 4 + length > end) return undefined;
     const header = pdu[at + 5]!;
-    out.push({ contextId: pdu[at + 4]!, command: (header & 1) === 1, last: (header & 2) === 2, data: pdu.subarray(at + 6, at + 4 + length) });
+    out.push({
+      contextId: pdu[at + 4]!,
+      command: (header & 1) === 1,
+      last: (header & 2) === 2,
+      data: pdu.subarray(at + 6, at + 4 + length),
+    });
     at += 4 + length;
   }
   return out;
@@ -49,7 +54,13 @@ export interface CommandSummary {
 
 /** The fields of a command set we route and answer by; undefined when it is not a well-formed group 0000. */
 export function readCommand(bytes: Buffer): CommandSummary | undefined {
-  const summary: CommandSummary = { commandField: -1, messageId: -1, hasDataSet: false, affectedSopClassUid: '', affectedSopInstanceUid: '' };
+  const summary: CommandSummary = {
+    commandField: -1,
+    messageId: -1,
+    hasDataSet: false,
+    affectedSopClassUid: '',
+    affectedSopInstanceUid: '',
+  };
   let dataSetType = -1;
   for (let at = 0; at < bytes.length; ) {
     if (at + 8 > bytes.length) return undefined;
@@ -95,7 +106,8 @@ const padded = (s: string, pad: '\0' | ' ') => Buffer.from(s.length % 2 === 0 ? 
 
 /** The C-STORE-RSP for a request, as one P-DATA-TF PDU (Error Comment on failures only, as fillResponse). */
 export function storeResponsePdu(contextId: number, request: CommandSummary, result: DimseResult): Buffer {
-  const isFailure = result.status !== Status.Success && (result.status & 0xf000) !== 0xf000 && (result.status & 0xf000) !== 0xb000;
+  const isFailure =
+    result.status !== Status.Success && (result.status & 0xf000) !== 0xf000 && (result.status & 0xf000) !== 0xb000;
   const elements = [
     element(0x0002, padded(request.affectedSopClassUid, '\0')),
     element(COMMAND_FIELD, us(C_STORE_RSP)),

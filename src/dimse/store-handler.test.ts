@@ -4,7 +4,13 @@ import type { StoreContext } from '../archive/archive.js';
 import { storeInstance, type StorePort } from './store-handler.js';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
-const req = { sopClassUid: CT, sopInstanceUid: '1.2.3', abstractSyntax: CT, transferSyntaxUid: '1.2.840.10008.1.2.1', callingAe: 'CT1' };
+const req = {
+  sopClassUid: CT,
+  sopInstanceUid: '1.2.3',
+  abstractSyntax: CT,
+  transferSyntaxUid: '1.2.840.10008.1.2.1',
+  callingAe: 'CT1',
+};
 
 async function* chunks(...parts: string[]): AsyncIterable<Buffer> {
   for (const p of parts) yield Buffer.from(p);
@@ -25,7 +31,11 @@ describe('storeInstance (C-STORE handler)', () => {
   it('stores a Part 10 file made of File Meta from the command + the data set, with the calling AE as source', async () => {
     let stored: Buffer = Buffer.alloc(0);
     let source = '';
-    const r = await storeInstance(req, chunks('DATA', 'SET'), archive((b, ctx) => ((stored = b), (source = ctx.source))));
+    const r = await storeInstance(
+      req,
+      chunks('DATA', 'SET'),
+      archive((b, ctx) => ((stored = b), (source = ctx.source))),
+    );
     expect(r).toEqual({ status: 0 });
     expect(stored.subarray(128, 132).toString()).toBe('DICM');
     expect(stored.includes(Buffer.from('1.2.3'))).toBe(true);
@@ -35,18 +45,30 @@ describe('storeInstance (C-STORE handler)', () => {
   });
 
   it('answers the StoreError status with a short comment', async () => {
-    const r = await storeInstance(req, chunks('x'), archive(() => {
-      throw new StoreError(DicomStatus.OutOfResources, 'storage is full: 12 bytes free');
-    }));
+    const r = await storeInstance(
+      req,
+      chunks('x'),
+      archive(() => {
+        throw new StoreError(DicomStatus.OutOfResources, 'storage is full: 12 bytes free');
+      }),
+    );
     expect(r).toEqual({ status: 0xa700, comment: 'storage is full: 12 bytes free' });
   });
 
   it('turns an unexpected exception into 0xC211, and a class / context mismatch into 0x0122', async () => {
-    const boom = await storeInstance(req, chunks('x'), archive(() => {
-      throw new TypeError('boom');
-    }));
+    const boom = await storeInstance(
+      req,
+      chunks('x'),
+      archive(() => {
+        throw new TypeError('boom');
+      }),
+    );
     expect(boom.status).toBe(0xc211);
-    const mismatch = await storeInstance({ ...req, abstractSyntax: '1.2.840.10008.5.1.4.1.1.4' }, chunks('x'), archive(() => undefined));
+    const mismatch = await storeInstance(
+      { ...req, abstractSyntax: '1.2.840.10008.5.1.4.1.1.4' },
+      chunks('x'),
+      archive(() => undefined),
+    );
     expect(mismatch.status).toBe(0x0122);
   });
 });

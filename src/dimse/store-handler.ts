@@ -24,7 +24,11 @@ export interface StoreRequestInfo {
  * and the presentation context, through the single ingest path. Success (0x0000) only once
  * archive.store resolved, i.e. after the durable write; an identical duplicate is success too.
  */
-export async function storeInstance(req: StoreRequestInfo, dataset: AsyncIterable<Buffer>, archive: StorePort): Promise<DimseResult> {
+export async function storeInstance(
+  req: StoreRequestInfo,
+  dataset: AsyncIterable<Buffer>,
+  archive: StorePort,
+): Promise<DimseResult> {
   try {
     checkRequest(req);
     const header = wrapDataset(Buffer.alloc(0), {
@@ -48,7 +52,10 @@ function checkRequest(req: StoreRequestInfo): void {
     throw new DimseError(Status.SopClassNotSupported, `${req.abstractSyntax} is not a storage SOP class`);
   }
   if (req.sopClassUid !== req.abstractSyntax) {
-    throw new DimseError(Status.SopClassNotSupported, `SOP class ${req.sopClassUid} sent on a ${req.abstractSyntax} context`);
+    throw new DimseError(
+      Status.SopClassNotSupported,
+      `SOP class ${req.sopClassUid} sent on a ${req.abstractSyntax} context`,
+    );
   }
 }
 

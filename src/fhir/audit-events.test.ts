@@ -30,7 +30,9 @@ describe('AuditEvent: written internally, read and searched through the API', ()
     expect((await t.call('POST', 'AuditEvent', event)).status).toBe(405);
     expect((await t.call('PUT', `AuditEvent/${stored.id}`, { ...event, id: stored.id })).status).toBe(405);
     expect((await t.call('DELETE', `AuditEvent/${stored.id}`)).status).toBe(405);
-    expect((await t.call('PATCH', `AuditEvent/${stored.id}`, [], { 'content-type': 'application/json-patch+json' })).status).toBe(405);
+    expect(
+      (await t.call('PATCH', `AuditEvent/${stored.id}`, [], { 'content-type': 'application/json-patch+json' })).status,
+    ).toBe(405);
   });
 
   it('validates events written internally', async () => {

@@ -8,7 +8,8 @@ import { validateFhirResource } from './validate.js';
  * writes). Validated like any write; returns the stored event.
  */
 export async function recordAuditEvent(repo: FhirRepository, event: FhirResource): Promise<FhirResource> {
-  if (event.resourceType !== 'AuditEvent') throw badRequest(`recordAuditEvent takes an AuditEvent, not ${event.resourceType}`, 'resourceType');
+  if (event.resourceType !== 'AuditEvent')
+    throw badRequest(`recordAuditEvent takes an AuditEvent, not ${event.resourceType}`, 'resourceType');
   validateFhirResource(event);
   return repo.create(event);
 }

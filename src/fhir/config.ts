@@ -15,7 +15,10 @@ export interface FhirConfig {
   servers: Record<string, FhirServerConfig>;
 }
 
-export const FHIR_DEFAULTS: FhirConfig = { server: { defaultCount: 20, maxCount: 1000, ...BATCH_LIMITS_DEFAULTS }, servers: {} };
+export const FHIR_DEFAULTS: FhirConfig = {
+  server: { defaultCount: 20, maxCount: 1000, ...BATCH_LIMITS_DEFAULTS },
+  servers: {},
+};
 const SERVER_KEYS = Object.keys(FHIR_DEFAULTS.server) as (keyof FhirConfig['server'])[];
 
 /** Validates `sections.fhir` at start-up; unknown keys and wrong types fail with the key's path. */
@@ -23,7 +26,8 @@ export function parseFhirConfig(section: unknown): FhirConfig {
   if (section === undefined) return FHIR_DEFAULTS;
   if (!isObject(section)) throw new ConfigError('config "fhir" must be an object');
   for (const key of Object.keys(section)) {
-    if (key !== 'server' && key !== 'servers') throw new ConfigError(`config "fhir.${key}" is not known (known: server, servers)`);
+    if (key !== 'server' && key !== 'servers')
+      throw new ConfigError(`config "fhir.${key}" is not known (known: server, servers)`);
   }
   const server = section.server ?? {};
   if (!isObject(server)) throw new ConfigError('config "fhir.server" must be an object');
@@ -37,6 +41,7 @@ export function parseFhirConfig(section: unknown): FhirConfig {
     }
     out[known] = value as number;
   }
-  if (out.defaultCount > out.maxCount) throw new ConfigError('config "fhir.server.defaultCount" is larger than maxCount');
+  if (out.defaultCount > out.maxCount)
+    throw new ConfigError('config "fhir.server.defaultCount" is larger than maxCount');
   return { server: out, servers: parseFhirServers(section.servers) };
 }

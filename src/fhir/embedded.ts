@@ -44,7 +44,11 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
   const config = parseFhirConfig(options.section);
   const registry = new SearchParamRegistry();
   const baseUrl = `${options.publicUrl.replace(/\/+$/, '')}/fhir`;
-  const sqlite = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), { registry, baseUrl, keys: options.sqliteKeys });
+  const sqlite = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), {
+    registry,
+    baseUrl,
+    keys: options.sqliteKeys,
+  });
   const repository = new ObservedRepository(sqlite);
   const router = new FhirRouter({
     repo: repository,
@@ -52,7 +56,11 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     baseUrl,
     defaultCount: config.server.defaultCount,
     maxCount: config.server.maxCount,
-    batchLimits: { maxBatchEntries: config.server.maxBatchEntries, maxTransactionEntries: config.server.maxTransactionEntries, maxBatchCount: config.server.maxBatchCount },
+    batchLimits: {
+      maxBatchEntries: config.server.maxBatchEntries,
+      maxTransactionEntries: config.server.maxTransactionEntries,
+      maxBatchCount: config.server.maxBatchCount,
+    },
     version: options.version,
     onError: options.onError,
     beforeWrite: options.beforeWrite,
@@ -63,5 +71,13 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     const row = currentJson.get(type, id) as { json: string } | undefined;
     return row ? (JSON.parse(row.json) as FhirResource) : undefined;
   };
-  return { router, repository, registry, onWrite: (listener) => repository.onWrite(listener), db: sqlite.db, current, close: () => sqlite.close() };
+  return {
+    router,
+    repository,
+    registry,
+    onWrite: (listener) => repository.onWrite(listener),
+    db: sqlite.db,
+    current,
+    close: () => sqlite.close(),
+  };
 }

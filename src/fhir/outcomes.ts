@@ -15,7 +15,12 @@ export class OperationOutcomeError extends Error {
   }
 }
 
-export function outcome(severity: OperationOutcomeIssue['severity'], code: string, text: string, expression?: string): OperationOutcome {
+export function outcome(
+  severity: OperationOutcomeIssue['severity'],
+  code: string,
+  text: string,
+  expression?: string,
+): OperationOutcome {
   const issue: OperationOutcomeIssue = { severity, code, diagnostics: text };
   if (expression) issue.expression = [expression];
   return { resourceType: 'OperationOutcome', issue: [issue] };

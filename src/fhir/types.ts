@@ -47,7 +47,14 @@ export interface BundleEntry {
   fullUrl?: string;
   resource?: FhirResource;
   search?: { mode: 'match' | 'include' | 'outcome' };
-  request?: { method: string; url: string; ifMatch?: string; ifNoneMatch?: string; ifNoneExist?: string; ifModifiedSince?: string };
+  request?: {
+    method: string;
+    url: string;
+    ifMatch?: string;
+    ifNoneMatch?: string;
+    ifNoneExist?: string;
+    ifModifiedSince?: string;
+  };
   response?: { status: string; location?: string; etag?: string; lastModified?: string; outcome?: FhirResource };
 }
 

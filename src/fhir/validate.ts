@@ -11,7 +11,9 @@ import { checkRequiredBindings } from './definitions/required-bindings.js';
 export function validateFhirResource(resource: FhirResource): void {
   let issues: OperationOutcomeIssue[];
   try {
-    issues = (validateResource(resource as never) as OperationOutcomeIssue[]).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+    issues = (validateResource(resource as never) as OperationOutcomeIssue[]).filter(
+      (i) => i.severity === 'error' || i.severity === 'fatal',
+    );
   } catch (e) {
     const outcome = (e as { outcome?: { issue?: OperationOutcomeIssue[] } }).outcome;
     if (!outcome?.issue) throw e;

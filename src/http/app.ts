@@ -13,7 +13,12 @@ import { registerDataQualityRoutes } from './data-quality-routes.js';
 import { registerDicomweb } from './dicomweb-routes.js';
 import { errorHandler, sendError } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
-import { registerAccessControl, type AccessControlOptions, type RouteRule, type ScopeDecisions } from './security/access-control.js';
+import {
+  registerAccessControl,
+  type AccessControlOptions,
+  type RouteRule,
+  type ScopeDecisions,
+} from './security/access-control.js';
 import { registerAuditHook, type AccessRecorder } from './security/audit-hook.js';
 import { registerRequestDeadline, serverTimeouts, type RequestDeadlines } from './security/request-deadline.js';
 import { PUBLIC } from './security/route-access.js';
@@ -61,7 +66,9 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   const deadlines = ports.deadlines ?? { publicMs: 10_000, authenticatedMs: 900_000 };
   const timeouts = serverTimeouts(deadlines);
   const app = Fastify({
-    ...(ports.https ? { https: { cert: ports.https.cert, key: ports.https.key, minVersion: 'TLSv1.2' as const, ...timeouts } } : { http: timeouts }),
+    ...(ports.https
+      ? { https: { cert: ports.https.cert, key: ports.https.key, minVersion: 'TLSv1.2' as const, ...timeouts } }
+      : { http: timeouts }),
     requestTimeout: timeouts.requestTimeout,
     loggerInstance: ports.logger as unknown as FastifyBaseLogger,
     requestIdHeader: 'x-request-id',
@@ -71,7 +78,10 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   });
   app.setErrorHandler(errorHandler);
   registerRequestDeadline(app, deadlines);
-  const rules = registerAccessControl(app, ports.accessControl ?? { mode: 'none', decisions: ALLOW_ALL_DECISIONS, realm: ports.publicUrl });
+  const rules = registerAccessControl(
+    app,
+    ports.accessControl ?? { mode: 'none', decisions: ALLOW_ALL_DECISIONS, realm: ports.publicUrl },
+  );
   ROUTE_RULES.set(app, rules);
   if (ports.recordAccess) registerAuditHook(app, ports.recordAccess);
   if (ports.https) {
@@ -88,7 +98,10 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
     try {
       const { instances } = ports.archive.index.check();
       const freeBytes = await ports.archive.blobs.freeBytes();
-      return reply.send({ status: 'ok', storage: { index: 'ok', blobs: 'ok', instances, freeBytes, checkMs: Date.now() - started } });
+      return reply.send({
+        status: 'ok',
+        storage: { index: 'ok', blobs: 'ok', instances, freeBytes, checkMs: Date.now() - started },
+      });
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', storage: { error: (e as Error).message } });
     }
@@ -105,6 +118,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.bridge) registerDataQualityRoutes(app, ports.bridge);
   if (ports.sources) registerSourcesRoutes(app, ports.sources);
   if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf);
-  if (ports.aiResults) registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
+  if (ports.aiResults)
+    registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
   return app;
 }

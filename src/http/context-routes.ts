@@ -1,5 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { allowAll, HiddenPatient, parseContextQuery, type AccessPolicy, type ContextService } from '../context/index.js';
+import {
+  allowAll,
+  HiddenPatient,
+  parseContextQuery,
+  type AccessPolicy,
+  type ContextService,
+} from '../context/index.js';
 import { asOutcomeError, notAcceptable } from '../fhir/outcomes.js';
 import { queryParams } from './query-string.js';
 import { access, noteAccess } from './security/route-access.js';
@@ -21,17 +27,28 @@ export function sendOutcome(reply: FastifyReply, e: unknown, log: FastifyRequest
 const sectionKey = (section: string) => section;
 
 /** GET /api/context: JSON by default, a FHIR collection Bundle for Accept: application/fhir+json. */
-export function registerContextRoutes(app: FastifyInstance, context: ContextService, policyOf: PolicyOf = allowEverything): void {
+export function registerContextRoutes(
+  app: FastifyInstance,
+  context: ContextService,
+  policyOf: PolicyOf = allowEverything,
+): void {
   app.get('/api/context', access({ kind: 'resources', types: ['Patient'], interactions: 'r' }), async (req, reply) => {
     try {
       const accept = req.headers.accept ?? '';
       const asBundle = accept.includes(FHIR_JSON);
-      if (accept && !asBundle && !/json|\*\/\*|application\/\*/i.test(accept)) throw notAcceptable(`Accept: ${accept}: the context is application/json or ${FHIR_JSON}`);
+      if (accept && !asBundle && !/json|\*\/\*|application\/\*/i.test(accept))
+        throw notAcceptable(`Accept: ${accept}: the context is application/json or ${FHIR_JSON}`);
       const request = parseContextQuery(queryParams(req.url));
-      noteAccess(req, { event: 'context', details: { sections: request.include }, ...('id' in request.patient ? { patientIds: [request.patient.id] } : {}) });
+      noteAccess(req, {
+        event: 'context',
+        details: { sections: request.include },
+        ...('id' in request.patient ? { patientIds: [request.patient.id] } : {}),
+      });
       const assembled = await context.assemble(request, policyOf(req));
       const patientId = (assembled.context as { patient?: { id?: string } }).patient?.id;
-      const omitted = request.include.filter((s) => (assembled.context as unknown as Record<string, unknown>)[sectionKey(s)] === null);
+      const omitted = request.include.filter(
+        (s) => (assembled.context as unknown as Record<string, unknown>)[sectionKey(s)] === null,
+      );
       noteAccess(req, { ...(patientId ? { patientIds: [patientId] } : {}), details: { omitted } });
       if (asBundle) return reply.type(FHIR_JSON).send(context.bundle(assembled));
       return reply.type('application/json').send(assembled.context);

@@ -18,14 +18,20 @@ function count(value: string | undefined, name: string, fallback: number): numbe
 }
 
 /** Data quality and the FHIR sync: findings, quarantine decisions, dead letters, the target's capabilities. */
-export function registerDataQualityRoutes(app: FastifyInstance, bridge: Pick<Bridge, 'admin' | 'status' | 'release' | 'reject' | 'replay'>): void {
+export function registerDataQualityRoutes(
+  app: FastifyInstance,
+  bridge: Pick<Bridge, 'admin' | 'status' | 'release' | 'reject' | 'replay'>,
+): void {
   app.get('/api/sync/status', STEWARD, async () => bridge.status());
 
-  app.post<{ Querystring: Query }>('/api/sync/replay', STEWARD, async (req) => ({ replayed: bridge.replay(req.query.study) }));
+  app.post<{ Querystring: Query }>('/api/sync/replay', STEWARD, async (req) => ({
+    replayed: bridge.replay(req.query.study),
+  }));
 
   app.get<{ Querystring: Query }>('/api/data-quality', STEWARD, async (req) => {
     const { study, severity } = req.query;
-    if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity)) throw badRequest(`severity must be one of ${SEVERITIES.join(', ')}`);
+    if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity))
+      throw badRequest(`severity must be one of ${SEVERITIES.join(', ')}`);
     const findings = bridge.admin.findings({
       ...(study ? { studyUid: study } : {}),
       ...(severity ? { severity: severity as (typeof SEVERITIES)[number] } : {}),
@@ -37,7 +43,8 @@ export function registerDataQualityRoutes(app: FastifyInstance, bridge: Pick<Bri
 
   app.get<{ Querystring: Query }>('/api/quarantine', STEWARD, async (req) => {
     const state = req.query.state;
-    if (state !== undefined && !(STATES as readonly string[]).includes(state)) throw badRequest(`state must be one of ${STATES.join(', ')}`);
+    if (state !== undefined && !(STATES as readonly string[]).includes(state))
+      throw badRequest(`state must be one of ${STATES.join(', ')}`);
     return { studies: bridge.admin.list((state as (typeof STATES)[number] | undefined) ?? 'held') };
   });
 
@@ -51,7 +58,11 @@ export function registerDataQualityRoutes(app: FastifyInstance, bridge: Pick<Bri
     app.post<{ Params: Params; Querystring: Query }>(`/api/quarantine/:study/${action}`, STEWARD, async (req) => {
       const done = await bridge[action](req.params.study, `http:${req.ip ?? 'unknown'}`, req.query.comment);
       if (!done) throw notFound('this study is not in quarantine');
-      return { study: req.params.study, state: action === 'release' ? 'released' : 'rejected', sync: bridge.admin.show(req.params.study)?.lastSync };
+      return {
+        study: req.params.study,
+        state: action === 'release' ? 'released' : 'rejected',
+        sync: bridge.admin.show(req.params.study)?.lastSync,
+      };
     });
   }
 }

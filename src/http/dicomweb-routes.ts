@@ -47,8 +47,10 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
   // STOW bodies are streamed to the handler untouched, whatever their type (it answers 415 itself).
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
-  const store = async (req: { headers: Record<string, string | string[] | undefined>; raw: AsyncIterable<Buffer> }, studyUid?: string) =>
-    stow({ contentType: req.headers['content-type'] as string | undefined, body: req.raw, studyUid }, ports);
+  const store = async (
+    req: { headers: Record<string, string | string[] | undefined>; raw: AsyncIterable<Buffer> },
+    studyUid?: string,
+  ) => stow({ contentType: req.headers['content-type'] as string | undefined, body: req.raw, studyUid }, ports);
 
   /** The studies a patient-bound token may see (undefined: no restriction). */
   const visibleStudies = async (req: FastifyRequest): Promise<Set<string> | undefined> => {
@@ -60,14 +62,20 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
   const checkStudy = async (req: FastifyRequest<{ Params: Params }>, event: string) => {
     const visible = await visibleStudies(req);
     // Noted first: a refusal is recorded with the study and the token's patient too.
-    noteAccess(req, { event, studyUids: [req.params.study!], ...(req.patientRestriction ? { patientIds: [req.patientRestriction] } : {}) });
-    if (visible && !visible.has(req.params.study!)) throw forbidden("this study is outside the token's patient compartment");
+    noteAccess(req, {
+      event,
+      studyUids: [req.params.study!],
+      ...(req.patientRestriction ? { patientIds: [req.patientRestriction] } : {}),
+    });
+    if (visible && !visible.has(req.params.study!))
+      throw forbidden("this study is outside the token's patient compartment");
   };
 
   for (const path of ['/dicomweb/studies', '/dicomweb/studies/:study']) {
     app.post<{ Params: Params }>(path, CREATE, async (req, reply) => {
       // Which Patient new instances belong to is only known after the bridge has matched them.
-      if (req.patientRestriction !== undefined) throw forbidden('STOW-RS needs a user/ or system/ ImagingStudy.c scope, not a patient-bound token');
+      if (req.patientRestriction !== undefined)
+        throw forbidden('STOW-RS needs a user/ or system/ ImagingStudy.c scope, not a patient-bound token');
       const res = await store(req, req.params.study);
       noteAccess(req, { event: 'import', studyUids: storedStudies(res.body) });
       for (const w of res.warnings.slice(0, 20)) reply.header('warning', warningHeader(w));
@@ -78,7 +86,11 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
   const search = (level: QidoLevel) => async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const query = queryParams(req.raw.url ?? '');
     const visible = await visibleStudies(req);
-    noteAccess(req, { event: 'query', details: { query: (req.raw.url ?? '').split('?')[1] ?? '' }, ...(req.patientRestriction ? { patientIds: [req.patientRestriction] } : {}) });
+    noteAccess(req, {
+      event: 'query',
+      details: { query: (req.raw.url ?? '').split('?')[1] ?? '' },
+      ...(req.patientRestriction ? { patientIds: [req.patientRestriction] } : {}),
+    });
     if (visible && !restrictToStudies(query, req.params.study, visible)) return reply.type(DICOM_JSON).send('[]');
     const res = ports.qido.search({ level, studyUid: req.params.study, seriesUid: req.params.series, query });
     for (const w of res.warnings) reply.header('warning', w);
@@ -91,7 +103,11 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
   app.get('/dicomweb/studies/:study/instances', READ, search('instance'));
   app.get('/dicomweb/studies/:study/series/:series/instances', READ, search('instance'));
 
-  for (const path of ['/dicomweb/studies/:study', '/dicomweb/studies/:study/series/:series', '/dicomweb/studies/:study/series/:series/instances/:instance']) {
+  for (const path of [
+    '/dicomweb/studies/:study',
+    '/dicomweb/studies/:study/series/:series',
+    '/dicomweb/studies/:study/series/:series/instances/:instance',
+  ]) {
     app.get<{ Params: Params }>(path, READ, async (req, reply) => {
       await checkStudy(req, 'instances-accessed');
       return sendBinary(reply, await retrieveInstances(scopeOf(req.params), req.headers.accept, ports));
@@ -105,20 +121,38 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
     });
     app.delete<{ Params: Params }>(path, DELETE, async (req, reply) => {
       noteAccess(req, { event: 'delete', studyUids: [req.params.study!] });
-      const count = await ports.archive.delete(scopeOf(req.params), 'http:' + (req.ip ?? 'unknown'), 'DELETE ' + req.url.split('?')[0]);
+      const count = await ports.archive.delete(
+        scopeOf(req.params),
+        'http:' + (req.ip ?? 'unknown'),
+        'DELETE ' + req.url.split('?')[0],
+      );
       if (count === 0) throw notFound('nothing to delete: no instance with these UIDs');
       return reply.code(200).type('application/json').send({ deleted: count });
     });
   }
 
-  app.get<{ Params: Params }>('/dicomweb/studies/:study/series/:series/instances/:instance/frames/:frames', READ, async (req, reply) => {
-    await checkStudy(req, 'instances-accessed');
-    return sendBinary(reply, await retrieveFrames(scopeOf(req.params), req.params.frames!, req.headers.accept, ports));
-  });
-  app.get<{ Params: Params }>('/dicomweb/studies/:study/series/:series/instances/:instance/bulk/*', READ, async (req, reply) => {
-    await checkStudy(req, 'instances-accessed');
-    return sendBinary(reply, await retrieveBulkData(scopeOf(req.params), req.params['*']!, req.headers.accept, ports));
-  });
+  app.get<{ Params: Params }>(
+    '/dicomweb/studies/:study/series/:series/instances/:instance/frames/:frames',
+    READ,
+    async (req, reply) => {
+      await checkStudy(req, 'instances-accessed');
+      return sendBinary(
+        reply,
+        await retrieveFrames(scopeOf(req.params), req.params.frames!, req.headers.accept, ports),
+      );
+    },
+  );
+  app.get<{ Params: Params }>(
+    '/dicomweb/studies/:study/series/:series/instances/:instance/bulk/*',
+    READ,
+    async (req, reply) => {
+      await checkStudy(req, 'instances-accessed');
+      return sendBinary(
+        reply,
+        await retrieveBulkData(scopeOf(req.params), req.params['*']!, req.headers.accept, ports),
+      );
+    },
+  );
 }
 
 const STUDY_KEYS = ['StudyInstanceUID', '0020000D', '0020000d'];
@@ -127,7 +161,11 @@ const STUDY_KEYS = ['StudyInstanceUID', '0020000D', '0020000d'];
  * Narrows a QIDO query to the visible studies: ANDs a StudyInstanceUID list into it (intersecting
  * one the client gave). False when nothing visible can match.
  */
-export function restrictToStudies(query: URLSearchParams, pathStudy: string | undefined, visible: Set<string>): boolean {
+export function restrictToStudies(
+  query: URLSearchParams,
+  pathStudy: string | undefined,
+  visible: Set<string>,
+): boolean {
   if (pathStudy !== undefined) return visible.has(pathStudy);
   let allowed = [...visible];
   for (const key of STUDY_KEYS) {

@@ -24,7 +24,10 @@ const ISSUE_CODE: Record<number, string> = {
 
 export function warningHeader(text: string): string {
   // A header value is Latin-1 text: anything else (and quotes, backslashes, line breaks) becomes a space or '?'.
-  return `299 imaging-bridge "${text.replace(/["\\\r\n]/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 500)}"`;
+  return `299 imaging-bridge "${text
+    .replace(/["\\\r\n]/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, 500)}"`;
 }
 
 export function sendError(reply: FastifyReply, status: number, text: string, headers: Record<string, string> = {}) {

@@ -16,7 +16,12 @@ export interface FhirRouteOptions {
  * The HTTP adapter for the FHIR router: every method under `prefix`, the body handed over as
  * text (the router checks its media type), the router's answer written back as it is.
  */
-export function registerFhirRoutes(app: FastifyInstance, router: FhirRouter, prefix = '/fhir', options: FhirRouteOptions = {}): void {
+export function registerFhirRoutes(
+  app: FastifyInstance,
+  router: FhirRouter,
+  prefix = '/fhir',
+  options: FhirRouteOptions = {},
+): void {
   void app.register(async (scope) => {
     // FHIR bodies of any declared type arrive as text: 415 and 400 are the router's decisions.
     scope.removeAllContentTypeParsers();
@@ -47,7 +52,13 @@ export function registerFhirRoutes(app: FastifyInstance, router: FhirRouter, pre
     scope.route({ method: [...methods], url: prefix, handler: handle, exposeHeadRoute: false, config });
     scope.route({ method: [...methods], url: `${prefix}/*`, handler: handle, exposeHeadRoute: false, config });
     // The CapabilityStatement is public (clients discover the server before they have a token).
-    scope.route({ method: ['GET', 'HEAD'], url: `${prefix}/metadata`, handler: handle, exposeHeadRoute: false, config: { access: { kind: 'public' as const } } });
+    scope.route({
+      method: ['GET', 'HEAD'],
+      url: `${prefix}/metadata`,
+      handler: handle,
+      exposeHeadRoute: false,
+      config: { access: { kind: 'public' as const } },
+    });
   });
 }
 

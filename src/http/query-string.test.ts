@@ -3,7 +3,9 @@ import { queryParams } from './query-string.js';
 
 describe('query string decoding', () => {
   it('keeps a literal plus sign and decodes percent escapes', () => {
-    const q = queryParams('/dicomweb/studies?TimezoneOffsetFromUTC=+0900&PatientName=M%C3%BCller*&includefield=a&includefield=b');
+    const q = queryParams(
+      '/dicomweb/studies?TimezoneOffsetFromUTC=+0900&PatientName=M%C3%BCller*&includefield=a&includefield=b',
+    );
     expect(q.get('TimezoneOffsetFromUTC')).toBe('+0900');
     expect(q.get('PatientName')).toBe('Müller*');
     expect(q.getAll('includefield')).toEqual(['a', 'b']);

@@ -8,5 +8,7 @@ export interface SourcesStatusPort {
 
 /** GET /api/sources: progress of every watched PACS (the same data as `imaging-bridge sources status`). */
 export function registerSourcesRoutes(app: FastifyInstance, sources: SourcesStatusPort): void {
-  app.get('/api/sources', access({ kind: 'roles', roles: STEWARD_ROLES }), async (_req, reply) => reply.type('application/json').send({ sources: sources.status() }));
+  app.get('/api/sources', access({ kind: 'roles', roles: STEWARD_ROLES }), async (_req, reply) =>
+    reply.type('application/json').send({ sources: sources.status() }),
+  );
 }

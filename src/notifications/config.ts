@@ -16,7 +16,13 @@ export interface NotificationsConfig {
   timeoutMs: number;
 }
 
-export const NOTIFICATIONS_DEFAULTS: NotificationsConfig = { restHookAllowList: [], retries: 3, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, timeoutMs: 10_000 };
+export const NOTIFICATIONS_DEFAULTS: NotificationsConfig = {
+  restHookAllowList: [],
+  retries: 3,
+  retryBaseDelayMs: 1000,
+  retryMaxDelayMs: 60_000,
+  timeoutMs: 10_000,
+};
 
 const NUMBERS: Record<'retries' | 'retryBaseDelayMs' | 'retryMaxDelayMs' | 'timeoutMs', [number, number]> = {
   retries: [0, 20],
@@ -31,7 +37,8 @@ export function parseNotificationsConfig(section: unknown): NotificationsConfig 
   const out: NotificationsConfig = { ...NOTIFICATIONS_DEFAULTS };
   for (const [key, value] of Object.entries(section)) {
     if (key === 'restHookAllowList') {
-      if (!Array.isArray(value)) throw new ConfigError('config "notifications.restHookAllowList" must be a list of URL prefixes');
+      if (!Array.isArray(value))
+        throw new ConfigError('config "notifications.restHookAllowList" must be a list of URL prefixes');
       out.restHookAllowList = value.map((v, i) => {
         let url: URL;
         try {
@@ -39,19 +46,27 @@ export function parseNotificationsConfig(section: unknown): NotificationsConfig 
         } catch {
           throw new ConfigError(`config "notifications.restHookAllowList[${i}]" is not a URL`);
         }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`config "notifications.restHookAllowList[${i}]" must be http or https`);
-        if (url.username || url.password || url.search || url.hash) throw new ConfigError(`config "notifications.restHookAllowList[${i}]" must not carry credentials, a query or a fragment`);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+          throw new ConfigError(`config "notifications.restHookAllowList[${i}]" must be http or https`);
+        if (url.username || url.password || url.search || url.hash)
+          throw new ConfigError(
+            `config "notifications.restHookAllowList[${i}]" must not carry credentials, a query or a fragment`,
+          );
         return url.href;
       });
     } else if (Object.hasOwn(NUMBERS, key)) {
       const [min, max] = NUMBERS[key as keyof typeof NUMBERS];
-      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw new ConfigError(`config "notifications.${key}" must be an integer from ${min} to ${max}`);
+      if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
+        throw new ConfigError(`config "notifications.${key}" must be an integer from ${min} to ${max}`);
       out[key as keyof typeof NUMBERS] = value as number;
     } else {
-      throw new ConfigError(`config "notifications.${key}" is not known (known: restHookAllowList, ${Object.keys(NUMBERS).join(', ')})`);
+      throw new ConfigError(
+        `config "notifications.${key}" is not known (known: restHookAllowList, ${Object.keys(NUMBERS).join(', ')})`,
+      );
     }
   }
-  if (out.retryBaseDelayMs > out.retryMaxDelayMs) throw new ConfigError('config "notifications.retryBaseDelayMs" is larger than retryMaxDelayMs');
+  if (out.retryBaseDelayMs > out.retryMaxDelayMs)
+    throw new ConfigError('config "notifications.retryBaseDelayMs" is larger than retryMaxDelayMs');
   return out;
 }
 

@@ -31,7 +31,11 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
  * R4 rest-hook: without payload, POST to the endpoint with no body; with a payload, PUT the
  * resource to `[endpoint]/[type]/[id]` (the endpoint read as a FHIR base).
  */
-export async function deliverRestHook(channel: RestHookChannel, resource: FhirResource | undefined, o: DeliveryOptions): Promise<DeliveryResult> {
+export async function deliverRestHook(
+  channel: RestHookChannel,
+  resource: FhirResource | undefined,
+  o: DeliveryOptions,
+): Promise<DeliveryResult> {
   const headers: Record<string, string> = {};
   for (const line of channel.headers) {
     const colon = line.indexOf(':');
@@ -52,7 +56,10 @@ export async function deliverRestHook(channel: RestHookChannel, resource: FhirRe
       if (res.status >= 200 && res.status < 300) return { ok: true, attempts: attempt };
       error = `HTTP ${res.status}`;
     } catch (e) {
-      error = (e as Error).name === 'TimeoutError' ? `no answer within ${o.timeoutMs} ms` : `network error (${((e as Error).cause as { code?: string } | undefined)?.code ?? (e as Error).message})`;
+      error =
+        (e as Error).name === 'TimeoutError'
+          ? `no answer within ${o.timeoutMs} ms`
+          : `network error (${((e as Error).cause as { code?: string } | undefined)?.code ?? (e as Error).message})`;
     }
     if (attempt <= o.retries) await wait(Math.min(o.retryBaseDelayMs * 2 ** (attempt - 1), o.retryMaxDelayMs));
   }

@@ -33,7 +33,9 @@ async function listen(server: Server): Promise<string> {
 /** A service over a fresh embedded store; `record` decides whether audit records can be written. */
 async function setUp(record: (r: NotificationRecord) => Promise<void>) {
   const arrived: { at: number; path: string }[] = [];
-  const receiver = await listen(createServer((req, res) => (arrived.push({ at: Date.now(), path: req.url! }), req.resume(), res.end())));
+  const receiver = await listen(
+    createServer((req, res) => (arrived.push({ at: Date.now(), path: req.url! }), req.resume(), res.end())),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'ib-notify-'));
   const sqlite = new SqliteFhirRepository(join(dir, 'fhir.sqlite'), { registry: testRegistry(), baseUrl: TEST_BASE });
   const repo = new ObservedRepository(sqlite);
@@ -42,14 +44,26 @@ async function setUp(record: (r: NotificationRecord) => Promise<void>) {
   const service = new NotificationService({
     fhir,
     onWrite: (l) => repo.onWrite(l),
-    config: { restHookAllowList: [`http://${receiver}/`], retries: 0, retryBaseDelayMs: 1, retryMaxDelayMs: 1, timeoutMs: 2000 },
+    config: {
+      restHookAllowList: [`http://${receiver}/`],
+      retries: 0,
+      retryBaseDelayMs: 1,
+      retryMaxDelayMs: 1,
+      timeoutMs: 2000,
+    },
     logger: silent,
     record,
   });
   await service.start();
   cleanups.push(() => (service.close(), sqlite.close(), rmSync(dir, { recursive: true, force: true })));
   const subscribe = async (channel: Record<string, unknown>) => {
-    const s = await fhir.create({ resourceType: 'Subscription', status: 'requested', reason: 't', criteria: 'Patient?family=Doe', channel });
+    const s = await fhir.create({
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 't',
+      criteria: 'Patient?family=Doe',
+      channel,
+    });
     await service.idle();
     return s.id!;
   };
@@ -59,18 +73,36 @@ async function setUp(record: (r: NotificationRecord) => Promise<void>) {
 describe('notifications are recorded before they are sent', () => {
   it('sends no rest-hook request when the record cannot be written, and records before sending otherwise', async () => {
     const failing = await setUp(() => Promise.reject(new Error('audit disk full')));
-    await failing.subscribe({ type: 'rest-hook', endpoint: `http://${failing.receiver}/hook`, payload: 'application/fhir+json' });
+    await failing.subscribe({
+      type: 'rest-hook',
+      endpoint: `http://${failing.receiver}/hook`,
+      payload: 'application/fhir+json',
+    });
     await failing.fhir.create({ resourceType: 'Patient', name: [{ family: 'Doe' }] });
     await failing.service.idle();
     expect(failing.arrived).toEqual([]);
 
     const written: { at: number; r: NotificationRecord }[] = [];
     const working = await setUp(async (r) => void written.push({ at: Date.now(), r }));
-    await working.subscribe({ type: 'rest-hook', endpoint: `http://${working.receiver}/hook`, payload: 'application/fhir+json' });
+    await working.subscribe({
+      type: 'rest-hook',
+      endpoint: `http://${working.receiver}/hook`,
+      payload: 'application/fhir+json',
+    });
     const p = await working.fhir.create({ resourceType: 'Patient', name: [{ family: 'Doe' }] });
     await working.service.idle();
     expect(working.arrived.map((a) => a.path)).toEqual([`/hook/Patient/${p.id}`]);
-    expect(written.map((w) => w.r.access)).toEqual([{ kind: 'notification', event: 'rest-hook', subscriptionId: expect.any(String), resource: `Patient/${p.id}`, patientIds: [p.id], endpoint: `http://${working.receiver}/hook`, payload: true }]);
+    expect(written.map((w) => w.r.access)).toEqual([
+      {
+        kind: 'notification',
+        event: 'rest-hook',
+        subscriptionId: expect.any(String),
+        resource: `Patient/${p.id}`,
+        patientIds: [p.id],
+        endpoint: `http://${working.receiver}/hook`,
+        payload: true,
+      },
+    ]);
     expect(written[0]!.at).toBeLessThanOrEqual(working.arrived[0]!.at);
   });
 

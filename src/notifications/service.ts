@@ -83,8 +83,11 @@ export class NotificationService {
         const sub = this.subs.get(id);
         if (!sub) return { status: 404, reason: 'no active Subscription with this id' };
         // Under --auth smart a socket carries its caller: only the stamped subscriber may bind.
-        if (principal && principal.kind !== 'anonymous' && !isSubscriber(sub.resource, principal)) return { status: 403, reason: 'this Subscription belongs to another subscriber' };
-        return sub.channel === 'websocket' ? null : { status: 400, reason: `the Subscription's channel is ${sub.channel}, not websocket` };
+        if (principal && principal.kind !== 'anonymous' && !isSubscriber(sub.resource, principal))
+          return { status: 403, reason: 'this Subscription belongs to another subscriber' };
+        return sub.channel === 'websocket'
+          ? null
+          : { status: 400, reason: `the Subscription's channel is ${sub.channel}, not websocket` };
       },
       ...(o.record ? { record: (e: ChannelEvent) => this.recordChannel(e) } : {}),
       onError: (err, what) => o.logger.error({ err }, what),
@@ -126,7 +129,9 @@ export class NotificationService {
 
   /** Work on one Subscription runs in order (notifications arrive in write order). */
   private serial(id: string, fn: () => Promise<void>): Promise<void> {
-    const next = (this.queues.get(id) ?? Promise.resolve()).then(fn).catch((err) => this.o.logger.error({ err, subscription: id }, 'subscription work failed'));
+    const next = (this.queues.get(id) ?? Promise.resolve())
+      .then(fn)
+      .catch((err) => this.o.logger.error({ err, subscription: id }, 'subscription work failed'));
     this.queues.set(id, next);
     void next.then(() => {
       if (this.queues.get(id) === next) this.queues.delete(id);
@@ -169,11 +174,24 @@ export class NotificationService {
     }
     const channel = (s.channel ?? {}) as { type?: string; endpoint?: string; payload?: string; header?: string[] };
     if (channel.type === 'websocket') return { id: s.id!, criteria, channel: 'websocket', resource: s };
-    if (channel.type !== 'rest-hook') return `channel.type ${channel.type ?? '(none)'} is not supported (rest-hook, websocket)`;
+    if (channel.type !== 'rest-hook')
+      return `channel.type ${channel.type ?? '(none)'} is not supported (rest-hook, websocket)`;
     if (!channel.endpoint) return 'channel.endpoint is required for rest-hook';
-    if (!allowedEndpoint(channel.endpoint, this.o.config.restHookAllowList)) return 'channel.endpoint is not in the notifications.restHookAllowList of this server';
-    if (channel.payload && !/json/i.test(channel.payload)) return `channel.payload ${channel.payload} is not supported (application/fhir+json, or none)`;
-    return { id: s.id!, criteria, channel: 'rest-hook', rest: { endpoint: channel.endpoint, headers: channel.header ?? [], ...(channel.payload ? { payload: channel.payload } : {}) }, resource: s };
+    if (!allowedEndpoint(channel.endpoint, this.o.config.restHookAllowList))
+      return 'channel.endpoint is not in the notifications.restHookAllowList of this server';
+    if (channel.payload && !/json/i.test(channel.payload))
+      return `channel.payload ${channel.payload} is not supported (application/fhir+json, or none)`;
+    return {
+      id: s.id!,
+      criteria,
+      channel: 'rest-hook',
+      rest: {
+        endpoint: channel.endpoint,
+        headers: channel.header ?? [],
+        ...(channel.payload ? { payload: channel.payload } : {}),
+      },
+      resource: s,
+    };
   }
 
   private async notify(id: string, resource: FhirResource): Promise<void> {
@@ -182,7 +200,11 @@ export class NotificationService {
     const key = `${id}|${resource.resourceType}/${resource.id}`;
     const version = resource.meta?.versionId ?? '';
     if (version && this.notified.get(key) === version) return;
-    const match = await this.o.fhir.search(sub.criteria.resourceType, [...sub.criteria.params, ['_id', resource.id!], ['_count', '1']]);
+    const match = await this.o.fhir.search(sub.criteria.resourceType, [
+      ...sub.criteria.params,
+      ['_id', resource.id!],
+      ['_count', '1'],
+    ]);
     if (!(match.entry ?? []).some((e) => e.search?.mode !== 'include' && e.resource?.id === resource.id)) return;
     if (this.notified.size >= MAX_REMEMBERED) this.notified.clear();
     this.notified.set(key, version);
@@ -190,19 +212,38 @@ export class NotificationService {
     // suffixes): for anything else there is no notification at all, not even an empty one.
     const policy = this.o.subscriber?.(sub.resource) ?? allowAll;
     if ('refused' in policy) {
-      this.o.logger.warn({ subscription: id, reason: policy.refused }, 'subscriber may no longer receive notifications');
+      this.o.logger.warn(
+        { subscription: id, reason: policy.refused },
+        'subscriber may no longer receive notifications',
+      );
       return this.setStatus(id, 'error', `not notified: ${policy.refused}`);
     }
     const subject = patientOf(resource);
-    if (!policy.canRead(resource.resourceType) || !policy.canSee(resource) || (subject !== undefined && !policy.canSeePatient(subject))) return;
-    const about = { resource: `${resource.resourceType}/${resource.id}`, ...(subject ? { patientIds: [subject] } : {}) };
+    if (
+      !policy.canRead(resource.resourceType) ||
+      !policy.canSee(resource) ||
+      (subject !== undefined && !policy.canSeePatient(subject))
+    )
+      return;
+    const about = {
+      resource: `${resource.resourceType}/${resource.id}`,
+      ...(subject ? { patientIds: [subject] } : {}),
+    };
     if (sub.channel === 'websocket') {
       const sent = await this.websocket.ping(id, about);
-      if (sent > 0 && String((await this.current(id))?.status) === 'error') await this.setStatus(id, 'active', undefined);
+      if (sent > 0 && String((await this.current(id))?.status) === 'error')
+        await this.setStatus(id, 'active', undefined);
       return;
     }
     const rest = sub.rest!;
-    const access: NotificationAccess = { kind: 'notification', event: 'rest-hook', subscriptionId: id, ...about, endpoint: recordedEndpoint(rest.endpoint), payload: !!rest.payload };
+    const access: NotificationAccess = {
+      kind: 'notification',
+      event: 'rest-hook',
+      subscriptionId: id,
+      ...about,
+      endpoint: recordedEndpoint(rest.endpoint),
+      payload: !!rest.payload,
+    };
     const principal = policy.principal ? { principal: policy.principal } : {};
     try {
       await this.o.record?.({ ...principal, outcome: 'success', access });
@@ -210,15 +251,35 @@ export class NotificationService {
       this.o.logger.error({ err, subscription: id }, 'audit record of a rest-hook delivery failed: not sent');
       return;
     }
-    const result = await deliverRestHook(rest, resource, { ...this.o.config, fetch: this.o.fetch, sleep: this.o.sleep });
+    const result = await deliverRestHook(rest, resource, {
+      ...this.o.config,
+      fetch: this.o.fetch,
+      sleep: this.o.sleep,
+    });
     if (this.closed) return;
     if (result.ok) {
       if (String((await this.current(id))?.status) === 'error') await this.setStatus(id, 'active', undefined);
       return;
     }
-    this.o.logger.warn({ subscription: id, attempts: result.attempts, error: result.error }, 'rest-hook delivery failed');
-    await this.o.record?.({ ...principal, outcome: 'serious', outcomeDesc: `not delivered after ${result.attempts} attempt(s): ${result.error}`, access }).catch((err: unknown) => this.o.logger.error({ err, subscription: id }, 'audit record of a failed rest-hook delivery failed'));
-    await this.setStatus(id, 'error', `rest-hook delivery failed after ${result.attempts} attempt(s): ${result.error} (${new Date(this.now()).toISOString()})`);
+    this.o.logger.warn(
+      { subscription: id, attempts: result.attempts, error: result.error },
+      'rest-hook delivery failed',
+    );
+    await this.o
+      .record?.({
+        ...principal,
+        outcome: 'serious',
+        outcomeDesc: `not delivered after ${result.attempts} attempt(s): ${result.error}`,
+        access,
+      })
+      .catch((err: unknown) =>
+        this.o.logger.error({ err, subscription: id }, 'audit record of a failed rest-hook delivery failed'),
+      );
+    await this.setStatus(
+      id,
+      'error',
+      `rest-hook delivery failed after ${result.attempts} attempt(s): ${result.error} (${new Date(this.now()).toISOString()})`,
+    );
   }
 
   /** A websocket step as an audit record (open, bind: their status; ping: what it is about). */
@@ -226,10 +287,17 @@ export class NotificationService {
     const who = { ...(e.principal ? { principal: e.principal } : {}), ...(e.sourceIp ? { sourceIp: e.sourceIp } : {}) };
     if (e.kind === 'ping') {
       const about = (e.about ?? {}) as Pick<NotificationAccess, 'resource' | 'patientIds'>;
-      return this.o.record!({ ...who, outcome: 'success', access: { kind: 'notification', event: 'websocket-notification', subscriptionId: e.subscriptionId, ...about } });
+      return this.o.record!({
+        ...who,
+        outcome: 'success',
+        access: { kind: 'notification', event: 'websocket-notification', subscriptionId: e.subscriptionId, ...about },
+      });
     }
     const outcome = e.status < 400 ? ('success' as const) : { httpStatus: e.status };
-    const access: NotificationAccess = e.kind === 'open' ? { kind: 'notification', event: 'websocket-open' } : { kind: 'notification', event: 'websocket-bind', subscriptionId: e.subscriptionId };
+    const access: NotificationAccess =
+      e.kind === 'open'
+        ? { kind: 'notification', event: 'websocket-open' }
+        : { kind: 'notification', event: 'websocket-bind', subscriptionId: e.subscriptionId };
     return this.o.record!({ ...who, outcome, ...(e.reason ? { outcomeDesc: e.reason } : {}), access });
   }
 

@@ -35,7 +35,12 @@ export type Standing = { principal: Principal } | { refused: string };
 
 export function standingOf(who: Subscriber | undefined, a: Authorities): Standing {
   if (!who) return { refused: 'no subscriber is recorded on the Subscription (it was not written with a token)' };
-  const base = { roles: [] as const, ...(who.patient ? { patient: who.patient } : {}), ...(who.issuer ? { issuer: who.issuer } : {}), ...(who.subject ? { subject: who.subject } : {}) };
+  const base = {
+    roles: [] as const,
+    ...(who.patient ? { patient: who.patient } : {}),
+    ...(who.issuer ? { issuer: who.issuer } : {}),
+    ...(who.subject ? { subject: who.subject } : {}),
+  };
   let principal: Principal;
   // A stamp without an issuer predates issuers on stamps: it counts only as one of our clients.
   if (who.issuer === a.ownIssuer || who.issuer === undefined) {
@@ -49,13 +54,16 @@ export function standingOf(who: Subscriber | undefined, a: Authorities): Standin
   } else if (who.issuer !== undefined && a.trustedIssuers.has(who.issuer)) {
     if (who.expiresAt === undefined || who.expiresAt * 1000 <= a.now()) {
       const at = who.expiresAt === undefined ? '' : ` at ${new Date(who.expiresAt * 1000).toISOString()}`;
-      return { refused: `the token the Subscription was written with expired${at}: update the Subscription with a current token to resume` };
+      return {
+        refused: `the token the Subscription was written with expired${at}: update the Subscription with a current token to resume`,
+      };
     }
     principal = { ...base, kind: 'client', ...(who.clientId ? { clientId: who.clientId } : {}), scope: who.scope };
   } else {
-    return { refused: 'the issuer of the subscriber\'s token is no longer trusted' };
+    return { refused: "the issuer of the subscriber's token is no longer trusted" };
   }
-  if (!permitsAll(principal, 'Subscription', 'r')) return { refused: 'the subscriber may no longer read Subscriptions (Subscription.r)' };
+  if (!permitsAll(principal, 'Subscription', 'r'))
+    return { refused: 'the subscriber may no longer read Subscriptions (Subscription.r)' };
   return { principal };
 }
 
@@ -79,7 +87,8 @@ export function withinRegistration(stamped: readonly string[], registered: reado
       const type = s.type === '*' ? g.type : g.type === '*' || g.type === s.type ? s.type : undefined;
       const query = g.query === '' ? s.query : s.query === '' || s.query === g.query ? g.query : undefined;
       const permissions = [...'cruds'].filter((p) => s.permissions.includes(p) && g.permissions.includes(p)).join('');
-      if (type !== undefined && query !== undefined && permissions) out.add(`${s.context}/${type}.${permissions}${query ? `?${query}` : ''}`);
+      if (type !== undefined && query !== undefined && permissions)
+        out.add(`${s.context}/${type}.${permissions}${query ? `?${query}` : ''}`);
     }
   }
   return [...out];

@@ -39,14 +39,17 @@ export function subscriptionStamper(stored: (id: string) => FhirResource | undef
     if (resource.resourceType !== 'Subscription' || !principal || principal.kind === 'anonymous') return resource;
     if (req.method !== 'POST' && typeof resource.id === 'string') {
       const current = stored(resource.id);
-      if (current && !isSubscriber(current, principal)) throw forbidden(`Subscription/${resource.id} belongs to another subscriber: only its subscriber may change it`);
+      if (current && !isSubscriber(current, principal))
+        throw forbidden(`Subscription/${resource.id} belongs to another subscriber: only its subscriber may change it`);
     }
     return stamp(resource, principal);
   };
 }
 
 function stamp(resource: FhirResource, principal: Principal): FhirResource {
-  const others = ((Array.isArray(resource.extension) ? resource.extension : []) as { url?: string }[]).filter((e) => e?.url !== SUBSCRIBER_EXTENSION);
+  const others = ((Array.isArray(resource.extension) ? resource.extension : []) as { url?: string }[]).filter(
+    (e) => e?.url !== SUBSCRIBER_EXTENSION,
+  );
   const parts = [
     ...(principal.clientId ? [{ url: 'client', valueString: principal.clientId }] : []),
     { url: 'scope', valueString: principal.scope || '(none)' },
@@ -60,13 +63,26 @@ function stamp(resource: FhirResource, principal: Principal): FhirResource {
 
 /** The stamped subscriber, or undefined when the Subscription carries none. */
 export function subscriberOf(subscription: FhirResource): Subscriber | undefined {
-  const ext = ((Array.isArray(subscription.extension) ? subscription.extension : []) as { url?: string; extension?: { url?: string; valueString?: string }[] }[]).find((e) => e?.url === SUBSCRIBER_EXTENSION);
+  const ext = (
+    (Array.isArray(subscription.extension) ? subscription.extension : []) as {
+      url?: string;
+      extension?: { url?: string; valueString?: string }[];
+    }[]
+  ).find((e) => e?.url === SUBSCRIBER_EXTENSION);
   if (!ext) return undefined;
-  const value = (name: string) => (Array.isArray(ext.extension) ? ext.extension : []).find((e) => e?.url === name)?.valueString;
+  const value = (name: string) =>
+    (Array.isArray(ext.extension) ? ext.extension : []).find((e) => e?.url === name)?.valueString;
   const scope = value('scope');
   if (scope === undefined) return undefined;
   const expires = Number(value('expires'));
-  return { clientId: value('client'), scope, patient: value('patient'), issuer: value('issuer'), subject: value('subject'), ...(Number.isFinite(expires) ? { expiresAt: expires } : {}) };
+  return {
+    clientId: value('client'),
+    scope,
+    patient: value('patient'),
+    issuer: value('issuer'),
+    subject: value('subject'),
+    ...(Number.isFinite(expires) ? { expiresAt: expires } : {}),
+  };
 }
 
 /**
@@ -76,7 +92,11 @@ export function subscriberOf(subscription: FhirResource): Subscriber | undefined
 export function isSubscriber(subscription: FhirResource, principal: Principal): boolean {
   const who = subscriberOf(subscription);
   if (!who || (who.clientId === undefined && who.subject === undefined)) return false;
-  return (who.issuer === undefined || who.issuer === principal.issuer) && who.clientId === principal.clientId && (who.subject === undefined || who.subject === principal.subject);
+  return (
+    (who.issuer === undefined || who.issuer === principal.issuer) &&
+    who.clientId === principal.clientId &&
+    (who.subject === undefined || who.subject === principal.subject)
+  );
 }
 
 /**
@@ -87,7 +107,13 @@ export function isSubscriber(subscription: FhirResource, principal: Principal): 
  */
 export function maskChannelHeaders(resource: FhirResource, req: { principal?: Principal }): FhirResource {
   const principal = req.principal;
-  if (resource.resourceType !== 'Subscription' || !principal || principal.kind === 'anonymous' || isSubscriber(resource, principal)) return resource;
+  if (
+    resource.resourceType !== 'Subscription' ||
+    !principal ||
+    principal.kind === 'anonymous' ||
+    isSubscriber(resource, principal)
+  )
+    return resource;
   const channel = resource.channel as { header?: unknown } | undefined;
   if (!channel || !Array.isArray(channel.header)) return resource;
   const header = channel.header.map((line) => {

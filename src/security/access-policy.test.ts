@@ -4,7 +4,13 @@ import type { FhirResource } from '../fhir/types.js';
 import { dicomwebAccess, permitsAll, policyFor, resourceAllowed, typeAccess } from './access-policy.js';
 import { ANONYMOUS, type Principal, type Role } from './principal.js';
 
-const who = (scope: string, o: { patient?: string; roles?: Role[] } = {}): Principal => ({ kind: 'client', clientId: 'c1', scope, roles: o.roles ?? [], patient: o.patient });
+const who = (scope: string, o: { patient?: string; roles?: Role[] } = {}): Principal => ({
+  kind: 'client',
+  clientId: 'c1',
+  scope,
+  roles: o.roles ?? [],
+  patient: o.patient,
+});
 const LAB_SYSTEM = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const obs = (patient: string, category: string, extra: Record<string, unknown> = {}): FhirResource => ({
   resourceType: 'Observation',
@@ -18,7 +24,7 @@ const obs = (patient: string, category: string, extra: Record<string, unknown> =
 const options = { registry: testRegistry(), baseUrl: TEST_BASE };
 
 describe('AccessPolicy from a principal', () => {
-  it('lets a patient-bound token see only its patient\'s compartment', () => {
+  it("lets a patient-bound token see only its patient's compartment", () => {
     const policy = policyFor(who('patient/*.read', { patient: 'p1' }), options);
     expect(policy.canRead('Observation')).toBe(true);
     expect(policy.canWrite('Observation')).toBe(false);
@@ -39,7 +45,11 @@ describe('AccessPolicy from a principal', () => {
     expect(policyFor(who('user/Observation.rs?status=final'), options).canSee(obs('p1', 'x'))).toBe(true);
     expect(policyFor(who('user/Observation.rs?status=amended'), options).canSee(obs('p1', 'x'))).toBe(false);
     // A suffix only the index can judge (a date) hides the resource.
-    expect(policyFor(who('user/Observation.rs?date=ge2020'), options).canSee(obs('p1', 'x', { effectiveDateTime: '2024-01-01' }))).toBe(false);
+    expect(
+      policyFor(who('user/Observation.rs?date=ge2020'), options).canSee(
+        obs('p1', 'x', { effectiveDateTime: '2024-01-01' }),
+      ),
+    ).toBe(false);
     // A parameter the type does not have matches nothing.
     expect(policyFor(who('user/Observation.rs?nonsense=1'), options).canSee(obs('p1', 'x'))).toBe(false);
   });
@@ -53,7 +63,11 @@ describe('AccessPolicy from a principal', () => {
   });
 
   it('unites grants: the compartment or the suffix', () => {
-    const access = typeAccess(who('patient/Observation.rs user/Observation.rs?category=laboratory', { patient: 'p1' }), 'Observation', 'r');
+    const access = typeAccess(
+      who('patient/Observation.rs user/Observation.rs?category=laboratory', { patient: 'p1' }),
+      'Observation',
+      'r',
+    );
     expect(resourceAllowed(access, obs('p1', 'vital-signs'), testRegistry(), TEST_BASE)).toBe(true);
     expect(resourceAllowed(access, obs('p2', 'laboratory'), testRegistry(), TEST_BASE)).toBe(true);
     expect(resourceAllowed(access, obs('p2', 'vital-signs'), testRegistry(), TEST_BASE)).toBe(false);
@@ -70,12 +84,14 @@ describe('AccessPolicy from a principal', () => {
 
   it('lets --auth none do everything else', () => {
     const policy = policyFor(ANONYMOUS, options);
-    expect(policy.canRead('Observation') && policy.canWrite('DiagnosticReport') && policy.canSeePatient('any')).toBe(true);
+    expect(policy.canRead('Observation') && policy.canWrite('DiagnosticReport') && policy.canSeePatient('any')).toBe(
+      true,
+    );
     expect(policy.canSee(obs('p9', 'x'))).toBe(true);
     expect(policy.principal).toBe(ANONYMOUS);
   });
 
-  it('answers the edge\'s question: every listed interaction on a type', () => {
+  it("answers the edge's question: every listed interaction on a type", () => {
     expect(permitsAll(who('system/DiagnosticReport.c system/Observation.c'), 'Observation', 'c')).toBe(true);
     expect(permitsAll(who('system/Observation.c'), 'Observation', 'cr')).toBe(false);
   });
@@ -91,7 +107,10 @@ describe('DICOMweb access', () => {
   });
 
   it('restricts a patient-bound token to its patient, and refuses one without a patient', () => {
-    expect(dicomwebAccess(who('patient/ImagingStudy.rs', { patient: 'p1' }), 'read')).toEqual({ allowed: true, patient: 'p1' });
+    expect(dicomwebAccess(who('patient/ImagingStudy.rs', { patient: 'p1' }), 'read')).toEqual({
+      allowed: true,
+      patient: 'p1',
+    });
     expect(dicomwebAccess(who('patient/ImagingStudy.rs'), 'read').allowed).toBe(false);
   });
 
@@ -102,7 +121,9 @@ describe('DICOMweb access', () => {
   it('lets only administrators with an unrestricted ImagingStudy.d delete', () => {
     expect(dicomwebAccess(who('system/*.cruds'), 'delete').allowed).toBe(false);
     expect(dicomwebAccess(who('system/*.cruds', { roles: ['administrator'] }), 'delete')).toEqual({ allowed: true });
-    expect(dicomwebAccess(who('patient/*.cruds', { roles: ['administrator'], patient: 'p1' }), 'delete').allowed).toBe(false);
+    expect(dicomwebAccess(who('patient/*.cruds', { roles: ['administrator'], patient: 'p1' }), 'delete').allowed).toBe(
+      false,
+    );
     expect(dicomwebAccess(ANONYMOUS, 'delete')).toEqual({ allowed: true });
   });
 });

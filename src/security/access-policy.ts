@@ -20,7 +20,15 @@ import { neededScope, parseScopes, permits, type Interaction, type ParsedScope, 
 
 /** Types outside the Patient compartment that `patient/` scopes may read and search: shared reference data. */
 export const SHARED_TYPES: ReadonlySet<string> = new Set([
-  'Device', 'Endpoint', 'HealthcareService', 'Location', 'Medication', 'Organization', 'Practitioner', 'PractitionerRole', 'Substance',
+  'Device',
+  'Endpoint',
+  'HealthcareService',
+  'Location',
+  'Medication',
+  'Organization',
+  'Practitioner',
+  'PractitionerRole',
+  'Substance',
 ]);
 
 /** Readable only with the administrator role; never written through the API. */
@@ -65,8 +73,10 @@ export function isAdministrator(principal: Principal): boolean {
 export function typeAccess(principal: Principal, resourceType: string, interaction: Interaction): TypeAccess {
   const request = { resourceType, interaction };
   if (ADMIN_ONLY_TYPES.has(resourceType) || resourceType === '*') {
-    if (!isAdministrator(principal)) return denied(`${resourceType === '*' ? 'this' : resourceType} needs the administrator role`);
-    if (ADMIN_ONLY_TYPES.has(resourceType) && interaction !== 'r' && interaction !== 's') return denied(`${resourceType} is read-only`);
+    if (!isAdministrator(principal))
+      return denied(`${resourceType === '*' ? 'this' : resourceType} needs the administrator role`);
+    if (ADMIN_ONLY_TYPES.has(resourceType) && interaction !== 'r' && interaction !== 's')
+      return denied(`${resourceType} is read-only`);
   }
   const permission = permits(scopesOf(principal), request, { patient: principal.patient });
   if (!permission.allowed) return denied(`this needs ${neededScope(request)}`);
@@ -74,10 +84,15 @@ export function typeAccess(principal: Principal, resourceType: string, interacti
   const grants: ResolvedGrant[] = [];
   for (const g of permission.grants) {
     if (!g.compartment) grants.push({ suffix: g.suffix });
-    else if (resourceType !== '*' && inPatientCompartment(resourceType)) grants.push({ patient: principal.patient, ...(g.suffix ? { suffix: g.suffix } : {}) });
-    else if (SHARED_TYPES.has(resourceType) && (interaction === 'r' || interaction === 's')) grants.push(g.suffix ? { suffix: g.suffix } : {});
+    else if (resourceType !== '*' && inPatientCompartment(resourceType))
+      grants.push({ patient: principal.patient, ...(g.suffix ? { suffix: g.suffix } : {}) });
+    else if (SHARED_TYPES.has(resourceType) && (interaction === 'r' || interaction === 's'))
+      grants.push(g.suffix ? { suffix: g.suffix } : {});
   }
-  if (grants.length === 0) return denied(`patient/ scopes do not grant ${resourceType}.${interaction}: it is outside the patient compartment; this needs a user/ or system/ scope`);
+  if (grants.length === 0)
+    return denied(
+      `patient/ scopes do not grant ${resourceType}.${interaction}: it is outside the patient compartment; this needs a user/ or system/ scope`,
+    );
   if (grants.some((g) => !g.patient && !g.suffix)) return UNRESTRICTED;
   return { allowed: true, unrestricted: false, grants };
 }
@@ -89,13 +104,22 @@ export function typeAccess(principal: Principal, resourceType: string, interacti
  * to be the resource's patient of record, and no other patient in its compartment; reading
  * needs only the token's patient in the compartment.
  */
-export function resourceAllowed(access: TypeAccess, resource: FhirResource, registry: SearchParamRegistry, baseUrl: string, use: 'read' | 'write' = 'read'): boolean | undefined {
+export function resourceAllowed(
+  access: TypeAccess,
+  resource: FhirResource,
+  registry: SearchParamRegistry,
+  baseUrl: string,
+  use: 'read' | 'write' = 'read',
+): boolean | undefined {
   if (access.unrestricted) return true;
   let undecided = false;
   let patients: string[] | undefined;
   for (const g of access.grants) {
     if (g.patient !== undefined) {
-      patients ??= use === 'write' ? [patientOfRecord(registry, resource, baseUrl) ?? ''].filter(Boolean) : compartmentPatients(registry, resource, baseUrl);
+      patients ??=
+        use === 'write'
+          ? [patientOfRecord(registry, resource, baseUrl) ?? ''].filter(Boolean)
+          : compartmentPatients(registry, resource, baseUrl);
       if (!patients.includes(g.patient)) continue;
     }
     if (!g.suffix) return true;
@@ -128,7 +152,8 @@ export function policyFor(principal: Principal, options: PolicyOptions = {}): Ac
     canWrite: (type) => typeAccess(principal, type, 'c').allowed,
     canSeePatient: (id) => unbound || (principal.patient !== undefined && principal.patient === id),
     // A suffix only the index can judge hides the resource (fail closed).
-    canSee: (resource) => resourceAllowed(typeAccess(principal, resource.resourceType, 'r'), resource, registry(), baseUrl) === true,
+    canSee: (resource) =>
+      resourceAllowed(typeAccess(principal, resource.resourceType, 'r'), resource, registry(), baseUrl) === true,
   };
 }
 
@@ -149,15 +174,18 @@ const DICOMWEB_INTERACTIONS: Record<DicomwebNeed, Interaction[]> = { read: ['r',
  * suffixes cannot be judged on DICOM data: scopes with one do not count here.
  */
 export function dicomwebAccess(principal: Principal, need: DicomwebNeed): DicomwebDecision {
-  if (need === 'delete' && !isAdministrator(principal)) return { allowed: false, reason: 'deleting studies needs the administrator role' };
+  if (need === 'delete' && !isAdministrator(principal))
+    return { allowed: false, reason: 'deleting studies needs the administrator role' };
   const wanted = `ImagingStudy.${DICOMWEB_INTERACTIONS[need].join('')}`;
   let patient: string | undefined;
   for (const interaction of DICOMWEB_INTERACTIONS[need]) {
     const access = typeAccess(principal, 'ImagingStudy', interaction);
     const usable = access.grants.filter((g) => !g.suffix);
-    if (usable.length === 0) return { allowed: false, reason: `DICOMweb ${need} needs a scope granting ${wanted} without a query suffix` };
+    if (usable.length === 0)
+      return { allowed: false, reason: `DICOMweb ${need} needs a scope granting ${wanted} without a query suffix` };
     if (usable.some((g) => g.patient === undefined)) continue;
-    if (need === 'delete') return { allowed: false, reason: 'deleting studies needs a user/ or system/ scope granting ImagingStudy.d' };
+    if (need === 'delete')
+      return { allowed: false, reason: 'deleting studies needs a user/ or system/ scope granting ImagingStudy.d' };
     patient = usable[0].patient;
   }
   return patient === undefined ? { allowed: true } : { allowed: true, patient };

@@ -29,7 +29,11 @@ export interface Principal {
   expiresAt?: number;
 }
 
-export const ANONYMOUS: Principal = Object.freeze({ kind: 'anonymous', scope: 'system/*.cruds', roles: ['administrator'] as Role[] });
+export const ANONYMOUS: Principal = Object.freeze({
+  kind: 'anonymous',
+  scope: 'system/*.cruds',
+  roles: ['administrator'] as Role[],
+});
 
 /** Thrown by a TokenVerifier: the edge answers 401 with `WWW-Authenticate: Bearer error="invalid_token"`. */
 export class InvalidTokenError extends Error {

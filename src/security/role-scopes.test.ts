@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { limitUserScopes, limitUserScopeText } from './role-scopes.js';
 import { parseScopes } from './scopes.js';
 
-const texts = (scope: string, roles: Parameters<typeof limitUserScopes>[1]) => limitUserScopes(parseScopes(scope), roles).map((s) => s.text);
+const texts = (scope: string, roles: Parameters<typeof limitUserScopes>[1]) =>
+  limitUserScopes(parseScopes(scope), roles).map((s) => s.text);
 
 describe('user/ scopes limited by role', () => {
   it('leaves an administrator or data steward their user/ scopes', () => {
@@ -11,9 +12,18 @@ describe('user/ scopes limited by role', () => {
   });
 
   it('cuts a clinician’s user/*.cruds down to reading everything and writing what the role writes', () => {
-    expect(texts('user/*.cruds', ['clinician'])).toEqual(['user/*.rs', 'user/Subscription.cud', 'user/ServiceRequest.cu', 'user/Observation.cu', 'user/DocumentReference.cu']);
+    expect(texts('user/*.cruds', ['clinician'])).toEqual([
+      'user/*.rs',
+      'user/Subscription.cud',
+      'user/ServiceRequest.cu',
+      'user/Observation.cu',
+      'user/DocumentReference.cu',
+    ]);
     expect(texts('user/Patient.cruds', ['clinician'])).toEqual(['user/Patient.rs']);
-    expect(texts('user/Observation.cruds?category=laboratory', ['clinician'])).toEqual(['user/Observation.rs?category=laboratory', 'user/Observation.cu?category=laboratory']);
+    expect(texts('user/Observation.cruds?category=laboratory', ['clinician'])).toEqual([
+      'user/Observation.rs?category=laboratory',
+      'user/Observation.cu?category=laboratory',
+    ]);
   });
 
   it('gives a principal without a known role read, search and its Subscriptions only', () => {
@@ -27,6 +37,10 @@ describe('user/ scopes limited by role', () => {
   });
 
   it('states the limited scope for a token (non-resource scopes kept)', () => {
-    expect(limitUserScopeText(['openid', 'user/Patient.cruds', 'patient/*.rs'], ['clinician'])).toEqual(['openid', 'user/Patient.rs', 'patient/*.rs']);
+    expect(limitUserScopeText(['openid', 'user/Patient.cruds', 'patient/*.rs'], ['clinician'])).toEqual([
+      'openid',
+      'user/Patient.rs',
+      'patient/*.rs',
+    ]);
   });
 });

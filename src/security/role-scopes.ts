@@ -17,8 +17,21 @@ const SUBSCRIPTIONS = 'user/Subscription.cud';
 export const USER_SCOPES_BY_ROLE: ReadonlyMap<Role, readonly string[]> = new Map<Role, readonly string[]>([
   ['administrator', ['user/*.cruds']],
   ['data-steward', ['user/*.cruds']],
-  ['radiologist', [READ_ALL, SUBSCRIPTIONS, 'user/ImagingStudy.cu', 'user/DiagnosticReport.cu', 'user/Observation.cu', 'user/DocumentReference.cu']],
-  ['clinician', [READ_ALL, SUBSCRIPTIONS, 'user/ServiceRequest.cu', 'user/Observation.cu', 'user/DocumentReference.cu']],
+  [
+    'radiologist',
+    [
+      READ_ALL,
+      SUBSCRIPTIONS,
+      'user/ImagingStudy.cu',
+      'user/DiagnosticReport.cu',
+      'user/Observation.cu',
+      'user/DocumentReference.cu',
+    ],
+  ],
+  [
+    'clinician',
+    [READ_ALL, SUBSCRIPTIONS, 'user/ServiceRequest.cu', 'user/Observation.cu', 'user/DocumentReference.cu'],
+  ],
   ['ai-service', [READ_ALL, SUBSCRIPTIONS, 'user/Observation.c', 'user/DiagnosticReport.c']],
 ]);
 export const NO_ROLE: readonly string[] = [READ_ALL, SUBSCRIPTIONS];
@@ -56,10 +69,11 @@ export function limitUserScopes(scopes: readonly ParsedScope[], roles: Principal
   };
   for (const s of scopes) {
     if (s.context !== 'user') add(s);
-    else for (const limit of ceilingOf(roles)) {
-      const part = intersect(s, limit);
-      if (part) add(part);
-    }
+    else
+      for (const limit of ceilingOf(roles)) {
+        const part = intersect(s, limit);
+        if (part) add(part);
+      }
   }
   return out;
 }

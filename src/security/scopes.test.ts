@@ -7,8 +7,18 @@ const can = (scope: string, resourceType: string, interaction: Interaction, pati
 
 describe('SMART scopes: parsing', () => {
   it('reads v1 scopes as their v2 permissions', () => {
-    expect(parseScope('patient/Observation.read')).toMatchObject({ context: 'patient', resourceType: 'Observation', interactions: ['r', 's'], version: 1 });
-    expect(parseScope('user/*.write')).toMatchObject({ context: 'user', resourceType: '*', interactions: ['c', 'u', 'd'], version: 1 });
+    expect(parseScope('patient/Observation.read')).toMatchObject({
+      context: 'patient',
+      resourceType: 'Observation',
+      interactions: ['r', 's'],
+      version: 1,
+    });
+    expect(parseScope('user/*.write')).toMatchObject({
+      context: 'user',
+      resourceType: '*',
+      interactions: ['c', 'u', 'd'],
+      version: 1,
+    });
     expect(parseScope('system/*.*')?.interactions).toEqual(['c', 'r', 'u', 'd', 's']);
   });
 
@@ -24,12 +34,17 @@ describe('SMART scopes: parsing', () => {
 
   it('reads a v2 query suffix, decoded, as parameters that must all match', () => {
     const s = parseScope(`patient/Observation.rs?${LAB}`);
-    expect(s?.suffix).toEqual({ text: LAB, params: [['category', 'http://terminology.hl7.org/CodeSystem/observation-category|laboratory']] });
+    expect(s?.suffix).toEqual({
+      text: LAB,
+      params: [['category', 'http://terminology.hl7.org/CodeSystem/observation-category|laboratory']],
+    });
     expect(parseScope('user/Observation.rs?category=laboratory&status=final')?.suffix?.params).toEqual([
       ['category', 'laboratory'],
       ['status', 'final'],
     ]);
-    expect(parseScope('user/Observation.rs?code=http%3A%2F%2Floinc.org%7C1234-5')?.suffix?.params).toEqual([['code', 'http://loinc.org|1234-5']]);
+    expect(parseScope('user/Observation.rs?code=http%3A%2F%2Floinc.org%7C1234-5')?.suffix?.params).toEqual([
+      ['code', 'http://loinc.org|1234-5'],
+    ]);
   });
 
   it('ignores malformed suffixes and suffixes on v1 scopes', () => {
@@ -43,7 +58,9 @@ describe('SMART scopes: parsing', () => {
     expect(parseScopes('openid fhirUser launch/patient offline_access launch online_access')).toEqual([]);
     expect(parseScope('admin/Observation.rs')).toBeUndefined();
     expect(parseScope('user/observation.rs')).toBeUndefined();
-    expect(parseScopes('  openid  system/Patient.r  user/Observation.zz ').map((s) => s.text)).toEqual(['system/Patient.r']);
+    expect(parseScopes('  openid  system/Patient.r  user/Observation.zz ').map((s) => s.text)).toEqual([
+      'system/Patient.r',
+    ]);
   });
 });
 
@@ -52,7 +69,12 @@ describe('SMART scopes: what they permit', () => {
     expect(can('system/ImagingStudy.rs', 'ImagingStudy', 's').allowed).toBe(true);
     expect(can('system/ImagingStudy.rs', 'ImagingStudy', 'c').allowed).toBe(false);
     expect(can('system/ImagingStudy.rs', 'Observation', 'r').allowed).toBe(false);
-    expect(can('user/*.read', 'Observation', 's')).toMatchObject({ allowed: true, unrestricted: true, grants: [{}], constraints: [] });
+    expect(can('user/*.read', 'Observation', 's')).toMatchObject({
+      allowed: true,
+      unrestricted: true,
+      grants: [{}],
+      constraints: [],
+    });
     expect(can('user/*.write', 'Observation', 'u').allowed).toBe(true);
     expect(can('user/*.write', 'Observation', 'r').allowed).toBe(false);
   });
@@ -63,7 +85,12 @@ describe('SMART scopes: what they permit', () => {
   });
 
   it('binds patient/ scopes to the patient in context, and grants nothing without one', () => {
-    expect(can('patient/Observation.rs', 'Observation', 'r', 'p1')).toMatchObject({ allowed: true, unrestricted: false, compartment: 'patient', grants: [{ compartment: 'patient' }] });
+    expect(can('patient/Observation.rs', 'Observation', 'r', 'p1')).toMatchObject({
+      allowed: true,
+      unrestricted: false,
+      compartment: 'patient',
+      grants: [{ compartment: 'patient' }],
+    });
     expect(can('patient/Observation.rs', 'Observation', 'r').allowed).toBe(false);
     expect(can('patient/*.read openid launch/patient', 'Observation', 's').allowed).toBe(false);
   });
@@ -78,23 +105,37 @@ describe('SMART scopes: what they permit', () => {
 
   it('unites several scopes: a scope without suffix wins over one with a suffix', () => {
     expect(can(`user/Observation.rs?${LAB} user/Observation.rs`, 'Observation', 's').unrestricted).toBe(true);
-    expect(can(`patient/Observation.rs?${LAB} patient/Observation.rs`, 'Observation', 's', 'p1')).toMatchObject({ grants: [{ compartment: 'patient' }], constraints: [] });
+    expect(can(`patient/Observation.rs?${LAB} patient/Observation.rs`, 'Observation', 's', 'p1')).toMatchObject({
+      grants: [{ compartment: 'patient' }],
+      constraints: [],
+    });
     expect(can(`patient/Observation.rs user/Observation.rs`, 'Observation', 's', 'p1').unrestricted).toBe(true);
   });
 
   it('keeps alternatives that neither covers, and summarises them never wider than they are', () => {
-    const two = can('user/Observation.rs?category=laboratory user/Observation.rs?category=vital-signs', 'Observation', 's');
+    const two = can(
+      'user/Observation.rs?category=laboratory user/Observation.rs?category=vital-signs',
+      'Observation',
+      's',
+    );
     expect(two.grants).toHaveLength(2);
     expect(two.constraints.map((c) => c.text)).toEqual(['category=laboratory', 'category=vital-signs']);
     const mixed = can('patient/Observation.rs user/Observation.rs?category=laboratory', 'Observation', 's', 'p1');
-    expect(mixed.grants).toEqual([{ compartment: 'patient' }, { suffix: expect.objectContaining({ text: 'category=laboratory' }) }]);
+    expect(mixed.grants).toEqual([
+      { compartment: 'patient' },
+      { suffix: expect.objectContaining({ text: 'category=laboratory' }) },
+    ]);
     // Summary: the compartment alone (a subset of compartment ∪ laboratory).
     expect(mixed.compartment).toBe('patient');
     expect(mixed.constraints).toEqual([]);
   });
 
   it('drops a suffix grant that a wider suffix covers, and duplicates', () => {
-    const p = can('user/Observation.rs?category=laboratory&status=final user/Observation.rs?category=laboratory user/Observation.s?category=laboratory', 'Observation', 's');
+    const p = can(
+      'user/Observation.rs?category=laboratory&status=final user/Observation.rs?category=laboratory user/Observation.s?category=laboratory',
+      'Observation',
+      's',
+    );
     expect(p.grants.map((g) => g.suffix?.text)).toEqual(['category=laboratory']);
   });
 

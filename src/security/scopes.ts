@@ -130,18 +130,27 @@ const UNRESTRICTED: Permission = Object.freeze({ allowed: true, unrestricted: tr
  * What `scopes` grant for one type and interaction: the union of every scope that covers it. A
  * `patient/` scope covers nothing without a patient in context (`context.patient`).
  */
-export function permits(scopes: readonly ParsedScope[], request: AccessRequest, context: { patient?: string } = {}): Permission {
+export function permits(
+  scopes: readonly ParsedScope[],
+  request: AccessRequest,
+  context: { patient?: string } = {},
+): Permission {
   const grants: Grant[] = [];
   for (const s of scopes) {
     if (s.resourceType !== '*' && s.resourceType !== request.resourceType) continue;
     if (!s.interactions.includes(request.interaction)) continue;
     if (s.context === 'patient' && !context.patient) continue;
-    const grant: Grant = { ...(s.context === 'patient' ? { compartment: 'patient' as const } : {}), ...(s.suffix ? { suffix: s.suffix } : {}) };
+    const grant: Grant = {
+      ...(s.context === 'patient' ? { compartment: 'patient' as const } : {}),
+      ...(s.suffix ? { suffix: s.suffix } : {}),
+    };
     if (!grant.compartment && !grant.suffix) return UNRESTRICTED;
     grants.push(grant);
   }
   if (grants.length === 0) return DENIED;
-  const kept = grants.filter((g, i) => !grants.some((other, j) => j !== i && subsumes(other, g) && (!subsumes(g, other) || j < i)));
+  const kept = grants.filter(
+    (g, i) => !grants.some((other, j) => j !== i && subsumes(other, g) && (!subsumes(g, other) || j < i)),
+  );
   const suffixes = kept.flatMap((g) => (g.suffix ? [g.suffix] : []));
   return {
     allowed: true,

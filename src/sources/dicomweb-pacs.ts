@@ -31,7 +31,14 @@ export class DicomwebPacs implements RemotePacs {
       const page = (await this.json(`/studies?${q}`)) as DicomJson[];
       for (const j of page) {
         const studyUid = firstString(j, '0020000D');
-        if (studyUid) out.push({ studyUid, studyDate: firstString(j, '00080020') ?? '', instances: integerOf(j, '00201208'), series: integerOf(j, '00201206'), json: j });
+        if (studyUid)
+          out.push({
+            studyUid,
+            studyDate: firstString(j, '00080020') ?? '',
+            instances: integerOf(j, '00201208'),
+            series: integerOf(j, '00201206'),
+            json: j,
+          });
       }
       if (page.length < PAGE) return out;
     }
@@ -64,7 +71,8 @@ export class DicomwebPacs implements RemotePacs {
         res = await this.get(path, DEFAULT_SYNTAX, [200]);
       }
       const type = parseMediaType(res.headers.get('content-type') ?? '');
-      if (type.type !== 'multipart/related' || !type.params.boundary) throw new Error(`WADO-RS ${path}: answered ${type.type || 'no content type'}, not multipart/related`);
+      if (type.type !== 'multipart/related' || !type.params.boundary)
+        throw new Error(`WADO-RS ${path}: answered ${type.type || 'no content type'}, not multipart/related`);
       for await (const part of readMultipart(bodyChunks(res), type.params.boundary)) {
         try {
           await this.archive.store(part.body, { source: `source:${this.s.name}` });

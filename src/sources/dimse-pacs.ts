@@ -11,11 +11,33 @@ import type { DimseSource } from './settings.js';
 import { firstString, integerOf } from './json.js';
 
 const STUDY_KEYS = [
-  'StudyDate', 'StudyTime', 'AccessionNumber', 'PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyID',
-  'StudyDescription', 'ReferringPhysicianName', 'ModalitiesInStudy', 'NumberOfStudyRelatedSeries', 'NumberOfStudyRelatedInstances',
-  'IssuerOfPatientID', 'SpecificCharacterSet',
+  'StudyDate',
+  'StudyTime',
+  'AccessionNumber',
+  'PatientName',
+  'PatientID',
+  'PatientBirthDate',
+  'PatientSex',
+  'StudyID',
+  'StudyDescription',
+  'ReferringPhysicianName',
+  'ModalitiesInStudy',
+  'NumberOfStudyRelatedSeries',
+  'NumberOfStudyRelatedInstances',
+  'IssuerOfPatientID',
+  'SpecificCharacterSet',
 ];
-const SERIES_KEYS = ['Modality', 'SeriesNumber', 'SeriesDescription', 'BodyPartExamined', 'Laterality', 'SeriesDate', 'SeriesTime', 'PerformedProcedureStepStartDate', 'PerformedProcedureStepStartTime'];
+const SERIES_KEYS = [
+  'Modality',
+  'SeriesNumber',
+  'SeriesDescription',
+  'BodyPartExamined',
+  'Laterality',
+  'SeriesDate',
+  'SeriesTime',
+  'PerformedProcedureStepStartDate',
+  'PerformedProcedureStepStartTime',
+];
 const IMAGE_KEYS = ['SOPClassUID', 'InstanceNumber', 'ContentDate', 'ContentTime', 'ImageType', 'NumberOfFrames'];
 
 export interface DimseIdentity {
@@ -52,12 +74,25 @@ export class DimsePacs implements RemotePacs {
     return answers.flatMap((j) => {
       const studyUid = firstString(j, '0020000D');
       if (!studyUid) return [];
-      return [{ studyUid, studyDate: firstString(j, '00080020') ?? '', instances: integerOf(j, '00201208'), series: integerOf(j, '00201206'), json: j }];
+      return [
+        {
+          studyUid,
+          studyDate: firstString(j, '00080020') ?? '',
+          instances: integerOf(j, '00201208'),
+          series: integerOf(j, '00201206'),
+          json: j,
+        },
+      ];
     });
   }
 
   async instancesOf(study: RemoteStudy): Promise<RemoteInstance[]> {
-    const answers = await cFind(this.ae, 'IMAGE', { StudyInstanceUID: study.studyUid, SeriesInstanceUID: '', SOPInstanceUID: '', SOPClassUID: '' });
+    const answers = await cFind(this.ae, 'IMAGE', {
+      StudyInstanceUID: study.studyUid,
+      SeriesInstanceUID: '',
+      SOPInstanceUID: '',
+      SOPClassUID: '',
+    });
     return answers.flatMap((j) => {
       const seriesUid = firstString(j, '0020000E');
       const sopUid = firstString(j, '00080018');
@@ -70,7 +105,12 @@ export class DimsePacs implements RemotePacs {
     const source = `source:${this.s.name}`;
     const counts =
       this.s.retrieve === 'c-get'
-        ? await cGet(this.ae, units, { store: (chunks, ctx) => this.archive.store(chunks, { ...ctx, source }) }, sopClasses)
+        ? await cGet(
+            this.ae,
+            units,
+            { store: (chunks, ctx) => this.archive.store(chunks, { ...ctx, source }) },
+            sopClasses,
+          )
         : await cMove(this.ae, units, this.us.aeTitle);
     return { stored: counts.completed + counts.warning, failed: counts.failed };
   }
@@ -83,11 +123,20 @@ export class DimsePacs implements RemotePacs {
     delete studyLevel['00080061'];
     delete studyLevel['00080052'];
     const series = new Map<string, DicomJson>();
-    for (const j of await cFind(this.ae, 'SERIES', { StudyInstanceUID: study.studyUid, SeriesInstanceUID: '', ...blank(SERIES_KEYS) })) {
+    for (const j of await cFind(this.ae, 'SERIES', {
+      StudyInstanceUID: study.studyUid,
+      SeriesInstanceUID: '',
+      ...blank(SERIES_KEYS),
+    })) {
       const uid = firstString(j, '0020000E');
       if (uid) series.set(uid, j);
     }
-    const images = await cFind(this.ae, 'IMAGE', { StudyInstanceUID: study.studyUid, SeriesInstanceUID: '', SOPInstanceUID: '', ...blank(IMAGE_KEYS) });
+    const images = await cFind(this.ae, 'IMAGE', {
+      StudyInstanceUID: study.studyUid,
+      SeriesInstanceUID: '',
+      SOPInstanceUID: '',
+      ...blank(IMAGE_KEYS),
+    });
     return images
       .filter((j) => wanted.has(firstString(j, '00080018') ?? ''))
       .map((j) => {

@@ -45,12 +45,18 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
   const logger = deps.logger.child({ component: 'sources' });
   const locks = new StudyLocks();
   const archive = sourceArchive(deps.archive);
-  const dimse = settings.some((s) => s.kind === 'dimse') ? parseDimseSettings(config, config.sections.dimse) : undefined;
+  const dimse = settings.some((s) => s.kind === 'dimse')
+    ? parseDimseSettings(config, config.sections.dimse)
+    : undefined;
   const runners = settings.map((s) => {
     const pacs: RemotePacs =
       s.kind === 'dicomweb'
         ? new DicomwebPacs(s, deps.archive)
-        : new DimsePacs(s, { aeTitle: dimse!.aeTitle, maxPduLength: dimse!.maxPduLength, tls: dimse!.tls }, deps.archive);
+        : new DimsePacs(
+            s,
+            { aeTitle: dimse!.aeTitle, maxPduLength: dimse!.maxPduLength, tls: dimse!.tls },
+            deps.archive,
+          );
     state.register({ name: s.name, kind: s.kind, mode: s.mode, endpoint: endpointOf(s) }, clock());
     const runner = new SourceRunner(s, { pacs, archive, state, locks, logger, clock });
     // Remote rows of a source keep their fetcher even if its mode changed to copy.
@@ -73,11 +79,20 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
 }
 
 /** Status from the database (what the CLI sees too), with the live state of running sources. */
-export function statusView(state: SourceStateStore, runners: Map<string, SourceRunner>, configured: SourceSettings[]): SourceView[] {
+export function statusView(
+  state: SourceStateStore,
+  runners: Map<string, SourceRunner>,
+  configured: SourceSettings[],
+): SourceView[] {
   const names = new Set(configured.map((s) => s.name));
   return state.status().map((s) => {
     const r = runners.get(s.name);
-    return { ...s, configured: names.has(s.name), running: r?.running ?? false, nextPollAt: r?.running ? (r.nextPollAt ?? null) : null };
+    return {
+      ...s,
+      configured: names.has(s.name),
+      running: r?.running ?? false,
+      nextPollAt: r?.running ? (r.nextPollAt ?? null) : null,
+    };
   });
 }
 

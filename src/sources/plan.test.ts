@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { dateDaysBefore, needsSync, retrievalUnits, retryDelayMs, type StudyState } from './plan.js';
 
-const study = (instances?: number, series?: number) => ({ studyUid: '1.2', studyDate: '20240101', instances, series, json: {} });
-const done = (syncedInstances: number, syncedSeries: number): StudyState => ({ status: 'done', syncedInstances, syncedSeries, attempts: 0, retryAt: null });
+const study = (instances?: number, series?: number) => ({
+  studyUid: '1.2',
+  studyDate: '20240101',
+  instances,
+  series,
+  json: {},
+});
+const done = (syncedInstances: number, syncedSeries: number): StudyState => ({
+  status: 'done',
+  syncedInstances,
+  syncedSeries,
+  attempts: 0,
+  retryAt: null,
+});
 
 describe('needsSync', () => {
   it('syncs a study never seen before', () => {
@@ -19,7 +31,13 @@ describe('needsSync', () => {
     expect(needsSync(study(3, 1), { ...done(0, 0), status: 'fetching' }, 0, true, 0)).toBe(false);
   });
   it('retries a failed study only once its back-off has passed', () => {
-    const failed: StudyState = { status: 'failed', syncedInstances: null, syncedSeries: null, attempts: 1, retryAt: 1000 };
+    const failed: StudyState = {
+      status: 'failed',
+      syncedInstances: null,
+      syncedSeries: null,
+      attempts: 1,
+      retryAt: 1000,
+    };
     expect(needsSync(study(3, 1), failed, 0, false, 999)).toBe(false);
     expect(needsSync(study(3, 1), failed, 0, false, 1000)).toBe(true);
   });

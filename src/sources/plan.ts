@@ -25,7 +25,13 @@ export function dateDaysBefore(now: Date, days: number): string {
  * from those of our last completed sync (or it never completed). A reconcile also checks
  * the index: fewer instances held than the PACS has (lost, or failed earlier) → sync.
  */
-export function needsSync(remote: RemoteStudy, state: StudyState | undefined, held: number, reconcile: boolean, now: number): boolean {
+export function needsSync(
+  remote: RemoteStudy,
+  state: StudyState | undefined,
+  held: number,
+  reconcile: boolean,
+  now: number,
+): boolean {
   if (!state) return true;
   if (state.status === 'fetching') return false; // in flight (reset to queued at start-up)
   if (state.status === 'failed') return state.retryAt === null || state.retryAt <= now;

@@ -12,12 +12,29 @@ describe('parseSources', () => {
 
   it('fills defaults and trims the URL', () => {
     const [s] = parseSources([dicomweb]);
-    expect(s).toMatchObject({ kind: 'dicomweb', url: 'http://pacs.example/dicom-web', mode: 'copy', pollSeconds: 10, lookbackDays: 2, reconcileHours: 24, reconcileDays: 30, headers: {} });
+    expect(s).toMatchObject({
+      kind: 'dicomweb',
+      url: 'http://pacs.example/dicom-web',
+      mode: 'copy',
+      pollSeconds: 10,
+      lookbackDays: 2,
+      reconcileHours: 24,
+      reconcileDays: 30,
+      headers: {},
+    });
   });
 
   it('reads a DIMSE source with C-GET by default', () => {
     const [s] = parseSources([{ ...dimse, mode: 'metadata-only' }]);
-    expect(s).toMatchObject({ kind: 'dimse', host: '10.0.0.5', port: 104, aet: 'PACS', retrieve: 'c-get', tls: false, mode: 'metadata-only' });
+    expect(s).toMatchObject({
+      kind: 'dimse',
+      host: '10.0.0.5',
+      port: 104,
+      aet: 'PACS',
+      retrieve: 'c-get',
+      tls: false,
+      mode: 'metadata-only',
+    });
   });
 
   it.each([
@@ -30,7 +47,11 @@ describe('parseSources', () => {
     ['a bad port', [{ ...dimse, port: 70000 }], /port: expected a port number/],
     ['a bad retrieve', [{ ...dimse, retrieve: 'wado' }], /retrieve: expected "c-get" or "c-move"/],
     ['a zero poll interval', [{ ...dicomweb, pollSeconds: 0 }], /pollSeconds: expected a number from 0.05/],
-    ['a reconcile window shorter than the look-back', [{ ...dicomweb, lookbackDays: 10, reconcileDays: 5 }], /reconcileDays: must cover at least lookbackDays/],
+    [
+      'a reconcile window shorter than the look-back',
+      [{ ...dicomweb, lookbackDays: 10, reconcileDays: 5 }],
+      /reconcileDays: must cover at least lookbackDays/,
+    ],
     ['a name used twice', [dicomweb, { ...dimse, name: 'pacs' }], /sources"\[1\]\.name: "pacs" is used twice/],
     ['a name with a slash', [{ ...dicomweb, name: 'a/b' }], /name: expected 1-64 letters/],
   ])('refuses %s with a ConfigError naming the key', (_what, section, message) => {

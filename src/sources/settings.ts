@@ -41,14 +41,25 @@ export interface DimseSource extends SourceCommon {
 
 export type SourceSettings = DicomwebSource | DimseSource;
 
-const COMMON = ['name', 'kind', 'mode', 'pollSeconds', 'lookbackDays', 'reconcileHours', 'reconcileDays', 'concurrency', 'timeoutSeconds'];
+const COMMON = [
+  'name',
+  'kind',
+  'mode',
+  'pollSeconds',
+  'lookbackDays',
+  'reconcileHours',
+  'reconcileDays',
+  'concurrency',
+  'timeoutSeconds',
+];
 const KEYS = { dicomweb: [...COMMON, 'url', 'headers'], dimse: [...COMMON, 'host', 'port', 'aet', 'retrieve', 'tls'] };
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const AET = /^[\x20-\x5b\x5d-\x7e]{1,16}$/;
 
 export function parseSources(section: unknown): SourceSettings[] {
   if (section === undefined) return [];
-  if (!Array.isArray(section)) throw new ConfigError('config file "sources" must be a list of {"name", "kind": "dicomweb" | "dimse", …}');
+  if (!Array.isArray(section))
+    throw new ConfigError('config file "sources" must be a list of {"name", "kind": "dicomweb" | "dimse", …}');
   const seen = new Set<string>();
   return section.map((raw, i) => {
     const s = parseOne(raw, i);
@@ -61,21 +72,28 @@ export function parseSources(section: unknown): SourceSettings[] {
 function parseOne(raw: unknown, i: number): SourceSettings {
   const at = (key: string) => `config file "sources"[${i}].${key}`;
   if (!isObject(raw)) throw new ConfigError(`config file "sources"[${i}] must be an object`);
-  if (raw.kind !== 'dicomweb' && raw.kind !== 'dimse') throw new ConfigError(`${at('kind')}: expected "dicomweb" or "dimse", got ${JSON.stringify(raw.kind)}`);
+  if (raw.kind !== 'dicomweb' && raw.kind !== 'dimse')
+    throw new ConfigError(`${at('kind')}: expected "dicomweb" or "dimse", got ${JSON.stringify(raw.kind)}`);
   const kind = raw.kind;
   for (const key of Object.keys(raw)) {
-    if (!KEYS[kind].includes(key)) throw new ConfigError(`${at(key)}: unknown key for a ${kind} source (known: ${KEYS[kind].join(', ')})`);
+    if (!KEYS[kind].includes(key))
+      throw new ConfigError(`${at(key)}: unknown key for a ${kind} source (known: ${KEYS[kind].join(', ')})`);
   }
   if (typeof raw.name !== 'string' || !NAME.test(raw.name)) {
-    throw new ConfigError(`${at('name')}: expected 1-64 letters, digits, "_", "." or "-", got ${JSON.stringify(raw.name)}`);
+    throw new ConfigError(
+      `${at('name')}: expected 1-64 letters, digits, "_", "." or "-", got ${JSON.stringify(raw.name)}`,
+    );
   }
   const mode = raw.mode ?? 'copy';
-  if (mode !== 'copy' && mode !== 'metadata-only') throw new ConfigError(`${at('mode')}: expected "copy" or "metadata-only", got ${JSON.stringify(mode)}`);
+  if (mode !== 'copy' && mode !== 'metadata-only')
+    throw new ConfigError(`${at('mode')}: expected "copy" or "metadata-only", got ${JSON.stringify(mode)}`);
   const num = (key: string, fallback: number, min: number, max: number, integer = true): number => {
     const v = raw[key];
     if (v === undefined) return fallback;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      throw new ConfigError(`${at(key)}: expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(v)}`);
+      throw new ConfigError(
+        `${at(key)}: expected ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(v)}`,
+      );
     }
     return v;
   };
@@ -90,7 +108,9 @@ function parseOne(raw: unknown, i: number): SourceSettings {
     timeoutSeconds: num('timeoutSeconds', 60, 1, 3600, false),
   };
   if (common.reconcileDays !== 0 && common.reconcileDays < common.lookbackDays) {
-    throw new ConfigError(`${at('reconcileDays')}: must cover at least lookbackDays (${common.lookbackDays}), or be 0 for every study`);
+    throw new ConfigError(
+      `${at('reconcileDays')}: must cover at least lookbackDays (${common.lookbackDays}), or be 0 for every study`,
+    );
   }
   if (kind === 'dicomweb') {
     let url: URL;
@@ -98,7 +118,9 @@ function parseOne(raw: unknown, i: number): SourceSettings {
       url = new URL(String(raw.url));
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
     } catch {
-      throw new ConfigError(`${at('url')}: expected the http(s) base URL of the DICOMweb service, got ${JSON.stringify(raw.url)}`);
+      throw new ConfigError(
+        `${at('url')}: expected the http(s) base URL of the DICOMweb service, got ${JSON.stringify(raw.url)}`,
+      );
     }
     const headers = raw.headers ?? {};
     if (!isObject(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
@@ -106,17 +128,22 @@ function parseOne(raw: unknown, i: number): SourceSettings {
     }
     return { ...common, kind, url: url.href.replace(/\/+$/, ''), headers: headers as Record<string, string> };
   }
-  if (typeof raw.host !== 'string' || raw.host === '') throw new ConfigError(`${at('host')}: expected the host name or IP address of the PACS`);
+  if (typeof raw.host !== 'string' || raw.host === '')
+    throw new ConfigError(`${at('host')}: expected the host name or IP address of the PACS`);
   const port = raw.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new ConfigError(`${at('port')}: expected a port number 1-65535, got ${JSON.stringify(port)}`);
   }
   if (typeof raw.aet !== 'string' || !AET.test(raw.aet) || raw.aet.trim() === '') {
-    throw new ConfigError(`${at('aet')}: expected the PACS's AE title (1-16 printable ASCII characters, no backslash), got ${JSON.stringify(raw.aet)}`);
+    throw new ConfigError(
+      `${at('aet')}: expected the PACS's AE title (1-16 printable ASCII characters, no backslash), got ${JSON.stringify(raw.aet)}`,
+    );
   }
   const retrieve = raw.retrieve ?? 'c-get';
-  if (retrieve !== 'c-get' && retrieve !== 'c-move') throw new ConfigError(`${at('retrieve')}: expected "c-get" or "c-move", got ${JSON.stringify(retrieve)}`);
-  if (raw.tls !== undefined && typeof raw.tls !== 'boolean') throw new ConfigError(`${at('tls')}: expected true or false`);
+  if (retrieve !== 'c-get' && retrieve !== 'c-move')
+    throw new ConfigError(`${at('retrieve')}: expected "c-get" or "c-move", got ${JSON.stringify(retrieve)}`);
+  if (raw.tls !== undefined && typeof raw.tls !== 'boolean')
+    throw new ConfigError(`${at('tls')}: expected true or false`);
   return { ...common, kind, host: raw.host, port, aet: raw.aet.trim(), retrieve, tls: raw.tls === true };
 }
 

@@ -74,18 +74,26 @@ export class SourceRunner {
     const now = this.d.clock();
     const row = this.d.state.source(s.name);
     const reconcile = row?.lastReconcileAt == null || now - row.lastReconcileAt >= s.reconcileHours * 3_600_000;
-    const from = reconcile && s.reconcileDays === 0 ? undefined : dateDaysBefore(new Date(now), reconcile ? s.reconcileDays : s.lookbackDays);
+    const from =
+      reconcile && s.reconcileDays === 0
+        ? undefined
+        : dateDaysBefore(new Date(now), reconcile ? s.reconcileDays : s.lookbackDays);
     try {
       const studies = await this.d.pacs.findStudies(from);
       const todo: RemoteStudy[] = [];
       this.d.state.seen(s.name, studies, now);
       for (const study of studies) {
         const state = this.d.state.study(s.name, study.studyUid);
-        if (!this.d.locks.busy(study.studyUid) && needsSync(study, state, this.d.archive.heldCount(study.studyUid), reconcile, now)) todo.push(study);
+        if (
+          !this.d.locks.busy(study.studyUid) &&
+          needsSync(study, state, this.d.archive.heldCount(study.studyUid), reconcile, now)
+        )
+          todo.push(study);
       }
       await eachLimited(todo, s.concurrency, (study) => this.sync(study));
       this.d.state.pollFinished(s.name, { at: now, windowFrom: from, reconcile });
-      if (todo.length > 0) this.d.logger.info({ source: s.name, reconcile, seen: studies.length, synced: todo.length }, 'source polled');
+      if (todo.length > 0)
+        this.d.logger.info({ source: s.name, reconcile, seen: studies.length, synced: todo.length }, 'source polled');
     } catch (e) {
       this.d.state.pollFinished(s.name, { at: now, windowFrom: from, reconcile, error: (e as Error).message });
       this.d.logger.warn({ source: s.name, err: (e as Error).message }, 'source poll failed');
@@ -123,7 +131,12 @@ export class SourceRunner {
       } catch (e) {
         const attempts = this.d.state.study(s.name, study.studyUid)?.attempts ?? 0;
         const now = this.d.clock();
-        this.d.state.failed(s.name, study.studyUid, { error: (e as Error).message, retryAt: now + retryDelayMs(attempts, s.pollSeconds * 1000), fetched, now });
+        this.d.state.failed(s.name, study.studyUid, {
+          error: (e as Error).message,
+          retryAt: now + retryDelayMs(attempts, s.pollSeconds * 1000),
+          fetched,
+          now,
+        });
         this.d.logger.warn({ source: s.name, err: (e as Error).message }, 'study sync failed');
       }
     });
@@ -144,7 +157,11 @@ export class SourceRunner {
         if (todo.length === 0) return;
         const want = new Set(todo.map((i) => i.sopUid));
         const others = new Set(all.filter((i) => !want.has(i.sopUid)).map((i) => i.sopUid));
-        const units = retrievalUnits(studyUid, all.map((i) => ({ seriesUid: i.seriesUid, sopUid: i.sopUid })), others);
+        const units = retrievalUnits(
+          studyUid,
+          all.map((i) => ({ seriesUid: i.seriesUid, sopUid: i.sopUid })),
+          others,
+        );
         await this.d.pacs.retrieve(units, [...new Set(todo.map((i) => i.sopClassUid))]);
       });
     }

@@ -87,7 +87,10 @@ export class SourceStateStore {
       .get(name) as SourceRow | undefined;
   }
 
-  pollFinished(name: string, r: { at: number; windowFrom: string | undefined; reconcile: boolean; error?: string }): void {
+  pollFinished(
+    name: string,
+    r: { at: number; windowFrom: string | undefined; reconcile: boolean; error?: string },
+  ): void {
     this.db
       .prepare(
         `UPDATE source_state SET last_poll_at = @at, polls = polls + 1, updated_at = @at,
@@ -112,21 +115,35 @@ export class SourceStateStore {
   /** The PACS answered these studies in a poll: remember their counts (status unchanged, or queued when new). One commit. */
   seen(source: string, studies: RemoteStudy[], now: number): void {
     const upsert = this.db.prepare(
-        `INSERT INTO source_studies(source, study_uid, study_date, remote_instances, remote_series, status, first_seen_at, updated_at)
+      `INSERT INTO source_studies(source, study_uid, study_date, remote_instances, remote_series, status, first_seen_at, updated_at)
          VALUES (@source, @studyUid, @studyDate, @instances, @series, 'queued', @now, @now)
          ON CONFLICT(source, study_uid) DO UPDATE SET study_date = excluded.study_date,
            remote_instances = excluded.remote_instances, remote_series = excluded.remote_series`,
     );
     this.db.transaction(() => {
-      for (const s of studies) upsert.run({ source, studyUid: s.studyUid, studyDate: s.studyDate, instances: s.instances ?? null, series: s.series ?? null, now });
+      for (const s of studies)
+        upsert.run({
+          source,
+          studyUid: s.studyUid,
+          studyDate: s.studyDate,
+          instances: s.instances ?? null,
+          series: s.series ?? null,
+          now,
+        });
     })();
   }
 
   fetching(source: string, studyUid: string, now: number): void {
-    this.db.prepare(`UPDATE source_studies SET status = 'fetching', updated_at = ? WHERE source = ? AND study_uid = ?`).run(now, source, studyUid);
+    this.db
+      .prepare(`UPDATE source_studies SET status = 'fetching', updated_at = ? WHERE source = ? AND study_uid = ?`)
+      .run(now, source, studyUid);
   }
 
-  done(source: string, studyUid: string, r: { instances: number | null; series: number | null; fetched: number; dicomwebUrl?: string; now: number }): void {
+  done(
+    source: string,
+    studyUid: string,
+    r: { instances: number | null; series: number | null; fetched: number; dicomwebUrl?: string; now: number },
+  ): void {
     this.db
       .prepare(
         `UPDATE source_studies SET status = 'done', synced_instances = @instances, synced_series = @series, attempts = 0,
@@ -134,7 +151,15 @@ export class SourceStateStore {
            updated_at = @now
          WHERE source = @source AND study_uid = @studyUid`,
       )
-      .run({ source, studyUid, instances: r.instances, series: r.series, fetched: r.fetched, dicomwebUrl: r.dicomwebUrl ?? null, now: r.now });
+      .run({
+        source,
+        studyUid,
+        instances: r.instances,
+        series: r.series,
+        fetched: r.fetched,
+        dicomwebUrl: r.dicomwebUrl ?? null,
+        now: r.now,
+      });
   }
 
   failed(source: string, studyUid: string, r: { error: string; retryAt: number; fetched: number; now: number }): void {
@@ -150,7 +175,9 @@ export class SourceStateStore {
   /** The DICOMweb base URL recorded for a study indexed metadata-only from a DICOMweb PACS. */
   dicomwebUrlOf(studyUid: string): string | undefined {
     const row = this.db
-      .prepare(`SELECT dicomweb_url AS url FROM source_studies WHERE study_uid = ? AND dicomweb_url IS NOT NULL ORDER BY updated_at DESC LIMIT 1`)
+      .prepare(
+        `SELECT dicomweb_url AS url FROM source_studies WHERE study_uid = ? AND dicomweb_url IS NOT NULL ORDER BY updated_at DESC LIMIT 1`,
+      )
       .get(studyUid) as { url: string } | undefined;
     return row?.url;
   }
@@ -159,15 +186,21 @@ export class SourceStateStore {
     const rows = this.db.prepare(`SELECT name FROM source_state ORDER BY name`).all() as { name: string }[];
     return rows.map(({ name }) => {
       const studies: Record<StudyStatus, number> = { queued: 0, fetching: 0, done: 0, failed: 0 };
-      for (const r of this.db.prepare(`SELECT status, count(*) AS n FROM source_studies WHERE source = ? GROUP BY status`).all(name) as {
+      for (const r of this.db
+        .prepare(`SELECT status, count(*) AS n FROM source_studies WHERE source = ? GROUP BY status`)
+        .all(name) as {
         status: StudyStatus;
         n: number;
       }[]) {
         studies[r.status] = r.n;
       }
-      const fetched = this.db.prepare(`SELECT coalesce(sum(fetched), 0) AS n FROM source_studies WHERE source = ?`).get(name) as { n: number };
+      const fetched = this.db
+        .prepare(`SELECT coalesce(sum(fetched), 0) AS n FROM source_studies WHERE source = ?`)
+        .get(name) as { n: number };
       const failures = this.db
-        .prepare(`SELECT study_uid AS studyUid, last_error AS error, attempts FROM source_studies WHERE source = ? AND status = 'failed' ORDER BY updated_at DESC LIMIT 20`)
+        .prepare(
+          `SELECT study_uid AS studyUid, last_error AS error, attempts FROM source_studies WHERE source = ? AND status = 'failed' ORDER BY updated_at DESC LIMIT 20`,
+        )
         .all(name) as { studyUid: string; error: string; attempts: number }[];
       return { ...this.source(name)!, studies, instancesFetched: fetched.n, failures };
     });

@@ -29,7 +29,9 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
   const idpToken = (claims: TokenClaims) => signToken(idpKey, claims);
 
   const get = async (path: string, token: string, accept?: string) => {
-    const res = await fetch(server.url + path, { headers: { authorization: `Bearer ${token}`, ...(accept ? { accept } : {}) } });
+    const res = await fetch(server.url + path, {
+      headers: { authorization: `Bearer ${token}`, ...(accept ? { accept } : {}) },
+    });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Json };
   };
@@ -48,16 +50,35 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
     const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256' };
     server = await startTestServer(
       { auth: 'smart', demo: 'true' },
-      { configFile: { bridge: FAST_BRIDGE, security: { externalIssuers: [{ issuer: ISSUER, jwks: { keys: [jwk] }, audience: AUDIENCE, roleMap: { 'imaging-admin': 'administrator' } }] } } },
+      {
+        configFile: {
+          bridge: FAST_BRIDGE,
+          security: {
+            externalIssuers: [
+              {
+                issuer: ISSUER,
+                jwks: { keys: [jwk] },
+                audience: AUDIENCE,
+                roleMap: { 'imaging-admin': 'administrator' },
+              },
+            ],
+          },
+        },
+      },
     );
     admin = await idpToken({ scope: 'user/*.cruds', roles: ['imaging-admin'] });
     // A demo patient with imaging, once the bridge has written the demo studies.
-    const studies = await waitFor(async () => {
-      const r = await get('/fhir/ImagingStudy?_count=200', admin);
-      return (r.body.entry?.length ?? 0) >= 4 ? (r.body.entry as Json[]).map((e) => e.resource) : undefined;
-    }, 60_000, 'demo ImagingStudies');
+    const studies = await waitFor(
+      async () => {
+        const r = await get('/fhir/ImagingStudy?_count=200', admin);
+        return (r.body.entry?.length ?? 0) >= 4 ? (r.body.entry as Json[]).map((e) => e.resource) : undefined;
+      },
+      60_000,
+      'demo ImagingStudies',
+    );
     patientId = studies[0].subject.reference.split('/')[1];
-    const uid = (s: Json) => (s.identifier as Json[]).find((i) => i.system === 'urn:dicom:uid').value.slice('urn:oid:'.length);
+    const uid = (s: Json) =>
+      (s.identifier as Json[]).find((i) => i.system === 'urn:dicom:uid').value.slice('urn:oid:'.length);
     ownStudies = studies.filter((s: Json) => s.subject.reference === `Patient/${patientId}`).map(uid);
     otherStudy = uid(studies.find((s: Json) => s.subject.reference !== `Patient/${patientId}`));
   }, 120_000);
@@ -77,7 +98,11 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
     expect(refused.status).toBe(403);
     expect(refused.body.resourceType).toBe('OperationOutcome');
     const { body, contentType } = stowBody([ctInstance({ study: '1.2.826.0.1.3680043.10.1456.88.901' })]);
-    const stow = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body });
+    const stow = await fetch(`${server.dicomweb}/studies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      body,
+    });
     expect(stow.status).toBe(403);
   });
 
@@ -100,21 +125,31 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
     expect(Array.isArray(r.body.conditions)).toBe(true);
     expect(r.body.observations ?? null).toBeNull();
     expect((r.body.sources as Json[]).some((s) => s.section === 'observations' && s.status === 'denied')).toBe(true);
-    expect((await get(`/api/context?patient=${patientId}`, await idpToken({ scope: 'user/Condition.rs' }))).status).toBe(403);
+    expect(
+      (await get(`/api/context?patient=${patientId}`, await idpToken({ scope: 'user/Condition.rs' }))).status,
+    ).toBe(403);
   });
 
   it('shows AuditEvents to administrators only, searchable by patient, date, outcome and policy (token jti)', async () => {
     expect((await get('/fhir/AuditEvent', await idpToken({ scope: 'user/*.rs' }))).status).toBe(403);
     const since = new Date(Date.now() - 60_000).toISOString();
-    const found = await waitFor(async () => {
-      const r = await get(`/fhir/AuditEvent?patient=Patient/${patientId}&date=ge${since}&_count=100`, admin);
-      return r.status === 200 && (r.body.entry?.length ?? 0) > 0 ? r.body.entry : undefined;
-    }, 20_000, 'AuditEvents of the patient');
+    const found = await waitFor(
+      async () => {
+        const r = await get(`/fhir/AuditEvent?patient=Patient/${patientId}&date=ge${since}&_count=100`, admin);
+        return r.status === 200 && (r.body.entry?.length ?? 0) > 0 ? r.body.entry : undefined;
+      },
+      20_000,
+      'AuditEvents of the patient',
+    );
     expect(found.length).toBeGreaterThan(0); // the FHIR copy is asynchronous: at least the first ones are searchable
-    const denied = await waitFor(async () => {
-      const r = await get(`/fhir/AuditEvent?outcome=4&date=ge${since}`, admin);
-      return (r.body.entry?.length ?? 0) > 0 ? r.body.entry : undefined;
-    }, 20_000, 'AuditEvents of refused accesses');
+    const denied = await waitFor(
+      async () => {
+        const r = await get(`/fhir/AuditEvent?outcome=4&date=ge${since}`, admin);
+        return (r.body.entry?.length ?? 0) > 0 ? r.body.entry : undefined;
+      },
+      20_000,
+      'AuditEvents of refused accesses',
+    );
     expect(denied.length).toBeGreaterThan(0);
   });
 
@@ -146,10 +181,16 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
     await accessToken(server.url, client, 'system/ImagingStudy.rs');
     const db = new Database(join(server.dataDir, 'audit.sqlite'), { readonly: true });
     try {
-      const rows = await waitFor(async () => {
-        const r = db.prepare("SELECT json FROM audit_record WHERE json LIKE '%audited-ai-tool%'").all() as { json: string }[];
-        return r.length >= 2 ? r : undefined;
-      }, 10_000, 'the registration (by the CLI) and token issuance records');
+      const rows = await waitFor(
+        async () => {
+          const r = db.prepare("SELECT json FROM audit_record WHERE json LIKE '%audited-ai-tool%'").all() as {
+            json: string;
+          }[];
+          return r.length >= 2 ? r : undefined;
+        },
+        10_000,
+        'the registration (by the CLI) and token issuance records',
+      );
       const events = rows.map((r) => JSON.parse(r.json) as Json);
       const types = events.map((e) => e.type.code);
       expect(types).toContain('110114'); // User Authentication: the token issued

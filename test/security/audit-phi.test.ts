@@ -36,12 +36,22 @@ describe('PHI in audit records: kept as BALP records it, readable by administrat
       expect((await bench.get('/fhir/AuditEvent', token)).status).toBe(403);
       const viaInclude = await bench.get('/fhir/Patient?_revinclude=AuditEvent:patient', token);
       expect(viaInclude.text).not.toContain('"AuditEvent"');
-      const batch = await bench.request('POST', '/fhir', token, { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'AuditEvent' } }] });
+      const batch = await bench.request('POST', '/fhir', token, {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ request: { method: 'GET', url: 'AuditEvent' } }],
+      });
       expect(batch.text).not.toContain('"resourceType":"AuditEvent"');
       expect(batch.text).not.toContain(Buffer.from(QUERY).toString('base64'));
     }
     const admin = await bench.get('/fhir/AuditEvent?_count=500', bench.admin);
     expect(admin.status).toBe(200);
-    await expect.poll(async () => (await bench.get('/fhir/AuditEvent?_count=500', bench.admin)).text.includes(Buffer.from(QUERY).toString('base64'))).toBe(true);
+    await expect
+      .poll(async () =>
+        (await bench.get('/fhir/AuditEvent?_count=500', bench.admin)).text.includes(
+          Buffer.from(QUERY).toString('base64'),
+        ),
+      )
+      .toBe(true);
   });
 });

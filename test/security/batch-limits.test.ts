@@ -18,7 +18,11 @@ beforeAll(async () => {
 
 afterAll(() => bench?.stop());
 
-const batchOf = (n: number, url: string, type = 'batch') => ({ resourceType: 'Bundle', type, entry: Array.from({ length: n }, () => ({ request: { method: 'GET', url } })) });
+const batchOf = (n: number, url: string, type = 'batch') => ({
+  resourceType: 'Bundle',
+  type,
+  entry: Array.from({ length: n }, () => ({ request: { method: 'GET', url } })),
+});
 
 function refusedAsTooCostly(r: { status: number; body: any }): void {
   expect(r.status).toBe(413);

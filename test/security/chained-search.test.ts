@@ -20,7 +20,11 @@ describe('chained search authorized against the chained type (--auth smart)', ()
     bench = await startSmartBench();
     const patients = await bench.get('/fhir/Patient?_count=2', bench.admin);
     [patientA, patientB] = (patients.body.entry as Json[]).map((e) => e.resource);
-    observationsOnly = await bench.token({ scope: 'system/Observation.rs', client: 'lab-dashboard', sub: 'lab-dashboard' });
+    observationsOnly = await bench.token({
+      scope: 'system/Observation.rs',
+      client: 'lab-dashboard',
+      sub: 'lab-dashboard',
+    });
   }, 180_000);
   afterAll(() => bench?.stop());
 
@@ -39,11 +43,31 @@ describe('chained search authorized against the chained type (--auth smart)', ()
     ]) {
       await refused(() => bench.get(`/fhir/Observation?${q}`, observationsOnly), q);
     }
-    await refused(() => bench.request('POST', '/fhir/Observation/_search', observationsOnly, `subject:Patient.name=${family(patientB)}`, { 'content-type': 'application/x-www-form-urlencoded' }), 'POST _search');
+    await refused(
+      () =>
+        bench.request(
+          'POST',
+          '/fhir/Observation/_search',
+          observationsOnly,
+          `subject:Patient.name=${family(patientB)}`,
+          { 'content-type': 'application/x-www-form-urlencoded' },
+        ),
+      'POST _search',
+    );
     // A conditional create whose condition chains into Patient.
-    const writer = await bench.token({ scope: 'system/Observation.crs', client: 'lab-dashboard', sub: 'lab-dashboard' });
+    const writer = await bench.token({
+      scope: 'system/Observation.crs',
+      client: 'lab-dashboard',
+      sub: 'lab-dashboard',
+    });
     const probe = { resourceType: 'Observation', status: 'final', code: { text: 'x' } };
-    await refused(() => bench.request('POST', '/fhir/Observation', writer, probe, { 'if-none-exist': `subject:Patient.name=${family(patientB)}` }), 'If-None-Exist');
+    await refused(
+      () =>
+        bench.request('POST', '/fhir/Observation', writer, probe, {
+          'if-none-exist': `subject:Patient.name=${family(patientB)}`,
+        }),
+      'If-None-Exist',
+    );
   });
 
   it('refuses the chain inside a batch entry', async () => {
@@ -51,7 +75,9 @@ describe('chained search authorized against the chained type (--auth smart)', ()
     const r = await bench.request('POST', '/fhir', observationsOnly, {
       resourceType: 'Bundle',
       type: 'batch',
-      entry: [{ request: { method: 'GET', url: `Observation?subject:Patient.name=${family(patientB)}&_summary=count` } }],
+      entry: [
+        { request: { method: 'GET', url: `Observation?subject:Patient.name=${family(patientB)}&_summary=count` } },
+      ],
     });
     expect(r.status).toBe(200);
     expect(r.body.entry[0].response.status).toMatch(/^403/);
@@ -60,7 +86,11 @@ describe('chained search authorized against the chained type (--auth smart)', ()
   });
 
   it('answers the chain to a token that may search both types (the control)', async () => {
-    const both = await bench.token({ scope: 'system/Observation.rs system/Patient.rs', client: 'lab-dashboard', sub: 'lab-dashboard' });
+    const both = await bench.token({
+      scope: 'system/Observation.rs system/Patient.rs',
+      client: 'lab-dashboard',
+      sub: 'lab-dashboard',
+    });
     const r = await bench.get(`/fhir/Observation?subject:Patient.name=${family(patientB)}&_summary=count`, both);
     expect(r.status).toBe(200);
     expect(r.body.total).toBeGreaterThan(0);
@@ -68,28 +98,40 @@ describe('chained search authorized against the chained type (--auth smart)', ()
 
   it("keeps a patient token's chain inside its own compartment, and refuses it without Patient access", async () => {
     // An Observation of B naming A as performer: in A's compartment, so A may read it.
-    const planted = (await bench.request('POST', '/fhir/Observation', bench.admin, {
-      resourceType: 'Observation',
-      status: 'final',
-      code: { text: 'chain probe' },
-      subject: { reference: `Patient/${patientB.id}` },
-      performer: [{ reference: `Patient/${patientA.id}` }],
-    })).body;
+    const planted = (
+      await bench.request('POST', '/fhir/Observation', bench.admin, {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'chain probe' },
+        subject: { reference: `Patient/${patientB.id}` },
+        performer: [{ reference: `Patient/${patientA.id}` }],
+      })
+    ).body;
     const tokenA = await bench.token({ scope: 'patient/Observation.rs patient/Patient.rs', patient: patientA.id });
     expect((await bench.get(`/fhir/Observation/${planted.id}`, tokenA)).status).toBe(200);
     // ...but the chain may not test B's name, birth date or MRN through it.
-    for (const q of [`subject:Patient.name=${family(patientB)}`, `subject:Patient.birthdate=${patientB.birthDate}`, `subject:Patient.identifier=${mrn(patientB)}`]) {
+    for (const q of [
+      `subject:Patient.name=${family(patientB)}`,
+      `subject:Patient.birthdate=${patientB.birthDate}`,
+      `subject:Patient.identifier=${mrn(patientB)}`,
+    ]) {
       const r = await bench.get(`/fhir/Observation?_id=${planted.id}&${q}&_summary=count`, tokenA);
       expect(r.status, q).toBe(200);
       expect(r.body.total, q).toBe(0);
     }
     expect((await bench.get(`/fhir/Observation?_id=${planted.id}&_summary=count`, tokenA)).body.total).toBe(1);
     const observationsOnlyA = await bench.token({ scope: 'patient/Observation.rs', patient: patientA.id });
-    await refused(() => bench.get(`/fhir/Observation?subject:Patient.name=${family(patientB)}`, observationsOnlyA), 'patient token without Patient access');
+    await refused(
+      () => bench.get(`/fhir/Observation?subject:Patient.name=${family(patientB)}`, observationsOnlyA),
+      'patient token without Patient access',
+    );
   });
 
   it('does not answer reverse chaining (_has) at all', async () => {
-    const r = await bench.get(`/fhir/Patient?_has:Observation:subject:code=8480-6&_summary=count`, await bench.token({ scope: 'system/Patient.rs' }));
+    const r = await bench.get(
+      `/fhir/Patient?_has:Observation:subject:code=8480-6&_summary=count`,
+      await bench.token({ scope: 'system/Patient.rs' }),
+    );
     expect(r.status).toBe(400);
     expect(r.body.resourceType).toBe('OperationOutcome');
   });

@@ -19,7 +19,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'clients', ...args, '--data-dir', dataDir], { cwd: REPO_ROOT });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'clients', ...args, '--data-dir', dataDir],
+      { cwd: REPO_ROOT },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -41,7 +45,15 @@ function storedHash(clientId: string): string | undefined {
 
 describe('clients add: secrets never on the command line', () => {
   it('refuses --secret S and registers nothing', async () => {
-    const r = await cli(['add', '--client-id', 'etl', '--scope', 'system/Patient.rs', '--secret', 'a-very-long-shared-secret']);
+    const r = await cli([
+      'add',
+      '--client-id',
+      'etl',
+      '--scope',
+      'system/Patient.rs',
+      '--secret',
+      'a-very-long-shared-secret',
+    ]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('--secret is refused');
     expect(r.stderr).toContain('--secret-file');
@@ -61,13 +73,19 @@ describe('clients add: secrets never on the command line', () => {
   }, 60_000);
 
   it('reads the secret from standard input with --secret-file -', async () => {
-    const r = await cli(['add', '--client-id', 'etl-2', '--scope', 'system/Patient.rs', '--secret-file', '-'], 'stdin-secret-of-the-etl-job\n');
+    const r = await cli(
+      ['add', '--client-id', 'etl-2', '--scope', 'system/Patient.rs', '--secret-file', '-'],
+      'stdin-secret-of-the-etl-job\n',
+    );
     expect(r.code).toBe(0);
     expect(await verifySecret('stdin-secret-of-the-etl-job', storedHash('etl-2')!)).toBe(true);
   }, 60_000);
 
   it('refuses a short secret from standard input', async () => {
-    const r = await cli(['add', '--client-id', 'etl-3', '--scope', 'system/Patient.rs', '--secret-file', '-'], 'short\n');
+    const r = await cli(
+      ['add', '--client-id', 'etl-3', '--scope', 'system/Patient.rs', '--secret-file', '-'],
+      'short\n',
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('at least 16 characters');
     expect(storedHash('etl-3')).toBeUndefined();

@@ -23,7 +23,9 @@ describe('context API (finding 11)', () => {
 
   beforeAll(async () => {
     bench = await startSmartBench();
-    const patients = (await bench.get('/fhir/Patient?_count=2', bench.admin)).body.entry.map((e: Json) => e.resource) as Json[];
+    const patients = (await bench.get('/fhir/Patient?_count=2', bench.admin)).body.entry.map(
+      (e: Json) => e.resource,
+    ) as Json[];
     const mrnOf = (p: Json) => (p.identifier as Json[]).find((i) => i.system === MRN_SYSTEM).value as string;
     [own, other] = patients.map((p) => p.id as string);
     [ownMrn, otherMrn] = patients.map(mrnOf);
@@ -65,7 +67,13 @@ describe('context API (finding 11)', () => {
     const r = await bench.get(`/api/context?patient=${other}&include=conditions,observations`, readOnly);
     expect(r.status).toBe(200);
     expect(r.body.conditions).toBeNull();
-    expect(r.body.sources).toContainEqual(expect.objectContaining({ section: 'conditions', status: 'denied', error: expect.stringContaining('may not search Condition') }));
+    expect(r.body.sources).toContainEqual(
+      expect.objectContaining({
+        section: 'conditions',
+        status: 'denied',
+        error: expect.stringContaining('may not search Condition'),
+      }),
+    );
     expect(Array.isArray(r.body.observations)).toBe(true);
     expect(r.body.complete).toBe(false);
     // An MRN is looked up by a search: Patient.r alone does not do.

@@ -24,7 +24,11 @@ describe('encryption at rest', () => {
 
   beforeAll(async () => {
     writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
-    bench = await startSmartBench({ demo: false, flags: { 'data-dir': dataDir, 'encryption-key-file': keyFile }, server: { logTo } });
+    bench = await startSmartBench({
+      demo: false,
+      flags: { 'data-dir': dataDir, 'encryption-key-file': keyFile },
+      server: { logTo },
+    });
   }, 60_000);
   afterAll(async () => {
     await bench?.stop().catch(() => undefined);
@@ -54,13 +58,19 @@ describe('encryption at rest', () => {
     await expect(startTestServer({ 'data-dir': dataDir })).rejects.toThrow(/encrypted at rest: give its key/);
     const wrong = join(root, 'wrong.key');
     writeFileSync(wrong, randomBytes(32).toString('hex'), { mode: 0o600 });
-    await expect(startTestServer({ 'data-dir': dataDir, 'encryption-key-file': wrong })).rejects.toThrow(/is encrypted with key id [0-9a-f]{16}/);
+    await expect(startTestServer({ 'data-dir': dataDir, 'encryption-key-file': wrong })).rejects.toThrow(
+      /is encrypted with key id [0-9a-f]{16}/,
+    );
     chmodSync(keyFile, 0o644);
-    await expect(startTestServer({ 'data-dir': dataDir, 'encryption-key-file': keyFile })).rejects.toThrow(/readable by group or others/);
+    await expect(startTestServer({ 'data-dir': dataDir, 'encryption-key-file': keyFile })).rejects.toThrow(
+      /readable by group or others/,
+    );
     chmodSync(keyFile, 0o600);
     const inside = join(dataDir, 'key');
     writeFileSync(inside, readFileSync(keyFile), { mode: 0o600 });
-    await expect(startTestServer({ 'data-dir': dataDir, 'encryption-key-file': inside })).rejects.toThrow(/inside the data directory/);
+    await expect(startTestServer({ 'data-dir': dataDir, 'encryption-key-file': inside })).rejects.toThrow(
+      /inside the data directory/,
+    );
     rmSync(inside);
   }, 60_000);
 
@@ -72,10 +82,15 @@ describe('encryption at rest', () => {
   it('refuses a key for a data directory created without encryption', async () => {
     const plainDir = join(root, 'plain');
     const plainLog: string[] = [];
-    const plain = await startTestServer({ 'data-dir': plainDir }, { logTo: { write: (l: string) => plainLog.push(l) } });
+    const plain = await startTestServer(
+      { 'data-dir': plainDir },
+      { logTo: { write: (l: string) => plainLog.push(l) } },
+    );
     await plain.stop();
     expect(plainLog.join('')).toContain('NOT encrypted at rest');
     expect(statSync(join(plainDir, 'index.sqlite')).size).toBeGreaterThan(0);
-    await expect(startTestServer({ 'data-dir': plainDir, 'encryption-key-file': keyFile })).rejects.toThrow(/created without encryption/);
+    await expect(startTestServer({ 'data-dir': plainDir, 'encryption-key-file': keyFile })).rejects.toThrow(
+      /created without encryption/,
+    );
   }, 60_000);
 });

@@ -43,8 +43,15 @@ describe('encryption rotate', () => {
     await server.stop();
 
     // Rotation: B becomes primary, A stays listed for reading until rotate is done.
-    expect(await runEncryption(['rotate', '--data-dir', dataDir, '--encryption-key-file', keyFile('ba.key', keyB, keyA)], {})).toBe(0);
-    await expect(startTestServer({ 'data-dir': dataDir, 'encryption-key-file': onlyA })).rejects.toThrow(/is encrypted with key id/);
+    expect(
+      await runEncryption(
+        ['rotate', '--data-dir', dataDir, '--encryption-key-file', keyFile('ba.key', keyB, keyA)],
+        {},
+      ),
+    ).toBe(0);
+    await expect(startTestServer({ 'data-dir': dataDir, 'encryption-key-file': onlyA })).rejects.toThrow(
+      /is encrypted with key id/,
+    );
     server = await startTestServer({ 'data-dir': dataDir, 'encryption-key-file': keyFile('b.key', keyB) });
     await expectServed(server.url, {});
     await server.stop();
@@ -54,6 +61,8 @@ describe('encryption rotate', () => {
     // A plain file planted in an encrypted directory is not taken in by a later rotation.
     mkdirSync(join(dataDir, 'blobs', 'zz'), { recursive: true });
     writeFileSync(join(dataDir, 'blobs', 'zz', 'planted.dcm'), Buffer.alloc(300, 0x44));
-    await expect(runEncryption(['rotate', '--data-dir', dataDir, '--encryption-key-file', keyFile('b2.key', keyB)], {})).rejects.toThrow(/not a sealed object/);
+    await expect(
+      runEncryption(['rotate', '--data-dir', dataDir, '--encryption-key-file', keyFile('b2.key', keyB)], {}),
+    ).rejects.toThrow(/not a sealed object/);
   }, 120_000);
 });

@@ -5,7 +5,17 @@
  * refuses to start on a data directory others can reach or another user owns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +29,9 @@ chmodSync(work, 0o755);
 /** Runs the CLI under umask 022 (the usual default); resolves when it exits. */
 function cli(args: string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', 'umask 022; exec "$0" "$@"', process.execPath, BRIDGE_ENTRY, ...args], { cwd: REPO_ROOT });
+    const child = spawn('/bin/sh', ['-c', 'umask 022; exec "$0" "$@"', process.execPath, BRIDGE_ENTRY, ...args], {
+      cwd: REPO_ROOT,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -32,7 +44,27 @@ function cli(args: string[], input = ''): Promise<{ code: number; stdout: string
 /** `serve` under umask 022 until /health answers; the caller stops it. */
 async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn('/bin/sh', ['-c', 'umask 022; exec "$0" "$@"', process.execPath, BRIDGE_ENTRY, 'serve', '--data-dir', dataDir, '--http-port', String(port), '--dicom-port', '0', '--demo', 'true', '--log-level', 'warn'], { cwd: REPO_ROOT });
+  const child = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      'umask 022; exec "$0" "$@"',
+      process.execPath,
+      BRIDGE_ENTRY,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--http-port',
+      String(port),
+      '--dicom-port',
+      '0',
+      '--demo',
+      'true',
+      '--log-level',
+      'warn',
+    ],
+    { cwd: REPO_ROOT },
+  );
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const url = `http://127.0.0.1:${port}`;
@@ -85,7 +117,18 @@ describe('data directory permissions under umask 022', () => {
       // A write: WAL files exist while the server runs, and are checked as they are.
       const secret = join(work, 'etl.secret');
       writeFileSync(secret, 'a-secret-of-the-etl-job-000\n');
-      const added = await cli(['clients', 'add', '--data-dir', dataDir, '--client-id', 'etl', '--scope', 'system/Patient.rs', '--secret-file', secret]);
+      const added = await cli([
+        'clients',
+        'add',
+        '--data-dir',
+        dataDir,
+        '--client-id',
+        'etl',
+        '--scope',
+        'system/Patient.rs',
+        '--secret-file',
+        secret,
+      ]);
       expect(added.code, added.stderr).toBe(0);
       seen = modes(dataDir);
     } finally {
@@ -93,13 +136,25 @@ describe('data directory permissions under umask 022', () => {
     }
     expect(lstatSync(dataDir).mode & 0o777).toBe(0o700);
     const names = [...seen.keys()];
-    for (const expected of ['index.sqlite', 'fhir.sqlite', 'security.sqlite', 'audit.sqlite', 'oauth-keys.json', 'packs']) expect(names).toContain(expected);
+    for (const expected of [
+      'index.sqlite',
+      'fhir.sqlite',
+      'security.sqlite',
+      'audit.sqlite',
+      'oauth-keys.json',
+      'packs',
+    ])
+      expect(names).toContain(expected);
     expect(names.some((n) => n.endsWith('-wal'))).toBe(true);
     expect(names.some((n) => n.startsWith('packs/'))).toBe(true);
-    const wrong = [...seen].filter(([, m]) => m.mode !== (m.dir ? 0o700 : 0o600)).map(([p, m]) => `${p} ${m.mode.toString(8)}`);
+    const wrong = [...seen]
+      .filter(([, m]) => m.mode !== (m.dir ? 0o700 : 0o600))
+      .map(([p, m]) => `${p} ${m.mode.toString(8)}`);
     expect(wrong).toEqual([]);
     // After the stop too (the checkpointed databases, whatever was created last).
-    const after = [...modes(dataDir)].filter(([, m]) => m.mode !== (m.dir ? 0o700 : 0o600)).map(([p, m]) => `${p} ${m.mode.toString(8)}`);
+    const after = [...modes(dataDir)]
+      .filter(([, m]) => m.mode !== (m.dir ? 0o700 : 0o600))
+      .map(([p, m]) => `${p} ${m.mode.toString(8)}`);
     expect(after).toEqual([]);
     // The audit key beside the data directory, too.
     expect(lstatSync(`${dataDir}.audit-key`).mode & 0o777).toBe(0o600);

@@ -41,7 +41,13 @@ export interface SmartBench {
   token(claims: TokenClaims): Promise<string>;
   /** An administrator token (user/*.cruds). */
   admin: string;
-  request(method: string, path: string, token: string | undefined, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
+  request(
+    method: string,
+    path: string,
+    token: string | undefined,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Answer>;
   get(path: string, token?: string, headers?: Record<string, string>): Promise<Answer>;
   /** Every audit record (AuditEvent JSON) written after `afterSeq`, in order. */
   auditSince(afterSeq: number): Json[];
@@ -53,18 +59,39 @@ export interface SmartBench {
 }
 
 /** Starts the server under --auth smart with the demo data (or not) and an IdP it trusts. */
-export async function startSmartBench(opts: { demo?: boolean; configFile?: Record<string, unknown>; flags?: Record<string, string>; server?: TestServerOptions } = {}): Promise<SmartBench> {
+export async function startSmartBench(
+  opts: {
+    demo?: boolean;
+    configFile?: Record<string, unknown>;
+    flags?: Record<string, string>;
+    server?: TestServerOptions;
+  } = {},
+): Promise<SmartBench> {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256' };
-  const idp = { issuer: ISSUER, jwks: { keys: [jwk] }, audience: AUDIENCE, roleMap: { 'imaging-admin': 'administrator', 'imaging-steward': 'data-steward' } };
+  const idp = {
+    issuer: ISSUER,
+    jwks: { keys: [jwk] },
+    audience: AUDIENCE,
+    roleMap: { 'imaging-admin': 'administrator', 'imaging-steward': 'data-steward' },
+  };
   const extraSecurity = (opts.configFile?.security ?? {}) as Record<string, unknown>;
   const server = await startTestServer(
     { auth: 'smart', ...(opts.demo === false ? {} : { demo: 'true' }), ...opts.flags },
-    { ...opts.server, configFile: { bridge: FAST_BRIDGE, ...opts.configFile, security: { ...extraSecurity, externalIssuers: [idp] } } },
+    {
+      ...opts.server,
+      configFile: { bridge: FAST_BRIDGE, ...opts.configFile, security: { ...extraSecurity, externalIssuers: [idp] } },
+    },
   );
   const token = (c: TokenClaims): Promise<string> => signToken(privateKey, c);
   const admin = await token({ scope: 'user/*.cruds', roles: ['imaging-admin'] });
-  const request = async (method: string, path: string, tok: string | undefined, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
+  const request = async (
+    method: string,
+    path: string,
+    tok: string | undefined,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> => {
     const h: Record<string, string> = { ...headers };
     if (tok) h.authorization = `Bearer ${tok}`;
     let payload: string | Buffer | undefined;
@@ -93,7 +120,9 @@ export async function startSmartBench(opts: { demo?: boolean; configFile?: Recor
     auditSince: (afterSeq) => {
       const db = auditDb();
       try {
-        return (db.prepare('SELECT json FROM audit_record WHERE seq > ? ORDER BY seq').all(afterSeq) as { json: string }[]).map((r) => JSON.parse(r.json));
+        return (
+          db.prepare('SELECT json FROM audit_record WHERE seq > ? ORDER BY seq').all(afterSeq) as { json: string }[]
+        ).map((r) => JSON.parse(r.json));
       } finally {
         db.close();
       }
@@ -118,7 +147,9 @@ export async function startSmartBench(opts: { demo?: boolean; configFile?: Recor
       const byPatient = new Map<string, string[]>();
       for (const s of studies) {
         const patientId = String(s.subject.reference).split('/')[1];
-        const uid = String((s.identifier as Json[]).find((i) => i.system === 'urn:dicom:uid').value).slice('urn:oid:'.length);
+        const uid = String((s.identifier as Json[]).find((i) => i.system === 'urn:dicom:uid').value).slice(
+          'urn:oid:'.length,
+        );
         byPatient.set(patientId, [...(byPatient.get(patientId) ?? []), uid]);
       }
       return [...byPatient].map(([patientId, uids]) => ({ patientId, studies: uids }));
@@ -129,7 +160,12 @@ export async function startSmartBench(opts: { demo?: boolean; configFile?: Recor
 
 /** A token of the test IdP (ISSUER, AUDIENCE, kid idp-1) signed with `key`. */
 export async function signToken(key: CryptoKey, c: TokenClaims): Promise<string> {
-  return new SignJWT({ scope: c.scope, roles: c.roles ?? [], ...(c.patient ? { patient: c.patient } : {}), azp: c.client ?? 'viewer-app' })
+  return new SignJWT({
+    scope: c.scope,
+    roles: c.roles ?? [],
+    ...(c.patient ? { patient: c.patient } : {}),
+    azp: c.client ?? 'viewer-app',
+  })
     .setProtectedHeader({ alg: 'ES256', kid: 'idp-1', typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -148,4 +184,6 @@ export function prototypesClean(): boolean {
   }
   return true;
 }
-const BASELINE: [object, string[]][] = [Object.prototype, Array.prototype, Function.prototype, String.prototype].map((p) => [p, Object.getOwnPropertyNames(p)]);
+const BASELINE: [object, string[]][] = [Object.prototype, Array.prototype, Function.prototype, String.prototype].map(
+  (p) => [p, Object.getOwnPropertyNames(p)],
+);

@@ -28,7 +28,12 @@ export async function startHookReceiver(onDelivery?: (d: Delivery) => unknown): 
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const d: Delivery = { method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const d: Delivery = {
+        method: req.method!,
+        path: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       d.seen = onDelivery?.(d);
       deliveries.push(d);
       res.end();
@@ -48,12 +53,22 @@ export async function startHookReceiver(onDelivery?: (d: Delivery) => unknown): 
 }
 
 /** The smart bench with rest-hooks allow-listed to a receiver (no retries); `stop` stops both. */
-export async function startHookBench(onDelivery?: (d: Delivery, bench: SmartBench) => unknown): Promise<{ bench: SmartBench; hooks: HookReceiver; stop(): Promise<void> }> {
+export async function startHookBench(
+  onDelivery?: (d: Delivery, bench: SmartBench) => unknown,
+): Promise<{ bench: SmartBench; hooks: HookReceiver; stop(): Promise<void> }> {
   let bench: SmartBench | undefined;
   const hooks = await startHookReceiver((d) => (bench ? onDelivery?.(d, bench) : undefined));
   bench = await startSmartBench({
     demo: false,
-    configFile: { notifications: { restHookAllowList: [`${hooks.base}/`], retries: 0, retryBaseDelayMs: 10, retryMaxDelayMs: 20, timeoutMs: 2000 } },
+    configFile: {
+      notifications: {
+        restHookAllowList: [`${hooks.base}/`],
+        retries: 0,
+        retryBaseDelayMs: 10,
+        retryMaxDelayMs: 20,
+        timeoutMs: 2000,
+      },
+    },
   });
   const started = bench;
   return { bench: started, hooks, stop: async () => (await started.stop(), await hooks.stop()) };

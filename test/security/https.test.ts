@@ -11,8 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../in-process.js';
 import { opensslAvailable } from '../support/openssl.js';
 
-
-function get(url: string, ca: Buffer, opts: { maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; minVersion?: 'TLSv1' | 'TLSv1.1' } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  url: string,
+  ca: Buffer,
+  opts: { maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; minVersion?: 'TLSv1' | 'TLSv1.1' } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, ...opts }, (res) => {
       let body = '';
@@ -30,9 +33,35 @@ describe.skipIf(!opensslAvailable())('HTTPS with a configured certificate', () =
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ib-https-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', 'key.pem', '-out', 'cert.pem'], { cwd: dir, stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+      ],
+      { cwd: dir, stdio: 'ignore' },
+    );
     cert = readFileSync(join(dir, 'cert.pem'));
-    server = await startTestServer({ auth: 'smart', 'tls-cert': join(dir, 'cert.pem'), 'tls-key': join(dir, 'key.pem') });
+    server = await startTestServer({
+      auth: 'smart',
+      'tls-cert': join(dir, 'cert.pem'),
+      'tls-key': join(dir, 'key.pem'),
+    });
   });
   afterAll(() => server?.stop());
 

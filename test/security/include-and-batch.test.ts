@@ -27,7 +27,10 @@ describe('_include/_revinclude filtering and batch entry authorization (--auth s
     const types = new Set((r.body.entry as Json[]).map((e) => e.resource.resourceType));
     expect(types.has('ImagingStudy')).toBe(true);
     expect(types.has('Patient')).toBe(false);
-    const admin = await bench.get(`/fhir/ImagingStudy?subject=Patient/${mine}&_include=ImagingStudy:subject`, bench.admin);
+    const admin = await bench.get(
+      `/fhir/ImagingStudy?subject=Patient/${mine}&_include=ImagingStudy:subject`,
+      bench.admin,
+    );
     expect((admin.body.entry as Json[]).some((e) => e.resource.resourceType === 'Patient')).toBe(true);
   });
 
@@ -36,7 +39,8 @@ describe('_include/_revinclude filtering and batch entry authorization (--auth s
     const r = await bench.get(`/fhir/Patient?_id=${mine},${other}&_revinclude=ImagingStudy:subject`, token);
     expect(r.status).toBe(200);
     for (const e of r.body.entry as Json[]) {
-      const owner = e.resource.resourceType === 'Patient' ? e.resource.id : String(e.resource.subject?.reference).split('/')[1];
+      const owner =
+        e.resource.resourceType === 'Patient' ? e.resource.id : String(e.resource.subject?.reference).split('/')[1];
       expect(owner).toBe(mine);
     }
   });
@@ -46,7 +50,10 @@ describe('_include/_revinclude filtering and batch entry authorization (--auth s
     const batch = {
       resourceType: 'Bundle',
       type: 'batch',
-      entry: [{ request: { method: 'GET', url: `Observation?subject=Patient/${mine}&_count=1` } }, { request: { method: 'GET', url: `Patient/${mine}` } }],
+      entry: [
+        { request: { method: 'GET', url: `Observation?subject=Patient/${mine}&_count=1` } },
+        { request: { method: 'GET', url: `Patient/${mine}` } },
+      ],
     };
     const r = await bench.request('POST', '/fhir', token, batch);
     expect(r.status).toBe(200);
@@ -57,8 +64,19 @@ describe('_include/_revinclude filtering and batch entry authorization (--auth s
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final', code: { text: marker }, subject: { reference: `Patient/${mine}` } } },
-        { request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient', name: [{ family: marker }] } },
+        {
+          request: { method: 'POST', url: 'Observation' },
+          resource: {
+            resourceType: 'Observation',
+            status: 'final',
+            code: { text: marker },
+            subject: { reference: `Patient/${mine}` },
+          },
+        },
+        {
+          request: { method: 'POST', url: 'Patient' },
+          resource: { resourceType: 'Patient', name: [{ family: marker }] },
+        },
       ],
     };
     const before = bench.auditHead();

@@ -16,10 +16,17 @@ let bench: SmartBench;
 const BASE_DELAY_MS = 1000; // the default: a round trip under load stays well inside it
 
 beforeAll(async () => {
-  bench = await startSmartBench({ demo: false, configFile: { security: { loginThrottle: { baseDelayMs: BASE_DELAY_MS, maxFailuresPerAddress: 12 } } } });
+  bench = await startSmartBench({
+    demo: false,
+    configFile: { security: { loginThrottle: { baseDelayMs: BASE_DELAY_MS, maxFailuresPerAddress: 12 } } },
+  });
   const db = openSecurityDb(bench.server.dataDir);
   try {
-    new ClientStore(db).add({ clientId: 'viewer', scope: 'openid fhirUser user/*.rs', redirectUris: [`${bench.url}/callback`] });
+    new ClientStore(db).add({
+      clientId: 'viewer',
+      scope: 'openid fhirUser user/*.rs',
+      redirectUris: [`${bench.url}/callback`],
+    });
     const users = new UserStore(db);
     users.add({ username: 'cathy', password: 'correct horse battery', role: 'clinician' });
     users.add({ username: 'dora', password: 'another good passphrase', role: 'clinician' });
@@ -31,10 +38,19 @@ beforeAll(async () => {
 afterAll(() => bench?.stop());
 
 /** One browser: a cookie jar, an interaction (login form) and its login POST. */
-async function loginForm(): Promise<(username: string, password: string) => Promise<{ status: number; page: string; retryAfter: string | null }>> {
+async function loginForm(): Promise<
+  (username: string, password: string) => Promise<{ status: number; page: string; retryAfter: string | null }>
+> {
   const cookies = new Map<string, string>();
   const browse = async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(new URL(url, bench.url), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const res = await fetch(new URL(url, bench.url), {
+      ...init,
+      redirect: 'manual',
+      headers: {
+        ...(init.headers as Record<string, string>),
+        cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
@@ -42,12 +58,25 @@ async function loginForm(): Promise<(username: string, password: string) => Prom
     return res;
   };
   const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
-  const query = new URLSearchParams({ client_id: 'viewer', response_type: 'code', redirect_uri: `${bench.url}/callback`, scope: 'openid user/Patient.rs', state: 's', aud: `${bench.url}/fhir`, code_challenge: challenge, code_challenge_method: 'S256' });
+  const query = new URLSearchParams({
+    client_id: 'viewer',
+    response_type: 'code',
+    redirect_uri: `${bench.url}/callback`,
+    scope: 'openid user/Patient.rs',
+    state: 's',
+    aud: `${bench.url}/fhir`,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
   const res = await browse(`/oauth/auth?${query}`);
   expect(res.status).toBe(303);
   const interaction = res.headers.get('location')!;
   return async (username, password) => {
-    const r = await browse(`${interaction}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password }) });
+    const r = await browse(`${interaction}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username, password }),
+    });
     const page = (await r.text()).replaceAll(interaction, '<interaction>');
     return { status: r.status, page, retryAfter: r.headers.get('retry-after') };
   };
@@ -76,7 +105,11 @@ describe('login throttling and lock-out', () => {
     const early = await login('cathy', 'correct horse battery');
     expect(early.status).toBe(429);
     expect(early.page).toContain('Too many failed sign-ins');
-    for (const [i, delay] of [[3, 1], [4, 2], [5, 4]]) {
+    for (const [i, delay] of [
+      [3, 1],
+      [4, 2],
+      [5, 4],
+    ]) {
       await sleep(BASE_DELAY_MS * delay + 50);
       expect((await login('cathy', `guess-${i}`)).status).toBe(401);
     }
@@ -87,7 +120,11 @@ describe('login throttling and lock-out', () => {
     expect(locked.status).toBe(429);
     expect(Number(locked.retryAfter)).toBeGreaterThan(800);
     // Authorization events are recorded as they happen, not before the page (group commit): wait for the last.
-    const records = await waitFor(async () => (loginFailures(bench.auditSince(head)).length >= 8 ? bench.auditSince(head) : undefined), 10_000, 'the login audit records');
+    const records = await waitFor(
+      async () => (loginFailures(bench.auditSince(head)).length >= 8 ? bench.auditSince(head) : undefined),
+      10_000,
+      'the login audit records',
+    );
     const failures = loginFailures(records);
     const text = JSON.stringify(failures);
     expect(failures.length).toBeGreaterThanOrEqual(8);

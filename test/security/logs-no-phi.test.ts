@@ -24,24 +24,74 @@ describe('application logs hold no PHI', () => {
   afterAll(() => server?.stop());
 
   it('keeps names, identifiers and birth dates out of debug logs on success and failure paths', async () => {
-    const file = ctInstance({ patientName: NAME, patientId: PATIENT_ID, study: STUDY, series: `${STUDY}.1`, sop: `${STUDY}.1.1` });
+    const file = ctInstance({
+      patientName: NAME,
+      patientId: PATIENT_ID,
+      study: STUDY,
+      series: `${STUDY}.1`,
+      sop: `${STUDY}.1.1`,
+    });
     const { body, contentType } = stowBody([file]);
-    expect((await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': contentType }, body })).status).toBe(200);
+    expect(
+      (await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': contentType }, body }))
+        .status,
+    ).toBe(200);
     // A conflicting duplicate (same SOP UID, other content) fails with a reason.
-    const clash = stowBody([ctInstance({ patientName: `${FAMILY}^Other`, patientId: PATIENT_ID, study: STUDY, series: `${STUDY}.1`, sop: `${STUDY}.1.1`, description: 'changed' })]);
-    await (await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': clash.contentType }, body: clash.body })).arrayBuffer();
-    for (const q of [`PatientName=${FAMILY}*`, `PatientID=${PATIENT_ID}`, `PatientName=${FAMILY}&PatientBirthDate=19700101-19800101`, `PatientName=${FAMILY}&badkeyword=${GIVEN}`]) {
+    const clash = stowBody([
+      ctInstance({
+        patientName: `${FAMILY}^Other`,
+        patientId: PATIENT_ID,
+        study: STUDY,
+        series: `${STUDY}.1`,
+        sop: `${STUDY}.1.1`,
+        description: 'changed',
+      }),
+    ]);
+    await (
+      await fetch(`${server.dicomweb}/studies`, {
+        method: 'POST',
+        headers: { 'content-type': clash.contentType },
+        body: clash.body,
+      })
+    ).arrayBuffer();
+    for (const q of [
+      `PatientName=${FAMILY}*`,
+      `PatientID=${PATIENT_ID}`,
+      `PatientName=${FAMILY}&PatientBirthDate=19700101-19800101`,
+      `PatientName=${FAMILY}&badkeyword=${GIVEN}`,
+    ]) {
       await (await fetch(`${server.dicomweb}/studies?${q}`)).arrayBuffer();
     }
     await (await fetch(`${server.dicomweb}/studies/${STUDY}/metadata`)).arrayBuffer();
-    const patient = { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: PATIENT_ID }], name: [{ family: FAMILY, given: [GIVEN] }], birthDate: '1971-03-04' };
-    const created = await fetch(`${server.url}/fhir/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(patient) });
+    const patient = {
+      resourceType: 'Patient',
+      identifier: [{ system: 'urn:mrn', value: PATIENT_ID }],
+      name: [{ family: FAMILY, given: [GIVEN] }],
+      birthDate: '1971-03-04',
+    };
+    const created = await fetch(`${server.url}/fhir/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(patient),
+    });
     expect(created.status).toBe(201);
     const id = ((await created.json()) as { id: string }).id;
     await (await fetch(`${server.url}/fhir/Patient?name=${FAMILY}&identifier=urn:mrn|${PATIENT_ID}`)).arrayBuffer();
     // Invalid resources that echo the values back to the client (not to the log).
-    await (await fetch(`${server.url}/fhir/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ ...patient, birthDate: `${GIVEN}-not-a-date` }) })).arrayBuffer();
-    await (await fetch(`${server.url}/fhir/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: `{"resourceType":"Patient","name":[{"family":"${FAMILY}"` })).arrayBuffer();
+    await (
+      await fetch(`${server.url}/fhir/Patient`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ ...patient, birthDate: `${GIVEN}-not-a-date` }),
+      })
+    ).arrayBuffer();
+    await (
+      await fetch(`${server.url}/fhir/Patient`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json' },
+        body: `{"resourceType":"Patient","name":[{"family":"${FAMILY}"`,
+      })
+    ).arrayBuffer();
     await (await fetch(`${server.url}/api/context?patient=${id}`)).arrayBuffer();
     await (await fetch(`${server.url}/api/context?identifier=urn:mrn|${PATIENT_ID}`)).arrayBuffer();
     await (await fetch(`${server.url}/api/context?identifier=urn:mrn|${GIVEN}-unknown`)).arrayBuffer();

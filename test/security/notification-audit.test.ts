@@ -19,32 +19,61 @@ describe('rest-hook deliveries are audited before they are sent (finding 7)', ()
 
   beforeAll(async () => {
     // At each arrival: the rest-hook records written so far (read from the audit database itself).
-    ({ bench, hooks, stop } = await startHookBench((_d, b) => b.auditSince(head).filter((e) => e.subtype?.[0]?.code === 'rest-hook')));
+    ({ bench, hooks, stop } = await startHookBench((_d, b) =>
+      b.auditSince(head).filter((e) => e.subtype?.[0]?.code === 'rest-hook'),
+    ));
   }, 120_000);
   afterAll(() => stop?.());
 
   it('has the delivery in the audit chain when the receiver gets it', async () => {
     const family = `Audited${randomUUID().slice(0, 8)}`;
-    const subscriber = await bench.token({ scope: 'system/Subscription.cruds system/Patient.rs', client: 'audit-hook-app', sub: 'audit-hook-app' });
+    const subscriber = await bench.token({
+      scope: 'system/Subscription.cruds system/Patient.rs',
+      client: 'audit-hook-app',
+      sub: 'audit-hook-app',
+    });
     const sub = await bench.request('POST', '/fhir/Subscription', subscriber, {
       resourceType: 'Subscription',
       status: 'requested',
       reason: 'audit test',
       criteria: `Patient?family=${family}`,
-      channel: { type: 'rest-hook', endpoint: `${hooks.base}/audited?token=not-recorded`, payload: 'application/fhir+json', header: ['Authorization: Bearer hook-secret'] },
+      channel: {
+        type: 'rest-hook',
+        endpoint: `${hooks.base}/audited?token=not-recorded`,
+        payload: 'application/fhir+json',
+        header: ['Authorization: Bearer hook-secret'],
+      },
     });
     expect(sub.status).toBe(201);
-    await waitFor(async () => ((await bench.get(`/fhir/Subscription/${sub.body.id}`, bench.admin)).body.status === 'active' ? true : undefined), 15_000, 'active');
+    await waitFor(
+      async () =>
+        (await bench.get(`/fhir/Subscription/${sub.body.id}`, bench.admin)).body.status === 'active' ? true : undefined,
+      15_000,
+      'active',
+    );
     head = bench.auditHead();
 
-    const patient = await bench.request('POST', '/fhir/Patient', bench.admin, { resourceType: 'Patient', name: [{ family }] });
+    const patient = await bench.request('POST', '/fhir/Patient', bench.admin, {
+      resourceType: 'Patient',
+      name: [{ family }],
+    });
     expect(patient.status).toBe(201);
-    const delivery = await waitFor(async () => hooks.to('/audited').find((d) => d.path === `/hooks/audited/Patient/${patient.body.id}?token=not-recorded`), 15_000, 'the delivery');
+    const delivery = await waitFor(
+      async () =>
+        hooks.to('/audited').find((d) => d.path === `/hooks/audited/Patient/${patient.body.id}?token=not-recorded`),
+      15_000,
+      'the delivery',
+    );
 
     const atArrival = delivery.seen as Json[];
     expect(atArrival).toHaveLength(1);
     const [record] = atArrival;
-    expect(record).toMatchObject({ type: { code: '110106', display: 'Export' }, action: 'R', outcome: '0', subtype: [{ system: 'urn:imaging-bridge:audit', code: 'rest-hook' }] });
+    expect(record).toMatchObject({
+      type: { code: '110106', display: 'Export' },
+      action: 'R',
+      outcome: '0',
+      subtype: [{ system: 'urn:imaging-bridge:audit', code: 'rest-hook' }],
+    });
     const refs = record.entity.map((e: Json) => e.what?.reference);
     expect(refs).toEqual(expect.arrayContaining([`Patient/${patient.body.id}`, `Subscription/${sub.body.id}`]));
     const subscription = record.entity.find((e: Json) => e.what?.reference === `Subscription/${sub.body.id}`);

@@ -46,7 +46,9 @@ describe('notifications filtered by the subscriber token', () => {
         criteria,
         channel: { type: 'rest-hook', endpoint: `${hooks}${path}`, payload: 'application/fhir+json' },
         // A forged subscriber claim is replaced by the server's own stamp.
-        extension: [{ url: 'urn:imaging-bridge:subscriber', extension: [{ url: 'scope', valueString: 'system/*.cruds' }] }],
+        extension: [
+          { url: 'urn:imaging-bridge:subscriber', extension: [{ url: 'scope', valueString: 'system/*.cruds' }] },
+        ],
       }),
     });
     expect(res.status).toBe(201);
@@ -75,8 +77,23 @@ describe('notifications filtered by the subscriber token', () => {
       {
         configFile: {
           bridge: { debounceMs: 50, minIntervalMs: 200, maxDelayMs: 500, pollMs: 20 },
-          notifications: { restHookAllowList: [`${hooks}/`], retries: 1, retryBaseDelayMs: 20, retryMaxDelayMs: 50, timeoutMs: 2000 },
-          security: { externalIssuers: [{ issuer: ISSUER, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] }, audience: AUDIENCE, roleMap: { admin: 'administrator' } }] },
+          notifications: {
+            restHookAllowList: [`${hooks}/`],
+            retries: 1,
+            retryBaseDelayMs: 20,
+            retryMaxDelayMs: 50,
+            timeoutMs: 2000,
+          },
+          security: {
+            externalIssuers: [
+              {
+                issuer: ISSUER,
+                jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] },
+                audience: AUDIENCE,
+                roleMap: { admin: 'administrator' },
+              },
+            ],
+          },
         },
       },
     );
@@ -88,23 +105,47 @@ describe('notifications filtered by the subscriber token', () => {
   });
 
   it('sends the ImagingStudy to a subscriber that may read it and nothing to one that may not', async () => {
-    const reader = await subscribe(await token('user/Subscription.cruds user/ImagingStudy.rs'), '/reader', 'ImagingStudy?modality=CT');
-    const blind = await subscribe(await token('user/Subscription.cruds user/Observation.rs'), '/blind', 'ImagingStudy?modality=CT');
+    const reader = await subscribe(
+      await token('user/Subscription.cruds user/ImagingStudy.rs'),
+      '/reader',
+      'ImagingStudy?modality=CT',
+    );
+    const blind = await subscribe(
+      await token('user/Subscription.cruds user/Observation.rs'),
+      '/blind',
+      'ImagingStudy?modality=CT',
+    );
     const admin = await token('user/*.cruds', ['admin']);
     for (const sub of [reader, blind]) {
-      await waitFor(async () => {
-        const s = (await (await fetch(`${server.url}/fhir/Subscription/${sub.id}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as Json;
-        return s.status === 'active' ? s : undefined;
-      }, 15_000, 'an active Subscription');
+      await waitFor(
+        async () => {
+          const s = (await (
+            await fetch(`${server.url}/fhir/Subscription/${sub.id}`, { headers: { authorization: `Bearer ${admin}` } })
+          ).json()) as Json;
+          return s.status === 'active' ? s : undefined;
+        },
+        15_000,
+        'an active Subscription',
+      );
     }
     const study = `${ROOT}.77.${process.pid}`;
-    const { body, contentType } = stowBody([ctInstance({ study, series: `${study}.1`, sop: `${study}.1.1`, modality: 'CT' })]);
-    const stored = await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': contentType }, body });
+    const { body, contentType } = stowBody([
+      ctInstance({ study, series: `${study}.1`, sop: `${study}.1.1`, modality: 'CT' }),
+    ]);
+    const stored = await fetch(`${server.dicomweb}/studies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': contentType },
+      body,
+    });
     expect(stored.status).toBe(200);
-    const [hit] = await waitFor(async () => {
-      const got = received.filter((r) => r.path.startsWith('/hooks/reader/ImagingStudy/'));
-      return got.length ? got : undefined;
-    }, 20_000, 'the notification to the reader');
+    const [hit] = await waitFor(
+      async () => {
+        const got = received.filter((r) => r.path.startsWith('/hooks/reader/ImagingStudy/'));
+        return got.length ? got : undefined;
+      },
+      20_000,
+      'the notification to the reader',
+    );
     expect(JSON.parse(hit.body)).toMatchObject({ resourceType: 'ImagingStudy' });
     await new Promise((r) => setTimeout(r, 1000));
     expect(received.filter((r) => r.path.startsWith('/hooks/blind'))).toEqual([]);
@@ -114,7 +155,9 @@ describe('notifications filtered by the subscriber token', () => {
     const ws = `${server.url.replace('http', 'ws')}/fhir-ws`;
     await expect(connectWebSocket(ws)).rejects.toThrow(/401/);
     await expect(connectWebSocket(ws, { authorization: 'Bearer forged' })).rejects.toThrow(/401/);
-    await expect(connectWebSocket(ws, { authorization: `Bearer ${await token('user/Observation.rs')}` })).rejects.toThrow(/403/);
+    await expect(
+      connectWebSocket(ws, { authorization: `Bearer ${await token('user/Observation.rs')}` }),
+    ).rejects.toThrow(/403/);
     const client = await connectWebSocket(ws, { authorization: `Bearer ${await token('user/Subscription.rs')}` });
     client.send('bind nothing-here');
     expect(await client.next()).toMatch(/^error nothing-here/);

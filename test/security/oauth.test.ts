@@ -42,7 +42,11 @@ async function keyPair(alg: 'RS384' | 'ES384', kid: string) {
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg } };
 }
 
-function assertion(clientId: string, alg: 'RS384' | 'ES384', o: { key?: CryptoKey; kid?: string; aud?: string; exp?: number; jti?: string; sub?: string } = {}) {
+function assertion(
+  clientId: string,
+  alg: 'RS384' | 'ES384',
+  o: { key?: CryptoKey; kid?: string; aud?: string; exp?: number; jti?: string; sub?: string } = {},
+) {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
     .setProtectedHeader({ alg, kid: o.kid ?? keys[alg].jwk.kid, typ: 'JWT' })
@@ -60,10 +64,23 @@ async function tokenRequest(params: Record<string, string>, headers: Record<stri
   return { status: res.status, body: (await res.json()) as Record<string, string> };
 }
 
-const backendToken = async (clientId: string, alg: 'RS384' | 'ES384', scope: string, o: Parameters<typeof assertion>[2] = {}) =>
-  tokenRequest({ grant_type: 'client_credentials', scope, client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(clientId, alg, o) });
+const backendToken = async (
+  clientId: string,
+  alg: 'RS384' | 'ES384',
+  scope: string,
+  o: Parameters<typeof assertion>[2] = {},
+) =>
+  tokenRequest({
+    grant_type: 'client_credentials',
+    scope,
+    client_assertion_type: ASSERTION_TYPE,
+    client_assertion: await assertion(clientId, alg, o),
+  });
 
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--data-dir', dataDir], { cwd: join(import.meta.dirname, '../..') });
+const cli = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--data-dir', dataDir], {
+    cwd: join(import.meta.dirname, '../..'),
+  });
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ib-oauth-'));
@@ -84,7 +101,18 @@ beforeAll(async () => {
     dataDir,
     publicUrl,
     tokenLifetime: 300,
-    section: { externalIssuers: [{ issuer: 'https://idp.example/realms/hospital', jwksUri, audience: `${publicUrl}/fhir`, scopeClaim: 'scp', rolesClaim: 'realm_access.roles', roleMap: { Radiologist: 'radiologist' } }] },
+    section: {
+      externalIssuers: [
+        {
+          issuer: 'https://idp.example/realms/hospital',
+          jwksUri,
+          audience: `${publicUrl}/fhir`,
+          scopeClaim: 'scp',
+          rolesClaim: 'realm_access.roles',
+          roleMap: { Radiologist: 'radiologist' },
+        },
+      ],
+    },
     logger: pino({ level: 'silent' }),
     onEvent: (e) => events.push(e),
   });
@@ -93,11 +121,26 @@ beforeAll(async () => {
   await app.listen({ port, host: '127.0.0.1' });
   db = openSecurityDb(dataDir);
   const clients = new ClientStore(db);
-  clients.add({ clientId: 'ai-rsa', scope: 'system/ImagingStudy.rs system/*.read system/Observation.c', jwks: { keys: [keys.RS384.jwk] } });
+  clients.add({
+    clientId: 'ai-rsa',
+    scope: 'system/ImagingStudy.rs system/*.read system/Observation.c',
+    jwks: { keys: [keys.RS384.jwk] },
+  });
   clients.add({ clientId: 'ai-ec', scope: 'system/ImagingStudy.rs', jwks: { keys: [keys.ES384.jwk] } });
   clients.add({ clientId: 'sym', scope: 'system/Patient.rs', secret: 'a-very-long-shared-secret' });
-  clients.add({ clientId: 'viewer', scope: 'openid fhirUser launch/patient patient/*.rs patient/Observation.rs?category=laboratory user/ImagingStudy.rs', redirectUris: [`${publicUrl}/callback`] });
-  new UserStore(db).add({ username: 'cathy', password: 'correct horse battery', role: 'clinician', fhirUser: 'Practitioner/17', patient: 'HTEST-1' });
+  clients.add({
+    clientId: 'viewer',
+    scope:
+      'openid fhirUser launch/patient patient/*.rs patient/Observation.rs?category=laboratory user/ImagingStudy.rs',
+    redirectUris: [`${publicUrl}/callback`],
+  });
+  new UserStore(db).add({
+    username: 'cathy',
+    password: 'correct horse battery',
+    role: 'clinician',
+    fhirUser: 'Practitioner/17',
+    patient: 'HTEST-1',
+  });
 });
 
 afterAll(async () => {
@@ -123,23 +166,45 @@ describe('discovery', () => {
         code_challenge_methods_supported: ['S256'],
         response_types_supported: ['code'],
       });
-      expect(doc.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['private_key_jwt', 'client_secret_basic']));
+      expect(doc.token_endpoint_auth_methods_supported).toEqual(
+        expect.arrayContaining(['private_key_jwt', 'client_secret_basic']),
+      );
       expect(doc.token_endpoint_auth_signing_alg_values_supported).toEqual(['RS384', 'ES384']);
-      expect(doc.scopes_supported).toEqual(expect.arrayContaining(['openid', 'fhirUser', 'launch/patient', 'system/*.rs']));
-      for (const c of ['launch-standalone', 'client-public', 'client-confidential-symmetric', 'client-confidential-asymmetric', 'context-standalone-patient', 'permission-v1', 'permission-v2', 'permission-patient', 'permission-user', 'sso-openid-connect']) {
+      expect(doc.scopes_supported).toEqual(
+        expect.arrayContaining(['openid', 'fhirUser', 'launch/patient', 'system/*.rs']),
+      );
+      for (const c of [
+        'launch-standalone',
+        'client-public',
+        'client-confidential-symmetric',
+        'client-confidential-asymmetric',
+        'context-standalone-patient',
+        'permission-v1',
+        'permission-v2',
+        'permission-patient',
+        'permission-user',
+        'sso-openid-connect',
+      ]) {
         expect(doc.capabilities).toContain(c);
       }
     }
   });
 
   it("serves oidc-provider's OpenID configuration and JWKS under the issuer", async () => {
-    const doc = (await (await fetch(`${publicUrl}/oauth/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    const doc = (await (await fetch(`${publicUrl}/oauth/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      string
+    >;
     expect(doc.issuer).toBe(`${publicUrl}/oauth`);
     expect(doc.token_endpoint).toBe(tokenUrl);
     const jwks = (await (await fetch(`${publicUrl}/oauth/jwks`)).json()) as { keys: JWK[] };
     expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES384', 'RS256']);
     expect(jwks.keys.every((k) => k.d === undefined)).toBe(true);
-    expect(auth.publicRoutes).toEqual(['/oauth', '/.well-known/smart-configuration', '/fhir/.well-known/smart-configuration']);
+    expect(auth.publicRoutes).toEqual([
+      '/oauth',
+      '/.well-known/smart-configuration',
+      '/fhir/.well-known/smart-configuration',
+    ]);
   });
 
   it('keeps its signing keys in the data folder, readable by the owner only', () => {
@@ -148,22 +213,43 @@ describe('discovery', () => {
 });
 
 describe('backend services (client_credentials + private_key_jwt)', () => {
-  it.each(['RS384', 'ES384'] as const)('issues a short-lived JWT access token for an %s client assertion', async (alg) => {
-    const clientId = alg === 'RS384' ? 'ai-rsa' : 'ai-ec';
-    const { status, body } = await backendToken(clientId, alg, 'system/ImagingStudy.rs');
-    expect(status).toBe(200);
-    expect(body.token_type.toLowerCase()).toBe('bearer');
-    expect(body.expires_in).toBe(300);
-    expect(body.scope).toBe('system/ImagingStudy.rs');
-    const principal = await auth.verifier.verify(body.access_token);
-    expect(principal).toMatchObject({ kind: 'client', clientId, subject: clientId, issuer: `${publicUrl}/oauth`, scope: 'system/ImagingStudy.rs', roles: ['ai-service'] });
-    expect(principal.expiresAt! - Date.now() / 1000).toBeLessThanOrEqual(300);
-    expect(decodeJwt(body.access_token).aud).toBe(`${publicUrl}/fhir`);
-    expect(events).toContainEqual(expect.objectContaining({ kind: 'token-issued', clientId, jti: principal.jti, scope: 'system/ImagingStudy.rs' }));
-  });
+  it.each(['RS384', 'ES384'] as const)(
+    'issues a short-lived JWT access token for an %s client assertion',
+    async (alg) => {
+      const clientId = alg === 'RS384' ? 'ai-rsa' : 'ai-ec';
+      const { status, body } = await backendToken(clientId, alg, 'system/ImagingStudy.rs');
+      expect(status).toBe(200);
+      expect(body.token_type.toLowerCase()).toBe('bearer');
+      expect(body.expires_in).toBe(300);
+      expect(body.scope).toBe('system/ImagingStudy.rs');
+      const principal = await auth.verifier.verify(body.access_token);
+      expect(principal).toMatchObject({
+        kind: 'client',
+        clientId,
+        subject: clientId,
+        issuer: `${publicUrl}/oauth`,
+        scope: 'system/ImagingStudy.rs',
+        roles: ['ai-service'],
+      });
+      expect(principal.expiresAt! - Date.now() / 1000).toBeLessThanOrEqual(300);
+      expect(decodeJwt(body.access_token).aud).toBe(`${publicUrl}/fhir`);
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          kind: 'token-issued',
+          clientId,
+          jti: principal.jti,
+          scope: 'system/ImagingStudy.rs',
+        }),
+      );
+    },
+  );
 
   it('narrows the request to the registered scopes (v1 and v2 forms) and refuses when nothing is left', async () => {
-    const { body } = await backendToken('ai-rsa', 'RS384', 'system/ImagingStudy.rs system/Patient.read system/Observation.c system/Observation.u system/*.cruds patient/Patient.rs');
+    const { body } = await backendToken(
+      'ai-rsa',
+      'RS384',
+      'system/ImagingStudy.rs system/Patient.read system/Observation.c system/Observation.u system/*.cruds patient/Patient.rs',
+    );
     expect(body.scope).toBe('system/ImagingStudy.rs system/Patient.read system/Observation.c');
     const refused = await backendToken('ai-ec', 'ES384', 'system/Patient.rs');
     expect(refused.status).toBe(400);
@@ -193,30 +279,61 @@ describe('backend services (client_credentials + private_key_jwt)', () => {
 
   it('accepts client_secret_basic against the stored hash, never the hash itself', async () => {
     const basic = (secret: string) => ({ authorization: `Basic ${Buffer.from(`sym:${secret}`).toString('base64')}` });
-    const ok = await tokenRequest({ grant_type: 'client_credentials', scope: 'system/Patient.rs' }, basic('a-very-long-shared-secret'));
+    const ok = await tokenRequest(
+      { grant_type: 'client_credentials', scope: 'system/Patient.rs' },
+      basic('a-very-long-shared-secret'),
+    );
     expect(ok.status).toBe(200);
     expect((await auth.verifier.verify(ok.body.access_token)).clientId).toBe('sym');
-    expect((await tokenRequest({ grant_type: 'client_credentials', scope: 'system/Patient.rs' }, basic('wrong-secret'))).status).toBe(401);
+    expect(
+      (await tokenRequest({ grant_type: 'client_credentials', scope: 'system/Patient.rs' }, basic('wrong-secret')))
+        .status,
+    ).toBe(401);
     const hash = new ClientStore(db).get('sym')!.secretHash!;
-    expect((await tokenRequest({ grant_type: 'client_credentials', scope: 'system/Patient.rs' }, basic(encodeURIComponent(hash)))).status).toBe(401);
+    expect(
+      (
+        await tokenRequest(
+          { grant_type: 'client_credentials', scope: 'system/Patient.rs' },
+          basic(encodeURIComponent(hash)),
+        )
+      ).status,
+    ).toBe(401);
   });
 
   it('takes a client registered with the CLI while it runs, and stops honouring it once removed', async () => {
     const pair = await keyPair('ES384', 'cli-1');
     const jwksFile = join(dataDir, 'cli-client.jwks.json');
     writeFileSync(jwksFile, JSON.stringify({ keys: [pair.jwk] }));
-    const before = await backendToken('cli-ai', 'ES384', 'system/ImagingStudy.rs', { key: pair.privateKey, kid: 'cli-1' });
+    const before = await backendToken('cli-ai', 'ES384', 'system/ImagingStudy.rs', {
+      key: pair.privateKey,
+      kid: 'cli-1',
+    });
     expect(before.status).toBe(401);
 
-    const added = await cli('clients', 'add', '--client-id', 'cli-ai', '--jwks-file', jwksFile, '--scope', 'system/ImagingStudy.rs system/DiagnosticReport.c');
+    const added = await cli(
+      'clients',
+      'add',
+      '--client-id',
+      'cli-ai',
+      '--jwks-file',
+      jwksFile,
+      '--scope',
+      'system/ImagingStudy.rs system/DiagnosticReport.c',
+    );
     expect(added.stdout).toContain('client cli-ai registered (private_key_jwt, role ai-service)');
     expect((await cli('clients', 'list')).stdout).toContain('cli-ai\tprivate_key_jwt\tai-service');
-    const after = await backendToken('cli-ai', 'ES384', 'system/ImagingStudy.rs system/DiagnosticReport.c', { key: pair.privateKey, kid: 'cli-1' });
+    const after = await backendToken('cli-ai', 'ES384', 'system/ImagingStudy.rs system/DiagnosticReport.c', {
+      key: pair.privateKey,
+      kid: 'cli-1',
+    });
     expect(after.status).toBe(200);
     expect(after.body.scope).toBe('system/ImagingStudy.rs system/DiagnosticReport.c');
 
     await cli('clients', 'remove', '--client-id', 'cli-ai');
-    const removed = await backendToken('cli-ai', 'ES384', 'system/ImagingStudy.rs', { key: pair.privateKey, kid: 'cli-1' });
+    const removed = await backendToken('cli-ai', 'ES384', 'system/ImagingStudy.rs', {
+      key: pair.privateKey,
+      kid: 'cli-1',
+    });
     expect(removed).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
   }, 30_000);
 
@@ -224,7 +341,9 @@ describe('backend services (client_credentials + private_key_jwt)', () => {
     const file = join(dataDir, 'private.jwks.json');
     const { privateKey } = await generateKeyPair('ES384', { extractable: true });
     writeFileSync(file, JSON.stringify({ keys: [await exportJWK(privateKey)] }));
-    await expect(cli('clients', 'add', '--client-id', 'leaky', '--jwks-file', file, '--scope', 'system/*.rs')).rejects.toMatchObject({ stderr: expect.stringContaining('private key') });
+    await expect(
+      cli('clients', 'add', '--client-id', 'leaky', '--jwks-file', file, '--scope', 'system/*.rs'),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('private key') });
   }, 30_000);
 });
 
@@ -234,7 +353,12 @@ describe('token verifier', () => {
     const jwk = stored.signing.find((k) => k.alg === alg)!;
     return { key: await importJWK(jwk, alg), kid: jwk.kid! };
   };
-  const sign = (claims: Record<string, unknown>, key: CryptoKey | Uint8Array, kid: string, o: { iss?: string; aud?: string; exp?: number; alg?: string; typ?: string } = {}) =>
+  const sign = (
+    claims: Record<string, unknown>,
+    key: CryptoKey | Uint8Array,
+    kid: string,
+    o: { iss?: string; aud?: string; exp?: number; alg?: string; typ?: string } = {},
+  ) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: o.alg ?? 'ES384', kid, typ: o.typ ?? 'at+jwt' })
       .setIssuer(o.iss ?? `${publicUrl}/oauth`)
@@ -253,7 +377,11 @@ describe('token verifier', () => {
   it('accepts our token and rejects an expired one, a wrong key, a wrong audience and an unknown issuer', async () => {
     const { key, kid } = await ownKey('ES384');
     const claims = { client_id: 'ai-ec', scope: 'system/ImagingStudy.rs', roles: ['ai-service'] };
-    expect(await auth.verifier.verify(await sign(claims, key, kid))).toMatchObject({ kind: 'client', clientId: 'ai-ec', scope: 'system/ImagingStudy.rs' });
+    expect(await auth.verifier.verify(await sign(claims, key, kid))).toMatchObject({
+      kind: 'client',
+      clientId: 'ai-ec',
+      scope: 'system/ImagingStudy.rs',
+    });
     await rejects(await sign(claims, key, kid, { exp: Math.floor(Date.now() / 1000) - 60 }), 'expired');
     await rejects(await sign(claims, (await keyPair('ES384', kid)).privateKey, kid), 'signature');
     await rejects(await sign(claims, key, kid, { aud: 'https://elsewhere.example/fhir' }), 'aud');
@@ -262,8 +390,17 @@ describe('token verifier', () => {
   });
 
   it("accepts a configured external issuer's token and maps its scopes and roles", async () => {
-    const claims = { scp: ['user/ImagingStudy.rs', 'user/Patient.rs'], realm_access: { roles: ['Radiologist', 'Visitor'] }, azp: 'pacs-viewer', fhirUser: 'Practitioner/9' };
-    const token = await sign(claims, idpKey, 'idp-1', { iss: 'https://idp.example/realms/hospital', alg: 'ES256', typ: 'JWT' });
+    const claims = {
+      scp: ['user/ImagingStudy.rs', 'user/Patient.rs'],
+      realm_access: { roles: ['Radiologist', 'Visitor'] },
+      azp: 'pacs-viewer',
+      fhirUser: 'Practitioner/9',
+    };
+    const token = await sign(claims, idpKey, 'idp-1', {
+      iss: 'https://idp.example/realms/hospital',
+      alg: 'ES256',
+      typ: 'JWT',
+    });
     expect(await auth.verifier.verify(token)).toMatchObject({
       kind: 'user',
       issuer: 'https://idp.example/realms/hospital',
@@ -272,15 +409,35 @@ describe('token verifier', () => {
       roles: ['radiologist'],
       fhirUser: 'Practitioner/9',
     });
-    await rejects(await sign(claims, idpKey, 'idp-1', { iss: 'https://idp.example/realms/hospital', alg: 'ES256', aud: 'https://other.example' }), 'aud');
-    await rejects(await sign(claims, (await generateKeyPair('ES256')).privateKey, 'idp-1', { iss: 'https://idp.example/realms/hospital', alg: 'ES256' }), 'signature');
+    await rejects(
+      await sign(claims, idpKey, 'idp-1', {
+        iss: 'https://idp.example/realms/hospital',
+        alg: 'ES256',
+        aud: 'https://other.example',
+      }),
+      'aud',
+    );
+    await rejects(
+      await sign(claims, (await generateKeyPair('ES256')).privateKey, 'idp-1', {
+        iss: 'https://idp.example/realms/hospital',
+        alg: 'ES256',
+      }),
+      'signature',
+    );
   });
 });
 
 describe('people: authorization code + PKCE + OpenID Connect', () => {
   const cookies = new Map<string, string>();
   const browse = async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(new URL(url, publicUrl), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const res = await fetch(new URL(url, publicUrl), {
+      ...init,
+      redirect: 'manual',
+      headers: {
+        ...(init.headers as Record<string, string>),
+        cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const i = pair.indexOf('=');
@@ -288,7 +445,12 @@ describe('people: authorization code + PKCE + OpenID Connect', () => {
     }
     return res;
   };
-  const post = (url: string, form: Record<string, string>) => browse(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+  const post = (url: string, form: Record<string, string>) =>
+    browse(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+    });
   const authorizeUrl = (extra: Record<string, string>) =>
     `/oauth/auth?${new URLSearchParams({
       client_id: 'viewer',
@@ -332,8 +494,15 @@ describe('people: authorization code + PKCE + OpenID Connect', () => {
     expect(callback.searchParams.get('state')).toBe('st-1');
     const code = callback.searchParams.get('code')!;
 
-    const params = { grant_type: 'authorization_code', code, redirect_uri: `${publicUrl}/callback`, client_id: 'viewer' };
-    expect((await tokenRequest({ ...params, code_verifier: randomBytes(32).toString('base64url') })).body.error).toBe('invalid_grant');
+    const params = {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: `${publicUrl}/callback`,
+      client_id: 'viewer',
+    };
+    expect((await tokenRequest({ ...params, code_verifier: randomBytes(32).toString('base64url') })).body.error).toBe(
+      'invalid_grant',
+    );
     // oidc-provider checks the verifier before it consumes the code: the right verifier still works.
     const { status, body } = await tokenRequest({ ...params, code_verifier: verifier });
     if (status !== 200) throw new Error(`token exchange failed: ${JSON.stringify(body)}`);
@@ -341,11 +510,24 @@ describe('people: authorization code + PKCE + OpenID Connect', () => {
     expect(body.scope.split(' ').sort()).toEqual(['patient/*.rs', 'patient/Observation.rs?category=laboratory']);
     const idToken = decodeJwt(body.id_token);
     expect(idToken).toMatchObject({ sub: 'cathy', aud: 'viewer', fhirUser: `${publicUrl}/fhir/Practitioner/17` });
-    expect(await auth.verifier.verify(body.access_token)).toMatchObject({ kind: 'user', subject: 'cathy', clientId: 'viewer', roles: ['clinician'], patient: 'HTEST-1', fhirUser: 'Practitioner/17' });
+    expect(await auth.verifier.verify(body.access_token)).toMatchObject({
+      kind: 'user',
+      subject: 'cathy',
+      clientId: 'viewer',
+      roles: ['clinician'],
+      patient: 'HTEST-1',
+      fhirUser: 'Practitioner/17',
+    });
   });
 
   it('refuses an authorization request for another FHIR server (aud)', async () => {
-    const res = await browse(authorizeUrl({ code_challenge: 'a'.repeat(43), code_challenge_method: 'S256', aud: 'https://other.example/fhir' }));
+    const res = await browse(
+      authorizeUrl({
+        code_challenge: 'a'.repeat(43),
+        code_challenge_method: 'S256',
+        aud: 'https://other.example/fhir',
+      }),
+    );
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('for another server');
   });

@@ -37,10 +37,14 @@ describe('patient ↔ study link (finding 2)', () => {
     attackerToken = await bench.token({ scope: 'patient/*.cruds', patient: attacker!.patientId });
     victimToken = await bench.token({ scope: 'patient/*.cruds', patient: victim!.patientId });
     // The bridge has linked the victim's study (its links are committed with its sync pass).
-    await waitFor(async () => {
-      const r = await bench.get('/dicomweb/studies', victimToken);
-      return studyUidsOf(r.body).includes(victimStudy()) || undefined;
-    }, 30_000, "the victim's study linked");
+    await waitFor(
+      async () => {
+        const r = await bench.get('/dicomweb/studies', victimToken);
+        return studyUidsOf(r.body).includes(victimStudy()) || undefined;
+      },
+      30_000,
+      "the victim's study linked",
+    );
   }, 180_000);
   afterAll(() => bench?.stop());
 
@@ -52,9 +56,14 @@ describe('patient ↔ study link (finding 2)', () => {
 
   it("refuses the attack: a patient token creating an ImagingStudy with its own subject and another patient's StudyInstanceUID", async () => {
     const before = bench.auditHead();
-    refusedClaim(await bench.request('POST', '/fhir/ImagingStudy', attackerToken, imagingStudy(attacker.patientId, victimStudy())));
+    refusedClaim(
+      await bench.request('POST', '/fhir/ImagingStudy', attackerToken, imagingStudy(attacker.patientId, victimStudy())),
+    );
     // Nothing was stored.
-    const found = await bench.get(`/fhir/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${victimStudy()}`)}`, bench.admin);
+    const found = await bench.get(
+      `/fhir/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${victimStudy()}`)}`,
+      bench.admin,
+    );
     expect(found.body.entry.map((e: Json) => e.resource.subject.reference)).toEqual([`Patient/${victim.patientId}`]);
     // Recorded as a refused create, one record per patient concerned (BALP): the patient written
     // for and the one whose study was claimed.
@@ -66,35 +75,69 @@ describe('patient ↔ study link (finding 2)', () => {
   });
 
   it('refuses the same claim by update, patch, batch and transaction entries — and from an administrator', async () => {
-    const own = await bench.request('POST', '/fhir/ImagingStudy', attackerToken, imagingStudy(attacker.patientId, `${ROOT}.999.1`));
+    const own = await bench.request(
+      'POST',
+      '/fhir/ImagingStudy',
+      attackerToken,
+      imagingStudy(attacker.patientId, `${ROOT}.999.1`),
+    );
     expect(own.status).toBe(201);
     const id = own.body.id as string;
-    refusedClaim(await bench.request('PUT', `/fhir/ImagingStudy/${id}`, attackerToken, { ...imagingStudy(attacker.patientId, victimStudy()), id }));
     refusedClaim(
-      await bench.request('PATCH', `/fhir/ImagingStudy/${id}`, attackerToken, [{ op: 'replace', path: '/identifier/0/value', value: `urn:oid:${victimStudy()}` }], {
-        'content-type': 'application/json-patch+json',
+      await bench.request('PUT', `/fhir/ImagingStudy/${id}`, attackerToken, {
+        ...imagingStudy(attacker.patientId, victimStudy()),
+        id,
       }),
+    );
+    refusedClaim(
+      await bench.request(
+        'PATCH',
+        `/fhir/ImagingStudy/${id}`,
+        attackerToken,
+        [{ op: 'replace', path: '/identifier/0/value', value: `urn:oid:${victimStudy()}` }],
+        {
+          'content-type': 'application/json-patch+json',
+        },
+      ),
     );
     const batch = await bench.request('POST', '/fhir', attackerToken, {
       resourceType: 'Bundle',
       type: 'batch',
-      entry: [{ resource: imagingStudy(attacker.patientId, victimStudy()), request: { method: 'POST', url: 'ImagingStudy' } }],
+      entry: [
+        { resource: imagingStudy(attacker.patientId, victimStudy()), request: { method: 'POST', url: 'ImagingStudy' } },
+      ],
     });
     expect(batch.status).toBe(200);
     expect(batch.body.entry[0].response.status).toMatch(/^422/);
     const transaction = await bench.request('POST', '/fhir', attackerToken, {
       resourceType: 'Bundle',
       type: 'transaction',
-      entry: [{ fullUrl: 'urn:uuid:0f6c1d2e-0000-4000-8000-000000000001', resource: imagingStudy(attacker.patientId, victimStudy()), request: { method: 'POST', url: 'ImagingStudy' } }],
+      entry: [
+        {
+          fullUrl: 'urn:uuid:0f6c1d2e-0000-4000-8000-000000000001',
+          resource: imagingStudy(attacker.patientId, victimStudy()),
+          request: { method: 'POST', url: 'ImagingStudy' },
+        },
+      ],
     });
     expect(transaction.status).toBe(422);
     // The DICOM says whose study it is: no FHIR write changes that, an administrator's neither.
-    refusedClaim(await bench.request('POST', '/fhir/ImagingStudy', bench.admin, imagingStudy(attacker.patientId, victimStudy())));
+    refusedClaim(
+      await bench.request('POST', '/fhir/ImagingStudy', bench.admin, imagingStudy(attacker.patientId, victimStudy())),
+    );
     // The claim stayed unchanged; a write naming the right Patient is not refused.
-    expect((await bench.get(`/fhir/ImagingStudy/${id}`, attackerToken)).body.identifier[0].value).toBe(`urn:oid:${ROOT}.999.1`);
-    const found = await bench.get(`/fhir/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${victimStudy()}`)}`, bench.admin);
+    expect((await bench.get(`/fhir/ImagingStudy/${id}`, attackerToken)).body.identifier[0].value).toBe(
+      `urn:oid:${ROOT}.999.1`,
+    );
+    const found = await bench.get(
+      `/fhir/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${victimStudy()}`)}`,
+      bench.admin,
+    );
     const stored = found.body.entry[0].resource as Json;
-    const kept = await bench.request('PUT', `/fhir/ImagingStudy/${stored.id}`, bench.admin, { ...stored, description: 'reviewed' });
+    const kept = await bench.request('PUT', `/fhir/ImagingStudy/${stored.id}`, bench.admin, {
+      ...stored,
+      description: 'reviewed',
+    });
     expect(kept.status).toBe(200);
   });
 
@@ -103,14 +146,38 @@ describe('patient ↔ study link (finding 2)', () => {
     // and an ImagingStudy an administrator wrote naming the attacker as its subject.
     const foreign = `${ROOT}.777.1`;
     const files = [
-      ctInstance({ study: foreign, series: `${foreign}.1`, sop: `${foreign}.1.1`, patientId: 'OTHER-1', patientName: 'Other^One' }),
-      ctInstance({ study: foreign, series: `${foreign}.1`, sop: `${foreign}.1.2`, patientId: 'OTHER-2', patientName: 'Other^Two' }),
+      ctInstance({
+        study: foreign,
+        series: `${foreign}.1`,
+        sop: `${foreign}.1.1`,
+        patientId: 'OTHER-1',
+        patientName: 'Other^One',
+      }),
+      ctInstance({
+        study: foreign,
+        series: `${foreign}.1`,
+        sop: `${foreign}.1.2`,
+        patientId: 'OTHER-2',
+        patientName: 'Other^Two',
+      }),
     ];
     const { body, contentType } = stowBody(files);
-    const stow = await bench.request('POST', '/dicomweb/studies', bench.admin, body, { 'content-type': contentType, accept: 'application/dicom+json' });
+    const stow = await bench.request('POST', '/dicomweb/studies', bench.admin, body, {
+      'content-type': contentType,
+      accept: 'application/dicom+json',
+    });
     expect(stow.status).toBe(200);
-    await waitFor(async () => ((await bench.get(`/api/quarantine/${foreign}`, bench.admin)).status === 200 ? true : undefined), 30_000, 'the study held');
-    const shaped = await bench.request('POST', '/fhir/ImagingStudy', bench.admin, imagingStudy(attacker.patientId, foreign));
+    await waitFor(
+      async () => ((await bench.get(`/api/quarantine/${foreign}`, bench.admin)).status === 200 ? true : undefined),
+      30_000,
+      'the study held',
+    );
+    const shaped = await bench.request(
+      'POST',
+      '/fhir/ImagingStudy',
+      bench.admin,
+      imagingStudy(attacker.patientId, foreign),
+    );
     expect(shaped.status).toBe(201);
 
     const before = bench.auditHead();
@@ -121,13 +188,17 @@ describe('patient ↔ study link (finding 2)', () => {
       expect(asked.body).toEqual([]);
       expect((await bench.get(`/dicomweb/studies/${uid}/series`, attackerToken)).body).toEqual([]);
       for (const path of [`/dicomweb/studies/${uid}/metadata`, `/dicomweb/studies/${uid}`]) {
-        const r = await bench.get(path, attackerToken, { accept: path.endsWith('metadata') ? 'application/dicom+json' : 'multipart/related; type="application/dicom"' });
+        const r = await bench.get(path, attackerToken, {
+          accept: path.endsWith('metadata') ? 'application/dicom+json' : 'multipart/related; type="application/dicom"',
+        });
         expect(r.status).toBe(403);
         expect(r.body.resourceType).toBe('OperationOutcome');
       }
     }
     // The attacker still sees its own studies; the victim its own.
-    expect(studyUidsOf((await bench.get('/dicomweb/studies', attackerToken)).body)).toEqual(expect.arrayContaining(attacker.studies));
+    expect(studyUidsOf((await bench.get('/dicomweb/studies', attackerToken)).body)).toEqual(
+      expect.arrayContaining(attacker.studies),
+    );
     expect((await bench.get(`/dicomweb/studies/${victimStudy()}/metadata`, victimToken)).status).toBe(200);
 
     // Every refusal is on record, with the study and the token's patient.

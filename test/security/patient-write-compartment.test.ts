@@ -44,18 +44,40 @@ describe("a patient token writing into another patient's record (--auth smart)",
   });
 
   it('refuses a create whose subject is another patient, even with itself as performer', async () => {
-    await refused(() => bench.request('POST', '/fhir/Observation', token, observation(other, self)), 'subject other, performer self');
-    await refused(() => bench.request('POST', '/fhir/Observation', token, observation(self, other)), 'subject self, performer other');
-    await refused(() => bench.request('PUT', '/fhir/Observation/planted-1', token, observation(other, self, 'planted-1')), 'update-as-create');
+    await refused(
+      () => bench.request('POST', '/fhir/Observation', token, observation(other, self)),
+      'subject other, performer self',
+    );
+    await refused(
+      () => bench.request('POST', '/fhir/Observation', token, observation(self, other)),
+      'subject self, performer other',
+    );
+    await refused(
+      () => bench.request('PUT', '/fhir/Observation/planted-1', token, observation(other, self, 'planted-1')),
+      'update-as-create',
+    );
     const planted = await bench.get(`/fhir/Observation?subject=Patient/${other}&code:text=home`, bench.admin);
     expect(planted.body.total ?? planted.body.entry?.length ?? 0).toBe(0);
   });
 
   it('refuses moving its own resource into another record by update or patch', async () => {
     const mine = (await bench.request('POST', '/fhir/Observation', token, observation(self))).body;
-    await refused(() => bench.request('PUT', `/fhir/Observation/${mine.id}`, token, { ...observation(other, self), id: mine.id }), 'PUT subject → other');
     await refused(
-      () => bench.request('PATCH', `/fhir/Observation/${mine.id}`, token, [{ op: 'replace', path: '/subject/reference', value: `Patient/${other}` }, { op: 'add', path: '/performer', value: [{ reference: `Patient/${self}` }] }], PATCH),
+      () => bench.request('PUT', `/fhir/Observation/${mine.id}`, token, { ...observation(other, self), id: mine.id }),
+      'PUT subject → other',
+    );
+    await refused(
+      () =>
+        bench.request(
+          'PATCH',
+          `/fhir/Observation/${mine.id}`,
+          token,
+          [
+            { op: 'replace', path: '/subject/reference', value: `Patient/${other}` },
+            { op: 'add', path: '/performer', value: [{ reference: `Patient/${self}` }] },
+          ],
+          PATCH,
+        ),
       'PATCH subject → other',
     );
     const still = await bench.get(`/fhir/Observation/${mine.id}`, bench.admin);
@@ -66,15 +88,40 @@ describe("a patient token writing into another patient's record (--auth smart)",
   it("may read, but not change or delete, another patient's resource that merely names it as performer", async () => {
     const theirs = (await bench.request('POST', '/fhir/Observation', bench.admin, observation(other, self))).body;
     expect((await bench.get(`/fhir/Observation/${theirs.id}`, token)).status).toBe(200);
-    await refused(() => bench.request('PUT', `/fhir/Observation/${theirs.id}`, token, { ...observation(other, self), id: theirs.id, status: 'cancelled' }), 'PUT theirs');
-    await refused(() => bench.request('PATCH', `/fhir/Observation/${theirs.id}`, token, [{ op: 'replace', path: '/status', value: 'cancelled' }], PATCH), 'PATCH theirs');
+    await refused(
+      () =>
+        bench.request('PUT', `/fhir/Observation/${theirs.id}`, token, {
+          ...observation(other, self),
+          id: theirs.id,
+          status: 'cancelled',
+        }),
+      'PUT theirs',
+    );
+    await refused(
+      () =>
+        bench.request(
+          'PATCH',
+          `/fhir/Observation/${theirs.id}`,
+          token,
+          [{ op: 'replace', path: '/status', value: 'cancelled' }],
+          PATCH,
+        ),
+      'PATCH theirs',
+    );
     await refused(() => bench.request('DELETE', `/fhir/Observation/${theirs.id}`, token), 'DELETE theirs');
     expect((await bench.get(`/fhir/Observation/${theirs.id}`, bench.admin)).body.meta.versionId).toBe('1');
   });
 
   it('refuses linking its own Patient to another patient', async () => {
     const me = (await bench.get(`/fhir/Patient/${self}`, token)).body;
-    await refused(() => bench.request('PUT', `/fhir/Patient/${self}`, token, { ...me, link: [{ other: { reference: `Patient/${other}` }, type: 'seealso' }] }), 'Patient.link → other');
+    await refused(
+      () =>
+        bench.request('PUT', `/fhir/Patient/${self}`, token, {
+          ...me,
+          link: [{ other: { reference: `Patient/${other}` }, type: 'seealso' }],
+        }),
+      'Patient.link → other',
+    );
   });
 
   it('refuses such entries in a batch (entry 403) and a transaction (403, nothing written)', async () => {
@@ -94,7 +141,8 @@ describe("a patient token writing into another patient's record (--auth smart)",
     const batchRecords = bench.auditSince(before);
     expect(JSON.stringify(batchRecords)).toContain('"outcome":"4"');
 
-    const countOther = async () => (await bench.get(`/fhir/Observation?subject=Patient/${other}&_summary=count`, bench.admin)).body.total as number;
+    const countOther = async () =>
+      (await bench.get(`/fhir/Observation?subject=Patient/${other}&_summary=count`, bench.admin)).body.total as number;
     const n = await countOther();
     await refused(
       () =>

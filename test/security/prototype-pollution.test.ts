@@ -33,7 +33,11 @@ describe('prototype pollution through JSON inputs (--auth smart)', () => {
   async function scopesStillHold(): Promise<void> {
     expect(prototypesClean()).toBe(true);
     const readOnly = await bench.token({ scope: 'system/ImagingStudy.rs', client: 'ai-viewer', sub: 'ai-viewer' });
-    const create = await bench.request('POST', '/fhir/ImagingStudy', readOnly, { resourceType: 'ImagingStudy', status: 'available', subject: { reference: `Patient/${patientId}` } });
+    const create = await bench.request('POST', '/fhir/ImagingStudy', readOnly, {
+      resourceType: 'ImagingStudy',
+      status: 'available',
+      subject: { reference: `Patient/${patientId}` },
+    });
     expect(create.status).toBe(403);
     expect(create.body.resourceType).toBe('OperationOutcome');
   }
@@ -46,14 +50,19 @@ describe('prototype pollution through JSON inputs (--auth smart)', () => {
       [{ op: 'add', path: '/name/0/__proto__/rs', value: 'cruds' }],
       [{ op: 'add', path: '/constructor/rs', value: 'cruds' }],
       [{ op: 'copy', from: '/__proto__', path: '/extension' }],
-      [{ op: 'test', path: '/id', value: patientId }, { op: 'add', path: '/prototype/rs', value: 'cruds' }],
+      [
+        { op: 'test', path: '/id', value: patientId },
+        { op: 'add', path: '/prototype/rs', value: 'cruds' },
+      ],
     ];
     for (const ops of attacks) {
       const before = bench.auditHead();
       const r = await bench.request('PATCH', `/fhir/Patient/${patientId}`, patientToken, ops, PATCH);
       expect(r.status, JSON.stringify(ops)).toBe(400);
       expect(r.body.resourceType).toBe('OperationOutcome');
-      const refused = bench.auditSince(before).filter((e) => e.outcome !== '0' && JSON.stringify(e.entity ?? []).includes(`Patient/${patientId}`));
+      const refused = bench
+        .auditSince(before)
+        .filter((e) => e.outcome !== '0' && JSON.stringify(e.entity ?? []).includes(`Patient/${patientId}`));
       expect(refused.length, `audit record of ${JSON.stringify(ops)}`).toBeGreaterThan(0);
       expect(prototypesClean()).toBe(true);
     }
@@ -76,7 +85,12 @@ describe('prototype pollution through JSON inputs (--auth smart)', () => {
         const created = await bench.request('POST', '/fhir/Observation', bench.admin, body);
         expect(created.status, body).toBe(400);
         expect(created.body.resourceType).toBe('OperationOutcome');
-        const updated = await bench.request('PUT', `/fhir/Patient/${patientId}`, patientToken, `{"resourceType":"Patient","id":"${patientId}","${key}":${payload}}`);
+        const updated = await bench.request(
+          'PUT',
+          `/fhir/Patient/${patientId}`,
+          patientToken,
+          `{"resourceType":"Patient","id":"${patientId}","${key}":${payload}}`,
+        );
         expect(updated.status).toBe(400);
         expect(prototypesClean()).toBe(true);
       }
@@ -85,7 +99,9 @@ describe('prototype pollution through JSON inputs (--auth smart)', () => {
   });
 
   it('keeps the prototypes clean through batch and transaction bodies (resources and Binary patches)', async () => {
-    const patch = Buffer.from(JSON.stringify([{ op: 'add', path: '/__proto__/rs', value: 'cruds' }])).toString('base64');
+    const patch = Buffer.from(JSON.stringify([{ op: 'add', path: '/__proto__/rs', value: 'cruds' }])).toString(
+      'base64',
+    );
     for (const type of ['batch', 'transaction']) {
       const body = `{"resourceType":"Bundle","type":"${type}","__proto__":{"rs":"cruds"},"entry":[
         {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/${patientId}"},"__proto__":{"rs":"cruds"}},"request":{"method":"POST","url":"Observation","__proto__":{"rs":"cruds"}}},
@@ -105,7 +121,9 @@ describe('prototype pollution through JSON inputs (--auth smart)', () => {
     for (const key of KEYS) {
       const body = `{"studyInstanceUid":"${studies[0]}","${key}":{"rs":"cruds"},"model":{"name":"m","version":"1","${key}":{"rs":"cruds"}},
         "findings":[{"code":{"text":"x","${key}":{"rs":"cruds"}},"laterality":"${key}","${key}":{"rs":"cruds"}}]}`;
-      const r = await bench.request('POST', '/api/ai-results', bench.admin, body, { 'content-type': 'application/json' });
+      const r = await bench.request('POST', '/api/ai-results', bench.admin, body, {
+        'content-type': 'application/json',
+      });
       expect(r.status).toBe(400);
       expect(r.body.resourceType).toBe('OperationOutcome');
       expect(prototypesClean()).toBe(true);
@@ -142,18 +160,28 @@ describe('prototype pollution through JSON inputs (--auth smart)', () => {
 
   it('keeps the prototypes clean through the token endpoint scope parameter', async () => {
     const client = await registerClient(bench.server.dataDir, 'proto-client', 'system/ImagingStudy.rs');
-    for (const scope of ['__proto__ constructor prototype system/ImagingStudy.rs', 'system/__proto__.rs system/constructor.rs', 'system/ImagingStudy.rs?__proto__=x']) {
+    for (const scope of [
+      '__proto__ constructor prototype system/ImagingStudy.rs',
+      'system/__proto__.rs system/constructor.rs',
+      'system/ImagingStudy.rs?__proto__=x',
+    ]) {
       const r = await requestToken(bench.url, client, scope);
       expect(r.status).toBeLessThan(500);
       // Only what the registration covers: the scope itself, or narrowed by a query suffix.
-      if (r.status === 200) for (const granted of String(r.body.scope).split(' ')) expect(granted).toMatch(/^system\/ImagingStudy\.rs(\?|$)/);
+      if (r.status === 200)
+        for (const granted of String(r.body.scope).split(' '))
+          expect(granted).toMatch(/^system\/ImagingStudy\.rs(\?|$)/);
       expect(prototypesClean()).toBe(true);
     }
     // The registration's read-only scope grants no write, and its token cannot create.
     const cruds = await requestToken(bench.url, client, 'system/ImagingStudy.cruds');
     expect(cruds.status === 200 ? cruds.body.scope : '').not.toContain('cruds');
     const token = await accessToken(bench.url, client, 'system/ImagingStudy.rs');
-    const create = await bench.request('POST', '/fhir/ImagingStudy', token, { resourceType: 'ImagingStudy', status: 'available', subject: { reference: `Patient/${patientId}` } });
+    const create = await bench.request('POST', '/fhir/ImagingStudy', token, {
+      resourceType: 'ImagingStudy',
+      status: 'available',
+      subject: { reference: `Patient/${patientId}` },
+    });
     expect(create.status).toBe(403);
     await scopesStillHold();
   }, 120_000);

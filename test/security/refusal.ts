@@ -8,6 +8,9 @@ export async function expectRefused(bench: SmartBench, attempt: () => Promise<An
   expect(r.status, `${what}: ${r.text}`).toBe(403);
   expect(r.body.resourceType).toBe('OperationOutcome');
   expect(r.body.issue[0].code).toBe('forbidden');
-  expect(bench.auditSince(before).some((e) => e.outcome !== '0'), `${what}: audit record of the refusal`).toBe(true);
+  expect(
+    bench.auditSince(before).some((e) => e.outcome !== '0'),
+    `${what}: audit record of the refusal`,
+  ).toBe(true);
   return r;
 }

@@ -9,7 +9,13 @@ import type { RouteRule } from '../../src/http/security/access-control.js';
 import { startTestServer, type TestServer } from '../in-process.js';
 import { accessToken, registerClient } from '../support/smart.js';
 
-const PUBLIC_ALLOW_LIST = [/^\/health$/, /^\/\.well-known\//, /^\/fhir\/\.well-known\//, /^\/fhir\/metadata$/, /^\/oauth(\/|$)/];
+const PUBLIC_ALLOW_LIST = [
+  /^\/health$/,
+  /^\/\.well-known\//,
+  /^\/fhir\/\.well-known\//,
+  /^\/fhir\/metadata$/,
+  /^\/oauth(\/|$)/,
+];
 
 /** A concrete request for a route pattern: parameters filled with harmless values. */
 function sample(rule: RouteRule): { method: string; path: string; body?: string; contentType?: string } {
@@ -22,11 +28,24 @@ function sample(rule: RouteRule): { method: string; path: string; body?: string;
       .replace(/:[a-zA-Z]+/g, 'x')
       .replace('*', rule.url.startsWith('/fhir') ? 'Observation' : 'x');
   if (rule.url === '/fhir' && rule.method === 'POST') {
-    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' } }, request: { method: 'POST', url: 'Observation' } }] };
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' } },
+          request: { method: 'POST', url: 'Observation' },
+        },
+      ],
+    };
     return { method: 'POST', path: '/fhir', body: JSON.stringify(bundle), contentType: 'application/fhir+json' };
   }
   const body = ['POST', 'PUT', 'PATCH'].includes(rule.method) ? '{}' : undefined;
-  return { method: rule.method, path: fill(rule.url), ...(body ? { body, contentType: rule.url.startsWith('/fhir') ? 'application/fhir+json' : 'application/json' } : {}) };
+  return {
+    method: rule.method,
+    path: fill(rule.url),
+    ...(body ? { body, contentType: rule.url.startsWith('/fhir') ? 'application/fhir+json' : 'application/json' } : {}),
+  };
 }
 
 describe('every route has a policy: 401 without a token, 403 with an insufficient one', () => {
@@ -36,7 +55,10 @@ describe('every route has a policy: 401 without a token, 403 with an insufficien
 
   beforeAll(async () => {
     server = await startTestServer({ auth: 'smart' });
-    const weak = await registerClient(server.dataDir, 'weak-client', 'system/Practitioner.rs', ['--role', 'ai-service']);
+    const weak = await registerClient(server.dataDir, 'weak-client', 'system/Practitioner.rs', [
+      '--role',
+      'ai-service',
+    ]);
     weakToken = await accessToken(server.url, weak, 'system/Practitioner.rs');
     protectedRoutes = server.routes().filter((r) => r.access.kind !== 'public');
   }, 120_000);
@@ -46,9 +68,23 @@ describe('every route has a policy: 401 without a token, 403 with an insufficien
     const routes = server.routes();
     expect(routes.length).toBeGreaterThan(30);
     const publicOnes = routes.filter((r) => r.access.kind === 'public');
-    for (const r of publicOnes) expect(PUBLIC_ALLOW_LIST.some((p) => p.test(r.url)), `${r.method} ${r.url} is public but not on the allow-list`).toBe(true);
-    for (const family of ['/dicomweb/studies', '/fhir/*', '/api/context', '/api/ai-results', '/api/quarantine', '/api/data-quality']) {
-      expect(protectedRoutes.some((r) => r.url === family), `${family} is protected`).toBe(true);
+    for (const r of publicOnes)
+      expect(
+        PUBLIC_ALLOW_LIST.some((p) => p.test(r.url)),
+        `${r.method} ${r.url} is public but not on the allow-list`,
+      ).toBe(true);
+    for (const family of [
+      '/dicomweb/studies',
+      '/fhir/*',
+      '/api/context',
+      '/api/ai-results',
+      '/api/quarantine',
+      '/api/data-quality',
+    ]) {
+      expect(
+        protectedRoutes.some((r) => r.url === family),
+        `${family} is protected`,
+      ).toBe(true);
     }
   });
 
@@ -56,9 +92,14 @@ describe('every route has a policy: 401 without a token, 403 with an insufficien
     const failures: string[] = [];
     for (const rule of protectedRoutes) {
       const s = sample(rule);
-      const res = await fetch(server.url + s.path, { method: s.method, headers: s.contentType ? { 'content-type': s.contentType } : {}, body: s.body });
+      const res = await fetch(server.url + s.path, {
+        method: s.method,
+        headers: s.contentType ? { 'content-type': s.contentType } : {},
+        body: s.body,
+      });
       await res.arrayBuffer();
-      if (res.status !== 401 || !/^Bearer /.test(res.headers.get('www-authenticate') ?? '')) failures.push(`${s.method} ${s.path}: ${res.status}`);
+      if (res.status !== 401 || !/^Bearer /.test(res.headers.get('www-authenticate') ?? ''))
+        failures.push(`${s.method} ${s.path}: ${res.status}`);
     }
     expect(failures).toEqual([]);
   });
@@ -81,9 +122,15 @@ describe('every route has a policy: 401 without a token, 403 with an insufficien
       const text = await res.text();
       // The FHIR router serves no interaction for some method/path pairs (PATCH on a type, PUT on
       // the base): 405 there gives nothing away, whatever the token.
-      if (res.status === 405 && rule.url.startsWith('/fhir') && (s.method === 'HEAD' || text.includes('is not allowed on'))) continue;
+      if (
+        res.status === 405 &&
+        rule.url.startsWith('/fhir') &&
+        (s.method === 'HEAD' || text.includes('is not allowed on'))
+      )
+        continue;
       if (res.status !== 403) failures.push(`${s.method} ${s.path}: ${res.status} ${text.slice(0, 160)}`);
-      else if (s.method !== 'HEAD' && !text.includes('OperationOutcome')) failures.push(`${s.method} ${s.path}: 403 without an OperationOutcome`);
+      else if (s.method !== 'HEAD' && !text.includes('OperationOutcome'))
+        failures.push(`${s.method} ${s.path}: 403 without an OperationOutcome`);
     }
     expect(failures).toEqual([]);
   });

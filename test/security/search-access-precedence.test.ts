@@ -20,7 +20,8 @@ describe("a search's OR conditions cannot escape the token's restrictions (--aut
   }, 180_000);
   afterAll(() => bench?.stop());
 
-  const inCompartment = (o: Json) => [o.subject?.reference, ...(o.performer ?? []).map((p: Json) => p.reference)].includes(`Patient/${patient}`);
+  const inCompartment = (o: Json) =>
+    [o.subject?.reference, ...(o.performer ?? []).map((p: Json) => p.reference)].includes(`Patient/${patient}`);
 
   it("keeps a patient token's search with a multi-valued _lastUpdated inside its compartment", async () => {
     const token = await bench.token({ scope: 'patient/Observation.rs', patient });
@@ -39,7 +40,11 @@ describe("a search's OR conditions cannot escape the token's restrictions (--aut
   });
 
   it('keeps a scope query suffix in force under a multi-valued _lastUpdated', async () => {
-    const token = await bench.token({ scope: 'system/Observation.rs?category=vital-signs', client: 'vitals-board', sub: 'vitals-board' });
+    const token = await bench.token({
+      scope: 'system/Observation.rs?category=vital-signs',
+      client: 'vitals-board',
+      sub: 'vitals-board',
+    });
     const r = await bench.get('/fhir/Observation?_lastUpdated=gt2000-01-01,lt1900-01-01&_count=1000', token);
     expect(r.status).toBe(200);
     const categories = (r.body.entry ?? []).map((e: Json) => JSON.stringify(e.resource.category ?? []));

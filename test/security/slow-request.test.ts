@@ -55,7 +55,11 @@ function slowRequest(head: string, drip: string, everyMs: number): Promise<SlowR
 describe('slow requests cannot hold connections', () => {
   it('closes a public request whose body drips (token endpoint) with 408', async () => {
     const body = 'grant_type=client_credentials&scope=system%2FPatient.rs&' + 'x'.repeat(60);
-    const r = await slowRequest(`POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`, body, 250);
+    const r = await slowRequest(
+      `POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`,
+      body,
+      250,
+    );
     expect(r.closedByServer).toBe(true);
     expect(r.closedAfterMs).toBeLessThan(5_000);
     expect(r.response).toMatch(/^HTTP\/1\.1 408/);
@@ -63,14 +67,22 @@ describe('slow requests cannot hold connections', () => {
 
   it('closes an unauthenticated upload to a protected route after its 401, at the deadline', async () => {
     const body = 'y'.repeat(100);
-    const r = await slowRequest(`POST /fhir/Patient HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/fhir+json\r\nContent-Length: ${body.length}\r\n\r\n`, body, 250);
+    const r = await slowRequest(
+      `POST /fhir/Patient HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/fhir+json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      body,
+      250,
+    );
     expect(r.response).toMatch(/^HTTP\/1\.1 401/);
     expect(r.closedByServer).toBe(true);
     expect(r.closedAfterMs).toBeLessThan(5_000);
   }, 30_000);
 
   it('closes a connection whose headers drip (slowloris)', async () => {
-    const r = await slowRequest('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(3), 200);
+    const r = await slowRequest(
+      'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n',
+      'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(3),
+      200,
+    );
     expect(r.closedByServer).toBe(true);
     expect(r.closedAfterMs).toBeLessThan(5_000);
   }, 60_000);
@@ -82,7 +94,9 @@ describe('slow requests cannot hold connections', () => {
   }, 30_000);
 
   it('lets an authenticated upload take longer than the public deadline', async () => {
-    const body = JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Slow' }], gender: 'unknown', extension: [] }) + ' '.repeat(10);
+    const body =
+      JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Slow' }], gender: 'unknown', extension: [] }) +
+      ' '.repeat(10);
     const r = await slowRequest(
       `POST /fhir/Patient HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${bench.admin}\r\nContent-Type: application/fhir+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
       body,

@@ -16,14 +16,22 @@ let patientId: string;
 
 beforeAll(async () => {
   bench = await startSmartBench({ demo: false });
-  const created = await bench.request('POST', '/fhir/Patient', bench.admin, { resourceType: 'Patient', name: [{ family: 'Role' }] });
+  const created = await bench.request('POST', '/fhir/Patient', bench.admin, {
+    resourceType: 'Patient',
+    name: [{ family: 'Role' }],
+  });
   expect(created.status).toBe(201);
   patientId = created.body.id;
 }, 120_000);
 
 afterAll(() => bench?.stop());
 
-const observation = () => ({ resourceType: 'Observation', status: 'final', code: { text: 'note' }, subject: { reference: `Patient/${patientId}` } });
+const observation = () => ({
+  resourceType: 'Observation',
+  status: 'final',
+  code: { text: 'note' },
+  subject: { reference: `Patient/${patientId}` },
+});
 
 describe('user/ scopes are limited by the role', () => {
   it('a clinician with user/*.cruds reads, writes an Observation, but cannot change or delete a Patient', async () => {
@@ -34,7 +42,15 @@ describe('user/ scopes are limited by the role', () => {
     const del = await bench.request('DELETE', `/fhir/Patient/${patientId}`, clinician);
     expect(del.status).toBe(403);
     expect(del.body.resourceType).toBe('OperationOutcome');
-    expect((await bench.request('PUT', `/fhir/Patient/${patientId}`, clinician, { resourceType: 'Patient', id: patientId, name: [{ family: 'Changed' }] })).status).toBe(403);
+    expect(
+      (
+        await bench.request('PUT', `/fhir/Patient/${patientId}`, clinician, {
+          resourceType: 'Patient',
+          id: patientId,
+          name: [{ family: 'Changed' }],
+        })
+      ).status,
+    ).toBe(403);
     expect((await bench.request('POST', '/fhir/Patient', clinician, { resourceType: 'Patient' })).status).toBe(403);
     // The refusals are audited as failures of that user.
     const refused = bench.auditSince(head).filter((r) => r.outcome !== '0' && JSON.stringify(r.agent).includes('dr-c'));
@@ -44,9 +60,23 @@ describe('user/ scopes are limited by the role', () => {
 
   it('a radiologist writes DiagnosticReports but not ServiceRequests; a person without a role only reads', async () => {
     const radiologist = await bench.token({ scope: 'user/*.cruds', roles: ['radiologist'] });
-    const report = { resourceType: 'DiagnosticReport', status: 'final', code: { text: 'CT head' }, subject: { reference: `Patient/${patientId}` } };
+    const report = {
+      resourceType: 'DiagnosticReport',
+      status: 'final',
+      code: { text: 'CT head' },
+      subject: { reference: `Patient/${patientId}` },
+    };
     expect((await bench.request('POST', '/fhir/DiagnosticReport', radiologist, report)).status).toBe(201);
-    expect((await bench.request('POST', '/fhir/ServiceRequest', radiologist, { resourceType: 'ServiceRequest', status: 'active', intent: 'order', subject: { reference: `Patient/${patientId}` } })).status).toBe(403);
+    expect(
+      (
+        await bench.request('POST', '/fhir/ServiceRequest', radiologist, {
+          resourceType: 'ServiceRequest',
+          status: 'active',
+          intent: 'order',
+          subject: { reference: `Patient/${patientId}` },
+        })
+      ).status,
+    ).toBe(403);
     const nobody = await bench.token({ scope: 'user/*.cruds' });
     expect((await bench.get('/fhir/Observation', nobody)).status).toBe(200);
     expect((await bench.request('POST', '/fhir/Observation', nobody, observation())).status).toBe(403);
@@ -54,7 +84,14 @@ describe('user/ scopes are limited by the role', () => {
 
   it('inside a batch too: each entry is judged with the limited scopes', async () => {
     const clinician = await bench.token({ scope: 'user/*.cruds', roles: ['clinician'] });
-    const res = await bench.request('POST', '/fhir', clinician, { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'DELETE', url: `Patient/${patientId}` } }, { request: { method: 'GET', url: `Patient/${patientId}` } }] });
+    const res = await bench.request('POST', '/fhir', clinician, {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { request: { method: 'DELETE', url: `Patient/${patientId}` } },
+        { request: { method: 'GET', url: `Patient/${patientId}` } },
+      ],
+    });
     expect(res.status).toBe(200);
     expect(res.body.entry.map((e: any) => e.response.status.slice(0, 3))).toEqual(['403', '200']);
   });
@@ -62,7 +99,11 @@ describe('user/ scopes are limited by the role', () => {
   it('our authorization server grants a clinician no more than the role allows, and says so in the token', async () => {
     const db = openSecurityDb(bench.server.dataDir);
     try {
-      new ClientStore(db).add({ clientId: 'admin-app', scope: 'openid user/*.cruds', redirectUris: [`${bench.url}/cb`] });
+      new ClientStore(db).add({
+        clientId: 'admin-app',
+        scope: 'openid user/*.cruds',
+        redirectUris: [`${bench.url}/cb`],
+      });
       new UserStore(db).add({ username: 'carla', password: 'clinician passphrase', role: 'clinician' });
     } finally {
       db.close();
@@ -71,7 +112,12 @@ describe('user/ scopes are limited by the role', () => {
     const browse = async (url: string, form?: Record<string, string>) => {
       const headers: Record<string, string> = { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
       if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
-      const res = await fetch(new URL(url, bench.url), { method: form ? 'POST' : 'GET', headers, body: form ? new URLSearchParams(form) : undefined, redirect: 'manual' });
+      const res = await fetch(new URL(url, bench.url), {
+        method: form ? 'POST' : 'GET',
+        headers,
+        body: form ? new URLSearchParams(form) : undefined,
+        redirect: 'manual',
+      });
       for (const c of res.headers.getSetCookie()) {
         const [pair] = c.split(';');
         cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
@@ -80,7 +126,16 @@ describe('user/ scopes are limited by the role', () => {
     };
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
-    const query = new URLSearchParams({ client_id: 'admin-app', response_type: 'code', redirect_uri: `${bench.url}/cb`, scope: 'openid user/Patient.rs user/Patient.cruds user/Observation.cruds', state: 's', aud: `${bench.url}/fhir`, code_challenge: challenge, code_challenge_method: 'S256' });
+    const query = new URLSearchParams({
+      client_id: 'admin-app',
+      response_type: 'code',
+      redirect_uri: `${bench.url}/cb`,
+      scope: 'openid user/Patient.rs user/Patient.cruds user/Observation.cruds',
+      state: 's',
+      aud: `${bench.url}/fhir`,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
     let res = await browse(`/oauth/auth?${query}`);
     const login = res.headers.get('location')!;
     res = await browse(`${login}/login`, { username: 'carla', password: 'clinician passphrase' });
@@ -94,7 +149,13 @@ describe('user/ scopes are limited by the role', () => {
     const tokenRes = await fetch(`${bench.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: `${bench.url}/cb`, client_id: 'admin-app', code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: `${bench.url}/cb`,
+        client_id: 'admin-app',
+        code_verifier: verifier,
+      }),
     });
     const token = (await tokenRes.json()) as { access_token: string; scope?: string };
     expect(tokenRes.status).toBe(200);

@@ -23,11 +23,23 @@ describe('the Subscription websocket (finding 10)', () => {
   }, 120_000);
   afterAll(() => bench?.stop());
 
-  const tokenOf = (who: string, exp?: number) => bench.token({ scope: SCOPE, client: `${who}-app`, sub: who, ...(exp ? { exp } : {}) });
+  const tokenOf = (who: string, exp?: number) =>
+    bench.token({ scope: SCOPE, client: `${who}-app`, sub: who, ...(exp ? { exp } : {}) });
   const websocketSubscription = async (token: string) => {
-    const r = await bench.request('POST', '/fhir/Subscription', token, { resourceType: 'Subscription', status: 'requested', reason: 'ws test', criteria: 'Patient?family=Websocket', channel: { type: 'websocket' } });
+    const r = await bench.request('POST', '/fhir/Subscription', token, {
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 'ws test',
+      criteria: 'Patient?family=Websocket',
+      channel: { type: 'websocket' },
+    });
     expect(r.status).toBe(201);
-    await waitFor(async () => ((await bench.get(`/fhir/Subscription/${r.body.id}`, bench.admin)).body.status === 'active' ? true : undefined), 15_000, 'active');
+    await waitFor(
+      async () =>
+        (await bench.get(`/fhir/Subscription/${r.body.id}`, bench.admin)).body.status === 'active' ? true : undefined,
+      15_000,
+      'active',
+    );
     return r.body.id as string;
   };
 
@@ -41,12 +53,21 @@ describe('the Subscription websocket (finding 10)', () => {
     const own = await connectWebSocket(wsUrl, { authorization: `Bearer ${alice}` });
     own.send(`bind ${id}`);
     expect(await own.next()).toBe(`bound ${id}`);
-    const patient = await bench.request('POST', '/fhir/Patient', bench.admin, { resourceType: 'Patient', name: [{ family: 'Websocket' }] });
+    const patient = await bench.request('POST', '/fhir/Patient', bench.admin, {
+      resourceType: 'Patient',
+      name: [{ family: 'Websocket' }],
+    });
     expect(await own.next(15_000)).toBe(`ping ${id}`);
     await expect(mallory.next(500)).rejects.toThrow(/no websocket message/);
 
-    const channel = bench.auditSince(before).filter((e) => e.subtype?.[0]?.system === 'urn:imaging-bridge:audit' && /^websocket-/.test(e.subtype[0].code));
-    const summary = channel.map((e: Json) => [e.subtype[0].code, e.outcome, e.agent.find((a: Json) => a.requestor)?.altId]);
+    const channel = bench
+      .auditSince(before)
+      .filter((e) => e.subtype?.[0]?.system === 'urn:imaging-bridge:audit' && /^websocket-/.test(e.subtype[0].code));
+    const summary = channel.map((e: Json) => [
+      e.subtype[0].code,
+      e.outcome,
+      e.agent.find((a: Json) => a.requestor)?.altId,
+    ]);
     expect(summary).toEqual(
       expect.arrayContaining([
         ['websocket-open', '0', 'mallory'],
@@ -57,7 +78,9 @@ describe('the Subscription websocket (finding 10)', () => {
       ]),
     );
     const ping = channel.find((e: Json) => e.subtype[0].code === 'websocket-notification');
-    expect(ping.entity.map((x: Json) => x.what?.reference)).toEqual(expect.arrayContaining([`Patient/${patient.body.id}`, `Subscription/${id}`]));
+    expect(ping.entity.map((x: Json) => x.what?.reference)).toEqual(
+      expect.arrayContaining([`Patient/${patient.body.id}`, `Subscription/${id}`]),
+    );
     mallory.close();
     own.close();
   });
@@ -65,7 +88,9 @@ describe('the Subscription websocket (finding 10)', () => {
   it('refuses an upgrade without a valid token, and records the refusal', async () => {
     const before = bench.auditHead();
     await expect(connectWebSocket(wsUrl)).rejects.toThrow(/HTTP 401/);
-    await expect(connectWebSocket(wsUrl, { authorization: `Bearer ${await bench.token({ scope: 'user/Patient.rs' })}` })).rejects.toThrow(/HTTP 403/);
+    await expect(
+      connectWebSocket(wsUrl, { authorization: `Bearer ${await bench.token({ scope: 'user/Patient.rs' })}` }),
+    ).rejects.toThrow(/HTTP 403/);
     const opens = bench.auditSince(before).filter((e) => e.subtype?.[0]?.code === 'websocket-open');
     expect(opens.map((e: Json) => [e.outcome, e.outcomeDesc])).toEqual([
       ['4', 'an access token is required'],
@@ -93,7 +118,9 @@ describe('the Subscription websocket (finding 10)', () => {
     for (let i = 0; i < 1500 && !raw.closed; i++) {
       const more = raw.socket.write(frame(i === 0 ? 0x1 : 0x0, fragment, { fin: false }));
       sent++;
-      await (more ? new Promise((r) => setImmediate(r)) : Promise.race([new Promise((r) => raw.socket.once('drain', r)), raw.closeCode]));
+      await (more
+        ? new Promise((r) => setImmediate(r))
+        : Promise.race([new Promise((r) => raw.socket.once('drain', r)), raw.closeCode]));
     }
     const code = await raw.closeCode;
     expect(code).toBe(1009);
@@ -144,12 +171,17 @@ function frame(opcode: number, payload: Buffer, o: { fin?: boolean; mask?: boole
 }
 
 /** An upgraded raw TCP connection: the close code the server sends (or 0 when it just hangs up). */
-async function rawSocket(bench: SmartBench, token: string): Promise<{ socket: Socket; closed: boolean; closeCode: Promise<number> }> {
+async function rawSocket(
+  bench: SmartBench,
+  token: string,
+): Promise<{ socket: Socket; closed: boolean; closeCode: Promise<number> }> {
   const url = new URL(bench.url);
   const socket = connect(Number(url.port), url.hostname);
   socket.on('error', () => undefined);
   await new Promise((r) => socket.once('connect', r));
-  socket.write(`GET /fhir-ws HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+  socket.write(
+    `GET /fhir-ws HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+  );
   let buffered = Buffer.alloc(0);
   await new Promise<void>((resolve, reject) => {
     const onData = (c: Buffer) => {

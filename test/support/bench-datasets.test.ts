@@ -52,7 +52,14 @@ describe('bench data set generators', () => {
   it('SCALE and MEMORY are lazy and distinct from the file sets', () => {
     const scale = scaleHeaders().next().value!;
     const memory = memoryInstances(2_000).next().value!;
-    expect(new Set([scale.studyUid, memory.studyUid, smallInstances().next().value!.studyUid, ct400Instances().next().value!.studyUid]).size).toBe(4);
+    expect(
+      new Set([
+        scale.studyUid,
+        memory.studyUid,
+        smallInstances().next().value!.studyUid,
+        ct400Instances().next().value!.studyUid,
+      ]).size,
+    ).toBe(4);
     expect(memory.pixels().length).toBe(512 * 512 * 2);
   });
 });

@@ -54,8 +54,22 @@ describe('bench statistics and ratios', () => {
   });
 
   it('takes ratios the right way round', () => {
-    const time: Row = { workload: 'x', metric: 't', unit: 's', better: 'lower', values: { ours: 1, orthanc: 5 }, target: { text: '', minRatio: 5 } };
-    const rate: Row = { workload: 'x', metric: 'r', unit: 'MB/s', better: 'higher', values: { ours: 100, orthanc: 50 }, target: { text: '', minRatio: 3 } };
+    const time: Row = {
+      workload: 'x',
+      metric: 't',
+      unit: 's',
+      better: 'lower',
+      values: { ours: 1, orthanc: 5 },
+      target: { text: '', minRatio: 5 },
+    };
+    const rate: Row = {
+      workload: 'x',
+      metric: 'r',
+      unit: 'MB/s',
+      better: 'higher',
+      values: { ours: 100, orthanc: 50 },
+      target: { text: '', minRatio: 3 },
+    };
     expect(ratioOf(time)).toBe(5);
     expect(targetMet(time)).toBe(true);
     expect(ratioOf(rate)).toBe(2);

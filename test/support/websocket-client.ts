@@ -22,7 +22,9 @@ export function connectWebSocket(url: string, headers: Record<string, string> = 
       if (waiting.length) waiting.shift()!(text);
       else queue.push(text);
     });
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.on('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     ws.on('unexpected-response', (_req, res) => {
       reject(new Error(`no upgrade: HTTP ${res.statusCode}`));
       res.resume();

@@ -65,6 +65,7 @@ export function systemOf(scheme: string | undefined): string | undefined {
 /** An SR code as the input's `{system, code, display}`, or its meaning as text when the scheme is unknown. */
 export function codeInput(c: SrCode, text?: string): CodeInput | string {
   const system = systemOf(c.scheme);
-  if (system && c.value) return { system, code: c.value, ...(c.meaning ? { display: c.meaning } : {}), ...(text ? { text } : {}) };
+  if (system && c.value)
+    return { system, code: c.value, ...(c.meaning ? { display: c.meaning } : {}), ...(text ? { text } : {}) };
   return text ?? c.meaning ?? c.value!;
 }

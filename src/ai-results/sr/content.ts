@@ -58,7 +58,9 @@ export function text(json: DicomJson, tag: string): string | undefined {
 }
 
 export function texts(json: DicomJson, tag: string): string[] {
-  return (json[tag]?.Value ?? []).map((v) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '')).filter((v) => v !== '');
+  return (json[tag]?.Value ?? [])
+    .map((v) => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : ''))
+    .filter((v) => v !== '');
 }
 
 export function items(json: DicomJson, tag: string): DicomJson[] {
@@ -140,6 +142,8 @@ export class ContentItem {
 
   /** SOP Instance UIDs this item references (IMAGE, COMPOSITE). */
   get referencedInstances(): string[] {
-    return items(this.json, T.ReferencedSOPSequence).map((r) => text(r, T.ReferencedSOPInstanceUID)).filter((u): u is string => !!u);
+    return items(this.json, T.ReferencedSOPSequence)
+      .map((r) => text(r, T.ReferencedSOPInstanceUID))
+      .filter((u): u is string => !!u);
   }
 }

@@ -10,8 +10,17 @@ import { own } from '../../core/own.js';
 
 /** Group items that describe the group (not an evaluation of their own). */
 const QUALIFIERS: Concept[] = [
-  CODES.Finding, CODES.FindingSite, CODES.Laterality, CODES.FindingCategory, CODES.MeasurementMethod, CODES.TopographicalModifier,
-  CODES.TrackingIdentifier, CODES.TrackingUniqueIdentifier, CODES.AlgorithmName, CODES.AlgorithmVersion, CODES.SourceSeriesForSegmentation,
+  CODES.Finding,
+  CODES.FindingSite,
+  CODES.Laterality,
+  CODES.FindingCategory,
+  CODES.MeasurementMethod,
+  CODES.TopographicalModifier,
+  CODES.TrackingIdentifier,
+  CODES.TrackingUniqueIdentifier,
+  CODES.AlgorithmName,
+  CODES.AlgorithmVersion,
+  CODES.SourceSeriesForSegmentation,
 ];
 
 export interface GroupContext {
@@ -60,8 +69,13 @@ export function readMeasurementGroup(group: ContentItem, ctx: GroupContext): Gro
       else if (!n) ctx.note(`${ctx.label}: measurement ${label(name)} has no numeric value; left out`);
       else {
         if (!n.unit?.value) ctx.note(`${ctx.label}: measurement ${label(name)} has no units; given as UCUM 1`);
-        else if (n.unit.scheme?.toUpperCase() !== 'UCUM') ctx.note(`${ctx.label}: measurement ${label(name)} has units of scheme ${n.unit.scheme ?? '?'}, not UCUM`);
-        findings.push({ code: codeInput(name), measurement: { value: n.value, unit: n.unit?.value ?? '1' }, ...common });
+        else if (n.unit.scheme?.toUpperCase() !== 'UCUM')
+          ctx.note(`${ctx.label}: measurement ${label(name)} has units of scheme ${n.unit.scheme ?? '?'}, not UCUM`);
+        findings.push({
+          code: codeInput(name),
+          measurement: { value: n.value, unit: n.unit?.value ?? '1' },
+          ...common,
+        });
       }
     } else if (item.valueType === 'CODE' && name && item.code && item.relationship !== 'HAS OBS CONTEXT') {
       // A qualitative evaluation: the value is the finding, the name says what was evaluated.
@@ -109,10 +123,13 @@ function imageReferences(group: ContentItem, ctx: GroupContext): Pick<FindingInp
     }
   }
   const sourceSeries = find(group, CODES.SourceSeriesForSegmentation)?.uid;
-  if (unknown) ctx.note(`${ctx.label}: ${unknown} referenced instance(s) are not in the evidence sequence; their series is unknown`);
+  if (unknown)
+    ctx.note(
+      `${ctx.label}: ${unknown} referenced instance(s) are not in the evidence sequence; their series is unknown`,
+    );
   const [first, ...others] = [...bySeries.entries()];
   if (!first) return sourceSeries ? { seriesUid: sourceSeries } : {};
-  if (others.length) ctx.note(`${ctx.label}: images of ${others.length + 1} series are referenced; only series ${first[0]} is kept`);
+  if (others.length)
+    ctx.note(`${ctx.label}: images of ${others.length + 1} series are referenced; only series ${first[0]} is kept`);
   return { seriesUid: first[0], instanceUids: first[1] };
 }
-

@@ -17,14 +17,20 @@ function context(root: ContentItem, c: Concept): string | undefined {
 }
 
 /** The model, or the reason there is none. */
-export function modelOf(json: DicomJson, root: ContentItem, algorithm: { name?: string; version?: string } | undefined, note: (t: string) => void): Model | string {
+export function modelOf(
+  json: DicomJson,
+  root: ContentItem,
+  algorithm: { name?: string; version?: string } | undefined,
+  note: (t: string) => void,
+): Model | string {
   const deviceName = context(root, CODES.DeviceObserverName);
   const deviceModel = context(root, CODES.DeviceObserverModelName);
   const deviceManufacturer = context(root, CODES.DeviceObserverManufacturer);
   const deviceUid = context(root, CODES.DeviceObserverUID);
   const serial = context(root, CODES.DeviceObserverSerialNumber) ?? text(json, T.DeviceSerialNumber);
   const name = algorithm?.name ?? deviceModel ?? deviceName ?? text(json, T.ManufacturerModelName);
-  if (!name) return 'no Algorithm Name (111001), Device Observer Model Name / Name (121015 / 121013) nor Manufacturer Model Name (0008,1090) names the algorithm';
+  if (!name)
+    return 'no Algorithm Name (111001), Device Observer Model Name / Name (121015 / 121013) nor Manufacturer Model Name (0008,1090) names the algorithm';
   let version = algorithm?.version ?? (texts(json, T.SoftwareVersions).join(' ') || undefined);
   if (!version) {
     note('no Algorithm Version (111003) nor Software Versions (0018,1020): the model version is "unspecified"');

@@ -52,7 +52,14 @@ describe('DICOM SR TID 1500 → AI results input → FHIR transaction (golden)',
     });
     golden('lung-nodules.expected.json', built.bundle);
     const types = built.bundle.entry!.map((e) => e.resource!.resourceType);
-    expect(types).toEqual(['Device', 'BodyStructure', 'BodyStructure', ...Array(6).fill('Observation'), 'DiagnosticReport', 'Provenance']);
+    expect(types).toEqual([
+      'Device',
+      'BodyStructure',
+      'BodyStructure',
+      ...Array(6).fill('Observation'),
+      'DiagnosticReport',
+      'Provenance',
+    ]);
     expect(built.bodyStructureIndexes).toEqual([1, 2]);
     expect(built.reportIndex).toBe(9);
     loadR4();
@@ -64,13 +71,35 @@ describe('SRs that are not (usable) TID 1500 reports', () => {
   const base = () => tid1500Report(GOLDEN_FIXTURE);
 
   it('ignores instances that are not SR, and Key Object Selections', () => {
-    expect(readTid1500({ '00080016': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.2'] }, '00080060': { vr: 'CS', Value: ['CT'] } })).toEqual({ kind: 'not-sr' });
-    expect(readTid1500({ ...base(), '00080016': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.88.59'] } })).toEqual({ kind: 'not-sr' });
+    expect(
+      readTid1500({
+        '00080016': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.2'] },
+        '00080060': { vr: 'CS', Value: ['CT'] },
+      }),
+    ).toEqual({ kind: 'not-sr' });
+    expect(readTid1500({ ...base(), '00080016': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.88.59'] } })).toEqual({
+      kind: 'not-sr',
+    });
   });
 
   it('says why another SR template is not turned into results', () => {
-    const dose = { ...base(), '0040A043': { vr: 'SQ', Value: [{ '00080100': { vr: 'SH', Value: ['113701'] }, '00080102': { vr: 'SH', Value: ['DCM'] }, '00080104': { vr: 'LO', Value: ['X-Ray Radiation Dose Report'] } }] } } as DicomJson;
-    dose['0040A504'] = { vr: 'SQ', Value: [{ '00080105': { vr: 'CS', Value: ['DCMR'] }, '0040DB00': { vr: 'CS', Value: ['10011'] } }] };
+    const dose = {
+      ...base(),
+      '0040A043': {
+        vr: 'SQ',
+        Value: [
+          {
+            '00080100': { vr: 'SH', Value: ['113701'] },
+            '00080102': { vr: 'SH', Value: ['DCM'] },
+            '00080104': { vr: 'LO', Value: ['X-Ray Radiation Dose Report'] },
+          },
+        ],
+      },
+    } as DicomJson;
+    dose['0040A504'] = {
+      vr: 'SQ',
+      Value: [{ '00080105': { vr: 'CS', Value: ['DCMR'] }, '0040DB00': { vr: 'CS', Value: ['10011'] } }],
+    };
     const r = readTid1500(dose);
     expect(r.kind).toBe('other');
     expect(r.kind === 'other' && r.reason).toContain('TID 10011');
@@ -79,7 +108,13 @@ describe('SRs that are not (usable) TID 1500 reports', () => {
   it('refuses a TID 1500 without measurement groups, naming the reason', () => {
     const json = base();
     const content = json['0040A730']!.Value as DicomJson[];
-    json['0040A730'] = { vr: 'SQ', Value: content.filter((c) => JSON.stringify(c['0040A043']).indexOf('126010') < 0 && JSON.stringify(c['0040A043']).indexOf('C0034375') < 0) };
+    json['0040A730'] = {
+      vr: 'SQ',
+      Value: content.filter(
+        (c) =>
+          JSON.stringify(c['0040A043']).indexOf('126010') < 0 && JSON.stringify(c['0040A043']).indexOf('C0034375') < 0,
+      ),
+    };
     const r = readTid1500(json);
     expect(r).toMatchObject({ kind: 'invalid', sopInstanceUid: GOLDEN_FIXTURE.srInstance });
     expect(r.kind === 'invalid' && r.reason).toContain('no Measurement Group');
@@ -87,7 +122,16 @@ describe('SRs that are not (usable) TID 1500 reports', () => {
 
   it('refuses a report declaring TID 1500 whose root concept is not 126000', () => {
     const json = base();
-    json['0040A043'] = { vr: 'SQ', Value: [{ '00080100': { vr: 'SH', Value: ['18748-4'] }, '00080102': { vr: 'SH', Value: ['LN'] }, '00080104': { vr: 'LO', Value: ['Diagnostic imaging report'] } }] };
+    json['0040A043'] = {
+      vr: 'SQ',
+      Value: [
+        {
+          '00080100': { vr: 'SH', Value: ['18748-4'] },
+          '00080102': { vr: 'SH', Value: ['LN'] },
+          '00080104': { vr: 'LO', Value: ['Diagnostic imaging report'] },
+        },
+      ],
+    };
     expect(readTid1500(json)).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('root concept') });
   });
 
@@ -99,7 +143,10 @@ describe('SRs that are not (usable) TID 1500 reports', () => {
     // The groups still name the algorithm (TID 4019): that is enough.
     expect(readTid1500(json).kind).toBe('report');
     const groups = JSON.parse(JSON.stringify(json).replaceAll('"111001"', '"999999"')) as DicomJson;
-    expect(readTid1500(groups)).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('names the algorithm') });
+    expect(readTid1500(groups)).toMatchObject({
+      kind: 'invalid',
+      reason: expect.stringContaining('names the algorithm'),
+    });
   });
 
   it('refuses a report with no study at all', () => {

@@ -48,18 +48,24 @@ export function readTid1500(json: DicomJson): SrReading {
   const templateId = template ? text(template, T.TemplateIdentifier) : undefined;
   if (!isTid1500(json)) {
     const name = root.name;
-    return { kind: 'other', sopInstanceUid, reason: `SR of ${templateId ? `template TID ${templateId}` : 'no declared template'} (root concept ${name?.value ?? '?'} ${name?.scheme ?? ''} "${name?.meaning ?? ''}"), not a TID 1500 measurement report: not turned into AI results` };
+    return {
+      kind: 'other',
+      sopInstanceUid,
+      reason: `SR of ${templateId ? `template TID ${templateId}` : 'no declared template'} (root concept ${name?.value ?? '?'} ${name?.scheme ?? ''} "${name?.meaning ?? ''}"), not a TID 1500 measurement report: not turned into AI results`,
+    };
   }
   const notes: string[] = [];
   const invalid = (reason: string): SrReading => ({ kind: 'invalid', sopInstanceUid, reason, notes });
-  if (!is(root, CODES.ImagingMeasurementReport)) return invalid(`declares TID 1500 but its root concept is not (126000, DCM, "Imaging Measurement Report")`);
+  if (!is(root, CODES.ImagingMeasurementReport))
+    return invalid(`declares TID 1500 but its root concept is not (126000, DCM, "Imaging Measurement Report")`);
   if (root.valueType !== 'CONTAINER') return invalid('the root content item is not a CONTAINER');
   if (root.children.length === 0) return invalid('the report has no content (Content Sequence empty)');
 
   const { seriesOf, studies } = evidence(json);
   const ownStudy = text(json, T.StudyInstanceUID);
   const studyInstanceUid = targetStudy(ownStudy, studies, (t) => notes.push(t));
-  if (!studyInstanceUid) return invalid('neither the SR nor its evidence (Current Requested Procedure Evidence Sequence) names a study');
+  if (!studyInstanceUid)
+    return invalid('neither the SR nor its evidence (Current Requested Procedure Evidence Sequence) names a study');
 
   const findings: FindingInput[] = [];
   let algorithm: { name?: string; version?: string } | undefined;
@@ -73,8 +79,14 @@ export function readTid1500(json: DicomJson): SrReading {
     algorithm ??= g.algorithm;
   }
   findings.push(...reportEvaluations(root));
-  if (findings.length === 0) return invalid(n ? `none of its ${n} Measurement Group(s) has a Finding, measurement or evaluation` : 'no Measurement Group (125007) and no qualitative evaluation');
-  if (findings.length > MAX_FINDINGS) return invalid(`${findings.length} findings; at most ${MAX_FINDINGS} are written per report`);
+  if (findings.length === 0)
+    return invalid(
+      n
+        ? `none of its ${n} Measurement Group(s) has a Finding, measurement or evaluation`
+        : 'no Measurement Group (125007) and no qualitative evaluation',
+    );
+  if (findings.length > MAX_FINDINGS)
+    return invalid(`${findings.length} findings; at most ${MAX_FINDINGS} are written per report`);
 
   const model = modelOf(json, root, algorithm, (t) => notes.push(t));
   if (typeof model === 'string') return invalid(model);
@@ -118,7 +130,10 @@ function evidence(json: DicomJson): { seriesOf: Map<string, string>; studies: st
 /** The SR's own study when the evidence includes it (the usual case), else the one study of the evidence. */
 function targetStudy(own: string | undefined, studies: string[], note: (t: string) => void): string | undefined {
   if (studies.length === 0 || (own && studies.includes(own))) return own ?? studies[0];
-  if (studies.length > 1) note(`the evidence names ${studies.length} studies, none of them the SR's own; the results go to the first, ${studies[0]}`);
+  if (studies.length > 1)
+    note(
+      `the evidence names ${studies.length} studies, none of them the SR's own; the results go to the first, ${studies[0]}`,
+    );
   return studies[0];
 }
 
@@ -129,7 +144,8 @@ function reportEvaluations(root: ContentItem): FindingInput[] {
   for (const item of container?.children ?? []) {
     if (is(item, CODES.Impression) || is(item, CODES.Conclusion)) continue;
     const name = item.name?.meaning ?? item.name?.value ?? '?';
-    if (item.valueType === 'CODE' && item.code) out.push({ code: codeInput(item.code, `${name}: ${item.code.meaning ?? item.code.value}`) });
+    if (item.valueType === 'CODE' && item.code)
+      out.push({ code: codeInput(item.code, `${name}: ${item.code.meaning ?? item.code.value}`) });
     else if (item.valueType === 'TEXT' && item.textValue) out.push({ code: `${name}: ${item.textValue}` });
   }
   return out;

@@ -29,13 +29,21 @@ function item(rel: string, type: string, name: Code, value: DicomJson, children:
   };
 }
 
-const textItem = (rel: string, name: Code, v: string) => item(rel, 'TEXT', name, { '0040A160': { vr: 'UT', Value: [v] } });
+const textItem = (rel: string, name: Code, v: string) =>
+  item(rel, 'TEXT', name, { '0040A160': { vr: 'UT', Value: [v] } });
 const uidItem = (rel: string, name: Code, v: string) => item(rel, 'UIDREF', name, { '0040A124': ui(v) });
-const codeItem = (rel: string, name: Code, v: Code, children: DicomJson[] = []) => item(rel, 'CODE', name, { '0040A168': seq(code(v)) }, children);
+const codeItem = (rel: string, name: Code, v: Code, children: DicomJson[] = []) =>
+  item(rel, 'CODE', name, { '0040A168': seq(code(v)) }, children);
 const imageItem = (rel: string, name: Code, sop: string) =>
   item(rel, 'IMAGE', name, { '00081199': seq({ '00081150': ui(CT_IMAGE_STORAGE), '00081155': ui(sop) }) });
 function numItem(name: Code, value: string, unit: Code, children: DicomJson[] = []): DicomJson {
-  return item('CONTAINS', 'NUM', name, { '0040A300': seq({ '004008EA': seq(code(unit)), '0040A30A': { vr: 'DS', Value: [value] } }) }, children);
+  return item(
+    'CONTAINS',
+    'NUM',
+    name,
+    { '0040A300': seq({ '004008EA': seq(code(unit)), '0040A30A': { vr: 'DS', Value: [value] } }) },
+    children,
+  );
 }
 
 const C = {
@@ -146,7 +154,10 @@ export function tid1500Report(f: SrFixture): DicomJson {
     '0040A043': seq(code(C.report)),
     '0040A050': cs('SEPARATE'),
     '0040A375': seq({
-      '00081115': seq({ '0020000E': ui(f.ctSeries), '00081199': seq(...f.ctInstances.map((sop) => ({ '00081150': ui(CT_IMAGE_STORAGE), '00081155': ui(sop) }))) }),
+      '00081115': seq({
+        '0020000E': ui(f.ctSeries),
+        '00081199': seq(...f.ctInstances.map((sop) => ({ '00081150': ui(CT_IMAGE_STORAGE), '00081155': ui(sop) }))),
+      }),
       '0020000D': ui(f.study),
     }),
     '0040A372': { vr: 'SQ', Value: [] },
@@ -162,10 +173,18 @@ export function tid1500Report(f: SrFixture): DicomJson {
       textItem('HAS OBS CONTEXT', C.deviceModel, 'LungNodule CT'),
       codeItem('HAS CONCEPT MOD', C.procedure, C.ct),
       item('CONTAINS', 'CONTAINER', C.imageLibrary, {}, [
-        item('CONTAINS', 'CONTAINER', C.imageLibraryGroup, {}, f.ctInstances.map((sop) => imageItem('CONTAINS', C.sourceImage, sop))),
+        item(
+          'CONTAINS',
+          'CONTAINER',
+          C.imageLibraryGroup,
+          {},
+          f.ctInstances.map((sop) => imageItem('CONTAINS', C.sourceImage, sop)),
+        ),
       ]),
       item('CONTAINS', 'CONTAINER', C.imagingMeasurements, {}, groups),
-      item('CONTAINS', 'CONTAINER', C.qualitative, {}, [textItem('CONTAINS', C.impression, 'Two small pulmonary nodules; follow-up CT in 12 months.')]),
+      item('CONTAINS', 'CONTAINER', C.qualitative, {}, [
+        textItem('CONTAINS', C.impression, 'Two small pulmonary nodules; follow-up CT in 12 months.'),
+      ]),
     ),
   };
 }

@@ -112,7 +112,9 @@ describe('pack store', () => {
     expect(readdirSync(join(dir, 'packs')).length).toBeGreaterThan(1);
     expect(new Set(keys.map((k) => k.split('/')[1])).size).toBeGreaterThan(1);
     for (const [i, k] of keys.entries()) expect((await packs.read(k))[0]).toBe(i);
-    expect([...packs.recordsFrom({ segment: 0, offset: 0 })].map((r) => r.note.sop)).toEqual(keys.map((_, i) => `1.${i}`));
+    expect([...packs.recordsFrom({ segment: 0, offset: 0 })].map((r) => r.note.sop)).toEqual(
+      keys.map((_, i) => `1.${i}`),
+    );
   });
 
   it('a reader process cannot append and does not touch the segment being written', async () => {
@@ -183,7 +185,12 @@ describe('pack store, encrypted', () => {
     expect(disk.includes('1.2.840.99999.424242')).toBe(false);
     expect((await packs.read(key)).equals(payload)).toBe(true);
     expect((await drain(packs.stream(key, 65_530, 131_080))).equals(payload.subarray(65_530, 131_080))).toBe(true);
-    expect(packs.open(key).read(payload.length - 4, 4).toString()).toBe('TAIL');
+    expect(
+      packs
+        .open(key)
+        .read(payload.length - 4, 4)
+        .toString(),
+    ).toBe('TAIL');
     packs.close();
     packs = new PackStore(dir, true, undefined, cipher);
     const [again] = [...packs.recordsFrom({ segment: 0, offset: 0 })];

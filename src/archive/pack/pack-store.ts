@@ -1,4 +1,15 @@
-import { closeSync, createReadStream, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, writevSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  writevSync,
+} from 'node:fs';
 import { privateDir } from '../../core/private-files.js';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,7 +19,17 @@ import { fileSource } from '../../dicom/index.js';
 import type { ByteSource } from '../../dicom/types.js';
 import { readExactAsync, readExactSync as readExact } from '../read-exact.js';
 import type { BlobJournal, JournalMark } from '../types.js';
-import { ALIGN, HEADER_BYTES, JSON_NOTES, STATE_OFFSET, encodeRecord, readRecord, type NoteCodec, type RecordNote, type ScannedRecord } from './record-format.js';
+import {
+  ALIGN,
+  HEADER_BYTES,
+  JSON_NOTES,
+  STATE_OFFSET,
+  encodeRecord,
+  readRecord,
+  type NoteCodec,
+  type RecordNote,
+  type ScannedRecord,
+} from './record-format.js';
 
 export interface JournaledObject {
   key: string;
@@ -34,7 +55,8 @@ function parseKey(key: string): { segment: number; offset: number; size: number 
   return { segment: Number(m[1]), offset: Number(m[2]), size: Number(m[3]) };
 }
 
-const before = (a: JournalMark, b: JournalMark) => a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
+const before = (a: JournalMark, b: JournalMark) =>
+  a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
 
 /**
  * Small objects appended to shared pack files (`<root>/packs/NNNNNNNN.pack`), one record
@@ -68,7 +90,9 @@ export class PackStore implements BlobJournal {
     private readonly segmentBytes = 1 << 30,
     private readonly cipher?: ObjectCipher,
   ) {
-    this.notes = cipher ? { encode: (n) => cipher.seal(JSON_NOTES.encode(n)), decode: (b) => JSON_NOTES.decode(cipher.open(b)) } : JSON_NOTES;
+    this.notes = cipher
+      ? { encode: (n) => cipher.seal(JSON_NOTES.encode(n)), decode: (b) => JSON_NOTES.decode(cipher.open(b)) }
+      : JSON_NOTES;
     this.dir = join(root, 'packs');
     privateDir(this.dir);
     if (writer) {
@@ -107,7 +131,9 @@ export class PackStore implements BlobJournal {
 
   /** Every object before this position is settled. */
   lowWater(): JournalMark {
-    let low: JournalMark = this.current ? { segment: this.current.id, offset: this.current.end } : { segment: 0, offset: 0 };
+    let low: JournalMark = this.current
+      ? { segment: this.current.id, offset: this.current.end }
+      : { segment: 0, offset: 0 };
     for (const m of this.unsettled.values()) if (before(m, low)) low = m;
     return low;
   }
@@ -145,10 +171,17 @@ export class PackStore implements BlobJournal {
     const k = parseKey(key);
     if (this.cipher) {
       const fd = this.reader(k.segment);
-      return Readable.from(this.cipher.stream((o, l) => readExactAsync(fd, k.offset + o, l), k.size, start, end), { objectMode: false });
+      return Readable.from(
+        this.cipher.stream((o, l) => readExactAsync(fd, k.offset + o, l), k.size, start, end),
+        { objectMode: false },
+      );
     }
     const stop = Math.min(end ?? k.size, k.size);
-    return createReadStream(this.pathOf(k.segment), { start: k.offset + start, end: k.offset + stop - 1, highWaterMark: 1 << 20 });
+    return createReadStream(this.pathOf(k.segment), {
+      start: k.offset + start,
+      end: k.offset + stop - 1,
+      highWaterMark: 1 << 20,
+    });
   }
 
   /**
@@ -274,7 +307,8 @@ function blockReader(fd: number, size: number): (offset: number, length: number)
   let block: Buffer = Buffer.alloc(0);
   let blockStart = 0;
   return (offset, length) => {
-    if (offset >= blockStart && offset + length <= blockStart + block.length) return block.subarray(offset - blockStart, offset - blockStart + length);
+    if (offset >= blockStart && offset + length <= blockStart + block.length)
+      return block.subarray(offset - blockStart, offset - blockStart + length);
     if (length > 1 << 19) return readExact(fd, offset, length);
     blockStart = offset;
     block = readExact(fd, offset, Math.min(1 << 20, size - offset));

@@ -5,9 +5,14 @@ import { addMissingColumns } from './migrate.js';
 describe('index migration', () => {
   it('adds the columns of later versions to an older index and fills them from the stored JSON', () => {
     const db = new Database(':memory:');
-    db.exec(`CREATE TABLE studies (pk INTEGER PRIMARY KEY, json TEXT NOT NULL); CREATE TABLE series (pk INTEGER PRIMARY KEY, json TEXT NOT NULL);`);
+    db.exec(
+      `CREATE TABLE studies (pk INTEGER PRIMARY KEY, json TEXT NOT NULL); CREATE TABLE series (pk INTEGER PRIMARY KEY, json TEXT NOT NULL);`,
+    );
     db.prepare('INSERT INTO studies(json) VALUES (?)').run(
-      JSON.stringify({ '00080030': { vr: 'TM', Value: ['101530'] }, '00080090': { vr: 'PN', Value: [{ Alphabetic: 'Welby^Marcus' }] } }),
+      JSON.stringify({
+        '00080030': { vr: 'TM', Value: ['101530'] },
+        '00080090': { vr: 'PN', Value: [{ Alphabetic: 'Welby^Marcus' }] },
+      }),
     );
     db.prepare('INSERT INTO series(json) VALUES (?)').run('{}');
     addMissingColumns(db);

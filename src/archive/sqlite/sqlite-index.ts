@@ -90,7 +90,9 @@ export class SqliteIndex {
     this.db.pragma('cache_size = -65536');
     this.db.exec(SCHEMA);
     addMissingColumns(this.db);
-    this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    this.db
+      .prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)')
+      .run('schema_version', String(SCHEMA_VERSION));
     const db = this.db;
     this.stmts = {
       holdsBlob: db.prepare(
@@ -130,7 +132,9 @@ export class SqliteIndex {
       recordVersion: db.prepare(
         `INSERT INTO instance_versions(sop_uid, version, blob_key, dataset_offset, replaced_at, source) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
-      seriesAggregate: db.prepare('UPDATE series SET num_instances = (SELECT count(*) FROM instances WHERE series_pk = @pk) WHERE pk = @pk'),
+      seriesAggregate: db.prepare(
+        'UPDATE series SET num_instances = (SELECT count(*) FROM instances WHERE series_pk = @pk) WHERE pk = @pk',
+      ),
       studyAggregate: db.prepare(
         `UPDATE studies SET
            num_series = (SELECT count(*) FROM series WHERE study_pk = @pk),
@@ -197,14 +201,20 @@ export class SqliteIndex {
 
   /** Where the blob journal must be read from after a crash (0/0: from its beginning). */
   journalMark(): JournalMark {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'journal_mark'").get() as { value: string } | undefined;
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'journal_mark'").get() as
+      | { value: string }
+      | undefined;
     const [segment, offset] = (row?.value ?? '0:0').split(':').map(Number);
     return { segment: segment ?? 0, offset: offset ?? 0 };
   }
 
   /** Record the journal mark, synced: every unsynced commit before it becomes durable too (one WAL). */
   setJournalMark(mark: JournalMark): void {
-    this.db.prepare("INSERT INTO meta(key, value) VALUES ('journal_mark', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(`${mark.segment}:${mark.offset}`);
+    this.db
+      .prepare(
+        "INSERT INTO meta(key, value) VALUES ('journal_mark', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
+      .run(`${mark.segment}:${mark.offset}`);
   }
 
   /** Does the index refer to these bytes (as the current, a replaced or a rejected version)? */
@@ -212,7 +222,12 @@ export class SqliteIndex {
     return this.stmts.holdsBlob.get({ sopUid, blobKey }) !== undefined;
   }
 
-  private applyOne(w: IndexedWrite, now: number, touchedSeries: Set<number>, touchedStudies: Set<number>): IndexedResult {
+  private applyOne(
+    w: IndexedWrite,
+    now: number,
+    touchedSeries: Set<number>,
+    touchedStudies: Set<number>,
+  ): IndexedResult {
     const r = w.record;
     const existing = this.findInstance(r.sopUid);
     let version = 1;
@@ -221,7 +236,15 @@ export class SqliteIndex {
       // A new version: the old bytes stay on disk, on record in instance_versions. A
       // remote-only record (isRemoteKey) has no bytes to keep: the local copy takes its place.
       const remoteOnly = isRemoteKey(existing.blobKey);
-      if (!remoteOnly) this.stmts.recordVersion.run(r.sopUid, existing.version, existing.blobKey, existing.datasetOffset, now, r.source);
+      if (!remoteOnly)
+        this.stmts.recordVersion.run(
+          r.sopUid,
+          existing.version,
+          existing.blobKey,
+          existing.datasetOffset,
+          now,
+          r.source,
+        );
       touchedSeries.add(existing.seriesPk);
       touchedStudies.add(existing.studyPk);
       this.stmts.deleteInstanceBySop.run(r.sopUid);
@@ -255,7 +278,11 @@ export class SqliteIndex {
    * IOCM: a rejection note hides the instances it names (and itself); an instance named by an
    * earlier note is hidden as it arrives. Hidden rows move to rejected_instances, files stay.
    */
-  private applyRejections(r: InstanceRecord, now: number, touched: { touchedSeries: Set<number>; touchedStudies: Set<number>; changed: Set<string> }): void {
+  private applyRejections(
+    r: InstanceRecord,
+    now: number,
+    touched: { touchedSeries: Set<number>; touchedStudies: Set<number>; changed: Set<string> },
+  ): void {
     const note = rejectionNote(r.sopClassUid, r.json);
     if (note) {
       for (const ref of note.refs) {
@@ -269,7 +296,12 @@ export class SqliteIndex {
     if (earlier) this.hide(r.sopUid, earlier.noteSopUid, now, touched);
   }
 
-  private hide(sopUid: string, noteSopUid: string, now: number, touched: { touchedSeries: Set<number>; touchedStudies: Set<number>; changed: Set<string> }): void {
+  private hide(
+    sopUid: string,
+    noteSopUid: string,
+    now: number,
+    touched: { touchedSeries: Set<number>; touchedStudies: Set<number>; changed: Set<string> },
+  ): void {
     const existing = this.findInstance(sopUid);
     if (!existing) return;
     this.stmts.moveRejected.run(noteSopUid, now, sopUid);
@@ -398,8 +430,19 @@ export class SqliteIndex {
       this.refreshAggregates(touchedSeries, touchedStudies, now);
       const level = scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study';
       this.db
-        .prepare('INSERT INTO deletions(level, study_uid, series_uid, sop_uid, instances, actor, reason, deleted_at) VALUES (?,?,?,?,?,?,?,?)')
-        .run(level, scope.studyUid, scope.seriesUid ?? null, scope.sopUid ?? null, rows.length, actor, reason ?? null, now);
+        .prepare(
+          'INSERT INTO deletions(level, study_uid, series_uid, sop_uid, instances, actor, reason, deleted_at) VALUES (?,?,?,?,?,?,?,?)',
+        )
+        .run(
+          level,
+          scope.studyUid,
+          scope.seriesUid ?? null,
+          scope.sopUid ?? null,
+          rows.length,
+          actor,
+          reason ?? null,
+          now,
+        );
       this.stmts.enqueueSync.run({ studyUid: scope.studyUid, now, reason: 'deleted' });
       return rows.map((r) => r.blobKey);
     });

@@ -22,11 +22,31 @@ export interface AccessRecord {
 /** BALP/ATNA outcome words, or the status the edge answered. */
 export type AuditOutcome = 'success' | 'minor' | 'serious' | 'major' | { httpStatus: number } | { dicomStatus: number };
 
-export type Access = FhirAccess | DicomAccess | ContextAccess | AiResultsAccess | TokenAccess | LoginAccess | ConfigAccess | NotificationAccess | NodeAuthenticationAccess;
+export type Access =
+  | FhirAccess
+  | DicomAccess
+  | ContextAccess
+  | AiResultsAccess
+  | TokenAccess
+  | LoginAccess
+  | ConfigAccess
+  | NotificationAccess
+  | NodeAuthenticationAccess;
 
 export type FhirInteraction =
-  | 'read' | 'vread' | 'search-type' | 'search-system' | 'create' | 'update' | 'patch' | 'delete'
-  | 'history' | 'batch' | 'transaction' | 'capabilities' | 'operation';
+  | 'read'
+  | 'vread'
+  | 'search-type'
+  | 'search-system'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'history'
+  | 'batch'
+  | 'transaction'
+  | 'capabilities'
+  | 'operation';
 
 export interface FhirAccess {
   kind: 'fhir';
@@ -95,7 +115,14 @@ export interface LoginAccess {
   logout?: boolean;
 }
 
-export type ConfigChange = 'client-registered' | 'client-removed' | 'client-updated' | 'user-added' | 'user-removed' | 'user-updated' | 'settings-changed';
+export type ConfigChange =
+  | 'client-registered'
+  | 'client-removed'
+  | 'client-updated'
+  | 'user-added'
+  | 'user-removed'
+  | 'user-updated'
+  | 'settings-changed';
 
 export interface ConfigAccess {
   kind: 'config';

@@ -1,6 +1,14 @@
 import type { Principal } from '../../security/principal.js';
 import type { AccessRecord } from './access-record.js';
-import { DESTINATION_ROLE, INFORMATION_RECIPIENT, LOCAL_AE_TITLE, LOCAL_ROLE, SOURCE_ROLE, SOURCE_TYPE, URI_SYSTEM } from './codes.js';
+import {
+  DESTINATION_ROLE,
+  INFORMATION_RECIPIENT,
+  LOCAL_AE_TITLE,
+  LOCAL_ROLE,
+  SOURCE_ROLE,
+  SOURCE_TYPE,
+  URI_SYSTEM,
+} from './codes.js';
 
 export type Agent = Record<string, unknown>;
 
@@ -27,8 +35,10 @@ export function requestAgents(r: AccessRecord, peer?: { callingAet?: string; cal
 
 function clientWho(r: AccessRecord, callingAet?: string): Agent {
   const p = r.principal;
-  if (p?.clientId) return { who: { identifier: { system: p.issuer ?? r.server.publicUrl, value: p.clientId } }, name: p.clientId };
-  if (callingAet) return { who: { identifier: { system: LOCAL_AE_TITLE, value: callingAet } }, altId: callingAet, name: callingAet };
+  if (p?.clientId)
+    return { who: { identifier: { system: p.issuer ?? r.server.publicUrl, value: p.clientId } }, name: p.clientId };
+  if (callingAet)
+    return { who: { identifier: { system: LOCAL_AE_TITLE, value: callingAet } }, altId: callingAet, name: callingAet };
   if (p?.kind === 'anonymous') return { who: { display: 'anonymous (--auth none)' } };
   return { who: { display: r.actor ?? 'unauthenticated' } };
 }

@@ -26,7 +26,10 @@ describe('BALP builders: an access record becomes the expected AuditEvents', () 
 
   it('records one event per patient, each with its patient entity', () => {
     const events = buildAuditEvents(GOLDEN_CASES['fhir-search-two-patients']!);
-    expect(events.map((e) => (e.entity as { what?: { reference?: string } }[])[0]?.what?.reference)).toEqual(['Patient/p-1', 'Patient/p-2']);
+    expect(events.map((e) => (e.entity as { what?: { reference?: string } }[])[0]?.what?.reference)).toEqual([
+      'Patient/p-1',
+      'Patient/p-2',
+    ]);
   });
 
   it('keeps PHI out: no names or birth dates anywhere in the events', () => {
@@ -36,11 +39,27 @@ describe('BALP builders: an access record becomes the expected AuditEvents', () 
 
   it('keeps the type, subtype and action of the earlier patient-context events', () => {
     const [e] = buildAuditEvents(GOLDEN_CASES.context!);
-    expect(e).toMatchObject({ type: { code: 'rest' }, subtype: [{ system: 'urn:imaging-bridge:audit', code: 'patient-context' }], action: 'E', outcome: '4' });
+    expect(e).toMatchObject({
+      type: { code: 'rest' },
+      subtype: [{ system: 'urn:imaging-bridge:audit', code: 'patient-context' }],
+      action: 'E',
+      outcome: '4',
+    });
   });
 
   it('maps statuses to outcomes: 2xx 0, 4xx 4, 5xx 8; DICOM warnings 0, A7xx 8', () => {
-    const outcome = (o: Parameters<typeof buildAuditEvents>[0]['outcome']) => buildAuditEvents({ ...GOLDEN_CASES['fhir-create']!, outcome: o })[0]!.outcome;
-    expect([{ httpStatus: 204 }, { httpStatus: 404 }, { httpStatus: 503 }, { dicomStatus: 0xb007 }, { dicomStatus: 0xa700 }, { dicomStatus: 0x0124 }, 'major'].map((o) => outcome(o as never))).toEqual(['0', '4', '8', '0', '8', '4', '12']);
+    const outcome = (o: Parameters<typeof buildAuditEvents>[0]['outcome']) =>
+      buildAuditEvents({ ...GOLDEN_CASES['fhir-create']!, outcome: o })[0]!.outcome;
+    expect(
+      [
+        { httpStatus: 204 },
+        { httpStatus: 404 },
+        { httpStatus: 503 },
+        { dicomStatus: 0xb007 },
+        { dicomStatus: 0xa700 },
+        { dicomStatus: 0x0124 },
+        'major',
+      ].map((o) => outcome(o as never)),
+    ).toEqual(['0', '4', '8', '0', '8', '4', '12']);
   });
 });

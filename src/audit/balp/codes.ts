@@ -21,7 +21,11 @@ const dcm = (code: string, display: string): Coding => ({ system: DCM, code, dis
 export const REST: Coding = { system: AUDIT_EVENT_TYPE, code: 'rest', display: 'RESTful Operation' };
 export const SOURCE_ROLE = dcm('110153', 'Source Role ID');
 export const DESTINATION_ROLE = dcm('110152', 'Destination Role ID');
-export const INFORMATION_RECIPIENT: Coding = { system: PARTICIPATION_TYPE, code: 'IRCP', display: 'information recipient' };
+export const INFORMATION_RECIPIENT: Coding = {
+  system: PARTICIPATION_TYPE,
+  code: 'IRCP',
+  display: 'information recipient',
+};
 export const STUDY_INSTANCE_UID = dcm('110180', 'Study Instance UID');
 export const SOP_CLASS_UID = dcm('110181', 'SOP Class UID');
 
@@ -57,4 +61,8 @@ export const objectRole = {
   query: { system: OBJECT_ROLE, code: '24', display: 'Query' },
 } satisfies Record<string, Coding>;
 
-export const local = (code: string, display?: string): Coding => ({ system: LOCAL, code, ...(display ? { display } : {}) });
+export const local = (code: string, display?: string): Coding => ({
+  system: LOCAL,
+  code,
+  ...(display ? { display } : {}),
+});

@@ -28,14 +28,23 @@ function action(a: DicomAccess): 'C' | 'R' | 'D' | 'E' {
  * UID, the query base64, the calling and called AE titles for DIMSE.
  */
 export function dicomEvents(r: AccessRecord, a: DicomAccess): AuditEvent[] {
-  const agents = requestAgents(r, { callingAet: a.callingAet, calledAet: a.calledAet ?? (a.transport === 'dimse' ? r.server.aeTitle : undefined) });
+  const agents = requestAgents(r, {
+    callingAet: a.callingAet,
+    calledAet: a.calledAet ?? (a.transport === 'dimse' ? r.server.aeTitle : undefined),
+  });
   if (a.moveDestinationAet)
-    agents.push({ type: { coding: [local('move-destination', 'C-MOVE destination')] }, who: { identifier: { system: 'urn:imaging-bridge:dicom-ae-title', value: a.moveDestinationAet } }, altId: a.moveDestinationAet, requestor: false });
+    agents.push({
+      type: { coding: [local('move-destination', 'C-MOVE destination')] },
+      who: { identifier: { system: 'urn:imaging-bridge:dicom-ae-title', value: a.moveDestinationAet } },
+      altId: a.moveDestinationAet,
+      requestor: false,
+    });
   return perPatient(a.patientIds, (patientId) => {
     const entities: Entity[] = [];
     if (patientId) entities.push(patientEntity(patientId));
     for (const uid of a.studyUids) entities.push(studyEntity(uid, a.sopClassUids));
-    if (a.query !== undefined) entities.push(queryEntity(a.query, a.service === 'C-FIND' ? C_FIND_STUDY_ROOT : undefined));
+    if (a.query !== undefined)
+      entities.push(queryEntity(a.query, a.service === 'C-FIND' ? C_FIND_STUDY_ROOT : undefined));
     return auditEvent(r, {
       type: DICOM_EVENTS[a.event],
       subtype: [local(a.service ?? a.transport)],

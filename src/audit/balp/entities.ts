@@ -17,7 +17,13 @@ export const resourceEntity = (reference: string): Entity => ({
 
 /** The search as asked (role 24, base64); `sopClass` for a C-FIND (DICOM: the query's SOP Class). */
 export const queryEntity = (query: string, sopClass?: string): Entity => ({
-  ...(sopClass ? { what: { identifier: { type: { coding: [SOP_CLASS_UID] }, system: DICOM_UID_SYSTEM, value: `urn:oid:${sopClass}` } } } : {}),
+  ...(sopClass
+    ? {
+        what: {
+          identifier: { type: { coding: [SOP_CLASS_UID] }, system: DICOM_UID_SYSTEM, value: `urn:oid:${sopClass}` },
+        },
+      }
+    : {}),
   type: entityType.systemObject,
   role: objectRole.query,
   query: Buffer.from(query, 'utf8').toString('base64'),

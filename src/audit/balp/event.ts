@@ -31,7 +31,10 @@ export function auditEvent(r: AccessRecord, parts: EventParts): AuditEvent {
 }
 
 /** BALP: one AuditEvent per patient involved; an access without a known patient gives one event without. */
-export function perPatient(patientIds: readonly string[] | undefined, build: (patientId?: string) => AuditEvent): AuditEvent[] {
+export function perPatient(
+  patientIds: readonly string[] | undefined,
+  build: (patientId?: string) => AuditEvent,
+): AuditEvent[] {
   const unique = [...new Set(patientIds ?? [])];
   return unique.length ? unique.map((id) => build(id)) : [build()];
 }

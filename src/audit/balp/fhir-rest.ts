@@ -6,14 +6,31 @@ import { patientEntity, queryEntity, resourceEntity, type Entity } from './entit
 import { auditEvent, perPatient } from './event.js';
 
 const ACTION: Record<FhirInteraction, 'C' | 'R' | 'U' | 'D' | 'E'> = {
-  read: 'R', vread: 'R', history: 'R', capabilities: 'R',
-  'search-type': 'E', 'search-system': 'E', batch: 'E', transaction: 'E', operation: 'E',
-  create: 'C', update: 'U', patch: 'U', delete: 'D',
+  read: 'R',
+  vread: 'R',
+  history: 'R',
+  capabilities: 'R',
+  'search-type': 'E',
+  'search-system': 'E',
+  batch: 'E',
+  transaction: 'E',
+  operation: 'E',
+  create: 'C',
+  update: 'U',
+  patch: 'U',
+  delete: 'D',
 };
 
 /** restful-interaction code: history splits by level. */
 function subtype(a: FhirAccess): Coding {
-  const code = a.interaction !== 'history' ? a.interaction : a.id ? 'history-instance' : a.resourceType ? 'history-type' : 'history-system';
+  const code =
+    a.interaction !== 'history'
+      ? a.interaction
+      : a.id
+        ? 'history-instance'
+        : a.resourceType
+          ? 'history-type'
+          : 'history-system';
   return { system: RESTFUL_INTERACTION, code };
 }
 
@@ -30,7 +47,8 @@ export function fhirRestEvents(r: AccessRecord, a: FhirAccess): AuditEvent[] {
   return perPatient(patients, (patientId) => {
     const entities: Entity[] = [];
     if (patientId) entities.push(patientEntity(patientId));
-    if (ref && !(a.resourceType === 'Patient' && a.id === patientId && a.interaction !== 'vread')) entities.push(resourceEntity(ref));
+    if (ref && !(a.resourceType === 'Patient' && a.id === patientId && a.interaction !== 'vread'))
+      entities.push(resourceEntity(ref));
     if (a.query) entities.push(queryEntity(a.query));
     const operation: Coding[] = a.operation ? [local(a.operation)] : [];
     return auditEvent(r, { type: REST, subtype: [subtype(a), ...operation], action: ACTION[a.interaction], entities });

@@ -21,12 +21,30 @@ export function notificationEvents(r: AccessRecord, a: NotificationAccess): Audi
   const [code, display] = SUBTYPE[a.event];
   const subtype = [local(code, display)];
   const subscription: Entity[] = a.subscriptionId
-    ? [{ ...resourceEntity(`Subscription/${a.subscriptionId}`), ...(a.endpoint ? { detail: [{ type: 'endpoint', valueString: a.endpoint }] } : {}) }]
+    ? [
+        {
+          ...resourceEntity(`Subscription/${a.subscriptionId}`),
+          ...(a.endpoint ? { detail: [{ type: 'endpoint', valueString: a.endpoint }] } : {}),
+        },
+      ]
     : [];
   if (a.event === 'websocket-open') return [auditEvent(r, { type: REST, subtype, action: 'E', entities: [] })];
-  if (a.event === 'websocket-bind') return [auditEvent(r, { type: REST, subtype, action: 'R', entities: subscription })];
-  const about: Entity[] = a.resource ? [{ ...resourceEntity(a.resource), description: a.payload ? 'content sent' : 'content not sent (the notification names only the Subscription)' }] : [];
+  if (a.event === 'websocket-bind')
+    return [auditEvent(r, { type: REST, subtype, action: 'R', entities: subscription })];
+  const about: Entity[] = a.resource
+    ? [
+        {
+          ...resourceEntity(a.resource),
+          description: a.payload ? 'content sent' : 'content not sent (the notification names only the Subscription)',
+        },
+      ]
+    : [];
   return perPatient(a.patientIds, (patientId) =>
-    auditEvent(r, { type: EXPORT, subtype, action: 'R', entities: [...(patientId ? [patientEntity(patientId)] : []), ...about, ...subscription] }),
+    auditEvent(r, {
+      type: EXPORT,
+      subtype,
+      action: 'R',
+      entities: [...(patientId ? [patientEntity(patientId)] : []), ...about, ...subscription],
+    }),
   );
 }

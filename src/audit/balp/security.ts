@@ -1,15 +1,47 @@
 import type { AuditEvent } from '../types.js';
-import type { AccessRecord, ConfigAccess, LoginAccess, NodeAuthenticationAccess, TokenAccess } from './access-record.js';
+import type {
+  AccessRecord,
+  ConfigAccess,
+  LoginAccess,
+  NodeAuthenticationAccess,
+  TokenAccess,
+} from './access-record.js';
 import { requestAgents } from './agents.js';
-import { GET_ACCESS_TOKEN, LOGIN, LOGOUT, NODE_AUTHENTICATION, SECURITY_ALERT, SECURITY_CONFIGURATION, USER_AUTHENTICATION, entityType, local, objectRole } from './codes.js';
+import {
+  GET_ACCESS_TOKEN,
+  LOGIN,
+  LOGOUT,
+  NODE_AUTHENTICATION,
+  SECURITY_ALERT,
+  SECURITY_CONFIGURATION,
+  USER_AUTHENTICATION,
+  entityType,
+  local,
+  objectRole,
+} from './codes.js';
 import type { Entity } from './entities.js';
 import { auditEvent } from './event.js';
 import { auditOutcome } from './outcome.js';
 
 /** Token issuance (IHE IUA ITI-71 "Get Access Token"): the client, the token's jti and scope, never the token. */
 export function tokenEvent(r: AccessRecord, a: TokenAccess): AuditEvent {
-  const withClient: AccessRecord = r.principal?.clientId ? r : { ...r, principal: { kind: 'client', clientId: a.clientId, subject: a.clientId, scope: a.scope ?? '', roles: [], ...(a.jti ? { jti: a.jti } : {}) } };
-  const detail = [...(a.scope ? [{ type: 'scope', valueString: a.scope }] : []), ...(a.grantType ? [{ type: 'grant_type', valueString: a.grantType }] : [])];
+  const withClient: AccessRecord = r.principal?.clientId
+    ? r
+    : {
+        ...r,
+        principal: {
+          kind: 'client',
+          clientId: a.clientId,
+          subject: a.clientId,
+          scope: a.scope ?? '',
+          roles: [],
+          ...(a.jti ? { jti: a.jti } : {}),
+        },
+      };
+  const detail = [
+    ...(a.scope ? [{ type: 'scope', valueString: a.scope }] : []),
+    ...(a.grantType ? [{ type: 'grant_type', valueString: a.grantType }] : []),
+  ];
   const entity: Entity = {
     ...(a.jti ? { what: { identifier: { value: a.jti } } } : {}),
     type: entityType.systemObject,
@@ -24,20 +56,38 @@ export function tokenEvent(r: AccessRecord, a: TokenAccess): AuditEvent {
     action: 'E',
     entities: [entity],
     // A refused request is a failure whatever the HTTP status the edge chose.
-    ...(!a.granted && outcome.outcome === '0' ? { outcome: { outcome: '4' as const, outcomeDesc: a.reason ?? 'refused' } } : { outcome }),
+    ...(!a.granted && outcome.outcome === '0'
+      ? { outcome: { outcome: '4' as const, outcomeDesc: a.reason ?? 'refused' } }
+      : { outcome }),
   });
 }
 
 /** A person's login or logout (DICOM User Authentication). */
 export function loginEvent(r: AccessRecord, a: LoginAccess): AuditEvent {
-  const principal = r.principal ?? { kind: 'user' as const, subject: a.userId, scope: '', roles: [], ...(a.clientId ? { clientId: a.clientId } : {}) };
+  const principal = r.principal ?? {
+    kind: 'user' as const,
+    subject: a.userId,
+    scope: '',
+    roles: [],
+    ...(a.clientId ? { clientId: a.clientId } : {}),
+  };
   const withUser: AccessRecord = { ...r, principal };
-  return auditEvent(withUser, { type: USER_AUTHENTICATION, subtype: [a.logout ? LOGOUT : LOGIN], action: 'E', entities: [], agents: requestAgents(withUser) });
+  return auditEvent(withUser, {
+    type: USER_AUTHENTICATION,
+    subtype: [a.logout ? LOGOUT : LOGIN],
+    action: 'E',
+    entities: [],
+    agents: requestAgents(withUser),
+  });
 }
 
 const CONFIG_ACTION: Record<ConfigAccess['what'], 'C' | 'U' | 'D'> = {
-  'client-registered': 'C', 'client-removed': 'D', 'client-updated': 'U',
-  'user-added': 'C', 'user-removed': 'D', 'user-updated': 'U',
+  'client-registered': 'C',
+  'client-removed': 'D',
+  'client-updated': 'U',
+  'user-added': 'C',
+  'user-removed': 'D',
+  'user-updated': 'U',
   'settings-changed': 'U',
 };
 
@@ -45,9 +95,21 @@ const CONFIG_ACTION: Record<ConfigAccess['what'], 'C' | 'U' | 'D'> = {
 export function configEvent(r: AccessRecord, a: ConfigAccess): AuditEvent {
   const isUser = a.what.startsWith('user-');
   const entities: Entity[] = a.target
-    ? [{ what: { identifier: { value: a.target } }, type: entityType.systemObject, role: isUser ? objectRole.securityUser : objectRole.securityResource, description: a.what }]
+    ? [
+        {
+          what: { identifier: { value: a.target } },
+          type: entityType.systemObject,
+          role: isUser ? objectRole.securityUser : objectRole.securityResource,
+          description: a.what,
+        },
+      ]
     : [];
-  return auditEvent(r, { type: SECURITY_ALERT, subtype: [SECURITY_CONFIGURATION, local(a.what)], action: CONFIG_ACTION[a.what], entities });
+  return auditEvent(r, {
+    type: SECURITY_ALERT,
+    subtype: [SECURITY_CONFIGURATION, local(a.what)],
+    action: CONFIG_ACTION[a.what],
+    entities,
+  });
 }
 
 /**

@@ -42,6 +42,11 @@ export function bodySiteOf(json: DicomJson): BodySiteResult {
   const { value, scheme, meaning } = codeOf(region);
   const entry = value && (scheme === 'SCT' || scheme === 'SRT' || scheme === 'SNM3') ? BY_CODE.get(value) : undefined;
   if (entry) return { bodySite: snomed(entry) };
-  if (value && scheme === 'SCT') return { bodySite: meaning ? { system: SNOMED_SYSTEM, code: value, display: meaning } : { system: SNOMED_SYSTEM, code: value } };
+  if (value && scheme === 'SCT')
+    return {
+      bodySite: meaning
+        ? { system: SNOMED_SYSTEM, code: value, display: meaning }
+        : { system: SNOMED_SYSTEM, code: value },
+    };
   return meaning ? { bodySite: { display: meaning }, unknownText: meaning } : {};
 }

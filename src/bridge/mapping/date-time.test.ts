@@ -18,8 +18,12 @@ describe('DICOM dates and times to FHIR', () => {
   });
 
   it('gives the offset after a spring-forward change for a time just after it', () => {
-    expect(offsetAt('America/New_York', { year: 2024, month: 3, day: 10, hour: 3, minute: 30, second: 0 })).toBe('-04:00');
-    expect(offsetAt('America/New_York', { year: 2024, month: 3, day: 10, hour: 1, minute: 30, second: 0 })).toBe('-05:00');
+    expect(offsetAt('America/New_York', { year: 2024, month: 3, day: 10, hour: 3, minute: 30, second: 0 })).toBe(
+      '-04:00',
+    );
+    expect(offsetAt('America/New_York', { year: 2024, month: 3, day: 10, hour: 1, minute: 30, second: 0 })).toBe(
+      '-05:00',
+    );
   });
 
   it('gives only the date when there is no valid time', () => {

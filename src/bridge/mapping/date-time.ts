@@ -31,7 +31,12 @@ export function fhirOffset(tz: string | undefined): string | undefined {
  * DA + TM (+ offset) → FHIR dateTime. Without a time: the date alone. With a time: seconds
  * are filled in (FHIR needs hh:mm:ss), and the offset is `offset` or the zone's at that time.
  */
-export function fhirDateTime(da: string | undefined, tm: string | undefined, offset: string | undefined, zone: string): string | undefined {
+export function fhirDateTime(
+  da: string | undefined,
+  tm: string | undefined,
+  offset: string | undefined,
+  zone: string,
+): string | undefined {
   const date = fhirDate(da);
   if (!date) return undefined;
   const t = tm ? TM.exec(tm) : null;
@@ -43,7 +48,11 @@ export function fhirDateTime(da: string | undefined, tm: string | undefined, off
 }
 
 /** DT `YYYYMMDDHHMMSS.FFFFFF&ZZXX` → FHIR dateTime (its own offset, else offset/zone). */
-export function fhirDateTimeFromDt(dt: string | undefined, offset: string | undefined, zone: string): string | undefined {
+export function fhirDateTimeFromDt(
+  dt: string | undefined,
+  offset: string | undefined,
+  zone: string,
+): string | undefined {
   const m = dt ? /^(\d{8})(\d{2,6}(?:\.\d{1,6})?)?([+-]\d{4})?$/.exec(dt) : null;
   if (!m) return undefined;
   return fhirDateTime(m[1], m[2], fhirOffset(m[3]) ?? offset, zone);

@@ -109,7 +109,11 @@ export interface DicomCode {
 }
 
 export function codeOf(item: DicomJson): DicomCode {
-  return { value: str(item, TAG.CodeValue), scheme: str(item, TAG.CodingSchemeDesignator), meaning: str(item, TAG.CodeMeaning) };
+  return {
+    value: str(item, TAG.CodeValue),
+    scheme: str(item, TAG.CodingSchemeDesignator),
+    meaning: str(item, TAG.CodeMeaning),
+  };
 }
 
 /** The first value a reader finds in the instances, in their order. */

@@ -7,7 +7,10 @@ describe('mapEndpoint', () => {
     const e = mapEndpoint('https://pacs.example.org/dicomweb');
     expect(e).toMatchObject({
       status: 'active',
-      connectionType: { system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type', code: 'dicom-wado-rs' },
+      connectionType: {
+        system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type',
+        code: 'dicom-wado-rs',
+      },
       payloadType: [{ text: 'DICOM WADO-RS' }],
       payloadMimeType: ['application/dicom'],
       address: 'https://pacs.example.org/dicomweb',

@@ -9,7 +9,8 @@ import { ENDPOINT_CONNECTION_TYPE_SYSTEM, RFC3986_SYSTEM } from './systems.js';
 /** `https://pacs/dicomweb/studies/1.2?x#y` → `https://pacs/dicomweb` (credentials dropped). Throws for a non-HTTP(S) URL. */
 export function dicomWebBase(url: string): string {
   const parsed = new URL(url.trim());
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`mapEndpoint: not an http(s) URL: ${url}`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new Error(`mapEndpoint: not an http(s) URL: ${url}`);
   parsed.username = '';
   parsed.password = '';
   parsed.search = '';

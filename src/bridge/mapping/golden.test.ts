@@ -21,11 +21,21 @@ interface GoldenInput {
 }
 
 const dir = new URL('./golden/', import.meta.url);
-const cases = readdirSync(dir).filter((f) => f.endsWith('.input.json')).map((f) => f.replace('.input.json', '')).sort();
+const cases = readdirSync(dir)
+  .filter((f) => f.endsWith('.input.json'))
+  .map((f) => f.replace('.input.json', ''))
+  .sort();
 
 describe('golden files: DICOM JSON of a study becomes the expected FHIR resources', () => {
   it('has the six reference studies', () => {
-    expect(cases).toEqual(['ct-multi-series', 'missing-study-time', 'mr-japanese-names', 'sr-title', 'timezone-offset', 'vendor-quirks']);
+    expect(cases).toEqual([
+      'ct-multi-series',
+      'missing-study-time',
+      'mr-japanese-names',
+      'sr-title',
+      'timezone-offset',
+      'vendor-quirks',
+    ]);
   });
 
   for (const name of cases) {

@@ -9,7 +9,14 @@ import type { Finding } from '../normalize/types.js';
 import { conceptsOfSequence, type MappedConcept } from './coding.js';
 import { deepEqual } from './deep-equal.js';
 import { firstOf, int, items, personNames, str, TAG } from './dicom-read.js';
-import type { CodeableConcept, Identifier, ImagingStudy, ImagingStudySeries, ImagingStudyStatus, Reference } from './fhir-types.js';
+import type {
+  CodeableConcept,
+  Identifier,
+  ImagingStudy,
+  ImagingStudySeries,
+  ImagingStudyStatus,
+  Reference,
+} from './fhir-types.js';
 import { issuerSystem } from './issuer.js';
 import { displayName } from './person-name.js';
 import { byNumberThenUid, mapSeries } from './series.js';
@@ -38,7 +45,10 @@ export interface MappedImagingStudy {
   findings: Finding[];
 }
 
-const sortKey = (json: DicomJson) => ({ number: int(json, TAG.InstanceNumber), uid: str(json, TAG.SOPInstanceUID) ?? '' });
+const sortKey = (json: DicomJson) => ({
+  number: int(json, TAG.InstanceNumber),
+  uid: str(json, TAG.SOPInstanceUID) ?? '',
+});
 
 function groupSeries(instances: DicomJson[]): DicomJson[][] {
   const bySeries = new Map<string, DicomJson[]>();
@@ -55,9 +65,24 @@ function accessionIdentifier(first: DicomJson, ctx: ImagingStudyContext, finding
   if (!value) return undefined;
   const issuer = items(first, TAG.IssuerOfAccessionNumberSequence)[0];
   const system =
-    (issuer && issuerSystem({ local: str(issuer, TAG.LocalNamespaceEntityID), universal: str(issuer, TAG.UniversalEntityID), universalType: str(issuer, TAG.UniversalEntityIDType) }, ctx.issuerSystems)) ??
+    (issuer &&
+      issuerSystem(
+        {
+          local: str(issuer, TAG.LocalNamespaceEntityID),
+          universal: str(issuer, TAG.UniversalEntityID),
+          universalType: str(issuer, TAG.UniversalEntityIDType),
+        },
+        ctx.issuerSystems,
+      )) ??
     ctx.accessionSystem;
-  if (!system) findings.push({ rule: 'map-accession', severity: 'info', tag: TAG.AccessionNumber, original: value, message: 'no issuer system configured for the accession number; identifier has no system' });
+  if (!system)
+    findings.push({
+      rule: 'map-accession',
+      severity: 'info',
+      tag: TAG.AccessionNumber,
+      original: value,
+      message: 'no issuer system configured for the accession number; identifier has no system',
+    });
   const identifier: Identifier = { use: 'usual', type: { coding: [{ system: V2_0203_SYSTEM, code: 'ACSN' }] } };
   if (system) identifier.system = system;
   identifier.value = value;
@@ -70,14 +95,22 @@ function uniqueConcepts(mapped: MappedConcept[], findings: Finding[], tag: strin
     if (out.some((c) => deepEqual(c, m.concept))) continue;
     out.push(m.concept);
     if (m.unmappedDesignator !== undefined) {
-      findings.push({ rule: 'map-coding', severity: 'info', tag, original: m.unmappedDesignator, message: `coding scheme "${m.unmappedDesignator}" has no known FHIR system; only the meaning was kept` });
+      findings.push({
+        rule: 'map-coding',
+        severity: 'info',
+        tag,
+        original: m.unmappedDesignator,
+        message: `coding scheme "${m.unmappedDesignator}" has no known FHIR system; only the meaning was kept`,
+      });
     }
   }
   return out;
 }
 
 function reasons(instances: DicomJson[], ctx: ImagingStudyContext, findings: Finding[]): CodeableConcept[] {
-  const performed = instances.flatMap((j) => conceptsOfSequence(j, TAG.ReasonForPerformedProcedureCodeSequence, ctx.codingSchemes));
+  const performed = instances.flatMap((j) =>
+    conceptsOfSequence(j, TAG.ReasonForPerformedProcedureCodeSequence, ctx.codingSchemes),
+  );
   if (performed.length) return uniqueConcepts(performed, findings, TAG.ReasonForPerformedProcedureCodeSequence);
   const requested: MappedConcept[] = [];
   for (const j of instances) {
@@ -92,23 +125,32 @@ function reasons(instances: DicomJson[], ctx: ImagingStudyContext, findings: Fin
 
 function physicianDisplays(instances: DicomJson[], tag: string): Reference[] {
   const names = new Set<string>();
-  for (const j of instances) for (const pn of personNames(j, tag)) {
-    const d = displayName(pn);
-    if (d) names.add(d);
-  }
+  for (const j of instances)
+    for (const pn of personNames(j, tag)) {
+      const d = displayName(pn);
+      if (d) names.add(d);
+    }
   return [...names].map((display) => ({ display }));
 }
 
 export function mapImagingStudy(instances: DicomJson[], ctx: ImagingStudyContext): MappedImagingStudy {
   const findings: Finding[] = [];
   const grouped = groupSeries(instances);
-  const series: ImagingStudySeries[] = grouped.map((list) => mapSeries(list, ctx.timezone, findings)).sort(byNumberThenUid);
+  const series: ImagingStudySeries[] = grouped
+    .map((list) => mapSeries(list, ctx.timezone, findings))
+    .sort(byNumberThenUid);
   const ordered = series.flatMap((s) => grouped.find((g) => str(g[0]!, TAG.SeriesInstanceUID) === s.uid)!);
   const first = ordered[0] ?? instances[0] ?? {};
   const studyUid = firstOf(ordered, (j) => str(j, TAG.StudyInstanceUID));
-  if (!studyUid) throw new Error('mapImagingStudy: no instance has a StudyInstanceUID (the normalizer quarantines such studies)');
+  if (!studyUid)
+    throw new Error('mapImagingStudy: no instance has a StudyInstanceUID (the normalizer quarantines such studies)');
 
-  const study: ImagingStudy = { resourceType: 'ImagingStudy', identifier: [{ use: 'official', system: DICOM_UID_SYSTEM, value: urnOid(studyUid) }], status: ctx.status, subject: { ...ctx.patientRef } };
+  const study: ImagingStudy = {
+    resourceType: 'ImagingStudy',
+    identifier: [{ use: 'official', system: DICOM_UID_SYSTEM, value: urnOid(studyUid) }],
+    status: ctx.status,
+    subject: { ...ctx.patientRef },
+  };
   const accession = accessionIdentifier(first, ctx, findings);
   if (accession) study.identifier!.push(accession);
   const modalities = [...new Set(series.map((s) => s.modality.code).filter((c): c is string => !!c))].sort();
@@ -124,7 +166,11 @@ export function mapImagingStudy(instances: DicomJson[], ctx: ImagingStudyContext
   if (ctx.endpointRef) study.endpoint = [{ ...ctx.endpointRef }];
   study.numberOfSeries = series.length;
   study.numberOfInstances = series.reduce((n, s) => n + (s.numberOfInstances ?? 0), 0);
-  const procedures = uniqueConcepts(ordered.flatMap((j) => conceptsOfSequence(j, TAG.ProcedureCodeSequence, ctx.codingSchemes)), findings, TAG.ProcedureCodeSequence);
+  const procedures = uniqueConcepts(
+    ordered.flatMap((j) => conceptsOfSequence(j, TAG.ProcedureCodeSequence, ctx.codingSchemes)),
+    findings,
+    TAG.ProcedureCodeSequence,
+  );
   if (procedures.length) study.procedureCode = procedures;
   const reasonCode = reasons(ordered, ctx, findings);
   if (reasonCode.length) study.reasonCode = reasonCode;

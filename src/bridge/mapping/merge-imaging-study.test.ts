@@ -18,7 +18,16 @@ function mapped(): ImagingStudy {
     numberOfSeries: 1,
     numberOfInstances: 1,
     description: 'CT Chest',
-    series: [{ uid: '1.2.1', modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'CT' }, numberOfInstances: 1, instance: [{ uid: '1.2.1.1', sopClass: { system: 'urn:ietf:rfc:3986', code: 'urn:oid:1.2.840.10008.5.1.4.1.1.2' } }] }],
+    series: [
+      {
+        uid: '1.2.1',
+        modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'CT' },
+        numberOfInstances: 1,
+        instance: [
+          { uid: '1.2.1.1', sopClass: { system: 'urn:ietf:rfc:3986', code: 'urn:oid:1.2.840.10008.5.1.4.1.1.2' } },
+        ],
+      },
+    ],
   };
 }
 
@@ -54,9 +63,16 @@ describe('mergeImagingStudy', () => {
     const next = { ...mapped(), description: 'CT Chest w/ contrast' };
     const { resource, changed } = mergeImagingStudy(stored(), next);
     expect(changed).toBe(true);
-    expect(resource).toMatchObject({ id: 'is1', meta: { versionId: '3' }, note: [{ text: 'Patient moved during scan' }], description: 'CT Chest w/ contrast' });
+    expect(resource).toMatchObject({
+      id: 'is1',
+      meta: { versionId: '3' },
+      note: [{ text: 'Patient moved during scan' }],
+      description: 'CT Chest w/ contrast',
+    });
     expect(resource.identifier).toContainEqual({ system: 'http://pacs/local', value: 'X9' });
-    expect(resource.basedOn).toEqual([{ type: 'ServiceRequest', reference: 'ServiceRequest/sr1', identifier: accession }]);
+    expect(resource.basedOn).toEqual([
+      { type: 'ServiceRequest', reference: 'ServiceRequest/sr1', identifier: accession },
+    ]);
     expect(resource.referrer).toEqual({ reference: 'Practitioner/pr1', display: 'Anna Smith' });
     expect(resource.endpoint).toEqual([{ reference: 'Endpoint/e1' }, { reference: 'Endpoint/viewer' }]);
     expectValidR4(resource);
@@ -73,7 +89,11 @@ describe('mergeImagingStudy', () => {
     existing.series![0]!.extension = [{ url: 'http://x/ai-triage', valueString: 'done' }];
     existing.series![0]!.instance![0]!.extension = [{ url: 'http://x/key', valueBoolean: true }];
     const next = mapped();
-    next.series!.push({ uid: '1.2.2', modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'SR' }, numberOfInstances: 0 });
+    next.series!.push({
+      uid: '1.2.2',
+      modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'SR' },
+      numberOfInstances: 0,
+    });
     const { resource } = mergeImagingStudy(existing, next);
     expect(resource.series![0]!.extension).toEqual([{ url: 'http://x/ai-triage', valueString: 'done' }]);
     expect(resource.series![0]!.instance![0]!.extension).toEqual([{ url: 'http://x/key', valueBoolean: true }]);

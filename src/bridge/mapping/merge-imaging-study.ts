@@ -9,8 +9,28 @@ import { deepEqual } from './deep-equal.js';
 import type { Identifier, ImagingStudy, ImagingStudyInstance, ImagingStudySeries, Reference } from './fhir-types.js';
 import { DICOM_UID_SYSTEM } from './systems.js';
 
-const STUDY_KEYS = ['status', 'modality', 'subject', 'started', 'interpreter', 'numberOfSeries', 'numberOfInstances', 'procedureCode', 'reasonCode', 'description'] as const;
-const SERIES_KEYS = ['number', 'modality', 'description', 'numberOfInstances', 'bodySite', 'laterality', 'started', 'performer'] as const;
+const STUDY_KEYS = [
+  'status',
+  'modality',
+  'subject',
+  'started',
+  'interpreter',
+  'numberOfSeries',
+  'numberOfInstances',
+  'procedureCode',
+  'reasonCode',
+  'description',
+] as const;
+const SERIES_KEYS = [
+  'number',
+  'modality',
+  'description',
+  'numberOfInstances',
+  'bodySite',
+  'laterality',
+  'started',
+  'performer',
+] as const;
 const INSTANCE_KEYS = ['sopClass', 'number', 'title'] as const;
 /** A status a person (or a rejection) set to retire a study; an arriving instance does not undo it. */
 const RETIRED = new Set(['cancelled', 'entered-in-error']);
@@ -35,14 +55,20 @@ function mergeSlot<T>(existing: T[] | undefined, derived: T[] | undefined, owns:
 
 const isAccession = (i: Identifier | undefined): boolean => !!i?.type?.coding?.some((c) => c.code === 'ACSN');
 
-function mergeInstances(existing: ImagingStudyInstance[] | undefined, mapped: ImagingStudyInstance[] | undefined): ImagingStudyInstance[] | undefined {
+function mergeInstances(
+  existing: ImagingStudyInstance[] | undefined,
+  mapped: ImagingStudyInstance[] | undefined,
+): ImagingStudyInstance[] | undefined {
   return mapped?.map((m) => {
     const e = existing?.find((x) => x.uid === m.uid);
     return e ? overlay(e, m, INSTANCE_KEYS) : m;
   });
 }
 
-function mergeSeries(existing: ImagingStudySeries[] | undefined, mapped: ImagingStudySeries[] | undefined): ImagingStudySeries[] | undefined {
+function mergeSeries(
+  existing: ImagingStudySeries[] | undefined,
+  mapped: ImagingStudySeries[] | undefined,
+): ImagingStudySeries[] | undefined {
   return mapped?.map((m) => {
     const e = existing?.find((x) => x.uid === m.uid);
     if (!e) return m;
@@ -59,20 +85,30 @@ function keepResolved(existing: Reference | undefined, mapped: Reference | undef
   return existing?.reference && mapped && existing.display === mapped.display ? existing : mapped;
 }
 
-export function mergeImagingStudy(existing: ImagingStudy | undefined, mapped: ImagingStudy): { resource: ImagingStudy; changed: boolean } {
+export function mergeImagingStudy(
+  existing: ImagingStudy | undefined,
+  mapped: ImagingStudy,
+): { resource: ImagingStudy; changed: boolean } {
   if (!existing) return { resource: mapped, changed: true };
   const merged = overlay(existing, mapped, STUDY_KEYS);
   if (RETIRED.has(existing.status) && mapped.status === 'available') merged.status = existing.status;
 
   const accessionSystems = new Set((mapped.identifier ?? []).filter(isAccession).map((i) => i.system));
-  const ownsIdentifier = (i: Identifier | undefined): boolean => !!i && (i.system === DICOM_UID_SYSTEM || (isAccession(i) && accessionSystems.has(i.system)));
+  const ownsIdentifier = (i: Identifier | undefined): boolean =>
+    !!i && (i.system === DICOM_UID_SYSTEM || (isAccession(i) && accessionSystems.has(i.system)));
   const identifier = mergeSlot(existing.identifier, mapped.identifier, ownsIdentifier);
   const basedOn = mergeSlot(
     existing.basedOn,
-    mapped.basedOn?.map((m) => existing.basedOn?.find((e) => e.reference && deepEqual(e.identifier, m.identifier)) ?? m),
+    mapped.basedOn?.map(
+      (m) => existing.basedOn?.find((e) => e.reference && deepEqual(e.identifier, m.identifier)) ?? m,
+    ),
     (r) => r.type === 'ServiceRequest' && ownsIdentifier(r.identifier),
   );
-  const endpoint = mergeSlot(existing.endpoint, mapped.endpoint, (r) => !!mapped.endpoint?.some((m) => m.reference === r.reference));
+  const endpoint = mergeSlot(
+    existing.endpoint,
+    mapped.endpoint,
+    (r) => !!mapped.endpoint?.some((m) => m.reference === r.reference),
+  );
   const referrer = keepResolved(existing.referrer, mapped.referrer);
   const series = mergeSeries(existing.series, mapped.series);
   const slots: Json = { identifier, basedOn, endpoint, referrer, series };

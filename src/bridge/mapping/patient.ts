@@ -32,7 +32,8 @@ export function patientIdentifierSystem(json: DicomJson, ctx: PatientContext): s
       },
       ctx.issuerSystems,
     ) ?? ctx.defaultPatientSystem;
-  if (!system.trim()) throw new Error('mapPatient: no identifier system (configure the source\'s default patient system)');
+  if (!system.trim())
+    throw new Error("mapPatient: no identifier system (configure the source's default patient system)");
   return system;
 }
 
@@ -42,7 +43,14 @@ export function mapPatient(json: DicomJson, ctx: PatientContext): Patient {
   if (!value) throw new Error('mapPatient: the instance has no PatientID');
   const patient: Patient = {
     resourceType: 'Patient',
-    identifier: [{ use: 'usual', type: { coding: [{ system: V2_0203_SYSTEM, code: 'MR' }] }, system: patientIdentifierSystem(json, ctx), value }],
+    identifier: [
+      {
+        use: 'usual',
+        type: { coding: [{ system: V2_0203_SYSTEM, code: 'MR' }] },
+        system: patientIdentifierSystem(json, ctx),
+        value,
+      },
+    ],
   };
   const pn = personNames(json, TAG.PatientName)[0];
   const names = pn ? humanNames(pn) : [];

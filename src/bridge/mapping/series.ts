@@ -59,7 +59,10 @@ function seriesStarted(instances: DicomJson[], zone: string): string | undefined
   const offset = fhirOffset(str(first, TAG.TimezoneOffsetFromUTC));
   const fromSeries = fhirDateTime(str(first, TAG.SeriesDate), str(first, TAG.SeriesTime), offset, zone);
   if (fromSeries) return fromSeries;
-  const acquisitions = instances.map((j) => str(j, TAG.AcquisitionDateTime)).filter((v): v is string => !!v).sort();
+  const acquisitions = instances
+    .map((j) => str(j, TAG.AcquisitionDateTime))
+    .filter((v): v is string => !!v)
+    .sort();
   return fhirDateTimeFromDt(acquisitions[0], offset, zone);
 }
 
@@ -76,10 +79,18 @@ export function mapSeries(instances: DicomJson[], zone: string, findings: Findin
   const description = firstOf(instances, (j) => str(j, TAG.SeriesDescription));
   if (description) series.description = description;
   series.numberOfInstances = instances.length;
-  const site = bodySiteOf(instances.find((j) => j[TAG.BodyPartExamined]?.Value || j[TAG.AnatomicRegionSequence]?.Value) ?? first);
+  const site = bodySiteOf(
+    instances.find((j) => j[TAG.BodyPartExamined]?.Value || j[TAG.AnatomicRegionSequence]?.Value) ?? first,
+  );
   if (site.bodySite) series.bodySite = site.bodySite;
   if (site.unknownText) {
-    findings.push({ rule: 'map-body-site', severity: 'warning', tag: TAG.BodyPartExamined, original: site.unknownText, message: `series ${series.uid}: body part has no Annex L code; bodySite has display only` });
+    findings.push({
+      rule: 'map-body-site',
+      severity: 'warning',
+      tag: TAG.BodyPartExamined,
+      original: site.unknownText,
+      message: `series ${series.uid}: body part has no Annex L code; bodySite has display only`,
+    });
   }
   const laterality = firstOf(instances, lateralityOf);
   if (laterality) series.laterality = laterality;

@@ -19,7 +19,12 @@ interface Candidate {
   started: string;
 }
 
-function earliest(instances: DicomJson[], label: string, tag: string, read: (j: DicomJson) => [key: string, started: string | undefined] | undefined): Candidate | undefined {
+function earliest(
+  instances: DicomJson[],
+  label: string,
+  tag: string,
+  read: (j: DicomJson) => [key: string, started: string | undefined] | undefined,
+): Candidate | undefined {
   const found = instances
     .map(read)
     .filter((c): c is [string, string] => !!c && c[1] !== undefined)
@@ -39,7 +44,9 @@ function fallbacks(instances: DicomJson[], zone: string): Candidate[] {
       const dt = str(j, TAG.AcquisitionDateTime);
       return dt ? [dt, fhirDateTimeFromDt(dt, offsetOf(j), zone)] : undefined;
     }),
-    earliest(instances, 'ContentDate/ContentTime', TAG.ContentDate, (j) => dateTime(j, TAG.ContentDate, TAG.ContentTime)),
+    earliest(instances, 'ContentDate/ContentTime', TAG.ContentDate, (j) =>
+      dateTime(j, TAG.ContentDate, TAG.ContentTime),
+    ),
   ].filter((c): c is Candidate => c !== undefined);
 }
 
@@ -50,7 +57,13 @@ export function studyStarted(instances: DicomJson[], zone: string): { started?: 
   const rawOffset = firstOf(instances, (j) => str(j, TAG.TimezoneOffsetFromUTC));
   const offset = fhirOffset(rawOffset);
   if (rawOffset !== undefined && !offset) {
-    findings.push({ rule: RULE, severity: 'warning', tag: TAG.TimezoneOffsetFromUTC, original: rawOffset, message: `TimezoneOffsetFromUTC is not ±HHMM; the source's zone ${zone} was used` });
+    findings.push({
+      rule: RULE,
+      severity: 'warning',
+      tag: TAG.TimezoneOffsetFromUTC,
+      original: rawOffset,
+      message: `TimezoneOffsetFromUTC is not ±HHMM; the source's zone ${zone} was used`,
+    });
   }
   const date = firstOf(instances, (j) => str(j, TAG.StudyDate));
   const time = firstOf(instances, (j) => str(j, TAG.StudyTime));
@@ -61,17 +74,44 @@ export function studyStarted(instances: DicomJson[], zone: string): { started?: 
   if (fromStudy) {
     const sameDay = candidates.find((c) => c.key.startsWith(date!) && hasTime(c.started));
     if (sameDay) {
-      findings.push({ rule: RULE, severity: 'warning', tag: TAG.StudyTime, original: null, corrected: sameDay.started, message: `StudyTime missing; the time of day was taken from ${sameDay.label}` });
+      findings.push({
+        rule: RULE,
+        severity: 'warning',
+        tag: TAG.StudyTime,
+        original: null,
+        corrected: sameDay.started,
+        message: `StudyTime missing; the time of day was taken from ${sameDay.label}`,
+      });
       return { started: sameDay.started, findings };
     }
-    findings.push({ rule: RULE, severity: 'info', tag: TAG.StudyTime, original: time ?? null, corrected: fromStudy, message: 'StudyTime missing or invalid; started has only date precision' });
+    findings.push({
+      rule: RULE,
+      severity: 'info',
+      tag: TAG.StudyTime,
+      original: time ?? null,
+      corrected: fromStudy,
+      message: 'StudyTime missing or invalid; started has only date precision',
+    });
     return { started: fromStudy, findings };
   }
   const fallback = candidates[0];
   if (fallback) {
-    findings.push({ rule: RULE, severity: 'warning', tag: TAG.StudyDate, original: date ?? null, corrected: fallback.started, message: `StudyDate missing; started was taken from ${fallback.label}` });
+    findings.push({
+      rule: RULE,
+      severity: 'warning',
+      tag: TAG.StudyDate,
+      original: date ?? null,
+      corrected: fallback.started,
+      message: `StudyDate missing; started was taken from ${fallback.label}`,
+    });
     return { started: fallback.started, findings };
   }
-  findings.push({ rule: RULE, severity: 'warning', tag: TAG.StudyDate, original: date ?? null, message: 'no study, series, acquisition or content date: started is absent' });
+  findings.push({
+    rule: RULE,
+    severity: 'warning',
+    tag: TAG.StudyDate,
+    original: date ?? null,
+    message: 'no study, series, acquisition or content date: started is absent',
+  });
   return { findings };
 }

@@ -44,7 +44,9 @@ function load(): Map<string, ElementDef> {
     for (const { resource } of b.entry as { resource: Definition }[]) {
       for (const el of resource.snapshot?.element ?? []) {
         elements.set(el.path, el);
-        const regex = el.path.endsWith('.value') ? el.type?.[0]?.extension?.find((e) => e.url.endsWith('/regex'))?.valueString : undefined;
+        const regex = el.path.endsWith('.value')
+          ? el.type?.[0]?.extension?.find((e) => e.url.endsWith('/regex'))?.valueString
+          : undefined;
         if (regex) regexes.set(el.path.slice(0, -'.value'.length), new RegExp(`^(${regex})$`));
       }
     }
@@ -85,7 +87,8 @@ function checkValue(value: unknown, path: string, where: string, problems: strin
   const type = el.type?.[0]?.code ?? 'BackboneElement';
   if (value !== null && typeof value === 'object') {
     const base = type === 'BackboneElement' || type === 'Element' ? path : type;
-    for (const [k, v] of Object.entries(value)) if (k !== 'resourceType') checkValue(v, `${base}.${k}`, `${where}.${k}`, problems);
+    for (const [k, v] of Object.entries(value))
+      if (k !== 'resourceType') checkValue(v, `${base}.${k}`, `${where}.${k}`, problems);
     return;
   }
   if (typeof value === 'string' && value.trim() === '') problems.push(`${where}: empty string`);
@@ -93,7 +96,8 @@ function checkValue(value: unknown, path: string, where: string, problems: strin
   if (regex && !regex.test(String(value))) problems.push(`${where}: "${String(value)}" is not a valid ${type}`);
   if (type === 'code' && el.binding?.strength === 'required' && el.binding.valueSet) {
     const codes = allowedCodes(el.binding.valueSet);
-    if (codes && !codes.has(String(value))) problems.push(`${where}: "${String(value)}" is not in ${el.binding.valueSet}`);
+    if (codes && !codes.has(String(value)))
+      problems.push(`${where}: "${String(value)}" is not in ${el.binding.valueSet}`);
   }
 }
 
@@ -106,10 +110,12 @@ export function r4Problems(resource: FhirJson): string[] {
   const problems: string[] = [];
   try {
     for (const issue of validateResource(resource as never)) {
-      if (issue.severity === 'error' || issue.severity === 'fatal') problems.push(`${issue.expression?.join(',')}: ${issue.details?.text}`);
+      if (issue.severity === 'error' || issue.severity === 'fatal')
+        problems.push(`${issue.expression?.join(',')}: ${issue.details?.text}`);
     }
   } catch (err) {
-    const issues = (err as { outcome?: { issue?: { expression?: string[]; details?: { text?: string } }[] } }).outcome?.issue;
+    const issues = (err as { outcome?: { issue?: { expression?: string[]; details?: { text?: string } }[] } }).outcome
+      ?.issue;
     problems.push(...(issues?.map((i) => `${i.expression?.join(',')}: ${i.details?.text}`) ?? [String(err)]));
   }
   const type = String(resource.resourceType);

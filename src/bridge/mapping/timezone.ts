@@ -10,7 +10,14 @@ function format(zone: string): Intl.DateTimeFormat {
   let f = formats.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formats.set(zone, f);
   }
@@ -55,7 +62,14 @@ export interface LocalDateTime {
 export function offsetAt(zone: string, local: LocalDateTime): string {
   const fixed = FIXED.exec(zone);
   if (fixed) return `${fixed[1]}${fixed[2]}:${fixed[3]}`;
-  const localMs = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, Math.min(local.second, 59));
+  const localMs = Date.UTC(
+    local.year,
+    local.month - 1,
+    local.day,
+    local.hour,
+    local.minute,
+    Math.min(local.second, 59),
+  );
   // Two passes: the first guess may sit on the other side of a daylight-saving change.
   const guess = zoneOffsetMinutes(zone, localMs);
   return formatOffset(zoneOffsetMinutes(zone, localMs - guess * 60000));

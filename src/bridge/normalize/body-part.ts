@@ -15,7 +15,22 @@ import { own } from '../../core/own.js';
 const RULE = 'body-part';
 const TERMS: Record<string, unknown> = annexL.terms;
 const BUILT_IN: Record<string, string> = synonyms.synonyms;
-const CONTRAST_WORDS = new Set(['W/O', 'WO', 'W/', 'W', 'WITH', 'WITHOUT', 'CONTRAST', 'C+', 'C-', '+C', '-C', 'KM', 'NATIVE', 'IV']);
+const CONTRAST_WORDS = new Set([
+  'W/O',
+  'WO',
+  'W/',
+  'W',
+  'WITH',
+  'WITHOUT',
+  'CONTRAST',
+  'C+',
+  'C-',
+  '+C',
+  '-C',
+  'KM',
+  'NATIVE',
+  'IV',
+]);
 
 /** Upper case, contrast qualifiers cut off, then letters and digits only: `Brain W/O` → `BRAIN`. */
 export function bodyPartKey(text: string): string {
@@ -47,10 +62,27 @@ export const bodyPart: InstanceRule = {
       if (typeof v !== 'string' || Object.hasOwn(TERMS, v)) return v;
       const term = resolveBodyPart(v, ctx.profile.bodyPartSynonyms);
       if (term) {
-        findings.push(finding(RULE, 'info', TAG.BodyPartExamined, v, `free-text body part mapped to the Annex L term ${term}`, term));
+        findings.push(
+          finding(
+            RULE,
+            'info',
+            TAG.BodyPartExamined,
+            v,
+            `free-text body part mapped to the Annex L term ${term}`,
+            term,
+          ),
+        );
         return term;
       }
-      findings.push(finding(RULE, 'warning', TAG.BodyPartExamined, v, 'body part is not an Annex L term; kept as text, no SNOMED code'));
+      findings.push(
+        finding(
+          RULE,
+          'warning',
+          TAG.BodyPartExamined,
+          v,
+          'body part is not an Annex L term; kept as text, no SNOMED code',
+        ),
+      );
       return v;
     });
     return { json: next ? withAttribute(json, TAG.BodyPartExamined, next) : json, findings };

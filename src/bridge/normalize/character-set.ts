@@ -32,7 +32,10 @@ function repair(s: string, vr: string): { text: string; why: string } | undefine
   if (!/[^\x00-\x7f]|\x1b/.test(s) || /[^\x00-\xff]/.test(s)) return undefined;
   const bytes = Buffer.from(s, 'latin1');
   if (s.includes('\x1b')) {
-    return { text: decodeText(bytes, ['', 'ISO 2022 IR 87', 'ISO 2022 IR 159', 'ISO 2022 IR 13'], vr), why: 'ISO 2022 escape sequences under a character set that does not declare code extensions' };
+    return {
+      text: decodeText(bytes, ['', 'ISO 2022 IR 87', 'ISO 2022 IR 159', 'ISO 2022 IR 13'], vr),
+      why: 'ISO 2022 escape sequences under a character set that does not declare code extensions',
+    };
   }
   try {
     const text = utf8.decode(bytes);
@@ -44,15 +47,36 @@ function repair(s: string, vr: string): { text: string; why: string } | undefine
 
 function checkTerms(terms: string[] | undefined, findings: Finding[]): string[] | undefined {
   if (!terms) return undefined;
-  for (const t of terms) if (!KNOWN_TERM.test(t)) findings.push(finding(RULE, 'warning', TAG.SpecificCharacterSet, t, 'unknown character set term; text was read as Latin-1'));
+  for (const t of terms)
+    if (!KNOWN_TERM.test(t))
+      findings.push(
+        finding(RULE, 'warning', TAG.SpecificCharacterSet, t, 'unknown character set term; text was read as Latin-1'),
+      );
   if (terms.length < 2) return undefined;
   if (terms.some((t) => WHOLE_VALUE_TERMS.has(t))) {
-    findings.push(finding(RULE, 'warning', TAG.SpecificCharacterSet, terms, 'UTF-8/GB18030/GBK cannot be combined with other character sets'));
+    findings.push(
+      finding(
+        RULE,
+        'warning',
+        TAG.SpecificCharacterSet,
+        terms,
+        'UTF-8/GB18030/GBK cannot be combined with other character sets',
+      ),
+    );
     return undefined;
   }
   const fixed = terms.map((t) => t.replace(/^ISO_IR /, 'ISO 2022 IR '));
   if (fixed.join('\\') === terms.join('\\')) return undefined;
-  findings.push(finding(RULE, 'info', TAG.SpecificCharacterSet, terms, 'with code extensions every term must be in its ISO 2022 form', fixed));
+  findings.push(
+    finding(
+      RULE,
+      'info',
+      TAG.SpecificCharacterSet,
+      terms,
+      'with code extensions every term must be in its ISO 2022 form',
+      fixed,
+    ),
+  );
   return fixed;
 }
 
@@ -66,8 +90,20 @@ export const characterSet: InstanceRule = {
     let repaired = false;
     let nonAscii = false;
     const fixText = (s: string, vr: string, path: string): string => {
-      if (s.includes('\ufffd')) findings.push(finding(RULE, 'warning', path, s, 'bytes not valid in the declared character set; characters were lost'));
-      if (/[\x01-\x08\x0b\x0e-\x1a\x1c-\x1f\x80-\x9f]/.test(s)) findings.push(finding(RULE, 'warning', path, s, 'text contains control characters; the declared character set is probably wrong'));
+      if (s.includes('\ufffd'))
+        findings.push(
+          finding(RULE, 'warning', path, s, 'bytes not valid in the declared character set; characters were lost'),
+        );
+      if (/[\x01-\x08\x0b\x0e-\x1a\x1c-\x1f\x80-\x9f]/.test(s))
+        findings.push(
+          finding(
+            RULE,
+            'warning',
+            path,
+            s,
+            'text contains control characters; the declared character set is probably wrong',
+          ),
+        );
       if (/[^\x00-\x7f]/.test(s)) nonAscii = true;
       const r = latin1 ? repair(s, vr) : undefined;
       if (!r) return s;
@@ -87,11 +123,28 @@ export const characterSet: InstanceRule = {
     });
     if (repaired) {
       out = withAttribute(out, TAG.SpecificCharacterSet, { vr: 'CS', Value: ['ISO_IR 192'] });
-      findings.push(finding(RULE, 'warning', TAG.SpecificCharacterSet, terms ?? null, 'text was repaired; the dataset now declares UTF-8', ['ISO_IR 192']));
+      findings.push(
+        finding(
+          RULE,
+          'warning',
+          TAG.SpecificCharacterSet,
+          terms ?? null,
+          'text was repaired; the dataset now declares UTF-8',
+          ['ISO_IR 192'],
+        ),
+      );
     } else if (fixedTerms) {
       out = withAttribute(out, TAG.SpecificCharacterSet, { vr: 'CS', Value: fixedTerms });
     } else if (!terms && nonAscii) {
-      findings.push(finding(RULE, 'info', TAG.SpecificCharacterSet, null, 'SpecificCharacterSet missing but the text is not ASCII; it was read as Latin-1'));
+      findings.push(
+        finding(
+          RULE,
+          'info',
+          TAG.SpecificCharacterSet,
+          null,
+          'SpecificCharacterSet missing but the text is not ASCII; it was read as Latin-1',
+        ),
+      );
     }
     return { json: out, findings };
   },

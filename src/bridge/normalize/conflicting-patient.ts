@@ -30,7 +30,8 @@ export const conflictingPatient: StudyRule = {
     const findings: Finding[] = [];
     for (const [tag, keyword, severity, read] of CHECKS) {
       const values = [...new Set(instances.map((j) => read(j) ?? ''))];
-      if (values.length > 1) findings.push(finding(RULE, severity, tag, values.sort(), `instances of the study disagree about ${keyword}`));
+      if (values.length > 1)
+        findings.push(finding(RULE, severity, tag, values.sort(), `instances of the study disagree about ${keyword}`));
     }
     return { instances, findings };
   },

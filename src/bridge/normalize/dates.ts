@@ -23,7 +23,9 @@ export function canonicalDate(value: string): string | undefined {
 }
 
 function canonicalDateTime(value: string): string | undefined {
-  const m = /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ]?(\d{2}):?(\d{2})?:?(\d{2})?(\.\d{1,6})?)?([+-]\d{2}:?\d{2})?$/.exec(value);
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ]?(\d{2}):?(\d{2})?:?(\d{2})?(\.\d{1,6})?)?([+-]\d{2}:?\d{2})?$/.exec(
+    value,
+  );
   if (!m || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) return undefined;
   const time = (m[4] ?? '') + (m[5] ?? '') + (m[6] ?? '') + (m[6] ? (m[7] ?? '') : '');
   return `${m[1]}${m[2]}${m[3]}${time}${(m[8] ?? '').replace(':', '')}`;

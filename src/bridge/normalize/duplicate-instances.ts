@@ -25,8 +25,22 @@ export const duplicateInstances: StudyRule = {
       }
       const seen = byUid.get(uid);
       if (!seen) order.push(uid);
-      else if (deepEqual(seen, json)) findings.push({ ...finding(RULE, 'info', TAG.SOPInstanceUID, uid, 'the same instance was received twice; one copy kept'), sopInstanceUid: uid });
-      else findings.push({ ...finding(RULE, 'warning', TAG.SOPInstanceUID, uid, 'the same SOPInstanceUID was received with different content; the last copy is kept'), sopInstanceUid: uid });
+      else if (deepEqual(seen, json))
+        findings.push({
+          ...finding(RULE, 'info', TAG.SOPInstanceUID, uid, 'the same instance was received twice; one copy kept'),
+          sopInstanceUid: uid,
+        });
+      else
+        findings.push({
+          ...finding(
+            RULE,
+            'warning',
+            TAG.SOPInstanceUID,
+            uid,
+            'the same SOPInstanceUID was received with different content; the last copy is kept',
+          ),
+          sopInstanceUid: uid,
+        });
       byUid.set(uid, json);
     }
     return { instances: order.map((o) => (typeof o === 'string' ? byUid.get(o)! : o)), findings };

@@ -68,5 +68,7 @@ export function finding(
   message: string,
   corrected?: unknown,
 ): Finding {
-  return corrected === undefined ? { rule, severity, tag, original, message } : { rule, severity, tag, original, corrected, message };
+  return corrected === undefined
+    ? { rule, severity, tag, original, message }
+    : { rule, severity, tag, original, corrected, message };
 }

@@ -10,7 +10,9 @@ describe('integer-strings', () => {
   });
 
   it('turns decimal strings into numbers', () => {
-    expect(integerStrings.apply(ds({ '00180050': ['DS', '1.25E1'] }), noProfile).json['00180050']!.Value).toEqual([12.5]);
+    expect(integerStrings.apply(ds({ '00180050': ['DS', '1.25E1'] }), noProfile).json['00180050']!.Value).toEqual([
+      12.5,
+    ]);
   });
 
   it('removes a value that is not a number and warns', () => {

@@ -25,10 +25,16 @@ export const modality: InstanceRule = {
     const findings: Finding[] = [];
     const next = mapValues(attr, (v) => {
       if (typeof v !== 'string' || DEFINED.has(v)) return v;
-      const key = v.trim().toUpperCase().replace(/[\s_-]+/g, '');
-      const mapped = own(ctx.profile.modalitySynonyms, key) ?? own(ctx.profile.modalitySynonyms, v) ?? own(BUILT_IN, key);
+      const key = v
+        .trim()
+        .toUpperCase()
+        .replace(/[\s_-]+/g, '');
+      const mapped =
+        own(ctx.profile.modalitySynonyms, key) ?? own(ctx.profile.modalitySynonyms, v) ?? own(BUILT_IN, key);
       if (mapped) {
-        findings.push(finding(RULE, 'info', TAG.Modality, v, `non-standard modality mapped to the defined term ${mapped}`, mapped));
+        findings.push(
+          finding(RULE, 'info', TAG.Modality, v, `non-standard modality mapped to the defined term ${mapped}`, mapped),
+        );
         return mapped;
       }
       findings.push(finding(RULE, 'warning', TAG.Modality, v, 'modality is not a DICOM defined term; kept as sent'));

@@ -21,15 +21,27 @@ export const patientId: InstanceRule = {
       if (ctx.profile.patientIdLeadingZeros === 'strip') {
         const stripped = id.replace(/^0+(?=\d)/, '');
         out = withAttribute(json, TAG.PatientID, { ...json[TAG.PatientID]!, Value: [stripped] });
-        findings.push(finding(RULE, 'info', TAG.PatientID, id, 'leading zeros stripped as the source profile asks', stripped));
+        findings.push(
+          finding(RULE, 'info', TAG.PatientID, id, 'leading zeros stripped as the source profile asks', stripped),
+        );
       } else {
         findings.push(finding(RULE, 'info', TAG.PatientID, id, 'PatientID has leading zeros; kept as sent'));
       }
     }
     const qualifiers = items(json, TAG.IssuerOfPatientIDQualifiersSequence);
-    const hasIssuer = str(json, TAG.IssuerOfPatientID) !== undefined || qualifiers.some((q) => str(q, TAG.UniversalEntityID) !== undefined);
+    const hasIssuer =
+      str(json, TAG.IssuerOfPatientID) !== undefined ||
+      qualifiers.some((q) => str(q, TAG.UniversalEntityID) !== undefined);
     if (!hasIssuer) {
-      findings.push(finding(RULE, 'info', TAG.IssuerOfPatientID, null, "IssuerOfPatientID missing; the source's default identifier system applies"));
+      findings.push(
+        finding(
+          RULE,
+          'info',
+          TAG.IssuerOfPatientID,
+          null,
+          "IssuerOfPatientID missing; the source's default identifier system applies",
+        ),
+      );
     }
     return { json: out, findings };
   },

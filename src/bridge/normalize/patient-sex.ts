@@ -26,7 +26,9 @@ export const patientSex: InstanceRule = {
         findings.push(finding(RULE, 'info', TAG.PatientSex, v, `patient sex mapped to ${mapped}`, mapped));
         return mapped;
       }
-      findings.push(finding(RULE, 'warning', TAG.PatientSex, v, 'patient sex is not M, F or O; the Patient gets gender unknown'));
+      findings.push(
+        finding(RULE, 'warning', TAG.PatientSex, v, 'patient sex is not M, F or O; the Patient gets gender unknown'),
+      );
       return v;
     });
     return { json: next ? withAttribute(json, TAG.PatientSex, next) : json, findings };

@@ -13,11 +13,15 @@ describe('person-names', () => {
 
   it('splits all three groups packed into Alphabetic', () => {
     const { json } = name({ Alphabetic: 'Yamada^Tarou=山田^太郎=やまだ^たろう' });
-    expect(json['00100010']!.Value).toEqual([{ Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' }]);
+    expect(json['00100010']!.Value).toEqual([
+      { Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' },
+    ]);
   });
 
   it('turns a plain string PN into component groups', () => {
-    expect(name('Doe^Jane=ドウ^ジェーン').json['00100010']!.Value).toEqual([{ Alphabetic: 'Doe^Jane', Ideographic: 'ドウ^ジェーン' }]);
+    expect(name('Doe^Jane=ドウ^ジェーン').json['00100010']!.Value).toEqual([
+      { Alphabetic: 'Doe^Jane', Ideographic: 'ドウ^ジェーン' },
+    ]);
   });
 
   it('reports, without guessing, a name left in one component with spaces', () => {

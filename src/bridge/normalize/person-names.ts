@@ -13,9 +13,12 @@ type Groups = Partial<Record<(typeof GROUPS)[number], string>>;
 
 function splitGroups(text: string): Groups {
   const out: Groups = {};
-  text.split('=').slice(0, 3).forEach((g, i) => {
-    if (g !== '') out[GROUPS[i]!] = g;
-  });
+  text
+    .split('=')
+    .slice(0, 3)
+    .forEach((g, i) => {
+      if (g !== '') out[GROUPS[i]!] = g;
+    });
   return out;
 }
 
@@ -53,7 +56,15 @@ export const personNames: InstanceRule = {
             groups.Alphabetic = fixed;
             reasons.push('a comma was used instead of ^ between family and given name');
           } else if (!alpha.includes('^') && /\S\s+\S/.test(alpha)) {
-            findings.push(finding(RULE, 'warning', path, v, 'PN has a single component containing spaces; family and given name cannot be told apart'));
+            findings.push(
+              finding(
+                RULE,
+                'warning',
+                path,
+                v,
+                'PN has a single component containing spaces; family and given name cannot be told apart',
+              ),
+            );
           }
         }
         if (!reasons.length) return v;

@@ -20,13 +20,32 @@ import { personNames } from './person-names.js';
 import { requiredAttributes } from './required-attributes.js';
 import { stringPadding } from './string-padding.js';
 import { times } from './times.js';
-import type { Finding, FindingSource, InstanceRule, NormalizeContext, RuleResult, SourceProfile, StudyRule } from './types.js';
+import type {
+  Finding,
+  FindingSource,
+  InstanceRule,
+  NormalizeContext,
+  RuleResult,
+  SourceProfile,
+  StudyRule,
+} from './types.js';
 import { uids } from './uids.js';
 
 /** Order matters: text is repaired before it is trimmed, trimmed before it is parsed, checked for presence last. */
 export const INSTANCE_RULES: readonly InstanceRule[] = [
-  characterSet, stringPadding, codeStringCase, personNames, uids, dates, times, integerStrings,
-  modality, bodyPart, patientSex, patientId, requiredAttributes,
+  characterSet,
+  stringPadding,
+  codeStringCase,
+  personNames,
+  uids,
+  dates,
+  times,
+  integerStrings,
+  modality,
+  bodyPart,
+  patientSex,
+  patientId,
+  requiredAttributes,
 ];
 
 export const STUDY_RULES: readonly StudyRule[] = [duplicateInstances, conflictingPatient];
@@ -55,7 +74,10 @@ function sourceOf(json: DicomJson, ctx: NormalizeContext): FindingSource | undef
 function stamp(f: Finding, json: DicomJson, ctx: NormalizeContext): Finding {
   const sopInstanceUid = f.sopInstanceUid ?? str(json, TAG.SOPInstanceUID);
   const source = sourceOf(json, ctx);
-  return applyProfile({ ...f, ...(sopInstanceUid ? { sopInstanceUid } : {}), ...(source ? { source } : {}) }, ctx.profile);
+  return applyProfile(
+    { ...f, ...(sopInstanceUid ? { sopInstanceUid } : {}), ...(source ? { source } : {}) },
+    ctx.profile,
+  );
 }
 
 /** All instance rules over one instance. The input is never modified. */
@@ -81,7 +103,9 @@ export function normalizeStudy(instances: DicomJson[], ctx: NormalizeContext): N
   for (const rule of STUDY_RULES) {
     const result = rule.apply(current, ctx);
     current = result.instances;
-    findings.push(...result.findings.map((f) => applyProfile(ctx.source ? { ...f, source: ctx.source } : f, ctx.profile)));
+    findings.push(
+      ...result.findings.map((f) => applyProfile(ctx.source ? { ...f, source: ctx.source } : f, ctx.profile)),
+    );
   }
   return { instances: current, findings: collapse(findings), quarantine: findings.some((f) => f.severity === 'error') };
 }

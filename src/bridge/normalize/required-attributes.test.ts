@@ -3,9 +3,16 @@ import { requiredAttributes } from './required-attributes.js';
 import { ds, noProfile } from './test-support.js';
 
 const complete = {
-  '0020000D': ['UI', '1.2'], '0020000E': ['UI', '1.2.1'], '00080018': ['UI', '1.2.1.1'], '00080016': ['UI', '1.2.840.10008.5.1.4.1.1.2'],
-  '00080060': ['CS', 'CT'], '00100020': ['LO', 'P1'], '00080020': ['DA', '20240101'], '00080030': ['TM', '101010'],
-  '00200011': ['IS', 1], '00200013': ['IS', 1],
+  '0020000D': ['UI', '1.2'],
+  '0020000E': ['UI', '1.2.1'],
+  '00080018': ['UI', '1.2.1.1'],
+  '00080016': ['UI', '1.2.840.10008.5.1.4.1.1.2'],
+  '00080060': ['CS', 'CT'],
+  '00100020': ['LO', 'P1'],
+  '00080020': ['DA', '20240101'],
+  '00080030': ['TM', '101010'],
+  '00200011': ['IS', 1],
+  '00200013': ['IS', 1],
 } as const;
 
 describe('required-attributes', () => {
@@ -17,7 +24,9 @@ describe('required-attributes', () => {
     for (const tag of ['00080060', '00100020', '0020000E', '00080016']) {
       const attrs: Record<string, unknown> = { ...complete };
       attrs[tag] = [tag === '00080060' ? 'CS' : 'LO'];
-      expect(requiredAttributes.apply(ds(attrs as never), noProfile).findings).toMatchObject([{ tag, severity: 'error' }]);
+      expect(requiredAttributes.apply(ds(attrs as never), noProfile).findings).toMatchObject([
+        { tag, severity: 'error' },
+      ]);
     }
   });
 

@@ -18,7 +18,12 @@ const REQUIRED: [tag: string, keyword: string, severity: Severity, consequence: 
   [TAG.Modality, 'Modality', 'error', 'series.modality is required'],
   [TAG.PatientID, 'PatientID', 'error', 'the study cannot be linked to a patient'],
   [TAG.StudyDate, 'StudyDate', 'warning', 'started falls back to other dates'],
-  [TAG.StudyTime, 'StudyTime', 'info', 'started takes the time of day from series or acquisition times, else has date precision'],
+  [
+    TAG.StudyTime,
+    'StudyTime',
+    'info',
+    'started takes the time of day from series or acquisition times, else has date precision',
+  ],
   [TAG.SeriesNumber, 'SeriesNumber', 'info', 'series are ordered by UID'],
   [TAG.InstanceNumber, 'InstanceNumber', 'info', 'instances are ordered by UID'],
 ];
@@ -28,7 +33,8 @@ export const requiredAttributes: InstanceRule = {
   apply(json) {
     const findings: Finding[] = [];
     for (const [tag, keyword, severity, consequence] of REQUIRED) {
-      if (str(json, tag) === undefined) findings.push(finding(RULE, severity, tag, null, `${keyword} missing: ${consequence}`));
+      if (str(json, tag) === undefined)
+        findings.push(finding(RULE, severity, tag, null, `${keyword} missing: ${consequence}`));
     }
     return { json, findings };
   },

@@ -9,7 +9,11 @@ describe('string-padding', () => {
     expect(json['0020000D']!.Value).toEqual(['1.2.3']);
     expect(json['00080060']!.Value).toEqual(['CT']);
     expect(json['00200013']!.Value).toEqual(['1']);
-    expect(findings.map((f) => [f.tag, f.severity])).toEqual([['0020000D', 'info'], ['00080060', 'info'], ['00200013', 'info']]);
+    expect(findings.map((f) => [f.tag, f.severity])).toEqual([
+      ['0020000D', 'info'],
+      ['00080060', 'info'],
+      ['00200013', 'info'],
+    ]);
   });
 
   it('keeps leading spaces of free text but trims its trailing padding', () => {

@@ -8,7 +8,25 @@ import type { Finding, InstanceRule } from './types.js';
 
 const RULE = 'string-padding';
 const TRAILING_ONLY_VRS = new Set(['LT', 'ST', 'UT', 'UR']);
-const STRING_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
+const STRING_VRS = new Set([
+  'AE',
+  'AS',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'IS',
+  'LO',
+  'LT',
+  'PN',
+  'SH',
+  'ST',
+  'TM',
+  'UC',
+  'UI',
+  'UR',
+  'UT',
+]);
 
 // Only space and NUL are DICOM padding; other whitespace (e.g. U+00A0) may be part of the text.
 const trimBoth = (s: string): string => s.replace(/^[ \0]+|[ \0]+$/g, '');
@@ -43,7 +61,17 @@ export const stringPadding: InstanceRule = {
     const out = mapAttributes(json, (attr, path): DicomJsonAttribute | undefined => {
       if (!STRING_VRS.has(attr.vr)) return undefined;
       const next = mapValues(attr, (v) => trimValue(v, attr.vr));
-      if (next) findings.push(finding(RULE, 'info', path, attr.Value, `${attr.vr} value had surrounding spaces or NUL padding`, next.Value ?? []));
+      if (next)
+        findings.push(
+          finding(
+            RULE,
+            'info',
+            path,
+            attr.Value,
+            `${attr.vr} value had surrounding spaces or NUL padding`,
+            next.Value ?? [],
+          ),
+        );
       return next;
     });
     return { json: out, findings };

@@ -21,6 +21,9 @@ describe('uids', () => {
   });
 
   it('accepts conformant UIDs including a zero component', () => {
-    expect(uids.apply(ds({ '00080016': ['UI', '1.2.840.10008.5.1.4.1.1.2'], '0020000E': ['UI', '1.0.3'] }), noProfile).findings).toEqual([]);
+    expect(
+      uids.apply(ds({ '00080016': ['UI', '1.2.840.10008.5.1.4.1.1.2'], '0020000E': ['UI', '1.0.3'] }), noProfile)
+        .findings,
+    ).toEqual([]);
   });
 });

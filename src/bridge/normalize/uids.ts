@@ -9,7 +9,12 @@ import { finding, mapAttributes } from './edit.js';
 import type { Finding, InstanceRule } from './types.js';
 
 const RULE = 'uids';
-const IDENTITY_TAGS = new Set<string>([TAG.StudyInstanceUID, TAG.SeriesInstanceUID, TAG.SOPInstanceUID, TAG.SOPClassUID]);
+const IDENTITY_TAGS = new Set<string>([
+  TAG.StudyInstanceUID,
+  TAG.SeriesInstanceUID,
+  TAG.SOPInstanceUID,
+  TAG.SOPClassUID,
+]);
 
 /** Why the UID is not conformant, or undefined when it is. */
 export function uidProblem(uid: string): { problem: string; fatal: boolean } | undefined {
@@ -17,7 +22,8 @@ export function uidProblem(uid: string): { problem: string; fatal: boolean } | u
   if (!/^[0-9.]+$/.test(uid)) return { problem: 'contains characters other than digits and dots', fatal: true };
   const parts = uid.split('.');
   if (parts.some((p) => p === '')) return { problem: 'has an empty component', fatal: true };
-  if (parts.some((p) => p.length > 1 && p.startsWith('0'))) return { problem: 'has a component with leading zeros', fatal: false };
+  if (parts.some((p) => p.length > 1 && p.startsWith('0')))
+    return { problem: 'has a component with leading zeros', fatal: false };
   return undefined;
 }
 
@@ -32,7 +38,9 @@ export const uids: InstanceRule = {
         const p = uidProblem(v);
         if (!p) continue;
         const severity = p.fatal && IDENTITY_TAGS.has(path) ? 'error' : 'warning';
-        findings.push(finding(RULE, severity, path, v, `UID ${p.problem}; kept unchanged because a UID is an identity`));
+        findings.push(
+          finding(RULE, severity, path, v, `UID ${p.problem}; kept unchanged because a UID is an identity`),
+        );
       }
       return undefined;
     });

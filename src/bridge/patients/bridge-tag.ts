@@ -1,7 +1,11 @@
 /** meta.tag on every Patient the bridge created: the only Patients it will ever update. */
 import type { FhirResource } from '../../fhir/types.js';
 
-export const BRIDGE_TAG = { system: 'urn:imaging-bridge:tag', code: 'created-by-bridge', display: 'Created by ImagingBridge from DICOM' } as const;
+export const BRIDGE_TAG = {
+  system: 'urn:imaging-bridge:tag',
+  code: 'created-by-bridge',
+  display: 'Created by ImagingBridge from DICOM',
+} as const;
 
 export function createdByBridge(resource: FhirResource): boolean {
   return !!resource.meta?.tag?.some((t) => t.system === BRIDGE_TAG.system && t.code === BRIDGE_TAG.code);

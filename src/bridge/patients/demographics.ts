@@ -24,7 +24,8 @@ export function demographicMismatches(stored: FhirResource, header: Patient): De
   const storedNames = nameKeys(stored.name);
   const headerNames = nameKeys(header.name);
   if (storedNames.size && headerNames.size && ![...headerNames].some((n) => storedNames.has(n))) out.push('name');
-  if (typeof stored.birthDate === 'string' && header.birthDate && stored.birthDate !== header.birthDate) out.push('birthDate');
+  if (typeof stored.birthDate === 'string' && header.birthDate && stored.birthDate !== header.birthDate)
+    out.push('birthDate');
   if (typeof stored.gender === 'string' && header.gender && stored.gender !== header.gender) out.push('gender');
   return out;
 }

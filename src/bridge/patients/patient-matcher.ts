@@ -40,19 +40,46 @@ export async function matchPatient(client: FhirClient, header: Patient, opts: Ma
   const token = identifierToken(header);
   const found = await client.searchAll('Patient', { identifier: token, _count: 10 }, { maxResources: 10, maxPages: 1 });
   if (found.length > 1) {
-    return { kind: 'hold', findings: [finding('patient-match', 'error', `${found.length} Patients carry this patient identifier; the study is held rather than linked to one of them`)] };
+    return {
+      kind: 'hold',
+      findings: [
+        finding(
+          'patient-match',
+          'error',
+          `${found.length} Patients carry this patient identifier; the study is held rather than linked to one of them`,
+        ),
+      ],
+    };
   }
   if (found.length === 0) {
     if (opts.policy === 'require-existing') {
-      return { kind: 'hold', findings: [finding('patient-match', 'error', 'no Patient with this identifier exists yet (policy require-existing): held until the EHR knows the patient')] };
+      return {
+        kind: 'hold',
+        findings: [
+          finding(
+            'patient-match',
+            'error',
+            'no Patient with this identifier exists yet (policy require-existing): held until the EHR knows the patient',
+          ),
+        ],
+      };
     }
-    return { kind: 'create', patient: withBridgeTag(header) as unknown as FhirResource, identifier: token, findings: [] };
+    return {
+      kind: 'create',
+      patient: withBridgeTag(header) as unknown as FhirResource,
+      identifier: token,
+      findings: [],
+    };
   }
   const patient = found[0]!;
   const mismatches = demographicMismatches(patient, header);
   const findings = mismatches.map((field) =>
-    finding('patient-demographics', opts.mismatchSeverity, field === 'name' ? TAG.PatientName : field === 'gender' ? TAG.PatientSex : TAG.PatientBirthDate,
-      `the ${field} of the matched Patient differs from the DICOM header${createdByBridge(patient) ? ' (the bridge created this Patient and updates it)' : ' (not changed: the Patient was not created by the bridge)'}`),
+    finding(
+      'patient-demographics',
+      opts.mismatchSeverity,
+      field === 'name' ? TAG.PatientName : field === 'gender' ? TAG.PatientSex : TAG.PatientBirthDate,
+      `the ${field} of the matched Patient differs from the DICOM header${createdByBridge(patient) ? ' (the bridge created this Patient and updates it)' : ' (not changed: the Patient was not created by the bridge)'}`,
+    ),
   );
   if (!createdByBridge(patient)) return { kind: 'linked', patient, findings };
   const update: FhirResource = { ...patient };
@@ -68,5 +95,7 @@ export async function matchPatient(client: FhirClient, header: Patient, opts: Ma
 function finding(rule: string, severity: Severity, message: string): Finding;
 function finding(rule: string, severity: Severity, tag: string, message: string): Finding;
 function finding(rule: string, severity: Severity, a: string, b?: string): Finding {
-  return b === undefined ? { rule, severity, tag: TAG.PatientID, original: null, message: a } : { rule, severity, tag: a, original: null, message: b };
+  return b === undefined
+    ? { rule, severity, tag: TAG.PatientID, original: null, message: a }
+    : { rule, severity, tag: a, original: null, message: b };
 }

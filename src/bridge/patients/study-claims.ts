@@ -34,10 +34,16 @@ export function guardStudyClaims(links: Pick<StudyPatientLinks, 'ownerOf'>) {
       const owner = links.ownerOf(uid);
       if (owner !== undefined && owner !== subject) {
         // The refusal's audit record names both patients: the one written for and the study's.
-        for (const id of [subject, owner]) if (id !== undefined && req.record && !req.record.patientIds.includes(id)) req.record.patientIds.push(id);
+        for (const id of [subject, owner])
+          if (id !== undefined && req.record && !req.record.patientIds.includes(id)) req.record.patientIds.push(id);
         throw new OperationOutcomeError(
           422,
-          outcome('error', 'business-rule', 'this StudyInstanceUID belongs to another Patient in the archive: an ImagingStudy naming it must have that Patient as its subject', 'ImagingStudy.identifier'),
+          outcome(
+            'error',
+            'business-rule',
+            'this StudyInstanceUID belongs to another Patient in the archive: an ImagingStudy naming it must have that Patient as its subject',
+            'ImagingStudy.identifier',
+          ),
         );
       }
     }

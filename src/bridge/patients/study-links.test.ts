@@ -6,8 +6,18 @@ import { StudyPatientLinks } from './study-links.js';
 
 /** The archive's own rows (a real SQLite index schema): a patient (PatientID + issuer) and its study. */
 function archived(db: Database.Database, studyUid: string, patientId: string, issuer = ''): number {
-  const pk = (db.prepare(`INSERT INTO patients(patient_id, issuer) VALUES (?, ?) ON CONFLICT(patient_id, issuer) DO UPDATE SET issuer = excluded.issuer RETURNING pk`).get(patientId, issuer) as { pk: number }).pk;
-  db.prepare(`INSERT INTO studies(study_uid, patient_pk, patient_id, json, updated_at) VALUES (?, ?, ?, '{}', 0)`).run(studyUid, pk, patientId);
+  const pk = (
+    db
+      .prepare(
+        `INSERT INTO patients(patient_id, issuer) VALUES (?, ?) ON CONFLICT(patient_id, issuer) DO UPDATE SET issuer = excluded.issuer RETURNING pk`,
+      )
+      .get(patientId, issuer) as { pk: number }
+  ).pk;
+  db.prepare(`INSERT INTO studies(study_uid, patient_pk, patient_id, json, updated_at) VALUES (?, ?, ?, '{}', 0)`).run(
+    studyUid,
+    pk,
+    patientId,
+  );
   return pk;
 }
 
@@ -61,22 +71,33 @@ describe('study ↔ Patient links', () => {
 describe('client ImagingStudy claims', () => {
   const links = { ownerOf: (uid: string) => (uid === '1.1' ? 'pat-b' : undefined) };
   const guard = guardStudyClaims(links);
-  const client = { principal: { kind: 'user' as const, scope: 'patient/*.cruds', roles: [], patient: 'pat-a' }, record: { patientIds: [] as string[] } };
-  const study = (subject: string, value: string) => ({ resourceType: 'ImagingStudy', subject: { reference: subject }, identifier: [{ system: 'urn:dicom:uid', value }] });
+  const client = {
+    principal: { kind: 'user' as const, scope: 'patient/*.cruds', roles: [], patient: 'pat-a' },
+    record: { patientIds: [] as string[] },
+  };
+  const study = (subject: string, value: string) => ({
+    resourceType: 'ImagingStudy',
+    subject: { reference: subject },
+    identifier: [{ system: 'urn:dicom:uid', value }],
+  });
 
   it("refuses a client's ImagingStudy naming a linked study with another subject (with or without urn:oid:), 422 business-rule", () => {
     for (const value of ['urn:oid:1.1', '1.1', ' urn:oid:1.1 ']) {
       expect(() => guard(study('Patient/pat-a', value), client)).toThrowError(expect.objectContaining({ status: 422 }));
     }
     expect(client.record.patientIds.sort()).toEqual(['pat-a', 'pat-b']);
-    expect(() => guard({ resourceType: 'ImagingStudy', identifier: [{ system: 'urn:dicom:uid', value: 'urn:oid:1.1' }] }, client)).toThrow();
+    expect(() =>
+      guard({ resourceType: 'ImagingStudy', identifier: [{ system: 'urn:dicom:uid', value: 'urn:oid:1.1' }] }, client),
+    ).toThrow();
   });
 
   it('lets through the right subject (also absolute), unlinked studies, other types and the service itself', () => {
     const right = study('https://x.test/fhir/Patient/pat-b', 'urn:oid:1.1');
     expect(guard(right, client)).toBe(right);
     expect(guard(study('Patient/pat-a', 'urn:oid:2.2'), client)).toBeDefined();
-    expect(guard({ resourceType: 'Observation', identifier: [{ system: 'urn:dicom:uid', value: '1.1' }] }, client)).toBeDefined();
+    expect(
+      guard({ resourceType: 'Observation', identifier: [{ system: 'urn:dicom:uid', value: '1.1' }] }, client),
+    ).toBeDefined();
     expect(guard(study('Patient/pat-a', 'urn:oid:1.1'), {})).toBeDefined();
   });
 });

@@ -26,10 +26,18 @@ CREATE INDEX IF NOT EXISTS study_patient_links_patient ON study_patient_links(fh
 const CURRENT = `FROM study_patient_links l JOIN studies s ON s.study_uid = l.study_uid AND s.patient_pk = l.patient_pk`;
 
 export class StudyPatientLinks {
-  private readonly stmts: { record: Statement; forget: Statement; studiesOf: Statement; ownerOf: Statement; patientPk: Statement };
+  private readonly stmts: {
+    record: Statement;
+    forget: Statement;
+    studiesOf: Statement;
+    ownerOf: Statement;
+    patientPk: Statement;
+  };
 
   constructor(db: Database) {
-    const existed = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'study_patient_links'`).get() !== undefined;
+    const existed =
+      db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'study_patient_links'`).get() !==
+      undefined;
     db.exec(STUDY_LINKS_SCHEMA);
     // Data from before the links existed: every study is synced again (an unchanged ImagingStudy
     // is not rewritten) and so gets its link; until then it is no patient's.
@@ -37,7 +45,8 @@ export class StudyPatientLinks {
       const enqueue = db.prepare(OUTBOX_UPSERT);
       const now = Date.now();
       db.transaction(() => {
-        for (const r of db.prepare('SELECT study_uid FROM studies').all() as { study_uid: string }[]) enqueue.run({ studyUid: r.study_uid, now, reason: 'patient-link' });
+        for (const r of db.prepare('SELECT study_uid FROM studies').all() as { study_uid: string }[])
+          enqueue.run({ studyUid: r.study_uid, now, reason: 'patient-link' });
       })();
     }
     this.stmts = {

@@ -7,7 +7,13 @@
 import type { Database } from 'better-sqlite3';
 import type { CapabilityReport } from '../sync/capability-check.js';
 import { Outbox, type OutboxRow } from '../sync/outbox.js';
-import { QuarantineStore, type FindingFilter, type QuarantineEntry, type QuarantineState, type StoredFinding } from './quarantine-store.js';
+import {
+  QuarantineStore,
+  type FindingFilter,
+  type QuarantineEntry,
+  type QuarantineState,
+  type StoredFinding,
+} from './quarantine-store.js';
 
 export interface SyncStatusReport {
   target?: string;
@@ -36,7 +42,16 @@ export class BridgeAdmin {
     return this.quarantine.list(state);
   }
 
-  show(studyUid: string): { entry?: QuarantineEntry; findings: StoredFinding[]; lastSync?: ReturnType<Outbox['lastSync']>; outbox?: OutboxRow } | undefined {
+  show(
+    studyUid: string,
+  ):
+    | {
+        entry?: QuarantineEntry;
+        findings: StoredFinding[];
+        lastSync?: ReturnType<Outbox['lastSync']>;
+        outbox?: OutboxRow;
+      }
+    | undefined {
     const entry = this.quarantine.get(studyUid);
     const findings = this.quarantine.findings({ studyUid });
     const lastSync = this.outbox.lastSync(studyUid);

@@ -104,8 +104,21 @@ export class QuarantineStore {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM dq_findings WHERE study_uid = ?').run(studyUid);
       for (const f of findings) {
-        insert.run(studyUid, f.sopInstanceUid ?? null, f.rule, f.severity, f.tag, json(f.original), json(f.corrected), f.message, f.occurrences ?? 1,
-          f.source?.aeTitle ?? null, f.source?.station ?? null, f.source?.manufacturer ?? null, now);
+        insert.run(
+          studyUid,
+          f.sopInstanceUid ?? null,
+          f.rule,
+          f.severity,
+          f.tag,
+          json(f.original),
+          json(f.corrected),
+          f.message,
+          f.occurrences ?? 1,
+          f.source?.aeTitle ?? null,
+          f.source?.station ?? null,
+          f.source?.manufacturer ?? null,
+          now,
+        );
       }
     })();
   }
@@ -113,8 +126,8 @@ export class QuarantineStore {
   findings(filter: FindingFilter = {}): StoredFinding[] {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.studyUid) (where.push('study_uid = ?'), params.push(filter.studyUid));
-    if (filter.severity) (where.push('severity = ?'), params.push(filter.severity));
+    if (filter.studyUid) where.push('study_uid = ?'), params.push(filter.studyUid);
+    if (filter.severity) where.push('severity = ?'), params.push(filter.severity);
     const sql = `SELECT * FROM dq_findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY pk LIMIT ? OFFSET ?`;
     const rows = this.db.prepare(sql).all(...params, filter.limit ?? 1000, filter.offset ?? 0) as FindingRow[];
     return rows.map(findingOf);
@@ -137,14 +150,18 @@ export class QuarantineStore {
   }
 
   get(studyUid: string): QuarantineEntry | undefined {
-    const row = this.db.prepare('SELECT * FROM quarantine WHERE study_uid = ?').get(studyUid) as QuarantineRow | undefined;
+    const row = this.db.prepare('SELECT * FROM quarantine WHERE study_uid = ?').get(studyUid) as
+      | QuarantineRow
+      | undefined;
     return row && entryOf(row);
   }
 
   list(state?: QuarantineState): QuarantineEntry[] {
-    const rows = (state
-      ? this.db.prepare('SELECT * FROM quarantine WHERE state = ? ORDER BY held_at').all(state)
-      : this.db.prepare('SELECT * FROM quarantine ORDER BY held_at').all()) as QuarantineRow[];
+    const rows = (
+      state
+        ? this.db.prepare('SELECT * FROM quarantine WHERE state = ? ORDER BY held_at').all(state)
+        : this.db.prepare('SELECT * FROM quarantine ORDER BY held_at').all()
+    ) as QuarantineRow[];
     return rows.map(entryOf);
   }
 
@@ -158,7 +175,13 @@ export class QuarantineStore {
     return this.decide(studyUid, 'rejected', actor, comment, now);
   }
 
-  private decide(studyUid: string, state: QuarantineState, actor: string, comment: string | undefined, now: number): boolean {
+  private decide(
+    studyUid: string,
+    state: QuarantineState,
+    actor: string,
+    comment: string | undefined,
+    now: number,
+  ): boolean {
     return this.db.transaction(() => {
       const changed = this.db
         .prepare('UPDATE quarantine SET state = ?, decided_at = ?, decided_by = ?, comment = ? WHERE study_uid = ?')
@@ -170,17 +193,34 @@ export class QuarantineStore {
 }
 
 function findingOf(r: FindingRow): StoredFinding {
-  const f: StoredFinding = { studyUid: r.study_uid, rule: r.rule, severity: r.severity, tag: r.tag, original: parse(r.original), message: r.message, recordedAt: r.recorded_at };
+  const f: StoredFinding = {
+    studyUid: r.study_uid,
+    rule: r.rule,
+    severity: r.severity,
+    tag: r.tag,
+    original: parse(r.original),
+    message: r.message,
+    recordedAt: r.recorded_at,
+  };
   if (r.corrected !== null) f.corrected = parse(r.corrected);
   if (r.sop_uid) f.sopInstanceUid = r.sop_uid;
   if (r.occurrences > 1) f.occurrences = r.occurrences;
-  const source = { aeTitle: r.source_ae ?? undefined, station: r.station ?? undefined, manufacturer: r.manufacturer ?? undefined };
+  const source = {
+    aeTitle: r.source_ae ?? undefined,
+    station: r.station ?? undefined,
+    manufacturer: r.manufacturer ?? undefined,
+  };
   if (r.source_ae || r.station || r.manufacturer) f.source = JSON.parse(JSON.stringify(source)) as Finding['source'];
   return f;
 }
 
 function entryOf(r: QuarantineRow): QuarantineEntry {
-  const e: QuarantineEntry = { studyUid: r.study_uid, state: r.state, reasons: JSON.parse(r.reasons) as Finding[], heldAt: r.held_at };
+  const e: QuarantineEntry = {
+    studyUid: r.study_uid,
+    state: r.state,
+    reasons: JSON.parse(r.reasons) as Finding[],
+    heldAt: r.held_at,
+  };
   if (r.decided_at !== null) e.decidedAt = r.decided_at;
   if (r.decided_by !== null) e.decidedBy = r.decided_by;
   if (r.comment !== null) e.comment = r.comment;

@@ -29,10 +29,14 @@ const NEEDED: Record<string, string[]> = {
   Endpoint: ['create', 'search-type'],
 };
 
-export function assessCapabilities(cs: FhirResource, base: Pick<CapabilityReport, 'checkedAt' | 'target' | 'baseUrl'>): CapabilityReport {
+export function assessCapabilities(
+  cs: FhirResource,
+  base: Pick<CapabilityReport, 'checkedAt' | 'target' | 'baseUrl'>,
+): CapabilityReport {
   const problems: string[] = [];
   const fhirVersion = typeof cs.fhirVersion === 'string' ? cs.fhirVersion : undefined;
-  if (!fhirVersion?.startsWith('4.0.')) problems.push(`fhirVersion is ${fhirVersion ?? 'not stated'}; the bridge writes R4 (4.0.x)`);
+  if (!fhirVersion?.startsWith('4.0.'))
+    problems.push(`fhirVersion is ${fhirVersion ?? 'not stated'}; the bridge writes R4 (4.0.x)`);
   const rest = (Array.isArray(cs.rest) ? cs.rest : []).find((r: { mode?: string }) => r.mode === 'server') as
     | { resource?: RestResource[]; interaction?: { code?: string }[] }
     | undefined;
@@ -50,6 +54,15 @@ export function assessCapabilities(cs: FhirResource, base: Pick<CapabilityReport
   return { ...base, reachable: true, ...(fhirVersion ? { fhirVersion } : {}), usable, transaction, problems };
 }
 
-export function unreachableReport(base: Pick<CapabilityReport, 'checkedAt' | 'target' | 'baseUrl'>, error: string): CapabilityReport {
-  return { ...base, reachable: false, usable: false, transaction: false, problems: [`the CapabilityStatement could not be read: ${error}`] };
+export function unreachableReport(
+  base: Pick<CapabilityReport, 'checkedAt' | 'target' | 'baseUrl'>,
+  error: string,
+): CapabilityReport {
+  return {
+    ...base,
+    reachable: false,
+    usable: false,
+    transaction: false,
+    problems: [`the CapabilityStatement could not be read: ${error}`],
+  };
 }

@@ -41,7 +41,13 @@ export class CapabilityMonitor {
     const changed = JSON.stringify({ ...report, checkedAt: '' }) !== JSON.stringify({ ...this.report, checkedAt: '' });
     this.report = report;
     if (changed) {
-      const log = { target: report.target, baseUrl: report.baseUrl, fhirVersion: report.fhirVersion, transaction: report.transaction, problems: report.problems };
+      const log = {
+        target: report.target,
+        baseUrl: report.baseUrl,
+        fhirVersion: report.fhirVersion,
+        transaction: report.transaction,
+        problems: report.problems,
+      };
       if (!report.reachable) this.logger.warn(log, 'FHIR sync target not reachable; studies wait in the outbox');
       else if (!report.usable) this.logger.error(log, 'FHIR sync target lacks what the bridge needs');
       else this.logger.info(log, 'FHIR sync target checked');

@@ -78,31 +78,47 @@ const NUMBERS = {
 const SEVERITIES = ['info', 'warning', 'error'];
 const PROFILE_MAPS = ['modalitySynonyms', 'bodyPartSynonyms', 'sexSynonyms', 'severity'] as const;
 const SOURCE_KEYS = [...PROFILE_MAPS, 'patientIdLeadingZeros', 'defaultPatientSystem', 'accessionSystem', 'timezone'];
-const KNOWN = ['enabled', 'target', 'patientPolicy', 'issuerSystems', 'defaultPatientSystem', 'accessionSystem', 'timezone', 'demographicMismatchSeverity', 'rejectPolicy', 'sources', ...Object.keys(NUMBERS)];
+const KNOWN = [
+  'enabled',
+  'target',
+  'patientPolicy',
+  'issuerSystems',
+  'defaultPatientSystem',
+  'accessionSystem',
+  'timezone',
+  'demographicMismatchSeverity',
+  'rejectPolicy',
+  'sources',
+  ...Object.keys(NUMBERS),
+];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stringMap(value: unknown, at: string, check?: (v: string, key: string) => void): Record<string, string> {
   if (!isObject(value)) throw new ConfigError(`config "${at}" must be an object of strings`);
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string' || v.trim() === '') throw new ConfigError(`config "${at}.${k}" must be a non-empty string`);
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new ConfigError(`config "${at}.${k}" must be a non-empty string`);
     check?.(v, k);
   }
   return value as Record<string, string>;
 }
 
 function uri(value: unknown, at: string): string {
-  if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(value)) throw new ConfigError(`config "${at}" must be an absolute URI (an identifier system)`);
+  if (typeof value !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(value))
+    throw new ConfigError(`config "${at}" must be an absolute URI (an identifier system)`);
   return value;
 }
 
 function timezone(value: unknown, at: string): string {
-  if (typeof value !== 'string' || !isValidTimezone(value)) throw new ConfigError(`config "${at}" must be an IANA time zone or ±hhmm`);
+  if (typeof value !== 'string' || !isValidTimezone(value))
+    throw new ConfigError(`config "${at}" must be an IANA time zone or ±hhmm`);
   return value;
 }
 
 function oneOf<T extends string>(value: unknown, values: readonly T[], at: string): T {
-  if (typeof value !== 'string' || !values.includes(value as T)) throw new ConfigError(`config "${at}" must be one of ${values.join(', ')}`);
+  if (typeof value !== 'string' || !values.includes(value as T))
+    throw new ConfigError(`config "${at}" must be one of ${values.join(', ')}`);
   return value as T;
 }
 
@@ -111,10 +127,17 @@ function parseSource(name: string, value: unknown): SourceSettings {
   if (!isObject(value)) throw new ConfigError(`config "${at}" must be an object`);
   const out: SourceSettings = {};
   for (const [key, v] of Object.entries(value)) {
-    if (!SOURCE_KEYS.includes(key)) throw new ConfigError(`config "${at}.${key}" is not known (known: ${SOURCE_KEYS.join(', ')})`);
-    if (key === 'severity') out.severity = stringMap(v, `${at}.severity`, (s, k) => oneOf(s, SEVERITIES, `${at}.severity.${k}`)) as Record<string, Severity>;
-    else if ((PROFILE_MAPS as readonly string[]).includes(key)) out[key as 'modalitySynonyms'] = stringMap(v, `${at}.${key}`);
-    else if (key === 'patientIdLeadingZeros') out.patientIdLeadingZeros = oneOf(v, ['keep', 'strip'] as const, `${at}.${key}`);
+    if (!SOURCE_KEYS.includes(key))
+      throw new ConfigError(`config "${at}.${key}" is not known (known: ${SOURCE_KEYS.join(', ')})`);
+    if (key === 'severity')
+      out.severity = stringMap(v, `${at}.severity`, (s, k) => oneOf(s, SEVERITIES, `${at}.severity.${k}`)) as Record<
+        string,
+        Severity
+      >;
+    else if ((PROFILE_MAPS as readonly string[]).includes(key))
+      out[key as 'modalitySynonyms'] = stringMap(v, `${at}.${key}`);
+    else if (key === 'patientIdLeadingZeros')
+      out.patientIdLeadingZeros = oneOf(v, ['keep', 'strip'] as const, `${at}.${key}`);
     else if (key === 'timezone') out.timezone = timezone(v, `${at}.timezone`);
     else out[key as 'defaultPatientSystem' | 'accessionSystem'] = uri(v, `${at}.${key}`);
   }
@@ -134,30 +157,39 @@ export function parseBridgeConfig(section: unknown, fhirServers: readonly string
       out.enabled = v;
     } else if (key === 'target') {
       if (typeof v !== 'string' || (v !== 'embedded' && !fhirServers.includes(v))) {
-        throw new ConfigError(`config "${at}" must be "embedded" or a server named in fhir.servers (${fhirServers.join(', ') || 'none configured'})`);
+        throw new ConfigError(
+          `config "${at}" must be "embedded" or a server named in fhir.servers (${fhirServers.join(', ') || 'none configured'})`,
+        );
       }
       out.target = v;
     } else if (key === 'patientPolicy') out.patientPolicy = oneOf(v, ['create', 'require-existing'], at);
     else if (key === 'issuerSystems') out.issuerSystems = stringMap(v, at, (s, k) => uri(s, `${at}.${k}`));
     else if (key === 'defaultPatientSystem' || key === 'accessionSystem') out[key] = uri(v, at);
     else if (key === 'timezone') out.timezone = timezone(v, at);
-    else if (key === 'demographicMismatchSeverity') out.demographicMismatchSeverity = oneOf(v, ['info', 'warning', 'error'], at);
+    else if (key === 'demographicMismatchSeverity')
+      out.demographicMismatchSeverity = oneOf(v, ['info', 'warning', 'error'], at);
     else if (key === 'rejectPolicy') out.rejectPolicy = oneOf(v, ['keep', 'delete'], at);
     else if (key === 'sources') {
-      if (!isObject(v)) throw new ConfigError(`config "${at}" must be an object keyed by source (AE title, STOW-RS, import)`);
+      if (!isObject(v))
+        throw new ConfigError(`config "${at}" must be an object keyed by source (AE title, STOW-RS, import)`);
       for (const [name, source] of Object.entries(v)) out.sources[name] = parseSource(name, source); // looked up with own()
     } else {
       const [min, max] = NUMBERS[key as keyof typeof NUMBERS];
-      if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new ConfigError(`config "${at}" must be an integer from ${min} to ${max}`);
+      if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
+        throw new ConfigError(`config "${at}" must be an integer from ${min} to ${max}`);
       out[key as keyof typeof NUMBERS] = v as number;
     }
   }
-  if (out.retryBaseDelayMs > out.retryMaxDelayMs) throw new ConfigError('config "bridge.retryBaseDelayMs" is larger than retryMaxDelayMs');
+  if (out.retryBaseDelayMs > out.retryMaxDelayMs)
+    throw new ConfigError('config "bridge.retryBaseDelayMs" is larger than retryMaxDelayMs');
   return out;
 }
 
 /** The settings that apply to instances from `source`. */
-export function sourceSettings(config: BridgeConfig, source: string): Required<Pick<SourceSettings, 'defaultPatientSystem' | 'timezone'>> & SourceSettings {
+export function sourceSettings(
+  config: BridgeConfig,
+  source: string,
+): Required<Pick<SourceSettings, 'defaultPatientSystem' | 'timezone'>> & SourceSettings {
   const settings = own(config.sources, source) ?? {};
   return {
     ...settings,

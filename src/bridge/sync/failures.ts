@@ -8,7 +8,10 @@ import type { Finding } from '../normalize/index.js';
 
 /** Something the sync needs is not there yet (e.g. the ImagingStudy an SR refers to): try again later, with backoff. */
 export class RetryLater extends Error {
-  constructor(message: string, readonly findings: Finding[] = []) {
+  constructor(
+    message: string,
+    readonly findings: Finding[] = [],
+  ) {
     super(message);
     this.name = 'RetryLater';
   }
@@ -17,14 +20,25 @@ export class RetryLater extends Error {
 export function isTransient(error: unknown): boolean {
   if (error instanceof RetryLater) return true;
   if (error instanceof FhirNetworkError || error instanceof FhirTimeoutError) return true;
-  if (error instanceof FhirServerError) return error.status === 408 || error.status === 409 || error.status === 412 || error.status === 429 || error.status >= 500;
+  if (error instanceof FhirServerError)
+    return (
+      error.status === 408 ||
+      error.status === 409 ||
+      error.status === 412 ||
+      error.status === 429 ||
+      error.status >= 500
+    );
   return false;
 }
 
 /** A reason for the dead-letter list: interaction and status, and the server's issue texts (they name elements, not values). */
 export function describeFailure(error: unknown): string {
   if (error instanceof FhirServerError) {
-    const details = error.outcome.issue.map((i) => i.diagnostics ?? i.details?.text ?? i.code).filter(Boolean).slice(0, 3).join('; ');
+    const details = error.outcome.issue
+      .map((i) => i.diagnostics ?? i.details?.text ?? i.code)
+      .filter(Boolean)
+      .slice(0, 3)
+      .join('; ');
     return details ? `${error.message}: ${details}`.slice(0, 1000) : error.message;
   }
   return ((error as Error)?.message ?? String(error)).slice(0, 1000);

@@ -21,8 +21,15 @@ export class WriteRace extends Error {
 export const studyIdentifier = (studyUid: string): string => `${DICOM_UID_SYSTEM}|${urnOid(studyUid)}`;
 
 export async function findImagingStudy(client: FhirClient, studyUid: string): Promise<ImagingStudy | undefined> {
-  const found = await client.searchAll('ImagingStudy', { identifier: studyIdentifier(studyUid) }, { maxResources: 10, maxPages: 1 });
-  if (found.length > 1) throw new Error(`${found.length} ImagingStudy resources carry this StudyInstanceUID; merge them by hand, then replay`);
+  const found = await client.searchAll(
+    'ImagingStudy',
+    { identifier: studyIdentifier(studyUid) },
+    { maxResources: 10, maxPages: 1 },
+  );
+  if (found.length > 1)
+    throw new Error(
+      `${found.length} ImagingStudy resources carry this StudyInstanceUID; merge them by hand, then replay`,
+    );
   return found[0] as ImagingStudy | undefined;
 }
 
@@ -31,7 +38,9 @@ export async function ensureEndpoint(client: FhirClient, dicomWebBase: string): 
   const endpoint = mapEndpoint(dicomWebBase);
   validateBeforeWrite([endpoint as unknown as FhirResource]);
   const id = endpoint.identifier[0]!;
-  const { resource } = await client.createIfNoneExist(endpoint as unknown as FhirResource, { identifier: `${id.system}|${id.value}` });
+  const { resource } = await client.createIfNoneExist(endpoint as unknown as FhirResource, {
+    identifier: `${id.system}|${id.value}`,
+  });
   return { reference: `Endpoint/${resource.id}` };
 }
 
@@ -74,17 +83,39 @@ async function writeAsTransaction(client: FhirClient, w: StudyWrite): Promise<Wr
 function studyEntries(w: StudyWrite): BundleEntry[] {
   const entry: BundleEntry[] = [];
   if (w.createPatient) {
-    entry.push({ fullUrl: w.createPatient.fullUrl, resource: w.createPatient.resource, request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${encodeURIComponent(w.createPatient.identifier)}` } });
+    entry.push({
+      fullUrl: w.createPatient.fullUrl,
+      resource: w.createPatient.resource,
+      request: {
+        method: 'POST',
+        url: 'Patient',
+        ifNoneExist: `identifier=${encodeURIComponent(w.createPatient.identifier)}`,
+      },
+    });
   }
   if (w.updatePatient) {
-    entry.push({ resource: w.updatePatient, request: { method: 'PUT', url: `Patient/${w.updatePatient.id}`, ...withIfMatch(w.updatePatient) } });
+    entry.push({
+      resource: w.updatePatient,
+      request: { method: 'PUT', url: `Patient/${w.updatePatient.id}`, ...withIfMatch(w.updatePatient) },
+    });
   }
   const study = w.imagingStudy as unknown as FhirResource;
   if (w.existing) {
-    entry.push({ resource: study, request: { method: 'PUT', url: `ImagingStudy/${w.existing.id}`, ...withIfMatch(w.existing as unknown as FhirResource) } });
+    entry.push({
+      resource: study,
+      request: {
+        method: 'PUT',
+        url: `ImagingStudy/${w.existing.id}`,
+        ...withIfMatch(w.existing as unknown as FhirResource),
+      },
+    });
   } else {
     const condition = `identifier=${encodeURIComponent(studyIdentifier(w.studyUid))}`;
-    entry.push({ fullUrl: `urn:uuid:${randomUUID()}`, resource: study, request: { method: 'POST', url: 'ImagingStudy', ifNoneExist: condition } });
+    entry.push({
+      fullUrl: `urn:uuid:${randomUUID()}`,
+      resource: study,
+      request: { method: 'POST', url: 'ImagingStudy', ifNoneExist: condition },
+    });
   }
   return entry;
 }
@@ -109,11 +140,13 @@ export async function writeStudies(client: FhirClient, writes: StudyWrite[]): Pr
   // Where each Patient created (or found) by the Bundle is: its subject placeholders resolve to it.
   const placeholders = new Map<string, string | undefined>();
   entry.forEach((e, i) => {
-    if (e.fullUrl && e.request?.url === 'Patient') placeholders.set(e.fullUrl, patientIdOf(response.entry?.[i]?.response?.location));
+    if (e.fullUrl && e.request?.url === 'Patient')
+      placeholders.set(e.fullUrl, patientIdOf(response.entry?.[i]?.response?.location));
   });
   return writes.map((w, i) => {
     const r = response.entry?.[studyAt[i]!]?.response;
-    if (!w.existing && r?.status.startsWith('200')) return new WriteRace('the ImagingStudy was created by another writer meanwhile');
+    if (!w.existing && r?.status.startsWith('200'))
+      return new WriteRace('the ImagingStudy was created by another writer meanwhile');
     const subject = w.imagingStudy.subject.reference;
     const patientId = subject && placeholders.has(subject) ? placeholders.get(subject) : patientIdOf(subject);
     return { ...writtenOf(r?.location, r?.etag), ...(patientId ? { patientId } : {}) };
@@ -123,17 +156,23 @@ export async function writeStudies(client: FhirClient, writes: StudyWrite[]): Pr
 async function writeOneByOne(client: FhirClient, w: StudyWrite): Promise<Written> {
   const study: ImagingStudy = structuredClone(w.imagingStudy);
   if (w.createPatient) {
-    const { resource } = await client.createIfNoneExist(w.createPatient.resource, { identifier: w.createPatient.identifier });
+    const { resource } = await client.createIfNoneExist(w.createPatient.resource, {
+      identifier: w.createPatient.identifier,
+    });
     if (study.subject.reference === w.createPatient.fullUrl) study.subject = { reference: `Patient/${resource.id}` };
   }
   if (w.updatePatient) await client.update(w.updatePatient, { ifMatch: w.updatePatient.meta?.versionId });
   const patientId = patientIdOf(study.subject.reference);
   const linked = patientId ? { patientId } : {};
   if (w.existing) {
-    const updated = await client.update({ ...study, id: w.existing.id } as unknown as FhirResource, { ifMatch: (w.existing as unknown as FhirResource).meta?.versionId });
+    const updated = await client.update({ ...study, id: w.existing.id } as unknown as FhirResource, {
+      ifMatch: (w.existing as unknown as FhirResource).meta?.versionId,
+    });
     return { id: updated.id!, ...(updated.meta?.versionId ? { versionId: updated.meta.versionId } : {}), ...linked };
   }
-  const { resource, created } = await client.createIfNoneExist(study as unknown as FhirResource, { identifier: studyIdentifier(w.studyUid) });
+  const { resource, created } = await client.createIfNoneExist(study as unknown as FhirResource, {
+    identifier: studyIdentifier(w.studyUid),
+  });
   if (!created) throw new WriteRace('the ImagingStudy was created by another writer meanwhile');
   return { id: resource.id!, ...(resource.meta?.versionId ? { versionId: resource.meta.versionId } : {}), ...linked };
 }

@@ -6,7 +6,12 @@
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../core/errors.js';
-import { httpFhirClient, inProcessFhirClient, type FhirClient, type FhirRequestHandler } from '../../fhir/client/index.js';
+import {
+  httpFhirClient,
+  inProcessFhirClient,
+  type FhirClient,
+  type FhirRequestHandler,
+} from '../../fhir/client/index.js';
 import { parseFhirConfig } from '../../fhir/config.js';
 import { BridgeAdmin, type SyncStatusReport } from '../quarantine/bridge-admin.js';
 import { CapabilityMonitor } from './capability-monitor.js';
@@ -59,12 +64,15 @@ export function openBridge(o: BridgeOptions): Bridge {
   }
   const admin = new BridgeAdmin(o.db);
   const logger = o.logger.child({ component: 'fhir-sync' });
-  const capabilities = new CapabilityMonitor(client, config.target, logger, (r) => admin.outbox.setMeta('capabilities', r));
+  const capabilities = new CapabilityMonitor(client, config.target, logger, (r) =>
+    admin.outbox.setMeta('capabilities', r),
+  );
   // The bridge's own archive writes (findings, holds, outbox completion, sync records) go in one
   // commit per sync pass, not fsynced itself (write-journal.ts: all of it is derived again after a crash).
   const writes = new WriteJournal(o.db, {
     relaxed: true,
-    onError: (err, ops) => logger.error({ err, ops }, 'recording sync results failed; the studies concerned are synced again'),
+    onError: (err, ops) =>
+      logger.error({ err, ops }, 'recording sync results failed; the studies concerned are synced again'),
   });
   const study = new StudySync({
     db: o.db,
@@ -92,7 +100,12 @@ export function openBridge(o: BridgeOptions): Bridge {
       await capabilities.check();
     },
     status() {
-      return { enabled: config.enabled, ...admin.status(), ...(capabilities.current() ? { capabilities: capabilities.current()! } : {}), inFlight: worker.inFlightCount() };
+      return {
+        enabled: config.enabled,
+        ...admin.status(),
+        ...(capabilities.current() ? { capabilities: capabilities.current()! } : {}),
+        inFlight: worker.inFlightCount(),
+      };
     },
     async release(studyUid, actor, comment) {
       if (!admin.release(studyUid, actor, comment)) return false;
@@ -101,7 +114,8 @@ export function openBridge(o: BridgeOptions): Bridge {
     },
     async reject(studyUid, actor, comment) {
       if (!admin.reject(studyUid, actor, comment)) return false;
-      if (config.rejectPolicy === 'delete') await o.deleteStudy(studyUid, actor, `quarantine reject${comment ? `: ${comment}` : ''}`);
+      if (config.rejectPolicy === 'delete')
+        await o.deleteStudy(studyUid, actor, `quarantine reject${comment ? `: ${comment}` : ''}`);
       if (config.enabled) await worker.syncNow(studyUid);
       return true;
     },

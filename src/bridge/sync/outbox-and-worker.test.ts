@@ -17,7 +17,15 @@ function openOutbox(): Outbox {
   return new Outbox(db);
 }
 
-const TIMINGS: SyncTimings = { debounceMs: 0, maxDelayMs: 0, minIntervalMs: 0, pollMs: 10, concurrency: 2, retryBaseDelayMs: 1, retryMaxDelayMs: 5 };
+const TIMINGS: SyncTimings = {
+  debounceMs: 0,
+  maxDelayMs: 0,
+  minIntervalMs: 0,
+  pollMs: 10,
+  concurrency: 2,
+  retryBaseDelayMs: 1,
+  retryMaxDelayMs: 5,
+};
 const silent = pino({ level: 'silent' });
 const written: SyncOutcome = { kind: 'written', id: 'x', instances: 1 };
 
@@ -41,7 +49,7 @@ function events(worker: SyncWorker, count: number): Promise<SyncEvent[]> {
   return new Promise((resolve) => {
     const off = worker.onSync((e) => {
       seen.push(e);
-      if (seen.length >= count) (off(), resolve(seen));
+      if (seen.length >= count) off(), resolve(seen);
     });
   });
 }
@@ -74,7 +82,9 @@ describe('Outbox', () => {
     const outbox = openOutbox();
     outbox.enqueue('1.2.3', 'stored', 1000);
     outbox.park('1.2.3', 1, 'create ImagingStudy: HTTP 400 (invalid)');
-    expect(outbox.dead()).toMatchObject([{ studyUid: '1.2.3', lastError: 'create ImagingStudy: HTTP 400 (invalid)', dead: true }]);
+    expect(outbox.dead()).toMatchObject([
+      { studyUid: '1.2.3', lastError: 'create ImagingStudy: HTTP 400 (invalid)', dead: true },
+    ]);
     expect(outbox.due({ now: 99_999, debounceMs: 0, maxDelayMs: 0, limit: 10 })).toHaveLength(0);
     expect(outbox.replay('1.2.3', 5000)).toBe(1);
     expect(outbox.counts()).toEqual({ pending: 1, retrying: 0, dead: 0 });
@@ -88,12 +98,21 @@ describe('SyncWorker', () => {
   it('retries transient failures (network, 429, 503) until they succeed, and never drops the study', async () => {
     const outbox = openOutbox();
     outbox.enqueue('1.2.3', 'stored');
-    const failures = [new FhirNetworkError('search Patient', 1, { code: 'ECONNREFUSED' }), serverError(429), serverError(503)];
-    const worker = new SyncWorker(outbox, perStudy(async () => {
-      const next = failures.shift();
-      if (next) throw next;
-      return written;
-    }), TIMINGS, silent);
+    const failures = [
+      new FhirNetworkError('search Patient', 1, { code: 'ECONNREFUSED' }),
+      serverError(429),
+      serverError(503),
+    ];
+    const worker = new SyncWorker(
+      outbox,
+      perStudy(async () => {
+        const next = failures.shift();
+        if (next) throw next;
+        return written;
+      }),
+      TIMINGS,
+      silent,
+    );
     const done = events(worker, 4);
     worker.start();
     const seen = await done;
@@ -106,9 +125,14 @@ describe('SyncWorker', () => {
   it('parks a permanent failure (400) in the dead-letter list', async () => {
     const outbox = openOutbox();
     outbox.enqueue('1.2.3', 'stored');
-    const worker = new SyncWorker(outbox, perStudy(async () => {
-      throw serverError(400);
-    }), TIMINGS, silent);
+    const worker = new SyncWorker(
+      outbox,
+      perStudy(async () => {
+        throw serverError(400);
+      }),
+      TIMINGS,
+      silent,
+    );
     const done = events(worker, 1);
     worker.start();
     await done;
@@ -127,25 +151,36 @@ describe('SyncWorker', () => {
     const outside: string[] = [];
     for (const m of ['complete', 'record'] as const) {
       const original = outbox[m].bind(outbox) as (...a: unknown[]) => void;
-      (outbox as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (db.inTransaction || outside.push(m), original(...a));
+      (outbox as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (
+        db.inTransaction || outside.push(m), original(...a)
+      );
     }
     const passes: string[][] = [];
     let running = 0;
     let peak = 0;
-    const worker = new SyncWorker(outbox, async (uids) => {
-      passes.push(uids);
-      peak = Math.max(peak, ++running);
-      // The FHIR write is done before anything of the pass is recorded: the rows are all still there.
-      expect(uids.every((u) => outbox.get(u))).toBe(true);
-      await new Promise((r) => setTimeout(r, 20));
-      running--;
-      return uids.map((studyUid) => ({ studyUid, outcome: { kind: 'written', id: `IS-${studyUid}`, instances: 2 } }));
-    }, { ...TIMINGS, batchSize: 3 }, silent, { writes });
+    const worker = new SyncWorker(
+      outbox,
+      async (uids) => {
+        passes.push(uids);
+        peak = Math.max(peak, ++running);
+        // The FHIR write is done before anything of the pass is recorded: the rows are all still there.
+        expect(uids.every((u) => outbox.get(u))).toBe(true);
+        await new Promise((r) => setTimeout(r, 20));
+        running--;
+        return uids.map((studyUid) => ({ studyUid, outcome: { kind: 'written', id: `IS-${studyUid}`, instances: 2 } }));
+      },
+      { ...TIMINGS, batchSize: 3 },
+      silent,
+      { writes },
+    );
     const done = events(worker, 5);
     worker.start();
     const seen = await done;
     await worker.stop();
-    expect(passes).toEqual([['1', '2', '3'], ['4', '5']]);
+    expect(passes).toEqual([
+      ['1', '2', '3'],
+      ['4', '5'],
+    ]);
     expect(peak).toBe(1);
     expect(seen.every((e) => e.outcome?.kind === 'written')).toBe(true);
     expect(commits()).toBe(2);
@@ -160,9 +195,19 @@ describe('SyncWorker', () => {
     const outbox = new Outbox(db);
     for (const uid of ['a', 'b', 'c']) outbox.enqueue(uid, 'stored', 1000);
     const writes = new WriteJournal(db);
-    const worker = new SyncWorker(outbox, async (uids) =>
-      uids.map((studyUid): StudyResult => (studyUid === 'a' ? { studyUid, outcome: written } : { studyUid, error: serverError(studyUid === 'b' ? 503 : 400) })),
-    { ...TIMINGS, retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 }, silent, { writes });
+    const worker = new SyncWorker(
+      outbox,
+      async (uids) =>
+        uids.map(
+          (studyUid): StudyResult =>
+            studyUid === 'a'
+              ? { studyUid, outcome: written }
+              : { studyUid, error: serverError(studyUid === 'b' ? 503 : 400) },
+        ),
+      { ...TIMINGS, retryBaseDelayMs: 60_000, retryMaxDelayMs: 60_000 },
+      silent,
+      { writes },
+    );
     const done = events(worker, 3);
     worker.start();
     await done;
@@ -179,9 +224,15 @@ describe('SyncWorker', () => {
     for (const uid of ['1', '2']) outbox.enqueue(uid, 'stored');
     // A pass whose FHIR write went through but whose archive commit never happened (the process died).
     const lost = new WriteJournal(db);
-    const crashed = new SyncWorker(outbox, async (uids) => uids.map((studyUid) => ({ studyUid, outcome: written })), TIMINGS, silent, {
-      writes: { add: (op) => lost.add(op), flush: () => {} },
-    });
+    const crashed = new SyncWorker(
+      outbox,
+      async (uids) => uids.map((studyUid) => ({ studyUid, outcome: written })),
+      TIMINGS,
+      silent,
+      {
+        writes: { add: (op) => lost.add(op), flush: () => {} },
+      },
+    );
     const first = events(crashed, 2);
     crashed.start();
     await first;
@@ -191,9 +242,18 @@ describe('SyncWorker', () => {
     expect(outbox.lastSync('1')).toBeUndefined();
     // After the restart: both studies again (the sync finds the ImagingStudy unchanged).
     const again: string[] = [];
-    const restarted = new SyncWorker(outbox, async (uids) => (again.push(...uids), uids.map((studyUid) => ({ studyUid, outcome: { kind: 'unchanged', id: 'x', instances: 1 } as SyncOutcome }))), TIMINGS, silent, {
-      writes: new WriteJournal(db),
-    });
+    const restarted = new SyncWorker(
+      outbox,
+      async (uids) => (
+        again.push(...uids),
+        uids.map((studyUid) => ({ studyUid, outcome: { kind: 'unchanged', id: 'x', instances: 1 } as SyncOutcome }))
+      ),
+      TIMINGS,
+      silent,
+      {
+        writes: new WriteJournal(db),
+      },
+    );
     const second = events(restarted, 2);
     restarted.start();
     await second;
@@ -209,10 +269,16 @@ describe('SyncWorker', () => {
     const outbox = new Outbox(db);
     outbox.enqueue('1', 'stored');
     let calls = 0;
-    const worker = new SyncWorker(outbox, async (uids) => {
-      if (++calls === 1) outbox.enqueue('1', 'stored'); // an instance arrives while the pass runs
-      return uids.map((studyUid) => ({ studyUid, outcome: written }));
-    }, TIMINGS, silent, { writes: new WriteJournal(db) });
+    const worker = new SyncWorker(
+      outbox,
+      async (uids) => {
+        if (++calls === 1) outbox.enqueue('1', 'stored'); // an instance arrives while the pass runs
+        return uids.map((studyUid) => ({ studyUid, outcome: written }));
+      },
+      TIMINGS,
+      silent,
+      { writes: new WriteJournal(db) },
+    );
     const done = events(worker, 2);
     worker.start();
     await done;
@@ -234,7 +300,10 @@ describe('WriteJournal', () => {
       const commits = countCommits(db);
       const seen: number[] = [];
       const journal = new WriteJournal(db, { relaxed: true });
-      for (const uid of ['1', '2', '3']) journal.add(() => (outbox.enqueue(uid, 'stored'), seen.push(db.pragma('synchronous', { simple: true }) as number)));
+      for (const uid of ['1', '2', '3'])
+        journal.add(
+          () => (outbox.enqueue(uid, 'stored'), seen.push(db.pragma('synchronous', { simple: true }) as number)),
+        );
       expect(outbox.counts().pending).toBe(0);
       journal.flush();
       expect(commits()).toBe(1);
@@ -260,7 +329,12 @@ describe('WriteJournal', () => {
     journal.add(() => outbox.enqueue('3', 'stored'));
     journal.flush();
     expect(errors).toEqual([3, 1]);
-    expect(outbox.pending().map((r) => r.studyUid).sort()).toEqual(['1', '3']);
+    expect(
+      outbox
+        .pending()
+        .map((r) => r.studyUid)
+        .sort(),
+    ).toEqual(['1', '3']);
   });
 });
 
@@ -277,11 +351,24 @@ function countCommits(db: Database.Database): () => number {
       if (!db.inTransaction) n++;
       return tx(...args);
     }) as typeof tx;
-    return Object.assign(wrapped, { deferred: tx.deferred, immediate: tx.immediate, exclusive: tx.exclusive, default: tx.default });
+    return Object.assign(wrapped, {
+      deferred: tx.deferred,
+      immediate: tx.immediate,
+      exclusive: tx.exclusive,
+      default: tx.default,
+    });
   }) as typeof db.transaction;
   return () => n;
 }
 
 function serverError(status: number): FhirServerError {
-  return new FhirServerError(status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 429 ? 'throttled' : 'exception' }] }, 'create ImagingStudy', 1);
+  return new FhirServerError(
+    status,
+    {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: status === 429 ? 'throttled' : 'exception' }],
+    },
+    'create ImagingStudy',
+    1,
+  );
 }

@@ -60,8 +60,14 @@ interface RawRow {
 
 function rowOf(r: RawRow): OutboxRow {
   const row: OutboxRow = {
-    studyUid: r.study_uid, seq: r.seq, firstChangedAt: r.first_changed_at, changedAt: r.changed_at, reason: r.reason,
-    attempts: r.attempts, nextAttemptAt: r.next_attempt_at, dead: r.dead !== 0,
+    studyUid: r.study_uid,
+    seq: r.seq,
+    firstChangedAt: r.first_changed_at,
+    changedAt: r.changed_at,
+    reason: r.reason,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    dead: r.dead !== 0,
   };
   if (r.last_error !== null) row.lastError = r.last_error;
   return row;
@@ -81,9 +87,15 @@ export class Outbox {
       get: db.prepare('SELECT * FROM sync_outbox WHERE study_uid = ?'),
       upsert: db.prepare(OUTBOX_UPSERT),
       complete: db.prepare('DELETE FROM sync_outbox WHERE study_uid = ? AND seq = ?'),
-      restart: db.prepare('UPDATE sync_outbox SET first_changed_at = ?, attempts = 0, next_attempt_at = 0, last_error = NULL WHERE study_uid = ?'),
-      retry: db.prepare('UPDATE sync_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE study_uid = ?'),
-      park: db.prepare('UPDATE sync_outbox SET dead = 1, attempts = attempts + 1, last_error = ? WHERE study_uid = ? AND seq = ?'),
+      restart: db.prepare(
+        'UPDATE sync_outbox SET first_changed_at = ?, attempts = 0, next_attempt_at = 0, last_error = NULL WHERE study_uid = ?',
+      ),
+      retry: db.prepare(
+        'UPDATE sync_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE study_uid = ?',
+      ),
+      park: db.prepare(
+        'UPDATE sync_outbox SET dead = 1, attempts = attempts + 1, last_error = ? WHERE study_uid = ? AND seq = ?',
+      ),
       record: db.prepare(
         `INSERT INTO sync_state(study_uid, outcome, fhir_id, version_id, instances, synced_at) VALUES (@studyUid, @outcome, @fhirId, @versionId, @instances, @syncedAt)
          ON CONFLICT(study_uid) DO UPDATE SET outcome = excluded.outcome, fhir_id = coalesce(excluded.fhir_id, fhir_id),
@@ -120,11 +132,15 @@ export class Outbox {
   }
 
   dead(): OutboxRow[] {
-    return (this.db.prepare('SELECT * FROM sync_outbox WHERE dead = 1 ORDER BY changed_at').all() as RawRow[]).map(rowOf);
+    return (this.db.prepare('SELECT * FROM sync_outbox WHERE dead = 1 ORDER BY changed_at').all() as RawRow[]).map(
+      rowOf,
+    );
   }
 
   pending(): OutboxRow[] {
-    return (this.db.prepare('SELECT * FROM sync_outbox WHERE dead = 0 ORDER BY first_changed_at LIMIT 1000').all() as RawRow[]).map(rowOf);
+    return (
+      this.db.prepare('SELECT * FROM sync_outbox WHERE dead = 0 ORDER BY first_changed_at LIMIT 1000').all() as RawRow[]
+    ).map(rowOf);
   }
 
   counts(): { pending: number; retrying: number; dead: number } {
@@ -148,7 +164,14 @@ export class Outbox {
 
   lastSync(studyUid: string): SyncRecord | undefined {
     const r = this.db.prepare('SELECT * FROM sync_state WHERE study_uid = ?').get(studyUid) as
-      | { study_uid: string; outcome: string; fhir_id: string | null; version_id: string | null; instances: number | null; synced_at: number }
+      | {
+          study_uid: string;
+          outcome: string;
+          fhir_id: string | null;
+          version_id: string | null;
+          instances: number | null;
+          synced_at: number;
+        }
       | undefined;
     if (!r) return undefined;
     const out: SyncRecord = { studyUid: r.study_uid, outcome: r.outcome, syncedAt: r.synced_at };
@@ -159,7 +182,11 @@ export class Outbox {
   }
 
   syncedCount(): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM sync_state WHERE outcome IN ('written', 'unchanged', 'retired')`).get() as { n: number }).n;
+    return (
+      this.db
+        .prepare(`SELECT count(*) AS n FROM sync_state WHERE outcome IN ('written', 'unchanged', 'retired')`)
+        .get() as { n: number }
+    ).n;
   }
 
   setMeta(key: string, value: unknown): void {

@@ -35,15 +35,29 @@ export interface SrPlan {
 /** Pure: the TID 1500 reports among a study's instances, and what was found reading them. */
 export function planSrResults(instances: DicomJson[], source?: FindingSource): SrPlan {
   const plan: SrPlan = { reports: [], findings: [] };
-  const finding = (severity: Finding['severity'], tag: string, sopInstanceUid: string, message: string, original: unknown = null): Finding => ({
-    rule: SR_RULE, severity, tag, original, message, ...(sopInstanceUid ? { sopInstanceUid } : {}), ...(source ? { source } : {}),
+  const finding = (
+    severity: Finding['severity'],
+    tag: string,
+    sopInstanceUid: string,
+    message: string,
+    original: unknown = null,
+  ): Finding => ({
+    rule: SR_RULE,
+    severity,
+    tag,
+    original,
+    message,
+    ...(sopInstanceUid ? { sopInstanceUid } : {}),
+    ...(source ? { source } : {}),
   });
   for (const json of instances) {
     const r = readTid1500(json);
     if (r.kind === 'not-sr') continue;
     if (r.kind === 'other') plan.findings.push(finding('info', TEMPLATE, r.sopInstanceUid, r.reason));
     else if (r.kind === 'invalid') {
-      plan.findings.push(finding('warning', CONTENT, r.sopInstanceUid, `TID 1500 report not turned into FHIR results: ${r.reason}`));
+      plan.findings.push(
+        finding('warning', CONTENT, r.sopInstanceUid, `TID 1500 report not turned into FHIR results: ${r.reason}`),
+      );
       for (const n of r.notes) plan.findings.push(finding('info', CONTENT, r.sopInstanceUid, n));
     } else {
       plan.reports.push(r);
@@ -76,14 +90,29 @@ export async function writeSrResults(reports: SrReport[], ctx: SrWriteContext): 
   const findings: Finding[] = [];
   const pending: string[] = [];
   const warn = (r: SrReport, message: string) =>
-    findings.push({ rule: SR_RULE, severity: 'warning', tag: CONTENT, original: null, message, sopInstanceUid: r.sopInstanceUid, ...(ctx.source ? { source: ctx.source } : {}) });
+    findings.push({
+      rule: SR_RULE,
+      severity: 'warning',
+      tag: CONTENT,
+      original: null,
+      message,
+      sopInstanceUid: r.sopInstanceUid,
+      ...(ctx.source ? { source: ctx.source } : {}),
+    });
   if (reports.length === 0) return findings;
   const own = await findImagingStudy(ctx.client, ctx.studyUid);
   for (const r of reports) {
-    const done = await ctx.client.searchAll('DiagnosticReport', { identifier: reportIdentifier(r.sopInstanceUid) }, { maxResources: 1, maxPages: 1 });
+    const done = await ctx.client.searchAll(
+      'DiagnosticReport',
+      { identifier: reportIdentifier(r.sopInstanceUid) },
+      { maxResources: 1, maxPages: 1 },
+    );
     if (done.length) continue;
     if (!ctx.transaction) {
-      warn(r, 'TID 1500 report not written: the FHIR target does not accept transactions, and the results are written all or nothing');
+      warn(
+        r,
+        'TID 1500 report not written: the FHIR target does not accept transactions, and the results are written all or nothing',
+      );
       continue;
     }
     const targetUid = r.input.studyInstanceUid;
@@ -97,15 +126,22 @@ export async function writeSrResults(reports: SrReport[], ctx: SrWriteContext): 
     }
     const ownSubject = (own?.subject as { reference?: string } | undefined)?.reference;
     if (targetUid !== ctx.studyUid && ownSubject && ownSubject !== subject) {
-      warn(r, `TID 1500 report not written: it refers to study ${targetUid} of another patient (${subject}) than its own study (${ownSubject})`);
+      warn(
+        r,
+        `TID 1500 report not written: it refers to study ${targetUid} of another patient (${subject}) than its own study (${ownSubject})`,
+      );
       continue;
     }
     const effective = fhirDateTime(r.content.date, r.content.time, fhirOffset(r.content.offset), ctx.timezone);
-    const { bundle } = buildAiTransaction(r.input, { id: study.id, subject: { reference: subject } }, {
-      now: (ctx.now ?? Date.now)(),
-      uuid: randomUUID,
-      source: { sopInstanceUid: r.sopInstanceUid, ...(effective ? { effective } : {}) },
-    });
+    const { bundle } = buildAiTransaction(
+      r.input,
+      { id: study.id, subject: { reference: subject } },
+      {
+        now: (ctx.now ?? Date.now)(),
+        uuid: randomUUID,
+        source: { sopInstanceUid: r.sopInstanceUid, ...(effective ? { effective } : {}) },
+      },
+    );
     try {
       validateBeforeWrite(bundle.entry!.map((e) => e.resource as FhirResource));
       await ctx.client.transaction(bundle);

@@ -19,41 +19,55 @@ import { WriteJournal } from './write-journal.js';
 
 const STUDIES = new Map<string, DicomJson[]>();
 vi.mock('./study-instances.js', () => ({
-  loadStudyInstances: (_db: unknown, studyUid: string) => (STUDIES.get(studyUid) ?? []).map((json) => ({ json, source: 'TEST' })),
+  loadStudyInstances: (_db: unknown, studyUid: string) =>
+    (STUDIES.get(studyUid) ?? []).map((json) => ({ json, source: 'TEST' })),
 }));
 
 let n = 0;
 function addStudy(patientId: string, instances: number, o: { name?: string; description?: string } = {}): string {
   const study = `1.2.826.0.1.3680043.10.1456.79.${++n}`;
   const series = `${study}.1`;
-  STUDIES.set(study, Array.from({ length: instances }, (_, i) => ({
-    '00080016': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.2'] },
-    '00080018': { vr: 'UI', Value: [`${series}.${i + 1}`] },
-    '00080020': { vr: 'DA', Value: ['20240101'] },
-    '00080030': { vr: 'TM', Value: ['120000'] },
-    '00080060': { vr: 'CS', Value: ['CT'] },
-    ...(o.description ? { '00081030': { vr: 'LO', Value: [o.description] } } : {}),
-    '00100010': { vr: 'PN', Value: [{ Alphabetic: o.name ?? 'Doe^Jane' }] },
-    '00100020': { vr: 'LO', Value: [patientId] },
-    '0020000D': { vr: 'UI', Value: [study] },
-    '0020000E': { vr: 'UI', Value: [series] },
-    '00200011': { vr: 'IS', Value: [1] },
-    '00200013': { vr: 'IS', Value: [i + 1] },
-  }) as DicomJson));
+  STUDIES.set(
+    study,
+    Array.from(
+      { length: instances },
+      (_, i) =>
+        ({
+          '00080016': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.2'] },
+          '00080018': { vr: 'UI', Value: [`${series}.${i + 1}`] },
+          '00080020': { vr: 'DA', Value: ['20240101'] },
+          '00080030': { vr: 'TM', Value: ['120000'] },
+          '00080060': { vr: 'CS', Value: ['CT'] },
+          ...(o.description ? { '00081030': { vr: 'LO', Value: [o.description] } } : {}),
+          '00100010': { vr: 'PN', Value: [{ Alphabetic: o.name ?? 'Doe^Jane' }] },
+          '00100020': { vr: 'LO', Value: [patientId] },
+          '0020000D': { vr: 'UI', Value: [study] },
+          '0020000E': { vr: 'UI', Value: [series] },
+          '00200011': { vr: 'IS', Value: [1] },
+          '00200013': { vr: 'IS', Value: [i + 1] },
+        }) as DicomJson,
+    ),
+  );
   return study;
 }
 
 const CAPABILITIES = {
   resourceType: 'CapabilityStatement',
   fhirVersion: '4.0.1',
-  rest: [{
-    mode: 'server',
-    interaction: [{ code: 'transaction' }],
-    resource: ['ImagingStudy', 'Patient', 'Endpoint'].map((type) => ({ type, interaction: ['read', 'create', 'update', 'search-type'].map((code) => ({ code })) })),
-  }],
+  rest: [
+    {
+      mode: 'server',
+      interaction: [{ code: 'transaction' }],
+      resource: ['ImagingStudy', 'Patient', 'Endpoint'].map((type) => ({
+        type,
+        interaction: ['read', 'create', 'update', 'search-type'].map((code) => ({ code })),
+      })),
+    },
+  ],
 };
 
-const tokenOf = (r: FhirResource): string[] => ((r.identifier ?? []) as { system: string; value: string }[]).map((i) => `${i.system}|${i.value}`);
+const tokenOf = (r: FhirResource): string[] =>
+  ((r.identifier ?? []) as { system: string; value: string }[]).map((i) => `${i.system}|${i.value}`);
 
 /** Just enough of a FHIR server: identifier searches, conditional creates, transactions (all or nothing). */
 class FakeFhir {
@@ -67,7 +81,10 @@ class FakeFhir {
     return {
       baseUrl: 'http://fake/fhir',
       capabilities: async () => CAPABILITIES as FhirResource,
-      searchAll: async (type: string, params: Record<string, string>) => [...self.store.values()].filter((r) => r.resourceType === type && tokenOf(r).includes(String(params.identifier))),
+      searchAll: async (type: string, params: Record<string, string>) =>
+        [...self.store.values()].filter(
+          (r) => r.resourceType === type && tokenOf(r).includes(String(params.identifier)),
+        ),
       createIfNoneExist: async (resource: FhirResource) => ({ resource: self.put({ ...resource }), created: true }),
       update: async (resource: FhirResource) => self.put(resource),
       transaction: async (bundle: Bundle) => self.transaction(bundle),
@@ -96,7 +113,12 @@ class FakeFhir {
       if (e.request!.method === 'PUT') r.id = e.request!.url.split('/')[1];
       const stored = this.put(r);
       if (e.fullUrl) urls.set(e.fullUrl, `${stored.resourceType}/${stored.id}`);
-      response.push({ response: { status: e.request!.method === 'POST' ? '201 Created' : '200 OK', location: `${stored.resourceType}/${stored.id}/_history/${stored.meta!.versionId}` } });
+      response.push({
+        response: {
+          status: e.request!.method === 'POST' ? '201 Created' : '200 OK',
+          location: `${stored.resourceType}/${stored.id}/_history/${stored.meta!.versionId}`,
+        },
+      });
     }
     return { resourceType: 'Bundle', type: 'transaction-response', entry: response };
   }
@@ -116,7 +138,11 @@ function setUp() {
   const quarantine = new QuarantineStore(db);
   const silent = pino({ level: 'silent' });
   const sync = new StudySync({
-    db, client, quarantine, config, writes,
+    db,
+    client,
+    quarantine,
+    config,
+    writes,
     capabilities: new CapabilityMonitor(client, 'fake', silent),
     dicomWebBase: 'http://ib.test/dicomweb',
     dataQualityLog: silent,
@@ -128,12 +154,21 @@ function setUp() {
 function archiveRows(db: Database.Database, uids: string[]): void {
   for (const uid of uids) {
     const patientId = String((STUDIES.get(uid)![0]!['00100020'] as { Value: string[] }).Value[0]);
-    const pk = (db.prepare(`INSERT INTO patients(patient_id, issuer) VALUES (?, '') ON CONFLICT(patient_id, issuer) DO UPDATE SET issuer = '' RETURNING pk`).get(patientId) as { pk: number }).pk;
-    db.prepare(`INSERT INTO studies(study_uid, patient_pk, patient_id, json, updated_at) VALUES (?, ?, ?, '{}', 0)`).run(uid, pk, patientId);
+    const pk = (
+      db
+        .prepare(
+          `INSERT INTO patients(patient_id, issuer) VALUES (?, '') ON CONFLICT(patient_id, issuer) DO UPDATE SET issuer = '' RETURNING pk`,
+        )
+        .get(patientId) as { pk: number }
+    ).pk;
+    db.prepare(
+      `INSERT INTO studies(study_uid, patient_pk, patient_id, json, updated_at) VALUES (?, ?, ?, '{}', 0)`,
+    ).run(uid, pk, patientId);
   }
 }
 
-const studyBundles = (fhir: FakeFhir) => fhir.bundles.filter((b) => b.entry?.some((e) => e.resource?.resourceType === 'ImagingStudy'));
+const studyBundles = (fhir: FakeFhir) =>
+  fhir.bundles.filter((b) => b.entry?.some((e) => e.resource?.resourceType === 'ImagingStudy'));
 
 describe('StudySync.syncBatch', () => {
   it('writes the studies of a batch in one transaction Bundle, each with its counts, one Patient per patient', async () => {
@@ -162,7 +197,11 @@ describe('StudySync.syncBatch', () => {
     writes.flush();
     const links = new StudyPatientLinks(db);
     const subjectOf = (uid: string) =>
-      (fhir.all('ImagingStudy').find((s) => tokenOf(s).includes(`urn:dicom:uid|urn:oid:${uid}`))!.subject as { reference: string }).reference.split('/')[1];
+      (
+        fhir.all('ImagingStudy').find((s) => tokenOf(s).includes(`urn:dicom:uid|urn:oid:${uid}`))!.subject as {
+          reference: string;
+        }
+      ).reference.split('/')[1];
     expect(uids.map((u) => links.ownerOf(u))).toEqual(uids.map(subjectOf));
     expect(links.ownerOf(uids[0]!)).toBe(links.ownerOf(uids[1]!));
     expect(links.ownerOf(uids[0]!)).not.toBe(links.ownerOf(uids[2]!));
@@ -176,10 +215,14 @@ describe('StudySync.syncBatch', () => {
     const uids = [addStudy('C1', 1, { name: 'Doe^Jane' }), addStudy('C1', 1, { name: 'Roe^Jane' }), addStudy('C2', 1)];
     const results = await sync.syncBatch(uids);
     expect(results.every((r) => r.outcome?.kind === 'written')).toBe(true);
-    expect(studyBundles(fhir).map((b) => b.entry!.filter((e) => e.resource?.resourceType === 'ImagingStudy').length)).toEqual([2, 1]);
+    expect(
+      studyBundles(fhir).map((b) => b.entry!.filter((e) => e.resource?.resourceType === 'ImagingStudy').length),
+    ).toEqual([2, 1]);
     const patients = fhir.all('Patient');
     expect(patients).toHaveLength(2);
-    const c1 = fhir.all('ImagingStudy').filter((s) => (s.subject as { reference: string }).reference === `Patient/${patients[0]!.id}`);
+    const c1 = fhir
+      .all('ImagingStudy')
+      .filter((s) => (s.subject as { reference: string }).reference === `Patient/${patients[0]!.id}`);
     expect(c1).toHaveLength(2);
   });
 
@@ -187,21 +230,35 @@ describe('StudySync.syncBatch', () => {
     const { fhir, sync } = setUp();
     const bad = addStudy('D1', 1, { description: 'REFUSED' });
     const uids = [addStudy('D2', 1), bad, addStudy('D3', 2)];
-    fhir.refuse = (e) => ((e.resource as { description?: string } | undefined)?.description === 'REFUSED'
-      ? new FhirServerError(422, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'business-rule' }] }, 'transaction Bundle', 1)
-      : undefined);
+    fhir.refuse = (e) =>
+      (e.resource as { description?: string } | undefined)?.description === 'REFUSED'
+        ? new FhirServerError(
+            422,
+            { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'business-rule' }] },
+            'transaction Bundle',
+            1,
+          )
+        : undefined;
     const results = await sync.syncBatch(uids);
     expect(results.map((r) => r.outcome?.kind ?? 'error')).toEqual(['written', 'error', 'written']);
     expect((results[1]!.error as FhirServerError).status).toBe(422);
     expect(fhir.all('ImagingStudy')).toHaveLength(2);
     // The Bundle of three, then one Bundle per study.
-    expect(studyBundles(fhir).map((b) => b.entry!.filter((e) => e.resource?.resourceType === 'ImagingStudy').length)).toEqual([3, 1, 1, 1]);
+    expect(
+      studyBundles(fhir).map((b) => b.entry!.filter((e) => e.resource?.resourceType === 'ImagingStudy').length),
+    ).toEqual([3, 1, 1, 1]);
   });
 
   it('when the server is unwell (503), every study of the Bundle retries later; nothing is written one by one', async () => {
     const { fhir, sync } = setUp();
     const uids = [addStudy('E1', 1), addStudy('E2', 1)];
-    fhir.refuse = () => new FhirServerError(503, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] }, 'transaction Bundle', 1);
+    fhir.refuse = () =>
+      new FhirServerError(
+        503,
+        { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] },
+        'transaction Bundle',
+        1,
+      );
     const results = await sync.syncBatch(uids);
     expect(results.map((r) => (r.error as FhirServerError).status)).toEqual([503, 503]);
     expect(studyBundles(fhir)).toHaveLength(1);
@@ -210,7 +267,11 @@ describe('StudySync.syncBatch', () => {
   it('collects findings and holds for the caller to commit: nothing reaches the database before the flush', async () => {
     const { sync, writes, quarantine } = setUp();
     const study = addStudy('F1', 1);
-    STUDIES.get(study)!.push({ ...STUDIES.get(study)![0]!, '00080018': { vr: 'UI', Value: [`${study}.1.9`] }, '00100020': { vr: 'LO', Value: ['F1-OTHER'] } } as DicomJson);
+    STUDIES.get(study)!.push({
+      ...STUDIES.get(study)![0]!,
+      '00080018': { vr: 'UI', Value: [`${study}.1.9`] },
+      '00100020': { vr: 'LO', Value: ['F1-OTHER'] },
+    } as DicomJson);
     const [result] = await sync.syncBatch([study]);
     expect(result!.outcome?.kind).toBe('quarantined');
     expect(quarantine.get(study)).toBeUndefined();
@@ -228,11 +289,23 @@ describe('StudySync.syncBatch', () => {
 describe('combinePatientWrites', () => {
   const create = (token: string, name: string, fullUrl: string) => ({
     study: { token },
-    write: { studyUid: fullUrl, imagingStudy: { resourceType: 'ImagingStudy', subject: { reference: fullUrl } } as never, createPatient: { resource: { resourceType: 'Patient', name: [{ family: name }] } as FhirResource, identifier: token, fullUrl } },
+    write: {
+      studyUid: fullUrl,
+      imagingStudy: { resourceType: 'ImagingStudy', subject: { reference: fullUrl } } as never,
+      createPatient: {
+        resource: { resourceType: 'Patient', name: [{ family: name }] } as FhirResource,
+        identifier: token,
+        fullUrl,
+      },
+    },
   });
   const linked = (token: string, update = false) => ({
     study: { token },
-    write: { studyUid: 'x', imagingStudy: {} as never, ...(update ? { updatePatient: { resourceType: 'Patient', id: '1' } as FhirResource } : {}) },
+    write: {
+      studyUid: 'x',
+      imagingStudy: {} as never,
+      ...(update ? { updatePatient: { resourceType: 'Patient', id: '1' } as FhirResource } : {}),
+    },
   });
 
   it('shares one create of the same Patient, defers a different one and a second update', () => {

@@ -15,7 +15,14 @@ import type { Logger } from 'pino';
 import { statusOf, type FhirClient } from '../../fhir/client/index.js';
 import type { FhirResource } from '../../fhir/types.js';
 import type { DicomJson } from '../../dicom/types.js';
-import { mapImagingStudy, mapPatient, mergeImagingStudy, type ImagingStudy, type Patient, type Reference } from '../mapping/index.js';
+import {
+  mapImagingStudy,
+  mapPatient,
+  mergeImagingStudy,
+  type ImagingStudy,
+  type Patient,
+  type Reference,
+} from '../mapping/index.js';
 import { deepEqual } from '../mapping/deep-equal.js';
 import { normalizeStudy, type Finding } from '../normalize/index.js';
 import { identifierToken, matchPatient } from '../patients/patient-matcher.js';
@@ -24,7 +31,16 @@ import type { QuarantineState, QuarantineStore } from '../quarantine/quarantine-
 import type { CapabilityMonitor } from './capability-monitor.js';
 import { sourceSettings, type BridgeConfig } from './config.js';
 import { KeyedLock } from './keyed-lock.js';
-import { ensureEndpoint, findImagingStudy, patientIdOf, writeStudies, writeStudy, WriteRace, type StudyWrite, type Written } from './fhir-writes.js';
+import {
+  ensureEndpoint,
+  findImagingStudy,
+  patientIdOf,
+  writeStudies,
+  writeStudy,
+  WriteRace,
+  type StudyWrite,
+  type Written,
+} from './fhir-writes.js';
 import { loadStudyInstances } from './study-instances.js';
 import { findingsOf, InvalidResourceError, validateBeforeWrite } from './validate-before-write.js';
 import { isTransient, RetryLater } from './failures.js';
@@ -38,7 +54,9 @@ export type SyncOutcome =
   | { kind: 'rejected'; id?: string };
 
 /** What the sync of one study of a batch came to: its outcome, or the error that stopped it. */
-export type StudyResult = { studyUid: string; outcome: SyncOutcome; error?: undefined } | { studyUid: string; error: unknown; outcome?: undefined };
+export type StudyResult =
+  | { studyUid: string; outcome: SyncOutcome; error?: undefined }
+  | { studyUid: string; error: unknown; outcome?: undefined };
 
 /** The bridge's writes to the archive database (findings, holds): collected, committed by the caller (write-journal.ts). */
 export interface ArchiveWrites {
@@ -159,7 +177,9 @@ export class StudySync {
       linkable = await this.round(linkable, results);
       if (linkable.length) await yieldToLoop();
     }
-    return [...order.keys()].map((studyUid) => results.get(studyUid) ?? { studyUid, error: new Error('study not synced') });
+    return [...order.keys()].map(
+      (studyUid) => results.get(studyUid) ?? { studyUid, error: new Error('study not synced') },
+    );
   }
 
   /** Up to normalization: what needs no Patient (rejected, retired, held on normalization findings) ends here. */
@@ -191,13 +211,31 @@ export class StudySync {
     }
     const source = stored[0]!.source;
     const settings = sourceSettings(config, source);
-    const normalized = normalizeStudy(stored.map((s) => s.json), { profile: settings, source: { aeTitle: source } });
+    const normalized = normalizeStudy(
+      stored.map((s) => s.json),
+      { profile: settings, source: { aeTitle: source } },
+    );
     const override = decision?.state === 'released';
     const findings = normalized.findings;
     if (normalized.quarantine && !override) return this.hold(studyUid, findings, decision?.state);
 
-    const header = mapPatient(normalized.instances[0]!, { issuerSystems: config.issuerSystems, defaultPatientSystem: settings.defaultPatientSystem });
-    return { studyUid, order, normalized: normalized.instances, findings, header, token: identifierToken(header), patientPk, settings, override, decided: decision?.state, races: 0 };
+    const header = mapPatient(normalized.instances[0]!, {
+      issuerSystems: config.issuerSystems,
+      defaultPatientSystem: settings.defaultPatientSystem,
+    });
+    return {
+      studyUid,
+      order,
+      normalized: normalized.instances,
+      findings,
+      header,
+      token: identifierToken(header),
+      patientPk,
+      settings,
+      override,
+      decided: decision?.state,
+      races: 0,
+    };
   }
 
   /**
@@ -206,65 +244,68 @@ export class StudySync {
    * Returns the studies for the next round.
    */
   private round(studies: Linkable[], results: Map<string, StudyResult>): Promise<Linkable[]> {
-    return this.patients.runAll(studies.map((s) => s.token), async () => {
-      const fail = (s: Linkable, error: unknown) => results.set(s.studyUid, { studyUid: s.studyUid, error });
-      let caps: Awaited<ReturnType<CapabilityMonitor['ensure']>>;
-      let endpointRef: Reference;
-      try {
-        caps = await this.ports.capabilities.ensure();
-        endpointRef = await this.endpointRef();
-      } catch (e) {
-        for (const s of studies) fail(s, e);
-        return [];
-      }
-      const planned: Planned[] = [];
-      await eachLimited(studies, this.ports.config.concurrency, async (s) => {
+    return this.patients.runAll(
+      studies.map((s) => s.token),
+      async () => {
+        const fail = (s: Linkable, error: unknown) => results.set(s.studyUid, { studyUid: s.studyUid, error });
+        let caps: Awaited<ReturnType<CapabilityMonitor['ensure']>>;
+        let endpointRef: Reference;
         try {
-          const p = await this.plan(s, endpointRef);
-          if ('kind' in p) results.set(s.studyUid, { studyUid: s.studyUid, outcome: p });
-          else planned.push(p);
+          caps = await this.ports.capabilities.ensure();
+          endpointRef = await this.endpointRef();
         } catch (e) {
-          fail(s, e);
+          for (const s of studies) fail(s, e);
+          return [];
         }
-      });
-      planned.sort((a, b) => a.study.order - b.study.order);
-      const { accepted, later } = combinePatientWrites(planned);
-      const writing = accepted.filter((p) => p.write);
-      const written = await this.writeAll(writing, caps.transaction);
-      const again = later.map((p) => p.study);
-      for (const p of accepted) {
-        const s = p.study;
-        const w = written.get(p);
-        if (w && 'race' in w) {
-          if (++s.races >= MAX_RACES) fail(s, new WriteRace('the ImagingStudy kept changing under the sync'));
-          else again.push(s);
-          continue;
+        const planned: Planned[] = [];
+        await eachLimited(studies, this.ports.config.concurrency, async (s) => {
+          try {
+            const p = await this.plan(s, endpointRef);
+            if ('kind' in p) results.set(s.studyUid, { studyUid: s.studyUid, outcome: p });
+            else planned.push(p);
+          } catch (e) {
+            fail(s, e);
+          }
+        });
+        planned.sort((a, b) => a.study.order - b.study.order);
+        const { accepted, later } = combinePatientWrites(planned);
+        const writing = accepted.filter((p) => p.write);
+        const written = await this.writeAll(writing, caps.transaction);
+        const again = later.map((p) => p.study);
+        for (const p of accepted) {
+          const s = p.study;
+          const w = written.get(p);
+          if (w && 'race' in w) {
+            if (++s.races >= MAX_RACES) fail(s, new WriteRace('the ImagingStudy kept changing under the sync'));
+            else again.push(s);
+            continue;
+          }
+          if (w && 'error' in w) {
+            if (isRace(w.error) && ++s.races < MAX_RACES) again.push(s);
+            else fail(s, w.error);
+            continue;
+          }
+          try {
+            await this.srResults(s.studyUid, p.sr, p.findings, caps.transaction, s.settings.timezone);
+          } catch (e) {
+            if (isRace(e) && ++s.races < MAX_RACES) again.push(s);
+            else fail(s, e);
+            continue;
+          }
+          let outcome: SyncOutcome;
+          if (w && 'written' in w) {
+            const { patientId, ...stored } = w.written;
+            this.link(s, patientId);
+            outcome = { kind: 'written', ...stored, instances: p.instances };
+          } else {
+            this.link(s, p.unchangedPatient);
+            outcome = { kind: 'unchanged', id: p.unchangedId!, instances: p.instances };
+          }
+          results.set(s.studyUid, { studyUid: s.studyUid, outcome });
         }
-        if (w && 'error' in w) {
-          if (isRace(w.error) && ++s.races < MAX_RACES) again.push(s);
-          else fail(s, w.error);
-          continue;
-        }
-        try {
-          await this.srResults(s.studyUid, p.sr, p.findings, caps.transaction, s.settings.timezone);
-        } catch (e) {
-          if (isRace(e) && ++s.races < MAX_RACES) again.push(s);
-          else fail(s, e);
-          continue;
-        }
-        let outcome: SyncOutcome;
-        if (w && 'written' in w) {
-          const { patientId, ...stored } = w.written;
-          this.link(s, patientId);
-          outcome = { kind: 'written', ...stored, instances: p.instances };
-        } else {
-          this.link(s, p.unchangedPatient);
-          outcome = { kind: 'unchanged', id: p.unchangedId!, instances: p.instances };
-        }
-        results.set(s.studyUid, { studyUid: s.studyUid, outcome });
-      }
-      return again.sort((a, b) => a.order - b.order);
-    });
+        return again.sort((a, b) => a.order - b.order);
+      },
+    );
   }
 
   /** Match the Patient, map, merge with the stored ImagingStudy: the write to do, a hold, or nothing to write. */
@@ -272,13 +313,18 @@ export class StudySync {
     const { client, quarantine, config } = this.ports;
     const { studyUid, settings, override } = s;
     let findings = s.findings;
-    const match = await matchPatient(client, s.header, { policy: config.patientPolicy, mismatchSeverity: config.demographicMismatchSeverity });
+    const match = await matchPatient(client, s.header, {
+      policy: config.patientPolicy,
+      mismatchSeverity: config.demographicMismatchSeverity,
+    });
     findings = [...findings, ...match.findings];
     // Several matches or an unknown patient under require-existing: no override can pick a patient.
-    if (match.kind === 'hold' || (!override && match.findings.some((f) => f.severity === 'error'))) return this.hold(studyUid, findings, s.decided);
+    if (match.kind === 'hold' || (!override && match.findings.some((f) => f.severity === 'error')))
+      return this.hold(studyUid, findings, s.decided);
 
     const patientUrn = `urn:uuid:${randomUUID()}`;
-    const patientRef: Reference = match.kind === 'create' ? { reference: patientUrn } : { reference: `Patient/${match.patient.id}` };
+    const patientRef: Reference =
+      match.kind === 'create' ? { reference: patientUrn } : { reference: `Patient/${match.patient.id}` };
     const mapped = mapImagingStudy(s.normalized, {
       patientRef,
       endpointRef,
@@ -297,11 +343,24 @@ export class StudySync {
     const instances = resource.numberOfInstances ?? 0;
     const write: StudyWrite = { studyUid, imagingStudy: resource };
     if (existing) write.existing = existing;
-    if (match.kind === 'create') write.createPatient = { resource: match.patient, identifier: match.identifier, fullUrl: patientUrn };
+    if (match.kind === 'create')
+      write.createPatient = { resource: match.patient, identifier: match.identifier, fullUrl: patientUrn };
     if (match.kind === 'linked' && match.update) write.updatePatient = match.update;
     this.writes.add(() => quarantine.clearHold(studyUid));
-    if (existing && !changed && !write.updatePatient && !write.createPatient) return { study: s, sr, findings, instances, unchangedId: existing.id!, unchangedPatient: patientIdOf(existing.subject?.reference) };
-    this.validate(studyUid, findings, [resource as unknown as FhirResource, ...(write.createPatient ? [write.createPatient.resource] : []), ...(write.updatePatient ? [write.updatePatient] : [])]);
+    if (existing && !changed && !write.updatePatient && !write.createPatient)
+      return {
+        study: s,
+        sr,
+        findings,
+        instances,
+        unchangedId: existing.id!,
+        unchangedPatient: patientIdOf(existing.subject?.reference),
+      };
+    this.validate(studyUid, findings, [
+      resource as unknown as FhirResource,
+      ...(write.createPatient ? [write.createPatient.resource] : []),
+      ...(write.updatePatient ? [write.updatePatient] : []),
+    ]);
     return { study: s, sr, findings, instances, write };
   }
 
@@ -326,7 +385,10 @@ export class StudySync {
       return out;
     }
     try {
-      const written = await writeStudies(this.ports.client, planned.map((p) => p.write!));
+      const written = await writeStudies(
+        this.ports.client,
+        planned.map((p) => p.write!),
+      );
       planned.forEach((p, i) => {
         const w = written[i]!;
         out.set(p, w instanceof WriteRace ? { race: true } : { written: w });
@@ -348,7 +410,13 @@ export class StudySync {
   }
 
   /** The study's TID 1500 reports as AI results (sr-results.ts), after its ImagingStudy; their findings join the study's. */
-  private async srResults(studyUid: string, sr: SrPlan, findings: Finding[], transaction: boolean, timezone: string): Promise<void> {
+  private async srResults(
+    studyUid: string,
+    sr: SrPlan,
+    findings: Finding[],
+    transaction: boolean,
+    timezone: string,
+  ): Promise<void> {
     if (sr.reports.length === 0) return;
     try {
       const more = await writeSrResults(sr.reports, { client: this.ports.client, studyUid, transaction, timezone });
@@ -383,10 +451,12 @@ export class StudySync {
       const state = quarantine.get(studyUid)?.state;
       if (state === undefined || state === 'held' || state === decided) quarantine.hold(studyUid, reasons, now);
     });
-    this.ports.dataQualityLog.warn({ studyUid, reasons: reasons.map((r) => ({ rule: r.rule, tag: r.tag })) }, 'study held in quarantine');
+    this.ports.dataQualityLog.warn(
+      { studyUid, reasons: reasons.map((r) => ({ rule: r.rule, tag: r.tag })) },
+      'study held in quarantine',
+    );
     return { kind: 'quarantined', reasons };
   }
-
 
   /**
    * The study now belongs to this Patient (study-links.ts), recorded with the pass's other
@@ -410,7 +480,10 @@ export class StudySync {
     if (findings.length === 0) return;
     const bySeverity: Record<string, number> = {};
     for (const f of findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
-    this.ports.dataQualityLog.info({ studyUid, findings: bySeverity, rules: [...new Set(findings.map((f) => f.rule))] }, 'data-quality findings recorded');
+    this.ports.dataQualityLog.info(
+      { studyUid, findings: bySeverity, rules: [...new Set(findings.map((f) => f.rule))] },
+      'data-quality findings recorded',
+    );
   }
 
   /** Nothing of the study is left (or a person rejected it): its ImagingStudy, if any, becomes entered-in-error. */
@@ -421,7 +494,9 @@ export class StudySync {
     const retired: ImagingStudy = { ...existing, status: 'entered-in-error', numberOfSeries: 0, numberOfInstances: 0 };
     delete retired.series;
     validateBeforeWrite([retired as unknown as FhirResource]);
-    await this.ports.client.update(retired as unknown as FhirResource, { ifMatch: existing.meta ? (existing.meta as { versionId?: string }).versionId : undefined });
+    await this.ports.client.update(retired as unknown as FhirResource, {
+      ifMatch: existing.meta ? (existing.meta as { versionId?: string }).versionId : undefined,
+    });
     return { id: existing.id! };
   }
 
@@ -441,7 +516,9 @@ export class StudySync {
  * same resource, and otherwise (different demographics, a second update) waits for the next
  * round, where it finds the Patient the first one wrote — as if synced one after the other.
  */
-export function combinePatientWrites<P extends { study: { token: string }; write?: StudyWrite; sharesPatient?: boolean }>(planned: P[]): { accepted: P[]; later: P[] } {
+export function combinePatientWrites<
+  P extends { study: { token: string }; write?: StudyWrite; sharesPatient?: boolean },
+>(planned: P[]): { accepted: P[]; later: P[] } {
   const accepted: P[] = [];
   const later: P[] = [];
   const patientWrite = new Map<string, { kind: 'create'; by: StudyWrite } | { kind: 'update' }>();
@@ -456,7 +533,12 @@ export function combinePatientWrites<P extends { study: { token: string }; write
     if (!before) {
       patientWrite.set(token, w.createPatient ? { kind: 'create', by: w } : { kind: 'update' });
       accepted.push(p);
-    } else if (before.kind === 'create' && w.createPatient && !w.updatePatient && deepEqual(w.createPatient.resource, before.by.createPatient!.resource)) {
+    } else if (
+      before.kind === 'create' &&
+      w.createPatient &&
+      !w.updatePatient &&
+      deepEqual(w.createPatient.resource, before.by.createPatient!.resource)
+    ) {
       w.imagingStudy = { ...w.imagingStudy, subject: { reference: before.by.createPatient!.fullUrl } };
       delete w.createPatient;
       p.sharesPatient = true;

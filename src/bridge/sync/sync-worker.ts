@@ -16,7 +16,11 @@ import { backoffMs, describeFailure, isTransient } from './failures.js';
 import type { Outbox, OutboxRow } from './outbox.js';
 import type { ArchiveWrites, StudyResult, SyncOutcome } from './study-sync.js';
 
-export type SyncTimings = Pick<BridgeConfig, 'debounceMs' | 'maxDelayMs' | 'minIntervalMs' | 'pollMs' | 'concurrency' | 'retryBaseDelayMs' | 'retryMaxDelayMs'> & Partial<Pick<BridgeConfig, 'batchSize'>>;
+export type SyncTimings = Pick<
+  BridgeConfig,
+  'debounceMs' | 'maxDelayMs' | 'minIntervalMs' | 'pollMs' | 'concurrency' | 'retryBaseDelayMs' | 'retryMaxDelayMs'
+> &
+  Partial<Pick<BridgeConfig, 'batchSize'>>;
 
 export interface SyncEvent {
   studyUid: string;
@@ -101,14 +105,20 @@ export class SyncWorker {
     const rows: OutboxRow[] = [];
     try {
       const now = this.now();
-      const due = this.outbox.due({ now, debounceMs: this.timings.debounceMs, maxDelayMs: this.timings.maxDelayMs, limit: this.batchSize + this.inFlight.size + 16 });
+      const due = this.outbox.due({
+        now,
+        debounceMs: this.timings.debounceMs,
+        maxDelayMs: this.timings.maxDelayMs,
+        limit: this.batchSize + this.inFlight.size + 16,
+      });
       for (const row of due) {
         if (rows.length >= this.batchSize) break;
         if (this.inFlight.has(row.studyUid)) continue;
         if (now - (this.lastRun.get(row.studyUid) ?? 0) < this.timings.minIntervalMs) continue;
         rows.push(row);
       }
-      if (this.lastRun.size > 10_000) for (const [uid, at] of this.lastRun) if (now - at >= this.timings.minIntervalMs) this.lastRun.delete(uid);
+      if (this.lastRun.size > 10_000)
+        for (const [uid, at] of this.lastRun) if (now - at >= this.timings.minIntervalMs) this.lastRun.delete(uid);
     } catch (e) {
       this.logger.error({ err: e }, 'sync worker: reading the outbox failed');
     }
@@ -147,11 +157,19 @@ export class SyncWorker {
       results = uids.map((studyUid) => ({ studyUid, error: e }));
     }
     const byUid = new Map(results.map((r) => [r.studyUid, r]));
-    const events = rows.map((row) => this.settle(row, byUid.get(row.studyUid) ?? { studyUid: row.studyUid, error: new Error('no result for the study') }));
+    const events = rows.map((row) =>
+      this.settle(
+        row,
+        byUid.get(row.studyUid) ?? { studyUid: row.studyUid, error: new Error('no result for the study') },
+      ),
+    );
     try {
       this.writes.flush();
     } catch (e) {
-      this.logger.error({ err: e }, 'sync worker: recording the results of a pass failed; its studies are synced again');
+      this.logger.error(
+        { err: e },
+        'sync worker: recording the results of a pass failed; its studies are synced again',
+      );
     }
     if (rows.length > 1) this.logger.debug({ studies: rows.length, ms: this.now() - startedAt }, 'sync pass');
     for (const event of events) {
@@ -191,10 +209,16 @@ export class SyncWorker {
       const delay = backoffMs(row.attempts, this.timings.retryBaseDelayMs, this.timings.retryMaxDelayMs);
       const at = this.now() + delay;
       this.writes.add(() => this.outbox.retryLater(row.studyUid, at, error));
-      this.logger.warn({ studyUid: row.studyUid, attempts: row.attempts + 1, retryInMs: delay, error }, 'study sync failed; will retry');
+      this.logger.warn(
+        { studyUid: row.studyUid, attempts: row.attempts + 1, retryInMs: delay, error },
+        'study sync failed; will retry',
+      );
     } else {
       this.writes.add(() => this.outbox.park(row.studyUid, row.seq, error));
-      this.logger.error({ studyUid: row.studyUid, error }, 'study sync failed permanently; parked in the dead-letter list');
+      this.logger.error(
+        { studyUid: row.studyUid, error },
+        'study sync failed permanently; parked in the dead-letter list',
+      );
     }
     return { studyUid: row.studyUid, error, transient };
   }

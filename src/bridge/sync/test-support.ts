@@ -3,7 +3,11 @@ import { encodePart10, type DicomJson } from '../../dicom/index.js';
 import { KEY_OBJECT_SELECTION } from '../../archive/rejection-note.js';
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with the last value seen. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe().catch(() => undefined);
@@ -15,14 +19,22 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs 
 
 export function multipart(files: Buffer[], boundary = 'bridge-test-boundary'): { body: Buffer; contentType: string } {
   const parts: Buffer[] = [];
-  for (const f of files) parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
+  for (const f of files)
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
   parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(parts), contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
+  return {
+    body: Buffer.concat(parts),
+    contentType: `multipart/related; type="application/dicom"; boundary=${boundary}`,
+  };
 }
 
 export async function stow(baseUrl: string, files: Buffer[]): Promise<number> {
   const { body, contentType } = multipart(files);
-  const res = await fetch(`${baseUrl}/dicomweb/studies`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const res = await fetch(`${baseUrl}/dicomweb/studies`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -38,7 +50,9 @@ export async function getJson(url: string, init?: RequestInit): Promise<Json> {
 
 /** The ImagingStudy resources of a study in the FHIR server at `fhirBase`. */
 export async function imagingStudies(fhirBase: string, studyUid: string): Promise<Json[]> {
-  const res = await fetch(`${fhirBase}/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${studyUid}`)}`);
+  const res = await fetch(
+    `${fhirBase}/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${studyUid}`)}`,
+  );
   const bundle = (await res.json()) as Json;
   return (bundle.entry ?? []).map((e: Json) => e.resource);
 }
@@ -68,7 +82,16 @@ export function rejectionNote(o: RejectionOptions): Buffer {
     '0020000E': { vr: 'UI', Value: [o.series] },
     '00200011': { vr: 'IS', Value: [999] },
     '00200013': { vr: 'IS', Value: [1] },
-    '0040A043': { vr: 'SQ', Value: [{ '00080100': { vr: 'SH', Value: [o.code ?? '113001'] }, '00080102': { vr: 'SH', Value: ['DCM'] }, '00080104': { vr: 'LO', Value: [o.meaning ?? 'Rejected for Quality Reasons'] } }] },
+    '0040A043': {
+      vr: 'SQ',
+      Value: [
+        {
+          '00080100': { vr: 'SH', Value: [o.code ?? '113001'] },
+          '00080102': { vr: 'SH', Value: ['DCM'] },
+          '00080104': { vr: 'LO', Value: [o.meaning ?? 'Rejected for Quality Reasons'] },
+        },
+      ],
+    },
     '0040A375': {
       vr: 'SQ',
       Value: [
@@ -78,7 +101,13 @@ export function rejectionNote(o: RejectionOptions): Buffer {
             vr: 'SQ',
             Value: [...bySeries].map(([series, sops]) => ({
               '0020000E': { vr: 'UI', Value: [series] },
-              '00081199': { vr: 'SQ', Value: sops.map((s) => ({ '00081150': { vr: 'UI', Value: [s.classUid ?? CT] }, '00081155': { vr: 'UI', Value: [s.sop] } })) },
+              '00081199': {
+                vr: 'SQ',
+                Value: sops.map((s) => ({
+                  '00081150': { vr: 'UI', Value: [s.classUid ?? CT] },
+                  '00081155': { vr: 'UI', Value: [s.sop] },
+                })),
+              },
             })),
           },
         },

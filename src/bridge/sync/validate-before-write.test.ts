@@ -4,7 +4,13 @@ import { startTestServer, type TestServer } from '../../../test/in-process.js';
 import type { FhirResource } from '../../fhir/types.js';
 import { mapEndpoint, type ImagingStudy } from '../mapping/index.js';
 import { getJson, imagingStudies, stow, waitFor, type Json } from './test-support.js';
-import { findingsOf, InvalidResourceError, r4ResourceProblems, R4_VALIDATION_RULE, validateBeforeWrite } from './validate-before-write.js';
+import {
+  findingsOf,
+  InvalidResourceError,
+  r4ResourceProblems,
+  R4_VALIDATION_RULE,
+  validateBeforeWrite,
+} from './validate-before-write.js';
 
 /** Studies whose description is BROKEN get a mapped ImagingStudy that is not valid R4 (a mapping bug, simulated). */
 const BROKEN = 'BROKEN MAPPING';
@@ -29,13 +35,28 @@ const study: FhirResource = {
   subject: { reference: 'urn:uuid:7f3b4a6e-1c2d-4e5f-8a9b-0c1d2e3f4a5b' },
   started: '2024-01-01T12:00:00+01:00',
   numberOfInstances: 1,
-  series: [{ uid: '1.2.3.4', modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'CT' }, instance: [{ uid: '1.2.3.4.5', sopClass: { system: 'urn:ietf:rfc:3986', code: 'urn:oid:1.2.840.10008.5.1.4.1.1.2' } }] }],
+  series: [
+    {
+      uid: '1.2.3.4',
+      modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'CT' },
+      instance: [
+        { uid: '1.2.3.4.5', sopClass: { system: 'urn:ietf:rfc:3986', code: 'urn:oid:1.2.840.10008.5.1.4.1.1.2' } },
+      ],
+    },
+  ],
 };
 
 describe('validateBeforeWrite', () => {
   it('passes valid resources: an ImagingStudy, a Patient and the mapped Endpoint', () => {
-    const patient: FhirResource = { resourceType: 'Patient', identifier: [{ system: 'urn:imaging-bridge:patient-id', value: 'P1' }], gender: 'female', birthDate: '1970-01-01' };
-    expect(() => validateBeforeWrite([study, patient, mapEndpoint('http://ib.test/dicomweb') as unknown as FhirResource])).not.toThrow();
+    const patient: FhirResource = {
+      resourceType: 'Patient',
+      identifier: [{ system: 'urn:imaging-bridge:patient-id', value: 'P1' }],
+      gender: 'female',
+      birthDate: '1970-01-01',
+    };
+    expect(() =>
+      validateBeforeWrite([study, patient, mapEndpoint('http://ib.test/dicomweb') as unknown as FhirResource]),
+    ).not.toThrow();
   });
 
   it('names every problem of every resource: structure, unknown elements, required bindings, primitive formats, empty strings', () => {
@@ -54,15 +75,31 @@ describe('validateBeforeWrite', () => {
     }
     expect(error).toBeInstanceOf(InvalidResourceError);
     const problems = (error as InvalidResourceError).problems.map((p) => p.expression);
-    expect(problems).toEqual(expect.arrayContaining([
-      'ImagingStudy.series[0].modality', 'ImagingStudy.status', 'ImagingStudy.started', 'ImagingStudy.description', 'ImagingStudy.bogus',
-      'Patient.gender', 'Patient.birthDate',
-    ]));
-    expect((error as Error).message).toMatch(/^not written: invalid R4 ImagingStudy, Patient \(ImagingStudy\.series\[0\]\.modality: Missing required property/);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'ImagingStudy.series[0].modality',
+        'ImagingStudy.status',
+        'ImagingStudy.started',
+        'ImagingStudy.description',
+        'ImagingStudy.bogus',
+        'Patient.gender',
+        'Patient.birthDate',
+      ]),
+    );
+    expect((error as Error).message).toMatch(
+      /^not written: invalid R4 ImagingStudy, Patient \(ImagingStudy\.series\[0\]\.modality: Missing required property/,
+    );
     // The message names elements, not values (it goes to the log and the dead-letter list).
     expect((error as Error).message).not.toContain('1970-13-40');
     const findings = findingsOf(error as InvalidResourceError);
-    expect(findings).toContainEqual(expect.objectContaining({ rule: R4_VALIDATION_RULE, severity: 'error', tag: 'ImagingStudy.started', message: 'ImagingStudy not written: not a valid dateTime' }));
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        rule: R4_VALIDATION_RULE,
+        severity: 'error',
+        tag: 'ImagingStudy.started',
+        message: 'ImagingStudy not written: not a valid dateTime',
+      }),
+    );
   });
 
   it('reports one problem per element even when both checks catch it', () => {
@@ -74,7 +111,10 @@ describe('validateBeforeWrite', () => {
 describe('the sync writes no invalid resource (a broken mapped ImagingStudy)', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({}, { configFile: { bridge: { debounceMs: 20, minIntervalMs: 50, maxDelayMs: 200, pollMs: 20 } } });
+    server = await startTestServer(
+      {},
+      { configFile: { bridge: { debounceMs: 20, minIntervalMs: 50, maxDelayMs: 200, pollMs: 20 } } },
+    );
   });
   afterAll(async () => server?.stop());
 
@@ -84,13 +124,23 @@ describe('the sync writes no invalid resource (a broken mapped ImagingStudy)', (
     const broken = uid(1);
     const good = uid(1);
     const series = uid(2);
-    expect(await stow(server.url, [ctInstance({ study: broken, series, sop: uid(3), patientId: 'VBW-1', description: BROKEN })])).toBe(200);
-    expect(await stow(server.url, [ctInstance({ study: good, series: uid(2), sop: uid(3), patientId: 'VBW-2' })])).toBe(200);
+    expect(
+      await stow(server.url, [
+        ctInstance({ study: broken, series, sop: uid(3), patientId: 'VBW-1', description: BROKEN }),
+      ]),
+    ).toBe(200);
+    expect(await stow(server.url, [ctInstance({ study: good, series: uid(2), sop: uid(3), patientId: 'VBW-2' })])).toBe(
+      200,
+    );
 
-    const dead = await waitFor(async () => {
-      const status = (await getJson(`${server.url}/api/sync/status`)).body;
-      return (status.deadLetters as Json[]).find((d) => d.studyUid === broken);
-    }, 15_000, 'the dead letter');
+    const dead = await waitFor(
+      async () => {
+        const status = (await getJson(`${server.url}/api/sync/status`)).body;
+        return (status.deadLetters as Json[]).find((d) => d.studyUid === broken);
+      },
+      15_000,
+      'the dead letter',
+    );
     expect(dead.lastError).toMatch(/^not written: invalid R4 ImagingStudy \(/);
     expect(dead.lastError).toContain('ImagingStudy.series[0].modality: Missing required property');
     expect(dead.lastError).toContain('ImagingStudy.started: not a valid dateTime');
@@ -101,9 +151,15 @@ describe('the sync writes no invalid resource (a broken mapped ImagingStudy)', (
 
     const fhir = `${server.url}/fhir`;
     expect(await imagingStudies(fhir, broken)).toEqual([]);
-    const patients = (await getJson(`${fhir}/Patient?identifier=${encodeURIComponent('urn:imaging-bridge:patient-id|VBW-1')}`)).body;
+    const patients = (
+      await getJson(`${fhir}/Patient?identifier=${encodeURIComponent('urn:imaging-bridge:patient-id|VBW-1')}`)
+    ).body;
     expect(patients.entry ?? []).toEqual([]);
     // The valid study next to it goes through.
-    await waitFor(async () => ((await imagingStudies(fhir, good))[0]?.numberOfInstances === 1 ? true : undefined), 15_000, 'the valid study');
+    await waitFor(
+      async () => ((await imagingStudies(fhir, good))[0]?.numberOfInstances === 1 ? true : undefined),
+      15_000,
+      'the valid study',
+    );
   });
 });

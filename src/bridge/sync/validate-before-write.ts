@@ -29,7 +29,9 @@ export class InvalidResourceError extends Error {
   constructor(readonly problems: ResourceProblem[]) {
     const shown = problems.slice(0, 5).map((p) => `${p.expression}: ${p.message}`);
     if (problems.length > shown.length) shown.push(`and ${problems.length - shown.length} more`);
-    super(`not written: invalid R4 ${[...new Set(problems.map((p) => p.resourceType))].join(', ')} (${shown.join('; ')})`);
+    super(
+      `not written: invalid R4 ${[...new Set(problems.map((p) => p.resourceType))].join(', ')} (${shown.join('; ')})`,
+    );
     this.name = 'InvalidResourceError';
   }
 }
@@ -43,11 +45,19 @@ export function r4ResourceProblems(resource: FhirResource): ResourceProblem[] {
     validateFhirResource(resource);
   } catch (e) {
     if (!(e instanceof OperationOutcomeError)) {
-      problems.push({ resourceType, expression: resourceType, message: `could not be validated: ${(e as Error).message}` });
+      problems.push({
+        resourceType,
+        expression: resourceType,
+        message: `could not be validated: ${(e as Error).message}`,
+      });
     } else {
       // When it throws, the outcome also carries the validator's warnings (e.g. a urn:uuid reference to a Patient in the same transaction).
       for (const i of e.outcome.issue.filter((x) => x.severity === 'error' || x.severity === 'fatal')) {
-        problems.push({ resourceType, expression: i.expression?.[0] ?? resourceType, message: i.diagnostics ?? i.details?.text ?? i.code });
+        problems.push({
+          resourceType,
+          expression: i.expression?.[0] ?? resourceType,
+          message: i.diagnostics ?? i.details?.text ?? i.code,
+        });
       }
     }
   }
@@ -91,7 +101,9 @@ function primitiveDefinitions(): NonNullable<typeof primitives> {
       for (const el of resource.snapshot?.element ?? []) {
         elements.set(el.path, el);
         // `dateTime.value` carries the regex of the primitive type dateTime.
-        const regex = el.path.endsWith('.value') ? el.type?.[0]?.extension?.find((x) => x.url.endsWith('/regex'))?.valueString : undefined;
+        const regex = el.path.endsWith('.value')
+          ? el.type?.[0]?.extension?.find((x) => x.url.endsWith('/regex'))?.valueString
+          : undefined;
         if (regex) regexes.set(el.path.slice(0, -'.value'.length), new RegExp(`^(?:${regex})$`));
       }
     }
@@ -111,11 +123,14 @@ function primitiveProblems(resource: FhirResource): ResourceProblem[] {
     const type = el.type?.[0]?.code ?? 'BackboneElement';
     if (value !== null && typeof value === 'object') {
       const base = type === 'BackboneElement' || type === 'Element' ? path : type;
-      for (const [k, v] of Object.entries(value)) if (k !== 'resourceType' && !k.startsWith('_')) visit(v, `${base}.${k}`, `${where}.${k}`);
+      for (const [k, v] of Object.entries(value))
+        if (k !== 'resourceType' && !k.startsWith('_')) visit(v, `${base}.${k}`, `${where}.${k}`);
       return;
     }
-    if (typeof value === 'string' && value.trim() === '') problems.push({ resourceType, expression: where, message: 'empty string' });
-    else if (regexes.get(type)?.test(String(value)) === false) problems.push({ resourceType, expression: where, message: `not a valid ${type}` });
+    if (typeof value === 'string' && value.trim() === '')
+      problems.push({ resourceType, expression: where, message: 'empty string' });
+    else if (regexes.get(type)?.test(String(value)) === false)
+      problems.push({ resourceType, expression: where, message: `not a valid ${type}` });
   };
   visit(resource, resourceType, resourceType);
   return problems;

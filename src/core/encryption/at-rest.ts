@@ -36,7 +36,9 @@ interface Marker {
 }
 
 /** The key source the configuration names, if any. */
-export function keyProviderOf(config: Pick<Config, 'dataDir' | 'encryptionKeyFile' | 'encryptionKey'>): KeyProvider | undefined {
+export function keyProviderOf(
+  config: Pick<Config, 'dataDir' | 'encryptionKeyFile' | 'encryptionKey'>,
+): KeyProvider | undefined {
   if (config.encryptionKeyFile !== undefined) return fileKeyProvider(config.encryptionKeyFile, config.dataDir);
   if (config.encryptionKey !== undefined) return envKeyProvider(config.encryptionKey);
   return undefined;
@@ -49,7 +51,12 @@ export function readMarker(dataDir: string): Marker | undefined {
 }
 
 export function writeMarker(dataDir: string, cipher: ObjectCipher): void {
-  const marker: Marker = { format: 'imaging-bridge-at-rest-1', objects: 'aes-256-gcm-64k-chunks', sqlite: 'sqlcipher', check: cipher.seal(Buffer.from(CHECK_TEXT)).toString('base64') };
+  const marker: Marker = {
+    format: 'imaging-bridge-at-rest-1',
+    objects: 'aes-256-gcm-64k-chunks',
+    sqlite: 'sqlcipher',
+    check: cipher.seal(Buffer.from(CHECK_TEXT)).toString('base64'),
+  };
   writeFileSync(join(dataDir, MARKER_FILE), JSON.stringify(marker, null, 2) + '\n', { mode: 0o600 });
 }
 

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CHUNK_BYTES, HEADER_BYTES, ObjectCipher, SealedObjectError, plainSizeOf, sealedSizeOf } from './chunked-cipher.js';
+import {
+  CHUNK_BYTES,
+  HEADER_BYTES,
+  ObjectCipher,
+  SealedObjectError,
+  plainSizeOf,
+  sealedSizeOf,
+} from './chunked-cipher.js';
 import { Keyring, keyIdOf } from './keys.js';
 
 const key = (b: Buffer = randomBytes(32)) => ({ id: keyIdOf(b), bytes: b });
@@ -43,7 +50,14 @@ describe('chunked AES-256-GCM objects', () => {
     const sealed = cipher.seal(plain);
     const src = sourceOf(cipher, sealed);
     expect(src.size).toBe(plain.length);
-    for (const [o, l] of [[0, 10], [CHUNK_BYTES - 5, 10], [CHUNK_BYTES - 1, 2 * CHUNK_BYTES + 2], [5 * CHUNK_BYTES, 123], [plain.length - 1, 1], [7, 0]] as const) {
+    for (const [o, l] of [
+      [0, 10],
+      [CHUNK_BYTES - 5, 10],
+      [CHUNK_BYTES - 1, 2 * CHUNK_BYTES + 2],
+      [5 * CHUNK_BYTES, 123],
+      [plain.length - 1, 1],
+      [7, 0],
+    ] as const) {
       expect(src.read(o, l).equals(plain.subarray(o, o + l))).toBe(true);
     }
     expect(() => src.read(plain.length - 1, 2)).toThrow(SealedObjectError);
@@ -53,7 +67,12 @@ describe('chunked AES-256-GCM objects', () => {
     const plain = randomBytes(40 * CHUNK_BYTES + 999);
     const sealed = cipher.seal(plain);
     expect((await streamed(cipher, sealed)).equals(plain)).toBe(true);
-    for (const [s, e] of [[0, 1], [CHUNK_BYTES - 3, CHUNK_BYTES + 3], [17 * CHUNK_BYTES - 1, 33 * CHUNK_BYTES + 1], [plain.length - 10, plain.length]] as const) {
+    for (const [s, e] of [
+      [0, 1],
+      [CHUNK_BYTES - 3, CHUNK_BYTES + 3],
+      [17 * CHUNK_BYTES - 1, 33 * CHUNK_BYTES + 1],
+      [plain.length - 10, plain.length],
+    ] as const) {
       expect((await streamed(cipher, sealed, s, e)).equals(plain.subarray(s, e))).toBe(true);
     }
   });
@@ -90,7 +109,10 @@ describe('chunked AES-256-GCM objects', () => {
     expect(() => sourceOf(cipher, reordered).read(2 * CHUNK_BYTES, 1)).toThrow(/chunk 2 failed/);
     // A chunk of another object under the same key.
     const other = cipher.seal(randomBytes(3 * CHUNK_BYTES));
-    const spliced = Buffer.concat([sealed.subarray(0, HEADER_BYTES + SEALED_CHUNK), other.subarray(HEADER_BYTES + SEALED_CHUNK)]);
+    const spliced = Buffer.concat([
+      sealed.subarray(0, HEADER_BYTES + SEALED_CHUNK),
+      other.subarray(HEADER_BYTES + SEALED_CHUNK),
+    ]);
     expect(() => cipher.open(spliced)).toThrow(SealedObjectError);
   });
 
@@ -102,6 +124,8 @@ describe('chunked AES-256-GCM objects', () => {
     const rotated = new ObjectCipher(new Keyring([key(), oldKey]));
     expect(rotated.open(sealed).toString()).toBe('x');
     expect(ObjectCipher.keyIdOfHeader(rotated.seal(Buffer.from('y')))).toBe(rotated.keyring.primary.id.toString('hex'));
-    expect(() => cipher.open(Buffer.from('plain DICOM bytes, not sealed at all............................'))).toThrow(/not a sealed object/);
+    expect(() => cipher.open(Buffer.from('plain DICOM bytes, not sealed at all............................'))).toThrow(
+      /not a sealed object/,
+    );
   });
 });

@@ -42,7 +42,8 @@ export function plainSizeOf(sealedSize: number): number {
   const body = sealedSize - HEADER_BYTES;
   const n = Math.ceil(body / SEALED_CHUNK);
   const plain = body - n * TAG_BYTES;
-  if (body < TAG_BYTES || plain < 0 || chunkCount(plain) !== n) throw new SealedObjectError(`${sealedSize} bytes is not the size of a sealed object (truncated?)`);
+  if (body < TAG_BYTES || plain < 0 || chunkCount(plain) !== n)
+    throw new SealedObjectError(`${sealedSize} bytes is not the size of a sealed object (truncated?)`);
   return plain;
 }
 
@@ -88,7 +89,9 @@ function openChunk(k: ObjectKey, index: number, final: boolean, sealed: Buffer):
     const rest = d.final();
     return rest.length === 0 ? body : Buffer.concat([body, rest]);
   } catch {
-    throw new SealedObjectError(`chunk ${index} failed authentication (altered, reordered or truncated, or sealed with another key)`);
+    throw new SealedObjectError(
+      `chunk ${index} failed authentication (altered, reordered or truncated, or sealed with another key)`,
+    );
   }
 }
 
@@ -108,17 +111,22 @@ export class ObjectCipher {
 
   /** The key of an existing object, from its header. */
   private existing(header: Buffer): ObjectKey {
-    if (header.length < HEADER_BYTES || !header.subarray(0, 4).equals(MAGIC)) throw new SealedObjectError('not a sealed object (no IBE1 header)');
-    if (header.readUInt8(4) !== 1 || header.readUInt8(5) !== 16) throw new SealedObjectError(`unsupported format version ${header.readUInt8(4)}`);
+    if (header.length < HEADER_BYTES || !header.subarray(0, 4).equals(MAGIC))
+      throw new SealedObjectError('not a sealed object (no IBE1 header)');
+    if (header.readUInt8(4) !== 1 || header.readUInt8(5) !== 16)
+      throw new SealedObjectError(`unsupported format version ${header.readUInt8(4)}`);
     const id = header.subarray(8, 16);
     const key = this.keyring.get(id);
-    if (!key) throw new SealedObjectError(`sealed with key id ${id.toString('hex')}, which none of the configured keys has`);
+    if (!key)
+      throw new SealedObjectError(`sealed with key id ${id.toString('hex')}, which none of the configured keys has`);
     return objectKey(Buffer.from(header.subarray(0, HEADER_BYTES)), key.bytes);
   }
 
   /** Key id of a sealed object's header (hex), or undefined when it is not one. */
   static keyIdOfHeader(header: Buffer): string | undefined {
-    return header.length >= HEADER_BYTES && header.subarray(0, 4).equals(MAGIC) ? header.subarray(8, 16).toString('hex') : undefined;
+    return header.length >= HEADER_BYTES && header.subarray(0, 4).equals(MAGIC)
+      ? header.subarray(8, 16).toString('hex')
+      : undefined;
   }
 
   /** A whole object at once (small objects: pack records, notes). */
@@ -202,7 +210,8 @@ export class ObjectCipher {
     return {
       size,
       read(offset: number, length: number): Buffer {
-        if (!(offset >= 0 && length >= 0 && offset + length <= size)) throw new SealedObjectError(`read of ${length} bytes at ${offset} is outside the ${size}-byte object`);
+        if (!(offset >= 0 && length >= 0 && offset + length <= size))
+          throw new SealedObjectError(`read of ${length} bytes at ${offset} is outside the ${size}-byte object`);
         if (head && offset + length <= head.length) return head.subarray(offset, offset + length);
         const first = Math.floor(offset / CHUNK_BYTES);
         const last = Math.max(first, Math.floor((offset + length - 1) / CHUNK_BYTES));
@@ -224,7 +233,12 @@ export class ObjectCipher {
   }
 
   /** The plaintext bytes [start, end) of a sealed object, chunk by chunk, read through `readRaw`. */
-  async *stream(readRaw: (offset: number, length: number) => Promise<Buffer>, sealedSize: number, start = 0, end?: number): AsyncGenerator<Buffer> {
+  async *stream(
+    readRaw: (offset: number, length: number) => Promise<Buffer>,
+    sealedSize: number,
+    start = 0,
+    end?: number,
+  ): AsyncGenerator<Buffer> {
     const size = plainSizeOf(sealedSize);
     const stop = Math.min(end ?? size, size);
     if (start >= stop && size > 0) return;

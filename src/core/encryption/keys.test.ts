@@ -25,6 +25,8 @@ describe('encryption keys', () => {
     const key = randomBytes(32).toString('hex');
     expect(loadConfig({}, { IMAGING_BRIDGE_ENCRYPTION_KEY: key }).encryptionKey).toBe(key);
     expect(() => loadConfig({ 'encryption-key': key }, {})).toThrow(/unknown option --encryption-key/);
-    expect(() => loadConfig({ 'encryption-key-file': '/etc/ib.key' }, { IMAGING_BRIDGE_ENCRYPTION_KEY: key })).toThrow(/not both/);
+    expect(() => loadConfig({ 'encryption-key-file': '/etc/ib.key' }, { IMAGING_BRIDGE_ENCRYPTION_KEY: key })).toThrow(
+      /not both/,
+    );
   });
 });

@@ -22,15 +22,21 @@ export interface KeyProvider {
   keys(): EncryptionKey[];
 }
 
-export const keyIdOf = (bytes: Buffer): Buffer => createHash('sha256').update('imaging-bridge key id').update(bytes).digest().subarray(0, 8);
+export const keyIdOf = (bytes: Buffer): Buffer =>
+  createHash('sha256').update('imaging-bridge key id').update(bytes).digest().subarray(0, 8);
 
 export const keyIdText = (id: Buffer) => id.toString('hex');
 
 /** A 256-bit key written as 64 hex digits or base64/base64url of 32 bytes. */
 export function parseKey(text: string, where: string): EncryptionKey {
   const t = text.trim();
-  const bytes = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(t) ? Buffer.from(t, 'base64') : undefined;
-  if (!bytes || bytes.length !== 32) throw new ConfigError(`${where}: an encryption key is 32 bytes written as 64 hex digits or base64`);
+  const bytes = /^[0-9a-fA-F]{64}$/.test(t)
+    ? Buffer.from(t, 'hex')
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(t)
+      ? Buffer.from(t, 'base64')
+      : undefined;
+  if (!bytes || bytes.length !== 32)
+    throw new ConfigError(`${where}: an encryption key is 32 bytes written as 64 hex digits or base64`);
   return { id: keyIdOf(bytes), bytes };
 }
 
@@ -51,7 +57,9 @@ export function parseKeyList(text: string, where: string): EncryptionKey[] {
 export function fileKeyProvider(file: string, dataDir: string): KeyProvider {
   const inside = relative(resolve(dataDir), resolve(file));
   if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
-    throw new ConfigError(`--encryption-key-file ${file} is inside the data directory ${dataDir}: keep the key elsewhere`);
+    throw new ConfigError(
+      `--encryption-key-file ${file} is inside the data directory ${dataDir}: keep the key elsewhere`,
+    );
   }
   return {
     description: `key file ${file}`,
@@ -62,7 +70,10 @@ export function fileKeyProvider(file: string, dataDir: string): KeyProvider {
       } catch (e) {
         throw new ConfigError(`--encryption-key-file: cannot read ${file}: ${(e as Error).message}`);
       }
-      if ((st.mode & 0o077) !== 0) throw new ConfigError(`--encryption-key-file ${file} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`);
+      if ((st.mode & 0o077) !== 0)
+        throw new ConfigError(
+          `--encryption-key-file ${file} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`,
+        );
       return parseKeyList(readFileSync(file, 'utf8'), `--encryption-key-file ${file}`);
     },
   };
@@ -70,7 +81,10 @@ export function fileKeyProvider(file: string, dataDir: string): KeyProvider {
 
 /** IMAGING_BRIDGE_ENCRYPTION_KEY: one key, or several comma-separated (primary first). */
 export function envKeyProvider(value: string): KeyProvider {
-  return { description: 'IMAGING_BRIDGE_ENCRYPTION_KEY', keys: () => parseKeyList(value, 'IMAGING_BRIDGE_ENCRYPTION_KEY') };
+  return {
+    description: 'IMAGING_BRIDGE_ENCRYPTION_KEY',
+    keys: () => parseKeyList(value, 'IMAGING_BRIDGE_ENCRYPTION_KEY'),
+  };
 }
 
 /** The keys in use: the primary one seals, any of them opens what it sealed. */

@@ -12,12 +12,20 @@ describe('date and time keys', () => {
   });
 
   it('tells a DT range from a DT with a negative UTC offset', () => {
-    expect(parseDateTimeKey('AcquisitionDateTime', 'DT', '20240105120000-0500-')).toEqual({ from: '20240105120000-0500' });
+    expect(parseDateTimeKey('AcquisitionDateTime', 'DT', '20240105120000-0500-')).toEqual({
+      from: '20240105120000-0500',
+    });
     expect(parseDateTimeKey('AcquisitionDateTime', 'DT', '2024-2025')).toEqual({ from: '2024', to: '2025' });
   });
 
   it('rejects malformed and reversed values with a 400', () => {
-    for (const [vr, bad] of [['DA', '2024-01-05'], ['DA', '20240107-20240105'], ['TM', '1800-0800'], ['TM', '9'], ['DA', '-']] as const) {
+    for (const [vr, bad] of [
+      ['DA', '2024-01-05'],
+      ['DA', '20240107-20240105'],
+      ['TM', '1800-0800'],
+      ['TM', '9'],
+      ['DA', '-'],
+    ] as const) {
       expect(() => parseDateTimeKey('Key', vr, bad)).toThrow(HttpError);
     }
   });

@@ -15,7 +15,8 @@ const SHAPES = { DA: 'YYYYMMDD', TM: 'HH[MM[SS[.FFFFFF]]]', DT: 'YYYY[MM[DD[HH[M
 /** Parse `a`, `a-b`, `a-` or `-b`; a malformed value or a reversed range is a 400. */
 export function parseDateTimeKey(name: string, vr: 'DA' | 'TM' | 'DT', raw: string): DateTimeKey {
   const value = raw.trim();
-  const fail = (why: string) => badRequest(`${name}="${raw}": ${why}; expected ${SHAPES[vr]}, or a range a-b, a- or -b`);
+  const fail = (why: string) =>
+    badRequest(`${name}="${raw}": ${why}; expected ${SHAPES[vr]}, or a range a-b, a- or -b`);
   const check = (v: string) => {
     if (!FORMATS[vr].test(v)) throw fail(`"${v}" is not a valid ${vr} value`);
     return v;
@@ -30,7 +31,10 @@ export function parseDateTimeKey(name: string, vr: 'DA' | 'TM' | 'DT', raw: stri
   if (key.from && key.to) {
     const lower = vr === 'TM' ? timeLowerBound(key.from) : key.from;
     const upper = vr === 'TM' ? timeLowerBound(key.to) : key.to;
-    if (lower > upper) throw fail(vr === 'TM' ? 'the range is reversed (ranges crossing midnight are not supported)' : 'the range is reversed');
+    if (lower > upper)
+      throw fail(
+        vr === 'TM' ? 'the range is reversed (ranges crossing midnight are not supported)' : 'the range is reversed',
+      );
   }
   return key;
 }

@@ -22,7 +22,10 @@ describe('includefield', () => {
   });
 
   it('adds stored study attributes by keyword or tag, in comma lists or repeated', () => {
-    const a = first('study', `StudyInstanceUID=${UID.studyA}&includefield=PatientAge,00102160&includefield=OtherPatientIDs`);
+    const a = first(
+      'study',
+      `StudyInstanceUID=${UID.studyA}&includefield=PatientAge,00102160&includefield=OtherPatientIDs`,
+    );
     expect(a['00101010']).toEqual({ vr: 'AS', Value: ['054Y'] });
     expect(a['00102160']).toEqual({ vr: 'SH', Value: ['JAPANESE'] });
     // Requested but not in the data: returned empty.

@@ -5,7 +5,11 @@ import { LEVEL_DEPTH, type QidoLevel } from './types.js';
 export type JsonSource = QidoLevel;
 
 export const SOURCE_COLUMN: Record<JsonSource, string> = { study: 'st.json', series: 's.json', instance: 'i.metadata' };
-export const SOURCE_ALIAS: Record<JsonSource, string> = { study: 'j_study', series: 'j_series', instance: 'j_instance' };
+export const SOURCE_ALIAS: Record<JsonSource, string> = {
+  study: 'j_study',
+  series: 'j_series',
+  instance: 'j_instance',
+};
 
 /** Which stored JSON holds `tag` for a search at `level`; undefined when the level cannot see it. */
 export function sourceOf(tag: string, level: QidoLevel): JsonSource | undefined {

@@ -55,9 +55,13 @@ function keyCondition(key: MatchKey, opts: ConditionOptions): SqlPart | undefine
   if (value === '""') throw badRequest(`${attr.keyword}="": empty value matching is not supported`);
   const indexed = indexedAttribute(attr.tag);
   if (indexed && LEVEL_DEPTH[indexed.level] > LEVEL_DEPTH[opts.level]) {
-    throw badRequest(`${attr.keyword} is a ${indexed.level}-level attribute and cannot be matched in a ${opts.level} search`);
+    throw badRequest(
+      `${attr.keyword} is a ${indexed.level}-level attribute and cannot be matched in a ${opts.level} search`,
+    );
   }
-  const single = indexed ? (v: string) => indexedCondition(indexed, v) : (v: string) => storedCondition(key, v, opts.level);
+  const single = indexed
+    ? (v: string) => indexedCondition(indexed, v)
+    : (v: string) => storedCondition(key, v, opts.level);
   const listHandledByKind = indexed?.match.kind === 'uid' || indexed?.match.kind === 'modalities' || attr.vr === 'UI';
   if (listHandledByKind || TEXT_VRS.has(attr.vr) || !value.includes('\\')) return single(value);
   if (!opts.multipleValueMatching) {
@@ -116,12 +120,17 @@ function timeMatch(column: string, key: DateTimeKey): SqlPart {
  * PS3.4 C.2.2.2.5.1: when a date and its time are both ranges they form one date-time
  * range — StudyDate=20240101-20240103&StudyTime=1000-1800 is 1 Jan 10:00 to 3 Jan 18:00.
  */
-function combinedDateTime(key: MatchKey, keys: MatchKey[], opts: ConditionOptions): { part: SqlPart; tags: string[] } | undefined {
+function combinedDateTime(
+  key: MatchKey,
+  keys: MatchKey[],
+  opts: ConditionOptions,
+): { part: SqlPart; tags: string[] } | undefined {
   const date = indexedAttribute(key.attr.tag);
   if (date?.match.kind !== 'date' || !date.match.pairedTime) return undefined;
   const timeKey = keys.find((k) => k.attr.tag === (date.match as { pairedTime: string }).pairedTime);
   const time = timeKey && indexedAttribute(timeKey.attr.tag);
-  if (!timeKey || time?.match.kind !== 'time' || !key.value.includes('-') || !timeKey.value.includes('-')) return undefined;
+  if (!timeKey || time?.match.kind !== 'time' || !key.value.includes('-') || !timeKey.value.includes('-'))
+    return undefined;
   if (LEVEL_DEPTH[date.level] > LEVEL_DEPTH[opts.level]) return undefined; // keyCondition reports it
   const d = parseDateTimeKey(date.keyword, 'DA', key.value);
   const t = parseDateTimeKey(time.keyword, 'TM', timeKey.value);
@@ -144,7 +153,10 @@ function combinedDateTime(key: MatchKey, keys: MatchKey[], opts: ConditionOption
 
 /** UID list matching: values separated by `,` or `\`; no wildcards in UIDs. */
 function uidMatch(column: string, keyword: string, raw: string): SqlPart | undefined {
-  const uids = raw.split(/[,\\]/).map((u) => u.trim()).filter((u) => u !== '');
+  const uids = raw
+    .split(/[,\\]/)
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
   if (uids.length === 0) return undefined;
   if (uids.some(hasWildcard)) throw badRequest(`${keyword}="${raw}": wildcards are not allowed in UIDs`);
   if (uids.length === 1) return sqlPart(`${column} = ?`, uids[0]);
@@ -158,13 +170,18 @@ function uidMatch(column: string, keyword: string, raw: string): SqlPart | undef
  * is a probe per candidate study (`EXISTS …`), so that key's index leads.
  */
 function modalitiesMatch(raw: string, drive: boolean): SqlPart | undefined {
-  const list = raw.split(/[,\\]/).map((m) => m.trim()).filter((m) => m !== '');
+  const list = raw
+    .split(/[,\\]/)
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
   if (list.length === 0 || list.includes('*')) return undefined;
   const wildcards = list.some(hasWildcard);
   const values = JSON.stringify(wildcards ? list.map(toGlob) : list);
   const modality = wildcards
     ? 'EXISTS (SELECT 1 FROM json_each(?) q WHERE sm.modality GLOB q.value)'
-    : list.length === 1 ? 'sm.modality = ?' : 'sm.modality IN (SELECT value FROM json_each(?))';
+    : list.length === 1
+      ? 'sm.modality = ?'
+      : 'sm.modality IN (SELECT value FROM json_each(?))';
   const param = list.length === 1 && !wildcards ? list[0] : values;
   return drive
     ? sqlPart(`st.pk IN (SELECT sm.study_pk FROM series sm WHERE ${modality})`, param)
@@ -186,7 +203,10 @@ const STORED_PN =
 function storedCondition(key: MatchKey, raw: string, level: QidoLevel): SqlPart | undefined {
   const { attr } = key;
   const source = sourceOf(attr.tag, level);
-  if (!source) throw badRequest(`${attr.keyword} is not an attribute of the ${level} level and cannot be matched in a ${level} search`);
+  if (!source)
+    throw badRequest(
+      `${attr.keyword} is not an attribute of the ${level} level and cannot be matched in a ${level} search`,
+    );
   const predicate = storedPredicate(attr.keyword, attr.vr, raw);
   if (!predicate) return undefined;
   return {
@@ -216,7 +236,10 @@ function storedPredicate(keyword: string, vr: string, raw: string): SqlPart | un
   }
   if (vr === 'TM') {
     const key = parseDateTimeKey(keyword, 'TM', raw);
-    if (isRange(key)) throw badRequest(`${keyword}: range matching is supported only for StudyTime and PerformedProcedureStepStartTime`);
+    if (isRange(key))
+      throw badRequest(
+        `${keyword}: range matching is supported only for StudyTime and PerformedProcedureStepStartTime`,
+      );
     return sqlPart('je.value = ?', key.exact);
   }
   const v = raw.trim();

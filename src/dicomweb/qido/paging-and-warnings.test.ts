@@ -48,6 +48,8 @@ describe('limit, offset and Warning headers', () => {
   });
 
   it('warns that emptyvaluematching is not supported', () => {
-    expect(search('study', 'emptyvaluematching=true&limit=1').warnings[0]).toMatch(/^299 imaging-bridge "The emptyvaluematching/);
+    expect(search('study', 'emptyvaluematching=true&limit=1').warnings[0]).toMatch(
+      /^299 imaging-bridge "The emptyvaluematching/,
+    );
   });
 });

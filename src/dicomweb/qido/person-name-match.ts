@@ -21,11 +21,16 @@ export function personNameMatch(value: string, cols: PersonNameColumns): SqlPart
   const q = value.trim().toLowerCase().replace(/=+$/, '');
   if (q === '' || q === '*') return undefined;
   if (q.includes('=')) {
-    const pattern = q.split('=').map((g) => (g === '' ? '*' : g)).join('=');
+    const pattern = q
+      .split('=')
+      .map((g) => (g === '' ? '*' : g))
+      .join('=');
     return wholeGroup(cols.all, '', pattern);
   }
   const alphabetic = cols.alphabetic
-    ? hasWildcard(q) ? globMatch(cols.alphabetic, q) : sqlPart(`${cols.alphabetic} = ?`, q)
+    ? hasWildcard(q)
+      ? globMatch(cols.alphabetic, q)
+      : sqlPart(`${cols.alphabetic} = ?`, q)
     : wholeGroup(cols.all, '', q);
   if (!NON_ASCII.test(q)) return alphabetic;
   return anyOf([alphabetic, wholeGroup(cols.all, '*=', q)]);

@@ -3,7 +3,12 @@ import { compileSearch } from './compile-search.js';
 import { renderDataset, type ResultRow } from './render-dataset.js';
 import { StatementCache } from './statement-cache.js';
 import type { QidoOptions, QidoRequest, QidoResponse } from './types.js';
-import { EMPTY_VALUE_MATCHING_NOT_SUPPORTED, FUZZY_MATCHING_NOT_SUPPORTED, RESULTS_TRUNCATED, ignoredParameters } from './warnings.js';
+import {
+  EMPTY_VALUE_MATCHING_NOT_SUPPORTED,
+  FUZZY_MATCHING_NOT_SUPPORTED,
+  RESULTS_TRUNCATED,
+  ignoredParameters,
+} from './warnings.js';
 
 /**
  * QIDO-RS search (PS3.18 10.6) answered from the archive index alone. Transport-free:
@@ -18,7 +23,8 @@ export class QidoService {
     db: Database,
     private readonly opts: QidoOptions,
   ) {
-    if (!Number.isInteger(opts.maxResults) || opts.maxResults < 1) throw new RangeError('maxResults must be a positive integer');
+    if (!Number.isInteger(opts.maxResults) || opts.maxResults < 1)
+      throw new RangeError('maxResults must be a positive integer');
     this.statements = new StatementCache(db);
     this.dicomWebBase = opts.publicUrl.replace(/\/+$/, '') + '/dicomweb';
     // Unicode case folding for PN attributes matched in stored JSON (SQLite's lower() is ASCII-only).

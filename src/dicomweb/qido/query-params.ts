@@ -30,8 +30,14 @@ const listKey = (attr: AttributeRef) => attr.vr === 'UI' || attr.keyword === 'Mo
 
 export function parseQuery(params: URLSearchParams): ParsedQuery {
   const q: ParsedQuery = {
-    keys: [], includeAll: false, includeFields: [], offset: 0,
-    fuzzyMatching: false, emptyValueMatching: false, multipleValueMatching: false, ignored: [],
+    keys: [],
+    includeAll: false,
+    includeFields: [],
+    offset: 0,
+    fuzzyMatching: false,
+    emptyValueMatching: false,
+    multipleValueMatching: false,
+    ignored: [],
   };
   const seen = new Set<string>();
   const once = (name: string) => {
@@ -81,7 +87,9 @@ export function parseQuery(params: URLSearchParams): ParsedQuery {
         } else if (listKey(attr)) {
           earlier.value = [earlier.value, value].filter((v) => v !== '').join(',');
         } else {
-          throw badRequest(`Query key ${attr.keyword} appears more than once; only UID keys and ModalitiesInStudy take a list`);
+          throw badRequest(
+            `Query key ${attr.keyword} appears more than once; only UID keys and ModalitiesInStudy take a list`,
+          );
         }
       }
     }

@@ -15,15 +15,21 @@ function queryPlan(level: QidoLevel, query: string, scope = {}): string {
 
 describe('searches use the index', () => {
   it('PatientID uses studies_patient_id', () => {
-    expect(queryPlan('study', 'PatientID=PID-US')).toMatch(/SEARCH st USING COVERING INDEX studies_patient_id \(patient_id=\?\)/);
+    expect(queryPlan('study', 'PatientID=PID-US')).toMatch(
+      /SEARCH st USING COVERING INDEX studies_patient_id \(patient_id=\?\)/,
+    );
   });
 
   it('a StudyDate range uses studies_date', () => {
-    expect(queryPlan('study', 'StudyDate=20240101-20240301')).toMatch(/USING COVERING INDEX studies_date \(study_date>\? AND study_date<\?\)/);
+    expect(queryPlan('study', 'StudyDate=20240101-20240301')).toMatch(
+      /USING COVERING INDEX studies_date \(study_date>\? AND study_date<\?\)/,
+    );
   });
 
   it('a PatientName prefix uses studies_patient_name', () => {
-    expect(queryPlan('study', 'PatientName=smi*')).toMatch(/USING COVERING INDEX studies_patient_name \(patient_name_norm>\? AND patient_name_norm<\?\)/);
+    expect(queryPlan('study', 'PatientName=smi*')).toMatch(
+      /USING COVERING INDEX studies_patient_name \(patient_name_norm>\? AND patient_name_norm<\?\)/,
+    );
   });
 
   it('ModalitiesInStudy alone finds the studies through series_modality', () => {
@@ -31,7 +37,9 @@ describe('searches use the index', () => {
     expect(plan).toMatch(/SEARCH sm USING COVERING INDEX series_modality \(modality=\?\)/);
     expect(plan).toMatch(/SEARCH st USING INTEGER PRIMARY KEY/);
     expect(plan).not.toMatch(/SCAN st/);
-    expect(queryPlan('study', 'ModalitiesInStudy=MR,CT')).toMatch(/SEARCH sm USING COVERING INDEX series_modality \(modality=\?\)/);
+    expect(queryPlan('study', 'ModalitiesInStudy=MR,CT')).toMatch(
+      /SEARCH sm USING COVERING INDEX series_modality \(modality=\?\)/,
+    );
   });
 
   it('ModalitiesInStudy beside a StudyDate range probes series_modality per study found by date', () => {
@@ -42,13 +50,21 @@ describe('searches use the index', () => {
 
   it('StudyID, a ReferringPhysicianName prefix and an unscoped SOPClassUID use their indexes', () => {
     expect(queryPlan('study', 'StudyID=S1')).toMatch(/USING COVERING INDEX studies_study_id \(study_id=\?\)/);
-    expect(queryPlan('study', 'ReferringPhysicianName=smith*')).toMatch(/USING COVERING INDEX studies_referring \(referring_norm>\? AND referring_norm<\?\)/);
-    expect(queryPlan('instance', 'SOPClassUID=1.2.3')).toMatch(/USING (COVERING )?INDEX instances_sop_class \(sop_class_uid=\?\)/);
+    expect(queryPlan('study', 'ReferringPhysicianName=smith*')).toMatch(
+      /USING COVERING INDEX studies_referring \(referring_norm>\? AND referring_norm<\?\)/,
+    );
+    expect(queryPlan('instance', 'SOPClassUID=1.2.3')).toMatch(
+      /USING (COVERING )?INDEX instances_sop_class \(sop_class_uid=\?\)/,
+    );
   });
 
   it('scoped searches start from the study or series UID', () => {
-    expect(queryPlan('instance', '', { studyUid: '1.2', seriesUid: '1.2.3' })).toMatch(/SEARCH s USING INDEX sqlite_autoindex_series_1 \(series_uid=\?\)/);
-    expect(queryPlan('series', '', { studyUid: '1.2' })).toMatch(/SEARCH st USING (COVERING )?INDEX sqlite_autoindex_studies_1 \(study_uid=\?\)/);
+    expect(queryPlan('instance', '', { studyUid: '1.2', seriesUid: '1.2.3' })).toMatch(
+      /SEARCH s USING INDEX sqlite_autoindex_series_1 \(series_uid=\?\)/,
+    );
+    expect(queryPlan('series', '', { studyUid: '1.2' })).toMatch(
+      /SEARCH st USING (COVERING )?INDEX sqlite_autoindex_studies_1 \(study_uid=\?\)/,
+    );
   });
 });
 

@@ -14,7 +14,8 @@ const FROM: Record<QidoLevel, string> = {
 const PAGE_JOIN: Record<QidoLevel, string> = {
   study: 'JOIN studies st ON st.pk = page.pk',
   series: 'JOIN series s ON s.pk = page.pk JOIN studies st ON st.pk = s.study_pk',
-  instance: 'JOIN instances i ON i.pk = page.pk JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk',
+  instance:
+    'JOIN instances i ON i.pk = page.pk JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk',
 };
 
 /** Results come in index order: stable across pages. */
@@ -45,7 +46,9 @@ export function searchSql(plan: ReturnPlan, where: SqlPart[], limit: number, off
   const filter = where.length ? allOf(where) : undefined;
   const pk = ORDER[plan.level];
   const page =
-    `SELECT ${pk} AS pk FROM ${FROM[plan.level]}` + (filter ? ` WHERE ${filter.sql}` : '') + ` ORDER BY ${pk} LIMIT ? OFFSET ?`;
+    `SELECT ${pk} AS pk FROM ${FROM[plan.level]}` +
+    (filter ? ` WHERE ${filter.sql}` : '') +
+    ` ORDER BY ${pk} LIMIT ? OFFSET ?`;
   return {
     sql: `SELECT ${select.join(', ')} FROM (${page}) page ${PAGE_JOIN[plan.level]} ORDER BY page.pk`,
     params: [...(filter?.params ?? []), limit, offset],

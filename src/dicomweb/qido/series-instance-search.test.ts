@@ -11,7 +11,14 @@ const sopUids = (res: ReturnType<typeof search>) => values(res, '00080018');
 describe('series search', () => {
   it('/series returns every series with its study attributes', () => {
     const res = search('series');
-    expect(seriesUids(res)).toEqual([UID.seriesA1, UID.seriesA2, UID.seriesB1, UID.seriesC1, UID.seriesC2, UID.seriesD1]);
+    expect(seriesUids(res)).toEqual([
+      UID.seriesA1,
+      UID.seriesA2,
+      UID.seriesB1,
+      UID.seriesC1,
+      UID.seriesC2,
+      UID.seriesD1,
+    ]);
     expect(studyUids(res)).toEqual([UID.studyA, UID.studyA, UID.studyB, UID.studyC, UID.studyC, UID.studyD]);
   });
 
@@ -23,15 +30,23 @@ describe('series search', () => {
   it('matches Modality, SeriesNumber, SeriesInstanceUID and SeriesDescription', () => {
     expect(seriesUids(search('series', 'Modality=MR'))).toEqual([UID.seriesB1, UID.seriesC2]);
     expect(seriesUids(search('series', 'SeriesNumber=2'))).toEqual([UID.seriesA2, UID.seriesC2]);
-    expect(seriesUids(search('series', `SeriesInstanceUID=${UID.seriesD1},${UID.seriesA2}`))).toEqual([UID.seriesA2, UID.seriesD1]);
+    expect(seriesUids(search('series', `SeriesInstanceUID=${UID.seriesD1},${UID.seriesA2}`))).toEqual([
+      UID.seriesA2,
+      UID.seriesD1,
+    ]);
     expect(seriesUids(search('series', 'SeriesDescription=*AX*'))).toEqual([UID.seriesA1, UID.seriesC2]);
   });
 
   it('matches PerformedProcedureStepStartDate/Time, combined when both are ranges', () => {
-    expect(seriesUids(search('series', 'PerformedProcedureStepStartDate=20240106-'))).toEqual([UID.seriesB1, UID.seriesC1]);
+    expect(seriesUids(search('series', 'PerformedProcedureStepStartDate=20240106-'))).toEqual([
+      UID.seriesB1,
+      UID.seriesC1,
+    ]);
     expect(seriesUids(search('series', 'PerformedProcedureStepStartTime=1000-1100'))).toEqual([UID.seriesB1]);
     expect(
-      seriesUids(search('series', 'PerformedProcedureStepStartDate=20240105-20240107&PerformedProcedureStepStartTime=0940-2300')),
+      seriesUids(
+        search('series', 'PerformedProcedureStepStartDate=20240105-20240107&PerformedProcedureStepStartTime=0940-2300'),
+      ),
     ).toEqual([UID.seriesB1]);
   });
 
@@ -53,7 +68,10 @@ describe('series search', () => {
       '00400245': { vr: 'TM', Value: ['1005'] },
       '0020000D': { vr: 'UI', Value: [UID.studyB] },
       '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Müller^Jürgen' }] },
-      '00081190': { vr: 'UR', Value: [`https://pacs.example.org/dicomweb/studies/${UID.studyB}/series/${UID.seriesB1}`] },
+      '00081190': {
+        vr: 'UR',
+        Value: [`https://pacs.example.org/dicomweb/studies/${UID.studyB}/series/${UID.seriesB1}`],
+      },
     });
     const [a2] = search('series', `SeriesInstanceUID=${UID.seriesA2}`).body;
     expect(a2!['00400244']).toEqual({ vr: 'DA' });
@@ -66,14 +84,22 @@ describe('instance search', () => {
   });
 
   it('/studies/{s}/instances and /studies/{s}/series/{se}/instances are scoped', () => {
-    expect(sopUids(search('instance', '', { studyUid: UID.studyA }))).toEqual([`${UID.seriesA1}.1`, `${UID.seriesA1}.2`, `${UID.seriesA2}.1`]);
-    expect(sopUids(search('instance', '', { studyUid: UID.studyA, seriesUid: UID.seriesA2 }))).toEqual([`${UID.seriesA2}.1`]);
+    expect(sopUids(search('instance', '', { studyUid: UID.studyA }))).toEqual([
+      `${UID.seriesA1}.1`,
+      `${UID.seriesA1}.2`,
+      `${UID.seriesA2}.1`,
+    ]);
+    expect(sopUids(search('instance', '', { studyUid: UID.studyA, seriesUid: UID.seriesA2 }))).toEqual([
+      `${UID.seriesA2}.1`,
+    ]);
     expect(search('instance', '', { studyUid: UID.studyB, seriesUid: UID.seriesA2 }).body).toEqual([]);
   });
 
   it('matches SOPClassUID lists, SOPInstanceUID and InstanceNumber', () => {
     expect(sopUids(search('instance', `SOPClassUID=${MR_IMAGE},${BASIC_TEXT_SR}`))).toEqual([
-      `${UID.seriesA2}.1`, `${UID.seriesB1}.1`, `${UID.seriesC2}.1`,
+      `${UID.seriesA2}.1`,
+      `${UID.seriesB1}.1`,
+      `${UID.seriesC2}.1`,
     ]);
     expect(sopUids(search('instance', `SOPInstanceUID=${UID.seriesA1}.2`))).toEqual([`${UID.seriesA1}.2`]);
     expect(sopUids(search('instance', 'InstanceNumber=2'))).toEqual([`${UID.seriesA1}.2`]);
@@ -81,7 +107,10 @@ describe('instance search', () => {
 
   it('filters by series- and study-level keys too', () => {
     expect(sopUids(search('instance', 'Modality=CT&PatientID=PID-US'))).toEqual([`${UID.seriesC1}.1`]);
-    expect(sopUids(search('instance', `SOPClassUID=${CT_IMAGE}&StudyDate=20240105`))).toEqual([`${UID.seriesA1}.1`, `${UID.seriesA1}.2`]);
+    expect(sopUids(search('instance', `SOPClassUID=${CT_IMAGE}&StudyDate=20240105`))).toEqual([
+      `${UID.seriesA1}.1`,
+      `${UID.seriesA1}.2`,
+    ]);
   });
 
   it('matches instance attributes in the stored metadata, any of their values', () => {
@@ -105,7 +134,9 @@ describe('instance search', () => {
       '00100020': { vr: 'LO', Value: ['PID-US'] },
       '00081190': {
         vr: 'UR',
-        Value: [`https://pacs.example.org/dicomweb/studies/${UID.studyC}/series/${UID.seriesC2}/instances/${UID.seriesC2}.1`],
+        Value: [
+          `https://pacs.example.org/dicomweb/studies/${UID.studyC}/series/${UID.seriesC2}/instances/${UID.seriesC2}.1`,
+        ],
       },
     });
     const [sr] = search('instance', `SOPInstanceUID=${UID.seriesA2}.1`).body;

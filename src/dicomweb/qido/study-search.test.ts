@@ -46,9 +46,18 @@ describe('study search: matching (PS3.4 C.2.2.2)', () => {
   });
 
   it('matches UID lists separated by comma or backslash, and repeated UID keys', () => {
-    expect(studyUids(search('study', `StudyInstanceUID=${UID.studyC},${UID.studyA}`))).toEqual([UID.studyA, UID.studyC]);
-    expect(studyUids(search('study', `StudyInstanceUID=${UID.studyB}\\${UID.studyD}`))).toEqual([UID.studyB, UID.studyD]);
-    expect(studyUids(search('study', `StudyInstanceUID=${UID.studyB}&0020000D=${UID.studyD}`))).toEqual([UID.studyB, UID.studyD]);
+    expect(studyUids(search('study', `StudyInstanceUID=${UID.studyC},${UID.studyA}`))).toEqual([
+      UID.studyA,
+      UID.studyC,
+    ]);
+    expect(studyUids(search('study', `StudyInstanceUID=${UID.studyB}\\${UID.studyD}`))).toEqual([
+      UID.studyB,
+      UID.studyD,
+    ]);
+    expect(studyUids(search('study', `StudyInstanceUID=${UID.studyB}&0020000D=${UID.studyD}`))).toEqual([
+      UID.studyB,
+      UID.studyD,
+    ]);
   });
 
   it('matches date ranges a-b, a- and -b and a single date', () => {
@@ -75,9 +84,17 @@ describe('study search: matching (PS3.4 C.2.2.2)', () => {
     // From 5 Jan 09:45 to 7 Jan 12:00: A (5 Jan 09:30) is too early, C (7 Jan 23:59) too late.
     expect(studyUids(search('study', 'StudyDate=20240105-20240107&StudyTime=0945-1200'))).toEqual([UID.studyB]);
     // Separately the same keys would mean "between those days AND between those hours each day".
-    expect(studyUids(search('study', 'StudyDate=20240105-20240107&StudyTime=0900-'))).toEqual([UID.studyA, UID.studyB, UID.studyC]);
+    expect(studyUids(search('study', 'StudyDate=20240105-20240107&StudyTime=0900-'))).toEqual([
+      UID.studyA,
+      UID.studyB,
+      UID.studyC,
+    ]);
     expect(studyUids(search('study', 'StudyDate=20240106-&StudyTime=1000-'))).toEqual([UID.studyB, UID.studyC]);
-    expect(studyUids(search('study', 'StudyDate=-20240107&StudyTime=-1200'))).toEqual([UID.studyA, UID.studyB, UID.studyD]);
+    expect(studyUids(search('study', 'StudyDate=-20240107&StudyTime=-1200'))).toEqual([
+      UID.studyA,
+      UID.studyB,
+      UID.studyD,
+    ]);
   });
 
   it('matches person names case-insensitively, on both sides', () => {
@@ -132,7 +149,10 @@ describe('study search: matching (PS3.4 C.2.2.2)', () => {
   });
 
   it('ORs backslash-separated values when multiplevaluematching=true', () => {
-    expect(studyUids(search('study', 'multiplevaluematching=true&PatientID=PID-DE\\PID-US2'))).toEqual([UID.studyB, UID.studyD]);
+    expect(studyUids(search('study', 'multiplevaluematching=true&PatientID=PID-DE\\PID-US2'))).toEqual([
+      UID.studyB,
+      UID.studyD,
+    ]);
   });
 });
 
@@ -150,7 +170,10 @@ describe('study search: returned attributes', () => {
       '00080201': { vr: 'SH', Value: ['+0900'] },
       '00081030': { vr: 'LO', Value: ['CT CHEST'] },
       '00081190': { vr: 'UR', Value: [`https://pacs.example.org/dicomweb/studies/${UID.studyA}`] },
-      '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' }] },
+      '00100010': {
+        vr: 'PN',
+        Value: [{ Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' }],
+      },
       '00100020': { vr: 'LO', Value: ['PID-JP'] },
       '00100030': { vr: 'DA', Value: ['19700101'] },
       '00100040': { vr: 'CS', Value: ['M'] },

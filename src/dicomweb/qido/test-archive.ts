@@ -18,16 +18,28 @@ export const BASIC_TEXT_SR = '1.2.840.10008.5.1.4.1.1.88.11';
 export const US_IMAGE = '1.2.840.10008.5.1.4.1.1.6.1';
 
 export const UID = {
-  studyA: '1.2.826.0.1.1', seriesA1: '1.2.826.0.1.1.1', seriesA2: '1.2.826.0.1.1.2',
-  studyB: '1.2.826.0.1.2', seriesB1: '1.2.826.0.1.2.1',
-  studyC: '1.2.826.0.1.3', seriesC1: '1.2.826.0.1.3.1', seriesC2: '1.2.826.0.1.3.2',
-  studyD: '1.2.826.0.1.4', seriesD1: '1.2.826.0.1.4.1',
+  studyA: '1.2.826.0.1.1',
+  seriesA1: '1.2.826.0.1.1.1',
+  seriesA2: '1.2.826.0.1.1.2',
+  studyB: '1.2.826.0.1.2',
+  seriesB1: '1.2.826.0.1.2.1',
+  studyC: '1.2.826.0.1.3',
+  seriesC1: '1.2.826.0.1.3.1',
+  seriesC2: '1.2.826.0.1.3.2',
+  studyD: '1.2.826.0.1.4',
+  seriesD1: '1.2.826.0.1.4.1',
 } as const;
 
 const s = (vr: string, ...values: (string | number)[]) => ({ vr, Value: values });
 const pn = (alphabetic: string, ideographic?: string, phonetic?: string) => ({
   vr: 'PN',
-  Value: [{ Alphabetic: alphabetic, ...(ideographic ? { Ideographic: ideographic } : {}), ...(phonetic ? { Phonetic: phonetic } : {}) }],
+  Value: [
+    {
+      Alphabetic: alphabetic,
+      ...(ideographic ? { Ideographic: ideographic } : {}),
+      ...(phonetic ? { Phonetic: phonetic } : {}),
+    },
+  ],
 });
 
 const studyA: DicomJson = {
@@ -84,7 +96,14 @@ const studyD: DicomJson = {
   '00200010': s('SH', 'S4'),
 };
 
-const series = (uid: string, modality: string, number: number, description: string, ppsDate?: string, ppsTime?: string): DicomJson => ({
+const series = (
+  uid: string,
+  modality: string,
+  number: number,
+  description: string,
+  ppsDate?: string,
+  ppsTime?: string,
+): DicomJson => ({
   '00080060': s('CS', modality),
   '0008103E': s('LO', description),
   '0020000E': s('UI', uid),
@@ -111,9 +130,16 @@ function record(study: DicomJson, seriesJson: DicomJson, instance: DicomJson): I
   const json = { ...study, ...seriesJson, ...instance };
   const uid = (tag: string) => String(json[tag]!.Value![0]);
   return {
-    studyUid: uid('0020000D'), seriesUid: uid('0020000E'), sopUid: uid('00080018'), sopClassUid: uid('00080016'),
-    transferSyntaxUid: '1.2.840.10008.1.2.1', blobKey: `blob/${uid('00080018')}`, size: 1000,
-    datasetOffset: 0, json, source: 'TEST',
+    studyUid: uid('0020000D'),
+    seriesUid: uid('0020000E'),
+    sopUid: uid('00080018'),
+    sopClassUid: uid('00080016'),
+    transferSyntaxUid: '1.2.840.10008.1.2.1',
+    blobKey: `blob/${uid('00080018')}`,
+    size: 1000,
+    datasetOffset: 0,
+    json,
+    source: 'TEST',
   };
 }
 
@@ -128,12 +154,19 @@ export function testRecords(): InstanceRecord[] {
     record(studyA, a1, image(`${UID.seriesA1}.1`, CT_IMAGE, 1, pixels(512, 512, 16))),
     record(studyA, a1, image(`${UID.seriesA1}.2`, CT_IMAGE, 2, pixels(512, 512, 16))),
     record(studyA, a2, image(`${UID.seriesA2}.1`, BASIC_TEXT_SR, 1)),
-    record(studyB, b1, image(`${UID.seriesB1}.1`, MR_IMAGE, 1, {
-      '00080008': s('CS', 'ORIGINAL', 'PRIMARY'),
-      '00180050': s('DS', 3.5),
-      ...pixels(256, 256, 16),
-      '00282000': { vr: 'SQ', Value: [{ '00880200': { vr: 'OB', BulkDataURI: '\u0001bulk/icon' }, '00280010': s('US', 64) }] },
-    })),
+    record(
+      studyB,
+      b1,
+      image(`${UID.seriesB1}.1`, MR_IMAGE, 1, {
+        '00080008': s('CS', 'ORIGINAL', 'PRIMARY'),
+        '00180050': s('DS', 3.5),
+        ...pixels(256, 256, 16),
+        '00282000': {
+          vr: 'SQ',
+          Value: [{ '00880200': { vr: 'OB', BulkDataURI: '\u0001bulk/icon' }, '00280010': s('US', 64) }],
+        },
+      }),
+    ),
     record(studyC, c1, image(`${UID.seriesC1}.1`, CT_IMAGE, 1, pixels(512, 512, 16))),
     record(studyC, c2, image(`${UID.seriesC2}.1`, MR_IMAGE, 1, { '00280008': s('IS', 20), ...pixels(256, 256, 16) })),
     record(studyD, d1, image(`${UID.seriesD1}.1`, US_IMAGE, 1, pixels(480, 640, 8))),

@@ -16,10 +16,14 @@ describe('DICOM wildcards as SQLite GLOB', () => {
 
   it('matches the same strings as the DICOM pattern means, non-ASCII included', () => {
     const db = new Database(':memory:');
-    db.exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('smith'), ('smithson'), ('smyth'), ('[x]'), ('müller'), ('山田^太郎'), ('sm')");
+    db.exec(
+      "CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('smith'), ('smithson'), ('smyth'), ('[x]'), ('müller'), ('山田^太郎'), ('sm')",
+    );
     const match = (pattern: string) => {
       const { sql, params } = globMatch('v', pattern);
-      return (db.prepare(`SELECT v FROM t WHERE ${sql} ORDER BY rowid`).all(...params) as { v: string }[]).map((r) => r.v);
+      return (db.prepare(`SELECT v FROM t WHERE ${sql} ORDER BY rowid`).all(...params) as { v: string }[]).map(
+        (r) => r.v,
+      );
     };
     expect(match('smith*')).toEqual(['smith', 'smithson']);
     expect(match('sm?th')).toEqual(['smith', 'smyth']);

@@ -29,7 +29,12 @@ const AFTER_PREFIX = '\u{10FFFF}';
 export function globMatch(column: string, pattern: string): SqlPart {
   const prefix = literalPrefix(pattern);
   const glob = sqlPart(`${column} GLOB ?`, toGlob(pattern));
-  return prefix ? { sql: `${prefixRange(column, prefix).sql} AND ${glob.sql}`, params: [prefix, prefix + AFTER_PREFIX, ...glob.params] } : glob;
+  return prefix
+    ? {
+        sql: `${prefixRange(column, prefix).sql} AND ${glob.sql}`,
+        params: [prefix, prefix + AFTER_PREFIX, ...glob.params],
+      }
+    : glob;
 }
 
 /** The values of `column` that start with `prefix`, as a range an index can use. */

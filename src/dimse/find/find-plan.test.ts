@@ -27,7 +27,10 @@ describe('C-FIND identifier → QIDO-RS search', () => {
   });
 
   it('passes a UID list as one backslash-separated value and treats a UID "*" as universal', () => {
-    const plan = planFind({ ...level('SERIES'), '0020000D': { vr: 'UI', Value: ['1.2', '1.3'] }, '0020000E': { vr: 'UI', Value: ['*'] } }, 'study');
+    const plan = planFind(
+      { ...level('SERIES'), '0020000D': { vr: 'UI', Value: ['1.2', '1.3'] }, '0020000E': { vr: 'UI', Value: ['*'] } },
+      'study',
+    );
     expect(plan.qidoLevel).toBe('series');
     expect(plan.query.get('0020000D')).toBe('1.2\\1.3');
     expect(plan.query.has('0020000E')).toBe(false);
@@ -35,7 +38,12 @@ describe('C-FIND identifier → QIDO-RS search', () => {
 
   it('never asks QIDO for what we compute (character set, RetrieveAETitle, patient counts) nor matches sequences', () => {
     const plan = planFind(
-      { ...level('PATIENT'), '00080054': { vr: 'AE' }, '00201200': { vr: 'IS' }, '00081111': { vr: 'SQ', Value: [{ '00081150': { vr: 'UI', Value: ['1.2'] } }] } },
+      {
+        ...level('PATIENT'),
+        '00080054': { vr: 'AE' },
+        '00201200': { vr: 'IS' },
+        '00081111': { vr: 'SQ', Value: [{ '00081150': { vr: 'UI', Value: ['1.2'] } }] },
+      },
       'patient',
     );
     expect(plan.qidoLevel).toBe('study');
@@ -50,17 +58,28 @@ describe('C-FIND identifier → QIDO-RS search', () => {
 });
 
 describe('C-FIND responses', () => {
-  const plan = planFind({ ...level('STUDY'), '00100010': { vr: 'PN' }, '00080054': { vr: 'AE' }, '00200010': { vr: 'SH' } }, 'study');
+  const plan = planFind(
+    { ...level('STUDY'), '00100010': { vr: 'PN' }, '00080054': { vr: 'AE' }, '00200010': { vr: 'SH' } },
+    'study',
+  );
 
   it('answers exactly the requested keys, empty when unknown, with the level and our AE title, in tag order', () => {
-    const out = responseIdentifier({ '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^John' }] }, '00100020': { vr: 'LO', Value: ['P1'] } }, plan, 'IMGBRIDGE');
+    const out = responseIdentifier(
+      { '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^John' }] }, '00100020': { vr: 'LO', Value: ['P1'] } },
+      plan,
+      'IMGBRIDGE',
+    );
     expect(Object.keys(out)).toEqual(['00080052', '00080054', '00100010', '00200010']);
     expect(out['00200010']).toEqual({ vr: 'SH' });
     expect(out['00080054']!.Value).toEqual(['IMGBRIDGE']);
   });
 
   it('declares UTF-8 when a value needs it', () => {
-    const out = responseIdentifier({ '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Müller^Jörg' }] } }, plan, 'IMGBRIDGE');
+    const out = responseIdentifier(
+      { '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Müller^Jörg' }] } },
+      plan,
+      'IMGBRIDGE',
+    );
     expect(out['00080005']!.Value).toEqual(['ISO_IR 192']);
   });
 

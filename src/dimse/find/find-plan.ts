@@ -39,7 +39,12 @@ export const TAGS = {
   NumberOfStudyRelatedInstances: '00201208',
 } as const;
 
-const QIDO_LEVEL: Record<QueryLevel, QidoLevel> = { PATIENT: 'study', STUDY: 'study', SERIES: 'series', IMAGE: 'instance' };
+const QIDO_LEVEL: Record<QueryLevel, QidoLevel> = {
+  PATIENT: 'study',
+  STUDY: 'study',
+  SERIES: 'series',
+  IMAGE: 'instance',
+};
 
 /** Answered by us, not looked up: never sent to QIDO. */
 const COMPUTED = new Set<string>([
@@ -53,11 +58,14 @@ const COMPUTED = new Set<string>([
 export function queryLevel(identifier: DicomJson, model: QueryModel): QueryLevel {
   const raw = identifier[TAGS.QueryRetrieveLevel]?.Value?.[0];
   const level = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
-  const allowed: QueryLevel[] = model === 'patient' ? ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'] : ['STUDY', 'SERIES', 'IMAGE'];
+  const allowed: QueryLevel[] =
+    model === 'patient' ? ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'] : ['STUDY', 'SERIES', 'IMAGE'];
   if (!(allowed as string[]).includes(level)) {
     throw new DimseError(
       Status.IdentifierDoesNotMatchSopClass,
-      level ? `QueryRetrieveLevel ${level} is not one of ${allowed.join(', ')}` : 'the identifier has no QueryRetrieveLevel',
+      level
+        ? `QueryRetrieveLevel ${level} is not one of ${allowed.join(', ')}`
+        : 'the identifier has no QueryRetrieveLevel',
     );
   }
   return level as QueryLevel;

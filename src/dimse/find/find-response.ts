@@ -19,7 +19,8 @@ export function responseIdentifier(result: DicomJson, plan: FindPlan, aeTitle: s
   }
   out[TAGS.QueryRetrieveLevel] = { vr: 'CS', Value: [plan.level] };
   if (needsUnicode(out)) out[TAGS.SpecificCharacterSet] = { vr: 'CS', Value: ['ISO_IR 192'] };
-  else if (plan.returnKeys.some((k) => k.tag === TAGS.SpecificCharacterSet)) out[TAGS.SpecificCharacterSet] = { vr: 'CS' };
+  else if (plan.returnKeys.some((k) => k.tag === TAGS.SpecificCharacterSet))
+    out[TAGS.SpecificCharacterSet] = { vr: 'CS' };
   return sortByTag(out);
 }
 

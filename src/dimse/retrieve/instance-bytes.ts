@@ -4,7 +4,13 @@
  * a native stored syntax — re-encoded by our transcoder. Compressed data is never decoded.
  */
 import type { BlobStore, StoredInstance } from '../../archive/types.js';
-import { bufferSource, datasetOffset, readAll, isEncapsulatedTransferSyntax, transcodeToExplicitLittle } from '../../dicom/index.js';
+import {
+  bufferSource,
+  datasetOffset,
+  readAll,
+  isEncapsulatedTransferSyntax,
+  transcodeToExplicitLittle,
+} from '../../dicom/index.js';
 import { EXPLICIT_LE } from '../sop-classes.js';
 import { DimseError, Status } from '../status.js';
 
@@ -17,7 +23,9 @@ export function deliverableAs(storedSyntax: string, accepted: readonly string[])
 
 /** The syntaxes to propose for instances stored in `storedSyntax`. */
 export function proposalFor(storedSyntax: string): string[] {
-  return !isEncapsulatedTransferSyntax(storedSyntax) && storedSyntax !== EXPLICIT_LE ? [storedSyntax, EXPLICIT_LE] : [storedSyntax];
+  return !isEncapsulatedTransferSyntax(storedSyntax) && storedSyntax !== EXPLICIT_LE
+    ? [storedSyntax, EXPLICIT_LE]
+    : [storedSyntax];
 }
 
 export async function datasetBytes(blobs: BlobStore, instance: StoredInstance, syntax: string): Promise<Buffer> {
@@ -29,10 +37,12 @@ export async function datasetBytes(blobs: BlobStore, instance: StoredInstance, s
     await blob.close();
   }
   if (syntax !== instance.transferSyntaxUid) {
-    if (syntax !== EXPLICIT_LE) throw new DimseError(Status.ProcessingFailure, `cannot convert ${instance.transferSyntaxUid} to ${syntax}`);
+    if (syntax !== EXPLICIT_LE)
+      throw new DimseError(Status.ProcessingFailure, `cannot convert ${instance.transferSyntaxUid} to ${syntax}`);
     file = Buffer.concat([...transcodeToExplicitLittle(bufferSource(file))]);
   }
   const start = datasetOffset(file.subarray(0, Math.min(file.length, 64 * 1024)));
-  if (start === undefined) throw new DimseError(Status.ProcessingFailure, `stored object ${instance.sopUid} has no readable File Meta`);
+  if (start === undefined)
+    throw new DimseError(Status.ProcessingFailure, `stored object ${instance.sopUid} has no readable File Meta`);
   return file.subarray(start);
 }

@@ -13,7 +13,12 @@ export interface InstancePort {
   instances(scope: InstanceScope): StoredInstance[];
 }
 
-const KEY_OF_LEVEL = { PATIENT: TAGS.PatientID, STUDY: TAGS.StudyInstanceUID, SERIES: TAGS.SeriesInstanceUID, IMAGE: TAGS.SOPInstanceUID };
+const KEY_OF_LEVEL = {
+  PATIENT: TAGS.PatientID,
+  STUDY: TAGS.StudyInstanceUID,
+  SERIES: TAGS.SeriesInstanceUID,
+  IMAGE: TAGS.SOPInstanceUID,
+};
 
 export async function retrieveInstances(
   identifier: DicomJson,
@@ -25,7 +30,10 @@ export async function retrieveInstances(
   const keyTag = KEY_OF_LEVEL[level];
   const key = identifier[keyTag] ? matchValue(identifier[keyTag]!) : undefined;
   if (!key || /[*?]/.test(key)) {
-    throw new DimseError(Status.IdentifierDoesNotMatchSopClass, `a ${level} retrieve needs a unique key (${keyTag}) without wildcards`);
+    throw new DimseError(
+      Status.IdentifierDoesNotMatchSopClass,
+      `a ${level} retrieve needs a unique key (${keyTag}) without wildcards`,
+    );
   }
   if (level === 'STUDY') return key.split('\\').flatMap((studyUid) => archive.instances({ studyUid }));
   // Narrow by the higher-level unique keys the identifier carries, then list the matches' instances.

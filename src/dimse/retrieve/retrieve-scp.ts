@@ -28,7 +28,8 @@ export function moveHandler(o: RetrieveOptions): (x: Exchange, destination: stri
   return (x, destination) =>
     retrieve(o, x, 'move', async (instances) => {
       const peer = o.settings.peers.get(destination);
-      if (!peer) throw new DimseError(Status.MoveDestinationUnknown, `move destination "${destination}" is not configured`);
+      if (!peer)
+        throw new DimseError(Status.MoveDestinationUnknown, `move destination "${destination}" is not configured`);
       if (instances.length === 0) return undefined;
       let sub: StoreAssociation;
       try {
@@ -84,13 +85,15 @@ async function retrieve(
     const rsp = retrieveResponse(kind, x.request, { status, comment }, counts);
     // A C-MOVE final response with failures lists them (PS3.4 C.4.2.1.4.2). Not for C-GET:
     // DCMTK's getscu (3.6.7) does not read a C-GET-RSP data set and then fails the release.
-    if (failedUids.length > 0 && kind === 'move') withIdentifier(rsp, { '00080058': { vr: 'UI', Value: failedUids } }, x.transferSyntaxUid);
+    if (failedUids.length > 0 && kind === 'move')
+      withIdentifier(rsp, { '00080058': { vr: 'UI', Value: failedUids } }, x.transferSyntaxUid);
     x.send(rsp);
   };
   const none = { completed: 0, failed: 0, warning: 0 };
   try {
     const model = own(QUERY_RETRIEVE, x.sopClassUid);
-    if (!model || model.service !== kind) throw new DimseError(Status.SopClassNotSupported, `${x.sopClassUid} is not a C-${kind.toUpperCase()} model`);
+    if (!model || model.service !== kind)
+      throw new DimseError(Status.SopClassNotSupported, `${x.sopClassUid} is not a C-${kind.toUpperCase()} model`);
     const instances = await retrieveInstances(naturalToJson(x.identifier), model.model, o, o.archive);
     const target = await openTarget(instances);
     if (!target) {
@@ -105,11 +108,22 @@ async function retrieve(
     } finally {
       await target.done().catch(() => undefined);
     }
-    x.log.info({ callingAe: x.callingAe, kind, ...result.counts, status: result.final.status.toString(16) }, `C-${kind.toUpperCase()}`);
-    respond(result.final.status, result.counts, result.final.comment, result.final.status === Status.Cancel ? [] : result.failedUids);
+    x.log.info(
+      { callingAe: x.callingAe, kind, ...result.counts, status: result.final.status.toString(16) },
+      `C-${kind.toUpperCase()}`,
+    );
+    respond(
+      result.final.status,
+      result.counts,
+      result.final.comment,
+      result.final.status === Status.Cancel ? [] : result.failedUids,
+    );
   } catch (e) {
     const failure = serviceFailure(e);
-    x.log.warn({ kind, status: failure.status.toString(16), comment: failure.comment }, `C-${kind.toUpperCase()} failed`);
+    x.log.warn(
+      { kind, status: failure.status.toString(16), comment: failure.comment },
+      `C-${kind.toUpperCase()} failed`,
+    );
     respond(failure.status, none, failure.comment);
   }
 }
@@ -119,7 +133,8 @@ function proposals(instances: StoredInstance[]): { abstractSyntax: string; trans
   const seen = new Map<string, { abstractSyntax: string; transferSyntaxes: string[] }>();
   for (const i of instances) {
     const key = `${i.sopClassUid} ${i.transferSyntaxUid}`;
-    if (!seen.has(key)) seen.set(key, { abstractSyntax: i.sopClassUid, transferSyntaxes: proposalFor(i.transferSyntaxUid) });
+    if (!seen.has(key))
+      seen.set(key, { abstractSyntax: i.sopClassUid, transferSyntaxes: proposalFor(i.transferSyntaxUid) });
   }
   return [...seen.values()];
 }

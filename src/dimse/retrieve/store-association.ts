@@ -36,7 +36,14 @@ const NEVER = 0x7fffffff;
 
 export function openStoreAssociation(peer: Peer, o: OpenOptions): Promise<StoreAssociation> {
   const socket = peer.tls
-    ? tlsConnect({ host: peer.host, port: peer.port, cert: o.tls?.cert, key: o.tls?.key, ca: o.tls?.ca, checkServerIdentity: () => undefined })
+    ? tlsConnect({
+        host: peer.host,
+        port: peer.port,
+        cert: o.tls?.cert,
+        key: o.tls?.key,
+        ca: o.tls?.ca,
+        checkServerIdentity: () => undefined,
+      })
     : netConnect({ host: peer.host, port: peer.port });
   socket.setNoDelay(true);
   socket.on('error', () => undefined); // surfaced as networkError / close below
@@ -60,7 +67,8 @@ export function openStoreAssociation(peer: Peer, o: OpenOptions): Promise<StoreA
     };
     network.on('connect', () => network.sendAssociationRequest(assoc));
     network.on('associationRejected', (r: { result: number; source: number; reason: number }) =>
-      fail(`association rejected by ${o.calledAe} (result ${r.result}, source ${r.source}, reason ${r.reason})`));
+      fail(`association rejected by ${o.calledAe} (result ${r.result}, source ${r.source}, reason ${r.reason})`),
+    );
     network.on('networkError', (e: Error) => fail(`${o.calledAe} at ${peer.host}:${peer.port}: ${e.message}`));
     network.on('close', () => fail(`${o.calledAe} closed the connection`));
     network.on('associationAccepted', () => {
@@ -70,7 +78,11 @@ export function openStoreAssociation(peer: Peer, o: OpenOptions): Promise<StoreA
           assoc
             .getPresentationContexts()
             .map(({ context }) => context)
-            .filter((c) => c.getAbstractSyntaxUid() === abstractSyntax && c.getResult() === constants.PresentationContextResult.Accept)
+            .filter(
+              (c) =>
+                c.getAbstractSyntaxUid() === abstractSyntax &&
+                c.getResult() === constants.PresentationContextResult.Accept,
+            )
             .map((c) => c.getAcceptedTransferSyntaxUid())
             .filter((ts): ts is string => typeof ts === 'string'),
         send: (request) => network.sendRequests(request),

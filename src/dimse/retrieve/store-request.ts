@@ -7,7 +7,12 @@ export interface MoveOriginator {
 }
 
 /** A C-STORE-RQ carrying our bytes; for C-MOVE it names the originator (PS3.7 9.3.1.1). */
-export function storeRequest(instance: StoredInstance, bytes: Buffer, syntax: string, originator?: MoveOriginator): CStoreRequest {
+export function storeRequest(
+  instance: StoredInstance,
+  bytes: Buffer,
+  syntax: string,
+  originator?: MoveOriginator,
+): CStoreRequest {
   const dataset = rawDataset(bytes, syntax, { SOPClassUID: instance.sopClassUid, SOPInstanceUID: instance.sopUid });
   const request = new requests.CStoreRequest(dataset);
   if (originator) {

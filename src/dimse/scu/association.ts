@@ -10,8 +10,16 @@ import { connect as tlsConnect } from 'node:tls';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../dicom/index.js';
 import { ChunkQueue } from '../chunk-queue.js';
 import {
-  Dataset, Network, association as dimseAssociation, constants, responses,
-  type Association, type CStoreRequest, type PresentationContext, type Request, type Response,
+  Dataset,
+  Network,
+  association as dimseAssociation,
+  constants,
+  responses,
+  type Association,
+  type CStoreRequest,
+  type PresentationContext,
+  type Request,
+  type Response,
 } from '../dcmjs-dimse.js';
 import { fillResponse } from '../messages.js';
 import type { Peer, TlsSettings } from '../settings.js';
@@ -62,11 +70,22 @@ type NetworkInstance = InstanceType<typeof Network> & {
 
 export function openScuAssociation(peer: Peer, o: ScuOptions): Promise<ScuAssociation> {
   const socket: Socket = peer.tls
-    ? tlsConnect({ host: peer.host, port: peer.port, cert: o.tls?.cert, key: o.tls?.key, ca: o.tls?.ca, checkServerIdentity: () => undefined })
+    ? tlsConnect({
+        host: peer.host,
+        port: peer.port,
+        cert: o.tls?.cert,
+        key: o.tls?.key,
+        ca: o.tls?.ca,
+        checkServerIdentity: () => undefined,
+      })
     : netConnect({ host: peer.host, port: peer.port });
   socket.setNoDelay(true);
   socket.on('error', () => undefined); // surfaced as networkError / close below
-  const network = new Network(socket, { connectTimeout: o.timeoutMs, associationTimeout: NEVER, pduTimeout: NEVER }) as NetworkInstance;
+  const network = new Network(socket, {
+    connectTimeout: o.timeoutMs,
+    associationTimeout: NEVER,
+    pduTimeout: NEVER,
+  }) as NetworkInstance;
   const assoc: Association = new dimseAssociation.Association(o.callingAe, o.calledAe);
   assoc.setMaxPduLength(o.maxPduLength);
   assoc.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
@@ -113,9 +132,12 @@ export function openScuAssociation(peer: Peer, o: ScuOptions): Promise<ScuAssoci
       },
     });
   };
-  network.createDatasetFromStoreWritableStream = (_w, context, cb) => cb(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
+  network.createDatasetFromStoreWritableStream = (_w, context, cb) =>
+    cb(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
   network.on('cStoreRequest', (request: CStoreRequest, callback: (r: Response) => void) => {
-    const result = pendingStores.get(request) ?? Promise.resolve({ status: Status.UnableToProcess, comment: 'C-STORE-RQ without a data set' });
+    const result =
+      pendingStores.get(request) ??
+      Promise.resolve({ status: Status.UnableToProcess, comment: 'C-STORE-RQ without a data set' });
     pendingStores.delete(request);
     void result.then((r) => {
       stores.push(r);
@@ -138,7 +160,8 @@ export function openScuAssociation(peer: Peer, o: ScuOptions): Promise<ScuAssoci
     };
     network.on('connect', () => network.sendAssociationRequest(assoc));
     network.on('associationRejected', (r: { result: number; source: number; reason: number }) =>
-      fail(`association rejected by ${o.calledAe} (result ${r.result}, source ${r.source}, reason ${r.reason})`));
+      fail(`association rejected by ${o.calledAe} (result ${r.result}, source ${r.source}, reason ${r.reason})`),
+    );
     network.on('networkError', (e: Error) => fail(`${o.calledAe} at ${peer.host}:${peer.port}: ${e.message}`));
     network.on('close', () => fail(`${o.calledAe} closed the connection`));
     network.on('associationAccepted', () => {
@@ -148,7 +171,11 @@ export function openScuAssociation(peer: Peer, o: ScuOptions): Promise<ScuAssoci
         request: (request) => {
           const accepted = assoc.getAcceptedPresentationContextFromRequest(request);
           if (!accepted) {
-            return Promise.reject(new ScuError(`${o.calledAe} accepted no presentation context for ${String(request.getAffectedSopClassUid())}`));
+            return Promise.reject(
+              new ScuError(
+                `${o.calledAe} accepted no presentation context for ${String(request.getAffectedSopClassUid())}`,
+              ),
+            );
           }
           return new Promise<Response[]>((res, rej) => {
             const all: Response[] = [];
@@ -160,7 +187,9 @@ export function openScuAssociation(peer: Peer, o: ScuOptions): Promise<ScuAssoci
                 void Promise.all(pendingStores.values()).then(() => res(all));
               }
             });
-            void closed.then(() => rej(new ScuError(failure ?? `${o.calledAe} closed the association before the final response`)));
+            void closed.then(() =>
+              rej(new ScuError(failure ?? `${o.calledAe} closed the association before the final response`)),
+            );
             network.sendRequests(request);
           });
         },

@@ -1,3 +1,11 @@
 /** The DIMSE SCU: what src/sources (and others) use to query and retrieve from a remote PACS. */
-export { cFind, cGet, cMove, type QueryLevel, type RemoteAe, type RetrieveCounts, type RetrieveKeys } from './query-retrieve.js';
+export {
+  cFind,
+  cGet,
+  cMove,
+  type QueryLevel,
+  type RemoteAe,
+  type RetrieveCounts,
+  type RetrieveKeys,
+} from './query-retrieve.js';
 export { ScuError } from './association.js';

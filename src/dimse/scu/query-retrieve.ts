@@ -56,7 +56,12 @@ function options(ae: RemoteAe, contexts: ScuContext[], store?: StorePort) {
 }
 
 /** The requests one after the other on one association; the responses of each. */
-async function exchange(ae: RemoteAe, contexts: ScuContext[], requests: Request[], store?: StorePort): Promise<Response[][]> {
+async function exchange(
+  ae: RemoteAe,
+  contexts: ScuContext[],
+  requests: Request[],
+  store?: StorePort,
+): Promise<Response[][]> {
   const assoc = await openScuAssociation(ae.peer, options(ae, contexts, store));
   try {
     const out: Response[][] = [];
@@ -75,7 +80,11 @@ export async function cFind(ae: RemoteAe, level: QueryLevel, keys: Record<string
   const request = new requests.CFindRequest();
   request.setAffectedSopClassUid(STUDY_ROOT_FIND);
   request.setDataset(new Dataset({ ...keys, QueryRetrieveLevel: level }, IMPLICIT_LE));
-  const [rsps] = (await exchange(ae, [{ abstractSyntax: STUDY_ROOT_FIND, transferSyntaxes: [IMPLICIT_LE] }], [request])) as [Response[]];
+  const [rsps] = (await exchange(
+    ae,
+    [{ abstractSyntax: STUDY_ROOT_FIND, transferSyntaxes: [IMPLICIT_LE] }],
+    [request],
+  )) as [Response[]];
   const final = rsps[rsps.length - 1]!;
   if (final.getStatus() !== Status.Success) throw failure('C-FIND', final);
   return rsps
@@ -84,7 +93,12 @@ export async function cFind(ae: RemoteAe, level: QueryLevel, keys: Record<string
 }
 
 /** C-GET of each of `keys` on one association: the instances come back on it and go to `store`. */
-export async function cGet(ae: RemoteAe, keys: RetrieveKeys[], store: StorePort, sopClasses: string[] = []): Promise<RetrieveCounts> {
+export async function cGet(
+  ae: RemoteAe,
+  keys: RetrieveKeys[],
+  store: StorePort,
+  sopClasses: string[] = [],
+): Promise<RetrieveCounts> {
   const reqs = keys.map((k) => {
     const request = new requests.CGetRequest();
     request.setAffectedSopClassUid(STUDY_ROOT_GET);
@@ -96,7 +110,9 @@ export async function cGet(ae: RemoteAe, keys: RetrieveKeys[], store: StorePort,
   const contexts: ScuContext[] = [
     { abstractSyntax: STUDY_ROOT_GET, transferSyntaxes: [IMPLICIT_LE] },
     // Uncompressed syntaxes only: the peer decompresses what it holds otherwise.
-    ...classes.slice(0, 120).map((c) => ({ abstractSyntax: c, transferSyntaxes: [EXPLICIT_LE, IMPLICIT_LE], scpRole: true })),
+    ...classes
+      .slice(0, 120)
+      .map((c) => ({ abstractSyntax: c, transferSyntaxes: [EXPLICIT_LE, IMPLICIT_LE], scpRole: true })),
   ];
   return total('C-GET', await exchange(ae, contexts, reqs, store));
 }
@@ -110,15 +126,24 @@ export async function cMove(ae: RemoteAe, keys: RetrieveKeys[], destination: str
     request.setDataset(new Dataset(identifier(k), IMPLICIT_LE));
     return request;
   });
-  return total('C-MOVE', await exchange(ae, [{ abstractSyntax: STUDY_ROOT_MOVE, transferSyntaxes: [IMPLICIT_LE] }], reqs));
+  return total(
+    'C-MOVE',
+    await exchange(ae, [{ abstractSyntax: STUDY_ROOT_MOVE, transferSyntaxes: [IMPLICIT_LE] }], reqs),
+  );
 }
 
 function identifier(keys: RetrieveKeys): Record<string, unknown> {
   if (keys.sopUid) {
     if (!keys.seriesUid) throw new ScuError('an instance-level retrieve needs the series UID');
-    return { QueryRetrieveLevel: 'IMAGE', StudyInstanceUID: keys.studyUid, SeriesInstanceUID: keys.seriesUid, SOPInstanceUID: keys.sopUid };
+    return {
+      QueryRetrieveLevel: 'IMAGE',
+      StudyInstanceUID: keys.studyUid,
+      SeriesInstanceUID: keys.seriesUid,
+      SOPInstanceUID: keys.sopUid,
+    };
   }
-  if (keys.seriesUid) return { QueryRetrieveLevel: 'SERIES', StudyInstanceUID: keys.studyUid, SeriesInstanceUID: keys.seriesUid };
+  if (keys.seriesUid)
+    return { QueryRetrieveLevel: 'SERIES', StudyInstanceUID: keys.studyUid, SeriesInstanceUID: keys.seriesUid };
   return { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: keys.studyUid };
 }
 
@@ -135,7 +160,11 @@ function total(what: string, all: Response[][]): RetrieveCounts {
 }
 
 function counts(what: string, rsps: Response[]): RetrieveCounts {
-  const final = rsps[rsps.length - 1] as Response & { getCompleted?(): number; getFailures?(): number; getWarnings?(): number };
+  const final = rsps[rsps.length - 1] as Response & {
+    getCompleted?(): number;
+    getFailures?(): number;
+    getWarnings?(): number;
+  };
   const status = final.getStatus();
   const result = {
     completed: final.getCompleted?.() ?? 0,
@@ -150,5 +179,7 @@ function counts(what: string, rsps: Response[]): RetrieveCounts {
 
 function failure(what: string, rsp: Response): ScuError {
   const comment = (rsp.getCommandDataset().getElement('ErrorComment') as string | undefined) ?? '';
-  return new ScuError(`${what} failed with status 0x${rsp.getStatus().toString(16).padStart(4, '0')}${comment ? `: ${comment}` : ''}`);
+  return new ScuError(
+    `${what} failed with status 0x${rsp.getStatus().toString(16).padStart(4, '0')}${comment ? `: ${comment}` : ''}`,
+  );
 }

@@ -63,7 +63,8 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 function networkReason(cause: unknown): string {
-  const code = (cause as { cause?: { code?: string }; code?: string })?.cause?.code ?? (cause as { code?: string })?.code;
+  const code =
+    (cause as { cause?: { code?: string }; code?: string })?.cause?.code ?? (cause as { code?: string })?.code;
   return code ? `connection failed (${code})` : 'connection failed';
 }
 
@@ -71,7 +72,13 @@ function networkReason(cause: unknown): string {
 export function outcomeOfStatus(status: number, statusText = ''): OperationOutcome {
   return {
     resourceType: 'OperationOutcome',
-    issue: [{ severity: 'error', code: status === 429 ? 'throttled' : 'exception', diagnostics: `HTTP ${status}${statusText ? ` ${statusText}` : ''}` }],
+    issue: [
+      {
+        severity: 'error',
+        code: status === 429 ? 'throttled' : 'exception',
+        diagnostics: `HTTP ${status}${statusText ? ` ${statusText}` : ''}`,
+      },
+    ],
   };
 }
 

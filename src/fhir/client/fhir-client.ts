@@ -1,7 +1,9 @@
 import type { Bundle, FhirResource } from '../types.js';
 
 /** Search parameters: repeated names are ANDed; a comma inside one value ORs (FHIR R4 search). */
-export type SearchParams = Record<string, string | number | readonly (string | number)[]> | readonly (readonly [string, string])[];
+export type SearchParams =
+  | Record<string, string | number | readonly (string | number)[]>
+  | readonly (readonly [string, string])[];
 
 export interface PagingOptions {
   /** Stop after this many pages (default 100): a server whose `next` links never end cannot hang us. */
@@ -32,7 +34,10 @@ export interface FhirClient {
   searchAll(resourceType: string, params?: SearchParams, options?: SearchAllOptions): Promise<FhirResource[]>;
   create(resource: FhirResource): Promise<FhirResource>;
   /** Conditional create (If-None-Exist): the one existing match, or the resource just created. */
-  createIfNoneExist(resource: FhirResource, condition: SearchParams): Promise<{ resource: FhirResource; created: boolean }>;
+  createIfNoneExist(
+    resource: FhirResource,
+    condition: SearchParams,
+  ): Promise<{ resource: FhirResource; created: boolean }>;
   /** PUT [type]/[id]. With `ifMatch` (a versionId) a server whose current version differs answers 412. */
   update(resource: FhirResource, options?: { ifMatch?: string }): Promise<FhirResource>;
   /** POST [base] with a transaction (or batch) Bundle; the response Bundle. */

@@ -73,7 +73,14 @@ export class HttpTransport implements FhirTransport {
         redirect: 'manual',
       });
       const text = await res.text();
-      return { response: { status: res.status, headers: headerRecord(res.headers), body: parseBody(text, res.status, request, attempt), attempts: attempt } };
+      return {
+        response: {
+          status: res.status,
+          headers: headerRecord(res.headers),
+          body: parseBody(text, res.status, request, attempt),
+          attempts: attempt,
+        },
+      };
     } catch (error) {
       if (error instanceof FhirProtocolError) throw error;
       return { failure: classify(error), error };
@@ -97,12 +104,17 @@ function parseBody(text: string, status: number, request: TransportRequest, atte
   if (text.trim() === '') return undefined;
   try {
     const body: unknown = JSON.parse(text);
-    if (typeof body === 'object' && body !== null && typeof (body as FhirResource).resourceType === 'string') return body as FhirResource;
+    if (typeof body === 'object' && body !== null && typeof (body as FhirResource).resourceType === 'string')
+      return body as FhirResource;
   } catch {
     // handled below
   }
   if (status >= 400) return undefined;
-  throw new FhirProtocolError(request.interaction, `HTTP ${status} with a body that is not a FHIR JSON resource`, attempt);
+  throw new FhirProtocolError(
+    request.interaction,
+    `HTTP ${status} with a body that is not a FHIR JSON resource`,
+    attempt,
+  );
 }
 
 function headerRecord(headers: Headers): Record<string, string> {

@@ -15,7 +15,10 @@ export interface FhirRequestHandler {
 export class InProcessTransport implements FhirTransport {
   readonly baseUrl: string;
 
-  constructor(private readonly router: FhirRequestHandler, baseUrl: string) {
+  constructor(
+    private readonly router: FhirRequestHandler,
+    baseUrl: string,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 

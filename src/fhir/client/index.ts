@@ -7,7 +7,15 @@ import type { FhirServerConfig } from './server-config.js';
 import { SmartBackendAuth } from './smart-backend-auth.js';
 
 export type { FhirClient, PagingOptions, SearchAllOptions, SearchParams } from './fhir-client.js';
-export { FhirAuthError, FhirClientError, FhirNetworkError, FhirProtocolError, FhirServerError, FhirTimeoutError, statusOf } from './errors.js';
+export {
+  FhirAuthError,
+  FhirClientError,
+  FhirNetworkError,
+  FhirProtocolError,
+  FhirServerError,
+  FhirTimeoutError,
+  statusOf,
+} from './errors.js';
 export { parseFhirServers, type FhirServerConfig, type SmartBackendAuthConfig } from './server-config.js';
 export { SmartBackendAuth } from './smart-backend-auth.js';
 export type { FhirRequestHandler } from './in-process-transport.js';
@@ -22,9 +30,15 @@ export function inProcessFhirClient(router: FhirRequestHandler, baseUrl: string)
  * A client of an external FHIR R4 server as configured in `fhir.servers.<name>`: no auth, a
  * static bearer token, or SMART Backend Services (token fetched, cached, renewed after a 401).
  */
-export function httpFhirClient(server: FhirServerConfig, inject: Pick<HttpTransportOptions, 'sleep' | 'random' | 'fetch'> = {}): FhirClient {
+export function httpFhirClient(
+  server: FhirServerConfig,
+  inject: Pick<HttpTransportOptions, 'sleep' | 'random' | 'fetch'> = {},
+): FhirClient {
   const auth = server.auth;
-  const smart = auth.type === 'smart-backend' ? new SmartBackendAuth(auth, { fetch: inject.fetch, timeoutMs: server.timeoutMs }) : undefined;
+  const smart =
+    auth.type === 'smart-backend'
+      ? new SmartBackendAuth(auth, { fetch: inject.fetch, timeoutMs: server.timeoutMs })
+      : undefined;
   const header = auth.type === 'bearer' ? `Bearer ${auth.token}` : undefined;
   return new RestFhirClient(
     new HttpTransport({

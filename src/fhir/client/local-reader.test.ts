@@ -15,11 +15,20 @@ describe('LocalFhirReader', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'ib-local-reader-'));
-    fhir = openEmbeddedFhir({ dataDir, publicUrl: 'http://ib.test', section: { server: { defaultCount: 3, maxCount: 5 } } });
+    fhir = openEmbeddedFhir({
+      dataDir,
+      publicUrl: 'http://ib.test',
+      section: { server: { defaultCount: 3, maxCount: 5 } },
+    });
     client = inProcessFhirClient(fhir.router, 'http://ib.test/fhir');
     reader = new LocalFhirReader(fhir.router, 'http://ib.test/fhir/');
     patientId = (await client.create({ resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: '1' }] })).id!;
-    const enc = await client.create({ resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, subject: { reference: `Patient/${patientId}` } });
+    const enc = await client.create({
+      resourceType: 'Encounter',
+      status: 'finished',
+      class: { code: 'AMB' },
+      subject: { reference: `Patient/${patientId}` },
+    });
     for (let i = 0; i < 7; i++) {
       await client.create({
         resourceType: 'Observation',
@@ -39,11 +48,44 @@ describe('LocalFhirReader', () => {
   });
 
   const searches: [string, [string, string][]][] = [
-    ['Observation', [['patient', 'PID'], ['_sort', '-date'], ['_count', '4'], ['_total', 'none']]],
-    ['Observation', [['patient', 'PID'], ['_include', 'Observation:encounter'], ['_total', 'accurate']]],
-    ['Observation', [['patient', 'PID'], ['_count', '50']]],
-    ['Observation', [['patient', 'PID'], ['_summary', 'count']]],
-    ['Patient', [['identifier', 'urn:mrn|1'], ['_elements', 'id']]],
+    [
+      'Observation',
+      [
+        ['patient', 'PID'],
+        ['_sort', '-date'],
+        ['_count', '4'],
+        ['_total', 'none'],
+      ],
+    ],
+    [
+      'Observation',
+      [
+        ['patient', 'PID'],
+        ['_include', 'Observation:encounter'],
+        ['_total', 'accurate'],
+      ],
+    ],
+    [
+      'Observation',
+      [
+        ['patient', 'PID'],
+        ['_count', '50'],
+      ],
+    ],
+    [
+      'Observation',
+      [
+        ['patient', 'PID'],
+        ['_summary', 'count'],
+      ],
+    ],
+    [
+      'Patient',
+      [
+        ['identifier', 'urn:mrn|1'],
+        ['_elements', 'id'],
+      ],
+    ],
     ['Condition', [['patient', 'PID']]],
   ];
 
@@ -62,13 +104,31 @@ describe('LocalFhirReader', () => {
   it('fails with the same FhirServerError status and OperationOutcome as the client', async () => {
     const cases: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
       ['unknown id', () => reader.read('Patient', 'nope'), () => client.read('Patient', 'nope')],
-      ['unknown parameter', () => reader.search('Observation', [['no-such-param', 'x']]), () => client.search('Observation', [['no-such-param', 'x']])],
-      ['bad _count', () => reader.search('Observation', [['_count', '-1']]), () => client.search('Observation', [['_count', '-1']])],
-      ['unknown type', () => reader.search('Nonsense', {}), () => client.search('Nonsense', {}).catch((e: unknown) => Promise.reject(e))],
+      [
+        'unknown parameter',
+        () => reader.search('Observation', [['no-such-param', 'x']]),
+        () => client.search('Observation', [['no-such-param', 'x']]),
+      ],
+      [
+        'bad _count',
+        () => reader.search('Observation', [['_count', '-1']]),
+        () => client.search('Observation', [['_count', '-1']]),
+      ],
+      [
+        'unknown type',
+        () => reader.search('Nonsense', {}),
+        () => client.search('Nonsense', {}).catch((e: unknown) => Promise.reject(e)),
+      ],
     ];
     for (const [label, ours, theirs] of cases) {
-      const a = await ours().then(() => undefined, (e: unknown) => e);
-      const b = await theirs().then(() => undefined, (e: unknown) => e);
+      const a = await ours().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const b = await theirs().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(a, label).toBeInstanceOf(FhirServerError);
       if (b instanceof FhirServerError) {
         expect((a as FhirServerError).status, label).toBe(b.status);

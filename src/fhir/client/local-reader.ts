@@ -39,7 +39,8 @@ export class LocalFhirReader implements FhirReader {
 
   async search(resourceType: string, params: SearchParams = {}): Promise<Bundle> {
     const query = new URLSearchParams(paramPairs(params));
-    return (await this.call(() => this.server.searchLocal(resourceType, query), `search ${resourceType}`)).body as Bundle;
+    return (await this.call(() => this.server.searchLocal(resourceType, query), `search ${resourceType}`))
+      .body as Bundle;
   }
 
   private async call(run: () => Promise<FhirResponse>, interaction: string): Promise<FhirResponse> {

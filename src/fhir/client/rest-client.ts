@@ -23,14 +23,25 @@ export class RestFhirClient implements FhirClient {
 
   async read(resourceType: string, id: string): Promise<FhirResource> {
     const interaction = `read ${resourceType}`;
-    const res = await this.call({ method: 'GET', path: instancePath(resourceType, id, interaction), idempotent: true, interaction });
+    const res = await this.call({
+      method: 'GET',
+      path: instancePath(resourceType, id, interaction),
+      idempotent: true,
+      interaction,
+    });
     return expectType(res, resourceType, interaction);
   }
 
   async search(resourceType: string, params: SearchParams = {}): Promise<Bundle> {
     const interaction = `search ${resourceType}`;
     checkType(resourceType, interaction);
-    const res = await this.call({ method: 'GET', path: resourceType, query: encodeParams(params), idempotent: true, interaction });
+    const res = await this.call({
+      method: 'GET',
+      path: resourceType,
+      query: encodeParams(params),
+      idempotent: true,
+      interaction,
+    });
     return expectType(res, 'Bundle', interaction) as Bundle;
   }
 
@@ -48,7 +59,11 @@ export class RestFhirClient implements FhirClient {
     }
   }
 
-  async searchAll(resourceType: string, params: SearchParams = {}, options: SearchAllOptions = {}): Promise<FhirResource[]> {
+  async searchAll(
+    resourceType: string,
+    params: SearchParams = {},
+    options: SearchAllOptions = {},
+  ): Promise<FhirResource[]> {
     const max = options.maxResources ?? 10_000;
     const out: FhirResource[] = [];
     for await (const page of this.pages(resourceType, params, options)) {
@@ -64,9 +79,17 @@ export class RestFhirClient implements FhirClient {
     return (await this.post(resource, undefined)).resource;
   }
 
-  async createIfNoneExist(resource: FhirResource, condition: SearchParams): Promise<{ resource: FhirResource; created: boolean }> {
+  async createIfNoneExist(
+    resource: FhirResource,
+    condition: SearchParams,
+  ): Promise<{ resource: FhirResource; created: boolean }> {
     const ifNoneExist = encodeParams(condition);
-    if (!ifNoneExist) throw new FhirClientError(`create ${resource.resourceType}: a conditional create needs a condition`, `create ${resource.resourceType}`, 0);
+    if (!ifNoneExist)
+      throw new FhirClientError(
+        `create ${resource.resourceType}: a conditional create needs a condition`,
+        `create ${resource.resourceType}`,
+        0,
+      );
     return this.post(resource, ifNoneExist);
   }
 
@@ -86,12 +109,22 @@ export class RestFhirClient implements FhirClient {
     return expectType(res, 'Bundle', interaction) as Bundle;
   }
 
-  private async post(resource: FhirResource, ifNoneExist: string | undefined): Promise<{ resource: FhirResource; created: boolean }> {
+  private async post(
+    resource: FhirResource,
+    ifNoneExist: string | undefined,
+  ): Promise<{ resource: FhirResource; created: boolean }> {
     const interaction = `create ${resource.resourceType}`;
     checkType(resource.resourceType, interaction);
     const headers: Record<string, string> = { ...REPRESENTATION };
     if (ifNoneExist) headers['if-none-exist'] = ifNoneExist;
-    const request: TransportRequest = { method: 'POST', path: resource.resourceType, headers, body: resource, idempotent: ifNoneExist !== undefined, interaction };
+    const request: TransportRequest = {
+      method: 'POST',
+      path: resource.resourceType,
+      headers,
+      body: resource,
+      idempotent: ifNoneExist !== undefined,
+      interaction,
+    };
     const res = await this.call(request);
     return { resource: await this.written(res, resource.resourceType, interaction), created: res.status === 201 };
   }
@@ -100,15 +133,21 @@ export class RestFhirClient implements FhirClient {
   private async written(res: TransportResponse, resourceType: string, interaction: string): Promise<FhirResource> {
     if (res.body?.resourceType === resourceType) return res.body;
     const location = res.headers['content-location'] ?? res.headers.location;
-    if (!location) throw new FhirProtocolError(interaction, 'the answer has neither the resource nor a Location', res.attempts);
+    if (!location)
+      throw new FhirProtocolError(interaction, 'the answer has neither the resource nor a Location', res.attempts);
     const { path } = pathBelowBase(this.baseUrl, location, interaction);
-    return expectType(await this.call({ method: 'GET', path, idempotent: true, interaction }), resourceType, interaction);
+    return expectType(
+      await this.call({ method: 'GET', path, idempotent: true, interaction }),
+      resourceType,
+      interaction,
+    );
   }
 
   private async call(request: TransportRequest): Promise<TransportResponse> {
     const res = await this.transport.send(request);
     if (res.status >= 400) {
-      const outcome = res.body?.resourceType === 'OperationOutcome' ? (res.body as OperationOutcome) : outcomeOfStatus(res.status);
+      const outcome =
+        res.body?.resourceType === 'OperationOutcome' ? (res.body as OperationOutcome) : outcomeOfStatus(res.status);
       throw new FhirServerError(res.status, outcome, request.interaction, res.attempts);
     }
     return res;
@@ -117,13 +156,18 @@ export class RestFhirClient implements FhirClient {
 
 function expectType(res: TransportResponse, resourceType: string, interaction: string): FhirResource {
   if (res.body?.resourceType !== resourceType) {
-    throw new FhirProtocolError(interaction, `expected a ${resourceType}, got ${res.body?.resourceType ?? 'no body'} (HTTP ${res.status})`, res.attempts);
+    throw new FhirProtocolError(
+      interaction,
+      `expected a ${resourceType}, got ${res.body?.resourceType ?? 'no body'} (HTTP ${res.status})`,
+      res.attempts,
+    );
   }
   return res.body;
 }
 
 function checkType(resourceType: string, interaction: string): void {
-  if (!TYPE_PATTERN.test(resourceType)) throw new FhirClientError(`${interaction}: not a resource type name`, interaction, 0);
+  if (!TYPE_PATTERN.test(resourceType))
+    throw new FhirClientError(`${interaction}: not a resource type name`, interaction, 0);
 }
 
 /** `Type/id`; ids are checked rather than escaped (FHIR ids are [A-Za-z0-9-.]{1,64}). */
@@ -135,7 +179,9 @@ function instancePath(resourceType: string, id: string, interaction: string): st
 
 /** `a=1&b=x%7Cy`: every name and value percent-encoded (a literal `+` must not become a space). */
 export function encodeParams(params: SearchParams): string {
-  return paramPairs(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  return paramPairs(params)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
 }
 
 /** SearchParams as name/value pairs, in order. */

@@ -6,7 +6,9 @@ const half = () => 0.5;
 
 describe('retryDelay', () => {
   it('doubles the backoff each attempt, with equal jitter, capped at the maximum', () => {
-    const delays = [1, 2, 3].map((a) => retryDelay({ ...policy, retries: 5 }, a, { kind: 'status', status: 503 }, true, half));
+    const delays = [1, 2, 3].map((a) =>
+      retryDelay({ ...policy, retries: 5 }, a, { kind: 'status', status: 503 }, true, half),
+    );
     expect(delays).toEqual([75, 150, 300]);
     expect(retryDelay({ ...policy, retries: 9 }, 8, { kind: 'status', status: 503 }, true, () => 1)).toBe(1_000);
     expect(retryDelay(policy, 1, { kind: 'status', status: 503 }, true, () => 0)).toBe(50);
@@ -19,17 +21,28 @@ describe('retryDelay', () => {
   });
 
   it('retries 429, 503 and refused connections for any request, other 5xx, resets and timeouts only when idempotent', () => {
-    for (const failure of [{ kind: 'status', status: 429 }, { kind: 'status', status: 503 }, { kind: 'refused' }] as const) {
+    for (const failure of [
+      { kind: 'status', status: 429 },
+      { kind: 'status', status: 503 },
+      { kind: 'refused' },
+    ] as const) {
       expect(retryDelay(policy, 1, failure, false, half)).toBeDefined();
     }
-    for (const failure of [{ kind: 'status', status: 500 }, { kind: 'status', status: 502 }, { kind: 'status', status: 504 }, { kind: 'network' }, { kind: 'timeout' }] as const) {
+    for (const failure of [
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 502 },
+      { kind: 'status', status: 504 },
+      { kind: 'network' },
+      { kind: 'timeout' },
+    ] as const) {
       expect(retryDelay(policy, 1, failure, false, half)).toBeUndefined();
       expect(retryDelay(policy, 1, failure, true, half)).toBeDefined();
     }
   });
 
   it('never retries client errors or 501', () => {
-    for (const status of [400, 401, 404, 409, 412, 422, 501]) expect(retryDelay(policy, 1, { kind: 'status', status }, true, half)).toBeUndefined();
+    for (const status of [400, 401, 404, 409, 412, 422, 501])
+      expect(retryDelay(policy, 1, { kind: 'status', status }, true, half)).toBeUndefined();
   });
 
   it('waits for Retry-After when it is longer than the backoff, and gives up when it exceeds the maximum delay', () => {

@@ -31,7 +31,12 @@ export interface SmartBackendAuthConfig {
   kid?: string;
 }
 
-export const SERVER_DEFAULTS = { timeoutMs: 10_000, retries: 3, retryBaseDelayMs: 500, retryMaxDelayMs: 30_000 } as const;
+export const SERVER_DEFAULTS = {
+  timeoutMs: 10_000,
+  retries: 3,
+  retryBaseDelayMs: 500,
+  retryMaxDelayMs: 30_000,
+} as const;
 
 const NUMBERS: Record<keyof typeof SERVER_DEFAULTS, [number, number]> = {
   timeoutMs: [1, 600_000],
@@ -48,7 +53,8 @@ export function parseFhirServers(value: unknown): Record<string, FhirServerConfi
   if (!isObject(value)) throw new ConfigError('config "fhir.servers" must be an object of named servers');
   const out: Record<string, FhirServerConfig> = Object.create(null); // keyed by names from the config file
   for (const [name, server] of Object.entries(value)) {
-    if (!NAME.test(name)) throw new ConfigError(`config "fhir.servers.${name}": a server name uses letters, digits, - and _ only`);
+    if (!NAME.test(name))
+      throw new ConfigError(`config "fhir.servers.${name}": a server name uses letters, digits, - and _ only`);
     out[name] = parseServer(name, server);
   }
   return out;
@@ -69,33 +75,42 @@ function parseServer(name: string, value: unknown): FhirServerConfig {
   for (const [key, [min, max]] of Object.entries(NUMBERS) as [keyof typeof SERVER_DEFAULTS, [number, number]][]) {
     const n = value[key];
     if (n === undefined) continue;
-    if (!Number.isInteger(n) || (n as number) < min || (n as number) > max) throw new ConfigError(`config "${at}.${key}" must be an integer from ${min} to ${max}`);
+    if (!Number.isInteger(n) || (n as number) < min || (n as number) > max)
+      throw new ConfigError(`config "${at}.${key}" must be an integer from ${min} to ${max}`);
     numbers[key] = n as number;
   }
-  if (numbers.retryBaseDelayMs > numbers.retryMaxDelayMs) throw new ConfigError(`config "${at}.retryBaseDelayMs" is larger than retryMaxDelayMs`);
+  if (numbers.retryBaseDelayMs > numbers.retryMaxDelayMs)
+    throw new ConfigError(`config "${at}.retryBaseDelayMs" is larger than retryMaxDelayMs`);
   return { name, baseUrl: baseUrl.href.replace(/\/+$/, ''), auth, ...numbers };
 }
 
 function parseBaseUrl(value: unknown, at: string): URL {
-  if (typeof value !== 'string' || value.trim() === '') throw new ConfigError(`config "${at}.baseUrl" is required (the server's FHIR base URL)`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ConfigError(`config "${at}.baseUrl" is required (the server's FHIR base URL)`);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw new ConfigError(`config "${at}.baseUrl" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`config "${at}.baseUrl" must be http or https`);
-  if (url.search || url.hash || url.username || url.password) throw new ConfigError(`config "${at}.baseUrl" must not carry a query, fragment or credentials`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(`config "${at}.baseUrl" must be http or https`);
+  if (url.search || url.hash || url.username || url.password)
+    throw new ConfigError(`config "${at}.baseUrl" must not carry a query, fragment or credentials`);
   return url;
 }
 
 function parseAuth(value: unknown, at: string): FhirServerConfig['auth'] {
   if (value === undefined) return { type: 'none' };
-  if (!isObject(value)) throw new ConfigError(`config "${at}.auth" must be an object, e.g. { "type": "bearer", "token": "…" }`);
+  if (!isObject(value))
+    throw new ConfigError(`config "${at}.auth" must be an object, e.g. { "type": "bearer", "token": "…" }`);
   if (value.type === 'none' && Object.keys(value).length === 1) return { type: 'none' };
   if (value.type === 'smart-backend') return parseSmartBackend(value, `${at}.auth`);
-  if (value.type !== 'bearer') throw new ConfigError(`config "${at}.auth.type" must be "bearer", "smart-backend" or "none"`);
-  for (const key of Object.keys(value)) if (key !== 'type' && key !== 'token') throw new ConfigError(`config "${at}.auth.${key}" is not known (known: type, token)`);
+  if (value.type !== 'bearer')
+    throw new ConfigError(`config "${at}.auth.type" must be "bearer", "smart-backend" or "none"`);
+  for (const key of Object.keys(value))
+    if (key !== 'type' && key !== 'token')
+      throw new ConfigError(`config "${at}.auth.${key}" is not known (known: type, token)`);
   const token = value.token;
   if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token)) {
     throw new ConfigError(`config "${at}.auth.token" must be a non-empty token of visible ASCII characters`);
@@ -106,10 +121,14 @@ function parseAuth(value: unknown, at: string): FhirServerConfig['auth'] {
 const SMART_KEYS = ['type', 'tokenUrl', 'clientId', 'privateKeyFile', 'alg', 'scope', 'kid'];
 
 function parseSmartBackend(value: Record<string, unknown>, at: string): SmartBackendAuthConfig {
-  for (const key of Object.keys(value)) if (!SMART_KEYS.includes(key)) throw new ConfigError(`config "${at}.${key}" is not known (known: ${SMART_KEYS.join(', ')})`);
-  if (typeof value.tokenUrl !== 'string') throw new ConfigError(`config "${at}.tokenUrl" is required (the server's token endpoint)`);
+  for (const key of Object.keys(value))
+    if (!SMART_KEYS.includes(key))
+      throw new ConfigError(`config "${at}.${key}" is not known (known: ${SMART_KEYS.join(', ')})`);
+  if (typeof value.tokenUrl !== 'string')
+    throw new ConfigError(`config "${at}.tokenUrl" is required (the server's token endpoint)`);
   const tokenUrl = parseBaseUrl(value.tokenUrl, `${at}.tokenUrl`);
-  if (tokenUrl.protocol === 'http:' && !isLoopback(tokenUrl.hostname)) throw new ConfigError(`config "${at}.tokenUrl" must be https (or http to loopback)`);
+  if (tokenUrl.protocol === 'http:' && !isLoopback(tokenUrl.hostname))
+    throw new ConfigError(`config "${at}.tokenUrl" must be https (or http to loopback)`);
   const text = (key: string, hint: string): string => {
     const v = value[key];
     if (typeof v !== 'string' || v.trim() === '') throw new ConfigError(`config "${at}.${key}" is required (${hint})`);
@@ -122,10 +141,20 @@ function parseSmartBackend(value: Record<string, unknown>, at: string): SmartBac
   } catch {
     throw new ConfigError(`config "${at}.privateKeyFile": cannot read ${privateKeyFile}`);
   }
-  if (value.alg !== 'RS384' && value.alg !== 'ES384') throw new ConfigError(`config "${at}.alg" must be "RS384" or "ES384"`);
+  if (value.alg !== 'RS384' && value.alg !== 'ES384')
+    throw new ConfigError(`config "${at}.alg" must be "RS384" or "ES384"`);
   const scope = text('scope', 'e.g. "system/*.rs"');
-  if (value.kid !== undefined && (typeof value.kid !== 'string' || value.kid === '')) throw new ConfigError(`config "${at}.kid" must be a non-empty string`);
-  return { type: 'smart-backend', tokenUrl: tokenUrl.href, clientId, privateKeyFile, alg: value.alg, scope, ...(value.kid ? { kid: value.kid as string } : {}) };
+  if (value.kid !== undefined && (typeof value.kid !== 'string' || value.kid === ''))
+    throw new ConfigError(`config "${at}.kid" must be a non-empty string`);
+  return {
+    type: 'smart-backend',
+    tokenUrl: tokenUrl.href,
+    clientId,
+    privateKeyFile,
+    alg: value.alg,
+    scope,
+    ...(value.kid ? { kid: value.kid as string } : {}),
+  };
 }
 
 function isLoopback(hostname: string): boolean {

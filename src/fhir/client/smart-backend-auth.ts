@@ -68,12 +68,18 @@ export class SmartBackendAuth {
     } catch (cause) {
       throw new FhirAuthError('the token endpoint could not be reached', { cause });
     }
-    const answer = (await res.json().catch(() => ({}))) as { access_token?: unknown; token_type?: unknown; expires_in?: unknown; error?: unknown };
+    const answer = (await res.json().catch(() => ({}))) as {
+      access_token?: unknown;
+      token_type?: unknown;
+      expires_in?: unknown;
+      error?: unknown;
+    };
     if (!res.ok || typeof answer.access_token !== 'string') {
       // The OAuth error code only: descriptions may echo request details.
       throw new FhirAuthError(`HTTP ${res.status}${typeof answer.error === 'string' ? ` ${answer.error}` : ''}`);
     }
-    if (typeof answer.token_type === 'string' && answer.token_type.toLowerCase() !== 'bearer') throw new FhirAuthError(`unsupported token_type ${answer.token_type}`);
+    if (typeof answer.token_type === 'string' && answer.token_type.toLowerCase() !== 'bearer')
+      throw new FhirAuthError(`unsupported token_type ${answer.token_type}`);
     const lifetime = typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in : 300;
     const header = `Bearer ${answer.access_token}`;
     this.cached = { header, renewAt: started + Math.max(lifetime - EARLY_SECONDS, lifetime / 2) * 1000 };
@@ -114,7 +120,11 @@ function loadKey(c: SmartBackendAuthConfig): { key: KeyObject; kid?: string } {
   } catch (cause) {
     throw new FhirAuthError('the private key file holds no usable private key', { cause });
   }
-  const fits = c.alg === 'RS384' ? key.asymmetricKeyType === 'rsa' : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'secp384r1';
-  if (!fits) throw new FhirAuthError(`the private key does not fit ${c.alg} (${c.alg === 'RS384' ? 'RSA' : 'EC P-384'} needed)`);
+  const fits =
+    c.alg === 'RS384'
+      ? key.asymmetricKeyType === 'rsa'
+      : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'secp384r1';
+  if (!fits)
+    throw new FhirAuthError(`the private key does not fit ${c.alg} (${c.alg === 'RS384' ? 'RSA' : 'EC P-384'} needed)`);
   return { key, kid };
 }

@@ -39,11 +39,20 @@ export function fhirClientSuite(name: string, open: () => Promise<OpenedClient>)
     });
 
     it('creates a resource and reads it back with its id and version', async () => {
-      const created = await client.create({ resourceType: 'Patient', name: [{ family: `${tag}read`, given: ['Ada'] }], gender: 'female' });
+      const created = await client.create({
+        resourceType: 'Patient',
+        name: [{ family: `${tag}read`, given: ['Ada'] }],
+        gender: 'female',
+      });
       expect(created.id).toBeTruthy();
       expect(created.meta?.versionId).toBe('1');
       const read = await client.read('Patient', created.id!);
-      expect(read).toMatchObject({ resourceType: 'Patient', id: created.id, gender: 'female', name: [{ family: `${tag}read` }] });
+      expect(read).toMatchObject({
+        resourceType: 'Patient',
+        id: created.id,
+        gender: 'female',
+        name: [{ family: `${tag}read` }],
+      });
     });
 
     it('surfaces an unknown id as a FhirServerError 404 carrying the server OperationOutcome', async () => {
@@ -63,7 +72,11 @@ export function fhirClientSuite(name: string, open: () => Promise<OpenedClient>)
 
     it('follows next links across several pages and collects every match once', async () => {
       const family = `${tag}page`;
-      const made = await Promise.all(Array.from({ length: 7 }, (_, i) => client.create({ resourceType: 'Patient', name: [{ family, given: [`G${i}`] }] })));
+      const made = await Promise.all(
+        Array.from({ length: 7 }, (_, i) =>
+          client.create({ resourceType: 'Patient', name: [{ family, given: [`G${i}`] }] }),
+        ),
+      );
       const pages: Bundle[] = [];
       for await (const page of client.pages('Patient', { family, _count: 3, _sort: '_id' })) pages.push(page);
       expect(pages.map((p) => p.entry?.length ?? 0)).toEqual([3, 3, 1]);
@@ -74,10 +87,19 @@ export function fhirClientSuite(name: string, open: () => Promise<OpenedClient>)
 
     it('keeps a literal + in search values (a time zone offset)', async () => {
       const patient = await client.create({ resourceType: 'Patient' });
-      await client.create({ ...observation(patient.id!, '2024-05-01T10:00:00+02:00'), identifier: [{ system, value: 'tz' }] });
-      const hits = await client.searchAll('Observation', { subject: `Patient/${patient.id}`, date: 'ge2024-05-01T09:30:00+02:00' });
+      await client.create({
+        ...observation(patient.id!, '2024-05-01T10:00:00+02:00'),
+        identifier: [{ system, value: 'tz' }],
+      });
+      const hits = await client.searchAll('Observation', {
+        subject: `Patient/${patient.id}`,
+        date: 'ge2024-05-01T09:30:00+02:00',
+      });
       expect(hits.length).toBe(1);
-      const none = await client.searchAll('Observation', { subject: `Patient/${patient.id}`, date: 'ge2024-05-01T10:30:00+02:00' });
+      const none = await client.searchAll('Observation', {
+        subject: `Patient/${patient.id}`,
+        date: 'ge2024-05-01T10:30:00+02:00',
+      });
       expect(none.length).toBe(0);
     });
 
@@ -94,7 +116,9 @@ export function fhirClientSuite(name: string, open: () => Promise<OpenedClient>)
       const created = await client.create({ resourceType: 'Patient', active: false });
       const updated = await client.update({ ...created, active: true }, { ifMatch: created.meta!.versionId });
       expect(updated.meta?.versionId).toBe('2');
-      const stale = await client.update({ ...created, gender: 'other' }, { ifMatch: created.meta!.versionId }).catch((e: unknown) => e);
+      const stale = await client
+        .update({ ...created, gender: 'other' }, { ifMatch: created.meta!.versionId })
+        .catch((e: unknown) => e);
       expect(stale).toBeInstanceOf(FhirServerError);
       expect((stale as FhirServerError).status).toBe(412);
       expect((await client.read('Patient', created.id!)).gender).toBeUndefined();
@@ -105,8 +129,15 @@ export function fhirClientSuite(name: string, open: () => Promise<OpenedClient>)
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [
-          { fullUrl: 'urn:uuid:6f9b1f0e-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', identifier: [{ system, value: 'tx-1' }] }, request: { method: 'POST', url: 'Patient' } },
-          { resource: { ...observation('x'), subject: { reference: 'urn:uuid:6f9b1f0e-0000-4000-8000-000000000001' } }, request: { method: 'POST', url: 'Observation' } },
+          {
+            fullUrl: 'urn:uuid:6f9b1f0e-0000-4000-8000-000000000001',
+            resource: { resourceType: 'Patient', identifier: [{ system, value: 'tx-1' }] },
+            request: { method: 'POST', url: 'Patient' },
+          },
+          {
+            resource: { ...observation('x'), subject: { reference: 'urn:uuid:6f9b1f0e-0000-4000-8000-000000000001' } },
+            request: { method: 'POST', url: 'Observation' },
+          },
         ],
       };
       const response = await client.transaction(bundle);
@@ -119,8 +150,14 @@ export function fhirClientSuite(name: string, open: () => Promise<OpenedClient>)
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [
-          { resource: { resourceType: 'Patient', identifier: [{ system, value: 'tx-2' }] }, request: { method: 'POST', url: 'Patient' } },
-          { resource: { resourceType: 'Observation', status: 'final' }, request: { method: 'POST', url: 'Observation' } },
+          {
+            resource: { resourceType: 'Patient', identifier: [{ system, value: 'tx-2' }] },
+            request: { method: 'POST', url: 'Patient' },
+          },
+          {
+            resource: { resourceType: 'Observation', status: 'final' },
+            request: { method: 'POST', url: 'Observation' },
+          },
         ],
       };
       expect(await client.transaction(failing).catch((e: unknown) => (e as FhirServerError).status)).toBe(400);
@@ -152,7 +189,22 @@ export interface SourceBridge {
 export async function startSourceBridge(): Promise<SourceBridge> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ib-fhir-peer-'));
   const port = await freePort();
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--auth', 'none', '--http-port', String(port), '--dicom-port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'serve',
+    '--auth',
+    'none',
+    '--http-port',
+    String(port),
+    '--dicom-port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--log-level',
+    'warn',
+  ];
   const proc = spawnManaged(process.execPath, args, { cwd: REPO_ROOT, name: 'ImagingBridge (FHIR peer)' });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttpOk(`${url}/health`, proc, 90_000, 'ImagingBridge (FHIR peer)');

@@ -23,7 +23,10 @@ export function termsFor(expression: string, resourceType: string): string | und
  * more than one item (a blood-pressure panel has two components); `ofType()` filters instead.
  */
 function rewriteAs(term: string): string {
-  return term.replace(/\(\s*([A-Za-z][\w.]*)\s+as\s+([A-Za-z]+)\s*\)/g, (_m, path: string, type: string) => `${path}.ofType(${type})`);
+  return term.replace(
+    /\(\s*([A-Za-z][\w.]*)\s+as\s+([A-Za-z]+)\s*\)/g,
+    (_m, path: string, type: string) => `${path}.ofType(${type})`,
+  );
 }
 
 export function splitUnion(expression: string): string[] {

@@ -32,9 +32,12 @@ export function loadR4(): R4Definitions {
   const searchBundle = readJson('fhir/r4/search-parameters.json');
   indexSearchParameterBundle(searchBundle);
   const resourceTypes: string[] = [];
-  for (const e of resources.entry as { resource: { resourceType: string; kind?: string; abstract?: boolean; name: string } }[]) {
+  for (const e of resources.entry as {
+    resource: { resourceType: string; kind?: string; abstract?: boolean; name: string };
+  }[]) {
     const sd = e.resource;
-    if (sd.resourceType === 'StructureDefinition' && sd.kind === 'resource' && !sd.abstract) resourceTypes.push(sd.name);
+    if (sd.resourceType === 'StructureDefinition' && sd.kind === 'resource' && !sd.abstract)
+      resourceTypes.push(sd.name);
   }
   const searchParameters = (searchBundle.entry as { resource: SearchParameterResource }[]).map((e) => e.resource);
   loaded = { resourceTypes: resourceTypes.sort(), searchParameters };

@@ -32,10 +32,20 @@ function walk(value: Record<string, unknown>, type: string, path: string, issues
     const items = Array.isArray(child) ? child : [child];
     items.forEach((item, i) => {
       const at = `${path}.${key}${Array.isArray(child) ? `[${i}]` : ''}`;
-      if (typeCode === 'code' && typeof item === 'string' && element.binding?.strength === 'required' && element.binding.valueSet) {
+      if (
+        typeCode === 'code' &&
+        typeof item === 'string' &&
+        element.binding?.strength === 'required' &&
+        element.binding.valueSet
+      ) {
         const codes = valueSetCodes(element.binding.valueSet);
         if (codes && !codes.has(item)) {
-          issues.push({ severity: 'error', code: 'code-invalid', diagnostics: `"${item}" is not in the required value set ${element.binding.valueSet.split('|')[0]}`, expression: [at] });
+          issues.push({
+            severity: 'error',
+            code: 'code-invalid',
+            diagnostics: `"${item}" is not in the required value set ${element.binding.valueSet.split('|')[0]}`,
+            expression: [at],
+          });
         }
       } else if (isObject(item)) {
         const innerType = key === 'contained' || typeCode === 'Resource' ? (item.resourceType as string) : typeCode;

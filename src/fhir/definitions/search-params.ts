@@ -50,7 +50,9 @@ export class SearchParamRegistry {
     // Immutable after construction: sorted once per type (every indexed write asks).
     let sorted = this.sorted.get(type);
     if (!sorted) {
-      sorted = Object.freeze([...(this.byType.get(type)?.values() ?? [])].sort((a, b) => a.code.localeCompare(b.code))) as SearchParamDef[];
+      sorted = Object.freeze(
+        [...(this.byType.get(type)?.values() ?? [])].sort((a, b) => a.code.localeCompare(b.code)),
+      ) as SearchParamDef[];
       this.sorted.set(type, sorted);
     }
     return sorted;

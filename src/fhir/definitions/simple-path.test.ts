@@ -23,7 +23,8 @@ function goldenResources(): Record<string, unknown>[] {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, e.name);
       if (e.isDirectory()) visit(path);
-      else if (e.name.endsWith('.json') && dir.split('/').includes('golden')) collect(JSON.parse(readFileSync(path, 'utf8')));
+      else if (e.name.endsWith('.json') && dir.split('/').includes('golden'))
+        collect(JSON.parse(readFileSync(path, 'utf8')));
     }
   };
   visit(SRC);
@@ -34,10 +35,18 @@ function goldenResources(): Record<string, unknown>[] {
 const EDGE_CASES: Record<string, unknown>[] = [
   {
     resourceType: 'Patient',
-    name: [{ family: 'Ng', given: ['A', null, 'B'], _given: [null, { extension: [{ url: 'x', valueString: 'y' }] }, null] }],
-    _birthDate: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' }] },
+    name: [
+      { family: 'Ng', given: ['A', null, 'B'], _given: [null, { extension: [{ url: 'x', valueString: 'y' }] }, null] },
+    ],
+    _birthDate: {
+      extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' }],
+    },
     telecom: [{ system: 'phone', value: '555' }, { system: 'email' }],
-    generalPractitioner: [{ reference: 'Practitioner/1' }, { reference: 'Organization/2' }, { display: 'no reference' }],
+    generalPractitioner: [
+      { reference: 'Practitioner/1' },
+      { reference: 'Organization/2' },
+      { display: 'no reference' },
+    ],
     link: [{ other: { reference: 'http://other.example/fhir/Patient/9' }, type: 'seealso' }],
   },
   {
@@ -48,15 +57,41 @@ const EDGE_CASES: Record<string, unknown>[] = [
     effectivePeriod: { start: '2024-01-01', end: '2024-01-02' },
     valueCodeableConcept: { coding: [{ system: 's', code: 'c' }] },
     component: [
-      { code: { coding: [{ code: 'a' }] }, valueQuantity: { value: 1.5, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' } },
+      {
+        code: { coding: [{ code: 'a' }] },
+        valueQuantity: { value: 1.5, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' },
+      },
       { code: { coding: [{ code: 'b' }] }, valueString: 'text' },
       { code: { coding: [{ code: 'c' }] } },
     ],
   },
-  { resourceType: 'Observation', status: 'final', code: {}, effectiveInstant: '2024-01-01T00:00:00Z', valueBoolean: false, subject: { reference: 'Patient/p1' } },
-  { resourceType: 'Condition', subject: { reference: 'urn:uuid:0f0e' }, onsetAge: { value: 3, unit: 'a' }, abatementString: 'later', recordedDate: '2020' },
-  { resourceType: 'AuditEvent', type: { code: 'rest' }, recorded: '2024-01-01T00:00:00Z', agent: [{ requestor: true, who: { reference: 'https://x.example/fhir/Patient/7' } }, { requestor: false }], source: { observer: { display: 'none' } } },
-  { resourceType: 'Questionnaire', status: 'draft', item: [{ linkId: '1', type: 'group', item: [{ linkId: '1.1', type: 'string', code: [{ code: 'n' }] }] }] },
+  {
+    resourceType: 'Observation',
+    status: 'final',
+    code: {},
+    effectiveInstant: '2024-01-01T00:00:00Z',
+    valueBoolean: false,
+    subject: { reference: 'Patient/p1' },
+  },
+  {
+    resourceType: 'Condition',
+    subject: { reference: 'urn:uuid:0f0e' },
+    onsetAge: { value: 3, unit: 'a' },
+    abatementString: 'later',
+    recordedDate: '2020',
+  },
+  {
+    resourceType: 'AuditEvent',
+    type: { code: 'rest' },
+    recorded: '2024-01-01T00:00:00Z',
+    agent: [{ requestor: true, who: { reference: 'https://x.example/fhir/Patient/7' } }, { requestor: false }],
+    source: { observer: { display: 'none' } },
+  },
+  {
+    resourceType: 'Questionnaire',
+    status: 'draft',
+    item: [{ linkId: '1', type: 'group', item: [{ linkId: '1.1', type: 'string', code: [{ code: 'n' }] }] }],
+  },
 ];
 
 const corpus = [
@@ -106,6 +141,11 @@ describe('compileSimplePath', () => {
     expect(compileSimplePath('Patient.birthDate.ofType(Period)')).toBeUndefined();
     expect(compileSimplePath('Patient.noSuchElement')).toBeUndefined();
     expect(compileSimplePath('Observation.value.code')).toBeUndefined(); // a choice element before the last step
-    expect(compileSimplePath('Observation.value.ofType(Quantity)')?.({ resourceType: 'Observation', valueQuantity: { value: 1 } })).toEqual([{ type: 'Quantity', value: { value: 1 } }]);
+    expect(
+      compileSimplePath('Observation.value.ofType(Quantity)')?.({
+        resourceType: 'Observation',
+        valueQuantity: { value: 1 },
+      }),
+    ).toEqual([{ type: 'Quantity', value: { value: 1 } }]);
   });
 });

@@ -17,8 +17,26 @@ const MODEL = r4Model as unknown as Model;
 
 /** FHIR R4's primitive types: a choice `valueDateTime` is of type `dateTime`. */
 const PRIMITIVES = new Set([
-  'base64Binary', 'boolean', 'canonical', 'code', 'date', 'dateTime', 'decimal', 'id', 'instant', 'integer', 'markdown',
-  'oid', 'positiveInt', 'string', 'time', 'unsignedInt', 'uri', 'url', 'uuid', 'xhtml',
+  'base64Binary',
+  'boolean',
+  'canonical',
+  'code',
+  'date',
+  'dateTime',
+  'decimal',
+  'id',
+  'instant',
+  'integer',
+  'markdown',
+  'oid',
+  'positiveInt',
+  'string',
+  'time',
+  'unsignedInt',
+  'uri',
+  'url',
+  'uuid',
+  'xhtml',
 ]);
 /** Element types whose children are named below the element's own path, not below a data type. */
 const NESTED = new Set(['BackboneElement', 'Element']);

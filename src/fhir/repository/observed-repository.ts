@@ -1,6 +1,14 @@
 import type { SearchRequest } from '../search/search-request.js';
 import type { FhirResource } from '../types.js';
-import type { FhirRepository, HistoryOptions, HistoryPage, HistoryScope, SearchResult, TransactionOptions, WriteOptions } from './repository.js';
+import type {
+  FhirRepository,
+  HistoryOptions,
+  HistoryPage,
+  HistoryScope,
+  SearchResult,
+  TransactionOptions,
+  WriteOptions,
+} from './repository.js';
 
 /** A committed write: the resource as stored (absent for a delete). */
 export interface WriteEvent {
@@ -50,7 +58,14 @@ export class ObservedRepository implements FhirRepository {
 
   async update(resource: FhirResource, options?: WriteOptions): Promise<{ resource: FhirResource; created: boolean }> {
     const result = await this.inner.update(resource, options);
-    this.emit([{ kind: result.created ? 'create' : 'update', resourceType: result.resource.resourceType, id: result.resource.id!, resource: result.resource }]);
+    this.emit([
+      {
+        kind: result.created ? 'create' : 'update',
+        resourceType: result.resource.resourceType,
+        id: result.resource.id!,
+        resource: result.resource,
+      },
+    ]);
     return result;
   }
 
@@ -77,7 +92,10 @@ export class ObservedRepository implements FhirRepository {
 
   async transaction<T>(fn: (tx: FhirRepository) => Promise<T>, options?: TransactionOptions): Promise<T> {
     const pending: WriteEvent[] = [];
-    const result = await this.inner.transaction((tx) => fn(new ObservedRepository(tx, (events) => void pending.push(...events))), options);
+    const result = await this.inner.transaction(
+      (tx) => fn(new ObservedRepository(tx, (events) => void pending.push(...events))),
+      options,
+    );
     this.emit(pending);
     return result;
   }

@@ -29,7 +29,11 @@ export async function statusOf(p: Promise<unknown>): Promise<number> {
 
 /** Search with a query string, as a client would send it. */
 export async function find(repo: FhirRepository, type: string, query: string): Promise<FhirResource[]> {
-  const { request } = parseSearch(testRegistry(), type, new URLSearchParams(query), { defaultCount: 100, maxCount: 1000, baseUrl: TEST_BASE });
+  const { request } = parseSearch(testRegistry(), type, new URLSearchParams(query), {
+    defaultCount: 100,
+    maxCount: 1000,
+    baseUrl: TEST_BASE,
+  });
   return (await repo.search(request)).resources;
 }
 
@@ -49,7 +53,12 @@ export function fhirRepositorySuite(name: string, open: () => Promise<OpenedRepo
     });
 
     it('assigns an id, version 1 and lastUpdated on create, and reads it back', async () => {
-      const created = await repo.create({ resourceType: 'Patient', id: 'ignored', meta: { versionId: '9' }, gender: 'female' });
+      const created = await repo.create({
+        resourceType: 'Patient',
+        id: 'ignored',
+        meta: { versionId: '9' },
+        gender: 'female',
+      });
       expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(created.meta?.versionId).toBe('1');
       expect(Date.parse(created.meta!.lastUpdated!)).toBeGreaterThan(0);
@@ -66,7 +75,10 @@ export function fhirRepositorySuite(name: string, open: () => Promise<OpenedRepo
       expect(await statusOf(repo.vread('Patient', v1.id!, '7'))).toBe(404);
       const history = await repo.history({ resourceType: 'Patient', id: v1.id }, { count: 10, offset: 0 });
       expect(history.total).toBe(2);
-      expect(history.entries.map((e) => [e.versionId, e.method])).toEqual([['2', 'PUT'], ['1', 'POST']]);
+      expect(history.entries.map((e) => [e.versionId, e.method])).toEqual([
+        ['2', 'PUT'],
+        ['1', 'POST'],
+      ]);
     });
 
     it('refuses an update whose If-Match version is stale with 412', async () => {
@@ -116,7 +128,10 @@ export function fhirRepositorySuite(name: string, open: () => Promise<OpenedRepo
       const type = await repo.history({ resourceType: 'Patient' }, { count: 1, offset: 0 });
       expect(type.total).toBe(2);
       expect(type.entries.map((e) => e.id)).toEqual([b.id]);
-      const since = await repo.history({ resourceType: 'Patient' }, { count: 10, offset: 0, since: Date.parse(b.meta!.lastUpdated!) });
+      const since = await repo.history(
+        { resourceType: 'Patient' },
+        { count: 10, offset: 0, since: Date.parse(b.meta!.lastUpdated!) },
+      );
       expect(since.entries.map((e) => e.id)).toEqual([b.id]);
       expect((await repo.history({}, { count: 10, offset: 0 })).total).toBe(3);
       expect(a.id).not.toBe(b.id);
@@ -131,7 +146,10 @@ export function fhirRepositorySuite(name: string, open: () => Promise<OpenedRepo
         }),
       ).rejects.toThrow('abort');
       expect(await find(repo, 'Patient', 'gender=other')).toHaveLength(0);
-      const made = await repo.transaction(async (tx) => [await tx.create({ resourceType: 'Patient', gender: 'other' }), await tx.create({ resourceType: 'Patient', gender: 'other' })]);
+      const made = await repo.transaction(async (tx) => [
+        await tx.create({ resourceType: 'Patient', gender: 'other' }),
+        await tx.create({ resourceType: 'Patient', gender: 'other' }),
+      ]);
       expect(ids(await find(repo, 'Patient', 'gender=other'))).toEqual(ids(made));
     });
 

@@ -4,7 +4,13 @@ import { ANONYMOUS } from '../../security/principal.js';
 import { recordAuditEvent } from '../audit-events.js';
 import { openTestRouter } from './test-support.js';
 
-const who = (scope: string, o: { patient?: string; roles?: Role[] } = {}): Principal => ({ kind: 'client', clientId: 'app', scope, roles: o.roles ?? [], patient: o.patient });
+const who = (scope: string, o: { patient?: string; roles?: Role[] } = {}): Principal => ({
+  kind: 'client',
+  clientId: 'app',
+  scope,
+  roles: o.roles ?? [],
+  patient: o.patient,
+});
 const CAT = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const observation = (patient: string, category: string, date = '2024-03-01') => ({
   resourceType: 'Observation',
@@ -14,15 +20,20 @@ const observation = (patient: string, category: string, date = '2024-03-01') => 
   subject: { reference: `Patient/${patient}` },
   effectiveDateTime: date,
 });
-const ids = (bundle: { entry?: { resource: { id: string } }[] }) => (bundle.entry ?? []).map((e) => e.resource.id).sort();
-const entry = (method: string, url: string, resource?: unknown) => ({ ...(resource ? { resource } : {}), request: { method, url } });
+const ids = (bundle: { entry?: { resource: { id: string } }[] }) =>
+  (bundle.entry ?? []).map((e) => e.resource.id).sort();
+const entry = (method: string, url: string, resource?: unknown) => ({
+  ...(resource ? { resource } : {}),
+  request: { method, url },
+});
 
 describe('FHIR router: SMART scope enforcement', () => {
   let t: ReturnType<typeof openTestRouter>;
   let lab1: string, vital1: string, lab2: string, old1: string;
   beforeEach(async () => {
     t = openTestRouter();
-    for (const id of ['p1', 'p2']) await t.call('PUT', `Patient/${id}`, { resourceType: 'Patient', id, gender: 'female' });
+    for (const id of ['p1', 'p2'])
+      await t.call('PUT', `Patient/${id}`, { resourceType: 'Patient', id, gender: 'female' });
     lab1 = (await t.call('POST', 'Observation', observation('p1', 'laboratory'))).body.id;
     vital1 = (await t.call('POST', 'Observation', observation('p1', 'vital-signs'))).body.id;
     lab2 = (await t.call('POST', 'Observation', observation('p2', 'laboratory'))).body.id;
@@ -41,11 +52,16 @@ describe('FHIR router: SMART scope enforcement', () => {
       expect((await t.as(who('openid fhirUser'))('GET', `Observation/${lab1}`)).status).toBe(403);
     });
 
-    it('keeps a patient-bound token to its patient\'s compartment, on read and vread', async () => {
+    it("keeps a patient-bound token to its patient's compartment, on read and vread", async () => {
       const p1 = t.as(who('patient/*.read', { patient: 'p1' }));
       const own = await p1('GET', `Observation/${lab1}`);
       expect(own.status).toBe(200);
-      expect(own.access).toMatchObject({ interaction: 'read', resourceType: 'Observation', id: lab1, patientIds: ['p1'] });
+      expect(own.access).toMatchObject({
+        interaction: 'read',
+        resourceType: 'Observation',
+        id: lab1,
+        patientIds: ['p1'],
+      });
       expect((await p1('GET', `Observation/${lab2}`)).status).toBe(403);
       expect((await p1('GET', `Observation/${lab2}/_history/1`)).status).toBe(403);
       expect((await p1('GET', 'Patient/p1')).status).toBe(200);
@@ -74,7 +90,15 @@ describe('FHIR router: SMART scope enforcement', () => {
       expect(res.access).toMatchObject({ interaction: 'search-type', resourceType: 'Observation', patientIds: ['p1'] });
       expect(ids((await p1('GET', 'Observation?patient=p2')).body)).toEqual([]);
       expect(ids((await p1('GET', 'Patient')).body)).toEqual(['p1']);
-      expect(ids((await p1('POST', 'Observation/_search', 'category=vital-signs', { 'content-type': 'application/x-www-form-urlencoded' })).body)).toEqual([vital1]);
+      expect(
+        ids(
+          (
+            await p1('POST', 'Observation/_search', 'category=vital-signs', {
+              'content-type': 'application/x-www-form-urlencoded',
+            })
+          ).body,
+        ),
+      ).toEqual([vital1]);
     });
 
     it('ANDs a v2 suffix into the search, and unites several scopes', async () => {
@@ -104,9 +128,17 @@ describe('FHIR router: SMART scope enforcement', () => {
       const p1 = t.as(who('patient/Observation.cru', { patient: 'p1' }));
       expect((await p1('POST', 'Observation', observation('p1', 'laboratory'))).status).toBe(201);
       expect((await p1('POST', 'Observation', observation('p2', 'laboratory'))).status).toBe(403);
-      expect((await t.as(who('user/Observation.rs'))('POST', 'Observation', observation('p1', 'laboratory'))).status).toBe(403);
+      expect(
+        (await t.as(who('user/Observation.rs'))('POST', 'Observation', observation('p1', 'laboratory'))).status,
+      ).toBe(403);
       // Outside the compartment, patient/ scopes do not write.
-      expect((await t.as(who('patient/*.cruds', { patient: 'p1' }))('POST', 'Practitioner', { resourceType: 'Practitioner' })).status).toBe(403);
+      expect(
+        (
+          await t.as(who('patient/*.cruds', { patient: 'p1' }))('POST', 'Practitioner', {
+            resourceType: 'Practitioner',
+          })
+        ).status,
+      ).toBe(403);
     });
 
     it('updates only when the stored and the new version are both in reach', async () => {
@@ -114,10 +146,16 @@ describe('FHIR router: SMART scope enforcement', () => {
       const current = (await t.call('GET', `Observation/${lab1}`)).body;
       expect((await p1('PUT', `Observation/${lab1}`, { ...current, status: 'amended' })).status).toBe(200);
       const other = (await t.call('GET', `Observation/${lab2}`)).body;
-      expect((await p1('PUT', `Observation/${lab2}`, { ...other, subject: { reference: 'Patient/p1' } })).status).toBe(403);
-      expect((await p1('PUT', `Observation/${lab1}`, { ...current, subject: { reference: 'Patient/p2' } })).status).toBe(403);
+      expect((await p1('PUT', `Observation/${lab2}`, { ...other, subject: { reference: 'Patient/p1' } })).status).toBe(
+        403,
+      );
+      expect(
+        (await p1('PUT', `Observation/${lab1}`, { ...current, subject: { reference: 'Patient/p2' } })).status,
+      ).toBe(403);
       // Update-as-create needs c as well.
-      expect((await p1('PUT', 'Observation/new1', { ...observation('p1', 'laboratory'), id: 'new1' })).status).toBe(403);
+      expect((await p1('PUT', 'Observation/new1', { ...observation('p1', 'laboratory'), id: 'new1' })).status).toBe(
+        403,
+      );
       expect((await t.call('GET', `Observation/${lab2}`)).body.subject.reference).toBe('Patient/p2');
     });
 
@@ -126,8 +164,12 @@ describe('FHIR router: SMART scope enforcement', () => {
       const move = [{ op: 'replace', path: '/subject/reference', value: 'Patient/p2' }];
       const json = { 'content-type': 'application/json-patch+json' };
       expect((await p1('PATCH', `Observation/${lab1}`, move, json)).status).toBe(403);
-      expect((await p1('PATCH', `Observation/${lab2}`, [{ op: 'replace', path: '/status', value: 'amended' }], json)).status).toBe(403);
-      expect((await p1('PATCH', `Observation/${lab1}`, [{ op: 'replace', path: '/status', value: 'amended' }], json)).status).toBe(200);
+      expect(
+        (await p1('PATCH', `Observation/${lab2}`, [{ op: 'replace', path: '/status', value: 'amended' }], json)).status,
+      ).toBe(403);
+      expect(
+        (await p1('PATCH', `Observation/${lab1}`, [{ op: 'replace', path: '/status', value: 'amended' }], json)).status,
+      ).toBe(200);
       expect((await p1('DELETE', `Observation/${lab2}`)).status).toBe(403);
       const deleted = await p1('DELETE', `Observation/${lab1}`);
       expect(deleted.status).toBe(200);
@@ -137,7 +179,9 @@ describe('FHIR router: SMART scope enforcement', () => {
 
     it('lets conditional operations match only what the token may search', async () => {
       const p1 = t.as(who('patient/Observation.*', { patient: 'p1' }));
-      expect((await p1('DELETE', `Observation?_id=${lab2}`)).body.issue[0].diagnostics).toBe('nothing matched; nothing deleted');
+      expect((await p1('DELETE', `Observation?_id=${lab2}`)).body.issue[0].diagnostics).toBe(
+        'nothing matched; nothing deleted',
+      );
       expect((await t.call('GET', `Observation/${lab2}`)).status).toBe(200);
       expect((await t.as(who('user/Observation.d'))('DELETE', `Observation?_id=${lab2}`)).status).toBe(403);
     });
@@ -161,14 +205,29 @@ describe('FHIR router: SMART scope enforcement', () => {
       const res = await p1('POST', '', {
         resourceType: 'Bundle',
         type: 'batch',
-        entry: [entry('GET', `Observation/${lab1}`), entry('GET', `Observation/${lab2}`), entry('POST', 'Observation', observation('p1', 'laboratory')), entry('GET', 'Observation?category=vital-signs')],
+        entry: [
+          entry('GET', `Observation/${lab1}`),
+          entry('GET', `Observation/${lab2}`),
+          entry('POST', 'Observation', observation('p1', 'laboratory')),
+          entry('GET', 'Observation?category=vital-signs'),
+        ],
       });
       expect(res.status).toBe(200);
-      expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['200 OK', '403', '403', '200 OK']);
+      expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual([
+        '200 OK',
+        '403',
+        '403',
+        '200 OK',
+      ]);
       expect(res.body.entry[1].response.outcome.issue[0].code).toBe('forbidden');
       expect(res.body.entry[3].resource.total).toBe(1);
       expect(res.access?.interaction).toBe('batch');
-      expect(res.access?.entries?.map((e) => [e.interaction, e.status])).toEqual([['read', 200], ['read', 403], ['create', 403], ['search-type', 200]]);
+      expect(res.access?.entries?.map((e) => [e.interaction, e.status])).toEqual([
+        ['read', 200],
+        ['read', 403],
+        ['create', 403],
+        ['search-type', 200],
+      ]);
     });
 
     it('refuses a transaction with any forbidden entry as a whole', async () => {
@@ -177,18 +236,28 @@ describe('FHIR router: SMART scope enforcement', () => {
       const wrongType = await p1('POST', '', {
         resourceType: 'Bundle',
         type: 'transaction',
-        entry: [entry('POST', 'Observation', observation('p1', 'laboratory')), entry('POST', 'Patient', { resourceType: 'Patient' })],
+        entry: [
+          entry('POST', 'Observation', observation('p1', 'laboratory')),
+          entry('POST', 'Patient', { resourceType: 'Patient' }),
+        ],
       });
       expect(wrongType.status).toBe(403);
       expect(wrongType.body.issue[0].diagnostics).toMatch(/^Bundle\.entry\[1\]/);
       const otherPatient = await p1('POST', '', {
         resourceType: 'Bundle',
         type: 'transaction',
-        entry: [entry('POST', 'Observation', observation('p1', 'laboratory')), entry('POST', 'Observation', observation('p2', 'laboratory'))],
+        entry: [
+          entry('POST', 'Observation', observation('p1', 'laboratory')),
+          entry('POST', 'Observation', observation('p2', 'laboratory')),
+        ],
       });
       expect(otherPatient.status).toBe(403);
       expect((await t.call('GET', 'Observation?_summary=count')).body.total).toBe(before);
-      const ok = await p1('POST', '', { resourceType: 'Bundle', type: 'transaction', entry: [entry('POST', 'Observation', observation('p1', 'laboratory'))] });
+      const ok = await p1('POST', '', {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [entry('POST', 'Observation', observation('p1', 'laboratory'))],
+      });
       expect(ok.status).toBe(200);
       expect(ok.access?.entries?.[0]).toMatchObject({ interaction: 'create', status: 201, patientIds: ['p1'] });
     });

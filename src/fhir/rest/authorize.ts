@@ -45,11 +45,20 @@ export function describeRequest(req: FhirRequest, parts: string[]): AccessRecord
   if (parts.length === 0) return record(m === 'POST' ? 'batch' : 'unknown');
   if (parts.length === 1 && type === 'metadata') return record('capabilities');
   if (parts.length === 1 && type === '_history') return record('history-system');
-  if (parts.length === 1) return record(({ GET: 'search-type', POST: 'create', PUT: 'update', DELETE: 'delete' } as const)[m as 'GET'] ?? 'unknown', type);
+  if (parts.length === 1)
+    return record(
+      ({ GET: 'search-type', POST: 'create', PUT: 'update', DELETE: 'delete' } as const)[m as 'GET'] ?? 'unknown',
+      type,
+    );
   if (parts.length === 2 && second === '_search') return record('search-type', type);
   if (parts.length === 2 && second === '_history') return record('history-type', type);
   if (second.startsWith('$') || second.startsWith('_')) return record('operation', type);
-  if (parts.length === 2) return record(({ GET: 'read', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as const)[m as 'GET'] ?? 'unknown', type, second);
+  if (parts.length === 2)
+    return record(
+      ({ GET: 'read', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as const)[m as 'GET'] ?? 'unknown',
+      type,
+      second,
+    );
   if (parts.length === 3 && third === '_history') return record('history-instance', type, second);
   if (parts.length === 4 && third === '_history') return { ...record('vread', type, second), versionId: fourth };
   return record('unknown', type);
@@ -62,13 +71,16 @@ export function checkInteraction(req: FhirRequest, record: AccessRecord): void {
   const needed = REQUIRED[record.interaction];
   if (!needed) return;
   const conditional = (record.interaction === 'update' || record.interaction === 'delete') && !record.id;
-  const letters: Interaction[] = conditional || (record.interaction === 'create' && req.headers['if-none-exist']) ? [...needed, 's'] : needed;
+  const letters: Interaction[] =
+    conditional || (record.interaction === 'create' && req.headers['if-none-exist']) ? [...needed, 's'] : needed;
   const type = record.interaction === 'history-system' ? '*' : record.resourceType!;
   for (const letter of letters) {
     const access = typeAccess(principal, type, letter);
     if (!access.allowed) throw forbidden(`${label(record)}: ${access.reason}`);
     if (!access.unrestricted && (record.interaction === 'history-type' || record.interaction === 'history-system')) {
-      throw forbidden(`${label(record)} needs a user/ or system/ scope without a query suffix (${type === '*' ? '*' : type}.rs)`);
+      throw forbidden(
+        `${label(record)} needs a user/ or system/ scope without a query suffix (${type === '*' ? '*' : type}.rs)`,
+      );
     }
   }
 }
@@ -87,18 +99,39 @@ export function accessOf(req: FhirRequest, type: string, interaction: Interactio
  * it is the stored current version, so the index can judge what memory cannot (a suffix on a
  * date or number); otherwise (a new resource, an older version) such a suffix refuses.
  */
-export async function ensureAllowed(ctx: RouterContext, access: TypeAccess, resource: FhirResource, doing: 'read' | 'update' | 'delete' | 'write', current = false): Promise<void> {
+export async function ensureAllowed(
+  ctx: RouterContext,
+  access: TypeAccess,
+  resource: FhirResource,
+  doing: 'read' | 'update' | 'delete' | 'write',
+  current = false,
+): Promise<void> {
   if (access.unrestricted) return;
   const use = doing === 'read' ? 'read' : 'write';
   let ok = resourceAllowed(access, resource, ctx.registry, ctx.baseUrl, use);
   if (ok === undefined && current && resource.id) {
-    const conditions = [{ kind: 'id', ids: [resource.id], not: false } as Condition, ...accessConditions(ctx, resource.resourceType, access)];
-    const found = await ctx.repo.search({ resourceType: resource.resourceType, conditions, sort: [], count: 1, offset: 0, total: false, include: [], revinclude: [] });
+    const conditions = [
+      { kind: 'id', ids: [resource.id], not: false } as Condition,
+      ...accessConditions(ctx, resource.resourceType, access),
+    ];
+    const found = await ctx.repo.search({
+      resourceType: resource.resourceType,
+      conditions,
+      sort: [],
+      count: 1,
+      offset: 0,
+      total: false,
+      include: [],
+      revinclude: [],
+    });
     ok = found.resources.length > 0;
   }
   if (!ok) {
     const what = resource.id ? `${resource.resourceType}/${resource.id}` : `this ${resource.resourceType}`;
-    const reach = use === 'write' ? "its patient's own record: the patient of record (subject/patient) and every patient reference must be the token's patient" : 'its patient compartment';
+    const reach =
+      use === 'write'
+        ? "its patient's own record: the patient of record (subject/patient) and every patient reference must be the token's patient"
+        : 'its patient compartment';
     throw forbidden(`${what} is outside what the access token allows to ${doing} (${reach}, or its scope query)`);
   }
 }
@@ -114,7 +147,8 @@ export function accessConditions(ctx: RouterContext, type: string, access: TypeA
       if (c) group.push(c);
     }
     try {
-      for (const [key, value] of g.suffix?.params ?? []) group.push(parseCondition(ctx.registry, type, key, value, ctx.baseUrl));
+      for (const [key, value] of g.suffix?.params ?? [])
+        group.push(parseCondition(ctx.registry, type, key, value, ctx.baseUrl));
     } catch {
       continue; // a suffix this type cannot be searched by: the grant matches nothing here
     }
@@ -150,26 +184,40 @@ function chainWithinAccess(ctx: RouterContext, req: FhirRequest, c: Condition): 
       continue;
     }
     const restrictions = accessConditions(ctx, type, searches);
-    if (JSON.stringify(reads.grants) !== JSON.stringify(searches.grants)) restrictions.push(...accessConditions(ctx, type, reads));
+    if (JSON.stringify(reads.grants) !== JSON.stringify(searches.grants))
+      restrictions.push(...accessConditions(ctx, type, reads));
     const inner = chainWithinAccess(ctx, req, condition);
-    targets.push({ type, condition: restrictions.length ? { kind: 'any', groups: [[inner, ...restrictions]] } : inner });
+    targets.push({
+      type,
+      condition: restrictions.length ? { kind: 'any', groups: [[inner, ...restrictions]] } : inner,
+    });
   }
   if (targets.length === 0 || (refusals.length > 0 && c.targets.length === 1)) {
-    throw forbidden(`the chained search on ${c.param.code} reads ${c.targets.map((t) => t.type).join(' or ')}, which this token may not search (${refusals.join('; ')})`, c.param.code);
+    throw forbidden(
+      `the chained search on ${c.param.code} reads ${c.targets.map((t) => t.type).join(' or ')}, which this token may not search (${refusals.join('; ')})`,
+      c.param.code,
+    );
   }
   return { ...c, targets };
 }
 
 /** Included resources the principal may not see are left out of a search result. */
-export function visibleIncluded(ctx: RouterContext, principal: Principal | undefined, included: FhirResource[]): FhirResource[] {
+export function visibleIncluded(
+  ctx: RouterContext,
+  principal: Principal | undefined,
+  included: FhirResource[],
+): FhirResource[] {
   if (!principal || included.length === 0) return included;
-  return included.filter((r) => resourceAllowed(typeAccess(principal, r.resourceType, 's'), r, ctx.registry, ctx.baseUrl) === true);
+  return included.filter(
+    (r) => resourceAllowed(typeAccess(principal, r.resourceType, 's'), r, ctx.registry, ctx.baseUrl) === true,
+  );
 }
 
 /** Adds the patients whose compartment `resource` is in to the request's access record. */
 export function notePatients(ctx: RouterContext, req: FhirRequest, resource: FhirResource | undefined): void {
   if (!req.record || !req.principal || !resource) return;
-  for (const id of compartmentPatients(ctx.registry, resource, ctx.baseUrl)) if (!req.record.patientIds.includes(id)) req.record.patientIds.push(id);
+  for (const id of compartmentPatients(ctx.registry, resource, ctx.baseUrl))
+    if (!req.record.patientIds.includes(id)) req.record.patientIds.push(id);
 }
 
 /** The patients a search names: Patient references of compartment parameters, Patient `_id`s, and the compartment restriction. */
@@ -180,7 +228,9 @@ export function noteSearchPatients(req: FhirRequest, request: SearchRequest): vo
     if (c.kind === 'id' && request.resourceType === 'Patient' && !c.not) {
       c.ids.forEach((id) => ids.add(id));
     } else if (c.kind === 'reference') {
-      for (const v of c.values) if (v.id && (v.targetType === 'Patient' || (!v.targetType && c.param.targets.join() === 'Patient'))) ids.add(v.id);
+      for (const v of c.values)
+        if (v.id && (v.targetType === 'Patient' || (!v.targetType && c.param.targets.join() === 'Patient')))
+          ids.add(v.id);
     } else if (c.kind === 'any') {
       c.groups.forEach((g) => g.forEach(walk));
     }

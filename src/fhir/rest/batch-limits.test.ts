@@ -28,9 +28,17 @@ describe('batch limits', () => {
   it('sums the pages of searches and histories (default page when no _count, capped at maxCount); reads do not count', () => {
     const searches = (n: number, url: string) => Array.from({ length: n }, () => get(url));
     expect(status(() => checkBatchCount(searches(100, 'Observation'), page, BATCH_LIMITS_DEFAULTS))).toBe(200);
-    expect(status(() => checkBatchCount([...searches(100, 'Observation'), get('Patient/_history')], page, BATCH_LIMITS_DEFAULTS))).toBe(413);
-    expect(status(() => checkBatchCount(searches(2, 'Observation?_count=1000'), page, BATCH_LIMITS_DEFAULTS))).toBe(200);
-    expect(status(() => checkBatchCount(searches(3, 'Observation?_count=99999'), page, BATCH_LIMITS_DEFAULTS))).toBe(413);
+    expect(
+      status(() =>
+        checkBatchCount([...searches(100, 'Observation'), get('Patient/_history')], page, BATCH_LIMITS_DEFAULTS),
+      ),
+    ).toBe(413);
+    expect(status(() => checkBatchCount(searches(2, 'Observation?_count=1000'), page, BATCH_LIMITS_DEFAULTS))).toBe(
+      200,
+    );
+    expect(status(() => checkBatchCount(searches(3, 'Observation?_count=99999'), page, BATCH_LIMITS_DEFAULTS))).toBe(
+      413,
+    );
     expect(status(() => checkBatchCount(searches(1000, 'Patient/1'), page, BATCH_LIMITS_DEFAULTS))).toBe(200);
   });
 });

@@ -20,9 +20,14 @@ export interface BatchLimits {
   maxBatchCount: number;
 }
 
-export const BATCH_LIMITS_DEFAULTS: BatchLimits = { maxBatchEntries: 100, maxTransactionEntries: 1000, maxBatchCount: 2000 };
+export const BATCH_LIMITS_DEFAULTS: BatchLimits = {
+  maxBatchEntries: 100,
+  maxTransactionEntries: 1000,
+  maxBatchCount: 2000,
+};
 
-const tooLarge = (text: string, expression?: string) => new OperationOutcomeError(413, outcome('error', 'too-costly', text, expression));
+const tooLarge = (text: string, expression?: string) =>
+  new OperationOutcomeError(413, outcome('error', 'too-costly', text, expression));
 
 /** The number of entries, checked before they are even parsed. */
 export function checkEntryCount(type: 'batch' | 'transaction', entries: number, limits: BatchLimits): void {
@@ -33,7 +38,11 @@ export function checkEntryCount(type: 'batch' | 'transaction', entries: number, 
 }
 
 /** The sum of the pages the searches and histories of the entries would return. */
-export function checkBatchCount(requests: readonly FhirRequest[], page: { defaultCount: number; maxCount: number }, limits: BatchLimits): void {
+export function checkBatchCount(
+  requests: readonly FhirRequest[],
+  page: { defaultCount: number; maxCount: number },
+  limits: BatchLimits,
+): void {
   let total = 0;
   for (const r of requests) {
     if (r.method !== 'GET' && r.method !== 'HEAD' && !(r.method === 'POST' && r.path.endsWith('/_search'))) continue;
@@ -44,6 +53,9 @@ export function checkBatchCount(requests: readonly FhirRequest[], page: { defaul
     total += Math.min(Number.isFinite(asked) && asked >= 0 ? asked : page.defaultCount, page.maxCount);
   }
   if (total > limits.maxBatchCount) {
-    throw tooLarge(`the searches of one Bundle may ask for at most ${limits.maxBatchCount} resources in all (_count summed over the entries; this one asks for ${total})`, 'Bundle.entry');
+    throw tooLarge(
+      `the searches of one Bundle may ask for at most ${limits.maxBatchCount} resources in all (_count summed over the entries; this one asks for ${total})`,
+      'Bundle.entry',
+    );
   }
 }

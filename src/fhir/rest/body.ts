@@ -16,7 +16,8 @@ export function jsonBody(req: FhirRequest, accepted: string[] = JSON_TYPES): unk
     return req.body;
   }
   const type = mediaType(req);
-  if (type && !accepted.includes(type)) throw unsupportedMediaType(`content type ${type} is not supported here; use ${accepted[0]}`);
+  if (type && !accepted.includes(type))
+    throw unsupportedMediaType(`content type ${type} is not supported here; use ${accepted[0]}`);
   if (req.body.trim() === '') throw badRequest('the request has no body');
   try {
     return parseUntrustedJson(req.body);
@@ -28,7 +29,8 @@ export function jsonBody(req: FhirRequest, accepted: string[] = JSON_TYPES): unk
 /** The body as a resource of `expectedType` (when given). */
 export function resourceBody(req: FhirRequest, expectedType?: string): FhirResource {
   const body = jsonBody(req);
-  if (!isObject(body) || typeof body.resourceType !== 'string') throw badRequest('the body is not a FHIR resource (no resourceType)', 'resourceType');
+  if (!isObject(body) || typeof body.resourceType !== 'string')
+    throw badRequest('the body is not a FHIR resource (no resourceType)', 'resourceType');
   if (expectedType && body.resourceType !== expectedType) {
     throw badRequest(`the body is a ${body.resourceType}, the URL names ${expectedType}`, 'resourceType');
   }
@@ -37,6 +39,7 @@ export function resourceBody(req: FhirRequest, expectedType?: string): FhirResou
 
 export function formBody(req: FhirRequest): URLSearchParams {
   if (typeof req.body !== 'string' || req.body === '') return new URLSearchParams();
-  if (mediaType(req) !== 'application/x-www-form-urlencoded') throw unsupportedMediaType('a POST search takes application/x-www-form-urlencoded');
+  if (mediaType(req) !== 'application/x-www-form-urlencoded')
+    throw unsupportedMediaType('a POST search takes application/x-www-form-urlencoded');
   return new URLSearchParams(req.body);
 }

@@ -28,8 +28,10 @@ const STATUS_TEXT: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'N
 /** POST [base] with a batch or transaction Bundle. */
 export async function processBundle(ctx: RouterContext, req: FhirRequest, dispatch: Dispatch): Promise<FhirResponse> {
   const bundle = jsonBody(req);
-  if (!isObject(bundle) || bundle.resourceType !== 'Bundle') throw badRequest('POST to the base takes a batch or transaction Bundle', 'resourceType');
-  if (bundle.type !== 'batch' && bundle.type !== 'transaction') throw badRequest(`Bundle.type must be batch or transaction, not ${String(bundle.type)}`, 'Bundle.type');
+  if (!isObject(bundle) || bundle.resourceType !== 'Bundle')
+    throw badRequest('POST to the base takes a batch or transaction Bundle', 'resourceType');
+  if (bundle.type !== 'batch' && bundle.type !== 'transaction')
+    throw badRequest(`Bundle.type must be batch or transaction, not ${String(bundle.type)}`, 'Bundle.type');
   if (ctx.inTransaction) throw badRequest('a Bundle inside a transaction is not supported');
   const entries = (Array.isArray(bundle.entry) ? bundle.entry : []) as BundleEntry[];
   checkEntryCount(bundle.type, entries.length, ctx.batchLimits);
@@ -38,25 +40,44 @@ export async function processBundle(ctx: RouterContext, req: FhirRequest, dispat
   const records: (AccessRecord | undefined)[] = new Array(requests.length);
   if (req.record) req.record.interaction = bundle.type;
   try {
-    const responses = bundle.type === 'batch' ? await batch(ctx, requests, dispatch, records) : await transaction(ctx, entries, requests, dispatch, records);
-    const body: Bundle = { resourceType: 'Bundle', type: `${bundle.type}-response`, entry: responses.map(responseEntry) };
+    const responses =
+      bundle.type === 'batch'
+        ? await batch(ctx, requests, dispatch, records)
+        : await transaction(ctx, entries, requests, dispatch, records);
+    const body: Bundle = {
+      resourceType: 'Bundle',
+      type: `${bundle.type}-response`,
+      entry: responses.map(responseEntry),
+    };
     return { status: 200, headers: { 'content-type': FHIR_JSON }, body };
   } finally {
     // Entries a failed transaction never ran are listed without a status.
-    if (req.record) req.record.entries = Array.from(records, (r, i) => r ?? describeRequest(requests[i], requests[i].path.split('/').filter(Boolean)));
+    if (req.record)
+      req.record.entries = Array.from(
+        records,
+        (r, i) => r ?? describeRequest(requests[i], requests[i].path.split('/').filter(Boolean)),
+      );
   }
 }
 
 function entryRequest(entry: BundleEntry, i: number, prefer: string | undefined): FhirRequest {
   const r = entry.request;
-  if (!isObject(r) || typeof r.method !== 'string' || typeof r.url !== 'string') throw badRequest(`entry ${i} has no request.method and request.url`, `Bundle.entry[${i}].request`);
+  if (!isObject(r) || typeof r.method !== 'string' || typeof r.url !== 'string')
+    throw badRequest(`entry ${i} has no request.method and request.url`, `Bundle.entry[${i}].request`);
   const method = r.method.toUpperCase();
-  if (!ORDER.has(method)) throw badRequest(`entry ${i}: method ${r.method} is not allowed in a Bundle`, `Bundle.entry[${i}].request.method`);
+  if (!ORDER.has(method))
+    throw badRequest(`entry ${i}: method ${r.method} is not allowed in a Bundle`, `Bundle.entry[${i}].request.method`);
   const { path, query } = splitUrl(r.url.replace(/^https?:\/\/[^/]+\/fhir\//, ''));
-  const headers: Record<string, string | undefined> = { 'if-match': r.ifMatch, 'if-none-match': r.ifNoneMatch, 'if-none-exist': r.ifNoneExist, prefer };
+  const headers: Record<string, string | undefined> = {
+    'if-match': r.ifMatch,
+    'if-none-match': r.ifNoneMatch,
+    'if-none-exist': r.ifNoneExist,
+    prefer,
+  };
   if (method === 'PATCH') headers['content-type'] = 'application/json-patch+json';
   // A Binary resource carries a JSON Patch as its data (FHIR R4 3.1.0.11.5).
-  const body = method === 'PATCH' && entry.resource?.resourceType === 'Binary' ? binaryPatch(entry.resource, i) : entry.resource;
+  const body =
+    method === 'PATCH' && entry.resource?.resourceType === 'Binary' ? binaryPatch(entry.resource, i) : entry.resource;
   return { method, path, query, headers, body };
 }
 
@@ -68,7 +89,12 @@ function binaryPatch(binary: FhirResource, i: number): unknown {
   }
 }
 
-async function batch(ctx: RouterContext, requests: FhirRequest[], dispatch: Dispatch, records: (AccessRecord | undefined)[]): Promise<FhirResponse[]> {
+async function batch(
+  ctx: RouterContext,
+  requests: FhirRequest[],
+  dispatch: Dispatch,
+  records: (AccessRecord | undefined)[],
+): Promise<FhirResponse[]> {
   const out: FhirResponse[] = [];
   for (const [i, req] of requests.entries()) {
     const res = await settle(() => dispatch(ctx, req));
@@ -96,14 +122,24 @@ function checkEntries(ctx: RouterContext, requests: FhirRequest[]): void {
 }
 
 /** All entries in one repository transaction; the first failure rolls everything back and is the answer. */
-async function transaction(ctx: RouterContext, entries: BundleEntry[], requests: FhirRequest[], dispatch: Dispatch, records: (AccessRecord | undefined)[]): Promise<FhirResponse[]> {
+async function transaction(
+  ctx: RouterContext,
+  entries: BundleEntry[],
+  requests: FhirRequest[],
+  dispatch: Dispatch,
+  records: (AccessRecord | undefined)[],
+): Promise<FhirResponse[]> {
   if (requests.some((r) => r.principal)) checkEntries(ctx, requests);
   return ctx.repo.transaction(async (repo) => {
     const tx: RouterContext = { ...ctx, repo, inTransaction: true };
     const placeholders = await reserveIds(tx, entries, requests);
-    const resolved = requests.map((r) => (isObject(r.body) ? { ...r, body: rewriteReferences(r.body, placeholders) } : r));
+    const resolved = requests.map((r) =>
+      isObject(r.body) ? { ...r, body: rewriteReferences(r.body, placeholders) } : r,
+    );
     const responses: FhirResponse[] = new Array(resolved.length);
-    const order = resolved.map((_, i) => i).sort((a, b) => ORDER.get(resolved[a].method)! - ORDER.get(resolved[b].method)! || a - b);
+    const order = resolved
+      .map((_, i) => i)
+      .sort((a, b) => ORDER.get(resolved[a].method)! - ORDER.get(resolved[b].method)! || a - b);
     for (const i of order) {
       const res = await settle(() => dispatch(tx, resolved[i]));
       records[i] = resolved[i].record && { ...resolved[i].record!, status: res.status };
@@ -118,14 +154,20 @@ async function transaction(ctx: RouterContext, entries: BundleEntry[], requests:
  * Maps each urn:uuid fullUrl to the Type/id it will have: a new id for a create, the match
  * of a conditional create (which then does not create), or the URL of an update.
  */
-async function reserveIds(tx: RouterContext, entries: BundleEntry[], requests: FhirRequest[]): Promise<Map<string, string>> {
+async function reserveIds(
+  tx: RouterContext,
+  entries: BundleEntry[],
+  requests: FhirRequest[],
+): Promise<Map<string, string>> {
   const map = new Map<string, string>();
   for (const [i, entry] of entries.entries()) {
     const req = requests[i];
     const fullUrl = entry.fullUrl;
     if (req.method === 'POST' && req.path && !req.path.includes('/')) {
       const condition = req.headers['if-none-exist'];
-      const found = condition ? await matches(tx, req.path, splitUrl(`?${condition.replace(/^[^?]*\?/, '')}`).query, req) : [];
+      const found = condition
+        ? await matches(tx, req.path, splitUrl(`?${condition.replace(/^[^?]*\?/, '')}`).query, req)
+        : [];
       if (found.length > 1) throw preconditionFailed(`entry ${i}: If-None-Exist matches ${found.length} resources`);
       if (found.length === 1) {
         if (fullUrl) map.set(fullUrl, `${req.path}/${found[0].id}`);
@@ -145,7 +187,10 @@ type Settled = FhirResponse & { error?: unknown };
 
 /** The transaction's answer when entry `i` fails: that entry's status, its issues prefixed with the entry. */
 function entryFailure(err: OperationOutcomeError, i: number): OperationOutcomeError {
-  const issue = err.outcome.issue.map((is) => ({ ...is, diagnostics: `Bundle.entry[${i}]: ${is.diagnostics ?? is.details?.text ?? is.code}` }));
+  const issue = err.outcome.issue.map((is) => ({
+    ...is,
+    diagnostics: `Bundle.entry[${i}]: ${is.diagnostics ?? is.details?.text ?? is.code}`,
+  }));
   return new OperationOutcomeError(err.status, { resourceType: 'OperationOutcome', issue });
 }
 

@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestRouter } from './test-support.js';
 
-const entry = (fullUrl: string | undefined, method: string, url: string, resource?: unknown, extra: Record<string, string> = {}) => ({
+const entry = (
+  fullUrl: string | undefined,
+  method: string,
+  url: string,
+  resource?: unknown,
+  extra: Record<string, string> = {},
+) => ({
   ...(fullUrl ? { fullUrl } : {}),
   ...(resource ? { resource } : {}),
   request: { method, url, ...extra },
@@ -19,8 +25,16 @@ describe('FHIR router: batch and transaction Bundles', () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        entry('urn:uuid:obs', 'POST', 'Observation', { resourceType: 'Observation', status: 'final', code: { text: 'INR' }, subject: { reference: 'urn:uuid:pat' } }),
-        entry('urn:uuid:pat', 'POST', 'Patient', { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: '7' }] }),
+        entry('urn:uuid:obs', 'POST', 'Observation', {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: 'INR' },
+          subject: { reference: 'urn:uuid:pat' },
+        }),
+        entry('urn:uuid:pat', 'POST', 'Patient', {
+          resourceType: 'Patient',
+          identifier: [{ system: 'urn:mrn', value: '7' }],
+        }),
       ],
     });
     expect(res.status).toBe(200);
@@ -33,7 +47,7 @@ describe('FHIR router: batch and transaction Bundles', () => {
     expect(found.body.total).toBe(1);
   });
 
-  it('rolls back every entry when one fails, answering with the failing entry\'s status', async () => {
+  it("rolls back every entry when one fails, answering with the failing entry's status", async () => {
     const res = await t.call('POST', '', {
       resourceType: 'Bundle',
       type: 'transaction',
@@ -50,13 +64,27 @@ describe('FHIR router: batch and transaction Bundles', () => {
   });
 
   it('uses the existing resource for a conditional create inside a transaction', async () => {
-    const existing = await t.call('POST', 'Patient', { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: '9' }] });
+    const existing = await t.call('POST', 'Patient', {
+      resourceType: 'Patient',
+      identifier: [{ system: 'urn:mrn', value: '9' }],
+    });
     const res = await t.call('POST', '', {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        entry('urn:uuid:p', 'POST', 'Patient', { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: '9' }] }, { ifNoneExist: 'identifier=urn:mrn|9' }),
-        entry('urn:uuid:f', 'POST', 'Flag', { resourceType: 'Flag', status: 'active', code: { text: 'x' }, subject: { reference: 'urn:uuid:p' } }),
+        entry(
+          'urn:uuid:p',
+          'POST',
+          'Patient',
+          { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: '9' }] },
+          { ifNoneExist: 'identifier=urn:mrn|9' },
+        ),
+        entry('urn:uuid:f', 'POST', 'Flag', {
+          resourceType: 'Flag',
+          status: 'active',
+          code: { text: 'x' },
+          subject: { reference: 'urn:uuid:p' },
+        }),
       ],
     });
     expect(res.status).toBe(200);
@@ -78,7 +106,12 @@ describe('FHIR router: batch and transaction Bundles', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.type).toBe('batch-response');
-    expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['201 Created', '404', '200 OK', '405']);
+    expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual([
+      '201 Created',
+      '404',
+      '200 OK',
+      '405',
+    ]);
     expect(res.body.entry[1].response.outcome.resourceType).toBe('OperationOutcome');
     expect(res.body.entry[2].resource.total).toBe(1);
   });

@@ -12,27 +12,31 @@ const WRITE_INTERACTIONS = ['create', 'update', 'patch', 'delete'];
  * (composite and special ones are left out because they are not supported), and the
  * interactions the router answers.
  */
-export function capabilityStatement(registry: SearchParamRegistry, baseUrl: string, version: string, date: string): FhirResource {
-  const resource = registry.resourceTypes
-    .map((type) => {
-      const readOnly = READ_ONLY_TYPES.has(type);
-      const params = registry.forType(type);
-      return {
-        type,
-        profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-        interaction: [...READ_INTERACTIONS, ...(readOnly ? [] : WRITE_INTERACTIONS)].sort().map((code) => ({ code })),
-        versioning: 'versioned-update',
-        readHistory: true,
-        updateCreate: !readOnly,
-        conditionalCreate: !readOnly,
-        conditionalRead: 'not-supported',
-        conditionalUpdate: !readOnly,
-        conditionalDelete: readOnly ? 'not-supported' : 'single',
-        referencePolicy: ['literal', 'local'],
-        searchInclude: params.filter((p) => p.kind === 'reference').map((p) => `${type}:${p.code}`),
-        searchParam: params.map((p) => ({ name: p.code, definition: p.url, type: p.kind })),
-      };
-    });
+export function capabilityStatement(
+  registry: SearchParamRegistry,
+  baseUrl: string,
+  version: string,
+  date: string,
+): FhirResource {
+  const resource = registry.resourceTypes.map((type) => {
+    const readOnly = READ_ONLY_TYPES.has(type);
+    const params = registry.forType(type);
+    return {
+      type,
+      profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+      interaction: [...READ_INTERACTIONS, ...(readOnly ? [] : WRITE_INTERACTIONS)].sort().map((code) => ({ code })),
+      versioning: 'versioned-update',
+      readHistory: true,
+      updateCreate: !readOnly,
+      conditionalCreate: !readOnly,
+      conditionalRead: 'not-supported',
+      conditionalUpdate: !readOnly,
+      conditionalDelete: readOnly ? 'not-supported' : 'single',
+      referencePolicy: ['literal', 'local'],
+      searchInclude: params.filter((p) => p.kind === 'reference').map((p) => `${type}:${p.code}`),
+      searchParam: params.map((p) => ({ name: p.code, definition: p.url, type: p.kind })),
+    };
+  });
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',

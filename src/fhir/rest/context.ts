@@ -35,8 +35,21 @@ export interface FhirResponse {
 }
 
 export type FhirInteraction =
-  | 'read' | 'vread' | 'search-type' | 'history-instance' | 'history-type' | 'history-system'
-  | 'create' | 'update' | 'patch' | 'delete' | 'batch' | 'transaction' | 'capabilities' | 'operation' | 'unknown';
+  | 'read'
+  | 'vread'
+  | 'search-type'
+  | 'history-instance'
+  | 'history-type'
+  | 'history-system'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'batch'
+  | 'transaction'
+  | 'capabilities'
+  | 'operation'
+  | 'unknown';
 
 /** One interaction as the audit trail needs it (BALP: subtype, entity, patient). */
 export interface AccessRecord {
@@ -71,7 +84,12 @@ export interface RouterContext {
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** A resource response with the version headers every read and write carries. */
-export function resourceResponse(status: number, resource: FhirResource, ctx: RouterContext, req?: FhirRequest): FhirResponse {
+export function resourceResponse(
+  status: number,
+  resource: FhirResource,
+  ctx: RouterContext,
+  req?: FhirRequest,
+): FhirResponse {
   const headers: Record<string, string> = { 'content-type': FHIR_JSON };
   const version = resource.meta?.versionId;
   if (version) headers.etag = `W/"${version}"`;
@@ -82,7 +100,20 @@ export function resourceResponse(status: number, resource: FhirResource, ctx: Ro
   const prefer = req?.headers.prefer ?? '';
   if (/return=minimal/.test(prefer)) return { status, headers };
   if (/return=OperationOutcome/i.test(prefer)) {
-    return { status, headers, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: `${resource.resourceType}/${resource.id} version ${version}` }] } };
+    return {
+      status,
+      headers,
+      body: {
+        resourceType: 'OperationOutcome',
+        issue: [
+          {
+            severity: 'information',
+            code: 'informational',
+            diagnostics: `${resource.resourceType}/${resource.id} version ${version}`,
+          },
+        ],
+      },
+    };
   }
   return { status, headers, body: resource };
 }
@@ -91,7 +122,10 @@ export function outcomeResponse(status: number, text: string): FhirResponse {
   return {
     status,
     headers: { 'content-type': FHIR_JSON },
-    body: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: text }] },
+    body: {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'information', code: 'informational', diagnostics: text }],
+    },
   };
 }
 

@@ -4,7 +4,14 @@ import type { FhirResource } from '../types.js';
 import { validateFhirResource } from '../validate.js';
 import { accessConditions, accessOf, authorizeChains, ensureAllowed, notePatients } from './authorize.js';
 import { resourceBody } from './body.js';
-import { etagVersion, outcomeResponse, resourceResponse, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
+import {
+  etagVersion,
+  outcomeResponse,
+  resourceResponse,
+  type FhirRequest,
+  type FhirResponse,
+  type RouterContext,
+} from './context.js';
 import { queryOf } from './query.js';
 
 export async function read(ctx: RouterContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
@@ -16,7 +23,13 @@ export async function read(ctx: RouterContext, req: FhirRequest, type: string, i
   return resourceResponse(200, resource, ctx);
 }
 
-export async function vread(ctx: RouterContext, req: FhirRequest, type: string, id: string, versionId: string): Promise<FhirResponse> {
+export async function vread(
+  ctx: RouterContext,
+  req: FhirRequest,
+  type: string,
+  id: string,
+  versionId: string,
+): Promise<FhirResponse> {
   const resource = await ctx.repo.vread(type, id, versionId);
   await ensureAllowed(ctx, accessOf(req, type, 'r'), resource, 'read');
   notePatients(ctx, req, resource);
@@ -81,7 +94,8 @@ export async function conditionalUpdate(ctx: RouterContext, req: FhirRequest, ty
   const found = await matches(ctx, type, req.query, req);
   if (found.length > 1) throw preconditionFailed(`the condition matches ${found.length} resources`);
   if (found.length === 1) {
-    if (resource.id !== undefined && resource.id !== found[0].id) throw badRequest(`the body has id ${resource.id}, the match is ${found[0].id}`, 'id');
+    if (resource.id !== undefined && resource.id !== found[0].id)
+      throw badRequest(`the body has id ${resource.id}, the match is ${found[0].id}`, 'id');
     return update(ctx, { ...req, body: { ...resource, id: found[0].id } }, type, found[0].id!);
   }
   if (resource.id !== undefined) return update(ctx, { ...req, body: resource }, type, resource.id);
@@ -117,10 +131,19 @@ export async function conditionalDelete(ctx: RouterContext, req: FhirRequest, ty
  * Up to two matches: enough to tell none, one and several apart. With a principal, only what
  * its search scopes reach (what it may not see does not match).
  */
-export async function matches(ctx: RouterContext, type: string, query: URLSearchParams, req?: FhirRequest): Promise<FhirResource[]> {
+export async function matches(
+  ctx: RouterContext,
+  type: string,
+  query: URLSearchParams,
+  req?: FhirRequest,
+): Promise<FhirResource[]> {
   const { request } = parseSearch(ctx.registry, type, query, { defaultCount: 2, maxCount: 2, baseUrl: ctx.baseUrl });
-  const conditions = req?.principal ? [...authorizeChains(ctx, req, request.conditions), ...accessConditions(ctx, type, accessOf(req, type, 's'))] : request.conditions;
-  return (await ctx.repo.search({ ...request, conditions, count: 2, offset: 0, total: false, include: [], revinclude: [] })).resources;
+  const conditions = req?.principal
+    ? [...authorizeChains(ctx, req, request.conditions), ...accessConditions(ctx, type, accessOf(req, type, 's'))]
+    : request.conditions;
+  return (
+    await ctx.repo.search({ ...request, conditions, count: 2, offset: 0, total: false, include: [], revinclude: [] })
+  ).resources;
 }
 
 /** The id of what a create or conditional interaction touched, for the audit record. */

@@ -11,7 +11,8 @@ export function selectElements(resource: FhirResource, elements: string[]): Fhir
     const key = name.split('.')[0];
     // Choice elements are asked for by their base name (`value` selects valueQuantity).
     for (const k of Object.keys(resource)) {
-      if (k === key || (k.startsWith(key) && /^[A-Z]/.test(k.slice(key.length)) && !Object.hasOwn(resource, key))) out[k] = resource[k];
+      if (k === key || (k.startsWith(key) && /^[A-Z]/.test(k.slice(key.length)) && !Object.hasOwn(resource, key)))
+        out[k] = resource[k];
     }
   }
   return out;

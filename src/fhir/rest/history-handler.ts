@@ -9,13 +9,15 @@ import { pageLinks } from './search-handler.js';
 /** _history at instance, type or system level, newest first, paged with _count/_offset. */
 export async function history(ctx: RouterContext, req: FhirRequest, scope: HistoryScope): Promise<FhirResponse> {
   for (const key of req.query.keys()) {
-    if (!['_count', '_offset', '_since', '_format', '_pretty'].includes(key)) throw badRequest(`history does not support ${key}`, key);
+    if (!['_count', '_offset', '_since', '_format', '_pretty'].includes(key))
+      throw badRequest(`history does not support ${key}`, key);
   }
   const count = Math.min(int(req.query.get('_count'), ctx.defaultCount, '_count'), ctx.maxCount);
   const offset = int(req.query.get('_offset'), 0, '_offset');
   const sinceText = req.query.get('_since');
   const since = sinceText === null ? undefined : dateRange(sinceText)?.low;
-  if (sinceText !== null && since === undefined) throw badRequest(`_since=${sinceText} is not a FHIR instant`, '_since');
+  if (sinceText !== null && since === undefined)
+    throw badRequest(`_since=${sinceText} is not a FHIR instant`, '_since');
   const page = await ctx.repo.history(scope, { count, offset, since });
   if (req.principal && scope.resourceType && scope.id) {
     // Instance history: every version shown must be within the token's reach (type and system history need unrestricted scopes).

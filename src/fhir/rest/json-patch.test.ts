@@ -12,7 +12,12 @@ const statusOf = (f: () => unknown): number | undefined => {
 };
 
 describe('applyJsonPatch (fast-json-patch)', () => {
-  const patient = () => ({ resourceType: 'Patient', id: 'p1', name: [{ family: 'Doe', given: ['Jo'] }], gender: 'female' });
+  const patient = () => ({
+    resourceType: 'Patient',
+    id: 'p1',
+    name: [{ family: 'Doe', given: ['Jo'] }],
+    gender: 'female',
+  });
 
   it('applies RFC 6902 operations to a clone', () => {
     const doc = patient();
@@ -23,14 +28,24 @@ describe('applyJsonPatch (fast-json-patch)', () => {
       { op: 'move', from: '/name/0/text', path: '/name/0/prefix' },
       { op: 'remove', path: '/name/0/prefix' },
     ]);
-    expect(out).toEqual({ resourceType: 'Patient', id: 'p1', name: [{ family: 'Doe', given: ['Jo', 'Ann'] }], gender: 'male' });
+    expect(out).toEqual({
+      resourceType: 'Patient',
+      id: 'p1',
+      name: [{ family: 'Doe', given: ['Jo', 'Ann'] }],
+      gender: 'male',
+    });
     expect(doc).toEqual(patient());
   });
 
   it('compares `test` values by deep equality: member order does not matter', () => {
-    const ops = [{ op: 'test', path: '/name/0', value: { given: ['Jo'], family: 'Doe' } }, { op: 'replace', path: '/gender', value: 'other' }];
+    const ops = [
+      { op: 'test', path: '/name/0', value: { given: ['Jo'], family: 'Doe' } },
+      { op: 'replace', path: '/gender', value: 'other' },
+    ];
     expect(applyJsonPatch(patient(), ops)).toMatchObject({ gender: 'other' });
-    expect(statusOf(() => applyJsonPatch(patient(), [{ op: 'test', path: '/name/0', value: { family: 'Doe' } }]))).toBe(422);
+    expect(statusOf(() => applyJsonPatch(patient(), [{ op: 'test', path: '/name/0', value: { family: 'Doe' } }]))).toBe(
+      422,
+    );
   });
 
   it('answers 400 for a malformed patch and 422 for one that cannot apply, leaving the document untouched', () => {
@@ -42,7 +57,14 @@ describe('applyJsonPatch (fast-json-patch)', () => {
     expect(statusOf(() => applyJsonPatch(doc, [{ op: 'copy', path: '/gender' }]))).toBe(400);
     expect(statusOf(() => applyJsonPatch(doc, [{ op: 'replace', path: '/birthDate', value: '2000' }]))).toBe(422);
     expect(statusOf(() => applyJsonPatch(doc, [{ op: 'add', path: '/name/5', value: {} }]))).toBe(422);
-    expect(statusOf(() => applyJsonPatch(doc, [{ op: 'remove', path: '/gender' }, { op: 'remove', path: '/a/b' }]))).toBe(422);
+    expect(
+      statusOf(() =>
+        applyJsonPatch(doc, [
+          { op: 'remove', path: '/gender' },
+          { op: 'remove', path: '/a/b' },
+        ]),
+      ),
+    ).toBe(422);
     expect(doc).toEqual(patient());
   });
 
@@ -57,7 +79,11 @@ describe('applyJsonPatch (fast-json-patch)', () => {
       [{ op: 'add', path: '/prototype', value: 1 }],
       [{ op: 'add', path: '/__proto~1x/../__proto__', value: 1 }],
     ];
-    for (const ops of attacks) expect(statusOf(() => applyJsonPatch(patient(), ops)), JSON.stringify(ops)).toBe(400);
+    for (const ops of attacks)
+      expect(
+        statusOf(() => applyJsonPatch(patient(), ops)),
+        JSON.stringify(ops),
+      ).toBe(400);
     expect(({} as Record<string, unknown>).rs).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((Object as unknown as Record<string, unknown>).polluted).toBeUndefined();

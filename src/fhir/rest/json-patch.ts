@@ -49,7 +49,9 @@ function checkPointers(raw: unknown, i: number): void {
     if (typeof pointer !== 'string') continue;
     for (const segment of pointer.split('/')) {
       if (BANNED_SEGMENTS.has(segment.replace(/~1/g, '/').replace(/~0/g, '~'))) {
-        throw badRequest(`patch operation ${i}: the ${field} "${pointer}" names "${segment}", which is not a FHIR element`);
+        throw badRequest(
+          `patch operation ${i}: the ${field} "${pointer}" names "${segment}", which is not a FHIR element`,
+        );
       }
     }
   }

@@ -16,12 +16,16 @@ export async function patch(ctx: RouterContext, req: FhirRequest, type: string, 
   notePatients(ctx, req, current);
   const ifMatch = etagVersion(req.headers['if-match']);
   const applied = applyJsonPatch(current, operations);
-  if (!isObject(applied) || applied.resourceType !== type || applied.id !== id) throw badRequest('a patch may not change resourceType or id');
+  if (!isObject(applied) || applied.resourceType !== type || applied.id !== id)
+    throw badRequest('a patch may not change resourceType or id');
   const patched = serverSide(ctx, req, applied as FhirResource);
   validateFhirResource(patched as FhirResource);
   await ensureAllowed(ctx, access, patched as FhirResource, 'write');
   // Without If-Match, lock to the version the patch was applied to: a concurrent write is a 412, not lost.
-  const { resource } = await ctx.repo.update(patched as FhirResource, { ifMatch: ifMatch ?? current.meta?.versionId, method: 'PATCH' });
+  const { resource } = await ctx.repo.update(patched as FhirResource, {
+    ifMatch: ifMatch ?? current.meta?.versionId,
+    method: 'PATCH',
+  });
   notePatients(ctx, req, resource);
   return resourceResponse(200, resource, ctx, req);
 }

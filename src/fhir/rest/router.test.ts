@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestRouter, type Call } from './test-support.js';
 
-const patient = { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: '1' }], name: [{ family: 'Test', given: ['Ann'] }], gender: 'female' };
+const patient = {
+  resourceType: 'Patient',
+  identifier: [{ system: 'urn:mrn', value: '1' }],
+  name: [{ family: 'Test', given: ['Ann'] }],
+  gender: 'female',
+};
 
 describe('FHIR router: instance and type interactions', () => {
   let t: ReturnType<typeof openTestRouter>;
@@ -78,15 +83,23 @@ describe('FHIR router: instance and type interactions', () => {
 
   it('applies a JSON Patch, 422 when a test op fails, 415 for a plain JSON body', async () => {
     const { body } = await call('POST', 'Patient', patient);
-    const ops = [{ op: 'replace', path: '/gender', value: 'male' }, { op: 'add', path: '/name/0/given/-', value: 'Beth' }];
+    const ops = [
+      { op: 'replace', path: '/gender', value: 'male' },
+      { op: 'add', path: '/name/0/given/-', value: 'Beth' },
+    ];
     const patched = await call('PATCH', `Patient/${body.id}`, ops, { 'content-type': 'application/json-patch+json' });
     expect(patched.status).toBe(200);
     expect(patched.body.gender).toBe('male');
     expect(patched.body.name[0].given).toEqual(['Ann', 'Beth']);
-    const failed = await call('PATCH', `Patient/${body.id}`, [{ op: 'test', path: '/gender', value: 'female' }], { 'content-type': 'application/json-patch+json' });
+    const failed = await call('PATCH', `Patient/${body.id}`, [{ op: 'test', path: '/gender', value: 'female' }], {
+      'content-type': 'application/json-patch+json',
+    });
     expect(failed.status).toBe(422);
     expect((await call('PATCH', `Patient/${body.id}`, ops, { 'content-type': 'application/json' })).status).toBe(415);
-    const stale = await call('PATCH', `Patient/${body.id}`, ops, { 'content-type': 'application/json-patch+json', 'if-match': 'W/"1"' });
+    const stale = await call('PATCH', `Patient/${body.id}`, ops, {
+      'content-type': 'application/json-patch+json',
+      'if-match': 'W/"1"',
+    });
     expect(stale.status).toBe(412);
   });
 
@@ -133,6 +146,10 @@ describe('FHIR router: instance and type interactions', () => {
     const obs = byType.get('Observation') as { searchParam: { name: string; type: string }[] };
     expect(obs.searchParam.map((p) => p.name)).toContain('value-quantity');
     expect(obs.searchParam.map((p) => p.type)).not.toContain('composite');
-    expect(res.body.rest[0].interaction.map((i: { code: string }) => i.code)).toEqual(['batch', 'transaction', 'history-system']);
+    expect(res.body.rest[0].interaction.map((i: { code: string }) => i.code)).toEqual([
+      'batch',
+      'transaction',
+      'history-system',
+    ]);
   });
 });

@@ -65,7 +65,12 @@ export class FhirRouter {
       inTransaction: false,
       ...(options.beforeWrite ? { beforeWrite: options.beforeWrite } : {}),
     };
-    this.capability = capabilityStatement(options.registry, this.ctx.baseUrl, options.version ?? '0.0.0', new Date(now()).toISOString());
+    this.capability = capabilityStatement(
+      options.registry,
+      this.ctx.baseUrl,
+      options.version ?? '0.0.0',
+      new Date(now()).toISOString(),
+    );
     this.onError = options.onError ?? (() => undefined);
     this.beforeSend = options.beforeSend;
   }
@@ -84,7 +89,11 @@ export class FhirRouter {
     } catch (e) {
       const err = asOutcomeError(e);
       if (err.status >= 500) this.onError(e);
-      const res: FhirResponse = { status: err.status, headers: { 'content-type': FHIR_JSON, ...err.headers }, body: err.outcome };
+      const res: FhirResponse = {
+        status: err.status,
+        headers: { 'content-type': FHIR_JSON, ...err.headers },
+        body: err.outcome,
+      };
       return request.record ? { ...res, access: request.record } : res;
     }
   }
@@ -98,15 +107,22 @@ export class FhirRouter {
    */
   async searchLocal(type: string, query: URLSearchParams): Promise<FhirResponse> {
     return this.local(() => {
-      if (!this.ctx.registry.isResourceType(type)) throw notFound(`${type} is not a FHIR R4 resource type or operation this server supports`);
+      if (!this.ctx.registry.isResourceType(type))
+        throw notFound(`${type} is not a FHIR R4 resource type or operation this server supports`);
       return search(this.ctx, { method: 'GET', path: type, query, headers: {} }, type);
     });
   }
 
   async readLocal(type: string, id: string): Promise<FhirResponse> {
     return this.local(() => {
-      if (!this.ctx.registry.isResourceType(type)) throw notFound(`${type} is not a FHIR R4 resource type or operation this server supports`);
-      return read(this.ctx, { method: 'GET', path: `${type}/${id}`, query: new URLSearchParams(), headers: {} }, type, id);
+      if (!this.ctx.registry.isResourceType(type))
+        throw notFound(`${type} is not a FHIR R4 resource type or operation this server supports`);
+      return read(
+        this.ctx,
+        { method: 'GET', path: `${type}/${id}`, query: new URLSearchParams(), headers: {} },
+        type,
+        id,
+      );
     });
   }
 
@@ -125,8 +141,16 @@ export class FhirRouter {
     req.record = describeRequest(req, parts);
     const [handlers, params] = this.route(parts);
     const handler = own(handlers, req.method === 'HEAD' ? 'GET' : req.method);
-    if (!handler) throw methodNotAllowed(`${req.method} is not allowed on /${parts.join('/')} (allowed: ${Object.keys(handlers).join(', ')})`);
-    if (req.method !== 'GET' && req.method !== 'HEAD' && !(req.method === 'POST' && parts[1] === '_search') && READ_ONLY_TYPES.has(parts[0])) {
+    if (!handler)
+      throw methodNotAllowed(
+        `${req.method} is not allowed on /${parts.join('/')} (allowed: ${Object.keys(handlers).join(', ')})`,
+      );
+    if (
+      req.method !== 'GET' &&
+      req.method !== 'HEAD' &&
+      !(req.method === 'POST' && parts[1] === '_search') &&
+      READ_ONLY_TYPES.has(parts[0])
+    ) {
       throw methodNotAllowed(`${parts[0]} is read-only through the API`);
     }
     checkInteraction(req, req.record);
@@ -136,10 +160,15 @@ export class FhirRouter {
   /** The handlers for a path, by method, and the path's variable parts. */
   private route(p: string[]): [Record<string, Handler>, string[]] {
     if (p.length === 0) return [{ POST: (c, r) => processBundle(c, r, this.dispatch) }, []];
-    if (p.length === 1 && p[0] === 'metadata') return [{ GET: async () => ({ status: 200, headers: { 'content-type': FHIR_JSON }, body: this.capability }) }, []];
+    if (p.length === 1 && p[0] === 'metadata')
+      return [
+        { GET: async () => ({ status: 200, headers: { 'content-type': FHIR_JSON }, body: this.capability }) },
+        [],
+      ];
     if (p.length === 1 && p[0] === '_history') return [{ GET: (c, r) => history(c, r, {}) }, []];
     const type = p[0];
-    if (!this.ctx.registry.isResourceType(type)) throw notFound(`${type} is not a FHIR R4 resource type or operation this server supports`);
+    if (!this.ctx.registry.isResourceType(type))
+      throw notFound(`${type} is not a FHIR R4 resource type or operation this server supports`);
     if (p.length === 1) {
       return [
         {
@@ -166,7 +195,8 @@ export class FhirRouter {
         [],
       ];
     }
-    if (p.length === 3 && p[2] === '_history') return [{ GET: (c, r) => history(c, r, { resourceType: type, id }) }, []];
+    if (p.length === 3 && p[2] === '_history')
+      return [{ GET: (c, r) => history(c, r, { resourceType: type, id }) }, []];
     if (p.length === 4 && p[2] === '_history') return [{ GET: (c, r) => vread(c, r, type, id, p[3]) }, []];
     throw notFound(`/${p.join('/')} is not supported`);
   }
@@ -177,5 +207,6 @@ function checkFormat(req: FhirRequest): void {
   const format = req.query.get('_format');
   if (format !== null && !/json/i.test(format)) throw notAcceptable(`_format=${format}: only JSON is supported`);
   const accept = req.headers.accept;
-  if (accept && !/json|\*\/\*|application\/\*/i.test(accept)) throw notAcceptable(`Accept: ${accept}: only application/fhir+json is supported`);
+  if (accept && !/json|\*\/\*|application\/\*/i.test(accept))
+    throw notAcceptable(`Accept: ${accept}: only application/fhir+json is supported`);
 }

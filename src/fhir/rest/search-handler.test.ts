@@ -6,11 +6,16 @@ describe('FHIR router: search', () => {
   let patientId: string;
   beforeEach(async () => {
     t = openTestRouter();
-    patientId = (await t.call('POST', 'Patient', { resourceType: 'Patient', name: [{ family: 'Search' }], gender: 'female' })).body.id;
+    patientId = (
+      await t.call('POST', 'Patient', { resourceType: 'Patient', name: [{ family: 'Search' }], gender: 'female' })
+    ).body.id;
     for (let i = 0; i < 5; i++) {
       await t.call('POST', 'Observation', {
-        resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] },
-        subject: { reference: `Patient/${patientId}` }, valueQuantity: { value: 100 + i, unit: 'mg/dL' },
+        resourceType: 'Observation',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] },
+        subject: { reference: `Patient/${patientId}` },
+        valueQuantity: { value: 100 + i, unit: 'mg/dL' },
       });
     }
   });
@@ -23,7 +28,8 @@ describe('FHIR router: search', () => {
     expect(first.body.entry).toHaveLength(2);
     expect(first.body.entry[0].fullUrl).toBe(`http://ib.test/fhir/Observation/${first.body.entry[0].resource.id}`);
     expect(first.body.entry[0].search.mode).toBe('match');
-    const rel = (b: { link: { relation: string; url: string }[] }, r: string) => b.link.find((l) => l.relation === r)?.url;
+    const rel = (b: { link: { relation: string; url: string }[] }, r: string) =>
+      b.link.find((l) => l.relation === r)?.url;
     expect(rel(first.body, 'previous')).toBeUndefined();
     const next = rel(first.body, 'next')!;
     expect(next).toContain('_offset=2');
@@ -58,13 +64,17 @@ describe('FHIR router: search', () => {
   });
 
   it('searches by POST _search with a form body', async () => {
-    const res = await t.call('POST', 'Observation/_search', 'value-quantity=ge103', { 'content-type': 'application/x-www-form-urlencoded' });
+    const res = await t.call('POST', 'Observation/_search', 'value-quantity=ge103', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(res.status).toBe(200);
     expect(res.body.total).toBe(2);
   });
 
   it('sorts by a parameter, descending with -', async () => {
     const res = await t.call('GET', 'Observation?_sort=-value-quantity&_count=2');
-    expect(res.body.entry.map((e: { resource: { valueQuantity: { value: number } } }) => e.resource.valueQuantity.value)).toEqual([104, 103]);
+    expect(
+      res.body.entry.map((e: { resource: { valueQuantity: { value: number } } }) => e.resource.valueQuantity.value),
+    ).toEqual([104, 103]);
   });
 });

@@ -24,13 +24,24 @@ export async function search(ctx: RouterContext, req: FhirRequest, type: string)
   const result = await ctx.repo.search(request);
   const included = visibleIncluded(ctx, req.principal, result.included);
   const entry: BundleEntry[] = [
-    ...result.resources.map((r) => ({ fullUrl: fullUrl(ctx, r), resource: elements ? selectElements(r, elements) : r, search: { mode: 'match' as const } })),
+    ...result.resources.map((r) => ({
+      fullUrl: fullUrl(ctx, r),
+      resource: elements ? selectElements(r, elements) : r,
+      search: { mode: 'match' as const },
+    })),
     ...included.map((r) => ({ fullUrl: fullUrl(ctx, r), resource: r, search: { mode: 'include' as const } })),
   ];
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
   if (result.total !== undefined) bundle.total = result.total;
   if (!summaryCount) {
-    bundle.link = pageLinks(`${ctx.baseUrl}/${type}`, query, request.offset, request.count, result.resources.length, result.total);
+    bundle.link = pageLinks(
+      `${ctx.baseUrl}/${type}`,
+      query,
+      request.offset,
+      request.count,
+      result.resources.length,
+      result.total,
+    );
     bundle.entry = entry;
   }
   return { status: 200, headers: { 'content-type': FHIR_JSON }, body: bundle };
@@ -41,7 +52,14 @@ export function fullUrl(ctx: RouterContext, r: FhirResource): string {
 }
 
 /** self, next and previous as GET URLs with _count and _offset (offset paging over a stable sort). */
-export function pageLinks(base: string, query: URLSearchParams, offset: number, count: number, returned: number, total?: number): BundleLink[] {
+export function pageLinks(
+  base: string,
+  query: URLSearchParams,
+  offset: number,
+  count: number,
+  returned: number,
+  total?: number,
+): BundleLink[] {
   const at = (o: number) => {
     const q = new URLSearchParams(query);
     q.delete('_offset');

@@ -20,8 +20,20 @@ export interface Call {
 export function openTestRouter(options: Pick<FhirRouterOptions, 'beforeWrite' | 'beforeSend'> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ib-fhir-router-'));
   const repo = new SqliteFhirRepository(join(dir, 'fhir.sqlite'), { registry: testRegistry(), baseUrl: TEST_BASE });
-  const router = new FhirRouter({ repo, registry: testRegistry(), baseUrl: TEST_BASE, onError: (e) => console.error(e), ...options });
-  const send = async (principal: Principal | undefined, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Call> => {
+  const router = new FhirRouter({
+    repo,
+    registry: testRegistry(),
+    baseUrl: TEST_BASE,
+    onError: (e) => console.error(e),
+    ...options,
+  });
+  const send = async (
+    principal: Principal | undefined,
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Call> => {
     const q = url.indexOf('?');
     const res = await router.handle({
       method,
@@ -34,9 +46,13 @@ export function openTestRouter(options: Pick<FhirRouterOptions, 'beforeWrite' | 
     return { status: res.status, headers: res.headers, body: res.body, access: res.access };
   };
   /** A call by the service itself (no principal: unrestricted). */
-  const call = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => send(undefined, method, url, body, headers);
+  const call = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+    send(undefined, method, url, body, headers);
   /** Calls by a verified caller, limited by its scopes and roles. */
-  const as = (principal: Principal) => (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => send(principal, method, url, body, headers);
+  const as =
+    (principal: Principal) =>
+    (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+      send(principal, method, url, body, headers);
   return {
     router,
     repo,

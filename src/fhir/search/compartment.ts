@@ -13,7 +13,9 @@ let params: Map<string, string[]> | undefined;
 
 function compartmentParams(): Map<string, string[]> {
   if (params) return params;
-  const def = readJson('fhir/r4/compartmentdefinition-patient.json') as { resource: { code: string; param?: string[] }[] };
+  const def = readJson('fhir/r4/compartmentdefinition-patient.json') as {
+    resource: { code: string; param?: string[] }[];
+  };
   params = new Map(def.resource.filter((r) => r.param?.length).map((r) => [r.code, r.param!]));
   return params;
 }
@@ -24,7 +26,9 @@ export function inPatientCompartment(resourceType: string): boolean {
 }
 
 function paramDefs(registry: SearchParamRegistry, resourceType: string): SearchParamDef[] {
-  return (compartmentParams().get(resourceType) ?? []).map((code) => registry.get(resourceType, code)).filter((d): d is SearchParamDef => d?.kind === 'reference');
+  return (compartmentParams().get(resourceType) ?? [])
+    .map((code) => registry.get(resourceType, code))
+    .filter((d): d is SearchParamDef => d?.kind === 'reference');
 }
 
 /** The ids of the patients in whose compartment `resource` is (empty for types outside it). */
@@ -45,7 +49,11 @@ const RECORD_PARAMS = ['patient', 'subject'];
  * none, or when any compartment reference (performer, link, ...) names another patient: a
  * write may not put anything into a second patient's compartment.
  */
-export function patientOfRecord(registry: SearchParamRegistry, resource: FhirResource, baseUrl: string): string | undefined {
+export function patientOfRecord(
+  registry: SearchParamRegistry,
+  resource: FhirResource,
+  baseUrl: string,
+): string | undefined {
   const all = compartmentPatients(registry, resource, baseUrl);
   if (all.length !== 1) return undefined;
   let record: string[];
@@ -76,9 +84,17 @@ function patientsThrough(defs: SearchParamDef[], resource: FhirResource, baseUrl
  * A search condition selecting the resources of `resourceType` in `patientId`'s compartment, or
  * undefined when the type is not in the Patient compartment.
  */
-export function compartmentCondition(registry: SearchParamRegistry, resourceType: string, patientId: string): Condition | undefined {
+export function compartmentCondition(
+  registry: SearchParamRegistry,
+  resourceType: string,
+  patientId: string,
+): Condition | undefined {
   if (!inPatientCompartment(resourceType)) return undefined;
-  const refs: Condition[] = paramDefs(registry, resourceType).map((param) => ({ kind: 'reference', param, values: [{ targetType: 'Patient', id: patientId }] }));
+  const refs: Condition[] = paramDefs(registry, resourceType).map((param) => ({
+    kind: 'reference',
+    param,
+    values: [{ targetType: 'Patient', id: patientId }],
+  }));
   const all = resourceType === 'Patient' ? [{ kind: 'id', ids: [patientId], not: false } as Condition, ...refs] : refs;
   if (all.length === 0) return { kind: 'id', ids: [], not: false };
   return all.length === 1 ? all[0] : { kind: 'any', groups: all.map((c) => [c]) };

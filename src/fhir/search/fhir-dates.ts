@@ -25,7 +25,8 @@ export function dateRange(text: string): DateRange | undefined {
   const day = Number(d);
   if (day < 1 || day > 31) return undefined;
   if (h === undefined) return span(Date.UTC(year, month, day), Date.UTC(year, month, day + 1));
-  const offset = tz && tz !== 'Z' ? (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) * 60_000 : 0;
+  const offset =
+    tz && tz !== 'Z' ? (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) * 60_000 : 0;
   const base = Date.UTC(year, month, day, Number(h), Number(mi)) - offset;
   if (s === undefined) return span(base, base + 60_000);
   const secondStart = base + Number(s) * 1000;

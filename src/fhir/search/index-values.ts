@@ -65,10 +65,12 @@ export function valuesOf(kind: IndexKind, { type, value }: TypedValue, baseUrl: 
 
 function tokens(type: string, value: unknown): IndexValue[] {
   if (typeof value === 'boolean') return [{ kind: 'token', system: null, code: String(value) }];
-  if (typeof value === 'string' || typeof value === 'number') return value === '' ? [] : [{ kind: 'token', system: null, code: String(value) }];
+  if (typeof value === 'string' || typeof value === 'number')
+    return value === '' ? [] : [{ kind: 'token', system: null, code: String(value) }];
   if (!isObject(value)) return [];
   if (Array.isArray(value.coding)) return value.coding.flatMap((c) => tokens('Coding', c));
-  const code = type === 'Identifier' || type === 'ContactPoint' || 'value' in value ? str(value.value) : str(value.code);
+  const code =
+    type === 'Identifier' || type === 'ContactPoint' || 'value' in value ? str(value.value) : str(value.code);
   return code === null ? [] : [{ kind: 'token', system: str(value.system), code }];
 }
 
@@ -76,7 +78,19 @@ function strings(value: unknown): string[] {
   if (typeof value === 'string') return value ? [value] : [];
   if (!isObject(value)) return [];
   const parts: string[] = [];
-  for (const key of ['text', 'family', 'given', 'prefix', 'suffix', 'line', 'city', 'district', 'state', 'postalCode', 'country']) {
+  for (const key of [
+    'text',
+    'family',
+    'given',
+    'prefix',
+    'suffix',
+    'line',
+    'city',
+    'district',
+    'state',
+    'postalCode',
+    'country',
+  ]) {
     const v = value[key];
     for (const s of Array.isArray(v) ? v : [v]) if (typeof s === 'string' && s) parts.push(s);
   }
@@ -99,8 +113,15 @@ function dates(type: string, value: unknown): IndexValue[] {
   return [];
 }
 
-function quantity(value: unknown): { value: number; system: string | null; code: string | null; unit: string | null } | undefined {
+function quantity(
+  value: unknown,
+): { value: number; system: string | null; code: string | null; unit: string | null } | undefined {
   if (typeof value === 'number') return { value, system: null, code: null, unit: null };
   if (!isObject(value) || typeof value.value !== 'number') return undefined;
-  return { value: value.value, system: str(value.system), code: str(value.code) ?? str(value.currency), unit: str(value.unit) };
+  return {
+    value: value.value,
+    system: str(value.system),
+    code: str(value.code) ?? str(value.currency),
+    unit: str(value.unit),
+  };
 }

@@ -7,7 +7,9 @@ const obs = {
   resourceType: 'Observation',
   id: 'o1',
   status: 'final',
-  category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+  category: [
+    { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] },
+  ],
   code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }], text: 'Glucose' },
   subject: { reference: 'Patient/p1' },
   performer: [{ reference: `${TEST_BASE}/Patient/p2` }, { reference: 'Practitioner/d1' }],
@@ -44,15 +46,27 @@ describe('matching a resource against search parameters in memory', () => {
 describe('the Patient compartment', () => {
   it('finds the patients a resource belongs to through every compartment parameter', () => {
     expect(compartmentPatients(testRegistry(), obs, TEST_BASE).sort()).toEqual(['p1', 'p2']);
-    expect(compartmentPatients(testRegistry(), { resourceType: 'Patient', id: 'p3', link: [{ other: { reference: 'Patient/p4' }, type: 'seealso' }] }, TEST_BASE).sort()).toEqual(['p3', 'p4']);
+    expect(
+      compartmentPatients(
+        testRegistry(),
+        { resourceType: 'Patient', id: 'p3', link: [{ other: { reference: 'Patient/p4' }, type: 'seealso' }] },
+        TEST_BASE,
+      ).sort(),
+    ).toEqual(['p3', 'p4']);
     expect(compartmentPatients(testRegistry(), { resourceType: 'Medication', id: 'm' }, TEST_BASE)).toEqual([]);
     expect(inPatientCompartment('ImagingStudy')).toBe(true);
     expect(inPatientCompartment('Endpoint')).toBe(false);
   });
 
   it('turns into one search condition per type', () => {
-    expect(compartmentCondition(testRegistry(), 'ImagingStudy', 'p1')).toMatchObject({ kind: 'reference', values: [{ targetType: 'Patient', id: 'p1' }] });
-    expect(compartmentCondition(testRegistry(), 'Observation', 'p1')).toMatchObject({ kind: 'any', groups: [[{ kind: 'reference' }], [{ kind: 'reference' }]] });
+    expect(compartmentCondition(testRegistry(), 'ImagingStudy', 'p1')).toMatchObject({
+      kind: 'reference',
+      values: [{ targetType: 'Patient', id: 'p1' }],
+    });
+    expect(compartmentCondition(testRegistry(), 'Observation', 'p1')).toMatchObject({
+      kind: 'any',
+      groups: [[{ kind: 'reference' }], [{ kind: 'reference' }]],
+    });
     expect(compartmentCondition(testRegistry(), 'Medication', 'p1')).toBeUndefined();
   });
 });

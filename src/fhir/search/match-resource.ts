@@ -12,7 +12,12 @@ import type { Condition, TokenValue } from './search-request.js';
  * (dates, numbers, quantities, chains, _lastUpdated): ask the index instead. A parameter the
  * type does not have matches nothing.
  */
-export function matchesParams(registry: SearchParamRegistry, resource: FhirResource, params: readonly (readonly [string, string])[], baseUrl: string): boolean | undefined {
+export function matchesParams(
+  registry: SearchParamRegistry,
+  resource: FhirResource,
+  params: readonly (readonly [string, string])[],
+  baseUrl: string,
+): boolean | undefined {
   let undecided = false;
   for (const [key, value] of params) {
     let condition: Condition;
@@ -31,7 +36,8 @@ export function matchesParams(registry: SearchParamRegistry, resource: FhirResou
 
 function matchesCondition(c: Condition, resource: FhirResource, baseUrl: string): boolean | undefined {
   if (c.kind === 'id') return c.ids.includes(resource.id ?? '') !== c.not;
-  if (c.kind === 'lastUpdated' || c.kind === 'chain' || c.kind === 'any' || c.kind === 'date' || c.kind === 'number') return undefined;
+  if (c.kind === 'lastUpdated' || c.kind === 'chain' || c.kind === 'any' || c.kind === 'date' || c.kind === 'number')
+    return undefined;
   const values = (c.param.extract?.(resource) ?? []).flatMap((typed) => valuesOf(c.param.kind, typed, baseUrl));
   switch (c.kind) {
     case 'missing':
@@ -43,12 +49,18 @@ function matchesCondition(c: Condition, resource: FhirResource, baseUrl: string)
     case 'string':
       return values.some((v) => v.kind === 'string' && c.values.some((s) => stringMatches(c.mode, s, v)));
     case 'uri':
-      return values.some((v) => v.kind === 'uri' && c.values.some((u) => (c.below ? v.value.startsWith(u) : v.value === u)));
+      return values.some(
+        (v) => v.kind === 'uri' && c.values.some((u) => (c.below ? v.value.startsWith(u) : v.value === u)),
+      );
     case 'reference':
       return values.some(
         (v) =>
           v.kind === 'reference' &&
-          c.values.some((r) => (r.url !== undefined ? v.url === r.url : v.targetId === r.id && (!r.targetType || v.targetType === r.targetType))),
+          c.values.some((r) =>
+            r.url !== undefined
+              ? v.url === r.url
+              : v.targetId === r.id && (!r.targetType || v.targetType === r.targetType),
+          ),
       );
   }
 }
@@ -59,7 +71,11 @@ function tokenMatches(t: TokenValue, v: Extract<IndexValue, { kind: 'token' }>):
   return t.system === undefined || v.system === t.system;
 }
 
-function stringMatches(mode: 'prefix' | 'exact' | 'contains', s: string, v: Extract<IndexValue, { kind: 'string' }>): boolean {
+function stringMatches(
+  mode: 'prefix' | 'exact' | 'contains',
+  s: string,
+  v: Extract<IndexValue, { kind: 'string' }>,
+): boolean {
   if (mode === 'exact') return v.exact === s;
   const norm = normalizeString(s);
   return mode === 'contains' ? v.norm.includes(norm) : v.norm.startsWith(norm);

@@ -10,7 +10,18 @@ export interface SearchLimits {
 }
 
 /** Parameters about the result rather than the match; handled here or by the router. */
-const RESULT_PARAMS = new Set(['_sort', '_count', '_offset', '_include', '_revinclude', '_summary', '_elements', '_total', '_format', '_pretty']);
+const RESULT_PARAMS = new Set([
+  '_sort',
+  '_count',
+  '_offset',
+  '_include',
+  '_revinclude',
+  '_summary',
+  '_elements',
+  '_total',
+  '_format',
+  '_pretty',
+]);
 
 export interface ParsedSearch {
   request: SearchRequest;
@@ -19,18 +30,25 @@ export interface ParsedSearch {
 }
 
 /** The query of a search as a SearchRequest; anything unknown or unsupported is a 400 naming it. */
-export function parseSearch(registry: SearchParamRegistry, resourceType: string, query: URLSearchParams, limits: SearchLimits): ParsedSearch {
+export function parseSearch(
+  registry: SearchParamRegistry,
+  resourceType: string,
+  query: URLSearchParams,
+  limits: SearchLimits,
+): ParsedSearch {
   const conditions: Condition[] = [];
   for (const [key, value] of query) {
     if (RESULT_PARAMS.has(key)) continue;
     conditions.push(parseCondition(registry, resourceType, key, value, limits.baseUrl));
   }
   const summary = query.get('_summary');
-  if (summary !== null && summary !== 'count' && summary !== 'false') throw badRequest(`_summary=${summary} is not supported (only count and false)`, '_summary');
+  if (summary !== null && summary !== 'count' && summary !== 'false')
+    throw badRequest(`_summary=${summary} is not supported (only count and false)`, '_summary');
   const countText = query.get('_count');
   const count = countText === null ? limits.defaultCount : Math.min(nonNegative(countText, '_count'), limits.maxCount);
   const total = query.get('_total');
-  if (total !== null && !['none', 'estimate', 'accurate'].includes(total)) throw badRequest(`_total=${total} is not none, estimate or accurate`, '_total');
+  if (total !== null && !['none', 'estimate', 'accurate'].includes(total))
+    throw badRequest(`_total=${total} is not none, estimate or accurate`, '_total');
   const summaryCount = summary === 'count';
   const request: SearchRequest = {
     resourceType,
@@ -42,7 +60,11 @@ export function parseSearch(registry: SearchParamRegistry, resourceType: string,
     include: query.getAll('_include').map((v) => includeRule(registry, v, '_include', resourceType)),
     revinclude: query.getAll('_revinclude').map((v) => includeRule(registry, v, '_revinclude')),
   };
-  const elements = query.get('_elements')?.split(',').map((e) => e.trim()).filter(Boolean);
+  const elements = query
+    .get('_elements')
+    ?.split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   return { request, summaryCount, elements };
 }
 
@@ -57,7 +79,13 @@ function param(registry: SearchParamRegistry, resourceType: string, code: string
   return def;
 }
 
-export function parseCondition(registry: SearchParamRegistry, resourceType: string, key: string, value: string, baseUrl: string): Condition {
+export function parseCondition(
+  registry: SearchParamRegistry,
+  resourceType: string,
+  key: string,
+  value: string,
+  baseUrl: string,
+): Condition {
   const dot = key.indexOf('.');
   if (dot >= 0) return parseChain(registry, resourceType, key.slice(0, dot), key.slice(dot + 1), value, baseUrl);
   const [code, modifier, ...extra] = key.split(':');
@@ -98,13 +126,25 @@ export function parseCondition(registry: SearchParamRegistry, resourceType: stri
       return { kind: 'uri', param: def, below: modifier === 'below', values };
     case 'reference':
       if (modifier && !registry.isResourceType(modifier)) throw badModifier();
-      return { kind: 'reference', param: def, values: values.map((v) => referenceValue(v, modifier, def.targets, baseUrl)) };
+      return {
+        kind: 'reference',
+        param: def,
+        values: values.map((v) => referenceValue(v, modifier, def.targets, baseUrl)),
+      };
   }
 }
 
 /** `subject:Patient.identifier=x` — one level only. */
-function parseChain(registry: SearchParamRegistry, resourceType: string, head: string, rest: string, value: string, baseUrl: string): Condition {
-  if (rest.includes('.')) throw badRequest(`"${head}.${rest}": only one level of chaining is supported`, `${head}.${rest}`);
+function parseChain(
+  registry: SearchParamRegistry,
+  resourceType: string,
+  head: string,
+  rest: string,
+  value: string,
+  baseUrl: string,
+): Condition {
+  if (rest.includes('.'))
+    throw badRequest(`"${head}.${rest}": only one level of chaining is supported`, `${head}.${rest}`);
   const [code, typeModifier, ...extra] = head.split(':');
   const def = param(registry, resourceType, code);
   if (def.kind !== 'reference' || extra.length) throw badRequest(`"${head}" cannot be chained`, head);
@@ -113,7 +153,8 @@ function parseChain(registry: SearchParamRegistry, resourceType: string, head: s
   const targets = candidates
     .filter((type) => registry.get(type, chainedCode))
     .map((type) => ({ type, condition: parseCondition(registry, type, rest, value, baseUrl) }));
-  if (targets.length === 0) throw badRequest(`no target of ${resourceType}.${code} has a search parameter "${chainedCode}"`, `${head}.${rest}`);
+  if (targets.length === 0)
+    throw badRequest(`no target of ${resourceType}.${code} has a search parameter "${chainedCode}"`, `${head}.${rest}`);
   return { kind: 'chain', param: def, targets };
 }
 
@@ -129,8 +170,10 @@ function parseSort(registry: SearchParamRegistry, resourceType: string, values: 
 
 function includeRule(registry: SearchParamRegistry, value: string, name: string, sourceType?: string): IncludeRule {
   const [source, code, target, ...extra] = value.split(':');
-  if (!source || !code || extra.length || code === '*') throw badRequest(`${name}=${value}: expected Type:param[:TargetType]`, name);
-  if (sourceType && source !== sourceType) throw badRequest(`${name}=${value}: the source type must be ${sourceType}`, name);
+  if (!source || !code || extra.length || code === '*')
+    throw badRequest(`${name}=${value}: expected Type:param[:TargetType]`, name);
+  if (sourceType && source !== sourceType)
+    throw badRequest(`${name}=${value}: the source type must be ${sourceType}`, name);
   const def = param(registry, source, code);
   if (def.kind !== 'reference') throw badRequest(`${name}=${value}: ${code} is not a reference parameter`, name);
   if (target && !registry.isResourceType(target)) throw badRequest(`${name}=${value}: unknown type ${target}`, name);

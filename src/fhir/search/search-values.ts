@@ -65,7 +65,12 @@ export function numberValue(value: string, name: string, quantity: boolean): Num
   return v;
 }
 
-export function referenceValue(value: string, typeModifier: string | undefined, targets: string[], baseUrl: string): ReferenceValue {
+export function referenceValue(
+  value: string,
+  typeModifier: string | undefined,
+  targets: string[],
+  baseUrl: string,
+): ReferenceValue {
   if (value === '') throw badRequest('empty reference');
   if (!value.includes('/')) {
     if (typeModifier) return { targetType: typeModifier, id: value };

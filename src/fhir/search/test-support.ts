@@ -19,15 +19,32 @@ export function fhirSearchSuite(name: string, open: () => Promise<OpenedReposito
       opened = await open();
       repo = opened.repo;
       anna = await repo.create({
-        resourceType: 'Patient', identifier: [{ system: MRN, value: 'MRN-1' }], gender: 'female', birthDate: '1950-03-04',
-        name: [{ family: 'Åberg', given: ['Anna', 'Maria'] }], active: true,
+        resourceType: 'Patient',
+        identifier: [{ system: MRN, value: 'MRN-1' }],
+        gender: 'female',
+        birthDate: '1950-03-04',
+        name: [{ family: 'Åberg', given: ['Anna', 'Maria'] }],
+        active: true,
       });
-      bob = await repo.create({ resourceType: 'Patient', identifier: [{ system: MRN, value: 'MRN-2' }], gender: 'male', birthDate: '1980', name: [{ family: 'Berg', given: ['Bob'] }] });
-      zoe = await repo.create({ resourceType: 'Patient', gender: 'female', name: [{ family: 'Zimmerberg', given: ['Zoe'] }] });
+      bob = await repo.create({
+        resourceType: 'Patient',
+        identifier: [{ system: MRN, value: 'MRN-2' }],
+        gender: 'male',
+        birthDate: '1980',
+        name: [{ family: 'Berg', given: ['Bob'] }],
+      });
+      zoe = await repo.create({
+        resourceType: 'Patient',
+        gender: 'female',
+        name: [{ family: 'Zimmerberg', given: ['Zoe'] }],
+      });
       const obs = (subject: FhirResource, code: string, value: number, unit: string, effective: string) =>
         repo.create({
-          resourceType: 'Observation', status: 'final', code: { coding: [{ system: LOINC, code }] },
-          subject: { reference: `Patient/${subject.id}` }, effectiveDateTime: effective,
+          resourceType: 'Observation',
+          status: 'final',
+          code: { coding: [{ system: LOINC, code }] },
+          subject: { reference: `Patient/${subject.id}` },
+          effectiveDateTime: effective,
           valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
         });
       inr = await obs(anna, '6301-6', 2.5, '{INR}', '2024-05-01T10:00:00Z');
@@ -124,7 +141,13 @@ export function fhirSearchSuite(name: string, open: () => Promise<OpenedReposito
       const { parseSearch } = await import('./parse-search.js');
       const { testRegistry, TEST_BASE } = await import('../repository/test-support.js');
       const run = (type: string, query: string) =>
-        repo.search(parseSearch(testRegistry(), type, new URLSearchParams(query), { defaultCount: 1, maxCount: 10, baseUrl: TEST_BASE }).request);
+        repo.search(
+          parseSearch(testRegistry(), type, new URLSearchParams(query), {
+            defaultCount: 1,
+            maxCount: 10,
+            baseUrl: TEST_BASE,
+          }).request,
+        );
       const page = await run('Observation', `code=6301-6,2345-7&_include=Observation:subject&_sort=date`);
       expect(page.total).toBe(2);
       expect(page.resources.map((r) => r.id)).toEqual([inr.id]);

@@ -14,7 +14,11 @@ export class IndexWriter {
     private readonly registry: SearchParamRegistry,
     private readonly baseUrl: string,
   ) {
-    for (const row of db.prepare('SELECT id, type, code FROM params').all() as { id: number; type: string; code: string }[]) {
+    for (const row of db.prepare('SELECT id, type, code FROM params').all() as {
+      id: number;
+      type: string;
+      code: string;
+    }[]) {
       this.paramIds.set(`${row.type}.${row.code}`, row.id);
     }
     this.stmts = {
@@ -23,8 +27,12 @@ export class IndexWriter {
       token: db.prepare('INSERT INTO sp_token(resource_pk, param, system, code) VALUES (?, ?, ?, ?)'),
       string: db.prepare('INSERT INTO sp_string(resource_pk, param, norm, exact) VALUES (?, ?, ?, ?)'),
       date: db.prepare('INSERT INTO sp_date(resource_pk, param, low, high) VALUES (?, ?, ?, ?)'),
-      reference: db.prepare('INSERT INTO sp_reference(resource_pk, param, target_type, target_id, url) VALUES (?, ?, ?, ?, ?)'),
-      number: db.prepare('INSERT INTO sp_number(resource_pk, param, value, system, code, unit) VALUES (?, ?, ?, ?, ?, ?)'),
+      reference: db.prepare(
+        'INSERT INTO sp_reference(resource_pk, param, target_type, target_id, url) VALUES (?, ?, ?, ?, ?)',
+      ),
+      number: db.prepare(
+        'INSERT INTO sp_number(resource_pk, param, value, system, code, unit) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       uri: db.prepare('INSERT INTO sp_uri(resource_pk, param, value) VALUES (?, ?, ?)'),
     };
   }

@@ -1,7 +1,14 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, gone, notFound, preconditionFailed } from '../outcomes.js';
-import { ID_PATTERN, type HistoryEntry, type HistoryOptions, type HistoryPage, type HistoryScope, type WriteOptions } from '../repository/repository.js';
+import {
+  ID_PATTERN,
+  type HistoryEntry,
+  type HistoryOptions,
+  type HistoryPage,
+  type HistoryScope,
+  type WriteOptions,
+} from '../repository/repository.js';
 import { sameContent } from '../repository/same-content.js';
 import type { FhirResource } from '../types.js';
 import type { IndexWriter } from './index-writer.js';
@@ -36,19 +43,28 @@ export class SqliteResourceStore {
   ) {
     this.stmts = {
       current: db.prepare('SELECT pk, version, deleted, json FROM resources WHERE type = ? AND id = ?'),
-      insert: db.prepare('INSERT INTO resources(type, id, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, 0, ?)'),
+      insert: db.prepare(
+        'INSERT INTO resources(type, id, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, 0, ?)',
+      ),
       replace: db.prepare('UPDATE resources SET version = ?, last_updated = ?, deleted = ?, json = ? WHERE pk = ?'),
-      addVersion: db.prepare('INSERT INTO versions(resource_pk, version, type, id, last_updated, method, json) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      version: db.prepare('SELECT v.json FROM versions v JOIN resources r ON r.pk = v.resource_pk WHERE r.type = ? AND r.id = ? AND v.version = ?'),
+      addVersion: db.prepare(
+        'INSERT INTO versions(resource_pk, version, type, id, last_updated, method, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      version: db.prepare(
+        'SELECT v.json FROM versions v JOIN resources r ON r.pk = v.resource_pk WHERE r.type = ? AND r.id = ? AND v.version = ?',
+      ),
     };
   }
 
   create(resource: FhirResource, keepId = false): FhirResource {
     const id = keepId && resource.id ? checkId(resource.id) : randomUUID();
-    if (keepId && this.current(resource.resourceType, id)) throw conflict(`${resource.resourceType}/${id} already exists`);
+    if (keepId && this.current(resource.resourceType, id))
+      throw conflict(`${resource.resourceType}/${id} already exists`);
     const time = this.now();
     const stored = withMeta(resource, id, 1, time);
-    const pk = Number(this.stmts.insert.run(resource.resourceType, id, 1, time, JSON.stringify(stored)).lastInsertRowid);
+    const pk = Number(
+      this.stmts.insert.run(resource.resourceType, id, 1, time, JSON.stringify(stored)).lastInsertRowid,
+    );
     this.record(pk, stored, 'POST');
     this.index.write(pk, stored, false);
     return stored;
@@ -117,7 +133,9 @@ export class SqliteResourceStore {
     const total = (this.db.prepare(`SELECT count(*) AS n FROM versions ${clause}`).get(...args) as { n: number }).n;
     if (scope.resourceType && scope.id && total === 0) throw notFound(`${scope.resourceType}/${scope.id} is not known`);
     const rows = this.db
-      .prepare(`SELECT type, id, version, last_updated, method, json FROM versions ${clause} ORDER BY last_updated DESC, version DESC LIMIT ? OFFSET ?`)
+      .prepare(
+        `SELECT type, id, version, last_updated, method, json FROM versions ${clause} ORDER BY last_updated DESC, version DESC LIMIT ? OFFSET ?`,
+      )
       .all(...args, options.count, options.offset) as VersionRow[];
     const entries = rows.map((r) => ({
       resourceType: r.type,
@@ -156,5 +174,10 @@ function checkVersion(row: CurrentRow | undefined, ifMatch: string | undefined, 
 function withMeta(resource: FhirResource, id: string, version: number, time: number): FhirResource {
   const { resourceType, id: _ignored, meta, ...rest } = resource;
   const { versionId: _v, lastUpdated: _l, ...keptMeta } = meta ?? {};
-  return { resourceType, id, meta: { ...keptMeta, versionId: String(version), lastUpdated: new Date(time).toISOString() }, ...rest };
+  return {
+    resourceType,
+    id,
+    meta: { ...keptMeta, versionId: String(version), lastUpdated: new Date(time).toISOString() },
+    ...rest,
+  };
 }

@@ -1,4 +1,10 @@
-import { approximately, type Condition, type DateValue, type NumberValue, type SortRule } from '../search/search-request.js';
+import {
+  approximately,
+  type Condition,
+  type DateValue,
+  type NumberValue,
+  type SortRule,
+} from '../search/search-request.js';
 import { normalizeString } from '../search/normalize.js';
 import { tableOf } from './schema.js';
 
@@ -29,7 +35,14 @@ export const ESTIMATE_CAP = 2000;
  * One search condition as a predicate on the resources row `alias`. Every value test is a
  * lookup in an sp_* table; nothing is computed from stored JSON.
  */
-export function conditionSql(c: Condition, alias: string, resourceType: string, ids: ParamIds, now: number, mode: Mode = 'in'): Sql {
+export function conditionSql(
+  c: Condition,
+  alias: string,
+  resourceType: string,
+  ids: ParamIds,
+  now: number,
+  mode: Mode = 'in',
+): Sql {
   switch (c.kind) {
     case 'id':
       return { sql: `${alias}.id ${c.not ? 'NOT ' : ''}IN (${c.ids.map(() => '?').join(', ')})`, args: c.ids };
@@ -45,7 +58,8 @@ export function conditionSql(c: Condition, alias: string, resourceType: string, 
   const param = ids(resourceType, c.param.code);
   const table = tableOf(c.param.kind);
   const negated = (c.kind === 'token' && c.not) || (c.kind === 'missing' && c.missing);
-  if (param === undefined) return mode === 'count' ? { sql: 'SELECT 0 AS n', args: [] } : mode === 'select' ? NOTHING : negated ? TRUE : FALSE;
+  if (param === undefined)
+    return mode === 'count' ? { sql: 'SELECT 0 AS n', args: [] } : mode === 'select' ? NOTHING : negated ? TRUE : FALSE;
   const inner = valueTest(c, now);
   if (inner === undefined) return mode === 'select' ? NOTHING : FALSE;
   return joined(alias, table, param, inner, negated && mode !== 'count' ? 'exists' : mode, negated);
@@ -53,9 +67,18 @@ export function conditionSql(c: Condition, alias: string, resourceType: string, 
 
 function joined(alias: string, table: string, param: number, test: Sql, mode: Mode, negated: boolean): Sql {
   const filter = test.sql === '1' ? '' : ` AND (${test.sql})`;
-  if (mode === 'select') return { sql: `SELECT resource_pk FROM ${table} WHERE param = ?${filter}`, args: [param, ...test.args] };
-  if (mode === 'in') return { sql: `${alias}.pk IN (SELECT resource_pk FROM ${table} WHERE param = ?${filter})`, args: [param, ...test.args] };
-  if (mode === 'count') return { sql: `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE param = ?${filter} LIMIT ${ESTIMATE_CAP})`, args: [param, ...test.args] };
+  if (mode === 'select')
+    return { sql: `SELECT resource_pk FROM ${table} WHERE param = ?${filter}`, args: [param, ...test.args] };
+  if (mode === 'in')
+    return {
+      sql: `${alias}.pk IN (SELECT resource_pk FROM ${table} WHERE param = ?${filter})`,
+      args: [param, ...test.args],
+    };
+  if (mode === 'count')
+    return {
+      sql: `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE param = ?${filter} LIMIT ${ESTIMATE_CAP})`,
+      args: [param, ...test.args],
+    };
   return {
     sql: `${negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} INDEXED BY ${table}_resource WHERE resource_pk = ${alias}.pk AND param = ?${filter})`,
     args: [param, ...test.args],
@@ -97,9 +120,16 @@ function valueTest(c: Condition, now: number): Sql | undefined {
   }
 }
 
-function chainSql(c: Extract<Condition, { kind: 'chain' }>, alias: string, ids: ParamIds, now: number, mode: Mode): Sql {
+function chainSql(
+  c: Extract<Condition, { kind: 'chain' }>,
+  alias: string,
+  ids: ParamIds,
+  now: number,
+  mode: Mode,
+): Sql {
   const param = ids(c.param.resourceType, c.param.code);
-  if (param === undefined) return mode === 'count' ? { sql: 'SELECT 0 AS n', args: [] } : mode === 'select' ? NOTHING : FALSE;
+  if (param === undefined)
+    return mode === 'count' ? { sql: 'SELECT 0 AS n', args: [] } : mode === 'select' ? NOTHING : FALSE;
   const targets = c.targets.map(({ type, condition }) => {
     const inner = conditionSql(condition, 't', type, ids, now);
     return {
@@ -112,7 +142,9 @@ function chainSql(c: Extract<Condition, { kind: 'chain' }>, alias: string, ids: 
 
 /** Can an `any` condition collect its candidates from the index: is each group one positive index condition (or `_id`)? */
 export function anyDrives(c: Extract<Condition, { kind: 'any' }>): boolean {
-  return c.groups.length > 0 && c.groups.every((g) => g.length === 1 && (g[0].kind === 'id' ? !g[0].not : indexDriven(g[0])));
+  return (
+    c.groups.length > 0 && c.groups.every((g) => g.length === 1 && (g[0].kind === 'id' ? !g[0].not : indexDriven(g[0])))
+  );
 }
 
 /** A positive condition answered from an sp_* table (the ones an `IN` over the index can drive). */
@@ -125,15 +157,26 @@ export function indexDriven(c: Condition): boolean {
 }
 
 /** OR of AND groups; when it drives, the union of each group's index rows. */
-function anySql(c: Extract<Condition, { kind: 'any' }>, alias: string, resourceType: string, ids: ParamIds, now: number, mode: Mode): Sql {
+function anySql(
+  c: Extract<Condition, { kind: 'any' }>,
+  alias: string,
+  resourceType: string,
+  ids: ParamIds,
+  now: number,
+  mode: Mode,
+): Sql {
   if (mode !== 'exists' && anyDrives(c)) {
     const selects = c.groups.map(([g]) =>
       g.kind === 'id'
-        ? { sql: `SELECT pk AS resource_pk FROM resources WHERE type = ? AND id IN (${g.ids.map(() => '?').join(', ')})`, args: [resourceType, ...g.ids] }
+        ? {
+            sql: `SELECT pk AS resource_pk FROM resources WHERE type = ? AND id IN (${g.ids.map(() => '?').join(', ')})`,
+            args: [resourceType, ...g.ids],
+          }
         : conditionSql(g, alias, resourceType, ids, now, 'select'),
     );
     const union: Sql = { sql: selects.map((s) => s.sql).join(' UNION ALL '), args: selects.flatMap((s) => s.args) };
-    if (mode === 'count') return { sql: `SELECT count(*) AS n FROM (${union.sql} LIMIT ${ESTIMATE_CAP})`, args: union.args };
+    if (mode === 'count')
+      return { sql: `SELECT count(*) AS n FROM (${union.sql} LIMIT ${ESTIMATE_CAP})`, args: union.args };
     if (mode === 'select') return union;
     return { sql: `${alias}.pk IN (${union.sql})`, args: union.args };
   }
@@ -144,7 +187,8 @@ function anySql(c: Extract<Condition, { kind: 'any' }>, alias: string, resourceT
 function stringTest(mode: 'prefix' | 'exact' | 'contains', v: string): Sql {
   const norm = normalizeString(v);
   if (mode === 'exact') return { sql: 'norm = ? AND exact = ?', args: [norm, v] };
-  if (mode === 'contains') return { sql: "norm LIKE ? ESCAPE '\\'", args: [`%${norm.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`] };
+  if (mode === 'contains')
+    return { sql: "norm LIKE ? ESCAPE '\\'", args: [`%${norm.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`] };
   return prefixRange('norm', norm);
 }
 
@@ -213,7 +257,10 @@ function numberTest(v: NumberValue): Sql {
     }
   }
   if (v.system) parts.push({ sql: 'system = ?', args: [v.system] });
-  if (v.code) parts.push(v.system ? { sql: 'code = ?', args: [v.code] } : { sql: '(code = ? OR unit = ?)', args: [v.code, v.code] });
+  if (v.code)
+    parts.push(
+      v.system ? { sql: 'code = ?', args: [v.code] } : { sql: '(code = ? OR unit = ?)', args: [v.code, v.code] },
+    );
   return and(parts);
 }
 
@@ -228,7 +275,15 @@ export function sortSql(rules: SortRule[], resourceType: string, ids: ParamIds):
     else {
       const id = ids(resourceType, param.code);
       if (id === undefined) continue;
-      const column = { token: 'code', string: 'norm', date: descending ? 'high' : 'low', reference: 'url', quantity: 'value', number: 'value', uri: 'value' }[param.kind];
+      const column = {
+        token: 'code',
+        string: 'norm',
+        date: descending ? 'high' : 'low',
+        reference: 'url',
+        quantity: 'value',
+        number: 'value',
+        uri: 'value',
+      }[param.kind];
       // INDEXED BY: without statistics SQLite may walk the (param, value) index for max()/min() instead.
       const table = tableOf(param.kind);
       const expr = `(SELECT ${descending ? 'max' : 'min'}(${column}) FROM ${table} INDEXED BY ${table}_resource WHERE resource_pk = r.pk AND param = ?)`;

@@ -72,14 +72,23 @@ describe('SQLite FHIR repository', () => {
       expect(events).toEqual(['sync-start', 'sync-end', 'ack p-0']);
       events.length = 0;
       // Ten concurrent writes: each acknowledged after a sync that ended after its commit; far fewer syncs than writes.
-      await Promise.all(Array.from({ length: 10 }, (_, i) => repo.create({ resourceType: 'Patient', id: `p-${i + 1}` }, { keepId: true }).then(() => events.push(`ack p-${i + 1}`))));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          repo
+            .create({ resourceType: 'Patient', id: `p-${i + 1}` }, { keepId: true })
+            .then(() => events.push(`ack p-${i + 1}`)),
+        ),
+      );
       const syncs = events.filter((e) => e === 'sync-start').length;
       expect(syncs).toBeGreaterThanOrEqual(1);
       expect(syncs).toBeLessThanOrEqual(3);
       expect(events.at(-1)).toMatch(/^ack/);
       expect(events.indexOf('sync-end')).toBeLessThan(events.findIndex((e) => e.startsWith('ack')));
       events.length = 0;
-      await repo.transaction(async (tx) => void (await tx.create({ resourceType: 'Patient', id: 'copy-1' }, { keepId: true })), { durable: false });
+      await repo.transaction(
+        async (tx) => void (await tx.create({ resourceType: 'Patient', id: 'copy-1' }, { keepId: true })),
+        { durable: false },
+      );
       expect(events).toEqual([]);
       await expect(
         repo.transaction(async (tx) => {

@@ -3,7 +3,15 @@ import { openSqlite, type SqliteKeys } from '../../core/sqlite-open.js';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
 import { fdatasyncWal } from '../../core/sqlite-wal-sync.js';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
-import type { FhirRepository, HistoryOptions, HistoryPage, HistoryScope, SearchResult, TransactionOptions, WriteOptions } from '../repository/repository.js';
+import type {
+  FhirRepository,
+  HistoryOptions,
+  HistoryPage,
+  HistoryScope,
+  SearchResult,
+  TransactionOptions,
+  WriteOptions,
+} from '../repository/repository.js';
 import type { SearchRequest } from '../search/search-request.js';
 import type { FhirResource } from '../types.js';
 import { IndexWriter } from './index-writer.js';
@@ -53,7 +61,9 @@ export class SqliteFhirRepository implements FhirRepository {
     this.db.exec(FHIR_SCHEMA);
     // Keeps the planner's statistics current (cheap: only analyses tables that changed a lot).
     this.db.pragma('optimize=0x10002');
-    this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(FHIR_SCHEMA_VERSION));
+    this.db
+      .prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)')
+      .run('schema_version', String(FHIR_SCHEMA_VERSION));
     this.now = options.now ?? Date.now;
     this.index = new IndexWriter(this.db, options.registry, options.baseUrl);
     this.store = new SqliteResourceStore(this.db, this.index, this.now);

@@ -48,12 +48,16 @@ export function runSearch(db: Database.Database, req: SearchRequest, ids: ParamI
   const from = `FROM resources r WHERE ${driver ? '+' : ''}r.type = ? AND r.deleted = 0${where.map((w) => ` AND (${w})`).join('')}`;
   const fromArgs = [req.resourceType, ...args];
 
-  const total = req.total ? (prepared(db, `SELECT count(*) AS n ${from}`).get(...fromArgs) as { n: number }).n : undefined;
+  const total = req.total
+    ? (prepared(db, `SELECT count(*) AS n ${from}`).get(...fromArgs) as { n: number }).n
+    : undefined;
   if (req.count === 0) return { resources: [], total, included: [] };
 
   const order = sortSql(req.sort, req.resourceType, ids);
-  const rows = prepared(db, `SELECT r.pk, r.type, r.id, r.json ${from} ORDER BY ${order.sql} ${limitSql(req.count)} OFFSET ?`)
-    .all(...fromArgs, ...order.args, req.offset) as Row[];
+  const rows = prepared(
+    db,
+    `SELECT r.pk, r.type, r.id, r.json ${from} ORDER BY ${order.sql} ${limitSql(req.count)} OFFSET ?`,
+  ).all(...fromArgs, ...order.args, req.offset) as Row[];
   const resources = rows.map((r) => JSON.parse(r.json) as FhirResource);
   const included = includes(db, req, rows, ids);
   return { resources, total, included };
@@ -75,7 +79,6 @@ function pickDriver(db: Database.Database, req: SearchRequest, ids: ParamIds, no
   }
   return best!.c;
 }
-
 
 function includes(db: Database.Database, req: SearchRequest, page: Row[], ids: ParamIds): FhirResource[] {
   if (page.length === 0 || (req.include.length === 0 && req.revinclude.length === 0)) return [];
@@ -101,10 +104,9 @@ function forward(db: Database.Database, rule: IncludeRule, pks: number[], ids: P
   const typeTest = rule.targetType ? ' AND s.target_type = ?' : '';
   return prepared(
     db,
-      `SELECT r.pk, r.type, r.id, r.json FROM sp_reference s JOIN resources r ON r.type = s.target_type AND r.id = s.target_id
+    `SELECT r.pk, r.type, r.id, r.json FROM sp_reference s JOIN resources r ON r.type = s.target_type AND r.id = s.target_id
        WHERE s.param = ? AND s.resource_pk IN (${pks.map(() => '?').join(',')})${typeTest} AND r.deleted = 0 LIMIT ${MAX_INCLUDED}`,
-    )
-    .all(param, ...pks, ...(rule.targetType ? [rule.targetType] : [])) as Row[];
+  ).all(param, ...pks, ...(rule.targetType ? [rule.targetType] : [])) as Row[];
 }
 
 /** Resources of `rule.param.resourceType` that point to the page's resources. */
@@ -116,8 +118,7 @@ function reverse(db: Database.Database, rule: IncludeRule, page: Row[], ids: Par
   const tests = targets.map(() => '(s.target_id = ? AND s.target_type = ?)').join(' OR ');
   return prepared(
     db,
-      `SELECT r.pk, r.type, r.id, r.json FROM resources r WHERE r.pk IN
+    `SELECT r.pk, r.type, r.id, r.json FROM resources r WHERE r.pk IN
        (SELECT s.resource_pk FROM sp_reference s WHERE s.param = ? AND (${tests})) AND r.deleted = 0 LIMIT ${MAX_INCLUDED}`,
-    )
-    .all(param, ...targets.flatMap((r) => [r.id, r.type])) as Row[];
+  ).all(param, ...targets.flatMap((r) => [r.id, r.type])) as Row[];
 }

@@ -4,25 +4,62 @@ import { smartDecisions } from '../../security/access-policy.js';
 import { restrictToStudies } from '../dicomweb-routes.js';
 import { authorize } from './access-control.js';
 
-const p = (scope: string, extra: Partial<Principal> = {}): Principal => ({ kind: 'client', clientId: 'c', scope, roles: [], ...extra });
+const p = (scope: string, extra: Partial<Principal> = {}): Principal => ({
+  kind: 'client',
+  clientId: 'c',
+  scope,
+  roles: [],
+  ...extra,
+});
 
 describe('route authorization', () => {
   it('checks roles, resource scopes and DICOMweb needs', () => {
-    expect(authorize({ kind: 'roles', roles: ['data-steward', 'administrator'] }, p('system/*.cruds'), smartDecisions)).toMatch(/role data-steward or administrator/);
-    expect(authorize({ kind: 'roles', roles: ['data-steward'] }, p('', { roles: ['data-steward'] }), smartDecisions)).toBeUndefined();
-    expect(authorize({ kind: 'resources', types: ['DiagnosticReport', 'Observation'], interactions: 'c' }, p('system/DiagnosticReport.c'), smartDecisions)).toMatch(/Observation\.c/);
-    expect(authorize({ kind: 'resources', types: ['DiagnosticReport', 'Observation'], interactions: 'c' }, p('system/DiagnosticReport.c system/Observation.cu'), smartDecisions)).toBeUndefined();
+    expect(
+      authorize({ kind: 'roles', roles: ['data-steward', 'administrator'] }, p('system/*.cruds'), smartDecisions),
+    ).toMatch(/role data-steward or administrator/);
+    expect(
+      authorize({ kind: 'roles', roles: ['data-steward'] }, p('', { roles: ['data-steward'] }), smartDecisions),
+    ).toBeUndefined();
+    expect(
+      authorize(
+        { kind: 'resources', types: ['DiagnosticReport', 'Observation'], interactions: 'c' },
+        p('system/DiagnosticReport.c'),
+        smartDecisions,
+      ),
+    ).toMatch(/Observation\.c/);
+    expect(
+      authorize(
+        { kind: 'resources', types: ['DiagnosticReport', 'Observation'], interactions: 'c' },
+        p('system/DiagnosticReport.c system/Observation.cu'),
+        smartDecisions,
+      ),
+    ).toBeUndefined();
     expect(authorize({ kind: 'dicomweb', need: 'read' }, p('system/ImagingStudy.r'), smartDecisions)).toBeDefined(); // QIDO needs s too
     expect(authorize({ kind: 'dicomweb', need: 'read' }, p('system/ImagingStudy.rs'), smartDecisions)).toBeUndefined();
-    expect(authorize({ kind: 'dicomweb', need: 'read' }, p('system/ImagingStudy.read'), smartDecisions)).toBeUndefined(); // v1
+    expect(
+      authorize({ kind: 'dicomweb', need: 'read' }, p('system/ImagingStudy.read'), smartDecisions),
+    ).toBeUndefined(); // v1
     expect(authorize({ kind: 'dicomweb', need: 'create' }, p('system/ImagingStudy.rs'), smartDecisions)).toBeDefined();
-    expect(authorize({ kind: 'dicomweb', need: 'delete' }, p('system/ImagingStudy.cruds'), smartDecisions)).toBeDefined(); // administrators only
-    for (const rule of [{ kind: 'dicomweb', need: 'delete' }, { kind: 'roles', roles: ['administrator'] }] as const) expect(authorize(rule, ANONYMOUS, smartDecisions)).toBeUndefined();
+    expect(
+      authorize({ kind: 'dicomweb', need: 'delete' }, p('system/ImagingStudy.cruds'), smartDecisions),
+    ).toBeDefined(); // administrators only
+    for (const rule of [
+      { kind: 'dicomweb', need: 'delete' },
+      { kind: 'roles', roles: ['administrator'] },
+    ] as const)
+      expect(authorize(rule, ANONYMOUS, smartDecisions)).toBeUndefined();
   });
 
   it('restricts a patient-bound token to its patient on DICOMweb', () => {
     const req = {} as { patientRestriction?: string };
-    expect(authorize({ kind: 'dicomweb', need: 'read' }, p('patient/ImagingStudy.rs', { patient: 'p-1' }), smartDecisions, req as never)).toBeUndefined();
+    expect(
+      authorize(
+        { kind: 'dicomweb', need: 'read' },
+        p('patient/ImagingStudy.rs', { patient: 'p-1' }),
+        smartDecisions,
+        req as never,
+      ),
+    ).toBeUndefined();
     expect(req.patientRestriction).toBe('p-1');
   });
 });

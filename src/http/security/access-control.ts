@@ -8,7 +8,10 @@ export interface ScopeDecisions {
   /** Does some scope of the principal grant every one of `interactions` (letters of `cruds`) on `resourceType`? */
   permits(principal: Principal, resourceType: string, interactions: string): boolean;
   /** DICOMweb: allowed at all, and restricted to one patient's studies (patient-bound tokens)? */
-  dicomweb(principal: Principal, need: 'read' | 'create' | 'delete'): { allowed: boolean; patient?: string; reason?: string };
+  dicomweb(
+    principal: Principal,
+    need: 'read' | 'create' | 'delete',
+  ): { allowed: boolean; patient?: string; reason?: string };
 }
 
 export interface AccessControlOptions {
@@ -58,8 +61,10 @@ export function registerAccessControl(app: FastifyInstance, o: AccessControlOpti
     if (o.mode === 'none') principal = ANONYMOUS;
     else {
       const token = bearerToken(req);
-      if (token === undefined) return challenge(reply, o.realm, 'an access token is required (Authorization: Bearer <token>)');
-      if (token === '') return challenge(reply, o.realm, 'the Authorization header is not a Bearer token', 'invalid_request');
+      if (token === undefined)
+        return challenge(reply, o.realm, 'an access token is required (Authorization: Bearer <token>)');
+      if (token === '')
+        return challenge(reply, o.realm, 'the Authorization header is not a Bearer token', 'invalid_request');
       try {
         principal = await o.verifier!.verify(token);
       } catch (e) {
@@ -82,7 +87,12 @@ export interface RouteRule {
 }
 
 /** Why the principal may not use a route with this rule, or undefined when it may. */
-export function authorize(rule: RouteAccess, p: Principal, d: ScopeDecisions, req?: FastifyRequest): string | undefined {
+export function authorize(
+  rule: RouteAccess,
+  p: Principal,
+  d: ScopeDecisions,
+  req?: FastifyRequest,
+): string | undefined {
   switch (rule.kind) {
     case 'public':
     case 'authenticated':
@@ -91,7 +101,9 @@ export function authorize(rule: RouteAccess, p: Principal, d: ScopeDecisions, re
       return p.roles.some((r) => rule.roles.includes(r)) ? undefined : `this needs the role ${rule.roles.join(' or ')}`;
     case 'resources': {
       const missing = rule.types.filter((t) => !d.permits(p, t, rule.interactions));
-      return missing.length === 0 ? undefined : `this needs the scope(s) ${missing.map((t) => `${t}.${rule.interactions}`).join(' and ')}`;
+      return missing.length === 0
+        ? undefined
+        : `this needs the scope(s) ${missing.map((t) => `${t}.${rule.interactions}`).join(' and ')}`;
     }
     case 'dicomweb': {
       const decision = d.dicomweb(p, rule.need);
@@ -112,10 +124,18 @@ function bearerToken(req: FastifyRequest): string | undefined {
 
 function challenge(reply: FastifyReply, realm: string, text: string, error?: string) {
   const params = [`realm="${realm}"`];
-  if (error) params.push(`error="${error}"`, `error_description="${text.replace(/["\\\r\n]/g, ' ').replace(/[^\x20-\x7e]/g, '?')}"`);
+  if (error)
+    params.push(
+      `error="${error}"`,
+      `error_description="${text.replace(/["\\\r\n]/g, ' ').replace(/[^\x20-\x7e]/g, '?')}"`,
+    );
   return reply
     .code(401)
-    .headers({ 'www-authenticate': `Bearer ${params.join(', ')}`, warning: warningHeader(text), 'cache-control': 'no-store' })
+    .headers({
+      'www-authenticate': `Bearer ${params.join(', ')}`,
+      warning: warningHeader(text),
+      'cache-control': 'no-store',
+    })
     .type('application/fhir+json')
     .send(operationOutcome('error', 'login', text));
 }

@@ -1,4 +1,10 @@
-import type { Access, AccessRecord, DicomEvent, DicomService, FhirInteraction } from '../../audit/balp/access-record.js';
+import type {
+  Access,
+  AccessRecord,
+  DicomEvent,
+  DicomService,
+  FhirInteraction,
+} from '../../audit/balp/access-record.js';
 import type { OAuthEvent } from '../../security/oauth/events.js';
 import type { HttpAccess } from './audit-hook.js';
 
@@ -9,22 +15,26 @@ import type { HttpAccess } from './audit-hook.js';
 export function accessRecordsOf(h: HttpAccess, server: { publicUrl: string }, recorded = new Date()): AccessRecord[] {
   const whole = accessRecordOf(h, server, recorded);
   // A FHIR batch or transaction: the Bundle, and each entry on its own (with its own outcome).
-  const entries = ((h.note?.details?.entries as (EntryAccess | undefined)[] | undefined) ?? []).filter((e): e is EntryAccess => e !== undefined);
+  const entries = ((h.note?.details?.entries as (EntryAccess | undefined)[] | undefined) ?? []).filter(
+    (e): e is EntryAccess => e !== undefined,
+  );
   return [
     whole,
-    ...entries.map((e): AccessRecord => ({
-      ...whole,
-      outcome: { httpStatus: e.status ?? h.status },
-      access: {
-        kind: 'fhir',
-        interaction: e.interaction,
-        ...(e.resourceType ? { resourceType: e.resourceType } : {}),
-        ...(e.id ? { id: e.id } : {}),
-        ...(e.versionId ? { versionId: e.versionId } : {}),
-        ...(e.query ? { query: e.query } : {}),
-        ...(e.patientIds?.length ? { patientIds: e.patientIds } : {}),
-      },
-    })),
+    ...entries.map(
+      (e): AccessRecord => ({
+        ...whole,
+        outcome: { httpStatus: e.status ?? h.status },
+        access: {
+          kind: 'fhir',
+          interaction: e.interaction,
+          ...(e.resourceType ? { resourceType: e.resourceType } : {}),
+          ...(e.id ? { id: e.id } : {}),
+          ...(e.versionId ? { versionId: e.versionId } : {}),
+          ...(e.query ? { query: e.query } : {}),
+          ...(e.patientIds?.length ? { patientIds: e.patientIds } : {}),
+        },
+      }),
+    ),
   ];
 }
 
@@ -99,7 +109,8 @@ function accessOf(h: HttpAccess): Access {
   }
   // Data steward and administrator routes: reading them is a query over DICOM data; acting on
   // them (release, reject, replay) is a change of the data-quality state.
-  if (h.method === 'GET' || h.method === 'HEAD') return { kind: 'dicom', event: 'query', transport: 'dicomweb', studyUids: note.studyUids ?? studyOfPath(h.path) };
+  if (h.method === 'GET' || h.method === 'HEAD')
+    return { kind: 'dicom', event: 'query', transport: 'dicomweb', studyUids: note.studyUids ?? studyOfPath(h.path) };
   return { kind: 'config', what: 'settings-changed', target: `${h.method} ${h.route}` };
 }
 
@@ -145,7 +156,14 @@ export function oauthAccessRecord(e: OAuthEvent, server: { publicUrl: string }, 
   const failed = e.kind === 'token-denied' || e.kind === 'login-failed';
   const access: Access =
     e.kind === 'token-issued' || e.kind === 'token-denied'
-      ? { kind: 'token', clientId: e.clientId ?? 'unknown', granted: !failed, ...(e.jti ? { jti: e.jti } : {}), ...(e.scope ? { scope: e.scope } : {}), ...(e.reason ? { reason: e.reason } : {}) }
+      ? {
+          kind: 'token',
+          clientId: e.clientId ?? 'unknown',
+          granted: !failed,
+          ...(e.jti ? { jti: e.jti } : {}),
+          ...(e.scope ? { scope: e.scope } : {}),
+          ...(e.reason ? { reason: e.reason } : {}),
+        }
       : { kind: 'login', userId: e.subject ?? 'unknown', ...(e.clientId ? { clientId: e.clientId } : {}) };
   return {
     actor: 'oauth',

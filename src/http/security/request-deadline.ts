@@ -15,7 +15,11 @@ export interface RequestDeadlines {
 }
 
 /** Options for http(s).createServer: Node enforces these itself, checked every second. */
-export function serverTimeouts(d: RequestDeadlines): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+export function serverTimeouts(d: RequestDeadlines): {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+} {
   return { headersTimeout: d.publicMs, requestTimeout: d.authenticatedMs, connectionsCheckingInterval: 1000 };
 }
 
@@ -47,5 +51,8 @@ export function registerRequestDeadline(app: FastifyInstance, d: RequestDeadline
 }
 
 function timeoutOutcome(ms: number): unknown {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'timeout', diagnostics: `the request did not arrive within ${ms / 1000} s` }] };
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'timeout', diagnostics: `the request did not arrive within ${ms / 1000} s` }],
+  };
 }

@@ -16,7 +16,9 @@ export function websocketAuthorizer(verifier: TokenVerifier) {
     if (!token) return { status: 401, reason: 'an access token is required' };
     try {
       const principal = await verifier.verify(token);
-      return permitsAll(principal, 'Subscription', 'r') ? { principal } : { status: 403, reason: 'this needs the scope Subscription.r', principal };
+      return permitsAll(principal, 'Subscription', 'r')
+        ? { principal }
+        : { status: 403, reason: 'this needs the scope Subscription.r', principal };
     } catch (e) {
       if (e instanceof InvalidTokenError) return { status: 401, reason: e.message };
       throw e;

@@ -57,7 +57,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 export class WebSocketHub {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
   private readonly bound = new Map<string, Set<Socket>>();
   private readonly all = new Set<Socket>();
   private readonly now: () => number;
@@ -75,7 +80,13 @@ export class WebSocketHub {
       }
       socket.on('error', () => socket.destroy());
       const key = req.headers['sec-websocket-key'];
-      if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket' || typeof key !== 'string' || !KEY.test(key) || req.headers['sec-websocket-version'] !== '13') {
+      if (
+        req.method !== 'GET' ||
+        req.headers.upgrade?.toLowerCase() !== 'websocket' ||
+        typeof key !== 'string' ||
+        !KEY.test(key) ||
+        req.headers['sec-websocket-version'] !== '13'
+      ) {
         socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
         return;
       }
@@ -83,7 +94,12 @@ export class WebSocketHub {
     });
   }
 
-  private async admit(req: IncomingMessage, socket: Duplex, head: Buffer, authorize?: (req: IncomingMessage) => Promise<Admission>): Promise<void> {
+  private async admit(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    authorize?: (req: IncomingMessage) => Promise<Admission>,
+  ): Promise<void> {
     const sourceIp = req.socket.remoteAddress;
     let admission: Admission;
     try {
@@ -93,10 +109,19 @@ export class WebSocketHub {
       return refuse(socket, 500, 'the token could not be checked');
     }
     const p = admission.principal;
-    if (!('status' in admission) && p?.expiresAt !== undefined && p.expiresAt * 1000 <= this.now()) admission = { status: 401, reason: 'the access token has expired', principal: p };
+    if (!('status' in admission) && p?.expiresAt !== undefined && p.expiresAt * 1000 <= this.now())
+      admission = { status: 401, reason: 'the access token has expired', principal: p };
     const status = 'status' in admission ? admission.status : 101;
     const reason = 'reason' in admission ? admission.reason : undefined;
-    if (!(await this.recorded({ kind: 'open', principal: admission.principal, sourceIp, status, ...(reason ? { reason } : {}) }))) {
+    if (
+      !(await this.recorded({
+        kind: 'open',
+        principal: admission.principal,
+        sourceIp,
+        status,
+        ...(reason ? { reason } : {}),
+      }))
+    ) {
       return refuse(socket, 503, 'the access could not be recorded');
     }
     if ('status' in admission) return refuse(socket, admission.status, admission.reason);
@@ -104,7 +129,13 @@ export class WebSocketHub {
   }
 
   private open(ws: WebSocket, principal: Principal | undefined, sourceIp: string | undefined): void {
-    const s: Socket = { ws, bound: new Set(), pending: 0, ...(principal ? { principal } : {}), ...(sourceIp ? { sourceIp } : {}) };
+    const s: Socket = {
+      ws,
+      bound: new Set(),
+      pending: 0,
+      ...(principal ? { principal } : {}),
+      ...(sourceIp ? { sourceIp } : {}),
+    };
     this.all.add(s);
     if (principal?.expiresAt !== undefined) {
       const left = Math.min(principal.expiresAt * 1000 - this.now(), MAX_TIMER_MS);
@@ -115,7 +146,10 @@ export class WebSocketHub {
       if (isBinary) return ws.send('error binary messages are not accepted (expected: bind <Subscription id>)');
       if (s.pending >= MAX_PENDING_COMMANDS) return ws.close(1008, 'too many commands in flight');
       s.pending++;
-      void this.command(s, Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8')).finally(() => s.pending--);
+      void this.command(
+        s,
+        Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'),
+      ).finally(() => s.pending--);
     });
     // ws has already sent the close frame (1002, 1007, 1009…) and closes the socket itself.
     ws.on('error', () => undefined);
@@ -134,8 +168,17 @@ export class WebSocketHub {
     if (!m) return send(s, 'error unknown command (expected: bind <Subscription id>)');
     const id = m[1]!;
     if (!this.live(s)) return;
-    const refusal = s.bound.size >= MAX_BINDINGS && !s.bound.has(id) ? { status: 429, reason: `a socket may bind at most ${MAX_BINDINGS} Subscriptions` } : this.o.canBind(id, s.principal);
-    const event: ChannelEvent = { kind: 'bind', subscriptionId: id, status: refusal ? refusal.status : 200, ...(refusal ? { reason: refusal.reason } : {}), ...who(s) };
+    const refusal =
+      s.bound.size >= MAX_BINDINGS && !s.bound.has(id)
+        ? { status: 429, reason: `a socket may bind at most ${MAX_BINDINGS} Subscriptions` }
+        : this.o.canBind(id, s.principal);
+    const event: ChannelEvent = {
+      kind: 'bind',
+      subscriptionId: id,
+      status: refusal ? refusal.status : 200,
+      ...(refusal ? { reason: refusal.reason } : {}),
+      ...who(s),
+    };
     if (!(await this.recorded(event))) return send(s, `error ${id}: the access could not be recorded`);
     if (refusal) return send(s, `error ${id}: ${refusal.reason}`);
     if (s.ws.readyState !== s.ws.OPEN) return;
@@ -200,17 +243,27 @@ export class WebSocketHub {
   }
 }
 
-const who = (s: Socket) => ({ ...(s.principal ? { principal: s.principal } : {}), ...(s.sourceIp ? { sourceIp: s.sourceIp } : {}) });
+const who = (s: Socket) => ({
+  ...(s.principal ? { principal: s.principal } : {}),
+  ...(s.sourceIp ? { sourceIp: s.sourceIp } : {}),
+});
 
 function send(s: Socket, text: string): void {
   if (s.ws.readyState === s.ws.OPEN) s.ws.send(text);
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 function refuse(socket: Duplex, status: number, reason: string): void {
   if (socket.destroyed) return;
   const text = reason.replace(/[\r\n]/g, ' ');
   const challenge = status === 401 ? 'WWW-Authenticate: Bearer realm="imaging-bridge"\r\n' : '';
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Refused'}\r\n${challenge}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Refused'}\r\n${challenge}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
 }

@@ -12,7 +12,10 @@ export function installAudienceCheck(provider: Provider, fhirBase: string): void
     if (ctx.path === '/auth' && aud !== undefined && aud !== fhirBase) {
       ctx.status = 400;
       ctx.type = 'html';
-      ctx.body = page('Sign-in problem', `<p>This server issues tokens for ${escapeHtml(fhirBase)} only; the application asked for another server (aud).</p>`);
+      ctx.body = page(
+        'Sign-in problem',
+        `<p>This server issues tokens for ${escapeHtml(fhirBase)} only; the application asked for another server (aud).</p>`,
+      );
       return;
     }
     await next();

@@ -25,8 +25,17 @@ describe('client registrations', () => {
     const store = new ClientStore(db);
     store.add({ clientId: 'ai-1', scope: 'system/ImagingStudy.rs system/*.read', jwks: { keys: [EC_KEY] } });
     const client = store.get('ai-1')!;
-    expect(client).toMatchObject({ role: 'ai-service', scope: 'system/ImagingStudy.rs system/*.read', jwks: { keys: [EC_KEY] } });
-    expect(clientMetadata(client)).toMatchObject({ client_id: 'ai-1', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], scope: 'openid' });
+    expect(client).toMatchObject({
+      role: 'ai-service',
+      scope: 'system/ImagingStudy.rs system/*.read',
+      jwks: { keys: [EC_KEY] },
+    });
+    expect(clientMetadata(client)).toMatchObject({
+      client_id: 'ai-1',
+      token_endpoint_auth_method: 'private_key_jwt',
+      grant_types: ['client_credentials'],
+      scope: 'openid',
+    });
     expect(store.list().map((c) => c.clientId)).toEqual(['ai-1']);
     expect(store.remove('ai-1')).toBe(true);
     expect(store.get('ai-1')).toBeUndefined();
@@ -35,12 +44,21 @@ describe('client registrations', () => {
 
   it('keeps only a scrypt hash of a client secret', async () => {
     const db = open();
-    const client = new ClientStore(db).add({ clientId: 'app', scope: 'user/*.rs openid fhirUser', secret: 'a-long-enough-secret', redirectUris: ['https://app.example/cb'] });
+    const client = new ClientStore(db).add({
+      clientId: 'app',
+      scope: 'user/*.rs openid fhirUser',
+      secret: 'a-long-enough-secret',
+      redirectUris: ['https://app.example/cb'],
+    });
     expect(client.secretHash).toMatch(/^scrypt\$/);
     expect(JSON.stringify(db.prepare('SELECT * FROM oauth_clients').all())).not.toContain('a-long-enough-secret');
     expect(await verifySecret('a-long-enough-secret', client.secretHash!)).toBe(true);
     expect(await verifySecret('wrong', client.secretHash!)).toBe(false);
-    expect(clientMetadata(client)).toMatchObject({ token_endpoint_auth_method: 'client_secret_basic', grant_types: ['authorization_code', 'client_credentials'], scope: 'openid fhirUser' });
+    expect(clientMetadata(client)).toMatchObject({
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'client_credentials'],
+      scope: 'openid fhirUser',
+    });
     db.close();
   });
 
@@ -66,8 +84,18 @@ describe('users', () => {
   it('authenticates by scrypt hash and never stores the password', async () => {
     const db = open();
     const users = new UserStore(db);
-    users.add({ username: 'dr.house', password: 'correct horse', role: 'radiologist', fhirUser: 'Practitioner/7', patient: 'p1' });
-    expect(await users.authenticate('dr.house', 'correct horse')).toMatchObject({ role: 'radiologist', fhirUser: 'Practitioner/7', patient: 'p1' });
+    users.add({
+      username: 'dr.house',
+      password: 'correct horse',
+      role: 'radiologist',
+      fhirUser: 'Practitioner/7',
+      patient: 'p1',
+    });
+    expect(await users.authenticate('dr.house', 'correct horse')).toMatchObject({
+      role: 'radiologist',
+      fhirUser: 'Practitioner/7',
+      patient: 'p1',
+    });
     expect(await users.authenticate('dr.house', 'wrong')).toBeUndefined();
     expect(await users.authenticate('nobody', 'correct horse')).toBeUndefined();
     expect(JSON.stringify(db.prepare('SELECT * FROM users').all())).not.toContain('correct horse');

@@ -50,10 +50,22 @@ export class ClientStore {
   /** Validates and stores a new client; throws ConfigError naming what is wrong. */
   add(input: NewClient): RegisteredClient {
     const client = validateClient(input);
-    if (this.get(client.clientId)) throw new ConfigError(`client "${client.clientId}" is already registered (remove it first)`);
+    if (this.get(client.clientId))
+      throw new ConfigError(`client "${client.clientId}" is already registered (remove it first)`);
     this.db
-      .prepare('INSERT INTO oauth_clients (client_id, scope, role, jwks, jwks_uri, secret_hash, redirect_uris, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(client.clientId, client.scope, client.role, client.jwks ? JSON.stringify(client.jwks) : null, client.jwksUri ?? null, client.secretHash ?? null, JSON.stringify(client.redirectUris), client.createdAt);
+      .prepare(
+        'INSERT INTO oauth_clients (client_id, scope, role, jwks, jwks_uri, secret_hash, redirect_uris, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        client.clientId,
+        client.scope,
+        client.role,
+        client.jwks ? JSON.stringify(client.jwks) : null,
+        client.jwksUri ?? null,
+        client.secretHash ?? null,
+        JSON.stringify(client.redirectUris),
+        client.createdAt,
+      );
     return client;
   }
 
@@ -75,7 +87,9 @@ export class ClientStore {
 }
 
 /** The kind of client authentication a registration implies. */
-export function authMethodOf(c: Pick<RegisteredClient, 'jwks' | 'jwksUri' | 'secretHash'>): 'private_key_jwt' | 'client_secret_basic' | 'none' {
+export function authMethodOf(
+  c: Pick<RegisteredClient, 'jwks' | 'jwksUri' | 'secretHash'>,
+): 'private_key_jwt' | 'client_secret_basic' | 'none' {
   if (c.jwks || c.jwksUri) return 'private_key_jwt';
   return c.secretHash ? 'client_secret_basic' : 'none';
 }
@@ -83,21 +97,29 @@ export function authMethodOf(c: Pick<RegisteredClient, 'jwks' | 'jwksUri' | 'sec
 function validateClient(input: NewClient): RegisteredClient {
   if (!CLIENT_ID.test(input.clientId)) throw new ConfigError('--client-id: 1 to 128 letters, digits or . _ : ~ -');
   const scopes = splitScope(input.scope);
-  if (scopes.length === 0) throw new ConfigError('--scope is required, e.g. "system/ImagingStudy.rs system/Patient.rs"');
+  if (scopes.length === 0)
+    throw new ConfigError('--scope is required, e.g. "system/ImagingStudy.rs system/Patient.rs"');
   for (const s of scopes) {
     if (!parseSmartScope(s) && !(NON_RESOURCE_SCOPES as readonly string[]).includes(s)) {
-      throw new ConfigError(`--scope: "${s}" is not a SMART scope (context/Type.permissions, e.g. system/ImagingStudy.rs) nor one of ${NON_RESOURCE_SCOPES.join(', ')}`);
+      throw new ConfigError(
+        `--scope: "${s}" is not a SMART scope (context/Type.permissions, e.g. system/ImagingStudy.rs) nor one of ${NON_RESOURCE_SCOPES.join(', ')}`,
+      );
     }
   }
   const role = input.role ?? 'ai-service';
   if (!ROLES.includes(role)) throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`);
-  const credentials = [input.jwks !== undefined, input.jwksUri !== undefined, input.secret !== undefined].filter(Boolean).length;
+  const credentials = [input.jwks !== undefined, input.jwksUri !== undefined, input.secret !== undefined].filter(
+    Boolean,
+  ).length;
   if (credentials > 1) throw new ConfigError('give one of --jwks-file, --jwks-url or --secret-file');
   const redirectUris = (input.redirectUris ?? []).map((u) => checkUrl(u, '--redirect-uri'));
   if (credentials === 0 && redirectUris.length === 0) {
-    throw new ConfigError('a client needs --jwks-file, --jwks-url or --secret-file (or, for a public app, --redirect-uri)');
+    throw new ConfigError(
+      'a client needs --jwks-file, --jwks-url or --secret-file (or, for a public app, --redirect-uri)',
+    );
   }
-  if (input.secret !== undefined && input.secret.length < 16) throw new ConfigError('the client secret (--secret-file) must be at least 16 characters');
+  if (input.secret !== undefined && input.secret.length < 16)
+    throw new ConfigError('the client secret (--secret-file) must be at least 16 characters');
   return {
     clientId: input.clientId,
     scope: scopes.join(' '),
@@ -113,11 +135,15 @@ function validateClient(input: NewClient): RegisteredClient {
 /** A public JWK Set of RSA or EC keys; a private member anywhere is refused (it must never leave the client). */
 export function validateJwks(value: unknown): { keys: JsonWebKeyLike[] } {
   const keys = (value as { keys?: unknown })?.keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new ConfigError('the JWKS must be a JSON object {"keys": [...]} with at least one key');
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new ConfigError('the JWKS must be a JSON object {"keys": [...]} with at least one key');
   for (const key of keys as Record<string, unknown>[]) {
-    if (typeof key !== 'object' || key === null || (key.kty !== 'RSA' && key.kty !== 'EC')) throw new ConfigError('each JWKS key must be an RSA or EC public key');
-    if (PRIVATE_MEMBERS.some((m) => Object.hasOwn(key, m))) throw new ConfigError('the JWKS holds a private key: register the public keys only');
-    if (key.alg !== undefined && key.alg !== 'RS384' && key.alg !== 'ES384') throw new ConfigError(`JWKS key alg "${String(key.alg)}": only RS384 and ES384 are accepted`);
+    if (typeof key !== 'object' || key === null || (key.kty !== 'RSA' && key.kty !== 'EC'))
+      throw new ConfigError('each JWKS key must be an RSA or EC public key');
+    if (PRIVATE_MEMBERS.some((m) => Object.hasOwn(key, m)))
+      throw new ConfigError('the JWKS holds a private key: register the public keys only');
+    if (key.alg !== undefined && key.alg !== 'RS384' && key.alg !== 'ES384')
+      throw new ConfigError(`JWKS key alg "${String(key.alg)}": only RS384 and ES384 are accepted`);
   }
   return { keys: keys as JsonWebKeyLike[] };
 }
@@ -130,7 +156,8 @@ function checkUrl(value: string, flag: string): string {
     throw new ConfigError(`${flag}: "${value}" is not a URL`);
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new ConfigError(`${flag} must be https (or http to loopback)`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new ConfigError(`${flag} must be https (or http to loopback)`);
   return url.href;
 }
 

@@ -44,7 +44,8 @@ export function parseExternalIssuers(section: unknown): ExternalIssuer[] {
   const out = list.map((entry, i) => parseIssuer(entry, `security.externalIssuers[${i}]`));
   const seen = new Set<string>();
   for (const e of out) {
-    if (seen.has(e.issuer)) throw new ConfigError(`config "security.externalIssuers": issuer ${e.issuer} is listed twice`);
+    if (seen.has(e.issuer))
+      throw new ConfigError(`config "security.externalIssuers": issuer ${e.issuer} is listed twice`);
     seen.add(e.issuer);
   }
   return out;
@@ -52,16 +53,21 @@ export function parseExternalIssuers(section: unknown): ExternalIssuer[] {
 
 function parseIssuer(value: unknown, at: string): ExternalIssuer {
   if (!isObject(value)) throw new ConfigError(`config "${at}" must be an object`);
-  for (const key of Object.keys(value)) if (!KNOWN.includes(key)) throw new ConfigError(`config "${at}.${key}" is not known (known: ${KNOWN.join(', ')})`);
+  for (const key of Object.keys(value))
+    if (!KNOWN.includes(key)) throw new ConfigError(`config "${at}.${key}" is not known (known: ${KNOWN.join(', ')})`);
   const issuer = url(value.issuer, `${at}.issuer`);
-  if ((value.jwksUri === undefined) === (value.jwks === undefined)) throw new ConfigError(`config "${at}": give exactly one of jwksUri or jwks`);
+  if ((value.jwksUri === undefined) === (value.jwks === undefined))
+    throw new ConfigError(`config "${at}": give exactly one of jwksUri or jwks`);
   const jwksUri = value.jwksUri === undefined ? undefined : url(value.jwksUri, `${at}.jwksUri`);
-  if (jwksUri && new URL(jwksUri).protocol !== 'https:' && !isLoopback(new URL(jwksUri).hostname)) throw new ConfigError(`config "${at}.jwksUri" must be https (or http to loopback)`);
+  if (jwksUri && new URL(jwksUri).protocol !== 'https:' && !isLoopback(new URL(jwksUri).hostname))
+    throw new ConfigError(`config "${at}.jwksUri" must be https (or http to loopback)`);
   let jwks: ExternalIssuer['jwks'];
   if (value.jwks !== undefined) {
     const keys = isObject(value.jwks) ? value.jwks.keys : undefined;
-    if (!Array.isArray(keys) || keys.length === 0 || !keys.every(isObject)) throw new ConfigError(`config "${at}.jwks" must be a JWK Set {"keys": [...]}`);
-    if (keys.some((k) => Object.hasOwn(k, 'd') || Object.hasOwn(k, 'k'))) throw new ConfigError(`config "${at}.jwks" must hold public keys only`);
+    if (!Array.isArray(keys) || keys.length === 0 || !keys.every(isObject))
+      throw new ConfigError(`config "${at}.jwks" must be a JWK Set {"keys": [...]}`);
+    if (keys.some((k) => Object.hasOwn(k, 'd') || Object.hasOwn(k, 'k')))
+      throw new ConfigError(`config "${at}.jwks" must hold public keys only`);
     jwks = { keys };
   }
   const audience = typeof value.audience === 'string' ? [value.audience] : value.audience;
@@ -70,14 +76,20 @@ function parseIssuer(value: unknown, at: string): ExternalIssuer {
   }
   const roleMap: Record<string, Role> = Object.create(null); // keyed by the IdP's role names
   if (value.roleMap !== undefined) {
-    if (!isObject(value.roleMap)) throw new ConfigError(`config "${at}.roleMap" must be an object {"TheirRole": "radiologist"}`);
+    if (!isObject(value.roleMap))
+      throw new ConfigError(`config "${at}.roleMap" must be an object {"TheirRole": "radiologist"}`);
     for (const [theirs, ours] of Object.entries(value.roleMap)) {
-      if (!ROLES.includes(ours as Role)) throw new ConfigError(`config "${at}.roleMap.${theirs}" must be one of ${ROLES.join(', ')}`);
+      if (!ROLES.includes(ours as Role))
+        throw new ConfigError(`config "${at}.roleMap.${theirs}" must be one of ${ROLES.join(', ')}`);
       roleMap[theirs] = ours as Role;
     }
   }
   const algorithms = value.algorithms ?? ['RS256', 'RS384', 'ES256', 'ES384', 'PS256'];
-  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => ALGORITHMS.includes(a as string))) {
+  if (
+    !Array.isArray(algorithms) ||
+    algorithms.length === 0 ||
+    !algorithms.every((a) => ALGORITHMS.includes(a as string))
+  ) {
     throw new ConfigError(`config "${at}.algorithms" must list some of ${ALGORITHMS.join(', ')}`);
   }
   return {
@@ -105,7 +117,8 @@ function url(value: unknown, at: string): string {
 
 function claimName(value: unknown, fallback: string, at: string): string {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_:.-]{1,128}$/.test(value)) throw new ConfigError(`config "${at}" must be a claim name`);
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_:.-]{1,128}$/.test(value))
+    throw new ConfigError(`config "${at}" must be a claim name`);
   return value;
 }
 

@@ -3,7 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { swapBasicSecret } from './basic-secret.js';
 import type { ClientStore } from './client-store.js';
-import { showInteraction, submitConsent, submitLogin, type InteractionPorts, type InteractionRequest } from './interactions.js';
+import {
+  showInteraction,
+  submitConsent,
+  submitLogin,
+  type InteractionPorts,
+  type InteractionRequest,
+} from './interactions.js';
 import { smartConfiguration } from './smart-configuration.js';
 import { requestOrigins } from './token-events.js';
 
@@ -41,7 +47,8 @@ export function mountAuthorizationServer(app: FastifyInstance, o: MountOptions):
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
-    const interaction = (run: (p: InteractionPorts, r: InteractionRequest, form: URLSearchParams) => Promise<void>) =>
+    const interaction =
+      (run: (p: InteractionPorts, r: InteractionRequest, form: URLSearchParams) => Promise<void>) =>
       async (req: FastifyRequest<{ Params: { uid: string } }>, reply: FastifyReply) => {
         reply.hijack();
         const r = { req: req.raw, res: reply.raw, uid: req.params.uid, ip: req.ip, requestId: req.id };
@@ -51,7 +58,11 @@ export function mountAuthorizationServer(app: FastifyInstance, o: MountOptions):
           failInteraction(reply, e, req);
         }
       };
-    scope.get('/oauth/interaction/:uid', PUBLIC, interaction((p, r) => showInteraction(p, r)));
+    scope.get(
+      '/oauth/interaction/:uid',
+      PUBLIC,
+      interaction((p, r) => showInteraction(p, r)),
+    );
     scope.post('/oauth/interaction/:uid/login', PUBLIC, interaction(submitLogin));
     scope.post('/oauth/interaction/:uid/confirm', PUBLIC, interaction(submitConsent));
 
@@ -91,6 +102,13 @@ function failInteraction(reply: FastifyReply, e: unknown, req: FastifyRequest): 
   const expected = name === 'SessionNotFound' || name === 'InvalidRequest';
   if (!expected) req.log.error({ err: e }, 'authorization interaction failed');
   if (reply.raw.headersSent) return void reply.raw.end();
-  reply.raw.writeHead(expected ? 400 : 500, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-  reply.raw.end(expected ? 'This sign-in has expired or was opened in another browser. Start again from the application.' : 'Sign-in failed.');
+  reply.raw.writeHead(expected ? 400 : 500, {
+    'content-type': 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+  });
+  reply.raw.end(
+    expected
+      ? 'This sign-in has expired or was opened in another browser. Start again from the application.'
+      : 'Sign-in failed.',
+  );
 }

@@ -84,14 +84,31 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
   };
   // Imported here: oidc-provider prints a runtime notice at import, which the CLI need not show.
   const { default: Provider } = await import('oidc-provider');
-  const provider = new Provider(issuer, providerConfiguration({ issuer, fhirBase, tokenLifetime, keys, clients, users, adapter: sqliteAdapterFactory(db, clients) }));
+  const provider = new Provider(
+    issuer,
+    providerConfiguration({
+      issuer,
+      fhirBase,
+      tokenLifetime,
+      keys,
+      clients,
+      users,
+      adapter: sqliteAdapterFactory(db, clients),
+    }),
+  );
   provider.proxy = true;
   provider.on('server_error', (_ctx, err) => o.logger.error({ err }, 'authorization server error'));
   installAudienceCheck(provider, fhirBase);
   installTokenEvents(provider, emit);
   const verifier = createTokenVerifier({ own: { issuer, audience: fhirBase, jwks: publicJwks(keys) }, external });
   return {
-    register: (app) => mountAuthorizationServer(app, { provider, clients, issuer, interactions: { provider, users, throttle, basePath: new URL(issuer).pathname, emit } }),
+    register: (app) =>
+      mountAuthorizationServer(app, {
+        provider,
+        clients,
+        issuer,
+        interactions: { provider, users, throttle, basePath: new URL(issuer).pathname, emit },
+      }),
     verifier,
     publicRoutes: [...MOUNTED_ROUTES],
     issuer,

@@ -46,13 +46,19 @@ export async function submitLogin(p: InteractionPorts, r: InteractionRequest, fo
   const details = await p.provider.interactionDetails(r.req, r.res);
   const clientId = String(details.params.client_id);
   const username = (form.get('username') ?? '').slice(0, 128);
-  const failed = (reason: string) => p.emit({ kind: 'login-failed', clientId, subject: username, reason, ip: r.ip, requestId: r.requestId });
+  const failed = (reason: string) =>
+    p.emit({ kind: 'login-failed', clientId, subject: username, reason, ip: r.ip, requestId: r.requestId });
   const refused = p.throttle.refusal(username, r.ip);
   if (refused) {
-    failed(`refused without checking the password: too many failed sign-ins (${refused.locked ? 'locked' : 'back-off'} until ${new Date(refused.until).toISOString()})`);
-    return send(r.res, 429, loginPage(p, r.uid, clientId, TOO_MANY), { 'retry-after': String(Math.ceil((refused.until - Date.now()) / 1000)) });
+    failed(
+      `refused without checking the password: too many failed sign-ins (${refused.locked ? 'locked' : 'back-off'} until ${new Date(refused.until).toISOString()})`,
+    );
+    return send(r.res, 429, loginPage(p, r.uid, clientId, TOO_MANY), {
+      'retry-after': String(Math.ceil((refused.until - Date.now()) / 1000)),
+    });
   }
-  const user = details.prompt.name === 'login' ? await p.users.authenticate(username, form.get('password') ?? '') : undefined;
+  const user =
+    details.prompt.name === 'login' ? await p.users.authenticate(username, form.get('password') ?? '') : undefined;
   if (!user) {
     const { locked, until } = p.throttle.failed(username, r.ip);
     failed('wrong username or password');
@@ -61,20 +67,33 @@ export async function submitLogin(p: InteractionPorts, r: InteractionRequest, fo
   }
   p.throttle.succeeded(username);
   p.emit({ kind: 'login', clientId, subject: user.username, ip: r.ip, requestId: r.requestId });
-  await p.provider.interactionFinished(r.req, r.res, { login: { accountId: user.username } }, { mergeWithLastSubmission: false });
+  await p.provider.interactionFinished(
+    r.req,
+    r.res,
+    { login: { accountId: user.username } },
+    { mergeWithLastSubmission: false },
+  );
 }
 
 /** POST …/interaction/:uid/confirm — allow (or `deny=1`) the requested access. */
 export async function submitConsent(p: InteractionPorts, r: InteractionRequest, form: URLSearchParams): Promise<void> {
   const details = await p.provider.interactionDetails(r.req, r.res);
   const accountId = details.session?.accountId;
-  if (details.prompt.name !== 'consent' || !accountId) return send(r.res, 400, page('Sign-in problem', '<p>There is nothing to confirm.</p>'));
+  if (details.prompt.name !== 'consent' || !accountId)
+    return send(r.res, 400, page('Sign-in problem', '<p>There is nothing to confirm.</p>'));
   if (form.get('deny')) {
-    await p.provider.interactionFinished(r.req, r.res, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: true });
+    await p.provider.interactionFinished(
+      r.req,
+      r.res,
+      { error: 'access_denied', error_description: 'the user denied access' },
+      { mergeWithLastSubmission: true },
+    );
     return;
   }
   const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as ConsentDetails;
-  const grant = details.grantId ? await p.provider.Grant.find(details.grantId) : new p.provider.Grant({ accountId, clientId: String(details.params.client_id) });
+  const grant = details.grantId
+    ? await p.provider.Grant.find(details.grantId)
+    : new p.provider.Grant({ accountId, clientId: String(details.params.client_id) });
   if (!grant) throw new Error('the grant of this interaction is gone');
   if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
   if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
@@ -106,7 +125,11 @@ ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
   );
 }
 
-function consentPage(p: InteractionPorts, uid: string, details: Awaited<ReturnType<Provider['interactionDetails']>>): string {
+function consentPage(
+  p: InteractionPorts,
+  uid: string,
+  details: Awaited<ReturnType<Provider['interactionDetails']>>,
+): string {
   const d = details.prompt.details as ConsentDetails;
   const scopes = [...(d.missingOIDCScope ?? []), ...Object.values(d.missingResourceScopes ?? {}).flat()];
   const user = details.session?.accountId ? p.users.get(details.session.accountId) : undefined;

@@ -46,7 +46,10 @@ describe('login throttle', () => {
   it('reads security.loginThrottle and refuses unknown keys and bad values', () => {
     expect(parseLoginThrottle(undefined)).toEqual(LOGIN_THROTTLE_DEFAULTS);
     expect(parseLoginThrottle({ externalIssuers: [] })).toEqual(LOGIN_THROTTLE_DEFAULTS);
-    expect(parseLoginThrottle({ loginThrottle: { maxFailures: 3 } })).toEqual({ ...LOGIN_THROTTLE_DEFAULTS, maxFailures: 3 });
+    expect(parseLoginThrottle({ loginThrottle: { maxFailures: 3 } })).toEqual({
+      ...LOGIN_THROTTLE_DEFAULTS,
+      maxFailures: 3,
+    });
     expect(() => parseLoginThrottle({ loginThrottle: { __proto__: 1, maxFailure: 3 } })).toThrow(ConfigError);
     expect(() => parseLoginThrottle({ loginThrottle: { lockSeconds: 0 } })).toThrow(/positive integer/);
   });

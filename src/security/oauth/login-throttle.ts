@@ -23,7 +23,12 @@ export interface LoginThrottleConfig {
   baseDelayMs: number;
 }
 
-export const LOGIN_THROTTLE_DEFAULTS: LoginThrottleConfig = { maxFailures: 5, maxFailuresPerAddress: 20, lockSeconds: 900, baseDelayMs: 1000 };
+export const LOGIN_THROTTLE_DEFAULTS: LoginThrottleConfig = {
+  maxFailures: 5,
+  maxFailuresPerAddress: 20,
+  lockSeconds: 900,
+  baseDelayMs: 1000,
+};
 
 /** Entries idle this long are forgotten (and the map never holds more than MAX_KEYS). */
 const MAX_KEYS = 100_000;
@@ -70,7 +75,8 @@ export class LoginThrottle {
       const previous = this.failures.get(key);
       const count = (previous && t - previous.last < this.config.lockSeconds * 1000 ? previous.count : 0) + 1;
       const lockMs = this.config.lockSeconds * 1000;
-      const backOff = key.startsWith('user:') && count >= 2 ? Math.min(lockMs, this.config.baseDelayMs * 2 ** (count - 2)) : 0;
+      const backOff =
+        key.startsWith('user:') && count >= 2 ? Math.min(lockMs, this.config.baseDelayMs * 2 ** (count - 2)) : 0;
       const blockMs = count >= max ? lockMs : backOff;
       const f = { count, blockedUntil: t + blockMs, last: t };
       this.failures.delete(key); // re-inserted last: the map stays in order of last failure
@@ -105,15 +111,18 @@ const userKey = (username: string): string => `user:${username.toLowerCase()}`;
 
 /** Validates `security.loginThrottle` (other keys of the section belong to other modules). */
 export function parseLoginThrottle(section: unknown): LoginThrottleConfig {
-  if (typeof section !== 'object' || section === null || !Object.hasOwn(section, 'loginThrottle')) return LOGIN_THROTTLE_DEFAULTS;
+  if (typeof section !== 'object' || section === null || !Object.hasOwn(section, 'loginThrottle'))
+    return LOGIN_THROTTLE_DEFAULTS;
   const value = (section as { loginThrottle: unknown }).loginThrottle;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('config "security.loginThrottle" must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError('config "security.loginThrottle" must be an object');
   const out = { ...LOGIN_THROTTLE_DEFAULTS };
   const known = Object.keys(LOGIN_THROTTLE_DEFAULTS) as (keyof LoginThrottleConfig)[];
   for (const [key, v] of Object.entries(value)) {
     const k = known.find((n) => n === key);
     if (!k) throw new ConfigError(`config "security.loginThrottle.${key}" is not known (known: ${known.join(', ')})`);
-    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 86_400_000) throw new ConfigError(`config "security.loginThrottle.${key}" must be a positive integer`);
+    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 86_400_000)
+      throw new ConfigError(`config "security.loginThrottle.${key}" must be a positive integer`);
     out[k] = v as number;
   }
   return out;

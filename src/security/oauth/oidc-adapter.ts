@@ -9,7 +9,11 @@ import type { SecurityDb } from './security-store.js';
  * (sessions, interactions, codes, grants, replay detection of client-assertion jti) is a row of
  * `oidc_state` with its expiry.
  */
-export function sqliteAdapterFactory(db: SecurityDb, clients: ClientStore, now: () => number = Date.now): (model: string) => Adapter {
+export function sqliteAdapterFactory(
+  db: SecurityDb,
+  clients: ClientStore,
+  now: () => number = Date.now,
+): (model: string) => Adapter {
   const sweep = db.prepare('DELETE FROM oidc_state WHERE expires_at IS NOT NULL AND expires_at < ?');
   let lastSweep = 0;
   return (model) => {
@@ -19,7 +23,8 @@ export function sqliteAdapterFactory(db: SecurityDb, clients: ClientStore, now: 
         'ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at',
     );
     const byId = db.prepare('SELECT payload, expires_at FROM oidc_state WHERE model = ? AND id = ?');
-    const byColumn = (column: 'user_code' | 'uid') => db.prepare(`SELECT payload, expires_at FROM oidc_state WHERE model = ? AND ${column} = ?`);
+    const byColumn = (column: 'user_code' | 'uid') =>
+      db.prepare(`SELECT payload, expires_at FROM oidc_state WHERE model = ? AND ${column} = ?`);
     const byUid = byColumn('uid');
     const byUserCode = byColumn('user_code');
     const live = (row: unknown): AdapterPayload | undefined => {
@@ -34,7 +39,15 @@ export function sqliteAdapterFactory(db: SecurityDb, clients: ClientStore, now: 
           lastSweep = t;
           sweep.run(t);
         }
-        upsert.run(model, id, JSON.stringify(payload), payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresIn ? t + expiresIn * 1000 : null);
+        upsert.run(
+          model,
+          id,
+          JSON.stringify(payload),
+          payload.grantId ?? null,
+          payload.userCode ?? null,
+          payload.uid ?? null,
+          expiresIn ? t + expiresIn * 1000 : null,
+        );
       },
       async find(id) {
         return live(byId.get(model, id));
@@ -47,7 +60,12 @@ export function sqliteAdapterFactory(db: SecurityDb, clients: ClientStore, now: 
       },
       async consume(id) {
         const row = live(byId.get(model, id));
-        if (row) db.prepare('UPDATE oidc_state SET payload = ? WHERE model = ? AND id = ?').run(JSON.stringify({ ...row, consumed: Math.floor(now() / 1000) }), model, id);
+        if (row)
+          db.prepare('UPDATE oidc_state SET payload = ? WHERE model = ? AND id = ?').run(
+            JSON.stringify({ ...row, consumed: Math.floor(now() / 1000) }),
+            model,
+            id,
+          );
       },
       async destroy(id) {
         db.prepare('DELETE FROM oidc_state WHERE model = ? AND id = ?').run(model, id);

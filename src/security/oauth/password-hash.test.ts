@@ -13,7 +13,14 @@ describe('password hashes', () => {
 
   it('keeps verifying hashes stored at the former cost (N = 2^14) with their own parameters', async () => {
     const salt = randomBytes(16);
-    const old = ['scrypt', 16384, 8, 1, salt.toString('base64url'), scryptSync('old secret', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')].join('$');
+    const old = [
+      'scrypt',
+      16384,
+      8,
+      1,
+      salt.toString('base64url'),
+      scryptSync('old secret', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url'),
+    ].join('$');
     expect(await verifySecret('old secret', old)).toBe(true);
     expect(await verifySecret('other secret', old)).toBe(false);
   });

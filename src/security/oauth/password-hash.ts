@@ -30,20 +30,35 @@ export function hashSecret(secret: string): string {
  * A well-formed hash at the current cost that no secret matches (random salt and value): what an
  * unknown name is checked against, so that it costs what a known one costs.
  */
-export const UNMATCHABLE_HASH = ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, randomBytes(16).toString('base64url'), randomBytes(KEY_LENGTH).toString('base64url')].join('$');
+export const UNMATCHABLE_HASH = [
+  'scrypt',
+  PARAMS.N,
+  PARAMS.r,
+  PARAMS.p,
+  randomBytes(16).toString('base64url'),
+  randomBytes(KEY_LENGTH).toString('base64url'),
+].join('$');
 
 /** Constant-time comparison; false for a malformed stored value. */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
   const [kind, n, r, p, salt, hash] = stored.split('$');
   if (kind !== 'scrypt' || !salt || !hash) return false;
   const params = { N: Number(n), r: Number(r), p: Number(p) };
-  if (![params.N, params.r, params.p].every(Number.isInteger) || params.N > MAX_N || params.r > MAX_R || params.p > MAX_P) return false;
+  if (
+    ![params.N, params.r, params.p].every(Number.isInteger) ||
+    params.N > MAX_N ||
+    params.r > MAX_R ||
+    params.p > MAX_P
+  )
+    return false;
   const expected = Buffer.from(hash, 'base64url');
   const options: ScryptOptions = { ...params, maxmem: maxmemFor(params) };
   const actual = await limited(
     () =>
       new Promise<Buffer>((resolve, reject) =>
-        scrypt(secret, Buffer.from(salt, 'base64url'), expected.length, options, (e, key) => (e ? reject(e) : resolve(key))),
+        scrypt(secret, Buffer.from(salt, 'base64url'), expected.length, options, (e, key) =>
+          e ? reject(e) : resolve(key),
+        ),
       ),
   );
   return actual.length === expected.length && timingSafeEqual(actual, expected);

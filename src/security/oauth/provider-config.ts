@@ -75,7 +75,13 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
         getResourceServerInfo: async (ctx, resource, client) => {
           if (resource !== o.fhirBase) throw new errors.InvalidTarget(`the only resource is ${o.fhirBase}`);
           const scope = resourceScopes(ctx, client.clientId, o.clients, o.users);
-          return { scope: scope.join(' '), audience: o.fhirBase, accessTokenFormat: 'jwt', accessTokenTTL: o.tokenLifetime, jwt: { sign: { alg: 'ES384' } } };
+          return {
+            scope: scope.join(' '),
+            audience: o.fhirBase,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: o.tokenLifetime,
+            jwt: { sign: { alg: 'ES384' } },
+          };
         },
       },
     },
@@ -85,7 +91,11 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
       if (!user) return undefined;
       return {
         accountId: id,
-        claims: async () => ({ sub: id, preferred_username: id, ...(user.fhirUser ? { fhirUser: `${o.fhirBase}/${user.fhirUser}` } : {}) }),
+        claims: async () => ({
+          sub: id,
+          preferred_username: id,
+          ...(user.fhirUser ? { fhirUser: `${o.fhirBase}/${user.fhirUser}` } : {}),
+        }),
       };
     },
     extraTokenClaims: async (ctx, token) => {
@@ -102,15 +112,22 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
     assertJwtClientAuthClaimsAndHeader: async (ctx, claims) => {
       const tokenUrl = `${o.issuer}/token`;
       const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-      if (!audiences.includes(tokenUrl)) throw new errors.InvalidClientAuth(`the client assertion's aud must be the token endpoint ${tokenUrl}`);
-      if (claims.sub !== ctx.oidc.client?.clientId) throw new errors.InvalidClientAuth('the client assertion needs sub = iss = client_id');
+      if (!audiences.includes(tokenUrl))
+        throw new errors.InvalidClientAuth(`the client assertion's aud must be the token endpoint ${tokenUrl}`);
+      if (claims.sub !== ctx.oidc.client?.clientId)
+        throw new errors.InvalidClientAuth('the client assertion needs sub = iss = client_id');
       if (typeof claims.exp !== 'number' || claims.exp - Date.now() / 1000 > MAX_ASSERTION_SECONDS) {
         throw new errors.InvalidClientAuth(`the client assertion must expire within ${MAX_ASSERTION_SECONDS} seconds`);
       }
     },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = page('Sign-in problem', Object.entries(out).map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(v)}</p>`).join(''));
+      ctx.body = page(
+        'Sign-in problem',
+        Object.entries(out)
+          .map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: ${escapeHtml(v)}</p>`)
+          .join(''),
+      );
     },
   };
 }
@@ -138,7 +155,12 @@ function resourceScopes(ctx: KoaContextWithOIDC, clientId: string, clients: Clie
     return limitUserScopeText(granted, user ? [user.role] : []);
   }
   if (granted.length === 0) {
-    throw new errors.InvalidScope(requested.length === 0 ? 'scope is required (e.g. system/ImagingStudy.rs)' : 'none of the requested scopes is registered for this client', requested.join(' '));
+    throw new errors.InvalidScope(
+      requested.length === 0
+        ? 'scope is required (e.g. system/ImagingStudy.rs)'
+        : 'none of the requested scopes is registered for this client',
+      requested.join(' '),
+    );
   }
   return granted;
 }

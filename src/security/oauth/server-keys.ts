@@ -45,7 +45,9 @@ export async function loadOrCreateServerKeys(dataDir: string, cipher?: ObjectCip
 
 /** The public half of the signing keys, as served at jwks_uri. */
 export function publicJwks(keys: ServerKeys): { keys: JWK[] } {
-  return { keys: keys.signing.map(({ kty, crv, x, y, n, e, kid, alg, use }) => ({ kty, crv, x, y, n, e, kid, alg, use })) };
+  return {
+    keys: keys.signing.map(({ kty, crv, x, y, n, e, kid, alg, use }) => ({ kty, crv, x, y, n, e, kid, alg, use })),
+  };
 }
 
 async function privateJwk(alg: 'ES384' | 'RS256', options: { crv?: string; modulusLength?: number }): Promise<JWK> {

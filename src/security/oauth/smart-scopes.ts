@@ -63,6 +63,10 @@ export function splitScope(scope: string | undefined): string[] {
 }
 
 function sameQuery(a: string, b: string): boolean {
-  const norm = (q: string) => [...new URLSearchParams(q)].map(([k, v]) => `${k}=${v}`).sort().join('&');
+  const norm = (q: string) =>
+    [...new URLSearchParams(q)]
+      .map(([k, v]) => `${k}=${v}`)
+      .sort()
+      .join('&');
   return norm(a) === norm(b);
 }

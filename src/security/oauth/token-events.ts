@@ -22,13 +22,23 @@ export function installTokenEvents(provider: Provider, emit: (e: OAuthEvent) => 
     if (ctx.oidc?.route !== 'token') return;
     const origin = requestOrigins.get(ctx.req) ?? {};
     const body = (ctx.body ?? {}) as Record<string, unknown>;
-    const clientId = ctx.oidc.client?.clientId ?? claimedClientId(ctx.oidc.params as Record<string, unknown> | undefined);
+    const clientId =
+      ctx.oidc.client?.clientId ?? claimedClientId(ctx.oidc.params as Record<string, unknown> | undefined);
     if (ctx.status === 200 && typeof body.access_token === 'string') {
       const claims = decodeJwt(body.access_token);
       if (typeof claims.patient === 'string') body.patient = claims.patient;
-      emit({ kind: 'token-issued', clientId, subject: claims.sub, jti: claims.jti, scope: typeof body.scope === 'string' ? body.scope : undefined, ...origin });
+      emit({
+        kind: 'token-issued',
+        clientId,
+        subject: claims.sub,
+        jti: claims.jti,
+        scope: typeof body.scope === 'string' ? body.scope : undefined,
+        ...origin,
+      });
     } else {
-      const reason = [body.error, body.error_description, details.get(ctx.req)].filter((x) => typeof x === 'string').join(': ');
+      const reason = [body.error, body.error_description, details.get(ctx.req)]
+        .filter((x) => typeof x === 'string')
+        .join(': ');
       emit({ kind: 'token-denied', clientId, reason: reason || `HTTP ${ctx.status}`, ...origin });
     }
   });

@@ -1,4 +1,13 @@
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  errors,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { InvalidTokenError, ROLES, type Principal, type Role, type TokenVerifier } from '../principal.js';
 import type { ExternalIssuer } from './external-issuers.js';
 import { own } from '../../core/own.js';
@@ -31,19 +40,42 @@ export function createTokenVerifier(o: VerifierOptions): TokenVerifier {
         throw new InvalidTokenError('the access token is not a JWT');
       }
       if (iss === o.own.issuer) {
-        const claims = await check(() => jwtVerify(token, ownKeys, { issuer: o.own.issuer, audience: o.own.audience, algorithms: OWN_ALGORITHMS, typ: 'at+jwt', requiredClaims: ['exp', 'jti'], clockTolerance }));
+        const claims = await check(() =>
+          jwtVerify(token, ownKeys, {
+            issuer: o.own.issuer,
+            audience: o.own.audience,
+            algorithms: OWN_ALGORITHMS,
+            typ: 'at+jwt',
+            requiredClaims: ['exp', 'jti'],
+            clockTolerance,
+          }),
+        );
         return ownPrincipal(claims);
       }
       const ext = iss === undefined ? undefined : external.get(iss);
       if (!ext) throw new InvalidTokenError('the access token comes from an issuer this server does not trust');
-      const claims = await check(() => jwtVerify(token, ext.keys, { issuer: ext.config.issuer, audience: ext.config.audience, algorithms: ext.config.algorithms, requiredClaims: ['exp'], clockTolerance }));
+      const claims = await check(() =>
+        jwtVerify(token, ext.keys, {
+          issuer: ext.config.issuer,
+          audience: ext.config.audience,
+          algorithms: ext.config.algorithms,
+          requiredClaims: ['exp'],
+          clockTolerance,
+        }),
+      );
       return externalPrincipal(claims, ext.config);
     },
   };
 }
 
 function keySet(e: ExternalIssuer): JWTVerifyGetKey {
-  return e.jwks ? createLocalJWKSet(e.jwks as { keys: JWK[] }) : createRemoteJWKSet(new URL(e.jwksUri!), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+  return e.jwks
+    ? createLocalJWKSet(e.jwks as { keys: JWK[] })
+    : createRemoteJWKSet(new URL(e.jwksUri!), {
+        timeoutDuration: 5000,
+        cooldownDuration: 30_000,
+        cacheMaxAge: 600_000,
+      });
 }
 
 async function check(verify: () => Promise<{ payload: JWTPayload }>): Promise<JWTPayload> {
@@ -57,9 +89,12 @@ async function check(verify: () => Promise<{ payload: JWTPayload }>): Promise<JW
 function reason(e: unknown): string {
   if (e instanceof errors.JWTExpired) return 'the access token has expired';
   if (e instanceof errors.JWTClaimValidationFailed) return `the access token's ${e.claim} claim is not acceptable`;
-  if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey) return 'the access token signature does not verify';
-  if (e instanceof errors.JOSEAlgNotAllowed) return 'the access token is signed with an algorithm this server does not accept';
-  if (e instanceof errors.JWKSTimeout || (e as Error)?.name === 'TypeError') return "the issuer's keys could not be fetched";
+  if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey)
+    return 'the access token signature does not verify';
+  if (e instanceof errors.JOSEAlgNotAllowed)
+    return 'the access token is signed with an algorithm this server does not accept';
+  if (e instanceof errors.JWKSTimeout || (e as Error)?.name === 'TypeError')
+    return "the issuer's keys could not be fetched";
   return 'the access token is not valid';
 }
 
@@ -82,7 +117,9 @@ function ownPrincipal(c: JWTPayload): Principal {
 function externalPrincipal(c: JWTPayload, e: ExternalIssuer): Principal {
   const clientId = str(c.azp) ?? str(c.client_id) ?? str(c.cid);
   const kind = c.sub !== undefined && c.sub === clientId ? 'client' : 'user';
-  const mapped = list(claimAt(c, e.rolesClaim)).map((r) => own(e.roleMap, r) ?? (isRole(r) ? r : undefined)).filter((r): r is Role => r !== undefined);
+  const mapped = list(claimAt(c, e.rolesClaim))
+    .map((r) => own(e.roleMap, r) ?? (isRole(r) ? r : undefined))
+    .filter((r): r is Role => r !== undefined);
   const roles = [...new Set(mapped.length === 0 && kind === 'client' ? ['ai-service' as const] : mapped)];
   return {
     kind,
@@ -101,7 +138,13 @@ function externalPrincipal(c: JWTPayload, e: ExternalIssuer): Principal {
 /** A claim by dotted path (`realm_access.roles`). */
 function claimAt(c: JWTPayload, path: string): unknown {
   if (Object.hasOwn(c, path)) return c[path];
-  return path.split('.').reduce<unknown>((v, k) => (typeof v === 'object' && v !== null && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined), c);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (v, k) =>
+        typeof v === 'object' && v !== null && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined,
+      c,
+    );
 }
 
 function list(v: unknown): string[] {

@@ -29,14 +29,32 @@ export class UserStore {
   add(input: { username: string; password: string; role: string; fhirUser?: string; patient?: string }): User {
     if (!USERNAME.test(input.username)) throw new ConfigError('--username: 1 to 64 letters, digits or . _ @ -');
     if (input.password.length < 8) throw new ConfigError('the password must be at least 8 characters');
-    if (!(USER_ROLES as readonly string[]).includes(input.role)) throw new ConfigError(`--role must be one of ${USER_ROLES.join(', ')}`);
-    if (input.fhirUser !== undefined && !REFERENCE.test(input.fhirUser)) throw new ConfigError('--fhir-user must be a FHIR reference such as Practitioner/123');
-    if (input.patient !== undefined && !ID.test(input.patient)) throw new ConfigError('--patient must be a FHIR Patient id');
+    if (!(USER_ROLES as readonly string[]).includes(input.role))
+      throw new ConfigError(`--role must be one of ${USER_ROLES.join(', ')}`);
+    if (input.fhirUser !== undefined && !REFERENCE.test(input.fhirUser))
+      throw new ConfigError('--fhir-user must be a FHIR reference such as Practitioner/123');
+    if (input.patient !== undefined && !ID.test(input.patient))
+      throw new ConfigError('--patient must be a FHIR Patient id');
     if (this.get(input.username)) throw new ConfigError(`user "${input.username}" already exists (remove it first)`);
-    const user: User = { username: input.username, role: input.role as User['role'], fhirUser: input.fhirUser, patient: input.patient, createdAt: new Date().toISOString() };
+    const user: User = {
+      username: input.username,
+      role: input.role as User['role'],
+      fhirUser: input.fhirUser,
+      patient: input.patient,
+      createdAt: new Date().toISOString(),
+    };
     this.db
-      .prepare('INSERT INTO users (username, password_hash, role, fhir_user, patient, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(user.username, hashSecret(input.password), user.role, user.fhirUser ?? null, user.patient ?? null, user.createdAt);
+      .prepare(
+        'INSERT INTO users (username, password_hash, role, fhir_user, patient, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        user.username,
+        hashSecret(input.password),
+        user.role,
+        user.fhirUser ?? null,
+        user.patient ?? null,
+        user.createdAt,
+      );
     return user;
   }
 
@@ -71,5 +89,11 @@ interface Row {
 }
 
 function fromRow(r: Row): User {
-  return { username: r.username, role: r.role as User['role'], fhirUser: r.fhir_user ?? undefined, patient: r.patient ?? undefined, createdAt: r.created_at };
+  return {
+    username: r.username,
+    role: r.role as User['role'],
+    fhirUser: r.fhir_user ?? undefined,
+    patient: r.patient ?? undefined,
+    createdAt: r.created_at,
+  };
 }
