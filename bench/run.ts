@@ -83,7 +83,7 @@ const USAGE = `usage: npm run bench -- [options]
 /** Our server with --encryption-key-file (a fresh key in the scratch folder, outside every data folder). */
 function encryptedBridge(scratch: Scratch, opts: { entry: string; nodeArgs: string[] }): ServerFactory {
   const keyFile = join(scratch.dir('encryption-key'), 'data.key');
-  writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   const inner = bridgeFactory({ ...opts, extraArgs: ['--encryption-key-file', keyFile] });
   return {
     ...inner,

@@ -87,7 +87,7 @@ describe('malformed input to STOW-RS', () => {
         },
       });
       req.on('error', () => resolve());
-      req.write('--abc\r\nContent-Type: application/dicom\r\n\r\n' + 'x'.repeat(1000));
+      req.write(`--abc\r\nContent-Type: application/dicom\r\n\r\n${'x'.repeat(1000)}`);
       setTimeout(() => {
         req.destroy();
         resolve();

@@ -386,7 +386,7 @@ function storeCommand(sop: string): Buffer {
     h.writeUInt32LE(value.length, 4);
     return Buffer.concat([h, value]);
   };
-  const uid = (s: string) => Buffer.from(s.length % 2 ? s + '\0' : s, 'latin1');
+  const uid = (s: string) => Buffer.from(s.length % 2 ? `${s}\0` : s, 'latin1');
   const us = (n: number) => Buffer.from([n & 0xff, n >> 8]);
   const body = Buffer.concat([
     el(0, 0x0002, uid(CT)),

@@ -21,7 +21,7 @@ describe('AI results → FHIR transaction (golden)', () => {
   it('builds Device, one Observation per finding, the DiagnosticReport and the Provenance as in the golden file', () => {
     const { bundle, reportIndex } = build('lesion-and-negative');
     const path = join(DIR, 'lesion-and-negative.expected.json');
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, JSON.stringify(bundle, null, 2) + '\n');
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, `${JSON.stringify(bundle, null, 2)}\n`);
     expect(bundle).toEqual(JSON.parse(readFileSync(path, 'utf8')));
     expect(bundle.entry![reportIndex].resource!.resourceType).toBe('DiagnosticReport');
   });

@@ -34,5 +34,5 @@ export function normalizeTime(tm: string): string {
   const t = tm.replace(/:/g, '').trim();
   if (!t) return '';
   const [hms = '', frac = ''] = t.split('.');
-  return hms.padEnd(6, '0').slice(0, 6) + '.' + frac.padEnd(6, '0').slice(0, 6);
+  return `${hms.padEnd(6, '0').slice(0, 6)}.${frac.padEnd(6, '0').slice(0, 6)}`;
 }

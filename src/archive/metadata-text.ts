@@ -9,7 +9,7 @@ const RAW_MARK = '\u0001';
 const ESCAPED_MARK = '"BulkDataURI":"\\u0001';
 
 export function serializeMetadata(json: DicomJson): string {
-  return JSON.stringify(json).replaceAll(ESCAPED_MARK, '"BulkDataURI":"' + RAW_MARK);
+  return JSON.stringify(json).replaceAll(ESCAPED_MARK, `"BulkDataURI":"${RAW_MARK}`);
 }
 
 /** Stored metadata text → DICOM JSON text with absolute bulk data URIs under `bulkBase`. */

@@ -106,7 +106,7 @@ describe('external anchors of the audit checkpoint', () => {
         ].join('\n'),
       );
       expect(readAnchorFile(file, key)).toEqual([{ seq: 3, hash: hash('c') }]);
-      writeFileSync(file, checkpointSyslogLine(foreign, origin) + '\n');
+      writeFileSync(file, `${checkpointSyslogLine(foreign, origin)}\n`);
       expect(() => readAnchorFile(file, key)).toThrow(
         /collector\.log:1: the anchored checkpoint is not signed with this key/,
       );

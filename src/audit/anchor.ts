@@ -75,7 +75,7 @@ export class CheckpointAnchor {
     const failures: string[] = [];
     if (this.config.file) {
       try {
-        appendDurably(this.config.file, JSON.stringify(entry) + '\n');
+        appendDurably(this.config.file, `${JSON.stringify(entry)}\n`);
       } catch (e) {
         failures.push(`file ${this.config.file}: ${(e as Error).message}`);
       }

@@ -114,4 +114,4 @@ export async function writeCheckpoint(file: string, key: Buffer, c: Checkpoint, 
   }
 }
 
-const checkpointText = (key: Buffer, c: Checkpoint) => JSON.stringify(signedCheckpoint(key, c)) + '\n';
+const checkpointText = (key: Buffer, c: Checkpoint) => `${JSON.stringify(signedCheckpoint(key, c))}\n`;

@@ -12,7 +12,7 @@ export class AuditKeyError extends Error {
 
 /** `<data-dir>.audit-key`, beside the data directory (not in it). */
 export function defaultAuditKeyFile(dataDir: string): string {
-  return resolve(dataDir).replace(/[\\/]+$/, '') + '.audit-key';
+  return `${resolve(dataDir).replace(/[\\/]+$/, '')}.audit-key`;
 }
 
 /** Reads the key (64 hex characters = 32 bytes). */
@@ -42,7 +42,7 @@ export function createAuditKey(file: string): Buffer {
     throw new AuditKeyError(`audit key file ${file} cannot be created: ${(e as Error).message}`);
   }
   try {
-    writeSync(fd, key.toString('hex') + '\n');
+    writeSync(fd, `${key.toString('hex')}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -52,7 +52,7 @@ export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<
           throw new ConfigError('audit export: --after-seq must be a whole number');
         const origin = { hostname: hostname(), procId: process.pid };
         for (const r of readAuditRecords(config.dataDir, after, openAtRestOf(config).sqlite)) {
-          if (!process.stdout.write(syslogLine(r, origin) + '\n'))
+          if (!process.stdout.write(`${syslogLine(r, origin)}\n`))
             await new Promise((resolve) => process.stdout.once('drain', resolve));
         }
         return 0;

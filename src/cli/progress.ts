@@ -13,15 +13,15 @@ export function progressReporter(out: NodeJS.WriteStream) {
     update(p: ImportProgress) {
       const now = Date.now();
       if (tty && now - last > 100) {
-        out.write('\r' + line(p));
+        out.write(`\r${line(p)}`);
         last = now;
       } else if (!tty && now - last > 5000) {
-        out.write(line(p) + '\n');
+        out.write(`${line(p)}\n`);
         last = now;
       }
     },
     finish(p: ImportProgress) {
-      out.write((tty ? '\r' : '') + line(p) + '\n');
+      out.write(`${(tty ? '\r' : '') + line(p)}\n`);
     },
   };
 }

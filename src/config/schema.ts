@@ -151,6 +151,6 @@ export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: str
 
 /** `publicUrl` → `--public-url`, `PUBLIC_URL`. */
 export function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
-export const envName = (key: string) => 'IMAGING_BRIDGE_' + kebab(key).replace(/-/g, '_').toUpperCase();
+export const envName = (key: string) => `IMAGING_BRIDGE_${kebab(key).replace(/-/g, '_').toUpperCase()}`;

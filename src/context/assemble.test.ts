@@ -48,7 +48,7 @@ describe('patient-context assembly (golden files: input sections → context JSO
       bundle: contextBundle(assembled, 'https://ib.example/fhir', '2025-03-10T08:00:00.000Z'),
     };
     const path = join(DIR, `${name}.expected.json`);
-    if (UPDATE) writeFileSync(path, JSON.stringify(actual, null, 2) + '\n');
+    if (UPDATE) writeFileSync(path, `${JSON.stringify(actual, null, 2)}\n`);
     expect(actual).toEqual(JSON.parse(readFileSync(path, 'utf8')));
   });
 

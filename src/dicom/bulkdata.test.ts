@@ -21,7 +21,7 @@ describe('locateBulkData', () => {
       const file = encodePart10(json, { transferSyntaxUid: ts, bulk: { wave: waveform, '7FE00010': samplePixels() } });
       const parsed = parseInstance(bufferSource(file));
       const item = (parsed.json['54000100']!.Value as Record<string, { BulkDataURI?: string }>[])[0]!;
-      expect(item['54001010']!.BulkDataURI).toBe(BULK_MARKER + '54000100/0/54001010');
+      expect(item['54001010']!.BulkDataURI).toBe(`${BULK_MARKER}54000100/0/54001010`);
       const found = locateBulkData(bufferSource(file), '54000100/0/54001010')!;
       expect(found.vr).toBe('OW');
       expect(found.location.length).toBe(4000);

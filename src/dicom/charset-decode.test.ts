@@ -42,7 +42,7 @@ describe('decodeText: multi-byte character sets (PS3.5 Annexes H–K)', () => {
   });
 
   it('decodes the Chinese GB18030 name', () => {
-    const bytes = hex(ascii('Wang^XiaoDong=') + 'cd f5 5e d0 a1 b6 ab 3d');
+    const bytes = hex(`${ascii('Wang^XiaoDong=')}cd f5 5e d0 a1 b6 ab 3d`);
     expect(decodeText(bytes, ['GB18030'], 'PN')).toBe('Wang^XiaoDong=王^小东=');
     expect(decodeValue(bytes, 'PN', true, ['GB18030'])).toEqual([
       { Alphabetic: 'Wang^XiaoDong', Ideographic: '王^小东' },
@@ -54,7 +54,7 @@ describe('decodeText: multi-byte character sets (PS3.5 Annexes H–K)', () => {
   });
 
   it('decodes GB 2312 designated with ESC $ ) A (ISO 2022 IR 58)', () => {
-    const bytes = hex(ascii('Zhang^XiaoDong=') + '1b 24 29 41 d5 c5 5e 1b 24 29 41 d0 a1 b6 ab 3d');
+    const bytes = hex(`${ascii('Zhang^XiaoDong=')}1b 24 29 41 d5 c5 5e 1b 24 29 41 d0 a1 b6 ab 3d`);
     expect(decodeText(bytes, ['', 'ISO 2022 IR 58'], 'PN')).toBe('Zhang^XiaoDong=张^小东=');
   });
 
@@ -104,8 +104,8 @@ describe('decodeText: single-byte character sets', () => {
   for (const [term, bytes, expected] of cases) {
     const ir = term.slice('ISO_IR '.length);
     it(`decodes ISO 2022 IR ${ir} after its ESC 02/13 designation`, () => {
-      const designated = hex('41 5e 1b 2d ' + finals[ir] + bytes);
-      expect(decodeText(designated, ['ISO 2022 IR 6', `ISO 2022 IR ${ir}`], 'LO')).toBe('A^' + expected);
+      const designated = hex(`41 5e 1b 2d ${finals[ir]}${bytes}`);
+      expect(decodeText(designated, ['ISO 2022 IR 6', `ISO 2022 IR ${ir}`], 'LO')).toBe(`A^${expected}`);
     });
   }
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { bufferSource, parseInstance, wrapDataset, TransferSyntax } from './index.js';
 import { explicitElement, implicitElement } from './test-support.js';
 
-const ui = (s: string): Buffer => Buffer.from(s.length % 2 ? s + '\0' : s, 'latin1');
-const text = (s: string): Buffer => Buffer.from(s.length % 2 ? s + ' ' : s, 'latin1');
+const ui = (s: string): Buffer => Buffer.from(s.length % 2 ? `${s}\0` : s, 'latin1');
+const text = (s: string): Buffer => Buffer.from(s.length % 2 ? `${s} ` : s, 'latin1');
 const u16 = (...v: number[]): Buffer => Buffer.from(new Uint16Array(v).buffer);
 const ITEM = (body: Buffer, length = body.length): Buffer => implicitElement(0xfffee000, body, length);
 const ITEM_END = implicitElement(0xfffee00d, Buffer.alloc(0));

@@ -129,7 +129,7 @@ describe('encodePart10 → parseInstance round trip', () => {
     const file = encodePart10(json, { bulk: { 'http://x/bulk/1': samplePixels() } });
     expect(parseInstance(bufferSource(file)).json['7FE00010']).toEqual({
       vr: 'OW',
-      BulkDataURI: BULK_MARKER + '7FE00010',
+      BulkDataURI: `${BULK_MARKER}7FE00010`,
     });
   });
 

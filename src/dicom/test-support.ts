@@ -62,7 +62,7 @@ export function sampleJson(overrides: DicomJson = {}): DicomJson {
     '0072007C': { vr: 'SL', Value: [-70000] },
     '00720083': { vr: 'UV', Value: [1, '18446744073709551615'] },
     '00720082': { vr: 'SV', Value: [-5, '-9223372036854775808'] },
-    '7FE00010': { vr: 'OW', BulkDataURI: BULK_MARKER + '7FE00010' },
+    '7FE00010': { vr: 'OW', BulkDataURI: `${BULK_MARKER}7FE00010` },
     ...overrides,
   };
 }

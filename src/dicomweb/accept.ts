@@ -6,7 +6,7 @@ export interface AcceptEntry extends MediaType {
 
 /** Accept header → media ranges, best first (stable for equal q). Absent → `*\/*`. */
 export function parseAccept(header: string | undefined): AcceptEntry[] {
-  if (!header || !header.trim()) return [{ type: '*/*', params: {}, q: 1 }];
+  if (!header?.trim()) return [{ type: '*/*', params: {}, q: 1 }];
   return splitTopLevel(header)
     .map((part, i) => {
       const m = parseMediaType(part);

@@ -83,8 +83,8 @@ export async function* readMultipart(source: AsyncIterable<Buffer>, boundary: st
   if (!boundary || boundary.length > 200)
     throw new MultipartError('the multipart boundary is missing or longer than 200 characters');
   const reader = new Reader(source[Symbol.asyncIterator]());
-  const dashBoundary = Buffer.from('--' + boundary);
-  const delimiter = Buffer.from('\r\n--' + boundary);
+  const dashBoundary = Buffer.from(`--${boundary}`);
+  const delimiter = Buffer.from(`\r\n--${boundary}`);
 
   // Preamble: up to the first boundary line (which may start the body without a CRLF).
   for (;;) {

@@ -21,12 +21,12 @@ export function retrieveMetadata(
   if (version.count === 0)
     throw notFound(`no ${scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study'} with these UIDs`);
   const etag = `"${version.count.toString(36)}-${version.lastPk.toString(36)}-${version.lastCreated.toString(36)}"`;
-  if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
+  if (ifNoneMatch?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
     return { etag, notModified: true };
   }
   const rows = ports.archive.index.metadata(scope);
   const parts = rows.map((r) =>
     renderMetadata(r.metadata, bulkDataBase(ports.publicUrl, scope.studyUid, r.seriesUid, r.sopUid)),
   );
-  return { etag, body: '[' + parts.join(',') + ']' };
+  return { etag, body: `[${parts.join(',')}]` };
 }

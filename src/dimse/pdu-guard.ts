@@ -6,19 +6,19 @@
  */
 
 export const PDU_TYPES: Record<number, string> = {
-  0x01: 'A-ASSOCIATE-RQ',
-  0x02: 'A-ASSOCIATE-AC',
-  0x03: 'A-ASSOCIATE-RJ',
-  0x04: 'P-DATA-TF',
-  0x05: 'A-RELEASE-RQ',
-  0x06: 'A-RELEASE-RP',
-  0x07: 'A-ABORT',
+  1: 'A-ASSOCIATE-RQ',
+  2: 'A-ASSOCIATE-AC',
+  3: 'A-ASSOCIATE-RJ',
+  4: 'P-DATA-TF',
+  5: 'A-RELEASE-RQ',
+  6: 'A-RELEASE-RP',
+  7: 'A-ABORT',
 };
 
 /** An A-ASSOCIATE-RQ is small (a few hundred contexts at most); bound it before negotiation. */
 export const MAX_ASSOCIATE_RQ_LENGTH = 1024 * 1024;
 /** A-RELEASE and A-ABORT PDUs have a fixed length of 4. */
-const FIXED_LENGTH: Record<number, number> = { 0x05: 4, 0x06: 4, 0x07: 4 };
+const FIXED_LENGTH: Record<number, number> = { 5: 4, 6: 4, 7: 4 };
 
 export class PduGuard {
   private header = Buffer.alloc(6);

@@ -43,7 +43,7 @@ export class DimseError extends Error {
 export function errorComment(message: string): string {
   // LO: no backslash or control characters; the default character set.
   const clean = message.replace(/[\\\x00-\x1f]/g, ' ').replace(/[^\x20-\x7e]/g, '?');
-  return clean.length <= 64 ? clean : clean.slice(0, 61) + '...';
+  return clean.length <= 64 ? clean : `${clean.slice(0, 61)}...`;
 }
 
 /** Any failure of a store attempt → its C-STORE status. */

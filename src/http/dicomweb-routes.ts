@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { Archive } from '../archive/archive.js';
 import type { InstanceScope } from '../archive/types.js';
-import { QidoService, type QidoLevel } from '../dicomweb/qido/index.js';
+import type { QidoService, QidoLevel } from '../dicomweb/qido/index.js';
 import { retrieveBulkData, retrieveFrames } from '../dicomweb/retrieve-frames.js';
 import { retrieveInstances, type BinaryResponse } from '../dicomweb/retrieve-instances.js';
 import { retrieveMetadata } from '../dicomweb/retrieve-metadata.js';
@@ -123,8 +123,8 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
       noteAccess(req, { event: 'delete', studyUids: [req.params.study!] });
       const count = await ports.archive.delete(
         scopeOf(req.params),
-        'http:' + (req.ip ?? 'unknown'),
-        'DELETE ' + req.url.split('?')[0],
+        `http:${req.ip ?? 'unknown'}`,
+        `DELETE ${req.url.split('?')[0]}`,
       );
       if (count === 0) throw notFound('nothing to delete: no instance with these UIDs');
       return reply.code(200).type('application/json').send({ deleted: count });

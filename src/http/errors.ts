@@ -43,5 +43,5 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) return sendError(reply, status, error.message);
   request.log.error({ err: error }, 'request failed');
-  return sendError(reply, 500, 'internal error; the request id is ' + request.id);
+  return sendError(reply, 500, `internal error; the request id is ${request.id}`);
 }

@@ -83,7 +83,7 @@ export function limitUserScopeText(scope: readonly string[], roles: Principal['r
   const out: string[] = [];
   for (const word of scope) {
     const [parsed] = parseScopes(word);
-    if (!parsed || parsed.context !== 'user') out.push(word);
+    if (parsed?.context !== 'user') out.push(word);
     else for (const part of limitUserScopes([parsed], roles)) if (!out.includes(part.text)) out.push(part.text);
   }
   return out;

@@ -223,7 +223,7 @@ describe.skipIf(!opensslAvailable())(
       await bench.stop(); // the last checkpoint is anchored at shutdown
       await expect.poll(() => collector.frames.filter((f) => f.includes(' CHECKPOINT ')).length).toBeGreaterThan(0);
       const collectorLog = join(dir, 'collector.log');
-      writeFileSync(collectorLog, collector.frames.join('\n') + '\n');
+      writeFileSync(collectorLog, `${collector.frames.join('\n')}\n`);
       expect(verifyAuditLog(dataDir, keyFile(), anchorFile)).toMatchObject({ ok: true });
       expect(verifyAuditLog(dataDir, keyFile(), collectorLog)).toMatchObject({ ok: true });
 
@@ -251,7 +251,7 @@ describe.skipIf(!opensslAvailable())(
         last = { seq: r.seq, hash };
       }
       db.close();
-      writeFileSync(`${keyFile()}.checkpoint`, JSON.stringify(signedCheckpoint(key, last)) + '\n');
+      writeFileSync(`${keyFile()}.checkpoint`, `${JSON.stringify(signedCheckpoint(key, last))}\n`);
 
       expect(verifyAuditLog(dataDir, keyFile())).toMatchObject({ ok: true }); // what the key holder counts on
       expect(verifyAuditLog(dataDir, keyFile(), anchorFile)).toMatchObject({

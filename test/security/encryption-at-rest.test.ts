@@ -23,7 +23,7 @@ describe('encryption at rest', () => {
   const logTo = { write: (line: string) => log.push(line) };
 
   beforeAll(async () => {
-    writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+    writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     bench = await startSmartBench({
       demo: false,
       flags: { 'data-dir': dataDir, 'encryption-key-file': keyFile },

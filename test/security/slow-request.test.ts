@@ -54,7 +54,7 @@ function slowRequest(head: string, drip: string, everyMs: number): Promise<SlowR
 
 describe('slow requests cannot hold connections', () => {
   it('closes a public request whose body drips (token endpoint) with 408', async () => {
-    const body = 'grant_type=client_credentials&scope=system%2FPatient.rs&' + 'x'.repeat(60);
+    const body = `grant_type=client_credentials&scope=system%2FPatient.rs&${'x'.repeat(60)}`;
     const r = await slowRequest(
       `POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`,
       body,

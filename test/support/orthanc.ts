@@ -87,14 +87,14 @@ export function buildOrthancConfig(opts: OrthancOptions & { dir: string }): Json
     IndexDirectory: storage,
     HttpPort: opts.httpPort,
     DicomPort: opts.dicomPort,
-    DicomAet: opts.aet ?? base['DicomAet'] ?? 'ORTHANC',
+    DicomAet: opts.aet ?? base.DicomAet ?? 'ORTHANC',
   };
   return opts.extraConfig ? deepMerge(rewritten, opts.extraConfig as JsonObject) : rewritten;
 }
 
 function dicomWebRoot(config: JsonObject): string {
-  const dw = config['DicomWeb'];
-  const root = isPlainObject(dw) && typeof dw['Root'] === 'string' ? dw['Root'] : '/dicom-web/';
+  const dw = config.DicomWeb;
+  const root = isPlainObject(dw) && typeof dw.Root === 'string' ? dw.Root : '/dicom-web/';
   return root.replace(/\/+$/, '');
 }
 
@@ -128,7 +128,7 @@ export async function startOrthanc(opts: OrthancOptions): Promise<OrthancHandle>
     url,
     dicomWebUrl: `${url}${dicomWebRoot(config)}`,
     dicomPort: opts.dicomPort,
-    aet: String(config['DicomAet']),
+    aet: String(config.DicomAet),
     dir,
     pid: proc.pid,
     config,

@@ -17,7 +17,7 @@ function golden(name: string, actual: unknown): void {
   const path = join(DIR, name);
   if (update) {
     mkdirSync(DIR, { recursive: true });
-    writeFileSync(path, JSON.stringify(actual, null, 2) + '\n');
+    writeFileSync(path, `${JSON.stringify(actual, null, 2)}\n`);
   }
   expect(actual).toEqual(JSON.parse(readFileSync(path, 'utf8')));
 }

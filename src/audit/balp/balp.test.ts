@@ -18,7 +18,7 @@ describe('BALP builders: an access record becomes the expected AuditEvents', () 
       const events = buildAuditEvents(record);
       for (const e of events) expect(() => validateFhirResource(e)).not.toThrow();
       const file = new URL(`${name}.json`, dir);
-      const text = JSON.stringify(events, null, 2) + '\n';
+      const text = `${JSON.stringify(events, null, 2)}\n`;
       if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
       expect(JSON.parse(text)).toEqual(JSON.parse(readFileSync(file, 'utf8')));
     });

@@ -9,7 +9,7 @@ const WORDS: Record<'success' | 'minor' | 'serious' | 'major', OutcomeCode> = {
   major: '12',
 };
 
-const hex = (s: number) => '0x' + s.toString(16).toUpperCase().padStart(4, '0');
+const hex = (s: number) => `0x${s.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /**
  * 0 success, 4 minor failure (refused: 4xx, DICOM refusals), 8 serious failure (5xx, DICOM

@@ -31,7 +31,7 @@ describe('required-attributes', () => {
   });
 
   it('only warns about a missing StudyDate and notes missing numbers', () => {
-    const { ['00080020']: _d, ['00200013']: _n, ...rest } = complete;
+    const { '00080020': _d, '00200013': _n, ...rest } = complete;
     expect(requiredAttributes.apply(ds(rest as never), noProfile).findings.map((f) => [f.tag, f.severity])).toEqual([
       ['00080020', 'warning'],
       ['00200013', 'info'],

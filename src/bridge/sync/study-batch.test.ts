@@ -77,17 +77,16 @@ class FakeFhir {
   private next = 0;
 
   client(): FhirClient {
-    const self = this;
     return {
       baseUrl: 'http://fake/fhir',
       capabilities: async () => CAPABILITIES as FhirResource,
       searchAll: async (type: string, params: Record<string, string>) =>
-        [...self.store.values()].filter(
+        [...this.store.values()].filter(
           (r) => r.resourceType === type && tokenOf(r).includes(String(params.identifier)),
         ),
-      createIfNoneExist: async (resource: FhirResource) => ({ resource: self.put({ ...resource }), created: true }),
-      update: async (resource: FhirResource) => self.put(resource),
-      transaction: async (bundle: Bundle) => self.transaction(bundle),
+      createIfNoneExist: async (resource: FhirResource) => ({ resource: this.put({ ...resource }), created: true }),
+      update: async (resource: FhirResource) => this.put(resource),
+      transaction: async (bundle: Bundle) => this.transaction(bundle),
     } as unknown as FhirClient;
   }
 

@@ -57,7 +57,7 @@ export function writeMarker(dataDir: string, cipher: ObjectCipher): void {
     sqlite: 'sqlcipher',
     check: cipher.seal(Buffer.from(CHECK_TEXT)).toString('base64'),
   };
-  writeFileSync(join(dataDir, MARKER_FILE), JSON.stringify(marker, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(join(dataDir, MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
 }
 
 export const hasContent = (dataDir: string) => CONTENT.some((name) => existsSync(join(dataDir, name)));

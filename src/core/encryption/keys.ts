@@ -35,7 +35,7 @@ export function parseKey(text: string, where: string): EncryptionKey {
     : /^[A-Za-z0-9+/_-]{43}=?$/.test(t)
       ? Buffer.from(t, 'base64')
       : undefined;
-  if (!bytes || bytes.length !== 32)
+  if (bytes?.length !== 32)
     throw new ConfigError(`${where}: an encryption key is 32 bytes written as 64 hex digits or base64`);
   return { id: keyIdOf(bytes), bytes };
 }

@@ -50,7 +50,7 @@ function rangeDash(value: string, vr: string): number {
 export function timeLowerBound(tm: string): string {
   const t = tm.replace(/:/g, '');
   const [hms = '', frac = ''] = t.split('.');
-  return hms.padEnd(6, '0') + '.' + frac.padEnd(6, '0');
+  return `${hms.padEnd(6, '0')}.${frac.padEnd(6, '0')}`;
 }
 
 /** TM → `HHMMSS.FFFFFF`, missing parts at their maximum: `1800` means up to 18:00:59.999999. */
@@ -58,5 +58,5 @@ export function timeUpperBound(tm: string): string {
   const t = tm.replace(/:/g, '');
   const [hms = '', frac] = t.split('.');
   const filled = hms + '5959'.slice(hms.length - 2);
-  return filled + '.' + (frac ?? '').padEnd(6, '9');
+  return `${filled}.${(frac ?? '').padEnd(6, '9')}`;
 }

@@ -42,7 +42,7 @@ export function personNameMatch(value: string, cols: PersonNameColumns): SqlPart
  */
 function wholeGroup(column: string, before: string, pattern: string): SqlPart {
   const glob = before + toGlob(pattern);
-  const groups = sqlPart(`${column} GLOB ? OR ${column} GLOB ?`, glob, glob + '=*');
+  const groups = sqlPart(`${column} GLOB ? OR ${column} GLOB ?`, glob, `${glob}=*`);
   const prefix = before ? '' : literalPrefix(pattern);
   return prefix ? allOf([prefixRange(column, prefix), groups]) : groups;
 }

@@ -26,7 +26,7 @@ export class QidoService {
     if (!Number.isInteger(opts.maxResults) || opts.maxResults < 1)
       throw new RangeError('maxResults must be a positive integer');
     this.statements = new StatementCache(db);
-    this.dicomWebBase = opts.publicUrl.replace(/\/+$/, '') + '/dicomweb';
+    this.dicomWebBase = `${opts.publicUrl.replace(/\/+$/, '')}/dicomweb`;
     // Unicode case folding for PN attributes matched in stored JSON (SQLite's lower() is ASCII-only).
     db.function('qido_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
   }

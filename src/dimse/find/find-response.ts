@@ -15,7 +15,7 @@ export function responseIdentifier(result: DicomJson, plan: FindPlan, aeTitle: s
       continue;
     }
     const found = result[tag];
-    out[tag] = found && found.Value && !found.BulkDataURI && !found.InlineBinary ? found : { vr: found?.vr ?? vr };
+    out[tag] = found?.Value && !found.BulkDataURI && !found.InlineBinary ? found : { vr: found?.vr ?? vr };
   }
   out[TAGS.QueryRetrieveLevel] = { vr: 'CS', Value: [plan.level] };
   if (needsUnicode(out)) out[TAGS.SpecificCharacterSet] = { vr: 'CS', Value: ['ISO_IR 192'] };

@@ -14,7 +14,7 @@ export function findHandler(opts: QueryOptions & { aeTitle: string }): (x: Excha
     let matches = 0;
     try {
       const model = own(QUERY_RETRIEVE, x.sopClassUid);
-      if (!model || model.service !== 'find')
+      if (model?.service !== 'find')
         throw new DimseError(Status.SopClassNotSupported, `${x.sopClassUid} is not a C-FIND model`);
       for await (const result of find(opts, model.model, naturalToJson(x.identifier), x.cancelled)) {
         if (matches === 0) await x.disclose([]); // the record is durable before the first match leaves

@@ -60,7 +60,7 @@ function expand(url: string): Set<string> | null {
       continue;
     }
     const cs = codeSystems.get(inc.system);
-    if (!cs || cs.content !== 'complete' || !cs.concept) return null;
+    if (cs?.content !== 'complete' || !cs.concept) return null;
     const walk = (concepts: Concept[]) => {
       for (const c of concepts) {
         codes.add(c.code);

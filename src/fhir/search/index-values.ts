@@ -26,7 +26,7 @@ export function indexRows(params: SearchParamDef[], resource: unknown, baseUrl: 
     if (!def.extract) continue;
     for (const typed of def.extract(resource)) {
       for (const value of valuesOf(def.kind, typed, baseUrl)) {
-        const key = def.code + '\u0000' + JSON.stringify(value);
+        const key = `${def.code}\u0000${JSON.stringify(value)}`;
         if (seen.has(key)) continue;
         seen.add(key);
         rows.push({ param: def.code, value });

@@ -11,7 +11,7 @@ export interface ParsedReference {
 const LOCAL = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
 export function parseReference(ref: string, baseUrl: string): ParsedReference {
-  const relative = baseUrl && ref.startsWith(baseUrl + '/') ? ref.slice(baseUrl.length + 1) : ref;
+  const relative = baseUrl && ref.startsWith(`${baseUrl}/`) ? ref.slice(baseUrl.length + 1) : ref;
   const m = LOCAL.exec(relative);
   if (m) return { targetType: m[1], targetId: m[2], url: `${m[1]}/${m[2]}` };
   return { targetType: null, targetId: null, url: ref };

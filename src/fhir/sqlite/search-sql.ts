@@ -188,7 +188,7 @@ function stringTest(mode: 'prefix' | 'exact' | 'contains', v: string): Sql {
   const norm = normalizeString(v);
   if (mode === 'exact') return { sql: 'norm = ? AND exact = ?', args: [norm, v] };
   if (mode === 'contains')
-    return { sql: "norm LIKE ? ESCAPE '\\'", args: [`%${norm.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`] };
+    return { sql: "norm LIKE ? ESCAPE '\\'", args: [`%${norm.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`] };
   return prefixRange('norm', norm);
 }
 

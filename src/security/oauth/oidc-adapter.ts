@@ -1,5 +1,5 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { ClientStore } from './client-store.js';
+import type { ClientStore } from './client-store.js';
 import { clientMetadata } from './client-metadata.js';
 import type { SecurityDb } from './security-store.js';
 
