@@ -29,7 +29,7 @@ import type { FastifyInstance } from 'fastify';
 import { openContext } from './context/index.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
-import { QidoService } from './dicomweb/qido/index.js';
+import { QidoService } from './archive/query/index.js';
 import { loadDemoData } from './demo/loader.js';
 import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Archive } from '../archive/archive.js';
 import type { Config } from '../config/schema.js';
-import type { QidoService } from '../dicomweb/qido/index.js';
+import type { QidoService } from '../archive/query/index.js';
 import { findHandler } from './find/find-scp.js';
 import { getHandler, moveHandler } from './retrieve/retrieve-scp.js';
 import { auditedHandler, StoreAudit, type DimseAuditSink } from './audit.js';

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Archive } from '../archive/archive.js';
 import type { Bridge } from '../bridge/sync/index.js';
-import type { QidoService } from '../dicomweb/qido/index.js';
+import type { QidoService } from '../archive/query/index.js';
 import { registerFhirRoutes } from './fhir-routes.js';
 import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AiResultsService } from '../ai-results/index.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { Archive } from '../archive/archive.js';
 import type { InstanceScope } from '../archive/types.js';
-import type { QidoService, QidoLevel } from '../dicomweb/qido/index.js';
+import type { QidoService, QidoLevel } from '../archive/query/index.js';
 import { retrieveBulkData, retrieveFrames } from '../dicomweb/retrieve-frames.js';
 import { retrieveInstances, type BinaryResponse } from '../dicomweb/retrieve-instances.js';
 import { retrieveMetadata } from '../dicomweb/retrieve-metadata.js';

@@ -4,7 +4,7 @@
  * a return key (includefield). Pure.
  */
 import type { DicomJson, DicomJsonAttribute } from '../../dicom/index.js';
-import type { QidoLevel } from '../../dicomweb/qido/index.js';
+import type { QidoLevel } from '../../archive/query/index.js';
 import type { QueryModel } from '../sop-classes.js';
 import { DimseError, Status } from '../status.js';
 

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { DicomJson } from '../../dicom/index.js';
-import type { QidoRequest, QidoResponse } from '../../dicomweb/qido/index.js';
+import type { QidoRequest, QidoResponse } from '../../archive/query/index.js';
 import type { QueryModel } from '../sop-classes.js';
 import { planFind, type FindPlan } from './find-plan.js';
 import { groupByPatient, responseIdentifier } from './find-response.js';

@@ -6,8 +6,8 @@
  *  C  SMITH^JOHN, CT + MR, late evening
  *  D  Smithson^Jane, US, no StudyTime, no referring physician
  */
-import { SqliteIndex } from '../../archive/sqlite/sqlite-index.js';
-import type { InstanceRecord } from '../../archive/types.js';
+import { SqliteIndex } from '../sqlite/sqlite-index.js';
+import type { InstanceRecord } from '../types.js';
 import type { DicomJson } from '../../dicom/types.js';
 import { QidoService } from './qido-service.js';
 import type { QidoLevel, QidoResponse } from './types.js';

@@ -1,4 +1,4 @@
-import { isSeriesLevelTag, isStudyLevelTag } from '../../archive/levels.js';
+import { isSeriesLevelTag, isStudyLevelTag } from '../levels.js';
 import { LEVEL_DEPTH, type QidoLevel } from './types.js';
 
 /** The stored DICOM JSON of each level: studies.json, series.json, instances.metadata. */

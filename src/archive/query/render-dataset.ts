@@ -1,4 +1,4 @@
-import { renderMetadata } from '../../archive/metadata-text.js';
+import { renderMetadata } from '../metadata-text.js';
 import type { DicomJson, DicomJsonAttribute } from '../../dicom/types.js';
 import { aliasOf, type IndexedAttribute } from './indexed-attributes.js';
 import { SOURCE_ALIAS } from './json-sources.js';
