@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { DicomStatus, StoreError } from '../core/errors.js';
+import { StoreError } from '../core/errors.js';
+import { DicomStatus } from '../core/dicom-status.js';
 import { DicomParseError, bufferSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
 import { GroupCommitter, IndexSyncError, RequestCommitter, type Committer } from './group-committer.js';
 import { receive } from './receive.js';

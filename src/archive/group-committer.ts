@@ -1,4 +1,5 @@
-import { DicomStatus, StoreError } from '../core/errors.js';
+import { StoreError } from '../core/errors.js';
+import { DicomStatus } from '../core/dicom-status.js';
 import type { IndexedResult, IndexedWrite, SqliteIndex } from './sqlite/sqlite-index.js';
 
 interface Waiting {

@@ -3,19 +3,6 @@
  * HTTP → status + body, DICOMweb STOW → FailureReason, DIMSE → status.
  */
 
-/** PS3.4 Annex B / GG status codes used across STOW-RS and C-STORE. */
-export const DicomStatus = {
-  Success: 0x0000,
-  DuplicateSopInstance: 0x0111,
-  ProcessingFailure: 0x0110,
-  SopClassNotSupported: 0x0122,
-  OutOfResources: 0xa700,
-  DataSetDoesNotMatchSopClass: 0xa900,
-  CannotUnderstand: 0xc000,
-  CoercionOfDataElements: 0xb000,
-  ElementsDiscarded: 0xb006,
-} as const;
-
 /** A failure to store one instance, carrying the PS3.4 status that describes it. */
 export class StoreError extends Error {
   constructor(

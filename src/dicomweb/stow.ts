@@ -1,6 +1,7 @@
 import type { Archive } from '../archive/archive.js';
 import type { StoreOutcome } from '../archive/types.js';
-import { DicomStatus, HttpError, StoreError, badRequest, unsupportedMediaType } from '../core/errors.js';
+import { HttpError, StoreError, badRequest, unsupportedMediaType } from '../core/errors.js';
+import { DicomStatus } from '../core/dicom-status.js';
 import type { DicomJson } from '../dicom/types.js';
 import { MultipartError, parseMediaType, readMultipart } from './multipart.js';
 import { retrieveUrl } from './urls.js';

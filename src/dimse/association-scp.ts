@@ -26,7 +26,8 @@ import { PduFramer, PduGuard } from './pdu-guard.js';
 import { decideAssociation, decideContext, normalizeAddress } from './policy.js';
 import type { Exchange, ScpServices } from './scp-services.js';
 import { fillResponse } from './messages.js';
-import { Status, type DimseResult } from './status.js';
+import type { DimseResult } from './status.js';
+import { DicomStatus } from '../core/dicom-status.js';
 import { storeInstance } from './store-handler.js';
 import {
   isStoreRequest,
@@ -174,7 +175,7 @@ export class AssociationScp extends Scp {
     this.fastStore = { queue, contextId: first.contextId };
     this.track(
       result.then((r) => {
-        if (r.status !== Status.Success)
+        if (r.status !== DicomStatus.Success)
           this.log.warn({ callingAe: this.callingAe, status: hex(r.status), comment: r.comment }, 'C-STORE failed');
         if (!this.ended && !this.socket.destroyed) this.socket.write(storeResponsePdu(first.contextId, command, r));
       }),
@@ -272,7 +273,9 @@ export class AssociationScp extends Scp {
   }
 
   override cEchoRequest(request: Request, callback: (r: InstanceType<typeof responses.CEchoResponse>) => void): void {
-    callback(fillResponse(new responses.CEchoResponse(Status.Success, ''), request, { status: Status.Success }));
+    callback(
+      fillResponse(new responses.CEchoResponse(DicomStatus.Success, ''), request, { status: DicomStatus.Success }),
+    );
   }
 
   // C-STORE: the data set streams into the archive while its fragments arrive.
@@ -332,10 +335,10 @@ export class AssociationScp extends Scp {
     this.stores.delete(request);
     const result = pending
       ? pending.result
-      : Promise.resolve({ status: Status.UnableToProcess, comment: 'C-STORE-RQ without a data set' });
+      : Promise.resolve({ status: DicomStatus.UnableToProcess, comment: 'C-STORE-RQ without a data set' });
     this.track(
       result.then((r) => {
-        if (r.status !== Status.Success)
+        if (r.status !== DicomStatus.Success)
           this.log.warn({ callingAe: this.callingAe, status: hex(r.status), comment: r.comment }, 'C-STORE failed');
         const rsp = fillResponse(new responses.CStoreResponse(r.status, ''), request, r);
         rsp.setAffectedSopInstanceUid(request.getAffectedSopInstanceUid());

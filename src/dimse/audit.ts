@@ -17,7 +17,8 @@ import type { Response } from './dcmjs-dimse.js';
 import { fillResponse } from './messages.js';
 import type { Exchange } from './scp-services.js';
 import type { StorePort } from './store-handler.js';
-import { DimseError, Status } from './status.js';
+import { DimseError } from './status.js';
+import { DicomStatus, isFinalStatus } from '../core/dicom-status.js';
 
 export type DimseService = 'C-FIND' | 'C-MOVE' | 'C-GET' | 'C-STORE';
 
@@ -59,13 +60,13 @@ export type DimseAuditSink = (event: DimseAuditEvent) => Promise<void>;
 
 const FINAL = (r: Response) => {
   const s = r.getStatus();
-  return s !== Status.Pending && s !== 0xff01;
+  return isFinalStatus(s);
 };
 
 const REFUSAL: Record<Exclude<DimseService, 'C-STORE'>, number> = {
-  'C-FIND': Status.OutOfResources,
-  'C-MOVE': Status.OutOfResourcesMatches,
-  'C-GET': Status.OutOfResourcesMatches,
+  'C-FIND': DicomStatus.OutOfResources,
+  'C-MOVE': DicomStatus.OutOfResourcesMatches,
+  'C-GET': DicomStatus.OutOfResourcesMatches,
 };
 const NOT_AUDITED = 'refused: the audit record cannot be written';
 
@@ -102,7 +103,7 @@ export function auditedHandler<A extends unknown[]>(
         if (disclosed) return;
         if (uids.length) studyUids = [...new Set(uids)];
         try {
-          await record(Status.Pending);
+          await record(DicomStatus.Pending);
         } catch (err) {
           x.log.error({ err }, `${service} refused: its audit record cannot be written`);
           throw new DimseError(REFUSAL[service], NOT_AUDITED);
@@ -113,8 +114,8 @@ export function auditedHandler<A extends unknown[]>(
     try {
       await handler(held, ...rest);
     } finally {
-      const status = final ? final.getStatus() : Status.ProcessingFailure;
-      if (!disclosed || status !== Status.Success) {
+      const status = final ? final.getStatus() : DicomStatus.ProcessingFailure;
+      if (!disclosed || status !== DicomStatus.Success) {
         try {
           await record(status);
         } catch (err) {
@@ -158,7 +159,7 @@ export class StoreAudit {
           this.stored(ctx.source, out.record.studyUid);
           return out;
         } catch (e) {
-          const status = (e as { status?: number }).status ?? Status.ProcessingFailure;
+          const status = (e as { status?: number }).status ?? DicomStatus.ProcessingFailure;
           this.writing = this.writing.then(() =>
             this.sink({
               service: 'C-STORE',
@@ -197,7 +198,7 @@ export class StoreAudit {
             callingAet: b.callingAet,
             calledAet: this.calledAet,
             studyUids: [b.study],
-            status: Status.Success,
+            status: DicomStatus.Success,
             instances: b.instances,
           }).catch(this.onError),
         ),

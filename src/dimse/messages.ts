@@ -1,7 +1,8 @@
 /** DIMSE response commands built from a request and a result (the library's classes, our fields). */
 import { encodeDatasetBytes, type DicomJson } from '../dicom/index.js';
 import { rawDataset, responses, type Request, type Response } from './dcmjs-dimse.js';
-import { Status, errorComment, type DimseResult } from './status.js';
+import { errorComment, type DimseResult } from './status.js';
+import { DicomStatus } from '../core/dicom-status.js';
 
 /** MessageIDBeingRespondedTo, Affected SOP Class (the request's), status, Error Comment on failures only. */
 export function fillResponse<T extends Response>(rsp: T, request: Request, r: DimseResult): T {
@@ -10,7 +11,8 @@ export function fillResponse<T extends Response>(rsp: T, request: Request, r: Di
   if (sopClass) rsp.setAffectedSopClassUid(sopClass);
   rsp.setStatus(r.status);
   const elements = rsp.getCommandDataset().getElements() as Record<string, unknown>;
-  const isFailure = r.status !== Status.Success && (r.status & 0xf000) !== 0xf000 && (r.status & 0xf000) !== 0xb000;
+  const isFailure =
+    r.status !== DicomStatus.Success && (r.status & 0xf000) !== 0xf000 && (r.status & 0xf000) !== 0xb000;
   if (r.comment && isFailure) elements.ErrorComment = errorComment(r.comment);
   else delete elements.ErrorComment;
   return rsp;

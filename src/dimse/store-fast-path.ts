@@ -5,7 +5,8 @@
  * exactly like this, goes through dcmjs-dimse. Commands are Implicit VR Little Endian
  * group 0000 elements (PS3.7 6.3.1).
  */
-import { Status, errorComment, type DimseResult } from './status.js';
+import { errorComment, type DimseResult } from './status.js';
+import { DicomStatus } from '../core/dicom-status.js';
 
 export interface PresentationDataValue {
   contextId: number;
@@ -107,7 +108,7 @@ const padded = (s: string, pad: '\0' | ' ') => Buffer.from(s.length % 2 === 0 ? 
 /** The C-STORE-RSP for a request, as one P-DATA-TF PDU (Error Comment on failures only, as fillResponse). */
 export function storeResponsePdu(contextId: number, request: CommandSummary, result: DimseResult): Buffer {
   const isFailure =
-    result.status !== Status.Success && (result.status & 0xf000) !== 0xf000 && (result.status & 0xf000) !== 0xb000;
+    result.status !== DicomStatus.Success && (result.status & 0xf000) !== 0xf000 && (result.status & 0xf000) !== 0xb000;
   const elements = [
     element(0x0002, padded(request.affectedSopClassUid, '\0')),
     element(COMMAND_FIELD, us(C_STORE_RSP)),

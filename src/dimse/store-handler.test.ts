@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DicomStatus, StoreError } from '../core/errors.js';
+import { StoreError } from '../core/errors.js';
+import { DicomStatus } from '../core/dicom-status.js';
 import type { StoreContext } from '../archive/archive.js';
 import { storeInstance, type StorePort } from './store-handler.js';
 

@@ -2,7 +2,8 @@ import type { StoreContext } from '../archive/archive.js';
 import type { StoreOutcome } from '../archive/types.js';
 import { wrapDataset } from '../dicom/index.js';
 import { isStorageSopClass } from './sop-classes.js';
-import { DimseError, Status, storeFailure, type DimseResult } from './status.js';
+import { DimseError, storeFailure, type DimseResult } from './status.js';
+import { DicomStatus } from '../core/dicom-status.js';
 
 /** The one method of the archive C-STORE needs. */
 export interface StorePort {
@@ -38,7 +39,7 @@ export async function storeInstance(
       sourceAeTitle: req.callingAe,
     });
     await archive.store(prepend(header, dataset), { source: req.callingAe });
-    return { status: Status.Success };
+    return { status: DicomStatus.Success };
   } catch (e) {
     return storeFailure(e);
   }
@@ -46,14 +47,14 @@ export async function storeInstance(
 
 function checkRequest(req: StoreRequestInfo): void {
   if (!req.sopClassUid || !req.sopInstanceUid) {
-    throw new DimseError(Status.UnableToProcess, 'C-STORE-RQ without Affected SOP Class or Instance UID');
+    throw new DimseError(DicomStatus.UnableToProcess, 'C-STORE-RQ without Affected SOP Class or Instance UID');
   }
   if (!isStorageSopClass(req.abstractSyntax)) {
-    throw new DimseError(Status.SopClassNotSupported, `${req.abstractSyntax} is not a storage SOP class`);
+    throw new DimseError(DicomStatus.SopClassNotSupported, `${req.abstractSyntax} is not a storage SOP class`);
   }
   if (req.sopClassUid !== req.abstractSyntax) {
     throw new DimseError(
-      Status.SopClassNotSupported,
+      DicomStatus.SopClassNotSupported,
       `SOP class ${req.sopClassUid} sent on a ${req.abstractSyntax} context`,
     );
   }

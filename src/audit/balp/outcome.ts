@@ -1,4 +1,5 @@
 import type { AuditOutcome } from './access-record.js';
+import { DicomStatus, isFinalStatus } from '../../core/dicom-status.js';
 
 export type OutcomeCode = '0' | '4' | '8' | '12';
 
@@ -26,7 +27,7 @@ export function auditOutcome(outcome: AuditOutcome, desc?: string): { outcome: O
     return described(s < 400 ? '0' : s < 500 ? '4' : '8', s < 400 ? undefined : `HTTP ${s}`);
   }
   const s = outcome.dicomStatus;
-  if (s === 0 || s === 0xff00 || s === 0xff01) return described('0');
+  if (s === DicomStatus.Success || !isFinalStatus(s)) return described('0');
   if (s === 0x0001 || s === 0x0107 || s === 0x0116 || (s >= 0xb000 && s <= 0xbfff))
     return described('0', `DICOM warning ${hex(s)}`);
   const serious = s === 0x0110 || (s >= 0xa700 && s <= 0xa7ff) || (s >= 0xc000 && s <= 0xcfff);

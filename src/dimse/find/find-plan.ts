@@ -6,7 +6,8 @@
 import type { DicomJson, DicomJsonAttribute } from '../../dicom/index.js';
 import type { QidoLevel } from '../../archive/query/index.js';
 import type { QueryModel } from '../sop-classes.js';
-import { DimseError, Status } from '../status.js';
+import { DimseError } from '../status.js';
+import { DicomStatus } from '../../core/dicom-status.js';
 
 export type QueryLevel = 'PATIENT' | 'STUDY' | 'SERIES' | 'IMAGE';
 
@@ -62,7 +63,7 @@ export function queryLevel(identifier: DicomJson, model: QueryModel): QueryLevel
     model === 'patient' ? ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'] : ['STUDY', 'SERIES', 'IMAGE'];
   if (!(allowed as string[]).includes(level)) {
     throw new DimseError(
-      Status.IdentifierDoesNotMatchSopClass,
+      DicomStatus.IdentifierDoesNotMatchSopClass,
       level
         ? `QueryRetrieveLevel ${level} is not one of ${allowed.join(', ')}`
         : 'the identifier has no QueryRetrieveLevel',

@@ -12,7 +12,8 @@ import {
   transcodeToExplicitLittle,
 } from '../../dicom/index.js';
 import { EXPLICIT_LE } from '../sop-classes.js';
-import { DimseError, Status } from '../status.js';
+import { DimseError } from '../status.js';
+import { DicomStatus } from '../../core/dicom-status.js';
 
 /** The syntax to send a stored instance in, given what a context accepted; undefined when we cannot. */
 export function deliverableAs(storedSyntax: string, accepted: readonly string[]): string | undefined {
@@ -38,11 +39,11 @@ export async function datasetBytes(blobs: BlobStore, instance: StoredInstance, s
   }
   if (syntax !== instance.transferSyntaxUid) {
     if (syntax !== EXPLICIT_LE)
-      throw new DimseError(Status.ProcessingFailure, `cannot convert ${instance.transferSyntaxUid} to ${syntax}`);
+      throw new DimseError(DicomStatus.ProcessingFailure, `cannot convert ${instance.transferSyntaxUid} to ${syntax}`);
     file = Buffer.concat([...transcodeToExplicitLittle(bufferSource(file))]);
   }
   const start = datasetOffset(file.subarray(0, Math.min(file.length, 64 * 1024)));
   if (start === undefined)
-    throw new DimseError(Status.ProcessingFailure, `stored object ${instance.sopUid} has no readable File Meta`);
+    throw new DimseError(DicomStatus.ProcessingFailure, `stored object ${instance.sopUid} has no readable File Meta`);
   return file.subarray(start);
 }

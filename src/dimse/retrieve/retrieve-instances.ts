@@ -7,7 +7,8 @@ import type { DicomJson } from '../../dicom/index.js';
 import { TAGS, matchValue, queryLevel } from '../find/find-plan.js';
 import { allResults, type QueryOptions } from '../find/find-service.js';
 import type { QueryModel } from '../sop-classes.js';
-import { DimseError, Status } from '../status.js';
+import { DimseError } from '../status.js';
+import { DicomStatus } from '../../core/dicom-status.js';
 
 export interface InstancePort {
   instances(scope: InstanceScope): StoredInstance[];
@@ -31,7 +32,7 @@ export async function retrieveInstances(
   const key = identifier[keyTag] ? matchValue(identifier[keyTag]!) : undefined;
   if (!key || /[*?]/.test(key)) {
     throw new DimseError(
-      Status.IdentifierDoesNotMatchSopClass,
+      DicomStatus.IdentifierDoesNotMatchSopClass,
       `a ${level} retrieve needs a unique key (${keyTag}) without wildcards`,
     );
   }

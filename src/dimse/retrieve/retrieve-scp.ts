@@ -11,7 +11,8 @@ import { naturalToJson } from '../natural-json.js';
 import type { Exchange } from '../scp-services.js';
 import type { DimseSettings } from '../settings.js';
 import { QUERY_RETRIEVE, type QueryService } from '../sop-classes.js';
-import { DimseError, Status, serviceFailure } from '../status.js';
+import { DimseError, serviceFailure } from '../status.js';
+import { DicomStatus } from '../../core/dicom-status.js';
 import { datasetBytes, deliverableAs, proposalFor } from './instance-bytes.js';
 import { retrieveInstances, type InstancePort } from './retrieve-instances.js';
 import { openStoreAssociation, type StoreAssociation } from './store-association.js';
@@ -29,7 +30,7 @@ export function moveHandler(o: RetrieveOptions): (x: Exchange, destination: stri
     retrieve(o, x, 'move', async (instances) => {
       const peer = o.settings.peers.get(destination);
       if (!peer)
-        throw new DimseError(Status.MoveDestinationUnknown, `move destination "${destination}" is not configured`);
+        throw new DimseError(DicomStatus.MoveDestinationUnknown, `move destination "${destination}" is not configured`);
       if (instances.length === 0) return undefined;
       let sub: StoreAssociation;
       try {
@@ -42,7 +43,7 @@ export function moveHandler(o: RetrieveOptions): (x: Exchange, destination: stri
           timeoutMs: o.settings.idleTimeoutMs,
         });
       } catch (e) {
-        throw new DimseError(Status.UnableToPerformSubOperations, (e as Error).message);
+        throw new DimseError(DicomStatus.UnableToPerformSubOperations, (e as Error).message);
       }
       const originator = { aeTitle: x.callingAe, messageId: x.request.getMessageId() };
       return {
@@ -93,18 +94,18 @@ async function retrieve(
   try {
     const model = own(QUERY_RETRIEVE, x.sopClassUid);
     if (!model || model.service !== kind)
-      throw new DimseError(Status.SopClassNotSupported, `${x.sopClassUid} is not a C-${kind.toUpperCase()} model`);
+      throw new DimseError(DicomStatus.SopClassNotSupported, `${x.sopClassUid} is not a C-${kind.toUpperCase()} model`);
     const instances = await retrieveInstances(naturalToJson(x.identifier), model.model, o, o.archive);
     const target = await openTarget(instances);
     if (!target) {
-      respond(Status.Success, none);
+      respond(DicomStatus.Success, none);
       return;
     }
     let result;
     try {
       // The record is durable before the first instance leaves.
       await x.disclose(instances.map((i) => i.studyUid));
-      result = await runSubOperations(instances, target, (counts) => respond(Status.Pending, counts), x.cancelled);
+      result = await runSubOperations(instances, target, (counts) => respond(DicomStatus.Pending, counts), x.cancelled);
     } finally {
       await target.done().catch(() => undefined);
     }
@@ -116,7 +117,7 @@ async function retrieve(
       result.final.status,
       result.counts,
       result.final.comment,
-      result.final.status === Status.Cancel ? [] : result.failedUids,
+      result.final.status === DicomStatus.Cancel ? [] : result.failedUids,
     );
   } catch (e) {
     const failure = serviceFailure(e);

@@ -5,7 +5,8 @@
  */
 import type { StoredInstance } from '../../archive/types.js';
 import type { SubOperationCounts } from '../messages.js';
-import { Status, type DimseResult } from '../status.js';
+import type { DimseResult } from '../status.js';
+import { DicomStatus } from '../../core/dicom-status.js';
 
 export interface SubOperationTarget {
   /** The syntax to send this instance in, or undefined when no accepted context fits it. */
@@ -33,7 +34,7 @@ export async function runSubOperations(
     if (cancelled() || lost) break;
     counts.remaining--;
     const syntax = target.syntaxFor(instance);
-    let status: number = Status.ProcessingFailure;
+    let status: number = DicomStatus.ProcessingFailure;
     if (syntax) {
       try {
         status = await target.store(instance, syntax);
@@ -41,7 +42,7 @@ export async function runSubOperations(
         lost = (e as Error).message;
       }
     }
-    if (status === Status.Success) counts.completed++;
+    if (status === DicomStatus.Success) counts.completed++;
     else if ((status & 0xf000) === 0xb000) counts.warning++;
     else {
       counts.failed++;
@@ -50,7 +51,7 @@ export async function runSubOperations(
     if (counts.remaining > 0 && !lost) await progress({ ...counts });
   }
   if (cancelled() && counts.remaining > 0) {
-    return { final: { status: Status.Cancel }, counts: { ...counts }, failedUids };
+    return { final: { status: DicomStatus.Cancel }, counts: { ...counts }, failedUids };
   }
   // Whatever the association could not carry any more failed too.
   if (lost) {
@@ -59,6 +60,6 @@ export async function runSubOperations(
     counts.remaining = 0;
   }
   const { remaining: _, ...finalCounts } = counts;
-  const status = counts.failed + counts.warning > 0 ? Status.SubOperationsWarning : Status.Success;
+  const status = counts.failed + counts.warning > 0 ? DicomStatus.SubOperationsWarning : DicomStatus.Success;
   return { final: { status, comment: lost }, counts: finalCounts, failedUids };
 }

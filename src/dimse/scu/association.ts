@@ -23,7 +23,8 @@ import {
 } from '../dcmjs-dimse.js';
 import { fillResponse } from '../messages.js';
 import type { Peer, TlsSettings } from '../settings.js';
-import { Status, type DimseResult } from '../status.js';
+import type { DimseResult } from '../status.js';
+import { DicomStatus, isFinalStatus } from '../../core/dicom-status.js';
 import { storeInstance, type StorePort } from '../store-handler.js';
 
 export interface ScuContext {
@@ -116,7 +117,7 @@ export function openScuAssociation(peer: Peer, o: ScuOptions): Promise<ScuAssoci
           queue,
           o.store,
         ).finally(() => queue.abandon())
-      : Promise.resolve({ status: Status.UnableToProcess, comment: 'no C-STORE expected on this association' });
+      : Promise.resolve({ status: DicomStatus.UnableToProcess, comment: 'no C-STORE expected on this association' });
     if (!o.store) queue.abandon();
     pendingStores.set(request, result);
     // write() never reports back-pressure: the library awaits 'drain' only once (see association-scp.ts).
@@ -137,7 +138,7 @@ export function openScuAssociation(peer: Peer, o: ScuOptions): Promise<ScuAssoci
   network.on('cStoreRequest', (request: CStoreRequest, callback: (r: Response) => void) => {
     const result =
       pendingStores.get(request) ??
-      Promise.resolve({ status: Status.UnableToProcess, comment: 'C-STORE-RQ without a data set' });
+      Promise.resolve({ status: DicomStatus.UnableToProcess, comment: 'C-STORE-RQ without a data set' });
     pendingStores.delete(request);
     void result.then((r) => {
       stores.push(r);
@@ -182,7 +183,7 @@ export function openScuAssociation(peer: Peer, o: ScuOptions): Promise<ScuAssoci
             request.on('response', (rsp: Response) => {
               all.push(rsp);
               const status = rsp.getStatus();
-              if (status !== Status.Pending && status !== 0xff01) {
+              if (isFinalStatus(status)) {
                 // Stores still being written finish before the final answer counts.
                 void Promise.all(pendingStores.values()).then(() => res(all));
               }

@@ -7,7 +7,8 @@ import { Dataset, requests, type Request, type Response } from '../dcmjs-dimse.j
 import { naturalToJson } from '../natural-json.js';
 import type { Peer, TlsSettings } from '../settings.js';
 import { IMPLICIT_LE, EXPLICIT_LE, isStorageSopClass } from '../sop-classes.js';
-import { Status } from '../status.js';
+
+import { DicomStatus, isFinalStatus } from '../../core/dicom-status.js';
 import type { StorePort } from '../store-handler.js';
 import { ScuError, openScuAssociation, type ScuContext } from './association.js';
 import { STORAGE_CLASSES } from './storage-classes.js';
@@ -86,9 +87,9 @@ export async function cFind(ae: RemoteAe, level: QueryLevel, keys: Record<string
     [request],
   )) as [Response[]];
   const final = rsps[rsps.length - 1]!;
-  if (final.getStatus() !== Status.Success) throw failure('C-FIND', final);
+  if (final.getStatus() !== DicomStatus.Success) throw failure('C-FIND', final);
   return rsps
-    .filter((r) => r.getStatus() === Status.Pending || r.getStatus() === 0xff01)
+    .filter((r) => !isFinalStatus(r.getStatus()))
     .map((r) => naturalToJson((r.getDataset()?.getElements() ?? {}) as Record<string, unknown>));
 }
 
@@ -148,13 +149,13 @@ function identifier(keys: RetrieveKeys): Record<string, unknown> {
 }
 
 function total(what: string, all: Response[][]): RetrieveCounts {
-  const sum = { completed: 0, failed: 0, warning: 0, status: Status.Success as number };
+  const sum = { completed: 0, failed: 0, warning: 0, status: DicomStatus.Success as number };
   for (const rsps of all) {
     const c = counts(what, rsps);
     sum.completed += c.completed;
     sum.failed += c.failed;
     sum.warning += c.warning;
-    if (c.status !== Status.Success) sum.status = c.status;
+    if (c.status !== DicomStatus.Success) sum.status = c.status;
   }
   return sum;
 }
@@ -173,7 +174,7 @@ function counts(what: string, rsps: Response[]): RetrieveCounts {
     status,
   };
   // 0xB000: some sub-operations failed — the caller sees the counts and compares.
-  if (status !== Status.Success && status !== Status.SubOperationsWarning) throw failure(what, final);
+  if (status !== DicomStatus.Success && status !== DicomStatus.SubOperationsWarning) throw failure(what, final);
   return result;
 }
 
