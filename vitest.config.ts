@@ -9,5 +9,11 @@ export default defineConfig({
     fileParallelism: true,
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      exclude: ['src/**/*.test.ts', 'src/**/test-support.ts'],
+      reporter: ['text-summary', 'json-summary', 'html'],
+    },
   },
 });

@@ -140,7 +140,14 @@ describe('audit log: searchable copy at /fhir/AuditEvent', () => {
       slicesStarted++;
       try {
         return await original(
-          async (tx) => fn({ ...tx, create: async (r, o) => (creates++, tx.create(r, o)) }),
+          async (tx) =>
+            fn({
+              ...tx,
+              create: async (r, o) => {
+                creates++;
+                return tx.create(r, o);
+              },
+            }),
           options,
         );
       } finally {

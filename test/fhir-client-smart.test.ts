@@ -55,13 +55,11 @@ beforeAll(async () => {
         .code(401)
         .header('www-authenticate', 'Bearer error="invalid_token"')
         .send({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
-    return reply
-      .type('application/fhir+json')
-      .send({
-        resourceType: 'Patient',
-        id: (req.params as { id: string }).id,
-        meta: { tag: [{ code: principal.clientId }] },
-      });
+    return reply.type('application/fhir+json').send({
+      resourceType: 'Patient',
+      id: (req.params as { id: string }).id,
+      meta: { tag: [{ code: principal.clientId }] },
+    });
   });
   await app.listen({ port, host: '127.0.0.1' });
 

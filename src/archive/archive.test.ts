@@ -73,11 +73,15 @@ describe('archive ingest', () => {
     const [kept] = archive.instances({ studyUid: `${ROOT}.1` });
     expect(readFileSync(join(dir, 'blobs', kept!.blobKey)).equals(file)).toBe(true);
     // The sender's retry finds it: a duplicate, answered as success.
-    const again = await archive.store(once(file), { source: 'test' }).then((o) => (order.push('ack'), o));
+    const again = await archive.store(once(file), { source: 'test' }).then((o) => {
+      order.push('ack');
+      return o;
+    });
     expect(again.kind).toBe('duplicate');
-    const other = await archive
-      .store(once(ctInstance({ sop: `${ROOT}.1.10` })), { source: 'test' })
-      .then((o) => (order.push('ack'), o));
+    const other = await archive.store(once(ctInstance({ sop: `${ROOT}.1.10` })), { source: 'test' }).then((o) => {
+      order.push('ack');
+      return o;
+    });
     expect(other.kind).toBe('stored');
     expect(order).toEqual(['sync', 'ack', 'sync', 'ack']);
     // The connection itself stays at FULL for every other transaction.

@@ -2,7 +2,7 @@
 import { httpFhirClient, LocalFhirReader, type LocalFhirServer } from '../fhir/client/index.js';
 import { parseFhirConfig } from '../fhir/config.js';
 import { parseContextConfig } from './config.js';
-import { ContextService, } from './service.js';
+import { ContextService } from './service.js';
 
 export { allowAll, type AccessPolicy } from './access-policy.js';
 export { assembleContext, type Assembled, type PatientContext, type SourceRecord } from './assemble.js';

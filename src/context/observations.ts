@@ -32,7 +32,7 @@ const effectiveOf = (o: Json): string | undefined =>
   str((o.effectivePeriod as Json | undefined)?.start) ??
   str(o.issued);
 
-function valueOf(o: Json, code: CodingOut | undefined): Omit<ObservationValue, 'id' | 'effective' | 'status'> {
+function observedValue(o: Json, code: CodingOut | undefined): Omit<ObservationValue, 'id' | 'effective' | 'status'> {
   const q = o.valueQuantity as Json | undefined;
   if (q && typeof q.value === 'number') {
     const n = normalizeQuantity(code?.system, code?.code, q.value, str(q.code) ?? str(q.unit));
@@ -79,7 +79,7 @@ export function buildObservations(
       ...new Set(group.flatMap((r) => asArray(r.category).map(firstCode)).filter((x): x is string => !!x)),
     ].sort();
     const value = (r: FhirResource): ObservationValue => {
-      const out: ObservationValue = { id: r.id!, ...valueOf(r, primary) };
+      const out: ObservationValue = { id: r.id!, ...observedValue(r, primary) };
       const eff = effectiveOf(r);
       if (eff) out.effective = eff;
       if (str(r.status)) out.status = r.status as string;

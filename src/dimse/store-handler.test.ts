@@ -35,7 +35,10 @@ describe('storeInstance (C-STORE handler)', () => {
     const r = await storeInstance(
       req,
       chunks('DATA', 'SET'),
-      archive((b, ctx) => ((stored = b), (source = ctx.source))),
+      archive((b, ctx) => {
+        stored = b;
+        source = ctx.source;
+      }),
     );
     expect(r).toEqual({ status: 0 });
     expect(stored.subarray(128, 132).toString()).toBe('DICM');

@@ -26,7 +26,13 @@ afterEach(async () => {
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   return `127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
@@ -34,7 +40,11 @@ async function listen(server: Server): Promise<string> {
 async function setUp(record: (r: NotificationRecord) => Promise<void>) {
   const arrived: { at: number; path: string }[] = [];
   const receiver = await listen(
-    createServer((req, res) => (arrived.push({ at: Date.now(), path: req.url! }), req.resume(), res.end())),
+    createServer((req, res) => {
+      arrived.push({ at: Date.now(), path: req.url! });
+      req.resume();
+      res.end();
+    }),
   );
   const dir = mkdtempSync(join(tmpdir(), 'ib-notify-'));
   const sqlite = new SqliteFhirRepository(join(dir, 'fhir.sqlite'), { registry: testRegistry(), baseUrl: TEST_BASE });
@@ -55,7 +65,11 @@ async function setUp(record: (r: NotificationRecord) => Promise<void>) {
     record,
   });
   await service.start();
-  cleanups.push(() => (service.close(), sqlite.close(), rmSync(dir, { recursive: true, force: true })));
+  cleanups.push(() => {
+    service.close();
+    sqlite.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const subscribe = async (channel: Record<string, unknown>) => {
     const s = await fhir.create({
       resourceType: 'Subscription',
@@ -138,7 +152,10 @@ describe('notifications are recorded before they are sent', () => {
     refusing.service.websocket.attach(http2);
     const status = await new Promise<number>((resolve) => {
       const c = new WebSocket(`ws://${host2}/fhir-ws`);
-      c.on('unexpected-response', (_q, res) => (res.resume(), resolve(res.statusCode!)));
+      c.on('unexpected-response', (_q, res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
       c.on('open', () => resolve(101));
       c.on('error', () => undefined);
     });

@@ -65,7 +65,10 @@ export function limitUserScopes(scopes: readonly ParsedScope[], roles: Principal
   const out: ParsedScope[] = [];
   const seen = new Set<string>();
   const add = (s: ParsedScope) => {
-    if (!seen.has(s.text)) out.push(s), seen.add(s.text);
+    if (!seen.has(s.text)) {
+      out.push(s);
+      seen.add(s.text);
+    }
   };
   for (const s of scopes) {
     if (s.context !== 'user') add(s);

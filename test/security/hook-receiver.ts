@@ -71,5 +71,12 @@ export async function startHookBench(
     },
   });
   const started = bench;
-  return { bench: started, hooks, stop: async () => (await started.stop(), await hooks.stop()) };
+  return {
+    bench: started,
+    hooks,
+    stop: async () => {
+      await started.stop();
+      await hooks.stop();
+    },
+  };
 }

@@ -56,7 +56,11 @@ function load(): Map<string, ElementDef> {
       if (resource.resourceType === 'ValueSet') valueSets.set(resource.url!, resource);
       if (resource.resourceType === 'CodeSystem') {
         const codes = new Set<string>();
-        const add = (cs: Concept[] = []): void => cs.forEach((c) => (codes.add(c.code), add(c.concept)));
+        const add = (cs: Concept[] = []): void =>
+          cs.forEach((c) => {
+            codes.add(c.code);
+            add(c.concept);
+          });
         add(resource.concept);
         codeSystems.set(resource.url!, codes);
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { modality } from './modality.js';
-import { ds, } from './test-support.js';
+import { ds } from './test-support.js';
 
 const run = (v: string, profile = {}) => modality.apply(ds({ '00080060': ['CS', v] }), { profile });
 

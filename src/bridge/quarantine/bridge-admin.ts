@@ -42,9 +42,7 @@ export class BridgeAdmin {
     return this.quarantine.list(state);
   }
 
-  show(
-    studyUid: string,
-  ):
+  show(studyUid: string):
     | {
         entry?: QuarantineEntry;
         findings: StoredFinding[];

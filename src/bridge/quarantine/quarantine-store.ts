@@ -126,8 +126,14 @@ export class QuarantineStore {
   findings(filter: FindingFilter = {}): StoredFinding[] {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.studyUid) where.push('study_uid = ?'), params.push(filter.studyUid);
-    if (filter.severity) where.push('severity = ?'), params.push(filter.severity);
+    if (filter.studyUid) {
+      where.push('study_uid = ?');
+      params.push(filter.studyUid);
+    }
+    if (filter.severity) {
+      where.push('severity = ?');
+      params.push(filter.severity);
+    }
     const sql = `SELECT * FROM dq_findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY pk LIMIT ? OFFSET ?`;
     const rows = this.db.prepare(sql).all(...params, filter.limit ?? 1000, filter.offset ?? 0) as FindingRow[];
     return rows.map(findingOf);

@@ -49,7 +49,10 @@ function events(worker: SyncWorker, count: number): Promise<SyncEvent[]> {
   return new Promise((resolve) => {
     const off = worker.onSync((e) => {
       seen.push(e);
-      if (seen.length >= count) off(), resolve(seen);
+      if (seen.length >= count) {
+        off();
+        resolve(seen);
+      }
     });
   });
 }
@@ -151,9 +154,10 @@ describe('SyncWorker', () => {
     const outside: string[] = [];
     for (const m of ['complete', 'record'] as const) {
       const original = outbox[m].bind(outbox) as (...a: unknown[]) => void;
-      (outbox as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (
-        db.inTransaction || outside.push(m), original(...a)
-      );
+      (outbox as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => {
+        if (!db.inTransaction) outside.push(m);
+        original(...a);
+      };
     }
     const passes: string[][] = [];
     let running = 0;
@@ -244,10 +248,13 @@ describe('SyncWorker', () => {
     const again: string[] = [];
     const restarted = new SyncWorker(
       outbox,
-      async (uids) => (
-        again.push(...uids),
-        uids.map((studyUid) => ({ studyUid, outcome: { kind: 'unchanged', id: 'x', instances: 1 } as SyncOutcome }))
-      ),
+      async (uids) => {
+        again.push(...uids);
+        return uids.map((studyUid) => ({
+          studyUid,
+          outcome: { kind: 'unchanged', id: 'x', instances: 1 } as SyncOutcome,
+        }));
+      },
       TIMINGS,
       silent,
       {
@@ -301,9 +308,10 @@ describe('WriteJournal', () => {
       const seen: number[] = [];
       const journal = new WriteJournal(db, { relaxed: true });
       for (const uid of ['1', '2', '3'])
-        journal.add(
-          () => (outbox.enqueue(uid, 'stored'), seen.push(db.pragma('synchronous', { simple: true }) as number)),
-        );
+        journal.add(() => {
+          outbox.enqueue(uid, 'stored');
+          seen.push(db.pragma('synchronous', { simple: true }) as number);
+        });
       expect(outbox.counts().pending).toBe(0);
       journal.flush();
       expect(commits()).toBe(1);

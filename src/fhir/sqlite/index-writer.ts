@@ -10,7 +10,7 @@ export class IndexWriter {
   private readonly stmts;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly registry: SearchParamRegistry,
     private readonly baseUrl: string,
   ) {
