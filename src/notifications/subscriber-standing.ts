@@ -14,9 +14,9 @@
  *   receiving, the subscriber updates its Subscription (PUT) with a fresh token before then.
  * In every case the caller must still be allowed to read Subscriptions.
  */
-import { permitsAll } from '../security/access-policy.js';
+import { permitsAll } from '../fhir/access/scope-access.js';
 import { parseSmartScope, splitScope, type SmartScope } from '../security/oauth/smart-scopes.js';
-import type { Principal } from '../security/principal.js';
+import type { Principal } from '../auth/principal.js';
 import type { Subscriber } from './subscriber.js';
 
 export interface Authorities {
