@@ -9,7 +9,7 @@
  *   and only of shared reference data (SHARED_TYPES); anything else outside it is refused.
  * - AuditEvent needs the administrator role besides a scope, and is never written through the API.
  */
-import type { AccessPolicy } from './access-policy.js';
+import { allowAll, type AccessPolicy } from './access-policy.js';
 import { SearchParamRegistry } from '../definitions/search-params.js';
 import { compartmentPatients, inPatientCompartment, patientOfRecord } from '../search/compartment.js';
 import { matchesParams } from '../search/match-resource.js';
@@ -162,6 +162,11 @@ export function policyFor(principal: Principal, options: PolicyOptions = {}): Ac
     canSee: (resource) =>
       resourceAllowed(typeAccess(principal, resource.resourceType, 'r'), resource, registry(), baseUrl) === true,
   };
+}
+
+/** The policy of a request's caller: its scopes when a token was verified; everything otherwise (`--auth none`). */
+export function callerPolicy(principal: Principal | undefined, options: PolicyOptions): AccessPolicy {
+  return principal && principal.kind !== 'anonymous' ? policyFor(principal, options) : allowAll;
 }
 
 export type DicomwebNeed = 'read' | 'create' | 'delete';
