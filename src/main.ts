@@ -1,28 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Archive } from './archive/archive.js';
 import { ArchiveBlobStore } from './archive/archive-blob-store.js';
-import type { FileBlobStore } from './archive/file-blob-store.js';
-import { OrphanSweeper } from './archive/orphan-sweep.js';
+import { sweepAfterCrash } from './archive/orphan-sweep.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
 import type { Config } from './config/schema.js';
-import { ConfigError } from './core/errors.js';
+import { readTlsFiles } from './config/tls-files.js';
 import { openDataDir } from './core/private-files.js';
-import { allowAll, type AccessPolicy } from './context/access-policy.js';
-import { maskChannelHeaders, subscriberOf, subscriptionStamper } from './notifications/subscriber.js';
-import { standingOf, type Authorities } from './notifications/subscriber-standing.js';
+import { maskChannelHeaders, subscriptionStamper } from './notifications/subscriber.js';
+import { subscriberPolicy, type Authorities } from './notifications/subscriber-standing.js';
 import { StudyPatientLinks } from './bridge/patients/study-links.js';
 import { guardStudyClaims } from './bridge/patients/study-claims.js';
 import type { FhirResource } from './fhir/types.js';
-import { policyFor } from './security/access-policy.js';
 import { AiResultsService } from './ai-results/index.js';
 import { openAuditLog, parseAuditAnchorConfig, parseAuditSyslogConfig, recordAccess } from './audit/index.js';
 import { accessRecordsOf, oauthAccessRecord } from './http/security/audit-mapping.js';
 import { openAuthorizationServer, parseExternalIssuers } from './security/oauth/index.js';
-import { smartDecisions } from './security/access-policy.js';
+import { callerPolicy, smartDecisions } from './fhir/access/scope-access.js';
 import { websocketAuthorizer } from './notifications/websocket/authorize.js';
 import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
 import type { FastifyInstance } from 'fastify';
@@ -34,7 +30,7 @@ import { loadDemoData } from './demo/loader.js';
 import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
 import { WalCheckpointer } from './core/wal-checkpointer.js';
-import { openEmbeddedFhir, type EmbeddedFhir } from './fhir/embedded.js';
+import { openEmbeddedFhir } from './fhir/embedded.js';
 import { buildHttpApp, routeRules } from './http/app.js';
 import type { RouteRule } from './http/security/access-control.js';
 import { openSources } from './sources/index.js';
@@ -71,41 +67,6 @@ export function openArchive(config: StorageConfig): Archive {
   return openStorage(config, false, openAtRestOf(config)).archive;
 }
 
-/** After an unclean stop, files renamed into place but never committed are swept (now, and once more later). */
-function sweepAfterCrash(archive: Archive, blobs: FileBlobStore, logger: Logger): OrphanSweeper {
-  const sweeper = new OrphanSweeper(archive.index, blobs);
-  const since = sweeper.begin();
-  if (since !== undefined) {
-    const run = () =>
-      sweeper.sweep(since).then(
-        (removed) => removed > 0 && logger.warn({ removed }, 'removed files left unindexed by an unclean stop'),
-        (err: unknown) => logger.error({ err }, 'orphan sweep failed'),
-      );
-    void run();
-    setTimeout(run, 90_000).unref(); // files younger than a minute are left for this second pass
-  }
-  return sweeper;
-}
-
-/** What a Subscription's subscriber may see now (its current registration or token: subscriber-standing.ts), or why nothing. */
-function subscriberPolicy(
-  subscription: FhirResource,
-  authorities: Authorities,
-  registry: EmbeddedFhir['registry'],
-  baseUrl: string,
-): AccessPolicy | { refused: string } {
-  const standing = standingOf(subscriberOf(subscription), authorities);
-  return 'refused' in standing ? standing : policyFor(standing.principal, { registry, baseUrl });
-}
-
-function readPem(path: string, flag: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new ConfigError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
-  }
-}
-
 export interface RunningServer {
   httpUrl: string;
   /** The DIMSE port actually bound (config.dicomPort, or the one picked for port 0). */
@@ -127,7 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const { archive, blobs } = openStorage(config, true, atRest);
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
-  const sweeper = sweepAfterCrash(archive, blobs.files, logger);
+  const sweeper = sweepAfterCrash(archive.index, blobs.files, logger);
   // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
   const studyLinks = new StudyPatientLinks(archive.index.db);
   const guardClaims = guardStudyClaims(studyLinks);
@@ -186,7 +147,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // A notification is what the subscriber may read now (its current registration, or for an
     // external IdP the token it last wrote the Subscription with); unstamped → none under --auth smart.
     ...(config.auth === 'smart'
-      ? { subscriber: (sub: FhirResource) => subscriberPolicy(sub, subscriberAuthorities(), fhir.registry, fhirBase) }
+      ? {
+          subscriber: (sub: FhirResource) =>
+            subscriberPolicy(sub, subscriberAuthorities(), { registry: fhir.registry, baseUrl: fhirBase }),
+        }
       : {}),
     // Recorded before anything is sent: no record, no notification.
     record: (n) =>
@@ -223,6 +187,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     trustedIssuers,
     now: Date.now,
   });
+  const tls = readTlsFiles(config);
   const app = buildHttpApp({
     archive,
     qido,
@@ -241,19 +206,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       realm: fhirBase,
     },
     ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a) } : {}),
-    policyOf: (req) =>
-      req.principal && req.principal.kind !== 'anonymous'
-        ? policyFor(req.principal, { registry: fhir.registry, baseUrl: fhirBase })
-        : allowAll,
+    policyOf: (req) => callerPolicy(req.principal, { registry: fhir.registry, baseUrl: fhirBase }),
     studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
     // One group commit for a request's records (a batch has one per entry).
     recordAccess: async (access) => {
       await Promise.all(accessRecordsOf(access, server).map((record) => recordAccess(audit.sink, record)));
     },
     deadlines: { publicMs: config.publicRequestTimeout * 1000, authenticatedMs: config.requestTimeout * 1000 },
-    ...(config.tlsCert && config.tlsKey
-      ? { https: { cert: readPem(config.tlsCert, '--tls-cert'), key: readPem(config.tlsKey, '--tls-key') } }
-      : {}),
+    ...(tls ? { https: tls } : {}),
   });
   // Keep-alive longer than typical proxy idle timeouts. Request timeouts: see deadlines above
   // (they bound how long a request takes to arrive, never a long WADO response).

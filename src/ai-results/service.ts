@@ -3,7 +3,7 @@
  * checks what the caller may write, and sends one transaction (all written, or nothing).
  */
 import { randomUUID } from 'node:crypto';
-import { forbidden, type AccessPolicy } from '../context/access-policy.js';
+import { forbidden, type AccessPolicy } from '../fhir/access/access-policy.js';
 import { FhirServerError, type FhirClient } from '../fhir/client/index.js';
 import { OperationOutcomeError, unprocessable } from '../fhir/outcomes.js';
 import type { OperationOutcome } from '../fhir/types.js';

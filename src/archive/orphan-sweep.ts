@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { SqliteIndex } from './sqlite/sqlite-index.js';
 import type { FileBlobStore } from './file-blob-store.js';
 
@@ -43,4 +44,20 @@ export class OrphanSweeper {
     }
     return removed;
   }
+}
+
+/** After an unclean stop, files renamed into place but never committed are swept (now, and once more later). */
+export function sweepAfterCrash(index: SqliteIndex, blobs: FileBlobStore, logger: Logger): OrphanSweeper {
+  const sweeper = new OrphanSweeper(index, blobs);
+  const since = sweeper.begin();
+  if (since !== undefined) {
+    const run = () =>
+      sweeper.sweep(since).then(
+        (removed) => removed > 0 && logger.warn({ removed }, 'removed files left unindexed by an unclean stop'),
+        (err: unknown) => logger.error({ err }, 'orphan sweep failed'),
+      );
+    void run();
+    setTimeout(run, 90_000).unref(); // files younger than a minute are left for this second pass
+  }
+  return sweeper;
 }

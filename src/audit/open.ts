@@ -13,7 +13,7 @@ import { FhirProjection, type ProjectionOptions } from './fhir-projection.js';
 import { AuditKeyError, createAuditKey, defaultAuditKeyFile, readAuditKey } from './key-file.js';
 import type { AuditAnchorConfig } from './anchor-config.js';
 import { CheckpointAnchor } from './anchor.js';
-import { isLoopback } from '../config/load.js';
+import { isLoopback } from '../core/loopback.js';
 import { maxMessageBytesOf, type AuditSyslogConfig } from './syslog-config.js';
 import { checkpointSyslogLine, syslogMessages } from './syslog-format.js';
 import { SyslogSender } from './syslog-sender.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import { openAtRestOf } from '../core/encryption/at-rest.js';
-import type { Role } from '../security/principal.js';
+import type { Role } from '../auth/principal.js';
 import { authMethodOf, ClientStore } from '../security/oauth/client-store.js';
 import { openSecurityDb } from '../security/oauth/security-store.js';
 import { auditConfigChange } from './audit-config-change.js';

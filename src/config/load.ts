@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ConfigError } from '../core/errors.js';
+import { isLoopback } from '../core/loopback.js';
 import {
   DEFAULTS,
   OPTIONS,
@@ -103,10 +104,6 @@ function coerce(spec: OptionSpec, v: unknown): unknown {
       return n;
     }
   }
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function validate(c: Config): void {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FhirResource } from '../fhir/types.js';
-import { allowAll, type AccessPolicy } from './access-policy.js';
+import { allowAll, type AccessPolicy } from '../fhir/access/access-policy.js';
 import { assembleContext, type AssemblyInput } from './assemble.js';
 import { contextBundle } from './bundle.js';
 

@@ -4,7 +4,7 @@
  * passes `now` and measures the queries).
  */
 import type { FhirResource } from '../fhir/types.js';
-import type { AccessPolicy } from './access-policy.js';
+import type { AccessPolicy } from '../fhir/access/access-policy.js';
 import { buildAllergies, buildConditions, buildEncounters, buildFlags } from './clinical.js';
 import { asArray, key, str } from './fhir-read.js';
 import { buildImagingStudies, buildReports } from './imaging.js';

@@ -4,7 +4,7 @@ import { parseFhirConfig } from '../fhir/config.js';
 import { parseContextConfig } from './config.js';
 import { ContextService } from './service.js';
 
-export { allowAll, type AccessPolicy } from './access-policy.js';
+export { allowAll, type AccessPolicy } from '../fhir/access/access-policy.js';
 export { assembleContext, type Assembled, type PatientContext, type SourceRecord } from './assemble.js';
 export { parseContextQuery, type ContextRequest } from './params.js';
 export { ContextService, HiddenPatient } from './service.js';

@@ -5,7 +5,7 @@ import type { OperationOutcomeError } from '../fhir/outcomes.js';
 import { TEST_BASE } from '../fhir/repository/test-support.js';
 import { openTestRouter } from '../fhir/rest/test-support.js';
 import type { FhirResource } from '../fhir/types.js';
-import { allowAll, type AccessPolicy } from './access-policy.js';
+import { allowAll, type AccessPolicy } from '../fhir/access/access-policy.js';
 import { parseContextQuery } from './params.js';
 import { ContextService } from './service.js';
 

@@ -13,7 +13,7 @@ import {
 } from '../fhir/client/index.js';
 import { conflict, notFound, OperationOutcomeError, outcome } from '../fhir/outcomes.js';
 import type { Bundle, FhirResource } from '../fhir/types.js';
-import { forbidden, type AccessPolicy } from './access-policy.js';
+import { forbidden, type AccessPolicy } from '../fhir/access/access-policy.js';
 import { assembleContext, type Assembled, type SectionData, type SourceRecord } from './assemble.js';
 import { contextBundle } from './bundle.js';
 import type { ContextRequest } from './params.js';

@@ -14,15 +14,8 @@ export interface DicomJsonAttribute {
 /** A dataset in the DICOM JSON model: keys are 8-digit upper-case hex tags. */
 export type DicomJson = Record<string, DicomJsonAttribute>;
 
-/**
- * Random access to the bytes of one object (a file on disk or a buffer). Reads are
- * synchronous and small: the parser asks only for the bytes it needs, so indexing a
- * 500 MB multi-frame file reads a few kilobytes.
- */
-export interface ByteSource {
-  readonly size: number;
-  read(offset: number, length: number): Buffer;
-}
+// Defined in core (encryption reads sealed objects through it too); DICOM parsing is its main reader.
+export type { ByteSource } from '../core/byte-source.js';
 
 /** Where a value sits in the stored bytes (offsets relative to the decoded dataset stream). */
 export interface ValueLocation {

@@ -2,7 +2,7 @@
  * Association policy (PS3.8 7.1.1, Table 9-21): who may associate, and which presentation
  * contexts we accept. Pure: the SCP adapter applies the decisions.
  */
-import { isLoopback } from '../config/load.js';
+import { isLoopback } from '../core/loopback.js';
 import type { RejectReason } from './audit.js';
 import type { DimseSettings } from './settings.js';
 import { NATIVE_SYNTAXES, QUERY_RETRIEVE, STORABLE_SYNTAXES, VERIFICATION, isStorageSopClass } from './sop-classes.js';

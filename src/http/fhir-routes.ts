@@ -3,7 +3,7 @@ import { queryOf } from '../fhir/rest/query.js';
 import { fhirJsonPayload } from './bundle-stream.js';
 import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AccessRecord } from '../fhir/rest/context.js';
-import type { Principal } from '../security/principal.js';
+import type { Principal } from '../auth/principal.js';
 
 export interface FhirRouteOptions {
   /** The verified caller of a request; the router enforces its scopes. Without it, requests are unrestricted. */

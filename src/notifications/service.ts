@@ -11,14 +11,14 @@
  * written is not sent.
  */
 import type { AuditOutcome, NotificationAccess } from '../audit/balp/access-record.js';
-import { allowAll, type AccessPolicy } from '../context/access-policy.js';
+import { allowAll, type AccessPolicy } from '../fhir/access/access-policy.js';
 import { FhirServerError, type FhirClient } from '../fhir/client/index.js';
 import type { WriteEvent, WriteListener } from '../fhir/repository/observed-repository.js';
 import type { FhirResource } from '../fhir/types.js';
 import { allowedEndpoint, type NotificationsConfig } from './config.js';
 import { parseCriteria, type Criteria } from './criteria.js';
 import { deliverRestHook, type DeliveryOptions, type RestHookChannel } from './rest-hook.js';
-import type { Principal } from '../security/principal.js';
+import type { Principal } from '../auth/principal.js';
 import { isSubscriber } from './subscriber.js';
 import { WebSocketHub, type ChannelEvent } from './websocket/server.js';
 

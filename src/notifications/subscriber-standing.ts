@@ -14,10 +14,12 @@
  *   receiving, the subscriber updates its Subscription (PUT) with a fresh token before then.
  * In every case the caller must still be allowed to read Subscriptions.
  */
-import { permitsAll } from '../security/access-policy.js';
+import type { AccessPolicy } from '../fhir/access/access-policy.js';
+import { permitsAll, policyFor, type PolicyOptions } from '../fhir/access/scope-access.js';
+import type { FhirResource } from '../fhir/types.js';
 import { parseSmartScope, splitScope, type SmartScope } from '../security/oauth/smart-scopes.js';
-import type { Principal } from '../security/principal.js';
-import type { Subscriber } from './subscriber.js';
+import type { Principal } from '../auth/principal.js';
+import { subscriberOf, type Subscriber } from './subscriber.js';
 
 export interface Authorities {
   /** Our own issuer (`${publicUrl}/oauth`). */
@@ -32,6 +34,16 @@ export interface Authorities {
 }
 
 export type Standing = { principal: Principal } | { refused: string };
+
+/** What a Subscription's subscriber may see now (its current registration or token), or why nothing. */
+export function subscriberPolicy(
+  subscription: FhirResource,
+  authorities: Authorities,
+  options: PolicyOptions,
+): AccessPolicy | { refused: string } {
+  const standing = standingOf(subscriberOf(subscription), authorities);
+  return 'refused' in standing ? standing : policyFor(standing.principal, options);
+}
 
 export function standingOf(who: Subscriber | undefined, a: Authorities): Standing {
   if (!who) return { refused: 'no subscriber is recorded on the Subscription (it was not written with a token)' };

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { openTestRouter } from '../fhir/rest/test-support.js';
 import type { FhirResource } from '../fhir/types.js';
-import type { Principal } from '../security/principal.js';
+import type { Principal } from '../auth/principal.js';
 
 /** Stamps without the ownership check (nothing stored yet: a first write). */
 const stampSubscriptions = subscriptionStamper(() => undefined);

@@ -1,6 +1,6 @@
 import { forbidden } from '../fhir/outcomes.js';
 import type { FhirResource } from '../fhir/types.js';
-import type { Principal } from '../security/principal.js';
+import type { Principal } from '../auth/principal.js';
 
 /**
  * Who created a Subscription, stamped on it by the server (any value sent by the client is

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSmartScope } from './oauth/smart-scopes.js';
-import { parseScope } from './scopes.js';
+import { parseScope } from '../auth/scopes.js';
 
 /** The scope tables must not read inherited members, even from a polluted Object.prototype. */
 describe('scope tables under a polluted Object.prototype', () => {

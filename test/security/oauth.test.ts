@@ -13,7 +13,7 @@ import { openAuthorizationServer, type AuthorizationServer, type OAuthEvent } fr
 import { ClientStore } from '../../src/security/oauth/client-store.js';
 import { openSecurityDb, type SecurityDb } from '../../src/security/oauth/security-store.js';
 import { UserStore } from '../../src/security/oauth/user-store.js';
-import { InvalidTokenError } from '../../src/security/principal.js';
+import { InvalidTokenError } from '../../src/auth/principal.js';
 
 const run = promisify(execFile);
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

@@ -2,7 +2,7 @@
  * Finding 13 (authentication): a `user/` scope granted whatever it named, whatever the person's
  * role: a clinician signed in to an app registered with `user/*.cruds` could delete patients.
  * Now a person's `user/` scopes grant no more than the role's row of USER_SCOPES_BY_ROLE
- * (src/security/role-scopes.ts, docs/security.md), for our tokens and for an external IdP's.
+ * (src/auth/role-scopes.ts, docs/security.md), for our tokens and for an external IdP's.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import type { Principal } from '../../security/principal.js';
+import type { Principal } from '../../auth/principal.js';
 
 /**
  * What a protocol edge knows about one access, in plain terms; the builders turn it into a

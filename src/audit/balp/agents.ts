@@ -1,4 +1,4 @@
-import type { Principal } from '../../security/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import type { AccessRecord } from './access-record.js';
 import {
   DESTINATION_ROLE,

@@ -1,5 +1,5 @@
 /** Test and benchmark inputs only (excluded from dist by tsconfig.build.json). */
-import type { Principal } from '../../security/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import type { AccessRecord } from './access-record.js';
 
 const server = { publicUrl: 'https://ib.example.org', aeTitle: 'IMGBRIDGE' };

@@ -9,7 +9,7 @@
  */
 import { OperationOutcomeError, outcome } from '../../fhir/outcomes.js';
 import type { FhirResource } from '../../fhir/types.js';
-import type { Principal } from '../../security/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import { patientIdOf } from '../sync/fhir-writes.js';
 import { DICOM_UID_SYSTEM } from '../mapping/systems.js';
 import type { StudyPatientLinks } from './study-links.js';

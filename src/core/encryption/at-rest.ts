@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { openDataDir } from '../private-files.js';
 import { join } from 'node:path';
-import type { Config } from '../../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { SqliteKeys } from '../sqlite-open.js';
 import { ObjectCipher, SealedObjectError } from './chunked-cipher.js';
@@ -17,6 +16,13 @@ export interface AtRest {
   readonly sqlite: SqliteKeys;
   /** For the start-up log: "plain" or "encrypted (key id …, from …)". */
   readonly description: string;
+}
+
+/** The part of the configuration that says where the data is and which key opens it (config/schema.ts). */
+export interface AtRestConfig {
+  dataDir: string;
+  encryptionKeyFile?: string;
+  encryptionKey?: string;
 }
 
 export const PLAIN: AtRest = { objects: undefined, sqlite: undefined, description: 'plain (not encrypted at rest)' };
@@ -36,9 +42,7 @@ interface Marker {
 }
 
 /** The key source the configuration names, if any. */
-export function keyProviderOf(
-  config: Pick<Config, 'dataDir' | 'encryptionKeyFile' | 'encryptionKey'>,
-): KeyProvider | undefined {
+export function keyProviderOf(config: AtRestConfig): KeyProvider | undefined {
   if (config.encryptionKeyFile !== undefined) return fileKeyProvider(config.encryptionKeyFile, config.dataDir);
   if (config.encryptionKey !== undefined) return envKeyProvider(config.encryptionKey);
   return undefined;
@@ -116,6 +120,6 @@ export function openAtRest(dataDir: string, provider: KeyProvider | undefined): 
 }
 
 /** The at-rest state a command opens its data directory with (key source from the configuration). */
-export function openAtRestOf(config: Pick<Config, 'dataDir' | 'encryptionKeyFile' | 'encryptionKey'>): AtRest {
+export function openAtRestOf(config: AtRestConfig): AtRest {
   return openAtRest(config.dataDir, keyProviderOf(config));
 }

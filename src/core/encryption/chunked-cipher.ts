@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import type { ByteSource } from '../../dicom/types.js';
+import type { ByteSource } from '../byte-source.js';
 import type { Keyring } from './keys.js';
 
 /**

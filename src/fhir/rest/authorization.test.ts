@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Principal, Role } from '../../security/principal.js';
-import { ANONYMOUS } from '../../security/principal.js';
+import type { Principal, Role } from '../../auth/principal.js';
+import { ANONYMOUS } from '../../auth/principal.js';
 import { recordAuditEvent } from '../audit-events.js';
 import { openTestRouter } from './test-support.js';
 

@@ -1,6 +1,6 @@
-import { resourceAllowed, typeAccess, type TypeAccess } from '../../security/access-policy.js';
-import type { Principal } from '../../security/principal.js';
-import type { Interaction } from '../../security/scopes.js';
+import { resourceAllowed, typeAccess, type TypeAccess } from '../access/scope-access.js';
+import type { Principal } from '../../auth/principal.js';
+import type { Interaction } from '../../auth/scopes.js';
 import { forbidden } from '../outcomes.js';
 import { compartmentCondition, compartmentPatients } from '../search/compartment.js';
 import { parseCondition } from '../search/parse-search.js';

@@ -1,5 +1,4 @@
 import { OperationOutcomeError, outcome } from '../outcomes.js';
-import type { FhirRequest } from './context.js';
 
 /**
  * What one batch or transaction may ask for (`fhir.server` of the config file). A batch is
@@ -37,9 +36,16 @@ export function checkEntryCount(type: 'batch' | 'transaction', entries: number, 
   }
 }
 
+/** What the count reads of an entry's request (a FhirRequest, context.ts, which imports BatchLimits from here). */
+export interface BatchEntryRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+}
+
 /** The sum of the pages the searches and histories of the entries would return. */
 export function checkBatchCount(
-  requests: readonly FhirRequest[],
+  requests: readonly BatchEntryRequest[],
   page: { defaultCount: number; maxCount: number },
   limits: BatchLimits,
 ): void {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Principal } from '../../security/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import { openTestRouter } from './test-support.js';
 
 const who = (scope: string, patient?: string): Principal => ({

@@ -1,4 +1,4 @@
-import type { Principal } from '../../security/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
 import type { FhirRepository } from '../repository/repository.js';
 import type { FhirResource } from '../types.js';

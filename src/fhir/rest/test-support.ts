@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Principal } from '../../security/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import { TEST_BASE, testRegistry } from '../repository/test-support.js';
 import { SqliteFhirRepository } from '../sqlite/sqlite-repository.js';
 import type { AccessRecord } from './context.js';

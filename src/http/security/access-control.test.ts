@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ANONYMOUS, type Principal } from '../../security/principal.js';
-import { smartDecisions } from '../../security/access-policy.js';
+import { ANONYMOUS, type Principal } from '../../auth/principal.js';
+import { smartDecisions } from '../../fhir/access/scope-access.js';
 import { restrictToStudies } from '../dicomweb-routes.js';
 import { authorize } from './access-control.js';
 

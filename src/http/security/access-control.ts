@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ANONYMOUS, InvalidTokenError, type Principal, type TokenVerifier } from '../../security/principal.js';
+import { ANONYMOUS, InvalidTokenError, type Principal, type TokenVerifier } from '../../auth/principal.js';
 import { operationOutcome, warningHeader } from '../errors.js';
 import type { RouteAccess } from './route-access.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Principal } from '../../security/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import type { AccessNote, RouteAccess } from './route-access.js';
 
 /** One HTTP access as the audit trail sees it: who, what route, what the handler touched, the outcome. */

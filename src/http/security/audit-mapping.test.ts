@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildAuditEvents } from '../../audit/index.js';
 import { loadR4 } from '../../fhir/definitions/load-r4.js';
 import { validateFhirResource } from '../../fhir/validate.js';
-import type { Principal } from '../../security/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import type { HttpAccess } from './audit-hook.js';
 import { accessRecordsOf, oauthAccessRecord } from './audit-mapping.js';
 

@@ -1,4 +1,4 @@
-import type { Principal, Role } from '../../security/principal.js';
+import type { Principal, Role } from '../../auth/principal.js';
 
 /**
  * What a route requires. Every route declares one (`config: access(...)`); a route without one

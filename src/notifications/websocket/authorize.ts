@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { permitsAll } from '../../security/access-policy.js';
-import { InvalidTokenError, type TokenVerifier } from '../../security/principal.js';
+import { permitsAll } from '../../fhir/access/scope-access.js';
+import { InvalidTokenError, type TokenVerifier } from '../../auth/principal.js';
 import type { Admission } from './server.js';
 
 /**

@@ -13,7 +13,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Principal } from '../../security/principal.js';
+import type { Principal } from '../../auth/principal.js';
 
 export const WEBSOCKET_PATH = '/fhir-ws';
 /** Largest client message (after joining fragments): commands are one short line. */

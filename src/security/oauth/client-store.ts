@@ -1,5 +1,5 @@
 import { ConfigError } from '../../core/errors.js';
-import { ROLES, type Role } from '../principal.js';
+import { ROLES, type Role } from '../../auth/principal.js';
 import { hashSecret } from './password-hash.js';
 import type { SecurityDb } from './security-store.js';
 import { parseSmartScope, splitScope } from './smart-scopes.js';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../core/errors.js';
-import { ROLES, type Role } from '../principal.js';
+import { ROLES, type Role } from '../../auth/principal.js';
 
 /**
  * `security.externalIssuers` of the config file: identity providers whose JWT access tokens are

@@ -19,7 +19,7 @@
 import type { AtRest } from '../../core/encryption/at-rest.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { TokenVerifier } from '../principal.js';
+import type { TokenVerifier } from '../../auth/principal.js';
 import { installAudienceCheck } from './audience-check.js';
 import { ClientStore } from './client-store.js';
 import type { OAuthEvent } from './events.js';

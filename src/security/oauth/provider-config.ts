@@ -2,7 +2,7 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { NON_RESOURCE_SCOPES, type ClientStore } from './client-store.js';
 import { escapeHtml, page } from './html.js';
-import { limitUserScopeText } from '../role-scopes.js';
+import { limitUserScopeText } from '../../auth/role-scopes.js';
 import { grantableScopes, parseSmartScope, splitScope } from './smart-scopes.js';
 import type { ServerKeys } from './server-keys.js';
 import type { UserStore } from './user-store.js';
@@ -137,7 +137,7 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
  * the authorization code being redeemed) that the client's registration covers. Backend
  * services get `system/` scopes only; people never get `system/` scopes. A client_credentials
  * request left with nothing is refused (invalid_scope) rather than answered with an empty token.
- * A person's `user/` scopes are cut down to what the user's role allows (role-scopes.ts); as
+ * A person's `user/` scopes are cut down to what the user's role allows (src/auth/role-scopes.ts); as
  * oidc-provider grants only requested scopes, a requested scope wider than the role is left out.
  */
 function resourceScopes(ctx: KoaContextWithOIDC, clientId: string, clients: ClientStore, users: UserStore): string[] {

@@ -8,7 +8,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { InvalidTokenError, ROLES, type Principal, type Role, type TokenVerifier } from '../principal.js';
+import { InvalidTokenError, ROLES, type Principal, type Role, type TokenVerifier } from '../../auth/principal.js';
 import type { ExternalIssuer } from './external-issuers.js';
 import { own } from '../../core/own.js';
 

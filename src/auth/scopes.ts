@@ -1,7 +1,7 @@
 /**
  * SMART on FHIR scopes (App Launch 2.x, v1 and v2 forms) as data, and what a set of them
  * grants. Pure: no FHIR definitions, no I/O. What a grant means for one resource (patient
- * compartment, query suffix) is decided in access-policy.ts.
+ * compartment, query suffix) is decided in src/fhir/access/scope-access.ts.
  */
 
 /** SMART v2 permissions, in their required order. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { TEST_BASE, testRegistry } from '../fhir/repository/test-support.js';
-import type { FhirResource } from '../fhir/types.js';
-import { dicomwebAccess, permitsAll, policyFor, resourceAllowed, typeAccess } from './access-policy.js';
-import { ANONYMOUS, type Principal, type Role } from './principal.js';
+import { TEST_BASE, testRegistry } from '../repository/test-support.js';
+import type { FhirResource } from '../types.js';
+import { dicomwebAccess, permitsAll, policyFor, resourceAllowed, typeAccess } from './scope-access.js';
+import { ANONYMOUS, type Principal, type Role } from '../../auth/principal.js';
 
 const who = (scope: string, o: { patient?: string; roles?: Role[] } = {}): Principal => ({
   kind: 'client',

@@ -1,9 +1,9 @@
-import { OperationOutcomeError, outcome } from '../fhir/outcomes.js';
-import type { FhirResource } from '../fhir/types.js';
-import type { Principal } from '../security/principal.js';
+import { OperationOutcomeError, outcome } from '../outcomes.js';
+import type { FhirResource } from '../types.js';
+import type { Principal } from '../../auth/principal.js';
 
 /**
- * What the caller may see. `policyFor(principal)` (src/security/access-policy.ts) builds one per
+ * What the caller may see. `policyFor(principal)` (scope-access.ts) builds one per
  * request from the token's scopes; `--auth none` gives `allowAll`. Every section of the context, every
  * notification payload and every AI write-back asks it — the bridge's own credentials never
  * widen what the caller may see.

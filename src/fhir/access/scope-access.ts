@@ -3,20 +3,27 @@
  * (typeAccess), per resource (resourceAllowed), as the AccessPolicy of the context API, AI
  * results and notifications (policyFor), and for DICOMweb (dicomwebAccess).
  *
- * Rules beyond the scope syntax (scopes.ts):
+ * Rules beyond the scope syntax (src/auth/scopes.ts):
  * - `patient/` scopes restrict to the token's patient's compartment (R4 Patient
  *   CompartmentDefinition). On types outside the compartment they grant only read and search,
  *   and only of shared reference data (SHARED_TYPES); anything else outside it is refused.
  * - AuditEvent needs the administrator role besides a scope, and is never written through the API.
  */
-import type { AccessPolicy } from '../context/access-policy.js';
-import { SearchParamRegistry } from '../fhir/definitions/search-params.js';
-import { compartmentPatients, inPatientCompartment, patientOfRecord } from '../fhir/search/compartment.js';
-import { matchesParams } from '../fhir/search/match-resource.js';
-import type { FhirResource } from '../fhir/types.js';
-import type { Principal } from './principal.js';
-import { limitUserScopes } from './role-scopes.js';
-import { neededScope, parseScopes, permits, type Interaction, type ParsedScope, type QuerySuffix } from './scopes.js';
+import { allowAll, type AccessPolicy } from './access-policy.js';
+import { SearchParamRegistry } from '../definitions/search-params.js';
+import { compartmentPatients, inPatientCompartment, patientOfRecord } from '../search/compartment.js';
+import { matchesParams } from '../search/match-resource.js';
+import type { FhirResource } from '../types.js';
+import type { Principal } from '../../auth/principal.js';
+import { limitUserScopes } from '../../auth/role-scopes.js';
+import {
+  neededScope,
+  parseScopes,
+  permits,
+  type Interaction,
+  type ParsedScope,
+  type QuerySuffix,
+} from '../../auth/scopes.js';
 
 /** Types outside the Patient compartment that `patient/` scopes may read and search: shared reference data. */
 export const SHARED_TYPES: ReadonlySet<string> = new Set([
@@ -54,7 +61,7 @@ const scopeCache = new WeakMap<Principal, ParsedScope[]>();
 
 function scopesOf(principal: Principal): ParsedScope[] {
   let scopes = scopeCache.get(principal);
-  // user/ scopes grant no more than the principal's role allows (role-scopes.ts).
+  // user/ scopes grant no more than the principal's role allows (src/auth/role-scopes.ts).
   if (!scopes) scopeCache.set(principal, (scopes = limitUserScopes(parseScopes(principal.scope), principal.roles)));
   return scopes;
 }
@@ -155,6 +162,11 @@ export function policyFor(principal: Principal, options: PolicyOptions = {}): Ac
     canSee: (resource) =>
       resourceAllowed(typeAccess(principal, resource.resourceType, 'r'), resource, registry(), baseUrl) === true,
   };
+}
+
+/** The policy of a request's caller: its scopes when a token was verified; everything otherwise (`--auth none`). */
+export function callerPolicy(principal: Principal | undefined, options: PolicyOptions): AccessPolicy {
+  return principal && principal.kind !== 'anonymous' ? policyFor(principal, options) : allowAll;
 }
 
 export type DicomwebNeed = 'read' | 'create' | 'delete';

@@ -1,0 +1,107 @@
+/**
+ * The layer rules of src/ (docs/architecture.md, "Layers"), checked by dependency-cruiser in
+ * `npm test` (test/architecture/layers.test.ts). By hand: `npx depcruise src --config`.
+ *
+ * Each folder of src/ may import only the folders named in its row of LAYERS (and itself);
+ * a folder without a row fails the test, so a new folder is placed deliberately. cli/ has no row:
+ * the commands may import anything; src/main.ts, the composition root, everything but cli/.
+ * Test files (*.test.ts) are left out: a test may reach wherever it needs to.
+ */
+
+/** folder of src/ → the folders of src/ it may import. Lower layers first. */
+const LAYERS = {
+  core: [],
+  dicom: ['core'],
+  config: ['core'],
+  auth: ['core'],
+  archive: ['core', 'dicom'],
+  fhir: ['core', 'auth'],
+  dicomweb: ['core', 'dicom', 'archive'],
+  audit: ['core', 'auth', 'fhir'],
+  security: ['core', 'auth'],
+  context: ['core', 'auth', 'fhir'],
+  'ai-results': ['core', 'auth', 'dicom', 'fhir', 'context'],
+  notifications: ['core', 'auth', 'fhir', 'context', 'audit', 'security'],
+  bridge: ['core', 'auth', 'dicom', 'archive', 'fhir', 'ai-results'],
+  demo: ['core', 'dicom', 'archive', 'fhir'],
+  dimse: ['core', 'config', 'dicom', 'archive', 'audit'],
+  // A source is a remote PACS we query and retrieve from: it uses dimse/'s SCU (dimse/ is the
+  // only importer of dcmjs-dimse) and dicomweb/'s multipart reader as clients.
+  sources: ['core', 'config', 'dicom', 'archive', 'dicomweb', 'dimse'],
+  http: ['core', 'auth', 'archive', 'dicomweb', 'fhir', 'context', 'ai-results', 'bridge', 'audit', 'security'],
+};
+
+const within = (folders) => `^src/(${folders.join('|')})/`;
+
+const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => ({
+  name: `layer-${folder}`,
+  severity: 'error',
+  comment: `src/${folder}/ imports only ${allowed.length ? allowed.map((f) => `${f}/`).join(', ') : 'itself'} from src/ (docs/architecture.md)`,
+  from: { path: within([folder]) },
+  to: { path: '^src/', pathNot: within([folder, ...allowed]) },
+}));
+
+/**
+ * Known exceptions, each owned by a change in progress (issue 15); remove the entry when it lands.
+ * - The DIMSE SCP modules import each other (association-scp ↔ scp-services, through audit and
+ *   policy): issue 15 item 4 (the "dimse" change) breaks the cycle.
+ * - src/fhir/client/test-support.ts starts an external FHIR server with test/support helpers:
+ *   issue 15 item 5 (the "tests" change) moves that test-only code out of src/.
+ */
+const KNOWN_CYCLE = '^src/dimse/(association-scp|scp-services|audit|policy)\\.ts$';
+const KNOWN_TEST_IMPORTER = '^src/fhir/client/test-support\\.ts$';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Modules of src/ form no import cycle (type-only imports count).',
+      from: { path: '^src/' },
+      // `via.pathNot`: a cycle is reported unless all of its modules are in the known cycle.
+      to: { circular: true, via: { pathNot: KNOWN_CYCLE } },
+    },
+    {
+      name: 'src-not-to-test',
+      severity: 'error',
+      comment: 'src/ never imports test/ (test helpers that src/ needs do not belong in test/, and vice versa).',
+      from: { path: '^src/', pathNot: KNOWN_TEST_IMPORTER },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'main-not-to-cli',
+      severity: 'error',
+      comment: 'The composition root (src/main.ts) imports every folder but cli/ (the rows of LAYERS keep everyone else from main.ts and cli/).',
+      from: { path: '^src/main\\.ts$' },
+      to: { path: '^src/cli/' },
+    },
+    {
+      name: 'config-loader',
+      severity: 'error',
+      comment: 'Only cli/ loads the configuration (config/load.ts reads files and the environment); the rest is passed a Config.',
+      from: { path: '^src/', pathNot: '^src/(cli|config)/' },
+      to: { path: '^src/config/load\\.ts$' },
+    },
+    {
+      name: 'dcmjs-dimse-in-dimse',
+      severity: 'error',
+      comment: 'dimse/ is the only importer of dcmjs-dimse: the rest of the code sees our own DIMSE interface.',
+      from: { path: '^src/', pathNot: '^src/dimse/' },
+      to: { path: 'node_modules/dcmjs-dimse/' },
+    },
+    ...layerRules,
+  ],
+  options: {
+    // Type-only imports are part of the layering too (a type from above is a dependency on it).
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    // Only the extensions this tree uses (each one is a file lookup per import), and the file
+    // system lookups of one run shared by all its imports (in memory, nothing kept on disk).
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.js', '.d.ts', '.json'],
+      cachedInputFileSystem: { cacheDuration: 60_000 },
+    },
+    exclude: { path: '\\.test\\.ts$' },
+  },
+};
