@@ -2,7 +2,7 @@
  * The body of POST /api/ai-results, validated: every problem is reported at once (one
  * OperationOutcome issue each, with its path), and nothing is written unless all is well.
  */
-import { invalid } from '../fhir/outcomes.js';
+import { invalid } from '../core/errors.js';
 import type { OperationOutcomeIssue } from '../fhir/types.js';
 
 export interface CodeInput {

@@ -3,9 +3,9 @@
  * checks what the caller may write, and sends one transaction (all written, or nothing).
  */
 import { randomUUID } from 'node:crypto';
-import { forbidden, type AccessPolicy } from '../fhir/access/access-policy.js';
+import type { AccessPolicy } from '../fhir/access/access-policy.js';
 import { FhirServerError, type FhirClient } from '../fhir/client/index.js';
-import { OperationOutcomeError, unprocessable } from '../fhir/outcomes.js';
+import { forbidden, OperationOutcomeError, unprocessable } from '../core/errors.js';
 import type { OperationOutcome } from '../fhir/types.js';
 import { buildAiTransaction } from './build.js';
 import { parseAiResult } from './input.js';
@@ -82,7 +82,7 @@ export class AiResultsService {
       { id: study.id!, subject: { reference: subject.reference } },
       { now: this.now(), uuid: randomUUID },
     );
-    let response;
+    let response: Awaited<ReturnType<FhirClient['transaction']>>;
     try {
       response = await this.o.fhir.transaction(bundle);
     } catch (e) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OperationOutcomeError } from '../fhir/outcomes.js';
+import type { OperationOutcomeError } from '../core/errors.js';
 import { parseContextConfig } from './config.js';
 import { DEFAULT_STUDY_LIMIT, parseContextQuery } from './params.js';
 import { SECTIONS } from './sections.js';

@@ -1,4 +1,4 @@
-import { badRequest } from '../fhir/outcomes.js';
+import { badRequest } from '../core/errors.js';
 import { ID_PATTERN } from '../fhir/repository/repository.js';
 import { isSection, SECTIONS, type SectionName } from './sections.js';
 

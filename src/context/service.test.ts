@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AiResultsService } from '../ai-results/service.js';
 import { inProcessFhirClient } from '../fhir/client/index.js';
-import type { OperationOutcomeError } from '../fhir/outcomes.js';
+import type { OperationOutcomeError } from '../core/errors.js';
 import { TEST_BASE } from '../fhir/repository/test-support.js';
 import { openTestRouter } from '../fhir/rest/test-support.js';
 import type { FhirResource } from '../fhir/types.js';

@@ -11,9 +11,9 @@ import {
   type FhirReader,
   type SearchParams,
 } from '../fhir/client/index.js';
-import { conflict, notFound, OperationOutcomeError, outcome } from '../fhir/outcomes.js';
+import { conflict, forbidden, notFound, OperationOutcomeError, outcome } from '../core/errors.js';
 import type { Bundle, FhirResource } from '../fhir/types.js';
-import { forbidden, type AccessPolicy } from '../fhir/access/access-policy.js';
+import type { AccessPolicy } from '../fhir/access/access-policy.js';
 import { assembleContext, type Assembled, type SectionData, type SourceRecord } from './assemble.js';
 import { contextBundle } from './bundle.js';
 import type { ContextRequest } from './params.js';

@@ -1,6 +1,6 @@
 import type { Archive } from '../archive/archive.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
-import { HttpError, badRequest, notAcceptable, notFound } from '../core/errors.js';
+import { badRequest, notAcceptable, notFound } from '../core/errors.js';
 import { FrameRangeError, TransferSyntax, locateBulkData, readFrames } from '../dicom/index.js';
 import type { ByteSource } from '../dicom/types.js';
 import { matchesType, parseAccept } from './accept.js';
@@ -80,11 +80,11 @@ export async function retrieveFrames(
 ): Promise<BinaryResponse> {
   const numbers = parseFrameList(list);
   return withInstance(scope, ports.archive, (instance, source) => {
-    let result;
+    let result: ReturnType<typeof readFrames>;
     try {
       result = readFrames(source(), numbers);
     } catch (e) {
-      if (e instanceof FrameRangeError) throw new HttpError(404, e.message);
+      if (e instanceof FrameRangeError) throw notFound(e.message);
       throw e;
     }
     const mediaType = negotiateFrames(accept, result.encapsulated, instance.transferSyntaxUid);

@@ -1,6 +1,6 @@
 import type { Archive } from '../archive/archive.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
-import { HttpError, notAcceptable, notFound } from '../core/errors.js';
+import { badGateway, notAcceptable, notFound } from '../core/errors.js';
 import { RemoteFetchError } from '../archive/remote.js';
 import { TransferSyntax, transcodeToExplicitLittle } from '../dicom/index.js';
 import { matchesType, parseAccept } from './accept.js';
@@ -60,7 +60,7 @@ export async function ensureLocal(scope: InstanceScope, archive: Archive): Promi
   try {
     await archive.materialize(scope);
   } catch (e) {
-    if (e instanceof RemoteFetchError) throw new HttpError(502, e.message);
+    if (e instanceof RemoteFetchError) throw badGateway(e.message);
     throw e;
   }
 }

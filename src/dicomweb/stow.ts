@@ -1,6 +1,6 @@
 import type { Archive } from '../archive/archive.js';
 import type { StoreOutcome } from '../archive/types.js';
-import { HttpError, StoreError, badRequest, unsupportedMediaType } from '../core/errors.js';
+import { OperationOutcomeError, StoreError, badRequest, unsupportedMediaType } from '../core/errors.js';
 import { DicomStatus } from '../core/dicom-status.js';
 import type { DicomJson } from '../dicom/types.js';
 import { MultipartError, parseMediaType, readMultipart } from './multipart.js';
@@ -98,7 +98,7 @@ function failureOf(e: unknown): NonNullable<PartResult['failure']> {
   if (e instanceof StoreError)
     return { status: e.status, message: e.message, sopClassUid: e.sop?.classUid, sopUid: e.sop?.instanceUid };
   if (e instanceof MultipartError) throw e;
-  if (e instanceof HttpError) throw e;
+  if (e instanceof OperationOutcomeError) throw e;
   return { status: DicomStatus.ProcessingFailure, message: (e as Error).message };
 }
 

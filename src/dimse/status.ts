@@ -2,6 +2,7 @@
  * DIMSE statuses (PS3.7 Annex C, PS3.4 Annex B/C) and the one place where service errors
  * become them: a handler failure is answered, never allowed to drop the association.
  */
+import { QueryError } from '../archive/query/index.js';
 import { StoreError } from '../core/errors.js';
 import { DicomStatus } from '../core/dicom-status.js';
 
@@ -41,9 +42,8 @@ export function storeFailure(e: unknown): DimseResult {
 /** Any failure of a query or retrieve → its status. */
 export function serviceFailure(e: unknown): DimseResult {
   if (e instanceof DimseError) return { status: e.status, comment: errorComment(e.message) };
-  const statusCode = (e as { statusCode?: number })?.statusCode;
-  // HttpError 400 from the QIDO service: the identifier asks what we cannot answer.
-  if (statusCode === 400) return { status: DicomStatus.UnableToProcess, comment: errorComment((e as Error).message) };
+  // The query engine refuses a key: the identifier asks what we cannot answer.
+  if (e instanceof QueryError) return { status: DicomStatus.UnableToProcess, comment: errorComment(e.message) };
   return {
     status: DicomStatus.UnableToProcess,
     comment: errorComment(`failed: ${(e as Error)?.message ?? String(e)}`),

@@ -1,4 +1,4 @@
-import { badRequest } from './outcomes.js';
+import { badRequest } from '../core/errors.js';
 import type { FhirRepository } from './repository/repository.js';
 import type { FhirResource } from './types.js';
 import { validateFhirResource } from './validate.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OperationOutcomeError } from './outcomes.js';
+import { OperationOutcomeError } from '../core/errors.js';
 import { testRegistry } from './repository/test-support.js';
 import type { FhirResource } from './types.js';
 import { validateFhirResource } from './validate.js';

@@ -1,5 +1,5 @@
 import { validateResource } from '@medplum/core';
-import { invalid } from './outcomes.js';
+import { invalid } from '../core/errors.js';
 import type { FhirResource, OperationOutcomeIssue } from './types.js';
 import { checkRequiredBindings } from './definitions/required-bindings.js';
 

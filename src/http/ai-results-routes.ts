@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AiResultsService } from '../ai-results/index.js';
-import { allowEverything, sendOutcome, type PolicyOf } from './context-routes.js';
+import { allowEverything, type PolicyOf } from './context-routes.js';
+import { FHIR_ERRORS } from './errors.js';
 import { access, noteAccess } from './security/route-access.js';
 
 /** POST /api/ai-results: 201 with the DiagnosticReport id (Location: its FHIR URL); 400/403/422 OperationOutcome. */
@@ -12,21 +13,22 @@ export function registerAiResultsRoutes(
 ): void {
   app.post(
     '/api/ai-results',
-    access({ kind: 'resources', types: ['DiagnosticReport', 'Observation'], interactions: 'c' }),
+    {
+      config: {
+        ...access({ kind: 'resources', types: ['DiagnosticReport', 'Observation'], interactions: 'c' }).config,
+        ...FHIR_ERRORS,
+      },
+    },
     async (req, reply) => {
-      try {
-        const studyUid = (req.body as { studyInstanceUid?: unknown } | undefined)?.studyInstanceUid;
-        if (typeof studyUid === 'string') noteAccess(req, { event: 'ai-results', studyUids: [studyUid] });
-        const written = await service.submit(req.body, policyOf(req));
-        noteAccess(req, { details: { diagnosticReportId: written.diagnosticReportId } });
-        return reply
-          .code(201)
-          .header('location', `${fhirBase}/${written.diagnosticReport}`)
-          .type('application/json')
-          .send(written);
-      } catch (e) {
-        return sendOutcome(reply, e, req.log);
-      }
+      const studyUid = (req.body as { studyInstanceUid?: unknown } | undefined)?.studyInstanceUid;
+      if (typeof studyUid === 'string') noteAccess(req, { event: 'ai-results', studyUids: [studyUid] });
+      const written = await service.submit(req.body, policyOf(req));
+      noteAccess(req, { details: { diagnosticReportId: written.diagnosticReportId } });
+      return reply
+        .code(201)
+        .header('location', `${fhirBase}/${written.diagnosticReport}`)
+        .type('application/json')
+        .send(written);
     },
   );
 }

@@ -11,7 +11,8 @@ import { registerAiResultsRoutes } from './ai-results-routes.js';
 import { registerContextRoutes, type PolicyOf } from './context-routes.js';
 import { registerDataQualityRoutes } from './data-quality-routes.js';
 import { registerDicomweb } from './dicomweb-routes.js';
-import { errorHandler, sendError } from './errors.js';
+import { notFound } from '../core/errors.js';
+import { errorHandler, sendOutcome } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 import {
   registerAccessControl,
@@ -91,7 +92,9 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
     });
   }
   ports.extraRoutes?.(app);
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0]}`));
+  app.setNotFoundHandler((req, reply) =>
+    sendOutcome(reply, notFound(`no route for ${req.method} ${req.url.split('?')[0]}`)),
+  );
 
   app.get('/health', PUBLIC, async (_req, reply) => {
     const started = Date.now();

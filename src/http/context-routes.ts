@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   allowAll,
   HiddenPatient,
@@ -6,7 +6,8 @@ import {
   type AccessPolicy,
   type ContextService,
 } from '../context/index.js';
-import { asOutcomeError, notAcceptable } from '../fhir/outcomes.js';
+import { notAcceptable } from '../core/errors.js';
+import { FHIR_ERRORS } from './errors.js';
 import { queryParams } from './query-string.js';
 import { access, noteAccess } from './security/route-access.js';
 
@@ -15,13 +16,6 @@ export type PolicyOf = (req: FastifyRequest) => AccessPolicy;
 export const allowEverything: PolicyOf = () => allowAll;
 
 const FHIR_JSON = 'application/fhir+json';
-
-/** An OperationOutcomeError (or anything thrown) as its status and OperationOutcome. */
-export function sendOutcome(reply: FastifyReply, e: unknown, log: FastifyRequest['log']) {
-  const err = asOutcomeError(e);
-  if (err.status >= 500) log.error({ err: e }, 'request failed');
-  return reply.code(err.status).type('application/fhir+json').send(err.outcome);
-}
 
 /** The context's JSON key of a section name (they are the same today; kept in one place). */
 const sectionKey = (section: string) => section;
@@ -32,30 +26,31 @@ export function registerContextRoutes(
   context: ContextService,
   policyOf: PolicyOf = allowEverything,
 ): void {
-  app.get('/api/context', access({ kind: 'resources', types: ['Patient'], interactions: 'r' }), async (req, reply) => {
-    try {
-      const accept = req.headers.accept ?? '';
-      const asBundle = accept.includes(FHIR_JSON);
-      if (accept && !asBundle && !/json|\*\/\*|application\/\*/i.test(accept))
-        throw notAcceptable(`Accept: ${accept}: the context is application/json or ${FHIR_JSON}`);
-      const request = parseContextQuery(queryParams(req.url));
-      noteAccess(req, {
-        event: 'context',
-        details: { sections: request.include },
-        ...('id' in request.patient ? { patientIds: [request.patient.id] } : {}),
-      });
-      const assembled = await context.assemble(request, policyOf(req));
-      const patientId = (assembled.context as { patient?: { id?: string } }).patient?.id;
-      const omitted = request.include.filter(
-        (s) => (assembled.context as unknown as Record<string, unknown>)[sectionKey(s)] === null,
-      );
-      noteAccess(req, { ...(patientId ? { patientIds: [patientId] } : {}), details: { omitted } });
-      if (asBundle) return reply.type(FHIR_JSON).send(context.bundle(assembled));
-      return reply.type('application/json').send(assembled.context);
-    } catch (e) {
+  const route = {
+    config: { ...access({ kind: 'resources', types: ['Patient'], interactions: 'r' }).config, ...FHIR_ERRORS },
+  };
+  app.get('/api/context', route, async (req, reply) => {
+    const accept = req.headers.accept ?? '';
+    const asBundle = accept.includes(FHIR_JSON);
+    if (accept && !asBundle && !/json|\*\/\*|application\/\*/i.test(accept))
+      throw notAcceptable(`Accept: ${accept}: the context is application/json or ${FHIR_JSON}`);
+    const request = parseContextQuery(queryParams(req.url));
+    noteAccess(req, {
+      event: 'context',
+      details: { sections: request.include },
+      ...('id' in request.patient ? { patientIds: [request.patient.id] } : {}),
+    });
+    const assembled = await context.assemble(request, policyOf(req)).catch((e: unknown) => {
       // Answered as not found; the audit record still names the patient that was asked for.
       if (e instanceof HiddenPatient) noteAccess(req, { patientIds: [e.patientId] });
-      return sendOutcome(reply, e, req.log);
-    }
+      throw e;
+    });
+    const patientId = (assembled.context as { patient?: { id?: string } }).patient?.id;
+    const omitted = request.include.filter(
+      (s) => (assembled.context as unknown as Record<string, unknown>)[sectionKey(s)] === null,
+    );
+    noteAccess(req, { ...(patientId ? { patientIds: [patientId] } : {}), details: { omitted } });
+    if (asBundle) return reply.type(FHIR_JSON).send(context.bundle(assembled));
+    return reply.type('application/json').send(assembled.context);
   });
 }

@@ -1,26 +1,44 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from '../core/errors.js';
+import { QueryError } from '../archive/query/index.js';
+import { OperationOutcomeError, asOutcomeError, badRequest, outcome } from '../core/errors.js';
 
 /**
- * The one place HTTP errors are shaped: an OperationOutcome body, and the reason also in a
- * PS3.18 Warning header so DICOMweb clients that only read headers see it.
+ * The one place HTTP errors are answered: whatever a route throws becomes a status and an
+ * OperationOutcome. An OperationOutcomeError as it is; the query engine's QueryError as a 400;
+ * Fastify's own refusals (body parsing, size, content type) by their status; anything else as a
+ * 500 without its message (it may hold PHI), logged with the request id.
  */
-export function operationOutcome(severity: 'error' | 'warning', code: string, text: string) {
-  return { resourceType: 'OperationOutcome', issue: [{ severity, code, diagnostics: text }] };
+
+/**
+ * How a route writes its errors (route option `config.errors`):
+ * - `dicomweb` (default): application/json, the reason also in a PS3.18 Warning header so
+ *   DICOMweb clients that only read headers see it;
+ * - `fhir`: application/fhir+json like the FHIR API (the context and AI-results APIs), no Warning.
+ */
+export type ErrorStyle = 'dicomweb' | 'fhir';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    errors?: ErrorStyle;
+  }
 }
 
-const ISSUE_CODE: Record<number, string> = {
-  400: 'invalid',
-  401: 'login',
-  403: 'forbidden',
-  404: 'not-found',
-  405: 'not-supported',
-  406: 'not-supported',
-  409: 'conflict',
-  413: 'too-costly',
-  415: 'not-supported',
-  503: 'transient',
-};
+/** Route config fragment of the FHIR-shaped APIs: `{ config: { access: …, ...FHIR_ERRORS } }`. */
+export const FHIR_ERRORS = { errors: 'fhir' } as const;
+
+/** The issue code of a Fastify refusal, which has only a status. */
+const ISSUE_CODE = new Map<number, string>([
+  [400, 'invalid'],
+  [401, 'login'],
+  [403, 'forbidden'],
+  [404, 'not-found'],
+  [405, 'not-supported'],
+  [406, 'not-supported'],
+  [409, 'conflict'],
+  [413, 'too-costly'],
+  [415, 'not-supported'],
+  [503, 'transient'],
+]);
 
 export function warningHeader(text: string): string {
   // A header value is Latin-1 text: anything else (and quotes, backslashes, line breaks) becomes a space or '?'.
@@ -30,18 +48,34 @@ export function warningHeader(text: string): string {
     .slice(0, 500)}"`;
 }
 
-export function sendError(reply: FastifyReply, status: number, text: string, headers: Record<string, string> = {}) {
+/** Writes an error as its status, headers and OperationOutcome, in the route's style. */
+export function sendOutcome(reply: FastifyReply, err: OperationOutcomeError, style: ErrorStyle = 'dicomweb'): void {
+  void reply.code(err.status);
+  if (style === 'fhir') {
+    void reply.headers(err.headers).type('application/fhir+json').send(err.outcome);
+    return;
+  }
   void reply
-    .code(status)
-    .headers({ ...headers, warning: warningHeader(text) })
+    .headers({ ...err.headers, warning: warningHeader(err.message) })
     .type('application/json')
-    .send(operationOutcome('error', ISSUE_CODE[status] ?? 'exception', text));
+    .send(err.outcome);
 }
 
-export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof HttpError) return sendError(reply, error.statusCode, error.message, error.headers);
+export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   const status = (error as FastifyError).statusCode;
-  if (status && status >= 400 && status < 500) return sendError(reply, status, error.message);
-  request.log.error({ err: error }, 'request failed');
-  return sendError(reply, 500, `internal error; the request id is ${request.id}`);
+  // Fastify's refusals come before the route's code runs: always answered the DICOMweb way.
+  if (!(error instanceof OperationOutcomeError) && status && status >= 400 && status < 500) {
+    const refusal = new OperationOutcomeError(
+      status,
+      outcome('error', ISSUE_CODE.get(status) ?? 'exception', error.message),
+    );
+    return sendOutcome(reply, refusal);
+  }
+  const style = request.routeOptions.config?.errors ?? 'dicomweb';
+  const err =
+    error instanceof QueryError
+      ? badRequest(error.message)
+      : asOutcomeError(error, style === 'fhir' ? 'internal error' : `internal error; the request id is ${request.id}`);
+  if (err.status >= 500) request.log.error({ err: error }, 'request failed');
+  return sendOutcome(reply, err, style);
 }

@@ -1,4 +1,4 @@
-import { forbidden } from '../fhir/outcomes.js';
+import { forbidden } from '../core/errors.js';
 import type { FhirResource } from '../fhir/types.js';
 import type { Principal } from '../auth/principal.js';
 

@@ -4,7 +4,7 @@
  * Pure: the caller decides what to do with an SR that is not TID 1500 or cannot be read.
  */
 import type { DicomJson } from '../../dicom/types.js';
-import { OperationOutcomeError } from '../../fhir/outcomes.js';
+import { OperationOutcomeError } from '../../core/errors.js';
 import { MAX_FINDINGS, parseAiResult, type AiResultInput, type FindingInput } from '../input.js';
 import { CODES, codeInput, type Concept } from './codes.js';
 import { ContentItem, items, T, text } from './content.js';

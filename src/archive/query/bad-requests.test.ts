@@ -1,19 +1,19 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { HttpError } from '../../core/errors.js';
+import { QueryError } from './query-error.js';
 import { searcher, testArchive } from './test-archive.js';
 
 const { index, qido } = testArchive();
 const search = searcher(qido);
 afterAll(() => index.close());
 
-/** The 400 message a query gets, or a failure when it does not get one. */
+/** The QueryError message (a 400 on QIDO-RS) a query gets, or a failure when it does not get one. */
 function rejection(level: Parameters<typeof search>[0], query: string): string {
   try {
     search(level, query);
   } catch (e) {
-    expect(e).toBeInstanceOf(HttpError);
-    expect((e as HttpError).statusCode).toBe(400);
-    return (e as HttpError).message;
+    expect(e).toBeInstanceOf(QueryError);
+    expect((e as QueryError).parameter).toBeTruthy();
+    return (e as QueryError).message;
   }
   throw new Error(`"${query}" was accepted`);
 }

@@ -14,7 +14,7 @@ export interface CompiledSearch {
   statement: SqlPart;
 }
 
-/** A QIDO-RS request → the one SQL statement that answers it (throws HttpError 400 on bad parameters). */
+/** A QIDO-RS request → the one SQL statement that answers it (throws QueryError on bad parameters). */
 export function compileSearch(req: QidoRequest, maxResults: number): CompiledSearch {
   const query = parseQuery(req.query);
   const where = [

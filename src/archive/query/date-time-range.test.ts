@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../core/errors.js';
+import { QueryError } from './query-error.js';
 import { parseDateTimeKey, timeLowerBound, timeUpperBound } from './date-time-range.js';
 
 describe('date and time keys', () => {
@@ -26,7 +26,7 @@ describe('date and time keys', () => {
       ['TM', '9'],
       ['DA', '-'],
     ] as const) {
-      expect(() => parseDateTimeKey('Key', vr, bad)).toThrow(HttpError);
+      expect(() => parseDateTimeKey('Key', vr, bad)).toThrow(QueryError);
     }
   });
 

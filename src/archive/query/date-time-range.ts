@@ -1,4 +1,4 @@
-import { badRequest } from '../../core/errors.js';
+import { QueryError } from './query-error.js';
 
 /** A parsed DA/TM/DT key: one value, or a range with either end open (PS3.4 C.2.2.2.5). */
 export type DateTimeKey = { exact: string } | { from?: string; to?: string };
@@ -16,7 +16,7 @@ const SHAPES = { DA: 'YYYYMMDD', TM: 'HH[MM[SS[.FFFFFF]]]', DT: 'YYYY[MM[DD[HH[M
 export function parseDateTimeKey(name: string, vr: 'DA' | 'TM' | 'DT', raw: string): DateTimeKey {
   const value = raw.trim();
   const fail = (why: string) =>
-    badRequest(`${name}="${raw}": ${why}; expected ${SHAPES[vr]}, or a range a-b, a- or -b`);
+    new QueryError(name, `${name}="${raw}": ${why}; expected ${SHAPES[vr]}, or a range a-b, a- or -b`);
   const check = (v: string) => {
     if (!FORMATS[vr].test(v)) throw fail(`"${v}" is not a valid ${vr} value`);
     return v;

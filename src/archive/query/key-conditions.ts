@@ -1,4 +1,4 @@
-import { badRequest } from '../../core/errors.js';
+import { QueryError } from './query-error.js';
 import { BINARY_VRS, TEXT_VRS } from '../../dicom/vr.js';
 import { isRange, parseDateTimeKey, timeLowerBound, timeUpperBound, type DateTimeKey } from './date-time-range.js';
 import { indexedAttribute, type IndexedAttribute } from './indexed-attributes.js';
@@ -52,10 +52,11 @@ export function keyConditions(keys: MatchKey[], opts: ConditionOptions): SqlPart
 function keyCondition(key: MatchKey, opts: ConditionOptions): SqlPart | undefined {
   const { attr, value } = key;
   if (value === '') return undefined;
-  if (value === '""') throw badRequest(`${attr.keyword}="": empty value matching is not supported`);
+  if (value === '""') throw new QueryError(attr.keyword, `${attr.keyword}="": empty value matching is not supported`);
   const indexed = indexedAttribute(attr.tag);
   if (indexed && LEVEL_DEPTH[indexed.level] > LEVEL_DEPTH[opts.level]) {
-    throw badRequest(
+    throw new QueryError(
+      attr.keyword,
       `${attr.keyword} is a ${indexed.level}-level attribute and cannot be matched in a ${opts.level} search`,
     );
   }
@@ -65,7 +66,7 @@ function keyCondition(key: MatchKey, opts: ConditionOptions): SqlPart | undefine
   const listHandledByKind = indexed?.match.kind === 'uid' || indexed?.match.kind === 'modalities' || attr.vr === 'UI';
   if (listHandledByKind || TEXT_VRS.has(attr.vr) || !value.includes('\\')) return single(value);
   if (!opts.multipleValueMatching) {
-    throw badRequest(`${attr.keyword}="${value}": several values need multiplevaluematching=true`);
+    throw new QueryError(attr.keyword, `${attr.keyword}="${value}": several values need multiplevaluematching=true`);
   }
   const parts = value.split('\\').map(single);
   return parts.some((p) => p === undefined) ? undefined : anyOf(parts as SqlPart[]);
@@ -93,7 +94,10 @@ function indexedCondition(a: IndexedAttribute, raw: string): SqlPart | undefined
     case 'never':
       return undefined;
     case 'none':
-      throw badRequest(`${a.keyword} cannot be used as a matching key; request it with includefield=${a.keyword}`);
+      throw new QueryError(
+        a.keyword,
+        `${a.keyword} cannot be used as a matching key; request it with includefield=${a.keyword}`,
+      );
   }
 }
 
@@ -158,7 +162,7 @@ function uidMatch(column: string, keyword: string, raw: string): SqlPart | undef
     .map((u) => u.trim())
     .filter((u) => u !== '');
   if (uids.length === 0) return undefined;
-  if (uids.some(hasWildcard)) throw badRequest(`${keyword}="${raw}": wildcards are not allowed in UIDs`);
+  if (uids.some(hasWildcard)) throw new QueryError(keyword, `${keyword}="${raw}": wildcards are not allowed in UIDs`);
   if (uids.length === 1) return sqlPart(`${column} = ?`, uids[0]);
   return sqlPart(`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(uids));
 }
@@ -190,7 +194,7 @@ function modalitiesMatch(raw: string, drive: boolean): SqlPart | undefined {
 
 function integer(keyword: string, raw: string): number {
   const v = raw.trim();
-  if (!/^[+-]?\d{1,12}$/.test(v)) throw badRequest(`${keyword}="${raw}" is not an integer`);
+  if (!/^[+-]?\d{1,12}$/.test(v)) throw new QueryError(keyword, `${keyword}="${raw}" is not an integer`);
   return Number(v);
 }
 
@@ -204,7 +208,8 @@ function storedCondition(key: MatchKey, raw: string, level: QidoLevel): SqlPart 
   const { attr } = key;
   const source = sourceOf(attr.tag, level);
   if (!source)
-    throw badRequest(
+    throw new QueryError(
+      attr.keyword,
       `${attr.keyword} is not an attribute of the ${level} level and cannot be matched in a ${level} search`,
     );
   const predicate = storedPredicate(attr.keyword, attr.vr, raw);
@@ -216,13 +221,14 @@ function storedCondition(key: MatchKey, raw: string, level: QidoLevel): SqlPart 
 }
 
 function storedPredicate(keyword: string, vr: string, raw: string): SqlPart | undefined {
-  if (vr === 'SQ') throw badRequest(`${keyword}: sequence matching is not supported`);
-  if (BINARY_VRS.has(vr) || vr === 'AT') throw badRequest(`${keyword} (${vr}) cannot be used as a matching key`);
+  if (vr === 'SQ') throw new QueryError(keyword, `${keyword}: sequence matching is not supported`);
+  if (BINARY_VRS.has(vr) || vr === 'AT')
+    throw new QueryError(keyword, `${keyword} (${vr}) cannot be used as a matching key`);
   if (vr === 'PN') return personNameMatch(raw, { all: STORED_PN });
   if (vr === 'UI') return uidMatch('je.value', keyword, raw);
   if (NUMBER_VRS.has(vr)) {
     const n = Number(raw.trim());
-    if (raw.trim() === '' || !Number.isFinite(n)) throw badRequest(`${keyword}="${raw}" is not a number`);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new QueryError(keyword, `${keyword}="${raw}" is not a number`);
     return sqlPart('je.value = ?', n);
   }
   if (vr === 'DA') return dateMatch('je.value', parseDateTimeKey(keyword, 'DA', raw));
@@ -237,7 +243,8 @@ function storedPredicate(keyword: string, vr: string, raw: string): SqlPart | un
   if (vr === 'TM') {
     const key = parseDateTimeKey(keyword, 'TM', raw);
     if (isRange(key))
-      throw badRequest(
+      throw new QueryError(
+        keyword,
         `${keyword}: range matching is supported only for StudyTime and PerformedProcedureStepStartTime`,
       );
     return sqlPart('je.value = ?', key.exact);

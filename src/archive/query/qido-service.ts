@@ -13,7 +13,7 @@ import {
 /**
  * QIDO-RS search (PS3.18 10.6) answered from the archive index alone. Transport-free:
  * the route layer turns the response into a 200 with `application/dicom+json` (an empty
- * array when nothing matches) and one Warning header per warning; HttpError(400) into a 400.
+ * array when nothing matches) and one Warning header per warning; a QueryError into a 400.
  */
 export class QidoService {
   private readonly statements: StatementCache;

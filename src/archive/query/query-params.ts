@@ -1,4 +1,4 @@
-import { badRequest } from '../../core/errors.js';
+import { QueryError } from './query-error.js';
 import { looksLikeAttributeId, resolveAttribute, type AttributeRef } from './attribute-id.js';
 
 /** One matching key: `value` is the raw query value ('' = universal matching). */
@@ -41,7 +41,7 @@ export function parseQuery(params: URLSearchParams): ParsedQuery {
   };
   const seen = new Set<string>();
   const once = (name: string) => {
-    if (seen.has(name)) throw badRequest(`Query parameter "${name}" may appear only once`);
+    if (seen.has(name)) throw new QueryError(name, `Query parameter "${name}" may appear only once`);
     seen.add(name);
   };
   const byTag = new Map<string, MatchKey>();
@@ -87,7 +87,8 @@ export function parseQuery(params: URLSearchParams): ParsedQuery {
         } else if (listKey(attr)) {
           earlier.value = [earlier.value, value].filter((v) => v !== '').join(',');
         } else {
-          throw badRequest(
+          throw new QueryError(
+            name,
             `Query key ${attr.keyword} appears more than once; only UID keys and ModalitiesInStudy take a list`,
           );
         }
@@ -106,12 +107,12 @@ function addIncludeFields(q: ParsedQuery, value: string): void {
 }
 
 function unsignedInt(name: string, value: string): number {
-  if (!/^\d{1,9}$/.test(value.trim())) throw badRequest(`${name}="${value}" is not an unsigned integer`);
+  if (!/^\d{1,9}$/.test(value.trim())) throw new QueryError(name, `${name}="${value}" is not an unsigned integer`);
   return Number(value.trim());
 }
 
 function bool(name: string, value: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
-  throw badRequest(`${name}="${value}" must be true or false`);
+  throw new QueryError(name, `${name}="${value}" must be true or false`);
 }

@@ -7,7 +7,7 @@
  * Writes without a principal (the bridge, the service's own writers) are not checked: the
  * bridge is what records the links.
  */
-import { OperationOutcomeError, outcome } from '../../fhir/outcomes.js';
+import { OperationOutcomeError, outcome } from '../../core/errors.js';
 import type { FhirResource } from '../../fhir/types.js';
 import type { Principal } from '../../auth/principal.js';
 import { patientIdOf } from '../sync/fhir-writes.js';

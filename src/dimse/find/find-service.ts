@@ -34,7 +34,7 @@ export async function* allResults(opts: QueryOptions, req: QidoRequest): AsyncGe
 
 /**
  * C-FIND (transport-free): identifier → response identifiers, in index order. Throws
- * DimseError for identifiers we cannot answer, HttpError(400) from QIDO for keys it refuses.
+ * DimseError for identifiers we cannot answer, QueryError from the query engine for keys it refuses.
  */
 export async function* find(
   opts: QueryOptions & { aeTitle: string },

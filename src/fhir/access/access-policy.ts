@@ -1,4 +1,3 @@
-import { OperationOutcomeError, outcome } from '../outcomes.js';
 import type { FhirResource } from '../types.js';
 import type { Principal } from '../../auth/principal.js';
 
@@ -33,6 +32,3 @@ export const allowAll: AccessPolicy = {
   canSeePatient: () => true,
   canSee: () => true,
 };
-
-/** 403: the caller's scopes or patient compartment do not allow this. */
-export const forbidden = (text: string) => new OperationOutcomeError(403, outcome('error', 'forbidden', text));

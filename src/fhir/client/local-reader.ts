@@ -1,5 +1,5 @@
 import { ID_PATTERN } from '../repository/repository.js';
-import { asOutcomeError } from '../outcomes.js';
+import { asOutcomeError } from '../../core/errors.js';
 import type { FhirResponse } from '../rest/context.js';
 import type { Bundle, FhirResource, OperationOutcome } from '../types.js';
 import { FhirClientError, FhirServerError } from './errors.js';

@@ -1,6 +1,6 @@
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { SearchParamRegistry } from '../definitions/search-params.js';
-import { OperationOutcomeError } from '../outcomes.js';
+import { OperationOutcomeError } from '../../core/errors.js';
 import { parseSearch } from '../search/parse-search.js';
 import type { FhirResource } from '../types.js';
 import type { FhirRepository } from './repository.js';

@@ -1,7 +1,7 @@
 import { resourceAllowed, typeAccess, type TypeAccess } from '../access/scope-access.js';
 import type { Principal } from '../../auth/principal.js';
 import type { Interaction } from '../../auth/scopes.js';
-import { forbidden } from '../outcomes.js';
+import { forbidden } from '../../core/errors.js';
 import { compartmentCondition, compartmentPatients } from '../search/compartment.js';
 import { parseCondition } from '../search/parse-search.js';
 import type { Condition, SearchRequest } from '../search/search-request.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OperationOutcomeError } from '../outcomes.js';
+import type { OperationOutcomeError } from '../../core/errors.js';
 import { BATCH_LIMITS_DEFAULTS, checkBatchCount, checkEntryCount } from './batch-limits.js';
 import type { FhirRequest } from './context.js';
 

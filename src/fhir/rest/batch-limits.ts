@@ -1,4 +1,4 @@
-import { OperationOutcomeError, outcome } from '../outcomes.js';
+import { payloadTooLarge as tooLarge } from '../../core/errors.js';
 
 /**
  * What one batch or transaction may ask for (`fhir.server` of the config file). A batch is
@@ -24,9 +24,6 @@ export const BATCH_LIMITS_DEFAULTS: BatchLimits = {
   maxTransactionEntries: 1000,
   maxBatchCount: 2000,
 };
-
-const tooLarge = (text: string, expression?: string) =>
-  new OperationOutcomeError(413, outcome('error', 'too-costly', text, expression));
 
 /** The number of entries, checked before they are even parsed. */
 export function checkEntryCount(type: 'batch' | 'transaction', entries: number, limits: BatchLimits): void {

@@ -1,5 +1,5 @@
 import { parseUntrustedJson } from '../../core/untrusted-json.js';
-import { badRequest, unsupportedMediaType } from '../outcomes.js';
+import { badRequest, unsupportedMediaType } from '../../core/errors.js';
 import { isObject, type FhirResource } from '../types.js';
 import type { FhirRequest } from './context.js';
 

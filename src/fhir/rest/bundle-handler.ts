@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseUntrustedJson } from '../../core/untrusted-json.js';
-import { OperationOutcomeError, asOutcomeError, badRequest, preconditionFailed } from '../outcomes.js';
+import { OperationOutcomeError, asOutcomeError, badRequest, preconditionFailed } from '../../core/errors.js';
 import { isObject, type Bundle, type BundleEntry, type FhirResource } from '../types.js';
 import { checkInteraction, describeRequest } from './authorize.js';
 import { checkBatchCount, checkEntryCount } from './batch-limits.js';

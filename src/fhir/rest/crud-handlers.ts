@@ -1,4 +1,4 @@
-import { OperationOutcomeError, badRequest, forbidden, preconditionFailed } from '../outcomes.js';
+import { OperationOutcomeError, badRequest, forbidden, preconditionFailed } from '../../core/errors.js';
 import { parseSearch } from '../search/parse-search.js';
 import type { FhirResource } from '../types.js';
 import { validateFhirResource } from '../validate.js';

@@ -1,4 +1,4 @@
-import { badRequest } from '../outcomes.js';
+import { badRequest } from '../../core/errors.js';
 import type { HistoryScope } from '../repository/repository.js';
 import { dateRange } from '../search/fhir-dates.js';
 import type { Bundle } from '../types.js';

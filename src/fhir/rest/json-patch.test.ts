@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OperationOutcomeError } from '../outcomes.js';
+import { OperationOutcomeError } from '../../core/errors.js';
 import { applyJsonPatch } from './json-patch.js';
 
 const statusOf = (f: () => unknown): number | undefined => {

@@ -1,5 +1,5 @@
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { badRequest, unprocessable } from '../outcomes.js';
+import { badRequest, unprocessable } from '../../core/errors.js';
 import { isObject } from '../types.js';
 
 const { JsonPatchError, applyPatch } = fastJsonPatch;

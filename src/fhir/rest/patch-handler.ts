@@ -1,4 +1,4 @@
-import { badRequest } from '../outcomes.js';
+import { badRequest } from '../../core/errors.js';
 import { isObject, type FhirResource } from '../types.js';
 import { validateFhirResource } from '../validate.js';
 import { accessOf, ensureAllowed, notePatients } from './authorize.js';

@@ -1,6 +1,6 @@
 import { own } from '../../core/own.js';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
-import { asOutcomeError, methodNotAllowed, notAcceptable, notFound } from '../outcomes.js';
+import { asOutcomeError, methodNotAllowed, notAcceptable, notFound } from '../../core/errors.js';
 import type { FhirRepository } from '../repository/repository.js';
 import type { FhirResource } from '../types.js';
 import { checkInteraction, describeRequest } from './authorize.js';

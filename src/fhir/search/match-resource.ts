@@ -1,5 +1,5 @@
 import type { SearchParamRegistry } from '../definitions/search-params.js';
-import { OperationOutcomeError } from '../outcomes.js';
+import { OperationOutcomeError } from '../../core/errors.js';
 import type { FhirResource } from '../types.js';
 import { valuesOf, type IndexValue } from './index-values.js';
 import { normalizeString } from './normalize.js';

@@ -1,5 +1,5 @@
 import type { SearchParamDef, SearchParamRegistry } from '../definitions/search-params.js';
-import { badRequest } from '../outcomes.js';
+import { badRequest } from '../../core/errors.js';
 import { dateValue, numberValue, referenceValue, splitEscaped, tokenValue } from './search-values.js';
 import type { Condition, IncludeRule, SearchRequest, SortRule } from './search-request.js';
 

@@ -1,4 +1,4 @@
-import { badRequest } from '../outcomes.js';
+import { badRequest } from '../../core/errors.js';
 import { dateRange } from './fhir-dates.js';
 import { parseReference } from './references.js';
 import type { DateValue, NumberValue, Prefix, ReferenceValue, TokenValue } from './search-request.js';

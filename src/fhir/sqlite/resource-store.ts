@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { badRequest, conflict, gone, notFound, preconditionFailed } from '../outcomes.js';
+import { badRequest, conflict, gone, notFound, preconditionFailed } from '../../core/errors.js';
 import {
   ID_PATTERN,
   type HistoryEntry,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ANONYMOUS, InvalidTokenError, type Principal, type TokenVerifier } from '../../auth/principal.js';
-import { operationOutcome, warningHeader } from '../errors.js';
+import { outcome } from '../../core/errors.js';
+import { warningHeader } from '../errors.js';
 import type { RouteAccess } from './route-access.js';
 
 /** The scope decisions the edge needs (src/security implements them; `--auth none` allows all). */
@@ -137,7 +138,7 @@ function challenge(reply: FastifyReply, realm: string, text: string, error?: str
       'cache-control': 'no-store',
     })
     .type('application/fhir+json')
-    .send(operationOutcome('error', 'login', text));
+    .send(outcome('error', 'login', text));
 }
 
 function refuse(reply: FastifyReply, text: string) {
@@ -145,5 +146,5 @@ function refuse(reply: FastifyReply, text: string) {
     .code(403)
     .headers({ warning: warningHeader(text), 'www-authenticate': 'Bearer error="insufficient_scope"' })
     .type('application/fhir+json')
-    .send(operationOutcome('error', 'forbidden', text));
+    .send(outcome('error', 'forbidden', text));
 }
