@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteRule } from '../../src/http/security/access-control.js';
-import { startTestServer, type TestServer } from '../in-process.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 import { accessToken, registerClient } from '../support/smart.js';
 
 const PUBLIC_ALLOW_LIST = [
