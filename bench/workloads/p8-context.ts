@@ -14,7 +14,7 @@ import { freePort } from '../../test/support/ports.js';
 import { spawnManaged, waitForHttpOk } from '../../test/support/process.js';
 import { REPO_ROOT, startTestServer } from '../../test/support/server.js';
 import { httpCall, keepAliveAgent } from '../http-client.js';
-import { Rng } from '../prng.js';
+import { Rng } from '../../src/demo/prng.js';
 import { median, percentile } from '../stats.js';
 import type { BenchContext } from './context.js';
 import type { WorkloadResult } from './types.js';
@@ -58,7 +58,7 @@ export async function runP8(opts: P8Options = {}): Promise<P8Result> {
   const agent = keepAliveAgent(clients);
   try {
     await waitForStudies(server.url, studies, log);
-    const rng = Rng.for(opts.seed ?? 8, 'p8');
+    const rng = Rng.stream(opts.seed ?? 8, 'p8');
     const errorSamples: string[] = [];
     let bytes = 0;
     let count = 0;

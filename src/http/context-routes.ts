@@ -7,7 +7,7 @@ import {
   type ContextService,
 } from '../context/index.js';
 import { asOutcomeError, notAcceptable } from '../fhir/outcomes.js';
-import { queryParams } from './query-string.js';
+import { queryParams } from '../core/query-string.js';
 import { access, noteAccess } from './security/route-access.js';
 
 /** Per request, what the caller may see (the security issue derives it from the token). */
