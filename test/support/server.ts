@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/logger.js';
+import type { FastifyInstance } from 'fastify';
 import type { RouteRule } from '../../src/http/security/access-control.js';
 import { startServer } from '../../src/main.js';
 import { freePort } from './ports.js';
@@ -37,6 +38,8 @@ interface RunningServer {
 export interface TestServer extends RunningServer {
   /** Every HTTP route with its access rule, as the running server registered them. */
   routes(): readonly RouteRule[];
+  /** Fastify's `inject`: one request served in process, without the socket. */
+  inject: FastifyInstance['inject'];
 }
 
 /** A server started as a child process. */
@@ -131,6 +134,7 @@ async function inProcessServer(
     dataDir: flags['data-dir']!,
     dicomPort: server.dicomPort,
     routes: () => server.routes(),
+    inject: server.inject,
     stop: async () => {
       await server.close();
       cleanup();
