@@ -3,7 +3,7 @@
  * Pixel data is not built here (see pixels.ts); the header references it as BulkDataURI 7FE00010.
  */
 import type { DicomJson, DicomJsonAttribute } from '../src/dicom/types.js';
-import { Rng } from './prng.js';
+import { Rng } from '../src/demo/prng.js';
 import {
   GIVEN_NAMES_F,
   GIVEN_NAMES_M,
@@ -89,7 +89,7 @@ function formatTime(rng: Rng): string {
 }
 
 export function patientSpec(seed: number, dataset: DatasetName, index: number): PatientSpec {
-  const rng = Rng.for(seed, dataset, 'patient', index);
+  const rng = Rng.stream(seed, dataset, 'patient', index);
   const sex = rng.weighted([
     ['F', 49],
     ['M', 49],
@@ -113,7 +113,7 @@ export function studySpec(
   patientCount: number,
   opts: { modality?: Modality; years?: number } = {},
 ): StudySpec {
-  const rng = Rng.for(seed, dataset, 'study', index);
+  const rng = Rng.stream(seed, dataset, 'study', index);
   // Every patient gets at least one study; the rest are spread at random.
   const patientIndex = index < patientCount ? index : rng.int(0, patientCount - 1);
   const modality = opts.modality ?? rng.weighted(MODALITY_WEIGHTS);

@@ -1,5 +1,5 @@
 /** Deterministic synthetic pixel data (little-endian 16-bit or 8-bit, MONOCHROME2). */
-import { streamSeed } from './prng.js';
+import { streamSeed } from '../src/demo/prng.js';
 
 /** xorshift32 noise source: much cheaper per pixel than the header PRNG. */
 function noise(seed: number): () => number {

@@ -33,7 +33,7 @@ const FINGERPRINT_FILES = [
   'bench/headers.ts',
   'bench/vocabulary.ts',
   'bench/datasets.ts',
-  'bench/prng.ts',
+  'src/demo/prng.ts',
   'bench/scale-index.ts',
 ];
 

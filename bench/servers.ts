@@ -2,7 +2,7 @@
  * The two servers under test behind one interface. Each start() runs one process on a
  * given data folder (the caller owns the folder, so restarts keep the data).
  */
-import { bridgeBuilt, startBridge, type BridgeHandle } from '../test/support/server.js';
+import { bridgeBuilt, startTestServer, type SpawnedServer } from '../test/support/server.js';
 import {
   buildOrthancConfig,
   orthancVersion,
@@ -52,17 +52,15 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
     async start(dir) {
       if (!bridgeBuilt(opts.entry))
         throw new Error(`${opts.entry ?? 'dist/cli/main.js'} is missing: run \`npm run build\` first`);
-      const handle: BridgeHandle = await startBridge({
-        dataDir: dir,
-        entry: opts.entry,
-        nodeArgs: opts.nodeArgs,
-        extraArgs: opts.extraArgs,
-      });
+      const handle: SpawnedServer = await startTestServer(
+        { 'data-dir': dir },
+        { spawn: { entry: opts.entry, nodeArgs: opts.nodeArgs, args: opts.extraArgs } },
+      );
       lastArgv = handle.argv;
       return {
         side: 'ours',
         ...pick(handle),
-        dicomWebUrl: handle.dicomWebUrl,
+        dicomWebUrl: handle.dicomweb,
         dimse: { port: handle.dicomPort, aet: BRIDGE_AE_TITLE },
       };
     },
@@ -105,6 +103,6 @@ export function orthancFactory(): ServerFactory {
   };
 }
 
-function pick(h: BridgeHandle | OrthancHandle): Omit<RunningServer, 'side' | 'dicomWebUrl' | 'dimse'> {
+function pick(h: SpawnedServer | OrthancHandle): Omit<RunningServer, 'side' | 'dicomWebUrl' | 'dimse'> {
   return { pid: h.pid, peakRssKb: h.peakRssKb, resetPeakRss: h.resetPeakRss, output: h.output, stop: h.stop };
 }

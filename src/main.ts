@@ -73,6 +73,8 @@ export interface RunningServer {
   dicomPort: number;
   /** Every HTTP route with its access rule. */
   routes(): readonly RouteRule[];
+  /** Serves one request in process, without the socket (tests of routes where a port adds nothing). */
+  inject: FastifyInstance['inject'];
   close(): Promise<void>;
 }
 
@@ -250,6 +252,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     httpUrl: `${config.tlsCert ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     dicomPort: dimse.port,
     routes: () => routeRules(app),
+    inject: app.inject.bind(app),
     close: async () => {
       await sources.close();
       notifications.close();

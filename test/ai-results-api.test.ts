@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../src/bridge/sync/test-support.js';
 import { MRN_SYSTEM } from '../src/demo/identifiers.js';
-import { startTestServer, type TestServer } from './in-process.js';
+import { waitFor } from './support/wait.js';
+import type { Json } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 const FAST_BRIDGE = { bridge: { debounceMs: 50, minIntervalMs: 200, maxDelayMs: 500, pollMs: 20 } };
 // S05's CT head in the demo (DEMO_UID_ROOT.<patient>.<study>).
@@ -56,8 +57,7 @@ describe('POST /api/ai-results on the demo data', () => {
       async () =>
         (await getJson(`${fhir}/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${STUDY}`)}`))
           .entry?.[0]?.resource,
-      30_000,
-      'the demo ImagingStudy',
+      { timeoutMs: 30_000, what: 'the demo ImagingStudy' },
     );
   });
   afterAll(async () => server?.stop());

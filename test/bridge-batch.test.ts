@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getJson, imagingStudies, stow, waitFor, type Json } from '../src/bridge/sync/test-support.js';
-import { ctInstance, ROOT } from './fixtures.js';
-import { startTestServer, type TestServer } from './in-process.js';
+
+import { getJson, imagingStudies, stow, type Json } from './support/http.js';
+import { waitFor } from './support/wait.js';
+import { ctInstance, ROOT } from '../src/dicom/test-support.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 let n = 0;
 const uid = (tag: number) => `${ROOT}.78.${process.pid}.${tag}.${++n}`;
@@ -63,8 +65,7 @@ describe('DICOM → FHIR sync in batches', () => {
           const [found] = await imagingStudies(fhir, s.study);
           return found?.numberOfInstances === s.instances ? found : undefined;
         },
-        20_000,
-        `ImagingStudy ${s.study} with ${s.instances} instances`,
+        { timeoutMs: 20_000, what: `ImagingStudy ${s.study} with ${s.instances} instances` },
       );
     }
     // The request's index writes may land in a few commits (the STOW committer flushes when the
@@ -73,11 +74,10 @@ describe('DICOM → FHIR sync in batches', () => {
     // than one study are logged ('sync pass', debug); a pass of a single straggler is not.
     const logged = () => logs.filter((l) => l.msg === 'sync pass');
     const sum = (ps: Json[]) => ps.reduce((n, p) => n + Number(p.studies), 0);
-    await waitFor(
-      async () => (sum(logged()) >= studies.length - 1 ? true : undefined),
-      5_000,
-      'the log lines of the passes',
-    );
+    await waitFor(async () => (sum(logged()) >= studies.length - 1 ? true : undefined), {
+      timeoutMs: 5_000,
+      what: 'the log lines of the passes',
+    });
     const passes = logged();
     expect(passes.length).toBeLessThanOrEqual(2);
     expect(Number(passes[0]!.studies)).toBeGreaterThanOrEqual(studies.length / 2);
@@ -126,8 +126,7 @@ describe('DICOM → FHIR sync in batches', () => {
     const fhir = `${server.url}/fhir`;
     await waitFor(
       async () => ((await getJson(`${server!.url}/api/sync/status`)).body.outbox.pending === 0 ? true : undefined),
-      20_000,
-      'the outbox to drain',
+      { timeoutMs: 20_000, what: 'the outbox to drain' },
     );
     const db2 = new Database(join(dataDir, 'index.sqlite'), { readonly: true });
     try {

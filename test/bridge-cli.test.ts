@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { imagingStudies, stow, waitFor } from '../src/bridge/sync/test-support.js';
 import { runQuarantine } from '../src/cli/quarantine-command.js';
 import { runSync } from '../src/cli/sync-command.js';
-import { ctInstance, ROOT } from './fixtures.js';
-import { startTestServer, type TestServer } from './in-process.js';
+import { imagingStudies, stow } from './support/http.js';
+import { waitFor } from './support/wait.js';
+import { ctInstance, ROOT } from '../src/dicom/test-support.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 let n = 0;
 const uid = (kind: number) => `${ROOT}.79.${process.pid}.${kind}.${++n}`;
@@ -46,8 +47,7 @@ describe('imaging-bridge quarantine and sync commands', () => {
         const r = await cli(runQuarantine, ['list', ...dir]);
         return r.out.includes(study) ? r : undefined;
       },
-      15_000,
-      'the held study in quarantine list',
+      { timeoutMs: 15_000, what: 'the held study in quarantine list' },
     );
     expect(listed.out).toContain('conflicting-patient@00100020');
     const shown = await cli(runQuarantine, ['show', study, ...dir]);
@@ -57,8 +57,7 @@ describe('imaging-bridge quarantine and sync commands', () => {
     expect(released.code).toBe(0);
     await waitFor(
       async () => ((await imagingStudies(`${server.url}/fhir`, study))[0]?.numberOfInstances === 2 ? true : undefined),
-      15_000,
-      'the released study in FHIR',
+      { timeoutMs: 15_000, what: 'the released study in FHIR' },
     );
     expect((await cli(runQuarantine, ['release', uid(1), ...dir])).code).toBe(1);
   });

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, imagingStudies, rejectionNote, stow, waitFor, type Json } from '../src/bridge/sync/test-support.js';
-import { ctInstance, ROOT } from './fixtures.js';
-import { startTestServer, type TestServer } from './in-process.js';
+
+import { getJson, imagingStudies, stow, type Json } from './support/http.js';
+import { rejectionNote, ctInstance, ROOT } from '../src/dicom/test-support.js';
+import { waitFor } from './support/wait.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 const FAST = { bridge: { debounceMs: 50, minIntervalMs: 200, maxDelayMs: 500, pollMs: 20 } };
 let n = 0;
@@ -25,8 +27,7 @@ describe('DICOM → FHIR sync into the embedded FHIR server', () => {
         expect(found.length).toBeLessThanOrEqual(1);
         return found[0] && ready(found[0]) ? found[0] : undefined;
       },
-      15_000,
-      what,
+      { timeoutMs: 15_000, what: what },
     );
 
   it('turns a stored study into one ImagingStudy with correct counts, linked to a Patient it creates', async () => {
@@ -100,8 +101,7 @@ describe('DICOM → FHIR sync into the embedded FHIR server', () => {
         const list = (await getJson(`${server.url}/api/quarantine`)).body.studies as Json[];
         return list.find((q) => q.studyUid === study);
       },
-      15_000,
-      'the quarantine entry',
+      { timeoutMs: 15_000, what: 'the quarantine entry' },
     );
     expect(held.state).toBe('held');
     expect(held.reasons.map((r: Json) => [r.rule, r.severity, r.tag])).toContainEqual([

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, imagingStudies, stow, waitFor } from '../src/bridge/sync/test-support.js';
-import { ctInstance, ROOT } from './fixtures.js';
-import { startTestServer, type TestServer } from './in-process.js';
+
+import { getJson, imagingStudies, stow } from './support/http.js';
+import { waitFor } from './support/wait.js';
+import { ctInstance, ROOT } from '../src/dicom/test-support.js';
+import { startTestServer, type TestServer } from './support/server.js';
 import { freePort } from './support/ports.js';
 import { spawnManaged, waitForHttpOk, type ManagedProcess } from './support/process.js';
 
@@ -132,8 +134,7 @@ async function expectAllArrived(fhirBase: string, studies: string[], perStudy: n
         const list = await imagingStudies(fhirBase, study);
         return list.length === 1 && list[0].numberOfInstances === perStudy ? list : undefined;
       },
-      60_000,
-      `study ${study} in the external FHIR server`,
+      { timeoutMs: 60_000, what: `study ${study} in the external FHIR server` },
     );
     expect(found).toHaveLength(1);
   }
@@ -167,8 +168,7 @@ describe('DICOM → FHIR sync to an external FHIR server (real processes)', () =
           const s = (await getJson(`${bridge.url}/api/sync/status`)).body;
           return s.outbox.retrying >= 1 ? s : undefined;
         },
-        20_000,
-        'retries to show in the status',
+        { timeoutMs: 20_000, what: 'retries to show in the status' },
       );
       expect(waiting.capabilities.reachable).toBe(false);
       expect(waiting.outbox.dead).toBe(0);
@@ -204,8 +204,7 @@ describe('DICOM → FHIR sync to an external FHIR server (real processes)', () =
             expect(list.length).toBeLessThanOrEqual(1);
             return list[0]?.numberOfInstances === want ? true : undefined;
           },
-          90_000,
-          `study ${i} through the storm`,
+          { timeoutMs: 90_000, what: `study ${i} through the storm` },
         ).catch(async (e: Error) => {
           throw new Error(
             `${e.message}: ${JSON.stringify((await getJson(`${bridge.url}/api/sync/status`)).body)} ${JSON.stringify(proxy.counts)} ${JSON.stringify((await getJson(`${bridge.url}/api/quarantine`)).body)}`,

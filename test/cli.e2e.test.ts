@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteIndex } from '../src/archive/sqlite/sqlite-index.js';
-import { ROOT, ctInstance } from './fixtures.js';
+import { ROOT, ctInstance } from '../src/dicom/test-support.js';
 import { dcmtkAvailable } from './support/dcmtk.js';
 
 const REPO = resolve(import.meta.dirname, '..');

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../src/bridge/sync/test-support.js';
 import { MRN_SYSTEM } from '../src/demo/identifiers.js';
-import { startTestServer, type TestServer } from './in-process.js';
+import { waitFor } from './support/wait.js';
+import type { Json } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
 import { freePort } from './support/ports.js';
 
 const FAST_BRIDGE = { bridge: { debounceMs: 50, minIntervalMs: 200, maxDelayMs: 500, pollMs: 20 } };
@@ -19,8 +20,7 @@ const contextWithStudies = (server: TestServer, query: string, studies: number) 
       const r = await get(`${server.url}/api/context?${query}`);
       return r.status === 200 && r.body.imagingStudies?.length >= studies ? r : undefined;
     },
-    30_000,
-    `${studies} imaging studies in the context`,
+    { timeoutMs: 30_000, what: `${studies} imaging studies in the context` },
   );
 
 describe('GET /api/context on the demo data (embedded FHIR server)', () => {
@@ -166,8 +166,7 @@ describe('GET /api/context on the demo data (embedded FHIR server)', () => {
         const found = (await get(`${server.url}/fhir/AuditEvent?entity=Patient/${body.patient.id}`)).body;
         return found.entry?.length ? found.entry.map((e: Json) => e.resource) : undefined;
       },
-      10_000,
-      'the AuditEvent',
+      { timeoutMs: 10_000, what: 'the AuditEvent' },
     );
     expect(events[0]).toMatchObject({ action: 'E', outcome: '0' });
     expect(events[0].entity).toEqual(

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ctInstance } from './fixtures.js';
-import { startTestServer, type TestServer } from './in-process.js';
+import { ROOT, ctInstance } from '../src/dicom/test-support.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 // dicomweb-client (used by OHIF and other web viewers) speaks XMLHttpRequest; xhr2 provides it under Node.
 const require = createRequire(import.meta.url);

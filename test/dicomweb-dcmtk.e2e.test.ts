@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmtkAvailable } from './support/dcmtk.js';
-import { json, splitMultipart, startTestServer, stowBody, type TestServer } from './in-process.js';
+import { json } from './support/http.js';
+import { splitMultipart, multipartBody } from './support/multipart.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 const haveDcmtk = dcmtkAvailable(['dump2dcm', 'dcmdump']);
 const STUDY = '1.2.826.0.1.3680043.10.1456.77.1';
@@ -68,7 +70,7 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
   afterAll(async () => server?.stop());
 
   it('stores four transfer syntaxes in one STOW-RS request and answers 200 with a Store Instances Response', async () => {
-    const upload = stowBody(Object.values(files));
+    const upload = multipartBody(Object.values(files));
     const res = await fetch(`${server.dicomweb}/studies`, {
       method: 'POST',
       body: upload.body,
@@ -168,7 +170,7 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
   });
 
   it('treats the same instance sent again as success and different content under the same UID as 0x0111', async () => {
-    const same = stowBody([files.little!]);
+    const same = multipartBody([files.little!]);
     const ok = await fetch(`${server.dicomweb}/studies`, {
       method: 'POST',
       body: same.body,
@@ -176,7 +178,7 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
     });
     expect(ok.status).toBe(200);
     const changed = makeFile(dir, 'changed', dump(`${SERIES}.1`, '(0008,103e) LO [changed]\n'), '+te');
-    const diff = stowBody([changed]);
+    const diff = multipartBody([changed]);
     const res = await fetch(`${server.dicomweb}/studies`, {
       method: 'POST',
       body: diff.body,
@@ -192,7 +194,7 @@ describe.skipIf(!haveDcmtk)('DICOMweb with DCMTK-written files', () => {
   it('refuses an instance of another study when the URL names a study (0xA900), storing the rest (202)', async () => {
     const other = makeFile(dir, 'other', dump(`${SERIES}.9`).replace(`[${STUDY}]`, `[${STUDY}9]`), '+te');
     const good = makeFile(dir, 'good', dump(`${SERIES}.8`), '+te');
-    const upload = stowBody([other, good]);
+    const upload = multipartBody([other, good]);
     const res = await fetch(`${server.dicomweb}/studies/${STUDY}`, {
       method: 'POST',
       body: upload.body,

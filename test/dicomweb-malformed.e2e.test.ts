@@ -2,8 +2,10 @@ import { request } from 'node:http';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ctInstance } from './fixtures.js';
-import { json, startTestServer, stowBody, type TestServer } from './in-process.js';
+import { ROOT, ctInstance } from '../src/dicom/test-support.js';
+import { json } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { multipartBody } from './support/multipart.js';
 
 async function post(server: TestServer, body: Buffer, contentType: string, path = '/studies') {
   const res = await fetch(`${server.dicomweb}${path}`, {
@@ -34,7 +36,7 @@ describe('malformed input to STOW-RS', () => {
   it('answers a truncated file with FailureReason 0xC000 and a reason, storing nothing', async () => {
     const file = ctInstance({ sop: `${ROOT}.9.1` });
     for (const cut of [10, 140, 300, file.length - 7]) {
-      const { body, contentType } = stowBody([file.subarray(0, cut)]);
+      const { body, contentType } = multipartBody([file.subarray(0, cut)]);
       const res = await post(server, body, contentType);
       expect(res.status).toBe(409);
       expect(res.json['00081198'].Value[0]['00081197'].Value[0]).toBe(0xc000);
@@ -45,7 +47,7 @@ describe('malformed input to STOW-RS', () => {
   });
 
   it('answers 400 for a multipart body without its closing boundary and 415 for unsupported types', async () => {
-    const { body, contentType } = stowBody([ctInstance({ sop: `${ROOT}.9.2` })]);
+    const { body, contentType } = multipartBody([ctInstance({ sop: `${ROOT}.9.2` })]);
     const broken = await post(server, body.subarray(0, body.length - 30), contentType);
     expect(broken.status).toBe(400);
     expect(broken.json.resourceType).toBe('OperationOutcome');
@@ -59,14 +61,14 @@ describe('malformed input to STOW-RS', () => {
     // Overwrite the length of the first dataset element (after the File Meta) with 0xFFFFFFF0-like garbage.
     const at = file.indexOf(Buffer.from([0x08, 0x00, 0x05, 0x00]), 132 + 12);
     file.writeUInt16LE(0xfff0, at + 6);
-    const { body, contentType } = stowBody([file]);
+    const { body, contentType } = multipartBody([file]);
     const res = await post(server, body, contentType);
     expect(res.status).toBe(409);
     expect(res.json['00081198'].Value[0]['00081197'].Value[0]).toBe(0xc000);
   });
 
   it('stores the good parts of a request whose other parts are not DICOM (202)', async () => {
-    const { body, contentType } = stowBody([Buffer.from('not dicom at all'), ctInstance({ sop: `${ROOT}.9.4` })]);
+    const { body, contentType } = multipartBody([Buffer.from('not dicom at all'), ctInstance({ sop: `${ROOT}.9.4` })]);
     const res = await post(server, body, contentType);
     expect(res.status).toBe(202);
     expect(res.json['00081199'].Value).toHaveLength(1);

@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JPEG_BASELINE, ROOT, ctInstance, encapsulatedInstance, jpegLikeFrames } from './fixtures.js';
-import { json, splitMultipart, startTestServer, stowBody, type TestServer } from './in-process.js';
+import { JPEG_BASELINE, ROOT, ctInstance, encapsulatedInstance, jpegLikeFrames } from '../src/dicom/test-support.js';
+import { json } from './support/http.js';
+import { splitMultipart, multipartBody } from './support/multipart.js';
+import { startTestServer, type TestServer } from './support/server.js';
 import { dcmtkAvailable } from './support/dcmtk.js';
 
 const STUDY = `${ROOT}.80`;
@@ -30,7 +32,7 @@ function bmp(width: number, height: number): Buffer {
 }
 
 async function post(server: TestServer, files: Buffer[]) {
-  const { body, contentType } = stowBody(files);
+  const { body, contentType } = multipartBody(files);
   return fetch(`${server.dicomweb}/studies`, { method: 'POST', body, headers: { 'content-type': contentType } });
 }
 

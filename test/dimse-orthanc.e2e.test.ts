@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, ctInstance } from './fixtures.js';
-import { json, startTestServer, type TestServer } from './in-process.js';
+import { ROOT, ctInstance } from '../src/dicom/test-support.js';
+import { json } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
 import { orthancAvailable, startOrthanc, type OrthancHandle } from './support/orthanc.js';
 import { freePorts } from './support/ports.js';
 

@@ -7,8 +7,10 @@ import { datasetOffset } from '../src/dicom/index.js';
 import { dcmtkAvailable, runDcmtk } from './support/dcmtk.js';
 import { freePort } from './support/ports.js';
 import { spawnManaged, type ManagedProcess } from './support/process.js';
-import { ROOT, ctInstance } from './fixtures.js';
-import { json, startTestServer, stowBody, type TestServer } from './in-process.js';
+import { ROOT, ctInstance } from '../src/dicom/test-support.js';
+import { json } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { multipartBody } from './support/multipart.js';
 
 const haveDcmtk = dcmtkAvailable(['findscu', 'movescu', 'getscu', 'storescp', 'dcmdump']) && hasDcm2json();
 const S1 = `${ROOT}.31`; // patient P31: 2 series (CT 2 instances, MR 1 instance)
@@ -88,7 +90,7 @@ describe.skipIf(!haveDcmtk)('C-FIND, C-MOVE and C-GET with DCMTK', () => {
       }),
     ];
     for (const f of instances) originals.set(sopOf(f), f);
-    const body = stowBody(instances);
+    const body = multipartBody(instances);
     const res = await fetch(`${server.dicomweb}/studies`, {
       method: 'POST',
       body: body.body,

@@ -7,7 +7,10 @@ import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetOffset } from '../src/dicom/index.js';
 import { dcmtkAvailable, echo, runDcmtk } from './support/dcmtk.js';
-import { json, splitMultipart, startTestServer, type TestServer } from './in-process.js';
+import { json } from './support/http.js';
+import { splitMultipart } from './support/multipart.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { waitFor } from './support/wait.js';
 
 const haveDcmtk =
   dcmtkAvailable(['echoscu', 'storescu', 'dump2dcm']) && ['dcmcjpeg', 'dcmcjpls', 'dcmcrle'].every(installed);
@@ -217,7 +220,7 @@ describe.skipIf(!haveDcmtk)('C-ECHO and C-STORE with DCMTK', () => {
     socket.write(pData(1, Buffer.alloc(2000, 7), false, false)); // a fragment, not the last one
     await new Promise((r) => setTimeout(r, 300));
     socket.destroy();
-    await waitFor(() => readdirSync(join(server.dataDir, 'tmp')).length === 0);
+    await waitFor(() => readdirSync(join(server.dataDir, 'tmp')).length === 0, { timeoutMs: 5000 });
     const found = await json(await fetch(`${server.dicomweb}/instances?SOPInstanceUID=${sop}`));
     expect(found).toEqual([]);
     expect((await echo('127.0.0.1', server.dicomPort, 'IMGBRIDGE')).code).toBe(0);
@@ -328,14 +331,6 @@ async function rawExchange(port: number, bytes: Buffer): Promise<'closed' | 'ope
   const result = await Promise.race([closed, new Promise<'open'>((r) => setTimeout(() => r('open'), 3000))]);
   s.destroy();
   return result;
-}
-
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const item = (type: number, body: Buffer) =>

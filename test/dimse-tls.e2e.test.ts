@@ -3,8 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctInstance, ROOT } from './fixtures.js';
-import { json, startTestServer, type TestServer } from './in-process.js';
+import { ctInstance, ROOT } from '../src/dicom/test-support.js';
+import { json } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
 import { dcmtkAvailable, runDcmtk } from './support/dcmtk.js';
 
 function haveTlsTools(): boolean {

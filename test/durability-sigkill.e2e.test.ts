@@ -20,10 +20,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { imagingStudies, multipart, waitFor } from '../src/bridge/sync/test-support.js';
 import { datasetOffset } from '../src/dicom/index.js';
-import { ctInstance, ROOT } from './fixtures.js';
-import { splitMultipart } from './in-process.js';
+import { imagingStudies } from './support/http.js';
+import { multipartBody, splitMultipart } from './support/multipart.js';
+import { waitFor } from './support/wait.js';
+import { ctInstance, ROOT } from '../src/dicom/test-support.js';
 import { dcmtkAvailable, runDcmtk } from './support/dcmtk.js';
 import { freePort } from './support/ports.js';
 import { spawnManaged, waitForHttpOk, type ManagedProcess } from './support/process.js';
@@ -159,7 +160,7 @@ async function startServer(dataDir: string, httpPort: number, dicomPort: number)
 
 /** One STOW-RS request; the acknowledged SOP Instance UIDs, or none when the response did not arrive whole. */
 async function stowAcknowledged(base: string, batch: Sent[]): Promise<Set<string>> {
-  const { body, contentType } = multipart(
+  const { body, contentType } = multipartBody(
     batch.map((s) => s.bytes),
     `sigkill-${batch[0]!.sop}`,
   );
@@ -304,11 +305,10 @@ async function round(
   const started = Date.now();
   await new Promise((r) => setTimeout(r, killAfterMs));
   // The kill comes at a moment with enough in flight (the streams refill within milliseconds).
-  await waitFor(
-    async () => (inFlight >= MIN_IN_FLIGHT ? true : undefined),
-    10_000,
-    `${MIN_IN_FLIGHT} instances in flight`,
-  );
+  await waitFor(async () => (inFlight >= MIN_IN_FLIGHT ? true : undefined), {
+    timeoutMs: 10_000,
+    what: `${MIN_IN_FLIGHT} instances in flight`,
+  });
   const inFlightAtKill = inFlight;
   server.proc.child.kill('SIGKILL');
   killed = true;
@@ -406,8 +406,7 @@ describe(`SIGKILL with ≥ ${MIN_IN_FLIGHT} instances in flight, ${ROUNDS} round
           most = Math.max(most, list.length);
           return list.length === 1 && list[0].numberOfInstances === count ? list[0] : undefined;
         },
-        60_000,
-        `ImagingStudy ${study} with ${count} instances`,
+        { timeoutMs: 60_000, what: `ImagingStudy ${study} with ${count} instances` },
       ).catch(async (e: Error) => {
         const status = await (await fetch(`${base}/api/sync/status`)).text();
         const list = await imagingStudies(fhir, study).catch(() => []);

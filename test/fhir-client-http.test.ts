@@ -1,17 +1,18 @@
 import { afterAll, beforeAll } from 'vitest';
 import { httpFhirClient, parseFhirServers } from '../src/fhir/client/index.js';
-import { fhirClientSuite, startSourceBridge, type SourceBridge } from '../src/fhir/client/test-support.js';
+import { fhirClientSuite } from '../src/fhir/client/test-support.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
-/** The HTTP client against a second ImagingBridge process acting as the external FHIR server. */
-let peer: SourceBridge;
+/** The HTTP client against a second ImagingBridge (its own port and data) acting as the external FHIR server. */
+let peer: TestServer;
 beforeAll(async () => {
-  peer = await startSourceBridge();
+  peer = await startTestServer();
 });
 afterAll(async () => {
   await peer?.stop();
 });
 
-fhirClientSuite('HTTP (second ImagingBridge process)', async () => {
+fhirClientSuite('HTTP (second ImagingBridge)', async () => {
   const { peer: server } = parseFhirServers({
     peer: {
       baseUrl: `${peer.url}/fhir`,

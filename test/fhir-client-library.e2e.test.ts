@@ -1,6 +1,6 @@
 import { MedplumClient, OperationOutcomeError as MedplumError } from '@medplum/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './in-process.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type FhirJson = any;

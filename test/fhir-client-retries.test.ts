@@ -9,7 +9,7 @@ import {
   parseFhirServers,
   type FhirClient,
 } from '../src/fhir/client/index.js';
-import { startSourceBridge, type SourceBridge } from '../src/fhir/client/test-support.js';
+import { startTestServer, type TestServer } from './support/server.js';
 import { freePort } from './support/ports.js';
 
 /** What the proxy does with the next request: forward it, answer an error, or hold it past the client's timeout. */
@@ -63,7 +63,7 @@ class FlakyProxy {
 }
 
 describe('HTTP FHIR client retries (proxy in front of a second ImagingBridge)', () => {
-  let peer: SourceBridge;
+  let peer: TestServer;
   let proxy: FlakyProxy;
   let patientId: string;
   let waits: number[];
@@ -83,7 +83,7 @@ describe('HTTP FHIR client retries (proxy in front of a second ImagingBridge)', 
   };
 
   beforeAll(async () => {
-    peer = await startSourceBridge();
+    peer = await startTestServer();
     proxy = new FlakyProxy(peer.url);
     await proxy.start();
     waits = [];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, startTestServer, type TestServer } from './in-process.js';
+import { json } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 /** The FHIR HTTP edge on a real socket: media types, version headers and error bodies as they go on the wire. */
 describe('embedded FHIR server over HTTP', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, startTestServer, type TestServer } from './in-process.js';
+import { json } from './support/http.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 const FHIR_JSON = { 'content-type': 'application/fhir+json' };
 const mmHg = (value: number) => ({ value, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' });

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imagingStudies, stow, waitFor, type Json } from '../src/bridge/sync/test-support.js';
 import { connectWebSocket } from './support/websocket-client.js';
-import { ROOT, ctInstance } from './fixtures.js';
-import { startTestServer, type TestServer } from './in-process.js';
+import { imagingStudies, stow, type Json } from './support/http.js';
+import { waitFor } from './support/wait.js';
+import { ROOT, ctInstance } from '../src/dicom/test-support.js';
+import { startTestServer, type TestServer } from './support/server.js';
 import { freePort } from './support/ports.js';
 
 interface Received {
@@ -71,8 +72,7 @@ describe('FHIR Subscriptions: rest-hook to a real HTTP receiver, websocket to a 
         const s = (await (await fetch(`${fhir}/Subscription/${id}`)).json()) as Json;
         return ready(s) ? s : undefined;
       },
-      15_000,
-      what,
+      { timeoutMs: 15_000, what: what },
     );
   const hookChannel = (path: string, extra: Json = {}) => ({
     type: 'rest-hook',
@@ -84,7 +84,7 @@ describe('FHIR Subscriptions: rest-hook to a real HTTP receiver, websocket to a 
   const storeStudy = async (modality: string, patientId = 'NOTIFY-1') => {
     const study = uid(1);
     expect(await stow(server.url, [ctInstance({ study, series: uid(2), sop: uid(3), modality, patientId })])).toBe(200);
-    return waitFor(async () => (await imagingStudies(fhir, study))[0], 15_000, 'the ImagingStudy');
+    return waitFor(async () => (await imagingStudies(fhir, study))[0], { timeoutMs: 15_000, what: 'the ImagingStudy' });
   };
 
   beforeAll(async () => {
@@ -116,11 +116,10 @@ describe('FHIR Subscriptions: rest-hook to a real HTTP receiver, websocket to a 
     await subscriptionWhen(sub.id, (s) => s.status === 'active', 'the active Subscription');
     await storeStudy('MR');
     const ct = await storeStudy('CT');
-    const [hit] = await waitFor(
-      async () => (receiver.on('/hooks/ct').length ? receiver.on('/hooks/ct') : undefined),
-      15_000,
-      'the notification',
-    );
+    const [hit] = await waitFor(async () => (receiver.on('/hooks/ct').length ? receiver.on('/hooks/ct') : undefined), {
+      timeoutMs: 15_000,
+      what: 'the notification',
+    });
     expect(hit).toMatchObject({ method: 'POST', path: '/hooks/ct', body: '' });
     expect(hit.headers.authorization).toBe('Bearer hook-secret');
     // Only the CT study matched: give a late MR notification time to show up, then count.
@@ -141,8 +140,7 @@ describe('FHIR Subscriptions: rest-hook to a real HTTP receiver, websocket to a 
         const got = receiver.on(`/hooks/payload/ImagingStudy/${study.id}`);
         return got.length ? got : undefined;
       },
-      15_000,
-      'the payload notification',
+      { timeoutMs: 15_000, what: 'the payload notification' },
     );
     expect(hit.method).toBe('PUT');
     expect(hit.headers['content-type']).toBe('application/fhir+json');
@@ -173,8 +171,7 @@ describe('FHIR Subscriptions: rest-hook to a real HTTP receiver, websocket to a 
         const got = receiver.on(`/hooks/ai/DiagnosticReport/${diagnosticReportId}`);
         return got.length ? got : undefined;
       },
-      15_000,
-      'the AI notification',
+      { timeoutMs: 15_000, what: 'the AI notification' },
     );
     expect(JSON.parse(hit.body)).toMatchObject({
       status: 'preliminary',
@@ -212,7 +209,10 @@ describe('FHIR Subscriptions: rest-hook to a real HTTP receiver, websocket to a 
     await subscriptionWhen(sub.id, (s) => s.status === 'active', 'the active Subscription');
     receiver.failNext = 2;
     await storeStudy('DX');
-    await waitFor(async () => (receiver.on('/hooks/flaky').length >= 3 ? true : undefined), 15_000, 'three attempts');
+    await waitFor(async () => (receiver.on('/hooks/flaky').length >= 3 ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'three attempts',
+    });
     expect(((await (await fetch(`${fhir}/Subscription/${sub.id}`)).json()) as Json).status).toBe('active');
 
     receiver.failAlways = true;

@@ -4,9 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runSources } from '../src/cli/sources-command.js';
 import { ConfigError } from '../src/core/errors.js';
-import { ROOT } from './fixtures.js';
-import { json, splitMultipart, startTestServer, type TestServer } from './in-process.js';
-import { storedObjects, sourceStatus, studyInstances, uploadToOrthanc, waitFor } from './sources-support.js';
+
+import { ROOT } from '../src/dicom/test-support.js';
+import { json } from './support/http.js';
+import { splitMultipart } from './support/multipart.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { storedObjects, sourceStatus, studyInstances, uploadToOrthanc } from './support/sources.js';
+import { waitFor } from './support/wait.js';
 import { orthancAvailable, startOrthanc, type OrthancHandle } from './support/orthanc.js';
 import { freePorts } from './support/ports.js';
 
@@ -54,13 +58,22 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
   it('copies a new study, then the instances added to it later', async () => {
     await uploadToOrthanc(orthanc, STUDY, `${STUDY}.1`, [`${STUDY}.1.1`, `${STUDY}.1.2`], 'SRC-DW');
     server = await start('copy', 'orthanc-dw', dataDir);
-    await waitFor('2 instances on us', async () => (await studyInstances(server!.dicomweb, STUDY)) === 2);
-    await uploadToOrthanc(orthanc, STUDY, `${STUDY}.2`, [`${STUDY}.2.1`], 'SRC-DW');
-    await waitFor('3 instances on us', async () => (await studyInstances(server!.dicomweb, STUDY)) === 3);
-    const status = await waitFor('the study done', async () => {
-      const s = await sourceStatus(server!.url, 'orthanc-dw');
-      return s?.studies.done === 1 && s;
+    await waitFor(async () => (await studyInstances(server!.dicomweb, STUDY)) === 2, {
+      timeoutMs: 30_000,
+      what: '2 instances on us',
     });
+    await uploadToOrthanc(orthanc, STUDY, `${STUDY}.2`, [`${STUDY}.2.1`], 'SRC-DW');
+    await waitFor(async () => (await studyInstances(server!.dicomweb, STUDY)) === 3, {
+      timeoutMs: 30_000,
+      what: '3 instances on us',
+    });
+    const status = await waitFor(
+      async () => {
+        const s = await sourceStatus(server!.url, 'orthanc-dw');
+        return s?.studies.done === 1 && s;
+      },
+      { timeoutMs: 30_000, what: 'the study done' },
+    );
     expect(status).toMatchObject({
       kind: 'dicomweb',
       mode: 'copy',
@@ -75,10 +88,10 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
     await server!.stop();
     server = await start('copy', 'orthanc-dw', dataDir);
     const before = await sourceStatus(server.url, 'orthanc-dw');
-    await waitFor(
-      'two more polls',
-      async () => (await sourceStatus(server!.url, 'orthanc-dw')).polls >= before.polls + 2,
-    );
+    await waitFor(async () => (await sourceStatus(server!.url, 'orthanc-dw')).polls >= before.polls + 2, {
+      timeoutMs: 30_000,
+      what: 'two more polls',
+    });
     const after = await sourceStatus(server.url, 'orthanc-dw');
     expect(after.instancesFetched).toBe(3);
     expect(after.studies).toMatchObject({ done: 1, failed: 0 });
@@ -124,8 +137,14 @@ describe.skipIf(!orthancAvailable())('watching a DICOMweb PACS (Orthanc /dicom-w
     const meta = await start('metadata-only', 'orthanc-meta', dir);
     try {
       await uploadToOrthanc(orthanc, OTHER, `${OTHER}.1`, [`${OTHER}.1.1`, `${OTHER}.1.2`], 'SRC-DW-META');
-      await waitFor('the study indexed', async () => (await studyInstances(meta.dicomweb, OTHER)) === 2);
-      await waitFor('both studies indexed', async () => (await studyInstances(meta.dicomweb, STUDY)) === 3);
+      await waitFor(async () => (await studyInstances(meta.dicomweb, OTHER)) === 2, {
+        timeoutMs: 30_000,
+        what: 'the study indexed',
+      });
+      await waitFor(async () => (await studyInstances(meta.dicomweb, STUDY)) === 3, {
+        timeoutMs: 30_000,
+        what: 'both studies indexed',
+      });
       expect(storedObjects(dir)).toBe(0);
       const metadata = await json(await fetch(`${meta.dicomweb}/studies/${OTHER}/metadata`));
       expect(metadata).toHaveLength(2);

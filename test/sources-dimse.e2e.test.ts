@@ -3,9 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './fixtures.js';
-import { json, splitMultipart, startTestServer, type TestServer } from './in-process.js';
-import { storedObjects, sourceStatus, studyInstances, uploadToOrthanc, waitFor } from './sources-support.js';
+
+import { ROOT } from '../src/dicom/test-support.js';
+import { json } from './support/http.js';
+import { splitMultipart } from './support/multipart.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { storedObjects, sourceStatus, studyInstances, uploadToOrthanc } from './support/sources.js';
+import { waitFor } from './support/wait.js';
 import { orthancAvailable, startOrthanc, type OrthancHandle } from './support/orthanc.js';
 import { freePorts } from './support/ports.js';
 
@@ -96,13 +100,22 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
     await uploadToOrthanc(orthanc, STUDY, `${STUDY}.1`, [`${STUDY}.1.1`, `${STUDY}.1.2`], 'SRC-DIMSE');
     server = await start(dataDir, { name: 'orthanc-dimse', mode: 'copy', retrieve: 'c-get' });
     await register(server);
-    await waitFor('2 instances on us', async () => (await studyInstances(server!.dicomweb, STUDY)) === 2);
-    await uploadToOrthanc(orthanc, STUDY, `${STUDY}.1`, [`${STUDY}.1.3`], 'SRC-DIMSE');
-    await waitFor('3 instances on us', async () => (await studyInstances(server!.dicomweb, STUDY)) === 3);
-    const status = await waitFor('the study done', async () => {
-      const s = await sourceStatus(server!.url, 'orthanc-dimse');
-      return s?.studies.done === 1 && s;
+    await waitFor(async () => (await studyInstances(server!.dicomweb, STUDY)) === 2, {
+      timeoutMs: 30_000,
+      what: '2 instances on us',
     });
+    await uploadToOrthanc(orthanc, STUDY, `${STUDY}.1`, [`${STUDY}.1.3`], 'SRC-DIMSE');
+    await waitFor(async () => (await studyInstances(server!.dicomweb, STUDY)) === 3, {
+      timeoutMs: 30_000,
+      what: '3 instances on us',
+    });
+    const status = await waitFor(
+      async () => {
+        const s = await sourceStatus(server!.url, 'orthanc-dimse');
+        return s?.studies.done === 1 && s;
+      },
+      { timeoutMs: 30_000, what: 'the study done' },
+    );
     expect(status).toMatchObject({
       kind: 'dimse',
       mode: 'copy',
@@ -118,10 +131,10 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
     server = await start(dataDir, { name: 'orthanc-dimse', mode: 'copy', retrieve: 'c-get' });
     await register(server);
     const before = await sourceStatus(server.url, 'orthanc-dimse');
-    await waitFor(
-      'two more polls',
-      async () => (await sourceStatus(server!.url, 'orthanc-dimse')).polls >= before.polls + 2,
-    );
+    await waitFor(async () => (await sourceStatus(server!.url, 'orthanc-dimse')).polls >= before.polls + 2, {
+      timeoutMs: 30_000,
+      what: 'two more polls',
+    });
     const after = await sourceStatus(server.url, 'orthanc-dimse');
     expect(after).toMatchObject({ instancesFetched: 3, lastError: null, studies: { done: 1, failed: 0 } });
     expect(storedObjects(dataDir)).toBe(3);
@@ -134,8 +147,14 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
     try {
       await register(server);
       await uploadToOrthanc(orthanc, MOVED, `${MOVED}.1`, [`${MOVED}.1.1`, `${MOVED}.1.2`], 'SRC-MOVE');
-      await waitFor('the moved study on us', async () => (await studyInstances(server!.dicomweb, MOVED)) === 2);
-      await waitFor('the first study on us too', async () => (await studyInstances(server!.dicomweb, STUDY)) === 3);
+      await waitFor(async () => (await studyInstances(server!.dicomweb, MOVED)) === 2, {
+        timeoutMs: 30_000,
+        what: 'the moved study on us',
+      });
+      await waitFor(async () => (await studyInstances(server!.dicomweb, STUDY)) === 3, {
+        timeoutMs: 30_000,
+        what: 'the first study on us too',
+      });
       expect(storedObjects(dir)).toBe(5);
       // They came in through our C-STORE SCP, sent by Orthanc.
       expect(sourcesOf(dir, MOVED)).toEqual(['ORTHANC']);
@@ -152,7 +171,10 @@ describe.skipIf(!orthancAvailable())('watching a DIMSE-only PACS (Orthanc C-FIND
     try {
       await register(meta);
       await uploadToOrthanc(orthanc, META, `${META}.1`, [`${META}.1.1`, `${META}.1.2`], 'SRC-DIMSE-META');
-      await waitFor('the study indexed', async () => (await studyInstances(meta.dicomweb, META)) === 2);
+      await waitFor(async () => (await studyInstances(meta.dicomweb, META)) === 2, {
+        timeoutMs: 30_000,
+        what: 'the study indexed',
+      });
       expect(storedObjects(dir)).toBe(0);
       const studies = await json(await fetch(`${meta.dicomweb}/studies?PatientID=SRC-DIMSE-META`));
       expect(studies).toHaveLength(1);

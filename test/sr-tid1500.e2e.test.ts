@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tid1500Report, type SrFixture } from '../src/ai-results/sr/test-support.js';
-import { getJson, stow, waitFor, type Json } from '../src/bridge/sync/test-support.js';
 import { encodePart10, type DicomJson } from '../src/dicom/index.js';
-import { ctInstance } from './fixtures.js';
-import { startTestServer, type TestServer } from './in-process.js';
+import { getJson, stow, type Json } from './support/http.js';
+import { waitFor } from './support/wait.js';
+import { ctInstance } from '../src/dicom/test-support.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 const installed = (tool: string) => {
   try {
@@ -93,17 +94,15 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
   };
   const read = async (ref: string): Promise<Json> => (await getJson(`${fhir}/${ref}`)).body;
   const reportOf = (sop: string, timeoutMs = 30_000) =>
-    waitFor(
-      async () => (await search(`DiagnosticReport?identifier=${enc(`urn:dicom:uid|urn:oid:${sop}`)}`))[0],
-      timeoutMs,
-      `the DiagnosticReport of SR ${sop}`,
-    );
+    waitFor(async () => (await search(`DiagnosticReport?identifier=${enc(`urn:dicom:uid|urn:oid:${sop}`)}`))[0], {
+      timeoutMs: timeoutMs,
+      what: `the DiagnosticReport of SR ${sop}`,
+    });
   const imagingStudy = (uid: string) =>
-    waitFor(
-      async () => (await search(`ImagingStudy?identifier=${enc(`urn:dicom:uid|urn:oid:${uid}`)}`))[0],
-      30_000,
-      `the ImagingStudy ${uid}`,
-    );
+    waitFor(async () => (await search(`ImagingStudy?identifier=${enc(`urn:dicom:uid|urn:oid:${uid}`)}`))[0], {
+      timeoutMs: 30_000,
+      what: `the ImagingStudy ${uid}`,
+    });
   /** The sync worker has nothing left to do. */
   const settled = () =>
     waitFor(
@@ -111,8 +110,7 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
         const s = (await getJson(`${server.url}/api/sync/status`)).body;
         return s.outbox.pending + s.outbox.retrying === 0 && s.inFlight === 0 ? true : undefined;
       },
-      30_000,
-      'the sync to settle',
+      { timeoutMs: 30_000, what: 'the sync to settle' },
     );
   // Asynchronous: the server runs in this process and must answer while storescu runs.
   const storescu = (files: string[]) =>
@@ -248,11 +246,10 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
         }),
       ]),
     ).toBe(200);
-    await waitFor(
-      async () => ((await imagingStudy(f.study)).numberOfInstances === 4 ? true : undefined),
-      30_000,
-      'the re-synced study',
-    );
+    await waitFor(async () => ((await imagingStudy(f.study)).numberOfInstances === 4 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'the re-synced study',
+    });
     await settled();
     expect(await search(`DiagnosticReport?identifier=${enc(`urn:dicom:uid|urn:oid:${f.srInstance}`)}`)).toHaveLength(1);
     expect(
@@ -277,8 +274,7 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
         const findings = (await getJson(`${server.url}/api/data-quality?study=${f.srStudy}`)).body.findings as Json[];
         return findings.find((x) => x.rule === 'sr-tid1500' && x.severity === 'warning' && /waits/.test(x.message));
       },
-      30_000,
-      'the waiting finding',
+      { timeoutMs: 30_000, what: 'the waiting finding' },
     );
     expect(waiting).toMatchObject({ sopInstanceUid: f.srInstance });
     expect(await search(`DiagnosticReport?identifier=${enc(`urn:dicom:uid|urn:oid:${f.srInstance}`)}`)).toHaveLength(0);
@@ -305,8 +301,7 @@ describe.skipIf(!haveDcmtk)('DICOM SR TID 1500 → FHIR results (STOW-RS, C-STOR
           .findings as Json[];
         return findings.find((x) => x.rule === 'sr-tid1500');
       },
-      30_000,
-      'the data-quality finding',
+      { timeoutMs: 30_000, what: 'the data-quality finding' },
     );
     expect(finding).toMatchObject({
       sopInstanceUid: f.srInstance,

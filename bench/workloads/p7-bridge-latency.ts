@@ -5,7 +5,8 @@
  * many FHIR writes (ImagingStudy versions) each study cost per second of its sync window.
  * Self-contained: takes the base URL of a running ImagingBridge (embedded FHIR as target).
  */
-import { encodePart10, type DicomJson } from '../../src/dicom/index.js';
+import { ctInstance } from '../../src/dicom/test-support.js';
+import { multipartBody } from '../../test/support/multipart.js';
 import { median, percentile } from '../stats.js';
 import { withServer, type BenchContext } from './context.js';
 import type { Row, WorkloadResult } from './types.js';
@@ -34,48 +35,28 @@ export interface StudyLatency {
 const ROOT = '1.2.826.0.1.3680043.10.1456.97';
 let counter = 0;
 
-function instance(study: string, series: string, index: number, patientId: string): Buffer {
-  const json: DicomJson = {
-    '00080016': { vr: 'UI', Value: ['1.2.840.10008.5.1.4.1.1.2'] },
-    '00080018': { vr: 'UI', Value: [`${series}.${index + 1}`] },
-    '00080020': { vr: 'DA', Value: ['20240101'] },
-    '00080030': { vr: 'TM', Value: ['120000'] },
-    '00080060': { vr: 'CS', Value: ['CT'] },
-    '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Bench^P7' }] },
-    '00100020': { vr: 'LO', Value: [patientId] },
-    '0020000D': { vr: 'UI', Value: [study] },
-    '0020000E': { vr: 'UI', Value: [series] },
-    '00200011': { vr: 'IS', Value: [1] },
-    '00200013': { vr: 'IS', Value: [index + 1] },
-    '00280002': { vr: 'US', Value: [1] },
-    '00280004': { vr: 'CS', Value: ['MONOCHROME2'] },
-    '00280010': { vr: 'US', Value: [16] },
-    '00280011': { vr: 'US', Value: [16] },
-    '00280100': { vr: 'US', Value: [16] },
-    '00280101': { vr: 'US', Value: [16] },
-    '00280102': { vr: 'US', Value: [15] },
-    '00280103': { vr: 'US', Value: [0] },
-    '7FE00010': { vr: 'OW', BulkDataURI: '7FE00010' },
-  };
-  return encodePart10(json, { bulk: { '7FE00010': Buffer.alloc(16 * 16 * 2, index & 0xff) } });
-}
-
 function newStudy(instances: number): { studyUid: string; files: Buffer[] } {
   const base = `${ROOT}.${process.pid}.${Date.now() % 1e9}.${++counter}`;
-  const files = Array.from({ length: instances }, (_, i) => instance(base, `${base}.1`, i, `P7-${counter % 50}`));
+  const files = Array.from({ length: instances }, (_, i) =>
+    ctInstance({
+      study: base,
+      series: `${base}.1`,
+      sop: `${base}.1.${i + 1}`,
+      patientId: `P7-${counter % 50}`,
+      patientName: 'Bench^P7',
+      rows: 16,
+      columns: 16,
+    }),
+  );
   return { studyUid: base, files };
 }
 
 async function stowFiles(baseUrl: string, files: Buffer[]): Promise<void> {
-  const boundary = `p7-${Math.random().toString(36).slice(2)}`;
-  const parts: Buffer[] = [];
-  for (const f of files)
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), f, Buffer.from('\r\n'));
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  const { body, contentType } = multipartBody(files, `p7-${Math.random().toString(36).slice(2)}`);
   const res = await fetch(`${baseUrl}/dicomweb/studies`, {
     method: 'POST',
-    headers: { 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
-    body: Buffer.concat(parts),
+    headers: { 'content-type': contentType },
+    body,
   });
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`STOW answered ${res.status}`);

@@ -12,9 +12,9 @@ import { demoDataset } from '../../src/demo/dataset.js';
 import { MRN_SYSTEM } from '../../src/demo/identifiers.js';
 import { freePort } from '../../test/support/ports.js';
 import { spawnManaged, waitForHttpOk } from '../../test/support/process.js';
-import { REPO_ROOT, startBridge } from '../../test/support/server.js';
+import { REPO_ROOT, startTestServer } from '../../test/support/server.js';
 import { httpCall, keepAliveAgent } from '../http-client.js';
-import { Rng } from '../prng.js';
+import { Rng } from '../../src/demo/prng.js';
 import { median, percentile } from '../stats.js';
 import type { BenchContext } from './context.js';
 import type { WorkloadResult } from './types.js';
@@ -58,7 +58,7 @@ export async function runP8(opts: P8Options = {}): Promise<P8Result> {
   const agent = keepAliveAgent(clients);
   try {
     await waitForStudies(server.url, studies, log);
-    const rng = Rng.for(opts.seed ?? 8, 'p8');
+    const rng = Rng.stream(opts.seed ?? 8, 'p8');
     const errorSamples: string[] = [];
     let bytes = 0;
     let count = 0;
@@ -198,12 +198,16 @@ export async function runP8Workload(ctx: BenchContext): Promise<WorkloadResult> 
       quiet: (label) => ctx.quiet(label),
       log: ctx.log,
       start: async () => {
-        const b = await startBridge({
-          dataDir: dir,
-          extraArgs: ['--demo', '--log-level', 'warn'],
-          startTimeoutMs: 180_000,
-          ...(ctx.bridgeEntry ? { entry: ctx.bridgeEntry } : {}),
-        });
+        const b = await startTestServer(
+          { 'data-dir': dir, 'log-level': 'warn' },
+          {
+            spawn: {
+              args: ['--demo'],
+              startTimeoutMs: 180_000,
+              ...(ctx.bridgeEntry ? { entry: ctx.bridgeEntry } : {}),
+            },
+          },
+        );
         return { url: b.url, stop: () => b.stop() };
       },
     });

@@ -17,7 +17,7 @@ import { spawnManaged, waitForHttpOk } from '../../test/support/process.js';
 import { freePort } from '../../test/support/ports.js';
 import { REPO_ROOT } from '../../test/support/server.js';
 import { httpCall, keepAliveAgent } from '../http-client.js';
-import { Rng } from '../prng.js';
+import { Rng } from '../../src/demo/prng.js';
 import { distRootOf } from '../scale-index.js';
 import type { BenchContext } from './context.js';
 import { medianOfRuns, timeQueries, type TimedCall } from './query-timing.js';
@@ -82,7 +82,7 @@ export async function runP9(opts: P9Options = {}): Promise<P9Result> {
     const server = await (opts.start ?? defaultStart)(dataDir);
     const agent = keepAliveAgent(1);
     try {
-      const pick = Rng.for(seed, 'queries');
+      const pick = Rng.stream(seed, 'queries');
       const call = async (kind: P9Query): Promise<TimedCall> => {
         const url = `${server.url}/fhir/${queryPath(kind, pick.int(0, patients - 1))}`;
         const r = await httpCall(url, { agent, headers: { accept: 'application/fhir+json' }, timeoutMs: 30_000 });
@@ -188,7 +188,7 @@ async function fill(
     for (let first = 0; first < patients; first += batch) {
       await repo.transaction(async (tx) => {
         for (let k = first; k < Math.min(patients, first + batch); k++)
-          for (const r of patientResources(k, Rng.for(seed, 'patient', k))) await tx.create(r, { keepId: true });
+          for (const r of patientResources(k, Rng.stream(seed, 'patient', k))) await tx.create(r, { keepId: true });
       });
       if ((first / batch) % 20 === 0)
         log(`  P9 fill: ${Math.min(patients, first + batch) * (expected / patients)} / ${expected}`);

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, ctInstance } from '../../test/fixtures.js';
+import { ROOT, ctInstance } from '../dicom/test-support.js';
 import { StoreError } from '../core/errors.js';
 import { DicomStatus } from '../core/dicom-status.js';
 import { Archive } from './archive.js';

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, ctInstance } from '../../test/fixtures.js';
+import { ROOT, ctInstance } from '../dicom/test-support.js';
 import { Archive } from './archive.js';
 import { ArchiveBlobStore } from './archive-blob-store.js';
 import { SqliteIndex } from './sqlite/sqlite-index.js';

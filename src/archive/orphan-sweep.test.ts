@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, ctInstance } from '../../test/fixtures.js';
+import { ROOT, ctInstance } from '../dicom/test-support.js';
 import { Archive, studyFolder } from './archive.js';
 import { FileBlobStore } from './file-blob-store.js';
 import { OrphanSweeper } from './orphan-sweep.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rejectionNote as buildNote } from '../bridge/sync/test-support.js';
+import { rejectionNote as buildNote } from '../dicom/test-support.js';
 import { parseInstance, bufferSource } from '../dicom/index.js';
 import { KEY_OBJECT_SELECTION, rejectionNote } from './rejection-note.js';
 

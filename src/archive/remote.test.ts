@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, ctInstance } from '../../test/fixtures.js';
+import { ROOT, ctInstance } from '../dicom/test-support.js';
 import type { DicomJson } from '../dicom/types.js';
 import { Archive } from './archive.js';
 import { FileBlobStore } from './file-blob-store.js';

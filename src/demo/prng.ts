@@ -1,7 +1,21 @@
 /**
- * A seeded PRNG (mulberry32): the demo dataset is a pure function of its seed. Each patient
- * draws from its own stream (seed + label), so adding a patient does not change the others.
+ * A seeded PRNG (mulberry32): the demo dataset and the benchmark datasets are pure functions of
+ * their seed. Each patient or study draws from its own stream (seed + labels), so adding one does
+ * not change the others, and any of them can be regenerated on its own, in any order.
  */
+
+/** FNV-1a over `text`, mixed with the seed. */
+function fnv1a(seed: number, text: string): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** A 32-bit stream id for several labels (each ended by `|`, so ('ab', 1) and ('a', 'b1') differ). */
+export function streamSeed(seed: number, ...labels: (string | number)[]): number {
+  return fnv1a(seed, labels.map((label) => `${label}|`).join(''));
+}
+
 export class Rng {
   private state: number;
 
@@ -11,9 +25,15 @@ export class Rng {
 
   /** A stream of its own for `label` under `seed` (FNV-1a of the label mixed with the seed). */
   static for(seed: number, label: string): Rng {
-    let h = (0x811c9dc5 ^ seed) >>> 0;
-    for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
-    return new Rng(h);
+    return new Rng(fnv1a(seed, label));
+  }
+
+  /**
+   * A stream of its own for several labels (see `streamSeed`). The benchmark datasets use this
+   * derivation and the demo dataset `for`: both are kept so that neither dataset changes.
+   */
+  static stream(seed: number, ...labels: (string | number)[]): Rng {
+    return new Rng(streamSeed(seed, ...labels));
   }
 
   /** Uniform in [0, 1). */
@@ -37,5 +57,23 @@ export class Rng {
 
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  /** Picks by weight: entries are [item, weight]. */
+  weighted<T>(entries: readonly (readonly [T, number])[]): T {
+    const total = entries.reduce((sum, [, w]) => sum + w, 0);
+    let r = this.next() * total;
+    for (const [item, w] of entries) {
+      r -= w;
+      if (r < 0) return item;
+    }
+    return entries[entries.length - 1]![0];
+  }
+
+  /** `count` random decimal digits. */
+  digits(count: number): string {
+    let out = '';
+    for (let i = 0; i < count; i++) out += String(this.int(0, 9));
+    return out;
   }
 }

@@ -8,7 +8,7 @@ import {
 } from '../context/index.js';
 import { notAcceptable } from '../core/errors.js';
 import { FHIR_ERRORS } from './errors.js';
-import { queryParams } from './query-string.js';
+import { queryParams } from '../core/query-string.js';
 import { access, noteAccess } from './security/route-access.js';
 
 /** Per request, what the caller may see (the security issue derives it from the token). */

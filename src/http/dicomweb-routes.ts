@@ -8,7 +8,7 @@ import { retrieveInstances, type BinaryResponse } from '../dicomweb/retrieve-ins
 import { retrieveMetadata } from '../dicomweb/retrieve-metadata.js';
 import { stow } from '../dicomweb/stow.js';
 import { warningHeader } from './errors.js';
-import { queryParams } from './query-string.js';
+import { queryParams } from '../core/query-string.js';
 import { access, noteAccess } from './security/route-access.js';
 import { forbidden, notFound } from '../core/errors.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { queryOf } from '../fhir/rest/query.js';
+import { queryOf } from '../core/query-string.js';
 import { fhirJsonPayload } from './bundle-stream.js';
 import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AccessRecord } from '../fhir/rest/context.js';

@@ -9,9 +9,12 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
-import { ctInstance } from '../fixtures.js';
-import { startTestServer, stowBody, type TestServer } from '../in-process.js';
+
+import { waitFor } from '../support/wait.js';
+import type { Json } from '../support/http.js';
+import { ctInstance } from '../../src/dicom/test-support.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { multipartBody } from '../support/multipart.js';
 import { accessToken, registerClient, runCli } from '../support/smart.js';
 import { AUDIENCE, ISSUER, signToken, type TokenClaims } from './harness.js';
 
@@ -73,8 +76,7 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
         const r = await get('/fhir/ImagingStudy?_count=200', admin);
         return (r.body.entry?.length ?? 0) >= 4 ? (r.body.entry as Json[]).map((e) => e.resource) : undefined;
       },
-      60_000,
-      'demo ImagingStudies',
+      { timeoutMs: 60_000, what: 'demo ImagingStudies' },
     );
     patientId = studies[0].subject.reference.split('/')[1];
     const uid = (s: Json) =>
@@ -97,7 +99,7 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
     const refused = await get(`/dicomweb/studies/${otherStudy}/metadata`, token);
     expect(refused.status).toBe(403);
     expect(refused.body.resourceType).toBe('OperationOutcome');
-    const { body, contentType } = stowBody([ctInstance({ study: '1.2.826.0.1.3680043.10.1456.88.901' })]);
+    const { body, contentType } = multipartBody([ctInstance({ study: '1.2.826.0.1.3680043.10.1456.88.901' })]);
     const stow = await fetch(`${server.dicomweb}/studies`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
@@ -138,8 +140,7 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
         const r = await get(`/fhir/AuditEvent?patient=Patient/${patientId}&date=ge${since}&_count=100`, admin);
         return r.status === 200 && (r.body.entry?.length ?? 0) > 0 ? r.body.entry : undefined;
       },
-      20_000,
-      'AuditEvents of the patient',
+      { timeoutMs: 20_000, what: 'AuditEvents of the patient' },
     );
     expect(found.length).toBeGreaterThan(0); // the FHIR copy is asynchronous: at least the first ones are searchable
     const denied = await waitFor(
@@ -147,8 +148,7 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
         const r = await get(`/fhir/AuditEvent?outcome=4&date=ge${since}`, admin);
         return (r.body.entry?.length ?? 0) > 0 ? r.body.entry : undefined;
       },
-      20_000,
-      'AuditEvents of refused accesses',
+      { timeoutMs: 20_000, what: 'AuditEvents of refused accesses' },
     );
     expect(denied.length).toBeGreaterThan(0);
   });
@@ -188,8 +188,7 @@ describe('scopes, patient compartments and the audit trail (--auth smart)', () =
           }[];
           return r.length >= 2 ? r : undefined;
         },
-        10_000,
-        'the registration (by the CLI) and token issuance records',
+        { timeoutMs: 10_000, what: 'the registration (by the CLI) and token issuance records' },
       );
       const events = rows.map((r) => JSON.parse(r.json) as Json);
       const types = events.map((e) => e.type.code);

@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { ROOT, ctInstance, encapsulatedInstance } from '../fixtures.js';
-import { splitMultipart, stowBody } from '../in-process.js';
+import { ROOT, ctInstance, encapsulatedInstance } from '../../src/dicom/test-support.js';
+import { splitMultipart, multipartBody } from '../support/multipart.js';
 
 export const NAME = 'Qwertyuiopzx^Unmistakable';
 export const MRN = 'MRN-ZXQV-987654321';
@@ -43,7 +43,7 @@ export function leaks(dir: string): string[] {
 
 /** Stores both instances and the patient. */
 export async function storeAll(url: string, headers: Record<string, string>): Promise<void> {
-  const { body, contentType } = stowBody([small, large]);
+  const { body, contentType } = multipartBody([small, large]);
   const stow = await fetch(`${url}/dicomweb/studies`, {
     method: 'POST',
     headers: { ...headers, 'content-type': contentType, accept: 'application/dicom+json' },

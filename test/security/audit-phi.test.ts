@@ -8,7 +8,7 @@
  * rest covers audit.sqlite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Json } from '../../src/bridge/sync/test-support.js';
+import type { Json } from '../support/http.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 
 const QUERY = 'name=Zyxwquist&birthdate=1971-02-03';

@@ -6,7 +6,7 @@
  * suffixes) apply inside the chain. Reverse chaining (`_has`) is not supported at all (400).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Json } from '../../src/bridge/sync/test-support.js';
+import type { Json } from '../support/http.js';
 import { startSmartBench, type Answer, type SmartBench } from './harness.js';
 import { expectRefused } from './refusal.js';
 

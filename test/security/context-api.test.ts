@@ -7,7 +7,7 @@
  * the `s` of the scopes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Json } from '../../src/bridge/sync/test-support.js';
+import type { Json } from '../support/http.js';
 import { MRN_SYSTEM } from '../../src/demo/identifiers.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 

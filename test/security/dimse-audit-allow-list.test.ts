@@ -8,9 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../src/bridge/sync/test-support.js';
-import { ROOT, ctInstance } from '../fixtures.js';
-import { startTestServer, type TestServer } from '../in-process.js';
+
+import { waitFor } from '../support/wait.js';
+import { ROOT, ctInstance } from '../../src/dicom/test-support.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 import { dcmtkAvailable, runDcmtk, storeFiles } from '../support/dcmtk.js';
 
 const STUDY = `${ROOT}.55.${process.pid}`;
@@ -75,8 +76,7 @@ describe.skipIf(!dcmtkAvailable(['echoscu', 'storescu', 'findscu']))(
           );
           return e.length ? e : undefined;
         },
-        10_000,
-        'the C-STORE audit record',
+        { timeoutMs: 10_000, what: 'the C-STORE audit record' },
       );
       expect(imports).toHaveLength(1);
       expect(JSON.stringify(imports[0])).toContain('MODALITY1');

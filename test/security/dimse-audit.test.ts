@@ -14,7 +14,8 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
+import { waitFor } from '../support/wait.js';
+import type { Json } from '../support/http.js';
 import { dcmtkAvailable, runDcmtk } from '../support/dcmtk.js';
 import { freePort } from '../support/ports.js';
 import { spawnManaged, type ManagedProcess } from '../support/process.js';
@@ -66,8 +67,7 @@ describe.skipIf(!dcmtkAvailable(['echoscu', 'findscu', 'getscu', 'movescu', 'sto
           const found = bench.auditSince(before).filter((e) => codes(e).includes('110126'));
           return found.length >= 2 ? found : undefined;
         },
-        10_000,
-        'the Node Authentication records',
+        { timeoutMs: 10_000, what: 'the Node Authentication records' },
       );
       const byReason = new Map(alerts.map((e) => [codes(e)[2], e]));
       expect(byReason.get('calling-ae-not-allowed')).toMatchObject({
@@ -290,8 +290,7 @@ describe.skipIf(!dcmtkAvailable(['echoscu']) || !opensslAvailable())(
           const found = bench.auditSince(before).filter((e) => codes(e).includes('tls-handshake-failed'));
           return found.length ? found : undefined;
         },
-        10_000,
-        'the TLS failure record',
+        { timeoutMs: 10_000, what: 'the TLS failure record' },
       );
       expect(alert).toMatchObject({
         type: { code: '110113' },

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer } from '../in-process.js';
+import { startTestServer } from '../support/server.js';
 import { NEEDLES, expectServed, filesUnder, leaks, small, storeAll } from './at-rest-support.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runEncryption } from '../../src/cli/encryption-command.js';
-import { startTestServer } from '../in-process.js';
+import { startTestServer } from '../support/server.js';
 import { expectServed, leaks, storeAll } from './at-rest-support.js';
 
 describe('encryption rotate', () => {

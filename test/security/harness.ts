@@ -9,8 +9,9 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
-import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
-import { startTestServer, type TestServer, type TestServerOptions } from '../in-process.js';
+import { waitFor } from '../support/wait.js';
+import type { Json } from '../support/http.js';
+import { startTestServer, type TestServer, type TestServerOptions } from '../support/server.js';
 
 export const ISSUER = 'https://idp.hospital.test/realms/imaging';
 export const AUDIENCE = 'urn:test:imaging-bridge';
@@ -141,8 +142,7 @@ export async function startSmartBench(
           const r = await request('GET', '/fhir/ImagingStudy?_count=500', admin);
           return (r.body?.entry?.length ?? 0) >= min * 2 ? (r.body.entry as Json[]).map((e) => e.resource) : undefined;
         },
-        60_000,
-        'demo ImagingStudies',
+        { timeoutMs: 60_000, what: 'demo ImagingStudies' },
       );
       const byPatient = new Map<string, string[]>();
       for (const s of studies) {

@@ -8,7 +8,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../in-process.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 import { opensslAvailable } from '../support/openssl.js';
 
 function get(

@@ -5,7 +5,7 @@
  * transaction with one forbidden entry is refused whole and writes nothing).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Json } from '../../src/bridge/sync/test-support.js';
+import type { Json } from '../support/http.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 
 describe('_include/_revinclude filtering and batch entry authorization (--auth smart)', () => {

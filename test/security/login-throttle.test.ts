@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../src/bridge/sync/test-support.js';
+import { waitFor } from '../support/wait.js';
 import { ClientStore } from '../../src/security/oauth/client-store.js';
 import { openSecurityDb } from '../../src/security/oauth/security-store.js';
 import { UserStore } from '../../src/security/oauth/user-store.js';
@@ -122,8 +122,7 @@ describe('login throttling and lock-out', () => {
     // Authorization events are recorded as they happen, not before the page (group commit): wait for the last.
     const records = await waitFor(
       async () => (loginFailures(bench.auditSince(head)).length >= 8 ? bench.auditSince(head) : undefined),
-      10_000,
-      'the login audit records',
+      { timeoutMs: 10_000, what: 'the login audit records' },
     );
     const failures = loginFailures(records);
     const text = JSON.stringify(failures);

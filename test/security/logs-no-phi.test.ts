@@ -5,8 +5,9 @@
  * none of those values may appear in the log lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctInstance } from '../fixtures.js';
-import { startTestServer, stowBody, type TestServer } from '../in-process.js';
+import { ctInstance } from '../../src/dicom/test-support.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { multipartBody } from '../support/multipart.js';
 
 const NAME = 'Zyxwvutsrq^Qwertyuiop';
 const FAMILY = 'Zyxwvutsrq';
@@ -31,13 +32,13 @@ describe('application logs hold no PHI', () => {
       series: `${STUDY}.1`,
       sop: `${STUDY}.1.1`,
     });
-    const { body, contentType } = stowBody([file]);
+    const { body, contentType } = multipartBody([file]);
     expect(
       (await fetch(`${server.dicomweb}/studies`, { method: 'POST', headers: { 'content-type': contentType }, body }))
         .status,
     ).toBe(200);
     // A conflicting duplicate (same SOP UID, other content) fails with a reason.
-    const clash = stowBody([
+    const clash = multipartBody([
       ctInstance({
         patientName: `${FAMILY}^Other`,
         patientId: PATIENT_ID,

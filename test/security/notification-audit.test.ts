@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
+import { waitFor } from '../support/wait.js';
+import type { Json } from '../support/http.js';
 import type { SmartBench } from './harness.js';
 import { startHookBench, type HookReceiver } from './hook-receiver.js';
 
@@ -48,8 +49,7 @@ describe('rest-hook deliveries are audited before they are sent (finding 7)', ()
     await waitFor(
       async () =>
         (await bench.get(`/fhir/Subscription/${sub.body.id}`, bench.admin)).body.status === 'active' ? true : undefined,
-      15_000,
-      'active',
+      { timeoutMs: 15_000, what: 'active' },
     );
     head = bench.auditHead();
 
@@ -61,8 +61,7 @@ describe('rest-hook deliveries are audited before they are sent (finding 7)', ()
     const delivery = await waitFor(
       async () =>
         hooks.to('/audited').find((d) => d.path === `/hooks/audited/Patient/${patient.body.id}?token=not-recorded`),
-      15_000,
-      'the delivery',
+      { timeoutMs: 15_000, what: 'the delivery' },
     );
 
     const atArrival = delivery.seen as Json[];

@@ -8,10 +8,12 @@ import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
 import { connectWebSocket } from '../support/websocket-client.js';
-import { ROOT, ctInstance } from '../fixtures.js';
-import { startTestServer, stowBody, type TestServer } from '../in-process.js';
+import { waitFor } from '../support/wait.js';
+import type { Json } from '../support/http.js';
+import { ROOT, ctInstance } from '../../src/dicom/test-support.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { multipartBody } from '../support/multipart.js';
 import { freePort } from '../support/ports.js';
 
 const ISSUER = 'https://idp.hospital.test/realms/imaging';
@@ -124,12 +126,11 @@ describe('notifications filtered by the subscriber token', () => {
           ).json()) as Json;
           return s.status === 'active' ? s : undefined;
         },
-        15_000,
-        'an active Subscription',
+        { timeoutMs: 15_000, what: 'an active Subscription' },
       );
     }
     const study = `${ROOT}.77.${process.pid}`;
-    const { body, contentType } = stowBody([
+    const { body, contentType } = multipartBody([
       ctInstance({ study, series: `${study}.1`, sop: `${study}.1.1`, modality: 'CT' }),
     ]);
     const stored = await fetch(`${server.dicomweb}/studies`, {
@@ -143,8 +144,7 @@ describe('notifications filtered by the subscriber token', () => {
         const got = received.filter((r) => r.path.startsWith('/hooks/reader/ImagingStudy/'));
         return got.length ? got : undefined;
       },
-      20_000,
-      'the notification to the reader',
+      { timeoutMs: 20_000, what: 'the notification to the reader' },
     );
     expect(JSON.parse(hit.body)).toMatchObject({ resourceType: 'ImagingStudy' });
     await new Promise((r) => setTimeout(r, 1000));

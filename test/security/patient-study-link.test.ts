@@ -8,10 +8,11 @@
  * batch and transaction entries, whoever sends it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Json } from '../../src/bridge/sync/test-support.js';
-import { waitFor } from '../../src/bridge/sync/test-support.js';
-import { ROOT, ctInstance } from '../fixtures.js';
-import { stowBody } from '../in-process.js';
+
+import type { Json } from '../support/http.js';
+import { waitFor } from '../support/wait.js';
+import { ROOT, ctInstance } from '../../src/dicom/test-support.js';
+import { multipartBody } from '../support/multipart.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 
 const imagingStudy = (patientId: string, studyUid: string): Json => ({
@@ -42,8 +43,7 @@ describe('patient ↔ study link (finding 2)', () => {
         const r = await bench.get('/dicomweb/studies', victimToken);
         return studyUidsOf(r.body).includes(victimStudy()) || undefined;
       },
-      30_000,
-      "the victim's study linked",
+      { timeoutMs: 30_000, what: "the victim's study linked" },
     );
   }, 180_000);
   afterAll(() => bench?.stop());
@@ -161,7 +161,7 @@ describe('patient ↔ study link (finding 2)', () => {
         patientName: 'Other^Two',
       }),
     ];
-    const { body, contentType } = stowBody(files);
+    const { body, contentType } = multipartBody(files);
     const stow = await bench.request('POST', '/dicomweb/studies', bench.admin, body, {
       'content-type': contentType,
       accept: 'application/dicom+json',
@@ -169,8 +169,7 @@ describe('patient ↔ study link (finding 2)', () => {
     expect(stow.status).toBe(200);
     await waitFor(
       async () => ((await bench.get(`/api/quarantine/${foreign}`, bench.admin)).status === 200 ? true : undefined),
-      30_000,
-      'the study held',
+      { timeoutMs: 30_000, what: 'the study held' },
     );
     const shaped = await bench.request(
       'POST',

@@ -7,7 +7,7 @@
  * with its audit record.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Json } from '../../src/bridge/sync/test-support.js';
+import type { Json } from '../support/http.js';
 import { startSmartBench, type Answer, type SmartBench } from './harness.js';
 import { expectRefused } from './refusal.js';
 

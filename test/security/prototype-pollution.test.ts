@@ -9,7 +9,7 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer } from '../in-process.js';
+import { startTestServer } from '../support/server.js';
 import { accessToken, registerClient, requestToken } from '../support/smart.js';
 import { prototypesClean, startSmartBench, type SmartBench } from './harness.js';
 

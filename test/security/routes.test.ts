@@ -2,12 +2,16 @@
  * The route matrix: every route the running server registered (read from its router at run
  * time) answers 401 without a token and 403 with a token whose scopes and role do not cover
  * it. Public routes must come from the explicit allow-list below, so a new route without a
- * policy (or one marked public by mistake) fails here.
+ * policy (or one marked public by mistake) fails here. The matrix is served in process (inject):
+ * a socket adds nothing to what the access rules answer.
  */
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteRule } from '../../src/http/security/access-control.js';
-import { startTestServer, type TestServer } from '../in-process.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 import { accessToken, registerClient } from '../support/smart.js';
+
+type InjectMethod = NonNullable<InjectOptions['method']>;
 
 const PUBLIC_ALLOW_LIST = [
   /^\/health$/,
@@ -92,14 +96,14 @@ describe('every route has a policy: 401 without a token, 403 with an insufficien
     const failures: string[] = [];
     for (const rule of protectedRoutes) {
       const s = sample(rule);
-      const res = await fetch(server.url + s.path, {
-        method: s.method,
+      const res = await server.inject({
+        method: s.method as InjectMethod,
+        url: s.path,
         headers: s.contentType ? { 'content-type': s.contentType } : {},
-        body: s.body,
+        payload: s.body,
       });
-      await res.arrayBuffer();
-      if (res.status !== 401 || !/^Bearer /.test(res.headers.get('www-authenticate') ?? ''))
-        failures.push(`${s.method} ${s.path}: ${res.status}`);
+      if (res.statusCode !== 401 || !/^Bearer /.test(String(res.headers['www-authenticate'] ?? '')))
+        failures.push(`${s.method} ${s.path}: ${res.statusCode}`);
     }
     expect(failures).toEqual([]);
   });
@@ -118,17 +122,17 @@ describe('every route has a policy: 401 without a token, 403 with an insufficien
       const s = sample(rule);
       const headers: Record<string, string> = { authorization: `Bearer ${weakToken}` };
       if (s.contentType) headers['content-type'] = s.contentType;
-      const res = await fetch(server.url + s.path, { method: s.method, headers, body: s.body });
-      const text = await res.text();
+      const res = await server.inject({ method: s.method as InjectMethod, url: s.path, headers, payload: s.body });
+      const text = res.body;
       // The FHIR router serves no interaction for some method/path pairs (PATCH on a type, PUT on
       // the base): 405 there gives nothing away, whatever the token.
       if (
-        res.status === 405 &&
+        res.statusCode === 405 &&
         rule.url.startsWith('/fhir') &&
         (s.method === 'HEAD' || text.includes('is not allowed on'))
       )
         continue;
-      if (res.status !== 403) failures.push(`${s.method} ${s.path}: ${res.status} ${text.slice(0, 160)}`);
+      if (res.statusCode !== 403) failures.push(`${s.method} ${s.path}: ${res.statusCode} ${text.slice(0, 160)}`);
       else if (s.method !== 'HEAD' && !text.includes('OperationOutcome'))
         failures.push(`${s.method} ${s.path}: 403 without an OperationOutcome`);
     }

@@ -7,7 +7,7 @@
  * way). Each condition is now parenthesized; the search stays within the token's reach.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Json } from '../../src/bridge/sync/test-support.js';
+import type { Json } from '../support/http.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 
 describe("a search's OR conditions cannot escape the token's restrictions (--auth smart)", () => {

@@ -9,7 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
+import { waitFor } from '../support/wait.js';
+import type { Json } from '../support/http.js';
 import { accessToken, registerClient, runCli } from '../support/smart.js';
 import type { SmartBench } from './harness.js';
 import { startHookBench, type HookReceiver } from './hook-receiver.js';
@@ -43,11 +44,10 @@ describe('Subscriptions follow their subscriber, and keep its header secrets (fi
       channel: { type: 'rest-hook', endpoint: `${hooks.base}${path}`, payload: 'application/fhir+json', header },
     });
     expect(r.status).toBe(201);
-    await waitFor(
-      async () => ((await subscription(r.body.id)).status === 'active' ? true : undefined),
-      15_000,
-      'an active Subscription',
-    );
+    await waitFor(async () => ((await subscription(r.body.id)).status === 'active' ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'an active Subscription',
+    });
     return r.body.id as string;
   };
   const subscription = async (id: string): Promise<Json> =>
@@ -61,11 +61,10 @@ describe('Subscriptions follow their subscriber, and keep its header secrets (fi
     return r.body.id as string;
   };
   const delivered = (path: string, patientId: string) =>
-    waitFor(
-      async () => hooks.to(path).find((d) => d.path.endsWith(`/Patient/${patientId}`)),
-      15_000,
-      `a delivery of Patient/${patientId} to ${path}`,
-    );
+    waitFor(async () => hooks.to(path).find((d) => d.path.endsWith(`/Patient/${patientId}`)), {
+      timeoutMs: 15_000,
+      what: `a delivery of Patient/${patientId} to ${path}`,
+    });
 
   it(
     'stops delivering to a client removed with `imaging-bridge clients remove`',
@@ -87,8 +86,7 @@ describe('Subscriptions follow their subscriber, and keep its header secrets (fi
       const second = await writePatient(family);
       const s = await waitFor(
         async () => ((await subscription(id)).status === 'error' ? subscription(id) : undefined),
-        15_000,
-        'status error',
+        { timeoutMs: 15_000, what: 'status error' },
       );
       expect(s.error).toMatch(/hook-removed is no longer registered/);
       expect(hooks.to('/removed').filter((d) => d.path.endsWith(`/Patient/${second}`))).toEqual([]);
@@ -128,11 +126,10 @@ describe('Subscriptions follow their subscriber, and keep its header secrets (fi
     );
     await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 200));
     const patient = await writePatient(family);
-    const s = await waitFor(
-      async () => ((await subscription(id)).status === 'error' ? subscription(id) : undefined),
-      15_000,
-      'status error',
-    );
+    const s = await waitFor(async () => ((await subscription(id)).status === 'error' ? subscription(id) : undefined), {
+      timeoutMs: 15_000,
+      what: 'status error',
+    });
     expect(s.error).toMatch(/expired/);
     expect(hooks.to('/expiring').filter((d) => d.path.endsWith(`/Patient/${patient}`))).toEqual([]);
   });

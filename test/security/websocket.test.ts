@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../../src/bridge/sync/test-support.js';
+import { waitFor } from '../support/wait.js';
+import type { Json } from '../support/http.js';
 import { connectWebSocket } from '../support/websocket-client.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 
@@ -37,8 +38,7 @@ describe('the Subscription websocket (finding 10)', () => {
     await waitFor(
       async () =>
         (await bench.get(`/fhir/Subscription/${r.body.id}`, bench.admin)).body.status === 'active' ? true : undefined,
-      15_000,
-      'active',
+      { timeoutMs: 15_000, what: 'active' },
     );
     return r.body.id as string;
   };

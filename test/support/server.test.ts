@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpStatus } from './process.js';
-import { bridgeBuilt, startBridge, type BridgeHandle } from './server.js';
+import { bridgeBuilt, startTestServer, type SpawnedServer } from './server.js';
 
 // Needs `npm run build` (dist/cli/main.js); skipped otherwise.
 describe.skipIf(!bridgeBuilt())('bridge test harness', () => {
-  let bridge: BridgeHandle;
+  let bridge: SpawnedServer;
 
   beforeAll(async () => {
-    bridge = await startBridge();
+    bridge = await startTestServer({}, { spawn: true });
   });
 
   afterAll(async () => {
@@ -17,7 +17,7 @@ describe.skipIf(!bridgeBuilt())('bridge test harness', () => {
 
   it('starts the built server on loopback and waits for /health', async () => {
     expect(await httpStatus(`${bridge.url}/health`)).toBe(200);
-    expect(await httpStatus(`${bridge.dicomWebUrl}/studies`)).toBe(200);
+    expect(await httpStatus(`${bridge.dicomweb}/studies`)).toBe(200);
     expect(bridge.peakRssKb()).toBeGreaterThan(0);
   });
 

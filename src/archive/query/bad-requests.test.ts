@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { QueryError } from './query-error.js';
-import { searcher, testArchive } from './test-archive.js';
+import { searcher, testArchive } from './test-support.js';
 
 const { index, qido } = testArchive();
 const search = searcher(qido);

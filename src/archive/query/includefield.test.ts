@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { searcher, testArchive, UID } from './test-archive.js';
+import { searcher, testArchive, UID } from './test-support.js';
 
 const { index, qido } = testArchive();
 const search = searcher(qido);

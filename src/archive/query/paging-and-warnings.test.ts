@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { searcher, studyUids, testArchive, UID } from './test-archive.js';
+import { searcher, studyUids, testArchive, UID } from './test-support.js';
 
 const { index, qido } = testArchive(3);
 const search = searcher(qido);

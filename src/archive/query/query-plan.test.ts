@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileSearch } from './compile-search.js';
-import { searcher, testArchive } from './test-archive.js';
+import { searcher, testArchive } from './test-support.js';
 import type { QidoLevel } from './types.js';
 
 const { index, qido } = testArchive();

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { BASIC_TEXT_SR, CT_IMAGE, MR_IMAGE, searcher, studyUids, testArchive, UID, values } from './test-archive.js';
+import { BASIC_TEXT_SR, CT_IMAGE, MR_IMAGE, searcher, studyUids, testArchive, UID, values } from './test-support.js';
 
 const { index, qido } = testArchive();
 const search = searcher(qido);

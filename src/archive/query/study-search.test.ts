@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { searcher, studyUids, testArchive, UID, values } from './test-archive.js';
+import { searcher, studyUids, testArchive, UID, values } from './test-support.js';
 
 const { index, qido } = testArchive();
 const search = searcher(qido);

@@ -1,4 +1,4 @@
-import { queryOf } from '../rest/query.js';
+import { queryOf } from '../../core/query-string.js';
 import type { FhirRequest, FhirResponse } from '../rest/context.js';
 import type { FhirTransport, TransportRequest, TransportResponse } from './transport.js';
 

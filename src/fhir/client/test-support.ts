@@ -1,11 +1,5 @@
-/** Shared tests of the FhirClient interface (every implementation must pass them) and a spawned server for HTTP tests. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+/** Shared tests of the FhirClient interface: every implementation must pass them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../test/support/ports.js';
-import { spawnManaged, waitForHttpOk } from '../../../test/support/process.js';
 import type { Bundle, FhirResource } from '../types.js';
 import { FhirServerError, type FhirClient } from './index.js';
 
@@ -174,45 +168,5 @@ function observation(patientId: string, when = '2024-05-01T10:00:00Z'): FhirReso
     subject: { reference: `Patient/${patientId}` },
     effectiveDateTime: when,
     valueQuantity: { value: 98, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
-  };
-}
-
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-
-export interface SourceBridge {
-  /** e.g. http://127.0.0.1:40123 */
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** A second ImagingBridge process from the current sources (tsx), on a fresh data folder: the "external" FHIR server. */
-export async function startSourceBridge(): Promise<SourceBridge> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ib-fhir-peer-'));
-  const port = await freePort();
-  const args = [
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    'serve',
-    '--auth',
-    'none',
-    '--http-port',
-    String(port),
-    '--dicom-port',
-    '0',
-    '--data-dir',
-    dataDir,
-    '--log-level',
-    'warn',
-  ];
-  const proc = spawnManaged(process.execPath, args, { cwd: REPO_ROOT, name: 'ImagingBridge (FHIR peer)' });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttpOk(`${url}/health`, proc, 90_000, 'ImagingBridge (FHIR peer)');
-  return {
-    url,
-    stop: async () => {
-      await proc.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
   };
 }

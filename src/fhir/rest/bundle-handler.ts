@@ -8,7 +8,7 @@ import { jsonBody } from './body.js';
 import { READ_ONLY_TYPES } from './capability-statement.js';
 import { FHIR_JSON, type AccessRecord, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
 import { matches } from './crud-handlers.js';
-import { splitUrl } from './query.js';
+import { splitUrl } from '../../core/query-string.js';
 import { rewriteReferences } from './rewrite-references.js';
 
 export type Dispatch = (ctx: RouterContext, req: FhirRequest) => Promise<FhirResponse>;

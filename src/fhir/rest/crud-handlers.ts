@@ -12,7 +12,7 @@ import {
   type FhirResponse,
   type RouterContext,
 } from './context.js';
-import { queryOf } from './query.js';
+import { queryOf } from '../../core/query-string.js';
 
 export async function read(ctx: RouterContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
   const resource = await ctx.repo.read(type, id);

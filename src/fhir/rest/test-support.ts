@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal.js';
 import { TEST_BASE, testRegistry } from '../repository/test-support.js';
 import { SqliteFhirRepository } from '../sqlite/sqlite-repository.js';
 import type { AccessRecord } from './context.js';
-import { queryOf } from './query.js';
+import { queryOf } from '../../core/query-string.js';
 import { FhirRouter, type FhirRouterOptions } from './router.js';
 
 export interface Call {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildAuditEvents, openAuditLog, type AccessRecord, type OpenedAuditLog } from '../src/audit/index.js';
-import { openTestRouter } from '../src/fhir/rest/test-support.js';
-import type { Principal } from '../src/auth/principal.js';
+import { buildAuditEvents, openAuditLog, type AccessRecord, type OpenedAuditLog } from './index.js';
+import { openTestRouter } from '../fhir/rest/test-support.js';
+import type { Principal } from '../auth/principal.js';
 
 const silent = { error: () => undefined, warn: () => undefined, info: () => undefined };
 const fast = { intervalMs: 5, maxBatch: 50, retryMs: 50 };

@@ -21,6 +21,11 @@ function decode(s: string): string {
   }
 }
 
+/** The query of a request URL (`/path?a=b`): empty when there is no `?`. */
+export function queryParams(url: string): URLSearchParams {
+  return url.includes('?') ? queryOf(url) : new URLSearchParams();
+}
+
 /** Splits a relative URL of a Bundle entry or link into path and query. */
 export function splitUrl(url: string): { path: string; query: URLSearchParams } {
   const q = url.indexOf('?');

@@ -1,9 +1,10 @@
 /** Shared helpers of the sources end-to-end suites (watching an Orthanc). */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PackStore } from '../src/archive/pack/pack-store.js';
-import { ctInstance } from './fixtures.js';
-import type { OrthancHandle } from './support/orthanc.js';
+import { PackStore } from '../../src/archive/pack/pack-store.js';
+import { ctInstance } from '../../src/dicom/test-support.js';
+import type { Json } from './http.js';
+import type { OrthancHandle } from './orthanc.js';
 
 /** Today's StudyDate (local calendar), inside any look-back window. */
 export function today(): string {
@@ -28,27 +29,6 @@ export async function uploadToOrthanc(
   }
 }
 
-/** Polls `check` every 100 ms until it returns a value (not undefined/false) or the time is up. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Number of instances in a study on a DICOMweb server (QIDO), 0 when absent. */
 export async function studyInstances(dicomweb: string, study: string): Promise<number> {
   const res = await fetch(`${dicomweb}/studies?StudyInstanceUID=${study}`);
@@ -56,10 +36,9 @@ export async function studyInstances(dicomweb: string, study: string): Promise<n
   return body[0]?.['00201208']?.Value[0] ?? 0;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function sourceStatus(url: string, name: string): Promise<any> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const body = (await (await fetch(`${url}/api/sources`)).json()) as { sources: any[] };
+/** One source's entry in GET /api/sources (undefined when not listed). */
+export async function sourceStatus(url: string, name: string): Promise<Json> {
+  const body = (await (await fetch(`${url}/api/sources`)).json()) as { sources: Json[] };
   return body.sources.find((s) => s.name === name);
 }
 

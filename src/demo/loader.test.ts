@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Archive } from '../src/archive/archive.js';
-import { demoDataset } from '../src/demo/dataset.js';
-import { MRN_SYSTEM } from '../src/demo/identifiers.js';
-import { loadDemoData, type DemoLoadReport } from '../src/demo/loader.js';
-import { inProcessFhirClient, type FhirClient } from '../src/fhir/client/index.js';
-import { openEmbeddedFhir, type EmbeddedFhir } from '../src/fhir/embedded.js';
-import { validateFhirResource } from '../src/fhir/validate.js';
-import { openArchive } from '../src/main.js';
+import type { Archive } from '../archive/archive.js';
+import { demoDataset } from './dataset.js';
+import { MRN_SYSTEM } from './identifiers.js';
+import { loadDemoData, type DemoLoadReport } from './loader.js';
+import { inProcessFhirClient, type FhirClient } from '../fhir/client/index.js';
+import { openEmbeddedFhir, type EmbeddedFhir } from '../fhir/embedded.js';
+import { validateFhirResource } from '../fhir/validate.js';
+import { openArchive } from '../main.js';
 
 const TYPES = [
   'Patient',

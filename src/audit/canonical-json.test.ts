@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from './canonical-json.js';
+
+describe('canonicalJson', () => {
+  it('writes the same text whatever order the keys were added in, nested objects included', () => {
+    const a = canonicalJson({ b: 1, a: { d: [1, 'x'], c: true } });
+    const b = canonicalJson({ a: { c: true, d: [1, 'x'] }, b: 1 });
+    expect(a).toBe(b);
+    expect(a).toBe('{"a":{"c":true,"d":[1,"x"]},"b":1}');
+  });
+
+  it('leaves out undefined members, and writes undefined array items as null', () => {
+    expect(canonicalJson({ a: undefined, b: [undefined, null, 2] })).toBe('{"b":[null,null,2]}');
+  });
+
+  it('escapes non-ASCII characters so the text is plain ASCII', () => {
+    const text = canonicalJson({ name: 'Müller 山田' });
+    expect(text).toBe('{"name":"M\\u00fcller \\u5c71\\u7530"}');
+    expect(/^[\x20-\x7e]*$/.test(text)).toBe(true);
+    expect(JSON.parse(text)).toEqual({ name: 'Müller 山田' });
+  });
+
+  it('refuses numbers JSON cannot carry', () => {
+    expect(() => canonicalJson({ x: Number.NaN })).toThrow(/non-finite/);
+    expect(() => canonicalJson([Number.POSITIVE_INFINITY])).toThrow(/non-finite/);
+  });
+});
