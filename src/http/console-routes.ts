@@ -120,7 +120,9 @@ export function registerConsoleRoutes(app: FastifyInstance, o: ConsoleOptions): 
     const file = files.get(path);
     if (file) return sendFile(reply, file);
     // A missing hashed asset is a stale page asking for an old build: a real 404, not the app.
-    if (path.startsWith('/assets/') || extname(path) !== '') return sendError(reply, 404, `no file ${path}`);
+    // (Client-side routes hold UIDs such as /studies/1.2.840.1: their "extension" is no file type.)
+    if (path.startsWith('/assets/') || TYPES.has(extname(path).toLowerCase()))
+      return sendError(reply, 404, `no file ${path}`);
     if (!index) {
       return reply
         .code(503)

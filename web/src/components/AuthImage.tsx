@@ -40,7 +40,12 @@ export function AuthImage({
   }, [src]);
   if (failed)
     return (
-      <div className={`no-preview ${className ?? ''}`} role="img" aria-label={`${alt}: no preview`} title={failed}>
+      <div
+        className={`no-preview ${className ?? ''}`}
+        role="img"
+        aria-label={alt ? `${alt}: no preview` : 'no preview'}
+        title={failed}
+      >
         no preview
       </div>
     );

@@ -39,7 +39,6 @@ export function ImagingTimeline({ c }: { c: PatientContext }) {
                   <li key={se.uid}>
                     <Link
                       to={`/studies/${encodeURIComponent(s.studyInstanceUid)}?series=${encodeURIComponent(se.uid)}&patient=${encodeURIComponent(c.patient.id)}`}
-                      aria-label={`Open series ${se.number ?? ''} ${se.description ?? ''}`}
                     >
                       <AuthImage
                         className="thumb"

@@ -14,7 +14,7 @@ export function Attributes({ instance }: { instance: DicomJson }) {
       <label>
         Filter <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} />
       </label>
-      <div className="scroll">
+      <div>
         <table>
           <thead>
             <tr>

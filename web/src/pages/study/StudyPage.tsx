@@ -49,12 +49,7 @@ export default function StudyPage({ params, query }: PageProps) {
                     const label = `${text(se, TAG.modality) ?? ''} ${text(se, TAG.seriesNumber) ?? ''} ${text(se, TAG.seriesDescription) ?? ''}`;
                     return (
                       <li key={uid}>
-                        <button
-                          type="button"
-                          aria-pressed={uid === chosen}
-                          onClick={() => open(uid)}
-                          aria-label={`Series ${label}`}
-                        >
+                        <button type="button" aria-pressed={uid === chosen} onClick={() => open(uid)}>
                           <AuthImage className="thumb" src={seriesThumbnail(study, uid)} alt="" />
                           <span>
                             {label} · {num(se, TAG.instancesInSeries) ?? '?'} images
