@@ -7,6 +7,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctInstance, ROOT } from '../fixtures.js';
 import { type BridgeHandle, startBridge } from '../support/server.js';
 import {
   browserTestsUnavailable,
@@ -171,10 +172,54 @@ describe.skipIf(unavailable !== undefined)('the web console (demo data, --auth n
         await page.locator('main [role="alert"]').count(),
         `${link}: ${await page.locator('main').textContent()}`,
       ).toBe(0);
-      if (shot === 'status' || shot === 'audit' || shot === 'data-quality') await screenshot(page, shot);
+      if (shot === 'status' || shot === 'audit') await screenshot(page, shot);
     }
     expect(await page.locator('main').textContent()).toContain('no HTTP API');
     expect(problems).toEqual([]);
+  });
+
+  it('releases a quarantined study from the data-quality page, with a reason, and it becomes an ImagingStudy', async () => {
+    const uid = `${ROOT}.616.${process.pid}`;
+    const [studyUid, series] = [`${uid}.1`, `${uid}.2`];
+    // Two instances that disagree on the patient: the bridge holds the study.
+    await stow(server.url, [
+      ctInstance({ study: studyUid, series, sop: `${uid}.3`, patientId: 'CONSOLE-1' }),
+      ctInstance({ study: studyUid, series, sop: `${uid}.4`, patientId: 'CONSOLE-1X' }),
+    ]);
+    await expect
+      .poll(
+        async () =>
+          (await getJson<{ studies: { studyUid: string }[] }>(`${server.url}/api/quarantine`)).studies.map(
+            (q) => q.studyUid,
+          ),
+        {
+          timeout: 60_000,
+        },
+      )
+      .toContain(studyUid);
+    await page.goto(`${server.url}/status`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Data quality' }).click();
+    const card = page.locator('li.card', { hasText: studyUid });
+    await card.getByText('conflicting-patient').first().waitFor();
+    await screenshot(page, 'data-quality');
+    await card.getByLabel('Reason').fill('same patient, checked with the ward');
+    await card.getByRole('button', { name: 'Release' }).click();
+    await card.waitFor({ state: 'detached' });
+    await expect
+      .poll(
+        async () =>
+          (
+            await getJson<{ total?: number; entry?: unknown[] }>(
+              `${server.url}/fhir/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${studyUid}`)}`,
+            )
+          ).entry?.length ?? 0,
+        { timeout: 60_000 },
+      )
+      .toBe(1);
+    const shown = await getJson<{ entry: { state: string; comment: string } }>(
+      `${server.url}/api/quarantine/${studyUid}`,
+    );
+    expect(shown.entry).toMatchObject({ state: 'released', comment: 'same patient, checked with the ward' });
   });
 
   it('has no serious or critical accessibility violations on the main pages (axe-core, WCAG 2.1 AA)', async () => {
@@ -246,6 +291,25 @@ async function search(page: Page, q: string): Promise<void> {
     .getByRole('table')
     .or(page.getByText(/No patient matches/))
     .waitFor();
+}
+
+async function stow(base: string, files: Buffer[]): Promise<void> {
+  const boundary = 'console-e2e-part';
+  const body = Buffer.concat([
+    ...files.flatMap((f) => [
+      Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
+      f,
+      Buffer.from('\r\n'),
+    ]),
+    Buffer.from(`--${boundary}--\r\n`),
+  ]);
+  const res = await fetch(`${base}/dicomweb/studies`, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
+    body,
+  });
+  await res.arrayBuffer();
+  expect(res.status).toBe(200);
 }
 
 async function getJson<T>(url: string): Promise<T> {
