@@ -1,4 +1,4 @@
-import { type KeyboardEvent, type PointerEvent, type WheelEvent, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from 'react';
 import { apiFetch } from '../../api/http';
 import { instancePath, num, renderedFrame, TAG, text } from '../../api/dicomweb';
 import { AuthImage } from '../../components/AuthImage';
@@ -18,10 +18,23 @@ export function Viewer({ study, series, frames }: { study: string; series: strin
   const [zoom, setZoom] = useState(1);
   const [pan, setPan] = useState({ x: 0, y: 0 });
   const [dragMode, setDragMode] = useState<'window' | 'pan'>('window');
+  const stage = useRef<HTMLDivElement>(null);
   const drag = useRef<{ x: number; y: number; window: Window; pan: { x: number; y: number } } | undefined>(undefined);
   const current = frames[Math.min(index, frames.length - 1)];
 
   useEffect(() => setIndex(0), [series]);
+  // The wheel scrolls frames, not the page: React's wheel handler is passive and cannot stop it.
+  useEffect(() => {
+    const el = stage.current;
+    if (!el) return;
+    const onWheel = (e: globalThis.WheelEvent) => {
+      e.preventDefault();
+      const step = e.deltaY > 0 ? 1 : -1;
+      setIndex((i) => Math.max(0, Math.min(frames.length - 1, i + step)));
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, [frames.length]);
   // Drags change the window many times a second: ask the server only once it settles.
   useEffect(() => {
     const t = setTimeout(() => setSent(win), 150);
@@ -30,7 +43,6 @@ export function Viewer({ study, series, frames }: { study: string; series: strin
 
   if (!current) return <p>This series has no images.</p>;
   const go = (i: number) => setIndex(Math.max(0, Math.min(frames.length - 1, i)));
-  const onWheel = (e: WheelEvent) => go(index + (e.deltaY > 0 ? 1 : -1));
   const onKey = (e: KeyboardEvent) => {
     const step = new Map([
       ['ArrowDown', 1],
@@ -113,6 +125,7 @@ export function Viewer({ study, series, frames }: { study: string; series: strin
           <DownloadButton study={study} series={series} sop={current.sop} />
         </div>
         <div
+          ref={stage}
           className="stage"
           tabIndex={0}
           role="slider"
@@ -122,7 +135,6 @@ export function Viewer({ study, series, frames }: { study: string; series: strin
           aria-valuemax={frames.length}
           aria-valuenow={index + 1}
           aria-valuetext={`Image ${index + 1} of ${frames.length}`}
-          onWheel={onWheel}
           onKeyDown={onKey}
           onPointerDown={onPointerDown}
           onPointerMove={onPointerMove}
