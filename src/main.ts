@@ -32,6 +32,13 @@ import { inProcessFhirClient } from './fhir/client/index.js';
 import { WalCheckpointer } from './core/wal-checkpointer.js';
 import { openEmbeddedFhir } from './fhir/embedded.js';
 import { buildHttpApp, routeRules } from './http/app.js';
+import {
+  CONSOLE_BUILD_DIR,
+  CONSOLE_CLIENT_ID,
+  CONSOLE_REDIRECT_PATH,
+  CONSOLE_SCOPE,
+  consoleConfig,
+} from './http/console-routes.js';
 import type { RouteRule } from './http/security/access-control.js';
 import { openSources } from './sources/index.js';
 import { openAtRestOf, type AtRest } from './core/encryption/at-rest.js';
@@ -175,6 +182,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           section: config.sections.security,
           logger: logger.child({ component: 'oauth' }),
           atRest,
+          ownClients: [
+            {
+              clientId: CONSOLE_CLIENT_ID,
+              scope: CONSOLE_SCOPE,
+              role: 'clinician',
+              redirectUris: [`${config.publicUrl}${CONSOLE_REDIRECT_PATH}`],
+            },
+          ],
           onEvent: (e) =>
             void recordAccess(audit.sink, oauthAccessRecord(e, server)).catch((err: unknown) =>
               logger.error({ err }, 'audit record of an authorization event failed'),
@@ -210,6 +225,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a) } : {}),
     policyOf: (req) => callerPolicy(req.principal, { registry: fhir.registry, baseUrl: fhirBase }),
     studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
+    console: { root: CONSOLE_BUILD_DIR, config: consoleConfig(config.auth, config.publicUrl, auth?.issuer) },
     // One group commit for a request's records (a batch has one per entry).
     recordAccess: async (access) => {
       await Promise.all(accessRecordsOf(access, server).map((record) => recordAccess(audit.sink, record)));

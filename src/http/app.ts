@@ -8,6 +8,7 @@ import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AiResultsService } from '../ai-results/index.js';
 import type { ContextService } from '../context/index.js';
 import { registerAiResultsRoutes } from './ai-results-routes.js';
+import { registerConsoleRoutes, type ConsoleOptions } from './console-routes.js';
 import { registerContextRoutes, type PolicyOf } from './context-routes.js';
 import { registerDataQualityRoutes } from './data-quality-routes.js';
 import { registerDicomweb } from './dicomweb-routes.js';
@@ -49,6 +50,8 @@ export interface HttpPorts {
   https?: { cert: Buffer; key: Buffer };
   /** How long a request may take to arrive (public/unauthenticated, authenticated); default 10 s / 900 s. */
   deadlines?: RequestDeadlines;
+  /** The web console at `/` (static files of its build) and its start-up configuration. */
+  console?: ConsoleOptions;
   /** Study UIDs of a Patient, for patient-bound DICOMweb access. */
   studiesOfPatient?: (patientId: string) => Promise<string[]>;
   publicUrl: string;
@@ -123,5 +126,6 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf);
   if (ports.aiResults)
     registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
+  if (ports.console) registerConsoleRoutes(app, ports.console);
   return app;
 }

@@ -19,6 +19,9 @@ const PUBLIC_ALLOW_LIST = [
   /^\/fhir\/\.well-known\//,
   /^\/fhir\/metadata$/,
   /^\/oauth(\/|$)/,
+  // The web console: its static files (index.html for client-side routes) and its start-up configuration.
+  /^\/\*$/,
+  /^\/api\/console\/config$/,
 ];
 
 /** A concrete request for a route pattern: parameters filled with harmless values. */

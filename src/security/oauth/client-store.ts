@@ -86,6 +86,24 @@ export class ClientStore {
   }
 }
 
+/**
+ * A client the server registers itself (the web console): added at start, and registered again
+ * when its scope, role or redirect URIs differ from what is stored (e.g. the public URL changed).
+ */
+export function ensureClient(store: ClientStore, input: NewClient): RegisteredClient {
+  const wanted = validateClient(input);
+  const current = store.get(input.clientId);
+  const same =
+    current !== undefined &&
+    authMethodOf(current) === authMethodOf(wanted) &&
+    current.scope === wanted.scope &&
+    current.role === wanted.role &&
+    JSON.stringify(current.redirectUris) === JSON.stringify(wanted.redirectUris);
+  if (same) return current;
+  if (current) store.remove(input.clientId);
+  return store.add(input);
+}
+
 /** The kind of client authentication a registration implies. */
 export function authMethodOf(
   c: Pick<RegisteredClient, 'jwks' | 'jwksUri' | 'secretHash'>,

@@ -21,7 +21,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../../auth/principal.js';
 import { installAudienceCheck } from './audience-check.js';
-import { ClientStore } from './client-store.js';
+import { ClientStore, ensureClient, type NewClient } from './client-store.js';
 import type { OAuthEvent } from './events.js';
 import { parseExternalIssuers } from './external-issuers.js';
 import { MOUNTED_ROUTES, mountAuthorizationServer } from './fastify-mount.js';
@@ -50,6 +50,8 @@ export interface AuthorizationServerOptions {
   onEvent?: (e: OAuthEvent) => void;
   /** Encryption at rest: security.sqlite keys and the sealing of oauth-keys.json. */
   atRest?: AtRest;
+  /** Clients of the server itself (the web console's public client), registered at start. */
+  ownClients?: NewClient[];
 }
 
 export interface AuthorizationServer {
@@ -74,6 +76,14 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
   const db = openSecurityDb(o.dataDir, o.atRest?.sqlite);
   const clients = new ClientStore(db);
   const users = new UserStore(db);
+  for (const c of o.ownClients ?? []) {
+    try {
+      ensureClient(clients, c);
+    } catch (err) {
+      // e.g. a plain-http public URL off loopback: no redirect URI may point there.
+      o.logger.warn({ err, clientId: c.clientId }, 'built-in client not registered');
+    }
+  }
   const keys = await loadOrCreateServerKeys(o.dataDir, o.atRest?.objects);
   const emit = (e: OAuthEvent) => {
     try {
