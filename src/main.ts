@@ -30,6 +30,7 @@ import { openContext } from './context/index.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
+import { createRenderer } from './dicomweb/render/renderer.js';
 import { loadDemoData } from './demo/loader.js';
 import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
@@ -246,6 +247,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         ? policyFor(req.principal, { registry: fhir.registry, baseUrl: fhirBase })
         : allowAll,
     studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
+    render: createRenderer({
+      threads: config.renderThreads,
+      queueLimit: config.renderQueue,
+      cacheBytes: config.thumbnailCacheBytes,
+    }),
     // One group commit for a request's records (a batch has one per entry).
     recordAccess: async (access) => {
       await Promise.all(accessRecordsOf(access, server).map((record) => recordAccess(audit.sink, record)));

@@ -11,6 +11,7 @@ import { registerAiResultsRoutes } from './ai-results-routes.js';
 import { registerContextRoutes, type PolicyOf } from './context-routes.js';
 import { registerDataQualityRoutes } from './data-quality-routes.js';
 import { registerDicomweb } from './dicomweb-routes.js';
+import type { Renderer } from '../dicomweb/render/renderer.js';
 import { errorHandler, sendError } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 import {
@@ -50,6 +51,8 @@ export interface HttpPorts {
   deadlines?: RequestDeadlines;
   /** Study UIDs of a Patient, for patient-bound DICOMweb access. */
   studiesOfPatient?: (patientId: string) => Promise<string[]>;
+  /** Rendered and thumbnail resources (closed with the app); default: a renderer with default options. */
+  render?: Renderer;
   publicUrl: string;
   logger: Logger;
 }
