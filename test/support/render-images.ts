@@ -5,8 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type * as Codecs from 'dcmjs-codecs';
 import { BULK_MARKER } from '../../src/dicom/bulkdata.js';
+import { encapsulatePixelData } from '../../src/dicom/encapsulate.js';
+import { bufferSource, parseInstance } from '../../src/dicom/index.js';
 import { encodePart10 } from '../../src/dicom/part10-writer.js';
+import { initCodecs } from '../../src/dicom/render/decode-frame.js';
 import type { DicomJson } from '../../src/dicom/types.js';
 
 export const RENDER_STUDY = '1.2.826.0.1.3680043.10.1456.88.1';
@@ -136,8 +141,48 @@ export function dcmtk(tool: string, args: string[], out: string): string {
   return out;
 }
 
-/** DCMTK's own rendering of a file as 8-bit PNG (dcm2pnm +on) with extra options (+Ww c w, +F n…). */
-export function dcm2png(file: string, options: string[], out: string): Buffer {
-  execFileSync('/usr/bin/dcm2pnm', ['+on', ...options, file, out], { stdio: 'pipe' });
+/**
+ * DCMTK's own rendering of a file as 8-bit PNG with extra options (+Ww c w, +F n…): dcmj2pnm
+ * (dcm2pnm with the JPEG and RLE decoders), or dcml2pnm for JPEG-LS.
+ */
+export function dcm2png(file: string, options: string[], out: string, tool = 'dcmj2pnm'): Buffer {
+  execFileSync(`/usr/bin/${tool}`, ['+on', ...options, file, out], { stdio: 'pipe' });
   return readFileSync(out);
+}
+
+/**
+ * A JPEG 2000 (lossless) copy of a 16-bit grayscale spec. DCMTK has no JPEG 2000 codec, so the
+ * codestream comes from OpenJPEG (dcmjs-codecs' encoder); the test compares it with the native original.
+ */
+export async function writeJpeg2000(dir: string, spec: PixelSpec): Promise<string> {
+  const codecs = createRequire(import.meta.url)('dcmjs-codecs') as typeof Codecs;
+  await initCodecs();
+  const context = new codecs.Context({
+    width: spec.columns,
+    height: spec.rows,
+    bitsAllocated: spec.bitsAllocated,
+    bitsStored: spec.bitsStored ?? spec.bitsAllocated,
+    samplesPerPixel: 1,
+    pixelRepresentation: spec.signed ? 1 : 0,
+    planarConfiguration: 0,
+    photometricInterpretation: spec.photometric,
+    decodedBuffer: new Uint8Array(spec.pixels),
+  });
+  const encoded = codecs.NativeCodecs.encodeJpeg2000(context, { lossy: false }).getEncodedBuffer()!;
+  const native = writeImage(dir, spec);
+  const parsed = readFileSync(native);
+  const path = join(dir, `${spec.name}-j2k.dcm`);
+  const json = { ...datasetJson(parsed), '7FE00010': { vr: 'OB', BulkDataURI: `${BULK_MARKER}7FE00010` } };
+  writeFileSync(
+    path,
+    encodePart10(json, {
+      transferSyntaxUid: '1.2.840.10008.1.2.4.90',
+      bulk: { '7FE00010': encapsulatePixelData([Buffer.from(encoded)]) },
+    }),
+  );
+  return path;
+}
+
+function datasetJson(file: Buffer): DicomJson {
+  return parseInstance(bufferSource(file), { bulkDataThreshold: Number.POSITIVE_INFINITY }).json;
 }
