@@ -5,7 +5,7 @@
  * native original, and colour and palette images match dcm2pnm exactly. Where two pipelines
  * compute in floating point and round differently, the tolerance is stated below.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -29,7 +29,9 @@ import {
   writeJpeg2000,
 } from './support/render-images.js';
 
-const haveDcmtk = dcmtkAvailable(['dcmdump']);
+const haveDcmtk =
+  dcmtkAvailable(['dcmdump']) &&
+  ['img2dcm', 'dcmcjpeg', 'dcmcjpls', 'dcmcrle', 'dcmj2pnm', 'dcml2pnm'].every((t) => existsSync(`/usr/bin/${t}`));
 /**
  * Windowed grayscale: dcmjs-imaging truncates the windowed value, DCMTK rounds it; on exact
  * boundaries (e.g. 12-bit value 273 in window 2048/4096 is 17.0, computed as 16.99999…) they differ by one.

@@ -11,7 +11,7 @@ import type { InstanceScope, StoredInstance } from '../archive/types.js';
 import { notAcceptable, notFound } from '../core/errors.js';
 import { DicomParseError, FrameRangeError } from '../dicom/index.js';
 import { readRenderInput, type RenderInput } from '../dicom/render/pixel-input.js';
-import { canRender } from '../dicom/render/render-frame.js';
+import { canRender } from '../dicom/render/renderable-syntaxes.js';
 import { MultipartWriter } from './multipart.js';
 import type { Renderer } from './render/renderer.js';
 import { optionsKey, renderOptions, type RenderOptions, type RenderQuery } from './render/render-params.js';
@@ -58,8 +58,10 @@ const NOT_IMAGES = /^1\.2\.840\.10008\.5\.1\.4\.1\.1\.(88|11|104|9|66\.[1235]$|4
 
 const isImage = (i: StoredInstance) => !NOT_IMAGES.test(i.sopClassUid);
 
+const levelOf = (scope: InstanceScope) => (scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study');
+
 async function instancesIn(scope: InstanceScope, archive: Archive): Promise<StoredInstance[]> {
-  const level = scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study';
+  const level = levelOf(scope);
   if (archive.instances(scope).length === 0) throw notFound(`no ${level} with these UIDs`);
   await ensureLocal(scope, archive);
   const instances = archive.instances(scope);
@@ -174,11 +176,18 @@ function representative(instances: StoredInstance[], scope: InstanceScope, frame
 /** …/thumbnail at any level: one small image, cached. */
 export async function retrieveThumbnail(req: RenderedRequest, ports: RenderPorts): Promise<RenderedResponse> {
   const options = renderOptions(req.query, req.accept, THUMBNAIL_DEFAULTS);
-  const instances = await instancesIn(req.scope, ports.archive);
-  const image = representative(instances, req.scope, req.frames);
-  const { instance, frame } = image;
-  if (!canRender(instance.transferSyntaxUid)) throw notAcceptable(unrenderable(instance));
-  const key = `${instance.blobKey}|${frame}|${optionsKey(options)}`;
+  const listed = ports.archive.instances(req.scope);
+  if (listed.length === 0) throw notFound(`no ${levelOf(req.scope)} with these UIDs`);
+  const chosen = representative(listed, req.scope, req.frames);
+  // Only the chosen instance is fetched from a remote source (and its blob key may change then).
+  const [instance] = await instancesIn(
+    { studyUid: chosen.instance.studyUid, seriesUid: chosen.instance.seriesUid, sopUid: chosen.instance.sopUid },
+    ports.archive,
+  );
+  const image = { instance: instance!, frame: chosen.frame };
+  const { frame } = image;
+  if (!canRender(image.instance.transferSyntaxUid)) throw notAcceptable(unrenderable(image.instance));
+  const key = `${image.instance.blobKey}|${frame}|${optionsKey(options)}`;
   const etag = `"${createHash('sha1').update(key).digest('base64url')}"`;
   const headers = { etag, 'cache-control': 'private, no-cache' };
   if (req.ifNoneMatch?.split(',').some((t) => t.trim() === etag))
@@ -186,7 +195,8 @@ export async function retrieveThumbnail(req: RenderedRequest, ports: RenderPorts
   let cached = ports.render.thumbnails.get(key);
   if (!cached) {
     cached = { type: options.type, body: await renderImage(image, options, ports) };
-    ports.render.thumbnails.set(key, `${instance.studyUid}/${instance.seriesUid}/${instance.sopUid}`, cached);
+    const { studyUid, seriesUid, sopUid } = image.instance;
+    ports.render.thumbnails.set(key, `${studyUid}/${seriesUid}/${sopUid}`, cached);
   }
   return { status: 200, contentType: cached.type, body: cached.body, headers, warnings: [] };
 }

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import type * as Codecs from 'dcmjs-codecs';
 import type { PixelElements } from './pixel-input.js';
+import { CODEC_OF, type Codec } from './renderable-syntaxes.js';
 
 const require = createRequire(import.meta.url);
 const codecs = require('dcmjs-codecs') as typeof Codecs;
@@ -20,26 +21,6 @@ export class UndecodableError extends Error {
     this.name = 'UndecodableError';
   }
 }
-
-type Codec = 'rle' | 'jpeg' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg2000' | 'htj2k';
-
-const CODEC_OF = new Map<string, Codec>([
-  ['1.2.840.10008.1.2.5', 'rle'],
-  ['1.2.840.10008.1.2.4.50', 'jpeg'],
-  ['1.2.840.10008.1.2.4.51', 'jpeg'],
-  ['1.2.840.10008.1.2.4.57', 'jpeg-lossless'],
-  ['1.2.840.10008.1.2.4.70', 'jpeg-lossless'],
-  ['1.2.840.10008.1.2.4.80', 'jpeg-ls'],
-  ['1.2.840.10008.1.2.4.81', 'jpeg-ls'],
-  ['1.2.840.10008.1.2.4.90', 'jpeg2000'],
-  ['1.2.840.10008.1.2.4.91', 'jpeg2000'],
-  ['1.2.840.10008.1.2.4.201', 'htj2k'],
-  ['1.2.840.10008.1.2.4.202', 'htj2k'],
-  ['1.2.840.10008.1.2.4.203', 'htj2k'],
-]);
-
-/** Compressed transfer syntaxes we can decode. */
-export const COMPRESSED_TRANSFER_SYNTAXES: ReadonlySet<string> = new Set(CODEC_OF.keys());
 
 let ready: Promise<void> | undefined;
 

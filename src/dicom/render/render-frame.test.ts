@@ -3,7 +3,8 @@ import type * as Codecs from 'dcmjs-codecs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UndecodableError, decodeFrame } from './decode-frame.js';
 import type { PixelElements, RenderInput } from './pixel-input.js';
-import { canRender, initDecoders, renderFrame } from './render-frame.js';
+import { initDecoders, renderFrame } from './render-frame.js';
+import { canRender } from './renderable-syntaxes.js';
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 

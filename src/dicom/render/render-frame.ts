@@ -6,8 +6,9 @@
  */
 import { createRequire } from 'node:module';
 import type * as Imaging from 'dcmjs-imaging';
-import { COMPRESSED_TRANSFER_SYNTAXES, UndecodableError, decodeFrame, initCodecs } from './decode-frame.js';
+import { UndecodableError, decodeFrame, initCodecs } from './decode-frame.js';
 import type { RenderInput } from './pixel-input.js';
+import { CODEC_OF, EXPLICIT_LE, NATIVE } from './renderable-syntaxes.js';
 
 const require = createRequire(import.meta.url);
 const imaging = require('dcmjs-imaging') as typeof Imaging;
@@ -33,14 +34,12 @@ export interface RenderedPixels {
 export const initDecoders = initCodecs;
 
 const GRAYSCALE = new Set(['MONOCHROME1', 'MONOCHROME2']);
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
-const NATIVE = new Set(['1.2.840.10008.1.2', EXPLICIT_LE, '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2']);
 
 /** Renders frame `index` of `input.frames` (frames not needed are left out of the input). */
 export function renderFrame(input: RenderInput, index: number, window?: Window): RenderedPixels {
   let frame: Uint8Array = input.frames[index]!;
   let attrs = input.elements;
-  if (COMPRESSED_TRANSFER_SYNTAXES.has(input.transferSyntaxUid)) {
+  if (CODEC_OF.has(input.transferSyntaxUid)) {
     const decoded = decodeFrame(frame, input.transferSyntaxUid, attrs);
     frame = decoded.pixels;
     attrs = decoded.elements;
@@ -73,9 +72,4 @@ export function renderFrame(input: RenderInput, index: number, window?: Window):
     }
   }
   return { width: result.width, height: result.height, channels, pixels };
-}
-
-/** Transfer syntaxes we can render: native ones (frames arrive little endian) and the decodable ones. */
-export function canRender(transferSyntaxUid: string): boolean {
-  return NATIVE.has(transferSyntaxUid) || COMPRESSED_TRANSFER_SYNTAXES.has(transferSyntaxUid);
 }
