@@ -224,6 +224,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     trustedIssuers,
     now: Date.now,
   });
+  const render = createRenderer({
+    threads: config.renderThreads,
+    queueLimit: config.renderQueue,
+    cacheBytes: config.thumbnailCacheBytes,
+  });
   const app = buildHttpApp({
     archive,
     qido,
@@ -247,11 +252,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         ? policyFor(req.principal, { registry: fhir.registry, baseUrl: fhirBase })
         : allowAll,
     studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
-    render: createRenderer({
-      threads: config.renderThreads,
-      queueLimit: config.renderQueue,
-      cacheBytes: config.thumbnailCacheBytes,
-    }),
+    render,
     // One group commit for a request's records (a batch has one per entry).
     recordAccess: async (access) => {
       await Promise.all(accessRecordsOf(access, server).map((record) => recordAccess(audit.sink, record)));
@@ -288,6 +289,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     { host: config.host, httpPort: port, publicUrl: config.publicUrl, dataDir: config.dataDir },
     'ImagingBridge ready',
   );
+  // One render thread loads its codecs now rather than during the first thumbnail request.
+  render.pool.warm();
   // Before the bridge starts: the ImagingStudies it writes notify.
   await notifications.start();
   void bridge.start();

@@ -39,7 +39,7 @@ interface Slot {
 /**
  * Rendering off the event loop: a fixed set of worker threads fed from a bounded queue. A burst
  * of thumbnail requests waits here (or is refused) instead of taking the main thread from QIDO
- * and STOW. Threads start on the first job, so a server nobody asks for images never pays for them.
+ * and STOW. Threads start on demand (one is started early by warm()).
  */
 export class RenderPool {
   private readonly slots: Slot[] = [];
@@ -66,6 +66,14 @@ export class RenderPool {
       this.queue.push({ job: { id: this.nextId++, input, options }, resolve, reject });
       this.dispatch();
     });
+  }
+
+  /**
+   * Starts up to `threads` threads now (each loads the codecs' WebAssembly as it starts), so that
+   * the first thumbnail a user asks for does not wait for that. The server calls it once listening.
+   */
+  warm(threads = 1): void {
+    while (!this.closed && this.slots.length < Math.min(threads, this.opts.size)) this.spawn();
   }
 
   async close(): Promise<void> {
