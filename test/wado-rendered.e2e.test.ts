@@ -274,6 +274,16 @@ describe.skipIf(!haveDcmtk)('WADO-RS rendered resources compared with DCMTK dcm2
     expect([small.width, small.height]).toEqual([32, 23]);
   });
 
+  it('renders a whole study as multipart/related, one part per frame, leaving out what it cannot decode', async () => {
+    const res = await fetch(`${server.dicomweb}/studies/${RENDER_STUDY}/rendered?viewport=16,16`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^multipart\/related; type="?image\/jpeg"?; boundary=/);
+    expect(res.headers.get('warning')).toMatch(/1 image\(s\) left out.*1\.2\.840\.10008\.1\.2\.4\.100/);
+    const parts = splitMultipart(Buffer.from(await res.arrayBuffer()), res.headers.get('content-type')!);
+    // Every stored image has one frame except the 3-frame one; the MPEG-2 instance is left out.
+    expect(parts).toHaveLength(files.size - 1 + 2);
+  });
+
   it('stops serving the thumbnail of an instance once it is deleted', async () => {
     expect((await fetch(url('rgb-rle', '/thumbnail'))).status).toBe(200);
     expect((await fetch(url('rgb-rle', ''), { method: 'DELETE' })).status).toBe(200);
