@@ -26,6 +26,7 @@ import { openContext } from './context/index.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
+import { createRenderer } from './dicomweb/render/renderer.js';
 import { loadDemoData } from './demo/loader.js';
 import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
@@ -205,6 +206,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     now: Date.now,
   });
   const tls = readTlsFiles(config);
+  const render = createRenderer({
+    threads: config.renderThreads,
+    queueLimit: config.renderQueue,
+    cacheBytes: config.thumbnailCacheBytes,
+  });
   const app = buildHttpApp({
     archive,
     qido,
@@ -226,6 +232,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     policyOf: (req) => callerPolicy(req.principal, { registry: fhir.registry, baseUrl: fhirBase }),
     studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
     console: { root: CONSOLE_BUILD_DIR, config: consoleConfig(config.auth, config.publicUrl, auth?.issuer) },
+    render,
     // One group commit for a request's records (a batch has one per entry).
     recordAccess: async (access) => {
       await Promise.all(accessRecordsOf(access, server).map((record) => recordAccess(audit.sink, record)));
@@ -260,6 +267,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     { host: config.host, httpPort: port, publicUrl: config.publicUrl, dataDir: config.dataDir },
     'ImagingBridge ready',
   );
+  // One render thread loads its codecs now rather than during the first thumbnail request.
+  render.pool.warm();
   // Before the bridge starts: the ImagingStudies it writes notify.
   await notifications.start();
   void bridge.start();

@@ -41,6 +41,12 @@ export interface Config {
    */
   encryptionKeyFile?: string;
   encryptionKey?: string;
+  /** Worker threads rendering images (WADO-RS rendered/thumbnail); 0 = one per core, at most 2. */
+  renderThreads: number;
+  /** Frames that may wait for a render thread; beyond, requests get 503 with Retry-After. */
+  renderQueue: number;
+  /** Memory for cached thumbnails, in bytes. */
+  thumbnailCacheBytes: number;
   /**
    * Structured sections that only a config file can express (peers, sources, servers).
    * Each is validated by the module that owns it at start-up.
@@ -122,6 +128,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'int',
     help: 'seconds for headers, and for public/unauthenticated bodies, to arrive',
   },
+  { key: 'renderThreads', type: 'int', help: 'image rendering worker threads (0 = one per core, at most 2)' },
+  { key: 'renderQueue', type: 'int', help: 'frames waiting for a render thread before 503' },
+  { key: 'thumbnailCacheBytes', type: 'int', help: 'memory for cached thumbnails (bytes)' },
 ];
 
 export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: string | undefined } = {
@@ -147,6 +156,9 @@ export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: str
   encryptionKey: undefined,
   requestTimeout: 900,
   publicRequestTimeout: 10,
+  renderThreads: 0,
+  renderQueue: 64,
+  thumbnailCacheBytes: 64 * 1024 * 1024,
 };
 
 /** `publicUrl` → `--public-url`, `PUBLIC_URL`. */

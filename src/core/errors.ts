@@ -85,6 +85,8 @@ export const payloadTooLarge = fail(413, 'too-costly');
 export const unsupportedMediaType = fail(415, 'not-supported');
 export const unprocessable = fail(422, 'processing');
 export const tooCostly = fail(400, 'too-costly');
+/** Busy or shutting down: try again later (with Retry-After). */
+export const serviceUnavailable = fail(503, 'transient');
 /** A peer we fetched from failed (e.g. a remote PACS behind WADO-RS). */
 export const badGateway = fail(502, 'exception');
 

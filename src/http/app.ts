@@ -13,6 +13,7 @@ import { registerContextRoutes, type PolicyOf } from './context-routes.js';
 import { registerDataQualityRoutes } from './data-quality-routes.js';
 import { registerDicomweb } from './dicomweb-routes.js';
 import { notFound } from '../core/errors.js';
+import type { Renderer } from '../dicomweb/render/renderer.js';
 import { errorHandler, sendOutcome } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 import {
@@ -54,6 +55,8 @@ export interface HttpPorts {
   console?: ConsoleOptions;
   /** Study UIDs of a Patient, for patient-bound DICOMweb access. */
   studiesOfPatient?: (patientId: string) => Promise<string[]>;
+  /** Rendered and thumbnail resources (closed with the app); default: a renderer with default options. */
+  render?: Renderer;
   publicUrl: string;
   logger: Logger;
 }

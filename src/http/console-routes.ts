@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { sendError } from './errors.js';
+import { badRequest, notFound } from '../core/errors.js';
+import { sendOutcome } from './errors.js';
 import { PUBLIC } from './security/route-access.js';
 
 /** What the browser needs before its first API call: how to sign in. */
@@ -114,15 +115,15 @@ export function registerConsoleRoutes(app: FastifyInstance, o: ConsoleOptions): 
 
   app.get('/*', PUBLIC, async (req, reply) => {
     const path = decodePath(req.url.split('?')[0]);
-    if (path === undefined) return sendError(reply, 400, 'malformed path');
+    if (path === undefined) return sendOutcome(reply, badRequest('malformed path'));
     if (API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`)))
-      return sendError(reply, 404, `no route for ${req.method} ${path}`);
+      return sendOutcome(reply, notFound(`no route for ${req.method} ${path}`));
     const file = files.get(path);
     if (file) return sendFile(reply, file);
     // A missing hashed asset is a stale page asking for an old build: a real 404, not the app.
     // (Client-side routes hold UIDs such as /studies/1.2.840.1: their "extension" is no file type.)
     if (path.startsWith('/assets/') || TYPES.has(extname(path).toLowerCase()))
-      return sendError(reply, 404, `no file ${path}`);
+      return sendOutcome(reply, notFound(`no file ${path}`));
     if (!index) {
       return reply
         .code(503)

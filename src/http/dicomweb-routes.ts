@@ -6,6 +6,8 @@ import type { QidoService, QidoLevel } from '../archive/query/index.js';
 import { retrieveBulkData, retrieveFrames } from '../dicomweb/retrieve-frames.js';
 import { retrieveInstances, type BinaryResponse } from '../dicomweb/retrieve-instances.js';
 import { retrieveMetadata } from '../dicomweb/retrieve-metadata.js';
+import { retrieveRendered, retrieveThumbnail, type RenderedRequest } from '../dicomweb/retrieve-rendered.js';
+import { createRenderer, type Renderer } from '../dicomweb/render/renderer.js';
 import { stow } from '../dicomweb/stow.js';
 import { warningHeader } from './errors.js';
 import { queryParams } from '../core/query-string.js';
@@ -25,6 +27,8 @@ export interface DicomwebPorts {
    * Must come from data no client can write (the bridge's links, src/bridge/patients/study-links.ts).
    */
   studiesOfPatient?: (patientId: string) => Promise<string[]>;
+  /** Rendered and thumbnail resources (worker threads, thumbnail cache); closed with the app. Default: createRenderer(). */
+  render?: Renderer;
 }
 
 type Params = { study?: string; series?: string; instance?: string; frames?: string; '*'?: string };
@@ -70,6 +74,9 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
     if (visible && !visible.has(req.params.study!))
       throw forbidden("this study is outside the token's patient compartment");
   };
+
+  const render = ports.render ?? createRenderer();
+  app.addHook('onClose', () => render.close());
 
   for (const path of ['/dicomweb/studies', '/dicomweb/studies/:study']) {
     app.post<{ Params: Params }>(path, CREATE, async (req, reply) => {
@@ -127,6 +134,7 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
         `DELETE ${req.url.split('?')[0]}`,
       );
       if (count === 0) throw notFound('nothing to delete: no instance with these UIDs');
+      render.thumbnails.evict(req.params.study!, req.params.series, req.params.instance);
       return reply.code(200).type('application/json').send({ deleted: count });
     });
   }
@@ -153,6 +161,47 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
       );
     },
   );
+
+  // Rendered and thumbnail resources: same scope and audit as retrieving the instances themselves.
+  for (const path of [
+    '/dicomweb/studies/:study',
+    '/dicomweb/studies/:study/series/:series',
+    '/dicomweb/studies/:study/series/:series/instances/:instance',
+    '/dicomweb/studies/:study/series/:series/instances/:instance/frames/:frames',
+  ]) {
+    for (const kind of ['rendered', 'thumbnail'] as const) {
+      app.get<{ Params: Params }>(`${path}/${kind}`, READ, async (req, reply) => {
+        await checkStudy(req, 'instances-accessed');
+        const query = queryParams(req.raw.url ?? '');
+        const request: RenderedRequest = {
+          scope: scopeOf(req.params),
+          frames: req.params.frames,
+          query: {
+            accept: query.get('accept') ?? undefined,
+            window: query.get('window') ?? undefined,
+            viewport: query.get('viewport') ?? undefined,
+            quality: query.get('quality') ?? undefined,
+          },
+          accept: req.headers.accept,
+          ifNoneMatch: req.headers['if-none-match'],
+        };
+        const renderPorts = { archive: ports.archive, render };
+        const res =
+          kind === 'rendered'
+            ? await retrieveRendered(request, renderPorts)
+            : await retrieveThumbnail(request, renderPorts);
+        if (res.warnings.length > 0)
+          reply.header(
+            'warning',
+            warningHeader(`${res.warnings.length} image(s) left out; the first: ${res.warnings[0]}`),
+          );
+        reply.headers(res.headers ?? {});
+        if (res.status === 304) return reply.code(304).send();
+        if (Buffer.isBuffer(res.body)) return reply.type(res.contentType).send(res.body);
+        return sendBinary(reply, { contentType: res.contentType, body: res.body });
+      });
+    }
+  }
 }
 
 const STUDY_KEYS = ['StudyInstanceUID', '0020000D', '0020000d'];

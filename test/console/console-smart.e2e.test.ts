@@ -9,20 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BridgeHandle, startBridge } from '../support/server.js';
+import { type SpawnedServer, startTestServer } from '../support/server.js';
 import { browserTestsUnavailable, cli, launchBrowser, screenshot, watchProblems } from './browser.js';
 
 const unavailable = browserTestsUnavailable();
 const PASSWORD = 'correct horse battery';
 
 describe.skipIf(unavailable !== undefined)('the web console under --auth smart', () => {
-  let server: BridgeHandle;
+  let server: SpawnedServer;
   let browser: Browser;
   let secrets: string;
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([
-      startBridge({ extraArgs: ['--auth', 'smart'], startTimeoutMs: 120_000 }),
+      startTestServer({ auth: 'smart' }, { spawn: { startTimeoutMs: 120_000 } }),
       launchBrowser(),
     ]);
     secrets = mkdtempSync(join(tmpdir(), 'ib-console-pw-'));

@@ -7,8 +7,8 @@
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctInstance, ROOT } from '../fixtures.js';
-import { type BridgeHandle, startBridge } from '../support/server.js';
+import { ctInstance, ROOT } from '../../src/dicom/test-support.js';
+import { type SpawnedServer, startTestServer } from '../support/server.js';
 import {
   browserTestsUnavailable,
   describeViolations,
@@ -28,7 +28,7 @@ if (unavailable) console.warn(`console browser tests skipped: ${unavailable}`);
 const DEMO = { name: 'Sofia Fischer', mrn: 'IBD100005', birthDate: '1951-10-23', accession: 'ACC00501' };
 
 describe.skipIf(unavailable !== undefined)('the web console (demo data, --auth none)', () => {
-  let server: BridgeHandle;
+  let server: SpawnedServer;
   let browser: Browser;
   let page: Page;
   let problems: string[];
@@ -36,7 +36,7 @@ describe.skipIf(unavailable !== undefined)('the web console (demo data, --auth n
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([
-      startBridge({ extraArgs: ['--demo'], startTimeoutMs: 150_000 }),
+      startTestServer({}, { spawn: { args: ['--demo'], startTimeoutMs: 150_000 } }),
       launchBrowser(),
     ]);
     study = await demoStudy(server.url);

@@ -2,7 +2,6 @@
 import { multipartBody } from './multipart.js';
 
 /** A JSON body, untyped: tests assert on its shape. */
-// biome-ignore lint/suspicious/noExplicitAny: tests assert on the shape of what the server sent
 export type Json = any;
 
 /** The JSON body of a response. */

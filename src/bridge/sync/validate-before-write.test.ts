@@ -9,7 +9,6 @@ import {
   validateBeforeWrite,
 } from './validate-before-write.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: the tests break resources on purpose
 type Json = any;
 
 const study: FhirResource = {

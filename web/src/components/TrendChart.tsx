@@ -49,6 +49,7 @@ export function TrendChart({ observation }: { observation: Observation }) {
           )}
           <polyline className="line" points={points.map((p, i) => `${x(times[i])},${y(p.value)}`).join(' ')} />
           {points.map((p, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: two values may share a time; the list never reorders
             <circle key={`${p.effective}-${i}`} className="dot" cx={x(times[i])} cy={y(p.value)} r={2.5}>
               <title>{`${formatDate(p.effective)}: ${p.value} ${p.unit ?? unit}`}</title>
             </circle>

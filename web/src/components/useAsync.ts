@@ -6,6 +6,7 @@ export type Async<T> = { state: 'loading' } | { state: 'ok'; value: T } | { stat
 export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): [Async<T>, () => void] {
   const [result, setResult] = useState<Async<T>>({ state: 'loading' });
   const [round, setRound] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names the dependencies of `load` (as useEffect does)
   useEffect(() => {
     let live = true;
     setResult({ state: 'loading' });

@@ -22,6 +22,7 @@ export function Viewer({ study, series, frames }: { study: string; series: strin
   const drag = useRef<{ x: number; y: number; window: Window; pan: { x: number; y: number } } | undefined>(undefined);
   const current = frames[Math.min(index, frames.length - 1)];
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new series starts at its first frame
   useEffect(() => setIndex(0), [series]);
   // The wheel scrolls frames, not the page: React's wheel handler is passive and cannot stop it.
   useEffect(() => {

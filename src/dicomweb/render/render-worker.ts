@@ -1,0 +1,25 @@
+/**
+ * A render thread: decodes, windows and encodes one frame per message (see render-pool.ts).
+ * The codecs' WebAssembly module is loaded once, before the first job.
+ */
+import { parentPort } from 'node:worker_threads';
+import { UndecodableError } from '../../dicom/render/decode-frame.js';
+import { initDecoders, renderFrame } from '../../dicom/render/render-frame.js';
+import { encodeRendered } from './encode.js';
+import type { RenderJob, RenderReply } from './render-pool.js';
+
+const port = parentPort!;
+const ready = initDecoders();
+
+port.on('message', async (job: RenderJob) => {
+  let reply: RenderReply;
+  try {
+    await ready;
+    const pixels = renderFrame(job.input, 0, job.options.window);
+    const image = await encodeRendered(pixels, job.options);
+    reply = { id: job.id, ok: true, image: new Uint8Array(image.buffer, image.byteOffset, image.length) };
+  } catch (e) {
+    reply = { id: job.id, ok: false, undecodable: e instanceof UndecodableError, message: (e as Error).message };
+  }
+  port.postMessage(reply, reply.ok ? [reply.image.buffer as ArrayBuffer] : []);
+});

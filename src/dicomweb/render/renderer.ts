@@ -1,0 +1,33 @@
+import { availableParallelism } from 'node:os';
+import { RenderPool, defaultRenderThreads } from './render-pool.js';
+import { ThumbnailCache } from './thumbnail-cache.js';
+
+/** The rendering resources of one server: its worker threads and its thumbnail cache. */
+export interface Renderer {
+  pool: RenderPool;
+  thumbnails: ThumbnailCache;
+  close(): Promise<void>;
+}
+
+export interface RendererOptions {
+  /** Worker threads; 0 or absent = defaultRenderThreads(cores). */
+  threads?: number;
+  /** Frames that may wait for a thread before requests are refused with 503. */
+  queueLimit?: number;
+  /** Memory for cached thumbnails. */
+  cacheBytes?: number;
+}
+
+export const DEFAULT_RENDER_QUEUE = 64;
+export const DEFAULT_THUMBNAIL_CACHE_BYTES = 64 * 1024 * 1024;
+const JOB_TIMEOUT_MS = 30_000;
+
+export function createRenderer(opts: RendererOptions = {}): Renderer {
+  const pool = new RenderPool({
+    size: opts.threads || defaultRenderThreads(availableParallelism()),
+    queueLimit: opts.queueLimit || DEFAULT_RENDER_QUEUE,
+    jobTimeoutMs: JOB_TIMEOUT_MS,
+  });
+  const thumbnails = new ThumbnailCache(opts.cacheBytes ?? DEFAULT_THUMBNAIL_CACHE_BYTES);
+  return { pool, thumbnails, close: () => pool.close() };
+}
