@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ctInstance, ROOT } from '../../../test/fixtures.js';
 import { startTestServer, type TestServer } from '../../../test/in-process.js';
-import type { FhirResource } from '../../fhir/types.js';
+import { openResource, type FhirResource } from '../../fhir/types.js';
 import { mapEndpoint, type ImagingStudy } from '../mapping/index.js';
 import { getJson, imagingStudies, stow, waitFor, type Json } from './test-support.js';
 import {
@@ -22,7 +22,7 @@ vi.mock('../mapping/index.js', async (importOriginal) => {
       const mapped = original.mapImagingStudy(...args);
       if (mapped.imagingStudy.description !== BROKEN) return mapped;
       const broken = structuredClone(mapped.imagingStudy) as ImagingStudy & Record<string, unknown>;
-      delete (broken.series![0] as Record<string, unknown>).modality; // 1..1 in R4
+      Reflect.deleteProperty(broken.series![0]!, 'modality'); // 1..1 in R4
       broken.started = '2024-01-01T12:00:00'; // a time without offset: not an R4 dateTime (the embedded server would accept it)
       return { ...mapped, imagingStudy: broken };
     },
@@ -55,7 +55,7 @@ describe('validateBeforeWrite', () => {
       birthDate: '1970-01-01',
     };
     expect(() =>
-      validateBeforeWrite([study, patient, mapEndpoint('http://ib.test/dicomweb') as unknown as FhirResource]),
+      validateBeforeWrite([study, patient, openResource(mapEndpoint('http://ib.test/dicomweb'))]),
     ).not.toThrow();
   });
 
