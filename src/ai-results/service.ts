@@ -3,6 +3,7 @@
  * checks what the caller may write, and sends one transaction (all written, or nothing).
  */
 import { randomUUID } from 'node:crypto';
+import type { Reference } from '@medplum/fhirtypes';
 import { forbidden, type AccessPolicy } from '../context/access-policy.js';
 import { FhirServerError, type FhirClient } from '../fhir/client/index.js';
 import { OperationOutcomeError, unprocessable } from '../fhir/outcomes.js';
@@ -60,14 +61,15 @@ export class AiResultsService {
         'studyInstanceUid',
       );
     const study = studies[0];
-    const subject = study.subject as { reference?: string } | undefined;
+    // Our own server's ImagingStudy (validated when written); the subject is still checked below.
+    const subject: Reference | undefined = study.subject;
     const patientId = subject?.reference?.match(/Patient\/([^/]+)$/)?.[1];
     if (!subject?.reference)
       throw unprocessable('the ImagingStudy has no subject to write the results for', 'studyInstanceUid');
     if (patientId && !policy.canSeePatient(patientId))
       throw forbidden(`${policy.description}: this patient is outside the caller's compartment`);
     if (!policy.canSee(study)) throw forbidden(`${policy.description}: may not see this ImagingStudy`);
-    const seriesUids = new Set(((study.series as { uid?: string }[] | undefined) ?? []).map((s) => s.uid));
+    const seriesUids = new Set((study.series ?? []).map((s) => s.uid));
     const unknownSeries = input.findings
       .map((f, i) => [f.seriesUid, i] as const)
       .filter(([uid]) => uid && seriesUids.size && !seriesUids.has(uid));
