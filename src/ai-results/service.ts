@@ -7,7 +7,7 @@ import type { Reference } from '@medplum/fhirtypes';
 import { forbidden, type AccessPolicy } from '../context/access-policy.js';
 import { FhirServerError, type FhirClient } from '../fhir/client/index.js';
 import { OperationOutcomeError, unprocessable } from '../fhir/outcomes.js';
-import type { OperationOutcome } from '../fhir/types.js';
+import type { Bundle, OperationOutcome } from '../fhir/types.js';
 import { buildAiTransaction } from './build.js';
 import { parseAiResult } from './input.js';
 
@@ -84,7 +84,7 @@ export class AiResultsService {
       { id: study.id!, subject: { reference: subject.reference } },
       { now: this.now(), uuid: randomUUID },
     );
-    let response;
+    let response: Bundle;
     try {
       response = await this.o.fhir.transaction(bundle);
     } catch (e) {
