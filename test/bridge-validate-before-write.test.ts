@@ -17,7 +17,7 @@ vi.mock('../src/bridge/mapping/index.js', async (importOriginal) => {
       const mapped = original.mapImagingStudy(...args);
       if (mapped.imagingStudy.description !== BROKEN) return mapped;
       const broken = structuredClone(mapped.imagingStudy) as ImagingStudy & Record<string, unknown>;
-      delete (broken.series![0] as Record<string, unknown>).modality; // 1..1 in R4
+      Reflect.deleteProperty(broken.series![0]!, 'modality'); // 1..1 in R4
       broken.started = '2024-01-01T12:00:00'; // a time without offset: not an R4 dateTime (the embedded server would accept it)
       return { ...mapped, imagingStudy: broken };
     },

@@ -6,7 +6,17 @@
  * and a Provenance. Pure: time and ids are arguments.
  */
 import { AI_RESULT_TAG } from '../context/imaging.js';
-import type { Bundle, BundleEntry, FhirResource } from '../fhir/types.js';
+import type {
+  BodyStructure,
+  CodeableConcept,
+  Device,
+  DiagnosticReport,
+  Identifier,
+  Observation,
+  ObservationComponent,
+  Provenance,
+} from '@medplum/fhirtypes';
+import { openResource, type Bundle, type BundleEntry } from '../fhir/types.js';
 import type { AiResultInput, CodeInput, FindingInput } from './input.js';
 import { own } from '../core/own.js';
 
@@ -61,7 +71,7 @@ function trackingKey(f: FindingInput): { system: string; value: string } | undef
   return undefined;
 }
 
-function trackingIdentifiers(f: FindingInput): Record<string, unknown>[] {
+function trackingIdentifiers(f: FindingInput): Identifier[] {
   return [
     ...(f.trackingId
       ? [{ type: dcmType('112039', 'Tracking Identifier'), system: TRACKING_SYSTEM, value: f.trackingId }]
@@ -88,7 +98,7 @@ function bodyStructures(
   for (const f of findings) {
     const key = trackingKey(f);
     if (!key || out.has(`${key.system}|${key.value}`)) continue;
-    const resource: FhirResource = {
+    const resource: BodyStructure = {
       resourceType: 'BodyStructure',
       identifier: trackingIdentifiers(f),
       active: true,
@@ -104,21 +114,21 @@ function bodyStructures(
     const condition = `identifier=${encodeURIComponent(`${key.system}|${key.value}`)}&patient=${encodeURIComponent(study.subject.reference)}`;
     out.set(`${key.system}|${key.value}`, {
       fullUrl: `urn:uuid:${uuid()}`,
-      resource,
+      resource: openResource(resource),
       request: { method: 'POST', url: 'BodyStructure', ifNoneExist: condition },
     });
   }
   return out;
 }
 
-function concept(c: CodeInput | string): Record<string, unknown> {
+function concept(c: CodeInput | string): CodeableConcept {
   if (typeof c === 'string') return { text: c };
   const coding = c.code ? [{ system: c.system, code: c.code, ...(c.display ? { display: c.display } : {}) }] : [];
   const text = c.text ?? c.display;
   return { ...(coding.length ? { coding } : {}), ...(text ? { text } : {}) };
 }
 
-const component = (code: string, display: string, value: Record<string, unknown>) => ({
+const component = (code: string, display: string, value: Omit<ObservationComponent, 'code'>): ObservationComponent => ({
   code: { coding: [{ system: AI_CODE_SYSTEM, code, display }], text: display },
   ...value,
 });
@@ -132,8 +142,8 @@ function observation(
     effective: string;
     focus?: string;
   },
-): FhirResource {
-  const identifier = [
+): Observation {
+  const identifier: Identifier[] = [
     ...(f.trackingId
       ? [{ system: TRACKING_SYSTEM, type: dcmType('112039', 'Tracking Identifier'), value: f.trackingId }]
       : []),
@@ -147,7 +157,7 @@ function observation(
         ]
       : []),
   ];
-  const components: Record<string, unknown>[] = [];
+  const components: ObservationComponent[] = [];
   if (f.confidence !== undefined)
     components.push(
       component('confidence', 'Confidence', {
@@ -205,18 +215,19 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
   const deviceUrl = `urn:uuid:${o.uuid()}`;
   const display = `${name} ${version}`;
   const extra = Object.entries(other).map(([k, v]) => `${k}: ${String(v)}`);
+  const deviceResource: Device = {
+    resourceType: 'Device',
+    identifier: [{ system: MODEL_SYSTEM, value: modelKey }],
+    status: 'active',
+    ...(manufacturer ? { manufacturer } : {}),
+    deviceName: [{ name, type: 'model-name' }],
+    type: { text: 'AI algorithm' },
+    version: [{ value: version }],
+    ...(extra.length ? { note: [{ text: extra.join('; ') }] } : {}),
+  };
   const device: BundleEntry = {
     fullUrl: deviceUrl,
-    resource: {
-      resourceType: 'Device',
-      identifier: [{ system: MODEL_SYSTEM, value: modelKey }],
-      status: 'active',
-      ...(manufacturer ? { manufacturer } : {}),
-      deviceName: [{ name, type: 'model-name' }],
-      type: { text: 'AI algorithm' },
-      version: [{ value: version }],
-      ...(extra.length ? { note: [{ text: extra.join('; ') }] } : {}),
-    },
+    resource: openResource(deviceResource),
     request: {
       method: 'POST',
       url: 'Device',
@@ -229,48 +240,51 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
     const focus = key ? lesions.get(`${key.system}|${key.value}`)?.fullUrl : undefined;
     return {
       fullUrl: `urn:uuid:${o.uuid()}`,
-      resource: observation(f, {
-        study,
-        device: { reference: deviceUrl, display },
-        at,
-        effective,
-        ...(focus ? { focus } : {}),
-      }),
+      resource: openResource(
+        observation(f, {
+          study,
+          device: { reference: deviceUrl, display },
+          at,
+          effective,
+          ...(focus ? { focus } : {}),
+        }),
+      ),
       request: { method: 'POST', url: 'Observation' },
     };
   });
   const reportUrl = `urn:uuid:${o.uuid()}`;
+  const reportResource: DiagnosticReport = {
+    resourceType: 'DiagnosticReport',
+    meta: { tag: [AI_RESULT_TAG] },
+    ...(o.source
+      ? {
+          identifier: [
+            {
+              system: DICOM_UID_SYSTEM,
+              type: { text: 'SOP Instance UID of the DICOM SR' },
+              value: `urn:oid:${o.source.sopInstanceUid}`,
+            },
+          ],
+        }
+      : {}),
+    status: 'preliminary',
+    category: [
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD', display: 'Radiology' }] },
+    ],
+    code: {
+      coding: [{ system: 'http://loinc.org', code: '18748-4', display: 'Diagnostic imaging study' }],
+      text: `AI result: ${display}`,
+    },
+    subject: study.subject,
+    effectiveDateTime: effective,
+    issued: at,
+    imagingStudy: [{ reference: `ImagingStudy/${study.id}` }],
+    result: observations.map((e) => ({ reference: e.fullUrl! })),
+    ...(input.conclusion ? { conclusion: input.conclusion } : {}),
+  };
   const report: BundleEntry = {
     fullUrl: reportUrl,
-    resource: {
-      resourceType: 'DiagnosticReport',
-      meta: { tag: [AI_RESULT_TAG] },
-      ...(o.source
-        ? {
-            identifier: [
-              {
-                system: DICOM_UID_SYSTEM,
-                type: { text: 'SOP Instance UID of the DICOM SR' },
-                value: `urn:oid:${o.source.sopInstanceUid}`,
-              },
-            ],
-          }
-        : {}),
-      status: 'preliminary',
-      category: [
-        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD', display: 'Radiology' }] },
-      ],
-      code: {
-        coding: [{ system: 'http://loinc.org', code: '18748-4', display: 'Diagnostic imaging study' }],
-        text: `AI result: ${display}`,
-      },
-      subject: study.subject,
-      effectiveDateTime: effective,
-      issued: at,
-      imagingStudy: [{ reference: `ImagingStudy/${study.id}` }],
-      result: observations.map((e) => ({ reference: e.fullUrl! })),
-      ...(input.conclusion ? { conclusion: input.conclusion } : {}),
-    },
+    resource: openResource(reportResource),
     request: {
       method: 'POST',
       url: 'DiagnosticReport',
@@ -279,46 +293,45 @@ export function buildAiTransaction(input: AiResultInput, study: ImagingStudyRef,
         : {}),
     },
   };
+  const provenanceResource: Provenance = {
+    resourceType: 'Provenance',
+    target: [{ reference: reportUrl }, ...observations.map((e) => ({ reference: e.fullUrl! }))],
+    recorded: at,
+    activity: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE', display: 'create' }],
+    },
+    agent: [
+      {
+        type: {
+          coding: [
+            {
+              system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
+              code: 'performer',
+              display: 'Performer',
+            },
+          ],
+        },
+        who: { reference: deviceUrl, display },
+      },
+    ],
+    entity: [
+      { role: 'source', what: { reference: `ImagingStudy/${study.id}` } },
+      ...(o.source
+        ? [
+            {
+              role: 'source' as const,
+              what: {
+                identifier: { system: DICOM_UID_SYSTEM, value: `urn:oid:${o.source.sopInstanceUid}` },
+                display: 'DICOM SR measurement report (TID 1500)',
+              },
+            },
+          ]
+        : []),
+    ],
+  };
   const provenance: BundleEntry = {
     fullUrl: `urn:uuid:${o.uuid()}`,
-    resource: {
-      resourceType: 'Provenance',
-      target: [{ reference: reportUrl }, ...observations.map((e) => ({ reference: e.fullUrl! }))],
-      recorded: at,
-      activity: {
-        coding: [
-          { system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE', display: 'create' },
-        ],
-      },
-      agent: [
-        {
-          type: {
-            coding: [
-              {
-                system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
-                code: 'performer',
-                display: 'Performer',
-              },
-            ],
-          },
-          who: { reference: deviceUrl, display },
-        },
-      ],
-      entity: [
-        { role: 'source', what: { reference: `ImagingStudy/${study.id}` } },
-        ...(o.source
-          ? [
-              {
-                role: 'source',
-                what: {
-                  identifier: { system: DICOM_UID_SYSTEM, value: `urn:oid:${o.source.sopInstanceUid}` },
-                  display: 'DICOM SR measurement report (TID 1500)',
-                },
-              },
-            ]
-          : []),
-      ],
-    },
+    resource: openResource(provenanceResource),
     request: { method: 'POST', url: 'Provenance' },
   };
   const structures = [...lesions.values()];

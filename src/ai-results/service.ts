@@ -3,10 +3,11 @@
  * checks what the caller may write, and sends one transaction (all written, or nothing).
  */
 import { randomUUID } from 'node:crypto';
+import type { Reference } from '@medplum/fhirtypes';
 import type { AccessPolicy } from '../fhir/access/access-policy.js';
 import { FhirServerError, type FhirClient } from '../fhir/client/index.js';
 import { forbidden, OperationOutcomeError, unprocessable } from '../core/errors.js';
-import type { OperationOutcome } from '../fhir/types.js';
+import type { Bundle, OperationOutcome } from '../fhir/types.js';
 import { buildAiTransaction } from './build.js';
 import { parseAiResult } from './input.js';
 
@@ -60,14 +61,15 @@ export class AiResultsService {
         'studyInstanceUid',
       );
     const study = studies[0];
-    const subject = study.subject as { reference?: string } | undefined;
+    // Our own server's ImagingStudy (validated when written); the subject is still checked below.
+    const subject: Reference | undefined = study.subject;
     const patientId = subject?.reference?.match(/Patient\/([^/]+)$/)?.[1];
     if (!subject?.reference)
       throw unprocessable('the ImagingStudy has no subject to write the results for', 'studyInstanceUid');
     if (patientId && !policy.canSeePatient(patientId))
       throw forbidden(`${policy.description}: this patient is outside the caller's compartment`);
     if (!policy.canSee(study)) throw forbidden(`${policy.description}: may not see this ImagingStudy`);
-    const seriesUids = new Set(((study.series as { uid?: string }[] | undefined) ?? []).map((s) => s.uid));
+    const seriesUids = new Set((study.series ?? []).map((s) => s.uid));
     const unknownSeries = input.findings
       .map((f, i) => [f.seriesUid, i] as const)
       .filter(([uid]) => uid && seriesUids.size && !seriesUids.has(uid));
@@ -82,7 +84,7 @@ export class AiResultsService {
       { id: study.id!, subject: { reference: subject.reference } },
       { now: this.now(), uuid: randomUUID },
     );
-    let response: Awaited<ReturnType<FhirClient['transaction']>>;
+    let response: Bundle;
     try {
       response = await this.o.fhir.transaction(bundle);
     } catch (e) {

@@ -3,34 +3,33 @@
  * document and the FHIR resources it was built from. Pure: no clock, no I/O (the service
  * passes `now` and measures the queries).
  */
+import type {
+  AllergyIntolerance,
+  Condition,
+  DiagnosticReport,
+  Encounter,
+  Flag,
+  ImagingStudy,
+  Observation,
+  Patient,
+} from '@medplum/fhirtypes';
 import type { FhirResource } from '../fhir/types.js';
 import type { AccessPolicy } from '../fhir/access/access-policy.js';
 import { buildAllergies, buildConditions, buildEncounters, buildFlags } from './clinical.js';
-import { asArray, key, str } from './fhir-read.js';
+import { allTyped, asArray, key, str, typed } from './fhir-read.js';
 import { buildImagingStudies, buildReports } from './imaging.js';
-import { buildMedications } from './medications.js';
+import { buildMedications, type MedicationResource } from './medications.js';
 import { buildObservations } from './observations.js';
 import type { ContextRequest } from './params.js';
 import { SECTIONS, type SectionName } from './sections.js';
+import type { PatientContext, PatientSummary, SectionItems, SectionSummaries, SourceRecord } from './summaries.js';
+
+export type { PatientContext, PatientSummary, SourceRecord } from './summaries.js';
 
 /** What one section's queries returned: matches and their _include'd resources. */
 export interface SectionData {
   resources: FhirResource[];
   included: FhirResource[];
-}
-
-/** One query made (or deliberately not made) for the context. */
-export interface SourceRecord {
-  section: SectionName | 'patient';
-  /** `embedded` or the name of the external server in fhir.servers. */
-  server: string;
-  /** The FHIR interaction, e.g. `Condition?patient=123&_count=1000`. */
-  request: string;
-  /** `denied`: the caller may not see it (no query made); `truncated`: more matches than one page. */
-  status: 'ok' | 'truncated' | 'error' | 'timeout' | 'denied';
-  durationMs: number;
-  count?: number;
-  error?: string;
 }
 
 export interface AssemblyInput {
@@ -45,55 +44,40 @@ export interface AssemblyInput {
   policy: AccessPolicy;
 }
 
-export interface PatientSummary {
-  id: string;
-  identifier: { system?: string; value?: string }[];
-  name?: string;
-  gender?: string;
-  birthDate?: string;
-  deceased?: boolean | string;
-}
-
-/** The JSON document of GET /api/context (docs/context-api.schema.json). */
-export interface PatientContext {
-  patient: PatientSummary;
-  imagingStudies?: unknown[] | null;
-  conditions?: unknown[] | null;
-  medications?: unknown[] | null;
-  observations?: unknown[] | null;
-  allergies?: unknown[] | null;
-  encounters?: unknown[] | null;
-  flags?: unknown[] | null;
-  reports?: unknown[] | null;
-  /** False when a section is null (failed or denied) or a query was truncated. */
-  complete: boolean;
-  sources: SourceRecord[];
-}
-
 export interface Assembled {
   context: PatientContext;
   /** Per section, the resources its items came from (the Bundle's entries). */
   resources: FhirResource[];
 }
 
-function patientSummary(p: FhirResource): PatientSummary {
+/** Read defensively (fhir-read.ts): the Patient may come from an external EHR. */
+function patientSummary(p: Patient): PatientSummary {
   const names = asArray(p.name);
   const name = names.find((n) => n.use === 'official') ?? names[0];
-  const text = str(name?.text) ?? [...asArray<string>(name?.given), str(name?.family)].filter(Boolean).join(' ');
+  const text = str(name?.text) ?? [...asArray(name?.given), str(name?.family)].filter(Boolean).join(' ');
   const out: PatientSummary = {
     id: p.id!,
-    identifier: asArray(p.identifier).map((i) => ({
-      ...(str(i.system) ? { system: i.system as string } : {}),
-      ...(str(i.value) ? { value: i.value as string } : {}),
-    })),
+    identifier: asArray(p.identifier).map((i) => {
+      const system = str(i.system);
+      const value = str(i.value);
+      return { ...(system ? { system } : {}), ...(value ? { value } : {}) };
+    }),
   };
   if (text) out.name = text;
-  if (str(p.gender)) out.gender = p.gender as string;
-  if (str(p.birthDate)) out.birthDate = p.birthDate as string;
+  const gender = str(p.gender);
+  if (gender) out.gender = gender;
+  const birthDate = str(p.birthDate);
+  if (birthDate) out.birthDate = birthDate;
   if (typeof p.deceasedBoolean === 'boolean') out.deceased = p.deceasedBoolean;
-  if (str(p.deceasedDateTime)) out.deceased = p.deceasedDateTime as string;
+  const deceased = str(p.deceasedDateTime);
+  if (deceased) out.deceased = deceased;
   return out;
 }
+
+/** Each section's builder: its query's resources (as their R4 type) → summaries and the resources used. */
+type Builders = {
+  [S in SectionName]: (d: SectionData) => { items: SectionSummaries[S][]; used: FhirResource[] };
+};
 
 export function assembleContext(input: AssemblyInput): Assembled {
   const { request, policy } = input;
@@ -105,33 +89,52 @@ export function assembleContext(input: AssemblyInput): Assembled {
           included: d.included.filter((r) => policy.canSearch(r.resourceType) && policy.canSee(r)),
         }
       : null;
-  const context: PatientContext = { patient: patientSummary(input.patient), complete: true, sources: input.sources };
+  const context: PatientContext = {
+    patient: patientSummary(typed<Patient>(input.patient)),
+    complete: true,
+    sources: input.sources,
+  };
   const resources: FhirResource[] = [input.patient];
   const studiesData = visible(input.sections.imagingStudies);
 
-  const build: Record<SectionName, (d: SectionData) => { items: unknown[]; used: FhirResource[] }> = {
+  const build: Builders = {
     imagingStudies: (d) =>
-      buildImagingStudies(d.resources, { dicomWebBase: input.dicomWebBase, since, limit: request.studyLimit }),
-    conditions: (d) => buildConditions(d.resources, { since }),
-    medications: (d) => buildMedications(d.resources, d.included, { since, now: input.now }),
-    observations: (d) => buildObservations(d.resources, { since }),
-    allergies: (d) => buildAllergies(d.resources, { since }),
-    encounters: (d) => buildEncounters(d.resources, d.included, { since }),
-    flags: (d) => buildFlags(d.resources, { since }),
-    reports: (d) => buildReports(d.resources, d.included, studiesData?.resources ?? [], { since }),
+      buildImagingStudies(allTyped<ImagingStudy>(d.resources), {
+        dicomWebBase: input.dicomWebBase,
+        since,
+        limit: request.studyLimit,
+      }),
+    conditions: (d) => buildConditions(allTyped<Condition>(d.resources), { since }),
+    medications: (d) =>
+      buildMedications(allTyped<MedicationResource>(d.resources), d.included, { since, now: input.now }),
+    observations: (d) => buildObservations(allTyped<Observation>(d.resources), { since }),
+    allergies: (d) => buildAllergies(allTyped<AllergyIntolerance>(d.resources), { since }),
+    encounters: (d) => buildEncounters(allTyped<Encounter>(d.resources), d.included, { since }),
+    flags: (d) => buildFlags(allTyped<Flag>(d.resources), { since }),
+    reports: (d) =>
+      buildReports(
+        allTyped<DiagnosticReport>(d.resources),
+        d.included,
+        allTyped<ImagingStudy>(studiesData?.resources ?? []),
+        {
+          since,
+        },
+      ),
   };
-  for (const section of SECTIONS) {
-    if (!request.include.includes(section)) continue;
+  const items: SectionItems = context;
+  const fill = <S extends SectionName>(section: S): void => {
     const data = visible(input.sections[section]);
     if (!data) {
-      context[section] = null;
+      items[section] = null;
       context.complete = false;
-      continue;
+      return;
     }
-    const { items, used } = build[section](data);
-    context[section] = items;
-    resources.push(...used);
-  }
+    const built = build[section](data);
+    // TypeScript does not resolve an optional mapped type indexed by a type parameter: the same type, spelled out.
+    items[section] = built.items as SectionItems[S];
+    resources.push(...built.used);
+  };
+  for (const section of SECTIONS) if (request.include.includes(section)) fill(section);
   if (input.sources.some((s) => s.status !== 'ok')) context.complete = false;
   // Key order: patient, sections, complete, sources.
   const { sources, complete, ...rest } = context;

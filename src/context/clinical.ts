@@ -1,29 +1,19 @@
 /** conditions, allergies, flags and encounters sections: state that stays relevant while active. */
+import type { AllergyIntolerance, Condition, Encounter, Flag } from '@medplum/fhirtypes';
 import type { FhirResource } from '../fhir/types.js';
-import {
-  asArray,
-  coding,
-  concept,
-  firstCode,
-  newestFirst,
-  refId,
-  str,
-  time,
-  type CodingOut,
-  type Concept,
-  type Json,
-} from './fhir-read.js';
+import { asArray, coding, concept, firstCode, newestFirst, ofType, refId, str, time, type Typed } from './fhir-read.js';
+import type { AllergySummary, ConditionSummary, EncounterSummary, FlagSummary, Period } from './summaries.js';
 
 type Built<T> = { items: T[]; used: FhirResource[] };
 
 /** Kept when still active, or when its latest date is at/after `since` (no since: all but errors). */
-function keep(
-  resources: FhirResource[],
+function keep<R>(
+  resources: R[],
   o: { since?: number },
-  active: (r: Json) => boolean,
-  latest: (r: Json) => number | undefined,
-  error: (r: Json) => boolean,
-) {
+  active: (r: R) => boolean,
+  latest: (r: R) => number | undefined,
+  error: (r: R) => boolean,
+): R[] {
   return resources.filter(
     (r) => !error(r) && (o.since === undefined || active(r) || (latest(r) ?? Infinity) >= o.since),
   );
@@ -34,22 +24,9 @@ const maxTime = (...t: (number | undefined)[]) => {
   return known.length ? Math.max(...known) : undefined;
 };
 
-export interface ConditionSummary {
-  id: string;
-  code?: Concept;
-  clinicalStatus?: string;
-  verificationStatus?: string;
-  category: string[];
-  onset?: string;
-  abatement?: string;
-  recorded?: string;
-  stage?: string;
-  note?: string;
-}
-
-export function buildConditions(resources: FhirResource[], o: { since?: number }): Built<ConditionSummary> {
-  const active = (r: Json) => ['active', 'recurrence', 'relapse'].includes(firstCode(r.clinicalStatus) ?? '');
-  const at = (r: Json) => maxTime(time(r.recordedDate), time(r.onsetDateTime), time(r.abatementDateTime));
+export function buildConditions(resources: Typed<Condition>[], o: { since?: number }): Built<ConditionSummary> {
+  const active = (r: Condition) => ['active', 'recurrence', 'relapse'].includes(firstCode(r.clinicalStatus) ?? '');
+  const at = (r: Condition) => maxTime(time(r.recordedDate), time(r.onsetDateTime), time(r.abatementDateTime));
   const kept = newestFirst(
     keep(resources, o, active, at, (r) => firstCode(r.verificationStatus) === 'entered-in-error'),
     at,
@@ -68,9 +45,12 @@ export function buildConditions(resources: FhirResource[], o: { since?: number }
     if (clinical) out.clinicalStatus = clinical;
     const verification = firstCode(r.verificationStatus);
     if (verification) out.verificationStatus = verification;
-    if (str(r.onsetDateTime)) out.onset = r.onsetDateTime as string;
-    if (str(r.abatementDateTime)) out.abatement = r.abatementDateTime as string;
-    if (str(r.recordedDate)) out.recorded = r.recordedDate as string;
+    const onset = str(r.onsetDateTime);
+    if (onset) out.onset = onset;
+    const abatement = str(r.abatementDateTime);
+    if (abatement) out.abatement = abatement;
+    const recorded = str(r.recordedDate);
+    if (recorded) out.recorded = recorded;
     const stage = concept(asArray(r.stage)[0]?.summary)?.text;
     if (stage) out.stage = stage;
     const note = str(asArray(r.note)[0]?.text);
@@ -80,21 +60,9 @@ export function buildConditions(resources: FhirResource[], o: { since?: number }
   return { items, used: kept };
 }
 
-export interface AllergySummary {
-  id: string;
-  code?: Concept;
-  clinicalStatus?: string;
-  verificationStatus?: string;
-  type?: string;
-  category: string[];
-  criticality?: string;
-  reactions: string[];
-  recorded?: string;
-}
-
-export function buildAllergies(resources: FhirResource[], o: { since?: number }): Built<AllergySummary> {
-  const active = (r: Json) => (firstCode(r.clinicalStatus) ?? 'active') === 'active';
-  const at = (r: Json) => maxTime(time(r.recordedDate), time(r.onsetDateTime), time(r.lastOccurrence));
+export function buildAllergies(resources: Typed<AllergyIntolerance>[], o: { since?: number }): Built<AllergySummary> {
+  const active = (r: AllergyIntolerance) => (firstCode(r.clinicalStatus) ?? 'active') === 'active';
+  const at = (r: AllergyIntolerance) => maxTime(time(r.recordedDate), time(r.onsetDateTime), time(r.lastOccurrence));
   const kept = newestFirst(
     keep(resources, o, active, at, (r) => firstCode(r.verificationStatus) === 'entered-in-error'),
     at,
@@ -103,7 +71,7 @@ export function buildAllergies(resources: FhirResource[], o: { since?: number })
   const items = kept.map((r): AllergySummary => {
     const out: AllergySummary = {
       id: r.id!,
-      category: asArray<string>(r.category).filter((c) => typeof c === 'string'),
+      category: asArray<unknown>(r.category).filter((c): c is string => typeof c === 'string'),
       reactions: [],
     };
     const code = concept(r.code);
@@ -112,30 +80,32 @@ export function buildAllergies(resources: FhirResource[], o: { since?: number })
     if (clinical) out.clinicalStatus = clinical;
     const verification = firstCode(r.verificationStatus);
     if (verification) out.verificationStatus = verification;
-    if (str(r.type)) out.type = r.type as string;
-    if (str(r.criticality)) out.criticality = r.criticality as string;
+    const type = str(r.type);
+    if (type) out.type = type;
+    const criticality = str(r.criticality);
+    if (criticality) out.criticality = criticality;
     out.reactions = asArray(r.reaction).flatMap((x) =>
       asArray(x.manifestation)
         .map((m) => concept(m)?.text)
         .filter((t): t is string => !!t),
     );
-    if (str(r.recordedDate)) out.recorded = r.recordedDate as string;
+    const recorded = str(r.recordedDate);
+    if (recorded) out.recorded = recorded;
     return out;
   });
   return { items, used: kept };
 }
 
-export interface FlagSummary {
-  id: string;
-  status?: string;
-  code?: Concept;
-  category: string[];
-  period?: { start?: string; end?: string };
+/** start and end when they are strings (an external EHR's period is not validated). */
+function periodOf(p: Period | undefined): Period | undefined {
+  if (!p) return undefined;
+  const start = str(p.start);
+  const end = str(p.end);
+  return { ...(start ? { start } : {}), ...(end ? { end } : {}) };
 }
 
-export function buildFlags(resources: FhirResource[], o: { since?: number }): Built<FlagSummary> {
-  const period = (r: Json) => r.period as Json | undefined;
-  const at = (r: Json) => maxTime(time(period(r)?.start), time(period(r)?.end));
+export function buildFlags(resources: Typed<Flag>[], o: { since?: number }): Built<FlagSummary> {
+  const at = (r: Flag) => maxTime(time(r.period?.start), time(r.period?.end));
   const kept = newestFirst(
     keep(
       resources,
@@ -154,42 +124,26 @@ export function buildFlags(resources: FhirResource[], o: { since?: number }): Bu
         .map(firstCode)
         .filter((c): c is string => !!c),
     };
-    if (str(r.status)) out.status = r.status as string;
+    const status = str(r.status);
+    if (status) out.status = status;
     const code = concept(r.code);
     if (code) out.code = code;
-    const p = period(r);
-    if (p)
-      out.period = {
-        ...(str(p.start) ? { start: p.start as string } : {}),
-        ...(str(p.end) ? { end: p.end as string } : {}),
-      };
+    const p = periodOf(r.period);
+    if (p) out.period = p;
     return out;
   });
   return { items, used: kept };
 }
 
-export interface EncounterSummary {
-  id: string;
-  status?: string;
-  class?: CodingOut;
-  /** In progress (or arrived/triaged): the patient is here now. */
-  current: boolean;
-  period?: { start?: string; end?: string };
-  /** The active location (else the last one), its name from the Location when we have it. */
-  location?: { id?: string; display?: string; status?: string };
-  reason: string[];
-}
-
 const CURRENT = new Set(['in-progress', 'arrived', 'triaged', 'onleave']);
 
 export function buildEncounters(
-  resources: FhirResource[],
+  resources: Typed<Encounter>[],
   included: FhirResource[],
   o: { since?: number },
 ): Built<EncounterSummary> {
-  const locations = new Map(included.filter((r) => r.resourceType === 'Location').map((r) => [r.id!, r]));
-  const period = (r: Json) => r.period as Json | undefined;
-  const at = (r: Json) => maxTime(time(period(r)?.start), time(period(r)?.end));
+  const locations = new Map(ofType(included, 'Location').map((r) => [r.id!, r]));
+  const at = (r: Encounter) => maxTime(time(r.period?.start), time(r.period?.end));
   const kept = newestFirst(
     keep(
       resources,
@@ -198,7 +152,7 @@ export function buildEncounters(
       at,
       (r) => r.status === 'entered-in-error' || r.status === 'cancelled',
     ),
-    (r) => time(period(r)?.start),
+    (r) => time(r.period?.start),
     (r) => r.id!,
   );
   const used: FhirResource[] = [...kept];
@@ -210,27 +164,21 @@ export function buildEncounters(
         .map((c) => concept(c)?.text)
         .filter((t): t is string => !!t),
     };
-    if (str(r.status)) out.status = r.status as string;
+    const status = str(r.status);
+    if (status) out.status = status;
     const cls = coding(r.class);
     if (cls) out.class = cls;
-    const p = period(r);
-    if (p)
-      out.period = {
-        ...(str(p.start) ? { start: p.start as string } : {}),
-        ...(str(p.end) ? { end: p.end as string } : {}),
-      };
+    const p = periodOf(r.period);
+    if (p) out.period = p;
     const locs = asArray(r.location);
     const loc = locs.find((l) => l.status === 'active') ?? locs[locs.length - 1];
     if (loc) {
       const id = refId(loc.location, 'Location');
       const resource = id ? locations.get(id) : undefined;
       if (resource && !used.includes(resource)) used.push(resource);
-      const display = str(resource?.name) ?? str((loc.location as Json | undefined)?.display);
-      out.location = {
-        ...(id ? { id } : {}),
-        ...(display ? { display } : {}),
-        ...(str(loc.status) ? { status: loc.status as string } : {}),
-      };
+      const display = str(resource?.name) ?? str(loc.location?.display);
+      const status = str(loc.status);
+      out.location = { ...(id ? { id } : {}), ...(display ? { display } : {}), ...(status ? { status } : {}) };
     }
     return out;
   });

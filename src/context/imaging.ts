@@ -1,62 +1,30 @@
-/** imagingStudies and reports sections: ImagingStudy and DiagnosticReport (AI results included). */
+/**
+ * imagingStudies and reports sections: ImagingStudy and DiagnosticReport (AI results included).
+ * They are read from our own server, but through the same defensive readers as the clinical
+ * sections (fhir-read.ts): a resource written to the repository directly is not validated.
+ */
+import type { DiagnosticReport, ImagingStudy, Identifier, Observation } from '@medplum/fhirtypes';
 import type { FhirResource } from '../fhir/types.js';
-import {
-  asArray,
-  coding,
-  concept,
-  newestFirst,
-  refId,
-  str,
-  time,
-  type CodingOut,
-  type Concept,
-  type Json,
-} from './fhir-read.js';
+import { asArray, coding, concept, newestFirst, ofType, refId, str, time, type Typed } from './fhir-read.js';
+import type { Concept, ReportFinding, ReportSummary, SeriesSummary, StudySummary } from './summaries.js';
 
 const DICOM_UID = 'urn:dicom:uid';
 const ACSN = 'ACSN';
 /** Tag our AI write-back puts on what it writes (src/ai-results). */
 export const AI_RESULT_TAG = { system: 'urn:imaging-bridge:tag', code: 'ai-result' };
 
-export interface SeriesSummary {
-  uid: string;
-  number?: number;
-  modality?: string;
-  description?: string;
-  bodySite?: CodingOut;
-  laterality?: CodingOut;
-  numberOfInstances?: number;
-  retrieveUrl: string;
-  metadataUrl: string;
-}
-
-export interface StudySummary {
-  id: string;
-  studyInstanceUid?: string;
-  accession?: string;
-  status?: string;
-  started?: string;
-  description?: string;
-  modality: string[];
-  bodySite: CodingOut[];
-  numberOfSeries?: number;
-  numberOfInstances?: number;
-  retrieveUrl?: string;
-  metadataUrl?: string;
-  series: SeriesSummary[];
-}
-
-const studyUidOf = (s: Json): string | undefined => {
-  const id = asArray(s.identifier).find((i) => i.system === DICOM_UID && typeof i.value === 'string');
-  return id ? (id.value as string).replace(/^urn:oid:/, '') : undefined;
+const studyUidOf = (s: ImagingStudy): string | undefined => {
+  const uid = str(asArray(s.identifier).find((i) => i.system === DICOM_UID && typeof i.value === 'string')?.value);
+  return uid?.replace(/^urn:oid:/, '');
 };
 
-const accessionOf = (s: Json): string | undefined => {
-  const ids = asArray(s.identifier);
-  const typed = ids.find((i) => asArray((i.type as Json | undefined)?.coding).some((c) => c.code === ACSN));
+const isAccession = (i: Identifier | undefined): boolean => asArray(i?.type?.coding).some((c) => c.code === ACSN);
+
+const accessionOf = (s: ImagingStudy): string | undefined => {
+  const typed = asArray(s.identifier).find(isAccession);
   const basedOn = asArray(s.basedOn)
-    .map((b) => b.identifier as Json | undefined)
-    .find((i) => i && asArray((i.type as Json | undefined)?.coding).some((c) => c.code === ACSN));
+    .map((b) => b.identifier)
+    .find((i) => i && isAccession(i));
   return str(typed?.value) ?? str(basedOn?.value);
 };
 
@@ -68,7 +36,7 @@ const unique = <T>(items: (T | undefined)[], keyOf: (t: T) => string): T[] => {
 
 /** Newest first, since-filtered, at most `limit`; WADO-RS URLs under our DICOMweb base. */
 export function buildImagingStudies(
-  studies: FhirResource[],
+  studies: Typed<ImagingStudy>[],
   o: { dicomWebBase: string; since?: number; limit: number },
 ): { items: StudySummary[]; used: FhirResource[] } {
   const kept = newestFirst(
@@ -87,7 +55,8 @@ export function buildImagingStudies(
       if (typeof se.number === 'number') out.number = se.number;
       const m = coding(se.modality)?.code;
       if (m) out.modality = m;
-      if (str(se.description)) out.description = se.description as string;
+      const description = str(se.description);
+      if (description) out.description = description;
       const site = coding(se.bodySite);
       if (site) out.bodySite = site;
       const lat = coding(se.laterality);
@@ -111,9 +80,12 @@ export function buildImagingStudies(
     if (uid) out.studyInstanceUid = uid;
     const acc = accessionOf(s);
     if (acc) out.accession = acc;
-    if (str(s.status)) out.status = s.status as string;
-    if (str(s.started)) out.started = s.started as string;
-    if (str(s.description)) out.description = s.description as string;
+    const status = str(s.status);
+    if (status) out.status = status;
+    const started = str(s.started);
+    if (started) out.started = started;
+    const description = str(s.description);
+    if (description) out.description = description;
     if (typeof s.numberOfSeries === 'number') out.numberOfSeries = s.numberOfSeries;
     if (typeof s.numberOfInstances === 'number') out.numberOfInstances = s.numberOfInstances;
     if (base) Object.assign(out, { retrieveUrl: base, metadataUrl: `${base}/metadata` });
@@ -155,69 +127,47 @@ function ordered<T extends object>(o: T, keys: (keyof T)[]): T {
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as T;
 }
 
-export interface Finding {
-  id: string;
-  code?: Concept;
-  bodySite?: Concept;
-  value?: number | string;
-  unit?: string;
-  confidence?: number;
-  trackingId?: string;
-}
-
-export interface ReportSummary {
-  id: string;
-  status?: string;
-  code?: Concept;
-  category: Concept[];
-  effective?: string;
-  issued?: string;
-  conclusion?: string;
-  /** ImagingStudy ids and, when we know them, their StudyInstanceUIDs. */
-  imagingStudy: { id?: string; studyInstanceUid?: string }[];
-  ai: boolean;
-  /** The algorithm (Device) its results name: `model version`. */
-  device?: string;
-  findings: Finding[];
-}
-
 const CONFIDENCE = /confidence|probability|certainty/i;
 
-function findingOf(o: Json): Finding {
-  const out: Finding = { id: String(o.id) };
+function findingOf(o: Observation): ReportFinding {
+  const out: ReportFinding = { id: String(o.id) };
   const code = concept(o.code);
   if (code) out.code = code;
   const site = concept(o.bodySite);
   if (site) out.bodySite = site;
-  const q = o.valueQuantity as Json | undefined;
+  const q = o.valueQuantity;
   if (q && typeof q.value === 'number') {
     out.value = q.value;
-    if (str(q.unit) ?? str(q.code)) out.unit = (str(q.unit) ?? str(q.code))!;
+    const unit = str(q.unit) ?? str(q.code);
+    if (unit) out.unit = unit;
   } else {
     const v = concept(o.valueCodeableConcept)?.text ?? str(o.valueString);
     if (v !== undefined) out.value = v;
   }
   const conf = asArray(o.component).find((c) => CONFIDENCE.test(JSON.stringify(c.code ?? '')));
-  const cv = conf ? ((conf.valueQuantity as Json | undefined)?.value ?? conf.valueDecimal) : undefined;
+  // valueDecimal is not an R4 component value[x], but some producers write it: read as before.
+  const cv: unknown = conf
+    ? (conf.valueQuantity?.value ?? (conf as { valueDecimal?: unknown }).valueDecimal)
+    : undefined;
   if (typeof cv === 'number') out.confidence = cv;
   const tracking = asArray(o.identifier).find(
     (i) => /tracking/i.test(JSON.stringify(i.type ?? '')) || i.system === 'urn:imaging-bridge:tracking-id',
   );
-  if (str(tracking?.value)) out.trackingId = tracking!.value as string;
+  const trackingId = str(tracking?.value);
+  if (trackingId) out.trackingId = trackingId;
   return out;
 }
 
 export function buildReports(
-  reports: FhirResource[],
+  reports: Typed<DiagnosticReport>[],
   included: FhirResource[],
-  studies: FhirResource[],
+  studies: Typed<ImagingStudy>[],
   o: { since?: number },
 ): { items: ReportSummary[]; used: FhirResource[] } {
-  const observations = new Map(included.filter((r) => r.resourceType === 'Observation').map((r) => [r.id!, r]));
-  const devices = new Map(included.filter((r) => r.resourceType === 'Device').map((r) => [r.id!, r]));
+  const observations = new Map(ofType(included, 'Observation').map((r) => [r.id!, r]));
+  const devices = new Map(ofType(included, 'Device').map((r) => [r.id!, r]));
   const uids = new Map(studies.map((s) => [s.id!, studyUidOf(s)]));
-  const at = (r: Json) =>
-    time(r.effectiveDateTime) ?? time((r.effectivePeriod as Json | undefined)?.start) ?? time(r.issued);
+  const at = (r: DiagnosticReport) => time(r.effectiveDateTime) ?? time(r.effectivePeriod?.start) ?? time(r.issued);
   const kept = newestFirst(
     reports.filter((r) => r.status !== 'entered-in-error' && (o.since === undefined || (at(r) ?? Infinity) >= o.since)),
     at,
@@ -228,7 +178,7 @@ export function buildReports(
     const ai = !!r.meta?.tag?.some((t) => t.system === AI_RESULT_TAG.system && t.code === AI_RESULT_TAG.code);
     const results = asArray(r.result)
       .map((x) => observations.get(refId(x, 'Observation') ?? ''))
-      .filter((x): x is FhirResource => !!x);
+      .filter((x) => !!x);
     used.push(...results);
     const out: ReportSummary = {
       id: r.id!,
@@ -239,19 +189,23 @@ export function buildReports(
       ai,
       findings: results.map(findingOf),
     };
-    if (str(r.status)) out.status = r.status as string;
+    const status = str(r.status);
+    if (status) out.status = status;
     const code = concept(r.code);
     if (code) out.code = code;
-    if (str(r.effectiveDateTime)) out.effective = r.effectiveDateTime as string;
-    if (str(r.issued)) out.issued = r.issued as string;
-    if (str(r.conclusion)) out.conclusion = r.conclusion as string;
+    const effective = str(r.effectiveDateTime);
+    if (effective) out.effective = effective;
+    const issued = str(r.issued);
+    if (issued) out.issued = issued;
+    const conclusion = str(r.conclusion);
+    if (conclusion) out.conclusion = conclusion;
     out.imagingStudy = asArray(r.imagingStudy).map((ref) => {
       const id = refId(ref, 'ImagingStudy');
       const uid = id ? uids.get(id) : undefined;
       return { ...(id ? { id } : {}), ...(uid ? { studyInstanceUid: uid } : {}) };
     });
     // R4 DiagnosticReport.performer cannot be a Device: the algorithm is on its Observations.
-    const device = results.map((x) => x.device as Json | undefined).find((d) => d);
+    const device = results.map((x) => x.device).find((d) => d);
     const name = device
       ? (str(device.display) ?? str(asArray(devices.get(refId(device, 'Device') ?? '')?.deviceName)[0]?.name))
       : undefined;

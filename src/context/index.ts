@@ -5,7 +5,8 @@ import { parseContextConfig } from './config.js';
 import { ContextService } from './service.js';
 
 export { allowAll, type AccessPolicy } from '../fhir/access/access-policy.js';
-export { assembleContext, type Assembled, type PatientContext, type SourceRecord } from './assemble.js';
+export { assembleContext, type Assembled } from './assemble.js';
+export type * from './summaries.js';
 export { parseContextQuery, type ContextRequest } from './params.js';
 export { ContextService, HiddenPatient } from './service.js';
 export { SECTIONS, type SectionName } from './sections.js';

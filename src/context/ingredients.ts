@@ -4,17 +4,10 @@
  * environment); otherwise an ingredient-level code is kept, else the name is read from the text
  * ("apixaban 5 MG Oral Tablet" → "apixaban"). `source` says which way it was found.
  */
-import type { Concept } from './fhir-read.js';
+import type { Concept, Ingredient } from './summaries.js';
 import { own } from '../core/own.js';
 
 export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-
-export interface Ingredient {
-  system?: string;
-  code?: string;
-  display: string;
-  source: 'rxnorm-table' | 'as-coded' | 'text';
-}
 
 const SCD_TO_IN: Record<string, [string, string]> = {
   '1364445': ['1364430', 'apixaban'],

@@ -1,23 +1,12 @@
 /** medications section: active orders and statements, and what was given or stopped recently. */
+import type { MedicationAdministration, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import type { FhirResource } from '../fhir/types.js';
-import { asArray, concept, newestFirst, str, time, type Concept, type Json } from './fhir-read.js';
-import { ingredientOf, type Ingredient } from './ingredients.js';
+import { asArray, concept, newestFirst, ofType, str, time, type Typed } from './fhir-read.js';
+import { ingredientOf } from './ingredients.js';
+import type { MedicationSummary } from './summaries.js';
 
 /** Without `since`, "recent" means the last 90 days before `now`. */
 export const RECENT_DAYS = 90;
-
-export interface MedicationSummary {
-  id: string;
-  resourceType: 'MedicationRequest' | 'MedicationStatement' | 'MedicationAdministration';
-  status?: string;
-  /** `active`: ordered or taken now; `recent`: given, stopped or completed within the window. */
-  state: 'active' | 'recent';
-  ingredient?: Ingredient;
-  medication?: Concept;
-  dosage?: string;
-  /** When it was ordered (request), last taken (statement) or given (administration). */
-  date?: string;
-}
 
 const ACTIVE: Record<MedicationSummary['resourceType'], Set<string>> = {
   MedicationRequest: new Set(['active', 'on-hold']),
@@ -26,43 +15,55 @@ const ACTIVE: Record<MedicationSummary['resourceType'], Set<string>> = {
 };
 const NEVER = new Set(['entered-in-error', 'draft', 'not-taken', 'not-done', 'unknown']);
 
-function dateOf(r: Json): string | undefined {
-  return (
-    str(r.authoredOn) ??
-    str(r.effectiveDateTime) ??
-    str((r.effectivePeriod as Json | undefined)?.end) ??
-    str((r.effectivePeriod as Json | undefined)?.start) ??
-    str(r.dateAsserted)
-  );
+/** A resource of the medications section: an order, a statement or an administration. */
+export type MedicationResource = MedicationRequest | MedicationStatement | MedicationAdministration;
+
+function dateOf(r: MedicationResource): string | undefined {
+  switch (r.resourceType) {
+    case 'MedicationRequest':
+      return str(r.authoredOn);
+    case 'MedicationStatement':
+      return (
+        str(r.effectiveDateTime) ?? str(r.effectivePeriod?.end) ?? str(r.effectivePeriod?.start) ?? str(r.dateAsserted)
+      );
+    case 'MedicationAdministration':
+      return str(r.effectiveDateTime) ?? str(r.effectivePeriod?.end) ?? str(r.effectivePeriod?.start);
+  }
 }
 
-function dosageOf(r: Json): string | undefined {
-  const d = asArray(r.dosageInstruction)[0] ?? asArray(r.dosage)[0];
+function dosageOf(r: MedicationResource): string | undefined {
+  const d =
+    r.resourceType === 'MedicationRequest'
+      ? asArray(r.dosageInstruction)[0]
+      : r.resourceType === 'MedicationStatement'
+        ? asArray(r.dosage)[0]
+        : r.dosage;
   return str(d?.text);
 }
 
 export function buildMedications(
-  resources: FhirResource[],
+  resources: Typed<MedicationResource>[],
   included: FhirResource[],
   o: { since?: number; now: number },
 ): { items: MedicationSummary[]; used: FhirResource[] } {
-  const medications = new Map(included.filter((r) => r.resourceType === 'Medication').map((r) => [r.id!, r]));
+  const medications = new Map(ofType(included, 'Medication').map((r) => [r.id!, r]));
   const recentFrom = o.since ?? o.now - RECENT_DAYS * 86_400_000;
   const items: MedicationSummary[] = [];
   const used: FhirResource[] = [];
   for (const r of resources) {
-    const type = r.resourceType as MedicationSummary['resourceType'];
+    // A resource of another type (a server answering off the query) has no ACTIVE set: skipped.
+    const type = r.resourceType;
     const status = str(r.status);
     if (!ACTIVE[type] || (status && NEVER.has(status))) continue;
     const active = !!status && ACTIVE[type].has(status);
     const date = dateOf(r);
     if (!active && (time(date) ?? -Infinity) < recentFrom) continue;
-    const ref = str((r.medicationReference as Json | undefined)?.reference)?.replace(/^.*Medication\//, '');
+    const ref = str(r.medicationReference?.reference)?.replace(/^.*Medication\//, '');
     const medResource = ref ? medications.get(ref) : undefined;
     const medication =
       concept(r.medicationCodeableConcept) ??
       concept(medResource?.code) ??
-      (ref ? concept({ text: str((r.medicationReference as Json).display) }) : undefined);
+      (ref ? concept({ text: str(r.medicationReference?.display) }) : undefined);
     const out: MedicationSummary = { id: r.id!, resourceType: type, state: active ? 'active' : 'recent' };
     if (status) out.status = status;
     const ingredient = ingredientOf(medication);

@@ -1,39 +1,23 @@
 /** observations section: the latest value per code, and the trend of each lab and vital sign. */
+import type { Observation } from '@medplum/fhirtypes';
 import type { FhirResource } from '../fhir/types.js';
-import { asArray, concept, conceptKey, firstCode, str, time, type CodingOut, type Json } from './fhir-read.js';
+import { asArray, concept, conceptKey, firstCode, str, time, type Typed } from './fhir-read.js';
+import type { CodingOut, ObservationSummary, ObservationValue } from './summaries.js';
 import { normalizeQuantity } from './units.js';
 
 const LOINC = 'http://loinc.org';
 const TRENDED = new Set(['laboratory', 'vital-signs']);
 const EXCLUDED = new Set(['entered-in-error', 'cancelled']);
 
-export interface ObservationValue {
-  id: string;
-  effective?: string;
-  status?: string;
-  value?: number | string | boolean;
-  unit?: string;
-  /** As recorded, when the unit was normalized. */
-  original?: { value: number; unit?: string };
-  interpretation?: string;
-}
+const effectiveOf = (o: Observation): string | undefined =>
+  str(o.effectiveDateTime) ?? str(o.effectiveInstant) ?? str(o.effectivePeriod?.start) ?? str(o.issued);
 
-export interface ObservationSummary {
-  code: CodingOut & { text?: string };
-  category: string[];
-  latest: ObservationValue;
-  /** Oldest first; labs and vital signs with a numeric value only. */
-  trend?: { effective?: string; value: number; unit?: string; status?: string }[];
-}
-
-const effectiveOf = (o: Json): string | undefined =>
-  str(o.effectiveDateTime) ??
-  str(o.effectiveInstant) ??
-  str((o.effectivePeriod as Json | undefined)?.start) ??
-  str(o.issued);
-
-function observedValue(o: Json, code: CodingOut | undefined): Omit<ObservationValue, 'id' | 'effective' | 'status'> {
-  const q = o.valueQuantity as Json | undefined;
+/** Each value[x] is checked for its JSON type: an external EHR's Observation is not validated. */
+function observedValue(
+  o: Observation,
+  code: CodingOut | undefined,
+): Omit<ObservationValue, 'id' | 'effective' | 'status'> {
+  const q = o.valueQuantity;
   if (q && typeof q.value === 'number') {
     const n = normalizeQuantity(code?.system, code?.code, q.value, str(q.code) ?? str(q.unit));
     return {
@@ -53,10 +37,10 @@ function observedValue(o: Json, code: CodingOut | undefined): Omit<ObservationVa
 }
 
 export function buildObservations(
-  resources: FhirResource[],
+  resources: Typed<Observation>[],
   o: { since?: number },
 ): { items: ObservationSummary[]; used: FhirResource[] } {
-  const groups = new Map<string, FhirResource[]>();
+  const groups = new Map<string, Typed<Observation>[]>();
   for (const r of resources) {
     if (EXCLUDED.has(String(r.status))) continue;
     const at = time(effectiveOf(r));
@@ -72,17 +56,18 @@ export function buildObservations(
   for (const group of groups.values()) {
     // Oldest first; same time → by id, so the same data always gives the same answer.
     group.sort((a, b) => (time(effectiveOf(a)) ?? 0) - (time(effectiveOf(b)) ?? 0) || a.id!.localeCompare(b.id!));
-    const last = group[group.length - 1];
+    const last = group[group.length - 1]!;
     const c = concept(last.code)!;
     const primary = c.coding.find((x) => x.system === LOINC && x.code) ?? c.coding[0] ?? {};
     const category = [
       ...new Set(group.flatMap((r) => asArray(r.category).map(firstCode)).filter((x): x is string => !!x)),
     ].sort();
-    const value = (r: FhirResource): ObservationValue => {
+    const value = (r: Observation): ObservationValue => {
       const out: ObservationValue = { id: r.id!, ...observedValue(r, primary) };
       const eff = effectiveOf(r);
       if (eff) out.effective = eff;
-      if (str(r.status)) out.status = r.status as string;
+      const status = str(r.status);
+      if (status) out.status = status;
       const interp = firstCode(asArray(r.interpretation)[0]);
       if (interp) out.interpretation = interp;
       return reorderValue(out);

@@ -1,22 +1,12 @@
 /**
- * The few FHIR R4 shapes this module handles by name. Resources are otherwise open JSON:
- * their structure is checked against the StructureDefinitions (validate.ts), not by TypeScript.
+ * The FHIR R4 shapes this module handles by name. The storage and the REST layer handle any
+ * resource as open JSON (FhirResource): its structure is checked against the StructureDefinitions
+ * (validate.ts), not by TypeScript. Code that knows which type it reads or writes uses the R4
+ * types of @medplum/fhirtypes (type-only) through ResourceOf and AnyResource.
  */
-export interface Meta {
-  versionId?: string;
-  lastUpdated?: string;
-  profile?: string[];
-  tag?: Coding[];
-  security?: Coding[];
-  source?: string;
-  [key: string]: unknown;
-}
+import type { Coding, ExtractResource, Meta, Resource, ResourceType } from '@medplum/fhirtypes';
 
-export interface Coding {
-  system?: string;
-  code?: string;
-  display?: string;
-}
+export type { Coding, Meta };
 
 export interface FhirResource {
   resourceType: string;
@@ -24,6 +14,20 @@ export interface FhirResource {
   meta?: Meta;
   [key: string]: unknown;
 }
+
+/**
+ * A resource of a type named at compile time (`read('Patient', id)`), as the repository and the
+ * clients return it: its R4 type over the open JSON. Only the resourceType is checked at run time:
+ * what our server stored was validated, but a resource from an external server was not, so
+ * readers of such data still narrow (context/fhir-read.ts).
+ */
+export type ResourceOf<K extends string> = K extends ResourceType ? ExtractResource<K> & FhirResource : FhirResource;
+
+/** What a write accepts: a typed R4 resource or open JSON. */
+export type AnyResource = FhirResource | Resource;
+
+/** A typed resource seen as the open JSON the storage handles (every R4 resource is one). */
+export const openResource = <T extends AnyResource>(resource: T): T & FhirResource => resource as T & FhirResource;
 
 export interface OperationOutcomeIssue {
   severity: 'fatal' | 'error' | 'warning' | 'information';

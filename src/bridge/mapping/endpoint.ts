@@ -3,7 +3,7 @@
  * The address is the service base only (no `/studies…`, query or trailing slash), and the
  * identifier is that address, so the sync service upserts one Endpoint per service.
  */
-import type { Endpoint } from './fhir-types.js';
+import type { MappedEndpoint } from './fhir-types.js';
 import { ENDPOINT_CONNECTION_TYPE_SYSTEM, RFC3986_SYSTEM } from './systems.js';
 
 /** `https://pacs/dicomweb/studies/1.2?x#y` → `https://pacs/dicomweb` (credentials dropped). Throws for a non-HTTP(S) URL. */
@@ -19,7 +19,7 @@ export function dicomWebBase(url: string): string {
   return parsed.toString().replace(/\/+$/, '');
 }
 
-export function mapEndpoint(dicomWebBaseUrl: string): Endpoint {
+export function mapEndpoint(dicomWebBaseUrl: string): MappedEndpoint {
   const address = dicomWebBase(dicomWebBaseUrl);
   return {
     resourceType: 'Endpoint',

@@ -1,114 +1,35 @@
 /**
- * The FHIR R4 shapes the bridge writes. Only what the mapping produces is typed; anything a
- * person added to a stored resource travels through as unknown keys (see merge-imaging-study.ts).
+ * The FHIR R4 types the mapping writes: @medplum/fhirtypes (type-only), under the names the
+ * bridge has always used. A stored resource may carry elements a person added; the merge keeps
+ * them (merge-imaging-study.ts) — they are typed R4 elements too.
  */
-export interface Coding {
-  system?: string;
-  code?: string;
-  display?: string;
-  extension?: Extension[];
-}
+import type {
+  Endpoint,
+  Identifier,
+  ImagingStudy,
+  ImagingStudySeriesInstance,
+  ImagingStudySeriesPerformer,
+  Patient,
+} from '@medplum/fhirtypes';
 
-export interface CodeableConcept {
-  coding?: Coding[];
-  text?: string;
-}
+export type {
+  CodeableConcept,
+  Coding,
+  Endpoint,
+  Extension,
+  HumanName,
+  Identifier,
+  ImagingStudy,
+  ImagingStudySeries,
+  Patient,
+  Practitioner,
+  Reference,
+} from '@medplum/fhirtypes';
+export type ImagingStudyInstance = ImagingStudySeriesInstance;
+export type ImagingStudyPerformer = ImagingStudySeriesPerformer;
+export type ImagingStudyStatus = ImagingStudy['status'];
 
-export interface Extension {
-  url: string;
-  valueCode?: string;
-}
-
-export interface Identifier {
-  use?: 'usual' | 'official' | 'temp' | 'secondary' | 'old';
-  type?: CodeableConcept;
-  system?: string;
-  value?: string;
-}
-
-export interface Reference {
-  reference?: string;
-  type?: string;
-  identifier?: Identifier;
-  display?: string;
-  extension?: Extension[];
-}
-
-export interface HumanName {
-  extension?: Extension[];
-  use?: 'usual' | 'official' | 'temp' | 'nickname' | 'anonymous' | 'old' | 'maiden';
-  text?: string;
-  family?: string;
-  given?: string[];
-  prefix?: string[];
-  suffix?: string[];
-}
-
-export interface ImagingStudyPerformer {
-  function?: CodeableConcept;
-  actor: Reference;
-}
-
-export interface ImagingStudyInstance {
-  uid: string;
-  sopClass: Coding;
-  number?: number;
-  title?: string;
-  [other: string]: unknown;
-}
-
-export interface ImagingStudySeries {
-  uid: string;
-  number?: number;
-  modality: Coding;
-  description?: string;
-  numberOfInstances?: number;
-  bodySite?: Coding;
-  laterality?: Coding;
-  started?: string;
-  performer?: ImagingStudyPerformer[];
-  instance?: ImagingStudyInstance[];
-  [other: string]: unknown;
-}
-
-export type ImagingStudyStatus = 'registered' | 'available' | 'cancelled' | 'entered-in-error' | 'unknown';
-
-export interface ImagingStudy {
-  resourceType: 'ImagingStudy';
-  id?: string;
-  identifier?: Identifier[];
-  status: ImagingStudyStatus;
-  modality?: Coding[];
-  subject: Reference;
-  started?: string;
-  basedOn?: Reference[];
-  referrer?: Reference;
-  interpreter?: Reference[];
-  endpoint?: Reference[];
-  numberOfSeries?: number;
-  numberOfInstances?: number;
-  procedureCode?: CodeableConcept[];
-  reasonCode?: CodeableConcept[];
-  description?: string;
-  series?: ImagingStudySeries[];
-  [other: string]: unknown;
-}
-
-export interface Patient {
-  resourceType: 'Patient';
-  identifier: Identifier[];
-  name?: HumanName[];
-  gender?: 'male' | 'female' | 'other' | 'unknown';
-  birthDate?: string;
-}
-
-export interface Endpoint {
-  resourceType: 'Endpoint';
-  identifier: Identifier[];
-  status: 'active';
-  connectionType: Coding;
-  name: string;
-  payloadType: CodeableConcept[];
-  payloadMimeType: string[];
-  address: string;
-}
+/** The Patient mapPatient writes: it always has its identifier (the matching and conditional-create key). */
+export type MappedPatient = Patient & { identifier: Identifier[] };
+/** The Endpoint mapEndpoint writes: its identifier is its address (the conditional-create key). */
+export type MappedEndpoint = Endpoint & { identifier: Identifier[] };

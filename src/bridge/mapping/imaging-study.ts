@@ -11,10 +11,13 @@ import { deepEqual } from './deep-equal.js';
 import { firstOf, int, items, personNames, str, TAG } from './dicom-read.js';
 import type {
   CodeableConcept,
+  Endpoint,
   Identifier,
   ImagingStudy,
   ImagingStudySeries,
   ImagingStudyStatus,
+  Patient,
+  Practitioner,
   Reference,
 } from './fhir-types.js';
 import { issuerSystem } from './issuer.js';
@@ -25,9 +28,9 @@ import { DCM_SYSTEM, DICOM_UID_SYSTEM, urnOid, V2_0203_SYSTEM } from './systems.
 
 export interface ImagingStudyContext {
   /** The matched Patient (patient matching happens before mapping). */
-  patientRef: Reference;
+  patientRef: Reference<Patient>;
   /** The Endpoint of the DICOMweb service holding the images. */
-  endpointRef?: Reference;
+  endpointRef?: Reference<Endpoint>;
   /** Issuer (local namespace or universal entity id) → identifier system URI. */
   issuerSystems: Record<string, string>;
   defaultPatientSystem: string;
@@ -123,7 +126,7 @@ function reasons(instances: DicomJson[], ctx: ImagingStudyContext, findings: Fin
   return uniqueConcepts(requested, findings, TAG.ReasonForTheRequestedProcedure);
 }
 
-function physicianDisplays(instances: DicomJson[], tag: string): Reference[] {
+function physicianDisplays(instances: DicomJson[], tag: string): Reference<Practitioner>[] {
   const names = new Set<string>();
   for (const j of instances)
     for (const pn of personNames(j, tag)) {

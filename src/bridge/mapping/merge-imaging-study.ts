@@ -20,7 +20,7 @@ const STUDY_KEYS = [
   'procedureCode',
   'reasonCode',
   'description',
-] as const;
+] as const satisfies readonly (keyof ImagingStudy)[];
 const SERIES_KEYS = [
   'number',
   'modality',
@@ -30,21 +30,22 @@ const SERIES_KEYS = [
   'laterality',
   'started',
   'performer',
-] as const;
-const INSTANCE_KEYS = ['sopClass', 'number', 'title'] as const;
+] as const satisfies readonly (keyof ImagingStudySeries)[];
+const INSTANCE_KEYS = ['sopClass', 'number', 'title'] as const satisfies readonly (keyof ImagingStudyInstance)[];
 /** A status a person (or a rejection) set to retire a study; an arriving instance does not undo it. */
 const RETIRED = new Set(['cancelled', 'entered-in-error']);
 
-type Json = Record<string, unknown>;
+/** Sets `o[k]`, or removes the key when there is no value (a removed key, not one set to undefined). */
+function put<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
+  if (v === undefined) delete o[k];
+  else o[k] = v;
+}
 
 /** Owned keys from `mapped`; a key the mapping no longer produces is removed, not left stale. */
-function overlay<T extends Json>(existing: T, mapped: T, keys: readonly string[]): T {
-  const out: Json = { ...existing };
-  for (const k of keys) {
-    if (mapped[k] === undefined) delete out[k];
-    else out[k] = mapped[k];
-  }
-  return out as T;
+function overlay<T extends object>(existing: T, mapped: T, keys: readonly (keyof T)[]): T {
+  const out = { ...existing };
+  for (const k of keys) put(out, k, mapped[k]);
+  return out;
 }
 
 /** Our entries first (in our order), then every entry we do not own, in stored order. */
@@ -73,15 +74,13 @@ function mergeSeries(
     const e = existing?.find((x) => x.uid === m.uid);
     if (!e) return m;
     const merged = overlay(e, m, SERIES_KEYS);
-    const instance = mergeInstances(e.instance, m.instance);
-    if (instance) merged.instance = instance;
-    else delete merged.instance;
+    put(merged, 'instance', mergeInstances(e.instance, m.instance));
     return merged;
   });
 }
 
 /** A stored reference with the same display is the same person, already resolved: keep it. */
-function keepResolved(existing: Reference | undefined, mapped: Reference | undefined): Reference | undefined {
+function keepResolved<T extends Reference>(existing: T | undefined, mapped: T | undefined): T | undefined {
   return existing?.reference && mapped && existing.display === mapped.display ? existing : mapped;
 }
 
@@ -109,12 +108,10 @@ export function mergeImagingStudy(
     mapped.endpoint,
     (r) => !!mapped.endpoint?.some((m) => m.reference === r.reference),
   );
-  const referrer = keepResolved(existing.referrer, mapped.referrer);
-  const series = mergeSeries(existing.series, mapped.series);
-  const slots: Json = { identifier, basedOn, endpoint, referrer, series };
-  for (const [k, v] of Object.entries(slots)) {
-    if (v === undefined) delete (merged as Json)[k];
-    else (merged as Json)[k] = v;
-  }
+  put(merged, 'identifier', identifier);
+  put(merged, 'basedOn', basedOn);
+  put(merged, 'endpoint', endpoint);
+  put(merged, 'referrer', keepResolved(existing.referrer, mapped.referrer));
+  put(merged, 'series', mergeSeries(existing.series, mapped.series));
   return { resource: merged, changed: !deepEqual(existing, merged) };
 }

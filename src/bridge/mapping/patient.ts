@@ -7,7 +7,7 @@
 import type { DicomJson } from '../../dicom/types.js';
 import { fhirDate } from './date-time.js';
 import { items, personNames, str, TAG } from './dicom-read.js';
-import type { Patient } from './fhir-types.js';
+import type { MappedPatient, Patient } from './fhir-types.js';
 import { issuerSystem } from './issuer.js';
 import { humanNames } from './person-name.js';
 import { V2_0203_SYSTEM } from './systems.js';
@@ -38,10 +38,10 @@ export function patientIdentifierSystem(json: DicomJson, ctx: PatientContext): s
 }
 
 /** Throws when the instance has no PatientID: the normalizer quarantines such studies first. */
-export function mapPatient(json: DicomJson, ctx: PatientContext): Patient {
+export function mapPatient(json: DicomJson, ctx: PatientContext): MappedPatient {
   const value = str(json, TAG.PatientID);
   if (!value) throw new Error('mapPatient: the instance has no PatientID');
-  const patient: Patient = {
+  const patient: MappedPatient = {
     resourceType: 'Patient',
     identifier: [
       {

@@ -6,8 +6,8 @@
  * several → hold, never pick one.
  */
 import type { FhirClient } from '../../fhir/client/index.js';
-import type { FhirResource } from '../../fhir/types.js';
-import type { Patient } from '../mapping/index.js';
+import { openResource, type FhirResource } from '../../fhir/types.js';
+import type { MappedPatient } from '../mapping/index.js';
 import { TAG } from '../mapping/dicom-read.js';
 import type { Finding, Severity } from '../normalize/index.js';
 import { createdByBridge, withBridgeTag } from './bridge-tag.js';
@@ -31,12 +31,16 @@ export interface MatchOptions {
 const OWNED = ['name', 'gender', 'birthDate'] as const;
 
 /** `system|value` of the header's identifier: the search and the conditional-create key. */
-export function identifierToken(header: Patient): string {
+export function identifierToken(header: MappedPatient): string {
   const id = header.identifier[0]!;
   return `${id.system}|${id.value}`;
 }
 
-export async function matchPatient(client: FhirClient, header: Patient, opts: MatchOptions): Promise<PatientMatch> {
+export async function matchPatient(
+  client: FhirClient,
+  header: MappedPatient,
+  opts: MatchOptions,
+): Promise<PatientMatch> {
   const token = identifierToken(header);
   const found = await client.searchAll('Patient', { identifier: token, _count: 10 }, { maxResources: 10, maxPages: 1 });
   if (found.length > 1) {
@@ -66,7 +70,7 @@ export async function matchPatient(client: FhirClient, header: Patient, opts: Ma
     }
     return {
       kind: 'create',
-      patient: withBridgeTag(header) as unknown as FhirResource,
+      patient: openResource(withBridgeTag(header)),
       identifier: token,
       findings: [],
     };

@@ -6,8 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FhirClient } from '../../fhir/client/index.js';
-import type { Bundle, BundleEntry, FhirResource } from '../../fhir/types.js';
-import { DICOM_UID_SYSTEM, mapEndpoint, urnOid, type ImagingStudy, type Reference } from '../mapping/index.js';
+import { openResource, type AnyResource, type Bundle, type BundleEntry, type FhirResource } from '../../fhir/types.js';
+import {
+  DICOM_UID_SYSTEM,
+  mapEndpoint,
+  urnOid,
+  type Endpoint,
+  type ImagingStudy,
+  type Reference,
+} from '../mapping/index.js';
 import { validateBeforeWrite } from './validate-before-write.js';
 
 /** The write lost a race (another writer created or changed the resource): sync the study again. */
@@ -34,11 +41,11 @@ export async function findImagingStudy(client: FhirClient, studyUid: string): Pr
 }
 
 /** The Endpoint of our DICOMweb service, created once (conditionally on its identifier). */
-export async function ensureEndpoint(client: FhirClient, dicomWebBase: string): Promise<Reference> {
+export async function ensureEndpoint(client: FhirClient, dicomWebBase: string): Promise<Reference<Endpoint>> {
   const endpoint = mapEndpoint(dicomWebBase);
-  validateBeforeWrite([endpoint as unknown as FhirResource]);
+  validateBeforeWrite([openResource(endpoint)]);
   const id = endpoint.identifier[0]!;
-  const { resource } = await client.createIfNoneExist(endpoint as unknown as FhirResource, {
+  const { resource } = await client.createIfNoneExist(endpoint, {
     identifier: `${id.system}|${id.value}`,
   });
   return { reference: `Endpoint/${resource.id}` };
@@ -99,14 +106,14 @@ function studyEntries(w: StudyWrite): BundleEntry[] {
       request: { method: 'PUT', url: `Patient/${w.updatePatient.id}`, ...withIfMatch(w.updatePatient) },
     });
   }
-  const study = w.imagingStudy as unknown as FhirResource;
+  const study = openResource(w.imagingStudy);
   if (w.existing) {
     entry.push({
       resource: study,
       request: {
         method: 'PUT',
         url: `ImagingStudy/${w.existing.id}`,
-        ...withIfMatch(w.existing as unknown as FhirResource),
+        ...withIfMatch(w.existing),
       },
     });
   } else {
@@ -165,20 +172,23 @@ async function writeOneByOne(client: FhirClient, w: StudyWrite): Promise<Written
   const patientId = patientIdOf(study.subject.reference);
   const linked = patientId ? { patientId } : {};
   if (w.existing) {
-    const updated = await client.update({ ...study, id: w.existing.id } as unknown as FhirResource, {
-      ifMatch: (w.existing as unknown as FhirResource).meta?.versionId,
-    });
+    const updated = await client.update(
+      { ...study, id: w.existing.id },
+      {
+        ifMatch: w.existing.meta?.versionId,
+      },
+    );
     return { id: updated.id!, ...(updated.meta?.versionId ? { versionId: updated.meta.versionId } : {}), ...linked };
   }
-  const { resource, created } = await client.createIfNoneExist(study as unknown as FhirResource, {
+  const { resource, created } = await client.createIfNoneExist(study, {
     identifier: studyIdentifier(w.studyUid),
   });
   if (!created) throw new WriteRace('the ImagingStudy was created by another writer meanwhile');
   return { id: resource.id!, ...(resource.meta?.versionId ? { versionId: resource.meta.versionId } : {}), ...linked };
 }
 
-function withIfMatch(r: FhirResource): { ifMatch?: string } {
-  const v = ifMatch(r);
+function withIfMatch(r: AnyResource): { ifMatch?: string } {
+  const v = ifMatch(openResource(r));
   return v ? { ifMatch: v } : {};
 }
 

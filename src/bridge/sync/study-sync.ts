@@ -13,13 +13,15 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { statusOf, type FhirClient } from '../../fhir/client/index.js';
-import type { FhirResource } from '../../fhir/types.js';
+import { openResource, type FhirResource } from '../../fhir/types.js';
 import type { DicomJson } from '../../dicom/types.js';
 import {
   mapImagingStudy,
   mapPatient,
   mergeImagingStudy,
+  type Endpoint,
   type ImagingStudy,
+  type MappedPatient,
   type Patient,
   type Reference,
 } from '../mapping/index.js';
@@ -89,7 +91,7 @@ interface Linkable {
   order: number;
   normalized: DicomJson[];
   findings: Finding[];
-  header: Patient;
+  header: MappedPatient;
   token: string;
   /** The archive's patient row (PatientID + issuer) of the study when its instances were read. */
   patientPk: number | undefined;
@@ -133,7 +135,7 @@ async function eachLimited<T>(items: T[], limit: number, task: (item: T) => Prom
 }
 
 export class StudySync {
-  private endpoint: Promise<Reference> | undefined;
+  private endpoint: Promise<Reference<Endpoint>> | undefined;
   private readonly patients = new KeyedLock();
   private readonly writes: ArchiveWrites;
   private readonly links: StudyPatientLinks;
@@ -249,7 +251,7 @@ export class StudySync {
       async () => {
         const fail = (s: Linkable, error: unknown) => results.set(s.studyUid, { studyUid: s.studyUid, error });
         let caps: Awaited<ReturnType<CapabilityMonitor['ensure']>>;
-        let endpointRef: Reference;
+        let endpointRef: Reference<Endpoint>;
         try {
           caps = await this.ports.capabilities.ensure();
           endpointRef = await this.endpointRef();
@@ -309,7 +311,7 @@ export class StudySync {
   }
 
   /** Match the Patient, map, merge with the stored ImagingStudy: the write to do, a hold, or nothing to write. */
-  private async plan(s: Linkable, endpointRef: Reference): Promise<Planned | SyncOutcome> {
+  private async plan(s: Linkable, endpointRef: Reference<Endpoint>): Promise<Planned | SyncOutcome> {
     const { client, quarantine, config } = this.ports;
     const { studyUid, settings, override } = s;
     let findings = s.findings;
@@ -323,7 +325,7 @@ export class StudySync {
       return this.hold(studyUid, findings, s.decided);
 
     const patientUrn = `urn:uuid:${randomUUID()}`;
-    const patientRef: Reference =
+    const patientRef: Reference<Patient> =
       match.kind === 'create' ? { reference: patientUrn } : { reference: `Patient/${match.patient.id}` };
     const mapped = mapImagingStudy(s.normalized, {
       patientRef,
@@ -357,7 +359,7 @@ export class StudySync {
         unchangedPatient: patientIdOf(existing.subject?.reference),
       };
     this.validate(studyUid, findings, [
-      resource as unknown as FhirResource,
+      openResource(resource),
       ...(write.createPatient ? [write.createPatient.resource] : []),
       ...(write.updatePatient ? [write.updatePatient] : []),
     ]);
@@ -493,14 +495,14 @@ export class StudySync {
     if (existing.status === 'entered-in-error') return { id: existing.id! };
     const retired: ImagingStudy = { ...existing, status: 'entered-in-error', numberOfSeries: 0, numberOfInstances: 0 };
     delete retired.series;
-    validateBeforeWrite([retired as unknown as FhirResource]);
-    await this.ports.client.update(retired as unknown as FhirResource, {
+    validateBeforeWrite([openResource(retired)]);
+    await this.ports.client.update(retired, {
       ifMatch: existing.meta ? (existing.meta as { versionId?: string }).versionId : undefined,
     });
     return { id: existing.id! };
   }
 
-  private endpointRef(): Promise<Reference> {
+  private endpointRef(): Promise<Reference<Endpoint>> {
     this.endpoint ??= ensureEndpoint(this.ports.client, this.ports.dicomWebBase).catch((e: unknown) => {
       this.endpoint = undefined;
       throw e;

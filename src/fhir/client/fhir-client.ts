@@ -1,4 +1,4 @@
-import type { Bundle, FhirResource } from '../types.js';
+import type { AnyResource, Bundle, FhirResource, ResourceOf } from '../types.js';
 
 /** Search parameters: repeated names are ANDed; a comma inside one value ORs (FHIR R4 search). */
 export type SearchParams =
@@ -25,21 +25,26 @@ export interface FhirClient {
   readonly baseUrl: string;
   /** GET [base]/metadata. */
   capabilities(): Promise<FhirResource>;
-  read(resourceType: string, id: string): Promise<FhirResource>;
+  /** Typed by a literal type name (`read('Patient', id)`: a Patient); the server's answer is checked for its type only. */
+  read<K extends string>(resourceType: K, id: string): Promise<ResourceOf<K>>;
   /** The first page of a search (a searchset Bundle). */
   search(resourceType: string, params?: SearchParams): Promise<Bundle>;
   /** The search's pages, following `next` links. */
   pages(resourceType: string, params?: SearchParams, options?: PagingOptions): AsyncIterable<Bundle>;
   /** The matches of every page (entries with search.mode `match`; includes are left out). */
-  searchAll(resourceType: string, params?: SearchParams, options?: SearchAllOptions): Promise<FhirResource[]>;
-  create(resource: FhirResource): Promise<FhirResource>;
+  searchAll<K extends string>(
+    resourceType: K,
+    params?: SearchParams,
+    options?: SearchAllOptions,
+  ): Promise<ResourceOf<K>[]>;
+  create<T extends AnyResource>(resource: T): Promise<T & FhirResource>;
   /** Conditional create (If-None-Exist): the one existing match, or the resource just created. */
-  createIfNoneExist(
-    resource: FhirResource,
+  createIfNoneExist<T extends AnyResource>(
+    resource: T,
     condition: SearchParams,
-  ): Promise<{ resource: FhirResource; created: boolean }>;
+  ): Promise<{ resource: T & FhirResource; created: boolean }>;
   /** PUT [type]/[id]. With `ifMatch` (a versionId) a server whose current version differs answers 412. */
-  update(resource: FhirResource, options?: { ifMatch?: string }): Promise<FhirResource>;
+  update<T extends AnyResource>(resource: T, options?: { ifMatch?: string }): Promise<T & FhirResource>;
   /** POST [base] with a transaction (or batch) Bundle; the response Bundle. */
   transaction(bundle: Bundle): Promise<Bundle>;
 }

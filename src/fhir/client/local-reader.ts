@@ -1,7 +1,7 @@
 import { ID_PATTERN } from '../repository/repository.js';
 import { asOutcomeError } from '../../core/errors.js';
 import type { FhirResponse } from '../rest/context.js';
-import type { Bundle, FhirResource, OperationOutcome } from '../types.js';
+import type { Bundle, OperationOutcome, ResourceOf } from '../types.js';
 import { FhirClientError, FhirServerError } from './errors.js';
 import type { FhirClient, SearchParams } from './fhir-client.js';
 import { paramPairs } from './rest-client.js';
@@ -31,10 +31,10 @@ export class LocalFhirReader implements FhirReader {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  async read(resourceType: string, id: string): Promise<FhirResource> {
+  async read<K extends string>(resourceType: K, id: string): Promise<ResourceOf<K>> {
     const interaction = `read ${resourceType}`;
     if (!ID_PATTERN.test(id)) throw new FhirClientError(`${interaction}: not a valid FHIR id`, interaction, 0);
-    return (await this.call(() => this.server.readLocal(resourceType, id), interaction)).body as FhirResource;
+    return (await this.call(() => this.server.readLocal(resourceType, id), interaction)).body as ResourceOf<K>;
   }
 
   async search(resourceType: string, params: SearchParams = {}): Promise<Bundle> {

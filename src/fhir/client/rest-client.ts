@@ -1,5 +1,12 @@
 import { ID_PATTERN } from '../repository/repository.js';
-import type { Bundle, FhirResource, OperationOutcome } from '../types.js';
+import {
+  openResource,
+  type AnyResource,
+  type Bundle,
+  type FhirResource,
+  type OperationOutcome,
+  type ResourceOf,
+} from '../types.js';
 import { FhirClientError, FhirProtocolError, FhirServerError, outcomeOfStatus } from './errors.js';
 import type { FhirClient, PagingOptions, SearchAllOptions, SearchParams } from './fhir-client.js';
 import { pathBelowBase } from './links.js';
@@ -21,7 +28,7 @@ export class RestFhirClient implements FhirClient {
     return expectType(res, 'CapabilityStatement', 'capabilities');
   }
 
-  async read(resourceType: string, id: string): Promise<FhirResource> {
+  async read<K extends string>(resourceType: K, id: string): Promise<ResourceOf<K>> {
     const interaction = `read ${resourceType}`;
     const res = await this.call({
       method: 'GET',
@@ -29,7 +36,7 @@ export class RestFhirClient implements FhirClient {
       idempotent: true,
       interaction,
     });
-    return expectType(res, resourceType, interaction);
+    return expectType(res, resourceType, interaction) as ResourceOf<K>;
   }
 
   async search(resourceType: string, params: SearchParams = {}): Promise<Bundle> {
@@ -59,30 +66,31 @@ export class RestFhirClient implements FhirClient {
     }
   }
 
-  async searchAll(
-    resourceType: string,
+  async searchAll<K extends string>(
+    resourceType: K,
     params: SearchParams = {},
     options: SearchAllOptions = {},
-  ): Promise<FhirResource[]> {
+  ): Promise<ResourceOf<K>[]> {
     const max = options.maxResources ?? 10_000;
-    const out: FhirResource[] = [];
+    const out: ResourceOf<K>[] = [];
     for await (const page of this.pages(resourceType, params, options)) {
       for (const entry of page.entry ?? []) {
-        if (entry.resource && (entry.search?.mode ?? 'match') === 'match') out.push(entry.resource);
+        // Matches are of the searched type (a server that answers otherwise is not checked here, as before).
+        if (entry.resource && (entry.search?.mode ?? 'match') === 'match') out.push(entry.resource as ResourceOf<K>);
         if (out.length >= max) return out;
       }
     }
     return out;
   }
 
-  async create(resource: FhirResource): Promise<FhirResource> {
+  async create<T extends AnyResource>(resource: T): Promise<T & FhirResource> {
     return (await this.post(resource, undefined)).resource;
   }
 
-  async createIfNoneExist(
-    resource: FhirResource,
+  async createIfNoneExist<T extends AnyResource>(
+    resource: T,
     condition: SearchParams,
-  ): Promise<{ resource: FhirResource; created: boolean }> {
+  ): Promise<{ resource: T & FhirResource; created: boolean }> {
     const ifNoneExist = encodeParams(condition);
     if (!ifNoneExist)
       throw new FhirClientError(
@@ -93,14 +101,21 @@ export class RestFhirClient implements FhirClient {
     return this.post(resource, ifNoneExist);
   }
 
-  async update(resource: FhirResource, options: { ifMatch?: string } = {}): Promise<FhirResource> {
+  async update<T extends AnyResource>(resource: T, options: { ifMatch?: string } = {}): Promise<T & FhirResource> {
     const interaction = `update ${resource.resourceType}`;
     if (resource.id === undefined) throw new FhirClientError(`${interaction}: the resource has no id`, interaction, 0);
     const headers: Record<string, string> = { ...REPRESENTATION };
     if (options.ifMatch !== undefined) headers['if-match'] = `W/"${options.ifMatch}"`;
     const path = instancePath(resource.resourceType, resource.id, interaction);
-    const res = await this.call({ method: 'PUT', path, headers, body: resource, idempotent: true, interaction });
-    return this.written(res, resource.resourceType, interaction);
+    const res = await this.call({
+      method: 'PUT',
+      path,
+      headers,
+      body: openResource(resource),
+      idempotent: true,
+      interaction,
+    });
+    return (await this.written(res, resource.resourceType, interaction)) as T & FhirResource;
   }
 
   async transaction(bundle: Bundle): Promise<Bundle> {
@@ -109,10 +124,10 @@ export class RestFhirClient implements FhirClient {
     return expectType(res, 'Bundle', interaction) as Bundle;
   }
 
-  private async post(
-    resource: FhirResource,
+  private async post<T extends AnyResource>(
+    resource: T,
     ifNoneExist: string | undefined,
-  ): Promise<{ resource: FhirResource; created: boolean }> {
+  ): Promise<{ resource: T & FhirResource; created: boolean }> {
     const interaction = `create ${resource.resourceType}`;
     checkType(resource.resourceType, interaction);
     const headers: Record<string, string> = { ...REPRESENTATION };
@@ -121,12 +136,13 @@ export class RestFhirClient implements FhirClient {
       method: 'POST',
       path: resource.resourceType,
       headers,
-      body: resource,
+      body: openResource(resource),
       idempotent: ifNoneExist !== undefined,
       interaction,
     };
     const res = await this.call(request);
-    return { resource: await this.written(res, resource.resourceType, interaction), created: res.status === 201 };
+    const written = (await this.written(res, resource.resourceType, interaction)) as T & FhirResource;
+    return { resource: written, created: res.status === 201 };
   }
 
   /** The resource a write answered with; servers told `return=minimal` by policy give only a Location, so read that. */

@@ -1,5 +1,5 @@
 import type { SearchRequest } from '../search/search-request.js';
-import type { FhirResource } from '../types.js';
+import type { AnyResource, FhirResource, ResourceOf } from '../types.js';
 import type {
   FhirRepository,
   HistoryOptions,
@@ -50,13 +50,16 @@ export class ObservedRepository implements FhirRepository {
     }
   }
 
-  async create(resource: FhirResource, options?: { keepId?: boolean }): Promise<FhirResource> {
+  async create<T extends AnyResource>(resource: T, options?: { keepId?: boolean }): Promise<T & FhirResource> {
     const created = await this.inner.create(resource, options);
     this.emit([{ kind: 'create', resourceType: created.resourceType, id: created.id!, resource: created }]);
     return created;
   }
 
-  async update(resource: FhirResource, options?: WriteOptions): Promise<{ resource: FhirResource; created: boolean }> {
+  async update<T extends AnyResource>(
+    resource: T,
+    options?: WriteOptions,
+  ): Promise<{ resource: T & FhirResource; created: boolean }> {
     const result = await this.inner.update(resource, options);
     this.emit([
       {
@@ -74,11 +77,11 @@ export class ObservedRepository implements FhirRepository {
     this.emit([{ kind: 'delete', resourceType, id }]);
   }
 
-  read(resourceType: string, id: string): Promise<FhirResource> {
+  read<K extends string>(resourceType: K, id: string): Promise<ResourceOf<K>> {
     return this.inner.read(resourceType, id);
   }
 
-  vread(resourceType: string, id: string, versionId: string): Promise<FhirResource> {
+  vread<K extends string>(resourceType: K, id: string, versionId: string): Promise<ResourceOf<K>> {
     return this.inner.vread(resourceType, id, versionId);
   }
 

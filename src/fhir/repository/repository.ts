@@ -1,5 +1,5 @@
 import type { SearchRequest } from '../search/search-request.js';
-import type { FhirResource } from '../types.js';
+import type { AnyResource, FhirResource, ResourceOf } from '../types.js';
 
 /**
  * Storage of FHIR resources with versions. Implementations keep every version, set
@@ -8,11 +8,15 @@ import type { FhirResource } from '../types.js';
  */
 export interface FhirRepository {
   /** Stores a new resource; its id is assigned unless `keepId` (used for transaction placeholders). */
-  create(resource: FhirResource, options?: { keepId?: boolean }): Promise<FhirResource>;
-  read(resourceType: string, id: string): Promise<FhirResource>;
-  vread(resourceType: string, id: string, versionId: string): Promise<FhirResource>;
+  create<T extends AnyResource>(resource: T, options?: { keepId?: boolean }): Promise<T & FhirResource>;
+  /** Typed by a literal type name (`read('Patient', id)`: a Patient); open JSON for a type known only at run time. */
+  read<K extends string>(resourceType: K, id: string): Promise<ResourceOf<K>>;
+  vread<K extends string>(resourceType: K, id: string, versionId: string): Promise<ResourceOf<K>>;
   /** Update, or create with the given id when there is none (update-as-create). */
-  update(resource: FhirResource, options?: WriteOptions): Promise<{ resource: FhirResource; created: boolean }>;
+  update<T extends AnyResource>(
+    resource: T,
+    options?: WriteOptions,
+  ): Promise<{ resource: T & FhirResource; created: boolean }>;
   /** Deleting what does not exist or is already deleted succeeds (idempotent). */
   delete(resourceType: string, id: string, options?: WriteOptions): Promise<void>;
   history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage>;

@@ -13,7 +13,7 @@ import type {
   WriteOptions,
 } from '../repository/repository.js';
 import type { SearchRequest } from '../search/search-request.js';
-import type { FhirResource } from '../types.js';
+import { openResource, type AnyResource, type FhirResource, type ResourceOf } from '../types.js';
 import { IndexWriter } from './index-writer.js';
 import { SqliteResourceStore } from './resource-store.js';
 import { FHIR_SCHEMA, FHIR_SCHEMA_VERSION } from './schema.js';
@@ -69,20 +69,29 @@ export class SqliteFhirRepository implements FhirRepository {
     this.store = new SqliteResourceStore(this.db, this.index, this.now);
   }
 
-  create(resource: FhirResource, options: { keepId?: boolean } = {}): Promise<FhirResource> {
-    return this.durable(this.serial(() => this.write(() => this.store.create(resource, options.keepId))));
+  create<T extends AnyResource>(resource: T, options: { keepId?: boolean } = {}): Promise<T & FhirResource> {
+    return this.durable(
+      this.serial(() =>
+        this.write(() => this.store.create(openResource(resource), options.keepId) as T & FhirResource),
+      ),
+    );
   }
 
-  read(resourceType: string, id: string): Promise<FhirResource> {
-    return this.serial(() => this.store.read(resourceType, id));
+  read<K extends string>(resourceType: K, id: string): Promise<ResourceOf<K>> {
+    return this.serial(() => this.store.read(resourceType, id) as ResourceOf<K>);
   }
 
-  vread(resourceType: string, id: string, versionId: string): Promise<FhirResource> {
-    return this.serial(() => this.store.vread(resourceType, id, versionId));
+  vread<K extends string>(resourceType: K, id: string, versionId: string): Promise<ResourceOf<K>> {
+    return this.serial(() => this.store.vread(resourceType, id, versionId) as ResourceOf<K>);
   }
 
-  update(resource: FhirResource, options?: WriteOptions): Promise<{ resource: FhirResource; created: boolean }> {
-    return this.durable(this.serial(() => this.write(() => this.store.update(resource, options))));
+  update<T extends AnyResource>(
+    resource: T,
+    options?: WriteOptions,
+  ): Promise<{ resource: T & FhirResource; created: boolean }> {
+    return this.durable(
+      this.serial(() => this.write(() => updated<T>(this.store.update(openResource(resource), options)))),
+    );
   }
 
   delete(resourceType: string, id: string, options?: WriteOptions): Promise<void> {
@@ -154,10 +163,11 @@ export class SqliteFhirRepository implements FhirRepository {
   private inTransaction(): FhirRepository {
     const store = this.store;
     const view: FhirRepository = {
-      create: async (r, o) => store.create(r, o?.keepId),
-      read: async (t, id) => store.read(t, id),
-      vread: async (t, id, v) => store.vread(t, id, v),
-      update: async (r, o) => store.update(r, o),
+      create: async <T extends AnyResource>(r: T, o?: { keepId?: boolean }) =>
+        store.create(openResource(r), o?.keepId) as T & FhirResource,
+      read: async <K extends string>(t: K, id: string) => store.read(t, id) as ResourceOf<K>,
+      vread: async <K extends string>(t: K, id: string, v: string) => store.vread(t, id, v) as ResourceOf<K>,
+      update: async <T extends AnyResource>(r: T, o?: WriteOptions) => updated<T>(store.update(openResource(r), o)),
       delete: async (t, id, o) => store.delete(t, id, o),
       history: async (s, o) => store.history(s, o),
       search: async (req) => this.searchNow(req),
@@ -168,6 +178,10 @@ export class SqliteFhirRepository implements FhirRepository {
     return view;
   }
 }
+
+/** The store writes what it is given: the stored version is of the caller's type. */
+const updated = <T extends AnyResource>(r: { resource: FhirResource; created: boolean }) =>
+  r as { resource: T & FhirResource; created: boolean };
 
 async function savepoint<T>(db: Database.Database, fn: () => Promise<T>): Promise<T> {
   db.exec('SAVEPOINT nested');
