@@ -40,3 +40,7 @@ export const DicomStatus = {
 /** A final (not pending) response status. */
 export const isFinalStatus = (status: number): boolean =>
   status !== DicomStatus.Pending && status !== DicomStatus.PendingWarning;
+
+/** Neither success, a warning (0xBxxx) nor pending / cancel (0xFxxx): a response that may carry an Error Comment. */
+export const isFailureStatus = (status: number): boolean =>
+  status !== DicomStatus.Success && (status & 0xf000) !== 0xf000 && (status & 0xf000) !== 0xb000;

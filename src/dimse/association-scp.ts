@@ -3,13 +3,12 @@
  * adapter — decisions live in policy.ts, the services in store-handler.ts, find/ and
  * retrieve/. Every handler answers with a status; nothing a peer sends ends the process.
  */
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/index.js';
-import { ChunkQueue } from './chunk-queue.js';
+import type { ChunkQueue } from './chunk-queue.js';
 import {
-  Dataset,
   Implementation,
   Scp,
   constants,
@@ -19,23 +18,30 @@ import {
   type CGetRequest,
   type CMoveRequest,
   type CStoreRequest,
+  type Dataset,
   type PresentationContext,
   type Request,
 } from './dcmjs-dimse.js';
-import { PduFramer, PduGuard } from './pdu-guard.js';
+import { tapIncomingPdus } from './incoming-pdus.js';
+import { PDataRouter } from './p-data-router.js';
+import { PduGuard } from './pdu-guard.js';
 import { decideAssociation, decideContext, normalizeAddress } from './policy.js';
-import type { Exchange, ScpServices } from './scp-services.js';
-import { fillResponse } from './messages.js';
+import { acceptedSyntaxes } from './presentation-contexts.js';
+import type { Exchange } from './exchange.js';
+import type { ScpAssociation, ScpServices } from './scp-services.js';
+import { fillResponse, storeResponse } from './messages.js';
+import type { StoreRequestInfo } from './store-handler.js';
 import type { DimseResult } from './status.js';
 import { DicomStatus } from '../core/dicom-status.js';
-import { storeInstance } from './store-handler.js';
+import { storeResponsePdu, type CommandSummary } from './store-fast-path.js';
 import {
-  isStoreRequest,
-  readCommand,
-  readPdvs,
-  storeResponsePdu,
-  type PresentationDataValue,
-} from './store-fast-path.js';
+  affectedUids,
+  emptyDataset,
+  LibraryStores,
+  receiveDataSet,
+  storeRequestInfo,
+  type IncomingDataSet,
+} from './store-stream.js';
 
 /** Library fields we rely on that its typings leave out. */
 interface NetworkInternals {
@@ -44,21 +50,26 @@ interface NetworkInternals {
 
 const NEVER = 0x7fffffff;
 
-export class AssociationScp extends Scp {
-  private readonly guard: PduGuard;
-  private readonly stores = new Map<Request, { queue: ChunkQueue; result: Promise<DimseResult> }>();
+export class AssociationScp extends Scp implements ScpAssociation {
+  /** C-STOREs the library receives; the fast path takes the others (pData). */
+  private readonly stores = new LibraryStores((context, request) => {
+    const incoming = this.beginStore(storeRequestInfo(context, affectedUids(request), this.callingAe));
+    this.track(incoming.result);
+    return incoming;
+  });
+  private readonly pData = new PDataRouter({
+    startStore: (contextId, command) => this.startFastStore(contextId, command),
+    violation: (why) => this.terminate(`protocol error: ${why}`, true),
+  });
+  /** Back-pressure on the peer while a data set waits for the archive (chunk-queue.ts). */
+  private readonly flow = { pause: () => this.socket.pause(), resume: () => this.socket.resume() };
   private readonly cancelled = new Set<number>();
   private readonly inflight = new Set<Promise<unknown>>();
   private closedSignal!: () => void;
   private readonly closedPromise = new Promise<void>((resolve) => (this.closedSignal = resolve));
   private artim: NodeJS.Timeout | undefined;
   private ended = false;
-  /** A C-STORE taken on the fast path (store-fast-path.ts) whose data set is still arriving. */
-  private fastStore: { queue: ChunkQueue; contextId: number } | undefined;
-  /** A message the library is receiving: all its PDUs go to the library. */
-  private libraryMessage: { command: Buffer[]; inDataSet: boolean } | undefined;
   callingAe = '';
-  /** Set once we sent A-ASSOCIATE-AC: only those count against the association limit. */
   associated = false;
 
   constructor(
@@ -69,8 +80,12 @@ export class AssociationScp extends Scp {
     // The library's own timers: socket inactivity (→ 'timeout' → networkError) is our idle
     // timeout; its PDU/association timers are off (they fire during long C-MOVEs).
     super(socket, { connectTimeout: services.settings.idleTimeoutMs, associationTimeout: NEVER, pduTimeout: NEVER });
-    this.guard = new PduGuard(services.settings.maxPduLength);
-    this.guardIncomingBytes();
+    tapIncomingPdus(socket, {
+      guard: new PduGuard(services.settings.maxPduLength),
+      take: (pdu) => pdu[0] === 0x04 && this.associated && !this.ended && this.pData.take(pdu),
+      refuse: (why) => this.terminate(why, true),
+      ended: () => this.ended,
+    });
     this.artim = setTimeout(
       () => this.terminate('no A-ASSOCIATE-RQ in time (ARTIM)', false),
       services.settings.artimTimeoutMs,
@@ -89,19 +104,14 @@ export class AssociationScp extends Scp {
     return this.closedPromise;
   }
 
-  /** Accepted syntaxes of storage contexts on which the requestor took the SCP role (C-GET). */
   acceptedForSubOperations(sopClassUid: string): string[] {
-    const association = (this as unknown as NetworkInternals).association;
-    if (!association) return [];
-    return association
-      .getPresentationContexts()
-      .map(({ context }) => context)
-      .filter(
-        (c) => c.getAbstractSyntaxUid() === sopClassUid && c.getResult() === constants.PresentationContextResult.Accept,
-      )
-      .filter((c) => c.getProviderRole() === true)
-      .map((c) => c.getAcceptedTransferSyntaxUid())
-      .filter((ts): ts is string => typeof ts === 'string');
+    const association = this.negotiated();
+    return association ? acceptedSyntaxes(association, sopClassUid, { providerRole: true }) : [];
+  }
+
+  /** The association the library negotiated (its field), once an A-ASSOCIATE-RQ came. */
+  private negotiated(): Association | undefined {
+    return (this as unknown as NetworkInternals).association;
   }
 
   /** A-ABORT (when associated) and close; idempotent. */
@@ -110,7 +120,7 @@ export class AssociationScp extends Scp {
     this.ended = true;
     this.log.info({ why }, 'association closed by us');
     clearTimeout(this.artim);
-    if (abort && (this as unknown as NetworkInternals).association) {
+    if (abort && this.negotiated()) {
       try {
         this.sendAbort(constants.AbortSource.ServiceProvider, constants.AbortReason.NotSpecified);
       } catch {
@@ -121,97 +131,21 @@ export class AssociationScp extends Scp {
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
-  /**
-   * Bad bytes never reach the library: we check PDU headers first (pdu-guard.ts), then hand
-   * it whole PDUs (PduFramer), which spares its per-chunk reassembly copies.
-   */
-  private guardIncomingBytes(): void {
-    const theirs = this.socket.listeners('data') as ((chunk: Buffer) => void)[];
-    this.socket.removeAllListeners('data');
-    const framer = new PduFramer();
-    const deliver = (pdu: Buffer) => {
-      if (pdu[0] === 0x04 && this.takePData(pdu)) return;
-      for (const listener of theirs) listener.call(this.socket, pdu);
-    };
-    this.socket.on('data', (chunk: Buffer) => {
-      if (this.ended) return;
-      const problem = this.guard.check(chunk);
-      if (problem) {
-        this.terminate(`protocol error: ${problem}`, true);
-        return;
-      }
-      framer.push(chunk, deliver);
-    });
-  }
-
-  /**
-   * P-DATA-TF: a C-STORE-RQ whose command is whole in its first PDV is taken on the fast
-   * path (its data set streams to the archive, its response is one PDU we write); anything
-   * else goes to the library, whose messages we follow so as never to cut into one.
-   */
-  private takePData(pdu: Buffer): boolean {
-    if (!this.associated || this.ended) return false;
-    const pdvs = readPdvs(pdu);
-    if (!pdvs) return false; // the library answers malformed PDUs
-    if (this.fastStore) {
-      this.continueFastStore(pdvs);
-      return true;
-    }
-    if (!this.libraryMessage && this.startFastStore(pdvs)) return true;
-    this.followLibraryMessage(pdvs);
-    return false;
-  }
-
-  private startFastStore(pdvs: PresentationDataValue[]): boolean {
-    const [first, ...rest] = pdvs;
-    if (!first?.command || !first.last) return false;
-    const command = readCommand(first.data);
-    if (!isStoreRequest(command) || rest.some((p) => p.command || p.contextId !== first.contextId)) return false;
-    const context = (this as unknown as NetworkInternals).association
+  /** A C-STORE-RQ on the fast path (p-data-router.ts): on an accepted context, stored and answered in one PDU. */
+  private startFastStore(contextId: number, command: CommandSummary): ChunkQueue | undefined {
+    const context = this.negotiated()
       ?.getPresentationContexts()
-      .find((p) => p.id === first.contextId)?.context;
-    if (!context || context.getResult() !== constants.PresentationContextResult.Accept) return false;
-    const { queue, result } = this.beginStore(context, command.affectedSopClassUid, command.affectedSopInstanceUid);
-    this.fastStore = { queue, contextId: first.contextId };
+      .find((p) => p.id === contextId)?.context;
+    if (!context || context.getResult() !== constants.PresentationContextResult.Accept) return undefined;
+    const affected = { sopClassUid: command.affectedSopClassUid, sopInstanceUid: command.affectedSopInstanceUid };
+    const { queue, result } = this.beginStore(storeRequestInfo(context, affected, this.callingAe));
     this.track(
       result.then((r) => {
-        if (r.status !== DicomStatus.Success)
-          this.log.warn({ callingAe: this.callingAe, status: hex(r.status), comment: r.comment }, 'C-STORE failed');
-        if (!this.ended && !this.socket.destroyed) this.socket.write(storeResponsePdu(first.contextId, command, r));
+        this.logStoreFailure(r);
+        if (!this.ended && !this.socket.destroyed) this.socket.write(storeResponsePdu(contextId, command, r));
       }),
     );
-    this.continueFastStore(rest);
-    return true;
-  }
-
-  private continueFastStore(pdvs: PresentationDataValue[]): void {
-    const store = this.fastStore!;
-    for (const p of pdvs) {
-      if (p.command || p.contextId !== store.contextId) {
-        this.fastStore = undefined;
-        store.queue.fail(new Error('a new message began before the data set was complete'));
-        this.terminate('protocol error: a new message began before the C-STORE data set was complete', true);
-        return;
-      }
-      store.queue.push(p.data);
-      if (p.last) {
-        store.queue.end();
-        this.fastStore = undefined;
-        return;
-      }
-    }
-  }
-
-  /** Where the library's current message ends: after a command without data set, or the last data fragment. */
-  private followLibraryMessage(pdvs: PresentationDataValue[]): void {
-    for (const p of pdvs) {
-      const m = (this.libraryMessage ??= { command: [], inDataSet: false });
-      if (p.command) {
-        m.command.push(p.data);
-        if (p.last && !readCommand(Buffer.concat(m.command))?.hasDataSet) this.libraryMessage = undefined;
-        else if (p.last) m.inDataSet = true;
-      } else if (p.last) this.libraryMessage = undefined;
-    }
+    return queue;
   }
 
   override associationRequested(association: Association): void {
@@ -278,45 +212,13 @@ export class AssociationScp extends Scp {
     );
   }
 
-  // C-STORE: the data set streams into the archive while its fragments arrive.
-  /** The data set of one C-STORE streams through `queue` into the archive while it arrives. */
-  private beginStore(
-    context: PresentationContext,
-    sopClassUid: string,
-    sopInstanceUid: string,
-  ): { queue: ChunkQueue; result: Promise<DimseResult> } {
-    const queue = new ChunkQueue({ pause: () => this.socket.pause(), resume: () => this.socket.resume() });
-    const request = {
-      sopClassUid,
-      sopInstanceUid,
-      abstractSyntax: context.getAbstractSyntaxUid(),
-      transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
-      callingAe: this.callingAe,
-    };
-    const result = storeInstance(request, queue, this.services.archive).finally(() => queue.abandon());
-    return { queue, result };
+  /** The data set of one C-STORE streams into the archive while it arrives (store-stream.ts). */
+  private beginStore(info: StoreRequestInfo): IncomingDataSet {
+    return receiveDataSet(info, this.services.archive, this.flow);
   }
 
   override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
-    const { queue, result } = this.beginStore(
-      context,
-      String(request.getAffectedSopClassUid() ?? '').trim(),
-      String(request.getAffectedSopInstanceUid() ?? '').trim(),
-    );
-    this.stores.set(request, { queue, result });
-    this.track(result);
-    return new Writable({
-      // write() must never report back-pressure: the library awaits 'drain' only once.
-      highWaterMark: Number.MAX_SAFE_INTEGER,
-      write: (chunk: Buffer, _enc, done) => {
-        queue.push(chunk);
-        done();
-      },
-      final: (done) => {
-        queue.end();
-        done();
-      },
-    });
+    return this.stores.writable(context, request);
   }
 
   override createDatasetFromStoreWritableStream(
@@ -324,27 +226,24 @@ export class AssociationScp extends Scp {
     context: PresentationContext,
     callback: (d: Dataset) => void,
   ): void {
-    callback(new Dataset({}, context.getAcceptedTransferSyntaxUid())); // the bytes already went to the archive
+    callback(emptyDataset(context));
   }
 
   override cStoreRequest(
     request: CStoreRequest,
     callback: (r: InstanceType<typeof responses.CStoreResponse>) => void,
   ): void {
-    const pending = this.stores.get(request);
-    this.stores.delete(request);
-    const result = pending
-      ? pending.result
-      : Promise.resolve({ status: DicomStatus.UnableToProcess, comment: 'C-STORE-RQ without a data set' });
     this.track(
-      result.then((r) => {
-        if (r.status !== DicomStatus.Success)
-          this.log.warn({ callingAe: this.callingAe, status: hex(r.status), comment: r.comment }, 'C-STORE failed');
-        const rsp = fillResponse(new responses.CStoreResponse(r.status, ''), request, r);
-        rsp.setAffectedSopInstanceUid(request.getAffectedSopInstanceUid());
-        callback(rsp);
+      this.stores.take(request).then((r) => {
+        this.logStoreFailure(r);
+        callback(storeResponse(request, r));
       }),
     );
+  }
+
+  private logStoreFailure(r: DimseResult): void {
+    if (r.status !== DicomStatus.Success)
+      this.log.warn({ callingAe: this.callingAe, status: hex(r.status), comment: r.comment }, 'C-STORE failed');
   }
 
   override cFindRequest(request: CFindRequest): void {
@@ -412,11 +311,8 @@ export class AssociationScp extends Scp {
   private closed(): void {
     this.ended = true;
     clearTimeout(this.artim);
-    for (const { queue } of this.stores.values())
-      queue.fail(new Error('the association ended before the data set was complete'));
-    this.fastStore?.queue.fail(new Error('the association ended before the data set was complete'));
-    this.fastStore = undefined;
-    this.stores.clear();
+    this.stores.fail(new Error('the association ended before the data set was complete'));
+    this.pData.close(new Error('the association ended before the data set was complete'));
     this.cancelled.clear();
     this.services.released(this);
     this.closedSignal();

@@ -15,7 +15,7 @@
  */
 import type { Response } from './dcmjs-dimse.js';
 import { fillResponse } from './messages.js';
-import type { Exchange } from './scp-services.js';
+import type { Exchange } from './exchange.js';
 import type { StorePort } from './store-handler.js';
 import { DimseError } from './status.js';
 import { DicomStatus, isFinalStatus } from '../core/dicom-status.js';

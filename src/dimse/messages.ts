@@ -1,8 +1,15 @@
 /** DIMSE response commands built from a request and a result (the library's classes, our fields). */
 import { encodeDatasetBytes, type DicomJson } from '../dicom/index.js';
-import { rawDataset, responses, type Request, type Response } from './dcmjs-dimse.js';
+import {
+  rawDataset,
+  responses,
+  type CStoreRequest,
+  type CStoreResponse,
+  type Request,
+  type Response,
+} from './dcmjs-dimse.js';
 import { errorComment, type DimseResult } from './status.js';
-import { DicomStatus } from '../core/dicom-status.js';
+import { isFailureStatus } from '../core/dicom-status.js';
 
 /** MessageIDBeingRespondedTo, Affected SOP Class (the request's), status, Error Comment on failures only. */
 export function fillResponse<T extends Response>(rsp: T, request: Request, r: DimseResult): T {
@@ -11,10 +18,15 @@ export function fillResponse<T extends Response>(rsp: T, request: Request, r: Di
   if (sopClass) rsp.setAffectedSopClassUid(sopClass);
   rsp.setStatus(r.status);
   const elements = rsp.getCommandDataset().getElements() as Record<string, unknown>;
-  const isFailure =
-    r.status !== DicomStatus.Success && (r.status & 0xf000) !== 0xf000 && (r.status & 0xf000) !== 0xb000;
-  if (r.comment && isFailure) elements.ErrorComment = errorComment(r.comment);
+  if (r.comment && isFailureStatus(r.status)) elements.ErrorComment = errorComment(r.comment);
   else delete elements.ErrorComment;
+  return rsp;
+}
+
+/** The C-STORE-RSP to a C-STORE-RQ the library decoded. */
+export function storeResponse(request: CStoreRequest, r: DimseResult): CStoreResponse {
+  const rsp = fillResponse(new responses.CStoreResponse(r.status, ''), request, r);
+  rsp.setAffectedSopInstanceUid(request.getAffectedSopInstanceUid());
   return rsp;
 }
 

@@ -1,31 +1,28 @@
-import type { Logger } from 'pino';
-import type { AssociationScp } from './association-scp.js';
-import type { Request, Response } from './dcmjs-dimse.js';
+/**
+ * What one accepted association (association-scp.ts) and the server around it (server.ts) see
+ * of each other: the server's settings, limits and handlers, and the association as the server
+ * and a C-GET see it. Types only, so neither side imports the other.
+ */
+import type { Request } from './dcmjs-dimse.js';
+import type { Exchange } from './exchange.js';
 import type { DimseSettings } from './settings.js';
 import type { StorePort } from './store-handler.js';
 import type { AssociationRejection } from './audit.js';
 
-/** One query/retrieve request as its handler sees it. */
-export interface Exchange {
-  request: Request;
-  callingAe: string;
-  /** Affected SOP Class UID: which information model (and service) was asked for. */
-  sopClassUid: string;
-  /** Of the identifier (the presentation context's). */
-  transferSyntaxUid: string;
-  /** The identifier as the library decoded it (dcmjs naturalized form). */
-  identifier: Record<string, unknown>;
-  cancelled(): boolean;
-  send(response: Response): void;
-  /**
-   * Call before anything about matches leaves (a pending C-FIND response, a C-STORE
-   * sub-operation): resolves once the access is durably audited; rejects with a DimseError
-   * (a refusal status) when it cannot be, and then nothing may be sent but that status.
-   */
-  disclose(studyUids: readonly string[]): Promise<void>;
-  /** Resolves once what was sent has left the socket buffer (back-pressure for long answers). */
-  flushed(): Promise<void>;
-  log: Logger;
+/** One accepted association, as the server (its limit) and a C-GET (its sub-operations) see it. */
+export interface ScpAssociation {
+  /** Set once we sent A-ASSOCIATE-AC: only those count against the association limit. */
+  readonly associated: boolean;
+  /** Accepted syntaxes of storage contexts on which the requestor took the SCP role (C-GET). */
+  acceptedForSubOperations(sopClassUid: string): string[];
+  /** Sends requests to the requestor (C-GET's C-STORE sub-operations). */
+  sendRequests(request: Request): void;
+  /** Settles when the connection is gone. */
+  whenClosed(): Promise<void>;
+  /** A-ABORT (when associated) and close; idempotent. */
+  terminate(why: string, abort: boolean): void;
+  /** Settles once every handler started on this association has answered. */
+  drain(): Promise<void>;
 }
 
 /** What an association needs from the server around it. */
@@ -33,11 +30,11 @@ export interface ScpServices {
   settings: DimseSettings;
   archive: StorePort;
   /** Associations open now, `self` excluded. */
-  activeAssociations(self: AssociationScp): number;
-  released(self: AssociationScp): void;
+  activeAssociations(self: ScpAssociation): number;
+  released(self: ScpAssociation): void;
   /** An association we refused (A-ASSOCIATE-RJ), for the audit trail. */
   rejected(r: AssociationRejection): void;
   find(x: Exchange): Promise<void>;
   move(x: Exchange, destination: string): Promise<void>;
-  get(x: Exchange, scp: AssociationScp): Promise<void>;
+  get(x: Exchange, scp: ScpAssociation): Promise<void>;
 }

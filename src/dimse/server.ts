@@ -9,14 +9,15 @@ import type { Logger } from 'pino';
 import { AssociationScp } from './association-scp.js';
 import type { AssociationRejection } from './audit.js';
 import { normalizeAddress } from './policy.js';
-import type { Exchange, ScpServices } from './scp-services.js';
+import type { Exchange } from './exchange.js';
+import type { ScpAssociation, ScpServices } from './scp-services.js';
 import type { DimseSettings } from './settings.js';
 import type { StorePort } from './store-handler.js';
 
 export interface DimseHandlers {
   find(x: Exchange): Promise<void>;
   move(x: Exchange, destination: string): Promise<void>;
-  get(x: Exchange, scp: AssociationScp): Promise<void>;
+  get(x: Exchange, scp: ScpAssociation): Promise<void>;
   /** A refused association or failed TLS handshake (for the audit trail; must not throw). */
   rejected?(r: AssociationRejection): void;
 }
@@ -35,7 +36,7 @@ export async function listenDimse(
   handlers: DimseHandlers,
   logger: Logger,
 ): Promise<RunningDimseServer> {
-  const associations = new Set<AssociationScp>();
+  const associations = new Set<ScpAssociation>();
   let nextId = 1;
   const services: ScpServices = {
     settings,

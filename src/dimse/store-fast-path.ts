@@ -6,7 +6,7 @@
  * group 0000 elements (PS3.7 6.3.1).
  */
 import { errorComment, type DimseResult } from './status.js';
-import { DicomStatus } from '../core/dicom-status.js';
+import { isFailureStatus } from '../core/dicom-status.js';
 
 export interface PresentationDataValue {
   contextId: number;
@@ -107,15 +107,15 @@ const padded = (s: string, pad: '\0' | ' ') => Buffer.from(s.length % 2 === 0 ? 
 
 /** The C-STORE-RSP for a request, as one P-DATA-TF PDU (Error Comment on failures only, as fillResponse). */
 export function storeResponsePdu(contextId: number, request: CommandSummary, result: DimseResult): Buffer {
-  const isFailure =
-    result.status !== DicomStatus.Success && (result.status & 0xf000) !== 0xf000 && (result.status & 0xf000) !== 0xb000;
   const elements = [
     element(0x0002, padded(request.affectedSopClassUid, '\0')),
     element(COMMAND_FIELD, us(C_STORE_RSP)),
     element(0x0120, us(request.messageId)),
     element(0x0800, us(NO_DATA_SET)),
     element(0x0900, us(result.status)),
-    ...(isFailure && result.comment ? [element(0x0902, padded(errorComment(result.comment), ' '))] : []),
+    ...(isFailureStatus(result.status) && result.comment
+      ? [element(0x0902, padded(errorComment(result.comment), ' '))]
+      : []),
     element(0x1000, padded(request.affectedSopInstanceUid, '\0')),
   ];
   const body = Buffer.concat(elements);

@@ -1,7 +1,7 @@
 import { responses } from '../dcmjs-dimse.js';
 import { fillResponse, withIdentifier } from '../messages.js';
 import { naturalToJson } from '../natural-json.js';
-import type { Exchange } from '../scp-services.js';
+import type { Exchange } from '../exchange.js';
 import { QUERY_RETRIEVE } from '../sop-classes.js';
 import { DimseError, serviceFailure, type DimseResult } from '../status.js';
 import { DicomStatus } from '../../core/dicom-status.js';

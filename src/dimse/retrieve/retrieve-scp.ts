@@ -5,20 +5,20 @@
  */
 import type { BlobStore, StoredInstance } from '../../archive/types.js';
 import type { QueryOptions } from '../find/find-service.js';
-import type { AssociationScp } from '../association-scp.js';
 import { retrieveResponse, withIdentifier, type SubOperationCounts } from '../messages.js';
 import { naturalToJson } from '../natural-json.js';
-import type { Exchange } from '../scp-services.js';
+import type { Exchange } from '../exchange.js';
+import type { ScpAssociation } from '../scp-services.js';
 import type { DimseSettings } from '../settings.js';
 import { QUERY_RETRIEVE, type QueryService } from '../sop-classes.js';
 import { DimseError, serviceFailure } from '../status.js';
 import { DicomStatus } from '../../core/dicom-status.js';
 import { datasetBytes, deliverableAs, proposalFor } from './instance-bytes.js';
 import { retrieveInstances, type InstancePort } from './retrieve-instances.js';
-import { openStoreAssociation, type StoreAssociation } from './store-association.js';
 import { responseStatus, storeRequest } from './store-request.js';
-import { runSubOperations, type SubOperationTarget } from './sub-operations.js';
+import { runSubOperations, type SubOperationsResult, type SubOperationTarget } from './sub-operations.js';
 import { own } from '../../core/own.js';
+import { openAssociation, type ScuAssociation } from '../scu/association.js';
 
 export interface RetrieveOptions extends QueryOptions {
   archive: InstancePort & { blobs: BlobStore };
@@ -32,9 +32,9 @@ export function moveHandler(o: RetrieveOptions): (x: Exchange, destination: stri
       if (!peer)
         throw new DimseError(DicomStatus.MoveDestinationUnknown, `move destination "${destination}" is not configured`);
       if (instances.length === 0) return undefined;
-      let sub: StoreAssociation;
+      let sub: ScuAssociation;
       try {
-        sub = await openStoreAssociation(peer, {
+        sub = await openAssociation(peer, {
           callingAe: o.settings.aeTitle,
           calledAe: destination,
           contexts: proposals(instances),
@@ -59,7 +59,7 @@ export function moveHandler(o: RetrieveOptions): (x: Exchange, destination: stri
     });
 }
 
-export function getHandler(o: RetrieveOptions): (x: Exchange, scp: AssociationScp) => Promise<void> {
+export function getHandler(o: RetrieveOptions): (x: Exchange, scp: ScpAssociation) => Promise<void> {
   return (x, scp) =>
     retrieve(o, x, 'get', async () => ({
       // Storage contexts the requestor proposed with the SCP role (PS3.7 D.3.3.4).
@@ -101,7 +101,7 @@ async function retrieve(
       respond(DicomStatus.Success, none);
       return;
     }
-    let result;
+    let result: SubOperationsResult;
     try {
       // The record is durable before the first instance leaves.
       await x.disclose(instances.map((i) => i.studyUid));

@@ -1,217 +1,108 @@
 /**
- * Our SCU side toward a remote PACS: one association over a socket we open (TCP_NODELAY,
- * optional TLS), proposing query/retrieve contexts and — for C-GET — storage contexts on
- * which we take the SCP role (PS3.7 D.3.3.4). Data sets the peer sends back with C-STORE
- * stream into the archive through the single ingest path (storeInstance), like our SCP's.
+ * One association we request from a remote AE — a PACS we query and retrieve from (cFind,
+ * cGet, cMove) or the destination of a C-MOVE our SCP serves (its C-STORE sub-operations).
+ * Over a socket we open (connect.ts), proposing the given contexts (association-request.ts);
+ * C-STOREs the peer sends back (C-GET) stream into `store` (store-receiver.ts).
  */
-import { Writable } from 'node:stream';
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../dicom/index.js';
-import { ChunkQueue } from '../chunk-queue.js';
-import {
-  Dataset,
-  Network,
-  association as dimseAssociation,
-  constants,
-  responses,
-  type Association,
-  type CStoreRequest,
-  type PresentationContext,
-  type Request,
-  type Response,
-} from '../dcmjs-dimse.js';
-import { fillResponse } from '../messages.js';
+import { isFinalStatus } from '../../core/dicom-status.js';
+import { constants, type Request, type Response } from '../dcmjs-dimse.js';
+import { acceptedSyntaxes } from '../presentation-contexts.js';
 import type { Peer, TlsSettings } from '../settings.js';
 import type { DimseResult } from '../status.js';
-import { DicomStatus, isFinalStatus } from '../../core/dicom-status.js';
-import { storeInstance, type StorePort } from '../store-handler.js';
+import type { StorePort } from '../store-handler.js';
+import { associationRequest, type ProposedContext } from './association-request.js';
+import { connect, type Connection } from './connect.js';
+import { negotiate, type Negotiation } from './negotiation.js';
+import { ScuError } from './scu-error.js';
+import { receiveStores, type ReceivedStores } from './store-receiver.js';
 
-export interface ScuContext {
-  abstractSyntax: string;
-  transferSyntaxes: string[];
-  /** We act as the storage SCP on this context (C-GET sub-operations). */
-  scpRole?: boolean;
-}
+export { ScuError } from './scu-error.js';
+export type { ProposedContext } from './association-request.js';
 
-export interface ScuOptions {
+export interface AssociationOptions {
   callingAe: string;
   calledAe: string;
-  contexts: ScuContext[];
+  contexts: ProposedContext[];
   maxPduLength: number;
-  /** Connect timeout and socket inactivity limit. */
+  /** Connect timeout, socket inactivity limit and how long a release may take. */
   timeoutMs: number;
   tls?: TlsSettings;
-  /** Where C-STORE sub-operations on this association go (C-GET). */
+  /** Where C-STORE sub-operations on this association go (C-GET); without it they are refused. */
   store?: StorePort;
 }
 
 export interface ScuAssociation {
   /** Sends one request; resolves with every response to it, the final one last. */
   request(request: Request): Promise<Response[]>;
+  /** Sends one request without following its responses (the caller listens on it). */
+  send(request: Request): void;
+  /** Transfer syntaxes the peer accepted for `abstractSyntax`. */
+  accepted(abstractSyntax: string): string[];
   /** Results of the C-STORE sub-operations received so far. */
   readonly stores: DimseResult[];
+  /** Settles when the connection is gone. */
+  readonly closed: Promise<void>;
   release(): Promise<void>;
   abort(): void;
 }
 
-const NEVER = 0x7fffffff;
-
-export class ScuError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ScuError';
-  }
+export async function openAssociation(peer: Peer, o: AssociationOptions): Promise<ScuAssociation> {
+  const connection = connect(peer, o);
+  const assoc = associationRequest(o);
+  const stores = receiveStores(connection, o);
+  const negotiation = negotiate(connection, assoc, { peer, calledAe: o.calledAe });
+  await negotiation.accepted;
+  const { socket, network } = connection;
+  return {
+    stores: stores.results,
+    closed: negotiation.closed,
+    request: (request) => {
+      if (!assoc.getAcceptedPresentationContextFromRequest(request)) {
+        const sopClass = String(request.getAffectedSopClassUid());
+        return Promise.reject(new ScuError(`${o.calledAe} accepted no presentation context for ${sopClass}`));
+      }
+      return exchange(connection, request, negotiation, stores, o.calledAe);
+    },
+    send: (request) => network.sendRequests(request),
+    accepted: (abstractSyntax) => acceptedSyntaxes(assoc, abstractSyntax),
+    release: async () => {
+      if (socket.destroyed) return;
+      network.on('associationReleaseResponse', () => socket.end());
+      network.sendAssociationReleaseRequest();
+      const timer = setTimeout(() => socket.destroy(), o.timeoutMs);
+      timer.unref();
+      await negotiation.closed;
+      clearTimeout(timer);
+    },
+    abort: () => {
+      try {
+        network.sendAbort(constants.AbortSource.ServiceUser, constants.AbortReason.NotSpecified);
+      } catch {
+        // already gone
+      }
+      socket.destroy();
+    },
+  };
 }
 
-type NetworkInstance = InstanceType<typeof Network> & {
-  createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable;
-  createDatasetFromStoreWritableStream(w: Writable, context: PresentationContext, cb: (d: Dataset) => void): void;
-};
-
-export function openScuAssociation(peer: Peer, o: ScuOptions): Promise<ScuAssociation> {
-  const socket: Socket = peer.tls
-    ? tlsConnect({
-        host: peer.host,
-        port: peer.port,
-        cert: o.tls?.cert,
-        key: o.tls?.key,
-        ca: o.tls?.ca,
-        checkServerIdentity: () => undefined,
-      })
-    : netConnect({ host: peer.host, port: peer.port });
-  socket.setNoDelay(true);
-  socket.on('error', () => undefined); // surfaced as networkError / close below
-  const network = new Network(socket, {
-    connectTimeout: o.timeoutMs,
-    associationTimeout: NEVER,
-    pduTimeout: NEVER,
-  }) as NetworkInstance;
-  const assoc: Association = new dimseAssociation.Association(o.callingAe, o.calledAe);
-  assoc.setMaxPduLength(o.maxPduLength);
-  assoc.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
-  assoc.setImplementationVersion(IMPLEMENTATION_VERSION_NAME);
-  for (const c of o.contexts.slice(0, 128)) {
-    const id = assoc.addPresentationContext(c.abstractSyntax);
-    for (const ts of c.transferSyntaxes) assoc.addTransferSyntaxToPresentationContext(id, ts);
-    if (c.scpRole) {
-      const pc = assoc.getPresentationContext(id);
-      pc.setUserRole(false);
-      pc.setProviderRole(true);
-    }
-  }
-
-  const stores: DimseResult[] = [];
-  const pendingStores = new Map<CStoreRequest, Promise<DimseResult>>();
-  network.createStoreWritableStream = (context, request) => {
-    const queue = new ChunkQueue({ pause: () => socket.pause(), resume: () => socket.resume() });
-    const result = o.store
-      ? storeInstance(
-          {
-            sopClassUid: String(request.getAffectedSopClassUid() ?? '').trim(),
-            sopInstanceUid: String(request.getAffectedSopInstanceUid() ?? '').trim(),
-            abstractSyntax: context.getAbstractSyntaxUid(),
-            transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
-            callingAe: o.calledAe,
-          },
-          queue,
-          o.store,
-        ).finally(() => queue.abandon())
-      : Promise.resolve({ status: DicomStatus.UnableToProcess, comment: 'no C-STORE expected on this association' });
-    if (!o.store) queue.abandon();
-    pendingStores.set(request, result);
-    // write() never reports back-pressure: the library awaits 'drain' only once (see association-scp.ts).
-    return new Writable({
-      highWaterMark: Number.MAX_SAFE_INTEGER,
-      write: (chunk: Buffer, _enc, done) => {
-        queue.push(chunk);
-        done();
-      },
-      final: (done) => {
-        queue.end();
-        done();
-      },
+/** Sends `request`; resolves with its responses once the final one came and the stores it caused are done. */
+function exchange(
+  { network }: Connection,
+  request: Request,
+  negotiation: Negotiation,
+  stores: ReceivedStores,
+  calledAe: string,
+): Promise<Response[]> {
+  return new Promise<Response[]>((resolve, reject) => {
+    const all: Response[] = [];
+    request.on('response', (rsp: Response) => {
+      all.push(rsp);
+      // Stores still being written finish before the final answer counts.
+      if (isFinalStatus(rsp.getStatus())) void Promise.all(stores.inProgress()).then(() => resolve(all));
     });
-  };
-  network.createDatasetFromStoreWritableStream = (_w, context, cb) =>
-    cb(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
-  network.on('cStoreRequest', (request: CStoreRequest, callback: (r: Response) => void) => {
-    const result =
-      pendingStores.get(request) ??
-      Promise.resolve({ status: DicomStatus.UnableToProcess, comment: 'C-STORE-RQ without a data set' });
-    pendingStores.delete(request);
-    void result.then((r) => {
-      stores.push(r);
-      const rsp = fillResponse(new responses.CStoreResponse(r.status, ''), request, r);
-      rsp.setAffectedSopInstanceUid(request.getAffectedSopInstanceUid());
-      callback(rsp);
-    });
-  });
-
-  const closed = new Promise<void>((resolve) => network.on('close', () => resolve()));
-  return new Promise<ScuAssociation>((resolve, reject) => {
-    let settled = false;
-    let failure: string | undefined;
-    const fail = (why: string) => {
-      failure ??= why;
-      if (settled) return;
-      settled = true;
-      socket.destroy();
-      reject(new ScuError(why));
-    };
-    network.on('connect', () => network.sendAssociationRequest(assoc));
-    network.on('associationRejected', (r: { result: number; source: number; reason: number }) =>
-      fail(`association rejected by ${o.calledAe} (result ${r.result}, source ${r.source}, reason ${r.reason})`),
+    void negotiation.closed.then(() =>
+      reject(new ScuError(negotiation.failure() ?? `${calledAe} closed the association before the final response`)),
     );
-    network.on('networkError', (e: Error) => fail(`${o.calledAe} at ${peer.host}:${peer.port}: ${e.message}`));
-    network.on('close', () => fail(`${o.calledAe} closed the connection`));
-    network.on('associationAccepted', () => {
-      settled = true;
-      resolve({
-        stores,
-        request: (request) => {
-          const accepted = assoc.getAcceptedPresentationContextFromRequest(request);
-          if (!accepted) {
-            return Promise.reject(
-              new ScuError(
-                `${o.calledAe} accepted no presentation context for ${String(request.getAffectedSopClassUid())}`,
-              ),
-            );
-          }
-          return new Promise<Response[]>((res, rej) => {
-            const all: Response[] = [];
-            request.on('response', (rsp: Response) => {
-              all.push(rsp);
-              const status = rsp.getStatus();
-              if (isFinalStatus(status)) {
-                // Stores still being written finish before the final answer counts.
-                void Promise.all(pendingStores.values()).then(() => res(all));
-              }
-            });
-            void closed.then(() =>
-              rej(new ScuError(failure ?? `${o.calledAe} closed the association before the final response`)),
-            );
-            network.sendRequests(request);
-          });
-        },
-        release: async () => {
-          if (socket.destroyed) return;
-          network.on('associationReleaseResponse', () => socket.end());
-          network.sendAssociationReleaseRequest();
-          const timer = setTimeout(() => socket.destroy(), o.timeoutMs);
-          timer.unref();
-          await closed;
-          clearTimeout(timer);
-        },
-        abort: () => {
-          try {
-            network.sendAbort(constants.AbortSource.ServiceUser, constants.AbortReason.NotSpecified);
-          } catch {
-            // already gone
-          }
-          socket.destroy();
-        },
-      });
-    });
+    network.sendRequests(request);
   });
 }

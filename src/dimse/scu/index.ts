@@ -8,4 +8,4 @@ export {
   type RetrieveCounts,
   type RetrieveKeys,
 } from './query-retrieve.js';
-export { ScuError } from './association.js';
+export { ScuError } from './scu-error.js';

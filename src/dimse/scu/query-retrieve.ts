@@ -10,7 +10,7 @@ import { IMPLICIT_LE, EXPLICIT_LE, isStorageSopClass } from '../sop-classes.js';
 
 import { DicomStatus, isFinalStatus } from '../../core/dicom-status.js';
 import type { StorePort } from '../store-handler.js';
-import { ScuError, openScuAssociation, type ScuContext } from './association.js';
+import { openAssociation, ScuError, type ProposedContext } from './association.js';
 import { STORAGE_CLASSES } from './storage-classes.js';
 
 const STUDY_ROOT_FIND = '1.2.840.10008.5.1.4.1.2.2.1';
@@ -44,7 +44,7 @@ export interface RetrieveKeys {
   sopUid?: string;
 }
 
-function options(ae: RemoteAe, contexts: ScuContext[], store?: StorePort) {
+function options(ae: RemoteAe, contexts: ProposedContext[], store?: StorePort) {
   return {
     callingAe: ae.callingAe,
     calledAe: ae.calledAe,
@@ -59,11 +59,11 @@ function options(ae: RemoteAe, contexts: ScuContext[], store?: StorePort) {
 /** The requests one after the other on one association; the responses of each. */
 async function exchange(
   ae: RemoteAe,
-  contexts: ScuContext[],
+  contexts: ProposedContext[],
   requests: Request[],
   store?: StorePort,
 ): Promise<Response[][]> {
-  const assoc = await openScuAssociation(ae.peer, options(ae, contexts, store));
+  const assoc = await openAssociation(ae.peer, options(ae, contexts, store));
   try {
     const out: Response[][] = [];
     for (const r of requests) out.push(await assoc.request(r));
@@ -108,7 +108,7 @@ export async function cGet(
   });
   const known = [...new Set(sopClasses.filter(isStorageSopClass))];
   const classes = known.length > 0 ? known : STORAGE_CLASSES;
-  const contexts: ScuContext[] = [
+  const contexts: ProposedContext[] = [
     { abstractSyntax: STUDY_ROOT_GET, transferSyntaxes: [IMPLICIT_LE] },
     // Uncompressed syntaxes only: the peer decompresses what it holds otherwise.
     ...classes
