@@ -1,0 +1,5 @@
+/** Emergency stroke: the IV thrombolysis contraindication check (docs/stroke.md). */
+export { assessStroke } from './assess.js';
+export { FACTORS, tierOf } from './guidelines.js';
+export { DEFAULT_LAST_KNOWN_WELL, referenceTime, type CodeRef, type ReferenceTime } from './reference-time.js';
+export * from './types.js';
