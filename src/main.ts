@@ -27,6 +27,7 @@ import { websocketAuthorizer } from './notifications/websocket/authorize.js';
 import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
 import type { FastifyInstance } from 'fastify';
 import { openContext } from './context/index.js';
+import { openStroke } from './clinical/stroke/index.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
@@ -175,6 +176,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Validates sections.context (clinical data from the embedded server or a named external one).
   // Its accesses are audited at the HTTP edge, like every other route.
   const context = openContext({ sections: config.sections, embeddedFhir: fhir.router, publicUrl: config.publicUrl });
+  // Validates sections.stroke; reads the record from the context API's clinical server.
+  const stroke = openStroke({
+    sections: config.sections,
+    embeddedFhir: fhir.router,
+    publicUrl: config.publicUrl,
+    context,
+  });
   const fhirBase = `${config.publicUrl.replace(/\/+$/, '')}/fhir`;
   const embeddedClient = inProcessFhirClient(fhir.router, fhirBase);
   const aiResults = new AiResultsService({ fhir: embeddedClient });
@@ -230,6 +238,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     bridge,
     sources,
     context,
+    stroke,
     aiResults,
     publicUrl: config.publicUrl,
     logger,
