@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+// ajv comes with fastify (its schema compiler); used here only to check our published schema.
+import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type Json } from '../src/bridge/sync/test-support.js';
 import { MRN_SYSTEM } from '../src/demo/identifiers.js';
@@ -23,6 +27,11 @@ const headCt = (server: TestServer, n: number) =>
     60_000,
     `the head CT of stroke candidate ${n}`,
   );
+
+const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../docs/stroke-assessment.schema.json'), 'utf8'));
+const validate = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true }).compile(schema);
+const schemaErrors = (doc: unknown) =>
+  validate(doc) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`);
 
 const statusOf = (body: Json, id: string) => body.factors.find((f: Json) => f.id === id).status;
 
@@ -85,6 +94,7 @@ describe('GET /api/stroke/assessment on the demo stroke candidates (embedded FHI
       referenceTimeSource: 'study',
       complete: true,
     });
+    expect(schemaErrors(body)).toEqual([]);
     expect(Date.parse(body.referenceTime)).toBe(Date.parse(body.study.started));
     expect(statusOf(body, 'current-hemorrhage')).toBe('unknown');
     expect(body.factors.find((f: Json) => f.id === 'platelets')).toMatchObject({ status: 'absent', tier: 'absolute' });
@@ -204,6 +214,7 @@ describe('GET /api/stroke/assessment with the EHR down', () => {
     const { status, body } = await get(`${server.url}/api/stroke/assessment?patient=ehr-1`);
     expect(status).toBe(200);
     expect(body.complete).toBe(false);
+    expect(schemaErrors(body)).toEqual([]);
     for (const id of ['platelets', 'doac', 'prior-ich', 'recent-ischemic-stroke', 'intracranial-surgery'])
       expect(statusOf(body, id)).toBe('unknown');
     // A male patient: pregnancy needs no record.
