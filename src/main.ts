@@ -27,7 +27,7 @@ import { websocketAuthorizer } from './notifications/websocket/authorize.js';
 import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
 import type { FastifyInstance } from 'fastify';
 import { openContext } from './context/index.js';
-import { openStroke } from './clinical/stroke/index.js';
+import { openStroke, StrokeAutoRun } from './clinical/stroke/index.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
@@ -207,6 +207,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       }),
     logger: logger.child({ component: 'notifications' }),
   });
+  // The stroke check runs itself when a head CT/MR is written and again when its AI result arrives.
+  const strokeRuns = stroke.config.automatic
+    ? new StrokeAutoRun({
+        service: stroke,
+        fhir: embeddedClient,
+        onWrite: (listener) => fhir.onWrite(listener),
+        logger: logger.child({ component: 'stroke' }),
+      })
+    : undefined;
   // SMART on FHIR authorization server and token verifier (--auth smart, the default).
   const auth =
     config.auth === 'smart'
@@ -293,6 +302,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   );
   // Before the bridge starts: the ImagingStudies it writes notify.
   await notifications.start();
+  strokeRuns?.start();
   void bridge.start();
   sources.start();
   return {
@@ -302,6 +312,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     close: async () => {
       await sources.close();
       notifications.close();
+      strokeRuns?.close();
       await Promise.all([app.close(), dimse.close()]);
       await bridge.close();
       await audit.close();

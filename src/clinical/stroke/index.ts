@@ -7,3 +7,6 @@ export { parseStrokeConfig, STROKE_DEFAULTS, type StrokeConfig } from './config.
 export { openStroke } from './open.js';
 export { parseStrokeQuery, type StrokeRequest } from './params.js';
 export { StrokeService, type StrokeAssessment } from './service.js';
+export { StrokeAutoRun } from './auto-run.js';
+export { isHeadStudy } from './head-study.js';
+export { assessmentBundle, runIds, STROKE_SYSTEM } from './persist.js';

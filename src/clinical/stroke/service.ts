@@ -80,6 +80,19 @@ export class StrokeService {
     return this.o.config;
   }
 
+  /** Is the clinical record on our own server (the one holding studies and results)? */
+  get sameServer(): boolean {
+    return (
+      this.o.clinical.client === this.o.imaging.client ||
+      this.o.clinical.client.baseUrl === this.o.imaging.client.baseUrl
+    );
+  }
+
+  /** The clinical server's base, when it is not ours (evidence references are then absolute). */
+  get clinicalBase(): string | undefined {
+    return this.sameServer ? undefined : this.o.clinical.client.baseUrl;
+  }
+
   async assess(request: StrokeRequest, policy: AccessPolicy): Promise<StrokeAssessment> {
     // The context service resolves the patient with the same errors and policy (no section asked).
     const resolved = await this.o.context.assemble({ patient: request.patient, studyLimit: 1, include: [] }, policy);
@@ -195,11 +208,7 @@ export class StrokeService {
     const subject = study.subject?.reference ?? '';
     const id = /(?:^|\/)Patient\/([^/]+)$/.exec(subject)?.[1];
     if (!id) return false;
-    if (
-      this.o.clinical.client === this.o.imaging.client ||
-      this.o.clinical.client.baseUrl === this.o.imaging.client.baseUrl
-    )
-      return id === patient.id;
+    if (this.sameServer) return id === patient.id;
     if (!policy.canRead('Patient')) return false;
     try {
       const ours = (await this.o.imaging.client.read('Patient', id)) as Patient;
