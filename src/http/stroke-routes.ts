@@ -5,6 +5,9 @@ import { allowEverything, type PolicyOf, sendOutcome } from './context-routes.js
 import { queryParams } from './query-string.js';
 import { access, noteAccess } from './security/route-access.js';
 
+/** What the check reads, for the audit record (the context API's form). */
+const STROKE_SECTIONS = ['observations', 'conditions', 'procedures', 'medications', 'results'];
+
 /**
  * GET /api/stroke/assessment: the thrombolysis contraindication check (docs/stroke.md). Same
  * route rule as /api/context (Patient read); each clinical section is then filtered by the
@@ -23,7 +26,7 @@ export function registerStrokeRoutes(
         const request = parseStrokeQuery(queryParams(req.url));
         noteAccess(req, {
           event: 'stroke-assessment',
-          details: { guideline: request.guideline },
+          details: { sections: STROKE_SECTIONS, guideline: request.guideline },
           ...('id' in request.patient ? { patientIds: [request.patient.id] } : {}),
           ...(request.studyUid ? { studyUids: [request.studyUid] } : {}),
         });
