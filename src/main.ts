@@ -23,6 +23,7 @@ import { websocketAuthorizer } from './notifications/websocket/authorize.js';
 import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
 import type { FastifyInstance } from 'fastify';
 import { openContext } from './context/index.js';
+import { openStroke, StrokeAutoRun } from './clinical/stroke/index.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
@@ -146,6 +147,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Validates sections.context (clinical data from the embedded server or a named external one).
   // Its accesses are audited at the HTTP edge, like every other route.
   const context = openContext({ sections: config.sections, embeddedFhir: fhir.router, publicUrl: config.publicUrl });
+  // Validates sections.stroke; reads the record from the context API's clinical server.
+  const stroke = openStroke({
+    sections: config.sections,
+    embeddedFhir: fhir.router,
+    publicUrl: config.publicUrl,
+    context,
+  });
   const fhirBase = `${config.publicUrl.replace(/\/+$/, '')}/fhir`;
   const embeddedClient = inProcessFhirClient(fhir.router, fhirBase);
   const aiResults = new AiResultsService({ fhir: embeddedClient });
@@ -173,6 +181,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       }),
     logger: logger.child({ component: 'notifications' }),
   });
+  // The stroke check runs itself when a head CT/MR is written and again when its AI result arrives.
+  const strokeRuns = stroke.config.automatic
+    ? new StrokeAutoRun({
+        service: stroke,
+        fhir: embeddedClient,
+        onWrite: (listener) => fhir.onWrite(listener),
+        logger: logger.child({ component: 'stroke' }),
+      })
+    : undefined;
   // SMART on FHIR authorization server and token verifier (--auth smart, the default).
   const auth =
     config.auth === 'smart'
@@ -218,6 +235,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     bridge,
     sources,
     context,
+    stroke,
     aiResults,
     publicUrl: config.publicUrl,
     logger,
@@ -271,6 +289,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   render.pool.warm();
   // Before the bridge starts: the ImagingStudies it writes notify.
   await notifications.start();
+  strokeRuns?.start();
   void bridge.start();
   sources.start();
   return {
@@ -281,6 +300,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     close: async () => {
       await sources.close();
       notifications.close();
+      strokeRuns?.close();
       await Promise.all([app.close(), dimse.close()]);
       await bridge.close();
       await audit.close();

@@ -65,13 +65,24 @@ export interface ConfigSections {
   bridge?: unknown;
   /** Patient-context API (clinical FHIR server, timeouts): validated by src/context. */
   context?: unknown;
+  /** Stroke thrombolysis check (last-known-well code, head-study patterns, automatic runs): validated by src/clinical/stroke. */
+  stroke?: unknown;
   /** FHIR Subscription delivery (rest-hook allow-list, retries): validated by src/notifications. */
   notifications?: unknown;
   /** Authorization: external issuers, users and role mapping, audit export: validated by src/security. */
   security?: unknown;
 }
 
-export const SECTION_KEYS = ['dimse', 'sources', 'fhir', 'bridge', 'context', 'notifications', 'security'] as const;
+export const SECTION_KEYS = [
+  'dimse',
+  'sources',
+  'fhir',
+  'bridge',
+  'context',
+  'stroke',
+  'notifications',
+  'security',
+] as const;
 
 /** One option: its flag, environment variable and config-file key are derived from `key`. */
 export interface OptionSpec {

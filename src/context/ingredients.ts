@@ -17,6 +17,7 @@ const SCD_TO_IN: Record<string, [string, string]> = {
   '1114198': ['1114195', 'rivaroxaban'],
   '1232086': ['1114195', 'rivaroxaban'],
   '1037045': ['1546356', 'dabigatran'],
+  '1599555': ['1599538', 'edoxaban'],
   '854235': ['67108', 'enoxaparin'],
   '854228': ['67108', 'enoxaparin'],
   '197361': ['17767', 'amlodipine'],

@@ -7,6 +7,7 @@ import { registerFhirRoutes } from './fhir-routes.js';
 import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AiResultsService } from '../ai-results/index.js';
 import type { ContextService } from '../context/index.js';
+import type { StrokeService } from '../clinical/stroke/index.js';
 import { registerAiResultsRoutes } from './ai-results-routes.js';
 import { registerConsoleRoutes, type ConsoleOptions } from './console-routes.js';
 import { registerContextRoutes, type PolicyOf } from './context-routes.js';
@@ -16,6 +17,7 @@ import { notFound } from '../core/errors.js';
 import type { Renderer } from '../dicomweb/render/renderer.js';
 import { errorHandler, sendOutcome } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
+import { registerStrokeRoutes } from './stroke-routes.js';
 import {
   registerAccessControl,
   type AccessControlOptions,
@@ -37,6 +39,8 @@ export interface HttpPorts {
   sources?: SourcesStatusPort;
   /** Patient context for AI tools: GET /api/context. */
   context?: ContextService;
+  /** The stroke thrombolysis check: GET /api/stroke/assessment. */
+  stroke?: StrokeService;
   /** AI results written back as FHIR: POST /api/ai-results. */
   aiResults?: AiResultsService;
   /** What each caller may see (its scopes and patient); everything under --auth none. */
@@ -127,6 +131,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.bridge) registerDataQualityRoutes(app, ports.bridge);
   if (ports.sources) registerSourcesRoutes(app, ports.sources);
   if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf);
+  if (ports.stroke) registerStrokeRoutes(app, ports.stroke, ports.policyOf);
   if (ports.aiResults)
     registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
   if (ports.console) registerConsoleRoutes(app, ports.console);

@@ -91,7 +91,8 @@ function accessOf(h: HttpAccess): Access {
       ...(note.patientIds ? { patientIds: note.patientIds } : {}),
     };
   }
-  if (h.path === '/api/context') {
+  // The stroke check reads the same patient record as the context API: audited the same way.
+  if (h.path === '/api/context' || h.path === '/api/stroke/assessment') {
     return {
       kind: 'context',
       patientId: note.patientIds?.[0] ?? '',

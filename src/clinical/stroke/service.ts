@@ -1,0 +1,316 @@
+/**
+ * The stroke check as a service: resolves the patient exactly as the context API does (same
+ * errors, same access policy), reads the record's clinical sections and the study's results in
+ * parallel (each with a timeout, each recorded in `sources`), and hands them to the pure check.
+ * A failed or slow source makes the factors it feeds unknown; it never makes the answer fail.
+ */
+import type {
+  Condition,
+  DiagnosticReport,
+  ImagingStudy,
+  Medication,
+  MedicationAdministration,
+  MedicationRequest,
+  MedicationStatement,
+  Observation,
+  Patient,
+  Procedure,
+} from '@medplum/fhirtypes';
+import type { AccessPolicy, ContextService, PatientContext, SourceRecord } from '../../context/index.js';
+import { FhirClientError, FhirTimeoutError, type FhirReader } from '../../fhir/client/index.js';
+import { notFound, OperationOutcomeError, outcome, unprocessable } from '../../fhir/outcomes.js';
+import type { Bundle, FhirResource } from '../../fhir/types.js';
+import { assessStroke } from './assess.js';
+import type { StrokeConfig } from './config.js';
+import type { StrokeRequest } from './params.js';
+import { referenceTime, type ReferenceTimeSource } from './reference-time.js';
+import type { Factor, FactorId, Failure, Guideline, StrokeRecord } from './types.js';
+
+export interface NamedServer {
+  name: string;
+  client: FhirReader;
+}
+
+export interface StrokeServiceOptions {
+  /** Resolves the patient (404/409/403/502/504 as for /api/context). */
+  context: ContextService;
+  clinical: NamedServer;
+  imaging: NamedServer;
+  config: StrokeConfig;
+  timeoutMs: number;
+  maxPerSection: number;
+  now?: () => number;
+}
+
+/** The JSON answer of GET /api/stroke/assessment (docs/stroke-assessment.schema.json). */
+export interface StrokeAssessment {
+  patient: PatientContext['patient'];
+  study: { studyInstanceUid: string; started?: string; description?: string } | null;
+  guideline: Guideline;
+  referenceTime: string;
+  referenceTimeSource: ReferenceTimeSource;
+  generatedAt: string;
+  factors: Factor[];
+  present: FactorId[];
+  unknown: FactorId[];
+  complete: boolean;
+  sources: StrokeSource[];
+}
+
+/** One query made for the assessment: the context API's form, `section` naming the stroke input. */
+export type StrokeSource = Omit<SourceRecord, 'section'> & { section: string };
+
+interface Query {
+  section: string;
+  server: NamedServer;
+  type: string;
+  params: [string, string][];
+}
+
+const DICOM_UID = 'urn:dicom:uid';
+
+export class StrokeService {
+  private readonly now: () => number;
+
+  constructor(private readonly o: StrokeServiceOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  get config(): StrokeConfig {
+    return this.o.config;
+  }
+
+  /** Is the clinical record on our own server (the one holding studies and results)? */
+  get sameServer(): boolean {
+    return (
+      this.o.clinical.client === this.o.imaging.client ||
+      this.o.clinical.client.baseUrl === this.o.imaging.client.baseUrl
+    );
+  }
+
+  /** The clinical server's base, when it is not ours (evidence references are then absolute). */
+  get clinicalBase(): string | undefined {
+    return this.sameServer ? undefined : this.o.clinical.client.baseUrl;
+  }
+
+  async assess(request: StrokeRequest, policy: AccessPolicy): Promise<StrokeAssessment> {
+    // The context service resolves the patient with the same errors and policy (no section asked).
+    const resolved = await this.o.context.assemble({ patient: request.patient, studyLimit: 1, include: [] }, policy);
+    const patient = resolved.resources.find((r) => r.resourceType === 'Patient') as Patient;
+    const sources: StrokeSource[] = [...resolved.context.sources];
+    const study = request.studyUid ? await this.study(request.studyUid, patient, policy, sources) : undefined;
+    const queries = this.queries(patient.id!, study);
+    const results = await Promise.all(queries.map((q) => this.run(q, policy)));
+    const data = new Map<string, FhirResource[] | null>();
+    const failures: Failure[] = [];
+    results.forEach((r, i) => {
+      const q = queries[i]!;
+      sources.push(r.record);
+      if (!r.bundle) {
+        data.set(q.section, null);
+        failures.push({ section: q.section, error: r.record.error ?? r.record.status });
+        return;
+      }
+      if (data.get(q.section) === null) return;
+      const list = data.get(q.section) ?? [];
+      for (const e of r.bundle.entry ?? []) if (e.resource && policy.canSee(e.resource)) list.push(e.resource);
+      data.set(q.section, list);
+    });
+    const of = <T>(section: string, type: string): T[] | null => {
+      const d = data.get(section);
+      return d === null ? null : ((d ?? []).filter((r) => r.resourceType === type) as T[]);
+    };
+    const meds = data.get('medications');
+    const results_ = data.get('results');
+    const record: StrokeRecord = {
+      patient,
+      observations: of<Observation>('observations', 'Observation'),
+      conditions: of<Condition>('conditions', 'Condition'),
+      procedures: of<Procedure>('procedures', 'Procedure'),
+      medications:
+        meds === null
+          ? null
+          : {
+              requests: of<MedicationRequest>('medications', 'MedicationRequest')!,
+              statements: of<MedicationStatement>('medications', 'MedicationStatement')!,
+              administrations: of<MedicationAdministration>('medications', 'MedicationAdministration')!,
+              medications: of<Medication>('medications', 'Medication')!,
+            },
+      results:
+        study === undefined || results_ === null
+          ? null
+          : {
+              reports: of<DiagnosticReport>('results', 'DiagnosticReport')!,
+              observations: of<Observation>('results', 'Observation')!,
+            },
+      ...(study ? { study: `ImagingStudy/${study.id}` } : {}),
+      failures,
+    };
+    const now = this.now();
+    const ref = referenceTime({
+      at: request.at,
+      observations: record.observations,
+      lastKnownWell: this.o.config.lastKnownWell,
+      studyStarted: study?.started ? Date.parse(study.started) : undefined,
+      now,
+    });
+    const guideline = request.guideline ?? this.o.config.guideline;
+    const assessment = assessStroke(
+      { record, referenceTime: ref.time, assessedAt: Math.max(now, ref.time) },
+      guideline,
+    );
+    return {
+      patient: resolved.context.patient,
+      study: study ? studySummary(study, request.studyUid!) : null,
+      guideline,
+      referenceTime: new Date(ref.time).toISOString(),
+      referenceTimeSource: ref.source,
+      generatedAt: new Date(now).toISOString(),
+      factors: assessment.factors,
+      present: assessment.present,
+      unknown: assessment.unknown,
+      complete: sources.every((s) => s.status === 'ok'),
+      sources,
+    };
+  }
+
+  /** The study asked for, on our own server: 404 when unknown, 422 when it belongs to another patient. */
+  private async study(
+    uid: string,
+    patient: Patient,
+    policy: AccessPolicy,
+    sources: StrokeSource[],
+  ): Promise<ImagingStudy> {
+    const q: Query = {
+      section: 'study',
+      server: this.o.imaging,
+      type: 'ImagingStudy',
+      params: [
+        ['identifier', `${DICOM_UID}|urn:oid:${uid}`],
+        ['_count', '2'],
+      ],
+    };
+    const r = await this.run(q, policy);
+    sources.push(r.record);
+    if (!r.bundle) throw upstream(r.record);
+    const found = (r.bundle.entry ?? []).map((e) => e.resource).find((x) => x?.resourceType === 'ImagingStudy') as
+      | ImagingStudy
+      | undefined;
+    if (!found || !policy.canSee(found as unknown as FhirResource))
+      throw notFound(`no ImagingStudy with StudyInstanceUID ${uid}`);
+    if (!(await this.samePatient(found, patient, policy)))
+      throw unprocessable(`study ${uid} belongs to another patient`, 'study');
+    return found;
+  }
+
+  /** Same server: the subject is the patient. External EHR: our Patient shares one of its identifiers. */
+  private async samePatient(study: ImagingStudy, patient: Patient, policy: AccessPolicy): Promise<boolean> {
+    const subject = study.subject?.reference ?? '';
+    const id = /(?:^|\/)Patient\/([^/]+)$/.exec(subject)?.[1];
+    if (!id) return false;
+    if (this.sameServer) return id === patient.id;
+    if (!policy.canRead('Patient')) return false;
+    try {
+      const ours = (await this.o.imaging.client.read('Patient', id)) as Patient;
+      const keys = new Set((patient.identifier ?? []).map((i) => `${i.system}|${i.value}`));
+      return (ours.identifier ?? []).some((i) => keys.has(`${i.system}|${i.value}`));
+    } catch {
+      return false;
+    }
+  }
+
+  private queries(patientId: string, study: ImagingStudy | undefined): Query[] {
+    const max = String(this.o.maxPerSection);
+    const clinical = (section: string, type: string, ...params: [string, string][]): Query => ({
+      section,
+      server: this.o.clinical,
+      type,
+      params: [['patient', patientId], ...params, ['_count', max], ['_total', 'none']],
+    });
+    const out = [
+      clinical('observations', 'Observation', ['_sort', '-date']),
+      clinical('conditions', 'Condition'),
+      clinical('procedures', 'Procedure'),
+      clinical('medications', 'MedicationRequest', ['_include', 'MedicationRequest:medication']),
+      clinical('medications', 'MedicationStatement'),
+      clinical('medications', 'MedicationAdministration'),
+    ];
+    if (study) {
+      const ref = `ImagingStudy/${study.id}`;
+      const imagingPatient = /(?:^|\/)Patient\/([^/]+)$/.exec(study.subject?.reference ?? '')?.[1] ?? patientId;
+      const imaging = (type: string, ...params: [string, string][]): Query => ({
+        section: 'results',
+        server: this.o.imaging,
+        type,
+        params: [...params, ['_count', max], ['_total', 'none']],
+      });
+      out.push(
+        imaging('DiagnosticReport', ['patient', imagingPatient], ['_include', 'DiagnosticReport:result']),
+        imaging('Observation', ['part-of', ref]),
+      );
+    }
+    return out;
+  }
+
+  /** One search with its timeout; never throws: failures become the source record. */
+  private async run(q: Query, policy: AccessPolicy): Promise<{ bundle?: Bundle; record: StrokeSource }> {
+    const request = `${q.type}?${new URLSearchParams(q.params).toString()}`;
+    const base = { section: q.section, server: q.server.name, request };
+    if (!policy.canSearch(q.type))
+      return {
+        record: { ...base, status: 'denied', durationMs: 0, error: `${policy.description}: may not search ${q.type}` },
+      };
+    const started = this.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueryTimeout(this.o.timeoutMs)), this.o.timeoutMs);
+    });
+    try {
+      const bundle = await Promise.race([q.server.client.search(q.type, q.params), timeout]);
+      const count = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include').length;
+      const more = (bundle.link ?? []).some((l) => l.relation === 'next');
+      return {
+        bundle,
+        record: { ...base, status: more ? 'truncated' : 'ok', durationMs: this.now() - started, count },
+      };
+    } catch (e) {
+      const timedOut = e instanceof FhirTimeoutError || e instanceof QueryTimeout;
+      return {
+        record: {
+          ...base,
+          status: timedOut ? 'timeout' : 'error',
+          durationMs: this.now() - started,
+          // Messages of the FHIR client name the interaction, never ids or values (no PHI).
+          error: e instanceof FhirClientError || e instanceof QueryTimeout ? e.message : 'internal error',
+        },
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function studySummary(s: ImagingStudy, uid: string): NonNullable<StrokeAssessment['study']> {
+  return {
+    studyInstanceUid: uid,
+    ...(s.started ? { started: s.started } : {}),
+    ...(s.description ? { description: s.description } : {}),
+  };
+}
+
+class QueryTimeout extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'QueryTimeout';
+  }
+}
+
+function upstream(record: StrokeSource): OperationOutcomeError {
+  const timeout = record.status === 'timeout';
+  if (record.status === 'denied')
+    return new OperationOutcomeError(403, outcome('error', 'forbidden', record.error ?? 'denied'));
+  return new OperationOutcomeError(
+    timeout ? 504 : 502,
+    outcome('error', timeout ? 'timeout' : 'exception', `reading the study failed: ${record.error ?? record.status}`),
+  );
+}
