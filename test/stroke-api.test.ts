@@ -4,9 +4,10 @@ import { join } from 'node:path';
 // ajv comes with fastify (its schema compiler); used here only to check our published schema.
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../src/bridge/sync/test-support.js';
+import type { Json } from './support/http.js';
+import { waitFor } from './support/wait.js';
 import { MRN_SYSTEM } from '../src/demo/identifiers.js';
-import { startTestServer, type TestServer } from './in-process.js';
+import { startTestServer, type TestServer } from './support/server.js';
 import { freePort } from './support/ports.js';
 
 const FAST_BRIDGE = { bridge: { debounceMs: 50, minIntervalMs: 200, maxDelayMs: 500, pollMs: 20 } };
@@ -24,8 +25,7 @@ const headCt = (server: TestServer, n: number) =>
       const ct = (r.body.imagingStudies ?? []).find((s: Json) => /CT Head without/i.test(s.description ?? ''));
       return ct?.studyInstanceUid as string | undefined;
     },
-    60_000,
-    `the head CT of stroke candidate ${n}`,
+    { timeoutMs: 60_000, what: `the head CT of stroke candidate ${n}` },
   );
 
 const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../docs/stroke-assessment.schema.json'), 'utf8'));

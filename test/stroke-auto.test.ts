@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor, type Json } from '../src/bridge/sync/test-support.js';
+import type { Json } from './support/http.js';
+import { waitFor } from './support/wait.js';
 import { runIds, STROKE_SYSTEM } from '../src/clinical/stroke/index.js';
 import { MRN_SYSTEM } from '../src/demo/identifiers.js';
-import { startTestServer, type TestServer } from './in-process.js';
+import { startTestServer, type TestServer } from './support/server.js';
 import { freePort } from './support/ports.js';
 
 const FAST_BRIDGE = { debounceMs: 50, minIntervalMs: 200, maxDelayMs: 500, pollMs: 20 };
@@ -66,8 +67,7 @@ describe('the stroke check runs itself on a head CT, again on its AI result, and
           ? r.body
           : undefined;
       },
-      60_000,
-      'the head CT of S09',
+      { timeoutMs: 60_000, what: 'the head CT of S09' },
     );
     const uid = ctx.imagingStudies.find((s: Json) => /CT Head without/.test(s.description)).studyInstanceUid;
     const ids = runIds(uid);
@@ -76,8 +76,7 @@ describe('the stroke check runs itself on a head CT, again on its AI result, and
         const r = await json(`${fhir}/List/${ids.list}`);
         return r.status === 200 ? r.body : undefined;
       },
-      60_000,
-      'the stroke check List',
+      { timeoutMs: 60_000, what: 'the stroke check List' },
     );
     expect(list).toMatchObject({
       code: { coding: [{ system: STROKE_SYSTEM, code: 'thrombolysis-check' }] },
@@ -112,15 +111,17 @@ describe('the stroke check runs itself on a head CT, again on its AI result, and
         const r = (await json(`${fhir}/DetectedIssue/${ids.issue('current-hemorrhage')}`)).body;
         return r.status === 'final' ? r : undefined;
       },
-      30_000,
-      'current-hemorrhage present',
+      { timeoutMs: 30_000, what: 'current-hemorrhage present' },
     );
     expect(hemorrhage.severity).toBe('high');
     expect(hemorrhage.implicated.map((r: Json) => r.reference)).toContainEqual(expect.stringMatching(/^Observation\//));
     // Replaced, not piled up.
     expect((await json(`${fhir}/DetectedIssue?patient=${ctx.patient.id}&_count=100`)).body.entry.length).toBe(before);
     // An ordinary R4 Subscription on DetectedIssue was notified of the re-run.
-    await waitFor(async () => (received.length > notifiedBefore ? true : undefined), 15_000, 'a notification');
+    await waitFor(async () => (received.length > notifiedBefore ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'a notification',
+    });
     expect(received.at(-1)).toMatch(/^POST \/hooks\/stroke/);
     // And the API answers with the same.
     const api = await json(`${server.url}/api/stroke/assessment?patient=${ctx.patient.id}&study=${uid}`);

@@ -14,7 +14,7 @@ import { parseFhirConfig } from '../src/fhir/config.js';
 import { TEST_BASE } from '../src/fhir/repository/test-support.js';
 import { openTestRouter } from '../src/fhir/rest/test-support.js';
 import type { Bundle } from '../src/fhir/types.js';
-import { startTestServer, type TestServer } from './in-process.js';
+import { startTestServer, type TestServer } from './support/server.js';
 
 const cases = loadCases().filter(({ c }) => !c.record.failed?.length);
 const ROOT = '1.2.826.0.1.3680043.10.9999';

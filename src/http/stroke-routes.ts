@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { type StrokeService, parseStrokeQuery } from '../clinical/stroke/index.js';
 import { HiddenPatient } from '../context/index.js';
-import { allowEverything, type PolicyOf, sendOutcome } from './context-routes.js';
-import { queryParams } from './query-string.js';
+import { queryParams } from '../core/query-string.js';
+import { allowEverything, type PolicyOf } from './context-routes.js';
+import { FHIR_ERRORS } from './errors.js';
 import { access, noteAccess } from './security/route-access.js';
 
 /** What the check reads, for the audit record (the context API's form). */
@@ -18,25 +19,23 @@ export function registerStrokeRoutes(
   stroke: StrokeService,
   policyOf: PolicyOf = allowEverything,
 ) {
-  app.get(
-    '/api/stroke/assessment',
-    access({ kind: 'resources', types: ['Patient'], interactions: 'r' }),
-    async (req, reply) => {
-      try {
-        const request = parseStrokeQuery(queryParams(req.url));
-        noteAccess(req, {
-          event: 'stroke-assessment',
-          details: { sections: STROKE_SECTIONS, guideline: request.guideline },
-          ...('id' in request.patient ? { patientIds: [request.patient.id] } : {}),
-          ...(request.studyUid ? { studyUids: [request.studyUid] } : {}),
-        });
-        const assessment = await stroke.assess(request, policyOf(req));
-        noteAccess(req, { patientIds: [assessment.patient.id], details: { complete: assessment.complete } });
-        return reply.type('application/json').send(assessment);
-      } catch (e) {
-        if (e instanceof HiddenPatient) noteAccess(req, { patientIds: [e.patientId] });
-        return sendOutcome(reply, e, req.log);
-      }
-    },
-  );
+  const route = {
+    config: { ...access({ kind: 'resources', types: ['Patient'], interactions: 'r' }).config, ...FHIR_ERRORS },
+  };
+  app.get('/api/stroke/assessment', route, async (req, reply) => {
+    const request = parseStrokeQuery(queryParams(req.url));
+    noteAccess(req, {
+      event: 'stroke-assessment',
+      details: { sections: STROKE_SECTIONS, guideline: request.guideline },
+      ...('id' in request.patient ? { patientIds: [request.patient.id] } : {}),
+      ...(request.studyUid ? { studyUids: [request.studyUid] } : {}),
+    });
+    const assessment = await stroke.assess(request, policyOf(req)).catch((e: unknown) => {
+      // Answered as not found; the audit record still names the patient that was asked for.
+      if (e instanceof HiddenPatient) noteAccess(req, { patientIds: [e.patientId] });
+      throw e;
+    });
+    noteAccess(req, { patientIds: [assessment.patient.id], details: { complete: assessment.complete } });
+    return reply.type('application/json').send(assessment);
+  });
 }

@@ -1,5 +1,5 @@
 /** `GET /api/stroke/assessment` query → a validated request; each problem a 400 naming its parameter. */
-import { badRequest } from '../../fhir/outcomes.js';
+import { badRequest } from '../../core/errors.js';
 import { ID_PATTERN } from '../../fhir/repository/repository.js';
 import { GUIDELINES, type Guideline } from './types.js';
 

@@ -18,7 +18,7 @@ import type {
 } from '@medplum/fhirtypes';
 import type { AccessPolicy, ContextService, PatientContext, SourceRecord } from '../../context/index.js';
 import { FhirClientError, FhirTimeoutError, type FhirReader } from '../../fhir/client/index.js';
-import { notFound, OperationOutcomeError, outcome, unprocessable } from '../../fhir/outcomes.js';
+import { notFound, OperationOutcomeError, outcome, unprocessable } from '../../core/errors.js';
 import type { Bundle, FhirResource } from '../../fhir/types.js';
 import { assessStroke } from './assess.js';
 import type { StrokeConfig } from './config.js';
