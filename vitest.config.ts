@@ -14,6 +14,7 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       exclude: ['src/**/*.test.ts', 'src/**/test-support.ts'],
       reporter: ['text-summary', 'json-summary', 'html'],
+      reportOnFailure: true,
     },
   },
 });

@@ -72,22 +72,24 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Draws an <img> on a canvas in the page and returns its size and grey levels (runs in the browser; a string: no DOM types here). */
-const READ_PIXELS = `async (img) => {
-  await img.decode();
-  const canvas = document.createElement('canvas');
-  canvas.width = img.naturalWidth;
-  canvas.height = img.naturalHeight;
+/** Runs in the page (serialized by playwright): the grey levels of a decoded <img>. */
+// The page's DOM types are not part of this Node project, hence `any`.
+async function readPixels(image: any): Promise<{ width: number; height: number; grey: number[] }> {
+  await image.decode();
+  const canvas = (globalThis as any).document.createElement('canvas');
+  canvas.width = image.naturalWidth;
+  canvas.height = image.naturalHeight;
   const g = canvas.getContext('2d');
-  g.drawImage(img, 0, 0);
-  const d = g.getImageData(0, 0, canvas.width, canvas.height).data;
-  const grey = [];
+  g.drawImage(image, 0, 0);
+  const d: number[] = g.getImageData(0, 0, canvas.width, canvas.height).data;
+  const grey: number[] = [];
   for (let i = 0; i < d.length; i += 4) grey.push(Math.round((d[i] + d[i + 1] + d[i + 2]) / 3));
   return { width: canvas.width, height: canvas.height, grey };
-}`;
+}
 
 /** The grey levels of the first image matching `selector`, as the browser decoded it. */
 export async function imagePixels(page: Page, selector: string): Promise<{ width: number; grey: number[] }> {
-  return (await page.locator(selector).first().evaluate(READ_PIXELS)) as { width: number; grey: number[] };
+  return page.locator(selector).first().evaluate(readPixels);
 }
 
 /** Share of pixels that differ from the first one: 0 for a blank (uniform) image. */

@@ -150,9 +150,12 @@ describe.skipIf(unavailable !== undefined)('the web console (demo data, --auth n
     const sent = page.waitForRequest((r) => r.url().includes('/rendered?window=400,1800'));
     await page.getByRole('button', { name: 'Bone' }).click();
     await sent;
-    await page.waitForLoadState('networkidle');
-    const after = await imagePixels(page, 'img.frame');
-    expect(after).not.toEqual(before);
+    // The new frame replaces the old one once its blob is decoded: poll until it shows.
+    await expect
+      .poll(async () => JSON.stringify(await imagePixels(page, 'img.frame')) !== JSON.stringify(before), {
+        timeout: 15_000,
+      })
+      .toBe(true);
   });
 
   it('opens every operators’ page from the navigation without an error', async () => {
