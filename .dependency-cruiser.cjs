@@ -24,12 +24,18 @@ const LAYERS = {
   notifications: ['core', 'auth', 'fhir', 'context', 'audit', 'security'],
   // Clinical applications: rules over the record (pure) and the services that read and persist them.
   clinical: ['core', 'auth', 'fhir', 'context'],
+  // The clinical applications' services: read the record, run clinical/'s rules, persist, push live
+  // events. Anything else (the archive, the bridge) reaches them through ports wired in main.ts.
+  applications: ['core', 'auth', 'fhir', 'context', 'clinical', 'notifications'],
   bridge: ['core', 'auth', 'dicom', 'archive', 'fhir', 'ai-results'],
   demo: ['core', 'dicom', 'archive', 'fhir'],
   dimse: ['core', 'config', 'dicom', 'archive', 'audit'],
   // A source is a remote PACS we query and retrieve from: it uses dimse/'s SCU (dimse/ is the
   // only importer of dcmjs-dimse) and dicomweb/'s multipart reader as clients.
   sources: ['core', 'config', 'dicom', 'archive', 'dicomweb', 'dimse'],
+  // The readiness assessment and reconciliation: a client of a site's FHIR server, DICOMweb and
+  // DIMSE peers; reconciliation hands what is missing to the bridge.
+  assessment: ['core', 'config', 'auth', 'dicom', 'fhir', 'dicomweb', 'dimse', 'sources', 'bridge'],
   http: [
     'core',
     'auth',
@@ -39,6 +45,8 @@ const LAYERS = {
     'context',
     'ai-results',
     'clinical',
+    'applications',
+    'assessment',
     'bridge',
     'audit',
     'security',
