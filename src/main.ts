@@ -23,7 +23,7 @@ import { websocketAuthorizer } from './notifications/websocket/authorize.js';
 import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
 import type { FastifyInstance } from 'fastify';
 import { openContext } from './context/index.js';
-import { openStroke, StrokeAutoRun } from './clinical/stroke/index.js';
+import { openStroke, StrokeAutoRun } from './applications/stroke/index.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from './support/http.js';
 import { waitFor } from './support/wait.js';
-import { runIds, STROKE_SYSTEM } from '../src/clinical/stroke/index.js';
+import { runIds, STROKE_SYSTEM } from '../src/applications/stroke/index.js';
 import { MRN_SYSTEM } from '../src/demo/identifiers.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { freePort } from './support/ports.js';

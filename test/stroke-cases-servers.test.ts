@@ -6,7 +6,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STROKE_DEFAULTS, StrokeService } from '../src/clinical/stroke/index.js';
+import { STROKE_DEFAULTS, StrokeService } from '../src/applications/stroke/index.js';
 import { buildCase, loadCases, type Case } from '../src/clinical/stroke/test-support.js';
 import { allowAll, ContextService } from '../src/context/index.js';
 import { httpFhirClient, inProcessFhirClient, type FhirClient } from '../src/fhir/client/index.js';

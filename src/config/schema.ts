@@ -65,7 +65,7 @@ export interface ConfigSections {
   bridge?: unknown;
   /** Patient-context API (clinical FHIR server, timeouts): validated by src/context. */
   context?: unknown;
-  /** Stroke thrombolysis check (last-known-well code, head-study patterns, automatic runs): validated by src/clinical/stroke. */
+  /** Stroke thrombolysis check (last-known-well code, head-study patterns, automatic runs): validated by src/applications/stroke. */
   stroke?: unknown;
   /** FHIR Subscription delivery (rest-hook allow-list, retries): validated by src/notifications. */
   notifications?: unknown;

@@ -7,7 +7,7 @@ import { registerFhirRoutes } from './fhir-routes.js';
 import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AiResultsService } from '../ai-results/index.js';
 import type { ContextService } from '../context/index.js';
-import type { StrokeService } from '../clinical/stroke/index.js';
+import type { StrokeService } from '../applications/stroke/index.js';
 import { registerAiResultsRoutes } from './ai-results-routes.js';
 import { registerConsoleRoutes, type ConsoleOptions } from './console-routes.js';
 import { registerContextRoutes, type PolicyOf } from './context-routes.js';

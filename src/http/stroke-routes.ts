@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type StrokeService, parseStrokeQuery } from '../clinical/stroke/index.js';
+import { type StrokeService, parseStrokeQuery } from '../applications/stroke/index.js';
 import { HiddenPatient } from '../context/index.js';
 import { queryParams } from '../core/query-string.js';
 import { allowEverything, type PolicyOf } from './context-routes.js';

@@ -1,7 +1,6 @@
 import type { ImagingStudy } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { STROKE_DEFAULTS } from './config.js';
-import { isHeadStudy } from './head-study.js';
+import { DEFAULT_HEAD_STUDY_RULE, isHeadStudy } from './head-study.js';
 
 const study = (modality: string, o: Partial<ImagingStudy> = {}): ImagingStudy => ({
   resourceType: 'ImagingStudy',
@@ -19,7 +18,7 @@ describe('isHeadStudy (the automatic trigger)', () => {
     ['MR', { series: [{ uid: '1.2', modality: { code: 'MR' }, bodySite: { code: 'BRAIN', display: 'Brain' } }] }],
     ['CT', { series: [{ uid: '1.2', modality: { code: 'CT' }, bodySite: { code: 'HEADNECK' } }] }],
   ] as [string, Partial<ImagingStudy>][])('a %s study %j is a head study', (m, o) => {
-    expect(isHeadStudy(study(m, o), STROKE_DEFAULTS)).toBe(true);
+    expect(isHeadStudy(study(m, o), DEFAULT_HEAD_STUDY_RULE)).toBe(true);
   });
 
   it.each([
@@ -28,7 +27,7 @@ describe('isHeadStudy (the automatic trigger)', () => {
     ['MR', { description: 'MR Knee' }],
     ['CT', { description: 'CT Head', status: 'entered-in-error' }],
   ] as [string, Partial<ImagingStudy>][])('a %s study %j is not', (m, o) => {
-    expect(isHeadStudy(study(m, o), STROKE_DEFAULTS)).toBe(false);
+    expect(isHeadStudy(study(m, o), DEFAULT_HEAD_STUDY_RULE)).toBe(false);
   });
 
   it('follows the configured patterns', () => {

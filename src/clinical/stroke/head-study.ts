@@ -11,6 +11,12 @@ export interface HeadStudyRule {
   headPattern: string;
 }
 
+/** The default trigger: CT or MR of the head (HEADNECK, "CT Angiography Head and Neck", "CT perfusion brain" included). */
+export const DEFAULT_HEAD_STUDY_RULE: HeadStudyRule = {
+  modalities: ['CT', 'MR'],
+  headPattern: '\\b(head|brain|skull|cerebr\\w*|neuro|cranial|intracranial|headneck|stroke)\\b|^head|^brain',
+};
+
 export function isHeadStudy(s: ImagingStudy, rule: HeadStudyRule): boolean {
   if (s.status === 'entered-in-error' || s.status === 'cancelled') return false;
   const modalities = new Set([

@@ -11,7 +11,7 @@ import { allowAll } from '../../context/index.js';
 import type { FhirClient } from '../../fhir/client/index.js';
 import type { WriteEvent, WriteListener } from '../../fhir/repository/observed-repository.js';
 import type { Bundle } from '../../fhir/types.js';
-import { isHeadStudy } from './head-study.js';
+import { isHeadStudy } from '../../clinical/stroke/index.js';
 import { assessmentBundle } from './persist.js';
 import type { StrokeRequest } from './params.js';
 import type { StrokeService } from './service.js';

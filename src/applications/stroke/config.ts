@@ -1,7 +1,12 @@
 /** The `stroke` section of the config file (docs/stroke.md). */
 import { ConfigError } from '../../core/errors.js';
-import { DEFAULT_LAST_KNOWN_WELL, type CodeRef } from './reference-time.js';
-import { GUIDELINES, type Guideline } from './types.js';
+import {
+  type CodeRef,
+  DEFAULT_HEAD_STUDY_RULE,
+  DEFAULT_LAST_KNOWN_WELL,
+  GUIDELINES,
+  type Guideline,
+} from '../../clinical/stroke/index.js';
 
 export interface StrokeConfig {
   /** Observation codes (`system|code`) whose value is the last-known-well time. */
@@ -19,9 +24,7 @@ export const STROKE_DEFAULTS: StrokeConfig = {
   lastKnownWell: DEFAULT_LAST_KNOWN_WELL,
   guideline: 'aha-2026',
   automatic: true,
-  modalities: ['CT', 'MR'],
-  // HEADNECK and "CT Angiography Head and Neck" / "CT perfusion brain" included.
-  headPattern: '\\b(head|brain|skull|cerebr\\w*|neuro|cranial|intracranial|headneck|stroke)\\b|^head|^brain',
+  ...DEFAULT_HEAD_STUDY_RULE,
 };
 
 const KNOWN = ['lastKnownWell', 'guideline', 'automatic', 'modalities', 'headPattern'];

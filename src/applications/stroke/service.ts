@@ -20,11 +20,18 @@ import type { AccessPolicy, ContextService, PatientContext, SourceRecord } from 
 import { FhirClientError, FhirTimeoutError, type FhirReader } from '../../fhir/client/index.js';
 import { notFound, OperationOutcomeError, outcome, unprocessable } from '../../core/errors.js';
 import type { Bundle, FhirResource } from '../../fhir/types.js';
-import { assessStroke } from './assess.js';
+import {
+  assessStroke,
+  type Factor,
+  type FactorId,
+  type Failure,
+  type Guideline,
+  type ReferenceTimeSource,
+  referenceTime,
+  type StrokeRecord,
+} from '../../clinical/stroke/index.js';
 import type { StrokeConfig } from './config.js';
 import type { StrokeRequest } from './params.js';
-import { referenceTime, type ReferenceTimeSource } from './reference-time.js';
-import type { Factor, FactorId, Failure, Guideline, StrokeRecord } from './types.js';
 
 export interface NamedServer {
   name: string;

@@ -1,7 +1,7 @@
 /** `GET /api/stroke/assessment` query → a validated request; each problem a 400 naming its parameter. */
 import { badRequest } from '../../core/errors.js';
 import { ID_PATTERN } from '../../fhir/repository/repository.js';
-import { GUIDELINES, type Guideline } from './types.js';
+import { GUIDELINES, type Guideline } from '../../clinical/stroke/index.js';
 
 export interface StrokeRequest {
   patient: { id: string } | { identifier: { system: string; value: string } };

@@ -1,0 +1,7 @@
+/** Emergency stroke, the service side: reads the record, runs the rules of clinical/stroke, persists the runs (docs/stroke.md). */
+export { parseStrokeConfig, STROKE_DEFAULTS, type StrokeConfig } from './config.js';
+export { openStroke } from './open.js';
+export { parseStrokeQuery, type StrokeRequest } from './params.js';
+export { StrokeService, type StrokeAssessment, type StrokeSource } from './service.js';
+export { StrokeAutoRun } from './auto-run.js';
+export { assessmentBundle, RUN_CODE, runIds, STROKE_SYSTEM } from './persist.js';
