@@ -127,4 +127,48 @@ describe('the stroke check runs itself on a head CT, again on its AI result, and
     const api = await json(`${server.url}/api/stroke/assessment?patient=${ctx.patient.id}&study=${uid}`);
     expect(api.body.present).toEqual(expect.arrayContaining(['platelets', 'current-hemorrhage']));
   });
+
+  it('lists the recent runs with their study, patient and flags (GET /api/stroke/recent), and refuses bad input', async () => {
+    const mrn = (n: number) => encodeURIComponent(`${MRN_SYSTEM}|IBD${100000 + n}`);
+    const s09 = (await json(`${server.url}/api/context?identifier=${mrn(9)}&include=imagingStudies`)).body;
+    const uid = s09.imagingStudies.find((s: Json) => /CT Head without/.test(s.description)).studyInstanceUid;
+    // Every demo stroke candidate's head CT is checked once the bridge has written it.
+    const all = await waitFor(
+      async () => {
+        const r = await json(`${server.url}/api/stroke/recent?limit=100`);
+        return r.body.runs?.length >= 20 ? r.body.runs : undefined;
+      },
+      { timeoutMs: 60_000, what: 'twenty recent stroke checks' },
+    );
+    const dates = all.map((r: Json) => r.assessedAt);
+    expect([...dates].sort().reverse()).toEqual(dates);
+    const run = all.find((r: Json) => r.studyInstanceUid === uid);
+    const api = (await json(`${server.url}/api/stroke/assessment?patient=${s09.patient.id}&study=${uid}`)).body;
+    expect(run).toMatchObject({
+      study: { description: expect.stringMatching(/CT Head without/), modality: ['CT'] },
+      patient: { id: s09.patient.id, name: s09.patient.name },
+      guideline: 'aha-2026',
+      complete: true,
+      present: api.present,
+      unknown: api.unknown,
+    });
+    expect(run.present).toContain('platelets');
+
+    const mine = (await json(`${server.url}/api/stroke/recent?patient=${s09.patient.id}&limit=5`)).body.runs;
+    expect(mine.map((r: Json) => r.patient.id)).toEqual([s09.patient.id]);
+    expect((await json(`${server.url}/api/stroke/recent?limit=3`)).body.runs).toHaveLength(3);
+
+    for (const [q, expression] of [
+      ['limit=0', 'limit'],
+      ['limit=101', 'limit'],
+      ['limit=x', 'limit'],
+      ['patient=a%20b', 'patient'],
+      ['since=2020', 'since'],
+      ['limit=1&limit=2', 'limit'],
+    ]) {
+      const r = await json(`${server.url}/api/stroke/recent?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.body.issue[0].expression, q).toEqual([expression]);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type StrokeService, parseStrokeQuery } from '../applications/stroke/index.js';
+import { parseRecentQuery, parseStrokeQuery, type StrokeService } from '../applications/stroke/index.js';
 import { HiddenPatient } from '../context/index.js';
 import { queryParams } from '../core/query-string.js';
 import { allowEverything, type PolicyOf } from './context-routes.js';
@@ -37,5 +37,27 @@ export function registerStrokeRoutes(
     });
     noteAccess(req, { patientIds: [assessment.patient.id], details: { complete: assessment.complete } });
     return reply.type('application/json').send(assessment);
+  });
+
+  // The latest persisted runs (docs/stroke.md, "Recent checks"): reads Lists and their DetectedIssues.
+  const recent = {
+    config: {
+      ...access({ kind: 'resources', types: ['List', 'DetectedIssue'], interactions: 'rs' }).config,
+      ...FHIR_ERRORS,
+    },
+  };
+  app.get('/api/stroke/recent', recent, async (req, reply) => {
+    const request = parseRecentQuery(queryParams(req.url));
+    noteAccess(req, {
+      event: 'stroke-recent',
+      details: { limit: request.limit },
+      ...(request.patient ? { patientIds: [request.patient] } : {}),
+    });
+    const runs = await stroke.recent(request, policyOf(req));
+    noteAccess(req, {
+      patientIds: runs.flatMap((r) => (r.patient ? [r.patient.id] : [])),
+      studyUids: runs.map((r) => r.studyInstanceUid),
+    });
+    return reply.type('application/json').send({ runs });
   });
 }

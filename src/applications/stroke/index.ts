@@ -5,3 +5,4 @@ export { parseStrokeQuery, type StrokeRequest } from './params.js';
 export { StrokeService, type StrokeAssessment, type StrokeSource } from './service.js';
 export { StrokeAutoRun } from './auto-run.js';
 export { assessmentBundle, RUN_CODE, runIds, STROKE_SYSTEM } from './persist.js';
+export { parseRecentQuery, RECENT_MAX, type RecentRequest, type RecentRun } from './recent.js';

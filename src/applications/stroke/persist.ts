@@ -87,6 +87,7 @@ export function assessmentBundle(a: StrokeAssessment, o: PersistOptions): Bundle
     date: a.generatedAt,
     note: [
       {
+        // readRunNote parses this back (the recent-runs list); keep the two in step.
         text:
           `Reference time ${a.referenceTime} (${a.referenceTimeSource}); ` +
           `present: ${a.present.join(', ') || 'none'}; unknown: ${a.unknown.join(', ') || 'none'}; ` +
@@ -111,4 +112,21 @@ export function assessmentBundle(a: StrokeAssessment, o: PersistOptions): Bundle
     request: { method: 'DELETE', url: `DetectedIssue/${ids.issue(f)}` },
   }));
   return { resourceType: 'Bundle', type: 'transaction', entry: [...deletes, ...issues.map(put), put(list)] };
+}
+
+/** What a run's List says beyond its entries: the guideline (title), reference time and completeness (note). */
+export function readRunNote(list: List): {
+  guideline?: string;
+  referenceTime?: string;
+  referenceTimeSource?: string;
+  complete: boolean;
+} {
+  const note = list.note?.[0]?.text ?? '';
+  const ref = /^Reference time (\S+) \(([a-z-]+)\);/.exec(note);
+  const guideline = /\((aha-\d{4})\)$/.exec(list.title ?? '')?.[1];
+  return {
+    ...(guideline ? { guideline } : {}),
+    ...(ref ? { referenceTime: ref[1], referenceTimeSource: ref[2] } : {}),
+    complete: !note.includes('INCOMPLETE'),
+  };
 }

@@ -32,6 +32,7 @@ import {
 } from '../../clinical/stroke/index.js';
 import type { StrokeConfig } from './config.js';
 import type { StrokeRequest } from './params.js';
+import { type RecentRequest, type RecentRun, recentRuns } from './recent.js';
 
 export interface NamedServer {
   name: string;
@@ -179,6 +180,11 @@ export class StrokeService {
       complete: sources.every((s) => s.status === 'ok'),
       sources,
     };
+  }
+
+  /** The latest persisted runs (on our own server), newest first. */
+  recent(request: RecentRequest, policy: AccessPolicy): Promise<RecentRun[]> {
+    return recentRuns(this.o.imaging.client, request, policy);
   }
 
   /** The study asked for, on our own server: 404 when unknown, 422 when it belongs to another patient. */

@@ -5,6 +5,7 @@ import type {
   DicomService,
   FhirInteraction,
 } from '../../audit/balp/access-record.js';
+import { RUN_CODE, STROKE_SYSTEM } from '../../applications/stroke/index.js';
 import type { OAuthEvent } from '../../security/oauth/events.js';
 import type { HttpAccess } from './audit-hook.js';
 
@@ -98,6 +99,16 @@ function accessOf(h: HttpAccess): Access {
       patientId: note.patientIds?.[0] ?? '',
       sections: (details.sections as string[] | undefined) ?? [],
       ...(details.omitted ? { omitted: details.omitted as string[] } : {}),
+    };
+  }
+  // The recent stroke checks are a search of the persisted runs (List + DetectedIssue) on our server.
+  if (h.path === '/api/stroke/recent') {
+    return {
+      kind: 'fhir',
+      interaction: 'search-type',
+      resourceType: 'List',
+      query: `code=${STROKE_SYSTEM}|${RUN_CODE}&limit=${details.limit ?? ''}`,
+      ...(note.patientIds ? { patientIds: note.patientIds } : {}),
     };
   }
   if (h.path === '/api/ai-results') {

@@ -25,6 +25,7 @@ export const ROUTES: PageRoute[] = [
   { path: '/', title: 'Find a patient', nav: 'Clinical', page: lazy(() => import('../pages/search/SearchPage')) },
   { path: '/patients/:id', title: 'Patient', page: lazy(() => import('../pages/patient/PatientPage')) },
   { path: '/studies/:study', title: 'Study', page: lazy(() => import('../pages/study/StudyPage')) },
+  { path: '/stroke', title: 'Stroke', nav: 'Clinical', page: lazy(() => import('../pages/stroke/StrokePage')) },
   {
     path: '/status',
     title: 'System status',

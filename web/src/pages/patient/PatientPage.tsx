@@ -4,6 +4,7 @@ import { Section } from '../../components/Section';
 import { Loaded } from '../../components/Status';
 import { TrendChart } from '../../components/TrendChart';
 import { useAsync } from '../../components/useAsync';
+import { StrokePanel } from '../stroke/StrokePanel';
 import { ClinicalTimeline } from './ClinicalTimeline';
 import { ImagingTimeline } from './ImagingTimeline';
 import { PatientHeader } from './PatientHeader';
@@ -27,6 +28,7 @@ export default function PatientPage({ params }: PageProps) {
               .
             </p>
           )}
+          <StrokePanel c={c} />
           <div className="columns">
             <ImagingTimeline c={c} />
             <div>
