@@ -201,4 +201,26 @@ describe('HTTP access → BALP access records', () => {
     expect(records[4]).toMatchObject({ outcome: 'minor', access: { kind: 'token', granted: false } });
     for (const r of records) for (const e of buildAuditEvents(r)) expect(() => validateFhirResource(e)).not.toThrow();
   });
+  it('records the recent stroke checks as a search of the run Lists naming the patients answered, as valid AuditEvents', () => {
+    const records = accessRecordsOf(
+      {
+        ...base,
+        method: 'GET',
+        path: '/api/stroke/recent',
+        route: '/api/stroke/recent',
+        rule: { kind: 'resources', types: ['List', 'DetectedIssue'], interactions: 'rs' },
+        note: { event: 'stroke-recent', patientIds: ['p-1', 'p-2'], studyUids: ['1.2.3'], details: { limit: 20 } },
+      },
+      server,
+      at,
+    );
+    expect(records[0].access).toEqual({
+      kind: 'fhir',
+      interaction: 'search-type',
+      resourceType: 'List',
+      query: 'code=https://imaging-bridge.example/fhir/CodeSystem/stroke|thrombolysis-check&limit=20',
+      patientIds: ['p-1', 'p-2'],
+    });
+    for (const r of records) for (const e of buildAuditEvents(r)) expect(() => validateFhirResource(e)).not.toThrow();
+  });
 });
