@@ -2,7 +2,8 @@
 export { parseStrokeConfig, STROKE_DEFAULTS, type StrokeConfig } from './config.js';
 export { openStroke } from './open.js';
 export { parseStrokeQuery, type StrokeRequest } from './params.js';
-export { StrokeService, type StrokeAssessment, type StrokeSource } from './service.js';
+export type { StrokeAssessment, StrokeSource } from './answer.js';
+export { StrokeService } from './service.js';
 export { StrokeAutoRun } from './auto-run.js';
 export { assessmentBundle, RUN_CODE, runIds, STROKE_SYSTEM } from './persist.js';
 export { parseRecentQuery, RECENT_MAX, type RecentRequest, type RecentRun } from './recent.js';

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, BundleEntry, DetectedIssue, List, Resource } from '@medplum/fhirtypes';
-import type { StrokeAssessment } from './service.js';
+import type { StrokeAssessment } from './answer.js';
 import { FACTOR_IDS, type Factor } from '../../clinical/stroke/index.js';
 
 export const STROKE_SYSTEM = 'https://imaging-bridge.example/fhir/CodeSystem/stroke';

@@ -16,20 +16,12 @@ import type {
   Patient,
   Procedure,
 } from '@medplum/fhirtypes';
-import type { AccessPolicy, ContextService, PatientContext, SourceRecord } from '../../context/index.js';
+import type { AccessPolicy, ContextService } from '../../context/index.js';
 import { FhirClientError, FhirTimeoutError, type FhirReader } from '../../fhir/client/index.js';
 import { notFound, OperationOutcomeError, outcome, unprocessable } from '../../core/errors.js';
 import type { Bundle, FhirResource } from '../../fhir/types.js';
-import {
-  assessStroke,
-  type Factor,
-  type FactorId,
-  type Failure,
-  type Guideline,
-  type ReferenceTimeSource,
-  referenceTime,
-  type StrokeRecord,
-} from '../../clinical/stroke/index.js';
+import { assessStroke, type Failure, referenceTime, type StrokeRecord } from '../../clinical/stroke/index.js';
+import type { StrokeAssessment, StrokeSource } from './answer.js';
 import type { StrokeConfig } from './config.js';
 import type { StrokeRequest } from './params.js';
 import { type RecentRequest, type RecentRun, recentRuns } from './recent.js';
@@ -49,24 +41,6 @@ export interface StrokeServiceOptions {
   maxPerSection: number;
   now?: () => number;
 }
-
-/** The JSON answer of GET /api/stroke/assessment (docs/stroke-assessment.schema.json). */
-export interface StrokeAssessment {
-  patient: PatientContext['patient'];
-  study: { studyInstanceUid: string; started?: string; description?: string } | null;
-  guideline: Guideline;
-  referenceTime: string;
-  referenceTimeSource: ReferenceTimeSource;
-  generatedAt: string;
-  factors: Factor[];
-  present: FactorId[];
-  unknown: FactorId[];
-  complete: boolean;
-  sources: StrokeSource[];
-}
-
-/** One query made for the assessment: the context API's form, `section` naming the stroke input. */
-export type StrokeSource = Omit<SourceRecord, 'section'> & { section: string };
 
 interface Query {
   section: string;
