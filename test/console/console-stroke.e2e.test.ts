@@ -1,11 +1,14 @@
 /**
  * The stroke check in the web console, in headless Chromium against the real server with the
  * demo data (`serve --auth none --demo`): the panel in the patient view of a demo stroke
- * candidate, the "Stroke" page listing the demo head CTs with their flags, accessibility.
+ * candidate, the "Stroke" page listing the demo head CTs with their flags, accessibility; and the
+ * panel naming the sources that failed when the EHR is down.
  */
+import { createServer, type Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MRN_SYSTEM } from '../../src/demo/identifiers.js';
+import { freePort } from '../support/ports.js';
 import { type SpawnedServer, startTestServer } from '../support/server.js';
 import {
   browserTestsUnavailable,
@@ -138,6 +141,78 @@ describe.skipIf(unavailable !== undefined)('the stroke check in the web console 
       const violations = await seriousViolations(page);
       expect(violations, `${path}:\n${describeViolations(violations)}`).toEqual([]);
     }
+  });
+});
+
+describe.skipIf(unavailable !== undefined)('the stroke panel with the EHR down', () => {
+  let ehr: Server;
+  let server: SpawnedServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // An EHR that answers the patient, fails every search (500) except observations, which never answer.
+    ehr = createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path.endsWith('/Observation')) return;
+      res.setHeader('content-type', 'application/fhir+json');
+      if (path.endsWith('/Patient/ehr-1'))
+        return res.end(
+          JSON.stringify({
+            resourceType: 'Patient',
+            id: 'ehr-1',
+            gender: 'male',
+            name: [{ family: 'Down', given: ['Ehr'] }],
+            identifier: [{ system: MRN_SYSTEM, value: 'EXT-1' }],
+          }),
+        );
+      res.statusCode = 500;
+      res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] }));
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => ehr.listen(port, '127.0.0.1', r));
+    [server, browser] = await Promise.all([
+      startTestServer(
+        {},
+        {
+          spawn: { startTimeoutMs: 120_000 },
+          configFile: {
+            fhir: { servers: { ehr: { baseUrl: `http://127.0.0.1:${port}/fhir`, retries: 0, timeoutMs: 2000 } } },
+            context: { fhirServer: 'ehr', timeoutMs: 300 },
+          },
+        },
+      ),
+      launchBrowser(),
+    ]);
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    ehr?.closeAllConnections();
+    await new Promise((r) => ehr?.close(r));
+  });
+
+  it('shows the check on request, names the sources that failed and leaves their factors unknown', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems = watchProblems(page);
+    await page.goto(`${server.url}/patients/ehr-1`);
+    const panel = page.locator('section[aria-labelledby="section-stroke"]');
+    // No check on record (no head study): the panel waits to be asked.
+    await panel.getByRole('button', { name: 'Show the check' }).click();
+    const failed = panel.locator('.stroke-sources');
+    await failed.waitFor();
+    expect(await failed.textContent()).toMatch(/observations: timeout/);
+    expect(await failed.textContent()).toMatch(/conditions: error/);
+    for (const factor of ['platelets', 'doac', 'prior-ich', 'current-hemorrhage'])
+      expect(await panel.locator(`tr[data-factor="${factor}"] .status`).textContent(), factor).toBe('unknown');
+    // A male patient: pregnancy needs no record.
+    expect(await panel.locator('tr[data-factor="pregnancy"] .status').textContent()).toBe('absent');
+    expect(await panel.locator('.stroke-reference').textContent()).toMatch(
+      /now \(no last-known-well time and no study\)/,
+    );
+    const violations = await seriousViolations(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
   });
 });
 
