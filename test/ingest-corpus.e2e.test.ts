@@ -4,12 +4,12 @@
  * disagrees with the data set, as a de-identification tool or an export leaves it; dcmconv -F
  * writes data sets without File Meta) and goes through STOW-RS and C-STORE (storescu) into the
  * real server: the answer, QIDO by the data set's UIDs, WADO-RS as a PS3.10 file read back by
- * dcmdump, the data-quality findings and the FHIR ImagingStudy. A C-STORE whose command names
+ * dcmdump, C-GET (getscu: the data set alone), the data-quality findings and the FHIR ImagingStudy. A C-STORE whose command names
  * another instance than its data set is sent by our SCU over a real association (storescu
  * always takes the command's UIDs from the data set).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ import { startTestServer, type TestServer } from './support/server.js';
 import { waitFor } from './support/wait.js';
 
 const haveDcmtk =
-  dcmtkAvailable(['storescu', 'dcmdump', 'dump2dcm']) &&
+  dcmtkAvailable(['storescu', 'getscu', 'dcmdump', 'dump2dcm']) &&
   (() => {
     try {
       execFileSync('/usr/bin/dcmconv', ['--version'], { stdio: 'ignore' });
@@ -267,6 +267,39 @@ describe.skipIf(!haveDcmtk)('ingest corpus: what scanners send, through STOW-RS 
           expect(f.corrected).toBe(f.tag === '00020003' ? u.sop : CT);
         }
       });
+    });
+  });
+
+  describe('C-GET', () => {
+    it('sends every instance stored over STOW-RS as its data set alone, named by its own UIDs', async () => {
+      for (const [i, c] of CASES.entries()) {
+        const u = uidsOf(1, i);
+        const out = mkdtempSync(join(dir, 'get-'));
+        const r = await runDcmtk('getscu', [
+          '-aec',
+          'IMGBRIDGE',
+          '-od',
+          out,
+          '-k',
+          'QueryRetrieveLevel=STUDY',
+          '-k',
+          `StudyInstanceUID=${u.study}`,
+          '127.0.0.1',
+          String(server.dicomPort),
+        ]);
+        expect(r.code, c.name).toBe(0);
+        const files = readdirSync(out);
+        expect(files, c.name).toEqual([`CT.${u.sop}`]);
+        // getscu wrote the File Meta from the C-STORE it received: it names the data set.
+        const dump = execFileSync('/usr/bin/dcmdump', ['-M', '-q', '-Un', join(out, files[0]!)], {
+          encoding: 'latin1',
+        });
+        expect(dumped(dump, '0002,0003')).toBe(u.sop);
+        expect(dumped(dump, '0008,0018')).toBe(u.sop);
+        expect(dumped(dump, '0010,0020')).toBe('PID-95');
+        // The syntax is the one negotiated (the stored one or Explicit VR LE, which we transcode to).
+        expect([c.syntax, EXPLICIT_LE]).toContain(dumped(dump, '0002,0010'));
+      }
     });
   });
 
