@@ -60,6 +60,17 @@ describe('imaging-bridge import and delete', () => {
     expect(countInstances(dataDir)).toBe(2);
   });
 
+  it('imports a file whose File Meta names another instance, and says so', async () => {
+    const file = Buffer.from(ctInstance({ study: `${ROOT}.72`, series: `${ROOT}.72.1`, sop: `${ROOT}.72.1.1` }));
+    file.set(Buffer.from(`${ROOT}.72.1.9`), file.indexOf(Buffer.from(`${ROOT}.72.1.1`))); // (0002,0003)
+    const path = join(work, 'stale-meta.dcm');
+    writeFileSync(path, file);
+    const res = await cli(['import', '--data-dir', dataDir, path]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('1 files: 1 stored, 0 duplicate, 0 refused');
+    expect(res.stdout).toMatch(/stored with a warning .*stale-meta\.dcm: 0xB000 MediaStorageSOPInstanceUID/);
+  });
+
   it.skipIf(!dcmtkAvailable(['dcmdump']) || !hasDcmmkdir())(
     'follows a DICOMDIR to the files it references',
     async () => {

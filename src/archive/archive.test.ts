@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, ctInstance } from '../dicom/test-support.js';
+import { CT_IMAGE_STORAGE as CT, ROOT, ctInstance } from '../dicom/test-support.js';
 import { StoreError } from '../core/errors.js';
 import { DicomStatus } from '../core/dicom-status.js';
 import { Archive } from './archive.js';
@@ -140,13 +140,59 @@ describe('archive ingest', () => {
     expect(files(dir).filter((f) => !f.includes('index.sqlite'))).toEqual([]);
   });
 
-  it('refuses an object whose File Meta announces another SOP class than its dataset (0xA900)', async () => {
+  it("stores an object whose File Meta names another SOP class and instance under the data set's UIDs, with 0xB007 and notes", async () => {
     const file = Buffer.from(ctInstance({ sop: `${ROOT}.1.6` }));
     const ct = Buffer.from('1.2.840.10008.5.1.4.1.1.2\0');
     file.set(Buffer.from('1.2.840.10008.5.1.4.1.1.4\0'), file.indexOf(ct)); // first occurrence: (0002,0002)
-    const err = await archive.store(once(file), { source: 't' }).catch((e) => e);
-    expect(err.status).toBe(DicomStatus.DataSetDoesNotMatchSopClass);
-    expect(err.message).toContain('MediaStorageSOPClassUID');
+    const sop = Buffer.from(`${ROOT}.1.6`);
+    file.set(Buffer.from(`${ROOT}.1.7`), file.indexOf(sop)); // first occurrence: (0002,0003)
+    const outcome = await archive.store(once(file), { source: 'MODALITY' });
+    expect(outcome).toMatchObject({ kind: 'stored', record: { sopUid: `${ROOT}.1.6`, sopClassUid: CT } });
+    expect(outcome.warning?.status).toBe(DicomStatus.DataSetDoesNotMatchSopClassWarning);
+    expect(outcome.warning?.message).toContain('MediaStorageSOPClassUID (0002,0002) 1.2.840.10008.5.1.4.1.1.4');
+    expect(outcome.warning?.message).toContain(`MediaStorageSOPInstanceUID (0002,0003) ${ROOT}.1.7`);
+    const [stored] = archive.instances({ studyUid: `${ROOT}.1` });
+    expect(readFileSync(join(dir, 'blobs', stored!.blobKey)).equals(file)).toBe(true); // kept as received
+    const notes = () =>
+      archive.index.db.prepare('SELECT sop_uid, tag, original, corrected, source FROM ingest_notes').all();
+    expect(notes()).toEqual([
+      {
+        sop_uid: `${ROOT}.1.6`,
+        tag: '00020002',
+        original: '1.2.840.10008.5.1.4.1.1.4',
+        corrected: CT,
+        source: 'MODALITY',
+      },
+      {
+        sop_uid: `${ROOT}.1.6`,
+        tag: '00020003',
+        original: `${ROOT}.1.7`,
+        corrected: `${ROOT}.1.6`,
+        source: 'MODALITY',
+      },
+    ]);
+    // The same data set again: a duplicate, answered with the same warning; deleting it drops its notes.
+    expect(await archive.store(once(file), { source: 'MODALITY' })).toMatchObject({
+      kind: 'duplicate',
+      warning: { status: DicomStatus.DataSetDoesNotMatchSopClassWarning },
+    });
+    await archive.delete({ studyUid: `${ROOT}.1` }, 'tester');
+    expect(notes()).toEqual([]);
+  });
+
+  it('answers only an instance UID that differs from the File Meta with 0xB000, naming the C-STORE command when it wrote the meta', async () => {
+    const file = Buffer.from(ctInstance({ sop: `${ROOT}.1.8` }));
+    file.set(Buffer.from(`${ROOT}.1.9`), file.indexOf(Buffer.from(`${ROOT}.1.8`)));
+    const outcome = await archive.store(once(file), { source: 'SCU', fileMetaFrom: 'command' });
+    expect(outcome.record.sopUid).toBe(`${ROOT}.1.8`);
+    expect(outcome.warning?.status).toBe(DicomStatus.CoercionOfDataElements);
+    expect(outcome.warning?.message).toContain('Affected SOP Instance UID of the C-STORE-RQ');
+  });
+
+  it('stores a consistent object without a warning or a note', async () => {
+    const outcome = await archive.store(once(ctInstance({ sop: `${ROOT}.1.10` })), { source: 't' });
+    expect(outcome.warning).toBeUndefined();
+    expect(archive.index.db.prepare('SELECT count(*) AS n FROM ingest_notes').get()).toEqual({ n: 0 });
   });
 
   it('stores concurrent uploads of one study with one group commit each batch, all acknowledged', async () => {

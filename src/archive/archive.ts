@@ -13,6 +13,7 @@ import {
   sourceOfRemoteKey,
   type RemoteFetcher,
 } from './remote.js';
+import { fileMetaNotes, warningOf, type Announcer } from './file-meta-check.js';
 import { sameDataset } from './same-dataset.js';
 import type { SqliteIndex } from './sqlite/sqlite-index.js';
 import type { DicomJson } from '../dicom/types.js';
@@ -41,6 +42,8 @@ export interface StoreContext {
   expectedStudyUid?: string;
   /** The request's own committer (see requestCommitter); otherwise group commit. */
   committer?: Committer;
+  /** Who wrote the File Meta: the sender (default) or us from a C-STORE command (names it in warnings). */
+  fileMetaFrom?: Announcer;
 }
 
 /** How often journaled index commits are made durable (bounds what a restart re-reads). */
@@ -122,6 +125,8 @@ export class Archive {
             datasetOffset: parsed.datasetOffset,
             json: parsed.json,
             source: note.source,
+            // C-STORE's File Meta is ours, made from the command; the message names the File Meta either way.
+            notes: fileMetaNotes(parsed),
           },
         },
       ]);
@@ -198,22 +203,6 @@ export class Archive {
         sop,
       );
     }
-    const metaSop = parsed.fileMeta['00020003']?.Value?.[0];
-    if (typeof metaSop === 'string' && metaSop !== parsed.sopInstanceUid) {
-      throw new StoreError(
-        DicomStatus.DataSetDoesNotMatchSopClass,
-        `MediaStorageSOPInstanceUID ${metaSop} does not match SOPInstanceUID ${parsed.sopInstanceUid}`,
-        sop,
-      );
-    }
-    const metaClass = parsed.fileMeta['00020002']?.Value?.[0];
-    if (typeof metaClass === 'string' && metaClass !== parsed.sopClassUid) {
-      throw new StoreError(
-        DicomStatus.DataSetDoesNotMatchSopClass,
-        `MediaStorageSOPClassUID ${metaClass} (the SOP class announced for the transfer) does not match SOPClassUID ${parsed.sopClassUid}`,
-        sop,
-      );
-    }
     if (ctx.expectedStudyUid && ctx.expectedStudyUid !== parsed.studyInstanceUid) {
       throw new StoreError(
         DicomStatus.DataSetDoesNotMatchSopClass,
@@ -232,6 +221,10 @@ export class Archive {
       sopClassUid: parsed.sopClassUid,
     };
     const fresh = { source: sealed.source(), size: sealed.size, datasetOffset: parsed.datasetOffset };
+    // A File Meta that disagrees with the data set is no reason to refuse it (file-meta-check.ts).
+    const notes = fileMetaNotes(parsed, ctx.fileMetaFrom);
+    const warning = warningOf(notes);
+    const warned = <T extends StoreOutcome>(o: T): T => (warning ? { ...o, warning } : o);
     let placed: PlacedBlob | undefined;
     try {
       // A concurrent store of the same SOP Instance can slip in between looking and
@@ -243,7 +236,7 @@ export class Archive {
           if (await sameDataset(this.blobs, fresh, existing)) {
             if (placed) await this.blobs.remove(placed.key);
             else await sealed.discard();
-            return { kind: 'duplicate', record: ref };
+            return warned({ kind: 'duplicate', record: ref });
           }
           if (this.opts.duplicatePolicy === 'reject') throw duplicateError(ref.sopUid);
         }
@@ -263,13 +256,16 @@ export class Archive {
             datasetOffset: parsed.datasetOffset,
             json: parsed.json,
             source: ctx.source,
+            ...(notes.length ? { notes } : {}),
           },
         });
         if (result.decision === 'stored' || result.decision === 'new-version') {
           if (placed.journaled) this.blobs.journal?.settle(placed.key);
-          return result.decision === 'stored'
-            ? { kind: 'stored', record: ref }
-            : { kind: 'new-version', record: ref, version: result.version };
+          return warned(
+            result.decision === 'stored'
+              ? { kind: 'stored', record: ref }
+              : { kind: 'new-version', record: ref, version: result.version },
+          );
         }
       }
       throw new StoreError(

@@ -14,6 +14,8 @@ export interface ImportProgress {
 
 export interface ImportSummary extends ImportProgress {
   refusals: { path: string; status: number; reason: string }[];
+  /** Stored with a warning (e.g. a File Meta that disagrees with the data set). */
+  warnings: { path: string; status: number; reason: string }[];
 }
 
 /**
@@ -26,7 +28,15 @@ export async function importPaths(
   opts: { jobs: number; onProgress?: (p: ImportProgress) => void },
 ): Promise<ImportSummary> {
   const files = await discover(paths);
-  const summary: ImportSummary = { total: files.length, done: 0, stored: 0, duplicate: 0, refused: 0, refusals: [] };
+  const summary: ImportSummary = {
+    total: files.length,
+    done: 0,
+    stored: 0,
+    duplicate: 0,
+    refused: 0,
+    refusals: [],
+    warnings: [],
+  };
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
@@ -35,6 +45,8 @@ export async function importPaths(
         const outcome = await archive.storeFile(path, { source: 'import' });
         if (outcome.kind === 'duplicate') summary.duplicate++;
         else summary.stored++;
+        if (outcome.warning)
+          summary.warnings.push({ path, status: outcome.warning.status, reason: outcome.warning.message });
       } catch (e) {
         summary.refused++;
         const status = e instanceof StoreError ? e.status : 0x0110;

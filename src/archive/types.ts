@@ -20,13 +20,38 @@ export interface InstanceRecord extends StoredRef {
   json: DicomJson;
   /** AE title or channel the instance came from, for the record. */
   source: string;
+  /** What was wrong with the received object without stopping it being stored; kept with it. */
+  notes?: IngestNote[];
+}
+
+/**
+ * Something the archive noticed in a received object and stored it anyway (e.g. a File Meta
+ * that disagrees with the data set). Kept in the index with the instance; the bridge reports
+ * it as a data-quality finding of rule `rule`.
+ */
+export interface IngestNote {
+  rule: string;
+  /** DICOM tag, 8 hex digits. */
+  tag: string;
+  /** The value as received. */
+  original: string;
+  /** The value the instance is known and served by. */
+  corrected: string;
+  message: string;
+}
+
+/** A warning status (0xBxxx: C-STORE status, STOW-RS Warning Reason) and why. */
+export interface StoreWarning {
+  status: number;
+  message: string;
 }
 
 /** How one store attempt ended. Failures are thrown as StoreError instead. */
-export type StoreOutcome =
+export type StoreOutcome = (
   | { kind: 'stored'; record: StoredRef }
   | { kind: 'duplicate'; record: StoredRef }
-  | { kind: 'new-version'; record: StoredRef; version: number };
+  | { kind: 'new-version'; record: StoredRef; version: number }
+) & { warning?: StoreWarning };
 
 /** A stored instance as the retrieve paths need it. */
 export interface StoredInstance extends StoredRef {

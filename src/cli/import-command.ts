@@ -26,9 +26,9 @@ export async function runImport(args: string[], env: NodeJS.ProcessEnv): Promise
     console.log(
       `import: ${summary.total} files: ${summary.stored} stored, ${summary.duplicate} duplicate, ${summary.refused} refused (${secs.toFixed(1)} s)`,
     );
-    for (const r of summary.refusals) {
-      console.log(`  refused ${r.path}: 0x${r.status.toString(16).toUpperCase().padStart(4, '0')} ${r.reason}`);
-    }
+    const hex = (status: number) => `0x${status.toString(16).toUpperCase().padStart(4, '0')}`;
+    for (const r of summary.warnings) console.log(`  stored with a warning ${r.path}: ${hex(r.status)} ${r.reason}`);
+    for (const r of summary.refusals) console.log(`  refused ${r.path}: ${hex(r.status)} ${r.reason}`);
     return summary.refused === 0 ? 0 : 1;
   } finally {
     archive.close();

@@ -35,11 +35,19 @@ export const DicomStatus = {
   /** C-MOVE / C-GET warning: one or more sub-operations failed. */
   SubOperationsWarning: 0xb000,
   ElementsDiscarded: 0xb006,
+  /** C-STORE / STOW-RS warning: stored although the data set does not match the SOP Class it was announced as. */
+  DataSetDoesNotMatchSopClassWarning: 0xb007,
 } as const;
 
 /** A final (not pending) response status. */
 export const isFinalStatus = (status: number): boolean =>
   status !== DicomStatus.Pending && status !== DicomStatus.PendingWarning;
+
+/** A warning (0xBxxx): the operation was done, with a reason worth reading. */
+export const isWarningStatus = (status: number): boolean => (status & 0xf000) === 0xb000;
+
+/** Failures and warnings may carry an Error Comment (0000,0902) (PS3.7 C.4). */
+export const carriesErrorComment = (status: number): boolean => isFailureStatus(status) || isWarningStatus(status);
 
 /** Neither success, a warning (0xBxxx) nor pending / cancel (0xFxxx): a response that may carry an Error Comment. */
 export const isFailureStatus = (status: number): boolean =>

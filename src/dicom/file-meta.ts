@@ -4,7 +4,15 @@
  * the first dataset byte while it is still streaming in.
  */
 import { bufferSource } from './byte-source.js';
-import { EXPLICIT_LE, readHeader, checkValueFits, UNDEFINED_LENGTH, tagLabel } from './element-header.js';
+import { detectDatasetSyntax } from './detect-syntax.js';
+import {
+  EXPLICIT_LE,
+  readHeader,
+  checkValueFits,
+  UNDEFINED_LENGTH,
+  tagLabel,
+  type StreamSyntax,
+} from './element-header.js';
 import { DicomParseError, type ByteSource } from './types.js';
 
 const PREAMBLE = 128;
@@ -14,6 +22,8 @@ export interface FileMetaLocation {
   /** First byte of group 0002 (132, or 0 for a File Meta without preamble). */
   metaStart: number;
   datasetOffset: number;
+  /** Without File Meta: how the data set is encoded, detected from its first element (detect-syntax.ts). */
+  detected?: StreamSyntax;
 }
 
 /**
@@ -27,11 +37,13 @@ export function locateFileMeta(src: ByteSource, partial: boolean): FileMetaLocat
   } else {
     if (partial && src.size < PREAMBLE + 4) return undefined;
     if (src.size < 8) throw new DicomParseError(`only ${src.size} bytes: too short to be DICOM`, 0);
-    const group = src.read(0, 2).readUInt16LE(0);
-    if (group === 0x0002) {
+    const head = src.read(0, 6);
+    const detected = detectDatasetSyntax(head);
+    if (head.readUInt16LE(0) === 0x0002) {
       metaStart = 0; // File Meta without preamble: not conformant, but common enough to accept
-    } else if (group % 2 === 0 && group >= 0x0004 && group <= 0x0030) {
-      return { hasFileMeta: false, metaStart: 0, datasetOffset: 0 };
+    } else if (detected.group % 2 === 0 && detected.group >= 0x0004 && detected.group <= 0x0030) {
+      const { explicit, littleEndian } = detected;
+      return { hasFileMeta: false, metaStart: 0, datasetOffset: 0, detected: { explicit, littleEndian } };
     } else {
       throw new DicomParseError(
         'not DICOM: no "DICM" marker at offset 128 and the data does not start with a dataset element',

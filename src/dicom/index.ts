@@ -4,6 +4,7 @@ export { TransferSyntax, isEncapsulatedTransferSyntax } from './transfer-syntax.
 export { BULK_MARKER, locateBulkData, type LocatedBulkData } from './bulkdata.js';
 export { bufferSource, fileSource, readAll } from './byte-source.js';
 export { datasetOffset } from './file-meta.js';
+export { servedHeader, type ServedHeader, type ServedIdentity } from './served-file-meta.js';
 export { parseInstance, openDataset, type ParseInstanceOptions } from './parse-instance.js';
 export { readFrames, type FrameResult } from './frames.js';
 export { transcodeToExplicitLittle } from './transcode.js';

@@ -49,6 +49,15 @@ function inflated(source: ByteSource, datasetOffset: number): ByteSource {
   return data;
 }
 
+/** The transfer syntax of a meta-less data set; implicit VR big endian was never a DICOM transfer syntax. */
+function syntaxUidOf(detected: StreamSyntax): string {
+  if (!detected.littleEndian) {
+    if (detected.explicit) return TransferSyntax.ExplicitVRBigEndian;
+    throw new DicomParseError('the data set looks implicit VR big endian, which is not a DICOM transfer syntax', 0);
+  }
+  return detected.explicit ? TransferSyntax.ExplicitVRLittleEndian : TransferSyntax.ImplicitVRLittleEndian;
+}
+
 /** Parse without insisting on the four identifying UIDs (DICOMDIR has none). */
 export function openAnyDataset(source: ByteSource, opts: ParseInstanceOptions = {}): OpenedDataset {
   const bulkDataThreshold = opts.bulkDataThreshold ?? DEFAULT_THRESHOLD;
@@ -63,9 +72,7 @@ export function openAnyDataset(source: ByteSource, opts: ParseInstanceOptions = 
     if (!ts) throw new DicomParseError('File Meta has no TransferSyntaxUID (0002,0010)', meta.metaStart);
     transferSyntaxUid = ts;
   } else {
-    transferSyntaxUid = looksExplicit(source, 0)
-      ? TransferSyntax.ExplicitVRLittleEndian
-      : TransferSyntax.ImplicitVRLittleEndian;
+    transferSyntaxUid = syntaxUidOf(meta.detected!);
   }
   const encoding = encodingOf(transferSyntaxUid);
   const data = encoding.deflated ? inflated(source, meta.datasetOffset) : source;

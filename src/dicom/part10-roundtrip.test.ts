@@ -115,8 +115,12 @@ describe('encodePart10 → parseInstance round trip', () => {
     expect(parsed.json['00100010']).toEqual({ vr: 'PN', Value: [{ Alphabetic: 'Buc^Jérôme' }] });
   });
 
-  it('reads raw datasets without File Meta, detecting implicit and explicit VR', () => {
-    for (const ts of [TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRLittleEndian]) {
+  it('reads raw datasets without File Meta, detecting implicit VR LE, explicit VR LE and explicit VR BE', () => {
+    for (const ts of [
+      TransferSyntax.ImplicitVRLittleEndian,
+      TransferSyntax.ExplicitVRLittleEndian,
+      TransferSyntax.ExplicitVRBigEndian,
+    ]) {
       const parsed = parseInstance(bufferSource(encodeDatasetBytes(sampleJson(), { transferSyntaxUid: ts, bulk })));
       expect(parsed.hasFileMeta).toBe(false);
       expect(parsed.datasetOffset).toBe(0);

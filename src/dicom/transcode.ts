@@ -45,8 +45,9 @@ export function* transcodeToExplicitLittle(source: ByteSource): Generator<Buffer
   }
   yield preamble();
   yield encodeFileMeta({
-    sopClassUid: String(parsed.fileMeta['00020002']?.Value?.[0] ?? parsed.sopClassUid),
-    sopInstanceUid: String(parsed.fileMeta['00020003']?.Value?.[0] ?? parsed.sopInstanceUid),
+    // The data set is what the instance is; a File Meta that disagrees with it is not repeated.
+    sopClassUid: parsed.sopClassUid,
+    sopInstanceUid: parsed.sopInstanceUid,
     transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian,
     extra: parsed.fileMeta,
   });

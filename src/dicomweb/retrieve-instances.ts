@@ -2,7 +2,7 @@ import type { Archive } from '../archive/archive.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
 import { badGateway, notAcceptable, notFound } from '../core/errors.js';
 import { RemoteFetchError } from '../archive/remote.js';
-import { TransferSyntax, transcodeToExplicitLittle } from '../dicom/index.js';
+import { TransferSyntax, servedHeader, transcodeToExplicitLittle, type ServedHeader } from '../dicom/index.js';
 import { matchesType, parseAccept } from './accept.js';
 import { MultipartWriter } from './multipart.js';
 
@@ -100,7 +100,7 @@ const syntaxOut = (c: Choice, i: StoredInstance) => (c.transferSyntax === '*' ? 
 async function* instanceBytes(i: StoredInstance, choice: Choice, archive: Archive): AsyncGenerator<Buffer> {
   const ts = syntaxOut(choice, i);
   if (ts === i.transferSyntaxUid) {
-    yield* archive.blobs.stream(i.blobKey) as AsyncIterable<Buffer>;
+    yield* withServedFileMeta(i, archive.blobs.stream(i.blobKey) as AsyncIterable<Buffer>);
     return;
   }
   const blob = await archive.blobs.open(i.blobKey);
@@ -109,6 +109,51 @@ async function* instanceBytes(i: StoredInstance, choice: Choice, archive: Archiv
   } finally {
     await blob.close();
   }
+}
+
+const identityOf = (i: StoredInstance) => ({
+  sopClassUid: i.sopClassUid,
+  sopInstanceUid: i.sopUid,
+  transferSyntaxUid: i.transferSyntaxUid,
+});
+
+/**
+ * The stored bytes as a PS3.10 file: as stored when their File Meta names the data set, else
+ * the data set behind a File Meta made from it (received without one, or with one that
+ * disagreed). Only the first chunks are looked at; nothing is copied.
+ */
+async function* withServedFileMeta(i: StoredInstance, chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const held: Buffer[] = [];
+  let decided = false;
+  for await (const chunk of chunks) {
+    if (decided) {
+      yield chunk;
+      continue;
+    }
+    held.push(chunk);
+    const prefix = held.length === 1 ? chunk : Buffer.concat(held);
+    const header = servedHeader(prefix, identityOf(i), false);
+    if (!header) continue;
+    decided = true;
+    yield* served(prefix, header);
+  }
+  if (!decided && held.length > 0) {
+    const whole = Buffer.concat(held);
+    yield* served(whole, servedHeader(whole, identityOf(i), true)!);
+  }
+}
+
+function* wholeWithServedFileMeta(i: StoredInstance, whole: Buffer): Generator<Buffer> {
+  yield* served(whole, servedHeader(whole, identityOf(i), true)!);
+}
+
+function* served(bytes: Buffer, header: ServedHeader): Generator<Buffer> {
+  if (!header.replacement) {
+    yield bytes;
+    return;
+  }
+  yield header.replacement;
+  if (bytes.length > header.datasetOffset) yield bytes.subarray(header.datasetOffset);
 }
 
 /** Instances sent as stored and up to this size are read whole, the next one while the current one goes out. */
@@ -139,7 +184,7 @@ async function* multipartBody(
       throw e;
     }
     yield writer.partHeader({ 'Content-Type': `application/dicom; transfer-syntax=${syntaxOut(choice, i)}` });
-    if (whole) yield whole;
+    if (whole) yield* wholeWithServedFileMeta(i, whole);
     else yield* instanceBytes(i, choice, archive);
   }
   yield writer.end();

@@ -111,11 +111,18 @@ function respond(results: PartResult[], studyUid: string | undefined, publicUrl:
     if (r.outcome) {
       const ref = r.outcome.record;
       studies.add(ref.studyUid);
-      referenced.push({
+      const item: DicomJson = {
         '00081150': { vr: 'UI', Value: [ref.sopClassUid] },
         '00081155': { vr: 'UI', Value: [ref.sopUid] },
         '00081190': { vr: 'UR', Value: [retrieveUrl(publicUrl, ref.studyUid, ref.seriesUid, ref.sopUid)] },
-      });
+      };
+      const warning = r.outcome.warning;
+      if (warning) {
+        // Stored with a warning (PS3.18 Annex I): WarningReason in the item, the reason in a Warning header.
+        item['00081196'] = { vr: 'US', Value: [warning.status] };
+        warnings.push(`${statusHex(warning.status)}: ${warning.message}`);
+      }
+      referenced.push(item);
     } else if (r.failure) {
       const f = r.failure;
       const item: DicomJson = {
@@ -124,7 +131,7 @@ function respond(results: PartResult[], studyUid: string | undefined, publicUrl:
         '00081197': { vr: 'US', Value: [f.status] },
       };
       failed.push(item);
-      warnings.push(`0x${f.status.toString(16).toUpperCase().padStart(4, '0')}: ${f.message}`);
+      warnings.push(`${statusHex(f.status)}: ${f.message}`);
     }
   }
   const body: DicomJson = {};
@@ -132,6 +139,9 @@ function respond(results: PartResult[], studyUid: string | undefined, publicUrl:
   if (oneStudy && referenced.length > 0) body['00081190'] = { vr: 'UR', Value: [retrieveUrl(publicUrl, oneStudy)] };
   if (failed.length > 0) body['00081198'] = { vr: 'SQ', Value: failed };
   if (referenced.length > 0) body['00081199'] = { vr: 'SQ', Value: referenced };
-  const status = failed.length === 0 ? 200 : referenced.length === 0 ? 409 : 202;
+  // PS3.18 Table 10.5.3-1: 202 when some instances failed or were stored with warnings.
+  const status = referenced.length === 0 ? 409 : warnings.length === 0 ? 200 : 202;
   return { status, body, warnings };
 }
+
+const statusHex = (status: number) => `0x${status.toString(16).toUpperCase().padStart(4, '0')}`;

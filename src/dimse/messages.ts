@@ -9,16 +9,16 @@ import {
   type Response,
 } from './dcmjs-dimse.js';
 import { errorComment, type DimseResult } from './status.js';
-import { isFailureStatus } from '../core/dicom-status.js';
+import { carriesErrorComment } from '../core/dicom-status.js';
 
-/** MessageIDBeingRespondedTo, Affected SOP Class (the request's), status, Error Comment on failures only. */
+/** MessageIDBeingRespondedTo, Affected SOP Class (the request's), status, Error Comment on failures and warnings. */
 export function fillResponse<T extends Response>(rsp: T, request: Request, r: DimseResult): T {
   rsp.setMessageIdBeingRespondedTo(request.getMessageId());
   const sopClass = request.getAffectedSopClassUid();
   if (sopClass) rsp.setAffectedSopClassUid(sopClass);
   rsp.setStatus(r.status);
   const elements = rsp.getCommandDataset().getElements() as Record<string, unknown>;
-  if (r.comment && isFailureStatus(r.status)) elements.ErrorComment = errorComment(r.comment);
+  if (r.comment && carriesErrorComment(r.status)) elements.ErrorComment = errorComment(r.comment);
   else delete elements.ErrorComment;
   return rsp;
 }

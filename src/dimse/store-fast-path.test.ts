@@ -47,7 +47,7 @@ describe('C-STORE fast path codec', () => {
     expect(readCommand(command({ field: 1, id: 1, dataSetType: 0 }).subarray(0, 30))).toBeUndefined(); // cut short
   });
 
-  it('writes the C-STORE-RSP as one PDU: last command fragment, group length right, status, Error Comment only on failure', () => {
+  it('writes the C-STORE-RSP as one PDU: last command fragment, group length right, status, Error Comment only on failure or warning', () => {
     const rq = readCommand(command({ field: 1, id: 9, dataSetType: 0, sop: '1.2.3' }))!;
     const ok = readPdvs(storeResponsePdu(5, rq, { status: 0x0000, comment: 'ignored' }))!;
     expect(ok).toHaveLength(1);
@@ -71,6 +71,8 @@ describe('C-STORE fast path codec', () => {
     expect(fields.has(0x0902)).toBe(false);
     const failed = readPdvs(storeResponsePdu(5, rq, { status: 0xa700, comment: 'storage is full\\ really' }))![0]!.data;
     expect(failed.includes(Buffer.from('storage is full  really'))).toBe(true);
+    const warned = readPdvs(storeResponsePdu(5, rq, { status: 0xb007, comment: 'stored; class differs' }))![0]!.data;
+    expect(warned.includes(Buffer.from('stored; class differs'))).toBe(true);
     for (const [, v] of fields) expect(v.length % 2).toBe(0);
   });
 });

@@ -6,7 +6,7 @@
  * group 0000 elements (PS3.7 6.3.1).
  */
 import { errorComment, type DimseResult } from './status.js';
-import { isFailureStatus } from '../core/dicom-status.js';
+import { carriesErrorComment } from '../core/dicom-status.js';
 
 export interface PresentationDataValue {
   contextId: number;
@@ -105,7 +105,7 @@ const us = (n: number) => {
 /** Text padded to even length: UI with NUL, other VRs with a space. */
 const padded = (s: string, pad: '\0' | ' ') => Buffer.from(s.length % 2 === 0 ? s : s + pad, 'latin1');
 
-/** The C-STORE-RSP for a request, as one P-DATA-TF PDU (Error Comment on failures only, as fillResponse). */
+/** The C-STORE-RSP for a request, as one P-DATA-TF PDU (Error Comment on failures and warnings, as fillResponse). */
 export function storeResponsePdu(contextId: number, request: CommandSummary, result: DimseResult): Buffer {
   const elements = [
     element(0x0002, padded(request.affectedSopClassUid, '\0')),
@@ -113,7 +113,7 @@ export function storeResponsePdu(contextId: number, request: CommandSummary, res
     element(0x0120, us(request.messageId)),
     element(0x0800, us(NO_DATA_SET)),
     element(0x0900, us(result.status)),
-    ...(isFailureStatus(result.status) && result.comment
+    ...(carriesErrorComment(result.status) && result.comment
       ? [element(0x0902, padded(errorComment(result.comment), ' '))]
       : []),
     element(0x1000, padded(request.affectedSopInstanceUid, '\0')),

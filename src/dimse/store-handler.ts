@@ -5,6 +5,9 @@ import { isStorageSopClass } from './sop-classes.js';
 import { DimseError, storeFailure, type DimseResult } from './status.js';
 import { DicomStatus } from '../core/dicom-status.js';
 
+/** The Error Comment is an LO (64 characters): the whole reason is in the data-quality finding. */
+const DIFFERS_FROM_COMMAND = "stored under the data set's UIDs; the command's differ";
+
 /** The one method of the archive C-STORE needs. */
 export interface StorePort {
   store(chunks: AsyncIterable<Buffer>, ctx: StoreContext): Promise<StoreOutcome>;
@@ -24,6 +27,8 @@ export interface StoreRequestInfo {
  * One C-STORE: the data set as it arrives, behind a File Meta header made from the command
  * and the presentation context, through the single ingest path. Success (0x0000) only once
  * archive.store resolved, i.e. after the durable write; an identical duplicate is success too.
+ * A data set whose SOP Class / Instance UID differs from the command's is stored under its own
+ * UIDs and answered with a warning (0xB007 / 0xB000) and an Error Comment saying why.
  */
 export async function storeInstance(
   req: StoreRequestInfo,
@@ -38,7 +43,9 @@ export async function storeInstance(
       transferSyntaxUid: req.transferSyntaxUid,
       sourceAeTitle: req.callingAe,
     });
-    await archive.store(prepend(header, dataset), { source: req.callingAe });
+    const outcome = await archive.store(prepend(header, dataset), { source: req.callingAe, fileMetaFrom: 'command' });
+    // Stored, but the data set disagrees with the command (file-meta-check.ts): a warning, with why.
+    if (outcome.warning) return { status: outcome.warning.status, comment: DIFFERS_FROM_COMMAND };
     return { status: DicomStatus.Success };
   } catch (e) {
     return storeFailure(e);

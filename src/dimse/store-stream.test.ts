@@ -54,7 +54,7 @@ describe('C-STORE data streams (store-stream)', () => {
     incoming.queue.push(Buffer.from('SET'));
     incoming.queue.end();
     expect(await incoming.result).toEqual({ status: DicomStatus.Success });
-    expect(a.stored).toEqual([{ tail: 'DATASET', ctx: { source: 'CT1' } }]);
+    expect(a.stored).toEqual([{ tail: 'DATASET', ctx: { source: 'CT1', fileMetaFrom: 'command' } }]);
   });
 
   it('refuses a C-STORE on an association that expects none, and drops its fragments', async () => {

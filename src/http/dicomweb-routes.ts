@@ -85,7 +85,8 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
         throw forbidden('STOW-RS needs a user/ or system/ ImagingStudy.c scope, not a patient-bound token');
       const res = await store(req, req.params.study);
       noteAccess(req, { event: 'import', studyUids: storedStudies(res.body) });
-      for (const w of res.warnings.slice(0, 20)) reply.header('warning', warningHeader(w));
+      // One Warning field per reason (reply.header would keep only the last).
+      if (res.warnings.length > 0) reply.header('warning', res.warnings.slice(0, 20).map(warningHeader));
       return reply.code(res.status).type(DICOM_JSON).send(JSON.stringify(res.body));
     });
   }

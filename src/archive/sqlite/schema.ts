@@ -82,6 +82,24 @@ CREATE TABLE IF NOT EXISTS instances (
 CREATE INDEX IF NOT EXISTS instances_series ON instances(series_pk, instance_number);
 CREATE INDEX IF NOT EXISTS instances_sop_class ON instances(sop_class_uid);
 
+-- What was wrong with a received object that was stored anyway (e.g. a File Meta that disagrees
+-- with the data set), kept with the current version of the instance; the bridge reports these
+-- as data-quality findings of the study.
+CREATE TABLE IF NOT EXISTS ingest_notes (
+  pk INTEGER PRIMARY KEY,
+  sop_uid TEXT NOT NULL,
+  study_uid TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  original TEXT NOT NULL,
+  corrected TEXT NOT NULL,
+  message TEXT NOT NULL,
+  source TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ingest_notes_sop ON ingest_notes(sop_uid);
+CREATE INDEX IF NOT EXISTS ingest_notes_study ON ingest_notes(study_uid);
+
 -- Replaced versions (duplicate policy keep-newest) and deletions are kept on record.
 CREATE TABLE IF NOT EXISTS instance_versions (
   pk INTEGER PRIMARY KEY,

@@ -129,6 +129,11 @@ export class SqliteIndex {
            @transferSyntaxUid, @blobKey, @size, @datasetOffset, @version, @source, @metadata, @now)`,
       ),
       deleteInstanceBySop: db.prepare('DELETE FROM instances WHERE sop_uid = ?'),
+      deleteNotes: db.prepare('DELETE FROM ingest_notes WHERE sop_uid = ?'),
+      insertNote: db.prepare(
+        `INSERT INTO ingest_notes(sop_uid, study_uid, rule, tag, original, corrected, message, source, created_at)
+         VALUES (@sopUid, @studyUid, @rule, @tag, @original, @corrected, @message, @source, @now)`,
+      ),
       recordVersion: db.prepare(
         `INSERT INTO instance_versions(sop_uid, version, blob_key, dataset_offset, replaced_at, source) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
@@ -248,6 +253,7 @@ export class SqliteIndex {
       touchedSeries.add(existing.seriesPk);
       touchedStudies.add(existing.studyPk);
       this.stmts.deleteInstanceBySop.run(r.sopUid);
+      this.stmts.deleteNotes.run(r.sopUid); // the notes were about the version replaced
       version = remoteOnly ? existing.version : existing.version + 1;
     }
     const seriesPk = this.ensureSeries(r, now, touchedStudies);
@@ -271,6 +277,8 @@ export class SqliteIndex {
       metadata: serializeMetadata(j),
       now,
     });
+    for (const n of r.notes ?? [])
+      this.stmts.insertNote.run({ ...n, sopUid: r.sopUid, studyUid: r.studyUid, source: r.source, now });
     return { decision: existing && !isRemoteKey(existing.blobKey) ? 'new-version' : 'stored', version };
   }
 
@@ -426,6 +434,7 @@ export class SqliteIndex {
         touchedSeries.add(s.pk);
         touchedStudies.add(s.studyPk);
         this.stmts.deleteInstanceBySop.run(row.sopUid);
+        this.stmts.deleteNotes.run(row.sopUid);
       }
       this.refreshAggregates(touchedSeries, touchedStudies, now);
       const level = scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study';

@@ -9,5 +9,12 @@ export type {
   SourceProfile,
   StudyRule,
 } from './types.js';
-export { INSTANCE_RULES, STUDY_RULES, normalizeInstance, normalizeStudy, type NormalizedStudy } from './registry.js';
+export {
+  INSTANCE_RULES,
+  STUDY_RULES,
+  applyProfile,
+  normalizeInstance,
+  normalizeStudy,
+  type NormalizedStudy,
+} from './registry.js';
 export { resolveBodyPart } from './body-part.js';

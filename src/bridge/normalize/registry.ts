@@ -57,7 +57,8 @@ export interface NormalizedStudy {
   quarantine: boolean;
 }
 
-function applyProfile(f: Finding, profile: SourceProfile): Finding {
+/** The source profile's severity override for the finding's rule (or `rule@tag`), when it has one. */
+export function applyProfile(f: Finding, profile: SourceProfile): Finding {
   const severity = profile.severity?.[`${f.rule}@${f.tag}`] ?? profile.severity?.[f.rule];
   return severity && severity !== f.severity ? { ...f, severity } : f;
 }

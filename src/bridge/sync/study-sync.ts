@@ -43,6 +43,7 @@ import {
   type StudyWrite,
   type Written,
 } from './fhir-writes.js';
+import { loadIngestFindings } from './ingest-findings.js';
 import { loadStudyInstances } from './study-instances.js';
 import { findingsOf, InvalidResourceError, validateBeforeWrite } from './validate-before-write.js';
 import { isTransient, RetryLater } from './failures.js';
@@ -218,8 +219,10 @@ export class StudySync {
       { profile: settings, source: { aeTitle: source } },
     );
     const override = decision?.state === 'released';
-    const findings = normalized.findings;
-    if (normalized.quarantine && !override) return this.hold(studyUid, findings, decision?.state);
+    const ingest = loadIngestFindings(db, studyUid, settings);
+    const findings = ingest.length ? [...normalized.findings, ...ingest] : normalized.findings;
+    const held = normalized.quarantine || ingest.some((f) => f.severity === 'error');
+    if (held && !override) return this.hold(studyUid, findings, decision?.state);
 
     const header = mapPatient(normalized.instances[0]!, {
       issuerSystems: config.issuerSystems,
