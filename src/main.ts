@@ -285,8 +285,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     { host: config.host, httpPort: port, publicUrl: config.publicUrl, dataDir: config.dataDir },
     'ImagingBridge ready',
   );
-  // One render thread loads its codecs now rather than during the first thumbnail request.
-  render.pool.warm();
   // Before the bridge starts: the ImagingStudies it writes notify.
   await notifications.start();
   strokeRuns?.start();

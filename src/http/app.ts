@@ -13,9 +13,8 @@ import { registerConsoleRoutes, type ConsoleOptions } from './console-routes.js'
 import { registerContextRoutes, type PolicyOf } from './context-routes.js';
 import { registerDataQualityRoutes } from './data-quality-routes.js';
 import { registerDicomweb } from './dicomweb-routes.js';
-import { notFound } from '../core/errors.js';
 import type { Renderer } from '../dicomweb/render/renderer.js';
-import { errorHandler, sendOutcome } from './errors.js';
+import { errorHandler, notFoundHandler } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 import { registerStrokeRoutes } from './stroke-routes.js';
 import {
@@ -102,9 +101,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
     });
   }
   ports.extraRoutes?.(app);
-  app.setNotFoundHandler((req, reply) =>
-    sendOutcome(reply, notFound(`no route for ${req.method} ${req.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler(notFoundHandler);
 
   app.get('/health', PUBLIC, async (_req, reply) => {
     const started = Date.now();
