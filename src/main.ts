@@ -246,7 +246,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       publicPrefixes: auth?.publicRoutes ?? [],
       realm: fhirBase,
     },
-    ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a) } : {}),
+    ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a), accessAdmin: auth.admin } : {}),
     policyOf: (req) => callerPolicy(req.principal, { registry: fhir.registry, baseUrl: fhirBase }),
     studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
     console: { root: CONSOLE_BUILD_DIR, config: consoleConfig(config.auth, config.publicUrl, auth?.issuer) },

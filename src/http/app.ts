@@ -8,7 +8,9 @@ import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AiResultsService } from '../ai-results/index.js';
 import type { ContextService } from '../context/index.js';
 import type { StrokeService } from '../clinical/stroke/index.js';
+import { registerAccessAdminRoutes } from './access-admin-routes.js';
 import { registerAiResultsRoutes } from './ai-results-routes.js';
+import type { AccessAdmin } from '../security/oauth/index.js';
 import { registerConsoleRoutes, type ConsoleOptions } from './console-routes.js';
 import { registerContextRoutes, type PolicyOf } from './context-routes.js';
 import { registerDataQualityRoutes } from './data-quality-routes.js';
@@ -58,6 +60,8 @@ export interface HttpPorts {
   console?: ConsoleOptions;
   /** Study UIDs of a Patient, for patient-bound DICOMweb access. */
   studiesOfPatient?: (patientId: string) => Promise<string[]>;
+  /** Users and OAuth clients for administrators: /api/admin/users, /api/admin/clients (--auth smart). */
+  accessAdmin?: AccessAdmin;
   /** Rendered and thumbnail resources (closed with the app); default: a renderer with default options. */
   render?: Renderer;
   publicUrl: string;
@@ -131,6 +135,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.stroke) registerStrokeRoutes(app, ports.stroke, ports.policyOf);
   if (ports.aiResults)
     registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
+  if (ports.accessAdmin) registerAccessAdminRoutes(app, ports.accessAdmin);
   if (ports.console) registerConsoleRoutes(app, ports.console);
   return app;
 }
