@@ -32,6 +32,7 @@ import { runP7Workload } from './workloads/p7-bridge-latency.js';
 import { runP8Workload } from './workloads/p8-context.js';
 import { runP9Workload } from './workloads/p9-fhir-search.js';
 import { runP13 } from './workloads/p13-rendered.js';
+import { runP13cWorkload } from './workloads/p13c-thumbnails-during-stow.js';
 import { runP14Workload } from './workloads/p14-patient-view.js';
 import { runScale } from './workloads/scale.js';
 import { storescuAvailable } from './storescu.js';
@@ -51,18 +52,19 @@ const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> 
   P8: runP8Workload,
   P9: runP9Workload,
   P13: runP13,
+  P13c: runP13cWorkload,
   P14: runP14Workload,
 };
 /** Not in the default run (loading 1M instances into the index takes minutes the first time). */
 const OPTIONAL = ['SCALE'];
 /** Ours only: Orthanc has no FHIR side to compare with. */
-const OURS_ONLY = ['P7', 'P8', 'P9', 'P14', 'SCALE'];
+const OURS_ONLY = ['P7', 'P8', 'P9', 'P13c', 'P14', 'SCALE'];
 /** Need DCMTK's storescu (apt-get install -y dcmtk). */
 const DIMSE = ['P1', 'P3'];
 
 const USAGE = `usage: npm run bench -- [options]
-  --only CEIL,P1,...   workloads to run (default: CEIL,P1,P2,P3,P4,P5,P6,P7,P8,P9,P13,P14; SCALE only
-                       when named). P1/P3 need DCMTK's storescu; P7, P8, P9, P14, SCALE are ours only
+  --only CEIL,P1,...   workloads to run (default: CEIL,P1,P2,P3,P4,P5,P6,P7,P8,P9,P13,P13c,P14; SCALE
+                       only when named). P1/P3 need DCMTK's storescu; P7, P8, P9, P13c, P14, SCALE are ours only
                        (P14 drives /usr/bin/chromium)
   --runs N             runs per workload, medians reported (default 3)
   --skip-orthanc       only our server        --skip-ours   only Orthanc
