@@ -227,6 +227,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     threads: config.renderThreads,
     queueLimit: config.renderQueue,
     cacheBytes: config.thumbnailCacheBytes,
+    onThreadStart: (threads) => logger.debug({ component: 'render', threads }, 'render thread started'),
   });
   const app = buildHttpApp({
     archive,

@@ -22,6 +22,8 @@ export interface RenderPoolOptions {
   queueLimit: number;
   /** A frame that takes longer ends its thread (a codec stuck on hostile data) and fails. */
   jobTimeoutMs?: number;
+  /** Told each time a thread starts (the server logs it at debug level). */
+  onThreadStart?: (threads: number) => void;
 }
 
 interface Pending {
@@ -110,6 +112,7 @@ export class RenderPool {
     worker.unref();
     const slot: Slot = { worker };
     this.slots.push(slot);
+    this.opts.onThreadStart?.(this.slots.length);
     worker.on('message', (reply: RenderReply) => {
       const pending = slot.current;
       if (!pending || pending.job.id !== reply.id) return;
