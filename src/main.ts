@@ -227,6 +227,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     threads: config.renderThreads,
     queueLimit: config.renderQueue,
     cacheBytes: config.thumbnailCacheBytes,
+    onThreadStart: (threads) => logger.debug({ component: 'render', threads }, 'render thread started'),
   });
   const app = buildHttpApp({
     archive,
@@ -246,7 +247,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       publicPrefixes: auth?.publicRoutes ?? [],
       realm: fhirBase,
     },
-    ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a) } : {}),
+    ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a), accessAdmin: auth.admin } : {}),
     policyOf: (req) => callerPolicy(req.principal, { registry: fhir.registry, baseUrl: fhirBase }),
     studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
     console: { root: CONSOLE_BUILD_DIR, config: consoleConfig(config.auth, config.publicUrl, auth?.issuer) },
@@ -285,8 +286,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     { host: config.host, httpPort: port, publicUrl: config.publicUrl, dataDir: config.dataDir },
     'ImagingBridge ready',
   );
-  // One render thread loads its codecs now rather than during the first thumbnail request.
-  render.pool.warm();
   // Before the bridge starts: the ImagingStudies it writes notify.
   await notifications.start();
   strokeRuns?.start();

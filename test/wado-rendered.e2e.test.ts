@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BULK_MARKER } from '../src/dicom/bulkdata.js';
 import { encapsulatePixelData } from '../src/dicom/encapsulate.js';
 import { encodePart10 } from '../src/dicom/part10-writer.js';
+import { MODALITY_LUT_SEQUENCE, VOI_LUT_SEQUENCE } from '../src/dicom/render/lut-sequences.js';
 import { parseInstance, bufferSource } from '../src/dicom/index.js';
 import { multipartBody, splitMultipart } from './support/multipart.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -159,6 +160,8 @@ describe.skipIf(!haveDcmtk)('WADO-RS rendered resources compared with DCMTK dcm2
       }),
     );
     add('mpeg2', writeUndecodable(dir));
+    add('voi-lut', writeImage(dir, lutSpec('voi-lut', 15, VOI_LUT_SEQUENCE)));
+    add('modality-lut', writeImage(dir, lutSpec('modality-lut', 16, MODALITY_LUT_SEQUENCE)));
     server = await startTestServer();
     const upload = multipartBody([...files.values()].map((f) => readFileSync(f)));
     const res = await fetch(`${server.dicomweb}/studies`, {
@@ -181,6 +184,22 @@ describe.skipIf(!haveDcmtk)('WADO-RS rendered resources compared with DCMTK dcm2
     expect(await compare('ct16', '?window=40,400', ['+Ww', '40', '400'])).toBe(0);
     expect(await compare('ct16', '?window=-600,1500,linear', ['+Ww', '-600', '1500'])).toBe(0);
     expect(await compare('ct16', '', ['+Wi', '1'])).toBe(0);
+  });
+
+  it('applies a VOI LUT Sequence (no window asked for) as dcm2pnm +Wl 1 does, and a window asked for instead of it', async () => {
+    expect(await compare('voi-lut', '', ['+Wl', '1'])).toBeLessThanOrEqual(WINDOW_ROUNDING);
+    expect(await compare('voi-lut', '?window=2048,4096', ['+Ww', '2048', '4096'])).toBeLessThanOrEqual(WINDOW_ROUNDING);
+    // Not the linear rendering: the LUT's curve is what shows.
+    const curved = await pixelsOf(await ours('voi-lut', '/rendered'));
+    const linear = await pixelsOf(await ours('voi-lut', '/rendered?window=2048,4096'));
+    expect(maxDifference(curved, linear)).toBeGreaterThan(30);
+  });
+
+  it('applies a Modality LUT Sequence before the file’s window as dcm2pnm does', async () => {
+    expect(await compare('modality-lut', '', ['+Wi', '1'])).toBeLessThanOrEqual(WINDOW_ROUNDING);
+    expect(await compare('modality-lut', '?window=30000,50000', ['+Ww', '30000', '50000'])).toBeLessThanOrEqual(
+      WINDOW_ROUNDING,
+    );
   });
 
   it('applies the sigmoid VOI LUT function as dcm2pnm does', async () => {
@@ -318,4 +337,36 @@ function writeUndecodable(dir: string): string {
   });
   writeFileSync(path, bytes);
   return path;
+}
+
+/**
+ * 12-bit unsigned gradient with a LUT Sequence of 4096 16-bit entries: a square-root curve as the
+ * VOI LUT, or a non-linear modality LUT (with a window in the file that applies to its output).
+ */
+function lutSpec(name: string, series: number, sequence: string) {
+  const rows = 48;
+  const columns = 64;
+  const pixels = Buffer.alloc(rows * columns * 2);
+  for (let i = 0; i < rows * columns; i++) pixels.writeUInt16LE(Math.floor((i * 4095) / (rows * columns - 1)), i * 2);
+  const voi = sequence === VOI_LUT_SEQUENCE;
+  const table = Array.from({ length: 4096 }, (_, i) =>
+    voi ? Math.round(65535 * Math.sqrt(i / 4095)) : Math.round(60000 * (i / 4095) ** 2),
+  );
+  return {
+    name,
+    series,
+    rows,
+    columns,
+    bitsAllocated: 16 as const,
+    bitsStored: 12,
+    photometric: 'MONOCHROME2',
+    pixels,
+    extra: {
+      ...(voi ? {} : { '00281050': { vr: 'DS', Value: [20000] }, '00281051': { vr: 'DS', Value: [40000] } }),
+      [sequence]: {
+        vr: 'SQ',
+        Value: [{ '00283002': { vr: 'US', Value: [4096, 0, 16] }, '00283006': { vr: 'US', Value: table } }],
+      },
+    },
+  };
 }

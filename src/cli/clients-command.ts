@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import { openAtRestOf } from '../core/encryption/at-rest.js';
 import type { Role } from '../auth/principal.js';
+import { clientView } from '../security/oauth/access-admin.js';
 import { authMethodOf, ClientStore } from '../security/oauth/client-store.js';
 import { openSecurityDb } from '../security/oauth/security-store.js';
 import { auditConfigChange } from './audit-config-change.js';
@@ -59,16 +60,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
         return 0;
       }
       case 'list': {
-        const clients = store.list().map((c) => ({
-          clientId: c.clientId,
-          auth: authMethodOf(c),
-          role: c.role,
-          scope: c.scope,
-          jwksUri: c.jwksUri,
-          keys: c.jwks?.keys.length,
-          redirectUris: c.redirectUris,
-          createdAt: c.createdAt,
-        }));
+        const clients = store.list().map(clientView);
         if (values.json) console.log(JSON.stringify(clients, null, 2));
         else if (clients.length === 0) console.log('no clients registered');
         else for (const c of clients) console.log(`${c.clientId}\t${c.auth}\t${c.role}\t${c.scope}`);

@@ -2,7 +2,7 @@
 import type { Observation } from '@medplum/fhirtypes';
 import type { FhirResource } from '../fhir/types.js';
 import { asArray, concept, conceptKey, firstCode, str, time, type Typed } from './fhir-read.js';
-import type { CodingOut, ObservationSummary, ObservationValue } from './summaries.js';
+import type { CodingOut, ObservationSummary, ObservationValue, ReferenceRange } from './summaries.js';
 import { normalizeQuantity } from './units.js';
 
 const LOINC = 'http://loinc.org';
@@ -77,6 +77,8 @@ export function buildObservations(
       category,
       latest: value(last),
     };
+    const range = latestRange(group, primary);
+    if (range) summary.referenceRange = range;
     if (category.some((x) => TRENDED.has(x))) {
       const points = group.map(value).filter((v) => typeof v.value === 'number');
       if (points.length)
@@ -99,6 +101,34 @@ export function buildObservations(
       ) || (a.code.code ?? '').localeCompare(b.code.code ?? ''),
   );
   return { items, used };
+}
+
+/**
+ * The reference range of the newest Observation of the group that has one: its first range
+ * meant for everyone (no `appliesTo` or `age`) else its first, with low and high normalized like
+ * the values so that they can be drawn on the same axis.
+ */
+function latestRange(group: Typed<Observation>[], code: CodingOut): ReferenceRange | undefined {
+  for (let i = group.length - 1; i >= 0; i--) {
+    const ranges = asArray(group[i]!.referenceRange);
+    const r = ranges.find((x) => x && !x.appliesTo && !x.age) ?? ranges[0];
+    if (!r || typeof r !== 'object') continue;
+    const [low, high] = [r.low, r.high].map((q) =>
+      q && typeof q.value === 'number'
+        ? normalizeQuantity(code.system, code.code, q.value, str(q.code) ?? str(q.unit))
+        : undefined,
+    );
+    const unit = low?.unit ?? high?.unit;
+    const text = str(r.text);
+    if (!low && !high && text === undefined) continue;
+    return {
+      ...(low ? { low: low.value } : {}),
+      ...(high ? { high: high.value } : {}),
+      ...(unit !== undefined ? { unit } : {}),
+      ...(text !== undefined ? { text } : {}),
+    };
+  }
+  return undefined;
 }
 
 function reorderValue(v: ObservationValue): ObservationValue {

@@ -124,6 +124,16 @@ export interface ObservationSummary {
   latest: ObservationValue;
   /** Oldest first; labs and vital signs with a numeric value only. */
   trend?: TrendPoint[];
+  /** The normal range given by the latest Observation of the code that has one, in the unit of `latest`. */
+  referenceRange?: ReferenceRange;
+}
+
+export interface ReferenceRange {
+  low?: number;
+  high?: number;
+  unit?: string;
+  /** The range as text, when the Observation gives one (e.g. "< 5.7 %", "negative"). */
+  text?: string;
 }
 
 export interface SeriesSummary {

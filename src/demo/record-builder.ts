@@ -30,6 +30,7 @@ import {
   TEST_DATA_LABEL,
   urnFor,
 } from './identifiers.js';
+import { referenceRangeOf } from './reference-ranges.js';
 import type { DemoEntry, DemoPatient, DemoSeries, DemoStudy, OrderPriority, PatientRecord } from './types.js';
 
 export const HOUR = 3_600_000;
@@ -171,9 +172,11 @@ export class RecordBuilder {
     o: { encounter?: string; status?: 'final' | 'preliminary' | 'entered-in-error'; unit?: string } = {},
   ): string {
     const unit = o.unit ?? m.unit;
+    const referenceRange = referenceRangeOf(m.code.code, unit, UCUM);
     return this.add(label, {
       ...this.observationBase(m.code, m.category, at, o.encounter, o.status),
       valueQuantity: { value, unit, system: UCUM, code: unit },
+      ...(referenceRange.length ? { referenceRange } : {}),
     });
   }
 

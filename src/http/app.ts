@@ -8,14 +8,15 @@ import type { FhirRouter } from '../fhir/rest/router.js';
 import type { AiResultsService } from '../ai-results/index.js';
 import type { ContextService } from '../context/index.js';
 import type { StrokeService } from '../applications/stroke/index.js';
+import { registerAccessAdminRoutes } from './access-admin-routes.js';
 import { registerAiResultsRoutes } from './ai-results-routes.js';
+import type { AccessAdmin } from '../security/oauth/index.js';
 import { registerConsoleRoutes, type ConsoleOptions } from './console-routes.js';
 import { registerContextRoutes, type PolicyOf } from './context-routes.js';
 import { registerDataQualityRoutes } from './data-quality-routes.js';
 import { registerDicomweb } from './dicomweb-routes.js';
-import { notFound } from '../core/errors.js';
 import type { Renderer } from '../dicomweb/render/renderer.js';
-import { errorHandler, sendOutcome } from './errors.js';
+import { errorHandler, notFoundHandler } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 import { registerStrokeRoutes } from './stroke-routes.js';
 import {
@@ -59,6 +60,8 @@ export interface HttpPorts {
   console?: ConsoleOptions;
   /** Study UIDs of a Patient, for patient-bound DICOMweb access. */
   studiesOfPatient?: (patientId: string) => Promise<string[]>;
+  /** Users and OAuth clients for administrators: /api/admin/users, /api/admin/clients (--auth smart). */
+  accessAdmin?: AccessAdmin;
   /** Rendered and thumbnail resources (closed with the app); default: a renderer with default options. */
   render?: Renderer;
   publicUrl: string;
@@ -102,9 +105,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
     });
   }
   ports.extraRoutes?.(app);
-  app.setNotFoundHandler((req, reply) =>
-    sendOutcome(reply, notFound(`no route for ${req.method} ${req.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler(notFoundHandler);
 
   app.get('/health', PUBLIC, async (_req, reply) => {
     const started = Date.now();
@@ -134,6 +135,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.stroke) registerStrokeRoutes(app, ports.stroke, ports.policyOf);
   if (ports.aiResults)
     registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
+  if (ports.accessAdmin) registerAccessAdminRoutes(app, ports.accessAdmin);
   if (ports.console) registerConsoleRoutes(app, ports.console);
   return app;
 }

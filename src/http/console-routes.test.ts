@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP, consoleConfig, registerConsoleRoutes } from './console-routes.js';
+import { errorHandler, notFoundHandler } from './errors.js';
 
 describe('the web console routes', () => {
   let dir: string;
@@ -15,6 +16,8 @@ describe('the web console routes', () => {
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>console</title>');
     writeFileSync(join(dir, 'assets', 'index-AbC123.js'), 'console.log(1)');
     app = Fastify();
+    app.setErrorHandler(errorHandler);
+    app.setNotFoundHandler(notFoundHandler);
     registerConsoleRoutes(app, {
       root: dir,
       config: consoleConfig('smart', 'http://127.0.0.1:8080', 'http://127.0.0.1:8080/oauth'),
@@ -56,7 +59,14 @@ describe('the web console routes', () => {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(404);
       expect(res.json().resourceType).toBe('OperationOutcome');
+      expect(res.json().issue[0].diagnostics).toBe(`no route for GET ${url}`);
     }
+  });
+
+  it('answers a malformed path with 400 and a missing asset with 404', async () => {
+    expect((await app.inject({ url: '/%E0%A4%A' })).statusCode).toBe(400);
+    const missing = await app.inject({ url: '/assets/index-Old999.js' });
+    expect([missing.statusCode, missing.json().issue[0].diagnostics]).toEqual([404, 'no file /assets/index-Old999.js']);
   });
 
   it('tells the browser how to sign in: the public client, PKCE endpoints and the redirect URI', async () => {

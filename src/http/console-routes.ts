@@ -3,7 +3,6 @@ import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { badRequest, notFound } from '../core/errors.js';
-import { sendOutcome } from './errors.js';
 import { PUBLIC } from './security/route-access.js';
 
 /** What the browser needs before its first API call: how to sign in. */
@@ -115,15 +114,14 @@ export function registerConsoleRoutes(app: FastifyInstance, o: ConsoleOptions): 
 
   app.get('/*', PUBLIC, async (req, reply) => {
     const path = decodePath(req.url.split('?')[0]);
-    if (path === undefined) return sendOutcome(reply, badRequest('malformed path'));
-    if (API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`)))
-      return sendOutcome(reply, notFound(`no route for ${req.method} ${path}`));
+    if (path === undefined) throw badRequest('malformed path');
+    // An unknown API path gets the app's own not-found answer (an OperationOutcome), never the console.
+    if (API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return reply.callNotFound();
     const file = files.get(path);
     if (file) return sendFile(reply, file);
     // A missing hashed asset is a stale page asking for an old build: a real 404, not the app.
     // (Client-side routes hold UIDs such as /studies/1.2.840.1: their "extension" is no file type.)
-    if (path.startsWith('/assets/') || TYPES.has(extname(path).toLowerCase()))
-      return sendOutcome(reply, notFound(`no file ${path}`));
+    if (path.startsWith('/assets/') || TYPES.has(extname(path).toLowerCase())) throw notFound(`no file ${path}`);
     if (!index) {
       return reply
         .code(503)

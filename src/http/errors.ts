@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { QueryError } from '../archive/query/index.js';
-import { OperationOutcomeError, asOutcomeError, badRequest, outcome } from '../core/errors.js';
+import { OperationOutcomeError, asOutcomeError, badRequest, notFound, outcome } from '../core/errors.js';
 
 /**
  * The one place HTTP errors are answered: whatever a route throws becomes a status and an
@@ -78,4 +78,9 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       : asOutcomeError(error, style === 'fhir' ? 'internal error' : `internal error; the request id is ${request.id}`);
   if (err.status >= 500) request.log.error({ err: error }, 'request failed');
   return sendOutcome(reply, err, style);
+}
+
+/** The answer to a path no route serves (also what the console's catch-all gives an unknown API path). */
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
+  sendOutcome(reply, notFound(`no route for ${req.method} ${req.url.split('?')[0]}`));
 }

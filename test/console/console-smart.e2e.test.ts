@@ -103,6 +103,52 @@ describe.skipIf(unavailable !== undefined)('the web console under --auth smart',
     await page.close();
   });
 
+  it('lets an administrator add a user on the clients and users page, who then signs in', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, 'ada');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clients and users' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Clients and users' }).waitFor();
+    await page.locator('table.users caption').waitFor();
+    const form = page.getByRole('form', { name: 'Add a user' });
+    await form.getByLabel('User name').fill('rita');
+    await form.getByLabel(/^Password/).fill(PASSWORD);
+    await form.getByLabel('Role').selectOption('radiologist');
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await page.locator('table.users tbody tr', { hasText: 'rita' }).waitFor();
+    // The rules of the CLI: a second "rita" is refused with the server's reason.
+    await form.getByLabel('User name').fill('rita');
+    await form.getByLabel(/^Password/).fill(PASSWORD);
+    await form.getByRole('button', { name: 'Add user' }).click();
+    expect(await form.getByRole('alert').textContent()).toContain('already exists');
+    await screenshot(page, 'access');
+    await page.close();
+
+    const rita = await browser.newPage();
+    await signIn(rita, 'rita');
+    expect(await rita.locator('.who').textContent()).toContain('radiologist');
+    await rita.close();
+  });
+
+  it('refuses the clients and users page to a non-administrator, and so does the API', async () => {
+    const page = await browser.newPage();
+    const token = await signIn(page, 'cathy');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clients and users' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Clients and users' }).waitFor();
+    expect(await page.getByRole('alert').first().textContent()).toMatch(/needs the role administrator/);
+    expect(await page.locator('table.users').count()).toBe(0);
+    for (const path of ['/api/admin/users', '/api/admin/clients']) {
+      const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, path).toBe(403);
+    }
+    const add = await fetch(`${server.url}/api/admin/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'mallory', password: PASSWORD, role: 'administrator' }),
+    });
+    expect(add.status).toBe(403);
+    await page.close();
+  });
+
   /** Through the real login and consent pages; resolves with the bearer token the console then sends. */
   async function signIn(page: Page, username: string): Promise<string> {
     let token: string | undefined;

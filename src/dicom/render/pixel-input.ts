@@ -10,6 +10,7 @@ import { openAnyDataset } from '../parse-instance.js';
 import { TransferSyntax, isEncapsulatedTransferSyntax } from '../transfer-syntax.js';
 import { DicomParseError, FrameRangeError, type ByteSource, type DicomJson } from '../types.js';
 import { swapInPlace } from '../vr.js';
+import { type LutTable, MODALITY_LUT_SEQUENCE, VOI_LUT_SEQUENCE, readLutSequence } from './lut-sequences.js';
 
 /** Attributes keyed by keyword, values as dcmjs "naturalized" datasets hold them. */
 export type PixelElements = Record<string, unknown>;
@@ -23,6 +24,9 @@ export interface RenderInput {
   numberOfFrames: number;
   rows: number;
   columns: number;
+  /** Modality LUT Sequence and VOI LUT Sequence, when the instance has them (grayscale only). */
+  modalityLut?: LutTable;
+  voiLut?: LutTable;
 }
 
 const NUMBERS: readonly [string, string][] = [
@@ -106,6 +110,9 @@ export function readRenderInput(source: ByteSource, frameNumbers: number[]): Ren
     !encapsulated && elements.PhotometricInterpretation === 'YBR_FULL_422'
       ? subsampledFrames(data, parsed.pixelData.location, rows * columns * 2, numberOfFrames, frameNumbers)
       : readFrames(source, frameNumbers).frames;
+  const signed = elements.PixelRepresentation === 1;
+  const modalityLut = readLutSequence(json, MODALITY_LUT_SEQUENCE, bulk, data, signed);
+  const voiLut = readLutSequence(json, VOI_LUT_SEQUENCE, bulk, data, signed && !modalityLut);
   return {
     elements,
     frames,
@@ -113,6 +120,8 @@ export function readRenderInput(source: ByteSource, frameNumbers: number[]): Ren
     numberOfFrames,
     rows,
     columns,
+    ...(modalityLut ? { modalityLut } : {}),
+    ...(voiLut ? { voiLut } : {}),
   };
 }
 

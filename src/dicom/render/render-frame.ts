@@ -7,7 +7,8 @@
 import { createRequire } from 'node:module';
 import type * as Imaging from 'dcmjs-imaging';
 import { UndecodableError, decodeFrame, initCodecs } from './decode-frame.js';
-import type { RenderInput } from './pixel-input.js';
+import { renderGrayscale } from './lut-sequences.js';
+import type { PixelElements, RenderInput } from './pixel-input.js';
 import { CODEC_OF, EXPLICIT_LE, NATIVE } from './renderable-syntaxes.js';
 
 const require = createRequire(import.meta.url);
@@ -46,6 +47,9 @@ export function renderFrame(input: RenderInput, index: number, window?: Window):
   } else if (!NATIVE.has(input.transferSyntaxUid)) {
     throw new UndecodableError(`no decoder for transfer syntax ${input.transferSyntaxUid}`);
   }
+  const grayscale = GRAYSCALE.has(String(input.elements.PhotometricInterpretation ?? 'MONOCHROME2'));
+  if (grayscale && (input.modalityLut || (input.voiLut && !window)))
+    return withLutSequences(input, frame, attrs, window);
   const elements = {
     ...attrs,
     NumberOfFrames: 1,
@@ -59,7 +63,6 @@ export function renderFrame(input: RenderInput, index: number, window?: Window):
     ...(window ? { windowLevel: new imaging.WindowLevel(window.width, window.center) } : {}),
   });
   const rgba = Buffer.from(result.pixels);
-  const grayscale = GRAYSCALE.has(String(input.elements.PhotometricInterpretation ?? 'MONOCHROME2'));
   const channels = grayscale ? 1 : 3;
   const count = result.width * result.height;
   const pixels = Buffer.allocUnsafe(count * channels);
@@ -73,3 +76,44 @@ export function renderFrame(input: RenderInput, index: number, window?: Window):
   }
   return { width: result.width, height: result.height, channels, pixels };
 }
+
+/** A grayscale frame whose instance has a Modality or VOI LUT Sequence (see lut-sequences.ts). */
+function withLutSequences(input: RenderInput, frame: Uint8Array, attrs: PixelElements, asked?: Window): RenderedPixels {
+  const bitsAllocated = Number(attrs.BitsAllocated ?? 16);
+  const bitsStored = Number(attrs.BitsStored ?? bitsAllocated);
+  const signed = Number(attrs.PixelRepresentation ?? 0) === 1;
+  const count = input.rows * input.columns;
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const stored = new Float64Array(count);
+  const mask = 2 ** bitsStored - 1;
+  for (let i = 0; i < count; i++) {
+    let v = bitsAllocated === 8 ? view.getUint8(i) : view.getUint16(i * 2, true);
+    v &= mask;
+    if (signed && v >= 2 ** (bitsStored - 1)) v -= 2 ** bitsStored;
+    stored[i] = v;
+  }
+  const fileWindow = firstNumber(attrs.WindowCenter) !== undefined && firstNumber(attrs.WindowWidth) !== undefined;
+  const window: Window | undefined =
+    asked ??
+    (!input.voiLut && fileWindow
+      ? {
+          center: firstNumber(attrs.WindowCenter)!,
+          width: firstNumber(attrs.WindowWidth)!,
+          function: (attrs.VOILUTFunction as Window['function'] | undefined) ?? 'LINEAR',
+        }
+      : undefined);
+  const pixels = renderGrayscale(stored, {
+    modalityLut: input.modalityLut,
+    slope: firstNumber(attrs.RescaleSlope) ?? 1,
+    intercept: firstNumber(attrs.RescaleIntercept) ?? 0,
+    window,
+    voiLut: input.voiLut,
+    invert: attrs.PhotometricInterpretation === 'MONOCHROME1',
+  });
+  return { width: input.columns, height: input.rows, channels: 1, pixels };
+}
+
+const firstNumber = (v: unknown): number | undefined => {
+  const n = Number(Array.isArray(v) ? v[0] : v);
+  return v === undefined || !Number.isFinite(n) ? undefined : n;
+};

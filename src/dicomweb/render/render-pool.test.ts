@@ -26,6 +26,18 @@ describe('render pool', () => {
   const pool = new RenderPool({ size: 1, queueLimit: 1 });
   afterAll(() => pool.close());
 
+  it('starts no thread until the first frame is asked for, then one', async () => {
+    const lazy = new RenderPool({ size: 2, queueLimit: 1 });
+    try {
+      expect(lazy.threads).toBe(0);
+      const image = await lazy.render(frame(), JPEG);
+      expect(image.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+      expect(lazy.threads).toBe(1);
+    } finally {
+      await lazy.close();
+    }
+  }, 60_000);
+
   it('renders in a worker thread and returns the encoded image', async () => {
     const image = await pool.render(frame(), JPEG);
     expect(image.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));

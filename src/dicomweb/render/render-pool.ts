@@ -22,6 +22,8 @@ export interface RenderPoolOptions {
   queueLimit: number;
   /** A frame that takes longer ends its thread (a codec stuck on hostile data) and fails. */
   jobTimeoutMs?: number;
+  /** Told each time a thread starts (the server logs it at debug level). */
+  onThreadStart?: (threads: number) => void;
 }
 
 interface Pending {
@@ -39,7 +41,8 @@ interface Slot {
 /**
  * Rendering off the event loop: a fixed set of worker threads fed from a bounded queue. A burst
  * of thumbnail requests waits here (or is refused) instead of taking the main thread from QIDO
- * and STOW. Threads start on demand (one is started early by warm()).
+ * and STOW. Threads start on demand: the first rendered or thumbnail request starts one, so a
+ * server that never renders (and its start-up) pays nothing for them.
  */
 export class RenderPool {
   private readonly slots: Slot[] = [];
@@ -72,12 +75,9 @@ export class RenderPool {
     });
   }
 
-  /**
-   * Starts up to `threads` threads now (each loads the codecs' WebAssembly as it starts), so that
-   * the first thumbnail a user asks for does not wait for that. The server calls it once listening.
-   */
-  warm(threads = 1): void {
-    while (!this.closed && this.slots.length < Math.min(threads, this.opts.size)) this.spawn();
+  /** Threads started so far (none until the first frame is asked for). */
+  get threads(): number {
+    return this.slots.length;
   }
 
   async close(): Promise<void> {
@@ -112,6 +112,7 @@ export class RenderPool {
     worker.unref();
     const slot: Slot = { worker };
     this.slots.push(slot);
+    this.opts.onThreadStart?.(this.slots.length);
     worker.on('message', (reply: RenderReply) => {
       const pending = slot.current;
       if (!pending || pending.job.id !== reply.id) return;

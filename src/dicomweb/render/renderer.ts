@@ -16,6 +16,8 @@ export interface RendererOptions {
   queueLimit?: number;
   /** Memory for cached thumbnails. */
   cacheBytes?: number;
+  /** Told each time a render thread starts. */
+  onThreadStart?: (threads: number) => void;
 }
 
 export const DEFAULT_RENDER_QUEUE = 64;
@@ -27,6 +29,7 @@ export function createRenderer(opts: RendererOptions = {}): Renderer {
     size: opts.threads || defaultRenderThreads(availableParallelism()),
     queueLimit: opts.queueLimit || DEFAULT_RENDER_QUEUE,
     jobTimeoutMs: JOB_TIMEOUT_MS,
+    onThreadStart: opts.onThreadStart,
   });
   const thumbnails = new ThumbnailCache(opts.cacheBytes ?? DEFAULT_THUMBNAIL_CACHE_BYTES);
   return { pool, thumbnails, close: () => pool.close() };

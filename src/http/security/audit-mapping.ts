@@ -1,6 +1,7 @@
 import type {
   Access,
   AccessRecord,
+  ConfigChange,
   DicomEvent,
   DicomService,
   FhirInteraction,
@@ -119,6 +120,13 @@ function accessOf(h: HttpAccess): Access {
       ...(note.patientIds?.[0] ? { patientId: note.patientIds[0] } : {}),
     };
   }
+  // Users and clients changed by an administrator: the same record as the CLI's change.
+  if (note.event === 'config' && typeof details.what === 'string')
+    return {
+      kind: 'config',
+      what: details.what as ConfigChange,
+      ...(typeof details.target === 'string' ? { target: details.target } : {}),
+    };
   // Data steward and administrator routes: reading them is a query over DICOM data; acting on
   // them (release, reject, replay) is a change of the data-quality state.
   if (h.method === 'GET' || h.method === 'HEAD')

@@ -20,6 +20,7 @@ import type { AtRest } from '../../core/encryption/at-rest.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../../auth/principal.js';
+import { AccessAdmin } from './access-admin.js';
 import { installAudienceCheck } from './audience-check.js';
 import { ClientStore, ensureClient, type NewClient } from './client-store.js';
 import type { OAuthEvent } from './events.js';
@@ -37,6 +38,7 @@ import { UserStore } from './user-store.js';
 export type { OAuthEvent } from './events.js';
 export { parseExternalIssuers, type ExternalIssuer } from './external-issuers.js';
 export { createTokenVerifier } from './token-verifier.js';
+export { AccessAdmin, type ClientView, type NewClientRequest, type NewUserRequest } from './access-admin.js';
 
 export interface AuthorizationServerOptions {
   dataDir: string;
@@ -63,6 +65,8 @@ export interface AuthorizationServer {
   /** Registered clients and users as they stand now (Subscriptions re-check their subscriber at each delivery). */
   clients: Pick<ClientStore, 'get'>;
   users: Pick<UserStore, 'get'>;
+  /** Users and clients managed by administrators over HTTP (/api/admin/users, /api/admin/clients). */
+  admin: AccessAdmin;
   close(): void;
 }
 
@@ -124,6 +128,7 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
     issuer,
     clients,
     users,
+    admin: new AccessAdmin(users, clients, new Set((o.ownClients ?? []).map((c) => c.clientId))),
     close: () => db.close(),
   };
 }

@@ -36,7 +36,7 @@ export interface Observation {
   category?: string[];
   latest: { effective?: string; value?: number | string; unit?: string; interpretation?: string };
   trend?: { effective?: string; value: number; unit?: string }[];
-  referenceRange?: { low?: number; high?: number; unit?: string };
+  referenceRange?: { low?: number; high?: number; unit?: string; text?: string };
 }
 export interface Report {
   id: string;

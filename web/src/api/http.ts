@@ -25,8 +25,17 @@ export async function getJson<T>(path: string, accept = 'application/json'): Pro
   return (await (await apiFetch(path, { headers: { accept } })).json()) as T;
 }
 
-export async function postJson<T>(path: string): Promise<T> {
-  return (await (await apiFetch(path, { method: 'POST' })).json()) as T;
+/** POST, with a JSON body when one is given. */
+export async function postJson<T>(path: string, body?: unknown): Promise<T> {
+  const init: RequestInit =
+    body === undefined
+      ? { method: 'POST' }
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  return (await (await apiFetch(path, init)).json()) as T;
+}
+
+export async function deleteResource(path: string): Promise<void> {
+  await apiFetch(path, { method: 'DELETE' });
 }
 
 async function reasonOf(res: Response): Promise<string> {

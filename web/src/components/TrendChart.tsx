@@ -19,6 +19,11 @@ export function TrendChart({ observation }: { observation: Observation }) {
   const t1 = Math.max(...times);
   const x = (t: number) => (t1 === t0 ? W / 2 : PAD + ((t - t0) / (t1 - t0)) * (W - 2 * PAD));
   const y = (v: number) => (hi === lo ? H / 2 : H - PAD - ((v - lo) / (hi - lo)) * (H - 2 * PAD));
+  // An upper limit only (tumour markers) or a lower one only: the band runs to the chart's edge.
+  const band =
+    range && (range.low !== undefined || range.high !== undefined)
+      ? { top: range.high !== undefined ? y(range.high) : 0, bottom: range.low !== undefined ? y(range.low) : H }
+      : undefined;
   const summary = points.map((p) => `${formatDate(p.effective)}: ${p.value} ${p.unit ?? unit}`).join('; ');
   return (
     <figure className="trend">
@@ -32,20 +37,20 @@ export function TrendChart({ observation }: { observation: Observation }) {
         {range && (
           <span className="muted">
             {' '}
-            · ref {range.low ?? ''}–{range.high ?? ''} {range.unit ?? unit}
+            · ref{' '}
+            {range.low === undefined && range.high === undefined
+              ? range.text
+              : `${range.low ?? ''}–${range.high ?? ''} ${range.unit ?? unit}`}
           </span>
         )}
       </figcaption>
-      {points.length > 1 && (
+      {/* One value is drawn too when there is a range to set it against. */}
+      {(points.length > 1 || (points.length === 1 && band)) && (
         <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={`${name} trend: ${summary}`}>
-          {range?.low !== undefined && range?.high !== undefined && (
-            <rect
-              className="range"
-              x={0}
-              width={W}
-              y={y(range.high)}
-              height={Math.max(1, y(range.low) - y(range.high))}
-            />
+          {band && (
+            <rect className="range" x={0} width={W} y={band.top} height={Math.max(1, band.bottom - band.top)}>
+              <title>{`reference range ${range?.low ?? ''}–${range?.high ?? ''} ${range?.unit ?? unit}`}</title>
+            </rect>
           )}
           <polyline className="line" points={points.map((p, i) => `${x(times[i])},${y(p.value)}`).join(' ')} />
           {points.map((p, i) => (
