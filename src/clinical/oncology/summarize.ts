@@ -31,13 +31,16 @@ export interface OncologyComputed {
 
 export function summarizeOncology(record: OncologyRecord, o: OncologyOptions): OncologyComputed {
   const warnings: string[] = [];
-  const missing = (name: string) => warnings.push(`the record's ${name} could not be read: that part is empty`);
-  const observations = record.observations ?? (missing('observations'), []);
-  const conditions = record.conditions ?? (missing('conditions'), []);
-  const requests = record.medicationRequests ?? (missing('medications'), []);
-  const procedures = record.procedures ?? (missing('procedures'), []);
-  const structures = record.bodyStructures ?? (missing('lesions (BodyStructure)'), []);
-  const studies = record.studies ?? (missing('imaging studies'), []);
+  const read = <T>(list: T[] | null, name: string): T[] => {
+    if (list === null) warnings.push(`the record's ${name} could not be read: that part is empty`);
+    return list ?? [];
+  };
+  const observations = read(record.observations, 'observations');
+  const conditions = read(record.conditions, 'conditions');
+  const requests = read(record.medicationRequests, 'medications');
+  const procedures = read(record.procedures, 'procedures');
+  const structures = read(record.bodyStructures, 'lesions (BodyStructure)');
+  const studies = read(record.studies, 'imaging studies');
   const recist = compareSerialImaging({
     observations,
     bodyStructures: structures,
