@@ -3,10 +3,22 @@
  * lesion measurements over POST /api/ai-results (the tracked-lesion path), the summary read as
  * JSON, printable HTML and a FHIR document; bad input answered with the standard errors.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+// ajv comes with fastify (its schema compiler); used here only to check our published schema.
+import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from './support/http.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
+const docs = join(import.meta.dirname, '../docs');
+const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true });
+for (const f of ['context-api.schema.json', 'oncology-summary.schema.json'])
+  ajv.addSchema(JSON.parse(readFileSync(join(docs, f), 'utf8')));
+const schemaErrors = (doc: unknown) => {
+  const validate = ajv.getSchema('https://github.com/imaging-bridge/imaging-bridge/docs/oncology-summary.schema.json')!;
+  return validate(doc) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`);
+};
 const SCT = 'http://snomed.info/sct';
 const ROOT = '1.2.826.0.1.3680043.10.1456.19';
 const uid = (n: number) => `${ROOT}.${n}`;
@@ -124,6 +136,7 @@ describe('GET /api/oncology/summary', () => {
     const r = await summary(`patient=${patient}`);
     expect(r.status, r.text).toBe(200);
     const s = r.body;
+    expect(schemaErrors(s)).toEqual([]);
     expect(s.patient.id).toBe(patient);
     expect(s.timepoints.map((tp: Json) => [tp.date, tp.sumMm, tp.targetResponse, tp.overallResponse])).toEqual([
       ['2025-01-10', 90, 'baseline', 'baseline'],
@@ -193,6 +206,7 @@ describe('GET /api/oncology/summary', () => {
     const r = await summary(`patient=${empty}`);
     expect(r.status).toBe(200);
     expect(r.body.timepoints).toEqual([]);
+    expect(schemaErrors(r.body)).toEqual([]);
     expect(r.body.warnings.join('\n')).toContain('no lesion measurements');
   });
 });

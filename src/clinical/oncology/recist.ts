@@ -136,9 +136,10 @@ export function compareSerialImaging(input: RecistInput): RecistResult {
     if (t.complete) nadir = Math.min(nadir, t.sum);
   });
   warnings.push(...gapWarnings(raw), ...modalityWarnings(raw, lesions));
+  const { keys: _keys, warnings: _warnings, ...shown } = selection;
   return {
     timepoints: out,
-    targetSelection: targets.length || selection.by === 'clinician' ? selection : null,
+    targetSelection: targets.length || selection.by === 'clinician' ? shown : null,
     warnings,
   };
 }
