@@ -91,8 +91,8 @@ export function compareSerialImaging(input: RecistInput): RecistResult {
     if (index === 0) {
       reasons.push(
         targets.length
-          ? `baseline: ${targets.length} target lesion(s) (${selection.by === 'clinician' ? 'chosen by a clinician' : 'chosen by the rules'}), sum ${mm(baseSum)} mm`
-          : 'baseline: no measurable lesion, no target',
+          ? `${targets.length} target lesion(s) (${selection.by === 'clinician' ? 'chosen by a clinician' : 'chosen by the rules'}), sum ${mm(baseSum)} mm`
+          : 'no measurable lesion, no target',
       );
       out.push({
         ...common,
