@@ -26,6 +26,11 @@ export const ROUTES: PageRoute[] = [
   { path: '/patients/:id', title: 'Patient', page: lazy(() => import('../pages/patient/PatientPage')) },
   { path: '/studies/:study', title: 'Study', page: lazy(() => import('../pages/study/StudyPage')) },
   {
+    path: '/patients/:id/tumor-board',
+    title: 'Tumor board',
+    page: lazy(() => import('../pages/tumor-board/TumorBoardPage')),
+  },
+  {
     path: '/status',
     title: 'System status',
     nav: 'Operations',
