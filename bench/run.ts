@@ -30,6 +30,7 @@ import { runP5 } from './workloads/p5-metadata.js';
 import { runP6 } from './workloads/p6-retrieve.js';
 import { runP7Workload } from './workloads/p7-bridge-latency.js';
 import { runP8Workload } from './workloads/p8-context.js';
+import { runP11Workload } from './workloads/p11-oncology.js';
 import { runP9Workload } from './workloads/p9-fhir-search.js';
 import { runP13 } from './workloads/p13-rendered.js';
 import { runScale } from './workloads/scale.js';
@@ -49,12 +50,13 @@ const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> 
   P7: runP7Workload,
   P8: runP8Workload,
   P9: runP9Workload,
+  P11: runP11Workload,
   P13: runP13,
 };
 /** Not in the default run (loading 1M instances into the index takes minutes the first time). */
 const OPTIONAL = ['SCALE'];
 /** Ours only: Orthanc has no FHIR side to compare with. */
-const OURS_ONLY = ['P7', 'P8', 'P9', 'SCALE'];
+const OURS_ONLY = ['P7', 'P8', 'P9', 'P11', 'SCALE'];
 /** Need DCMTK's storescu (apt-get install -y dcmtk). */
 const DIMSE = ['P1', 'P3'];
 
