@@ -164,6 +164,45 @@ describe('GET /api/oncology/summary', () => {
     expect(r.body.warnings).toContain('1 earlier time point(s) before the chosen baseline are not compared');
   });
 
+  it("lists only what follows since=, and follows a clinician's recorded target selection (who and when)", async () => {
+    const since = await summary(`patient=${patient}&since=2025-03-01`);
+    expect(since.body.timepoints.map((tp: Json) => tp.index)).toEqual([0, 1, 2]);
+    const later = await summary(`patient=${patient}&since=2025-04-01`);
+    // The baseline is always kept; the comparison still uses the whole series (the nadir of TP 1).
+    expect(later.body.timepoints.map((tp: Json) => [tp.index, tp.nadirMm])).toEqual([
+      [0, 90],
+      [2, 63],
+    ]);
+    const l1 = (await summary(`patient=${patient}`)).body.timepoints[0].lesions.find(
+      (l: Json) => l.trackingId === 'L1',
+    );
+    const selection = await create({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: 'urn:imaging-bridge:oncology', code: 'recist-target-selection' }] },
+      subject: { reference: `Patient/${patient}` },
+      issued: '2025-01-15T08:00:00Z',
+      performer: [{ display: 'Dr Ada Onco' }],
+      focus: [{ reference: l1.bodyStructure }],
+    });
+    const chosen = (await summary(`patient=${patient}`)).body;
+    expect(chosen.targetSelection).toEqual({
+      by: 'clinician',
+      targets: ['L1'],
+      observation: `Observation/${selection}`,
+      recordedBy: 'Dr Ada Onco',
+      recordedAt: '2025-01-15T08:00:00Z',
+    });
+    // L1 alone: 40 → 28 (-30 %, PR) → 30 (SD).
+    expect(chosen.timepoints.map((tp: Json) => [tp.sumMm, tp.overallResponse])).toEqual([
+      [40, 'baseline'],
+      [28, 'PR'],
+      [30, 'SD'],
+    ]);
+    const withdrawn = await send('DELETE', `${fhir}/Observation/${selection}`);
+    expect(withdrawn.status).toBeLessThan(300);
+  });
+
   it('answers a printable HTML page with a strict CSP and no script', async () => {
     const r = await summary(`patient=${patient}&question=${encodeURIComponent('Continue FOLFOX?')}`, 'text/html');
     expect(r.status).toBe(200);
@@ -172,7 +211,8 @@ describe('GET /api/oncology/summary', () => {
     expect(r.text).not.toMatch(/<script/i);
     expect(r.text).toContain('Continue FOLFOX?');
     expect(r.text).toContain('@page');
-    expect(r.text).toContain(`${server.url}/dicomweb/studies/${uid(1)}`);
+    // The console's viewer when the console is built, else WADO-RS.
+    expect(r.text).toMatch(new RegExp(`href="${server.url}/(dicomweb/)?studies/${uid(1).replace(/\./g, '\\.')}"`));
   });
 
   it('answers a FHIR document: a Composition and the computed responses derived from the measurements', async () => {
