@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Archive } from './archive/archive.js';
@@ -24,6 +25,7 @@ import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
 import type { FastifyInstance } from 'fastify';
 import { openContext } from './context/index.js';
 import { openStroke, StrokeAutoRun } from './applications/stroke/index.js';
+import { openOncology } from './applications/oncology/index.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
@@ -154,6 +156,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     publicUrl: config.publicUrl,
     context,
   });
+  // The tumor-board summary reads like the context API; study links open the console's viewer when built.
+  const oncology = openOncology({
+    sections: config.sections,
+    embeddedFhir: fhir.router,
+    publicUrl: config.publicUrl,
+    context,
+    console: existsSync(join(CONSOLE_BUILD_DIR, 'index.html')),
+  });
   const fhirBase = `${config.publicUrl.replace(/\/+$/, '')}/fhir`;
   const embeddedClient = inProcessFhirClient(fhir.router, fhirBase);
   const aiResults = new AiResultsService({ fhir: embeddedClient });
@@ -237,6 +247,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     sources,
     context,
     stroke,
+    oncology,
     aiResults,
     publicUrl: config.publicUrl,
     logger,

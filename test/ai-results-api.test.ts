@@ -126,6 +126,8 @@ describe('POST /api/ai-results on the demo data', () => {
     const second = (await post(`${server.url}/api/ai-results`, { ...VALID, findings: [VALID.findings[1]] })).body;
     expect(second.device).toBe(first.device);
     // The same tracking id for the same patient: the same BodyStructure, however often it is reported.
+    // Found again, the lesion is still listed (it used to come back as []).
+    expect(first.bodyStructures).toHaveLength(1);
     expect(first.bodyStructures).toEqual((await post(`${server.url}/api/ai-results`, VALID)).body.bodyStructures);
     expect(
       (

@@ -93,7 +93,14 @@ export class AiResultsService {
         throw new OperationOutcomeError(e.status === 400 ? 400 : 422, e.outcome as OperationOutcome);
       throw e;
     }
-    const ids = (response.entry ?? []).map((e) => typeId(e.response?.location) ?? typeId(e.fullUrl));
+    // A conditional create that found its resource (a lesion seen before) answers 200 without a
+    // location: the resource it returns names it.
+    const ids = (response.entry ?? []).map(
+      (e) =>
+        typeId(e.response?.location) ??
+        typeId(e.fullUrl) ??
+        (e.resource?.id ? `${e.resource.resourceType}/${e.resource.id}` : undefined),
+    );
     const report = ids[reportIndex];
     if (!report) throw new Error('the transaction response does not say where the DiagnosticReport is');
     return {

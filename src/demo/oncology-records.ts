@@ -1,4 +1,5 @@
 import { CANCERS, CHEMO, DISEASE_STATUS, LABS, VITALS, type CancerSite, type Code, type Measure } from './codes.js';
+import { addLesionMeasurements, lesionCourse } from './oncology-lesions.js';
 import type { Rng } from './prng.js';
 import { DAY, HOUR, RecordBuilder } from './record-builder.js';
 import type { DemoPatient, PatientRecord } from './types.js';
@@ -104,7 +105,8 @@ export function oncologySex(index: number): 'M' | 'F' | undefined {
 /**
  * A treated cancer: diagnosis, treatment lines, serial CT (baseline and follow-ups ~9 weeks
  * apart), tumor markers and performance status at each time point. Index 4 has a gap over 12
- * weeks and index 8 a follow-up on MR (data-quality warnings of the tumor-board summary).
+ * weeks and index 8 a follow-up on MR (data-quality warnings of the tumor-board summary). Lesion
+ * measurements (oncology-lesions.ts) make the cohort show every RECIST 1.1 category.
  */
 export function oncologyRecord(
   rng: Rng,
@@ -198,6 +200,11 @@ export function oncologyRecord(
         visit,
       );
   });
+  addLesionMeasurements(
+    b,
+    b.studies.map((s) => ({ uid: s.uid, time: s.start })),
+    lesionCourse(index, course),
+  );
   b.score('ecog-latest', VITALS.ecog, course === 'progression' ? 2 : rng.int(0, 1), times[points - 1] + 2 * HOUR);
   if (index < 3)
     b.flag('flag-tumor-board', {

@@ -102,7 +102,12 @@ export class RecordBuilder {
     this.entries.push({
       fullUrl,
       key,
-      resource: { ...resource, meta: { security: [TEST_DATA_LABEL] }, identifier: [key] },
+      resource: {
+        ...resource,
+        meta: { security: [TEST_DATA_LABEL] },
+        // A resource's own identifiers (a lesion's tracking ids) are kept after the demo key.
+        identifier: [key, ...((resource.identifier as unknown[] | undefined) ?? [])],
+      },
     });
     return fullUrl;
   }

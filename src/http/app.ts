@@ -9,6 +9,7 @@ import type { AiResultsService } from '../ai-results/index.js';
 import type { ContextService } from '../context/index.js';
 import type { StrokeService } from '../applications/stroke/index.js';
 import { registerAccessAdminRoutes } from './access-admin-routes.js';
+import type { OncologyService } from '../applications/oncology/index.js';
 import { registerAiResultsRoutes } from './ai-results-routes.js';
 import type { AccessAdmin } from '../security/oauth/index.js';
 import { registerConsoleRoutes, type ConsoleOptions } from './console-routes.js';
@@ -19,6 +20,7 @@ import type { Renderer } from '../dicomweb/render/renderer.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 import { registerStrokeRoutes } from './stroke-routes.js';
+import { registerOncologyRoutes } from './oncology-routes.js';
 import {
   registerAccessControl,
   type AccessControlOptions,
@@ -42,6 +44,8 @@ export interface HttpPorts {
   context?: ContextService;
   /** The stroke thrombolysis check: GET /api/stroke/assessment. */
   stroke?: StrokeService;
+  /** The tumor-board summary: GET /api/oncology/summary. */
+  oncology?: OncologyService;
   /** AI results written back as FHIR: POST /api/ai-results. */
   aiResults?: AiResultsService;
   /** What each caller may see (its scopes and patient); everything under --auth none. */
@@ -133,6 +137,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.sources) registerSourcesRoutes(app, ports.sources);
   if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf);
   if (ports.stroke) registerStrokeRoutes(app, ports.stroke, ports.policyOf);
+  if (ports.oncology) registerOncologyRoutes(app, ports.oncology, ports.policyOf);
   if (ports.aiResults)
     registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
   if (ports.accessAdmin) registerAccessAdminRoutes(app, ports.accessAdmin);

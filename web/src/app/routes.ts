@@ -27,6 +27,11 @@ export const ROUTES: PageRoute[] = [
   { path: '/studies/:study', title: 'Study', page: lazy(() => import('../pages/study/StudyPage')) },
   { path: '/stroke', title: 'Stroke', nav: 'Clinical', page: lazy(() => import('../pages/stroke/StrokePage')) },
   {
+    path: '/patients/:id/tumor-board',
+    title: 'Tumor board',
+    page: lazy(() => import('../pages/tumor-board/TumorBoardPage')),
+  },
+  {
     path: '/status',
     title: 'System status',
     nav: 'Operations',

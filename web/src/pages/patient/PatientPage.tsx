@@ -18,6 +18,7 @@ export default function PatientPage({ params }: PageProps) {
       {(c) => (
         <div className="patient">
           <PatientHeader c={c} />
+          <a href={`/patients/${encodeURIComponent(id)}/tumor-board`}>Tumor board summary (RECIST 1.1)</a>
           {!c.complete && (
             <p className="warning" role="status">
               Some sections are incomplete:{' '}
