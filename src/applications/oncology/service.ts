@@ -24,7 +24,7 @@ import type { AccessPolicy, ContextService, PatientContext } from '../../context
 import { unprocessable } from '../../core/errors.js';
 import type { FhirResource } from '../../fhir/types.js';
 import type { OncologyRequest } from './params.js';
-import { type NamedServer, type OncologySource, type Query, runSearch } from './search.js';
+import { type ApplicationSource as OncologySource, type NamedServer, type Query, runSearch } from '../record-search.js';
 
 export interface OncologyServiceOptions {
   context: ContextService;

@@ -1,6 +1,7 @@
+import type { ApplicationSource } from '../record-search.js';
 /** The answer of GET /api/stroke/assessment, shared by the service that builds it and the run that persists it. */
 import type { Factor, FactorId, Guideline, ReferenceTimeSource } from '../../clinical/stroke/index.js';
-import type { PatientContext, SourceRecord } from '../../context/index.js';
+import type { PatientContext } from '../../context/index.js';
 
 /** The JSON answer of GET /api/stroke/assessment (docs/stroke-assessment.schema.json). */
 export interface StrokeAssessment {
@@ -18,4 +19,4 @@ export interface StrokeAssessment {
 }
 
 /** One query made for the assessment: the context API's form, `section` naming the stroke input. */
-export type StrokeSource = Omit<SourceRecord, 'section'> & { section: string };
+export type StrokeSource = ApplicationSource;

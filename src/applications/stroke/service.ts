@@ -17,7 +17,6 @@ import type {
   Procedure,
 } from '@medplum/fhirtypes';
 import type { AccessPolicy, ContextService } from '../../context/index.js';
-import { FhirClientError, FhirTimeoutError, type FhirReader } from '../../fhir/client/index.js';
 import { notFound, OperationOutcomeError, outcome, unprocessable } from '../../core/errors.js';
 import type { Bundle, FhirResource } from '../../fhir/types.js';
 import { assessStroke, type Failure, referenceTime, type StrokeRecord } from '../../clinical/stroke/index.js';
@@ -25,11 +24,7 @@ import type { StrokeAssessment, StrokeSource } from './answer.js';
 import type { StrokeConfig } from './config.js';
 import type { StrokeRequest } from './params.js';
 import { type RecentRequest, type RecentRun, recentRuns } from './recent.js';
-
-export interface NamedServer {
-  name: string;
-  client: FhirReader;
-}
+import { type NamedServer, type Query, runSearch } from '../record-search.js';
 
 export interface StrokeServiceOptions {
   /** Resolves the patient (404/409/403/502/504 as for /api/context). */
@@ -40,13 +35,6 @@ export interface StrokeServiceOptions {
   timeoutMs: number;
   maxPerSection: number;
   now?: () => number;
-}
-
-interface Query {
-  section: string;
-  server: NamedServer;
-  type: string;
-  params: [string, string][];
 }
 
 const DICOM_UID = 'urn:dicom:uid';
@@ -239,41 +227,8 @@ export class StrokeService {
     return out;
   }
 
-  /** One search with its timeout; never throws: failures become the source record. */
-  private async run(q: Query, policy: AccessPolicy): Promise<{ bundle?: Bundle; record: StrokeSource }> {
-    const request = `${q.type}?${new URLSearchParams(q.params).toString()}`;
-    const base = { section: q.section, server: q.server.name, request };
-    if (!policy.canSearch(q.type))
-      return {
-        record: { ...base, status: 'denied', durationMs: 0, error: `${policy.description}: may not search ${q.type}` },
-      };
-    const started = this.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new QueryTimeout(this.o.timeoutMs)), this.o.timeoutMs);
-    });
-    try {
-      const bundle = await Promise.race([q.server.client.search(q.type, q.params), timeout]);
-      const count = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include').length;
-      const more = (bundle.link ?? []).some((l) => l.relation === 'next');
-      return {
-        bundle,
-        record: { ...base, status: more ? 'truncated' : 'ok', durationMs: this.now() - started, count },
-      };
-    } catch (e) {
-      const timedOut = e instanceof FhirTimeoutError || e instanceof QueryTimeout;
-      return {
-        record: {
-          ...base,
-          status: timedOut ? 'timeout' : 'error',
-          durationMs: this.now() - started,
-          // Messages of the FHIR client name the interaction, never ids or values (no PHI).
-          error: e instanceof FhirClientError || e instanceof QueryTimeout ? e.message : 'internal error',
-        },
-      };
-    } finally {
-      clearTimeout(timer);
-    }
+  private run(q: Query, policy: AccessPolicy): Promise<{ bundle?: Bundle; record: StrokeSource }> {
+    return runSearch(q, policy, this.o.timeoutMs, this.now);
   }
 }
 
@@ -283,13 +238,6 @@ function studySummary(s: ImagingStudy, uid: string): NonNullable<StrokeAssessmen
     ...(s.started ? { started: s.started } : {}),
     ...(s.description ? { description: s.description } : {}),
   };
-}
-
-class QueryTimeout extends Error {
-  constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
-    this.name = 'QueryTimeout';
-  }
 }
 
 function upstream(record: StrokeSource): OperationOutcomeError {

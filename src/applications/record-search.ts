@@ -1,15 +1,18 @@
-/** One search of the summary with its timeout; never throws: a failure becomes its source record. */
-import type { AccessPolicy, SourceRecord } from '../../context/index.js';
-import { FhirClientError, FhirTimeoutError, type FhirReader } from '../../fhir/client/index.js';
-import type { Bundle } from '../../fhir/types.js';
+/**
+ * One search of a clinical application (stroke, oncology) with its timeout; never throws: a failure
+ * becomes its source record, in the context API's form.
+ */
+import type { AccessPolicy, SourceRecord } from '../context/index.js';
+import { FhirClientError, FhirTimeoutError, type FhirReader } from '../fhir/client/index.js';
+import type { Bundle } from '../fhir/types.js';
 
 export interface NamedServer {
   name: string;
   client: FhirReader;
 }
 
-/** One query made for the summary: the context API's form, `section` naming the summary's input. */
-export type OncologySource = Omit<SourceRecord, 'section'> & { section: string };
+/** One query an application made: the context API's form, `section` naming the application's input. */
+export type ApplicationSource = Omit<SourceRecord, 'section'> & { section: string };
 
 export interface Query {
   section: string;
@@ -23,7 +26,7 @@ export async function runSearch(
   policy: AccessPolicy,
   timeoutMs: number,
   now: () => number,
-): Promise<{ bundle?: Bundle; record: OncologySource }> {
+): Promise<{ bundle?: Bundle; record: ApplicationSource }> {
   const request = `${q.type}?${new URLSearchParams(q.params).toString()}`;
   const base = { section: q.section, server: q.server.name, request };
   if (!policy.canSearch(q.type))
