@@ -24,6 +24,8 @@ import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
 import type { FastifyInstance } from 'fastify';
 import { openContext } from './context/index.js';
 import { openStroke, StrokeAutoRun } from './clinical/stroke/index.js';
+import { openWorklist } from './applications/worklist/index.js';
+import { studyFactsReader } from './archive/study-facts.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
@@ -190,6 +192,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         logger: logger.child({ component: 'stroke' }),
       })
     : undefined;
+  // Validates sections.worklist; indexes the studies once we listen, then follows FHIR writes.
+  const worklist = openWorklist({
+    sections: config.sections,
+    fhir: embeddedClient,
+    dicom: { facts: studyFactsReader(archive.index.db) },
+    onWrite: (listener) => fhir.onWrite(listener),
+    logger: logger.child({ component: 'worklist' }),
+  });
   // SMART on FHIR authorization server and token verifier (--auth smart, the default).
   const auth =
     config.auth === 'smart'
@@ -236,6 +246,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     sources,
     context,
     stroke,
+    worklist,
     aiResults,
     publicUrl: config.publicUrl,
     logger,
@@ -290,6 +301,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Before the bridge starts: the ImagingStudies it writes notify.
   await notifications.start();
   strokeRuns?.start();
+  await worklist.start();
   void bridge.start();
   sources.start();
   return {
@@ -301,6 +313,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await sources.close();
       notifications.close();
       strokeRuns?.close();
+      worklist.close();
       await Promise.all([app.close(), dimse.close()]);
       await bridge.close();
       await audit.close();

@@ -18,6 +18,8 @@ import type { Renderer } from '../dicomweb/render/renderer.js';
 import { errorHandler, sendOutcome } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 import { registerStrokeRoutes } from './stroke-routes.js';
+import { registerWorklistRoutes } from './worklist-routes.js';
+import type { WorklistService } from '../applications/worklist/index.js';
 import {
   registerAccessControl,
   type AccessControlOptions,
@@ -41,6 +43,8 @@ export interface HttpPorts {
   context?: ContextService;
   /** The stroke thrombolysis check: GET /api/stroke/assessment. */
   stroke?: StrokeService;
+  /** The radiology worklist: GET /api/worklist, /api/worklist/{uid}, /api/worklist/events. */
+  worklist?: WorklistService;
   /** AI results written back as FHIR: POST /api/ai-results. */
   aiResults?: AiResultsService;
   /** What each caller may see (its scopes and patient); everything under --auth none. */
@@ -132,6 +136,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.sources) registerSourcesRoutes(app, ports.sources);
   if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf);
   if (ports.stroke) registerStrokeRoutes(app, ports.stroke, ports.policyOf);
+  if (ports.worklist) registerWorklistRoutes(app, ports.worklist, ports.policyOf);
   if (ports.aiResults)
     registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
   if (ports.console) registerConsoleRoutes(app, ports.console);

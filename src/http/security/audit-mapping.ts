@@ -108,6 +108,15 @@ function accessOf(h: HttpAccess): Access {
       ...(note.patientIds?.[0] ? { patientId: note.patientIds[0] } : {}),
     };
   }
+  // The worklist is a query over studies that names their patients (list, item, event stream).
+  if (h.path === '/api/worklist' || h.path.startsWith('/api/worklist/'))
+    return {
+      kind: 'dicom',
+      event: 'query',
+      transport: 'dicomweb',
+      studyUids: note.studyUids ?? [],
+      ...(note.patientIds?.length ? { patientIds: note.patientIds } : {}),
+    };
   // Data steward and administrator routes: reading them is a query over DICOM data; acting on
   // them (release, reject, replay) is a change of the data-quality state.
   if (h.method === 'GET' || h.method === 'HEAD')
