@@ -1,4 +1,5 @@
 import { LABS } from './codes.js';
+import { addWorklistContext } from './worklist-records.js';
 import type { Rng } from './prng.js';
 import { DAY, HOUR, RecordBuilder, type StudyOrder } from './record-builder.js';
 import type { DemoPatient, PatientRecord } from './types.js';
@@ -291,6 +292,7 @@ export function generalRecord(
     ...(s.setting === 'trauma' ? { priority: 'EM' as const } : {}),
   });
   if (s.flag) b.flag(`flag-${s.flag.code}`, { ...s.flag, start: start + 10 * MIN, end, encounter: enc });
+  addWorklistContext(b, { setting: s.setting, start, encounter: enc });
   if (s.setting !== 'outpatient') {
     b.measure('hb', LABS.hemoglobin, rng.real(9.5, 15.5, 1), start + 30 * MIN, { encounter: enc });
     b.measure('plt', LABS.platelets, rng.int(120, 390), start + 30 * MIN, { encounter: enc });

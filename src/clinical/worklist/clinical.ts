@@ -1,6 +1,6 @@
 /**
  * clinical: triage acuity ESI 1–2 (Observation LOINC 75636-1, the latest within clinical.esiHours)
- * +10; the patient's active flags: pre-op or pending discharge +10, tumor board within 48 h +8
+ * +10 (an ESI of a current encounter counts however old); the patient's active flags: pre-op or pending discharge +10, tumor board within 48 h +8
  * (a flag without a period end counts while it is active). One term per rule that applies.
  */
 import type { Observation } from '@medplum/fhirtypes';
@@ -28,11 +28,17 @@ export function esiLevel(o: Observation): number | undefined {
   return undefined;
 }
 
+/** The latest ESI of the current encounter, else one recorded within clinical.esiHours. */
 function esiTerm(r: StudyRecord, c: WorklistConfig, now: number): Term | undefined {
+  const current = new Set(r.encounters.filter((e) => c.setting.encounterStatuses.includes(e.status)).map((e) => e.id));
   const recent = r.observations
     .filter((o) => isEsi(o) && COUNTED.has(o.status))
     .map((o) => ({ o, at: time(o.effectiveDateTime ?? o.issued) ?? 0 }))
-    .filter((x) => x.at >= now - c.clinical.esiHours * HOUR && x.at <= now + HOUR)
+    .filter(
+      (x) =>
+        current.has(/(?:^|\/)Encounter\/([^/]+)$/.exec(x.o.encounter?.reference ?? '')?.[1] ?? '') ||
+        (x.at >= now - c.clinical.esiHours * HOUR && x.at <= now + HOUR),
+    )
     .sort((a, b) => b.at - a.at)[0];
   if (!recent) return undefined;
   const level = esiLevel(recent.o);

@@ -25,7 +25,7 @@ export interface Case {
   dicomPriority?: string;
   encounters?: { class: string; status: string; locationType?: string }[];
   flags?: { code: string; status: string; minutesAgo?: number; endsInHours?: number; text?: string }[];
-  esi?: { level: number; minutesAgo: number };
+  esi?: { level: number; minutesAgo: number; onEncounter?: boolean };
   ai?: { code?: string; text?: string; confidence?: number; negative?: boolean; study?: 'this' | 'prior' }[];
   priors?: { monthsAgo: number; site: string }[];
   expect: { terms: string[]; score: number; tier: string };
@@ -89,6 +89,7 @@ export function buildCase(c: Case): StudyRecord {
       code: { coding: [{ system: 'http://loinc.org', code: '75636-1' }] },
       effectiveDateTime: iso(NOW - c.esi.minutesAgo * MIN),
       valueInteger: c.esi.level,
+      ...(c.esi.onEncounter ? { encounter: { reference: 'Encounter/e0' } } : {}),
     });
   (c.ai ?? []).forEach((a, i) =>
     observations.push({
