@@ -31,6 +31,7 @@ import { runP6 } from './workloads/p6-retrieve.js';
 import { runP7Workload } from './workloads/p7-bridge-latency.js';
 import { runP8Workload } from './workloads/p8-context.js';
 import { runP9Workload } from './workloads/p9-fhir-search.js';
+import { runP12Workload } from './workloads/p12-worklist.js';
 import { runP13 } from './workloads/p13-rendered.js';
 import { runScale } from './workloads/scale.js';
 import { storescuAvailable } from './storescu.js';
@@ -49,12 +50,13 @@ const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> 
   P7: runP7Workload,
   P8: runP8Workload,
   P9: runP9Workload,
+  P12: runP12Workload,
   P13: runP13,
 };
 /** Not in the default run (loading 1M instances into the index takes minutes the first time). */
 const OPTIONAL = ['SCALE'];
 /** Ours only: Orthanc has no FHIR side to compare with. */
-const OURS_ONLY = ['P7', 'P8', 'P9', 'SCALE'];
+const OURS_ONLY = ['P7', 'P8', 'P9', 'P12', 'SCALE'];
 /** Need DCMTK's storescu (apt-get install -y dcmtk). */
 const DIMSE = ['P1', 'P3'];
 
