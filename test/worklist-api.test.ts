@@ -140,7 +140,7 @@ describe('the worklist re-orders the same studies as clinical context arrives (e
   });
 
   it('lets the waiting follow-up climb with aging, capped, but not above the ED case or the urgent inpatient', async () => {
-    await fhir.order(ids.Cleo, 'routine', { accession: 'C-3' });
+    ids.orderCold = (await fhir.order(ids.Cleo, 'routine', { accession: 'C-3' })).id;
     const body = await until((b) => item(b, Cold)?.terms[0]?.term === 'order', 'the order of the old follow-up');
     expect(termsOf(item(body, Cold))).toEqual(['order 0', 'novelty -5', 'aging 20']);
     expect(order(body, [A, B, C, Cold])).toEqual([A, B, Cold, C]);
@@ -255,5 +255,16 @@ describe('the worklist re-orders the same studies as clinical context arrives (e
     const recent = await list(`?since=${new Date(now - HOUR).toISOString()}`);
     expect(item(recent, Cold)).toBeUndefined();
     expect(item(recent, A)).toBeDefined();
+  });
+  it('takes a study off the unread list when a final report names its order (basedOn, as a RIS report does)', async () => {
+    await fhir.create({
+      resourceType: 'DiagnosticReport',
+      status: 'final',
+      code: { text: 'CT chest' },
+      subject: { reference: `Patient/${ids.Cleo}` },
+      basedOn: [{ reference: `ServiceRequest/${ids.orderCold}` }],
+    });
+    await until((b) => !item(b, Cold), 'the old follow-up to leave the unread list');
+    expect(item(await list('?status=all'), Cold).status).toBe('read');
   });
 });

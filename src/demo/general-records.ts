@@ -1,5 +1,5 @@
 import { LABS } from './codes.js';
-import { addWorklistContext } from './worklist-records.js';
+import { addWorklistContext, reportOf } from './worklist-records.js';
 import type { Rng } from './prng.js';
 import { DAY, HOUR, RecordBuilder, type StudyOrder } from './record-builder.js';
 import type { DemoPatient, PatientRecord } from './types.js';
@@ -300,6 +300,8 @@ export function generalRecord(
     b.bloodPressure('bp', rng.int(95, 165), rng.int(55, 95), start + 15 * MIN, enc);
   }
   let previous: string | undefined;
+  // Studies before the patient's latest one have been read: a final report on their order.
+  const latestAt = start + latest;
   for (const st of s.studies) {
     const { after, ...order } = st;
     const at = start + after;
@@ -319,6 +321,8 @@ export function generalRecord(
       requester: e.requester,
       basedOn: st.label.endsWith('-2') ? previous : undefined,
     });
+    if (at < latestAt)
+      reportOf(b, `report-${st.label}`, { order: previous, at: at + 3 * HOUR, text: order.description });
   }
   return b.record();
 }

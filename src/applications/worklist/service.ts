@@ -257,8 +257,14 @@ export class WorklistService {
     };
     e.base = baseScore(record, this.o.config, this.now());
     e.since = received ?? time(e.study.started);
+    // Read: a final report names the study, or the order it fulfils (a RIS report on the accession).
+    const order = e.order ? `ServiceRequest/${e.order.request.id}` : undefined;
     e.read = (ctx?.reports ?? []).some(
-      (r) => FINAL.has(r.status) && !isAi(r) && (r.imagingStudy ?? []).some((x) => refersTo(x, `ImagingStudy/${e.id}`)),
+      (r) =>
+        FINAL.has(r.status) &&
+        !isAi(r) &&
+        ((r.imagingStudy ?? []).some((x) => refersTo(x, `ImagingStudy/${e.id}`)) ||
+          (!!order && (r.basedOn ?? []).some((x) => refersTo(x, order)))),
     );
   }
 
