@@ -11,6 +11,7 @@ import {
   baseScore,
   compareRank,
   type Rankable,
+  type Score,
   refersTo,
   time,
   withAging,
@@ -58,6 +59,9 @@ interface Entry {
   read: boolean;
 }
 
+type Row = Rankable & { entry: Entry; s: Score };
+const AGING_TICK_MS = 5_000;
+
 const DICOM_UID = 'urn:dicom:uid';
 const FINAL = new Set(['final', 'amended', 'corrected', 'appended']);
 const AI_TAG = 'urn:imaging-bridge:tag|ai-result';
@@ -72,6 +76,9 @@ export class WorklistService {
   private readonly byPatient = new Map<string, Set<string>>();
   private readonly contexts = new Map<string, PatientContext>();
   private readonly listeners = new Set<(e: WorklistEvent) => void>();
+  /** Grows whenever a study is indexed, scored or removed: the sorted lists are kept until it does. */
+  private version = 0;
+  private readonly cache = new Map<'unread' | 'all', { version: number; validUntil: number; rows: Row[] }>();
   private readonly pendingStudies = new Set<string>();
   private readonly pendingPatients = new Set<string>();
   private readonly pendingOrders = new Set<string>();
@@ -129,7 +136,7 @@ export class WorklistService {
     );
     const page = ranked.slice(q.offset, q.offset + q.limit);
     return {
-      items: page.map((x, i) => this.view(x.entry, q.offset + i + 1, now)),
+      items: page.map((x, i) => this.view(x.entry, q.offset + i + 1, now, x.s)),
       total: ranked.length,
       generatedAt: new Date(now).toISOString(),
     };
@@ -140,8 +147,9 @@ export class WorklistService {
     const entry = this.entries.get(this.byUid.get(uid) ?? '');
     if (!entry || !this.visible(entry, policy)) throw notFound(`no study ${uid} on the worklist`);
     const now = this.now();
-    const rank = this.ranked(entry.read ? 'all' : 'unread', policy, now).findIndex((x) => x.entry === entry) + 1;
-    return this.view(entry, rank, now);
+    const rows = this.ranked(entry.read ? 'all' : 'unread', policy, now);
+    const at = rows.findIndex((x) => x.entry === entry);
+    return this.view(entry, at + 1, now, rows[at]?.s);
   }
 
   /** Patient of a study on the list (for audit records and event filtering). */
@@ -153,18 +161,41 @@ export class WorklistService {
     return (!e.patientId || policy.canSeePatient(e.patientId)) && policy.canSee(e.study as never);
   }
 
-  private ranked(status: 'unread' | 'all', policy: AccessPolicy, now: number) {
-    const out: (Rankable & { entry: Entry; score: number })[] = [];
-    for (const entry of this.entries.values()) {
-      if ((status === 'unread' && entry.read) || !this.visible(entry, policy)) continue;
-      const s = withAging(entry.base, entry.since, `ImagingStudy/${entry.id}`, this.o.config, now);
-      out.push({ entry, overridden: s.overridden, score: s.score, since: entry.since, key: entry.uid });
-    }
-    return out.sort(compareRank);
+  /** The caller's part of the sorted list (the sorting is shared between callers, see sorted()). */
+  private ranked(status: 'unread' | 'all', policy: AccessPolicy, now: number): Row[] {
+    return this.sorted(status, now).filter((r) => this.visible(r.entry, policy));
   }
 
-  private view(e: Entry, rank: number, now: number): WorklistItem {
-    const s = withAging(e.base, e.since, `ImagingStudy/${e.id}`, this.o.config, now);
+  /**
+   * Every study sorted, with aging, kept until a study is scored again or the next study's aging
+   * gains a point: under many readers the list is sorted once per change, not once per request.
+   */
+  private sorted(status: 'unread' | 'all', now: number): Row[] {
+    const cached = this.cache.get(status);
+    if (cached && cached.version === this.version && now < cached.validUntil) return cached.rows;
+    // Aging at the read time rounded down to AGING_TICK_MS: a point can be up to that late, and
+    // the sorted list is reused for that long (else a 2,400-study list gains a point every second).
+    now = Math.floor(now / AGING_TICK_MS) * AGING_TICK_MS;
+    const rows: Row[] = [];
+    let validUntil = now + AGING_TICK_MS;
+    const { aging } = this.o.config;
+    for (const entry of this.entries.values()) {
+      if (status === 'unread' && entry.read) continue;
+      const s = withAging(entry.base, entry.since, `ImagingStudy/${entry.id}`, this.o.config, now);
+      rows.push({ entry, s, overridden: s.overridden, score: s.score, since: entry.since, key: entry.uid });
+      if (entry.since !== undefined) {
+        const step = (entry.base.routine ? aging.routineMinutes : aging.nonRoutineMinutes) * 60_000;
+        const points = Math.floor(Math.max(0, now - entry.since) / step);
+        if (points < aging.cap) validUntil = Math.min(validUntil, entry.since + (points + 1) * step);
+      }
+    }
+    rows.sort(compareRank);
+    this.cache.set(status, { version: this.version, validUntil, rows });
+    return rows;
+  }
+
+  private view(e: Entry, rank: number, now: number, scored?: Score): WorklistItem {
+    const s = scored ?? withAging(e.base, e.since, `ImagingStudy/${e.id}`, this.o.config, now);
     const accession = accessionOf(e.study)?.value;
     const received = e.dicom?.received;
     return {
@@ -233,12 +264,14 @@ export class WorklistService {
   private remove(id: string): void {
     const e = this.entries.get(id);
     if (!e) return;
+    this.version++;
     this.entries.delete(id);
     this.byUid.delete(e.uid);
     if (e.patientId) this.byPatient.get(e.patientId)?.delete(id);
   }
 
   private score(e: Entry): void {
+    this.version++;
     const ctx = e.patientId ? this.contexts.get(e.patientId) : undefined;
     const priors = [...(this.byPatient.get(e.patientId ?? '') ?? [])]
       .filter((id) => id !== e.id)
