@@ -301,7 +301,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Before the bridge starts: the ImagingStudies it writes notify.
   await notifications.start();
   strokeRuns?.start();
-  await worklist.start();
+  // Follows writes from now on; indexes the studies already there in the background.
+  worklist.start().catch((err: unknown) => logger.error({ err }, 'worklist indexing failed'));
   void bridge.start();
   sources.start();
   return {
