@@ -116,6 +116,7 @@ function accessOf(h: HttpAccess): Access {
       transport: 'dicomweb',
       studyUids: note.studyUids ?? [],
       ...(note.patientIds?.length ? { patientIds: note.patientIds } : {}),
+      ...(typeof details.query === 'string' && details.query ? { query: details.query } : {}),
     };
   // Data steward and administrator routes: reading them is a query over DICOM data; acting on
   // them (release, reject, replay) is a change of the data-quality state.
