@@ -33,6 +33,7 @@ import { runP8Workload } from './workloads/p8-context.js';
 import { runP11Workload } from './workloads/p11-oncology.js';
 import { runP9Workload } from './workloads/p9-fhir-search.js';
 import { runP10Workload } from './workloads/p10-stroke.js';
+import { runP12Workload } from './workloads/p12-worklist.js';
 import { runP13 } from './workloads/p13-rendered.js';
 import { runP13cWorkload } from './workloads/p13c-thumbnails-during-stow.js';
 import { runP14Workload } from './workloads/p14-patient-view.js';
@@ -55,6 +56,7 @@ const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> 
   P9: runP9Workload,
   P10: runP10Workload,
   P11: runP11Workload,
+  P12: runP12Workload,
   P13: runP13,
   P13c: runP13cWorkload,
   P14: runP14Workload,
@@ -62,14 +64,14 @@ const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> 
 /** Not in the default run (loading 1M instances into the index takes minutes the first time). */
 const OPTIONAL = ['SCALE'];
 /** Ours only: Orthanc has no FHIR side to compare with. */
-const OURS_ONLY = ['P7', 'P8', 'P9', 'P10', 'P11', 'P13c', 'P14', 'SCALE'];
+const OURS_ONLY = ['P7', 'P8', 'P9', 'P10', 'P11', 'P12', 'P13c', 'P14', 'SCALE'];
 /** Need DCMTK's storescu (apt-get install -y dcmtk). */
 const DIMSE = ['P1', 'P3'];
 
 const USAGE = `usage: npm run bench -- [options]
-  --only CEIL,P1,...   workloads to run (default: CEIL,P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P11,P13,P13c,P14; SCALE
+  --only CEIL,P1,...   workloads to run (default: CEIL,P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P11,P12,P13,P13c,P14; SCALE
                        only when named). P1/P3 need DCMTK's storescu (P10 its C-STORE round); P7, P8, P9,
-                       P10, P11, P13c, P14, SCALE are ours only (P14 drives /usr/bin/chromium)
+                       P10, P11, P12, P13c, P14, SCALE are ours only (P14 drives /usr/bin/chromium)
   --runs N             runs per workload, medians reported (default 3)
   --skip-orthanc       only our server        --skip-ours   only Orthanc
   --queries N          QIDO iterations per query kind per run (default 50)

@@ -26,6 +26,8 @@ import type { FastifyInstance } from 'fastify';
 import { openContext } from './context/index.js';
 import { openStroke, StrokeAutoRun } from './applications/stroke/index.js';
 import { openOncology } from './applications/oncology/index.js';
+import { openWorklist } from './applications/worklist/index.js';
+import { studyFactsReader } from './archive/study-facts.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
@@ -200,6 +202,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         logger: logger.child({ component: 'stroke' }),
       })
     : undefined;
+  // Validates sections.worklist; indexes the studies once we listen, then follows FHIR writes.
+  const worklist = openWorklist({
+    sections: config.sections,
+    fhir: embeddedClient,
+    dicom: { facts: studyFactsReader(archive.index.db) },
+    onWrite: (listener) => fhir.onWrite(listener),
+    logger: logger.child({ component: 'worklist' }),
+  });
   // SMART on FHIR authorization server and token verifier (--auth smart, the default).
   const auth =
     config.auth === 'smart'
@@ -248,6 +258,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     context,
     stroke,
     oncology,
+    worklist,
     aiResults,
     publicUrl: config.publicUrl,
     logger,
@@ -300,6 +311,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // Before the bridge starts: the ImagingStudies it writes notify.
   await notifications.start();
   strokeRuns?.start();
+  // Follows writes from now on; indexes the studies already there in the background.
+  worklist.start().catch((err: unknown) => logger.error({ err }, 'worklist indexing failed'));
   void bridge.start();
   sources.start();
   return {
@@ -311,6 +324,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await sources.close();
       notifications.close();
       strokeRuns?.close();
+      worklist.close();
       await Promise.all([app.close(), dimse.close()]);
       await bridge.close();
       await audit.close();

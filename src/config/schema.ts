@@ -67,6 +67,8 @@ export interface ConfigSections {
   context?: unknown;
   /** Stroke thrombolysis check (last-known-well code, head-study patterns, automatic runs): validated by src/applications/stroke. */
   stroke?: unknown;
+  /** Radiology worklist (weights, tiers, lists): validated by src/clinical/worklist. */
+  worklist?: unknown;
   /** FHIR Subscription delivery (rest-hook allow-list, retries): validated by src/notifications. */
   notifications?: unknown;
   /** Authorization: external issuers, users and role mapping, audit export: validated by src/security. */
@@ -80,6 +82,7 @@ export const SECTION_KEYS = [
   'bridge',
   'context',
   'stroke',
+  'worklist',
   'notifications',
   'security',
 ] as const;

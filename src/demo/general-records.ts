@@ -1,4 +1,5 @@
 import { LABS } from './codes.js';
+import { addWorklistContext, reportOf } from './worklist-records.js';
 import type { Rng } from './prng.js';
 import { DAY, HOUR, RecordBuilder, type StudyOrder } from './record-builder.js';
 import type { DemoPatient, PatientRecord } from './types.js';
@@ -291,6 +292,7 @@ export function generalRecord(
     ...(s.setting === 'trauma' ? { priority: 'EM' as const } : {}),
   });
   if (s.flag) b.flag(`flag-${s.flag.code}`, { ...s.flag, start: start + 10 * MIN, end, encounter: enc });
+  addWorklistContext(b, { setting: s.setting, start, encounter: enc });
   if (s.setting !== 'outpatient') {
     b.measure('hb', LABS.hemoglobin, rng.real(9.5, 15.5, 1), start + 30 * MIN, { encounter: enc });
     b.measure('plt', LABS.platelets, rng.int(120, 390), start + 30 * MIN, { encounter: enc });
@@ -298,6 +300,8 @@ export function generalRecord(
     b.bloodPressure('bp', rng.int(95, 165), rng.int(55, 95), start + 15 * MIN, enc);
   }
   let previous: string | undefined;
+  // Studies before the patient's latest one have been read: a final report on their order.
+  const latestAt = start + latest;
   for (const st of s.studies) {
     const { after, ...order } = st;
     const at = start + after;
@@ -317,6 +321,8 @@ export function generalRecord(
       requester: e.requester,
       basedOn: st.label.endsWith('-2') ? previous : undefined,
     });
+    if (at < latestAt)
+      reportOf(b, `report-${st.label}`, { order: previous, at: at + 3 * HOUR, text: order.description });
   }
   return b.record();
 }

@@ -21,6 +21,8 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 import { registerStrokeRoutes } from './stroke-routes.js';
 import { registerOncologyRoutes } from './oncology-routes.js';
+import { registerWorklistRoutes } from './worklist-routes.js';
+import type { WorklistService } from '../applications/worklist/index.js';
 import {
   registerAccessControl,
   type AccessControlOptions,
@@ -46,6 +48,8 @@ export interface HttpPorts {
   stroke?: StrokeService;
   /** The tumor-board summary: GET /api/oncology/summary. */
   oncology?: OncologyService;
+  /** The radiology worklist: GET /api/worklist, /api/worklist/{uid}, /api/worklist/events. */
+  worklist?: WorklistService;
   /** AI results written back as FHIR: POST /api/ai-results. */
   aiResults?: AiResultsService;
   /** What each caller may see (its scopes and patient); everything under --auth none. */
@@ -138,6 +142,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf);
   if (ports.stroke) registerStrokeRoutes(app, ports.stroke, ports.policyOf);
   if (ports.oncology) registerOncologyRoutes(app, ports.oncology, ports.policyOf);
+  if (ports.worklist) registerWorklistRoutes(app, ports.worklist, ports.policyOf);
   if (ports.aiResults)
     registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
   if (ports.accessAdmin) registerAccessAdminRoutes(app, ports.accessAdmin);

@@ -127,6 +127,16 @@ function accessOf(h: HttpAccess): Access {
       what: details.what as ConfigChange,
       ...(typeof details.target === 'string' ? { target: details.target } : {}),
     };
+  // The worklist is a query over studies that names their patients (list, item, event stream).
+  if (h.path === '/api/worklist' || h.path.startsWith('/api/worklist/'))
+    return {
+      kind: 'dicom',
+      event: 'query',
+      transport: 'dicomweb',
+      studyUids: note.studyUids ?? [],
+      ...(note.patientIds?.length ? { patientIds: note.patientIds } : {}),
+      ...(typeof details.query === 'string' && details.query ? { query: details.query } : {}),
+    };
   // Data steward and administrator routes: reading them is a query over DICOM data; acting on
   // them (release, reject, replay) is a change of the data-quality state.
   if (h.method === 'GET' || h.method === 'HEAD')

@@ -23,6 +23,7 @@ const STEWARD = ['data-steward', 'administrator'];
 
 export const ROUTES: PageRoute[] = [
   { path: '/', title: 'Find a patient', nav: 'Clinical', page: lazy(() => import('../pages/search/SearchPage')) },
+  { path: '/worklist', title: 'Worklist', nav: 'Clinical', page: lazy(() => import('../pages/worklist/WorklistPage')) },
   { path: '/patients/:id', title: 'Patient', page: lazy(() => import('../pages/patient/PatientPage')) },
   { path: '/studies/:study', title: 'Study', page: lazy(() => import('../pages/study/StudyPage')) },
   { path: '/stroke', title: 'Stroke', nav: 'Clinical', page: lazy(() => import('../pages/stroke/StrokePage')) },

@@ -1,0 +1,431 @@
+/**
+ * The worklist: an in-memory index of every ImagingStudy on our server with its base score,
+ * kept current by FHIR writes (only the studies a write concerns are read and scored again), and
+ * answered with aging added at read time. Changes are pushed to subscribers as events.
+ */
+import type { DiagnosticReport, ImagingStudy } from '@medplum/fhirtypes';
+import type { Logger } from 'pino';
+import type { AccessPolicy } from '../../context/index.js';
+import {
+  type BaseScore,
+  baseScore,
+  compareRank,
+  type Rankable,
+  type Score,
+  refersTo,
+  time,
+  withAging,
+  type WorklistConfig,
+} from '../../clinical/worklist/index.js';
+import type { WriteEvent, WriteListener } from '../../fhir/repository/observed-repository.js';
+import { notFound } from '../../core/errors.js';
+import type { WorklistQuery } from './params.js';
+import type { DicomStudyFacts, DicomStudyPort } from './ports.js';
+import { accessionOf, type FoundOrder, type PatientContext, type WorklistSource } from './source.js';
+import { patientView, studyFields, type WorklistItem } from './view.js';
+import { affected } from './writes.js';
+
+export interface WorklistEvent {
+  type: 'added' | 're-scored' | 'moved' | 'read';
+  studyInstanceUid: string;
+  patientId?: string;
+  rank?: number;
+  previousRank?: number;
+  item?: WorklistItem;
+}
+
+export interface WorklistServiceOptions {
+  source: WorklistSource;
+  dicom: DicomStudyPort;
+  config: WorklistConfig;
+  onWrite: (listener: WriteListener) => () => void;
+  logger: Logger;
+  now?: () => number;
+  /** Writes arriving within this time are handled together (default 50 ms). */
+  settleMs?: number;
+  /** Time-bound signals (flag periods, triage age) are scored again this often (default 5 min). */
+  refreshMs?: number;
+}
+
+interface Entry {
+  id: string;
+  uid: string;
+  study: ImagingStudy;
+  patientId?: string;
+  order?: FoundOrder;
+  dicom?: DicomStudyFacts;
+  base: BaseScore;
+  since?: number;
+  read: boolean;
+}
+
+type Row = Rankable & { entry: Entry; s: Score };
+const AGING_TICK_MS = 5_000;
+
+const DICOM_UID = 'urn:dicom:uid';
+const FINAL = new Set(['final', 'amended', 'corrected', 'appended']);
+const AI_TAG = 'urn:imaging-bridge:tag|ai-result';
+const LEFT_OUT = new Set(['cancelled', 'entered-in-error']);
+const uidOf = (s: ImagingStudy) => s.identifier?.find((i) => i.system === DICOM_UID)?.value?.replace(/^urn:oid:/, '');
+const patientIdOf = (s: ImagingStudy) => /(?:^|\/)Patient\/([^/]+)$/.exec(s.subject?.reference ?? '')?.[1];
+const isAi = (r: DiagnosticReport) => !!r.meta?.tag?.some((t) => `${t.system}|${t.code}` === AI_TAG);
+
+export class WorklistService {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byUid = new Map<string, string>();
+  private readonly byPatient = new Map<string, Set<string>>();
+  private readonly contexts = new Map<string, PatientContext>();
+  private readonly listeners = new Set<(e: WorklistEvent) => void>();
+  /** Grows whenever a study is indexed, scored or removed: the sorted lists are kept until it does. */
+  private version = 0;
+  private readonly cache = new Map<'unread' | 'all', { version: number; validUntil: number; rows: Row[] }>();
+  private readonly pendingStudies = new Set<string>();
+  private readonly pendingPatients = new Set<string>();
+  private readonly pendingOrders = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private refresher?: NodeJS.Timeout;
+  private chain: Promise<void> = Promise.resolve();
+  private unsubscribe?: () => void;
+  private closed = false;
+  readonly now: () => number;
+
+  constructor(private readonly o: WorklistServiceOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  get config(): WorklistConfig {
+    return this.o.config;
+  }
+
+  /** Subscribes to writes, then indexes every study (writes during the load are applied after it). */
+  async start(): Promise<void> {
+    this.unsubscribe = this.o.onWrite((events) => this.onWrite(events));
+    this.chain = this.chain.then(() => this.loadAll());
+    this.refresher = setInterval(() => this.rescoreAll(), this.o.refreshMs ?? 300_000);
+    this.refresher.unref();
+    await this.chain;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribe?.();
+    clearTimeout(this.timer);
+    clearInterval(this.refresher);
+  }
+
+  /** Resolves once every write seen so far has been applied. */
+  async idle(): Promise<void> {
+    while (this.timer || this.pendingStudies.size || this.pendingPatients.size) {
+      await new Promise((r) => setTimeout(r, 10));
+      await this.chain;
+    }
+    await this.chain;
+  }
+
+  subscribe(listener: (e: WorklistEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  list(q: WorklistQuery, policy: AccessPolicy): { items: WorklistItem[]; total: number; generatedAt: string } {
+    const now = this.now();
+    const ranked = this.ranked(q.status, policy, now).filter(
+      ({ entry }) =>
+        (!q.modalities || studyFields(entry.study).modality.some((m) => q.modalities!.includes(m))) &&
+        (q.since === undefined || (time(entry.study.started) ?? entry.since ?? 0) >= q.since),
+    );
+    const page = ranked.slice(q.offset, q.offset + q.limit);
+    return {
+      items: page.map((x, i) => this.view(x.entry, q.offset + i + 1, now, x.s)),
+      total: ranked.length,
+      generatedAt: new Date(now).toISOString(),
+    };
+  }
+
+  /** One study with its explanation; its rank among the unread (among all once read). */
+  item(uid: string, policy: AccessPolicy): WorklistItem {
+    const entry = this.entries.get(this.byUid.get(uid) ?? '');
+    if (!entry || !this.visible(entry, policy)) throw notFound(`no study ${uid} on the worklist`);
+    const now = this.now();
+    const rows = this.ranked(entry.read ? 'all' : 'unread', policy, now);
+    const at = rows.findIndex((x) => x.entry === entry);
+    return this.view(entry, at + 1, now, rows[at]?.s);
+  }
+
+  /** Patient of a study on the list (for audit records and event filtering). */
+  patientOf(uid: string): string | undefined {
+    return this.entries.get(this.byUid.get(uid) ?? '')?.patientId;
+  }
+
+  private visible(e: Entry, policy: AccessPolicy): boolean {
+    return (!e.patientId || policy.canSeePatient(e.patientId)) && policy.canSee(e.study as never);
+  }
+
+  /** The caller's part of the sorted list (the sorting is shared between callers, see sorted()). */
+  private ranked(status: 'unread' | 'all', policy: AccessPolicy, now: number): Row[] {
+    return this.sorted(status, now).filter((r) => this.visible(r.entry, policy));
+  }
+
+  /**
+   * Every study sorted, with aging, kept until a study is scored again or the next study's aging
+   * gains a point: under many readers the list is sorted once per change, not once per request.
+   */
+  private sorted(status: 'unread' | 'all', now: number): Row[] {
+    const cached = this.cache.get(status);
+    if (cached && cached.version === this.version && now < cached.validUntil) return cached.rows;
+    // Aging at the read time rounded down to AGING_TICK_MS: a point can be up to that late, and
+    // the sorted list is reused for that long (else a 2,400-study list gains a point every second).
+    now = Math.floor(now / AGING_TICK_MS) * AGING_TICK_MS;
+    const rows: Row[] = [];
+    let validUntil = now + AGING_TICK_MS;
+    const { aging } = this.o.config;
+    for (const entry of this.entries.values()) {
+      if (status === 'unread' && entry.read) continue;
+      const s = withAging(entry.base, entry.since, `ImagingStudy/${entry.id}`, this.o.config, now);
+      rows.push({ entry, s, overridden: s.overridden, score: s.score, since: entry.since, key: entry.uid });
+      if (entry.since !== undefined) {
+        const step = (entry.base.routine ? aging.routineMinutes : aging.nonRoutineMinutes) * 60_000;
+        const points = Math.floor(Math.max(0, now - entry.since) / step);
+        if (points < aging.cap) validUntil = Math.min(validUntil, entry.since + (points + 1) * step);
+      }
+    }
+    rows.sort(compareRank);
+    this.cache.set(status, { version: this.version, validUntil, rows });
+    return rows;
+  }
+
+  private view(e: Entry, rank: number, now: number, scored?: Score): WorklistItem {
+    const s = scored ?? withAging(e.base, e.since, `ImagingStudy/${e.id}`, this.o.config, now);
+    const accession = accessionOf(e.study)?.value;
+    const received = e.dicom?.received;
+    return {
+      studyInstanceUid: e.uid,
+      ...(accession ? { accession } : {}),
+      patient: patientView(e.patientId, e.patientId ? this.contexts.get(e.patientId)?.patient : undefined),
+      ...studyFields(e.study),
+      ...(received !== undefined ? { received: new Date(received).toISOString() } : {}),
+      rank,
+      score: s.score,
+      tier: s.tier,
+      terms: s.terms,
+      status: e.read ? 'read' : 'unread',
+    };
+  }
+
+  // ---- keeping the index current ----
+
+  private async loadAll(): Promise<void> {
+    const studies = await this.o.source.studies();
+    const patients = [...new Set(studies.map(patientIdOf).filter((p): p is string => !!p))];
+    // A few patients at a time: the embedded server is in this process.
+    for (let i = 0; i < patients.length; i += 8)
+      await Promise.all(
+        patients.slice(i, i + 8).map(async (p) => this.contexts.set(p, await this.o.source.patientContext(p))),
+      );
+    for (let i = 0; i < studies.length; i += 16) await Promise.all(studies.slice(i, i + 16).map((s) => this.index(s)));
+    this.o.logger.info({ studies: this.entries.size, patients: patients.length }, 'worklist indexed');
+  }
+
+  /** (Re)reads a study's order and DICOM facts and scores it. */
+  private async index(study: ImagingStudy): Promise<Entry | undefined> {
+    const uid = uidOf(study);
+    if (!study.id || !uid || LEFT_OUT.has(study.status)) {
+      if (study.id) this.remove(study.id);
+      return undefined;
+    }
+    const patientId = patientIdOf(study);
+    if (patientId && !this.contexts.has(patientId))
+      this.contexts.set(patientId, await this.o.source.patientContext(patientId));
+    const prev = this.entries.get(study.id);
+    if (prev?.patientId && prev.patientId !== patientId) this.byPatient.get(prev.patientId)?.delete(study.id);
+    const order = await this.o.source.order(study);
+    const dicom = this.o.dicom.facts(uid);
+    const entry: Entry = {
+      id: study.id,
+      uid,
+      study,
+      ...(patientId ? { patientId } : {}),
+      ...(order ? { order } : {}),
+      ...(dicom ? { dicom } : {}),
+      base: { terms: [], overridden: false, routine: true },
+      read: false,
+    };
+    this.entries.set(study.id, entry);
+    this.byUid.set(uid, study.id);
+    if (patientId) {
+      const set = this.byPatient.get(patientId) ?? new Set();
+      set.add(study.id);
+      this.byPatient.set(patientId, set);
+    }
+    this.score(entry);
+    return entry;
+  }
+
+  private remove(id: string): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    this.version++;
+    this.entries.delete(id);
+    this.byUid.delete(e.uid);
+    if (e.patientId) this.byPatient.get(e.patientId)?.delete(id);
+  }
+
+  private score(e: Entry): void {
+    this.version++;
+    const ctx = e.patientId ? this.contexts.get(e.patientId) : undefined;
+    const priors = [...(this.byPatient.get(e.patientId ?? '') ?? [])]
+      .filter((id) => id !== e.id)
+      .map((id) => this.entries.get(id)!.study);
+    const received = e.dicom?.received;
+    const record = {
+      study: e.study,
+      ...(e.order ? { order: e.order } : {}),
+      ...(e.dicom?.priority ? { dicomPriority: e.dicom.priority } : {}),
+      encounters: ctx?.encounters ?? [],
+      locations: ctx?.locations ?? new Map(),
+      flags: ctx?.flags ?? [],
+      observations: ctx?.observations ?? [],
+      priors,
+      ...(received !== undefined ? { received } : {}),
+    };
+    e.base = baseScore(record, this.o.config, this.now());
+    e.since = received ?? time(e.study.started);
+    // Read: a final report names the study, or the order it fulfils (a RIS report on the accession).
+    const order = e.order ? `ServiceRequest/${e.order.request.id}` : undefined;
+    e.read = (ctx?.reports ?? []).some(
+      (r) =>
+        FINAL.has(r.status) &&
+        !isAi(r) &&
+        ((r.imagingStudy ?? []).some((x) => refersTo(x, `ImagingStudy/${e.id}`)) ||
+          (!!order && (r.basedOn ?? []).some((x) => refersTo(x, order)))),
+    );
+  }
+
+  private rescoreAll(): void {
+    this.chain = this.chain.then(() => {
+      for (const e of this.entries.values()) this.score(e);
+    });
+  }
+
+  private onWrite(events: WriteEvent[]): void {
+    if (this.closed) return;
+    const a = affected(events, {
+      patientOfResource: (ref) => this.patientHolding(ref),
+      studiesOfOrder: (ref) => this.studiesOfOrder(ref),
+      patientsAt: (ref) => this.patientsAt(ref),
+      forgetLocation: (id) => this.o.source.forgetLocation(id),
+      knownPatient: (id) => this.byPatient.has(id),
+    });
+    for (const s of a.studies) this.pendingStudies.add(s);
+    for (const p of a.patients) this.pendingPatients.add(p);
+    for (const s of a.orders) this.pendingOrders.add(s);
+    if (!a.studies.length && !a.patients.length && !a.orders.length) return;
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), this.o.settleMs ?? 50);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const studies = [...this.pendingStudies];
+    const patients = [...this.pendingPatients];
+    const orders = [...this.pendingOrders];
+    this.pendingStudies.clear();
+    this.pendingPatients.clear();
+    this.pendingOrders.clear();
+    this.chain = this.chain
+      .then(() => this.apply(studies, patients, orders))
+      .catch((err: unknown) => this.o.logger.warn({ err }, 'worklist update failed'));
+  }
+
+  private async apply(studyIds: string[], patientIds: string[], orderStudies: string[]): Promise<void> {
+    if (this.closed) return;
+    const now = this.now();
+    const before = this.ranks(now);
+    const wasRead = new Map([...this.entries.values()].map((e) => [e.id, e.read]));
+    const touched = new Set<string>();
+    for (const p of patientIds) {
+      this.contexts.set(p, await this.o.source.patientContext(p));
+      for (const id of this.byPatient.get(p) ?? []) touched.add(id);
+    }
+    for (const id of new Set([...studyIds, ...orderStudies])) {
+      let entry: Entry | undefined;
+      try {
+        const study = await this.o.source.study(id);
+        entry = study ? await this.index(study) : undefined;
+        if (!study) this.remove(id);
+      } catch (err) {
+        // One study that cannot be read stays as it was; the rest of the batch goes on.
+        this.o.logger.warn({ err, study: id }, 'worklist could not index a study');
+        continue;
+      }
+      // Another study of the patient is a prior (or no longer one) of the rest.
+      for (const other of this.byPatient.get(entry?.patientId ?? '') ?? []) touched.add(other);
+      if (entry) touched.add(entry.id);
+    }
+    for (const id of touched) {
+      const e = this.entries.get(id);
+      if (e) this.score(e);
+    }
+    const after = this.ranks(now);
+    for (const id of touched) {
+      const e = this.entries.get(id);
+      if (!e) continue;
+      const type: WorklistEvent['type'] = !wasRead.has(id)
+        ? 'added'
+        : e.read && !wasRead.get(id)
+          ? 'read'
+          : before.get(id) !== after.get(id)
+            ? 'moved'
+            : 're-scored';
+      const rank = after.get(id);
+      const previousRank = before.get(id);
+      this.emit({
+        type,
+        studyInstanceUid: e.uid,
+        ...(e.patientId ? { patientId: e.patientId } : {}),
+        ...(rank !== undefined ? { rank } : {}),
+        ...(previousRank !== undefined ? { previousRank } : {}),
+        item: this.view(e, rank ?? 0, now),
+      });
+    }
+  }
+
+  /** Ranks on the unread list as everyone sees it (events carry these). */
+  private ranks(now: number): Map<string, number> {
+    const all = { canSeePatient: () => true, canSee: () => true } as unknown as AccessPolicy;
+    return new Map(this.ranked('unread', all, now).map((x, i) => [x.entry.id, i + 1]));
+  }
+
+  private emit(e: WorklistEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.o.logger.warn({ err }, 'worklist event listener failed');
+      }
+    }
+  }
+
+  private patientHolding(ref: string): string | undefined {
+    const [type, id] = ref.split('/');
+    for (const [p, c] of this.contexts) {
+      const lists: { id?: string }[][] = [c.encounters, c.flags, c.observations, c.reports];
+      const list = lists[['Encounter', 'Flag', 'Observation', 'DiagnosticReport'].indexOf(type)];
+      if (list?.some((r) => r.id === id)) return p;
+    }
+    return undefined;
+  }
+
+  private studiesOfOrder(request: { id: string; identifiers: string[] }): string[] {
+    const out: string[] = [];
+    for (const e of this.entries.values()) {
+      const acc = accessionOf(e.study);
+      const keys = acc?.value ? [acc.value, `${acc.system ?? ''}|${acc.value}`] : [];
+      if (e.order?.request.id === request.id || keys.some((k) => request.identifiers.includes(k))) out.push(e.id);
+    }
+    return out;
+  }
+
+  private patientsAt(locationRef: string): string[] {
+    return [...this.contexts].filter(([, c]) => c.locations.has(locationRef)).map(([p]) => p);
+  }
+}

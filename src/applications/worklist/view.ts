@@ -1,0 +1,43 @@
+/** A worklist item as the API answers it (docs/worklist.md). */
+import type { HumanName, ImagingStudy, Patient } from '@medplum/fhirtypes';
+import type { Term, Tier } from '../../clinical/worklist/index.js';
+
+export interface WorklistItem {
+  studyInstanceUid: string;
+  accession?: string;
+  patient: { id?: string; name?: string; identifier?: string };
+  modality: string[];
+  description?: string;
+  bodySite: string[];
+  started?: string;
+  received?: string;
+  rank: number;
+  score: number;
+  tier: Tier;
+  terms: Term[];
+  status: 'unread' | 'read';
+}
+
+const nameText = (n: HumanName | undefined): string | undefined =>
+  n && (n.text ?? ([...(n.given ?? []), n.family].filter(Boolean).join(' ') || undefined));
+
+export function patientView(id: string | undefined, p: Patient | undefined): WorklistItem['patient'] {
+  const name = nameText(p?.name?.find((x) => x.use === 'official') ?? p?.name?.[0]);
+  const mrn = p?.identifier?.find((i) => i.type?.coding?.some((c) => c.code === 'MR')) ?? p?.identifier?.[0];
+  return { ...(id ? { id } : {}), ...(name ? { name } : {}), ...(mrn?.value ? { identifier: mrn.value } : {}) };
+}
+
+export function studyFields(s: ImagingStudy): Pick<WorklistItem, 'modality' | 'description' | 'bodySite' | 'started'> {
+  const modality = [
+    ...new Set([...(s.modality ?? []).map((m) => m.code), ...(s.series ?? []).map((x) => x.modality?.code)]),
+  ].filter((m): m is string => !!m);
+  const bodySite = [
+    ...new Set((s.series ?? []).map((x) => x.bodySite?.display ?? x.bodySite?.code).filter((b): b is string => !!b)),
+  ];
+  return {
+    modality,
+    ...(s.description ? { description: s.description } : {}),
+    bodySite,
+    ...(s.started ? { started: s.started } : {}),
+  };
+}

@@ -1,0 +1,78 @@
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { parseWorklistQuery, type WorklistEvent, type WorklistService } from '../applications/worklist/index.js';
+import { queryParams } from '../core/query-string.js';
+import { badRequest } from '../core/errors.js';
+import { allowEverything, type PolicyOf } from './context-routes.js';
+import { FHIR_ERRORS } from './errors.js';
+import { access, noteAccess } from './security/route-access.js';
+
+/** What the worklist reads, for the audit record. */
+const WORKLIST_READS = ['ImagingStudy', 'ServiceRequest', 'Encounter', 'Flag', 'Observation', 'DiagnosticReport'];
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * The radiology worklist (docs/worklist.md): GET /api/worklist, /api/worklist/{uid} and the
+ * Server-Sent Events at /api/worklist/events. Each needs read and search of every resource type
+ * the score reads; items and events are filtered by the caller's patients; every access audited.
+ */
+export function registerWorklistRoutes(
+  app: FastifyInstance,
+  worklist: WorklistService,
+  policyOf: PolicyOf = allowEverything,
+) {
+  const route = {
+    config: {
+      ...access({ kind: 'resources', types: ['Patient', ...WORKLIST_READS], interactions: 'rs' }).config,
+      ...FHIR_ERRORS,
+    },
+  };
+  app.get('/api/worklist', route, async (req, reply) => {
+    const query = parseWorklistQuery(queryParams(req.url));
+    const answer = worklist.list(query, policyOf(req));
+    // The patients whose studies were shown and the query; not every study UID (a list of 100
+    // makes the record twice as costly, and the patients are whose data was disclosed).
+    noteAccess(req, {
+      event: 'worklist',
+      patientIds: [...new Set(answer.items.flatMap((i) => (i.patient.id ? [i.patient.id] : [])))],
+      details: { reads: WORKLIST_READS, total: answer.total, query: req.url.split('?')[1] ?? '' },
+    });
+    return reply.type('application/json').send(answer);
+  });
+
+  app.get('/api/worklist/events', route, async (req, reply) => {
+    if (req.url.includes('?'))
+      throw badRequest('the event stream takes no parameters', [...queryParams(req.url).keys()][0]);
+    const policy = policyOf(req);
+    noteAccess(req, { event: 'worklist-events', details: { reads: WORKLIST_READS } });
+    const stream = new PassThrough();
+    const send = (e: WorklistEvent) => {
+      if (e.patientId && !policy.canSeePatient(e.patientId)) return;
+      stream.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    };
+    const unsubscribe = worklist.subscribe(send);
+    const beat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const end = () => {
+      clearInterval(beat);
+      unsubscribe();
+      stream.end();
+    };
+    req.raw.on('close', end);
+    stream.write(': worklist events\n\n');
+    return reply
+      .header('cache-control', 'no-cache, no-store')
+      .header('x-accel-buffering', 'no')
+      .type('text/event-stream')
+      .send(stream);
+  });
+
+  app.get<{ Params: { uid: string } }>('/api/worklist/:uid', route, async (req, reply) => {
+    const uid = req.params.uid;
+    if (!/^[0-2](\.(0|[1-9]\d*))+$/.test(uid) || uid.length > 64)
+      throw badRequest('StudyInstanceUID must be a DICOM UID', 'StudyInstanceUID');
+    noteAccess(req, { event: 'worklist', studyUids: [uid] });
+    const item = worklist.item(uid, policyOf(req));
+    noteAccess(req, { ...(item.patient.id ? { patientIds: [item.patient.id] } : {}) });
+    return reply.type('application/json').send(item);
+  });
+}
