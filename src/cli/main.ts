@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../core/errors.js';
+import { runAssess } from './assess-command.js';
 import { runAudit } from './audit-command.js';
 import { runClients } from './clients-command.js';
 import { runDelete } from './delete-command.js';
@@ -23,6 +24,8 @@ Usage:
   imaging-bridge clients add|list|remove [--data-dir DIR] [--client-id ID --jwks-file F|--jwks-url U|--secret-file F|- --scope "SCOPES"]
   imaging-bridge users add|list|remove [--data-dir DIR] [--username U --password-file F --role ROLE]
   imaging-bridge audit verify|export [--data-dir DIR] [--audit-key-file F] [--anchor FILE] [--format syslog]
+  imaging-bridge assess [--fhir URL] [--dicomweb URL] [--dimse AET@HOST:PORT] [--since 30d] [--format text|json|html|md] ...
+  imaging-bridge reconcile [--dry-run|--apply] [--delete-orphans] [--since 30d] ...
   imaging-bridge encryption rotate --data-dir DIR --encryption-key-file F   (server stopped)
 
 Every serve option can also be set by environment (IMAGING_BRIDGE_HTTP_PORT, …) or in a JSON config file.
@@ -39,6 +42,7 @@ const commands: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promi
   users: runUsers,
   audit: runAudit,
   encryption: runEncryption,
+  assess: runAssess,
 };
 
 async function main(): Promise<number> {

@@ -1,0 +1,5 @@
+/** The readiness assessment and drift reconciliation (docs/assessment.md). */
+export { assess, type AssessOptions, type AssessTargets } from './assess.js';
+export { FORMATS, renderAssessment, type Format } from './render.js';
+export { parseDuration, parseSince, resolveTargets, type AssessRequest } from './targets.js';
+export type { Assessment, Finding } from './types.js';
