@@ -43,6 +43,7 @@ import {
 } from './http/console-routes.js';
 import type { RouteRule } from './http/security/access-control.js';
 import { openSources } from './sources/index.js';
+import { assessmentService } from './assessment/index.js';
 import { openAtRestOf, type AtRest } from './core/encryption/at-rest.js';
 
 /** Our version, as published (the CapabilityStatement states it). dist/main.js and src/main.ts both sit one level below package.json. */
@@ -237,6 +238,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     context,
     stroke,
     aiResults,
+    assessment: assessmentService(config),
     publicUrl: config.publicUrl,
     logger,
     accessControl: {

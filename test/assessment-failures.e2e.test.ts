@@ -20,7 +20,14 @@ import { freePort } from './support/ports.js';
 const resource = (type: string) => ({
   type,
   interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }, { code: 'update' }],
-  searchParam: [{ name: 'identifier' }, { name: 'patient' }, { name: 'started' }, { name: 'modality' }, { name: 'date' }, { name: 'code' }],
+  searchParam: [
+    { name: 'identifier' },
+    { name: 'patient' },
+    { name: 'started' },
+    { name: 'modality' },
+    { name: 'date' },
+    { name: 'code' },
+  ],
 });
 const capability = (fhirVersion: string, types: string[]) => ({
   resourceType: 'CapabilityStatement',
@@ -33,7 +40,9 @@ const capability = (fhirVersion: string, types: string[]) => ({
 const ALL = ['ImagingStudy', 'Patient', 'Endpoint', 'DiagnosticReport', 'Observation'];
 
 function fixture(req: IncomingMessage, res: ServerResponse): void {
-  const send = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': type }).end(body);
+  const send = (status: number, type: string, body: string): void => {
+    res.writeHead(status, { 'content-type': type }).end(body);
+  };
   const path = (req.url ?? '').split('?')[0];
   if (path === '/stu3/metadata') return send(200, 'application/fhir+json', JSON.stringify(capability('3.0.2', ALL)));
   if (path === '/r5/metadata') return send(200, 'application/fhir+json', JSON.stringify(capability('5.0.0', ALL)));
@@ -52,7 +61,10 @@ describe('assess: servers that are not what they should be', () => {
   let dir: string;
   const now = new Date();
   const run = (fhir: string, timeoutMs = 3000): Promise<Assessment> =>
-    assess({ fhir: { url: fhir }, callingAe: 'IMGBRIDGE' }, { since: new Date(now.getTime() - 30 * 86_400_000), timeoutMs, probeStow: false, now });
+    assess(
+      { fhir: { url: fhir }, callingAe: 'IMGBRIDGE' },
+      { since: new Date(now.getTime() - 30 * 86_400_000), timeoutMs, probeStow: false, now },
+    );
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ib-assess-'));
@@ -60,8 +72,29 @@ describe('assess: servers that are not what they should be', () => {
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
     if (opensslAvailable()) {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '2', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-      https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, fixture);
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-subj',
+          '/CN=localhost',
+          '-days',
+          '2',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      https = createHttpsServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+        fixture,
+      );
       await new Promise<void>((r) => https!.listen(0, '127.0.0.1', r));
       tlsBase = `https://localhost:${(https.address() as { port: number }).port}`;
     }
@@ -76,8 +109,18 @@ describe('assess: servers that are not what they should be', () => {
 
   it('detects STU3 and says ImagingStudy will need conversion', async () => {
     const a = await run(`${base}/stu3`);
-    expect(a.fhir).toMatchObject({ reachable: true, fhirVersion: '3.0.2', release: 'STU3', software: 'Fixture FHIR 0.1', transaction: true });
-    expect(a.findings[0]).toMatchObject({ area: 'fhir', level: 'blocker', message: expect.stringContaining('The EHR speaks STU3 (3.0.2): ImagingStudy will need conversion') });
+    expect(a.fhir).toMatchObject({
+      reachable: true,
+      fhirVersion: '3.0.2',
+      release: 'STU3',
+      software: 'Fixture FHIR 0.1',
+      transaction: true,
+    });
+    expect(a.findings[0]).toMatchObject({
+      area: 'fhir',
+      level: 'blocker',
+      message: expect.stringContaining('The EHR speaks STU3 (3.0.2): ImagingStudy will need conversion'),
+    });
     expect(a.readiness.fhir).toBe('blocked');
   });
 
@@ -94,13 +137,21 @@ describe('assess: servers that are not what they should be', () => {
     const a = await run(`${base}/noimaging`);
     expect(a.fhir?.resources.ImagingStudy).toBeNull();
     expect(a.fhir?.resources.Patient?.interactions).toEqual(['read', 'search-type', 'create', 'update']);
-    expect(a.findings[0]).toMatchObject({ level: 'blocker', message: expect.stringContaining('lists no ImagingStudy') });
+    expect(a.findings[0]).toMatchObject({
+      level: 'blocker',
+      message: expect.stringContaining('lists no ImagingStudy'),
+    });
   });
 
   it('reports an HTML answer as not FHIR, with the base URL to check', async () => {
     const a = await run(`${base}/html`);
     expect(a.fhir).toMatchObject({ reachable: true });
-    expect(a.fhir?.checks[0]).toMatchObject({ name: 'metadata', status: 'failed', httpStatus: 200, detail: expect.stringContaining('answers HTML') });
+    expect(a.fhir?.checks[0]).toMatchObject({
+      name: 'metadata',
+      status: 'failed',
+      httpStatus: 200,
+      detail: expect.stringContaining('answers HTML'),
+    });
     expect(a.findings[0]).toMatchObject({ level: 'blocker', nextStep: expect.stringContaining('FHIR base URL') });
   });
 
@@ -126,7 +177,11 @@ describe('assess: servers that are not what they should be', () => {
     const a = await run(`${tlsBase}/stu3`);
     expect(a.fhir?.tls).toMatchObject({ trusted: false, daysLeft: expect.any(Number) });
     expect(a.fhir?.tls?.error).toMatch(/SELF_SIGNED|self.signed/i);
-    expect(a.findings[0]).toMatchObject({ area: 'security', level: 'blocker', message: expect.stringContaining('not trusted') });
+    expect(a.findings[0]).toMatchObject({
+      area: 'security',
+      level: 'blocker',
+      message: expect.stringContaining('not trusted'),
+    });
     expect(a.fhir?.reachable).toBe(false);
   });
 
@@ -148,7 +203,15 @@ describe('assess: servers that are not what they should be', () => {
       expect({ bad, code: r.code }).toEqual({ bad, code: 2 });
       expect(r.stderr).toMatch(/imaging-bridge assess: /);
     }
-    const cannot = await runCli(['assess', '--fhir', `${base}/r5`, '--out', '/nonexistent-dir/report.html', '--format', 'html']);
+    const cannot = await runCli([
+      'assess',
+      '--fhir',
+      `${base}/r5`,
+      '--out',
+      '/nonexistent-dir/report.html',
+      '--format',
+      'html',
+    ]);
     expect(cannot.code).toBe(1);
     expect(cannot.stderr).toContain('cannot write /nonexistent-dir/report.html');
   }, 180_000);

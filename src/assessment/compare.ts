@@ -25,6 +25,8 @@ export interface FhirStudy {
   series?: number;
   instances?: number;
   lastUpdated?: string;
+  /** Already marked by `reconcile --apply` as naming a study the PACS does not have. */
+  orphanTagged?: boolean;
 }
 
 export interface Comparison {

@@ -9,6 +9,13 @@ import { httpProbe, isRecord, parseJson } from './http-probe.js';
 import type { Check } from './types.js';
 
 const UID_SYSTEM = 'urn:dicom:uid';
+
+/** The meta.tag `reconcile --apply` puts on an ImagingStudy whose study the PACS does not have. */
+export const ORPHAN_TAG = {
+  system: 'urn:imaging-bridge:reconcile',
+  code: 'not-in-pacs',
+  display: 'Study not found in the PACS (imaging-bridge reconcile)',
+} as const;
 const BATCH = 40;
 const PARALLEL = 4;
 
@@ -69,6 +76,10 @@ export function fhirStudyOf(r: Record<string, unknown>): FhirStudy | undefined {
     ...(typeof r.numberOfSeries === 'number' ? { series: r.numberOfSeries } : {}),
     ...(typeof r.numberOfInstances === 'number' ? { instances: r.numberOfInstances } : {}),
     ...(typeof meta.lastUpdated === 'string' ? { lastUpdated: meta.lastUpdated } : {}),
+    ...(Array.isArray(meta.tag) &&
+    meta.tag.some((t) => isRecord(t) && t.system === ORPHAN_TAG.system && t.code === ORPHAN_TAG.code)
+      ? { orphanTagged: true }
+      : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { runEncryption } from './encryption-command.js';
 import { runImport } from './import-command.js';
 import { runServe } from './serve-command.js';
 import { runQuarantine } from './quarantine-command.js';
+import { runReconcile } from './reconcile-command.js';
 import { runSources } from './sources-command.js';
 import { runSync } from './sync-command.js';
 import { runUsers } from './users-command.js';
@@ -43,6 +44,7 @@ const commands: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promi
   audit: runAudit,
   encryption: runEncryption,
   assess: runAssess,
+  reconcile: runReconcile,
 };
 
 async function main(): Promise<number> {

@@ -9,6 +9,8 @@ import type { AiResultsService } from '../ai-results/index.js';
 import type { ContextService } from '../context/index.js';
 import type { StrokeService } from '../clinical/stroke/index.js';
 import { registerAiResultsRoutes } from './ai-results-routes.js';
+import { registerAssessmentRoutes } from './assessment-routes.js';
+import type { AssessmentService } from '../assessment/index.js';
 import { registerConsoleRoutes, type ConsoleOptions } from './console-routes.js';
 import { registerContextRoutes, type PolicyOf } from './context-routes.js';
 import { registerDataQualityRoutes } from './data-quality-routes.js';
@@ -41,6 +43,8 @@ export interface HttpPorts {
   context?: ContextService;
   /** The stroke thrombolysis check: GET /api/stroke/assessment. */
   stroke?: StrokeService;
+  /** The readiness assessment: POST /api/assessment (administrators). */
+  assessment?: AssessmentService;
   /** AI results written back as FHIR: POST /api/ai-results. */
   aiResults?: AiResultsService;
   /** What each caller may see (its scopes and patient); everything under --auth none. */
@@ -132,6 +136,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.sources) registerSourcesRoutes(app, ports.sources);
   if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf);
   if (ports.stroke) registerStrokeRoutes(app, ports.stroke, ports.policyOf);
+  if (ports.assessment) registerAssessmentRoutes(app, ports.assessment);
   if (ports.aiResults)
     registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
   if (ports.console) registerConsoleRoutes(app, ports.console);
