@@ -469,7 +469,7 @@ export function verdict(p: Probed, callingAe: string): Pick<Assessment, 'finding
   if (p.fhir) fhirFindings(p.fhir, add);
   if (p.dicomweb) dicomwebFindings(p.dicomweb, add);
   if (p.dimse) dimseFindings(p.dimse, callingAe, add);
-  if (p.dataFlow) dataFlowFindings(p.dataFlow, p.since, add);
+  if (p.dataFlow) dataFlowFindings(p.dataFlow, p.since.slice(0, 10), add);
   const rank = { blocker: 0, warning: 1, info: 2 };
   findings.sort((a, b) => rank[a.level] - rank[b.level] || b.weight - a.weight);
   // Security findings about the FHIR server count towards its readiness.
