@@ -3,6 +3,11 @@
  * off and its DIMSE port, and our own server as the FHIR target (its bridge writes the
  * ImagingStudy resources of what it receives). Counts are exact: the fixture decides them.
  */
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ctInstance } from '../src/dicom/test-support.js';
 import { runCli } from './support/assess-cli.js';
@@ -73,6 +78,9 @@ describe.skipIf(!orthancAvailable())('imaging-bridge assess with Orthanc and our
     ]);
     expect(run.code).toBe(0);
     const a = JSON.parse(run.stdout) as Json;
+    const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true });
+    const validate = ajv.compile(JSON.parse(readFileSync(join(__dirname, '../docs/assessment.schema.json'), 'utf8')));
+    expect(validate(a) ? [] : validate.errors).toEqual([]);
     expect(a.fhir.reachable).toBe(true);
     expect(a.fhir.fhirVersion).toBe('4.0.1');
     expect(a.fhir.release).toBe('R4');
@@ -151,6 +159,61 @@ describe.skipIf(!orthancAvailable())('imaging-bridge assess with Orthanc and our
     expect(a.dataFlow.pacsStudies).toBe(0);
     expect(a.dataFlow.notInPacs).toEqual([study(1), study(2), study(4)]);
   }, 120_000);
+
+  it.skipIf(!existsSync('/usr/bin/chromium'))(
+    'writes a self-contained HTML report that Chromium shows without fetching anything',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ib-assess-html-'));
+      const out = join(dir, 'report.html');
+      try {
+        const run = await runCli([
+          'assess',
+          '--fhir',
+          `${server.url}/fhir`,
+          '--dicomweb',
+          on.dicomWebUrl,
+          '--dimse',
+          `${on.aet}@127.0.0.1:${on.dicomPort}`,
+          '--format',
+          'html',
+          '--out',
+          out,
+        ]);
+        expect(run.code).toBe(0);
+        expect(run.stdout).toBe('');
+        // ASSESSMENT_EXAMPLE=1 refreshes the example kept in docs/assessment/.
+        if (process.env.ASSESSMENT_EXAMPLE) copyFileSync(out, join(__dirname, '../docs/assessment/example.html'));
+        const browser = await chromium.launch({
+          executablePath: '/usr/bin/chromium',
+          args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+        });
+        try {
+          const page = await browser.newPage();
+          const requests: string[] = [];
+          page.on('request', (r) => requests.push(r.url()));
+          await page.goto(`file://${out}`);
+          expect(requests).toEqual([`file://${out}`]);
+          expect(await page.locator('h1').textContent()).toBe('Imaging readiness assessment');
+          expect(await page.locator('.area').allTextContents()).toEqual([
+            'FHIRready',
+            'DICOMwebready',
+            'DIMSEready',
+            'Data flowpartial',
+          ]);
+          expect(await page.locator('ol > li').first().textContent()).toContain('33 % of the studies since');
+          expect(await page.locator('h2').allTextContents()).toEqual(
+            expect.arrayContaining(['Verdict', 'Next steps', `FHIR — ${server.url}/fhir`, 'Data flow']),
+          );
+        } finally {
+          await browser.close();
+        }
+        expect(readFileSync(out, 'utf8')).not.toMatch(/<(script|link|img)\b|url\(/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 
   it('stores and deletes one synthetic instance with --probe-stow, and says so', async () => {
     const before = ((await (await fetch(`${on.url}/studies`)).json()) as string[]).length;
