@@ -46,6 +46,8 @@ describe.skipIf(!orthancAvailable())('reconcile and the configured assessment', 
       bridge: { target: 'ehr', debounceMs: 0, maxDelayMs: 100, minIntervalMs: 0 },
       // Polled once at start (Orthanc still empty), then not for an hour: the test decides what it holds.
       sources: [{ name: 'pacs', kind: 'dicomweb', url: orthanc.dicomWebUrl, mode: 'copy', pollSeconds: 3600 }],
+      // The scheduled check: first run a minute after start, drift only (no apply).
+      reconcile: { intervalMinutes: 60, since: '30d', apply: false },
     };
     configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(config));
@@ -167,6 +169,17 @@ describe.skipIf(!orthancAvailable())('reconcile and the configured assessment', 
     const [fiveAgain] = await imagingStudies(`${ehr.url}/fhir`, study(5));
     expect(fiveAgain.meta.versionId).toBe(five.meta.versionId);
   }, 180_000);
+
+  it("reports the scheduled check's drift on GET /api/sync/status", async () => {
+    const drift = await waitFor(
+      async () => ((await (await fetch(`${bridge.url}/api/sync/status`)).json()) as Json).drift,
+      { timeoutMs: 90_000, intervalMs: 1000, what: 'the scheduled reconcile' },
+    );
+    expect(drift.error).toBeUndefined();
+    expect(drift).toMatchObject({ checkedAt: expect.any(String), pacsStudies: 4, notInPacs: expect.any(Number) });
+    expect(drift.matched + drift.missingInFhir).toBe(4);
+    expect(drift.queued).toBeUndefined();
+  }, 120_000);
 
   it('deletes orphans only with --delete-orphans', async () => {
     const run = await cli(

@@ -71,6 +71,8 @@ export interface ConfigSections {
   notifications?: unknown;
   /** Authorization: external issuers, users and role mapping, audit export: validated by src/security. */
   security?: unknown;
+  /** Scheduled drift reconciliation (interval, window, apply): validated by src/assessment. */
+  reconcile?: unknown;
 }
 
 export const SECTION_KEYS = [
@@ -80,6 +82,7 @@ export const SECTION_KEYS = [
   'bridge',
   'context',
   'stroke',
+  'reconcile',
   'notifications',
   'security',
 ] as const;
