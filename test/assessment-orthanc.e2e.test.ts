@@ -94,6 +94,7 @@ describe.skipIf(!orthancAvailable())('imaging-bridge assess with Orthanc and our
     expect(a.dicomweb.qido).toBe('ok');
     expect(a.dicomweb.wado).toBe('ok');
     expect(a.dicomweb.frames).toBe('ok');
+    expect(a.dicomweb.rendered).toBe('ok');
     expect(a.dicomweb.stow).toBe('not-probed');
     expect(a.wrote).toBe(false);
     expect(a.dimse.association).toBe('ok');
@@ -201,6 +202,7 @@ describe.skipIf(!orthancAvailable())('imaging-bridge assess with Orthanc and our
             'Data flowpartial',
           ]);
           expect(await page.locator('ol > li').first().textContent()).toContain('33 % of the studies since');
+          expect(await page.locator('ol').textContent()).not.toContain('No rendered');
           expect(await page.locator('h2').allTextContents()).toEqual(
             expect.arrayContaining(['Verdict', 'Next steps', `FHIR — ${server.url}/fhir`, 'Data flow']),
           );

@@ -193,8 +193,9 @@ async function probeRetrieve(
     area.checks.push(frames.check);
     area.frames = word(frames.check);
   } else area.checks.push(notProbed('frames', `${base}${path}/frames/1`, 'the instance has no pixel data'));
-  const rendered = await get('rendered', `${path}/rendered`, 'image/jpeg, image/png', 65_536);
-  const thumb = await get('thumbnail', `${path}/thumbnail`, 'image/jpeg, image/png', 65_536);
+  // One media type: Orthanc 1.10 answers 400 to a list (image/jpeg, image/png); JPEG is the one PS3.18 requires.
+  const rendered = await get('rendered', `${path}/rendered`, 'image/jpeg', 65_536);
+  const thumb = await get('thumbnail', `${path}/thumbnail`, 'image/jpeg', 65_536);
   area.checks.push(rendered.check, thumb.check);
   area.rendered = rendered.check.status === 'ok' || thumb.check.status === 'ok' ? 'ok' : word(rendered.check);
 }
