@@ -20,6 +20,7 @@ import { keepAliveAgent } from './http-client.js';
 import { buildInfo, consoleTable, machineInfo, writeReport, type Report } from './report.js';
 import { cpuSnapshot, foreignShare, QUIET_DEFAULTS, waitForQuiet, type QuietResult } from './quiet.js';
 import { bridgeFactory, orthancFactory, type ServerFactory } from './servers.js';
+import { runAssessWorkload } from './workloads/assessment.js';
 import { runCeiling } from './workloads/ceiling.js';
 import { DataSets, Scratch, type BenchContext, type BenchOptions } from './workloads/context.js';
 import { MEMORY_DEFAULTS, MEMORY_NODE_ARGS, runMemory } from './workloads/memory.js';
@@ -60,18 +61,19 @@ const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> 
   P13: runP13,
   P13c: runP13cWorkload,
   P14: runP14Workload,
+  ASSESS: (ctx) => runAssessWorkload(ctx),
 };
 /** Not in the default run (loading 1M instances into the index takes minutes the first time). */
 const OPTIONAL = ['SCALE'];
 /** Ours only: Orthanc has no FHIR side to compare with. */
-const OURS_ONLY = ['P7', 'P8', 'P9', 'P10', 'P11', 'P12', 'P13c', 'P14', 'SCALE'];
+const OURS_ONLY = ['P7', 'P8', 'P9', 'P10', 'P11', 'P12', 'P13c', 'P14', 'SCALE', 'ASSESS'];
 /** Need DCMTK's storescu (apt-get install -y dcmtk). */
 const DIMSE = ['P1', 'P3'];
 
 const USAGE = `usage: npm run bench -- [options]
-  --only CEIL,P1,...   workloads to run (default: CEIL,P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P11,P12,P13,P13c,P14; SCALE
-                       only when named). P1/P3 need DCMTK's storescu (P10 its C-STORE round); P7, P8, P9,
-                       P10, P11, P12, P13c, P14, SCALE are ours only (P14 drives /usr/bin/chromium)
+  --only CEIL,P1,...   workloads to run (default: CEIL,P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P11,P12,P13,P13c,P14,
+                       ASSESS; SCALE only when named). P1/P3 need DCMTK's storescu (P10 its C-STORE round);
+                       P7–P12, P13c, P14, SCALE, ASSESS are ours only (P14 drives /usr/bin/chromium)
   --runs N             runs per workload, medians reported (default 3)
   --skip-orthanc       only our server        --skip-ours   only Orthanc
   --queries N          QIDO iterations per query kind per run (default 50)

@@ -47,6 +47,8 @@ import {
 } from './http/console-routes.js';
 import type { RouteRule } from './http/security/access-control.js';
 import { openSources } from './sources/index.js';
+import { assessmentService, scheduledReconcile } from './assessment/index.js';
+import { SourceStateStore } from './sources/index.js';
 import { openAtRestOf, type AtRest } from './core/encryption/at-rest.js';
 
 /** Our version, as published (the CapabilityStatement states it). dist/main.js and src/main.ts both sit one level below package.json. */
@@ -148,6 +150,31 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     sqliteKeys: atRest.sqlite,
   });
   const server = { publicUrl: config.publicUrl, aeTitle: config.dicomAet };
+  // Validates sections.reconcile: the scheduled drift check (docs/assessment.md), its drift on /api/sync/status.
+  const sourceStates = new SourceStateStore(archive.index.db);
+  const queued = (studyUid: string, detail: string) =>
+    void recordAccess(audit.sink, {
+      actor: 'reconcile-schedule',
+      requestId: randomUUID(),
+      outcome: 'success',
+      outcomeDesc: `reconcile ${studyUid}: ${detail}`,
+      recorded: new Date(),
+      server,
+      access: { kind: 'fhir', interaction: 'operation', operation: 'reconcile-queue', resourceType: 'ImagingStudy' },
+    }).catch((err: unknown) => logger.error({ err }, 'audit record of a scheduled reconcile failed'));
+  const reconcileRuns = scheduledReconcile(config, {
+    held: (uid) => archive.instances({ studyUid: uid }).length > 0,
+    queueSync: (uid) => {
+      bridge.admin.outbox.enqueue(uid, 'reconcile');
+      queued(uid, 'queued for the bridge');
+    },
+    fetchFromSource: (source, uid) => {
+      sourceStates.requeue(source, uid, undefined, Date.now());
+      queued(uid, `queued for source ${source}`);
+    },
+    record: (drift) => bridge.admin.outbox.setMeta('drift', drift),
+    onError: (err) => logger.warn({ err: err.message }, 'scheduled reconcile failed'),
+  });
   // Validates sections.context (clinical data from the embedded server or a named external one).
   // Its accesses are audited at the HTTP edge, like every other route.
   const context = openContext({ sections: config.sections, embeddedFhir: fhir.router, publicUrl: config.publicUrl });
@@ -260,6 +287,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     oncology,
     worklist,
     aiResults,
+    assessment: assessmentService(config),
     publicUrl: config.publicUrl,
     logger,
     accessControl: {
@@ -315,12 +343,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   worklist.start().catch((err: unknown) => logger.error({ err }, 'worklist indexing failed'));
   void bridge.start();
   sources.start();
+  reconcileRuns?.start();
   return {
     httpUrl: `${config.tlsCert ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     dicomPort: dimse.port,
     routes: () => routeRules(app),
     inject: app.inject.bind(app),
     close: async () => {
+      await reconcileRuns?.close();
       await sources.close();
       notifications.close();
       strokeRuns?.close();

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../core/errors.js';
+import { runAssess } from './assess-command.js';
 import { runAudit } from './audit-command.js';
 import { runClients } from './clients-command.js';
 import { runDelete } from './delete-command.js';
@@ -7,6 +8,7 @@ import { runEncryption } from './encryption-command.js';
 import { runImport } from './import-command.js';
 import { runServe } from './serve-command.js';
 import { runQuarantine } from './quarantine-command.js';
+import { runReconcile } from './reconcile-command.js';
 import { runSources } from './sources-command.js';
 import { runSync } from './sync-command.js';
 import { runUsers } from './users-command.js';
@@ -23,6 +25,8 @@ Usage:
   imaging-bridge clients add|list|remove [--data-dir DIR] [--client-id ID --jwks-file F|--jwks-url U|--secret-file F|- --scope "SCOPES"]
   imaging-bridge users add|list|remove [--data-dir DIR] [--username U --password-file F --role ROLE]
   imaging-bridge audit verify|export [--data-dir DIR] [--audit-key-file F] [--anchor FILE] [--format syslog]
+  imaging-bridge assess [--fhir URL] [--dicomweb URL] [--dimse AET@HOST:PORT] [--since 30d] [--format text|json|html|md] ...
+  imaging-bridge reconcile [--dry-run|--apply] [--delete-orphans] [--since 30d] ...
   imaging-bridge encryption rotate --data-dir DIR --encryption-key-file F   (server stopped)
 
 Every serve option can also be set by environment (IMAGING_BRIDGE_HTTP_PORT, …) or in a JSON config file.
@@ -39,6 +43,8 @@ const commands: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promi
   users: runUsers,
   audit: runAudit,
   encryption: runEncryption,
+  assess: runAssess,
+  reconcile: runReconcile,
 };
 
 async function main(): Promise<number> {

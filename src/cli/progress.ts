@@ -25,3 +25,18 @@ export function progressReporter(out: NodeJS.WriteStream) {
     },
   };
 }
+
+/** A plain n/total bar (TTY) or a line every few seconds (logs): `(done, total) => void`. */
+export function progressBar(out: NodeJS.WriteStream): (done: number, total: number) => void {
+  const tty = Boolean(out.isTTY);
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    const finished = done === total;
+    if (!finished && now - last < (tty ? 100 : 5000)) return;
+    last = now;
+    const filled = total ? Math.round((done / total) * 30) : 30;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${done}/${total}`;
+    out.write(tty ? `\r${line}${finished ? '\n' : ''}` : `${line}\n`);
+  };
+}

@@ -73,6 +73,8 @@ export interface ConfigSections {
   notifications?: unknown;
   /** Authorization: external issuers, users and role mapping, audit export: validated by src/security. */
   security?: unknown;
+  /** Scheduled drift reconciliation (interval, window, apply): validated by src/assessment. */
+  reconcile?: unknown;
 }
 
 export const SECTION_KEYS = [
@@ -83,6 +85,7 @@ export const SECTION_KEYS = [
   'context',
   'stroke',
   'worklist',
+  'reconcile',
   'notifications',
   'security',
 ] as const;

@@ -12,6 +12,8 @@ import { registerAccessAdminRoutes } from './access-admin-routes.js';
 import type { OncologyService } from '../applications/oncology/index.js';
 import { registerAiResultsRoutes } from './ai-results-routes.js';
 import type { AccessAdmin } from '../security/oauth/index.js';
+import { registerAssessmentRoutes } from './assessment-routes.js';
+import type { AssessmentService } from '../assessment/index.js';
 import { registerConsoleRoutes, type ConsoleOptions } from './console-routes.js';
 import { registerContextRoutes, type PolicyOf } from './context-routes.js';
 import { registerDataQualityRoutes } from './data-quality-routes.js';
@@ -50,6 +52,8 @@ export interface HttpPorts {
   oncology?: OncologyService;
   /** The radiology worklist: GET /api/worklist, /api/worklist/{uid}, /api/worklist/events. */
   worklist?: WorklistService;
+  /** The readiness assessment: POST /api/assessment (administrators). */
+  assessment?: AssessmentService;
   /** AI results written back as FHIR: POST /api/ai-results. */
   aiResults?: AiResultsService;
   /** What each caller may see (its scopes and patient); everything under --auth none. */
@@ -143,6 +147,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.stroke) registerStrokeRoutes(app, ports.stroke, ports.policyOf);
   if (ports.oncology) registerOncologyRoutes(app, ports.oncology, ports.policyOf);
   if (ports.worklist) registerWorklistRoutes(app, ports.worklist, ports.policyOf);
+  if (ports.assessment) registerAssessmentRoutes(app, ports.assessment);
   if (ports.aiResults)
     registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
   if (ports.accessAdmin) registerAccessAdminRoutes(app, ports.accessAdmin);

@@ -133,6 +133,24 @@ export class SourceStateStore {
     })();
   }
 
+  /**
+   * `reconcile --apply`: the study is fetched again on the source's next poll, which is made a
+   * full reconcile (its window covers older studies than the look-back).
+   */
+  requeue(source: string, studyUid: string, studyDate: string | undefined, now: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO source_studies(source, study_uid, study_date, status, first_seen_at, updated_at)
+             VALUES (@source, @studyUid, @studyDate, 'queued', @now, @now)
+           ON CONFLICT(source, study_uid) DO UPDATE SET status = 'queued', attempts = 0, retry_at = NULL,
+             synced_instances = NULL, synced_series = NULL, updated_at = excluded.updated_at`,
+        )
+        .run({ source, studyUid, studyDate: studyDate ?? '', now });
+      this.db.prepare('UPDATE source_state SET last_reconcile_at = NULL WHERE name = ?').run(source);
+    })();
+  }
+
   fetching(source: string, studyUid: string, now: number): void {
     this.db
       .prepare(`UPDATE source_studies SET status = 'fetching', updated_at = ? WHERE source = ? AND study_uid = ?`)

@@ -23,6 +23,8 @@ export interface SyncStatusReport {
   retrying: OutboxRow[];
   quarantined: number;
   synced: number;
+  /** The last scheduled reconcile (src/assessment/schedule.ts), when one is configured. */
+  drift?: unknown;
 }
 
 export class BridgeAdmin {
@@ -73,7 +75,9 @@ export class BridgeAdmin {
   status(): SyncStatusReport {
     const pending = this.outbox.pending();
     const capabilities = this.outbox.getMeta<CapabilityReport>('capabilities');
+    const drift = this.outbox.getMeta<unknown>('drift');
     return {
+      ...(drift ? { drift } : {}),
       ...(capabilities ? { target: capabilities.target, capabilities } : {}),
       outbox: this.outbox.counts(),
       deadLetters: this.outbox.dead(),

@@ -9,3 +9,5 @@ export {
   type RetrieveKeys,
 } from './query-retrieve.js';
 export { ScuError } from './scu-error.js';
+export { openAssociation, type AssociationOptions, type ScuAssociation, type ProposedContext } from './association.js';
+export { cEchoOn, cFindOn } from './probe.js';

@@ -73,4 +73,11 @@ export const ROUTES: PageRoute[] = [
     roles: ['administrator'],
     page: lazy(() => import('../pages/access/AccessPage')),
   },
+  {
+    path: '/assessment',
+    title: 'Readiness assessment',
+    nav: 'Operations',
+    roles: ['administrator'],
+    page: lazy(() => import('../pages/assessment/AssessmentPage')),
+  },
 ];
