@@ -7,7 +7,13 @@ import { ContextService } from './service.js';
 export { allowAll, type AccessPolicy } from '../fhir/access/access-policy.js';
 export { assembleContext, type Assembled } from './assemble.js';
 export type * from './summaries.js';
-export { parseContextQuery, type ContextRequest } from './params.js';
+export {
+  checkParameters,
+  type ContextRequest,
+  parseContextQuery,
+  parsePatientSelector,
+  type PatientSelector,
+} from './params.js';
 export { ContextService, HiddenPatient } from './service.js';
 export { SECTIONS, type SectionName } from './sections.js';
 

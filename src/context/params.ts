@@ -2,9 +2,12 @@ import { badRequest } from '../core/errors.js';
 import { ID_PATTERN } from '../fhir/repository/repository.js';
 import { isSection, SECTIONS, type SectionName } from './sections.js';
 
+/** The patient a request names: a Patient id, or an identifier resolved on the clinical server. */
+export type PatientSelector = { id: string } | { identifier: { system: string; value: string } };
+
 /** A validated `GET /api/context` request. */
 export interface ContextRequest {
-  patient: { id: string } | { identifier: { system: string; value: string } };
+  patient: PatientSelector;
   /** Epoch ms: time-stamped data (studies, observations, encounters, reports, past medications) from then on. */
   since?: number;
   /** Most recent imaging studies to return. */
@@ -20,30 +23,8 @@ const FHIR_DATE = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 
 /** Query parameters → request; every problem is a 400 OperationOutcome naming the parameter. */
 export function parseContextQuery(query: URLSearchParams): ContextRequest {
-  for (const name of new Set(query.keys())) {
-    if (!KNOWN.has(name)) throw badRequest(`unknown parameter "${name}" (known: ${[...KNOWN].join(', ')})`, name);
-    if (name !== 'include' && query.getAll(name).length > 1)
-      throw badRequest(`parameter "${name}" is given more than once`, name);
-  }
-  const id = query.get('patient');
-  const identifier = query.get('identifier');
-  if ((id === null) === (identifier === null))
-    throw badRequest(
-      'give exactly one of "patient" (a Patient id) or "identifier" (system|value)',
-      id === null ? 'patient' : 'identifier',
-    );
-  let patient: ContextRequest['patient'];
-  if (id !== null) {
-    if (!ID_PATTERN.test(id))
-      throw badRequest('"patient" is not a FHIR id (letters, digits, - and ., at most 64)', 'patient');
-    patient = { id };
-  } else {
-    const bar = identifier!.indexOf('|');
-    const system = bar < 0 ? '' : identifier!.slice(0, bar);
-    const value = bar < 0 ? '' : identifier!.slice(bar + 1);
-    if (!system || !value) throw badRequest('"identifier" must be system|value, both non-empty', 'identifier');
-    patient = { identifier: { system, value } };
-  }
+  checkParameters(query, KNOWN, new Set(['include']));
+  const patient = parsePatientSelector(query);
   const include = query.getAll('include');
   return {
     patient,
@@ -51,6 +32,43 @@ export function parseContextQuery(query: URLSearchParams): ContextRequest {
     studyLimit: parseStudyLimit(query.get('studyLimit')),
     include: parseInclude(include.length ? include.join(',') : null),
   };
+}
+
+/**
+ * Every parameter known and given once (but those in `repeatable`); else a 400 naming it.
+ * Shared by the APIs that take a patient like /api/context (stroke, oncology).
+ */
+export function checkParameters(
+  query: URLSearchParams,
+  known: ReadonlySet<string>,
+  repeatable: ReadonlySet<string> = new Set(),
+): void {
+  for (const name of new Set(query.keys())) {
+    if (!known.has(name)) throw badRequest(`unknown parameter "${name}" (known: ${[...known].join(', ')})`, name);
+    if (!repeatable.has(name) && query.getAll(name).length > 1)
+      throw badRequest(`parameter "${name}" is given more than once`, name);
+  }
+}
+
+/** `patient=<id>` or `identifier=<system>|<value>`, exactly one; else a 400 naming the parameter. */
+export function parsePatientSelector(query: URLSearchParams): PatientSelector {
+  const id = query.get('patient');
+  const identifier = query.get('identifier');
+  if ((id === null) === (identifier === null))
+    throw badRequest(
+      'give exactly one of "patient" (a Patient id) or "identifier" (system|value)',
+      id === null ? 'patient' : 'identifier',
+    );
+  if (id !== null) {
+    if (!ID_PATTERN.test(id))
+      throw badRequest('"patient" is not a FHIR id (letters, digits, - and ., at most 64)', 'patient');
+    return { id };
+  }
+  const bar = identifier!.indexOf('|');
+  const system = bar < 0 ? '' : identifier!.slice(0, bar);
+  const value = bar < 0 ? '' : identifier!.slice(bar + 1);
+  if (!system || !value) throw badRequest('"identifier" must be system|value, both non-empty', 'identifier');
+  return { identifier: { system, value } };
 }
 
 function parseSince(text: string | null): number | undefined {

@@ -1,9 +1,9 @@
 /** `GET /api/oncology/summary` query → a validated request; every problem a 400 naming the parameter. */
 import { badRequest } from '../../core/errors.js';
-import { ID_PATTERN } from '../../fhir/repository/repository.js';
+import { checkParameters, type PatientSelector, parsePatientSelector } from '../../context/index.js';
 
 export interface OncologyRequest {
-  patient: { id: string } | { identifier: { system: string; value: string } };
+  patient: PatientSelector;
   baseline?: string;
   since?: string;
   question?: string;
@@ -15,29 +15,8 @@ const DATE = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{
 export const MAX_QUESTION = 1000;
 
 export function parseOncologyQuery(query: URLSearchParams): OncologyRequest {
-  for (const name of new Set(query.keys())) {
-    if (!KNOWN.has(name)) throw badRequest(`unknown parameter "${name}" (known: ${[...KNOWN].join(', ')})`, name);
-    if (query.getAll(name).length > 1) throw badRequest(`parameter "${name}" is given more than once`, name);
-  }
-  const id = query.get('patient');
-  const identifier = query.get('identifier');
-  if ((id === null) === (identifier === null))
-    throw badRequest(
-      'give exactly one of "patient" (a Patient id) or "identifier" (system|value)',
-      id === null ? 'patient' : 'identifier',
-    );
-  let patient: OncologyRequest['patient'];
-  if (id !== null) {
-    if (!ID_PATTERN.test(id))
-      throw badRequest('"patient" is not a FHIR id (letters, digits, - and ., at most 64)', 'patient');
-    patient = { id };
-  } else {
-    const bar = identifier!.indexOf('|');
-    const system = bar < 0 ? '' : identifier!.slice(0, bar);
-    const value = bar < 0 ? '' : identifier!.slice(bar + 1);
-    if (!system || !value) throw badRequest('"identifier" must be system|value, both non-empty', 'identifier');
-    patient = { identifier: { system, value } };
-  }
+  checkParameters(query, KNOWN);
+  const patient = parsePatientSelector(query);
   const baseline = query.get('baseline');
   if (baseline !== null && (baseline.length > 64 || !UID.test(baseline)))
     throw badRequest('"baseline" must be a StudyInstanceUID (digits and dots, at most 64)', 'baseline');
