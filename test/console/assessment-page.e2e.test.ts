@@ -10,6 +10,7 @@ import {
   browserTestsUnavailable,
   describeViolations,
   launchBrowser,
+  screenshot,
   seriousViolations,
   watchProblems,
 } from './browser.js';
@@ -50,6 +51,7 @@ describe.skipIf(unavailable !== undefined)('the readiness assessment page', () =
     ]);
     await page.getByRole('heading', { name: `FHIR — ${server.url}/fhir` }).waitFor();
     expect(await page.getByRole('row').filter({ hasText: 'metadata' }).first().textContent()).toContain('4.0.1');
+    await screenshot(page, 'assessment');
     const violations = await seriousViolations(page);
     expect(violations, describeViolations(violations)).toEqual([]);
     expect(problems).toEqual([]);

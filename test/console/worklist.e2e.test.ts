@@ -11,6 +11,7 @@ import {
   browserTestsUnavailable,
   describeViolations,
   launchBrowser,
+  screenshot,
   seriousViolations,
   watchProblems,
 } from './browser.js';
@@ -75,6 +76,7 @@ describe.skipIf(unavailable !== undefined)('the worklist page (--auth none)', ()
     await why.waitFor();
     await why.getByText('order priority stat', { exact: false }).waitFor();
     await why.getByText(/current encounter class EMER/).waitFor();
+    await screenshot(page, 'worklist');
     expect(await why.getByRole('link', { name: /patient view/ }).getAttribute('href')).toBe(`/patients/${ids.ada}`);
     const violations = await seriousViolations(page);
     expect(violations, describeViolations(violations)).toEqual([]);
