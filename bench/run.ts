@@ -177,10 +177,13 @@ async function main(): Promise<number> {
     console.error('Orthanc is not installed (apt-get install -y orthanc orthanc-dicomweb), or pass --skip-orthanc.');
     return 2;
   }
+  // Names are case-insensitive (P13c, p13C): each maps to its canonical spelling.
+  const canonical = new Map([...Object.keys(WORKLOADS), ...OPTIONAL].map((k) => [k.toUpperCase(), k]));
   const only = (values.only ?? Object.keys(WORKLOADS).join(','))
     .split(',')
     .map((s) => s.trim().toUpperCase())
-    .filter(Boolean);
+    .filter(Boolean)
+    .map((s) => canonical.get(s) ?? s);
   if (values.scale && !only.includes('SCALE')) only.push('SCALE');
   const unknown = only.filter((id) => !(id in WORKLOADS) && !OPTIONAL.includes(id));
   if (unknown.length)
