@@ -1,5 +1,6 @@
 import { importPaths, type ImportProgress } from '../archive/bulk-import.js';
 import { ConfigError } from '../core/errors.js';
+import { statusHex as hex } from '../core/dicom-status.js';
 import { openArchive } from '../main.js';
 import { parseCommandLine } from './options.js';
 import { progressReporter } from './progress.js';
@@ -26,7 +27,6 @@ export async function runImport(args: string[], env: NodeJS.ProcessEnv): Promise
     console.log(
       `import: ${summary.total} files: ${summary.stored} stored, ${summary.duplicate} duplicate, ${summary.refused} refused (${secs.toFixed(1)} s)`,
     );
-    const hex = (status: number) => `0x${status.toString(16).toUpperCase().padStart(4, '0')}`;
     for (const r of summary.warnings) console.log(`  stored with a warning ${r.path}: ${hex(r.status)} ${r.reason}`);
     for (const r of summary.refusals) console.log(`  refused ${r.path}: ${hex(r.status)} ${r.reason}`);
     return summary.refused === 0 ? 0 : 1;

@@ -52,3 +52,6 @@ export const carriesErrorComment = (status: number): boolean => isFailureStatus(
 /** Neither success, a warning (0xBxxx) nor pending / cancel (0xFxxx): a response that may carry an Error Comment. */
 export const isFailureStatus = (status: number): boolean =>
   status !== DicomStatus.Success && (status & 0xf000) !== 0xf000 && (status & 0xf000) !== 0xb000;
+
+/** A status as DICOM writes it, e.g. 0xA900 (messages, Warning headers, audit records). */
+export const statusHex = (status: number): string => `0x${status.toString(16).toUpperCase().padStart(4, '0')}`;

@@ -1,7 +1,7 @@
 import type { Archive } from '../archive/archive.js';
 import type { StoreOutcome } from '../archive/types.js';
 import { OperationOutcomeError, StoreError, badRequest, unsupportedMediaType } from '../core/errors.js';
-import { DicomStatus } from '../core/dicom-status.js';
+import { DicomStatus, statusHex } from '../core/dicom-status.js';
 import type { DicomJson } from '../dicom/types.js';
 import { MultipartError, parseMediaType, readMultipart } from './multipart.js';
 import { retrieveUrl } from './urls.js';
@@ -143,5 +143,3 @@ function respond(results: PartResult[], studyUid: string | undefined, publicUrl:
   const status = referenced.length === 0 ? 409 : warnings.length === 0 ? 200 : 202;
   return { status, body, warnings };
 }
-
-const statusHex = (status: number) => `0x${status.toString(16).toUpperCase().padStart(4, '0')}`;

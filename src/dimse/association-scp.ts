@@ -32,7 +32,7 @@ import type { ScpAssociation, ScpServices } from './scp-services.js';
 import { fillResponse, storeResponse } from './messages.js';
 import type { StoreRequestInfo } from './store-handler.js';
 import type { DimseResult } from './status.js';
-import { DicomStatus } from '../core/dicom-status.js';
+import { DicomStatus, statusHex as hex } from '../core/dicom-status.js';
 import { storeResponsePdu, type CommandSummary } from './store-fast-path.js';
 import {
   affectedUids,
@@ -320,4 +320,3 @@ export class AssociationScp extends Scp implements ScpAssociation {
   }
 }
 
-const hex = (n: number) => `0x${n.toString(16).padStart(4, '0').toUpperCase()}`;

@@ -1,5 +1,5 @@
 import type { AuditOutcome } from './access-record.js';
-import { DicomStatus, isFinalStatus } from '../../core/dicom-status.js';
+import { DicomStatus, isFinalStatus, statusHex as hex } from '../../core/dicom-status.js';
 
 export type OutcomeCode = '0' | '4' | '8' | '12';
 
@@ -9,8 +9,6 @@ const WORDS: Record<'success' | 'minor' | 'serious' | 'major', OutcomeCode> = {
   serious: '8',
   major: '12',
 };
-
-const hex = (s: number) => `0x${s.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /**
  * 0 success, 4 minor failure (refused: 4xx, DICOM refusals), 8 serious failure (5xx, DICOM
