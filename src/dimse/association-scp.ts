@@ -319,4 +319,3 @@ export class AssociationScp extends Scp implements ScpAssociation {
     this.log.debug('connection closed');
   }
 }
-
