@@ -210,13 +210,18 @@ describe.skipIf(!opensslAvailable())(
           { timeout: 15_000 },
         )
         .toBeGreaterThanOrEqual(head);
-      expect(
-        collector.frames.some((f) =>
-          / CHECKPOINT \[imaging-bridge-checkpoint@32473 v="1" seq="\d+" hash="[0-9a-f]{64}" hmac="[0-9a-f]{64}"\]$/.test(
-            f,
-          ),
-        ),
-      ).toBe(true);
+      // The file is written before the syslog message is sent: wait for the message too.
+      await expect
+        .poll(
+          () =>
+            collector.frames.some((f) =>
+              / CHECKPOINT \[imaging-bridge-checkpoint@32473 v="1" seq="\d+" hash="[0-9a-f]{64}" hmac="[0-9a-f]{64}"\]$/.test(
+                f,
+              ),
+            ),
+          { timeout: 15_000 },
+        )
+        .toBe(true);
     });
 
     it('detects a chain rewritten and re-signed with the key against either anchor, not without', async () => {
