@@ -5,6 +5,7 @@
  * negotiation only: nothing is retrieved.
  */
 import { openAssociation, cEchoOn, cFindOn, type ProposedContext } from '../dimse/scu/index.js';
+import { statusHex } from '../core/dicom-status.js';
 import type { Check, DimseArea, ProbeWord } from './types.js';
 
 export interface DimseTarget {
@@ -137,7 +138,8 @@ export async function probeDimse(t: DimseTarget, o: { timeoutMs: number; since: 
         request: `C-ECHO ${where}`,
         ...(status !== undefined ? { dimseStatus: status } : {}),
         ms: echo.ms,
-        detail: status === 0 ? 'success' : (echo.error ?? `status 0x${status?.toString(16)}`),
+        detail:
+          status === 0 ? 'success' : (echo.error ?? `status ${status === undefined ? 'none' : statusHex(status)}`),
       });
     } else area.echo = 'off';
     if (accepted(FIND).length > 0) {

@@ -2,6 +2,7 @@
  * The HTML report: one self-contained page (inline style, no script, no external resource) a
  * technology leader can read and forward.
  */
+import { statusHex } from '../core/dicom-status.js';
 import type { Assessment, Check, Readiness } from './types.js';
 
 const esc = (s: unknown): string =>
@@ -29,7 +30,7 @@ function checks(list: Check[]): string {
           c.httpStatus !== undefined
             ? `HTTP ${c.httpStatus}`
             : c.dimseStatus !== undefined
-              ? `0x${c.dimseStatus.toString(16).padStart(4, '0')}`
+              ? statusHex(c.dimseStatus)
               : ''
         }</td><td>${c.ms} ms</td><td>${esc(c.detail)}</td></tr>`,
     )

@@ -1,4 +1,5 @@
 /** The text and Markdown renderings of an assessment (the same sections, two notations). */
+import { statusHex } from '../core/dicom-status.js';
 import type { Assessment, Check } from './types.js';
 
 interface Notation {
@@ -36,11 +37,7 @@ function checkRows(checks: Check[]): string[][] {
     c.status.toUpperCase(),
     c.name,
     c.request,
-    c.httpStatus !== undefined
-      ? `HTTP ${c.httpStatus}`
-      : c.dimseStatus !== undefined
-        ? `0x${c.dimseStatus.toString(16).padStart(4, '0')}`
-        : '',
+    c.httpStatus !== undefined ? `HTTP ${c.httpStatus}` : c.dimseStatus !== undefined ? statusHex(c.dimseStatus) : '',
     `${c.ms} ms`,
     c.detail,
   ]);

@@ -4,7 +4,7 @@ import { naturalToJson } from '../natural-json.js';
 import type { Exchange } from '../exchange.js';
 import { QUERY_RETRIEVE } from '../sop-classes.js';
 import { DimseError, serviceFailure, type DimseResult } from '../status.js';
-import { DicomStatus } from '../../core/dicom-status.js';
+import { DicomStatus, statusHex } from '../../core/dicom-status.js';
 import { find, type QueryOptions } from './find-service.js';
 import { own } from '../../core/own.js';
 
@@ -29,9 +29,9 @@ export function findHandler(opts: QueryOptions & { aeTitle: string }): (x: Excha
       if (x.cancelled()) final = { status: DicomStatus.Cancel };
     } catch (e) {
       final = serviceFailure(e);
-      x.log.warn({ status: final.status.toString(16), comment: final.comment }, 'C-FIND failed');
+      x.log.warn({ status: statusHex(final.status), comment: final.comment }, 'C-FIND failed');
     }
-    x.log.info({ callingAe: x.callingAe, matches, status: final.status.toString(16) }, 'C-FIND');
+    x.log.info({ callingAe: x.callingAe, matches, status: statusHex(final.status) }, 'C-FIND');
     x.send(fillResponse(new responses.CFindResponse(final.status, ''), x.request, final));
   };
 }

@@ -12,7 +12,7 @@ import type { ScpAssociation } from '../scp-services.js';
 import type { DimseSettings } from '../settings.js';
 import { QUERY_RETRIEVE, type QueryService } from '../sop-classes.js';
 import { DimseError, serviceFailure } from '../status.js';
-import { DicomStatus } from '../../core/dicom-status.js';
+import { DicomStatus, statusHex } from '../../core/dicom-status.js';
 import { datasetBytes, deliverableAs, proposalFor } from './instance-bytes.js';
 import { retrieveInstances, type InstancePort } from './retrieve-instances.js';
 import { responseStatus, storeRequest } from './store-request.js';
@@ -110,7 +110,7 @@ async function retrieve(
       await target.done().catch(() => undefined);
     }
     x.log.info(
-      { callingAe: x.callingAe, kind, ...result.counts, status: result.final.status.toString(16) },
+      { callingAe: x.callingAe, kind, ...result.counts, status: statusHex(result.final.status) },
       `C-${kind.toUpperCase()}`,
     );
     respond(
@@ -121,10 +121,7 @@ async function retrieve(
     );
   } catch (e) {
     const failure = serviceFailure(e);
-    x.log.warn(
-      { kind, status: failure.status.toString(16), comment: failure.comment },
-      `C-${kind.toUpperCase()} failed`,
-    );
+    x.log.warn({ kind, status: statusHex(failure.status), comment: failure.comment }, `C-${kind.toUpperCase()} failed`);
     respond(failure.status, none, failure.comment);
   }
 }

@@ -8,7 +8,7 @@ import { naturalToJson } from '../natural-json.js';
 import type { Peer, TlsSettings } from '../settings.js';
 import { IMPLICIT_LE, EXPLICIT_LE, isStorageSopClass } from '../sop-classes.js';
 
-import { DicomStatus, isFinalStatus } from '../../core/dicom-status.js';
+import { DicomStatus, isFinalStatus, statusHex } from '../../core/dicom-status.js';
 import type { StorePort } from '../store-handler.js';
 import { openAssociation, ScuError, type ProposedContext } from './association.js';
 import { STORAGE_CLASSES } from './storage-classes.js';
@@ -180,7 +180,5 @@ function counts(what: string, rsps: Response[]): RetrieveCounts {
 
 function failure(what: string, rsp: Response): ScuError {
   const comment = (rsp.getCommandDataset().getElement('ErrorComment') as string | undefined) ?? '';
-  return new ScuError(
-    `${what} failed with status 0x${rsp.getStatus().toString(16).padStart(4, '0')}${comment ? `: ${comment}` : ''}`,
-  );
+  return new ScuError(`${what} failed with status ${statusHex(rsp.getStatus())}${comment ? `: ${comment}` : ''}`);
 }
