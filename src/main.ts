@@ -135,9 +135,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     publicUrl: config.publicUrl,
     logger,
     deleteStudy: (studyUid, actor, reason) => archive.delete({ studyUid }, actor, reason),
+    sourceDicomweb: (instanceSource) => sources.dicomwebOf(instanceSource),
   });
   // Validates sections.sources; polling starts once we listen (C-MOVE sources send to our SCP).
-  const sources = openSources(config, { archive, logger });
+  const sources = openSources(config, {
+    archive,
+    logger,
+    resync: archive.index.db.transaction((uids: string[]) => {
+      for (const uid of uids) bridge.admin.outbox.enqueue(uid, 'source endpoint choice changed');
+    }),
+  });
   // The tamper-evident audit trail (hash chain keyed from outside the data dir), copied into
   // the embedded FHIR server for /fhir/AuditEvent searches.
   const audit = openAuditLog({

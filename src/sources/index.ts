@@ -6,13 +6,16 @@ import { parseDimseSettings } from '../dimse/index.js';
 import { DicomwebPacs } from './dicomweb-pacs.js';
 import { DimsePacs } from './dimse-pacs.js';
 import type { RemotePacs } from './pacs.js';
-import { endpointOf, parseSources, type SourceSettings } from './settings.js';
+import { endpointOf, parseSources, type SourceEndpoint, type SourceSettings } from './settings.js';
 import { SourceRunner, type SourceArchive } from './source-runner.js';
 import { SourceStateStore, type SourceStatus } from './state-store.js';
 import { StudyLocks } from './study-locks.js';
 
-export { parseSources, type SourceSettings } from './settings.js';
+export { parseSources, type SourceEndpoint, type SourceSettings } from './settings.js';
 export { SourceStateStore, type SourceStatus } from './state-store.js';
+
+/** How the archive marks instances from a source (`source:<name>`). */
+const SOURCE_PREFIX = 'source:';
 
 export interface SourceView extends SourceStatus {
   configured: boolean;
@@ -26,8 +29,11 @@ export interface Sources {
   /** Runs one poll of each source now and waits for it (tests, `sources poll`). */
   pollNow(): Promise<void>;
   status(): SourceView[];
-  /** Metadata-only from a DICOMweb PACS: the DICOMweb base URL holding the study's images. */
-  dicomwebUrlOf(studyUid: string): string | undefined;
+  /**
+   * For instances that came from a DICOMweb source (their archive `source` is `source:<name>`):
+   * the PACS's DICOMweb base URL and the configured Endpoint choice; undefined for anything else.
+   */
+  dicomwebOf(instanceSource: string): { url: string; endpoint: SourceEndpoint } | undefined;
   close(): Promise<void>;
 }
 
@@ -35,6 +41,8 @@ export interface SourcesDeps {
   archive: Archive;
   logger: Logger;
   clock?: () => number;
+  /** Queues studies for the FHIR sync again: those of a source whose `endpoint` choice changed since the last start. */
+  resync?: (studyUids: string[]) => void;
 }
 
 /** Validates `sections.sources` (ConfigError) and builds one runner per source; nothing polls before start(). */
@@ -58,6 +66,16 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
             deps.archive,
           );
     state.register({ name: s.name, kind: s.kind, mode: s.mode, endpoint: endpointOf(s) }, clock());
+    if (s.kind === 'dicomweb' && state.endpointChoiceChanged(s.name, s.endpoint)) {
+      const studies = state.studiesOf(s.name);
+      if (studies.length) {
+        logger.info(
+          { source: s.name, endpoint: s.endpoint, studies: studies.length },
+          'endpoint choice changed: resync',
+        );
+        deps.resync?.(studies);
+      }
+    }
     const runner = new SourceRunner(s, { pacs, archive, state, locks, logger, clock });
     // Remote rows of a source keep their fetcher even if its mode changed to copy.
     deps.archive.setRemoteFetcher(s.name, (instances) => runner.fetchOnDemand(instances));
@@ -70,7 +88,12 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
       await Promise.all(runners.map((r) => r.poll()));
     },
     status: () => statusView(state, byName, settings),
-    dicomwebUrlOf: (studyUid) => state.dicomwebUrlOf(studyUid),
+    dicomwebOf: (instanceSource) => {
+      const s = instanceSource.startsWith(SOURCE_PREFIX)
+        ? byName.get(instanceSource.slice(SOURCE_PREFIX.length))?.settings
+        : undefined;
+      return s?.kind === 'dicomweb' ? { url: s.url, endpoint: s.endpoint } : undefined;
+    },
     close: async () => {
       await Promise.all(runners.map((r) => r.stop()));
       await locks.idle();

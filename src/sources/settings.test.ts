@@ -21,7 +21,9 @@ describe('parseSources', () => {
       reconcileHours: 24,
       reconcileDays: 30,
       headers: {},
+      endpoint: 'ours',
     });
+    expect(parseSources([{ ...dicomweb, endpoint: 'source' }])[0]).toMatchObject({ endpoint: 'source' });
   });
 
   it('reads a DIMSE source with C-GET by default', () => {
@@ -42,6 +44,8 @@ describe('parseSources', () => {
     ['an unknown kind', [{ ...dicomweb, kind: 'ftp' }], /sources"\[0\]\.kind: expected "dicomweb" or "dimse"/],
     ['an unknown key', [{ ...dicomweb, port: 104 }], /sources"\[0\]\.port: unknown key for a dicomweb source/],
     ['a bad mode', [{ ...dicomweb, mode: 'mirror' }], /mode: expected "copy" or "metadata-only"/],
+    ['a bad endpoint', [{ ...dicomweb, endpoint: 'pacs' }], /endpoint: expected "ours" or "source"/],
+    ['an endpoint on a DIMSE source', [{ ...dimse, endpoint: 'ours' }], /endpoint: a dimse source has no DICOMweb/],
     ['a bad URL', [{ ...dicomweb, url: 'ftp://x' }], /url: expected the http\(s\) base URL/],
     ['a missing AE title', [{ ...dimse, aet: undefined }], /aet: expected the PACS's AE title/],
     ['a bad port', [{ ...dimse, port: 70000 }], /port: expected a port number/],

@@ -2,6 +2,8 @@
 import { ConfigError } from '../core/errors.js';
 
 export type SourceMode = 'copy' | 'metadata-only';
+/** Which DICOMweb service the FHIR Endpoint of the source's studies names. */
+export type SourceEndpoint = 'ours' | 'source';
 
 interface SourceCommon {
   name: string;
@@ -26,6 +28,11 @@ export interface DicomwebSource extends SourceCommon {
   url: string;
   /** Extra request headers, e.g. Authorization. */
   headers: Record<string, string>;
+  /**
+   * `ours` (default): ImagingStudy.endpoint names our DICOMweb, which serves the images (fetching
+   * metadata-only ones on demand) with our authorization and audit; `source`: the PACS's URL.
+   */
+  endpoint: SourceEndpoint;
 }
 
 export interface DimseSource extends SourceCommon {
@@ -52,7 +59,10 @@ const COMMON = [
   'concurrency',
   'timeoutSeconds',
 ];
-const KEYS = { dicomweb: [...COMMON, 'url', 'headers'], dimse: [...COMMON, 'host', 'port', 'aet', 'retrieve', 'tls'] };
+const KEYS = {
+  dicomweb: [...COMMON, 'url', 'headers', 'endpoint'],
+  dimse: [...COMMON, 'host', 'port', 'aet', 'retrieve', 'tls'],
+};
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const AET = /^[\x20-\x5b\x5d-\x7e]{1,16}$/;
 
@@ -75,6 +85,8 @@ function parseOne(raw: unknown, i: number): SourceSettings {
   if (raw.kind !== 'dicomweb' && raw.kind !== 'dimse')
     throw new ConfigError(`${at('kind')}: expected "dicomweb" or "dimse", got ${JSON.stringify(raw.kind)}`);
   const kind = raw.kind;
+  if (kind === 'dimse' && raw.endpoint !== undefined)
+    throw new ConfigError(`${at('endpoint')}: a dimse source has no DICOMweb service; its studies name ours`);
   for (const key of Object.keys(raw)) {
     if (!KEYS[kind].includes(key))
       throw new ConfigError(`${at(key)}: unknown key for a ${kind} source (known: ${KEYS[kind].join(', ')})`);
@@ -113,6 +125,9 @@ function parseOne(raw: unknown, i: number): SourceSettings {
     );
   }
   if (kind === 'dicomweb') {
+    const endpoint = raw.endpoint ?? 'ours';
+    if (endpoint !== 'ours' && endpoint !== 'source')
+      throw new ConfigError(`${at('endpoint')}: expected "ours" or "source", got ${JSON.stringify(endpoint)}`);
     let url: URL;
     try {
       url = new URL(String(raw.url));
@@ -126,7 +141,13 @@ function parseOne(raw: unknown, i: number): SourceSettings {
     if (!isObject(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
       throw new ConfigError(`${at('headers')}: expected {"Header-Name": "value", …}`);
     }
-    return { ...common, kind, url: url.href.replace(/\/+$/, ''), headers: headers as Record<string, string> };
+    return {
+      ...common,
+      kind,
+      url: url.href.replace(/\/+$/, ''),
+      headers: headers as Record<string, string>,
+      endpoint,
+    };
   }
   if (typeof raw.host !== 'string' || raw.host === '')
     throw new ConfigError(`${at('host')}: expected the host name or IP address of the PACS`);

@@ -64,6 +64,29 @@ export interface SourceStatus extends SourceRow {
 export class SourceStateStore {
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
+    // Added after the first release: the Endpoint choice the source's studies were last synced with.
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('source_state')`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'endpoint_choice'))
+      db.exec(`ALTER TABLE source_state ADD COLUMN endpoint_choice TEXT`);
+  }
+
+  /**
+   * Records the source's Endpoint choice; true when it differs from the recorded one (a source
+   * recorded before the choice existed had `ours`). Call after register().
+   */
+  endpointChoiceChanged(name: string, choice: string): boolean {
+    const row = this.db.prepare(`SELECT endpoint_choice AS c FROM source_state WHERE name = ?`).get(name) as
+      | { c: string | null }
+      | undefined;
+    this.db.prepare(`UPDATE source_state SET endpoint_choice = ? WHERE name = ?`).run(choice, name);
+    return (row?.c ?? 'ours') !== choice;
+  }
+
+  /** Every study the source has seen. */
+  studiesOf(name: string): string[] {
+    return (
+      this.db.prepare(`SELECT study_uid AS uid FROM source_studies WHERE source = ?`).all(name) as { uid: string }[]
+    ).map((r) => r.uid);
   }
 
   /** Registers a configured source; a study left `fetching` by a crash is queued again. */
@@ -188,16 +211,6 @@ export class SourceStateStore {
          WHERE source = @source AND study_uid = @studyUid`,
       )
       .run({ source, studyUid, ...r });
-  }
-
-  /** The DICOMweb base URL recorded for a study indexed metadata-only from a DICOMweb PACS. */
-  dicomwebUrlOf(studyUid: string): string | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT dicomweb_url AS url FROM source_studies WHERE study_uid = ? AND dicomweb_url IS NOT NULL ORDER BY updated_at DESC LIMIT 1`,
-      )
-      .get(studyUid) as { url: string } | undefined;
-    return row?.url;
   }
 
   status(): SourceStatus[] {

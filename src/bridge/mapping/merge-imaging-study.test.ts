@@ -100,6 +100,15 @@ describe('mergeImagingStudy', () => {
     expect(resource.series!.map((s) => s.uid)).toEqual(['1.2.1', '1.2.2']);
   });
 
+  it('replaces a reference to another Endpoint the bridge made (the Endpoint choice changed), keeping others', () => {
+    const next = { ...mapped(), endpoint: [{ reference: 'Endpoint/pacs' }] };
+    const { resource, changed } = mergeImagingStudy(stored(), next, ['Endpoint/e1']);
+    expect(changed).toBe(true);
+    expect(resource.endpoint).toEqual([{ reference: 'Endpoint/pacs' }, { reference: 'Endpoint/viewer' }]);
+    // Without knowing e1 is the bridge's, it is kept as someone's addition.
+    expect(mergeImagingStudy(stored(), next).resource.endpoint).toHaveLength(3);
+  });
+
   it('does not bring back a study someone marked entered-in-error', () => {
     const existing = { ...stored(), status: 'entered-in-error' as const };
     expect(mergeImagingStudy(existing, mapped()).resource.status).toBe('entered-in-error');

@@ -84,9 +84,14 @@ function keepResolved<T extends Reference>(existing: T | undefined, mapped: T | 
   return existing?.reference && mapped && existing.display === mapped.display ? existing : mapped;
 }
 
+/**
+ * `ownedEndpoints`: references to Endpoints the bridge made for other DICOMweb services the
+ * study's images are at (ours, its source PACS): replaced by the mapped one when the choice changed.
+ */
 export function mergeImagingStudy(
   existing: ImagingStudy | undefined,
   mapped: ImagingStudy,
+  ownedEndpoints: readonly string[] = [],
 ): { resource: ImagingStudy; changed: boolean } {
   if (!existing) return { resource: mapped, changed: true };
   const merged = overlay(existing, mapped, STUDY_KEYS);
@@ -106,7 +111,9 @@ export function mergeImagingStudy(
   const endpoint = mergeSlot(
     existing.endpoint,
     mapped.endpoint,
-    (r) => !!mapped.endpoint?.some((m) => m.reference === r.reference),
+    (r) =>
+      !!mapped.endpoint?.some((m) => m.reference === r.reference) ||
+      (r.reference !== undefined && ownedEndpoints.includes(r.reference)),
   );
   put(merged, 'identifier', identifier);
   put(merged, 'basedOn', basedOn);

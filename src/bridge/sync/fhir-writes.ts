@@ -40,7 +40,7 @@ export async function findImagingStudy(client: FhirClient, studyUid: string): Pr
   return found[0] as ImagingStudy | undefined;
 }
 
-/** The Endpoint of our DICOMweb service, created once (conditionally on its identifier). */
+/** The Endpoint of a DICOMweb service, created once (conditionally on its identifier). */
 export async function ensureEndpoint(client: FhirClient, dicomWebBase: string): Promise<Reference<Endpoint>> {
   const endpoint = mapEndpoint(dicomWebBase);
   validateBeforeWrite([openResource(endpoint)]);
@@ -49,6 +49,17 @@ export async function ensureEndpoint(client: FhirClient, dicomWebBase: string): 
     identifier: `${id.system}|${id.value}`,
   });
   return { reference: `Endpoint/${resource.id}` };
+}
+
+/** The Endpoint the bridge made for a DICOMweb service, if there is one (nothing is created). */
+export async function findEndpoint(client: FhirClient, dicomWebBase: string): Promise<Reference<Endpoint> | undefined> {
+  const id = mapEndpoint(dicomWebBase).identifier[0]!;
+  const [found] = await client.searchAll(
+    'Endpoint',
+    { identifier: `${id.system}|${id.value}` },
+    { maxResources: 1, maxPages: 1 },
+  );
+  return found ? { reference: `Endpoint/${found.id}` } : undefined;
 }
 
 export interface StudyWrite {

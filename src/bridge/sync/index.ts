@@ -16,7 +16,7 @@ import { parseFhirConfig } from '../../fhir/config.js';
 import { BridgeAdmin, type SyncStatusReport } from '../quarantine/bridge-admin.js';
 import { CapabilityMonitor } from './capability-monitor.js';
 import { parseBridgeConfig, type BridgeConfig } from './config.js';
-import { StudySync } from './study-sync.js';
+import { StudySync, type SourceDicomweb } from './study-sync.js';
 import { SyncWorker } from './sync-worker.js';
 import { WriteJournal } from './write-journal.js';
 
@@ -32,6 +32,8 @@ export interface BridgeOptions {
   embeddedFhir?: FhirRequestHandler;
   publicUrl: string;
   logger: Logger;
+  /** The DICOMweb source of instances and its Endpoint choice (sources' `endpoint`); absent: ours for all. */
+  sourceDicomweb?: SourceDicomweb;
   /** Administrative deletion of a study (reject policy `delete`). */
   deleteStudy: (studyUid: string, actor: string, reason: string) => Promise<number>;
 }
@@ -81,6 +83,7 @@ export function openBridge(o: BridgeOptions): Bridge {
     capabilities,
     config,
     dicomWebBase: `${publicUrl}/dicomweb`,
+    ...(o.sourceDicomweb ? { sourceDicomweb: o.sourceDicomweb } : {}),
     dataQualityLog: o.logger.child({ channel: 'data-quality' }),
     writes,
   });

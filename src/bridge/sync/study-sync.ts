@@ -17,6 +17,7 @@ import { openResource, type FhirResource } from '../../fhir/types.js';
 import type { DicomJson } from '../../dicom/types.js';
 import {
   mapImagingStudy,
+  dicomWebBase,
   mapPatient,
   mergeImagingStudy,
   type Endpoint,
@@ -35,6 +36,7 @@ import { sourceSettings, type BridgeConfig } from './config.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   ensureEndpoint,
+  findEndpoint,
   findImagingStudy,
   patientIdOf,
   writeStudies,
@@ -76,11 +78,18 @@ export interface StudySyncPorts {
   config: BridgeConfig;
   /** Our DICOMweb base URL (publicUrl + /dicomweb), for the Endpoint. */
   dicomWebBase: string;
+  /**
+   * Instances from a DICOMweb source (archive `source` `source:<name>`): the PACS's base URL and
+   * whether the Endpoint names it (`source`) or ours. Absent: every Endpoint is ours.
+   */
+  sourceDicomweb?: SourceDicomweb;
   /** The data-quality log channel. */
   dataQualityLog: Logger;
   /** Where findings and holds go; without it they are written at once, one commit each. */
   writes?: ArchiveWrites;
 }
+
+export type SourceDicomweb = (instanceSource: string) => { url: string; endpoint: 'ours' | 'source' } | undefined;
 
 const MAX_RACES = 4;
 
@@ -97,6 +106,8 @@ interface Linkable {
   /** The archive's patient row (PatientID + issuer) of the study when its instances were read. */
   patientPk: number | undefined;
   settings: Settings;
+  /** DICOMweb base URLs: the one the Endpoint names, and the other services holding the images (references to replace). */
+  endpoints: { chosen: string; others: string[] };
   override: boolean;
   /** The quarantine state the sync started from (a hold is not recorded over a decision taken meanwhile). */
   decided: QuarantineState | undefined;
@@ -136,7 +147,9 @@ async function eachLimited<T>(items: T[], limit: number, task: (item: T) => Prom
 }
 
 export class StudySync {
-  private endpoint: Promise<Reference<Endpoint>> | undefined;
+  /** Endpoints by DICOMweb base: made (created if none) and looked up (never created). */
+  private readonly endpointsMade = new Map<string, Promise<Reference<Endpoint>>>();
+  private readonly endpointsFound = new Map<string, Promise<Reference<Endpoint> | undefined>>();
   private readonly patients = new KeyedLock();
   private readonly writes: ArchiveWrites;
   private readonly links: StudyPatientLinks;
@@ -237,6 +250,7 @@ export class StudySync {
       token: identifierToken(header),
       patientPk,
       settings,
+      endpoints: this.endpointBases(stored.map((i) => i.source)),
       override,
       decided: decision?.state,
       races: 0,
@@ -254,10 +268,8 @@ export class StudySync {
       async () => {
         const fail = (s: Linkable, error: unknown) => results.set(s.studyUid, { studyUid: s.studyUid, error });
         let caps: Awaited<ReturnType<CapabilityMonitor['ensure']>>;
-        let endpointRef: Reference<Endpoint>;
         try {
           caps = await this.ports.capabilities.ensure();
-          endpointRef = await this.endpointRef();
         } catch (e) {
           for (const s of studies) fail(s, e);
           return [];
@@ -265,7 +277,7 @@ export class StudySync {
         const planned: Planned[] = [];
         await eachLimited(studies, this.ports.config.concurrency, async (s) => {
           try {
-            const p = await this.plan(s, endpointRef);
+            const p = await this.plan(s);
             if ('kind' in p) results.set(s.studyUid, { studyUid: s.studyUid, outcome: p });
             else planned.push(p);
           } catch (e) {
@@ -314,7 +326,7 @@ export class StudySync {
   }
 
   /** Match the Patient, map, merge with the stored ImagingStudy: the write to do, a hold, or nothing to write. */
-  private async plan(s: Linkable, endpointRef: Reference<Endpoint>): Promise<Planned | SyncOutcome> {
+  private async plan(s: Linkable): Promise<Planned | SyncOutcome> {
     const { client, quarantine, config } = this.ports;
     const { studyUid, settings, override } = s;
     let findings = s.findings;
@@ -327,6 +339,8 @@ export class StudySync {
     if (match.kind === 'hold' || (!override && match.findings.some((f) => f.severity === 'error')))
       return this.hold(studyUid, findings, s.decided);
 
+    const endpointRef = await this.endpointRef(s.endpoints.chosen);
+    const ownedEndpoints = await this.otherEndpoints(s.endpoints.others);
     const patientUrn = `urn:uuid:${randomUUID()}`;
     const patientRef: Reference<Patient> =
       match.kind === 'create' ? { reference: patientUrn } : { reference: `Patient/${match.patient.id}` };
@@ -344,7 +358,7 @@ export class StudySync {
     this.record(studyUid, findings);
 
     const existing = await findImagingStudy(client, studyUid);
-    const { resource, changed } = mergeImagingStudy(existing, mapped.imagingStudy);
+    const { resource, changed } = mergeImagingStudy(existing, mapped.imagingStudy, ownedEndpoints);
     const instances = resource.numberOfInstances ?? 0;
     const write: StudyWrite = { studyUid, imagingStudy: resource };
     if (existing) write.existing = existing;
@@ -505,12 +519,54 @@ export class StudySync {
     return { id: existing.id! };
   }
 
-  private endpointRef(): Promise<Reference<Endpoint>> {
-    this.endpoint ??= ensureEndpoint(this.ports.client, this.ports.dicomWebBase).catch((e: unknown) => {
-      this.endpoint = undefined;
-      throw e;
+  /**
+   * Ours, unless every instance came from one DICOMweb source configured `endpoint: "source"`
+   * (only ours serves instances of several origins). The other services that hold the images
+   * are listed so that a reference to them, written under an earlier choice, is replaced.
+   */
+  private endpointBases(instanceSources: string[]): { chosen: string; others: string[] } {
+    const ours = dicomWebBase(this.ports.dicomWebBase);
+    const origins = new Set(instanceSources);
+    const pacs = [...origins].flatMap((o) => {
+      const d = this.ports.sourceDicomweb?.(o);
+      return d ? [{ ...d, url: dicomWebBase(d.url) }] : [];
     });
-    return this.endpoint;
+    const only = origins.size === 1 ? pacs[0] : undefined;
+    const chosen = only?.endpoint === 'source' ? only.url : ours;
+    const others = [...new Set([ours, ...pacs.map((p) => p.url)])].filter((u) => u !== chosen);
+    return { chosen, others };
+  }
+
+  private endpointRef(base: string): Promise<Reference<Endpoint>> {
+    let made = this.endpointsMade.get(base);
+    if (!made) {
+      made = ensureEndpoint(this.ports.client, base).catch((e: unknown) => {
+        this.endpointsMade.delete(base);
+        throw e;
+      });
+      this.endpointsMade.set(base, made);
+    }
+    return made;
+  }
+
+  /** References to the Endpoints of these services that exist (made here or found), without creating any. */
+  private async otherEndpoints(bases: string[]): Promise<string[]> {
+    const refs = await Promise.all(
+      bases.map((base) => {
+        const made = this.endpointsMade.get(base);
+        if (made) return made;
+        let found = this.endpointsFound.get(base);
+        if (!found) {
+          found = findEndpoint(this.ports.client, base).catch((e: unknown) => {
+            this.endpointsFound.delete(base);
+            throw e;
+          });
+          this.endpointsFound.set(base, found);
+        }
+        return found;
+      }),
+    );
+    return refs.flatMap((r) => (r?.reference ? [r.reference] : []));
   }
 }
 

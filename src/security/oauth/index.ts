@@ -28,6 +28,7 @@ import { parseExternalIssuers } from './external-issuers.js';
 import { MOUNTED_ROUTES, mountAuthorizationServer } from './fastify-mount.js';
 import { LoginThrottle, parseLoginThrottle } from './login-throttle.js';
 import { sqliteAdapterFactory } from './oidc-adapter.js';
+import { loadOidcProvider } from './load-oidc-provider.js';
 import { providerConfiguration } from './provider-config.js';
 import { openSecurityDb } from './security-store.js';
 import { loadOrCreateServerKeys, publicJwks } from './server-keys.js';
@@ -96,8 +97,7 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
       o.logger.error({ err, event: e.kind }, 'recording an authorization event failed');
     }
   };
-  // Imported here: oidc-provider prints a runtime notice at import, which the CLI need not show.
-  const { default: Provider } = await import('oidc-provider');
+  const { default: Provider, errors } = await loadOidcProvider();
   const provider = new Provider(
     issuer,
     providerConfiguration({
@@ -108,6 +108,7 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
       clients,
       users,
       adapter: sqliteAdapterFactory(db, clients),
+      errors,
     }),
   );
   provider.proxy = true;

@@ -1,5 +1,4 @@
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { errors } from 'oidc-provider';
+import type { Configuration, errors as OidcErrors, KoaContextWithOIDC } from 'oidc-provider';
 import { NON_RESOURCE_SCOPES, type ClientStore } from './client-store.js';
 import { escapeHtml, page } from './html.js';
 import { limitUserScopeText } from '../../auth/role-scopes.js';
@@ -26,6 +25,8 @@ export interface ProviderConfigOptions {
   clients: ClientStore;
   users: UserStore;
   adapter: Configuration['adapter'];
+  /** oidc-provider's error classes (the module is loaded once, by load-oidc-provider.ts). */
+  errors: typeof OidcErrors;
 }
 
 export const STATIC_SCOPES: string[] = [...NON_RESOURCE_SCOPES];
@@ -34,6 +35,7 @@ export const CLIENT_AUTH_ALGS = ['RS384', 'ES384'];
 const MAX_ASSERTION_SECONDS = 300;
 
 export function providerConfiguration(o: ProviderConfigOptions): Configuration {
+  const { errors } = o;
   return {
     adapter: o.adapter,
     jwks: { keys: o.keys.signing as NonNullable<Configuration['jwks']>['keys'] },
@@ -74,7 +76,7 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, resource, client) => {
           if (resource !== o.fhirBase) throw new errors.InvalidTarget(`the only resource is ${o.fhirBase}`);
-          const scope = resourceScopes(ctx, client.clientId, o.clients, o.users);
+          const scope = resourceScopes(ctx, client.clientId, o.clients, o.users, errors);
           return {
             scope: scope.join(' '),
             audience: o.fhirBase,
@@ -140,7 +142,13 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
  * A person's `user/` scopes are cut down to what the user's role allows (src/auth/role-scopes.ts); as
  * oidc-provider grants only requested scopes, a requested scope wider than the role is left out.
  */
-function resourceScopes(ctx: KoaContextWithOIDC, clientId: string, clients: ClientStore, users: UserStore): string[] {
+function resourceScopes(
+  ctx: KoaContextWithOIDC,
+  clientId: string,
+  clients: ClientStore,
+  users: UserStore,
+  errors: typeof OidcErrors,
+): string[] {
   const registered = splitScope(clients.get(clientId)?.scope);
   const code = ctx.oidc.entities.AuthorizationCode as { scope?: string; accountId?: string } | undefined;
   const requested = splitScope([ctx.oidc.params?.scope, code?.scope].filter(Boolean).join(' '));
