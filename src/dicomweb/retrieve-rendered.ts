@@ -192,11 +192,10 @@ export async function retrieveThumbnail(req: RenderedRequest, ports: RenderPorts
   const headers = { etag, 'cache-control': 'private, no-cache' };
   if (req.ifNoneMatch?.split(',').some((t) => t.trim() === etag))
     return { status: 304, contentType: options.type, body: Buffer.alloc(0), headers, warnings: [] };
-  let cached = ports.render.thumbnails.get(key);
-  if (!cached) {
-    cached = { type: options.type, body: await renderImage(image, options, ports) };
-    const { studyUid, seriesUid, sopUid } = image.instance;
-    ports.render.thumbnails.set(key, `${studyUid}/${seriesUid}/${sopUid}`, cached);
-  }
+  const { studyUid, seriesUid, sopUid } = image.instance;
+  const cached = await ports.render.thumbnails.obtain(key, `${studyUid}/${seriesUid}/${sopUid}`, async () => ({
+    type: options.type,
+    body: await renderImage(image, options, ports),
+  }));
   return { status: 200, contentType: cached.type, body: cached.body, headers, warnings: [] };
 }
