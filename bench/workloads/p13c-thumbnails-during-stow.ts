@@ -12,6 +12,7 @@ import { ct400Instances } from '../datasets.js';
 import { stow } from '../dicomweb.js';
 import { encodeInstance } from '../generate.js';
 import { httpCall } from '../http-client.js';
+import { type CpuByPriority, cpuBetween, threadSnapshot } from '../thread-cpu.js';
 import type { Part } from '../multipart.js';
 import { startTestServer } from '../../test/support/server.js';
 import type { BenchContext } from './context.js';
@@ -24,7 +25,8 @@ export interface P13cOptions {
   instances?: number;
   clients?: number;
   seed?: number;
-  start: () => Promise<{ url: string; stop(): Promise<void> }>;
+  /** `pid` (a local process) adds the server's CPU by thread priority to the result. */
+  start: () => Promise<{ url: string; pid?: number; stop(): Promise<void> }>;
   log?: (line: string) => void;
 }
 
@@ -36,6 +38,9 @@ export interface P13cResult {
   growthPercent: number;
   thumbnails: number;
   thumbnailErrors: number;
+  /** Server CPU during each STOW, by thread priority (Linux, local server only). */
+  cpuAlone?: CpuByPriority;
+  cpuUnderLoad?: CpuByPriority;
 }
 
 /** CT400 as STOW parts, every UID suffixed so the copy is new to the server. */
@@ -75,9 +80,13 @@ export async function runP13c(opts: P13cOptions): Promise<P13cResult> {
     const warm = instances[0]!.replace(/\/thumbnail$/, '/rendered');
     const warmed = await httpCall(warm, { agent, headers: { accept: 'image/jpeg' }, timeoutMs: 60_000 });
     if (warmed.status !== 200) throw new Error(`P13c: warm-up render answered HTTP ${warmed.status}`);
+    const snap = () => (server.pid === undefined ? new Map() : threadSnapshot(server.pid));
+    const beforeAlone = snap();
     const alone = await stow(dicomweb, copyOf(opts.seed, count, '.1').parts, { agent, timeoutMs: 600_000 });
+    const cpuAlone = cpuBetween(beforeAlone, snap());
     log(`  P13c STOW of ${count} alone: ${alone.ms.toFixed(0)} ms`);
     const next = copyOf(opts.seed, count, '.2').parts; // encoded before the clients start
+    const beforeLoaded = snap();
     let running = true;
     let thumbnails = 0;
     let thumbnailErrors = 0;
@@ -89,6 +98,7 @@ export async function runP13c(opts: P13cOptions): Promise<P13cResult> {
       }
     });
     const loaded = await stow(dicomweb, next, { agent, timeoutMs: 600_000 });
+    const cpuUnderLoad = cpuBetween(beforeLoaded, snap());
     running = false;
     await Promise.all(load);
     log(
@@ -102,6 +112,8 @@ export async function runP13c(opts: P13cOptions): Promise<P13cResult> {
       growthPercent: ((loaded.ms - alone.ms) / alone.ms) * 100,
       thumbnails,
       thumbnailErrors,
+      cpuAlone,
+      cpuUnderLoad,
     };
   } finally {
     agent.destroy();
@@ -126,7 +138,7 @@ export async function runP13cWorkload(ctx: BenchContext): Promise<WorkloadResult
               { 'data-dir': dir, 'log-level': 'warn' },
               { spawn: { startTimeoutMs: 120_000, ...(ctx.bridgeEntry ? { entry: ctx.bridgeEntry } : {}) } },
             );
-            return { url: b.url, stop: () => b.stop() };
+            return { url: b.url, pid: b.pid, stop: () => b.stop() };
           },
         }),
       );
@@ -136,8 +148,11 @@ export async function runP13cWorkload(ctx: BenchContext): Promise<WorkloadResult
       ctx.scratch.remove(dir);
     }
   }
-  const med = (f: (r: P13cResult) => number) => {
-    const v = results.map(f).sort((a, b) => a - b);
+  const med = (f: (r: P13cResult) => number | undefined) => {
+    const v = results
+      .map(f)
+      .filter((x): x is number => x !== undefined)
+      .sort((a, b) => a - b);
     return v.length ? { ours: v[Math.floor((v.length - 1) / 2)]! } : {};
   };
   return {
@@ -160,9 +175,24 @@ export async function runP13cWorkload(ctx: BenchContext): Promise<WorkloadResult
         values: med((r) => r.growthPercent),
         target: { text: '≤ 25 %', maxOurs: 25 },
       },
+      // What competes with the STOW: CPU at normal priority; render threads run at nice 19.
+      ...(
+        [
+          ['alone, normal priority', (r) => r.cpuAlone?.normalMs],
+          ['under load, normal priority', (r) => r.cpuUnderLoad?.normalMs],
+          ['under load, lowered priority (render threads)', (r) => r.cpuUnderLoad?.loweredMs],
+        ] as const satisfies readonly (readonly [string, (r: P13cResult) => number | undefined])[]
+      ).map(([what, f]) => ({
+        workload: 'P13c',
+        metric: `server CPU during the STOW ${what}`,
+        unit: 'ms',
+        better: 'lower' as const,
+        values: med(f),
+      })),
     ],
     notes: [
       'One server per run: CT400 stored first (untimed), a copy with new UIDs STOWed alone, then a third copy STOWed while 20 clients request the instance thumbnails of the stored study round-robin (cached after their first rendering, as a viewer scrolling a study would). The alone STOW comes first in every run (its index is smaller by 400 instances).',
+      'Server CPU by thread priority comes from /proc/<pid>/task/*/schedstat (Linux): "normal" is everything that competes with the STOW on equal terms (event loop, libuv pool, V8 GC threads, sharp), "lowered" the render threads at nice 19.',
     ],
     raw: { results },
     errors,

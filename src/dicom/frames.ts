@@ -5,7 +5,7 @@
  */
 import type { BulkEntry } from './dataset-parser.js';
 import { jsonString } from './json-values.js';
-import { openAnyDataset } from './parse-instance.js';
+import { type OpenedDataset, openAnyDataset } from './parse-instance.js';
 import {
   DicomParseError,
   FrameRangeError,
@@ -27,8 +27,9 @@ function intOf(json: DicomJson, tagHex: string, fallback: number): number {
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : fallback;
 }
 
-export function readFrames(source: ByteSource, frameNumbers: number[]): FrameResult {
-  const { data, parsed, bulk } = openAnyDataset(source, { bulkDataThreshold: 0 });
+/** `opened`: the same source already opened with bulkDataThreshold 0 (saves parsing it twice). */
+export function readFrames(source: ByteSource, frameNumbers: number[], opened?: OpenedDataset): FrameResult {
+  const { data, parsed, bulk } = opened ?? openAnyDataset(source, { bulkDataThreshold: 0 });
   const pixel = parsed.pixelData;
   const count = pixel ? intOf(parsed.json, '00280008', 1) : 0;
   for (const n of frameNumbers) {

@@ -85,7 +85,8 @@ function lutBytes(
 
 /** The pixel attributes and the bytes of `frameNumbers` (1-based) of a stored instance. */
 export function readRenderInput(source: ByteSource, frameNumbers: number[]): RenderInput {
-  const { data, parsed, bulk } = openAnyDataset(source, { bulkDataThreshold: 0 });
+  const opened = openAnyDataset(source, { bulkDataThreshold: 0 });
+  const { data, parsed, bulk } = opened;
   const json = parsed.json;
   const elements: PixelElements = {};
   for (const [tag, keyword] of NUMBERS) {
@@ -109,7 +110,7 @@ export function readRenderInput(source: ByteSource, frameNumbers: number[]): Ren
   const frames =
     !encapsulated && elements.PhotometricInterpretation === 'YBR_FULL_422'
       ? subsampledFrames(data, parsed.pixelData.location, rows * columns * 2, numberOfFrames, frameNumbers)
-      : readFrames(source, frameNumbers).frames;
+      : readFrames(source, frameNumbers, opened).frames;
   const signed = elements.PixelRepresentation === 1;
   const modalityLut = readLutSequence(json, MODALITY_LUT_SEQUENCE, bulk, data, signed);
   const voiLut = readLutSequence(json, VOI_LUT_SEQUENCE, bulk, data, signed && !modalityLut);

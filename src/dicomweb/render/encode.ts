@@ -6,12 +6,18 @@
 import sharp from 'sharp';
 import type { RenderedPixels } from '../../dicom/render/render-frame.js';
 import type { RenderOptions } from './render-params.js';
+import { preShrinkFactor, shrinkBox } from './shrink.js';
 
 // One libvips thread per render worker: the pool sets the parallelism, not libvips.
 sharp.concurrency(1);
 sharp.cache(false);
 
-export async function encodeRendered(img: RenderedPixels, o: RenderOptions): Promise<Buffer> {
+export async function encodeRendered(full: RenderedPixels, o: RenderOptions): Promise<Buffer> {
+  // A 512×512 frame reaches sharp as 128×128 for a thumbnail, which runs at normal priority (see shrink.ts).
+  const img =
+    o.viewport && !o.viewport.region
+      ? shrinkBox(full, preShrinkFactor(full.width, full.height, o.viewport.width, o.viewport.height))
+      : full;
   let pipeline = sharp(img.pixels, { raw: { width: img.width, height: img.height, channels: img.channels } });
   let width = img.width;
   let height = img.height;

@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OperationOutcomeError } from '../../core/errors.js';
 import type { RenderInput } from '../../dicom/render/pixel-input.js';
@@ -60,6 +62,29 @@ describe('render pool', () => {
     await pool.render(input, JPEG);
     expect(input.frames[0]!.length).toBe(64 * 64);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'lowers the priority of its threads only, not of the process',
+    async () => {
+      const niceOf = (task: string) => {
+        const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
+      };
+      const before = new Set(readdirSync('/proc/self/task'));
+      const processNice = niceOf(String(process.pid)); // 0 unless the test run itself is niced
+      const low = new RenderPool({ size: 1, queueLimit: 1, nice: 19 });
+      try {
+        await low.render(frame(), JPEG);
+        const started = readdirSync('/proc/self/task').filter((t) => !before.has(t));
+        expect(started.map(niceOf)).toContain(19);
+        expect(niceOf(String(process.pid))).toBe(processNice);
+        expect(getPriority(0)).toBe(processNice);
+      } finally {
+        await low.close();
+      }
+    },
+    60_000,
+  );
 
   it('uses one thread per core, at most two', () => {
     expect([1, 2, 3, 8].map(defaultRenderThreads)).toEqual([1, 1, 2, 2]);

@@ -11,6 +11,11 @@ export interface RenderJob {
   options: RenderOptions;
 }
 
+/** What a render thread is started with. */
+export interface RenderWorkerData {
+  nice: number;
+}
+
 export type RenderReply =
   | { id: number; ok: true; image: Uint8Array }
   | { id: number; ok: false; undecodable: boolean; message: string };
@@ -22,6 +27,11 @@ export interface RenderPoolOptions {
   queueLimit: number;
   /** A frame that takes longer ends its thread (a codec stuck on hostile data) and fails. */
   jobTimeoutMs?: number;
+  /**
+   * Nice value of each render thread (Linux only, where the nice value is per thread: it lowers
+   * that thread and what it starts, not the event loop nor ingest). 0 = unchanged.
+   */
+  nice?: number;
   /** Told each time a thread starts (the server logs it at debug level). */
   onThreadStart?: (threads: number) => void;
 }
@@ -108,7 +118,8 @@ export class RenderPool {
 
   private spawn(): Slot {
     const { script, eval: isEval, execArgv } = workerScript('render-worker', import.meta.url);
-    const worker = new Worker(script, { eval: isEval, execArgv, name: 'imaging-bridge-render' });
+    const workerData: RenderWorkerData = { nice: this.opts.nice ?? 0 };
+    const worker = new Worker(script, { eval: isEval, execArgv, name: 'imaging-bridge-render', workerData });
     worker.unref();
     const slot: Slot = { worker };
     this.slots.push(slot);

@@ -46,3 +46,56 @@ describe('thumbnail cache', () => {
     expect(cache.get('4')).toBeDefined();
   });
 });
+
+describe('thumbnail cache: concurrent requests', () => {
+  const deferred = () => {
+    let resolve!: (i: { type: string; body: Buffer }) => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<{ type: string; body: Buffer }>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+
+  it('renders an image once for concurrent requests, then serves it from the cache', async () => {
+    const cache = new ThumbnailCache(1000);
+    const d = deferred();
+    let renders = 0;
+    const render = () => {
+      renders++;
+      return d.promise;
+    };
+    const asked = [1, 2, 3].map(() => cache.obtain('k', 's/1/a', render));
+    expect(cache.pending).toBe(1);
+    d.resolve(image(10));
+    const got = await Promise.all(asked);
+    expect(renders).toBe(1);
+    expect(got.every((g) => g === got[0])).toBe(true);
+    expect(cache.pending).toBe(0);
+    await cache.obtain('k', 's/1/a', render);
+    expect(renders).toBe(1);
+  });
+
+  it('shares a failure with those waiting, and renders again on the next request', async () => {
+    const cache = new ThumbnailCache(1000);
+    const d = deferred();
+    const asked = [1, 2].map(() => cache.obtain('k', 's/1/a', () => d.promise));
+    d.reject(new Error('busy'));
+    const settled = await Promise.allSettled(asked);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    expect(cache.pending).toBe(0);
+    expect(await cache.obtain('k', 's/1/a', async () => image(5))).toEqual(image(5));
+  });
+
+  it('does not cache an image whose instance was evicted while it rendered', async () => {
+    const cache = new ThumbnailCache(1000);
+    const d = deferred();
+    const asked = cache.obtain('k', 's/1/a', () => d.promise);
+    cache.evict('s', '1');
+    d.resolve(image(10));
+    expect((await asked).body.length).toBe(10);
+    expect(cache.get('k')).toBeUndefined();
+    expect(cache.size).toEqual({ entries: 0, bytes: 0 });
+  });
+});
