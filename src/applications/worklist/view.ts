@@ -41,3 +41,13 @@ export function studyFields(s: ImagingStudy): Pick<WorklistItem, 'modality' | 'd
     ...(s.started ? { started: s.started } : {}),
   };
 }
+
+/** Evidence read from the external record server as absolute URLs (its `Encounter/1` is not ours). */
+export function recordEvidence(terms: Term[], external: ReadonlySet<string>, base: string): Term[] {
+  const root = base.replace(/\/+$/, '');
+  return terms.map((t) =>
+    t.evidence.some((r) => external.has(r))
+      ? { ...t, evidence: t.evidence.map((r) => (external.has(r) ? `${root}/${r}` : r)) }
+      : t,
+  );
+}
