@@ -84,7 +84,7 @@ describe('the worklist reads the clinical context from an external EHR (a second
     expect(a.terms[0].evidence).toEqual([`${ehr.url}/fhir/ServiceRequest/${ids.orderA}`]);
     expect(a.terms[1].evidence).toContain(`${ehr.url}/fhir/Encounter/${ids.encounterA}`);
     // Our Patient id in the item (the studies are ours); the EHR's is never mixed in.
-    expect(a.patient).toEqual({ id: ids.Ada, name: 'Test Ada', identifier: 'Ada' });
+    expect(a.patient).toEqual({ id: ids.Ada, name: 'Test Ada', identifier: 'Ada', recordId: ids.ehrAda });
     expect(termsOf(item(body, C))).toEqual(['order 0']);
     // Ben has no Patient on the EHR: nothing clinical, and nothing of another patient.
     expect(item(body, B).terms).toEqual([]);

@@ -220,7 +220,10 @@ export class WorklistService {
     return {
       studyInstanceUid: e.uid,
       ...(accession ? { accession } : {}),
-      patient: patientView(e.patientId, ctx?.patient),
+      patient: {
+        ...patientView(e.patientId, ctx?.patient),
+        ...(ctx?.recordPatientId ? { recordId: ctx.recordPatientId } : {}),
+      },
       ...studyFields(e.study),
       ...(received !== undefined ? { received: new Date(received).toISOString() } : {}),
       rank,

@@ -5,7 +5,8 @@ import type { Term, Tier } from '../../clinical/worklist/index.js';
 export interface WorklistItem {
   studyInstanceUid: string;
   accession?: string;
-  patient: { id?: string; name?: string; identifier?: string };
+  /** `recordId`: the patient's id on the external record server (the patient view's id), when linked. */
+  patient: { id?: string; name?: string; identifier?: string; recordId?: string };
   modality: string[];
   description?: string;
   bodySite: string[];
