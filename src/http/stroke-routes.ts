@@ -1,9 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import { parseRecentQuery, parseStrokeQuery, type StrokeService } from '../applications/stroke/index.js';
+import {
+  parseRecentQuery,
+  parseStrokeQuery,
+  type StrokeRunEvent,
+  type StrokeService,
+} from '../applications/stroke/index.js';
+import { badRequest } from '../core/errors.js';
 import { HiddenPatient } from '../context/index.js';
 import { queryParams } from '../core/query-string.js';
 import { allowEverything, type PolicyOf } from './context-routes.js';
 import { FHIR_ERRORS } from './errors.js';
+import { sendEventStream } from './sse.js';
 import { access, noteAccess } from './security/route-access.js';
 
 /** What the check reads, for the audit record (the context API's form). */
@@ -50,14 +57,27 @@ export function registerStrokeRoutes(
     const request = parseRecentQuery(queryParams(req.url));
     noteAccess(req, {
       event: 'stroke-recent',
-      details: { limit: request.limit },
+      details: { limit: request.limit, offset: request.offset },
       ...(request.patient ? { patientIds: [request.patient] } : {}),
     });
-    const runs = await stroke.recent(request, policyOf(req));
+    const page = await stroke.recent(request, policyOf(req));
     noteAccess(req, {
-      patientIds: runs.flatMap((r) => (r.patient ? [r.patient.id] : [])),
-      studyUids: runs.map((r) => r.studyInstanceUid),
+      patientIds: page.runs.flatMap((r) => (r.patient ? [r.patient.id] : [])),
+      studyUids: page.runs.map((r) => r.studyInstanceUid),
     });
-    return reply.type('application/json').send({ runs });
+    return reply.type('application/json').send(page);
+  });
+
+  // Live news of the checks (a run written), for the console's Stroke page; filtered by the caller's patients.
+  app.get('/api/stroke/events', recent, async (req, reply) => {
+    if (req.url.includes('?'))
+      throw badRequest('the event stream takes no parameters', [...queryParams(req.url).keys()][0]);
+    const policy = policyOf(req);
+    noteAccess(req, { event: 'stroke-events', details: { reads: ['List', 'DetectedIssue'] } });
+    return sendEventStream<StrokeRunEvent>(req, reply, {
+      subscribe: (l) => stroke.events.subscribe(l),
+      allowed: (e) => policy.canSeePatient(e.patientId),
+      hello: 'stroke events',
+    });
   });
 }

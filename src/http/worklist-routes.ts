@@ -1,15 +1,14 @@
-import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { parseWorklistQuery, type WorklistEvent, type WorklistService } from '../applications/worklist/index.js';
 import { queryParams } from '../core/query-string.js';
 import { badRequest } from '../core/errors.js';
 import { allowEverything, type PolicyOf } from './context-routes.js';
 import { FHIR_ERRORS } from './errors.js';
+import { sendEventStream } from './sse.js';
 import { access, noteAccess } from './security/route-access.js';
 
 /** What the worklist reads, for the audit record. */
 const WORKLIST_READS = ['ImagingStudy', 'ServiceRequest', 'Encounter', 'Flag', 'Observation', 'DiagnosticReport'];
-const HEARTBEAT_MS = 15_000;
 
 /**
  * The radiology worklist (docs/worklist.md): GET /api/worklist, /api/worklist/{uid} and the
@@ -45,25 +44,11 @@ export function registerWorklistRoutes(
       throw badRequest('the event stream takes no parameters', [...queryParams(req.url).keys()][0]);
     const policy = policyOf(req);
     noteAccess(req, { event: 'worklist-events', details: { reads: WORKLIST_READS } });
-    const stream = new PassThrough();
-    const send = (e: WorklistEvent) => {
-      if (e.patientId && !policy.canSeePatient(e.patientId)) return;
-      stream.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-    };
-    const unsubscribe = worklist.subscribe(send);
-    const beat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    const end = () => {
-      clearInterval(beat);
-      unsubscribe();
-      stream.end();
-    };
-    req.raw.on('close', end);
-    stream.write(': worklist events\n\n');
-    return reply
-      .header('cache-control', 'no-cache, no-store')
-      .header('x-accel-buffering', 'no')
-      .type('text/event-stream')
-      .send(stream);
+    return sendEventStream<WorklistEvent>(req, reply, {
+      subscribe: (l) => worklist.subscribe(l),
+      allowed: (e) => !e.patientId || policy.canSeePatient(e.patientId),
+      hello: 'worklist events',
+    });
   });
 
   app.get<{ Params: { uid: string } }>('/api/worklist/:uid', route, async (req, reply) => {

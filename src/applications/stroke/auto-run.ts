@@ -100,6 +100,15 @@ export class StrokeAutoRun {
       clinicalBase: this.o.service.clinicalBase,
     });
     await this.o.fhir.transaction(bundle as unknown as Bundle);
+    this.o.service.events.emit({
+      type: 'run',
+      studyInstanceUid: uid,
+      patientId: patientRef.slice('Patient/'.length),
+      assessedAt: assessment.generatedAt,
+      present: assessment.present,
+      unknown: assessment.unknown,
+      complete: assessment.complete,
+    });
     this.o.logger.info(
       {
         study: studyId,

@@ -6,4 +6,5 @@ export type { StrokeAssessment, StrokeSource } from './answer.js';
 export { StrokeService } from './service.js';
 export { StrokeAutoRun } from './auto-run.js';
 export { assessmentBundle, RUN_CODE, runIds, STROKE_SYSTEM } from './persist.js';
-export { parseRecentQuery, RECENT_MAX, type RecentRequest, type RecentRun } from './recent.js';
+export { parseRecentQuery, RECENT_MAX, type RecentPage, type RecentRequest, type RecentRun } from './recent.js';
+export type { StrokeRunEvent } from './events.js';

@@ -14,8 +14,12 @@ import { readRunNote, RUN_CODE, STROKE_SYSTEM } from './persist.js';
 
 export interface RecentRequest {
   limit: number;
-  /** Our Patient id: that patient's runs only. */
+  /** Runs skipped (newest first): page n of `limit` starts at (n - 1) × limit. */
+  offset: number;
+  /** A Patient id of the record server (the context API's): that patient's runs only. */
   patient?: string;
+  /** Our Patient ids the runs are filed under (set by the service; the record's id when it is ours). */
+  subjects?: string[];
 }
 
 export interface RecentRun {
@@ -35,22 +39,35 @@ export interface RecentRun {
   complete: boolean;
 }
 
-const KNOWN = ['limit', 'patient'];
+const KNOWN = ['limit', 'offset', 'patient'];
 const DICOM_UID = 'urn:dicom:uid';
 export const RECENT_DEFAULT = 20;
 export const RECENT_MAX = 100;
+export const RECENT_MAX_OFFSET = 10_000;
+
+/** A page of runs and how many there are in all (for paging). */
+export interface RecentPage {
+  runs: RecentRun[];
+  total: number;
+}
 
 export function parseRecentQuery(query: URLSearchParams): RecentRequest {
   for (const name of new Set(query.keys())) {
     if (!KNOWN.includes(name)) throw badRequest(`unknown parameter "${name}" (known: ${KNOWN.join(', ')})`, name);
     if (query.getAll(name).length > 1) throw badRequest(`parameter "${name}" is given more than once`, name);
   }
-  const out: RecentRequest = { limit: RECENT_DEFAULT };
+  const out: RecentRequest = { limit: RECENT_DEFAULT, offset: 0 };
   const limit = query.get('limit');
   if (limit !== null) {
     if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > RECENT_MAX)
       throw badRequest(`"limit" must be a whole number from 1 to ${RECENT_MAX}`, 'limit');
     out.limit = Number(limit);
+  }
+  const offset = query.get('offset');
+  if (offset !== null) {
+    if (!/^\d{1,5}$/.test(offset) || Number(offset) > RECENT_MAX_OFFSET)
+      throw badRequest(`"offset" must be a whole number from 0 to ${RECENT_MAX_OFFSET}`, 'offset');
+    out.offset = Number(offset);
   }
   const patient = query.get('patient');
   if (patient !== null) {
@@ -65,23 +82,25 @@ export async function recentRuns(
   imaging: FhirReader,
   request: RecentRequest,
   policy: AccessPolicy,
-): Promise<RecentRun[]> {
+): Promise<RecentPage> {
   const params: [string, string][] = [
     ['code', `${STROKE_SYSTEM}|${RUN_CODE}`],
     ['_sort', '-date'],
     ['_count', String(request.limit)],
+    ['_offset', String(request.offset)],
+    ['_total', 'accurate'],
     ['_include', 'List:item'],
     ['_include', 'List:subject'],
   ];
-  if (request.patient) params.push(['subject', `Patient/${request.patient}`]);
-  const found = ((await imaging.search('List', params)).entry ?? [])
-    .map((e) => e.resource)
-    .filter((r): r is FhirResource => !!r && policy.canSee(r));
+  const subjects = request.subjects ?? (request.patient ? [request.patient] : []);
+  if (subjects.length) params.push(['subject', subjects.map((p) => `Patient/${p}`).join(',')]);
+  const bundle = await imaging.search('List', params);
+  const found = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is FhirResource => !!r && policy.canSee(r));
   const lists = found.filter((r) => r.resourceType === 'List') as unknown as List[];
   const byRef = new Map(found.map((r) => [`${r.resourceType}/${r.id}`, r]));
   const uids = lists.map(studyUidOf).filter((u) => u !== undefined);
   const studies = await studiesByUid(imaging, uids, policy);
-  return lists.flatMap((list) => {
+  const runs = lists.flatMap((list) => {
     const uid = studyUidOf(list);
     if (!uid) return [];
     const present: FactorId[] = [];
@@ -108,6 +127,7 @@ export async function recentRuns(
       },
     ];
   });
+  return { runs, total: bundle.total ?? request.offset + runs.length };
 }
 
 const studyUidOf = (list: List): string | undefined =>

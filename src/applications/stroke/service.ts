@@ -23,7 +23,8 @@ import { assessStroke, type Failure, referenceTime, type StrokeRecord } from '..
 import type { StrokeAssessment, StrokeSource } from './answer.js';
 import type { StrokeConfig } from './config.js';
 import type { StrokeRequest } from './params.js';
-import { type RecentRequest, type RecentRun, recentRuns } from './recent.js';
+import { StrokeRunEvents } from './events.js';
+import { type RecentPage, type RecentRequest, recentRuns } from './recent.js';
 import { type NamedServer, type Query, runSearch } from '../record-search.js';
 
 export interface StrokeServiceOptions {
@@ -41,6 +42,8 @@ const DICOM_UID = 'urn:dicom:uid';
 
 export class StrokeService {
   private readonly now: () => number;
+  /** A run written (by the automatic check): pushed to GET /api/stroke/events. */
+  readonly events = new StrokeRunEvents();
 
   constructor(private readonly o: StrokeServiceOptions) {
     this.now = o.now ?? Date.now;
@@ -144,9 +147,47 @@ export class StrokeService {
     };
   }
 
-  /** The latest persisted runs (on our own server), newest first. */
-  recent(request: RecentRequest, policy: AccessPolicy): Promise<RecentRun[]> {
-    return recentRuns(this.o.imaging.client, request, policy);
+  /**
+   * The latest persisted runs (on our own server), newest first. `patient` is a Patient id of the
+   * record server, as for assess(): with an external EHR the runs are those of our Patients sharing
+   * one of its identifiers (the runs' subject is our Patient, whose id differs from the EHR's).
+   */
+  async recent(request: RecentRequest, policy: AccessPolicy): Promise<RecentPage> {
+    if (!request.patient || this.sameServer) return recentRuns(this.o.imaging.client, request, policy);
+    const resolved = await this.o.context.assemble(
+      { patient: { id: request.patient }, studyLimit: 1, include: [] },
+      policy,
+    );
+    const patient = resolved.resources.find((r) => r.resourceType === 'Patient') as Patient;
+    const subjects = await this.ourPatients(patient, policy);
+    return subjects.length
+      ? recentRuns(this.o.imaging.client, { ...request, subjects }, policy)
+      : { runs: [], total: 0 };
+  }
+
+  /** Our Patient ids sharing an identifier with the record server's patient (the bridge links studies by them). */
+  private async ourPatients(patient: Patient, policy: AccessPolicy): Promise<string[]> {
+    const tokens = (patient.identifier ?? [])
+      .filter((i) => i.system && i.value)
+      .map((i) => `${i.system}|${i.value}`.replace(/,/g, '\\,'));
+    if (!tokens.length) return [];
+    const r = await this.run(
+      {
+        section: 'patient',
+        server: this.o.imaging,
+        type: 'Patient',
+        params: [
+          ['identifier', tokens.join(',')],
+          ['_count', '20'],
+        ],
+      },
+      policy,
+    );
+    if (!r.bundle) throw upstream(r.record);
+    return (r.bundle.entry ?? [])
+      .map((e) => e.resource)
+      .filter((x): x is FhirResource => x?.resourceType === 'Patient' && policy.canSee(x))
+      .map((x) => x.id!);
   }
 
   /** The study asked for, on our own server: 404 when unknown, 422 when it belongs to another patient. */

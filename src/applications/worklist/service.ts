@@ -22,7 +22,9 @@ import { notFound } from '../../core/errors.js';
 import type { WorklistQuery } from './params.js';
 import type { DicomStudyFacts, DicomStudyPort } from './ports.js';
 import { accessionOf, type FoundOrder, type PatientContext, type WorklistSource } from './source.js';
-import { patientView, studyFields, type WorklistItem } from './view.js';
+import { affectedByRecord } from './record-changes.js';
+import type { RecordPoller } from './record-poll.js';
+import { patientView, recordEvidence, studyFields, type WorklistItem } from './view.js';
 import { affected } from './writes.js';
 
 export interface WorklistEvent {
@@ -45,6 +47,9 @@ export interface WorklistServiceOptions {
   settleMs?: number;
   /** Time-bound signals (flag periods, triage age) are scored again this often (default 5 min). */
   refreshMs?: number;
+  /** With an external record server: its changes, looked for every `pollMs`. */
+  poller?: RecordPoller;
+  pollMs?: number;
 }
 
 interface Entry {
@@ -84,6 +89,9 @@ export class WorklistService {
   private readonly pendingOrders = new Set<string>();
   private timer?: NodeJS.Timeout;
   private refresher?: NodeJS.Timeout;
+  private pollTimer?: NodeJS.Timeout;
+  private polling = false;
+  private pollStarted = false;
   private chain: Promise<void> = Promise.resolve();
   private unsubscribe?: () => void;
   private closed = false;
@@ -100,9 +108,15 @@ export class WorklistService {
   /** Subscribes to writes, then indexes every study (writes during the load are applied after it). */
   async start(): Promise<void> {
     this.unsubscribe = this.o.onWrite((events) => this.onWrite(events));
+    // The record server's starting point is taken before it is read: nothing changed during the load is missed.
+    if (this.o.poller) await this.startPoller();
     this.chain = this.chain.then(() => this.loadAll());
     this.refresher = setInterval(() => this.rescoreAll(), this.o.refreshMs ?? 300_000);
     this.refresher.unref();
+    if (this.o.poller) {
+      this.pollTimer = setInterval(() => void this.pollRecord(), this.o.pollMs ?? 5_000);
+      this.pollTimer.unref();
+    }
     await this.chain;
   }
 
@@ -111,6 +125,7 @@ export class WorklistService {
     this.unsubscribe?.();
     clearTimeout(this.timer);
     clearInterval(this.refresher);
+    clearInterval(this.pollTimer);
   }
 
   /** Resolves once every write seen so far has been applied. */
@@ -197,17 +212,24 @@ export class WorklistService {
   private view(e: Entry, rank: number, now: number, scored?: Score): WorklistItem {
     const s = scored ?? withAging(e.base, e.since, `ImagingStudy/${e.id}`, this.o.config, now);
     const accession = accessionOf(e.study)?.value;
+    const ctx = e.patientId ? this.contexts.get(e.patientId) : undefined;
+    const base = this.o.source.record?.base;
+    const external = new Set(ctx?.external ?? []);
+    if (e.order?.external) external.add(`ServiceRequest/${e.order.request.id}`);
     const received = e.dicom?.received;
     return {
       studyInstanceUid: e.uid,
       ...(accession ? { accession } : {}),
-      patient: patientView(e.patientId, e.patientId ? this.contexts.get(e.patientId)?.patient : undefined),
+      patient: {
+        ...patientView(e.patientId, ctx?.patient),
+        ...(ctx?.recordPatientId ? { recordId: ctx.recordPatientId } : {}),
+      },
       ...studyFields(e.study),
       ...(received !== undefined ? { received: new Date(received).toISOString() } : {}),
       rank,
       score: s.score,
       tier: s.tier,
-      terms: s.terms,
+      terms: base && external.size ? recordEvidence(s.terms, external, base) : s.terms,
       status: e.read ? 'read' : 'unread',
     };
   }
@@ -238,7 +260,10 @@ export class WorklistService {
       this.contexts.set(patientId, await this.o.source.patientContext(patientId));
     const prev = this.entries.get(study.id);
     if (prev?.patientId && prev.patientId !== patientId) this.byPatient.get(prev.patientId)?.delete(study.id);
-    const order = await this.o.source.order(study);
+    const order = await this.o.source.order(
+      study,
+      patientId ? this.contexts.get(patientId)?.recordPatientId : undefined,
+    );
     const dicom = this.o.dicom.facts(uid);
     const entry: Entry = {
       id: study.id,
@@ -321,6 +346,47 @@ export class WorklistService {
     for (const s of a.orders) this.pendingOrders.add(s);
     if (!a.studies.length && !a.patients.length && !a.orders.length) return;
     if (!this.timer) this.timer = setTimeout(() => this.flush(), this.o.settleMs ?? 50);
+  }
+
+  private async startPoller(): Promise<void> {
+    try {
+      await this.o.poller!.start();
+      this.pollStarted = true;
+    } catch (err) {
+      this.o.logger.warn({ err }, 'worklist: the record server could not be read; retrying at the next poll');
+    }
+  }
+
+  /** Changes on the external record server → the patients and studies they concern, applied like our own writes. */
+  private async pollRecord(): Promise<void> {
+    if (this.polling || this.closed) return;
+    this.polling = true;
+    try {
+      if (!this.pollStarted) return await this.startPoller();
+      const changes = await this.o.poller!.changes();
+      const a = affectedByRecord(changes, {
+        linkedTo: (id) => [...this.contexts].filter(([, c]) => c.recordPatientId === id).map(([p]) => p),
+        sharingIdentifier: (tokens) =>
+          [...this.contexts]
+            .filter(([, c]) =>
+              (c.patient?.identifier ?? []).some((i) => tokens.includes(`${i.system ?? ''}|${i.value ?? ''}`)),
+            )
+            .map(([p]) => p),
+        studiesOfOrder: (request) => this.studiesOfOrder(request),
+        patientsAt: (ref) => this.patientsAt(ref),
+        forgetLocation: (id) => this.o.source.forgetLocation(id),
+      });
+      for (const p of a.patients) this.pendingPatients.add(p);
+      for (const s of a.orders) this.pendingOrders.add(s);
+      // Patients whose record could not be read are read again each time.
+      for (const [p, c] of this.contexts) if (c.recordFailed) this.pendingPatients.add(p);
+      if ((this.pendingPatients.size || this.pendingOrders.size) && !this.timer)
+        this.timer = setTimeout(() => this.flush(), this.o.settleMs ?? 50);
+    } catch (err) {
+      this.o.logger.warn({ err }, 'worklist: polling the record server failed');
+    } finally {
+      this.polling = false;
+    }
   }
 
   private flush(): void {
@@ -415,12 +481,14 @@ export class WorklistService {
     return undefined;
   }
 
-  private studiesOfOrder(request: { id: string; identifiers: string[] }): string[] {
+  /** Studies whose order this is: the same request (on the same server), or the accession number. */
+  private studiesOfOrder(request: { id: string; identifiers: string[]; external?: boolean }): string[] {
     const out: string[] = [];
     for (const e of this.entries.values()) {
       const acc = accessionOf(e.study);
       const keys = acc?.value ? [acc.value, `${acc.system ?? ''}|${acc.value}`] : [];
-      if (e.order?.request.id === request.id || keys.some((k) => request.identifiers.includes(k))) out.push(e.id);
+      const same = e.order?.request.id === request.id && !!e.order.external === !!request.external;
+      if (same || keys.some((k) => request.identifiers.includes(k))) out.push(e.id);
     }
     return out;
   }

@@ -1,7 +1,8 @@
 /**
  * Reads what the worklist scores from FHIR: the studies, a study's order (by basedOn, else by
  * accession number), and a patient's context (current encounters and their locations, flags,
- * triage and AI-result Observations, reports).
+ * triage and AI-result Observations, reports) — the clinical part from the external record server
+ * when `context.fhirServer` names one, as the context API does.
  */
 import type {
   DiagnosticReport,
@@ -18,6 +19,12 @@ import { statusOf, type FhirClient } from '../../fhir/client/index.js';
 
 export interface PatientContext {
   patient?: Patient;
+  /** The patient's id on the external record server, when one Patient there shares an identifier. */
+  recordPatientId?: string;
+  /** `Type/id` of what was read from the external record server (its evidence is shown as absolute URLs). */
+  external?: Set<string>;
+  /** The external record server failed: its signals are missing until it answers again (retried each poll). */
+  recordFailed?: boolean;
   encounters: Encounter[];
   locations: Map<string, Location>;
   flags: Flag[];
@@ -25,7 +32,16 @@ export interface PatientContext {
   reports: DiagnosticReport[];
 }
 
-export type FoundOrder = { request: ServiceRequest; via: 'basedOn' | 'accession' };
+export type FoundOrder = { request: ServiceRequest; via: 'basedOn' | 'accession'; external?: boolean };
+
+/** The clinical record when it is not our server (`context.fhirServer`): read only, by the patient's identifiers. */
+export interface RecordServer {
+  client: Pick<FhirClient, 'read' | 'searchAll'>;
+  /** Its FHIR base URL (evidence references become absolute). */
+  base: string;
+}
+
+type Reader = Pick<FhirClient, 'read' | 'searchAll'>;
 
 const ESI = 'http://loinc.org|75636-1';
 const IMAGING = 'http://terminology.hl7.org/CodeSystem/observation-category|imaging';
@@ -37,12 +53,18 @@ const isAccession = (i: Identifier): boolean => !!i.type?.coding?.some((c) => c.
 export const accessionOf = (s: ImagingStudy): Identifier | undefined =>
   s.identifier?.find(isAccession) ?? s.basedOn?.find((b) => b.identifier?.value)?.identifier;
 
+/** Identifier tokens of a Patient for a search (`system|value`, commas escaped), OR-ed. */
+export const identifierTokens = (p: Patient | undefined): string[] =>
+  (p?.identifier ?? []).filter((i) => i.system && i.value).map((i) => `${i.system}|${i.value}`.replace(/,/g, '\\,'));
+
 export class WorklistSource {
   private readonly locations = new Map<string, Location | null>();
+  private readonly recordLocations = new Map<string, Location | null>();
 
   constructor(
-    private readonly fhir: Pick<FhirClient, 'read' | 'searchAll'>,
+    private readonly fhir: Reader,
     private readonly encounterStatuses: string[],
+    readonly record?: RecordServer,
   ) {}
 
   studies(): Promise<ImagingStudy[]> {
@@ -56,9 +78,14 @@ export class WorklistSource {
   /** A Location changed: read it again when next needed. */
   forgetLocation(id: string): void {
     this.locations.delete(`Location/${id}`);
+    this.recordLocations.delete(`Location/${id}`);
   }
 
-  async order(study: ImagingStudy): Promise<FoundOrder | undefined> {
+  /**
+   * The study's order: `basedOn` on our server, else by accession number — on the record server
+   * first when it is external (orders live in the RIS/EHR; `recordPatientId` prefers the patient's).
+   */
+  async order(study: ImagingStudy, recordPatientId?: string): Promise<FoundOrder | undefined> {
     for (const b of study.basedOn ?? []) {
       const id = /(?:^|\/)ServiceRequest\/([^/]+)$/.exec(b.reference ?? '')?.[1];
       if (!id) continue;
@@ -68,6 +95,16 @@ export class WorklistSource {
     const acc = accessionOf(study);
     if (!acc?.value) return undefined;
     const token = acc.system ? `${acc.system}|${acc.value}` : acc.value;
+    if (this.record) {
+      const found = (await this.record.client.searchAll(
+        'ServiceRequest',
+        { identifier: token },
+        { maxResources: 5 },
+      )) as ServiceRequest[];
+      const subject = recordPatientId ? `Patient/${recordPatientId}` : undefined;
+      const request = found.find((r) => !subject || r.subject?.reference?.endsWith(subject)) ?? found[0];
+      if (request) return { request, via: 'accession', external: true };
+    }
     const found = (await this.fhir.searchAll(
       'ServiceRequest',
       { identifier: token },
@@ -78,42 +115,112 @@ export class WorklistSource {
     return request ? { request, via: 'accession' } : undefined;
   }
 
+  /**
+   * A patient's context. With an external record server: encounters (and their locations), flags,
+   * triage and the EHR's reports from there, for the one Patient sharing an identifier with ours;
+   * AI results and our reports from our server. A failing record server leaves its part empty.
+   */
   async patientContext(patientId: string): Promise<PatientContext> {
     const patient = `Patient/${patientId}`;
-    const [who, encounters, flags, esi, imaging, reports] = await Promise.all([
+    if (!this.record) {
+      const [who, clinical, imaging] = await Promise.all([
+        orMissing(() => this.fhir.read('Patient', patientId) as Promise<Patient>),
+        this.clinical(this.fhir, patientId, this.locations),
+        this.fhir.searchAll('Observation', { patient, category: IMAGING }, LIMIT),
+      ]);
+      return {
+        ...(who ? { patient: who } : {}),
+        ...clinical,
+        observations: [...clinical.observations, ...(imaging as Observation[]).filter((o) => !!o.device)],
+      };
+    }
+    const [who, imaging, reports] = await Promise.all([
       orMissing(() => this.fhir.read('Patient', patientId) as Promise<Patient>),
-      this.fhir.searchAll('Encounter', { patient, status: this.encounterStatuses.join(',') }, LIMIT),
-      this.fhir.searchAll('Flag', { patient }, LIMIT),
-      this.fhir.searchAll('Observation', { patient, code: ESI }, LIMIT),
       this.fhir.searchAll('Observation', { patient, category: IMAGING }, LIMIT),
       this.fhir.searchAll('DiagnosticReport', { patient }, LIMIT),
+    ]);
+    const ai = (imaging as Observation[]).filter((o) => !!o.device);
+    const out: PatientContext = {
+      ...(who ? { patient: who } : {}),
+      encounters: [],
+      locations: new Map(),
+      flags: [],
+      observations: ai,
+      reports: reports as DiagnosticReport[],
+    };
+    try {
+      const recordPatientId = await this.link(who);
+      if (!recordPatientId) return out;
+      const clinical = await this.clinical(this.record.client, recordPatientId, this.recordLocations);
+      const external = new Set(
+        [...clinical.encounters, ...clinical.flags, ...clinical.observations, ...clinical.reports].map(
+          (r) => `${r.resourceType}/${r.id}`,
+        ),
+      );
+      for (const key of clinical.locations.keys()) external.add(key);
+      return {
+        ...out,
+        recordPatientId,
+        external,
+        encounters: clinical.encounters,
+        locations: clinical.locations,
+        flags: clinical.flags,
+        observations: [...clinical.observations, ...ai],
+        reports: [...out.reports, ...clinical.reports],
+      };
+    } catch {
+      return { ...out, recordFailed: true };
+    }
+  }
+
+  /** The record server's Patient sharing an identifier with ours: none when none or several do (never a guess). */
+  private async link(who: Patient | undefined): Promise<string | undefined> {
+    const tokens = identifierTokens(who);
+    if (!this.record || !tokens.length) return undefined;
+    const found = await this.record.client.searchAll(
+      'Patient',
+      { identifier: tokens.join(','), _count: 3 },
+      { maxResources: 3, maxPages: 1 },
+    );
+    return found.length === 1 ? found[0]!.id : undefined;
+  }
+
+  /** Current encounters and their locations, flags, triage (ESI) Observations and reports of a patient on one server. */
+  private async clinical(
+    client: Reader,
+    patientId: string,
+    cache: Map<string, Location | null>,
+  ): Promise<Omit<PatientContext, 'patient'>> {
+    const patient = `Patient/${patientId}`;
+    const [encounters, flags, esi, reports] = await Promise.all([
+      client.searchAll('Encounter', { patient, status: this.encounterStatuses.join(',') }, LIMIT),
+      client.searchAll('Flag', { patient }, LIMIT),
+      client.searchAll('Observation', { patient, code: ESI }, LIMIT),
+      client.searchAll('DiagnosticReport', { patient }, LIMIT),
     ]);
     const locations = new Map<string, Location>();
     for (const e of encounters as Encounter[])
       for (const l of e.location ?? []) {
         const key = /(Location\/[^/]+)$/.exec(l.location?.reference ?? '')?.[1];
         if (!key || locations.has(key)) continue;
-        const location = await this.location(key);
+        const location = await this.location(client, key, cache);
         if (location) locations.set(key, location);
       }
     return {
-      ...(who ? { patient: who } : {}),
       encounters: encounters as Encounter[],
       locations,
       flags: flags as Flag[],
-      observations: [...(esi as Observation[]), ...(imaging as Observation[]).filter((o) => !!o.device)],
+      observations: esi as Observation[],
       reports: reports as DiagnosticReport[],
     };
   }
 
-  private async location(key: string): Promise<Location | undefined> {
-    if (!this.locations.has(key)) {
-      const found = await orMissing(
-        () => this.fhir.read('Location', key.slice('Location/'.length)) as Promise<Location>,
-      );
-      this.locations.set(key, found ?? null);
+  private async location(client: Reader, key: string, cache: Map<string, Location | null>) {
+    if (!cache.has(key)) {
+      const found = await orMissing(() => client.read('Location', key.slice('Location/'.length)) as Promise<Location>);
+      cache.set(key, found ?? null);
     }
-    return this.locations.get(key) ?? undefined;
+    return cache.get(key) ?? undefined;
   }
 }
 

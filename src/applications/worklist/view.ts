@@ -5,7 +5,8 @@ import type { Term, Tier } from '../../clinical/worklist/index.js';
 export interface WorklistItem {
   studyInstanceUid: string;
   accession?: string;
-  patient: { id?: string; name?: string; identifier?: string };
+  /** `recordId`: the patient's id on the external record server (the patient view's id), when linked. */
+  patient: { id?: string; name?: string; identifier?: string; recordId?: string };
   modality: string[];
   description?: string;
   bodySite: string[];
@@ -40,4 +41,14 @@ export function studyFields(s: ImagingStudy): Pick<WorklistItem, 'modality' | 'd
     bodySite,
     ...(s.started ? { started: s.started } : {}),
   };
+}
+
+/** Evidence read from the external record server as absolute URLs (its `Encounter/1` is not ours). */
+export function recordEvidence(terms: Term[], external: ReadonlySet<string>, base: string): Term[] {
+  const root = base.replace(/\/+$/, '');
+  return terms.map((t) =>
+    t.evidence.some((r) => external.has(r))
+      ? { ...t, evidence: t.evidence.map((r) => (external.has(r) ? `${root}/${r}` : r)) }
+      : t,
+  );
 }

@@ -38,6 +38,8 @@ export interface WorklistConfig {
   aging: { nonRoutineMinutes: number; routineMinutes: number; cap: number };
   /** Lowest score of each tier but the last. */
   tiers: Record<Exclude<Tier, 'routine'>, number>;
+  /** With an external record server (context.fhirServer): how often its changes are polled, in seconds. */
+  recordPollSeconds: number;
 }
 
 const FLAG_SYSTEM = 'http://hospital.example/fhir/CodeSystem/flag';
@@ -101,6 +103,7 @@ export const WORKLIST_DEFAULTS: WorklistConfig = {
   novelty: { followUp: -5, priorMonths: 24, newFinding: 10 },
   aging: { nonRoutineMinutes: 10, routineMinutes: 60, cap: 20 },
   tiers: { 'read-now': 90, 'within-1h': 60, 'this-shift': 30 },
+  recordPollSeconds: 5,
 };
 
 type Obj = Record<string, unknown>;
@@ -193,6 +196,7 @@ export function parseWorklistConfig(section: unknown): WorklistConfig {
     'novelty',
     'aging',
     'tiers',
+    'recordPollSeconds',
   ]);
   const order = top.child('order', [...PRIORITIES, 'missingAcute']);
   const setting = top.child('setting', ['encounterStatuses', 'classes', 'locationTypes', 'acute']);
@@ -251,6 +255,7 @@ export function parseWorklistConfig(section: unknown): WorklistConfig {
       'within-1h': tiers?.number('within-1h', D.tiers['within-1h']) ?? D.tiers['within-1h'],
       'this-shift': tiers?.number('this-shift', D.tiers['this-shift']) ?? D.tiers['this-shift'],
     },
+    recordPollSeconds: top.number('recordPollSeconds', D.recordPollSeconds, { min: 1, max: 3600 }),
   };
   const [a, b, c] = TIERS.slice(0, 3).map((t) => out.tiers[t as Exclude<Tier, 'routine'>]);
   if (!(a > b && b > c))

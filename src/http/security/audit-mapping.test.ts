@@ -218,7 +218,7 @@ describe('HTTP access → BALP access records', () => {
       kind: 'fhir',
       interaction: 'search-type',
       resourceType: 'List',
-      query: 'code=https://imaging-bridge.example/fhir/CodeSystem/stroke|thrombolysis-check&limit=20',
+      query: 'code=https://imaging-bridge.example/fhir/CodeSystem/stroke|thrombolysis-check&limit=20&offset=0',
       patientIds: ['p-1', 'p-2'],
     });
     for (const r of records) for (const e of buildAuditEvents(r)) expect(() => validateFhirResource(e)).not.toThrow();

@@ -102,13 +102,14 @@ function accessOf(h: HttpAccess): Access {
       ...(details.omitted ? { omitted: details.omitted as string[] } : {}),
     };
   }
-  // The recent stroke checks are a search of the persisted runs (List + DetectedIssue) on our server.
-  if (h.path === '/api/stroke/recent') {
+  // The recent stroke checks (and their event stream) are a search of the persisted runs (List + DetectedIssue).
+  if (h.path === '/api/stroke/recent' || h.path === '/api/stroke/events') {
+    const page = h.path.endsWith('/recent') ? `&limit=${details.limit ?? ''}&offset=${details.offset ?? 0}` : '';
     return {
       kind: 'fhir',
       interaction: 'search-type',
       resourceType: 'List',
-      query: `code=${STROKE_SYSTEM}|${RUN_CODE}&limit=${details.limit ?? ''}`,
+      query: `code=${STROKE_SYSTEM}|${RUN_CODE}${page}`,
       ...(note.patientIds ? { patientIds: note.patientIds } : {}),
     };
   }

@@ -55,10 +55,25 @@ export function strokeAssessment(patient: string, study: string | undefined, gui
   return getJson<StrokeAssessment>(`/api/stroke/assessment?${q}`);
 }
 
+/** `patient` is the context API's Patient id (the EHR's when the record is external). */
 export async function recentStrokeRuns(o: { limit: number; patient?: string }): Promise<RecentRun[]> {
+  return (await recentStrokePage(o)).runs;
+}
+
+/** One page of runs, newest first, and how many there are in all. */
+export function recentStrokePage(o: { limit: number; offset?: number; patient?: string }) {
   const q = new URLSearchParams({ limit: String(o.limit) });
+  if (o.offset) q.set('offset', String(o.offset));
   if (o.patient) q.set('patient', o.patient);
-  return (await getJson<{ runs: RecentRun[] }>(`/api/stroke/recent?${q}`)).runs;
+  return getJson<{ runs: RecentRun[]; total: number }>(`/api/stroke/recent?${q}`);
+}
+
+/** An event of /api/stroke/events: a check was written. */
+export interface StrokeRunEvent {
+  type: 'run';
+  studyInstanceUid: string;
+  patientId: string;
+  assessedAt: string;
 }
 
 export const REFERENCE_SOURCE: Record<StrokeAssessment['referenceTimeSource'], string> = {

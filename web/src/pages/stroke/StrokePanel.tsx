@@ -46,7 +46,8 @@ export function StrokePanel({ c }: { c: PatientContext }) {
         setStudy(known ? uid : latest);
         setOpen(known);
       },
-      // No persisted run readable (scopes, an external EHR's ids): the latest CT/MR, on request.
+      // No persisted run readable (scopes): the latest CT/MR, on request. With an external EHR the
+      // server finds the runs of our Patients sharing its identifiers (docs/stroke.md).
       () => live && setStudy(latest),
     );
     return () => {

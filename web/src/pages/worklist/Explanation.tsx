@@ -11,7 +11,7 @@ export function Explanation({ item, onClose }: { item: WorklistItem; onClose: ()
       </h2>
       <p>
         {item.patient.id ? (
-          <Link to={`/patients/${encodeURIComponent(item.patient.id)}`}>
+          <Link to={`/patients/${encodeURIComponent(item.patient.recordId ?? item.patient.id)}`}>
             Open the patient view{item.patient.name ? ` of ${item.patient.name}` : ''}
           </Link>
         ) : (

@@ -2,7 +2,8 @@
 export interface WorklistItem {
   studyInstanceUid: string;
   accession?: string;
-  patient: { id?: string; name?: string; identifier?: string };
+  /** `recordId`: the external EHR's Patient id (the patient view's), when the record is external. */
+  patient: { id?: string; name?: string; identifier?: string; recordId?: string };
   modality: string[];
   description?: string;
   bodySite: string[];
