@@ -1,14 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FhirRepository } from '../repository/repository.js';
-import { find, ids, statusOf, type OpenedRepository } from '../repository/test-support.js';
+import { find, ids, type OpenedRepository, type SuiteOptions, skipped, statusOf } from '../repository/test-support.js';
 import type { FhirResource } from '../types.js';
 
 const LOINC = 'http://loinc.org';
 const MRN = 'urn:oid:1.2.3.4';
 
 /** Search behaviour every FhirRepository implementation must have, over a small fixed dataset. */
-export function fhirSearchSuite(name: string, open: () => Promise<OpenedRepository> | OpenedRepository): void {
-  describe(`FhirRepository search: ${name}`, () => {
+export function fhirSearchSuite(
+  name: string,
+  open: () => Promise<OpenedRepository> | OpenedRepository,
+  options: SuiteOptions = {},
+): void {
+  describe.skipIf(options.skip !== undefined)(`FhirRepository search: ${name}${skipped(options)}`, () => {
     let opened: OpenedRepository;
     let repo: FhirRepository;
     let anna: FhirResource, bob: FhirResource, zoe: FhirResource;
