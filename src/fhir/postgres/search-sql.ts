@@ -35,6 +35,8 @@ const NOTHING: Sql = { sql: 'SELECT NULL::bigint AS resource_pk WHERE FALSE', ar
 export function conditionSql(c: Condition, alias: string, type: string, ctx: SearchContext, mode: Mode = 'in'): Sql {
   switch (c.kind) {
     case 'id':
+      // PostgreSQL has no empty IN list (an access restriction can hold no id).
+      if (c.ids.length === 0) return mode === 'select' ? NOTHING : c.not ? TRUE : FALSE;
       return { sql: `${alias}.id ${c.not ? 'NOT ' : ''}IN (${c.ids.map(() => '?').join(', ')})`, args: c.ids };
     case 'lastUpdated':
       return or(c.values.map((v) => dateTest(v, `${alias}.last_updated`, `${alias}.last_updated`, ctx.now)));
@@ -81,7 +83,7 @@ function chainSql(c: Extract<Condition, { kind: 'chain' }>, alias: string, ctx: 
 function anySql(c: Extract<Condition, { kind: 'any' }>, alias: string, type: string, ctx: SearchContext, mode: Mode) {
   if (mode !== 'exists' && anyDrives(c)) {
     const selects = c.groups.map(([g]) =>
-      g.kind === 'id'
+      g.kind === 'id' && g.ids.length > 0
         ? {
             sql: `SELECT pk AS resource_pk FROM ${ctx.s}resources WHERE type = ? AND id IN (${g.ids.map(() => '?').join(', ')})`,
             args: [type, ...g.ids],
