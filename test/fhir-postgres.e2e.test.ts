@@ -74,3 +74,13 @@ describe.skipIf(skip !== undefined)(`serve --database${skip ? ` (skipped: ${skip
     }
   });
 });
+
+describe('serve --database with no server there', () => {
+  it('stops start-up with a message naming the database without its password', async () => {
+    const failed = await startTestServer({ database: 'postgres://ib:secret@127.0.0.1:1/none' }).catch((e: Error) => e);
+    expect(String(failed)).toMatch(
+      /cannot open the FHIR store in PostgreSQL at postgres:\/\/ib:\*\*\*@127\.0\.0\.1:1\/none: .*ECONNREFUSED/,
+    );
+    expect(String(failed)).not.toContain('secret');
+  });
+});

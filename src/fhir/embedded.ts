@@ -10,6 +10,8 @@ import type { FhirResource } from './types.js';
 import type { SqliteKeys } from '../core/sqlite-open.js';
 import { OperationOutcomeError } from '../core/errors.js';
 import { PgFhirRepository } from './postgres/pg-repository.js';
+import { SchemaTooNewError } from '../core/postgres/migrations.js';
+import { redactUrl } from '../core/postgres/pool.js';
 
 export interface EmbeddedFhir {
   router: FhirRouter;
@@ -49,7 +51,12 @@ export async function openFhirServer(options: EmbeddedFhirOptions & { database?:
   if (options.database === undefined) return openEmbeddedFhir(options);
   const registry = new SearchParamRegistry();
   const baseUrl = baseOf(options.publicUrl);
-  const pg = await PgFhirRepository.open(options.database, { registry, baseUrl });
+  const pg = await PgFhirRepository.open(options.database, { registry, baseUrl }).catch((e: Error) => {
+    if (e instanceof SchemaTooNewError) throw e;
+    throw new Error(`cannot open the FHIR store in PostgreSQL at ${redactUrl(options.database!)}: ${e.message}`, {
+      cause: e,
+    });
+  });
   const repository = new ObservedRepository(pg);
   return {
     router: routerFor(repository, registry, baseUrl, options),

@@ -24,6 +24,8 @@ export interface Subscriber {
 /** What replaces a header value for anyone but the subscriber. */
 export const MASKED = '***';
 
+type Stamp<R> = (resource: FhirResource, req: { principal?: Principal; method?: string }) => R;
+
 /**
  * The embedded FHIR router's `beforeWrite`: a Subscription created, updated or patched with a
  * token (directly or inside a batch or transaction) carries that caller as its subscriber;
@@ -34,7 +36,6 @@ export const MASKED = '***';
  * from PostgreSQL, and the check then answers a promise). Other resources, and writes without a
  * token (the service's own, or --auth none), pass unchanged.
  */
-type Stamp<R> = (resource: FhirResource, req: { principal?: Principal; method?: string }) => R;
 export function subscriptionStamper(stored: (id: string) => FhirResource | undefined): Stamp<FhirResource>;
 export function subscriptionStamper(
   stored: (id: string) => FhirResource | undefined | Promise<FhirResource | undefined>,
