@@ -36,7 +36,7 @@ import { loadDemoData } from './demo/loader.js';
 import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
 import { WalCheckpointer } from './core/wal-checkpointer.js';
-import { openEmbeddedFhir } from './fhir/embedded.js';
+import { openFhirServer } from './fhir/embedded.js';
 import { buildHttpApp, routeRules } from './http/app.js';
 import {
   CONSOLE_BUILD_DIR,
@@ -111,7 +111,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const guardClaims = guardStudyClaims(studyLinks);
   const stampSubscription = subscriptionStamper((id) => fhir.current('Subscription', id));
   const qido = new QidoService(archive.index.db, { publicUrl: config.publicUrl, maxResults: config.maxQidoResults });
-  const fhir = openEmbeddedFhir({
+  const fhir = await openFhirServer({
+    database: config.database,
     dataDir: config.dataDir,
     publicUrl: config.publicUrl,
     section: config.sections.fhir,
@@ -120,13 +121,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // Notifications carry only what the subscriber may see: the server records who that is,
     // only that subscriber may change it, and only it sees the channel's header values.
     // A client's ImagingStudy cannot claim a study the bridge linked to another Patient.
-    beforeWrite: (resource, req) => guardClaims(stampSubscription(resource, req), req),
+    beforeWrite: async (resource, req) => guardClaims(await stampSubscription(resource, req), req),
     beforeSend: maskChannelHeaders,
     sqliteKeys: atRest.sqlite,
   });
   const checkpointer = new WalCheckpointer(logger, undefined, atRest.sqlite);
   checkpointer.adopt(archive.index.db);
-  checkpointer.adopt(fhir.db);
+  if (fhir.db) checkpointer.adopt(fhir.db);
   // Validates sections.bridge: a bad bridge config stops start-up before anything listens.
   const bridge = openBridge({
     db: archive.index.db,
@@ -369,7 +370,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await checkpointer.close();
       archive.close();
       auth?.close();
-      fhir.close();
+      await fhir.close();
     },
   };
 }

@@ -46,6 +46,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ bogus: '1' }, {})).toThrow(ConfigError);
   });
 
+  it('takes the PostgreSQL database from --database or IMAGING_BRIDGE_DATABASE, and refuses another kind of URL', () => {
+    expect(loadConfig({}, {}).database).toBeUndefined();
+    expect(loadConfig({}, { IMAGING_BRIDGE_DATABASE: 'postgres://ib@db/ib' }).database).toBe('postgres://ib@db/ib');
+    expect(loadConfig({ database: 'postgresql://ib@db/x' }, {}).database).toBe('postgresql://ib@db/x');
+    expect(() => loadConfig({ database: 'mysql://ib@db/ib' }, {})).toThrow(/--database: expected a postgres:\/\//);
+  });
+
   it('keeps an explicit public URL without its trailing slash', () => {
     expect(loadConfig({ 'public-url': 'https://pacs.example.org/bridge/' }, {}).publicUrl).toBe(
       'https://pacs.example.org/bridge',

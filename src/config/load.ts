@@ -118,6 +118,11 @@ function validate(c: Config): void {
       `--auth none serves patient data without authentication and is allowed on a loopback --host only (got "${c.host}")`,
     );
   }
+  if (c.database !== undefined && !/^postgres(ql)?:\/\/./.test(c.database)) {
+    throw new ConfigError(
+      '--database: expected a postgres:// or postgresql:// URL (PostgreSQL is the only external database)',
+    );
+  }
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
     throw new ConfigError('--tls-cert and --tls-key go together: give both for HTTPS, or neither');
   }

@@ -6,6 +6,8 @@ export interface Config {
   /** Base URL written into RetrieveURL, FHIR Endpoint.address and OAuth metadata. */
   publicUrl: string;
   dataDir: string;
+  /** postgres://USER[:PASS]@HOST[:PORT]/DB: the FHIR store in PostgreSQL (docs/postgresql.md); unset: embedded SQLite. */
+  database?: string;
   auth: 'none' | 'smart';
   /** Same SOP Instance UID with different content: refuse it (0x0111), or keep the newest as an audited new version. */
   duplicatePolicy: 'reject' | 'keep-newest';
@@ -104,6 +106,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'httpPort', type: 'port', help: 'HTTP port (DICOMweb, FHIR, API)' },
   { key: 'dicomPort', type: 'port', help: 'DICOM DIMSE port' },
   { key: 'dataDir', type: 'string', help: 'folder for the index database and stored files' },
+  { key: 'database', type: 'string', help: 'postgres://USER@HOST/DB: FHIR store in PostgreSQL (default: embedded)' },
   { key: 'auth', type: 'enum', values: ['none', 'smart'], help: 'authorization mode' },
   {
     key: 'duplicatePolicy',
@@ -160,6 +163,7 @@ export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: str
   dicomPort: 11112,
   publicUrl: undefined,
   dataDir: './data',
+  database: undefined,
   // Secure by default: `--auth none` is an explicit, loopback-only switch for evaluation.
   auth: 'smart',
   duplicatePolicy: 'reject',

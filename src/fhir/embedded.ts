@@ -8,6 +8,10 @@ import { FhirRouter, type FhirRouterOptions } from './rest/router.js';
 import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
 import type { FhirResource } from './types.js';
 import type { SqliteKeys } from '../core/sqlite-open.js';
+import { OperationOutcomeError } from '../core/errors.js';
+import { PgFhirRepository } from './postgres/pg-repository.js';
+import { SchemaTooNewError } from '../core/postgres/migrations.js';
+import { redactUrl } from '../core/postgres/pool.js';
 
 export interface EmbeddedFhir {
   router: FhirRouter;
@@ -16,11 +20,11 @@ export interface EmbeddedFhir {
   registry: SearchParamRegistry;
   /** Told of every committed write (Subscription notifications); returns the removal. */
   onWrite(listener: WriteListener): () => void;
-  /** The SQLite connection underneath (for the WAL checkpointer). */
-  db: Database.Database;
-  /** The current version of a resource, read at once (synchronously; undefined when missing or deleted). */
-  current(resourceType: string, id: string): FhirResource | undefined;
-  close(): void;
+  /** The SQLite connection underneath (for the WAL checkpointer); none on PostgreSQL. */
+  db?: Database.Database;
+  /** The current version of a resource (undefined when missing or deleted): at once on SQLite, a promise on PostgreSQL. */
+  current(resourceType: string, id: string): FhirResource | undefined | Promise<FhirResource | undefined>;
+  close(): void | Promise<void>;
 }
 
 export interface EmbeddedFhirOptions {
@@ -39,18 +43,70 @@ export interface EmbeddedFhirOptions {
   sqliteKeys?: SqliteKeys;
 }
 
+/**
+ * The FHIR R4 server with its store: in PostgreSQL when `database` (a postgres:// URL) is given
+ * (docs/postgresql.md), else the embedded SQLite store (openEmbeddedFhir).
+ */
+export async function openFhirServer(options: EmbeddedFhirOptions & { database?: string }): Promise<EmbeddedFhir> {
+  if (options.database === undefined) return openEmbeddedFhir(options);
+  const registry = new SearchParamRegistry();
+  const baseUrl = baseOf(options.publicUrl);
+  const pg = await PgFhirRepository.open(options.database, { registry, baseUrl }).catch((e: Error) => {
+    if (e instanceof SchemaTooNewError) throw e;
+    throw new Error(`cannot open the FHIR store in PostgreSQL at ${redactUrl(options.database!)}: ${e.message}`, {
+      cause: e,
+    });
+  });
+  const repository = new ObservedRepository(pg);
+  return {
+    router: routerFor(repository, registry, baseUrl, options),
+    repository,
+    registry,
+    onWrite: (listener) => repository.onWrite(listener),
+    current: (type, id) => pg.read(type, id).catch((e: unknown) => (isAbsent(e) ? undefined : Promise.reject(e))),
+    close: () => pg.close(),
+  };
+}
+
+const baseOf = (publicUrl: string) => `${publicUrl.replace(/\/+$/, '')}/fhir`;
+const isAbsent = (e: unknown) => e instanceof OperationOutcomeError && (e.status === 404 || e.status === 410);
+
 /** The embedded FHIR R4 server: its SQLite repository in `<dataDir>/fhir.sqlite` and its router. */
 export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
-  const config = parseFhirConfig(options.section);
   const registry = new SearchParamRegistry();
-  const baseUrl = `${options.publicUrl.replace(/\/+$/, '')}/fhir`;
+  const baseUrl = baseOf(options.publicUrl);
   const sqlite = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), {
     registry,
     baseUrl,
     keys: options.sqliteKeys,
   });
   const repository = new ObservedRepository(sqlite);
-  const router = new FhirRouter({
+  const router = routerFor(repository, registry, baseUrl, options);
+  const currentJson = sqlite.db.prepare('SELECT json FROM resources WHERE type = ? AND id = ? AND deleted = 0');
+  const current = (type: string, id: string): FhirResource | undefined => {
+    const row = currentJson.get(type, id) as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as FhirResource) : undefined;
+  };
+  return {
+    router,
+    repository,
+    registry,
+    onWrite: (listener) => repository.onWrite(listener),
+    db: sqlite.db,
+    current,
+    close: () => sqlite.close(),
+  };
+}
+
+/** The router over a store, configured by `sections.fhir` (validated here). */
+function routerFor(
+  repository: FhirRepository,
+  registry: SearchParamRegistry,
+  baseUrl: string,
+  options: EmbeddedFhirOptions,
+): FhirRouter {
+  const config = parseFhirConfig(options.section);
+  return new FhirRouter({
     repo: repository,
     registry,
     baseUrl,
@@ -66,18 +122,4 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     beforeWrite: options.beforeWrite,
     beforeSend: options.beforeSend,
   });
-  const currentJson = sqlite.db.prepare('SELECT json FROM resources WHERE type = ? AND id = ? AND deleted = 0');
-  const current = (type: string, id: string): FhirResource | undefined => {
-    const row = currentJson.get(type, id) as { json: string } | undefined;
-    return row ? (JSON.parse(row.json) as FhirResource) : undefined;
-  };
-  return {
-    router,
-    repository,
-    registry,
-    onWrite: (listener) => repository.onWrite(listener),
-    db: sqlite.db,
-    current,
-    close: () => sqlite.close(),
-  };
 }

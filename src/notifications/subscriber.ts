@@ -24,25 +24,39 @@ export interface Subscriber {
 /** What replaces a header value for anyone but the subscriber. */
 export const MASKED = '***';
 
+type Stamp<R> = (resource: FhirResource, req: { principal?: Principal; method?: string }) => R;
+
 /**
  * The embedded FHIR router's `beforeWrite`: a Subscription created, updated or patched with a
  * token (directly or inside a batch or transaction) carries that caller as its subscriber;
  * anything the body said about the subscriber is replaced. A Subscription already stored for
  * another subscriber cannot be updated or patched by this caller (403): the write would make the
  * caller its subscriber with the other's channel headers (or copy them elsewhere by a patch).
- * `stored` reads the current version (synchronously, inside the write). Other resources, and
- * writes without a token (the service's own, or --auth none), pass unchanged.
+ * `stored` reads the current version (synchronously from the embedded SQLite store; a promise
+ * from PostgreSQL, and the check then answers a promise). Other resources, and writes without a
+ * token (the service's own, or --auth none), pass unchanged.
  */
-export function subscriptionStamper(stored: (id: string) => FhirResource | undefined) {
-  return (resource: FhirResource, req: { principal?: Principal; method?: string }): FhirResource => {
+export function subscriptionStamper(stored: (id: string) => FhirResource | undefined): Stamp<FhirResource>;
+export function subscriptionStamper(
+  stored: (id: string) => FhirResource | undefined | Promise<FhirResource | undefined>,
+): Stamp<FhirResource | Promise<FhirResource>>;
+export function subscriptionStamper(
+  stored: (id: string) => FhirResource | undefined | Promise<FhirResource | undefined>,
+): Stamp<FhirResource | Promise<FhirResource>> {
+  return (
+    resource: FhirResource,
+    req: { principal?: Principal; method?: string },
+  ): FhirResource | Promise<FhirResource> => {
     const principal = req.principal;
     if (resource.resourceType !== 'Subscription' || !principal || principal.kind === 'anonymous') return resource;
-    if (req.method !== 'POST' && typeof resource.id === 'string') {
-      const current = stored(resource.id);
+    const check = (current: FhirResource | undefined) => {
       if (current && !isSubscriber(current, principal))
         throw forbidden(`Subscription/${resource.id} belongs to another subscriber: only its subscriber may change it`);
-    }
-    return stamp(resource, principal);
+      return stamp(resource, principal);
+    };
+    if (req.method === 'POST' || typeof resource.id !== 'string') return stamp(resource, principal);
+    const current = stored(resource.id);
+    return current instanceof Promise ? current.then(check) : check(current);
   };
 }
 

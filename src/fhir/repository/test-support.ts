@@ -37,11 +37,22 @@ export async function find(repo: FhirRepository, type: string, query: string): P
   return (await repo.search(request)).resources;
 }
 
+/** `skip`: why this implementation cannot run here (no server); the suite is reported skipped with it. */
+export interface SuiteOptions {
+  skip?: string;
+}
+
+export const skipped = (options: SuiteOptions) => (options.skip === undefined ? '' : ` (skipped: ${options.skip})`);
+
 export const ids = (resources: FhirResource[]) => resources.map((r) => r.id).sort();
 
-/** The behaviour every FhirRepository implementation must have (SQLite now, PostgreSQL later). */
-export function fhirRepositorySuite(name: string, open: () => Promise<OpenedRepository> | OpenedRepository): void {
-  describe(`FhirRepository contract: ${name}`, () => {
+/** The behaviour every FhirRepository implementation must have (SQLite, PostgreSQL). */
+export function fhirRepositorySuite(
+  name: string,
+  open: () => Promise<OpenedRepository> | OpenedRepository,
+  options: SuiteOptions = {},
+): void {
+  describe.skipIf(options.skip !== undefined)(`FhirRepository contract: ${name}${skipped(options)}`, () => {
     let opened: OpenedRepository;
     let repo: FhirRepository;
     beforeEach(async () => {

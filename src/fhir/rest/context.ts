@@ -78,7 +78,7 @@ export interface RouterContext {
   now: () => number;
   inTransaction: boolean;
   /** Server-side changes to a resource about to be stored by a create, update or patch (see FhirRouterOptions). */
-  beforeWrite?: (resource: FhirResource, req: FhirRequest) => FhirResource;
+  beforeWrite?: (resource: FhirResource, req: FhirRequest) => FhirResource | Promise<FhirResource>;
 }
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';

@@ -38,7 +38,7 @@ export async function vread(
 
 /** POST [type], conditional with If-None-Exist. */
 export async function create(ctx: RouterContext, req: FhirRequest, type: string): Promise<FhirResponse> {
-  const resource = serverSide(ctx, req, resourceBody(req, type));
+  const resource = await serverSide(ctx, req, resourceBody(req, type));
   const condition = req.headers['if-none-exist'];
   if (condition) {
     const existing = await matches(ctx, type, queryOf(condition), req);
@@ -64,7 +64,7 @@ export async function update(ctx: RouterContext, req: FhirRequest, type: string,
   let resource = resourceBody(req, type);
   if (resource.id === undefined) throw badRequest('an update must carry the id in the body', 'id');
   if (resource.id !== id) throw badRequest(`the body has id ${resource.id}, the URL ${id}`, 'id');
-  resource = serverSide(ctx, req, resource);
+  resource = await serverSide(ctx, req, resource);
   validateFhirResource(resource);
   let ifMatch = etagVersion(req.headers['if-match']);
   const updating = accessOf(req, type, 'u');
@@ -164,6 +164,6 @@ async function currentVersion(ctx: RouterContext, type: string, id: string): Pro
 }
 
 /** The resource as the server stores it: RouterContext.beforeWrite applied. */
-export function serverSide(ctx: RouterContext, req: FhirRequest, resource: FhirResource): FhirResource {
-  return ctx.beforeWrite ? ctx.beforeWrite(resource, req) : resource;
+export async function serverSide(ctx: RouterContext, req: FhirRequest, resource: FhirResource): Promise<FhirResource> {
+  return ctx.beforeWrite ? await ctx.beforeWrite(resource, req) : resource;
 }

@@ -18,7 +18,7 @@ export async function patch(ctx: RouterContext, req: FhirRequest, type: string, 
   const applied = applyJsonPatch(current, operations);
   if (!isObject(applied) || applied.resourceType !== type || applied.id !== id)
     throw badRequest('a patch may not change resourceType or id');
-  const patched = serverSide(ctx, req, applied as FhirResource);
+  const patched = await serverSide(ctx, req, applied as FhirResource);
   validateFhirResource(patched as FhirResource);
   await ensureAllowed(ctx, access, patched as FhirResource, 'write');
   // Without If-Match, lock to the version the patch was applied to: a concurrent write is a 412, not lost.

@@ -32,7 +32,7 @@ export interface FhirRouterOptions {
    * inside batches and transactions: what the server manages (e.g. who created a Subscription)
    * cannot be set or changed by the client's body.
    */
-  beforeWrite?: (resource: FhirResource, req: FhirRequest) => FhirResource;
+  beforeWrite?: (resource: FhirResource, req: FhirRequest) => FhirResource | Promise<FhirResource>;
   /**
    * Server-side changes to every resource a response carries (inside Bundles too), e.g. secrets
    * only some callers may see. Not applied by searchLocal/readLocal (in-process, no principal).

@@ -1,14 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FhirRepository } from '../repository/repository.js';
-import { find, ids, statusOf, type OpenedRepository } from '../repository/test-support.js';
+import { find, ids, type OpenedRepository, type SuiteOptions, skipped, statusOf } from '../repository/test-support.js';
 import type { FhirResource } from '../types.js';
+import type { Condition } from './search-request.js';
 
 const LOINC = 'http://loinc.org';
 const MRN = 'urn:oid:1.2.3.4';
 
 /** Search behaviour every FhirRepository implementation must have, over a small fixed dataset. */
-export function fhirSearchSuite(name: string, open: () => Promise<OpenedRepository> | OpenedRepository): void {
-  describe(`FhirRepository search: ${name}`, () => {
+export function fhirSearchSuite(
+  name: string,
+  open: () => Promise<OpenedRepository> | OpenedRepository,
+  options: SuiteOptions = {},
+): void {
+  describe.skipIf(options.skip !== undefined)(`FhirRepository search: ${name}${skipped(options)}`, () => {
     let opened: OpenedRepository;
     let repo: FhirRepository;
     let anna: FhirResource, bob: FhirResource, zoe: FhirResource;
@@ -135,6 +140,35 @@ export function fhirSearchSuite(name: string, open: () => Promise<OpenedReposito
       await repo.delete('Patient', zoe.id!);
       expect(ids(await q('Patient', 'gender=female'))).toEqual([anna.id]);
       expect(ids(await q('Patient', ''))).toEqual(ids([anna, bob]));
+    });
+
+    it('restricts to access conditions: a patient compartment, OR of AND groups, an empty id list', async () => {
+      const { parseSearch } = await import('./parse-search.js');
+      const { compartmentCondition } = await import('./compartment.js');
+      const { testRegistry, TEST_BASE } = await import('../repository/test-support.js');
+      const registry = testRegistry();
+      const restricted = async (type: string, query: string, extra: Condition) => {
+        const { request } = parseSearch(registry, type, new URLSearchParams(query), {
+          defaultCount: 100,
+          maxCount: 100,
+          baseUrl: TEST_BASE,
+        });
+        request.conditions.push(extra);
+        return ids((await repo.search(request)).resources);
+      };
+      const ofAnna = compartmentCondition(registry, 'Observation', anna.id!)!;
+      expect(await restricted('Observation', '', ofAnna)).toEqual(ids([inr, glucose]));
+      expect(await restricted('Observation', 'code=8480-6', ofAnna)).toEqual([]);
+      expect(await restricted('Patient', '', compartmentCondition(registry, 'Patient', bob.id!)!)).toEqual([bob.id]);
+      const gender = registry.get('Patient', 'gender')!;
+      const female: Condition = { kind: 'token', param: gender, not: false, values: [{ code: 'female' }] };
+      const mixed: Condition = {
+        kind: 'any',
+        groups: [[{ kind: 'id', ids: [zoe.id!], not: false }, female], [{ ...female, not: true }]],
+      };
+      expect(await restricted('Patient', '', mixed)).toEqual(ids([bob, zoe]));
+      expect(await restricted('Patient', '', { kind: 'id', ids: [], not: false })).toEqual([]);
+      expect(await restricted('Patient', '', { kind: 'id', ids: [], not: true })).toEqual(ids([anna, bob, zoe]));
     });
 
     it('counts the total and adds _include and _revinclude resources', async () => {

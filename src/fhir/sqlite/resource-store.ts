@@ -1,14 +1,14 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { badRequest, conflict, gone, notFound, preconditionFailed } from '../../core/errors.js';
-import {
-  ID_PATTERN,
-  type HistoryEntry,
-  type HistoryOptions,
-  type HistoryPage,
-  type HistoryScope,
-  type WriteOptions,
+import { conflict, gone, notFound } from '../../core/errors.js';
+import type {
+  HistoryEntry,
+  HistoryOptions,
+  HistoryPage,
+  HistoryScope,
+  WriteOptions,
 } from '../repository/repository.js';
+import { checkId, checkVersion, withMeta } from '../repository/versioning.js';
 import { sameContent } from '../repository/same-content.js';
 import type { FhirResource } from '../types.js';
 import type { IndexWriter } from './index-writer.js';
@@ -89,7 +89,7 @@ export class SqliteResourceStore {
   update(resource: FhirResource, options: WriteOptions = {}): { resource: FhirResource; created: boolean } {
     const id = checkId(resource.id ?? '');
     const row = this.current(resource.resourceType, id);
-    checkVersion(row, options.ifMatch, `${resource.resourceType}/${id}`);
+    checkVersion(currentVersion(row), options.ifMatch, `${resource.resourceType}/${id}`);
     if (!row) return { resource: this.create({ ...resource, id }, true), created: true };
     if (!row.deleted) {
       const previous = JSON.parse(row.json) as FhirResource;
@@ -106,7 +106,7 @@ export class SqliteResourceStore {
 
   delete(resourceType: string, id: string, options: WriteOptions = {}): void {
     const row = this.current(resourceType, id);
-    checkVersion(row, options.ifMatch, `${resourceType}/${id}`);
+    checkVersion(currentVersion(row), options.ifMatch, `${resourceType}/${id}`);
     if (!row || row.deleted) return;
     const time = this.now();
     this.stmts.replace.run(row.version + 1, time, 1, '', row.pk);
@@ -159,25 +159,4 @@ export class SqliteResourceStore {
   }
 }
 
-function checkId(id: string): string {
-  if (!ID_PATTERN.test(id)) throw badRequest(`"${id.slice(0, 80)}" is not a valid FHIR id ([A-Za-z0-9-.]{1,64})`, 'id');
-  return id;
-}
-
-function checkVersion(row: CurrentRow | undefined, ifMatch: string | undefined, what: string): void {
-  if (ifMatch === undefined) return;
-  const current = row && !row.deleted ? String(row.version) : undefined;
-  if (current !== ifMatch) throw preconditionFailed(`${what} is at version ${current ?? '(none)'}, not ${ifMatch}`);
-}
-
-/** The stored form: resourceType, id and meta first, server-owned meta fields replaced. */
-function withMeta(resource: FhirResource, id: string, version: number, time: number): FhirResource {
-  const { resourceType, id: _ignored, meta, ...rest } = resource;
-  const { versionId: _v, lastUpdated: _l, ...keptMeta } = meta ?? {};
-  return {
-    resourceType,
-    id,
-    meta: { ...keptMeta, versionId: String(version), lastUpdated: new Date(time).toISOString() },
-    ...rest,
-  };
-}
+const currentVersion = (row: CurrentRow | undefined) => (row && !row.deleted ? String(row.version) : undefined);

@@ -1,0 +1,116 @@
+import type pg from 'pg';
+import type { SearchParamRegistry } from '../definitions/search-params.js';
+import { indexRows } from '../search/index-values.js';
+import type { FhirResource } from '../types.js';
+import { INDEX_TABLES } from './schema.js';
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** Columns of each index table after (resource_pk, param), with their array types for unnest(). */
+const COLUMNS = {
+  sp_token: ['system text', 'code text'],
+  sp_string: ['norm text', 'exact text'],
+  sp_date: ['low bigint', 'high bigint'],
+  sp_reference: ['target_type text', 'target_id text', 'url text'],
+  sp_number: ['value float8', 'system text', 'code text', 'unit text'],
+  sp_uri: ['value text'],
+} as const;
+
+/**
+ * Keeps the sp_* tables equal to the search values of each resource's current version: one
+ * statement per write (deleting the old rows and inserting the new ones through unnest()).
+ */
+export class PgIndexWriter {
+  private constructor(
+    private readonly s: string,
+    private readonly registry: SearchParamRegistry,
+    private readonly baseUrl: string,
+    private readonly ids: Map<string, number>,
+  ) {}
+
+  /**
+   * Every parameter the registry knows gets its id at start-up (inserted once, shared by every
+   * instance), so that ids never come from a transaction that may roll back.
+   */
+  static async open(db: Queryable, schema: string, registry: SearchParamRegistry, baseUrl: string) {
+    const types: string[] = [];
+    const codes: string[] = [];
+    for (const type of registry.resourceTypes)
+      for (const def of registry.forType(type)) {
+        types.push(type);
+        codes.push(def.code);
+      }
+    await db.query(
+      `INSERT INTO ${schema}.params(type, code) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+      [types, codes],
+    );
+    const { rows } = await db.query<{ id: number; type: string; code: string }>(
+      `SELECT id, type, code FROM ${schema}.params`,
+    );
+    const ids = new Map(rows.map((r) => [`${r.type}.${r.code}`, r.id]));
+    return new PgIndexWriter(`${schema}.`, registry, baseUrl, ids);
+  }
+
+  /** The numeric id of a (type, code) pair; undefined for a parameter the registry does not know. */
+  paramId(resourceType: string, code: string): number | undefined {
+    return this.ids.get(`${resourceType}.${code}`);
+  }
+
+  /** Must run inside the caller's write transaction. */
+  async write(db: Queryable, pk: number, resource: FhirResource, replacing: boolean): Promise<void> {
+    const columns = new Map<string, unknown[][]>(INDEX_TABLES.map((t) => [t, [[], ...COLUMNS[t].map(() => [])]]));
+    const add = (table: string, param: number, ...values: unknown[]) => {
+      const cols = columns.get(table)!;
+      cols[0].push(param);
+      values.forEach((v, i) => cols[i + 1].push(v));
+    };
+    for (const { param, value: v } of indexRows(this.registry.forType(resource.resourceType), resource, this.baseUrl)) {
+      const id = this.paramId(resource.resourceType, param);
+      if (id === undefined) continue;
+      switch (v.kind) {
+        case 'token':
+          add('sp_token', id, v.system, v.code);
+          break;
+        case 'string':
+          add('sp_string', id, v.norm, v.exact);
+          break;
+        case 'date':
+          add('sp_date', id, v.low, v.high);
+          break;
+        case 'reference':
+          add('sp_reference', id, v.targetType, v.targetId, v.url);
+          break;
+        case 'quantity':
+        case 'number':
+          add('sp_number', id, v.value, v.system, v.code, v.unit);
+          break;
+        case 'uri':
+          add('sp_uri', id, v.value);
+          break;
+      }
+    }
+    const steps: string[] = [];
+    const args: unknown[] = [pk];
+    // The deletes and inserts of one statement see the same snapshot: the new rows are not deleted.
+    if (replacing) for (const t of INDEX_TABLES) steps.push(`DELETE FROM ${this.s}${t} WHERE resource_pk = $1::bigint`);
+    for (const t of INDEX_TABLES) {
+      const cols = columns.get(t)!;
+      if (cols[0].length === 0) continue;
+      const names = ['param', ...COLUMNS[t].map((c) => c.split(' ')[0])];
+      const arrays = ['integer', ...COLUMNS[t].map((c) => c.split(' ')[1])].map((type, i) => {
+        args.push(cols[i]);
+        return `$${args.length}::${type}[]`;
+      });
+      steps.push(
+        `INSERT INTO ${this.s}${t}(resource_pk, ${names.join(', ')}) SELECT $1::bigint, * FROM unnest(${arrays.join(', ')})`,
+      );
+    }
+    if (steps.length === 0) return;
+    await db.query(`WITH ${steps.map((step, i) => `s${i} AS (${step})`).join(', ')} SELECT 1`, args);
+  }
+
+  async clear(db: Queryable, pk: number): Promise<void> {
+    const steps = INDEX_TABLES.map((t, i) => `s${i} AS (DELETE FROM ${this.s}${t} WHERE resource_pk = $1::bigint)`);
+    await db.query(`WITH ${steps.join(', ')} SELECT 1`, [pk]);
+  }
+}

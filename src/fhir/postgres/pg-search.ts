@@ -1,0 +1,83 @@
+import type { SearchResult } from '../repository/repository.js';
+import type { IncludeRule, SearchRequest } from '../search/search-request.js';
+import type { FhirResource } from '../types.js';
+import { limitSql } from '../../core/sqlite-limit.js';
+import type { Queryable } from './resource-store.js';
+import { conditionSql, numbered, type SearchContext, sortSql } from './search-sql.js';
+
+/** At most this many resources are added by _include and _revinclude to one page. */
+const MAX_INCLUDED = 1000;
+
+interface Row {
+  pk: number;
+  type: string;
+  id: string;
+  json: string;
+}
+
+/** Runs a parsed search: conditions and sort become one PostgreSQL query over the index tables. */
+export async function runSearch(db: Queryable, req: SearchRequest, ctx: SearchContext): Promise<SearchResult> {
+  const where = req.conditions.map((c) => conditionSql(c, 'r', req.resourceType, ctx));
+  const from = `FROM ${ctx.s}resources r WHERE r.type = ? AND NOT r.deleted${where.map((w) => ` AND (${w.sql})`).join('')}`;
+  const fromArgs = [req.resourceType, ...where.flatMap((w) => w.args)];
+
+  const total = req.total
+    ? (await db.query<{ n: number }>(numbered(`SELECT count(*) AS n ${from}`), fromArgs)).rows[0].n
+    : undefined;
+  if (req.count === 0) return { resources: [], total, included: [] };
+
+  const order = sortSql(req.sort, req.resourceType, ctx);
+  const { rows } = await db.query<Row>(
+    numbered(`SELECT r.pk, r.type, r.id, r.json ${from} ORDER BY ${order.sql} ${limitSql(req.count)} OFFSET ?`),
+    [...fromArgs, ...order.args, req.offset],
+  );
+  const resources = rows.map((r) => JSON.parse(r.json) as FhirResource);
+  const included = await includes(db, req, rows, ctx);
+  return { resources, total, included };
+}
+
+async function includes(db: Queryable, req: SearchRequest, page: Row[], ctx: SearchContext): Promise<FhirResource[]> {
+  if (page.length === 0 || (req.include.length === 0 && req.revinclude.length === 0)) return [];
+  const seen = new Set(page.map((r) => r.pk));
+  const out: FhirResource[] = [];
+  const add = (rows: Row[]) => {
+    for (const r of rows) {
+      if (seen.has(r.pk) || out.length >= MAX_INCLUDED) continue;
+      seen.add(r.pk);
+      out.push(JSON.parse(r.json) as FhirResource);
+    }
+  };
+  for (const rule of req.include) add(await forward(db, rule, page, ctx));
+  for (const rule of req.revinclude) add(await reverse(db, rule, page, ctx));
+  return out;
+}
+
+/** Resources the page's resources point to through `rule.param`. */
+async function forward(db: Queryable, rule: IncludeRule, page: Row[], ctx: SearchContext): Promise<Row[]> {
+  const param = ctx.ids(rule.param.resourceType, rule.param.code);
+  if (param === undefined) return [];
+  const typeTest = rule.targetType ? ' AND s.target_type = $3' : '';
+  const { rows } = await db.query<Row>(
+    `SELECT r.pk, r.type, r.id, r.json FROM ${ctx.s}sp_reference s
+       JOIN ${ctx.s}resources r ON r.type = s.target_type AND r.id = s.target_id
+     WHERE s.param = $1 AND s.resource_pk = ANY($2::bigint[])${typeTest} AND NOT r.deleted LIMIT ${MAX_INCLUDED}`,
+    [param, page.map((r) => r.pk), ...(rule.targetType ? [rule.targetType] : [])],
+  );
+  return rows;
+}
+
+/** Resources of `rule.param.resourceType` that point to the page's resources. */
+async function reverse(db: Queryable, rule: IncludeRule, page: Row[], ctx: SearchContext): Promise<Row[]> {
+  const param = ctx.ids(rule.param.resourceType, rule.param.code);
+  if (param === undefined) return [];
+  const targets = page.filter((r) => !rule.targetType || r.type === rule.targetType);
+  if (targets.length === 0) return [];
+  const { rows } = await db.query<Row>(
+    `SELECT r.pk, r.type, r.id, r.json FROM ${ctx.s}resources r WHERE r.pk IN
+       (SELECT s.resource_pk FROM ${ctx.s}sp_reference s
+        WHERE s.param = $1 AND (s.target_id, s.target_type) IN (SELECT * FROM unnest($2::text[], $3::text[])))
+     AND NOT r.deleted LIMIT ${MAX_INCLUDED}`,
+    [param, targets.map((r) => r.id), targets.map((r) => r.type)],
+  );
+  return rows;
+}
