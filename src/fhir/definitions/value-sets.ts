@@ -35,18 +35,43 @@ export function valueSetCodes(url: string): Set<string> | null {
   return codes;
 }
 
+/** Reads the ValueSets and CodeSystems now (at start, with the other R4 definitions) rather than at the first write. */
+export function loadValueSets(): void {
+  load();
+}
+
 function load() {
   if (index) return index;
   const codeSystems = new Map<string, CodeSystem>();
   const valueSets = new Map<string, ValueSet>();
   for (const file of ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json']) {
+    // Only the fields expand() reads are kept: the whole resources (narratives included) held
+    // ≈ 20 MB of heap for the life of the process, which raised every later GC threshold with it.
     for (const { resource } of readJson(file).entry as { resource: CodeSystem | ValueSet }[]) {
-      if (resource.resourceType === 'CodeSystem') codeSystems.set(resource.url, resource);
-      else if (resource.resourceType === 'ValueSet') valueSets.set(resource.url, resource);
+      if (resource.resourceType === 'CodeSystem') {
+        const { url, content, concept } = resource;
+        codeSystems.set(url, { resourceType: 'CodeSystem', url, content, concept: concept && codesOnly(concept) });
+      } else if (resource.resourceType === 'ValueSet') {
+        const { url, compose } = resource;
+        const include = compose?.include?.map(({ system, concept, filter, valueSet }) => ({
+          system,
+          concept: concept?.map(({ code }) => ({ code })),
+          filter,
+          valueSet,
+        }));
+        valueSets.set(url, {
+          resourceType: 'ValueSet',
+          url,
+          compose: compose && { include, exclude: compose.exclude },
+        });
+      }
     }
   }
   return (index = { codeSystems, valueSets });
 }
+
+const codesOnly = (concepts: Concept[]): Concept[] =>
+  concepts.map((c) => (c.concept ? { code: c.code, concept: codesOnly(c.concept) } : { code: c.code }));
 
 function expand(url: string): Set<string> | null {
   const { codeSystems, valueSets } = load();

@@ -1,0 +1,106 @@
+/**
+ * CPU per C-STORE instance of our server, for A/B work on a busy machine (wall clock is noise
+ * there): one spawned server, idle RSS after start, then storescu sends the first N instances of
+ * SMALL10K (or CT400) over A associations; server CPU (utime+stime of the whole process and of
+ * its main thread) is read from /proc until the bridge has settled, with peak RSS (VmHWM).
+ *   node --import tsx bench/cstore-cpu.ts [--entry dist/cli/main.js] [--count 2000] [--assoc 1]
+ *        [--dataset SMALL10K|CT400] [--cpu-prof DIR]
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureDataset } from './generate.js';
+import { qidoInstanceCount, splitContiguous, storescu } from './storescu.js';
+import { startTestServer } from '../test/support/server.js';
+
+const TICK_MS = 10; // USER_HZ 100
+
+function cpuMs(pid: number, tid?: number): number {
+  const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+function statusKb(pid: number, key: string): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      entry: { type: 'string' },
+      count: { type: 'string', default: '2000' },
+      assoc: { type: 'string', default: '1' },
+      dataset: { type: 'string', default: 'SMALL10K' },
+      cache: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+    },
+  });
+  const manifest = ensureDataset(values.dataset as 'SMALL10K' | 'CT400', { cacheDir: values.cache });
+  const files = manifest.entries.slice(0, Number(values.count)).map((e) => e.file);
+  const dir = mkdtempSync(join(tmpdir(), 'cstore-cpu-'));
+  const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : [];
+  const server = await startTestServer(
+    { 'data-dir': dir },
+    { spawn: { entry: values.entry ? resolve(values.entry) : undefined, nodeArgs } },
+  );
+  try {
+    await sleep(3000);
+    const idleRssMb = statusKb(server.pid, 'VmRSS') / 1024;
+    server.resetPeakRss();
+    const cpu0 = cpuMs(server.pid);
+    const main0 = cpuMs(server.pid, server.pid);
+    const started = performance.now();
+    const runs = await Promise.all(
+      splitContiguous(files, Number(values.assoc)).map((s) =>
+        storescu({ port: server.dicomPort, aet: 'IMGBRIDGE' }, s, manifest.dir),
+      ),
+    );
+    const wallMs = performance.now() - started;
+    const atAck = cpuMs(server.pid);
+    // Wait for the bridge: CPU flat for 1.5 s (with --cpu-prof the profiler threads never rest: 8 s).
+    let last = atAck;
+    if (values['cpu-prof']) {
+      await sleep(8000);
+      last = cpuMs(server.pid);
+    }
+    while (!values['cpu-prof']) {
+      await sleep(1500);
+      const now = cpuMs(server.pid);
+      if (now - last <= 20) break;
+      last = now;
+    }
+    const cpu = last - cpu0;
+    const mainCpu = cpuMs(server.pid, server.pid) - main0;
+    const peakMb = server.peakRssKb() / 1024;
+    const stored = await qidoInstanceCount(server.dicomweb);
+    const n = files.length;
+    console.log(
+      JSON.stringify({
+        entry: values.entry ?? 'dist/cli/main.js',
+        n,
+        assoc: Number(values.assoc),
+        stored,
+        exit: runs.map((r) => r.code),
+        wallMs: Math.round(wallMs),
+        cpuMsPerInstanceAtAck: +((atAck - cpu0) / n).toFixed(3),
+        cpuMsPerInstance: +(cpu / n).toFixed(3),
+        mainThreadMsPerInstance: +(mainCpu / n).toFixed(3),
+        idleRssMb: Math.round(idleRssMb),
+        peakRssMb: Math.round(peakMb),
+        endRssMb: Math.round(statusKb(server.pid, 'VmRSS') / 1024),
+      }),
+    );
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
