@@ -93,7 +93,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export interface ServerHooks {
+  /**
+   * A sync of the archive index failed: the archive already refuses every write; the process
+   * should stop and be restarted, whose start-up recovery reads the disk again
+   * (docs/journal-recovery.md). Called once.
+   */
+  onDurabilityLost?(err: Error): void;
+}
+
+export async function startServer(config: Config, logger: Logger, hooks: ServerHooks = {}): Promise<RunningServer> {
   // Refuses to start when the data directory's encryption and the configured key do not match.
   const atRest = openAtRestOf(config);
   if (atRest.objects) logger.info({ encryptionAtRest: true }, `data directory ${atRest.description}`);
@@ -103,6 +112,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume',
     );
   const { archive, blobs } = openStorage(config, true, atRest);
+  archive.index.onDurabilityLost((err) => {
+    logger.fatal(
+      { err, file: archive.index.db.name },
+      'the archive index could not be made durable: every write is refused from now on; restart the server to recover (docs/journal-recovery.md)',
+    );
+    hooks.onDurabilityLost?.(err);
+  });
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
   const sweeper = sweepAfterCrash(archive.index, blobs.files, logger);

@@ -82,10 +82,16 @@ export class Archive {
    */
   checkpoint(): void {
     const journal = this.blobs.journal;
-    if (!journal || !this.index.db.open) return;
+    // After a failed sync the mark must stay: the restart re-reads the journal from it.
+    if (!journal || !this.index.db.open || this.index.durabilityLost) return;
     const low = journal.lowWater();
     if (low.segment === this.mark.segment && low.offset === this.mark.offset) return;
-    this.index.setJournalMark(low);
+    try {
+      this.index.setJournalMark(low);
+    } catch (e) {
+      this.index.loseDurability(e);
+      return;
+    }
     this.mark = low;
   }
 

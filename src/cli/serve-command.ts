@@ -21,15 +21,30 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
     logger.warn({ auth: 'none' }, banner);
   }
   boundHeapGrowth();
-  const server = await startServer(config, logger);
+  let stop: (reason: string) => void = () => undefined;
+  let lost = false;
+  const server = await startServer(config, logger, {
+    onDurabilityLost: () => {
+      lost = true;
+      stop('durability lost');
+    },
+  });
   collectStartupGarbage();
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
+    let stopping = false;
+    stop = (reason: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ reason }, 'shutting down');
       server.close().then(resolve, resolve);
     };
+    if (lost) stop('durability lost'); // during start-up
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  return 0;
+  // EX_TEMPFAIL: a supervisor (systemd Restart=on-failure) restarts, and start-up recovers.
+  return lost ? DURABILITY_LOST_EXIT : 0;
 }
+
+/** The exit code after a failed sync of the archive index (docs/journal-recovery.md). */
+export const DURABILITY_LOST_EXIT = 75;

@@ -12,6 +12,8 @@ import { rejectionNote } from '../rejection-note.js';
 import { serializeMetadata } from '../metadata-text.js';
 import { isRemoteKey } from '../remote.js';
 import { privateSqlite } from '../../core/private-files.js';
+import { StoreError } from '../../core/errors.js';
+import { DicomStatus } from '../../core/dicom-status.js';
 
 /** `retry`: the instance changed since the caller looked (a concurrent store); look again. */
 export type IndexDecision = 'stored' | 'new-version' | 'retry';
@@ -79,6 +81,8 @@ export class SqliteIndex {
   readonly db: Database.Database;
   private readonly stmts;
   private readonly walSync = new CoalescedSync(() => fdatasyncWal(this.db.name));
+  private lost: Error | undefined;
+  private readonly lostListeners: ((err: Error) => void)[] = [];
 
   /** `keys`: the database is encrypted at rest (core/sqlite-open.ts). */
   constructor(path: string, keys?: SqliteKeys) {
@@ -167,12 +171,37 @@ export class SqliteIndex {
     this.db.close();
   }
 
+  /**
+   * Set by the first failed sync of the index (its WAL or the journal mark's commit): from then
+   * on what the disk holds is unknown until a restart reads it again (docs/journal-recovery.md),
+   * so no later write is accepted — fail-stop, as PostgreSQL does after a failed fsync.
+   */
+  get durabilityLost(): Error | undefined {
+    return this.lost;
+  }
+
+  /** `listener` hears the first loss of durability once (main.ts stops the server on it). */
+  onDurabilityLost(listener: (err: Error) => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  loseDurability(cause: unknown): void {
+    if (this.lost) return;
+    this.lost = cause instanceof Error ? cause : new Error(String(cause));
+    for (const listener of this.lostListeners) listener(this.lost);
+  }
+
   findInstance(sopUid: string): ExistingInstance | undefined {
     return this.stmts.existing.get(sopUid) as ExistingInstance | undefined;
   }
 
   /** One transaction for the whole batch; each write decided against what is committed before it. */
   commit(writes: IndexedWrite[], options: { syncLater?: boolean } = {}): IndexedResult[] {
+    if (this.lost)
+      throw new StoreError(
+        DicomStatus.OutOfResources,
+        `the archive accepts no data until it is restarted: an earlier sync of its index failed (${this.lost.message})`,
+      );
     const now = Date.now();
     const touchedSeries = new Set<number>();
     const touchedStudies = new Set<number>();
@@ -201,7 +230,11 @@ export class SqliteIndex {
 
   /** Every commit made so far is durable when this resolves (after commit(…, { syncLater: true })). */
   syncWal(): Promise<void> {
-    return this.walSync.sync();
+    if (this.lost) return Promise.reject(this.lost);
+    return this.walSync.sync().catch((e: unknown) => {
+      this.loseDurability(e);
+      throw e;
+    });
   }
 
   /** Where the blob journal must be read from after a crash (0/0: from its beginning). */
