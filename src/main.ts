@@ -60,10 +60,10 @@ type StorageConfig = Pick<
   'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes' | 'encryptionKeyFile' | 'encryptionKey'
 >;
 
-/** `packWriter`: the server appends small objects to the packs; CLI commands beside it write files. */
+/** `packWriter`: the server appends small objects to the packs (journaled), an import too (synced); other CLI commands only read them. */
 function openStorage(
   config: StorageConfig,
-  packWriter: boolean,
+  packWriter: boolean | 'import',
   atRest: AtRest,
 ): { archive: Archive; blobs: ArchiveBlobStore } {
   openDataDir(config.dataDir);
@@ -78,8 +78,8 @@ function openStorage(
 }
 
 /** For CLI commands: refuses a data directory whose encryption does not match the configured key (see at-rest.ts). */
-export function openArchive(config: StorageConfig): Archive {
-  return openStorage(config, false, openAtRestOf(config)).archive;
+export function openArchive(config: StorageConfig, opts: { importing?: boolean } = {}): Archive {
+  return openStorage(config, opts.importing ? 'import' : false, openAtRestOf(config)).archive;
 }
 
 export interface RunningServer {
