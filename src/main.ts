@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { Archive } from './archive/archive.js';
 import { ArchiveBlobStore } from './archive/archive-blob-store.js';
 import { sweepAfterCrash } from './archive/orphan-sweep.js';
+import { CompactionJob, compactionControl } from './archive/pack/compaction-job.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
 import type { Config } from './config/schema.js';
 import { readTlsFiles } from './config/tls-files.js';
@@ -106,6 +107,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
   const sweeper = sweepAfterCrash(archive.index, blobs.files, logger);
+  // Pack compaction (docs/storage.md): one run cut short by a crash or a stop starts again now.
+  const compaction = new CompactionJob(blobs.packs, archive.index.db, (s) =>
+    logger.info({ compaction: s }, 'pack compaction ended'),
+  );
+  if (compaction.resumeInterrupted()) logger.warn('resumed a pack compaction that was cut short');
   // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
   const studyLinks = new StudyPatientLinks(archive.index.db);
   const guardClaims = guardStudyClaims(studyLinks);
@@ -288,6 +294,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     worklist,
     aiResults,
     assessment: assessmentService(config),
+    storage: compactionControl(compaction),
     publicUrl: config.publicUrl,
     logger,
     accessControl: {
@@ -359,6 +366,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await bridge.close();
       await audit.close();
       sweeper.end();
+      await compaction.stop();
       await checkpointer.close();
       archive.close();
       auth?.close();

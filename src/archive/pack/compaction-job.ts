@@ -1,7 +1,13 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { type CompactionOptions, type CompactionProgress, compactPacks, newProgress } from './compaction.js';
+import {
+  type CompactionOptions,
+  type CompactionProgress,
+  DEFAULT_COMPACTION,
+  compactPacks,
+  newProgress,
+} from './compaction.js';
 import type { PackStore } from './pack-store.js';
 
 export interface CompactionStatus {
@@ -95,4 +101,18 @@ export class CompactionJob {
     this.abort = undefined;
     this.onEnd(this.status());
   }
+}
+
+/** The administrators' control (the HTTP routes' port): a request's fields over the defaults. */
+export function compactionControl(job: CompactionJob) {
+  return {
+    compactionStatus: () => job.status(),
+    startCompaction: (r: { minReclaimRatio?: number; maxBytesPerSecond?: number; graceSeconds?: number }) =>
+      job.start({
+        ...DEFAULT_COMPACTION,
+        ...(r.minReclaimRatio !== undefined ? { minReclaimRatio: r.minReclaimRatio } : {}),
+        ...(r.maxBytesPerSecond !== undefined ? { maxBytesPerSecond: r.maxBytesPerSecond } : {}),
+        ...(r.graceSeconds !== undefined ? { graceMs: r.graceSeconds * 1000 } : {}),
+      }),
+  };
 }

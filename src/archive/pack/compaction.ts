@@ -72,6 +72,8 @@ export async function compactPacks(
   signal?: AbortSignal,
 ): Promise<CompactionProgress> {
   progress.phase = 'scanning';
+  // What the writer appended so far becomes compactable once settled: it moves to a fresh segment.
+  if (packs.currentBytes > 0) packs.startNewSegment();
   const candidates = findCandidates(packs, db, opts, progress);
   const empty = candidates.filter((c) => c.keep.length === 0);
   const toCopy = candidates.filter((c) => c.keep.length > 0);

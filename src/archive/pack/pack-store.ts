@@ -116,6 +116,11 @@ export class PackStore implements BlobJournal {
     return this.current?.id;
   }
 
+  /** Bytes appended to the current segment so far (0 when this process does not write). */
+  get currentBytes(): number {
+    return this.current?.end ?? 0;
+  }
+
   /** Segments this process claimed and no longer appends to (rolled over). */
   ownSealedSegments(): number[] {
     return this.claims.filter((id) => id !== this.current?.id);
