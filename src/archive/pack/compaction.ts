@@ -17,6 +17,9 @@ export interface CompactionOptions {
   segmentBytes: number;
 }
 
+/** How long after the grace old keys still lead to the copies in this process (PackStore.forward). */
+const FORWARD_MS = 15 * 60_000;
+
 export const DEFAULT_COMPACTION: CompactionOptions = {
   minReclaimRatio: 0.2,
   maxBytesPerSecond: 0,
@@ -87,7 +90,7 @@ export async function compactPacks(
       bytes += toCopy[0]!.keptBytes;
       batch.push(toCopy.shift()!);
     }
-    await copyBatch(packs, db, batch, progress, limiter, signal);
+    await copyBatch(packs, db, batch, progress, limiter, signal, opts.graceMs);
     retired.push(...batch.map((c) => c.id));
   }
   if (retired.length > 0) {
@@ -168,6 +171,7 @@ async function copyBatch(
   progress: CompactionProgress,
   limiter: (bytes: number) => Promise<void>,
   signal: AbortSignal | undefined,
+  graceMs: number,
 ): Promise<void> {
   progress.phase = 'copying';
   const dir = packs.folder;
@@ -198,6 +202,10 @@ async function copyBatch(
     // Deleted while we copied: the copy must not outlive the original (which delete zeroed).
     for (const m of orphaned) eraseAt(out, (m as (typeof moves)[number]).at, parseKey(m.to).size);
     if (orphaned.length > 0) fdatasyncSync(out);
+    packs.forward(
+      moves.filter((m) => !orphaned.includes(m)),
+      graceMs + FORWARD_MS,
+    );
     progress.recordsMoved += moves.length - orphaned.length;
     progress.segmentsWritten++;
   } finally {

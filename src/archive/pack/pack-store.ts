@@ -81,6 +81,8 @@ export class PackStore implements BlobJournal {
   private readonly readers = new Map<number, number>();
   private readonly unsettled = new Map<string, JournalMark>();
   private readonly notes: NoteCodec;
+  /** Old keys of objects a compaction moved, to their copies (see forward). */
+  private readonly forwards = new Map<string, string>();
   /** Segments this process claimed (segment-claims.ts); released on close. */
   private readonly claims: number[] = [];
   private readonly role: ClaimRole | undefined;
@@ -149,6 +151,17 @@ export class PackStore implements BlobJournal {
     }
   }
 
+  /**
+   * After a compaction's index switch, a reader that looked a key up before it (a long C-MOVE,
+   * a study streamed to a slow client) still finds the object once the old segment is gone.
+   */
+  forward(moves: { from: string; to: string }[], forMs: number): void {
+    for (const m of moves) this.forwards.set(m.from, m.to);
+    setTimeout(() => {
+      for (const m of moves) if (this.forwards.get(m.from) === m.to) this.forwards.delete(m.from);
+    }, forMs).unref();
+  }
+
   /** The records of a segment (headers and notes; payloads are not read nor checked), in order. */
   recordsOf(id: number): ScannedRecord[] {
     const fd = openSync(this.pathOf(id), 'r');
@@ -215,20 +228,20 @@ export class PackStore implements BlobJournal {
 
   /** Random access to an object's bytes (plaintext). */
   open(key: string): ByteSource {
-    const k = parseKey(key);
+    const k = parseKey(this.forwards.get(key) ?? key);
     const fd = this.reader(k.segment);
     if (!this.cipher) return fileSource(fd, k.size, undefined, k.offset);
     return this.cipher.source((o, l) => readExact(fd, k.offset + o, l), k.size);
   }
 
   async read(key: string): Promise<Buffer> {
-    const k = parseKey(key);
+    const k = parseKey(this.forwards.get(key) ?? key);
     const raw = await readExactAsync(this.reader(k.segment), k.offset, k.size);
     return this.cipher ? this.cipher.open(raw) : raw;
   }
 
   stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {
-    const k = parseKey(key);
+    const k = parseKey(this.forwards.get(key) ?? key);
     if (this.cipher) {
       const fd = this.reader(k.segment);
       return Readable.from(
