@@ -133,10 +133,13 @@ function findCandidates(
   const own = new Set(packs.ownSealedSegments());
   const refs = packReferences(db);
   const out: Candidate[] = [];
-  for (const id of packs.segmentIds()) {
+  const ids = packs.segmentIds();
+  // The highest segment stays: ids are never handed out twice (a key names one object, ever).
+  const highest = ids.at(-1);
+  for (const id of ids) {
     const size = fileSize(packs.pathOf(id));
     progress.bytesBefore += size;
-    if (busy.has(id) || id === packs.currentSegment || (own.has(id) && id >= low)) continue;
+    if (busy.has(id) || id === packs.currentSegment || id === highest || (own.has(id) && id >= low)) continue;
     progress.segmentsExamined++;
     const named = refs.get(id) ?? new Map<string, Set<string>>();
     const byData = new Map(packs.recordsOf(id).map((r) => [r.dataOffset, r]));
