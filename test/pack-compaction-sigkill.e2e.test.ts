@@ -115,7 +115,7 @@ describe('pack compaction killed midway (real server process, SIGKILL)', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(again.status).toBe(409);
-    await waitFor(async () => (await status(server!)).progress?.bytesCopied! > 0, { what: 'copying' });
+    await waitFor(async () => ((await status(server!)).progress?.bytesCopied ?? 0) > 0, { what: 'copying' });
     for (const [sop, s] of kept.slice(0, 10)) expect(await retrieve(server, s.study, s.series, sop)).toEqual(s.bytes);
     expect((await status(server)).progress?.phase).toBe('copying');
     await kill(server);
