@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { Archive } from './archive/archive.js';
 import { ArchiveBlobStore } from './archive/archive-blob-store.js';
 import { sweepAfterCrash } from './archive/orphan-sweep.js';
+import { CompactionJob, compactionControl } from './archive/pack/compaction-job.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
 import type { Config } from './config/schema.js';
 import { readTlsFiles } from './config/tls-files.js';
@@ -60,10 +61,10 @@ type StorageConfig = Pick<
   'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes' | 'encryptionKeyFile' | 'encryptionKey'
 >;
 
-/** `packWriter`: the server appends small objects to the packs; CLI commands beside it write files. */
+/** `packWriter`: the server appends small objects to the packs (journaled), an import too (synced); other CLI commands only read them. */
 function openStorage(
   config: StorageConfig,
-  packWriter: boolean,
+  packWriter: boolean | 'import',
   atRest: AtRest,
 ): { archive: Archive; blobs: ArchiveBlobStore } {
   openDataDir(config.dataDir);
@@ -78,8 +79,8 @@ function openStorage(
 }
 
 /** For CLI commands: refuses a data directory whose encryption does not match the configured key (see at-rest.ts). */
-export function openArchive(config: StorageConfig): Archive {
-  return openStorage(config, false, openAtRestOf(config)).archive;
+export function openArchive(config: StorageConfig, opts: { importing?: boolean } = {}): Archive {
+  return openStorage(config, opts.importing ? 'import' : false, openAtRestOf(config)).archive;
 }
 
 export interface RunningServer {
@@ -122,6 +123,11 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
   const sweeper = sweepAfterCrash(archive.index, blobs.files, logger);
+  // Pack compaction (docs/storage.md): one run cut short by a crash or a stop starts again now.
+  const compaction = new CompactionJob(blobs.packs, archive.index.db, (s) =>
+    logger.info({ compaction: s }, 'pack compaction ended'),
+  );
+  if (compaction.resumeInterrupted()) logger.warn('resumed a pack compaction that was cut short');
   // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
   const studyLinks = new StudyPatientLinks(archive.index.db);
   const guardClaims = guardStudyClaims(studyLinks);
@@ -312,6 +318,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     worklist,
     aiResults,
     assessment: assessmentService(config),
+    storage: compactionControl(compaction),
     publicUrl: config.publicUrl,
     logger,
     accessControl: {
@@ -383,6 +390,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       await bridge.close();
       await audit.close();
       sweeper.end();
+      await compaction.stop();
       await checkpointer.close();
       archive.close();
       auth?.close();

@@ -18,24 +18,32 @@ export class ArchiveBlobStore implements BlobStore {
   /** Only the process that appends to the packs (the server) journals. */
   readonly journal: PackStore | undefined;
   private readonly packLimit: number;
+  private readonly appends: boolean;
 
   /**
-   * `packWriter`: this process appends small objects to the packs (the server; one per data
-   * folder). CLI commands next to it store every object as a file and only read and erase packs.
-   * `cipher`: objects are stored encrypted (both kinds).
+   * `packWriter`: this process appends small objects to segments of its own: the server
+   * (`true`, journaled: its index commits are redone from the packs after a crash) or an import
+   * beside it ('import': its index commits are synced instead). Other CLI commands only read and
+   * erase packs. `cipher`: objects are stored encrypted (both kinds).
    */
   constructor(
     root: string,
-    opts: { packWriter: boolean; packLimit?: number; segmentBytes?: number; cipher?: ObjectCipher | undefined },
+    opts: {
+      packWriter: boolean | 'import';
+      packLimit?: number;
+      segmentBytes?: number;
+      cipher?: ObjectCipher | undefined;
+    },
   ) {
     this.files = new FileBlobStore(root, opts.cipher);
     this.packs = new PackStore(root, opts.packWriter, opts.segmentBytes, opts.cipher);
-    this.journal = opts.packWriter ? this.packs : undefined;
+    this.journal = opts.packWriter === true ? this.packs : undefined;
+    this.appends = opts.packWriter !== false;
     this.packLimit = opts.packLimit ?? DEFAULT_PACK_LIMIT;
   }
 
   async create(): Promise<BlobWriter> {
-    if (!this.journal) return this.files.create();
+    if (!this.appends) return this.files.create();
     let held: Buffer[] = [];
     let size = 0;
     let file: BlobWriter | undefined;
@@ -62,10 +70,12 @@ export class ArchiveBlobStore implements BlobStore {
           size,
           source: () => bufferSource(bytes),
           discard: async () => undefined,
-          commit: async ({ sopUid, source }) => ({
-            key: await this.packs.append(bytes, { sop: sopUid, source }),
-            journaled: true,
-          }),
+          commit: async ({ sopUid, source }) => {
+            const key = await this.packs.append(bytes, { sop: sopUid, source });
+            // Without a journal the index commit is synced: nothing waits for a mark.
+            if (!this.journal) this.packs.settle(key);
+            return { key, journaled: this.journal !== undefined };
+          },
         };
       },
     };

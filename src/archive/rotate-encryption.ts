@@ -100,11 +100,10 @@ export async function rotateDataDir(
   const packDir = join(dataDir, 'packs');
   if (existsSync(packDir)) {
     const old = packSegmentIds(packDir);
-    // A fresh segment: the writer never scans (or cuts) an old one written in another format.
-    const fresh = (old.at(-1) ?? 0) + 1;
-    closeSync(openSync(packSegmentFile(packDir, fresh), 'wx', 0o600));
     const index = new SqliteIndex(join(dataDir, 'index.sqlite'), [keyring.primary.bytes]);
+    // A writer always appends to a fresh segment of its own (segment-claims.ts).
     const packs = new PackStore(dataDir, true, undefined, cipher);
+    const fresh = packs.currentSegment;
     try {
       report.packObjects = await movePackObjects(index.db, packDir, old, packs, plainOf);
       index.setJournalMark(packs.lowWater());

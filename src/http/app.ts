@@ -9,6 +9,7 @@ import type { AiResultsService } from '../ai-results/index.js';
 import type { ContextService } from '../context/index.js';
 import type { StrokeService } from '../applications/stroke/index.js';
 import { registerAccessAdminRoutes } from './access-admin-routes.js';
+import { registerStorageRoutes, type StorageAdminPort } from './storage-routes.js';
 import type { OncologyService } from '../applications/oncology/index.js';
 import { registerAiResultsRoutes } from './ai-results-routes.js';
 import type { AccessAdmin } from '../security/oauth/index.js';
@@ -72,6 +73,8 @@ export interface HttpPorts {
   console?: ConsoleOptions;
   /** Study UIDs of a Patient, for patient-bound DICOMweb access. */
   studiesOfPatient?: (patientId: string) => Promise<string[]>;
+  /** Pack compaction for administrators: /api/admin/storage/compaction (docs/storage.md). */
+  storage?: StorageAdminPort;
   /** Users and OAuth clients for administrators: /api/admin/users, /api/admin/clients (--auth smart). */
   accessAdmin?: AccessAdmin;
   /** Rendered and thumbnail resources (closed with the app); default: a renderer with default options. */
@@ -151,6 +154,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   if (ports.aiResults)
     registerAiResultsRoutes(app, ports.aiResults, `${ports.publicUrl.replace(/\/+$/, '')}/fhir`, ports.policyOf);
   if (ports.accessAdmin) registerAccessAdminRoutes(app, ports.accessAdmin);
+  if (ports.storage) registerStorageRoutes(app, ports.storage);
   if (ports.console) registerConsoleRoutes(app, ports.console);
   return app;
 }

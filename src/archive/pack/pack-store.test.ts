@@ -70,7 +70,7 @@ describe('pack store', () => {
     expect([...packs.recordsFrom({ segment: 0, offset: 0 })].map((r) => r.key)).toEqual([k2]);
   });
 
-  it('after a crash: cuts off a torn last record, skips a hole, and appends after the last intact record', async () => {
+  it('after a crash: skips a hole and a torn last record, and appends to a fresh segment of its own', async () => {
     const k1 = await packs.append(bytes(3000, 1), note('1.1'));
     const k2 = await packs.append(bytes(3000, 2), note('1.2'));
     packs.close();
@@ -84,12 +84,34 @@ describe('pack store', () => {
     const torn = Buffer.from(second.subarray(0, second.length - 100));
     appendFileSync(file, torn);
     packs = new PackStore(dir, true);
-    expect(statSync(file).size).toBe(intact + 64 + second.length);
+    // The crashed writer's segment is left as it is (compaction drops the torn tail).
+    expect(statSync(file).size).toBe(intact + 64 + second.length + torn.length);
     const listed = [...packs.recordsFrom({ segment: 0, offset: 0 })];
     expect(listed.map((r) => r.note.sop)).toEqual(['1.1', '1.2', '1.2']);
     const k3 = await packs.append(bytes(10, 3), note('1.3'));
-    expect(Number(k3.split('/')[2])).toBe(intact + 64 + second.length + 24);
+    expect(k3).toBe('p/2/24/10');
     expect((await packs.read(k1)).equals(bytes(3000, 1))).toBe(true);
+  });
+
+  it('each writer appends to a segment it claimed, and its claim goes when it closes', async () => {
+    const k1 = await packs.append(bytes(100, 1), note('1.1'));
+    const importer = new PackStore(dir, 'import');
+    try {
+      const k2 = await importer.append(bytes(100, 2), note('1.2'));
+      expect(k1.split('/')[1]).toBe('1');
+      expect(k2.split('/')[1]).toBe('2');
+      expect(readdirSync(join(dir, 'packs')).sort()).toEqual([
+        '00000001.pack',
+        '00000001.writer',
+        '00000002.pack',
+        '00000002.writer',
+      ]);
+      expect((await packs.read(k2)).equals(bytes(100, 2))).toBe(true);
+    } finally {
+      importer.close();
+    }
+    // Claims go with their writer.
+    expect(readdirSync(join(dir, 'packs')).filter((n) => n.endsWith('.writer'))).toEqual(['00000001.writer']);
   });
 
   it('a record whose bytes were damaged is not listed (its CRC does not match)', async () => {

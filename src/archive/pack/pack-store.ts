@@ -4,14 +4,14 @@ import {
   fdatasync,
   fdatasyncSync,
   fstatSync,
-  fsyncSync,
-  ftruncateSync,
   openSync,
   readdirSync,
+  rmSync,
   writevSync,
 } from 'node:fs';
 import { privateDir } from '../../core/private-files.js';
 import { join } from 'node:path';
+import { type ClaimRole, claimNewSegment, claimedByOthers, releaseClaim, syncDir } from './segment-claims.js';
 import { Readable } from 'node:stream';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
 import type { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
@@ -48,8 +48,10 @@ const PREFIX = 'p/';
 const KEY = /^p\/(\d+)\/(\d+)\/(\d+)$/;
 
 export const isPackKey = (key: string) => key.startsWith(PREFIX);
+export const packKey = (segment: number, dataOffset: number, size: number) =>
+  `${PREFIX}${segment}/${dataOffset}/${size}`;
 
-function parseKey(key: string): { segment: number; offset: number; size: number } {
+export function parseKey(key: string): { segment: number; offset: number; size: number } {
   const m = KEY.exec(key);
   if (!m) throw new Error(`invalid pack key ${key}`);
   return { segment: Number(m[1]), offset: Number(m[2]), size: Number(m[3]) };
@@ -79,14 +81,19 @@ export class PackStore implements BlobJournal {
   private readonly readers = new Map<number, number>();
   private readonly unsettled = new Map<string, JournalMark>();
   private readonly notes: NoteCodec;
+  /** Old keys of objects a compaction moved, to their copies (see forward). */
+  private readonly forwards = new Map<string, string>();
+  /** Segments this process claimed (segment-claims.ts); released on close. */
+  private readonly claims: number[] = [];
+  private readonly role: ClaimRole | undefined;
 
   /**
-   * `writer`: this process appends (one writer per data folder: the server). Other
-   * processes (CLI commands next to a running server) only read and erase.
+   * `writer`: this process appends, to segments of its own (segment-claims.ts): the server
+   * (`true` or 'server'), an import beside it ('import'). Other processes only read and erase.
    */
   constructor(
     root: string,
-    writer: boolean,
+    writer: boolean | ClaimRole,
     private readonly segmentBytes = 1 << 30,
     private readonly cipher?: ObjectCipher,
   ) {
@@ -95,9 +102,73 @@ export class PackStore implements BlobJournal {
       : JSON_NOTES;
     this.dir = join(root, 'packs');
     privateDir(this.dir);
-    if (writer) {
-      const last = this.segmentIds().at(-1);
-      this.current = last === undefined ? this.createSegment(1) : this.openSegment(last);
+    this.role = writer === true ? 'server' : writer === false ? undefined : writer;
+    // Always a fresh segment: another writer may be appending to the last one (a crashed
+    // writer's torn tail is skipped by readers and dropped by compaction).
+    if (this.role) this.current = this.createSegment();
+  }
+
+  /** The packs folder. */
+  get folder(): string {
+    return this.dir;
+  }
+
+  /** The segment this process appends to, if it writes. */
+  get currentSegment(): number | undefined {
+    return this.current?.id;
+  }
+
+  /** Bytes appended to the current segment so far (0 when this process does not write). */
+  get currentBytes(): number {
+    return this.current?.end ?? 0;
+  }
+
+  /** Segments this process claimed and no longer appends to (rolled over). */
+  ownSealedSegments(): number[] {
+    return this.claims.filter((id) => id !== this.current?.id);
+  }
+
+  /** Start appending to a fresh segment (after a compaction wrote one above ours: the journal mark can then pass it). */
+  startNewSegment(): void {
+    if (this.current) this.rollOver(this.current);
+  }
+
+  /**
+   * A segment nothing refers to any more (compacted, or empty): its cached descriptor is closed
+   * and its file removed. Readers that still hold an old key must be done (the compaction's grace).
+   */
+  removeSegment(id: number): void {
+    if (id === this.current?.id) throw new Error(`segment ${id} is being appended to`);
+    const fd = this.readers.get(id);
+    if (fd !== undefined) closeSync(fd);
+    this.readers.delete(id);
+    rmSync(this.pathOf(id), { force: true });
+    syncDir(this.dir);
+    const own = this.claims.indexOf(id);
+    if (own >= 0) {
+      this.claims.splice(own, 1);
+      releaseClaim(this.dir, id);
+    }
+  }
+
+  /**
+   * After a compaction's index switch, a reader that looked a key up before it (a long C-MOVE,
+   * a study streamed to a slow client) still finds the object once the old segment is gone.
+   */
+  forward(moves: { from: string; to: string }[], forMs: number): void {
+    for (const m of moves) this.forwards.set(m.from, m.to);
+    setTimeout(() => {
+      for (const m of moves) if (this.forwards.get(m.from) === m.to) this.forwards.delete(m.from);
+    }, forMs).unref();
+  }
+
+  /** The records of a segment (headers and notes; payloads are not read nor checked), in order. */
+  recordsOf(id: number): ScannedRecord[] {
+    const fd = openSync(this.pathOf(id), 'r');
+    try {
+      return [...scan(fd, fstatSync(fd).size, 0, false, this.notes)];
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -140,8 +211,10 @@ export class PackStore implements BlobJournal {
 
   /** Live, intact objects from `mark` on, in the order they were appended. */
   *recordsFrom(mark: JournalMark): Generator<JournaledObject> {
+    // Another running writer's segment is not ours to judge: its objects are not all indexed yet.
+    const busy = claimedByOthers(this.dir);
     for (const id of this.segmentIds()) {
-      if (id < mark.segment) continue;
+      if (id < mark.segment || busy.has(id)) continue;
       const fd = this.reader(id);
       const size = id === this.current?.id ? this.current.end : fstatSync(fd).size;
       for (const r of scan(fd, size, id === mark.segment ? mark.offset : 0, true, this.notes)) {
@@ -155,20 +228,20 @@ export class PackStore implements BlobJournal {
 
   /** Random access to an object's bytes (plaintext). */
   open(key: string): ByteSource {
-    const k = parseKey(key);
+    const k = parseKey(this.forwards.get(key) ?? key);
     const fd = this.reader(k.segment);
     if (!this.cipher) return fileSource(fd, k.size, undefined, k.offset);
     return this.cipher.source((o, l) => readExact(fd, k.offset + o, l), k.size);
   }
 
   async read(key: string): Promise<Buffer> {
-    const k = parseKey(key);
+    const k = parseKey(this.forwards.get(key) ?? key);
     const raw = await readExactAsync(this.reader(k.segment), k.offset, k.size);
     return this.cipher ? this.cipher.open(raw) : raw;
   }
 
   stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {
-    const k = parseKey(key);
+    const k = parseKey(this.forwards.get(key) ?? key);
     if (this.cipher) {
       const fd = this.reader(k.segment);
       return Readable.from(
@@ -192,7 +265,14 @@ export class PackStore implements BlobJournal {
     const k = parseKey(key);
     this.settle(key);
     const own = k.segment === this.current?.id ? this.current : undefined;
-    const fd = own ? own.fd : openSync(this.pathOf(k.segment), 'r+');
+    let fd: number;
+    try {
+      fd = own ? own.fd : openSync(this.pathOf(k.segment), 'r+');
+    } catch (e) {
+      // A compaction removed the segment after moving what the index referred to: nothing left to erase.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
     try {
       writeAllSync(fd, [Buffer.alloc(1)], k.offset - HEADER_BYTES + STATE_OFFSET);
       for (let done = 0; done < k.size; ) {
@@ -212,33 +292,21 @@ export class PackStore implements BlobJournal {
     this.readers.clear();
     if (this.current) closeSync(this.current.fd);
     this.current = undefined;
+    for (const id of this.claims.splice(0)) releaseClaim(this.dir, id);
   }
 
   private rollOver(old: Segment): void {
     // Appends in flight on the old segment keep their own fd and sync; close it once they are done.
-    this.current = this.createSegment(old.id + 1);
+    // Its claim stays until close: the in-process compactor knows (lowWater) when it is settled.
+    this.current = this.createSegment();
     void old.sync.sync().finally(() => closeSync(old.fd));
   }
 
-  private createSegment(id: number): Segment {
-    const fd = openSync(this.pathOf(id), 'wx+', 0o600);
-    const dirFd = openSync(this.dir, 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
-    return { id, fd, end: 0, sync: new CoalescedSync(() => datasync(fd)) };
-  }
-
-  /** The last segment at start: new records go after its last intact record; a torn tail is cut off. */
-  private openSegment(id: number): Segment {
+  private createSegment(): Segment {
+    const id = claimNewSegment(this.dir, this.role ?? 'server', (n) => this.pathOf(n));
+    this.claims.push(id);
     const fd = openSync(this.pathOf(id), 'r+');
-    const size = fstatSync(fd).size;
-    // After a crash the tail may hold a torn record (never acknowledged): cut it off.
-    const lastGood = lastIntactEnd(fd, size, this.notes);
-    if (lastGood < size) ftruncateSync(fd, lastGood);
-    return { id, fd, end: lastGood, sync: new CoalescedSync(() => datasync(fd)) };
+    return { id, fd, end: 0, sync: new CoalescedSync(() => datasync(fd)) };
   }
 
   private reader(id: number): number {
@@ -250,11 +318,11 @@ export class PackStore implements BlobJournal {
     return fd;
   }
 
-  private segmentIds(): number[] {
+  segmentIds(): number[] {
     return packSegmentIds(this.dir);
   }
 
-  private pathOf(id: number): string {
+  pathOf(id: number): string {
     return packSegmentFile(this.dir, id);
   }
 }
@@ -291,7 +359,13 @@ function writeAllSync(fd: number, buffers: Buffer[], position: number): void {
  * completed, a torn header), it moves on 8 bytes at a time to the next intact header.
  * With `verify`, live records whose bytes fail their CRC are skipped too.
  */
-function* scan(fd: number, size: number, from: number, verify: boolean, notes: NoteCodec): Generator<ScannedRecord> {
+export function* scan(
+  fd: number,
+  size: number,
+  from: number,
+  verify: boolean,
+  notes: NoteCodec,
+): Generator<ScannedRecord> {
   const reader = blockReader(fd, size);
   for (let at = from; at + HEADER_BYTES <= size; ) {
     const r = readRecord(reader, at, size, verify, notes);
@@ -314,16 +388,4 @@ function blockReader(fd: number, size: number): (offset: number, length: number)
     block = readExact(fd, offset, Math.min(1 << 20, size - offset));
     return block.subarray(0, length);
   };
-}
-
-/** End of the last record before `end` whose bytes are intact (the last one is checked in full). */
-function lastIntactEnd(fd: number, size: number, notes: NoteCodec): number {
-  let last: ScannedRecord | undefined;
-  let previousEnd = 0;
-  for (const r of scan(fd, size, 0, false, notes)) {
-    previousEnd = last?.end ?? 0;
-    last = r;
-  }
-  if (!last) return 0;
-  return readRecord((o, l) => readExact(fd, o, l), last.start, size, true, notes) ? last.end : previousEnd;
 }
