@@ -143,7 +143,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const audit = openAuditLog({
     dataDir: config.dataDir,
     keyFile: config.auditKeyFile,
-    repository: fhir.repository,
+    // The AuditEvent copies are written from their own thread (one per patient of a read).
+    projectionThread: {
+      fhirFile: join(config.dataDir, 'fhir.sqlite'),
+      baseUrl: `${config.publicUrl.replace(/\/+$/, '')}/fhir`,
+      ...(atRest.sqlite ? { fhirKeys: atRest.sqlite } : {}),
+    },
     logger: logger.child({ component: 'audit' }),
     syslog: parseAuditSyslogConfig(config.sections.security),
     anchor: parseAuditAnchorConfig(config.sections.security),
