@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
 import type { FhirRepository } from '../fhir/repository/repository.js';
+import { loadR4, type R4Definitions } from '../fhir/definitions/load-r4.js';
 import { AuditLog } from './audit-log.js';
 import { ChainStore } from './chain-store.js';
 import { ChainWriter } from './chain-writer.js';
@@ -22,6 +23,17 @@ import type { AuditSink, VerifyResult } from './types.js';
 import { verifyChain } from './verify.js';
 
 export const AUDIT_DB_FILE = 'audit.sqlite';
+
+/** The R4 search parameters that apply to AuditEvent (the projection thread's whole registry). */
+function auditEventDefinitions(): R4Definitions {
+  const { searchParameters } = loadR4();
+  return {
+    resourceTypes: ['AuditEvent'],
+    searchParameters: searchParameters.filter((sp) =>
+      sp.base.some((b) => b === 'AuditEvent' || b === 'Resource' || b === 'DomainResource'),
+    ),
+  };
+}
 
 export interface OpenAuditLogOptions {
   dataDir: string;
@@ -112,6 +124,7 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
           fhirFile: o.projectionThread.fhirFile,
           ...(o.projectionThread.fhirKeys ? { fhirKeys: o.projectionThread.fhirKeys } : {}),
           baseUrl: o.projectionThread.baseUrl,
+          definitions: auditEventDefinitions(),
           ...(o.projection ? { options: o.projection } : {}),
         },
         (target, upto) => writer.setProjectedUpTo(target, upto),

@@ -1,4 +1,5 @@
 import type { SqliteKeys } from '../core/sqlite-open.js';
+import type { R4Definitions } from '../fhir/definitions/load-r4.js';
 import type { SerializedError } from './chain-protocol.js';
 import type { ProjectionOptions } from './fhir-projection.js';
 import type { ChainRecord } from './types.js';
@@ -13,6 +14,8 @@ export interface ProjectionWorkerData {
   fhirKeys?: SqliteKeys;
   /** The FHIR base URL (references under it are indexed as local). */
   baseUrl: string;
+  /** AuditEvent's search parameters (the thread indexes nothing else; all of R4 would cost ~150 MB there). */
+  definitions: R4Definitions;
   options?: ProjectionOptions;
 }
 

@@ -19,7 +19,7 @@ const post = (m: FromProjection) => port.postMessage(m);
 
 const reader = new ChainStore(data.auditFile, { readonly: true, keys: data.auditKeys });
 const repository = new SqliteFhirRepository(data.fhirFile, {
-  registry: new SearchParamRegistry(),
+  registry: new SearchParamRegistry(data.definitions),
   baseUrl: data.baseUrl,
   keys: data.fhirKeys,
 });

@@ -12,7 +12,7 @@ export interface SearchParameterResource {
   description?: string;
 }
 
-interface R4Definitions {
+export interface R4Definitions {
   resourceTypes: string[];
   searchParameters: SearchParameterResource[];
 }
