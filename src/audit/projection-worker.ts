@@ -23,6 +23,9 @@ const repository = new SqliteFhirRepository(data.fhirFile, {
   baseUrl: data.baseUrl,
   keys: data.fhirKeys,
 });
+// The server's WAL checkpointer (core/wal-checkpointer.ts) checkpoints fhir.sqlite on its own
+// thread; without this, this connection's commits would also checkpoint (with two fsyncs).
+repository.db.pragma('wal_autocheckpoint = 0');
 const projection = new FhirProjection(
   {
     iterate: (after) => reader.iterate(after),
