@@ -173,7 +173,17 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const audit = openAuditLog({
     dataDir: config.dataDir,
     keyFile: config.auditKeyFile,
-    repository: fhir.repository,
+    // The AuditEvent copies are written from their own thread (one per patient of a read) into
+    // the embedded SQLite store; into a PostgreSQL store through its repository, in process.
+    ...(fhir.db
+      ? {
+          projectionThread: {
+            fhirFile: join(config.dataDir, 'fhir.sqlite'),
+            baseUrl: `${config.publicUrl.replace(/\/+$/, '')}/fhir`,
+            ...(atRest.sqlite ? { fhirKeys: atRest.sqlite } : {}),
+          },
+        }
+      : { repository: fhir.repository }),
     logger: logger.child({ component: 'audit' }),
     syslog: parseAuditSyslogConfig(config.sections.security),
     anchor: parseAuditAnchorConfig(config.sections.security),

@@ -261,8 +261,9 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
       dataDir,
       logger: { ...silent, error: (_: unknown, msg?: string) => void alarms.push(msg ?? '') },
     });
+    // The writer thread reports it once started (from the sources, through tsx: seconds on a busy machine).
     await expect
-      .poll(() => alarms.join('\n'))
+      .poll(() => alarms.join('\n'), { timeout: 20_000 })
       .toMatch(/audit checkpoint .* is MISSING while the chain holds 3 records: a new one is written at the head/);
     expect(log.verify()).toMatchObject({ ok: true, records: 3, checkpoint: { seq: 3 } });
     await log.close();

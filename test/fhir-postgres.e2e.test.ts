@@ -66,6 +66,19 @@ describe.skipIf(skip !== undefined)(`serve --database${skip ? ` (skipped: ${skip
       try {
         const { rows } = await pool.query('SELECT count(*) AS n FROM fhir.resources WHERE id = $1', [patient.id]);
         expect(rows[0].n).toBe(1);
+        // The audit trail's FHIR copies go to the PostgreSQL store too (not to a fhir.sqlite beside it).
+        await expect
+          .poll(
+            async () => {
+              const r = await pool.query(
+                "SELECT count(*) AS n FROM fhir.resources WHERE type = 'AuditEvent' AND json LIKE $1",
+                [`%Patient/${patient.id}%`],
+              );
+              return Number(r.rows[0].n);
+            },
+            { timeout: 20_000 },
+          )
+          .toBeGreaterThan(0);
       } finally {
         await pool.end();
       }

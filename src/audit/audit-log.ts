@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJsonAll } from './canonical-json.js';
 import { deserializeError } from './chain-protocol.js';
 import type { NewRecord } from './chain-store.js';
 import type { ChainWriter } from './chain-writer.js';
 import type { AuditEvent, AuditSink, ChainRecord } from './types.js';
 
+/** The records of one record()/recordAll() call: settled together, once all are committed. */
 interface Waiting {
-  record: NewRecord;
+  records: NewRecord[];
   resolve(): void;
   reject(e: unknown): void;
 }
@@ -28,19 +29,32 @@ export class AuditLog implements AuditSink {
   constructor(private readonly writer: ChainWriter) {}
 
   record(event: AuditEvent): Promise<void> {
+    return this.recordAll([event]);
+  }
+
+  /**
+   * The events of one access (BALP: one per patient) as one entry of the next batch: their shared
+   * parts are serialised once, and they go to the writer thread, into the chain and its
+   * transaction together. Resolves once every one is durable; rejects if any is not.
+   */
+  recordAll(events: readonly AuditEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('audit log is closed'));
-    if (event.resourceType !== 'AuditEvent')
-      return Promise.reject(new TypeError(`the audit log takes AuditEvents, not ${String(event.resourceType)}`));
-    let record: NewRecord;
+    if (events.length === 0) return Promise.resolve();
+    let records: NewRecord[];
     try {
-      const id = event.id ?? randomUUID();
-      const { meta: _meta, ...content } = event; // versionId/lastUpdated belong to a repository, not to the record
-      record = { id, recorded: event.recorded, json: canonicalJson({ ...content, id }) };
+      const contents = events.map((event) => {
+        if (event.resourceType !== 'AuditEvent')
+          throw new TypeError(`the audit log takes AuditEvents, not ${String(event.resourceType)}`);
+        const { meta: _meta, ...content } = event; // versionId/lastUpdated belong to a repository, not to the record
+        return { ...content, id: event.id ?? randomUUID() };
+      });
+      const texts = canonicalJsonAll(contents);
+      records = contents.map((c, i) => ({ id: c.id, recorded: c.recorded, json: texts[i]! }));
     } catch (e) {
       return Promise.reject(e);
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
+      this.queue.push({ records, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.send());
@@ -65,19 +79,23 @@ export class AuditLog implements AuditSink {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const done = this.writer.append(batch.map((w) => w.record)).then(
+    const done = this.writer.append(batch.flatMap((w) => w.records)).then(
       (results) => {
         const stored: ChainRecord[] = [];
-        batch.forEach((w, i) => {
-          const r = results[i];
-          if (r && 'seq' in r) {
-            stored.push({ ...w.record, seq: r.seq, prevHash: r.prevHash, hash: r.hash });
-            w.resolve();
-          } else
-            w.reject(
-              r ? deserializeError(r.error) : new Error('the audit writer thread gave no result for this record'),
-            );
-        });
+        let i = 0;
+        for (const w of batch) {
+          let failure: Error | undefined;
+          for (const record of w.records) {
+            const r = results[i++];
+            if (r && 'seq' in r) stored.push({ ...record, seq: r.seq, prevHash: r.prevHash, hash: r.hash });
+            else
+              failure ??= r
+                ? deserializeError(r.error)
+                : new Error('the audit writer thread gave no result for this record');
+          }
+          if (failure) w.reject(failure);
+          else w.resolve();
+        }
         if (stored.length) this.tell(stored);
       },
       (e: unknown) => batch.forEach((w) => w.reject(e)),

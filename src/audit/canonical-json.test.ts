@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, canonicalJsonAll } from './canonical-json.js';
 
 describe('canonicalJson', () => {
   it('writes the same text whatever order the keys were added in, nested objects included', () => {
@@ -23,5 +23,13 @@ describe('canonicalJson', () => {
   it('refuses numbers JSON cannot carry', () => {
     expect(() => canonicalJson({ x: Number.NaN })).toThrow(/non-finite/);
     expect(() => canonicalJson([Number.POSITIVE_INFINITY])).toThrow(/non-finite/);
+  });
+});
+
+describe('canonicalJsonAll', () => {
+  it('writes each value as canonicalJson does, shared parts included', () => {
+    const shared = { z: [1, { y: 'ü', x: null }], a: 'b' };
+    const values = [{ s: shared, n: 1 }, { n: 2, s: shared, t: [shared, shared] }, shared, 'text', [undefined, 3]];
+    expect(canonicalJsonAll(values)).toEqual(values.map((v) => canonicalJson(v)));
   });
 });

@@ -5,17 +5,57 @@
  * escaped, so the text is also safe as an RFC 5424 MSG.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return ascii(write(value, undefined));
 }
 
-function write(value: unknown): string {
+/**
+ * The canonical text of each value, written as one job: an object or array that several values
+ * share (the BALP events of one access share their agents, source, query and request entities)
+ * is written once. The values must not change while this runs.
+ */
+export function canonicalJsonAll(values: readonly unknown[]): string[] {
+  const memo = new Map<object, string>();
+  return values.map((v) => ascii(write(v, memo)));
+}
+
+const NON_ASCII = /[\u007f-\uffff]/;
+const NON_ASCII_ALL = /[\u007f-\uffff]/g;
+
+function ascii(text: string): string {
+  // Most records are ASCII: a test does not copy the string.
+  if (!NON_ASCII.test(text)) return text;
+  return text.replace(NON_ASCII_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function write(value: unknown, memo: Map<object, string> | undefined): string {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
     return JSON.stringify(value) ?? 'null';
   }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : write(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${write(v)}`).join(',')}}`;
+  const known = memo?.get(value);
+  if (known !== undefined) return known;
+  let out: string;
+  if (Array.isArray(value)) {
+    out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      out += `${i ? ',' : ''}${v === undefined ? 'null' : write(v, memo)}`;
+    }
+    out += ']';
+  } else {
+    const object = value as Record<string, unknown>;
+    // Default sort: by UTF-16 code units, as RFC 8785 orders member names.
+    const keys = Object.keys(object).sort();
+    out = '{';
+    let first = true;
+    for (const k of keys) {
+      const v = object[k];
+      if (v === undefined) continue;
+      out += `${first ? '' : ','}${JSON.stringify(k)}:${write(v, memo)}`;
+      first = false;
+    }
+    out += '}';
+  }
+  memo?.set(value, out);
+  return out;
 }

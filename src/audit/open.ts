@@ -5,11 +5,13 @@ import { hostname } from 'node:os';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
 import type { FhirRepository } from '../fhir/repository/repository.js';
+import { loadR4, type R4Definitions } from '../fhir/definitions/load-r4.js';
 import { AuditLog } from './audit-log.js';
 import { ChainStore } from './chain-store.js';
 import { ChainWriter } from './chain-writer.js';
 import { checkpointFileOf } from './checkpoint.js';
 import { FhirProjection, type ProjectionOptions } from './fhir-projection.js';
+import { ProjectionThread } from './projection-thread.js';
 import { AuditKeyError, createAuditKey, defaultAuditKeyFile, readAuditKey } from './key-file.js';
 import type { AuditAnchorConfig } from './anchor-config.js';
 import { CheckpointAnchor } from './anchor.js';
@@ -22,6 +24,17 @@ import { verifyChain } from './verify.js';
 
 export const AUDIT_DB_FILE = 'audit.sqlite';
 
+/** The R4 search parameters that apply to AuditEvent (the projection thread's whole registry). */
+function auditEventDefinitions(): Pick<R4Definitions, 'resourceTypes' | 'searchParameters'> {
+  const { searchParameters } = loadR4();
+  return {
+    resourceTypes: ['AuditEvent'],
+    searchParameters: searchParameters.filter((sp) =>
+      sp.base.some((b) => b === 'AuditEvent' || b === 'Resource' || b === 'DomainResource'),
+    ),
+  };
+}
+
 export interface OpenAuditLogOptions {
   dataDir: string;
   /**
@@ -31,6 +44,11 @@ export interface OpenAuditLogOptions {
   keyFile?: string;
   /** The embedded FHIR repository: records are copied there for /fhir/AuditEvent searches. */
   repository?: FhirRepository;
+  /**
+   * The embedded FHIR server's SQLite file: the copies are written there from a thread of their
+   * own (projection-worker.ts), off the event loop, instead of through `repository`.
+   */
+  projectionThread?: { fhirFile: string; baseUrl: string; fhirKeys?: SqliteKeys };
   logger: Pick<Logger, 'error' | 'warn' | 'info'>;
   /** Live RFC 5424 copy (`parseAuditSyslogConfig(config.sections.security)`). */
   syslog?: AuditSyslogConfig;
@@ -98,10 +116,25 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
     projectedUpTo: (target: string) => reader.projectedUpTo(target),
     setProjectedUpTo: (target: string, upto: number) => writer.setProjectedUpTo(target, upto),
   };
-  const projection = o.repository
-    ? new FhirProjection(projectionStore, o.repository, o.logger, o.projection)
+  const thread = o.projectionThread
+    ? new ProjectionThread(
+        {
+          auditFile: file,
+          ...(keys ? { auditKeys: keys } : {}),
+          fhirFile: o.projectionThread.fhirFile,
+          ...(o.projectionThread.fhirKeys ? { fhirKeys: o.projectionThread.fhirKeys } : {}),
+          baseUrl: o.projectionThread.baseUrl,
+          definitions: auditEventDefinitions(),
+          ...(o.projection ? { options: o.projection } : {}),
+        },
+        (target, upto) => writer.setProjectedUpTo(target, upto),
+        o.logger,
+      )
     : undefined;
-  if (projection) log.onCommit((records) => projection.add(records));
+  const projection =
+    !thread && o.repository ? new FhirProjection(projectionStore, o.repository, o.logger, o.projection) : undefined;
+  const copies = thread ?? projection;
+  if (copies) log.onCommit((records) => copies.add(records));
   const syslog = o.syslog ? new SyslogSender(o.syslog, o.logger) : undefined;
   const origin = { hostname: o.syslog?.hostname ?? hostname(), procId: process.pid };
   if (syslog && o.syslog) {
@@ -124,18 +157,20 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
       )
     : undefined;
   anchor?.start();
-  const caughtUp = projection
-    ? projection.catchUp().then(
-        (n) => {
-          if (n > 0) o.logger.warn({ copied: n }, 'audit records missing from the FHIR repository were copied again');
-          return n;
-        },
-        (err: unknown) => {
-          o.logger.error({ err }, 'audit re-projection failed');
-          return 0;
-        },
-      )
-    : Promise.resolve(0);
+  const caughtUp = thread
+    ? thread.caughtUp
+    : projection
+      ? projection.catchUp().then(
+          (n) => {
+            if (n > 0) o.logger.warn({ copied: n }, 'audit records missing from the FHIR repository were copied again');
+            return n;
+          },
+          (err: unknown) => {
+            o.logger.error({ err }, 'audit re-projection failed');
+            return 0;
+          },
+        )
+      : Promise.resolve(0);
   let closing: Promise<void> | undefined;
   return {
     sink: log,
@@ -149,6 +184,7 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
           await log.drain();
           await caughtUp;
           await projection?.close();
+          await thread?.close();
         } finally {
           await writer.close(); // after the projection: its last watermark goes through the thread
           reader.close();

@@ -10,6 +10,8 @@ export interface AuditEvent extends FhirResource {
 export interface AuditSink {
   /** Resolves only once the record is durable (committed and fsynced); rejects if it is not. */
   record(event: AuditEvent): Promise<void>;
+  /** The events of one access, recorded together; resolves once all are durable, rejects if any is not. */
+  recordAll(events: readonly AuditEvent[]): Promise<void>;
 }
 
 /** One record of the chain, as stored. */

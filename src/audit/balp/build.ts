@@ -31,7 +31,13 @@ export function buildAuditEvents(r: AccessRecord): AuditEvent[] {
   }
 }
 
-/** Builds and records the events of one access; resolves when all are durable. */
-export async function recordAccess(sink: AuditSink, r: AccessRecord): Promise<void> {
-  await Promise.all(buildAuditEvents(r).map((e) => sink.record(e)));
+/** Builds and records the events of one access (together: one entry of one commit); resolves when all are durable. */
+export function recordAccess(sink: AuditSink, r: AccessRecord): Promise<void> {
+  let events: AuditEvent[];
+  try {
+    events = buildAuditEvents(r);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return sink.recordAll(events);
 }

@@ -39,18 +39,17 @@ export function dicomEvents(r: AccessRecord, a: DicomAccess): AuditEvent[] {
       altId: a.moveDestinationAet,
       requestor: false,
     });
-  return perPatient(a.patientIds, (patientId) => {
-    const entities: Entity[] = [];
-    if (patientId) entities.push(patientEntity(patientId));
-    for (const uid of a.studyUids) entities.push(studyEntity(uid, a.sopClassUids));
-    if (a.query !== undefined)
-      entities.push(queryEntity(a.query, a.service === 'C-FIND' ? C_FIND_STUDY_ROOT : undefined));
-    return auditEvent(r, {
+  // Built once and shared by the events of every patient (written once by canonicalJsonAll).
+  const shared: Entity[] = a.studyUids.map((uid) => studyEntity(uid, a.sopClassUids));
+  if (a.query !== undefined) shared.push(queryEntity(a.query, a.service === 'C-FIND' ? C_FIND_STUDY_ROOT : undefined));
+  const subtype = [local(a.service ?? a.transport)];
+  return perPatient(a.patientIds, (patientId) =>
+    auditEvent(r, {
       type: DICOM_EVENTS[a.event],
-      subtype: [local(a.service ?? a.transport)],
+      subtype,
       action: action(a),
-      entities,
+      entities: patientId ? [patientEntity(patientId), ...shared] : shared,
       agents,
-    });
-  });
+    }),
+  );
 }

@@ -15,18 +15,47 @@ export interface EventParts {
   outcome?: { outcome: OutcomeCode; outcomeDesc?: string };
 }
 
+interface Frame {
+  recorded: string;
+  agents: Agent[];
+  source: Record<string, unknown>;
+  transaction: Entity;
+}
+
+/**
+ * The parts every event of one access has in common, built once: the events of a many-patient
+ * access share these objects, so the audit log writes their canonical text once
+ * (canonicalJsonAll). Events are never changed after they are built.
+ */
+const frames = new WeakMap<AccessRecord, Frame>();
+
+function frameOf(r: AccessRecord): Frame {
+  let f = frames.get(r);
+  if (!f) {
+    f = {
+      recorded: r.recorded.toISOString(),
+      agents: requestAgents(r),
+      source: source(r),
+      transaction: transactionEntity(r.requestId),
+    };
+    frames.set(r, f);
+  }
+  return f;
+}
+
 /** The frame every BALP event shares: recorded, outcome, agents, source, the request id entity. */
 export function auditEvent(r: AccessRecord, parts: EventParts): AuditEvent {
+  const f = frameOf(r);
   return {
     resourceType: 'AuditEvent',
     type: parts.type,
     ...(parts.subtype?.length ? { subtype: parts.subtype } : {}),
     action: parts.action,
-    recorded: r.recorded.toISOString(),
+    recorded: f.recorded,
     ...(parts.outcome ?? auditOutcome(r.outcome, r.outcomeDesc)),
-    agent: parts.agents ?? requestAgents(r),
-    source: source(r),
-    entity: [...parts.entities, transactionEntity(r.requestId)],
+    agent: parts.agents ?? f.agents,
+    source: f.source,
+    entity: [...parts.entities, f.transaction],
   };
 }
 

@@ -44,13 +44,15 @@ export function fhirRestEvents(r: AccessRecord, a: FhirAccess): AuditEvent[] {
   const ref = target(a);
   // Reading Patient/x: the patient entity is the resource; no second entity for the same thing.
   const patients = a.resourceType === 'Patient' && a.id ? [a.id, ...(a.patientIds ?? [])] : a.patientIds;
+  // Shared by the events of every patient (written once by canonicalJsonAll).
+  const query = a.query ? queryEntity(a.query) : undefined;
+  const subtypes: Coding[] = [subtype(a), ...(a.operation ? [local(a.operation)] : [])];
   return perPatient(patients, (patientId) => {
     const entities: Entity[] = [];
     if (patientId) entities.push(patientEntity(patientId));
     if (ref && !(a.resourceType === 'Patient' && a.id === patientId && a.interaction !== 'vread'))
       entities.push(resourceEntity(ref));
-    if (a.query) entities.push(queryEntity(a.query));
-    const operation: Coding[] = a.operation ? [local(a.operation)] : [];
-    return auditEvent(r, { type: REST, subtype: [subtype(a), ...operation], action: ACTION[a.interaction], entities });
+    if (query) entities.push(query);
+    return auditEvent(r, { type: REST, subtype: subtypes, action: ACTION[a.interaction], entities });
   });
 }

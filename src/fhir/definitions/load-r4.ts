@@ -18,7 +18,7 @@ interface ElementDef {
   type?: { code: string; extension?: { url: string; valueString?: string }[] }[];
 }
 
-interface R4Definitions {
+export interface R4Definitions {
   resourceTypes: string[];
   searchParameters: SearchParameterResource[];
   /** Element path (`ImagingStudy.series.modality`) → the code of its first type ('BackboneElement' when untyped). */

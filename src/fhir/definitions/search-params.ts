@@ -1,7 +1,7 @@
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import { termsFor } from './fhirpath-terms.js';
-import { loadR4, type SearchParameterResource } from './load-r4.js';
+import { loadR4, type R4Definitions, type SearchParameterResource } from './load-r4.js';
 import { compileSimplePath, type PathValue } from './simple-path.js';
 
 /** The kinds of search parameter this server indexes; composite and special are not supported. */
@@ -34,8 +34,12 @@ export class SearchParamRegistry {
   private readonly sorted = new Map<string, SearchParamDef[]>();
   readonly resourceTypes: readonly string[];
 
-  constructor() {
-    const { resourceTypes, searchParameters } = loadR4();
+  /**
+   * `definitions`: a part of R4's (e.g. one resource type's, for a thread that indexes only that
+   * type without loading every definition); default all of R4.
+   */
+  constructor(definitions: Pick<R4Definitions, 'resourceTypes' | 'searchParameters'> = loadR4()) {
+    const { resourceTypes, searchParameters } = definitions;
     this.resourceTypes = resourceTypes;
     for (const type of resourceTypes) this.byType.set(type, new Map());
     for (const sp of searchParameters) this.add(sp);

@@ -23,6 +23,7 @@ export class IndexWriter {
     }
     this.stmts = {
       addParam: db.prepare('INSERT INTO params(type, code) VALUES (?, ?)'),
+      findParam: db.prepare('SELECT id FROM params WHERE type = ? AND code = ?').pluck(),
       clear: INDEX_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE resource_pk = ?`)),
       token: db.prepare('INSERT INTO sp_token(resource_pk, param, system, code) VALUES (?, ?, ?, ?)'),
       string: db.prepare('INSERT INTO sp_string(resource_pk, param, norm, exact) VALUES (?, ?, ?, ?)'),
@@ -41,6 +42,11 @@ export class IndexWriter {
   paramId(resourceType: string, code: string, create = false): number | undefined {
     const key = `${resourceType}.${code}`;
     let id = this.paramIds.get(key);
+    // Another connection (the audit projection thread) may have created it since this one started.
+    if (id === undefined) {
+      id = this.stmts.findParam.get(resourceType, code) as number | undefined;
+      if (id !== undefined) this.paramIds.set(key, id);
+    }
     if (id === undefined && create) {
       id = Number(this.stmts.addParam.run(resourceType, code).lastInsertRowid);
       this.paramIds.set(key, id);

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_BASE } from '../fhir/repository/test-support.js';
+import { openTestRouter } from '../fhir/rest/test-support.js';
+import { openAuditLog, recordAccess, type AccessRecord, type OpenedAuditLog } from './index.js';
+
+const silent = { error: () => undefined, warn: () => undefined, info: () => undefined };
+const fast = { intervalMs: 5, maxBatch: 50, retryMs: 50 };
+
+/** A worklist read showing these patients: one BALP AuditEvent per patient. */
+const worklistRead = (requestId: string, patientIds: string[]): AccessRecord => ({
+  requestId,
+  sourceIp: '10.0.0.8',
+  outcome: { httpStatus: 200 },
+  recorded: new Date(Date.UTC(2024, 4, 1, 9)),
+  server: { publicUrl: 'https://ib.example.org' },
+  access: { kind: 'dicom', event: 'query', transport: 'dicomweb', studyUids: [], patientIds, query: 'limit=100' },
+});
+
+describe('audit log: FHIR copies written from the projection thread', () => {
+  let root: string;
+  let t: ReturnType<typeof openTestRouter>;
+  let log: OpenedAuditLog | undefined;
+  const open = () =>
+    (log = openAuditLog({
+      dataDir: join(root, 'data'),
+      logger: silent,
+      projection: fast,
+      projectionThread: { fhirFile: t.repo.db.name, baseUrl: TEST_BASE },
+    }));
+  const total = async (query: string) => ((await t.call('GET', `AuditEvent?${query}`)).body as { total: number }).total;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'ib-audit-thread-'));
+    // The server's own connection, opened before the thread creates the AuditEvent parameters.
+    t = openTestRouter();
+  });
+  afterEach(async () => {
+    await log?.close();
+    log = undefined;
+    t.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('copies one AuditEvent per patient, searchable by patient through the server connection', async () => {
+    open();
+    const patients = Array.from({ length: 30 }, (_, i) => `p-${i}`);
+    await recordAccess(log!.sink, worklistRead('req-1', patients));
+    await recordAccess(log!.sink, worklistRead('req-2', patients.slice(0, 3)));
+    await expect.poll(() => total('_summary=count'), { timeout: 20_000 }).toBe(33);
+    expect(await total('patient=Patient/p-0')).toBe(2);
+    expect(await total('patient=Patient/p-29')).toBe(1);
+    expect(await total('entity=Patient/p-2&_summary=count')).toBe(2);
+  });
+
+  it('copies at start what the chain holds and FHIR lacks (catch-up from the watermark)', async () => {
+    log = openAuditLog({ dataDir: join(root, 'data'), logger: silent }); // no copies made
+    await recordAccess(log.sink, worklistRead('req-1', ['p-1', 'p-2']));
+    await log.close();
+    expect(await total('_summary=count')).toBe(0);
+    open();
+    expect(await log!.caughtUp).toBe(2);
+    expect(await total('patient=Patient/p-2')).toBe(1);
+  });
+});

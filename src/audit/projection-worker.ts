@@ -1,0 +1,63 @@
+/**
+ * The FHIR copy of the audit chain, on its own thread (`projection-thread.ts` starts it): the
+ * AuditEvent copies are written into fhir.sqlite through a second connection, so that their
+ * indexing and commits (the largest cost of an audited read with many patients: one copy per
+ * patient) never run on the server's event loop. Catches up from the watermark at start, then
+ * copies what the main thread forwards after each chain commit.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { SearchParamRegistry } from '../fhir/definitions/search-params.js';
+import { SqliteFhirRepository } from '../fhir/sqlite/sqlite-repository.js';
+import { serializeError } from './chain-protocol.js';
+import { ChainStore } from './chain-store.js';
+import { FhirProjection } from './fhir-projection.js';
+import type { FromProjection, ProjectionWorkerData, ToProjection } from './projection-protocol.js';
+
+const port = parentPort!;
+const data = workerData as ProjectionWorkerData;
+const post = (m: FromProjection) => port.postMessage(m);
+
+const reader = new ChainStore(data.auditFile, { readonly: true, keys: data.auditKeys });
+const repository = new SqliteFhirRepository(data.fhirFile, {
+  registry: new SearchParamRegistry(data.definitions),
+  baseUrl: data.baseUrl,
+  keys: data.fhirKeys,
+});
+// The server's WAL checkpointer (core/wal-checkpointer.ts) checkpoints fhir.sqlite on its own
+// thread; without this, this connection's commits would also checkpoint (with two fsyncs).
+repository.db.pragma('wal_autocheckpoint = 0');
+const projection = new FhirProjection(
+  {
+    iterate: (after) => reader.iterate(after),
+    projectedUpTo: (target) => reader.projectedUpTo(target),
+    // The chain writer thread is the only writer of audit.sqlite: the watermark goes through it.
+    setProjectedUpTo: (target, upto) => post({ type: 'projected', target, upto }),
+  },
+  repository,
+  {
+    error: (obj: unknown, message?: string) => {
+      const o = (obj ?? {}) as Record<string, unknown>;
+      const { err, ...rest } = o;
+      post({ type: 'log', message: message ?? '', fields: rest, ...(err ? { err: serializeError(err) } : {}) });
+    },
+  } as never,
+  data.options,
+);
+
+const caughtUp = projection.catchUp().then(
+  (copied) => post({ type: 'caught-up', copied }),
+  (e: unknown) => post({ type: 'caught-up', copied: 0, error: serializeError(e) }),
+);
+
+port.on('message', (m: ToProjection) => {
+  if (m.type === 'add') projection.add(m.records);
+  else
+    void (async () => {
+      await caughtUp;
+      await projection.close();
+      repository.close();
+      reader.close();
+      post({ type: 'closed' });
+      port.close();
+    })();
+});
