@@ -15,7 +15,7 @@ import {
 } from './warnings.js';
 
 /** Rows per chunk: a small first one so the answer starts at once, then larger ones. */
-export const FIRST_CHUNK = 50;
+export const FIRST_CHUNK = 100;
 export const NEXT_CHUNK = 500;
 
 /**
@@ -54,7 +54,7 @@ export class QidoService {
     // Whether the cap cuts is known only by looking one result past it: one row, before the first is sent.
     if (cutByServer && stmt.get(...chunkParams(statement, { after: BEFORE_ALL, take: 1, skip: query.offset + limit })))
       warnings.push(RESULTS_TRUNCATED);
-    return { warnings, chunks: this.chunks(stmt, statement, plan, query.offset, limit) };
+    return { warnings, chunks: this.chunks(stmt, statement, plan, query.offset, limit), limit };
   }
 
   /** The whole answer in memory: for small searches and tests. Large answers: open(). */

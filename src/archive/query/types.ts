@@ -20,6 +20,8 @@ export interface QidoResults {
    * for the event loop) between them while the database goes on serving writes.
    */
   chunks: Iterable<DicomJson[]>;
+  /** Results sent at most (the client's limit, the server cap); undefined: all matches. */
+  limit?: number;
 }
 
 /** The whole answer in memory (QidoService.search): small searches, tests. */
