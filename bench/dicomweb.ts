@@ -62,6 +62,8 @@ export async function stow(
 
 export interface QidoResult {
   ms: number;
+  /** Time to the first byte of the body: what a streamed answer shortens. */
+  firstByteMs: number;
   count: number;
 }
 
@@ -72,9 +74,9 @@ export async function qido(dicomWebUrl: string, query: string, agent?: Agent): P
     agent,
     timeoutMs: 60_000,
   });
-  if (result.status === 204) return { ms: result.totalMs, count: 0 };
+  if (result.status === 204) return { ms: result.totalMs, firstByteMs: result.firstByteMs, count: 0 };
   const json = jsonOf<unknown[] | undefined>(result, `QIDO ${query}`);
-  return { ms: result.totalMs, count: json?.length ?? 0 };
+  return { ms: result.totalMs, firstByteMs: result.firstByteMs, count: json?.length ?? 0 };
 }
 
 export interface MetadataResult {

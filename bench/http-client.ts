@@ -28,8 +28,9 @@ export interface HttpResult {
   /** Collected body (only without a sink). */
   body: Buffer;
   bytes: number;
-  /** Time to the response headers and to the end of the body, from the call. */
+  /** Time to the response headers, to the first body byte (the end when there is none) and to the end of the body, from the call. */
   headersMs: number;
+  firstByteMs: number;
   totalMs: number;
 }
 
@@ -57,7 +58,9 @@ export function httpCall(url: string, call: HttpCall = {}): Promise<HttpResult> 
       call.onHeaders?.(res.statusCode ?? 0, res.headers);
       const chunks: Buffer[] = [];
       let bytes = 0;
+      let firstByteMs: number | undefined;
       res.on('data', (chunk: Buffer) => {
+        firstByteMs ??= performance.now() - started;
         bytes += chunk.length;
         if (call.sink) call.sink(chunk);
         else chunks.push(chunk);
@@ -65,13 +68,15 @@ export function httpCall(url: string, call: HttpCall = {}): Promise<HttpResult> 
       res.once('error', fail);
       res.once('end', () => {
         clearTimeout(deadline);
+        const totalMs = performance.now() - started;
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
           body: Buffer.concat(chunks),
           bytes,
           headersMs,
-          totalMs: performance.now() - started,
+          firstByteMs: firstByteMs ?? totalMs,
+          totalMs,
         });
       });
     });

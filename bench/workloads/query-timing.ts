@@ -4,6 +4,8 @@ import { median, percentile } from '../stats.js';
 
 export interface TimedCall {
   ms: number;
+  /** Time to the first body byte, where the call measures it. */
+  firstByteMs?: number;
   /** Result count (datasets in a QIDO answer, instances in metadata). */
   count: number;
 }
@@ -11,6 +13,8 @@ export interface TimedCall {
 export interface QueryTimings<K extends string> {
   /** Per run, per kind: latencies in ms. */
   runs: Record<K, number[]>[];
+  /** Per run, per kind: times to the first body byte in ms (empty for calls that do not measure it). */
+  firstByte: Record<K, number[]>[];
   /** Result counts per kind, per iteration (first run). */
   counts: Record<K, number[]>;
   /** The query budget ran out before all runs/iterations were done. */
@@ -33,22 +37,26 @@ export async function timeQueries<K extends string>(o: TimingOptions<K>): Promis
   for (const kind of o.kinds) for (let i = 0; i < o.warmupPerKind; i++) await o.call(kind, i, o.agent);
   const deadline = Date.now() + o.budgetMs;
   const runs: Record<K, number[]>[] = [];
+  const firstByte: Record<K, number[]>[] = [];
   const counts = empty();
   for (let run = 0; run < o.runs && Date.now() < deadline; run++) {
     const times = empty();
+    const firsts = empty();
     for (let i = 0; i < o.iterations && Date.now() < deadline; i++) {
       for (const kind of o.kinds) {
         const r = await o.call(kind, i, o.agent);
         times[kind].push(r.ms);
+        if (r.firstByteMs !== undefined) firsts[kind].push(r.firstByteMs);
         if (run === 0) counts[kind].push(r.count);
       }
     }
     runs.push(times);
+    firstByte.push(firsts);
   }
-  return { runs, counts, cut: Date.now() >= deadline };
+  return { runs, firstByte, counts, cut: Date.now() >= deadline };
 }
 
-/** Median over runs of the per-run percentile p of one kind. */
-export function medianOfRuns<K extends string>(t: QueryTimings<K>, kind: K, p: number): number {
-  return median(t.runs.map((r) => percentile(r[kind], p)));
+/** Median over runs of the per-run percentile p of one kind (of the first-byte times with `firstByte`). */
+export function medianOfRuns<K extends string>(t: QueryTimings<K>, kind: K, p: number, firstByte = false): number {
+  return median((firstByte ? t.firstByte : t.runs).map((r) => percentile(r[kind], p)));
 }

@@ -15,17 +15,29 @@ import type { Row, WorkloadResult } from './types.js';
 const QUERY_BUDGET_MS = 15 * 60_000;
 const WARMUP_PER_KIND = 3;
 const P95_TARGET_MS = 50;
+/** Issue 21 (P4 row): the first byte of any answer, and a whole page of up to 1,000, within this. */
+const STREAM_TARGET_MS = 30;
 
 /** Filtered kinds that match thousands of studies at SCALE, asked again one page at a time. */
 const PAGED: readonly QueryKind[] = ['StudyDate range', 'PatientName wildcard', 'ModalitiesInStudy=MR'];
-type PagedKind = `${(typeof PAGED)[number]} &limit=100`;
+const PAGE_SIZES = [100, 1_000] as const;
+/** The answer that was cut at 10,000 by the former server cap: 10,000 matches, streamed. */
+const TEN_THOUSAND = 'ModalitiesInStudy=MR &limit=10000';
+type PagedKind = `${QueryKind} &limit=${number}`;
 const METADATA = 'study metadata';
 type ScaleKind = QueryKind | PagedKind | typeof METADATA;
 const SCALE_KINDS: readonly ScaleKind[] = [
   ...QUERY_KINDS,
-  ...PAGED.map((k) => `${k} &limit=100` as PagedKind),
+  ...PAGE_SIZES.flatMap((n) => PAGED.map((k) => `${k} &limit=${n}` as PagedKind)),
+  TEN_THOUSAND,
   METADATA,
 ];
+
+/** `StudyDate range &limit=100` → the P4 kind and the page size. */
+function pagedKind(kind: ScaleKind): { base: QueryKind; limit?: number } {
+  const m = / &limit=(\d+)$/.exec(kind);
+  return m ? { base: kind.slice(0, m.index) as QueryKind, limit: Number(m[1]) } : { base: kind as QueryKind };
+}
 
 export interface ScaleRunOptions {
   /** Studies in the SCALE set (default 100,000 = 1M instances). */
@@ -62,9 +74,12 @@ export async function runScale(
         const r = await studyMetadata(url, study.uid, agent);
         return { ms: r.ms, count: r.instances };
       }
-      const paged = kind.endsWith(' &limit=100');
-      const base = (paged ? kind.slice(0, -' &limit=100'.length) : kind) as QueryKind;
-      return qido(url, `${queryFor(base, i, seed, shape, 'SCALE')}${paged ? '&limit=100' : ''}`, agent);
+      const { base, limit } = pagedKind(kind);
+      return qido(
+        url,
+        `${queryFor(base, i, seed, shape, 'SCALE')}${limit !== undefined ? `&limit=${limit}` : ''}`,
+        agent,
+      );
     };
 
   try {
@@ -114,8 +129,14 @@ export async function runScale(
   if (timings) {
     const t = timings;
     for (const kind of SCALE_KINDS) {
+      const { limit } = pagedKind(kind);
       const judged = (QUERY_KINDS as readonly string[]).includes(kind);
-      const target = judged ? { text: `p95 ≤ ${P95_TARGET_MS} ms`, maxOurs: P95_TARGET_MS } : undefined;
+      const page = limit !== undefined && limit <= 1_000;
+      const target = page
+        ? { text: `p95 ≤ ${STREAM_TARGET_MS} ms`, maxOurs: STREAM_TARGET_MS }
+        : judged
+          ? { text: `p95 ≤ ${P95_TARGET_MS} ms`, maxOurs: P95_TARGET_MS }
+          : undefined;
       rows.push({
         workload: 'SCALE',
         metric: `${kind} p50`,
@@ -131,6 +152,15 @@ export async function runScale(
         values: { ours: medianOfRuns(t, kind, 95) },
         ...(target ? { target } : {}),
       });
+      if (kind === METADATA) continue;
+      rows.push({
+        workload: 'SCALE',
+        metric: `${kind} first byte p95`,
+        unit: 'ms',
+        better: 'lower',
+        values: { ours: medianOfRuns(t, kind, 95, true) },
+        target: { text: `≤ ${STREAM_TARGET_MS} ms`, maxOurs: STREAM_TARGET_MS },
+      });
     }
     const sum = (v: number[]): number => v.reduce((a, b) => a + b, 0);
     const n = (v: number[]): string => `${Math.min(...v)}–${Math.max(...v)} (mean ${(sum(v) / v.length).toFixed(0)})`;
@@ -145,12 +175,12 @@ export async function runScale(
     notes.push(
       `SCALE = ${info.studies.toLocaleString('en')} studies / ${info.instances.toLocaleString('en')} instances (${info.shape.patients.toLocaleString('en')} patients, ${info.shape.years} years, CT/MR/CR/US/DX), index.sqlite ${(info.indexBytes / 1e9).toFixed(2)} GB.`,
       `Loaded ${info.fresh ? 'in this run' : `on ${info.builtAt} (cached)`} straight through the archive's index API — SqliteIndex.commit of the server's own build (${info.distRoot}) with { record, replaces: null }, ${info.batch} instances per transaction, blobKey "scale/none", size 0 — in ${(info.loadMs / 1000).toFixed(0)} s. No STOW, no blob writes, no parsing: these are index and QIDO figures, not ingest figures. No ANALYZE was run (the server never runs one either).`,
-      `${queryIterations} iterations per kind per run after ${WARMUP_PER_KIND} warm-up each, kinds interleaved, p50/p95 per run, median over ${runs} runs. The target (p95 ≤ ${P95_TARGET_MS} ms, PROTOCOL.md) is judged on the P4 kinds as P4 asks them (no limit: the server caps a page at maxQidoResults = 10,000); the "&limit=100" rows are the same searches one page at a time, as a study list asks them.`,
+      `${queryIterations} iterations per kind per run after ${WARMUP_PER_KIND} warm-up each, kinds interleaved, p50/p95 per run, median over ${runs} runs. The target (p95 ≤ ${P95_TARGET_MS} ms, PROTOCOL.md) is judged on the P4 kinds as P4 asks them (no limit: answers are streamed whole, no server cap since issue 21 — ModalitiesInStudy=MR returns every MR study); the "&limit=N" rows are the same searches one page at a time, as a study list asks them, judged p95 ≤ ${STREAM_TARGET_MS} ms up to 1,000 (issue 21). "${TEN_THOUSAND}" is the 10,000-study answer the former cap produced, now streamed. "first byte" = time to the first byte of the body, judged ≤ ${STREAM_TARGET_MS} ms on every search.`,
       `Queries: ${SCALE_KINDS.filter((k) => k !== METADATA)
-        .map(
-          (k) =>
-            `\`${k.endsWith('&limit=100') ? `${queryFor(k.slice(0, -' &limit=100'.length) as QueryKind, 0, seed, shape, 'SCALE')}&limit=100` : queryFor(k as QueryKind, 0, seed, shape, 'SCALE')}\``,
-        )
+        .map((k) => {
+          const { base, limit } = pagedKind(k);
+          return `\`${queryFor(base, 0, seed, shape, 'SCALE')}${limit !== undefined ? `&limit=${limit}` : ''}\``;
+        })
         .join(
           ', ',
         )}; study metadata = GET /studies/{uid}/metadata of a different study (${shape.instancesPerStudy} instances) each iteration.`,

@@ -115,7 +115,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'same SOP Instance UID, different content',
   },
   { key: 'bulkDataThreshold', type: 'int', help: 'binary values above this many bytes become BulkDataURI' },
-  { key: 'maxQidoResults', type: 'int', help: 'cap on QIDO-RS results per request' },
+  { key: 'maxQidoResults', type: 'int', help: 'cap on QIDO-RS results per request (0 = none; answers are streamed)' },
   {
     key: 'logLevel',
     type: 'enum',
@@ -168,7 +168,7 @@ export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: str
   auth: 'smart',
   duplicatePolicy: 'reject',
   bulkDataThreshold: 1024,
-  maxQidoResults: 10_000,
+  maxQidoResults: 0,
   logLevel: 'info',
   minFreeBytes: 64 * 1024 * 1024,
   dicomAet: 'IMGBRIDGE',

@@ -31,8 +31,7 @@ export async function startDimseServer(config: Config, deps: DimseDeps): Promise
     logger.warn(
       'no calling AE title may associate: list them (with their hosts) in the "dimse.allow" section of the config file',
     );
-  const pageSize = Math.min(1000, config.maxQidoResults);
-  const query = { qido: deps.qido, pageSize };
+  const query = { qido: deps.qido };
   const find = findHandler({ ...query, aeTitle: settings.aeTitle });
   const move = moveHandler({ ...query, archive: deps.archive, settings });
   const get = getHandler({ ...query, archive: deps.archive, settings });

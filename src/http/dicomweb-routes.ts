@@ -8,6 +8,7 @@ import { retrieveInstances, type BinaryResponse } from '../dicomweb/retrieve-ins
 import { retrieveMetadata } from '../dicomweb/retrieve-metadata.js';
 import { retrieveRendered, retrieveThumbnail, type RenderedRequest } from '../dicomweb/retrieve-rendered.js';
 import { createRenderer, type Renderer } from '../dicomweb/render/renderer.js';
+import { qidoBody } from '../dicomweb/qido-response.js';
 import { stow } from '../dicomweb/stow.js';
 import { warningHeader } from './errors.js';
 import { queryParams } from '../core/query-string.js';
@@ -100,9 +101,10 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
       ...(req.patientRestriction ? { patientIds: [req.patientRestriction] } : {}),
     });
     if (visible && !restrictToStudies(query, req.params.study, visible)) return reply.type(DICOM_JSON).send('[]');
-    const res = ports.qido.search({ level, studyUid: req.params.study, seriesUid: req.params.series, query });
-    for (const w of res.warnings) reply.header('warning', w);
-    return reply.type(DICOM_JSON).send(JSON.stringify(res.body));
+    const res = ports.qido.open({ level, studyUid: req.params.study, seriesUid: req.params.series, query });
+    // One Warning field per warning (reply.header called per value would keep only the last).
+    if (res.warnings.length > 0) reply.header('warning', res.warnings);
+    return reply.type(DICOM_JSON).send(qidoBody(res));
   };
   app.get('/dicomweb/studies', READ, search('study'));
   app.get('/dicomweb/series', READ, search('series'));

@@ -8,14 +8,14 @@ import type { QidoRequest } from './types.js';
 export interface CompiledSearch {
   query: ParsedQuery;
   plan: ReturnPlan;
-  /** Page size after the server cap. */
-  limit: number;
-  /** Fetches limit + 1 rows: one more than the page tells whether the page is full. */
+  /** Results to send at most: the client's limit and the server cap (0 = none); undefined = all. */
+  limit?: number;
+  /** The chunk query (see searchSql): run with chunkParams. */
   statement: SqlPart;
 }
 
-/** A QIDO-RS request → the one SQL statement that answers it (throws QueryError on bad parameters). */
-export function compileSearch(req: QidoRequest, maxResults: number): CompiledSearch {
+/** A QIDO-RS request → the SQL statement that answers it chunk by chunk (throws QueryError on bad parameters). */
+export function compileSearch(req: QidoRequest, maxResults = 0): CompiledSearch {
   const query = parseQuery(req.query);
   const where = [
     ...scopeConditions(req),
@@ -26,6 +26,7 @@ export function compileSearch(req: QidoRequest, maxResults: number): CompiledSea
     }),
   ];
   const plan = planReturn(req.level, query);
-  const limit = Math.min(query.limit ?? maxResults, maxResults);
-  return { query, plan, limit, statement: searchSql(plan, where, limit + 1, query.offset) };
+  const limits = [query.limit, maxResults > 0 ? maxResults : undefined].filter((n) => n !== undefined);
+  const limit = limits.length > 0 ? Math.min(...limits) : undefined;
+  return { query, plan, limit, statement: searchSql(plan, where) };
 }

@@ -43,7 +43,8 @@ export function keyConditions(keys: MatchKey[], opts: ConditionOptions): SqlPart
     if (part) parts.push(part);
   }
   if (modalities) {
-    const part = modalitiesMatch(modalities.value, parts.length === 0 && !opts.scoped);
+    const alone = parts.length === 0 && !opts.scoped;
+    const part = modalitiesMatch(modalities.value, alone ? (opts.level === 'study' ? 'chunk' : 'list') : 'probe');
     if (part) parts.push(part);
   }
   return parts;
@@ -90,7 +91,7 @@ function indexedCondition(a: IndexedAttribute, raw: string): SqlPart | undefined
     case 'pn':
       return personNameMatch(raw, m);
     case 'modalities':
-      return modalitiesMatch(raw, false);
+      return modalitiesMatch(raw, 'probe');
     case 'never':
       return undefined;
     case 'none':
@@ -169,11 +170,15 @@ function uidMatch(column: string, keyword: string, raw: string): SqlPart | undef
 
 /**
  * Studies with at least one series of any listed modality (`CT,MR` or `CT\\MR`). Alone,
- * the key drives the search from series_modality (`st.pk IN …`): scanning studies and
- * probing each would read all of them for a rare modality. Beside a more selective key it
- * is a probe per candidate study (`EXISTS …`), so that key's index leads.
+ * the key drives the search from series_modality: scanning studies and probing each would
+ * read all of them for a rare modality. In a study search ('chunk') the key list holds only
+ * the chunk's keys — series_modality (modality, study_pk) walked in order from the previous
+ * chunk's last key, stopping at the chunk's end — so a search matching 20,000 studies never
+ * builds the list of all 20,000 per chunk. At other levels ('list') the list is of every
+ * matching study. Beside a more selective key it is a probe per candidate study ('probe'), so
+ * that key's index leads.
  */
-function modalitiesMatch(raw: string, drive: boolean): SqlPart | undefined {
+function modalitiesMatch(raw: string, how: 'chunk' | 'list' | 'probe'): SqlPart | undefined {
   const list = raw
     .split(/[,\\]/)
     .map((m) => m.trim())
@@ -187,9 +192,19 @@ function modalitiesMatch(raw: string, drive: boolean): SqlPart | undefined {
       ? 'sm.modality = ?'
       : 'sm.modality IN (SELECT value FROM json_each(?))';
   const param = list.length === 1 && !wildcards ? list[0] : values;
-  return drive
-    ? sqlPart(`st.pk IN (SELECT sm.study_pk FROM series sm WHERE ${modality})`, param)
-    : sqlPart(`EXISTS (SELECT 1 FROM series sm WHERE ${modality} AND sm.study_pk = st.pk)`, param);
+  switch (how) {
+    case 'chunk':
+      // @after/@take/@skip: the bounds of the chunk query (search-sql.ts).
+      return sqlPart(
+        `st.pk IN (SELECT DISTINCT sm.study_pk FROM series sm WHERE ${modality} AND sm.study_pk > @after ` +
+          'ORDER BY sm.study_pk LIMIT @take + @skip)',
+        param,
+      );
+    case 'list':
+      return sqlPart(`st.pk IN (SELECT sm.study_pk FROM series sm WHERE ${modality})`, param);
+    case 'probe':
+      return sqlPart(`EXISTS (SELECT 1 FROM series sm WHERE ${modality} AND sm.study_pk = st.pk)`, param);
+  }
 }
 
 function integer(keyword: string, raw: string): number {

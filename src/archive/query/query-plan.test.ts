@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileSearch } from './compile-search.js';
+import { FIRST_CHUNK } from './qido-service.js';
+import { BEFORE_ALL, chunkParams } from './search-sql.js';
 import { searcher, testArchive } from './test-support.js';
 import type { QidoLevel } from './types.js';
 
@@ -9,14 +11,17 @@ afterAll(() => index.close());
 
 function queryPlan(level: QidoLevel, query: string, scope = {}): string {
   const { statement } = compileSearch({ level, ...scope, query: new URLSearchParams(query) }, 100);
-  const rows = index.db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.params) as { detail: string }[];
+  const bounds = { after: BEFORE_ALL, take: FIRST_CHUNK, skip: 0 };
+  const rows = index.db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...chunkParams(statement, bounds)) as {
+    detail: string;
+  }[];
   return rows.map((r) => r.detail).join('\n');
 }
 
 describe('searches use the index', () => {
-  it('PatientID uses studies_patient_id', () => {
+  it('PatientID uses studies_patient_id, the next chunk starting inside the index entry', () => {
     expect(queryPlan('study', 'PatientID=PID-US')).toMatch(
-      /SEARCH st USING COVERING INDEX studies_patient_id \(patient_id=\?\)/,
+      /SEARCH st USING COVERING INDEX studies_patient_id \(patient_id=\? AND rowid>\?\)/,
     );
   });
 
@@ -32,13 +37,14 @@ describe('searches use the index', () => {
     );
   });
 
-  it('ModalitiesInStudy alone finds the studies through series_modality', () => {
+  it('ModalitiesInStudy alone finds the studies through series_modality, from the previous chunk on', () => {
     const plan = queryPlan('study', 'ModalitiesInStudy=MR');
-    expect(plan).toMatch(/SEARCH sm USING COVERING INDEX series_modality \(modality=\?\)/);
+    expect(plan).toMatch(/SEARCH sm USING COVERING INDEX series_modality \(modality=\? AND study_pk>\?\)/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
     expect(plan).toMatch(/SEARCH st USING INTEGER PRIMARY KEY/);
     expect(plan).not.toMatch(/SCAN st/);
     expect(queryPlan('study', 'ModalitiesInStudy=MR,CT')).toMatch(
-      /SEARCH sm USING COVERING INDEX series_modality \(modality=\?\)/,
+      /SEARCH sm USING COVERING INDEX series_modality \(modality=\? AND study_pk>\?\)/,
     );
   });
 
@@ -49,12 +55,14 @@ describe('searches use the index', () => {
   });
 
   it('StudyID, a ReferringPhysicianName prefix and an unscoped SOPClassUID use their indexes', () => {
-    expect(queryPlan('study', 'StudyID=S1')).toMatch(/USING COVERING INDEX studies_study_id \(study_id=\?\)/);
+    expect(queryPlan('study', 'StudyID=S1')).toMatch(
+      /USING COVERING INDEX studies_study_id \(study_id=\? AND rowid>\?\)/,
+    );
     expect(queryPlan('study', 'ReferringPhysicianName=smith*')).toMatch(
       /USING COVERING INDEX studies_referring \(referring_norm>\? AND referring_norm<\?\)/,
     );
     expect(queryPlan('instance', 'SOPClassUID=1.2.3')).toMatch(
-      /USING (COVERING )?INDEX instances_sop_class \(sop_class_uid=\?\)/,
+      /USING (COVERING )?INDEX instances_sop_class \(sop_class_uid=\? AND rowid>\?\)/,
     );
   });
 

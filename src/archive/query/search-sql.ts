@@ -21,6 +21,24 @@ const PAGE_JOIN: Record<QidoLevel, string> = {
 /** Results come in index order: stable across pages. */
 const ORDER: Record<QidoLevel, string> = { study: 'st.pk', series: 's.pk', instance: 'i.pk' };
 
+/** Column of each result's primary key: where the next chunk starts. */
+export const PK_ALIAS = 'q_pk';
+
+/**
+ * Where a chunk of results starts and how many it holds, bound by name (`@after`, `@take`,
+ * `@skip`) beside the positional values of the matching keys.
+ */
+export interface ChunkBounds {
+  /** Only primary keys above this one. */
+  after: number;
+  take: number;
+  /** Matches skipped first (the client's offset, on the first chunk only). */
+  skip: number;
+}
+
+/** Below every primary key. */
+export const BEFORE_ALL = Number.MIN_SAFE_INTEGER;
+
 export interface SearchScope {
   studyUid?: string;
   seriesUid?: string;
@@ -35,22 +53,24 @@ export function scopeConditions(scope: SearchScope): SqlPart[] {
 }
 
 /**
- * The page query. The inner SELECT finds the page's primary keys (from indexes alone where
- * it can); only those rows are then read and their returned values computed — a date range
- * matching thousands of studies sorts thousands of keys, not thousands of rendered rows.
- * Values are always bound, never spliced into the SQL.
+ * The chunk query. The inner SELECT finds the chunk's primary keys (from indexes alone where
+ * it can), after the last key of the previous chunk (keyset paging: no cursor stays open
+ * between chunks, and no chunk re-reads the keys of earlier ones); only those rows are then
+ * read and their returned values computed. Values are always bound, never spliced into the SQL.
  */
-export function searchSql(plan: ReturnPlan, where: SqlPart[], limit: number, offset: number): SqlPart {
+export function searchSql(plan: ReturnPlan, where: SqlPart[]): SqlPart {
+  const level = plan.level;
   const select = plan.columns.filter((a) => a.select).map((a) => `${a.select} AS ${aliasOf(a.tag)}`);
   for (const source of plan.stored.keys()) select.push(`${SOURCE_COLUMN[source]} AS ${SOURCE_ALIAS[source]}`);
-  const filter = where.length ? allOf(where) : undefined;
-  const pk = ORDER[plan.level];
-  const page =
-    `SELECT ${pk} AS pk FROM ${FROM[plan.level]}` +
-    (filter ? ` WHERE ${filter.sql}` : '') +
-    ` ORDER BY ${pk} LIMIT ? OFFSET ?`;
+  select.push(`page.pk AS ${PK_ALIAS}`);
+  const pk = ORDER[level];
+  const filter = allOf([...where, sqlPart(`${pk} > @after`)]);
+  const page = `SELECT ${pk} AS pk FROM ${FROM[level]} WHERE ${filter.sql} ORDER BY ${pk} LIMIT @take OFFSET @skip`;
   return {
-    sql: `SELECT ${select.join(', ')} FROM (${page}) page ${PAGE_JOIN[plan.level]} ORDER BY page.pk`,
-    params: [...(filter?.params ?? []), limit, offset],
+    sql: `SELECT ${select.join(', ')} FROM (${page}) page ${PAGE_JOIN[level]} ORDER BY page.pk`,
+    params: filter.params,
   };
 }
+
+/** The values to run a chunk query with: the matching keys' values, then the bounds by name. */
+export const chunkParams = (statement: SqlPart, bounds: ChunkBounds): unknown[] => [...statement.params, bounds];

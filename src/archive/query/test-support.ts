@@ -191,3 +191,38 @@ export function searcher(qido: QidoService) {
 export const values = (res: QidoResponse, tag: string): unknown[] => res.body.map((d) => d[tag]?.Value?.[0]);
 
 export const studyUids = (res: QidoResponse): unknown[] => values(res, '0020000D');
+
+/**
+ * `count` generated studies of one series and one instance each, for searches with many
+ * results: study i is MR when i % 3 === 0 (CT otherwise), dated 2020-01-01 + i days, its
+ * patient named GEN^P<i % 7>.
+ */
+export function generatedRecords(count: number, prefix = '1.2.826.0.1.9'): InstanceRecord[] {
+  const day = (i: number) =>
+    new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+  return Array.from({ length: count }, (_, i) => {
+    const uid = `${prefix}.${i + 1}`;
+    const study: DicomJson = {
+      '00080020': s('DA', day(i)),
+      '00080030': s('TM', '120000'),
+      '00080050': s('SH', `GEN-${i}`),
+      '00100010': pn(`GEN^P${i % 7}`),
+      '00100020': s('LO', `GEN-PID-${i % 11}`),
+      '0020000D': s('UI', uid),
+      '00200010': s('SH', `G${i}`),
+    };
+    const modality = i % 3 === 0 ? 'MR' : 'CT';
+    return record(
+      study,
+      series(`${uid}.1`, modality, 1, 'GENERATED'),
+      image(`${uid}.1.1`, modality === 'MR' ? MR_IMAGE : CT_IMAGE, 1, pixels(64, 64, 16)),
+    );
+  });
+}
+
+/** An index of `count` generated studies and a QIDO service over it (cap 0: none). */
+export function generatedArchive(count: number, maxResults = 0): { index: SqliteIndex; qido: QidoService } {
+  const index = new SqliteIndex(':memory:');
+  index.commit(generatedRecords(count).map((record) => ({ record, replaces: null })));
+  return { index, qido: new QidoService(index.db, { publicUrl: PUBLIC_URL, maxResults }) };
+}

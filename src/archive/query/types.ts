@@ -10,6 +10,21 @@ export interface QidoRequest {
   query: URLSearchParams;
 }
 
+/** A search whose answer is read chunk by chunk (QidoService.open). */
+export interface QidoResults {
+  /** PS3.18 Warning header values, e.g. `299 imaging-bridge "…"`: all known before the first result. */
+  warnings: string[];
+  /**
+   * The results in index order, a chunk per step. Each step runs one bounded SQL statement to
+   * its end: no cursor stays open between steps, so the caller may wait (for a slow client,
+   * for the event loop) between them while the database goes on serving writes.
+   */
+  chunks: Iterable<DicomJson[]>;
+  /** Results sent at most (the client's limit, the server cap); undefined: all matches. */
+  limit?: number;
+}
+
+/** The whole answer in memory (QidoService.search): small searches, tests. */
 export interface QidoResponse {
   body: DicomJson[];
   /** PS3.18 Warning header values, e.g. `299 imaging-bridge "…"`. */
@@ -19,8 +34,11 @@ export interface QidoResponse {
 export interface QidoOptions {
   /** Base URL clients reach us at; RetrieveURL is publicUrl + '/dicomweb/studies/…'. */
   publicUrl: string;
-  /** Default and maximum number of results per response. */
-  maxResults: number;
+  /**
+   * Most results one response may hold, with a Warning when it cuts (0 or absent: no cap —
+   * answers are streamed, so their size does not cost memory).
+   */
+  maxResults?: number;
 }
 
 /** Depth of a level: a key of level L may be used at any level at or below L. */

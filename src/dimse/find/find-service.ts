@@ -1,33 +1,26 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { DicomJson } from '../../dicom/index.js';
-import type { QidoRequest, QidoResponse } from '../../archive/query/index.js';
+import type { QidoRequest, QidoResults } from '../../archive/query/index.js';
 import type { QueryModel } from '../sop-classes.js';
 import { planFind, type FindPlan } from './find-plan.js';
 import { groupByPatient, responseIdentifier } from './find-response.js';
 
 /** The one method of QidoService the DIMSE services use. */
 export interface QidoPort {
-  search(req: QidoRequest): QidoResponse;
+  open(req: QidoRequest, opts: { uncapped: true }): QidoResults;
 }
 
 export interface QueryOptions {
   qido: QidoPort;
-  /** Results per QIDO page (at most the service's own cap). */
-  pageSize: number;
 }
 
 /**
- * Every QIDO result of a search, page after page (C-FIND has no result limit), yielding
- * to the event loop between pages so a C-CANCEL can be read.
+ * Every QIDO result of a search (C-FIND has no result limit: the server cap does not apply),
+ * chunk after chunk, yielding to the event loop between chunks so a C-CANCEL can be read.
  */
 export async function* allResults(opts: QueryOptions, req: QidoRequest): AsyncGenerator<DicomJson> {
-  for (let offset = 0; ; offset += opts.pageSize) {
-    const query = new URLSearchParams(req.query);
-    query.set('limit', String(opts.pageSize));
-    query.set('offset', String(offset));
-    const page = opts.qido.search({ ...req, query }).body;
-    yield* page;
-    if (page.length < opts.pageSize) return;
+  for (const chunk of opts.qido.open(req, { uncapped: true }).chunks) {
+    yield* chunk;
     await yieldToEventLoop();
   }
 }
