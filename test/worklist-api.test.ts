@@ -267,4 +267,32 @@ describe('the worklist re-orders the same studies as clinical context arrives (e
     await until((b) => !item(b, Cold), 'the old follow-up to leave the unread list');
     expect(item(await list('?status=all'), Cold).status).toBe('read');
   });
+
+  it('records a page as ONE AuditEvent naming each patient shown, found by /fhir/AuditEvent?patient= for each', async () => {
+    const asked = 'status=all&limit=50&offset=0';
+    const page = await list(`?${asked}`);
+    const shown = [...new Set(page.items.map((i: Json) => i.patient.id as string))].sort();
+    expect(shown.length).toBeGreaterThanOrEqual(4);
+    const ofThisPage = (bundle: Json): Json[] =>
+      (bundle.entry ?? [])
+        .map((e: Json) => e.resource)
+        .filter((e: Json) =>
+          e.entity.some((x: Json) => x.role?.code === '24' && Buffer.from(x.query, 'base64').toString() === asked),
+        );
+    for (const patient of shown) {
+      const found = await waitFor(
+        async () => {
+          const res = await fetch(`${server.url}/fhir/AuditEvent?patient=Patient/${patient}&_count=1000`);
+          const events = ofThisPage(await res.json());
+          return events.length ? events : undefined;
+        },
+        { timeoutMs: 10_000, what: `the page's AuditEvent through the projection, by patient ${patient}` },
+      );
+      expect(found).toHaveLength(1);
+      const [event] = found;
+      expect(event.type.code).toBe('110112');
+      const named = event.entity.filter((x: Json) => x.role?.code === '1').map((x: Json) => x.what.reference);
+      expect(named.sort()).toEqual(shown.map((id) => `Patient/${id}`));
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { openAuditLog, recordAccess, type AccessRecord, type OpenedAuditLog } fr
 const silent = { error: () => undefined, warn: () => undefined, info: () => undefined };
 const fast = { intervalMs: 5, maxBatch: 50, retryMs: 50 };
 
-/** A worklist read showing these patients: one BALP AuditEvent per patient. */
+/** A worklist read showing these patients: one query AuditEvent naming each of them. */
 const worklistRead = (requestId: string, patientIds: string[]): AccessRecord => ({
   requestId,
   sourceIp: '10.0.0.8',
@@ -44,14 +44,15 @@ describe('audit log: FHIR copies written from the projection thread', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('copies one AuditEvent per patient, searchable by patient through the server connection', async () => {
+  it('copies one AuditEvent per list read, found by each patient it names through the server connection', async () => {
     open();
     const patients = Array.from({ length: 30 }, (_, i) => `p-${i}`);
     await recordAccess(log!.sink, worklistRead('req-1', patients));
     await recordAccess(log!.sink, worklistRead('req-2', patients.slice(0, 3)));
-    await expect.poll(() => total('_summary=count'), { timeout: 20_000 }).toBe(33);
+    await expect.poll(() => total('_summary=count'), { timeout: 20_000 }).toBe(2);
     expect(await total('patient=Patient/p-0')).toBe(2);
     expect(await total('patient=Patient/p-29')).toBe(1);
+    expect(await total('patient=Patient/p-30')).toBe(0);
     expect(await total('entity=Patient/p-2&_summary=count')).toBe(2);
   });
 
@@ -61,7 +62,8 @@ describe('audit log: FHIR copies written from the projection thread', () => {
     await log.close();
     expect(await total('_summary=count')).toBe(0);
     open();
-    expect(await log!.caughtUp).toBe(2);
+    expect(await log!.caughtUp).toBe(1);
+    expect(await total('patient=Patient/p-1')).toBe(1);
     expect(await total('patient=Patient/p-2')).toBe(1);
   });
 });

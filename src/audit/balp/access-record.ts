@@ -58,7 +58,7 @@ export interface FhirAccess {
   operation?: string;
   /** The raw query string (without `?`), recorded base64 in the query entity. */
   query?: string;
-  /** FHIR Patient ids involved: one AuditEvent per patient (BALP). */
+  /** FHIR Patient ids involved: one AuditEvent per patient (BALP), but one naming them all for a search. */
   patientIds?: string[];
 }
 
@@ -71,7 +71,7 @@ export interface DicomAccess {
   transport: 'dicomweb' | 'dimse';
   service?: DicomService;
   studyUids: string[];
-  /** FHIR Patient ids of the studies' patients, when the edge knows them. */
+  /** FHIR Patient ids of the studies' patients, when the edge knows them (a query: one event names them all). */
   patientIds?: string[];
   /** QIDO-RS query string or the C-FIND identifier as text. */
   query?: string;

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadR4 } from '../../fhir/definitions/load-r4.js';
 import { validateFhirResource } from '../../fhir/validate.js';
+import type { AuditEvent } from '../types.js';
 import { buildAuditEvents } from './build.js';
 import { GOLDEN_CASES } from './test-support.js';
 
@@ -24,12 +25,31 @@ describe('BALP builders: an access record becomes the expected AuditEvents', () 
     });
   }
 
-  it('records one event per patient, each with its patient entity', () => {
-    const events = buildAuditEvents(GOLDEN_CASES['fhir-search-two-patients']!);
-    expect(events.map((e) => (e.entity as { what?: { reference?: string } }[])[0]?.what?.reference)).toEqual([
-      'Patient/p-1',
-      'Patient/p-2',
+  const references = (e: AuditEvent) =>
+    (e.entity as { what?: { reference?: string }; role?: { code?: string } }[]).map((x) =>
+      x.what?.reference ? `${x.role?.code}:${x.what.reference}` : x.role?.code,
+    );
+
+  it('records a write concerning two patients as one event per patient, each with its patient entity', () => {
+    const create = GOLDEN_CASES['fhir-create']!;
+    const events = buildAuditEvents({ ...create, access: { ...create.access, patientIds: ['p-1', 'p-2'] } as never });
+    expect(events.map(references)).toEqual([
+      ['1:Patient/p-1', '4:Observation/obs-9', undefined],
+      ['1:Patient/p-2', '4:Observation/obs-9', undefined],
     ]);
+  });
+
+  it('records a search showing several patients as ONE query event naming each patient (object-role 1)', () => {
+    const events = buildAuditEvents(GOLDEN_CASES['fhir-search-two-patients']!);
+    expect(events.map(references)).toEqual([['1:Patient/p-1', '1:Patient/p-2', '24', undefined]]);
+    const list = buildAuditEvents(GOLDEN_CASES['worklist-list']!);
+    expect(list.map(references)).toEqual([['1:Patient/p-1', '1:Patient/p-2', '1:Patient/p-3', '24', undefined]]);
+  });
+
+  it('keeps one event per patient for DICOM accesses that are not queries (WADO of two patients)', () => {
+    const wado = GOLDEN_CASES['dicomweb-wado']!;
+    const events = buildAuditEvents({ ...wado, access: { ...wado.access, patientIds: ['p-1', 'p-2'] } as never });
+    expect(events.map((e) => references(e)[0])).toEqual(['1:Patient/p-1', '1:Patient/p-2']);
   });
 
   it('keeps PHI out: no names or birth dates anywhere in the events', () => {

@@ -6,7 +6,7 @@ import { fhirRestEvents } from './fhir-rest.js';
 import { notificationEvents } from './notification.js';
 import { configEvent, loginEvent, nodeAuthenticationEvent, tokenEvent } from './security.js';
 
-/** The BALP AuditEvents of one access: usually one; one per patient when several are involved. */
+/** The BALP AuditEvents of one access: usually one; one per patient when several are involved, except list reads. */
 export function buildAuditEvents(r: AccessRecord): AuditEvent[] {
   const a = r.access;
   switch (a.kind) {

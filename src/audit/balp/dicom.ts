@@ -3,7 +3,7 @@ import type { AccessRecord, DicomAccess } from './access-record.js';
 import { requestAgents } from './agents.js';
 import { DICOM_EVENTS, local } from './codes.js';
 import { patientEntity, queryEntity, studyEntity, type Entity } from './entities.js';
-import { auditEvent, perPatient } from './event.js';
+import { auditEvent, patientEntities, perPatient } from './event.js';
 
 const C_FIND_STUDY_ROOT = '1.2.840.10008.5.1.4.1.2.2.1';
 
@@ -43,6 +43,17 @@ export function dicomEvents(r: AccessRecord, a: DicomAccess): AuditEvent[] {
   const shared: Entity[] = a.studyUids.map((uid) => studyEntity(uid, a.sopClassUids));
   if (a.query !== undefined) shared.push(queryEntity(a.query, a.service === 'C-FIND' ? C_FIND_STUDY_ROOT : undefined));
   const subtype = [local(a.service ?? a.transport)];
+  // A query is a list read: one event naming every patient it showed (see patientEntities).
+  if (a.event === 'query')
+    return [
+      auditEvent(r, {
+        type: DICOM_EVENTS.query,
+        subtype,
+        action: 'E',
+        entities: [...patientEntities(a.patientIds), ...shared],
+        agents,
+      }),
+    ];
   return perPatient(a.patientIds, (patientId) =>
     auditEvent(r, {
       type: DICOM_EVENTS[a.event],

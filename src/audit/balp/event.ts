@@ -2,7 +2,7 @@ import type { Coding } from '../../fhir/types.js';
 import type { AuditEvent } from '../types.js';
 import type { AccessRecord } from './access-record.js';
 import { requestAgents, source, type Agent } from './agents.js';
-import { transactionEntity, type Entity } from './entities.js';
+import { patientEntity, transactionEntity, type Entity } from './entities.js';
 import { auditOutcome, type OutcomeCode } from './outcome.js';
 
 export interface EventParts {
@@ -59,11 +59,21 @@ export function auditEvent(r: AccessRecord, parts: EventParts): AuditEvent {
   };
 }
 
-/** BALP: one AuditEvent per patient involved; an access without a known patient gives one event without. */
+/** BALP: one AuditEvent per patient involved (reads, writes, exports); an access without a known patient gives one event without. */
 export function perPatient(
   patientIds: readonly string[] | undefined,
   build: (patientId?: string) => AuditEvent,
 ): AuditEvent[] {
   const unique = [...new Set(patientIds ?? [])];
   return unique.length ? unique.map((id) => build(id)) : [build()];
+}
+
+/**
+ * A list read (a search or query) that shows several patients: ONE event naming each patient as
+ * its own entity (object-role 1), so `AuditEvent?patient=X` finds it and the chain holds one entry
+ * per request. A deliberate deviation from BALP's one PatientQuery per patient (docs/security.md,
+ * "Audit"): a page of 100 patients cost 100 searchable records.
+ */
+export function patientEntities(patientIds: readonly string[] | undefined): Entity[] {
+  return [...new Set(patientIds ?? [])].map(patientEntity);
 }

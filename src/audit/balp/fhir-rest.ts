@@ -3,7 +3,7 @@ import type { AuditEvent } from '../types.js';
 import type { AccessRecord, FhirAccess, FhirInteraction } from './access-record.js';
 import { REST, RESTFUL_INTERACTION, local } from './codes.js';
 import { patientEntity, queryEntity, resourceEntity, type Entity } from './entities.js';
-import { auditEvent, perPatient } from './event.js';
+import { auditEvent, patientEntities, perPatient } from './event.js';
 
 const ACTION: Record<FhirInteraction, 'C' | 'R' | 'U' | 'D' | 'E'> = {
   read: 'R',
@@ -39,14 +39,22 @@ function target(a: FhirAccess): string | undefined {
   return `${a.resourceType}/${a.id}${a.interaction === 'vread' && a.versionId ? `/_history/${a.versionId}` : ''}`;
 }
 
+/** Searches and type/system history: list reads, one event whatever the number of patients shown. */
+const isListRead = (a: FhirAccess) =>
+  a.interaction === 'search-type' || a.interaction === 'search-system' || (a.interaction === 'history' && !a.id);
+
 /** BALP Read / Query / Create / Update / Delete events of the FHIR REST API (subtype restful-interaction). */
 export function fhirRestEvents(r: AccessRecord, a: FhirAccess): AuditEvent[] {
   const ref = target(a);
+  const subtypes: Coding[] = [subtype(a), ...(a.operation ? [local(a.operation)] : [])];
+  if (isListRead(a)) {
+    const entities = [...patientEntities(a.patientIds), ...(a.query ? [queryEntity(a.query)] : [])];
+    return [auditEvent(r, { type: REST, subtype: subtypes, action: ACTION[a.interaction], entities })];
+  }
   // Reading Patient/x: the patient entity is the resource; no second entity for the same thing.
   const patients = a.resourceType === 'Patient' && a.id ? [a.id, ...(a.patientIds ?? [])] : a.patientIds;
   // Shared by the events of every patient (written once by canonicalJsonAll).
   const query = a.query ? queryEntity(a.query) : undefined;
-  const subtypes: Coding[] = [subtype(a), ...(a.operation ? [local(a.operation)] : [])];
   return perPatient(patients, (patientId) => {
     const entities: Entity[] = [];
     if (patientId) entities.push(patientEntity(patientId));

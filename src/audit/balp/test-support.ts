@@ -102,6 +102,20 @@ export const GOLDEN_CASES: Record<string, AccessRecord> = {
       query: 'PatientID=MRN-1&ModalitiesInStudy=CT',
     },
   },
+  // GET /api/worklist: a list read showing three patients, one event naming them all.
+  'worklist-list': {
+    ...base,
+    principal: radiologist,
+    outcome: { httpStatus: 200 },
+    access: {
+      kind: 'dicom',
+      event: 'query',
+      transport: 'dicomweb',
+      studyUids: [],
+      patientIds: ['p-1', 'p-2', 'p-3'],
+      query: 'status=unread&limit=100',
+    },
+  },
   'dicomweb-wado': {
     ...base,
     principal: radiologist,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAuditEvents } from '../../audit/index.js';
+import { buildAuditEvents, type AuditEvent } from '../../audit/index.js';
 import { loadR4 } from '../../fhir/definitions/load-r4.js';
 import { validateFhirResource } from '../../fhir/validate.js';
 import type { Principal } from '../../auth/principal.js';
@@ -222,5 +222,37 @@ describe('HTTP access → BALP access records', () => {
       patientIds: ['p-1', 'p-2'],
     });
     for (const r of records) for (const e of buildAuditEvents(r)) expect(() => validateFhirResource(e)).not.toThrow();
+    // A list read: one event naming both patients (docs/security.md, "Audit").
+    expect(records.flatMap(buildAuditEvents).map(patientsOf)).toEqual([['Patient/p-1', 'Patient/p-2']]);
+  });
+
+  it('records a worklist page as ONE DICOM query naming each patient shown and the query as asked', () => {
+    const page = (query: string) =>
+      accessRecordsOf(
+        {
+          ...base,
+          method: 'GET',
+          path: '/api/worklist',
+          route: '/api/worklist',
+          rule: { kind: 'resources', types: ['Patient'], interactions: 'rs' },
+          note: { event: 'worklist', patientIds: ['p-1', 'p-2', 'p-3'], details: { query } },
+        },
+        server,
+        at,
+      ).flatMap(buildAuditEvents);
+    const events = page('limit=100&modality=CT');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: { code: '110112' }, action: 'E' });
+    expect(patientsOf(events[0]!)).toEqual(['Patient/p-1', 'Patient/p-2', 'Patient/p-3']);
+    const query = (events[0]!.entity as { role?: { code?: string }; query?: string }[]).find(
+      (e) => e.role?.code === '24',
+    );
+    expect(Buffer.from(query?.query ?? '', 'base64').toString()).toBe('limit=100&modality=CT');
+    expect(() => validateFhirResource(events[0]!)).not.toThrow();
   });
 });
+
+const patientsOf = (e: AuditEvent) =>
+  (e.entity as { what?: { reference?: string }; role?: { code?: string } }[])
+    .filter((x) => x.role?.code === '1')
+    .map((x) => x.what?.reference);
