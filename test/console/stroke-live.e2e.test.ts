@@ -142,4 +142,30 @@ describe.skipIf(unavailable !== undefined)('the Stroke page and panel with an ex
     expect(await panel.getByRole('button', { name: 'Show the check' }).count()).toBe(0);
     expect(problems).toEqual([]);
   });
+
+  it("opens the EHR's patient from the Stroke page's patient link (by MRN: our Patient id is not the EHR's)", async () => {
+    await page.goto(`${server.url}/stroke`);
+    const n = COUNT + 1;
+    const link = page.locator(`main tr[data-study="${ROOT}.${n}"] td`).nth(1).getByRole('link');
+    await link.waitFor({ timeout: 30_000 });
+    // The run names our Patient p<n>; the link asks the record server by identifier.
+    expect(await link.getAttribute('href')).toBe(`/stroke/patient?identifier=${encodeURIComponent(`${MRN}|S${n}`)}`);
+    await link.click();
+    await page.waitForURL(`${server.url}/patients/ehr-${n}`, { timeout: 30_000 });
+    const panel = page.locator('section[aria-labelledby="section-stroke"]');
+    await expect.poll(() => panel.locator('tbody tr').count(), { timeout: 30_000 }).toBe(16);
+    expect(await panel.getByLabel('Study').inputValue()).toBe(`${ROOT}.${n}`);
+    // Back leaves the resolver out of the history: the Stroke page again.
+    await page.goBack();
+    await page.waitForURL(`${server.url}/stroke`);
+    expect(problems).toEqual([]);
+  });
+
+  it('says so when no patient of the record server has the identifier', async () => {
+    await page.goto(`${server.url}/stroke/patient?identifier=${encodeURIComponent(`${MRN}|nobody`)}`);
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 })
+      .toMatch(/no Patient with identifier/i);
+    expect(page.url()).toContain('/stroke/patient');
+  });
 });

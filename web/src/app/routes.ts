@@ -27,6 +27,7 @@ export const ROUTES: PageRoute[] = [
   { path: '/patients/:id', title: 'Patient', page: lazy(() => import('../pages/patient/PatientPage')) },
   { path: '/studies/:study', title: 'Study', page: lazy(() => import('../pages/study/StudyPage')) },
   { path: '/stroke', title: 'Stroke', nav: 'Clinical', page: lazy(() => import('../pages/stroke/StrokePage')) },
+  { path: '/stroke/patient', title: 'Patient', page: lazy(() => import('../pages/stroke/OpenPatientPage')) },
   {
     path: '/patients/:id/tumor-board',
     title: 'Tumor board',

@@ -5,6 +5,7 @@ import { recentStrokePage, type StrokeRunEvent } from '../../api/stroke';
 import { Link } from '../../app/router';
 import { Loaded } from '../../components/Status';
 import { useAsync } from '../../components/useAsync';
+import { patientHref } from './patient-link';
 import './stroke.css';
 
 const LIMIT = 50;
@@ -75,13 +76,7 @@ export default function StrokePage() {
                     <tr key={r.studyInstanceUid} data-study={r.studyInstanceUid}>
                       <td>{formatDate(r.assessedAt)}</td>
                       <td>
-                        {r.patient ? (
-                          <Link to={`/patients/${encodeURIComponent(r.patient.id)}`}>
-                            {r.patient.name ?? r.patient.id}
-                          </Link>
-                        ) : (
-                          '—'
-                        )}
+                        {r.patient ? <Link to={patientHref(r.patient)}>{r.patient.name ?? r.patient.id}</Link> : '—'}
                       </td>
                       <td>
                         <Link
