@@ -252,9 +252,13 @@ describe('the worklist re-orders the same studies as clinical context arrives (e
     expect(body.total).toBe(0);
     const ct = await list('?modality=CT,MR&limit=2&offset=1');
     expect(ct.items.map((i: Json) => i.rank)).toEqual([2, 3]);
+    const all = await list();
     const recent = await list(`?since=${new Date(now - HOUR).toISOString()}`);
     expect(item(recent, Cold)).toBeUndefined();
     expect(item(recent, A)).toBeDefined();
+    // Ranks are those of the filtered list, also for items rendered just before at another rank.
+    expect(recent.items.map((i: Json) => i.rank)).toEqual(recent.items.map((_: Json, n: number) => n + 1));
+    expect(recent.items.some((i: Json) => i.rank !== item(all, i.studyInstanceUid).rank)).toBe(true);
   });
   it('takes a study off the unread list when a final report names its order (basedOn, as a RIS report does)', async () => {
     await fhir.create({

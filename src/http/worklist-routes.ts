@@ -28,17 +28,17 @@ export function registerWorklistRoutes(
   };
   app.get('/api/worklist', route, async (req, reply) => {
     const query = parseWorklistQuery(queryParams(req.url));
-    const answer = worklist.list(query, policyOf(req));
+    const page = worklist.list(query, policyOf(req));
     // ONE query record naming the patients whose studies were shown (docs/worklist.md), with the
     // query as asked (the defaults when none); not every study UID: the patients are whose data
     // was disclosed.
     const asked = req.url.split('?')[1] || `status=${query.status}&limit=${query.limit}&offset=${query.offset}`;
     noteAccess(req, {
       event: 'worklist',
-      patientIds: [...new Set(answer.items.flatMap((i) => (i.patient.id ? [i.patient.id] : [])))],
-      details: { reads: WORKLIST_READS, total: answer.total, query: asked },
+      patientIds: page.patientIds,
+      details: { reads: WORKLIST_READS, total: page.total, query: asked },
     });
-    return reply.type('application/json').send(answer);
+    return reply.type('application/json').send(page.json);
   });
 
   app.get('/api/worklist/events', route, async (req, reply) => {
