@@ -2,7 +2,7 @@
  * CPU per audited read, A/B between builds (for a shared, busy machine where wall-clock figures
  * say little). For each entry script: start the server (no demo, auth none), seed `patients`
  * patients with a study, an order and an encounter each, then send a fixed number of
- *   W  GET /api/worklist?limit=100     (one BALP AuditEvent per patient shown: up to 100)
+ *   W  GET /api/worklist?limit=100     (one AuditEvent per page, naming up to 100 patients; 100 before)
  *   C  GET /api/context?patient=…      (P8's request: one event)
  *   S  GET /api/stroke/assessment?patient=…   (P10's read: one event)
  * with `clients` in flight, wait until the audit copies are written, and report the server's CPU
