@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3ConnectionFromEnv } from './blob-store-spec.js';
-import { createS3Client } from './s3-client.js';
+import { createS3Client, type S3Connection } from './s3-client.js';
 import { S3BlobStore } from './s3-blob-store.js';
 import { blobStoreSuite, startTestS3, type TestS3 } from './test-support.js';
 
@@ -16,9 +15,9 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-function openS3(prefix: string, env: Record<string, string> = s3.env) {
+function openS3(prefix: string, connection: S3Connection = s3.connection) {
   const spool = mkdtempSync(join(tmpdir(), 'ib-s3-spool-'));
-  const client = createS3Client(s3ConnectionFromEnv(env));
+  const client = createS3Client(connection);
   // Small limits so the suite's large object is spooled and sent in several parts (5 MB is S3's minimum part).
   const store = new S3BlobStore(client, { bucket: s3.bucket, prefix }, spool, {
     memoryLimit: 256 * 1024,
@@ -58,12 +57,12 @@ describe('S3 blob store', () => {
     const ok = openS3('check/');
     await ok.store.check();
     ok.store.close();
-    const noBucket = createS3Client(s3ConnectionFromEnv(s3.env));
+    const noBucket = createS3Client(s3.connection);
     const spool = mkdtempSync(join(tmpdir(), 'ib-s3-spool-'));
     const missing = new S3BlobStore(noBucket, { bucket: 'no-such-bucket', prefix: '' }, spool);
     await expect(missing.check()).rejects.toThrow(/s3:\/\/no-such-bucket\/ cannot be used: the bucket does not exist/);
     missing.close();
-    const closed = createS3Client(s3ConnectionFromEnv({ ...s3.env, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' }));
+    const closed = createS3Client({ ...s3.connection, endpoint: 'http://127.0.0.1:9' });
     const unreachable = new S3BlobStore(closed, { bucket: s3.bucket, prefix: '' }, spool);
     await expect(unreachable.check()).rejects.toThrow(/cannot reach the endpoint \(ECONNREFUSED\)/);
     unreachable.close();

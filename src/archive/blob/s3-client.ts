@@ -8,7 +8,15 @@
  * another runtime, is emitted as before (like load-oidc-provider.ts does for oidc-provider).
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import type { S3Connection } from './blob-store-spec.js';
+
+/** Where S3 is and who we are there (config/blob-store.ts reads it from the AWS variables). */
+export interface S3Connection {
+  /** An S3-compatible server (MinIO…); unset: AWS. */
+  endpoint?: string;
+  region: string;
+  /** Unset: the SDK's default credential chain (profiles, instance or task roles, web identity). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
 
 export function isKnownSdkNodeWarning(warning: unknown, nodeVersion = process.versions.node): boolean {
   const text = warning instanceof Error ? `${warning.name}: ${warning.message}` : String(warning);

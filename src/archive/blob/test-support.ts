@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferSource, parseInstance, readFrames } from '../../dicom/index.js';
 import type { BlobStore, OpenBlob } from '../types.js';
 import { withBlobSource } from './blob-source.js';
+import type { S3Connection } from './s3-client.js';
 import { ROOT, encapsulatedInstance } from '../../dicom/test-support.js';
 
 /** An S3-compatible server for tests (s3rver, in this process, on a free port) with one bucket. */
@@ -14,6 +15,8 @@ export interface TestS3 {
   bucket: string;
   /** The variables a `serve` child process needs to reach it. */
   env: Record<string, string>;
+  /** The same, as the S3 client takes it. */
+  connection: S3Connection;
   stop(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export async function startTestS3(bucket = 'ib-test-blobs'): Promise<TestS3> {
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
     },
+    connection: { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
     stop: async () => {
       await server.close();
       rmSync(directory, { recursive: true, force: true });

@@ -1,7 +1,22 @@
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 
 /** Where the archive keeps the bytes of instances (`--blob-store`, docs/blob-store.md). */
-export type BlobStoreSpec = { kind: 'file'; dir: string } | { kind: 's3'; bucket: string; prefix: string };
+export type BlobStoreSpec =
+  | { kind: 'file'; dir: string }
+  | { kind: 's3'; bucket: string; prefix: string; connection: S3Connection };
+
+/**
+ * `--blob-store` / IMAGING_BRIDGE_BLOB_STORE / config `blobStore`, and for S3 the connection from
+ * the standard AWS variables of `env`. Throws ConfigError naming what is wrong.
+ */
+export function resolveBlobStore(
+  value: string | undefined,
+  dataDir: string,
+  env: Record<string, string | undefined>,
+): BlobStoreSpec {
+  const where = parseBlobStore(value, dataDir);
+  return where.kind === 'file' ? where : { ...where, connection: s3ConnectionFromEnv(env) };
+}
 
 /** Bucket naming rules of S3 (3–63 characters, lower-case letters, digits, dots and hyphens). */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -11,7 +26,10 @@ const PREFIX = /^[0-9A-Za-z._/-]*$/;
  * `file:DIR` (packs and files under DIR) or `s3://BUCKET[/PREFIX]`; unset: the data directory.
  * Wrong values stop start-up with a message naming the option.
  */
-export function parseBlobStore(value: string | undefined, dataDir: string): BlobStoreSpec {
+export function parseBlobStore(
+  value: string | undefined,
+  dataDir: string,
+): { kind: 'file'; dir: string } | { kind: 's3'; bucket: string; prefix: string } {
   if (value === undefined) return { kind: 'file', dir: dataDir };
   const where = '--blob-store / IMAGING_BRIDGE_BLOB_STORE';
   if (value.startsWith('file:')) {
@@ -28,7 +46,7 @@ export function parseBlobStore(value: string | undefined, dataDir: string): Blob
       throw new ConfigError(
         `${where}: "${bucket}" is not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)`,
       );
-    if (!PREFIX.test(prefix) || prefix.split('/').some((p) => p === '' || p === '.' || p === '..'))
+    if (!PREFIX.test(prefix) || (prefix !== '' && prefix.split('/').some((p) => p === '' || p === '.' || p === '..')))
       throw new ConfigError(`${where}: prefix "${prefix}" must be path segments of letters, digits, . _ -`);
     return { kind: 's3', bucket, prefix: prefix === '' ? '' : `${prefix}/` };
   }
