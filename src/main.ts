@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Archive } from './archive/archive.js';
-import { ArchiveBlobStore } from './archive/archive-blob-store.js';
+import type { ArchiveBlobStore } from './archive/archive-blob-store.js';
+import { noPackCompaction, openBlobStore } from './archive/blob/open-blob-store.js';
 import { sweepAfterCrash } from './archive/orphan-sweep.js';
 import { CompactionJob, compactionControl } from './archive/pack/compaction-job.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
@@ -59,23 +60,29 @@ const VERSION = (createRequire(import.meta.url)('../package.json') as { version:
 type StorageConfig = Pick<
   Config,
   'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes' | 'encryptionKeyFile' | 'encryptionKey'
->;
+> &
+  Partial<Pick<Config, 'blobs'>>;
 
 /** `packWriter`: the server appends small objects to the packs (journaled), an import too (synced); other CLI commands only read them. */
 function openStorage(
   config: StorageConfig,
   packWriter: boolean | 'import',
   atRest: AtRest,
-): { archive: Archive; blobs: ArchiveBlobStore } {
+): { archive: Archive; blobs: ArchiveBlobStore | undefined; checkBlobs(): Promise<void> } {
   openDataDir(config.dataDir);
+  // `blobs`: the packs and files when the bytes are local (--blob-store file:DIR, the default); S3: undefined.
+  const opened = openBlobStore(config.blobs ?? { kind: 'file', dir: config.dataDir }, {
+    dataDir: config.dataDir,
+    packWriter,
+    cipher: atRest.objects,
+  });
   const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'), atRest.sqlite);
-  const blobs = new ArchiveBlobStore(config.dataDir, { packWriter, cipher: atRest.objects });
-  const archive = new Archive(index, blobs, {
+  const archive = new Archive(index, opened.blobs, {
     duplicatePolicy: config.duplicatePolicy,
     bulkDataThreshold: config.bulkDataThreshold,
     minFreeBytes: config.minFreeBytes,
   });
-  return { archive, blobs };
+  return { archive, blobs: opened.local, checkBlobs: opened.check };
 }
 
 /** For CLI commands: refuses a data directory whose encryption does not match the configured key (see at-rest.ts). */
@@ -112,7 +119,12 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       { encryptionAtRest: false },
       'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume',
     );
-  const { archive, blobs } = openStorage(config, true, atRest);
+  const { archive, blobs, checkBlobs } = openStorage(config, true, atRest);
+  // An unusable bucket (missing, no access, unreachable) stops start-up with what is wrong.
+  await checkBlobs().catch((e: unknown) => {
+    archive.close();
+    throw e;
+  });
   archive.index.onDurabilityLost((err) => {
     logger.fatal(
       { err, file: archive.index.db.name },
@@ -122,12 +134,12 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   });
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
-  const sweeper = sweepAfterCrash(archive.index, blobs.files, logger);
+  const sweeper = blobs && sweepAfterCrash(archive.index, blobs.files, logger);
   // Pack compaction (docs/storage.md): one run cut short by a crash or a stop starts again now.
-  const compaction = new CompactionJob(blobs.packs, archive.index.db, (s) =>
-    logger.info({ compaction: s }, 'pack compaction ended'),
-  );
-  if (compaction.resumeInterrupted()) logger.warn('resumed a pack compaction that was cut short');
+  const compaction =
+    blobs &&
+    new CompactionJob(blobs.packs, archive.index.db, (s) => logger.info({ compaction: s }, 'pack compaction ended'));
+  if (compaction?.resumeInterrupted()) logger.warn('resumed a pack compaction that was cut short');
   // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
   const studyLinks = new StudyPatientLinks(archive.index.db);
   const guardClaims = guardStudyClaims(studyLinks);
@@ -328,7 +340,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     worklist,
     aiResults,
     assessment: assessmentService(config),
-    storage: compactionControl(compaction),
+    storage: compaction ? compactionControl(compaction) : noPackCompaction(config.blobStore ?? 'object storage'),
     publicUrl: config.publicUrl,
     logger,
     accessControl: {
@@ -399,8 +411,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       await Promise.all([app.close(), dimse.close()]);
       await bridge.close();
       await audit.close();
-      sweeper.end();
-      await compaction.stop();
+      sweeper?.end();
+      await compaction?.stop();
       await checkpointer.close();
       archive.close();
       auth?.close();

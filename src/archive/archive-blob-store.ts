@@ -1,6 +1,7 @@
 import type { ObjectCipher } from '../core/encryption/chunked-cipher.js';
 import { bufferSource } from '../dicom/index.js';
 import { FileBlobStore } from './file-blob-store.js';
+import { localBlob } from './blob/local-blob.js';
 import { PackStore, isPackKey } from './pack/pack-store.js';
 import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from './types.js';
 
@@ -83,8 +84,7 @@ export class ArchiveBlobStore implements BlobStore {
 
   async open(key: string): Promise<OpenBlob> {
     if (!isPackKey(key)) return this.files.open(key);
-    const source = this.packs.open(key);
-    return { size: source.size, source: () => source, close: async () => undefined };
+    return localBlob(this.packs.open(key), async () => undefined);
   }
 
   read(key: string): Promise<Buffer> {

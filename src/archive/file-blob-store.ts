@@ -4,6 +4,7 @@ import { PRIVATE_DIR_MODE, privateDir } from '../core/private-files.js';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from './types.js';
+import { localBlob } from './blob/local-blob.js';
 import { DirectorySync } from './directory-sync.js';
 import { fileSource } from '../dicom/index.js';
 import type { ObjectCipher } from '../core/encryption/chunked-cipher.js';
@@ -92,10 +93,9 @@ export class FileBlobStore implements BlobStore {
     const fh = await fsp.open(this.pathOf(key), 'r');
     const { size } = await fh.stat();
     const cipher = this.cipher;
-    if (!cipher) return { size, source: () => fileSource(fh.fd, size), close: () => fh.close() };
     try {
-      const plain = cipher.source((o, l) => readExactSync(fh.fd, o, l), size);
-      return { size: plain.size, source: () => plain, close: () => fh.close() };
+      const source = cipher ? cipher.source((o, l) => readExactSync(fh.fd, o, l), size) : fileSource(fh.fd, size);
+      return localBlob(source, () => fh.close());
     } catch (e) {
       await fh.close();
       throw e;

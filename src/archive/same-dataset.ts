@@ -17,11 +17,10 @@ export async function sameDataset(
   try {
     const length = fresh.size - fresh.datasetOffset;
     if (length !== old.size - stored.datasetOffset) return false;
-    const oldBytes = old.source();
     for (let done = 0; done < length; ) {
       const n = Math.min(CHUNK, length - done);
-      if (fresh.source.read(fresh.datasetOffset + done, n).compare(oldBytes.read(stored.datasetOffset + done, n)) !== 0)
-        return false;
+      const oldChunk = await old.read(stored.datasetOffset + done, n);
+      if (fresh.source.read(fresh.datasetOffset + done, n).compare(oldChunk) !== 0) return false;
       done += n;
     }
     return true;

@@ -105,17 +105,17 @@ export interface BlobWriter {
   abort(): Promise<void>;
 }
 
-/** The bytes of stored instances, exactly as received. Files today; object storage later. */
+/** The bytes of stored instances, exactly as received: files and packs, or object storage (S3). */
 export interface BlobStore {
   create(): Promise<BlobWriter>;
-  /** Open a stored object for positional reads. */
+  /** Open a stored object for positional reads (a missing object: an error with code ENOENT). */
   open(key: string): Promise<OpenBlob>;
   /** A whole stored object (for objects small enough to hold). */
   read(key: string): Promise<Buffer>;
   /** Stream a byte range [start, end) of a stored object. */
   stream(key: string, start?: number, end?: number): NodeJS.ReadableStream;
   remove(key: string): Promise<void>;
-  /** Free bytes on the volume, for /health and out-of-resources decisions. */
+  /** Free bytes on the volume objects are written (or spooled) to, for /health and out-of-resources decisions. */
   freeBytes(): Promise<number>;
   /** Present when some objects are journaled (PlacedBlob.journaled). */
   readonly journal?: BlobJournal | undefined;
@@ -139,10 +139,18 @@ export interface JournalMark {
   offset: number;
 }
 
+/**
+ * One stored object opened for reading. Reads are asynchronous and positional, so the bytes may
+ * be on a local disk, in memory or in object storage (a ranged GET); nothing assumes a file
+ * descriptor. Code that parses needs synchronous random access: `withBlobSource` (blob/blob-source.ts)
+ * gives it over `read`, or over `local` when the store has it.
+ */
 export interface OpenBlob {
   /** The object's size (of its plaintext, when it is stored encrypted). */
   readonly size: number;
-  /** Random access to the object's bytes (decrypted chunk by chunk when it is stored encrypted). */
-  source(): ByteSource;
+  /** `length` bytes from `offset` (decrypted when the object is stored encrypted). */
+  read(offset: number, length: number): Promise<Buffer>;
+  /** Synchronous random access, present only when the bytes are local (files, packs). */
+  readonly local?: (() => ByteSource) | undefined;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ConfigError } from '../core/errors.js';
 import { isLoopback } from '../core/loopback.js';
+import { resolveBlobStore } from './blob-store.js';
 import {
   DEFAULTS,
   OPTIONS,
@@ -42,6 +43,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: Recor
   }
   const config = out as unknown as Config;
   config.sections = sections;
+  config.blobs = resolveBlobStore(config.blobStore, config.dataDir, env);
   // The key itself only from the environment (a flag would show in process lists).
   if (env.IMAGING_BRIDGE_ENCRYPTION_KEY) config.encryptionKey = env.IMAGING_BRIDGE_ENCRYPTION_KEY;
   if (!config.publicUrl) {

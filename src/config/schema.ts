@@ -1,3 +1,5 @@
+import type { BlobStoreSpec } from './blob-store.js';
+
 /** The typed configuration of one ImagingBridge process. Built once at start-up, passed in. */
 export interface Config {
   host: string;
@@ -8,6 +10,10 @@ export interface Config {
   dataDir: string;
   /** postgres://USER[:PASS]@HOST[:PORT]/DB: the FHIR store in PostgreSQL (docs/postgresql.md); unset: embedded SQLite. */
   database?: string;
+  /** `file:DIR` or `s3://BUCKET/PREFIX` as given (docs/blob-store.md); unset: the data directory. */
+  blobStore?: string;
+  /** Where instance bytes go, resolved from `blobStore` (and for S3 the AWS variables) at load. */
+  blobs: BlobStoreSpec;
   auth: 'none' | 'smart';
   /** Same SOP Instance UID with different content: refuse it (0x0111), or keep the newest as an audited new version. */
   duplicatePolicy: 'reject' | 'keep-newest';
@@ -107,6 +113,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'dicomPort', type: 'port', help: 'DICOM DIMSE port' },
   { key: 'dataDir', type: 'string', help: 'folder for the index database and stored files' },
   { key: 'database', type: 'string', help: 'postgres://USER@HOST/DB: FHIR store in PostgreSQL (default: embedded)' },
+  {
+    key: 'blobStore',
+    type: 'string',
+    help: 'file:DIR or s3://BUCKET/PREFIX: where instance bytes go (default: the data dir)',
+  },
   { key: 'auth', type: 'enum', values: ['none', 'smart'], help: 'authorization mode' },
   {
     key: 'duplicatePolicy',
@@ -157,13 +168,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'thumbnailCacheBytes', type: 'int', help: 'memory for cached thumbnails (bytes)' },
 ];
 
-export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections'> & { publicUrl: string | undefined } = {
+export const DEFAULTS: Omit<Config, 'publicUrl' | 'sections' | 'blobs'> & { publicUrl: string | undefined } = {
   host: '127.0.0.1',
   httpPort: 8080,
   dicomPort: 11112,
   publicUrl: undefined,
   dataDir: './data',
   database: undefined,
+  blobStore: undefined,
   // Secure by default: `--auth none` is an explicit, loopback-only switch for evaluation.
   auth: 'smart',
   duplicatePolicy: 'reject',

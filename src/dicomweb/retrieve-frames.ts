@@ -1,4 +1,5 @@
 import type { Archive } from '../archive/archive.js';
+import { withBlobSource } from '../archive/blob/blob-source.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
 import { badRequest, notAcceptable, notFound } from '../core/errors.js';
 import { FrameRangeError, TransferSyntax, locateBulkData, readFrames } from '../dicom/index.js';
@@ -31,7 +32,8 @@ async function withInstance<T>(
   if (!instance) throw notFound('no instance with these UIDs');
   const blob = await archive.blobs.open(instance.blobKey);
   try {
-    return fn(instance, () => blob.source());
+    // Reads only the bytes the parser asks for (ranged GETs when the object is in S3).
+    return await withBlobSource(blob, (source) => fn(instance, () => source));
   } finally {
     await blob.close();
   }

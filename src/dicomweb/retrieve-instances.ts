@@ -2,6 +2,7 @@ import type { Archive } from '../archive/archive.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
 import { badGateway, notAcceptable, notFound } from '../core/errors.js';
 import { RemoteFetchError } from '../archive/remote.js';
+import { wholeSource } from '../archive/blob/blob-source.js';
 import { TransferSyntax, servedHeader, transcodeToExplicitLittle, type ServedHeader } from '../dicom/index.js';
 import { matchesType, parseAccept } from './accept.js';
 import { MultipartWriter } from './multipart.js';
@@ -105,7 +106,7 @@ async function* instanceBytes(i: StoredInstance, choice: Choice, archive: Archiv
   }
   const blob = await archive.blobs.open(i.blobKey);
   try {
-    yield* transcodeToExplicitLittle(blob.source());
+    yield* transcodeToExplicitLittle(await wholeSource(blob));
   } finally {
     await blob.close();
   }

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Archive } from '../archive/archive.js';
+import { withBlobSource } from '../archive/blob/blob-source.js';
 import { isRemoteKey } from '../archive/remote.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
 import { notAcceptable, notFound } from '../core/errors.js';
@@ -88,7 +89,7 @@ async function renderImage(image: Image, options: RenderOptions, ports: RenderPo
   const blob = await ports.archive.blobs.open(image.instance.blobKey);
   let input: RenderInput;
   try {
-    input = readRenderInput(blob.source(), [image.frame]);
+    input = await withBlobSource(blob, (source) => readRenderInput(source, [image.frame]));
   } catch (e) {
     if (e instanceof FrameRangeError) throw notFound(e.message);
     if (e instanceof DicomParseError) throw notAcceptable(`cannot render this instance: ${e.message}`);

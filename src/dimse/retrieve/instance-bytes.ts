@@ -7,7 +7,6 @@ import type { BlobStore, StoredInstance } from '../../archive/types.js';
 import {
   bufferSource,
   datasetOffset,
-  readAll,
   isEncapsulatedTransferSyntax,
   transcodeToExplicitLittle,
 } from '../../dicom/index.js';
@@ -30,13 +29,7 @@ export function proposalFor(storedSyntax: string): string[] {
 }
 
 export async function datasetBytes(blobs: BlobStore, instance: StoredInstance, syntax: string): Promise<Buffer> {
-  const blob = await blobs.open(instance.blobKey);
-  let file: Buffer;
-  try {
-    file = readAll(blob.source());
-  } finally {
-    await blob.close();
-  }
+  let file = await blobs.read(instance.blobKey);
   if (syntax !== instance.transferSyntaxUid) {
     if (syntax !== EXPLICIT_LE)
       throw new DimseError(DicomStatus.ProcessingFailure, `cannot convert ${instance.transferSyntaxUid} to ${syntax}`);
