@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : [];
   const server = await startTestServer(
     { 'data-dir': dir },
-    { spawn: { entry: values.entry ? resolve(values.entry) : undefined, nodeArgs } },
+    { spawn: { entry: values.entry ? resolve(values.entry) : undefined, nodeArgs, startTimeoutMs: 120_000 } },
   );
   try {
     await sleep(3000);
