@@ -4,7 +4,7 @@
  * SMALL10K (or CT400) over A associations; server CPU (utime+stime of the whole process and of
  * its main thread) is read from /proc until the bridge has settled, with peak RSS (VmHWM).
  *   node --import tsx bench/cstore-cpu.ts [--entry dist/cli/main.js] [--count 2000] [--assoc 1]
- *        [--dataset SMALL10K|CT400] [--cpu-prof DIR]
+ *        [--dataset SMALL10K|CT400] [--cpu-prof DIR] [--keep]
  */
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       dataset: { type: 'string', default: 'SMALL10K' },
       cache: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      keep: { type: 'boolean', default: false },
     },
   });
   const manifest = ensureDataset(values.dataset as 'SMALL10K' | 'CT400', { cacheDir: values.cache });
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : [];
   const server = await startTestServer(
     { 'data-dir': dir },
-    { spawn: { entry: values.entry ? resolve(values.entry) : undefined, nodeArgs } },
+    { spawn: { entry: values.entry ? resolve(values.entry) : undefined, nodeArgs, startTimeoutMs: 120_000 } },
   );
   try {
     await sleep(3000);
@@ -99,7 +100,8 @@ async function main(): Promise<void> {
     );
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (values.keep) console.log(`data kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

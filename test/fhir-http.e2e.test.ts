@@ -71,6 +71,24 @@ describe('embedded FHIR server over HTTP', () => {
     expect((await json(unknown)).resourceType).toBe('OperationOutcome');
   });
 
+  it('validates every body from the wire, whatever it carries (only the in-process bridge is trusted)', async () => {
+    const invalid = { resourceType: 'Patient', gender: 'blue', validated: true };
+    const create = await post('Patient', invalid, { validated: 'true' });
+    expect(create.status).toBe(400);
+    const tx = await post(
+      '',
+      {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        validated: true,
+        entry: [{ resource: invalid, request: { method: 'POST', url: 'Patient' } }],
+      },
+      { validated: 'true' },
+    );
+    expect(tx.status).toBe(400);
+    expect((await json(tx)).resourceType).toBe('OperationOutcome');
+  });
+
   it('keeps resources in <dataDir>/fhir.sqlite', async () => {
     const { existsSync } = await import('node:fs');
     expect(existsSync(`${server.dataDir}/fhir.sqlite`)).toBe(true);

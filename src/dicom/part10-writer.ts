@@ -24,6 +24,7 @@ export interface FileMetaFields {
 
 /** Group 0002 with its (0002,0000) group length, ready to follow "DICM". */
 export function encodeFileMeta(fields: FileMetaFields): Buffer {
+  if (fields.extra === undefined) return encodeOwnFileMeta(fields);
   const meta: DicomJson = {};
   for (const [k, v] of Object.entries(fields.extra ?? {})) if (k.startsWith('0002')) meta[k.toUpperCase()] = v;
   meta['00020001'] = { vr: 'OB', InlineBinary: Buffer.from([0, 1]).toString('base64') };
@@ -39,6 +40,46 @@ export function encodeFileMeta(fields: FileMetaFields): Buffer {
   groupLength.writeUInt16LE(4, 6);
   groupLength.writeUInt32LE(body.length, 8);
   return Buffer.concat([groupLength, body]);
+}
+
+/**
+ * The File Meta of our own fields only, written directly: every C-STORE gets one, and the
+ * general writer costs ≈ 0.1 ms per instance for these seven elements. Same bytes (tested).
+ */
+function encodeOwnFileMeta(fields: FileMetaFields): Buffer {
+  const short: [number, string, string, string][] = [
+    [0x0002, 'UI', fields.sopClassUid, '\0'],
+    [0x0003, 'UI', fields.sopInstanceUid, '\0'],
+    [0x0010, 'UI', fields.transferSyntaxUid, '\0'],
+    [0x0012, 'UI', IMPLEMENTATION_CLASS_UID, '\0'],
+    [0x0013, 'SH', IMPLEMENTATION_VERSION_NAME, ' '],
+  ];
+  if (fields.sourceAeTitle) short.push([0x0016, 'AE', fields.sourceAeTitle, ' ']);
+  const values = short.map(([, , v, pad]) => {
+    const text = Buffer.from(v, 'latin1');
+    return text.length % 2 === 0 ? text : Buffer.concat([text, Buffer.from(pad, 'latin1')]);
+  });
+  // (0002,0000) UL, (0002,0001) OB 00 01, then the short-form elements.
+  const bodyLength = 14 + values.reduce((n, v) => n + 8 + v.length, 0);
+  const out = Buffer.alloc(12 + bodyLength);
+  out.write('\u0002\u0000\u0000\u0000UL', 0, 'latin1');
+  out.writeUInt16LE(4, 6);
+  out.writeUInt32LE(bodyLength, 8);
+  out.write('\u0002\u0000\u0001\u0000OB\u0000\u0000', 12, 'latin1');
+  out.writeUInt32LE(2, 20);
+  out[25] = 1;
+  let at = 26;
+  short.forEach(([element, vr], i) => {
+    const value = values[i]!;
+    if (value.length > 0xffff) throw new DicomEncodeError(`File Meta (0002,${element.toString(16)}) is too long`);
+    out.writeUInt16LE(0x0002, at);
+    out.writeUInt16LE(element, at + 2);
+    out.write(vr, at + 4, 'latin1');
+    out.writeUInt16LE(value.length, at + 6);
+    value.copy(out, at + 8);
+    at += 8 + value.length;
+  });
+  return out;
 }
 
 /** 128 zero bytes and "DICM" (PS3.10 7.1). */

@@ -42,6 +42,7 @@ export interface Bridge {
   readonly config: BridgeConfig;
   readonly admin: BridgeAdmin;
   readonly worker: SyncWorker;
+  /** The bridge's own client: with the embedded target its writes are not validated again by the server — validate first. */
   readonly client: FhirClient;
   start(): Promise<void>;
   status(): SyncStatusReport & { enabled: boolean; inFlight: number };
@@ -60,7 +61,8 @@ export function openBridge(o: BridgeOptions): Bridge {
   let client: FhirClient;
   if (config.target === 'embedded') {
     if (!o.embeddedFhir) throw new ConfigError('config "bridge.target" is "embedded" but no embedded FHIR server runs');
-    client = inProcessFhirClient(o.embeddedFhir, `${publicUrl}/fhir`);
+    // Every write of the bridge is validated before it is sent (validate-before-write.ts): the server skips its own check.
+    client = inProcessFhirClient(o.embeddedFhir, `${publicUrl}/fhir`, { validatedWrites: true });
   } else {
     client = httpFhirClient(fhir.servers[config.target]!);
   }

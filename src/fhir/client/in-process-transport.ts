@@ -15,9 +15,14 @@ export interface FhirRequestHandler {
 export class InProcessTransport implements FhirTransport {
   readonly baseUrl: string;
 
+  /**
+   * `validatedWrites`: the caller validates every resource it writes against R4 before sending
+   * it (the bridge does: validate-before-write.ts), so the server does not validate it again.
+   */
   constructor(
     private readonly router: FhirRequestHandler,
     baseUrl: string,
+    private readonly options: { validatedWrites?: boolean } = {},
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
@@ -31,6 +36,7 @@ export class InProcessTransport implements FhirTransport {
       query: queryOf(request.query ?? ''),
       headers,
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      ...(this.options.validatedWrites && request.body !== undefined ? { validated: true } : {}),
     });
     return { status: res.status, headers: res.headers, body: res.body, attempts: 1 };
   }

@@ -21,9 +21,16 @@ export { SmartBackendAuth } from './smart-backend-auth.js';
 export type { FhirRequestHandler } from './in-process-transport.js';
 export { LocalFhirReader, type FhirReader, type LocalFhirServer } from './local-reader.js';
 
-/** A client of the embedded server (its router), without HTTP. `baseUrl` is the router's base (…/fhir). */
-export function inProcessFhirClient(router: FhirRequestHandler, baseUrl: string): FhirClient {
-  return new RestFhirClient(new InProcessTransport(router, baseUrl));
+/**
+ * A client of the embedded server (its router), without HTTP. `baseUrl` is the router's base
+ * (…/fhir). `validatedWrites`: only for a caller that validates everything it writes (the bridge).
+ */
+export function inProcessFhirClient(
+  router: FhirRequestHandler,
+  baseUrl: string,
+  options: { validatedWrites?: boolean } = {},
+): FhirClient {
+  return new RestFhirClient(new InProcessTransport(router, baseUrl, options));
 }
 
 /**

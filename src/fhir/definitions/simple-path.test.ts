@@ -148,4 +148,24 @@ describe('compileSimplePath', () => {
       }),
     ).toEqual([{ type: 'Quantity', value: { value: 1 } }]);
   });
+
+  it("reads `where(key='text')` on the last step as FHIRPath does: only the items whose key is that text", () => {
+    const email = compileSimplePath("Patient.telecom.where(system='email')");
+    expect(email).toBeDefined();
+    const patient = {
+      resourceType: 'Patient',
+      telecom: [
+        { system: 'phone', value: '555' },
+        { system: 'email', value: 'a@b.c' },
+        { value: 'x' },
+        { system: 'email' },
+      ],
+    };
+    expect(email!(patient)).toEqual([
+      { type: 'ContactPoint', value: { system: 'email', value: 'a@b.c' } },
+      { type: 'ContactPoint', value: { system: 'email' } },
+    ]);
+    expect(asSet(email!(patient))).toEqual(asSet(fhirPathExtractor("Patient.telecom.where(system='email')")(patient)));
+    expect(compileSimplePath("Patient.telecom.where(system='email').value")).toBeUndefined();
+  });
 });

@@ -47,15 +47,18 @@ type Step = { key: string; type: string }[];
 interface Term {
   steps: Step[];
   target?: string;
+  /** `where(key='value')` on the last step: only the items whose `key` is that string. */
+  equals?: { key: string; value: string };
 }
 
 /**
- * `Type.a.b`, `Type.a.b.ofType(X)`, or `Type.a.b.where(reference.startsWith('X/') or
- * reference.contains('/X/'))` (what termsFor makes of `where(resolve() is X)`); optionally in
+ * `Type.a.b`, `Type.a.b.ofType(X)`, `Type.a.b.where(reference.startsWith('X/') or
+ * reference.contains('/X/'))` (what termsFor makes of `where(resolve() is X)`), or
+ * `Type.a.b.where(c='text')` (e.g. `Patient.telecom.where(system='email')`); optionally in
  * parentheses.
  */
 const TERM =
-  /^\(?\s*([A-Z][A-Za-z]*)((?:\.[a-z][A-Za-z]*)+)(?:\.ofType\(\s*([A-Za-z]+)\s*\)|\.where\(reference\.startsWith\('([A-Z][A-Za-z]*)\/'\) or reference\.contains\('\/\4\/'\)\))?\s*\)?$/;
+  /^\(?\s*([A-Z][A-Za-z]*)((?:\.[a-z][A-Za-z]*)+)(?:\.ofType\(\s*([A-Za-z]+)\s*\)|\.where\(reference\.startsWith\('([A-Z][A-Za-z]*)\/'\) or reference\.contains\('\/\4\/'\)\)|\.where\(\s*([a-z][A-Za-z]*)\s*=\s*'([A-Za-z0-9-]*)'\s*\))?\s*\)?$/;
 
 /**
  * Search parameter expressions that are only unions of plain paths (90 % of R4's, e.g.
@@ -73,19 +76,22 @@ export function compileSimplePath(expression: string): ((resource: unknown) => P
     if (!m) return undefined;
     const steps = compileTerm(m[1], m[2].slice(1).split('.'), m[3]);
     if (!steps) return undefined;
-    terms.push({ steps, ...(m[4] ? { target: m[4] } : {}) });
+    terms.push({ steps, ...(m[4] ? { target: m[4] } : {}), ...(m[5] ? { equals: { key: m[5], value: m[6] } } : {}) });
   }
   if (terms.length === 0) return undefined;
   return (resource) => {
     const out: PathValue[] = [];
-    for (const { steps, target } of terms) {
-      if (!target) {
+    for (const { steps, target, equals } of terms) {
+      if (!target && !equals) {
         walk(resource, steps, 0, out);
         continue;
       }
       const found: PathValue[] = [];
       walk(resource, steps, 0, found);
-      for (const v of found) if (namesType((v.value as { reference?: unknown }).reference, target)) out.push(v);
+      for (const v of found) {
+        const item = v.value as Record<string, unknown>;
+        if (target ? namesType(item.reference, target) : item[equals!.key] === equals!.value) out.push(v);
+      }
     }
     return out;
   };

@@ -35,7 +35,11 @@ export async function processBundle(ctx: RouterContext, req: FhirRequest, dispat
   if (ctx.inTransaction) throw badRequest('a Bundle inside a transaction is not supported');
   const entries = (Array.isArray(bundle.entry) ? bundle.entry : []) as BundleEntry[];
   checkEntryCount(bundle.type, entries.length, ctx.batchLimits);
-  const requests = entries.map((e, i) => ({ ...entryRequest(e, i, req.headers.prefer), principal: req.principal }));
+  const requests = entries.map((e, i) => ({
+    ...entryRequest(e, i, req.headers.prefer),
+    principal: req.principal,
+    ...(req.validated ? { validated: true } : {}),
+  }));
   checkBatchCount(requests, ctx, ctx.batchLimits);
   const records: (AccessRecord | undefined)[] = new Array(requests.length);
   if (req.record) req.record.interaction = bundle.type;

@@ -22,6 +22,12 @@ export interface FhirRequest {
    * the service's own call (the bridge, internal writers), not restricted.
    */
   principal?: Principal;
+  /**
+   * The caller validated the body against R4 already (the bridge: validate-before-write.ts, a
+   * superset of the server's check), so create and update do not validate it again. Set only
+   * by an in-process transport built for such a caller; the HTTP adapter never sets it.
+   */
+  validated?: boolean;
   /** Set by the router: what the request accessed; handlers add the patients they touch. */
   record?: AccessRecord;
 }

@@ -49,7 +49,7 @@ export async function create(ctx: RouterContext, req: FhirRequest, type: string)
       return resourceResponse(200, existing[0], ctx, { ...req, method: 'GET' });
     }
   }
-  validateFhirResource(resource);
+  if (!req.validated) validateFhirResource(resource);
   await ensureAllowed(ctx, accessOf(req, type, 'c'), resource, 'write');
   const stored = req.assignedId
     ? await ctx.repo.create({ ...resource, id: req.assignedId }, { keepId: true })
@@ -65,7 +65,7 @@ export async function update(ctx: RouterContext, req: FhirRequest, type: string,
   if (resource.id === undefined) throw badRequest('an update must carry the id in the body', 'id');
   if (resource.id !== id) throw badRequest(`the body has id ${resource.id}, the URL ${id}`, 'id');
   resource = await serverSide(ctx, req, resource);
-  validateFhirResource(resource);
+  if (!req.validated) validateFhirResource(resource);
   let ifMatch = etagVersion(req.headers['if-match']);
   const updating = accessOf(req, type, 'u');
   const creating = accessOf(req, type, 'c');
