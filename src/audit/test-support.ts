@@ -25,7 +25,7 @@ const collect = async (it: AsyncIterable<ChainRecord>) => {
 };
 
 /** Each record's seq follows the previous one and its hash covers the previous hash. */
-export function expectOneChain(records: ChainRecord[], key = TEST_KEY): void {
+export function expectOneChain(records: ChainRecord[], key: Buffer = TEST_KEY): void {
   let prev = GENESIS_HASH;
   records.forEach((r, i) => {
     expect(r.seq).toBe(i + 1);
