@@ -91,6 +91,22 @@ describe.skipIf(skip !== undefined)(`audit log on PostgreSQL${skip ? ` (skipped:
     }
   });
 
+  it('rejects a record whose commit fails (the access is then refused), and goes on once the database is back', async () => {
+    const a = await instance('a');
+    const admin = openPool(await url(), { max: 1 });
+    try {
+      await a.sink.record(event('a', 1));
+      await admin.query(`ALTER TABLE ${schema}.head RENAME TO head_away`);
+      await expect(a.sink.record(event('a', 2))).rejects.toThrow(/head/);
+      await admin.query(`ALTER TABLE ${schema}.head_away RENAME TO head`);
+      await a.sink.record(event('a', 3));
+      expect(await a.verify()).toMatchObject({ ok: true, records: 2 });
+    } finally {
+      await a.close();
+      await admin.end();
+    }
+  });
+
   it('refuses to start an instance whose key is not the one the chain is hashed with', async () => {
     const a = await instance('a');
     await a.sink.record(event('a', 1));
