@@ -18,7 +18,13 @@ import { StudyPatientLinks } from './bridge/patients/study-links.js';
 import { guardStudyClaims } from './bridge/patients/study-claims.js';
 import type { FhirResource } from './fhir/types.js';
 import { AiResultsService } from './ai-results/index.js';
-import { openAuditLog, parseAuditAnchorConfig, parseAuditSyslogConfig, recordAccess } from './audit/index.js';
+import {
+  openAuditLog,
+  openPostgresAuditLog,
+  parseAuditAnchorConfig,
+  parseAuditSyslogConfig,
+  recordAccess,
+} from './audit/index.js';
 import { accessRecordsOf, oauthAccessRecord } from './http/security/audit-mapping.js';
 import { openAuthorizationServer, parseExternalIssuers } from './security/oauth/index.js';
 import { callerPolicy, smartDecisions } from './fhir/access/scope-access.js';
@@ -181,8 +187,9 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     }),
   });
   // The tamper-evident audit trail (hash chain keyed from outside the data dir), copied into
-  // the embedded FHIR server for /fhir/AuditEvent searches.
-  const audit = openAuditLog({
+  // the embedded FHIR server for /fhir/AuditEvent searches. With --database, the chain is in
+  // PostgreSQL (one for every instance), copied into FHIR by one instance (docs/postgresql.md).
+  const auditOptions = {
     dataDir: config.dataDir,
     keyFile: config.auditKeyFile,
     // The AuditEvent copies are written from their own thread (one per patient of a read) into
@@ -200,7 +207,10 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     syslog: parseAuditSyslogConfig(config.sections.security),
     anchor: parseAuditAnchorConfig(config.sections.security),
     sqliteKeys: atRest.sqlite,
-  });
+  };
+  const audit = config.database
+    ? await openPostgresAuditLog({ ...auditOptions, database: config.database })
+    : openAuditLog(auditOptions);
   const server = { publicUrl: config.publicUrl, aeTitle: config.dicomAet };
   // Validates sections.reconcile: the scheduled drift check (docs/assessment.md), its drift on /api/sync/status.
   const sourceStates = new SourceStateStore(archive.index.db);

@@ -76,7 +76,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
   it('stores N records as N rows whose chain verifies', async () => {
     for (let i = 0; i < 20; i++) await log.sink.record(event(i));
     expect(rows()).toHaveLength(20);
-    expect(log.verify()).toMatchObject({ ok: true, records: 20 });
+    expect(await log.verify()).toMatchObject({ ok: true, records: 20 });
   });
 
   it('creates the key beside the data directory, readable by the owner only', () => {
@@ -101,7 +101,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
       rechain(db, 3, (prev, json) => createHash('sha256').update(prev).update(json).digest('hex'));
     });
     open();
-    expect(log.verify()).toMatchObject({ ok: false, brokenSeq: 3, records: 2 });
+    expect(await log.verify()).toMatchObject({ ok: false, brokenSeq: 3, records: 2 });
   });
 
   it('detects an edited record rechained with a wrong key', async () => {
@@ -112,7 +112,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
       rechain(db, 4, (prev, json) => chainHash(Buffer.alloc(32, 7), prev, json));
     });
     open();
-    expect(log.verify()).toMatchObject({ ok: false, brokenSeq: 4 });
+    expect(await log.verify()).toMatchObject({ ok: false, brokenSeq: 4 });
   });
 
   it('detects a deleted record, also when the later records were renumbered', async () => {
@@ -120,14 +120,14 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     await log.close();
     tamper((db) => db.prepare('DELETE FROM audit_record WHERE seq = 2').run());
     open();
-    expect(log.verify()).toMatchObject({ ok: false, brokenSeq: 2, records: 1 });
+    expect(await log.verify()).toMatchObject({ ok: false, brokenSeq: 2, records: 1 });
     await log.close();
     tamper((db) => {
       db.prepare('UPDATE audit_record SET seq = seq - 1 WHERE seq > 2').run();
       rechain(db, 2, (prev, json) => createHash('sha256').update(prev).update(json).digest('hex'));
     });
     open();
-    expect(log.verify()).toMatchObject({ ok: false, brokenSeq: 2 });
+    expect(await log.verify()).toMatchObject({ ok: false, brokenSeq: 2 });
   });
 
   it('refuses to start when the key file is missing but records exist, with a clear message', async () => {
@@ -147,7 +147,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     const all = rows();
     expect(all.map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     for (let i = 1; i < all.length; i++) expect(all[i]!.prev_hash).toBe(all[i - 1]!.hash);
-    expect(log.verify()).toMatchObject({ ok: true, records: 100 });
+    expect(await log.verify()).toMatchObject({ ok: true, records: 100 });
   });
 
   it('keeps one linear chain when two writers (two opened logs, two threads) share the file', async () => {
@@ -159,10 +159,10 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     }
     const all = rows();
     expect(all.map((r) => r.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-    expect(log.verify()).toMatchObject({ ok: true, records: 60 });
+    expect(await log.verify()).toMatchObject({ ok: true, records: 60 });
     await log.close();
     open();
-    expect(log.verify()).toMatchObject({ ok: true, records: 60, checkpoint: { seq: 60 } });
+    expect(await log.verify()).toMatchObject({ ok: true, records: 60, checkpoint: { seq: 60 } });
   });
 
   it('continues the chain across reopenings', async () => {
@@ -170,7 +170,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     await log.close();
     open();
     await log.sink.record(event(2));
-    expect(log.verify()).toMatchObject({ ok: true, records: 2 });
+    expect(await log.verify()).toMatchObject({ ok: true, records: 2 });
   });
 
   it('keeps every acknowledged record after the process is killed', async () => {
@@ -190,7 +190,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     const acknowledged = Number(child.stdout);
     expect(acknowledged).toBe(150);
     open();
-    expect(log.verify()).toMatchObject({ ok: true });
+    expect(await log.verify()).toMatchObject({ ok: true });
     expect(rows().length).toBeGreaterThanOrEqual(acknowledged);
   });
 
@@ -201,7 +201,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
       log.sink.record(event(3)),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(log.verify()).toMatchObject({ ok: true, records: 2 });
+    expect(await log.verify()).toMatchObject({ ok: true, records: 2 });
   });
 
   it('keeps a signed checkpoint of the head beside the key, and detects the removal of the last records', async () => {
@@ -215,7 +215,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     expect(checkpoint).toMatchObject({ seq: 10, hash: rows()[9]!.hash });
     expect(statSync(`${keyFile}.checkpoint`).mode & 0o777).toBe(0o600);
     open();
-    expect(log.verify()).toMatchObject({ ok: true, records: 10, checkpoint: { seq: 10 } });
+    expect(await log.verify()).toMatchObject({ ok: true, records: 10, checkpoint: { seq: 10 } });
     await log.close();
     tamper((db) => db.prepare('DELETE FROM audit_record WHERE seq > 7').run());
     const alarms: string[] = [];
@@ -223,7 +223,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
       dataDir,
       logger: { ...silent, error: (_: unknown, msg?: string) => void alarms.push(msg ?? '') },
     });
-    expect(log.verify()).toMatchObject({
+    expect(await log.verify()).toMatchObject({
       ok: false,
       records: 7,
       brokenSeq: 8,
@@ -235,7 +235,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     // hold seq 8–10 are not the ones it signed.
     for (let i = 0; i < 5; i++) await log.sink.record(event(100 + i));
     await expect.poll(() => alarms.join('\n')).toMatch(/audit chain TRUNCATED/);
-    expect(log.verify()).toMatchObject({
+    expect(await log.verify()).toMatchObject({
       ok: false,
       brokenSeq: 10,
       reason: expect.stringMatching(/record 10 differs from the checkpoint/),
@@ -249,7 +249,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     await log.close();
     const signed = readFileSync(`${keyFile}.checkpoint`, 'utf8');
     rmSync(`${keyFile}.checkpoint`);
-    expect(verifyAuditLog(dataDir)).toMatchObject({
+    expect(await verifyAuditLog(dataDir)).toMatchObject({
       ok: false,
       records: 3,
       reason: expect.stringMatching(
@@ -265,14 +265,14 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     await expect
       .poll(() => alarms.join('\n'), { timeout: 20_000 })
       .toMatch(/audit checkpoint .* is MISSING while the chain holds 3 records: a new one is written at the head/);
-    expect(log.verify()).toMatchObject({ ok: true, records: 3, checkpoint: { seq: 3 } });
+    expect(await log.verify()).toMatchObject({ ok: true, records: 3, checkpoint: { seq: 3 } });
     await log.close();
     writeFileSync(
       `${keyFile}.checkpoint`,
       signed.replace(/"hmac":"[0-9a-f]/, (m) => m.slice(0, -1) + (m.endsWith('0') ? '1' : '0')),
     );
     open();
-    expect(log.verify()).toMatchObject({
+    expect(await log.verify()).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/checkpoint file .* is not signed with this key/),
     });
@@ -287,7 +287,7 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     await log.close();
     writeFileSync(`${keyFile}.checkpoint`, behind); // as if the last two were appended by someone with the key but not the writer
     const started = Date.now();
-    expect(verifyAuditLog(dataDir)).toMatchObject({
+    expect(await verifyAuditLog(dataDir)).toMatchObject({
       ok: false,
       records: 5,
       brokenSeq: 4,
@@ -325,6 +325,6 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
       await writer.close();
     }
     open();
-    expect(log.verify()).toMatchObject({ ok: true });
+    expect(await log.verify()).toMatchObject({ ok: true });
   });
 });

@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuditKey } from '../src/audit/key-file.js';
 import { openPool } from '../src/core/postgres/pool.js';
 import { testPostgres } from '../src/core/postgres/test-cluster.js';
 import { httpFhirClient, parseFhirServers } from '../src/fhir/client/index.js';
@@ -16,6 +21,9 @@ const skip = 'reason' in server ? server.reason : undefined;
 const database = `ib_e2e_${randomBytes(4).toString('hex')}`;
 let url = '';
 let peer: TestServer | undefined;
+// Instances sharing a database share the audit chain, so its key (docs/postgresql.md).
+const keyDir = mkdtempSync(join(tmpdir(), 'ib-pg-key-'));
+const auditKeyFile = join(keyDir, 'audit.key');
 
 beforeAll(async () => {
   if ('reason' in server) return;
@@ -26,11 +34,12 @@ beforeAll(async () => {
   const u = new URL(base);
   u.pathname = `/${database}`;
   url = u.toString();
-  peer = await startTestServer({ database: url });
+  peer = await startTestServer({ database: url, 'audit-key-file': auditKeyFile });
 }, 120_000);
 
 afterAll(async () => {
   await peer?.stop();
+  rmSync(keyDir, { recursive: true, force: true });
   if ('reason' in server) return;
   const admin = openPool(await server.url(), { max: 1 });
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
@@ -54,7 +63,7 @@ describe.skipIf(skip !== undefined)(`serve --database${skip ? ` (skipped: ${skip
     });
     expect(created.status).toBe(201);
     const patient = (await created.json()) as { id: string };
-    const second = await startTestServer({ database: url });
+    const second = await startTestServer({ database: url, 'audit-key-file': auditKeyFile });
     try {
       const read = await fetch(`${second.url}/fhir/Patient/${patient.id}`);
       expect(read.status).toBe(200);
@@ -84,6 +93,44 @@ describe.skipIf(skip !== undefined)(`serve --database${skip ? ` (skipped: ${skip
       }
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe.skipIf(skip !== undefined)(`serve --database: the audit chain${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('is one chain in PostgreSQL for both servers, which audit verify --database checks', async () => {
+    let second: TestServer | undefined = await startTestServer({ database: url, 'audit-key-file': auditKeyFile });
+    const pool = openPool(url, { max: 1 });
+    try {
+      const count = async () => Number((await pool.query('SELECT count(*) AS n FROM audit.record')).rows[0].n);
+      const before = await count();
+      // Audited reads on both servers, interleaved.
+      for (const s of [peer!, second, peer!, second])
+        expect((await fetch(`${s.url}/fhir/Patient?family=nobody`)).status).toBe(200);
+      expect(await count()).toBeGreaterThanOrEqual(before + 4);
+      await second.stop();
+      second = undefined;
+      const n = await count();
+      const cli = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', '--database', url, '--audit-key-file', auditKeyFile],
+        { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname },
+      );
+      expect(cli.stdout, cli.stderr).toMatch(new RegExp(`^audit chain OK: ${n} records checked`));
+      expect(cli.status).toBe(0);
+      // Another key is refused, not reported as a broken chain.
+      const other = join(keyDir, 'other.key');
+      createAuditKey(other);
+      const refused = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', '--database', url, '--audit-key-file', other],
+        { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname },
+      );
+      expect(refused.stderr).toMatch(/holds another key than the one the chain in PostgreSQL is hashed with/);
+      expect(refused.status).toBe(1);
+    } finally {
+      await second?.stop();
+      await pool.end();
     }
   });
 });

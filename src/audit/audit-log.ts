@@ -26,7 +26,8 @@ export class AuditLog implements AuditSink {
   private readonly inflight = new Set<Promise<void>>();
   private readonly listeners: ((records: ChainRecord[]) => void)[] = [];
 
-  constructor(private readonly writer: ChainWriter) {}
+  /** `writer`: the SQLite writer thread's ChainWriter, or the PostgreSQL chain's PgChainWriter. */
+  constructor(private readonly writer: Pick<ChainWriter, 'append'>) {}
 
   record(event: AuditEvent): Promise<void> {
     return this.recordAll([event]);

@@ -3,6 +3,9 @@ import { openSqlite, type SqliteKeys } from '../core/sqlite-open.js';
 import type { ChainRecord } from './types.js';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
 import { privateSqlite } from '../core/private-files.js';
+import type { NewRecord } from './chain-store-contract.js';
+
+export type { NewRecord } from './chain-store-contract.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit_record (
@@ -23,12 +26,6 @@ CREATE TABLE IF NOT EXISTS audit_projection (
 );
 `;
 
-export interface NewRecord {
-  id: string;
-  recorded: string;
-  json: string;
-}
-
 interface Row {
   seq: number;
   id: string;
@@ -48,7 +45,8 @@ const toRecord = (r: Row): ChainRecord => ({
 });
 
 /**
- * The audit chain in its own SQLite file (WAL, synchronous=FULL): an append-only table where
+ * The audit chain in its own SQLite file (synchronous; `chain-store-sqlite.ts` gives it the
+ * shared asynchronous `AuditChainStore` interface) (WAL, synchronous=FULL): an append-only table where
  * each row's hash covers the previous row's hash. Also keeps, apart from the chain, how far
  * each projection (the FHIR repository) has caught up.
  *

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -89,13 +89,14 @@ export function signedCheckpoint(key: Buffer, c: Checkpoint): { v: number; seq: 
 }
 
 /**
- * Replaces the checkpoint atomically: a temporary file (unique per process and thread),
+ * Replaces the checkpoint atomically: a temporary file (unique per write: several writers of one
+ * process — PostgreSQL chains on the main thread — may share the file),
  * fsynced, renamed over the old one. The directory is fsynced only when `syncDir` (the first
  * write of a writer): a later rename lost in a power cut leaves an older checkpoint, which is
  * still true of the chain (it only grows), so nothing is falsely reported.
  */
 export async function writeCheckpoint(file: string, key: Buffer, c: Checkpoint, syncDir: boolean): Promise<void> {
-  const tmp = `${file}.${process.pid}-${threadId}.tmp`;
+  const tmp = `${file}.${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.tmp`;
   const fh = await open(tmp, 'w', 0o600);
   try {
     await fh.writeFile(checkpointText(key, c));

@@ -182,7 +182,7 @@ describe('audit log: searchable copy at /fhir/AuditEvent', () => {
     expect(total).toBe(events.length);
     const again = openAuditLog({ dataDir: dataDir(), logger: silent });
     try {
-      const verified = again.verify();
+      const verified = await again.verify();
       expect(verified.ok).toBe(true);
       expect(verified.records).toBe(events.length);
     } finally {

@@ -5,10 +5,14 @@ import type { ChainRecord } from './types.js';
 
 const TARGET = 'fhir';
 
-/** The chain as the projection needs it: read on the main thread, the watermark written by the writer thread. */
+/**
+ * The chain as the projection needs it: read on the main thread, the watermark written by the
+ * writer thread (SQLite, synchronous) or by the store itself (PostgreSQL, asynchronous).
+ */
 export interface ProjectionStore {
-  iterate(after?: number): Iterable<ChainRecord>;
-  projectedUpTo(target: string): number;
+  iterate(after?: number): Iterable<ChainRecord> | AsyncIterable<ChainRecord>;
+  projectedUpTo(target: string): number | Promise<number>;
+  /** Fire and forget: a lost watermark only makes the next catch-up longer. */
   setProjectedUpTo(target: string, upto: number): void;
 }
 
@@ -80,7 +84,7 @@ export class FhirProjection {
       this.stalled = false;
       let copied = 0;
       let batch: ChainRecord[] = [];
-      for (const r of this.store.iterate(this.store.projectedUpTo(TARGET))) {
+      for await (const r of this.store.iterate(await this.store.projectedUpTo(TARGET))) {
         batch.push(r);
         if (batch.length >= this.options.maxBatch) {
           copied += await this.write(batch);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
@@ -54,4 +54,12 @@ export function createAuditKey(file: string): Buffer {
     closeSync(dir);
   }
   return key;
+}
+
+/**
+ * Names the key without revealing it (HMAC of a constant): stored with a shared chain
+ * (PostgreSQL) so that an instance started with another key is refused before it appends.
+ */
+export function auditKeyId(key: Buffer): string {
+  return createHmac('sha256', key).update('imaging-bridge audit key id v1').digest('hex');
 }

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { SqliteKeys } from '../core/sqlite-open.js';
 import { openDataDir } from '../core/private-files.js';
-import { hostname } from 'node:os';
-import { join, relative, resolve, isAbsolute } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { FhirRepository } from '../fhir/repository/repository.js';
 import { loadR4, type R4Definitions } from '../fhir/definitions/load-r4.js';
@@ -12,13 +10,11 @@ import { ChainWriter } from './chain-writer.js';
 import { checkpointFileOf } from './checkpoint.js';
 import { FhirProjection, type ProjectionOptions } from './fhir-projection.js';
 import { ProjectionThread } from './projection-thread.js';
-import { AuditKeyError, createAuditKey, defaultAuditKeyFile, readAuditKey } from './key-file.js';
+import { defaultAuditKeyFile } from './key-file.js';
+import { loadOrCreateKey, startExports, warnIfKeyInside } from './open-shared.js';
+import { SqliteAuditChainStore } from './chain-store-sqlite.js';
 import type { AuditAnchorConfig } from './anchor-config.js';
-import { CheckpointAnchor } from './anchor.js';
-import { isLoopback } from '../core/loopback.js';
-import { maxMessageBytesOf, type AuditSyslogConfig } from './syslog-config.js';
-import { checkpointSyslogLine, syslogMessages } from './syslog-format.js';
-import { SyslogSender } from './syslog-sender.js';
+import type { AuditSyslogConfig } from './syslog-config.js';
 import type { AuditSink, VerifyResult } from './types.js';
 import { verifyChain } from './verify.js';
 
@@ -63,8 +59,8 @@ export interface OpenedAuditLog {
   sink: AuditSink;
   /** Resolves (to the number of records copied) when the start-up re-projection is done. */
   caughtUp: Promise<number>;
-  /** Checks the whole chain with the key, and its end against the signed checkpoint (synchronous, read-only connection). */
-  verify(): VerifyResult;
+  /** Checks the whole chain with the key, and its end against the signed checkpoint (read-only connection). */
+  verify(): Promise<VerifyResult>;
   /** Copies the current checkpoint to the anchors now (also done every intervalSeconds and at close). */
   anchorNow(): Promise<void>;
   /** Commits what waits, finishes the FHIR copies, ends the writer thread, closes the database and the syslog socket. */
@@ -78,26 +74,14 @@ export interface OpenedAuditLog {
 export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
   openDataDir(o.dataDir);
   const keyFile = o.keyFile ?? defaultAuditKeyFile(o.dataDir);
-  const inside = relative(resolve(o.dataDir), resolve(keyFile));
-  if (!inside.startsWith('..') && !isAbsolute(inside))
-    o.logger.warn(
-      { keyFile },
-      'the audit key file is inside the data directory: whoever can edit the records can recompute the chain',
-    );
+  warnIfKeyInside(o.dataDir, keyFile, o.logger);
   const file = join(o.dataDir, AUDIT_DB_FILE);
   // Created here (schema, WAL), then only read on this thread: the writer thread appends.
   const keys = o.sqliteKeys;
   const init = new ChainStore(file, { keys });
   let key: Buffer;
   try {
-    if (existsSync(keyFile)) key = readAuditKey(keyFile);
-    else if (init.count() === 0) {
-      key = createAuditKey(keyFile);
-      o.logger.info({ keyFile }, 'audit key created');
-    } else
-      throw new AuditKeyError(
-        `audit key file ${keyFile} is missing but the audit log holds records: restore the key (or give it with --audit-key-file); a new key would break the chain`,
-      );
+    key = loadOrCreateKey(keyFile, init.count() === 0, o.logger);
   } finally {
     init.close();
   }
@@ -135,28 +119,7 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
     !thread && o.repository ? new FhirProjection(projectionStore, o.repository, o.logger, o.projection) : undefined;
   const copies = thread ?? projection;
   if (copies) log.onCommit((records) => copies.add(records));
-  const syslog = o.syslog ? new SyslogSender(o.syslog, o.logger) : undefined;
-  const origin = { hostname: o.syslog?.hostname ?? hostname(), procId: process.pid };
-  if (syslog && o.syslog) {
-    const max = maxMessageBytesOf(o.syslog);
-    log.onCommit((records) => records.forEach((r) => syslogMessages(r, origin, max).forEach((m) => syslog.send(m))));
-    // The records hold search parameters (BALP entity.query): PHI on the wire unless encrypted.
-    if (o.syslog.protocol !== 'tls' && !isLoopback(o.syslog.host))
-      o.logger.warn(
-        { host: o.syslog.host, protocol: o.syslog.protocol },
-        'audit syslog export in clear text: the records carry search parameters (names, birth dates); use "protocol": "tls"',
-      );
-  }
-  const anchor = o.anchor
-    ? new CheckpointAnchor(
-        o.anchor,
-        checkpointFile,
-        key,
-        { syslog: syslog ? (entry) => syslog.send(checkpointSyslogLine(entry, origin)) : undefined },
-        o.logger,
-      )
-    : undefined;
-  anchor?.start();
+  const { syslog, anchor } = startExports(o, log, checkpointFile, key);
   const caughtUp = thread
     ? thread.caughtUp
     : projection
@@ -176,7 +139,7 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
     sink: log,
     caughtUp,
     // Longer wait than the CLI's: right after opening, the writer thread may still be starting.
-    verify: () => verifyChain(reader, key, checkpointFile, { staleWaitMs: 10_000 }),
+    verify: () => verifyChain(new SqliteAuditChainStore(reader), key, checkpointFile, { staleWaitMs: 10_000 }),
     anchorNow: () => anchor?.anchorNow() ?? Promise.resolve(),
     close: () =>
       (closing ??= (async () => {

@@ -5,9 +5,14 @@ import { syslogLine } from '../audit/syslog-format.js';
 import { ConfigError } from '../core/errors.js';
 import { openAtRestOf } from '../core/encryption/at-rest.js';
 import { parseCommandLine } from './options.js';
+import type { Config } from '../config/schema.js';
 
-const USAGE = `imaging-bridge audit verify [--data-dir DIR] [--audit-key-file F] [--anchor FILE]   check the hash chain with its key, against F.checkpoint, and against the checkpoints anchored in FILE
-imaging-bridge audit export [--data-dir DIR] --format syslog [--after-seq N]   RFC 5424 lines on stdout`;
+const USAGE = `imaging-bridge audit verify [--data-dir DIR | --database postgres://…] [--audit-key-file F] [--anchor FILE]   check the hash chain with its key, against F.checkpoint, and against the checkpoints anchored in FILE
+imaging-bridge audit export [--data-dir DIR | --database postgres://…] --format syslog [--after-seq N]   RFC 5424 lines on stdout`;
+
+/** Where the chain is: the database given with --database (serve puts it there), else the data folder. */
+const chainOf = (config: Config) =>
+  config.database !== undefined ? { database: config.database } : { sqliteKeys: openAtRestOf(config).sqlite };
 
 /** The audit chain from the data folder: verify it with the key kept outside, or export it. */
 export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -25,11 +30,11 @@ export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<
       case 'verify': {
         if (values.anchor !== undefined && (typeof values.anchor !== 'string' || !values.anchor))
           throw new ConfigError('audit verify: --anchor needs a file');
-        const result = verifyAuditLog(
+        const result = await verifyAuditLog(
           config.dataDir,
           config.auditKeyFile,
           values.anchor as string | undefined,
-          openAtRestOf(config).sqlite,
+          chainOf(config),
         );
         if (result.ok) {
           console.log(
@@ -51,7 +56,7 @@ export async function runAudit(args: string[], env: NodeJS.ProcessEnv): Promise<
         if (!Number.isInteger(after) || after < 0)
           throw new ConfigError('audit export: --after-seq must be a whole number');
         const origin = { hostname: hostname(), procId: process.pid };
-        for (const r of readAuditRecords(config.dataDir, after, openAtRestOf(config).sqlite)) {
+        for await (const r of readAuditRecords(config.dataDir, after, chainOf(config))) {
           if (!process.stdout.write(`${syslogLine(r, origin)}\n`))
             await new Promise((resolve) => process.stdout.once('drain', resolve));
         }

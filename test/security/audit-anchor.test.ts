@@ -229,8 +229,8 @@ describe.skipIf(!opensslAvailable())(
       await expect.poll(() => collector.frames.filter((f) => f.includes(' CHECKPOINT ')).length).toBeGreaterThan(0);
       const collectorLog = join(dir, 'collector.log');
       writeFileSync(collectorLog, `${collector.frames.join('\n')}\n`);
-      expect(verifyAuditLog(dataDir, keyFile(), anchorFile)).toMatchObject({ ok: true });
-      expect(verifyAuditLog(dataDir, keyFile(), collectorLog)).toMatchObject({ ok: true });
+      expect(await verifyAuditLog(dataDir, keyFile(), anchorFile)).toMatchObject({ ok: true });
+      expect(await verifyAuditLog(dataDir, keyFile(), collectorLog)).toMatchObject({ ok: true });
 
       // The attacker reads the key, edits record 2 and recomputes every later hash and the checkpoint.
       const key = readAuditKey(keyFile());
@@ -258,12 +258,12 @@ describe.skipIf(!opensslAvailable())(
       db.close();
       writeFileSync(`${keyFile()}.checkpoint`, `${JSON.stringify(signedCheckpoint(key, last))}\n`);
 
-      expect(verifyAuditLog(dataDir, keyFile())).toMatchObject({ ok: true }); // what the key holder counts on
-      expect(verifyAuditLog(dataDir, keyFile(), anchorFile)).toMatchObject({
+      expect(await verifyAuditLog(dataDir, keyFile())).toMatchObject({ ok: true }); // what the key holder counts on
+      expect(await verifyAuditLog(dataDir, keyFile(), anchorFile)).toMatchObject({
         ok: false,
         reason: expect.stringMatching(/differs from the external anchor .*anchors\.jsonl: the chain was rewritten/),
       });
-      expect(verifyAuditLog(dataDir, keyFile(), collectorLog)).toMatchObject({
+      expect(await verifyAuditLog(dataDir, keyFile(), collectorLog)).toMatchObject({
         ok: false,
         reason: expect.stringMatching(/differs from the external anchor/),
       });

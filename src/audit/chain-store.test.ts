@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SchemaTooNewError } from '../core/postgres/migrations.js';
+import { openPool } from '../core/postgres/pool.js';
+import { testPostgres } from '../core/postgres/test-cluster.js';
+import { PgChainStore } from './chain-store-pg.js';
+import { SqliteAuditChainStore } from './chain-store-sqlite.js';
+import { auditChainStoreSuite, newRecord, TEST_KEY } from './test-support.js';
+import { verifyChain } from './verify.js';
+
+auditChainStoreSuite('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ib-chain-'));
+  const file = join(dir, 'audit.sqlite');
+  const store = SqliteAuditChainStore.open(file);
+  return {
+    store,
+    another: async () => SqliteAuditChainStore.open(file),
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+const server = testPostgres();
+const skip = 'reason' in server ? server.reason : undefined;
+afterAll(async () => {
+  if (!('reason' in server)) await server.stop();
+});
+
+auditChainStoreSuite(
+  'PostgreSQL',
+  async () => {
+    if ('reason' in server) throw new Error(server.reason);
+    const url = await server.url();
+    // A schema per test: suites may share one server (PG_TEST_URL).
+    const schema = `audit_${randomBytes(6).toString('hex')}`;
+    const store = await PgChainStore.open(url, { schema });
+    return {
+      store,
+      // Another pool: what another instance does.
+      another: async () => PgChainStore.open(url, { schema }),
+      close: async () => {
+        await store.dropSchema();
+        await store.close();
+      },
+    };
+  },
+  { skip },
+);
+
+describe.skipIf(skip !== undefined)(`PostgreSQL audit chain${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('refuses UPDATE, DELETE and TRUNCATE of records, and verify catches an edit made with the triggers off', async () => {
+    const url = await (server as { url: () => Promise<string> }).url();
+    const schema = `audit_${randomBytes(6).toString('hex')}`;
+    const store = await PgChainStore.open(url, { schema });
+    const pool = openPool(url, { max: 1 });
+    try {
+      await store.append([newRecord(1), newRecord(2), newRecord(3)], TEST_KEY);
+      for (const sql of [
+        `UPDATE ${schema}.record SET json = '{}' WHERE seq = 2`,
+        `DELETE FROM ${schema}.record WHERE seq = 3`,
+        `TRUNCATE ${schema}.record`,
+      ])
+        await expect(pool.query(sql)).rejects.toThrow(/audit records are append-only/);
+      expect(await verifyChain(store, TEST_KEY)).toMatchObject({ ok: true, records: 3 });
+      // What the database owner can still do: the chain shows it.
+      await pool.query(`ALTER TABLE ${schema}.record DISABLE TRIGGER USER`);
+      await pool.query(`UPDATE ${schema}.record SET json = replace(json, 'rec-2', 'rec-X') WHERE seq = 2`);
+      expect(await verifyChain(store, TEST_KEY)).toMatchObject({ ok: false, brokenSeq: 2, records: 1 });
+    } finally {
+      await pool.end();
+      await store.dropSchema();
+      await store.close();
+    }
+  });
+
+  it('opens read-only without creating anything, refuses writes then, and refuses a newer schema', async () => {
+    const url = await (server as { url: () => Promise<string> }).url();
+    const schema = `audit_${randomBytes(6).toString('hex')}`;
+    await expect(PgChainStore.open(url, { schema, readonly: true })).rejects.toThrow(/no audit chain in PostgreSQL/);
+    const store = await PgChainStore.open(url, { schema });
+    const reader = await PgChainStore.open(url, { schema, readonly: true });
+    const pool = openPool(url, { max: 1 });
+    try {
+      await expect(reader.append([newRecord(1)], TEST_KEY)).rejects.toThrow(/read-only/);
+      await pool.query(`INSERT INTO ${schema}.schema_migrations(version, description) VALUES (99, 'future')`);
+      await expect(PgChainStore.open(url, { schema })).rejects.toBeInstanceOf(SchemaTooNewError);
+    } finally {
+      await pool.end();
+      await reader.close();
+      await store.dropSchema();
+      await store.close();
+    }
+  });
+});
