@@ -169,9 +169,26 @@ export class SqliteFhirRepository implements FhirRepository {
 
   /** Runs after everything queued before it; a failure does not stop the queue. */
   private serial<T>(fn: () => T | Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
+    const run = this.queue.then(this.readOnly ? () => this.inSnapshot(fn) : fn);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Read only: the reads of one event-loop turn share one read transaction (one snapshot). Each
+   * statement outside a transaction is a read transaction of its own, and each one that begins
+   * after another connection committed (the server writes, the audit projection copies events)
+   * drops this connection's whole page cache: one per turn instead of one per statement. A read
+   * still sees every commit made before its turn began.
+   */
+  private inSnapshot<T>(fn: () => T | Promise<T>): T | Promise<T> {
+    if (!this.db.inTransaction) {
+      this.db.exec('BEGIN');
+      setImmediate(() => {
+        if (this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
+      });
+    }
+    return fn();
   }
 
   /** The view handed to a transaction: runs directly (the transaction holds the queue). */
