@@ -174,3 +174,29 @@ describe('ReadPool: contexts and stroke checks on read threads over fhir.sqlite'
     expect(pool.threads).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('ReadPool whose threads cannot open the store', () => {
+  it('answers every read in process, and stops starting threads after three failed starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ib-read-pool-bad-'));
+    const fhir = openEmbeddedFhir({ dataDir: dir, publicUrl: PUBLIC_URL, section: undefined });
+    const p = (await fhir.repository.create({ resourceType: 'Patient' } as never)) as FhirResource;
+    const context = openContext({ sections: {}, embeddedFhir: fhir.router, publicUrl: PUBLIC_URL });
+    const pool = new ReadPool({
+      size: 1,
+      worker: { fhirFile: join(dir, 'missing.sqlite'), publicUrl: PUBLIC_URL, sections: {} },
+      context,
+    });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const a = JSON.parse((await pool.context(q(`patient=${p.id}`), allowAll, false)).json);
+        expect(a.patient.id).toBe(p.id);
+      }
+      expect(pool.usable).toBe(false);
+      expect(pool.counts).toEqual({ threads: 0, inProcess: 4 });
+    } finally {
+      await pool.close();
+      await fhir.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

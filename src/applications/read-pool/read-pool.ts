@@ -31,7 +31,10 @@ export interface ReadPoolOptions {
 interface Slot {
   worker: Worker;
   inFlight: Map<number, Pending>;
+  answered: boolean;
 }
+
+const MAX_FAILED_STARTS = 3;
 
 interface Pending {
   job: ReadJob;
@@ -47,6 +50,8 @@ export class ReadPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
+  /** Threads in a row that ended before answering anything: at MAX_FAILED_STARTS the pool stops using threads. */
+  private failedStarts = 0;
   /** Reads answered by a thread / in process (tests and the debug log look at these). */
   readonly counts = { threads: 0, inProcess: 0 };
 
@@ -65,6 +70,11 @@ export class ReadPool {
     return this.submit({ kind: 'stroke', request }, policy);
   }
 
+  /** False once threads failed MAX_FAILED_STARTS times in a row without answering: every read is then in process. */
+  get usable(): boolean {
+    return !this.closed && this.failedStarts < MAX_FAILED_STARTS;
+  }
+
   /** Ends every thread at once, reads in flight and all (what a crashed thread looks like; for tests). */
   async kill(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
@@ -77,7 +87,7 @@ export class ReadPool {
 
   private submit(job: OnThread, policy: AccessPolicy): Promise<ReadAnswer> {
     const principal = principalOf(policy);
-    if (this.closed || principal === null) return this.inProcess(job, policy);
+    if (this.closed || this.failedStarts >= MAX_FAILED_STARTS || principal === null) return this.inProcess(job, policy);
     return new Promise<ReadAnswer>((resolve, reject) => {
       const id = this.nextId++;
       const full = { ...job, id, ...(principal ? { principal } : {}) } as ReadJob;
@@ -111,7 +121,7 @@ export class ReadPool {
       workerData: this.o.worker,
     });
     worker.unref();
-    const slot: Slot = { worker, inFlight: new Map() };
+    const slot: Slot = { worker, inFlight: new Map(), answered: false };
     this.slots.push(slot);
     this.o.onThreadStart?.(this.slots.length);
     worker.on('message', (reply: ReadReply) => {
@@ -119,6 +129,8 @@ export class ReadPool {
       if (!pending) return;
       slot.inFlight.delete(reply.id);
       this.counts.threads++;
+      slot.answered = true;
+      this.failedStarts = 0;
       if (reply.ok) {
         const { id: _id, ok: _ok, ...answer } = reply;
         pending.resolve(answer);
@@ -130,6 +142,8 @@ export class ReadPool {
     worker.on('exit', () => {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
+      // One that cannot even start (fhir.sqlite unreadable there) would otherwise be retried by every read.
+      if (!slot.answered && !this.closed) this.failedStarts++;
       for (const p of slot.inFlight.values()) {
         const { id: _id, principal: _principal, ...job } = p.job;
         this.inProcess(job, p.policy).then(p.resolve, p.reject);
