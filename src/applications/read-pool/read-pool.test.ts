@@ -155,6 +155,14 @@ describe('ReadPool: contexts and stroke checks on read threads over fhir.sqlite'
     expect(pool.counts.inProcess).toBe(before + 1);
   });
 
+  it('answers in process a request that cannot be cloned to a thread', async () => {
+    const before = pool.counts.inProcess;
+    const odd = { ...user('user/*.rs'), extra: () => 1 } as unknown as Principal;
+    const answer = JSON.parse((await pool.context(q(`patient=${patient.id}`), policyFor(odd), false)).json);
+    expect(answer.patient.id).toBe(patient.id);
+    expect(pool.counts.inProcess).toBe(before + 1);
+  });
+
   it('hands the reads of a thread that dies to the in-process services, and starts new threads after', async () => {
     const s = `patient=${patient.id}&include=conditions`;
     const expected = stable((await contextAnswer(context, q(s), allowAll, false)).json);

@@ -93,7 +93,13 @@ export class ReadPool {
       const full = { ...job, id, ...(principal ? { principal } : {}) } as ReadJob;
       const slot = this.pick();
       slot.inFlight.set(id, { job: full, policy, resolve, reject });
-      slot.worker.postMessage(full);
+      try {
+        slot.worker.postMessage(full);
+      } catch {
+        // Something in the request that cannot be cloned to a thread: answered here instead.
+        slot.inFlight.delete(id);
+        this.inProcess(job, policy).then(resolve, reject);
+      }
     });
   }
 
