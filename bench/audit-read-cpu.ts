@@ -81,6 +81,7 @@ interface Row {
   requests: number;
   cpuMsPerReq: number;
   mainMsPerReq: number;
+  reqPerSec: number;
   auditRecordsPerReq: number;
   fsyncsPerReq?: number;
   errors: number;
@@ -121,15 +122,16 @@ async function measure(entry: string, o: Options): Promise<Row[]> {
           total: number;
         }
       ).total;
-    /** Waits until the server's CPU stops moving (the FHIR copies done); its CPU then. */
+    /** Waits until the server's CPU stops moving (the FHIR copies done); its CPU then (at most 4 s under --cpu-prof, whose sampler threads never rest). */
     const settled = async () => {
       let last = cpuOf(server.pid);
-      for (;;) {
+      for (let i = 0; i < (o.cpuProf ? 4 : Infinity); i++) {
         await new Promise((r) => setTimeout(r, 1000));
         const now = cpuOf(server.pid);
         if (now.all - last.all < 30) return last;
         last = now;
       }
+      return last;
     };
     const urls = new Map<string, (i: number) => string>([
       ['W', () => '/api/worklist?limit=100'],
@@ -162,7 +164,9 @@ async function measure(entry: string, o: Options): Promise<Row[]> {
       strace?.stderr.on('data', (d: Buffer) => (straceOut += d.toString()));
       if (strace) await new Promise((r) => setTimeout(r, 500));
       const c0 = cpuOf(server.pid);
+      const t0 = performance.now();
       const errors = await run(o.requests);
+      const wallMs = performance.now() - t0;
       const c1 = await settled(); // the copies into FHIR are part of the cost
       if (strace) {
         strace.kill('SIGINT');
@@ -181,6 +185,8 @@ async function measure(entry: string, o: Options): Promise<Row[]> {
         requests: o.requests,
         cpuMsPerReq: (c1.all - c0.all) / o.requests,
         mainMsPerReq: (c1.main - c0.main) / o.requests,
+        // Wall clock: only comparable between builds measured in the same minute on a quiet machine.
+        reqPerSec: Math.round((o.requests / wallMs) * 1000),
         auditRecordsPerReq: (after - before - 1) / o.requests,
         ...(fsyncs === undefined ? {} : { fsyncsPerReq: fsyncs / o.requests }),
         errors,

@@ -33,6 +33,7 @@ import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
 import type { FastifyInstance } from 'fastify';
 import { openContext } from './context/index.js';
 import { openStroke, StrokeAutoRun } from './applications/stroke/index.js';
+import { openReadPool } from './applications/read-pool/index.js';
 import { openOncology } from './applications/oncology/index.js';
 import { openWorklist } from './applications/worklist/index.js';
 import { studyFactsReader } from './archive/study-facts.js';
@@ -247,6 +248,16 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     publicUrl: config.publicUrl,
     context,
   });
+  // Contexts and stroke checks built on read threads over fhir.sqlite (docs/context-api.md, "Read threads").
+  const readPool = openReadPool({
+    sections: config.sections,
+    fhirFile: fhir.db ? join(config.dataDir, 'fhir.sqlite') : undefined,
+    publicUrl: config.publicUrl,
+    ...(atRest.sqlite ? { sqliteKeys: atRest.sqlite } : {}),
+    context,
+    stroke,
+    onThreadStart: (threads) => logger.debug({ threads }, 'read thread started'),
+  });
   // The tumor-board summary reads like the context API; study links open the console's viewer when built.
   const oncology = openOncology({
     sections: config.sections,
@@ -361,6 +372,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       realm: fhirBase,
     },
     ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a), accessAdmin: auth.admin } : {}),
+    ...(readPool ? { readPool } : {}),
     policyOf: (req) => callerPolicy(req.principal, { registry: fhir.registry, baseUrl: fhirBase }),
     studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
     console: { root: CONSOLE_BUILD_DIR, config: consoleConfig(config.auth, config.publicUrl, auth?.issuer) },
@@ -419,6 +431,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       strokeRuns?.close();
       worklist.close();
       await Promise.all([app.close(), dimse.close()]);
+      await readPool?.close();
       await bridge.close();
       await audit.close();
       sweeper?.end();

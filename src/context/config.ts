@@ -9,6 +9,11 @@ export interface ContextConfig {
   timeoutMs: number;
   /** Page size of each section query (more is reported as truncated). */
   maxPerSection: number;
+  /**
+   * Worker threads that build contexts and stroke checks over the embedded SQLite store
+   * (docs/context-api.md, "Read threads"); 0 = on the event loop. Unset: one per core but one, 1–2.
+   */
+  readThreads?: number;
 }
 
 export const CONTEXT_DEFAULTS: ContextConfig = { fhirServer: 'embedded', timeoutMs: 5000, maxPerSection: 1000 };
@@ -25,13 +30,15 @@ export function parseContextConfig(section: unknown, fhirServers: string[]): Con
         );
       }
       out.fhirServer = value as string;
-    } else if (key === 'timeoutMs' || key === 'maxPerSection') {
-      const [min, max] = key === 'timeoutMs' ? [1, 120_000] : [1, 10_000];
+    } else if (key === 'timeoutMs' || key === 'maxPerSection' || key === 'readThreads') {
+      const [min, max] = key === 'timeoutMs' ? [1, 120_000] : key === 'readThreads' ? [0, 16] : [1, 10_000];
       if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
         throw new ConfigError(`config "context.${key}" must be an integer from ${min} to ${max}`);
       out[key] = value as number;
     } else {
-      throw new ConfigError(`config "context.${key}" is not known (known: fhirServer, timeoutMs, maxPerSection)`);
+      throw new ConfigError(
+        `config "context.${key}" is not known (known: fhirServer, timeoutMs, maxPerSection, readThreads)`,
+      );
     }
   }
   return out;

@@ -123,3 +123,37 @@ function routerFor(
     beforeSend: options.beforeSend,
   });
 }
+
+export interface FhirReadReplica {
+  /** searchLocal / readLocal over the read-only connection (the writes of handle() fail: read only). */
+  router: FhirRouter;
+  registry: SearchParamRegistry;
+  close(): void;
+}
+
+/**
+ * A second, read-only connection to the embedded store's `fhir.sqlite` with a router over it, for
+ * a worker thread that reads while the server's connection writes (WAL: readers see every commit
+ * made before their read began, and never block the writer).
+ */
+export function openFhirReadReplica(options: {
+  file: string;
+  publicUrl: string;
+  section: unknown;
+  sqliteKeys?: SqliteKeys;
+}): FhirReadReplica {
+  const registry = new SearchParamRegistry();
+  const baseUrl = baseOf(options.publicUrl);
+  const sqlite = new SqliteFhirRepository(options.file, {
+    registry,
+    baseUrl,
+    keys: options.sqliteKeys,
+    readOnly: true,
+  });
+  const router = routerFor(sqlite, registry, baseUrl, {
+    dataDir: '',
+    publicUrl: options.publicUrl,
+    section: options.section,
+  });
+  return { router, registry, close: () => sqlite.close() };
+}

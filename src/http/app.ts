@@ -23,6 +23,7 @@ import type { Renderer } from '../dicomweb/render/renderer.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { registerSourcesRoutes, type SourcesStatusPort } from './sources-routes.js';
 import { registerStrokeRoutes } from './stroke-routes.js';
+import type { ReadPool } from '../applications/read-pool/index.js';
 import { registerOncologyRoutes } from './oncology-routes.js';
 import { registerWorklistRoutes } from './worklist-routes.js';
 import type { WorklistService } from '../applications/worklist/index.js';
@@ -59,6 +60,8 @@ export interface HttpPorts {
   aiResults?: AiResultsService;
   /** What each caller may see (its scopes and patient); everything under --auth none. */
   policyOf?: PolicyOf;
+  /** The context and stroke reads on worker threads (embedded SQLite store); absent: in process. */
+  readPool?: ReadPool;
   /** Authentication and route authorization; omitted = --auth none with every scope. */
   accessControl?: AccessControlOptions;
   /** The audit trail: every access to a protected route, before its response leaves. */
@@ -146,8 +149,8 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   }
   if (ports.bridge) registerDataQualityRoutes(app, ports.bridge);
   if (ports.sources) registerSourcesRoutes(app, ports.sources);
-  if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf);
-  if (ports.stroke) registerStrokeRoutes(app, ports.stroke, ports.policyOf);
+  if (ports.context) registerContextRoutes(app, ports.context, ports.policyOf, ports.readPool);
+  if (ports.stroke) registerStrokeRoutes(app, ports.stroke, ports.policyOf, ports.readPool);
   if (ports.oncology) registerOncologyRoutes(app, ports.oncology, ports.policyOf);
   if (ports.worklist) registerWorklistRoutes(app, ports.worklist, ports.policyOf);
   if (ports.assessment) registerAssessmentRoutes(app, ports.assessment);

@@ -7,6 +7,7 @@ import {
   type ContextService,
 } from '../context/index.js';
 import { notAcceptable } from '../core/errors.js';
+import { contextAnswer, type ReadPool } from '../applications/read-pool/index.js';
 import { FHIR_ERRORS } from './errors.js';
 import { queryParams } from '../core/query-string.js';
 import { access, noteAccess } from './security/route-access.js';
@@ -17,14 +18,16 @@ export const allowEverything: PolicyOf = () => allowAll;
 
 const FHIR_JSON = 'application/fhir+json';
 
-/** The context's JSON key of a section name (they are the same today; kept in one place). */
-const sectionKey = (section: string) => section;
-
-/** GET /api/context: JSON by default, a FHIR collection Bundle for Accept: application/fhir+json. */
+/**
+ * GET /api/context: JSON by default, a FHIR collection Bundle for Accept: application/fhir+json.
+ * With a read pool the context is built on a read thread (applications/read-pool); the route
+ * keeps the access rules, the audit record and HTTP.
+ */
 export function registerContextRoutes(
   app: FastifyInstance,
   context: ContextService,
   policyOf: PolicyOf = allowEverything,
+  pool?: ReadPool,
 ): void {
   const route = {
     config: { ...access({ kind: 'resources', types: ['Patient'], interactions: 'r' }).config, ...FHIR_ERRORS },
@@ -40,17 +43,19 @@ export function registerContextRoutes(
       details: { sections: request.include },
       ...('id' in request.patient ? { patientIds: [request.patient.id] } : {}),
     });
-    const assembled = await context.assemble(request, policyOf(req)).catch((e: unknown) => {
+    const policy = policyOf(req);
+    const answer = await (pool
+      ? pool.context(request, policy, asBundle)
+      : contextAnswer(context, request, policy, asBundle)
+    ).catch((e: unknown) => {
       // Answered as not found; the audit record still names the patient that was asked for.
       if (e instanceof HiddenPatient) noteAccess(req, { patientIds: [e.patientId] });
       throw e;
     });
-    const patientId = (assembled.context as { patient?: { id?: string } }).patient?.id;
-    const omitted = request.include.filter(
-      (s) => (assembled.context as unknown as Record<string, unknown>)[sectionKey(s)] === null,
-    );
-    noteAccess(req, { ...(patientId ? { patientIds: [patientId] } : {}), details: { omitted } });
-    if (asBundle) return reply.type(FHIR_JSON).send(context.bundle(assembled));
-    return reply.type('application/json').send(assembled.context);
+    noteAccess(req, {
+      ...(answer.patientId ? { patientIds: [answer.patientId] } : {}),
+      details: { omitted: answer.omitted ?? [] },
+    });
+    return reply.type(asBundle ? FHIR_JSON : 'application/json').send(answer.json);
   });
 }

@@ -6,6 +6,7 @@ import {
   type StrokeService,
 } from '../applications/stroke/index.js';
 import { badRequest } from '../core/errors.js';
+import { type ReadPool, strokeAnswer } from '../applications/read-pool/index.js';
 import { HiddenPatient } from '../context/index.js';
 import { queryParams } from '../core/query-string.js';
 import { allowEverything, type PolicyOf } from './context-routes.js';
@@ -25,6 +26,7 @@ export function registerStrokeRoutes(
   app: FastifyInstance,
   stroke: StrokeService,
   policyOf: PolicyOf = allowEverything,
+  pool?: ReadPool,
 ) {
   const route = {
     config: { ...access({ kind: 'resources', types: ['Patient'], interactions: 'r' }).config, ...FHIR_ERRORS },
@@ -37,13 +39,17 @@ export function registerStrokeRoutes(
       ...('id' in request.patient ? { patientIds: [request.patient.id] } : {}),
       ...(request.studyUid ? { studyUids: [request.studyUid] } : {}),
     });
-    const assessment = await stroke.assess(request, policyOf(req)).catch((e: unknown) => {
-      // Answered as not found; the audit record still names the patient that was asked for.
-      if (e instanceof HiddenPatient) noteAccess(req, { patientIds: [e.patientId] });
-      throw e;
-    });
-    noteAccess(req, { patientIds: [assessment.patient.id], details: { complete: assessment.complete } });
-    return reply.type('application/json').send(assessment);
+    const policy = policyOf(req);
+    // With a read pool the check runs on a read thread (applications/read-pool).
+    const answer = await (pool ? pool.stroke(request, policy) : strokeAnswer(stroke, request, policy)).catch(
+      (e: unknown) => {
+        // Answered as not found; the audit record still names the patient that was asked for.
+        if (e instanceof HiddenPatient) noteAccess(req, { patientIds: [e.patientId] });
+        throw e;
+      },
+    );
+    noteAccess(req, { patientIds: [answer.patientId!], details: { complete: answer.complete } });
+    return reply.type('application/json').send(answer.json);
   });
 
   // The latest persisted runs (docs/stroke.md, "Recent checks"): reads Lists and their DetectedIssues.

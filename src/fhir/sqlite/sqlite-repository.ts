@@ -27,6 +27,11 @@ export interface SqliteRepositoryOptions {
   now?: () => number;
   /** The database is encrypted at rest with one of these keys (core/sqlite-open.ts). */
   keys?: SqliteKeys;
+  /**
+   * A second, read-only connection to a store another connection owns (a WAL reader on a worker
+   * thread): the file must exist; no schema, no pragma that writes, no optimize at close.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -51,7 +56,18 @@ export class SqliteFhirRepository implements FhirRepository {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly walSync = new CoalescedSync(() => this.syncWal());
 
+  private readonly readOnly: boolean;
+
   constructor(path: string, options: SqliteRepositoryOptions) {
+    this.readOnly = options.readOnly ?? false;
+    this.now = options.now ?? Date.now;
+    if (this.readOnly) {
+      this.db = openSqlite(path, options.keys, { readonly: true, fileMustExist: true });
+      this.db.pragma('busy_timeout = 10000');
+      this.index = new IndexWriter(this.db, options.registry, options.baseUrl);
+      this.store = new SqliteResourceStore(this.db, this.index, this.now);
+      return;
+    }
     this.db = openSqlite(path, options.keys);
     this.db.pragma('journal_mode = WAL');
     privateSqlite(path);
@@ -64,7 +80,6 @@ export class SqliteFhirRepository implements FhirRepository {
     this.db
       .prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)')
       .run('schema_version', String(FHIR_SCHEMA_VERSION));
-    this.now = options.now ?? Date.now;
     this.index = new IndexWriter(this.db, options.registry, options.baseUrl);
     this.store = new SqliteResourceStore(this.db, this.index, this.now);
   }
@@ -140,7 +155,7 @@ export class SqliteFhirRepository implements FhirRepository {
   }
 
   close(): void {
-    this.db.pragma('optimize');
+    if (!this.readOnly) this.db.pragma('optimize');
     this.db.close();
   }
 
@@ -154,9 +169,26 @@ export class SqliteFhirRepository implements FhirRepository {
 
   /** Runs after everything queued before it; a failure does not stop the queue. */
   private serial<T>(fn: () => T | Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
+    const run = this.queue.then(this.readOnly ? () => this.inSnapshot(fn) : fn);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Read only: the reads of one event-loop turn share one read transaction (one snapshot). Each
+   * statement outside a transaction is a read transaction of its own, and each one that begins
+   * after another connection committed (the server writes, the audit projection copies events)
+   * drops this connection's whole page cache: one per turn instead of one per statement. A read
+   * still sees every commit made before its turn began.
+   */
+  private inSnapshot<T>(fn: () => T | Promise<T>): T | Promise<T> {
+    if (!this.db.inTransaction) {
+      this.db.exec('BEGIN');
+      setImmediate(() => {
+        if (this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
+      });
+    }
+    return fn();
   }
 
   /** The view handed to a transaction: runs directly (the transaction holds the queue). */
