@@ -49,7 +49,7 @@ import {
 import type { RouteRule } from './http/security/access-control.js';
 import { openSources } from './sources/index.js';
 import { assessmentService, scheduledReconcile } from './assessment/index.js';
-import { SourceStateStore } from './sources/index.js';
+import { openSourceStateStore } from './sources/open-state-store.js';
 import { openAtRestOf, type AtRest } from './core/encryption/at-rest.js';
 
 /** Our version, as published (the CapabilityStatement states it). dist/main.js and src/main.ts both sit one level below package.json. */
@@ -160,9 +160,12 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     deleteStudy: (studyUid, actor, reason) => archive.delete({ studyUid }, actor, reason),
     sourceDicomweb: (instanceSource) => sources.dicomwebOf(instanceSource),
   });
+  // The sources' state: the archive database, or PostgreSQL with --database.
+  const sourceStates = await openSourceStateStore(config.database, archive.index.db);
   // Validates sections.sources; polling starts once we listen (C-MOVE sources send to our SCP).
   const sources = openSources(config, {
     archive,
+    state: sourceStates.store,
     logger,
     resync: archive.index.db.transaction((uids: string[]) => {
       for (const uid of uids) bridge.admin.outbox.enqueue(uid, 'source endpoint choice changed');
@@ -191,7 +194,6 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   });
   const server = { publicUrl: config.publicUrl, aeTitle: config.dicomAet };
   // Validates sections.reconcile: the scheduled drift check (docs/assessment.md), its drift on /api/sync/status.
-  const sourceStates = new SourceStateStore(archive.index.db);
   const queued = (studyUid: string, detail: string) =>
     void recordAccess(audit.sink, {
       actor: 'reconcile-schedule',
@@ -208,8 +210,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       bridge.admin.outbox.enqueue(uid, 'reconcile');
       queued(uid, 'queued for the bridge');
     },
-    fetchFromSource: (source, uid) => {
-      sourceStates.requeue(source, uid, undefined, Date.now());
+    fetchFromSource: async (source, uid) => {
+      await sourceStates.store.requeue(source, uid, undefined, Date.now());
       queued(uid, `queued for source ${source}`);
     },
     record: (drift) => bridge.admin.outbox.setMeta('drift', drift),
@@ -383,7 +385,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   // Follows writes from now on; indexes the studies already there in the background.
   worklist.start().catch((err: unknown) => logger.error({ err }, 'worklist indexing failed'));
   void bridge.start();
-  sources.start();
+  await sources.start();
   reconcileRuns?.start();
   return {
     httpUrl: `${config.tlsCert ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
@@ -393,6 +395,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     close: async () => {
       await reconcileRuns?.close();
       await sources.close();
+      await sourceStates.close();
       notifications.close();
       strokeRuns?.close();
       worklist.close();

@@ -1,12 +1,16 @@
-/**
- * The persisted cursor and state of each source, in the archive database (restart-safe):
- * when it last polled and reconciled, and per remote study the counts of the last sync.
- */
+/** The sources' state (state-store.ts) in SQLite: tables of the archive database. */
 import type Database from 'better-sqlite3';
-import type { StudyState, StudyStatus } from './plan.js';
+import { hasColumn, migrateSqlite, type SqliteMigration } from '../core/sqlite/migrations.js';
 import type { RemoteStudy } from './pacs.js';
+import type { StudyState, StudyStatus } from './plan.js';
+import type { SourceRow, SourceStateStore, SourceStatus } from './state-store.js';
 
-const SCHEMA = `
+// Version 1 is the schema of the builds before versioned migrations (IF NOT EXISTS adopts their tables).
+const MIGRATIONS: SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'source state and per-study sync state',
+    up: `
 CREATE TABLE IF NOT EXISTS source_state (
   name TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
@@ -39,42 +43,30 @@ CREATE TABLE IF NOT EXISTS source_studies (
   PRIMARY KEY (source, study_uid)
 );
 CREATE INDEX IF NOT EXISTS source_studies_status ON source_studies(source, status);
-`;
+`,
+  },
+  {
+    version: 2,
+    description: 'the Endpoint choice the source was last synced with',
+    // An unversioned build may have added it already.
+    up: (db) => {
+      if (!hasColumn(db, 'source_state', 'endpoint_choice'))
+        db.exec('ALTER TABLE source_state ADD COLUMN endpoint_choice TEXT');
+    },
+  },
+];
 
-export interface SourceRow {
-  name: string;
-  kind: string;
-  mode: string;
-  endpoint: string;
-  lastPollAt: number | null;
-  lastPollOkAt: number | null;
-  lastReconcileAt: number | null;
-  lastWindowFrom: string | null;
-  lastError: string | null;
-  polls: number;
-}
-
-export interface SourceStatus extends SourceRow {
-  studies: Record<StudyStatus, number>;
-  instancesFetched: number;
-  /** Failed studies with their reasons (at most 20). */
-  failures: { studyUid: string; error: string; attempts: number }[];
-}
-
-export class SourceStateStore {
+/** Synchronous inside (better-sqlite3); the promises resolve after the commit. */
+export class SqliteSourceStateStore implements SourceStateStore {
   constructor(private readonly db: Database.Database) {
-    db.exec(SCHEMA);
-    // Added after the first release: the Endpoint choice the source's studies were last synced with.
-    const columns = db.prepare(`SELECT name FROM pragma_table_info('source_state')`).all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'endpoint_choice'))
-      db.exec(`ALTER TABLE source_state ADD COLUMN endpoint_choice TEXT`);
+    migrateSqlite(db, 'sources', MIGRATIONS);
   }
 
   /**
    * Records the source's Endpoint choice; true when it differs from the recorded one (a source
    * recorded before the choice existed had `ours`). Call after register().
    */
-  endpointChoiceChanged(name: string, choice: string): boolean {
+  async endpointChoiceChanged(name: string, choice: string): Promise<boolean> {
     const row = this.db.prepare(`SELECT endpoint_choice AS c FROM source_state WHERE name = ?`).get(name) as
       | { c: string | null }
       | undefined;
@@ -83,14 +75,14 @@ export class SourceStateStore {
   }
 
   /** Every study the source has seen. */
-  studiesOf(name: string): string[] {
+  async studiesOf(name: string): Promise<string[]> {
     return (
       this.db.prepare(`SELECT study_uid AS uid FROM source_studies WHERE source = ?`).all(name) as { uid: string }[]
     ).map((r) => r.uid);
   }
 
   /** Registers a configured source; a study left `fetching` by a crash is queued again. */
-  register(s: { name: string; kind: string; mode: string; endpoint: string }, now: number): void {
+  async register(s: { name: string; kind: string; mode: string; endpoint: string }, now: number): Promise<void> {
     this.db
       .prepare(
         `INSERT INTO source_state(name, kind, mode, endpoint, updated_at) VALUES (@name, @kind, @mode, @endpoint, @now)
@@ -100,7 +92,11 @@ export class SourceStateStore {
     this.db.prepare(`UPDATE source_studies SET status = 'queued' WHERE source = ? AND status = 'fetching'`).run(s.name);
   }
 
-  source(name: string): SourceRow | undefined {
+  async source(name: string): Promise<SourceRow | undefined> {
+    return this.row(name);
+  }
+
+  private row(name: string): SourceRow | undefined {
     return this.db
       .prepare(
         `SELECT name, kind, mode, endpoint, last_poll_at AS lastPollAt, last_poll_ok_at AS lastPollOkAt,
@@ -110,10 +106,10 @@ export class SourceStateStore {
       .get(name) as SourceRow | undefined;
   }
 
-  pollFinished(
+  async pollFinished(
     name: string,
     r: { at: number; windowFrom: string | undefined; reconcile: boolean; error?: string },
-  ): void {
+  ): Promise<void> {
     this.db
       .prepare(
         `UPDATE source_state SET last_poll_at = @at, polls = polls + 1, updated_at = @at,
@@ -126,7 +122,7 @@ export class SourceStateStore {
       .run({ name, at: r.at, windowFrom: r.windowFrom ?? '', reconcile: r.reconcile ? 1 : 0, error: r.error ?? null });
   }
 
-  study(source: string, studyUid: string): StudyState | undefined {
+  async study(source: string, studyUid: string): Promise<StudyState | undefined> {
     return this.db
       .prepare(
         `SELECT status, synced_instances AS syncedInstances, synced_series AS syncedSeries, attempts, retry_at AS retryAt
@@ -136,7 +132,7 @@ export class SourceStateStore {
   }
 
   /** The PACS answered these studies in a poll: remember their counts (status unchanged, or queued when new). One commit. */
-  seen(source: string, studies: RemoteStudy[], now: number): void {
+  async seen(source: string, studies: RemoteStudy[], now: number): Promise<void> {
     const upsert = this.db.prepare(
       `INSERT INTO source_studies(source, study_uid, study_date, remote_instances, remote_series, status, first_seen_at, updated_at)
          VALUES (@source, @studyUid, @studyDate, @instances, @series, 'queued', @now, @now)
@@ -160,7 +156,7 @@ export class SourceStateStore {
    * `reconcile --apply`: the study is fetched again on the source's next poll, which is made a
    * full reconcile (its window covers older studies than the look-back).
    */
-  requeue(source: string, studyUid: string, studyDate: string | undefined, now: number): void {
+  async requeue(source: string, studyUid: string, studyDate: string | undefined, now: number): Promise<void> {
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -174,17 +170,17 @@ export class SourceStateStore {
     })();
   }
 
-  fetching(source: string, studyUid: string, now: number): void {
+  async fetching(source: string, studyUid: string, now: number): Promise<void> {
     this.db
       .prepare(`UPDATE source_studies SET status = 'fetching', updated_at = ? WHERE source = ? AND study_uid = ?`)
       .run(now, source, studyUid);
   }
 
-  done(
+  async done(
     source: string,
     studyUid: string,
     r: { instances: number | null; series: number | null; fetched: number; dicomwebUrl?: string; now: number },
-  ): void {
+  ): Promise<void> {
     this.db
       .prepare(
         `UPDATE source_studies SET status = 'done', synced_instances = @instances, synced_series = @series, attempts = 0,
@@ -203,7 +199,11 @@ export class SourceStateStore {
       });
   }
 
-  failed(source: string, studyUid: string, r: { error: string; retryAt: number; fetched: number; now: number }): void {
+  async failed(
+    source: string,
+    studyUid: string,
+    r: { error: string; retryAt: number; fetched: number; now: number },
+  ): Promise<void> {
     this.db
       .prepare(
         `UPDATE source_studies SET status = 'failed', attempts = attempts + 1, retry_at = @retryAt, last_error = @error,
@@ -213,7 +213,7 @@ export class SourceStateStore {
       .run({ source, studyUid, ...r });
   }
 
-  status(): SourceStatus[] {
+  async status(): Promise<SourceStatus[]> {
     const rows = this.db.prepare(`SELECT name FROM source_state ORDER BY name`).all() as { name: string }[];
     return rows.map(({ name }) => {
       const studies: Record<StudyStatus, number> = { queued: 0, fetching: 0, done: 0, failed: 0 };
@@ -233,7 +233,7 @@ export class SourceStateStore {
           `SELECT study_uid AS studyUid, last_error AS error, attempts FROM source_studies WHERE source = ? AND status = 'failed' ORDER BY updated_at DESC LIMIT 20`,
         )
         .all(name) as { studyUid: string; error: string; attempts: number }[];
-      return { ...this.source(name)!, studies, instancesFetched: fetched.n, failures };
+      return { ...this.row(name)!, studies, instancesFetched: fetched.n, failures };
     });
   }
 }

@@ -60,7 +60,11 @@ export interface SourceStateStore {
     r: { instances: number | null; series: number | null; fetched: number; dicomwebUrl?: string; now: number },
   ): Promise<void>;
   /** The sync failed: one more attempt, retried at `retryAt`, `fetched` added to the total. */
-  failed(source: string, studyUid: string, r: { error: string; retryAt: number; fetched: number; now: number }): Promise<void>;
+  failed(
+    source: string,
+    studyUid: string,
+    r: { error: string; retryAt: number; fetched: number; now: number },
+  ): Promise<void>;
   /** Every registered source, by name, with its study counts. */
   status(): Promise<SourceStatus[]>;
 }
