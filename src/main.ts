@@ -12,7 +12,7 @@ import type { Config } from './config/schema.js';
 import { readTlsFiles } from './config/tls-files.js';
 import { openDataDir } from './core/private-files.js';
 import { maskChannelHeaders, subscriptionStamper } from './notifications/subscriber.js';
-import { subscriberPolicy, type Authorities } from './notifications/subscriber-standing.js';
+import { authoritiesFor, subscriberPolicy } from './notifications/subscriber-standing.js';
 import { StudyPatientLinks } from './bridge/patients/study-links.js';
 import { guardStudyClaims } from './bridge/patients/study-claims.js';
 import type { FhirResource } from './fhir/types.js';
@@ -247,8 +247,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     // external IdP the token it last wrote the Subscription with); unstamped → none under --auth smart.
     ...(config.auth === 'smart'
       ? {
-          subscriber: (sub: FhirResource) =>
-            subscriberPolicy(sub, subscriberAuthorities(), { registry: fhir.registry, baseUrl: fhirBase }),
+          subscriber: async (sub: FhirResource) =>
+            subscriberPolicy(sub, await subscriberAuthorities(sub), { registry: fhir.registry, baseUrl: fhirBase }),
         }
       : {}),
     // Recorded before anything is sent: no record, no notification.
@@ -284,6 +284,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     config.auth === 'smart'
       ? await openAuthorizationServer({
           dataDir: config.dataDir,
+          database: config.database,
           publicUrl: config.publicUrl,
           tokenLifetime: config.tokenLifetime,
           section: config.sections.security,
@@ -304,13 +305,15 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
         })
       : undefined;
   const trustedIssuers = new Set(parseExternalIssuers(config.sections.security).map((e) => e.issuer));
-  const subscriberAuthorities = (): Authorities => ({
-    ownIssuer: auth?.issuer ?? '',
-    registeredScope: (clientId) => auth?.clients.get(clientId)?.scope,
-    userExists: (username) => auth?.users.get(username) !== undefined,
-    trustedIssuers,
-    now: Date.now,
-  });
+  const subscriberAuthorities = (sub: FhirResource) =>
+    authoritiesFor(
+      sub,
+      {
+        registeredScope: async (clientId) => (await auth?.clients.get(clientId))?.scope,
+        userExists: async (username) => (await auth?.users.get(username)) !== undefined,
+      },
+      { ownIssuer: auth?.issuer ?? '', trustedIssuers, now: Date.now },
+    );
   const tls = readTlsFiles(config);
   const render = createRenderer({
     threads: config.renderThreads,
@@ -406,7 +409,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       await compaction.stop();
       await checkpointer.close();
       archive.close();
-      auth?.close();
+      await auth?.close();
       await fhir.close();
     },
   };
