@@ -7,6 +7,7 @@ import { testPostgres } from '../src/core/postgres/test-cluster.js';
 import { ClientStore } from '../src/security/oauth/client-store.js';
 import { PgSecurityStore } from '../src/security/oauth/pg-security-store.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { runCli } from './support/smart.js';
 
 /**
  * `serve --auth smart --database postgres://…`: the security stores and the sources' state in
@@ -83,6 +84,12 @@ describe.skipIf(skip !== undefined)(
         expect(existsSync(join(s.dataDir, 'security.sqlite'))).toBe(false);
       }
     });
+
+    it('lets the CLI list the clients of the database, not of a data dir', async () => {
+      const listed = await runCli(['clients', 'list', '--json', '--database', url, '--data-dir', servers[1].dataDir]);
+      expect(listed.code).toBe(0);
+      expect((JSON.parse(listed.stdout) as { clientId: string }[]).map((c) => c.clientId)).toContain('etl');
+    }, 120_000);
 
     it('migrates the security and sources schemas once, recording their versions', async () => {
       const pool = openPool(url, { max: 1 });
