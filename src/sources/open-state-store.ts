@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { redactUrl } from '../core/postgres/pool.js';
 import { PgSourceStateStore } from './pg-state-store.js';
 import { SqliteSourceStateStore } from './sqlite-state-store.js';
 import type { SourceStateStore } from './state-store.js';
@@ -12,7 +13,11 @@ export async function openSourceStateStore(
   archiveDb: Database.Database,
 ): Promise<{ store: SourceStateStore; close(): Promise<void> }> {
   if (database) {
-    const store = await PgSourceStateStore.open(database);
+    const store = await PgSourceStateStore.open(database).catch((e: Error) => {
+      throw new Error(`cannot open the sources' state in PostgreSQL at ${redactUrl(database)}: ${e.message}`, {
+        cause: e,
+      });
+    });
     return { store, close: () => store.close() };
   }
   return { store: new SqliteSourceStateStore(archiveDb), close: async () => undefined };

@@ -1,29 +1,10 @@
 import { ConfigError } from '../../core/errors.js';
 import { ROLES, type Role } from '../../auth/principal.js';
 import { hashSecret } from './password-hash.js';
-import type { SecurityStore } from './security-store.js';
+import type { JsonWebKeyLike, RegisteredClient, SecurityStore } from './security-store.js';
 import { parseSmartScope, splitScope } from './smart-scopes.js';
 
-/**
- * Registered OAuth clients (validated here, kept in the SecurityStore), written by
- * `imaging-bridge clients …` and read by the authorization server on every request.
- * - asymmetric (private_key_jwt): `jwks` inline or `jwksUri`;
- * - symmetric (client_secret_basic): only the scrypt hash of the secret is stored;
- * - public (PKCE, no secret): neither, but redirect URIs.
- */
-export interface RegisteredClient {
-  clientId: string;
-  /** The most it may ever obtain, space-separated. */
-  scope: string;
-  role: Role;
-  jwks?: { keys: JsonWebKeyLike[] };
-  jwksUri?: string;
-  secretHash?: string;
-  redirectUris: string[];
-  createdAt: string;
-}
-
-export type JsonWebKeyLike = Record<string, unknown> & { kty: string };
+export type { JsonWebKeyLike, RegisteredClient } from './security-store.js';
 
 export interface NewClient {
   clientId: string;

@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import type { Migration } from '../../core/postgres/migrations.js';
 import { PgStoreConnection } from '../../core/postgres/store-connection.js';
-import type { RegisteredClient } from './client-store.js';
 import { type ClientRow, clientFromRow, clientValues, type UserRow, userFromRow, userValues } from './security-rows.js';
-import type { OidcStateRecord, SecurityStore, StoredState, StoredUser } from './security-store.js';
+import type { OidcStateRecord, RegisteredClient, SecurityStore, StoredState, StoredUser } from './security-store.js';
 
 export function securityMigrations(schema: string): Migration[] {
   const s = `${schema}.`;

@@ -1,7 +1,5 @@
 import type { Role } from '../../auth/principal.js';
-import type { RegisteredClient } from './client-store.js';
-import type { StoredUser } from './security-store.js';
-import type { User } from './user-store.js';
+import type { RegisteredClient, StoredUser, User } from './security-store.js';
 
 /** Rows of `oauth_clients` and `users`, the same columns in SQLite and PostgreSQL. */
 

@@ -1,5 +1,4 @@
-import type { RegisteredClient } from './client-store.js';
-import type { User } from './user-store.js';
+import type { Role } from '../../auth/principal.js';
 
 /**
  * What the authorization server keeps: registered clients, users, oidc-provider's short-lived
@@ -44,6 +43,41 @@ export interface SecurityStore {
   serverKeys(create: () => Promise<Buffer>): Promise<Buffer>;
 
   close(): Promise<void>;
+}
+
+/**
+ * Registered OAuth clients (validated by ClientStore), written by
+ * `imaging-bridge clients …` and read by the authorization server on every request.
+ * - asymmetric (private_key_jwt): `jwks` inline or `jwksUri`;
+ * - symmetric (client_secret_basic): only the scrypt hash of the secret is stored;
+ * - public (PKCE, no secret): neither, but redirect URIs.
+ */
+export interface RegisteredClient {
+  clientId: string;
+  /** The most it may ever obtain, space-separated. */
+  scope: string;
+  role: Role;
+  jwks?: { keys: JsonWebKeyLike[] };
+  jwksUri?: string;
+  secretHash?: string;
+  redirectUris: string[];
+  createdAt: string;
+}
+
+export type JsonWebKeyLike = Record<string, unknown> & { kty: string };
+
+/**
+ * People who sign in to the authorization server (validated by UserStore), written by
+ * `imaging-bridge users …`. Passwords are kept as scrypt hashes only. A user may be bound to a
+ * FHIR Practitioner (`fhirUser`) and to one patient (the patient context of `launch/patient`).
+ * For a hospital directory, use an external identity provider instead (security.externalIssuers).
+ */
+export interface User {
+  username: string;
+  role: Exclude<Role, 'ai-service'>;
+  fhirUser?: string;
+  patient?: string;
+  createdAt: string;
 }
 
 export interface StoredUser extends User {

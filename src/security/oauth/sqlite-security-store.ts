@@ -4,8 +4,7 @@ import type Database from 'better-sqlite3';
 import { openDataDir, privateFile, privateSqlite } from '../../core/private-files.js';
 import { openSqlite, type SqliteKeys } from '../../core/sqlite-open.js';
 import { migrateSqlite, type SqliteMigration } from '../../core/sqlite/migrations.js';
-import type { RegisteredClient } from './client-store.js';
-import type { OidcStateRecord, SecurityStore, StoredState, StoredUser } from './security-store.js';
+import type { OidcStateRecord, RegisteredClient, SecurityStore, StoredState, StoredUser } from './security-store.js';
 import { type ClientRow, clientFromRow, clientValues, type UserRow, userFromRow, userValues } from './security-rows.js';
 
 export const SECURITY_DB_FILE = 'security.sqlite';

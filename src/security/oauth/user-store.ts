@@ -1,21 +1,9 @@
 import { ConfigError } from '../../core/errors.js';
-import { ROLES, type Role } from '../../auth/principal.js';
+import { ROLES } from '../../auth/principal.js';
 import { hashSecret, UNMATCHABLE_HASH, verifySecret } from './password-hash.js';
-import type { SecurityStore, StoredUser } from './security-store.js';
+import type { SecurityStore, StoredUser, User } from './security-store.js';
 
-/**
- * People who sign in to the authorization server (validated here, kept in the SecurityStore), written by
- * `imaging-bridge users …`. Passwords are kept as scrypt hashes only. A user may be bound to a
- * FHIR Practitioner (`fhirUser`) and to one patient (the patient context of `launch/patient`).
- * For a hospital directory, use an external identity provider instead (security.externalIssuers).
- */
-export interface User {
-  username: string;
-  role: Exclude<Role, 'ai-service'>;
-  fhirUser?: string;
-  patient?: string;
-  createdAt: string;
-}
+export type { User } from './security-store.js';
 
 export const USER_ROLES = ROLES.filter((r): r is User['role'] => r !== 'ai-service');
 
