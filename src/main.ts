@@ -13,7 +13,7 @@ import type { Config } from './config/schema.js';
 import { readTlsFiles } from './config/tls-files.js';
 import { openDataDir } from './core/private-files.js';
 import { maskChannelHeaders, subscriptionStamper } from './notifications/subscriber.js';
-import { subscriberPolicy, type Authorities } from './notifications/subscriber-standing.js';
+import { authoritiesFor, subscriberPolicy } from './notifications/subscriber-standing.js';
 import { StudyPatientLinks } from './bridge/patients/study-links.js';
 import { guardStudyClaims } from './bridge/patients/study-claims.js';
 import type { FhirResource } from './fhir/types.js';
@@ -57,7 +57,7 @@ import {
 import type { RouteRule } from './http/security/access-control.js';
 import { openSources } from './sources/index.js';
 import { assessmentService, scheduledReconcile } from './assessment/index.js';
-import { SourceStateStore } from './sources/index.js';
+import { openSourceStateStore } from './sources/open-state-store.js';
 import { openAtRestOf, type AtRest } from './core/encryption/at-rest.js';
 
 /** Our version, as published (the CapabilityStatement states it). dist/main.js and src/main.ts both sit one level below package.json. */
@@ -179,9 +179,12 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     deleteStudy: (studyUid, actor, reason) => archive.delete({ studyUid }, actor, reason),
     sourceDicomweb: (instanceSource) => sources.dicomwebOf(instanceSource),
   });
+  // The sources' state: the archive database, or PostgreSQL with --database.
+  const sourceStates = await openSourceStateStore(config.database, archive.index.db);
   // Validates sections.sources; polling starts once we listen (C-MOVE sources send to our SCP).
   const sources = openSources(config, {
     archive,
+    state: sourceStates.store,
     logger,
     resync: archive.index.db.transaction((uids: string[]) => {
       for (const uid of uids) bridge.admin.outbox.enqueue(uid, 'source endpoint choice changed');
@@ -214,7 +217,6 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     : openAuditLog(auditOptions);
   const server = { publicUrl: config.publicUrl, aeTitle: config.dicomAet };
   // Validates sections.reconcile: the scheduled drift check (docs/assessment.md), its drift on /api/sync/status.
-  const sourceStates = new SourceStateStore(archive.index.db);
   const queued = (studyUid: string, detail: string) =>
     void recordAccess(audit.sink, {
       actor: 'reconcile-schedule',
@@ -231,8 +233,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       bridge.admin.outbox.enqueue(uid, 'reconcile');
       queued(uid, 'queued for the bridge');
     },
-    fetchFromSource: (source, uid) => {
-      sourceStates.requeue(source, uid, undefined, Date.now());
+    fetchFromSource: async (source, uid) => {
+      await sourceStates.store.requeue(source, uid, undefined, Date.now());
       queued(uid, `queued for source ${source}`);
     },
     record: (drift) => bridge.admin.outbox.setMeta('drift', drift),
@@ -278,8 +280,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     // external IdP the token it last wrote the Subscription with); unstamped → none under --auth smart.
     ...(config.auth === 'smart'
       ? {
-          subscriber: (sub: FhirResource) =>
-            subscriberPolicy(sub, subscriberAuthorities(), { registry: fhir.registry, baseUrl: fhirBase }),
+          subscriber: async (sub: FhirResource) =>
+            subscriberPolicy(sub, await subscriberAuthorities(sub), { registry: fhir.registry, baseUrl: fhirBase }),
         }
       : {}),
     // Recorded before anything is sent: no record, no notification.
@@ -315,6 +317,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     config.auth === 'smart'
       ? await openAuthorizationServer({
           dataDir: config.dataDir,
+          database: config.database,
           publicUrl: config.publicUrl,
           tokenLifetime: config.tokenLifetime,
           section: config.sections.security,
@@ -335,13 +338,15 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
         })
       : undefined;
   const trustedIssuers = new Set(parseExternalIssuers(config.sections.security).map((e) => e.issuer));
-  const subscriberAuthorities = (): Authorities => ({
-    ownIssuer: auth?.issuer ?? '',
-    registeredScope: (clientId) => auth?.clients.get(clientId)?.scope,
-    userExists: (username) => auth?.users.get(username) !== undefined,
-    trustedIssuers,
-    now: Date.now,
-  });
+  const subscriberAuthorities = (sub: FhirResource) =>
+    authoritiesFor(
+      sub,
+      {
+        registeredScope: async (clientId) => (await auth?.clients.get(clientId))?.scope,
+        userExists: async (username) => (await auth?.users.get(username)) !== undefined,
+      },
+      { ownIssuer: auth?.issuer ?? '', trustedIssuers, now: Date.now },
+    );
   const tls = readTlsFiles(config);
   const render = createRenderer({
     threads: config.renderThreads,
@@ -417,7 +422,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   // Follows writes from now on; indexes the studies already there in the background.
   worklist.start().catch((err: unknown) => logger.error({ err }, 'worklist indexing failed'));
   void bridge.start();
-  sources.start();
+  await sources.start();
   reconcileRuns?.start();
   return {
     httpUrl: `${config.tlsCert ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
@@ -427,6 +432,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     close: async () => {
       await reconcileRuns?.close();
       await sources.close();
+      await sourceStates.close();
       notifications.close();
       strokeRuns?.close();
       worklist.close();
@@ -438,7 +444,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       await compaction?.stop();
       await checkpointer.close();
       archive.close();
-      auth?.close();
+      await auth?.close();
       await fhir.close();
     },
   };

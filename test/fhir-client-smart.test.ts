@@ -16,7 +16,7 @@ import {
 } from '../src/fhir/client/index.js';
 import { openAuthorizationServer, type AuthorizationServer, type OAuthEvent } from '../src/security/oauth/index.js';
 import { ClientStore } from '../src/security/oauth/client-store.js';
-import { openSecurityDb } from '../src/security/oauth/security-store.js';
+import { openSecurityDb } from '../src/security/oauth/sqlite-security-store.js';
 
 /**
  * The FHIR client as a SMART backend-services client, against a real ImagingBridge authorization
@@ -71,22 +71,22 @@ beforeAll(async () => {
   writeFileSync(files.ecJwk, JSON.stringify({ ...ec.privateKey.export({ format: 'jwk' }), kid: 'bridge-ec' }));
   const db = openSecurityDb(dir);
   const clients = new ClientStore(db);
-  clients.add({
+  await clients.add({
     clientId: 'bridge-rsa',
     scope: 'system/*.rs',
     jwks: { keys: [{ ...rsa.publicKey.export({ format: 'jwk' }), kid: 'bridge-rsa', alg: 'RS384' } as never] },
   });
-  clients.add({
+  await clients.add({
     clientId: 'bridge-ec',
     scope: 'system/Patient.rs',
     jwks: { keys: [{ ...ec.publicKey.export({ format: 'jwk' }), kid: 'bridge-ec' } as never] },
   });
-  db.close();
+  await db.close();
 });
 
 afterAll(async () => {
   await app?.close();
-  auth?.close();
+  await auth?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -40,7 +40,7 @@ export async function compareNow(t: AssessTargets, o: { since: Date; timeoutMs: 
 
 export interface ApplyPorts {
   queueSync(studyUid: string): void;
-  fetchFromSource(source: string, studyUid: string, studyDate: string | undefined): void;
+  fetchFromSource(source: string, studyUid: string, studyDate: string | undefined): void | Promise<void>;
   fhir: { url: string; authorization?: () => Promise<string | undefined> };
   timeoutMs: number;
   /** Recorded before the next action starts; a failure to record stops the run. */
@@ -86,7 +86,7 @@ async function applyOne(a: ReconcileAction, dates: Map<string, string>, p: Apply
       p.queueSync(a.studyUid);
       return 'queued for the bridge';
     case 'fetch-from-source':
-      p.fetchFromSource(a.source, a.studyUid, dates.get(a.studyUid));
+      await p.fetchFromSource(a.source, a.studyUid, dates.get(a.studyUid));
       return `queued for source ${a.source}`;
     case 'cannot-queue':
       return a.why;

@@ -9,7 +9,7 @@ import { parseSince, resolveTargets } from './targets.js';
 export interface ScheduledReconcilePorts {
   held(studyUid: string): boolean;
   queueSync(studyUid: string): void;
-  fetchFromSource(source: string, studyUid: string): void;
+  fetchFromSource(source: string, studyUid: string): void | Promise<void>;
   record(drift: Drift): void;
   onError(err: Error): void;
 }
@@ -55,7 +55,7 @@ export function scheduledReconcile(config: Config, ports: ScheduledReconcilePort
       let n = 0;
       for (const a of actions) {
         if (a.kind === 'queue-sync') ports.queueSync(a.studyUid);
-        else if (a.kind === 'fetch-from-source') ports.fetchFromSource(a.source, a.studyUid);
+        else if (a.kind === 'fetch-from-source') await ports.fetchFromSource(a.source, a.studyUid);
         else continue;
         n++;
       }

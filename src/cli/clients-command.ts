@@ -4,7 +4,7 @@ import { openAtRestOf } from '../core/encryption/at-rest.js';
 import type { Role } from '../auth/principal.js';
 import { clientView } from '../security/oauth/access-admin.js';
 import { authMethodOf, ClientStore } from '../security/oauth/client-store.js';
-import { openSecurityDb } from '../security/oauth/security-store.js';
+import { openSecurityStore } from '../security/oauth/open-security-store.js';
 import { auditConfigChange } from './audit-config-change.js';
 import { parseCommandLine } from './options.js';
 
@@ -36,7 +36,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
     'redirect-uri': { type: 'string', multiple: true },
     json: { type: 'boolean' },
   });
-  const db = openSecurityDb(config.dataDir, openAtRestOf(config).sqlite);
+  const db = await openSecurityStore(config.database, config.dataDir, openAtRestOf(config).sqlite);
   try {
     const store = new ClientStore(db);
     const clientId = values['client-id'] as string | undefined;
@@ -44,7 +44,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
       case 'add': {
         if (values.secret !== undefined) throw new ConfigError(SECRET_ON_COMMAND_LINE);
         if (!clientId) throw new ConfigError('clients add needs --client-id');
-        const client = store.add({
+        const client = await store.add({
           clientId,
           scope: (values.scope as string | undefined) ?? '',
           role: values.role as Role | undefined,
@@ -60,7 +60,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
         return 0;
       }
       case 'list': {
-        const clients = store.list().map(clientView);
+        const clients = (await store.list()).map(clientView);
         if (values.json) console.log(JSON.stringify(clients, null, 2));
         else if (clients.length === 0) console.log('no clients registered');
         else for (const c of clients) console.log(`${c.clientId}\t${c.auth}\t${c.role}\t${c.scope}`);
@@ -68,7 +68,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
       }
       case 'remove': {
         if (!clientId) throw new ConfigError('clients remove needs --client-id');
-        if (!store.remove(clientId)) {
+        if (!(await store.remove(clientId))) {
           console.error(`no client "${clientId}"`);
           return 1;
         }
@@ -80,7 +80,7 @@ export async function runClients(args: string[], env: NodeJS.ProcessEnv): Promis
         throw new ConfigError(`unknown clients action "${positionals[0]}"\n\n${USAGE}`);
     }
   } finally {
-    db.close();
+    await db.close();
   }
 }
 

@@ -16,7 +16,8 @@ import { createLogger } from '../core/logger.js';
 import { openAtRestOf } from '../core/encryption/at-rest.js';
 import { OperationOutcomeError } from '../core/errors.js';
 import { openArchive } from '../main.js';
-import { SourceStateStore, parseSources, type SourceSettings } from '../sources/index.js';
+import { parseSources, type SourceSettings } from '../sources/index.js';
+import { openSourceStateStore } from '../sources/open-state-store.js';
 import { argumentError } from './assess-command.js';
 import { parseCommandLine } from './options.js';
 import { progressBar } from './progress.js';
@@ -151,7 +152,7 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
       return 0;
     }
     const admin = new BridgeAdmin(archive.index.db);
-    const sources = new SourceStateStore(archive.index.db);
+    const sources = await openSourceStateStore(config.database, archive.index.db);
     const log = openAuditLog({
       dataDir: config.dataDir,
       keyFile: config.auditKeyFile,
@@ -164,7 +165,7 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
       const dates = new Map(compared.pacsStudies.filter((s) => s.date).map((s) => [s.uid, s.date!]));
       const result = await applyReconcile(actions, dates, {
         queueSync: (uid) => admin.outbox.enqueue(uid, 'reconcile'),
-        fetchFromSource: (name, uid, date) => sources.requeue(name, uid, date, Date.now()),
+        fetchFromSource: (name, uid, date) => sources.store.requeue(name, uid, date, Date.now()),
         fhir: targets.fhir!,
         timeoutMs,
         progress: bar,
@@ -201,6 +202,7 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
       return result.failed.length > 0 ? 1 : 0;
     } finally {
       await log.close();
+      await sources.close();
     }
   } finally {
     archive.close();

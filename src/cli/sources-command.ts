@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import { openArchive } from '../main.js';
-import { SourceStateStore, parseSources, type SourceStatus } from '../sources/index.js';
+import { parseSources, type SourceStatus } from '../sources/index.js';
+import { openSourceStateStore } from '../sources/open-state-store.js';
 import { parseCommandLine } from './options.js';
 
 const USAGE = 'imaging-bridge sources status [--data-dir DIR] [--config FILE] [--json]';
@@ -18,7 +19,8 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
   const configured = parseSources(config.sections.sources);
   const archive = openArchive(config);
   try {
-    const known = new SourceStateStore(archive.index.db).status();
+    const state = await openSourceStateStore(config.database, archive.index.db);
+    const known = await state.store.status().finally(() => state.close());
     const names = new Set(known.map((s) => s.name));
     const rows = [
       ...known.map((s) => ({ ...s, configured: configured.some((c) => c.name === s.name) })),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import { openAtRestOf } from '../core/encryption/at-rest.js';
-import { openSecurityDb } from '../security/oauth/security-store.js';
+import { openSecurityStore } from '../security/oauth/open-security-store.js';
 import { USER_ROLES, UserStore } from '../security/oauth/user-store.js';
 import { auditConfigChange } from './audit-config-change.js';
 import { parseCommandLine } from './options.js';
@@ -29,7 +29,7 @@ export async function runUsers(args: string[], env: NodeJS.ProcessEnv): Promise<
     patient: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const db = openSecurityDb(config.dataDir, openAtRestOf(config).sqlite);
+  const db = await openSecurityStore(config.database, config.dataDir, openAtRestOf(config).sqlite);
   try {
     const store = new UserStore(db);
     const username = values.username as string | undefined;
@@ -38,7 +38,7 @@ export async function runUsers(args: string[], env: NodeJS.ProcessEnv): Promise<
         if (!username || values['password-file'] === undefined || values.role === undefined)
           throw new ConfigError('users add needs --username, --password-file and --role');
         const password = readFileSync(values['password-file'] as string, 'utf8').replace(/\r?\n$/, '');
-        const user = store.add({
+        const user = await store.add({
           username,
           password,
           role: values.role as string,
@@ -52,7 +52,7 @@ export async function runUsers(args: string[], env: NodeJS.ProcessEnv): Promise<
         return 0;
       }
       case 'list': {
-        const users = store.list();
+        const users = await store.list();
         if (values.json) console.log(JSON.stringify(users, null, 2));
         else if (users.length === 0) console.log('no users');
         else for (const u of users) console.log(`${u.username}\t${u.role}\t${u.fhirUser ?? ''}\t${u.patient ?? ''}`);
@@ -60,7 +60,7 @@ export async function runUsers(args: string[], env: NodeJS.ProcessEnv): Promise<
       }
       case 'remove': {
         if (!username) throw new ConfigError('users remove needs --username');
-        if (!store.remove(username)) {
+        if (!(await store.remove(username))) {
           console.error(`no user "${username}"`);
           return 1;
         }
@@ -72,6 +72,6 @@ export async function runUsers(args: string[], env: NodeJS.ProcessEnv): Promise<
         throw new ConfigError(`unknown users action "${positionals[0]}"\n\n${USAGE}`);
     }
   } finally {
-    db.close();
+    await db.close();
   }
 }

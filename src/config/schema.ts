@@ -112,7 +112,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'httpPort', type: 'port', help: 'HTTP port (DICOMweb, FHIR, API)' },
   { key: 'dicomPort', type: 'port', help: 'DICOM DIMSE port' },
   { key: 'dataDir', type: 'string', help: 'folder for the index database and stored files' },
-  { key: 'database', type: 'string', help: 'postgres://USER@HOST/DB: FHIR store in PostgreSQL (default: embedded)' },
+  {
+    key: 'database',
+    type: 'string',
+    help: 'postgres://USER@HOST/DB: FHIR, audit, security and sources stores in PostgreSQL (default: embedded)',
+  },
   {
     key: 'blobStore',
     type: 'string',

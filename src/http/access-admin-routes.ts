@@ -14,7 +14,7 @@ const ADMIN = { config: { ...access({ kind: 'roles', roles: ADMIN_ROLES }).confi
  * configuration change (client-registered, user-removed …), like the CLI's.
  */
 export function registerAccessAdminRoutes(app: FastifyInstance, admin: AccessAdmin): void {
-  app.get('/api/admin/users', ADMIN, async () => ({ users: admin.listUsers() }));
+  app.get('/api/admin/users', ADMIN, async () => ({ users: await admin.listUsers() }));
 
   app.post('/api/admin/users', ADMIN, async (req, reply) => {
     const body = objectBody(req);
@@ -26,16 +26,16 @@ export function registerAccessAdminRoutes(app: FastifyInstance, admin: AccessAdm
       patient: text(body, 'patient'),
     };
     noteAccess(req, { event: 'config', details: { what: 'user-added', target: input.username } });
-    return reply.code(201).send(admin.addUser(input));
+    return reply.code(201).send(await admin.addUser(input));
   });
 
   app.delete<{ Params: { username: string } }>('/api/admin/users/:username', ADMIN, async (req, reply) => {
     noteAccess(req, { event: 'config', details: { what: 'user-removed', target: req.params.username } });
-    admin.removeUser(req.params.username);
+    await admin.removeUser(req.params.username);
     return reply.code(204).send();
   });
 
-  app.get('/api/admin/clients', ADMIN, async () => ({ clients: admin.listClients() }));
+  app.get('/api/admin/clients', ADMIN, async () => ({ clients: await admin.listClients() }));
 
   app.post('/api/admin/clients', ADMIN, async (req, reply) => {
     const body = objectBody(req);
@@ -55,12 +55,15 @@ export function registerAccessAdminRoutes(app: FastifyInstance, admin: AccessAdm
     };
     noteAccess(req, { event: 'config', details: { what: 'client-registered', target: input.clientId } });
     // The one answer that holds the secret: never cached.
-    return reply.code(201).header('cache-control', 'no-store').send(admin.addClient(input));
+    return reply
+      .code(201)
+      .header('cache-control', 'no-store')
+      .send(await admin.addClient(input));
   });
 
   app.delete<{ Params: { clientId: string } }>('/api/admin/clients/:clientId', ADMIN, async (req, reply) => {
     noteAccess(req, { event: 'config', details: { what: 'client-removed', target: req.params.clientId } });
-    admin.removeClient(req.params.clientId);
+    await admin.removeClient(req.params.clientId);
     return reply.code(204).send();
   });
 }

@@ -38,7 +38,9 @@ export interface NotificationOptions {
    * What the Subscription's subscriber may see now, or why it may not receive anything any more
    * (removed client, narrowed registration, expired external token). Absent: everything (--auth none).
    */
-  subscriber?: (subscription: FhirResource) => AccessPolicy | { refused: string };
+  subscriber?: (
+    subscription: FhirResource,
+  ) => AccessPolicy | { refused: string } | Promise<AccessPolicy | { refused: string }>;
   /** Writes one audit record durably (rejects when it cannot): notifications and websocket steps. */
   record?: (r: NotificationRecord) => Promise<void>;
   now?: () => number;
@@ -210,7 +212,7 @@ export class NotificationService {
     this.notified.set(key, version);
     // A subscriber is told only of what its authority allows now (type, compartment, scope
     // suffixes): for anything else there is no notification at all, not even an empty one.
-    const policy = this.o.subscriber?.(sub.resource) ?? allowAll;
+    const policy = (await this.o.subscriber?.(sub.resource)) ?? allowAll;
     if ('refused' in policy) {
       this.o.logger.warn(
         { subscription: id, reason: policy.refused },

@@ -35,6 +35,31 @@ export interface Authorities {
 
 export type Standing = { principal: Principal } | { refused: string };
 
+/** Where current registrations are looked up: asynchronous, the security store may be in PostgreSQL. */
+export interface Directory {
+  registeredScope(clientId: string): Promise<string | undefined>;
+  userExists(username: string): Promise<boolean>;
+}
+
+/**
+ * Authorities for one Subscription: looks up only its subscriber's client and user in the
+ * directory, so that standingOf can decide synchronously on current data.
+ */
+export async function authoritiesFor(
+  subscription: FhirResource,
+  directory: Directory,
+  rest: Omit<Authorities, 'registeredScope' | 'userExists'>,
+): Promise<Authorities> {
+  const who = subscriberOf(subscription);
+  const scope = who?.clientId ? await directory.registeredScope(who.clientId) : undefined;
+  const exists = who?.subject ? await directory.userExists(who.subject) : false;
+  return {
+    ...rest,
+    registeredScope: (clientId) => (clientId === who?.clientId ? scope : undefined),
+    userExists: (username) => username === who?.subject && exists,
+  };
+}
+
 /** What a Subscription's subscriber may see now (its current registration or token), or why nothing. */
 export function subscriberPolicy(
   subscription: FhirResource,

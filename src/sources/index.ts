@@ -8,11 +8,13 @@ import { DimsePacs } from './dimse-pacs.js';
 import type { RemotePacs } from './pacs.js';
 import { endpointOf, parseSources, type SourceEndpoint, type SourceSettings } from './settings.js';
 import { SourceRunner, type SourceArchive } from './source-runner.js';
-import { SourceStateStore, type SourceStatus } from './state-store.js';
+import type { SourceStateStore, SourceStatus } from './state-store.js';
 import { StudyLocks } from './study-locks.js';
 
 export { parseSources, type SourceEndpoint, type SourceSettings } from './settings.js';
-export { SourceStateStore, type SourceStatus } from './state-store.js';
+export { PgSourceStateStore } from './pg-state-store.js';
+export { SqliteSourceStateStore } from './sqlite-state-store.js';
+export type { SourceStateStore, SourceStatus } from './state-store.js';
 
 /** How the archive marks instances from a source (`source:<name>`). */
 const SOURCE_PREFIX = 'source:';
@@ -24,11 +26,15 @@ export interface SourceView extends SourceStatus {
 }
 
 export interface Sources {
-  /** Starts polling (after the DIMSE SCP listens: C-MOVE sources need it). */
-  start(): void;
+  /**
+   * Registers the configured sources in the state store (queues the studies of a source whose
+   * Endpoint choice changed for the FHIR sync again), then starts polling. After the DIMSE SCP
+   * listens: C-MOVE sources need it.
+   */
+  start(): Promise<void>;
   /** Runs one poll of each source now and waits for it (tests, `sources poll`). */
   pollNow(): Promise<void>;
-  status(): SourceView[];
+  status(): Promise<SourceView[]>;
   /**
    * For instances that came from a DICOMweb source (their archive `source` is `source:<name>`):
    * the PACS's DICOMweb base URL and the configured Endpoint choice; undefined for anything else.
@@ -39,6 +45,8 @@ export interface Sources {
 
 export interface SourcesDeps {
   archive: Archive;
+  /** Where the sources' state is kept (the archive database, or PostgreSQL). */
+  state: SourceStateStore;
   logger: Logger;
   clock?: () => number;
   /** Queues studies for the FHIR sync again: those of a source whose `endpoint` choice changed since the last start. */
@@ -49,7 +57,7 @@ export interface SourcesDeps {
 export function openSources(config: Config, deps: SourcesDeps): Sources {
   const settings = parseSources(config.sections.sources);
   const clock = deps.clock ?? Date.now;
-  const state = new SourceStateStore(deps.archive.index.db);
+  const state = deps.state;
   const logger = deps.logger.child({ component: 'sources' });
   const locks = new StudyLocks();
   const archive = sourceArchive(deps.archive);
@@ -65,9 +73,16 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
             { aeTitle: dimse!.aeTitle, maxPduLength: dimse!.maxPduLength, tls: dimse!.tls },
             deps.archive,
           );
-    state.register({ name: s.name, kind: s.kind, mode: s.mode, endpoint: endpointOf(s) }, clock());
-    if (s.kind === 'dicomweb' && state.endpointChoiceChanged(s.name, s.endpoint)) {
-      const studies = state.studiesOf(s.name);
+    const runner = new SourceRunner(s, { pacs, archive, state, locks, logger, clock });
+    // Remote rows of a source keep their fetcher even if its mode changed to copy.
+    deps.archive.setRemoteFetcher(s.name, (instances) => runner.fetchOnDemand(instances));
+    return runner;
+  });
+  const byName = new Map<string, SourceRunner>(runners.map((r) => [r.settings.name, r]));
+  const register = async (s: SourceSettings) => {
+    await state.register({ name: s.name, kind: s.kind, mode: s.mode, endpoint: endpointOf(s) }, clock());
+    if (s.kind === 'dicomweb' && (await state.endpointChoiceChanged(s.name, s.endpoint))) {
+      const studies = await state.studiesOf(s.name);
       if (studies.length) {
         logger.info(
           { source: s.name, endpoint: s.endpoint, studies: studies.length },
@@ -76,14 +91,12 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
         deps.resync?.(studies);
       }
     }
-    const runner = new SourceRunner(s, { pacs, archive, state, locks, logger, clock });
-    // Remote rows of a source keep their fetcher even if its mode changed to copy.
-    deps.archive.setRemoteFetcher(s.name, (instances) => runner.fetchOnDemand(instances));
-    return runner;
-  });
-  const byName = new Map<string, SourceRunner>(runners.map((r) => [r.settings.name, r]));
+  };
   return {
-    start: () => runners.forEach((r) => r.start()),
+    start: async () => {
+      for (const s of settings) await register(s);
+      for (const r of runners) r.start();
+    },
     pollNow: async () => {
       await Promise.all(runners.map((r) => r.poll()));
     },
@@ -102,13 +115,13 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
 }
 
 /** Status from the database (what the CLI sees too), with the live state of running sources. */
-export function statusView(
+export async function statusView(
   state: SourceStateStore,
   runners: Map<string, SourceRunner>,
   configured: SourceSettings[],
-): SourceView[] {
+): Promise<SourceView[]> {
   const names = new Set(configured.map((s) => s.name));
-  return state.status().map((s) => {
+  return (await state.status()).map((s) => {
     const r = runners.get(s.name);
     return {
       ...s,

@@ -72,18 +72,20 @@ export class SourceRunner {
   async poll(): Promise<void> {
     const s = this.settings;
     const now = this.d.clock();
-    const row = this.d.state.source(s.name);
-    const reconcile = row?.lastReconcileAt == null || now - row.lastReconcileAt >= s.reconcileHours * 3_600_000;
-    const from =
-      reconcile && s.reconcileDays === 0
-        ? undefined
-        : dateDaysBefore(new Date(now), reconcile ? s.reconcileDays : s.lookbackDays);
+    let reconcile = false;
+    let from: string | undefined;
     try {
+      const row = await this.d.state.source(s.name);
+      reconcile = row?.lastReconcileAt == null || now - row.lastReconcileAt >= s.reconcileHours * 3_600_000;
+      from =
+        reconcile && s.reconcileDays === 0
+          ? undefined
+          : dateDaysBefore(new Date(now), reconcile ? s.reconcileDays : s.lookbackDays);
       const studies = await this.d.pacs.findStudies(from);
       const todo: RemoteStudy[] = [];
-      this.d.state.seen(s.name, studies, now);
+      await this.d.state.seen(s.name, studies, now);
       for (const study of studies) {
-        const state = this.d.state.study(s.name, study.studyUid);
+        const state = await this.d.state.study(s.name, study.studyUid);
         if (
           !this.d.locks.busy(study.studyUid) &&
           needsSync(study, state, this.d.archive.heldCount(study.studyUid), reconcile, now)
@@ -91,11 +93,14 @@ export class SourceRunner {
           todo.push(study);
       }
       await eachLimited(todo, s.concurrency, (study) => this.sync(study));
-      this.d.state.pollFinished(s.name, { at: now, windowFrom: from, reconcile });
+      await this.d.state.pollFinished(s.name, { at: now, windowFrom: from, reconcile });
       if (todo.length > 0)
         this.d.logger.info({ source: s.name, reconcile, seen: studies.length, synced: todo.length }, 'source polled');
     } catch (e) {
-      this.d.state.pollFinished(s.name, { at: now, windowFrom: from, reconcile, error: (e as Error).message });
+      // The state store itself may be what failed (a database away): logged either way.
+      await this.d.state
+        .pollFinished(s.name, { at: now, windowFrom: from, reconcile, error: (e as Error).message })
+        .catch(() => undefined);
       this.d.logger.warn({ source: s.name, err: (e as Error).message }, 'source poll failed');
     }
   }
@@ -105,7 +110,7 @@ export class SourceRunner {
     const s = this.settings;
     return this.d.locks.run(study.studyUid, async () => {
       const started = this.d.clock();
-      this.d.state.fetching(s.name, study.studyUid, started);
+      await this.d.state.fetching(s.name, study.studyUid, started);
       let fetched = 0;
       try {
         const remote = await this.d.pacs.instancesOf(study);
@@ -121,7 +126,7 @@ export class SourceRunner {
         }
         const absent = remote.filter((i) => !held().has(i.sopUid)).length;
         if (absent > 0) throw new Error(`${absent} of ${remote.length} instances did not arrive`);
-        this.d.state.done(s.name, study.studyUid, {
+        await this.d.state.done(s.name, study.studyUid, {
           instances: study.instances ?? remote.length,
           series: study.series ?? new Set(remote.map((i) => i.seriesUid)).size,
           fetched,
@@ -129,9 +134,9 @@ export class SourceRunner {
           now: this.d.clock(),
         });
       } catch (e) {
-        const attempts = this.d.state.study(s.name, study.studyUid)?.attempts ?? 0;
+        const attempts = (await this.d.state.study(s.name, study.studyUid))?.attempts ?? 0;
         const now = this.d.clock();
-        this.d.state.failed(s.name, study.studyUid, {
+        await this.d.state.failed(s.name, study.studyUid, {
           error: (e as Error).message,
           retryAt: now + retryDelayMs(attempts, s.pollSeconds * 1000),
           fetched,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClientStore } from '../../src/security/oauth/client-store.js';
 import { verifySecret } from '../../src/security/oauth/password-hash.js';
-import { openSecurityDb } from '../../src/security/oauth/security-store.js';
+import { openSecurityDb } from '../../src/security/oauth/sqlite-security-store.js';
 import { REPO_ROOT } from '../support/server.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ib-clients-cli-'));
@@ -34,12 +34,12 @@ function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: string
   });
 }
 
-function storedHash(clientId: string): string | undefined {
+async function storedHash(clientId: string): Promise<string | undefined> {
   const db = openSecurityDb(dataDir);
   try {
-    return new ClientStore(db).get(clientId)?.secretHash;
+    return (await new ClientStore(db).get(clientId))?.secretHash;
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -58,7 +58,7 @@ describe('clients add: secrets never on the command line', () => {
     expect(r.stderr).toContain('--secret is refused');
     expect(r.stderr).toContain('--secret-file');
     expect(r.stderr).not.toContain('a-very-long-shared-secret');
-    expect(storedHash('etl')).toBeUndefined();
+    expect(await storedHash('etl')).toBeUndefined();
   }, 60_000);
 
   it('reads the secret from --secret-file F (stored as a scrypt hash only)', async () => {
@@ -67,7 +67,7 @@ describe('clients add: secrets never on the command line', () => {
     const r = await cli(['add', '--client-id', 'etl', '--scope', 'system/Patient.rs', '--secret-file', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('client etl registered (client_secret_basic');
-    const hash = storedHash('etl')!;
+    const hash = (await storedHash('etl'))!;
     expect(hash).toMatch(/^scrypt\$131072\$/);
     expect(await verifySecret('file-secret-of-the-etl-job', hash)).toBe(true);
   }, 60_000);
@@ -78,7 +78,7 @@ describe('clients add: secrets never on the command line', () => {
       'stdin-secret-of-the-etl-job\n',
     );
     expect(r.code).toBe(0);
-    expect(await verifySecret('stdin-secret-of-the-etl-job', storedHash('etl-2')!)).toBe(true);
+    expect(await verifySecret('stdin-secret-of-the-etl-job', (await storedHash('etl-2'))!)).toBe(true);
   }, 60_000);
 
   it('refuses a short secret from standard input', async () => {
@@ -88,6 +88,6 @@ describe('clients add: secrets never on the command line', () => {
     );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('at least 16 characters');
-    expect(storedHash('etl-3')).toBeUndefined();
+    expect(await storedHash('etl-3')).toBeUndefined();
   }, 60_000);
 });

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.js';
 import { ClientStore } from '../../src/security/oauth/client-store.js';
-import { openSecurityDb } from '../../src/security/oauth/security-store.js';
+import { openSecurityDb } from '../../src/security/oauth/sqlite-security-store.js';
 import { UserStore } from '../../src/security/oauth/user-store.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 
@@ -22,16 +22,16 @@ beforeAll(async () => {
   });
   const db = openSecurityDb(bench.server.dataDir);
   try {
-    new ClientStore(db).add({
+    await new ClientStore(db).add({
       clientId: 'viewer',
       scope: 'openid fhirUser user/*.rs',
       redirectUris: [`${bench.url}/callback`],
     });
     const users = new UserStore(db);
-    users.add({ username: 'cathy', password: 'correct horse battery', role: 'clinician' });
-    users.add({ username: 'dora', password: 'another good passphrase', role: 'clinician' });
+    await users.add({ username: 'cathy', password: 'correct horse battery', role: 'clinician' });
+    await users.add({ username: 'dora', password: 'another good passphrase', role: 'clinician' });
   } finally {
-    db.close();
+    await db.close();
   }
 }, 120_000);
 

@@ -11,7 +11,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAuthorizationServer, type AuthorizationServer, type OAuthEvent } from '../../src/security/oauth/index.js';
 import { ClientStore } from '../../src/security/oauth/client-store.js';
-import { openSecurityDb, type SecurityDb } from '../../src/security/oauth/security-store.js';
+import { openSecurityDb, type SqliteSecurityStore } from '../../src/security/oauth/sqlite-security-store.js';
 import { UserStore } from '../../src/security/oauth/user-store.js';
 import { InvalidTokenError } from '../../src/auth/principal.js';
 
@@ -23,7 +23,7 @@ let publicUrl: string;
 let tokenUrl: string;
 let app: FastifyInstance;
 let auth: AuthorizationServer;
-let db: SecurityDb;
+let db: SqliteSecurityStore;
 let jwksServer: Server;
 let idpKey: CryptoKey;
 const events: OAuthEvent[] = [];
@@ -121,20 +121,20 @@ beforeAll(async () => {
   await app.listen({ port, host: '127.0.0.1' });
   db = openSecurityDb(dataDir);
   const clients = new ClientStore(db);
-  clients.add({
+  await clients.add({
     clientId: 'ai-rsa',
     scope: 'system/ImagingStudy.rs system/*.read system/Observation.c',
     jwks: { keys: [keys.RS384.jwk] },
   });
-  clients.add({ clientId: 'ai-ec', scope: 'system/ImagingStudy.rs', jwks: { keys: [keys.ES384.jwk] } });
-  clients.add({ clientId: 'sym', scope: 'system/Patient.rs', secret: 'a-very-long-shared-secret' });
-  clients.add({
+  await clients.add({ clientId: 'ai-ec', scope: 'system/ImagingStudy.rs', jwks: { keys: [keys.ES384.jwk] } });
+  await clients.add({ clientId: 'sym', scope: 'system/Patient.rs', secret: 'a-very-long-shared-secret' });
+  await clients.add({
     clientId: 'viewer',
     scope:
       'openid fhirUser launch/patient patient/*.rs patient/Observation.rs?category=laboratory user/ImagingStudy.rs',
     redirectUris: [`${publicUrl}/callback`],
   });
-  new UserStore(db).add({
+  await new UserStore(db).add({
     username: 'cathy',
     password: 'correct horse battery',
     role: 'clinician',
@@ -145,8 +145,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  auth?.close();
-  db?.close();
+  await auth?.close();
+  await db?.close();
   jwksServer?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -289,7 +289,7 @@ describe('backend services (client_credentials + private_key_jwt)', () => {
       (await tokenRequest({ grant_type: 'client_credentials', scope: 'system/Patient.rs' }, basic('wrong-secret')))
         .status,
     ).toBe(401);
-    const hash = new ClientStore(db).get('sym')!.secretHash!;
+    const hash = (await new ClientStore(db).get('sym'))!.secretHash!;
     expect(
       (
         await tokenRequest(

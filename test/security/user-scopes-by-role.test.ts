@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientStore } from '../../src/security/oauth/client-store.js';
-import { openSecurityDb } from '../../src/security/oauth/security-store.js';
+import { openSecurityDb } from '../../src/security/oauth/sqlite-security-store.js';
 import { UserStore } from '../../src/security/oauth/user-store.js';
 import { startSmartBench, type SmartBench } from './harness.js';
 
@@ -99,14 +99,14 @@ describe('user/ scopes are limited by the role', () => {
   it('our authorization server grants a clinician no more than the role allows, and says so in the token', async () => {
     const db = openSecurityDb(bench.server.dataDir);
     try {
-      new ClientStore(db).add({
+      await new ClientStore(db).add({
         clientId: 'admin-app',
         scope: 'openid user/*.cruds',
         redirectUris: [`${bench.url}/cb`],
       });
-      new UserStore(db).add({ username: 'carla', password: 'clinician passphrase', role: 'clinician' });
+      await new UserStore(db).add({ username: 'carla', password: 'clinician passphrase', role: 'clinician' });
     } finally {
-      db.close();
+      await db.close();
     }
     const cookies = new Map<string, string>();
     const browse = async (url: string, form?: Record<string, string>) => {

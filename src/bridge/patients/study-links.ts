@@ -12,8 +12,9 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { OUTBOX_UPSERT } from '../../archive/sqlite/schema.js';
+import { migrateSqlite, type SqliteMigration } from '../../core/sqlite/migrations.js';
 
-export const STUDY_LINKS_SCHEMA = `
+const STUDY_LINKS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS study_patient_links (
   study_uid TEXT PRIMARY KEY,
   patient_pk INTEGER NOT NULL,   -- patients.pk (PatientID + issuer) the bridge linked from
@@ -22,6 +23,27 @@ CREATE TABLE IF NOT EXISTS study_patient_links (
 );
 CREATE INDEX IF NOT EXISTS study_patient_links_patient ON study_patient_links(fhir_patient);
 `;
+
+// Version 1 adopts the table of the builds before versioned migrations (then nothing is queued).
+const MIGRATIONS: SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'study → Patient links; the studies already archived queued to get theirs',
+    up: (db) => {
+      const existed =
+        db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'study_patient_links'`).get() !==
+        undefined;
+      db.exec(STUDY_LINKS_SCHEMA);
+      // Data from before the links existed: every study is synced again (an unchanged ImagingStudy
+      // is not rewritten) and so gets its link; until then it is no patient's.
+      if (existed) return;
+      const enqueue = db.prepare(OUTBOX_UPSERT);
+      const now = Date.now();
+      for (const r of db.prepare('SELECT study_uid FROM studies').all() as { study_uid: string }[])
+        enqueue.run({ studyUid: r.study_uid, now, reason: 'patient-link' });
+    },
+  },
+];
 
 const CURRENT = `FROM study_patient_links l JOIN studies s ON s.study_uid = l.study_uid AND s.patient_pk = l.patient_pk`;
 
@@ -35,20 +57,7 @@ export class StudyPatientLinks {
   };
 
   constructor(db: Database) {
-    const existed =
-      db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'study_patient_links'`).get() !==
-      undefined;
-    db.exec(STUDY_LINKS_SCHEMA);
-    // Data from before the links existed: every study is synced again (an unchanged ImagingStudy
-    // is not rewritten) and so gets its link; until then it is no patient's.
-    if (!existed) {
-      const enqueue = db.prepare(OUTBOX_UPSERT);
-      const now = Date.now();
-      db.transaction(() => {
-        for (const r of db.prepare('SELECT study_uid FROM studies').all() as { study_uid: string }[])
-          enqueue.run({ studyUid: r.study_uid, now, reason: 'patient-link' });
-      })();
-    }
+    migrateSqlite(db, 'study_links', MIGRATIONS);
     this.stmts = {
       record: db.prepare(
         `INSERT INTO study_patient_links(study_uid, patient_pk, fhir_patient, linked_at) VALUES (?, ?, ?, ?)

@@ -62,29 +62,29 @@ export class AccessAdmin {
     private readonly builtInClients: ReadonlySet<string> = new Set(),
   ) {}
 
-  listUsers(): User[] {
+  listUsers(): Promise<User[]> {
     return this.users.list();
   }
 
-  addUser(input: NewUserRequest): User {
-    if (this.users.get(input.username)) throw conflict(`user "${input.username}" already exists`, 'username');
+  async addUser(input: NewUserRequest): Promise<User> {
+    if (await this.users.get(input.username)) throw conflict(`user "${input.username}" already exists`, 'username');
     return validated(() => this.users.add(input));
   }
 
-  removeUser(username: string): void {
-    if (!this.users.remove(username)) throw notFound(`no user "${username}"`);
+  async removeUser(username: string): Promise<void> {
+    if (!(await this.users.remove(username))) throw notFound(`no user "${username}"`);
   }
 
-  listClients(): ClientView[] {
-    return this.clients.list().map(clientView);
+  async listClients(): Promise<ClientView[]> {
+    return (await this.clients.list()).map(clientView);
   }
 
   /** The registered client, and its secret when one was generated (shown this once; only its hash is kept). */
-  addClient(input: NewClientRequest): { client: ClientView; secret?: string } {
-    if (this.clients.get(input.clientId))
+  async addClient(input: NewClientRequest): Promise<{ client: ClientView; secret?: string }> {
+    if (await this.clients.get(input.clientId))
       throw conflict(`client "${input.clientId}" is already registered`, 'clientId');
     const secret = input.generateSecret ? randomBytes(32).toString('base64url') : undefined;
-    const client = validated(() =>
+    const client = await validated(() =>
       this.clients.add({
         clientId: input.clientId,
         scope: input.scope,
@@ -98,10 +98,10 @@ export class AccessAdmin {
     return { client: clientView(client), ...(secret ? { secret } : {}) };
   }
 
-  removeClient(clientId: string): void {
+  async removeClient(clientId: string): Promise<void> {
     if (this.builtInClients.has(clientId))
       throw conflict(`client "${clientId}" belongs to the server itself and is registered again at every start`);
-    if (!this.clients.remove(clientId)) throw notFound(`no client "${clientId}"`);
+    if (!(await this.clients.remove(clientId))) throw notFound(`no client "${clientId}"`);
   }
 }
 
@@ -121,9 +121,9 @@ const FIELD_OF_FLAG = new Map([
 ]);
 
 /** Runs a store's add; its ConfigError becomes a 400 naming the JSON member at fault. */
-function validated<T>(add: () => T): T {
+async function validated<T>(add: () => Promise<T>): Promise<T> {
   try {
-    return add();
+    return await add();
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     const text = e.message.replace(/--[a-z-]+/g, (flag) => FIELD_OF_FLAG.get(flag) ?? flag);

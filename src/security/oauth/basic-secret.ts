@@ -24,7 +24,7 @@ export async function swapBasicSecret(req: IncomingMessage, clients: ClientStore
   } catch {
     return; // oidc-provider answers invalid_client for a malformed header
   }
-  const stored = clients.get(clientId)?.secretHash;
+  const stored = (await clients.get(clientId))?.secretHash;
   // An unknown client costs what a known one does: its existence does not show in the timing.
   const matches = await verifySecret(secret, stored ?? UNMATCHABLE_HASH);
   const replacement = stored && matches ? stored : randomBytes(24).toString('base64url');

@@ -1,29 +1,10 @@
 import { ConfigError } from '../../core/errors.js';
 import { ROLES, type Role } from '../../auth/principal.js';
 import { hashSecret } from './password-hash.js';
-import type { SecurityDb } from './security-store.js';
+import type { JsonWebKeyLike, RegisteredClient, SecurityStore } from './security-store.js';
 import { parseSmartScope, splitScope } from './smart-scopes.js';
 
-/**
- * Registered OAuth clients (table `oauth_clients` of security.sqlite), written by
- * `imaging-bridge clients …` and read by the authorization server on every request.
- * - asymmetric (private_key_jwt): `jwks` inline or `jwksUri`;
- * - symmetric (client_secret_basic): only the scrypt hash of the secret is stored;
- * - public (PKCE, no secret): neither, but redirect URIs.
- */
-export interface RegisteredClient {
-  clientId: string;
-  /** The most it may ever obtain, space-separated. */
-  scope: string;
-  role: Role;
-  jwks?: { keys: JsonWebKeyLike[] };
-  jwksUri?: string;
-  secretHash?: string;
-  redirectUris: string[];
-  createdAt: string;
-}
-
-export type JsonWebKeyLike = Record<string, unknown> & { kty: string };
+export type { JsonWebKeyLike, RegisteredClient } from './security-store.js';
 
 export interface NewClient {
   clientId: string;
@@ -45,44 +26,27 @@ const CLIENT_ID = /^[A-Za-z0-9._:~-]{1,128}$/;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
 export class ClientStore {
-  constructor(private readonly db: SecurityDb) {}
+  constructor(private readonly store: SecurityStore) {}
 
   /** Validates and stores a new client; throws ConfigError naming what is wrong. */
-  add(input: NewClient): RegisteredClient {
+  async add(input: NewClient): Promise<RegisteredClient> {
     const client = validateClient(input);
-    if (this.get(client.clientId))
+    if (!(await this.store.addClient(client)))
       throw new ConfigError(`client "${client.clientId}" is already registered (remove it first)`);
-    this.db
-      .prepare(
-        'INSERT INTO oauth_clients (client_id, scope, role, jwks, jwks_uri, secret_hash, redirect_uris, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        client.clientId,
-        client.scope,
-        client.role,
-        client.jwks ? JSON.stringify(client.jwks) : null,
-        client.jwksUri ?? null,
-        client.secretHash ?? null,
-        JSON.stringify(client.redirectUris),
-        client.createdAt,
-      );
     return client;
   }
 
-  get(clientId: string): RegisteredClient | undefined {
-    const row = this.db.prepare('SELECT * FROM oauth_clients WHERE client_id = ?').get(clientId) as Row | undefined;
-    return row && fromRow(row);
+  get(clientId: string): Promise<RegisteredClient | undefined> {
+    return this.store.client(clientId);
   }
 
-  list(): RegisteredClient[] {
-    return (this.db.prepare('SELECT * FROM oauth_clients ORDER BY client_id').all() as Row[]).map(fromRow);
+  list(): Promise<RegisteredClient[]> {
+    return this.store.clients();
   }
 
   /** True when a client was removed. Tokens already issued stay valid until they expire (≤ token lifetime). */
-  remove(clientId: string): boolean {
-    const removed = this.db.prepare('DELETE FROM oauth_clients WHERE client_id = ?').run(clientId).changes > 0;
-    this.db.prepare("DELETE FROM oidc_state WHERE json_extract(payload, '$.clientId') = ?").run(clientId);
-    return removed;
+  remove(clientId: string): Promise<boolean> {
+    return this.store.removeClient(clientId);
   }
 }
 
@@ -90,9 +54,9 @@ export class ClientStore {
  * A client the server registers itself (the web console): added at start, and registered again
  * when its scope, role or redirect URIs differ from what is stored (e.g. the public URL changed).
  */
-export function ensureClient(store: ClientStore, input: NewClient): RegisteredClient {
+export async function ensureClient(store: ClientStore, input: NewClient): Promise<RegisteredClient> {
   const wanted = validateClient(input);
-  const current = store.get(input.clientId);
+  const current = await store.get(input.clientId);
   const same =
     current !== undefined &&
     authMethodOf(current) === authMethodOf(wanted) &&
@@ -100,7 +64,7 @@ export function ensureClient(store: ClientStore, input: NewClient): RegisteredCl
     current.role === wanted.role &&
     JSON.stringify(current.redirectUris) === JSON.stringify(wanted.redirectUris);
   if (same) return current;
-  if (current) store.remove(input.clientId);
+  if (current) await store.remove(input.clientId);
   return store.add(input);
 }
 
@@ -177,28 +141,4 @@ function checkUrl(value: string, flag: string): string {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
     throw new ConfigError(`${flag} must be https (or http to loopback)`);
   return url.href;
-}
-
-interface Row {
-  client_id: string;
-  scope: string;
-  role: string;
-  jwks: string | null;
-  jwks_uri: string | null;
-  secret_hash: string | null;
-  redirect_uris: string;
-  created_at: string;
-}
-
-function fromRow(r: Row): RegisteredClient {
-  return {
-    clientId: r.client_id,
-    scope: r.scope,
-    role: r.role as Role,
-    jwks: r.jwks ? (JSON.parse(r.jwks) as RegisteredClient['jwks']) : undefined,
-    jwksUri: r.jwks_uri ?? undefined,
-    secretHash: r.secret_hash ?? undefined,
-    redirectUris: JSON.parse(r.redirect_uris) as string[],
-    createdAt: r.created_at,
-  };
 }

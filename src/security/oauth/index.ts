@@ -14,7 +14,8 @@
  * ```
  * Issuer = `${publicUrl}/oauth` (its OpenID discovery at `/oauth/.well-known/openid-configuration`);
  * access tokens are ES384 JWTs with `aud = ${publicUrl}/fhir`. State lives in
- * `<dataDir>/security.sqlite` (clients, users, sessions) and `<dataDir>/oauth-keys.json` (0600).
+ * `<dataDir>/security.sqlite` (clients, users, sessions) and `<dataDir>/oauth-keys.json` (0600),
+ * or with `database` in PostgreSQL (schema `security`), shared by every instance.
  */
 import type { AtRest } from '../../core/encryption/at-rest.js';
 import type { FastifyInstance } from 'fastify';
@@ -27,10 +28,10 @@ import type { OAuthEvent } from './events.js';
 import { parseExternalIssuers } from './external-issuers.js';
 import { MOUNTED_ROUTES, mountAuthorizationServer } from './fastify-mount.js';
 import { LoginThrottle, parseLoginThrottle } from './login-throttle.js';
-import { sqliteAdapterFactory } from './oidc-adapter.js';
+import { storeAdapterFactory } from './oidc-adapter.js';
 import { loadOidcProvider } from './load-oidc-provider.js';
 import { providerConfiguration } from './provider-config.js';
-import { openSecurityDb } from './security-store.js';
+import { openSecurityStore } from './open-security-store.js';
 import { loadOrCreateServerKeys, publicJwks } from './server-keys.js';
 import { installTokenEvents } from './token-events.js';
 import { createTokenVerifier } from './token-verifier.js';
@@ -43,6 +44,8 @@ export { AccessAdmin, type ClientView, type NewClientRequest, type NewUserReques
 
 export interface AuthorizationServerOptions {
   dataDir: string;
+  /** postgres://…: the security stores in PostgreSQL instead of the data folder (config.database). */
+  database?: string;
   /** Base URL clients use, without trailing slash (config.publicUrl). */
   publicUrl: string;
   /** Access token lifetime in seconds (default 300). */
@@ -68,7 +71,7 @@ export interface AuthorizationServer {
   users: Pick<UserStore, 'get'>;
   /** Users and clients managed by administrators over HTTP (/api/admin/users, /api/admin/clients). */
   admin: AccessAdmin;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export async function openAuthorizationServer(o: AuthorizationServerOptions): Promise<AuthorizationServer> {
@@ -78,18 +81,18 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
   const issuer = `${base}/oauth`;
   const fhirBase = `${base}/fhir`;
   const tokenLifetime = o.tokenLifetime ?? 300;
-  const db = openSecurityDb(o.dataDir, o.atRest?.sqlite);
-  const clients = new ClientStore(db);
-  const users = new UserStore(db);
+  const store = await openSecurityStore(o.database, o.dataDir, o.atRest?.sqlite);
+  const clients = new ClientStore(store);
+  const users = new UserStore(store);
   for (const c of o.ownClients ?? []) {
     try {
-      ensureClient(clients, c);
+      await ensureClient(clients, c);
     } catch (err) {
       // e.g. a plain-http public URL off loopback: no redirect URI may point there.
       o.logger.warn({ err, clientId: c.clientId }, 'built-in client not registered');
     }
   }
-  const keys = await loadOrCreateServerKeys(o.dataDir, o.atRest?.objects);
+  const keys = await loadOrCreateServerKeys(store, o.atRest?.objects);
   const emit = (e: OAuthEvent) => {
     try {
       o.onEvent?.(e);
@@ -107,7 +110,7 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
       keys,
       clients,
       users,
-      adapter: sqliteAdapterFactory(db, clients),
+      adapter: storeAdapterFactory(store, clients),
       errors,
     }),
   );
@@ -130,6 +133,6 @@ export async function openAuthorizationServer(o: AuthorizationServerOptions): Pr
     clients,
     users,
     admin: new AccessAdmin(users, clients, new Set((o.ownClients ?? []).map((c) => c.clientId))),
-    close: () => db.close(),
+    close: () => store.close(),
   };
 }

@@ -34,7 +34,7 @@ export interface InteractionRequest {
 export async function showInteraction(p: InteractionPorts, r: InteractionRequest): Promise<void> {
   const details = await p.provider.interactionDetails(r.req, r.res);
   if (details.prompt.name === 'login') return send(r.res, 200, loginPage(p, r.uid, String(details.params.client_id)));
-  return send(r.res, 200, consentPage(p, r.uid, details));
+  return send(r.res, 200, await consentPage(p, r.uid, details));
 }
 
 /**
@@ -97,7 +97,7 @@ export async function submitConsent(p: InteractionPorts, r: InteractionRequest, 
   if (!grant) throw new Error('the grant of this interaction is gone');
   if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
   if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
-  const hasPatient = Boolean(p.users.get(accountId)?.patient);
+  const hasPatient = Boolean((await p.users.get(accountId))?.patient);
   for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) {
     const allowed = scopes.filter((s) => hasPatient || parseSmartScope(s)?.context !== 'patient');
     if (allowed.length > 0) grant.addResourceScope(indicator, allowed.join(' '));
@@ -125,14 +125,14 @@ ${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}
   );
 }
 
-function consentPage(
+async function consentPage(
   p: InteractionPorts,
   uid: string,
   details: Awaited<ReturnType<Provider['interactionDetails']>>,
-): string {
+): Promise<string> {
   const d = details.prompt.details as ConsentDetails;
   const scopes = [...(d.missingOIDCScope ?? []), ...Object.values(d.missingResourceScopes ?? {}).flat()];
-  const user = details.session?.accountId ? p.users.get(details.session.accountId) : undefined;
+  const user = details.session?.accountId ? await p.users.get(details.session.accountId) : undefined;
   const action = escapeHtml(`${p.basePath}/interaction/${uid}/confirm`);
   return page(
     'Allow access',

@@ -1,77 +1,62 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { ClientStore } from './client-store.js';
 import { clientMetadata } from './client-metadata.js';
-import type { SecurityDb } from './security-store.js';
+import type { SecurityStore, StoredState } from './security-store.js';
 
 /**
- * oidc-provider's storage in security.sqlite. `Client` is read from the registered clients on
+ * oidc-provider's storage in the SecurityStore. `Client` is read from the registered clients on
  * every lookup (so `clients add/remove` take effect without a restart); every other model
- * (sessions, interactions, codes, grants, replay detection of client-assertion jti) is a row of
- * `oidc_state` with its expiry.
+ * (sessions, interactions, codes, grants, replay detection of client-assertion jti) is an
+ * oidc-state record with its expiry, swept at most once a minute.
  */
-export function sqliteAdapterFactory(
-  db: SecurityDb,
+export function storeAdapterFactory(
+  store: SecurityStore,
   clients: ClientStore,
   now: () => number = Date.now,
 ): (model: string) => Adapter {
-  const sweep = db.prepare('DELETE FROM oidc_state WHERE expires_at IS NOT NULL AND expires_at < ?');
   let lastSweep = 0;
+  const live = (r: StoredState | undefined): AdapterPayload | undefined => {
+    if (!r || (r.expiresAt !== null && r.expiresAt <= now())) return undefined;
+    return JSON.parse(r.payload) as AdapterPayload;
+  };
   return (model) => {
     if (model === 'Client') return clientAdapter(clients);
-    const upsert = db.prepare(
-      'INSERT INTO oidc_state (model, id, payload, grant_id, user_code, uid, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at',
-    );
-    const byId = db.prepare('SELECT payload, expires_at FROM oidc_state WHERE model = ? AND id = ?');
-    const byColumn = (column: 'user_code' | 'uid') =>
-      db.prepare(`SELECT payload, expires_at FROM oidc_state WHERE model = ? AND ${column} = ?`);
-    const byUid = byColumn('uid');
-    const byUserCode = byColumn('user_code');
-    const live = (row: unknown): AdapterPayload | undefined => {
-      const r = row as { payload: string; expires_at: number | null } | undefined;
-      if (!r || (r.expires_at !== null && r.expires_at <= now())) return undefined;
-      return JSON.parse(r.payload) as AdapterPayload;
-    };
     return {
       async upsert(id, payload, expiresIn) {
         const t = now();
         if (t - lastSweep > 60_000) {
           lastSweep = t;
-          sweep.run(t);
+          await store.sweepState(t);
         }
-        upsert.run(
+        await store.saveState({
           model,
           id,
-          JSON.stringify(payload),
-          payload.grantId ?? null,
-          payload.userCode ?? null,
-          payload.uid ?? null,
-          expiresIn ? t + expiresIn * 1000 : null,
-        );
+          payload: JSON.stringify(payload),
+          grantId: payload.grantId ?? null,
+          userCode: payload.userCode ?? null,
+          uid: payload.uid ?? null,
+          expiresAt: expiresIn ? t + expiresIn * 1000 : null,
+        });
       },
       async find(id) {
-        return live(byId.get(model, id));
+        return live(await store.findState(model, 'id', id));
       },
       async findByUid(uid) {
-        return live(byUid.get(model, uid));
+        return live(await store.findState(model, 'uid', uid));
       },
       async findByUserCode(userCode) {
-        return live(byUserCode.get(model, userCode));
+        return live(await store.findState(model, 'userCode', userCode));
       },
       async consume(id) {
-        const row = live(byId.get(model, id));
+        const row = live(await store.findState(model, 'id', id));
         if (row)
-          db.prepare('UPDATE oidc_state SET payload = ? WHERE model = ? AND id = ?').run(
-            JSON.stringify({ ...row, consumed: Math.floor(now() / 1000) }),
-            model,
-            id,
-          );
+          await store.updateStatePayload(model, id, JSON.stringify({ ...row, consumed: Math.floor(now() / 1000) }));
       },
       async destroy(id) {
-        db.prepare('DELETE FROM oidc_state WHERE model = ? AND id = ?').run(model, id);
+        await store.destroyState(model, id);
       },
       async revokeByGrantId(grantId) {
-        db.prepare('DELETE FROM oidc_state WHERE grant_id = ?').run(grantId);
+        await store.revokeGrant(grantId);
       },
     };
   };
@@ -83,7 +68,7 @@ function clientAdapter(clients: ClientStore): Adapter {
   };
   return {
     async find(id) {
-      const client = clients.get(id);
+      const client = await clients.get(id);
       return client && (clientMetadata(client) as AdapterPayload);
     },
     upsert: readOnly,

@@ -76,7 +76,7 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, resource, client) => {
           if (resource !== o.fhirBase) throw new errors.InvalidTarget(`the only resource is ${o.fhirBase}`);
-          const scope = resourceScopes(ctx, client.clientId, o.clients, o.users, errors);
+          const scope = await resourceScopes(ctx, client.clientId, o.clients, o.users, errors);
           return {
             scope: scope.join(' '),
             audience: o.fhirBase,
@@ -89,7 +89,7 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
     },
     interactions: { url: async (_ctx, interaction) => `${new URL(o.issuer).pathname}/interaction/${interaction.uid}` },
     findAccount: async (_ctx, id) => {
-      const user = o.users.get(id);
+      const user = await o.users.get(id);
       if (!user) return undefined;
       return {
         accountId: id,
@@ -102,10 +102,10 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
     },
     extraTokenClaims: async (ctx, token) => {
       if (token.kind === 'ClientCredentials') {
-        const client = o.clients.get(token.clientId!);
+        const client = await o.clients.get(token.clientId!);
         return { roles: client ? [client.role] : [] };
       }
-      const user = token.accountId ? o.users.get(token.accountId) : undefined;
+      const user = token.accountId ? await o.users.get(token.accountId) : undefined;
       if (!user) return undefined;
       const code = ctx.oidc.entities.AuthorizationCode as { scope?: string } | undefined;
       const wantsPatient = splitScope(code?.scope).includes('launch/patient');
@@ -142,14 +142,14 @@ export function providerConfiguration(o: ProviderConfigOptions): Configuration {
  * A person's `user/` scopes are cut down to what the user's role allows (src/auth/role-scopes.ts); as
  * oidc-provider grants only requested scopes, a requested scope wider than the role is left out.
  */
-function resourceScopes(
+async function resourceScopes(
   ctx: KoaContextWithOIDC,
   clientId: string,
   clients: ClientStore,
   users: UserStore,
   errors: typeof OidcErrors,
-): string[] {
-  const registered = splitScope(clients.get(clientId)?.scope);
+): Promise<string[]> {
+  const registered = splitScope((await clients.get(clientId))?.scope);
   const code = ctx.oidc.entities.AuthorizationCode as { scope?: string; accountId?: string } | undefined;
   const requested = splitScope([ctx.oidc.params?.scope, code?.scope].filter(Boolean).join(' '));
   const backend = ctx.oidc.params?.grant_type === 'client_credentials';
@@ -159,7 +159,7 @@ function resourceScopes(
   });
   if (!backend) {
     const accountId = code?.accountId ?? ctx.oidc.session?.accountId;
-    const user = accountId ? users.get(accountId) : undefined;
+    const user = accountId ? await users.get(accountId) : undefined;
     return limitUserScopeText(granted, user ? [user.role] : []);
   }
   if (granted.length === 0) {

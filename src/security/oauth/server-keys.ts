@@ -1,13 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { privateFile } from '../../core/private-files.js';
+import type { SecurityStore } from './security-store.js';
 
 /**
- * The authorization server's secrets, generated once and kept in `<data-dir>/oauth-keys.json`
- * (mode 0600): an EC P-384 key (ES384: access tokens), an RSA key (RS256 id_tokens, the OpenID
+ * The authorization server's secrets, generated once and kept by the SecurityStore (embedded:
+ * `<data-dir>/oauth-keys.json`, mode 0600; PostgreSQL: one row every instance shares): an EC P-384 key (ES384: access tokens), an RSA key (RS256 id_tokens, the OpenID
  * default; RS384 on request) and the cookie signing keys. Restarting keeps them, so tokens and
  * sessions survive a restart; deleting the file rotates everything.
  */
@@ -17,30 +15,17 @@ export interface ServerKeys {
   cookieKeys: string[];
 }
 
-export const KEYS_FILE = 'oauth-keys.json';
-
-/** `cipher`: the data directory is encrypted at rest, and so is the file (sealed JSON). */
-export async function loadOrCreateServerKeys(dataDir: string, cipher?: ObjectCipher): Promise<ServerKeys> {
-  const file = join(dataDir, KEYS_FILE);
-  const parse = (bytes: Buffer) => JSON.parse((cipher ? cipher.open(bytes) : bytes).toString('utf8')) as ServerKeys;
-  if (existsSync(file)) {
-    privateFile(file); // an installation from before private data directories
-    return parse(readFileSync(file));
-  }
-  const keys: ServerKeys = {
-    signing: [await privateJwk('ES384', { crv: 'P-384' }), await privateJwk('RS256', { modulusLength: 2048 })],
-    cookieKeys: [randomBytes(32).toString('base64url')],
-  };
-  try {
+/** `cipher`: the data directory is encrypted at rest, and so are the keys (sealed JSON). */
+export async function loadOrCreateServerKeys(store: SecurityStore, cipher?: ObjectCipher): Promise<ServerKeys> {
+  const bytes = await store.serverKeys(async () => {
+    const keys: ServerKeys = {
+      signing: [await privateJwk('ES384', { crv: 'P-384' }), await privateJwk('RS256', { modulusLength: 2048 })],
+      cookieKeys: [randomBytes(32).toString('base64url')],
+    };
     const text = Buffer.from(JSON.stringify(keys, null, 2));
-    writeFileSync(file, cipher ? cipher.seal(text) : text, { mode: 0o600, flag: 'wx' });
-  } catch (e) {
-    // Another process created it first: use theirs.
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return parse(readFileSync(file));
-    throw e;
-  }
-  chmodSync(file, 0o600);
-  return keys;
+    return cipher ? cipher.seal(text) : text;
+  });
+  return JSON.parse((cipher ? cipher.open(bytes) : bytes).toString('utf8')) as ServerKeys;
 }
 
 /** The public half of the signing keys, as served at jwks_uri. */

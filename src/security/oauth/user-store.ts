@@ -1,21 +1,9 @@
 import { ConfigError } from '../../core/errors.js';
-import { ROLES, type Role } from '../../auth/principal.js';
+import { ROLES } from '../../auth/principal.js';
 import { hashSecret, UNMATCHABLE_HASH, verifySecret } from './password-hash.js';
-import type { SecurityDb } from './security-store.js';
+import type { SecurityStore, StoredUser, User } from './security-store.js';
 
-/**
- * People who sign in to the authorization server (table `users` of security.sqlite), written by
- * `imaging-bridge users …`. Passwords are kept as scrypt hashes only. A user may be bound to a
- * FHIR Practitioner (`fhirUser`) and to one patient (the patient context of `launch/patient`).
- * For a hospital directory, use an external identity provider instead (security.externalIssuers).
- */
-export interface User {
-  username: string;
-  role: Exclude<Role, 'ai-service'>;
-  fhirUser?: string;
-  patient?: string;
-  createdAt: string;
-}
+export type { User } from './security-store.js';
 
 export const USER_ROLES = ROLES.filter((r): r is User['role'] => r !== 'ai-service');
 
@@ -24,9 +12,15 @@ const REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9.-]{1,64}$/;
 const ID = /^[A-Za-z0-9.-]{1,64}$/;
 
 export class UserStore {
-  constructor(private readonly db: SecurityDb) {}
+  constructor(private readonly store: SecurityStore) {}
 
-  add(input: { username: string; password: string; role: string; fhirUser?: string; patient?: string }): User {
+  async add(input: {
+    username: string;
+    password: string;
+    role: string;
+    fhirUser?: string;
+    patient?: string;
+  }): Promise<User> {
     if (!USERNAME.test(input.username)) throw new ConfigError('--username: 1 to 64 letters, digits or . _ @ -');
     if (input.password.length < 8) throw new ConfigError('the password must be at least 8 characters');
     if (!(USER_ROLES as readonly string[]).includes(input.role))
@@ -35,7 +29,6 @@ export class UserStore {
       throw new ConfigError('--fhir-user must be a FHIR reference such as Practitioner/123');
     if (input.patient !== undefined && !ID.test(input.patient))
       throw new ConfigError('--patient must be a FHIR Patient id');
-    if (this.get(input.username)) throw new ConfigError(`user "${input.username}" already exists (remove it first)`);
     const user: User = {
       username: input.username,
       role: input.role as User['role'],
@@ -43,57 +36,32 @@ export class UserStore {
       patient: input.patient,
       createdAt: new Date().toISOString(),
     };
-    this.db
-      .prepare(
-        'INSERT INTO users (username, password_hash, role, fhir_user, patient, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        user.username,
-        hashSecret(input.password),
-        user.role,
-        user.fhirUser ?? null,
-        user.patient ?? null,
-        user.createdAt,
-      );
+    if (!(await this.store.addUser({ ...user, passwordHash: hashSecret(input.password) })))
+      throw new ConfigError(`user "${input.username}" already exists (remove it first)`);
     return user;
   }
 
-  get(username: string): User | undefined {
-    const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined;
-    return row && fromRow(row);
+  async get(username: string): Promise<User | undefined> {
+    const stored = await this.store.user(username);
+    return stored && withoutHash(stored);
   }
 
-  list(): User[] {
-    return (this.db.prepare('SELECT * FROM users ORDER BY username').all() as Row[]).map(fromRow);
+  async list(): Promise<User[]> {
+    return (await this.store.users()).map(withoutHash);
   }
 
-  remove(username: string): boolean {
-    return this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
+  remove(username: string): Promise<boolean> {
+    return this.store.removeUser(username);
   }
 
   /** The user when the password matches; undefined otherwise (same cost for an unknown name). */
   async authenticate(username: string, password: string): Promise<User | undefined> {
-    const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined;
-    const ok = await verifySecret(password, row?.password_hash ?? UNMATCHABLE_HASH);
-    return row && ok ? fromRow(row) : undefined;
+    const stored = await this.store.user(username);
+    const ok = await verifySecret(password, stored?.passwordHash ?? UNMATCHABLE_HASH);
+    return stored && ok ? withoutHash(stored) : undefined;
   }
 }
 
-interface Row {
-  username: string;
-  password_hash: string;
-  role: string;
-  fhir_user: string | null;
-  patient: string | null;
-  created_at: string;
-}
-
-function fromRow(r: Row): User {
-  return {
-    username: r.username,
-    role: r.role as User['role'],
-    fhirUser: r.fhir_user ?? undefined,
-    patient: r.patient ?? undefined,
-    createdAt: r.created_at,
-  };
+function withoutHash({ passwordHash: _, ...user }: StoredUser): User {
+  return user;
 }
