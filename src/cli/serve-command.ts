@@ -30,7 +30,13 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
     },
   });
   // The start-up garbage (R4 definitions parsed) and what later work grew, given back when idle.
-  const heap = reduceHeapWhenIdle();
+  const heap = reduceHeapWhenIdle({
+    onRound: (bytes) =>
+      logger.debug(
+        { heapTotalMb: Math.round(bytes / 2 ** 20), rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) },
+        'heap reduced while idle',
+      ),
+  });
   await new Promise<void>((resolve) => {
     let stopping = false;
     stop = (reason: string) => {
