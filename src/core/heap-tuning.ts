@@ -22,6 +22,7 @@ export function boundHeapGrowth(): void {
 const ROUND = 4;
 /** …and more, up to this many, while the young generation is still larger than YOUNG_IDLE_BYTES. */
 const ROUND_MAX = 12;
+const IDLE_BEFORE_ROUND = 3;
 const YOUNG_IDLE_BYTES = 4 * 1024 * 1024;
 
 function youngGenerationBytes(): number {
@@ -66,7 +67,8 @@ export interface IdleHeapReducer {
  * collection right after start-up released nothing (the background start-up work was still
  * allocating), and V8 shrinks the young generation only when the allocation rate between two
  * collections was low. So: once the heap has grown by `minGrowthBytes` over what the last round
- * left, a round of full collections, one per idle interval (busy intervals pause it): four, or
+ * left and three intervals in a row were idle, a round of full collections, one per idle
+ * interval (busy intervals pause it): four, or
  * up to twelve while the young generation has not shrunk. A busy server is never collected by
  * this, and an idle one at most twelve times per growth.
  */
@@ -77,14 +79,22 @@ export function reduceHeapWhenIdle(opts: IdleHeapOptions = {}): IdleHeapReducer 
   const gc = fullGc();
   let floor = 0;
   let inRound = 0;
+  let idleIntervals = 0;
   let collections = 0;
   let elu = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(now, elu).utilization;
     elu = now;
-    if (busy > idleUtilisation) return;
-    if (inRound === 0 && process.memoryUsage().heapTotal < floor + minGrowth) return;
+    if (busy > idleUtilisation) {
+      idleIntervals = 0;
+      return;
+    }
+    idleIntervals += 1;
+    // A round starts only after IDLE_BEFORE_ROUND idle intervals in a row: work that pauses
+    // (between the C-STOREs of a slow sender, between requests) is not collected.
+    if (inRound === 0 && (idleIntervals < IDLE_BEFORE_ROUND || process.memoryUsage().heapTotal < floor + minGrowth))
+      return;
     gc();
     collections += 1;
     inRound += 1;
