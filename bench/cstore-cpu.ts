@@ -1,6 +1,6 @@
 /**
  * CPU per C-STORE instance of our server, for A/B work on a busy machine (wall clock is noise
- * there): one spawned server, idle RSS after start, then storescu sends the first N instances of
+ * there): one spawned server, idle RSS after start (once its CPU is flat, + 15 s), then storescu sends the first N instances of
  * SMALL10K (or CT400) over A associations; server CPU (utime+stime of the whole process and of
  * its main thread) is read from /proc until the bridge has settled, with peak RSS (VmHWM).
  *   node --import tsx bench/cstore-cpu.ts [--entry dist/cli/main.js] [--count 2000] [--assoc 1]
@@ -52,7 +52,15 @@ async function main(): Promise<void> {
     { spawn: { entry: values.entry ? resolve(values.entry) : undefined, nodeArgs, startTimeoutMs: 120_000 } },
   );
   try {
-    await sleep(3000);
+    // Idle: the start-up's background work done (CPU flat), then 15 s in which an idle server
+    // may give memory back (src/core/heap-tuning.ts), as one left alone after start would.
+    for (let before = cpuMs(server.pid); ; ) {
+      await sleep(1500);
+      const now = cpuMs(server.pid);
+      if (now - before <= 20) break;
+      before = now;
+    }
+    await sleep(15_000);
     const idleRssMb = statusKb(server.pid, 'VmRSS') / 1024;
     server.resetPeakRss();
     const cpu0 = cpuMs(server.pid);

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { workerScript, type WorkerScript } from '../core/worker-script.js';
+import { endWorker } from '../core/end-worker.js';
+import { SERVICE_THREAD_LIMITS, workerScript, type WorkerScript } from '../core/worker-script.js';
 import type { AppendResult, ChainWorkerData, FromWorker, ToWorker } from './chain-protocol.js';
 import type { NewRecord } from './chain-store.js';
 
@@ -32,7 +33,6 @@ export class ChainWriter {
   private crashes: number[] = [];
   private failure: Error | undefined;
   private closing: Promise<void> | undefined;
-  private onClosed: (() => void) | undefined;
 
   constructor(
     private readonly data: ChainWorkerData,
@@ -74,15 +74,7 @@ export class ChainWriter {
   /** Lets the thread finish what was posted, close its database, then ends it. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const worker = this.worker;
-      if (!worker) return;
-      worker.ref();
-      const closed = new Promise<void>((resolve) => (this.onClosed = resolve));
-      worker.postMessage({ type: 'close' } satisfies ToWorker);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)))]);
-      clearTimeout(timer);
-      await worker.terminate();
+      if (this.worker) await endWorker(this.worker, CLOSE_TIMEOUT_MS);
     })();
     return this.closing;
   }
@@ -94,6 +86,7 @@ export class ChainWriter {
       execArgv,
       workerData: this.data,
       name: 'imaging-bridge-audit-writer',
+      resourceLimits: SERVICE_THREAD_LIMITS,
     });
     worker.unref();
     let error: Error | undefined;
@@ -115,13 +108,11 @@ export class ChainWriter {
         { checkpointFile: this.data.checkpointFile, ...(m.detail ? { err: m.detail } : {}) },
         m.message,
       );
-    else this.onClosed?.();
   }
 
   private onExit(worker: Worker, code: number, error: Error | undefined): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
-    this.onClosed?.();
     const why = error ? error.message : `exit code ${code}`;
     const lost = new Error(
       `the audit writer thread stopped (${why}) before confirming the commit: the record may not be stored`,

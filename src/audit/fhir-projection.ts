@@ -3,7 +3,9 @@ import type { FhirRepository } from '../fhir/repository/repository.js';
 import type { FhirResource } from '../fhir/types.js';
 import type { ChainRecord } from './types.js';
 
-const TARGET = 'fhir';
+/** The watermark's name in the audit database. */
+export const FHIR_PROJECTION_TARGET = 'fhir';
+const TARGET = FHIR_PROJECTION_TARGET;
 
 /**
  * The chain as the projection needs it: read on the main thread, the watermark written by the

@@ -8,7 +8,7 @@ import { AuditLog } from './audit-log.js';
 import { ChainStore } from './chain-store.js';
 import { ChainWriter } from './chain-writer.js';
 import { checkpointFileOf } from './checkpoint.js';
-import { FhirProjection, type ProjectionOptions } from './fhir-projection.js';
+import { FHIR_PROJECTION_TARGET, FhirProjection, type ProjectionOptions } from './fhir-projection.js';
 import { ProjectionThread } from './projection-thread.js';
 import { defaultAuditKeyFile } from './key-file.js';
 import { loadOrCreateKey, startExports, warnIfKeyInside } from './open-shared.js';
@@ -21,7 +21,7 @@ import { verifyChain } from './verify.js';
 export const AUDIT_DB_FILE = 'audit.sqlite';
 
 /** The R4 search parameters that apply to AuditEvent (the projection thread's whole registry). */
-function auditEventDefinitions(): Pick<R4Definitions, 'resourceTypes' | 'searchParameters'> {
+export function auditEventDefinitions(): Pick<R4Definitions, 'resourceTypes' | 'searchParameters'> {
   const { searchParameters } = loadR4();
   return {
     resourceTypes: ['AuditEvent'],
@@ -44,7 +44,7 @@ export interface OpenAuditLogOptions {
    * The embedded FHIR server's SQLite file: the copies are written there from a thread of their
    * own (projection-worker.ts), off the event loop, instead of through `repository`.
    */
-  projectionThread?: { fhirFile: string; baseUrl: string; fhirKeys?: SqliteKeys };
+  projectionThread?: { fhirFile: string; baseUrl: string; fhirKeys?: SqliteKeys; idleMs?: number };
   logger: Pick<Logger, 'error' | 'warn' | 'info'>;
   /** Live RFC 5424 copy (`parseAuditSyslogConfig(config.sections.security)`). */
   syslog?: AuditSyslogConfig;
@@ -113,6 +113,11 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
         },
         (target, upto) => writer.setProjectedUpTo(target, upto),
         o.logger,
+        {
+          // Started now only to catch up; otherwise by the first record (docs/ingest-memory.md).
+          behind: reader.projectedUpTo(FHIR_PROJECTION_TARGET) < (reader.head()?.seq ?? 0),
+          ...(o.projectionThread.idleMs !== undefined ? { idleMs: o.projectionThread.idleMs } : {}),
+        },
       )
     : undefined;
   const projection =

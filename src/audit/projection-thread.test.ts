@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_BASE } from '../fhir/repository/test-support.js';
 import { openTestRouter } from '../fhir/rest/test-support.js';
+import { ChainStore } from './chain-store.js';
 import { openAuditLog, recordAccess, type AccessRecord, type OpenedAuditLog } from './index.js';
+import { auditEventDefinitions, AUDIT_DB_FILE } from './open.js';
+import { ProjectionThread } from './projection-thread.js';
 
 const silent = { error: () => undefined, warn: () => undefined, info: () => undefined };
 const fast = { intervalMs: 5, maxBatch: 50, retryMs: 50 };
@@ -65,5 +68,48 @@ describe('audit log: FHIR copies written from the projection thread', () => {
     expect(await log!.caughtUp).toBe(1);
     expect(await total('patient=Patient/p-1')).toBe(1);
     expect(await total('patient=Patient/p-2')).toBe(1);
+  });
+
+  it('runs the thread only while there is copying to do: from the first record until idle, then anew', async () => {
+    const dataDir = join(root, 'data');
+    /** Records written by a log that makes no copies; returns the chain's records after `after`. */
+    const written = async (requestId: string, patientIds: string[], after = 0) => {
+      const plain = openAuditLog({ dataDir, logger: silent });
+      await recordAccess(plain.sink, worklistRead(requestId, patientIds));
+      await plain.close();
+      const reader = new ChainStore(join(dataDir, AUDIT_DB_FILE), { readonly: true });
+      try {
+        return [...reader.iterate(after)];
+      } finally {
+        reader.close();
+      }
+    };
+    const first = await written('req-1', ['p-1']);
+    const thread = new ProjectionThread(
+      {
+        auditFile: join(dataDir, AUDIT_DB_FILE),
+        fhirFile: t.repo.db.name,
+        baseUrl: TEST_BASE,
+        definitions: auditEventDefinitions(),
+        options: fast,
+      },
+      () => undefined,
+      silent,
+      { behind: false, idleMs: 300 },
+    );
+    try {
+      expect(thread.thread).toBeUndefined();
+      expect(await thread.caughtUp).toBe(0);
+      thread.add(first);
+      expect(thread.thread).toBeDefined();
+      await expect.poll(() => total('patient=Patient/p-1'), { timeout: 20_000 }).toBe(1);
+      await expect.poll(() => thread.thread, { timeout: 20_000 }).toBeUndefined();
+      thread.add(await written('req-2', ['p-2'], first.at(-1)!.seq));
+      expect(thread.thread).toBeDefined();
+      await expect.poll(() => total('patient=Patient/p-2'), { timeout: 20_000 }).toBe(1);
+      expect(await total('_summary=count')).toBe(2);
+    } finally {
+      await thread.close();
+    }
   });
 });

@@ -1,13 +1,22 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { workerScript } from '../core/worker-script.js';
+import { endWorker } from '../core/end-worker.js';
+import { SERVICE_THREAD_LIMITS, workerScript } from '../core/worker-script.js';
 import { deserializeError } from './chain-protocol.js';
 import type { FromProjection, ProjectionWorkerData, ToProjection } from './projection-protocol.js';
 import type { ChainRecord } from './types.js';
 
 const CLOSE_TIMEOUT_MS = 30_000;
-/** A thread that dies this often is not started again: the copies wait for the next start's catch-up. */
-const MAX_STARTS = 5;
+/** A thread that crashes this often is not started again: the copies wait for the next start's catch-up. */
+const MAX_CRASHES = 5;
+/** The thread ends after this long without records (its isolate, FHIR indexer and connections: ≈ 24 MB). */
+export const PROJECTION_IDLE_MS = 30_000;
+
+export interface ProjectionThreadOptions {
+  /** The chain holds records the FHIR copy lacks: start now and catch up (else at the first record). */
+  behind: boolean;
+  idleMs?: number;
+}
 
 /**
  * The main thread's side of the projection thread (`projection-worker.ts`): forwards committed
@@ -15,12 +24,21 @@ const MAX_STARTS = 5;
  * logs what the thread reports. The records are durable in the chain before they get here; a copy
  * lost with a crashed thread is made again by the catch-up from the watermark (at the thread's
  * next start).
+ *
+ * The thread runs only while there is copying to do: it starts at the first record (or at once
+ * when the chain is ahead of the copy), and ends after `idleMs` without records; everything it
+ * needs is on disk (the watermark), so the next one catches up from there. A server that audits
+ * nothing does not hold it.
  */
 export class ProjectionThread {
   private worker: Worker | undefined;
-  private starts = 0;
+  private crashes = 0;
   private closing: Promise<void> | undefined;
-  private onClosed: (() => void) | undefined;
+  /** An idle thread finishing: records that arrive meanwhile wait for it, then go to a new one. */
+  private retiring: Promise<void> | undefined;
+  private waiting: ChainRecord[] = [];
+  private idle: NodeJS.Timeout | undefined;
+  private readonly idleMs: number;
   private resolveCaughtUp!: (copied: number) => void;
   /** Resolves (to the number of records copied again) once the start-up catch-up is done. */
   readonly caughtUp = new Promise<number>((resolve) => (this.resolveCaughtUp = resolve));
@@ -29,39 +47,58 @@ export class ProjectionThread {
     private readonly data: ProjectionWorkerData,
     private readonly watermark: (target: string, upto: number) => void,
     private readonly logger: Pick<Logger, 'error' | 'warn'>,
+    opts: ProjectionThreadOptions = { behind: true },
   ) {
-    this.spawn();
+    this.idleMs = opts.idleMs ?? PROJECTION_IDLE_MS;
+    if (opts.behind) this.spawn();
+    else this.resolveCaughtUp(0);
+  }
+
+  /** The running thread, for tests. */
+  get thread(): Worker | undefined {
+    return this.worker;
   }
 
   add(records: ChainRecord[]): void {
     if (this.closing) return;
-    const worker = this.worker ?? (this.starts < MAX_STARTS ? this.spawn() : undefined);
+    if (this.retiring) {
+      this.waiting.push(...records);
+      return;
+    }
+    const worker = this.worker ?? (this.crashes < MAX_CRASHES ? this.spawn() : undefined);
+    this.idle?.refresh();
     worker?.postMessage({ type: 'add', records } satisfies ToProjection);
   }
 
   /** Lets the thread write what it was given, then ends it. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const worker = this.worker;
-      if (!worker) return;
-      const closed = new Promise<void>((resolve) => (this.onClosed = resolve));
-      worker.postMessage({ type: 'close' } satisfies ToProjection);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)))]);
-      clearTimeout(timer);
-      await worker.terminate();
+      clearTimeout(this.idle);
+      await this.retiring;
+      if (this.worker) await endWorker(this.worker, CLOSE_TIMEOUT_MS);
     })();
     return this.closing;
   }
 
+  private retire(): void {
+    const worker = this.worker;
+    if (!worker || this.closing || this.retiring) return;
+    this.worker = undefined; // its exit is expected
+    this.retiring = endWorker(worker, CLOSE_TIMEOUT_MS).finally(() => {
+      this.retiring = undefined;
+      const records = this.waiting.splice(0);
+      if (records.length) this.add(records);
+    });
+  }
+
   private spawn(): Worker {
-    this.starts += 1;
     const { script, eval: isEval, execArgv } = workerScript('projection-worker', import.meta.url);
     const worker = new Worker(script, {
       eval: isEval,
       execArgv,
       workerData: this.data,
       name: 'imaging-bridge-audit-projection',
+      resourceLimits: SERVICE_THREAD_LIMITS,
     });
     worker.unref();
     let error: Error | undefined;
@@ -70,15 +107,19 @@ export class ProjectionThread {
     worker.on('exit', (code) => {
       if (worker !== this.worker) return;
       this.worker = undefined;
-      this.onClosed?.();
+      clearTimeout(this.idle);
       this.resolveCaughtUp(0);
-      if (!this.closing)
-        this.logger.error(
-          { err: error, code },
-          'the audit projection thread stopped: AuditEvent copies wait for the catch-up at its next start',
-        );
+      if (this.closing) return;
+      this.crashes += 1;
+      this.logger.error(
+        { err: error, code },
+        'the audit projection thread stopped: AuditEvent copies wait for the catch-up at its next start',
+      );
     });
     this.worker = worker;
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.retire(), this.idleMs);
+    this.idle.unref();
     return worker;
   }
 
@@ -91,6 +132,5 @@ export class ProjectionThread {
       this.resolveCaughtUp(m.copied);
     } else if (m.type === 'log')
       this.logger.error({ ...m.fields, ...(m.err ? { err: deserializeError(m.err) } : {}) }, m.message);
-    else this.onClosed?.();
   }
 }

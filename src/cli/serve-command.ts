@@ -1,4 +1,4 @@
-import { boundHeapGrowth, collectStartupGarbage } from '../core/heap-tuning.js';
+import { boundHeapGrowth, reduceHeapWhenIdle } from '../core/heap-tuning.js';
 import { createLogger } from '../core/logger.js';
 import { privateUmask } from '../core/private-files.js';
 import { startServer } from '../main.js';
@@ -29,13 +29,21 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
       stop('durability lost');
     },
   });
-  collectStartupGarbage();
+  // The start-up garbage (R4 definitions parsed) and what later work grew, given back when idle.
+  const heap = reduceHeapWhenIdle({
+    onRound: (bytes) =>
+      logger.debug(
+        { heapTotalMb: Math.round(bytes / 2 ** 20), rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) },
+        'heap reduced while idle',
+      ),
+  });
   await new Promise<void>((resolve) => {
     let stopping = false;
     stop = (reason: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ reason }, 'shutting down');
+      heap.stop();
       server.close().then(resolve, resolve);
     };
     if (lost) stop('durability lost'); // during start-up

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { workerScript } from './worker-script.js';
+import { endWorker } from './end-worker.js';
+import { SERVICE_THREAD_LIMITS, workerScript } from './worker-script.js';
 import type { SqliteKeys } from './sqlite-open.js';
 
 export interface CheckpointWorkerData {
@@ -32,7 +33,6 @@ export class WalCheckpointer {
   private readonly worker: Worker;
   private readonly adopted = new Map<string, Database.Database>();
   private closing: Promise<void> | undefined;
-  private onClosed: (() => void) | undefined;
 
   constructor(
     private readonly logger: Pick<Logger, 'warn'>,
@@ -45,6 +45,7 @@ export class WalCheckpointer {
       execArgv,
       workerData: { intervalMs, ...(sqliteKeys ? { sqliteKeys } : {}) } satisfies CheckpointWorkerData,
       name: 'imaging-bridge-wal-checkpoint',
+      resourceLimits: SERVICE_THREAD_LIMITS,
     });
     this.worker.unref();
     this.worker.on('message', (m: CheckpointFromWorker) => this.onMessage(m));
@@ -53,7 +54,6 @@ export class WalCheckpointer {
     );
     this.worker.on('exit', () => {
       for (const path of [...this.adopted.keys()]) this.giveBack(path);
-      this.onClosed?.();
     });
   }
 
@@ -68,13 +68,7 @@ export class WalCheckpointer {
   /** A last checkpoint of each file, then the thread ends; the connections checkpoint themselves again. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const closed = new Promise<void>((resolve) => (this.onClosed = resolve));
-      this.worker.ref();
-      this.worker.postMessage({ type: 'close' } satisfies CheckpointToWorker);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)))]);
-      clearTimeout(timer);
-      await this.worker.terminate();
+      await endWorker(this.worker, CLOSE_TIMEOUT_MS);
       for (const path of [...this.adopted.keys()]) this.giveBack(path);
     })();
     return this.closing;
@@ -87,8 +81,6 @@ export class WalCheckpointer {
         'WAL checkpoint off the main thread failed: the connection checkpoints itself again',
       );
       this.giveBack(m.path);
-    } else if (m.type === 'closed') {
-      this.onClosed?.();
     }
   }
 

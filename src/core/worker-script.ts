@@ -15,6 +15,15 @@ function inheritedExecArgv(): string[] {
   return out;
 }
 
+/**
+ * V8 limits of our long-lived service threads (audit writer, audit projection, WAL checkpoints).
+ * Each thread is an isolate of its own whose young generation V8 lets grow to 48 MB (16 MB semi-
+ * spaces) under allocation and then keeps resident for the life of the thread; these threads
+ * allocate little per message, so a 6 MB young generation (2 MB semi-spaces) costs a few more
+ * scavenges and no old-space limit is set (a long catch-up must not crash the thread).
+ */
+export const SERVICE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 } as const;
+
 export interface WorkerScript {
   script: URL | string;
   eval: boolean;
