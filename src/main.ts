@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -62,11 +63,7 @@ type StorageConfig = Pick<
 >;
 
 /** `packWriter`: the server appends small objects to the packs (journaled), an import too (synced); other CLI commands only read them. */
-function openStorage(
-  config: StorageConfig,
-  packWriter: boolean | 'import',
-  atRest: AtRest,
-): { archive: Archive; blobs: ArchiveBlobStore } {
+function openStorage(config: StorageConfig, packWriter: boolean | 'import', atRest: AtRest): ArchiveStorage {
   openDataDir(config.dataDir);
   const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'), atRest.sqlite);
   const blobs = new ArchiveBlobStore(config.dataDir, { packWriter, cipher: atRest.objects });
@@ -75,12 +72,28 @@ function openStorage(
     bulkDataThreshold: config.bulkDataThreshold,
     minFreeBytes: config.minFreeBytes,
   });
-  return { archive, blobs };
+  return { archive, blobs, db: index.db };
+}
+
+interface ArchiveStorage {
+  archive: Archive;
+  blobs: ArchiveBlobStore;
+  /**
+   * The archive index's SQLite database, where the stores that live beside it keep their
+   * tables (bridge outbox/journal/quarantine, sources state, study links, pack references).
+   */
+  db: Database.Database;
 }
 
 /** For CLI commands: refuses a data directory whose encryption does not match the configured key (see at-rest.ts). */
 export function openArchive(config: StorageConfig, opts: { importing?: boolean } = {}): Archive {
   return openStorage(config, opts.importing ? 'import' : false, openAtRestOf(config)).archive;
+}
+
+/** openArchive, with the database the bridge and sources stores share with the index (CLI commands that read them). */
+export function openArchiveDatabase(config: StorageConfig): { archive: Archive; db: Database.Database } {
+  const { archive, db } = openStorage(config, false, openAtRestOf(config));
+  return { archive, db };
 }
 
 export interface RunningServer {
@@ -112,27 +125,25 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       { encryptionAtRest: false },
       'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume',
     );
-  const { archive, blobs } = openStorage(config, true, atRest);
-  archive.index.onDurabilityLost((err) => {
+  const { archive, blobs, db } = openStorage(config, true, atRest);
+  archive.onDurabilityLost((err) => {
     logger.fatal(
-      { err, file: archive.index.db.name },
+      { err, file: db.name },
       'the archive index could not be made durable: every write is refused from now on; restart the server to recover (docs/journal-recovery.md)',
     );
     hooks.onDurabilityLost?.(err);
   });
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
-  const sweeper = sweepAfterCrash(archive.index, blobs.files, logger);
+  const sweeper = sweepAfterCrash(archive, db, blobs.files, logger);
   // Pack compaction (docs/storage.md): one run cut short by a crash or a stop starts again now.
-  const compaction = new CompactionJob(blobs.packs, archive.index.db, (s) =>
-    logger.info({ compaction: s }, 'pack compaction ended'),
-  );
+  const compaction = new CompactionJob(blobs.packs, db, (s) => logger.info({ compaction: s }, 'pack compaction ended'));
   if (compaction.resumeInterrupted()) logger.warn('resumed a pack compaction that was cut short');
   // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
-  const studyLinks = new StudyPatientLinks(archive.index.db);
+  const studyLinks = new StudyPatientLinks(db);
   const guardClaims = guardStudyClaims(studyLinks);
   const stampSubscription = subscriptionStamper((id) => fhir.current('Subscription', id));
-  const qido = new QidoService(archive.index.db, { publicUrl: config.publicUrl, maxResults: config.maxQidoResults });
+  const qido = new QidoService(db, { publicUrl: config.publicUrl, maxResults: config.maxQidoResults });
   const fhir = await openFhirServer({
     database: config.database,
     dataDir: config.dataDir,
@@ -148,11 +159,11 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     sqliteKeys: atRest.sqlite,
   });
   const checkpointer = new WalCheckpointer(logger, undefined, atRest.sqlite);
-  checkpointer.adopt(archive.index.db);
+  checkpointer.adopt(db);
   if (fhir.db) checkpointer.adopt(fhir.db);
   // Validates sections.bridge: a bad bridge config stops start-up before anything listens.
   const bridge = openBridge({
-    db: archive.index.db,
+    db,
     sections: config.sections,
     embeddedFhir: fhir.router,
     publicUrl: config.publicUrl,
@@ -163,8 +174,9 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   // Validates sections.sources; polling starts once we listen (C-MOVE sources send to our SCP).
   const sources = openSources(config, {
     archive,
+    state: new SourceStateStore(db),
     logger,
-    resync: archive.index.db.transaction((uids: string[]) => {
+    resync: db.transaction((uids: string[]) => {
       for (const uid of uids) bridge.admin.outbox.enqueue(uid, 'source endpoint choice changed');
     }),
   });
@@ -191,7 +203,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   });
   const server = { publicUrl: config.publicUrl, aeTitle: config.dicomAet };
   // Validates sections.reconcile: the scheduled drift check (docs/assessment.md), its drift on /api/sync/status.
-  const sourceStates = new SourceStateStore(archive.index.db);
+  const sourceStates = new SourceStateStore(db);
   const queued = (studyUid: string, detail: string) =>
     void recordAccess(audit.sink, {
       actor: 'reconcile-schedule',
@@ -203,7 +215,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       access: { kind: 'fhir', interaction: 'operation', operation: 'reconcile-queue', resourceType: 'ImagingStudy' },
     }).catch((err: unknown) => logger.error({ err }, 'audit record of a scheduled reconcile failed'));
   const reconcileRuns = scheduledReconcile(config, {
-    held: (uid) => archive.instances({ studyUid: uid }).length > 0,
+    held: async (uid) => (await archive.instances({ studyUid: uid })).length > 0,
     queueSync: (uid) => {
       bridge.admin.outbox.enqueue(uid, 'reconcile');
       queued(uid, 'queued for the bridge');
@@ -273,7 +285,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const worklist = openWorklist({
     sections: config.sections,
     fhir: embeddedClient,
-    dicom: { facts: studyFactsReader(archive.index.db) },
+    dicom: { facts: studyFactsReader(db) },
     onWrite: (listener) => fhir.onWrite(listener),
     logger: logger.child({ component: 'worklist' }),
   });
@@ -402,7 +414,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       sweeper.end();
       await compaction.stop();
       await checkpointer.close();
-      archive.close();
+      await archive.close();
       auth?.close();
       await fhir.close();
     },

@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.js';
-import { openArchive } from '../main.js';
+import { openArchiveDatabase } from '../main.js';
 import { SourceStateStore, parseSources, type SourceStatus } from '../sources/index.js';
 import { parseCommandLine } from './options.js';
 
@@ -16,9 +16,9 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
     throw new ConfigError(`usage: ${USAGE}`);
   }
   const configured = parseSources(config.sections.sources);
-  const archive = openArchive(config);
+  const { archive, db } = openArchiveDatabase(config);
   try {
-    const known = new SourceStateStore(archive.index.db).status();
+    const known = new SourceStateStore(db).status();
     const names = new Set(known.map((s) => s.name));
     const rows = [
       ...known.map((s) => ({ ...s, configured: configured.some((c) => c.name === s.name) })),
@@ -38,7 +38,7 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
       console.log('neverStarted' in r ? `${r.name} (${r.kind}, ${r.mode}): configured, not started yet` : describe(r));
     return 0;
   } finally {
-    archive.close();
+    await archive.close();
   }
 }
 

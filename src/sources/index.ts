@@ -8,7 +8,7 @@ import { DimsePacs } from './dimse-pacs.js';
 import type { RemotePacs } from './pacs.js';
 import { endpointOf, parseSources, type SourceEndpoint, type SourceSettings } from './settings.js';
 import { SourceRunner, type SourceArchive } from './source-runner.js';
-import { SourceStateStore, type SourceStatus } from './state-store.js';
+import type { SourceStateStore, SourceStatus } from './state-store.js';
 import { StudyLocks } from './study-locks.js';
 
 export { parseSources, type SourceEndpoint, type SourceSettings } from './settings.js';
@@ -39,6 +39,8 @@ export interface Sources {
 
 export interface SourcesDeps {
   archive: Archive;
+  /** Where the sources state is kept (the archive index's SQLite file today). */
+  state: SourceStateStore;
   logger: Logger;
   clock?: () => number;
   /** Queues studies for the FHIR sync again: those of a source whose `endpoint` choice changed since the last start. */
@@ -49,7 +51,7 @@ export interface SourcesDeps {
 export function openSources(config: Config, deps: SourcesDeps): Sources {
   const settings = parseSources(config.sections.sources);
   const clock = deps.clock ?? Date.now;
-  const state = new SourceStateStore(deps.archive.index.db);
+  const state = deps.state;
   const logger = deps.logger.child({ component: 'sources' });
   const locks = new StudyLocks();
   const archive = sourceArchive(deps.archive);
@@ -120,10 +122,9 @@ export function statusView(
 }
 
 function sourceArchive(archive: Archive): SourceArchive {
-  const held = archive.index.db.prepare('SELECT num_instances AS n FROM studies WHERE study_uid = ?');
   return {
     instances: (scope) => archive.instances(scope),
     indexRemote: (json, ctx) => archive.indexRemote(json, ctx),
-    heldCount: (studyUid) => (held.get(studyUid) as { n: number } | undefined)?.n ?? 0,
+    heldCount: (studyUid) => archive.studyInstanceCount(studyUid),
   };
 }
