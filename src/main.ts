@@ -9,6 +9,7 @@ import { ArchiveBlobStore } from './archive/archive-blob-store.js';
 import { sweepAfterCrash } from './archive/orphan-sweep.js';
 import { CompactionJob, compactionControl } from './archive/pack/compaction-job.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
+import { SqliteQidoBackend } from './archive/sqlite/sqlite-qido.js';
 import type { Config } from './config/schema.js';
 import { readTlsFiles } from './config/tls-files.js';
 import { openDataDir } from './core/private-files.js';
@@ -143,7 +144,10 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const studyLinks = new StudyPatientLinks(db);
   const guardClaims = guardStudyClaims(studyLinks);
   const stampSubscription = subscriptionStamper((id) => fhir.current('Subscription', id));
-  const qido = new QidoService(db, { publicUrl: config.publicUrl, maxResults: config.maxQidoResults });
+  const qido = new QidoService(new SqliteQidoBackend(db), {
+    publicUrl: config.publicUrl,
+    maxResults: config.maxQidoResults,
+  });
   const fhir = await openFhirServer({
     database: config.database,
     dataDir: config.dataDir,

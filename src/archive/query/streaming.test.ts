@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DicomJson } from '../../dicom/types.js';
-import { compileSearch } from './compile-search.js';
+import { compileSearch } from '../sqlite/sqlite-qido.js';
 import { FIRST_CHUNK, NEXT_CHUNK } from './qido-service.js';
 import { BEFORE_ALL, chunkParams } from './search-sql.js';
 import { renderDataset, type ResultRow } from './render-dataset.js';

@@ -7,6 +7,7 @@
  *  D  Smithson^Jane, US, no StudyTime, no referring physician
  */
 import { SqliteIndex } from '../sqlite/sqlite-index.js';
+import { SqliteQidoBackend } from '../sqlite/sqlite-qido.js';
 import type { InstanceRecord } from '../types.js';
 import type { DicomJson } from '../../dicom/types.js';
 import { QidoService } from './qido-service.js';
@@ -178,7 +179,7 @@ export const PUBLIC_URL = 'https://pacs.example.org';
 export function testArchive(maxResults = 100): { index: SqliteIndex; qido: QidoService } {
   const index = new SqliteIndex(':memory:');
   index.commitSync(testRecords().map((record) => ({ record, replaces: null })));
-  return { index, qido: new QidoService(index.db, { publicUrl: PUBLIC_URL, maxResults }) };
+  return { index, qido: new QidoService(new SqliteQidoBackend(index.db), { publicUrl: PUBLIC_URL, maxResults }) };
 }
 
 /** Run a search given the query string (as a client would type it). */
@@ -224,5 +225,5 @@ export function generatedRecords(count: number, prefix = '1.2.826.0.1.9'): Insta
 export function generatedArchive(count: number, maxResults = 0): { index: SqliteIndex; qido: QidoService } {
   const index = new SqliteIndex(':memory:');
   index.commitSync(generatedRecords(count).map((record) => ({ record, replaces: null })));
-  return { index, qido: new QidoService(index.db, { publicUrl: PUBLIC_URL, maxResults }) };
+  return { index, qido: new QidoService(new SqliteQidoBackend(index.db), { publicUrl: PUBLIC_URL, maxResults }) };
 }
