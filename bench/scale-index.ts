@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import type { IndexedWrite } from '../src/archive/sqlite/sqlite-index.js';
+import type { IndexedWrite } from '../src/archive/archive-index.js';
 import type { DicomJson } from '../src/dicom/types.js';
 import { BRIDGE_ENTRY } from '../test/support/server.js';
 import { DEFAULT_SEED, SCALE_SHAPE, scaleHeaders, type StudySetShape } from './datasets.js';
@@ -167,7 +167,7 @@ export async function ensureScaleDir(opts: ScaleOptions = {}): Promise<ScaleInfo
     let writes: IndexedWrite[] = [];
     const flush = (): void => {
       if (writes.length === 0) return;
-      const results = index.commit(writes);
+      const results = index.commitSync(writes);
       const bad = results.findIndex((r) => r.decision !== 'stored');
       if (bad >= 0)
         throw new Error(

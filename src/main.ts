@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { noPackCompaction, openBlobStore } from './archive/blob/open-blob-store.
 import { sweepAfterCrash } from './archive/orphan-sweep.js';
 import { CompactionJob, compactionControl } from './archive/pack/compaction-job.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
+import { SqliteQidoBackend } from './archive/sqlite/sqlite-qido.js';
 import type { Config } from './config/schema.js';
 import { readTlsFiles } from './config/tls-files.js';
 import { openDataDir } from './core/private-files.js';
@@ -71,11 +73,7 @@ type StorageConfig = Pick<
   Partial<Pick<Config, 'blobs'>>;
 
 /** `packWriter`: the server appends small objects to the packs (journaled), an import too (synced); other CLI commands only read them. */
-function openStorage(
-  config: StorageConfig,
-  packWriter: boolean | 'import',
-  atRest: AtRest,
-): { archive: Archive; blobs: ArchiveBlobStore | undefined; checkBlobs(): Promise<void> } {
+function openStorage(config: StorageConfig, packWriter: boolean | 'import', atRest: AtRest): ArchiveStorage {
   openDataDir(config.dataDir);
   // `blobs`: the packs and files when the bytes are local (--blob-store file:DIR, the default); S3: undefined.
   const opened = openBlobStore(config.blobs ?? { kind: 'file', dir: config.dataDir }, {
@@ -89,12 +87,31 @@ function openStorage(
     bulkDataThreshold: config.bulkDataThreshold,
     minFreeBytes: config.minFreeBytes,
   });
-  return { archive, blobs: opened.local, checkBlobs: opened.check };
+  return { archive, blobs: opened.local, checkBlobs: opened.check, db: index.db };
+}
+
+interface ArchiveStorage {
+  archive: Archive;
+  /** The packs and files when the bytes are local (--blob-store file:DIR, the default); S3: undefined. */
+  blobs: ArchiveBlobStore | undefined;
+  /** Checks the blob store is usable (S3: the bucket exists and takes a write). */
+  checkBlobs(): Promise<void>;
+  /**
+   * The archive index's SQLite database, where the stores that live beside it keep their
+   * tables (bridge outbox/journal/quarantine, sources state, study links, pack references).
+   */
+  db: Database.Database;
 }
 
 /** For CLI commands: refuses a data directory whose encryption does not match the configured key (see at-rest.ts). */
 export function openArchive(config: StorageConfig, opts: { importing?: boolean } = {}): Archive {
   return openStorage(config, opts.importing ? 'import' : false, openAtRestOf(config)).archive;
+}
+
+/** openArchive, with the database the bridge and sources stores share with the index (CLI commands that read them). */
+export function openArchiveDatabase(config: StorageConfig): { archive: Archive; db: Database.Database } {
+  const { archive, db } = openStorage(config, false, openAtRestOf(config));
+  return { archive, db };
 }
 
 export interface RunningServer {
@@ -126,32 +143,34 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       { encryptionAtRest: false },
       'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume',
     );
-  const { archive, blobs, checkBlobs } = openStorage(config, true, atRest);
+  const { archive, blobs, checkBlobs, db } = openStorage(config, true, atRest);
   // An unusable bucket (missing, no access, unreachable) stops start-up with what is wrong.
-  await checkBlobs().catch((e: unknown) => {
-    archive.close();
+  await checkBlobs().catch(async (e: unknown) => {
+    await archive.close();
     throw e;
   });
-  archive.index.onDurabilityLost((err) => {
+  archive.onDurabilityLost((err) => {
     logger.fatal(
-      { err, file: archive.index.db.name },
+      { err, file: db.name },
       'the archive index could not be made durable: every write is refused from now on; restart the server to recover (docs/journal-recovery.md)',
     );
     hooks.onDurabilityLost?.(err);
   });
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
-  const sweeper = blobs && sweepAfterCrash(archive.index, blobs.files, logger);
+  const sweeper = blobs && sweepAfterCrash(archive, db, blobs.files, logger);
   // Pack compaction (docs/storage.md): one run cut short by a crash or a stop starts again now.
   const compaction =
-    blobs &&
-    new CompactionJob(blobs.packs, archive.index.db, (s) => logger.info({ compaction: s }, 'pack compaction ended'));
+    blobs && new CompactionJob(blobs.packs, db, (s) => logger.info({ compaction: s }, 'pack compaction ended'));
   if (compaction?.resumeInterrupted()) logger.warn('resumed a pack compaction that was cut short');
   // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
-  const studyLinks = new StudyPatientLinks(archive.index.db);
+  const studyLinks = new StudyPatientLinks(db);
   const guardClaims = guardStudyClaims(studyLinks);
   const stampSubscription = subscriptionStamper((id) => fhir.current('Subscription', id));
-  const qido = new QidoService(archive.index.db, { publicUrl: config.publicUrl, maxResults: config.maxQidoResults });
+  const qido = new QidoService(new SqliteQidoBackend(db), {
+    publicUrl: config.publicUrl,
+    maxResults: config.maxQidoResults,
+  });
   const fhir = await openFhirServer({
     database: config.database,
     dataDir: config.dataDir,
@@ -167,11 +186,11 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     sqliteKeys: atRest.sqlite,
   });
   const checkpointer = new WalCheckpointer(logger, undefined, atRest.sqlite);
-  checkpointer.adopt(archive.index.db);
+  checkpointer.adopt(db);
   if (fhir.db) checkpointer.adopt(fhir.db);
   // Validates sections.bridge: a bad bridge config stops start-up before anything listens.
   const bridge = openBridge({
-    db: archive.index.db,
+    db,
     sections: config.sections,
     embeddedFhir: fhir.router,
     publicUrl: config.publicUrl,
@@ -180,13 +199,13 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     sourceDicomweb: (instanceSource) => sources.dicomwebOf(instanceSource),
   });
   // The sources' state: the archive database, or PostgreSQL with --database.
-  const sourceStates = await openSourceStateStore(config.database, archive.index.db);
+  const sourceStates = await openSourceStateStore(config.database, db);
   // Validates sections.sources; polling starts once we listen (C-MOVE sources send to our SCP).
   const sources = openSources(config, {
     archive,
     state: sourceStates.store,
     logger,
-    resync: archive.index.db.transaction((uids: string[]) => {
+    resync: db.transaction((uids: string[]) => {
       for (const uid of uids) bridge.admin.outbox.enqueue(uid, 'source endpoint choice changed');
     }),
   });
@@ -228,7 +247,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       access: { kind: 'fhir', interaction: 'operation', operation: 'reconcile-queue', resourceType: 'ImagingStudy' },
     }).catch((err: unknown) => logger.error({ err }, 'audit record of a scheduled reconcile failed'));
   const reconcileRuns = scheduledReconcile(config, {
-    held: (uid) => archive.instances({ studyUid: uid }).length > 0,
+    held: async (uid) => (await archive.instances({ studyUid: uid })).length > 0,
     queueSync: (uid) => {
       bridge.admin.outbox.enqueue(uid, 'reconcile');
       queued(uid, 'queued for the bridge');
@@ -308,7 +327,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const worklist = openWorklist({
     sections: config.sections,
     fhir: embeddedClient,
-    dicom: { facts: studyFactsReader(archive.index.db) },
+    dicom: { facts: studyFactsReader(db) },
     onWrite: (listener) => fhir.onWrite(listener),
     logger: logger.child({ component: 'worklist' }),
   });
@@ -443,7 +462,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       sweeper?.end();
       await compaction?.stop();
       await checkpointer.close();
-      archive.close();
+      await archive.close();
       await auth?.close();
       await fhir.close();
     },

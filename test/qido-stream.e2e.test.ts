@@ -20,7 +20,7 @@ let server: TestServer;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'ib-qido-stream-'));
   const index = new SqliteIndex(join(dataDir, 'index.sqlite'));
-  index.commit(generatedRecords(COUNT).map((record) => ({ record, replaces: null })));
+  index.commitSync(generatedRecords(COUNT).map((record) => ({ record, replaces: null })));
   index.close();
   server = await startTestServer({ 'data-dir': dataDir });
 }, 60_000);

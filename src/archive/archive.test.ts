@@ -23,18 +23,21 @@ function files(dir: string): string[] {
 describe('archive ingest', () => {
   let dir: string;
   let archive: Archive;
-  const open = (policy: 'reject' | 'keep-newest' = 'reject') =>
-    new Archive(new SqliteIndex(join(dir, 'index.sqlite')), new FileBlobStore(dir), {
+  let index: SqliteIndex;
+  const open = (policy: 'reject' | 'keep-newest' = 'reject') => {
+    index = new SqliteIndex(join(dir, 'index.sqlite'));
+    return new Archive(index, new FileBlobStore(dir), {
       duplicatePolicy: policy,
       bulkDataThreshold: 1024,
       minFreeBytes: 0,
     });
+  };
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ib-archive-'));
     archive = open();
   });
-  afterEach(() => {
-    archive.index.close();
+  afterEach(async () => {
+    await archive.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -42,7 +45,7 @@ describe('archive ingest', () => {
     const file = ctInstance({ sop: `${ROOT}.1.1` });
     const outcome = await archive.store(once(file), { source: 'test' });
     expect(outcome.kind).toBe('stored');
-    const [stored] = archive.instances({ studyUid: `${ROOT}.1` });
+    const [stored] = await archive.instances({ studyUid: `${ROOT}.1` });
     expect(stored).toMatchObject({
       sopUid: `${ROOT}.1.1`,
       transferSyntaxUid: '1.2.840.10008.1.2.1',
@@ -54,9 +57,11 @@ describe('archive ingest', () => {
 
   it('acknowledges a store only after the WAL sync of its index commit; a failed sync fails the store but keeps its bytes and record', async () => {
     const order: string[] = [];
-    const syncWal = archive.index.syncWal.bind(archive.index);
+    // The WAL sync of a grouped commit, made to fail once.
+    const walSync = index as unknown as { syncWal(): Promise<void> };
+    const syncWal = walSync.syncWal.bind(index);
     let fail = true;
-    archive.index.syncWal = async () => {
+    walSync.syncWal = async () => {
       order.push('sync');
       if (fail) {
         fail = false;
@@ -64,13 +69,13 @@ describe('archive ingest', () => {
       }
       return syncWal();
     };
-    expect(archive.index.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(index.db.pragma('synchronous', { simple: true })).toBe(2);
     const file = ctInstance({ sop: `${ROOT}.1.9` });
     const failed = await archive.store(once(file), { source: 'test' }).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(StoreError);
     expect((failed as StoreError).status).toBe(DicomStatus.OutOfResources);
     // Committed before the sync failed: the record and its bytes are both there (never one without the other).
-    const [kept] = archive.instances({ studyUid: `${ROOT}.1` });
+    const [kept] = await archive.instances({ studyUid: `${ROOT}.1` });
     expect(readFileSync(join(dir, 'blobs', kept!.blobKey)).equals(file)).toBe(true);
     // The sender's retry finds it: a duplicate, answered as success.
     const again = await archive.store(once(file), { source: 'test' }).then((o) => {
@@ -85,7 +90,7 @@ describe('archive ingest', () => {
     expect(other.kind).toBe('stored');
     expect(order).toEqual(['sync', 'ack', 'sync', 'ack']);
     // The connection itself stays at FULL for every other transaction.
-    expect(archive.index.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(index.db.pragma('synchronous', { simple: true })).toBe(2);
   });
 
   it('keeps study and series aggregates current', async () => {
@@ -94,7 +99,7 @@ describe('archive ingest', () => {
         once(ctInstance({ series: `${ROOT}.2.${i % 2}`, sop: `${ROOT}.3.${i}`, modality: i === 2 ? 'MR' : 'CT' })),
         { source: 't' },
       );
-    const row = archive.index.db.prepare('SELECT num_series, num_instances, modalities FROM studies').get();
+    const row = index.db.prepare('SELECT num_series, num_instances, modalities FROM studies').get();
     expect(row).toEqual({ num_series: 2, num_instances: 3, modalities: 'CT\\MR' });
   });
 
@@ -118,16 +123,16 @@ describe('archive ingest', () => {
   });
 
   it('keeps the newest as a new version on record when configured to', async () => {
-    archive.index.close();
+    await archive.close();
     archive = open('keep-newest');
     await archive.store(once(ctInstance({ sop: `${ROOT}.1.4` })), { source: 't' });
     const second = await archive.store(once(ctInstance({ sop: `${ROOT}.1.4`, description: 'v2' })), {
       source: 'other',
     });
     expect(second).toMatchObject({ kind: 'new-version', version: 2 });
-    const versions = archive.index.db.prepare('SELECT version, source FROM instance_versions').all();
+    const versions = index.db.prepare('SELECT version, source FROM instance_versions').all();
     expect(versions).toEqual([{ version: 1, source: 'other' }]);
-    expect(archive.instances({ studyUid: `${ROOT}.1` })).toHaveLength(1);
+    expect(await archive.instances({ studyUid: `${ROOT}.1` })).toHaveLength(1);
   });
 
   it('refuses a study mismatch with 0xA900 and unreadable bytes with 0xC000, leaving no file behind', async () => {
@@ -151,10 +156,9 @@ describe('archive ingest', () => {
     expect(outcome.warning?.status).toBe(DicomStatus.DataSetDoesNotMatchSopClassWarning);
     expect(outcome.warning?.message).toContain('MediaStorageSOPClassUID (0002,0002) 1.2.840.10008.5.1.4.1.1.4');
     expect(outcome.warning?.message).toContain(`MediaStorageSOPInstanceUID (0002,0003) ${ROOT}.1.7`);
-    const [stored] = archive.instances({ studyUid: `${ROOT}.1` });
+    const [stored] = await archive.instances({ studyUid: `${ROOT}.1` });
     expect(readFileSync(join(dir, 'blobs', stored!.blobKey)).equals(file)).toBe(true); // kept as received
-    const notes = () =>
-      archive.index.db.prepare('SELECT sop_uid, tag, original, corrected, source FROM ingest_notes').all();
+    const notes = () => index.db.prepare('SELECT sop_uid, tag, original, corrected, source FROM ingest_notes').all();
     expect(notes()).toEqual([
       {
         sop_uid: `${ROOT}.1.6`,
@@ -192,7 +196,7 @@ describe('archive ingest', () => {
   it('stores a consistent object without a warning or a note', async () => {
     const outcome = await archive.store(once(ctInstance({ sop: `${ROOT}.1.10` })), { source: 't' });
     expect(outcome.warning).toBeUndefined();
-    expect(archive.index.db.prepare('SELECT count(*) AS n FROM ingest_notes').get()).toEqual({ n: 0 });
+    expect(index.db.prepare('SELECT count(*) AS n FROM ingest_notes').get()).toEqual({ n: 0 });
   });
 
   it('stores concurrent uploads of one study with one group commit each batch, all acknowledged', async () => {
@@ -200,17 +204,17 @@ describe('archive ingest', () => {
       Array.from({ length: 40 }, (_, i) => archive.store(once(ctInstance({ sop: `${ROOT}.4.${i}` })), { source: 't' })),
     );
     expect(outcomes.every((o) => o.kind === 'stored')).toBe(true);
-    expect(archive.index.check().instances).toBe(40);
+    expect((await archive.check()).instances).toBe(40);
   });
 
   it('deletes a series, records it, and removes its files', async () => {
     await archive.store(once(ctInstance({ sop: `${ROOT}.5.1` })), { source: 't' });
     const n = await archive.delete({ studyUid: `${ROOT}.1`, seriesUid: `${ROOT}.2` }, 'tester', 'cleanup');
     expect(n).toBe(1);
-    expect(archive.index.db.prepare('SELECT level, actor, instances FROM deletions').all()).toEqual([
+    expect(index.db.prepare('SELECT level, actor, instances FROM deletions').all()).toEqual([
       { level: 'series', actor: 'tester', instances: 1 },
     ]);
-    expect(archive.index.db.prepare('SELECT count(*) AS n FROM studies').get()).toEqual({ n: 0 });
+    expect(index.db.prepare('SELECT count(*) AS n FROM studies').get()).toEqual({ n: 0 });
     expect(files(join(dir, 'blobs'))).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import {
 } from './remote.js';
 import { fileMetaNotes, warningOf, type Announcer } from './file-meta-check.js';
 import { sameDataset } from './same-dataset.js';
-import type { SqliteIndex } from './sqlite/sqlite-index.js';
+import type { ArchiveIndex, ScopeVersion, InstanceMetadata } from './archive-index.js';
 import type { DicomJson } from '../dicom/types.js';
 import type {
   BlobStore,
@@ -61,17 +61,20 @@ export class Archive {
   private freeCheck = { at: 0, bytes: Number.POSITIVE_INFINITY };
   private readonly fetchers = new Map<string, RemoteFetcher>();
   private readonly checkpoints: NodeJS.Timeout | undefined;
-  private mark: JournalMark;
+  /** The last journal mark recorded; undefined until recover() read it. */
+  private mark: JournalMark | undefined;
+  private checkpointing: Promise<void> | undefined;
+  private closed = false;
 
+  /** The index is the archive's own: other modules reach it through the methods below. */
   constructor(
-    readonly index: SqliteIndex,
+    private readonly index: ArchiveIndex,
     readonly blobs: BlobStore,
     private readonly opts: ArchiveOptions,
   ) {
     this.committer = new GroupCommitter(index);
-    this.mark = index.journalMark();
     if (blobs.journal) {
-      this.checkpoints = setInterval(() => this.checkpoint(), CHECKPOINT_MS);
+      this.checkpoints = setInterval(() => void this.checkpoint(), CHECKPOINT_MS);
       this.checkpoints.unref();
     }
   }
@@ -79,20 +82,58 @@ export class Archive {
   /**
    * Journaled objects are indexed by unsynced commits; this synced one makes them all
    * durable and moves the journal mark past them, so a restart re-reads little of the journal.
+   * One at a time; a failure loses the index's durability (the index reports it).
    */
-  checkpoint(): void {
+  checkpoint(): Promise<void> {
+    this.checkpointing ??= this.writeMark().finally(() => {
+      this.checkpointing = undefined;
+    });
+    return this.checkpointing;
+  }
+
+  private async writeMark(): Promise<void> {
     const journal = this.blobs.journal;
     // After a failed sync the mark must stay: the restart re-reads the journal from it.
-    if (!journal || !this.index.db.open || this.index.durabilityLost) return;
+    if (!journal || this.closed || this.index.durabilityLost) return;
+    this.mark ??= await this.index.journalMark();
     const low = journal.lowWater();
     if (low.segment === this.mark.segment && low.offset === this.mark.offset) return;
     try {
-      this.index.setJournalMark(low);
-    } catch (e) {
-      this.index.loseDurability(e);
+      await this.index.checkpoint(low);
+    } catch {
       return;
     }
     this.mark = low;
+  }
+
+  /** Durability of the index was lost (see ArchiveIndex.durabilityLost); `listener` hears it once. */
+  onDurabilityLost(listener: (err: Error) => void): void {
+    this.index.onDurabilityLost(listener);
+  }
+
+  /** Probe used by /health: the instances indexed (throws when the index cannot be read). */
+  check(): Promise<{ instances: number }> {
+    return this.index.check();
+  }
+
+  /** Serialized metadata of the instances in scope (WADO-RS metadata). */
+  metadata(scope: InstanceScope): Promise<InstanceMetadata[]> {
+    return this.index.metadata(scope);
+  }
+
+  /** Changes whenever an instance in scope is added, replaced or removed. */
+  scopeVersion(scope: InstanceScope): Promise<ScopeVersion> {
+    return this.index.scopeVersion(scope);
+  }
+
+  /** Every blob key the index refers to within one study (the orphan sweep keeps these). */
+  blobKeysOfStudy(studyUid: string): Promise<Set<string>> {
+    return this.index.blobKeysOfStudy(studyUid);
+  }
+
+  /** Instances held in a study; 0 when it is unknown. */
+  studyInstanceCount(studyUid: string): Promise<number> {
+    return this.index.studyInstanceCount(studyUid);
   }
 
   /**
@@ -103,50 +144,56 @@ export class Archive {
     const journal = this.blobs.journal;
     if (!journal) return 0;
     let redone = 0;
-    for (const { key, note, bytes } of journal.recordsFrom(this.index.journalMark())) {
-      if (this.index.holdsBlob(note.sop, key)) continue;
+    this.mark = await this.index.journalMark();
+    for (const { key, note, bytes } of journal.recordsFrom(this.mark)) {
+      if (await this.index.holdsBlob(note.sop, key)) continue;
       let parsed: ParsedInstance;
       try {
         parsed = parseInstance(bufferSource(bytes), { bulkDataThreshold: this.opts.bulkDataThreshold });
       } catch {
         continue; // appended only after it parsed; a record that does not parse is not one of ours
       }
-      const existing = this.index.findInstance(parsed.sopInstanceUid);
+      const existing = await this.index.findInstance(parsed.sopInstanceUid);
       if (existing && !isRemoteKey(existing.blobKey)) {
         const fresh = { source: bufferSource(bytes), size: bytes.length, datasetOffset: parsed.datasetOffset };
         if (await sameDataset(this.blobs, fresh, existing)) continue;
       }
-      this.index.commit([
-        {
-          replaces: existing?.blobKey ?? null,
-          journaled: true,
-          record: {
-            studyUid: parsed.studyInstanceUid,
-            seriesUid: parsed.seriesInstanceUid,
-            sopUid: parsed.sopInstanceUid,
-            sopClassUid: parsed.sopClassUid,
-            transferSyntaxUid: parsed.transferSyntaxUid,
-            blobKey: key,
-            size: bytes.length,
-            datasetOffset: parsed.datasetOffset,
-            json: parsed.json,
-            source: note.source,
-            // C-STORE's File Meta is ours, made from the command; the message names the File Meta either way.
-            notes: fileMetaNotes(parsed),
+      await this.index.commit(
+        [
+          {
+            replaces: existing?.blobKey ?? null,
+            journaled: true,
+            record: {
+              studyUid: parsed.studyInstanceUid,
+              seriesUid: parsed.seriesInstanceUid,
+              sopUid: parsed.sopInstanceUid,
+              sopClassUid: parsed.sopClassUid,
+              transferSyntaxUid: parsed.transferSyntaxUid,
+              blobKey: key,
+              size: bytes.length,
+              datasetOffset: parsed.datasetOffset,
+              json: parsed.json,
+              source: note.source,
+              // C-STORE's File Meta is ours, made from the command; the message names the File Meta either way.
+              notes: fileMetaNotes(parsed),
+            },
           },
-        },
-      ]);
+        ],
+        { durability: 'journaled' },
+      );
       redone++;
     }
-    this.checkpoint();
+    await this.checkpoint();
     return redone;
   }
 
-  /** Stop checkpointing; the last checkpoint makes every journaled commit durable. */
-  close(): void {
+  /** Stop checkpointing; the last checkpoint makes every journaled commit durable. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
     if (this.checkpoints) clearInterval(this.checkpoints);
-    this.checkpoint();
-    this.index.close();
+    await this.checkpoint();
+    this.closed = true;
+    await this.index.close();
     this.blobs.close?.();
   }
 
@@ -236,7 +283,7 @@ export class Archive {
       // A concurrent store of the same SOP Instance can slip in between looking and
       // committing; the index then answers `retry` and we decide again.
       for (let attempt = 0; attempt < 5; attempt++) {
-        const existing = this.index.findInstance(ref.sopUid);
+        const existing = await this.index.findInstance(ref.sopUid);
         // A remote-only record (metadata-only source) is replaced by the bytes, not versioned.
         if (existing && !isRemoteKey(existing.blobKey)) {
           if (await sameDataset(this.blobs, fresh, existing)) {
@@ -308,7 +355,7 @@ export class Archive {
         throw new StoreError(DicomStatus.CannotUnderstand, `${name} "${value}" is not a valid UID`);
     }
     for (let attempt = 0; attempt < 5; attempt++) {
-      const existing = this.index.findInstance(ref.sopUid);
+      const existing = await this.index.findInstance(ref.sopUid);
       if (existing) return { kind: 'duplicate', record: ref };
       const result = await this.committer.submit({
         replaces: null,
@@ -340,7 +387,7 @@ export class Archive {
    * fetched from their source (stored through store()). Throws RemoteFetchError.
    */
   async materialize(scope: InstanceScope): Promise<void> {
-    const remote = this.index.instances(scope).filter((i) => isRemoteKey(i.blobKey));
+    const remote = (await this.index.instances(scope)).filter((i) => isRemoteKey(i.blobKey));
     if (remote.length === 0) return;
     const bySource = new Map<string, StoredInstance[]>();
     for (const i of remote) {
@@ -358,7 +405,7 @@ export class Archive {
         );
       }
     }
-    const still = this.index.instances(scope).filter((i) => isRemoteKey(i.blobKey)).length;
+    const still = (await this.index.instances(scope)).filter((i) => isRemoteKey(i.blobKey)).length;
     if (still > 0) throw new RemoteFetchError(`source did not deliver ${still} of ${remote.length} instance(s)`);
   }
 
@@ -367,13 +414,13 @@ export class Archive {
     return new RequestCommitter(this.index, size);
   }
 
-  instances(scope: InstanceScope): StoredInstance[] {
+  instances(scope: InstanceScope): Promise<StoredInstance[]> {
     return this.index.instances(scope);
   }
 
   /** Administrative deletion: index first (the record), then the files. Returns how many instances went. */
   async delete(scope: InstanceScope, actor: string, reason?: string): Promise<number> {
-    const keys = this.index.delete(scope, actor, reason);
+    const keys = await this.index.delete(scope, actor, reason);
     await Promise.all(keys.filter((k) => !isRemoteKey(k)).map((k) => this.blobs.remove(k)));
     return keys.length;
   }

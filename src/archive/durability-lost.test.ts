@@ -20,9 +20,10 @@ async function* once(buf: Buffer): AsyncGenerator<Buffer> {
  */
 describe('archive after a failed index sync: nothing later is acknowledged until a restart', () => {
   let dir: string;
+  let index: SqliteIndex;
   const open = () =>
     new Archive(
-      new SqliteIndex(join(dir, 'index.sqlite')),
+      (index = new SqliteIndex(join(dir, 'index.sqlite'))),
       // Objects over 1 byte go to files of their own, acknowledged after a WAL sync.
       new ArchiveBlobStore(dir, { packWriter: true, packLimit: 1 }),
       { duplicatePolicy: 'keep-newest', bulkDataThreshold: 1024, minFreeBytes: 0 },
@@ -35,11 +36,11 @@ describe('archive after a failed index sync: nothing later is acknowledged until
   it('fails the store whose sync failed, refuses every later one, keeps the journal mark, and works after a restart', async () => {
     let archive = open();
     const heard: Error[] = [];
-    archive.index.onDurabilityLost((e) => heard.push(e));
+    archive.onDurabilityLost((e) => heard.push(e));
     const first = ctInstance({ sop: `${ROOT}.1.1` });
     expect((await archive.store(once(first), { source: 'AE1' })).kind).toBe('stored');
-    archive.index.db.pragma('wal_checkpoint(TRUNCATE)'); // the first instance is in the database file
-    const mark = archive.index.journalMark();
+    index.db.pragma('wal_checkpoint(TRUNCATE)'); // the first instance is in the database file
+    const mark = await index.journalMark();
 
     const wal = join(dir, 'index.sqlite-wal');
     rmSync(wal);
@@ -57,20 +58,20 @@ describe('archive after a failed index sync: nothing later is acknowledged until
     expect((later as StoreError).status).toBe(0xa700);
     expect((later as Error).message).toMatch(/accepts no data until it is restarted/);
     expect(heard).toHaveLength(1);
-    archive.checkpoint();
-    expect(archive.index.journalMark()).toEqual(mark);
-    archive.index.db.close();
+    await archive.checkpoint();
+    expect(await index.journalMark()).toEqual(mark);
+    index.db.close();
     archive.blobs.close?.();
     rmSync(join(dir, 'index.sqlite-shm'), { force: true });
 
     archive = open(); // the restart
     try {
       await archive.recover();
-      expect(archive.index.durabilityLost).toBeUndefined();
-      expect(archive.index.findInstance(`${ROOT}.1.1`)).toBeDefined();
+      expect(index.durabilityLost).toBeUndefined();
+      expect(await index.findInstance(`${ROOT}.1.1`)).toBeDefined();
       expect((await archive.store(once(ctInstance({ sop: `${ROOT}.1.4` })), { source: 'AE1' })).kind).toBe('stored');
     } finally {
-      archive.close();
+      await archive.close();
     }
   });
 });

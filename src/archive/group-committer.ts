@@ -1,6 +1,6 @@
 import { StoreError } from '../core/errors.js';
 import { DicomStatus } from '../core/dicom-status.js';
-import type { IndexedResult, IndexedWrite, SqliteIndex } from './sqlite/sqlite-index.js';
+import type { ArchiveIndex, CommitReceipt, IndexedResult, IndexedWrite } from './archive-index.js';
 
 interface Waiting {
   write: IndexedWrite;
@@ -31,34 +31,38 @@ export class IndexSyncError extends StoreError {
 /**
  * Commits a queue of writes in one transaction, without a sync on the event loop; one bad write
  * does not fail the others. Journaled writes are settled at once (their journal makes them
- * durable); the others once a WAL sync that began after the commit is done.
+ * durable); the others once the commit's grouped sync is done.
  */
-function commitAll(index: SqliteIndex, batch: Waiting[]): void {
+async function commitAll(index: ArchiveIndex, batch: Waiting[]): Promise<void> {
   if (batch.length === 0) return;
-  const committed: [Waiting, IndexedResult][] = [];
+  // A batch made only of journaled writes needs no sync of its own.
+  const durability = batch.every((w) => w.write.journaled) ? 'journaled' : 'grouped';
+  const committed: [Waiting, IndexedResult, CommitReceipt][] = [];
   try {
-    const results = index.commit(
+    const receipt = await index.commit(
       batch.map((w) => w.write),
-      { syncLater: true },
+      { durability },
     );
-    batch.forEach((w, i) => committed.push([w, results[i]!]));
+    batch.forEach((w, i) => committed.push([w, receipt.results[i]!, receipt]));
   } catch (e) {
     if (batch.length === 1) return batch[0]!.reject(e);
     for (const w of batch) {
       try {
-        committed.push([w, index.commit([w.write], { syncLater: true })[0]!]);
+        const receipt = await index.commit([w.write], { durability: w.write.journaled ? 'journaled' : 'grouped' });
+        committed.push([w, receipt.results[0]!, receipt]);
       } catch (err) {
         w.reject(err);
       }
     }
   }
-  const unsynced = committed.filter(([w]) => !w.write.journaled);
-  for (const [w, r] of committed) if (w.write.journaled) w.resolve(r);
-  if (unsynced.length === 0) return;
-  index.syncWal().then(
-    () => unsynced.forEach(([w, r]) => w.resolve(r)),
-    (e: unknown) => unsynced.forEach(([w]) => w.reject(new IndexSyncError(e))),
-  );
+  for (const [w, r, receipt] of committed) {
+    if (w.write.journaled) w.resolve(r);
+    else
+      receipt.durable.then(
+        () => w.resolve(r),
+        (e: unknown) => w.reject(new IndexSyncError(e)),
+      );
+  }
 }
 
 /**
@@ -69,7 +73,7 @@ export class GroupCommitter implements Committer {
   private queue: Waiting[] = [];
   private scheduled = false;
 
-  constructor(private readonly index: SqliteIndex) {}
+  constructor(private readonly index: ArchiveIndex) {}
 
   submit(write: IndexedWrite): Promise<IndexedResult> {
     return new Promise((resolve, reject) => {
@@ -80,7 +84,7 @@ export class GroupCommitter implements Committer {
           this.scheduled = false;
           const batch = this.queue;
           this.queue = [];
-          commitAll(this.index, batch);
+          void commitAll(this.index, batch);
         });
       }
     });
@@ -98,7 +102,7 @@ export class RequestCommitter implements Committer {
   private scheduled = false;
 
   constructor(
-    private readonly index: SqliteIndex,
+    private readonly index: ArchiveIndex,
     private readonly size: number,
   ) {}
 
@@ -125,6 +129,6 @@ export class RequestCommitter implements Committer {
   flush(): void {
     const batch = this.queue;
     this.queue = [];
-    commitAll(this.index, batch);
+    void commitAll(this.index, batch);
   }
 }

@@ -20,9 +20,11 @@ const INDEX_FILES = ['index.sqlite', 'index.sqlite-wal'];
  */
 describe('archive journal: instances whose index commit was lost come back at start', () => {
   let dir: string;
+  let index: SqliteIndex;
   const open = (packLimit?: number) => {
     const blobs = new ArchiveBlobStore(dir, { packWriter: true, ...(packLimit !== undefined ? { packLimit } : {}) });
-    return new Archive(new SqliteIndex(join(dir, 'index.sqlite')), blobs, {
+    index = new SqliteIndex(join(dir, 'index.sqlite'));
+    return new Archive(index, blobs, {
       duplicatePolicy: 'keep-newest',
       bulkDataThreshold: 1024,
       minFreeBytes: 0,
@@ -33,7 +35,7 @@ describe('archive journal: instances whose index commit was lost come back at st
   };
   const powerCut = (archive: Archive) => {
     // No checkpoint, no orderly close: the process is gone and the unsynced commits with it.
-    archive.index.db.close();
+    index.db.close();
     archive.blobs.close?.();
     for (const f of INDEX_FILES) {
       rmSync(join(dir, f), { force: true });
@@ -50,7 +52,7 @@ describe('archive journal: instances whose index commit was lost come back at st
     let archive = open();
     const first = [1, 2, 3].map((n) => ctInstance({ sop: `${ROOT}.1.${n}` }));
     for (const f of first) expect((await archive.store(once(f), { source: 'AE1' })).kind).toBe('stored');
-    archive.checkpoint();
+    await archive.checkpoint();
     snapshot();
     // After the synced point: new instances, a new version of one, a duplicate, a new study.
     const later = [4, 5].map((n) => ctInstance({ sop: `${ROOT}.1.${n}` }));
@@ -60,39 +62,39 @@ describe('archive journal: instances whose index commit was lost come back at st
     expect((await archive.store(once(later[0]!), { source: 'AE2' })).kind).toBe('duplicate');
     const other = ctInstance({ study: `${ROOT}.7`, series: `${ROOT}.7.1`, sop: `${ROOT}.7.1.1` });
     expect((await archive.store(once(other), { source: 'AE3' })).kind).toBe('stored');
-    const before = archive.instances({ studyUid: `${ROOT}.1` }).map((i) => [i.sopUid, i.blobKey]);
+    const before = (await archive.instances({ studyUid: `${ROOT}.1` })).map((i) => [i.sopUid, i.blobKey]);
     powerCut(archive);
 
     archive = open();
     try {
-      expect(archive.instances({ studyUid: `${ROOT}.1` })).toHaveLength(3); // what the synced index had
+      expect(await archive.instances({ studyUid: `${ROOT}.1` })).toHaveLength(3); // what the synced index had
       expect(await archive.recover()).toBe(4); // 1.4, 1.5, the new version of 1.2, 7.1.1
-      expect(archive.instances({ studyUid: `${ROOT}.1` }).map((i) => [i.sopUid, i.blobKey])).toEqual(before);
-      expect(archive.instances({ studyUid: `${ROOT}.7` })).toHaveLength(1);
-      const v2 = archive.instances({ studyUid: `${ROOT}.1`, sopUid: `${ROOT}.1.2` })[0]!;
+      expect((await archive.instances({ studyUid: `${ROOT}.1` })).map((i) => [i.sopUid, i.blobKey])).toEqual(before);
+      expect(await archive.instances({ studyUid: `${ROOT}.7` })).toHaveLength(1);
+      const v2 = (await archive.instances({ studyUid: `${ROOT}.1`, sopUid: `${ROOT}.1.2` }))[0]!;
       expect((await archive.blobs.read(v2.blobKey)).equals(changed)).toBe(true);
-      expect(archive.index.findInstance(`${ROOT}.1.2`)?.version).toBe(2);
+      expect((await index.findInstance(`${ROOT}.1.2`))?.version).toBe(2);
       // The source noted in the journal is kept.
-      const row = archive.index.db.prepare('SELECT source FROM instances WHERE sop_uid = ?').get(`${ROOT}.7.1.1`) as {
+      const row = index.db.prepare('SELECT source FROM instances WHERE sop_uid = ?').get(`${ROOT}.7.1.1`) as {
         source: string;
       };
       expect(row.source).toBe('AE3');
       // The FHIR sync hears about the re-indexed studies.
-      const due = archive.index.db.prepare('SELECT study_uid AS s FROM sync_outbox ORDER BY s').all() as {
+      const due = index.db.prepare('SELECT study_uid AS s FROM sync_outbox ORDER BY s').all() as {
         s: string;
       }[];
       expect(due.map((d) => d.s)).toEqual(expect.arrayContaining([`${ROOT}.1`, `${ROOT}.7`]));
       // Recovery moved the mark: a second start has nothing to redo.
       expect(await archive.recover()).toBe(0);
     } finally {
-      archive.close();
+      await archive.close();
     }
     archive = open();
     try {
       expect(await archive.recover()).toBe(0);
-      expect(archive.instances({ studyUid: `${ROOT}.1` })).toHaveLength(5);
+      expect(await archive.instances({ studyUid: `${ROOT}.1` })).toHaveLength(5);
     } finally {
-      archive.close();
+      await archive.close();
     }
   });
 
@@ -105,7 +107,9 @@ describe('archive journal: instances whose index commit was lost come back at st
       expect(big.length).toBeGreaterThan(2000);
       await archive.store(once(small), { source: 't' });
       await archive.store(once(big), { source: 't' });
-      const [a, b] = archive.instances({ studyUid: `${ROOT}.1` }).sort((x, y) => x.sopUid.localeCompare(y.sopUid));
+      const [a, b] = (await archive.instances({ studyUid: `${ROOT}.1` })).sort((x, y) =>
+        x.sopUid.localeCompare(y.sopUid),
+      );
       expect(a!.blobKey).toMatch(/^p\//);
       expect(b!.blobKey).not.toMatch(/^p\//);
       expect((await archive.blobs.read(a!.blobKey)).equals(small)).toBe(true);
@@ -114,7 +118,7 @@ describe('archive journal: instances whose index commit was lost come back at st
       await archive.delete({ studyUid: `${ROOT}.1` }, 'test', 'erasure');
       expect((await archive.blobs.read(a!.blobKey)).equals(Buffer.alloc(small.length))).toBe(true);
     } finally {
-      archive.close();
+      await archive.close();
     }
   });
 });

@@ -20,7 +20,7 @@ describe('orphan sweep after an unclean stop', () => {
     const index = new SqliteIndex(join(dir, 'index.sqlite'));
     const blobs = new FileBlobStore(dir);
     const archive = new Archive(index, blobs, { duplicatePolicy: 'reject', bulkDataThreshold: 1024, minFreeBytes: 0 });
-    const sweeper = new OrphanSweeper(index, blobs);
+    const sweeper = new OrphanSweeper(index, index.db, blobs);
     expect(sweeper.begin(1000)).toBeUndefined(); // first start: nothing to sweep
     await archive.store(once(ctInstance({ sop: `${ROOT}.9.1` })), { source: 't' });
     // A file renamed into place whose commit never happened (the crash window).

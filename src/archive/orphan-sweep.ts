@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { SqliteIndex } from './sqlite/sqlite-index.js';
+import type Database from 'better-sqlite3';
+import type { ArchiveIndex } from './archive-index.js';
 import type { FileBlobStore } from './file-blob-store.js';
 
 const RUNNING_KEY = 'running_since';
@@ -12,30 +13,32 @@ const MIN_AGE_MS = 60_000;
  * After an unclean stop, the study folders written since the last start are swept.
  */
 export class OrphanSweeper {
+  /** `db`: where the running marker is kept (the archive index's SQLite file). */
   constructor(
-    private readonly index: SqliteIndex,
+    private readonly index: Pick<ArchiveIndex, 'blobKeysOfStudy'>,
+    private readonly db: Database.Database,
     private readonly blobs: FileBlobStore,
   ) {}
 
   /** Call once at server start; returns when the previous run stopped uncleanly, since when. */
   begin(now = Date.now()): number | undefined {
-    const row = this.index.db.prepare('SELECT value FROM meta WHERE key = ?').get(RUNNING_KEY) as
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(RUNNING_KEY) as
       | { value: string }
       | undefined;
-    this.index.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(RUNNING_KEY, String(now));
+    this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(RUNNING_KEY, String(now));
     return row ? Number(row.value) : undefined;
   }
 
   /** Call at a clean stop. */
   end(): void {
-    this.index.db.prepare('DELETE FROM meta WHERE key = ?').run(RUNNING_KEY);
+    this.db.prepare('DELETE FROM meta WHERE key = ?').run(RUNNING_KEY);
   }
 
   /** Removes unreferenced files in study folders changed since `since`; returns how many went. */
   async sweep(since: number, now = Date.now()): Promise<number> {
     let removed = 0;
     for (const { studyUid, files } of this.blobs.studyFoldersChangedSince(since)) {
-      const referenced = this.index.blobKeysOfStudy(studyUid);
+      const referenced = await this.index.blobKeysOfStudy(studyUid);
       for (const f of files) {
         if (referenced.has(f.key) || now - f.mtimeMs < MIN_AGE_MS) continue;
         await this.blobs.remove(f.key);
@@ -47,8 +50,13 @@ export class OrphanSweeper {
 }
 
 /** After an unclean stop, files renamed into place but never committed are swept (now, and once more later). */
-export function sweepAfterCrash(index: SqliteIndex, blobs: FileBlobStore, logger: Logger): OrphanSweeper {
-  const sweeper = new OrphanSweeper(index, blobs);
+export function sweepAfterCrash(
+  index: Pick<ArchiveIndex, 'blobKeysOfStudy'>,
+  db: Database.Database,
+  blobs: FileBlobStore,
+  logger: Logger,
+): OrphanSweeper {
+  const sweeper = new OrphanSweeper(index, db, blobs);
   const since = sweeper.begin();
   if (since !== undefined) {
     const run = () =>

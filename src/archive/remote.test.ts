@@ -34,28 +34,30 @@ const blobs = (dir: string) =>
 describe('instances held by a remote source', () => {
   let dir: string;
   let archive: Archive;
+  let index: SqliteIndex;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ib-remote-'));
-    archive = new Archive(new SqliteIndex(join(dir, 'index.sqlite')), new FileBlobStore(dir), {
+    index = new SqliteIndex(join(dir, 'index.sqlite'));
+    archive = new Archive(index, new FileBlobStore(dir), {
       duplicatePolicy: 'reject',
       bulkDataThreshold: 1024,
       minFreeBytes: 0,
     });
   });
-  afterEach(() => {
-    archive.index.close();
+  afterEach(async () => {
+    await archive.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('are indexed without bytes, with study aggregates and our own bulk data references', async () => {
     expect((await archive.indexRemote(remoteJson(`${SERIES}.1`), { source: 'pacs' })).kind).toBe('stored');
     expect((await archive.indexRemote(remoteJson(`${SERIES}.1`), { source: 'pacs' })).kind).toBe('duplicate');
-    const [i] = archive.instances({ studyUid: STUDY });
+    const [i] = await archive.instances({ studyUid: STUDY });
     expect(isRemoteKey(i!.blobKey)).toBe(true);
-    expect(archive.index.db.prepare('SELECT num_instances AS n FROM studies WHERE study_uid = ?').get(STUDY)).toEqual({
+    expect(index.db.prepare('SELECT num_instances AS n FROM studies WHERE study_uid = ?').get(STUDY)).toEqual({
       n: 1,
     });
-    const [meta] = archive.index.metadata({ studyUid: STUDY });
+    const [meta] = await archive.metadata({ studyUid: STUDY });
     expect(meta!.metadata).toContain('"BulkDataURI":"\u00017FE00010"');
     expect(blobs(dir)).toBe(0);
   });
@@ -66,15 +68,15 @@ describe('instances held by a remote source', () => {
       source: 'source:pacs',
     });
     expect(outcome.kind).toBe('stored');
-    const [i] = archive.instances({ studyUid: STUDY });
+    const [i] = await archive.instances({ studyUid: STUDY });
     expect(isRemoteKey(i!.blobKey)).toBe(false);
-    expect(archive.index.db.prepare('SELECT count(*) AS n FROM instance_versions').get()).toEqual({ n: 0 });
+    expect(index.db.prepare('SELECT count(*) AS n FROM instance_versions').get()).toEqual({ n: 0 });
   });
 
   it('never replace a local copy', async () => {
     await archive.store(chunks(ctInstance({ study: STUDY, series: SERIES, sop: `${SERIES}.1` })), { source: 'stow' });
     expect((await archive.indexRemote(remoteJson(`${SERIES}.1`), { source: 'pacs' })).kind).toBe('duplicate');
-    expect(isRemoteKey(archive.instances({ studyUid: STUDY })[0]!.blobKey)).toBe(false);
+    expect(isRemoteKey((await archive.instances({ studyUid: STUDY }))[0]!.blobKey)).toBe(false);
   });
 
   it('are materialized through the fetcher of their source', async () => {
@@ -104,7 +106,7 @@ describe('instances held by a remote source', () => {
   it('are deleted from the index without touching any file', async () => {
     await archive.indexRemote(remoteJson(`${SERIES}.1`), { source: 'pacs' });
     expect(await archive.delete({ studyUid: STUDY }, 'test')).toBe(1);
-    expect(archive.instances({ studyUid: STUDY })).toEqual([]);
+    expect(await archive.instances({ studyUid: STUDY })).toEqual([]);
   });
 });
 

@@ -106,10 +106,10 @@ export async function rotateDataDir(
     const fresh = packs.currentSegment;
     try {
       report.packObjects = await movePackObjects(index.db, packDir, old, packs, plainOf);
-      index.setJournalMark(packs.lowWater());
+      index.checkpointSync(packs.lowWater());
     } finally {
       packs.close();
-      index.close();
+      void index.close();
     }
     for (const id of old) rmSync(packSegmentFile(packDir, id));
     syncDir(packDir);

@@ -7,5 +7,5 @@ export { assessmentService, type AssessmentService } from './service.js';
 export { applyReconcile, compareNow, type ApplyPorts } from './reconcile.js';
 export { planReconcile, summarize, type ReconcileAction } from './reconcile-plan.js';
 export { ORPHAN_TAG } from './fhir-studies.js';
-export { scheduledReconcile } from './scheduled-reconcile.js';
+export { heldOf, scheduledReconcile } from './scheduled-reconcile.js';
 export { parseReconcileSchedule, ReconcileScheduler, type Drift } from './schedule.js';

@@ -1,13 +1,14 @@
 /** Wires the scheduler to this server's configuration, archive holdings, outbox and sources. */
 import type { Config } from '../config/schema.js';
 import { parseSources } from '../sources/index.js';
+import type { Comparison } from './compare.js';
 import { compareNow } from './reconcile.js';
 import { planReconcile } from './reconcile-plan.js';
 import { type Drift, parseReconcileSchedule, ReconcileScheduler } from './schedule.js';
 import { parseSince, resolveTargets } from './targets.js';
 
 export interface ScheduledReconcilePorts {
-  held(studyUid: string): boolean;
+  held(studyUid: string): Promise<boolean>;
   queueSync(studyUid: string): void;
   fetchFromSource(source: string, studyUid: string): void | Promise<void>;
   record(drift: Drift): void;
@@ -34,9 +35,10 @@ export function scheduledReconcile(config: Config, ports: ScheduledReconcilePort
           ? s.url === targets.dicomweb?.url
           : targets.dicomweb === undefined && s.aet === targets.dimse?.aet,
       )?.name;
+      const held = await heldOf(c, ports.held);
       const bring = planReconcile({
         comparison: { ...c, notInPacs: [] },
-        held: ports.held,
+        held: (uid) => held.has(uid),
         ...(source ? { source } : {}),
         deleteOrphans: false,
       });
@@ -62,4 +64,15 @@ export function scheduledReconcile(config: Config, ports: ScheduledReconcilePort
       return n;
     },
   });
+}
+
+/** The studies of the comparison to bring over that the archive holds (planReconcile is pure). */
+export async function heldOf(
+  c: Pick<Comparison, 'missingInFhir' | 'mismatched'>,
+  held: (studyUid: string) => Promise<boolean>,
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const uid of [...c.missingInFhir, ...c.mismatched.map((m) => m.studyInstanceUid)])
+    if (await held(uid)) out.add(uid);
+  return out;
 }

@@ -30,6 +30,6 @@ export async function runDelete(args: string[], env: NodeJS.ProcessEnv): Promise
     console.log(`deleted ${count} instance${count === 1 ? '' : 's'}`);
     return 0;
   } finally {
-    archive.close();
+    await archive.close();
   }
 }

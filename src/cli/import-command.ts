@@ -32,6 +32,6 @@ export async function runImport(args: string[], env: NodeJS.ProcessEnv): Promise
     for (const r of summary.refusals) console.log(`  refused ${r.path}: ${hex(r.status)} ${r.reason}`);
     return summary.refused === 0 ? 0 : 1;
   } finally {
-    archive.close();
+    await archive.close();
   }
 }

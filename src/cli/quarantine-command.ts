@@ -4,7 +4,7 @@ import type { QuarantineState } from '../bridge/quarantine/quarantine-store.js';
 import { parseBridgeConfig } from '../bridge/sync/config.js';
 import { ConfigError } from '../core/errors.js';
 import { parseFhirConfig } from '../fhir/config.js';
-import { openArchive } from '../main.js';
+import { openArchiveDatabase } from '../main.js';
 import { parseCommandLine } from './options.js';
 
 const USAGE = `imaging-bridge quarantine list [--state held|released|rejected] [--json]
@@ -30,9 +30,9 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
     config.sections.bridge,
     Object.keys(parseFhirConfig(config.sections.fhir).servers),
   );
-  const archive = openArchive(config);
+  const { archive, db } = openArchiveDatabase(config);
   try {
-    const admin = new BridgeAdmin(archive.index.db);
+    const admin = new BridgeAdmin(db);
     const actor = `cli:${userInfo().username}`;
     const comment = values.comment as string | undefined;
     switch (action) {
@@ -83,6 +83,6 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
         return 2;
     }
   } finally {
-    archive.close();
+    await archive.close();
   }
 }

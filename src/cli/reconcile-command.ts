@@ -8,6 +8,7 @@ import {
   planReconcile,
   resolveTargets,
   summarize,
+  heldOf,
   type ReconcileAction,
 } from '../assessment/index.js';
 import { openAuditLog, recordAccess } from '../audit/index.js';
@@ -15,7 +16,7 @@ import { BridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
 import { createLogger } from '../core/logger.js';
 import { openAtRestOf } from '../core/encryption/at-rest.js';
 import { OperationOutcomeError } from '../core/errors.js';
-import { openArchive } from '../main.js';
+import { openArchiveDatabase } from '../main.js';
 import { parseSources, type SourceSettings } from '../sources/index.js';
 import { openSourceStateStore } from '../sources/open-state-store.js';
 import { argumentError } from './assess-command.js';
@@ -129,12 +130,16 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
     console.error(`imaging-bridge reconcile: ${(e as Error).message}`);
     return 1;
   }
-  const archive = openArchive(config);
+  const { archive, db } = openArchiveDatabase(config);
   try {
     const source = sourceOf(parseSources(config.sections.sources), targets);
+    const held = await heldOf(
+      compared.comparison,
+      async (uid) => (await archive.instances({ studyUid: uid })).length > 0,
+    );
     const actions = planReconcile({
       comparison: compared.comparison,
-      held: (uid) => archive.instances({ studyUid: uid }).length > 0,
+      held: (uid) => held.has(uid),
       ...(source ? { source } : {}),
       deleteOrphans: values['delete-orphans'] === true,
     });
@@ -151,8 +156,8 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
       }
       return 0;
     }
-    const admin = new BridgeAdmin(archive.index.db);
-    const sources = await openSourceStateStore(config.database, archive.index.db);
+    const admin = new BridgeAdmin(db);
+    const sources = await openSourceStateStore(config.database, db);
     const log = openAuditLog({
       dataDir: config.dataDir,
       keyFile: config.auditKeyFile,
@@ -205,6 +210,6 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
       await sources.close();
     }
   } finally {
-    archive.close();
+    await archive.close();
   }
 }

@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.js';
-import { openArchive } from '../main.js';
+import { openArchiveDatabase } from '../main.js';
 import { parseSources, type SourceStatus } from '../sources/index.js';
 import { openSourceStateStore } from '../sources/open-state-store.js';
 import { parseCommandLine } from './options.js';
@@ -17,9 +17,9 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
     throw new ConfigError(`usage: ${USAGE}`);
   }
   const configured = parseSources(config.sections.sources);
-  const archive = openArchive(config);
+  const { archive, db } = openArchiveDatabase(config);
   try {
-    const state = await openSourceStateStore(config.database, archive.index.db);
+    const state = await openSourceStateStore(config.database, db);
     const known = await state.store.status().finally(() => state.close());
     const names = new Set(known.map((s) => s.name));
     const rows = [
@@ -40,7 +40,7 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
       console.log('neverStarted' in r ? `${r.name} (${r.kind}, ${r.mode}): configured, not started yet` : describe(r));
     return 0;
   } finally {
-    archive.close();
+    await archive.close();
   }
 }
 

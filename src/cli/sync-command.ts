@@ -1,6 +1,6 @@
 import { BridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
 import { ConfigError } from '../core/errors.js';
-import { openArchive } from '../main.js';
+import { openArchiveDatabase } from '../main.js';
 import { parseCommandLine } from './options.js';
 
 const USAGE = `imaging-bridge sync status [--json]          outbox, retries, dead letters, the target's capabilities
@@ -16,9 +16,9 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
     study: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const archive = openArchive(config);
+  const { archive, db } = openArchiveDatabase(config);
   try {
-    const admin = new BridgeAdmin(archive.index.db);
+    const admin = new BridgeAdmin(db);
     switch (positionals[0]) {
       case 'status': {
         const s = admin.status();
@@ -50,6 +50,6 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
         throw new ConfigError(`unknown sync action "${positionals[0]}"\n\n${USAGE}`);
     }
   } finally {
-    archive.close();
+    await archive.close();
   }
 }

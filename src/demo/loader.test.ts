@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Archive } from '../archive/archive.js';
+import type Database from 'better-sqlite3';
 import { demoDataset } from './dataset.js';
 import { MRN_SYSTEM } from './identifiers.js';
 import { loadDemoData, type DemoLoadReport } from './loader.js';
 import { inProcessFhirClient, type FhirClient } from '../fhir/client/index.js';
 import { openEmbeddedFhir, type EmbeddedFhir } from '../fhir/embedded.js';
 import { validateFhirResource } from '../fhir/validate.js';
-import { openArchive } from '../main.js';
+import { openArchiveDatabase } from '../main.js';
 
 const TYPES = [
   'Patient',
@@ -33,6 +34,7 @@ describe('demo data loader', () => {
   let dataDir: string;
   let fhir: EmbeddedFhir;
   let archive: Archive;
+  let db: Database.Database;
   let client: FhirClient;
   let first: DemoLoadReport;
   let second: DemoLoadReport;
@@ -45,7 +47,7 @@ describe('demo data loader', () => {
       ),
     );
   const studyRows = () =>
-    archive.index.db.prepare('SELECT patient_id AS patientId, accession FROM studies ORDER BY accession').all() as {
+    db.prepare('SELECT patient_id AS patientId, accession FROM studies ORDER BY accession').all() as {
       patientId: string;
       accession: string;
     }[];
@@ -58,14 +60,19 @@ describe('demo data loader', () => {
       section: undefined,
       onError: (e) => console.error('FHIR 500', e),
     });
-    archive = openArchive({ dataDir, duplicatePolicy: 'reject', bulkDataThreshold: 1024, minFreeBytes: 0 });
+    ({ archive, db } = openArchiveDatabase({
+      dataDir,
+      duplicatePolicy: 'reject',
+      bulkDataThreshold: 1024,
+      minFreeBytes: 0,
+    }));
     client = inProcessFhirClient(fhir.router, 'http://ib.test/fhir');
     first = await loadDemoData({ fhir: client, archive });
     countsAfterFirst = await counts();
     second = await loadDemoData({ fhir: client, archive });
   });
-  afterAll(() => {
-    archive?.index.close();
+  afterAll(async () => {
+    await archive?.close();
     fhir?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });

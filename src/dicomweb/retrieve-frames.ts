@@ -26,9 +26,9 @@ async function withInstance<T>(
   archive: Archive,
   fn: (i: StoredInstance, bytes: () => ByteSource) => T,
 ): Promise<T> {
-  if (!archive.instances(scope)[0]) throw notFound('no instance with these UIDs');
+  if (!(await archive.instances(scope))[0]) throw notFound('no instance with these UIDs');
   await ensureLocal(scope, archive);
-  const instance = archive.instances(scope)[0];
+  const instance = (await archive.instances(scope))[0];
   if (!instance) throw notFound('no instance with these UIDs');
   const blob = await archive.blobs.open(instance.blobKey);
   try {

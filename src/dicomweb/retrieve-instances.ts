@@ -36,10 +36,10 @@ export async function retrieveInstances(
   accept: string | undefined,
   ports: { archive: Archive },
 ): Promise<BinaryResponse> {
-  if (ports.archive.instances(scope).length === 0)
+  if ((await ports.archive.instances(scope)).length === 0)
     throw notFound(`no ${scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study'} with these UIDs`);
   await ensureLocal(scope, ports.archive);
-  const instances = ports.archive.instances(scope);
+  const instances = await ports.archive.instances(scope);
   const choice = negotiate(accept, Boolean(scope.sopUid), instances);
   if (!choice.multipart) {
     const only = instances[0]!;

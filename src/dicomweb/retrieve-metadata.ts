@@ -12,19 +12,19 @@ export interface MetadataResponse {
 }
 
 /** WADO-RS metadata at study, series or instance level, served from the index. */
-export function retrieveMetadata(
+export async function retrieveMetadata(
   scope: InstanceScope,
   ifNoneMatch: string | undefined,
   ports: { archive: Archive; publicUrl: string },
-): MetadataResponse {
-  const version = ports.archive.index.scopeVersion(scope);
+): Promise<MetadataResponse> {
+  const version = await ports.archive.scopeVersion(scope);
   if (version.count === 0)
     throw notFound(`no ${scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study'} with these UIDs`);
   const etag = `"${version.count.toString(36)}-${version.lastPk.toString(36)}-${version.lastCreated.toString(36)}"`;
   if (ifNoneMatch?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
     return { etag, notModified: true };
   }
-  const rows = ports.archive.index.metadata(scope);
+  const rows = await ports.archive.metadata(scope);
   const parts = rows.map((r) =>
     renderMetadata(r.metadata, bulkDataBase(ports.publicUrl, scope.studyUid, r.seriesUid, r.sopUid)),
   );

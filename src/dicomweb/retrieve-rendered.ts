@@ -64,9 +64,9 @@ const levelOf = (scope: InstanceScope) => (scope.sopUid ? 'instance' : scope.ser
 
 async function instancesIn(scope: InstanceScope, archive: Archive): Promise<StoredInstance[]> {
   const level = levelOf(scope);
-  if (archive.instances(scope).length === 0) throw notFound(`no ${level} with these UIDs`);
+  if ((await archive.instances(scope)).length === 0) throw notFound(`no ${level} with these UIDs`);
   await ensureLocal(scope, archive);
-  const instances = archive.instances(scope);
+  const instances = await archive.instances(scope);
   if (instances.length === 0) throw notFound(`no ${level} with these UIDs`);
   return instances;
 }
@@ -178,7 +178,7 @@ function representative(instances: StoredInstance[], scope: InstanceScope, frame
 /** …/thumbnail at any level: one small image, cached. */
 export async function retrieveThumbnail(req: RenderedRequest, ports: RenderPorts): Promise<RenderedResponse> {
   const options = renderOptions(req.query, req.accept, THUMBNAIL_DEFAULTS);
-  const listed = ports.archive.instances(req.scope);
+  const listed = await ports.archive.instances(req.scope);
   if (listed.length === 0) throw notFound(`no ${levelOf(req.scope)} with these UIDs`);
   const chosen = representative(listed, req.scope, req.frames);
   // Only the chosen instance is fetched from a remote source (and its blob key changes then). A

@@ -128,7 +128,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
   app.get('/health', PUBLIC, async (_req, reply) => {
     const started = Date.now();
     try {
-      const { instances } = ports.archive.index.check();
+      const { instances } = await ports.archive.check();
       const freeBytes = await ports.archive.blobs.freeBytes();
       return reply.send({
         status: 'ok',

@@ -124,7 +124,7 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
     });
     app.get<{ Params: Params }>(`${path}/metadata`, READ, async (req, reply) => {
       await checkStudy(req, 'instances-accessed');
-      const res = retrieveMetadata(scopeOf(req.params), req.headers['if-none-match'], ports);
+      const res = await retrieveMetadata(scopeOf(req.params), req.headers['if-none-match'], ports);
       reply.header('etag', res.etag).header('cache-control', 'private, no-cache');
       if (res.notModified) return reply.code(304).send();
       return reply.type(DICOM_JSON).send(res.body);

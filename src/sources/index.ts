@@ -133,10 +133,9 @@ export async function statusView(
 }
 
 function sourceArchive(archive: Archive): SourceArchive {
-  const held = archive.index.db.prepare('SELECT num_instances AS n FROM studies WHERE study_uid = ?');
   return {
     instances: (scope) => archive.instances(scope),
     indexRemote: (json, ctx) => archive.indexRemote(json, ctx),
-    heldCount: (studyUid) => (held.get(studyUid) as { n: number } | undefined)?.n ?? 0,
+    heldCount: (studyUid) => archive.studyInstanceCount(studyUid),
   };
 }

@@ -16,10 +16,10 @@ import type { StudyLocks } from './study-locks.js';
 
 /** What a runner needs of the archive. */
 export interface SourceArchive {
-  instances(scope: InstanceScope): StoredInstance[];
+  instances(scope: InstanceScope): Promise<StoredInstance[]>;
   indexRemote(json: DicomJson, ctx: { source: string }): Promise<StoreOutcome>;
   /** Instances we hold of a study (local or remote rows). */
-  heldCount(studyUid: string): number;
+  heldCount(studyUid: string): Promise<number>;
 }
 
 export interface RunnerDeps {
@@ -88,7 +88,7 @@ export class SourceRunner {
         const state = await this.d.state.study(s.name, study.studyUid);
         if (
           !this.d.locks.busy(study.studyUid) &&
-          needsSync(study, state, this.d.archive.heldCount(study.studyUid), reconcile, now)
+          needsSync(study, state, await this.d.archive.heldCount(study.studyUid), reconcile, now)
         )
           todo.push(study);
       }
@@ -115,16 +115,18 @@ export class SourceRunner {
       try {
         const remote = await this.d.pacs.instancesOf(study);
         const held = () => this.heldSops(study.studyUid, s.mode === 'copy');
-        const missing = remote.filter((i) => !held().has(i.sopUid));
+        const heldBefore = await held();
+        const missing = remote.filter((i) => !heldBefore.has(i.sopUid));
         if (s.mode === 'copy') {
-          const units = retrievalUnits(study.studyUid, remote, held());
+          const units = retrievalUnits(study.studyUid, remote, heldBefore);
           fetched = (await this.d.pacs.retrieve(units, sopClassesOf(remote))).stored;
         } else if (missing.length > 0) {
           for (const json of await this.d.pacs.metadataOf(study, missing)) {
             if ((await this.d.archive.indexRemote(json, { source: s.name })).kind === 'stored') fetched++;
           }
         }
-        const absent = remote.filter((i) => !held().has(i.sopUid)).length;
+        const heldAfter = await held();
+        const absent = remote.filter((i) => !heldAfter.has(i.sopUid)).length;
         if (absent > 0) throw new Error(`${absent} of ${remote.length} instances did not arrive`);
         await this.d.state.done(s.name, study.studyUid, {
           instances: study.instances ?? remote.length,
@@ -156,7 +158,7 @@ export class SourceRunner {
     for (const i of instances) byStudy.set(i.studyUid, [...(byStudy.get(i.studyUid) ?? []), i]);
     for (const [studyUid, wanted] of byStudy) {
       await this.d.locks.run(studyUid, async () => {
-        const all = this.d.archive.instances({ studyUid });
+        const all = await this.d.archive.instances({ studyUid });
         const stillRemote = new Set(all.filter((i) => isRemoteKey(i.blobKey)).map((i) => i.sopUid));
         const todo = wanted.filter((i) => stillRemote.has(i.sopUid));
         if (todo.length === 0) return;
@@ -172,10 +174,9 @@ export class SourceRunner {
     }
   }
 
-  private heldSops(studyUid: string, localOnly: boolean): Set<string> {
+  private async heldSops(studyUid: string, localOnly: boolean): Promise<Set<string>> {
     return new Set(
-      this.d.archive
-        .instances({ studyUid })
+      (await this.d.archive.instances({ studyUid }))
         .filter((i) => !localOnly || !isRemoteKey(i.blobKey))
         .map((i) => i.sopUid),
     );

@@ -54,7 +54,7 @@ describe('archive on S3', () => {
       status: DicomStatus.DuplicateSopInstance,
     });
     expect(await keys()).toHaveLength(1);
-    const [stored] = archive.instances({ studyUid: `${ROOT}.1` });
+    const [stored] = await archive.instances({ studyUid: `${ROOT}.1` });
     expect((await archive.blobs.read(stored!.blobKey)).equals(first)).toBe(true);
   });
 

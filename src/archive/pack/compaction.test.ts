@@ -18,8 +18,9 @@ const STUDY_B = `${ROOT}.72`;
 describe('pack compaction', () => {
   let dir: string;
   let archive: Archive;
+  let index: SqliteIndex;
   const open = () =>
-    new Archive(new SqliteIndex(join(dir, 'index.sqlite')), new ArchiveBlobStore(dir, { packWriter: true }), {
+    new Archive((index = new SqliteIndex(join(dir, 'index.sqlite'))), new ArchiveBlobStore(dir, { packWriter: true }), {
       duplicatePolicy: 'keep-newest',
       bulkDataThreshold: 1024,
       minFreeBytes: 0,
@@ -35,7 +36,7 @@ describe('pack compaction', () => {
       .some((f) => readFileSync(join(dir, 'packs', f)).includes(marker));
   /** Every key the index names (current, replaced, rejected) with the bytes it must read back. */
   const named = () =>
-    archive.index.db
+    index.db
       .prepare(
         'SELECT blob_key AS key, sop_uid AS sop FROM instances UNION ALL SELECT blob_key, sop_uid FROM instance_versions',
       )
@@ -63,11 +64,11 @@ describe('pack compaction', () => {
     // A new version of one: the replaced bytes stay named by instance_versions and must survive too.
     originals.set(`${STUDY_A}.1.3@new`, await store(STUDY_A, 3, 'KEEP-NEWER'));
     // The writer's segment is never compacted: a restart seals it.
-    archive.close();
+    await archive.close();
     archive = open();
   });
-  afterEach(() => {
-    archive.close();
+  afterEach(async () => {
+    await archive.close();
     originals.clear();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -76,7 +77,7 @@ describe('pack compaction', () => {
     expect(await archive.delete({ studyUid: STUDY_B }, 'test')).toBe(10);
     const before = await Promise.all(named().map(async (r) => ({ ...r, bytes: await blobs().read(r.key) })));
     const bytesBefore = packBytes();
-    const report = await compactPacks(blobs().packs, archive.index.db, { ...DEFAULT_COMPACTION, graceMs: 0 });
+    const report = await compactPacks(blobs().packs, index.db, { ...DEFAULT_COMPACTION, graceMs: 0 });
     expect(report).toMatchObject({ phase: 'done', segmentsWritten: 1, recordsMoved: before.length });
     expect(report.segmentsUnreadable).toEqual([]);
     const after = named();
@@ -99,7 +100,7 @@ describe('pack compaction', () => {
     for (const b of before) expect((await blobs().read(b.key)).equals(b.bytes)).toBe(true);
     // Still a working archive: stores go on, and a second run finds nothing worth doing.
     await store(STUDY_A, 11, 'KEEP');
-    const again = await compactPacks(blobs().packs, archive.index.db, { ...DEFAULT_COMPACTION, graceMs: 0 });
+    const again = await compactPacks(blobs().packs, index.db, { ...DEFAULT_COMPACTION, graceMs: 0 });
     expect(again.segmentsWritten).toBe(0);
   });
 
@@ -109,7 +110,7 @@ describe('pack compaction', () => {
     const progress = newProgress();
     const run = compactPacks(
       blobs().packs,
-      archive.index.db,
+      index.db,
       { ...DEFAULT_COMPACTION, minReclaimRatio: 0, graceMs: 400, maxBytesPerSecond: 20_000 },
       progress,
     );
@@ -128,7 +129,7 @@ describe('pack compaction', () => {
       expect((await blobs().read(r.key)).length).toBeGreaterThan(0);
     await run;
     expect(packsHold('GONE-STUDY-B')).toBe(false);
-    const current = archive.index.db.prepare('SELECT blob_key AS key, sop_uid AS sop FROM instances').all() as {
+    const current = index.db.prepare('SELECT blob_key AS key, sop_uid AS sop FROM instances').all() as {
       key: string;
       sop: string;
     }[];

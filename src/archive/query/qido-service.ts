@@ -1,11 +1,9 @@
-import type { Database, Statement } from 'better-sqlite3';
 import type { DicomJson } from '../../dicom/types.js';
-import { compileSearch } from './compile-search.js';
-import { renderDataset, type ResultRow } from './render-dataset.js';
+import type { PreparedSearch, QidoBackend } from './qido-backend.js';
+import { renderDataset } from './render-dataset.js';
 import type { ReturnPlan } from './return-plan.js';
-import { BEFORE_ALL, chunkParams, PK_ALIAS } from './search-sql.js';
-import type { SqlPart } from './sql-part.js';
-import { StatementCache } from './statement-cache.js';
+import { planSearch } from './search-plan.js';
+import { BEFORE_ALL, PK_ALIAS } from './search-sql.js';
 import type { QidoOptions, QidoRequest, QidoResponse, QidoResults } from './types.js';
 import {
   EMPTY_VALUE_MATCHING_NOT_SUPPORTED,
@@ -19,23 +17,23 @@ export const FIRST_CHUNK = 100;
 export const NEXT_CHUNK = 500;
 
 /**
- * QIDO-RS search (PS3.18 10.6) answered from the archive index alone. Transport-free:
+ * QIDO-RS search (PS3.18 10.6) answered from the archive index alone: parse → plan (shared),
+ * compiled and run by the index's backend, rendered here (shared). Transport-free:
  * the route layer turns the results into a 200 with `application/dicom+json` (an empty
  * array when nothing matches) and one Warning header per warning; a QueryError into a 400.
  */
 export class QidoService {
-  private readonly statements: StatementCache;
   private readonly dicomWebBase: string;
   private readonly maxResults: number;
 
-  constructor(db: Database, opts: QidoOptions) {
+  constructor(
+    private readonly backend: QidoBackend,
+    opts: QidoOptions,
+  ) {
     this.maxResults = opts.maxResults ?? 0;
     if (!Number.isInteger(this.maxResults) || this.maxResults < 0)
       throw new RangeError('maxResults must be a non-negative integer (0: no cap)');
-    this.statements = new StatementCache(db);
     this.dicomWebBase = `${opts.publicUrl.replace(/\/+$/, '')}/dicomweb`;
-    // Unicode case folding for PN attributes matched in stored JSON (SQLite's lower() is ASCII-only).
-    db.function('qido_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
   }
 
   /**
@@ -44,17 +42,18 @@ export class QidoService {
    * not apply (C-FIND, C-MOVE and C-GET have no result limit).
    */
   open(req: QidoRequest, opts: { uncapped?: boolean } = {}): QidoResults {
-    const { query, plan, limit, statement } = compileSearch(req, opts.uncapped ? 0 : this.maxResults);
+    const search = planSearch(req, opts.uncapped ? 0 : this.maxResults);
+    const { query, plan, limit } = search;
     const warnings: string[] = [];
     if (query.fuzzyMatching) warnings.push(FUZZY_MATCHING_NOT_SUPPORTED);
     if (query.emptyValueMatching) warnings.push(EMPTY_VALUE_MATCHING_NOT_SUPPORTED);
     if (query.ignored.length > 0) warnings.push(ignoredParameters(query.ignored));
-    const stmt = this.statements.get(statement.sql);
+    const prepared = this.backend.prepare(search);
     const cutByServer = limit !== undefined && (query.limit === undefined || query.limit > limit);
     // Whether the cap cuts is known only by looking one result past it: one row, before the first is sent.
-    if (cutByServer && stmt.get(...chunkParams(statement, { after: BEFORE_ALL, take: 1, skip: query.offset + limit })))
+    if (cutByServer && prepared.rows({ after: BEFORE_ALL, take: 1, skip: query.offset + limit }).length > 0)
       warnings.push(RESULTS_TRUNCATED);
-    return { warnings, chunks: this.chunks(stmt, statement, plan, query.offset, limit), limit };
+    return { warnings, chunks: this.chunks(prepared, plan, query.offset, limit), limit };
   }
 
   /** The whole answer in memory: for small searches and tests. Large answers: open(). */
@@ -66,8 +65,7 @@ export class QidoService {
   }
 
   private *chunks(
-    stmt: Statement,
-    statement: SqlPart,
+    prepared: PreparedSearch,
     plan: ReturnPlan,
     offset: number,
     limit = Infinity,
@@ -81,7 +79,7 @@ export class QidoService {
       const chunk: DicomJson[] = [];
       // Read whole within this step (`all`: cheaper than `iterate` row by row; a chunk is bounded):
       // no cursor is open when the chunk is handed out.
-      for (const row of stmt.all(...chunkParams(statement, { after, take, skip })) as ResultRow[]) {
+      for (const row of prepared.rows({ after, take, skip })) {
         chunk.push(renderDataset(row, plan, this.dicomWebBase));
         after = row[PK_ALIAS] as number;
       }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileSearch } from './compile-search.js';
+import { compileSearch } from '../sqlite/sqlite-qido.js';
 import { FIRST_CHUNK } from './qido-service.js';
 import { BEFORE_ALL, chunkParams } from './search-sql.js';
 import { searcher, testArchive } from './test-support.js';

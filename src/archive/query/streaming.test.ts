@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DicomJson } from '../../dicom/types.js';
-import { compileSearch } from './compile-search.js';
+import { compileSearch } from '../sqlite/sqlite-qido.js';
 import { FIRST_CHUNK, NEXT_CHUNK } from './qido-service.js';
 import { BEFORE_ALL, chunkParams } from './search-sql.js';
 import { renderDataset, type ResultRow } from './render-dataset.js';
@@ -75,7 +75,7 @@ describe('QIDO-RS answers read chunk by chunk', () => {
     const chunks = qido.open(request('study', 'ModalitiesInStudy=MR')).chunks[Symbol.iterator]();
     const seen = [...chunks.next().value!];
     const late = generatedRecords(1, '1.2.826.0.1.8')[0]!; // MR: i = 0
-    expect(() => index.commit([{ record: late, replaces: null }])).not.toThrow();
+    expect(() => index.commitSync([{ record: late, replaces: null }])).not.toThrow();
     for (let next = chunks.next(); !next.done; next = chunks.next()) seen.push(...next.value);
     // Index order: a study added meanwhile comes after everything read before it.
     expect(uidsOf(seen).at(-1)).toBe(late.studyUid);

@@ -1,5 +1,5 @@
 /**
- * A small archive index for the QIDO-RS tests, built through SqliteIndex.commit from
+ * A small archive index for the QIDO-RS tests, built through SqliteIndex.commitSync from
  * hand-written DICOM JSON. Four studies:
  *  A  Japanese three-group name, CT + SR, 3 instances, StudyTime 093000, +0900
  *  B  Latin-1 name (Müller), MR with bulk data and ImageType, StudyTime "1000"
@@ -7,6 +7,7 @@
  *  D  Smithson^Jane, US, no StudyTime, no referring physician
  */
 import { SqliteIndex } from '../sqlite/sqlite-index.js';
+import { SqliteQidoBackend } from '../sqlite/sqlite-qido.js';
 import type { InstanceRecord } from '../types.js';
 import type { DicomJson } from '../../dicom/types.js';
 import { QidoService } from './qido-service.js';
@@ -177,8 +178,8 @@ export const PUBLIC_URL = 'https://pacs.example.org';
 
 export function testArchive(maxResults = 100): { index: SqliteIndex; qido: QidoService } {
   const index = new SqliteIndex(':memory:');
-  index.commit(testRecords().map((record) => ({ record, replaces: null })));
-  return { index, qido: new QidoService(index.db, { publicUrl: PUBLIC_URL, maxResults }) };
+  index.commitSync(testRecords().map((record) => ({ record, replaces: null })));
+  return { index, qido: new QidoService(new SqliteQidoBackend(index.db), { publicUrl: PUBLIC_URL, maxResults }) };
 }
 
 /** Run a search given the query string (as a client would type it). */
@@ -223,6 +224,6 @@ export function generatedRecords(count: number, prefix = '1.2.826.0.1.9'): Insta
 /** An index of `count` generated studies and a QIDO service over it (cap 0: none). */
 export function generatedArchive(count: number, maxResults = 0): { index: SqliteIndex; qido: QidoService } {
   const index = new SqliteIndex(':memory:');
-  index.commit(generatedRecords(count).map((record) => ({ record, replaces: null })));
-  return { index, qido: new QidoService(index.db, { publicUrl: PUBLIC_URL, maxResults }) };
+  index.commitSync(generatedRecords(count).map((record) => ({ record, replaces: null })));
+  return { index, qido: new QidoService(new SqliteQidoBackend(index.db), { publicUrl: PUBLIC_URL, maxResults }) };
 }

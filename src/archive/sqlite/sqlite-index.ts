@@ -2,10 +2,20 @@ import { CoalescedSync } from '../../core/coalesced-sync.js';
 import { fdatasyncWal } from '../../core/sqlite-wal-sync.js';
 import type Database from 'better-sqlite3';
 import { openSqlite, type SqliteKeys } from '../../core/sqlite-open.js';
-import type { DicomJson } from '../../dicom/types.js';
 import { isSeriesLevelTag, isStudyLevelTag, pick } from '../levels.js';
 import { alphabetic, integer, normalizeTime, text } from '../json-values.js';
 import type { InstanceRecord, InstanceScope, JournalMark, StoredInstance } from '../types.js';
+import type {
+  ArchiveIndex,
+  CommitOptions,
+  CommitReceipt,
+  Durability,
+  ExistingInstance,
+  IndexedResult,
+  IndexedWrite,
+  InstanceMetadata,
+  ScopeVersion,
+} from '../archive-index.js';
 import { OUTBOX_UPSERT, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { addMissingColumns } from './migrate.js';
 import { rejectionNote } from '../rejection-note.js';
@@ -14,35 +24,6 @@ import { isRemoteKey } from '../remote.js';
 import { privateSqlite } from '../../core/private-files.js';
 import { StoreError } from '../../core/errors.js';
 import { DicomStatus } from '../../core/dicom-status.js';
-
-/** `retry`: the instance changed since the caller looked (a concurrent store); look again. */
-export type IndexDecision = 'stored' | 'new-version' | 'retry';
-
-export interface ExistingInstance {
-  datasetOffset: number;
-  size: number;
-  version: number;
-  blobKey: string;
-  studyUid: string;
-  seriesPk: number;
-  studyPk: number;
-}
-
-export interface IndexedWrite {
-  record: InstanceRecord;
-  /** Blob key of the version the caller decided to replace; null when it saw none. */
-  replaces: string | null;
-  /**
-   * The blob store's journal can redo this write after a crash (BlobJournal): a batch made
-   * only of such writes is committed without syncing the WAL.
-   */
-  journaled?: boolean;
-}
-
-export interface IndexedResult {
-  decision: IndexDecision;
-  version: number;
-}
 
 const T = {
   PatientID: '00100020',
@@ -71,13 +52,18 @@ const T = {
 
 /**
  * The archive index in SQLite (WAL, synchronous=FULL: a commit is on disk when it returns),
- * except two kinds of commit() made with synchronous=NORMAL: batches of journaled writes
- * (IndexedWrite.journaled: a crash may lose them, and the journal brings them back at start),
- * and those asked to `syncLater`, whose caller waits for syncWal() — an fdatasync of the WAL on
- * the thread pool, shared by concurrent commits — before it acknowledges them. Writes arrive in
- * batches (group commit) and keep study/series aggregates current.
+ * except commits made with synchronous=NORMAL: `journaled` ones (a crash may lose them, and the
+ * blob journal brings them back at start) and `grouped` ones, whose `durable` is an fdatasync of
+ * the WAL on the thread pool, shared by concurrent commits. Writes arrive in batches (group
+ * commit) and keep study/series aggregates current. The methods of ArchiveIndex run at once on
+ * the calling thread; the `…Sync` ones are for tools and tests that hold the concrete index.
  */
-export class SqliteIndex {
+export class SqliteIndex implements ArchiveIndex {
+  /**
+   * The database file, shared with the stores that live beside the index (bridge outbox,
+   * write journal and quarantine, sources state, study links, pack references): they are
+   * given it by main.ts, never through the Archive.
+   */
   readonly db: Database.Database;
   private readonly stmts;
   private readonly walSync = new CoalescedSync(() => fdatasyncWal(this.db.name));
@@ -113,6 +99,7 @@ export class SqliteIndex {
         `INSERT INTO patients(patient_id, issuer) VALUES (?, ?) ON CONFLICT(patient_id, issuer) DO UPDATE SET patient_id = excluded.patient_id RETURNING pk`,
       ),
       studyPk: db.prepare('SELECT pk FROM studies WHERE study_uid = ?'),
+      studyCount: db.prepare('SELECT num_instances AS n FROM studies WHERE study_uid = ?'),
       insertStudy: db.prepare(
         `INSERT INTO studies(study_uid, patient_pk, patient_id, patient_name, patient_name_norm, patient_name_alt_norm,
            patient_birth_date, patient_sex, study_date, study_time, study_time_raw, accession, study_id, referring_norm, referring_name,
@@ -167,8 +154,9 @@ export class SqliteIndex {
     };
   }
 
-  close(): void {
-    this.db.close();
+  close(): Promise<void> {
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
   }
 
   /**
@@ -185,18 +173,30 @@ export class SqliteIndex {
     this.lostListeners.push(listener);
   }
 
-  loseDurability(cause: unknown): void {
+  private loseDurability(cause: unknown): void {
     if (this.lost) return;
     this.lost = cause instanceof Error ? cause : new Error(String(cause));
     for (const listener of this.lostListeners) listener(this.lost);
   }
 
-  findInstance(sopUid: string): ExistingInstance | undefined {
+  findInstance(sopUid: string): Promise<ExistingInstance | undefined> {
+    return settled(() => this.existing(sopUid));
+  }
+
+  private existing(sopUid: string): ExistingInstance | undefined {
     return this.stmts.existing.get(sopUid) as ExistingInstance | undefined;
   }
 
-  /** One transaction for the whole batch; each write decided against what is committed before it. */
-  commit(writes: IndexedWrite[], options: { syncLater?: boolean } = {}): IndexedResult[] {
+  commit(writes: IndexedWrite[], options: CommitOptions = {}): Promise<CommitReceipt> {
+    const durability = options.durability ?? 'synced';
+    return settled(() => {
+      const results = this.commitSync(writes, durability);
+      return { results, durable: durability === 'grouped' && writes.length > 0 ? this.syncWal() : Promise.resolve() };
+    });
+  }
+
+  /** commit() without the promise: the results of a committed batch (its durability as asked, but `grouped` is not synced). */
+  commitSync(writes: IndexedWrite[], durability: Durability = 'synced'): IndexedResult[] {
     if (this.lost)
       throw new StoreError(
         DicomStatus.OutOfResources,
@@ -219,7 +219,7 @@ export class SqliteIndex {
       for (const studyUid of changed) this.stmts.enqueueSync.run({ studyUid, now, reason: 'stored' });
       return results;
     });
-    if (writes.length === 0 || !(options.syncLater || writes.every((w) => w.journaled))) return run.immediate();
+    if (writes.length === 0 || durability === 'synced') return run.immediate();
     this.db.pragma('synchronous = NORMAL');
     try {
       return run.immediate();
@@ -228,8 +228,8 @@ export class SqliteIndex {
     }
   }
 
-  /** Every commit made so far is durable when this resolves (after commit(…, { syncLater: true })). */
-  syncWal(): Promise<void> {
+  /** Every commit made so far is durable when this resolves. */
+  private syncWal(): Promise<void> {
     if (this.lost) return Promise.reject(this.lost);
     return this.walSync.sync().catch((e: unknown) => {
       this.loseDurability(e);
@@ -237,8 +237,11 @@ export class SqliteIndex {
     });
   }
 
-  /** Where the blob journal must be read from after a crash (0/0: from its beginning). */
-  journalMark(): JournalMark {
+  journalMark(): Promise<JournalMark> {
+    return settled(() => this.journalMarkSync());
+  }
+
+  journalMarkSync(): JournalMark {
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'journal_mark'").get() as
       | { value: string }
       | undefined;
@@ -246,8 +249,18 @@ export class SqliteIndex {
     return { segment: segment ?? 0, offset: offset ?? 0 };
   }
 
+  checkpoint(mark: JournalMark): Promise<void> {
+    try {
+      this.checkpointSync(mark);
+      return Promise.resolve();
+    } catch (e) {
+      this.loseDurability(e);
+      return Promise.reject(e);
+    }
+  }
+
   /** Record the journal mark, synced: every unsynced commit before it becomes durable too (one WAL). */
-  setJournalMark(mark: JournalMark): void {
+  checkpointSync(mark: JournalMark): void {
     this.db
       .prepare(
         "INSERT INTO meta(key, value) VALUES ('journal_mark', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -255,9 +268,8 @@ export class SqliteIndex {
       .run(`${mark.segment}:${mark.offset}`);
   }
 
-  /** Does the index refer to these bytes (as the current, a replaced or a rejected version)? */
-  holdsBlob(sopUid: string, blobKey: string): boolean {
-    return this.stmts.holdsBlob.get({ sopUid, blobKey }) !== undefined;
+  holdsBlob(sopUid: string, blobKey: string): Promise<boolean> {
+    return settled(() => this.stmts.holdsBlob.get({ sopUid, blobKey }) !== undefined);
   }
 
   private applyOne(
@@ -267,7 +279,7 @@ export class SqliteIndex {
     touchedStudies: Set<number>,
   ): IndexedResult {
     const r = w.record;
-    const existing = this.findInstance(r.sopUid);
+    const existing = this.existing(r.sopUid);
     let version = 1;
     if ((existing?.blobKey ?? null) !== w.replaces) return { decision: 'retry', version: existing?.version ?? 0 };
     if (existing) {
@@ -343,7 +355,7 @@ export class SqliteIndex {
     now: number,
     touched: { touchedSeries: Set<number>; touchedStudies: Set<number>; changed: Set<string> },
   ): void {
-    const existing = this.findInstance(sopUid);
+    const existing = this.existing(sopUid);
     if (!existing) return;
     this.stmts.moveRejected.run(noteSopUid, now, sopUid);
     this.stmts.deleteInstanceBySop.run(sopUid);
@@ -416,8 +428,36 @@ export class SqliteIndex {
     }
   }
 
+  instances(scope: InstanceScope): Promise<StoredInstance[]> {
+    return settled(() => this.instancesSync(scope));
+  }
+
+  metadata(scope: InstanceScope): Promise<InstanceMetadata[]> {
+    return settled(() => this.metadataSync(scope));
+  }
+
+  scopeVersion(scope: InstanceScope): Promise<ScopeVersion> {
+    return settled(() => this.scopeVersionSync(scope));
+  }
+
+  studyInstanceCount(studyUid: string): Promise<number> {
+    return settled(() => (this.stmts.studyCount.get(studyUid) as { n: number } | undefined)?.n ?? 0);
+  }
+
+  delete(scope: InstanceScope, actor: string, reason: string | undefined): Promise<string[]> {
+    return settled(() => this.deleteSync(scope, actor, reason));
+  }
+
+  blobKeysOfStudy(studyUid: string): Promise<Set<string>> {
+    return settled(() => this.blobKeysOfStudySync(studyUid));
+  }
+
+  check(): Promise<{ instances: number }> {
+    return settled(() => this.db.prepare('SELECT count(*) AS instances FROM instances').get() as { instances: number });
+  }
+
   /** Stored instances in a scope, in series then instance order. */
-  instances(scope: InstanceScope): StoredInstance[] {
+  instancesSync(scope: InstanceScope): StoredInstance[] {
     const { where, params } = scopeWhere(scope);
     return this.db
       .prepare(
@@ -430,8 +470,7 @@ export class SqliteIndex {
       .all(params) as StoredInstance[];
   }
 
-  /** Serialized metadata of each instance in scope, with the series/instance UIDs needed to build its URLs. */
-  metadata(scope: InstanceScope): { seriesUid: string; sopUid: string; metadata: string }[] {
+  private metadataSync(scope: InstanceScope): InstanceMetadata[] {
     const { where, params } = scopeWhere(scope);
     return this.db
       .prepare(
@@ -439,24 +478,22 @@ export class SqliteIndex {
          FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk
          WHERE ${where} ORDER BY s.series_number, s.pk, i.instance_number, i.pk`,
       )
-      .all(params) as { seriesUid: string; sopUid: string; metadata: string }[];
+      .all(params) as InstanceMetadata[];
   }
 
-  /** Version tag for a scope: changes whenever an instance in it is added, replaced or removed. */
-  scopeVersion(scope: InstanceScope): { count: number; lastPk: number; lastCreated: number } {
+  private scopeVersionSync(scope: InstanceScope): ScopeVersion {
     const { where, params } = scopeWhere(scope);
     return this.db
       .prepare(
         `SELECT count(*) AS count, coalesce(max(i.pk), 0) AS lastPk, coalesce(max(i.created_at), 0) AS lastCreated
          FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk WHERE ${where}`,
       )
-      .get(params) as { count: number; lastPk: number; lastCreated: number };
+      .get(params) as ScopeVersion;
   }
 
-  /** Remove the instances in scope from the index and record the deletion; returns their blob keys. */
-  delete(scope: InstanceScope, actor: string, reason: string | undefined): string[] {
+  private deleteSync(scope: InstanceScope, actor: string, reason: string | undefined): string[] {
     const run = this.db.transaction(() => {
-      const rows = this.instances(scope);
+      const rows = this.instancesSync(scope);
       if (rows.length === 0) return [];
       const now = Date.now();
       const touchedSeries = new Set<number>();
@@ -491,8 +528,7 @@ export class SqliteIndex {
     return run.immediate();
   }
 
-  /** Every blob key the index refers to within one study (current, replaced and rejected versions). */
-  blobKeysOfStudy(studyUid: string): Set<string> {
+  private blobKeysOfStudySync(studyUid: string): Set<string> {
     const rows = this.db
       .prepare(
         `SELECT i.blob_key AS k FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk WHERE st.study_uid = @studyUid
@@ -502,10 +538,14 @@ export class SqliteIndex {
       .all({ studyUid, prefix: `%/${studyUid.replace(/[%_\\]/g, '\\$&')}/%` }) as { k: string }[];
     return new Set(rows.map((r) => r.k));
   }
+}
 
-  /** Probe used by /health. */
-  check(): { instances: number } {
-    return this.db.prepare('SELECT count(*) AS instances FROM instances').get() as { instances: number };
+/** What `fn` returns or throws, as a promise (the SQLite calls are synchronous). */
+function settled<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e);
   }
 }
 
@@ -522,5 +562,3 @@ function scopeWhere(scope: InstanceScope): { where: string; params: Record<strin
   }
   return { where: parts.join(' AND '), params };
 }
-
-export type { DicomJson };

@@ -90,7 +90,29 @@ interface QuarantineRow {
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 const parse = (v: string | null): unknown => (v === null ? undefined : JSON.parse(v));
 
-export class QuarantineStore {
+/**
+ * Data-quality findings per study and the quarantine of studies held back from FHIR.
+ * Implemented by QuarantineStore (SQLite, the index's file).
+ * Synchronous, as the bridge calls it; a PostgreSQL implementation (issue 22 step 2) returns
+ * promises and the sync worker awaits them.
+ */
+export interface QuarantineRecords {
+  /** Replaces the study's findings (the result of its latest normalization and mapping). */
+  recordFindings(studyUid: string, findings: Finding[], now?: number): void;
+  findings(filter?: FindingFilter): StoredFinding[];
+  /** Holds the study (again): a released one stays released. */
+  hold(studyUid: string, reasons: Finding[], now?: number): void;
+  /** The study synced: it is no longer held (a release decision is kept as the record). */
+  clearHold(studyUid: string): void;
+  get(studyUid: string): QuarantineEntry | undefined;
+  list(state?: QuarantineState): QuarantineEntry[];
+  /** Sync the study now with its error findings overridden; queued in the outbox in the same transaction. */
+  release(studyUid: string, actor: string, comment?: string, now?: number): boolean;
+  /** The study never goes to FHIR; queued so a copy sent before is marked entered-in-error. */
+  reject(studyUid: string, actor: string, comment?: string, now?: number): boolean;
+}
+
+export class QuarantineStore implements QuarantineRecords {
   constructor(private readonly db: Database) {
     db.exec(SCHEMA);
   }

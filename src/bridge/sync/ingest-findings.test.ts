@@ -19,7 +19,7 @@ describe('loadIngestFindings (ingest notes → data-quality findings)', () => {
   let dir: string;
   let index: SqliteIndex;
   const store = (sop: string, notes?: IngestNote[], replaces: string | null = null) =>
-    index.commit([
+    index.commitSync([
       {
         replaces,
         record: {

@@ -73,7 +73,37 @@ function rowOf(r: RawRow): OutboxRow {
   return row;
 }
 
-export class Outbox {
+/**
+ * The studies waiting for the DICOM → FHIR sync (the transactional outbox: the archive index
+ * writes a study's row in the transaction that changes the study), the dead letters, and the
+ * record of each study's last sync. `seq` numbers the changes of a study: completing or parking
+ * an older change leaves a newer one due. Implemented by Outbox (SQLite, the index's file).
+ * Synchronous, as the bridge calls it; a PostgreSQL implementation (issue 22 step 2) returns
+ * promises and the sync worker awaits them.
+ */
+export interface SyncOutbox {
+  /** Rows due now: quiet for `debounceMs`, or changing for `maxDelayMs`; oldest change first. */
+  due(q: DueQuery): OutboxRow[];
+  get(studyUid: string): OutboxRow | undefined;
+  enqueue(studyUid: string, reason: string, now?: number): void;
+  /** Done with change `seq`; a change that came in meanwhile keeps the row. */
+  complete(studyUid: string, seq: number, now?: number): void;
+  retryLater(studyUid: string, at: number, error: string): void;
+  /** Into the dead letters (unless a newer change moved `seq` on: that one is retried). */
+  park(studyUid: string, seq: number, error: string): void;
+  dead(): OutboxRow[];
+  pending(): OutboxRow[];
+  counts(): { pending: number; retrying: number; dead: number };
+  /** Dead letters (one study, or all) due again now; returns how many. */
+  replay(studyUid?: string, now?: number): number;
+  record(r: SyncRecord): void;
+  lastSync(studyUid: string): SyncRecord | undefined;
+  syncedCount(): number;
+  setMeta(key: string, value: unknown): void;
+  getMeta<T>(key: string): T | undefined;
+}
+
+export class Outbox implements SyncOutbox {
   private readonly stmts: Record<string, Statement>;
 
   constructor(private readonly db: Database) {

@@ -18,7 +18,21 @@ import type { Database } from 'better-sqlite3';
 
 export type JournalLog = (err: unknown, ops: number) => void;
 
-export class WriteJournal {
+/**
+ * The bridge's own writes (findings, holds, outbox completion, sync records) collected during a
+ * pass and committed together at its end, not synced on their own: all of it can be derived
+ * again by syncing once more (see above). Implemented by WriteJournal (SQLite).
+ * Synchronous, as the bridge calls it; a PostgreSQL implementation (issue 22 step 2) returns
+ * promises and the sync worker awaits them.
+ */
+export interface BridgeWriteJournal {
+  readonly pending: number;
+  add(op: () => void): void;
+  /** Commits what was collected; a failing write is tried alone, reported and dropped. */
+  flush(): void;
+}
+
+export class WriteJournal implements BridgeWriteJournal {
   private ops: (() => void)[] = [];
 
   /** `relaxed`: commit with synchronous=NORMAL (see above); false keeps the connection's setting. */

@@ -11,7 +11,7 @@ import { DimseError } from '../status.js';
 import { DicomStatus } from '../../core/dicom-status.js';
 
 export interface InstancePort {
-  instances(scope: InstanceScope): StoredInstance[];
+  instances(scope: InstanceScope): Promise<StoredInstance[]>;
 }
 
 const KEY_OF_LEVEL = {
@@ -36,7 +36,8 @@ export async function retrieveInstances(
       `a ${level} retrieve needs a unique key (${keyTag}) without wildcards`,
     );
   }
-  if (level === 'STUDY') return key.split('\\').flatMap((studyUid) => archive.instances({ studyUid }));
+  if (level === 'STUDY')
+    return (await Promise.all(key.split('\\').map((studyUid) => archive.instances({ studyUid })))).flat();
   // Narrow by the higher-level unique keys the identifier carries, then list the matches' instances.
   const params = new URLSearchParams();
   for (const tag of [TAGS.PatientID, TAGS.StudyInstanceUID, TAGS.SeriesInstanceUID, TAGS.SOPInstanceUID]) {
@@ -50,7 +51,7 @@ export async function retrieveInstances(
     const scope: InstanceScope = { studyUid: uid(match, TAGS.StudyInstanceUID) };
     if (level === 'SERIES' || level === 'IMAGE') scope.seriesUid = uid(match, TAGS.SeriesInstanceUID);
     if (level === 'IMAGE') scope.sopUid = uid(match, TAGS.SOPInstanceUID);
-    out.push(...archive.instances(scope));
+    out.push(...(await archive.instances(scope)));
   }
   return out;
 }

@@ -1,0 +1,21 @@
+import type { ResultRow } from './render-dataset.js';
+import type { ChunkBounds } from './search-sql.js';
+import type { SearchPlan } from './search-plan.js';
+
+/**
+ * The database side of a QIDO-RS search (and of C-FIND, which uses the same service): it
+ * compiles a SearchPlan into its own query language. SQLite: sqlite/sqlite-qido.ts.
+ */
+export interface QidoBackend {
+  /** Compiles the matching keys; a key it cannot match is a QueryError, thrown here before anything is sent. */
+  prepare(search: SearchPlan): PreparedSearch;
+}
+
+/**
+ * A compiled search, run one bounded chunk at a time (no cursor stays open between chunks).
+ * Rows carry the columns of the return plan under aliasOf(tag), the stored JSON under
+ * SOURCE_ALIAS, and their primary key under PK_ALIAS, in primary key order.
+ */
+export interface PreparedSearch {
+  rows(bounds: ChunkBounds): ResultRow[];
+}
