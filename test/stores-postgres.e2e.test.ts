@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPool } from '../src/core/postgres/pool.js';
@@ -20,6 +21,9 @@ const database = `ib_e2e_${randomBytes(4).toString('hex')}`;
 let url = '';
 const servers: TestServer[] = [];
 const PUBLIC_URL = 'http://imaging.test';
+// Instances sharing one database share its audit chain, hashed with one key (docs/postgresql.md).
+const keyDir = mkdtempSync(join(tmpdir(), 'ib-pg-stores-key-'));
+const auditKeyFile = join(keyDir, 'audit.key');
 
 beforeAll(async () => {
   if ('reason' in server) return;
@@ -33,11 +37,14 @@ beforeAll(async () => {
   // One after the other: the second finds the schemas migrated and the keys made. One public URL,
   // as behind a load balancer: the issuer and the token audience are the same on both.
   for (let i = 0; i < 2; i++)
-    servers.push(await startTestServer({ auth: 'smart', database: url, 'public-url': PUBLIC_URL }));
+    servers.push(
+      await startTestServer({ auth: 'smart', database: url, 'public-url': PUBLIC_URL, 'audit-key-file': auditKeyFile }),
+    );
 }, 180_000);
 
 afterAll(async () => {
   for (const s of servers) await s.stop();
+  rmSync(keyDir, { recursive: true, force: true });
   if ('reason' in server) return;
   const admin = openPool(await server.url(), { max: 1 });
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -4,6 +4,24 @@ import type { ChainRecord } from './types.js';
 type Head = Pick<ChainRecord, 'seq' | 'hash'>;
 
 /**
+ * Movers of one process that share a checkpoint file (instances given the same key file) take
+ * turns, so the read-compare-write below never lets a lower head overwrite a higher one.
+ */
+const turns = new Map<string, Promise<void>>();
+
+async function inTurn(file: string, work: () => Promise<void>): Promise<void> {
+  const before = turns.get(file) ?? Promise.resolve();
+  const mine = before.then(work, work);
+  const settled = mine.catch(() => undefined);
+  turns.set(file, settled);
+  try {
+    await mine;
+  } finally {
+    if (turns.get(file) === settled) turns.delete(file);
+  }
+}
+
+/**
  * Keeps the signed checkpoint (checkpoint.ts) at the head of the chain after each commit, for
  * a writer whose store reads asynchronously (the PostgreSQL chain). Same rules as the SQLite
  * writer thread (chain-worker.ts): moves are coalesced and written off the commit path; a
@@ -78,10 +96,12 @@ export class CheckpointMover {
       const head = this.wanted;
       this.wanted = undefined;
       try {
-        const { holds, seq } = await this.holds();
-        if (!holds || seq >= head.seq) continue;
-        await writeCheckpoint(this.file, this.key, head, !this.written);
-        this.written = true;
+        await inTurn(this.file, async () => {
+          const { holds, seq } = await this.holds();
+          if (!holds || seq >= head.seq) return;
+          await writeCheckpoint(this.file, this.key, head, !this.written);
+          this.written = true;
+        });
       } catch (e) {
         this.alarm(
           `audit checkpoint ${this.file} cannot be written: truncation of the newest records would go unnoticed`,
