@@ -62,10 +62,10 @@ export class SqliteResourceStore {
       throw conflict(`${resource.resourceType}/${id} already exists`);
     const time = this.now();
     const stored = withMeta(resource, id, 1, time);
-    const pk = Number(
-      this.stmts.insert.run(resource.resourceType, id, 1, time, JSON.stringify(stored)).lastInsertRowid,
-    );
-    this.record(pk, stored, 'POST');
+    // Serialised once for the current row and its history entry (an audit copy naming 100 patients is ~25 KB).
+    const json = JSON.stringify(stored);
+    const pk = Number(this.stmts.insert.run(resource.resourceType, id, 1, time, json).lastInsertRowid);
+    this.record(pk, stored, 'POST', json);
     this.index.write(pk, stored, false);
     return stored;
   }
@@ -98,8 +98,9 @@ export class SqliteResourceStore {
     }
     const version = row.version + 1;
     const stored = withMeta(resource, id, version, this.now());
-    this.stmts.replace.run(version, Date.parse(stored.meta!.lastUpdated!), 0, JSON.stringify(stored), row.pk);
-    this.record(row.pk, stored, options.method ?? 'PUT');
+    const json = JSON.stringify(stored);
+    this.stmts.replace.run(version, Date.parse(stored.meta!.lastUpdated!), 0, json, row.pk);
+    this.record(row.pk, stored, options.method ?? 'PUT', json);
     this.index.write(row.pk, stored, true);
     return { resource: stored, created: row.deleted === 1 };
   }
@@ -152,10 +153,10 @@ export class SqliteResourceStore {
     return this.stmts.current.get(resourceType, id) as CurrentRow | undefined;
   }
 
-  private record(pk: number, stored: FhirResource, method: HistoryEntry['method']): void {
+  private record(pk: number, stored: FhirResource, method: HistoryEntry['method'], json: string): void {
     const version = Number(stored.meta!.versionId);
     const time = Date.parse(stored.meta!.lastUpdated!);
-    this.stmts.addVersion.run(pk, version, stored.resourceType, stored.id, time, method, JSON.stringify(stored));
+    this.stmts.addVersion.run(pk, version, stored.resourceType, stored.id, time, method, json);
   }
 }
 
