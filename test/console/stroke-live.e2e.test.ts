@@ -161,6 +161,21 @@ describe.skipIf(unavailable !== undefined)('the Stroke page and panel with an ex
     expect(problems).toEqual([]);
   });
 
+  it("goes back from a run's study to the EHR's patient (the study link carries the identifiers)", async () => {
+    await page.goto(`${server.url}/stroke`);
+    const n = COUNT + 1;
+    const study = page.locator(`main tr[data-study="${ROOT}.${n}"] td`).nth(2).getByRole('link');
+    await study.waitFor({ timeout: 30_000 });
+    expect(await study.getAttribute('href')).toContain(`identifier=${encodeURIComponent(`${MRN}|S${n}`)}`);
+    await study.click();
+    const back = page.getByRole('link', { name: '← Back to the patient' });
+    await back.waitFor({ timeout: 30_000 });
+    expect(await back.getAttribute('href')).toBe(`/stroke/patient?identifier=${encodeURIComponent(`${MRN}|S${n}`)}`);
+    await back.click();
+    // (No DICOM instances here: the study itself does not load; the link back does not depend on it.)
+    await page.waitForURL(`${server.url}/patients/ehr-${n}`, { timeout: 30_000 });
+  });
+
   it('says so when no patient of the record server has the identifier', async () => {
     await page.goto(`${server.url}/stroke/patient?identifier=${encodeURIComponent(`${MRN}|nobody`)}`);
     await expect

@@ -26,7 +26,7 @@ export function indexRows(params: SearchParamDef[], resource: unknown, baseUrl: 
     if (!def.extract) continue;
     for (const typed of def.extract(resource)) {
       for (const value of valuesOf(def.kind, typed, baseUrl)) {
-        const key = `${def.code}\u0000${JSON.stringify(value)}`;
+        const key = `${def.code}\u0000${valueKey(value)}`;
         if (seen.has(key)) continue;
         seen.add(key);
         rows.push({ param: def.code, value });
@@ -34,6 +34,17 @@ export function indexRows(params: SearchParamDef[], resource: unknown, baseUrl: 
     }
   }
   return rows;
+}
+
+/**
+ * Equal keys for equal values. A reference's target type and id are parsed from its url, so the
+ * url alone decides it: no JSON per value for the hundreds of references an audit copy of a list
+ * read names.
+ */
+function valueKey(v: IndexValue): string {
+  if (v.kind === 'reference') return `r\u0000${v.url}`;
+  if (v.kind === 'token') return `t\u0000${v.system ?? '\u0001'}\u0000${v.code}`;
+  return JSON.stringify(v);
 }
 
 function str(v: unknown): string | null {

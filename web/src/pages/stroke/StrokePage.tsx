@@ -5,7 +5,7 @@ import { recentStrokePage, type StrokeRunEvent } from '../../api/stroke';
 import { Link } from '../../app/router';
 import { Loaded } from '../../components/Status';
 import { useAsync } from '../../components/useAsync';
-import { patientHref } from './patient-link';
+import { patientHref, studyHref } from './patient-link';
 import './stroke.css';
 
 const LIMIT = 50;
@@ -79,9 +79,7 @@ export default function StrokePage() {
                         {r.patient ? <Link to={patientHref(r.patient)}>{r.patient.name ?? r.patient.id}</Link> : '—'}
                       </td>
                       <td>
-                        <Link
-                          to={`/studies/${encodeURIComponent(r.studyInstanceUid)}${r.patient ? `?patient=${encodeURIComponent(r.patient.id)}` : ''}`}
-                        >
+                        <Link to={studyHref(r.studyInstanceUid, r.patient)}>
                           {r.study?.description ?? r.studyInstanceUid}
                         </Link>
                         <span className="muted">

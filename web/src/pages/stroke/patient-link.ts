@@ -32,3 +32,29 @@ export async function openPatientByIdentifier(identifiers: string[]): Promise<st
   }
   throw last;
 }
+
+/**
+ * A study opened from a run: the study page's "Back to the patient" link needs the patient too,
+ * and our id does not open it with an external EHR. So the identifiers ride along
+ * (`identifier=system|value…`), and `patient=` (our id) stays the fallback.
+ */
+export function studyHref(studyUid: string, p?: { id: string; identifier: Identifier[] } | null): string {
+  const q = new URLSearchParams();
+  if (p) {
+    q.set('patient', p.id);
+    for (const i of p.identifier) if (i.system && i.value) q.append('identifier', `${i.system}|${i.value}`);
+  }
+  return `/studies/${encodeURIComponent(studyUid)}${q.size ? `?${q}` : ''}`;
+}
+
+/** The study page's link back to its patient: by identifier when it has some, else by the id it was given. */
+export function backToPatientHref(query: URLSearchParams): string | undefined {
+  const identifiers = query.getAll('identifier');
+  if (identifiers.length) {
+    const q = new URLSearchParams();
+    for (const i of identifiers) q.append('identifier', i);
+    return `/stroke/patient?${q}`;
+  }
+  const patient = query.get('patient');
+  return patient ? `/patients/${encodeURIComponent(patient)}` : undefined;
+}
