@@ -16,7 +16,7 @@ const open = (sections: Record<string, unknown>, store: 'sqlite' | 'postgres' = 
 
 describe('openReadPool: read threads only where they help', () => {
   it('opens a pool for the embedded SQLite store, of the configured size', () => {
-    expect(open({})).toBeDefined();
+    expect(open({ context: { readThreads: 1 } })).toBeDefined();
     expect(open({ context: { readThreads: 2 } })).toBeDefined();
   });
 
@@ -27,10 +27,10 @@ describe('openReadPool: read threads only where they help', () => {
     expect(open(ehr)).toBeUndefined();
   });
 
-  it('validates context.readThreads and sizes the default by cores (1 on 2 cores, at most 2)', () => {
+  it('validates context.readThreads and sizes the default by cores (none on 2 cores, at most 2)', () => {
     expect(parseContextConfig({ readThreads: 3 }, []).readThreads).toBe(3);
     for (const bad of [-1, 17, 1.5, '2'])
       expect(() => parseContextConfig({ readThreads: bad }, [])).toThrow(/context.readThreads/);
-    expect([1, 2, 3, 8].map(defaultReadThreads)).toEqual([1, 1, 2, 2]);
+    expect([1, 2, 3, 4, 8].map(defaultReadThreads)).toEqual([0, 0, 1, 2, 2]);
   });
 });

@@ -175,7 +175,11 @@ function rebuild(reply: Extract<ReadReply, { ok: false }>): Error {
   return new OperationOutcomeError(reply.status, reply.outcome, reply.headers);
 }
 
-/** On 2 cores one read thread beside the event loop; at most two (the reads share the cores with ingest). */
+/**
+ * None on 2 cores or fewer: measured there (docs/benchmarks.md, session 10), one read thread moved
+ * the bottleneck from the event loop to itself (P8/P10 no faster) and its cold start held the
+ * first reads ≈ 3 s. From 4 cores one or two threads, on cores the event loop does not use.
+ */
 export function defaultReadThreads(cores: number): number {
-  return Math.max(1, Math.min(2, cores - 1));
+  return cores <= 2 ? 0 : Math.min(2, cores - 2);
 }
