@@ -4,6 +4,7 @@ import { openPool } from '../core/postgres/pool.js';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
 import { type AuditChainStore, DuplicateAuditIdError, type NewRecord } from './chain-store-contract.js';
 import type { ChainRecord } from './types.js';
+import { type ChainRow, toChainRecord } from './chain-row.js';
 
 /** The audit chain's tables in PostgreSQL schema `s` (default `audit`). Released versions are never edited. */
 export function auditMigrations(s: string): Migration[] {
@@ -39,24 +40,6 @@ CREATE TRIGGER record_no_truncate BEFORE TRUNCATE ON ${s}.record
     },
   ];
 }
-
-interface Row {
-  seq: number;
-  id: string;
-  recorded: string;
-  json: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const toRecord = (r: Row): ChainRecord => ({
-  seq: r.seq,
-  id: r.id,
-  recorded: r.recorded,
-  json: r.json,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
 
 /**
  * The audit chain in PostgreSQL: ONE chain for every instance sharing the database. An append
@@ -172,11 +155,11 @@ export class PgChainStore implements AuditChainStore {
 
   async *iterate(after = 0, batch = 1000): AsyncGenerator<ChainRecord> {
     for (;;) {
-      const { rows } = await this.pool.query<Row>(
+      const { rows } = await this.pool.query<ChainRow>(
         `SELECT seq, id, recorded, json, prev_hash, hash FROM ${this.schema}.record WHERE seq > $1 ORDER BY seq LIMIT $2`,
         [after, batch],
       );
-      for (const r of rows) yield toRecord(r);
+      for (const r of rows) yield toChainRecord(r);
       if (rows.length < batch) return;
       after = rows[rows.length - 1]!.seq;
     }

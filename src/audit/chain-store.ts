@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { openSqlite, type SqliteKeys } from '../core/sqlite-open.js';
 import type { ChainRecord } from './types.js';
+import { type ChainRow, toChainRecord } from './chain-row.js';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
 import { privateSqlite } from '../core/private-files.js';
 import type { NewRecord } from './chain-store-contract.js';
@@ -25,24 +26,6 @@ CREATE TABLE IF NOT EXISTS audit_projection (
   upto INTEGER NOT NULL
 );
 `;
-
-interface Row {
-  seq: number;
-  id: string;
-  recorded: string;
-  json: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const toRecord = (r: Row): ChainRecord => ({
-  seq: r.seq,
-  id: r.id,
-  recorded: r.recorded,
-  json: r.json,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
 
 /**
  * The audit chain in its own SQLite file (synchronous; `chain-store-sqlite.ts` gives it the
@@ -125,8 +108,8 @@ export class ChainStore {
       'SELECT seq, id, recorded, json, prev_hash, hash FROM audit_record WHERE seq > ? ORDER BY seq LIMIT ?',
     );
     for (;;) {
-      const rows = page.all(after, batch) as Row[];
-      for (const r of rows) yield toRecord(r);
+      const rows = page.all(after, batch) as ChainRow[];
+      for (const r of rows) yield toChainRecord(r);
       if (rows.length < batch) return;
       after = rows[rows.length - 1]!.seq;
     }
