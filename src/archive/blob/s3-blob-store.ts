@@ -15,7 +15,11 @@ import { privateDir } from '../../core/private-files.js';
 import { fileSource } from '../../dicom/index.js';
 import { removeAbandonedTemps } from '../file-blob-store.js';
 import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from '../types.js';
+import type { StudyObjects } from '../orphan-sweep.js';
 import { memoryFirstWriter } from './memory-first-writer.js';
+import { type S3Place, studyObjectsSince } from './s3-listing.js';
+
+export type { S3Place } from './s3-listing.js';
 import { s3Failure, isMissing } from './s3-errors.js';
 
 /** Objects up to this size are held in memory while they arrive and sent with one PUT. */
@@ -23,12 +27,6 @@ const MEMORY_LIMIT = 4 * 1024 * 1024;
 /** Larger ones are spooled to a local file and sent as a multipart upload of parts this big. */
 const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
-
-export interface S3Place {
-  bucket: string;
-  /** '' or segments ending in '/'. */
-  prefix: string;
-}
 
 /**
  * Instance bytes as objects in S3 (or an S3-compatible server), one object per instance under
@@ -45,7 +43,7 @@ export class S3BlobStore implements BlobStore {
     private readonly client: S3Client,
     private readonly place: S3Place,
     spoolRoot: string,
-    private readonly opts: { memoryLimit?: number; partSize?: number } = {},
+    private readonly opts: { memoryLimit?: number; partSize?: number; listPageSize?: number } = {},
   ) {
     this.spoolDir = join(spoolRoot, 'tmp');
     privateDir(spoolRoot);
@@ -180,6 +178,11 @@ export class S3BlobStore implements BlobStore {
   async remove(key: string): Promise<void> {
     // Deleting an object that is not there succeeds in S3, as `rm -f` does for files.
     await this.client.send(new DeleteObjectCommand({ Bucket: this.place.bucket, Key: this.objectKey(key) }));
+  }
+
+  /** Archive objects written since `sinceMs`, by study, for the orphan sweep (a listing of the whole prefix). */
+  studyFoldersChangedSince(sinceMs: number): AsyncGenerator<StudyObjects> {
+    return studyObjectsSince(this.client, this.place, sinceMs, this.opts.listPageSize);
   }
 
   /** Object storage has no volume to fill; the spool (and the index beside it) does. */
