@@ -39,6 +39,7 @@ import { runP13 } from './workloads/p13-rendered.js';
 import { runP13cWorkload } from './workloads/p13c-thumbnails-during-stow.js';
 import { runP14Workload } from './workloads/p14-patient-view.js';
 import { runScale } from './workloads/scale.js';
+import { postgresBackend } from './backend-postgres.js';
 import { storescuAvailable } from './storescu.js';
 import type { WorkloadResult } from './workloads/types.js';
 
@@ -67,6 +68,8 @@ const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> 
 const OPTIONAL = ['SCALE'];
 /** Ours only: Orthanc has no FHIR side to compare with. */
 const OURS_ONLY = ['P7', 'P8', 'P9', 'P10', 'P11', 'P12', 'P13c', 'P14', 'SCALE', 'ASSESS'];
+/** Load their data straight into the data dir's SQLite files (not through the server): not with --backend postgres. */
+const FILLS_SQLITE = ['P9', 'SCALE'];
 /** Need DCMTK's storescu (apt-get install -y dcmtk). */
 const DIMSE = ['P1', 'P3'];
 
@@ -93,7 +96,10 @@ const USAGE = `usage: npm run bench -- [options]
   --out NAME           write bench/results/NAME.{json,md} (default: latest, memory-latest, scale-latest)
   --encrypted          also run each named workload on our server encrypted at rest (a key file in the
                        scratch folder) as <id>e (P1e, P2e, P6e, …) and note the cost against the plain
-                       run of the same workload in the same run (e.g. --only P1,P2,P6 --encrypted)`;
+                       run of the same workload in the same run (e.g. --only P1,P2,P6 --encrypted)
+  --backend postgres   our server with --database on PostgreSQL (PG_TEST_URL, else a throwaway cluster
+                       with fsync off), a fresh database per server start; results: postgres-latest.*
+                       (not P9, SCALE: they fill SQLite directly)`;
 
 /** Our server with --encryption-key-file (a fresh key in the scratch folder, outside every data folder). */
 function encryptedBridge(scratch: Scratch, opts: { entry: string; nodeArgs: string[] }): ServerFactory {
@@ -158,6 +164,7 @@ async function main(): Promise<number> {
       'bridge-entry': { type: 'string' },
       out: { type: 'string' },
       encrypted: { type: 'boolean', default: false },
+      backend: { type: 'string', default: 'sqlite' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -221,7 +228,19 @@ async function main(): Promise<number> {
     values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`];
   if (values['cpu-prof'] !== undefined) mkdirSync(resolve(values['cpu-prof']), { recursive: true });
   const bridge = bridgeFactory({ entry, nodeArgs: [...(values.memory ? MEMORY_NODE_ARGS : []), ...cpuProf] });
-  if (wantOurs) factories.push(bridge);
+  if (values.backend !== 'sqlite' && values.backend !== 'postgres')
+    throw new Error(`--backend must be sqlite or postgres, got ${values.backend}`);
+  if (values.backend === 'postgres' && (values.memory || values.encrypted || only.includes('SCALE') || !wantOurs))
+    throw new Error(
+      '--backend postgres runs our server on the named workloads: drop --memory, --scale, --encrypted, --skip-ours',
+    );
+  const direct = only.filter((id) => FILLS_SQLITE.includes(id));
+  if (values.backend === 'postgres' && direct.length)
+    throw new Error(
+      `${direct.join(', ')}: data loaded straight into the SQLite stores before the server starts; not runnable with --backend postgres yet`,
+    );
+  const pgBackend = values.backend === 'postgres' ? postgresBackend({ entry, nodeArgs: cpuProf }) : undefined;
+  if (wantOurs) factories.push(pgBackend?.factory ?? bridge);
   if (values.encrypted && !wantOurs) throw new Error('--encrypted runs our server: drop --skip-ours');
   const encrypted = values.encrypted ? encryptedBridge(scratch, { entry, nodeArgs: cpuProf }) : undefined;
   if (wantOrthanc) factories.push(orthancFactory());
@@ -303,6 +322,7 @@ async function main(): Promise<number> {
   } finally {
     agent.destroy();
     scratch.cleanup();
+    await pgBackend?.stop();
   }
 
   const report: Report = {
@@ -332,7 +352,13 @@ async function main(): Promise<number> {
     throw new Error(`--out must be a plain file name, got ${values.out}`);
   const base =
     values.out ??
-    (values.memory ? 'memory-latest' : only.length === 1 && only[0] === 'SCALE' ? 'scale-latest' : 'latest');
+    (values.memory
+      ? 'memory-latest'
+      : pgBackend
+        ? 'postgres-latest'
+        : only.length === 1 && only[0] === 'SCALE'
+          ? 'scale-latest'
+          : 'latest');
   const written = writeReport(report, RESULTS_DIR, base);
   if (cpuProf.length)
     console.log(

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Archive } from './archive/archive.js';
 import type { ArchiveBlobStore } from './archive/archive-blob-store.js';
-import { noPackCompaction, openBlobStore } from './archive/blob/open-blob-store.js';
+import { noPackCompaction, openBlobStore, type OpenedBlobs } from './archive/blob/open-blob-store.js';
 import { sweepAfterCrash } from './archive/orphan-sweep.js';
 import { CompactionJob, compactionControl } from './archive/pack/compaction-job.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
@@ -87,13 +87,15 @@ function openStorage(config: StorageConfig, packWriter: boolean | 'import', atRe
     bulkDataThreshold: config.bulkDataThreshold,
     minFreeBytes: config.minFreeBytes,
   });
-  return { archive, blobs: opened.local, checkBlobs: opened.check, db: index.db };
+  return { archive, blobs: opened.local, orphans: opened.orphans, checkBlobs: opened.check, db: index.db };
 }
 
 interface ArchiveStorage {
   archive: Archive;
   /** The packs and files when the bytes are local (--blob-store file:DIR, the default); S3: undefined. */
   blobs: ArchiveBlobStore | undefined;
+  /** What the orphan sweep walks after an unclean stop (files, or the bucket). */
+  orphans: OpenedBlobs['orphans'];
   /** Checks the blob store is usable (S3: the bucket exists and takes a write). */
   checkBlobs(): Promise<void>;
   /**
@@ -143,7 +145,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       { encryptionAtRest: false },
       'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume',
     );
-  const { archive, blobs, checkBlobs, db } = openStorage(config, true, atRest);
+  const { archive, blobs, orphans, checkBlobs, db } = openStorage(config, true, atRest);
   // An unusable bucket (missing, no access, unreachable) stops start-up with what is wrong.
   await checkBlobs().catch(async (e: unknown) => {
     await archive.close();
@@ -158,7 +160,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   });
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
-  const sweeper = blobs && sweepAfterCrash(archive, db, blobs.files, logger);
+  const sweeper = sweepAfterCrash(archive, db, orphans.blobs, logger, orphans.options);
   // Pack compaction (docs/storage.md): one run cut short by a crash or a stop starts again now.
   const compaction =
     blobs && new CompactionJob(blobs.packs, db, (s) => logger.info({ compaction: s }, 'pack compaction ended'));

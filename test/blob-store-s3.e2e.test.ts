@@ -138,6 +138,19 @@ describe.skipIf(!ready)('serve --blob-store s3:// (real server process, s3rver)'
     }
   });
 
+  it('answers pack compaction with the reason there is none: idle with a reason, a start refused with 409', async () => {
+    const url = `${onS3.url}/api/admin/storage/compaction`;
+    const status = (await (await fetch(url)).json()) as { state: string; reason: string };
+    expect(status).toEqual({
+      state: 'idle',
+      reason: `objects are stored in s3://${s3.bucket}/site-a/archive: there are no pack files to compact`,
+    });
+    const start = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(start.status).toBe(409);
+    expect(((await start.json()) as { issue: { diagnostics: string }[] }).issue[0]!.diagnostics).toBe(status.reason);
+    expect(((await (await fetch(url)).json()) as { state: string }).state).toBe('idle');
+  });
+
   it('refuses to start on a bucket that does not exist, saying so', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ib-s3-nobucket-'));
     const args = [BRIDGE_ENTRY, 'serve', '--auth', 'none', '--data-dir', dataDir];

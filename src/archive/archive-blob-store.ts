@@ -1,9 +1,9 @@
 import type { ObjectCipher } from '../core/encryption/chunked-cipher.js';
-import { bufferSource } from '../dicom/index.js';
 import { FileBlobStore } from './file-blob-store.js';
 import { localBlob } from './blob/local-blob.js';
+import { memoryFirstWriter } from './blob/memory-first-writer.js';
 import { PackStore, isPackKey } from './pack/pack-store.js';
-import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from './types.js';
+import type { BlobStore, BlobWriter, OpenBlob } from './types.js';
 
 /** Objects up to this size are held in memory while they arrive and then appended to a pack. */
 export const DEFAULT_PACK_LIMIT = 4 * 1024 * 1024;
@@ -45,41 +45,16 @@ export class ArchiveBlobStore implements BlobStore {
 
   async create(): Promise<BlobWriter> {
     if (!this.appends) return this.files.create();
-    let held: Buffer[] = [];
-    let size = 0;
-    let file: BlobWriter | undefined;
-    return {
-      writev: async (chunks) => {
-        if (file) return file.writev(chunks);
-        held.push(...chunks);
-        for (const c of chunks) size += c.length;
-        if (size > this.packLimit) {
-          file = await this.files.create();
-          await file.writev(held);
-          held = [];
-        }
+    return memoryFirstWriter(
+      this.packLimit,
+      () => this.files.create(),
+      async (bytes, { sopUid, source }) => {
+        const key = await this.packs.append(bytes, { sop: sopUid, source });
+        // Without a journal the index commit is synced: nothing waits for a mark.
+        if (!this.journal) this.packs.settle(key);
+        return { key, journaled: this.journal !== undefined };
       },
-      abort: async () => {
-        held = [];
-        await file?.abort();
-      },
-      seal: async (): Promise<SealedBlob> => {
-        if (file) return file.seal();
-        const bytes = held.length === 1 ? held[0]! : Buffer.concat(held, size);
-        held = [];
-        return {
-          size,
-          source: () => bufferSource(bytes),
-          discard: async () => undefined,
-          commit: async ({ sopUid, source }) => {
-            const key = await this.packs.append(bytes, { sop: sopUid, source });
-            // Without a journal the index commit is synced: nothing waits for a mark.
-            if (!this.journal) this.packs.settle(key);
-            return { key, journaled: this.journal !== undefined };
-          },
-        };
-      },
-    };
+    );
   }
 
   async open(key: string): Promise<OpenBlob> {

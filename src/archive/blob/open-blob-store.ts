@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
 import { ConfigError, conflict } from '../../core/errors.js';
 import { ArchiveBlobStore } from '../archive-blob-store.js';
+import type { SweepableBlobs, SweepOptions } from '../orphan-sweep.js';
 import type { BlobStore } from '../types.js';
 import { createS3Client, type S3Connection } from './s3-client.js';
 import { S3BlobStore } from './s3-blob-store.js';
@@ -15,6 +16,8 @@ export interface OpenedBlobs {
   blobs: BlobStore;
   /** The packs and files, when the bytes are on the local file system (compaction, orphan sweep). */
   local: ArchiveBlobStore | undefined;
+  /** What the orphan sweep walks after an unclean stop (orphan-sweep.ts), and how. */
+  orphans: { blobs: SweepableBlobs; options: SweepOptions };
   /** Start-up check of a remote store (bucket there, writable); throws a message naming the problem. */
   check(): Promise<void>;
 }
@@ -36,14 +39,20 @@ export function openBlobStore(
   }
   if (place.kind === 'file') {
     const local = new ArchiveBlobStore(place.dir, { packWriter: opts.packWriter, cipher: opts.cipher });
-    return { blobs: local, local, check: async () => undefined };
+    return { blobs: local, local, orphans: { blobs: local.files, options: {} }, check: async () => undefined };
   }
   const s3 = new S3BlobStore(
     createS3Client(place.connection),
     { bucket: place.bucket, prefix: place.prefix },
     opts.dataDir,
   );
-  return { blobs: s3, local: undefined, check: () => s3.check() };
+  return {
+    blobs: s3,
+    local: undefined,
+    // A multipart object's time is its upload's start: a suspect is looked up again before it goes.
+    orphans: { blobs: s3, options: { confirmAfterMs: 30_000 } },
+    check: () => s3.check(),
+  };
 }
 
 /** The compaction routes when there are no packs (objects in S3): the status says why, a start is refused (409). */

@@ -12,9 +12,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { privateDir } from '../../core/private-files.js';
-import { bufferSource, fileSource } from '../../dicom/index.js';
+import { fileSource } from '../../dicom/index.js';
 import { removeAbandonedTemps } from '../file-blob-store.js';
 import type { BlobStore, BlobWriter, OpenBlob, SealedBlob } from '../types.js';
+import type { StudyObjects } from '../orphan-sweep.js';
+import { memoryFirstWriter } from './memory-first-writer.js';
+import { type S3Place, studyObjectsSince } from './s3-listing.js';
+
+export type { S3Place } from './s3-listing.js';
 import { s3Failure, isMissing } from './s3-errors.js';
 
 /** Objects up to this size are held in memory while they arrive and sent with one PUT. */
@@ -22,12 +27,6 @@ const MEMORY_LIMIT = 4 * 1024 * 1024;
 /** Larger ones are spooled to a local file and sent as a multipart upload of parts this big. */
 const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
-
-export interface S3Place {
-  bucket: string;
-  /** '' or segments ending in '/'. */
-  prefix: string;
-}
 
 /**
  * Instance bytes as objects in S3 (or an S3-compatible server), one object per instance under
@@ -44,7 +43,7 @@ export class S3BlobStore implements BlobStore {
     private readonly client: S3Client,
     private readonly place: S3Place,
     spoolRoot: string,
-    private readonly opts: { memoryLimit?: number; partSize?: number } = {},
+    private readonly opts: { memoryLimit?: number; partSize?: number; listPageSize?: number } = {},
   ) {
     this.spoolDir = join(spoolRoot, 'tmp');
     privateDir(spoolRoot);
@@ -73,93 +72,73 @@ export class S3BlobStore implements BlobStore {
   }
 
   async create(): Promise<BlobWriter> {
-    const limit = this.opts.memoryLimit ?? MEMORY_LIMIT;
-    let held: Buffer[] = [];
+    return memoryFirstWriter(
+      this.opts.memoryLimit ?? MEMORY_LIMIT,
+      () => this.spool(),
+      async (bytes, { key }) => {
+        await this.sent(
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: this.place.bucket,
+              Key: this.objectKey(key),
+              Body: bytes,
+              ContentLength: bytes.length,
+            }),
+          ),
+        );
+        return { key, journaled: false };
+      },
+    );
+  }
+
+  /** A large object: spooled to a local file while it arrives, then sent as a multipart upload. */
+  private async spool(): Promise<BlobWriter> {
+    const path = join(
+      this.spoolDir,
+      `${process.pid}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.part`,
+    );
+    const fh = await fsp.open(path, 'w+', 0o600);
     let size = 0;
-    let spool: { path: string; fh: fsp.FileHandle } | undefined;
-    const dropSpool = async () => {
-      if (!spool) return;
-      await spool.fh.close().catch(() => undefined);
-      await fsp.rm(spool.path, { force: true });
-    };
-    const append = async (chunks: Buffer[]) => {
-      for (const c of chunks) {
-        // A spool needs no fsync: S3 makes the object durable, and a crash loses only unacknowledged bytes.
-        for (let done = 0; done < c.length; ) done += (await spool!.fh.write(c, done, c.length - done)).bytesWritten;
-      }
+    const discard = async () => {
+      await fh.close().catch(() => undefined);
+      await fsp.rm(path, { force: true });
     };
     return {
       writev: async (chunks) => {
-        if (spool) {
-          await append(chunks);
-          for (const c of chunks) size += c.length;
-          return;
-        }
-        held.push(...chunks);
-        for (const c of chunks) size += c.length;
-        if (size > limit) {
-          const path = join(
-            this.spoolDir,
-            `${process.pid}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}.part`,
-          );
-          spool = { path, fh: await fsp.open(path, 'w+', 0o600) };
-          await append(held);
-          held = [];
+        for (const c of chunks) {
+          // A spool needs no fsync: S3 makes the object durable, and a crash loses only unacknowledged bytes.
+          for (let done = 0; done < c.length; ) done += (await fh.write(c, done, c.length - done)).bytesWritten;
+          size += c.length;
         }
       },
-      abort: async () => {
-        held = [];
-        await dropSpool();
-      },
-      seal: async (): Promise<SealedBlob> => {
-        if (spool) {
-          const { fh, path } = spool;
-          return {
-            size,
-            source: (head) => fileSource(fh.fd, size, head),
-            discard: dropSpool,
-            commit: async ({ key }) => {
-              const upload = new Upload({
-                client: this.client,
-                params: { Bucket: this.place.bucket, Key: this.objectKey(key), Body: createReadStream(path) },
-                partSize: this.opts.partSize ?? PART_SIZE,
-                queueSize: PARTS_IN_FLIGHT,
-                leavePartsOnError: false,
-              });
-              try {
-                await upload.done();
-              } catch (e) {
-                throw new Error(`could not store the object in ${this.url}: ${s3Failure(e)}`);
-              }
-              await dropSpool();
-              return { key, journaled: false };
-            },
-          };
-        }
-        const bytes = held.length === 1 ? held[0]! : Buffer.concat(held, size);
-        held = [];
-        return {
-          size,
-          source: () => bufferSource(bytes),
-          discard: async () => undefined,
-          commit: async ({ key }) => {
-            try {
-              await this.client.send(
-                new PutObjectCommand({
-                  Bucket: this.place.bucket,
-                  Key: this.objectKey(key),
-                  Body: bytes,
-                  ContentLength: bytes.length,
-                }),
-              );
-            } catch (e) {
-              throw new Error(`could not store the object in ${this.url}: ${s3Failure(e)}`);
-            }
-            return { key, journaled: false };
-          },
-        };
-      },
+      abort: discard,
+      seal: async (): Promise<SealedBlob> => ({
+        size,
+        source: (head) => fileSource(fh.fd, size, head),
+        discard,
+        commit: async ({ key }) => {
+          const upload = new Upload({
+            client: this.client,
+            params: { Bucket: this.place.bucket, Key: this.objectKey(key), Body: createReadStream(path) },
+            partSize: this.opts.partSize ?? PART_SIZE,
+            queueSize: PARTS_IN_FLIGHT,
+            leavePartsOnError: false,
+          });
+          await this.sent(upload.done());
+          await discard();
+          return { key, journaled: false };
+        },
+      }),
     };
+  }
+
+  /** Waits for a write to S3; a failure says which store refused it and why. */
+  private async sent(request: Promise<unknown>): Promise<void> {
+    try {
+      await request;
+    } catch (e) {
+      throw new Error(`could not store the object in ${this.url}: ${s3Failure(e)}`);
+    }
   }
 
   async open(key: string): Promise<OpenBlob> {
@@ -199,6 +178,11 @@ export class S3BlobStore implements BlobStore {
   async remove(key: string): Promise<void> {
     // Deleting an object that is not there succeeds in S3, as `rm -f` does for files.
     await this.client.send(new DeleteObjectCommand({ Bucket: this.place.bucket, Key: this.objectKey(key) }));
+  }
+
+  /** Archive objects written since `sinceMs`, by study, for the orphan sweep (a listing of the whole prefix). */
+  studyFoldersChangedSince(sinceMs: number): AsyncGenerator<StudyObjects> {
+    return studyObjectsSince(this.client, this.place, sinceMs, this.opts.listPageSize);
   }
 
   /** Object storage has no volume to fill; the spool (and the index beside it) does. */
