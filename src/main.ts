@@ -33,7 +33,7 @@ import { callerPolicy, smartDecisions } from './fhir/access/scope-access.js';
 import { websocketAuthorizer } from './notifications/websocket/authorize.js';
 import { WEBSOCKET_PATH } from './notifications/websocket/server.js';
 import type { FastifyInstance } from 'fastify';
-import { openContext } from './context/index.js';
+import { openContext, openEmbeddedReader } from './context/index.js';
 import { openStroke, StrokeAutoRun } from './applications/stroke/index.js';
 import { openReadPool } from './applications/read-pool/index.js';
 import { openOncology } from './applications/oncology/index.js';
@@ -263,13 +263,27 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   });
   // Validates sections.context (clinical data from the embedded server or a named external one).
   // Its accesses are audited at the HTTP edge, like every other route.
-  const context = openContext({ sections: config.sections, embeddedFhir: fhir.router, publicUrl: config.publicUrl });
+  // One reader of the embedded store for both; cached until a write when this process is its only writer (SQLite).
+  const embeddedReader = openEmbeddedReader({
+    sections: config.sections,
+    embeddedFhir: fhir.router,
+    publicUrl: config.publicUrl,
+    ...(fhir.db ? { writes: (listener) => fhir.onWrite(listener) } : {}),
+    targetsOf: (type, code) => fhir.registry.get(type, code)?.targets,
+  });
+  const context = openContext({
+    sections: config.sections,
+    embeddedFhir: fhir.router,
+    publicUrl: config.publicUrl,
+    reader: embeddedReader,
+  });
   // Validates sections.stroke; reads the record from the context API's clinical server.
   const stroke = openStroke({
     sections: config.sections,
     embeddedFhir: fhir.router,
     publicUrl: config.publicUrl,
     context,
+    reader: embeddedReader,
   });
   // Contexts and stroke checks built on read threads over fhir.sqlite (docs/context-api.md, "Read threads").
   const readPool = openReadPool({

@@ -4,67 +4,18 @@
  * HTTP, then read back by the StrokeService exactly as the API does. Cases whose point is a failed
  * source are left to the EHR-down e2e test (test/stroke-api.test.ts).
  */
-import type { Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STROKE_DEFAULTS, StrokeService } from '../src/applications/stroke/index.js';
-import { buildCase, loadCases, type Case } from '../src/clinical/stroke/test-support.js';
+import { loadCases } from '../src/clinical/stroke/test-support.js';
 import { allowAll, ContextService } from '../src/context/index.js';
 import { httpFhirClient, inProcessFhirClient, type FhirClient } from '../src/fhir/client/index.js';
 import { parseFhirConfig } from '../src/fhir/config.js';
 import { TEST_BASE } from '../src/fhir/repository/test-support.js';
 import { openTestRouter } from '../src/fhir/rest/test-support.js';
-import type { Bundle } from '../src/fhir/types.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { writeCase } from './support/stroke-case-writer.js';
 
 const cases = loadCases().filter(({ c }) => !c.record.failed?.length);
-const ROOT = '1.2.826.0.1.3680043.10.9999';
-
-/** Writes one case's record with ids of its own; returns what to ask for. */
-async function writeCase(client: FhirClient, c: Case, n: number) {
-  const p = `case${n}`;
-  const study = { id: `${p}-s`, uid: `${ROOT}.${n}.1` };
-  const other = { id: `${p}-o`, uid: `${ROOT}.${n}.2` };
-  const built = buildCase(c, {
-    patientId: `${p}-p`,
-    study: `ImagingStudy/${study.id}`,
-    otherStudy: `ImagingStudy/${other.id}`,
-    idPrefix: `${p}-`,
-  });
-  const r = built.record;
-  const imaging = [study, other].map((s) => ({
-    resourceType: 'ImagingStudy',
-    id: s.id,
-    status: 'available',
-    identifier: [{ system: 'urn:dicom:uid', value: `urn:oid:${s.uid}` }],
-    subject: { reference: `Patient/${p}-p` },
-    modality: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'CT' }],
-    description: 'CT Head without contrast',
-  }));
-  const resources: Resource[] = [
-    r.patient,
-    ...(imaging as Resource[]),
-    ...(r.observations ?? []),
-    ...(r.conditions ?? []),
-    ...(r.procedures ?? []),
-    ...(r.medications
-      ? [...r.medications.requests, ...r.medications.statements, ...r.medications.administrations]
-      : []),
-    ...(r.results ? [...r.results.observations, ...r.results.reports] : []),
-  ];
-  const bundle = {
-    resourceType: 'Bundle',
-    type: 'transaction',
-    entry: resources.map((x) => ({ resource: x, request: { method: 'PUT', url: `${x.resourceType}/${x.id}` } })),
-  };
-  const answer = (await client.transaction(bundle as unknown as Bundle).catch((e) => {
-    throw new Error(`case ${n} (${c.name}): ${JSON.stringify(e.outcome ?? String(e)).slice(0, 500)}`);
-  })) as unknown as { entry?: { response?: { status?: string } }[] };
-  const bad = (answer.entry ?? []).filter((e) => !/^2/.test(e.response?.status ?? ''));
-  if (bad.length || !answer.entry?.length)
-    throw new Error(`writing case ${n} failed: ${JSON.stringify(answer).slice(0, 600)}`);
-  return { patientId: `${p}-p`, studyUid: study.uid, ref: built.ref, assessedAt: built.assessedAt };
-}
-
 function runTable(name: string, open: () => Promise<{ client: FhirClient; close: () => Promise<void> }>) {
   describe(`the stroke case table through ${name}`, () => {
     let client: FhirClient;

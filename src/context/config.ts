@@ -14,9 +14,19 @@ export interface ContextConfig {
    * (docs/context-api.md, "Read threads"); 0 = on the event loop. Unset: one per core but one, 1–2.
    */
   readThreads?: number;
+  /**
+   * Answers of the embedded SQLite store kept until a write of their types (docs/context-api.md,
+   * "Cached reads"); 0 = none.
+   */
+  readCacheEntries: number;
 }
 
-export const CONTEXT_DEFAULTS: ContextConfig = { fhirServer: 'embedded', timeoutMs: 5000, maxPerSection: 1000 };
+export const CONTEXT_DEFAULTS: ContextConfig = {
+  fhirServer: 'embedded',
+  timeoutMs: 5000,
+  maxPerSection: 1000,
+  readCacheEntries: 256,
+};
 
 export function parseContextConfig(section: unknown, fhirServers: string[]): ContextConfig {
   if (section === undefined) return CONTEXT_DEFAULTS;
@@ -30,14 +40,21 @@ export function parseContextConfig(section: unknown, fhirServers: string[]): Con
         );
       }
       out.fhirServer = value as string;
-    } else if (key === 'timeoutMs' || key === 'maxPerSection' || key === 'readThreads') {
-      const [min, max] = key === 'timeoutMs' ? [1, 120_000] : key === 'readThreads' ? [0, 16] : [1, 10_000];
+    } else if (key === 'timeoutMs' || key === 'maxPerSection' || key === 'readThreads' || key === 'readCacheEntries') {
+      const [min, max] =
+        key === 'timeoutMs'
+          ? [1, 120_000]
+          : key === 'readThreads'
+            ? [0, 16]
+            : key === 'readCacheEntries'
+              ? [0, 100_000]
+              : [1, 10_000];
       if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
         throw new ConfigError(`config "context.${key}" must be an integer from ${min} to ${max}`);
       out[key] = value as number;
     } else {
       throw new ConfigError(
-        `config "context.${key}" is not known (known: fhirServer, timeoutMs, maxPerSection, readThreads)`,
+        `config "context.${key}" is not known (known: fhirServer, timeoutMs, maxPerSection, readThreads, readCacheEntries)`,
       );
     }
   }

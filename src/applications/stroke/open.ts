@@ -5,7 +5,7 @@
  */
 import type { ContextService } from '../../context/index.js';
 import { parseContextConfig } from '../../context/config.js';
-import { httpFhirClient, LocalFhirReader, type LocalFhirServer } from '../../fhir/client/index.js';
+import { type FhirReader, httpFhirClient, LocalFhirReader, type LocalFhirServer } from '../../fhir/client/index.js';
 import { parseFhirConfig } from '../../fhir/config.js';
 import { parseStrokeConfig } from './config.js';
 import { StrokeService } from './service.js';
@@ -15,6 +15,8 @@ export interface OpenStrokeOptions {
   embeddedFhir: LocalFhirServer;
   publicUrl: string;
   context: ContextService;
+  /** The embedded server's reader shared with the context API (openEmbeddedReader); by default an uncached one. */
+  reader?: FhirReader;
 }
 
 export function openStroke(o: OpenStrokeOptions): StrokeService {
@@ -23,7 +25,7 @@ export function openStroke(o: OpenStrokeOptions): StrokeService {
   const config = parseStrokeConfig(o.sections.stroke);
   const imaging = {
     name: 'embedded',
-    client: new LocalFhirReader(o.embeddedFhir, `${o.publicUrl.replace(/\/+$/, '')}/fhir`),
+    client: o.reader ?? new LocalFhirReader(o.embeddedFhir, `${o.publicUrl.replace(/\/+$/, '')}/fhir`),
   };
   const clinical =
     context.fhirServer === 'embedded'

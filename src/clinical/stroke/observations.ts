@@ -23,7 +23,8 @@ export interface Reading {
   original?: { value: number; unit: string };
 }
 
-const codesOf = (a: Analyte) => new Set(table.analytes[a].loinc);
+const CODES = new Map(Object.entries(table.analytes).map(([a, t]) => [a, new Set(t.loinc)]));
+const codesOf = (a: Analyte) => CODES.get(a)!;
 const PANEL = new Set(table.bloodPressurePanel);
 
 /** A quantity in the analyte's unit, or undefined when its unit is not one we can convert. */
@@ -57,14 +58,16 @@ export function readings(c: RuleContext, a: Analyte): ReadingsOf {
   const out: ReadingsOf = { readings: [], unconvertible: [] };
   for (const o of c.record.observations ?? []) {
     if (!counts(o)) continue;
-    const effective = effectiveOf(o);
-    const at = time(effective);
-    if (at === undefined || !within(at, from, c.assessedAt)) continue;
+    // The codes first: most of the record is other analytes, and a code is cheaper to check than a date.
     const sources: { q?: Quantity; code: Observation['code'] | ObservationComponent['code'] }[] = [];
     if (hasCode(o.code, LOINC, codes)) sources.push({ q: o.valueQuantity, code: o.code });
     if (a === 'systolic' || a === 'diastolic' || hasCode(o.code, LOINC, PANEL))
       for (const comp of o.component ?? [])
         if (hasCode(comp.code, LOINC, codes)) sources.push({ q: comp.valueQuantity, code: comp.code });
+    if (!sources.length) continue;
+    const effective = effectiveOf(o);
+    const at = time(effective);
+    if (at === undefined || !within(at, from, c.assessedAt)) continue;
     for (const s of sources) {
       const converted = convert(a, s.q);
       const ev = evidence(o, {
