@@ -5,6 +5,9 @@
  * the build before this check: 255–262 MB at any time after start; with the idle heap reduction
  * and the lazily started audit projection thread: ≈ 185 MB (docs/ingest-memory.md).
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProcStatusKb } from './support/process.js';
 import { startTestServer, type SpawnedServer } from './support/server.js';
@@ -14,12 +17,25 @@ const IDLE_RSS_LIMIT_MB = 215;
 
 describe('memory of an idle server after start', () => {
   let server: SpawnedServer;
+  const traceDir = mkdtempSync(join(tmpdir(), 'ib-trace-'));
+  const traced = join(traceDir, 'packages.txt');
 
   beforeAll(async () => {
-    server = await startTestServer({ 'log-level': 'debug' }, { spawn: { args: ['--demo'], startTimeoutMs: 120_000 } });
+    server = await startTestServer(
+      { 'log-level': 'debug' },
+      {
+        spawn: {
+          args: ['--demo'],
+          startTimeoutMs: 120_000,
+          nodeArgs: ['--import', new URL('./support/trace-packages.mjs', import.meta.url).href],
+          env: { TRACE_PACKAGES_FILE: traced },
+        },
+      },
+    );
   }, 150_000);
   afterAll(async () => {
     await server?.stop();
+    rmSync(traceDir, { recursive: true, force: true });
   });
 
   it('gives its start-up heap back once idle', async () => {
@@ -31,4 +47,12 @@ describe('memory of an idle server after start', () => {
     await expect.poll(rssMb, { timeout: 20_000, interval: 1000 }).toBeLessThan(IDLE_RSS_LIMIT_MB);
     expect(server.output()).not.toContain('audit projection thread stopped');
   }, 180_000);
+
+  it('loads neither the PostgreSQL driver nor the AWS SDK when the data is in SQLite and files', () => {
+    const files = readFileSync(traced, 'utf8');
+    // The trace sees what the server loads: its SQLite driver and the dcmjs the DIMSE library requires.
+    expect(files).toContain('/node_modules/better-sqlite3/');
+    expect(files).toContain('/node_modules/dcmjs/build/dcmjs.js');
+    expect(files).not.toMatch(/\/node_modules\/(pg|pg-pool|@aws-sdk\/[^/]+|@smithy\/[^/]+)\//);
+  });
 });
