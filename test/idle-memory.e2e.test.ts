@@ -3,7 +3,9 @@
  * RSS does not depend on how busy the machine is, only on when the server becomes idle, so the
  * test waits for that (up to two minutes) instead of reading RSS at a fixed time. Measured on
  * the build before this check: 255–262 MB at any time after start; with the idle heap reduction
- * and the lazily started audit projection thread: ≈ 185 MB (docs/ingest-memory.md).
+ * and the lazily started audit projection thread: ≈ 185 MB (docs/ingest-memory.md); with pg and
+ * the AWS SDK loaded only when used, one dcmjs copy and the R4 prose dropped (session 11):
+ * 172–179 MB, the build before 186–190 MB in the same minutes.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProcStatusKb } from './support/process.js';
 import { startTestServer, type SpawnedServer } from './support/server.js';
 
-/** Above the ≈ 185 MB measured, below the ≈ 255 MB of a server that keeps its start-up heap. */
-const IDLE_RSS_LIMIT_MB = 215;
+/** Above the 172–179 MB measured, at the low end of the build before (186–190 MB). */
+const IDLE_RSS_LIMIT_MB = 185;
 
 describe('memory of an idle server after start', () => {
   let server: SpawnedServer;
