@@ -73,10 +73,14 @@ type StorageConfig = Pick<
   Partial<Pick<Config, 'blobs'>>;
 
 /** `packWriter`: the server appends small objects to the packs (journaled), an import too (synced); other CLI commands only read them. */
-function openStorage(config: StorageConfig, packWriter: boolean | 'import', atRest: AtRest): ArchiveStorage {
+async function openStorage(
+  config: StorageConfig,
+  packWriter: boolean | 'import',
+  atRest: AtRest,
+): Promise<ArchiveStorage> {
   openDataDir(config.dataDir);
   // `blobs`: the packs and files when the bytes are local (--blob-store file:DIR, the default); S3: undefined.
-  const opened = openBlobStore(config.blobs ?? { kind: 'file', dir: config.dataDir }, {
+  const opened = await openBlobStore(config.blobs ?? { kind: 'file', dir: config.dataDir }, {
     dataDir: config.dataDir,
     packWriter,
     cipher: atRest.objects,
@@ -106,13 +110,13 @@ interface ArchiveStorage {
 }
 
 /** For CLI commands: refuses a data directory whose encryption does not match the configured key (see at-rest.ts). */
-export function openArchive(config: StorageConfig, opts: { importing?: boolean } = {}): Archive {
-  return openStorage(config, opts.importing ? 'import' : false, openAtRestOf(config)).archive;
+export async function openArchive(config: StorageConfig, opts: { importing?: boolean } = {}): Promise<Archive> {
+  return (await openStorage(config, opts.importing ? 'import' : false, openAtRestOf(config))).archive;
 }
 
 /** openArchive, with the database the bridge and sources stores share with the index (CLI commands that read them). */
-export function openArchiveDatabase(config: StorageConfig): { archive: Archive; db: Database.Database } {
-  const { archive, db } = openStorage(config, false, openAtRestOf(config));
+export async function openArchiveDatabase(config: StorageConfig): Promise<{ archive: Archive; db: Database.Database }> {
+  const { archive, db } = await openStorage(config, false, openAtRestOf(config));
   return { archive, db };
 }
 
@@ -145,7 +149,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       { encryptionAtRest: false },
       'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume',
     );
-  const { archive, blobs, orphans, checkBlobs, db } = openStorage(config, true, atRest);
+  const { archive, blobs, orphans, checkBlobs, db } = await openStorage(config, true, atRest);
   // An unusable bucket (missing, no access, unreachable) stops start-up with what is wrong.
   await checkBlobs().catch(async (e: unknown) => {
     await archive.close();

@@ -3,23 +3,41 @@
  * RSS does not depend on how busy the machine is, only on when the server becomes idle, so the
  * test waits for that (up to two minutes) instead of reading RSS at a fixed time. Measured on
  * the build before this check: 255–262 MB at any time after start; with the idle heap reduction
- * and the lazily started audit projection thread: ≈ 185 MB (docs/ingest-memory.md).
+ * and the lazily started audit projection thread: ≈ 185 MB (docs/ingest-memory.md); with pg and
+ * the AWS SDK loaded only when used, one dcmjs copy and the R4 prose dropped (session 11):
+ * 172–179 MB, the build before 186–190 MB in the same minutes.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProcStatusKb } from './support/process.js';
 import { startTestServer, type SpawnedServer } from './support/server.js';
 
-/** Above the ≈ 185 MB measured, below the ≈ 255 MB of a server that keeps its start-up heap. */
-const IDLE_RSS_LIMIT_MB = 215;
+/** Above the 172–179 MB measured, at the low end of the build before (186–190 MB). */
+const IDLE_RSS_LIMIT_MB = 185;
 
 describe('memory of an idle server after start', () => {
   let server: SpawnedServer;
+  const traceDir = mkdtempSync(join(tmpdir(), 'ib-trace-'));
+  const traced = join(traceDir, 'packages.txt');
 
   beforeAll(async () => {
-    server = await startTestServer({ 'log-level': 'debug' }, { spawn: { args: ['--demo'], startTimeoutMs: 120_000 } });
+    server = await startTestServer(
+      { 'log-level': 'debug' },
+      {
+        spawn: {
+          args: ['--demo'],
+          startTimeoutMs: 120_000,
+          nodeArgs: ['--import', new URL('./support/trace-packages.mjs', import.meta.url).href],
+          env: { TRACE_PACKAGES_FILE: traced },
+        },
+      },
+    );
   }, 150_000);
   afterAll(async () => {
     await server?.stop();
+    rmSync(traceDir, { recursive: true, force: true });
   });
 
   it('gives its start-up heap back once idle', async () => {
@@ -31,4 +49,12 @@ describe('memory of an idle server after start', () => {
     await expect.poll(rssMb, { timeout: 20_000, interval: 1000 }).toBeLessThan(IDLE_RSS_LIMIT_MB);
     expect(server.output()).not.toContain('audit projection thread stopped');
   }, 180_000);
+
+  it('loads neither the PostgreSQL driver nor the AWS SDK when the data is in SQLite and files', () => {
+    const files = readFileSync(traced, 'utf8');
+    // The trace sees what the server loads: its SQLite driver and the dcmjs the DIMSE library requires.
+    expect(files).toContain('/node_modules/better-sqlite3/');
+    expect(files).toContain('/node_modules/dcmjs/build/dcmjs.js');
+    expect(files).not.toMatch(/\/node_modules\/(pg|pg-pool|@aws-sdk\/[^/]+|@smithy\/[^/]+)\//);
+  });
 });

@@ -16,7 +16,7 @@ export async function runDelete(args: string[], env: NodeJS.ProcessEnv): Promise
   const sopUid = values.instance as string | undefined;
   if (!studyUid) throw new ConfigError('delete needs --study UID (and optionally --series UID, --instance UID)');
   if (sopUid && !seriesUid) throw new ConfigError('--instance needs --series as well');
-  const archive = openArchive(config);
+  const archive = await openArchive(config);
   try {
     const count = await archive.delete(
       { studyUid, seriesUid, sopUid },

@@ -15,7 +15,7 @@ export async function runImport(args: string[], env: NodeJS.ProcessEnv): Promise
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
     throw new ConfigError('--jobs must be a whole number from 1 to 64');
   // Small objects go to packs of the import's own, like the server's (one storage path).
-  const archive = openArchive(config, { importing: true });
+  const archive = await openArchive(config, { importing: true });
   const progress = progressReporter(process.stderr);
   const started = Date.now();
   try {

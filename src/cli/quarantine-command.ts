@@ -30,7 +30,7 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
     config.sections.bridge,
     Object.keys(parseFhirConfig(config.sections.fhir).servers),
   );
-  const { archive, db } = openArchiveDatabase(config);
+  const { archive, db } = await openArchiveDatabase(config);
   try {
     const admin = new BridgeAdmin(db);
     const actor = `cli:${userInfo().username}`;

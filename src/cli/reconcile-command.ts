@@ -130,7 +130,7 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
     console.error(`imaging-bridge reconcile: ${(e as Error).message}`);
     return 1;
   }
-  const { archive, db } = openArchiveDatabase(config);
+  const { archive, db } = await openArchiveDatabase(config);
   try {
     const source = sourceOf(parseSources(config.sections.sources), targets);
     const held = await heldOf(

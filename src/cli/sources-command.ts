@@ -17,7 +17,7 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
     throw new ConfigError(`usage: ${USAGE}`);
   }
   const configured = parseSources(config.sections.sources);
-  const { archive, db } = openArchiveDatabase(config);
+  const { archive, db } = await openArchiveDatabase(config);
   try {
     const state = await openSourceStateStore(config.database, db);
     const known = await state.store.status().finally(() => state.close());

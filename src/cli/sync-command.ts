@@ -16,7 +16,7 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
     study: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const { archive, db } = openArchiveDatabase(config);
+  const { archive, db } = await openArchiveDatabase(config);
   try {
     const admin = new BridgeAdmin(db);
     switch (positionals[0]) {

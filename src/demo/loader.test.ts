@@ -60,7 +60,7 @@ describe('demo data loader', () => {
       section: undefined,
       onError: (e) => console.error('FHIR 500', e),
     });
-    ({ archive, db } = openArchiveDatabase({
+    ({ archive, db } = await openArchiveDatabase({
       dataDir,
       duplicatePolicy: 'reject',
       bulkDataThreshold: 1024,

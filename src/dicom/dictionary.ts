@@ -4,7 +4,14 @@
  * dcmjs dictionary is a lazy Proxy keyed by "(gggg,eeee)" strings and a Map keyed by the
  * numeric tag is several times faster in the parser's hot loop.
  */
-import dcmjs from 'dcmjs';
+import { createRequire } from 'node:module';
+import type dcmjsModule from 'dcmjs';
+
+/**
+ * dcmjs as CommonJS, the copy dcmjs-dimse requires: an ESM import resolves to its other build
+ * (dcmjs.es.js), a second copy of the library and its dictionaries in the heap (≈ 4 MB, issue 21).
+ */
+const dcmjs = createRequire(import.meta.url)('dcmjs') as typeof dcmjsModule;
 
 interface Entry {
   keyword: string;
