@@ -9,8 +9,6 @@ import { allowAll, type AccessPolicy } from '../../context/index.js';
 import {
   type BaseScore,
   baseScore,
-  compareRank,
-  type Rankable,
   type Score,
   refersTo,
   time,
@@ -23,6 +21,7 @@ import type { WorklistQuery } from './params.js';
 import type { DicomStudyFacts, DicomStudyPort } from './ports.js';
 import { accessionOf, type FoundOrder, type PatientContext, type WorklistSource } from './source.js';
 import { affectedByRecord } from './record-changes.js';
+import { agingChangesAt, type RankedRow, Ranking } from './ranking.js';
 import type { RecordPoller } from './record-poll.js';
 import { patientView, recordEvidence, studyFields, type WorklistItem } from './view.js';
 import { affected } from './writes.js';
@@ -64,8 +63,7 @@ interface Entry {
   read: boolean;
 }
 
-/** `json`: the item rendered at rank `jsonRank`, kept with the row (rows live as long as their sorted list). */
-type Row = Rankable & { entry: Entry; s: Score; json?: string; jsonRank?: number };
+type Row = RankedRow<Entry>;
 
 /** One page of the list as the API answers it (JSON text) and the patients it shows (for the audit record). */
 export interface WorklistPage {
@@ -73,9 +71,9 @@ export interface WorklistPage {
   total: number;
   patientIds: string[];
 }
-const AGING_TICK_MS = 5_000;
 
 const DICOM_UID = 'urn:dicom:uid';
+const RANK_SLOT = ',"rank":-1';
 const FINAL = new Set(['final', 'amended', 'corrected', 'appended']);
 const AI_TAG = 'urn:imaging-bridge:tag|ai-result';
 const LEFT_OUT = new Set(['cancelled', 'entered-in-error']);
@@ -89,9 +87,8 @@ export class WorklistService {
   private readonly byPatient = new Map<string, Set<string>>();
   private readonly contexts = new Map<string, PatientContext>();
   private readonly listeners = new Set<(e: WorklistEvent) => void>();
-  /** Grows whenever a study is indexed, scored or removed: the sorted lists are kept until it does. */
-  private version = 0;
-  private readonly cache = new Map<'unread' | 'all', { version: number; validUntil: number; rows: Row[] }>();
+  /** The sorted lists, shared between callers and kept current study by study (ranking.ts). */
+  private readonly rankings: Map<'unread' | 'all', Ranking<Entry>>;
   private readonly pendingStudies = new Set<string>();
   private readonly pendingPatients = new Set<string>();
   private readonly pendingOrders = new Set<string>();
@@ -107,6 +104,16 @@ export class WorklistService {
 
   constructor(private readonly o: WorklistServiceOptions) {
     this.now = o.now ?? Date.now;
+    const rowOf = (entry: Entry, at: number): Row => {
+      const s = withAging(entry.base, entry.since, `ImagingStudy/${entry.id}`, this.o.config, at);
+      const changesAt = agingChangesAt(entry.since, entry.base.routine, this.o.config.aging, at);
+      return { entry, s, overridden: s.overridden, score: s.score, since: entry.since, key: entry.uid, changesAt };
+    };
+    const entries = () => this.entries.values();
+    this.rankings = new Map([
+      ['unread', new Ranking<Entry>({ entries, includes: (e) => !e.read, rowOf })],
+      ['all', new Ranking<Entry>({ entries, includes: () => true, rowOf })],
+    ]);
   }
 
   get config(): WorklistConfig {
@@ -167,18 +174,21 @@ export class WorklistService {
               (q.since === undefined || (time(entry.study.started) ?? entry.since ?? 0) >= q.since),
           );
     const page = filtered.slice(q.offset, q.offset + q.limit);
-    const items = page.map((row, i) => this.itemJson(row, q.offset + i + 1, now));
+    const items = page.map((row, i) => this.itemJson(row, q.offset + i + 1));
     const patientIds = [...new Set(page.flatMap((r) => (r.entry.patientId ? [r.entry.patientId] : [])))];
     const json = `{"items":[${items.join(',')}],"total":${filtered.length},"generatedAt":"${new Date(now).toISOString()}"}`;
     return { json, total: filtered.length, patientIds };
   }
 
-  private itemJson(row: Row, rank: number, now: number): string {
-    if (row.json === undefined || row.jsonRank !== rank) {
-      row.json = JSON.stringify(this.view(row.entry, rank, now, row.s));
-      row.jsonRank = rank;
+  /** The row's item as JSON: rendered once per row (a row is replaced when its study changes), the rank spliced in. */
+  private itemJson(row: Row, rank: number): string {
+    if (!row.json) {
+      const text = JSON.stringify(this.view(row.entry, -1, 0, row.s));
+      // `"rank":` cannot occur inside a JSON string (its quotes would be escaped).
+      const at = text.indexOf(RANK_SLOT);
+      row.json = { head: text.slice(0, at + RANK_SLOT.length - 2), tail: text.slice(at + RANK_SLOT.length) };
     }
-    return row.json;
+    return `${row.json.head}${rank}${row.json.tail}`;
   }
 
   /** One study with its explanation; its rank among the unread (among all once read). */
@@ -200,39 +210,11 @@ export class WorklistService {
     return (!e.patientId || policy.canSeePatient(e.patientId)) && policy.canSee(e.study as never);
   }
 
-  /** The caller's part of the sorted list (the sorting is shared between callers, see sorted()). */
-  private ranked(status: 'unread' | 'all', policy: AccessPolicy, now: number): Row[] {
-    const rows = this.sorted(status, now);
+  /** The caller's part of the sorted list (the sorting is shared between callers). */
+  private ranked(status: 'unread' | 'all', policy: AccessPolicy, now: number): readonly Row[] {
+    const rows = this.rankings.get(status)!.sorted(now);
     // `--auth none`: every row is visible; no per-row check over the whole list on each read.
     return policy === allowAll ? rows : rows.filter((r) => this.visible(r.entry, policy));
-  }
-
-  /**
-   * Every study sorted, with aging, kept until a study is scored again or the next study's aging
-   * gains a point: under many readers the list is sorted once per change, not once per request.
-   */
-  private sorted(status: 'unread' | 'all', now: number): Row[] {
-    const cached = this.cache.get(status);
-    if (cached && cached.version === this.version && now < cached.validUntil) return cached.rows;
-    // Aging at the read time rounded down to AGING_TICK_MS: a point can be up to that late, and
-    // the sorted list is reused for that long (else a 2,400-study list gains a point every second).
-    now = Math.floor(now / AGING_TICK_MS) * AGING_TICK_MS;
-    const rows: Row[] = [];
-    let validUntil = now + AGING_TICK_MS;
-    const { aging } = this.o.config;
-    for (const entry of this.entries.values()) {
-      if (status === 'unread' && entry.read) continue;
-      const s = withAging(entry.base, entry.since, `ImagingStudy/${entry.id}`, this.o.config, now);
-      rows.push({ entry, s, overridden: s.overridden, score: s.score, since: entry.since, key: entry.uid });
-      if (entry.since !== undefined) {
-        const step = (entry.base.routine ? aging.routineMinutes : aging.nonRoutineMinutes) * 60_000;
-        const points = Math.floor(Math.max(0, now - entry.since) / step);
-        if (points < aging.cap) validUntil = Math.min(validUntil, entry.since + (points + 1) * step);
-      }
-    }
-    rows.sort(compareRank);
-    this.cache.set(status, { version: this.version, validUntil, rows });
-    return rows;
   }
 
   private view(e: Entry, rank: number, now: number, scored?: Score): WorklistItem {
@@ -315,14 +297,13 @@ export class WorklistService {
   private remove(id: string): void {
     const e = this.entries.get(id);
     if (!e) return;
-    this.version++;
+    for (const r of this.rankings.values()) r.remove(id);
     this.entries.delete(id);
     this.byUid.delete(e.uid);
     if (e.patientId) this.byPatient.get(e.patientId)?.delete(id);
   }
 
   private score(e: Entry): void {
-    this.version++;
     const ctx = e.patientId ? this.contexts.get(e.patientId) : undefined;
     const priors = [...(this.byPatient.get(e.patientId ?? '') ?? [])]
       .filter((id) => id !== e.id)
@@ -350,10 +331,13 @@ export class WorklistService {
         ((r.imagingStudy ?? []).some((x) => refersTo(x, `ImagingStudy/${e.id}`)) ||
           (!!order && (r.basedOn ?? []).some((x) => refersTo(x, order)))),
     );
+    for (const r of this.rankings.values()) r.update(e);
   }
 
   private rescoreAll(): void {
     this.chain = this.chain.then(() => {
+      // Sorted afresh at the next read rather than moved row by row.
+      for (const r of this.rankings.values()) r.reset();
       for (const e of this.entries.values()) this.score(e);
     });
   }
@@ -431,8 +415,11 @@ export class WorklistService {
   private async apply(studyIds: string[], patientIds: string[], orderStudies: string[]): Promise<void> {
     if (this.closed) return;
     const now = this.now();
-    const before = this.ranks(now);
-    const wasRead = new Map([...this.entries.values()].map((e) => [e.id, e.read]));
+    const unread = this.rankings.get('unread')!;
+    // A copy of the references (the list is kept in place): the ranks before, looked up only for the studies touched.
+    const before = unread.sorted(now).slice();
+    const wasRead = new Map<string, boolean>();
+    for (const e of this.entries.values()) wasRead.set(e.id, e.read);
     const touched = new Set<string>();
     for (const p of patientIds) {
       this.contexts.set(p, await this.o.source.patientContext(p));
@@ -457,34 +444,30 @@ export class WorklistService {
       const e = this.entries.get(id);
       if (e) this.score(e);
     }
-    const after = this.ranks(now);
+    // The reads above took time: the ranks after are the list's at this moment (a later tick is not sorted twice).
+    const after = this.now();
     for (const id of touched) {
       const e = this.entries.get(id);
       if (!e) continue;
+      const rank = unread.rankOf(id, after);
+      const at = before.findIndex((r) => r.entry.id === id);
+      const previousRank = at < 0 ? undefined : at + 1;
       const type: WorklistEvent['type'] = !wasRead.has(id)
         ? 'added'
         : e.read && !wasRead.get(id)
           ? 'read'
-          : before.get(id) !== after.get(id)
+          : previousRank !== rank
             ? 'moved'
             : 're-scored';
-      const rank = after.get(id);
-      const previousRank = before.get(id);
       this.emit({
         type,
         studyInstanceUid: e.uid,
         ...(e.patientId ? { patientId: e.patientId } : {}),
         ...(rank !== undefined ? { rank } : {}),
         ...(previousRank !== undefined ? { previousRank } : {}),
-        item: this.view(e, rank ?? 0, now),
+        item: this.view(e, rank ?? 0, after),
       });
     }
-  }
-
-  /** Ranks on the unread list as everyone sees it (events carry these). */
-  private ranks(now: number): Map<string, number> {
-    const all = { canSeePatient: () => true, canSee: () => true } as unknown as AccessPolicy;
-    return new Map(this.ranked('unread', all, now).map((x, i) => [x.entry.id, i + 1]));
   }
 
   private emit(e: WorklistEvent): void {
