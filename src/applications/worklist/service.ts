@@ -7,7 +7,6 @@ import type { DiagnosticReport, ImagingStudy } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { allowAll, type AccessPolicy } from '../../context/index.js';
 import {
-  type BaseScore,
   baseScore,
   type Score,
   refersTo,
@@ -18,12 +17,13 @@ import {
 import type { WriteEvent, WriteListener } from '../../fhir/repository/observed-repository.js';
 import { notFound } from '../../core/errors.js';
 import type { WorklistQuery } from './params.js';
-import type { DicomStudyFacts, DicomStudyPort } from './ports.js';
-import { accessionOf, type FoundOrder, type PatientContext, type WorklistSource } from './source.js';
+import type { DicomStudyPort } from './ports.js';
+import { accessionOf, type PatientContext, type WorklistSource } from './source.js';
 import { affectedByRecord } from './record-changes.js';
 import { agingChangesAt, type RankedRow, Ranking } from './ranking.js';
 import type { RecordPoller } from './record-poll.js';
 import { patientView, recordEvidence, studyFields, type WorklistItem } from './view.js';
+import { type Entry, StudyIndex } from './study-index.js';
 import { affected } from './writes.js';
 
 export interface WorklistEvent {
@@ -51,18 +51,6 @@ export interface WorklistServiceOptions {
   pollMs?: number;
 }
 
-interface Entry {
-  id: string;
-  uid: string;
-  study: ImagingStudy;
-  patientId?: string;
-  order?: FoundOrder;
-  dicom?: DicomStudyFacts;
-  base: BaseScore;
-  since?: number;
-  read: boolean;
-}
-
 type Row = RankedRow<Entry>;
 
 /** One page of the list as the API answers it (JSON text) and the patients it shows (for the audit record). */
@@ -82,9 +70,7 @@ const patientIdOf = (s: ImagingStudy) => /(?:^|\/)Patient\/([^/]+)$/.exec(s.subj
 const isAi = (r: DiagnosticReport) => !!r.meta?.tag?.some((t) => `${t.system}|${t.code}` === AI_TAG);
 
 export class WorklistService {
-  private readonly entries = new Map<string, Entry>();
-  private readonly byUid = new Map<string, string>();
-  private readonly byPatient = new Map<string, Set<string>>();
+  private readonly studies = new StudyIndex();
   private readonly contexts = new Map<string, PatientContext>();
   private readonly listeners = new Set<(e: WorklistEvent) => void>();
   /** The sorted lists, shared between callers and kept current study by study (ranking.ts). */
@@ -109,7 +95,7 @@ export class WorklistService {
       const changesAt = agingChangesAt(entry.since, entry.base.routine, this.o.config.aging, at);
       return { entry, s, overridden: s.overridden, score: s.score, since: entry.since, key: entry.uid, changesAt };
     };
-    const entries = () => this.entries.values();
+    const entries = () => this.studies.values();
     this.rankings = new Map([
       ['unread', new Ranking<Entry>({ entries, includes: (e) => !e.read, rowOf })],
       ['all', new Ranking<Entry>({ entries, includes: () => true, rowOf })],
@@ -193,7 +179,7 @@ export class WorklistService {
 
   /** One study with its explanation; its rank among the unread (among all once read). */
   item(uid: string, policy: AccessPolicy): WorklistItem {
-    const entry = this.entries.get(this.byUid.get(uid) ?? '');
+    const entry = this.studies.withUid(uid);
     if (!entry || !this.visible(entry, policy)) throw notFound(`no study ${uid} on the worklist`);
     const now = this.now();
     const rows = this.ranked(entry.read ? 'all' : 'unread', policy, now);
@@ -203,7 +189,7 @@ export class WorklistService {
 
   /** Patient of a study on the list (for audit records and event filtering). */
   patientOf(uid: string): string | undefined {
-    return this.entries.get(this.byUid.get(uid) ?? '')?.patientId;
+    return this.studies.withUid(uid)?.patientId;
   }
 
   private visible(e: Entry, policy: AccessPolicy): boolean {
@@ -253,7 +239,7 @@ export class WorklistService {
         patients.slice(i, i + 8).map(async (p) => this.contexts.set(p, await this.o.source.patientContext(p))),
       );
     for (let i = 0; i < studies.length; i += 16) await Promise.all(studies.slice(i, i + 16).map((s) => this.index(s)));
-    this.o.logger.info({ studies: this.entries.size, patients: patients.length }, 'worklist indexed');
+    this.o.logger.info({ studies: this.studies.size, patients: patients.length }, 'worklist indexed');
   }
 
   /** (Re)reads a study's order and DICOM facts and scores it. */
@@ -266,8 +252,6 @@ export class WorklistService {
     const patientId = patientIdOf(study);
     if (patientId && !this.contexts.has(patientId))
       this.contexts.set(patientId, await this.o.source.patientContext(patientId));
-    const prev = this.entries.get(study.id);
-    if (prev?.patientId && prev.patientId !== patientId) this.byPatient.get(prev.patientId)?.delete(study.id);
     const order = await this.o.source.order(
       study,
       patientId ? this.contexts.get(patientId)?.recordPatientId : undefined,
@@ -283,31 +267,21 @@ export class WorklistService {
       base: { terms: [], overridden: false, routine: true },
       read: false,
     };
-    this.entries.set(study.id, entry);
-    this.byUid.set(uid, study.id);
-    if (patientId) {
-      const set = this.byPatient.get(patientId) ?? new Set();
-      set.add(study.id);
-      this.byPatient.set(patientId, set);
-    }
+    this.studies.put(entry);
     this.score(entry);
     return entry;
   }
 
   private remove(id: string): void {
-    const e = this.entries.get(id);
-    if (!e) return;
+    if (!this.studies.delete(id)) return;
     for (const r of this.rankings.values()) r.remove(id);
-    this.entries.delete(id);
-    this.byUid.delete(e.uid);
-    if (e.patientId) this.byPatient.get(e.patientId)?.delete(id);
   }
 
   private score(e: Entry): void {
     const ctx = e.patientId ? this.contexts.get(e.patientId) : undefined;
-    const priors = [...(this.byPatient.get(e.patientId ?? '') ?? [])]
+    const priors = [...this.studies.ofPatient(e.patientId)]
       .filter((id) => id !== e.id)
-      .map((id) => this.entries.get(id)!.study);
+      .map((id) => this.studies.get(id)!.study);
     const received = e.dicom?.received;
     const record = {
       study: e.study,
@@ -338,7 +312,7 @@ export class WorklistService {
     this.chain = this.chain.then(() => {
       // Sorted afresh at the next read rather than moved row by row.
       for (const r of this.rankings.values()) r.reset();
-      for (const e of this.entries.values()) this.score(e);
+      for (const e of this.studies.values()) this.score(e);
     });
   }
 
@@ -346,10 +320,10 @@ export class WorklistService {
     if (this.closed) return;
     const a = affected(events, {
       patientOfResource: (ref) => this.patientHolding(ref),
-      studiesOfOrder: (ref) => this.studiesOfOrder(ref),
+      studiesOfOrder: (ref) => this.studies.studiesOfOrder(ref),
       patientsAt: (ref) => this.patientsAt(ref),
       forgetLocation: (id) => this.o.source.forgetLocation(id),
-      knownPatient: (id) => this.byPatient.has(id),
+      knownPatient: (id) => this.studies.hasPatient(id),
     });
     for (const s of a.studies) this.pendingStudies.add(s);
     for (const p of a.patients) this.pendingPatients.add(p);
@@ -382,7 +356,7 @@ export class WorklistService {
               (c.patient?.identifier ?? []).some((i) => tokens.includes(`${i.system ?? ''}|${i.value ?? ''}`)),
             )
             .map(([p]) => p),
-        studiesOfOrder: (request) => this.studiesOfOrder(request),
+        studiesOfOrder: (request) => this.studies.studiesOfOrder(request),
         patientsAt: (ref) => this.patientsAt(ref),
         forgetLocation: (id) => this.o.source.forgetLocation(id),
       });
@@ -419,11 +393,11 @@ export class WorklistService {
     // A copy of the references (the list is kept in place): the ranks before, looked up only for the studies touched.
     const before = unread.sorted(now).slice();
     const wasRead = new Map<string, boolean>();
-    for (const e of this.entries.values()) wasRead.set(e.id, e.read);
+    for (const e of this.studies.values()) wasRead.set(e.id, e.read);
     const touched = new Set<string>();
     for (const p of patientIds) {
       this.contexts.set(p, await this.o.source.patientContext(p));
-      for (const id of this.byPatient.get(p) ?? []) touched.add(id);
+      for (const id of this.studies.ofPatient(p)) touched.add(id);
     }
     for (const id of new Set([...studyIds, ...orderStudies])) {
       let entry: Entry | undefined;
@@ -437,17 +411,17 @@ export class WorklistService {
         continue;
       }
       // Another study of the patient is a prior (or no longer one) of the rest.
-      for (const other of this.byPatient.get(entry?.patientId ?? '') ?? []) touched.add(other);
+      for (const other of this.studies.ofPatient(entry?.patientId)) touched.add(other);
       if (entry) touched.add(entry.id);
     }
     for (const id of touched) {
-      const e = this.entries.get(id);
+      const e = this.studies.get(id);
       if (e) this.score(e);
     }
     // The reads above took time: the ranks after are the list's at this moment (a later tick is not sorted twice).
     const after = this.now();
     for (const id of touched) {
-      const e = this.entries.get(id);
+      const e = this.studies.get(id);
       if (!e) continue;
       const rank = unread.rankOf(id, after);
       const at = before.findIndex((r) => r.entry.id === id);
@@ -488,18 +462,6 @@ export class WorklistService {
       if (list?.some((r) => r.id === id)) return p;
     }
     return undefined;
-  }
-
-  /** Studies whose order this is: the same request (on the same server), or the accession number. */
-  private studiesOfOrder(request: { id: string; identifiers: string[]; external?: boolean }): string[] {
-    const out: string[] = [];
-    for (const e of this.entries.values()) {
-      const acc = accessionOf(e.study);
-      const keys = acc?.value ? [acc.value, `${acc.system ?? ''}|${acc.value}`] : [];
-      const same = e.order?.request.id === request.id && !!e.order.external === !!request.external;
-      if (same || keys.some((k) => request.identifiers.includes(k))) out.push(e.id);
-    }
-    return out;
   }
 
   private patientsAt(locationRef: string): string[] {
