@@ -79,7 +79,7 @@ describe('a kept worklist ranking', () => {
     );
   });
 
-  it('keeps a row (and its rendered JSON) until its aging reads differently', () => {
+  it('keeps a row (and its rendered JSON) and its generation until its aging reads differently', () => {
     const now = Date.UTC(2026, 11, 6, 12, 0, 0);
     const e: E = {
       id: 'a',
@@ -91,8 +91,11 @@ describe('a kept worklist ranking', () => {
     const first = ranking.sorted(now)[0]!;
     first.json = { head: '{', tail: '}' };
     expect(first.s.terms[0]?.reason).toMatch(/^waiting 25 min/);
+    const generation = ranking.generation;
     expect(ranking.sorted(now + 30_000)[0]).toBe(first);
+    expect(ranking.generation).toBe(generation);
     const later = ranking.sorted(now + 60_000)[0]!;
+    expect(ranking.generation).toBeGreaterThan(generation);
     expect(later).not.toBe(first);
     expect(later.json).toBeUndefined();
     expect(later.s.terms[0]?.reason).toMatch(/^waiting 26 min/);

@@ -51,6 +51,8 @@ export class Ranking<E extends { id: string }> {
   private readonly byId = new Map<string, RankedRow<E>>();
   /** The tick the rows are aged at; undefined until first read (or after reset). */
   private at: number | undefined;
+  /** Grows whenever a row is added, moved, replaced or removed: what was rendered from the rows is valid while it holds. */
+  generation = 0;
 
   constructor(private readonly source: RankingSource<E>) {}
 
@@ -72,16 +74,21 @@ export class Ranking<E extends { id: string }> {
   /** The entry was added or scored again (or left the list): its row is put where it now belongs. */
   update(entry: E): void {
     if (this.at === undefined) return;
+    this.generation++;
     this.drop(entry.id);
     if (this.source.includes(entry)) this.insert(this.source.rowOf(entry, this.at));
   }
 
   remove(id: string): void {
-    if (this.at !== undefined) this.drop(id);
+    if (this.at !== undefined && this.byId.has(id)) {
+      this.generation++;
+      this.drop(id);
+    }
   }
 
   /** Every entry changed (e.g. all scored again): sorted afresh at the next read. */
   reset(): void {
+    this.generation++;
     this.at = undefined;
     this.rows = [];
     this.byId.clear();
@@ -97,6 +104,7 @@ export class Ranking<E extends { id: string }> {
       this.byId.set(e.id, row);
     }
     rows.sort(compareRank);
+    this.generation++;
     this.rows = rows;
     this.at = at;
   }
@@ -105,6 +113,7 @@ export class Ranking<E extends { id: string }> {
   private advance(at: number): void {
     const due = this.rows.filter((r) => r.changesAt <= at);
     this.at = at;
+    if (due.length) this.generation++;
     // Many at once (a long pause between reads): one sort costs less than many moves.
     if (due.length > 64 && due.length > this.rows.length / 8) return this.rebuild(at);
     for (const old of due) {

@@ -52,6 +52,7 @@ export interface WorklistServiceOptions {
 }
 
 type Row = RankedRow<Entry>;
+type KeptPage = { generation: number; items: string; total: number; patientIds: string[] };
 
 /** One page of the list as the API answers it (JSON text) and the patients it shows (for the audit record). */
 export interface WorklistPage {
@@ -75,6 +76,8 @@ export class WorklistService {
   private readonly listeners = new Set<(e: WorklistEvent) => void>();
   /** The sorted lists, shared between callers and kept current study by study (ranking.ts). */
   private readonly rankings: Map<'unread' | 'all', Ranking<Entry>>;
+  /** Unfiltered pages of a caller who sees everything, as rendered at a ranking generation. */
+  private readonly pages = new Map<string, KeptPage>();
   private readonly pendingStudies = new Set<string>();
   private readonly pendingPatients = new Set<string>();
   private readonly pendingOrders = new Set<string>();
@@ -151,6 +154,11 @@ export class WorklistService {
   list(q: WorklistQuery, policy: AccessPolicy): WorklistPage {
     const now = this.now();
     const ranked = this.ranked(q.status, policy, now);
+    const plain = policy === allowAll && !q.modalities && q.since === undefined;
+    const key = `${q.status} ${q.offset} ${q.limit}`;
+    const generation = this.rankings.get(q.status)!.generation;
+    const kept = plain ? this.pages.get(key) : undefined;
+    if (kept?.generation === generation) return this.pageJson(kept, now);
     const filtered =
       !q.modalities && q.since === undefined
         ? ranked
@@ -162,8 +170,18 @@ export class WorklistService {
     const page = filtered.slice(q.offset, q.offset + q.limit);
     const items = page.map((row, i) => this.itemJson(row, q.offset + i + 1));
     const patientIds = [...new Set(page.flatMap((r) => (r.entry.patientId ? [r.entry.patientId] : [])))];
-    const json = `{"items":[${items.join(',')}],"total":${filtered.length},"generatedAt":"${new Date(now).toISOString()}"}`;
-    return { json, total: filtered.length, patientIds };
+    const rendered = { generation, items: items.join(','), total: filtered.length, patientIds };
+    if (plain) {
+      // Pages asked for are few (offset/limit pairs); the bound keeps odd clients from growing it.
+      if (this.pages.size >= 64) this.pages.clear();
+      this.pages.set(key, rendered);
+    }
+    return this.pageJson(rendered, now);
+  }
+
+  private pageJson(p: KeptPage, now: number): WorklistPage {
+    const json = `{"items":[${p.items}],"total":${p.total},"generatedAt":"${new Date(now).toISOString()}"}`;
+    return { json, total: p.total, patientIds: p.patientIds };
   }
 
   /** The row's item as JSON: rendered once per row (a row is replaced when its study changes), the rank spliced in. */
