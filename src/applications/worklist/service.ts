@@ -3,27 +3,21 @@
  * kept current by FHIR writes (only the studies a write concerns are read and scored again), and
  * answered with aging added at read time. Changes are pushed to subscribers as events.
  */
-import type { DiagnosticReport, ImagingStudy } from '@medplum/fhirtypes';
+import type { ImagingStudy } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { allowAll, type AccessPolicy } from '../../context/index.js';
-import {
-  baseScore,
-  type Score,
-  refersTo,
-  time,
-  withAging,
-  type WorklistConfig,
-} from '../../clinical/worklist/index.js';
+import { baseScore, type Score, time, withAging, type WorklistConfig } from '../../clinical/worklist/index.js';
 import type { WriteEvent, WriteListener } from '../../fhir/repository/observed-repository.js';
 import { notFound } from '../../core/errors.js';
 import type { WorklistQuery } from './params.js';
 import type { DicomStudyPort } from './ports.js';
-import { accessionOf, type PatientContext, type WorklistSource } from './source.js';
+import { accessionOf, type WorklistSource } from './source.js';
 import { affectedByRecord } from './record-changes.js';
 import { agingChangesAt, type RankedRow, Ranking } from './ranking.js';
 import type { RecordPoller } from './record-poll.js';
 import { patientView, recordEvidence, studyFields, type WorklistItem } from './view.js';
-import { type Entry, StudyIndex } from './study-index.js';
+import { PatientContexts } from './patient-contexts.js';
+import { type Entry, readByReport, StudyIndex } from './study-index.js';
 import { affected } from './writes.js';
 
 export interface WorklistEvent {
@@ -63,16 +57,13 @@ export interface WorklistPage {
 
 const DICOM_UID = 'urn:dicom:uid';
 const RANK_SLOT = ',"rank":-1';
-const FINAL = new Set(['final', 'amended', 'corrected', 'appended']);
-const AI_TAG = 'urn:imaging-bridge:tag|ai-result';
 const LEFT_OUT = new Set(['cancelled', 'entered-in-error']);
 const uidOf = (s: ImagingStudy) => s.identifier?.find((i) => i.system === DICOM_UID)?.value?.replace(/^urn:oid:/, '');
 const patientIdOf = (s: ImagingStudy) => /(?:^|\/)Patient\/([^/]+)$/.exec(s.subject?.reference ?? '')?.[1];
-const isAi = (r: DiagnosticReport) => !!r.meta?.tag?.some((t) => `${t.system}|${t.code}` === AI_TAG);
 
 export class WorklistService {
   private readonly studies = new StudyIndex();
-  private readonly contexts = new Map<string, PatientContext>();
+  private readonly contexts = new PatientContexts();
   private readonly listeners = new Set<(e: WorklistEvent) => void>();
   /** The sorted lists, shared between callers and kept current study by study (ranking.ts). */
   private readonly rankings: Map<'unread' | 'all', Ranking<Entry>>;
@@ -314,15 +305,7 @@ export class WorklistService {
     };
     e.base = baseScore(record, this.o.config, this.now());
     e.since = received ?? time(e.study.started);
-    // Read: a final report names the study, or the order it fulfils (a RIS report on the accession).
-    const order = e.order ? `ServiceRequest/${e.order.request.id}` : undefined;
-    e.read = (ctx?.reports ?? []).some(
-      (r) =>
-        FINAL.has(r.status) &&
-        !isAi(r) &&
-        ((r.imagingStudy ?? []).some((x) => refersTo(x, `ImagingStudy/${e.id}`)) ||
-          (!!order && (r.basedOn ?? []).some((x) => refersTo(x, order)))),
-    );
+    e.read = readByReport(e, ctx?.reports ?? []);
     for (const r of this.rankings.values()) r.update(e);
   }
 
@@ -337,9 +320,9 @@ export class WorklistService {
   private onWrite(events: WriteEvent[]): void {
     if (this.closed) return;
     const a = affected(events, {
-      patientOfResource: (ref) => this.patientHolding(ref),
+      patientOfResource: (ref) => this.contexts.holding(ref),
       studiesOfOrder: (ref) => this.studies.studiesOfOrder(ref),
-      patientsAt: (ref) => this.patientsAt(ref),
+      patientsAt: (ref) => this.contexts.at(ref),
       forgetLocation: (id) => this.o.source.forgetLocation(id),
       knownPatient: (id) => this.studies.hasPatient(id),
     });
@@ -367,21 +350,16 @@ export class WorklistService {
       if (!this.pollStarted) return await this.startPoller();
       const changes = await this.o.poller!.changes();
       const a = affectedByRecord(changes, {
-        linkedTo: (id) => [...this.contexts].filter(([, c]) => c.recordPatientId === id).map(([p]) => p),
-        sharingIdentifier: (tokens) =>
-          [...this.contexts]
-            .filter(([, c]) =>
-              (c.patient?.identifier ?? []).some((i) => tokens.includes(`${i.system ?? ''}|${i.value ?? ''}`)),
-            )
-            .map(([p]) => p),
+        linkedTo: (id) => this.contexts.linkedTo(id),
+        sharingIdentifier: (tokens) => this.contexts.sharingIdentifier(tokens),
         studiesOfOrder: (request) => this.studies.studiesOfOrder(request),
-        patientsAt: (ref) => this.patientsAt(ref),
+        patientsAt: (ref) => this.contexts.at(ref),
         forgetLocation: (id) => this.o.source.forgetLocation(id),
       });
       for (const p of a.patients) this.pendingPatients.add(p);
       for (const s of a.orders) this.pendingOrders.add(s);
       // Patients whose record could not be read are read again each time.
-      for (const [p, c] of this.contexts) if (c.recordFailed) this.pendingPatients.add(p);
+      for (const p of this.contexts.failed()) this.pendingPatients.add(p);
       if ((this.pendingPatients.size || this.pendingOrders.size) && !this.timer)
         this.timer = setTimeout(() => this.flush(), this.o.settleMs ?? 50);
     } catch (err) {
@@ -470,19 +448,5 @@ export class WorklistService {
         this.o.logger.warn({ err }, 'worklist event listener failed');
       }
     }
-  }
-
-  private patientHolding(ref: string): string | undefined {
-    const [type, id] = ref.split('/');
-    for (const [p, c] of this.contexts) {
-      const lists: { id?: string }[][] = [c.encounters, c.flags, c.observations, c.reports];
-      const list = lists[['Encounter', 'Flag', 'Observation', 'DiagnosticReport'].indexOf(type)];
-      if (list?.some((r) => r.id === id)) return p;
-    }
-    return undefined;
-  }
-
-  private patientsAt(locationRef: string): string[] {
-    return [...this.contexts].filter(([, c]) => c.locations.has(locationRef)).map(([p]) => p);
   }
 }

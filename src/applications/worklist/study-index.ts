@@ -3,8 +3,8 @@
  * patient, and by order (its accession number, with and without issuer, and the ServiceRequest
  * it was found as) — a new or changed ServiceRequest finds its studies without a scan of them all.
  */
-import type { ImagingStudy } from '@medplum/fhirtypes';
-import type { BaseScore } from '../../clinical/worklist/index.js';
+import type { DiagnosticReport, ImagingStudy } from '@medplum/fhirtypes';
+import { type BaseScore, refersTo } from '../../clinical/worklist/index.js';
 import type { DicomStudyFacts } from './ports.js';
 import { accessionOf, type FoundOrder } from './source.js';
 
@@ -51,6 +51,21 @@ function deleteFrom(map: Map<string, Set<string>>, key: string, id: string): voi
 }
 
 const NONE: ReadonlySet<string> = new Set();
+const FINAL = new Set(['final', 'amended', 'corrected', 'appended']);
+const AI_TAG = 'urn:imaging-bridge:tag|ai-result';
+const isAi = (r: DiagnosticReport) => !!r.meta?.tag?.some((t) => `${t.system}|${t.code}` === AI_TAG);
+
+/** Read: a final report (not an AI result) names the study, or the order it fulfils (a RIS report on the accession). */
+export function readByReport(e: Entry, reports: readonly DiagnosticReport[]): boolean {
+  const order = e.order ? `ServiceRequest/${e.order.request.id}` : undefined;
+  return reports.some(
+    (r) =>
+      FINAL.has(r.status) &&
+      !isAi(r) &&
+      ((r.imagingStudy ?? []).some((x) => refersTo(x, `ImagingStudy/${e.id}`)) ||
+        (!!order && (r.basedOn ?? []).some((x) => refersTo(x, order)))),
+  );
+}
 
 export class StudyIndex {
   private readonly entries = new Map<string, Entry>();
