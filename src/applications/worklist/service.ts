@@ -11,11 +11,11 @@ import type { WriteEvent, WriteListener } from '../../fhir/repository/observed-r
 import { notFound } from '../../core/errors.js';
 import type { WorklistQuery } from './params.js';
 import type { DicomStudyPort } from './ports.js';
-import { accessionOf, type WorklistSource } from './source.js';
+import type { WorklistSource } from './source.js';
 import { affectedByRecord } from './record-changes.js';
 import { agingChangesAt, type RankedRow, Ranking } from './ranking.js';
 import type { RecordPoller } from './record-poll.js';
-import { patientView, recordEvidence, studyFields, type WorklistItem } from './view.js';
+import { itemView, studyFields, type WorklistItem } from './view.js';
 import { PatientContexts } from './patient-contexts.js';
 import { type Entry, readByReport, StudyIndex } from './study-index.js';
 import { affected } from './writes.js';
@@ -214,27 +214,8 @@ export class WorklistService {
 
   private view(e: Entry, rank: number, now: number, scored?: Score): WorklistItem {
     const s = scored ?? withAging(e.base, e.since, `ImagingStudy/${e.id}`, this.o.config, now);
-    const accession = accessionOf(e.study)?.value;
     const ctx = e.patientId ? this.contexts.get(e.patientId) : undefined;
-    const base = this.o.source.record?.base;
-    const external = new Set(ctx?.external ?? []);
-    if (e.order?.external) external.add(`ServiceRequest/${e.order.request.id}`);
-    const received = e.dicom?.received;
-    return {
-      studyInstanceUid: e.uid,
-      ...(accession ? { accession } : {}),
-      patient: {
-        ...patientView(e.patientId, ctx?.patient),
-        ...(ctx?.recordPatientId ? { recordId: ctx.recordPatientId } : {}),
-      },
-      ...studyFields(e.study),
-      ...(received !== undefined ? { received: new Date(received).toISOString() } : {}),
-      rank,
-      score: s.score,
-      tier: s.tier,
-      terms: base && external.size ? recordEvidence(s.terms, external, base) : s.terms,
-      status: e.read ? 'read' : 'unread',
-    };
+    return itemView(e, rank, s, ctx, this.o.source.record?.base);
   }
 
   // ---- keeping the index current ----
