@@ -3,28 +3,21 @@
  * kept current by FHIR writes (only the studies a write concerns are read and scored again), and
  * answered with aging added at read time. Changes are pushed to subscribers as events.
  */
-import type { DiagnosticReport, ImagingStudy } from '@medplum/fhirtypes';
+import type { ImagingStudy } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { allowAll, type AccessPolicy } from '../../context/index.js';
-import {
-  type BaseScore,
-  baseScore,
-  compareRank,
-  type Rankable,
-  type Score,
-  refersTo,
-  time,
-  withAging,
-  type WorklistConfig,
-} from '../../clinical/worklist/index.js';
+import { baseScore, type Score, time, withAging, type WorklistConfig } from '../../clinical/worklist/index.js';
 import type { WriteEvent, WriteListener } from '../../fhir/repository/observed-repository.js';
 import { notFound } from '../../core/errors.js';
 import type { WorklistQuery } from './params.js';
-import type { DicomStudyFacts, DicomStudyPort } from './ports.js';
-import { accessionOf, type FoundOrder, type PatientContext, type WorklistSource } from './source.js';
+import type { DicomStudyPort } from './ports.js';
+import type { WorklistSource } from './source.js';
 import { affectedByRecord } from './record-changes.js';
+import { agingChangesAt, type RankedRow, Ranking } from './ranking.js';
 import type { RecordPoller } from './record-poll.js';
-import { patientView, recordEvidence, studyFields, type WorklistItem } from './view.js';
+import { itemView, studyFields, type WorklistItem } from './view.js';
+import { PatientContexts } from './patient-contexts.js';
+import { type Entry, readByReport, StudyIndex } from './study-index.js';
 import { affected } from './writes.js';
 
 export interface WorklistEvent {
@@ -52,20 +45,8 @@ export interface WorklistServiceOptions {
   pollMs?: number;
 }
 
-interface Entry {
-  id: string;
-  uid: string;
-  study: ImagingStudy;
-  patientId?: string;
-  order?: FoundOrder;
-  dicom?: DicomStudyFacts;
-  base: BaseScore;
-  since?: number;
-  read: boolean;
-}
-
-/** `json`: the item rendered at rank `jsonRank`, kept with the row (rows live as long as their sorted list). */
-type Row = Rankable & { entry: Entry; s: Score; json?: string; jsonRank?: number };
+type Row = RankedRow<Entry>;
+type KeptPage = { generation: number; items: string; total: number; patientIds: string[] };
 
 /** One page of the list as the API answers it (JSON text) and the patients it shows (for the audit record). */
 export interface WorklistPage {
@@ -73,25 +54,21 @@ export interface WorklistPage {
   total: number;
   patientIds: string[];
 }
-const AGING_TICK_MS = 5_000;
 
 const DICOM_UID = 'urn:dicom:uid';
-const FINAL = new Set(['final', 'amended', 'corrected', 'appended']);
-const AI_TAG = 'urn:imaging-bridge:tag|ai-result';
+const RANK_SLOT = ',"rank":-1';
 const LEFT_OUT = new Set(['cancelled', 'entered-in-error']);
 const uidOf = (s: ImagingStudy) => s.identifier?.find((i) => i.system === DICOM_UID)?.value?.replace(/^urn:oid:/, '');
 const patientIdOf = (s: ImagingStudy) => /(?:^|\/)Patient\/([^/]+)$/.exec(s.subject?.reference ?? '')?.[1];
-const isAi = (r: DiagnosticReport) => !!r.meta?.tag?.some((t) => `${t.system}|${t.code}` === AI_TAG);
 
 export class WorklistService {
-  private readonly entries = new Map<string, Entry>();
-  private readonly byUid = new Map<string, string>();
-  private readonly byPatient = new Map<string, Set<string>>();
-  private readonly contexts = new Map<string, PatientContext>();
+  private readonly studies = new StudyIndex();
+  private readonly contexts = new PatientContexts();
   private readonly listeners = new Set<(e: WorklistEvent) => void>();
-  /** Grows whenever a study is indexed, scored or removed: the sorted lists are kept until it does. */
-  private version = 0;
-  private readonly cache = new Map<'unread' | 'all', { version: number; validUntil: number; rows: Row[] }>();
+  /** The sorted lists, shared between callers and kept current study by study (ranking.ts). */
+  private readonly rankings: Map<'unread' | 'all', Ranking<Entry>>;
+  /** Unfiltered pages of a caller who sees everything, as rendered at a ranking generation. */
+  private readonly pages = new Map<string, KeptPage>();
   private readonly pendingStudies = new Set<string>();
   private readonly pendingPatients = new Set<string>();
   private readonly pendingOrders = new Set<string>();
@@ -107,6 +84,16 @@ export class WorklistService {
 
   constructor(private readonly o: WorklistServiceOptions) {
     this.now = o.now ?? Date.now;
+    const rowOf = (entry: Entry, at: number): Row => {
+      const s = withAging(entry.base, entry.since, `ImagingStudy/${entry.id}`, this.o.config, at);
+      const changesAt = agingChangesAt(entry.since, entry.base.routine, this.o.config.aging, at);
+      return { entry, s, overridden: s.overridden, score: s.score, since: entry.since, key: entry.uid, changesAt };
+    };
+    const entries = () => this.studies.values();
+    this.rankings = new Map([
+      ['unread', new Ranking<Entry>({ entries, includes: (e) => !e.read, rowOf })],
+      ['all', new Ranking<Entry>({ entries, includes: () => true, rowOf })],
+    ]);
   }
 
   get config(): WorklistConfig {
@@ -158,6 +145,11 @@ export class WorklistService {
   list(q: WorklistQuery, policy: AccessPolicy): WorklistPage {
     const now = this.now();
     const ranked = this.ranked(q.status, policy, now);
+    const plain = policy === allowAll && !q.modalities && q.since === undefined;
+    const key = `${q.status} ${q.offset} ${q.limit}`;
+    const generation = this.rankings.get(q.status)!.generation;
+    const kept = plain ? this.pages.get(key) : undefined;
+    if (kept?.generation === generation) return this.pageJson(kept, now);
     const filtered =
       !q.modalities && q.since === undefined
         ? ranked
@@ -167,23 +159,36 @@ export class WorklistService {
               (q.since === undefined || (time(entry.study.started) ?? entry.since ?? 0) >= q.since),
           );
     const page = filtered.slice(q.offset, q.offset + q.limit);
-    const items = page.map((row, i) => this.itemJson(row, q.offset + i + 1, now));
+    const items = page.map((row, i) => this.itemJson(row, q.offset + i + 1));
     const patientIds = [...new Set(page.flatMap((r) => (r.entry.patientId ? [r.entry.patientId] : [])))];
-    const json = `{"items":[${items.join(',')}],"total":${filtered.length},"generatedAt":"${new Date(now).toISOString()}"}`;
-    return { json, total: filtered.length, patientIds };
+    const rendered = { generation, items: items.join(','), total: filtered.length, patientIds };
+    if (plain) {
+      // Pages asked for are few (offset/limit pairs); the bound keeps odd clients from growing it.
+      if (this.pages.size >= 64) this.pages.clear();
+      this.pages.set(key, rendered);
+    }
+    return this.pageJson(rendered, now);
   }
 
-  private itemJson(row: Row, rank: number, now: number): string {
-    if (row.json === undefined || row.jsonRank !== rank) {
-      row.json = JSON.stringify(this.view(row.entry, rank, now, row.s));
-      row.jsonRank = rank;
+  private pageJson(p: KeptPage, now: number): WorklistPage {
+    const json = `{"items":[${p.items}],"total":${p.total},"generatedAt":"${new Date(now).toISOString()}"}`;
+    return { json, total: p.total, patientIds: p.patientIds };
+  }
+
+  /** The row's item as JSON: rendered once per row (a row is replaced when its study changes), the rank spliced in. */
+  private itemJson(row: Row, rank: number): string {
+    if (!row.json) {
+      const text = JSON.stringify(this.view(row.entry, -1, 0, row.s));
+      // `"rank":` cannot occur inside a JSON string (its quotes would be escaped).
+      const at = text.indexOf(RANK_SLOT);
+      row.json = { head: text.slice(0, at + RANK_SLOT.length - 2), tail: text.slice(at + RANK_SLOT.length) };
     }
-    return row.json;
+    return `${row.json.head}${rank}${row.json.tail}`;
   }
 
   /** One study with its explanation; its rank among the unread (among all once read). */
   item(uid: string, policy: AccessPolicy): WorklistItem {
-    const entry = this.entries.get(this.byUid.get(uid) ?? '');
+    const entry = this.studies.withUid(uid);
     if (!entry || !this.visible(entry, policy)) throw notFound(`no study ${uid} on the worklist`);
     const now = this.now();
     const rows = this.ranked(entry.read ? 'all' : 'unread', policy, now);
@@ -193,71 +198,24 @@ export class WorklistService {
 
   /** Patient of a study on the list (for audit records and event filtering). */
   patientOf(uid: string): string | undefined {
-    return this.entries.get(this.byUid.get(uid) ?? '')?.patientId;
+    return this.studies.withUid(uid)?.patientId;
   }
 
   private visible(e: Entry, policy: AccessPolicy): boolean {
     return (!e.patientId || policy.canSeePatient(e.patientId)) && policy.canSee(e.study as never);
   }
 
-  /** The caller's part of the sorted list (the sorting is shared between callers, see sorted()). */
-  private ranked(status: 'unread' | 'all', policy: AccessPolicy, now: number): Row[] {
-    const rows = this.sorted(status, now);
+  /** The caller's part of the sorted list (the sorting is shared between callers). */
+  private ranked(status: 'unread' | 'all', policy: AccessPolicy, now: number): readonly Row[] {
+    const rows = this.rankings.get(status)!.sorted(now);
     // `--auth none`: every row is visible; no per-row check over the whole list on each read.
     return policy === allowAll ? rows : rows.filter((r) => this.visible(r.entry, policy));
   }
 
-  /**
-   * Every study sorted, with aging, kept until a study is scored again or the next study's aging
-   * gains a point: under many readers the list is sorted once per change, not once per request.
-   */
-  private sorted(status: 'unread' | 'all', now: number): Row[] {
-    const cached = this.cache.get(status);
-    if (cached && cached.version === this.version && now < cached.validUntil) return cached.rows;
-    // Aging at the read time rounded down to AGING_TICK_MS: a point can be up to that late, and
-    // the sorted list is reused for that long (else a 2,400-study list gains a point every second).
-    now = Math.floor(now / AGING_TICK_MS) * AGING_TICK_MS;
-    const rows: Row[] = [];
-    let validUntil = now + AGING_TICK_MS;
-    const { aging } = this.o.config;
-    for (const entry of this.entries.values()) {
-      if (status === 'unread' && entry.read) continue;
-      const s = withAging(entry.base, entry.since, `ImagingStudy/${entry.id}`, this.o.config, now);
-      rows.push({ entry, s, overridden: s.overridden, score: s.score, since: entry.since, key: entry.uid });
-      if (entry.since !== undefined) {
-        const step = (entry.base.routine ? aging.routineMinutes : aging.nonRoutineMinutes) * 60_000;
-        const points = Math.floor(Math.max(0, now - entry.since) / step);
-        if (points < aging.cap) validUntil = Math.min(validUntil, entry.since + (points + 1) * step);
-      }
-    }
-    rows.sort(compareRank);
-    this.cache.set(status, { version: this.version, validUntil, rows });
-    return rows;
-  }
-
   private view(e: Entry, rank: number, now: number, scored?: Score): WorklistItem {
     const s = scored ?? withAging(e.base, e.since, `ImagingStudy/${e.id}`, this.o.config, now);
-    const accession = accessionOf(e.study)?.value;
     const ctx = e.patientId ? this.contexts.get(e.patientId) : undefined;
-    const base = this.o.source.record?.base;
-    const external = new Set(ctx?.external ?? []);
-    if (e.order?.external) external.add(`ServiceRequest/${e.order.request.id}`);
-    const received = e.dicom?.received;
-    return {
-      studyInstanceUid: e.uid,
-      ...(accession ? { accession } : {}),
-      patient: {
-        ...patientView(e.patientId, ctx?.patient),
-        ...(ctx?.recordPatientId ? { recordId: ctx.recordPatientId } : {}),
-      },
-      ...studyFields(e.study),
-      ...(received !== undefined ? { received: new Date(received).toISOString() } : {}),
-      rank,
-      score: s.score,
-      tier: s.tier,
-      terms: base && external.size ? recordEvidence(s.terms, external, base) : s.terms,
-      status: e.read ? 'read' : 'unread',
-    };
+    return itemView(e, rank, s, ctx, this.o.source.record?.base);
   }
 
   // ---- keeping the index current ----
@@ -271,7 +229,7 @@ export class WorklistService {
         patients.slice(i, i + 8).map(async (p) => this.contexts.set(p, await this.o.source.patientContext(p))),
       );
     for (let i = 0; i < studies.length; i += 16) await Promise.all(studies.slice(i, i + 16).map((s) => this.index(s)));
-    this.o.logger.info({ studies: this.entries.size, patients: patients.length }, 'worklist indexed');
+    this.o.logger.info({ studies: this.studies.size, patients: patients.length }, 'worklist indexed');
   }
 
   /** (Re)reads a study's order and DICOM facts and scores it. */
@@ -284,8 +242,6 @@ export class WorklistService {
     const patientId = patientIdOf(study);
     if (patientId && !this.contexts.has(patientId))
       this.contexts.set(patientId, await this.o.source.patientContext(patientId));
-    const prev = this.entries.get(study.id);
-    if (prev?.patientId && prev.patientId !== patientId) this.byPatient.get(prev.patientId)?.delete(study.id);
     const order = await this.o.source.order(
       study,
       patientId ? this.contexts.get(patientId)?.recordPatientId : undefined,
@@ -301,32 +257,21 @@ export class WorklistService {
       base: { terms: [], overridden: false, routine: true },
       read: false,
     };
-    this.entries.set(study.id, entry);
-    this.byUid.set(uid, study.id);
-    if (patientId) {
-      const set = this.byPatient.get(patientId) ?? new Set();
-      set.add(study.id);
-      this.byPatient.set(patientId, set);
-    }
+    this.studies.put(entry);
     this.score(entry);
     return entry;
   }
 
   private remove(id: string): void {
-    const e = this.entries.get(id);
-    if (!e) return;
-    this.version++;
-    this.entries.delete(id);
-    this.byUid.delete(e.uid);
-    if (e.patientId) this.byPatient.get(e.patientId)?.delete(id);
+    if (!this.studies.delete(id)) return;
+    for (const r of this.rankings.values()) r.remove(id);
   }
 
   private score(e: Entry): void {
-    this.version++;
     const ctx = e.patientId ? this.contexts.get(e.patientId) : undefined;
-    const priors = [...(this.byPatient.get(e.patientId ?? '') ?? [])]
+    const priors = [...this.studies.ofPatient(e.patientId)]
       .filter((id) => id !== e.id)
-      .map((id) => this.entries.get(id)!.study);
+      .map((id) => this.studies.get(id)!.study);
     const received = e.dicom?.received;
     const record = {
       study: e.study,
@@ -341,31 +286,26 @@ export class WorklistService {
     };
     e.base = baseScore(record, this.o.config, this.now());
     e.since = received ?? time(e.study.started);
-    // Read: a final report names the study, or the order it fulfils (a RIS report on the accession).
-    const order = e.order ? `ServiceRequest/${e.order.request.id}` : undefined;
-    e.read = (ctx?.reports ?? []).some(
-      (r) =>
-        FINAL.has(r.status) &&
-        !isAi(r) &&
-        ((r.imagingStudy ?? []).some((x) => refersTo(x, `ImagingStudy/${e.id}`)) ||
-          (!!order && (r.basedOn ?? []).some((x) => refersTo(x, order)))),
-    );
+    e.read = readByReport(e, ctx?.reports ?? []);
+    for (const r of this.rankings.values()) r.update(e);
   }
 
   private rescoreAll(): void {
     this.chain = this.chain.then(() => {
-      for (const e of this.entries.values()) this.score(e);
+      // Sorted afresh at the next read rather than moved row by row.
+      for (const r of this.rankings.values()) r.reset();
+      for (const e of this.studies.values()) this.score(e);
     });
   }
 
   private onWrite(events: WriteEvent[]): void {
     if (this.closed) return;
     const a = affected(events, {
-      patientOfResource: (ref) => this.patientHolding(ref),
-      studiesOfOrder: (ref) => this.studiesOfOrder(ref),
-      patientsAt: (ref) => this.patientsAt(ref),
+      patientOfResource: (ref) => this.contexts.holding(ref),
+      studiesOfOrder: (ref) => this.studies.studiesOfOrder(ref),
+      patientsAt: (ref) => this.contexts.at(ref),
       forgetLocation: (id) => this.o.source.forgetLocation(id),
-      knownPatient: (id) => this.byPatient.has(id),
+      knownPatient: (id) => this.studies.hasPatient(id),
     });
     for (const s of a.studies) this.pendingStudies.add(s);
     for (const p of a.patients) this.pendingPatients.add(p);
@@ -391,21 +331,16 @@ export class WorklistService {
       if (!this.pollStarted) return await this.startPoller();
       const changes = await this.o.poller!.changes();
       const a = affectedByRecord(changes, {
-        linkedTo: (id) => [...this.contexts].filter(([, c]) => c.recordPatientId === id).map(([p]) => p),
-        sharingIdentifier: (tokens) =>
-          [...this.contexts]
-            .filter(([, c]) =>
-              (c.patient?.identifier ?? []).some((i) => tokens.includes(`${i.system ?? ''}|${i.value ?? ''}`)),
-            )
-            .map(([p]) => p),
-        studiesOfOrder: (request) => this.studiesOfOrder(request),
-        patientsAt: (ref) => this.patientsAt(ref),
+        linkedTo: (id) => this.contexts.linkedTo(id),
+        sharingIdentifier: (tokens) => this.contexts.sharingIdentifier(tokens),
+        studiesOfOrder: (request) => this.studies.studiesOfOrder(request),
+        patientsAt: (ref) => this.contexts.at(ref),
         forgetLocation: (id) => this.o.source.forgetLocation(id),
       });
       for (const p of a.patients) this.pendingPatients.add(p);
       for (const s of a.orders) this.pendingOrders.add(s);
       // Patients whose record could not be read are read again each time.
-      for (const [p, c] of this.contexts) if (c.recordFailed) this.pendingPatients.add(p);
+      for (const p of this.contexts.failed()) this.pendingPatients.add(p);
       if ((this.pendingPatients.size || this.pendingOrders.size) && !this.timer)
         this.timer = setTimeout(() => this.flush(), this.o.settleMs ?? 50);
     } catch (err) {
@@ -431,12 +366,15 @@ export class WorklistService {
   private async apply(studyIds: string[], patientIds: string[], orderStudies: string[]): Promise<void> {
     if (this.closed) return;
     const now = this.now();
-    const before = this.ranks(now);
-    const wasRead = new Map([...this.entries.values()].map((e) => [e.id, e.read]));
+    const unread = this.rankings.get('unread')!;
+    // A copy of the references (the list is kept in place): the ranks before, looked up only for the studies touched.
+    const before = unread.sorted(now).slice();
+    const wasRead = new Map<string, boolean>();
+    for (const e of this.studies.values()) wasRead.set(e.id, e.read);
     const touched = new Set<string>();
     for (const p of patientIds) {
       this.contexts.set(p, await this.o.source.patientContext(p));
-      for (const id of this.byPatient.get(p) ?? []) touched.add(id);
+      for (const id of this.studies.ofPatient(p)) touched.add(id);
     }
     for (const id of new Set([...studyIds, ...orderStudies])) {
       let entry: Entry | undefined;
@@ -450,41 +388,37 @@ export class WorklistService {
         continue;
       }
       // Another study of the patient is a prior (or no longer one) of the rest.
-      for (const other of this.byPatient.get(entry?.patientId ?? '') ?? []) touched.add(other);
+      for (const other of this.studies.ofPatient(entry?.patientId)) touched.add(other);
       if (entry) touched.add(entry.id);
     }
     for (const id of touched) {
-      const e = this.entries.get(id);
+      const e = this.studies.get(id);
       if (e) this.score(e);
     }
-    const after = this.ranks(now);
+    // The reads above took time: the ranks after are the list's at this moment (a later tick is not sorted twice).
+    const after = this.now();
     for (const id of touched) {
-      const e = this.entries.get(id);
+      const e = this.studies.get(id);
       if (!e) continue;
+      const rank = unread.rankOf(id, after);
+      const at = before.findIndex((r) => r.entry.id === id);
+      const previousRank = at < 0 ? undefined : at + 1;
       const type: WorklistEvent['type'] = !wasRead.has(id)
         ? 'added'
         : e.read && !wasRead.get(id)
           ? 'read'
-          : before.get(id) !== after.get(id)
+          : previousRank !== rank
             ? 'moved'
             : 're-scored';
-      const rank = after.get(id);
-      const previousRank = before.get(id);
       this.emit({
         type,
         studyInstanceUid: e.uid,
         ...(e.patientId ? { patientId: e.patientId } : {}),
         ...(rank !== undefined ? { rank } : {}),
         ...(previousRank !== undefined ? { previousRank } : {}),
-        item: this.view(e, rank ?? 0, now),
+        item: this.view(e, rank ?? 0, after),
       });
     }
-  }
-
-  /** Ranks on the unread list as everyone sees it (events carry these). */
-  private ranks(now: number): Map<string, number> {
-    const all = { canSeePatient: () => true, canSee: () => true } as unknown as AccessPolicy;
-    return new Map(this.ranked('unread', all, now).map((x, i) => [x.entry.id, i + 1]));
   }
 
   private emit(e: WorklistEvent): void {
@@ -495,31 +429,5 @@ export class WorklistService {
         this.o.logger.warn({ err }, 'worklist event listener failed');
       }
     }
-  }
-
-  private patientHolding(ref: string): string | undefined {
-    const [type, id] = ref.split('/');
-    for (const [p, c] of this.contexts) {
-      const lists: { id?: string }[][] = [c.encounters, c.flags, c.observations, c.reports];
-      const list = lists[['Encounter', 'Flag', 'Observation', 'DiagnosticReport'].indexOf(type)];
-      if (list?.some((r) => r.id === id)) return p;
-    }
-    return undefined;
-  }
-
-  /** Studies whose order this is: the same request (on the same server), or the accession number. */
-  private studiesOfOrder(request: { id: string; identifiers: string[]; external?: boolean }): string[] {
-    const out: string[] = [];
-    for (const e of this.entries.values()) {
-      const acc = accessionOf(e.study);
-      const keys = acc?.value ? [acc.value, `${acc.system ?? ''}|${acc.value}`] : [];
-      const same = e.order?.request.id === request.id && !!e.order.external === !!request.external;
-      if (same || keys.some((k) => request.identifiers.includes(k))) out.push(e.id);
-    }
-    return out;
-  }
-
-  private patientsAt(locationRef: string): string[] {
-    return [...this.contexts].filter(([, c]) => c.locations.has(locationRef)).map(([p]) => p);
   }
 }

@@ -1,6 +1,9 @@
 /** A worklist item as the API answers it (docs/worklist.md). */
 import type { HumanName, ImagingStudy, Patient } from '@medplum/fhirtypes';
-import type { Term, Tier } from '../../clinical/worklist/index.js';
+import type { Score, Term, Tier } from '../../clinical/worklist/index.js';
+import type { PatientContext } from './source.js';
+import { accessionOf } from './source.js';
+import type { Entry } from './study-index.js';
 
 export interface WorklistItem {
   studyInstanceUid: string;
@@ -51,4 +54,33 @@ export function recordEvidence(terms: Term[], external: ReadonlySet<string>, bas
       ? { ...t, evidence: t.evidence.map((r) => (external.has(r) ? `${root}/${r}` : r)) }
       : t,
   );
+}
+
+/** The item of a study scored `s` at `rank`; `recordBase`: the external record server whose evidence is shown as URLs. */
+export function itemView(
+  e: Entry,
+  rank: number,
+  s: Score,
+  ctx: PatientContext | undefined,
+  recordBase: string | undefined,
+): WorklistItem {
+  const accession = accessionOf(e.study)?.value;
+  const external = new Set(ctx?.external ?? []);
+  if (e.order?.external) external.add(`ServiceRequest/${e.order.request.id}`);
+  const received = e.dicom?.received;
+  return {
+    studyInstanceUid: e.uid,
+    ...(accession ? { accession } : {}),
+    patient: {
+      ...patientView(e.patientId, ctx?.patient),
+      ...(ctx?.recordPatientId ? { recordId: ctx.recordPatientId } : {}),
+    },
+    ...studyFields(e.study),
+    ...(received !== undefined ? { received: new Date(received).toISOString() } : {}),
+    rank,
+    score: s.score,
+    tier: s.tier,
+    terms: recordBase && external.size ? recordEvidence(s.terms, external, recordBase) : s.terms,
+    status: e.read ? 'read' : 'unread',
+  };
 }
