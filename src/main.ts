@@ -338,7 +338,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const strokeRuns = stroke.config.automatic
     ? new StrokeAutoRun({
         service: stroke,
-        fhir: embeddedClient,
+        // Its bundle is built by pure code whose every case is checked against R4 in persist.test.ts.
+        fhir: inProcessFhirClient(fhir.router, fhirBase, { validatedWrites: true }),
         onWrite: (listener) => fhir.onWrite(listener),
         logger: logger.child({ component: 'stroke' }),
       })

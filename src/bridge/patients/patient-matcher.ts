@@ -42,7 +42,12 @@ export async function matchPatient(
   opts: MatchOptions,
 ): Promise<PatientMatch> {
   const token = identifierToken(header);
-  const found = await client.searchAll('Patient', { identifier: token, _count: 10 }, { maxResources: 10, maxPages: 1 });
+  const found = await client.searchAll(
+    'Patient',
+    // _total=none: the matches are counted from the page; no count query per study.
+    { identifier: token, _count: 10, _total: 'none' },
+    { maxResources: 10, maxPages: 1 },
+  );
   if (found.length > 1) {
     return {
       kind: 'hold',

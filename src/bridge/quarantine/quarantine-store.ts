@@ -4,6 +4,7 @@
  * its reasons until a person releases (sync with errors overridden) or rejects it.
  */
 import type { Database } from 'better-sqlite3';
+import { preparedOnce } from '../../core/sqlite-statements.js';
 import { OUTBOX_UPSERT } from '../../archive/sqlite/schema.js';
 import type { Finding, Severity } from '../normalize/index.js';
 
@@ -119,12 +120,13 @@ export class QuarantineStore implements QuarantineRecords {
 
   /** Replaces the study's findings with `findings` (the result of its latest normalization and mapping). */
   recordFindings(studyUid: string, findings: Finding[], now = Date.now()): void {
-    const insert = this.db.prepare(
+    const insert = preparedOnce(
+      this.db,
       `INSERT INTO dq_findings(study_uid, sop_uid, rule, severity, tag, original, corrected, message, occurrences, source_ae, station, manufacturer, recorded_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM dq_findings WHERE study_uid = ?').run(studyUid);
+      preparedOnce(this.db, 'DELETE FROM dq_findings WHERE study_uid = ?').run(studyUid);
       for (const f of findings) {
         insert.run(
           studyUid,
@@ -174,11 +176,11 @@ export class QuarantineStore implements QuarantineRecords {
 
   /** The study synced: it is no longer held (a release decision is kept as the record). */
   clearHold(studyUid: string): void {
-    this.db.prepare(`DELETE FROM quarantine WHERE study_uid = ? AND state = 'held'`).run(studyUid);
+    preparedOnce(this.db, `DELETE FROM quarantine WHERE study_uid = ? AND state = 'held'`).run(studyUid);
   }
 
   get(studyUid: string): QuarantineEntry | undefined {
-    const row = this.db.prepare('SELECT * FROM quarantine WHERE study_uid = ?').get(studyUid) as
+    const row = preparedOnce(this.db, 'SELECT * FROM quarantine WHERE study_uid = ?').get(studyUid) as
       | QuarantineRow
       | undefined;
     return row && entryOf(row);

@@ -30,7 +30,8 @@ export const studyIdentifier = (studyUid: string): string => `${DICOM_UID_SYSTEM
 export async function findImagingStudy(client: FhirClient, studyUid: string): Promise<ImagingStudy | undefined> {
   const found = await client.searchAll(
     'ImagingStudy',
-    { identifier: studyIdentifier(studyUid) },
+    // _total=none: the matches are counted from the page; no count query per study.
+    { identifier: studyIdentifier(studyUid), _total: 'none' },
     { maxResources: 10, maxPages: 1 },
   );
   if (found.length > 1)
@@ -56,7 +57,7 @@ export async function findEndpoint(client: FhirClient, dicomWebBase: string): Pr
   const id = mapEndpoint(dicomWebBase).identifier[0]!;
   const [found] = await client.searchAll(
     'Endpoint',
-    { identifier: `${id.system}|${id.value}` },
+    { identifier: `${id.system}|${id.value}`, _total: 'none' },
     { maxResources: 1, maxPages: 1 },
   );
   return found ? { reference: `Endpoint/${found.id}` } : undefined;

@@ -5,6 +5,7 @@
  * is sound, so the study goes to FHIR; a source profile may raise the severity like any rule's.
  */
 import type { Database } from 'better-sqlite3';
+import { preparedOnce } from '../../core/sqlite-statements.js';
 import { applyProfile, type Finding, type SourceProfile } from '../normalize/index.js';
 
 interface NoteRow {
@@ -18,13 +19,12 @@ interface NoteRow {
 }
 
 export function loadIngestFindings(db: Database, studyUid: string, profile: SourceProfile): Finding[] {
-  const rows = db
-    .prepare(
-      `SELECT n.sop_uid, n.rule, n.tag, n.original, n.corrected, n.message, n.source
+  const rows = preparedOnce(
+    db,
+    `SELECT n.sop_uid, n.rule, n.tag, n.original, n.corrected, n.message, n.source
        FROM ingest_notes n JOIN instances i ON i.sop_uid = n.sop_uid
        WHERE n.study_uid = ? ORDER BY n.pk`,
-    )
-    .all(studyUid) as NoteRow[];
+  ).all(studyUid) as NoteRow[];
   return rows.map((r) =>
     applyProfile(
       {
