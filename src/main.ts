@@ -304,6 +304,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     fhir: embeddedClient,
     onWrite: (listener) => fhir.onWrite(listener),
     config: parseNotificationsConfig(config.sections.notifications),
+    // Several instances share the store: Subscriptions written through the others are re-read (docs/postgresql.md).
+    ...(config.database ? { refreshMs: 2_000 } : {}),
     // A notification is what the subscriber may read now (its current registration, or for an
     // external IdP the token it last wrote the Subscription with); unstamped → none under --auth smart.
     ...(config.auth === 'smart'
