@@ -4,7 +4,6 @@ import { leaseMigrations } from './lease.js';
 import { Lease } from './lease.js';
 import type { LeaseSettings } from './lease-config.js';
 import { checkSchemaName, migrate } from './migrations.js';
-import { openPool } from './pool.js';
 
 interface Log {
   info(o: object, msg: string): void;
@@ -30,7 +29,8 @@ export async function openJobLeases(
   options: { schema?: string; holder?: string } = {},
 ): Promise<JobLeases> {
   const schema = checkSchemaName(options.schema ?? 'lease');
-  const pool: pg.Pool | undefined = database ? openPool(database, { max: 2 }) : undefined;
+  // pg is loaded only with a database (the embedded server never needs it).
+  const pool: pg.Pool | undefined = database ? (await import('./pool.js')).openPool(database, { max: 2 }) : undefined;
   try {
     if (pool) await migrate(pool, schema, leaseMigrations(schema));
   } catch (e) {
