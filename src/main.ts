@@ -47,6 +47,8 @@ import { loadDemoData } from './demo/loader.js';
 import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
 import { inProcessFhirClient } from './fhir/client/index.js';
 import { WalCheckpointer } from './core/wal-checkpointer.js';
+import { openJobLeases } from './core/postgres/job-leases.js';
+import { parseDatabaseSection } from './core/postgres/lease-config.js';
 import { openFhirServer } from './fhir/embedded.js';
 import { buildHttpApp, routeRules } from './http/app.js';
 import {
@@ -206,6 +208,9 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   });
   // The sources' state: the archive database, or PostgreSQL with --database.
   const sourceStates = await openSourceStateStore(config.database, db);
+  // Singleton background jobs (each source's polling, the reconcile schedule): with --database, run by
+  // one instance, the holder of the job's lease (config database.lease; docs/postgresql.md).
+  const jobLeases = await openJobLeases(config.database, parseDatabaseSection(config.sections.database).lease, logger);
   // Validates sections.sources; polling starts once we listen (C-MOVE sources send to our SCP).
   const sources = openSources(config, {
     archive,
@@ -214,6 +219,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     resync: db.transaction((uids: string[]) => {
       for (const uid of uids) bridge.admin.outbox.enqueue(uid, 'source endpoint choice changed');
     }),
+    guard: jobLeases.guard,
   });
   // The tamper-evident audit trail (hash chain keyed from outside the data dir), copied into
   // the embedded FHIR server for /fhir/AuditEvent searches. With --database, the chain is in
@@ -265,6 +271,9 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     record: (drift) => bridge.admin.outbox.setMeta('drift', drift),
     onError: (err) => logger.warn({ err: err.message }, 'scheduled reconcile failed'),
   });
+  const reconcileJob =
+    reconcileRuns &&
+    jobLeases.guard('reconcile-schedule', { start: () => reconcileRuns.start(), stop: () => reconcileRuns.close() });
   // Validates sections.context (clinical data from the embedded server or a named external one).
   // Its accesses are audited at the HTTP edge, like every other route.
   // One reader of the embedded store for both; cached until a write when this process is its only writer (SQLite).
@@ -315,6 +324,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     fhir: embeddedClient,
     onWrite: (listener) => fhir.onWrite(listener),
     config: parseNotificationsConfig(config.sections.notifications),
+    // Several instances share the store: Subscriptions written through the others are re-read (docs/postgresql.md).
+    ...(config.database ? { refreshMs: 2_000 } : {}),
     // A notification is what the subscriber may read now (its current registration, or for an
     // external IdP the token it last wrote the Subscription with); unstamped → none under --auth smart.
     ...(config.auth === 'smart'
@@ -463,15 +474,16 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   worklist.start().catch((err: unknown) => logger.error({ err }, 'worklist indexing failed'));
   void bridge.start();
   await sources.start();
-  reconcileRuns?.start();
+  reconcileJob?.start();
   return {
     httpUrl: `${config.tlsCert ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     dicomPort: dimse.port,
     routes: () => routeRules(app),
     inject: app.inject.bind(app),
     close: async () => {
-      await reconcileRuns?.close();
+      await reconcileJob?.close();
       await sources.close();
+      await jobLeases.close();
       await sourceStates.close();
       notifications.close();
       strokeRuns?.close();

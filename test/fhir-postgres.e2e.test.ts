@@ -1,12 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditKey } from '../src/audit/key-file.js';
 import { openPool } from '../src/core/postgres/pool.js';
-import { testPostgres } from '../src/core/postgres/test-cluster.js';
+import { testDatabase } from '../src/core/postgres/test-database.js';
 import { httpFhirClient, parseFhirServers } from '../src/fhir/client/index.js';
 import { fhirClientSuite } from '../src/fhir/client/test-support.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -16,35 +13,22 @@ import { startTestServer, type TestServer } from './support/server.js';
  * database of its own on the test cluster), through the FhirClient contract over HTTP, and two
  * servers — two data dirs, one database — seeing each other's writes.
  */
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-const database = `ib_e2e_${randomBytes(4).toString('hex')}`;
+const db = testDatabase();
+const skip = db.skip;
 let url = '';
 let peer: TestServer | undefined;
-// Instances sharing a database share the audit chain, so its key (docs/postgresql.md).
-const keyDir = mkdtempSync(join(tmpdir(), 'ib-pg-key-'));
-const auditKeyFile = join(keyDir, 'audit.key');
+const { auditKeyFile, keyDir } = db;
 
 beforeAll(async () => {
-  if ('reason' in server) return;
-  const base = await server.url();
-  const admin = openPool(base, { max: 1 });
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${database}`;
-  url = u.toString();
+  await db.setup();
+  if (skip) return;
+  url = db.url();
   peer = await startTestServer({ database: url, 'audit-key-file': auditKeyFile });
 }, 120_000);
 
 afterAll(async () => {
   await peer?.stop();
-  rmSync(keyDir, { recursive: true, force: true });
-  if ('reason' in server) return;
-  const admin = openPool(await server.url(), { max: 1 });
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
-  await server.stop();
+  await db.teardown();
 });
 
 if (skip) describe.skip(`FhirClient contract: HTTP (ImagingBridge on PostgreSQL) (skipped: ${skip})`, () => {});

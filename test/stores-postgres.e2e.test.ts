@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPool } from '../src/core/postgres/pool.js';
-import { testPostgres } from '../src/core/postgres/test-cluster.js';
+import { testDatabase } from '../src/core/postgres/test-database.js';
 import { ClientStore } from '../src/security/oauth/client-store.js';
 import { PgSecurityStore } from '../src/security/oauth/pg-security-store.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -15,41 +13,32 @@ import { runCli } from './support/smart.js';
  * PostgreSQL. Two servers (two data dirs, one database) are one authorization server: a client
  * registered once works on both, and a token one issues is accepted by the other (shared keys).
  */
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-const database = `ib_e2e_${randomBytes(4).toString('hex')}`;
+const db = testDatabase();
+const skip = db.skip;
 let url = '';
 const servers: TestServer[] = [];
 const PUBLIC_URL = 'http://imaging.test';
-// Instances sharing one database share its audit chain, hashed with one key (docs/postgresql.md).
-const keyDir = mkdtempSync(join(tmpdir(), 'ib-pg-stores-key-'));
-const auditKeyFile = join(keyDir, 'audit.key');
 
 beforeAll(async () => {
-  if ('reason' in server) return;
-  const base = await server.url();
-  const admin = openPool(base, { max: 1 });
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${database}`;
-  url = u.toString();
+  await db.setup();
+  if (skip) return;
+  url = db.url();
   // One after the other: the second finds the schemas migrated and the keys made. One public URL,
   // as behind a load balancer: the issuer and the token audience are the same on both.
   for (let i = 0; i < 2; i++)
     servers.push(
-      await startTestServer({ auth: 'smart', database: url, 'public-url': PUBLIC_URL, 'audit-key-file': auditKeyFile }),
+      await startTestServer({
+        auth: 'smart',
+        database: url,
+        'public-url': PUBLIC_URL,
+        'audit-key-file': db.auditKeyFile,
+      }),
     );
 }, 180_000);
 
 afterAll(async () => {
   for (const s of servers) await s.stop();
-  rmSync(keyDir, { recursive: true, force: true });
-  if ('reason' in server) return;
-  const admin = openPool(await server.url(), { max: 1 });
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
-  await server.stop();
+  await db.teardown();
 });
 
 describe.skipIf(skip !== undefined)(

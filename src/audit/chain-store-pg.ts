@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { checkSchemaName, type Migration, migrate } from '../core/postgres/migrations.js';
+import { checkSchemaCurrent, checkSchemaName, type Migration, migrate } from '../core/postgres/migrations.js';
 import { openPool } from '../core/postgres/pool.js';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
 import { type AuditChainStore, DuplicateAuditIdError, type NewRecord } from './chain-store-contract.js';
@@ -67,10 +67,9 @@ export class PgChainStore implements AuditChainStore {
     const schema = checkSchemaName(options.schema ?? 'audit');
     const pool = typeof connection === 'string' ? openPool(connection, { max: 4 }) : connection;
     try {
-      if (options.readonly) {
-        const { rows } = await pool.query('SELECT to_regclass($1) AS t', [`${schema}.record`]);
-        if (!rows[0]?.t) throw new Error(`no audit chain in PostgreSQL schema "${schema}"`);
-      } else await migrate(pool, schema, auditMigrations(schema));
+      // Read-only: nothing is migrated, so the schema must be the one this version reads.
+      if (options.readonly) await checkSchemaCurrent(pool, schema, auditMigrations(schema), 'audit chain');
+      else await migrate(pool, schema, auditMigrations(schema));
     } catch (e) {
       if (typeof connection === 'string') await pool.end();
       throw e;

@@ -78,7 +78,7 @@ describe.skipIf(skip !== undefined)(`PostgreSQL audit chain${skip ? ` (skipped: 
     }
   });
 
-  it('opens read-only without creating anything, refuses writes then, and refuses a newer schema', async () => {
+  it('opens read-only without creating anything, refuses writes then, and refuses a newer schema (read-only: an older one too)', async () => {
     const url = await (server as { url: () => Promise<string> }).url();
     const schema = `audit_${randomBytes(6).toString('hex')}`;
     await expect(PgChainStore.open(url, { schema, readonly: true })).rejects.toThrow(/no audit chain in PostgreSQL/);
@@ -87,8 +87,16 @@ describe.skipIf(skip !== undefined)(`PostgreSQL audit chain${skip ? ` (skipped: 
     const pool = openPool(url, { max: 1 });
     try {
       await expect(reader.append([newRecord(1)], TEST_KEY)).rejects.toThrow(/read-only/);
+      // The read-only open checks the version too (it must not read a schema it does not know).
+      const { rows } = await pool.query(`SELECT max(version) AS v FROM ${schema}.schema_migrations`);
+      await pool.query(`UPDATE ${schema}.schema_migrations SET version = 0 WHERE version = $1`, [rows[0].v]);
+      await expect(PgChainStore.open(url, { schema, readonly: true })).rejects.toThrow(
+        /older than this ImagingBridge reads/,
+      );
+      await pool.query(`UPDATE ${schema}.schema_migrations SET version = $1 WHERE version = 0`, [rows[0].v]);
       await pool.query(`INSERT INTO ${schema}.schema_migrations(version, description) VALUES (99, 'future')`);
       await expect(PgChainStore.open(url, { schema })).rejects.toBeInstanceOf(SchemaTooNewError);
+      await expect(PgChainStore.open(url, { schema, readonly: true })).rejects.toBeInstanceOf(SchemaTooNewError);
     } finally {
       await pool.end();
       await reader.close();

@@ -1,31 +1,15 @@
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { readCheckpoint, withCheckpointLock, writeCheckpoint } from './checkpoint.js';
 import type { ChainRecord } from './types.js';
 
 type Head = Pick<ChainRecord, 'seq' | 'hash'>;
 
 /**
- * Movers of one process that share a checkpoint file (instances given the same key file) take
- * turns, so the read-compare-write below never lets a lower head overwrite a higher one.
- */
-const turns = new Map<string, Promise<void>>();
-
-async function inTurn(file: string, work: () => Promise<void>): Promise<void> {
-  const before = turns.get(file) ?? Promise.resolve();
-  const mine = before.then(work, work);
-  const settled = mine.catch(() => undefined);
-  turns.set(file, settled);
-  try {
-    await mine;
-  } finally {
-    if (turns.get(file) === settled) turns.delete(file);
-  }
-}
-
-/**
  * Keeps the signed checkpoint (checkpoint.ts) at the head of the chain after each commit, for
- * a writer whose store reads asynchronously (the PostgreSQL chain). Same rules as the SQLite
- * writer thread (chain-worker.ts): moves are coalesced and written off the commit path; a
- * checkpoint the chain no longer holds is left as evidence and alarmed once.
+ * both writers (the SQLite writer thread, chain-worker.ts, and the PostgreSQL one): moves are
+ * coalesced and written off the commit path, so the checkpoint trails the acknowledged head by at
+ * most one write (a crash in that window leaves it a little behind, which is still true of the
+ * chain); a checkpoint the chain no longer holds is left as evidence and alarmed once. Each move
+ * reads, compares and writes under the checkpoint's lock file: processes sharing it never move it back.
  */
 export class CheckpointMover {
   private frozen = false;
@@ -44,9 +28,13 @@ export class CheckpointMover {
    * At start: reports a truncation done while stopped, and moves a checkpoint left behind to the
    * head. `missing` says what an absent checkpoint with records in the chain means here.
    */
-  async start(head: Head | undefined, missing: (head: Head) => void): Promise<void> {
+  async start(
+    headOf: () => Head | undefined | Promise<Head | undefined>,
+    missing: (head: Head) => void,
+  ): Promise<void> {
     try {
       const { holds, seq } = await this.holds();
+      const head = await headOf();
       if (holds && head && head.seq > seq) {
         if (seq === 0) missing(head);
         this.move(head);
@@ -96,13 +84,15 @@ export class CheckpointMover {
       const head = this.wanted;
       this.wanted = undefined;
       try {
-        await inTurn(this.file, async () => {
+        await withCheckpointLock(this.file, async () => {
           const { holds, seq } = await this.holds();
+          // Another process sharing the checkpoint may have moved it further already.
           if (!holds || seq >= head.seq) return;
           await writeCheckpoint(this.file, this.key, head, !this.written);
           this.written = true;
         });
       } catch (e) {
+        // The records are durable; only the truncation evidence lags. Said every time: it must be fixed.
         this.alarm(
           `audit checkpoint ${this.file} cannot be written: truncation of the newest records would go unnoticed`,
           e,

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -116,3 +116,39 @@ export async function writeCheckpoint(file: string, key: Buffer, c: Checkpoint, 
 }
 
 const checkpointText = (key: Buffer, c: Checkpoint) => `${JSON.stringify(signedCheckpoint(key, c))}\n`;
+
+/** A lock file this old belongs to a holder that died mid-move (a move takes milliseconds). */
+const LOCK_STALE_MS = 10_000;
+const LOCK_WAIT_MS = 30_000;
+
+/**
+ * Runs `work` holding `<file>.lock`, created exclusively (O_EXCL): writers of every process
+ * sharing the checkpoint (instances given one key file) take turns, so a read-compare-write
+ * inside `work` never lets a lower head overwrite a higher one. A lock left by a holder that
+ * died is broken after 10 s; waiting longer than 30 s is an error (the move is retried with the next head).
+ */
+export async function withCheckpointLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${file}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fh = await open(lock, 'wx', 0o600);
+      await fh.writeFile(`${process.pid}:${threadId}\n`).finally(() => fh.close());
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0, // just released: try again
+      );
+      if (age > LOCK_STALE_MS) await unlink(lock).catch(() => undefined);
+      else if (Date.now() > deadline) throw new Error(`${lock} is held by another writer for over ${LOCK_WAIT_MS} ms`);
+      else await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await unlink(lock).catch(() => undefined);
+  }
+}

@@ -55,12 +55,14 @@ export async function openPostgresAuditLog(o: OpenPostgresAuditLogOptions): Prom
   const alarm = (message: string, e?: unknown) =>
     o.logger.error({ checkpointFile, ...(e === undefined ? {} : { err: e }) }, message);
   const mover = new CheckpointMover(checkpointFile, key, (seq) => store.hashAt(seq), alarm);
-  await mover.start(await store.head(), (head) =>
-    // A shared chain: an instance that joins it (or whose checkpoint was lost) starts its own checkpoint here.
-    o.logger.warn(
-      { checkpointFile, seq: head.seq },
-      'audit checkpoint of this instance is absent while the shared chain holds records: a new one is written at the head',
-    ),
+  await mover.start(
+    () => store.head(),
+    (head) =>
+      // A shared chain: an instance that joins it (or whose checkpoint was lost) starts its own checkpoint here.
+      o.logger.warn(
+        { checkpointFile, seq: head.seq },
+        'audit checkpoint of this instance is absent while the shared chain holds records: a new one is written at the head',
+      ),
   );
   const writer = new PgChainWriter(store, key, mover, o.logger);
   const log = new AuditLog(writer);

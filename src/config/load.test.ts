@@ -53,6 +53,19 @@ describe('configuration', () => {
     expect(() => loadConfig({ database: 'mysql://ib@db/ib' }, {})).toThrow(/--database: expected a postgres:\/\//);
   });
 
+  it("reads the config file's database as a URL, or as an object whose url is --database and lease a section", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ database: { url: 'postgres://ib@db/ib', lease: { ttlSeconds: 6 } } }));
+    const c = loadConfig({ config: file }, {});
+    expect(c.database).toBe('postgres://ib@db/ib');
+    expect(c.sections.database).toEqual({ lease: { ttlSeconds: 6 } });
+    writeFileSync(file, JSON.stringify({ database: 'postgres://ib@db/x' }));
+    expect(loadConfig({ config: file }, {}).database).toBe('postgres://ib@db/x');
+    writeFileSync(file, JSON.stringify({ database: { url: 'mysql://ib@db/ib' } }));
+    expect(() => loadConfig({ config: file }, {})).toThrow(/--database: expected a postgres:\/\//);
+  });
+
   it('keeps an explicit public URL without its trailing slash', () => {
     expect(loadConfig({ 'public-url': 'https://pacs.example.org/bridge/' }, {}).publicUrl).toBe(
       'https://pacs.example.org/bridge',

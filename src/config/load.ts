@@ -73,7 +73,12 @@ function readConfigFile(path: string): { options: Raw; sections: ConfigSections 
   const options: Raw = {};
   const sections: ConfigSections = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if ((SECTION_KEYS as readonly string[]).includes(key)) sections[key as keyof ConfigSections] = value;
+    // `database` is the URL, or an object with the URL and the lease settings (database.lease).
+    if (key === 'database' && value && typeof value === 'object' && !Array.isArray(value)) {
+      const { url, ...rest } = value as Record<string, unknown>;
+      if (url !== undefined) options.database = url;
+      sections.database = rest;
+    } else if ((SECTION_KEYS as readonly string[]).includes(key)) sections[key as keyof ConfigSections] = value;
     else if (OPTIONS.some((o) => o.key === key)) options[key as keyof Config] = value;
     else throw new ConfigError(`config file ${path}: unknown key "${key}"`);
   }

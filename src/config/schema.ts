@@ -83,6 +83,8 @@ export interface ConfigSections {
   security?: unknown;
   /** Scheduled drift reconciliation (interval, window, apply): validated by src/assessment. */
   reconcile?: unknown;
+  /** The config file's `database` object less its `url`: background-job leases, validated by src/core/postgres/lease-config.ts. */
+  database?: unknown;
 }
 
 export const SECTION_KEYS = [

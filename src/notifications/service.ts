@@ -44,6 +44,12 @@ export interface NotificationOptions {
   /** Writes one audit record durably (rejects when it cannot): notifications and websocket steps. */
   record?: (r: NotificationRecord) => Promise<void>;
   now?: () => number;
+  /**
+   * With a store shared by several instances (PostgreSQL): re-reads the live Subscriptions this
+   * often, so that one written through another instance is matched by this instance's writes too
+   * (each write is notified by the instance that committed it). Absent: only writes seen here.
+   */
+  refreshMs?: number;
   fetch?: DeliveryOptions['fetch'];
   sleep?: DeliveryOptions['sleep'];
 }
@@ -75,6 +81,10 @@ export class NotificationService {
   /** `subId|Type/id` → versionId last notified: a write that changed nothing notifies once. */
   private readonly notified = new Map<string, string>();
   private unsubscribe: (() => void) | undefined;
+  /** Subscription id → the version last taken on (or refused) here: a refresh reconciles only what changed. */
+  private readonly seen = new Map<string, string>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing = false;
   private closed = false;
   private readonly now: () => number;
 
@@ -102,10 +112,35 @@ export class NotificationService {
     this.unsubscribe = this.o.onWrite((events) => this.onWrite(events));
     const stored = await this.o.fhir.searchAll('Subscription', { status: [...LIVE].join(',') });
     await Promise.all(stored.map((s) => this.serial(s.id!, () => this.reconcile(s))));
+    if (this.o.refreshMs) {
+      this.refreshTimer = setInterval(() => void this.refresh(), this.o.refreshMs);
+      this.refreshTimer.unref();
+    }
+  }
+
+  /** Takes on the live Subscriptions written elsewhere since the last look, drops those gone. */
+  async refresh(): Promise<void> {
+    if (this.refreshing || this.closed) return;
+    this.refreshing = true;
+    try {
+      const stored = await this.o.fhir.searchAll('Subscription', { status: [...LIVE].join(',') });
+      const live = new Set<string>();
+      for (const s of stored) {
+        live.add(s.id!);
+        if (this.seen.get(s.id!) !== versionOf(s)) void this.serial(s.id!, () => this.reconcile(s));
+      }
+      for (const id of this.subs.keys()) if (!live.has(id)) void this.serial(id, () => this.remove(id));
+      for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
+    } catch (err) {
+      this.o.logger.warn({ err }, 'subscriptions could not be re-read; trying again at the next refresh');
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   close(): void {
     this.closed = true;
+    clearInterval(this.refreshTimer);
     this.unsubscribe?.();
     this.websocket.close();
   }
@@ -151,6 +186,7 @@ export class NotificationService {
     const id = s.id!;
     const status = String(s.status);
     if (!LIVE.has(status)) return this.remove(id);
+    this.seen.set(id, versionOf(s));
     if (typeof s.end === 'string' && Date.parse(s.end) <= this.now()) {
       await this.remove(id);
       return this.setStatus(id, 'off', undefined);
@@ -321,6 +357,8 @@ export class NotificationService {
     this.o.logger.info({ subscription: id, status }, 'subscription status');
   }
 }
+
+const versionOf = (s: FhirResource) => String(s.meta?.versionId ?? '');
 
 /** The endpoint as recorded: scheme, host and path (no query, fragment or credentials). */
 function recordedEndpoint(endpoint: string): string {

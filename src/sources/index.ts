@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Archive } from '../archive/archive.js';
 import type { Config } from '../config/schema.js';
+import type { BackgroundJob } from '../core/leased-job.js';
 import { parseDimseSettings } from '../dimse/index.js';
 import { DicomwebPacs } from './dicomweb-pacs.js';
 import { DimsePacs } from './dimse-pacs.js';
@@ -51,6 +52,11 @@ export interface SourcesDeps {
   clock?: () => number;
   /** Queues studies for the FHIR sync again: those of a source whose `endpoint` choice changed since the last start. */
   resync?: (studyUids: string[]) => void;
+  /**
+   * Where a source's polling runs: several instances sharing PostgreSQL poll each source from one
+   * of them (the holder of its lease, src/core/leased-job.ts). Absent: here.
+   */
+  guard?: (jobName: string, job: BackgroundJob) => { start(): void; close(): Promise<void> };
 }
 
 /** Validates `sections.sources` (ConfigError) and builds one runner per source; nothing polls before start(). */
@@ -79,6 +85,9 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
     return runner;
   });
   const byName = new Map<string, SourceRunner>(runners.map((r) => [r.settings.name, r]));
+  const pollers = runners.map((r) =>
+    deps.guard ? deps.guard(`source-poll:${r.settings.name}`, r) : { start: () => r.start(), close: () => r.stop() },
+  );
   const register = async (s: SourceSettings) => {
     await state.register({ name: s.name, kind: s.kind, mode: s.mode, endpoint: endpointOf(s) }, clock());
     if (s.kind === 'dicomweb' && (await state.endpointChoiceChanged(s.name, s.endpoint))) {
@@ -95,7 +104,7 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
   return {
     start: async () => {
       for (const s of settings) await register(s);
-      for (const r of runners) r.start();
+      for (const p of pollers) p.start();
     },
     pollNow: async () => {
       await Promise.all(runners.map((r) => r.poll()));
@@ -108,7 +117,7 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
       return s?.kind === 'dicomweb' ? { url: s.url, endpoint: s.endpoint } : undefined;
     },
     close: async () => {
-      await Promise.all(runners.map((r) => r.stop()));
+      await Promise.all(pollers.map((p) => p.close()));
       await locks.idle();
     },
   };

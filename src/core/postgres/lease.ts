@@ -79,6 +79,11 @@ export class Lease {
     return new Lease(pool, schema, options.name, options);
   }
 
+  /** A lease in a table that open() (or an earlier migrate) already brought up to date: no round trip. */
+  static inMigratedTable(pool: pg.Pool, options: LeaseOptions): Lease {
+    return new Lease(pool, checkSchemaName(options.schema ?? 'lease'), options.name, options);
+  }
+
   /** Whether this process holds the lease now. */
   get held(): boolean {
     return this.heldToken !== undefined;

@@ -73,3 +73,27 @@ export async function migrate(pool: pg.Pool, schema: string, migrations: readonl
     client.release();
   }
 }
+
+/**
+ * For a read-only open (no migration may run): the schema must exist at exactly the newest
+ * version of `migrations`. Refuses a newer one (SchemaTooNewError) and an older one (its tables
+ * may lack what this version reads) with a message saying what to do; `what` names the store.
+ */
+export async function checkSchemaCurrent(
+  pool: pg.Pool,
+  schema: string,
+  migrations: readonly Migration[],
+  what: string,
+): Promise<void> {
+  checkSchemaName(schema);
+  const newest = migrations.reduce((n, m) => Math.max(n, m.version), 0);
+  const { rows: found } = await pool.query('SELECT to_regclass($1) AS t', [`${schema}.schema_migrations`]);
+  if (!found[0]?.t) throw new Error(`no ${what} in PostgreSQL schema "${schema}"`);
+  const { rows } = await pool.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${schema}.schema_migrations`);
+  const current = rows[0]?.v ?? 0;
+  if (current > newest) throw new SchemaTooNewError(schema, current, newest);
+  if (current < newest)
+    throw new Error(
+      `PostgreSQL schema "${schema}" is at version ${current}, older than this ImagingBridge reads (${newest}): start this version's server once to migrate it, or use the ImagingBridge that wrote it`,
+    );
+}

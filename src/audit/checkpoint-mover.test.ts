@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkpointFileOf, readCheckpoint, withCheckpointLock } from './checkpoint.js';
+
+const CHILD = fileURLToPath(new URL('../../test/support/checkpoint-mover-child.ts', import.meta.url));
+const key = Buffer.alloc(32, 7);
+
+/** Runs the child to completion; rejects with its output when it fails or alarms. */
+function mover(file: string, upto: number): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, key.toString('hex'), String(upto)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 && out.trim() === 'done' ? resolve() : reject(new Error(out)))),
+  );
+}
+
+describe('the audit checkpoint shared by several processes', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const fileIn = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ib-checkpoint-'));
+    dirs.push(dir);
+    return checkpointFileOf(join(dir, 'audit.key'));
+  };
+
+  it('is never moved back when two processes move it at once, one of them behind the other', async () => {
+    const file = fileIn();
+    const seen: number[] = [];
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        const state = readCheckpoint(file, key);
+        if (state.status === 'valid') seen.push(state.checkpoint.seq);
+        else expect(state.status).toBe('absent'); // never half-written
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    })();
+    await Promise.all([mover(file, 300), mover(file, 200)]);
+    watching = false;
+    await watch;
+    const final = readCheckpoint(file, key);
+    expect(final).toEqual({
+      status: 'valid',
+      checkpoint: { seq: 300, hash: createHash('sha256').update('300').digest('hex') },
+    });
+    expect(seen.length).toBeGreaterThan(10);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]!);
+  }, 60_000);
+
+  it('lets one writer at a time hold the lock, and breaks a lock its dead holder left', async () => {
+    const file = fileIn();
+    const order: string[] = [];
+    const slow = (name: string) => async () => {
+      order.push(`${name} in`);
+      await new Promise((r) => setTimeout(r, 30));
+      order.push(`${name} out`);
+    };
+    await Promise.all([withCheckpointLock(file, slow('a')), withCheckpointLock(file, slow('b'))]);
+    expect(order).toEqual(['a in', 'a out', 'b in', 'b out']);
+    // A holder that died 11 s ago (the lock file's time set back): the next writer goes ahead.
+    const { utimesSync, writeFileSync } = await import('node:fs');
+    writeFileSync(`${file}.lock`, '1:0\n');
+    const past = new Date(Date.now() - 11_000);
+    utimesSync(`${file}.lock`, past, past);
+    expect(await withCheckpointLock(file, async () => 'went ahead')).toBe('went ahead');
+  });
+});
