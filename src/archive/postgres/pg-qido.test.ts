@@ -62,6 +62,22 @@ describe.skipIf(skip !== undefined)(`QIDO on PostgreSQL${skip ? ` (skipped: ${sk
         expect(expected.length, `${level} ${query}`).toBeGreaterThan(0);
         expect((await b.search(request)).body, `${level} ${query}`).toEqual(expected);
       }
+      // Values are bound, never spliced; LIKE's own % and _ are literal: quotes, SQL and them match nothing.
+      for (const value of [
+        "x' OR '1'='1",
+        'x"; DROP TABLE studies; --',
+        "%' OR 1=1 --",
+        'GEN_*',
+        '%EN*',
+        '*N_1*',
+        '*N_P1*',
+      ]) {
+        for (const key of ['PatientID', 'PatientName', 'StudyDescription', 'PatientAge', 'AccessionNumber']) {
+          const request = { level: 'study' as const, query: new URLSearchParams({ [key]: value }) };
+          expect((await b.search(request)).body, `${key}=${value}`).toEqual([]);
+        }
+      }
+      expect((await b.search({ level: 'study', query: new URLSearchParams() })).body).toHaveLength(COUNT);
     } finally {
       await sqlite.close();
       await pg.dropSchema();
