@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DicomJson } from '../dicom/types.js';
 import type { ArchiveIndex, IndexedWrite } from './archive-index.js';
+import { KEY_OBJECT_SELECTION } from './rejection-note.js';
 import type { InstanceRecord } from './types.js';
 
 export interface ArchiveIndexSuiteOptions {
@@ -178,6 +179,37 @@ export function archiveIndexSuite(
       expect(empty.results).toEqual([]);
       await empty.durable;
       expect(index.durabilityLost).toBeUndefined();
+    });
+
+    it('hides the instances a rejection note names, the note too, and one named before it arrives', async () => {
+      const sq = (...items: DicomJson[]) => ({ vr: 'SQ', Value: items });
+      const ref = (sop: string) => ({ '00081155': v('UI', sop) });
+      const noteSop = `${ROOT}.9.1`;
+      const later = `${SERIES_1}.3`;
+      const note = indexRecord({
+        series: `${ROOT}.9`,
+        sop: noteSop,
+        instanceNumber: 1,
+        blobKey: `ab/${STUDY}/note.dcm`,
+      });
+      note.sopClassUid = KEY_OBJECT_SELECTION;
+      note.json['0040A043'] = sq({ '00080100': v('SH', '113001'), '00080102': v('SH', 'DCM') });
+      note.json['0040A375'] = sq({
+        '0020000D': v('UI', STUDY),
+        '00081115': sq({ '0020000E': v('UI', SERIES_1), '00081199': sq(ref(`${SERIES_1}.1`), ref(later)) }),
+      });
+      await index.commit([
+        fresh(indexRecord({ sop: `${SERIES_1}.1`, instanceNumber: 1 })),
+        fresh(indexRecord({ sop: `${SERIES_1}.2`, instanceNumber: 2 })),
+      ]);
+      expect((await index.commit([fresh(note)])).results).toEqual([{ decision: 'stored', version: 1 }]);
+      expect((await index.instances({ studyUid: STUDY })).map((i) => i.sopUid)).toEqual([`${SERIES_1}.2`]);
+      await index.commit([fresh(indexRecord({ sop: later, instanceNumber: 3, blobKey: `ab/${STUDY}/later.dcm` }))]);
+      expect((await index.instances({ studyUid: STUDY })).map((i) => i.sopUid)).toEqual([`${SERIES_1}.2`]);
+      expect(await index.studyInstanceCount(STUDY)).toBe(1);
+      // Hidden, not forgotten: the bytes stay referenced (the orphan sweep keeps them).
+      expect(await index.holdsBlob(later, `ab/${STUDY}/later.dcm`)).toBe(true);
+      expect(await index.blobKeysOfStudy(STUDY)).toContain(note.blobKey);
     });
 
     it('keeps the journal mark a checkpoint recorded', async () => {

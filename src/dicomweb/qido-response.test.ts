@@ -12,11 +12,11 @@ const { index, qido } = generatedArchive(COUNT);
 afterAll(() => index.close());
 
 /** The search's results, counting how many datasets were rendered so far. */
-function counted(query: string): { results: QidoResults; rendered: () => number } {
-  const results = qido.open({ level: 'study', query: new URLSearchParams(query) });
+async function counted(query: string): Promise<{ results: QidoResults; rendered: () => number }> {
+  const results = await qido.open({ level: 'study', query: new URLSearchParams(query) });
   let rendered = 0;
-  const chunks = (function* () {
-    for (const chunk of results.chunks) {
+  const chunks = (async function* () {
+    for await (const chunk of results.chunks) {
       rendered += chunk.length;
       yield chunk;
     }
@@ -32,17 +32,17 @@ async function text(body: Readable): Promise<string> {
 
 describe('the QIDO-RS response body', () => {
   it('streams a large answer as one DICOM JSON array equal to the whole answer', async () => {
-    const { results } = counted('');
-    const body = qidoBody(results);
+    const { results } = await counted('');
+    const body = await qidoBody(results);
     expect(body).toBeInstanceOf(Readable);
     const parsed = JSON.parse(await text(body as Readable)) as DicomJson[];
     expect(parsed).toHaveLength(COUNT);
-    expect(parsed).toEqual(qido.search({ level: 'study', query: new URLSearchParams() }).body);
+    expect(parsed).toEqual((await qido.search({ level: 'study', query: new URLSearchParams() })).body);
   });
 
   it('renders ahead of a client that does not read by about one chunk, not the whole answer', async () => {
-    const { results, rendered } = counted('');
-    const body = qidoBody(results) as Readable;
+    const { results, rendered } = await counted('');
+    const body = (await qidoBody(results)) as Readable;
     // Nobody reads: let the stream fill its buffer as far as it will.
     body.pause();
     body.read(0);
@@ -60,24 +60,34 @@ describe('the QIDO-RS response body', () => {
     expect(maxAhead).toBeLessThanOrEqual(2 * NEXT_CHUNK);
   });
 
-  it('sends an answer that fits in the first chunk as one string', () => {
-    const small = qidoBody(qido.open({ level: 'study', query: new URLSearchParams('PatientID=GEN-PID-3&limit=7') }));
+  it('sends an answer that fits in the first chunk as one string', async () => {
+    const small = await qidoBody(
+      await qido.open({ level: 'study', query: new URLSearchParams('PatientID=GEN-PID-3&limit=7') }),
+    );
     expect(typeof small).toBe('string');
     expect(JSON.parse(small as string)).toHaveLength(7);
-    expect(qidoBody(qido.open({ level: 'study', query: new URLSearchParams('PatientID=none') }))).toBe('[]');
+    expect(await qidoBody(await qido.open({ level: 'study', query: new URLSearchParams('PatientID=none') }))).toBe(
+      '[]',
+    );
   });
 
-  it('sends a page whose limit the first chunk reaches as one string', () => {
-    const page = qidoBody(qido.open({ level: 'study', query: new URLSearchParams(`limit=${FIRST_CHUNK}`) }));
+  it('sends a page whose limit the first chunk reaches as one string', async () => {
+    const page = await qidoBody(
+      await qido.open({ level: 'study', query: new URLSearchParams(`limit=${FIRST_CHUNK}`) }),
+    );
     expect(typeof page).toBe('string');
     expect(JSON.parse(page as string)).toHaveLength(FIRST_CHUNK);
   });
 
   it('streams an answer that exactly fills the first chunk and ends it properly', async () => {
-    const body = qidoBody(qido.open({ level: 'study', query: new URLSearchParams(`limit=${FIRST_CHUNK + 1}`) }));
+    const body = await qidoBody(
+      await qido.open({ level: 'study', query: new URLSearchParams(`limit=${FIRST_CHUNK + 1}`) }),
+    );
     expect(body).toBeInstanceOf(Readable);
     expect(JSON.parse(await text(body as Readable))).toHaveLength(FIRST_CHUNK + 1);
-    const exact = qidoBody(qido.open({ level: 'study', query: new URLSearchParams(`PatientID=GEN-PID-3`) }));
+    const exact = await qidoBody(
+      await qido.open({ level: 'study', query: new URLSearchParams(`PatientID=GEN-PID-3`) }),
+    );
     expect(JSON.parse(typeof exact === 'string' ? exact : await text(exact))).toHaveLength(273);
   });
 });

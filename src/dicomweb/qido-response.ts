@@ -16,20 +16,20 @@ const HIGH_WATER_MARK = 1;
  * that is complete with the first chunk (fewer than a chunk, or the limit reached: a study
  * list's page of 100) is sent whole, a string with Content-Length.
  */
-export function qidoBody(results: QidoResults): string | Readable {
-  const chunks = results.chunks[Symbol.iterator]();
-  const first = chunks.next();
+export async function qidoBody(results: QidoResults): Promise<string | Readable> {
+  const chunks = results.chunks[Symbol.asyncIterator]();
+  const first = await chunks.next();
   if (first.done) return '[]';
   if (first.value.length < FIRST_CHUNK || first.value.length === results.limit) return `[${datasetsText(first.value)}]`;
   return Readable.from(arrayText(first.value, chunks), { objectMode: false, highWaterMark: HIGH_WATER_MARK });
 }
 
 /** Other requests are served between chunks: a 10,000-result answer does not hold the event loop. */
-async function* arrayText(first: DicomJson[], rest: Iterator<DicomJson[]>): AsyncGenerator<string> {
+async function* arrayText(first: DicomJson[], rest: AsyncIterator<DicomJson[]>): AsyncGenerator<string> {
   yield `[${datasetsText(first)}`;
   for (;;) {
     await nextTurn();
-    const next = rest.next();
+    const next = await rest.next();
     if (next.done) break;
     if (next.value.length > 0) yield `,${datasetsText(next.value)}`;
   }

@@ -101,10 +101,10 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
       ...(req.patientRestriction ? { patientIds: [req.patientRestriction] } : {}),
     });
     if (visible && !restrictToStudies(query, req.params.study, visible)) return reply.type(DICOM_JSON).send('[]');
-    const res = ports.qido.open({ level, studyUid: req.params.study, seriesUid: req.params.series, query });
+    const res = await ports.qido.open({ level, studyUid: req.params.study, seriesUid: req.params.series, query });
     // One Warning field per warning (reply.header called per value would keep only the last).
     if (res.warnings.length > 0) reply.header('warning', res.warnings);
-    return reply.type(DICOM_JSON).send(qidoBody(res));
+    return reply.type(DICOM_JSON).send(await qidoBody(res));
   };
   app.get('/dicomweb/studies', READ, search('study'));
   app.get('/dicomweb/series', READ, search('series'));

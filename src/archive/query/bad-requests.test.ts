@@ -1,78 +1,78 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QueryError } from './query-error.js';
-import { searcher, testArchive } from './test-support.js';
+import { forEachQidoBackend } from './test-support.js';
 
-const { index, qido } = testArchive();
-const search = searcher(qido);
-afterAll(() => index.close());
-
-/** The QueryError message (a 400 on QIDO-RS) a query gets, or a failure when it does not get one. */
-function rejection(level: Parameters<typeof search>[0], query: string): string {
-  try {
-    search(level, query);
-  } catch (e) {
-    expect(e).toBeInstanceOf(QueryError);
-    expect((e as QueryError).parameter).toBeTruthy();
-    return (e as QueryError).message;
+forEachQidoBackend('QIDO bad requests', (search) => {
+  /** The QueryError message (a 400 on QIDO-RS) a query gets, or a failure when it does not get one. */
+  async function rejection(level: Parameters<typeof search>[0], query: string): Promise<string> {
+    try {
+      await search(level, query);
+    } catch (e) {
+      expect(e).toBeInstanceOf(QueryError);
+      expect((e as QueryError).parameter).toBeTruthy();
+      return (e as QueryError).message;
+    }
+    throw new Error(`"${query}" was accepted`);
   }
-  throw new Error(`"${query}" was accepted`);
-}
 
-describe('bad requests are 400 with a clear message', () => {
-  it('rejects unknown attribute keywords and tags', () => {
-    expect(rejection('study', 'PatientNme=x')).toMatch(/PatientNme.*unknown attribute keyword/);
-    expect(rejection('study', 'includefield=NoSuchThing')).toMatch(/NoSuchThing.*unknown attribute keyword/);
-    expect(rejection('study', '0009FFFF=x')).toMatch(/private attributes/);
-  });
+  describe('bad requests are 400 with a clear message', () => {
+    it('rejects unknown attribute keywords and tags', async () => {
+      expect(await rejection('study', 'PatientNme=x')).toMatch(/PatientNme.*unknown attribute keyword/);
+      expect(await rejection('study', 'includefield=NoSuchThing')).toMatch(/NoSuchThing.*unknown attribute keyword/);
+      expect(await rejection('study', '0009FFFF=x')).toMatch(/private attributes/);
+    });
 
-  it('ignores unsupported parameters as PS3.18 asks, saying so in a Warning', () => {
-    const res = search('study', 'page-size=10&_=123');
-    expect(res.warnings.join()).toContain('Unsupported query parameters were ignored: page-size, _');
-  });
+    it('ignores unsupported parameters as PS3.18 asks, saying so in a Warning', async () => {
+      const res = await search('study', 'page-size=10&_=123');
+      expect(res.warnings.join()).toContain('Unsupported query parameters were ignored: page-size, _');
+    });
 
-  it('rejects limit and offset that are not unsigned integers', () => {
-    expect(rejection('study', 'limit=ten')).toMatch(/limit="ten" is not an unsigned integer/);
-    expect(rejection('study', 'limit=-1')).toMatch(/limit/);
-    expect(rejection('study', 'offset=1.5')).toMatch(/offset/);
-    expect(rejection('study', 'limit=1&limit=2')).toMatch(/only once/);
-    expect(rejection('study', 'fuzzymatching=yes')).toMatch(/true or false/);
-  });
+    it('rejects limit and offset that are not unsigned integers', async () => {
+      expect(await rejection('study', 'limit=ten')).toMatch(/limit="ten" is not an unsigned integer/);
+      expect(await rejection('study', 'limit=-1')).toMatch(/limit/);
+      expect(await rejection('study', 'offset=1.5')).toMatch(/offset/);
+      expect(await rejection('study', 'limit=1&limit=2')).toMatch(/only once/);
+      expect(await rejection('study', 'fuzzymatching=yes')).toMatch(/true or false/);
+    });
 
-  it('rejects malformed dates, times and reversed ranges', () => {
-    expect(rejection('study', 'StudyDate=2024-01-05')).toMatch(/StudyDate.*not a valid DA/);
-    expect(rejection('study', 'StudyDate=20240107-20240105')).toMatch(/reversed/);
-    expect(rejection('study', 'StudyDate=-')).toMatch(/at least one end/);
-    expect(rejection('study', 'StudyTime=25x')).toMatch(/StudyTime.*not a valid TM/);
-    expect(rejection('study', 'StudyTime=1800-0800')).toMatch(/midnight/);
-    expect(rejection('study', 'StudyDate=2024*')).toMatch(/not a valid DA/);
-  });
+    it('rejects malformed dates, times and reversed ranges', async () => {
+      expect(await rejection('study', 'StudyDate=2024-01-05')).toMatch(/StudyDate.*not a valid DA/);
+      expect(await rejection('study', 'StudyDate=20240107-20240105')).toMatch(/reversed/);
+      expect(await rejection('study', 'StudyDate=-')).toMatch(/at least one end/);
+      expect(await rejection('study', 'StudyTime=25x')).toMatch(/StudyTime.*not a valid TM/);
+      expect(await rejection('study', 'StudyTime=1800-0800')).toMatch(/midnight/);
+      expect(await rejection('study', 'StudyDate=2024*')).toMatch(/not a valid DA/);
+    });
 
-  it('rejects sequence matching and matching on bulk data', () => {
-    expect(rejection('study', 'ReferencedStudySequence.ReferencedSOPInstanceUID=1.2')).toMatch(/sequence matching/);
-    expect(rejection('study', '00081110=1.2')).toMatch(/sequence matching/);
-    expect(rejection('instance', 'PixelData=x')).toMatch(/cannot be used as a matching key/);
-  });
+    it('rejects sequence matching and matching on bulk data', async () => {
+      expect(await rejection('study', 'ReferencedStudySequence.ReferencedSOPInstanceUID=1.2')).toMatch(
+        /sequence matching/,
+      );
+      expect(await rejection('study', '00081110=1.2')).toMatch(/sequence matching/);
+      expect(await rejection('instance', 'PixelData=x')).toMatch(/cannot be used as a matching key/);
+    });
 
-  it('rejects keys of a lower level, and return-only keys', () => {
-    expect(rejection('study', 'Modality=CT')).toMatch(/series-level attribute/);
-    expect(rejection('series', 'SOPClassUID=1.2')).toMatch(/instance-level attribute/);
-    expect(rejection('study', 'ImageType=ORIGINAL')).toMatch(/not an attribute of the study level/);
-    expect(rejection('study', 'NumberOfStudyRelatedInstances=3')).toMatch(/includefield/);
-  });
+    it('rejects keys of a lower level, and return-only keys', async () => {
+      expect(await rejection('study', 'Modality=CT')).toMatch(/series-level attribute/);
+      expect(await rejection('series', 'SOPClassUID=1.2')).toMatch(/instance-level attribute/);
+      expect(await rejection('study', 'ImageType=ORIGINAL')).toMatch(/not an attribute of the study level/);
+      expect(await rejection('study', 'NumberOfStudyRelatedInstances=3')).toMatch(/includefield/);
+    });
 
-  it('rejects malformed values of numbers and UIDs', () => {
-    expect(rejection('series', 'SeriesNumber=one')).toMatch(/SeriesNumber="one" is not an integer/);
-    expect(rejection('study', 'StudyInstanceUID=1.2.*')).toMatch(/wildcards are not allowed in UIDs/);
-  });
+    it('rejects malformed values of numbers and UIDs', async () => {
+      expect(await rejection('series', 'SeriesNumber=one')).toMatch(/SeriesNumber="one" is not an integer/);
+      expect(await rejection('study', 'StudyInstanceUID=1.2.*')).toMatch(/wildcards are not allowed in UIDs/);
+    });
 
-  it('rejects repeated keys that are not lists, and several values without multiplevaluematching', () => {
-    expect(rejection('study', 'PatientID=a&PatientID=b')).toMatch(/appears more than once/);
-    expect(rejection('study', 'PatientID=a&00100020=b')).toMatch(/appears more than once/);
-    expect(rejection('study', 'PatientID=a\\b')).toMatch(/multiplevaluematching=true/);
-  });
+    it('rejects repeated keys that are not lists, and several values without multiplevaluematching', async () => {
+      expect(await rejection('study', 'PatientID=a&PatientID=b')).toMatch(/appears more than once/);
+      expect(await rejection('study', 'PatientID=a&00100020=b')).toMatch(/appears more than once/);
+      expect(await rejection('study', 'PatientID=a\\b')).toMatch(/multiplevaluematching=true/);
+    });
 
-  it('accepts, without matching on them, the content negotiation parameters and SpecificCharacterSet', () => {
-    expect(search('study', 'accept=application/dicom%2Bjson&limit=1').body).toHaveLength(1);
-    expect(search('study', 'SpecificCharacterSet=ISO_IR 100').body).toHaveLength(4);
+    it('accepts, without matching on them, the content negotiation parameters and SpecificCharacterSet', async () => {
+      expect((await search('study', 'accept=application/dicom%2Bjson&limit=1')).body).toHaveLength(1);
+      expect((await search('study', 'SpecificCharacterSet=ISO_IR 100')).body).toHaveLength(4);
+    });
   });
 });

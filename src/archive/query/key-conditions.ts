@@ -7,13 +7,15 @@ import { personNameMatch } from './person-name-match.js';
 import type { MatchKey } from './query-params.js';
 import { allOf, anyOf, sqlPart, type SqlPart } from './sql-part.js';
 import { LEVEL_DEPTH, type QidoLevel } from './types.js';
-import { hasWildcard, textMatch, toGlob, WILDCARD_VRS } from './wildcard.js';
+import { hasWildcard, textMatch, WILDCARD_VRS } from './wildcard.js';
+import type { SqlDialect, StoredValue } from './dialect.js';
 
 export interface ConditionOptions {
   level: QidoLevel;
   multipleValueMatching: boolean;
   /** The resource path already narrows the search to one study or series. */
   scoped: boolean;
+  dialect: SqlDialect;
 }
 
 const NUMBER_VRS = new Set(['IS', 'DS', 'US', 'UL', 'SS', 'SL', 'FL', 'FD', 'SV', 'UV']);
@@ -44,7 +46,11 @@ export function keyConditions(keys: MatchKey[], opts: ConditionOptions): SqlPart
   }
   if (modalities) {
     const alone = parts.length === 0 && !opts.scoped;
-    const part = modalitiesMatch(modalities.value, alone ? (opts.level === 'study' ? 'chunk' : 'list') : 'probe');
+    const part = modalitiesMatch(
+      modalities.value,
+      alone ? (opts.level === 'study' ? 'chunk' : 'list') : 'probe',
+      opts.dialect,
+    );
     if (part) parts.push(part);
   }
   return parts;
@@ -62,8 +68,8 @@ function keyCondition(key: MatchKey, opts: ConditionOptions): SqlPart | undefine
     );
   }
   const single = indexed
-    ? (v: string) => indexedCondition(indexed, v)
-    : (v: string) => storedCondition(key, v, opts.level);
+    ? (v: string) => indexedCondition(indexed, v, opts.dialect)
+    : (v: string) => storedCondition(key, v, opts);
   const listHandledByKind = indexed?.match.kind === 'uid' || indexed?.match.kind === 'modalities' || attr.vr === 'UI';
   if (listHandledByKind || TEXT_VRS.has(attr.vr) || !value.includes('\\')) return single(value);
   if (!opts.multipleValueMatching) {
@@ -73,15 +79,15 @@ function keyCondition(key: MatchKey, opts: ConditionOptions): SqlPart | undefine
   return parts.some((p) => p === undefined) ? undefined : anyOf(parts as SqlPart[]);
 }
 
-function indexedCondition(a: IndexedAttribute, raw: string): SqlPart | undefined {
+function indexedCondition(a: IndexedAttribute, raw: string, dialect: SqlDialect): SqlPart | undefined {
   const m = a.match;
   switch (m.kind) {
     case 'text': {
       const v = raw.trim();
-      return v === '*' ? undefined : textMatch(m.column, v, WILDCARD_VRS.has(a.vr));
+      return v === '*' ? undefined : textMatch(m.column, v, WILDCARD_VRS.has(a.vr), dialect);
     }
     case 'uid':
-      return uidMatch(m.column, a.keyword, raw);
+      return uidMatch(m.column, a.keyword, raw, dialect);
     case 'int':
       return sqlPart(`${m.column} = ?`, integer(a.keyword, raw));
     case 'date':
@@ -89,9 +95,9 @@ function indexedCondition(a: IndexedAttribute, raw: string): SqlPart | undefined
     case 'time':
       return timeMatch(m.column, parseDateTimeKey(a.keyword, 'TM', raw));
     case 'pn':
-      return personNameMatch(raw, m);
+      return personNameMatch(raw, m, dialect);
     case 'modalities':
-      return modalitiesMatch(raw, 'probe');
+      return modalitiesMatch(raw, 'probe', dialect);
     case 'never':
       return undefined;
     case 'none':
@@ -157,7 +163,7 @@ function combinedDateTime(
 }
 
 /** UID list matching: values separated by `,` or `\`; no wildcards in UIDs. */
-function uidMatch(column: string, keyword: string, raw: string): SqlPart | undefined {
+function uidMatch(column: string, keyword: string, raw: string, dialect: SqlDialect): SqlPart | undefined {
   const uids = raw
     .split(/[,\\]/)
     .map((u) => u.trim())
@@ -165,7 +171,7 @@ function uidMatch(column: string, keyword: string, raw: string): SqlPart | undef
   if (uids.length === 0) return undefined;
   if (uids.some(hasWildcard)) throw new QueryError(keyword, `${keyword}="${raw}": wildcards are not allowed in UIDs`);
   if (uids.length === 1) return sqlPart(`${column} = ?`, uids[0]);
-  return sqlPart(`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(uids));
+  return dialect.inList(column, uids);
 }
 
 /**
@@ -178,32 +184,30 @@ function uidMatch(column: string, keyword: string, raw: string): SqlPart | undef
  * matching study. Beside a more selective key it is a probe per candidate study ('probe'), so
  * that key's index leads.
  */
-function modalitiesMatch(raw: string, how: 'chunk' | 'list' | 'probe'): SqlPart | undefined {
+function modalitiesMatch(raw: string, how: 'chunk' | 'list' | 'probe', dialect: SqlDialect): SqlPart | undefined {
   const list = raw
     .split(/[,\\]/)
     .map((m) => m.trim())
     .filter((m) => m !== '');
   if (list.length === 0 || list.includes('*')) return undefined;
-  const wildcards = list.some(hasWildcard);
-  const values = JSON.stringify(wildcards ? list.map(toGlob) : list);
-  const modality = wildcards
-    ? 'EXISTS (SELECT 1 FROM json_each(?) q WHERE sm.modality GLOB q.value)'
+  const { sql: modality, params } = list.some(hasWildcard)
+    ? dialect.anyWildcard('sm.modality', list)
     : list.length === 1
-      ? 'sm.modality = ?'
-      : 'sm.modality IN (SELECT value FROM json_each(?))';
-  const param = list.length === 1 && !wildcards ? list[0] : values;
+      ? sqlPart('sm.modality = ?', list[0])
+      : dialect.inList('sm.modality', list);
+  const series = dialect.table('series');
   switch (how) {
     case 'chunk':
       // @after/@take/@skip: the bounds of the chunk query (search-sql.ts).
       return sqlPart(
-        `st.pk IN (SELECT DISTINCT sm.study_pk FROM series sm WHERE ${modality} AND sm.study_pk > @after ` +
+        `st.pk IN (SELECT DISTINCT sm.study_pk FROM ${series} sm WHERE ${modality} AND sm.study_pk > @after ` +
           'ORDER BY sm.study_pk LIMIT @take + @skip)',
-        param,
+        ...params,
       );
     case 'list':
-      return sqlPart(`st.pk IN (SELECT sm.study_pk FROM series sm WHERE ${modality})`, param);
+      return sqlPart(`st.pk IN (SELECT sm.study_pk FROM ${series} sm WHERE ${modality})`, ...params);
     case 'probe':
-      return sqlPart(`EXISTS (SELECT 1 FROM series sm WHERE ${modality} AND sm.study_pk = st.pk)`, param);
+      return sqlPart(`EXISTS (SELECT 1 FROM ${series} sm WHERE ${modality} AND sm.study_pk = st.pk)`, ...params);
   }
 }
 
@@ -213,46 +217,48 @@ function integer(keyword: string, raw: string): number {
   return Number(v);
 }
 
-/** The PN of one json_each value (`je.value`) as lower-cased `alphabetic=ideographic=phonetic`. */
-const STORED_PN =
-  "qido_lower(rtrim(coalesce(json_extract(je.value, '$.Alphabetic'), '') || '=' || " +
-  "coalesce(json_extract(je.value, '$.Ideographic'), '') || '=' || coalesce(json_extract(je.value, '$.Phonetic'), ''), '='))";
-
 /** An attribute without a column: matched against any value of it in the level's stored JSON. */
-function storedCondition(key: MatchKey, raw: string, level: QidoLevel): SqlPart | undefined {
+function storedCondition(key: MatchKey, raw: string, opts: ConditionOptions): SqlPart | undefined {
   const { attr } = key;
-  const source = sourceOf(attr.tag, level);
+  const source = sourceOf(attr.tag, opts.level);
   if (!source)
     throw new QueryError(
       attr.keyword,
-      `${attr.keyword} is not an attribute of the ${level} level and cannot be matched in a ${level} search`,
+      `${attr.keyword} is not an attribute of the ${opts.level} level and cannot be matched in a ${opts.level} search`,
     );
-  const predicate = storedPredicate(attr.keyword, attr.vr, raw);
-  if (!predicate) return undefined;
-  return {
-    sql: `EXISTS (SELECT 1 FROM json_each(${SOURCE_COLUMN[source]}, ?) je WHERE ${predicate.sql})`,
-    params: [`$."${attr.tag}".Value`, ...predicate.params],
-  };
+  let universal = false;
+  const part = opts.dialect.storedValue(SOURCE_COLUMN[source], attr.tag, (value) => {
+    const predicate = storedPredicate(attr.keyword, attr.vr, raw, value, opts.dialect);
+    universal = predicate === undefined;
+    return predicate ?? sqlPart('true');
+  });
+  return universal ? undefined : part;
 }
 
-function storedPredicate(keyword: string, vr: string, raw: string): SqlPart | undefined {
+function storedPredicate(
+  keyword: string,
+  vr: string,
+  raw: string,
+  value: StoredValue,
+  dialect: SqlDialect,
+): SqlPart | undefined {
   if (vr === 'SQ') throw new QueryError(keyword, `${keyword}: sequence matching is not supported`);
   if (BINARY_VRS.has(vr) || vr === 'AT')
     throw new QueryError(keyword, `${keyword} (${vr}) cannot be used as a matching key`);
-  if (vr === 'PN') return personNameMatch(raw, { all: STORED_PN });
-  if (vr === 'UI') return uidMatch('je.value', keyword, raw);
+  if (vr === 'PN') return personNameMatch(raw, { all: value.personName }, dialect);
+  if (vr === 'UI') return uidMatch(value.text, keyword, raw, dialect);
   if (NUMBER_VRS.has(vr)) {
     const n = Number(raw.trim());
     if (raw.trim() === '' || !Number.isFinite(n)) throw new QueryError(keyword, `${keyword}="${raw}" is not a number`);
-    return sqlPart('je.value = ?', n);
+    return sqlPart(`${value.number} = ?`, n);
   }
-  if (vr === 'DA') return dateMatch('je.value', parseDateTimeKey(keyword, 'DA', raw));
+  if (vr === 'DA') return dateMatch(value.text, parseDateTimeKey(keyword, 'DA', raw));
   if (vr === 'DT') {
     const key = parseDateTimeKey(keyword, 'DT', raw);
-    if (!isRange(key)) return sqlPart('je.value = ?', key.exact);
+    if (!isRange(key)) return sqlPart(`${value.text} = ?`, key.exact);
     return allOf([
-      key.from ? sqlPart('je.value >= ?', key.from) : sqlPart("je.value > ''"),
-      ...(key.to ? [sqlPart('je.value <= ?', key.to + AFTER_PREFIX)] : []),
+      key.from ? sqlPart(`${value.text} >= ?`, key.from) : sqlPart(`${value.text} > ''`),
+      ...(key.to ? [sqlPart(`${value.text} <= ?`, key.to + AFTER_PREFIX)] : []),
     ]);
   }
   if (vr === 'TM') {
@@ -262,9 +268,9 @@ function storedPredicate(keyword: string, vr: string, raw: string): SqlPart | un
         keyword,
         `${keyword}: range matching is supported only for StudyTime and PerformedProcedureStepStartTime`,
       );
-    return sqlPart('je.value = ?', key.exact);
+    return sqlPart(`${value.text} = ?`, key.exact);
   }
   const v = raw.trim();
   if (v === '*' && WILDCARD_VRS.has(vr)) return undefined;
-  return textMatch('je.value', v, WILDCARD_VRS.has(vr));
+  return textMatch(value.text, v, WILDCARD_VRS.has(vr), dialect);
 }

@@ -1,5 +1,6 @@
+import type { SqlDialect } from './dialect.js';
 import { allOf, anyOf, sqlPart, type SqlPart } from './sql-part.js';
-import { globMatch, hasWildcard, literalPrefix, prefixRange, toGlob } from './wildcard.js';
+import { globMatch, hasWildcard, literalPrefix, prefixRange } from './wildcard.js';
 
 /** Where a PN is stored: both lower-cased with String.prototype.toLowerCase. */
 export interface PersonNameColumns {
@@ -17,7 +18,7 @@ const NON_ASCII = /[^\x00-\x7f]/;
  * Korean name), against the Ideographic and Phonetic groups too. A value with `=` is
  * matched group by group; an empty group matches anything. Returns undefined for `*`.
  */
-export function personNameMatch(value: string, cols: PersonNameColumns): SqlPart | undefined {
+export function personNameMatch(value: string, cols: PersonNameColumns, dialect: SqlDialect): SqlPart | undefined {
   const q = value.trim().toLowerCase().replace(/=+$/, '');
   if (q === '' || q === '*') return undefined;
   if (q.includes('=')) {
@@ -25,24 +26,24 @@ export function personNameMatch(value: string, cols: PersonNameColumns): SqlPart
       .split('=')
       .map((g) => (g === '' ? '*' : g))
       .join('=');
-    return wholeGroup(cols.all, '', pattern);
+    return wholeGroup(cols.all, '', pattern, dialect);
   }
   const alphabetic = cols.alphabetic
     ? hasWildcard(q)
-      ? globMatch(cols.alphabetic, q)
+      ? globMatch(cols.alphabetic, q, dialect)
       : sqlPart(`${cols.alphabetic} = ?`, q)
-    : wholeGroup(cols.all, '', q);
+    : wholeGroup(cols.all, '', q, dialect);
   if (!NON_ASCII.test(q)) return alphabetic;
-  return anyOf([alphabetic, wholeGroup(cols.all, '*=', q)]);
+  return anyOf([alphabetic, wholeGroup(cols.all, '*=', q, dialect)]);
 }
 
 /**
  * `pattern` spans whole groups of `column`: it is followed by nothing or by another group.
  * Anchored at the start (the Alphabetic group), its literal prefix is also a range an index can use.
  */
-function wholeGroup(column: string, before: string, pattern: string): SqlPart {
-  const glob = before + toGlob(pattern);
-  const groups = sqlPart(`${column} GLOB ? OR ${column} GLOB ?`, glob, `${glob}=*`);
+function wholeGroup(column: string, before: string, pattern: string, dialect: SqlDialect): SqlPart {
+  const whole = before + pattern;
+  const groups = anyOf([dialect.wildcard(column, whole), dialect.wildcard(column, `${whole}=*`)]);
   const prefix = before ? '' : literalPrefix(pattern);
   return prefix ? allOf([prefixRange(column, prefix), groups]) : groups;
 }

@@ -4,7 +4,8 @@ import type { SearchPlan } from './search-plan.js';
 
 /**
  * The database side of a QIDO-RS search (and of C-FIND, which uses the same service): it
- * compiles a SearchPlan into its own query language. SQLite: sqlite/sqlite-qido.ts.
+ * compiles a SearchPlan into its own query language (query/dialect.ts). SQLite:
+ * sqlite/sqlite-qido.ts; PostgreSQL: postgres/pg-qido.ts.
  */
 export interface QidoBackend {
   /** Compiles the matching keys; a key it cannot match is a QueryError, thrown here before anything is sent. */
@@ -17,5 +18,5 @@ export interface QidoBackend {
  * SOURCE_ALIAS, and their primary key under PK_ALIAS, in primary key order.
  */
 export interface PreparedSearch {
-  rows(bounds: ChunkBounds): ResultRow[];
+  rows(bounds: ChunkBounds): Promise<ResultRow[]>;
 }

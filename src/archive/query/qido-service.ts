@@ -41,7 +41,7 @@ export class QidoService {
    * its warnings and its results, read one chunk per step. `uncapped`: the server cap does
    * not apply (C-FIND, C-MOVE and C-GET have no result limit).
    */
-  open(req: QidoRequest, opts: { uncapped?: boolean } = {}): QidoResults {
+  async open(req: QidoRequest, opts: { uncapped?: boolean } = {}): Promise<QidoResults> {
     const search = planSearch(req, opts.uncapped ? 0 : this.maxResults);
     const { query, plan, limit } = search;
     const warnings: string[] = [];
@@ -51,25 +51,25 @@ export class QidoService {
     const prepared = this.backend.prepare(search);
     const cutByServer = limit !== undefined && (query.limit === undefined || query.limit > limit);
     // Whether the cap cuts is known only by looking one result past it: one row, before the first is sent.
-    if (cutByServer && prepared.rows({ after: BEFORE_ALL, take: 1, skip: query.offset + limit }).length > 0)
+    if (cutByServer && (await prepared.rows({ after: BEFORE_ALL, take: 1, skip: query.offset + limit })).length > 0)
       warnings.push(RESULTS_TRUNCATED);
     return { warnings, chunks: this.chunks(prepared, plan, query.offset, limit), limit };
   }
 
   /** The whole answer in memory: for small searches and tests. Large answers: open(). */
-  search(req: QidoRequest): QidoResponse {
-    const { warnings, chunks } = this.open(req);
+  async search(req: QidoRequest): Promise<QidoResponse> {
+    const { warnings, chunks } = await this.open(req);
     const body: DicomJson[] = [];
-    for (const chunk of chunks) body.push(...chunk);
+    for await (const chunk of chunks) body.push(...chunk);
     return { body, warnings };
   }
 
-  private *chunks(
+  private async *chunks(
     prepared: PreparedSearch,
     plan: ReturnPlan,
     offset: number,
     limit = Infinity,
-  ): Generator<DicomJson[]> {
+  ): AsyncGenerator<DicomJson[]> {
     let after = BEFORE_ALL;
     let skip = offset;
     let left = limit;
@@ -79,7 +79,7 @@ export class QidoService {
       const chunk: DicomJson[] = [];
       // Read whole within this step (`all`: cheaper than `iterate` row by row; a chunk is bounded):
       // no cursor is open when the chunk is handed out.
-      for (const row of prepared.rows({ after, take, skip })) {
+      for (const row of await prepared.rows({ after, take, skip })) {
         chunk.push(renderDataset(row, plan, this.dicomWebBase));
         after = row[PK_ALIAS] as number;
       }

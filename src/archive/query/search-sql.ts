@@ -1,22 +1,27 @@
 import { aliasOf } from './indexed-attributes.js';
 import { SOURCE_ALIAS, SOURCE_COLUMN } from './json-sources.js';
 import type { ReturnPlan } from './return-plan.js';
+import { SQLITE_DIALECT, type SqlDialect } from './dialect.js';
 import { allOf, sqlPart, type SqlPart } from './sql-part.js';
 import type { QidoLevel } from './types.js';
 
-const FROM: Record<QidoLevel, string> = {
-  study: 'studies st',
-  series: 'series s JOIN studies st ON st.pk = s.study_pk',
-  instance: 'instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk',
-};
+function from(level: QidoLevel, d: SqlDialect): string {
+  const studies = `${d.table('studies')} st`;
+  const series = `${d.table('series')} s`;
+  const instances = `${d.table('instances')} i`;
+  if (level === 'study') return studies;
+  if (level === 'series') return `${series} JOIN ${studies} ON st.pk = s.study_pk`;
+  return `${instances} JOIN ${series} ON s.pk = i.series_pk JOIN ${studies} ON st.pk = s.study_pk`;
+}
 
 /** The same tables joined to a page of primary keys. */
-const PAGE_JOIN: Record<QidoLevel, string> = {
-  study: 'JOIN studies st ON st.pk = page.pk',
-  series: 'JOIN series s ON s.pk = page.pk JOIN studies st ON st.pk = s.study_pk',
-  instance:
-    'JOIN instances i ON i.pk = page.pk JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk',
-};
+function pageJoin(level: QidoLevel, d: SqlDialect): string {
+  const studies = `JOIN ${d.table('studies')} st`;
+  if (level === 'study') return `${studies} ON st.pk = page.pk`;
+  const series = `JOIN ${d.table('series')} s`;
+  if (level === 'series') return `${series} ON s.pk = page.pk ${studies} ON st.pk = s.study_pk`;
+  return `JOIN ${d.table('instances')} i ON i.pk = page.pk ${series} ON s.pk = i.series_pk ${studies} ON st.pk = s.study_pk`;
+}
 
 /** Results come in index order: stable across pages. */
 const ORDER: Record<QidoLevel, string> = { study: 'st.pk', series: 's.pk', instance: 'i.pk' };
@@ -58,16 +63,16 @@ export function scopeConditions(scope: SearchScope): SqlPart[] {
  * between chunks, and no chunk re-reads the keys of earlier ones); only those rows are then
  * read and their returned values computed. Values are always bound, never spliced into the SQL.
  */
-export function searchSql(plan: ReturnPlan, where: SqlPart[]): SqlPart {
+export function searchSql(plan: ReturnPlan, where: SqlPart[], dialect: SqlDialect = SQLITE_DIALECT): SqlPart {
   const level = plan.level;
-  const select = plan.columns.filter((a) => a.select).map((a) => `${a.select} AS ${aliasOf(a.tag)}`);
+  const select = plan.columns.filter((a) => a.select).map((a) => `${a.select} AS "${aliasOf(a.tag)}"`);
   for (const source of plan.stored.keys()) select.push(`${SOURCE_COLUMN[source]} AS ${SOURCE_ALIAS[source]}`);
   select.push(`page.pk AS ${PK_ALIAS}`);
   const pk = ORDER[level];
   const filter = allOf([...where, sqlPart(`${pk} > @after`)]);
-  const page = `SELECT ${pk} AS pk FROM ${FROM[level]} WHERE ${filter.sql} ORDER BY ${pk} LIMIT @take OFFSET @skip`;
+  const page = `SELECT ${pk} AS pk FROM ${from(level, dialect)} WHERE ${filter.sql} ORDER BY ${pk} LIMIT @take OFFSET @skip`;
   return {
-    sql: `SELECT ${select.join(', ')} FROM (${page}) page ${PAGE_JOIN[level]} ORDER BY page.pk`,
+    sql: `SELECT ${select.join(', ')} FROM (${page}) page ${pageJoin(level, dialect)} ORDER BY page.pk`,
     params: filter.params,
   };
 }

@@ -6,6 +6,11 @@
  *  C  SMITH^JOHN, CT + MR, late evening
  *  D  Smithson^Jane, US, no StudyTime, no referring physician
  */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { PgIndex } from '../postgres/pg-index.js';
+import { PgQidoBackend } from '../postgres/pg-qido.js';
 import { SqliteIndex } from '../sqlite/sqlite-index.js';
 import { SqliteQidoBackend } from '../sqlite/sqlite-qido.js';
 import type { InstanceRecord } from '../types.js';
@@ -182,10 +187,97 @@ export function testArchive(maxResults = 100): { index: SqliteIndex; qido: QidoS
   return { index, qido: new QidoService(new SqliteQidoBackend(index.db), { publicUrl: PUBLIC_URL, maxResults }) };
 }
 
+export type Searcher = (
+  level: QidoLevel,
+  query?: string,
+  scope?: { studyUid?: string; seriesUid?: string },
+) => Promise<QidoResponse>;
+
 /** Run a search given the query string (as a client would type it). */
-export function searcher(qido: QidoService) {
-  return (level: QidoLevel, query = '', scope: { studyUid?: string; seriesUid?: string } = {}): QidoResponse =>
-    qido.search({ level, ...scope, query: new URLSearchParams(query) });
+export function searcher(qido: QidoService): Searcher {
+  return (level, query = '', scope = {}) => qido.search({ level, ...scope, query: new URLSearchParams(query) });
+}
+
+/** An archive index of given records behind a QIDO service, on one backend. */
+export interface QidoTestArchive {
+  qido: QidoService;
+  close(): Promise<void>;
+}
+
+interface QidoTestBackend {
+  name: string;
+  /** Why the backend cannot run here: its suites are reported skipped with the reason. */
+  skip?: string;
+  open(records: InstanceRecord[], maxResults: number): Promise<QidoTestArchive>;
+}
+
+const postgres = testPostgres();
+// The throwaway cluster (if one was started) ends with the test file that started it.
+afterAll(async () => {
+  if (!('reason' in postgres)) await postgres.stop();
+});
+
+/** The QIDO backends every shared QIDO test runs against: SQLite, and PostgreSQL where one is available. */
+const BACKENDS: QidoTestBackend[] = [
+  {
+    name: 'SQLite',
+    open: async (records, maxResults) => {
+      const index = new SqliteIndex(':memory:');
+      index.commitSync(records.map((record) => ({ record, replaces: null })));
+      const qido = new QidoService(new SqliteQidoBackend(index.db), { publicUrl: PUBLIC_URL, maxResults });
+      return { qido, close: () => index.close() };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    ...('reason' in postgres ? { skip: postgres.reason } : {}),
+    open: async (records, maxResults) => {
+      if ('reason' in postgres) throw new Error(postgres.reason);
+      const index = await PgIndex.open(await postgres.url(), `q_${randomBytes(6).toString('hex')}`);
+      await index.commit(records.map((record) => ({ record, replaces: null })));
+      const qido = new QidoService(new PgQidoBackend(index.pool, index.schema), { publicUrl: PUBLIC_URL, maxResults });
+      return {
+        qido,
+        close: async () => {
+          await index.dropSchema();
+          await index.close();
+        },
+      };
+    },
+  },
+];
+
+/**
+ * Declares `body`'s tests once per QIDO backend, over an archive of `records` (default: the
+ * four test studies) opened before them and closed after.
+ */
+export function forEachQidoBackend(
+  title: string,
+  body: (search: Searcher, archive: () => QidoTestArchive) => void,
+  options: { records?: () => InstanceRecord[]; maxResults?: number } = {},
+): void {
+  for (const backend of BACKENDS) {
+    describe.skipIf(backend.skip !== undefined)(
+      `${title} (${backend.name})${backend.skip ? ` (skipped: ${backend.skip})` : ''}`,
+      () => {
+        let archive: QidoTestArchive | undefined;
+        const current = () => {
+          if (!archive) throw new Error('the test archive is not open');
+          return archive;
+        };
+        beforeAll(async () => {
+          archive = await backend.open((options.records ?? testRecords)(), options.maxResults ?? 100);
+        }, 60_000);
+        afterAll(async () => {
+          await archive?.close();
+        });
+        body(
+          (level, query, scope) => current().qido.search({ level, ...scope, query: new URLSearchParams(query ?? '') }),
+          current,
+        );
+      },
+    );
+  }
 }
 
 /** First value of an attribute of each result. */

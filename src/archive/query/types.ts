@@ -19,7 +19,7 @@ export interface QidoResults {
    * its end: no cursor stays open between steps, so the caller may wait (for a slow client,
    * for the event loop) between them while the database goes on serving writes.
    */
-  chunks: Iterable<DicomJson[]>;
+  chunks: AsyncIterable<DicomJson[]>;
   /** Results sent at most (the client's limit, the server cap); undefined: all matches. */
   limit?: number;
 }

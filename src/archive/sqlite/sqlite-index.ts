@@ -2,8 +2,7 @@ import { CoalescedSync } from '../../core/coalesced-sync.js';
 import { fdatasyncWal } from '../../core/sqlite-wal-sync.js';
 import type Database from 'better-sqlite3';
 import { openSqlite, type SqliteKeys } from '../../core/sqlite-open.js';
-import { isSeriesLevelTag, isStudyLevelTag, pick } from '../levels.js';
-import { alphabetic, integer, normalizeTime, text } from '../json-values.js';
+import { instanceRow, patientKey, seriesRow, studyRow } from '../archive-index-rows.js';
 import type { InstanceRecord, InstanceScope, JournalMark, StoredInstance } from '../types.js';
 import type {
   ArchiveIndex,
@@ -19,36 +18,10 @@ import type {
 import { OUTBOX_UPSERT, SCHEMA, SCHEMA_VERSION } from './schema.js';
 import { addMissingColumns } from './migrate.js';
 import { rejectionNote } from '../rejection-note.js';
-import { serializeMetadata } from '../metadata-text.js';
 import { isRemoteKey } from '../remote.js';
 import { privateSqlite } from '../../core/private-files.js';
 import { StoreError } from '../../core/errors.js';
 import { DicomStatus } from '../../core/dicom-status.js';
-
-const T = {
-  PatientID: '00100020',
-  IssuerOfPatientID: '00100021',
-  PatientName: '00100010',
-  PatientBirthDate: '00100030',
-  PatientSex: '00100040',
-  StudyDate: '00080020',
-  StudyTime: '00080030',
-  AccessionNumber: '00080050',
-  StudyID: '00200010',
-  ReferringPhysicianName: '00080090',
-  StudyDescription: '00081030',
-  TimezoneOffsetFromUTC: '00080201',
-  Modality: '00080060',
-  SeriesNumber: '00200011',
-  SeriesDescription: '0008103E',
-  PpsStartDate: '00400244',
-  PpsStartTime: '00400245',
-  InstanceNumber: '00200013',
-  Rows: '00280010',
-  Columns: '00280011',
-  BitsAllocated: '00280100',
-  NumberOfFrames: '00280008',
-} as const;
 
 /**
  * The archive index in SQLite (WAL, synchronous=FULL: a commit is on disk when it returns),
@@ -313,25 +286,7 @@ export class SqliteIndex implements ArchiveIndex {
     }
     const seriesPk = this.ensureSeries(r, now, touchedStudies);
     touchedSeries.add(seriesPk);
-    const j = r.json;
-    this.stmts.insertInstance.run({
-      sopUid: r.sopUid,
-      seriesPk,
-      sopClassUid: r.sopClassUid,
-      instanceNumber: integer(j, T.InstanceNumber),
-      rows: integer(j, T.Rows),
-      columns: integer(j, T.Columns),
-      bitsAllocated: integer(j, T.BitsAllocated),
-      numberOfFrames: integer(j, T.NumberOfFrames),
-      transferSyntaxUid: r.transferSyntaxUid,
-      blobKey: r.blobKey,
-      size: r.size,
-      datasetOffset: r.datasetOffset,
-      version,
-      source: r.source,
-      metadata: serializeMetadata(j),
-      now,
-    });
+    this.stmts.insertInstance.run({ ...instanceRow(r), seriesPk, version, now });
     for (const n of r.notes ?? [])
       this.stmts.insertNote.run({ ...n, sopUid: r.sopUid, studyUid: r.studyUid, source: r.source, now });
     return { decision: existing && !isRemoteKey(existing.blobKey) ? 'new-version' : 'stored', version };
@@ -382,48 +337,16 @@ export class SqliteIndex implements ArchiveIndex {
     }
     const studyPk = this.ensureStudy(r, now);
     touchedStudies.add(studyPk);
-    const j = r.json;
-    const row = this.stmts.insertSeries.get({
-      seriesUid: r.seriesUid,
-      studyPk,
-      modality: text(j, T.Modality),
-      seriesNumber: integer(j, T.SeriesNumber),
-      description: text(j, T.SeriesDescription),
-      ppsDate: text(j, T.PpsStartDate),
-      ppsTime: normalizeTime(text(j, T.PpsStartTime)),
-      ppsTimeRaw: text(j, T.PpsStartTime),
-      json: JSON.stringify(pick(j, isSeriesLevelTag)),
-    }) as { pk: number };
+    const row = this.stmts.insertSeries.get({ ...seriesRow(r), studyPk }) as { pk: number };
     return row.pk;
   }
 
   private ensureStudy(r: InstanceRecord, now: number): number {
     const found = this.stmts.studyPk.get(r.studyUid) as { pk: number } | undefined;
     if (found) return found.pk;
-    const j = r.json;
-    const patientId = text(j, T.PatientID);
-    const patient = this.stmts.patient.get(patientId, text(j, T.IssuerOfPatientID)) as { pk: number };
-    const row = this.stmts.insertStudy.get({
-      studyUid: r.studyUid,
-      patientPk: patient.pk,
-      patientId,
-      patientName: text(j, T.PatientName),
-      patientNameNorm: alphabetic(j, T.PatientName).toLowerCase(),
-      patientNameAltNorm: text(j, T.PatientName).toLowerCase(),
-      birthDate: text(j, T.PatientBirthDate),
-      sex: text(j, T.PatientSex),
-      studyDate: text(j, T.StudyDate),
-      studyTime: normalizeTime(text(j, T.StudyTime)),
-      studyTimeRaw: text(j, T.StudyTime),
-      accession: text(j, T.AccessionNumber),
-      studyId: text(j, T.StudyID),
-      referringNorm: text(j, T.ReferringPhysicianName).toLowerCase(),
-      referringName: text(j, T.ReferringPhysicianName),
-      timezoneOffset: text(j, T.TimezoneOffsetFromUTC),
-      description: text(j, T.StudyDescription),
-      json: JSON.stringify(pick(j, isStudyLevelTag)),
-      now,
-    }) as { pk: number };
+    const { patientId, issuer } = patientKey(r);
+    const patient = this.stmts.patient.get(patientId, issuer) as { pk: number };
+    const row = this.stmts.insertStudy.get({ ...studyRow(r), patientPk: patient.pk, now }) as { pk: number };
     return row.pk;
   }
 

@@ -1,9 +1,10 @@
 import type { Database } from 'better-sqlite3';
-import { keyConditions } from '../query/key-conditions.js';
+import { compileSearchSql } from '../query/compile-search.js';
+import { SQLITE_DIALECT } from '../query/dialect.js';
 import type { PreparedSearch, QidoBackend } from '../query/qido-backend.js';
 import type { ResultRow } from '../query/render-dataset.js';
 import { planSearch, type SearchPlan } from '../query/search-plan.js';
-import { chunkParams, scopeConditions, searchSql } from '../query/search-sql.js';
+import { chunkParams } from '../query/search-sql.js';
 import type { SqlPart } from '../query/sql-part.js';
 import { StatementCache } from '../query/statement-cache.js';
 import type { QidoRequest } from '../query/types.js';
@@ -21,23 +22,12 @@ export class SqliteQidoBackend implements QidoBackend {
   prepare(search: SearchPlan): PreparedSearch {
     const statement = compileSqlite(search);
     const stmt = this.statements.get(statement.sql);
-    return { rows: (bounds) => stmt.all(...chunkParams(statement, bounds)) as ResultRow[] };
+    return { rows: async (bounds) => stmt.all(...chunkParams(statement, bounds)) as ResultRow[] };
   }
 }
 
 /** The SQLite chunk query of a search (see searchSql), run with chunkParams. */
-export function compileSqlite(search: SearchPlan): SqlPart {
-  const req = search.request;
-  const where = [
-    ...scopeConditions(req),
-    ...keyConditions(search.query.keys, {
-      level: req.level,
-      multipleValueMatching: search.query.multipleValueMatching,
-      scoped: req.studyUid !== undefined || req.seriesUid !== undefined,
-    }),
-  ];
-  return searchSql(search.plan, where);
-}
+export const compileSqlite = (search: SearchPlan): SqlPart => compileSearchSql(search, SQLITE_DIALECT);
 
 /** Parse → plan → SQLite statement in one step (tests that look at the SQL and its query plan). */
 export function compileSearch(req: QidoRequest, maxResults = 0): SearchPlan & { statement: SqlPart } {

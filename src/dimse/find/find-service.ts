@@ -7,7 +7,7 @@ import { groupByPatient, responseIdentifier } from './find-response.js';
 
 /** The one method of QidoService the DIMSE services use. */
 export interface QidoPort {
-  open(req: QidoRequest, opts: { uncapped: true }): QidoResults;
+  open(req: QidoRequest, opts: { uncapped: true }): Promise<QidoResults>;
 }
 
 export interface QueryOptions {
@@ -19,7 +19,7 @@ export interface QueryOptions {
  * chunk after chunk, yielding to the event loop between chunks so a C-CANCEL can be read.
  */
 export async function* allResults(opts: QueryOptions, req: QidoRequest): AsyncGenerator<DicomJson> {
-  for (const chunk of opts.qido.open(req, { uncapped: true }).chunks) {
+  for await (const chunk of (await opts.qido.open(req, { uncapped: true })).chunks) {
     yield* chunk;
     await yieldToEventLoop();
   }

@@ -1,0 +1,282 @@
+import type pg from 'pg';
+import type { ExistingInstance, IndexedResult, IndexedWrite } from '../archive-index.js';
+import { instanceRow, patientKey, seriesRow, studyRow } from '../archive-index-rows.js';
+import { rejectionNote } from '../rejection-note.js';
+import { isRemoteKey } from '../remote.js';
+import type { InstanceRecord, InstanceScope, StoredInstance } from '../types.js';
+import { existingSql } from './pg-index-sql.js';
+
+/**
+ * The writes of one PgIndex transaction (its studies already locked): the same decisions as
+ * SqliteIndex.commitSync — versions kept on record, IOCM rejections, aggregates refreshed,
+ * the touched studies queued in the outbox.
+ */
+export class PgIndexWriter {
+  private readonly series = new Set<number>();
+  private readonly studies = new Set<number>();
+  private readonly changed = new Set<string>();
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly t: string,
+    private readonly now: number,
+  ) {}
+
+  async apply(writes: IndexedWrite[]): Promise<IndexedResult[]> {
+    const results: IndexedResult[] = [];
+    for (const w of writes) {
+      const result = await this.applyOne(w);
+      if (result.decision !== 'retry') {
+        this.changed.add(w.record.studyUid);
+        await this.applyRejections(w.record);
+      }
+      results.push(result);
+    }
+    await this.finish('stored');
+    return results;
+  }
+
+  async delete(scope: InstanceScope, found: StoredInstance[], actor: string, reason: string | undefined) {
+    const t = this.t;
+    for (const row of found) {
+      const existing = await this.existing(row.sopUid);
+      if (!existing) continue;
+      this.touch(existing);
+      await this.removeInstance(row.sopUid);
+    }
+    const level = scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study';
+    await this.q(
+      `INSERT INTO ${t}deletions(level, study_uid, series_uid, sop_uid, instances, actor, reason, deleted_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        level,
+        scope.studyUid,
+        scope.seriesUid ?? null,
+        scope.sopUid ?? null,
+        found.length,
+        actor,
+        reason ?? null,
+        this.now,
+      ],
+    );
+    this.changed.add(scope.studyUid);
+    await this.finish('deleted');
+    return found.map((r) => r.blobKey);
+  }
+
+  private q<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[]) {
+    return this.client.query<R>(sql, params);
+  }
+
+  private async existing(sopUid: string): Promise<ExistingInstance | undefined> {
+    return (await this.q<ExistingInstance>(existingSql(this.t, ' FOR UPDATE OF i'), [sopUid])).rows[0];
+  }
+
+  private touch(existing: ExistingInstance): void {
+    this.series.add(existing.seriesPk);
+    this.studies.add(existing.studyPk);
+  }
+
+  private async removeInstance(sopUid: string): Promise<void> {
+    await this.q(`DELETE FROM ${this.t}instances WHERE sop_uid = $1`, [sopUid]);
+    await this.q(`DELETE FROM ${this.t}ingest_notes WHERE sop_uid = $1`, [sopUid]);
+  }
+
+  private async applyOne(w: IndexedWrite): Promise<IndexedResult> {
+    const r = w.record;
+    const t = this.t;
+    const existing = await this.existing(r.sopUid);
+    if ((existing?.blobKey ?? null) !== w.replaces) return { decision: 'retry', version: existing?.version ?? 0 };
+    let version = 1;
+    const remoteOnly = existing !== undefined && isRemoteKey(existing.blobKey);
+    if (existing) {
+      // A new version: the old bytes stay, on record in instance_versions (a remote-only record has none).
+      if (!remoteOnly)
+        await this.q(
+          `INSERT INTO ${t}instance_versions(sop_uid, version, blob_key, dataset_offset, replaced_at, source)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [r.sopUid, existing.version, existing.blobKey, existing.datasetOffset, this.now, r.source],
+        );
+      this.touch(existing);
+      await this.removeInstance(r.sopUid);
+      version = remoteOnly ? existing.version : existing.version + 1;
+    }
+    const seriesPk = await this.ensureSeries(r);
+    this.series.add(seriesPk);
+    const i = instanceRow(r);
+    // Another instance of ImagingBridge may have stored this SOP Instance since we looked: then decide again.
+    const inserted = await this.q(
+      `INSERT INTO ${t}instances(sop_uid, series_pk, sop_class_uid, instance_number, rows, columns, bits_allocated,
+         number_of_frames, transfer_syntax_uid, blob_key, size, dataset_offset, version, source, metadata, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       ON CONFLICT (sop_uid) DO NOTHING`,
+      [
+        i.sopUid,
+        seriesPk,
+        i.sopClassUid,
+        i.instanceNumber,
+        i.rows,
+        i.columns,
+        i.bitsAllocated,
+        i.numberOfFrames,
+        i.transferSyntaxUid,
+        i.blobKey,
+        i.size,
+        i.datasetOffset,
+        version,
+        i.source,
+        i.metadata,
+        this.now,
+      ],
+    );
+    if (inserted.rowCount === 0) return { decision: 'retry', version: 0 };
+    for (const n of r.notes ?? [])
+      await this.q(
+        `INSERT INTO ${t}ingest_notes(sop_uid, study_uid, rule, tag, original, corrected, message, source, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [r.sopUid, r.studyUid, n.rule, n.tag, n.original, n.corrected, n.message, r.source, this.now],
+      );
+    return { decision: existing && !remoteOnly ? 'new-version' : 'stored', version };
+  }
+
+  /** IOCM: a rejection note hides the instances it names (and itself); one named earlier is hidden as it arrives. */
+  private async applyRejections(r: InstanceRecord): Promise<void> {
+    const note = rejectionNote(r.sopClassUid, r.json);
+    if (note) {
+      for (const ref of note.refs) {
+        await this.q(
+          `INSERT INTO ${this.t}rejections(sop_uid, study_uid, series_uid, note_sop_uid, code, meaning, rejected_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (sop_uid) DO UPDATE SET study_uid = excluded.study_uid, series_uid = excluded.series_uid,
+             note_sop_uid = excluded.note_sop_uid, code = excluded.code, meaning = excluded.meaning,
+             rejected_at = excluded.rejected_at`,
+          [ref.sopUid, ref.studyUid, ref.seriesUid, r.sopUid, note.code, note.meaning, this.now],
+        );
+        await this.hide(ref.sopUid, r.sopUid);
+      }
+      await this.hide(r.sopUid, r.sopUid);
+      return;
+    }
+    const earlier = await this.q<{ note: string }>(
+      `SELECT note_sop_uid AS note FROM ${this.t}rejections WHERE sop_uid = $1`,
+      [r.sopUid],
+    );
+    if (earlier.rows[0]) await this.hide(r.sopUid, earlier.rows[0].note);
+  }
+
+  private async hide(sopUid: string, noteSopUid: string): Promise<void> {
+    const existing = await this.existing(sopUid);
+    if (!existing) return;
+    const t = this.t;
+    await this.q(
+      `INSERT INTO ${t}rejected_instances(sop_uid, study_uid, series_uid, sop_class_uid, transfer_syntax_uid, blob_key,
+         size, version, source, metadata, note_sop_uid, rejected_at)
+       SELECT i.sop_uid, st.study_uid, s.series_uid, i.sop_class_uid, i.transfer_syntax_uid, i.blob_key, i.size,
+         i.version, i.source, i.metadata, $1, $2
+       FROM ${t}instances i JOIN ${t}series s ON s.pk = i.series_pk JOIN ${t}studies st ON st.pk = s.study_pk
+       WHERE i.sop_uid = $3`,
+      [noteSopUid, this.now, sopUid],
+    );
+    await this.q(`DELETE FROM ${t}instances WHERE sop_uid = $1`, [sopUid]);
+    this.touch(existing);
+    this.changed.add(existing.studyUid);
+  }
+
+  private async ensureSeries(r: InstanceRecord): Promise<number> {
+    const t = this.t;
+    const found = await this.q<{ pk: number; studyPk: number }>(
+      `SELECT pk, study_pk AS "studyPk" FROM ${t}series WHERE series_uid = $1`,
+      [r.seriesUid],
+    );
+    if (found.rows[0]) {
+      this.studies.add(found.rows[0].studyPk);
+      return found.rows[0].pk;
+    }
+    const studyPk = await this.ensureStudy(r);
+    this.studies.add(studyPk);
+    const s = seriesRow(r);
+    const row = await this.q<{ pk: number }>(
+      `INSERT INTO ${t}series(series_uid, study_pk, modality, series_number, description, pps_start_date,
+         pps_start_time, pps_start_time_raw, json)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING pk`,
+      [s.seriesUid, studyPk, s.modality, s.seriesNumber, s.description, s.ppsDate, s.ppsTime, s.ppsTimeRaw, s.json],
+    );
+    return row.rows[0]!.pk;
+  }
+
+  private async ensureStudy(r: InstanceRecord): Promise<number> {
+    const t = this.t;
+    const found = await this.q<{ pk: number }>(`SELECT pk FROM ${t}studies WHERE study_uid = $1`, [r.studyUid]);
+    if (found.rows[0]) return found.rows[0].pk;
+    const { patientId, issuer } = patientKey(r);
+    const patient = await this.q<{ pk: number }>(
+      `INSERT INTO ${t}patients(patient_id, issuer) VALUES ($1, $2)
+       ON CONFLICT (patient_id, issuer) DO UPDATE SET patient_id = excluded.patient_id RETURNING pk`,
+      [patientId, issuer],
+    );
+    const s = studyRow(r);
+    const row = await this.q<{ pk: number }>(
+      `INSERT INTO ${t}studies(study_uid, patient_pk, patient_id, patient_name, patient_name_norm,
+         patient_name_alt_norm, patient_birth_date, patient_sex, study_date, study_time, study_time_raw, accession,
+         study_id, referring_norm, referring_name, timezone_offset, description, json, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING pk`,
+      [
+        s.studyUid,
+        patient.rows[0]!.pk,
+        s.patientId,
+        s.patientName,
+        s.patientNameNorm,
+        s.patientNameAltNorm,
+        s.birthDate,
+        s.sex,
+        s.studyDate,
+        s.studyTime,
+        s.studyTimeRaw,
+        s.accession,
+        s.studyId,
+        s.referringNorm,
+        s.referringName,
+        s.timezoneOffset,
+        s.description,
+        s.json,
+        this.now,
+      ],
+    );
+    return row.rows[0]!.pk;
+  }
+
+  /** Aggregates of every touched series and study (emptied ones dropped), then the outbox. */
+  private async finish(reason: 'stored' | 'deleted'): Promise<void> {
+    const t = this.t;
+    for (const pk of this.series) {
+      await this.q(
+        `UPDATE ${t}series SET num_instances = (SELECT count(*) FROM ${t}instances WHERE series_pk = $1) WHERE pk = $1`,
+        [pk],
+      );
+      await this.q(`DELETE FROM ${t}series WHERE pk = $1 AND num_instances = 0`, [pk]);
+    }
+    for (const pk of this.studies) {
+      await this.q(
+        `UPDATE ${t}studies SET
+           num_series = (SELECT count(*) FROM ${t}series WHERE study_pk = $1),
+           num_instances = (SELECT coalesce(sum(num_instances), 0) FROM ${t}series WHERE study_pk = $1),
+           modalities = (SELECT coalesce(string_agg(m, '\\' ORDER BY m), '')
+                         FROM (SELECT DISTINCT modality AS m FROM ${t}series WHERE study_pk = $1 AND modality <> '') d),
+           updated_at = $2
+         WHERE pk = $1`,
+        [pk, this.now],
+      );
+      await this.q(`DELETE FROM ${t}studies WHERE pk = $1 AND num_series = 0`, [pk]);
+    }
+    for (const studyUid of this.changed)
+      await this.q(
+        `INSERT INTO ${t}sync_outbox(study_uid, first_changed_at, changed_at, reason) VALUES ($1, $2, $2, $3)
+         ON CONFLICT (study_uid) DO UPDATE SET seq = ${t}sync_outbox.seq + 1, changed_at = excluded.changed_at,
+           reason = excluded.reason,
+           attempts = CASE WHEN ${t}sync_outbox.dead THEN 0 ELSE ${t}sync_outbox.attempts END,
+           next_attempt_at = CASE WHEN ${t}sync_outbox.dead THEN 0 ELSE ${t}sync_outbox.next_attempt_at END,
+           dead = false`,
+        [studyUid, this.now, reason],
+      );
+  }
+}
