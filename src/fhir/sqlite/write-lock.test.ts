@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OperationOutcomeError } from '../../core/errors.js';
+import { TEST_BASE, find, testRegistry } from '../repository/test-support.js';
+import { SqliteFhirRepository } from './sqlite-repository.js';
+
+/**
+ * A real second writer: a worker thread with its own connection takes the write lock
+ * (BEGIN IMMEDIATE + a write), says so, holds it for `holdMs` (its thread asleep) and commits.
+ */
+const HOLDER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 10000');
+db.exec('BEGIN IMMEDIATE');
+db.exec("CREATE TABLE IF NOT EXISTS other_writer(x)");
+db.prepare('INSERT INTO other_writer VALUES (1)').run();
+parentPort.postMessage('held');
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.holdMs);
+db.exec('COMMIT');
+db.close();
+parentPort.postMessage('released');
+`;
+
+const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+
+/** Starts the holder; resolves once it holds the lock, with a promise of its release. */
+async function holdLock(file: string, holdMs: number): Promise<{ released: Promise<number> }> {
+  const worker = new Worker(HOLDER, { eval: true, workerData: { file, holdMs, driver } });
+  const released = new Promise<number>((resolve, reject) => {
+    worker.on('message', (m) => m === 'released' && resolve(performance.now()));
+    worker.on('error', reject);
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.on('message', (m) => m === 'held' && resolve());
+    worker.on('error', reject);
+  });
+  return { released };
+}
+
+/** The longest gap between ticks of a 5-ms timer while `work` runs: how long the event loop was blocked. */
+async function longestStall<T>(work: Promise<T>): Promise<{ result: PromiseSettledResult<T>; stallMs: number }> {
+  let last = performance.now();
+  let stallMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    stallMs = Math.max(stallMs, now - last);
+    last = now;
+  }, 5);
+  const [result] = await Promise.allSettled([work]);
+  clearInterval(timer);
+  return { result, stallMs: Math.max(stallMs, performance.now() - last) };
+}
+
+describe('SQLite FHIR repository with another writer holding the lock', () => {
+  let dir: string;
+  let file: string;
+  let repo: SqliteFhirRepository;
+  const open = (writeLockWaitMs: number) => {
+    repo = new SqliteFhirRepository(file, { registry: testRegistry(), baseUrl: TEST_BASE, writeLockWaitMs });
+    return repo;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ib-fhir-lock-'));
+    file = join(dir, 'fhir.sqlite');
+  });
+  afterEach(() => {
+    repo?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('waits for the lock on timers: the write lands after the release and the event loop keeps running', async () => {
+    open(10_000);
+    const { released } = await holdLock(file, 600);
+    const first = repo.create({ resourceType: 'Patient', name: [{ family: 'First' }] });
+    const second = repo.create({ resourceType: 'Patient', name: [{ family: 'Second' }] });
+    const { result, stallMs } = await longestStall(Promise.all([first, second]));
+    const done = performance.now();
+    expect(result.status).toBe('fulfilled');
+    // SQLite's busy handler would have slept on this thread for most of the 600 ms hold.
+    expect(stallMs).toBeLessThan(150);
+    expect(done).toBeGreaterThanOrEqual(await released);
+    // Serial order kept: the first write queued is the first stored.
+    const [a, b] = (result as PromiseFulfilledResult<Awaited<typeof first>[]>).value;
+    const stored = repo.db.prepare("SELECT id FROM resources WHERE type = 'Patient' ORDER BY pk").pluck().all();
+    expect(stored).toEqual([a.id, b.id]);
+    expect((await find(repo, 'Patient', 'family=first')).map((p) => p.id)).toEqual([a.id]);
+    expect((await find(repo, 'Patient', 'family=second')).map((p) => p.id)).toEqual([b.id]);
+  });
+
+  it('refuses a write with 503 + Retry-After after the bounded wait, writes nothing, and recovers', async () => {
+    open(300);
+    await find(repo, 'Patient', 'family=none');
+    const { released } = await holdLock(file, 1_500);
+    const started = performance.now();
+    const { result, stallMs } = await longestStall(
+      repo.transaction(async (tx) => {
+        await tx.create({ resourceType: 'Patient', name: [{ family: 'Refused' }] });
+      }),
+    );
+    expect(result.status).toBe('rejected');
+    const err = (result as PromiseRejectedResult).reason;
+    expect(err).toBeInstanceOf(OperationOutcomeError);
+    expect(err.status).toBe(503);
+    expect(err.headers['retry-after']).toBe('1');
+    expect(err.outcome.issue[0].code).toBe('transient');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(stallMs).toBeLessThan(150);
+    const plain = await repo.create({ resourceType: 'Patient', name: [{ family: 'Later' }] }).catch((e) => e);
+    expect((plain as OperationOutcomeError).status).toBe(503);
+    expect(repo.db.inTransaction).toBe(false);
+    await released;
+    expect(await find(repo, 'Patient', 'family=refused')).toHaveLength(0);
+    expect(await find(repo, 'Patient', 'family=later')).toHaveLength(0);
+    const after = await repo.create({ resourceType: 'Patient', name: [{ family: 'After' }] });
+    expect((await repo.read('Patient', after.id!)).name).toEqual([{ family: 'After' }]);
+    // The connection's own busy_timeout (for reads) is what it was.
+    expect(repo.db.pragma('busy_timeout', { simple: true })).toBe(10_000);
+  });
+});
