@@ -1,61 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OperationOutcomeError } from '../../core/errors.js';
 import { TEST_BASE, find, testRegistry } from '../repository/test-support.js';
+import { holdSqliteWriteLock as holdLock, longestStall } from '../../../test/support/sqlite-lock-holder.js';
 import { SqliteFhirRepository } from './sqlite-repository.js';
-
-/**
- * A real second writer: a worker thread with its own connection takes the write lock
- * (BEGIN IMMEDIATE + a write), says so, holds it for `holdMs` (its thread asleep) and commits.
- */
-const HOLDER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = 10000');
-db.exec('BEGIN IMMEDIATE');
-db.exec("CREATE TABLE IF NOT EXISTS other_writer(x)");
-db.prepare('INSERT INTO other_writer VALUES (1)').run();
-parentPort.postMessage('held');
-Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.holdMs);
-db.exec('COMMIT');
-db.close();
-parentPort.postMessage('released');
-`;
-
-const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-
-/** Starts the holder; resolves once it holds the lock, with a promise of its release. */
-async function holdLock(file: string, holdMs: number): Promise<{ released: Promise<number> }> {
-  const worker = new Worker(HOLDER, { eval: true, workerData: { file, holdMs, driver } });
-  const released = new Promise<number>((resolve, reject) => {
-    worker.on('message', (m) => m === 'released' && resolve(performance.now()));
-    worker.on('error', reject);
-  });
-  await new Promise<void>((resolve, reject) => {
-    worker.on('message', (m) => m === 'held' && resolve());
-    worker.on('error', reject);
-  });
-  return { released };
-}
-
-/** The longest gap between ticks of a 5-ms timer while `work` runs: how long the event loop was blocked. */
-async function longestStall<T>(work: Promise<T>): Promise<{ result: PromiseSettledResult<T>; stallMs: number }> {
-  let last = performance.now();
-  let stallMs = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    stallMs = Math.max(stallMs, now - last);
-    last = now;
-  }, 5);
-  const [result] = await Promise.allSettled([work]);
-  clearInterval(timer);
-  return { result, stallMs: Math.max(stallMs, performance.now() - last) };
-}
 
 describe('SQLite FHIR repository with another writer holding the lock', () => {
   let dir: string;
