@@ -49,3 +49,47 @@ export async function longestStall<T>(work: Promise<T>): Promise<{ result: Promi
   clearInterval(timer);
   return { result, stallMs: Math.max(stallMs, performance.now() - last) };
 }
+
+const BUSY_WRITER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 10000');
+db.exec('CREATE TABLE IF NOT EXISTS other_writer(x)');
+const insert = db.prepare('INSERT INTO other_writer VALUES (1)');
+let stop = false;
+parentPort.on('message', () => { stop = true; });
+(async () => {
+  let first = true;
+  while (!stop) {
+    db.exec('BEGIN IMMEDIATE');
+    const end = Date.now() + workerData.holdMs;
+    while (Date.now() < end) insert.run();
+    db.exec('COMMIT');
+    if (first) parentPort.postMessage('writing');
+    first = false;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  db.close();
+  parentPort.close();
+})();
+`;
+
+/**
+ * A writer like the audit projection thread under load: transactions of `holdMs` back to back,
+ * with only a setImmediate turn between them. Resolves once it is writing, with its stop().
+ */
+export async function busySqliteWriter(file: string, holdMs: number): Promise<{ stop(): Promise<void> }> {
+  const worker = new Worker(BUSY_WRITER, { eval: true, workerData: { file, holdMs, driver } });
+  await new Promise<void>((resolve, reject) => {
+    worker.on('message', (m) => m === 'writing' && resolve());
+    worker.on('error', reject);
+  });
+  return {
+    stop: async () => {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}

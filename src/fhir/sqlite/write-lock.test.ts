@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OperationOutcomeError } from '../../core/errors.js';
 import { TEST_BASE, find, testRegistry } from '../repository/test-support.js';
-import { holdSqliteWriteLock as holdLock, longestStall } from '../../../test/support/sqlite-lock-holder.js';
+import {
+  busySqliteWriter,
+  holdSqliteWriteLock as holdLock,
+  longestStall,
+} from '../../../test/support/sqlite-lock-holder.js';
 import { SqliteFhirRepository } from './sqlite-repository.js';
 
 describe('SQLite FHIR repository with another writer holding the lock', () => {
@@ -72,5 +76,28 @@ describe('SQLite FHIR repository with another writer holding the lock', () => {
     expect((await repo.read('Patient', after.id!)).name).toEqual([{ family: 'After' }]);
     // The connection's own busy_timeout (for reads) is what it was.
     expect(repo.db.pragma('busy_timeout', { simple: true })).toBe(10_000);
+  });
+  it('gets its turn against a writer committing back to back (the audit projection under load), the loop free', async () => {
+    open(10_000);
+    const writer = await busySqliteWriter(file, 50);
+    try {
+      const waits: number[] = [];
+      const writes = (async () => {
+        for (let i = 0; i < 5; i++) {
+          const started = performance.now();
+          await repo.create({ resourceType: 'Patient', name: [{ family: `Turn${i}` }] });
+          waits.push(performance.now() - started);
+        }
+      })();
+      const { result, stallMs } = await longestStall(writes);
+      expect(result.status).toBe('fulfilled');
+      // SQLite's busy handler sleeps in 100-ms steps and mostly wakes while the other writer holds the
+      // lock again: waits of a second and more, all of it with this thread asleep.
+      expect(stallMs).toBeLessThan(150);
+      expect(Math.max(...waits)).toBeLessThan(1_000);
+    } finally {
+      await writer.stop();
+    }
+    expect(await find(repo, 'Patient', 'family=turn')).toHaveLength(5);
   });
 });
