@@ -11,6 +11,9 @@ import {
 } from '../../../test/support/sqlite-lock-holder.js';
 import { SqliteFhirRepository } from './sqlite-repository.js';
 
+/** Far below what sleeping in SQLite's busy handler costs here, above a busy machine's timer jitter. */
+const STALL_BOUND_MS = 300;
+
 describe('SQLite FHIR repository with another writer holding the lock', () => {
   let dir: string;
   let file: string;
@@ -38,7 +41,7 @@ describe('SQLite FHIR repository with another writer holding the lock', () => {
     const done = performance.now();
     expect(result.status).toBe('fulfilled');
     // SQLite's busy handler would have slept on this thread for most of the 600 ms hold.
-    expect(stallMs).toBeLessThan(150);
+    expect(stallMs).toBeLessThan(STALL_BOUND_MS);
     expect(done).toBeGreaterThanOrEqual(await released);
     // Serial order kept: the first write queued is the first stored.
     const [a, b] = (result as PromiseFulfilledResult<Awaited<typeof first>[]>).value;
@@ -65,7 +68,7 @@ describe('SQLite FHIR repository with another writer holding the lock', () => {
     expect(err.headers['retry-after']).toBe('1');
     expect(err.outcome.issue[0].code).toBe('transient');
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
-    expect(stallMs).toBeLessThan(150);
+    expect(stallMs).toBeLessThan(STALL_BOUND_MS);
     const plain = await repo.create({ resourceType: 'Patient', name: [{ family: 'Later' }] }).catch((e) => e);
     expect((plain as OperationOutcomeError).status).toBe(503);
     expect(repo.db.inTransaction).toBe(false);
@@ -79,7 +82,7 @@ describe('SQLite FHIR repository with another writer holding the lock', () => {
   });
   it('gets its turn against a writer committing back to back (the audit projection under load), the loop free', async () => {
     open(10_000);
-    const writer = await busySqliteWriter(file, 50);
+    const writer = await busySqliteWriter(file, 100);
     try {
       const waits: number[] = [];
       const writes = (async () => {
@@ -93,8 +96,8 @@ describe('SQLite FHIR repository with another writer holding the lock', () => {
       expect(result.status).toBe('fulfilled');
       // SQLite's busy handler sleeps in 100-ms steps and mostly wakes while the other writer holds the
       // lock again: waits of a second and more, all of it with this thread asleep.
-      expect(stallMs).toBeLessThan(150);
-      expect(Math.max(...waits)).toBeLessThan(1_000);
+      expect(stallMs).toBeLessThan(STALL_BOUND_MS);
+      expect(Math.max(...waits)).toBeLessThan(2_000);
     } finally {
       await writer.stop();
     }
