@@ -98,5 +98,14 @@ export function invalid(issues: OperationOutcomeIssue[]): OperationOutcomeError 
 /** Any thrown value as an OperationOutcomeError: unknown errors become 500 without their message (it may hold PHI). */
 export function asOutcomeError(error: unknown, text = 'internal error'): OperationOutcomeError {
   if (error instanceof OperationOutcomeError) return error;
+  // SQLite's "database is locked" (SQLITE_BUSY*): another writer held the lock; nothing was written.
+  if (isSqliteBusy(error))
+    return serviceUnavailable('the store is busy; nothing was written, try again', undefined, { 'retry-after': '1' });
   return new OperationOutcomeError(500, outcome('error', 'exception', text));
+}
+
+/** True for SQLite's "database is locked" (SQLITE_BUSY and its extended codes). */
+export function isSqliteBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

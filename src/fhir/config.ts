@@ -10,13 +10,15 @@ export interface FhirConfig {
     defaultCount: number;
     /** Upper bound on _count and on history pages. */
     maxCount: number;
+    /** How long a write waits for fhir.sqlite's write lock before answering 503 (ms, embedded store). */
+    writeLockWaitMs: number;
   } & BatchLimits;
   /** External FHIR servers by name (`fhir.servers.<name>`), reached with the HTTP FHIR client. */
   servers: Record<string, FhirServerConfig>;
 }
 
 export const FHIR_DEFAULTS: FhirConfig = {
-  server: { defaultCount: 20, maxCount: 1000, ...BATCH_LIMITS_DEFAULTS },
+  server: { defaultCount: 20, maxCount: 1000, writeLockWaitMs: 10_000, ...BATCH_LIMITS_DEFAULTS },
   servers: {},
 };
 const SERVER_KEYS = Object.keys(FHIR_DEFAULTS.server) as (keyof FhirConfig['server'])[];

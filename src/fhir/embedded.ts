@@ -75,10 +75,12 @@ const isAbsent = (e: unknown) => e instanceof OperationOutcomeError && (e.status
 export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
   const registry = new SearchParamRegistry();
   const baseUrl = baseOf(options.publicUrl);
+  const config = parseFhirConfig(options.section);
   const sqlite = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), {
     registry,
     baseUrl,
     keys: options.sqliteKeys,
+    writeLockWaitMs: config.server.writeLockWaitMs,
   });
   const repository = new ObservedRepository(sqlite);
   const router = routerFor(repository, registry, baseUrl, options);

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryError } from '../archive/query/index.js';
-import { badRequest, invalid, notFound } from '../core/errors.js';
+import { badRequest, invalid, notFound, outcome } from '../core/errors.js';
+import { FhirServerError } from '../fhir/client/errors.js';
 import { FHIR_ERRORS, errorHandler } from './errors.js';
 
 /** Every route throws what its path names; `/fhir-style/…` routes declare FHIR errors. */
@@ -21,6 +22,9 @@ function app(): FastifyInstance {
     ],
     ['query', () => new QueryError('StudyDate', 'StudyDate="2024-01-05": not a DA value')],
     ['unknown', () => new Error('secret detail of patient Doe')],
+    // better-sqlite3's error for SQLITE_BUSY, and our FHIR client's after a 503 it could not get past.
+    ['sqlite-busy', () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })],
+    ['fhir-busy', () => new FhirServerError(503, outcome('error', 'transient', 'busy'), 'transaction', 4)],
   ];
   for (const [name, fail] of failures) {
     a.post(`/plain/${name}`, async () => {
@@ -106,5 +110,14 @@ describe('the HTTP error handler', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers.warning).toMatch(/^299 imaging-bridge /);
     expect(res.json().issue[0].code).toBe('invalid');
+  });
+  it('answers a busy store (SQLITE_BUSY, or a 503 of our FHIR server) as 503 + Retry-After, transient, never 500', async () => {
+    for (const path of ['/plain/sqlite-busy', '/fhir-style/sqlite-busy', '/plain/fhir-busy', '/fhir-style/fhir-busy']) {
+      const res = await post(path);
+      expect(res.statusCode, path).toBe(503);
+      expect(res.headers['retry-after'], path).toBe('1');
+      expect(res.json().issue, path).toEqual([expect.objectContaining({ severity: 'error', code: 'transient' })]);
+      expect(res.body, path).not.toMatch(/database is locked/);
+    }
   });
 });

@@ -1,6 +1,14 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { QueryError } from '../archive/query/index.js';
-import { OperationOutcomeError, asOutcomeError, badRequest, notFound, outcome } from '../core/errors.js';
+import {
+  OperationOutcomeError,
+  asOutcomeError,
+  badRequest,
+  notFound,
+  outcome,
+  serviceUnavailable,
+} from '../core/errors.js';
+import { FhirServerError } from '../fhir/client/errors.js';
 
 /**
  * The one place HTTP errors are answered: whatever a route throws becomes a status and an
@@ -75,7 +83,15 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   const err =
     error instanceof QueryError
       ? badRequest(error.message)
-      : asOutcomeError(error, style === 'fhir' ? 'internal error' : `internal error; the request id is ${request.id}`);
+      : error instanceof FhirServerError && error.status === 503
+        ? // The FHIR server (ours, busy writing) did not act, even after the client's retries: transient.
+          serviceUnavailable('the FHIR server is busy; nothing was written, try again', undefined, {
+            'retry-after': '1',
+          })
+        : asOutcomeError(
+            error,
+            style === 'fhir' ? 'internal error' : `internal error; the request id is ${request.id}`,
+          );
   if (err.status >= 500) request.log.error({ err: error }, 'request failed');
   return sendOutcome(reply, err, style);
 }

@@ -18,6 +18,7 @@ import { IndexWriter } from './index-writer.js';
 import { SqliteResourceStore } from './resource-store.js';
 import { FHIR_SCHEMA, FHIR_SCHEMA_VERSION } from './schema.js';
 import { runSearch } from './sqlite-search.js';
+import { WriteLock } from './write-lock.js';
 import { privateSqlite } from '../../core/private-files.js';
 
 export interface SqliteRepositoryOptions {
@@ -32,6 +33,11 @@ export interface SqliteRepositoryOptions {
    * thread): the file must exist; no schema, no pragma that writes, no optimize at close.
    */
   readOnly?: boolean;
+  /**
+   * How long a write waits for the write lock another connection holds before it is refused with
+   * 503 (default 10,000 ms). The wait is on timers, never asleep on this thread (write-lock.ts).
+   */
+  writeLockWaitMs?: number;
 }
 
 /**
@@ -57,6 +63,7 @@ export class SqliteFhirRepository implements FhirRepository {
   private readonly walSync = new CoalescedSync(() => this.syncWal());
 
   private readonly readOnly: boolean;
+  private readonly lock: WriteLock | undefined;
 
   constructor(path: string, options: SqliteRepositoryOptions) {
     this.readOnly = options.readOnly ?? false;
@@ -66,6 +73,7 @@ export class SqliteFhirRepository implements FhirRepository {
       this.db.pragma('busy_timeout = 10000');
       this.index = new IndexWriter(this.db, options.registry, options.baseUrl);
       this.store = new SqliteResourceStore(this.db, this.index, this.now);
+      this.lock = undefined;
       return;
     }
     this.db = openSqlite(path, options.keys);
@@ -82,6 +90,7 @@ export class SqliteFhirRepository implements FhirRepository {
       .run('schema_version', String(FHIR_SCHEMA_VERSION));
     this.index = new IndexWriter(this.db, options.registry, options.baseUrl);
     this.store = new SqliteResourceStore(this.db, this.index, this.now);
+    this.lock = new WriteLock(this.db, options.writeLockWaitMs ?? 10_000);
   }
 
   create<T extends AnyResource>(resource: T, options: { keepId?: boolean } = {}): Promise<T & FhirResource> {
@@ -123,7 +132,7 @@ export class SqliteFhirRepository implements FhirRepository {
 
   transaction<T>(fn: (tx: FhirRepository) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const run = this.serial(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
+      await this.begin();
       try {
         const result = await fn(this.inTransaction());
         this.db.exec('COMMIT');
@@ -163,8 +172,24 @@ export class SqliteFhirRepository implements FhirRepository {
     return runSearch(this.db, request, (type, code) => this.index.paramId(type, code), this.now());
   }
 
-  private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /** fn in a write transaction, once the write lock is taken (see WriteLock). */
+  private async write<T>(fn: () => T): Promise<T> {
+    await this.begin();
+    try {
+      const result = fn();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /** BEGIN IMMEDIATE; a read-only connection tries it directly (and fails: read only). */
+  private begin(): Promise<void> | undefined {
+    if (this.lock) return this.lock.begin();
+    this.db.exec('BEGIN IMMEDIATE');
+    return undefined;
   }
 
   /** Runs after everything queued before it; a failure does not stop the queue. */
