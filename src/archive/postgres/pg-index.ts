@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { DicomStatus } from '../../core/dicom-status.js';
-import { StoreError } from '../../core/errors.js';
+import { DurabilityLatch } from '../durability-latch.js';
 import { PgStoreConnection } from '../../core/postgres/store-connection.js';
 import type {
   ArchiveIndex,
@@ -30,8 +29,7 @@ export const STUDY_LOCK_SPACE = 0x1b_da7a;
  * past them. A failed COMMIT of a checkpoint loses durability (fail-stop, as SqliteIndex).
  */
 export class PgIndex implements ArchiveIndex {
-  private lost: Error | undefined;
-  private readonly lostListeners: ((err: Error) => void)[] = [];
+  private readonly latch = new DurabilityLatch();
   private closed = false;
 
   private constructor(private readonly conn: PgStoreConnection) {}
@@ -55,17 +53,11 @@ export class PgIndex implements ArchiveIndex {
   }
 
   get durabilityLost(): Error | undefined {
-    return this.lost;
+    return this.latch.lost;
   }
 
   onDurabilityLost(listener: (err: Error) => void): void {
-    this.lostListeners.push(listener);
-  }
-
-  private loseDurability(cause: unknown): void {
-    if (this.lost) return;
-    this.lost = cause instanceof Error ? cause : new Error(String(cause));
-    for (const listener of this.lostListeners) listener(this.lost);
+    this.latch.onLost(listener);
   }
 
   async findInstance(sopUid: string): Promise<ExistingInstance | undefined> {
@@ -74,11 +66,7 @@ export class PgIndex implements ArchiveIndex {
   }
 
   async commit(writes: IndexedWrite[], options: CommitOptions = {}): Promise<CommitReceipt> {
-    if (this.lost)
-      throw new StoreError(
-        DicomStatus.OutOfResources,
-        `the archive accepts no data until it is restarted: an earlier sync of its index failed (${this.lost.message})`,
-      );
+    this.latch.assertWritable();
     if (writes.length === 0) return { results: [], durable: Promise.resolve() };
     const journaled = options.durability === 'journaled';
     const results = await this.conn.transaction(async (client) => {
@@ -169,7 +157,7 @@ export class PgIndex implements ArchiveIndex {
         [`${mark.segment}:${mark.offset}`],
       );
     } catch (e) {
-      this.loseDurability(e);
+      this.latch.lose(e);
       throw e;
     }
   }

@@ -20,8 +20,7 @@ import { addMissingColumns } from './migrate.js';
 import { rejectionNote } from '../rejection-note.js';
 import { isRemoteKey } from '../remote.js';
 import { privateSqlite } from '../../core/private-files.js';
-import { StoreError } from '../../core/errors.js';
-import { DicomStatus } from '../../core/dicom-status.js';
+import { DurabilityLatch } from '../durability-latch.js';
 
 /**
  * The archive index in SQLite (WAL, synchronous=FULL: a commit is on disk when it returns),
@@ -40,8 +39,7 @@ export class SqliteIndex implements ArchiveIndex {
   readonly db: Database.Database;
   private readonly stmts;
   private readonly walSync = new CoalescedSync(() => fdatasyncWal(this.db.name));
-  private lost: Error | undefined;
-  private readonly lostListeners: ((err: Error) => void)[] = [];
+  private readonly latch = new DurabilityLatch();
 
   /** `keys`: the database is encrypted at rest (core/sqlite-open.ts). */
   constructor(path: string, keys?: SqliteKeys) {
@@ -141,18 +139,12 @@ export class SqliteIndex implements ArchiveIndex {
    * so no later write is accepted — fail-stop, as PostgreSQL does after a failed fsync.
    */
   get durabilityLost(): Error | undefined {
-    return this.lost;
+    return this.latch.lost;
   }
 
   /** `listener` hears the first loss of durability once (main.ts stops the server on it). */
   onDurabilityLost(listener: (err: Error) => void): void {
-    this.lostListeners.push(listener);
-  }
-
-  private loseDurability(cause: unknown): void {
-    if (this.lost) return;
-    this.lost = cause instanceof Error ? cause : new Error(String(cause));
-    for (const listener of this.lostListeners) listener(this.lost);
+    this.latch.onLost(listener);
   }
 
   findInstance(sopUid: string): Promise<ExistingInstance | undefined> {
@@ -173,11 +165,7 @@ export class SqliteIndex implements ArchiveIndex {
 
   /** commit() without the promise: the results of a committed batch (its durability as asked, but `grouped` is not synced). */
   commitSync(writes: IndexedWrite[], durability: Durability = 'synced'): IndexedResult[] {
-    if (this.lost)
-      throw new StoreError(
-        DicomStatus.OutOfResources,
-        `the archive accepts no data until it is restarted: an earlier sync of its index failed (${this.lost.message})`,
-      );
+    this.latch.assertWritable();
     const now = Date.now();
     const touchedSeries = new Set<number>();
     const touchedStudies = new Set<number>();
@@ -206,9 +194,9 @@ export class SqliteIndex implements ArchiveIndex {
 
   /** Every commit made so far is durable when this resolves. */
   private syncWal(): Promise<void> {
-    if (this.lost) return Promise.reject(this.lost);
+    if (this.latch.lost) return Promise.reject(this.latch.lost);
     return this.walSync.sync().catch((e: unknown) => {
-      this.loseDurability(e);
+      this.latch.lose(e);
       throw e;
     });
   }
@@ -231,7 +219,7 @@ export class SqliteIndex implements ArchiveIndex {
    * waits on the disk for it. The WAL is one ordered file, so the mark never outlives a commit before it.
    */
   checkpoint(mark: JournalMark): Promise<void> {
-    if (this.lost) return Promise.reject(this.lost);
+    if (this.latch.lost) return Promise.reject(this.latch.lost);
     try {
       this.db.pragma('synchronous = NORMAL');
       try {
@@ -240,7 +228,7 @@ export class SqliteIndex implements ArchiveIndex {
         this.db.pragma('synchronous = FULL');
       }
     } catch (e) {
-      this.loseDurability(e);
+      this.latch.lose(e);
       return Promise.reject(e);
     }
     return this.syncWal();
