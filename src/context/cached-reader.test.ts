@@ -104,6 +104,19 @@ describe('CachedReader over the embedded store', () => {
     expect(await twice('Observation', [['_revinclude', 'AuditEvent:entity']])).toBe(false);
   });
 
+  it('never caches a chained search, whose answer depends on another type', async () => {
+    await observation();
+    const chained: [string, string][] = [['subject:Patient.gender', 'female']];
+    expect(await twice('Observation', chained)).toBe(false);
+    // A change of the chained-to Patient shows at once (a cached answer would still list it).
+    const before = (await reader.search('Observation', chained)).entry?.length ?? 0;
+    expect(before).toBeGreaterThan(0);
+    const p = await client.read('Patient', patient);
+    await client.update({ ...p, gender: 'male' });
+    expect((await reader.search('Observation', chained)).entry ?? []).toHaveLength(0);
+    await client.update({ ...(await client.read('Patient', patient)), gender: 'female' });
+  });
+
   it('hands out frozen answers and keeps no failure', async () => {
     const p = await reader.read('Patient', patient);
     expect(() => {

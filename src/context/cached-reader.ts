@@ -86,6 +86,9 @@ export class CachedReader implements FhirReader {
   private dependencies(resourceType: string, pairs: [string, string][]): string[] | undefined {
     const deps = new Set([resourceType]);
     for (const [name, value] of pairs) {
+      // A chained (`subject.identifier`) or reverse-chained (`_has:`) parameter reads other types,
+      // which the name alone does not tell: such a search is never cached.
+      if (name.includes('.') || name.startsWith('_has:')) return undefined;
       if (!INCLUDES.has(name)) continue;
       const [source, code, target] = value.split(':');
       if (!source || !code || code === '*') return undefined;
