@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { checkpointFileOf, readCheckpoint, withCheckpointLock } from './checkpoint.js';
+import { describe, expect, it } from 'vitest';
+import { checkpointFiles } from './test-support.js';
+import { readCheckpoint, withCheckpointLock } from './checkpoint.js';
 
 const CHILD = fileURLToPath(new URL('../../test/support/checkpoint-mover-child.ts', import.meta.url));
 const key = Buffer.alloc(32, 7);
@@ -24,15 +22,7 @@ function mover(file: string, upto: number): Promise<void> {
 }
 
 describe('the audit checkpoint shared by several processes', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-  const fileIn = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ib-checkpoint-'));
-    dirs.push(dir);
-    return checkpointFileOf(join(dir, 'audit.key'));
-  };
+  const fileIn = checkpointFiles();
 
   it('is never moved back when two processes move it at once, one of them behind the other', async () => {
     const file = fileIn();

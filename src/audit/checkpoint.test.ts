@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkpointFiles } from './test-support.js';
 import {
   checkpointFileOf,
   checkSignedCheckpoint,
@@ -14,15 +13,7 @@ const key = Buffer.alloc(32, 1);
 const head = { seq: 42, hash: 'a'.repeat(64) };
 
 describe('audit checkpoint', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-  const fileIn = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ib-checkpoint-'));
-    dirs.push(dir);
-    return checkpointFileOf(join(dir, 'audit.key'));
-  };
+  const fileIn = checkpointFiles();
 
   it('lives beside the key file', () => {
     expect(checkpointFileOf('/etc/ib/audit.key')).toBe('/etc/ib/audit.key.checkpoint');

@@ -2,6 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
 import type { AuditChainStore, NewRecord } from './chain-store-contract.js';
 import type { ChainRecord } from './types.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkpointFileOf } from './checkpoint.js';
 
 export interface OpenedChain {
   store: AuditChainStore;
@@ -111,4 +115,17 @@ export function auditChainStoreSuite(name: string, open: () => Promise<OpenedCha
       });
     },
   );
+}
+
+/** A fresh checkpoint file per call, in a temp folder removed after each test (call inside `describe`). */
+export function checkpointFiles(): () => string {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ib-checkpoint-'));
+    dirs.push(dir);
+    return checkpointFileOf(join(dir, 'audit.key'));
+  };
 }
