@@ -38,7 +38,7 @@ export function registerWorklistRoutes(
       patientIds: page.patientIds,
       details: { reads: WORKLIST_READS, total: page.total, query: asked },
     });
-    return reply.type('application/json').send(page.json);
+    return reply.type('application/json').send(page.body);
   });
 
   app.get('/api/worklist/events', route, async (req, reply) => {

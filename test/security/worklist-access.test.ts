@@ -83,4 +83,20 @@ describe('worklist access (--auth smart)', () => {
       events.close();
     }
   });
+
+  it('keeps no answer of one token for another: each patient-bound token its own list, a new study shown at the next read', async () => {
+    const own = await bench.token({ scope: 'patient/*.rs', patient: ids.own });
+    const other = await bench.token({ scope: 'patient/*.rs', patient: ids.other });
+    const uids = async (token: string) =>
+      ((await bench.get('/api/worklist', token)).body.items as Json[]).map((i) => i.studyInstanceUid).sort();
+    expect(await uids(own)).toEqual([`${ROOT}.1`]);
+    expect(await uids(other)).toEqual([`${ROOT}.2`]);
+    expect(await uids(own)).toEqual([`${ROOT}.1`]);
+    await study(ids.own, `${ROOT}.3`);
+    await waitFor(async () => (await uids(own)).length === 2, { what: 'the new study in the own list' });
+    expect(await uids(own)).toEqual([`${ROOT}.1`, `${ROOT}.3`]);
+    expect(await uids(other)).toEqual([`${ROOT}.2`]);
+    const admin = await bench.get('/api/worklist', bench.admin);
+    expect(admin.body.total).toBe(3);
+  });
 });

@@ -18,6 +18,7 @@ import type { RecordPoller } from './record-poll.js';
 import { itemView, studyFields, type WorklistItem } from './view.js';
 import { PatientContexts } from './patient-contexts.js';
 import { type Entry, readByReport, StudyIndex } from './study-index.js';
+import { VisibleRows } from './visible-rows.js';
 import { affected } from './writes.js';
 
 export interface WorklistEvent {
@@ -46,11 +47,12 @@ export interface WorklistServiceOptions {
 }
 
 type Row = RankedRow<Entry>;
-type KeptPage = { generation: number; items: string; total: number; patientIds: string[] };
+/** A page as rendered at a ranking generation: its JSON bytes up to the `generatedAt` value. */
+type KeptPage = { generation: number; head: Buffer; total: number; patientIds: string[] };
 
-/** One page of the list as the API answers it (JSON text) and the patients it shows (for the audit record). */
+/** One page of the list as the API answers it (UTF-8 JSON) and the patients it shows (for the audit record). */
 export interface WorklistPage {
-  json: string;
+  body: Buffer;
   total: number;
   patientIds: string[];
 }
@@ -67,8 +69,10 @@ export class WorklistService {
   private readonly listeners = new Set<(e: WorklistEvent) => void>();
   /** The sorted lists, shared between callers and kept current study by study (ranking.ts). */
   private readonly rankings: Map<'unread' | 'all', Ranking<Entry>>;
-  /** Unfiltered pages of a caller who sees everything, as rendered at a ranking generation. */
+  /** Unfiltered pages (no modality or date filter) per policy key, as rendered at a ranking generation. */
   private readonly pages = new Map<string, KeptPage>();
+  /** Each policy's part of each sorted list, while its generation holds. */
+  private readonly visibleRows = new VisibleRows<Row>();
   private readonly pendingStudies = new Set<string>();
   private readonly pendingPatients = new Set<string>();
   private readonly pendingOrders = new Set<string>();
@@ -138,15 +142,16 @@ export class WorklistService {
   }
 
   /**
-   * `{ items, total, generatedAt }` as JSON text. Under many readers the same items are answered
-   * again and again: each is rendered once per sorted list and rank (itemJson), and the unfiltered
-   * list of a caller who sees everything is not copied.
+   * `{ items, total, generatedAt }` as UTF-8 JSON. Under many readers the same items are answered
+   * again and again: each is rendered once per sorted list and rank (itemJson), and an unfiltered
+   * page is kept as bytes per policy key until its list changes (only `generatedAt` is added per read).
    */
   list(q: WorklistQuery, policy: AccessPolicy): WorklistPage {
     const now = this.now();
     const ranked = this.ranked(q.status, policy, now);
-    const plain = policy === allowAll && !q.modalities && q.since === undefined;
-    const key = `${q.status} ${q.offset} ${q.limit}`;
+    const policyKey = policy === allowAll ? '' : policy.cacheKey;
+    const plain = policyKey !== undefined && !q.modalities && q.since === undefined;
+    const key = `${policyKey}\n${q.status} ${q.offset} ${q.limit}`;
     const generation = this.rankings.get(q.status)!.generation;
     const kept = plain ? this.pages.get(key) : undefined;
     if (kept?.generation === generation) return this.pageJson(kept, now);
@@ -161,18 +166,19 @@ export class WorklistService {
     const page = filtered.slice(q.offset, q.offset + q.limit);
     const items = page.map((row, i) => this.itemJson(row, q.offset + i + 1));
     const patientIds = [...new Set(page.flatMap((r) => (r.entry.patientId ? [r.entry.patientId] : [])))];
-    const rendered = { generation, items: items.join(','), total: filtered.length, patientIds };
+    const head = Buffer.from(`{"items":[${items.join(',')}],"total":${filtered.length},"generatedAt":"`);
+    const rendered = { generation, head, total: filtered.length, patientIds };
     if (plain) {
-      // Pages asked for are few (offset/limit pairs); the bound keeps odd clients from growing it.
-      if (this.pages.size >= 64) this.pages.clear();
+      // Pages asked for are few (policies × offset/limit pairs); the bound keeps odd clients from growing it.
+      if (this.pages.size >= 64 && !this.pages.has(key)) this.pages.clear();
       this.pages.set(key, rendered);
     }
     return this.pageJson(rendered, now);
   }
 
   private pageJson(p: KeptPage, now: number): WorklistPage {
-    const json = `{"items":[${p.items}],"total":${p.total},"generatedAt":"${new Date(now).toISOString()}"}`;
-    return { json, total: p.total, patientIds: p.patientIds };
+    const body = Buffer.concat([p.head, Buffer.from(`${new Date(now).toISOString()}"}`, 'latin1')]);
+    return { body, total: p.total, patientIds: p.patientIds };
   }
 
   /** The row's item as JSON: rendered once per row (a row is replaced when its study changes), the rank spliced in. */
@@ -205,11 +211,14 @@ export class WorklistService {
     return (!e.patientId || policy.canSeePatient(e.patientId)) && policy.canSee(e.study as never);
   }
 
-  /** The caller's part of the sorted list (the sorting is shared between callers). */
+  /** The caller's part of the sorted list (the sorting is shared between callers, the filtering between equal policies). */
   private ranked(status: 'unread' | 'all', policy: AccessPolicy, now: number): readonly Row[] {
-    const rows = this.rankings.get(status)!.sorted(now);
+    const ranking = this.rankings.get(status)!;
+    const rows = ranking.sorted(now);
     // `--auth none`: every row is visible; no per-row check over the whole list on each read.
-    return policy === allowAll ? rows : rows.filter((r) => this.visible(r.entry, policy));
+    if (policy === allowAll) return rows;
+    // The generation is read after sorted(): aging may have moved rows.
+    return this.visibleRows.of(status, ranking.generation, rows, policy, (r) => this.visible(r.entry, policy));
   }
 
   private view(e: Entry, rank: number, now: number, scored?: Score): WorklistItem {

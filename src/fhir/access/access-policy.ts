@@ -12,6 +12,12 @@ export interface AccessPolicy {
   readonly description: string;
   /** The verified caller, when the policy comes from a token (for audit records); absent for `allowAll`. */
   readonly principal?: Principal;
+  /**
+   * Policies with the same key answer every question alike, so what was decided for one may be
+   * reused for another (e.g. the worklist's visible rows); absent: nothing decided is shared.
+   * `allowAll` has none (a policy spread from it must not inherit one): users test it by identity.
+   */
+  readonly cacheKey?: string;
   /** May the caller read resources of this type at all (its scopes; per resource, canSee decides)? */
   canRead(resourceType: string): boolean;
   /** May the caller search resources of this type (the `s` of its scopes)? */

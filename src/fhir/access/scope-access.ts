@@ -154,6 +154,8 @@ export function policyFor(principal: Principal, options: PolicyOptions = {}): Ac
   return {
     description: `scopes ${principal.scope}`,
     principal,
+    // What the answers depend on (the registry and base URL are the server's, the same for all).
+    cacheKey: `${principal.scope}\n${[...principal.roles].sort().join(' ')}\n${principal.patient ?? ''}`,
     canRead: (type) => typeAccess(principal, type, 'r').allowed,
     canSearch: (type) => typeAccess(principal, type, 's').allowed,
     canWrite: (type) => typeAccess(principal, type, 'c').allowed,
