@@ -14,7 +14,10 @@ describe('VisibleRows', () => {
   it('filters once per policy key and generation, again when the generation moves', () => {
     const kept = new VisibleRows<{ p: string }>();
     let calls = 0;
-    const seen = (pol: AccessPolicy) => (r: { p: string }) => (calls++, pol.canSeePatient(r.p));
+    const seen = (pol: AccessPolicy) => (r: { p: string }) => {
+      calls++;
+      return pol.canSeePatient(r.p);
+    };
     const a = policy('key-a', 'a');
     const first = kept.of('unread', 1, rows, a, seen(a));
     expect(first).toEqual([{ p: 'a' }, { p: 'a' }]);
@@ -34,8 +37,12 @@ describe('VisibleRows', () => {
     expect(kept.of('all', 1, [{ p: 'a' }], a, (r) => a.canSeePatient(r.p))).toHaveLength(1);
     const unkeyed = policy(undefined, 'b');
     let calls = 0;
-    kept.of('unread', 1, rows, unkeyed, () => (calls++, true));
-    kept.of('unread', 1, rows, unkeyed, () => (calls++, true));
+    const counted = () => {
+      calls++;
+      return true;
+    };
+    kept.of('unread', 1, rows, unkeyed, counted);
+    kept.of('unread', 1, rows, unkeyed, counted);
     expect(calls).toBe(6);
   });
 });
