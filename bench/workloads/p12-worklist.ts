@@ -9,6 +9,7 @@
  * Targets: list p95 ≤ 50 ms, AI result → event p99 ≤ 2 s.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { startTestServer } from '../../test/support/server.js';
 import { httpCall, keepAliveAgent } from '../http-client.js';
@@ -37,7 +38,8 @@ export interface P12Options {
   clients?: number;
   seconds?: number;
   seed?: number;
-  start?: () => Promise<{ url: string; stop(): Promise<void> }>;
+  /** The server; with its `pid` (on Linux) its CPU during the load is reported. */
+  start?: () => Promise<{ url: string; pid?: number; stop(): Promise<void> }>;
   log?: (line: string) => void;
 }
 
@@ -52,7 +54,27 @@ export interface P12Result {
   eventP99: number;
   missedEvents: number;
   errors: number;
+  /** Of the errors, answers with a 5xx status (e.g. a 503 of the write lock): counted apart, they must be 0. */
+  serverErrors: number;
   errorSamples: string[];
+  /** Server CPU (utime + stime) during the load per list read (arrivals included): main thread, whole process. */
+  cpuMsPerList?: { main: number; all: number };
+}
+
+/** utime + stime in ms of a process and of its main thread, from /proc (Linux; undefined elsewhere). */
+function cpuOf(pid: number | undefined): { all: number; main: number } | undefined {
+  const read = (path: string) => {
+    const f = readFileSync(path, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) * 10; // USER_HZ 100
+  };
+  try {
+    return pid === undefined
+      ? undefined
+      : { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** One patient with one study and its context, as transaction entries. */
@@ -133,8 +155,10 @@ export async function runP12(opts: P12Options = {}): Promise<P12Result> {
   const agent = keepAliveAgent(clients + 4);
   const errorSamples: string[] = [];
   let errors = 0;
-  const fail = (what: string) => {
+  let serverErrors = 0;
+  const fail = (what: string, status?: number) => {
     errors++;
+    if (status !== undefined && status >= 500) serverErrors++;
     if (errorSamples.length < 5) errorSamples.push(what);
   };
   const transaction = async (entries: unknown[]) => {
@@ -144,7 +168,10 @@ export async function runP12(opts: P12Options = {}): Promise<P12Result> {
       headers: { 'content-type': 'application/fhir+json' },
       body: Buffer.from(JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries })),
     });
-    if (r.status !== 200) throw new Error(`transaction: HTTP ${r.status} ${r.body.toString().slice(0, 300)}`);
+    if (r.status !== 200)
+      throw Object.assign(new Error(`transaction: HTTP ${r.status} ${r.body.toString().slice(0, 300)}`), {
+        status: r.status,
+      });
   };
   const total = async () =>
     (JSON.parse((await httpCall(`${server.url}/api/worklist?limit=1`, { agent })).body.toString()) as { total: number })
@@ -187,6 +214,7 @@ export async function runP12(opts: P12Options = {}): Promise<P12Result> {
       },
     }).catch(() => undefined);
 
+    const cpuBefore = cpuOf(server.pid);
     const stopAt = Date.now() + seconds * 1000;
     const listTimes: number[] = [];
     const eventTimes: Promise<number | undefined>[] = [];
@@ -195,7 +223,7 @@ export async function runP12(opts: P12Options = {}): Promise<P12Result> {
       while (Date.now() < stopAt) {
         const tick = Date.now();
         const fresh = patientEntries(next++, rng, Date.now());
-        await transaction(fresh.entries).catch((e: Error) => fail(e.message));
+        await transaction(fresh.entries).catch((e: Error & { status?: number }) => fail(e.message, e.status));
         const uid = uids[rng.int(0, uids.length - 1)];
         uids.push(fresh.uid);
         // Waiting before the POST: the event may arrive before the 201 does (then it counts 0 ms).
@@ -222,7 +250,7 @@ export async function runP12(opts: P12Options = {}): Promise<P12Result> {
         w.posted = Date.now();
         if (r.status !== 201) {
           waiting.delete(uid);
-          fail(`ai-results: HTTP ${r.status}`);
+          fail(`ai-results: HTTP ${r.status}`, r.status);
         } else eventTimes.push(timed);
         await new Promise((res) => setTimeout(res, Math.max(0, 1000 - (Date.now() - tick))));
       }
@@ -232,11 +260,12 @@ export async function runP12(opts: P12Options = {}): Promise<P12Result> {
         while (Date.now() < stopAt) {
           const r = await httpCall(`${server.url}/api/worklist?limit=100`, { agent, timeoutMs: 60_000 });
           listTimes.push(r.totalMs);
-          if (r.status !== 200) fail(`list: HTTP ${r.status}`);
+          if (r.status !== 200) fail(`list: HTTP ${r.status}`, r.status);
         }
       }),
     );
     await arrivals;
+    const cpuAfter = cpuOf(server.pid);
     const events = await Promise.all(eventTimes);
     const got = events.filter((x): x is number => x !== undefined);
     void stream;
@@ -251,10 +280,19 @@ export async function runP12(opts: P12Options = {}): Promise<P12Result> {
       eventP99: got.length ? percentile(got, 99) : Number.NaN,
       missedEvents: events.length - got.length,
       errors,
+      serverErrors,
       errorSamples,
+      ...(cpuBefore && cpuAfter && listTimes.length
+        ? {
+            cpuMsPerList: {
+              main: (cpuAfter.main - cpuBefore.main) / listTimes.length,
+              all: (cpuAfter.all - cpuBefore.all) / listTimes.length,
+            },
+          }
+        : {}),
     };
     log(
-      `  P12: ${result.requests} lists, p50 ${result.listP50.toFixed(1)} ms, p95 ${result.listP95.toFixed(1)} ms; ${result.aiResults} AI results, event p99 ${result.eventP99.toFixed(0)} ms, ${result.missedEvents} missed`,
+      `  P12: ${result.requests} lists, p50 ${result.listP50.toFixed(1)} ms, p95 ${result.listP95.toFixed(1)} ms; ${result.aiResults} AI results, event p99 ${result.eventP99.toFixed(0)} ms, ${result.missedEvents} missed; ${result.errors} errors (${result.serverErrors} 5xx)${result.cpuMsPerList ? `; server CPU per list read ${result.cpuMsPerList.main.toFixed(2)} ms main thread, ${result.cpuMsPerList.all.toFixed(2)} ms all threads` : ''}`,
     );
     return result;
   } finally {
@@ -263,9 +301,9 @@ export async function runP12(opts: P12Options = {}): Promise<P12Result> {
   }
 }
 
-async function defaultStart(): Promise<{ url: string; stop(): Promise<void> }> {
+async function defaultStart(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const s = await startTestServer({ 'log-level': 'warn' }, { spawn: true });
-  return { url: s.url, stop: () => s.stop() };
+  return { url: s.url, pid: s.pid, stop: () => s.stop() };
 }
 
 /** P12 as a bench/run.ts workload: our built server (dist/cli/main.js), no demo. */
@@ -283,10 +321,13 @@ export async function runP12Workload(ctx: BenchContext): Promise<WorkloadResult>
           { 'data-dir': dir, 'log-level': 'warn' },
           { spawn: { startTimeoutMs: 180_000, ...(ctx.bridgeEntry ? { entry: ctx.bridgeEntry } : {}) } },
         );
-        return { url: b.url, stop: () => b.stop() };
+        return { url: b.url, pid: b.pid, stop: () => b.stop() };
       },
     });
-    if (result.errors) errors.push(`P12: ${result.errors} errors (${result.errorSamples.join('; ')})`);
+    if (result.errors)
+      errors.push(
+        `P12: ${result.errors} errors, ${result.serverErrors} of them 5xx (${result.errorSamples.join('; ')})`,
+      );
     if (result.missedEvents) errors.push(`P12: ${result.missedEvents} AI results without an event within 10 s`);
   } catch (err) {
     errors.push(`P12: ${(err as Error).message}`);
@@ -318,7 +359,7 @@ export async function runP12Workload(ctx: BenchContext): Promise<WorkloadResult>
     ],
     notes: result
       ? [
-          `${result.studies} seeded studies (order priority, encounter, triage, flags, as FHIR transactions), ${result.clients} clients reading GET /api/worklist?limit=100 (${result.requests} requests) while a new study and an AI result arrive each second (${result.aiResults} AI results, event p50 ${result.eventP50.toFixed(0)} ms). Ours only.`,
+          `${result.studies} seeded studies (order priority, encounter, triage, flags, as FHIR transactions), ${result.clients} clients reading GET /api/worklist?limit=100 (${result.requests} requests) while a new study and an AI result arrive each second (${result.aiResults} AI results, event p50 ${result.eventP50.toFixed(0)} ms); ${result.serverErrors} 5xx answers. Ours only.`,
         ]
       : [],
     raw: { result },
