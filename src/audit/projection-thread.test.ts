@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +21,21 @@ const worklistRead = (requestId: string, patientIds: string[]): AccessRecord => 
   server: { publicUrl: 'https://ib.example.org' },
   access: { kind: 'dicom', event: 'query', transport: 'dicomweb', studyUids: [], patientIds, query: 'limit=100' },
 });
+
+/** How many of this process's threads run at this nice value (Linux: field 19 of /proc/self/task/N/stat). */
+function threadsAtNice(nice: number): number {
+  let n = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 on
+      if (Number(fields[16]) === nice) n++;
+    } catch {
+      // the thread ended while listing
+    }
+  }
+  return n;
+}
 
 describe('audit log: FHIR copies written from the projection thread', () => {
   let root: string;
@@ -45,6 +60,15 @@ describe('audit log: FHIR copies written from the projection thread', () => {
     log = undefined;
     t.close();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it.runIf(process.platform === 'linux')('runs the copy at a lower priority than the request threads', async () => {
+    expect(threadsAtNice(5)).toBe(0);
+    open();
+    await recordAccess(log!.sink, worklistRead('req-1', ['p-1']));
+    await expect.poll(() => total('_summary=count'), { timeout: 20_000 }).toBe(1);
+    expect(threadsAtNice(5)).toBe(1);
+    expect(threadsAtNice(0)).toBeGreaterThan(1); // the main thread and the rest are unchanged
   });
 
   it('copies one AuditEvent per list read, found by each patient it names through the server connection', async () => {

@@ -6,12 +6,18 @@
  * copies what the main thread forwards after each chain commit.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../core/thread-priority.js';
 import { SearchParamRegistry } from '../fhir/definitions/search-params.js';
 import { SqliteFhirRepository } from '../fhir/sqlite/sqlite-repository.js';
 import { serializeError } from './chain-protocol.js';
 import { ChainStore } from './chain-store.js';
 import { FhirProjection } from './fhir-projection.js';
 import type { FromProjection, ProjectionWorkerData, ToProjection } from './projection-protocol.js';
+
+// The copy is a searchable view of a chain that is already durable, so it may lag: on a busy
+// machine the request threads go first (nice 5 ≈ a third of the main thread's CPU share when both
+// want a core; under P12 this thread's indexing cost more CPU per list read than the read itself).
+lowerThreadPriority(5);
 
 const port = parentPort!;
 const data = workerData as ProjectionWorkerData;

@@ -7,7 +7,7 @@ import { UndecodableError } from '../../dicom/render/decode-frame.js';
 import { initDecoders, renderFrame } from '../../dicom/render/render-frame.js';
 import { encodeRendered } from './encode.js';
 import type { RenderJob, RenderReply, RenderWorkerData } from './render-pool.js';
-import { lowerThreadPriority } from './thread-priority.js';
+import { lowerThreadPriority } from '../../core/thread-priority.js';
 
 const port = parentPort!;
 // Decoding and windowing run on this thread, below ingest and the event loop. sharp's resize and
