@@ -44,6 +44,7 @@ import { studyFactsReader } from './archive/study-facts.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
+import type { QidoBackend } from './archive/query/qido-backend.js';
 import { createRenderer } from './dicomweb/render/renderer.js';
 import { loadDemoData } from './demo/loader.js';
 import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
@@ -96,13 +97,24 @@ async function openStorage(
     minFreeBytes: config.minFreeBytes,
   });
   const upkeep = new SqliteUpkeep(index.db);
-  return { archive, upkeep, blobs: opened.local, orphans: opened.orphans, checkBlobs: opened.check, db: index.db };
+  const qido = new SqliteQidoBackend(index.db);
+  return {
+    archive,
+    upkeep,
+    qido,
+    blobs: opened.local,
+    orphans: opened.orphans,
+    checkBlobs: opened.check,
+    db: index.db,
+  };
 }
 
 interface ArchiveStorage {
   archive: Archive;
   /** The running marker, pack keys, study facts and bulk resync, beside the index. */
   upkeep: ArchiveUpkeep;
+  /** QIDO-RS and C-FIND over the same index. */
+  qido: QidoBackend;
   /** The packs and files when the bytes are local (--blob-store file:DIR, the default); S3: undefined. */
   blobs: ArchiveBlobStore | undefined;
   /** What the orphan sweep walks after an unclean stop (files, or the bucket). */
@@ -156,7 +168,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       { encryptionAtRest: false },
       'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume',
     );
-  const { archive, upkeep, blobs, orphans, checkBlobs, db } = await openStorage(config, true, atRest);
+  const storage = await openStorage(config, true, atRest);
+  const { archive, upkeep, blobs, orphans, checkBlobs, db } = storage;
   // An unusable bucket (missing, no access, unreachable) stops start-up with what is wrong.
   await checkBlobs().catch(async (e: unknown) => {
     await archive.close();
@@ -180,7 +193,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const studyLinks = new SqliteStudyLinks(new StudyPatientLinks(db));
   const guardClaims = guardStudyClaims(studyLinks);
   const stampSubscription = subscriptionStamper((id) => fhir.current('Subscription', id));
-  const qido = new QidoService(new SqliteQidoBackend(db), {
+  const qido = new QidoService(storage.qido, {
     publicUrl: config.publicUrl,
     maxResults: config.maxQidoResults,
   });
