@@ -11,12 +11,14 @@ import { sweepAfterCrash } from './archive/orphan-sweep.js';
 import { CompactionJob, compactionControl } from './archive/pack/compaction-job.js';
 import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
 import { SqliteQidoBackend } from './archive/sqlite/sqlite-qido.js';
+import { SqliteUpkeep } from './archive/sqlite/sqlite-upkeep.js';
+import type { ArchiveUpkeep } from './archive/archive-upkeep.js';
 import type { Config } from './config/schema.js';
 import { readTlsFiles } from './config/tls-files.js';
 import { openDataDir } from './core/private-files.js';
 import { maskChannelHeaders, subscriptionStamper } from './notifications/subscriber.js';
 import { authoritiesFor, subscriberPolicy } from './notifications/subscriber-standing.js';
-import { StudyPatientLinks } from './bridge/patients/study-links.js';
+import { SqliteStudyLinks, StudyPatientLinks } from './bridge/patients/study-links.js';
 import { guardStudyClaims } from './bridge/patients/study-claims.js';
 import type { FhirResource } from './fhir/types.js';
 import { AiResultsService } from './ai-results/index.js';
@@ -42,6 +44,7 @@ import { studyFactsReader } from './archive/study-facts.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
+import type { QidoBackend } from './archive/query/qido-backend.js';
 import { createRenderer } from './dicomweb/render/renderer.js';
 import { loadDemoData } from './demo/loader.js';
 import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
@@ -93,11 +96,25 @@ async function openStorage(
     bulkDataThreshold: config.bulkDataThreshold,
     minFreeBytes: config.minFreeBytes,
   });
-  return { archive, blobs: opened.local, orphans: opened.orphans, checkBlobs: opened.check, db: index.db };
+  const upkeep = new SqliteUpkeep(index.db);
+  const qido = new SqliteQidoBackend(index.db);
+  return {
+    archive,
+    upkeep,
+    qido,
+    blobs: opened.local,
+    orphans: opened.orphans,
+    checkBlobs: opened.check,
+    db: index.db,
+  };
 }
 
 interface ArchiveStorage {
   archive: Archive;
+  /** The running marker, pack keys, study facts and bulk resync, beside the index. */
+  upkeep: ArchiveUpkeep;
+  /** QIDO-RS and C-FIND over the same index. */
+  qido: QidoBackend;
   /** The packs and files when the bytes are local (--blob-store file:DIR, the default); S3: undefined. */
   blobs: ArchiveBlobStore | undefined;
   /** What the orphan sweep walks after an unclean stop (files, or the bucket). */
@@ -151,7 +168,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       { encryptionAtRest: false },
       'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume',
     );
-  const { archive, blobs, orphans, checkBlobs, db } = await openStorage(config, true, atRest);
+  const storage = await openStorage(config, true, atRest);
+  const { archive, upkeep, blobs, orphans, checkBlobs, db } = storage;
   // An unusable bucket (missing, no access, unreachable) stops start-up with what is wrong.
   await checkBlobs().catch(async (e: unknown) => {
     await archive.close();
@@ -166,16 +184,16 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   });
   const redone = await archive.recover();
   if (redone > 0) logger.warn({ redone }, 're-indexed journaled instances whose index commit an unclean stop had lost');
-  const sweeper = sweepAfterCrash(archive, db, orphans.blobs, logger, orphans.options);
+  const sweeper = await sweepAfterCrash(archive, upkeep, orphans.blobs, logger, orphans.options);
   // Pack compaction (docs/storage.md): one run cut short by a crash or a stop starts again now.
   const compaction =
-    blobs && new CompactionJob(blobs.packs, db, (s) => logger.info({ compaction: s }, 'pack compaction ended'));
+    blobs && new CompactionJob(blobs.packs, upkeep, (s) => logger.info({ compaction: s }, 'pack compaction ended'));
   if (compaction?.resumeInterrupted()) logger.warn('resumed a pack compaction that was cut short');
   // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
-  const studyLinks = new StudyPatientLinks(db);
+  const studyLinks = new SqliteStudyLinks(new StudyPatientLinks(db));
   const guardClaims = guardStudyClaims(studyLinks);
   const stampSubscription = subscriptionStamper((id) => fhir.current('Subscription', id));
-  const qido = new QidoService(new SqliteQidoBackend(db), {
+  const qido = new QidoService(storage.qido, {
     publicUrl: config.publicUrl,
     maxResults: config.maxQidoResults,
   });
@@ -216,9 +234,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     archive,
     state: sourceStates.store,
     logger,
-    resync: db.transaction((uids: string[]) => {
-      for (const uid of uids) bridge.admin.outbox.enqueue(uid, 'source endpoint choice changed');
-    }),
+    resync: (uids) => upkeep.queueForSync(uids, 'source endpoint choice changed'),
     guard: jobLeases.guard,
   });
   // The tamper-evident audit trail (hash chain keyed from outside the data dir), copied into
@@ -430,7 +446,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     ...(auth ? { extraRoutes: (a: FastifyInstance) => auth.register(a), accessAdmin: auth.admin } : {}),
     ...(readPool ? { readPool } : {}),
     policyOf: (req) => callerPolicy(req.principal, { registry: fhir.registry, baseUrl: fhirBase }),
-    studiesOfPatient: async (patientId) => studyLinks.studiesOf(patientId),
+    studiesOfPatient: (patientId) => studyLinks.studiesOf(patientId),
     console: { root: CONSOLE_BUILD_DIR, config: consoleConfig(config.auth, config.publicUrl, auth?.issuer) },
     render,
     // One group commit for a request's records (a batch has one per entry).
@@ -492,7 +508,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       await readPool?.close();
       await bridge.close();
       await audit.close();
-      sweeper?.end();
+      await sweeper.end();
       await compaction?.stop();
       await checkpointer.close();
       await archive.close();

@@ -7,6 +7,7 @@ import { Archive, studyFolder } from './archive.js';
 import { FileBlobStore } from './file-blob-store.js';
 import { OrphanSweeper } from './orphan-sweep.js';
 import { SqliteIndex } from './sqlite/sqlite-index.js';
+import { SqliteUpkeep } from './sqlite/sqlite-upkeep.js';
 
 async function* once(buf: Buffer): AsyncGenerator<Buffer> {
   yield buf;
@@ -20,8 +21,8 @@ describe('orphan sweep after an unclean stop', () => {
     const index = new SqliteIndex(join(dir, 'index.sqlite'));
     const blobs = new FileBlobStore(dir);
     const archive = new Archive(index, blobs, { duplicatePolicy: 'reject', bulkDataThreshold: 1024, minFreeBytes: 0 });
-    const sweeper = new OrphanSweeper(index, index.db, blobs);
-    expect(sweeper.begin(1000)).toBeUndefined(); // first start: nothing to sweep
+    const sweeper = new OrphanSweeper(index, new SqliteUpkeep(index.db), blobs);
+    expect(await sweeper.begin(1000)).toBeUndefined(); // first start: nothing to sweep
     await archive.store(once(ctInstance({ sop: `${ROOT}.9.1` })), { source: 't' });
     // A file renamed into place whose commit never happened (the crash window).
     const w = await blobs.create();
@@ -36,15 +37,15 @@ describe('orphan sweep after an unclean stop', () => {
     await (await fresh.seal()).commit({ key: `${folder}/fresh-0.dcm`, sopUid: '1.2.3', source: 'test' });
 
     // The process dies here (no end()); the next start sees an unclean stop.
-    const since = sweeper.begin();
+    const since = await sweeper.begin();
     expect(since).toBe(1000);
     expect(await sweeper.sweep(since!)).toBe(1);
     const left = readdirSync(join(dir, 'blobs', folder)).sort();
     expect(left).toHaveLength(2);
     expect(left.some((f) => f.startsWith(`${ROOT}.9.1-`))).toBe(true);
     expect(left).toContain('fresh-0.dcm');
-    sweeper.end();
-    expect(sweeper.begin()).toBeUndefined(); // after a clean stop
+    await sweeper.end();
+    expect(await sweeper.begin()).toBeUndefined(); // after a clean stop
     index.close();
   });
 });

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import type Database from 'better-sqlite3';
 import type { ArchiveIndex } from './archive-index.js';
+import type { ArchiveUpkeep } from './archive-upkeep.js';
 
-const RUNNING_KEY = 'running_since';
+/** Where the running marker is kept: beside the archive index (SqliteUpkeep, PgUpkeep: per instance). */
+export type RunningMarker = Pick<ArchiveUpkeep, 'markRunning' | 'markStopped'>;
 /** An object placed this recently may belong to a live writer (an import) about to commit. */
 const MIN_AGE_MS = 60_000;
 
@@ -37,26 +38,21 @@ export interface SweepOptions {
  * folders written since the last start are swept.
  */
 export class OrphanSweeper {
-  /** `db`: where the running marker is kept (the archive index's SQLite file). */
   constructor(
     private readonly index: Pick<ArchiveIndex, 'blobKeysOfStudy'>,
-    private readonly db: Database.Database,
+    private readonly marker: RunningMarker,
     private readonly blobs: SweepableBlobs,
     private readonly opts: SweepOptions = {},
   ) {}
 
   /** Call once at server start; returns when the previous run stopped uncleanly, since when. */
-  begin(now = Date.now()): number | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(RUNNING_KEY) as
-      | { value: string }
-      | undefined;
-    this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(RUNNING_KEY, String(now));
-    return row ? Number(row.value) : undefined;
+  begin(now = Date.now()): Promise<number | undefined> {
+    return this.marker.markRunning(now);
   }
 
   /** Call at a clean stop. */
-  end(): void {
-    this.db.prepare('DELETE FROM meta WHERE key = ?').run(RUNNING_KEY);
+  end(): Promise<void> {
+    return this.marker.markStopped();
   }
 
   /** Removes unreferenced objects in study folders changed since `since`; returns how many went. */
@@ -84,15 +80,15 @@ export class OrphanSweeper {
 }
 
 /** After an unclean stop, objects placed but never committed are swept (now, and once more later). */
-export function sweepAfterCrash(
+export async function sweepAfterCrash(
   index: Pick<ArchiveIndex, 'blobKeysOfStudy'>,
-  db: Database.Database,
+  marker: RunningMarker,
   blobs: SweepableBlobs,
   logger: Logger,
   opts: SweepOptions = {},
-): OrphanSweeper {
-  const sweeper = new OrphanSweeper(index, db, blobs, opts);
-  const since = sweeper.begin();
+): Promise<OrphanSweeper> {
+  const sweeper = new OrphanSweeper(index, marker, blobs, opts);
+  const since = await sweeper.begin();
   if (since !== undefined) {
     const run = () =>
       sweeper.sweep(since).then(

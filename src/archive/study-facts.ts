@@ -4,9 +4,11 @@
  * Request Attributes Sequence (0040,0275)), and when the study's first instance arrived.
  */
 import type Database from 'better-sqlite3';
+import type { StudyFacts } from './archive-upkeep.js';
 import { renderMetadata } from './metadata-text.js';
 
-const PRIORITY = '00401003';
+/** Requested Procedure Priority: searched as text in the stored metadata first (most instances lack it). */
+export const PRIORITY = '00401003';
 const REQUEST_ATTRIBUTES = '00400275';
 
 type Element = { Value?: unknown[] };
@@ -30,17 +32,23 @@ export function priorityOf(metadata: string): string | undefined {
   return undefined;
 }
 
+/** The SQLite reader (synchronous: the worklist's port calls it so today). */
 export function studyFactsReader(db: Database.Database) {
   const from = `FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk
      WHERE st.study_uid = ?`;
   const received = db.prepare(`SELECT min(i.created_at) AS received ${from}`);
   // The attribute is searched as text first: most instances do not carry it.
   const withPriority = db.prepare(`SELECT i.metadata ${from} AND instr(i.metadata, '"${PRIORITY}"') > 0 LIMIT 1`);
-  return (studyUid: string): { priority?: string; received?: number } | undefined => {
+  return (studyUid: string): StudyFacts | undefined => {
     const r = received.get(studyUid) as { received: number | null } | undefined;
     if (!r || r.received === null) return undefined;
     const row = withPriority.get(studyUid) as { metadata: string } | undefined;
-    const priority = row ? priorityOf(row.metadata) : undefined;
-    return { received: r.received, ...(priority ? { priority } : {}) };
+    return studyFactsOf(r.received, row?.metadata);
   };
+}
+
+/** The facts from the first arrival and the metadata of an instance that names the priority. */
+export function studyFactsOf(received: number, metadata: string | undefined): StudyFacts {
+  const priority = metadata ? priorityOf(metadata) : undefined;
+  return { received, ...(priority ? { priority } : {}) };
 }

@@ -51,7 +51,7 @@ export interface SourcesDeps {
   logger: Logger;
   clock?: () => number;
   /** Queues studies for the FHIR sync again: those of a source whose `endpoint` choice changed since the last start. */
-  resync?: (studyUids: string[]) => void;
+  resync?: (studyUids: string[]) => Promise<void> | void;
   /**
    * Where a source's polling runs: several instances sharing PostgreSQL poll each source from one
    * of them (the holder of its lease, src/core/leased-job.ts). Absent: here.
@@ -97,7 +97,7 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
           { source: s.name, endpoint: s.endpoint, studies: studies.length },
           'endpoint choice changed: resync',
         );
-        deps.resync?.(studies);
+        await deps.resync?.(studies);
       }
     }
   };

@@ -7,6 +7,7 @@ import { ROOT, ctInstance } from '../../dicom/test-support.js';
 import { Archive, studyFolder } from '../archive.js';
 import { OrphanSweeper } from '../orphan-sweep.js';
 import { SqliteIndex } from '../sqlite/sqlite-index.js';
+import { SqliteUpkeep } from '../sqlite/sqlite-upkeep.js';
 import { createS3Client } from './s3-client.js';
 import { S3BlobStore } from './s3-blob-store.js';
 import { startTestS3, type TestS3 } from './test-support.js';
@@ -51,8 +52,8 @@ describe('orphan sweep of an S3 blob store', () => {
   });
 
   it('removes objects no index row names across listing pages, keeps indexed, young and foreign ones', async () => {
-    const sweeper = new OrphanSweeper(index, index.db, blobs);
-    expect(sweeper.begin(1000)).toBeUndefined(); // first start: nothing to sweep
+    const sweeper = new OrphanSweeper(index, new SqliteUpkeep(index.db), blobs);
+    expect(await sweeper.begin(1000)).toBeUndefined(); // first start: nothing to sweep
     for (const n of [1, 2, 3]) await archive.store(once(ctInstance({ sop: `${ROOT}.7.${n}` })), { source: 't' });
     const folder = studyFolder(`${ROOT}.1`);
     const otherFolder = studyFolder(`${ROOT}.99`);
@@ -69,7 +70,7 @@ describe('orphan sweep of an S3 blob store', () => {
     // Right after the writes, everything is younger than the minimum age: nothing goes.
     expect(await sweeper.sweep(1000, Date.now())).toBe(0);
     // The process dies here (no end()); the next start sees an unclean stop.
-    const since = sweeper.begin();
+    const since = await sweeper.begin();
     expect(since).toBe(1000);
     expect(await sweeper.sweep(since!, later())).toBe(3);
     const left = await keys('site/');
@@ -80,14 +81,14 @@ describe('orphan sweep of an S3 blob store', () => {
     for (const i of await archive.instances({ studyUid: `${ROOT}.1` })) {
       expect((await archive.blobs.read(i.blobKey)).length).toBe(i.size);
     }
-    sweeper.end();
-    expect(sweeper.begin()).toBeUndefined(); // after a clean stop
+    await sweeper.end();
+    expect(await sweeper.begin()).toBeUndefined(); // after a clean stop
   });
 
   it('leaves objects written before the unclean run began', async () => {
     const key = `site/${studyFolder(`${ROOT}.98`)}/${ROOT}.98.1-old00001.dcm`;
     await put(key);
-    const sweeper = new OrphanSweeper(index, index.db, blobs);
+    const sweeper = new OrphanSweeper(index, new SqliteUpkeep(index.db), blobs);
     // The crashed run began an hour from now: this object is older than it (and than the clock-skew allowance).
     expect(await sweeper.sweep(Date.now() + 3_600_000, Date.now() + 3_700_000)).toBe(0);
     expect(await keys('site/')).toContain(key);
@@ -109,7 +110,7 @@ describe('orphan sweep of an S3 blob store', () => {
         return new Set(looks++ === 0 ? [] : [late]);
       },
     };
-    const sweeper = new OrphanSweeper(racing, index.db, blobs, { confirmAfterMs: 200 });
+    const sweeper = new OrphanSweeper(racing, new SqliteUpkeep(index.db), blobs, { confirmAfterMs: 200 });
     expect(await sweeper.sweep(Date.now() - 60_000, later())).toBe(1);
     expect(looks).toBe(2);
     const left = await keys(`site/${studyFolder(studyUid)}/`);

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
 import {
   type CompactionOptions,
   type CompactionProgress,
@@ -8,6 +7,7 @@ import {
   compactPacks,
   newProgress,
 } from './compaction.js';
+import type { PackKeyIndex } from './pack-references.js';
 import type { PackStore } from './pack-store.js';
 
 export interface CompactionStatus {
@@ -34,7 +34,7 @@ export class CompactionJob {
 
   constructor(
     private readonly packs: PackStore,
-    private readonly db: Database.Database,
+    private readonly index: PackKeyIndex,
     private readonly onEnd: (status: CompactionStatus) => void = () => undefined,
   ) {
     this.marker = join(packs.folder, 'compaction.json');
@@ -58,7 +58,7 @@ export class CompactionJob {
       options,
       progress,
     };
-    this.running = compactPacks(this.packs, this.db, options, progress, abort.signal).then(
+    this.running = compactPacks(this.packs, this.index, options, progress, abort.signal).then(
       () => this.finish('done'),
       (e: unknown) => this.finish(abort.signal.aborted ? 'idle' : 'failed', e),
     );

@@ -6,6 +6,7 @@ import { ROOT, ctInstance } from '../../dicom/test-support.js';
 import { Archive } from '../archive.js';
 import { ArchiveBlobStore } from '../archive-blob-store.js';
 import { SqliteIndex } from '../sqlite/sqlite-index.js';
+import { SqliteUpkeep } from '../sqlite/sqlite-upkeep.js';
 import { DEFAULT_COMPACTION, compactPacks, newProgress } from './compaction.js';
 
 async function* chunks(buf: Buffer): AsyncGenerator<Buffer> {
@@ -77,7 +78,7 @@ describe('pack compaction', () => {
     expect(await archive.delete({ studyUid: STUDY_B }, 'test')).toBe(10);
     const before = await Promise.all(named().map(async (r) => ({ ...r, bytes: await blobs().read(r.key) })));
     const bytesBefore = packBytes();
-    const report = await compactPacks(blobs().packs, index.db, { ...DEFAULT_COMPACTION, graceMs: 0 });
+    const report = await compactPacks(blobs().packs, new SqliteUpkeep(index.db), { ...DEFAULT_COMPACTION, graceMs: 0 });
     expect(report).toMatchObject({ phase: 'done', segmentsWritten: 1, recordsMoved: before.length });
     expect(report.segmentsUnreadable).toEqual([]);
     const after = named();
@@ -100,7 +101,7 @@ describe('pack compaction', () => {
     for (const b of before) expect((await blobs().read(b.key)).equals(b.bytes)).toBe(true);
     // Still a working archive: stores go on, and a second run finds nothing worth doing.
     await store(STUDY_A, 11, 'KEEP');
-    const again = await compactPacks(blobs().packs, index.db, { ...DEFAULT_COMPACTION, graceMs: 0 });
+    const again = await compactPacks(blobs().packs, new SqliteUpkeep(index.db), { ...DEFAULT_COMPACTION, graceMs: 0 });
     expect(again.segmentsWritten).toBe(0);
   });
 
@@ -110,7 +111,7 @@ describe('pack compaction', () => {
     const progress = newProgress();
     const run = compactPacks(
       blobs().packs,
-      index.db,
+      new SqliteUpkeep(index.db),
       { ...DEFAULT_COMPACTION, minReclaimRatio: 0, graceMs: 400, maxBytesPerSecond: 20_000 },
       progress,
     );

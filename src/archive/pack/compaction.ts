@@ -1,8 +1,8 @@
 import { closeSync, fdatasyncSync, fstatSync, openSync, writeSync } from 'node:fs';
-import type Database from 'better-sqlite3';
 import { readExactSync } from '../read-exact.js';
 import { HEADER_BYTES, STATE_OFFSET, type ScannedRecord } from './record-format.js';
-import { type KeyMove, packReferences, repointKeys } from './pack-references.js';
+import type { KeyMove } from '../archive-upkeep.js';
+import { type PackKeyIndex, packReferences } from './pack-references.js';
 import { type PackStore, packKey, parseKey } from './pack-store.js';
 import { claimNewSegment, claimedByOthers, releaseClaim } from './segment-claims.js';
 
@@ -69,7 +69,7 @@ interface Candidate {
  */
 export async function compactPacks(
   packs: PackStore,
-  db: Database.Database,
+  index: PackKeyIndex,
   opts: CompactionOptions,
   progress: CompactionProgress = newProgress(),
   signal?: AbortSignal,
@@ -77,7 +77,7 @@ export async function compactPacks(
   progress.phase = 'scanning';
   // What the writer appended so far becomes compactable once settled: it moves to a fresh segment.
   if (packs.currentBytes > 0) packs.startNewSegment();
-  const candidates = findCandidates(packs, db, opts, progress);
+  const candidates = await findCandidates(packs, index, opts, progress);
   const empty = candidates.filter((c) => c.keep.length === 0);
   const toCopy = candidates.filter((c) => c.keep.length > 0);
   const retired = empty.map((c) => c.id);
@@ -90,7 +90,7 @@ export async function compactPacks(
       bytes += toCopy[0]!.keptBytes;
       batch.push(toCopy.shift()!);
     }
-    await copyBatch(packs, db, batch, progress, limiter, signal, opts.graceMs);
+    await copyBatch(packs, index, batch, progress, limiter, signal, opts.graceMs);
     retired.push(...batch.map((c) => c.id));
   }
   if (retired.length > 0) {
@@ -122,24 +122,27 @@ export function newProgress(): CompactionProgress {
   };
 }
 
-function findCandidates(
+async function findCandidates(
   packs: PackStore,
-  db: Database.Database,
+  index: PackKeyIndex,
   opts: CompactionOptions,
   progress: CompactionProgress,
-): Candidate[] {
+): Promise<Candidate[]> {
+  // The packs' state is read before the index: every record of a segment that is settled now has
+  // its index row committed before the read below, whatever the writer appends while it runs.
   const busy = claimedByOthers(packs.folder);
   const low = packs.lowWater().segment;
   const own = new Set(packs.ownSealedSegments());
-  const refs = packReferences(db);
-  const out: Candidate[] = [];
+  const current = packs.currentSegment;
   const ids = packs.segmentIds();
   // The highest segment stays: ids are never handed out twice (a key names one object, ever).
   const highest = ids.at(-1);
+  const refs = await packReferences(index);
+  const out: Candidate[] = [];
   for (const id of ids) {
     const size = fileSize(packs.pathOf(id));
     progress.bytesBefore += size;
-    if (busy.has(id) || id === packs.currentSegment || id === highest || (own.has(id) && id >= low)) continue;
+    if (busy.has(id) || id === current || id === highest || (own.has(id) && id >= low)) continue;
     progress.segmentsExamined++;
     const named = refs.get(id) ?? new Map<string, Set<string>>();
     const byData = new Map(packs.recordsOf(id).map((r) => [r.dataOffset, r]));
@@ -169,7 +172,7 @@ function findCandidates(
 
 async function copyBatch(
   packs: PackStore,
-  db: Database.Database,
+  index: PackKeyIndex,
   batch: Candidate[],
   progress: CompactionProgress,
   limiter: (bytes: number) => Promise<void>,
@@ -201,7 +204,7 @@ async function copyBatch(
     }
     fdatasyncSync(out);
     progress.phase = 'switching';
-    const orphaned = repointKeys(db, moves);
+    const orphaned = await index.repointBlobKeys(moves);
     // Deleted while we copied: the copy must not outlive the original (which delete zeroed).
     for (const m of orphaned) eraseAt(out, (m as (typeof moves)[number]).at, parseKey(m.to).size);
     if (orphaned.length > 0) fdatasyncSync(out);

@@ -4,7 +4,7 @@ import { instanceRow, patientKey, seriesRow, studyRow } from '../archive-index-r
 import { rejectionNote } from '../rejection-note.js';
 import { isRemoteKey } from '../remote.js';
 import type { InstanceRecord, InstanceScope, StoredInstance } from '../types.js';
-import { existingSql } from './pg-index-sql.js';
+import { existingSql, outboxUpsertSql } from './pg-index-sql.js';
 
 /**
  * The writes of one PgIndex transaction (its studies already locked): the same decisions as
@@ -268,15 +268,6 @@ export class PgIndexWriter {
       );
       await this.q(`DELETE FROM ${t}studies WHERE pk = $1 AND num_series = 0`, [pk]);
     }
-    for (const studyUid of this.changed)
-      await this.q(
-        `INSERT INTO ${t}sync_outbox(study_uid, first_changed_at, changed_at, reason) VALUES ($1, $2, $2, $3)
-         ON CONFLICT (study_uid) DO UPDATE SET seq = ${t}sync_outbox.seq + 1, changed_at = excluded.changed_at,
-           reason = excluded.reason,
-           attempts = CASE WHEN ${t}sync_outbox.dead THEN 0 ELSE ${t}sync_outbox.attempts END,
-           next_attempt_at = CASE WHEN ${t}sync_outbox.dead THEN 0 ELSE ${t}sync_outbox.next_attempt_at END,
-           dead = false`,
-        [studyUid, this.now, reason],
-      );
+    for (const studyUid of this.changed) await this.q(outboxUpsertSql(t), [studyUid, this.now, reason]);
   }
 }

@@ -10,6 +10,7 @@ import type {
   InstanceMetadata,
   ScopeVersion,
 } from '../archive-index.js';
+import { instanceKey } from '../archive-upkeep.js';
 import { rejectionNote } from '../rejection-note.js';
 import type { InstanceRecord, InstanceScope, JournalMark, StoredInstance } from '../types.js';
 import { archiveMigrations } from './schema.js';
@@ -27,16 +28,24 @@ export const STUDY_LOCK_SPACE = 0x1b_da7a;
  * WAL flushes of concurrent commits itself: `durable` resolves at once); `journaled` commits
  * with synchronous_commit off — the next checkpoint(), a synchronous commit, flushes the WAL
  * past them. A failed COMMIT of a checkpoint loses durability (fail-stop, as SqliteIndex).
+ * Each instance has its own blob journal, so its journal mark is its own row (`instance`).
  */
 export class PgIndex implements ArchiveIndex {
   private readonly latch = new DurabilityLatch();
   private closed = false;
 
-  private constructor(private readonly conn: PgStoreConnection) {}
+  private readonly markKey: string;
+
+  private constructor(
+    private readonly conn: PgStoreConnection,
+    options: PgIndexOptions,
+  ) {
+    this.markKey = instanceKey('journal_mark', options.instance);
+  }
 
   /** Connects (a URL: its own pool; a pool: shared, left open) and migrates `schema` (default `archive`). */
-  static async open(connection: string | pg.Pool, schema = 'archive'): Promise<PgIndex> {
-    return new PgIndex(await PgStoreConnection.open(connection, schema, archiveMigrations));
+  static async open(connection: string | pg.Pool, schema = 'archive', options: PgIndexOptions = {}): Promise<PgIndex> {
+    return new PgIndex(await PgStoreConnection.open(connection, schema, archiveMigrations), options);
   }
 
   /** The schema the tables live in (QIDO compiles against it). */
@@ -141,9 +150,9 @@ export class PgIndex implements ArchiveIndex {
   }
 
   async journalMark(): Promise<JournalMark> {
-    const { rows } = await this.pool.query<{ value: string }>(
-      `SELECT value FROM ${this.t}meta WHERE key = 'journal_mark'`,
-    );
+    const { rows } = await this.pool.query<{ value: string }>(`SELECT value FROM ${this.t}meta WHERE key = $1`, [
+      this.markKey,
+    ]);
     const [segment, offset] = (rows[0]?.value ?? '0:0').split(':').map(Number);
     return { segment: segment ?? 0, offset: offset ?? 0 };
   }
@@ -152,9 +161,9 @@ export class PgIndex implements ArchiveIndex {
     try {
       // A synchronous commit: the WAL is flushed past it, and so past every journaled commit before it.
       await this.pool.query(
-        `INSERT INTO ${this.t}meta(key, value) VALUES ('journal_mark', $1)
+        `INSERT INTO ${this.t}meta(key, value) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-        [`${mark.segment}:${mark.offset}`],
+        [this.markKey, `${mark.segment}:${mark.offset}`],
       );
     } catch (e) {
       this.latch.lose(e);
@@ -179,6 +188,15 @@ export class PgIndex implements ArchiveIndex {
   dropSchema(): Promise<void> {
     return this.conn.dropSchema();
   }
+}
+
+export interface PgIndexOptions {
+  /**
+   * Who this process's blob journal belongs to (stable across restarts, one per data directory:
+   * instance-identity.ts); its journal mark is kept apart from the other instances'. Unset: the
+   * one mark of a single instance.
+   */
+  instance?: string;
 }
 
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;

@@ -462,7 +462,7 @@ export class SqliteIndex implements ArchiveIndex {
 }
 
 /** What `fn` returns or throws, as a promise (the SQLite calls are synchronous). */
-function settled<T>(fn: () => T): Promise<T> {
+export function settled<T>(fn: () => T): Promise<T> {
   try {
     return Promise.resolve(fn());
   } catch (e) {

@@ -12,7 +12,7 @@ import type { FhirResource } from '../../fhir/types.js';
 import type { Principal } from '../../auth/principal.js';
 import { patientIdOf } from '../sync/fhir-writes.js';
 import { DICOM_UID_SYSTEM } from '../mapping/systems.js';
-import type { StudyPatientLinks } from './study-links.js';
+import type { StudyLinkStore } from './study-links.js';
 
 /** Study Instance UIDs an ImagingStudy names (identifier system urn:dicom:uid; `urn:oid:` prefix optional). */
 export function claimedStudyUids(resource: FhirResource): string[] {
@@ -26,12 +26,15 @@ export function claimedStudyUids(resource: FhirResource): string[] {
   return out;
 }
 
-export function guardStudyClaims(links: Pick<StudyPatientLinks, 'ownerOf'>) {
-  return (resource: FhirResource, req: { principal?: Principal; record?: { patientIds: string[] } }): FhirResource => {
+export function guardStudyClaims(links: Pick<StudyLinkStore, 'ownerOf'>) {
+  return async (
+    resource: FhirResource,
+    req: { principal?: Principal; record?: { patientIds: string[] } },
+  ): Promise<FhirResource> => {
     if (resource.resourceType !== 'ImagingStudy' || !req.principal) return resource;
     const subject = patientIdOf((resource.subject as { reference?: string } | undefined)?.reference);
     for (const uid of claimedStudyUids(resource)) {
-      const owner = links.ownerOf(uid);
+      const owner = await links.ownerOf(uid);
       if (owner !== undefined && owner !== subject) {
         // The refusal's audit record names both patients: the one written for and the study's.
         for (const id of [subject, owner])

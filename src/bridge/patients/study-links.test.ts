@@ -2,7 +2,14 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SCHEMA } from '../../archive/sqlite/schema.js';
 import { guardStudyClaims } from './study-claims.js';
-import { StudyPatientLinks } from './study-links.js';
+import { SqliteIndex } from '../../archive/sqlite/sqlite-index.js';
+import { SqliteStudyLinks, StudyPatientLinks } from './study-links.js';
+import { studyLinksSuite } from './study-links-suite.js';
+
+studyLinksSuite('SQLite', async () => {
+  const index = new SqliteIndex(':memory:');
+  return { index, links: new SqliteStudyLinks(new StudyPatientLinks(index.db)), close: () => index.close() };
+});
 
 /** The archive's own rows (a real SQLite index schema): a patient (PatientID + issuer) and its study. */
 function archived(db: Database.Database, studyUid: string, patientId: string, issuer = ''): number {
@@ -69,7 +76,7 @@ describe('study ↔ Patient links', () => {
 });
 
 describe('client ImagingStudy claims', () => {
-  const links = { ownerOf: (uid: string) => (uid === '1.1' ? 'pat-b' : undefined) };
+  const links = { ownerOf: async (uid: string) => (uid === '1.1' ? 'pat-b' : undefined) };
   const guard = guardStudyClaims(links);
   const client = {
     principal: { kind: 'user' as const, scope: 'patient/*.cruds', roles: [], patient: 'pat-a' },
@@ -81,23 +88,25 @@ describe('client ImagingStudy claims', () => {
     identifier: [{ system: 'urn:dicom:uid', value }],
   });
 
-  it("refuses a client's ImagingStudy naming a linked study with another subject (with or without urn:oid:), 422 business-rule", () => {
+  it("refuses a client's ImagingStudy naming a linked study with another subject (with or without urn:oid:), 422 business-rule", async () => {
     for (const value of ['urn:oid:1.1', '1.1', ' urn:oid:1.1 ']) {
-      expect(() => guard(study('Patient/pat-a', value), client)).toThrowError(expect.objectContaining({ status: 422 }));
+      await expect(guard(study('Patient/pat-a', value), client)).rejects.toThrowError(
+        expect.objectContaining({ status: 422 }),
+      );
     }
     expect(client.record.patientIds.sort()).toEqual(['pat-a', 'pat-b']);
-    expect(() =>
+    await expect(
       guard({ resourceType: 'ImagingStudy', identifier: [{ system: 'urn:dicom:uid', value: 'urn:oid:1.1' }] }, client),
-    ).toThrow();
+    ).rejects.toThrow();
   });
 
-  it('lets through the right subject (also absolute), unlinked studies, other types and the service itself', () => {
+  it('lets through the right subject (also absolute), unlinked studies, other types and the service itself', async () => {
     const right = study('https://x.test/fhir/Patient/pat-b', 'urn:oid:1.1');
-    expect(guard(right, client)).toBe(right);
-    expect(guard(study('Patient/pat-a', 'urn:oid:2.2'), client)).toBeDefined();
+    expect(await guard(right, client)).toBe(right);
+    expect(await guard(study('Patient/pat-a', 'urn:oid:2.2'), client)).toBeDefined();
     expect(
-      guard({ resourceType: 'Observation', identifier: [{ system: 'urn:dicom:uid', value: '1.1' }] }, client),
+      await guard({ resourceType: 'Observation', identifier: [{ system: 'urn:dicom:uid', value: '1.1' }] }, client),
     ).toBeDefined();
-    expect(guard(study('Patient/pat-a', 'urn:oid:1.1'), {})).toBeDefined();
+    expect(await guard(study('Patient/pat-a', 'urn:oid:1.1'), {})).toBeDefined();
   });
 });

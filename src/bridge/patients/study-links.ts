@@ -12,6 +12,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { OUTBOX_UPSERT } from '../../archive/sqlite/schema.js';
+import { settled } from '../../archive/sqlite/sqlite-index.js';
 import { migrateSqlite, type SqliteMigration } from '../../core/sqlite/migrations.js';
 
 const STUDY_LINKS_SCHEMA = `
@@ -44,6 +45,22 @@ const MIGRATIONS: SqliteMigration[] = [
     },
   },
 ];
+
+/**
+ * The links as every backend keeps them (SqliteStudyLinks over the class below, PgStudyLinks in
+ * study-links-pg.ts; shared suite study-links-suite.ts). Asynchronous because PostgreSQL is.
+ */
+export interface StudyLinkStore {
+  /** The archive's patient row of a study now (undefined: not archived). */
+  patientRowOf(studyUid: string): Promise<number | undefined>;
+  /** Links the study (filed under archive patient row `patientPk`) to a FHIR Patient; replaces its link. */
+  record(studyUid: string, patientPk: number, fhirPatient: string, now?: number): Promise<void>;
+  forget(studyUid: string): Promise<void>;
+  /** Study Instance UIDs linked to this FHIR Patient and still filed under the patient row they were linked from. */
+  studiesOf(fhirPatient: string): Promise<string[]>;
+  /** The FHIR Patient id the study is linked to, if the link still holds. */
+  ownerOf(studyUid: string): Promise<string | undefined>;
+}
 
 const CURRENT = `FROM study_patient_links l JOIN studies s ON s.study_uid = l.study_uid AND s.patient_pk = l.patient_pk`;
 
@@ -91,5 +108,30 @@ export class StudyPatientLinks {
   /** The FHIR Patient id the bridge linked this study to, if it still holds. */
   ownerOf(studyUid: string): string | undefined {
     return (this.stmts.ownerOf.get(studyUid) as { patient: string } | undefined)?.patient;
+  }
+}
+
+/** The SQLite links as a StudyLinkStore (the bridge's sync still calls the class synchronously, in its transaction). */
+export class SqliteStudyLinks implements StudyLinkStore {
+  constructor(private readonly links: StudyPatientLinks) {}
+
+  patientRowOf(studyUid: string): Promise<number | undefined> {
+    return settled(() => this.links.patientRowOf(studyUid));
+  }
+
+  record(studyUid: string, patientPk: number, fhirPatient: string, now = Date.now()): Promise<void> {
+    return settled(() => this.links.record(studyUid, patientPk, fhirPatient, now));
+  }
+
+  forget(studyUid: string): Promise<void> {
+    return settled(() => this.links.forget(studyUid));
+  }
+
+  studiesOf(fhirPatient: string): Promise<string[]> {
+    return settled(() => this.links.studiesOf(fhirPatient));
+  }
+
+  ownerOf(studyUid: string): Promise<string | undefined> {
+    return settled(() => this.links.ownerOf(studyUid));
   }
 }

@@ -1,0 +1,97 @@
+import type pg from 'pg';
+import type { Migration } from '../../core/postgres/migrations.js';
+import { PgStoreConnection } from '../../core/postgres/store-connection.js';
+import type { StudyLinkStore } from './study-links.js';
+
+/**
+ * The study → Patient links in PostgreSQL, for an archive index there (PgIndex). Their own schema
+ * (default `study_links`, its own versioned migrations) so that the archive schema's migration list
+ * stays the index's and the bridge stores'; they join the index's `studies` in `archiveSchema`, as
+ * the SQLite links do (a link counts only while the study is filed under the same patient row).
+ * Unlike the SQLite migration, nothing is queued at creation: an archive on PostgreSQL is new, or
+ * copied by `migrate` with its links.
+ */
+export function studyLinkMigrations(schema: string): Migration[] {
+  return [
+    {
+      version: 1,
+      description: 'study → Patient links, as the bridge decided them',
+      sql: `
+CREATE TABLE ${schema}.study_patient_links (
+  study_uid text COLLATE "C" PRIMARY KEY,
+  patient_pk bigint NOT NULL,
+  fhir_patient text COLLATE "C" NOT NULL,
+  linked_at bigint NOT NULL
+);
+CREATE INDEX study_patient_links_patient ON ${schema}.study_patient_links (fhir_patient);
+`,
+    },
+  ];
+}
+
+export class PgStudyLinks implements StudyLinkStore {
+  private readonly current: string;
+
+  private constructor(
+    private readonly conn: PgStoreConnection,
+    private readonly archive: string,
+  ) {
+    this.current = `FROM ${conn.schema}.study_patient_links l
+      JOIN ${archive}.studies s ON s.study_uid = l.study_uid AND s.patient_pk = l.patient_pk`;
+  }
+
+  /** Connects (a URL: its own pool; a pool: shared, left open) and migrates `schema`; the index is in `archiveSchema`. */
+  static async open(
+    connection: string | pg.Pool,
+    options: { schema?: string; archiveSchema?: string } = {},
+  ): Promise<PgStudyLinks> {
+    const conn = await PgStoreConnection.open(connection, options.schema ?? 'study_links', studyLinkMigrations);
+    return new PgStudyLinks(conn, options.archiveSchema ?? 'archive');
+  }
+
+  async patientRowOf(studyUid: string): Promise<number | undefined> {
+    const { rows } = await this.conn.pool.query<{ pk: number }>(
+      `SELECT patient_pk AS pk FROM ${this.archive}.studies WHERE study_uid = $1`,
+      [studyUid],
+    );
+    return rows[0]?.pk;
+  }
+
+  async record(studyUid: string, patientPk: number, fhirPatient: string, now = Date.now()): Promise<void> {
+    await this.conn.pool.query(
+      `INSERT INTO ${this.conn.schema}.study_patient_links(study_uid, patient_pk, fhir_patient, linked_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (study_uid) DO UPDATE SET patient_pk = excluded.patient_pk, fhir_patient = excluded.fhir_patient,
+         linked_at = excluded.linked_at`,
+      [studyUid, patientPk, fhirPatient, now],
+    );
+  }
+
+  async forget(studyUid: string): Promise<void> {
+    await this.conn.pool.query(`DELETE FROM ${this.conn.schema}.study_patient_links WHERE study_uid = $1`, [studyUid]);
+  }
+
+  async studiesOf(fhirPatient: string): Promise<string[]> {
+    const { rows } = await this.conn.pool.query<{ uid: string }>(
+      `SELECT l.study_uid AS uid ${this.current} WHERE l.fhir_patient = $1 ORDER BY l.study_uid`,
+      [fhirPatient],
+    );
+    return rows.map((r) => r.uid);
+  }
+
+  async ownerOf(studyUid: string): Promise<string | undefined> {
+    const { rows } = await this.conn.pool.query<{ patient: string }>(
+      `SELECT l.fhir_patient AS patient ${this.current} WHERE l.study_uid = $1`,
+      [studyUid],
+    );
+    return rows[0]?.patient;
+  }
+
+  close(): Promise<void> {
+    return this.conn.close();
+  }
+
+  /** Tests: removes the schema and everything in it. */
+  dropSchema(): Promise<void> {
+    return this.conn.dropSchema();
+  }
+}
