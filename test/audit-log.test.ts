@@ -306,21 +306,27 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
       { ...silent, error: (_: unknown, msg?: string) => void errors.push(msg ?? '') },
     );
     try {
-      const lost = writer.append([{ id: 'lost', recorded: '2024-05-01T10:00:00Z', json: '{"id":"lost"}' }]);
+      const lost = writer.append([
+        { records: [{ id: 'lost', recorded: '2024-05-01T10:00:00Z', json: '{"id":"lost"}' }] },
+      ]);
       void writer.thread!.terminate(); // as if the thread died before it committed
       await expect(lost).rejects.toThrow(/audit writer thread stopped .* the record may not be stored/);
       expect(errors).toEqual([expect.stringMatching(/audit writer thread stopped/)]);
-      const [stored] = await writer.append([{ id: 'kept', recorded: '2024-05-01T10:00:00Z', json: '{"id":"kept"}' }]);
-      expect(stored).toMatchObject({ seq: 1 });
+      const [stored] = await writer.append([
+        { records: [{ id: 'kept', recorded: '2024-05-01T10:00:00Z', json: '{"id":"kept"}' }] },
+      ]);
+      expect(stored).toMatchObject({ records: [{ seq: 1, id: 'kept' }] });
       // A thread that keeps dying: after five deaths within a minute, appends are refused clearly.
       for (let i = 0; i < 4; i++) {
-        const doomed = writer.append([{ id: `d${i}`, recorded: '2024-05-01T10:00:00Z', json: `{"id":"d${i}"}` }]);
+        const doomed = writer.append([
+          { records: [{ id: `d${i}`, recorded: '2024-05-01T10:00:00Z', json: `{"id":"d${i}"}` }] },
+        ]);
         void writer.thread!.terminate();
         await expect(doomed).rejects.toThrow(/stopped/);
       }
-      await expect(writer.append([{ id: 'x', recorded: '2024-05-01T10:00:00Z', json: '{"id":"x"}' }])).rejects.toThrow(
-        /failed 5 times within a minute/,
-      );
+      await expect(
+        writer.append([{ records: [{ id: 'x', recorded: '2024-05-01T10:00:00Z', json: '{"id":"x"}' }] }]),
+      ).rejects.toThrow(/failed 5 times within a minute/);
     } finally {
       await writer.close();
     }

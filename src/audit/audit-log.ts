@@ -1,23 +1,28 @@
-import { randomUUID } from 'node:crypto';
-import { canonicalJsonAll } from './canonical-json.js';
-import { deserializeError } from './chain-protocol.js';
-import type { NewRecord } from './chain-store.js';
-import type { ChainWriter } from './chain-writer.js';
+import type { AccessRecord } from './balp/access-record.js';
+import type { AuditEntry } from './audit-entry.js';
+import { deserializeError, type EntryResult } from './chain-protocol.js';
 import type { AuditEvent, AuditSink, ChainRecord } from './types.js';
 
-/** The records of one record()/recordAll() call: settled together, once all are committed. */
+/** One record()/recordAll()/recordAccess() call: settled once its records are committed. */
 interface Waiting {
-  records: NewRecord[];
+  entry: AuditEntry;
   resolve(): void;
   reject(e: unknown): void;
 }
 
+/** The chain writer: the SQLite writer thread's ChainWriter, or the PostgreSQL chain's PgChainWriter. */
+export interface EntryWriter {
+  /** Builds and appends the entries' records; one result per entry, once committed. */
+  append(entries: AuditEntry[]): Promise<EntryResult[]>;
+}
+
 /**
  * The durable audit sink. Group commit: every record() of one turn of the event loop goes to the
- * writer thread as one batch, and the thread puts every batch that arrives while it commits into
- * its next transaction, so 50 concurrent requests cost one fsync, not 50, and none of it runs on
- * the event loop. A record is acknowledged only after its commit; then the listeners (FHIR
- * projection, syslog) are told.
+ * writer as one batch, and the SQLite writer thread puts every batch that arrives while it commits
+ * into its next transaction, so 50 concurrent requests cost one fsync, not 50. The main thread only
+ * hands over a compact description of each access (audit-entry.ts): the BALP events, ids and
+ * canonical JSON are built by the writer thread, off the event loop. A record is acknowledged only
+ * after its commit; then the listeners (FHIR projection, syslog) are told.
  */
 export class AuditLog implements AuditSink {
   private queue: Waiting[] = [];
@@ -26,8 +31,7 @@ export class AuditLog implements AuditSink {
   private readonly inflight = new Set<Promise<void>>();
   private readonly listeners: ((records: ChainRecord[]) => void)[] = [];
 
-  /** `writer`: the SQLite writer thread's ChainWriter, or the PostgreSQL chain's PgChainWriter. */
-  constructor(private readonly writer: Pick<ChainWriter, 'append'>) {}
+  constructor(private readonly writer: EntryWriter) {}
 
   record(event: AuditEvent): Promise<void> {
     return this.recordAll([event]);
@@ -35,34 +39,33 @@ export class AuditLog implements AuditSink {
 
   /**
    * The events of one access (BALP: one per patient) as one entry of the next batch: their shared
-   * parts are serialised once, and they go to the writer thread, into the chain and its
-   * transaction together. Resolves once every one is durable; rejects if any is not.
+   * parts are serialised once, and they go into the chain and its transaction together. Resolves
+   * once every one is durable; rejects if any is not (then none is stored).
    */
   recordAll(events: readonly AuditEvent[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('audit log is closed'));
-    if (events.length === 0) return Promise.resolve();
-    let records: NewRecord[];
-    try {
-      const contents = events.map((event) => {
-        if (event.resourceType !== 'AuditEvent')
-          throw new TypeError(`the audit log takes AuditEvents, not ${String(event.resourceType)}`);
-        const { meta: _meta, ...content } = event; // versionId/lastUpdated belong to a repository, not to the record
-        return { ...content, id: event.id ?? randomUUID() };
-      });
-      const texts = canonicalJsonAll(contents);
-      records = contents.map((c, i) => ({ id: c.id, recorded: c.recorded, json: texts[i]! }));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    if (events.length === 0) return this.closed ? this.refuse() : Promise.resolve();
+    return this.enqueue({ events });
+  }
+
+  /** The BALP events of one access, built by the writer; resolves once all are durable. */
+  recordAccess(access: AccessRecord): Promise<void> {
+    return this.enqueue({ access });
+  }
+
+  private refuse(): Promise<void> {
+    return Promise.reject(new Error('audit log is closed'));
+  }
+
+  private enqueue(entry: AuditEntry): Promise<void> {
+    if (this.closed) return this.refuse();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
+      this.queue.push({ entry, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.send());
       }
     });
   }
-
   /** Called with each committed batch, in chain order; a throwing listener does not affect the others. */
   onCommit(listener: (records: ChainRecord[]) => void): void {
     this.listeners.push(listener);
@@ -80,23 +83,22 @@ export class AuditLog implements AuditSink {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const done = this.writer.append(batch.flatMap((w) => w.records)).then(
+    let appended: Promise<EntryResult[]>;
+    try {
+      appended = this.writer.append(batch.map((w) => w.entry));
+    } catch (e) {
+      appended = Promise.reject(e);
+    }
+    const done = appended.then(
       (results) => {
         const stored: ChainRecord[] = [];
-        let i = 0;
-        for (const w of batch) {
-          let failure: Error | undefined;
-          for (const record of w.records) {
-            const r = results[i++];
-            if (r && 'seq' in r) stored.push({ ...record, seq: r.seq, prevHash: r.prevHash, hash: r.hash });
-            else
-              failure ??= r
-                ? deserializeError(r.error)
-                : new Error('the audit writer thread gave no result for this record');
-          }
-          if (failure) w.reject(failure);
-          else w.resolve();
-        }
+        batch.forEach((w, i) => {
+          const r = results[i];
+          if (r && 'records' in r) {
+            stored.push(...r.records);
+            w.resolve();
+          } else w.reject(r ? deserializeError(r.error) : new Error('the audit writer gave no result for this record'));
+        });
         if (stored.length) this.tell(stored);
       },
       (e: unknown) => batch.forEach((w) => w.reject(e)),

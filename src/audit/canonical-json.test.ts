@@ -32,4 +32,16 @@ describe('canonicalJsonAll', () => {
     const values = [{ s: shared, n: 1 }, { n: 2, s: shared, t: [shared, shared] }, shared, 'text', [undefined, 3]];
     expect(canonicalJsonAll(values)).toEqual(values.map((v) => canonicalJson(v)));
   });
+
+  it('writes a deep-frozen value once per process, the same text as an unfrozen copy; a shallow-frozen one with a mutable child anew', () => {
+    const coding = Object.freeze({ system: 'urn:x', code: 'ü', display: Object.freeze(['a', 'b']) });
+    const copy = JSON.parse(JSON.stringify(coding)) as unknown;
+    expect(canonicalJson({ c: coding })).toBe(canonicalJson({ c: copy }));
+    expect(canonicalJsonAll([coding, [coding]])).toEqual([canonicalJson(copy), canonicalJson([copy])]);
+    const child = { value: 1 };
+    const shallow = Object.freeze({ child });
+    expect(canonicalJson(shallow)).toBe('{"child":{"value":1}}');
+    child.value = 2; // a frozen object whose child changed is written again, not taken from before
+    expect(canonicalJson(shallow)).toBe('{"child":{"value":2}}');
+  });
 });

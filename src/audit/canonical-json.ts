@@ -18,6 +18,13 @@ export function canonicalJsonAll(values: readonly unknown[]): string[] {
   return values.map((v) => ascii(write(v, memo)));
 }
 
+/**
+ * The text of deep-frozen objects (frozen, and every object inside too): they cannot change, so
+ * their text is written once per process. The BALP builders freeze their constants (codings, the
+ * server's source and agent), which every record repeats.
+ */
+const FROZEN_TEXT = new WeakMap<object, string>();
+
 const NON_ASCII = /[\u007f-\uffff]/;
 const NON_ASCII_ALL = /[\u007f-\uffff]/g;
 
@@ -32,14 +39,17 @@ function write(value: unknown, memo: Map<object, string> | undefined): string {
     if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
     return JSON.stringify(value) ?? 'null';
   }
-  const known = memo?.get(value);
+  const frozen = Object.isFrozen(value);
+  const known = frozen ? FROZEN_TEXT.get(value) : memo?.get(value);
   if (known !== undefined) return known;
+  let deep = frozen;
   let out: string;
   if (Array.isArray(value)) {
     out = '[';
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
       out += `${i ? ',' : ''}${v === undefined ? 'null' : write(v, memo)}`;
+      if (deep && v !== null && typeof v === 'object') deep = FROZEN_TEXT.has(v);
     }
     out += ']';
   } else {
@@ -53,9 +63,11 @@ function write(value: unknown, memo: Map<object, string> | undefined): string {
       if (v === undefined) continue;
       out += `${first ? '' : ','}${JSON.stringify(k)}:${write(v, memo)}`;
       first = false;
+      if (deep && v !== null && typeof v === 'object') deep = FROZEN_TEXT.has(v);
     }
     out += '}';
   }
-  memo?.set(value, out);
+  if (deep) FROZEN_TEXT.set(value, out);
+  else memo?.set(value, out);
   return out;
 }

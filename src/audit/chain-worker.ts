@@ -1,5 +1,8 @@
 /**
- * The audit writer thread: the only code that appends to the chain. better-sqlite3 is
+ * The audit writer thread: the only code that appends to the chain. It also builds the records:
+ * the main thread posts a compact description of each access (audit-entry.ts), and the BALP
+ * events, their ids and canonical JSON are made here, so none of it runs on the event loop; the
+ * stored records (text, seq, hashes) go back for the listeners. better-sqlite3 is
  * synchronous, so a commit with synchronous=FULL (hash, insert, fsync) would block the server's
  * event loop for milliseconds; here it blocks only this thread. Started by `chain-writer.ts`
  * with its own connection.
@@ -11,9 +14,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CheckpointMover } from './checkpoint-mover.js';
-import type { AppendResult, ChainWorkerData, FromWorker, ToWorker } from './chain-protocol.js';
+import { type AuditEntry, appendEntries, prepareEntries } from './audit-entry.js';
+import type { ChainWorkerData, EntryResult, FromWorker, ToWorker } from './chain-protocol.js';
 import { serializeError } from './chain-protocol.js';
-import { ChainStore, type NewRecord } from './chain-store.js';
+import { ChainStore } from './chain-store.js';
 import type { ChainRecord } from './types.js';
 
 const port = parentPort!;
@@ -25,7 +29,9 @@ const post = (m: FromWorker) => port.postMessage(m);
 const alarm = (message: string, e?: unknown) =>
   post({ type: 'alarm', message, ...(e === undefined ? {} : { detail: serializeError(e) }) });
 
-let queue: { batch: number; records: NewRecord[] }[] = [];
+let queue: { batch: number; entries: AuditEntry[] }[] = [];
+/** The commits, one after the other (a commit's promise settles within the turn: the store is synchronous). */
+let committing: Promise<void> = Promise.resolve();
 const projected = new Map<string, number>();
 let closing = false;
 let scheduled = false;
@@ -33,42 +39,30 @@ let scheduled = false;
 /** The signed checkpoint, moved to the head after each commit (coalesced, off this thread's path). */
 const checkpoint = new CheckpointMover(data.checkpointFile, key, async (seq) => store.hashAt(seq), alarm);
 
-function commit(batches: { batch: number; records: NewRecord[] }[]): void {
-  const records = batches.flatMap((b) => b.records);
-  const results: AppendResult[] = [];
-  let last: ChainRecord | undefined;
+/** Builds and canonicalises the entries' records here, off the event loop, then appends them in one transaction. */
+async function commit(batches: { batch: number; entries: AuditEntry[] }[]): Promise<void> {
+  const entries = batches.flatMap((b) => b.entries);
+  let results: EntryResult[];
   try {
-    for (const r of store.append(records, key)) {
-      results.push({ seq: r.seq, prevHash: r.prevHash, hash: r.hash });
-      last = r;
-    }
+    results = await appendEntries(prepareEntries(entries), (records) => store.append(records, key));
   } catch (e) {
-    if (records.length === 1) results.push({ error: serializeError(e) });
-    // One bad record (a duplicate id) must not fail the others: one by one, then.
-    else
-      for (const record of records) {
-        try {
-          const [r] = store.append([record], key);
-          results.push({ seq: r!.seq, prevHash: r!.prevHash, hash: r!.hash });
-          last = r;
-        } catch (err) {
-          results.push({ error: serializeError(err) });
-        }
-      }
+    // Not expected (appendEntries answers every entry), but a batch must never stay unanswered.
+    results = entries.map(() => ({ error: serializeError(e) }));
   }
   let i = 0;
   for (const b of batches) {
-    post({ type: 'appended', batch: b.batch, results: results.slice(i, i + b.records.length) });
-    i += b.records.length;
+    post({ type: 'appended', batch: b.batch, results: results.slice(i, i + b.entries.length) });
+    i += b.entries.length;
   }
-  if (last) checkpoint.move(last);
+  const last = results.findLast((r): r is { records: ChainRecord[] } => 'records' in r && r.records.length > 0);
+  if (last) checkpoint.move(last.records[last.records.length - 1]!);
 }
 
 function drain(): void {
   scheduled = false;
   const batches = queue;
   queue = [];
-  if (batches.length) commit(batches);
+  if (batches.length) committing = committing.then(() => commit(batches));
   if (projected.size) {
     try {
       for (const [target, upto] of projected) store.setProjectedUpTo(target, upto);
@@ -78,7 +72,7 @@ function drain(): void {
     }
     projected.clear();
   }
-  if (closing && !queue.length) void finish();
+  if (closing && !queue.length) void committing.then(finish);
 }
 
 let finishing = false;
@@ -92,7 +86,7 @@ async function finish(): Promise<void> {
 }
 
 port.on('message', (m: ToWorker) => {
-  if (m.type === 'append') queue.push({ batch: m.batch, records: m.records });
+  if (m.type === 'append') queue.push({ batch: m.batch, entries: m.entries });
   else if (m.type === 'projected') projected.set(m.target, Math.max(m.upto, projected.get(m.target) ?? 0));
   else closing = true;
   if (!scheduled) {

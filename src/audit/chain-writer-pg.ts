@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
-import { type AppendResult, serializeError } from './chain-protocol.js';
-import type { NewRecord } from './chain-store-contract.js';
+import { type AuditEntry, appendEntries, prepareEntries } from './audit-entry.js';
+import type { EntryResult } from './chain-protocol.js';
 import type { PgChainStore } from './chain-store-pg.js';
 import type { CheckpointMover } from './checkpoint-mover.js';
+import type { ChainRecord } from './types.js';
 
 interface Waiting {
-  records: NewRecord[];
-  resolve(results: AppendResult[]): void;
+  entries: AuditEntry[];
+  resolve(results: EntryResult[]): void;
   reject(e: unknown): void;
 }
 
@@ -29,11 +30,14 @@ export class PgChainWriter {
     private readonly logger: Pick<Logger, 'error'>,
   ) {}
 
-  /** Appends after everything appended before (by any instance); resolves once committed. */
-  append(records: NewRecord[]): Promise<AppendResult[]> {
+  /**
+   * Builds the entries' records (here, in process: the I/O is the database's) and appends them
+   * after everything appended before (by any instance); resolves once committed.
+   */
+  append(entries: AuditEntry[]): Promise<EntryResult[]> {
     if (this.closed) return Promise.reject(new Error('audit log is closed'));
-    return new Promise<AppendResult[]>((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
+    return new Promise<EntryResult[]>((resolve, reject) => {
+      this.queue.push({ entries, resolve, reject });
       this.running ??= this.drain().finally(() => (this.running = undefined));
     });
   }
@@ -61,36 +65,25 @@ export class PgChainWriter {
   }
 
   private async commit(batch: Waiting[]): Promise<void> {
-    const records = batch.flatMap((w) => w.records);
-    let results: AppendResult[];
+    const prepared = prepareEntries(batch.flatMap((w) => w.entries));
+    let results: EntryResult[];
     try {
-      results = (await this.store.append(records, this.key)).map(({ seq, prevHash, hash }) => ({
-        seq,
-        prevHash,
-        hash,
-      }));
+      results = await appendEntries(
+        prepared,
+        (records) => this.store.append(records, this.key),
+        // Any other failure (the connection, a conflict) fails every entry: nothing is acknowledged.
+        (e) => (e as { code?: unknown }).code === 'DUPLICATE_ID',
+      );
     } catch (e) {
-      if ((e as { code?: unknown }).code !== 'DUPLICATE_ID' || records.length === 1) {
-        for (const w of batch) w.reject(e);
-        return;
-      }
-      // One bad record (a duplicate id) must not fail the others: one by one, then.
-      results = [];
-      for (const record of records) {
-        try {
-          const [r] = await this.store.append([record], this.key);
-          results.push({ seq: r!.seq, prevHash: r!.prevHash, hash: r!.hash });
-        } catch (err) {
-          results.push({ error: serializeError(err) });
-        }
-      }
+      for (const w of batch) w.reject(e);
+      return;
     }
     let i = 0;
     for (const w of batch) {
-      w.resolve(results.slice(i, i + w.records.length));
-      i += w.records.length;
+      w.resolve(results.slice(i, i + w.entries.length));
+      i += w.entries.length;
     }
-    const last = results.findLast((r): r is { seq: number; prevHash: string; hash: string } => 'seq' in r);
-    if (last) this.checkpoint.move(last);
+    const last = results.findLast((r): r is { records: ChainRecord[] } => 'records' in r && r.records.length > 0);
+    if (last) this.checkpoint.move(last.records[last.records.length - 1]!);
   }
 }

@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { endWorker } from '../core/end-worker.js';
 import { SERVICE_THREAD_LIMITS, workerScript, type WorkerScript } from '../core/worker-script.js';
-import type { AppendResult, ChainWorkerData, FromWorker, ToWorker } from './chain-protocol.js';
-import type { NewRecord } from './chain-store.js';
+import { type AuditEntry, builtHere } from './audit-entry.js';
+import type { ChainWorkerData, EntryResult, FromWorker, ToWorker } from './chain-protocol.js';
 
 /** This many crashes within CRASH_WINDOW_MS and the writer gives up (record() rejects). */
 const MAX_CRASHES = 5;
@@ -16,7 +16,7 @@ export function chainWorkerScript(moduleUrl: string = import.meta.url): WorkerSc
 }
 
 interface Pending {
-  resolve(results: AppendResult[]): void;
+  resolve(results: EntryResult[]): void;
   reject(e: Error): void;
 }
 
@@ -41,8 +41,11 @@ export class ChainWriter {
     this.spawn(); // now, so that the thread's start-up is not paid by the first request
   }
 
-  /** Appends after everything appended before; resolves once committed and fsynced. */
-  append(records: NewRecord[]): Promise<AppendResult[]> {
+  /**
+   * The thread builds the entries' records and appends them after everything appended before;
+   * resolves (one result per entry) once committed and fsynced.
+   */
+  append(entries: AuditEntry[]): Promise<EntryResult[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new Error('audit log is closed'));
     let worker: Worker;
@@ -54,10 +57,16 @@ export class ChainWriter {
       );
     }
     const batch = this.nextBatch++;
-    return new Promise<AppendResult[]>((resolve, reject) => {
+    return new Promise<EntryResult[]>((resolve, reject) => {
+      try {
+        worker.postMessage({ type: 'append', batch, entries } satisfies ToWorker);
+      } catch (e) {
+        // Structured clone refused a value (DataCloneError): the records are built here instead.
+        if ((e as Error).name !== 'DataCloneError') throw e;
+        worker.postMessage({ type: 'append', batch, entries: builtHere(entries) } satisfies ToWorker);
+      }
       this.inflight.set(batch, { resolve, reject });
       if (this.inflight.size === 1) worker.ref(); // an awaited record keeps the process alive
-      worker.postMessage({ type: 'append', batch, records } satisfies ToWorker);
     });
   }
 

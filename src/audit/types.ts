@@ -1,4 +1,5 @@
 import type { FhirResource } from '../fhir/types.js';
+import type { AccessRecord } from './balp/access-record.js';
 
 /** An R4 AuditEvent as built by `balp/` (open JSON, validated by the FHIR layer). */
 export interface AuditEvent extends FhirResource {
@@ -12,6 +13,11 @@ export interface AuditSink {
   record(event: AuditEvent): Promise<void>;
   /** The events of one access, recorded together; resolves once all are durable, rejects if any is not. */
   recordAll(events: readonly AuditEvent[]): Promise<void>;
+  /**
+   * The BALP events of one access, built by the sink (the audit log's writer thread, off the event
+   * loop); without it, `recordAccess()` builds them and calls recordAll().
+   */
+  recordAccess?(access: AccessRecord): Promise<void>;
 }
 
 /** One record of the chain, as stored. */

@@ -16,16 +16,28 @@ export const LOCAL_AE_TITLE = 'urn:imaging-bridge:dicom-ae-title';
 export const URI_SYSTEM = 'urn:ietf:rfc:3986';
 export const DICOM_UID_SYSTEM = 'urn:dicom:uid';
 
-const dcm = (code: string, display: string): Coding => ({ system: DCM, code, display });
+/**
+ * Deep-frozen: the constants every record repeats cannot be changed by a builder, and their
+ * canonical text is written once per process (canonical-json.ts).
+ */
+export function frozen<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) frozen(v);
+    Object.freeze(value);
+  }
+  return value;
+}
 
-export const REST: Coding = { system: AUDIT_EVENT_TYPE, code: 'rest', display: 'RESTful Operation' };
+const dcm = (code: string, display: string): Coding => frozen({ system: DCM, code, display });
+
+export const REST: Coding = frozen({ system: AUDIT_EVENT_TYPE, code: 'rest', display: 'RESTful Operation' });
 export const SOURCE_ROLE = dcm('110153', 'Source Role ID');
 export const DESTINATION_ROLE = dcm('110152', 'Destination Role ID');
-export const INFORMATION_RECIPIENT: Coding = {
+export const INFORMATION_RECIPIENT: Coding = frozen({
   system: PARTICIPATION_TYPE,
   code: 'IRCP',
   display: 'information recipient',
-};
+});
 export const STUDY_INSTANCE_UID = dcm('110180', 'Study Instance UID');
 export const SOP_CLASS_UID = dcm('110181', 'SOP Class UID');
 
@@ -44,22 +56,26 @@ export const LOGOUT = dcm('110123', 'Logout');
 export const SECURITY_ALERT = dcm('110113', 'Security Alert');
 export const SECURITY_CONFIGURATION = dcm('110129', 'Security Configuration');
 export const NODE_AUTHENTICATION = dcm('110126', 'Node Authentication');
-export const GET_ACCESS_TOKEN: Coding = { system: IHE_EVENT_TYPE, code: 'ITI-71', display: 'Get Access Token' };
+export const GET_ACCESS_TOKEN: Coding = frozen({
+  system: IHE_EVENT_TYPE,
+  code: 'ITI-71',
+  display: 'Get Access Token',
+});
 
-export const entityType = {
+export const entityType = frozen({
   person: { system: ENTITY_TYPE, code: '1', display: 'Person' },
   systemObject: { system: ENTITY_TYPE, code: '2', display: 'System Object' },
   requestId: { system: BALP_ENTITY_TYPE, code: 'XrequestId', display: 'X-Request-Id' },
-} satisfies Record<string, Coding>;
+} satisfies Record<string, Coding>);
 
-export const objectRole = {
+export const objectRole = frozen({
   patient: { system: OBJECT_ROLE, code: '1', display: 'Patient' },
   report: { system: OBJECT_ROLE, code: '3', display: 'Report' },
   domainResource: { system: OBJECT_ROLE, code: '4', display: 'Domain Resource' },
   securityUser: { system: OBJECT_ROLE, code: '11', display: 'Security User Entity' },
   securityResource: { system: OBJECT_ROLE, code: '13', display: 'Security Resource' },
   query: { system: OBJECT_ROLE, code: '24', display: 'Query' },
-} satisfies Record<string, Coding>;
+} satisfies Record<string, Coding>);
 
 export const local = (code: string, display?: string): Coding => ({
   system: LOCAL,

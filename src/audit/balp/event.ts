@@ -3,7 +3,7 @@ import type { AuditEvent } from '../types.js';
 import type { AccessRecord } from './access-record.js';
 import { requestAgents, source, type Agent } from './agents.js';
 import { transactionEntity, type Entity } from './entities.js';
-import { entityType, objectRole } from './codes.js';
+import { entityType, frozen, objectRole } from './codes.js';
 import { auditOutcome, type OutcomeCode } from './outcome.js';
 
 export interface EventParts {
@@ -84,8 +84,8 @@ export function patientEntities(patientIds: readonly string[] | undefined): Enti
  * is optional in FHIR). Repeated for every patient of a page (up to 100), the displays were ~15 %
  * of the record that the chain hashes and stores and the FHIR copy parses, serialises and keeps twice.
  */
-const PERSON = { system: entityType.person.system, code: entityType.person.code };
-const PATIENT_ROLE = { system: objectRole.patient.system, code: objectRole.patient.code };
+const PERSON = frozen({ system: entityType.person.system, code: entityType.person.code });
+const PATIENT_ROLE = frozen({ system: objectRole.patient.system, code: objectRole.patient.code });
 const listedPatientEntity = (patientId: string): Entity => ({
   what: { reference: `Patient/${patientId}` },
   type: PERSON,
