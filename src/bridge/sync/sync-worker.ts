@@ -14,6 +14,7 @@
  * the same worker runs on the SQLite index (answers at once) and on PostgreSQL (promises).
  */
 import type { Logger } from 'pino';
+import { andThen } from './awaitable.js';
 import type { BridgeConfig } from './config.js';
 import { backoffMs, describeFailure, isTransient } from './failures.js';
 import type { OutboxRow, SyncOutbox } from './outbox.js';
@@ -200,17 +201,18 @@ export class SyncWorker {
     if (result.outcome) {
       const outcome = result.outcome;
       const now = this.now();
-      this.writes.add(() => {
-        this.outbox.complete(row.studyUid, row.seq, now);
-        this.outbox.record({
-          studyUid: row.studyUid,
-          outcome: outcome.kind,
-          syncedAt: now,
-          ...('id' in outcome && outcome.id ? { fhirId: outcome.id } : {}),
-          ...('versionId' in outcome && outcome.versionId ? { versionId: outcome.versionId } : {}),
-          ...('instances' in outcome ? { instances: outcome.instances } : {}),
-        });
-      });
+      this.writes.add(() =>
+        andThen(this.outbox.complete(row.studyUid, row.seq, now), () =>
+          this.outbox.record({
+            studyUid: row.studyUid,
+            outcome: outcome.kind,
+            syncedAt: now,
+            ...('id' in outcome && outcome.id ? { fhirId: outcome.id } : {}),
+            ...('versionId' in outcome && outcome.versionId ? { versionId: outcome.versionId } : {}),
+            ...('instances' in outcome ? { instances: outcome.instances } : {}),
+          }),
+        ),
+      );
       this.logger.debug({ studyUid: row.studyUid, outcome: outcome.kind }, 'study synced');
       return { studyUid: row.studyUid, outcome };
     }
