@@ -82,4 +82,30 @@ describe.skipIf(skip !== undefined)(`PostgreSQL bridge stores${skip ? ` (skipped
       await stores.close();
     }
   });
+  it('let instances claim due rows: each row goes to one, and a dead instance’s claim runs out', async () => {
+    const stores = await open();
+    try {
+      const index = stores.index as PgIndex;
+      const [one, two] = await Promise.all(
+        [1, 2].map(
+          async () => (await openPgBridgeStores(index.pool, index.schema, { outbox: { claimMs: 1000 } })).outbox,
+        ),
+      );
+      const uids = Array.from({ length: 10 }, (_, n) => `1.2.826.0.1.3680043.10.1089.22.12.${n}`);
+      for (const uid of uids) await stores.outbox.enqueue(uid, 'stored', 100);
+      const q = { debounceMs: 0, maxDelayMs: 0, limit: 6 };
+      const [a, b] = await Promise.all([one!.due({ ...q, now: 200 }), two!.due({ ...q, now: 200 })]);
+      const got = [...a, ...b].map((r) => r.studyUid);
+      expect(got.sort()).toEqual([...uids].sort());
+      expect(a.length + b.length).toBe(10);
+      expect(a[0]).toMatchObject({ nextAttemptAt: 0, attempts: 0 });
+      expect(await one!.due({ ...q, now: 1199 })).toEqual([]);
+      // `one` completes its rows; `two` dies: its rows are due again once the claim ran out.
+      for (const r of a) await one!.complete(r.studyUid, r.seq, 300);
+      const retaken = await one!.due({ ...q, limit: 20, now: 1200 });
+      expect(retaken.map((r) => r.studyUid).sort()).toEqual(b.map((r) => r.studyUid).sort());
+    } finally {
+      await stores.close();
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { PgStoreConnection } from '../../core/postgres/store-connection.js';
 import { archiveMigrations } from '../../archive/postgres/schema.js';
 import type { JournalLog } from '../sync/write-journal.js';
 import { PgBridgeDb } from './pg-bridge-db.js';
-import { PgOutbox } from './pg-outbox.js';
+import { PgOutbox, type PgOutboxOptions } from './pg-outbox.js';
 import { PgQuarantineStore } from './pg-quarantine-store.js';
 import { PgStudyReader } from './pg-study-reader.js';
 import { PgWriteJournal } from './pg-write-journal.js';
@@ -27,12 +27,16 @@ export interface PgBridgeStores {
 }
 
 /** Connects (a URL: its own pool; a pool, e.g. PgIndex's: shared, left open) and migrates `schema` (default `archive`). */
-export async function openPgBridgeStores(connection: string | pg.Pool, schema = 'archive'): Promise<PgBridgeStores> {
+export async function openPgBridgeStores(
+  connection: string | pg.Pool,
+  schema = 'archive',
+  options: { outbox?: PgOutboxOptions } = {},
+): Promise<PgBridgeStores> {
   const conn = await PgStoreConnection.open(connection, schema, archiveMigrations);
   const db = new PgBridgeDb(conn);
   return {
     db,
-    outbox: new PgOutbox(db),
+    outbox: new PgOutbox(db, options.outbox),
     quarantine: new PgQuarantineStore(db),
     reader: new PgStudyReader(db),
     journal: (options) => new PgWriteJournal(db, options),

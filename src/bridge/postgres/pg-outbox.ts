@@ -20,24 +20,45 @@ export function pgOutboxUpsert(t: string): string {
       dead = false`;
 }
 
+export interface PgOutboxOptions {
+  /**
+   * Several instances on one database: due() claims the rows it returns for this long (their
+   * next attempt moved past the claim, rows another instance is claiming skipped), so each is
+   * synced by one instance; a dead instance's rows are due again when the claim runs out.
+   * Completing, retrying or parking a row ends its claim. 0 (default): due() only reads, as on SQLite.
+   */
+  claimMs?: number;
+}
+
 /**
  * The sync outbox and sync records in the PostgreSQL archive schema (SyncOutbox; rows written
  * by PgIndex in the transaction of each change, as SqliteIndex does). Statement for statement
  * the SQLite Outbox; completing and parking read-and-write in one transaction.
  */
 export class PgOutbox implements SyncOutbox {
-  constructor(private readonly db: PgBridgeDb) {}
+  constructor(
+    private readonly db: PgBridgeDb,
+    private readonly options: PgOutboxOptions = {},
+  ) {}
 
   private get t(): string {
     return this.db.t;
   }
 
   async due(q: DueQuery): Promise<OutboxRow[]> {
-    const rows = await this.db.rows<RawOutboxRow>(
-      `SELECT * FROM ${this.t}sync_outbox WHERE NOT dead AND next_attempt_at <= $1
+    const select = `SELECT * FROM ${this.t}sync_outbox WHERE NOT dead AND next_attempt_at <= $1
          AND (changed_at <= $1 - $2 OR first_changed_at <= $1 - $3)
-       ORDER BY first_changed_at LIMIT $4`,
-      [q.now, q.debounceMs, q.maxDelayMs, q.limit],
+       ORDER BY first_changed_at LIMIT $4`;
+    const params = [q.now, q.debounceMs, q.maxDelayMs, q.limit];
+    const claimMs = this.options.claimMs ?? 0;
+    if (claimMs <= 0) return (await this.db.rows<RawOutboxRow>(select, params)).map(outboxRowOf);
+    // The row as it was (next_attempt_at before the claim), so the caller sees what SQLite shows.
+    const rows = await this.db.rows<RawOutboxRow>(
+      `WITH due AS (${select} FOR UPDATE SKIP LOCKED),
+         claimed AS (UPDATE ${this.t}sync_outbox o SET next_attempt_at = $1 + $5 FROM due
+           WHERE o.study_uid = due.study_uid RETURNING o.study_uid)
+       SELECT due.* FROM due JOIN claimed USING (study_uid) ORDER BY due.first_changed_at`,
+      [...params, claimMs],
     );
     return rows.map(outboxRowOf);
   }
