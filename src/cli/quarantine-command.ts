@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { BridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
+import { sqliteBridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
 import type { QuarantineState } from '../bridge/quarantine/quarantine-store.js';
 import { parseBridgeConfig } from '../bridge/sync/config.js';
 import { ConfigError } from '../core/errors.js';
@@ -32,7 +32,7 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
   );
   const { archive, db } = await openArchiveDatabase(config);
   try {
-    const admin = new BridgeAdmin(db);
+    const admin = sqliteBridgeAdmin(db);
     const actor = `cli:${userInfo().username}`;
     const comment = values.comment as string | undefined;
     switch (action) {
@@ -40,7 +40,7 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
         const state = (values.state as QuarantineState | undefined) ?? 'held';
         if (!['held', 'released', 'rejected'].includes(state))
           throw new ConfigError('--state must be held, released or rejected');
-        const entries = admin.list(state);
+        const entries = await admin.list(state);
         if (values.json) console.log(JSON.stringify(entries, null, 2));
         else if (entries.length === 0) console.log(`no study is ${state}`);
         else
@@ -52,7 +52,7 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
       }
       case 'show': {
         if (!studyUid) throw new ConfigError('quarantine show needs a STUDY_UID');
-        const shown = admin.show(studyUid);
+        const shown = await admin.show(studyUid);
         if (!shown) {
           console.error('no data-quality record for this study');
           return 1;
@@ -63,7 +63,7 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
       case 'release':
       case 'reject': {
         if (!studyUid) throw new ConfigError(`quarantine ${action} needs a STUDY_UID`);
-        if (!admin[action](studyUid, actor, comment)) {
+        if (!(await admin[action](studyUid, actor, comment))) {
           console.error('this study is not in quarantine');
           return 1;
         }

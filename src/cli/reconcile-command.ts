@@ -12,7 +12,7 @@ import {
   type ReconcileAction,
 } from '../assessment/index.js';
 import { openAuditLog, recordAccess } from '../audit/index.js';
-import { BridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
+import { sqliteBridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
 import { createLogger } from '../core/logger.js';
 import { openAtRestOf } from '../core/encryption/at-rest.js';
 import { OperationOutcomeError } from '../core/errors.js';
@@ -156,7 +156,7 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
       }
       return 0;
     }
-    const admin = new BridgeAdmin(db);
+    const admin = sqliteBridgeAdmin(db);
     const sources = await openSourceStateStore(config.database, db);
     const log = openAuditLog({
       dataDir: config.dataDir,

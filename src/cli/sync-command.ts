@@ -1,4 +1,4 @@
-import { BridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
+import { sqliteBridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
 import { ConfigError } from '../core/errors.js';
 import { openArchiveDatabase } from '../main.js';
 import { parseCommandLine } from './options.js';
@@ -18,10 +18,10 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
   });
   const { archive, db } = await openArchiveDatabase(config);
   try {
-    const admin = new BridgeAdmin(db);
+    const admin = sqliteBridgeAdmin(db);
     switch (positionals[0]) {
       case 'status': {
-        const s = admin.status();
+        const s = await admin.status();
         if (values.json) {
           console.log(JSON.stringify(s, null, 2));
           return 0;
@@ -42,7 +42,7 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
         return 0;
       }
       case 'replay': {
-        const count = admin.replay(values.study as string | undefined);
+        const count = await admin.replay(values.study as string | undefined);
         console.log(`${count} dead letter${count === 1 ? '' : 's'} queued again`);
         return count === 0 && values.study ? 1 : 0;
       }

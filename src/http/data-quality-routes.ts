@@ -25,31 +25,31 @@ export function registerDataQualityRoutes(
   app.get('/api/sync/status', STEWARD, async () => bridge.status());
 
   app.post<{ Querystring: Query }>('/api/sync/replay', STEWARD, async (req) => ({
-    replayed: bridge.replay(req.query.study),
+    replayed: await bridge.replay(req.query.study),
   }));
 
   app.get<{ Querystring: Query }>('/api/data-quality', STEWARD, async (req) => {
     const { study, severity } = req.query;
     if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity))
       throw badRequest(`severity must be one of ${SEVERITIES.join(', ')}`);
-    const findings = bridge.admin.findings({
+    const findings = await bridge.admin.findings({
       ...(study ? { studyUid: study } : {}),
       ...(severity ? { severity: severity as (typeof SEVERITIES)[number] } : {}),
       limit: Math.min(count(req.query.limit, 'limit', 1000), 10_000),
       offset: count(req.query.offset, 'offset', 0),
     });
-    return { findings, quarantined: bridge.admin.list('held') };
+    return { findings, quarantined: await bridge.admin.list('held') };
   });
 
   app.get<{ Querystring: Query }>('/api/quarantine', STEWARD, async (req) => {
     const state = req.query.state;
     if (state !== undefined && !(STATES as readonly string[]).includes(state))
       throw badRequest(`state must be one of ${STATES.join(', ')}`);
-    return { studies: bridge.admin.list((state as (typeof STATES)[number] | undefined) ?? 'held') };
+    return { studies: await bridge.admin.list((state as (typeof STATES)[number] | undefined) ?? 'held') };
   });
 
   app.get<{ Params: Params }>('/api/quarantine/:study', STEWARD, async (req) => {
-    const shown = bridge.admin.show(req.params.study);
+    const shown = await bridge.admin.show(req.params.study);
     if (!shown) throw notFound('no data-quality record for this study');
     return shown;
   });
@@ -61,7 +61,7 @@ export function registerDataQualityRoutes(
       return {
         study: req.params.study,
         state: action === 'release' ? 'released' : 'rejected',
-        sync: bridge.admin.show(req.params.study)?.lastSync,
+        sync: (await bridge.admin.show(req.params.study))?.lastSync,
       };
     });
   }

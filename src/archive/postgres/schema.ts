@@ -180,5 +180,51 @@ CREATE INDEX rejected_instances_study ON ${s}rejected_instances (study_uid);
 CREATE INDEX rejected_instances_sop ON ${s}rejected_instances (sop_uid);
 `,
     },
+    {
+      version: 2,
+      description: 'bridge: sync records, sync meta, data-quality findings, quarantine (src/bridge/postgres)',
+      sql: `
+CREATE TABLE ${s}sync_state (
+  study_uid text COLLATE "C" PRIMARY KEY,
+  outcome text NOT NULL,
+  fhir_id text,
+  version_id text,
+  instances integer,
+  synced_at bigint NOT NULL
+);
+CREATE TABLE ${s}sync_meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE INDEX sync_outbox_first_changed ON ${s}sync_outbox (first_changed_at) WHERE NOT dead;
+
+CREATE TABLE ${s}dq_findings (
+  pk bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  study_uid ${C},
+  sop_uid text COLLATE "C",
+  rule text NOT NULL,
+  severity text NOT NULL,
+  tag text NOT NULL,
+  original text,
+  corrected text,
+  message text NOT NULL,
+  occurrences integer NOT NULL DEFAULT 1,
+  source_ae text,
+  station text,
+  manufacturer text,
+  recorded_at bigint NOT NULL
+);
+CREATE INDEX dq_findings_study ON ${s}dq_findings (study_uid);
+CREATE INDEX dq_findings_severity ON ${s}dq_findings (severity, study_uid);
+
+CREATE TABLE ${s}quarantine (
+  study_uid text COLLATE "C" PRIMARY KEY,
+  state text NOT NULL,
+  reasons text NOT NULL,
+  held_at bigint NOT NULL,
+  decided_at bigint,
+  decided_by text,
+  comment text
+);
+CREATE INDEX quarantine_state ON ${s}quarantine (state, held_at);
+`,
+    },
   ];
 }

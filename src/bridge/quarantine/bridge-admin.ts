@@ -6,11 +6,12 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { CapabilityReport } from '../sync/capability-check.js';
-import { Outbox, type OutboxRow } from '../sync/outbox.js';
+import { Outbox, type OutboxRow, type SyncOutbox, type SyncRecord } from '../sync/outbox.js';
 import {
   QuarantineStore,
   type FindingFilter,
   type QuarantineEntry,
+  type QuarantineRecords,
   type QuarantineState,
   type StoredFinding,
 } from './quarantine-store.js';
@@ -27,63 +28,75 @@ export interface SyncStatusReport {
   drift?: unknown;
 }
 
-export class BridgeAdmin {
-  readonly quarantine: QuarantineStore;
-  readonly outbox: Outbox;
+export interface StudyDataQuality {
+  entry?: QuarantineEntry;
+  findings: StoredFinding[];
+  lastSync?: SyncRecord;
+  outbox?: OutboxRow;
+}
 
-  constructor(db: Database) {
-    this.quarantine = new QuarantineStore(db);
-    this.outbox = new Outbox(db);
+/** The stores the admin works on: both on the archive's database (SQLite file or PostgreSQL schema). */
+export interface BridgeAdminStores {
+  outbox: SyncOutbox;
+  quarantine: QuarantineRecords;
+}
+
+/** Over the SQLite stores of the archive index's handle. */
+export function sqliteBridgeAdmin(db: Database): BridgeAdmin {
+  return new BridgeAdmin({ outbox: new Outbox(db), quarantine: new QuarantineStore(db) });
+}
+
+/** Async on every backend: callers await, the SQLite answers come at once. */
+export class BridgeAdmin {
+  readonly quarantine: QuarantineRecords;
+  readonly outbox: SyncOutbox;
+
+  constructor(stores: BridgeAdminStores) {
+    this.quarantine = stores.quarantine;
+    this.outbox = stores.outbox;
   }
 
-  findings(filter: FindingFilter): StoredFinding[] {
+  async findings(filter: FindingFilter): Promise<StoredFinding[]> {
     return this.quarantine.findings(filter);
   }
 
-  list(state?: QuarantineState): QuarantineEntry[] {
+  async list(state?: QuarantineState): Promise<QuarantineEntry[]> {
     return this.quarantine.list(state);
   }
 
-  show(studyUid: string):
-    | {
-        entry?: QuarantineEntry;
-        findings: StoredFinding[];
-        lastSync?: ReturnType<Outbox['lastSync']>;
-        outbox?: OutboxRow;
-      }
-    | undefined {
-    const entry = this.quarantine.get(studyUid);
-    const findings = this.quarantine.findings({ studyUid });
-    const lastSync = this.outbox.lastSync(studyUid);
-    const outbox = this.outbox.get(studyUid);
+  async show(studyUid: string): Promise<StudyDataQuality | undefined> {
+    const entry = await this.quarantine.get(studyUid);
+    const findings = await this.quarantine.findings({ studyUid });
+    const lastSync = await this.outbox.lastSync(studyUid);
+    const outbox = await this.outbox.get(studyUid);
     if (!entry && !findings.length && !lastSync && !outbox) return undefined;
     return { ...(entry ? { entry } : {}), findings, ...(lastSync ? { lastSync } : {}), ...(outbox ? { outbox } : {}) };
   }
 
-  release(studyUid: string, actor: string, comment?: string): boolean {
+  async release(studyUid: string, actor: string, comment?: string): Promise<boolean> {
     return this.quarantine.release(studyUid, actor, comment);
   }
 
-  reject(studyUid: string, actor: string, comment?: string): boolean {
+  async reject(studyUid: string, actor: string, comment?: string): Promise<boolean> {
     return this.quarantine.reject(studyUid, actor, comment);
   }
 
-  replay(studyUid?: string): number {
+  async replay(studyUid?: string): Promise<number> {
     return this.outbox.replay(studyUid);
   }
 
-  status(): SyncStatusReport {
-    const pending = this.outbox.pending();
-    const capabilities = this.outbox.getMeta<CapabilityReport>('capabilities');
-    const drift = this.outbox.getMeta<unknown>('drift');
+  async status(): Promise<SyncStatusReport> {
+    const pending = await this.outbox.pending();
+    const capabilities = await this.outbox.getMeta<CapabilityReport>('capabilities');
+    const drift = await this.outbox.getMeta<unknown>('drift');
     return {
       ...(drift ? { drift } : {}),
       ...(capabilities ? { target: capabilities.target, capabilities } : {}),
-      outbox: this.outbox.counts(),
-      deadLetters: this.outbox.dead(),
+      outbox: await this.outbox.counts(),
+      deadLetters: await this.outbox.dead(),
       retrying: pending.filter((r) => r.attempts > 0),
-      quarantined: this.quarantine.list('held').length,
-      synced: this.outbox.syncedCount(),
+      quarantined: (await this.quarantine.list('held')).length,
+      synced: await this.outbox.syncedCount(),
     };
   }
 }

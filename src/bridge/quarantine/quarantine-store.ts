@@ -6,6 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import { preparedOnce } from '../../core/sqlite-statements.js';
 import { OUTBOX_UPSERT } from '../../archive/sqlite/schema.js';
+import type { Awaitable } from '../sync/awaitable.js';
 import type { Finding, Severity } from '../normalize/index.js';
 
 const SCHEMA = `
@@ -62,7 +63,7 @@ export interface FindingFilter {
   offset?: number;
 }
 
-interface FindingRow {
+export interface FindingRow {
   study_uid: string;
   sop_uid: string | null;
   rule: string;
@@ -78,7 +79,7 @@ interface FindingRow {
   recorded_at: number;
 }
 
-interface QuarantineRow {
+export interface QuarantineRow {
   study_uid: string;
   state: QuarantineState;
   reasons: string;
@@ -88,29 +89,28 @@ interface QuarantineRow {
   comment: string | null;
 }
 
-const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+export const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 const parse = (v: string | null): unknown => (v === null ? undefined : JSON.parse(v));
 
 /**
  * Data-quality findings per study and the quarantine of studies held back from FHIR.
- * Implemented by QuarantineStore (SQLite, the index's file).
- * Synchronous, as the bridge calls it; a PostgreSQL implementation (issue 22 step 2) returns
- * promises and the sync worker awaits them.
+ * Implemented by QuarantineStore (SQLite, the index's file, synchronous) and
+ * PgQuarantineStore (PostgreSQL, promises). Shared suite: quarantine-suite.ts.
  */
 export interface QuarantineRecords {
   /** Replaces the study's findings (the result of its latest normalization and mapping). */
-  recordFindings(studyUid: string, findings: Finding[], now?: number): void;
-  findings(filter?: FindingFilter): StoredFinding[];
+  recordFindings(studyUid: string, findings: Finding[], now?: number): Awaitable<void>;
+  findings(filter?: FindingFilter): Awaitable<StoredFinding[]>;
   /** Holds the study (again): a released one stays released. */
-  hold(studyUid: string, reasons: Finding[], now?: number): void;
+  hold(studyUid: string, reasons: Finding[], now?: number): Awaitable<void>;
   /** The study synced: it is no longer held (a release decision is kept as the record). */
-  clearHold(studyUid: string): void;
-  get(studyUid: string): QuarantineEntry | undefined;
-  list(state?: QuarantineState): QuarantineEntry[];
+  clearHold(studyUid: string): Awaitable<void>;
+  get(studyUid: string): Awaitable<QuarantineEntry | undefined>;
+  list(state?: QuarantineState): Awaitable<QuarantineEntry[]>;
   /** Sync the study now with its error findings overridden; queued in the outbox in the same transaction. */
-  release(studyUid: string, actor: string, comment?: string, now?: number): boolean;
+  release(studyUid: string, actor: string, comment?: string, now?: number): Awaitable<boolean>;
   /** The study never goes to FHIR; queued so a copy sent before is marked entered-in-error. */
-  reject(studyUid: string, actor: string, comment?: string, now?: number): boolean;
+  reject(studyUid: string, actor: string, comment?: string, now?: number): Awaitable<boolean>;
 }
 
 export class QuarantineStore implements QuarantineRecords {
@@ -222,7 +222,7 @@ export class QuarantineStore implements QuarantineRecords {
   }
 }
 
-function findingOf(r: FindingRow): StoredFinding {
+export function findingOf(r: FindingRow): StoredFinding {
   const f: StoredFinding = {
     studyUid: r.study_uid,
     rule: r.rule,
@@ -244,7 +244,7 @@ function findingOf(r: FindingRow): StoredFinding {
   return f;
 }
 
-function entryOf(r: QuarantineRow): QuarantineEntry {
+export function entryOf(r: QuarantineRow): QuarantineEntry {
   const e: QuarantineEntry = {
     studyUid: r.study_uid,
     state: r.state,

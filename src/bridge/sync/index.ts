@@ -14,9 +14,11 @@ import {
 } from '../../fhir/client/index.js';
 import { parseFhirConfig } from '../../fhir/config.js';
 import { BridgeAdmin, type SyncStatusReport } from '../quarantine/bridge-admin.js';
+import { QuarantineStore } from '../quarantine/quarantine-store.js';
 import { CapabilityMonitor } from './capability-monitor.js';
 import { parseBridgeConfig, type BridgeConfig } from './config.js';
 import { StudySync, type SourceDicomweb } from './study-sync.js';
+import { Outbox } from './outbox.js';
 import { SyncWorker } from './sync-worker.js';
 import { WriteJournal } from './write-journal.js';
 
@@ -45,11 +47,11 @@ export interface Bridge {
   /** The bridge's own client: with the embedded target its writes are not validated again by the server — validate first. */
   readonly client: FhirClient;
   start(): Promise<void>;
-  status(): SyncStatusReport & { enabled: boolean; inFlight: number };
+  status(): Promise<SyncStatusReport & { enabled: boolean; inFlight: number }>;
   /** Release from quarantine and sync now. False when the study is not in quarantine. */
   release(studyUid: string, actor: string, comment?: string): Promise<boolean>;
   reject(studyUid: string, actor: string, comment?: string): Promise<boolean>;
-  replay(studyUid?: string): number;
+  replay(studyUid?: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -66,11 +68,12 @@ export function openBridge(o: BridgeOptions): Bridge {
   } else {
     client = httpFhirClient(fhir.servers[config.target]!);
   }
-  const admin = new BridgeAdmin(o.db);
+  // The SQLite stores of the index's handle (StudySync still reads that handle itself: issue 22).
+  const outbox = new Outbox(o.db);
+  const quarantine = new QuarantineStore(o.db);
+  const admin = new BridgeAdmin({ outbox, quarantine });
   const logger = o.logger.child({ component: 'fhir-sync' });
-  const capabilities = new CapabilityMonitor(client, config.target, logger, (r) =>
-    admin.outbox.setMeta('capabilities', r),
-  );
+  const capabilities = new CapabilityMonitor(client, config.target, logger, (r) => outbox.setMeta('capabilities', r));
   // The bridge's own archive writes (findings, holds, outbox completion, sync records) go in one
   // commit per sync pass, not fsynced itself (write-journal.ts: all of it is derived again after a crash).
   const writes = new WriteJournal(o.db, {
@@ -81,7 +84,7 @@ export function openBridge(o: BridgeOptions): Bridge {
   const study = new StudySync({
     db: o.db,
     client,
-    quarantine: admin.quarantine,
+    quarantine,
     capabilities,
     config,
     dicomWebBase: `${publicUrl}/dicomweb`,
@@ -89,7 +92,7 @@ export function openBridge(o: BridgeOptions): Bridge {
     dataQualityLog: o.logger.child({ channel: 'data-quality' }),
     writes,
   });
-  const worker = new SyncWorker(admin.outbox, (uids) => study.syncBatch(uids), config, logger, { writes });
+  const worker = new SyncWorker(outbox, (uids) => study.syncBatch(uids), config, logger, { writes });
 
   return {
     config,
@@ -104,21 +107,21 @@ export function openBridge(o: BridgeOptions): Bridge {
       worker.start();
       await capabilities.check();
     },
-    status() {
+    async status() {
       return {
         enabled: config.enabled,
-        ...admin.status(),
+        ...(await admin.status()),
         ...(capabilities.current() ? { capabilities: capabilities.current()! } : {}),
         inFlight: worker.inFlightCount(),
       };
     },
     async release(studyUid, actor, comment) {
-      if (!admin.release(studyUid, actor, comment)) return false;
+      if (!(await admin.release(studyUid, actor, comment))) return false;
       if (config.enabled) await worker.syncNow(studyUid);
       return true;
     },
     async reject(studyUid, actor, comment) {
-      if (!admin.reject(studyUid, actor, comment)) return false;
+      if (!(await admin.reject(studyUid, actor, comment))) return false;
       if (config.rejectPolicy === 'delete')
         await o.deleteStudy(studyUid, actor, `quarantine reject${comment ? `: ${comment}` : ''}`);
       if (config.enabled) await worker.syncNow(studyUid);

@@ -8,7 +8,8 @@ import type { Database } from 'better-sqlite3';
 import { preparedOnce } from '../../core/sqlite-statements.js';
 import { applyProfile, type Finding, type SourceProfile } from '../normalize/index.js';
 
-interface NoteRow {
+/** An ingest note as stored with its instance (both backends use these column names). */
+export interface StoredIngestNote {
   sop_uid: string;
   rule: string;
   tag: string;
@@ -18,13 +19,17 @@ interface NoteRow {
   source: string;
 }
 
-export function loadIngestFindings(db: Database, studyUid: string, profile: SourceProfile): Finding[] {
-  const rows = preparedOnce(
+export function readIngestNotes(db: Database, studyUid: string): StoredIngestNote[] {
+  return preparedOnce(
     db,
     `SELECT n.sop_uid, n.rule, n.tag, n.original, n.corrected, n.message, n.source
        FROM ingest_notes n JOIN instances i ON i.sop_uid = n.sop_uid
        WHERE n.study_uid = ? ORDER BY n.pk`,
-  ).all(studyUid) as NoteRow[];
+  ).all(studyUid) as StoredIngestNote[];
+}
+
+/** The notes as findings, severities as the source profile says. */
+export function ingestFindingsOf(rows: StoredIngestNote[], profile: SourceProfile): Finding[] {
   return rows.map((r) =>
     applyProfile(
       {
@@ -40,4 +45,8 @@ export function loadIngestFindings(db: Database, studyUid: string, profile: Sour
       profile,
     ),
   );
+}
+
+export function loadIngestFindings(db: Database, studyUid: string, profile: SourceProfile): Finding[] {
+  return ingestFindingsOf(readIngestNotes(db, studyUid), profile);
 }

@@ -5,6 +5,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { OUTBOX_UPSERT } from '../../archive/sqlite/schema.js';
+import type { Awaitable } from './awaitable.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sync_state (
@@ -46,7 +47,8 @@ export interface DueQuery {
   limit: number;
 }
 
-interface RawRow {
+/** An outbox row as stored: `dead` is 0/1 in SQLite, a boolean in PostgreSQL. */
+export interface RawOutboxRow {
   study_uid: string;
   seq: number;
   first_changed_at: number;
@@ -54,11 +56,22 @@ interface RawRow {
   reason: string;
   attempts: number;
   next_attempt_at: number;
-  dead: number;
+  dead: number | boolean;
   last_error: string | null;
 }
+type RawRow = RawOutboxRow;
 
-function rowOf(r: RawRow): OutboxRow {
+/** A sync record as stored (both backends). */
+export interface RawSyncRecord {
+  study_uid: string;
+  outcome: string;
+  fhir_id: string | null;
+  version_id: string | null;
+  instances: number | null;
+  synced_at: number;
+}
+
+export function outboxRowOf(r: RawOutboxRow): OutboxRow {
   const row: OutboxRow = {
     studyUid: r.study_uid,
     seq: r.seq,
@@ -67,7 +80,7 @@ function rowOf(r: RawRow): OutboxRow {
     reason: r.reason,
     attempts: r.attempts,
     nextAttemptAt: r.next_attempt_at,
-    dead: r.dead !== 0,
+    dead: r.dead === true || r.dead === 1,
   };
   if (r.last_error !== null) row.lastError = r.last_error;
   return row;
@@ -77,30 +90,30 @@ function rowOf(r: RawRow): OutboxRow {
  * The studies waiting for the DICOM → FHIR sync (the transactional outbox: the archive index
  * writes a study's row in the transaction that changes the study), the dead letters, and the
  * record of each study's last sync. `seq` numbers the changes of a study: completing or parking
- * an older change leaves a newer one due. Implemented by Outbox (SQLite, the index's file).
- * Synchronous, as the bridge calls it; a PostgreSQL implementation (issue 22 step 2) returns
- * promises and the sync worker awaits them.
+ * an older change leaves a newer one due. Implemented by Outbox (SQLite, the index's file,
+ * synchronous) and PgOutbox (PostgreSQL, the `archive` schema, promises): callers written for
+ * both await every answer (Awaitable). Shared suite: outbox-suite.ts.
  */
 export interface SyncOutbox {
   /** Rows due now: quiet for `debounceMs`, or changing for `maxDelayMs`; oldest change first. */
-  due(q: DueQuery): OutboxRow[];
-  get(studyUid: string): OutboxRow | undefined;
-  enqueue(studyUid: string, reason: string, now?: number): void;
+  due(q: DueQuery): Awaitable<OutboxRow[]>;
+  get(studyUid: string): Awaitable<OutboxRow | undefined>;
+  enqueue(studyUid: string, reason: string, now?: number): Awaitable<void>;
   /** Done with change `seq`; a change that came in meanwhile keeps the row. */
-  complete(studyUid: string, seq: number, now?: number): void;
-  retryLater(studyUid: string, at: number, error: string): void;
+  complete(studyUid: string, seq: number, now?: number): Awaitable<void>;
+  retryLater(studyUid: string, at: number, error: string): Awaitable<void>;
   /** Into the dead letters (unless a newer change moved `seq` on: that one is retried). */
-  park(studyUid: string, seq: number, error: string): void;
-  dead(): OutboxRow[];
-  pending(): OutboxRow[];
-  counts(): { pending: number; retrying: number; dead: number };
+  park(studyUid: string, seq: number, error: string): Awaitable<void>;
+  dead(): Awaitable<OutboxRow[]>;
+  pending(): Awaitable<OutboxRow[]>;
+  counts(): Awaitable<{ pending: number; retrying: number; dead: number }>;
   /** Dead letters (one study, or all) due again now; returns how many. */
-  replay(studyUid?: string, now?: number): number;
-  record(r: SyncRecord): void;
-  lastSync(studyUid: string): SyncRecord | undefined;
-  syncedCount(): number;
-  setMeta(key: string, value: unknown): void;
-  getMeta<T>(key: string): T | undefined;
+  replay(studyUid?: string, now?: number): Awaitable<number>;
+  record(r: SyncRecord): Awaitable<void>;
+  lastSync(studyUid: string): Awaitable<SyncRecord | undefined>;
+  syncedCount(): Awaitable<number>;
+  setMeta(key: string, value: unknown): Awaitable<void>;
+  getMeta<T>(key: string): Awaitable<T | undefined>;
 }
 
 export class Outbox implements SyncOutbox {
@@ -135,12 +148,12 @@ export class Outbox implements SyncOutbox {
   }
 
   due(q: DueQuery): OutboxRow[] {
-    return (this.stmts.due!.all(q) as RawRow[]).map(rowOf);
+    return (this.stmts.due!.all(q) as RawRow[]).map(outboxRowOf);
   }
 
   get(studyUid: string): OutboxRow | undefined {
     const r = this.stmts.get!.get(studyUid) as RawRow | undefined;
-    return r && rowOf(r);
+    return r && outboxRowOf(r);
   }
 
   enqueue(studyUid: string, reason: string, now = Date.now()): void {
@@ -163,14 +176,14 @@ export class Outbox implements SyncOutbox {
 
   dead(): OutboxRow[] {
     return (this.db.prepare('SELECT * FROM sync_outbox WHERE dead = 1 ORDER BY changed_at').all() as RawRow[]).map(
-      rowOf,
+      outboxRowOf,
     );
   }
 
   pending(): OutboxRow[] {
     return (
       this.db.prepare('SELECT * FROM sync_outbox WHERE dead = 0 ORDER BY first_changed_at LIMIT 1000').all() as RawRow[]
-    ).map(rowOf);
+    ).map(outboxRowOf);
   }
 
   counts(): { pending: number; retrying: number; dead: number } {
@@ -194,21 +207,9 @@ export class Outbox implements SyncOutbox {
 
   lastSync(studyUid: string): SyncRecord | undefined {
     const r = this.db.prepare('SELECT * FROM sync_state WHERE study_uid = ?').get(studyUid) as
-      | {
-          study_uid: string;
-          outcome: string;
-          fhir_id: string | null;
-          version_id: string | null;
-          instances: number | null;
-          synced_at: number;
-        }
+      | RawSyncRecord
       | undefined;
-    if (!r) return undefined;
-    const out: SyncRecord = { studyUid: r.study_uid, outcome: r.outcome, syncedAt: r.synced_at };
-    if (r.fhir_id) out.fhirId = r.fhir_id;
-    if (r.version_id) out.versionId = r.version_id;
-    if (r.instances !== null) out.instances = r.instances;
-    return out;
+    return r && syncRecordOf(r);
   }
 
   syncedCount(): number {
@@ -227,4 +228,12 @@ export class Outbox implements SyncOutbox {
     const r = this.db.prepare('SELECT value FROM sync_meta WHERE key = ?').get(key) as { value: string } | undefined;
     return r ? (JSON.parse(r.value) as T) : undefined;
   }
+}
+
+export function syncRecordOf(r: RawSyncRecord): SyncRecord {
+  const out: SyncRecord = { studyUid: r.study_uid, outcome: r.outcome, syncedAt: r.synced_at };
+  if (r.fhir_id) out.fhirId = r.fhir_id;
+  if (r.version_id) out.versionId = r.version_id;
+  if (r.instances !== null) out.instances = r.instances;
+  return out;
 }

@@ -3,11 +3,30 @@ import type { Database } from 'better-sqlite3';
 import { preparedOnce } from '../../core/sqlite-statements.js';
 import { renderMetadata } from '../../archive/metadata-text.js';
 import type { DicomJson } from '../../dicom/types.js';
+import type { Awaitable } from './awaitable.js';
+import { readIngestNotes, type StoredIngestNote } from './ingest-findings.js';
 
 export interface StudyInstance {
   json: DicomJson;
   /** AE title or channel it came through (`STOW-RS`, `import`). */
   source: string;
+}
+
+/**
+ * What the sync reads of a study from the archive index: its visible instances and the ingest
+ * notes of those. Implemented over the SQLite index's handle (sqliteStudyReader) and over the
+ * PostgreSQL `archive` schema (PgStudyReader). Shared suite: study-reader-suite.ts.
+ */
+export interface StudyReader {
+  /** The visible instances in the order they were first indexed. */
+  instances(studyUid: string): Awaitable<StudyInstance[]>;
+  /** The notes of the visible instances (a replaced or rejected instance's notes are gone), oldest first. */
+  ingestNotes(studyUid: string): Awaitable<StoredIngestNote[]>;
+}
+
+/** An instance row's stored metadata, bulk data URIs left relative (the mapping never reads bulk data). */
+export function studyInstanceOf(r: { metadata: string; source: string }): StudyInstance {
+  return { json: JSON.parse(renderMetadata(r.metadata, '')) as DicomJson, source: r.source };
 }
 
 export function loadStudyInstances(db: Database, studyUid: string): StudyInstance[] {
@@ -16,6 +35,12 @@ export function loadStudyInstances(db: Database, studyUid: string): StudyInstanc
     `SELECT i.metadata, i.source FROM instances i JOIN series s ON s.pk = i.series_pk JOIN studies st ON st.pk = s.study_pk
        WHERE st.study_uid = ? ORDER BY i.pk`,
   ).all(studyUid) as { metadata: string; source: string }[];
-  // Bulk data URIs stay relative: the mapping never reads bulk data.
-  return rows.map((r) => ({ json: JSON.parse(renderMetadata(r.metadata, '')) as DicomJson, source: r.source }));
+  return rows.map(studyInstanceOf);
+}
+
+export function sqliteStudyReader(db: Database): StudyReader {
+  return {
+    instances: (studyUid) => loadStudyInstances(db, studyUid),
+    ingestNotes: (studyUid) => readIngestNotes(db, studyUid),
+  };
 }

@@ -9,12 +9,20 @@
  * between. Transient failures come back after a growing backoff for as long as it takes;
  * permanent ones are parked in the dead-letter list. The outbox row goes only once the sync
  * succeeded (its FHIR write committed) and no change came meanwhile.
+ *
+ * It speaks to the outbox and the journal through their interfaces and awaits every answer, so
+ * the same worker runs on the SQLite index (answers at once) and on PostgreSQL (promises).
  */
 import type { Logger } from 'pino';
+import { andThen } from './awaitable.js';
 import type { BridgeConfig } from './config.js';
 import { backoffMs, describeFailure, isTransient } from './failures.js';
-import type { Outbox, OutboxRow } from './outbox.js';
-import type { ArchiveWrites, StudyResult, SyncOutcome } from './study-sync.js';
+import type { OutboxRow, SyncOutbox } from './outbox.js';
+import type { StudyResult, SyncOutcome } from './study-sync.js';
+import type { BridgeWriteJournal } from './write-journal.js';
+
+/** Where the worker collects its outbox updates of a pass (committed by flush at the pass's end). */
+export type SyncWrites = Pick<BridgeWriteJournal, 'add' | 'flush'>;
 
 export type SyncTimings = Pick<
   BridgeConfig,
@@ -33,8 +41,8 @@ export interface SyncEvent {
 export type BatchSync = (studyUids: string[]) => Promise<StudyResult[]>;
 
 export interface SyncWorkerOptions {
-  /** Where the outbox updates of a pass are collected (committed at its end); without it, each is written at once. */
-  writes?: ArchiveWrites;
+  /** Where the outbox updates of a pass are collected (committed at its end); without it, each is written on its own at the pass's end. */
+  writes?: SyncWrites;
   now?: () => number;
 }
 
@@ -42,20 +50,21 @@ export class SyncWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private pass: Promise<void> | undefined;
+  private ticking = false;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly lastRun = new Map<string, number>();
   private readonly listeners = new Set<(e: SyncEvent) => void>();
-  private readonly writes: ArchiveWrites;
+  private readonly writes: SyncWrites;
   private readonly now: () => number;
 
   constructor(
-    private readonly outbox: Outbox,
+    private readonly outbox: SyncOutbox,
     private readonly syncStudies: BatchSync,
     private readonly timings: SyncTimings,
     private readonly logger: Logger,
     options: SyncWorkerOptions = {},
   ) {
-    this.writes = options.writes ?? { add: (op) => op(), flush: () => {} };
+    this.writes = options.writes ?? eachOnItsOwn();
     this.now = options.now ?? Date.now;
   }
 
@@ -80,7 +89,7 @@ export class SyncWorker {
   /** Sync one study now, whatever its debounce (a person asked: release, replay). */
   async syncNow(studyUid: string): Promise<void> {
     await this.inFlight.get(studyUid);
-    const row = this.outbox.get(studyUid);
+    const row = await this.outbox.get(studyUid);
     if (row) await this.run([row]);
   }
 
@@ -91,7 +100,7 @@ export class SyncWorker {
   private schedule(ms: number): void {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), ms);
+    this.timer = setTimeout(() => void this.tick(), ms);
     this.timer.unref();
   }
 
@@ -99,13 +108,14 @@ export class SyncWorker {
     return this.timings.batchSize ?? this.timings.concurrency;
   }
 
-  private tick(): void {
+  private async tick(): Promise<void> {
     this.timer = undefined;
-    if (!this.running || this.pass) return;
+    if (!this.running || this.pass || this.ticking) return;
+    this.ticking = true;
     const rows: OutboxRow[] = [];
     try {
       const now = this.now();
-      const due = this.outbox.due({
+      const due = await this.outbox.due({
         now,
         debounceMs: this.timings.debounceMs,
         maxDelayMs: this.timings.maxDelayMs,
@@ -121,7 +131,10 @@ export class SyncWorker {
         for (const [uid, at] of this.lastRun) if (now - at >= this.timings.minIntervalMs) this.lastRun.delete(uid);
     } catch (e) {
       this.logger.error({ err: e }, 'sync worker: reading the outbox failed');
+    } finally {
+      this.ticking = false;
     }
+    if (!this.running) return;
     if (rows.length === 0) return this.schedule(this.timings.pollMs);
     // Passes start at most once per pollMs, so studies that become due one by one during an
     // ingest are gathered into batches; a full pass (a backlog) is followed by the next one
@@ -133,7 +146,7 @@ export class SyncWorker {
       if (!this.running) return;
       const wait = full ? 0 : this.timings.pollMs - (this.now() - startedAt);
       if (wait > 0) this.schedule(wait);
-      else setImmediate(() => this.tick());
+      else setImmediate(() => void this.tick());
     });
   }
 
@@ -164,7 +177,7 @@ export class SyncWorker {
       ),
     );
     try {
-      this.writes.flush();
+      await this.writes.flush();
     } catch (e) {
       this.logger.error(
         { err: e },
@@ -188,17 +201,18 @@ export class SyncWorker {
     if (result.outcome) {
       const outcome = result.outcome;
       const now = this.now();
-      this.writes.add(() => {
-        this.outbox.complete(row.studyUid, row.seq, now);
-        this.outbox.record({
-          studyUid: row.studyUid,
-          outcome: outcome.kind,
-          syncedAt: now,
-          ...('id' in outcome && outcome.id ? { fhirId: outcome.id } : {}),
-          ...('versionId' in outcome && outcome.versionId ? { versionId: outcome.versionId } : {}),
-          ...('instances' in outcome ? { instances: outcome.instances } : {}),
-        });
-      });
+      this.writes.add(() =>
+        andThen(this.outbox.complete(row.studyUid, row.seq, now), () =>
+          this.outbox.record({
+            studyUid: row.studyUid,
+            outcome: outcome.kind,
+            syncedAt: now,
+            ...('id' in outcome && outcome.id ? { fhirId: outcome.id } : {}),
+            ...('versionId' in outcome && outcome.versionId ? { versionId: outcome.versionId } : {}),
+            ...('instances' in outcome ? { instances: outcome.instances } : {}),
+          }),
+        ),
+      );
       this.logger.debug({ studyUid: row.studyUid, outcome: outcome.kind }, 'study synced');
       return { studyUid: row.studyUid, outcome };
     }
@@ -222,4 +236,25 @@ export class SyncWorker {
     }
     return { studyUid: row.studyUid, error, transient };
   }
+}
+
+/** No journal: the pass's writes run one after the other at its end, each on its own; a failing one does not stop the rest. */
+function eachOnItsOwn(): SyncWrites {
+  let ops: (() => unknown)[] = [];
+  return {
+    add: (op) => void ops.push(op),
+    flush: async () => {
+      const run = ops;
+      ops = [];
+      let failed: unknown;
+      for (const op of run) {
+        try {
+          await op();
+        } catch (e) {
+          failed ??= e;
+        }
+      }
+      if (failed !== undefined) throw failed;
+    },
+  };
 }

@@ -15,21 +15,23 @@
  * transaction and is not touched here until its FHIR write has committed.
  */
 import type { Database } from 'better-sqlite3';
+import type { Awaitable } from './awaitable.js';
 
 export type JournalLog = (err: unknown, ops: number) => void;
 
 /**
  * The bridge's own writes (findings, holds, outbox completion, sync records) collected during a
  * pass and committed together at its end, not synced on their own: all of it can be derived
- * again by syncing once more (see above). Implemented by WriteJournal (SQLite).
- * Synchronous, as the bridge calls it; a PostgreSQL implementation (issue 22 step 2) returns
- * promises and the sync worker awaits them.
+ * again by syncing once more (see above). An op is a call of the same database's bridge stores:
+ * WriteJournal (SQLite) runs them in one synchronous transaction; PgWriteJournal (PostgreSQL)
+ * in one transaction its stores join (src/bridge/postgres/pg-bridge-db.ts) and returns a
+ * promise. Shared suite: write-journal-suite.ts.
  */
 export interface BridgeWriteJournal {
   readonly pending: number;
-  add(op: () => void): void;
+  add(op: () => Awaitable<void>): void;
   /** Commits what was collected; a failing write is tried alone, reported and dropped. */
-  flush(): void;
+  flush(): Awaitable<void>;
 }
 
 export class WriteJournal implements BridgeWriteJournal {

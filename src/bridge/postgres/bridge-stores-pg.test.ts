@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PgIndex } from '../../archive/postgres/pg-index.js';
+import { SchemaTooNewError } from '../../core/postgres/migrations.js';
+import { testPostgres } from '../../core/postgres/test-cluster.js';
+import type { OpenBridgeStores } from '../bridge-stores-harness.js';
+import { quarantineSuite } from '../quarantine/quarantine-suite.js';
+import { outboxSuite } from '../sync/outbox-suite.js';
+import { studyReaderSuite } from '../sync/study-reader-suite.js';
+import { writeJournalSuite } from '../sync/write-journal-suite.js';
+import { openPgBridgeStores } from './index.js';
+
+const server = testPostgres();
+const skip = 'reason' in server ? server.reason : undefined;
+afterAll(async () => {
+  if (!('reason' in server)) await server.stop();
+});
+
+/** The index and the bridge stores on one pool and a schema of the test's own, dropped at close. */
+const open: OpenBridgeStores = async () => {
+  if ('reason' in server) throw new Error(server.reason);
+  const index = await PgIndex.open(await server.url(), `t_${randomBytes(6).toString('hex')}`);
+  const stores = await openPgBridgeStores(index.pool, index.schema);
+  return {
+    index,
+    outbox: stores.outbox,
+    quarantine: stores.quarantine,
+    reader: stores.reader,
+    journal: (options) => stores.journal({ relaxed: true, ...options }),
+    close: async () => {
+      await stores.close();
+      await index.dropSchema();
+      await index.close();
+    },
+  };
+};
+
+outboxSuite('PostgreSQL', open, { skip });
+quarantineSuite('PostgreSQL', open, { skip });
+writeJournalSuite('PostgreSQL', open, { skip });
+studyReaderSuite('PostgreSQL', open, { skip });
+
+describe.skipIf(skip !== undefined)(`PostgreSQL bridge stores${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('share the archive schema’s migrations with the index and refuse a newer schema', async () => {
+    const stores = await open();
+    try {
+      const index = stores.index as PgIndex;
+      const { rows } = await index.pool.query(`SELECT max(version) AS v FROM ${index.schema}.schema_migrations`);
+      expect(rows[0].v).toBe(2);
+      await index.pool.query(`INSERT INTO ${index.schema}.schema_migrations(version, description) VALUES (99, 'x')`);
+      await expect(openPgBridgeStores(index.pool, index.schema)).rejects.toBeInstanceOf(SchemaTooNewError);
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('commit a journal’s writes in one transaction: a failure rolls back the batch, then each write is tried alone', async () => {
+    const stores = await open();
+    try {
+      const A = '1.2.826.0.1.3680043.10.1089.22.11.1';
+      const index = stores.index as PgIndex;
+      const inside: (string | undefined)[] = [];
+      const outside: string[] = [];
+      const journal = stores.journal({ onError: () => undefined });
+      journal.add(() => stores.outbox.record({ studyUid: A, outcome: 'written', syncedAt: 1 }));
+      journal.add(async () => {
+        inside.push((await stores.outbox.lastSync(A))?.outcome);
+        // Another connection (the pool, bypassing the journal's transaction) sees only what is committed.
+        const { rows } = await index.pool.query(`SELECT outcome FROM ${index.schema}.sync_state WHERE study_uid = $1`, [
+          A,
+        ]);
+        outside.push(rows[0]?.outcome ?? 'none');
+        throw new Error('fails');
+      });
+      await journal.flush();
+      // Batch: the first write seen inside its transaction, not outside (then rolled back);
+      // alone: the first committed on its own before the second runs.
+      expect(inside).toEqual(['written', 'written']);
+      expect(outside).toEqual(['none', 'written']);
+      expect(await stores.outbox.lastSync(A)).toMatchObject({ outcome: 'written' });
+    } finally {
+      await stores.close();
+    }
+  });
+  it('let instances claim due rows: each row goes to one, and a dead instance’s claim runs out', async () => {
+    const stores = await open();
+    try {
+      const index = stores.index as PgIndex;
+      const [one, two] = await Promise.all(
+        [1, 2].map(
+          async () => (await openPgBridgeStores(index.pool, index.schema, { outbox: { claimMs: 1000 } })).outbox,
+        ),
+      );
+      const uids = Array.from({ length: 10 }, (_, n) => `1.2.826.0.1.3680043.10.1089.22.12.${n}`);
+      for (const uid of uids) await stores.outbox.enqueue(uid, 'stored', 100);
+      const q = { debounceMs: 0, maxDelayMs: 0, limit: 6 };
+      const [a, b] = await Promise.all([one!.due({ ...q, now: 200 }), two!.due({ ...q, now: 200 })]);
+      const got = [...a, ...b].map((r) => r.studyUid);
+      expect(got.sort()).toEqual([...uids].sort());
+      expect(a.length + b.length).toBe(10);
+      expect(a[0]).toMatchObject({ nextAttemptAt: 0, attempts: 0 });
+      expect(await one!.due({ ...q, now: 1199 })).toEqual([]);
+      // `one` completes its rows; `two` dies: its rows are due again once the claim ran out.
+      for (const r of a) await one!.complete(r.studyUid, r.seq, 300);
+      const retaken = await one!.due({ ...q, limit: 20, now: 1200 });
+      expect(retaken.map((r) => r.studyUid).sort()).toEqual(b.map((r) => r.studyUid).sort());
+    } finally {
+      await stores.close();
+    }
+  });
+});

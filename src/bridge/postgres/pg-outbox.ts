@@ -1,0 +1,171 @@
+import {
+  outboxRowOf,
+  syncRecordOf,
+  type DueQuery,
+  type OutboxRow,
+  type RawOutboxRow,
+  type RawSyncRecord,
+  type SyncOutbox,
+  type SyncRecord,
+} from '../sync/outbox.js';
+import type { PgBridgeDb } from './pg-bridge-db.js';
+
+/** Marks a study for the FHIR sync (insert or bump); a parked row becomes due again. The same as the SQLite OUTBOX_UPSERT. */
+export function pgOutboxUpsert(t: string): string {
+  return `INSERT INTO ${t}sync_outbox(study_uid, first_changed_at, changed_at, reason) VALUES ($1, $2, $2, $3)
+    ON CONFLICT (study_uid) DO UPDATE SET seq = ${t}sync_outbox.seq + 1, changed_at = excluded.changed_at,
+      reason = excluded.reason,
+      attempts = CASE WHEN ${t}sync_outbox.dead THEN 0 ELSE ${t}sync_outbox.attempts END,
+      next_attempt_at = CASE WHEN ${t}sync_outbox.dead THEN 0 ELSE ${t}sync_outbox.next_attempt_at END,
+      dead = false`;
+}
+
+export interface PgOutboxOptions {
+  /**
+   * Several instances on one database: due() claims the rows it returns for this long (their
+   * next attempt moved past the claim, rows another instance is claiming skipped), so each is
+   * synced by one instance; a dead instance's rows are due again when the claim runs out.
+   * Completing, retrying or parking a row ends its claim. 0 (default): due() only reads, as on SQLite.
+   */
+  claimMs?: number;
+}
+
+/**
+ * The sync outbox and sync records in the PostgreSQL archive schema (SyncOutbox; rows written
+ * by PgIndex in the transaction of each change, as SqliteIndex does). Statement for statement
+ * the SQLite Outbox; completing and parking read-and-write in one transaction.
+ */
+export class PgOutbox implements SyncOutbox {
+  constructor(
+    private readonly db: PgBridgeDb,
+    private readonly options: PgOutboxOptions = {},
+  ) {}
+
+  private get t(): string {
+    return this.db.t;
+  }
+
+  async due(q: DueQuery): Promise<OutboxRow[]> {
+    const select = `SELECT * FROM ${this.t}sync_outbox WHERE NOT dead AND next_attempt_at <= $1
+         AND (changed_at <= $1 - $2 OR first_changed_at <= $1 - $3)
+       ORDER BY first_changed_at LIMIT $4`;
+    const params = [q.now, q.debounceMs, q.maxDelayMs, q.limit];
+    const claimMs = this.options.claimMs ?? 0;
+    if (claimMs <= 0) return (await this.db.rows<RawOutboxRow>(select, params)).map(outboxRowOf);
+    // The row as it was (next_attempt_at before the claim), so the caller sees what SQLite shows.
+    const rows = await this.db.rows<RawOutboxRow>(
+      `WITH due AS (${select} FOR UPDATE SKIP LOCKED),
+         claimed AS (UPDATE ${this.t}sync_outbox o SET next_attempt_at = $1 + $5 FROM due
+           WHERE o.study_uid = due.study_uid RETURNING o.study_uid)
+       SELECT due.* FROM due JOIN claimed USING (study_uid) ORDER BY due.first_changed_at`,
+      [...params, claimMs],
+    );
+    return rows.map(outboxRowOf);
+  }
+
+  async get(studyUid: string): Promise<OutboxRow | undefined> {
+    const [r] = await this.db.rows<RawOutboxRow>(`SELECT * FROM ${this.t}sync_outbox WHERE study_uid = $1`, [studyUid]);
+    return r && outboxRowOf(r);
+  }
+
+  async enqueue(studyUid: string, reason: string, now = Date.now()): Promise<void> {
+    await this.db.query(pgOutboxUpsert(this.t), [studyUid, now, reason]);
+  }
+
+  async complete(studyUid: string, seq: number, now = Date.now()): Promise<void> {
+    await this.db.transaction(async () => {
+      const done = await this.db.query(`DELETE FROM ${this.t}sync_outbox WHERE study_uid = $1 AND seq = $2`, [
+        studyUid,
+        seq,
+      ]);
+      if (done.rowCount === 0)
+        await this.db.query(
+          `UPDATE ${this.t}sync_outbox SET first_changed_at = $1, attempts = 0, next_attempt_at = 0, last_error = NULL WHERE study_uid = $2`,
+          [now, studyUid],
+        );
+    });
+  }
+
+  async retryLater(studyUid: string, at: number, error: string): Promise<void> {
+    await this.retry(studyUid, at, error);
+  }
+
+  async park(studyUid: string, seq: number, error: string): Promise<void> {
+    await this.db.transaction(async () => {
+      const parked = await this.db.query(
+        `UPDATE ${this.t}sync_outbox SET dead = true, attempts = attempts + 1, last_error = $1 WHERE study_uid = $2 AND seq = $3`,
+        [error, studyUid, seq],
+      );
+      if (parked.rowCount === 0) await this.retry(studyUid, 0, error);
+    });
+  }
+
+  private async retry(studyUid: string, at: number, error: string): Promise<void> {
+    await this.db.query(
+      `UPDATE ${this.t}sync_outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE study_uid = $3`,
+      [at, error, studyUid],
+    );
+  }
+
+  async dead(): Promise<OutboxRow[]> {
+    const rows = await this.db.rows<RawOutboxRow>(`SELECT * FROM ${this.t}sync_outbox WHERE dead ORDER BY changed_at`);
+    return rows.map(outboxRowOf);
+  }
+
+  async pending(): Promise<OutboxRow[]> {
+    const rows = await this.db.rows<RawOutboxRow>(
+      `SELECT * FROM ${this.t}sync_outbox WHERE NOT dead ORDER BY first_changed_at LIMIT 1000`,
+    );
+    return rows.map(outboxRowOf);
+  }
+
+  async counts(): Promise<{ pending: number; retrying: number; dead: number }> {
+    const [r] = await this.db.rows<{ pending: number; retrying: number; dead: number }>(
+      `SELECT count(*) FILTER (WHERE NOT dead AND attempts = 0) AS pending,
+              count(*) FILTER (WHERE NOT dead AND attempts > 0) AS retrying,
+              count(*) FILTER (WHERE dead) AS dead FROM ${this.t}sync_outbox`,
+    );
+    return { pending: r!.pending, retrying: r!.retrying, dead: r!.dead };
+  }
+
+  async replay(studyUid?: string, now = Date.now()): Promise<number> {
+    const sql = `UPDATE ${this.t}sync_outbox SET dead = false, attempts = 0, next_attempt_at = 0, first_changed_at = $1, last_error = NULL
+      WHERE dead${studyUid ? ' AND study_uid = $2' : ''}`;
+    return (await this.db.query(sql, studyUid ? [now, studyUid] : [now])).rowCount ?? 0;
+  }
+
+  async record(r: SyncRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ${this.t}sync_state(study_uid, outcome, fhir_id, version_id, instances, synced_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (study_uid) DO UPDATE SET outcome = excluded.outcome,
+         fhir_id = coalesce(excluded.fhir_id, ${this.t}sync_state.fhir_id),
+         version_id = coalesce(excluded.version_id, ${this.t}sync_state.version_id),
+         instances = excluded.instances, synced_at = excluded.synced_at`,
+      [r.studyUid, r.outcome, r.fhirId ?? null, r.versionId ?? null, r.instances ?? null, r.syncedAt],
+    );
+  }
+
+  async lastSync(studyUid: string): Promise<SyncRecord | undefined> {
+    const [r] = await this.db.rows<RawSyncRecord>(`SELECT * FROM ${this.t}sync_state WHERE study_uid = $1`, [studyUid]);
+    return r && syncRecordOf(r);
+  }
+
+  async syncedCount(): Promise<number> {
+    const [r] = await this.db.rows<{ n: number }>(
+      `SELECT count(*) AS n FROM ${this.t}sync_state WHERE outcome IN ('written', 'unchanged', 'retired')`,
+    );
+    return r!.n;
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ${this.t}sync_meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [key, JSON.stringify(value)],
+    );
+  }
+
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    const [r] = await this.db.rows<{ value: string }>(`SELECT value FROM ${this.t}sync_meta WHERE key = $1`, [key]);
+    return r ? (JSON.parse(r.value) as T) : undefined;
+  }
+}
