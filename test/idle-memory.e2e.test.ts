@@ -8,7 +8,7 @@
  * 172–179 MB, the build before 186–190 MB in the same minutes. Session 12: with glibc's malloc held
  * to two arenas (MALLOC_ARENA_MAX=2, which `npm start` and a service unit set: glibc reads it only
  * at process start, docs/ingest-memory.md) and the WAL checkpoint thread resting while nothing is
- * written: 158–168 MB (without the variable 172–180 MB).
+ * written: 160–163 MB (the build before with the variable 158–169, without it 168–180 MB).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProcStatusKb } from './support/process.js';
 import { startTestServer, type SpawnedServer } from './support/server.js';
 
-/** Above the 158–168 MB measured with MALLOC_ARENA_MAX=2, below the 172–180 MB without it. */
+/** Above the 158–169 MB measured with MALLOC_ARENA_MAX=2, below most runs without it (168–180 MB). */
 const IDLE_RSS_LIMIT_MB = 170;
 
 describe('memory of an idle server after start', () => {
