@@ -4,7 +4,7 @@
  * SMALL10K (or CT400) over A associations; server CPU (utime+stime of the whole process and of
  * its main thread) is read from /proc until the bridge has settled, with peak RSS (VmHWM).
  *   node --import tsx bench/cstore-cpu.ts [--entry dist/cli/main.js] [--count 2000] [--assoc 1]
- *        [--dataset SMALL10K|CT400] [--cpu-prof DIR] [--keep]
+ *        [--dataset SMALL10K|CT400] [--cpu-prof DIR] [--keep] [--env K=V]... [--node-arg ARG]...
  */
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,15 +41,22 @@ async function main(): Promise<void> {
       cache: { type: 'string' },
       'cpu-prof': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      env: { type: 'string', multiple: true, default: [] },
+      'node-arg': { type: 'string', multiple: true, default: [] },
     },
   });
   const manifest = ensureDataset(values.dataset as 'SMALL10K' | 'CT400', { cacheDir: values.cache });
   const files = manifest.entries.slice(0, Number(values.count)).map((e) => e.file);
   const dir = mkdtempSync(join(tmpdir(), 'cstore-cpu-'));
-  const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : [];
+  const nodeArgs = [
+    ...values['node-arg'],
+    ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] : []),
+  ];
+  // e.g. --env MALLOC_ARENA_MAX=8 --node-arg=--max-semi-space-size=16 to compare start-up settings.
+  const env = Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const server = await startTestServer(
     { 'data-dir': dir },
-    { spawn: { entry: values.entry ? resolve(values.entry) : undefined, nodeArgs, startTimeoutMs: 120_000 } },
+    { spawn: { entry: values.entry ? resolve(values.entry) : undefined, nodeArgs, env, startTimeoutMs: 120_000 } },
   );
   try {
     // Idle: the start-up's background work done (CPU flat), then 15 s in which an idle server
@@ -95,6 +102,8 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         entry: values.entry ?? 'dist/cli/main.js',
+        env: values.env,
+        nodeArgs: values['node-arg'],
         n,
         assoc: Number(values.assoc),
         stored,

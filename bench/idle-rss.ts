@@ -3,7 +3,7 @@
  * server per run, waited on until it logged "heap reduced while idle" and its RSS is flat, then
  * RSS split by /proc/<pid>/smaps_rollup (anonymous vs file-backed), the thread count, and the CPU
  * the idle server spends over the next 30 s.
- *   node --import tsx bench/idle-rss.ts [--entry dist/cli/main.js] [--runs 1] [--no-demo]
+ *   node --import tsx bench/idle-rss.ts [--entry dist/cli/main.js] [--runs 1] [--no-demo] [--env K=V]...
  * Run base and head in the same minutes: RSS does not depend on load, but start-up order does.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -31,10 +31,10 @@ function cpuMs(pid: number): number {
 
 const mb = (kb: number | undefined) => ((kb ?? 0) / 1024).toFixed(1);
 
-async function measure(entry: string | undefined, demo: boolean): Promise<void> {
+async function measure(entry: string | undefined, demo: boolean, env: NodeJS.ProcessEnv): Promise<void> {
   const server = await startTestServer(
     { 'log-level': 'debug' },
-    { spawn: { entry, args: demo ? ['--demo'] : [], startTimeoutMs: 120_000 } },
+    { spawn: { entry, args: demo ? ['--demo'] : [], env, startTimeoutMs: 120_000 } },
   );
   try {
     const started = Date.now();
@@ -69,10 +69,13 @@ async function main(): Promise<void> {
       entry: { type: 'string' },
       runs: { type: 'string', default: '1' },
       'no-demo': { type: 'boolean', default: false },
+      env: { type: 'string', multiple: true, default: [] },
     },
   });
+  // e.g. --env MALLOC_ARENA_MAX=8 to compare glibc's arena settings.
+  const env = Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   for (let i = 0; i < Number(values.runs); i++)
-    await measure(values.entry ? resolve(values.entry) : undefined, !values['no-demo']);
+    await measure(values.entry ? resolve(values.entry) : undefined, !values['no-demo'], env);
 }
 
 await main();

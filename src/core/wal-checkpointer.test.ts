@@ -14,12 +14,12 @@ const until = async (done: () => boolean, ms = 5000) => {
 
 describe('WAL checkpoints off the main thread', () => {
   const open: { dir: string; db: Database.Database; checkpointer: WalCheckpointer }[] = [];
-  const start = () => {
+  const start = (idleStopMs?: number) => {
     const dir = mkdtempSync(join(tmpdir(), 'ib-wal-'));
     const handle = new Database(join(dir, 'x.sqlite'));
     handle.pragma('journal_mode = WAL');
     handle.exec('CREATE TABLE t(v BLOB)');
-    const checkpointer = new WalCheckpointer(logger, 50);
+    const checkpointer = new WalCheckpointer(logger, 50, undefined, idleStopMs);
     open.push({ dir, db: handle, checkpointer });
     return { dir, db: handle, checkpointer };
   };
@@ -54,5 +54,36 @@ describe('WAL checkpoints off the main thread', () => {
     checkpointer.adopt(db);
     expect(await until(() => db.pragma('wal_autocheckpoint', { simple: true }) === 1000)).toBe(true);
     expect(warnings).toHaveLength(1);
+  });
+
+  it('ends its thread when no WAL is written, and starts it again at the next write to checkpoint it', async () => {
+    const { db, checkpointer } = start(300);
+    checkpointer.adopt(db);
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    insert.run(Buffer.alloc(8192, 1));
+    expect(checkpointer.threadRunning).toBe(true);
+    // Its own checkpoints do not count as writes: the thread rests once the writes stop.
+    expect(await until(() => !checkpointer.threadRunning)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(checkpointer.threadStarts).toBe(1);
+    const before = statSync(db.name).size;
+    for (let i = 0; i < 300; i++) insert.run(Buffer.alloc(8192, i));
+    expect(statSync(db.name).size).toBe(before); // still no checkpoint in the connection's commits
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    expect(await until(() => statSync(db.name).size > before + 2_000_000)).toBe(true);
+    expect(checkpointer.threadStarts).toBe(2);
+    expect(await until(() => !checkpointer.threadRunning)).toBe(true);
+    await checkpointer.close();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    expect(warnings).toEqual([]);
+  });
+
+  it('closes cleanly while its thread rests, giving the checkpoints back to the connection', async () => {
+    const { db, checkpointer } = start(100);
+    checkpointer.adopt(db);
+    expect(await until(() => !checkpointer.threadRunning)).toBe(true);
+    await checkpointer.close();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    expect(checkpointer.threadRunning).toBe(false);
   });
 });

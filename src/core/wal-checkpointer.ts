@@ -1,9 +1,10 @@
-import type Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { endWorker } from './end-worker.js';
-import { SERVICE_THREAD_LIMITS, workerScript } from './worker-script.js';
 import type { SqliteKeys } from './sqlite-open.js';
+import { SERVICE_THREAD_LIMITS, workerScript } from './worker-script.js';
 
 export interface CheckpointWorkerData {
   intervalMs: number;
@@ -19,6 +20,14 @@ export type CheckpointFromWorker =
 /** SQLite's default: a checkpoint when a commit leaves the WAL over 1000 pages. */
 const SQLITE_AUTOCHECKPOINT = 1000;
 const CLOSE_TIMEOUT_MS = 10_000;
+/** The thread ends after this long without a write to any adopted WAL (an isolate is ≈ 7 MB of RSS). */
+const IDLE_STOP_MS = 30_000;
+
+/** What a WAL file looked like at the last look: a commit changes its mtime (and mostly its size). */
+function walStamp(dbPath: string): string {
+  const s = statSync(`${dbPath}-wal`, { bigint: true, throwIfNoEntry: false });
+  return s ? `${s.mtimeNs}:${s.size}` : '';
+}
 
 /**
  * Moves the WAL checkpoints of SQLite databases off the event loop. By default the connection
@@ -28,50 +37,119 @@ const CLOSE_TIMEOUT_MS = 10_000;
  * requests wait behind it). adopt() turns that off for the connection and a worker thread
  * checkpoints the file every `intervalMs` through its own connection instead. If the worker
  * cannot (it failed to open the file, or the thread died), the connection checkpoints itself again.
+ *
+ * The thread runs only while the databases are written (issue 21, idle RSS): after `idleStopMs`
+ * without a change to any adopted WAL file it checkpoints once more and ends; the main thread
+ * then looks at the WAL files (one stat each per interval) and starts it again at the first
+ * change, so a WAL written while the thread rests is checkpointed at most one interval later.
  */
 export class WalCheckpointer {
-  private readonly worker: Worker;
-  private readonly adopted = new Map<string, Database.Database>();
+  private worker: Worker | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly adopted = new Map<string, { db: Database.Database; stamp: string }>();
+  private monitor: NodeJS.Timeout | undefined;
+  private lastWrite = 0;
+  private stoppedAt = 0;
+  private failed = false;
   private closing: Promise<void> | undefined;
+  private starts = 0;
 
   constructor(
     private readonly logger: Pick<Logger, 'warn'>,
-    intervalMs = 1000,
-    sqliteKeys?: SqliteKeys,
-  ) {
-    const { script, eval: isEval, execArgv } = workerScript('wal-checkpoint-worker', import.meta.url);
-    this.worker = new Worker(script, {
-      eval: isEval,
-      execArgv,
-      workerData: { intervalMs, ...(sqliteKeys ? { sqliteKeys } : {}) } satisfies CheckpointWorkerData,
-      name: 'imaging-bridge-wal-checkpoint',
-      resourceLimits: SERVICE_THREAD_LIMITS,
-    });
-    this.worker.unref();
-    this.worker.on('message', (m: CheckpointFromWorker) => this.onMessage(m));
-    this.worker.on('error', (err) =>
-      this.logger.warn({ err }, 'WAL checkpoint thread failed: connections checkpoint themselves again'),
-    );
-    this.worker.on('exit', () => {
-      for (const path of [...this.adopted.keys()]) this.giveBack(path);
-    });
+    private readonly intervalMs = 1000,
+    private readonly sqliteKeys?: SqliteKeys,
+    private readonly idleStopMs = IDLE_STOP_MS,
+  ) {}
+
+  /** Whether the checkpoint thread runs now, its last checkpoint included (for tests). */
+  get threadRunning(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** How often the thread was started (for tests). */
+  get threadStarts(): number {
+    return this.starts;
   }
 
   /** The worker checkpoints `db`'s file from now on; `db` no longer does it in its commits. */
   adopt(db: Database.Database): void {
-    if (this.closing || this.adopted.has(db.name)) return;
+    if (this.closing || this.failed || this.adopted.has(db.name)) return;
     db.pragma('wal_autocheckpoint = 0');
-    this.adopted.set(db.name, db);
-    this.worker.postMessage({ type: 'add', path: db.name } satisfies CheckpointToWorker);
+    this.adopted.set(db.name, { db, stamp: walStamp(db.name) });
+    this.lastWrite = Date.now();
+    if (this.worker) this.worker.postMessage({ type: 'add', path: db.name } satisfies CheckpointToWorker);
+    else if (!this.stopping) this.startThread();
+    if (!this.monitor) {
+      this.monitor = setInterval(() => this.look(), this.intervalMs);
+      this.monitor.unref();
+    }
   }
 
   /** A last checkpoint of each file, then the thread ends; the connections checkpoint themselves again. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await endWorker(this.worker, CLOSE_TIMEOUT_MS);
+      clearInterval(this.monitor);
+      await this.stopping;
+      if (this.worker) await endWorker(this.worker, CLOSE_TIMEOUT_MS);
+      this.worker = undefined;
       for (const path of [...this.adopted.keys()]) this.giveBack(path);
     })();
     return this.closing;
+  }
+
+  /** Once per interval on the main thread: a write starts the resting thread; a long quiet ends it. */
+  private look(): void {
+    if (this.closing || this.failed) return;
+    for (const a of this.adopted.values()) {
+      const stamp = walStamp(a.db.name);
+      if (stamp !== a.stamp) {
+        a.stamp = stamp;
+        this.lastWrite = Date.now();
+      }
+    }
+    if (!this.worker && !this.stopping && this.lastWrite >= this.stoppedAt) this.startThread();
+    else if (this.worker && !this.stopping && Date.now() - this.lastWrite >= this.idleStopMs) this.stopWhileIdle();
+  }
+
+  private startThread(): void {
+    const { script, eval: isEval, execArgv } = workerScript('wal-checkpoint-worker', import.meta.url);
+    const worker = new Worker(script, {
+      eval: isEval,
+      execArgv,
+      workerData: {
+        intervalMs: this.intervalMs,
+        ...(this.sqliteKeys ? { sqliteKeys: this.sqliteKeys } : {}),
+      } satisfies CheckpointWorkerData,
+      name: 'imaging-bridge-wal-checkpoint',
+      resourceLimits: SERVICE_THREAD_LIMITS,
+    });
+    this.worker = worker;
+    this.starts += 1;
+    worker.unref();
+    worker.on('message', (m: CheckpointFromWorker) => this.onMessage(m));
+    worker.on('error', (err) =>
+      this.logger.warn({ err }, 'WAL checkpoint thread failed: connections checkpoint themselves again'),
+    );
+    worker.on('exit', () => {
+      // Ended by stopWhileIdle or close: expected. Otherwise the thread died: no more restarts.
+      if (this.worker !== worker || this.stopping || this.closing) return;
+      this.worker = undefined;
+      this.failed = true;
+      clearInterval(this.monitor);
+      for (const path of [...this.adopted.keys()]) this.giveBack(path);
+    });
+    for (const path of this.adopted.keys()) worker.postMessage({ type: 'add', path } satisfies CheckpointToWorker);
+  }
+
+  /** The thread's last checkpoint of every file, then it ends; the connections stay adopted. */
+  private stopWhileIdle(): void {
+    const worker = this.worker;
+    if (!worker) return;
+    this.stoppedAt = Date.now();
+    this.stopping = endWorker(worker, CLOSE_TIMEOUT_MS).finally(() => {
+      this.worker = undefined;
+      this.stopping = undefined;
+    });
   }
 
   private onMessage(m: CheckpointFromWorker): void {
@@ -85,7 +163,7 @@ export class WalCheckpointer {
   }
 
   private giveBack(path: string): void {
-    const db = this.adopted.get(path);
+    const db = this.adopted.get(path)?.db;
     this.adopted.delete(path);
     if (db?.open) db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
   }

@@ -3,14 +3,24 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** The parent's node options, less those that only make sense for the main script (-e, --input-type). */
-function inheritedExecArgv(): string[] {
+/**
+ * V8 options that size or tune the whole process: a Worker refuses them in its execArgv
+ * (ERR_WORKER_INVALID_EXEC_ARGV), so `node --max-semi-space-size=8 dist/cli/main.js serve` must not
+ * hand them on to our threads (each thread's limits are its own resourceLimits).
+ */
+const PROCESS_WIDE =
+  /^--(max[-_]old[-_]space[-_]size|max[-_]semi[-_]space[-_]size|min[-_]semi[-_]space[-_]size|max[-_]heap[-_]size|initial[-_]heap[-_]size|initial[-_]old[-_]space[-_]size|v8[-_]pool[-_]size|stack[-_]size|expose[-_]gc|heap[-_]growing[-_]percent)(=|$)/;
+const TAKES_VALUE = /^--(max|min|initial|v8|stack|heap)[-_]/;
+
+/** The parent's node options a worker thread takes: less -e/--input-type (main script only) and PROCESS_WIDE. */
+export function workerExecArgv(argv: readonly string[]): string[] {
   const out: string[] = [];
-  const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (/^(-e|--eval|-p|--print|--input-type)$/.test(a)) i++;
-    else if (!/^(--eval|--print|--input-type)=/.test(a)) out.push(a);
+    else if (PROCESS_WIDE.test(a)) {
+      if (!a.includes('=') && TAKES_VALUE.test(a) && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) i++;
+    } else if (!/^(--eval|--print|--input-type)=/.test(a)) out.push(a);
   }
   return out;
 }
@@ -38,7 +48,7 @@ export interface WorkerScript {
  * dev dependency, present wherever the sources run).
  */
 export function workerScript(name: string, moduleUrl: string): WorkerScript {
-  const execArgv = inheritedExecArgv();
+  const execArgv = workerExecArgv(process.execArgv);
   if (!/\.[cm]?ts$/.test(new URL(moduleUrl).pathname))
     return { script: new URL(`./${name}.js`, moduleUrl), eval: false, execArgv };
   const worker = new URL(`./${name}.ts`, moduleUrl).href;
