@@ -54,7 +54,8 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
         throw new Error(`${opts.entry ?? 'dist/cli/main.js'} is missing: run \`npm run build\` first`);
       const handle: SpawnedServer = await startTestServer(
         { 'data-dir': dir },
-        { spawn: { entry: opts.entry, nodeArgs: opts.nodeArgs, args: opts.extraArgs } },
+        // Started as `npm start` starts it: two malloc arenas (docs/ingest-memory.md).
+        { spawn: { entry: opts.entry, nodeArgs: opts.nodeArgs, args: opts.extraArgs, env: { MALLOC_ARENA_MAX: '2' } } },
       );
       lastArgv = handle.argv;
       return {
@@ -66,7 +67,7 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
     },
     describe: () => ({
       command: lastArgv.length ? lastArgv.join(' ') : 'node dist/cli/main.js serve --auth none --host 127.0.0.1 …',
-      env: { TCP_NODELAY: '1' },
+      env: { TCP_NODELAY: '1', MALLOC_ARENA_MAX: '2' },
       durability: 'fsync before acknowledging (not switchable)',
     }),
   };
