@@ -69,6 +69,8 @@ export class CachedReader implements FhirReader {
   /** `Type/id` → the patients its latest known version refers to (patient-scope.ts patientsOf). */
   private readonly known = new Map<string, readonly string[]>();
   private readonly maxKnown: number;
+  /** Per search key, its generation keys (null: not cached); they depend on the search alone. */
+  private readonly dependenciesOf = new Map<string, readonly string[] | null>();
   private readonly entries = new Map<string, Entry>();
   private readonly uncached: ReadonlySet<string>;
   private readonly maxEntries: number;
@@ -101,7 +103,14 @@ export class CachedReader implements FhirReader {
 
   search(resourceType: string, params: SearchParams = {}): Promise<Bundle> {
     const pairs = paramPairs(params);
-    const deps = this.dependencies(resourceType, pairs);
+    // JSON of the pairs: unambiguous, and cheaper than URL-encoding them on every hit.
+    const key = `s ${resourceType}${JSON.stringify(pairs)}`;
+    let deps = this.dependenciesOf.get(key);
+    if (deps === undefined) {
+      deps = this.dependencies(resourceType, pairs) ?? null;
+      if (this.dependenciesOf.size >= 4 * this.maxEntries) this.dependenciesOf.clear();
+      this.dependenciesOf.set(key, deps);
+    }
     const load = () => this.inner.search(resourceType, pairs);
     if (!deps) return load();
     const learning = () =>
@@ -109,7 +118,7 @@ export class CachedReader implements FhirReader {
         for (const e of b.entry ?? []) if (e.resource) this.learn(e.resource);
         return b;
       });
-    return this.cached(`s ${resourceType}?${new URLSearchParams(pairs).toString()}`, deps, learning);
+    return this.cached(key, deps, learning);
   }
 
   /** Stops listening to writes; later reads go to the server, never to the cache. */
