@@ -4,7 +4,6 @@
  * written. Both err towards "unknown" (then the whole type is invalidated), never towards a patient
  * too few.
  */
-import type { TargetsOf } from './cached-reader.js';
 
 /** A literal reference `Type/id`, relative or absolute, optionally with a version (FHIR R4 §2.3.0). */
 const LITERAL =
@@ -20,7 +19,11 @@ const patientOf = (reference: string) => {
  * Patient) or `subject` naming `Patient/<id>`. Undefined when the search is not so restricted.
  * Every resource it can find then holds a reference to that Patient.
  */
-export function searchScope(resourceType: string, pairs: [string, string][], targetsOf: TargetsOf): string | undefined {
+export function searchScope(
+  resourceType: string,
+  pairs: [string, string][],
+  targetsOf: (resourceType: string, code: string) => readonly string[] | undefined,
+): string | undefined {
   for (const [name, value] of pairs) {
     if (value.includes(',')) continue;
     if (name === 'patient' || name === 'subject' || name === 'patient:Patient' || name === 'subject:Patient') {
