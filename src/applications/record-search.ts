@@ -21,10 +21,40 @@ export interface Query {
   params: [string, string][];
 }
 
+/**
+ * One timer for a batch of searches started together: each search races the same rejection, so a
+ * batch of ten costs one timer (not ten), and an answer served from the read cache starts none.
+ */
+export interface Deadline {
+  readonly timeoutMs: number;
+  /** Rejects with QueryTimeout once timeoutMs have passed since the first search awaited it. */
+  readonly promise: () => Promise<never>;
+  /** Cancels the timer (once the batch is answered). */
+  clear(): void;
+}
+
+export function startDeadline(timeoutMs: number): Deadline {
+  let timer: NodeJS.Timeout | undefined;
+  let promise: Promise<never> | undefined;
+  return {
+    timeoutMs,
+    promise: () => {
+      promise ??= new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new QueryTimeout(timeoutMs)), timeoutMs);
+      });
+      // Rejected only while some search still races against it.
+      promise.catch(() => undefined);
+      return promise;
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
+
+/** `timeout`: a shared Deadline, or a number of ms for a search with a timer of its own. */
 export async function runSearch(
   q: Query,
   policy: AccessPolicy,
-  timeoutMs: number,
+  timeout: number | Deadline,
   now: () => number,
 ): Promise<{ bundle?: Bundle; record: ApplicationSource }> {
   const request = `${q.type}?${new URLSearchParams(q.params).toString()}`;
@@ -34,12 +64,9 @@ export async function runSearch(
       record: { ...base, status: 'denied', durationMs: 0, error: `${policy.description}: may not search ${q.type}` },
     };
   const started = now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new QueryTimeout(timeoutMs)), timeoutMs);
-  });
+  const deadline = typeof timeout === 'number' ? startDeadline(timeout) : timeout;
   try {
-    const bundle = await Promise.race([q.server.client.search(q.type, q.params), timeout]);
+    const bundle = await settledFirst(q.server.client.search(q.type, q.params), deadline);
     const count = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include').length;
     const more = (bundle.link ?? []).some((l) => l.relation === 'next');
     return { bundle, record: { ...base, status: more ? 'truncated' : 'ok', durationMs: now() - started, count } };
@@ -55,8 +82,28 @@ export async function runSearch(
       },
     };
   } finally {
-    clearTimeout(timer);
+    if (deadline !== timeout) deadline.clear();
   }
+}
+
+/**
+ * The answer, or the deadline's rejection if it comes first. An answer already settled (a cached
+ * read) is taken without arming the timer: one microtask turn tells.
+ */
+async function settledFirst<T>(search: Promise<T>, deadline: Deadline): Promise<T> {
+  let done = false;
+  const tracked = search.then(
+    (v) => {
+      done = true;
+      return v;
+    },
+    (e) => {
+      done = true;
+      throw e;
+    },
+  );
+  await Promise.resolve();
+  return done ? tracked : Promise.race([tracked, deadline.promise()]);
 }
 
 class QueryTimeout extends Error {

@@ -1,9 +1,17 @@
 /**
  * Reads of the embedded FHIR server kept until a write could change them: the patient context and
  * the stroke check repeat the same searches for the same patient, and between two requests the
- * record rarely changes. Each answer depends on a set of resource types (the searched type, plus
- * the types its _include/_revinclude can bring in); a committed write of one of them (told by the
- * repository's write listener) makes every answer depending on that type stale.
+ * record rarely changes. Each answer depends on generations (counters of committed writes, told by
+ * the repository's write listener), taken when its read began; it is served while they are unchanged:
+ * - a read of `Type/id`: the writes of that resource;
+ * - a search restricted to one patient (patient-scope.ts): the writes of its type that concern that
+ *   patient, plus the writes of its type whose patients are not certain;
+ * - any other search: every write of its type;
+ * - the types its _include/_revinclude can bring in: every write of each.
+ * A write concerns the patients its new version refers to and those its previous version referred
+ * to. The previous version is known when this process saw it (written since start, or in a cached
+ * answer); otherwise, and for a create of a resource whose references cannot all be told apart, the
+ * write is "not certain" and invalidates every answer of its type, as before.
  *
  * Correct only when every write reaches the listener: the embedded SQLite store, written by this
  * process alone (docs/context-api.md, "Cached reads"). AuditEvent copies are written through a
@@ -14,9 +22,18 @@
 import type { FhirReader, SearchParams } from '../fhir/client/index.js';
 import { paramPairs } from '../fhir/client/rest-client.js';
 import type { Bundle, ResourceOf } from '../fhir/types.js';
+import { patientsOf, searchScope } from './patient-scope.js';
+
+/** One committed write, as the embedded server tells it: the resource as stored (absent for a delete). */
+export interface WrittenResource {
+  kind?: 'create' | 'update' | 'delete';
+  resourceType: string;
+  id?: string;
+  resource?: { resourceType?: string; id?: string };
+}
 
 /** The committed writes, as the embedded server tells them (EmbeddedFhir.onWrite). */
-export type WriteFeed = (listener: (events: readonly { resourceType: string }[]) => void) => () => void;
+export type WriteFeed = (listener: (events: readonly WrittenResource[]) => void) => () => void;
 
 /** The reference targets of a search parameter (SearchParamRegistry.get(type, code)?.targets). */
 export type TargetsOf = (resourceType: string, code: string) => readonly string[] | undefined;
@@ -26,6 +43,8 @@ export interface CachedReaderOptions {
   uncached?: readonly string[];
   /** Answers kept at most; the oldest is dropped first. */
   maxEntries?: number;
+  /** Resources whose patients are remembered at most (the least recently written are forgotten). */
+  maxKnown?: number;
 }
 
 interface Entry {
@@ -34,13 +53,24 @@ interface Entry {
   value: Promise<unknown>;
 }
 
+/** Generation keys: every write of a type; its uncertain writes; its writes about a patient; one resource. */
+const allOf = (type: string) => `*${type}`;
+const uncertainOf = (type: string) => `?${type}`;
+const patientOf = (type: string, patient: string) => `p${type}|${patient}`;
+const resourceOf = (type: string, id: string) => `r${type}/${id}`;
+
 const UNCACHED = ['AuditEvent'];
 const INCLUDES = new Set(['_include', '_revinclude', '_include:iterate', '_revinclude:iterate']);
 
 export class CachedReader implements FhirReader {
   readonly baseUrl: string;
-  /** Committed writes per resource type so far. */
+  /** Committed writes so far, per generation key (allOf, uncertainOf, patientOf, resourceOf). */
   private readonly generation = new Map<string, number>();
+  /** `Type/id` → the patients its latest known version refers to (patient-scope.ts patientsOf). */
+  private readonly known = new Map<string, readonly string[]>();
+  private readonly maxKnown: number;
+  /** Per search key, its generation keys (null: not cached); they depend on the search alone. */
+  private readonly dependenciesOf = new Map<string, readonly string[] | null>();
   private readonly entries = new Map<string, Entry>();
   private readonly uncached: ReadonlySet<string>;
   private readonly maxEntries: number;
@@ -58,21 +88,37 @@ export class CachedReader implements FhirReader {
     this.baseUrl = inner.baseUrl;
     this.uncached = new Set(o.uncached ?? UNCACHED);
     this.maxEntries = o.maxEntries ?? 256;
+    this.maxKnown = o.maxKnown ?? 20_000;
     this.stop = writes((events) => {
-      for (const e of events) this.generation.set(e.resourceType, (this.generation.get(e.resourceType) ?? 0) + 1);
+      for (const e of events) this.written(e);
     });
   }
 
   read<K extends string>(resourceType: K, id: string): Promise<ResourceOf<K>> {
     if (this.uncached.has(resourceType)) return this.inner.read(resourceType, id);
-    return this.cached(`r ${resourceType}/${id}`, [resourceType], () => this.inner.read(resourceType, id));
+    return this.cached(`r ${resourceType}/${id}`, [resourceOf(resourceType, id)], () =>
+      this.inner.read(resourceType, id).then((r) => this.learn(r)),
+    );
   }
 
   search(resourceType: string, params: SearchParams = {}): Promise<Bundle> {
     const pairs = paramPairs(params);
-    const deps = this.dependencies(resourceType, pairs);
+    // JSON of the pairs: unambiguous, and cheaper than URL-encoding them on every hit.
+    const key = `s ${resourceType}${JSON.stringify(pairs)}`;
+    let deps = this.dependenciesOf.get(key);
+    if (deps === undefined) {
+      deps = this.dependencies(resourceType, pairs) ?? null;
+      if (this.dependenciesOf.size >= 4 * this.maxEntries) this.dependenciesOf.clear();
+      this.dependenciesOf.set(key, deps);
+    }
     const load = () => this.inner.search(resourceType, pairs);
-    return deps ? this.cached(`s ${resourceType}?${new URLSearchParams(pairs).toString()}`, deps, load) : load();
+    if (!deps) return load();
+    const learning = () =>
+      load().then((b) => {
+        for (const e of b.entry ?? []) if (e.resource) this.learn(e.resource);
+        return b;
+      });
+    return this.cached(key, deps, learning);
   }
 
   /** Stops listening to writes; later reads go to the server, never to the cache. */
@@ -82,9 +128,52 @@ export class CachedReader implements FhirReader {
     this.entries.clear();
   }
 
-  /** The types an answer depends on; undefined when it is not to be cached. */
+  private bump(key: string): void {
+    this.generation.set(key, (this.generation.get(key) ?? 0) + 1);
+  }
+
+  /** Counts one committed write under the keys of the answers it can change. */
+  private written(e: WrittenResource): void {
+    const type = e.resourceType;
+    this.bump(allOf(type));
+    const id = e.id ?? e.resource?.id;
+    if (!id) {
+      this.bump(uncertainOf(type));
+      return;
+    }
+    this.bump(resourceOf(type, id));
+    const key = `${type}/${id}`;
+    const before = this.known.get(key);
+    const after = e.resource ? patientsOf(e.resource) : [];
+    this.known.delete(key);
+    if (!after || (before === undefined && e.kind !== 'create')) this.bump(uncertainOf(type));
+    else for (const p of new Set([...(before ?? []), ...after])) this.bump(patientOf(type, p));
+    if (e.resource && after) this.remember(key, after);
+  }
+
+  /**
+   * Remembers the patients of a resource read (union with what is known: a read racing a write may
+   * hold the older version, and a superset is safe). Returns the resource.
+   */
+  private learn<T extends { resourceType?: string; id?: string }>(r: T): T {
+    if (!r.resourceType || !r.id || this.uncached.has(r.resourceType)) return r;
+    const patients = patientsOf(r);
+    if (!patients) return r;
+    const key = `${r.resourceType}/${r.id}`;
+    const before = this.known.get(key);
+    this.remember(key, before ? [...new Set([...before, ...patients])] : patients);
+    return r;
+  }
+
+  private remember(key: string, patients: readonly string[]): void {
+    this.known.delete(key);
+    if (this.known.size >= this.maxKnown) this.known.delete(this.known.keys().next().value!);
+    this.known.set(key, patients);
+  }
+
+  /** The generation keys an answer depends on; undefined when it is not to be cached. */
   private dependencies(resourceType: string, pairs: [string, string][]): string[] | undefined {
-    const deps = new Set([resourceType]);
+    const types = new Set<string>();
     for (const [name, value] of pairs) {
       // A chained (`subject.identifier`) or reverse-chained (`_has:`) parameter reads other types,
       // which the name alone does not tell: such a search is never cached.
@@ -92,17 +181,21 @@ export class CachedReader implements FhirReader {
       if (!INCLUDES.has(name)) continue;
       const [source, code, target] = value.split(':');
       if (!source || !code || code === '*') return undefined;
-      if (name.startsWith('_revinclude')) deps.add(source);
-      else if (target) deps.add(target);
+      if (name.startsWith('_revinclude')) types.add(source);
+      else if (target) types.add(target);
       else {
         // An unknown parameter's targets are unknown: not cached.
         const targets = this.targetsOf(source, code);
         if (!targets?.length) return undefined;
-        for (const t of targets) deps.add(t);
+        for (const t of targets) types.add(t);
       }
     }
-    for (const d of deps) if (this.uncached.has(d)) return undefined;
-    return [...deps];
+    if (this.uncached.has(resourceType)) return undefined;
+    for (const t of types) if (this.uncached.has(t)) return undefined;
+    const scope = searchScope(resourceType, pairs, this.targetsOf);
+    const own = scope ? [uncertainOf(resourceType), patientOf(resourceType, scope)] : [allOf(resourceType)];
+    // Included resources: any write of their types (an included one need not be about the patient).
+    return [...own, ...[...types].map(allOf)];
   }
 
   private cached<T>(key: string, deps: readonly string[], load: () => Promise<T>): Promise<T> {

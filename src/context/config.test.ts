@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseContextConfig } from './config.js';
 
 describe('context config: readCacheEntries', () => {
-  it('keeps 256 answers by default, and 0 turns the cache off', () => {
-    expect(parseContextConfig(undefined, []).readCacheEntries).toBe(256);
-    expect(parseContextConfig({}, []).readCacheEntries).toBe(256);
+  it('keeps 2048 answers by default, and 0 turns the cache off', () => {
+    expect(parseContextConfig(undefined, []).readCacheEntries).toBe(2048);
+    expect(parseContextConfig({}, []).readCacheEntries).toBe(2048);
     expect(parseContextConfig({ readCacheEntries: 0 }, []).readCacheEntries).toBe(0);
   });
 

@@ -25,7 +25,7 @@ export const CONTEXT_DEFAULTS: ContextConfig = {
   fhirServer: 'embedded',
   timeoutMs: 5000,
   maxPerSection: 1000,
-  readCacheEntries: 256,
+  readCacheEntries: 2048,
 };
 
 export function parseContextConfig(section: unknown, fhirServers: string[]): ContextConfig {

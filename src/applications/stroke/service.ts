@@ -25,7 +25,7 @@ import type { StrokeConfig } from './config.js';
 import type { StrokeRequest } from './params.js';
 import { StrokeRunEvents } from './events.js';
 import { type RecentPage, type RecentRequest, recentRuns } from './recent.js';
-import { type NamedServer, type Query, runSearch } from '../record-search.js';
+import { type Deadline, type NamedServer, type Query, runSearch, startDeadline } from '../record-search.js';
 
 export interface StrokeServiceOptions {
   /** Resolves the patient (404/409/403/502/504 as for /api/context). */
@@ -73,7 +73,9 @@ export class StrokeService {
     const sources: StrokeSource[] = [...resolved.context.sources];
     const study = request.studyUid ? await this.study(request.studyUid, patient, policy, sources) : undefined;
     const queries = this.queries(patient.id!, study);
-    const results = await Promise.all(queries.map((q) => this.run(q, policy)));
+    // The queries start together: one deadline (one timer at most) for all of them.
+    const deadline = startDeadline(this.o.timeoutMs);
+    const results = await Promise.all(queries.map((q) => this.run(q, policy, deadline))).finally(deadline.clear);
     const data = new Map<string, FhirResource[] | null>();
     const failures: Failure[] = [];
     results.forEach((r, i) => {
@@ -268,8 +270,8 @@ export class StrokeService {
     return out;
   }
 
-  private run(q: Query, policy: AccessPolicy): Promise<{ bundle?: Bundle; record: StrokeSource }> {
-    return runSearch(q, policy, this.o.timeoutMs, this.now);
+  private run(q: Query, policy: AccessPolicy, deadline?: Deadline): Promise<{ bundle?: Bundle; record: StrokeSource }> {
+    return runSearch(q, policy, deadline ?? this.o.timeoutMs, this.now);
   }
 }
 
