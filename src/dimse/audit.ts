@@ -8,9 +8,11 @@
  *   and nothing else is sent. A request that disclosed nothing is recorded with its final
  *   status before the final response (refused the same way if that fails); one that did and
  *   then ended otherwise than Success gets a second record with its final status.
- * - C-STORE: "DICOM Instances Transferred" per calling AE and study (PS3.15 A.5.3.2 practice),
- *   gathered over a short window and written then — one fsync per study and window instead
- *   of one per instance; a refused instance is recorded on its own with its status.
+ * - C-STORE: "DICOM Instances Transferred" per calling AE, naming every study it stored in a
+ *   short window (PS3.15 A.5.3.2 lets one message name several studies; at most
+ *   MAX_STUDIES_PER_RECORD each) — one record per AE and window instead of one per study (a
+ *   modality sending many small studies made one record, chain append and FHIR AuditEvent per
+ *   study); a refused instance is recorded on its own with its status.
  * - Refused associations (A-ASSOCIATE-RJ, failed TLS handshakes): one record each.
  */
 import type { Response } from './dcmjs-dimse.js';
@@ -137,9 +139,13 @@ function queryText(identifier: Record<string, unknown>): string {
     .join('&');
 }
 
-/** Gathers C-STOREs per calling AE and study and records them after `windowMs` of the first. */
+/** The most studies one C-STORE record names (a record stays small; more start another). */
+export const MAX_STUDIES_PER_RECORD = 100;
+
+/** Gathers C-STOREs per calling AE and records them after `windowMs` of the first, every study in one record. */
 export class StoreAudit {
-  private readonly pending = new Map<string, { callingAet: string; study: string; instances: number }>();
+  private readonly pending = new Map<string, { instances: number; studies: Set<string> }>();
+  private full: { callingAet: string; studies: Set<string>; instances: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
 
@@ -177,10 +183,17 @@ export class StoreAudit {
   }
 
   private stored(callingAet: string, study: string): void {
-    const key = `${callingAet}\u0000${study}`;
-    const entry = this.pending.get(key) ?? { callingAet, study, instances: 0 };
+    let entry = this.pending.get(callingAet);
+    if (entry && !entry.studies.has(study) && entry.studies.size >= MAX_STUDIES_PER_RECORD) {
+      this.full.push({ callingAet, ...entry });
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = { instances: 0, studies: new Set() };
+      this.pending.set(callingAet, entry);
+    }
     entry.instances++;
-    this.pending.set(key, entry);
+    entry.studies.add(study);
     this.timer ??= setTimeout(() => void this.flush(), this.windowMs);
   }
 
@@ -188,7 +201,8 @@ export class StoreAudit {
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = [...this.pending.values()];
+    const batch = [...this.full, ...[...this.pending].map(([callingAet, e]) => ({ callingAet, ...e }))];
+    this.full = [];
     this.pending.clear();
     this.writing = this.writing.then(() =>
       Promise.all(
@@ -197,7 +211,7 @@ export class StoreAudit {
             service: 'C-STORE',
             callingAet: b.callingAet,
             calledAet: this.calledAet,
-            studyUids: [b.study],
+            studyUids: [...b.studies],
             status: DicomStatus.Success,
             instances: b.instances,
           }).catch(this.onError),

@@ -1,7 +1,7 @@
 /**
  * DIMSE under --auth smart: only allow-listed calling AE titles associate, and the DIMSE
  * accesses are audited — one "instances transferred/imported" record per calling AE and
- * study for C-STOREs, one record per C-FIND — with the calling AE as the actor (real DCMTK).
+ * window for C-STOREs, naming each study stored, one record per C-FIND — with the calling AE as the actor (real DCMTK).
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { dcmtkAvailable, runDcmtk, storeFiles } from '../support/dcmtk.js';
 
 const STUDY = `${ROOT}.55.${process.pid}`;
+const STUDY_B = `${ROOT}.56.${process.pid}`;
 
 describe.skipIf(!dcmtkAvailable(['echoscu', 'storescu', 'findscu']))(
   'DIMSE allow-list and audit trail (--auth smart)',
@@ -43,6 +44,7 @@ describe.skipIf(!dcmtkAvailable(['echoscu', 'storescu', 'findscu']))(
           join(dir, `i${i}.dcm`),
           ctInstance({ study: STUDY, series: `${STUDY}.1`, sop: `${STUDY}.1.${i}` }),
         );
+      writeFileSync(join(dir, 'b1.dcm'), ctInstance({ study: STUDY_B, series: `${STUDY_B}.1`, sop: `${STUDY_B}.1.1` }));
     });
     afterAll(() => server?.stop());
 
@@ -67,19 +69,24 @@ describe.skipIf(!dcmtkAvailable(['echoscu', 'storescu', 'findscu']))(
     it('records the stored study once per calling AE, and each C-FIND', async () => {
       const stored = await storeFiles('127.0.0.1', server.dicomPort, 'IMGBRIDGE', [dir], { callingAet: 'MODALITY1' });
       expect(stored.code, stored.stderr).toBe(0);
-      const imports = await waitFor(
-        async () => {
-          const e = events(STUDY).filter(
-            (x) =>
-              x.subtype?.some((s: { code: string }) => s.code === 'C-STORE') ||
-              JSON.stringify(x.type).includes('110107'),
-          );
-          return e.length ? e : undefined;
-        },
-        { timeoutMs: 10_000, what: 'the C-STORE audit record' },
-      );
-      expect(imports).toHaveLength(1);
-      expect(JSON.stringify(imports[0])).toContain('MODALITY1');
+      const importsOf = (study: string) =>
+        waitFor(
+          async () => {
+            const e = events(study).filter(
+              (x) =>
+                x.subtype?.some((s: { code: string }) => s.code === 'C-STORE') ||
+                JSON.stringify(x.type).includes('110107'),
+            );
+            return e.length ? e : undefined;
+          },
+          { timeoutMs: 10_000, what: 'the C-STORE audit record' },
+        );
+      // One record per calling AE and window names every study it stored (usually both of these).
+      for (const study of [STUDY, STUDY_B]) {
+        const imports = await importsOf(study);
+        expect(imports).toHaveLength(1);
+        expect(JSON.stringify(imports[0])).toContain('MODALITY1');
+      }
       const find = await runDcmtk('findscu', [
         '-S',
         '-aet',

@@ -11,7 +11,9 @@ import { loadR4 } from '../../fhir/definitions/load-r4.js';
 import { OperationOutcomeError } from '../../core/errors.js';
 import type { FhirResource } from '../../fhir/types.js';
 import { validateFhirResource } from '../../fhir/validate.js';
+import { checkRequiredBindings } from '../../fhir/definitions/required-bindings.js';
 import type { Finding } from '../normalize/index.js';
+import { ShapeMemo, shapeOf } from './r4-shape-memo.js';
 
 export const R4_VALIDATION_RULE = 'fhir-r4-validation';
 
@@ -35,13 +37,24 @@ export class InvalidResourceError extends Error {
   }
 }
 
+/** Shapes the full validator passed in this process (r4-shape-memo.ts). */
+const shapes = new ShapeMemo();
+
 /** Every problem of `resource` as R4 sees it; empty when it is valid. */
 export function r4ResourceProblems(resource: FhirResource): ResourceProblem[] {
   loadR4();
   const resourceType = String(resource.resourceType);
   const problems: ResourceProblem[] = [];
+  const shape = shapeOf(resource);
   try {
-    validateFhirResource(resource);
+    if (shapes.known(shape)) {
+      // Shaped like one the full validator passed, primitives checked as it does: only the codes are left.
+      const bindings = checkRequiredBindings(resource);
+      if (bindings.length > 0) validateFhirResource(resource); // throws, wording every problem
+    } else {
+      validateFhirResource(resource);
+      shapes.remember(shape);
+    }
   } catch (e) {
     if (!(e instanceof OperationOutcomeError)) {
       problems.push({
