@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgIndex } from '../src/archive/postgres/pg-index.js';
+import { PgQidoBackend } from '../src/archive/postgres/pg-qido.js';
+import { QidoService } from '../src/archive/query/qido-service.js';
 import { createS3Client } from '../src/archive/blob/s3-client.js';
 import { S3BlobStore } from '../src/archive/blob/s3-blob-store.js';
 import { startTestS3, type TestS3 } from '../src/archive/blob/test-support.js';
@@ -42,7 +44,8 @@ describe.skipIf(skip !== undefined)(`imaging-bridge migrate${skip ? ` (skipped: 
   let s3: TestS3;
   let pool: pg.Pool;
   let patient: { id: string; meta: { versionId: string } };
-  let qidoBefore: unknown;
+  /** QIDO-RS answers of the source server: study level, and each study's instances. */
+  const qidoBefore = new Map<string, unknown>();
   const args = () => [
     'migrate',
     '--from',
@@ -87,7 +90,12 @@ describe.skipIf(skip !== undefined)(`imaging-bridge migrate${skip ? ` (skipped: 
         }),
       });
       patient = (await updated.json()) as typeof patient;
-      qidoBefore = await (await fetch(`${source.dicomweb}/studies?PatientID=*&includefield=all`)).json();
+      qidoBefore.set('studies', await (await fetch(`${source.dicomweb}/studies?includefield=all`)).json());
+      for (const study of STUDIES)
+        qidoBefore.set(
+          study,
+          await (await fetch(`${source.dicomweb}/studies/${study}/instances?includefield=all`)).json(),
+        );
     } finally {
       await source.stop();
     }
@@ -180,8 +188,15 @@ describe.skipIf(skip !== undefined)(`imaging-bridge migrate${skip ? ` (skipped: 
       await index.close();
       rmSync(spool, { recursive: true, force: true });
     }
-    const studies = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM archive.studies');
-    expect(studies.rows[0]!.n).toBe((qidoBefore as unknown[]).length);
+    // QIDO-RS on the copied index (the PostgreSQL backend) answers as the source server did.
+    const qido = new QidoService(new PgQidoBackend(pool, 'archive'), { publicUrl: PUBLIC_URL, maxResults: 0 });
+    const all = new URLSearchParams('includefield=all');
+    expect((await qido.search({ level: 'study', query: all })).body).toEqual(qidoBefore.get('studies'));
+    expect(qidoBefore.get('studies')).toHaveLength(STUDIES.length);
+    for (const study of STUDIES)
+      expect((await qido.search({ level: 'instance', studyUid: study, query: all })).body, study).toEqual(
+        qidoBefore.get(study),
+      );
   }, 240_000);
 
   /** `imaging-bridge …` from dist/, as an operator runs it. */

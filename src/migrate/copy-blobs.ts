@@ -47,18 +47,29 @@ export async function copyBlobs(
         await setProgress(pool, STEP, { lastKey: row.key });
         continue;
       }
-      const bytes = await source.read(row.key);
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      const key = isPackKey(row.key) ? `${studyFolder(row.study)}/${row.sop}-m${sha256.slice(0, 8)}.dcm` : row.key;
+      // Streamed: an object may be larger than memory; the hash is taken on the way.
       const writer = await target.create();
-      await writer.writev([bytes]);
+      const hash = createHash('sha256');
+      let size = 0;
+      try {
+        for await (const chunk of source.stream(row.key) as AsyncIterable<Buffer>) {
+          hash.update(chunk);
+          size += chunk.length;
+          await writer.writev([chunk]);
+        }
+      } catch (e) {
+        await writer.abort();
+        throw e;
+      }
+      const sha256 = hash.digest('hex');
+      const key = isPackKey(row.key) ? `${studyFolder(row.study)}/${row.sop}-m${sha256.slice(0, 8)}.dcm` : row.key;
       const placed = await (await writer.seal()).commit({ key, sopUid: row.sop, source: 'migrate' });
       if (placed.journaled) target.journal?.settle(placed.key);
       await inTransaction(pool, async (db) => {
         await db.query(
           `INSERT INTO migrate.blob_map (source_key, target_key, sha256, size) VALUES ($1, $2, $3, $4)
            ON CONFLICT (source_key) DO UPDATE SET target_key = excluded.target_key, sha256 = excluded.sha256, size = excluded.size`,
-          [row.key, placed.key, sha256, bytes.length],
+          [row.key, placed.key, sha256, size],
         );
         await setProgress(db, STEP, { lastKey: row.key });
       });
@@ -105,11 +116,19 @@ export async function verifyBlobs(pool: pg.Pool, target: BlobStore): Promise<{ c
       after = r.key;
       if (isRemoteKey(r.key)) continue;
       checked++;
-      const bytes = await target.read(r.key).catch(() => undefined);
-      if (!bytes || r.sha256 === null || bytes.length !== r.size || sha(bytes) !== r.sha256) bad.push(r.key);
+      const read = await digestOf(target, r.key).catch(() => undefined);
+      if (!read || r.sha256 === null || read.size !== r.size || read.sha256 !== r.sha256) bad.push(r.key);
     }
   }
   return { checked, bad };
 }
 
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+async function digestOf(store: BlobStore, key: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of store.stream(key) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}

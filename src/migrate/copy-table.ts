@@ -11,6 +11,8 @@ export interface TableSpec {
   from: string;
   /** `schema.table` in the target. */
   to: string;
+  /** An SQL condition on the source rows: those not matching are neither copied nor compared. */
+  where?: string;
   /** Columns left out of the content hash (rewritten on the way, e.g. blob keys when the bytes move). */
   unhashed?: readonly string[];
 }
@@ -41,7 +43,7 @@ export async function copyTable(pool: pg.Pool, spec: TableSpec, batch: number): 
   if ((await progressOf(pool, step)).done) return 0;
   const names = columns.map((c) => c.name);
   const read = spec.db.prepare(
-    `SELECT rowid AS "__rowid", ${names.map(quote).join(', ')} FROM ${quote(spec.from)} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+    `SELECT rowid AS "__rowid", ${names.map(quote).join(', ')} FROM ${quote(spec.from)} WHERE rowid > ?${spec.where ? ` AND (${spec.where})` : ''} ORDER BY rowid LIMIT ?`,
   );
   const identity = columns.some((c) => c.identity) ? ' OVERRIDING SYSTEM VALUE' : '';
   let copied = 0;
@@ -90,7 +92,7 @@ export async function compareTable(pool: pg.Pool, spec: TableSpec): Promise<Tabl
   const list = names.map(quote).join(', ');
   const source = new RowSum();
   for (const row of spec.db
-    .prepare(`SELECT ${list} FROM ${quote(spec.from)}`)
+    .prepare(`SELECT ${list} FROM ${quote(spec.from)}${spec.where ? ` WHERE ${spec.where}` : ''}`)
     .raw()
     .iterate())
     source.add(row as unknown[]);

@@ -46,8 +46,16 @@ const ARCHIVE_TABLES = [
 
 function tablesOf(src: SourceFiles, movingBlobs: boolean): TableSpec[] {
   const unhashed = movingBlobs ? ['blob_key'] : [];
+  // The journal mark names the source's pack segments: it holds only while the bytes stay there.
+  const meta = movingBlobs ? `key NOT IN ('running_since', 'journal_mark')` : `key <> 'running_since'`;
   return [
-    ...ARCHIVE_TABLES.map((t) => ({ db: src.index, from: t, to: `archive.${t}`, unhashed })),
+    ...ARCHIVE_TABLES.map((t) => ({
+      db: src.index,
+      from: t,
+      to: `archive.${t}`,
+      unhashed,
+      ...(t === 'meta' ? { where: meta } : {}),
+    })),
     { db: src.index, from: 'source_state', to: 'sources.source_state' },
     { db: src.index, from: 'source_studies', to: 'sources.source_studies' },
     ...(src.security
@@ -77,7 +85,8 @@ export async function runMigration(o: MigrateOptions): Promise<MigrationReport> 
     if (o.blobs) {
       if (o.blobs.kind === 'file' && existsSync(o.blobs.dir) && o.blobs.dir === src.dir)
         throw new MigrateError('--blob-store file:DIR must not be the source data directory');
-      target = await openBlobStore(o.blobs, { dataDir: spool, packWriter: true, cipher: undefined });
+      // 'import': small objects go to packs unjournaled (nothing would replay a journal for this copy).
+      target = await openBlobStore(o.blobs, { dataDir: spool, packWriter: 'import', cipher: undefined });
       await target.check();
       o.log('copying instance bytes');
       const source = new ArchiveBlobStore(src.dir, { packWriter: false, cipher: undefined });

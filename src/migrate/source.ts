@@ -56,9 +56,16 @@ export function openSource(dataDir: string): SourceFiles {
     for (const db of opened) if (db.open) db.close();
   };
   try {
+    const index = open('index.sqlite', true)!;
+    // Set at start, removed at a clean stop (orphan-sweep.ts): objects acknowledged from the pack
+    // journal but not yet in the index are re-indexed only by the server's next start.
+    if (hasTable(index, 'meta') && index.prepare(`SELECT 1 FROM meta WHERE key = 'running_since'`).get())
+      throw new MigrateError(
+        `--from ${dataDir}: the server did not stop cleanly; start it once (it re-indexes what its journal holds), stop it, then run migrate`,
+      );
     return {
       dir,
-      index: open('index.sqlite', true)!,
+      index,
       fhir: open('fhir.sqlite', false),
       audit: open('audit.sqlite', false),
       security: open('security.sqlite', false),
