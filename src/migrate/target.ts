@@ -16,7 +16,8 @@ function migrateMigrations(s: string): Migration[] {
       sql: `
 CREATE TABLE ${s}.run (one boolean PRIMARY KEY DEFAULT true CHECK (one), source text NOT NULL, started_at bigint NOT NULL, finished_at bigint);
 CREATE TABLE ${s}.progress (step text PRIMARY KEY, upto bigint NOT NULL DEFAULT 0, last_key text COLLATE "C", done boolean NOT NULL DEFAULT false);
-CREATE TABLE ${s}.blob_map (source_key text COLLATE "C" PRIMARY KEY, target_key text COLLATE "C" NOT NULL, sha256 text NOT NULL, size bigint NOT NULL);`,
+CREATE TABLE ${s}.blob_map (source_key text COLLATE "C" PRIMARY KEY, target_key text COLLATE "C" NOT NULL, sha256 text NOT NULL, size bigint NOT NULL);
+CREATE INDEX blob_map_target ON ${s}.blob_map (target_key);`,
     },
   ];
 }
