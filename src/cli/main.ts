@@ -6,6 +6,7 @@ import { runClients } from './clients-command.js';
 import { runDelete } from './delete-command.js';
 import { runEncryption } from './encryption-command.js';
 import { runImport } from './import-command.js';
+import { runMigrate } from './migrate-command.js';
 import { runServe } from './serve-command.js';
 import { runQuarantine } from './quarantine-command.js';
 import { runReconcile } from './reconcile-command.js';
@@ -27,6 +28,7 @@ Usage:
   imaging-bridge audit verify|export [--data-dir DIR] [--audit-key-file F] [--anchor FILE] [--format syslog]
   imaging-bridge assess [--fhir URL] [--dicomweb URL] [--dimse AET@HOST:PORT] [--since 30d] [--format text|json|html|md] ...
   imaging-bridge reconcile [--dry-run|--apply] [--delete-orphans] [--since 30d] ...
+  imaging-bridge migrate --from DIR --to postgres://… [--blob-store s3://…] [--resume]   (server stopped; docs/migrate.md)
   imaging-bridge encryption rotate --data-dir DIR --encryption-key-file F   (server stopped)
 
 Every serve option can also be set by environment (IMAGING_BRIDGE_HTTP_PORT, …) or in a JSON config file.
@@ -45,6 +47,7 @@ const commands: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promi
   encryption: runEncryption,
   assess: runAssess,
   reconcile: runReconcile,
+  migrate: runMigrate,
 };
 
 async function main(): Promise<number> {
