@@ -36,8 +36,8 @@ const LAYERS = {
   // The readiness assessment and reconciliation: a client of a site's FHIR server, DICOMweb and
   // DIMSE peers; reconciliation hands what is missing to the bridge.
   assessment: ['core', 'config', 'auth', 'dicom', 'fhir', 'dicomweb', 'dimse', 'sources', 'bridge'],
-  // `imaging-bridge migrate`: copies the embedded stores into their PostgreSQL twins.
-  migrate: ['core', 'archive', 'fhir', 'audit', 'security', 'sources'],
+  // `imaging-bridge migrate`: copies the embedded stores into their PostgreSQL twins (bridge: the study links' schema).
+  migrate: ['core', 'archive', 'fhir', 'audit', 'security', 'sources', 'bridge'],
   http: [
     'core',
     'auth',

@@ -44,7 +44,15 @@ const ARCHIVE_TABLES = [
   'rejected_instances',
 ];
 
-function tablesOf(src: SourceFiles, movingBlobs: boolean): TableSpec[] {
+/**
+ * The bridge's state in the index database (src/bridge/sync/outbox.ts, src/bridge/quarantine/), with
+ * the same names, columns and meanings in the `archive` schema's migration 2 (src/bridge/postgres/).
+ * The write journal and the study instances are no tables: a transaction and a view of `instances`.
+ */
+const BRIDGE_TABLES = ['sync_state', 'sync_meta', 'quarantine', 'dq_findings'];
+
+/** Every table copied from the source, in an order that keeps references valid. */
+export function tablesOf(src: Pick<SourceFiles, 'index' | 'security'>, movingBlobs: boolean): TableSpec[] {
   const unhashed = movingBlobs ? ['blob_key'] : [];
   // The journal mark names the source's pack segments: it holds only while the bytes stay there.
   const meta = movingBlobs ? `key NOT IN ('running_since', 'journal_mark')` : `key <> 'running_since'`;
@@ -56,6 +64,9 @@ function tablesOf(src: SourceFiles, movingBlobs: boolean): TableSpec[] {
       unhashed,
       ...(t === 'meta' ? { where: meta } : {}),
     })),
+    ...BRIDGE_TABLES.map((t) => ({ db: src.index, from: t, to: `archive.${t}` })),
+    // Its own schema (src/bridge/patients/study-links-pg.ts); the links join archive.studies by study_uid and patient_pk, both copied as is.
+    { db: src.index, from: 'study_patient_links', to: 'study_links.study_patient_links' },
     { db: src.index, from: 'source_state', to: 'sources.source_state' },
     { db: src.index, from: 'source_studies', to: 'sources.source_studies' },
     ...(src.security

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { archiveMigrations } from '../archive/postgres/schema.js';
 import { auditMigrations } from '../audit/chain-store-pg.js';
 import { type Migration, migrate } from '../core/postgres/migrations.js';
+import { studyLinkMigrations } from '../bridge/patients/study-links-pg.js';
 import { fhirMigrations } from '../fhir/postgres/schema.js';
 import { securityMigrations } from '../security/oauth/pg-security-store.js';
 import { sourceStateMigrations } from '../sources/pg-state-store.js';
@@ -31,6 +32,7 @@ const DATA_TABLES = [
   'security.users',
   'security.oauth_clients',
   'sources.source_state',
+  'study_links.study_patient_links',
   'migrate.run',
 ];
 
@@ -69,6 +71,7 @@ export async function prepareTarget(pool: pg.Pool, source: string, resume: boole
     ['archive', archiveMigrations('archive')],
     ['security', securityMigrations('security')],
     ['sources', sourceStateMigrations('sources')],
+    ['study_links', studyLinkMigrations('study_links')],
   ] as const)
     await migrate(pool, schema, migrations);
   await pool.query('INSERT INTO migrate.run (source, started_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
