@@ -24,6 +24,7 @@ import { testDatabase } from '../src/core/postgres/test-database.js';
 import { ROOT, ctInstance } from '../src/dicom/test-support.js';
 import { multipartBody } from './support/multipart.js';
 import { BRIDGE_ENTRY, bridgeBuilt, startTestServer } from './support/server.js';
+import { waitFor } from './support/wait.js';
 
 const PUBLIC_URL = 'http://bridge.example';
 const STUDIES = [1, 2].map((n) => `${ROOT}.97.${process.pid}.${n}`);
@@ -90,6 +91,17 @@ describe.skipIf(skip !== undefined)(`imaging-bridge migrate${skip ? ` (skipped: 
         }),
       });
       patient = (await updated.json()) as typeof patient;
+      // The bridge's state (sync records, study → Patient links) is part of what is copied: let it sync first.
+      for (const study of STUDIES)
+        await waitFor(
+          async () => {
+            const r = await fetch(
+              `${source.url}/fhir/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${study}`)}`,
+            );
+            return ((await r.json()) as { entry?: unknown[] }).entry?.length ? true : undefined;
+          },
+          { timeoutMs: 60_000, what: `the ImagingStudy of ${study}` },
+        );
       qidoBefore.set('studies', await (await fetch(`${source.dicomweb}/studies?includefield=all`)).json());
       for (const study of STUDIES)
         qidoBefore.set(
@@ -130,6 +142,19 @@ describe.skipIf(skip !== undefined)(`imaging-bridge migrate${skip ? ` (skipped: 
     expect(resumed.stdout).toMatch(/migration verified/);
     expect(resumed.stdout).toMatch(/ok\s+archive\.instances\s+4 → 4 rows/);
     expect(resumed.stdout).toMatch(/ok\s+objects\s+4 read back, 0 missing/);
+    // The bridge's state and the study links are copied and verified, not left behind.
+    expect(resumed.stdout).toMatch(/ok\s+archive\.sync_state\s+2 → 2 rows/);
+    expect(resumed.stdout).toMatch(/ok\s+study_links\.study_patient_links\s+2 → 2 rows/);
+    expect(resumed.stdout).not.toMatch(/left\s+index\.sqlite:(sync_|quarantine|dq_findings|study_patient_links)/);
+    const synced = await pool.query<{ study_uid: string; outcome: string }>(
+      'SELECT study_uid, outcome FROM archive.sync_state ORDER BY study_uid',
+    );
+    expect(synced.rows).toEqual([...STUDIES].sort().map((study_uid) => ({ study_uid, outcome: 'written' })));
+    const linked = await pool.query<{ study_uid: string }>(
+      `SELECT l.study_uid FROM study_links.study_patient_links l
+         JOIN archive.studies s ON s.study_uid = l.study_uid AND s.patient_pk = l.patient_pk ORDER BY l.study_uid`,
+    );
+    expect(linked.rows.map((r) => r.study_uid)).toEqual([...STUDIES].sort());
   }, 240_000);
 
   it('refuses a source in use by a running server', async () => {
