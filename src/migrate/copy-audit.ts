@@ -5,7 +5,7 @@ import type { ChainRow } from '../audit/chain-row.js';
 import { auditKeyId } from '../audit/key-file.js';
 import { MigrateError } from './errors.js';
 import { hasTable } from './source.js';
-import { inTransaction } from './target.js';
+import { inTransaction } from '../core/postgres/store-connection.js';
 
 /**
  * Copies the audit chain record for record with its hashes (nothing is re-hashed: the copy is

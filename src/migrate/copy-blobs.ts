@@ -5,7 +5,8 @@ import { studyFolder } from '../archive/archive.js';
 import { isPackKey } from '../archive/pack/pack-store.js';
 import { isRemoteKey } from '../archive/remote.js';
 import type { BlobStore } from '../archive/types.js';
-import { inTransaction, progressOf, setProgress } from './target.js';
+import { inTransaction } from '../core/postgres/store-connection.js';
+import { progressOf, setProgress } from './target.js';
 
 const STUDY_OF_SOP = `(SELECT st.study_uid FROM instances i JOIN series se ON se.pk = i.series_pk
   JOIN studies st ON st.pk = se.study_pk WHERE i.sop_uid = t.sop_uid)`;

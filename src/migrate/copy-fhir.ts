@@ -4,7 +4,8 @@ import { SearchParamRegistry } from '../fhir/definitions/search-params.js';
 import { PgIndexWriter } from '../fhir/postgres/index-writer.js';
 import type { FhirResource } from '../fhir/types.js';
 import { copyTable, type TableSpec } from './copy-table.js';
-import { inTransaction, progressOf, setProgress } from './target.js';
+import { inTransaction } from '../core/postgres/store-connection.js';
+import { progressOf, setProgress } from './target.js';
 
 /** The FHIR store's own tables: every version as stored (ids, version ids, lastUpdated kept). */
 export const fhirTables = (fhir: Database.Database): TableSpec[] => [

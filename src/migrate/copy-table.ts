@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import { hasTable } from './source.js';
-import { inTransaction, progressOf, setProgress } from './target.js';
+import { inTransaction } from '../core/postgres/store-connection.js';
+import { progressOf, setProgress } from './target.js';
 
 /** One SQLite table copied into its PostgreSQL twin (the same columns; those only one side has are left out). */
 export interface TableSpec {

@@ -112,19 +112,3 @@ export async function setProgress(
     [step, p.upto ?? 0, p.lastKey ?? null, p.done ?? false],
   );
 }
-
-/** Runs `fn` in one transaction on one connection. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
-}
