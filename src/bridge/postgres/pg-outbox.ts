@@ -1,3 +1,4 @@
+import { outboxUpsertSql } from '../../archive/postgres/pg-index-sql.js';
 import {
   outboxRowOf,
   syncRecordOf,
@@ -9,16 +10,6 @@ import {
   type SyncRecord,
 } from '../sync/outbox.js';
 import type { PgBridgeDb } from './pg-bridge-db.js';
-
-/** Marks a study for the FHIR sync (insert or bump); a parked row becomes due again. The same as the SQLite OUTBOX_UPSERT. */
-export function pgOutboxUpsert(t: string): string {
-  return `INSERT INTO ${t}sync_outbox(study_uid, first_changed_at, changed_at, reason) VALUES ($1, $2, $2, $3)
-    ON CONFLICT (study_uid) DO UPDATE SET seq = ${t}sync_outbox.seq + 1, changed_at = excluded.changed_at,
-      reason = excluded.reason,
-      attempts = CASE WHEN ${t}sync_outbox.dead THEN 0 ELSE ${t}sync_outbox.attempts END,
-      next_attempt_at = CASE WHEN ${t}sync_outbox.dead THEN 0 ELSE ${t}sync_outbox.next_attempt_at END,
-      dead = false`;
-}
 
 export interface PgOutboxOptions {
   /**
@@ -69,7 +60,7 @@ export class PgOutbox implements SyncOutbox {
   }
 
   async enqueue(studyUid: string, reason: string, now = Date.now()): Promise<void> {
-    await this.db.query(pgOutboxUpsert(this.t), [studyUid, now, reason]);
+    await this.db.query(outboxUpsertSql(this.t), [studyUid, now, reason]);
   }
 
   async complete(studyUid: string, seq: number, now = Date.now()): Promise<void> {

@@ -12,7 +12,7 @@ import {
   type StoredFinding,
 } from '../quarantine/quarantine-store.js';
 import type { PgBridgeDb } from './pg-bridge-db.js';
-import { pgOutboxUpsert } from './pg-outbox.js';
+import { outboxUpsertSql } from '../../archive/postgres/pg-index-sql.js';
 
 /**
  * Data-quality findings and the quarantine in the PostgreSQL archive schema (QuarantineRecords),
@@ -126,7 +126,7 @@ export class PgQuarantineStore implements QuarantineRecords {
         [state, now, actor, comment ?? null, studyUid],
       );
       if (!changed.rowCount) return false;
-      await this.db.query(pgOutboxUpsert(this.t), [studyUid, now, state]);
+      await this.db.query(outboxUpsertSql(this.t), [studyUid, now, state]);
       return true;
     });
   }
