@@ -24,7 +24,13 @@ import type { AccessPolicy, ContextService, PatientContext } from '../../context
 import { unprocessable } from '../../core/errors.js';
 import type { FhirResource } from '../../fhir/types.js';
 import type { OncologyRequest } from './params.js';
-import { type ApplicationSource as OncologySource, type NamedServer, type Query, runSearch } from '../record-search.js';
+import {
+  type ApplicationSource as OncologySource,
+  type NamedServer,
+  type Query,
+  runSearch,
+  startDeadline,
+} from '../record-search.js';
 
 export interface OncologyServiceOptions {
   context: ContextService;
@@ -76,7 +82,11 @@ export class OncologyService {
     const sources: OncologySource[] = [...resolved.context.sources];
     const imagingIds = this.sameServer ? [patient.id!] : await this.imagingPatientIds(patient, policy, sources);
     const queries = this.queries(patient.id!, imagingIds);
-    const results = await Promise.all(queries.map((q) => runSearch(q, policy, this.o.timeoutMs, this.now)));
+    // The queries start together: one deadline (one timer at most) for all of them, as in the stroke check.
+    const deadline = startDeadline(this.o.timeoutMs);
+    const results = await Promise.all(queries.map((q) => runSearch(q, policy, deadline, this.now))).finally(
+      deadline.clear,
+    );
     const data = new Map<string, FhirResource[] | null>();
     results.forEach((r, i) => {
       const q = queries[i]!;
