@@ -44,16 +44,21 @@ const user = {
 };
 const patients = Array.from({ length: 100 }, (_, i) => `pat-${i.toString(16).padStart(8, '0')}`);
 
+/** What every record of the run shares: the caller, the request and the server. */
+const request = (i: number) => ({
+  principal: user,
+  requestId: `req-${i}`,
+  sourceIp: '10.0.0.7',
+  outcome: { httpStatus: 200 },
+  recorded: new Date(),
+  server,
+});
+
 const shapes = new Map<string, (i: number) => AccessRecord>([
   [
     'C',
     (i) => ({
-      principal: user,
-      requestId: `req-${i}`,
-      sourceIp: '10.0.0.7',
-      outcome: { httpStatus: 200 },
-      recorded: new Date(),
-      server,
+      ...request(i),
       access: {
         kind: 'context',
         patientId: patients[i % 100]!,
@@ -64,12 +69,7 @@ const shapes = new Map<string, (i: number) => AccessRecord>([
   [
     'W',
     (i) => ({
-      principal: user,
-      requestId: `req-${i}`,
-      sourceIp: '10.0.0.7',
-      outcome: { httpStatus: 200 },
-      recorded: new Date(),
-      server,
+      ...request(i),
       access: {
         kind: 'fhir',
         interaction: 'search-type',
@@ -82,12 +82,7 @@ const shapes = new Map<string, (i: number) => AccessRecord>([
   [
     'F',
     (i) => ({
-      principal: user,
-      requestId: `req-${i}`,
-      sourceIp: '10.0.0.7',
-      outcome: { httpStatus: 200 },
-      recorded: new Date(),
-      server,
+      ...request(i),
       access: {
         kind: 'fhir',
         interaction: 'read',
