@@ -42,6 +42,7 @@ import { openOncology } from './applications/oncology/index.js';
 import { openWorklist } from './applications/worklist/index.js';
 import { studyFactsReader } from './archive/study-facts.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
+import { openSharedNotifications } from './notifications/postgres/shared.js';
 import { openBridge } from './bridge/sync/index.js';
 import { QidoService } from './archive/query/index.js';
 import type { QidoBackend } from './archive/query/qido-backend.js';
@@ -336,12 +337,23 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const embeddedClient = inProcessFhirClient(fhir.router, fhirBase);
   const aiResults = new AiResultsService({ fhir: embeddedClient });
   // Validates sections.notifications; Subscriptions are picked up once we listen.
+  const notificationsConfig = parseNotificationsConfig(config.sections.notifications);
   const notifications = new NotificationService({
     fhir: embeddedClient,
     onWrite: (listener) => fhir.onWrite(listener),
-    config: parseNotificationsConfig(config.sections.notifications),
-    // Several instances share the store: Subscriptions written through the others are re-read (docs/postgresql.md).
-    ...(config.database ? { refreshMs: 2_000 } : {}),
+    config: notificationsConfig,
+    // Several instances share the store: Subscriptions written through the others are re-read, rest-hooks
+    // wait in the shared work queue and websocket pings reach every instance (docs/subscriptions.md).
+    ...(config.database
+      ? {
+          refreshMs: 2_000,
+          shared: await openSharedNotifications(
+            config.database,
+            notificationsConfig,
+            logger.child({ component: 'notifications' }),
+          ),
+        }
+      : {}),
     // A notification is what the subscriber may read now (its current registration, or for an
     // external IdP the token it last wrote the Subscription with); unstamped → none under --auth smart.
     ...(config.auth === 'smart'
@@ -501,7 +513,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       await sources.close();
       await jobLeases.close();
       await sourceStates.close();
-      notifications.close();
+      await notifications.close();
       strokeRuns?.close();
       worklist.close();
       await Promise.all([app.close(), dimse.close()]);

@@ -14,6 +14,8 @@ export interface DeliveryOptions {
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
   timeoutMs: number;
+  /** Sent as `Idempotency-Key` on every attempt (the same notification sent again carries the same key). */
+  idempotencyKey?: string;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function deliverRestHook(
     const colon = line.indexOf(':');
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
+  if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
   const withPayload = !!channel.payload && !!resource;
   const url = withPayload ? resourceUrl(channel.endpoint, resource!) : channel.endpoint;
   const init: RequestInit = withPayload

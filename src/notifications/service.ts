@@ -5,11 +5,16 @@
  * semantics as a search), and notifies by rest-hook (retries with backoff; failures put the
  * Subscription in status error with the reason) or websocket (`ping <id>`).
  *
+ * Where rest-hooks wait and how pings travel: in this process by default; with `shared`
+ * (PostgreSQL, postgres/shared.ts) rest-hooks are jobs of the shared work queue, delivered by
+ * any instance, and pings reach clients bound to every instance (LISTEN/NOTIFY).
+ *
  * Each notification is for the subscriber's authority as it stands at that moment (`subscriber`:
  * a policy, or why it has none any more, which goes into the Subscription's error), and is
  * recorded (`record`) before any byte of it leaves: a notification whose record cannot be
  * written is not sent.
  */
+import { randomUUID } from 'node:crypto';
 import type { AuditOutcome, NotificationAccess } from '../audit/balp/access-record.js';
 import { allowAll, type AccessPolicy } from '../fhir/access/access-policy.js';
 import { FhirServerError, type FhirClient } from '../fhir/client/index.js';
@@ -17,7 +22,9 @@ import type { WriteEvent, WriteListener } from '../fhir/repository/observed-repo
 import type { FhirResource } from '../fhir/types.js';
 import { allowedEndpoint, type NotificationsConfig } from './config.js';
 import { parseCriteria, type Criteria } from './criteria.js';
-import { deliverRestHook, type DeliveryOptions, type RestHookChannel } from './rest-hook.js';
+import { LocalPingFanout, type PingAbout, type PingFanout } from './ping-fanout.js';
+import { deliverRestHook, type DeliveryOptions, type DeliveryResult, type RestHookChannel } from './rest-hook.js';
+import { type AttemptResult, InProcessRestHookQueue, type RestHookJob, type RestHookQueue } from './rest-hook-queue.js';
 import type { Principal } from '../auth/principal.js';
 import { isSubscriber } from './subscriber.js';
 import { WebSocketHub, type ChannelEvent } from './websocket/server.js';
@@ -52,6 +59,15 @@ export interface NotificationOptions {
   refreshMs?: number;
   fetch?: DeliveryOptions['fetch'];
   sleep?: DeliveryOptions['sleep'];
+  /** Rest-hook queue and ping fan-out shared by the instances (closed with the service). Absent: in process. */
+  shared?: SharedDelivery;
+}
+
+/** What several instances share to deliver notifications (postgres/shared.ts). */
+export interface SharedDelivery {
+  restHooks: RestHookQueue;
+  pings: PingFanout;
+  close(): Promise<void>;
 }
 
 /** What the audit needs of a channel step; the caller adds request id, time and server. */
@@ -87,9 +103,13 @@ export class NotificationService {
   private refreshing = false;
   private closed = false;
   private readonly now: () => number;
+  private readonly restHooks: RestHookQueue;
+  private readonly pings: PingFanout;
 
   constructor(private readonly o: NotificationOptions) {
     this.now = o.now ?? Date.now;
+    this.restHooks = o.shared?.restHooks ?? new InProcessRestHookQueue(o.config, o.sleep);
+    this.pings = o.shared?.pings ?? new LocalPingFanout();
     this.websocket = new WebSocketHub({
       canBind: (id, principal) => {
         const sub = this.subs.get(id);
@@ -109,6 +129,8 @@ export class NotificationService {
 
   /** Listens to writes, then picks up the Subscriptions already stored. */
   async start(): Promise<void> {
+    this.restHooks.start({ attempt: (job) => this.attempt(job), settled: (job, r) => this.settled(job, r) });
+    await this.pings.start((id, about) => void this.serial(id, () => this.ping(id, about)));
     this.unsubscribe = this.o.onWrite((events) => this.onWrite(events));
     const stored = await this.o.fhir.searchAll('Subscription', { status: [...LIVE].join(',') });
     await Promise.all(stored.map((s) => this.serial(s.id!, () => this.reconcile(s))));
@@ -138,16 +160,23 @@ export class NotificationService {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.refreshTimer);
     this.unsubscribe?.();
     this.websocket.close();
+    if (this.o.shared) await this.o.shared.close();
+    else await Promise.all([this.restHooks.close(), this.pings.close()]);
   }
 
-  /** Resolves once every notification queued so far is delivered (or given up). */
+  /**
+   * Resolves once the work of this instance is done: in process, every notification delivered
+   * (or given up); shared, every notification queued and the attempts under way here ended.
+   */
   async idle(): Promise<void> {
-    await Promise.all([...this.queues.values()]);
+    while (this.queues.size) await Promise.all([...this.queues.values()]);
+    await this.restHooks.idle();
+    while (this.queues.size) await Promise.all([...this.queues.values()]);
   }
 
   private onWrite(events: WriteEvent[]): void {
@@ -267,12 +296,7 @@ export class NotificationService {
       resource: `${resource.resourceType}/${resource.id}`,
       ...(subject ? { patientIds: [subject] } : {}),
     };
-    if (sub.channel === 'websocket') {
-      const sent = await this.websocket.ping(id, about);
-      if (sent > 0 && String((await this.current(id))?.status) === 'error')
-        await this.setStatus(id, 'active', undefined);
-      return;
-    }
+    if (sub.channel === 'websocket') return this.pings.publish(id, about);
     const rest = sub.rest!;
     const access: NotificationAccess = {
       kind: 'notification',
@@ -289,26 +313,62 @@ export class NotificationService {
       this.o.logger.error({ err, subscription: id }, 'audit record of a rest-hook delivery failed: not sent');
       return;
     }
-    const result = await deliverRestHook(rest, resource, {
+    const job: RestHookJob = {
+      subscriptionId: id,
+      subscriptionVersion: versionOf(sub.resource),
+      // One notification per Subscription and resource version, whichever instance decides it.
+      key: `${id}|${resource.resourceType}/${resource.id}|${version || randomUUID()}`,
+      resource,
+      ...principal,
+      access,
+    };
+    try {
+      await this.restHooks.add(job);
+    } catch (err) {
+      this.o.logger.error({ err, subscription: id }, 'rest-hook notification could not be queued');
+      await this.failed(job, `not queued: ${(err as Error).message}`);
+    }
+  }
+
+  /** One delivery attempt, on the Subscription as it stands now (gone, off or changed: not sent). */
+  private async attempt(job: RestHookJob): Promise<AttemptResult> {
+    if (this.closed) return { ok: false, error: 'this instance is stopping' };
+    const stored = await this.current(job.subscriptionId);
+    if (!stored || !LIVE.has(String(stored.status)))
+      return { ok: false, final: true, error: 'the Subscription is no longer active' };
+    const now = this.subs.get(job.subscriptionId);
+    const active = now && versionOf(now.resource) === versionOf(stored) ? now : await this.check(stored);
+    if (typeof active === 'string') return { ok: false, final: true, error: active };
+    if (active.channel !== 'rest-hook') return { ok: false, final: true, error: 'the channel is no longer rest-hook' };
+    const result = await deliverRestHook(active.rest!, job.resource, {
       ...this.o.config,
+      retries: 0,
+      idempotencyKey: job.key,
       fetch: this.o.fetch,
-      sleep: this.o.sleep,
     });
+    return result.ok ? { ok: true } : { ok: false, error: result.error ?? 'failed' };
+  }
+
+  /** A rest-hook job's outcome (once, on the instance that settled it). */
+  private async settled(job: RestHookJob, result: DeliveryResult): Promise<void> {
     if (this.closed) return;
     if (result.ok) {
-      if (String((await this.current(id))?.status) === 'error') await this.setStatus(id, 'active', undefined);
+      if (String((await this.current(job.subscriptionId))?.status) === 'error')
+        await this.setStatus(job.subscriptionId, 'active', undefined);
       return;
     }
-    this.o.logger.warn(
-      { subscription: id, attempts: result.attempts, error: result.error },
-      'rest-hook delivery failed',
-    );
+    await this.failed(job, `not delivered after ${result.attempts} attempt(s): ${result.error}`, result.attempts);
+  }
+
+  private async failed(job: RestHookJob, why: string, attempts?: number): Promise<void> {
+    const id = job.subscriptionId;
+    this.o.logger.warn({ subscription: id, attempts, error: why }, 'rest-hook delivery failed');
     await this.o
       .record?.({
-        ...principal,
+        ...(job.principal ? { principal: job.principal } : {}),
         outcome: 'serious',
-        outcomeDesc: `not delivered after ${result.attempts} attempt(s): ${result.error}`,
-        access,
+        outcomeDesc: why,
+        access: job.access,
       })
       .catch((err: unknown) =>
         this.o.logger.error({ err, subscription: id }, 'audit record of a failed rest-hook delivery failed'),
@@ -316,8 +376,15 @@ export class NotificationService {
     await this.setStatus(
       id,
       'error',
-      `rest-hook delivery failed after ${result.attempts} attempt(s): ${result.error} (${new Date(this.now()).toISOString()})`,
+      `rest-hook delivery ${why.replace(/^not delivered/, 'failed')} (${new Date(this.now()).toISOString()})`,
     );
+  }
+
+  /** A ping published by any instance, to the clients bound here. */
+  private async ping(id: string, about: PingAbout): Promise<void> {
+    if (this.closed) return;
+    const sent = await this.websocket.ping(id, about);
+    if (sent > 0 && String((await this.current(id))?.status) === 'error') await this.setStatus(id, 'active', undefined);
   }
 
   /** A websocket step as an audit record (open, bind: their status; ping: what it is about). */
