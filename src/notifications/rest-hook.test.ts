@@ -15,4 +15,33 @@ describe('rest-hook delivery', () => {
     expect(result).toEqual({ ok: false, attempts: 5, error: 'HTTP 503' });
     expect(waits).toEqual([100, 200, 300, 300]);
   });
+
+  it("sends the channel's headers as headers, including one named __proto__, and drops invalid ones", async () => {
+    let sent: Headers | undefined;
+    const result = await deliverRestHook(
+      {
+        endpoint: 'http://h.test/x',
+        headers: ['Authorization: Bearer s', '__proto__: {"polluted":true}', 'bad name: x', 'no colon'],
+      },
+      undefined,
+      {
+        retries: 0,
+        retryBaseDelayMs: 1,
+        retryMaxDelayMs: 1,
+        timeoutMs: 1000,
+        idempotencyKey: 'k1',
+        fetch: async (_url, init) => {
+          sent = new Headers(init?.headers);
+          return new Response(null, { status: 200 });
+        },
+      },
+    );
+    expect(result).toEqual({ ok: true, attempts: 1 });
+    expect([...sent!.entries()]).toEqual([
+      ['__proto__', '{"polluted":true}'],
+      ['authorization', 'Bearer s'],
+      ['idempotency-key', 'k1'],
+    ]);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
 });

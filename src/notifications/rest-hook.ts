@@ -38,16 +38,23 @@ export async function deliverRestHook(
   resource: FhirResource | undefined,
   o: DeliveryOptions,
 ): Promise<DeliveryResult> {
-  const headers: Record<string, string> = {};
+  // Headers, not a plain object: a channel header named `__proto__` must stay a header.
+  const headers = new Headers();
   for (const line of channel.headers) {
     const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    if (colon <= 0) continue;
+    try {
+      headers.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    } catch {
+      // not a valid HTTP header name or value: left out, as a malformed line is
+    }
   }
-  if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
+  if (o.idempotencyKey) headers.set('idempotency-key', o.idempotencyKey);
   const withPayload = !!channel.payload && !!resource;
   const url = withPayload ? resourceUrl(channel.endpoint, resource!) : channel.endpoint;
+  if (withPayload) headers.set('content-type', channel.payload!);
   const init: RequestInit = withPayload
-    ? { method: 'PUT', headers: { ...headers, 'content-type': channel.payload! }, body: JSON.stringify(resource) }
+    ? { method: 'PUT', headers, body: JSON.stringify(resource) }
     : { method: 'POST', headers };
   const doFetch = o.fetch ?? fetch;
   const wait = o.sleep ?? sleep;
