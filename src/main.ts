@@ -172,6 +172,11 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const storage = await openStorage(config, true, atRest, config.database);
   const { archive, upkeep, blobs, orphans, checkBlobs, index } = storage;
   const db = index.kind === 'sqlite' ? index.db : undefined;
+  if (index.kind === 'postgres' && blobs)
+    logger.warn(
+      { index: index.where, blobStore: 'local' },
+      'archive index in PostgreSQL with the bytes in this data directory: another instance on this database finds these studies but cannot read their bytes (and pack keys collide); with several instances use --blob-store s3://… (docs/scaling.md)',
+    );
   // An unusable bucket (missing, no access, unreachable) stops start-up with what is wrong.
   await checkBlobs().catch(async (e: unknown) => {
     await archive.close();
