@@ -9,16 +9,14 @@ import type { ArchiveBlobStore } from './archive/archive-blob-store.js';
 import { noPackCompaction, openBlobStore, type OpenedBlobs } from './archive/blob/open-blob-store.js';
 import { sweepAfterCrash } from './archive/orphan-sweep.js';
 import { CompactionJob, compactionControl } from './archive/pack/compaction-job.js';
-import { SqliteIndex } from './archive/sqlite/sqlite-index.js';
-import { SqliteQidoBackend } from './archive/sqlite/sqlite-qido.js';
-import { SqliteUpkeep } from './archive/sqlite/sqlite-upkeep.js';
+import { openArchiveIndex, type OpenedIndex } from './archive/open-index.js';
 import type { ArchiveUpkeep } from './archive/archive-upkeep.js';
 import type { Config } from './config/schema.js';
 import { readTlsFiles } from './config/tls-files.js';
 import { openDataDir } from './core/private-files.js';
 import { maskChannelHeaders, subscriptionStamper } from './notifications/subscriber.js';
 import { authoritiesFor, subscriberPolicy } from './notifications/subscriber-standing.js';
-import { SqliteStudyLinks, StudyPatientLinks } from './bridge/patients/study-links.js';
+import { openBridgeStores } from './bridge/open-stores.js';
 import { guardStudyClaims } from './bridge/patients/study-claims.js';
 import type { FhirResource } from './fhir/types.js';
 import { AiResultsService } from './ai-results/index.js';
@@ -40,7 +38,6 @@ import { openStroke, StrokeAutoRun } from './applications/stroke/index.js';
 import { openReadPool } from './applications/read-pool/index.js';
 import { openOncology } from './applications/oncology/index.js';
 import { openWorklist } from './applications/worklist/index.js';
-import { studyFactsReader } from './archive/study-facts.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openSharedNotifications } from './notifications/postgres/shared.js';
 import { openBridge } from './bridge/sync/index.js';
@@ -78,11 +75,15 @@ type StorageConfig = Pick<
 > &
   Partial<Pick<Config, 'blobs'>>;
 
-/** `packWriter`: the server appends small objects to the packs (journaled), an import too (synced); other CLI commands only read them. */
+/**
+ * `packWriter`: the server appends small objects to the packs (journaled), an import too (synced);
+ * other CLI commands only read them. `database`: the archive index in PostgreSQL (serve --database).
+ */
 async function openStorage(
   config: StorageConfig,
   packWriter: boolean | 'import',
   atRest: AtRest,
+  database?: string,
 ): Promise<ArchiveStorage> {
   openDataDir(config.dataDir);
   // `blobs`: the packs and files when the bytes are local (--blob-store file:DIR, the default); S3: undefined.
@@ -91,22 +92,20 @@ async function openStorage(
     packWriter,
     cipher: atRest.objects,
   });
-  const index = new SqliteIndex(join(config.dataDir, 'index.sqlite'), atRest.sqlite);
-  const archive = new Archive(index, opened.blobs, {
+  const index = await openArchiveIndex({ dataDir: config.dataDir, database, sqliteKeys: atRest.sqlite });
+  const archive = new Archive(index.index, opened.blobs, {
     duplicatePolicy: config.duplicatePolicy,
     bulkDataThreshold: config.bulkDataThreshold,
     minFreeBytes: config.minFreeBytes,
   });
-  const upkeep = new SqliteUpkeep(index.db);
-  const qido = new SqliteQidoBackend(index.db);
   return {
     archive,
-    upkeep,
-    qido,
+    upkeep: index.upkeep,
+    qido: index.qido,
     blobs: opened.local,
     orphans: opened.orphans,
     checkBlobs: opened.check,
-    db: index.db,
+    index,
   };
 }
 
@@ -123,10 +122,10 @@ interface ArchiveStorage {
   /** Checks the blob store is usable (S3: the bucket exists and takes a write). */
   checkBlobs(): Promise<void>;
   /**
-   * The archive index's SQLite database, where the stores that live beside it keep their
-   * tables (bridge outbox/journal/quarantine, sources state, study links, pack references).
+   * The archive index as opened: its SQLite database or its PostgreSQL pool, where the stores that
+   * live beside it keep their tables (bridge outbox/journal/quarantine, sources state, study links).
    */
-  db: Database.Database;
+  index: OpenedIndex;
 }
 
 /** For CLI commands: refuses a data directory whose encryption does not match the configured key (see at-rest.ts). */
@@ -136,8 +135,9 @@ export async function openArchive(config: StorageConfig, opts: { importing?: boo
 
 /** openArchive, with the database the bridge and sources stores share with the index (CLI commands that read them). */
 export async function openArchiveDatabase(config: StorageConfig): Promise<{ archive: Archive; db: Database.Database }> {
-  const { archive, db } = await openStorage(config, false, openAtRestOf(config));
-  return { archive, db };
+  const { archive, index } = await openStorage(config, false, openAtRestOf(config));
+  if (index.kind !== 'sqlite') throw new Error('unreachable: the CLI opens the SQLite archive index');
+  return { archive, db: index.db };
 }
 
 export interface RunningServer {
@@ -169,8 +169,15 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       { encryptionAtRest: false },
       'data directory NOT encrypted at rest (no --encryption-key-file or IMAGING_BRIDGE_ENCRYPTION_KEY): keep it on an encrypted volume',
     );
-  const storage = await openStorage(config, true, atRest);
-  const { archive, upkeep, blobs, orphans, checkBlobs, db } = storage;
+  // With --database the archive index (and every store beside it) is in PostgreSQL, shared by the instances.
+  const storage = await openStorage(config, true, atRest, config.database);
+  const { archive, upkeep, blobs, orphans, checkBlobs, index } = storage;
+  const db = index.kind === 'sqlite' ? index.db : undefined;
+  if (index.kind === 'postgres' && blobs)
+    logger.warn(
+      { index: index.where, blobStore: 'local' },
+      'archive index in PostgreSQL with the bytes in this data directory: another instance on this database finds these studies but cannot read their bytes (and pack keys collide); with several instances use --blob-store s3://… (docs/scaling.md)',
+    );
   // An unusable bucket (missing, no access, unreachable) stops start-up with what is wrong.
   await checkBlobs().catch(async (e: unknown) => {
     await archive.close();
@@ -178,7 +185,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   });
   archive.onDurabilityLost((err) => {
     logger.fatal(
-      { err, file: db.name },
+      { err, index: index.where },
       'the archive index could not be made durable: every write is refused from now on; restart the server to recover (docs/journal-recovery.md)',
     );
     hooks.onDurabilityLost?.(err);
@@ -191,7 +198,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     blobs && new CompactionJob(blobs.packs, upkeep, (s) => logger.info({ compaction: s }, 'pack compaction ended'));
   if (compaction?.resumeInterrupted()) logger.warn('resumed a pack compaction that was cut short');
   // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
-  const studyLinks = new SqliteStudyLinks(new StudyPatientLinks(db));
+  const bridgeStores = await openBridgeStores(index);
+  const studyLinks = bridgeStores.links;
   const guardClaims = guardStudyClaims(studyLinks);
   const stampSubscription = subscriptionStamper((id) => fhir.current('Subscription', id));
   const qido = new QidoService(storage.qido, {
@@ -213,11 +221,11 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     sqliteKeys: atRest.sqlite,
   });
   const checkpointer = new WalCheckpointer(logger, undefined, atRest.sqlite);
-  checkpointer.adopt(db);
+  if (db) checkpointer.adopt(db);
   if (fhir.db) checkpointer.adopt(fhir.db);
   // Validates sections.bridge: a bad bridge config stops start-up before anything listens.
   const bridge = openBridge({
-    db,
+    stores: bridgeStores.stores,
     sections: config.sections,
     embeddedFhir: fhir.router,
     publicUrl: config.publicUrl,
@@ -278,14 +286,19 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const reconcileRuns = scheduledReconcile(config, {
     held: async (uid) => (await archive.instances({ studyUid: uid })).length > 0,
     queueSync: (uid) => {
-      bridge.admin.outbox.enqueue(uid, 'reconcile');
-      queued(uid, 'queued for the bridge');
+      void Promise.resolve(bridge.admin.outbox.enqueue(uid, 'reconcile')).then(
+        () => queued(uid, 'queued for the bridge'),
+        (err: unknown) => logger.error({ err, studyUid: uid }, 'queueing a reconciled study for the bridge failed'),
+      );
     },
     fetchFromSource: async (source, uid) => {
       await sourceStates.store.requeue(source, uid, undefined, Date.now());
       queued(uid, `queued for source ${source}`);
     },
-    record: (drift) => bridge.admin.outbox.setMeta('drift', drift),
+    record: (drift) =>
+      void Promise.resolve(bridge.admin.outbox.setMeta('drift', drift)).catch((err: unknown) =>
+        logger.error({ err }, 'recording the reconcile drift failed'),
+      ),
     onError: (err) => logger.warn({ err: err.message }, 'scheduled reconcile failed'),
   });
   const reconcileJob =
@@ -387,7 +400,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const worklist = openWorklist({
     sections: config.sections,
     fhir: embeddedClient,
-    dicom: { facts: studyFactsReader(db) },
+    dicom: { facts: (uid) => upkeep.studyFacts(uid) },
     onWrite: (listener) => fhir.onWrite(listener),
     logger: logger.child({ component: 'worklist' }),
   });

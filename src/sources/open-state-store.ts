@@ -10,7 +10,7 @@ import type { SourceStateStore } from './state-store.js';
  */
 export async function openSourceStateStore(
   database: string | undefined,
-  archiveDb: Database.Database,
+  archiveDb: Database.Database | undefined,
 ): Promise<{ store: SourceStateStore; close(): Promise<void> }> {
   if (database) {
     const store = await PgSourceStateStore.open(database).catch((e: Error) => {
@@ -20,5 +20,6 @@ export async function openSourceStateStore(
     });
     return { store, close: () => store.close() };
   }
+  if (!archiveDb) throw new Error("the sources' state needs the archive database or a PostgreSQL database");
   return { store: new SqliteSourceStateStore(archiveDb), close: async () => undefined };
 }

@@ -9,8 +9,11 @@ export interface DicomStudyFacts {
 }
 
 export interface DicomStudyPort {
-  /** Undefined when the archive does not hold the study (e.g. an ImagingStudy written by a client). */
-  facts(studyInstanceUid: string): DicomStudyFacts | undefined;
+  /**
+   * Undefined when the archive does not hold the study (e.g. an ImagingStudy written by a client).
+   * A promise when the archive index is in PostgreSQL (ArchiveUpkeep.studyFacts, both backends, one suite).
+   */
+  facts(studyInstanceUid: string): DicomStudyFacts | undefined | Promise<DicomStudyFacts | undefined>;
 }
 
 export const NO_DICOM: DicomStudyPort = { facts: () => undefined };

@@ -255,7 +255,7 @@ export class WorklistService {
       study,
       patientId ? this.contexts.get(patientId)?.recordPatientId : undefined,
     );
-    const dicom = this.o.dicom.facts(uid);
+    const dicom = await this.o.dicom.facts(uid);
     const entry: Entry = {
       id: study.id,
       uid,

@@ -14,21 +14,47 @@ import {
 } from '../../fhir/client/index.js';
 import { parseFhirConfig } from '../../fhir/config.js';
 import { BridgeAdmin, type SyncStatusReport } from '../quarantine/bridge-admin.js';
-import { QuarantineStore } from '../quarantine/quarantine-store.js';
+import { QuarantineStore, type QuarantineRecords } from '../quarantine/quarantine-store.js';
+import { StudyPatientLinks } from '../patients/study-links.js';
 import { CapabilityMonitor } from './capability-monitor.js';
 import { parseBridgeConfig, type BridgeConfig } from './config.js';
-import { StudySync, type SourceDicomweb } from './study-sync.js';
-import { Outbox } from './outbox.js';
+import { StudySync, type SourceDicomweb, type StudyLinkRows } from './study-sync.js';
+import { Outbox, type SyncOutbox } from './outbox.js';
+import { sqliteStudyReader, type StudyReader } from './study-instances.js';
 import { SyncWorker } from './sync-worker.js';
-import { WriteJournal } from './write-journal.js';
+import { WriteJournal, type BridgeWriteJournal, type JournalLog } from './write-journal.js';
 
 export { parseBridgeConfig, type BridgeConfig } from './config.js';
 export type { SyncEvent } from './sync-worker.js';
 export type { StudyResult, SyncOutcome } from './study-sync.js';
 
+/**
+ * The bridge's stores, all on the archive index's database: sqliteBridgeStores (the index's
+ * SQLite handle) or the PostgreSQL ones (src/bridge/postgres/, composed in src/main.ts).
+ */
+export interface BridgeStores {
+  outbox: SyncOutbox;
+  quarantine: QuarantineRecords;
+  reader: StudyReader;
+  links: StudyLinkRows;
+  /** The journal of the worker's passes (one commit per pass). */
+  journal(options: { relaxed?: boolean; onError?: JournalLog }): BridgeWriteJournal;
+}
+
+/** The bridge's stores beside the SQLite archive index (its tables created if missing). */
+export function sqliteBridgeStores(db: Database, links: StudyLinkRows = new StudyPatientLinks(db)): BridgeStores {
+  return {
+    outbox: new Outbox(db),
+    quarantine: new QuarantineStore(db),
+    reader: sqliteStudyReader(db),
+    links,
+    journal: (options) => new WriteJournal(db, options),
+  };
+}
+
 export interface BridgeOptions {
-  /** The archive index database: outbox, instances, findings, quarantine. */
-  db: Database;
+  /** Outbox, instances, findings, quarantine, links: on the archive index's database. */
+  stores: BridgeStores;
   sections: { bridge?: unknown; fhir?: unknown };
   /** The embedded FHIR server's router (target `embedded`). */
   embeddedFhir?: FhirRequestHandler;
@@ -68,21 +94,24 @@ export function openBridge(o: BridgeOptions): Bridge {
   } else {
     client = httpFhirClient(fhir.servers[config.target]!);
   }
-  // The SQLite stores of the index's handle (StudySync still reads that handle itself: issue 22).
-  const outbox = new Outbox(o.db);
-  const quarantine = new QuarantineStore(o.db);
+  const { outbox, quarantine } = o.stores;
   const admin = new BridgeAdmin({ outbox, quarantine });
   const logger = o.logger.child({ component: 'fhir-sync' });
-  const capabilities = new CapabilityMonitor(client, config.target, logger, (r) => outbox.setMeta('capabilities', r));
+  const capabilities = new CapabilityMonitor(client, config.target, logger, (r) => {
+    const stored = outbox.setMeta('capabilities', r);
+    if (stored instanceof Promise)
+      stored.catch((err: unknown) => logger.warn({ err }, 'recording the target capabilities failed'));
+  });
   // The bridge's own archive writes (findings, holds, outbox completion, sync records) go in one
   // commit per sync pass, not fsynced itself (write-journal.ts: all of it is derived again after a crash).
-  const writes = new WriteJournal(o.db, {
+  const writes = o.stores.journal({
     relaxed: true,
     onError: (err, ops) =>
       logger.error({ err, ops }, 'recording sync results failed; the studies concerned are synced again'),
   });
   const study = new StudySync({
-    db: o.db,
+    reader: o.stores.reader,
+    links: o.stores.links,
     client,
     quarantine,
     capabilities,

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SCHEMA } from '../../archive/sqlite/schema.js';
 import type { DicomJson } from '../../dicom/types.js';
 import { FhirServerError, type FhirClient } from '../../fhir/client/index.js';
@@ -15,13 +15,10 @@ import { QuarantineStore } from '../quarantine/quarantine-store.js';
 import { CapabilityMonitor } from './capability-monitor.js';
 import { parseBridgeConfig } from './config.js';
 import { combinePatientWrites, StudySync } from './study-sync.js';
+import { readIngestNotes } from './ingest-findings.js';
 import { WriteJournal } from './write-journal.js';
 
 const STUDIES = new Map<string, DicomJson[]>();
-vi.mock('./study-instances.js', () => ({
-  loadStudyInstances: (_db: unknown, studyUid: string) =>
-    (STUDIES.get(studyUid) ?? []).map((json) => ({ json, source: 'TEST' })),
-}));
 
 let n = 0;
 function addStudy(patientId: string, instances: number, o: { name?: string; description?: string } = {}): string {
@@ -137,7 +134,12 @@ function setUp() {
   const quarantine = new QuarantineStore(db);
   const silent = pino({ level: 'silent' });
   const sync = new StudySync({
-    db,
+    // The instances come from STUDIES (no archive to store them in), their notes from the index.
+    reader: {
+      instances: (studyUid) => (STUDIES.get(studyUid) ?? []).map((json) => ({ json, source: 'TEST' })),
+      ingestNotes: (studyUid) => readIngestNotes(db, studyUid),
+    },
+    links: new StudyPatientLinks(db),
     client,
     quarantine,
     config,

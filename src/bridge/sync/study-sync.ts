@@ -10,7 +10,6 @@
  * one archive commit by the caller (write-journal.ts) — a few commits per batch, not per study.
  */
 import { randomUUID } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { statusOf, type FhirClient } from '../../fhir/client/index.js';
 import { openResource, type FhirResource } from '../../fhir/types.js';
@@ -29,8 +28,8 @@ import {
 import { deepEqual } from '../mapping/deep-equal.js';
 import { normalizeStudy, type Finding } from '../normalize/index.js';
 import { identifierToken, matchPatient } from '../patients/patient-matcher.js';
-import { StudyPatientLinks } from '../patients/study-links.js';
-import type { QuarantineState, QuarantineStore } from '../quarantine/quarantine-store.js';
+import type { QuarantineRecords, QuarantineState } from '../quarantine/quarantine-store.js';
+import { andThen, type Awaitable } from './awaitable.js';
 import type { CapabilityMonitor } from './capability-monitor.js';
 import { sourceSettings, type BridgeConfig } from './config.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -45,8 +44,9 @@ import {
   type StudyWrite,
   type Written,
 } from './fhir-writes.js';
-import { loadIngestFindings } from './ingest-findings.js';
-import { loadStudyInstances } from './study-instances.js';
+import { ingestFindingsOf } from './ingest-findings.js';
+import type { StudyReader } from './study-instances.js';
+import { eachOnItsOwn, type BridgeWriteJournal } from './write-journal.js';
 import { findingsOf, InvalidResourceError, validateBeforeWrite } from './validate-before-write.js';
 import { isTransient, RetryLater } from './failures.js';
 import { planSrResults, writeSrResults, type SrPlan } from './sr-results.js';
@@ -63,17 +63,27 @@ export type StudyResult =
   | { studyUid: string; outcome: SyncOutcome; error?: undefined }
   | { studyUid: string; error: unknown; outcome?: undefined };
 
-/** The bridge's writes to the archive database (findings, holds): collected, committed by the caller (write-journal.ts). */
-export interface ArchiveWrites {
-  add(op: () => void): void;
-  flush(): void;
+/** The bridge's writes to the archive database (findings, holds, links): collected, committed by the caller (write-journal.ts). */
+export type ArchiveWrites = Pick<BridgeWriteJournal, 'add' | 'flush'>;
+
+/**
+ * The study → Patient links as the sync reads and writes them: StudyPatientLinks on SQLite
+ * (synchronous, so its writes run inside the journal's transaction), PgStudyLinks on PostgreSQL.
+ */
+export interface StudyLinkRows {
+  /** The archive's patient row of a study now (undefined: not archived). */
+  patientRowOf(studyUid: string): Awaitable<number | undefined>;
+  record(studyUid: string, patientPk: number, fhirPatient: string, now?: number): Awaitable<void>;
+  forget(studyUid: string): Awaitable<void>;
 }
 
 export interface StudySyncPorts {
-  /** The archive index database (instances, quarantine, findings). */
-  db: Database;
+  /** The study's visible instances and ingest notes, from the archive index. */
+  reader: StudyReader;
+  /** Which Patient each study belongs to (study-links.ts). */
+  links: StudyLinkRows;
   client: FhirClient;
-  quarantine: QuarantineStore;
+  quarantine: QuarantineRecords;
   capabilities: CapabilityMonitor;
   config: BridgeConfig;
   /** Our DICOMweb base URL (publicUrl + /dicomweb), for the Endpoint. */
@@ -85,7 +95,7 @@ export interface StudySyncPorts {
   sourceDicomweb?: SourceDicomweb;
   /** The data-quality log channel. */
   dataQualityLog: Logger;
-  /** Where findings and holds go; without it they are written at once, one commit each. */
+  /** Where findings and holds go; without it each is written on its own when the pass is flushed. */
   writes?: ArchiveWrites;
 }
 
@@ -152,17 +162,17 @@ export class StudySync {
   private readonly endpointsFound = new Map<string, Promise<Reference<Endpoint> | undefined>>();
   private readonly patients = new KeyedLock();
   private readonly writes: ArchiveWrites;
-  private readonly links: StudyPatientLinks;
+  private readonly links: StudyLinkRows;
 
   constructor(private readonly ports: StudySyncPorts) {
-    this.writes = ports.writes ?? { add: (op) => op(), flush: () => {} };
-    this.links = new StudyPatientLinks(ports.db);
+    this.writes = ports.writes ?? eachOnItsOwn();
+    this.links = ports.links;
   }
 
   /** One study on its own (its findings and hold committed before it returns); throws what stopped it. */
   async sync(studyUid: string): Promise<SyncOutcome> {
     const [result] = await this.syncBatch([studyUid]);
-    this.writes.flush();
+    await this.writes.flush();
     if (result!.error !== undefined || !result!.outcome) throw result!.error;
     return result!.outcome;
   }
@@ -211,15 +221,19 @@ export class StudySync {
   }
 
   private async prepareOnce(studyUid: string, order: number): Promise<SyncOutcome | Linkable> {
-    const { db, quarantine, config } = this.ports;
-    const decision = quarantine.get(studyUid);
+    const { reader, quarantine, config } = this.ports;
+    const asked = quarantine.get(studyUid);
+    const decision = asked instanceof Promise ? await asked : asked;
     if (decision?.state === 'rejected') {
       this.unlink(studyUid);
       return { kind: 'rejected', ...(await this.retire(studyUid)) };
     }
-    // Read together (no await between): the patient row the link will name is the one of these instances.
-    const stored = loadStudyInstances(db, studyUid);
-    const patientPk = this.links.patientRowOf(studyUid);
+    // Asked together (SQLite: read with no await between, so the patient row the link will name is
+    // the one of these instances; PostgreSQL: two reads in flight, a change between them queues the study again).
+    const reading = reader.instances(studyUid);
+    const patientRow = this.links.patientRowOf(studyUid);
+    const stored = reading instanceof Promise ? await reading : reading;
+    const patientPk = patientRow instanceof Promise ? await patientRow : patientRow;
     if (stored.length === 0) {
       this.unlink(studyUid);
       this.writes.add(() => quarantine.clearHold(studyUid));
@@ -232,7 +246,8 @@ export class StudySync {
       { profile: settings, source: { aeTitle: source } },
     );
     const override = decision?.state === 'released';
-    const ingest = loadIngestFindings(db, studyUid, settings);
+    const notes = reader.ingestNotes(studyUid);
+    const ingest = ingestFindingsOf(notes instanceof Promise ? await notes : notes, settings);
     const findings = ingest.length ? [...normalized.findings, ...ingest] : normalized.findings;
     const held = normalized.quarantine || ingest.some((f) => f.severity === 'error');
     if (held && !override) return this.hold(studyUid, findings, decision?.state);
@@ -466,10 +481,14 @@ export class StudySync {
     this.record(studyUid, findings);
     const now = Date.now();
     const { quarantine } = this.ports;
-    this.writes.add(() => {
-      const state = quarantine.get(studyUid)?.state;
-      if (state === undefined || state === 'held' || state === decided) quarantine.hold(studyUid, reasons, now);
-    });
+    // Read again inside the journal's transaction (synchronous on SQLite: nothing runs in between).
+    this.writes.add(() =>
+      andThen(quarantine.get(studyUid), (entry) => {
+        const state = entry?.state;
+        if (state === undefined || state === 'held' || state === decided)
+          return quarantine.hold(studyUid, reasons, now);
+      }),
+    );
     this.ports.dataQualityLog.warn(
       { studyUid, reasons: reasons.map((r) => ({ rule: r.rule, tag: r.tag })) },
       'study held in quarantine',

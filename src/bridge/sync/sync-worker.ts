@@ -19,7 +19,7 @@ import type { BridgeConfig } from './config.js';
 import { backoffMs, describeFailure, isTransient } from './failures.js';
 import type { OutboxRow, SyncOutbox } from './outbox.js';
 import type { StudyResult, SyncOutcome } from './study-sync.js';
-import type { BridgeWriteJournal } from './write-journal.js';
+import { eachOnItsOwn, type BridgeWriteJournal } from './write-journal.js';
 
 /** Where the worker collects its outbox updates of a pass (committed by flush at the pass's end). */
 export type SyncWrites = Pick<BridgeWriteJournal, 'add' | 'flush'>;
@@ -236,25 +236,4 @@ export class SyncWorker {
     }
     return { studyUid: row.studyUid, error, transient };
   }
-}
-
-/** No journal: the pass's writes run one after the other at its end, each on its own; a failing one does not stop the rest. */
-function eachOnItsOwn(): SyncWrites {
-  let ops: (() => unknown)[] = [];
-  return {
-    add: (op) => void ops.push(op),
-    flush: async () => {
-      const run = ops;
-      ops = [];
-      let failed: unknown;
-      for (const op of run) {
-        try {
-          await op();
-        } catch (e) {
-          failed ??= e;
-        }
-      }
-      if (failed !== undefined) throw failed;
-    },
-  };
 }

@@ -34,6 +34,27 @@ export interface BridgeWriteJournal {
   flush(): Awaitable<void>;
 }
 
+/** No journal: the pass's writes run one after the other at its end, each on its own; a failing one does not stop the rest. */
+export function eachOnItsOwn(): Pick<BridgeWriteJournal, 'add' | 'flush'> {
+  let ops: (() => unknown)[] = [];
+  return {
+    add: (op) => void ops.push(op),
+    flush: async () => {
+      const run = ops;
+      ops = [];
+      let failed: unknown;
+      for (const op of run) {
+        try {
+          await op();
+        } catch (e) {
+          failed ??= e;
+        }
+      }
+      if (failed !== undefined) throw failed;
+    },
+  };
+}
+
 export class WriteJournal implements BridgeWriteJournal {
   private ops: (() => void)[] = [];
 
