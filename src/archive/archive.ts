@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
 import { StoreError } from '../core/errors.js';
 import { DicomStatus } from '../core/dicom-status.js';
 import { DicomParseError, bufferSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
 import { GroupCommitter, IndexSyncError, RequestCommitter, type Committer } from './group-committer.js';
 import { receive } from './receive.js';
+import { instanceBlobKey } from './blob-key.js';
 import {
   RemoteFetchError,
   isRemoteKey,
@@ -294,7 +294,7 @@ export class Archive {
           if (this.opts.duplicatePolicy === 'reject') throw duplicateError(ref.sopUid);
         }
         placed ??= await sealed.commit({
-          key: `${studyFolder(ref.studyUid)}/${ref.sopUid}-${randomBytes(4).toString('hex')}.dcm`,
+          key: instanceBlobKey(ref.studyUid, ref.sopUid),
           sopUid: ref.sopUid,
           source: ctx.source,
         });
@@ -435,9 +435,7 @@ export class Archive {
 }
 
 /** `ab/<StudyInstanceUID>`: one folder per study (one folder fsync covers a study's files), 256 shards. */
-export function studyFolder(studyUid: string): string {
-  return `${createHash('sha1').update(studyUid).digest('hex').slice(0, 2)}/${studyUid}`;
-}
+export { studyFolder } from './blob-key.js';
 
 function duplicateError(sopUid: string): StoreError {
   return new StoreError(

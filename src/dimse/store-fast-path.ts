@@ -88,45 +88,50 @@ export function readCommand(bytes: Buffer): CommandSummary | undefined {
 export const isStoreRequest = (c: CommandSummary | undefined): c is CommandSummary =>
   c !== undefined && c.commandField === C_STORE_RQ && c.hasDataSet && c.messageId >= 0;
 
-function element(el: number, value: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt16LE(0, 0);
-  head.writeUInt16LE(el, 2);
-  head.writeUInt32LE(value.length, 4);
-  return Buffer.concat([head, value]);
-}
-
-const us = (n: number) => {
-  const b = Buffer.alloc(2);
-  b.writeUInt16LE(n, 0);
-  return b;
-};
-
 /** Text padded to even length: UI with NUL, other VRs with a space. */
-const padded = (s: string, pad: '\0' | ' ') => Buffer.from(s.length % 2 === 0 ? s : s + pad, 'latin1');
+const padded = (s: string, pad: '\0' | ' ') => (s.length % 2 === 0 ? s : s + pad);
+
+/** A group 0000 element of the response: a US number or latin1 text (already padded). */
+type ResponseElement = [tag: number, value: number | string];
 
 /** The C-STORE-RSP for a request, as one P-DATA-TF PDU (Error Comment on failures and warnings, as fillResponse). */
 export function storeResponsePdu(contextId: number, request: CommandSummary, result: DimseResult): Buffer {
-  const elements = [
-    element(0x0002, padded(request.affectedSopClassUid, '\0')),
-    element(COMMAND_FIELD, us(C_STORE_RSP)),
-    element(0x0120, us(request.messageId)),
-    element(0x0800, us(NO_DATA_SET)),
-    element(0x0900, us(result.status)),
+  const elements: ResponseElement[] = [
+    [0x0002, padded(request.affectedSopClassUid, '\0')],
+    [COMMAND_FIELD, C_STORE_RSP],
+    [0x0120, request.messageId],
+    [0x0800, NO_DATA_SET],
+    [0x0900, result.status],
     ...(carriesErrorComment(result.status) && result.comment
-      ? [element(0x0902, padded(errorComment(result.comment), ' '))]
+      ? [[0x0902, padded(errorComment(result.comment), ' ')] as ResponseElement]
       : []),
-    element(0x1000, padded(request.affectedSopInstanceUid, '\0')),
+    [0x1000, padded(request.affectedSopInstanceUid, '\0')],
   ];
-  const body = Buffer.concat(elements);
-  const groupLength = Buffer.alloc(4);
-  groupLength.writeUInt32LE(body.length, 0);
-  const command = Buffer.concat([element(0x0000, groupLength), body]);
-  const pdu = Buffer.alloc(12);
+  const valueLength = (v: number | string) => (typeof v === 'number' ? 2 : Buffer.byteLength(v, 'latin1'));
+  // Written straight into one PDU (one allocation per response): the PDU and PDV headers, then
+  // CommandGroupLength and the elements, each an 8-byte Implicit VR LE header and its value.
+  const body = elements.reduce((n, [, v]) => n + 8 + valueLength(v), 0);
+  const command = 12 + body;
+  const pdu = Buffer.alloc(12 + command);
   pdu.writeUInt8(0x04, 0);
-  pdu.writeUInt32BE(6 + command.length, 2);
-  pdu.writeUInt32BE(2 + command.length, 6);
+  pdu.writeUInt32BE(6 + command, 2);
+  pdu.writeUInt32BE(2 + command, 6);
   pdu.writeUInt8(contextId, 10);
   pdu.writeUInt8(0x03, 11); // command, last fragment
-  return Buffer.concat([pdu, command]);
+  let at = 12;
+  const header = (tag: number, length: number) => {
+    pdu.writeUInt16LE(0, at);
+    pdu.writeUInt16LE(tag, at + 2);
+    pdu.writeUInt32LE(length, at + 4);
+    at += 8;
+  };
+  header(0x0000, 4);
+  pdu.writeUInt32LE(body, at);
+  at += 4;
+  for (const [tag, v] of elements) {
+    header(tag, valueLength(v));
+    if (typeof v === 'number') at = pdu.writeUInt16LE(v, at);
+    else at += pdu.write(v, at, 'latin1');
+  }
+  return pdu;
 }
