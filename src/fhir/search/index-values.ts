@@ -27,7 +27,7 @@ export function indexRows(params: SearchParamDef[], resource: unknown, baseUrl: 
   const rows: IndexRow[] = [];
   const seen = new Set<string>();
   for (const def of params) {
-    if (!def.extract || referenceUnion(def.resourceType, def.code)) continue;
+    if (!def.extract || (def.kind === 'reference' && referenceUnion(def.resourceType, def.code))) continue;
     for (const typed of def.extract(resource)) {
       for (const value of valuesOf(def.kind, typed, baseUrl)) {
         const key = `${def.code}\u0000${valueKey(value)}`;
