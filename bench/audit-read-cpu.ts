@@ -19,6 +19,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTestServer } from '../test/support/server.js';
 import { httpCall, keepAliveAgent } from './http-client.js';
+import { cpuBetween, threadSnapshot } from './thread-cpu.js';
 
 const TICK_MS = 1000 / 100; // USER_HZ
 
@@ -81,8 +82,14 @@ interface Row {
   requests: number;
   cpuMsPerReq: number;
   mainMsPerReq: number;
+  /** Threads at a lowered priority: the audit projection's (no rendering in these reads). */
+  loweredMsPerReq?: number;
   reqPerSec: number;
   auditRecordsPerReq: number;
+  /** AuditEvents not yet searchable when the last response arrived (one count request's record aside). */
+  lagAtEnd: number;
+  /** From then until the server's CPU settled (less the 1 s the check itself waits). */
+  catchUpMs: number;
   fsyncsPerReq?: number;
   errors: number;
 }
@@ -164,10 +171,16 @@ async function measure(entry: string, o: Options): Promise<Row[]> {
       strace?.stderr.on('data', (d: Buffer) => (straceOut += d.toString()));
       if (strace) await new Promise((r) => setTimeout(r, 500));
       const c0 = cpuOf(server.pid);
+      const s0 = threadSnapshot(server.pid);
       const t0 = performance.now();
       const errors = await run(o.requests);
       const wallMs = performance.now() - t0;
+      // How far the FHIR copy is behind when the load stops, and how long it takes to catch up.
+      const lagAtEnd = before + o.requests - (await auditCount());
+      const t1 = performance.now();
       const c1 = await settled(); // the copies into FHIR are part of the cost
+      const catchUpMs = Math.max(0, performance.now() - t1 - 1000);
+      const lowered = cpuBetween(s0, threadSnapshot(server.pid))?.loweredMs;
       if (strace) {
         strace.kill('SIGINT');
         await new Promise((r) => strace.on('close', r));
@@ -185,9 +198,12 @@ async function measure(entry: string, o: Options): Promise<Row[]> {
         requests: o.requests,
         cpuMsPerReq: (c1.all - c0.all) / o.requests,
         mainMsPerReq: (c1.main - c0.main) / o.requests,
+        ...(lowered === undefined ? {} : { loweredMsPerReq: lowered / o.requests }),
         // Wall clock: only comparable between builds measured in the same minute on a quiet machine.
         reqPerSec: Math.round((o.requests / wallMs) * 1000),
         auditRecordsPerReq: (after - before - 1) / o.requests,
+        lagAtEnd,
+        catchUpMs: Math.round(catchUpMs),
         ...(fsyncs === undefined ? {} : { fsyncsPerReq: fsyncs / o.requests }),
         errors,
       });

@@ -15,9 +15,9 @@ import { FhirProjection } from './fhir-projection.js';
 import type { FromProjection, ProjectionWorkerData, ToProjection } from './projection-protocol.js';
 
 // The copy is a searchable view of a chain that is already durable, so it may lag: on a busy
-// machine the request threads go first (nice 5 ≈ a third of the main thread's CPU share when both
-// want a core; under P12 this thread's indexing cost more CPU per list read than the read itself).
-lowerThreadPriority(5);
+// machine the request threads go first. Nice 19 (the lowest): it runs on what the other threads
+// leave, and catches up when the load stops (docs/audit-offload.md, "The FHIR copy's priority").
+lowerThreadPriority(19);
 
 const port = parentPort!;
 const data = workerData as ProjectionWorkerData;

@@ -3,7 +3,7 @@ import type { IncludeRule, SearchRequest } from '../search/search-request.js';
 import type { FhirResource } from '../types.js';
 import { limitSql } from '../../core/sqlite-limit.js';
 import type { Queryable } from './resource-store.js';
-import { conditionSql, numbered, type SearchContext, sortSql } from './search-sql.js';
+import { conditionSql, numbered, paramTest, type SearchContext, sortSql } from './search-sql.js';
 
 /** At most this many resources are added by _include and _revinclude to one page. */
 const MAX_INCLUDED = 1000;
@@ -54,30 +54,30 @@ async function includes(db: Queryable, req: SearchRequest, page: Row[], ctx: Sea
 
 /** Resources the page's resources point to through `rule.param`. */
 async function forward(db: Queryable, rule: IncludeRule, page: Row[], ctx: SearchContext): Promise<Row[]> {
-  const param = ctx.ids(rule.param.resourceType, rule.param.code);
+  const param = paramTest(rule.param.resourceType, rule.param.code, 'reference', ctx.ids, 's.');
   if (param === undefined) return [];
-  const typeTest = rule.targetType ? ' AND s.target_type = $3' : '';
+  const typeTest = rule.targetType ? ' AND s.target_type = ?' : '';
   const { rows } = await db.query<Row>(
-    `SELECT r.pk, r.type, r.id, r.json FROM ${ctx.s}sp_reference s
+    numbered(`SELECT r.pk, r.type, r.id, r.json FROM ${ctx.s}sp_reference s
        JOIN ${ctx.s}resources r ON r.type = s.target_type AND r.id = s.target_id
-     WHERE s.param = $1 AND s.resource_pk = ANY($2::bigint[])${typeTest} AND NOT r.deleted LIMIT ${MAX_INCLUDED}`,
-    [param, page.map((r) => r.pk), ...(rule.targetType ? [rule.targetType] : [])],
+     WHERE ${param.sql} AND s.resource_pk = ANY(?::bigint[])${typeTest} AND NOT r.deleted LIMIT ${MAX_INCLUDED}`),
+    [...param.args, page.map((r) => r.pk), ...(rule.targetType ? [rule.targetType] : [])],
   );
   return rows;
 }
 
 /** Resources of `rule.param.resourceType` that point to the page's resources. */
 async function reverse(db: Queryable, rule: IncludeRule, page: Row[], ctx: SearchContext): Promise<Row[]> {
-  const param = ctx.ids(rule.param.resourceType, rule.param.code);
+  const param = paramTest(rule.param.resourceType, rule.param.code, 'reference', ctx.ids, 's.');
   if (param === undefined) return [];
   const targets = page.filter((r) => !rule.targetType || r.type === rule.targetType);
   if (targets.length === 0) return [];
   const { rows } = await db.query<Row>(
-    `SELECT r.pk, r.type, r.id, r.json FROM ${ctx.s}resources r WHERE r.pk IN
+    numbered(`SELECT r.pk, r.type, r.id, r.json FROM ${ctx.s}resources r WHERE r.pk IN
        (SELECT s.resource_pk FROM ${ctx.s}sp_reference s
-        WHERE s.param = $1 AND (s.target_id, s.target_type) IN (SELECT * FROM unnest($2::text[], $3::text[])))
-     AND NOT r.deleted LIMIT ${MAX_INCLUDED}`,
-    [param, targets.map((r) => r.id), targets.map((r) => r.type)],
+        WHERE ${param.sql} AND (s.target_id, s.target_type) IN (SELECT * FROM unnest(?::text[], ?::text[])))
+     AND NOT r.deleted LIMIT ${MAX_INCLUDED}`),
+    [...param.args, targets.map((r) => r.id), targets.map((r) => r.type)],
   );
   return rows;
 }

@@ -10,6 +10,7 @@ import {
   TRUE,
   valueTest,
 } from '../search/sql-predicates.js';
+import { referenceParamTest, type TextTests } from '../search/reference-unions.js';
 import { tableOf } from './schema.js';
 
 /** The numeric id of a search parameter of a type; undefined for one the registry does not know. */
@@ -29,6 +30,25 @@ export interface SearchContext {
  */
 type Mode = 'in' | 'exists' | 'select';
 
+/** Text tests for reference unions (search/reference-unions.ts). */
+export const PG_TEXT: TextTests = { starts: (c) => `strpos(${c}, ?) = 1`, contains: (c) => `strpos(${c}, ?) > 0` };
+
+/**
+ * The index rows of a parameter: `param = ?`, or (a reference union) the rows of the parameters
+ * that hold its values. Undefined for a parameter the registry does not know.
+ */
+export function paramTest(
+  type: string,
+  code: string,
+  kind: string,
+  ids: ParamIds,
+  column = '',
+): { sql: string; args: (string | number)[] } | undefined {
+  if (kind === 'reference') return referenceParamTest(type, code, ids, PG_TEXT, column);
+  const id = ids(type, code);
+  return id === undefined ? undefined : { sql: `${column}param = ?`, args: [id] };
+}
+
 const NOTHING: Sql = { sql: 'SELECT NULL::bigint AS resource_pk WHERE FALSE', args: [] };
 
 /** One search condition as a predicate on the resources row `alias`; values are tested in the sp_* tables only. */
@@ -47,7 +67,7 @@ export function conditionSql(c: Condition, alias: string, type: string, ctx: Sea
     default:
       break;
   }
-  const param = ctx.ids(type, c.param.code);
+  const param = paramTest(type, c.param.code, c.param.kind, ctx.ids);
   const negated = (c.kind === 'token' && c.not) || (c.kind === 'missing' && c.missing);
   if (param === undefined) return mode === 'select' ? NOTHING : negated ? TRUE : FALSE;
   const inner = valueTest(c, ctx.now);
@@ -55,19 +75,20 @@ export function conditionSql(c: Condition, alias: string, type: string, ctx: Sea
   return joined(alias, `${ctx.s}${tableOf(c.param.kind)}`, param, inner, negated ? 'exists' : mode, negated);
 }
 
-function joined(alias: string, table: string, param: number, test: Sql, mode: Mode, negated: boolean): Sql {
+function joined(alias: string, table: string, param: Sql, test: Sql, mode: Mode, negated: boolean): Sql {
   const filter = test === TRUE ? '' : ` AND (${test.sql})`;
-  const args = [param, ...test.args];
-  if (mode === 'select') return { sql: `SELECT resource_pk FROM ${table} WHERE param = ?${filter}`, args };
-  if (mode === 'in') return { sql: `${alias}.pk IN (SELECT resource_pk FROM ${table} WHERE param = ?${filter})`, args };
+  const args = [...param.args, ...test.args];
+  const p = param.sql;
+  if (mode === 'select') return { sql: `SELECT resource_pk FROM ${table} WHERE ${p}${filter}`, args };
+  if (mode === 'in') return { sql: `${alias}.pk IN (SELECT resource_pk FROM ${table} WHERE ${p}${filter})`, args };
   return {
-    sql: `${negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} WHERE resource_pk = ${alias}.pk AND param = ?${filter})`,
+    sql: `${negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} WHERE resource_pk = ${alias}.pk AND ${p}${filter})`,
     args,
   };
 }
 
 function chainSql(c: Extract<Condition, { kind: 'chain' }>, alias: string, ctx: SearchContext, mode: Mode): Sql {
-  const param = ctx.ids(c.param.resourceType, c.param.code);
+  const param = paramTest(c.param.resourceType, c.param.code, 'reference', ctx.ids);
   if (param === undefined) return mode === 'select' ? NOTHING : FALSE;
   const targets = c.targets.map(({ type, condition }) => {
     const inner = conditionSql(condition, 't', type, ctx);
@@ -106,13 +127,13 @@ export function sortSql(rules: SortRule[], type: string, ctx: SearchContext): Sq
     if (param.column === 'id') terms.push(`r.id ${dir}`);
     else if (param.column === 'lastUpdated') terms.push(`r.last_updated ${dir}`);
     else {
-      const id = ctx.ids(type, param.code);
-      if (id === undefined) continue;
+      const test = paramTest(type, param.code, param.kind, ctx.ids);
+      if (test === undefined) continue;
       const column = sortColumn(param.kind, descending);
       terms.push(
-        `(SELECT ${descending ? 'max' : 'min'}(${column}) FROM ${ctx.s}${tableOf(param.kind)} WHERE resource_pk = r.pk AND param = ?) ${dir} NULLS LAST`,
+        `(SELECT ${descending ? 'max' : 'min'}(${column}) FROM ${ctx.s}${tableOf(param.kind)} WHERE resource_pk = r.pk AND ${test.sql}) ${dir} NULLS LAST`,
       );
-      args.push(id);
+      args.push(...test.args);
     }
   }
   terms.push('r.pk ASC');

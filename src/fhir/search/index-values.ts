@@ -2,6 +2,7 @@ import type { IndexKind, SearchParamDef, TypedValue } from '../definitions/searc
 import { isObject } from '../types.js';
 import { MAX_TIME, MIN_TIME, dateRange } from './fhir-dates.js';
 import { normalizeString } from './normalize.js';
+import { referenceUnion } from './reference-unions.js';
 import { parseReference } from './references.js';
 
 /** One searchable value of one parameter, as stored in the index table of its kind. */
@@ -18,12 +19,15 @@ export interface IndexRow {
   value: IndexValue;
 }
 
-/** Evaluates every supported search parameter of the resource's type: the rows to store for it. */
+/**
+ * Evaluates every supported search parameter of the resource's type: the rows to store for it.
+ * A parameter whose values are other parameters' rows (reference-unions.ts) gets none.
+ */
 export function indexRows(params: SearchParamDef[], resource: unknown, baseUrl: string): IndexRow[] {
   const rows: IndexRow[] = [];
   const seen = new Set<string>();
   for (const def of params) {
-    if (!def.extract) continue;
+    if (!def.extract || (def.kind === 'reference' && referenceUnion(def.resourceType, def.code))) continue;
     for (const typed of def.extract(resource)) {
       for (const value of valuesOf(def.kind, typed, baseUrl)) {
         const key = `${def.code}\u0000${valueKey(value)}`;

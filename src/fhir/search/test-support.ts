@@ -171,6 +171,57 @@ export function fhirSearchSuite(
       expect(await restricted('Patient', '', { kind: 'id', ids: [], not: true })).toEqual(ids([anna, bob, zoe]));
     });
 
+    it('answers AuditEvent patient from the agent and entity rows: search, :missing, chain, compartment, includes', async () => {
+      const event = (agents: string[], entities: string[]) =>
+        repo.create({
+          resourceType: 'AuditEvent',
+          type: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110110' },
+          recorded: '2024-05-03T10:00:00Z',
+          agent: agents.map((reference, i) => ({ requestor: i === 0, who: { reference } })),
+          source: { observer: { display: 'test' } },
+          entity: entities.map((reference) => ({ what: { reference } })),
+        });
+      const list = await event(
+        ['Practitioner/p1'],
+        [`Patient/${anna.id}`, `Patient/${bob.id}`, `Observation/${inr.id}`],
+      );
+      const self = await event([`Patient/${zoe.id}`], []);
+      const remote = await event(['Device/d1'], ['https://other.example/fhir/Patient/9']);
+      const none = await event(['Practitioner/p1'], [`Observation/${bp.id}`]);
+      expect(ids(await q('AuditEvent', `patient=Patient/${anna.id}`))).toEqual([list.id]);
+      expect(ids(await q('AuditEvent', `patient=${bob.id}`))).toEqual([list.id]);
+      expect(ids(await q('AuditEvent', `patient=Patient/${zoe.id}`))).toEqual([self.id]);
+      expect(ids(await q('AuditEvent', 'patient=https://other.example/fhir/Patient/9'))).toEqual([remote.id]);
+      expect(ids(await q('AuditEvent', `patient=${inr.id}`))).toEqual([]);
+      expect(ids(await q('AuditEvent', `entity=Observation/${inr.id}`))).toEqual([list.id]);
+      expect(ids(await q('AuditEvent', `entity=Patient/${anna.id}`))).toEqual([list.id]);
+      expect(ids(await q('AuditEvent', `agent=Patient/${zoe.id}`))).toEqual([self.id]);
+      expect(ids(await q('AuditEvent', 'patient:missing=true'))).toEqual([none.id]);
+      expect(ids(await q('AuditEvent', 'patient:missing=false'))).toEqual(ids([list, self, remote]));
+      expect(ids(await q('AuditEvent', 'patient.family=zimmer'))).toEqual([self.id]);
+      expect(ids(await q('AuditEvent', `patient=Patient/${anna.id},Patient/${zoe.id}&date=2024-05-03`))).toEqual(
+        ids([list, self]),
+      );
+      const { parseSearch } = await import('./parse-search.js');
+      const { compartmentCondition } = await import('./compartment.js');
+      const { testRegistry, TEST_BASE } = await import('../repository/test-support.js');
+      const run = (type: string, query: string, extra?: Condition) => {
+        const { request } = parseSearch(testRegistry(), type, new URLSearchParams(query), {
+          defaultCount: 100,
+          maxCount: 100,
+          baseUrl: TEST_BASE,
+        });
+        if (extra) request.conditions.push(extra);
+        return repo.search(request);
+      };
+      const ofZoe = compartmentCondition(testRegistry(), 'AuditEvent', zoe.id!)!;
+      expect(ids((await run('AuditEvent', '', ofZoe)).resources)).toEqual([self.id]);
+      const included = await run('AuditEvent', `_id=${list.id}&_include=AuditEvent:patient`);
+      expect(ids(included.included)).toEqual(ids([anna, bob]));
+      const rev = await run('Patient', `_id=${anna.id},${zoe.id}&_revinclude=AuditEvent:patient`);
+      expect(ids(rev.included)).toEqual(ids([list, self]));
+    });
+
     it('counts the total and adds _include and _revinclude resources', async () => {
       const { parseSearch } = await import('./parse-search.js');
       const { testRegistry, TEST_BASE } = await import('../repository/test-support.js');

@@ -13,6 +13,7 @@ import {
 } from '../search/sql-predicates.js';
 
 export { indexDriven };
+import { referenceParamTest, type TextTests } from '../search/reference-unions.js';
 import { tableOf } from './schema.js';
 
 export type { Sql };
@@ -26,6 +27,25 @@ export type ParamIds = (resourceType: string, code: string) => number | undefine
  * candidate row through the (resource_pk, param) index (every other condition).
  */
 export type Mode = 'in' | 'exists' | 'count' | 'select';
+
+/** Text tests for reference unions (search/reference-unions.ts): instr is case-sensitive, LIKE is not. */
+export const SQLITE_TEXT: TextTests = { starts: (c) => `instr(${c}, ?) = 1`, contains: (c) => `instr(${c}, ?) > 0` };
+
+/**
+ * The index rows of a parameter: `param = ?`, or (a reference union) the rows of the parameters
+ * that hold its values. Undefined when nothing was ever indexed for it.
+ */
+export function paramTest(
+  resourceType: string,
+  code: string,
+  kind: string,
+  ids: ParamIds,
+  column = '',
+): { sql: string; args: (string | number)[] } | undefined {
+  if (kind === 'reference') return referenceParamTest(resourceType, code, ids, SQLITE_TEXT, column);
+  const id = ids(resourceType, code);
+  return id === undefined ? undefined : { sql: `${column}param = ?`, args: [id] };
+}
 
 const NOTHING: Sql = { sql: 'SELECT NULL AS resource_pk WHERE 0', args: [] };
 
@@ -56,7 +76,7 @@ export function conditionSql(
     default:
       break;
   }
-  const param = ids(resourceType, c.param.code);
+  const param = paramTest(resourceType, c.param.code, c.param.kind, ids);
   const table = tableOf(c.param.kind);
   const negated = (c.kind === 'token' && c.not) || (c.kind === 'missing' && c.missing);
   if (param === undefined)
@@ -66,23 +86,20 @@ export function conditionSql(
   return joined(alias, table, param, inner, negated && mode !== 'count' ? 'exists' : mode, negated);
 }
 
-function joined(alias: string, table: string, param: number, test: Sql, mode: Mode, negated: boolean): Sql {
+function joined(alias: string, table: string, param: Sql, test: Sql, mode: Mode, negated: boolean): Sql {
   const filter = test === TRUE ? '' : ` AND (${test.sql})`;
-  if (mode === 'select')
-    return { sql: `SELECT resource_pk FROM ${table} WHERE param = ?${filter}`, args: [param, ...test.args] };
-  if (mode === 'in')
-    return {
-      sql: `${alias}.pk IN (SELECT resource_pk FROM ${table} WHERE param = ?${filter})`,
-      args: [param, ...test.args],
-    };
+  const args = [...param.args, ...test.args];
+  const p = param.sql;
+  if (mode === 'select') return { sql: `SELECT resource_pk FROM ${table} WHERE ${p}${filter}`, args };
+  if (mode === 'in') return { sql: `${alias}.pk IN (SELECT resource_pk FROM ${table} WHERE ${p}${filter})`, args };
   if (mode === 'count')
     return {
-      sql: `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE param = ?${filter} LIMIT ${ESTIMATE_CAP})`,
-      args: [param, ...test.args],
+      sql: `SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE ${p}${filter} LIMIT ${ESTIMATE_CAP})`,
+      args,
     };
   return {
-    sql: `${negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} INDEXED BY ${table}_resource WHERE resource_pk = ${alias}.pk AND param = ?${filter})`,
-    args: [param, ...test.args],
+    sql: `${negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} INDEXED BY ${table}_resource WHERE resource_pk = ${alias}.pk AND ${p}${filter})`,
+    args,
   };
 }
 
@@ -93,7 +110,7 @@ function chainSql(
   now: number,
   mode: Mode,
 ): Sql {
-  const param = ids(c.param.resourceType, c.param.code);
+  const param = paramTest(c.param.resourceType, c.param.code, 'reference', ids);
   if (param === undefined)
     return mode === 'count' ? { sql: 'SELECT 0 AS n', args: [] } : mode === 'select' ? NOTHING : FALSE;
   const targets = c.targets.map(({ type, condition }) => {
@@ -143,15 +160,15 @@ export function sortSql(rules: SortRule[], resourceType: string, ids: ParamIds):
     if (param.column === 'id') terms.push(`r.id ${dir}`);
     else if (param.column === 'lastUpdated') terms.push(`r.last_updated ${dir}`);
     else {
-      const id = ids(resourceType, param.code);
-      if (id === undefined) continue;
+      const test = paramTest(resourceType, param.code, param.kind, ids);
+      if (test === undefined) continue;
       const column = sortColumn(param.kind, descending);
       // INDEXED BY: without statistics SQLite may walk the (param, value) index for max()/min() instead.
       const table = tableOf(param.kind);
-      const expr = `(SELECT ${descending ? 'max' : 'min'}(${column}) FROM ${table} INDEXED BY ${table}_resource WHERE resource_pk = r.pk AND param = ?)`;
+      const expr = `(SELECT ${descending ? 'max' : 'min'}(${column}) FROM ${table} INDEXED BY ${table}_resource WHERE resource_pk = r.pk AND ${test.sql})`;
       // Resources without a value sort last either way; NULLS LAST evaluates the subquery once per row.
       terms.push(`${expr} ${dir} NULLS LAST`);
-      args.push(id);
+      args.push(...test.args);
     }
   }
   terms.push('r.pk ASC');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TEST_BASE, fhirRepositorySuite, find, testRegistry } from '../repository/test-support.js';
+import { TEST_BASE, fhirRepositorySuite, find, ids, testRegistry } from '../repository/test-support.js';
 import { fhirSearchSuite } from '../search/test-support.js';
 import { SqliteFhirRepository } from './sqlite-repository.js';
 
@@ -36,6 +36,48 @@ describe('SQLite FHIR repository', () => {
       second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores no AuditEvent patient rows (agent and entity hold them) and still finds rows older versions stored', async () => {
+    const { repo, close } = openTemp();
+    try {
+      const event = await repo.create({
+        resourceType: 'AuditEvent',
+        type: { code: '110110' },
+        recorded: '2024-05-03T10:00:00Z',
+        agent: [{ requestor: true, who: { reference: 'Practitioner/p1' } }],
+        source: { observer: { display: 'test' } },
+        entity: [{ what: { reference: 'Patient/a' } }, { what: { reference: 'Patient/b' } }],
+      });
+      const rows = () =>
+        repo.db
+          .prepare(
+            `SELECT p.code, s.url FROM sp_reference s JOIN params p ON p.id = s.param
+             JOIN resources r ON r.pk = s.resource_pk WHERE r.id = ? ORDER BY p.code, s.url`,
+          )
+          .all(event.id) as { code: string; url: string }[];
+      expect(rows()).toEqual([
+        { code: 'agent', url: 'Practitioner/p1' },
+        { code: 'entity', url: 'Patient/a' },
+        { code: 'entity', url: 'Patient/b' },
+      ]);
+      // A database written before: the patient rows of its own (here the only ones for Patient/c).
+      const pk = repo.db.prepare('SELECT pk FROM resources WHERE id = ?').pluck().get(event.id);
+      repo.db.prepare("INSERT INTO params(type, code) VALUES ('AuditEvent', 'patient') ON CONFLICT DO NOTHING").run();
+      const param = repo.db
+        .prepare("SELECT id FROM params WHERE type = 'AuditEvent' AND code = 'patient'")
+        .pluck()
+        .get();
+      repo.db
+        .prepare(
+          "INSERT INTO sp_reference(resource_pk, param, target_type, target_id, url) VALUES (?, ?, 'Patient', 'c', 'Patient/c')",
+        )
+        .run(pk, param);
+      expect(ids(await find(repo, 'AuditEvent', 'patient=Patient/c'))).toEqual([event.id]);
+      expect(ids(await find(repo, 'AuditEvent', 'patient=Patient/a'))).toEqual([event.id]);
+    } finally {
+      close();
     }
   });
 

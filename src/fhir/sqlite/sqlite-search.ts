@@ -3,7 +3,7 @@ import type { SearchResult } from '../repository/repository.js';
 import type { Condition, IncludeRule, SearchRequest } from '../search/search-request.js';
 import type { FhirResource } from '../types.js';
 import { limitSql } from '../../core/sqlite-limit.js';
-import { conditionSql, indexDriven, sortSql, type ParamIds } from './search-sql.js';
+import { conditionSql, indexDriven, paramTest, sortSql, type ParamIds } from './search-sql.js';
 
 /**
  * Prepared statements by SQL text: a search shape repeats (the values are bound), and
@@ -99,19 +99,19 @@ function includes(db: Database.Database, req: SearchRequest, page: Row[], ids: P
 
 /** Resources the page's resources point to through `rule.param`. */
 function forward(db: Database.Database, rule: IncludeRule, pks: number[], ids: ParamIds): Row[] {
-  const param = ids(rule.param.resourceType, rule.param.code);
+  const param = paramTest(rule.param.resourceType, rule.param.code, 'reference', ids, 's.');
   if (param === undefined) return [];
   const typeTest = rule.targetType ? ' AND s.target_type = ?' : '';
   return prepared(
     db,
     `SELECT r.pk, r.type, r.id, r.json FROM sp_reference s JOIN resources r ON r.type = s.target_type AND r.id = s.target_id
-       WHERE s.param = ? AND s.resource_pk IN (${pks.map(() => '?').join(',')})${typeTest} AND r.deleted = 0 LIMIT ${MAX_INCLUDED}`,
-  ).all(param, ...pks, ...(rule.targetType ? [rule.targetType] : [])) as Row[];
+       WHERE ${param.sql} AND s.resource_pk IN (${pks.map(() => '?').join(',')})${typeTest} AND r.deleted = 0 LIMIT ${MAX_INCLUDED}`,
+  ).all(...param.args, ...pks, ...(rule.targetType ? [rule.targetType] : [])) as Row[];
 }
 
 /** Resources of `rule.param.resourceType` that point to the page's resources. */
 function reverse(db: Database.Database, rule: IncludeRule, page: Row[], ids: ParamIds): Row[] {
-  const param = ids(rule.param.resourceType, rule.param.code);
+  const param = paramTest(rule.param.resourceType, rule.param.code, 'reference', ids, 's.');
   if (param === undefined) return [];
   const targets = page.filter((r) => !rule.targetType || r.type === rule.targetType);
   if (targets.length === 0) return [];
@@ -119,6 +119,6 @@ function reverse(db: Database.Database, rule: IncludeRule, page: Row[], ids: Par
   return prepared(
     db,
     `SELECT r.pk, r.type, r.id, r.json FROM resources r WHERE r.pk IN
-       (SELECT s.resource_pk FROM sp_reference s WHERE s.param = ? AND (${tests})) AND r.deleted = 0 LIMIT ${MAX_INCLUDED}`,
-  ).all(param, ...targets.flatMap((r) => [r.id, r.type])) as Row[];
+       (SELECT s.resource_pk FROM sp_reference s WHERE ${param.sql} AND (${tests})) AND r.deleted = 0 LIMIT ${MAX_INCLUDED}`,
+  ).all(...param.args, ...targets.flatMap((r) => [r.id, r.type])) as Row[];
 }
