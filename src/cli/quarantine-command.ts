@@ -1,11 +1,10 @@
 import { userInfo } from 'node:os';
-import { sqliteBridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
 import type { QuarantineState } from '../bridge/quarantine/quarantine-store.js';
 import { parseBridgeConfig } from '../bridge/sync/config.js';
 import { ConfigError } from '../core/errors.js';
 import { parseFhirConfig } from '../fhir/config.js';
-import { openArchiveDatabase } from '../main.js';
 import { parseCommandLine } from './options.js';
+import { openSharedStores } from './shared-stores.js';
 
 const USAGE = `imaging-bridge quarantine list [--state held|released|rejected] [--json]
 imaging-bridge quarantine show STUDY_UID
@@ -30,9 +29,9 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
     config.sections.bridge,
     Object.keys(parseFhirConfig(config.sections.fhir).servers),
   );
-  const { archive, db } = await openArchiveDatabase(config);
+  const stores = openSharedStores(config);
   try {
-    const admin = sqliteBridgeAdmin(db);
+    const admin = await stores.bridge();
     const actor = `cli:${userInfo().username}`;
     const comment = values.comment as string | undefined;
     switch (action) {
@@ -68,7 +67,11 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
           return 1;
         }
         if (action === 'reject' && bridgeConfig.rejectPolicy === 'delete') {
-          const count = await archive.delete({ studyUid }, actor, `quarantine reject${comment ? `: ${comment}` : ''}`);
+          const count = await (await stores.archive()).delete(
+            { studyUid },
+            actor,
+            `quarantine reject${comment ? `: ${comment}` : ''}`,
+          );
           console.log(`deleted ${count} instance${count === 1 ? '' : 's'} (bridge.rejectPolicy = delete)`);
         }
         console.log(
@@ -83,6 +86,6 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
         return 2;
     }
   } finally {
-    await archive.close();
+    await stores.close();
   }
 }

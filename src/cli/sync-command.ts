@@ -1,7 +1,6 @@
-import { sqliteBridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
 import { ConfigError } from '../core/errors.js';
-import { openArchiveDatabase } from '../main.js';
 import { parseCommandLine } from './options.js';
+import { openSharedStores } from './shared-stores.js';
 
 const USAGE = `imaging-bridge sync status [--json]          outbox, retries, dead letters, the target's capabilities
 imaging-bridge sync replay [--study UID]      make dead letters (all, or one study) due again`;
@@ -16,9 +15,9 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
     study: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const { archive, db } = await openArchiveDatabase(config);
+  const stores = openSharedStores(config);
   try {
-    const admin = sqliteBridgeAdmin(db);
+    const admin = await stores.bridge();
     switch (positionals[0]) {
       case 'status': {
         const s = await admin.status();
@@ -50,6 +49,6 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
         throw new ConfigError(`unknown sync action "${positionals[0]}"\n\n${USAGE}`);
     }
   } finally {
-    await archive.close();
+    await stores.close();
   }
 }
