@@ -73,6 +73,8 @@ export function tablesOf(src: Pick<SourceFiles, 'index' | 'security'>, movingBlo
       ? [
           { db: src.security, from: 'oauth_clients', to: 'security.oauth_clients' },
           { db: src.security, from: 'users', to: 'security.users' },
+          // oidc-provider's state (sessions, grants, codes, refresh tokens): signed-in users stay signed in.
+          { db: src.security, from: 'oidc_state', to: 'security.oidc_state' },
         ]
       : []),
   ];
