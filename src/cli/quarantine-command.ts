@@ -11,7 +11,9 @@ imaging-bridge quarantine show STUDY_UID
 imaging-bridge quarantine release STUDY_UID [--comment TEXT]   sync now, error findings overridden
 imaging-bridge quarantine reject STUDY_UID [--comment TEXT]    never sync; entered-in-error in FHIR (bridge.rejectPolicy "delete" also deletes it)
 
-Works on the data folder; a running server picks releases and rejections up within a second.`;
+Works on the data folder (--data-dir), or on PostgreSQL with --database postgres://… (or
+IMAGING_BRIDGE_DATABASE, or the config file's "database"), as serve; a running server picks
+releases and rejections up within a second.`;
 
 /** Studies held for data-quality errors: list them, see why, release or reject them. */
 export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -21,13 +21,15 @@ import { openSharedStores } from './shared-stores.js';
 
 const USAGE = `imaging-bridge reconcile [--dry-run | --apply] [--delete-orphans] [--fhir URL] [--fhir-auth …]
                          [--dicomweb URL] [--dicomweb-header "K: V"] [--dimse AET@HOST:PORT] [--since 30d] [--timeout 10s]
-                         [--json] [--data-dir DIR] [--config FILE]
+                         [--json] [--data-dir DIR | --database postgres://…] [--config FILE]
 
 Compares the PACS with the FHIR server (as 'assess' does) and repairs the drift: studies missing
 in FHIR or mismatched are queued for the bridge (or for the watched source when this archive does
 not hold them), ImagingStudy resources whose study the PACS lacks are marked with meta.tag
 urn:imaging-bridge:reconcile|not-in-pacs (deleted only with --delete-orphans). --dry-run (the
-default) lists what --apply would do. Every change is audited. See docs/assessment.md.`;
+default) lists what --apply would do. Every change is audited. With --database (or
+IMAGING_BRIDGE_DATABASE, or the config's "database") the queues and the audit chain are the
+PostgreSQL ones, as serve's. See docs/assessment.md.`;
 
 const FLAGS = {
   fhir: { type: 'string' },

@@ -3,9 +3,9 @@ import { parseSources, type SourceStatus } from '../sources/index.js';
 import { parseCommandLine } from './options.js';
 import { openSharedStores } from './shared-stores.js';
 
-const USAGE = 'imaging-bridge sources status [--data-dir DIR] [--config FILE] [--json]';
+const USAGE = 'imaging-bridge sources status [--data-dir DIR | --database postgres://…] [--config FILE] [--json]';
 
-/** `sources status`: the progress of every watched PACS, read from the archive database (the server may be running). */
+/** `sources status`: the progress of every watched PACS, read where serve keeps it (the server may be running). */
 export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { config, values, positionals } = parseCommandLine(args, env, { json: { type: 'boolean' } });
   if (values.help || positionals[0] !== 'status' || positionals.length !== 1) {

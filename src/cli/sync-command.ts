@@ -3,7 +3,10 @@ import { parseCommandLine } from './options.js';
 import { openSharedStores } from './shared-stores.js';
 
 const USAGE = `imaging-bridge sync status [--json]          outbox, retries, dead letters, the target's capabilities
-imaging-bridge sync replay [--study UID]      make dead letters (all, or one study) due again`;
+imaging-bridge sync replay [--study UID]      make dead letters (all, or one study) due again
+
+Works on the data folder (--data-dir), or on PostgreSQL with --database postgres://… (or
+IMAGING_BRIDGE_DATABASE, or the config file's "database"): give what the servers are given.`;
 
 /** The DICOM → FHIR sync as recorded in the data folder: what waits, what failed and why; replay. */
 export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
