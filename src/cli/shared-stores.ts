@@ -87,8 +87,11 @@ export function openSharedStores(config: Config): SharedStores {
     archive,
     audit,
     close: async () => {
-      // Last opened, first closed (the archive, which the embedded stores live in, last).
-      for (const close of closers.splice(0).reverse()) await close();
+      // Last opened, first closed (the archive, which the embedded stores live in, last); each
+      // closed even when one before it fails, the first failure thrown.
+      let failed: unknown;
+      for (const close of closers.splice(0).reverse()) await close().catch((e: unknown) => void (failed ??= e));
+      if (failed !== undefined) throw failed;
     },
   };
 }
