@@ -20,9 +20,9 @@ Usage:
   imaging-bridge serve  [--host H] [--http-port N] [--dicom-port N] [--public-url URL] [--data-dir DIR] [--auth none|smart] [--config FILE] ...
   imaging-bridge import [--data-dir DIR] [--jobs N] [--config FILE] PATH...
   imaging-bridge delete [--data-dir DIR] --study UID [--series UID [--instance UID]] [--reason TEXT]
-  imaging-bridge sources status [--data-dir DIR] [--config FILE] [--json]
-  imaging-bridge sync status|replay [--study UID] [--data-dir DIR]
-  imaging-bridge quarantine list|show|release|reject [STUDY_UID] [--data-dir DIR]
+  imaging-bridge sources status [--data-dir DIR | --database postgres://…] [--config FILE] [--json]
+  imaging-bridge sync status|replay [--study UID] [--data-dir DIR | --database postgres://…]
+  imaging-bridge quarantine list|show|release|reject [STUDY_UID] [--data-dir DIR | --database postgres://…]
   imaging-bridge clients add|list|remove [--data-dir DIR] [--client-id ID --jwks-file F|--jwks-url U|--secret-file F|- --scope "SCOPES"]
   imaging-bridge users add|list|remove [--data-dir DIR] [--username U --password-file F --role ROLE]
   imaging-bridge audit verify|export [--data-dir DIR] [--audit-key-file F] [--anchor FILE] [--format syslog]
@@ -32,6 +32,8 @@ Usage:
   imaging-bridge encryption rotate --data-dir DIR --encryption-key-file F   (server stopped)
 
 Every serve option can also be set by environment (IMAGING_BRIDGE_HTTP_PORT, …) or in a JSON config file.
+The commands that read or write the servers' shared state (sources, sync, quarantine, reconcile, clients,
+users, audit) take --database / IMAGING_BRIDGE_DATABASE / config "database" as serve does: give the same.
 Run 'imaging-bridge serve --help' for all options.`;
 
 const commands: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {

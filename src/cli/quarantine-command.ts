@@ -1,18 +1,19 @@
 import { userInfo } from 'node:os';
-import { sqliteBridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
 import type { QuarantineState } from '../bridge/quarantine/quarantine-store.js';
 import { parseBridgeConfig } from '../bridge/sync/config.js';
 import { ConfigError } from '../core/errors.js';
 import { parseFhirConfig } from '../fhir/config.js';
-import { openArchiveDatabase } from '../main.js';
 import { parseCommandLine } from './options.js';
+import { openSharedStores } from './shared-stores.js';
 
 const USAGE = `imaging-bridge quarantine list [--state held|released|rejected] [--json]
 imaging-bridge quarantine show STUDY_UID
 imaging-bridge quarantine release STUDY_UID [--comment TEXT]   sync now, error findings overridden
 imaging-bridge quarantine reject STUDY_UID [--comment TEXT]    never sync; entered-in-error in FHIR (bridge.rejectPolicy "delete" also deletes it)
 
-Works on the data folder; a running server picks releases and rejections up within a second.`;
+Works on the data folder (--data-dir), or on PostgreSQL with --database postgres://… (or
+IMAGING_BRIDGE_DATABASE, or the config file's "database"), as serve; a running server picks
+releases and rejections up within a second.`;
 
 /** Studies held for data-quality errors: list them, see why, release or reject them. */
 export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -30,9 +31,9 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
     config.sections.bridge,
     Object.keys(parseFhirConfig(config.sections.fhir).servers),
   );
-  const { archive, db } = await openArchiveDatabase(config);
+  const stores = openSharedStores(config);
   try {
-    const admin = sqliteBridgeAdmin(db);
+    const admin = await stores.bridge();
     const actor = `cli:${userInfo().username}`;
     const comment = values.comment as string | undefined;
     switch (action) {
@@ -68,7 +69,11 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
           return 1;
         }
         if (action === 'reject' && bridgeConfig.rejectPolicy === 'delete') {
-          const count = await archive.delete({ studyUid }, actor, `quarantine reject${comment ? `: ${comment}` : ''}`);
+          const count = await (await stores.archive()).delete(
+            { studyUid },
+            actor,
+            `quarantine reject${comment ? `: ${comment}` : ''}`,
+          );
           console.log(`deleted ${count} instance${count === 1 ? '' : 's'} (bridge.rejectPolicy = delete)`);
         }
         console.log(
@@ -83,6 +88,6 @@ export async function runQuarantine(args: string[], env: NodeJS.ProcessEnv): Pro
         return 2;
     }
   } finally {
-    await archive.close();
+    await stores.close();
   }
 }

@@ -11,27 +11,25 @@ import {
   heldOf,
   type ReconcileAction,
 } from '../assessment/index.js';
-import { openAuditLog, recordAccess } from '../audit/index.js';
-import { sqliteBridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
-import { createLogger } from '../core/logger.js';
-import { openAtRestOf } from '../core/encryption/at-rest.js';
+import { recordAccess } from '../audit/index.js';
 import { OperationOutcomeError } from '../core/errors.js';
-import { openArchiveDatabase } from '../main.js';
 import { parseSources, type SourceSettings } from '../sources/index.js';
-import { openSourceStateStore } from '../sources/open-state-store.js';
 import { argumentError } from './assess-command.js';
 import { parseCommandLine } from './options.js';
 import { progressBar } from './progress.js';
+import { openSharedStores } from './shared-stores.js';
 
 const USAGE = `imaging-bridge reconcile [--dry-run | --apply] [--delete-orphans] [--fhir URL] [--fhir-auth …]
                          [--dicomweb URL] [--dicomweb-header "K: V"] [--dimse AET@HOST:PORT] [--since 30d] [--timeout 10s]
-                         [--json] [--data-dir DIR] [--config FILE]
+                         [--json] [--data-dir DIR | --database postgres://…] [--config FILE]
 
 Compares the PACS with the FHIR server (as 'assess' does) and repairs the drift: studies missing
 in FHIR or mismatched are queued for the bridge (or for the watched source when this archive does
 not hold them), ImagingStudy resources whose study the PACS lacks are marked with meta.tag
 urn:imaging-bridge:reconcile|not-in-pacs (deleted only with --delete-orphans). --dry-run (the
-default) lists what --apply would do. Every change is audited. See docs/assessment.md.`;
+default) lists what --apply would do. Every change is audited. With --database (or
+IMAGING_BRIDGE_DATABASE, or the config's "database") the queues and the audit chain are the
+PostgreSQL ones, as serve's. See docs/assessment.md.`;
 
 const FLAGS = {
   fhir: { type: 'string' },
@@ -130,13 +128,11 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
     console.error(`imaging-bridge reconcile: ${(e as Error).message}`);
     return 1;
   }
-  const { archive, db } = await openArchiveDatabase(config);
+  const stores = openSharedStores(config);
   try {
+    const studies = await stores.studies();
     const source = sourceOf(parseSources(config.sections.sources), targets);
-    const held = await heldOf(
-      compared.comparison,
-      async (uid) => (await archive.instances({ studyUid: uid })).length > 0,
-    );
+    const held = await heldOf(compared.comparison, async (uid) => (await studies.instances(uid)).length > 0);
     const actions = planReconcile({
       comparison: compared.comparison,
       held: (uid) => held.has(uid),
@@ -156,60 +152,50 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
       }
       return 0;
     }
-    const admin = sqliteBridgeAdmin(db);
-    const sources = await openSourceStateStore(config.database, db);
-    const log = openAuditLog({
-      dataDir: config.dataDir,
-      keyFile: config.auditKeyFile,
-      logger: createLogger('warn'),
-      sqliteKeys: openAtRestOf(config).sqlite,
-    });
+    const admin = await stores.bridge();
+    const sources = await stores.sources();
+    const log = await stores.audit();
     const actor = `cli:${user()}`;
     const bar = progressBar(process.stderr);
-    try {
-      const dates = new Map(compared.pacsStudies.filter((s) => s.date).map((s) => [s.uid, s.date!]));
-      const result = await applyReconcile(actions, dates, {
-        queueSync: (uid) => admin.outbox.enqueue(uid, 'reconcile'),
-        fetchFromSource: (name, uid, date) => sources.store.requeue(name, uid, date, Date.now()),
-        fhir: targets.fhir!,
-        timeoutMs,
-        progress: bar,
-        audit: (action, outcome, detail) =>
-          recordAccess(log.sink, {
-            actor,
-            requestId: randomUUID(),
-            outcome: outcome === 'success' ? 'success' : 'serious',
-            outcomeDesc: `reconcile ${action.studyUid}: ${detail}`.slice(0, 500),
-            recorded: new Date(),
-            server: { publicUrl: config.publicUrl, aeTitle: config.dicomAet },
-            access: {
-              kind: 'fhir',
-              interaction:
-                action.kind === 'delete-orphan' ? 'delete' : action.kind === 'mark-orphan' ? 'update' : 'operation',
-              resourceType: 'ImagingStudy',
-              ...('fhirId' in action ? { id: action.fhirId } : { operation: `reconcile-${action.kind}` }),
-              query: `identifier=urn:dicom:uid|urn:oid:${action.studyUid}`,
-            },
-          }),
-      });
-      const summary = {
-        applied: true,
-        counts,
-        done: result.done,
-        failed: result.failed.map((f) => ({ ...f.action, detail: f.detail })),
-      };
-      if (values.json) console.log(JSON.stringify(summary, null, 2));
-      else {
-        console.log(`${head}\napplied: ${result.done} of ${actions.length} actions`);
-        for (const [k, v] of Object.entries(counts)) if (v > 0) console.log(`  ${k}: ${v}`);
-        for (const f of result.failed) console.log(`  FAILED ${describe(f.action)}: ${f.detail}`);
-      }
-      return result.failed.length > 0 ? 1 : 0;
-    } finally {
-      await log.close();
-      await sources.close();
+    const dates = new Map(compared.pacsStudies.filter((s) => s.date).map((s) => [s.uid, s.date!]));
+    const result = await applyReconcile(actions, dates, {
+      queueSync: (uid) => admin.outbox.enqueue(uid, 'reconcile'),
+      fetchFromSource: (name, uid, date) => sources.requeue(name, uid, date, Date.now()),
+      fhir: targets.fhir!,
+      timeoutMs,
+      progress: bar,
+      audit: (action, outcome, detail) =>
+        recordAccess(log.sink, {
+          actor,
+          requestId: randomUUID(),
+          outcome: outcome === 'success' ? 'success' : 'serious',
+          outcomeDesc: `reconcile ${action.studyUid}: ${detail}`.slice(0, 500),
+          recorded: new Date(),
+          server: { publicUrl: config.publicUrl, aeTitle: config.dicomAet },
+          access: {
+            kind: 'fhir',
+            interaction:
+              action.kind === 'delete-orphan' ? 'delete' : action.kind === 'mark-orphan' ? 'update' : 'operation',
+            resourceType: 'ImagingStudy',
+            ...('fhirId' in action ? { id: action.fhirId } : { operation: `reconcile-${action.kind}` }),
+            query: `identifier=urn:dicom:uid|urn:oid:${action.studyUid}`,
+          },
+        }),
+    });
+    const summary = {
+      applied: true,
+      counts,
+      done: result.done,
+      failed: result.failed.map((f) => ({ ...f.action, detail: f.detail })),
+    };
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    else {
+      console.log(`${head}\napplied: ${result.done} of ${actions.length} actions`);
+      for (const [k, v] of Object.entries(counts)) if (v > 0) console.log(`  ${k}: ${v}`);
+      for (const f of result.failed) console.log(`  FAILED ${describe(f.action)}: ${f.detail}`);
     }
+    return result.failed.length > 0 ? 1 : 0;
   } finally {
-    await archive.close();
+    await stores.close();
   }
 }

@@ -1,12 +1,11 @@
 import { ConfigError } from '../core/errors.js';
-import { openArchiveDatabase } from '../main.js';
 import { parseSources, type SourceStatus } from '../sources/index.js';
-import { openSourceStateStore } from '../sources/open-state-store.js';
 import { parseCommandLine } from './options.js';
+import { openSharedStores } from './shared-stores.js';
 
-const USAGE = 'imaging-bridge sources status [--data-dir DIR] [--config FILE] [--json]';
+const USAGE = 'imaging-bridge sources status [--data-dir DIR | --database postgres://…] [--config FILE] [--json]';
 
-/** `sources status`: the progress of every watched PACS, read from the archive database (the server may be running). */
+/** `sources status`: the progress of every watched PACS, read where serve keeps it (the server may be running). */
 export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { config, values, positionals } = parseCommandLine(args, env, { json: { type: 'boolean' } });
   if (values.help || positionals[0] !== 'status' || positionals.length !== 1) {
@@ -17,10 +16,9 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
     throw new ConfigError(`usage: ${USAGE}`);
   }
   const configured = parseSources(config.sections.sources);
-  const { archive, db } = await openArchiveDatabase(config);
+  const stores = openSharedStores(config);
   try {
-    const state = await openSourceStateStore(config.database, db);
-    const known = await state.store.status().finally(() => state.close());
+    const known = await (await stores.sources()).status();
     const names = new Set(known.map((s) => s.name));
     const rows = [
       ...known.map((s) => ({ ...s, configured: configured.some((c) => c.name === s.name) })),
@@ -40,7 +38,7 @@ export async function runSources(args: string[], env: NodeJS.ProcessEnv): Promis
       console.log('neverStarted' in r ? `${r.name} (${r.kind}, ${r.mode}): configured, not started yet` : describe(r));
     return 0;
   } finally {
-    await archive.close();
+    await stores.close();
   }
 }
 

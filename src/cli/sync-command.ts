@@ -1,10 +1,12 @@
-import { sqliteBridgeAdmin } from '../bridge/quarantine/bridge-admin.js';
 import { ConfigError } from '../core/errors.js';
-import { openArchiveDatabase } from '../main.js';
 import { parseCommandLine } from './options.js';
+import { openSharedStores } from './shared-stores.js';
 
 const USAGE = `imaging-bridge sync status [--json]          outbox, retries, dead letters, the target's capabilities
-imaging-bridge sync replay [--study UID]      make dead letters (all, or one study) due again`;
+imaging-bridge sync replay [--study UID]      make dead letters (all, or one study) due again
+
+Works on the data folder (--data-dir), or on PostgreSQL with --database postgres://… (or
+IMAGING_BRIDGE_DATABASE, or the config file's "database"): give what the servers are given.`;
 
 /** The DICOM → FHIR sync as recorded in the data folder: what waits, what failed and why; replay. */
 export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -16,9 +18,9 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
     study: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const { archive, db } = await openArchiveDatabase(config);
+  const stores = openSharedStores(config);
   try {
-    const admin = sqliteBridgeAdmin(db);
+    const admin = await stores.bridge();
     switch (positionals[0]) {
       case 'status': {
         const s = await admin.status();
@@ -50,6 +52,6 @@ export async function runSync(args: string[], env: NodeJS.ProcessEnv): Promise<n
         throw new ConfigError(`unknown sync action "${positionals[0]}"\n\n${USAGE}`);
     }
   } finally {
-    await archive.close();
+    await stores.close();
   }
 }

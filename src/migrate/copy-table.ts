@@ -89,14 +89,22 @@ export async function copyTable(pool: pg.Pool, spec: TableSpec, batch: number): 
  */
 export async function compareTable(pool: pg.Pool, spec: TableSpec): Promise<TableCount | undefined> {
   if (!hasTable(spec.db, spec.from)) return undefined;
-  const names = (await sharedColumns(pool, spec)).map((c) => c.name).filter((n) => !spec.unhashed?.includes(n));
-  const list = names.map(quote).join(', ');
+  const columns = (await sharedColumns(pool, spec)).filter((c) => !spec.unhashed?.includes(c.name));
+  const list = columns.map((c) => quote(c.name)).join(', ');
+  // jsonb keeps the JSON value, not its text (keys reordered, spacing dropped): both sides compared as canonical JSON.
+  const json = columns.map((c) => c.type === 'jsonb');
+  const canonical = (row: unknown[], fromText: boolean) =>
+    json.some(Boolean)
+      ? row.map((v, i) =>
+          json[i] && v !== null ? canonicalJson(fromText && typeof v === 'string' ? JSON.parse(v) : v) : v,
+        )
+      : row;
   const source = new RowSum();
   for (const row of spec.db
     .prepare(`SELECT ${list} FROM ${quote(spec.from)}${spec.where ? ` WHERE ${spec.where}` : ''}`)
     .raw()
     .iterate())
-    source.add(row as unknown[]);
+    source.add(canonical(row as unknown[], true));
   const target = new RowSum();
   // Keyset pages over the physical row id: the table may be larger than memory.
   let after = '(0,0)';
@@ -107,7 +115,7 @@ export async function compareTable(pool: pg.Pool, spec: TableSpec): Promise<Tabl
       rowMode: 'array',
     });
     if (rows.length === 0) break;
-    for (const r of rows as unknown[][]) target.add(r.slice(1));
+    for (const r of rows as unknown[][]) target.add(canonical(r.slice(1), false));
     after = String((rows.at(-1) as unknown[])[0]);
   }
   return {
@@ -130,6 +138,21 @@ class RowSum {
   digest(): string {
     return this.sum.toString(16).padStart(64, '0');
   }
+}
+
+/** JSON text with object keys sorted at every level: one text per JSON value. */
+function canonicalJson(v: unknown): string {
+  const sorted = (x: unknown): unknown =>
+    Array.isArray(x)
+      ? x.map(sorted)
+      : x !== null && typeof x === 'object'
+        ? Object.fromEntries(
+            Object.entries(x as Record<string, unknown>)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([k, y]) => [k, sorted(y)]),
+          )
+        : x;
+  return JSON.stringify(sorted(v));
 }
 
 function normalised(v: unknown): unknown {

@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type pg from 'pg';
 import { ArchiveBlobStore } from '../archive/archive-blob-store.js';
 import { type BlobPlace, openBlobStore } from '../archive/blob/open-blob-store.js';
@@ -73,6 +73,8 @@ export function tablesOf(src: Pick<SourceFiles, 'index' | 'security'>, movingBlo
       ? [
           { db: src.security, from: 'oauth_clients', to: 'security.oauth_clients' },
           { db: src.security, from: 'users', to: 'security.users' },
+          // oidc-provider's state (sessions, grants, codes, refresh tokens): signed-in users stay signed in.
+          { db: src.security, from: 'oidc_state', to: 'security.oidc_state' },
         ]
       : []),
   ];
@@ -88,14 +90,15 @@ export async function runMigration(o: MigrateOptions): Promise<MigrationReport> 
   const spool = mkdtempSync(join(tmpdir(), 'ib-migrate-'));
   let target: Awaited<ReturnType<typeof openBlobStore>> | undefined;
   try {
+    // Refused before anything is written to the target.
+    if (o.blobs?.kind === 'file' && resolve(o.blobs.dir) === src.dir)
+      throw new MigrateError('--blob-store file:DIR must not be the source data directory');
     await prepareTarget(o.pool, src.dir, o.resume);
     const tables = tablesOf(src, o.blobs !== undefined);
     o.log('copying the archive index, sources state and security stores');
     for (const spec of tables) await copyTable(o.pool, spec, o.batch);
     await copyServerKeys(src, o.pool);
     if (o.blobs) {
-      if (o.blobs.kind === 'file' && existsSync(o.blobs.dir) && o.blobs.dir === src.dir)
-        throw new MigrateError('--blob-store file:DIR must not be the source data directory');
       // 'import': small objects go to packs unjournaled (nothing would replay a journal for this copy).
       target = await openBlobStore(o.blobs, { dataDir: spool, packWriter: 'import', cipher: undefined });
       await target.check();

@@ -6,7 +6,8 @@ import type { SourceStateStore } from './state-store.js';
 
 /**
  * The sources' state where the configuration puts it: PostgreSQL (schema `sources`) when
- * `database` is a postgres:// URL, else the archive database. close() ends only what it opened.
+ * `database` is a postgres:// URL, else the archive database (required then). close() ends only
+ * what it opened.
  */
 export async function openSourceStateStore(
   database: string | undefined,
@@ -20,6 +21,6 @@ export async function openSourceStateStore(
     });
     return { store, close: () => store.close() };
   }
-  if (!archiveDb) throw new Error("the sources' state needs the archive database or a PostgreSQL database");
+  if (!archiveDb) throw new Error("the sources' state: no --database and no archive database given");
   return { store: new SqliteSourceStateStore(archiveDb), close: async () => undefined };
 }
