@@ -425,13 +425,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'ib-p10-'));
+  const probe = Probe.fromEnv();
   runP10({
+    probe,
     patients: patients || undefined,
     requestsPerClient: perClient || undefined,
     runs: runs || undefined,
     transports: storescuAvailable() ? ['stow', 'cstore'] : ['stow'],
     workDir: join(dir, 'files'),
-    start: () => startDemoServer(join(dir, 'data')),
+    start: () => startDemoServer(join(dir, 'data'), undefined, probe),
     log: (line) => console.log(line),
   })
     .then(
