@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runIds } from '../../src/applications/stroke/index.js';
 import { demoDataset } from '../../src/demo/dataset.js';
 import { studyInstances } from '../../src/demo/dicom-study.js';
@@ -51,6 +51,51 @@ export interface P10Options {
   timeoutMs?: number;
   quiet?: (label: string) => Promise<void>;
   log?: (line: string) => void;
+  /** Diagnostics: the client's side of every timed GET and the phases, written to this folder (see PROBE_ENV). */
+  probe?: Probe;
+}
+
+/**
+ * IB_BENCH_PROBE=<folder>: the server runs with bench/probe/server-probe.mjs (requests as the server saw
+ * them, event-loop delay, GC pauses, per-thread CPU, cache lookups) and the bench writes its side of
+ * each GET (tag, send time, duration) and the phase marks next to it. Off by default.
+ */
+export const PROBE_ENV = 'IB_BENCH_PROBE';
+const PROBE_MODULE = fileURLToPath(new URL('../probe/server-probe.mjs', import.meta.url));
+
+export class Probe {
+  private readonly marks: [string, number, number][] = [];
+  private readonly gets: [string, number, number, string][] = [];
+  private seq = 0;
+  constructor(readonly dir: string) {}
+  static fromEnv(): Probe | undefined {
+    const dir = process.env[PROBE_ENV];
+    if (!dir) return undefined;
+    mkdirSync(dir, { recursive: true });
+    return new Probe(dir);
+  }
+  mark(label: string): void {
+    const cpu = process.cpuUsage();
+    this.marks.push([label, performance.timeOrigin + performance.now(), (cpu.user + cpu.system) / 1e3]);
+  }
+  /** The server's node options: the probe; with IB_BENCH_PROBE_CPU_PROF=1 also a V8 CPU profile into the folder. */
+  nodeArgs(): string[] {
+    const prof = process.env.IB_BENCH_PROBE_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${this.dir}`] : [];
+    return ['--import', pathToFileURL(PROBE_MODULE).href, ...prof];
+  }
+  /** A new request tag (sent as x-probe-id). */
+  tag(phase: string): string {
+    return `${phase}:${++this.seq}`;
+  }
+  get(tag: string, sentAt: number, ms: number, mrn: string): void {
+    this.gets.push([tag, performance.timeOrigin + sentAt, ms, mrn]);
+  }
+  write(): void {
+    writeFileSync(
+      join(this.dir, `client-${process.pid}.json`),
+      JSON.stringify({ marks: this.marks, gets: this.gets, cpu: process.cpuUsage() }),
+    );
+  }
 }
 
 interface Candidate {
@@ -95,6 +140,7 @@ export async function runP10(o: P10Options): Promise<P10Result> {
   const latency: P10Result['latency'] = {};
   try {
     await demoChecked(server.url, all.length, agent, log);
+    o.probe?.mark('ingest');
     for (let run = 1; run <= runs; run++) {
       for (const transport of transports) {
         await o.quiet?.(`P10 ${transport} run ${run}`);
@@ -120,11 +166,13 @@ export async function runP10(o: P10Options): Promise<P10Result> {
         );
       }
     }
+    o.probe?.mark('get');
     const get = await assessmentLoad(server.url, all, { clients, perClient, runs, agent, errorSamples, log, o });
     return { patients, latency, get, errorSamples };
   } finally {
     agent.destroy();
     await server.stop();
+    o.probe?.write();
   }
 }
 
@@ -209,12 +257,17 @@ async function assessmentLoad(
   },
 ): Promise<P10Result['get']> {
   const rng = Rng.stream(10, 'p10');
+  const probe = x.o.probe;
+  let phase = 'warmup';
   const one = async (): Promise<{ ms: number; error?: string }> => {
     const c = all[rng.int(0, all.length - 1)]!;
+    const tag = probe?.tag(phase);
+    const sentAt = performance.now();
     const r = await httpCall(
       `${url}/api/stroke/assessment?identifier=${encodeURIComponent(`${MRN_SYSTEM}|${c.mrn}`)}&study=${c.headCt.uid}`,
-      { agent: x.agent, timeoutMs: 60_000 },
+      { agent: x.agent, timeoutMs: 60_000, ...(tag ? { headers: { 'x-probe-id': tag } } : {}) },
     );
+    if (tag) probe!.get(tag, sentAt, r.totalMs, c.mrn);
     if (r.status !== 200) return { ms: r.totalMs, error: `HTTP ${r.status}` };
     const body = JSON.parse(r.body.toString()) as { complete?: boolean; factors?: unknown[] };
     if (!body.complete || body.factors?.length !== 16) return { ms: r.totalMs, error: 'incomplete answer' };
@@ -234,6 +287,8 @@ async function assessmentLoad(
   let requests = 0;
   for (let run = 1; run <= x.runs; run++) {
     await x.o.quiet?.(`P10 GET run ${run}`);
+    phase = `run${run}`;
+    probe?.mark(`run${run}`);
     const times: number[] = [];
     await clientsRun(x.perClient, (r) => {
       times.push(r.ms);
@@ -242,6 +297,7 @@ async function assessmentLoad(
         if (x.errorSamples.length < 5) x.errorSamples.push(r.error);
       }
     });
+    probe?.mark(`run${run}-end`);
     requests += times.length;
     p50s.push(percentile(times, 50));
     p95s.push(percentile(times, 95));
@@ -315,6 +371,8 @@ export async function runP10Workload(ctx: BenchContext): Promise<WorkloadResult>
   let result: P10Result | undefined;
   const dir = ctx.scratch.dir('ours-p10');
   const transports: Transport[] = storescuAvailable() ? ['stow', 'cstore'] : ['stow'];
+  const probe = Probe.fromEnv();
+  if (probe) notes.push(`Diagnostic probe on (${PROBE_ENV}=${probe.dir}): timings include its sampling.`);
   if (transports.length === 1) errors.push("P10: DCMTK's storescu is not installed: the C-STORE round was not run");
   try {
     result = await runP10({
@@ -323,7 +381,8 @@ export async function runP10Workload(ctx: BenchContext): Promise<WorkloadResult>
       workDir: join(dir, 'files'),
       quiet: (label) => ctx.quiet(label),
       log: ctx.log,
-      start: () => startDemoServer(join(dir, 'data'), ctx.bridgeEntry),
+      probe,
+      start: () => startDemoServer(join(dir, 'data'), ctx.bridgeEntry, probe),
     });
     if (result.get.errors)
       errors.push(
@@ -341,11 +400,18 @@ export async function runP10Workload(ctx: BenchContext): Promise<WorkloadResult>
   return { id: 'P10', title: TITLE, rows: result ? rowsOf(result) : [], notes, raw: { result }, errors };
 }
 
-async function startDemoServer(dataDir: string, entry?: string): Promise<P10Server> {
+async function startDemoServer(dataDir: string, entry?: string, probe?: Probe): Promise<P10Server> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const s = await startTestServer(
     { 'data-dir': dataDir, 'log-level': 'warn' },
-    { spawn: { args: ['--demo'], startTimeoutMs: 180_000, ...(entry ? { entry } : {}) } },
+    {
+      spawn: {
+        args: ['--demo'],
+        startTimeoutMs: 180_000,
+        ...(entry ? { entry } : {}),
+        ...(probe ? { nodeArgs: probe.nodeArgs() } : {}),
+      },
+    },
   );
   return { url: s.url, dimse: { port: s.dicomPort, aet: 'IMGBRIDGE' }, stop: () => s.stop() };
 }
@@ -359,13 +425,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'ib-p10-'));
+  const probe = Probe.fromEnv();
   runP10({
+    probe,
     patients: patients || undefined,
     requestsPerClient: perClient || undefined,
     runs: runs || undefined,
     transports: storescuAvailable() ? ['stow', 'cstore'] : ['stow'],
     workDir: join(dir, 'files'),
-    start: () => startDemoServer(join(dir, 'data')),
+    start: () => startDemoServer(join(dir, 'data'), undefined, probe),
     log: (line) => console.log(line),
   })
     .then(

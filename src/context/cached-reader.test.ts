@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,18 @@ describe('CachedReader over the embedded store', () => {
     const after = await reader.search('Observation', q);
     expect(ids(after)).toEqual(ids(await fresh.search('Observation', q)));
     expect(after.entry).toHaveLength(2);
+  });
+
+  it('tells each lookup to a diagnostics subscriber (miss, then hit)', async () => {
+    const seen: boolean[] = [];
+    const listener = (m: unknown) => seen.push((m as { hit: boolean }).hit);
+    subscribe('imagingbridge:cached-reader', listener);
+    try {
+      await twice('Procedure', [['patient', patient]]);
+    } finally {
+      unsubscribe('imagingbridge:cached-reader', listener);
+    }
+    expect(seen).toEqual([false, true]);
   });
 
   it('makes an _include depend on the included type', async () => {

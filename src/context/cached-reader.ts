@@ -19,6 +19,7 @@
  * Cached Bundles and resources are shared between callers, so they are frozen: a caller that
  * tried to change one would fail loudly instead of corrupting the next answer.
  */
+import { channel } from 'node:diagnostics_channel';
 import type { FhirReader, SearchParams } from '../fhir/client/index.js';
 import { paramPairs } from '../fhir/client/rest-client.js';
 import type { Bundle, ResourceOf } from '../fhir/types.js';
@@ -60,6 +61,12 @@ const patientOf = (type: string, patient: string) => `p${type}|${patient}`;
 const resourceOf = (type: string, id: string) => `r${type}/${id}`;
 
 const UNCACHED = ['AuditEvent'];
+
+/**
+ * Each lookup, published only while something subscribes (a diagnostic probe, e.g. the bench's
+ * IB_BENCH_PROBE): `{ hit: boolean }`. Unsubscribed, it costs one property read.
+ */
+const lookups = channel('imagingbridge:cached-reader');
 const INCLUDES = new Set(['_include', '_revinclude', '_include:iterate', '_revinclude:iterate']);
 
 export class CachedReader implements FhirReader {
@@ -204,9 +211,11 @@ export class CachedReader implements FhirReader {
     const hit = this.entries.get(key);
     if (hit?.generations.every((g, i) => g === generations[i])) {
       this.counts.hits++;
+      if (lookups.hasSubscribers) lookups.publish({ hit: true });
       return hit.value as Promise<T>;
     }
     this.counts.misses++;
+    if (lookups.hasSubscribers) lookups.publish({ hit: false });
     // Generations taken before the read: a write committed meanwhile leaves this entry stale at once.
     const value = load().then(deepFreeze);
     const entry: Entry = { generations, value };

@@ -1,3 +1,5 @@
+import { channel } from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../../auth/principal.js';
 import type { AccessNote, RouteAccess } from './route-access.js';
@@ -21,6 +23,13 @@ export interface HttpAccess {
 export type AccessRecorder = (access: HttpAccess) => Promise<void>;
 
 /**
+ * The wait for each durable record, published only while something subscribes (a diagnostic probe,
+ * e.g. the bench's IB_BENCH_PROBE): `{ request, startedAt, ms }` (request: the raw IncomingMessage;
+ * startedAt: performance.now() when the record was asked for).
+ */
+const recordWaits = channel('imagingbridge:audit-record-wait');
+
+/**
  * Every access to a protected route — allowed or refused — is recorded before its response
  * leaves (`onSend` waits for the durable write): no access without its record. Public routes
  * and unknown paths are not recorded.
@@ -29,6 +38,7 @@ export function registerAuditHook(app: FastifyInstance, record: AccessRecorder):
   app.addHook('onSend', async (req, reply, payload) => {
     const rule = (req.routeOptions.config as { access?: RouteAccess } | undefined)?.access;
     if (!rule || rule.kind === 'public') return payload;
+    const startedAt = recordWaits.hasSubscribers ? performance.now() : undefined;
     await record({
       principal: req.principal,
       requestId: String(req.id),
@@ -40,6 +50,8 @@ export function registerAuditHook(app: FastifyInstance, record: AccessRecorder):
       rule,
       note: req.accessNote,
     });
+    if (startedAt !== undefined)
+      recordWaits.publish({ request: req.raw, startedAt, ms: performance.now() - startedAt });
     return payload;
   });
 }
