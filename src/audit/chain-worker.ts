@@ -13,7 +13,7 @@
  * new head (asynchronously, see checkpoint-mover.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CheckpointMover } from './checkpoint-mover.js';
+import { CHECKPOINT_INTERVAL_MS, CheckpointMover } from './checkpoint-mover.js';
 import { type AuditEntry, appendEntries, prepareEntries } from './audit-entry.js';
 import type { ChainWorkerData, EntryResult, FromWorker, ToWorker } from './chain-protocol.js';
 import { serializeError } from './chain-protocol.js';
@@ -37,7 +37,13 @@ let closing = false;
 let scheduled = false;
 
 /** The signed checkpoint, moved to the head after each commit (coalesced, off this thread's path). */
-const checkpoint = new CheckpointMover(data.checkpointFile, key, async (seq) => store.hashAt(seq), alarm);
+const checkpoint = new CheckpointMover(
+  data.checkpointFile,
+  key,
+  async (seq) => store.hashAt(seq),
+  alarm,
+  CHECKPOINT_INTERVAL_MS,
+);
 
 /** Builds and canonicalises the entries' records here, off the event loop, then appends them in one transaction. */
 async function commit(batches: { batch: number; entries: AuditEntry[] }[]): Promise<void> {

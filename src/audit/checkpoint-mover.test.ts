@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkpointFiles } from './test-support.js';
 import { readCheckpoint, withCheckpointLock } from './checkpoint.js';
+import { CheckpointMover } from './checkpoint-mover.js';
+import { checkpointFiles } from './test-support.js';
 
 const CHILD = fileURLToPath(new URL('../../test/support/checkpoint-mover-child.ts', import.meta.url));
 const key = Buffer.alloc(32, 7);
@@ -64,5 +65,35 @@ describe('the audit checkpoint shared by several processes', () => {
     const past = new Date(Date.now() - 11_000);
     utimesSync(`${file}.lock`, past, past);
     expect(await withCheckpointLock(file, async () => 'went ahead')).toBe('went ahead');
+  });
+});
+
+describe('the audit checkpoint under a steady stream of commits', () => {
+  const fileIn = checkpointFiles();
+  const hashOf = (seq: number) => createHash('sha256').update(String(seq)).digest('hex');
+
+  it('is written at most once per interval, ends at the head, and close() does not wait for the interval', async () => {
+    const file = fileIn();
+    let lookups = 0;
+    const mover = new CheckpointMover(
+      file,
+      key,
+      async (seq) => {
+        lookups++; // one per write after the first (the first finds no checkpoint to check)
+        return hashOf(seq);
+      },
+      (message) => expect.fail(message),
+      60_000,
+    );
+    for (let seq = 1; seq <= 40; seq++) {
+      mover.move({ seq, hash: hashOf(seq) });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const first = readCheckpoint(file, key);
+    expect(first.status).toBe('valid');
+    expect(first.status === 'valid' && first.checkpoint.seq).toBeLessThan(40); // the rest waits for the interval
+    await mover.close(); // within the test's 5 s, not the 60 s interval
+    expect(readCheckpoint(file, key)).toEqual({ status: 'valid', checkpoint: { seq: 40, hash: hashOf(40) } });
+    expect(lookups).toBe(1);
   });
 });

@@ -3,25 +3,35 @@ import type { ChainRecord } from './types.js';
 
 type Head = Pick<ChainRecord, 'seq' | 'hash'>;
 
+/** How often the writers move the checkpoint at most (docs/security.md, "Truncation"). */
+export const CHECKPOINT_INTERVAL_MS = 500;
+
 /**
  * Keeps the signed checkpoint (checkpoint.ts) at the head of the chain after each commit, for
  * both writers (the SQLite writer thread, chain-worker.ts, and the PostgreSQL one): moves are
- * coalesced and written off the commit path, so the checkpoint trails the acknowledged head by at
- * most one write (a crash in that window leaves it a little behind, which is still true of the
- * chain); a checkpoint the chain no longer holds is left as evidence and alarmed once. Each move
- * reads, compares and writes under the checkpoint's lock file: processes sharing it never move it back.
+ * coalesced and written off the commit path, at most once per `minIntervalMs` (each write is a
+ * lock file, a read, a query and an fsynced rename: under a steady stream of commits they would
+ * compete with the commits' own fsyncs), so the checkpoint trails the acknowledged head by at most
+ * that interval plus one write (a crash in that window leaves it a little behind, which is still
+ * true of the chain); a checkpoint the chain no longer holds is left as evidence and alarmed once.
+ * Each move reads, compares and writes under the checkpoint's lock file: processes sharing it
+ * never move it back. close() writes the last move at once.
  */
 export class CheckpointMover {
   private frozen = false;
   private written = false;
   private wanted: Head | undefined;
   private writing: Promise<void> | undefined;
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private closing = false;
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly file: string,
     private readonly key: Buffer,
     private readonly hashAt: (seq: number) => Promise<string | undefined>,
     private readonly alarm: (message: string, e?: unknown) => void,
+    private readonly minIntervalMs = 0,
   ) {}
 
   /**
@@ -56,7 +66,24 @@ export class CheckpointMover {
 
   /** Resolves once the last move is on disk. */
   async close(): Promise<void> {
+    this.closing = true;
+    this.wake?.();
     while (this.writing) await this.writing;
+  }
+
+  /** Waits until `minIntervalMs` has passed since the last write (at once when closing). */
+  private async spaced(): Promise<void> {
+    const rest = this.lastWriteAt + this.minIntervalMs - performance.now();
+    if (rest <= 0 || this.closing) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, rest);
+      timer.unref();
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
   }
 
   private async holds(): Promise<{ holds: boolean; seq: number }> {
@@ -81,7 +108,9 @@ export class CheckpointMover {
 
   private async writeAll(): Promise<void> {
     while (this.wanted && !this.frozen) {
+      await this.spaced(); // later moves coalesce meanwhile
       const head = this.wanted;
+      if (!head) break;
       this.wanted = undefined;
       try {
         await withCheckpointLock(this.file, async () => {
@@ -90,6 +119,7 @@ export class CheckpointMover {
           if (!holds || seq >= head.seq) return;
           await writeCheckpoint(this.file, this.key, head, !this.written);
           this.written = true;
+          this.lastWriteAt = performance.now();
         });
       } catch (e) {
         // The records are durable; only the truncation evidence lags. Said every time: it must be fixed.

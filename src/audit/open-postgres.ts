@@ -6,7 +6,7 @@ import { AuditLog } from './audit-log.js';
 import { PgChainStore } from './chain-store-pg.js';
 import { PgChainWriter } from './chain-writer-pg.js';
 import { checkpointFileOf } from './checkpoint.js';
-import { CheckpointMover } from './checkpoint-mover.js';
+import { CHECKPOINT_INTERVAL_MS, CheckpointMover } from './checkpoint-mover.js';
 import { FhirProjection } from './fhir-projection.js';
 import { AuditKeyError, auditKeyId, defaultAuditKeyFile } from './key-file.js';
 import type { OpenAuditLogOptions, OpenedAuditLog } from './open.js';
@@ -54,7 +54,7 @@ export async function openPostgresAuditLog(o: OpenPostgresAuditLogOptions): Prom
   const checkpointFile = checkpointFileOf(keyFile);
   const alarm = (message: string, e?: unknown) =>
     o.logger.error({ checkpointFile, ...(e === undefined ? {} : { err: e }) }, message);
-  const mover = new CheckpointMover(checkpointFile, key, (seq) => store.hashAt(seq), alarm);
+  const mover = new CheckpointMover(checkpointFile, key, (seq) => store.hashAt(seq), alarm, CHECKPOINT_INTERVAL_MS);
   await mover.start(
     () => store.head(),
     (head) =>
