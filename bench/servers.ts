@@ -44,6 +44,18 @@ export interface BridgeFactoryOptions {
   extraArgs?: string[];
 }
 
+/**
+ * The environment `npm start` gives the server (package.json): glibc's malloc held to two arenas
+ * and a fixed mmap threshold (docs/ingest-memory.md). BENCH_SERVER_ENV='K=V K=V' replaces it, for A/B.
+ */
+export const START_ENV: Record<string, string> = process.env.BENCH_SERVER_ENV
+  ? Object.fromEntries(
+      process.env.BENCH_SERVER_ENV.split(/\s+/)
+        .filter(Boolean)
+        .map((kv) => kv.split('=', 2) as [string, string]),
+    )
+  : { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+
 export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
   let lastArgv: string[] = [];
   return {
@@ -54,8 +66,8 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
         throw new Error(`${opts.entry ?? 'dist/cli/main.js'} is missing: run \`npm run build\` first`);
       const handle: SpawnedServer = await startTestServer(
         { 'data-dir': dir },
-        // Started as `npm start` starts it: two malloc arenas (docs/ingest-memory.md).
-        { spawn: { entry: opts.entry, nodeArgs: opts.nodeArgs, args: opts.extraArgs, env: { MALLOC_ARENA_MAX: '2' } } },
+        // Started as `npm start` starts it (START_ENV).
+        { spawn: { entry: opts.entry, nodeArgs: opts.nodeArgs, args: opts.extraArgs, env: START_ENV } },
       );
       lastArgv = handle.argv;
       return {
@@ -67,7 +79,7 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
     },
     describe: () => ({
       command: lastArgv.length ? lastArgv.join(' ') : 'node dist/cli/main.js serve --auth none --host 127.0.0.1 …',
-      env: { TCP_NODELAY: '1', MALLOC_ARENA_MAX: '2' },
+      env: { TCP_NODELAY: '1', ...START_ENV },
       durability: 'fsync before acknowledging (not switchable)',
     }),
   };

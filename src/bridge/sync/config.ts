@@ -4,6 +4,7 @@
  * start-up; a wrong key fails with its path.
  */
 import { ConfigError } from '../../core/errors.js';
+import { hostTimezone } from '../../core/host-timezone.js';
 import { isValidTimezone } from '../mapping/index.js';
 import type { Severity, SourceProfile } from '../normalize/index.js';
 import { own } from '../../core/own.js';
@@ -24,8 +25,11 @@ export interface BridgeConfig {
   /** For sources without their own: never empty, so MRN 123 of two hospitals stay two people. */
   defaultPatientSystem: string;
   accessionSystem?: string;
-  /** For DICOM times without TimezoneOffsetFromUTC: an IANA zone or ±hhmm. */
-  timezone: string;
+  /**
+   * For DICOM times without TimezoneOffsetFromUTC: an IANA zone or ±hhmm; not set: the host's zone
+   * (`hostTimezone`, read at the first study).
+   */
+  timezone?: string;
   demographicMismatchSeverity: Severity;
   /** `quarantine reject`: keep the study in the archive (never synced) or delete it. */
   rejectPolicy: 'keep' | 'delete';
@@ -51,7 +55,6 @@ export const BRIDGE_DEFAULTS: BridgeConfig = {
   patientPolicy: 'create',
   issuerSystems: {},
   defaultPatientSystem: 'urn:imaging-bridge:patient-id',
-  timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
   demographicMismatchSeverity: 'warning',
   rejectPolicy: 'keep',
   sources: {},
@@ -194,7 +197,7 @@ export function sourceSettings(
   return {
     ...settings,
     defaultPatientSystem: settings.defaultPatientSystem ?? config.defaultPatientSystem,
-    timezone: settings.timezone ?? config.timezone,
+    timezone: settings.timezone ?? config.timezone ?? hostTimezone(),
     accessionSystem: settings.accessionSystem ?? config.accessionSystem,
   };
 }
