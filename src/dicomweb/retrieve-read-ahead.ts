@@ -7,7 +7,7 @@ export interface ReadAheadLimits {
   batchBytes: number;
 }
 
-export const DEFAULT_READ_AHEAD: ReadAheadLimits = { aheadBytes: 16 * 1024 * 1024, batchBytes: 2 * 1024 * 1024 };
+export const DEFAULT_READ_AHEAD: ReadAheadLimits = { aheadBytes: 4 * 1024 * 1024, batchBytes: 1024 * 1024 };
 
 /**
  * Whole objects of a retrieve read ahead of the one being written, in order, in batches (one
