@@ -66,6 +66,12 @@ export class ArchiveBlobStore implements BlobStore {
     return isPackKey(key) ? this.packs.read(key) : this.files.read(key);
   }
 
+  /** Several whole objects in order: runs of pack records read together (PackStore.readMany), files one by one. */
+  async readMany(keys: string[]): Promise<Buffer[]> {
+    if (keys.every(isPackKey)) return this.packs.readMany(keys);
+    return Promise.all(keys.map((key) => this.read(key)));
+  }
+
   stream(key: string, start?: number, end?: number): NodeJS.ReadableStream {
     return isPackKey(key) ? this.packs.stream(key, start, end) : this.files.stream(key, start, end);
   }

@@ -112,6 +112,11 @@ export interface BlobStore {
   open(key: string): Promise<OpenBlob>;
   /** A whole stored object (for objects small enough to hold). */
   read(key: string): Promise<Buffer>;
+  /**
+   * Several whole objects, in order (each small enough to hold): where the store can, with fewer
+   * reads than objects (pack records next to each other). Absent: one `read` each.
+   */
+  readMany?(keys: string[]): Promise<Buffer[]>;
   /** Stream a byte range [start, end) of a stored object. */
   stream(key: string, start?: number, end?: number): NodeJS.ReadableStream;
   remove(key: string): Promise<void>;

@@ -6,6 +6,7 @@ import { wholeSource } from '../archive/blob/blob-source.js';
 import { TransferSyntax, servedHeader, transcodeToExplicitLittle, type ServedHeader } from '../dicom/index.js';
 import { matchesType, parseAccept } from './accept.js';
 import { MultipartWriter } from './multipart.js';
+import { ReadAhead } from './retrieve-read-ahead.js';
 
 export interface BinaryResponse {
   contentType: string;
@@ -157,7 +158,7 @@ function* served(bytes: Buffer, header: ServedHeader): Generator<Buffer> {
   if (bytes.length > header.datasetOffset) yield bytes.subarray(header.datasetOffset);
 }
 
-/** Instances sent as stored and up to this size are read whole, the next one while the current one goes out. */
+/** Instances sent as stored and up to this size are read whole, ahead of the one going out (ReadAhead). */
 const READ_AHEAD_MAX_BYTES = 8 * 1024 * 1024;
 
 async function* multipartBody(
@@ -166,16 +167,16 @@ async function* multipartBody(
   writer: MultipartWriter,
   archive: Archive,
 ): AsyncGenerator<Buffer> {
-  const readAhead = (i: StoredInstance | undefined): Promise<Buffer> | undefined => {
-    if (!i || syntaxOut(choice, i) !== i.transferSyntaxUid || i.size > READ_AHEAD_MAX_BYTES) return undefined;
-    const p = archive.blobs.read(i.blobKey);
-    p.catch(() => undefined); // awaited below; a failure is handled there
-    return p;
-  };
-  let next = readAhead(instances[0]);
+  const ahead = new ReadAhead(
+    archive.blobs,
+    instances.map((i) =>
+      syntaxOut(choice, i) === i.transferSyntaxUid && i.size <= READ_AHEAD_MAX_BYTES
+        ? { key: i.blobKey, size: i.size }
+        : undefined,
+    ),
+  );
   for (const [k, i] of instances.entries()) {
-    const current = next;
-    next = readAhead(instances[k + 1]);
+    const current = ahead.take(k);
     let whole: Buffer | undefined;
     try {
       whole = current && (await current);

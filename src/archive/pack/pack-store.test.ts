@@ -234,3 +234,37 @@ describe('pack store, encrypted', () => {
     expect(packs.open(key).read(0, 1000).equals(Buffer.alloc(1000, 3))).toBe(true);
   });
 });
+
+describe('pack store, several objects at once (readMany)', () => {
+  const secret = Buffer.alloc(32, 5);
+  const cipher = new ObjectCipher(new Keyring([{ id: keyIdOf(secret), bytes: secret }]));
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const encrypted of [false, true]) {
+    it(`gives each object's bytes, in the order asked, across runs, gaps and segments${encrypted ? ' (encrypted)' : ''}`, async () => {
+      dir = mkdtempSync(join(tmpdir(), 'ib-pack-many-'));
+      // Small segments: the objects spread over several of them.
+      const packs = new PackStore(dir, true, 5000, encrypted ? cipher : undefined);
+      try {
+        const payloads = Array.from({ length: 12 }, (_, k) => bytes(301 + k * 97, k + 1));
+        const keys: string[] = [];
+        for (const [k, p] of payloads.entries()) keys.push(await packs.append(p, note(`1.${k}`)));
+        expect(new Set(keys.map((k) => k.split('/')[1])).size).toBeGreaterThan(1);
+        const orders = [
+          keys.map((_, k) => k), // runs of neighbours
+          keys.map((_, k) => keys.length - 1 - k), // backwards: no runs
+          [0, 2, 4, 1, 3, 5, 11, 10, 6, 7, 8, 9], // skips and jumps
+          [3, 3], // the same object twice
+        ];
+        for (const order of orders) {
+          const got = await packs.readMany(order.map((k) => keys[k]!));
+          expect(got.map((b) => b.toString('hex'))).toEqual(order.map((k) => payloads[k]!.toString('hex')));
+        }
+        expect(await packs.readMany([])).toEqual([]);
+      } finally {
+        packs.close();
+      }
+    });
+  }
+});

@@ -45,6 +45,10 @@ interface Segment {
 }
 
 const PREFIX = 'p/';
+/** readMany joins records at most this far apart (a record header and alignment padding fit many times). */
+const MAX_RUN_GAP = 4096;
+/** …into reads of at most this many bytes. */
+const MAX_RUN_BYTES = 16 * 1024 * 1024;
 const KEY = /^p\/(\d+)\/(\d+)\/(\d+)$/;
 
 export const isPackKey = (key: string) => key.startsWith(PREFIX);
@@ -238,6 +242,37 @@ export class PackStore implements BlobJournal {
     const k = parseKey(this.forwards.get(key) ?? key);
     const raw = await readExactAsync(this.reader(k.segment), k.offset, k.size);
     return this.cipher ? this.cipher.open(raw) : raw;
+  }
+
+  /**
+   * Several whole objects, in order. Objects that follow each other in one segment (records
+   * appended back to back: only a record header and padding between them) are read with one
+   * positional read and handed out as views of it; the rest one read each.
+   */
+  async readMany(keys: string[]): Promise<Buffer[]> {
+    const places = keys.map((key) => parseKey(this.forwards.get(key) ?? key));
+    const out: Buffer[] = [];
+    for (let first = 0; first < places.length; ) {
+      const a = places[first]!;
+      let last = first;
+      for (;;) {
+        const prev = places[last]!;
+        const next = places[last + 1];
+        if (!next || next.segment !== a.segment) break;
+        const gap = next.offset - (prev.offset + prev.size);
+        if (gap < 0 || gap > MAX_RUN_GAP || next.offset + next.size - a.offset > MAX_RUN_BYTES) break;
+        last++;
+      }
+      const z = places[last]!;
+      const raw = await readExactAsync(this.reader(a.segment), a.offset, z.offset + z.size - a.offset);
+      for (let k = first; k <= last; k++) {
+        const p = places[k]!;
+        const bytes = raw.subarray(p.offset - a.offset, p.offset - a.offset + p.size);
+        out.push(this.cipher ? this.cipher.open(bytes) : bytes);
+      }
+      first = last + 1;
+    }
+    return out;
   }
 
   stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {
