@@ -32,9 +32,19 @@ export interface RunningServer {
 export interface ServerFactory {
   side: Side;
   label: string;
-  start(dir: string): Promise<RunningServer>;
+  start(dir: string, opts?: StartOptions): Promise<RunningServer>;
+  /**
+   * Set when the server keeps its stores in PostgreSQL (`--backend postgres`): a fresh, empty
+   * database a workload fills directly (SCALE, P9) before `start(dir, { database })` on it.
+   */
+  freshDatabase?(): Promise<string>;
   /** What to print in the report as this server's configuration. */
   describe(): JsonObject;
+}
+
+export interface StartOptions {
+  /** The postgres:// URL of a database made by freshDatabase() and filled: start on it instead of a fresh one. */
+  database?: string;
 }
 
 export interface BridgeFactoryOptions {
@@ -42,6 +52,8 @@ export interface BridgeFactoryOptions {
   entry?: string;
   nodeArgs?: string[];
   extraArgs?: string[];
+  /** Extra environment for the server process (e.g. the S3 endpoint and credentials). */
+  env?: Record<string, string>;
 }
 
 export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
@@ -55,7 +67,14 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
       const handle: SpawnedServer = await startTestServer(
         { 'data-dir': dir },
         // Started as `npm start` starts it: two malloc arenas (docs/ingest-memory.md).
-        { spawn: { entry: opts.entry, nodeArgs: opts.nodeArgs, args: opts.extraArgs, env: { MALLOC_ARENA_MAX: '2' } } },
+        {
+          spawn: {
+            entry: opts.entry,
+            nodeArgs: opts.nodeArgs,
+            args: opts.extraArgs,
+            env: { ...opts.env, MALLOC_ARENA_MAX: '2' },
+          },
+        },
       );
       lastArgv = handle.argv;
       return {
