@@ -212,6 +212,11 @@ export async function loadScaleIntoPostgres(database: string, opts: ScaleOptions
     }
     await flush();
     const loadMs = performance.now() - started;
+    // Each commit queued its studies for the bridge (sync_outbox), as ingest does. SCALE times
+    // QIDO on the index, not the bridge: left queued, the server would map all of them into FHIR
+    // (in the background, while the queries run; hours at 100k studies) before bridgeIdle lets it go.
+    const cleared = await index.pool.query('DELETE FROM archive.sync_outbox');
+    log(`  SCALE: ${cleared.rowCount} studies taken off the bridge outbox (not synced to FHIR)`);
     const size = await index.pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n');
     log(
       `  SCALE: ${instances.toLocaleString('en')} instances into PostgreSQL in ${(loadMs / 1000).toFixed(0)} s (${((instances / loadMs) * 1000).toFixed(0)}/s, ${((loadMs / instances) * 10).toFixed(1)} s per 10k), database ${(Number(size.rows[0]!.n) / 1e9).toFixed(2)} GB`,
