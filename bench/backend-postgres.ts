@@ -24,7 +24,13 @@ export interface PostgresBackend {
 
 const BUCKET = 'ib-bench';
 
-export function postgresBackend(opts: BridgeFactoryOptions, env: NodeJS.ProcessEnv = process.env): PostgresBackend {
+export interface PostgresBackendOptions extends BridgeFactoryOptions {
+  /** Where blobs go: `s3` (default, s3rver) or `local` (the data folder, as the SQLite run). */
+  blobs?: 's3' | 'local';
+}
+
+export function postgresBackend(opts: PostgresBackendOptions, env: NodeJS.ProcessEnv = process.env): PostgresBackend {
+  const useS3 = (opts.blobs ?? 's3') === 's3';
   const server = testPostgres(env);
   if ('reason' in server) throw new Error(`--backend postgres: ${server.reason} (set PG_TEST_URL)`);
   const made: string[] = [];
@@ -54,17 +60,22 @@ export function postgresBackend(opts: BridgeFactoryOptions, env: NodeJS.ProcessE
   return {
     factory: {
       side: 'ours',
-      label: 'ImagingBridge (PostgreSQL + S3)',
+      label: useS3 ? 'ImagingBridge (PostgreSQL + S3)' : 'ImagingBridge (PostgreSQL)',
       freshDatabase,
       async start(dir, startOpts) {
         const url = startOpts?.database ?? (await freshDatabase());
-        s3 ??= startTestS3(BUCKET);
-        const bucket = await s3;
         starts++;
+        if (useS3) s3 ??= startTestS3(BUCKET);
+        const bucket = useS3 ? await s3 : undefined;
         inner = bridgeFactory({
           ...opts,
-          extraArgs: [...(opts.extraArgs ?? []), '--database', url, '--blob-store', `s3://${BUCKET}/start-${starts}`],
-          env: { ...opts.env, ...bucket.env },
+          extraArgs: [
+            ...(opts.extraArgs ?? []),
+            '--database',
+            url,
+            ...(bucket ? ['--blob-store', `s3://${BUCKET}/start-${starts}`] : []),
+          ],
+          env: { ...opts.env, ...bucket?.env },
         });
         return inner.start(dir);
       },
@@ -73,8 +84,9 @@ export function postgresBackend(opts: BridgeFactoryOptions, env: NodeJS.ProcessE
         database: env.PG_TEST_URL
           ? 'PostgreSQL at PG_TEST_URL, a fresh database per server start'
           : 'throwaway PostgreSQL cluster (fsync off: code costs only), a fresh database per server start',
-        blobStore:
-          's3rver (S3-compatible, in the bench process, objects on local disk), one bucket, a fresh prefix per server start',
+        blobStore: useS3
+          ? 's3rver (S3-compatible, in the bench process, objects on local disk), one bucket, a fresh prefix per server start'
+          : 'files in the data folder (--pg-blobs local)',
       }),
     },
     stop: async () => {

@@ -100,7 +100,8 @@ const USAGE = `usage: npm run bench -- [options]
                        with fsync off) and --blob-store on S3-compatible storage (s3rver in this process),
                        a fresh database and bucket prefix per server start; P9 and SCALE fill that
                        database through the PostgreSQL stores; results: postgres-latest.* (with SCALE
-                       alone: postgres-scale-latest.*)`;
+                       alone: postgres-scale-latest.*)
+  --pg-blobs local     with --backend postgres: blobs in the data folder instead of s3rver`;
 
 /** Our server with --encryption-key-file (a fresh key in the scratch folder, outside every data folder). */
 function encryptedBridge(scratch: Scratch, opts: { entry: string; nodeArgs: string[] }): ServerFactory {
@@ -159,6 +160,7 @@ async function main(): Promise<number> {
       scale: { type: 'boolean', default: false },
       'scale-studies': { type: 'string' },
       'p9-resources': { type: 'string' },
+      'pg-blobs': { type: 'string', default: 's3' },
       'cpu-prof': { type: 'string' },
       'no-quiet': { type: 'boolean', default: false },
       cache: { type: 'string' },
@@ -239,7 +241,12 @@ async function main(): Promise<number> {
     throw new Error(
       '--backend postgres runs our server on the named workloads: drop --memory, --encrypted, --skip-ours',
     );
-  const pgBackend = values.backend === 'postgres' ? postgresBackend({ entry, nodeArgs: cpuProf }) : undefined;
+  if (values['pg-blobs'] !== 's3' && values['pg-blobs'] !== 'local')
+    throw new Error(`--pg-blobs must be s3 or local, got ${values['pg-blobs']}`);
+  const pgBackend =
+    values.backend === 'postgres'
+      ? postgresBackend({ entry, nodeArgs: cpuProf, blobs: values['pg-blobs'] })
+      : undefined;
   if (wantOurs) factories.push(pgBackend?.factory ?? bridge);
   if (values.encrypted && !wantOurs) throw new Error('--encrypted runs our server: drop --skip-ours');
   const encrypted = values.encrypted ? encryptedBridge(scratch, { entry, nodeArgs: cpuProf }) : undefined;

@@ -1,7 +1,9 @@
 /**
  * SCALE (ours alone): the P4 QIDO-RS mix, and study metadata, on an index of 100k studies /
- * 1M instances loaded straight through SqliteIndex.commit (see scale-index.ts). The figures
- * measure the index and QIDO, not ingest: nothing here went through STOW or the blob store.
+ * 1M instances loaded straight through SqliteIndex.commit (see scale-index.ts); with
+ * `--backend postgres`, into a fresh database through PgIndex.commit, then the server started
+ * with --database on it. The figures measure the index and QIDO, not ingest: nothing here went
+ * through STOW or the blob store.
  */
 import { SCALE_SHAPE, studySetStudy, type StudySetShape } from '../datasets.js';
 import { qido, studyMetadata } from '../dicomweb.js';
