@@ -68,8 +68,6 @@ const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> 
 const OPTIONAL = ['SCALE'];
 /** Ours only: Orthanc has no FHIR side to compare with. */
 const OURS_ONLY = ['P7', 'P8', 'P9', 'P10', 'P11', 'P12', 'P13c', 'P14', 'SCALE', 'ASSESS'];
-/** Load their data straight into the data dir's SQLite files (not through the server): not with --backend postgres. */
-const FILLS_SQLITE = ['P9', 'SCALE'];
 /** Need DCMTK's storescu (apt-get install -y dcmtk). */
 const DIMSE = ['P1', 'P3'];
 
@@ -97,9 +95,13 @@ const USAGE = `usage: npm run bench -- [options]
   --encrypted          also run each named workload on our server encrypted at rest (a key file in the
                        scratch folder) as <id>e (P1e, P2e, P6e, …) and note the cost against the plain
                        run of the same workload in the same run (e.g. --only P1,P2,P6 --encrypted)
+  --p9-resources N     FHIR resources in P9 (default 100000)
   --backend postgres   our server with --database on PostgreSQL (PG_TEST_URL, else a throwaway cluster
-                       with fsync off), a fresh database per server start; results: postgres-latest.*
-                       (not P9, SCALE: they fill SQLite directly)`;
+                       with fsync off) and --blob-store on S3-compatible storage (s3rver in this process),
+                       a fresh database and bucket prefix per server start; P9 and SCALE fill that
+                       database through the PostgreSQL stores; results: postgres-latest.* (with SCALE
+                       alone: postgres-scale-latest.*)
+  --pg-blobs local     with --backend postgres: blobs in the data folder instead of s3rver`;
 
 /** Our server with --encryption-key-file (a fresh key in the scratch folder, outside every data folder). */
 function encryptedBridge(scratch: Scratch, opts: { entry: string; nodeArgs: string[] }): ServerFactory {
@@ -157,6 +159,8 @@ async function main(): Promise<number> {
       'memory-instances': { type: 'string' },
       scale: { type: 'boolean', default: false },
       'scale-studies': { type: 'string' },
+      'p9-resources': { type: 'string' },
+      'pg-blobs': { type: 'string', default: 's3' },
       'cpu-prof': { type: 'string' },
       'no-quiet': { type: 'boolean', default: false },
       cache: { type: 'string' },
@@ -211,6 +215,9 @@ async function main(): Promise<number> {
     cacheDir: values.cache ?? DEFAULT_CACHE_DIR,
     queryIterations: positiveInt(values.queries, 50, 'queries'),
     batchSize: positiveInt(values.batch, 50, 'batch'),
+    ...(values['p9-resources'] === undefined
+      ? {}
+      : { p9Resources: positiveInt(values['p9-resources'], 100_000, 'p9-resources') }),
   };
   const log = (line: string): void => console.log(line);
   const build = buildInfo(REPO_ROOT, entry);
@@ -230,16 +237,16 @@ async function main(): Promise<number> {
   const bridge = bridgeFactory({ entry, nodeArgs: [...(values.memory ? MEMORY_NODE_ARGS : []), ...cpuProf] });
   if (values.backend !== 'sqlite' && values.backend !== 'postgres')
     throw new Error(`--backend must be sqlite or postgres, got ${values.backend}`);
-  if (values.backend === 'postgres' && (values.memory || values.encrypted || only.includes('SCALE') || !wantOurs))
+  if (values.backend === 'postgres' && (values.memory || values.encrypted || !wantOurs))
     throw new Error(
-      '--backend postgres runs our server on the named workloads: drop --memory, --scale, --encrypted, --skip-ours',
+      '--backend postgres runs our server on the named workloads: drop --memory, --encrypted, --skip-ours',
     );
-  const direct = only.filter((id) => FILLS_SQLITE.includes(id));
-  if (values.backend === 'postgres' && direct.length)
-    throw new Error(
-      `${direct.join(', ')}: data loaded straight into the SQLite stores before the server starts; not runnable with --backend postgres yet`,
-    );
-  const pgBackend = values.backend === 'postgres' ? postgresBackend({ entry, nodeArgs: cpuProf }) : undefined;
+  if (values['pg-blobs'] !== 's3' && values['pg-blobs'] !== 'local')
+    throw new Error(`--pg-blobs must be s3 or local, got ${values['pg-blobs']}`);
+  const pgBackend =
+    values.backend === 'postgres'
+      ? postgresBackend({ entry, nodeArgs: cpuProf, blobs: values['pg-blobs'] })
+      : undefined;
   if (wantOurs) factories.push(pgBackend?.factory ?? bridge);
   if (values.encrypted && !wantOurs) throw new Error('--encrypted runs our server: drop --skip-ours');
   const encrypted = values.encrypted ? encryptedBridge(scratch, { entry, nodeArgs: cpuProf }) : undefined;
@@ -303,7 +310,8 @@ async function main(): Promise<number> {
             values['scale-studies'] === undefined
               ? undefined
               : positiveInt(values['scale-studies'], 0, 'scale-studies');
-          results.push(await measured(id, () => runScale(ctx, bridge, { studies, bridgeEntry: entry })));
+          const ours = pgBackend?.factory ?? bridge;
+          results.push(await measured(id, () => runScale(ctx, ours, { studies, bridgeEntry: entry })));
         } else {
           results.push(await measured(id, () => WORKLOADS[id]!(ctx)));
           if (encrypted && id in WORKLOADS) {
@@ -355,7 +363,9 @@ async function main(): Promise<number> {
     (values.memory
       ? 'memory-latest'
       : pgBackend
-        ? 'postgres-latest'
+        ? only.length === 1 && only[0] === 'SCALE'
+          ? 'postgres-scale-latest'
+          : 'postgres-latest'
         : only.length === 1 && only[0] === 'SCALE'
           ? 'scale-latest'
           : 'latest');

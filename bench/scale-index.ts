@@ -117,6 +117,126 @@ function storedJson(json: DicomJson, bulkUri: (path: string) => string): DicomJs
   return { ...json, [PIXEL_BULK_KEY]: { vr: pixel.vr, BulkDataURI: bulkUri(PIXEL_BULK_KEY) } };
 }
 
+/** The SCALE instances as the group committer hands them to the index ({ record, replaces: null }). */
+function* scaleWrites(seed: number, shape: StudySetShape, bulkUri: (path: string) => string): Generator<IndexedWrite> {
+  for (const instance of scaleHeaders(seed, shape)) {
+    const json = storedJson(instance.json, bulkUri);
+    yield {
+      record: {
+        studyUid: instance.studyUid,
+        seriesUid: instance.seriesUid,
+        sopUid: instance.sopInstanceUid,
+        sopClassUid: String(json['00080016']!.Value![0]),
+        transferSyntaxUid: EXPLICIT_VR_LITTLE_ENDIAN,
+        blobKey: SCALE_BLOB_KEY,
+        size: 0,
+        datasetOffset: 0,
+        json,
+        source: 'bench-scale',
+      },
+      replaces: null,
+    };
+  }
+}
+
+export interface PgScaleInfo {
+  /** The database filled (postgres:// URL); start the server on it with --database. */
+  database: string;
+  seed: number;
+  shape: StudySetShape;
+  studies: number;
+  instances: number;
+  loadMs: number;
+  batch: number;
+  /** pg_database_size after the load. */
+  databaseBytes: number;
+  /** The dist/ folder whose PgIndex filled it. */
+  distRoot: string;
+}
+
+/**
+ * SCALE into PostgreSQL: the same instances through PgIndex.commit of the server's own build
+ * (schema `archive`, as `serve --database` opens it), `batch` per transaction. Not cached: the
+ * database is a fresh one of this run. `synchronous_commit` is left as the server's commit
+ * leaves it (the `synced` path), so the load rate is the index's own.
+ */
+export async function loadScaleIntoPostgres(database: string, opts: ScaleOptions = {}): Promise<PgScaleInfo> {
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const shape = opts.shape ?? SCALE_SHAPE;
+  const batch = opts.batch ?? DEFAULT_SCALE_BATCH;
+  const log = opts.log ?? (() => {});
+  const distRoot = distRootOf(opts.bridgeEntry ?? BRIDGE_ENTRY);
+  const total = shape.studies * shape.instancesPerStudy;
+  const { PgIndex } = (await import(pathToFileURL(join(distRoot, 'archive', 'postgres', 'pg-index.js')).href)) as {
+    PgIndex: typeof import('../src/archive/postgres/pg-index.js').PgIndex;
+  };
+  const { bulkUri } = (await import(pathToFileURL(join(distRoot, 'dicom', 'bulk-path.js')).href)) as BulkPathModule;
+  log(
+    `  SCALE: loading ${shape.studies.toLocaleString('en')} studies / ${total.toLocaleString('en')} instances into PostgreSQL (PgIndex.commit of ${distRoot}, ${batch} per transaction) …`,
+  );
+  const index = await PgIndex.open(database, 'archive');
+  const started = performance.now();
+  let instances = 0;
+  let studies = 0;
+  let lastStudy = '';
+  let lastLog = started;
+  try {
+    let writes: IndexedWrite[] = [];
+    const flush = async (): Promise<void> => {
+      if (writes.length === 0) return;
+      const { results } = await index.commit(writes);
+      const bad = results.findIndex((r) => r.decision !== 'stored');
+      if (bad >= 0)
+        throw new Error(
+          `SCALE: ${writes[bad]!.record.sopUid} was ${results[bad]!.decision}, expected stored (database not empty?)`,
+        );
+      instances += writes.length;
+      writes = [];
+      const now = performance.now();
+      if (now - lastLog > 30_000 || instances === total) {
+        lastLog = now;
+        const s = (now - started) / 1000;
+        const rate = instances / s;
+        log(
+          `  SCALE: ${instances.toLocaleString('en')}/${total.toLocaleString('en')} in ${s.toFixed(0)} s (${rate.toFixed(0)}/s, ${(10_000 / rate).toFixed(1)} s per 10k, ETA ${((total - instances) / rate).toFixed(0)} s)`,
+        );
+      }
+    };
+    for (const write of scaleWrites(seed, shape, bulkUri)) {
+      if (write.record.studyUid !== lastStudy) {
+        studies++;
+        lastStudy = write.record.studyUid;
+      }
+      writes.push(write);
+      if (writes.length >= batch) await flush();
+    }
+    await flush();
+    const loadMs = performance.now() - started;
+    // Each commit queued its studies for the bridge (sync_outbox), as ingest does. SCALE times
+    // QIDO on the index, not the bridge: left queued, the server would map all of them into FHIR
+    // (in the background, while the queries run; hours at 100k studies) before bridgeIdle lets it go.
+    const cleared = await index.pool.query('DELETE FROM archive.sync_outbox');
+    log(`  SCALE: ${cleared.rowCount} studies taken off the bridge outbox (not synced to FHIR)`);
+    const size = await index.pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n');
+    log(
+      `  SCALE: ${instances.toLocaleString('en')} instances into PostgreSQL in ${(loadMs / 1000).toFixed(0)} s (${((instances / loadMs) * 1000).toFixed(0)}/s, ${((loadMs / instances) * 10).toFixed(1)} s per 10k), database ${(Number(size.rows[0]!.n) / 1e9).toFixed(2)} GB`,
+    );
+    return {
+      database,
+      seed,
+      shape,
+      studies,
+      instances,
+      loadMs,
+      batch,
+      databaseBytes: Number(size.rows[0]!.n),
+      distRoot,
+    };
+  } finally {
+    await index.close();
+  }
+}
+
 /** Returns the cached SCALE data folder, loading it first if missing. */
 export async function ensureScaleDir(opts: ScaleOptions = {}): Promise<ScaleInfo> {
   const seed = opts.seed ?? DEFAULT_SEED;
@@ -184,27 +304,12 @@ export async function ensureScaleDir(opts: ScaleOptions = {}): Promise<ScaleInfo
         );
       }
     };
-    for (const instance of scaleHeaders(seed, shape)) {
-      if (instance.studyUid !== lastStudy) {
+    for (const write of scaleWrites(seed, shape, bulkUri)) {
+      if (write.record.studyUid !== lastStudy) {
         studies++;
-        lastStudy = instance.studyUid;
+        lastStudy = write.record.studyUid;
       }
-      const json = storedJson(instance.json, bulkUri);
-      writes.push({
-        record: {
-          studyUid: instance.studyUid,
-          seriesUid: instance.seriesUid,
-          sopUid: instance.sopInstanceUid,
-          sopClassUid: String(json['00080016']!.Value![0]),
-          transferSyntaxUid: EXPLICIT_VR_LITTLE_ENDIAN,
-          blobKey: SCALE_BLOB_KEY,
-          size: 0,
-          datasetOffset: 0,
-          json,
-          source: 'bench-scale',
-        },
-        replaces: null,
-      });
+      writes.push(write);
       if (writes.length >= batch) flush();
     }
     flush();

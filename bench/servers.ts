@@ -32,9 +32,19 @@ export interface RunningServer {
 export interface ServerFactory {
   side: Side;
   label: string;
-  start(dir: string): Promise<RunningServer>;
+  start(dir: string, opts?: StartOptions): Promise<RunningServer>;
+  /**
+   * Set when the server keeps its stores in PostgreSQL (`--backend postgres`): a fresh, empty
+   * database a workload fills directly (SCALE, P9) before `start(dir, { database })` on it.
+   */
+  freshDatabase?(): Promise<string>;
   /** What to print in the report as this server's configuration. */
   describe(): JsonObject;
+}
+
+export interface StartOptions {
+  /** The postgres:// URL of a database made by freshDatabase() and filled: start on it instead of a fresh one. */
+  database?: string;
 }
 
 export interface BridgeFactoryOptions {
@@ -42,6 +52,8 @@ export interface BridgeFactoryOptions {
   entry?: string;
   nodeArgs?: string[];
   extraArgs?: string[];
+  /** Extra environment for the server process (e.g. the S3 endpoint and credentials). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -66,8 +78,15 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
         throw new Error(`${opts.entry ?? 'dist/cli/main.js'} is missing: run \`npm run build\` first`);
       const handle: SpawnedServer = await startTestServer(
         { 'data-dir': dir },
-        // Started as `npm start` starts it (START_ENV).
-        { spawn: { entry: opts.entry, nodeArgs: opts.nodeArgs, args: opts.extraArgs, env: START_ENV } },
+        // Started as `npm start` starts it (START_ENV), plus the factory's own variables (S3).
+        {
+          spawn: {
+            entry: opts.entry,
+            nodeArgs: opts.nodeArgs,
+            args: opts.extraArgs,
+            env: { ...opts.env, ...START_ENV },
+          },
+        },
       );
       lastArgv = handle.argv;
       return {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { entryPath, ensureDataset, type Manifest } from '../generate.js';
 import { stow } from '../dicomweb.js';
 import { fileParts } from '../multipart.js';
-import type { RunningServer, ServerFactory } from '../servers.js';
+import type { RunningServer, ServerFactory, StartOptions } from '../servers.js';
 
 export interface BenchOptions {
   runs: number;
@@ -15,6 +15,8 @@ export interface BenchOptions {
   queryIterations: number;
   /** Instances per STOW request when loading SMALL10K. */
   batchSize: number;
+  /** FHIR resources in P9 (default 100,000). */
+  p9Resources?: number;
 }
 
 export interface BenchContext {
@@ -125,8 +127,9 @@ export async function withServer<T>(
   factory: ServerFactory,
   dir: string,
   fn: (server: RunningServer) => Promise<T>,
+  opts?: StartOptions,
 ): Promise<T> {
-  const server = await factory.start(dir);
+  const server = await factory.start(dir, opts);
   try {
     await bridgeIdle(server);
     return await fn(server);

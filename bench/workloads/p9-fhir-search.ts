@@ -4,7 +4,9 @@
  * Orthanc has no FHIR server: ours only, target p95 ≤ 30 ms.
  *
  * The data goes straight into the SQLite repository (batched transactions, index values
- * extracted as on any write) in a data folder, then a server is started on that folder.
+ * extracted as on any write) in a data folder, then a server is started on that folder; with
+ * `--backend postgres`, into a fresh PostgreSQL database through PgFhirRepository (schema `fhir`,
+ * as `serve --database` opens it), then the server is started with --database on it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +48,8 @@ export interface P9Options {
    * the current sources through tsx.
    */
   distRoot?: string;
+  /** A fresh PostgreSQL database (postgres:// URL) to fill through PgFhirRepository instead of <dataDir>/fhir.sqlite; `start` must start the server on it. */
+  database?: string;
   /** Starts our server on the data folder; default: the current sources through tsx (bench/run.ts passes its dist/ factory). */
   start?: (dataDir: string) => Promise<{ url: string; stop(): Promise<void> }>;
   log?: (line: string) => void;
@@ -78,7 +82,10 @@ export async function runP9(opts: P9Options = {}): Promise<P9Result> {
   const ownsDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ib-p9-'));
   try {
-    const fillMs = await fill(dataDir, patients, seed, log, await repositoryModules(opts.distRoot));
+    const fillMs =
+      opts.database === undefined
+        ? await fill(dataDir, patients, seed, log, await repositoryModules(opts.distRoot))
+        : await fillPostgres(opts.database, patients, seed, log, opts.distRoot);
     const server = await (opts.start ?? defaultStart)(dataDir);
     const agent = keepAliveAgent(1);
     try {
@@ -199,6 +206,48 @@ async function fill(
   }
 }
 
+/** Fills the `fhir` schema of a fresh database through the build's PgFhirRepository, 1,000 resources per transaction. */
+async function fillPostgres(
+  database: string,
+  patients: number,
+  seed: number,
+  log: (line: string) => void,
+  distRoot?: string,
+): Promise<number> {
+  const at = (rel: string): string =>
+    distRoot ? pathToFileURL(join(distRoot, `${rel}.js`)).href : `../../src/${rel}.js`;
+  const { PgFhirRepository } = (await import(at('fhir/postgres/pg-repository'))) as {
+    PgFhirRepository: typeof import('../../src/fhir/postgres/pg-repository.js').PgFhirRepository;
+  };
+  const { SearchParamRegistry } = (await import(at('fhir/definitions/search-params'))) as Pick<
+    RepositoryModules,
+    'SearchParamRegistry'
+  >;
+  const perPatient = 1 + PER_PATIENT.observations + PER_PATIENT.studies + PER_PATIENT.encounters;
+  const repo = await PgFhirRepository.open(database, {
+    registry: new SearchParamRegistry(),
+    baseUrl: 'http://127.0.0.1/fhir',
+  });
+  try {
+    const started = performance.now();
+    const batch = 25; // patients per transaction (1,000 resources)
+    for (let first = 0; first < patients; first += batch) {
+      await repo.transaction(async (tx) => {
+        for (let k = first; k < Math.min(patients, first + batch); k++)
+          for (const r of patientResources(k, Rng.stream(seed, 'patient', k))) await tx.create(r, { keepId: true });
+      });
+      if ((first / batch) % 20 === 0) log(`  P9 fill (PostgreSQL): ${Math.min(patients, first + batch) * perPatient}`);
+    }
+    const ms = performance.now() - started;
+    log(
+      `  P9 fill (PostgreSQL): ${patients * perPatient} resources in ${(ms / 1000).toFixed(0)} s (${((ms / (patients * perPatient)) * 10).toFixed(1)} s per 10k)`,
+    );
+    return ms;
+  } finally {
+    await repo.close();
+  }
+}
+
 function patientResources(k: number, rng: Rng): FhirResource[] {
   const subject = { reference: `Patient/p9-pat-${k}` };
   const day = (d: number) => new Date(START + d * DAY + rng.int(0, 86_399) * 1000).toISOString();
@@ -281,12 +330,17 @@ async function defaultStart(dataDir: string): Promise<{ url: string; stop(): Pro
 
 /** P9 as a bench/run.ts workload: our server from the run's factory (dist/cli/main.js, its node args), data in the run's scratch folder. */
 export async function runP9Workload(ctx: BenchContext): Promise<WorkloadResult> {
+  const resources = ctx.options.p9Resources;
   const ours = ctx.factories.find((f) => f.side === 'ours');
   const errors: string[] = [];
   let result: P9Result | undefined;
   const dir = ctx.scratch.dir('ours-p9');
+  const postgres = ours?.freshDatabase !== undefined;
   try {
+    const database = ours?.freshDatabase ? await ours.freshDatabase() : undefined;
     result = await runP9({
+      resources,
+      database,
       dataDir: dir,
       seed: ctx.options.seed,
       runs: ctx.options.runs,
@@ -295,7 +349,7 @@ export async function runP9Workload(ctx: BenchContext): Promise<WorkloadResult> 
       distRoot: ctx.bridgeEntry ? distRootOf(ctx.bridgeEntry) : undefined,
       start: ours
         ? async (d) => {
-            const s = await ours.start(d);
+            const s = await ours.start(d, { database });
             return { url: s.dicomWebUrl.replace(/\/dicomweb$/, ''), stop: () => s.stop() };
           }
         : undefined,
@@ -324,10 +378,17 @@ export async function runP9Workload(ctx: BenchContext): Promise<WorkloadResult> 
   ]);
   const notes = result
     ? [
-        `${result.resources} resources (Patients with 32 Observations, 4 ImagingStudies and 3 Encounters each) written straight into the SQLite repository in ${(result.fillMs / 1000).toFixed(0)} s; queries over HTTP, one keep-alive connection, random patients; median over runs of each run's percentile. Orthanc has no FHIR server.`,
+        `${result.resources} resources (Patients with 32 Observations, 4 ImagingStudies and 3 Encounters each) written straight into the ${postgres ? 'PostgreSQL repository (PgFhirRepository, schema fhir)' : 'SQLite repository'} in ${(result.fillMs / 1000).toFixed(0)} s; queries over HTTP, one keep-alive connection, random patients; median over runs of each run's percentile. Orthanc has no FHIR server.`,
       ]
     : [];
-  return { id: 'P9', title: 'Embedded FHIR search at 100k resources', rows, notes, raw: { result }, errors };
+  return {
+    id: 'P9',
+    title: `Embedded FHIR search at ${(resources ?? 100_000).toLocaleString('en')} resources`,
+    rows,
+    notes,
+    raw: { result },
+    errors,
+  };
 }
 
 /** `node --import tsx bench/workloads/p9-fhir-search.ts [resources]`: P9 alone, figures printed as JSON. */
