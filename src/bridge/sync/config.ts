@@ -43,6 +43,12 @@ export interface BridgeConfig {
   batchSize: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /**
+   * With several instances on one PostgreSQL database: how long a due study stays claimed by the
+   * instance that took it (PgOutbox `claimMs`, docs/bridge-postgres.md). Longer than a sync pass;
+   * a dead instance's studies are synced by another one after it. Unused on SQLite.
+   */
+  outboxClaimMs: number;
 }
 
 export const BRIDGE_DEFAULTS: BridgeConfig = {
@@ -63,6 +69,7 @@ export const BRIDGE_DEFAULTS: BridgeConfig = {
   batchSize: 16,
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 60_000,
+  outboxClaimMs: 60_000,
 };
 
 const NUMBERS = {
@@ -74,6 +81,7 @@ const NUMBERS = {
   batchSize: [1, 1000],
   retryBaseDelayMs: [1, 600_000],
   retryMaxDelayMs: [1, 3_600_000],
+  outboxClaimMs: [1000, 3_600_000],
 } as const;
 const SEVERITIES = ['info', 'warning', 'error'];
 const PROFILE_MAPS = ['modalitySynonyms', 'bodyPartSynonyms', 'sexSynonyms', 'severity'] as const;
