@@ -40,7 +40,8 @@ import { openOncology } from './applications/oncology/index.js';
 import { openWorklist } from './applications/worklist/index.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openSharedNotifications } from './notifications/postgres/shared.js';
-import { openBridge } from './bridge/sync/index.js';
+import { openBridge, parseBridgeConfig } from './bridge/sync/index.js';
+import { parseFhirConfig } from './fhir/config.js';
 import { QidoService } from './archive/query/index.js';
 import type { QidoBackend } from './archive/query/qido-backend.js';
 import { createRenderer } from './dicomweb/render/renderer.js';
@@ -198,7 +199,11 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     blobs && new CompactionJob(blobs.packs, upkeep, (s) => logger.info({ compaction: s }, 'pack compaction ended'));
   if (compaction?.resumeInterrupted()) logger.warn('resumed a pack compaction that was cut short');
   // Whose study is whose: recorded by the bridge from the archive's DICOM, never from client writes.
-  const bridgeStores = await openBridgeStores(index);
+  const { outboxClaimMs } = parseBridgeConfig(
+    config.sections.bridge,
+    Object.keys(parseFhirConfig(config.sections.fhir).servers),
+  );
+  const bridgeStores = await openBridgeStores(index, { outboxClaimMs });
   const studyLinks = bridgeStores.links;
   const guardClaims = guardStudyClaims(studyLinks);
   const stampSubscription = subscriptionStamper((id) => fhir.current('Subscription', id));

@@ -9,26 +9,26 @@ import { SqliteStudyLinks, StudyPatientLinks, type StudyLinkStore } from './pati
 import { openPgBridgeStores } from './postgres/index.js';
 import { sqliteBridgeStores, type BridgeStores } from './sync/index.js';
 
-/**
- * With several instances on one database each due study is claimed by one of them for this long
- * (PgOutbox `claimMs`, docs/bridge-postgres.md): longer than a sync pass; a dead instance's rows
- * are due again after it.
- */
-export const OUTBOX_CLAIM_MS = 60_000;
-
 export interface OpenedBridgeStores {
   stores: BridgeStores;
   /** The links as the rest of the server reads them (patient-bound access, the ImagingStudy guard). */
   links: StudyLinkStore;
 }
 
-export async function openBridgeStores(index: OpenedIndex): Promise<OpenedBridgeStores> {
+/**
+ * `outboxClaimMs`: with several instances on one database each due study is claimed by one of them
+ * for this long (config `bridge.outboxClaimMs`, docs/bridge-postgres.md); unused on SQLite.
+ */
+export async function openBridgeStores(
+  index: OpenedIndex,
+  options: { outboxClaimMs: number },
+): Promise<OpenedBridgeStores> {
   if (index.kind === 'sqlite') {
     const links = new StudyPatientLinks(index.db);
     return { stores: sqliteBridgeStores(index.db, links), links: new SqliteStudyLinks(links) };
   }
   // On the index's pool: shared, closed with the index.
-  const pg = await openPgBridgeStores(index.pool, index.schema, { outbox: { claimMs: OUTBOX_CLAIM_MS } });
+  const pg = await openPgBridgeStores(index.pool, index.schema, { outbox: { claimMs: options.outboxClaimMs } });
   const links = await PgStudyLinks.open(index.pool, { archiveSchema: index.schema });
   return {
     stores: {

@@ -47,6 +47,12 @@ export interface BridgeConfig {
   batchSize: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
+  /**
+   * With several instances on one PostgreSQL database: how long a due study stays claimed by the
+   * instance that took it (PgOutbox `claimMs`, docs/bridge-postgres.md). Longer than a sync pass;
+   * a dead instance's studies are synced by another one after it. Unused on SQLite.
+   */
+  outboxClaimMs: number;
 }
 
 export const BRIDGE_DEFAULTS: BridgeConfig = {
@@ -66,6 +72,7 @@ export const BRIDGE_DEFAULTS: BridgeConfig = {
   batchSize: 16,
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 60_000,
+  outboxClaimMs: 60_000,
 };
 
 const NUMBERS = {
@@ -77,6 +84,7 @@ const NUMBERS = {
   batchSize: [1, 1000],
   retryBaseDelayMs: [1, 600_000],
   retryMaxDelayMs: [1, 3_600_000],
+  outboxClaimMs: [1000, 3_600_000],
 } as const;
 const SEVERITIES = ['info', 'warning', 'error'];
 const PROFILE_MAPS = ['modalitySynonyms', 'bodyPartSynonyms', 'sexSynonyms', 'severity'] as const;

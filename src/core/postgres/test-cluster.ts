@@ -9,7 +9,18 @@ import pg from 'pg';
  * temporary folder started from the Debian binaries (/usr/lib/postgresql/<version>/bin), or
  * nothing — then `reason` says why, for the skipped suites' names. See .ci/pg-setup.md.
  */
-export type TestPostgres = { url: () => Promise<string>; stop: () => Promise<void> } | { reason: string };
+export type TestPostgres =
+  | {
+      url: () => Promise<string>;
+      stop: () => Promise<void>;
+      /**
+       * Stops the server (fast shutdown: sessions end) and starts it again on the same data, for
+       * fault tests; `down` runs while it is stopped. Undefined for the server at PG_TEST_URL,
+       * which is not ours to restart.
+       */
+      restart?: (down?: () => Promise<void>) => Promise<void>;
+    }
+  | { reason: string };
 
 const BIN_ROOT = '/usr/lib/postgresql';
 
@@ -28,12 +39,17 @@ export function testPostgres(env: NodeJS.ProcessEnv = process.env, binRoot = BIN
       if (started) await (await started).stop();
       started = undefined;
     },
+    restart: async (down) => {
+      if (!started) throw new Error('testPostgres: restart() before url()');
+      await (await started).restart(down);
+    },
   };
 }
 
 interface Cluster {
   url: string;
   stop(): Promise<void>;
+  restart(down?: () => Promise<void>): Promise<void>;
 }
 
 /** The newest installed version's bin folder. */
@@ -91,7 +107,8 @@ async function startCluster(
     'full_page_writes=off',
   ]);
   const log = openSync(join(dir, 'server.log'), 'a');
-  const server = spawn(cmd, args, { cwd: dir, stdio: ['ignore', log, log] });
+  const launch = () => spawn(cmd, args, { cwd: dir, stdio: ['ignore', log, log] });
+  let server = launch();
   const kill = () => server.kill('SIGKILL');
   process.once('exit', kill);
   const url = `postgresql://postgres@localhost:5432/postgres?host=${encodeURIComponent(dir)}`;
@@ -109,6 +126,12 @@ async function startCluster(
       // SIGINT: fast shutdown (ends sessions, no wait for clients).
       await stopped(server, 'SIGINT');
       rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async (down) => {
+      await stopped(server, 'SIGINT');
+      await down?.();
+      server = launch();
+      await ready(url, server, dir);
     },
   };
 }

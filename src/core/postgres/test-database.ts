@@ -17,6 +17,11 @@ export interface TestDatabase {
   keyDir: string;
   /** Creates the database (beforeAll); nothing without PostgreSQL. */
   setup(): Promise<void>;
+  /**
+   * Restarts the throwaway cluster (TestPostgres.restart); undefined with PG_TEST_URL or without
+   * PostgreSQL.
+   */
+  restart: ((down?: () => Promise<void>) => Promise<void>) | undefined;
   /** Drops it, removes the key folder and stops a throwaway cluster (afterAll). */
   teardown(): Promise<void>;
 }
@@ -35,6 +40,7 @@ export function testDatabase(prefix = 'ib_e2e'): TestDatabase {
     },
     auditKeyFile: join(keyDir, 'audit.key'),
     keyDir,
+    restart: 'reason' in server ? undefined : server.restart,
     setup: async () => {
       if ('reason' in server) return;
       const base = await server.url();
