@@ -58,7 +58,7 @@ export interface BridgeFactoryOptions {
 
 /**
  * The environment `npm start` gives the server (package.json): glibc's malloc held to two arenas
- * and a fixed mmap threshold (docs/ingest-memory.md). BENCH_SERVER_ENV='K=V K=V' replaces it, for A/B.
+ * (docs/ingest-memory.md). BENCH_SERVER_ENV='K=V K=V' replaces it, for A/B.
  */
 export const START_ENV: Record<string, string> = process.env.BENCH_SERVER_ENV
   ? Object.fromEntries(
@@ -66,7 +66,7 @@ export const START_ENV: Record<string, string> = process.env.BENCH_SERVER_ENV
         .filter(Boolean)
         .map((kv) => kv.split('=', 2) as [string, string]),
     )
-  : { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+  : { MALLOC_ARENA_MAX: '2' };
 
 export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
   let lastArgv: string[] = [];
