@@ -167,6 +167,29 @@ async function repositoryModules(distRoot?: string): Promise<RepositoryModules> 
   return { SqliteFhirRepository, SearchParamRegistry };
 }
 
+/** The part of a repository the fill writes through (the SQLite and PostgreSQL ones alike). */
+interface FillTarget {
+  transaction<T>(work: (tx: { create(r: FhirResource, o: { keepId: true }): unknown }) => Promise<T>): Promise<T>;
+}
+
+/** Writes every patient's resources, 25 patients (1,000 resources) per transaction; `progress` every 20. */
+async function fillPatients(
+  repo: FillTarget,
+  patients: number,
+  seed: number,
+  progress: (resources: number) => void,
+): Promise<void> {
+  const perPatient = 1 + PER_PATIENT.observations + PER_PATIENT.studies + PER_PATIENT.encounters;
+  const batch = 25;
+  for (let first = 0; first < patients; first += batch) {
+    await repo.transaction(async (tx) => {
+      for (let k = first; k < Math.min(patients, first + batch); k++)
+        for (const r of patientResources(k, Rng.stream(seed, 'patient', k))) await tx.create(r, { keepId: true });
+    });
+    if ((first / batch) % 20 === 0) progress(Math.min(patients, first + batch) * perPatient);
+  }
+}
+
 /** Fills `<dataDir>/fhir.sqlite` unless it already holds exactly this dataset; returns the time taken. */
 async function fill(
   dataDir: string,
@@ -191,15 +214,7 @@ async function fill(
         `P9: ${dataDir} holds ${have} FHIR resources, not the ${expected} of this dataset; use an empty folder`,
       );
     const started = performance.now();
-    const batch = 25; // patients per transaction (1,000 resources)
-    for (let first = 0; first < patients; first += batch) {
-      await repo.transaction(async (tx) => {
-        for (let k = first; k < Math.min(patients, first + batch); k++)
-          for (const r of patientResources(k, Rng.stream(seed, 'patient', k))) await tx.create(r, { keepId: true });
-      });
-      if ((first / batch) % 20 === 0)
-        log(`  P9 fill: ${Math.min(patients, first + batch) * (expected / patients)} / ${expected}`);
-    }
+    await fillPatients(repo, patients, seed, (done) => log(`  P9 fill: ${done} / ${expected}`));
     return performance.now() - started;
   } finally {
     repo.close();
@@ -230,14 +245,7 @@ async function fillPostgres(
   });
   try {
     const started = performance.now();
-    const batch = 25; // patients per transaction (1,000 resources)
-    for (let first = 0; first < patients; first += batch) {
-      await repo.transaction(async (tx) => {
-        for (let k = first; k < Math.min(patients, first + batch); k++)
-          for (const r of patientResources(k, Rng.stream(seed, 'patient', k))) await tx.create(r, { keepId: true });
-      });
-      if ((first / batch) % 20 === 0) log(`  P9 fill (PostgreSQL): ${Math.min(patients, first + batch) * perPatient}`);
-    }
+    await fillPatients(repo, patients, seed, (done) => log(`  P9 fill (PostgreSQL): ${done}`));
     const ms = performance.now() - started;
     log(
       `  P9 fill (PostgreSQL): ${patients * perPatient} resources in ${(ms / 1000).toFixed(0)} s (${((ms / (patients * perPatient)) * 10).toFixed(1)} s per 10k)`,
