@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PgIndex } from '../../archive/postgres/pg-index.js';
 import { SchemaTooNewError } from '../../core/postgres/migrations.js';
@@ -6,6 +7,8 @@ import { testPostgres } from '../../core/postgres/test-cluster.js';
 import type { OpenBridgeStores } from '../bridge-stores-harness.js';
 import { quarantineSuite } from '../quarantine/quarantine-suite.js';
 import { outboxSuite } from '../sync/outbox-suite.js';
+import type { StudyResult } from '../sync/study-sync.js';
+import { SyncWorker, type BatchSync, type SyncEvent } from '../sync/sync-worker.js';
 import { studyReaderSuite } from '../sync/study-reader-suite.js';
 import { writeJournalSuite } from '../sync/write-journal-suite.js';
 import { openPgBridgeStores } from './index.js';
@@ -105,6 +108,63 @@ describe.skipIf(skip !== undefined)(`PostgreSQL bridge stores${skip ? ` (skipped
       const retaken = await one!.due({ ...q, limit: 20, now: 1200 });
       expect(retaken.map((r) => r.studyUid).sort()).toEqual(b.map((r) => r.studyUid).sort());
     } finally {
+      await stores.close();
+    }
+  });
+
+  it('let a worker claim only the studies it syncs now: while one instance holds a study, the other syncs the rest', async () => {
+    const stores = await open();
+    const workers: SyncWorker[] = [];
+    let release = (): void => undefined;
+    try {
+      const index = stores.index as PgIndex;
+      const claiming = async () =>
+        (await openPgBridgeStores(index.pool, index.schema, { outbox: { claimMs: 600_000 } })).outbox;
+      const [one, two] = [await claiming(), await claiming()];
+      const uids = Array.from({ length: 3 }, (_, n) => `1.2.826.0.1.3680043.10.1089.22.13.${n}`);
+      for (const [n, uid] of uids.entries()) await stores.outbox.enqueue(uid, 'stored', 100 + n);
+      const timings = {
+        debounceMs: 0,
+        maxDelayMs: 0,
+        minIntervalMs: 0,
+        pollMs: 10,
+        concurrency: 1,
+        batchSize: 1,
+        retryBaseDelayMs: 1,
+        retryMaxDelayMs: 5,
+      };
+      const silent = pino({ level: 'silent' });
+      const ok = (uids: string[]): StudyResult[] =>
+        uids.map((studyUid) => ({ studyUid, outcome: { kind: 'written', id: studyUid, instances: 1 } }));
+      // Instance one takes the oldest study and holds it (its FHIR write hangs).
+      const held = new Promise<string[]>((started) => {
+        const hanging: BatchSync = (batch) => {
+          started(batch);
+          return new Promise((done) => {
+            release = () => done(ok(batch));
+          });
+        };
+        workers.push(new SyncWorker(one!, hanging, timings, silent));
+      });
+      workers[0]!.start();
+      expect(await held).toEqual([uids[0]]);
+      // Instance two syncs the other two at once, not after the claim time (10 min).
+      workers.push(new SyncWorker(two!, async (batch) => ok(batch), timings, silent));
+      const synced = new Promise<string[]>((resolve) => {
+        const seen: string[] = [];
+        workers[1]!.onSync((e: SyncEvent) => {
+          seen.push(e.studyUid);
+          if (seen.length === 2) resolve(seen);
+        });
+      });
+      workers[1]!.start();
+      expect((await synced).sort()).toEqual(uids.slice(1).sort());
+      release();
+      await workers[0]!.stop();
+      expect(await stores.outbox.pending()).toEqual([]);
+    } finally {
+      release();
+      await Promise.all(workers.map((w) => w.stop()));
       await stores.close();
     }
   });

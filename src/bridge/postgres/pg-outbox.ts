@@ -15,7 +15,8 @@ export interface PgOutboxOptions {
   /**
    * Several instances on one database: due() claims the rows it returns for this long (their
    * next attempt moved past the claim, rows another instance is claiming skipped), so each is
-   * synced by one instance; a dead instance's rows are due again when the claim runs out.
+   * synced by one instance. The caller syncs every row it gets at once (what it would skip goes
+   * in DueQuery.exclude, never claimed); a dead instance's rows are due again when the claim runs out.
    * Completing, retrying or parking a row ends its claim. 0 (default): due() only reads, as on SQLite.
    */
   claimMs?: number;
@@ -39,14 +40,15 @@ export class PgOutbox implements SyncOutbox {
   async due(q: DueQuery): Promise<OutboxRow[]> {
     const select = `SELECT * FROM ${this.t}sync_outbox WHERE NOT dead AND next_attempt_at <= $1
          AND (changed_at <= $1 - $2 OR first_changed_at <= $1 - $3)
+         AND NOT (study_uid = ANY($5::text[]))
        ORDER BY first_changed_at LIMIT $4`;
-    const params = [q.now, q.debounceMs, q.maxDelayMs, q.limit];
+    const params = [q.now, q.debounceMs, q.maxDelayMs, q.limit, q.exclude ?? []];
     const claimMs = this.options.claimMs ?? 0;
     if (claimMs <= 0) return (await this.db.rows<RawOutboxRow>(select, params)).map(outboxRowOf);
     // The row as it was (next_attempt_at before the claim), so the caller sees what SQLite shows.
     const rows = await this.db.rows<RawOutboxRow>(
       `WITH due AS (${select} FOR UPDATE SKIP LOCKED),
-         claimed AS (UPDATE ${this.t}sync_outbox o SET next_attempt_at = $1 + $5 FROM due
+         claimed AS (UPDATE ${this.t}sync_outbox o SET next_attempt_at = $1 + $6 FROM due
            WHERE o.study_uid = due.study_uid RETURNING o.study_uid)
        SELECT due.* FROM due JOIN claimed USING (study_uid) ORDER BY due.first_changed_at`,
       [...params, claimMs],

@@ -48,6 +48,14 @@ export function outboxSuite(backend: string, open: OpenBridgeStores, options: Br
       expect(await outbox.due({ ...q, now: 2500 })).toHaveLength(2);
     });
 
+    it('leaves the excluded studies out before the limit (the caller’s syncs in flight)', async () => {
+      for (const [n, uid] of [A, B].entries()) await outbox.enqueue(uid, 'stored', 1000 + n);
+      const q = { now: 2000, debounceMs: 0, maxDelayMs: 0, limit: 1 };
+      expect((await outbox.due({ ...q, exclude: [A] })).map((r) => r.studyUid)).toEqual([B]);
+      expect(await outbox.due({ ...q, exclude: [A, B] })).toEqual([]);
+      expect((await outbox.due({ ...q, exclude: [] })).map((r) => r.studyUid)).toHaveLength(1);
+    });
+
     it('retries later: not due before its time, counted as retrying, with its error', async () => {
       await outbox.enqueue(A, 'stored', 1000);
       await outbox.retryLater(A, 5000, 'HTTP 503');

@@ -45,6 +45,12 @@ export interface DueQuery {
   debounceMs: number;
   maxDelayMs: number;
   limit: number;
+  /**
+   * Studies the caller will not take now (its syncs in flight, those it synced less than
+   * minIntervalMs ago): left out before the limit, so on PostgreSQL with a claim time only the
+   * rows the caller syncs now are claimed.
+   */
+  exclude?: readonly string[];
 }
 
 /** An outbox row as stored: `dead` is 0/1 in SQLite, a boolean in PostgreSQL. */
@@ -125,6 +131,7 @@ export class Outbox implements SyncOutbox {
       due: db.prepare(
         `SELECT * FROM sync_outbox WHERE dead = 0 AND next_attempt_at <= @now
            AND (changed_at <= @now - @debounceMs OR first_changed_at <= @now - @maxDelayMs)
+           AND study_uid NOT IN (SELECT value FROM json_each(@exclude))
          ORDER BY first_changed_at LIMIT @limit`,
       ),
       get: db.prepare('SELECT * FROM sync_outbox WHERE study_uid = ?'),
@@ -148,7 +155,9 @@ export class Outbox implements SyncOutbox {
   }
 
   due(q: DueQuery): OutboxRow[] {
-    return (this.stmts.due!.all(q) as RawRow[]).map(outboxRowOf);
+    const { now, debounceMs, maxDelayMs, limit } = q;
+    const exclude = JSON.stringify(q.exclude ?? []);
+    return (this.stmts.due!.all({ now, debounceMs, maxDelayMs, limit, exclude }) as RawRow[]).map(outboxRowOf);
   }
 
   get(studyUid: string): OutboxRow | undefined {

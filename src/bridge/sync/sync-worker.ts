@@ -115,20 +115,21 @@ export class SyncWorker {
     const rows: OutboxRow[] = [];
     try {
       const now = this.now();
+      // What this worker will not take now is left out of the query, so every row due() returns
+      // is synced in this pass: on PostgreSQL due() claims its rows for the claim time, and a
+      // row claimed but skipped would wait that long while no instance syncs it.
+      const exclude = new Set(this.inFlight.keys());
+      for (const [uid, at] of this.lastRun)
+        if (now - at < this.timings.minIntervalMs) exclude.add(uid);
+        else this.lastRun.delete(uid);
       const due = await this.outbox.due({
         now,
         debounceMs: this.timings.debounceMs,
         maxDelayMs: this.timings.maxDelayMs,
-        limit: this.batchSize + this.inFlight.size + 16,
+        limit: this.batchSize,
+        exclude: [...exclude],
       });
-      for (const row of due) {
-        if (rows.length >= this.batchSize) break;
-        if (this.inFlight.has(row.studyUid)) continue;
-        if (now - (this.lastRun.get(row.studyUid) ?? 0) < this.timings.minIntervalMs) continue;
-        rows.push(row);
-      }
-      if (this.lastRun.size > 10_000)
-        for (const [uid, at] of this.lastRun) if (now - at >= this.timings.minIntervalMs) this.lastRun.delete(uid);
+      rows.push(...due.slice(0, this.batchSize));
     } catch (e) {
       this.logger.error({ err: e }, 'sync worker: reading the outbox failed');
     } finally {

@@ -157,6 +157,9 @@ export class PgFhirRepository implements FhirRepository {
       transaction: (fn) => this.savepoint(db, () => fn(view)),
       // Durability is the enclosing transaction's.
       flush: async () => undefined,
+      // A transaction-scoped advisory lock: released by COMMIT or ROLLBACK.
+      exclusive: async (key) =>
+        void (await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`fhir-exclusive:${key}`])),
     };
     return view;
   }

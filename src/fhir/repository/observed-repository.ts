@@ -106,4 +106,8 @@ export class ObservedRepository implements FhirRepository {
   flush(): Promise<void> {
     return this.inner.flush();
   }
+
+  async exclusive(key: string): Promise<void> {
+    await this.inner.exclusive?.(key);
+  }
 }

@@ -25,6 +25,13 @@ export interface FhirRepository {
   transaction<T>(fn: (tx: FhirRepository) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Makes every commit made so far durable (those of `durable: false` transactions too). */
   flush(): Promise<void>;
+  /**
+   * Inside a transaction: waits until no other transaction holds `key`, then holds it until this
+   * one ends, so a conditional create's search and its insert are one step for every process on
+   * the store (two instances on one PostgreSQL database would otherwise both find nothing and
+   * both create). Absent where writers already take turns (SQLite: one write transaction at a time).
+   */
+  exclusive?(key: string): Promise<void>;
 }
 
 export interface TransactionOptions {

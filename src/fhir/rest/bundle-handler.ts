@@ -7,7 +7,7 @@ import { checkBatchCount, checkEntryCount } from './batch-limits.js';
 import { jsonBody } from './body.js';
 import { READ_ONLY_TYPES } from './capability-statement.js';
 import { FHIR_JSON, type AccessRecord, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
-import { matches } from './crud-handlers.js';
+import { conditionKey, matches } from './crud-handlers.js';
 import { splitUrl } from '../../core/query-string.js';
 import { rewriteReferences } from './rewrite-references.js';
 
@@ -164,6 +164,14 @@ async function reserveIds(
   requests: FhirRequest[],
 ): Promise<Map<string, string>> {
   const map = new Map<string, string>();
+  // Every conditional create's condition held until the transaction ends (another instance's
+  // create of the same condition waits, then finds this one), taken in one order: no deadlock.
+  const held = new Set<string>();
+  for (const req of requests) {
+    const condition = req.method === 'POST' && req.path && !req.path.includes('/') && req.headers['if-none-exist'];
+    if (condition) held.add(conditionKey(req.path, condition));
+  }
+  for (const key of [...held].sort()) await tx.repo.exclusive?.(key);
   for (const [i, entry] of entries.entries()) {
     const req = requests[i];
     const fullUrl = entry.fullUrl;

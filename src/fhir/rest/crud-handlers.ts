@@ -38,9 +38,14 @@ export async function vread(
 
 /** POST [type], conditional with If-None-Exist. */
 export async function create(ctx: RouterContext, req: FhirRequest, type: string): Promise<FhirResponse> {
-  const resource = await serverSide(ctx, req, resourceBody(req, type));
   const condition = req.headers['if-none-exist'];
+  // Conditional: the search and the insert in one transaction holding the condition, so a
+  // concurrent create of the same condition (another instance on the database) waits and finds this one.
+  if (condition && !ctx.inTransaction)
+    return ctx.repo.transaction((repo) => create({ ...ctx, repo, inTransaction: true }, req, type));
+  const resource = await serverSide(ctx, req, resourceBody(req, type));
   if (condition) {
+    await ctx.repo.exclusive?.(conditionKey(type, condition));
     const existing = await matches(ctx, type, queryOf(condition), req);
     if (existing.length > 1) throw preconditionFailed(`If-None-Exist matches ${existing.length} resources`);
     if (existing.length === 1) {
@@ -166,4 +171,9 @@ async function currentVersion(ctx: RouterContext, type: string, id: string): Pro
 /** The resource as the server stores it: RouterContext.beforeWrite applied. */
 export async function serverSide(ctx: RouterContext, req: FhirRequest, resource: FhirResource): Promise<FhirResource> {
   return ctx.beforeWrite ? await ctx.beforeWrite(resource, req) : resource;
+}
+
+/** The key a conditional create of `type` holds (FhirRepository.exclusive): the same for `identifier=x` and `Patient?identifier=x`. */
+export function conditionKey(type: string, condition: string): string {
+  return `${type}?${condition.replace(/^[^?]*\?/, '')}`;
 }
