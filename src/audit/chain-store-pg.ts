@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { checkOut } from '../core/postgres/held-client.js';
 import { checkSchemaCurrent, checkSchemaName, type Migration, migrate } from '../core/postgres/migrations.js';
 import { openPool } from '../core/postgres/pool.js';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
@@ -97,7 +98,9 @@ export class PgChainStore implements AuditChainStore {
   async append(records: readonly NewRecord[], key: Buffer): Promise<ChainRecord[]> {
     this.writable();
     if (records.length === 0) return [];
-    const client = await this.pool.connect();
+    const held = await checkOut(this.pool);
+    const client = held.client;
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<{ seq: number; hash: string }>(
@@ -122,14 +125,16 @@ export class PgChainStore implements AuditChainStore {
       await client.query('COMMIT');
       return stored;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((err: Error) => {
+        broken = err;
+      });
       if ((e as { code?: unknown }).code === '23505' && /\bid\b|record_id_key/.test(String((e as Error).message)))
         throw new DuplicateAuditIdError(/\(id\)=\((.*)\)/.exec(String((e as { detail?: unknown }).detail))?.[1], {
           cause: e,
         });
       throw e;
     } finally {
-      client.release();
+      held.release(broken);
     }
   }
 

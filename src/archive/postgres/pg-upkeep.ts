@@ -8,6 +8,7 @@ import {
   type StudyFacts,
 } from '../archive-upkeep.js';
 import { PRIORITY, studyFactsOf } from '../study-facts.js';
+import { inTransaction } from '../../core/postgres/held-client.js';
 import { joined, outboxUpsertSql } from './pg-index-sql.js';
 
 /**
@@ -98,19 +99,5 @@ export class PgUpkeep implements ArchiveUpkeep {
     await inTransaction(this.pool, async (client) => {
       for (const uid of [...new Set(studyUids)].sort()) await client.query(outboxUpsertSql(this.t), [uid, now, reason]);
     });
-  }
-}
-
-async function inTransaction(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await fn(client);
-    await client.query('COMMIT');
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
   }
 }

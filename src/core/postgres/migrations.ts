@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { checkOut } from './held-client.js';
 
 /** One step of a store's schema; applied once, in order, never edited after a release. */
 export interface Migration {
@@ -42,7 +43,9 @@ export function checkSchemaName(name: string): string {
 export async function migrate(pool: pg.Pool, schema: string, migrations: readonly Migration[]): Promise<number> {
   checkSchemaName(schema);
   const newest = migrations.reduce((n, m) => Math.max(n, m.version), 0);
-  const client = await pool.connect();
+  const held = await checkOut(pool);
+  const client = held.client;
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -67,10 +70,12 @@ export async function migrate(pool: pg.Pool, schema: string, migrations: readonl
     await client.query('COMMIT');
     return Math.max(current, newest);
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query('ROLLBACK').catch((err: Error) => {
+      broken = err;
+    });
     throw e;
   } finally {
-    client.release();
+    held.release(broken);
   }
 }
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from './held-client.js';
 import { checkSchemaName, type Migration, migrate } from './migrations.js';
 import { openPool } from './pool.js';
 
@@ -46,18 +47,5 @@ export class PgStoreConnection {
   }
 }
 
-/** `fn` in one transaction on one connection of `pool`: committed when it resolves, rolled back when it throws. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
-}
+/** `fn` in one transaction on one connection of a pool (held-client.ts). */
+export { inTransaction };

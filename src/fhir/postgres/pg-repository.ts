@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { badRequest, conflict } from '../../core/errors.js';
+import { inTransaction } from '../../core/postgres/held-client.js';
 import { checkSchemaName, migrate } from '../../core/postgres/migrations.js';
 import { openPool } from '../../core/postgres/pool.js';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
@@ -127,18 +128,10 @@ export class PgFhirRepository implements FhirRepository {
   }
 
   private async tx<T>(fn: (db: pg.PoolClient) => Promise<T>, durable = true): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
     try {
-      await client.query(durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit TO off');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
+      return await inTransaction(this.pool, fn, durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit TO off');
     } catch (e) {
-      await client.query('ROLLBACK').catch((err: Error) => (broken = err));
       throw translated(e);
-    } finally {
-      client.release(broken);
     }
   }
 
