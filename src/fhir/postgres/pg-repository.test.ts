@@ -4,7 +4,6 @@ import { SchemaTooNewError } from '../../core/postgres/migrations.js';
 import { openPool } from '../../core/postgres/pool.js';
 import { testPostgres } from '../../core/postgres/test-cluster.js';
 import { find, fhirRepositorySuite, TEST_BASE, testRegistry } from '../repository/test-support.js';
-import { FhirRouter } from '../rest/router.js';
 import { fhirSearchSuite } from '../search/test-support.js';
 import { PgFhirRepository } from './pg-repository.js';
 
@@ -86,56 +85,6 @@ describe.skipIf(skip !== undefined)(`PostgreSQL FHIR repository${skip ? ` (skipp
       expect(versions.length).toBeGreaterThanOrEqual(11);
       const current = await b.read('Patient', 'shared');
       expect(current.meta?.versionId).toBe(String(versions[0]));
-    } finally {
-      await b.close();
-      await a.dropSchema();
-      await a.close();
-    }
-  });
-
-  it('lets two instances on one database make a conditional create once: the later one finds the first', async () => {
-    const a = await open();
-    const schema = (a as unknown as { schema: string }).schema;
-    const b = await open(schema);
-    try {
-      const routers = [a, b].map(
-        (repo) => new FhirRouter({ repo, registry: testRegistry(), baseUrl: TEST_BASE, onError: () => undefined }),
-      );
-      const patient = { resourceType: 'Patient', identifier: [{ system: 'urn:ib:test', value: 'P1' }] };
-      const condition = 'identifier=urn:ib:test|P1';
-      const post = (router: FhirRouter) =>
-        router.handle({
-          method: 'POST',
-          path: 'Patient',
-          query: new URLSearchParams(),
-          headers: { 'content-type': 'application/fhir+json', 'if-none-exist': condition },
-          body: JSON.stringify(patient),
-        });
-      const bundle = (router: FhirRouter) =>
-        router.handle({
-          method: 'POST',
-          path: '',
-          query: new URLSearchParams(),
-          headers: { 'content-type': 'application/fhir+json' },
-          body: JSON.stringify({
-            resourceType: 'Bundle',
-            type: 'transaction',
-            entry: [
-              {
-                fullUrl: 'urn:uuid:6f1c1f0e-2d4b-4c8e-9a51-0d5d8a3c7b11',
-                resource: patient,
-                request: { method: 'POST', url: 'Patient', ifNoneExist: condition },
-              },
-            ],
-          }),
-        });
-      // Both kinds from both instances at once: without a lock held from the search to the insert,
-      // several find nothing and each creates.
-      const answers = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => (i % 4 < 2 ? post : bundle)(routers[i % 2]!)),
-      );
-      expect(answers.map((r) => r.status).every((s) => s === 200 || s === 201)).toBe(true);
-      expect(await find(a, 'Patient', 'identifier=urn:ib:test|P1')).toHaveLength(1);
     } finally {
       await b.close();
       await a.dropSchema();

@@ -8,7 +8,7 @@ import { jsonBody } from './body.js';
 import { READ_ONLY_TYPES } from './capability-statement.js';
 import { FHIR_JSON, type AccessRecord, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
 import { conditionKey, matches } from './crud-handlers.js';
-import { splitUrl } from '../../core/query-string.js';
+import { queryOf, splitUrl } from '../../core/query-string.js';
 import { rewriteReferences } from './rewrite-references.js';
 
 export type Dispatch = (ctx: RouterContext, req: FhirRequest) => Promise<FhirResponse>;
@@ -164,11 +164,12 @@ async function reserveIds(
   requests: FhirRequest[],
 ): Promise<Map<string, string>> {
   const map = new Map<string, string>();
-  // Every conditional create's condition held until the transaction ends (another instance's
-  // create of the same condition waits, then finds this one), taken in one order: no deadlock.
+  // Every conditional entry's condition held until the transaction ends (another instance's
+  // conditional write of the same condition waits, then finds this one), all taken here in one
+  // order, before any entry takes its own: no deadlock between two transactions.
   const held = new Set<string>();
   for (const req of requests) {
-    const condition = req.method === 'POST' && req.path && !req.path.includes('/') && req.headers['if-none-exist'];
+    const condition = conditionOf(req);
     if (condition) held.add(conditionKey(req.path, condition));
   }
   for (const key of [...held].sort()) await tx.repo.exclusive?.(key);
@@ -177,9 +178,7 @@ async function reserveIds(
     const fullUrl = entry.fullUrl;
     if (req.method === 'POST' && req.path && !req.path.includes('/')) {
       const condition = req.headers['if-none-exist'];
-      const found = condition
-        ? await matches(tx, req.path, splitUrl(`?${condition.replace(/^[^?]*\?/, '')}`).query, req)
-        : [];
+      const found = condition ? await matches(tx, req.path, queryOf(condition), req) : [];
       if (found.length > 1) throw preconditionFailed(`entry ${i}: If-None-Exist matches ${found.length} resources`);
       if (found.length === 1) {
         if (fullUrl) map.set(fullUrl, `${req.path}/${found[0].id}`);
@@ -193,6 +192,15 @@ async function reserveIds(
     }
   }
   return map;
+}
+
+/** The condition of a conditional create, update or delete entry (on a type, no id). */
+function conditionOf(req: FhirRequest): URLSearchParams | undefined {
+  if (!req.path || req.path.includes('/')) return undefined;
+  const ifNoneExist = req.method === 'POST' && req.headers['if-none-exist'];
+  if (ifNoneExist) return queryOf(ifNoneExist);
+  if ((req.method === 'PUT' || req.method === 'DELETE') && req.query.size > 0) return req.query;
+  return undefined;
 }
 
 type Settled = FhirResponse & { error?: unknown };

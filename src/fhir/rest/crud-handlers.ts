@@ -39,21 +39,35 @@ export async function vread(
 /** POST [type], conditional with If-None-Exist. */
 export async function create(ctx: RouterContext, req: FhirRequest, type: string): Promise<FhirResponse> {
   const condition = req.headers['if-none-exist'];
-  // Conditional: the search and the insert in one transaction holding the condition, so a
-  // concurrent create of the same condition (another instance on the database) waits and finds this one.
-  if (condition && !ctx.inTransaction)
-    return ctx.repo.transaction((repo) => create({ ...ctx, repo, inTransaction: true }, req, type));
+  if (condition)
+    return holding(ctx, conditionKey(type, queryOf(condition)), (tx) => createIfNone(tx, req, type, condition));
+  return createNew(ctx, req, type, await serverSide(ctx, req, resourceBody(req, type)));
+}
+
+/** The conditional create, its condition held: the match if there is one, else a new resource. */
+async function createIfNone(
+  ctx: RouterContext,
+  req: FhirRequest,
+  type: string,
+  condition: string,
+): Promise<FhirResponse> {
   const resource = await serverSide(ctx, req, resourceBody(req, type));
-  if (condition) {
-    await ctx.repo.exclusive?.(conditionKey(type, condition));
-    const existing = await matches(ctx, type, queryOf(condition), req);
-    if (existing.length > 1) throw preconditionFailed(`If-None-Exist matches ${existing.length} resources`);
-    if (existing.length === 1) {
-      noteId(req, existing[0]);
-      notePatients(ctx, req, existing[0]);
-      return resourceResponse(200, existing[0], ctx, { ...req, method: 'GET' });
-    }
+  const existing = await matches(ctx, type, queryOf(condition), req);
+  if (existing.length > 1) throw preconditionFailed(`If-None-Exist matches ${existing.length} resources`);
+  if (existing.length === 1) {
+    noteId(req, existing[0]);
+    notePatients(ctx, req, existing[0]);
+    return resourceResponse(200, existing[0], ctx, { ...req, method: 'GET' });
   }
+  return createNew(ctx, req, type, resource);
+}
+
+async function createNew(
+  ctx: RouterContext,
+  req: FhirRequest,
+  type: string,
+  resource: FhirResource,
+): Promise<FhirResponse> {
   if (!req.validated) validateFhirResource(resource);
   await ensureAllowed(ctx, accessOf(req, type, 'c'), resource, 'write');
   const stored = req.assignedId
@@ -96,15 +110,17 @@ export async function update(ctx: RouterContext, req: FhirRequest, type: string,
 /** PUT [type]?[search]: update the one match, create when there is none. */
 export async function conditionalUpdate(ctx: RouterContext, req: FhirRequest, type: string): Promise<FhirResponse> {
   const resource = resourceBody(req, type);
-  const found = await matches(ctx, type, req.query, req);
-  if (found.length > 1) throw preconditionFailed(`the condition matches ${found.length} resources`);
-  if (found.length === 1) {
-    if (resource.id !== undefined && resource.id !== found[0].id)
-      throw badRequest(`the body has id ${resource.id}, the match is ${found[0].id}`, 'id');
-    return update(ctx, { ...req, body: { ...resource, id: found[0].id } }, type, found[0].id!);
-  }
-  if (resource.id !== undefined) return update(ctx, { ...req, body: resource }, type, resource.id);
-  return create(ctx, { ...req, body: resource, headers: { ...req.headers, 'if-none-exist': undefined } }, type);
+  return holding(ctx, conditionKey(type, req.query), async (tx) => {
+    const found = await matches(tx, type, req.query, req);
+    if (found.length > 1) throw preconditionFailed(`the condition matches ${found.length} resources`);
+    if (found.length === 1) {
+      if (resource.id !== undefined && resource.id !== found[0].id)
+        throw badRequest(`the body has id ${resource.id}, the match is ${found[0].id}`, 'id');
+      return update(tx, { ...req, body: { ...resource, id: found[0].id } }, type, found[0].id!);
+    }
+    if (resource.id !== undefined) return update(tx, { ...req, body: resource }, type, resource.id);
+    return createNew(tx, req, type, await serverSide(tx, req, resource));
+  });
 }
 
 export async function remove(ctx: RouterContext, req: FhirRequest, type: string, id: string): Promise<FhirResponse> {
@@ -123,13 +139,34 @@ export async function remove(ctx: RouterContext, req: FhirRequest, type: string,
   return outcomeResponse(200, `${type}/${id} deleted`);
 }
 
-/** DELETE [type]?[search]: one match at most. */
+/** DELETE [type]?[search]: one match at most (several: 412, CapabilityStatement conditionalDelete `single`). */
 export async function conditionalDelete(ctx: RouterContext, req: FhirRequest, type: string): Promise<FhirResponse> {
   if ([...req.query.keys()].length === 0) throw badRequest('a conditional delete needs search parameters');
-  const found = await matches(ctx, type, req.query, req);
-  if (found.length > 1) throw preconditionFailed(`the condition matches ${found.length} resources`);
-  if (found.length === 0) return outcomeResponse(200, 'nothing matched; nothing deleted');
-  return remove(ctx, req, type, found[0].id!);
+  return holding(ctx, conditionKey(type, req.query), async (tx) => {
+    const found = await matches(tx, type, req.query, req);
+    if (found.length > 1) throw preconditionFailed(`the condition matches ${found.length} resources`);
+    if (found.length === 0) return outcomeResponse(200, 'nothing matched; nothing deleted');
+    return remove(tx, req, type, found[0].id!);
+  });
+}
+
+/**
+ * `fn` in one repository transaction holding `key` (FhirRepository.exclusive) until it ends, so a
+ * conditional interaction's search and its write are one step for every process on the store:
+ * a concurrent one on the same condition (another instance on the database) waits, then finds
+ * what this one wrote. Without it two conditional updates matching nothing would both create,
+ * and an update could bring back what a conditional delete removed after its search.
+ * Inside a transaction (a Bundle entry), in that one.
+ */
+async function holding(
+  ctx: RouterContext,
+  key: string,
+  fn: (tx: RouterContext) => Promise<FhirResponse>,
+): Promise<FhirResponse> {
+  if (!ctx.inTransaction)
+    return ctx.repo.transaction((repo) => holding({ ...ctx, repo, inTransaction: true }, key, fn));
+  await ctx.repo.exclusive?.(key);
+  return fn(ctx);
 }
 
 /**
@@ -173,7 +210,12 @@ export async function serverSide(ctx: RouterContext, req: FhirRequest, resource:
   return ctx.beforeWrite ? await ctx.beforeWrite(resource, req) : resource;
 }
 
-/** The key a conditional create of `type` holds (FhirRepository.exclusive): the same for `identifier=x` and `Patient?identifier=x`. */
-export function conditionKey(type: string, condition: string): string {
-  return `${type}?${condition.replace(/^[^?]*\?/, '')}`;
+/**
+ * The key a conditional interaction on `type` holds (FhirRepository.exclusive): one per condition
+ * whatever its spelling (parameter order, percent-encoding), so a conditional create, update and
+ * delete on `identifier=x` take turns.
+ */
+export function conditionKey(type: string, condition: URLSearchParams): string {
+  const params = [...condition].sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : x > y ? 1 : 0) : a < b ? -1 : 1));
+  return `${type}?${new URLSearchParams(params).toString()}`;
 }
