@@ -29,7 +29,8 @@ export async function openBridgeStores(
   }
   // On the index's pool: shared, closed with the index.
   const pg = await openPgBridgeStores(index.pool, index.schema, { outbox: { claimMs: options.outboxClaimMs } });
-  const links = await PgStudyLinks.open(index.pool, { archiveSchema: index.schema });
+  // Through the bridge stores' way in: the sync's link writes join its pass's journal transaction.
+  const links = await PgStudyLinks.open(index.pool, { archiveSchema: index.schema, route: pg.db });
   return {
     stores: {
       outbox: pg.outbox,

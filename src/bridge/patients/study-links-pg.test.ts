@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { indexRecord } from '../../archive/archive-index-suite.js';
 import { PgIndex } from '../../archive/postgres/pg-index.js';
 import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { openPgBridgeStores } from '../postgres/index.js';
 import { PgStudyLinks } from './study-links-pg.js';
 import { studyLinksSuite } from './study-links-suite.js';
 
@@ -31,3 +33,47 @@ studyLinksSuite(
   },
   { skip },
 );
+
+describe.skipIf(skip !== undefined)(`PostgreSQL study links${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('write in the bridge journal’s transaction when routed through the bridge stores', async () => {
+    if ('reason' in server) throw new Error(server.reason);
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const index = await PgIndex.open(await server.url(), schema);
+    const stores = await openPgBridgeStores(index.pool, schema);
+    const links = await PgStudyLinks.open(index.pool, {
+      schema: `${schema}_links`,
+      archiveSchema: schema,
+      route: stores.db,
+    });
+    try {
+      const study = '1.2.826.0.1.3680043.10.1089.22.9';
+      const record = indexRecord({ sop: `${study}.9.1`, instanceNumber: 1, study, series: `${study}.1` });
+      expect((await index.commit([{ record, replaces: null }])).results[0]?.decision).toBe('stored');
+      const pk = (await links.patientRowOf(study))!;
+      // Seen from another connection (another instance): the link is there once the pass commits.
+      const seenOutside = async () =>
+        (await index.pool.query(`SELECT 1 FROM ${schema}_links.study_patient_links WHERE study_uid = $1`, [study]))
+          .rowCount;
+      const during: (number | null)[] = [];
+      const journal = stores.journal();
+      journal.add(() => links.record(study, pk, 'pat-a'));
+      journal.add(async () => void during.push(await seenOutside()));
+      await journal.flush();
+      expect(during).toEqual([0]);
+      expect(await seenOutside()).toBe(1);
+      // A transaction that fails takes the link with it.
+      const failed = stores.db.transaction(async () => {
+        await links.forget(study);
+        expect(await links.ownerOf(study)).toBeUndefined();
+        throw new Error('the pass failed');
+      });
+      await expect(failed).rejects.toThrow('the pass failed');
+      expect(await links.ownerOf(study)).toBe('pat-a');
+    } finally {
+      await links.dropSchema();
+      await stores.close();
+      await index.dropSchema();
+      await index.close();
+    }
+  });
+});

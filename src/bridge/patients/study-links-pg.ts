@@ -29,28 +29,44 @@ CREATE INDEX study_patient_links_patient ON ${schema}.study_patient_links (fhir_
   ];
 }
 
+/**
+ * Where the links' queries run: a way in that joins the transaction its caller is in (the
+ * bridge's PgBridgeDb: the sync pass's journal), else the pool.
+ */
+export interface PgQueryRoute {
+  query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
 export class PgStudyLinks implements StudyLinkStore {
   private readonly current: string;
+  private readonly db: PgQueryRoute;
 
   private constructor(
     private readonly conn: PgStoreConnection,
     private readonly archive: string,
+    route: PgQueryRoute | undefined,
   ) {
+    this.db = route ?? { query: (sql, params) => conn.pool.query(sql, params) };
     this.current = `FROM ${conn.schema}.study_patient_links l
       JOIN ${archive}.studies s ON s.study_uid = l.study_uid AND s.patient_pk = l.patient_pk`;
   }
 
-  /** Connects (a URL: its own pool; a pool: shared, left open) and migrates `schema`; the index is in `archiveSchema`. */
+  /**
+   * Connects (a URL: its own pool; a pool: shared, left open) and migrates `schema`; the index is
+   * in `archiveSchema`. `route`: the bridge stores' PgBridgeDb on the same database, so that the
+   * sync's link writes commit in its pass's journal transaction with the outbox completion and
+   * the findings (as on SQLite), not each on its own beside it.
+   */
   static async open(
     connection: string | pg.Pool,
-    options: { schema?: string; archiveSchema?: string } = {},
+    options: { schema?: string; archiveSchema?: string; route?: PgQueryRoute } = {},
   ): Promise<PgStudyLinks> {
     const conn = await PgStoreConnection.open(connection, options.schema ?? 'study_links', studyLinkMigrations);
-    return new PgStudyLinks(conn, options.archiveSchema ?? 'archive');
+    return new PgStudyLinks(conn, options.archiveSchema ?? 'archive', options.route);
   }
 
   async patientRowOf(studyUid: string): Promise<number | undefined> {
-    const { rows } = await this.conn.pool.query<{ pk: number }>(
+    const { rows } = await this.db.query<{ pk: number }>(
       `SELECT patient_pk AS pk FROM ${this.archive}.studies WHERE study_uid = $1`,
       [studyUid],
     );
@@ -58,7 +74,7 @@ export class PgStudyLinks implements StudyLinkStore {
   }
 
   async record(studyUid: string, patientPk: number, fhirPatient: string, now = Date.now()): Promise<void> {
-    await this.conn.pool.query(
+    await this.db.query(
       `INSERT INTO ${this.conn.schema}.study_patient_links(study_uid, patient_pk, fhir_patient, linked_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (study_uid) DO UPDATE SET patient_pk = excluded.patient_pk, fhir_patient = excluded.fhir_patient,
          linked_at = excluded.linked_at`,
@@ -67,11 +83,11 @@ export class PgStudyLinks implements StudyLinkStore {
   }
 
   async forget(studyUid: string): Promise<void> {
-    await this.conn.pool.query(`DELETE FROM ${this.conn.schema}.study_patient_links WHERE study_uid = $1`, [studyUid]);
+    await this.db.query(`DELETE FROM ${this.conn.schema}.study_patient_links WHERE study_uid = $1`, [studyUid]);
   }
 
   async studiesOf(fhirPatient: string): Promise<string[]> {
-    const { rows } = await this.conn.pool.query<{ uid: string }>(
+    const { rows } = await this.db.query<{ uid: string }>(
       `SELECT l.study_uid AS uid ${this.current} WHERE l.fhir_patient = $1 ORDER BY l.study_uid`,
       [fhirPatient],
     );
@@ -79,7 +95,7 @@ export class PgStudyLinks implements StudyLinkStore {
   }
 
   async ownerOf(studyUid: string): Promise<string | undefined> {
-    const { rows } = await this.conn.pool.query<{ patient: string }>(
+    const { rows } = await this.db.query<{ patient: string }>(
       `SELECT l.fhir_patient AS patient ${this.current} WHERE l.study_uid = $1`,
       [studyUid],
     );

@@ -68,7 +68,8 @@ export type ArchiveWrites = Pick<BridgeWriteJournal, 'add' | 'flush'>;
 
 /**
  * The study → Patient links as the sync reads and writes them: StudyPatientLinks on SQLite
- * (synchronous, so its writes run inside the journal's transaction), PgStudyLinks on PostgreSQL.
+ * (synchronous, so its writes run inside the journal's transaction), PgStudyLinks on PostgreSQL
+ * (routed through the bridge stores' PgBridgeDb: its writes join the journal's transaction too).
  */
 export interface StudyLinkRows {
   /** The archive's patient row of a study now (undefined: not archived). */
