@@ -168,4 +168,60 @@ describe.skipIf(skip !== undefined)(`PostgreSQL bridge stores${skip ? ` (skipped
       await stores.close();
     }
   });
+
+  it('let a sync asked for now (release, reject) go through the claim: two instances asked at once sync the study once', async () => {
+    const stores = await open();
+    const workers: SyncWorker[] = [];
+    const release: (() => void)[] = [];
+    try {
+      const index = stores.index as PgIndex;
+      const claiming = async () =>
+        (await openPgBridgeStores(index.pool, index.schema, { outbox: { claimMs: 600_000 } })).outbox;
+      const [one, two] = [await claiming(), await claiming()];
+      const [a, b] = ['1.2.826.0.1.3680043.10.1089.22.14.1', '1.2.826.0.1.3680043.10.1089.22.14.2'];
+      await stores.outbox.enqueue(a, 'released', 100);
+      const timings = {
+        debounceMs: 60_000,
+        maxDelayMs: 60_000,
+        minIntervalMs: 0,
+        pollMs: 10,
+        concurrency: 1,
+        retryBaseDelayMs: 1,
+        retryMaxDelayMs: 5,
+      };
+      const silent = pino({ level: 'silent' });
+      const synced: string[] = [];
+      // The first sync's FHIR write hangs until released, so the other instance is asked while it is in flight.
+      const hanging: BatchSync = (batch) => {
+        synced.push(...batch);
+        const results = batch.map(
+          (studyUid): StudyResult => ({
+            studyUid,
+            outcome: { kind: 'written', id: studyUid, instances: 1 },
+          }),
+        );
+        if (release.length > 0) return Promise.resolve(results);
+        return new Promise((done) => release.push(() => done(results)));
+      };
+      workers.push(new SyncWorker(one!, hanging, timings, silent), new SyncWorker(two!, hanging, timings, silent));
+      const first = workers[0]!.syncNow(a);
+      await expect.poll(() => synced).toEqual([a]);
+      // The other instance, asked for the same study meanwhile, leaves it to the one syncing it.
+      await workers[1]!.syncNow(a);
+      expect(synced).toEqual([a]);
+      for (const r of release) r();
+      await first;
+      expect(await stores.outbox.get(a)).toBeUndefined();
+      // A study an instance's pass holds (due() claimed it) is not synced beside it either.
+      await stores.outbox.enqueue(b, 'released', 100);
+      const due = await one!.due({ now: Date.now(), debounceMs: 0, maxDelayMs: 0, limit: 5 });
+      expect(due.map((r) => r.studyUid)).toEqual([b]);
+      await workers[1]!.syncNow(b);
+      expect(synced).toEqual([a]);
+    } finally {
+      for (const r of release) r();
+      await Promise.all(workers.map((w) => w.stop()));
+      await stores.close();
+    }
+  });
 });

@@ -43,17 +43,36 @@ export class PgOutbox implements SyncOutbox {
          AND NOT (study_uid = ANY($5::text[]))
        ORDER BY first_changed_at LIMIT $4`;
     const params = [q.now, q.debounceMs, q.maxDelayMs, q.limit, q.exclude ?? []];
-    const claimMs = this.options.claimMs ?? 0;
-    if (claimMs <= 0) return (await this.db.rows<RawOutboxRow>(select, params)).map(outboxRowOf);
-    // The row as it was (next_attempt_at before the claim), so the caller sees what SQLite shows.
+    if (this.claimMs <= 0) return (await this.db.rows<RawOutboxRow>(select, params)).map(outboxRowOf);
+    return this.claimed(select, params);
+  }
+
+  /** A person's sync of one study: claimed as due() claims, its debounce (and deadness) aside. */
+  async claimOne(studyUid: string, now: number): Promise<OutboxRow | undefined> {
+    if (this.claimMs <= 0) return this.get(studyUid);
+    const select = `SELECT * FROM ${this.t}sync_outbox WHERE study_uid = $2 AND next_attempt_at <= $1`;
+    const [row] = await this.claimed(select, [now, studyUid]);
+    return row;
+  }
+
+  /**
+   * The rows `select` finds ($1 the time now) that no other transaction is claiming, claimed:
+   * their next attempt moved past the claim time. Returned as they were (next_attempt_at before
+   * the claim), so the caller sees what SQLite shows.
+   */
+  private async claimed(select: string, params: unknown[]): Promise<OutboxRow[]> {
     const rows = await this.db.rows<RawOutboxRow>(
       `WITH due AS (${select} FOR UPDATE SKIP LOCKED),
-         claimed AS (UPDATE ${this.t}sync_outbox o SET next_attempt_at = $1 + $6 FROM due
+         claimed AS (UPDATE ${this.t}sync_outbox o SET next_attempt_at = $1 + $${params.length + 1} FROM due
            WHERE o.study_uid = due.study_uid RETURNING o.study_uid)
        SELECT due.* FROM due JOIN claimed USING (study_uid) ORDER BY due.first_changed_at`,
-      [...params, claimMs],
+      [...params, this.claimMs],
     );
     return rows.map(outboxRowOf);
+  }
+
+  private get claimMs(): number {
+    return this.options.claimMs ?? 0;
   }
 
   async get(studyUid: string): Promise<OutboxRow | undefined> {

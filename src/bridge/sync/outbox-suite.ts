@@ -56,6 +56,13 @@ export function outboxSuite(backend: string, open: OpenBridgeStores, options: Br
       expect((await outbox.due({ ...q, exclude: [] })).map((r) => r.studyUid)).toHaveLength(1);
     });
 
+    it('hands one study to a sync asked for now, whatever its debounce (without a claim time: as get)', async () => {
+      await outbox.enqueue(A, 'released', 1000);
+      expect(await outbox.due({ now: 1001, debounceMs: 60_000, maxDelayMs: 60_000, limit: 10 })).toEqual([]);
+      expect(await outbox.claimOne(A, 1001)).toMatchObject({ studyUid: A, reason: 'released', seq: 1 });
+      expect(await outbox.claimOne(B, 1001)).toBeUndefined();
+    });
+
     it('retries later: not due before its time, counted as retrying, with its error', async () => {
       await outbox.enqueue(A, 'stored', 1000);
       await outbox.retryLater(A, 5000, 'HTTP 503');

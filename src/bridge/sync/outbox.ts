@@ -104,6 +104,12 @@ export interface SyncOutbox {
   /** Rows due now: quiet for `debounceMs`, or changing for `maxDelayMs`; oldest change first. */
   due(q: DueQuery): Awaitable<OutboxRow[]>;
   get(studyUid: string): Awaitable<OutboxRow | undefined>;
+  /**
+   * The row of one study to sync now, whatever its debounce (a person asked), claimed as due()
+   * claims: undefined when there is none, or (PostgreSQL with a claim time) when it is not free —
+   * claimed by an instance syncing it, or waiting for its next attempt. Without claims, get().
+   */
+  claimOne(studyUid: string, now: number): Awaitable<OutboxRow | undefined>;
   enqueue(studyUid: string, reason: string, now?: number): Awaitable<void>;
   /** Done with change `seq`; a change that came in meanwhile keeps the row. */
   complete(studyUid: string, seq: number, now?: number): Awaitable<void>;
@@ -163,6 +169,11 @@ export class Outbox implements SyncOutbox {
   get(studyUid: string): OutboxRow | undefined {
     const r = this.stmts.get!.get(studyUid) as RawRow | undefined;
     return r && outboxRowOf(r);
+  }
+
+  /** One process syncs from this file: nothing to claim. */
+  claimOne(studyUid: string): OutboxRow | undefined {
+    return this.get(studyUid);
   }
 
   enqueue(studyUid: string, reason: string, now = Date.now()): void {

@@ -86,10 +86,15 @@ export class SyncWorker {
     return () => this.listeners.delete(listener);
   }
 
-  /** Sync one study now, whatever its debounce (a person asked: release, replay). */
+  /**
+   * Sync one study now, whatever its debounce (a person asked: release, reject). Through the
+   * outbox's claim, as a pass: on PostgreSQL with several instances, a study another instance
+   * is syncing (or one waiting for its next attempt) is left to the worker that holds it, which
+   * syncs it with the decision already recorded; two instances never sync it at once.
+   */
   async syncNow(studyUid: string): Promise<void> {
     await this.inFlight.get(studyUid);
-    const row = await this.outbox.get(studyUid);
+    const row = await this.outbox.claimOne(studyUid, this.now());
     if (row) await this.run([row]);
   }
 
