@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadR4 } from '../../fhir/definitions/load-r4.js';
 import { validateFhirResource } from '../../fhir/validate.js';
 import type { AuditEvent } from '../types.js';
+import { canonicalJson } from '../canonical-json.js';
 import { buildAuditEvents } from './build.js';
 import { GOLDEN_CASES } from './test-support.js';
 
@@ -44,6 +45,23 @@ describe('BALP builders: an access record becomes the expected AuditEvents', () 
     expect(events.map(references)).toEqual([['1:Patient/p-1', '1:Patient/p-2', '24', undefined]]);
     const list = buildAuditEvents(GOLDEN_CASES['worklist-list']!);
     expect(list.map(references)).toEqual([['1:Patient/p-1', '1:Patient/p-2', '1:Patient/p-3', '24', undefined]]);
+  });
+
+  it('writes a patient listed on many pages the same each time, from an entity no builder can change', () => {
+    const page = GOLDEN_CASES['worklist-list']!;
+    const first = buildAuditEvents(page)[0]!;
+    const second = buildAuditEvents({ ...page, requestId: 'another-read' })[0]!;
+    const listed = (e: AuditEvent) => (e.entity as Record<string, unknown>[]).slice(0, 3);
+    expect(listed(second)).toEqual(listed(first));
+    expect(listed(second).map(canonicalJson)).toEqual(listed(first).map(canonicalJson));
+    expect(canonicalJson(listed(first)[0])).toBe(
+      '{"role":{"code":"1","system":"http://terminology.hl7.org/CodeSystem/object-role"},"type":{"code":"1","system":"http://terminology.hl7.org/CodeSystem/audit-entity-type"},"what":{"reference":"Patient/p-1"}}',
+    );
+    const entity = listed(first)[0] as { what: { reference: string } };
+    expect(() => {
+      entity.what.reference = 'Patient/someone-else';
+    }).toThrow(TypeError);
+    expect(canonicalJson(listed(second)[0])).toContain('"Patient/p-1"');
   });
 
   it('keeps one event per patient for DICOM accesses that are not queries (WADO of two patients)', () => {

@@ -86,8 +86,20 @@ export function patientEntities(patientIds: readonly string[] | undefined): Enti
  */
 const PERSON = frozen({ system: entityType.person.system, code: entityType.person.code });
 const PATIENT_ROLE = frozen({ system: objectRole.patient.system, code: objectRole.patient.code });
-const listedPatientEntity = (patientId: string): Entity => ({
-  what: { reference: `Patient/${patientId}` },
-  type: PERSON,
-  role: PATIENT_ROLE,
-});
+/**
+ * The entity of each listed patient is built once and kept deep-frozen (at most LISTED_MAX, the
+ * map starts again when full): a page lists mostly the same patients read after read, and the
+ * canonical text of a deep-frozen object is written once per process (canonical-json.ts), so the
+ * writer thread no longer writes 100 entities' text for every page read — only joins them.
+ */
+const LISTED_MAX = 4096;
+const listed = new Map<string, Entity>();
+function listedPatientEntity(patientId: string): Entity {
+  let entity = listed.get(patientId);
+  if (entity === undefined) {
+    if (listed.size >= LISTED_MAX) listed.clear();
+    entity = frozen({ what: { reference: `Patient/${patientId}` }, type: PERSON, role: PATIENT_ROLE });
+    listed.set(patientId, entity);
+  }
+  return entity;
+}
