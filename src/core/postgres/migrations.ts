@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { checkOut } from './held-client.js';
+import { inTransaction } from './held-client.js';
 
 /** One step of a store's schema; applied once, in order, never edited after a release. */
 export interface Migration {
@@ -43,11 +43,7 @@ export function checkSchemaName(name: string): string {
 export async function migrate(pool: pg.Pool, schema: string, migrations: readonly Migration[]): Promise<number> {
   checkSchemaName(schema);
   const newest = migrations.reduce((n, m) => Math.max(n, m.version), 0);
-  const held = await checkOut(pool);
-  const client = held.client;
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(
@@ -67,16 +63,8 @@ export async function migrate(pool: pg.Pool, schema: string, migrations: readonl
         m.description,
       ]);
     }
-    await client.query('COMMIT');
     return Math.max(current, newest);
-  } catch (e) {
-    await client.query('ROLLBACK').catch((err: Error) => {
-      broken = err;
-    });
-    throw e;
-  } finally {
-    held.release(broken);
-  }
+  });
 }
 
 /**
