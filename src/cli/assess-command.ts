@@ -1,16 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  assess,
-  FORMATS,
-  parseDuration,
-  parseSince,
-  renderAssessment,
-  resolveTargets,
-  type Format,
-} from '../assessment/index.js';
+import { assess, FORMATS, renderAssessment, type Format } from '../assessment/index.js';
 import { OPTIONS, kebab } from '../config/schema.js';
 import { OperationOutcomeError, badRequest } from '../core/errors.js';
+import { comparisonFlags } from './comparison-flags.js';
 import { parseCommandLine } from './options.js';
 
 const USAGE = `imaging-bridge assess [--fhir URL] [--fhir-auth none|bearer-file:F|smart-client:ID] [--dicomweb URL] [--dicomweb-header "K: V"]
@@ -72,20 +65,7 @@ export async function runAssess(args: string[], env: NodeJS.ProcessEnv): Promise
     format = (values.format as string | undefined) === undefined ? 'text' : (values.format as Format);
     if (!(FORMATS as readonly string[]).includes(format))
       throw badRequest(`--format must be one of ${FORMATS.join(', ')}`, 'format');
-    request = {
-      targets: resolveTargets(
-        {
-          fhir: values.fhir as string | undefined,
-          fhirAuth: values['fhir-auth'] as string | undefined,
-          dicomweb: values.dicomweb as string | undefined,
-          dicomwebHeaders: values['dicomweb-header'] as string[] | undefined,
-          dimse: values.dimse as string | undefined,
-        },
-        config,
-      ),
-      since: parseSince((values.since as string | undefined) ?? '30d', now),
-      timeoutMs: parseDuration((values.timeout as string | undefined) ?? '10s', 'timeout', 600_000),
-    };
+    request = comparisonFlags(values, config, now);
   } catch (e) {
     if (!(e instanceof OperationOutcomeError)) throw e;
     console.error(`imaging-bridge assess: ${(e as Error).message}`);
