@@ -1,10 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { assess, FORMATS, renderAssessment, type Format } from '../assessment/index.js';
-import { OPTIONS, kebab } from '../config/schema.js';
 import { OperationOutcomeError, badRequest } from '../core/errors.js';
 import { comparisonFlags } from './comparison-flags.js';
-import { parseCommandLine } from './options.js';
+import { argumentError, parseCommandLine } from './options.js';
 
 const USAGE = `imaging-bridge assess [--fhir URL] [--fhir-auth none|bearer-file:F|smart-client:ID] [--dicomweb URL] [--dicomweb-header "K: V"]
                       [--dimse AET@HOST:PORT] [--dicom-aet OURS] [--since 30d] [--probe-stow]
@@ -27,25 +25,6 @@ export const ASSESS_FLAGS = {
   out: { type: 'string' },
   timeout: { type: 'string' },
 } as const;
-
-/** Bad arguments are exit 2: checked before the configuration is read (whose failures are exit 1). */
-export function argumentError(
-  args: string[],
-  extra: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>,
-): string | undefined {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
-    config: { type: 'string' },
-    help: { type: 'boolean' },
-    ...extra,
-  };
-  for (const o of OPTIONS) options[kebab(o.key)] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
-  try {
-    const { positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return positionals.length ? `unexpected argument "${positionals[0]}"` : undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 export async function runAssess(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {

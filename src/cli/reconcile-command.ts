@@ -12,9 +12,8 @@ import {
 import { recordAccess } from '../audit/index.js';
 import { OperationOutcomeError } from '../core/errors.js';
 import { parseSources, type SourceSettings } from '../sources/index.js';
-import { argumentError } from './assess-command.js';
 import { comparisonFlags } from './comparison-flags.js';
-import { parseCommandLine } from './options.js';
+import { argumentError, parseCommandLine } from './options.js';
 import { progressBar } from './progress.js';
 import { openSharedStores } from './shared-stores.js';
 
