@@ -1,29 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQuarantine } from '../src/cli/quarantine-command.js';
 import { runSync } from '../src/cli/sync-command.js';
 import { imagingStudies, stow } from './support/http.js';
 import { waitFor } from './support/wait.js';
 import { ctInstance, ROOT } from '../src/dicom/test-support.js';
+import { cliInProcess } from './support/cli-in-process.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 let n = 0;
 const uid = (kind: number) => `${ROOT}.79.${process.pid}.${kind}.${++n}`;
-
-/** Runs a CLI command in this process and returns its exit code and printed lines. */
-async function cli(
-  run: (args: string[], env: NodeJS.ProcessEnv) => Promise<number>,
-  args: string[],
-): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  try {
-    return { code: await run(args, {}), out: lines.join('\n') };
-  } finally {
-    log.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('imaging-bridge quarantine and sync commands', () => {
   let server: TestServer;
@@ -44,29 +29,31 @@ describe('imaging-bridge quarantine and sync commands', () => {
     const dir = ['--data-dir', server.dataDir];
     const listed = await waitFor(
       async () => {
-        const r = await cli(runQuarantine, ['list', ...dir]);
+        const r = await cliInProcess(runQuarantine, ['list', ...dir]);
         return r.out.includes(study) ? r : undefined;
       },
       { timeoutMs: 15_000, what: 'the held study in quarantine list' },
     );
     expect(listed.out).toContain('conflicting-patient@00100020');
-    const shown = await cli(runQuarantine, ['show', study, ...dir]);
+    const shown = await cliInProcess(runQuarantine, ['show', study, ...dir]);
     expect(JSON.parse(shown.out).findings.some((f: { rule: string }) => f.rule === 'conflicting-patient')).toBe(true);
 
-    const released = await cli(runQuarantine, ['release', study, '--comment', 'same patient, typo', ...dir]);
+    const released = await cliInProcess(runQuarantine, ['release', study, '--comment', 'same patient, typo', ...dir]);
     expect(released.code).toBe(0);
     await waitFor(
       async () => ((await imagingStudies(`${server.url}/fhir`, study))[0]?.numberOfInstances === 2 ? true : undefined),
       { timeoutMs: 15_000, what: 'the released study in FHIR' },
     );
-    expect((await cli(runQuarantine, ['release', uid(1), ...dir])).code).toBe(1);
+    expect((await cliInProcess(runQuarantine, ['release', uid(1), ...dir])).code).toBe(1);
   });
 
   it('reports the sync status and replays nothing when there is no dead letter', async () => {
-    const status = await cli(runSync, ['status', '--data-dir', server.dataDir]);
+    const status = await cliInProcess(runSync, ['status', '--data-dir', server.dataDir]);
     expect(status.code).toBe(0);
     expect(status.out).toMatch(/target: embedded .* usable, transaction yes/);
     expect(status.out).toMatch(/dead letters: 0/);
-    expect((await cli(runSync, ['replay', '--data-dir', server.dataDir])).out).toContain('0 dead letters queued again');
+    expect((await cliInProcess(runSync, ['replay', '--data-dir', server.dataDir])).out).toContain(
+      '0 dead letters queued again',
+    );
   });
 });

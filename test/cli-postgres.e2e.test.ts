@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgBridgeStores } from '../src/bridge/postgres/index.js';
 import type { Finding } from '../src/bridge/normalize/types.js';
 import { runQuarantine } from '../src/cli/quarantine-command.js';
@@ -21,6 +21,7 @@ import { testDatabase } from '../src/core/postgres/test-database.js';
 import { ROOT, ctInstance } from '../src/dicom/test-support.js';
 import { PgSourceStateStore } from '../src/sources/pg-state-store.js';
 import { imagingStudies, stow } from './support/http.js';
+import { cliInProcess } from './support/cli-in-process.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const uid = (n: number) => `${ROOT}.96.${process.pid}.${n}`;
@@ -31,23 +32,6 @@ const FINDING: Finding = {
   original: ['C1', 'C2'],
   message: 'two patient IDs in one study',
 };
-
-/** Runs a CLI command in this process: its exit code and printed lines. */
-async function cli(
-  run: (args: string[], env: NodeJS.ProcessEnv) => Promise<number>,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  try {
-    return { code: await run(args, env), out: lines.join('\n') };
-  } finally {
-    log.mockRestore();
-    err.mockRestore();
-  }
-}
 
 const db = testDatabase('ib_cli');
 
@@ -79,15 +63,15 @@ describe.skipIf(db.skip !== undefined)(`CLI commands on PostgreSQL${db.skip ? ` 
     } finally {
       await stores.close();
     }
-    const status = await cli(runSync, ['status', ...flags()]);
+    const status = await cliInProcess(runSync, ['status', ...flags()]);
     expect(status.code).toBe(0);
     expect(status.out).toContain('target: not checked yet');
     expect(status.out).toMatch(/pending: 0; retrying: 0; dead letters: 2; quarantined: 0/);
     expect(status.out).toContain(`dead ${dead} (1 attempts): boom ${dead}`);
-    const json = JSON.parse((await cli(runSync, ['status', '--json', ...flags()])).out);
+    const json = JSON.parse((await cliInProcess(runSync, ['status', '--json', ...flags()])).out);
     expect(json.outbox).toEqual({ pending: 0, retrying: 0, dead: 2 });
 
-    const replayed = await cli(runSync, ['replay', '--study', dead, ...flags()]);
+    const replayed = await cliInProcess(runSync, ['replay', '--study', dead, ...flags()]);
     expect(replayed).toEqual({ code: 0, out: '1 dead letter queued again' });
     const rows = await pool.query<{ study_uid: string; dead: boolean }>(
       'SELECT study_uid, dead FROM archive.sync_outbox ORDER BY study_uid',
@@ -96,11 +80,11 @@ describe.skipIf(db.skip !== undefined)(`CLI commands on PostgreSQL${db.skip ? ` 
       { study_uid: dead, dead: false },
       { study_uid: other, dead: true },
     ]);
-    expect(await cli(runSync, ['replay', '--study', uid(99), ...flags()])).toEqual({
+    expect(await cliInProcess(runSync, ['replay', '--study', uid(99), ...flags()])).toEqual({
       code: 1,
       out: '0 dead letters queued again',
     });
-    expect((await cli(runSync, ['replay', ...flags()])).out).toBe('1 dead letter queued again');
+    expect((await cliInProcess(runSync, ['replay', ...flags()])).out).toBe('1 dead letter queued again');
     noSqliteArchive();
   });
 
@@ -118,22 +102,22 @@ describe.skipIf(db.skip !== undefined)(`CLI commands on PostgreSQL${db.skip ? ` 
     // IMAGING_BRIDGE_DATABASE, as serve reads it, instead of --database.
     const env = { IMAGING_BRIDGE_DATABASE: db.url() };
     const dir = ['--data-dir', dataDir, '--audit-key-file', db.auditKeyFile];
-    const listed = await cli(runQuarantine, ['list', ...dir], env);
+    const listed = await cliInProcess(runQuarantine, ['list', ...dir], env);
     expect(listed.code).toBe(0);
     expect(listed.out).toContain(`${held}  held  since`);
     expect(listed.out).toContain('conflicting-patient@00100020');
-    const shown = JSON.parse((await cli(runQuarantine, ['show', held, ...dir], env)).out);
+    const shown = JSON.parse((await cliInProcess(runQuarantine, ['show', held, ...dir], env)).out);
     expect(shown.entry.state).toBe('held');
     expect(shown.findings.map((f: { rule: string }) => f.rule)).toEqual(['conflicting-patient']);
-    expect(await cli(runQuarantine, ['show', uid(98), ...dir], env)).toEqual({
+    expect(await cliInProcess(runQuarantine, ['show', uid(98), ...dir], env)).toEqual({
       code: 1,
       out: 'no data-quality record for this study',
     });
 
-    const released = await cli(runQuarantine, ['release', held, '--comment', 'same patient', ...dir], env);
+    const released = await cliInProcess(runQuarantine, ['release', held, '--comment', 'same patient', ...dir], env);
     expect(released).toEqual({ code: 0, out: 'released: queued for sync with its error findings overridden' });
-    expect((await cli(runQuarantine, ['reject', rejected, ...dir], env)).code).toBe(0);
-    expect((await cli(runQuarantine, ['release', uid(97), ...dir], env)).code).toBe(1);
+    expect((await cliInProcess(runQuarantine, ['reject', rejected, ...dir], env)).code).toBe(0);
+    expect((await cliInProcess(runQuarantine, ['release', uid(97), ...dir], env)).code).toBe(1);
     const decided = await pool.query<{ study_uid: string; state: string; comment: string | null }>(
       'SELECT study_uid, state, comment FROM archive.quarantine ORDER BY study_uid',
     );
@@ -145,8 +129,8 @@ describe.skipIf(db.skip !== undefined)(`CLI commands on PostgreSQL${db.skip ? ` 
       [held, rejected],
     ]);
     expect(queued.rowCount).toBe(2);
-    expect((await cli(runQuarantine, ['list', '--state', 'released', ...dir], env)).out).toContain(held);
-    expect((await cli(runQuarantine, ['list', ...dir], env)).out).toBe('no study is held');
+    expect((await cliInProcess(runQuarantine, ['list', '--state', 'released', ...dir], env)).out).toContain(held);
+    expect((await cliInProcess(runQuarantine, ['list', ...dir], env)).out).toBe('no study is held');
     noSqliteArchive();
   });
 
@@ -169,7 +153,7 @@ describe.skipIf(db.skip !== undefined)(`CLI commands on PostgreSQL${db.skip ? ` 
         ],
       }),
     );
-    const status = await cli(runSources, ['status', '--config', configFile, '--data-dir', dataDir]);
+    const status = await cliInProcess(runSources, ['status', '--config', configFile, '--data-dir', dataDir]);
     expect(status.code).toBe(0);
     expect(status.out).toContain('pacs (dicomweb, copy) http://pacs.example');
     expect(status.out).toContain('0 done, 1 queued, 0 fetching, 0 failed');
@@ -211,7 +195,7 @@ describe.skipIf(db.skip !== undefined)(`CLI commands on PostgreSQL${db.skip ? ` 
         JSON.stringify({ sources: [{ name: 'pacs', kind: 'dicomweb', url: pacs.dicomweb, mode: 'copy' }] }),
       );
       const target = ['--dicomweb', pacs.dicomweb, '--fhir', `${pacs.url}/fhir`, '--config', configFile];
-      const applied = await cli(runReconcile, ['--apply', ...target, ...flags()]);
+      const applied = await cliInProcess(runReconcile, ['--apply', ...target, ...flags()]);
       expect(applied.out).toContain('applied: 2 of 2 actions');
       expect(applied.code).toBe(0);
       const requeued = await pool.query(

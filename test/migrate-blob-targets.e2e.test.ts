@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveBlobStore } from '../src/archive/archive-blob-store.js';
 import { PgIndex } from '../src/archive/postgres/pg-index.js';
 import { runMigrate } from '../src/cli/migrate-command.js';
@@ -15,7 +15,9 @@ import { openPool } from '../src/core/postgres/pool.js';
 import { testDatabase } from '../src/core/postgres/test-database.js';
 import { ROOT, ctInstance } from '../src/dicom/test-support.js';
 import { stow } from './support/http.js';
+import { cliInProcess } from './support/cli-in-process.js';
 import { startTestServer } from './support/server.js';
+import { expectSentBytesStored } from './support/stored-bytes-check.js';
 
 const STUDY = `${ROOT}.95.${process.pid}`;
 const SENT = new Map<string, Buffer>([
@@ -23,17 +25,7 @@ const SENT = new Map<string, Buffer>([
   [`${STUDY}.1.2`, ctInstance({ study: STUDY, series: `${STUDY}.1`, sop: `${STUDY}.1.2`, rows: 64, columns: 64 })],
 ]);
 
-async function migrate(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  const err = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  try {
-    return { code: await runMigrate(args, {}), out: lines.join('\n') };
-  } finally {
-    log.mockRestore();
-    err.mockRestore();
-  }
-}
+const migrate = (args: string[]) => cliInProcess(runMigrate, args);
 
 const db = testDatabase('ib_migrate_blobs');
 
@@ -76,11 +68,7 @@ describe.skipIf(db.skip !== undefined)(`migrate: blob targets${db.skip ? ` (skip
     const index = await PgIndex.open(url);
     const blobs = new ArchiveBlobStore(root, { packWriter: false, cipher: undefined });
     try {
-      for (const [sop, sent] of SENT) {
-        const found = await index.findInstance(sop);
-        expect(found, sop).toBeDefined();
-        expect((await blobs.read(found!.blobKey)).equals(sent), sop).toBe(true);
-      }
+      await expectSentBytesStored(index, blobs, SENT);
     } finally {
       await index.close();
     }

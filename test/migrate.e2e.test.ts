@@ -24,6 +24,7 @@ import { testDatabase } from '../src/core/postgres/test-database.js';
 import { ROOT, ctInstance } from '../src/dicom/test-support.js';
 import { multipartBody } from './support/multipart.js';
 import { BRIDGE_ENTRY, bridgeBuilt, startTestServer } from './support/server.js';
+import { expectSentBytesStored } from './support/stored-bytes-check.js';
 import { waitFor } from './support/wait.js';
 
 const PUBLIC_URL = 'http://bridge.example';
@@ -203,11 +204,7 @@ describe.skipIf(skip !== undefined)(`imaging-bridge migrate${skip ? ` (skipped: 
     const spool = mkdtempSync(join(tmpdir(), 'ib-migrate-spool-'));
     const blobs = new S3BlobStore(createS3Client(s3.connection), { bucket: s3.bucket, prefix: 'site-a/' }, spool);
     try {
-      for (const [sop, sent] of SENT) {
-        const found = await index.findInstance(sop);
-        expect(found, sop).toBeDefined();
-        expect((await blobs.read(found!.blobKey)).equals(sent), sop).toBe(true);
-      }
+      await expectSentBytesStored(index, blobs, SENT);
     } finally {
       blobs.close?.();
       await index.close();

@@ -5,58 +5,19 @@
  * while STOW-RS requests are under way: every instance whose request was acknowledged is found,
  * whole, through the other one.
  */
-import { readdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestS3, type TestS3 } from '../src/archive/blob/test-support.js';
-import { testDatabase } from '../src/core/postgres/test-database.js';
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { ROOT, ctInstance } from '../src/dicom/test-support.js';
 import { dcmtkAvailable, runDcmtk } from './support/dcmtk.js';
 import { imagingStudies, stow, type Json } from './support/http.js';
 import { splitMultipart } from './support/multipart.js';
-import { bridgeBuilt, type SpawnedServer, startTestServer } from './support/server.js';
+import type { SpawnedServer } from './support/server.js';
+import { sharedArchiveServers } from './support/shared-archive-servers.js';
 import { waitFor } from './support/wait.js';
 
-const db = testDatabase('ib_serve_pg');
-const built = bridgeBuilt();
-const skip = db.skip ?? (built ? undefined : 'dist/cli/main.js not built (npm run build)');
+const { skip, start, tempDir } = sharedArchiveServers('serve-pg');
 const haveFindscu = dcmtkAvailable(['findscu']);
 const BASE = `${ROOT}.98.${process.pid}`;
-let s3: TestS3 | undefined;
-const servers: SpawnedServer[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  if (skip) return;
-  await db.setup();
-  s3 = await startTestS3('ib-e2e-serve-pg');
-}, 60_000);
-
-afterAll(async () => {
-  for (const s of servers) await s.stop().catch(() => undefined);
-  await s3?.stop();
-  await db.teardown();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** An instance on the shared database and bucket, with a data dir of its own (its blob journal and identity). */
-async function start(): Promise<SpawnedServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ib-serve-pg-'));
-  dirs.push(dataDir);
-  const s = await startTestServer(
-    {
-      'data-dir': dataDir,
-      database: db.url(),
-      'audit-key-file': db.auditKeyFile,
-      'blob-store': `s3://${s3!.bucket}/shared`,
-      'log-level': 'warn',
-    },
-    { spawn: { startTimeoutMs: 120_000, env: s3!.env } },
-  );
-  servers.push(s);
-  return s;
-}
 
 const instanceOf = (study: string, n: number) =>
   ctInstance({ study, series: `${study}.1`, sop: `${study}.1.${n}`, rows: 16, columns: 16 });
@@ -118,8 +79,7 @@ describe.skipIf(skip !== undefined)(
       expect(imagingStudy.numberOfInstances).toBe(2);
 
       if (haveFindscu) {
-        const out = mkdtempSync(join(tmpdir(), 'ib-serve-pg-find-'));
-        dirs.push(out);
+        const out = tempDir('find-');
         await runDcmtk('findscu', [
           '-S',
           '-X',

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { checkOut } from '../core/postgres/held-client.js';
+import { inTransaction } from '../core/postgres/held-client.js';
 import { checkSchemaCurrent, checkSchemaName, type Migration, migrate } from '../core/postgres/migrations.js';
 import { openPool } from '../core/postgres/pool.js';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
@@ -98,43 +98,35 @@ export class PgChainStore implements AuditChainStore {
   async append(records: readonly NewRecord[], key: Buffer): Promise<ChainRecord[]> {
     this.writable();
     if (records.length === 0) return [];
-    const held = await checkOut(this.pool);
-    const client = held.client;
-    let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ seq: number; hash: string }>(
-        `SELECT seq, hash FROM ${this.schema}.head FOR UPDATE`,
-      );
-      let seq = rows[0]!.seq;
-      let prevHash = rows[0]!.hash;
-      const stored = records.map((r) => {
-        seq += 1;
-        const hash = chainHash(key, prevHash, r.json);
-        const record = { seq, id: r.id, recorded: r.recorded, json: r.json, prevHash, hash };
-        prevHash = hash;
-        return record;
+      return await inTransaction(this.pool, async (client) => {
+        const { rows } = await client.query<{ seq: number; hash: string }>(
+          `SELECT seq, hash FROM ${this.schema}.head FOR UPDATE`,
+        );
+        let seq = rows[0]!.seq;
+        let prevHash = rows[0]!.hash;
+        const stored = records.map((r) => {
+          seq += 1;
+          const hash = chainHash(key, prevHash, r.json);
+          const record = { seq, id: r.id, recorded: r.recorded, json: r.json, prevHash, hash };
+          prevHash = hash;
+          return record;
+        });
+        const col = <K extends keyof ChainRecord>(k: K) => stored.map((r) => r[k]);
+        await client.query(
+          `INSERT INTO ${this.schema}.record (seq, id, recorded, json, prev_hash, hash)
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+          [col('seq'), col('id'), col('recorded'), col('json'), col('prevHash'), col('hash')],
+        );
+        await client.query(`UPDATE ${this.schema}.head SET seq = $1, hash = $2`, [seq, prevHash]);
+        return stored;
       });
-      const col = <K extends keyof ChainRecord>(k: K) => stored.map((r) => r[k]);
-      await client.query(
-        `INSERT INTO ${this.schema}.record (seq, id, recorded, json, prev_hash, hash)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
-        [col('seq'), col('id'), col('recorded'), col('json'), col('prevHash'), col('hash')],
-      );
-      await client.query(`UPDATE ${this.schema}.head SET seq = $1, hash = $2`, [seq, prevHash]);
-      await client.query('COMMIT');
-      return stored;
     } catch (e) {
-      await client.query('ROLLBACK').catch((err: Error) => {
-        broken = err;
-      });
       if ((e as { code?: unknown }).code === '23505' && /\bid\b|record_id_key/.test(String((e as Error).message)))
         throw new DuplicateAuditIdError(/\(id\)=\((.*)\)/.exec(String((e as { detail?: unknown }).detail))?.[1], {
           cause: e,
         });
       throw e;
-    } finally {
-      held.release(broken);
     }
   }
 

@@ -1,17 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import {
-  assess,
-  FORMATS,
-  parseDuration,
-  parseSince,
-  renderAssessment,
-  resolveTargets,
-  type Format,
-} from '../assessment/index.js';
-import { OPTIONS, kebab } from '../config/schema.js';
+import { assess, FORMATS, renderAssessment, type Format } from '../assessment/index.js';
 import { OperationOutcomeError, badRequest } from '../core/errors.js';
-import { parseCommandLine } from './options.js';
+import { comparisonFlags } from './comparison-flags.js';
+import { argumentError, parseCommandLine } from './options.js';
 
 const USAGE = `imaging-bridge assess [--fhir URL] [--fhir-auth none|bearer-file:F|smart-client:ID] [--dicomweb URL] [--dicomweb-header "K: V"]
                       [--dimse AET@HOST:PORT] [--dicom-aet OURS] [--since 30d] [--probe-stow]
@@ -35,25 +26,6 @@ export const ASSESS_FLAGS = {
   timeout: { type: 'string' },
 } as const;
 
-/** Bad arguments are exit 2: checked before the configuration is read (whose failures are exit 1). */
-export function argumentError(
-  args: string[],
-  extra: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>,
-): string | undefined {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
-    config: { type: 'string' },
-    help: { type: 'boolean' },
-    ...extra,
-  };
-  for (const o of OPTIONS) options[kebab(o.key)] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
-  try {
-    const { positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return positionals.length ? `unexpected argument "${positionals[0]}"` : undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
 export async function runAssess(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(USAGE);
@@ -72,20 +44,7 @@ export async function runAssess(args: string[], env: NodeJS.ProcessEnv): Promise
     format = (values.format as string | undefined) === undefined ? 'text' : (values.format as Format);
     if (!(FORMATS as readonly string[]).includes(format))
       throw badRequest(`--format must be one of ${FORMATS.join(', ')}`, 'format');
-    request = {
-      targets: resolveTargets(
-        {
-          fhir: values.fhir as string | undefined,
-          fhirAuth: values['fhir-auth'] as string | undefined,
-          dicomweb: values.dicomweb as string | undefined,
-          dicomwebHeaders: values['dicomweb-header'] as string[] | undefined,
-          dimse: values.dimse as string | undefined,
-        },
-        config,
-      ),
-      since: parseSince((values.since as string | undefined) ?? '30d', now),
-      timeoutMs: parseDuration((values.timeout as string | undefined) ?? '10s', 'timeout', 600_000),
-    };
+    request = comparisonFlags(values, config, now);
   } catch (e) {
     if (!(e instanceof OperationOutcomeError)) throw e;
     console.error(`imaging-bridge assess: ${(e as Error).message}`);

@@ -5,14 +5,29 @@ import { ConfigError } from '../core/errors.js';
 
 type Extra = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
-/** Parses the config flags shared by every command plus the command's own. */
-export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, extra: Extra = {}) {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
+/** The parseArgs options of a command: --config, --help, every configuration flag, and the command's own. */
+function commandOptions(extra: Extra): Extra {
+  const options: Extra = {
     config: { type: 'string' },
     help: { type: 'boolean' },
   };
   for (const o of OPTIONS) options[kebab(o.key)] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
-  Object.assign(options, extra);
+  return Object.assign(options, extra);
+}
+
+/** Bad arguments are exit 2: checked before the configuration is read (whose failures are exit 1). */
+export function argumentError(args: string[], extra: Extra): string | undefined {
+  try {
+    const { positionals } = parseArgs({ args, options: commandOptions(extra), allowPositionals: true, strict: true });
+    return positionals.length ? `unexpected argument "${positionals[0]}"` : undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Parses the config flags shared by every command plus the command's own. */
+export function parseCommandLine(args: string[], env: NodeJS.ProcessEnv, extra: Extra = {}) {
+  const options = commandOptions(extra);
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });

@@ -3,19 +3,17 @@ import { userInfo } from 'node:os';
 import {
   applyReconcile,
   compareNow,
-  parseDuration,
-  parseSince,
   planReconcile,
-  resolveTargets,
   summarize,
   heldOf,
+  type AssessTargets,
   type ReconcileAction,
 } from '../assessment/index.js';
 import { recordAccess } from '../audit/index.js';
 import { OperationOutcomeError } from '../core/errors.js';
 import { parseSources, type SourceSettings } from '../sources/index.js';
-import { argumentError } from './assess-command.js';
-import { parseCommandLine } from './options.js';
+import { comparisonFlags } from './comparison-flags.js';
+import { argumentError, parseCommandLine } from './options.js';
 import { progressBar } from './progress.js';
 import { openSharedStores } from './shared-stores.js';
 
@@ -54,7 +52,7 @@ const user = () => {
 };
 
 /** The watched source that is the compared PACS (same DICOMweb URL, or same AE title, host and port). */
-function sourceOf(sources: SourceSettings[], t: ReturnType<typeof resolveTargets>): string | undefined {
+function sourceOf(sources: SourceSettings[], t: AssessTargets): string | undefined {
   const trim = (u: string) => u.replace(/\/+$/, '');
   return sources.find((s) =>
     s.kind === 'dicomweb'
@@ -100,27 +98,15 @@ export async function runReconcile(args: string[], env: NodeJS.ProcessEnv): Prom
     return 2;
   }
   const now = new Date();
-  let targets;
-  let since;
-  let timeoutMs;
+  let comparison;
   try {
-    targets = resolveTargets(
-      {
-        fhir: values.fhir as string | undefined,
-        fhirAuth: values['fhir-auth'] as string | undefined,
-        dicomweb: values.dicomweb as string | undefined,
-        dicomwebHeaders: values['dicomweb-header'] as string[] | undefined,
-        dimse: values.dimse as string | undefined,
-      },
-      config,
-    );
-    since = parseSince((values.since as string | undefined) ?? '30d', now);
-    timeoutMs = parseDuration((values.timeout as string | undefined) ?? '10s', 'timeout', 600_000);
+    comparison = comparisonFlags(values, config, now);
   } catch (e) {
     if (!(e instanceof OperationOutcomeError)) throw e;
     console.error(`imaging-bridge reconcile: ${e.message}`);
     return 2;
   }
+  const { targets, since, timeoutMs } = comparison;
   let compared;
   try {
     compared = await compareNow(targets, { since, timeoutMs });

@@ -31,6 +31,16 @@ export function killAllManaged(): void {
   for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
 
+/** Whether a process with this pid is still running (signal 0). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads a `Vm…:  1234 kB` field of /proc/<pid>/status; undefined when the process is gone. */
 export function readProcStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {

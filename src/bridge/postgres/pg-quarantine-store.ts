@@ -1,8 +1,8 @@
 import type { Finding } from '../normalize/index.js';
 import {
   entryOf,
+  findingColumns,
   findingOf,
-  json,
   type FindingFilter,
   type FindingRow,
   type QuarantineEntry,
@@ -30,19 +30,7 @@ export class PgQuarantineStore implements QuarantineRecords {
       await this.db.query(`DELETE FROM ${this.t}dq_findings WHERE study_uid = $1`, [studyUid]);
       if (findings.length === 0) return;
       // One statement for all: a column per parameter array, rows in the order given (pk follows it).
-      const cols = findings.map((f) => [
-        f.sopInstanceUid ?? null,
-        f.rule,
-        f.severity,
-        f.tag,
-        json(f.original),
-        json(f.corrected),
-        f.message,
-        f.occurrences ?? 1,
-        f.source?.aeTitle ?? null,
-        f.source?.station ?? null,
-        f.source?.manufacturer ?? null,
-      ]);
+      const cols = findings.map(findingColumns);
       const column = (i: number) => cols.map((c) => c[i]);
       await this.db.query(
         `INSERT INTO ${this.t}dq_findings(study_uid, sop_uid, rule, severity, tag, original, corrected, message, occurrences,

@@ -89,7 +89,7 @@ export interface QuarantineRow {
   comment: string | null;
 }
 
-export const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 const parse = (v: string | null): unknown => (v === null ? undefined : JSON.parse(v));
 
 /**
@@ -128,21 +128,7 @@ export class QuarantineStore implements QuarantineRecords {
     this.db.transaction(() => {
       preparedOnce(this.db, 'DELETE FROM dq_findings WHERE study_uid = ?').run(studyUid);
       for (const f of findings) {
-        insert.run(
-          studyUid,
-          f.sopInstanceUid ?? null,
-          f.rule,
-          f.severity,
-          f.tag,
-          json(f.original),
-          json(f.corrected),
-          f.message,
-          f.occurrences ?? 1,
-          f.source?.aeTitle ?? null,
-          f.source?.station ?? null,
-          f.source?.manufacturer ?? null,
-          now,
-        );
+        insert.run(studyUid, ...findingColumns(f), now);
       }
     })();
   }
@@ -220,6 +206,27 @@ export class QuarantineStore implements QuarantineRecords {
       return changed > 0;
     })();
   }
+}
+
+/**
+ * A finding's values for the dq_findings columns between study_uid and recorded_at, in their order
+ * (sop_uid, rule, severity, tag, original, corrected, message, occurrences, source_ae, station,
+ * manufacturer): what both stores insert and findingOf() reads back.
+ */
+export function findingColumns(f: Finding): unknown[] {
+  return [
+    f.sopInstanceUid ?? null,
+    f.rule,
+    f.severity,
+    f.tag,
+    json(f.original),
+    json(f.corrected),
+    f.message,
+    f.occurrences ?? 1,
+    f.source?.aeTitle ?? null,
+    f.source?.station ?? null,
+    f.source?.manufacturer ?? null,
+  ];
 }
 
 export function findingOf(r: FindingRow): StoredFinding {

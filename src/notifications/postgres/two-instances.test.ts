@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,11 @@ async function receiver(answer: (n: number) => number | undefined) {
       res.end();
     }
   });
+  return { requests, http, base: `http://127.0.0.1:${await listenForTest(http)}` };
+}
+
+/** Listens on a free loopback port, closed (its connections too) after the test; returns the port. */
+async function listenForTest(http: Server): Promise<number> {
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   cleanups.push(
     () =>
@@ -62,7 +67,7 @@ async function receiver(answer: (n: number) => number | undefined) {
         http.close(() => r());
       }),
   );
-  return { requests, http, base: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+  return (http.address() as AddressInfo).port;
 }
 
 async function settings(hook: string): Promise<InstanceSettings> {
@@ -151,14 +156,7 @@ describe.skipIf(skip !== undefined)(`notifications shared by two instances${skip
     const b = await openTestInstance(s);
     cleanups.push(() => b.close());
     const http = createServer();
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => {
-          http.closeAllConnections();
-          http.close(() => r());
-        }),
-    );
+    const port = await listenForTest(http);
     a.service.websocket.attach(http);
     const sub = await a.fhir.create({
       resourceType: 'Subscription',
@@ -168,7 +166,7 @@ describe.skipIf(skip !== undefined)(`notifications shared by two instances${skip
       channel: { type: 'websocket' },
     });
     await until(async () => (await a.fhir.read('Subscription', sub.id!)).status === 'active');
-    const ws = new WebSocket(`ws://127.0.0.1:${(http.address() as AddressInfo).port}/fhir-ws`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/fhir-ws`);
     cleanups.push(() => ws.close());
     const messages: string[] = [];
     ws.on('message', (m) => messages.push(m.toString()));
