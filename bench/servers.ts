@@ -64,7 +64,8 @@ export const START_ENV: Record<string, string> = process.env.BENCH_SERVER_ENV
   ? Object.fromEntries(
       process.env.BENCH_SERVER_ENV.split(/\s+/)
         .filter(Boolean)
-        .map((kv) => kv.split('=', 2) as [string, string]),
+        // At the first '=' only: a value may hold one (NODE_OPTIONS=--max-semi-space-size=4).
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]),
     )
   : { MALLOC_ARENA_MAX: '2' };
 

@@ -333,4 +333,39 @@ describe('audit log: a durable, append-only, tamper-evident chain', () => {
     open();
     expect(await log.verify()).toMatchObject({ ok: true });
   });
+
+  it('rests the writer thread when idle and starts a new one for the next record, in order, with no alarm', async () => {
+    await log.close();
+    const errors: string[] = [];
+    const writer = new ChainWriter(
+      { file: join(dataDir, 'audit.sqlite'), key: readAuditKey(keyFile), checkpointFile: `${keyFile}.checkpoint` },
+      { ...silent, error: (_: unknown, msg?: string) => void errors.push(msg ?? '') },
+      { idleMs: 200 },
+    );
+    const record = (id: string) =>
+      writer.append([{ records: [{ id, recorded: '2024-05-01T10:00:00Z', json: `{"id":"${id}"}` }] }]);
+    try {
+      expect(await record('a')).toMatchObject([{ records: [{ seq: 1, id: 'a' }] }]);
+      const first = writer.thread;
+      expect(first).toBeDefined();
+      // Watched closely, so that the next records arrive while the resting thread is still finishing.
+      while (writer.thread) await new Promise((r) => setTimeout(r, 2));
+      const later = await Promise.all([record('b'), record('c'), record('d')]);
+      expect(later.map(([r]) => r)).toMatchObject([
+        { records: [{ seq: 2, id: 'b' }] },
+        { records: [{ seq: 3, id: 'c' }] },
+        { records: [{ seq: 4, id: 'd' }] },
+      ]);
+      expect(writer.thread).toBeDefined();
+      expect(writer.thread).not.toBe(first);
+      await expect.poll(() => writer.thread, { timeout: 10_000 }).toBeUndefined();
+      expect(errors).toEqual([]);
+    } finally {
+      await writer.close();
+    }
+    open();
+    // The resting thread moved the signed checkpoint to the head before it ended.
+    expect(await log.verify()).toMatchObject({ ok: true, records: 4 });
+    expect(rows().map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+  });
 });

@@ -181,6 +181,28 @@ describe('ReadPool: contexts and stroke checks on read threads over fhir.sqlite'
     expect(pool.threads).toBeLessThanOrEqual(2);
     expect(pool.threads).toBeGreaterThanOrEqual(1);
   });
+
+  it('ends a thread left without reads for idleMs, and starts a new one for the next read', async () => {
+    const resting = new ReadPool({
+      size: 1,
+      worker: { fhirFile: join(dir, 'fhir.sqlite'), publicUrl: PUBLIC_URL, sections: {} },
+      context,
+      idleMs: 300,
+    });
+    try {
+      const s = `patient=${patient.id}`;
+      const expected = stable((await contextAnswer(context, q(s), allowAll, false)).json);
+      expect(stable((await resting.context(q(s), allowAll, false)).json)).toEqual(expected);
+      expect(resting.threads).toBe(1);
+      await expect.poll(() => resting.threads, { timeout: 10_000 }).toBe(0);
+      expect(stable((await resting.context(q(s), allowAll, false)).json)).toEqual(expected);
+      // Both answered on a thread; an ended idle thread is not a failed start.
+      expect(resting.counts).toEqual({ threads: 2, inProcess: 0 });
+      expect(resting.usable).toBe(true);
+    } finally {
+      await resting.close();
+    }
+  }, 60_000);
 });
 
 describe('ReadPool whose threads cannot open the store', () => {

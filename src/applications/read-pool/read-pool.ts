@@ -26,12 +26,25 @@ export interface ReadPoolOptions {
   stroke?: StrokeService;
   /** Told each time a thread starts. */
   onThreadStart?: (threads: number) => void;
+  /** A thread with no read in flight for this long is ended (default READ_THREAD_IDLE_MS). */
+  idleMs?: number;
 }
+
+/**
+ * A thread is a whole isolate with the context stack and its SQLite connection (tens of MB): one
+ * with nothing to do for this long is ended; the next read that needs it starts a new one
+ * (a cold start of ≈ 1–3 s of that read, docs/benchmarks.md session 10).
+ */
+export const READ_THREAD_IDLE_MS = 120_000;
 
 interface Slot {
   worker: Worker;
   inFlight: Map<number, Pending>;
   answered: boolean;
+  /** Ends the thread once it has been without reads for idleMs (armed while inFlight is empty). */
+  idle: NodeJS.Timeout | undefined;
+  /** Ended for being idle: its exit is expected. */
+  rested: boolean;
 }
 
 const MAX_FAILED_STARTS = 3;
@@ -55,7 +68,11 @@ export class ReadPool {
   /** Reads answered by a thread / in process (tests and the debug log look at these). */
   readonly counts = { threads: 0, inProcess: 0 };
 
-  constructor(private readonly o: ReadPoolOptions) {}
+  private readonly idleMs: number;
+
+  constructor(private readonly o: ReadPoolOptions) {
+    this.idleMs = o.idleMs ?? READ_THREAD_IDLE_MS;
+  }
 
   /** Threads started so far (none until the first read). */
   get threads(): number {
@@ -82,7 +99,12 @@ export class ReadPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.splice(0).map((s) => {
+        clearTimeout(s.idle);
+        return s.worker.terminate();
+      }),
+    );
   }
 
   private submit(job: OnThread, policy: AccessPolicy): Promise<ReadAnswer> {
@@ -92,12 +114,15 @@ export class ReadPool {
       const id = this.nextId++;
       const full = { ...job, id, ...(principal ? { principal } : {}) } as ReadJob;
       const slot = this.pick();
+      clearTimeout(slot.idle);
+      slot.idle = undefined;
       slot.inFlight.set(id, { job: full, policy, resolve, reject });
       try {
         slot.worker.postMessage(full);
       } catch {
         // Something in the request that cannot be cloned to a thread: answered here instead.
         slot.inFlight.delete(id);
+        this.restWhenIdle(slot);
         this.inProcess(job, policy).then(resolve, reject);
       }
     });
@@ -127,13 +152,14 @@ export class ReadPool {
       workerData: this.o.worker,
     });
     worker.unref();
-    const slot: Slot = { worker, inFlight: new Map(), answered: false };
+    const slot: Slot = { worker, inFlight: new Map(), answered: false, idle: undefined, rested: false };
     this.slots.push(slot);
     this.o.onThreadStart?.(this.slots.length);
     worker.on('message', (reply: ReadReply) => {
       const pending = slot.inFlight.get(reply.id);
       if (!pending) return;
       slot.inFlight.delete(reply.id);
+      this.restWhenIdle(slot);
       this.counts.threads++;
       slot.answered = true;
       this.failedStarts = 0;
@@ -146,10 +172,11 @@ export class ReadPool {
     // A thread that dies (a crash, a failed open) hands its reads to the in-process services;
     // the next read starts a new thread.
     worker.on('exit', () => {
+      clearTimeout(slot.idle);
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
       // One that cannot even start (fhir.sqlite unreadable there) would otherwise be retried by every read.
-      if (!slot.answered && !this.closed) this.failedStarts++;
+      if (!slot.answered && !this.closed && !slot.rested) this.failedStarts++;
       for (const p of slot.inFlight.values()) {
         const { id: _id, principal: _principal, ...job } = p.job;
         this.inProcess(job, p.policy).then(p.resolve, p.reject);
@@ -157,6 +184,21 @@ export class ReadPool {
       slot.inFlight.clear();
     });
     return slot;
+  }
+
+  /** Arms the slot's idle timer once it has no read in flight. */
+  private restWhenIdle(slot: Slot): void {
+    if (slot.inFlight.size > 0 || this.closed) return;
+    clearTimeout(slot.idle);
+    slot.idle = setTimeout(() => {
+      if (slot.inFlight.size > 0) return;
+      slot.rested = true;
+      // Out of the pool at once, so that no read is given to it while it ends.
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      void slot.worker.terminate();
+    }, this.idleMs);
+    slot.idle.unref();
   }
 }
 
