@@ -8,6 +8,7 @@
 import { SCALE_SHAPE, studySetStudy, type StudySetShape } from '../datasets.js';
 import { qido, studyMetadata } from '../dicomweb.js';
 import { ensureScaleDir, loadScaleIntoPostgres, type PgScaleInfo, type ScaleInfo } from '../scale-index.js';
+import { readProcStatusKb } from '../../test/support/process.js';
 import type { ServerFactory } from '../servers.js';
 import { kbToMb, withServer, type BenchContext } from './context.js';
 import { QUERY_KINDS, queryFor, type QueryKind } from './qido-queries.js';
@@ -67,6 +68,11 @@ export async function runScale(
   let pgInfo: PgScaleInfo | undefined;
   let timings: QueryTimings<ScaleKind> | undefined;
   let rssMb: number | undefined;
+  /** Server RSS (VmRSS) just before the timed queries, and just after them. */
+  let rssBeforeMb: number | undefined;
+  let rssAfterMb: number | undefined;
+  /** Whether the kernel's peak mark was reset before the queries (else the peak includes start-up). */
+  let peakReset = false;
   let startMs: number | undefined;
 
   const call =
@@ -117,7 +123,8 @@ export async function runScale(
       async (server) => {
         startMs = performance.now() - started;
         await ctx.quiet('SCALE queries');
-        server.resetPeakRss();
+        peakReset = server.resetPeakRss();
+        rssBeforeMb = kbToMb(readProcStatusKb(server.pid, 'VmRSS') ?? Number.NaN);
         const t = await timeQueries({
           kinds: SCALE_KINDS,
           call: call(server.dicomWebUrl),
@@ -128,6 +135,7 @@ export async function runScale(
           budgetMs: QUERY_BUDGET_MS,
         });
         rssMb = kbToMb(server.peakRssKb());
+        rssAfterMb = kbToMb(readProcStatusKb(server.pid, 'VmRSS') ?? Number.NaN);
         return t;
       },
       pgInfo ? { database: pgInfo.database } : undefined,
@@ -192,21 +200,58 @@ export async function runScale(
         values: { ours: medianOfRuns(t, kind, 95, true) },
         target: { text: `≤ ${STREAM_TARGET_MS} ms`, maxOurs: STREAM_TARGET_MS },
       });
+      const sizes = t.bytes[kind];
+      if (sizes.length)
+        rows.push({
+          workload: 'SCALE',
+          metric: `${kind} answer size (mean)`,
+          unit: 'KB',
+          better: 'lower',
+          values: { ours: sizes.reduce((a, b) => a + b, 0) / sizes.length / 1024 },
+        });
     }
+    rows.push(
+      {
+        workload: 'SCALE',
+        metric: 'server RSS before the queries',
+        unit: 'MB',
+        better: 'lower',
+        values: { ours: rssBeforeMb ?? Number.NaN },
+      },
+      {
+        workload: 'SCALE',
+        metric: `server peak RSS during the queries${peakReset ? '' : ' (incl. start-up)'}`,
+        unit: 'MB',
+        better: 'lower',
+        values: { ours: rssMb ?? Number.NaN },
+      },
+      {
+        workload: 'SCALE',
+        metric: 'server RSS after the queries',
+        unit: 'MB',
+        better: 'lower',
+        values: { ours: rssAfterMb ?? Number.NaN },
+      },
+    );
     const sum = (v: number[]): number => v.reduce((a, b) => a + b, 0);
     const n = (v: number[]): string => `${Math.min(...v)}–${Math.max(...v)} (mean ${(sum(v) / v.length).toFixed(0)})`;
     notes.push(
       `Results per query (min–max over iterations): ${SCALE_KINDS.map((k) => `${k}: ${n(t.counts[k])}`).join('; ')}.`,
     );
+    const kb = (v: number[]): string =>
+      v.length ? `${(Math.min(...v) / 1024).toFixed(1)}–${(Math.max(...v) / 1024).toFixed(1)} KB` : 'not counted';
     notes.push(
-      `Server peak RSS while querying: ${rssMb?.toFixed(0)} MB; start-up on the loaded folder (to /health = 200): ${startMs?.toFixed(0)} ms.`,
+      `Answer size per query (body bytes, min–max over iterations): ${SCALE_KINDS.map((k) => `${k}: ${kb(t.bytes[k])}`).join('; ')}.`,
+    );
+    notes.push(
+      `Server RSS: ${rssBeforeMb?.toFixed(0)} MB before the queries (after start-up and the bridge going idle, before warm-up), peak ${rssMb?.toFixed(0)} MB while querying (VmHWM, warm-up included${peakReset ? ', mark reset before the queries' : ', mark NOT reset: includes start-up'}), ${rssAfterMb?.toFixed(0)} MB after; start-up on the loaded folder (to /health = 200): ${startMs?.toFixed(0)} ms.`,
     );
   }
   if (info) {
     notes.push(
       `SCALE = ${info.studies.toLocaleString('en')} studies / ${info.instances.toLocaleString('en')} instances (${info.shape.patients.toLocaleString('en')} patients, ${info.shape.years} years, CT/MR/CR/US/DX), index.sqlite ${(info.indexBytes / 1e9).toFixed(2)} GB.`,
       `Loaded ${info.fresh ? 'in this run' : `on ${info.builtAt} (cached)`} straight through the archive's index API — SqliteIndex.commit of the server's own build (${info.distRoot}) with { record, replaces: null }, ${info.batch} instances per transaction, blobKey "scale/none", size 0 — in ${(info.loadMs / 1000).toFixed(0)} s. No STOW, no blob writes, no parsing: these are index and QIDO figures, not ingest figures. No ANALYZE was run (the server never runs one either).`,
-      `${queryIterations} iterations per kind per run after ${WARMUP_PER_KIND} warm-up each, kinds interleaved, p50/p95 per run, median over ${runs} runs. The target (p95 ≤ ${P95_TARGET_MS} ms, PROTOCOL.md) is judged on the P4 kinds as P4 asks them (no limit: answers are streamed whole, no server cap since issue 21 — ModalitiesInStudy=MR returns every MR study); the "&limit=N" rows are the same searches one page at a time, as a study list asks them, judged p95 ≤ ${STREAM_TARGET_MS} ms up to 1,000 (issue 21). "${TEN_THOUSAND}" is the 10,000-study answer the former cap produced, now streamed. "first byte" = time to the first byte of the body, judged ≤ ${STREAM_TARGET_MS} ms on every search.`,
+      `${queryIterations} iterations per kind per run after ${WARMUP_PER_KIND} warm-up each, kinds interleaved, p50/p95 per run (p50/p95 = request sent to the LAST body byte; "first byte p95" = to the first), median over ${runs} runs. The target (p95 ≤ ${P95_TARGET_MS} ms, PROTOCOL.md) is judged on the P4 kinds as P4 asks them (no limit: answers are streamed whole, no server cap since issue 21 — ModalitiesInStudy=MR returns every MR study); the "&limit=N" rows are the same searches one page at a time, as a study list asks them, judged p95 ≤ ${STREAM_TARGET_MS} ms up to 1,000 (issue 21). "${TEN_THOUSAND}" is the 10,000-study answer the former cap produced, now streamed. "first byte" = time to the first byte of the body, judged ≤ ${STREAM_TARGET_MS} ms on every search.`,
       `Queries: ${SCALE_KINDS.filter((k) => k !== METADATA)
         .map((k) => {
           const { base, limit } = pagedKind(k);
