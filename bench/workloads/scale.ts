@@ -5,6 +5,7 @@
  * with --database on it. The figures measure the index and QIDO, not ingest: nothing here went
  * through STOW or the blob store.
  */
+import Database from 'better-sqlite3';
 import { SCALE_SHAPE, studySetStudy, type StudySetShape } from '../datasets.js';
 import { qido, studyMetadata } from '../dicomweb.js';
 import { ensureScaleDir, loadScaleIntoPostgres, type PgScaleInfo, type ScaleInfo } from '../scale-index.js';
@@ -40,6 +41,21 @@ const SCALE_KINDS: readonly ScaleKind[] = [
 function pagedKind(kind: ScaleKind): { base: QueryKind; limit?: number } {
   const m = / &limit=(\d+)$/.exec(kind);
   return m ? { base: kind.slice(0, m.index) as QueryKind, limit: Number(m[1]) } : { base: kind as QueryKind };
+}
+
+/**
+ * Each SqliteIndex.commit queued its studies for the bridge (sync_outbox, in index.sqlite), as
+ * ingest does. SCALE times QIDO, not the bridge: left queued, the server maps all 100k studies
+ * into FHIR in the background and bridgeIdle gives up after 180 s. Emptied before every start
+ * (the folder is cached, and was loaded before this was done), as the PostgreSQL loader does.
+ */
+function emptySqliteOutbox(dir: string): number {
+  const db = new Database(`${dir}/index.sqlite`);
+  try {
+    return db.prepare('DELETE FROM sync_outbox').run().changes;
+  } finally {
+    db.close();
+  }
 }
 
 export interface ScaleRunOptions {
@@ -115,6 +131,8 @@ export async function runScale(
         `  SCALE: ${info.fresh ? 'loaded' : 'reusing'} ${info.dir} (${info.instances.toLocaleString('en')} instances, index ${(info.indexBytes / 1e9).toFixed(2)} GB)`,
       );
       dir = info.dir;
+      const cleared = emptySqliteOutbox(dir);
+      if (cleared) ctx.log(`  SCALE: ${cleared} studies taken off the bridge outbox (not synced to FHIR)`);
     }
     const started = performance.now();
     timings = await withServer(
