@@ -11,6 +11,7 @@ import { qido, studyMetadata } from '../dicomweb.js';
 import { ensureScaleDir, loadScaleIntoPostgres, type PgScaleInfo, type ScaleInfo } from '../scale-index.js';
 import { readProcStatusKb } from '../../test/support/process.js';
 import type { ServerFactory } from '../servers.js';
+import { cpuBetween, threadSnapshot } from '../thread-cpu.js';
 import { kbToMb, withServer, type BenchContext } from './context.js';
 import { QUERY_KINDS, queryFor, type QueryKind } from './qido-queries.js';
 import { medianOfRuns, timeQueries, type QueryTimings, type TimedCall } from './query-timing.js';
@@ -89,8 +90,20 @@ export async function runScale(
   let rssAfterMb: number | undefined;
   /** Whether the kernel's peak mark was reset before the queries (else the peak includes start-up). */
   let peakReset = false;
+  /** Server CPU (all threads, /proc schedstat) spent during each call, per kind (warm-up included). */
+  const serverCpuMs = new Map<ScaleKind, number[]>(SCALE_KINDS.map((k) => [k, []]));
   let startMs: number | undefined;
 
+  /** The call, with the server's CPU during it recorded (wall times on a busy machine are noise). */
+  const withCpu =
+    (pid: number, inner: (kind: ScaleKind, i: number, agent: import('node:http').Agent) => Promise<TimedCall>) =>
+    async (kind: ScaleKind, i: number, agent: import('node:http').Agent): Promise<TimedCall> => {
+      const before = threadSnapshot(pid);
+      const r = await inner(kind, i, agent);
+      const used = cpuBetween(before, threadSnapshot(pid));
+      if (used) serverCpuMs.get(kind)!.push(used.normalMs + used.loweredMs);
+      return r;
+    };
   const call =
     (url: string) =>
     async (kind: ScaleKind, i: number, agent: import('node:http').Agent): Promise<TimedCall> => {
@@ -145,7 +158,7 @@ export async function runScale(
         rssBeforeMb = kbToMb(readProcStatusKb(server.pid, 'VmRSS') ?? Number.NaN);
         const t = await timeQueries({
           kinds: SCALE_KINDS,
-          call: call(server.dicomWebUrl),
+          call: withCpu(server.pid, call(server.dicomWebUrl)),
           agent: ctx.agent,
           runs,
           iterations: queryIterations,
@@ -209,6 +222,15 @@ export async function runScale(
         values: { ours: medianOfRuns(t, kind, 95) },
         ...(target ? { target } : {}),
       });
+      const cpu = serverCpuMs.get(kind)!;
+      if (cpu.length)
+        rows.push({
+          workload: 'SCALE',
+          metric: `${kind} server CPU per request (mean)`,
+          unit: 'ms',
+          better: 'lower',
+          values: { ours: cpu.reduce((a, b) => a + b, 0) / cpu.length },
+        });
       if (kind === METADATA) continue;
       rows.push({
         workload: 'SCALE',
@@ -260,6 +282,9 @@ export async function runScale(
       v.length ? `${(Math.min(...v) / 1024).toFixed(1)}–${(Math.max(...v) / 1024).toFixed(1)} KB` : 'not counted';
     notes.push(
       `Answer size per query (body bytes, min–max over iterations): ${SCALE_KINDS.map((k) => `${k}: ${kb(t.bytes[k])}`).join('; ')}.`,
+    );
+    notes.push(
+      'Server CPU per request: CPU time of all server threads (/proc/<pid>/task/*/schedstat) between sending the request and the last body byte, mean over every call of the kind (warm-up included); unlike wall time it does not grow with other processes on the machine (it includes any background work of the server meanwhile, which is idle here).',
     );
     notes.push(
       `Server RSS: ${rssBeforeMb?.toFixed(0)} MB before the queries (after start-up and the bridge going idle, before warm-up), peak ${rssMb?.toFixed(0)} MB while querying (VmHWM, warm-up included${peakReset ? ', mark reset before the queries' : ', mark NOT reset: includes start-up'}), ${rssAfterMb?.toFixed(0)} MB after; start-up on the loaded folder (to /health = 200): ${startMs?.toFixed(0)} ms.`,
