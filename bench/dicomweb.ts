@@ -65,6 +65,8 @@ export interface QidoResult {
   /** Time to the first byte of the body: what a streamed answer shortens. */
   firstByteMs: number;
   count: number;
+  /** Body bytes received. */
+  bytes: number;
 }
 
 /** QIDO-RS: `query` is the path+query below the DICOMweb root, e.g. `studies?PatientID=1`. */
@@ -74,9 +76,10 @@ export async function qido(dicomWebUrl: string, query: string, agent?: Agent): P
     agent,
     timeoutMs: 60_000,
   });
-  if (result.status === 204) return { ms: result.totalMs, firstByteMs: result.firstByteMs, count: 0 };
+  const timing = { ms: result.totalMs, firstByteMs: result.firstByteMs, bytes: result.bytes };
+  if (result.status === 204) return { ...timing, count: 0 };
   const json = jsonOf<unknown[] | undefined>(result, `QIDO ${query}`);
-  return { ms: result.totalMs, firstByteMs: result.firstByteMs, count: json?.length ?? 0 };
+  return { ...timing, count: json?.length ?? 0 };
 }
 
 export interface MetadataResult {

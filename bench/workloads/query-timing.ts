@@ -8,6 +8,8 @@ export interface TimedCall {
   firstByteMs?: number;
   /** Result count (datasets in a QIDO answer, instances in metadata). */
   count: number;
+  /** Body bytes, where the call counts them. */
+  bytes?: number;
 }
 
 export interface QueryTimings<K extends string> {
@@ -17,6 +19,8 @@ export interface QueryTimings<K extends string> {
   firstByte: Record<K, number[]>[];
   /** Result counts per kind, per iteration (first run). */
   counts: Record<K, number[]>;
+  /** Body bytes per kind, per iteration (first run; empty for calls that do not count them). */
+  bytes: Record<K, number[]>;
   /** The query budget ran out before all runs/iterations were done. */
   cut: boolean;
 }
@@ -39,6 +43,7 @@ export async function timeQueries<K extends string>(o: TimingOptions<K>): Promis
   const runs: Record<K, number[]>[] = [];
   const firstByte: Record<K, number[]>[] = [];
   const counts = empty();
+  const bytes = empty();
   for (let run = 0; run < o.runs && Date.now() < deadline; run++) {
     const times = empty();
     const firsts = empty();
@@ -48,12 +53,13 @@ export async function timeQueries<K extends string>(o: TimingOptions<K>): Promis
         times[kind].push(r.ms);
         if (r.firstByteMs !== undefined) firsts[kind].push(r.firstByteMs);
         if (run === 0) counts[kind].push(r.count);
+        if (run === 0 && r.bytes !== undefined) bytes[kind].push(r.bytes);
       }
     }
     runs.push(times);
     firstByte.push(firsts);
   }
-  return { runs, firstByte, counts, cut: Date.now() >= deadline };
+  return { runs, firstByte, counts, bytes, cut: Date.now() >= deadline };
 }
 
 /** Median over runs of the per-run percentile p of one kind (of the first-byte times with `firstByte`). */
