@@ -19,6 +19,7 @@ import { authoritiesFor, subscriberPolicy } from './notifications/subscriber-sta
 import { openBridgeStores } from './bridge/open-stores.js';
 import { guardStudyClaims } from './bridge/patients/study-claims.js';
 import type { FhirResource } from './fhir/types.js';
+import type { WriteEvent } from './fhir/repository/observed-repository.js';
 import { AiResultsService } from './ai-results/index.js';
 import {
   openAuditLog,
@@ -41,6 +42,7 @@ import { openWorklist } from './applications/worklist/index.js';
 import { NotificationService, parseNotificationsConfig } from './notifications/index.js';
 import { openSharedNotifications } from './notifications/postgres/shared.js';
 import { openBridge, parseBridgeConfig } from './bridge/sync/index.js';
+import { Outbox } from './bridge/sync/outbox.js';
 import { parseFhirConfig } from './fhir/config.js';
 import { QidoService } from './archive/query/index.js';
 import type { QidoBackend } from './archive/query/qido-backend.js';
@@ -228,6 +230,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const checkpointer = new WalCheckpointer(logger, undefined, atRest.sqlite);
   if (db) checkpointer.adopt(db);
   if (fhir.db) checkpointer.adopt(fhir.db);
+  const dueRows = db && new Outbox(db);
   // Validates sections.bridge: a bad bridge config stops start-up before anything listens.
   const bridge = openBridge({
     stores: bridgeStores.stores,
@@ -237,6 +240,21 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     logger,
     deleteStudy: (studyUid, actor, reason) => archive.delete({ studyUid }, actor, reason),
     sourceDicomweb: (instanceSource) => sources.dicomwebOf(instanceSource),
+    // bridge.thread: the sync on its own thread over its own connections to both SQLite files.
+    ...(dueRows && fhir.db
+      ? {
+          thread: {
+            data: () => ({
+              indexFile: join(config.dataDir, 'index.sqlite'),
+              fhirFile: join(config.dataDir, 'fhir.sqlite'),
+              ...(atRest.sqlite ? { sqliteKeys: atRest.sqlite } : {}),
+              sourceDicomweb: sources.dicomwebSources(),
+            }),
+            announce: (events: WriteEvent[]) => fhir.announce(events),
+            hasWork: () => dueRows.hasDue(),
+          },
+        }
+      : {}),
   });
   // The sources' state: the archive database, or PostgreSQL with --database.
   const sourceStates = await openSourceStateStore(config.database, db);

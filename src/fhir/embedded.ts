@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { parseFhirConfig } from './config.js';
 import { SearchParamRegistry } from './definitions/search-params.js';
-import { ObservedRepository, type WriteListener } from './repository/observed-repository.js';
+import { ObservedRepository, type WriteEvent, type WriteListener } from './repository/observed-repository.js';
 import type { FhirRepository } from './repository/repository.js';
 import { FhirRouter, type FhirRouterOptions } from './rest/router.js';
 import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
@@ -20,6 +20,8 @@ export interface EmbeddedFhir {
   registry: SearchParamRegistry;
   /** Told of every committed write (Subscription notifications); returns the removal. */
   onWrite(listener: WriteListener): () => void;
+  /** Writes another connection to the store committed (a worker thread's): told to the onWrite listeners. */
+  announce(events: WriteEvent[]): void;
   /** The SQLite connection underneath (for the WAL checkpointer); none on PostgreSQL. */
   db?: Database.Database;
   /** The current version of a resource (undefined when missing or deleted): at once on SQLite, a promise on PostgreSQL. */
@@ -63,6 +65,7 @@ export async function openFhirServer(options: EmbeddedFhirOptions & { database?:
     repository,
     registry,
     onWrite: (listener) => repository.onWrite(listener),
+    announce: (events) => repository.announce(events),
     current: (type, id) => pg.read(type, id).catch((e: unknown) => (isAbsent(e) ? undefined : Promise.reject(e))),
     close: () => pg.close(),
   };
@@ -94,6 +97,7 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     repository,
     registry,
     onWrite: (listener) => repository.onWrite(listener),
+    announce: (events) => repository.announce(events),
     db: sqlite.db,
     current,
     close: () => sqlite.close(),
@@ -158,4 +162,44 @@ export function openFhirReadReplica(options: {
     section: options.section,
   });
   return { router, registry, close: () => sqlite.close() };
+}
+
+export interface FhirStoreWriter {
+  /** The router over the second connection (in-process requests of the thread that opened it). */
+  router: FhirRouter;
+  db: Database.Database;
+  close(): void;
+}
+
+/**
+ * A second writing connection to the embedded store's `fhir.sqlite` with a router over it, for a
+ * worker thread that writes (the bridge's sync thread): its commits take the store's write lock
+ * as the server's do (write-lock.ts), and each committed write is handed to `onWrite`, for the
+ * thread to forward to the server's listeners (EmbeddedFhir.announce). No beforeWrite: the
+ * thread's writes carry no principal (study-claims.ts does not check them) and no Subscription.
+ */
+export function openFhirStoreWriter(options: {
+  file: string;
+  publicUrl: string;
+  section: unknown;
+  sqliteKeys?: SqliteKeys;
+  onWrite: WriteListener;
+}): FhirStoreWriter {
+  const registry = new SearchParamRegistry();
+  const baseUrl = baseOf(options.publicUrl);
+  const config = parseFhirConfig(options.section);
+  const sqlite = new SqliteFhirRepository(options.file, {
+    registry,
+    baseUrl,
+    keys: options.sqliteKeys,
+    writeLockWaitMs: config.server.writeLockWaitMs,
+  });
+  const repository = new ObservedRepository(sqlite);
+  repository.onWrite(options.onWrite);
+  const router = routerFor(repository, registry, baseUrl, {
+    dataDir: '',
+    publicUrl: options.publicUrl,
+    section: options.section,
+  });
+  return { router, db: sqlite.db, close: () => sqlite.close() };
 }

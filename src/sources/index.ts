@@ -41,6 +41,8 @@ export interface Sources {
    * the PACS's DICOMweb base URL and the configured Endpoint choice; undefined for anything else.
    */
   dicomwebOf(instanceSource: string): { url: string; endpoint: SourceEndpoint } | undefined;
+  /** dicomwebOf for every DICOMweb source, by instance source (`source:<name>`): plain data for a worker thread. */
+  dicomwebSources(): [string, { url: string; endpoint: SourceEndpoint }][];
   close(): Promise<void>;
 }
 
@@ -116,6 +118,17 @@ export function openSources(config: Config, deps: SourcesDeps): Sources {
         : undefined;
       return s?.kind === 'dicomweb' ? { url: s.url, endpoint: s.endpoint } : undefined;
     },
+    dicomwebSources: () =>
+      settings.flatMap((s) =>
+        s.kind === 'dicomweb'
+          ? [
+              [`${SOURCE_PREFIX}${s.name}`, { url: s.url, endpoint: s.endpoint }] as [
+                string,
+                { url: string; endpoint: SourceEndpoint },
+              ],
+            ]
+          : [],
+      ),
     close: async () => {
       await Promise.all(pollers.map((p) => p.close()));
       await locks.idle();

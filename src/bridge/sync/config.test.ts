@@ -12,6 +12,14 @@ const message = (f: () => unknown): string => {
 };
 
 describe('bridge config', () => {
+  it('takes bridge.thread as true or false, nothing else', () => {
+    expect(parseBridgeConfig({ thread: true }, []).thread).toBe(true);
+    expect(parseBridgeConfig({ thread: false }, []).thread).toBe(false);
+    expect(message(() => parseBridgeConfig({ thread: 'yes' }, []))).toBe(
+      'config "bridge.thread" must be true or false',
+    );
+  });
+
   it('defaults to the embedded server, policy create and a non-empty patient system', () => {
     const c = parseBridgeConfig(undefined, []);
     expect(c).toMatchObject({

@@ -53,6 +53,13 @@ export interface BridgeConfig {
    * a dead instance's studies are synced by another one after it. Unused on SQLite.
    */
   outboxClaimMs: number;
+  /**
+   * Runs the sync (reading the archive index, mapping, validating, the FHIR writes, the journal)
+   * on a worker thread of its own with its own SQLite connections, so the server's event loop
+   * only receives and commits instances (bridge-thread.ts). SQLite only: with --database the
+   * sync runs in process whatever this says.
+   */
+  thread: boolean;
 }
 
 export const BRIDGE_DEFAULTS: BridgeConfig = {
@@ -73,6 +80,7 @@ export const BRIDGE_DEFAULTS: BridgeConfig = {
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 60_000,
   outboxClaimMs: 60_000,
+  thread: false,
 };
 
 const NUMBERS = {
@@ -91,6 +99,7 @@ const PROFILE_MAPS = ['modalitySynonyms', 'bodyPartSynonyms', 'sexSynonyms', 'se
 const SOURCE_KEYS = [...PROFILE_MAPS, 'patientIdLeadingZeros', 'defaultPatientSystem', 'accessionSystem', 'timezone'];
 const KNOWN = [
   'enabled',
+  'thread',
   'target',
   'patientPolicy',
   'issuerSystems',
@@ -163,9 +172,9 @@ export function parseBridgeConfig(section: unknown, fhirServers: readonly string
   for (const [key, v] of Object.entries(section)) {
     const at = `bridge.${key}`;
     if (!KNOWN.includes(key)) throw new ConfigError(`config "${at}" is not known (known: ${KNOWN.join(', ')})`);
-    if (key === 'enabled') {
+    if (key === 'enabled' || key === 'thread') {
       if (typeof v !== 'boolean') throw new ConfigError(`config "${at}" must be true or false`);
-      out.enabled = v;
+      out[key] = v;
     } else if (key === 'target') {
       if (typeof v !== 'string' || (v !== 'embedded' && !fhirServers.includes(v))) {
         throw new ConfigError(

@@ -1,56 +1,29 @@
 /**
  * The bridge service of the server process: validates `bridge` (and the target in
  * `fhir.servers`), builds the FHIR client of the target (the embedded server in process, or an
- * external one over HTTP), checks its CapabilityStatement and runs the sync worker.
+ * external one over HTTP), checks its CapabilityStatement and runs the sync worker — in
+ * process, or on its own thread with `bridge.thread` (bridge-thread.ts; SQLite stores only).
  */
-import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { ConfigError } from '../../core/errors.js';
-import {
-  httpFhirClient,
-  inProcessFhirClient,
-  type FhirClient,
-  type FhirRequestHandler,
-} from '../../fhir/client/index.js';
+import type { FhirRequestHandler } from '../../fhir/client/index.js';
+import type { FhirServerConfig } from '../../fhir/client/server-config.js';
 import { parseFhirConfig } from '../../fhir/config.js';
+import type { WriteEvent } from '../../fhir/repository/observed-repository.js';
 import { BridgeAdmin, type SyncStatusReport } from '../quarantine/bridge-admin.js';
-import { QuarantineStore, type QuarantineRecords } from '../quarantine/quarantine-store.js';
-import { StudyPatientLinks } from '../patients/study-links.js';
+import { BridgeThread } from './bridge-thread.js';
+import type { CapabilityReport } from './capability-check.js';
 import { CapabilityMonitor } from './capability-monitor.js';
 import { parseBridgeConfig, type BridgeConfig } from './config.js';
-import { StudySync, type SourceDicomweb, type StudyLinkRows } from './study-sync.js';
-import { Outbox, type SyncOutbox } from './outbox.js';
-import { sqliteStudyReader, type StudyReader } from './study-instances.js';
-import { SyncWorker } from './sync-worker.js';
-import { WriteJournal, type BridgeWriteJournal, type JournalLog } from './write-journal.js';
+import type { SourceDicomweb } from './study-sync.js';
+import type { SyncEvent } from './sync-worker.js';
+import { bridgeClient, buildSyncService } from './sync-service.js';
+import type { BridgeThreadData } from './thread-protocol.js';
 
 export { parseBridgeConfig, type BridgeConfig } from './config.js';
+export { sqliteBridgeStores, type BridgeStores } from './stores.js';
+import type { BridgeStores } from './stores.js';
 export type { SyncEvent } from './sync-worker.js';
 export type { StudyResult, SyncOutcome } from './study-sync.js';
-
-/**
- * The bridge's stores, all on the archive index's database: sqliteBridgeStores (the index's
- * SQLite handle) or the PostgreSQL ones (src/bridge/postgres/, composed in src/main.ts).
- */
-export interface BridgeStores {
-  outbox: SyncOutbox;
-  quarantine: QuarantineRecords;
-  reader: StudyReader;
-  links: StudyLinkRows;
-  /** The journal of the worker's passes (one commit per pass). */
-  journal(options: { relaxed?: boolean; onError?: JournalLog }): BridgeWriteJournal;
-}
-
-/** The bridge's stores beside the SQLite archive index (its tables created if missing). */
-export function sqliteBridgeStores(db: Database, links: StudyLinkRows = new StudyPatientLinks(db)): BridgeStores {
-  return {
-    outbox: new Outbox(db),
-    quarantine: new QuarantineStore(db),
-    reader: sqliteStudyReader(db),
-    links,
-    journal: (options) => new WriteJournal(db, options),
-  };
-}
 
 export interface BridgeOptions {
   /** Outbox, instances, findings, quarantine, links: on the archive index's database. */
@@ -64,14 +37,35 @@ export interface BridgeOptions {
   sourceDicomweb?: SourceDicomweb;
   /** Administrative deletion of a study (reject policy `delete`). */
   deleteStudy: (studyUid: string, actor: string, reason: string) => Promise<number>;
+  /**
+   * How to run the sync on its own thread when `bridge.thread` is on (SQLite stores only): what
+   * the thread opens, and where the FHIR writes it commits are told (EmbeddedFhir.announce).
+   * Absent: the sync runs in process whatever the config says.
+   */
+  thread?: {
+    data: () => Omit<BridgeThreadData, 'sections' | 'publicUrl' | 'logLevel' | 'idleMs'>;
+    announce: (events: WriteEvent[]) => void;
+    /** Whether the outbox has a study due (Outbox.hasDue): the thread runs only while there is work. */
+    hasWork: () => boolean;
+    /** How long the thread stays without work before it ends (default BRIDGE_THREAD_IDLE_MS). */
+    idleMs?: number;
+  };
+}
+
+/** The sync as the server drives it: in process (SyncWorker) or on the bridge's thread (BridgeThread). */
+export interface SyncRunner {
+  /** Every finished sync. Returns the unsubscribe function. */
+  onSync(listener: (e: SyncEvent) => void): () => void;
+  /** Sync one study now, whatever its debounce (a person asked: release, replay). */
+  syncNow(studyUid: string): Promise<void>;
 }
 
 export interface Bridge {
   readonly config: BridgeConfig;
   readonly admin: BridgeAdmin;
-  readonly worker: SyncWorker;
-  /** The bridge's own client: with the embedded target its writes are not validated again by the server — validate first. */
-  readonly client: FhirClient;
+  readonly worker: SyncRunner;
+  /** Where the sync runs: `thread` (bridge.thread, SQLite) or `process`. */
+  readonly runs: 'thread' | 'process';
   start(): Promise<void>;
   status(): Promise<SyncStatusReport & { enabled: boolean; inFlight: number }>;
   /** Release from quarantine and sync now. False when the study is not in quarantine. */
@@ -86,79 +80,134 @@ export function openBridge(o: BridgeOptions): Bridge {
   const fhir = parseFhirConfig(o.sections.fhir);
   const config = parseBridgeConfig(o.sections.bridge, Object.keys(fhir.servers));
   const publicUrl = o.publicUrl.replace(/\/+$/, '');
-  let client: FhirClient;
-  if (config.target === 'embedded') {
-    if (!o.embeddedFhir) throw new ConfigError('config "bridge.target" is "embedded" but no embedded FHIR server runs');
-    // Every write of the bridge is validated before it is sent (validate-before-write.ts): the server skips its own check.
-    client = inProcessFhirClient(o.embeddedFhir, `${publicUrl}/fhir`, { validatedWrites: true });
-  } else {
-    client = httpFhirClient(fhir.servers[config.target]!);
-  }
   const { outbox, quarantine } = o.stores;
   const admin = new BridgeAdmin({ outbox, quarantine });
   const logger = o.logger.child({ component: 'fhir-sync' });
-  const capabilities = new CapabilityMonitor(client, config.target, logger, (r) => {
-    const stored = outbox.setMeta('capabilities', r);
-    if (stored instanceof Promise)
-      stored.catch((err: unknown) => logger.warn({ err }, 'recording the target capabilities failed'));
-  });
-  // The bridge's own archive writes (findings, holds, outbox completion, sync records) go in one
-  // commit per sync pass, not fsynced itself (write-journal.ts: all of it is derived again after a crash).
-  const writes = o.stores.journal({
-    relaxed: true,
-    onError: (err, ops) =>
-      logger.error({ err, ops }, 'recording sync results failed; the studies concerned are synced again'),
-  });
-  const study = new StudySync({
-    reader: o.stores.reader,
-    links: o.stores.links,
-    client,
-    quarantine,
-    capabilities,
-    config,
-    dicomWebBase: `${publicUrl}/dicomweb`,
-    ...(o.sourceDicomweb ? { sourceDicomweb: o.sourceDicomweb } : {}),
-    dataQualityLog: o.logger.child({ channel: 'data-quality' }),
-    writes,
-  });
-  const worker = new SyncWorker(outbox, (uids) => study.syncBatch(uids), config, logger, { writes });
+  const sync =
+    config.thread && o.thread
+      ? onThread(o, config, fhir.servers, publicUrl, o.thread)
+      : inProcess(o, config, fhir.servers, publicUrl);
+  if (config.thread && !o.thread)
+    logger.info('bridge.thread is on but the archive index is not SQLite: the sync runs in process');
 
   return {
     config,
     admin,
-    worker,
-    client,
+    worker: sync.runner,
+    runs: sync.runs,
     async start() {
       if (!config.enabled) {
         logger.warn('FHIR sync disabled (bridge.enabled = false): changes wait in the outbox');
         return;
       }
-      worker.start();
-      await capabilities.check();
+      await sync.start();
     },
     async status() {
+      const live = await sync.status();
       return {
         enabled: config.enabled,
         ...(await admin.status()),
-        ...(capabilities.current() ? { capabilities: capabilities.current()! } : {}),
-        inFlight: worker.inFlightCount(),
+        ...(live.capabilities ? { capabilities: live.capabilities } : {}),
+        inFlight: live.inFlight,
       };
     },
     async release(studyUid, actor, comment) {
       if (!(await admin.release(studyUid, actor, comment))) return false;
-      if (config.enabled) await worker.syncNow(studyUid);
+      if (config.enabled) await sync.runner.syncNow(studyUid);
       return true;
     },
     async reject(studyUid, actor, comment) {
       if (!(await admin.reject(studyUid, actor, comment))) return false;
       if (config.rejectPolicy === 'delete')
         await o.deleteStudy(studyUid, actor, `quarantine reject${comment ? `: ${comment}` : ''}`);
-      if (config.enabled) await worker.syncNow(studyUid);
+      if (config.enabled) await sync.runner.syncNow(studyUid);
       return true;
     },
     replay(studyUid) {
       return admin.replay(studyUid);
     },
+    close: () => sync.close(),
+  };
+}
+
+interface RunningSync {
+  runner: SyncRunner;
+  runs: 'thread' | 'process';
+  start(): Promise<void>;
+  status(): Promise<{ inFlight: number; capabilities?: CapabilityReport }>;
+  close(): Promise<void>;
+}
+
+function inProcess(
+  o: BridgeOptions,
+  config: BridgeConfig,
+  servers: Record<string, FhirServerConfig>,
+  publicUrl: string,
+): RunningSync {
+  const client = bridgeClient(config, servers, publicUrl, o.embeddedFhir);
+  const { worker, capabilities } = buildSyncService({
+    stores: o.stores,
+    config,
+    client,
+    publicUrl,
+    logger: o.logger,
+    ...(o.sourceDicomweb ? { sourceDicomweb: o.sourceDicomweb } : {}),
+  });
+  return {
+    runner: worker,
+    runs: 'process',
+    async start() {
+      worker.start();
+      await capabilities.check();
+    },
+    async status() {
+      const current = capabilities.current();
+      return { inFlight: worker.inFlightCount(), ...(current ? { capabilities: current } : {}) };
+    },
     close: () => worker.stop(),
+  };
+}
+
+function onThread(
+  o: BridgeOptions,
+  config: BridgeConfig,
+  servers: Record<string, FhirServerConfig>,
+  publicUrl: string,
+  thread: NonNullable<BridgeOptions['thread']>,
+): RunningSync {
+  const bridgeThread = new BridgeThread({
+    data: () => ({
+      ...thread.data(),
+      sections: { bridge: o.sections.bridge, fhir: o.sections.fhir },
+      publicUrl: o.publicUrl,
+      logLevel: o.logger.level,
+    }),
+    announce: thread.announce,
+    hasWork: thread.hasWork,
+    pollMs: config.pollMs,
+    logger: o.logger,
+    ...(thread.idleMs !== undefined ? { idleMs: thread.idleMs } : {}),
+  });
+  // The target is checked at start here too (one read of its CapabilityStatement): the thread
+  // starts only when a study is due, and the status reports the target before that.
+  const logger = o.logger.child({ component: 'fhir-sync' });
+  const capabilities = new CapabilityMonitor(
+    bridgeClient(config, servers, publicUrl, o.embeddedFhir),
+    config.target,
+    logger,
+  );
+  return {
+    runner: bridgeThread,
+    runs: 'thread',
+    async start() {
+      bridgeThread.start();
+      await capabilities.check();
+    },
+    async status() {
+      const live = await bridgeThread.status();
+      const current = live.capabilities ?? capabilities.current();
+      return { inFlight: live.inFlight, ...(current ? { capabilities: current } : {}) };
+    },
+    close: () => bridgeThread.close(),
   };
 }

@@ -141,6 +141,7 @@ export class Outbox implements SyncOutbox {
          ORDER BY first_changed_at LIMIT @limit`,
       ),
       get: db.prepare('SELECT * FROM sync_outbox WHERE study_uid = ?'),
+      hasDue: db.prepare('SELECT 1 FROM sync_outbox WHERE dead = 0 AND next_attempt_at <= ? LIMIT 1').pluck(),
       upsert: db.prepare(OUTBOX_UPSERT),
       complete: db.prepare('DELETE FROM sync_outbox WHERE study_uid = ? AND seq = ?'),
       restart: db.prepare(
@@ -164,6 +165,11 @@ export class Outbox implements SyncOutbox {
     const { now, debounceMs, maxDelayMs, limit } = q;
     const exclude = JSON.stringify(q.exclude ?? []);
     return (this.stmts.due!.all({ now, debounceMs, maxDelayMs, limit, exclude }) as RawRow[]).map(outboxRowOf);
+  }
+
+  /** Whether a row is waiting for a sync now or soon (not dead, no retry scheduled later): one indexed look-up. */
+  hasDue(now = Date.now()): boolean {
+    return this.stmts.hasDue!.get(now) !== undefined;
   }
 
   get(studyUid: string): OutboxRow | undefined {

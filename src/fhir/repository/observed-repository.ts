@@ -39,6 +39,14 @@ export class ObservedRepository implements FhirRepository {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Writes another connection to the same store committed (the bridge's sync thread): told to
+   * the listeners as if made here.
+   */
+  announce(events: WriteEvent[]): void {
+    this.notify(events);
+  }
+
   private notify(events: WriteEvent[]): void {
     if (events.length === 0) return;
     for (const l of this.listeners) {
