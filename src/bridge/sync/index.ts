@@ -39,6 +39,8 @@ export interface BridgeStores {
   links: StudyLinkRows;
   /** The journal of the worker's passes (one commit per pass). */
   journal(options: { relaxed?: boolean; onError?: JournalLog }): BridgeWriteJournal;
+  /** Sync passes in flight at once (SyncWorkerOptions.passes); default 1, as on SQLite where nothing waits. */
+  passes?: number;
 }
 
 /** The bridge's stores beside the SQLite archive index (its tables created if missing). */
@@ -121,7 +123,10 @@ export function openBridge(o: BridgeOptions): Bridge {
     dataQualityLog: o.logger.child({ channel: 'data-quality' }),
     writes,
   });
-  const worker = new SyncWorker(outbox, (uids) => study.syncBatch(uids), config, logger, { writes });
+  const worker = new SyncWorker(outbox, (uids) => study.syncBatch(uids), config, logger, {
+    writes,
+    ...(o.stores.passes ? { passes: o.stores.passes } : {}),
+  });
 
   return {
     config,

@@ -43,13 +43,20 @@ export type BatchSync = (studyUids: string[]) => Promise<StudyResult[]>;
 export interface SyncWorkerOptions {
   /** Where the outbox updates of a pass are collected (committed at its end); without it, each is written on its own at the pass's end. */
   writes?: SyncWrites;
+  /**
+   * Passes in flight at once (default 1). On PostgreSQL every read and write of a pass is a round
+   * trip, so a pass mostly waits: a second one overlaps its reads and commits with the first's
+   * (studies in flight are never taken twice; studies of one patient still go one round at a time).
+   */
+  passes?: number;
   now?: () => number;
 }
 
 export class SyncWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  private pass: Promise<void> | undefined;
+  private passes = 0;
+  private readonly maxPasses: number;
   private ticking = false;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly lastRun = new Map<string, number>();
@@ -66,6 +73,7 @@ export class SyncWorker {
   ) {
     this.writes = options.writes ?? eachOnItsOwn();
     this.now = options.now ?? Date.now;
+    this.maxPasses = Math.max(1, options.passes ?? 1);
   }
 
   start(): void {
@@ -110,7 +118,7 @@ export class SyncWorker {
 
   private async tick(): Promise<void> {
     this.timer = undefined;
-    if (!this.running || this.pass || this.ticking) return;
+    if (!this.running || this.passes >= this.maxPasses || this.ticking) return;
     this.ticking = true;
     const rows: OutboxRow[] = [];
     try {
@@ -122,6 +130,7 @@ export class SyncWorker {
       for (const [uid, at] of this.lastRun)
         if (now - at < this.timings.minIntervalMs) exclude.add(uid);
         else this.lastRun.delete(uid);
+      const asked = this.now();
       const due = await this.outbox.due({
         now,
         debounceMs: this.timings.debounceMs,
@@ -130,6 +139,7 @@ export class SyncWorker {
         exclude: [...exclude],
       });
       rows.push(...due.slice(0, this.batchSize));
+      if (rows.length) this.logger.debug({ rows: rows.length, ms: this.now() - asked }, 'outbox due');
     } catch (e) {
       this.logger.error({ err: e }, 'sync worker: reading the outbox failed');
     } finally {
@@ -142,13 +152,16 @@ export class SyncWorker {
     // at once. Between passes DIMSE and HTTP requests get their turn (setImmediate, timers).
     const startedAt = this.now();
     const full = rows.length >= this.batchSize;
-    this.pass = this.run(rows).finally(() => {
-      this.pass = undefined;
+    this.passes++;
+    void this.run(rows).finally(() => {
+      this.passes--;
       if (!this.running) return;
       const wait = full ? 0 : this.timings.pollMs - (this.now() - startedAt);
       if (wait > 0) this.schedule(wait);
       else setImmediate(() => void this.tick());
     });
+    // Room for another pass: the next one starts as a finished one would start it.
+    if (this.passes < this.maxPasses) this.schedule(full ? 0 : this.timings.pollMs);
   }
 
   private run(rows: OutboxRow[]): Promise<void> {
@@ -165,8 +178,10 @@ export class SyncWorker {
     for (const row of rows) this.lastRun.set(row.studyUid, startedAt);
     const uids = rows.map((r) => r.studyUid);
     let results: StudyResult[];
+    let syncedAt = startedAt;
     try {
       results = await this.syncStudies(uids);
+      syncedAt = this.now();
     } catch (e) {
       results = uids.map((studyUid) => ({ studyUid, error: e }));
     }
@@ -185,7 +200,8 @@ export class SyncWorker {
         'sync worker: recording the results of a pass failed; its studies are synced again',
       );
     }
-    if (rows.length > 1) this.logger.debug({ studies: rows.length, ms: this.now() - startedAt }, 'sync pass');
+    const end = this.now();
+    this.logger.debug({ studies: rows.length, ms: end - startedAt, flushMs: end - syncedAt }, 'sync pass');
     for (const event of events) {
       for (const l of this.listeners) {
         try {
