@@ -26,9 +26,6 @@ export interface OpenedBridgeStores {
  */
 export const BRIDGE_POOL_MAX = 3;
 
-/** Sync passes in flight on PostgreSQL: each waits on round trips most of its time (SyncWorkerOptions.passes). */
-export const SYNC_PASSES = 2;
-
 /**
  * `outboxClaimMs`: with several instances on one database each due study is claimed by one of them
  * for this long (config `bridge.outboxClaimMs`, docs/bridge-postgres.md); unused on SQLite.
@@ -57,7 +54,7 @@ export async function openBridgeStores(
         reader: pg.reader,
         links: syncLinks,
         journal: (options) => pg.journal(options),
-        passes: SYNC_PASSES,
+        overlapCommit: true,
       },
       links,
       close: async () => {

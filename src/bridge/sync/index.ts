@@ -39,8 +39,8 @@ export interface BridgeStores {
   links: StudyLinkRows;
   /** The journal of the worker's passes (one commit per pass). */
   journal(options: { relaxed?: boolean; onError?: JournalLog }): BridgeWriteJournal;
-  /** Sync passes in flight at once (SyncWorkerOptions.passes); default 1, as on SQLite where nothing waits. */
-  passes?: number;
+  /** The next sync pass starts while a pass's archive commit runs (SyncWorkerOptions.overlapCommit): PostgreSQL, where that commit waits on round trips; not SQLite. */
+  overlapCommit?: boolean;
 }
 
 /** The bridge's stores beside the SQLite archive index (its tables created if missing). */
@@ -125,7 +125,7 @@ export function openBridge(o: BridgeOptions): Bridge {
   });
   const worker = new SyncWorker(outbox, (uids) => study.syncBatch(uids), config, logger, {
     writes,
-    ...(o.stores.passes ? { passes: o.stores.passes } : {}),
+    overlapCommit: o.stores.overlapCommit ?? false,
   });
 
   return {
