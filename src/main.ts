@@ -205,7 +205,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     config.sections.bridge,
     Object.keys(parseFhirConfig(config.sections.fhir).servers),
   );
-  const bridgeStores = await openBridgeStores(index, { outboxClaimMs });
+  const bridgeStores = await openBridgeStores(index, { outboxClaimMs, database: config.database });
   const studyLinks = bridgeStores.links;
   const guardClaims = guardStudyClaims(studyLinks);
   const stampSubscription = subscriptionStamper((id) => fhir.current('Subscription', id));
@@ -555,6 +555,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
       await Promise.all([app.close(), dimse.close()]);
       await readPool?.close();
       await bridge.close();
+      await bridgeStores.close();
       await audit.close();
       await sweeper.end();
       await compaction?.stop();

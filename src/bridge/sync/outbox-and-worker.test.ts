@@ -193,6 +193,54 @@ describe('SyncWorker', () => {
     expect(outbox.lastSync('4')).toMatchObject({ outcome: 'written', fhirId: 'IS-4', instances: 2 });
   });
 
+  it('with overlapCommit (PostgreSQL) starts the next pass while the previous one commits, never on a study still committing, and syncs each study once', async () => {
+    const db = new Database(':memory:');
+    db.exec(SCHEMA);
+    const outbox = new Outbox(db);
+    for (const uid of ['1', '2', '3', '4', '5', '6', '7']) outbox.enqueue(uid, 'stored');
+    const journal = new WriteJournal(db);
+    const log: string[] = [];
+    const committing = new Set<string>();
+    let flushes = 0;
+    // A commit that waits on its round trips (the first one longest), as PgWriteJournal does.
+    const writes = {
+      add: (op: () => void) => journal.add(op),
+      flush: async () => {
+        const n = ++flushes;
+        log.push(`commit ${n} start`);
+        await new Promise((r) => setTimeout(r, n === 1 ? 300 : 20));
+        await journal.flush();
+        log.push(`commit ${n} end`);
+      },
+    };
+    const passes: string[][] = [];
+    const worker = new SyncWorker(
+      outbox,
+      async (uids) => {
+        passes.push(uids);
+        log.push(`pass ${passes.length}`);
+        for (const u of uids) expect(committing.has(u)).toBe(false);
+        for (const u of uids) committing.add(u);
+        return uids.map((studyUid) => ({ studyUid, outcome: { kind: 'written', id: `IS-${studyUid}`, instances: 2 } }));
+      },
+      { ...TIMINGS, batchSize: 3 },
+      silent,
+      { writes, overlapCommit: true },
+    );
+    worker.onSync((e) => committing.delete(e.studyUid));
+    const done = events(worker, 7);
+    worker.start();
+    const seen = await done;
+    await worker.stop();
+    expect(passes[0]).toEqual(['1', '2', '3']);
+    expect(passes.slice(1).flat().sort()).toEqual(['4', '5', '6', '7']);
+    // The second pass ran while the first commit waited.
+    expect(log.indexOf('pass 2')).toBeLessThan(log.indexOf('commit 1 end'));
+    expect(seen.map((e) => e.studyUid).sort()).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    expect(outbox.counts()).toEqual({ pending: 0, retrying: 0, dead: 0 });
+    expect(outbox.lastSync('2')).toMatchObject({ outcome: 'written', fhirId: 'IS-2' });
+  });
+
   it('settles each study of a pass on its own: one written, one retried, one parked', async () => {
     const db = new Database(':memory:');
     db.exec(SCHEMA);

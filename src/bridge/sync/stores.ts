@@ -18,6 +18,8 @@ export interface BridgeStores {
   links: StudyLinkRows;
   /** The journal of the worker's passes (one commit per pass). */
   journal(options: { relaxed?: boolean; onError?: JournalLog }): BridgeWriteJournal;
+  /** The next sync pass starts while a pass's archive commit runs (SyncWorkerOptions.overlapCommit): PostgreSQL, where that commit waits on round trips; not SQLite. */
+  overlapCommit?: boolean;
 }
 
 /** The bridge's stores beside the SQLite archive index (its tables created if missing). */

@@ -57,7 +57,10 @@ export function buildSyncService(o: {
     dataQualityLog: o.logger.child({ channel: 'data-quality' }),
     writes,
   });
-  const worker = new SyncWorker(stores.outbox, (uids) => study.syncBatch(uids), config, logger, { writes });
+  const worker = new SyncWorker(stores.outbox, (uids) => study.syncBatch(uids), config, logger, {
+    writes,
+    overlapCommit: stores.overlapCommit ?? false,
+  });
   return { worker, capabilities };
 }
 
