@@ -6,6 +6,7 @@ import { ObservedRepository, type WriteListener } from './repository/observed-re
 import type { FhirRepository } from './repository/repository.js';
 import { FhirRouter, type FhirRouterOptions } from './rest/router.js';
 import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
+import { WriteWaiters } from './sqlite/write-waiters.js';
 import type { FhirResource } from './types.js';
 import type { SqliteKeys } from '../core/sqlite-open.js';
 import { OperationOutcomeError } from '../core/errors.js';
@@ -22,6 +23,8 @@ export interface EmbeddedFhir {
   onWrite(listener: WriteListener): () => void;
   /** The SQLite connection underneath (for the WAL checkpointer); none on PostgreSQL. */
   db?: Database.Database;
+  /** The SQLite connection's writes waiting for the write lock, shared with the audit projection thread. */
+  writeWaiters?: WriteWaiters;
   /** The current version of a resource (undefined when missing or deleted): at once on SQLite, a promise on PostgreSQL. */
   current(resourceType: string, id: string): FhirResource | undefined | Promise<FhirResource | undefined>;
   close(): void | Promise<void>;
@@ -76,11 +79,13 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
   const registry = new SearchParamRegistry();
   const baseUrl = baseOf(options.publicUrl);
   const config = parseFhirConfig(options.section);
+  const writeWaiters = new WriteWaiters();
   const sqlite = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), {
     registry,
     baseUrl,
     keys: options.sqliteKeys,
     writeLockWaitMs: config.server.writeLockWaitMs,
+    writeWaiters,
   });
   const repository = new ObservedRepository(sqlite);
   const router = routerFor(repository, registry, baseUrl, options);
@@ -95,6 +100,7 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     registry,
     onWrite: (listener) => repository.onWrite(listener),
     db: sqlite.db,
+    writeWaiters,
     current,
     close: () => sqlite.close(),
   };
