@@ -79,11 +79,11 @@ describe('the FHIR projection: slices of its writes', () => {
       writers,
     );
 
-  it('ends a slice at 200 entities (at least one record) or at 40 records', async () => {
-    const sizes = [300, 100, 100, 100, ...Array.from({ length: 50 }, () => 2)];
+  it('ends a slice at 500 entities (at least one record) or at 40 records', async () => {
+    const sizes = [600, 300, 300, 100, ...Array.from({ length: 50 }, () => 2)];
     const records = sizes.map((n, i) => chainRecord(i + 1, n));
     expect(await projectionOf(records).catchUp()).toBe(records.length);
-    // [300] alone; [100, 100]; [100 + 39 × 2] (40 records: the cap); the 11 left.
+    // [600] alone; [300, 300]; [100 + 39 × 2] (40 records: the cap); the 11 left.
     expect(transactions).toEqual([1, 2, 40, 11]);
   });
 

@@ -12,8 +12,8 @@ import { ProjectionThread } from './projection-thread.js';
 const silent = { error: () => undefined, warn: () => undefined, info: () => undefined };
 const BACKLOG = 300;
 const PATIENTS = Array.from({ length: 100 }, (_, i) => `p-${i}`);
-/** The projection's slices end at 200 entities (ProjectionOptions.sliceEntities): two of these records. */
-const RECORDS_PER_SLICE = 2;
+/** The projection's slices end at 500 entities (ProjectionOptions.sliceEntities): five of these records (102 each). */
+const RECORDS_PER_SLICE = 5;
 const WAITED_WRITES = 5;
 
 /** The real counter, which also tells the test when a write found the lock taken. */
