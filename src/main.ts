@@ -283,6 +283,8 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
             fhirFile: join(config.dataDir, 'fhir.sqlite'),
             baseUrl: `${config.publicUrl.replace(/\/+$/, '')}/fhir`,
             ...(atRest.sqlite ? { fhirKeys: atRest.sqlite } : {}),
+            // The server's writes waiting for fhir.sqlite's lock go before the next slice of copies.
+            ...(fhir.writeWaiters ? { writeWaiters: fhir.writeWaiters.buffer } : {}),
           },
         }
       : { repository: fhir.repository }),

@@ -31,10 +31,33 @@ export interface ProjectionOptions {
    * long transaction would hold up every search (e.g. the patient context's) queued behind it.
    * Each commit writes every index page its records touched to the WAL, and neighbouring records
    * touch the same pages: 40 per commit cost about a fifth less per record than 10, and a slice
-   * still holds the event loop for only a few milliseconds.
+   * still holds the event loop for only a few milliseconds — for small records. The cost of a
+   * record grows with its entities (a list read's record names up to 100 patients, each indexed:
+   * ≈ 2.1–2.7 ms of CPU), so a slice also ends once its records' entities reach `sliceEntities`.
    */
   sliceSize?: number;
+  /**
+   * Entities (patients, query…) per repository transaction (default 500: five 100-patient list
+   * reads, ≈ 5–13 ms of CPU); a slice holds at least one record whatever its size. Bounds how
+   * long a slice holds fhir.sqlite's write lock, which the server's own writes wait for. Smaller
+   * costs more per record (more commits): per 100-patient record, 200 cost ≈ 40 % more CPU than
+   * slices of 40 records, 500 ≈ 10 %, 1000 nothing measurable (docs/audit-offload.md).
+   */
+  sliceEntities?: number;
 }
+
+/** Writes of another connection waiting for the repository's write lock (fhir/sqlite/write-waiters.ts). */
+export interface WaitingWriters {
+  /** Resolves once none waits, or after maxMs. */
+  none(maxMs: number): Promise<unknown>;
+}
+
+/**
+ * How long a slice waits at most for the server's waiting writes: each of them needs the lock for
+ * milliseconds, so this is only reached under a steady stream of writes, and the copy must not
+ * starve either.
+ */
+const WRITERS_FIRST_MAX_MS = 1_000;
 
 /** Lets the event loop run what is waiting (I/O, timers) before the next slice. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -61,6 +84,8 @@ export class FhirProjection {
     private readonly repository: FhirRepository,
     private readonly logger: Pick<Logger, 'error'>,
     private readonly options: ProjectionOptions = { intervalMs: 200, maxBatch: 500, retryMs: 30_000 },
+    /** The server's writes that wait for the lock: each slice lets them go first. */
+    private readonly writers?: WaitingWriters,
   ) {}
 
   /** Queues committed records. */
@@ -108,10 +133,23 @@ export class FhirProjection {
   /** Returns how many events were created: slice by slice, in chain order, yielding in between. */
   private async write(records: ChainRecord[]): Promise<number> {
     const size = Math.max(1, this.options.sliceSize ?? 40);
+    const entities = Math.max(1, this.options.sliceEntities ?? 500);
     let created = 0;
-    for (let i = 0; i < records.length; i += size) {
+    for (let i = 0; i < records.length; ) {
       if (i > 0) await yieldToEventLoop();
-      const n = await this.writeSlice(records.slice(i, i + size));
+      const slice: ChainRecord[] = [];
+      const events: FhirResource[] = [];
+      for (let weight = 0; i < records.length && slice.length < size && weight < entities; i++) {
+        const event = this.eventOf(records[i]!);
+        slice.push(records[i]!);
+        if (!event) continue;
+        events.push(event);
+        weight += Math.max(1, (event as { entity?: unknown[] }).entity?.length ?? 0);
+      }
+      // The server's writes waiting for the lock go first: without this, the next BEGIN here
+      // comes microseconds after the last COMMIT, and their retries (on timers) keep missing it.
+      if (this.writers) await this.writers.none(WRITERS_FIRST_MAX_MS);
+      const n = await this.writeSlice(slice, events);
       // A failed slice has scheduled the catch-up from the watermark; later slices would only fail alike.
       if (n === undefined) return created;
       created += n;
@@ -128,20 +166,21 @@ export class FhirProjection {
     return created;
   }
 
+  /** The record's AuditEvent; undefined (logged) when it is not one. */
+  private eventOf(r: ChainRecord): FhirResource | undefined {
+    const event = JSON.parse(r.json) as FhirResource;
+    const problem = notAnAuditEvent(event);
+    if (problem === undefined) return event;
+    // Stays in the chain (verify and export see it); only its search copy is missing.
+    this.logger.error(
+      { seq: r.seq, id: r.id, problem },
+      'audit record is not a valid AuditEvent: not searchable in FHIR',
+    );
+    return undefined;
+  }
+
   /** One repository transaction; undefined when it failed (logged, catch-up scheduled). */
-  private async writeSlice(records: ChainRecord[]): Promise<number | undefined> {
-    const events: FhirResource[] = [];
-    for (const r of records) {
-      const event = JSON.parse(r.json) as FhirResource;
-      const problem = notAnAuditEvent(event);
-      if (problem === undefined) events.push(event);
-      // Stays in the chain (verify and export see it); only its search copy is missing.
-      else
-        this.logger.error(
-          { seq: r.seq, id: r.id, problem },
-          'audit record is not a valid AuditEvent: not searchable in FHIR',
-        );
-    }
+  private async writeSlice(records: ChainRecord[], events: FhirResource[]): Promise<number | undefined> {
     try {
       return await this.repository.transaction(
         async (tx) => {

@@ -44,7 +44,14 @@ export interface OpenAuditLogOptions {
    * The embedded FHIR server's SQLite file: the copies are written there from a thread of their
    * own (projection-worker.ts), off the event loop, instead of through `repository`.
    */
-  projectionThread?: { fhirFile: string; baseUrl: string; fhirKeys?: SqliteKeys; idleMs?: number };
+  projectionThread?: {
+    fhirFile: string;
+    baseUrl: string;
+    fhirKeys?: SqliteKeys;
+    idleMs?: number;
+    /** The buffer of the server connection's WriteWaiters (fhir/sqlite/write-waiters.ts): its writes go first. */
+    writeWaiters?: SharedArrayBuffer;
+  };
   logger: Pick<Logger, 'error' | 'warn' | 'info'>;
   /** Live RFC 5424 copy (`parseAuditSyslogConfig(config.sections.security)`). */
   syslog?: AuditSyslogConfig;
@@ -107,6 +114,7 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
           ...(keys ? { auditKeys: keys } : {}),
           fhirFile: o.projectionThread.fhirFile,
           ...(o.projectionThread.fhirKeys ? { fhirKeys: o.projectionThread.fhirKeys } : {}),
+          ...(o.projectionThread.writeWaiters ? { writeWaiters: o.projectionThread.writeWaiters } : {}),
           baseUrl: o.projectionThread.baseUrl,
           definitions: auditEventDefinitions(),
           ...(o.projection ? { options: o.projection } : {}),

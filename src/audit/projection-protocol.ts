@@ -17,6 +17,11 @@ export interface ProjectionWorkerData {
   /** AuditEvent's search parameters (the thread indexes nothing else; all of R4 would cost ~150 MB there). */
   definitions: Pick<R4Definitions, 'resourceTypes' | 'searchParameters'>;
   options?: ProjectionOptions;
+  /**
+   * The buffer of the server connection's WriteWaiters (fhir/sqlite/write-waiters.ts): each slice
+   * of copies waits (bounded) while a write of the server waits for the lock.
+   */
+  writeWaiters?: SharedArrayBuffer;
 }
 
 export type ToProjection =

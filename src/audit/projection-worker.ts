@@ -9,15 +9,18 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from '../core/thread-priority.js';
 import { SearchParamRegistry } from '../fhir/definitions/search-params.js';
 import { SqliteFhirRepository } from '../fhir/sqlite/sqlite-repository.js';
+import { WriteWaiters } from '../fhir/sqlite/write-waiters.js';
 import { serializeError } from './chain-protocol.js';
 import { ChainStore } from './chain-store.js';
 import { FhirProjection } from './fhir-projection.js';
 import type { FromProjection, ProjectionWorkerData, ToProjection } from './projection-protocol.js';
 
 // The copy is a searchable view of a chain that is already durable, so it may lag: on a busy
-// machine the request threads go first. Nice 19 (the lowest): it runs on what the other threads
-// leave, and catches up when the load stops (docs/audit-offload.md, "The FHIR copy's priority").
-lowerThreadPriority(19);
+// machine the request threads go first. Nice 10 (≈ 10 % of a core beside a nice-0 thread that
+// wants it), not 19 (≈ 1.5 %): while a slice runs it holds fhir.sqlite's write lock, which the
+// server's own writes wait for, and at nice 19 a slice's few ms of CPU took seconds of wall time
+// on a loaded machine (docs/audit-offload.md, "The FHIR copy's priority").
+lowerThreadPriority(10);
 
 const port = parentPort!;
 const data = workerData as ProjectionWorkerData;
@@ -48,6 +51,7 @@ const projection = new FhirProjection(
     },
   } as never,
   data.options,
+  data.writeWaiters ? new WriteWaiters(data.writeWaiters) : undefined,
 );
 
 const caughtUp = projection.catchUp().then(

@@ -6,6 +6,7 @@ import { ObservedRepository, type WriteEvent, type WriteListener } from './repos
 import type { FhirRepository } from './repository/repository.js';
 import { FhirRouter, type FhirRouterOptions } from './rest/router.js';
 import { SqliteFhirRepository } from './sqlite/sqlite-repository.js';
+import { WriteWaiters } from './sqlite/write-waiters.js';
 import type { FhirResource } from './types.js';
 import type { SqliteKeys } from '../core/sqlite-open.js';
 import { OperationOutcomeError } from '../core/errors.js';
@@ -24,6 +25,8 @@ export interface EmbeddedFhir {
   announce(events: WriteEvent[]): void;
   /** The SQLite connection underneath (for the WAL checkpointer); none on PostgreSQL. */
   db?: Database.Database;
+  /** The SQLite connection's writes waiting for the write lock, shared with the audit projection thread. */
+  writeWaiters?: WriteWaiters;
   /** The current version of a resource (undefined when missing or deleted): at once on SQLite, a promise on PostgreSQL. */
   current(resourceType: string, id: string): FhirResource | undefined | Promise<FhirResource | undefined>;
   close(): void | Promise<void>;
@@ -79,11 +82,13 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
   const registry = new SearchParamRegistry();
   const baseUrl = baseOf(options.publicUrl);
   const config = parseFhirConfig(options.section);
+  const writeWaiters = new WriteWaiters();
   const sqlite = new SqliteFhirRepository(join(options.dataDir, 'fhir.sqlite'), {
     registry,
     baseUrl,
     keys: options.sqliteKeys,
     writeLockWaitMs: config.server.writeLockWaitMs,
+    writeWaiters,
   });
   const repository = new ObservedRepository(sqlite);
   const router = routerFor(repository, registry, baseUrl, options);
@@ -99,6 +104,7 @@ export function openEmbeddedFhir(options: EmbeddedFhirOptions): EmbeddedFhir {
     onWrite: (listener) => repository.onWrite(listener),
     announce: (events) => repository.announce(events),
     db: sqlite.db,
+    writeWaiters,
     current,
     close: () => sqlite.close(),
   };

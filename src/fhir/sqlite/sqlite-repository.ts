@@ -19,6 +19,7 @@ import { SqliteResourceStore } from './resource-store.js';
 import { FHIR_SCHEMA, FHIR_SCHEMA_VERSION } from './schema.js';
 import { runSearch } from './sqlite-search.js';
 import { WriteLock } from './write-lock.js';
+import type { WriteWaiters } from './write-waiters.js';
 import { privateSqlite } from '../../core/private-files.js';
 
 export interface SqliteRepositoryOptions {
@@ -38,6 +39,11 @@ export interface SqliteRepositoryOptions {
    * 503 (default 10,000 ms). The wait is on timers, never asleep on this thread (write-lock.ts).
    */
   writeLockWaitMs?: number;
+  /**
+   * Counts this connection's writes while they wait for the write lock, for secondary writers on
+   * other threads (the audit projection) to let them go first (write-waiters.ts).
+   */
+  writeWaiters?: WriteWaiters;
 }
 
 /**
@@ -90,7 +96,7 @@ export class SqliteFhirRepository implements FhirRepository {
       .run('schema_version', String(FHIR_SCHEMA_VERSION));
     this.index = new IndexWriter(this.db, options.registry, options.baseUrl);
     this.store = new SqliteResourceStore(this.db, this.index, this.now);
-    this.lock = new WriteLock(this.db, options.writeLockWaitMs ?? 10_000);
+    this.lock = new WriteLock(this.db, options.writeLockWaitMs ?? 10_000, options.writeWaiters);
   }
 
   create<T extends AnyResource>(resource: T, options: { keepId?: boolean } = {}): Promise<T & FhirResource> {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { isSqliteBusy, serviceUnavailable } from '../../core/errors.js';
+import type { WriteWaiters } from './write-waiters.js';
 
 /** Waits between attempts (ms), then the last one repeated: short first, as most holds are short. */
 const BACKOFF_MS = [1, 2, 4, 8, 16, 25];
@@ -11,7 +12,9 @@ const BACKOFF_MS = [1, 2, 4, 8, 16, 25];
  * projection thread, a CLI) holds the lock, and after busy_timeout the write fails as a plain
  * SQLITE_BUSY. Here the attempt runs with busy_timeout 0 and is repeated on a timer with backoff;
  * after `maxWaitMs` the write is refused with 503 + Retry-After (transient), nothing written.
- * The connection's own busy_timeout (for reads) is restored after each attempt.
+ * The connection's own busy_timeout (for reads) is restored after each attempt. While a write
+ * waits it is counted in `waiters` (when given), which secondary writers on other threads check
+ * before each of their transactions to let it go first (write-waiters.ts).
  */
 export class WriteLock {
   private readonly timeout: number;
@@ -19,6 +22,7 @@ export class WriteLock {
   constructor(
     private readonly db: Database.Database,
     private readonly maxWaitMs: number,
+    private readonly waiters?: WriteWaiters,
   ) {
     this.timeout = Number(db.pragma('busy_timeout', { simple: true }));
   }
@@ -26,7 +30,10 @@ export class WriteLock {
   /** BEGIN IMMEDIATE now (undefined) or a promise of it; rejects with 503 after maxWaitMs. */
   begin(): Promise<void> | undefined {
     if (this.tryBegin()) return undefined;
-    return this.retry(performance.now());
+    const leave = this.waiters?.enter();
+    const waiting = this.retry(performance.now());
+    if (leave) void waiting.then(leave, leave);
+    return waiting;
   }
 
   private async retry(started: number): Promise<void> {
