@@ -6,7 +6,8 @@ import { TEST_BASE, testRegistry } from '../fhir/repository/test-support.js';
 import { SqliteFhirRepository } from '../fhir/sqlite/sqlite-repository.js';
 import { WriteWaiters } from '../fhir/sqlite/write-waiters.js';
 import { FhirProjection } from './fhir-projection.js';
-import { buildAuditEvents, type AccessRecord } from './index.js';
+import { listReadAccess } from './balp/test-support.js';
+import { buildAuditEvents } from './index.js';
 import type { ChainRecord } from './types.js';
 
 const silent = { error: () => undefined };
@@ -17,21 +18,10 @@ const silent = { error: () => undefined };
  */
 function chainRecord(seq: number, entities: number): ChainRecord {
   const patients = entities - 2;
-  const access: AccessRecord = {
-    requestId: `req-${seq}`,
-    sourceIp: '10.0.0.8',
-    outcome: { httpStatus: 200 },
-    recorded: new Date(Date.UTC(2024, 4, 1, 9)),
-    server: { publicUrl: 'https://ib.example.org' },
-    access: {
-      kind: 'dicom',
-      event: 'query',
-      transport: 'dicomweb',
-      studyUids: [],
-      patientIds: Array.from({ length: patients }, (_, i) => `p-${i}`),
-      query: 'limit=100',
-    },
-  };
+  const access = listReadAccess(
+    `req-${seq}`,
+    Array.from({ length: patients }, (_, i) => `p-${i}`),
+  );
   const [event] = buildAuditEvents(access);
   expect(event!.entity).toHaveLength(entities);
   const id = `rec-${seq}`;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_BASE, testRegistry } from '../fhir/repository/test-support.js';
 import { SqliteFhirRepository } from '../fhir/sqlite/sqlite-repository.js';
 import { WriteWaiters } from '../fhir/sqlite/write-waiters.js';
+import { listReadAccess } from './balp/test-support.js';
 import { openAuditLog, recordAccess, type AccessRecord } from './index.js';
 import { auditEventDefinitions, AUDIT_DB_FILE } from './open.js';
 import { ProjectionThread } from './projection-thread.js';
@@ -26,21 +27,7 @@ class WatchedWaiters extends WriteWaiters {
 }
 
 /** A worklist read of 100 patients: one AuditEvent with 100 patient entities (the costliest copy). */
-const listRead = (n: number): AccessRecord => ({
-  requestId: `req-${n}`,
-  sourceIp: '10.0.0.8',
-  outcome: { httpStatus: 200 },
-  recorded: new Date(Date.UTC(2024, 4, 1, 9)),
-  server: { publicUrl: 'https://ib.example.org' },
-  access: {
-    kind: 'dicom',
-    event: 'query',
-    transport: 'dicomweb',
-    studyUids: [],
-    patientIds: PATIENTS,
-    query: 'limit=100',
-  },
-});
+const listRead = (n: number): AccessRecord => listReadAccess(`req-${n}`, PATIENTS);
 
 /**
  * The projection thread catching up a long backlog commits slice after slice, a few microseconds

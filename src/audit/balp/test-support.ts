@@ -311,3 +311,22 @@ export const GOLDEN_CASES: Record<string, AccessRecord> = {
     access: { kind: 'config', what: 'client-registered', target: 'ai-tool' },
   },
 };
+
+/** A worklist-style list read (`limit=100`) naming `patientIds`: the audited query with the most entities. */
+export function listReadAccess(requestId: string, patientIds: string[]): AccessRecord {
+  return {
+    requestId,
+    sourceIp: '10.0.0.8',
+    outcome: { httpStatus: 200 },
+    recorded: new Date(Date.UTC(2024, 4, 1, 9)),
+    server: { publicUrl: 'https://ib.example.org' },
+    access: {
+      kind: 'dicom',
+      event: 'query',
+      transport: 'dicomweb',
+      studyUids: [],
+      patientIds,
+      query: 'limit=100',
+    },
+  };
+}
