@@ -10,6 +10,7 @@
  * fingerprint of the generator and of that build's archive code, so a change to either
  * builds a fresh one. Run directly to pre-load:
  *   node --import tsx bench/scale-index.ts [--studies N] [--cache DIR] [--seed N] [--bridge-entry dist/cli/main.js]
+ * or, with --database postgres://…/db, to load an empty PostgreSQL database (not cached).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -157,7 +158,7 @@ export interface PgScaleInfo {
   batch: number;
   /** pg_database_size after the load. */
   databaseBytes: number;
-  /** The dist/ folder whose PgIndex filled it. */
+  /** The dist/ folder whose PgIndex.open migrated it and whose row builders made its rows. */
   distRoot: string;
 }
 
@@ -201,8 +202,9 @@ export async function loadScaleIntoPostgres(database: string, opts: ScaleOptions
         lastLog = now;
         const s = (now - started) / 1000;
         const rate = instances / s;
+        const rssMb = process.memoryUsage().rss / 2 ** 20;
         log(
-          `  SCALE: ${instances.toLocaleString('en')}/${total.toLocaleString('en')} in ${s.toFixed(0)} s (${rate.toFixed(0)}/s, ETA ${((total - instances) / rate).toFixed(0)} s)`,
+          `  SCALE: ${instances.toLocaleString('en')}/${total.toLocaleString('en')} in ${s.toFixed(0)} s (${rate.toFixed(0)}/s, ETA ${((total - instances) / rate).toFixed(0)} s, loader RSS ${rssMb.toFixed(0)} MB)`,
         );
       },
     });
@@ -348,6 +350,8 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       batch: { type: 'string' },
       'bridge-entry': { type: 'string' },
+      /** Load into this (empty) PostgreSQL database instead of a cached SQLite folder. */
+      database: { type: 'string' },
     },
   });
   const studies = values.studies === undefined ? SCALE_SHAPE.studies : Number(values.studies);
@@ -356,14 +360,19 @@ async function main(): Promise<void> {
     studies,
     patients: Math.min(SCALE_SHAPE.patients, Math.ceil(studies * 0.4)),
   };
-  const info = await ensureScaleDir({
+  const common = {
     bridgeEntry: values['bridge-entry'] === undefined ? undefined : resolve(values['bridge-entry']),
-    cacheDir: values.cache,
     seed: values.seed === undefined ? undefined : Number(values.seed),
     batch: values.batch === undefined ? undefined : Number(values.batch),
     shape,
-    log: (line) => console.log(line),
-  });
+    log: (line: string) => console.log(line),
+  };
+  if (values.database !== undefined) {
+    const pgInfo = await loadScaleIntoPostgres(values.database, common);
+    console.log(`loaded: ${pgInfo.instances} instances, ${(pgInfo.databaseBytes / 1e9).toFixed(2)} GB`);
+    return;
+  }
+  const info = await ensureScaleDir({ ...common, cacheDir: values.cache });
   console.log(
     `${info.fresh ? 'built' : 'cached'}: ${info.dir} (${info.instances} instances, ${(info.indexBytes / 1e9).toFixed(2)} GB)`,
   );

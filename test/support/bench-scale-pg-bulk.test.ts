@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scaleWrites } from '../../bench/scale-index.js';
@@ -17,7 +18,11 @@ import { bulkUri } from '../../src/dicom/bulk-path.js';
 const server = testPostgres();
 const skip = 'reason' in server ? server.reason : undefined;
 afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
+  if ('reason' in server) return;
+  await admin(async (c) => {
+    for (const name of made) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+  await server.stop();
 });
 
 const ROWS: RowBuilders = { patientKey, studyRow, seriesRow, instanceRow, rejectionNote };
@@ -36,17 +41,24 @@ function fixture(): IndexedWrite[] {
   return [...handMade, ...scaleWrites(20261207, scaleShape(120), bulkUri)];
 }
 
-async function freshDatabase(name: string): Promise<string> {
-  const url = await (server as { url: () => Promise<string> }).url();
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
+const made: string[] = [];
+
+async function admin<T>(run: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: await (server as { url: () => Promise<string> }).url() });
+  await c.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
+    return await run(c);
   } finally {
-    await admin.end();
+    await c.end();
   }
-  const u = new URL(url);
+}
+
+/** A database of its own (PG_TEST_URL may be shared), dropped after the file. */
+async function freshDatabase(label: string): Promise<string> {
+  const name = `${label}_${randomBytes(4).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  made.push(name);
+  const u = new URL(await (server as { url: () => Promise<string> }).url());
   u.pathname = `/${name}`;
   return u.toString();
 }
