@@ -168,7 +168,12 @@ export async function bulkLoadIndex(
     return total;
   } finally {
     await pending?.catch(() => undefined);
-    client.release();
+    // Back to the pool as it came (a failed RESET: the connection is dropped, not reused).
+    const reset = await client.query('RESET synchronous_commit').then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    client.release(reset);
   }
 }
 
