@@ -10,6 +10,7 @@
  * fingerprint of the generator and of that build's archive code, so a change to either
  * builds a fresh one. Run directly to pre-load:
  *   node --import tsx bench/scale-index.ts [--studies N] [--cache DIR] [--seed N] [--bridge-entry dist/cli/main.js]
+ * or, with --database postgres://…/db, to load an empty PostgreSQL database (not cached).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { BRIDGE_ENTRY } from '../test/support/server.js';
 import { DEFAULT_SEED, SCALE_SHAPE, scaleHeaders, type StudySetShape } from './datasets.js';
 import { DEFAULT_CACHE_DIR, GENERATOR_VERSION } from './generate.js';
 import { PIXEL_BULK_KEY } from './headers.js';
+import { bulkLoadIndex, type RowBuilders } from './scale-pg-bulk.js';
 import { EXPLICIT_VR_LITTLE_ENDIAN } from './vocabulary.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -39,6 +41,8 @@ const FINGERPRINT_FILES = [
 
 export const SCALE_BLOB_KEY = 'scale/none';
 export const DEFAULT_SCALE_BATCH = 5_000;
+/** Instances per transaction of the PostgreSQL bulk load. */
+export const DEFAULT_PG_BATCH = 10_000;
 
 export interface ScaleInfo {
   /** The data folder (holds index.sqlite; pass it to the server as --data-dir). */
@@ -118,7 +122,11 @@ function storedJson(json: DicomJson, bulkUri: (path: string) => string): DicomJs
 }
 
 /** The SCALE instances as the group committer hands them to the index ({ record, replaces: null }). */
-function* scaleWrites(seed: number, shape: StudySetShape, bulkUri: (path: string) => string): Generator<IndexedWrite> {
+export function* scaleWrites(
+  seed: number,
+  shape: StudySetShape,
+  bulkUri: (path: string) => string,
+): Generator<IndexedWrite> {
   for (const instance of scaleHeaders(seed, shape)) {
     const json = storedJson(instance.json, bulkUri);
     yield {
@@ -150,83 +158,76 @@ export interface PgScaleInfo {
   batch: number;
   /** pg_database_size after the load. */
   databaseBytes: number;
-  /** The dist/ folder whose PgIndex filled it. */
+  /** The dist/ folder whose PgIndex.open migrated it and whose row builders made its rows. */
   distRoot: string;
 }
 
 /**
- * SCALE into PostgreSQL: the same instances through PgIndex.commit of the server's own build
- * (schema `archive`, as `serve --database` opens it), `batch` per transaction. Not cached: the
- * database is a fresh one of this run. `synchronous_commit` is left as the server's commit
- * leaves it (the `synced` path), so the load rate is the index's own.
+ * SCALE into PostgreSQL: the schema migrated by PgIndex.open of the server's own build (schema
+ * `archive`, as `serve --database` opens it), then the rows PgIndex.commit would write loaded in
+ * bulk (scale-pg-bulk.ts, with that build's row builders; test/support/bench-scale-pg-bulk.test.ts
+ * shows QIDO answering the same on both), `batch` instances per transaction, then VACUUM ANALYZE.
+ * Not cached: the database is a fresh one of this run.
  */
 export async function loadScaleIntoPostgres(database: string, opts: ScaleOptions = {}): Promise<PgScaleInfo> {
   const seed = opts.seed ?? DEFAULT_SEED;
   const shape = opts.shape ?? SCALE_SHAPE;
-  const batch = opts.batch ?? DEFAULT_SCALE_BATCH;
+  const batch = opts.batch ?? DEFAULT_PG_BATCH;
   const log = opts.log ?? (() => {});
   const distRoot = distRootOf(opts.bridgeEntry ?? BRIDGE_ENTRY);
   const total = shape.studies * shape.instancesPerStudy;
-  const { PgIndex } = (await import(pathToFileURL(join(distRoot, 'archive', 'postgres', 'pg-index.js')).href)) as {
-    PgIndex: typeof import('../src/archive/postgres/pg-index.js').PgIndex;
+  const built = async <T>(path: string): Promise<T> =>
+    (await import(pathToFileURL(join(distRoot, ...path.split('/'))).href)) as T;
+  const { PgIndex } = await built<{ PgIndex: typeof import('../src/archive/postgres/pg-index.js').PgIndex }>(
+    'archive/postgres/pg-index.js',
+  );
+  const { bulkUri } = await built<BulkPathModule>('dicom/bulk-path.js');
+  const rows: RowBuilders = {
+    ...(await built<typeof import('../src/archive/archive-index-rows.js')>('archive/archive-index-rows.js')),
+    ...(await built<typeof import('../src/archive/rejection-note.js')>('archive/rejection-note.js')),
   };
-  const { bulkUri } = (await import(pathToFileURL(join(distRoot, 'dicom', 'bulk-path.js')).href)) as BulkPathModule;
   log(
-    `  SCALE: loading ${shape.studies.toLocaleString('en')} studies / ${total.toLocaleString('en')} instances into PostgreSQL (PgIndex.commit of ${distRoot}, ${batch} per transaction) …`,
+    `  SCALE: loading ${shape.studies.toLocaleString('en')} studies / ${total.toLocaleString('en')} instances into PostgreSQL (bulk: the rows of PgIndex.commit of ${distRoot}, ${batch} per transaction) …`,
   );
   const index = await PgIndex.open(database, 'archive');
   const started = performance.now();
-  let instances = 0;
-  let studies = 0;
-  let lastStudy = '';
+  const cpu0 = process.cpuUsage();
   let lastLog = started;
   try {
-    let writes: IndexedWrite[] = [];
-    const flush = async (): Promise<void> => {
-      if (writes.length === 0) return;
-      const { results } = await index.commit(writes);
-      const bad = results.findIndex((r) => r.decision !== 'stored');
-      if (bad >= 0)
-        throw new Error(
-          `SCALE: ${writes[bad]!.record.sopUid} was ${results[bad]!.decision}, expected stored (database not empty?)`,
-        );
-      instances += writes.length;
-      writes = [];
-      const now = performance.now();
-      if (now - lastLog > 30_000 || instances === total) {
+    const loaded = await bulkLoadIndex(index.pool, index.schema, scaleWrites(seed, shape, bulkUri), rows, {
+      batch,
+      progress: (instances) => {
+        const now = performance.now();
+        if (now - lastLog < 30_000 && instances !== total) return;
         lastLog = now;
         const s = (now - started) / 1000;
         const rate = instances / s;
+        const rssMb = process.memoryUsage().rss / 2 ** 20;
         log(
-          `  SCALE: ${instances.toLocaleString('en')}/${total.toLocaleString('en')} in ${s.toFixed(0)} s (${rate.toFixed(0)}/s, ${(10_000 / rate).toFixed(1)} s per 10k, ETA ${((total - instances) / rate).toFixed(0)} s)`,
+          `  SCALE: ${instances.toLocaleString('en')}/${total.toLocaleString('en')} in ${s.toFixed(0)} s (${rate.toFixed(0)}/s, ETA ${((total - instances) / rate).toFixed(0)} s, loader RSS ${rssMb.toFixed(0)} MB)`,
         );
-      }
-    };
-    for (const write of scaleWrites(seed, shape, bulkUri)) {
-      if (write.record.studyUid !== lastStudy) {
-        studies++;
-        lastStudy = write.record.studyUid;
-      }
-      writes.push(write);
-      if (writes.length >= batch) await flush();
-    }
-    await flush();
+      },
+    });
+    const insertedMs = performance.now() - started;
+    // Visibility map and statistics as a long-running server's autovacuum would leave them.
+    await index.pool.query(
+      `VACUUM (ANALYZE) ${['patients', 'studies', 'series', 'instances'].map((t) => `${index.schema}.${t}`).join(', ')}`,
+    );
     const loadMs = performance.now() - started;
-    // Each commit queued its studies for the bridge (sync_outbox), as ingest does. SCALE times
-    // QIDO on the index, not the bridge: left queued, the server would map all of them into FHIR
-    // (in the background, while the queries run; hours at 100k studies) before bridgeIdle lets it go.
-    const cleared = await index.pool.query('DELETE FROM archive.sync_outbox');
-    log(`  SCALE: ${cleared.rowCount} studies taken off the bridge outbox (not synced to FHIR)`);
+    const cpu = process.cpuUsage(cpu0);
+    // SCALE times QIDO on the index, not the bridge: nothing may wait on the outbox (the bulk
+    // load queues nothing; PgIndex.commit queued every study, and the server would map them all).
+    const cleared = await index.pool.query(`DELETE FROM ${index.schema}.sync_outbox`);
     const size = await index.pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n');
     log(
-      `  SCALE: ${instances.toLocaleString('en')} instances into PostgreSQL in ${(loadMs / 1000).toFixed(0)} s (${((instances / loadMs) * 1000).toFixed(0)}/s, ${((loadMs / instances) * 10).toFixed(1)} s per 10k), database ${(Number(size.rows[0]!.n) / 1e9).toFixed(2)} GB`,
+      `  SCALE: ${loaded.instances.toLocaleString('en')} instances / ${loaded.studies.toLocaleString('en')} studies into PostgreSQL in ${(loadMs / 1000).toFixed(0)} s (inserts ${(insertedMs / 1000).toFixed(0)} s, VACUUM ANALYZE ${((loadMs - insertedMs) / 1000).toFixed(0)} s; ${((loaded.instances / loadMs) * 1000).toFixed(0)}/s; loader CPU ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s), database ${(Number(size.rows[0]!.n) / 1e9).toFixed(2)} GB, outbox rows removed: ${cleared.rowCount}`,
     );
     return {
       database,
       seed,
       shape,
-      studies,
-      instances,
+      studies: loaded.studies,
+      instances: loaded.instances,
       loadMs,
       batch,
       databaseBytes: Number(size.rows[0]!.n),
@@ -349,6 +350,8 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       batch: { type: 'string' },
       'bridge-entry': { type: 'string' },
+      /** Load into this (empty) PostgreSQL database instead of a cached SQLite folder. */
+      database: { type: 'string' },
     },
   });
   const studies = values.studies === undefined ? SCALE_SHAPE.studies : Number(values.studies);
@@ -357,14 +360,19 @@ async function main(): Promise<void> {
     studies,
     patients: Math.min(SCALE_SHAPE.patients, Math.ceil(studies * 0.4)),
   };
-  const info = await ensureScaleDir({
+  const common = {
     bridgeEntry: values['bridge-entry'] === undefined ? undefined : resolve(values['bridge-entry']),
-    cacheDir: values.cache,
     seed: values.seed === undefined ? undefined : Number(values.seed),
     batch: values.batch === undefined ? undefined : Number(values.batch),
     shape,
-    log: (line) => console.log(line),
-  });
+    log: (line: string) => console.log(line),
+  };
+  if (values.database !== undefined) {
+    const pgInfo = await loadScaleIntoPostgres(values.database, common);
+    console.log(`loaded: ${pgInfo.instances} instances, ${(pgInfo.databaseBytes / 1e9).toFixed(2)} GB`);
+    return;
+  }
+  const info = await ensureScaleDir({ ...common, cacheDir: values.cache });
   console.log(
     `${info.fresh ? 'built' : 'cached'}: ${info.dir} (${info.instances} instances, ${(info.indexBytes / 1e9).toFixed(2)} GB)`,
   );

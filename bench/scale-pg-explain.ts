@@ -1,6 +1,7 @@
 /**
- * SCALE on PostgreSQL, without the server: loads N studies into a fresh database through the
- * build's PgIndex.commit (as `npm run bench -- --backend postgres --scale` does), reports the
+ * SCALE on PostgreSQL, without the server: loads N studies into a fresh database with the rows
+ * of the build's PgIndex.commit (as `npm run bench -- --backend postgres --scale` does; since the
+ * loader ends with VACUUM ANALYZE, both phases below see statistics), reports the
  * load's wall time and CPU (this process and the PostgreSQL backends) per 10k instances, then
  * EXPLAIN ANALYZEs the first chunk of every SCALE query kind as the server compiles it (dist's
  * planSearch + PgQidoBackend) — before and after ANALYZE — and says which plans scan a table
