@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PgIndex } from '../../archive/postgres/pg-index.js';
 import { SchemaTooNewError } from '../../core/postgres/migrations.js';
 import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { claimRenewalSuite } from '../sync/claim-renewal-suite.js';
 import type { OpenBridgeStores } from '../bridge-stores-harness.js';
 import { quarantineSuite } from '../quarantine/quarantine-suite.js';
 import { outboxSuite } from '../sync/outbox-suite.js';
@@ -30,6 +31,7 @@ const open: OpenBridgeStores = async () => {
     quarantine: stores.quarantine,
     reader: stores.reader,
     journal: (options) => stores.journal({ relaxed: true, ...options }),
+    claiming: async (claimMs) => (await openPgBridgeStores(index.pool, index.schema, { outbox: { claimMs } })).outbox,
     close: async () => {
       await stores.close();
       await index.dropSchema();
@@ -42,6 +44,7 @@ outboxSuite('PostgreSQL', open, { skip });
 quarantineSuite('PostgreSQL', open, { skip });
 writeJournalSuite('PostgreSQL', open, { skip });
 studyReaderSuite('PostgreSQL', open, { skip });
+claimRenewalSuite('PostgreSQL', open, { skip });
 
 describe.skipIf(skip !== undefined)(`PostgreSQL bridge stores${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('share the archive schema’s migrations with the index and refuse a newer schema', async () => {
