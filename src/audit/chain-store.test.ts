@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SchemaTooNewError } from '../core/postgres/migrations.js';
 import { openPool } from '../core/postgres/pool.js';
-import { testPostgres } from '../core/postgres/test-cluster.js';
+import { suitePostgres } from '../core/postgres/suite-postgres.js';
 import { PgChainStore } from './chain-store-pg.js';
 import { SqliteAuditChainStore } from './chain-store-sqlite.js';
 import { auditChainStoreSuite, newRecord, TEST_KEY } from './test-support.js';
@@ -25,16 +25,12 @@ auditChainStoreSuite('SQLite', async () => {
   };
 });
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 
 auditChainStoreSuite(
   'PostgreSQL',
   async () => {
-    if ('reason' in server) throw new Error(server.reason);
     const url = await server.url();
     // A schema per test: suites may share one server (PG_TEST_URL).
     const schema = `audit_${randomBytes(6).toString('hex')}`;
@@ -52,9 +48,9 @@ auditChainStoreSuite(
   { skip },
 );
 
-describe.skipIf(skip !== undefined)(`PostgreSQL audit chain${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('PostgreSQL audit chain'), () => {
   it('refuses UPDATE, DELETE and TRUNCATE of records, and verify catches an edit made with the triggers off', async () => {
-    const url = await (server as { url: () => Promise<string> }).url();
+    const url = await server.url();
     const schema = `audit_${randomBytes(6).toString('hex')}`;
     const store = await PgChainStore.open(url, { schema });
     const pool = openPool(url, { max: 1 });
@@ -79,7 +75,7 @@ describe.skipIf(skip !== undefined)(`PostgreSQL audit chain${skip ? ` (skipped: 
   });
 
   it('opens read-only without creating anything, refuses writes then, and refuses a newer schema (read-only: an older one too)', async () => {
-    const url = await (server as { url: () => Promise<string> }).url();
+    const url = await server.url();
     const schema = `audit_${randomBytes(6).toString('hex')}`;
     await expect(PgChainStore.open(url, { schema, readonly: true })).rejects.toThrow(/no audit chain in PostgreSQL/);
     const store = await PgChainStore.open(url, { schema });

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPool } from '../core/postgres/pool.js';
-import { testPostgres } from '../core/postgres/test-cluster.js';
+import { suitePostgres } from '../core/postgres/suite-postgres.js';
 import { PgFhirRepository } from '../fhir/postgres/pg-repository.js';
 import { find, TEST_BASE, testRegistry } from '../fhir/repository/test-support.js';
 import { PgChainStore } from './chain-store-pg.js';
@@ -14,12 +14,9 @@ import type { AuditEvent } from './types.js';
 import { createAuditKey, readAuditKey } from './key-file.js';
 import type { ChainRecord } from './types.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
-const url = () => (server as { url: () => Promise<string> }).url();
+const server = suitePostgres();
+const { skip } = server;
+const url = () => server.url();
 const silent = { error: () => undefined, warn: () => undefined, info: () => undefined };
 
 const event = (who: string, n: number): AuditEvent => ({
@@ -33,7 +30,7 @@ const event = (who: string, n: number): AuditEvent => ({
   entity: [{ what: { reference: `Patient/p-${n}` } }],
 });
 
-describe.skipIf(skip !== undefined)(`audit log on PostgreSQL${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('audit log on PostgreSQL'), () => {
   let root: string;
   let schema: string;
   let keyFile: string;

@@ -14,6 +14,8 @@ export interface BridgeStoresUnderTest {
   quarantine: QuarantineRecords;
   reader: StudyReader;
   journal(options?: { onError?: JournalLog }): BridgeWriteJournal;
+  /** Another outbox on the same database that claims its rows for `claimMs` (another instance's). */
+  claiming(claimMs: number): Promise<SyncOutbox>;
   close(): Promise<void>;
 }
 

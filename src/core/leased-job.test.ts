@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createTickTable,
   kill,
@@ -9,14 +9,11 @@ import {
 } from './postgres/coordination-test-support.js';
 import { openJobLeases } from './postgres/job-leases.js';
 import { openPool } from './postgres/pool.js';
-import { testPostgres } from './postgres/test-cluster.js';
+import { suitePostgres } from './postgres/suite-postgres.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
-const url = () => (server as { url: () => Promise<string> }).url();
+const server = suitePostgres();
+const { skip } = server;
+const url = () => server.url();
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const waitUntil = async (what: () => boolean | Promise<boolean>, ms: number) => {
@@ -40,7 +37,7 @@ describe('LeasedJob without a database', () => {
   });
 });
 
-describe.skipIf(skip !== undefined)(`LeasedJob on PostgreSQL${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('LeasedJob on PostgreSQL'), () => {
   it('runs on one of two instances only, and on the other once the first closes', async () => {
     const schema = tempSchema('job');
     const pool = openPool(await url(), { max: 2 });

@@ -4,9 +4,9 @@
  * start(); a final failure is not retried; with PostgreSQL, two instances share the jobs.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPool } from '../core/postgres/pool.js';
-import { testPostgres } from '../core/postgres/test-cluster.js';
+import { suitePostgres } from '../core/postgres/suite-postgres.js';
 import { PgRestHookQueue } from './postgres/rest-hook-queue.js';
 import type { DeliveryResult } from './rest-hook.js';
 import {
@@ -18,12 +18,9 @@ import {
 } from './rest-hook-queue.js';
 
 const silent = { warn: () => undefined, error: () => undefined };
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
-const url = () => (server as { url: () => Promise<string> }).url();
+const server = suitePostgres();
+const { skip } = server;
+const url = () => server.url();
 
 const job = (key: string): RestHookJob => ({
   subscriptionId: 's1',
@@ -75,7 +72,7 @@ const kinds: [string, Open | undefined][] = [
     },
   ],
   [
-    `PostgreSQL work queue${skip ? ` (skipped: ${skip})` : ''}`,
+    server.title('PostgreSQL work queue'),
     skip
       ? undefined
       : async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
-import { testPostgres } from '../core/postgres/test-cluster.js';
+import { describe, expect, it } from 'vitest';
+import { suitePostgres } from '../core/postgres/suite-postgres.js';
 import { PgSourceStateStore } from './pg-state-store.js';
 import { SqliteSourceStateStore } from './sqlite-state-store.js';
 import { sourceStateSuite } from './state-test-support.js';
@@ -11,16 +11,12 @@ sourceStateSuite('SQLite', () => {
   return { store: new SqliteSourceStateStore(db), close: () => void db.close() };
 });
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 
 sourceStateSuite(
   'PostgreSQL',
   async () => {
-    if ('reason' in server) throw new Error(server.reason);
     // A schema per test: suites can share one server (PG_TEST_URL).
     const store = await PgSourceStateStore.open(await server.url(), { schema: `t_${randomBytes(6).toString('hex')}` });
     return {

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { describe, expect, it } from 'vitest';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { ROOT, ctInstance } from '../../dicom/test-support.js';
 import { Archive } from '../archive.js';
 import { ArchiveBlobStore } from '../archive-blob-store.js';
@@ -11,11 +11,8 @@ import { PgIndex } from '../postgres/pg-index.js';
 import { PgUpkeep } from '../postgres/pg-upkeep.js';
 import { DEFAULT_COMPACTION, compactPacks } from './compaction.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 
 async function* chunks(buf: Buffer): AsyncGenerator<Buffer> {
   yield buf;
@@ -24,9 +21,8 @@ async function* chunks(buf: Buffer): AsyncGenerator<Buffer> {
 const STUDY_A = `${ROOT}.81`;
 const STUDY_B = `${ROOT}.82`;
 
-describe.skipIf(skip !== undefined)(`pack compaction on a PostgreSQL index${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('pack compaction on a PostgreSQL index'), () => {
   it('keeps every object the index names byte-identical, repoints the rows, drops the deleted study', async () => {
-    if ('reason' in server) throw new Error(server.reason);
     const url = await server.url();
     const schema = `t_${randomBytes(6).toString('hex')}`;
     const dir = mkdtempSync(join(tmpdir(), 'ib-compact-pg-'));

@@ -1,19 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SchemaTooNewError } from '../../core/postgres/migrations.js';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { archiveIndexSuite, indexRecord } from '../archive-index-suite.js';
 import { PgIndex } from './pg-index.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 
 /** Each test in a schema of its own, dropped when it closes: suites can share one server (PG_TEST_URL). */
 async function openTemp(): Promise<PgIndex> {
-  if ('reason' in server) throw new Error(server.reason);
   const index = await PgIndex.open(await server.url(), `t_${randomBytes(6).toString('hex')}`);
   const close = index.close.bind(index);
   let dropped = false;
@@ -27,7 +23,7 @@ async function openTemp(): Promise<PgIndex> {
 
 archiveIndexSuite('PostgreSQL', openTemp, { skip });
 
-describe.skipIf(skip !== undefined)(`PostgreSQL archive index${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('PostgreSQL archive index'), () => {
   it('lets two instances on one database store into one study at once: counts exact, each SOP stored once', async () => {
     const a = await openTemp();
     const b = await PgIndex.open(a.pool, a.schema);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { describe, expect, it } from 'vitest';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { QidoService } from '../query/qido-service.js';
 import { generatedRecords, PUBLIC_URL } from '../query/test-support.js';
 import type { QidoLevel } from '../query/types.js';
@@ -9,11 +9,8 @@ import { SqliteQidoBackend } from '../sqlite/sqlite-qido.js';
 import { PgIndex } from './pg-index.js';
 import { numbered, PgQidoBackend } from './pg-qido.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 
 describe('PostgreSQL placeholders', () => {
   it('numbers the values in order, then the chunk bounds, and refuses a count that does not add up', () => {
@@ -25,17 +22,14 @@ describe('PostgreSQL placeholders', () => {
   });
 });
 
-describe.skipIf(skip !== undefined)(`QIDO on PostgreSQL${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('QIDO on PostgreSQL'), () => {
   const COUNT = 1_300;
 
   it('answers like SQLite across chunk boundaries (generated studies, every kind of key)', async () => {
     const records = generatedRecords(COUNT);
     const sqlite = new SqliteIndex(':memory:');
     sqlite.commitSync(records.map((record) => ({ record, replaces: null })));
-    const pg = await PgIndex.open(
-      await (server as { url: () => Promise<string> }).url(),
-      `q_${randomBytes(6).toString('hex')}`,
-    );
+    const pg = await PgIndex.open(await server.url(), `q_${randomBytes(6).toString('hex')}`);
     try {
       for (let i = 0; i < records.length; i += 200)
         await pg.commit(records.slice(i, i + 200).map((record) => ({ record, replaces: null })));
@@ -86,10 +80,7 @@ describe.skipIf(skip !== undefined)(`QIDO on PostgreSQL${skip ? ` (skipped: ${sk
   }, 120_000);
 
   it('has indexes that answer the wildcard forms it compiles: btree for a literal prefix, trigram for none', async () => {
-    const pg = await PgIndex.open(
-      await (server as { url: () => Promise<string> }).url(),
-      `q_${randomBytes(6).toString('hex')}`,
-    );
+    const pg = await PgIndex.open(await server.url(), `q_${randomBytes(6).toString('hex')}`);
     const client = await pg.pool.connect();
     try {
       await pg.commit(generatedRecords(50).map((record) => ({ record, replaces: null })));

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { PgIndex } from '../postgres/pg-index.js';
 import { PgQidoBackend } from '../postgres/pg-qido.js';
 import { SqliteIndex } from '../sqlite/sqlite-index.js';
@@ -211,11 +211,8 @@ interface QidoTestBackend {
   open(records: InstanceRecord[], maxResults: number): Promise<QidoTestArchive>;
 }
 
-const postgres = testPostgres();
 // The throwaway cluster (if one was started) ends with the test file that started it.
-afterAll(async () => {
-  if (!('reason' in postgres)) await postgres.stop();
-});
+const postgres = suitePostgres();
 
 /** The QIDO backends every shared QIDO test runs against: SQLite, and PostgreSQL where one is available. */
 const BACKENDS: QidoTestBackend[] = [
@@ -230,9 +227,8 @@ const BACKENDS: QidoTestBackend[] = [
   },
   {
     name: 'PostgreSQL',
-    ...('reason' in postgres ? { skip: postgres.reason } : {}),
+    ...(postgres.skip === undefined ? {} : { skip: postgres.skip }),
     open: async (records, maxResults) => {
-      if ('reason' in postgres) throw new Error(postgres.reason);
       const index = await PgIndex.open(await postgres.url(), `q_${randomBytes(6).toString('hex')}`);
       await index.commit(records.map((record) => ({ record, replaces: null })));
       const qido = new QidoService(new PgQidoBackend(index.pool, index.schema), { publicUrl: PUBLIC_URL, maxResults });

@@ -1,22 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { indexRecord } from '../../archive/archive-index-suite.js';
 import { PgIndex } from '../../archive/postgres/pg-index.js';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { openPgBridgeStores } from '../postgres/index.js';
 import { PgStudyLinks } from './study-links-pg.js';
 import { studyLinksSuite } from './study-links-suite.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 
 studyLinksSuite(
   'PostgreSQL',
   async () => {
-    if ('reason' in server) throw new Error(server.reason);
     // Schemas of their own, dropped at close: suites can share one server (PG_TEST_URL).
     const schema = `t_${randomBytes(6).toString('hex')}`;
     const index = await PgIndex.open(await server.url(), schema);
@@ -34,9 +30,8 @@ studyLinksSuite(
   { skip },
 );
 
-describe.skipIf(skip !== undefined)(`PostgreSQL study links${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('PostgreSQL study links'), () => {
   it('write in the bridge journal’s transaction when routed through the bridge stores', async () => {
-    if ('reason' in server) throw new Error(server.reason);
     const schema = `t_${randomBytes(6).toString('hex')}`;
     const index = await PgIndex.open(await server.url(), schema);
     const stores = await openPgBridgeStores(index.pool, schema);

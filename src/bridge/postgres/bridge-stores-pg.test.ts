@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PgIndex } from '../../archive/postgres/pg-index.js';
 import { SchemaTooNewError } from '../../core/postgres/migrations.js';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
+import { claimRenewalSuite } from '../sync/claim-renewal-suite.js';
 import type { OpenBridgeStores } from '../bridge-stores-harness.js';
 import { quarantineSuite } from '../quarantine/quarantine-suite.js';
 import { outboxSuite } from '../sync/outbox-suite.js';
@@ -13,15 +14,11 @@ import { studyReaderSuite } from '../sync/study-reader-suite.js';
 import { writeJournalSuite } from '../sync/write-journal-suite.js';
 import { openPgBridgeStores } from './index.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 
 /** The index and the bridge stores on one pool and a schema of the test's own, dropped at close. */
 const open: OpenBridgeStores = async () => {
-  if ('reason' in server) throw new Error(server.reason);
   const index = await PgIndex.open(await server.url(), `t_${randomBytes(6).toString('hex')}`);
   const stores = await openPgBridgeStores(index.pool, index.schema);
   return {
@@ -30,6 +27,7 @@ const open: OpenBridgeStores = async () => {
     quarantine: stores.quarantine,
     reader: stores.reader,
     journal: (options) => stores.journal({ relaxed: true, ...options }),
+    claiming: async (claimMs) => (await openPgBridgeStores(index.pool, index.schema, { outbox: { claimMs } })).outbox,
     close: async () => {
       await stores.close();
       await index.dropSchema();
@@ -42,8 +40,9 @@ outboxSuite('PostgreSQL', open, { skip });
 quarantineSuite('PostgreSQL', open, { skip });
 writeJournalSuite('PostgreSQL', open, { skip });
 studyReaderSuite('PostgreSQL', open, { skip });
+claimRenewalSuite('PostgreSQL', open, { skip });
 
-describe.skipIf(skip !== undefined)(`PostgreSQL bridge stores${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('PostgreSQL bridge stores'), () => {
   it('share the archive schema’s migrations with the index and refuse a newer schema', async () => {
     const stores = await open();
     try {

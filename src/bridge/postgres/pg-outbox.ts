@@ -1,6 +1,7 @@
 import { outboxUpsertSql } from '../../archive/postgres/pg-index-sql.js';
 import {
   outboxRowOf,
+  type HeldClaim,
   syncRecordOf,
   type DueQuery,
   type OutboxRow,
@@ -17,6 +18,7 @@ export interface PgOutboxOptions {
    * next attempt moved past the claim, rows another instance is claiming skipped), so each is
    * synced by one instance. The caller syncs every row it gets at once (what it would skip goes
    * in DueQuery.exclude, never claimed); a dead instance's rows are due again when the claim runs out.
+   * The sync worker renews the claims of a running pass (renewClaims, claim-renewal.ts).
    * Completing, retrying or parking a row ends its claim. 0 (default): due() only reads, as on SQLite.
    */
   claimMs?: number;
@@ -58,9 +60,10 @@ export class PgOutbox implements SyncOutbox {
   /**
    * The rows `select` finds ($1 the time now) that no other transaction is claiming, claimed:
    * their next attempt moved past the claim time. Returned as they were (next_attempt_at before
-   * the claim), so the caller sees what SQLite shows.
+   * the claim), so the caller sees what SQLite shows, with the claim's end as claimedUntil.
    */
   private async claimed(select: string, params: unknown[]): Promise<OutboxRow[]> {
+    const until = Number(params[0]) + this.claimMs;
     const rows = await this.db.rows<RawOutboxRow>(
       `WITH due AS (${select} FOR UPDATE SKIP LOCKED),
          claimed AS (UPDATE ${this.t}sync_outbox o SET next_attempt_at = $1 + $${params.length + 1} FROM due
@@ -68,11 +71,43 @@ export class PgOutbox implements SyncOutbox {
        SELECT due.* FROM due JOIN claimed USING (study_uid) ORDER BY due.first_changed_at`,
       [...params, this.claimMs],
     );
-    return rows.map(outboxRowOf);
+    return rows.map((r) => ({ ...outboxRowOf(r), claimedUntil: until }));
   }
 
-  private get claimMs(): number {
+  get claimMs(): number {
     return this.options.claimMs ?? 0;
+  }
+
+  /** One statement for all; rows in study order, so two renewals never wait for each other in a circle. */
+  async renewClaims(held: readonly HeldClaim[], now: number): Promise<HeldClaim[]> {
+    if (held.length === 0) return [];
+    const sorted = [...held].sort((a, b) => (a.studyUid < b.studyUid ? -1 : a.studyUid > b.studyUid ? 1 : 0));
+    const until = now + this.claimMs;
+    const rows = await this.db.rows<{ study_uid: string }>(
+      `WITH mine AS (
+         SELECT o.study_uid FROM ${this.t}sync_outbox o
+           JOIN unnest($1::text[], $2::bigint[]) AS h(study_uid, until)
+             ON o.study_uid = h.study_uid AND o.next_attempt_at = h.until
+         ORDER BY o.study_uid FOR UPDATE OF o)
+       UPDATE ${this.t}sync_outbox o SET next_attempt_at = $3 FROM mine WHERE o.study_uid = mine.study_uid
+       RETURNING o.study_uid`,
+      [sorted.map((h) => h.studyUid), sorted.map((h) => h.until), until],
+    );
+    const renewed = new Set(rows.map((r) => r.study_uid));
+    return held.filter((h) => renewed.has(h.studyUid)).map((h) => ({ studyUid: h.studyUid, until }));
+  }
+
+  /** Locks the rows still held (FOR UPDATE: until the caller's transaction ends; due() elsewhere skips them). */
+  async holdClaims(held: readonly HeldClaim[]): Promise<string[]> {
+    if (held.length === 0) return [];
+    const rows = await this.db.rows<{ study_uid: string }>(
+      `SELECT o.study_uid FROM ${this.t}sync_outbox o
+         JOIN unnest($1::text[], $2::bigint[]) AS h(study_uid, until)
+           ON o.study_uid = h.study_uid AND o.next_attempt_at = h.until
+       ORDER BY o.study_uid FOR UPDATE OF o`,
+      [held.map((h) => h.studyUid), held.map((h) => h.until)],
+    );
+    return rows.map((r) => r.study_uid);
   }
 
   async get(studyUid: string): Promise<OutboxRow | undefined> {

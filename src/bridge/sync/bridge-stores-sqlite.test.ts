@@ -1,4 +1,5 @@
 import { SqliteIndex } from '../../archive/sqlite/sqlite-index.js';
+import { claimRenewalSuite } from './claim-renewal-suite.js';
 import type { OpenBridgeStores } from '../bridge-stores-harness.js';
 import { quarantineSuite } from '../quarantine/quarantine-suite.js';
 import { QuarantineStore } from '../quarantine/quarantine-store.js';
@@ -18,6 +19,7 @@ const open: OpenBridgeStores = async () => {
     quarantine: new QuarantineStore(index.db),
     reader: sqliteStudyReader(index.db),
     journal: (options) => new WriteJournal(index.db, { relaxed: true, ...options }),
+    claiming: async (claimMs) => new Outbox(index.db, { claimMs }),
     close: () => index.close(),
   };
 };
@@ -26,3 +28,4 @@ outboxSuite('SQLite', open);
 quarantineSuite('SQLite', open);
 writeJournalSuite('SQLite', open);
 studyReaderSuite('SQLite', open);
+claimRenewalSuite('SQLite', open);

@@ -49,8 +49,9 @@ export interface BridgeConfig {
   retryMaxDelayMs: number;
   /**
    * With several instances on one PostgreSQL database: how long a due study stays claimed by the
-   * instance that took it (PgOutbox `claimMs`, docs/bridge-postgres.md). Longer than a sync pass;
-   * a dead instance's studies are synced by another one after it. Unused on SQLite.
+   * instance that took it without renewing the claim (PgOutbox `claimMs`, docs/bridge-postgres.md):
+   * a running pass renews its claims every third of it (claim-renewal.ts); a dead instance's
+   * studies are synced by another one after it. Unused on SQLite.
    */
   outboxClaimMs: number;
   /**

@@ -63,6 +63,46 @@ export function outboxSuite(backend: string, open: OpenBridgeStores, options: Br
       expect(await outbox.claimOne(B, 1001)).toBeUndefined();
     });
 
+    it('with a claim time: claims what it returns until claimedUntil; renewing extends the claims still held, one taken by another caller after it ran out is lost', async () => {
+      const [one, two] = [await stores.claiming(1000), await stores.claiming(1000)];
+      expect([one.claimMs, outbox.claimMs]).toEqual([1000, 0]);
+      await outbox.enqueue(A, 'stored', 100);
+      await outbox.enqueue(B, 'stored', 101);
+      const q = { debounceMs: 0, maxDelayMs: 0, limit: 10 };
+      expect(await outbox.due({ ...q, now: 200 })).toMatchObject([{ studyUid: A }, { studyUid: B }]);
+      expect((await outbox.due({ ...q, now: 200 }))[0]).not.toHaveProperty('claimedUntil');
+      const got = await one.due({ ...q, now: 200 });
+      expect(got.map((r) => [r.studyUid, r.nextAttemptAt, r.claimedUntil])).toEqual([
+        [A, 0, 1200],
+        [B, 0, 1200],
+      ]);
+      expect(await two.due({ ...q, now: 1199 })).toEqual([]);
+      // Renewed at 1100: neither is due for `two` at 1500, where the first claim had run out.
+      const held = got.map((r) => ({ studyUid: r.studyUid, until: r.claimedUntil! }));
+      expect(await one.renewClaims(held, 1100)).toEqual([
+        { studyUid: A, until: 2100 },
+        { studyUid: B, until: 2100 },
+      ]);
+      expect(await two.due({ ...q, now: 1500 })).toEqual([]);
+      expect(await two.claimOne(A, 1500)).toBeUndefined();
+      // Only A renewed again: B's claim runs out at 2100 and `two` takes it.
+      expect(await one.renewClaims([{ studyUid: A, until: 2100 }], 2000)).toEqual([{ studyUid: A, until: 3000 }]);
+      expect(await two.due({ ...q, now: 2100 })).toMatchObject([{ studyUid: B, claimedUntil: 3100 }]);
+      const mine = [
+        { studyUid: A, until: 3000 },
+        { studyUid: B, until: 2100 },
+      ];
+      expect(await one.holdClaims(mine)).toEqual([A]);
+      expect(await one.renewClaims(mine, 2200)).toEqual([{ studyUid: A, until: 3200 }]);
+      expect(await two.holdClaims([{ studyUid: B, until: 3100 }])).toEqual([B]);
+      // Completing ends the claim: nothing left to renew.
+      await two.complete(B, 1, 2300);
+      expect(await two.renewClaims([{ studyUid: B, until: 3100 }], 2400)).toEqual([]);
+      expect(await two.holdClaims([{ studyUid: B, until: 3100 }])).toEqual([]);
+      expect(await one.claimOne(A, 3199)).toBeUndefined();
+      expect(await two.claimOne(A, 3200)).toMatchObject({ studyUid: A, claimedUntil: 4200 });
+    });
+
     it('retries later: not due before its time, counted as retrying, with its error', async () => {
       await outbox.enqueue(A, 'stored', 1000);
       await outbox.retryLater(A, 5000, 'HTTP 503');

@@ -29,6 +29,18 @@ export interface OutboxRow {
   nextAttemptAt: number;
   dead: boolean;
   lastError?: string;
+  /**
+   * Claimed by this caller (an outbox with a claim time): when its claim ends. The token of the
+   * claim — renewClaims and holdClaims find it still held while the row's next attempt is this
+   * time (every later claim of the row ends later: it is taken only once this one ran out).
+   */
+  claimedUntil?: number;
+}
+
+/** A claim this caller holds on a study's outbox row (OutboxRow.claimedUntil). */
+export interface HeldClaim {
+  studyUid: string;
+  until: number;
 }
 
 export interface SyncRecord {
@@ -110,6 +122,21 @@ export interface SyncOutbox {
    * claimed by an instance syncing it, or waiting for its next attempt. Without claims, get().
    */
   claimOne(studyUid: string, now: number): Awaitable<OutboxRow | undefined>;
+  /** How long due() and claimOne() claim the rows they return (0: they only read). */
+  readonly claimMs: number;
+  /**
+   * Extends the claims still held (the row's next attempt still the claim's end) to `now` +
+   * claimMs, while their sync runs: returns them with their new end. A claim left out is lost —
+   * it ran out and another caller claimed the row, or the row was completed, retried or parked.
+   */
+  renewClaims(held: readonly HeldClaim[], now: number): Awaitable<HeldClaim[]>;
+  /**
+   * The studies of `held` whose claim this caller still holds, their claims unchanged. Called in
+   * the transaction of a pass's commit, before the writes it guards: on PostgreSQL the rows stay
+   * locked until that commit (another instance's due() skips them), on SQLite the transaction
+   * is the database's only writer.
+   */
+  holdClaims(held: readonly HeldClaim[]): Awaitable<string[]>;
   enqueue(studyUid: string, reason: string, now?: number): Awaitable<void>;
   /** Done with change `seq`; a change that came in meanwhile keeps the row. */
   complete(studyUid: string, seq: number, now?: number): Awaitable<void>;
@@ -128,10 +155,24 @@ export interface SyncOutbox {
   getMeta<T>(key: string): Awaitable<T | undefined>;
 }
 
+export interface OutboxOptions {
+  /**
+   * Several workers on one file (in one process or several): due() and claimOne() claim the rows
+   * they return for this long, as PgOutbox does (PgOutboxOptions.claimMs). 0 (default): they
+   * only read — the server syncs from its file alone.
+   */
+  claimMs?: number;
+}
+
 export class Outbox implements SyncOutbox {
   private readonly stmts: Record<string, Statement>;
+  readonly claimMs: number;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    options: OutboxOptions = {},
+  ) {
+    this.claimMs = options.claimMs ?? 0;
     db.exec(SCHEMA);
     this.stmts = {
       due: db.prepare(
@@ -141,6 +182,10 @@ export class Outbox implements SyncOutbox {
          ORDER BY first_changed_at LIMIT @limit`,
       ),
       get: db.prepare('SELECT * FROM sync_outbox WHERE study_uid = ?'),
+      claimable: db.prepare('SELECT * FROM sync_outbox WHERE study_uid = ? AND next_attempt_at <= ?'),
+      claim: db.prepare('UPDATE sync_outbox SET next_attempt_at = ? WHERE study_uid = ?'),
+      renew: db.prepare('UPDATE sync_outbox SET next_attempt_at = ? WHERE study_uid = ? AND next_attempt_at = ?'),
+      holds: db.prepare('SELECT 1 FROM sync_outbox WHERE study_uid = ? AND next_attempt_at = ?').pluck(),
       hasDue: db.prepare('SELECT 1 FROM sync_outbox WHERE dead = 0 AND next_attempt_at <= ? LIMIT 1').pluck(),
       upsert: db.prepare(OUTBOX_UPSERT),
       complete: db.prepare('DELETE FROM sync_outbox WHERE study_uid = ? AND seq = ?'),
@@ -164,7 +209,37 @@ export class Outbox implements SyncOutbox {
   due(q: DueQuery): OutboxRow[] {
     const { now, debounceMs, maxDelayMs, limit } = q;
     const exclude = JSON.stringify(q.exclude ?? []);
-    return (this.stmts.due!.all({ now, debounceMs, maxDelayMs, limit, exclude }) as RawRow[]).map(outboxRowOf);
+    const read = () => this.stmts.due!.all({ now, debounceMs, maxDelayMs, limit, exclude }) as RawRow[];
+    if (this.claimMs <= 0) return read().map(outboxRowOf);
+    return this.claimed(read, now);
+  }
+
+  /**
+   * The rows `read` finds, claimed in one IMMEDIATE transaction (no other connection writes
+   * between the read and the claim): their next attempt moved to the claim's end. Returned as
+   * they were, with that end as claimedUntil (PgOutbox.claimed).
+   */
+  private claimed(read: () => RawRow[], now: number): OutboxRow[] {
+    const until = now + this.claimMs;
+    return this.db
+      .transaction(() =>
+        read().map((r) => {
+          this.stmts.claim!.run(until, r.study_uid);
+          return { ...outboxRowOf(r), claimedUntil: until };
+        }),
+      )
+      .immediate();
+  }
+
+  renewClaims(held: readonly HeldClaim[], now: number): HeldClaim[] {
+    const until = now + this.claimMs;
+    return this.db.transaction(() =>
+      held.filter((h) => this.stmts.renew!.run(until, h.studyUid, h.until).changes > 0).map((h) => ({ ...h, until })),
+    )();
+  }
+
+  holdClaims(held: readonly HeldClaim[]): string[] {
+    return held.filter((h) => this.stmts.holds!.get(h.studyUid, h.until) !== undefined).map((h) => h.studyUid);
   }
 
   /** Whether a row is waiting for a sync now or soon (not dead, no retry scheduled later): one indexed look-up. */
@@ -177,9 +252,11 @@ export class Outbox implements SyncOutbox {
     return r && outboxRowOf(r);
   }
 
-  /** One process syncs from this file: nothing to claim. */
-  claimOne(studyUid: string): OutboxRow | undefined {
-    return this.get(studyUid);
+  /** Without a claim time (one worker syncs from this file), get(). */
+  claimOne(studyUid: string, now = Date.now()): OutboxRow | undefined {
+    if (this.claimMs <= 0) return this.get(studyUid);
+    const [row] = this.claimed(() => this.stmts.claimable!.all(studyUid, now) as RawRow[], now);
+    return row;
   }
 
   enqueue(studyUid: string, reason: string, now = Date.now()): void {

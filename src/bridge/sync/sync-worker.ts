@@ -12,9 +12,14 @@
  *
  * It speaks to the outbox and the journal through their interfaces and awaits every answer, so
  * the same worker runs on the SQLite index (answers at once) and on PostgreSQL (promises).
+ *
+ * With an outbox that claims its rows (several instances on one database), a pass keeps its
+ * claims while it syncs (renewed every claimMs/3) and commits only the results of the studies it
+ * still holds at its commit (claim-renewal.ts).
  */
 import type { Logger } from 'pino';
-import { andThen } from './awaitable.js';
+import { andThen, type Awaitable } from './awaitable.js';
+import { PassClaims } from './claim-renewal.js';
 import type { BridgeConfig } from './config.js';
 import { backoffMs, describeFailure, isTransient } from './failures.js';
 import type { OutboxRow, SyncOutbox } from './outbox.js';
@@ -190,6 +195,8 @@ export class SyncWorker {
     const startedAt = this.now();
     for (const row of rows) this.lastRun.set(row.studyUid, startedAt);
     const uids = rows.map((r) => r.studyUid);
+    const claims = new PassClaims(this.outbox, rows, this.now, this.logger);
+    claims.start();
     let results: StudyResult[];
     let syncedAt = startedAt;
     try {
@@ -198,11 +205,15 @@ export class SyncWorker {
     } catch (e) {
       results = uids.map((studyUid) => ({ studyUid, error: e }));
     }
+    // The claims' ends are final before the commit's check reads them (no renewal beside it).
+    await claims.stop();
+    if (claims.claiming) this.writes.add(claims.check());
     const byUid = new Map(results.map((r) => [r.studyUid, r]));
     const events = rows.map((row) =>
       this.settle(
         row,
         byUid.get(row.studyUid) ?? { studyUid: row.studyUid, error: new Error('no result for the study') },
+        claims,
       ),
     );
     // The next pass may sync while this commit runs, unless commits are already queued: then it
@@ -224,6 +235,7 @@ export class SyncWorker {
     const end = this.now();
     this.logger.debug({ studies: rows.length, ms: end - startedAt, flushMs: end - syncedAt }, 'sync pass');
     for (const event of events) {
+      if (!claims.holds(event.studyUid)) continue;
       for (const l of this.listeners) {
         try {
           l(event);
@@ -234,12 +246,16 @@ export class SyncWorker {
     }
   }
 
-  /** The outbox and sync record of one study after its sync (collected; committed with the pass). */
-  private settle(row: OutboxRow, result: StudyResult): SyncEvent {
+  /**
+   * The outbox and sync record of one study after its sync (collected; committed with the pass,
+   * if the pass still holds the study's claim then).
+   */
+  private settle(row: OutboxRow, result: StudyResult, claims: PassClaims): SyncEvent {
+    const add = (op: () => Awaitable<void>): void => this.writes.add(claims.guard(row.studyUid, op));
     if (result.outcome) {
       const outcome = result.outcome;
       const now = this.now();
-      this.writes.add(() =>
+      add(() =>
         andThen(this.outbox.complete(row.studyUid, row.seq, now), () =>
           this.outbox.record({
             studyUid: row.studyUid,
@@ -260,13 +276,13 @@ export class SyncWorker {
     if (transient) {
       const delay = backoffMs(row.attempts, this.timings.retryBaseDelayMs, this.timings.retryMaxDelayMs);
       const at = this.now() + delay;
-      this.writes.add(() => this.outbox.retryLater(row.studyUid, at, error));
+      add(() => this.outbox.retryLater(row.studyUid, at, error));
       this.logger.warn(
         { studyUid: row.studyUid, attempts: row.attempts + 1, retryInMs: delay, error },
         'study sync failed; will retry',
       );
     } else {
-      this.writes.add(() => this.outbox.park(row.studyUid, row.seq, error));
+      add(() => this.outbox.park(row.studyUid, row.seq, error));
       this.logger.error(
         { studyUid: row.studyUid, error },
         'study sync failed permanently; parked in the dead-letter list',

@@ -4,17 +4,14 @@
  * and pg-pool listens only on idle clients. The transaction fails with the error, the dead
  * connection is discarded, and the pool serves new work.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkOut, inTransaction } from './held-client.js';
 import { openPool } from './pool.js';
-import { testPostgres } from './test-cluster.js';
+import { suitePostgres } from './suite-postgres.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
-const url = () => (server as { url: () => Promise<string> }).url();
+const server = suitePostgres();
+const { skip } = server;
+const url = () => server.url();
 
 /** Errors that reached no handler while a test ran (an 'error' event without listener is one). */
 const uncaught: unknown[] = [];
@@ -38,7 +35,7 @@ async function terminate(pid: number): Promise<void> {
 
 const ended = (client: { once(e: 'end', f: () => void): unknown }) => new Promise<void>((r) => client.once('end', r));
 
-describe.skipIf(skip !== undefined)(`held PostgreSQL clients${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('held PostgreSQL clients'), () => {
   it('a transaction whose connection is terminated between statements fails; the process and the pool go on', async () => {
     const pool = openPool(await url(), { max: 1 });
     try {

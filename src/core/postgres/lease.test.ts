@@ -1,15 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kill, startChild, tempSchema } from './coordination-test-support.js';
 import { Lease } from './lease.js';
 import { openPool } from './pool.js';
-import { testPostgres } from './test-cluster.js';
+import { suitePostgres } from './suite-postgres.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
-const url = () => (server as { url: () => Promise<string> }).url();
+const server = suitePostgres();
+const { skip } = server;
+const url = () => server.url();
 const waitUntil = async (what: () => boolean, ms: number) => {
   const deadline = Date.now() + ms;
   while (!what()) {
@@ -18,7 +15,7 @@ const waitUntil = async (what: () => boolean, ms: number) => {
   }
 };
 
-describe.skipIf(skip !== undefined)(`PostgreSQL lease${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('PostgreSQL lease'), () => {
   it('has one holder at a time among two instances, and hands over at once on release', async () => {
     const schema = tempSchema('lease');
     const [poolA, poolB] = [openPool(await url(), { max: 2 }), openPool(await url(), { max: 2 })];

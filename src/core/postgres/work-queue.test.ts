@@ -1,18 +1,15 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kill, startChild, tempSchema } from './coordination-test-support.js';
 import { openPool } from './pool.js';
-import { testPostgres } from './test-cluster.js';
+import { suitePostgres } from './suite-postgres.js';
 import { WorkQueue } from './work-queue.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
-const url = () => (server as { url: () => Promise<string> }).url();
+const server = suitePostgres();
+const { skip } = server;
+const url = () => server.url();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(skip !== undefined)(`PostgreSQL work queue${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('PostgreSQL work queue'), () => {
   it('gives each job to one of two instances claiming at the same time', async () => {
     const schema = tempSchema('wq');
     const [poolA, poolB] = [openPool(await url(), { max: 3 }), openPool(await url(), { max: 3 })];

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { describe, expect, it } from 'vitest';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { find, TEST_BASE, testRegistry } from '../repository/test-support.js';
 import { FhirRouter } from '../rest/router.js';
 import type { FhirResponse } from '../rest/context.js';
@@ -11,11 +11,8 @@ import { PgFhirRepository } from './pg-repository.js';
  * each with its own pool, as two `serve` processes have): the search and the write of each are
  * one step (FhirRepository.exclusive), so the outcome is that of some order of the requests.
  */
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 
 const SYSTEM = 'urn:ib:test';
 const patient = (value: string, extra: Record<string, unknown> = {}) => ({
@@ -32,7 +29,6 @@ interface Instances {
 }
 
 async function twoInstances(test: (i: Instances) => Promise<void>): Promise<void> {
-  if ('reason' in server) throw new Error(server.reason);
   const url = await server.url();
   const open = (schema: string) => PgFhirRepository.open(url, { registry: testRegistry(), baseUrl: TEST_BASE, schema });
   const a = await open(`t_${randomBytes(6).toString('hex')}`);
@@ -76,7 +72,7 @@ function expectOneCreate(answers: FhirResponse[]): void {
   expect(answers.filter((r) => r.status === 201).length).toBeLessThanOrEqual(1);
 }
 
-describe.skipIf(skip !== undefined)(`PostgreSQL conditional writes${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('PostgreSQL conditional writes'), () => {
   it('lets two instances make a conditional create once: the later one finds the first', async () => {
     await twoInstances(async ({ a, routers }) => {
       const post = (router: FhirRouter) =>

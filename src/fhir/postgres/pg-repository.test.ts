@@ -1,22 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SchemaTooNewError } from '../../core/postgres/migrations.js';
 import { openPool } from '../../core/postgres/pool.js';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { find, fhirRepositorySuite, TEST_BASE, testRegistry } from '../repository/test-support.js';
 import { fhirSearchSuite } from '../search/test-support.js';
 import { PgFhirRepository } from './pg-repository.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 
 const newSchema = () => `t_${randomBytes(6).toString('hex')}`;
 
 async function open(schema = newSchema()) {
-  if ('reason' in server) throw new Error(server.reason);
   return PgFhirRepository.open(await server.url(), { registry: testRegistry(), baseUrl: TEST_BASE, schema });
 }
 
@@ -35,13 +31,13 @@ async function openTemp() {
 fhirRepositorySuite('PostgreSQL', openTemp, { skip });
 fhirSearchSuite('PostgreSQL', openTemp, { skip });
 
-describe.skipIf(skip !== undefined)(`PostgreSQL FHIR repository${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('PostgreSQL FHIR repository'), () => {
   it('records its schema version, reopens without migrating again, and refuses a newer schema', async () => {
     const first = await open();
     const schema = (first as unknown as { schema: string }).schema;
     try {
       const p = await first.create({ resourceType: 'Patient', name: [{ family: 'Durable' }] });
-      const pool = openPool(await (server as { url: () => Promise<string> }).url());
+      const pool = openPool(await server.url());
       try {
         const versions = await pool.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
         expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
@@ -95,7 +91,7 @@ describe.skipIf(skip !== undefined)(`PostgreSQL FHIR repository${skip ? ` (skipp
   it('answers token and :contains searches from their indexes', async () => {
     const repo = await open();
     const schema = (repo as unknown as { schema: string }).schema;
-    const pool = openPool(await (server as { url: () => Promise<string> }).url(), { max: 1 });
+    const pool = openPool(await server.url(), { max: 1 });
     try {
       await repo.create({ resourceType: 'Patient', gender: 'female', name: [{ family: 'Åberg' }] });
       // With so few rows a sequential scan is cheaper; forbid it to see whether the index can answer.

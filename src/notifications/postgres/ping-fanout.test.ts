@@ -4,17 +4,14 @@
  * (pg_terminate_backend) listens again and receives later pings.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPool } from '../../core/postgres/pool.js';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import type { PingAbout } from '../ping-fanout.js';
 import { PgPingFanout } from './ping-fanout.js';
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 const silent = { warn: () => undefined };
 
 async function until(ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
@@ -25,9 +22,9 @@ async function until(ok: () => boolean | Promise<boolean>, ms = 15_000): Promise
   }
 }
 
-describe.skipIf(skip !== undefined)(`websocket pings over LISTEN/NOTIFY${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('websocket pings over LISTEN/NOTIFY'), () => {
   it('reaches every instance once, and an instance again after its listening connection was cut', async () => {
-    const url = await (server as { url: () => Promise<string> }).url();
+    const url = await server.url();
     const channel = `ping_${randomBytes(6).toString('hex')}`;
     const pools = [openPool(url, { max: 2 }), openPool(url, { max: 2 })];
     const [a, b] = pools.map((p) => new PgPingFanout(p, silent, channel)) as [PgPingFanout, PgPingFanout];

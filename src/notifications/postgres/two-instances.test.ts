@@ -14,21 +14,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { openPool } from '../../core/postgres/pool.js';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { SqliteFhirRepository } from '../../fhir/sqlite/sqlite-repository.js';
 import { TEST_BASE, testRegistry } from '../../fhir/repository/test-support.js';
 import { WorkQueue } from '../../core/postgres/work-queue.js';
 import { type InstanceSettings, openTestInstance } from './instance-test-support.js';
 
 const CHILD = fileURLToPath(new URL('../../../test/support/notification-instance-child.ts', import.meta.url));
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -76,7 +73,7 @@ async function settings(hook: string): Promise<InstanceSettings> {
   const tag = randomBytes(6).toString('hex');
   return {
     fhirFile: join(dir, 'fhir.sqlite'),
-    database: await (server as { url: () => Promise<string> }).url(),
+    database: await server.url(),
     schema: `wq_${tag}`,
     channel: `ping_${tag}`,
     hook,
@@ -110,7 +107,7 @@ function kill(child: ChildProcess): Promise<void> {
   });
 }
 
-describe.skipIf(skip !== undefined)(`notifications shared by two instances${skip ? ` (skipped: ${skip})` : ''}`, () => {
+describe.skipIf(skip !== undefined)(server.title('notifications shared by two instances'), () => {
   it('delivers a rest-hook whose instance died mid-retry through the other instance, acknowledged once', async () => {
     // 1st attempt: 503 (a retry is scheduled); 2nd: no answer — the instance is killed meanwhile; then 200.
     const rx = await receiver((n) => (n === 1 ? 503 : n === 2 ? undefined : 200));

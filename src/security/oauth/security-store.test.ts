@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPool } from '../../core/postgres/pool.js';
-import { testPostgres } from '../../core/postgres/test-cluster.js';
+import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { PgSecurityStore } from './pg-security-store.js';
 import type { SecurityStore } from './security-store.js';
 import { securityStoreSuite } from './security-test-support.js';
@@ -30,16 +30,12 @@ securityStoreSuite('SQLite', async () => {
   };
 });
 
-const server = testPostgres();
-const skip = 'reason' in server ? server.reason : undefined;
-afterAll(async () => {
-  if (!('reason' in server)) await server.stop();
-});
+const server = suitePostgres();
+const { skip } = server;
 
 securityStoreSuite(
   'PostgreSQL',
   async () => {
-    if ('reason' in server) throw new Error(server.reason);
     const url = await server.url();
     // A schema per test: suites can share one server (PG_TEST_URL).
     const schema = `t_${randomBytes(6).toString('hex')}`;
