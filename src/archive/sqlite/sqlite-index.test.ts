@@ -72,7 +72,10 @@ it('drops the series and study a new version or a rejection note emptied, and ke
     const uiRef = (sop: string) => ({ '00081155': { vr: 'UI', Value: [sop] } });
     const note = indexRecord({ study: `${root}.2`, series: `${root}.2.9`, sop: `${root}.9.9`, instanceNumber: 9 });
     note.sopClassUid = KEY_OBJECT_SELECTION;
-    note.json['0040A043'] = sq({ '00080100': { vr: 'SH', Value: ['113001'] }, '00080102': { vr: 'SH', Value: ['DCM'] } });
+    note.json['0040A043'] = sq({
+      '00080100': { vr: 'SH', Value: ['113001'] },
+      '00080102': { vr: 'SH', Value: ['DCM'] },
+    });
     note.json['0040A375'] = sq({
       '0020000D': { vr: 'UI', Value: [`${root}.2`] },
       '00081115': sq({

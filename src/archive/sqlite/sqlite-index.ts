@@ -299,11 +299,7 @@ export class SqliteIndex implements ArchiveIndex {
    * IOCM: a rejection note hides the instances it names (and itself); an instance named by an
    * earlier note is hidden as it arrives. Hidden rows move to rejected_instances, files stay.
    */
-  private applyRejections(
-    r: InstanceRecord,
-    now: number,
-    touched: Touched,
-  ): void {
+  private applyRejections(r: InstanceRecord, now: number, touched: Touched): void {
     const note = rejectionNote(r.sopClassUid, r.json);
     if (note) {
       for (const ref of note.refs) {
@@ -317,12 +313,7 @@ export class SqliteIndex implements ArchiveIndex {
     if (earlier) this.hide(r.sopUid, earlier.noteSopUid, now, touched);
   }
 
-  private hide(
-    sopUid: string,
-    noteSopUid: string,
-    now: number,
-    touched: Touched,
-  ): void {
+  private hide(sopUid: string, noteSopUid: string, now: number, touched: Touched): void {
     const existing = this.existing(sopUid);
     if (!existing) return;
     this.stmts.moveRejected.run(noteSopUid, now, sopUid);
