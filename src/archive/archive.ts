@@ -4,7 +4,7 @@ import { DicomStatus } from '../core/dicom-status.js';
 import { DicomParseError, bufferSource, parseInstance, type ParsedInstance } from '../dicom/index.js';
 import { GroupCommitter, IndexSyncError, RequestCommitter, type Committer } from './group-committer.js';
 import { receive } from './receive.js';
-import { instanceBlobKey } from './blob-key.js';
+import { instancePlacement } from './blob-key.js';
 import {
   RemoteFetchError,
   isRemoteKey,
@@ -293,11 +293,7 @@ export class Archive {
           }
           if (this.opts.duplicatePolicy === 'reject') throw duplicateError(ref.sopUid);
         }
-        placed ??= await sealed.commit({
-          key: instanceBlobKey(ref.studyUid, ref.sopUid),
-          sopUid: ref.sopUid,
-          source: ctx.source,
-        });
+        placed ??= await sealed.commit(instancePlacement(ref.studyUid, ref.sopUid, ctx.source));
         const result = await (ctx.committer ?? this.committer).submit({
           replaces: existing?.blobKey ?? null,
           journaled: placed.journaled,

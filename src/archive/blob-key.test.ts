@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { instanceBlobKey, randomSuffix, studyFolder } from './blob-key.js';
+import { ArchiveBlobStore } from './archive-blob-store.js';
+import { instanceBlobKey, instancePlacement, randomSuffix, studyFolder } from './blob-key.js';
+import { isPackKey } from './pack/pack-store.js';
 
 describe('instance blob keys', () => {
   it('puts a study under the first two hex digits of its sha1, remembered or not', () => {
@@ -24,5 +29,46 @@ describe('instance blob keys', () => {
     expect(instanceBlobKey('1.2.3', '1.2.3.4')).toMatch(
       new RegExp(`^${studyFolder('1.2.3').replace(/\./g, '\\.')}/1\\.2\\.3\\.4-[0-9a-f]{8}\\.dcm$`),
     );
+  });
+
+  it('makes a placement key once, when read, by the same formula', () => {
+    const p = instancePlacement('1.2.3', '1.2.3.4', 'AE');
+    const key = p.key;
+    expect(key).toMatch(new RegExp(`^${studyFolder('1.2.3').replace(/\./g, '\\.')}/1\\.2\\.3\\.4-[0-9a-f]{8}\\.dcm$`));
+    expect(p.key).toBe(key);
+    expect({ ...p }).toEqual({ sopUid: '1.2.3.4', source: 'AE', key });
+  });
+
+  it('is not read for an object appended to a pack, and names a file of its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blob-key-'));
+    const store = new ArchiveBlobStore(dir, { packWriter: true, packLimit: 1000 });
+    try {
+      const place = async (size: number) => {
+        let reads = 0;
+        const placement = instancePlacement('1.2.3', `1.2.3.${size}`, 'AE');
+        const counted = {
+          sopUid: placement.sopUid,
+          source: placement.source,
+          get key() {
+            reads++;
+            return placement.key;
+          },
+        };
+        const writer = await store.create();
+        await writer.writev([Buffer.alloc(size, 7)]);
+        const placed = await (await writer.seal()).commit(counted);
+        return { placed, reads, key: placement.key };
+      };
+      const small = await place(500);
+      expect(isPackKey(small.placed.key)).toBe(true);
+      expect(small.reads).toBe(0);
+      const large = await place(5000);
+      expect(large.placed.key).toBe(large.key);
+      expect(large.reads).toBeGreaterThan(0);
+      expect((await store.read(large.placed.key)).length).toBe(5000);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

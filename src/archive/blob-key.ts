@@ -7,6 +7,7 @@
  * `randomBytes` call per key. Same randomness per key either way (crypto.randomBytes).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { BlobPlacement } from './types.js';
 
 const FOLDERS_KEPT = 256;
 const folders = new Map<string, string>();
@@ -41,3 +42,21 @@ export function randomSuffix(): string {
 /** The key of a new object of a stored instance. */
 export const instanceBlobKey = (studyUid: string, sopUid: string): string =>
   `${studyFolder(studyUid)}/${sopUid}-${randomSuffix()}.dcm`;
+
+/**
+ * Where a new object of a stored instance goes, with its file key made only when a store reads
+ * it: a small object appended to a pack is named by the pack (segment, offset, length) and
+ * never reads it, so most C-STOREs make no folder hash and draw no random suffix. Read twice,
+ * the key is the same.
+ */
+export function instancePlacement(studyUid: string, sopUid: string, source: string): BlobPlacement {
+  let key: string | undefined;
+  return {
+    sopUid,
+    source,
+    get key() {
+      key ??= instanceBlobKey(studyUid, sopUid);
+      return key;
+    },
+  };
+}

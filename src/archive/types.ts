@@ -70,7 +70,10 @@ export interface InstanceScope {
 
 /** Where the archive wants a received object placed, and what its journal record notes. */
 export interface BlobPlacement {
-  /** Key for an object stored as its own file (the study's folder and the SOP Instance UID). */
+  /**
+   * Key for an object stored as its own file (the study's folder and the SOP Instance UID). May be
+   * a getter that makes the key when read (blob-key.ts instancePlacement): a pack append never reads it.
+   */
   key: string;
   sopUid: string;
   source: string;

@@ -22,6 +22,14 @@ import { isRemoteKey } from '../remote.js';
 import { privateSqlite } from '../../core/private-files.js';
 import { DurabilityLatch } from '../durability-latch.js';
 
+/** What one batch touched: the aggregates to refresh, the studies to sync, and whether rows were removed. */
+interface Touched {
+  series: Set<number>;
+  studies: Set<number>;
+  changed: Set<string>;
+  removed: boolean;
+}
+
 /**
  * The archive index in SQLite (WAL, synchronous=FULL: a commit is on disk when it returns),
  * except commits made with synchronous=NORMAL: `journaled` ones (a crash may lose them, and the
@@ -180,19 +188,17 @@ export class SqliteIndex implements ArchiveIndex {
 
   private applyBatch(writes: IndexedWrite[]): IndexedResult[] {
     const now = Date.now();
-    const touchedSeries = new Set<number>();
-    const touchedStudies = new Set<number>();
-    const changed = new Set<string>();
+    const touched: Touched = { series: new Set(), studies: new Set(), changed: new Set(), removed: false };
     const results = writes.map((w) => {
-      const result = this.applyOne(w, now, touchedSeries, touchedStudies);
+      const result = this.applyOne(w, now, touched);
       if (result.decision !== 'retry') {
-        changed.add(w.record.studyUid);
-        this.applyRejections(w.record, now, { touchedSeries, touchedStudies, changed });
+        touched.changed.add(w.record.studyUid);
+        this.applyRejections(w.record, now, touched);
       }
       return result;
     });
-    this.refreshAggregates(touchedSeries, touchedStudies, now);
-    for (const studyUid of changed) this.stmts.enqueueSync.run({ studyUid, now, reason: 'stored' });
+    this.refreshAggregates(touched.series, touched.studies, now, touched.removed);
+    for (const studyUid of touched.changed) this.stmts.enqueueSync.run({ studyUid, now, reason: 'stored' });
     return results;
   }
 
@@ -256,12 +262,7 @@ export class SqliteIndex implements ArchiveIndex {
     return settled(() => this.stmts.holdsBlob.get({ sopUid, blobKey }) !== undefined);
   }
 
-  private applyOne(
-    w: IndexedWrite,
-    now: number,
-    touchedSeries: Set<number>,
-    touchedStudies: Set<number>,
-  ): IndexedResult {
+  private applyOne(w: IndexedWrite, now: number, touched: Touched): IndexedResult {
     const r = w.record;
     const existing = this.existing(r.sopUid);
     let version = 1;
@@ -279,14 +280,15 @@ export class SqliteIndex implements ArchiveIndex {
           now,
           r.source,
         );
-      touchedSeries.add(existing.seriesPk);
-      touchedStudies.add(existing.studyPk);
+      touched.series.add(existing.seriesPk);
+      touched.studies.add(existing.studyPk);
+      touched.removed = true;
       this.stmts.deleteInstanceBySop.run(r.sopUid);
       this.stmts.deleteNotes.run(r.sopUid); // the notes were about the version replaced
       version = remoteOnly ? existing.version : existing.version + 1;
     }
-    const seriesPk = this.ensureSeries(r, now, touchedStudies);
-    touchedSeries.add(seriesPk);
+    const seriesPk = this.ensureSeries(r, now, touched.studies);
+    touched.series.add(seriesPk);
     this.stmts.insertInstance.run({ ...instanceRow(r), seriesPk, version, now });
     for (const n of r.notes ?? [])
       this.stmts.insertNote.run({ ...n, sopUid: r.sopUid, studyUid: r.studyUid, source: r.source, now });
@@ -297,11 +299,7 @@ export class SqliteIndex implements ArchiveIndex {
    * IOCM: a rejection note hides the instances it names (and itself); an instance named by an
    * earlier note is hidden as it arrives. Hidden rows move to rejected_instances, files stay.
    */
-  private applyRejections(
-    r: InstanceRecord,
-    now: number,
-    touched: { touchedSeries: Set<number>; touchedStudies: Set<number>; changed: Set<string> },
-  ): void {
+  private applyRejections(r: InstanceRecord, now: number, touched: Touched): void {
     const note = rejectionNote(r.sopClassUid, r.json);
     if (note) {
       for (const ref of note.refs) {
@@ -315,19 +313,15 @@ export class SqliteIndex implements ArchiveIndex {
     if (earlier) this.hide(r.sopUid, earlier.noteSopUid, now, touched);
   }
 
-  private hide(
-    sopUid: string,
-    noteSopUid: string,
-    now: number,
-    touched: { touchedSeries: Set<number>; touchedStudies: Set<number>; changed: Set<string> },
-  ): void {
+  private hide(sopUid: string, noteSopUid: string, now: number, touched: Touched): void {
     const existing = this.existing(sopUid);
     if (!existing) return;
     this.stmts.moveRejected.run(noteSopUid, now, sopUid);
     this.stmts.deleteInstanceBySop.run(sopUid);
-    touched.touchedSeries.add(existing.seriesPk);
-    touched.touchedStudies.add(existing.studyPk);
+    touched.series.add(existing.seriesPk);
+    touched.studies.add(existing.studyPk);
     touched.changed.add(existing.studyUid);
+    touched.removed = true;
   }
 
   private ensureSeries(r: InstanceRecord, now: number, touchedStudies: Set<number>): number {
@@ -351,14 +345,19 @@ export class SqliteIndex implements ArchiveIndex {
     return row.pk;
   }
 
-  private refreshAggregates(series: Set<number>, studies: Set<number>, now: number): void {
+  /**
+   * Counts and modalities of the touched series and studies. Only a batch that removed rows (a
+   * version replaced, an instance hidden, a delete) can have left one empty: a series or study
+   * touched by inserts alone holds what was inserted, so the two drops per instance are skipped.
+   */
+  private refreshAggregates(series: Set<number>, studies: Set<number>, now: number, removed: boolean): void {
     for (const pk of series) {
       this.stmts.seriesAggregate.run({ pk });
-      this.stmts.dropEmptySeries.run(pk);
+      if (removed) this.stmts.dropEmptySeries.run(pk);
     }
     for (const pk of studies) {
       this.stmts.studyAggregate.run({ pk, now });
-      this.stmts.dropEmptyStudy.run(pk);
+      if (removed) this.stmts.dropEmptyStudy.run(pk);
     }
   }
 
@@ -440,7 +439,7 @@ export class SqliteIndex implements ArchiveIndex {
         this.stmts.deleteInstanceBySop.run(row.sopUid);
         this.stmts.deleteNotes.run(row.sopUid);
       }
-      this.refreshAggregates(touchedSeries, touchedStudies, now);
+      this.refreshAggregates(touchedSeries, touchedStudies, now, true);
       const level = scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study';
       this.db
         .prepare(
