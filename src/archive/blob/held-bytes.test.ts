@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { crc32 } from 'node:zlib';
 import { HeldBytes } from './held-bytes.js';
+import { memoryFirstWriter } from './memory-first-writer.js';
 
 describe('HeldBytes (an object held as the chunks it arrived in)', () => {
   const whole = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 31) & 0xff));
@@ -29,5 +31,23 @@ describe('HeldBytes (an object held as the chunks it arrived in)', () => {
     const held = new HeldBytes(chunks, whole.length);
     expect(held.whole().equals(whole)).toBe(true);
     expect(held.whole()).toBe(held.whole());
+  });
+
+  it('a memory-first writer hands over chunk by chunk and keeps their CRC-32 as they arrive', async () => {
+    let held: HeldBytes | undefined;
+    const writer = memoryFirstWriter(
+      4096,
+      () => Promise.reject(new Error('no overflow expected')),
+      async (bytes) => {
+        held = bytes;
+        return { key: 'k', journaled: false };
+      },
+      { crc: true },
+    );
+    expect(writer.holdsInMemory?.()).toBe(true);
+    for (const c of chunks) await writer.writev([c]);
+    await (await writer.seal()).commit({ key: 'k', sopUid: '1.2', source: 'test' });
+    expect(held!.crc).toBe(crc32(whole));
+    expect(Buffer.concat(held!.chunks as Buffer[]).equals(whole)).toBe(true);
   });
 });

@@ -10,9 +10,11 @@ export class HeldBytes {
   /** Offset of each chunk's first byte, for reads by offset. */
   private readonly starts: number[];
 
+  /** `crc`: the CRC-32 of the bytes, when the writer computed it as they arrived. */
   constructor(
     readonly chunks: readonly Buffer[],
     readonly size: number,
+    readonly crc?: number,
   ) {
     this.starts = [];
     let at = 0;

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
@@ -45,7 +46,10 @@ describe('pack store', () => {
     const whole = bytes(70_001, 5);
     const pieces = [whole.subarray(0, 3), whole.subarray(3, 65_536), whole.subarray(65_536)];
     const kPieces = await packs.append(pieces, note('1.5'));
-    const kWhole = await packs.append(whole, note('1.6'));
+    const kWhole = await packs.append(whole, note('1.6'), crc32(whole));
+    // A CRC the caller got wrong is written as given: the record then reads as damaged.
+    const kWrong = await packs.append(whole, note('1.7'), crc32(whole) ^ 1);
+    packs.settle(kWrong);
     expect(kPieces).toBe(`p/1/24/${whole.length}`);
     expect((await packs.read(kPieces)).equals(whole)).toBe(true);
     packs.settle(kPieces);

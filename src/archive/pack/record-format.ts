@@ -55,20 +55,23 @@ export const JSON_NOTES: NoteCodec = {
 
 /**
  * The buffers of one record, to be written in this order at an aligned offset. The payload may
- * be the pieces it arrived in (written as they are, one writev; no copy into one Buffer).
+ * be the pieces it arrived in (written as they are, one writev; no copy into one Buffer);
+ * `knownPayloadCrc` is its CRC-32 when the caller computed it already.
  */
 export function encodeRecord(
   note: RecordNote,
   payload: Buffer | readonly Buffer[],
   notes: NoteCodec = JSON_NOTES,
+  knownPayloadCrc?: number,
 ): Buffer[] {
   const pieces = Buffer.isBuffer(payload) ? [payload] : payload;
   let payloadLength = 0;
   let payloadCrc = 0;
   for (const p of pieces) {
     payloadLength += p.length;
-    payloadCrc = crc32(p, payloadCrc);
+    if (knownPayloadCrc === undefined) payloadCrc = crc32(p, payloadCrc);
   }
+  if (knownPayloadCrc !== undefined) payloadCrc = knownPayloadCrc;
   const noteBytes = notes.encode(note);
   const head = Buffer.alloc(HEADER_BYTES);
   head.writeUInt32LE(MAGIC, 0);
