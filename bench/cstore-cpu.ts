@@ -5,7 +5,9 @@
  * its main thread) is read from /proc until the bridge has settled, with peak RSS (VmHWM).
  *   node --import tsx bench/cstore-cpu.ts [--entry dist/cli/main.js] [--count 2000] [--assoc 1]
  *        [--dataset SMALL10K|CT400] [--cpu-prof DIR] [--keep] [--env K=V]... [--node-arg ARG]...
+ *        [--strace FILE]   (strace -f -T -tt of every server thread while storescu runs, into FILE)
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +31,13 @@ function statusKb(pid: number, key: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
+/** strace attached to all threads of `pid` (it needs a moment to attach before the run starts). */
+async function attachStrace(pid: number, out: string): Promise<ChildProcess> {
+  const child = spawn('strace', ['-f', '-T', '-tt', '-o', out, '-p', String(pid)], { stdio: 'ignore' });
+  await sleep(2000);
+  return child;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
@@ -41,6 +50,7 @@ async function main(): Promise<void> {
       cache: { type: 'string' },
       'cpu-prof': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      strace: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
       'node-arg': { type: 'string', multiple: true, default: [] },
     },
@@ -72,6 +82,7 @@ async function main(): Promise<void> {
     await sleep(15_000);
     const idleRssMb = statusKb(server.pid, 'VmRSS') / 1024;
     server.resetPeakRss();
+    const tracer = values.strace ? await attachStrace(server.pid, resolve(values.strace)) : undefined;
     const cpu0 = cpuMs(server.pid);
     const main0 = cpuMs(server.pid, server.pid);
     const started = performance.now();
@@ -81,6 +92,10 @@ async function main(): Promise<void> {
       ),
     );
     const wallMs = performance.now() - started;
+    if (tracer) {
+      tracer.kill('SIGINT');
+      await new Promise((r) => tracer.once('exit', r));
+    }
     const atAck = cpuMs(server.pid);
     // Wait for the bridge: CPU flat for 1.5 s (with --cpu-prof the profiler threads never rest: 8 s).
     let last = atAck;
@@ -109,6 +124,7 @@ async function main(): Promise<void> {
         stored,
         exit: runs.map((r) => r.code),
         wallMs: Math.round(wallMs),
+        window: [Math.round(performance.timeOrigin + started), Math.round(performance.timeOrigin + started + wallMs)],
         cpuMsPerInstanceAtAck: +((atAck - cpu0) / n).toFixed(3),
         cpuMsPerInstance: +(cpu / n).toFixed(3),
         mainThreadMsPerInstance: +(mainCpu / n).toFixed(3),

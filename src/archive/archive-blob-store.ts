@@ -49,11 +49,12 @@ export class ArchiveBlobStore implements BlobStore {
       this.packLimit,
       () => this.files.create(),
       async (bytes, { sopUid, source }) => {
-        const key = await this.packs.append(bytes, { sop: sopUid, source });
+        const key = await this.packs.append(bytes.chunks, { sop: sopUid, source }, bytes.crc);
         // Without a journal the index commit is synced: nothing waits for a mark.
         if (!this.journal) this.packs.settle(key);
         return { key, journaled: this.journal !== undefined };
       },
+      { crc: true },
     );
   }
 

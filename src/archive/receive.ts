@@ -38,7 +38,7 @@ export async function receive(chunks: AsyncIterable<Buffer>, writer: BlobWriter)
         checked = datasetOffset(headParts.length === 1 ? headParts[0]! : Buffer.concat(headParts)) !== undefined;
       batch.push(chunk);
       batchLen += chunk.length;
-      if (batchLen >= WRITE_BATCH) await flush();
+      if (batchLen >= WRITE_BATCH || writer.holdsInMemory?.()) await flush();
     } catch (e) {
       failure = e;
     }

@@ -103,6 +103,11 @@ export interface SealedBlob {
 export interface BlobWriter {
   /** Append chunks (one gathered write). */
   writev(chunks: Buffer[]): Promise<void>;
+  /**
+   * True while the writer only holds chunks in memory: then each chunk is handed over as it
+   * arrives (its work, such as a CRC, overlaps the wait for the next) instead of in 1 MB batches.
+   */
+  holdsInMemory?(): boolean;
   /** All bytes are in: make them readable (and durable, when they went to a file). */
   seal(): Promise<SealedBlob>;
   abort(): Promise<void>;

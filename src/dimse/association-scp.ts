@@ -83,6 +83,7 @@ export class AssociationScp extends Scp implements ScpAssociation {
     tapIncomingPdus(socket, {
       guard: new PduGuard(services.settings.maxPduLength),
       take: (pdu) => pdu[0] === 0x04 && this.associated && !this.ended && this.pData.take(pdu),
+      takeParts: (parts) => this.associated && !this.ended && this.pData.takeParts(parts),
       refuse: (why) => this.terminate(why, true),
       ended: () => this.ended,
     });

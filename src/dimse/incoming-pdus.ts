@@ -11,6 +11,8 @@ export interface PduTap {
   guard: PduGuard;
   /** True when the PDU was taken and the library must not see it. */
   take(pdu: Buffer): boolean;
+  /** A PDU that arrived over several socket chunks, as those pieces: true when taken without joining them. */
+  takeParts?(parts: Buffer[]): boolean;
   /** The bytes broke the protocol (`why`): nothing more is read. */
   refuse(why: string): void;
   /** Once true, incoming bytes are ignored. */
@@ -33,6 +35,6 @@ export function tapIncomingPdus(socket: Socket, tap: PduTap): void {
       tap.refuse(`protocol error: ${problem}`);
       return;
     }
-    framer.push(chunk, deliver);
+    framer.push(chunk, deliver, tap.takeParts && ((parts) => tap.takeParts!(parts)));
   });
 }

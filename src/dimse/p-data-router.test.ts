@@ -94,4 +94,32 @@ describe('PDataRouter (which P-DATA-TF PDUs the C-STORE fast path takes)', () =>
     r.close(new Error('gone'));
     await expect(started[0]!.bytes).rejects.toThrow('gone');
   });
+
+  it('takes a data set PDU that arrived in pieces without joining them, whatever the cut', async () => {
+    for (const cut of [1, 6, 11, 12, 13, 20]) {
+      const { r, started } = router();
+      r.take(pdu({ id: 3, header: PDV.lastCommand, data: command(STORE) }, data(3, 'ab')));
+      const next = pdu(data(3, 'cdefghijkl'));
+      const parts = [next.subarray(0, cut), next.subarray(cut, cut + 3), next.subarray(cut + 3)].filter(
+        (p) => p.length,
+      );
+      expect(r.takeParts(parts)).toBe(true);
+      const last = pdu(data(3, 'mn', true));
+      expect(r.takeParts([last.subarray(0, 4), last.subarray(4)])).toBe(true);
+      expect(await started[0]!.bytes).toBe('abcdefghijklmn');
+      // The data set is complete: the next C-STORE starts afresh (and pieces alone are no start).
+      expect(r.takeParts([next.subarray(0, 8), next.subarray(8)])).toBe(false);
+    }
+  });
+
+  it('refuses pieces it cannot pass as they are: several PDVs, another context, a command', () => {
+    const { r, violations } = router();
+    r.take(pdu({ id: 3, header: PDV.lastCommand, data: command(STORE) }, data(3, 'ab')));
+    const halves = (b: Buffer) => [b.subarray(0, 9), b.subarray(9)];
+    expect(r.takeParts(halves(pdu(data(3, 'cd'), data(3, 'ef'))))).toBe(false);
+    expect(r.takeParts(halves(pdu(data(5, 'cd'))))).toBe(false);
+    expect(r.takeParts(halves(pdu({ id: 3, header: PDV.lastCommand, data: command(ECHO) })))).toBe(false);
+    // Refused pieces are joined and offered to take(), which still sees everything.
+    expect(violations).toEqual([]);
+  });
 });

@@ -14,6 +14,21 @@ import {
   type PresentationDataValue,
 } from './store-fast-path.js';
 
+/** PDU header (type, reserved, length) and the header of its first PDV (length, context, flags). */
+const PDU_AND_PDV_HEADER = 12;
+
+/** The first `n` bytes of a PDU held in pieces (a view when the first piece has them), or undefined if shorter. */
+function firstBytes(parts: Buffer[], n: number): Buffer | undefined {
+  if (parts[0]!.length >= n) return parts[0]!;
+  const out = Buffer.alloc(n);
+  let at = 0;
+  for (const p of parts) {
+    at += p.copy(out, at, 0, Math.min(p.length, n - at));
+    if (at === n) return out;
+  }
+  return undefined;
+}
+
 export interface FastStoreHost {
   /** A C-STORE-RQ arrived on `contextId`: where its data set goes, or undefined to leave it to the library. */
   startStore(contextId: number, command: CommandSummary): ChunkQueue | undefined;
@@ -40,6 +55,37 @@ export class PDataRouter {
     if (!this.libraryMessage && this.startStore(pdvs)) return true;
     this.followLibraryMessage(pdvs);
     return false;
+  }
+
+  /**
+   * Offers a P-DATA-TF PDU that arrived in several pieces. Taken without joining them only when
+   * it continues the data set of a fast-path C-STORE with one data PDV on the same context (what
+   * SCUs send: one PDV per PDU); anything else is refused (false), joined, and offered to take().
+   */
+  takeParts(parts: Buffer[]): boolean {
+    const store = this.store;
+    if (!store) return false;
+    const head = firstBytes(parts, PDU_AND_PDV_HEADER);
+    if (!head || head[0] !== 0x04) return false;
+    const pduLength = head.readUInt32BE(2);
+    const pdvLength = head.readUInt32BE(6);
+    const contextId = head[10]!;
+    const flags = head[11]!;
+    if (pdvLength + 4 !== pduLength || contextId !== store.contextId || (flags & 1) === 1) return false;
+    let skip = PDU_AND_PDV_HEADER;
+    for (const part of parts) {
+      if (skip >= part.length) {
+        skip -= part.length;
+        continue;
+      }
+      store.queue.push(skip > 0 ? part.subarray(skip) : part);
+      skip = 0;
+    }
+    if ((flags & 2) === 2) {
+      store.queue.end();
+      this.store = undefined;
+    }
+    return true;
   }
 
   /** The association ended: a data set still arriving fails with `error`. */

@@ -65,4 +65,30 @@ describe('PduFramer', () => {
     expect(out).toHaveLength(2);
     expect(out[0]!.buffer).toBe(chunk.buffer);
   });
+
+  for (const step of [1, 7, 4096, 65536]) {
+    it(`offers a PDU spread over chunks as its pieces (split every ${step} bytes); joins it only when they are refused`, () => {
+      const taken: Buffer[][] = [];
+      const joined: Buffer[] = [];
+      const framer = new PduFramer();
+      for (let i = 0; i < stream.length; i += step)
+        framer.push(
+          stream.subarray(i, i + step),
+          (p) => joined.push(Buffer.from(p)),
+          (parts) => {
+            // Take the big P-DATA-TF only; the others are refused and must arrive whole.
+            if (parts.reduce((n, p) => n + p.length, 0) !== 131078) return false;
+            taken.push(parts.map((p) => Buffer.from(p)));
+            return true;
+          },
+        );
+      const whole = joined.map((p) => p.length);
+      expect(taken).toHaveLength(1);
+      const all = [...joined.slice(0, 3), Buffer.concat(taken[0]!), ...joined.slice(3)];
+      expect(all.map((p) => p.length)).toEqual([206, 16390, 18, 131078, 10]);
+      expect(Buffer.concat(all).equals(stream)).toBe(true);
+      expect(whole).not.toContain(131078);
+      for (const parts of taken) expect(parts.length).toBeGreaterThan(1);
+    });
+  }
 });

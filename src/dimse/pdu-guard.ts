@@ -81,7 +81,11 @@ export class PduFramer {
   /** Total length (header included) of the PDU being gathered; 0 while its header is incomplete. */
   private need = 0;
 
-  push(chunk: Buffer, emit: (pdu: Buffer) => void): void {
+  /**
+   * `emitParts`, when given, is offered a PDU spread over several chunks as those pieces
+   * (views, in order); when it takes them (true), the PDU is never joined.
+   */
+  push(chunk: Buffer, emit: (pdu: Buffer) => void, emitParts?: (parts: Buffer[]) => boolean): void {
     let off = 0;
     while (off < chunk.length) {
       const left = chunk.length - off;
@@ -108,22 +112,24 @@ export class PduFramer {
         const header = Buffer.concat(this.parts, 6);
         this.parts = [header];
         this.need = 6 + header.readUInt32BE(2);
-        if (this.need === 6) this.flush(emit);
+        if (this.need === 6) this.flush(emit, emitParts);
         continue;
       }
       const take = Math.min(this.need - this.have, left);
       this.parts.push(chunk.subarray(off, off + take));
       this.have += take;
       off += take;
-      if (this.have === this.need) this.flush(emit);
+      if (this.have === this.need) this.flush(emit, emitParts);
     }
   }
 
-  private flush(emit: (pdu: Buffer) => void): void {
-    const pdu = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.need);
+  private flush(emit: (pdu: Buffer) => void, emitParts?: (parts: Buffer[]) => boolean): void {
+    const parts = this.parts;
+    const need = this.need;
     this.parts = [];
     this.have = 0;
     this.need = 0;
-    emit(pdu);
+    if (parts.length > 1 && emitParts?.(parts)) return;
+    emit(parts.length === 1 ? parts[0]! : Buffer.concat(parts, need));
   }
 }

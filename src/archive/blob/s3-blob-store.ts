@@ -75,7 +75,8 @@ export class S3BlobStore implements BlobStore {
     return memoryFirstWriter(
       this.opts.memoryLimit ?? MEMORY_LIMIT,
       () => this.spool(),
-      async (bytes, { key }) => {
+      async (held, { key }) => {
+        const bytes = held.whole();
         await this.sent(
           this.client.send(
             new PutObjectCommand({

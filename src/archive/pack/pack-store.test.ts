@@ -1,5 +1,6 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
@@ -39,6 +40,26 @@ describe('pack store', () => {
     expect((await drain(packs.stream(kb!, 7, 13))).toString()).toBe('object');
     const open = packs.open(kb!);
     expect(open.read(0, open.size).equals(b)).toBe(true);
+  });
+
+  it('appends an object given as the pieces it arrived in: the same record as the joined bytes', async () => {
+    const whole = bytes(70_001, 5);
+    const pieces = [whole.subarray(0, 3), whole.subarray(3, 65_536), whole.subarray(65_536)];
+    const kPieces = await packs.append(pieces, note('1.5'));
+    const kWhole = await packs.append(whole, note('1.6'), crc32(whole));
+    // A CRC the caller got wrong is written as given: the record then reads as damaged.
+    const kWrong = await packs.append(whole, note('1.7'), crc32(whole) ^ 1);
+    packs.settle(kWrong);
+    expect(kPieces).toBe(`p/1/24/${whole.length}`);
+    expect((await packs.read(kPieces)).equals(whole)).toBe(true);
+    packs.settle(kPieces);
+    packs.settle(kWhole);
+    // Listed with intact CRCs (a crash recovery would re-index it), byte for byte.
+    const listed = [...packs.recordsFrom({ segment: 0, offset: 0 })];
+    expect(listed.map((r) => [r.key, r.note.sop, r.bytes.equals(whole)])).toEqual([
+      [kPieces, '1.5', true],
+      [kWhole, '1.6', true],
+    ]);
   });
 
   it('lists the live records from a mark on and keeps the mark below unsettled objects', async () => {
@@ -200,7 +221,7 @@ describe('pack store, encrypted', () => {
 
   it('keeps payloads and notes sealed on disk and reads them back, whole, as ranges and after a restart', async () => {
     const payload = Buffer.concat([Buffer.from('PATIENT^UNMISTAKABLE'), Buffer.alloc(200_000, 9), Buffer.from('TAIL')]);
-    const key = await packs.append(payload, note('1.2.840.99999.424242'));
+    const key = await packs.append([payload.subarray(0, 1000), payload.subarray(1000)], note('1.2.840.99999.424242'));
     packs.settle(key);
     const disk = readFileSync(segmentFile(dir, 1));
     expect(disk.includes('UNMISTAKABLE')).toBe(false);

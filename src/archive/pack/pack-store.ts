@@ -177,16 +177,20 @@ export class PackStore implements BlobJournal {
   }
 
   /** Append one object and make it durable; resolves with its key (the object is unsettled until settle()). */
-  async append(payload: Buffer, note: RecordNote): Promise<string> {
+  /** `payloadCrc`: the CRC-32 of the payload, when the caller has it already (ignored when encrypting). */
+  async append(payload: Buffer | readonly Buffer[], note: RecordNote, payloadCrc?: number): Promise<string> {
     if (!this.current) throw new Error('this process does not write packs');
-    const stored = this.cipher ? this.cipher.seal(payload) : payload;
-    const buffers = encodeRecord(note, stored, this.notes);
+    const stored = this.cipher
+      ? this.cipher.seal(Buffer.isBuffer(payload) ? payload : Buffer.concat(payload as Buffer[]))
+      : payload;
+    const buffers = encodeRecord(note, stored, this.notes, this.cipher ? undefined : payloadCrc);
     const length = buffers.reduce((n, b) => n + b.length, 0);
+    const storedLength = Buffer.isBuffer(stored) ? stored.length : stored.reduce((n, b) => n + b.length, 0);
     if (this.current.end > 0 && this.current.end + length > this.segmentBytes) this.rollOver(this.current);
     const seg = this.current;
     const start = seg.end;
     seg.end += length;
-    const key = `${PREFIX}${seg.id}/${start + HEADER_BYTES}/${stored.length}`;
+    const key = `${PREFIX}${seg.id}/${start + HEADER_BYTES}/${storedLength}`;
     this.unsettled.set(key, { segment: seg.id, offset: start });
     try {
       writeAllSync(seg.fd, buffers, start);

@@ -53,19 +53,36 @@ export const JSON_NOTES: NoteCodec = {
   decode: (bytes) => JSON.parse(bytes.toString('utf8')) as RecordNote,
 };
 
-/** The buffers of one record, to be written in this order at an aligned offset. */
-export function encodeRecord(note: RecordNote, payload: Buffer, notes: NoteCodec = JSON_NOTES): Buffer[] {
+/**
+ * The buffers of one record, to be written in this order at an aligned offset. The payload may
+ * be the pieces it arrived in (written as they are, one writev; no copy into one Buffer);
+ * `knownPayloadCrc` is its CRC-32 when the caller computed it already.
+ */
+export function encodeRecord(
+  note: RecordNote,
+  payload: Buffer | readonly Buffer[],
+  notes: NoteCodec = JSON_NOTES,
+  knownPayloadCrc?: number,
+): Buffer[] {
+  const pieces = Buffer.isBuffer(payload) ? [payload] : payload;
+  let payloadLength = 0;
+  let payloadCrc = 0;
+  for (const p of pieces) {
+    payloadLength += p.length;
+    if (knownPayloadCrc === undefined) payloadCrc = crc32(p, payloadCrc);
+  }
+  if (knownPayloadCrc !== undefined) payloadCrc = knownPayloadCrc;
   const noteBytes = notes.encode(note);
   const head = Buffer.alloc(HEADER_BYTES);
   head.writeUInt32LE(MAGIC, 0);
   head.writeUInt8(1, STATE_OFFSET);
   head.writeUInt32LE(noteBytes.length, 8);
-  head.writeUInt32LE(payload.length, 12);
-  head.writeUInt32LE(crc32(noteBytes, crc32(payload)), 16);
+  head.writeUInt32LE(payloadLength, 12);
+  head.writeUInt32LE(crc32(noteBytes, payloadCrc), 16);
   head.writeUInt32LE(crc32(head.subarray(0, 20)), 20);
-  const used = HEADER_BYTES + payload.length + noteBytes.length;
+  const used = HEADER_BYTES + payloadLength + noteBytes.length;
   const pad = aligned(used) - used;
-  return pad > 0 ? [head, payload, noteBytes, Buffer.alloc(pad)] : [head, payload, noteBytes];
+  return pad > 0 ? [head, ...pieces, noteBytes, Buffer.alloc(pad)] : [head, ...pieces, noteBytes];
 }
 
 /**
