@@ -3,7 +3,9 @@
  * bench does (`--database`, `--blob-store` on s3rver) at --log-level debug, stores N small studies
  * concurrently (2 instances, one STOW each), and writes per study the epoch ms of its STOW answer
  * and of the first FHIR search showing it, and from the server's log every sync pass and every
- * "study synced", so that what waits where can be read off.
+ * "study synced", so that what waits where can be read off. The summary has the STOW answer times
+ * (ackP50/ackP99, from sending) too; P7_POLL=after holds every FHIR search until all STOWs are
+ * answered, so that those times are without the searches' load on the server.
  *   node --import tsx bench/probe/p7-phases.ts OUT.json [studies] [entry]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -95,6 +97,11 @@ await stow([ctInstance({ study: warm, series: `${warm}.1`, sop: `${warm}.1.1`, r
 await readable(warm, 1);
 
 if (STATS) await stats.query('SELECT pg_stat_statements_reset()');
+// P7_POLL=after: no study is polled before every STOW is answered (acks without the FHIR searches' load).
+const POLL_AFTER_ALL = process.env.P7_POLL === 'after';
+let ackedCount = 0;
+let everyAck: () => void = () => undefined;
+const allAcked = new Promise<void>((r) => (everyAck = r));
 const t0 = Date.now();
 const cpu0 = cpuOf();
 const studies = await Promise.all(
@@ -114,6 +121,8 @@ const studies = await Promise.all(
     const sent = Date.now();
     await stow(files);
     const acked = Date.now();
+    if (++ackedCount === STUDIES) everyAck();
+    if (POLL_AFTER_ALL) await allAcked;
     const seen = await readable(uid, 2);
     return { uid, sent: sent - t0, acked: acked - t0, seen: seen - t0, latency: seen - acked };
   }),
@@ -152,7 +161,10 @@ const passes = lines
   }));
 const synced = lines.filter((l) => l.msg === 'study synced').map((l) => ({ at: l.time - t0, uid: l.studyUid }));
 const lat = studies.map((s) => s.latency).sort((a, b) => a - b);
+const acks = studies.map((s) => s.acked - s.sent).sort((a, b) => a - b);
 const summary = {
+  ackP50: acks[Math.ceil(0.5 * acks.length) - 1],
+  ackP99: acks[Math.ceil(0.99 * acks.length) - 1],
   p50: lat[Math.ceil(0.5 * lat.length) - 1],
   p99: lat[Math.ceil(0.99 * lat.length) - 1],
   lastAck: Math.max(...studies.map((s) => s.acked)),

@@ -15,6 +15,8 @@ export class PgIndexWriter {
   private readonly series = new Set<number>();
   private readonly studies = new Set<number>();
   private readonly changed = new Set<string>();
+  /** Series looked up or made in this transaction (their studies locked: they stay until finish()). */
+  private readonly seriesByUid = new Map<string, { pk: number; studyPk: number }>();
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -182,7 +184,13 @@ export class PgIndexWriter {
     this.changed.add(existing.studyUid);
   }
 
+  /** The series' row key, made (with its study) when new; a series met earlier in the batch costs no round trip. */
   private async ensureSeries(r: InstanceRecord): Promise<number> {
+    const known = this.seriesByUid.get(r.seriesUid);
+    if (known) {
+      this.studies.add(known.studyPk);
+      return known.pk;
+    }
     const t = this.t;
     const found = await this.q<{ pk: number; studyPk: number }>(
       `SELECT pk, study_pk AS "studyPk" FROM ${t}series WHERE series_uid = $1`,
@@ -190,6 +198,7 @@ export class PgIndexWriter {
     );
     if (found.rows[0]) {
       this.studies.add(found.rows[0].studyPk);
+      this.seriesByUid.set(r.seriesUid, found.rows[0]);
       return found.rows[0].pk;
     }
     const studyPk = await this.ensureStudy(r);
@@ -201,6 +210,7 @@ export class PgIndexWriter {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING pk`,
       [s.seriesUid, studyPk, s.modality, s.seriesNumber, s.description, s.ppsDate, s.ppsTime, s.ppsTimeRaw, s.json],
     );
+    this.seriesByUid.set(r.seriesUid, { pk: row.rows[0]!.pk, studyPk });
     return row.rows[0]!.pk;
   }
 
