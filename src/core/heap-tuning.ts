@@ -42,6 +42,21 @@ function fullGc(): () => void {
   return gcFunction;
 }
 
+/**
+ * One full collection that moves every old-space object it can onto fewer pages. A plain full
+ * collection evacuates only pages that are mostly empty, so the old space of an idle server
+ * kept 46–49 MB of pages for 42 MB of live objects; this one left 43 MB (−4 to −6 MB of RSS,
+ * issue 21). Its cost is one collection more per idle round, never one while the server works.
+ */
+function compactingGc(gc: () => void): void {
+  v8.setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    gc();
+  } finally {
+    v8.setFlagsFromString('--no-compact-on-every-full-gc');
+  }
+}
+
 export interface IdleHeapOptions {
   /** How often the event loop's utilisation is sampled. */
   intervalMs?: number;
@@ -69,8 +84,8 @@ export interface IdleHeapReducer {
  * collections was low. So: once the heap has grown by `minGrowthBytes` over what the last round
  * left and three intervals in a row were idle, a round of full collections, one per idle
  * interval (busy intervals pause it): four, or
- * up to twelve while the young generation has not shrunk. A busy server is never collected by
- * this, and an idle one at most twelve times per growth.
+ * up to twelve while the young generation has not shrunk, then one that compacts the old space.
+ * A busy server is never collected by this, and an idle one at most thirteen times per growth.
  */
 export function reduceHeapWhenIdle(opts: IdleHeapOptions = {}): IdleHeapReducer {
   const intervalMs = opts.intervalMs ?? 1000;
@@ -99,6 +114,8 @@ export function reduceHeapWhenIdle(opts: IdleHeapOptions = {}): IdleHeapReducer 
     collections += 1;
     inRound += 1;
     if (inRound >= ROUND_MAX || (inRound >= ROUND && youngGenerationBytes() <= YOUNG_IDLE_BYTES)) {
+      compactingGc(gc);
+      collections += 1;
       inRound = 0;
       floor = process.memoryUsage().heapTotal;
       opts.onRound?.(floor);

