@@ -13,7 +13,10 @@ import {
 } from '../fhir/client/index.js';
 import { conflict, forbidden, notFound, OperationOutcomeError, outcome } from '../core/errors.js';
 import type { Bundle, FhirResource } from '../fhir/types.js';
-import type { AccessPolicy } from '../fhir/access/access-policy.js';
+import { allowAll, type AccessPolicy } from '../fhir/access/access-policy.js';
+import { AnswerMemo, type MemoEntry } from './answer-memo.js';
+import { allTyped } from './fhir-read.js';
+import { type MedicationResource, recentStateChangesAt } from './medications.js';
 import { assembleContext, type Assembled, type SectionData, type SourceRecord } from './assemble.js';
 import { contextBundle } from './bundle.js';
 import type { ContextRequest } from './params.js';
@@ -36,6 +39,8 @@ export interface ContextServiceOptions {
   /** Page size of each section query; more matches are reported as `truncated`. */
   maxPerSection: number;
   now?: () => number;
+  /** JSON texts kept for reads that did not change (answer-memo.ts); 0: none. Default 512. */
+  memoEntries?: number;
 }
 
 interface Query {
@@ -45,19 +50,70 @@ interface Query {
   params: [string, string][];
 }
 
+interface Gathered {
+  patient: FhirResource;
+  sources: SourceRecord[];
+  sections: Partial<Record<SectionName, SectionData | null>>;
+  /** Each section query's Bundle (undefined: failed, timed out or denied), in query order. */
+  bundles: (Bundle | undefined)[];
+}
+
 type Outcome = { bundle: Bundle; record: SourceRecord } | { bundle?: undefined; record: SourceRecord };
 
 export class ContextService {
   private readonly now: () => number;
   private readonly sameServer: boolean;
+  private readonly memo: AnswerMemo;
 
   constructor(private readonly o: ContextServiceOptions) {
     this.now = o.now ?? Date.now;
+    this.memo = new AnswerMemo(o.memoEntries ?? 512);
     this.sameServer = o.clinical.client === o.imaging.client || o.clinical.client.baseUrl === o.imaging.client.baseUrl;
   }
 
   /** The context as JSON document plus its resources; 404/409/403/502/504 as OperationOutcomeErrors. */
   async assemble(request: ContextRequest, policy: AccessPolicy): Promise<Assembled> {
+    return this.build(await this.gather(request, policy), request, policy);
+  }
+
+  /**
+   * The JSON document's text (exactly `JSON.stringify(assemble(…).context)`), the Patient's id and the
+   * sections left out. Built from the same reads as an earlier answer (answer-memo.ts), the text up
+   * to `sources` is that answer's; `sources` (with this request's durations) is always written anew.
+   */
+  async document(
+    request: ContextRequest,
+    policy: AccessPolicy,
+  ): Promise<{ json: string; patientId?: string; omitted: string[] }> {
+    const g = await this.gather(request, policy);
+    const policyKey = policy === allowAll ? '' : policy.cacheKey;
+    const key =
+      policyKey === undefined
+        ? undefined
+        : `${policyKey}\n${g.patient.id}\n${request.since ?? ''}\n${request.studyLimit}\n${request.include.join(',')}`;
+    const inputs = g.bundles.every((b) => b !== undefined) ? [g.patient, ...g.bundles] : undefined;
+    const now = this.now();
+    const kept = key !== undefined && inputs ? this.memo.get(key, inputs, now) : undefined;
+    if (kept) return { json: `${kept.head},"sources":${JSON.stringify(g.sources)}}`, ...answerOf(kept) };
+    const { context } = this.build(g, request, policy, now);
+    const { sources, ...rest } = context;
+    const text = JSON.stringify(rest);
+    const head = text.slice(0, -1);
+    const patientId = context.patient?.id;
+    const omitted = request.include.filter((s) => Object.hasOwn(context, s) && context[s] === null);
+    if (key !== undefined && inputs) {
+      const medications = g.sections.medications;
+      const validUntil = medications
+        ? recentStateChangesAt(allTyped<MedicationResource>(medications.resources), { since: request.since, now })
+        : Infinity;
+      this.memo.set(key, { inputs, validUntil, head, omitted, ...(patientId ? { patientId } : {}) });
+    }
+    // `rest` without members (never: `patient` and `complete` are always there) would end in `{`.
+    return { json: `${head},"sources":${JSON.stringify(sources)}}`, ...(patientId ? { patientId } : {}), omitted };
+  }
+
+  /** The patient, every section's query answers (their Bundles in query order) and the sources so far. */
+  private async gather(request: ContextRequest, policy: AccessPolicy): Promise<Gathered> {
     const sources: SourceRecord[] = [];
     const patient = await this.resolvePatient(request, policy, sources);
     const imagingIds = this.sameServer ? [patient.id!] : await this.imagingPatientIds(patient, policy, sources);
@@ -87,16 +143,19 @@ export class ContextService {
     for (const s of request.include)
       if (sections[s] === undefined && !queries.some((q) => q.section === s))
         sections[s] = { resources: [], included: [] };
-    const assembled = assembleContext({
-      patient,
-      sections,
-      sources,
+    return { patient, sources, sections, bundles: results.map((r) => r.bundle) };
+  }
+
+  private build(g: Gathered, request: ContextRequest, policy: AccessPolicy, now = this.now()): Assembled {
+    return assembleContext({
+      patient: g.patient,
+      sections: g.sections,
+      sources: g.sources,
       request,
       dicomWebBase: this.o.dicomWebBase,
-      now: this.now(),
+      now,
       policy,
     });
-    return assembled;
   }
 
   /** The same content as a FHIR Bundle of type collection. */
@@ -307,6 +366,11 @@ export class ContextService {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 }
+
+const answerOf = (e: MemoEntry): { patientId?: string; omitted: string[] } => ({
+  ...(e.patientId ? { patientId: e.patientId } : {}),
+  omitted: [...e.omitted],
+});
 
 const visible = (patient: FhirResource, policy: AccessPolicy): boolean =>
   !!patient.id && policy.canSeePatient(patient.id) && policy.canSee(patient);
