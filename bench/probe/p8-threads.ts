@@ -60,9 +60,7 @@ const result = await runP8({
           startTimeoutMs: 180_000,
           env: { MALLOC_ARENA_MAX: '2' },
           ...(values.entry ? { entry: values.entry } : {}),
-          ...(values['cpu-prof']
-            ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] }
-            : {}),
+          ...(values['cpu-prof'] ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-prof'])}`] } : {}),
         },
       },
     );
@@ -77,7 +75,7 @@ const result = await runP8({
           const k = `${t.name} nice ${t.nice}`;
           byName.set(k, (byName.get(k) ?? 0) + t.ms - (before.get(tid)?.ms ?? 0));
         }
-        requests = result0();
+        requests = Number(values['per-client']) * 50; // the last run's requests (runP8's 50 clients)
         for (const [k, ms] of [...byName].sort((a, b) => b[1] - a[1]))
           if (ms > 1) console.log(`${k.padEnd(28)} ${(ms / requests).toFixed(3)} ms/request`);
         await s.stop();
@@ -85,7 +83,4 @@ const result = await runP8({
     };
   },
 });
-function result0(): number {
-  return Number(values['per-client']) * 50; // the last run's requests (50 clients)
-}
 console.log(JSON.stringify({ p95: result.p95, cpu: result.cpuMsPerRequest, requests: requests }));

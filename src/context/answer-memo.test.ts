@@ -13,7 +13,10 @@ const BASE = 'http://ib.test/fhir';
 const DAY = 86_400_000;
 /** The document with every source's duration set to 0 (the one part measured per request). */
 const timeless = (json: string) =>
-  JSON.stringify({ ...JSON.parse(json), sources: JSON.parse(json).sources.map((s: object) => ({ ...s, durationMs: 0 })) });
+  JSON.stringify({
+    ...JSON.parse(json),
+    sources: JSON.parse(json).sources.map((s: object) => ({ ...s, durationMs: 0 })),
+  });
 
 describe('ContextService.document: the text kept for unchanged reads (answer-memo.ts)', () => {
   let dir: string;
