@@ -70,14 +70,15 @@ const result = await runP8({
       pid: s.pid,
       stop: async () => {
         const after = threads(pid);
-        const byName = new Map<string, number>();
-        for (const [tid, t] of after) {
-          const k = `${t.name} nice ${t.nice}`;
-          byName.set(k, (byName.get(k) ?? 0) + t.ms - (before.get(tid)?.ms ?? 0));
-        }
         requests = Number(values['per-client']) * 50; // the last run's requests (runP8's 50 clients)
-        for (const [k, ms] of [...byName].sort((a, b) => b[1] - a[1]))
-          if (ms > 1) console.log(`${k.padEnd(28)} ${(ms / requests).toFixed(3)} ms/request`);
+        // Per thread (the main thread's tid is the pid; workers and libuv's pool are all named `node`).
+        const rows = [...after].map(([tid, t]) => ({ tid, ...t, used: t.ms - (before.get(tid)?.ms ?? 0) }));
+        for (const t of rows.sort((a, b) => b.used - a.used))
+          if (t.used / requests > 0.005)
+            console.log(
+              `${t.tid === String(pid) ? 'main' : t.tid} ${t.name} nice ${t.nice}`.padEnd(34),
+              `${(t.used / requests).toFixed(3)} ms/request`,
+            );
         await s.stop();
       },
     };

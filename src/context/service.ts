@@ -53,7 +53,7 @@ interface Query {
 interface Gathered {
   patient: FhirResource;
   sources: SourceRecord[];
-  sections: Partial<Record<SectionName, SectionData | null>>;
+  queries: Query[];
   /** Each section query's Bundle (undefined: failed, timed out or denied), in query order. */
   bundles: (Bundle | undefined)[];
 }
@@ -64,6 +64,7 @@ export class ContextService {
   private readonly now: () => number;
   private readonly sameServer: boolean;
   private readonly memo: AnswerMemo;
+  private readonly requestTexts = new Map<string, string>();
 
   constructor(private readonly o: ContextServiceOptions) {
     this.now = o.now ?? Date.now;
@@ -95,14 +96,15 @@ export class ContextService {
     const now = this.now();
     const kept = key !== undefined && inputs ? this.memo.get(key, inputs, now) : undefined;
     if (kept) return { json: `${kept.head},"sources":${JSON.stringify(g.sources)}}`, ...answerOf(kept) };
-    const { context } = this.build(g, request, policy, now);
+    const sections = this.sections(g, request);
+    const { context } = this.build(g, request, policy, now, sections);
     const { sources, ...rest } = context;
     const text = JSON.stringify(rest);
     const head = text.slice(0, -1);
     const patientId = context.patient?.id;
     const omitted = request.include.filter((s) => Object.hasOwn(context, s) && context[s] === null);
     if (key !== undefined && inputs) {
-      const medications = g.sections.medications;
+      const medications = sections.medications;
       const validUntil = medications
         ? recentStateChangesAt(allTyped<MedicationResource>(medications.resources), { since: request.since, now })
         : Infinity;
@@ -123,17 +125,22 @@ export class ContextService {
     const results = await Promise.all(queries.map((q) => this.run(q, policy, deadline.promise))).finally(
       deadline.clear,
     );
+    for (const r of results) sources.push(r.record);
+    return { patient, sources, queries, bundles: results.map((r) => r.bundle) };
+  }
+
+  /** Each asked section's resources and included ones, from its queries' Bundles; null when one failed. */
+  private sections(g: Gathered, request: ContextRequest): Partial<Record<SectionName, SectionData | null>> {
     const sections: Partial<Record<SectionName, SectionData | null>> = {};
-    results.forEach((r, i) => {
-      const section = queries[i].section as SectionName;
-      sources.push(r.record);
+    g.bundles.forEach((bundle, i) => {
+      const section = g.queries[i].section as SectionName;
       const current = sections[section];
-      if (!r.bundle) {
+      if (!bundle) {
         if (current === undefined) sections[section] = null;
         return;
       }
       const data = current ?? { resources: [], included: [] };
-      for (const e of r.bundle.entry ?? []) {
+      for (const e of bundle.entry ?? []) {
         if (!e.resource) continue;
         (e.search?.mode === 'include' ? data.included : data.resources).push(e.resource);
       }
@@ -141,15 +148,21 @@ export class ContextService {
     });
     // No query for a section means nothing to ask for (no imaging patient matched): empty, not failed.
     for (const s of request.include)
-      if (sections[s] === undefined && !queries.some((q) => q.section === s))
+      if (sections[s] === undefined && !g.queries.some((q) => q.section === s))
         sections[s] = { resources: [], included: [] };
-    return { patient, sources, sections, bundles: results.map((r) => r.bundle) };
+    return sections;
   }
 
-  private build(g: Gathered, request: ContextRequest, policy: AccessPolicy, now = this.now()): Assembled {
+  private build(
+    g: Gathered,
+    request: ContextRequest,
+    policy: AccessPolicy,
+    now = this.now(),
+    sections = this.sections(g, request),
+  ): Assembled {
     return assembleContext({
       patient: g.patient,
-      sections: g.sections,
+      sections,
       sources: g.sources,
       request,
       dicomWebBase: this.o.dicomWebBase,
@@ -319,7 +332,7 @@ export class ContextService {
 
   /** One search with its timeout (or the shared `deadline`); never throws: failures become the source record. */
   private async run(q: Query, policy: AccessPolicy, deadline?: Promise<never>): Promise<Outcome> {
-    const request = `${q.type}?${new URLSearchParams(q.params).toString()}`;
+    const request = this.requestText(q);
     const base = { section: q.section, server: q.server.name, request };
     // Every section (and identifier lookup) is filled by a search: the `s` of the caller's scopes.
     if (!policy.canSearch(q.type))
@@ -330,7 +343,8 @@ export class ContextService {
     try {
       const search = q.server.client.search(q.type, q.params as SearchParams);
       const bundle = await (deadline ? Promise.race([search, deadline]) : this.timed(search));
-      const count = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include').length;
+      let count = 0;
+      for (const e of bundle.entry ?? []) if (e.search?.mode !== 'include') count++;
       const more = q.type !== 'ImagingStudy' && (bundle.link ?? []).some((l) => l.relation === 'next');
       return {
         bundle,
@@ -346,6 +360,19 @@ export class ContextService {
         },
       };
     }
+  }
+
+  /** `Type?a=1&b=2` as URLSearchParams writes it, kept: the same queries come again for each patient. */
+  private requestText(q: Query): string {
+    // JSON of the pairs: unambiguous (a value may hold any character), and cheaper than encoding them.
+    const key = `${q.type}${JSON.stringify(q.params)}`;
+    let text = this.requestTexts.get(key);
+    if (text === undefined) {
+      text = `${q.type}?${new URLSearchParams(q.params).toString()}`;
+      if (this.requestTexts.size >= 4096) this.requestTexts.clear();
+      this.requestTexts.set(key, text);
+    }
+    return text;
   }
 
   /** A promise rejected with QueryTimeout after timeoutMs (never resolved), and its cancellation. */
