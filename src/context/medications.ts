@@ -41,6 +41,29 @@ function dosageOf(r: MedicationResource): string | undefined {
   return str(d?.text);
 }
 
+/** Listed as active, as recent (within the window from `recentFrom`), or not at all. */
+function stateOf(r: MedicationResource, recentFrom: number): MedicationSummary['state'] | undefined {
+  const status = str(r.status);
+  // A resource of another type (a server answering off the query) has no ACTIVE set: skipped.
+  if (!ACTIVE[r.resourceType] || (status && NEVER.has(status))) return undefined;
+  if (status && ACTIVE[r.resourceType].has(status)) return 'active';
+  return (time(dateOf(r)) ?? -Infinity) < recentFrom ? undefined : 'recent';
+}
+
+/**
+ * The last instant (epoch ms) up to which buildMedications, given a later `now`, lists the same
+ * resources in the same states: a past medication dated t is `recent` while now ≤ t + 90 days, and
+ * one already out of the window stays out. Infinity with `since` (the window does not move).
+ */
+export function recentStateChangesAt(resources: MedicationResource[], o: { since?: number; now: number }): number {
+  if (o.since !== undefined) return Infinity;
+  const recentFrom = o.now - RECENT_DAYS * 86_400_000;
+  let until = Infinity;
+  for (const r of resources)
+    if (stateOf(r, recentFrom) === 'recent') until = Math.min(until, time(dateOf(r))! + RECENT_DAYS * 86_400_000);
+  return until;
+}
+
 export function buildMedications(
   resources: Typed<MedicationResource>[],
   included: FhirResource[],
@@ -51,13 +74,12 @@ export function buildMedications(
   const items: MedicationSummary[] = [];
   const used: FhirResource[] = [];
   for (const r of resources) {
-    // A resource of another type (a server answering off the query) has no ACTIVE set: skipped.
     const type = r.resourceType;
     const status = str(r.status);
-    if (!ACTIVE[type] || (status && NEVER.has(status))) continue;
-    const active = !!status && ACTIVE[type].has(status);
+    const state = stateOf(r, recentFrom);
+    if (!state) continue;
+    const active = state === 'active';
     const date = dateOf(r);
-    if (!active && (time(date) ?? -Infinity) < recentFrom) continue;
     const ref = str(r.medicationReference?.reference)?.replace(/^.*Medication\//, '');
     const medResource = ref ? medications.get(ref) : undefined;
     const medication =

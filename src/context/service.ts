@@ -13,7 +13,10 @@ import {
 } from '../fhir/client/index.js';
 import { conflict, forbidden, notFound, OperationOutcomeError, outcome } from '../core/errors.js';
 import type { Bundle, FhirResource } from '../fhir/types.js';
-import type { AccessPolicy } from '../fhir/access/access-policy.js';
+import { allowAll, type AccessPolicy } from '../fhir/access/access-policy.js';
+import { AnswerMemo, type MemoEntry } from './answer-memo.js';
+import { allTyped } from './fhir-read.js';
+import { type MedicationResource, recentStateChangesAt } from './medications.js';
 import { assembleContext, type Assembled, type SectionData, type SourceRecord } from './assemble.js';
 import { contextBundle } from './bundle.js';
 import type { ContextRequest } from './params.js';
@@ -36,6 +39,8 @@ export interface ContextServiceOptions {
   /** Page size of each section query; more matches are reported as `truncated`. */
   maxPerSection: number;
   now?: () => number;
+  /** JSON texts kept for reads that did not change (answer-memo.ts); 0: none. Default 512. */
+  memoEntries?: number;
 }
 
 interface Query {
@@ -45,19 +50,72 @@ interface Query {
   params: [string, string][];
 }
 
+interface Gathered {
+  patient: FhirResource;
+  sources: SourceRecord[];
+  queries: Query[];
+  /** Each section query's Bundle (undefined: failed, timed out or denied), in query order. */
+  bundles: (Bundle | undefined)[];
+}
+
 type Outcome = { bundle: Bundle; record: SourceRecord } | { bundle?: undefined; record: SourceRecord };
 
 export class ContextService {
   private readonly now: () => number;
   private readonly sameServer: boolean;
+  private readonly memo: AnswerMemo;
+  private readonly requestTexts = new Map<string, string>();
 
   constructor(private readonly o: ContextServiceOptions) {
     this.now = o.now ?? Date.now;
+    this.memo = new AnswerMemo(o.memoEntries ?? 512);
     this.sameServer = o.clinical.client === o.imaging.client || o.clinical.client.baseUrl === o.imaging.client.baseUrl;
   }
 
   /** The context as JSON document plus its resources; 404/409/403/502/504 as OperationOutcomeErrors. */
   async assemble(request: ContextRequest, policy: AccessPolicy): Promise<Assembled> {
+    return this.build(await this.gather(request, policy), request, policy);
+  }
+
+  /**
+   * The JSON document's text (exactly `JSON.stringify(assemble(…).context)`), the Patient's id and the
+   * sections left out. Built from the same reads as an earlier answer (answer-memo.ts), the text up
+   * to `sources` is that answer's; `sources` (with this request's durations) is always written anew.
+   */
+  async document(
+    request: ContextRequest,
+    policy: AccessPolicy,
+  ): Promise<{ json: string; patientId?: string; omitted: string[] }> {
+    const g = await this.gather(request, policy);
+    const policyKey = policy === allowAll ? '' : policy.cacheKey;
+    const key =
+      policyKey === undefined
+        ? undefined
+        : `${policyKey}\n${g.patient.id}\n${request.since ?? ''}\n${request.studyLimit}\n${request.include.join(',')}`;
+    const inputs = g.bundles.every((b) => b !== undefined) ? [g.patient, ...g.bundles] : undefined;
+    const now = this.now();
+    const kept = key !== undefined && inputs ? this.memo.get(key, inputs, now) : undefined;
+    if (kept) return { json: `${kept.head},"sources":${JSON.stringify(g.sources)}}`, ...answerOf(kept) };
+    const sections = this.sections(g, request);
+    const { context } = this.build(g, request, policy, now, sections);
+    const { sources, ...rest } = context;
+    const text = JSON.stringify(rest);
+    const head = text.slice(0, -1);
+    const patientId = context.patient?.id;
+    const omitted = request.include.filter((s) => Object.hasOwn(context, s) && context[s] === null);
+    if (key !== undefined && inputs) {
+      const medications = sections.medications;
+      const validUntil = medications
+        ? recentStateChangesAt(allTyped<MedicationResource>(medications.resources), { since: request.since, now })
+        : Infinity;
+      this.memo.set(key, { inputs, validUntil, head, omitted, ...(patientId ? { patientId } : {}) });
+    }
+    // `rest` without members (never: `patient` and `complete` are always there) would end in `{`.
+    return { json: `${head},"sources":${JSON.stringify(sources)}}`, ...(patientId ? { patientId } : {}), omitted };
+  }
+
+  /** The patient, every section's query answers (their Bundles in query order) and the sources so far. */
+  private async gather(request: ContextRequest, policy: AccessPolicy): Promise<Gathered> {
     const sources: SourceRecord[] = [];
     const patient = await this.resolvePatient(request, policy, sources);
     const imagingIds = this.sameServer ? [patient.id!] : await this.imagingPatientIds(patient, policy, sources);
@@ -67,17 +125,22 @@ export class ContextService {
     const results = await Promise.all(queries.map((q) => this.run(q, policy, deadline.promise))).finally(
       deadline.clear,
     );
+    for (const r of results) sources.push(r.record);
+    return { patient, sources, queries, bundles: results.map((r) => r.bundle) };
+  }
+
+  /** Each asked section's resources and included ones, from its queries' Bundles; null when one failed. */
+  private sections(g: Gathered, request: ContextRequest): Partial<Record<SectionName, SectionData | null>> {
     const sections: Partial<Record<SectionName, SectionData | null>> = {};
-    results.forEach((r, i) => {
-      const section = queries[i].section as SectionName;
-      sources.push(r.record);
+    g.bundles.forEach((bundle, i) => {
+      const section = g.queries[i].section as SectionName;
       const current = sections[section];
-      if (!r.bundle) {
+      if (!bundle) {
         if (current === undefined) sections[section] = null;
         return;
       }
       const data = current ?? { resources: [], included: [] };
-      for (const e of r.bundle.entry ?? []) {
+      for (const e of bundle.entry ?? []) {
         if (!e.resource) continue;
         (e.search?.mode === 'include' ? data.included : data.resources).push(e.resource);
       }
@@ -85,18 +148,27 @@ export class ContextService {
     });
     // No query for a section means nothing to ask for (no imaging patient matched): empty, not failed.
     for (const s of request.include)
-      if (sections[s] === undefined && !queries.some((q) => q.section === s))
+      if (sections[s] === undefined && !g.queries.some((q) => q.section === s))
         sections[s] = { resources: [], included: [] };
-    const assembled = assembleContext({
-      patient,
+    return sections;
+  }
+
+  private build(
+    g: Gathered,
+    request: ContextRequest,
+    policy: AccessPolicy,
+    now = this.now(),
+    sections = this.sections(g, request),
+  ): Assembled {
+    return assembleContext({
+      patient: g.patient,
       sections,
-      sources,
+      sources: g.sources,
       request,
       dicomWebBase: this.o.dicomWebBase,
-      now: this.now(),
+      now,
       policy,
     });
-    return assembled;
   }
 
   /** The same content as a FHIR Bundle of type collection. */
@@ -260,7 +332,7 @@ export class ContextService {
 
   /** One search with its timeout (or the shared `deadline`); never throws: failures become the source record. */
   private async run(q: Query, policy: AccessPolicy, deadline?: Promise<never>): Promise<Outcome> {
-    const request = `${q.type}?${new URLSearchParams(q.params).toString()}`;
+    const request = this.requestText(q);
     const base = { section: q.section, server: q.server.name, request };
     // Every section (and identifier lookup) is filled by a search: the `s` of the caller's scopes.
     if (!policy.canSearch(q.type))
@@ -271,7 +343,8 @@ export class ContextService {
     try {
       const search = q.server.client.search(q.type, q.params as SearchParams);
       const bundle = await (deadline ? Promise.race([search, deadline]) : this.timed(search));
-      const count = (bundle.entry ?? []).filter((e) => e.search?.mode !== 'include').length;
+      let count = 0;
+      for (const e of bundle.entry ?? []) if (e.search?.mode !== 'include') count++;
       const more = q.type !== 'ImagingStudy' && (bundle.link ?? []).some((l) => l.relation === 'next');
       return {
         bundle,
@@ -287,6 +360,19 @@ export class ContextService {
         },
       };
     }
+  }
+
+  /** `Type?a=1&b=2` as URLSearchParams writes it, kept: the same queries come again for each patient. */
+  private requestText(q: Query): string {
+    // JSON of the pairs: unambiguous (a value may hold any character), and cheaper than encoding them.
+    const key = `${q.type}${JSON.stringify(q.params)}`;
+    let text = this.requestTexts.get(key);
+    if (text === undefined) {
+      text = `${q.type}?${new URLSearchParams(q.params).toString()}`;
+      if (this.requestTexts.size >= 4096) this.requestTexts.clear();
+      this.requestTexts.set(key, text);
+    }
+    return text;
   }
 
   /** A promise rejected with QueryTimeout after timeoutMs (never resolved), and its cancellation. */
@@ -307,6 +393,11 @@ export class ContextService {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 }
+
+const answerOf = (e: MemoEntry): { patientId?: string; omitted: string[] } => ({
+  ...(e.patientId ? { patientId: e.patientId } : {}),
+  omitted: [...e.omitted],
+});
 
 const visible = (patient: FhirResource, policy: AccessPolicy): boolean =>
   !!patient.id && policy.canSeePatient(patient.id) && policy.canSee(patient);

@@ -24,12 +24,14 @@ export async function contextAnswer(
   policy: AccessPolicy,
   asBundle: boolean,
 ): Promise<ReadAnswer> {
+  // The document: its text may be one kept for the same reads (ContextService.document).
+  if (!asBundle) return service.document(request, policy);
   const assembled = await service.assemble(request, policy);
   const context = assembled.context as unknown as { patient?: { id?: string } };
   const patientId = context.patient?.id;
   const omitted = request.include.filter((s) => Object.hasOwn(context, s) && (context as never)[s] === null);
   return {
-    json: JSON.stringify(asBundle ? service.bundle(assembled) : assembled.context),
+    json: JSON.stringify(service.bundle(assembled)),
     ...(patientId ? { patientId } : {}),
     omitted,
   };
