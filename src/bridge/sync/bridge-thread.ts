@@ -14,13 +14,10 @@ const RESTART_DELAY_MS = 1000;
 /** The thread ends after this long without a sync and with nothing due. */
 export const BRIDGE_THREAD_IDLE_MS = 30_000;
 
-/**
- * The thread's young generation: V8's default lets it grow to 48 MB under the sync's allocation
- * and keeps it resident while the thread runs; 16 MB (measured: the thread's heapTotal after a
- * few syncs 106 → 80 MB) costs more scavenges on the thread only, never on the server's loop.
+/*
+ * No resourceLimits: a 16 MB young generation (V8 lets a thread's grow to 48 MB) saved ≈ 25 MB of
+ * RSS but cost ≈ 0.8 ms of CPU per C-STORE instance (bench/cstore-cpu.ts, A/B, session 15).
  */
-const BRIDGE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 16 } as const;
-
 type Answer = Extract<FromBridgeThread, { type: 'answer' }>;
 
 export interface BridgeThreadOptions {
@@ -161,7 +158,6 @@ export class BridgeThread {
       execArgv,
       workerData,
       name: 'imaging-bridge-sync',
-      resourceLimits: BRIDGE_THREAD_LIMITS,
     });
     worker.unref();
     let error: Error | undefined;
