@@ -5,7 +5,7 @@
  * archive.store like any other instance (the local copy then replaces the remote row).
  */
 import type { DicomJson, DicomJsonAttribute } from '../dicom/types.js';
-import { BULK_MARKER } from '../dicom/index.js';
+import { BULK_MARKER } from '../dicom/bulk-path.js';
 import type { StoredInstance } from './types.js';
 
 export const REMOTE_PREFIX = 'remote:';

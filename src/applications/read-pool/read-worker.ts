@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { OperationOutcomeError } from '../../core/errors.js';
 import { HiddenPatient, openContext } from '../../context/index.js';
 import { callerPolicy } from '../../fhir/access/scope-access.js';
-import { openFhirReadReplica } from '../../fhir/embedded.js';
+import { openFhirReadReplica } from '../../fhir/store-connections.js';
 import { openStroke } from '../stroke/open.js';
 import { contextAnswer, strokeAnswer } from './answers.js';
 import type { ReadJob, ReadReply, ReadWorkerData } from './protocol.js';

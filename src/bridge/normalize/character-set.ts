@@ -8,7 +8,7 @@
  * replaced by U+FFFD during decoding are lost: reported only.
  */
 import { TextDecoder } from 'node:util';
-import { decodeText } from '../../dicom/index.js';
+import { decodeText } from '../../dicom/charset-decode.js';
 import type { DicomJson } from '../../dicom/types.js';
 import { TAG } from '../mapping/dicom-read.js';
 import { finding, mapAttributes, mapValues, withAttribute } from './edit.js';

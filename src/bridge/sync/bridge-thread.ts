@@ -14,11 +14,15 @@ const RESTART_DELAY_MS = 1000;
 /** The thread ends after this long without a sync and with nothing due. */
 export const BRIDGE_THREAD_IDLE_MS = 30_000;
 
+/*
+ * No resourceLimits: a 16 MB young generation (V8 lets a thread's grow to 48 MB) saved ≈ 25 MB of
+ * RSS but cost ≈ 0.8 ms of CPU per C-STORE instance (bench/cstore-cpu.ts, A/B, session 15).
+ */
 type Answer = Extract<FromBridgeThread, { type: 'answer' }>;
 
 export interface BridgeThreadOptions {
   /** What the thread is started with (read at each start). */
-  data: () => Omit<BridgeThreadData, 'idleMs'>;
+  data: () => Omit<BridgeThreadData, 'idleMs' | 'spawnedAt'>;
   /** FHIR writes the thread committed, for the server's write listeners (EmbeddedFhir.announce). */
   announce: (events: WriteEvent[]) => void;
   /** Whether the outbox has a row due (Outbox.hasDue on the server's connection): starts the thread. */
@@ -146,11 +150,34 @@ export class BridgeThread {
     const workerData: BridgeThreadData = {
       ...this.options.data(),
       idleMs: this.options.idleMs ?? BRIDGE_THREAD_IDLE_MS,
+      spawnedAt: Date.now(),
     };
-    const worker = new Worker(script, { eval: isEval, execArgv, workerData, name: 'imaging-bridge-sync' });
+    const cpuAtSpawn = process.cpuUsage();
+    const worker = new Worker(script, {
+      eval: isEval,
+      execArgv,
+      workerData,
+      name: 'imaging-bridge-sync',
+    });
     worker.unref();
     let error: Error | undefined;
-    worker.on('message', (m: FromBridgeThread) => this.onMessage(m));
+    worker.on('message', (m: FromBridgeThread) => {
+      if (m.type === 'ready')
+        this.log.debug(
+          {
+            startMs: Date.now() - workerData.spawnedAt,
+            loadMs: m.loadMs,
+            openMs: m.openMs,
+            cpuMs: m.cpuMs,
+            heapUsed: m.heapUsed,
+            heapTotal: m.heapTotal,
+            // The whole process's CPU meanwhile (the thread's, a module loader's thread from the sources, the server's).
+            processCpuMs: Math.round(cpuMs(process.cpuUsage(cpuAtSpawn))),
+          },
+          'the bridge sync thread started',
+        );
+      else this.onMessage(m);
+    });
     worker.on('error', (e) => (error = e));
     worker.on('exit', (code) => {
       if (worker !== this.worker) return;
@@ -203,3 +230,5 @@ export class BridgeThread {
     this.log[at](fields, typeof msg === 'string' ? msg : '');
   }
 }
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;

@@ -43,7 +43,7 @@ export interface BridgeOptions {
    * Absent: the sync runs in process whatever the config says.
    */
   thread?: {
-    data: () => Omit<BridgeThreadData, 'sections' | 'publicUrl' | 'logLevel' | 'idleMs'>;
+    data: () => Omit<BridgeThreadData, 'sections' | 'publicUrl' | 'logLevel' | 'idleMs' | 'spawnedAt'>;
     announce: (events: WriteEvent[]) => void;
     /** Whether the outbox has a study due (Outbox.hasDue): the thread runs only while there is work. */
     hasWork: () => boolean;

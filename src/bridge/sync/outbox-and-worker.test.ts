@@ -372,6 +372,47 @@ describe('WriteJournal', () => {
     }
   });
 
+  it('commits with BEGIN IMMEDIATE: a second connection writing while a pass commits (the server ingesting beside the sync thread) waits for it, the commit does not fail', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    const file = join(dir, 'index.sqlite');
+    const thread = new Database(file);
+    const server = new Database(file);
+    try {
+      thread.pragma('journal_mode = WAL');
+      thread.exec(SCHEMA);
+      // The ingest's write is tried once (busy_timeout 0): SQLITE_BUSY means it would have waited.
+      server.pragma('busy_timeout = 0');
+      const sync = new Outbox(thread);
+      const ingest = new Outbox(server);
+      ingest.enqueue('A', 'stored', 1);
+      const waited: string[] = [];
+      const errors: unknown[] = [];
+      const journal = new WriteJournal(thread, { relaxed: true, onError: (e) => errors.push(e) });
+      journal.add(() => {
+        // The pass reads first (a snapshot), then the server commits an instance, then the pass writes.
+        expect(sync.get('A')?.seq).toBe(1);
+        try {
+          ingest.enqueue('B', 'stored', 2);
+        } catch (e) {
+          waited.push((e as { code?: string }).code ?? String(e));
+        }
+        sync.complete('A', 1, 3);
+      });
+      journal.flush();
+      // Deferred, the pass's write fails with SQLITE_BUSY_SNAPSHOT (here, and again when tried alone).
+      expect(errors).toEqual([]);
+      expect(waited).toEqual(['SQLITE_BUSY']);
+      expect(sync.get('A')).toBeUndefined();
+      // The ingest, having waited, commits after the pass.
+      ingest.enqueue('B', 'stored', 4);
+      expect(sync.get('B')).toBeDefined();
+    } finally {
+      thread.close();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('when the commit fails, tries each write on its own so one bad write does not hold back the others', () => {
     const db = new Database(':memory:');
     db.exec(SCHEMA);
@@ -403,15 +444,17 @@ function countCommits(db: Database.Database): () => number {
   const original = db.transaction.bind(db);
   (db as unknown as { transaction: typeof db.transaction }).transaction = ((fn: (...a: unknown[]) => unknown) => {
     const tx = original(fn);
-    const wrapped = ((...args: unknown[]) => {
-      if (!db.inTransaction) n++;
-      return tx(...args);
-    }) as typeof tx;
-    return Object.assign(wrapped, {
-      deferred: tx.deferred,
-      immediate: tx.immediate,
-      exclusive: tx.exclusive,
-      default: tx.default,
+    const counted =
+      (run: (...a: unknown[]) => unknown) =>
+      (...args: unknown[]) => {
+        if (!db.inTransaction) n++;
+        return run(...args);
+      };
+    return Object.assign(counted(tx) as typeof tx, {
+      deferred: counted(tx.deferred),
+      immediate: counted(tx.immediate),
+      exclusive: counted(tx.exclusive),
+      default: counted(tx.default),
     });
   }) as typeof db.transaction;
   return () => n;

@@ -17,6 +17,8 @@ export interface BridgeThreadData {
   logLevel: string;
   /** The thread asks to end after this long without a sync and with nothing due (ms). */
   idleMs: number;
+  /** When the server started the thread (Date.now()): the thread reports how long it took to load. */
+  spawnedAt: number;
   /** The DICOMweb sources by instance source (`source:<name>`): the PACS's URL and the Endpoint choice. */
   sourceDicomweb: [string, { url: string; endpoint: 'ours' | 'source' }][];
 }
@@ -37,6 +39,11 @@ export type FromBridgeThread =
   /** A finished sync (SyncWorker.onSync). */
   | { type: 'synced'; event: SyncEvent }
   | { type: 'answer'; id: number; inFlight?: number; capabilities?: CapabilityReport; error?: string }
+  /**
+   * Started: its modules loaded (ms since spawnedAt), then its connections opened and the service
+   * built (ms); the thread's CPU time until then (Linux, /proc/thread-self) and its V8 heap (bytes).
+   */
+  | { type: 'ready'; loadMs: number; openMs: number; cpuMs?: number; heapUsed: number; heapTotal: number }
   /** One pino record (a JSON line) of the thread's logger. */
   | { type: 'log'; line: string }
   /** Nothing synced for idleMs and nothing due: the server may end the thread. */

@@ -97,8 +97,15 @@ export class WriteJournal implements BridgeWriteJournal {
     }
   }
 
+  /**
+   * BEGIN IMMEDIATE: the commit takes the write lock before its first read. Deferred, a pass's
+   * read (a SELECT before its write) would pin a snapshot, and a commit of another connection
+   * in between (the server's ingest beside the bridge's own thread, bridge-thread-worker.ts)
+   * would make the first write fail at once with SQLITE_BUSY_SNAPSHOT — busy_timeout does not
+   * help there. Immediate, the other writer waits (its busy_timeout) for this short commit.
+   */
   private commit(fn: () => void): void {
-    const tx = this.db.transaction(fn);
+    const tx = this.db.transaction(fn).immediate;
     if (!this.options.relaxed || this.db.inTransaction) return tx();
     const before = this.db.pragma('synchronous', { simple: true }) as number;
     if (before <= 1) return tx();

@@ -1,6 +1,5 @@
 import { createPrivateKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { SignJWT } from 'jose';
 import { FhirAuthError } from './errors.js';
 import type { SmartBackendAuthConfig } from './server-config.js';
 
@@ -89,6 +88,8 @@ export class SmartBackendAuth {
   private async assertion(): Promise<string> {
     const { key, kid } = (this.key ??= loadKey(this.config));
     const now = Math.floor(this.now() / 1000);
+    // Loaded at the first token: most clients (the bridge's sync thread among them) never sign.
+    const { SignJWT } = await import('jose');
     return new SignJWT({})
       .setProtectedHeader({ alg: this.config.alg, typ: 'JWT', ...(kid ? { kid } : {}) })
       .setIssuer(this.config.clientId)
