@@ -35,6 +35,9 @@ export function postgresBackend(opts: PostgresBackendOptions, env: NodeJS.Proces
   if ('reason' in server) throw new Error(`--backend postgres: ${server.reason} (set PG_TEST_URL)`);
   const made: string[] = [];
   let starts = 0;
+  // A data folder started again (P5's cold restart, CT400 stored once for P5/P6/P13) must find its
+  // database and bucket prefix again, as the SQLite run finds its files in the folder.
+  const stores = new Map<string, { url: string; prefix: string }>();
   let s3: Promise<TestS3> | undefined;
   let inner = bridgeFactory(opts);
   const withDatabase = (url: string, database: string): string => {
@@ -63,8 +66,12 @@ export function postgresBackend(opts: PostgresBackendOptions, env: NodeJS.Proces
       label: useS3 ? 'ImagingBridge (PostgreSQL + S3)' : 'ImagingBridge (PostgreSQL)',
       freshDatabase,
       async start(dir, startOpts) {
-        const url = startOpts?.database ?? (await freshDatabase());
-        starts++;
+        let kept = startOpts?.database === undefined ? stores.get(dir) : undefined;
+        if (kept === undefined) {
+          kept = { url: startOpts?.database ?? (await freshDatabase()), prefix: `start-${++starts}` };
+          stores.set(dir, kept);
+        }
+        const { url, prefix } = kept;
         if (useS3) s3 ??= startTestS3(BUCKET);
         const bucket = useS3 ? await s3 : undefined;
         inner = bridgeFactory({
@@ -73,7 +80,7 @@ export function postgresBackend(opts: PostgresBackendOptions, env: NodeJS.Proces
             ...(opts.extraArgs ?? []),
             '--database',
             url,
-            ...(bucket ? ['--blob-store', `s3://${BUCKET}/start-${starts}`] : []),
+            ...(bucket ? ['--blob-store', `s3://${BUCKET}/${prefix}`] : []),
           ],
           env: { ...opts.env, ...bucket?.env },
         });
@@ -82,10 +89,10 @@ export function postgresBackend(opts: PostgresBackendOptions, env: NodeJS.Proces
       describe: () => ({
         ...inner.describe(),
         database: env.PG_TEST_URL
-          ? 'PostgreSQL at PG_TEST_URL, a fresh database per server start'
-          : 'throwaway PostgreSQL cluster (fsync off: code costs only), a fresh database per server start',
+          ? 'PostgreSQL at PG_TEST_URL, a fresh database per data folder (a restart finds it again)'
+          : 'throwaway PostgreSQL cluster (fsync off: code costs only), a fresh database per data folder (a restart finds it again)',
         blobStore: useS3
-          ? 's3rver (S3-compatible, in the bench process, objects on local disk), one bucket, a fresh prefix per server start'
+          ? 's3rver (S3-compatible, in the bench process, objects on local disk), one bucket, a fresh prefix per data folder'
           : 'files in the data folder (--pg-blobs local)',
       }),
     },
