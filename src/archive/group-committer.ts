@@ -93,19 +93,13 @@ export class GroupCommitter implements Committer {
 
 /**
  * The writes of one request that is acknowledged as a whole (a STOW-RS request): held and
- * committed `size` at a time, or when the request asks (it is about to wait). Once the request
- * has no more parts (close), what waits is committed when every part begun has handed its write
- * (or ended without one), so a request's parts still being placed (an S3 PUT each) end in one
- * commit rather than one each: on PostgreSQL two commits of one study take its study lock in
- * turn, the second holding a pool connection while it waits (issue 22, docs/bridge-postgres.md).
+ * committed `size` at a time, or when the request asks (it is about to wait, or it ended).
  * A 400-instance STOW then costs a dozen commits instead of 400.
  */
 export class RequestCommitter implements Committer {
   private queue: Waiting[] = [];
   private closed = false;
   private scheduled = false;
-  /** Parts begun (part()) that have neither handed a write nor ended. */
-  private open = 0;
 
   constructor(
     private readonly index: ArchiveIndex,
@@ -116,54 +110,25 @@ export class RequestCommitter implements Committer {
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
       if (this.queue.length >= this.size) this.flush();
-      else this.flushWhenAllIn();
+      else if (this.closed && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.flush();
+        });
+      }
     });
   }
 
-  /**
-   * One part of the request: its committer (the part's writes go through it) and `end()`, called
-   * once the part is settled (a part that fails before its write must end, or a closed request
-   * waits for it). The first write of a part, or its end, counts it as in.
-   */
-  part(): Committer & { end(): void } {
-    this.open++;
-    let counted = false;
-    const count = () => {
-      if (counted) return;
-      counted = true;
-      this.open--;
-    };
-    return {
-      submit: (write) => {
-        count();
-        return this.submit(write);
-      },
-      end: () => {
-        if (counted) return;
-        count();
-        this.flushWhenAllIn();
-      },
-    };
-  }
-
-  /** The request has no more parts: commit what waits once every part begun is in, and later writes as they come. */
+  /** The request has no more parts: commit what waits, and later writes as they come. */
   close(): void {
     this.closed = true;
-    this.flushWhenAllIn();
+    this.flush();
   }
 
   flush(): void {
     const batch = this.queue;
     this.queue = [];
     void commitAll(this.index, batch);
-  }
-
-  private flushWhenAllIn(): void {
-    if (!this.closed || this.open > 0 || this.queue.length === 0 || this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
   }
 }

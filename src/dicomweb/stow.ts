@@ -33,17 +33,13 @@ export async function stow(req: StowRequest, ports: { archive: Archive; publicUr
   const media = parseMediaType(req.contentType ?? '');
   // The response acknowledges the request as a whole, so its index writes are committed together.
   const committer = ports.archive.requestCommitter(MAX_IN_FLIGHT);
+  const ctx = { source: 'STOW-RS', expectedStudyUid: req.studyUid, committer };
   const results: Promise<PartResult>[] = [];
-  const store = (body: AsyncIterable<Buffer>): Promise<PartResult> => {
-    const part = committer.part();
-    return ports.archive
-      .store(body, { source: 'STOW-RS', expectedStudyUid: req.studyUid, committer: part })
-      .then(
-        (outcome) => ({ outcome }),
-        (e: unknown) => ({ failure: failureOf(e) }),
-      )
-      .finally(part.end);
-  };
+  const store = (body: AsyncIterable<Buffer>): Promise<PartResult> =>
+    ports.archive.store(body, ctx).then(
+      (outcome) => ({ outcome }),
+      (e: unknown) => ({ failure: failureOf(e) }),
+    );
 
   if (media.type === 'application/dicom') {
     results.push(store(req.body));
