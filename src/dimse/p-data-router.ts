@@ -66,7 +66,8 @@ export class PDataRouter {
     const store = this.store;
     if (!store) return false;
     const head = firstBytes(parts, PDU_AND_PDV_HEADER);
-    if (!head || head[0] !== 0x04) return false;
+    if (head === undefined) return false;
+    if (head[0] !== 0x04) return false;
     const pduLength = head.readUInt32BE(2);
     const pdvLength = head.readUInt32BE(6);
     const contextId = head[10]!;
