@@ -5,6 +5,8 @@
  * with --database on it. The figures measure the index and QIDO, not ingest: nothing here went
  * through STOW or the blob store.
  */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { SCALE_SHAPE, studySetStudy, type StudySetShape } from '../datasets.js';
 import { qido, studyMetadata } from '../dicomweb.js';
@@ -49,10 +51,17 @@ function pagedKind(kind: ScaleKind): { base: QueryKind; limit?: number } {
  * ingest does. SCALE times QIDO, not the bridge: left queued, the server maps all 100k studies
  * into FHIR in the background and bridgeIdle gives up after 180 s. Emptied before every start
  * (the folder is cached, and was loaded before this was done), as the PostgreSQL loader does.
+ * The server's study → Patient links migration queues every study of an index that has no links
+ * table yet ('patient-link', bridge/patients/study-links.ts), which the loader never creates: the
+ * build's own StudyPatientLinks applies it here first, so its queue is emptied too.
  */
-function emptySqliteOutbox(dir: string): number {
+async function emptySqliteOutbox(dir: string, distRoot: string): Promise<number> {
+  const { StudyPatientLinks } = (await import(
+    pathToFileURL(join(distRoot, 'bridge', 'patients', 'study-links.js')).href
+  )) as { StudyPatientLinks: new (db: Database.Database) => unknown };
   const db = new Database(`${dir}/index.sqlite`);
   try {
+    new StudyPatientLinks(db);
     return db.prepare('DELETE FROM sync_outbox').run().changes;
   } finally {
     db.close();
@@ -144,7 +153,7 @@ export async function runScale(
         `  SCALE: ${info.fresh ? 'loaded' : 'reusing'} ${info.dir} (${info.instances.toLocaleString('en')} instances, index ${(info.indexBytes / 1e9).toFixed(2)} GB)`,
       );
       dir = info.dir;
-      const cleared = emptySqliteOutbox(dir);
+      const cleared = await emptySqliteOutbox(dir, info.distRoot);
       if (cleared) ctx.log(`  SCALE: ${cleared} studies taken off the bridge outbox (not synced to FHIR)`);
     }
     const started = performance.now();
