@@ -5,6 +5,7 @@ import { rejectionNote } from '../rejection-note.js';
 import { isRemoteKey } from '../remote.js';
 import type { InstanceRecord, InstanceScope, StoredInstance } from '../types.js';
 import { finishCommitSql } from './pg-aggregates-sql.js';
+import { newSeriesSql } from './pg-series-sql.js';
 import { existingSql, lookupSql } from './pg-index-sql.js';
 
 /**
@@ -204,59 +205,43 @@ export class PgIndexWriter {
       this.seriesByUid.set(r.seriesUid, known);
       return known.pk;
     }
-    const t = this.t;
-    const studyPk = await this.ensureStudy(r);
-    this.studies.add(studyPk);
-    const s = seriesRow(r);
-    const row = await this.q<{ pk: number }>(
-      `INSERT INTO ${t}series(series_uid, study_pk, modality, series_number, description, pps_start_date,
-         pps_start_time, pps_start_time_raw, json)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING pk`,
-      [s.seriesUid, studyPk, s.modality, s.seriesNumber, s.description, s.ppsDate, s.ppsTime, s.ppsTimeRaw, s.json],
-    );
-    this.seriesByUid.set(r.seriesUid, { pk: row.rows[0]!.pk, studyPk });
-    return row.rows[0]!.pk;
-  }
-
-  private async ensureStudy(r: InstanceRecord): Promise<number> {
-    const t = this.t;
-    const found = await this.q<{ pk: number }>(`SELECT pk FROM ${t}studies WHERE study_uid = $1`, [r.studyUid]);
-    if (found.rows[0]) return found.rows[0].pk;
     const { patientId, issuer } = patientKey(r);
-    const patient = await this.q<{ pk: number }>(
-      `INSERT INTO ${t}patients(patient_id, issuer) VALUES ($1, $2)
-       ON CONFLICT (patient_id, issuer) DO UPDATE SET patient_id = excluded.patient_id RETURNING pk`,
-      [patientId, issuer],
-    );
-    const s = studyRow(r);
-    const row = await this.q<{ pk: number }>(
-      `INSERT INTO ${t}studies(study_uid, patient_pk, patient_id, patient_name, patient_name_norm,
-         patient_name_alt_norm, patient_birth_date, patient_sex, study_date, study_time, study_time_raw, accession,
-         study_id, referring_norm, referring_name, timezone_offset, description, json, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING pk`,
-      [
-        s.studyUid,
-        patient.rows[0]!.pk,
-        s.patientId,
-        s.patientName,
-        s.patientNameNorm,
-        s.patientNameAltNorm,
-        s.birthDate,
-        s.sex,
-        s.studyDate,
-        s.studyTime,
-        s.studyTimeRaw,
-        s.accession,
-        s.studyId,
-        s.referringNorm,
-        s.referringName,
-        s.timezoneOffset,
-        s.description,
-        s.json,
-        this.now,
-      ],
-    );
-    return row.rows[0]!.pk;
+    const st = studyRow(r);
+    const s = seriesRow(r);
+    const row = await this.q<SeriesKeys>(newSeriesSql(this.t), [
+      st.studyUid,
+      patientId,
+      issuer,
+      st.patientId,
+      st.patientName,
+      st.patientNameNorm,
+      st.patientNameAltNorm,
+      st.birthDate,
+      st.sex,
+      st.studyDate,
+      st.studyTime,
+      st.studyTimeRaw,
+      st.accession,
+      st.studyId,
+      st.referringNorm,
+      st.referringName,
+      st.timezoneOffset,
+      st.description,
+      st.json,
+      this.now,
+      s.seriesUid,
+      s.modality,
+      s.seriesNumber,
+      s.description,
+      s.ppsDate,
+      s.ppsTime,
+      s.ppsTimeRaw,
+      s.json,
+    ]);
+    const made = row.rows[0]!;
+    this.studies.add(made.studyPk);
+    this.seriesByUid.set(r.seriesUid, made);
+    return made.pk;
   }
 
   /** Aggregates of every touched series and study (emptied ones dropped), then the outbox: one statement. */
