@@ -6,6 +6,9 @@
  *   node --import tsx bench/cstore-cpu.ts [--entry dist/cli/main.js] [--count 2000] [--assoc 1]
  *        [--dataset SMALL10K|CT400] [--cpu-prof DIR] [--keep] [--env K=V]... [--node-arg ARG]...
  *        [--strace FILE]   (strace -f -T -tt of every server thread while storescu runs, into FILE)
+ *        [--pg-url URL]    (the index in a fresh database on the cluster at URL, on this machine:
+ *                           its CPU and, with pg_stat_statements preloaded, statements: bench/pg-cost.ts)
+ *        [--s3]            (blobs in s3rver, in this process: its CPU is this process's)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,7 +16,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startTestS3 } from '../src/archive/blob/test-support.js';
 import { ensureDataset } from './generate.js';
+import { pgCost } from './pg-cost.js';
 import { qidoInstanceCount, splitContiguous, storescu } from './storescu.js';
 import { startTestServer } from '../test/support/server.js';
 
@@ -53,6 +58,8 @@ async function main(): Promise<void> {
       strace: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
       'node-arg': { type: 'string', multiple: true, default: [] },
+      'pg-url': { type: 'string' },
+      s3: { type: 'boolean', default: false },
     },
   });
   const manifest = ensureDataset(values.dataset as 'SMALL10K' | 'CT400', { cacheDir: values.cache });
@@ -64,9 +71,22 @@ async function main(): Promise<void> {
   ];
   // e.g. --env MALLOC_ARENA_MAX=8 --node-arg=--max-semi-space-size=16 to compare start-up settings.
   const env = Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const pg = values['pg-url'] ? await pgCost(values['pg-url']) : undefined;
+  const s3 = values.s3 ? await startTestS3('ib-cstore') : undefined;
   const server = await startTestServer(
-    { 'data-dir': dir },
-    { spawn: { entry: values.entry ? resolve(values.entry) : undefined, nodeArgs, env, startTimeoutMs: 120_000 } },
+    {
+      'data-dir': dir,
+      ...(pg ? { database: pg.url } : {}),
+      ...(s3 ? { 'blob-store': `s3://${s3.bucket}/run` } : {}),
+    },
+    {
+      spawn: {
+        entry: values.entry ? resolve(values.entry) : undefined,
+        nodeArgs,
+        env: { ...env, ...s3?.env },
+        startTimeoutMs: 120_000,
+      },
+    },
   );
   try {
     // Idle: the start-up's background work done (CPU flat), then 15 s in which an idle server
@@ -83,6 +103,8 @@ async function main(): Promise<void> {
     const idleRssMb = statusKb(server.pid, 'VmRSS') / 1024;
     server.resetPeakRss();
     const tracer = values.strace ? await attachStrace(server.pid, resolve(values.strace)) : undefined;
+    await pg?.reset();
+    const self0 = process.cpuUsage();
     const cpu0 = cpuMs(server.pid);
     const main0 = cpuMs(server.pid, server.pid);
     const started = performance.now();
@@ -112,8 +134,17 @@ async function main(): Promise<void> {
     const cpu = last - cpu0;
     const mainCpu = cpuMs(server.pid, server.pid) - main0;
     const peakMb = server.peakRssKb() / 1024;
+    const self = process.cpuUsage(self0);
+    const pgRun = await pg?.read();
     const stored = await qidoInstanceCount(server.dicomweb);
     const n = files.length;
+    if (pgRun)
+      console.error(
+        pgRun.top
+          .filter((r) => r.calls >= n / 100)
+          .map((r) => `${(r.calls / n).toFixed(3)}/inst  ${r.query}`)
+          .join('\n'),
+      );
     console.log(
       JSON.stringify({
         entry: values.entry ?? 'dist/cli/main.js',
@@ -128,6 +159,17 @@ async function main(): Promise<void> {
         cpuMsPerInstanceAtAck: +((atAck - cpu0) / n).toFixed(3),
         cpuMsPerInstance: +(cpu / n).toFixed(3),
         mainThreadMsPerInstance: +(mainCpu / n).toFixed(3),
+        ...(pgRun
+          ? {
+              pgStatementsPerInstance: +(pgRun.calls / n).toFixed(2),
+              pgStatementsPerInstanceBySchema: Object.fromEntries(
+                [...pgRun.bySchema].map(([schema, calls]) => [schema, +(calls / n).toFixed(2)]),
+              ),
+              pgCpuMsPerInstance: +(pgRun.cpuMs / n).toFixed(3),
+            }
+          : {}),
+        // This process: s3rver with --s3 (storescu is a child process of its own, not counted).
+        benchCpuMsPerInstance: +((self.user + self.system) / 1000 / n).toFixed(3),
         idleRssMb: Math.round(idleRssMb),
         peakRssMb: Math.round(peakMb),
         endRssMb: Math.round(statusKb(server.pid, 'VmRSS') / 1024),
@@ -135,6 +177,8 @@ async function main(): Promise<void> {
     );
   } finally {
     await server.stop();
+    await s3?.stop();
+    await pg?.drop();
     if (values.keep) console.log(`data kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,9 @@ import { instanceRow, patientKey, seriesRow, studyRow } from '../archive-index-r
 import { rejectionNote } from '../rejection-note.js';
 import { isRemoteKey } from '../remote.js';
 import type { InstanceRecord, InstanceScope, StoredInstance } from '../types.js';
-import { existingSql, outboxUpsertSql } from './pg-index-sql.js';
+import { finishCommitSql } from './pg-aggregates-sql.js';
+import { newSeriesSql } from './pg-series-sql.js';
+import { existingSql, lookupSql } from './pg-index-sql.js';
 
 /**
  * The writes of one PgIndex transaction (its studies already locked): the same decisions as
@@ -27,10 +29,11 @@ export class PgIndexWriter {
   async apply(writes: IndexedWrite[]): Promise<IndexedResult[]> {
     const results: IndexedResult[] = [];
     for (const w of writes) {
-      const result = await this.applyOne(w);
+      const found = await this.lookup(w.record);
+      const result = await this.applyOne(w, found);
       if (result.decision !== 'retry') {
         this.changed.add(w.record.studyUid);
-        await this.applyRejections(w.record);
+        await this.applyRejections(w.record, found.rejectedBy);
       }
       results.push(result);
     }
@@ -74,6 +77,17 @@ export class PgIndexWriter {
     return (await this.q<ExistingInstance>(existingSql(this.t, ' FOR UPDATE OF i'), [sopUid])).rows[0];
   }
 
+  /** The instance's current version, the note that rejected it before it came, and its series' row: one round trip. */
+  private async lookup(r: InstanceRecord): Promise<Lookup> {
+    const row = (await this.q<LookupRow>(lookupSql(this.t), [r.sopUid, r.seriesUid])).rows[0]!;
+    const { rejectedBy, seriesRowPk, seriesRowStudyPk, ...existing } = row;
+    return {
+      existing: existing.blobKey === null ? undefined : (existing as ExistingInstance),
+      rejectedBy: rejectedBy ?? undefined,
+      series: seriesRowPk === null ? undefined : { pk: seriesRowPk, studyPk: seriesRowStudyPk! },
+    };
+  }
+
   private touch(existing: ExistingInstance): void {
     this.series.add(existing.seriesPk);
     this.studies.add(existing.studyPk);
@@ -84,10 +98,10 @@ export class PgIndexWriter {
     await this.q(`DELETE FROM ${this.t}ingest_notes WHERE sop_uid = $1`, [sopUid]);
   }
 
-  private async applyOne(w: IndexedWrite): Promise<IndexedResult> {
+  private async applyOne(w: IndexedWrite, found: Lookup): Promise<IndexedResult> {
     const r = w.record;
     const t = this.t;
-    const existing = await this.existing(r.sopUid);
+    const { existing } = found;
     if ((existing?.blobKey ?? null) !== w.replaces) return { decision: 'retry', version: existing?.version ?? 0 };
     let version = 1;
     const remoteOnly = existing !== undefined && isRemoteKey(existing.blobKey);
@@ -103,7 +117,7 @@ export class PgIndexWriter {
       await this.removeInstance(r.sopUid);
       version = remoteOnly ? existing.version : existing.version + 1;
     }
-    const seriesPk = await this.ensureSeries(r);
+    const seriesPk = await this.ensureSeries(r, found.series);
     this.series.add(seriesPk);
     const i = instanceRow(r);
     // Another instance of ImagingBridge may have stored this SOP Instance since we looked: then decide again.
@@ -142,7 +156,7 @@ export class PgIndexWriter {
   }
 
   /** IOCM: a rejection note hides the instances it names (and itself); one named earlier is hidden as it arrives. */
-  private async applyRejections(r: InstanceRecord): Promise<void> {
+  private async applyRejections(r: InstanceRecord, rejectedBy: string | undefined): Promise<void> {
     const note = rejectionNote(r.sopClassUid, r.json);
     if (note) {
       for (const ref of note.refs) {
@@ -159,11 +173,7 @@ export class PgIndexWriter {
       await this.hide(r.sopUid, r.sopUid);
       return;
     }
-    const earlier = await this.q<{ note: string }>(
-      `SELECT note_sop_uid AS note FROM ${this.t}rejections WHERE sop_uid = $1`,
-      [r.sopUid],
-    );
-    if (earlier.rows[0]) await this.hide(r.sopUid, earlier.rows[0].note);
+    if (rejectedBy !== undefined) await this.hide(r.sopUid, rejectedBy);
   }
 
   private async hide(sopUid: string, noteSopUid: string): Promise<void> {
@@ -184,100 +194,75 @@ export class PgIndexWriter {
     this.changed.add(existing.studyUid);
   }
 
-  /** The series' row key, made (with its study) when new; a series met earlier in the batch costs no round trip. */
-  private async ensureSeries(r: InstanceRecord): Promise<number> {
-    const known = this.seriesByUid.get(r.seriesUid);
+  /**
+   * The series' row key, made (with its study) when new: `found` is its row as lookup() saw it
+   * (a series made earlier in the batch is known here, and no series row is dropped before finish()).
+   */
+  private async ensureSeries(r: InstanceRecord, found: SeriesKeys | undefined): Promise<number> {
+    const known = this.seriesByUid.get(r.seriesUid) ?? found;
     if (known) {
       this.studies.add(known.studyPk);
+      this.seriesByUid.set(r.seriesUid, known);
       return known.pk;
     }
-    const t = this.t;
-    const found = await this.q<{ pk: number; studyPk: number }>(
-      `SELECT pk, study_pk AS "studyPk" FROM ${t}series WHERE series_uid = $1`,
-      [r.seriesUid],
-    );
-    if (found.rows[0]) {
-      this.studies.add(found.rows[0].studyPk);
-      this.seriesByUid.set(r.seriesUid, found.rows[0]);
-      return found.rows[0].pk;
-    }
-    const studyPk = await this.ensureStudy(r);
-    this.studies.add(studyPk);
-    const s = seriesRow(r);
-    const row = await this.q<{ pk: number }>(
-      `INSERT INTO ${t}series(series_uid, study_pk, modality, series_number, description, pps_start_date,
-         pps_start_time, pps_start_time_raw, json)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING pk`,
-      [s.seriesUid, studyPk, s.modality, s.seriesNumber, s.description, s.ppsDate, s.ppsTime, s.ppsTimeRaw, s.json],
-    );
-    this.seriesByUid.set(r.seriesUid, { pk: row.rows[0]!.pk, studyPk });
-    return row.rows[0]!.pk;
-  }
-
-  private async ensureStudy(r: InstanceRecord): Promise<number> {
-    const t = this.t;
-    const found = await this.q<{ pk: number }>(`SELECT pk FROM ${t}studies WHERE study_uid = $1`, [r.studyUid]);
-    if (found.rows[0]) return found.rows[0].pk;
     const { patientId, issuer } = patientKey(r);
-    const patient = await this.q<{ pk: number }>(
-      `INSERT INTO ${t}patients(patient_id, issuer) VALUES ($1, $2)
-       ON CONFLICT (patient_id, issuer) DO UPDATE SET patient_id = excluded.patient_id RETURNING pk`,
-      [patientId, issuer],
-    );
-    const s = studyRow(r);
-    const row = await this.q<{ pk: number }>(
-      `INSERT INTO ${t}studies(study_uid, patient_pk, patient_id, patient_name, patient_name_norm,
-         patient_name_alt_norm, patient_birth_date, patient_sex, study_date, study_time, study_time_raw, accession,
-         study_id, referring_norm, referring_name, timezone_offset, description, json, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING pk`,
-      [
-        s.studyUid,
-        patient.rows[0]!.pk,
-        s.patientId,
-        s.patientName,
-        s.patientNameNorm,
-        s.patientNameAltNorm,
-        s.birthDate,
-        s.sex,
-        s.studyDate,
-        s.studyTime,
-        s.studyTimeRaw,
-        s.accession,
-        s.studyId,
-        s.referringNorm,
-        s.referringName,
-        s.timezoneOffset,
-        s.description,
-        s.json,
-        this.now,
-      ],
-    );
-    return row.rows[0]!.pk;
+    const st = studyRow(r);
+    const s = seriesRow(r);
+    const row = await this.q<SeriesKeys>(newSeriesSql(this.t), [
+      st.studyUid,
+      patientId,
+      issuer,
+      st.patientId,
+      st.patientName,
+      st.patientNameNorm,
+      st.patientNameAltNorm,
+      st.birthDate,
+      st.sex,
+      st.studyDate,
+      st.studyTime,
+      st.studyTimeRaw,
+      st.accession,
+      st.studyId,
+      st.referringNorm,
+      st.referringName,
+      st.timezoneOffset,
+      st.description,
+      st.json,
+      this.now,
+      s.seriesUid,
+      s.modality,
+      s.seriesNumber,
+      s.description,
+      s.ppsDate,
+      s.ppsTime,
+      s.ppsTimeRaw,
+      s.json,
+    ]);
+    const made = row.rows[0]!;
+    this.studies.add(made.studyPk);
+    this.seriesByUid.set(r.seriesUid, made);
+    return made.pk;
   }
 
-  /** Aggregates of every touched series and study (emptied ones dropped), then the outbox. */
+  /** Aggregates of every touched series and study (emptied ones dropped), then the outbox: one statement. */
   private async finish(reason: 'stored' | 'deleted'): Promise<void> {
-    const t = this.t;
-    for (const pk of this.series) {
-      await this.q(
-        `UPDATE ${t}series SET num_instances = (SELECT count(*) FROM ${t}instances WHERE series_pk = $1) WHERE pk = $1`,
-        [pk],
-      );
-      await this.q(`DELETE FROM ${t}series WHERE pk = $1 AND num_instances = 0`, [pk]);
-    }
-    for (const pk of this.studies) {
-      await this.q(
-        `UPDATE ${t}studies SET
-           num_series = (SELECT count(*) FROM ${t}series WHERE study_pk = $1),
-           num_instances = (SELECT coalesce(sum(num_instances), 0) FROM ${t}series WHERE study_pk = $1),
-           modalities = (SELECT coalesce(string_agg(m, '\\' ORDER BY m), '')
-                         FROM (SELECT DISTINCT modality AS m FROM ${t}series WHERE study_pk = $1 AND modality <> '') d),
-           updated_at = $2
-         WHERE pk = $1`,
-        [pk, this.now],
-      );
-      await this.q(`DELETE FROM ${t}studies WHERE pk = $1 AND num_series = 0`, [pk]);
-    }
-    for (const studyUid of this.changed) await this.q(outboxUpsertSql(t), [studyUid, this.now, reason]);
+    await this.q(finishCommitSql(this.t), [[...this.series], [...this.studies], this.now, [...this.changed], reason]);
   }
 }
+
+interface SeriesKeys {
+  pk: number;
+  studyPk: number;
+}
+
+interface Lookup {
+  existing: ExistingInstance | undefined;
+  rejectedBy: string | undefined;
+  series: SeriesKeys | undefined;
+}
+
+type LookupRow = { [K in keyof ExistingInstance]: ExistingInstance[K] | null } & {
+  rejectedBy: string | null;
+  seriesRowPk: number | null;
+  seriesRowStudyPk: number | null;
+};

@@ -78,11 +78,12 @@ export class PgIndex implements ArchiveIndex {
     this.latch.assertWritable();
     if (writes.length === 0) return { results: [], durable: Promise.resolve() };
     const journaled = options.durability === 'journaled';
+    // A journaled commit opens with synchronous_commit off, in the BEGIN's round trip (simple query protocol).
+    const begin = journaled ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN';
     const results = await this.conn.transaction(async (client) => {
-      if (journaled) await client.query('SET LOCAL synchronous_commit = off');
       await lockStudies(client, studiesTouched(writes.map((w) => w.record)));
       return new PgIndexWriter(client, this.t, Date.now()).apply(writes);
-    });
+    }, begin);
     return { results, durable: Promise.resolve() };
   }
 

@@ -32,9 +32,12 @@ export class PgStoreConnection {
     return new PgStoreConnection(pool, schema, owns);
   }
 
-  /** `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, fn);
+  /**
+   * `fn` in one transaction on one connection: committed when it resolves, rolled back when it
+   * throws. `begin`: what opens it (e.g. 'BEGIN; SET LOCAL …': one round trip).
+   */
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    return inTransaction(this.pool, fn, begin);
   }
 
   async close(): Promise<void> {
