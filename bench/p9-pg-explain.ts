@@ -8,8 +8,9 @@
  *  - with --server, over HTTP against `serve --database` on the same database (the server's CPU
  *    per request from /proc, all its threads, and the PostgreSQL backends' CPU, which then also
  *    holds the request's audit record).
- * Every phase runs on the database as filled (no VACUUM ANALYZE after the fill, unlike the P9
- * workload since session 15) and again after ANALYZE (--no-analyze: as filled only).
+ * Every phase runs on the database as filled (no VACUUM ANALYZE after the fill unless --settle, as
+ * the P9 workload does since session 15) and again after ANALYZE (--no-analyze: as filled only);
+ * --idle N: the server's and PostgreSQL's CPU in the N seconds after the start, no requests made.
  *   node --import tsx bench/p9-pg-explain.ts [--resources 20000] [--iterations 200] [--plans] [--server]
  *        [--bridge-entry dist/cli/main.js]
  * Database: PG_TEST_URL (a fresh database, dropped at the end), else a throwaway cluster (fsync off).
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
       'bridge-entry': { type: 'string' },
       'cpu-prof': { type: 'string' },
       idle: { type: 'string', default: '0' },
+      settle: { type: 'boolean', default: false },
     },
   });
   const perPatient = 1 + PER_PATIENT.observations + PER_PATIENT.studies + PER_PATIENT.encounters;
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
   const url = u.toString();
   const pool = openPool(url, { max: 2 });
   try {
-    await fillPostgres(url, patients, 9, (l) => console.log(l), undefined, false);
+    await fillPostgres(url, patients, 9, (l) => console.log(l), undefined, values.settle);
     const registry = new SearchParamRegistry();
     const index = await PgIndexWriter.open(pool, 'fhir', registry, BASE);
     const ctx = (): SearchContext => ({ s: 'fhir.', ids: (t, c) => index.paramId(t, c), now: Date.now() });
@@ -147,8 +149,22 @@ async function main(): Promise<void> {
       },
     } as unknown as Queryable;
 
+    await pool.query(`ALTER DATABASE ${database} SET log_min_duration_statement = 20`);
+    if (!process.env.PG_TEST_URL) {
+      await pool.query('ALTER SYSTEM SET log_autovacuum_min_duration = 0');
+      await pool.query('SELECT pg_reload_conf()');
+    }
     const server = values.server ? await startServer(url, values['bridge-entry'], values['cpu-prof']) : undefined;
-    if (server && Number(values.idle) > 0) await idleCpu(server, Number(values.idle));
+    if (server && Number(values.idle) > 0) {
+      await idleCpu(server, Number(values.idle));
+      // The statements of more than 100 ms the server ran meanwhile (throwaway cluster: its log is in the socket folder).
+      const host = new URL(url).searchParams.get('host');
+      if (host) {
+        const lines = readFileSync(join(host, 'server.log'), 'utf8').split('\n');
+        for (const l of lines.filter((x) => /duration: |automatic/.test(x)).slice(0, 40))
+          console.log(`  slow: ${l.slice(0, 400)}`);
+      }
+    }
     const phases = values['no-analyze'] ? ['as filled'] : ['as filled', 'after ANALYZE'];
     for (const phase of phases) {
       if (phase === 'after ANALYZE') await pool.query('ANALYZE');
