@@ -26,7 +26,7 @@ import { scaleShape } from './workloads/scale.js';
 const TICKS_PER_S = 100;
 
 /** CPU seconds of this process's descendants named postgres (a throwaway cluster); 0 with PG_TEST_URL elsewhere. */
-function postgresCpuS(): number {
+export function postgresCpuS(): number {
   const stats = new Map<number, { ppid: number; comm: string; cpu: number }>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

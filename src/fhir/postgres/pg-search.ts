@@ -15,22 +15,36 @@ interface Row {
   json: string;
 }
 
-/** Runs a parsed search: conditions and sort become one PostgreSQL query over the index tables. */
+/**
+ * Runs a parsed search: conditions and sort become one PostgreSQL statement over the index tables.
+ * With a total, the count and the page go in that one statement (one round trip, one plan): the
+ * count row LEFT JOINs the page, so a page past the end still answers its total (one row of NULLs).
+ */
 export async function runSearch(db: Queryable, req: SearchRequest, ctx: SearchContext): Promise<SearchResult> {
   const where = req.conditions.map((c) => conditionSql(c, 'r', req.resourceType, ctx));
   const from = `FROM ${ctx.s}resources r WHERE r.type = ? AND NOT r.deleted${where.map((w) => ` AND (${w.sql})`).join('')}`;
   const fromArgs = [req.resourceType, ...where.flatMap((w) => w.args)];
+  const count = `SELECT count(*) AS n ${from}`;
 
-  const total = req.total
-    ? (await db.query<{ n: number }>(numbered(`SELECT count(*) AS n ${from}`), fromArgs)).rows[0].n
-    : undefined;
-  if (req.count === 0) return { resources: [], total, included: [] };
-
+  if (req.count === 0) {
+    const total = req.total ? (await db.query<{ n: number }>(numbered(count), fromArgs)).rows[0].n : undefined;
+    return { resources: [], total, included: [] };
+  }
   const order = sortSql(req.sort, req.resourceType, ctx);
-  const { rows } = await db.query<Row>(
-    numbered(`SELECT r.pk, r.type, r.id, r.json ${from} ORDER BY ${order.sql} ${limitSql(req.count)} OFFSET ?`),
-    [...fromArgs, ...order.args, req.offset],
-  );
+  const page = `SELECT r.pk, r.type, r.id, r.json ${from} ORDER BY ${order.sql} ${limitSql(req.count)} OFFSET ?`;
+  const pageArgs = [...fromArgs, ...order.args, req.offset];
+  let rows: Row[];
+  let total: number | undefined;
+  if (req.total) {
+    const result = await db.query<Row & { n: number }>(
+      numbered(`SELECT t.n, p.pk, p.type, p.id, p.json FROM (${count}) t LEFT JOIN LATERAL (${page}) p ON TRUE`),
+      [...fromArgs, ...pageArgs],
+    );
+    total = result.rows[0].n;
+    rows = result.rows.filter((r) => r.pk !== null);
+  } else {
+    rows = (await db.query<Row>(numbered(page), pageArgs)).rows;
+  }
   const resources = rows.map((r) => JSON.parse(r.json) as FhirResource);
   const included = await includes(db, req, rows, ctx);
   return { resources, total, included };

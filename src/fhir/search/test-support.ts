@@ -240,6 +240,16 @@ export function fhirSearchSuite(
       const rev = await run('Patient', `_id=${anna.id}&_revinclude=Observation:subject`);
       expect(ids(rev.included)).toEqual(ids([inr, glucose]));
       expect((await run('Patient', '_summary=count')).total).toBe(3);
+      // A page past the end still answers the total; _total=none answers none.
+      const past = await run('Observation', `code=6301-6,2345-7&_offset=5`);
+      expect(past.resources).toEqual([]);
+      expect(past.total).toBe(2);
+      const second = await run('Observation', `code=6301-6,2345-7&_sort=date&_offset=1`);
+      expect(second.resources.map((r) => r.id)).toEqual([glucose.id]);
+      expect(second.total).toBe(2);
+      const none = await run('Observation', `code=6301-6,2345-7&_total=none`);
+      expect(none.total).toBeUndefined();
+      expect(none.resources).toHaveLength(1);
     });
   });
 }
