@@ -21,8 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { testPostgres } from '../src/core/postgres/test-cluster.js';
+import { scratchDatabase } from './pg-scratch-database.js';
 import { openPool } from '../src/core/postgres/pool.js';
 import { SearchParamRegistry } from '../src/fhir/definitions/search-params.js';
 import { PgIndexWriter } from '../src/fhir/postgres/index-writer.js';
@@ -121,15 +120,9 @@ async function main(): Promise<void> {
   const perPatient = 1 + PER_PATIENT.observations + PER_PATIENT.studies + PER_PATIENT.encounters;
   const patients = Math.max(1, Math.floor(Number(values.resources) / perPatient));
   const iterations = Number(values.iterations);
-  const cluster = testPostgres();
-  if ('reason' in cluster) throw new Error(`${cluster.reason} (set PG_TEST_URL)`);
   const database = `ib_p9_explain_${process.pid}`;
-  const admin = new pg.Client({ connectionString: await cluster.url() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const u = new URL(await cluster.url());
-  u.pathname = `/${database}`;
-  const url = u.toString();
+  const scratch = await scratchDatabase(database);
+  const url = scratch.url;
   const pool = openPool(url, { max: 2 });
   try {
     await fillPostgres(url, patients, 9, (l) => console.log(l), undefined, values.settle);
@@ -214,9 +207,7 @@ async function main(): Promise<void> {
     await server?.stop();
   } finally {
     await pool.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
-    await cluster.stop();
+    await scratch.close();
   }
 }
 

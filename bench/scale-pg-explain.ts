@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { ChunkBounds } from '../src/archive/query/search-sql.js';
-import { testPostgres } from '../src/core/postgres/test-cluster.js';
+import { scratchDatabase } from './pg-scratch-database.js';
 import { BRIDGE_ENTRY } from '../test/support/server.js';
 import { DEFAULT_SEED } from './datasets.js';
 import { distRootOf, loadScaleIntoPostgres } from './scale-index.js';
@@ -66,15 +66,8 @@ async function main(): Promise<void> {
   const shape = scaleShape(Number(values.studies));
   const entry = values['bridge-entry'] === undefined ? BRIDGE_ENTRY : resolve(values['bridge-entry']);
   const distRoot = distRootOf(entry);
-  const server = testPostgres();
-  if ('reason' in server) throw new Error(`${server.reason} (set PG_TEST_URL)`);
-  const database = `ib_scale_explain_${process.pid}`;
-  const admin = new pg.Client({ connectionString: await server.url() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const u = new URL(await server.url());
-  u.pathname = `/${database}`;
-  const url = u.toString();
+  const scratch = await scratchDatabase(`ib_scale_explain_${process.pid}`);
+  const url = scratch.url;
   const db = new pg.Client({ connectionString: url });
   try {
     const cpu0 = process.cpuUsage();
@@ -143,9 +136,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
-    await server.stop();
+    await scratch.close();
   }
 }
 
