@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { scratchDatabase } from './pg-scratch-database.js';
+import { postgresCpuByPid } from './postgres-cpu.js';
 import { openPool } from '../src/core/postgres/pool.js';
 import { SearchParamRegistry } from '../src/fhir/definitions/search-params.js';
 import { PgIndexWriter } from '../src/fhir/postgres/index-writer.js';
@@ -60,34 +61,6 @@ function cpuByName(a: ReturnType<typeof threadCpuNs>, b: ReturnType<typeof threa
     const before = a.get(tid)?.ns ?? 0;
     out.set(t.name, (out.get(t.name) ?? 0) + (t.ns - before) / 1e6);
   }
-  return out;
-}
-
-/** CPU seconds (ticks) of the PostgreSQL processes under this process, by pid. */
-function postgresCpuByPid(): Map<number, number> {
-  const stats = new Map<number, { ppid: number; comm: string; cpu: number }>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const s = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const close = s.lastIndexOf(')');
-      const f = s.slice(close + 2).split(' ');
-      stats.set(Number(name), {
-        ppid: Number(f[1]),
-        comm: s.slice(s.indexOf('(') + 1, close),
-        cpu: Number(f[11]) + Number(f[12]),
-      });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const under = (pid: number): boolean => {
-    for (let p = stats.get(pid)?.ppid; p !== undefined && p > 1; p = stats.get(p)?.ppid)
-      if (p === process.pid) return true;
-    return false;
-  };
-  const out = new Map<number, number>();
-  for (const [pid, s] of stats) if (s.comm.startsWith('postgres') && under(pid)) out.set(pid, s.cpu / 100);
   return out;
 }
 

@@ -10,45 +10,18 @@
  *   node --import tsx bench/scale-pg-explain.ts [--studies 1000] [--bridge-entry dist/cli/main.js] [--plans]
  * Database: PG_TEST_URL (a fresh database, dropped at the end), else a throwaway cluster.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { ChunkBounds } from '../src/archive/query/search-sql.js';
 import { scratchDatabase } from './pg-scratch-database.js';
+import { postgresCpuS } from './postgres-cpu.js';
 import { BRIDGE_ENTRY } from '../test/support/server.js';
 import { DEFAULT_SEED } from './datasets.js';
 import { distRootOf, loadScaleIntoPostgres } from './scale-index.js';
 import { QUERY_KINDS, queryFor } from './workloads/qido-queries.js';
 import { scaleShape } from './workloads/scale.js';
-
-const TICKS_PER_S = 100;
-
-/** CPU seconds of this process's descendants named postgres (a throwaway cluster); 0 with PG_TEST_URL elsewhere. */
-export function postgresCpuS(): number {
-  const stats = new Map<number, { ppid: number; comm: string; cpu: number }>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const s = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const close = s.lastIndexOf(')');
-      const comm = s.slice(s.indexOf('(') + 1, close);
-      const f = s.slice(close + 2).split(' ');
-      stats.set(Number(name), { ppid: Number(f[1]), comm, cpu: Number(f[11]) + Number(f[12]) });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const under = (pid: number): boolean => {
-    for (let p = stats.get(pid)?.ppid; p !== undefined && p > 1; p = stats.get(p)?.ppid)
-      if (p === process.pid) return true;
-    return false;
-  };
-  let ticks = 0;
-  for (const [pid, s] of stats) if (s.comm.startsWith('postgres') && under(pid)) ticks += s.cpu;
-  return ticks / TICKS_PER_S;
-}
 
 interface Compiled {
   text: string;
