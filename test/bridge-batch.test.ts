@@ -69,21 +69,19 @@ describe('DICOM → FHIR sync in batches', () => {
       );
     }
     // The request's index writes may land in a few commits (the STOW committer flushes when the
-    // request waits for more bytes), so their studies can fall due a millisecond apart: the
-    // worker then needs a second pass for the stragglers, never one per study. Passes of more
-    // than one study are logged ('sync pass', debug); a pass of a single straggler is not.
+    // request waits for more bytes), so their studies can fall due some milliseconds apart (more on
+    // a loaded machine): the worker then needs another pass or two for the stragglers, never one
+    // per study. Every pass is logged ('sync pass', debug) with its number of studies.
     const logged = () => logs.filter((l) => l.msg === 'sync pass');
     const sum = (ps: Json[]) => ps.reduce((n, p) => n + Number(p.studies), 0);
-    await waitFor(async () => (sum(logged()) >= studies.length - 1 ? true : undefined), {
+    await waitFor(async () => (sum(logged()) >= studies.length ? true : undefined), {
       timeoutMs: 5_000,
       what: 'the log lines of the passes',
     });
     const passes = logged();
-    expect(passes.length).toBeLessThanOrEqual(2);
-    expect(Number(passes[0]!.studies)).toBeGreaterThanOrEqual(studies.length / 2);
-    // Everything in logged passes, or all but one study whose own pass is not logged.
-    if (sum(passes) === studies.length - 1) expect(passes).toHaveLength(1);
-    else expect(sum(passes)).toBe(studies.length);
+    expect(sum(passes)).toBe(studies.length);
+    expect(passes.length).toBeLessThanOrEqual(3);
+    expect(Math.max(...passes.map((p) => Number(p.studies)))).toBeGreaterThanOrEqual(studies.length / 2);
 
     for (const patientId of ['MRN-B1', 'MRN-B2']) {
       const bundle = (
