@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { inTransaction } from '../core/postgres/held-client.js';
 import { checkSchemaCurrent, checkSchemaName, type Migration, migrate } from '../core/postgres/migrations.js';
 import { openPool } from '../core/postgres/pool.js';
-import { GENESIS_HASH, chainHash } from './chain-hash.js';
+import { appendAfterHead, type ChainHead, UNKNOWN_HEAD } from './chain-append-pg.js';
+import { GENESIS_HASH } from './chain-hash.js';
 import { type AuditChainStore, DuplicateAuditIdError, type NewRecord } from './chain-store-contract.js';
 import type { ChainRecord } from './types.js';
 import { type ChainRow, toChainRecord } from './chain-row.js';
@@ -46,10 +46,17 @@ CREATE TRIGGER record_no_truncate BEFORE TRUNCATE ON ${s}.record
  * The audit chain in PostgreSQL: ONE chain for every instance sharing the database. An append
  * locks the single head row (`SELECT … FOR UPDATE`), so appends — from any process — are
  * serialised: the next one reads the head only after the previous one committed, and commits
- * land in seq order (a reader never sees a gap that fills later). Durable when append()
- * resolves: COMMIT waits for the WAL flush (synchronous_commit, on by default).
+ * land in seq order (a reader never sees a gap that fills later). An append is one statement
+ * (chain-append-pg.ts) hashed after the head this process last left, which the database checks
+ * under that lock: one round trip, two when another instance appended meanwhile. Durable when
+ * append() resolves: the statement's COMMIT waits for the WAL flush (synchronous_commit, on by
+ * default).
  */
 export class PgChainStore implements AuditChainStore {
+  /** The head this process last left or saw: what its next append expects (checked by the database). */
+  private knownHead: ChainHead = UNKNOWN_HEAD;
+  private appending: Promise<void> = Promise.resolve();
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly ownsPool: boolean,
@@ -98,29 +105,21 @@ export class PgChainStore implements AuditChainStore {
   async append(records: readonly NewRecord[], key: Buffer): Promise<ChainRecord[]> {
     this.writable();
     if (records.length === 0) return [];
+    // One append of this process at a time: they would only make each other retry.
+    const turn = this.appending.then(() => this.appendNow(records, key));
+    this.appending = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  private async appendNow(records: readonly NewRecord[], key: Buffer): Promise<ChainRecord[]> {
     try {
-      return await inTransaction(this.pool, async (client) => {
-        const { rows } = await client.query<{ seq: number; hash: string }>(
-          `SELECT seq, hash FROM ${this.schema}.head FOR UPDATE`,
-        );
-        let seq = rows[0]!.seq;
-        let prevHash = rows[0]!.hash;
-        const stored = records.map((r) => {
-          seq += 1;
-          const hash = chainHash(key, prevHash, r.json);
-          const record = { seq, id: r.id, recorded: r.recorded, json: r.json, prevHash, hash };
-          prevHash = hash;
-          return record;
-        });
-        const col = <K extends keyof ChainRecord>(k: K) => stored.map((r) => r[k]);
-        await client.query(
-          `INSERT INTO ${this.schema}.record (seq, id, recorded, json, prev_hash, hash)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
-          [col('seq'), col('id'), col('recorded'), col('json'), col('prevHash'), col('hash')],
-        );
-        await client.query(`UPDATE ${this.schema}.head SET seq = $1, hash = $2`, [seq, prevHash]);
-        return stored;
-      });
+      const stored = await appendAfterHead(this.pool, this.schema, this.knownHead, records, key);
+      const last = stored[stored.length - 1]!;
+      this.knownHead = { seq: last.seq, hash: last.hash };
+      return stored;
     } catch (e) {
       if ((e as { code?: unknown }).code === '23505' && /\bid\b|record_id_key/.test(String((e as Error).message)))
         throw new DuplicateAuditIdError(/\(id\)=\((.*)\)/.exec(String((e as { detail?: unknown }).detail))?.[1], {

@@ -8,7 +8,8 @@ import { openPool } from '../core/postgres/pool.js';
 import { suitePostgres } from '../core/postgres/suite-postgres.js';
 import { PgChainStore } from './chain-store-pg.js';
 import { SqliteAuditChainStore } from './chain-store-sqlite.js';
-import { auditChainStoreSuite, newRecord, TEST_KEY } from './test-support.js';
+import { auditChainStoreSuite, expectOneChain, newRecord, TEST_KEY } from './test-support.js';
+import type { ChainRecord } from './types.js';
 import { verifyChain } from './verify.js';
 
 auditChainStoreSuite('SQLite', async () => {
@@ -49,6 +50,64 @@ auditChainStoreSuite(
 );
 
 describe.skipIf(skip !== undefined)(server.title('PostgreSQL audit chain'), () => {
+  it('appends in one statement when this instance left the head, and in one more when another instance appended meanwhile', async () => {
+    const url = await server.url();
+    const schema = `audit_${randomBytes(6).toString('hex')}`;
+    const pool = openPool(url, { max: 2 });
+    // Round trips: every query a connection of this instance's pool sends (one answer awaited each).
+    let roundTrips = 0;
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client);
+      client.query = ((...args: Parameters<typeof query>) => {
+        roundTrips++;
+        return query(...args);
+      }) as typeof client.query;
+    });
+    const store = await PgChainStore.open(pool, { schema });
+    const other = await PgChainStore.open(url, { schema });
+    try {
+      await store.append([newRecord('first')], TEST_KEY); // learns the head
+      roundTrips = 0;
+      for (let i = 0; i < 10; i++) await store.append([newRecord(`own-${i}`), newRecord(`own-${i}-b`)], TEST_KEY);
+      expect(roundTrips).toBe(10);
+      await other.append([newRecord('other')], TEST_KEY);
+      roundTrips = 0;
+      const [after] = await store.append([newRecord('after-other')], TEST_KEY);
+      expect(roundTrips).toBe(2);
+      expect(after!.seq).toBe(23);
+      const all: ChainRecord[] = [];
+      for await (const r of other.iterate()) all.push(r);
+      expectOneChain(all);
+      expect(await verifyChain(other, TEST_KEY)).toMatchObject({ ok: true, records: 23 });
+    } finally {
+      await other.close();
+      await store.dropSchema();
+      await pool.end();
+    }
+  });
+
+  it('keeps one chain when four instances append at the same time, many times', async () => {
+    const url = await server.url();
+    const schema = `audit_${randomBytes(6).toString('hex')}`;
+    const stores = await Promise.all(Array.from({ length: 4 }, () => PgChainStore.open(url, { schema })));
+    try {
+      await Promise.all(
+        stores.map(async (s, k) => {
+          for (let i = 0; i < 40; i++) await s.append([newRecord(`${k}-${i}-a`), newRecord(`${k}-${i}-b`)], TEST_KEY);
+        }),
+      );
+      const all: ChainRecord[] = [];
+      for await (const r of stores[0]!.iterate()) all.push(r);
+      expect(all).toHaveLength(320);
+      expectOneChain(all);
+      for (let i = 0; i < 320; i += 2) expect(all[i + 1]!.id).toBe(all[i]!.id.replace(/-a$/, '-b'));
+      expect(await stores[1]!.head()).toEqual({ seq: 320, hash: all[319]!.hash });
+    } finally {
+      await stores[0]!.dropSchema();
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE of records, and verify catches an edit made with the triggers off', async () => {
     const url = await server.url();
     const schema = `audit_${randomBytes(6).toString('hex')}`;
