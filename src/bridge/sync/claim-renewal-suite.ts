@@ -13,6 +13,7 @@ import {
   type BridgeSuiteOptions,
   type OpenBridgeStores,
 } from '../bridge-stores-harness.js';
+import type { Finding } from '../normalize/index.js';
 import type { StudyResult } from './study-sync.js';
 import { SyncWorker, type BatchSync, type SyncEvent, type SyncTimings } from './sync-worker.js';
 
@@ -128,6 +129,63 @@ export function claimRenewalSuite(backend: string, open: OpenBridgeStores, optio
         expect(await two.holdClaims([{ studyUid: a, until: taken!.claimedUntil! }])).toEqual([a]);
         await two.complete(a, taken!.seq);
         expect(await stores.outbox.get(a)).toBeUndefined();
+      });
+
+      it("a pass whose claim another instance took commits none of the sync's own writes for that study (findings, hold)", async () => {
+        const [a, b] = [uid(20), uid(21)];
+        await stores.outbox.enqueue(a, 'stored', 1000);
+        await stores.outbox.enqueue(b, 'stored', 1001);
+        const one = await stores.claiming(CLAIM_MS);
+        const two = await stores.claiming(CLAIM_MS);
+        const reason: Finding = {
+          rule: 'patient-id',
+          severity: 'error',
+          tag: '00100020',
+          original: '',
+          message: 'no id',
+        };
+        let release = (): void => undefined;
+        let started = (): void => undefined;
+        const running = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        // As StudySync does: the study's findings and hold through the worker's studyWrites during the sync.
+        const held: BatchSync = (batch) => {
+          for (const studyUid of batch) {
+            worker.studyWrites.add(() => stores.quarantine.recordFindings(studyUid, [reason], 5), studyUid);
+            worker.studyWrites.add(() => stores.quarantine.hold(studyUid, [reason], 5), studyUid);
+          }
+          started();
+          const results = batch.map(
+            (studyUid): StudyResult => ({ studyUid, outcome: { kind: 'quarantined', reasons: [reason] } }),
+          );
+          return new Promise((done) => {
+            release = () => done(results);
+          });
+        };
+        const worker: SyncWorker = new SyncWorker(one, held, TIMINGS, silent, { writes: stores.journal() });
+        workers.push(worker);
+        const seen: SyncEvent[] = [];
+        worker.onSync((e) => seen.push(e));
+        worker.start();
+        await running;
+        // A clock more than a claim time ahead (as after a claim ran out) takes study a from `one`.
+        const taken = await two.claimOne(a, Date.now() + 10 * CLAIM_MS);
+        expect(taken).toMatchObject({ studyUid: a });
+        release();
+        await expect.poll(() => seen.map((e) => e.studyUid), { timeout: 5000 }).toEqual([b]);
+        await worker.stop();
+        // b: everything committed by `one`; a: nothing of `one`'s sync — `two` syncs and records it.
+        expect(await stores.outbox.lastSync(b)).toMatchObject({ outcome: 'quarantined' });
+        expect((await stores.quarantine.findings({ studyUid: b })).map((f) => f.rule)).toEqual(['patient-id']);
+        expect(await stores.quarantine.get(b)).toMatchObject({ state: 'held' });
+        expect(await stores.outbox.lastSync(a)).toBeUndefined();
+        expect(await stores.quarantine.findings({ studyUid: a })).toEqual([]);
+        expect(await stores.quarantine.get(a)).toBeUndefined();
+        // A study no pass holds: its writes go to the journal, committed by its flush.
+        worker.studyWrites.add(() => stores.quarantine.recordFindings(a, [reason], 6), a);
+        await worker.studyWrites.flush();
+        expect(await stores.quarantine.findings({ studyUid: a })).toHaveLength(1);
       });
     },
   );

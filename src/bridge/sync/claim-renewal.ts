@@ -5,8 +5,8 @@
  * Its commit first asks which claims it still holds (SyncOutbox.holdClaims, in the commit's
  * transaction): the results of a study whose claim was lost — it ran out (the heartbeat could
  * not reach the database, the process stalled) and another instance claimed the row — are not
- * committed; that instance's sync records the study. (The records StudySync put in the journal
- * for the study — findings, quarantine, links — are not guarded: docs/bridge-postgres.md.)
+ * committed — nor the records the sync made for the study (findings, quarantine, links:
+ * study-writes.ts); that instance's sync records the study.
  */
 import type { Logger } from 'pino';
 import { andThen, type Awaitable } from './awaitable.js';

@@ -46,7 +46,8 @@ import {
 } from './fhir-writes.js';
 import { ingestFindingsOf } from './ingest-findings.js';
 import type { StudyReader } from './study-instances.js';
-import { eachOnItsOwn, type BridgeWriteJournal } from './write-journal.js';
+import type { ArchiveWrites } from './study-writes.js';
+import { eachOnItsOwn } from './write-journal.js';
 import { findingsOf, InvalidResourceError, validateBeforeWrite } from './validate-before-write.js';
 import { isTransient, RetryLater } from './failures.js';
 import { planSrResults, writeSrResults, type SrPlan } from './sr-results.js';
@@ -63,8 +64,8 @@ export type StudyResult =
   | { studyUid: string; outcome: SyncOutcome; error?: undefined }
   | { studyUid: string; error: unknown; outcome?: undefined };
 
-/** The bridge's writes to the archive database (findings, holds, links): collected, committed by the caller (write-journal.ts). */
-export type ArchiveWrites = Pick<BridgeWriteJournal, 'add' | 'flush'>;
+/** The bridge's writes to the archive database (findings, holds, links), each for its study: collected, committed by the caller (study-writes.ts, write-journal.ts). */
+export type { ArchiveWrites } from './study-writes.js';
 
 /**
  * The study → Patient links as the sync reads and writes them: StudyPatientLinks on SQLite
@@ -237,7 +238,7 @@ export class StudySync {
     const patientPk = patientRow instanceof Promise ? await patientRow : patientRow;
     if (stored.length === 0) {
       this.unlink(studyUid);
-      this.writes.add(() => quarantine.clearHold(studyUid));
+      this.writes.add(() => quarantine.clearHold(studyUid), studyUid);
       return { kind: 'retired', ...(await this.retire(studyUid)) };
     }
     const source = stored[0]!.source;
@@ -381,7 +382,7 @@ export class StudySync {
     if (match.kind === 'create')
       write.createPatient = { resource: match.patient, identifier: match.identifier, fullUrl: patientUrn };
     if (match.kind === 'linked' && match.update) write.updatePatient = match.update;
-    this.writes.add(() => quarantine.clearHold(studyUid));
+    this.writes.add(() => quarantine.clearHold(studyUid), studyUid);
     if (existing && !changed && !write.updatePatient && !write.createPatient)
       return {
         study: s,
@@ -483,12 +484,14 @@ export class StudySync {
     const now = Date.now();
     const { quarantine } = this.ports;
     // Read again inside the journal's transaction (synchronous on SQLite: nothing runs in between).
-    this.writes.add(() =>
-      andThen(quarantine.get(studyUid), (entry) => {
-        const state = entry?.state;
-        if (state === undefined || state === 'held' || state === decided)
-          return quarantine.hold(studyUid, reasons, now);
-      }),
+    this.writes.add(
+      () =>
+        andThen(quarantine.get(studyUid), (entry) => {
+          const state = entry?.state;
+          if (state === undefined || state === 'held' || state === decided)
+            return quarantine.hold(studyUid, reasons, now);
+        }),
+      studyUid,
     );
     this.ports.dataQualityLog.warn(
       { studyUid, reasons: reasons.map((r) => ({ rule: r.rule, tag: r.tag })) },
@@ -505,17 +508,17 @@ export class StudySync {
     const { studyUid, patientPk } = s;
     if (patientId === undefined || patientPk === undefined) return this.unlink(studyUid);
     const now = Date.now();
-    this.writes.add(() => this.links.record(studyUid, patientPk, patientId, now));
+    this.writes.add(() => this.links.record(studyUid, patientPk, patientId, now), studyUid);
   }
 
   private unlink(studyUid: string): void {
-    this.writes.add(() => this.links.forget(studyUid));
+    this.writes.add(() => this.links.forget(studyUid), studyUid);
   }
 
   /** Findings are stored with their values; the log says only which rules fired (values may be PHI). */
   private record(studyUid: string, findings: Finding[]): void {
     const now = Date.now();
-    this.writes.add(() => this.ports.quarantine.recordFindings(studyUid, findings, now));
+    this.writes.add(() => this.ports.quarantine.recordFindings(studyUid, findings, now), studyUid);
     if (findings.length === 0) return;
     const bySeverity: Record<string, number> = {};
     for (const f of findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;

@@ -45,7 +45,14 @@ export function buildSyncService(o: {
     onError: (err, ops) =>
       logger.error({ err, ops }, 'recording sync results failed; the studies concerned are synced again'),
   });
-  const study = new StudySync({
+  // The sync's archive writes go through the worker (worker.studyWrites): a pass commits those of
+  // a study only while it holds the study's outbox claim, as it does its outbox completion.
+  // (`study` is made next; the worker calls it only once started.)
+  const worker: SyncWorker = new SyncWorker(stores.outbox, (uids) => study.syncBatch(uids), config, logger, {
+    writes,
+    overlapCommit: stores.overlapCommit ?? false,
+  });
+  const study: StudySync = new StudySync({
     reader: stores.reader,
     links: stores.links,
     client,
@@ -55,11 +62,7 @@ export function buildSyncService(o: {
     dicomWebBase: `${o.publicUrl}/dicomweb`,
     ...(o.sourceDicomweb ? { sourceDicomweb: o.sourceDicomweb } : {}),
     dataQualityLog: o.logger.child({ channel: 'data-quality' }),
-    writes,
-  });
-  const worker = new SyncWorker(stores.outbox, (uids) => study.syncBatch(uids), config, logger, {
-    writes,
-    overlapCommit: stores.overlapCommit ?? false,
+    writes: worker.studyWrites,
   });
   return { worker, capabilities };
 }

@@ -15,7 +15,8 @@
  *
  * With an outbox that claims its rows (several instances on one database), a pass keeps its
  * claims while it syncs (renewed every claimMs/3) and commits only the results of the studies it
- * still holds at its commit (claim-renewal.ts).
+ * still holds at its commit (claim-renewal.ts) — the outbox completion and sync record, and the
+ * archive writes the sync made for the study (studyWrites: findings, holds, links).
  */
 import type { Logger } from 'pino';
 import { andThen, type Awaitable } from './awaitable.js';
@@ -24,6 +25,7 @@ import type { BridgeConfig } from './config.js';
 import { backoffMs, describeFailure, isTransient } from './failures.js';
 import type { OutboxRow, SyncOutbox } from './outbox.js';
 import type { StudyResult, SyncOutcome } from './study-sync.js';
+import { type ArchiveWrites, StudyWritesRouter } from './study-writes.js';
 import { eachOnItsOwn, type BridgeWriteJournal } from './write-journal.js';
 
 /** Where the worker collects its outbox updates of a pass (committed by flush at the pass's end). */
@@ -72,6 +74,7 @@ export class SyncWorker {
   private readonly lastRun = new Map<string, number>();
   private readonly listeners = new Set<(e: SyncEvent) => void>();
   private readonly writes: SyncWrites;
+  private readonly router: StudyWritesRouter;
   private readonly now: () => number;
 
   constructor(
@@ -82,8 +85,18 @@ export class SyncWorker {
     options: SyncWorkerOptions = {},
   ) {
     this.writes = options.writes ?? eachOnItsOwn();
+    this.router = new StudyWritesRouter(this.writes);
     this.now = options.now ?? Date.now;
     this.overlapCommit = options.overlapCommit ?? false;
+  }
+
+  /**
+   * Where the batch sync (StudySync) puts its archive writes, each for its study: the writes for a
+   * study this worker is syncing are committed with the pass's results, only if the pass still
+   * holds the study's claim then (study-writes.ts); the others go to the journal at once.
+   */
+  get studyWrites(): ArchiveWrites {
+    return this.router;
   }
 
   start(): void {
@@ -196,6 +209,7 @@ export class SyncWorker {
     for (const row of rows) this.lastRun.set(row.studyUid, startedAt);
     const uids = rows.map((r) => r.studyUid);
     const claims = new PassClaims(this.outbox, rows, this.now, this.logger);
+    const studyWrites = this.router.open(uids);
     claims.start();
     let results: StudyResult[];
     let syncedAt = startedAt;
@@ -208,6 +222,8 @@ export class SyncWorker {
     // The claims' ends are final before the commit's check reads them (no renewal beside it).
     await claims.stop();
     if (claims.claiming) this.writes.add(claims.check());
+    // The sync's own writes for each study (findings, holds, links), as guarded as its outbox completion.
+    for (const [studyUid, op] of studyWrites.take()) this.writes.add(claims.guard(studyUid, op));
     const byUid = new Map(results.map((r) => [r.studyUid, r]));
     const events = rows.map((row) =>
       this.settle(
