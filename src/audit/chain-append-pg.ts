@@ -84,16 +84,16 @@ async function attempt(
       stored.at(-1)?.hash ?? '',
     ],
   });
-  const found = rows[0];
-  if (!found) throw new Error(`the audit chain's head row in ${schema}.head is missing`);
-  if (found.seq === expected.seq && found.hash === expected.hash) {
-    if (found.inserted !== records.length || found.moved !== 1)
-      throw new Error(
-        `audit append stored ${found.inserted} of ${records.length} records (head moved: ${found.moved})`,
-      );
+  const row = rows[0];
+  if (!row) throw new Error(`the audit chain's head row in ${schema}.head is missing`);
+  // bigint and count(*) as numbers whatever the pool's type parsers.
+  const [seq, inserted, moved] = [Number(row.seq), Number(row.inserted), Number(row.moved)];
+  if (seq === expected.seq && row.hash === expected.hash) {
+    if (inserted !== records.length || moved !== 1)
+      throw new Error(`audit append stored ${inserted} of ${records.length} records (head moved: ${moved})`);
     return { stored };
   }
-  return { head: { seq: found.seq, hash: found.hash } };
+  return { head: { seq, hash: row.hash } };
 }
 
 /**

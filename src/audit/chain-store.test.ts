@@ -86,6 +86,37 @@ describe.skipIf(skip !== undefined)(server.title('PostgreSQL audit chain'), () =
     }
   });
 
+  it('after three lost races in a row an append holds the head in a transaction and gets in', async () => {
+    const url = await server.url();
+    const schema = `audit_${randomBytes(6).toString('hex')}`;
+    const pool = openPool(url, { max: 2 });
+    const store = await PgChainStore.open(pool, { schema });
+    const other = await PgChainStore.open(url, { schema });
+    try {
+      await store.append([newRecord('first')], TEST_KEY);
+      // Another instance appends just before each of this one's optimistic statements (on the pool;
+      // the transaction's statements run on a client checked out of it, with nobody in between).
+      let interloped = 0;
+      const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+      pool.query = (async (...args: unknown[]) => {
+        const name = (args[0] as { name?: string }).name;
+        if (name?.startsWith('ib-audit-append')) await other.append([newRecord(`other-${++interloped}`)], TEST_KEY);
+        return query(...args);
+      }) as unknown as typeof pool.query;
+      const [mine] = await store.append([newRecord('mine')], TEST_KEY);
+      expect(interloped).toBe(3);
+      expect(mine!.seq).toBe(5);
+      const all: ChainRecord[] = [];
+      for await (const r of other.iterate()) all.push(r);
+      expect(all.map((r) => r.id)).toEqual(['rec-first', 'rec-other-1', 'rec-other-2', 'rec-other-3', 'rec-mine']);
+      expectOneChain(all);
+    } finally {
+      await other.close();
+      await store.dropSchema();
+      await pool.end();
+    }
+  });
+
   it('keeps one chain when four instances append at the same time, many times', async () => {
     const url = await server.url();
     const schema = `audit_${randomBytes(6).toString('hex')}`;
