@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startTestS3 } from '../../src/archive/blob/test-support.js';
+import { postgresCpuS } from '../postgres-cpu.js';
 import { testPostgres } from '../../src/core/postgres/test-cluster.js';
 import { ctInstance } from '../../src/dicom/test-support.js';
 import { multipartBody } from '../../test/support/multipart.js';
@@ -104,6 +105,7 @@ let everyAck: () => void = () => undefined;
 const allAcked = new Promise<void>((r) => (everyAck = r));
 const t0 = Date.now();
 const cpu0 = cpuOf();
+const pgCpu0 = postgresCpuS();
 const studies = await Promise.all(
   Array.from({ length: STUDIES }, async (_, k) => {
     const uid = `${ROOT}.${process.pid}.${k + 1}`;
@@ -129,14 +131,25 @@ const studies = await Promise.all(
 );
 await new Promise((r) => setTimeout(r, 500));
 const cpuMs = cpuOf() - cpu0;
+const pgCpuMs = Math.round((postgresCpuS() - pgCpu0) * 1000);
 const statements = STATS
   ? (
       await stats.query(
-        `SELECT calls, round(total_exec_time) AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS q FROM pg_stat_statements
-         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC LIMIT 60`,
+        `SELECT calls, round(total_exec_time) AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 400) AS q FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC LIMIT 80`,
       )
     ).rows
   : [];
+const statementCalls = STATS
+  ? Number(
+      (
+        await stats.query(
+          `SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements
+           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        )
+      ).rows[0].n,
+    )
+  : undefined;
 await stats.end();
 const lines = logged
   .join('')
@@ -172,6 +185,9 @@ const summary = {
   lastSeen: Math.max(...studies.map((s) => s.seen)),
   passes: passes.filter((p) => p.msg === 'sync pass').length,
   serverCpuMs: cpuMs,
+  // The PostgreSQL backends' CPU (the throwaway cluster's processes), FHIR polls included.
+  pgCpuMs,
+  statementCalls,
 };
 console.log(JSON.stringify(summary));
 writeFileSync(
