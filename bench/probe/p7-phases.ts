@@ -5,7 +5,10 @@
  * and of the first FHIR search showing it, and from the server's log every sync pass and every
  * "study synced", so that what waits where can be read off. The summary has the STOW answer times
  * (ackP50/ackP99, from sending) too; P7_POLL=after holds every FHIR search until all STOWs are
- * answered, so that those times are without the searches' load on the server.
+ * answered, so that those times are without the searches' load on the server; P7_POLL=none
+ * searches nothing before every study is synced (the CPU and statement figures — server, and the
+ * throwaway cluster's processes: pgCpuMs — are then those of ingest and sync alone, comparable
+ * between builds).
  *   node --import tsx bench/probe/p7-phases.ts OUT.json [studies] [entry]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startTestS3 } from '../../src/archive/blob/test-support.js';
+import { postgresCpuS } from '../postgres-cpu.js';
 import { testPostgres } from '../../src/core/postgres/test-cluster.js';
 import { ctInstance } from '../../src/dicom/test-support.js';
 import { multipartBody } from '../../test/support/multipart.js';
@@ -99,14 +103,31 @@ await readable(warm, 1);
 if (STATS) await stats.query('SELECT pg_stat_statements_reset()');
 // P7_POLL=after: no study is polled before every STOW is answered (acks without the FHIR searches' load).
 const POLL_AFTER_ALL = process.env.P7_POLL === 'after';
+// P7_POLL=none: no FHIR search until the bridge recorded every study synced (archive.sync_state, read
+// by the probe every 100 ms): the FHIR searches are then one per study, so the CPU and statement
+// figures are those of the ingest and the sync alone (the `seen` times are then not latencies).
+const POLL_NONE = process.env.P7_POLL === 'none';
+const uids = Array.from({ length: STUDIES }, (_, k) => `${ROOT}.${process.pid}.${k + 1}`);
+const allSynced = (async () => {
+  if (!POLL_NONE) return;
+  for (;;) {
+    const { rows } = await stats.query(
+      'SELECT count(*)::int AS n FROM archive.sync_state WHERE study_uid = ANY($1) AND instances = 2',
+      [uids],
+    );
+    if (rows[0].n === STUDIES) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+})();
 let ackedCount = 0;
 let everyAck: () => void = () => undefined;
 const allAcked = new Promise<void>((r) => (everyAck = r));
 const t0 = Date.now();
 const cpu0 = cpuOf();
+const pgCpu0 = postgresCpuS();
 const studies = await Promise.all(
   Array.from({ length: STUDIES }, async (_, k) => {
-    const uid = `${ROOT}.${process.pid}.${k + 1}`;
+    const uid = uids[k]!;
     const files = [1, 2].map((i) =>
       ctInstance({
         study: uid,
@@ -122,21 +143,33 @@ const studies = await Promise.all(
     await stow(files);
     const acked = Date.now();
     if (++ackedCount === STUDIES) everyAck();
-    if (POLL_AFTER_ALL) await allAcked;
+    if (POLL_AFTER_ALL || POLL_NONE) await allAcked;
+    if (POLL_NONE) await allSynced;
     const seen = await readable(uid, 2);
     return { uid, sent: sent - t0, acked: acked - t0, seen: seen - t0, latency: seen - acked };
   }),
 );
 await new Promise((r) => setTimeout(r, 500));
 const cpuMs = cpuOf() - cpu0;
+const pgCpuMs = Math.round((postgresCpuS() - pgCpu0) * 1000);
 const statements = STATS
   ? (
       await stats.query(
-        `SELECT calls, round(total_exec_time) AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS q FROM pg_stat_statements
-         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC LIMIT 60`,
+        `SELECT calls, round(total_exec_time) AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 400) AS q FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC LIMIT 80`,
       )
     ).rows
   : [];
+const statementCalls = STATS
+  ? Number(
+      (
+        await stats.query(
+          `SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements
+           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        )
+      ).rows[0].n,
+    )
+  : undefined;
 await stats.end();
 const lines = logged
   .join('')
@@ -172,6 +205,9 @@ const summary = {
   lastSeen: Math.max(...studies.map((s) => s.seen)),
   passes: passes.filter((p) => p.msg === 'sync pass').length,
   serverCpuMs: cpuMs,
+  // The PostgreSQL backends' CPU (the throwaway cluster's processes), FHIR polls included.
+  pgCpuMs,
+  statementCalls,
 };
 console.log(JSON.stringify(summary));
 writeFileSync(

@@ -17,8 +17,9 @@ const COLUMNS = {
 } as const;
 
 /**
- * Keeps the sp_* tables equal to the search values of each resource's current version: one
- * statement per write (deleting the old rows and inserting the new ones through unnest()).
+ * Keeps the sp_* tables equal to the search values of each resource's current version: its
+ * steps join the statement that writes the resource row (resource-store.ts), so a write is one
+ * statement (deleting the old rows and inserting the new ones through unnest()).
  */
 export class PgIndexWriter {
   private constructor(
@@ -58,6 +59,22 @@ export class PgIndexWriter {
 
   /** Must run inside the caller's write transaction. */
   async write(db: Queryable, pk: number, resource: FhirResource, replacing: boolean): Promise<void> {
+    const args: unknown[] = [pk];
+    const steps = [
+      ...(replacing ? this.clearSteps('$1::bigint') : []),
+      ...this.insertSteps(resource, args, { pk: '$1::bigint' }),
+    ];
+    if (steps.length === 0) return;
+    await db.query(`WITH ${steps.map((step, i) => `s${i} AS (${step})`).join(', ')} SELECT 1`, args);
+  }
+
+  /**
+   * The statements (for a WITH) inserting the index rows of `resource` for the resource row whose
+   * pk is the SQL expression `row.pk` (over `row.from`, when given: no row there, nothing inserted);
+   * their arrays are pushed onto `args`. With clearSteps in the same statement, the deletes and
+   * inserts see the same snapshot: the new rows are not deleted.
+   */
+  insertSteps(resource: FhirResource, args: unknown[], row: { pk: string; from?: string }): string[] {
     const columns = new Map<string, unknown[][]>(INDEX_TABLES.map((t) => [t, [[], ...COLUMNS[t].map(() => [])]]));
     const add = (table: string, param: number, ...values: unknown[]) => {
       const cols = columns.get(table)!;
@@ -90,9 +107,6 @@ export class PgIndexWriter {
       }
     }
     const steps: string[] = [];
-    const args: unknown[] = [pk];
-    // The deletes and inserts of one statement see the same snapshot: the new rows are not deleted.
-    if (replacing) for (const t of INDEX_TABLES) steps.push(`DELETE FROM ${this.s}${t} WHERE resource_pk = $1::bigint`);
     for (const t of INDEX_TABLES) {
       const cols = columns.get(t)!;
       if (cols[0].length === 0) continue;
@@ -102,15 +116,14 @@ export class PgIndexWriter {
         return `$${args.length}::${type}[]`;
       });
       steps.push(
-        `INSERT INTO ${this.s}${t}(resource_pk, ${names.join(', ')}) SELECT $1::bigint, * FROM unnest(${arrays.join(', ')})`,
+        `INSERT INTO ${this.s}${t}(resource_pk, ${names.join(', ')}) SELECT ${row.pk}, u.* FROM ${row.from ? `${row.from}, ` : ''}unnest(${arrays.join(', ')}) AS u`,
       );
     }
-    if (steps.length === 0) return;
-    await db.query(`WITH ${steps.map((step, i) => `s${i} AS (${step})`).join(', ')} SELECT 1`, args);
+    return steps;
   }
 
-  async clear(db: Queryable, pk: number): Promise<void> {
-    const steps = INDEX_TABLES.map((t, i) => `s${i} AS (DELETE FROM ${this.s}${t} WHERE resource_pk = $1::bigint)`);
-    await db.query(`WITH ${steps.join(', ')} SELECT 1`, [pk]);
+  /** The statements (for a WITH) deleting every index row of the resource row whose pk is the SQL expression `pk`. */
+  clearSteps(pk: string): string[] {
+    return INDEX_TABLES.map((t) => `DELETE FROM ${this.s}${t} WHERE resource_pk = ${pk}`);
   }
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { find, TEST_BASE, testRegistry } from '../repository/test-support.js';
@@ -96,6 +96,34 @@ describe.skipIf(skip !== undefined)(server.title('PostgreSQL conditional writes'
       );
       expectOneCreate(answers);
       expect(await find(a, 'Patient', condition('P1'))).toHaveLength(1);
+    });
+  });
+
+  it('takes the conditions of a multi-entry transaction together: each created once, in any entry order, no deadlock', async () => {
+    await twoInstances(async ({ a, routers }) => {
+      const values = ['C1', 'C2', 'C3'];
+      const bundle = (router: FhirRouter, order: string[]) =>
+        router.handle({
+          method: 'POST',
+          path: '',
+          query: new URLSearchParams(),
+          headers: json,
+          body: JSON.stringify({
+            resourceType: 'Bundle',
+            type: 'transaction',
+            entry: order.map((v) => ({
+              fullUrl: `urn:uuid:${randomUUID()}`,
+              resource: patient(v),
+              request: { method: 'POST', url: 'Patient', ifNoneExist: condition(v) },
+            })),
+          }),
+        });
+      // Entries in opposite orders from both instances: locks taken in entry order would deadlock (409).
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => bundle(routers[i % 2]!, i % 4 < 2 ? values : [...values].reverse())),
+      );
+      expect(answers.filter((r) => r.status !== 200).map((r) => r.body)).toEqual([]);
+      for (const v of values) expect(await find(a, 'Patient', condition(v))).toHaveLength(1);
     });
   });
 

@@ -150,9 +150,17 @@ export class PgFhirRepository implements FhirRepository {
       transaction: (fn) => this.savepoint(db, () => fn(view)),
       // Durability is the enclosing transaction's.
       flush: async () => undefined,
-      // A transaction-scoped advisory lock: released by COMMIT or ROLLBACK.
-      exclusive: async (key) =>
-        void (await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`fhir-exclusive:${key}`])),
+      // Transaction-scoped advisory locks, taken in the order given: released by COMMIT or ROLLBACK.
+      exclusive: async (key) => {
+        const keys = (typeof key === 'string' ? [key] : key).map((k) => `fhir-exclusive:${k}`);
+        if (keys.length === 1) await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', keys);
+        else if (keys.length > 1)
+          await db.query(
+            `SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+             FROM (SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n) ordered`,
+            [keys],
+          );
+      },
     };
     return view;
   }

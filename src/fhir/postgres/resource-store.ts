@@ -102,7 +102,6 @@ export class PgResourceStore {
       }
       const stored = withMeta(resource, id, row.version + 1, this.now());
       await this.replace(db, row.pk, stored, options.method ?? 'PUT');
-      await this.index.write(db, row.pk, stored, true);
       return { resource: stored, created: row.deleted };
     }
   }
@@ -111,13 +110,14 @@ export class PgResourceStore {
     const row = await this.locked(db, resourceType, id);
     checkVersion(currentVersion(row), options.ifMatch, `${resourceType}/${id}`);
     if (!row || row.deleted) return;
+    // The tombstone, its history entry and the deletion of its index rows: one statement.
     await db.query(
-      `WITH u AS (UPDATE ${this.s}resources SET version = $2, last_updated = $3, deleted = true, json = '' WHERE pk = $1)
-       INSERT INTO ${this.s}versions(resource_pk, version, type, id, last_updated, method, json)
-       VALUES ($1, $2, $4, $5, $3, 'DELETE', NULL)`,
+      `WITH u AS (UPDATE ${this.s}resources SET version = $2, last_updated = $3, deleted = true, json = '' WHERE pk = $1),
+            v AS (INSERT INTO ${this.s}versions(resource_pk, version, type, id, last_updated, method, json)
+                  VALUES ($1, $2, $4, $5, $3, 'DELETE', NULL))${steps(this.index.clearSteps('$1::bigint'))}
+       SELECT 1`,
       [row.pk, row.version + 1, this.now(), resourceType, id],
     );
-    await this.index.clear(db, row.pk);
   }
 
   async history(db: Queryable, scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage> {
@@ -151,37 +151,44 @@ export class PgResourceStore {
     return { entries, total };
   }
 
-  /** Version 1 under `id`, or undefined when (type, id) is taken (also by a tombstone). */
+  /** Version 1 under `id`, or undefined when (type, id) is taken (also by a tombstone): one statement with its index rows. */
   private async insert(db: Queryable, resource: FhirResource, id: string): Promise<FhirResource | undefined> {
     const time = this.now();
     const stored = withMeta(resource, id, 1, time);
+    const args: unknown[] = [resource.resourceType, id, time, JSON.stringify(stored)];
+    const index = this.index.insertSteps(stored, args, { pk: 'r.pk', from: 'r' });
     const { rows } = await db.query<{ pk: number }>(
       `WITH r AS (INSERT INTO ${this.s}resources(type, id, version, last_updated, json) VALUES ($1, $2, 1, $3, $4)
                   ON CONFLICT (type, id) DO NOTHING RETURNING pk),
             v AS (INSERT INTO ${this.s}versions(resource_pk, version, type, id, last_updated, method, json)
-                  SELECT pk, 1, $1, $2, $3, 'POST', $4 FROM r)
+                  SELECT pk, 1, $1, $2, $3, 'POST', $4 FROM r)${steps(index)}
        SELECT pk FROM r`,
-      [resource.resourceType, id, time, JSON.stringify(stored)],
+      args,
     );
-    if (rows.length === 0) return undefined;
-    await this.index.write(db, rows[0].pk, stored, false);
-    return stored;
+    return rows.length === 0 ? undefined : stored;
   }
 
+  /** The new current version, its history entry and its index rows (the old ones deleted): one statement. */
   private async replace(db: Queryable, pk: number, stored: FhirResource, method: HistoryEntry['method']) {
+    const args: unknown[] = [
+      pk,
+      Number(stored.meta!.versionId),
+      Date.parse(stored.meta!.lastUpdated!),
+      JSON.stringify(stored),
+      stored.resourceType,
+      stored.id,
+      method,
+    ];
+    const index = [
+      ...this.index.clearSteps('$1::bigint'),
+      ...this.index.insertSteps(stored, args, { pk: '$1::bigint' }),
+    ];
     await db.query(
-      `WITH u AS (UPDATE ${this.s}resources SET version = $2, last_updated = $3, deleted = false, json = $4 WHERE pk = $1)
-       INSERT INTO ${this.s}versions(resource_pk, version, type, id, last_updated, method, json)
-       VALUES ($1, $2, $5, $6, $3, $7, $4)`,
-      [
-        pk,
-        Number(stored.meta!.versionId),
-        Date.parse(stored.meta!.lastUpdated!),
-        JSON.stringify(stored),
-        stored.resourceType,
-        stored.id,
-        method,
-      ],
+      `WITH u AS (UPDATE ${this.s}resources SET version = $2, last_updated = $3, deleted = false, json = $4 WHERE pk = $1),
+            v AS (INSERT INTO ${this.s}versions(resource_pk, version, type, id, last_updated, method, json)
+                  VALUES ($1, $2, $5, $6, $3, $7, $4))${steps(index)}
+       SELECT 1`,
+      args,
     );
   }
 
@@ -193,5 +200,8 @@ export class PgResourceStore {
     return rows[0];
   }
 }
+
+/** Further WITH items after others: `, i0 AS (…), i1 AS (…)`. */
+const steps = (sql: string[]): string => sql.map((step, i) => `,\n            i${i} AS (${step})`).join('');
 
 const currentVersion = (row: CurrentRow | undefined) => (row && !row.deleted ? String(row.version) : undefined);

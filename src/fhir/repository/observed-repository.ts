@@ -115,7 +115,7 @@ export class ObservedRepository implements FhirRepository {
     return this.inner.flush();
   }
 
-  async exclusive(key: string): Promise<void> {
+  async exclusive(key: string | readonly string[]): Promise<void> {
     await this.inner.exclusive?.(key);
   }
 }

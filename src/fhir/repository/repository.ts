@@ -30,8 +30,10 @@ export interface FhirRepository {
    * one ends, so a conditional create's search and its insert are one step for every process on
    * the store (two instances on one PostgreSQL database would otherwise both find nothing and
    * both create). Absent where writers already take turns (SQLite: one write transaction at a time).
+   * Several keys are taken one after the other in the order given (one round trip on PostgreSQL);
+   * callers taking several give them in one order (sorted), so that no two transactions deadlock.
    */
-  exclusive?(key: string): Promise<void>;
+  exclusive?(key: string | readonly string[]): Promise<void>;
 }
 
 export interface TransactionOptions {

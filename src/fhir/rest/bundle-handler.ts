@@ -172,7 +172,7 @@ async function reserveIds(
     const condition = conditionOf(req);
     if (condition) held.add(conditionKey(req.path, condition));
   }
-  for (const key of [...held].sort()) await tx.repo.exclusive?.(key);
+  if (held.size) await tx.repo.exclusive?.([...held].sort());
   for (const [i, entry] of entries.entries()) {
     const req = requests[i];
     const fullUrl = entry.fullUrl;
