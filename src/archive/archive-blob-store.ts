@@ -3,7 +3,7 @@ import { FileBlobStore } from './file-blob-store.js';
 import { localBlob } from './blob/local-blob.js';
 import { memoryFirstWriter } from './blob/memory-first-writer.js';
 import { PackStore, isPackKey } from './pack/pack-store.js';
-import type { BlobStore, BlobWriter, OpenBlob } from './types.js';
+import type { BlobStore, BlobWriter, OpenBlob, ReadInto } from './types.js';
 
 /** Objects up to this size are held in memory while they arrive and then appended to a pack. */
 export const DEFAULT_PACK_LIMIT = 4 * 1024 * 1024;
@@ -68,8 +68,8 @@ export class ArchiveBlobStore implements BlobStore {
   }
 
   /** Several whole objects in order: runs of pack records read together (PackStore.readMany), files one by one. */
-  async readMany(keys: string[]): Promise<Buffer[]> {
-    if (keys.every(isPackKey)) return this.packs.readMany(keys);
+  async readMany(keys: string[], into?: ReadInto): Promise<Buffer[]> {
+    if (keys.every(isPackKey)) return this.packs.readMany(keys, into);
     return Promise.all(keys.map((key) => this.read(key)));
   }
 

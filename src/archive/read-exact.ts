@@ -12,8 +12,10 @@ export function readExactSync(fd: number, position: number, length: number): Buf
   return out;
 }
 
-export async function readExactAsync(fd: number, position: number, length: number): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(length);
+/** As readExactSync, asynchronous; into `into` (exactly `length` bytes) when given. */
+export async function readExactAsync(fd: number, position: number, length: number, into?: Buffer): Promise<Buffer> {
+  if (into && into.length !== length) throw new Error(`read of ${length} bytes into a buffer of ${into.length}`);
+  const out = into ?? Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
     const n = await new Promise<number>((resolve, reject) =>

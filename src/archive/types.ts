@@ -113,6 +113,9 @@ export interface BlobWriter {
   abort(): Promise<void>;
 }
 
+/** A buffer of exactly `bytes` for a read to fill, or undefined (the reader allocates one). */
+export type ReadInto = (bytes: number) => Buffer | undefined;
+
 /** The bytes of stored instances, exactly as received: files and packs, or object storage (S3). */
 export interface BlobStore {
   create(): Promise<BlobWriter>;
@@ -122,9 +125,10 @@ export interface BlobStore {
   read(key: string): Promise<Buffer>;
   /**
    * Several whole objects, in order (each small enough to hold): where the store can, with fewer
-   * reads than objects (pack records next to each other). Absent: one `read` each.
+   * reads than objects (pack records next to each other). Absent: one `read` each. `into`, when
+   * given, may hand out the buffer a read fills (exactly `bytes` long; undefined: allocate one).
    */
-  readMany?(keys: string[]): Promise<Buffer[]>;
+  readMany?(keys: string[], into?: ReadInto): Promise<Buffer[]>;
   /** Stream a byte range [start, end) of a stored object. */
   stream(key: string, start?: number, end?: number): NodeJS.ReadableStream;
   remove(key: string): Promise<void>;

@@ -6,12 +6,19 @@ import { wholeSource } from '../archive/blob/blob-source.js';
 import { TransferSyntax, servedHeader, transcodeToExplicitLittle, type ServedHeader } from '../dicom/index.js';
 import { matchesType, parseAccept } from './accept.js';
 import { MultipartWriter } from './multipart.js';
+import { type BodyProgress, RetrieveBuffers } from './retrieve-buffers.js';
 import { ReadAhead } from './retrieve-read-ahead.js';
 
 export interface BinaryResponse {
   contentType: string;
   body: AsyncIterable<Buffer>;
   headers?: Record<string, string>;
+  /**
+   * Present when the body can refill its buffers once they are sent: give it the consumer's
+   * progress before reading the body (without, every buffer it yields is a new one). A consumer
+   * that gives it must not keep yielded buffers beyond what `held()` counts.
+   */
+  trackedBy?(progress: BodyProgress): void;
 }
 
 const TRANSCODABLE_TO_EXPLICIT_LE = new Set<string>([
@@ -51,9 +58,11 @@ export async function retrieveInstances(
   }
   const writer = new MultipartWriter();
   const tsParam = choice.transferSyntax === '*' ? '; transfer-syntax=*' : `; transfer-syntax=${choice.transferSyntax}`;
+  const buffers = new RetrieveBuffers();
   return {
     contentType: writer.contentType('application/dicom', tsParam),
-    body: multipartBody(instances, choice, writer, ports.archive),
+    body: multipartBody(instances, choice, writer, ports.archive, buffers),
+    trackedBy: (progress) => buffers.trackedBy(progress),
   };
 }
 
@@ -166,6 +175,7 @@ async function* multipartBody(
   choice: Choice,
   writer: MultipartWriter,
   archive: Archive,
+  buffers: RetrieveBuffers,
 ): AsyncGenerator<Buffer> {
   const ahead = new ReadAhead(
     archive.blobs,
@@ -174,7 +184,14 @@ async function* multipartBody(
         ? { key: i.blobKey, size: i.size }
         : undefined,
     ),
+    undefined,
+    buffers,
   );
+  let offset = 0;
+  const counted = (b: Buffer): Buffer => {
+    offset = buffers.yieldedBytes(b.length);
+    return b;
+  };
   for (const [k, i] of instances.entries()) {
     const current = ahead.take(k);
     let whole: Buffer | undefined;
@@ -182,12 +199,16 @@ async function* multipartBody(
       whole = current && (await current);
     } catch (e) {
       // Deleted since the index was read: leave it out rather than send an empty part.
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        ahead.sent(k, offset);
+        continue;
+      }
       throw e;
     }
-    yield writer.partHeader({ 'Content-Type': `application/dicom; transfer-syntax=${syntaxOut(choice, i)}` });
-    if (whole) yield* wholeWithServedFileMeta(i, whole);
-    else yield* instanceBytes(i, choice, archive);
+    yield counted(writer.partHeader({ 'Content-Type': `application/dicom; transfer-syntax=${syntaxOut(choice, i)}` }));
+    if (whole) for (const b of wholeWithServedFileMeta(i, whole)) yield counted(b);
+    else for await (const b of instanceBytes(i, choice, archive)) yield counted(b);
+    ahead.sent(k, offset);
   }
   yield writer.end();
 }

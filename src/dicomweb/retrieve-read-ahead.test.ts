@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArchiveBlobStore } from '../archive/archive-blob-store.js';
 import { ObjectCipher } from '../core/encryption/chunked-cipher.js';
 import { Keyring, keyIdOf } from '../core/encryption/keys.js';
+import { RetrieveBuffers } from './retrieve-buffers.js';
 import { ReadAhead } from './retrieve-read-ahead.js';
 
 async function put(store: ArchiveBlobStore, bytes: Buffer, sopUid: string): Promise<string> {
@@ -69,6 +70,46 @@ describe('read-ahead of a retrieve', () => {
       expect((await ahead.take(0))!.equals(payloads[0]!)).toBe(true);
       await expect(ahead.take(1)).rejects.toMatchObject({ code: 'ENOENT' });
       expect((await ahead.take(2))!.equals(payloads[2]!)).toBe(true);
+    } finally {
+      store.close?.();
+    }
+  });
+
+  it('reads pack records into the retrieve’s slabs and refills one only after its last object was sent', async () => {
+    const store = new ArchiveBlobStore(dir, { packWriter: true });
+    try {
+      const payloads = Array.from({ length: 12 }, (_, k) => Buffer.alloc(1000 + k, k + 1));
+      const keys: string[] = [];
+      for (const [k, p] of payloads.entries()) keys.push(await put(store, p, `1.4.${k}`));
+      let held = 0;
+      const buffers = new RetrieveBuffers(4096, 2);
+      buffers.trackedBy({ held: () => held });
+      const ahead = new ReadAhead(
+        store,
+        keys.map((key, k) => ({ key, size: payloads[k]!.length })),
+        { aheadBytes: 2000, batchBytes: 2000 },
+        buffers,
+      );
+      const slabs = new Set<ArrayBuffer>();
+      let fromSlabs = 0;
+      let previous: { bytes: Buffer; k: number } | undefined;
+      for (const [k, p] of payloads.entries()) {
+        const bytes = (await ahead.take(k))!;
+        expect(bytes.equals(p)).toBe(true);
+        // The one still queued was not overwritten by this read.
+        if (previous) expect(previous.bytes.equals(payloads[previous.k]!)).toBe(true);
+        if (bytes.buffer.byteLength === 4096) {
+          slabs.add(bytes.buffer as ArrayBuffer);
+          fromSlabs++;
+        }
+        // The consumer keeps the last object queued until the next one is yielded.
+        held = bytes.length;
+        ahead.sent(k, buffers.yieldedBytes(bytes.length));
+        previous = { bytes, k };
+      }
+      // At most two slabs, refilled: more objects came from them than they hold at once.
+      expect(slabs.size).toBeLessThanOrEqual(2);
+      expect(fromSlabs).toBeGreaterThan(4);
     } finally {
       store.close?.();
     }

@@ -1,4 +1,5 @@
-import type { BlobStore } from '../archive/types.js';
+import type { BlobStore, ReadInto } from '../archive/types.js';
+import type { RetrieveBuffers, RetrieveSlab } from './retrieve-buffers.js';
 
 export interface ReadAheadLimits {
   /** Bytes read (or being read) ahead of the part being written, at most (one batch may pass it). */
@@ -15,17 +16,30 @@ export const DEFAULT_READ_AHEAD: ReadAheadLimits = { aheadBytes: 4 * 1024 * 1024
  * when the writer takes the next object, and the writer is pulled only while the response's
  * buffer has room, so a slow client (a full socket) stops the reading: memory stays flat.
  * `items[k]` undefined: object k is not read ahead (streamed or transcoded by the writer).
+ * With `buffers`, a batch is read into one of its slabs when it fits; the writer says when an
+ * object has gone out (`sent`), and a batch's slab is refilled once its last object has been sent.
  */
 export class ReadAhead {
   private readonly pending = new Map<number, Promise<Buffer>>();
   private aheadBytes = 0;
   private next = 0;
+  /** The slab of the batch that object k ends. */
+  private readonly slabOf = new Map<number, RetrieveSlab>();
 
   constructor(
     private readonly blobs: BlobStore,
     private readonly items: readonly ({ key: string; size: number } | undefined)[],
     private readonly limits: ReadAheadLimits = DEFAULT_READ_AHEAD,
+    private readonly buffers?: RetrieveBuffers,
   ) {}
+
+  /** Object k's bytes have all been yielded, up to `bodyOffset` of the body (skipped ones too). */
+  sent(k: number, bodyOffset: number): void {
+    const slab = this.slabOf.get(k);
+    if (!slab) return;
+    this.slabOf.delete(k);
+    this.buffers!.release(slab, bodyOffset);
+  }
 
   /** Bytes read or being read ahead and not taken yet. */
   get bytesAhead(): number {
@@ -73,7 +87,9 @@ export class ReadAhead {
 
   private start(batch: number[]): void {
     const keys = batch.map((k) => this.items[k]!.key);
-    const read = this.blobs.readMany ? this.blobs.readMany(keys) : Promise.all(keys.map((key) => this.blobs.read(key)));
+    const read = this.blobs.readMany
+      ? this.blobs.readMany(keys, this.into(batch))
+      : Promise.all(keys.map((key) => this.blobs.read(key)));
     batch.forEach((k, at) => {
       const one = read.then(
         (all) => all[at]!,
@@ -84,5 +100,18 @@ export class ReadAhead {
       one.catch(() => undefined); // awaited by the writer; a failure is handled there
       this.pending.set(k, one);
     });
+  }
+
+  /** Reads of this batch fill one slab, one after another, while they fit (then: new buffers). */
+  private into(batch: number[]): ReadInto | undefined {
+    const slab = this.buffers?.acquire();
+    if (!slab) return undefined;
+    this.slabOf.set(batch.at(-1)!, slab);
+    let used = 0;
+    return (bytes) => {
+      if (used + bytes > slab.bytes.length) return undefined;
+      used += bytes;
+      return slab.bytes.subarray(used - bytes, used);
+    };
   }
 }

@@ -41,10 +41,15 @@ function scopeOf(p: Params): InstanceScope {
 }
 
 function sendBinary(reply: FastifyReply, r: BinaryResponse) {
+  const stream = Readable.from(r.body, { objectMode: false, highWaterMark: 1 << 20 });
+  // What the body yielded and the operating system has not taken yet: in the stream's buffer, or
+  // written to the response and queued on its socket (plus a few framing bytes). The stream goes
+  // to the response untouched (no hook transforms a stream payload).
+  r.trackedBy?.({ held: () => stream.readableLength + reply.raw.writableLength });
   return reply
     .headers(r.headers ?? {})
     .type(r.contentType)
-    .send(Readable.from(r.body, { objectMode: false, highWaterMark: 1 << 20 }));
+    .send(stream);
 }
 
 /** The DICOMweb edge: parse the HTTP request, call the transport-free handler, write the reply. */

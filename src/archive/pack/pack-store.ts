@@ -18,7 +18,7 @@ import type { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
 import { fileSource } from '../../dicom/index.js';
 import type { ByteSource } from '../../dicom/types.js';
 import { readExactAsync, readExactSync as readExact } from '../read-exact.js';
-import type { BlobJournal, JournalMark } from '../types.js';
+import type { BlobJournal, JournalMark, ReadInto } from '../types.js';
 import {
   ALIGN,
   HEADER_BYTES,
@@ -251,9 +251,10 @@ export class PackStore implements BlobJournal {
   /**
    * Several whole objects, in order. Objects that follow each other in one segment (records
    * appended back to back: only a record header and padding between them) are read with one
-   * positional read and handed out as views of it; the rest one read each.
+   * positional read and handed out as views of it; the rest one read each. Reads fill buffers
+   * from `into` where it gives one (not when sealed: those are opened into new buffers anyway).
    */
-  async readMany(keys: string[]): Promise<Buffer[]> {
+  async readMany(keys: string[], into?: ReadInto): Promise<Buffer[]> {
     const places = keys.map((key) => parseKey(this.forwards.get(key) ?? key));
     const out: Buffer[] = [];
     for (let first = 0; first < places.length; ) {
@@ -268,7 +269,9 @@ export class PackStore implements BlobJournal {
         last++;
       }
       const z = places[last]!;
-      const raw = await readExactAsync(this.reader(a.segment), a.offset, z.offset + z.size - a.offset);
+      const length = z.offset + z.size - a.offset;
+      const target = this.cipher ? undefined : into?.(length);
+      const raw = await readExactAsync(this.reader(a.segment), a.offset, length, target);
       for (let k = first; k <= last; k++) {
         const p = places[k]!;
         const bytes = raw.subarray(p.offset - a.offset, p.offset - a.offset + p.size);

@@ -1,0 +1,93 @@
+/**
+ * A study retrieve refills its read buffers once the socket has taken what they held
+ * (src/dicomweb/retrieve-buffers.ts). A study several times the buffers' size, every instance
+ * with its own random pixels, is retrieved by a client reading as fast as it can and by one
+ * that stalls between chunks (the socket backs up, the read-ahead runs ahead): every part must
+ * come back byte-identical. A refill before the socket took the old bytes would show
+ * up as another instance's pixels in a part.
+ */
+import { randomFillSync } from 'node:crypto';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctInstance, ROOT } from '../src/dicom/test-support.js';
+import { DEFAULT_MAX_SLABS, DEFAULT_SLAB_BYTES } from '../src/dicomweb/retrieve-buffers.js';
+import { multipartBody, splitMultipart } from './support/multipart.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+const STUDY = `${ROOT}.77.1`;
+const SERIES = `${ROOT}.77.2`;
+const ROWS = 256;
+const COLUMNS = 256;
+const ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*';
+
+/** GET with the body read chunk by chunk, pausing `stallMs` after each chunk (0: no pause). */
+function get(url: string, stallMs: number): Promise<{ status: number; contentType: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { accept: ACCEPT } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => {
+        // Copied: the client's own buffers are not what is under test.
+        chunks.push(Buffer.from(chunk));
+        if (stallMs > 0) {
+          res.pause();
+          setTimeout(() => res.resume(), stallMs);
+        }
+      });
+      res.once('error', reject);
+      res.once('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type']),
+          body: Buffer.concat(chunks),
+        }),
+      );
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+describe('WADO-RS study retrieve with refilled read buffers', () => {
+  let server: TestServer;
+  const files: Buffer[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    // 256 × 128 KB: twice what the slabs of one retrieve hold (each batch of reads fills one
+    // slab about half), so each slab is refilled several times.
+    for (let n = 1; n <= 256; n++) {
+      const file = ctInstance({ study: STUDY, series: SERIES, sop: `${SERIES}.${n}`, rows: ROWS, columns: COLUMNS });
+      randomFillSync(file, file.length - ROWS * COLUMNS * 2); // the pixel data ends the file
+      files.push(file);
+    }
+    expect(files.reduce((sum, f) => sum + f.length, 0)).toBeGreaterThan(2 * DEFAULT_SLAB_BYTES * DEFAULT_MAX_SLABS);
+    const upload = multipartBody(files);
+    const res = await fetch(`${server.dicomweb}/studies`, {
+      method: 'POST',
+      headers: { 'content-type': upload.contentType, accept: 'application/dicom+json' },
+      body: upload.body,
+    });
+    expect(res.status).toBe(200);
+  }, 120_000);
+  afterAll(async () => server?.stop());
+
+  for (const [what, stallMs] of [
+    ['a fast client', 0],
+    ['a client that stalls after every chunk', 3],
+  ] as const) {
+    it(`sends every instance byte-identical to ${what}`, async () => {
+      const res = await get(`${server.dicomweb}/studies/${STUDY}`, stallMs);
+      expect(res.status).toBe(200);
+      const parts = splitMultipart(res.body, res.contentType);
+      expect(parts).toHaveLength(files.length);
+      // Each part is one stored file exactly (the retrieve's order is the index's, not the upload's).
+      const seen = new Set<number>();
+      for (const part of parts) {
+        const k = files.findIndex((f) => f.equals(part.data));
+        expect(k).toBeGreaterThanOrEqual(0);
+        seen.add(k);
+      }
+      expect(seen.size).toBe(files.length);
+    }, 120_000);
+  }
+});
