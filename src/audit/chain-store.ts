@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { openSqlite, type SqliteKeys } from '../core/sqlite-open.js';
+import { boundPageCache, PAGE_CACHE_KIB } from '../core/sqlite-cache.js';
 import type { ChainRecord } from './types.js';
 import { type ChainRow, toChainRecord } from './chain-row.js';
 import { GENESIS_HASH, chainHash } from './chain-hash.js';
@@ -51,6 +52,8 @@ export class ChainStore {
       readonly: options.readonly ?? false,
     });
     this.db.pragma('busy_timeout = 5000');
+    // Appends, and reads in seq order: a small cache (core/sqlite-cache.ts).
+    boundPageCache(this.db, PAGE_CACHE_KIB.side);
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
       privateSqlite(file);

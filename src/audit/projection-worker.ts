@@ -6,6 +6,7 @@
  * copies what the main thread forwards after each chain commit.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { PAGE_CACHE_KIB } from '../core/sqlite-cache.js';
 import { lowerThreadPriority } from '../core/thread-priority.js';
 import { SearchParamRegistry } from '../fhir/definitions/search-params.js';
 import { SqliteFhirRepository } from '../fhir/sqlite/sqlite-repository.js';
@@ -31,6 +32,8 @@ const repository = new SqliteFhirRepository(data.fhirFile, {
   registry: new SearchParamRegistry(data.definitions),
   baseUrl: data.baseUrl,
   keys: data.fhirKeys,
+  // Appends AuditEvent copies and their index rows; the server's connection serves the reads.
+  cacheKib: PAGE_CACHE_KIB.side,
 });
 // The server's WAL checkpointer (core/wal-checkpointer.ts) checkpoints fhir.sqlite on its own
 // thread; without this, this connection's commits would also checkpoint (with two fsyncs).

@@ -130,6 +130,41 @@ describe('CachedReader over the embedded store', () => {
     await client.update({ ...(await client.read('Patient', patient)), gender: 'female' });
   });
 
+  it('bounds the write counters it keeps: past maxGenerations all are dropped with every answer, none served stale', async () => {
+    const bounded = new CachedReader(
+      fresh,
+      (l) => fhir.onWrite(l),
+      (t, c) => fhir.registry.get(t, c)?.targets,
+      { maxGenerations: 4 },
+    );
+    try {
+      const q: [string, string][] = [['patient', patient]];
+      // Taken while this patient's Condition counters are 0.
+      expect((await bounded.search('Condition', q)).entry ?? []).toHaveLength(0);
+      await client.create({
+        resourceType: 'Condition',
+        subject: { reference: `Patient/${patient}` },
+        code: { text: 'atrial fibrillation' },
+      });
+      // Writes of other resources push the counters past the bound: the Condition's are dropped
+      // (back to 0, as when the answer above was taken) — that answer must not be served again.
+      for (let i = 0; i < 3; i++)
+        await client.create({ resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' } });
+      expect(bounded.counts.epochs).toBeGreaterThan(0);
+      const misses = bounded.counts.misses;
+      const after = await bounded.search('Condition', q);
+      expect(bounded.counts.misses).toBe(misses + 1);
+      expect(ids(after)).toEqual(ids(await fresh.search('Condition', q)));
+      expect(after.entry).toHaveLength(1);
+      // Still a cache: the same search again, no write between, is a hit.
+      const hits = bounded.counts.hits;
+      await bounded.search('Condition', q);
+      expect(bounded.counts.hits).toBe(hits + 1);
+    } finally {
+      bounded.close();
+    }
+  });
+
   it('hands out frozen answers and keeps no failure', async () => {
     const p = await reader.read('Patient', patient);
     expect(() => {

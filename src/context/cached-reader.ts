@@ -46,11 +46,20 @@ export interface CachedReaderOptions {
   maxEntries?: number;
   /** Resources whose patients are remembered at most (the least recently written are forgotten). */
   maxKnown?: number;
+  /**
+   * Generation keys counted at most (one per resource written, per patient and type, per type).
+   * A write that would add one more starts a new epoch: every counter and every answer is dropped
+   * at once, so memory stays bounded however many resources are written. Dropping a single
+   * counter instead would be unsafe (an answer taken while it was 0 would match it again).
+   */
+  maxGenerations?: number;
 }
 
 interface Entry {
   /** Per dependency (same key → same dependencies), its generation when the read began. */
   generations: readonly number[];
+  /** The epoch its read began in: an answer of an earlier one is never served. */
+  epoch: number;
   value: Promise<unknown>;
 }
 
@@ -81,10 +90,13 @@ export class CachedReader implements FhirReader {
   private readonly entries = new Map<string, Entry>();
   private readonly uncached: ReadonlySet<string>;
   private readonly maxEntries: number;
+  private readonly maxGenerations: number;
+  /** Counts the times the generations were dropped (maxGenerations). */
+  private epoch = 0;
   private readonly stop: () => void;
   private closed = false;
   /** Answers served from the cache and read afresh (for tests). */
-  readonly counts = { hits: 0, misses: 0 };
+  readonly counts = { hits: 0, misses: 0, epochs: 0 };
 
   constructor(
     private readonly inner: FhirReader,
@@ -96,6 +108,7 @@ export class CachedReader implements FhirReader {
     this.uncached = new Set(o.uncached ?? UNCACHED);
     this.maxEntries = o.maxEntries ?? 256;
     this.maxKnown = o.maxKnown ?? 20_000;
+    this.maxGenerations = o.maxGenerations ?? 20_000;
     this.stop = writes((events) => {
       for (const e of events) this.written(e);
     });
@@ -136,7 +149,14 @@ export class CachedReader implements FhirReader {
   }
 
   private bump(key: string): void {
-    this.generation.set(key, (this.generation.get(key) ?? 0) + 1);
+    const before = this.generation.get(key);
+    if (before === undefined && this.generation.size >= this.maxGenerations) {
+      this.generation.clear();
+      this.entries.clear();
+      this.epoch++;
+      this.counts.epochs++;
+    }
+    this.generation.set(key, (before ?? 0) + 1);
   }
 
   /** Counts one committed write under the keys of the answers it can change. */
@@ -208,8 +228,9 @@ export class CachedReader implements FhirReader {
   private cached<T>(key: string, deps: readonly string[], load: () => Promise<T>): Promise<T> {
     if (this.closed || this.maxEntries === 0) return load();
     const generations = deps.map((d) => this.generation.get(d) ?? 0);
+    const epoch = this.epoch;
     const hit = this.entries.get(key);
-    if (hit?.generations.every((g, i) => g === generations[i])) {
+    if (hit?.epoch === epoch && hit.generations.every((g, i) => g === generations[i])) {
       this.counts.hits++;
       if (lookups.hasSubscribers) lookups.publish({ hit: true });
       return hit.value as Promise<T>;
@@ -218,7 +239,7 @@ export class CachedReader implements FhirReader {
     if (lookups.hasSubscribers) lookups.publish({ hit: false });
     // Generations taken before the read: a write committed meanwhile leaves this entry stale at once.
     const value = load().then(deepFreeze);
-    const entry: Entry = { generations, value };
+    const entry: Entry = { generations, epoch, value };
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, entry);

@@ -2,6 +2,7 @@ import { CoalescedSync } from '../../core/coalesced-sync.js';
 import { fdatasyncWal } from '../../core/sqlite-wal-sync.js';
 import type Database from 'better-sqlite3';
 import { openSqlite, type SqliteKeys } from '../../core/sqlite-open.js';
+import { boundPageCache, PAGE_CACHE_KIB } from '../../core/sqlite-cache.js';
 import { instanceRow, patientKey, seriesRow, studyRow } from '../archive-index-rows.js';
 import type { InstanceRecord, InstanceScope, JournalMark, StoredInstance } from '../types.js';
 import type {
@@ -58,7 +59,7 @@ export class SqliteIndex implements ArchiveIndex {
     privateSqlite(path);
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('cache_size = -65536');
+    boundPageCache(this.db, PAGE_CACHE_KIB.archiveIndex);
     this.db.exec(SCHEMA);
     addMissingColumns(this.db);
     this.db

@@ -11,6 +11,7 @@ import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { openSqlite } from '../../core/sqlite-open.js';
+import { boundPageCache, PAGE_CACHE_KIB } from '../../core/sqlite-cache.js';
 import { openFhirStoreWriter, type FhirStoreWriter } from '../../fhir/store-connections.js';
 import { parseFhirConfig } from '../../fhir/config.js';
 import { parseBridgeConfig } from './config.js';
@@ -41,6 +42,8 @@ db.pragma('busy_timeout = 10000');
 db.pragma('synchronous = NORMAL');
 // The server's WAL checkpointer (core/wal-checkpointer.ts) checkpoints both files on its own thread.
 db.pragma('wal_autocheckpoint = 0');
+// The outbox, journal and the instances of a pass: the server's connection keeps the index's pages.
+boundPageCache(db, PAGE_CACHE_KIB.side);
 
 let store: FhirStoreWriter | undefined;
 if (config.target === 'embedded') {

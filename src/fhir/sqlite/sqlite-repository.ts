@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { openSqlite, type SqliteKeys } from '../../core/sqlite-open.js';
+import { boundPageCache, PAGE_CACHE_KIB } from '../../core/sqlite-cache.js';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
 import { fdatasyncWal } from '../../core/sqlite-wal-sync.js';
 import type { SearchParamRegistry } from '../definitions/search-params.js';
@@ -44,6 +45,8 @@ export interface SqliteRepositoryOptions {
    * other threads (the audit projection) to let them go first (write-waiters.ts).
    */
   writeWaiters?: WriteWaiters;
+  /** The page cache's bound in KiB (default PAGE_CACHE_KIB.fhirStore; core/sqlite-cache.ts). */
+  cacheKib?: number;
 }
 
 /**
@@ -77,6 +80,7 @@ export class SqliteFhirRepository implements FhirRepository {
     if (this.readOnly) {
       this.db = openSqlite(path, options.keys, { readonly: true, fileMustExist: true });
       this.db.pragma('busy_timeout = 10000');
+      boundPageCache(this.db, options.cacheKib ?? PAGE_CACHE_KIB.fhirStore);
       this.index = new IndexWriter(this.db, options.registry, options.baseUrl);
       this.store = new SqliteResourceStore(this.db, this.index, this.now);
       this.lock = undefined;
@@ -88,6 +92,7 @@ export class SqliteFhirRepository implements FhirRepository {
     // Commits do not sync on this thread: see durable() and syncWal().
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
+    boundPageCache(this.db, options.cacheKib ?? PAGE_CACHE_KIB.fhirStore);
     this.db.exec(FHIR_SCHEMA);
     // Keeps the planner's statistics current (cheap: only analyses tables that changed a lot).
     this.db.pragma('optimize=0x10002');
