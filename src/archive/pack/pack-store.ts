@@ -4,9 +4,11 @@ import {
   fdatasync,
   fdatasyncSync,
   fstatSync,
+  ftruncateSync,
   openSync,
   readdirSync,
   rmSync,
+  writeSync,
   writevSync,
 } from 'node:fs';
 import { privateDir } from '../../core/private-files.js';
@@ -41,8 +43,18 @@ interface Segment {
   id: number;
   fd: number;
   end: number;
+  /** The file holds written zeros up to here (prepareAhead); appends below it do not grow the file. */
+  prepared: number;
+  /** Zeros could not be written (a full disk): appends grow the file as they go. */
+  unprepared?: boolean;
+  /** A sync of this segment failed: every later one fails too, and appends move to a new segment. */
+  broken?: Error;
   sync: CoalescedSync;
 }
+
+/** How far ahead of the append point a segment is filled with written zeros (see prepareAhead). */
+export const PREPARE_BYTES = 8 << 20;
+const ZEROS = Buffer.alloc(1 << 20);
 
 const PREFIX = 'p/';
 /** readMany joins records at most this far apart (a record header and alignment padding fit many times). */
@@ -100,6 +112,7 @@ export class PackStore implements BlobJournal {
     writer: boolean | ClaimRole,
     private readonly segmentBytes = 1 << 30,
     private readonly cipher?: ObjectCipher,
+    private readonly prepareBytes = PREPARE_BYTES,
   ) {
     this.notes = cipher
       ? { encode: (n) => cipher.seal(JSON_NOTES.encode(n)), decode: (b) => JSON_NOTES.decode(cipher.open(b)) }
@@ -186,7 +199,8 @@ export class PackStore implements BlobJournal {
     const buffers = encodeRecord(note, stored, this.notes, this.cipher ? undefined : payloadCrc);
     const length = buffers.reduce((n, b) => n + b.length, 0);
     const storedLength = Buffer.isBuffer(stored) ? stored.length : stored.reduce((n, b) => n + b.length, 0);
-    if (this.current.end > 0 && this.current.end + length > this.segmentBytes) this.rollOver(this.current);
+    if (this.current.broken || (this.current.end > 0 && this.current.end + length > this.segmentBytes))
+      this.rollOver(this.current);
     const seg = this.current;
     const start = seg.end;
     seg.end += length;
@@ -200,7 +214,36 @@ export class PackStore implements BlobJournal {
       this.unsettled.delete(key);
       throw e;
     }
+    // After this append's sync, not before: its zeros are not on its own sync's path.
+    this.prepareAhead(seg);
     return key;
+  }
+
+  /**
+   * Keeps written, synced zeros ahead of the append point (up to prepareBytes, refilled when half
+   * is used), as PostgreSQL does with WAL segments: an append then overwrites blocks that are
+   * allocated already and the file's size does not change, so its fdatasync writes the data
+   * alone, without the journal commit of the file's new size and extents (ext4). Readers find
+   * the true end of the data as they find any stretch no record starts in (scan skips zeros), and
+   * the tail is cut off when the segment is left (rollOver, close). The zeros are written on the
+   * main thread, where appends write too: nothing can land in the stretch while they are written.
+   */
+  private prepareAhead(seg: Segment): void {
+    if (this.prepareBytes <= 0 || seg !== this.current || seg.unprepared || seg.broken) return;
+    if (seg.prepared - seg.end >= this.prepareBytes / 2) return;
+    const from = Math.max(seg.prepared, seg.end);
+    const to = Math.min(seg.end + this.prepareBytes, Math.max(this.segmentBytes, seg.end));
+    if (to <= from) return;
+    try {
+      for (let at = from; at < to; ) at += writeSync(seg.fd, ZEROS, 0, Math.min(ZEROS.length, to - at), at);
+    } catch {
+      // Out of space, say: appends go on growing the file (what they write fails on its own).
+      seg.unprepared = true;
+      return;
+    }
+    seg.prepared = to;
+    // Synced now, in the background (a failure makes the segment's later syncs fail: see createSegment).
+    seg.sync.sync().catch(() => undefined);
   }
 
   /** The index holds the object now, or never will (refused, duplicate). */
@@ -329,7 +372,10 @@ export class PackStore implements BlobJournal {
   close(): void {
     for (const fd of this.readers.values()) closeSync(fd);
     this.readers.clear();
-    if (this.current) closeSync(this.current.fd);
+    if (this.current) {
+      trimTail(this.current);
+      closeSync(this.current.fd);
+    }
     this.current = undefined;
     for (const id of this.claims.splice(0)) releaseClaim(this.dir, id);
   }
@@ -337,15 +383,21 @@ export class PackStore implements BlobJournal {
   private rollOver(old: Segment): void {
     // Appends in flight on the old segment keep their own fd and sync; close it once they are done.
     // Its claim stays until close: the in-process compactor knows (lowWater) when it is settled.
+    // Its prepared zeros go now (everything appended to it is written already: appends write at once).
+    trimTail(old);
     this.current = this.createSegment();
-    void old.sync.sync().finally(() => closeSync(old.fd));
+    void old.sync
+      .sync()
+      .catch(() => undefined) // the appends that wait for it hear of a failure
+      .finally(() => closeSync(old.fd));
   }
 
   private createSegment(): Segment {
     const id = claimNewSegment(this.dir, this.role ?? 'server', (n) => this.pathOf(n));
     this.claims.push(id);
     const fd = openSync(this.pathOf(id), 'r+');
-    return { id, fd, end: 0, sync: new CoalescedSync(() => datasync(fd)) };
+    const seg: Segment = { id, fd, end: 0, prepared: 0, sync: new CoalescedSync(() => syncOf(seg)) };
+    return seg;
   }
 
   private reader(id: number): number {
@@ -377,6 +429,30 @@ export function packSegmentIds(dir: string): number[] {
 
 export const packSegmentFile = (dir: string, id: number) => join(dir, `${String(id).padStart(8, '0')}.pack`);
 
+/**
+ * A failed fdatasync may have reported, and cleared, the error of a write another caller still
+ * waits to see synced (a background sync of prepared zeros, say): the segment's later syncs fail too.
+ */
+async function syncOf(seg: Segment): Promise<void> {
+  if (seg.broken) throw seg.broken;
+  try {
+    await datasync(seg.fd);
+  } catch (e) {
+    seg.broken = e as Error;
+    throw e;
+  }
+}
+
+/** Cuts off the prepared zeros past the last record of a segment no longer appended to (a crash leaves them: scan skips them). */
+function trimTail(seg: Segment): void {
+  if (seg.prepared <= seg.end) return;
+  try {
+    ftruncateSync(seg.fd, seg.end);
+  } catch {
+    // Zeros left behind are skipped by readers and dropped by compaction.
+  }
+}
+
 function datasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 }
@@ -395,7 +471,8 @@ function writeAllSync(fd: number, buffers: Buffer[], position: number): void {
 
 /**
  * Records of one pack from `from` on. Where no record starts (zeros of an append that never
- * completed, a torn header), it moves on 8 bytes at a time to the next intact header.
+ * completed or prepared ahead of the appends, a torn header), it moves on 8 bytes at a time to
+ * the next intact header, over runs of zeros a block at a time (a header never starts with one).
  * With `verify`, live records whose bytes fail their CRC are skipped too.
  */
 export function* scan(
@@ -411,8 +488,26 @@ export function* scan(
     if (r) {
       yield r;
       at = r.end;
-    } else at += ALIGN;
+    } else at = pastZeros(reader, at + ALIGN, size);
   }
+}
+
+const ZERO_RUN = 64 * 1024;
+
+/** The first 8-byte boundary from `at` (one) on whose 8 bytes are not all zeros, or `size`. */
+function pastZeros(read: (offset: number, length: number) => Buffer, at: number, size: number): number {
+  for (let next = at; next < size; ) {
+    const n = Math.min(ZERO_RUN, size - next);
+    const bytes = read(next, n);
+    if (bytes.equals(ZEROS.subarray(0, n))) {
+      next += n;
+      continue;
+    }
+    let i = 0;
+    while (bytes[i] === 0) i++;
+    return next + i - (i % ALIGN);
+  }
+  return size;
 }
 
 /** Reads through a 1 MB window (headers and notes are small and close together). */
