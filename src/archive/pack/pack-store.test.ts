@@ -1,4 +1,5 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
@@ -230,6 +231,25 @@ describe('pack store, zeros prepared ahead of the appends', () => {
     expect(packs.recordsOf(first).map((r) => r.note.sop)).toEqual(['1.1']);
   });
 
+  it('after a crash: a restart cuts the zeros off the crashed segment, exactly after its last record', async () => {
+    const k1 = await packs.append(bytes(3000, 1), note('1.1'));
+    const k2 = await packs.append(Buffer.concat([bytes(3000, 2), Buffer.alloc(500)]), note('1.2'));
+    const end = packs.currentBytes;
+    const image = readFileSync(segmentFile(dir, 1));
+    expect(image.length).toBeGreaterThan(end + PREPARE / 2);
+    packs.close();
+    writeFileSync(segmentFile(dir, 1), image);
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(join(dir, 'packs', '00000001.writer'), JSON.stringify({ pid: gone, role: 'server' }));
+    // A reader does not touch it.
+    new PackStore(dir, false).close();
+    expect(statSync(segmentFile(dir, 1)).size).toBe(image.length);
+    packs = new PackStore(dir, true, undefined, undefined, PREPARE);
+    expect(statSync(segmentFile(dir, 1)).size).toBe(end);
+    expect([...packs.recordsFrom({ segment: 0, offset: 0 })].map((r) => r.key)).toEqual([k1, k2]);
+    expect((await packs.read(k2)).equals(Buffer.concat([bytes(3000, 2), Buffer.alloc(500)]))).toBe(true);
+  });
+
   it('after a crash: the records before the zeros are found, a torn record before them is not, and appends go on in a fresh segment', async () => {
     const k1 = await packs.append(bytes(3000, 1), note('1.1'));
     const k2 = await packs.append(bytes(3000, 2), note('1.2'));
@@ -248,6 +268,9 @@ describe('pack store, zeros prepared ahead of the appends', () => {
     fourth.subarray(0, 24).copy(image, end + third.length + 4096);
     packs.close();
     writeFileSync(segmentFile(dir, 1), image);
+    // The crashed writer's claim is still there, naming a process that is gone.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(join(dir, 'packs', '00000001.writer'), JSON.stringify({ pid: gone, role: 'server' }));
     packs = new PackStore(dir, true, undefined, undefined, PREPARE);
     const listed = [...packs.recordsFrom({ segment: 0, offset: 0 })];
     expect(listed.map((r) => [r.key, r.note.sop])).toEqual([
@@ -256,7 +279,8 @@ describe('pack store, zeros prepared ahead of the appends', () => {
     ]);
     // Unchecked (compaction's view of what the index names): the header-only record is not a record.
     expect(packs.recordsOf(1).map((r) => r.note.sop)).toEqual(['1.1', '1.2', '1.3']);
-    expect(statSync(segmentFile(dir, 1)).size).toBe(image.length); // left as it is: compaction's job
+    // The zeros after the last written byte went at the start; the torn records stay (compaction's job).
+    expect(statSync(segmentFile(dir, 1)).size).toBe(end + third.length + 4096 + 24);
     const k3 = await packs.append(bytes(10, 5), note('1.5'));
     expect(k3).toBe('p/2/24/10');
     expect((await packs.read(k2)).equals(bytes(3000, 2))).toBe(true);

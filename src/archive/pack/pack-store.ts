@@ -13,7 +13,14 @@ import {
 } from 'node:fs';
 import { privateDir } from '../../core/private-files.js';
 import { join } from 'node:path';
-import { type ClaimRole, claimNewSegment, claimedByOthers, releaseClaim, syncDir } from './segment-claims.js';
+import {
+  type ClaimRole,
+  claimNewSegment,
+  claimedByOthers,
+  releaseClaim,
+  staleClaims,
+  syncDir,
+} from './segment-claims.js';
 import { Readable } from 'node:stream';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
 import type { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
@@ -122,6 +129,7 @@ export class PackStore implements BlobJournal {
     this.role = writer === true ? 'server' : writer === false ? undefined : writer;
     // Always a fresh segment: another writer may be appending to the last one (a crashed
     // writer's torn tail is skipped by readers and dropped by compaction).
+    if (this.role === 'server') for (const id of staleClaims(this.dir)) trimZeroTail(this.pathOf(id));
     if (this.role) this.current = this.createSegment();
   }
 
@@ -450,6 +458,39 @@ function trimTail(seg: Segment): void {
     ftruncateSync(seg.fd, seg.end);
   } catch {
     // Zeros left behind are skipped by readers and dropped by compaction.
+  }
+}
+
+/**
+ * The zeros a crashed writer had prepared (prepareAhead) go when the server starts: the segment
+ * is cut after its last byte that is not zero, rounded up to a record boundary. A record ends with
+ * its note, never a zero byte, so nothing that could be part of one is cut.
+ */
+function trimZeroTail(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch {
+    return; // gone already (compacted), or never created
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let end = size;
+    while (end > 0) {
+      const n = Math.min(ZERO_RUN, end);
+      const block = readExact(fd, end - n, n);
+      let i = n;
+      while (i > 0 && block[i - 1] === 0) i--;
+      if (i > 0) {
+        end = end - n + i;
+        break;
+      }
+      end -= n;
+    }
+    const keep = Math.min(size, Math.ceil(end / ALIGN) * ALIGN);
+    if (keep < size) ftruncateSync(fd, keep);
+  } finally {
+    closeSync(fd);
   }
 }
 
