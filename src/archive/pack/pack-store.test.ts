@@ -1,4 +1,5 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
@@ -176,6 +177,131 @@ describe('pack store', () => {
     }
   });
 });
+
+describe('pack store, zeros prepared ahead of the appends', () => {
+  let dir: string;
+  let packs: PackStore;
+  const PREPARE = 64 * 1024;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ib-pack-prep-'));
+    packs = new PackStore(dir, true, undefined, undefined, PREPARE);
+  });
+  afterEach(() => {
+    packs.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const dataEnd = (key: string) => Number(key.split('/')[2]) + Number(key.split('/')[3]);
+
+  it('keeps written zeros ahead of the last record, refilled as appends pass, and cuts them off on close', async () => {
+    const keys: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      keys.push(await packs.append(bytes(5000 + i, i + 1), note(`1.${i}`)));
+      const size = statSync(segmentFile(dir, 1)).size;
+      // Never less than half the prepared stretch ahead, never more than all of it.
+      expect(size - packs.currentBytes).toBeGreaterThanOrEqual(PREPARE / 2);
+      expect(size - packs.currentBytes).toBeLessThanOrEqual(PREPARE);
+      expect(
+        readFileSync(segmentFile(dir, 1))
+          .subarray(packs.currentBytes)
+          .equals(Buffer.alloc(size - packs.currentBytes)),
+      ).toBe(true);
+    }
+    for (const [i, k] of keys.entries()) expect((await packs.read(k)).equals(bytes(5000 + i, i + 1))).toBe(true);
+    expect([...packs.recordsFrom({ segment: 0, offset: 0 })].map((r) => r.note.sop)).toEqual(
+      keys.map((_, i) => `1.${i}`),
+    );
+    const end = packs.currentBytes;
+    packs.close();
+    expect(statSync(segmentFile(dir, 1)).size).toBe(end);
+    packs = new PackStore(dir, false);
+    expect(packs.recordsOf(1)).toHaveLength(40);
+  });
+
+  it('cuts the zeros off the segment it leaves when it rolls over, and never prepares past the segment size', async () => {
+    packs.close();
+    packs = new PackStore(dir, true, 40_000, undefined, PREPARE);
+    const first = packs.currentSegment!;
+    await packs.append(bytes(1000, 1), note('1.1'));
+    expect(statSync(segmentFile(dir, first)).size).toBe(40_000);
+    const end = packs.currentBytes;
+    packs.startNewSegment();
+    expect(statSync(segmentFile(dir, first)).size).toBe(end);
+    const k = await packs.append(bytes(1000, 2), note('1.2'));
+    expect(k.split('/')[1]).toBe(String(first + 1));
+    expect(packs.recordsOf(first).map((r) => r.note.sop)).toEqual(['1.1']);
+  });
+
+  it('after a crash: a restart cuts the zeros off the crashed segment, exactly after its last record', async () => {
+    const k1 = await packs.append(bytes(3000, 1), note('1.1'));
+    const k2 = await packs.append(Buffer.concat([bytes(3000, 2), Buffer.alloc(500)]), note('1.2'));
+    const end = packs.currentBytes;
+    const image = readFileSync(segmentFile(dir, 1));
+    expect(image.length).toBeGreaterThan(end + PREPARE / 2);
+    packs.close();
+    writeFileSync(segmentFile(dir, 1), image);
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(join(dir, 'packs', '00000001.writer'), JSON.stringify({ pid: gone, role: 'server' }));
+    // A reader does not touch it.
+    new PackStore(dir, false).close();
+    expect(statSync(segmentFile(dir, 1)).size).toBe(image.length);
+    packs = new PackStore(dir, true, undefined, undefined, PREPARE);
+    expect(statSync(segmentFile(dir, 1)).size).toBe(end);
+    expect([...packs.recordsFrom({ segment: 0, offset: 0 })].map((r) => r.key)).toEqual([k1, k2]);
+    expect((await packs.read(k2)).equals(Buffer.concat([bytes(3000, 2), Buffer.alloc(500)]))).toBe(true);
+  });
+
+  it('after a crash: the records before the zeros are found, a torn record before them is not, and appends go on in a fresh segment', async () => {
+    const k1 = await packs.append(bytes(3000, 1), note('1.1'));
+    const k2 = await packs.append(bytes(3000, 2), note('1.2'));
+    const end = packs.currentBytes;
+    // The crashed writer's file: its records, then the prepared zeros.
+    const image = readFileSync(segmentFile(dir, 1));
+    expect(image.length).toBeGreaterThan(end);
+    expect(image.subarray(end).equals(Buffer.alloc(image.length - end))).toBe(true);
+    // A third record torn by the crash, in the zeros: its header and note reached the disk, not all its payload…
+    const third = Buffer.concat(await recordOf(bytes(3000, 3), note('1.3')));
+    const torn = Buffer.from(third);
+    torn.fill(0, 24 + 1000, 24 + 3000);
+    torn.copy(image, end);
+    // …and a fourth of which only the header did, after a gap of zeros.
+    const fourth = Buffer.concat(await recordOf(bytes(3000, 4), note('1.4')));
+    fourth.subarray(0, 24).copy(image, end + third.length + 4096);
+    packs.close();
+    writeFileSync(segmentFile(dir, 1), image);
+    // The crashed writer's claim is still there, naming a process that is gone.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(join(dir, 'packs', '00000001.writer'), JSON.stringify({ pid: gone, role: 'server' }));
+    packs = new PackStore(dir, true, undefined, undefined, PREPARE);
+    const listed = [...packs.recordsFrom({ segment: 0, offset: 0 })];
+    expect(listed.map((r) => [r.key, r.note.sop])).toEqual([
+      [k1, '1.1'],
+      [k2, '1.2'],
+    ]);
+    // Unchecked (compaction's view of what the index names): the header-only record is not a record.
+    expect(packs.recordsOf(1).map((r) => r.note.sop)).toEqual(['1.1', '1.2', '1.3']);
+    // The zeros after the last written byte went at the start; the torn records stay (compaction's job).
+    expect(statSync(segmentFile(dir, 1)).size).toBe(end + third.length + 4096 + 24);
+    const k3 = await packs.append(bytes(10, 5), note('1.5'));
+    expect(k3).toBe('p/2/24/10');
+    expect((await packs.read(k2)).equals(bytes(3000, 2))).toBe(true);
+    expect(dataEnd(k3)).toBeLessThan(statSync(segmentFile(dir, 2)).size);
+  });
+});
+
+/** The bytes a pack store writes for one record (as the first record of a scratch store). */
+async function recordOf(payload: Buffer, n: { sop: string; source: string }): Promise<Buffer[]> {
+  const scratch = mkdtempSync(join(tmpdir(), 'ib-pack-rec-'));
+  const p = new PackStore(scratch, true, undefined, undefined, 0);
+  try {
+    const key = await p.append(payload, n);
+    p.close();
+    const all = readFileSync(segmentFile(scratch, 1));
+    expect(Number(key.split('/')[2])).toBe(24);
+    return [all];
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
 describe('coalesced sync', () => {
   it('callers that ask while a sync runs share the next one; each waits for a sync that started after it asked', async () => {

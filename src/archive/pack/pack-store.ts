@@ -4,14 +4,23 @@ import {
   fdatasync,
   fdatasyncSync,
   fstatSync,
+  ftruncateSync,
   openSync,
   readdirSync,
   rmSync,
+  writeSync,
   writevSync,
 } from 'node:fs';
 import { privateDir } from '../../core/private-files.js';
 import { join } from 'node:path';
-import { type ClaimRole, claimNewSegment, claimedByOthers, releaseClaim, syncDir } from './segment-claims.js';
+import {
+  type ClaimRole,
+  claimNewSegment,
+  claimedByOthers,
+  releaseClaim,
+  staleClaims,
+  syncDir,
+} from './segment-claims.js';
 import { Readable } from 'node:stream';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
 import type { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
@@ -41,8 +50,18 @@ interface Segment {
   id: number;
   fd: number;
   end: number;
+  /** The file holds written zeros up to here (prepareAhead); appends below it do not grow the file. */
+  prepared: number;
+  /** Zeros could not be written (a full disk): appends grow the file as they go. */
+  unprepared?: boolean;
+  /** A sync of this segment failed: every later one fails too, and appends move to a new segment. */
+  broken?: Error;
   sync: CoalescedSync;
 }
+
+/** How far ahead of the append point a segment is filled with written zeros (see prepareAhead). */
+export const PREPARE_BYTES = 8 << 20;
+const ZEROS = Buffer.alloc(1 << 20);
 
 const PREFIX = 'p/';
 /** readMany joins records at most this far apart (a record header and alignment padding fit many times). */
@@ -100,6 +119,7 @@ export class PackStore implements BlobJournal {
     writer: boolean | ClaimRole,
     private readonly segmentBytes = 1 << 30,
     private readonly cipher?: ObjectCipher,
+    private readonly prepareBytes = PREPARE_BYTES,
   ) {
     this.notes = cipher
       ? { encode: (n) => cipher.seal(JSON_NOTES.encode(n)), decode: (b) => JSON_NOTES.decode(cipher.open(b)) }
@@ -109,6 +129,7 @@ export class PackStore implements BlobJournal {
     this.role = writer === true ? 'server' : writer === false ? undefined : writer;
     // Always a fresh segment: another writer may be appending to the last one (a crashed
     // writer's torn tail is skipped by readers and dropped by compaction).
+    if (this.role === 'server') for (const id of staleClaims(this.dir)) trimZeroTail(this.pathOf(id));
     if (this.role) this.current = this.createSegment();
   }
 
@@ -186,7 +207,8 @@ export class PackStore implements BlobJournal {
     const buffers = encodeRecord(note, stored, this.notes, this.cipher ? undefined : payloadCrc);
     const length = buffers.reduce((n, b) => n + b.length, 0);
     const storedLength = Buffer.isBuffer(stored) ? stored.length : stored.reduce((n, b) => n + b.length, 0);
-    if (this.current.end > 0 && this.current.end + length > this.segmentBytes) this.rollOver(this.current);
+    if (this.current.broken || (this.current.end > 0 && this.current.end + length > this.segmentBytes))
+      this.rollOver(this.current);
     const seg = this.current;
     const start = seg.end;
     seg.end += length;
@@ -200,7 +222,36 @@ export class PackStore implements BlobJournal {
       this.unsettled.delete(key);
       throw e;
     }
+    // After this append's sync, not before: its zeros are not on its own sync's path.
+    this.prepareAhead(seg);
     return key;
+  }
+
+  /**
+   * Keeps written, synced zeros ahead of the append point (up to prepareBytes, refilled when half
+   * is used), as PostgreSQL does with WAL segments: an append then overwrites blocks that are
+   * allocated already and the file's size does not change, so its fdatasync writes the data
+   * alone, without the journal commit of the file's new size and extents (ext4). Readers find
+   * the true end of the data as they find any stretch no record starts in (scan skips zeros), and
+   * the tail is cut off when the segment is left (rollOver, close). The zeros are written on the
+   * main thread, where appends write too: nothing can land in the stretch while they are written.
+   */
+  private prepareAhead(seg: Segment): void {
+    if (this.prepareBytes <= 0 || seg !== this.current || seg.unprepared || seg.broken) return;
+    if (seg.prepared - seg.end >= this.prepareBytes / 2) return;
+    const from = Math.max(seg.prepared, seg.end);
+    const to = Math.min(seg.end + this.prepareBytes, Math.max(this.segmentBytes, seg.end));
+    if (to <= from) return;
+    try {
+      for (let at = from; at < to; ) at += writeSync(seg.fd, ZEROS, 0, Math.min(ZEROS.length, to - at), at);
+    } catch {
+      // Out of space, say: appends go on growing the file (what they write fails on its own).
+      seg.unprepared = true;
+      return;
+    }
+    seg.prepared = to;
+    // Synced now, in the background (a failure makes the segment's later syncs fail: see createSegment).
+    seg.sync.sync().catch(() => undefined);
   }
 
   /** The index holds the object now, or never will (refused, duplicate). */
@@ -332,7 +383,10 @@ export class PackStore implements BlobJournal {
   close(): void {
     for (const fd of this.readers.values()) closeSync(fd);
     this.readers.clear();
-    if (this.current) closeSync(this.current.fd);
+    if (this.current) {
+      trimTail(this.current);
+      closeSync(this.current.fd);
+    }
     this.current = undefined;
     for (const id of this.claims.splice(0)) releaseClaim(this.dir, id);
   }
@@ -340,15 +394,21 @@ export class PackStore implements BlobJournal {
   private rollOver(old: Segment): void {
     // Appends in flight on the old segment keep their own fd and sync; close it once they are done.
     // Its claim stays until close: the in-process compactor knows (lowWater) when it is settled.
+    // Its prepared zeros go now (everything appended to it is written already: appends write at once).
+    trimTail(old);
     this.current = this.createSegment();
-    void old.sync.sync().finally(() => closeSync(old.fd));
+    void old.sync
+      .sync()
+      .catch(() => undefined) // the appends that wait for it hear of a failure
+      .finally(() => closeSync(old.fd));
   }
 
   private createSegment(): Segment {
     const id = claimNewSegment(this.dir, this.role ?? 'server', (n) => this.pathOf(n));
     this.claims.push(id);
     const fd = openSync(this.pathOf(id), 'r+');
-    return { id, fd, end: 0, sync: new CoalescedSync(() => datasync(fd)) };
+    const seg: Segment = { id, fd, end: 0, prepared: 0, sync: new CoalescedSync(() => syncOf(seg)) };
+    return seg;
   }
 
   private reader(id: number): number {
@@ -380,6 +440,63 @@ export function packSegmentIds(dir: string): number[] {
 
 export const packSegmentFile = (dir: string, id: number) => join(dir, `${String(id).padStart(8, '0')}.pack`);
 
+/**
+ * A failed fdatasync may have reported, and cleared, the error of a write another caller still
+ * waits to see synced (a background sync of prepared zeros, say): the segment's later syncs fail too.
+ */
+async function syncOf(seg: Segment): Promise<void> {
+  if (seg.broken) throw seg.broken;
+  try {
+    await datasync(seg.fd);
+  } catch (e) {
+    seg.broken = e as Error;
+    throw e;
+  }
+}
+
+/** Cuts off the prepared zeros past the last record of a segment no longer appended to (a crash leaves them: scan skips them). */
+function trimTail(seg: Segment): void {
+  if (seg.prepared <= seg.end) return;
+  try {
+    ftruncateSync(seg.fd, seg.end);
+  } catch {
+    // Zeros left behind are skipped by readers and dropped by compaction.
+  }
+}
+
+/**
+ * The zeros a crashed writer had prepared (prepareAhead) go when the server starts: the segment
+ * is cut after its last byte that is not zero, rounded up to a record boundary. A record ends with
+ * its note, never a zero byte, so nothing that could be part of one is cut.
+ */
+function trimZeroTail(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch {
+    return; // gone already (compacted), or never created
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let end = size;
+    while (end > 0) {
+      const n = Math.min(ZERO_RUN, end);
+      const block = readExact(fd, end - n, n);
+      let i = n;
+      while (i > 0 && block[i - 1] === 0) i--;
+      if (i > 0) {
+        end = end - n + i;
+        break;
+      }
+      end -= n;
+    }
+    const keep = Math.min(size, Math.ceil(end / ALIGN) * ALIGN);
+    if (keep < size) ftruncateSync(fd, keep);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function datasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 }
@@ -398,7 +515,8 @@ function writeAllSync(fd: number, buffers: Buffer[], position: number): void {
 
 /**
  * Records of one pack from `from` on. Where no record starts (zeros of an append that never
- * completed, a torn header), it moves on 8 bytes at a time to the next intact header.
+ * completed or prepared ahead of the appends, a torn header), it moves on 8 bytes at a time to
+ * the next intact header, over runs of zeros a block at a time (a header never starts with one).
  * With `verify`, live records whose bytes fail their CRC are skipped too.
  */
 export function* scan(
@@ -414,8 +532,26 @@ export function* scan(
     if (r) {
       yield r;
       at = r.end;
-    } else at += ALIGN;
+    } else at = pastZeros(reader, at + ALIGN, size);
   }
+}
+
+const ZERO_RUN = 64 * 1024;
+
+/** The first 8-byte boundary from `at` (one) on whose 8 bytes are not all zeros, or `size`. */
+function pastZeros(read: (offset: number, length: number) => Buffer, at: number, size: number): number {
+  for (let next = at; next < size; ) {
+    const n = Math.min(ZERO_RUN, size - next);
+    const bytes = read(next, n);
+    if (bytes.equals(ZEROS.subarray(0, n))) {
+      next += n;
+      continue;
+    }
+    let i = 0;
+    while (bytes[i] === 0) i++;
+    return next + i - (i % ALIGN);
+  }
+  return size;
 }
 
 /** Reads through a 1 MB window (headers and notes are small and close together). */

@@ -58,6 +58,18 @@ export function liveClaims(dir: string): Map<number, SegmentClaim> {
   return live;
 }
 
+/** Segments whose claim is still there but whose process is gone: a writer that crashed (or was killed). */
+export function staleClaims(dir: string): number[] {
+  const ids: number[] = [];
+  for (const name of readdirSync(dir)) {
+    const id = /^(\d{8})\.writer$/.exec(name)?.[1];
+    if (id === undefined) continue;
+    const claim = readClaim(join(dir, name));
+    if (claim && !isAlive(claim.pid)) ids.push(Number(id));
+  }
+  return ids;
+}
+
 /** Segments claimed by running processes other than this one. */
 export function claimedByOthers(dir: string): Set<number> {
   const ids = new Set<number>();
