@@ -15,13 +15,13 @@ afterAll(() => index.close());
 async function counted(query: string): Promise<{ results: QidoResults; rendered: () => number }> {
   const results = await qido.open({ level: 'study', query: new URLSearchParams(query) });
   let rendered = 0;
-  const chunks = (async function* () {
-    for await (const chunk of results.chunks) {
-      rendered += chunk.length;
+  const text = (async function* () {
+    for await (const chunk of results.text) {
+      rendered += chunk.count;
       yield chunk;
     }
   })();
-  return { results: { ...results, chunks }, rendered: () => rendered };
+  return { results: { ...results, text }, rendered: () => rendered };
 }
 
 async function text(body: Readable): Promise<string> {

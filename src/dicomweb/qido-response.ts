@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { DicomJson } from '../dicom/types.js';
-import type { QidoResults } from '../archive/query/index.js';
+import type { DatasetsText, QidoResults } from '../archive/query/index.js';
 import { FIRST_CHUNK } from '../archive/query/qido-service.js';
 
 /**
@@ -17,24 +16,21 @@ const HIGH_WATER_MARK = 1;
  * list's page of 100) is sent whole, a string with Content-Length.
  */
 export async function qidoBody(results: QidoResults): Promise<string | Readable> {
-  const chunks = results.chunks[Symbol.asyncIterator]();
+  const chunks = results.text[Symbol.asyncIterator]();
   const first = await chunks.next();
   if (first.done) return '[]';
-  if (first.value.length < FIRST_CHUNK || first.value.length === results.limit) return `[${datasetsText(first.value)}]`;
+  if (first.value.count < FIRST_CHUNK || first.value.count === results.limit) return `[${first.value.json}]`;
   return Readable.from(arrayText(first.value, chunks), { objectMode: false, highWaterMark: HIGH_WATER_MARK });
 }
 
 /** Other requests are served between chunks: a 10,000-result answer does not hold the event loop. */
-async function* arrayText(first: DicomJson[], rest: AsyncIterator<DicomJson[]>): AsyncGenerator<string> {
-  yield `[${datasetsText(first)}`;
+async function* arrayText(first: DatasetsText, rest: AsyncIterator<DatasetsText>): AsyncGenerator<string> {
+  yield `[${first.json}`;
   for (;;) {
     await nextTurn();
     const next = await rest.next();
     if (next.done) break;
-    if (next.value.length > 0) yield `,${datasetsText(next.value)}`;
+    if (next.value.count > 0) yield `,${next.value.json}`;
   }
   yield ']';
 }
-
-/** The datasets as array elements: one stringify per chunk (cheaper than one per dataset and a join). */
-const datasetsText = (datasets: DicomJson[]): string => JSON.stringify(datasets).slice(1, -1);

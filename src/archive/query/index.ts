@@ -2,4 +2,4 @@
 export type { DicomJson } from '../../dicom/types.js';
 export { QidoService } from './qido-service.js';
 export { QueryError } from './query-error.js';
-export type { QidoLevel, QidoOptions, QidoRequest, QidoResponse, QidoResults } from './types.js';
+export type { DatasetsText, QidoLevel, QidoOptions, QidoRequest, QidoResponse, QidoResults } from './types.js';

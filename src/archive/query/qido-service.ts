@@ -1,10 +1,11 @@
 import type { DicomJson } from '../../dicom/types.js';
 import type { PreparedSearch, QidoBackend } from './qido-backend.js';
-import { renderDataset } from './render-dataset.js';
+import { renderDataset, type ResultRow } from './render-dataset.js';
+import { datasetTextWriter } from './render-text.js';
 import type { ReturnPlan } from './return-plan.js';
 import { planSearch } from './search-plan.js';
 import { BEFORE_ALL, PK_ALIAS } from './search-sql.js';
-import type { QidoOptions, QidoRequest, QidoResponse, QidoResults } from './types.js';
+import type { DatasetsText, QidoOptions, QidoRequest, QidoResponse, QidoResults } from './types.js';
 import {
   EMPTY_VALUE_MATCHING_NOT_SUPPORTED,
   FUZZY_MATCHING_NOT_SUPPORTED,
@@ -53,7 +54,12 @@ export class QidoService {
     // Whether the cap cuts is known only by looking one result past it: one row, before the first is sent.
     if (cutByServer && (await prepared.rows({ after: BEFORE_ALL, take: 1, skip: query.offset + limit })).length > 0)
       warnings.push(RESULTS_TRUNCATED);
-    return { warnings, chunks: this.chunks(prepared, plan, query.offset, limit), limit };
+    return {
+      warnings,
+      chunks: this.chunks(prepared, plan, query.offset, limit),
+      text: this.text(prepared, plan, query.offset, limit),
+      limit,
+    };
   }
 
   /** The whole answer in memory: for small searches and tests. Large answers: open(). */
@@ -68,26 +74,44 @@ export class QidoService {
     prepared: PreparedSearch,
     plan: ReturnPlan,
     offset: number,
-    limit = Infinity,
+    limit?: number,
   ): AsyncGenerator<DicomJson[]> {
-    let after = BEFORE_ALL;
-    let skip = offset;
-    let left = limit;
-    let size = FIRST_CHUNK;
-    while (left > 0) {
-      const take = Math.min(size, left);
-      const chunk: DicomJson[] = [];
-      // Read whole within this step (`all`: cheaper than `iterate` row by row; a chunk is bounded):
-      // no cursor is open when the chunk is handed out.
-      for (const row of await prepared.rows({ after, take, skip })) {
-        chunk.push(renderDataset(row, plan, this.dicomWebBase));
-        after = row[PK_ALIAS] as number;
-      }
-      if (chunk.length > 0) yield chunk;
-      if (chunk.length < take) return;
-      left -= chunk.length;
-      skip = 0;
-      size = NEXT_CHUNK;
+    for await (const rows of rowChunks(prepared, offset, limit))
+      yield rows.map((row) => renderDataset(row, plan, this.dicomWebBase));
+  }
+
+  private async *text(
+    prepared: PreparedSearch,
+    plan: ReturnPlan,
+    offset: number,
+    limit?: number,
+  ): AsyncGenerator<DatasetsText> {
+    const base = this.dicomWebBase;
+    const write = datasetTextWriter(plan, base) ?? ((row: ResultRow) => JSON.stringify(renderDataset(row, plan, base)));
+    for await (const rows of rowChunks(prepared, offset, limit))
+      yield { count: rows.length, json: rows.map(write).join(',') };
+  }
+}
+
+/**
+ * The matching rows, a chunk per step: each one statement read whole within its step (`all`:
+ * cheaper than `iterate` row by row; a chunk is bounded), so no cursor is open when it is handed out.
+ */
+async function* rowChunks(prepared: PreparedSearch, offset: number, limit = Infinity): AsyncGenerator<ResultRow[]> {
+  let after = BEFORE_ALL;
+  let skip = offset;
+  let left = limit;
+  let size = FIRST_CHUNK;
+  while (left > 0) {
+    const take = Math.min(size, left);
+    const rows = await prepared.rows({ after, take, skip });
+    if (rows.length > 0) {
+      yield rows;
+      after = rows[rows.length - 1]![PK_ALIAS] as number;
     }
+    if (rows.length < take) return;
+    left -= rows.length;
+    skip = 0;
+    size = NEXT_CHUNK;
   }
 }

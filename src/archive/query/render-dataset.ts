@@ -7,7 +7,7 @@ import type { ReturnPlan } from './return-plan.js';
 export type ResultRow = Record<string, unknown>;
 
 /** Values in our responses are JSON strings, i.e. Unicode, whatever the stored objects use. */
-const UNICODE = 'ISO_IR 192';
+export const UNICODE = 'ISO_IR 192';
 
 /** One search result as DICOM JSON (PS3.18 F.2), keys in tag order. */
 export function renderDataset(row: ResultRow, plan: ReturnPlan, dicomWebBase: string): DicomJson {
@@ -89,7 +89,7 @@ function withoutBulkData(attr: DicomJsonAttribute): DicomJsonAttribute | undefin
   return { vr: 'SQ', Value: items };
 }
 
-function retrieveUrl(row: ResultRow, plan: ReturnPlan, base: string): string {
+export function retrieveUrl(row: ResultRow, plan: ReturnPlan, base: string): string {
   const study = `${base}/studies/${row[aliasOf('0020000D')]}`;
   if (plan.level === 'study') return study;
   const series = `${study}/series/${row[aliasOf('0020000E')]}`;

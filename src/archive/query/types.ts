@@ -20,8 +20,22 @@ export interface QidoResults {
    * for the event loop) between them while the database goes on serving writes.
    */
   chunks: AsyncIterable<DicomJson[]>;
+  /**
+   * The same results as DICOM JSON text, a chunk per step (what an HTTP answer sends): read
+   * either this or `chunks`, not both. Cheaper than stringifying `chunks`: results of index
+   * columns alone are written as text straight from their rows (render-text.ts).
+   */
+  text: AsyncIterable<DatasetsText>;
   /** Results sent at most (the client's limit, the server cap); undefined: all matches. */
   limit?: number;
+}
+
+/** A chunk of results as text. */
+export interface DatasetsText {
+  /** Results in the chunk. */
+  count: number;
+  /** The results as DICOM JSON array elements, comma-separated (no brackets). */
+  json: string;
 }
 
 /** The whole answer in memory (QidoService.search): small searches, tests. */

@@ -1,0 +1,77 @@
+/**
+ * CPU of QIDO-RS study searches in process, per study answered: the SCALE query mix run through
+ * QidoService + the HTTP body builder (qidoBody, text read to its end as a client would) on an
+ * existing index.sqlite opened read-only (the SCALE cache folder, while no server runs on it).
+ * Reports, per query kind, the process CPU (user+sys) per request and per result, best of rounds.
+ *
+ *   node --import tsx bench/qido-cpu.ts DIR [--rounds 5] [--iterations 10] [--only REGEX]
+ */
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { QidoService } from '../src/archive/query/qido-service.js';
+import { SqliteQidoBackend } from '../src/archive/sqlite/sqlite-qido.js';
+import { qidoBody } from '../src/dicomweb/qido-response.js';
+import { DEFAULT_SEED, SCALE_SHAPE } from './datasets.js';
+import { QUERY_KINDS, queryFor } from './workloads/qido-queries.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '5' },
+    iterations: { type: 'string', default: '10' },
+    only: { type: 'string' },
+  },
+});
+const dir = positionals[0];
+if (!dir) throw new Error('usage: qido-cpu.ts DIR (a SCALE cache folder holding index.sqlite)');
+const rounds = Number(values.rounds);
+const iterations = Number(values.iterations);
+
+const db = new Database(join(dir, 'index.sqlite'), { readonly: true });
+const qido = new QidoService(new SqliteQidoBackend(db), { publicUrl: 'http://127.0.0.1:8080' });
+
+const KINDS = [
+  ...QUERY_KINDS.map((k) => ({ name: k, query: (i: number) => queryFor(k, i, DEFAULT_SEED, SCALE_SHAPE, 'SCALE') })),
+  ...(['StudyDate range', 'PatientName wildcard', 'ModalitiesInStudy=MR'] as const).flatMap((k) =>
+    [100, 1000].map((n) => ({
+      name: `${k} &limit=${n}`,
+      query: (i: number) => `${queryFor(k, i, DEFAULT_SEED, SCALE_SHAPE, 'SCALE')}&limit=${n}`,
+    })),
+  ),
+].filter((k) => values.only === undefined || new RegExp(values.only).test(k.name));
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+for (const kind of KINDS) {
+  let best = Infinity;
+  let results = 0;
+  let bytes = 0;
+  for (let r = -1; r < rounds; r++) {
+    // Round -1 warms up (statements, page cache) and is not counted.
+    let used = 0;
+    results = 0;
+    bytes = 0;
+    for (let i = 0; i < iterations; i++) {
+      const path = kind.query(i);
+      // JSON.parse of the check is not counted: only open + render + text.
+      const before = process.cpuUsage();
+      const [, query = ''] = path.split('?');
+      const res = await qido.open({ level: 'study', query: new URLSearchParams(query) });
+      const body = await qidoBody(res);
+      let text = '';
+      if (typeof body === 'string') text = body;
+      else for await (const chunk of body as Readable) text += String(chunk);
+      used += cpuMs(process.cpuUsage(before));
+      results += (JSON.parse(text) as unknown[]).length;
+      bytes += Buffer.byteLength(text);
+    }
+    if (r >= 0) best = Math.min(best, used / iterations);
+  }
+  const perResult = results > 0 ? (best * 1000) / (results / iterations) : 0;
+  console.log(
+    `${kind.name.padEnd(34)} ${best.toFixed(2).padStart(8)} ms/request  ${(results / iterations).toFixed(0).padStart(6)} results  ${perResult.toFixed(2).padStart(6)} µs/result  ${(bytes / iterations / 1024).toFixed(0)} KB`,
+  );
+}
+db.close();
