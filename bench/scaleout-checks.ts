@@ -80,3 +80,36 @@ export function repeatedWrites(versions: readonly StudyVersion[]): string[] {
   }
   return out;
 }
+
+/**
+ * Where two versions of a resource differ (meta left out): JSON paths such as `series[0].numberOfInstances`,
+ * at most `depth` levels down (deeper differences are named by their ancestor at that depth), at most `limit`.
+ */
+export function changedPaths(before: unknown, after: unknown, depth = 3, limit = 8): string[] {
+  const out: string[] = [];
+  const walk = (a: unknown, b: unknown, path: string, level: number): void => {
+    if (out.length >= limit || JSON.stringify(a) === JSON.stringify(b)) return;
+    const container = (v: unknown) => typeof v === 'object' && v !== null;
+    if (level >= depth || !container(a) || !container(b) || Array.isArray(a) !== Array.isArray(b)) {
+      out.push(path || '(root)');
+      return;
+    }
+    const keys = Array.isArray(a)
+      ? Array.from({ length: Math.max(a.length, (b as unknown[]).length) }, (_, i) => i)
+      : [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].filter(
+          (k) => level > 0 || k !== 'meta',
+        );
+    for (const k of keys) {
+      const child = typeof k === 'number' ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+      const pick = (v: unknown) =>
+        typeof k === 'number'
+          ? (v as unknown[])[k]
+          : Object.hasOwn(v as object, k)
+            ? (v as Record<string, unknown>)[k]
+            : undefined;
+      walk(pick(a), pick(b), child, level + 1);
+    }
+  };
+  walk(before, after, '', 0);
+  return out;
+}

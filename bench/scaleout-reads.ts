@@ -8,7 +8,7 @@ import type { Agent } from 'node:http';
 import type pg from 'pg';
 import type { DicomJson } from '../src/dicom/types.js';
 import { httpCall, jsonOf } from './http-client.js';
-import type { ListedStudy, StudyVersion } from './scaleout-checks.js';
+import { changedPaths, type ListedStudy, type StudyVersion } from './scaleout-checks.js';
 
 const PAGE = 1000;
 
@@ -56,6 +56,29 @@ export async function imagingStudyVersions(db: pg.ClientBase): Promise<StudyVers
        FROM fhir.versions WHERE type = 'ImagingStudy'`,
   );
   return r.rows;
+}
+
+/**
+ * For an ImagingStudy written again without more instances: which two versions, how far apart
+ * (last_updated) and what changed between them (meta left out).
+ */
+export async function repeatedWriteDetail(db: pg.ClientBase, id: string): Promise<string> {
+  const r = await db.query<{ version: number; last_updated: string; json: string | null }>(
+    `SELECT version, last_updated, json FROM fhir.versions WHERE type = 'ImagingStudy' AND id = $1 ORDER BY version`,
+    [id],
+  );
+  const rows = r.rows.map((row) => ({
+    ...row,
+    resource: row.json === null ? null : (JSON.parse(row.json) as Record<string, unknown>),
+  }));
+  for (let i = 1; i < rows.length; i++) {
+    const [a, b] = [rows[i - 1]!, rows[i]!];
+    const [na, nb] = [a.resource?.numberOfInstances, b.resource?.numberOfInstances];
+    if (typeof na !== 'number' || typeof nb !== 'number' || nb > na) continue;
+    const changed = changedPaths(a.resource, b.resource);
+    return `${id} v${a.version}→v${b.version} (${na}→${nb} instances, ${Number(b.last_updated) - Number(a.last_updated)} ms apart): ${changed.length ? `changed ${changed.join(', ')}` : 'the same but for meta'}`;
+  }
+  return `${id}: no such pair found again`;
 }
 
 /** Rows left in the bridge's shared outbox (0 = every change synced). */

@@ -27,6 +27,7 @@ import {
   processCpuS,
   qidoStudies,
   quarantinedStudies,
+  repeatedWriteDetail,
 } from '../scaleout-reads.js';
 import type { RunningServer, ServerFactory } from '../servers.js';
 import { median } from '../stats.js';
@@ -246,10 +247,11 @@ async function measure(
     }
     const versions = await imagingStudyVersions(db);
     const repeated = repeatedWrites(versions);
-    if (repeated.length)
-      problems.push(
-        `${repeated.length} ImagingStudies written again with no more instances (${repeated.slice(0, 5).join(', ')})`,
-      );
+    if (repeated.length) {
+      const detail: string[] = [];
+      for (const id of repeated.slice(0, 5)) detail.push(await repeatedWriteDetail(db, id));
+      problems.push(`${repeated.length} ImagingStudies written again with no more instances: ${detail.join('; ')}`);
+    }
     const instances = cstore.length + stowed.length;
     return {
       run,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareStudies, instancesByStudy, repeatedWrites } from '../../bench/scaleout-checks.js';
+import { changedPaths, compareStudies, instancesByStudy, repeatedWrites } from '../../bench/scaleout-checks.js';
 
 describe('SCALEOUT result checks', () => {
   const acked = instancesByStudy([{ studyUid: '1.1' }, { studyUid: '1.1' }, { studyUid: '1.2' }, { studyUid: '1.3' }]);
@@ -61,5 +61,29 @@ describe('SCALEOUT result checks', () => {
         { id: 'a', version: 3, instances: 2 },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('changedPaths', () => {
+  const v1 = {
+    meta: { versionId: '1' },
+    status: 'available',
+    numberOfInstances: 2,
+    series: [{ uid: 's', started: 'a' }],
+  };
+
+  it('is empty for versions that differ in meta only', () => {
+    expect(changedPaths(v1, { ...v1, meta: { versionId: '2' } })).toEqual([]);
+  });
+
+  it('names the changed, added and removed paths down to the depth', () => {
+    const v2 = {
+      meta: { versionId: '2' },
+      numberOfInstances: 2,
+      series: [{ uid: 's', started: 'b' }, { uid: 't' }],
+      note: 'x',
+    };
+    expect(changedPaths(v1, v2)).toEqual(['status', 'series[0].started', 'series[1]', 'note']);
+    expect(changedPaths(v1, v2, 1)).toEqual(['status', 'series', 'note']);
   });
 });
