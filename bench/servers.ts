@@ -93,6 +93,8 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
             nodeArgs: opts.nodeArgs,
             args: opts.extraArgs,
             env: { ...opts.env, ...START_ENV },
+            // A start on PostgreSQL (schema migrations) on a loaded machine can take longer than 30 s.
+            startTimeoutMs: 120_000,
           },
         },
       );
