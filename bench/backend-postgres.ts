@@ -68,7 +68,10 @@ export function postgresBackend(opts: PostgresBackendOptions, env: NodeJS.Proces
       async start(dir, startOpts) {
         let kept = startOpts?.database === undefined ? stores.get(dir) : undefined;
         if (kept === undefined) {
-          kept = { url: startOpts?.database ?? (await freshDatabase()), prefix: `start-${++starts}` };
+          kept = {
+            url: startOpts?.database ?? (await freshDatabase()),
+            prefix: startOpts?.blobPrefix ?? `start-${++starts}`,
+          };
           stores.set(dir, kept);
         }
         const { url, prefix } = kept;
@@ -78,6 +81,7 @@ export function postgresBackend(opts: PostgresBackendOptions, env: NodeJS.Proces
           ...opts,
           extraArgs: [
             ...(opts.extraArgs ?? []),
+            ...(startOpts?.args ?? []),
             '--database',
             url,
             ...(bucket ? ['--blob-store', `s3://${BUCKET}/${prefix}`] : []),

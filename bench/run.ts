@@ -39,6 +39,7 @@ import { runP13 } from './workloads/p13-rendered.js';
 import { runP13cWorkload } from './workloads/p13c-thumbnails-during-stow.js';
 import { runP14Workload } from './workloads/p14-patient-view.js';
 import { runScale } from './workloads/scale.js';
+import { runScaleOut } from './workloads/scaleout.js';
 import { postgresBackend } from './backend-postgres.js';
 import { storescuAvailable } from './storescu.js';
 import type { WorkloadResult } from './workloads/types.js';
@@ -64,17 +65,24 @@ const WORKLOADS: Record<string, (ctx: BenchContext) => Promise<WorkloadResult>> 
   P14: runP14Workload,
   ASSESS: (ctx) => runAssessWorkload(ctx),
 };
-/** Not in the default run (loading 1M instances into the index takes minutes the first time). */
-const OPTIONAL = ['SCALE'];
+/**
+ * Not in the default run: SCALE (loading 1M instances into the index takes minutes the first
+ * time), SCALEOUT (several serve processes on one database: --backend postgres only).
+ */
+const OPTIONAL = ['SCALE', 'SCALEOUT'];
 /** Ours only: Orthanc has no FHIR side to compare with. */
-const OURS_ONLY = ['P7', 'P8', 'P9', 'P10', 'P11', 'P12', 'P13c', 'P14', 'SCALE', 'ASSESS'];
+const OURS_ONLY = ['P7', 'P8', 'P9', 'P10', 'P11', 'P12', 'P13c', 'P14', 'SCALE', 'SCALEOUT', 'ASSESS'];
 /** Need DCMTK's storescu (apt-get install -y dcmtk). */
-const DIMSE = ['P1', 'P3'];
+const DIMSE = ['P1', 'P3', 'SCALEOUT'];
+/** Run only with --backend postgres (and its blobs on s3rver): they start processes that share a database. */
+const POSTGRES_ONLY = ['SCALEOUT'];
 
 const USAGE = `usage: npm run bench -- [options]
   --only CEIL,P1,...   workloads to run (default: CEIL,P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P11,P12,P13,P13c,P14,
-                       ASSESS; SCALE only when named). P1/P3 need DCMTK's storescu (P10 its C-STORE round);
-                       P7–P12, P13c, P14, SCALE, ASSESS are ours only (P14 drives /usr/bin/chromium)
+                       ASSESS; SCALE and SCALEOUT only when named). P1/P3/SCALEOUT need DCMTK's storescu (P10
+                       its C-STORE round); P7–P12, P13c, P14, SCALE, SCALEOUT, ASSESS are ours only (P14 drives
+                       /usr/bin/chromium); SCALEOUT (1 then 2 serve processes on one database and bucket)
+                       needs --backend postgres
   --runs N             runs per workload, medians reported (default 3)
   --skip-orthanc       only our server        --skip-ours   only Orthanc
   --queries N          QIDO iterations per query kind per run (default 50)
@@ -204,8 +212,13 @@ async function main(): Promise<number> {
   const oursOnly = only.filter((id) => OURS_ONLY.includes(id));
   if (oursOnly.length && values['skip-ours'])
     throw new Error(`${oursOnly.join(', ')} run on our server only: drop --skip-ours`);
+  const needPostgres = only.filter((id) => POSTGRES_ONLY.includes(id));
+  if (needPostgres.length && (values.backend !== 'postgres' || values['pg-blobs'] !== 's3'))
+    throw new Error(
+      `${needPostgres.join(', ')} run with --backend postgres (blobs on s3rver: not --pg-blobs local) only`,
+    );
   if (!values.memory && only.some((id) => DIMSE.includes(id)) && !storescuAvailable()) {
-    console.error("P1/P3 need DCMTK's storescu (apt-get install -y dcmtk); leave them out with --only.");
+    console.error("P1/P3/SCALEOUT need DCMTK's storescu (apt-get install -y dcmtk); leave them out with --only.");
     return 2;
   }
 
@@ -312,6 +325,8 @@ async function main(): Promise<number> {
               : positiveInt(values['scale-studies'], 0, 'scale-studies');
           const ours = pgBackend?.factory ?? bridge;
           results.push(await measured(id, () => runScale(ctx, ours, { studies, bridgeEntry: entry })));
+        } else if (id === 'SCALEOUT') {
+          results.push(await measured(id, () => runScaleOut(ctx)));
         } else {
           results.push(await measured(id, () => WORKLOADS[id]!(ctx)));
           if (encrypted && id in WORKLOADS) {

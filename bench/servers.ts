@@ -45,6 +45,13 @@ export interface ServerFactory {
 export interface StartOptions {
   /** The postgres:// URL of a database made by freshDatabase() and filled: start on it instead of a fresh one. */
   database?: string;
+  /**
+   * `--backend postgres` with S3: the bucket prefix of this start instead of a fresh one. Several
+   * processes on one `database` pass the same prefix: they share one archive (SCALEOUT).
+   */
+  blobPrefix?: string;
+  /** More `serve` arguments for this start only (e.g. the audit key file the processes of one database share). */
+  args?: string[];
 }
 
 export interface BridgeFactoryOptions {
@@ -86,6 +93,8 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
             nodeArgs: opts.nodeArgs,
             args: opts.extraArgs,
             env: { ...opts.env, ...START_ENV },
+            // A start on PostgreSQL (schema migrations) on a loaded machine can take longer than 30 s.
+            startTimeoutMs: 120_000,
           },
         },
       );
