@@ -214,7 +214,10 @@ async function measure(
         await ours.start(dir, {
           database,
           blobPrefix: `scaleout-r${run}-n${n}`,
-          args: ['--audit-key-file', auditKey],
+          // One public URL for all, as behind the load balancer of a real deployment: each
+          // process would otherwise name its own port in the study's Endpoint, and a study
+          // synced again by the other process (at-least-once) would be rewritten for that alone.
+          args: ['--audit-key-file', auditKey, '--public-url', 'http://imaging-bridge.invalid/'],
         }),
       );
     }
