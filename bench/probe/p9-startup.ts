@@ -8,6 +8,7 @@
  * PostgreSQL's CPU; and the server's log lines with the same clock.
  *   PG_TEST_URL=postgresql://…/postgres node --import tsx bench/probe/p9-startup.ts \
  *     [--resources 100000] [--iterations 50] [--entry dist/cli/main.js] [--cpu-prof DIR] [--idle 20]
+ *     [--no-queries] (only the CPU of the first --idle seconds after /health)
  * The cluster's postmaster pid (`--pg-pid`) is needed for PostgreSQL's CPU (all its children).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     'pg-pid': { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     wait: { type: 'string', default: '0' },
+    'no-queries': { type: 'boolean', default: false },
   },
 });
 
@@ -159,11 +161,18 @@ async function main(): Promise<void> {
     calls.push({ at, kind, ms: r.totalMs, warm });
   };
   try {
-    for (const kind of P9_QUERIES) for (let i = 0; i < 20; i++) await call(kind, true);
-    for (let i = 0; i < Number(values.iterations); i++) for (const kind of P9_QUERIES) await call(kind, false);
+    if (!values['no-queries']) {
+      for (const kind of P9_QUERIES) for (let i = 0; i < 20; i++) await call(kind, true);
+      for (let i = 0; i < Number(values.iterations); i++) for (const kind of P9_QUERIES) await call(kind, false);
+    }
     const queriesEnd = performance.now() - t0;
     await new Promise((r) => setTimeout(r, Number(values.idle) * 1000));
     clearInterval(sampler);
+    const sum = (f: (x: (typeof samples)[number]) => number) => samples.reduce((a, x) => a + f(x), 0);
+    console.log(
+      `CPU in the ${samples.length} s after /health: server ${sum((x) => x.server)} ms, PostgreSQL ${sum((x) => x.pg)} ms`,
+    );
+    if (values['no-queries']) return;
     const pct = (xs: number[], p: number) => {
       const s = [...xs].sort((a, b) => a - b);
       return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;

@@ -62,6 +62,8 @@ const DICOM_UID = 'urn:dicom:uid';
 const CONTEXT_SLICE = 100;
 /** Studies whose DICOM facts the start-up load reads together. */
 const FACTS_SLICE = 500;
+/** The start-up load's longest stretch of work without giving the event loop back to requests. */
+const YIELD_AFTER_MS = 5;
 const RANK_SLOT = ',"rank":-1';
 const LEFT_OUT = new Set(['cancelled', 'entered-in-error']);
 const uidOf = (s: ImagingStudy) => s.identifier?.find((i) => i.system === DICOM_UID)?.value?.replace(/^urn:oid:/, '');
@@ -248,9 +250,16 @@ export class WorklistService {
       const slice = studies.slice(i, i + FACTS_SLICE);
       const uids = slice.map(uidOf).filter((u): u is string => !!u);
       const facts = this.o.dicom.factsOf ? await this.o.dicom.factsOf(uids) : undefined;
+      let since = performance.now();
       for (const s of slice) {
         if (this.closed) return;
+        // With its facts read, a study's indexing is mostly synchronous scoring (its order, when it has
+        // none to look up, resolves at once): the event loop is given back to I/O every few ms.
         await this.index(s, facts);
+        if (performance.now() - since >= YIELD_AFTER_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
       }
     }
     this.o.logger.info({ studies: this.studies.size, patients: patients.length }, 'worklist indexed');
