@@ -425,7 +425,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
   const worklist = openWorklist({
     sections: config.sections,
     fhir: embeddedClient,
-    dicom: { facts: (uid) => upkeep.studyFacts(uid) },
+    dicom: { facts: (uid) => upkeep.studyFacts(uid), factsOf: (uids) => upkeep.studiesFacts(uids) },
     onWrite: (listener) => fhir.onWrite(listener),
     logger: logger.child({ component: 'worklist' }),
   });

@@ -97,6 +97,25 @@ export function archiveUpkeepSuite(name: string, open: () => Promise<UpkeepFixtu
       expect((await f.upkeep.studyFacts(OTHER_STUDY))?.priority).toBe('HIGH');
     });
 
+    it('gives the facts of many studies in one read, the same as study by study, none for a study not stored', async () => {
+      expect(await f.upkeep.studiesFacts([])).toEqual(new Map());
+      expect(await f.upkeep.studiesFacts([STUDY])).toEqual(new Map());
+      await f.index.commit([{ record: record(1), replaces: null }]);
+      const nested = record(2);
+      nested.json[REQUEST_ATTRIBUTES] = { vr: 'SQ', Value: [{ [PRIORITY]: { vr: 'CS', Value: ['STAT'] } }] };
+      await f.index.commit([{ record: nested, replaces: null }]);
+      const top = record(3, { study: OTHER_STUDY });
+      top.json[PRIORITY] = { vr: 'CS', Value: ['HIGH'] };
+      await f.index.commit([{ record: top, replaces: null }]);
+      const missing = `${ROOT}.404`;
+      const many = await f.upkeep.studiesFacts([STUDY, missing, OTHER_STUDY, STUDY]);
+      expect([...many.keys()].sort()).toEqual([OTHER_STUDY, STUDY].sort());
+      expect(many.get(STUDY)).toEqual(await f.upkeep.studyFacts(STUDY));
+      expect(many.get(STUDY)?.priority).toBe('STAT');
+      expect(many.get(OTHER_STUDY)).toEqual(await f.upkeep.studyFacts(OTHER_STUDY));
+      expect(many.get(OTHER_STUDY)?.priority).toBe('HIGH');
+    });
+
     it('queues several studies for the bridge at once: a queued one counts a new change, an unknown one is added', async () => {
       await f.index.commit([{ record: record(1), replaces: null }]);
       const seq = await f.outboxSeq(STUDY);

@@ -23,6 +23,8 @@ export interface ArchiveUpkeep {
   repointBlobKeys(moves: KeyMove[]): Promise<KeyMove[]>;
   /** Requested Procedure Priority and first arrival of a study; undefined when nothing of it is stored. */
   studyFacts(studyUid: string): Promise<StudyFacts | undefined>;
+  /** studyFacts of many studies in one read (the worklist's start-up load); keys only for the studies stored. */
+  studiesFacts(studyUids: string[]): Promise<Map<string, StudyFacts>>;
   /** Queues the studies for the bridge in one transaction (the same upsert a commit makes). */
   queueForSync(studyUids: string[], reason: string): Promise<void>;
 }

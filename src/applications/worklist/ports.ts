@@ -14,6 +14,8 @@ export interface DicomStudyPort {
    * A promise when the archive index is in PostgreSQL (ArchiveUpkeep.studyFacts, both backends, one suite).
    */
   facts(studyInstanceUid: string): DicomStudyFacts | undefined | Promise<DicomStudyFacts | undefined>;
+  /** The facts of many studies in one read (the start-up load), keys only for the studies held; else `facts` one by one. */
+  factsOf?(studyInstanceUids: string[]): Promise<Map<string, DicomStudyFacts>>;
 }
 
 export const NO_DICOM: DicomStudyPort = { facts: () => undefined };

@@ -10,7 +10,7 @@ import { baseScore, type Score, time, withAging, type WorklistConfig } from '../
 import type { WriteEvent, WriteListener } from '../../fhir/repository/observed-repository.js';
 import { notFound } from '../../core/errors.js';
 import type { WorklistQuery } from './params.js';
-import type { DicomStudyPort } from './ports.js';
+import type { DicomStudyFacts, DicomStudyPort } from './ports.js';
 import type { WorklistSource } from './source.js';
 import { affectedByRecord } from './record-changes.js';
 import { agingChangesAt, type RankedRow, Ranking } from './ranking.js';
@@ -58,6 +58,12 @@ export interface WorklistPage {
 }
 
 const DICOM_UID = 'urn:dicom:uid';
+/** Patients whose contexts the start-up load reads together (one search per kind). */
+const CONTEXT_SLICE = 100;
+/** Studies whose DICOM facts the start-up load reads together. */
+const FACTS_SLICE = 500;
+/** The start-up load's longest stretch of work without giving the event loop back to requests. */
+const YIELD_AFTER_MS = 5;
 const RANK_SLOT = ',"rank":-1';
 const LEFT_OUT = new Set(['cancelled', 'entered-in-error']);
 const uidOf = (s: ImagingStudy) => s.identifier?.find((i) => i.system === DICOM_UID)?.value?.replace(/^urn:oid:/, '');
@@ -229,20 +235,38 @@ export class WorklistService {
 
   // ---- keeping the index current ----
 
+  /**
+   * Every study and its patient's context, read in slices of one request at a time (the patients'
+   * contexts together per slice): the load holds at most one connection of the store, and the
+   * requests served meanwhile wait behind at most one of its statements, never a queue of them.
+   */
   private async loadAll(): Promise<void> {
     const studies = await this.o.source.studies();
     const patients = [...new Set(studies.map(patientIdOf).filter((p): p is string => !!p))];
-    // A few patients at a time: the embedded server is in this process.
-    for (let i = 0; i < patients.length; i += 8)
-      await Promise.all(
-        patients.slice(i, i + 8).map(async (p) => this.contexts.set(p, await this.o.source.patientContext(p))),
-      );
-    for (let i = 0; i < studies.length; i += 16) await Promise.all(studies.slice(i, i + 16).map((s) => this.index(s)));
+    for (let i = 0; i < patients.length && !this.closed; i += CONTEXT_SLICE)
+      for (const [p, c] of await this.o.source.patientContexts(patients.slice(i, i + CONTEXT_SLICE)))
+        this.contexts.set(p, c);
+    for (let i = 0; i < studies.length && !this.closed; i += FACTS_SLICE) {
+      const slice = studies.slice(i, i + FACTS_SLICE);
+      const uids = slice.map(uidOf).filter((u): u is string => !!u);
+      const facts = this.o.dicom.factsOf ? await this.o.dicom.factsOf(uids) : undefined;
+      let since = performance.now();
+      for (const s of slice) {
+        if (this.closed) return;
+        // With its facts read, a study's indexing is mostly synchronous scoring (its order, when it has
+        // none to look up, resolves at once): the event loop is given back to I/O every few ms.
+        await this.index(s, facts);
+        if (performance.now() - since >= YIELD_AFTER_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    }
     this.o.logger.info({ studies: this.studies.size, patients: patients.length }, 'worklist indexed');
   }
 
-  /** (Re)reads a study's order and DICOM facts and scores it. */
-  private async index(study: ImagingStudy): Promise<Entry | undefined> {
+  /** (Re)reads a study's order and DICOM facts (unless `facts` were read for its slice) and scores it. */
+  private async index(study: ImagingStudy, facts?: Map<string, DicomStudyFacts>): Promise<Entry | undefined> {
     const uid = uidOf(study);
     if (!study.id || !uid || LEFT_OUT.has(study.status)) {
       if (study.id) this.remove(study.id);
@@ -255,7 +279,7 @@ export class WorklistService {
       study,
       patientId ? this.contexts.get(patientId)?.recordPatientId : undefined,
     );
-    const dicom = await this.o.dicom.facts(uid);
+    const dicom = facts ? facts.get(uid) : await this.o.dicom.facts(uid);
     const entry: Entry = {
       id: study.id,
       uid,

@@ -16,21 +16,10 @@ import type {
   ServiceRequest,
 } from '@medplum/fhirtypes';
 import { statusOf, type FhirClient } from '../../fhir/client/index.js';
+import { readContexts } from './batched-contexts.js';
+import type { PatientContext } from './patient-context.js';
 
-export interface PatientContext {
-  patient?: Patient;
-  /** The patient's id on the external record server, when one Patient there shares an identifier. */
-  recordPatientId?: string;
-  /** `Type/id` of what was read from the external record server (its evidence is shown as absolute URLs). */
-  external?: Set<string>;
-  /** The external record server failed: its signals are missing until it answers again (retried each poll). */
-  recordFailed?: boolean;
-  encounters: Encounter[];
-  locations: Map<string, Location>;
-  flags: Flag[];
-  observations: Observation[];
-  reports: DiagnosticReport[];
-}
+export type { PatientContext } from './patient-context.js';
 
 export type FoundOrder = { request: ServiceRequest; via: 'basedOn' | 'accession'; external?: boolean };
 
@@ -67,8 +56,35 @@ export class WorklistSource {
     readonly record?: RecordServer,
   ) {}
 
+  /** Every ImagingStudy, page after page (no total counted on each page: the pages go on until one is short). */
   studies(): Promise<ImagingStudy[]> {
-    return this.fhir.searchAll('ImagingStudy', { _count: 500 }, { maxResources: 1_000_000, maxPages: 10_000 });
+    return this.fhir.searchAll(
+      'ImagingStudy',
+      { _count: 500, _total: 'none' },
+      { maxResources: 1_000_000, maxPages: 10_000 },
+    );
+  }
+
+  /**
+   * Several patients' contexts. Our server as the record: read together, one search per kind for
+   * all of them (batched-contexts.ts). An external record server: patient by patient, 8 at a time.
+   */
+  async patientContexts(ids: string[]): Promise<Map<string, PatientContext>> {
+    if (!this.record)
+      return readContexts(this.fhir, ids, {
+        encounterStatuses: this.encounterStatuses,
+        esi: ESI,
+        imaging: IMAGING,
+        perPatient: LIMIT.maxResources,
+        location: (key) => this.location(this.fhir, key, this.locations),
+      });
+    const out = new Map<string, PatientContext>();
+    for (let i = 0; i < ids.length; i += 8)
+      for (const [id, c] of await Promise.all(
+        ids.slice(i, i + 8).map(async (id) => [id, await this.patientContext(id)] as const),
+      ))
+        out.set(id, c);
+    return out;
   }
 
   async study(id: string): Promise<ImagingStudy | undefined> {

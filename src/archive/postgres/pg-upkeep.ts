@@ -92,6 +92,22 @@ export class PgUpkeep implements ArchiveUpkeep {
     return studyFactsOf(Number(row.received), row.metadata ?? undefined);
   }
 
+  async studiesFacts(studyUids: string[]): Promise<Map<string, StudyFacts>> {
+    const out = new Map<string, StudyFacts>();
+    if (studyUids.length === 0) return out;
+    const t = this.t;
+    const of = `${t}instances i JOIN ${t}series s ON s.pk = i.series_pk WHERE s.study_pk = st.pk`;
+    const { rows } = await this.pool.query<{ uid: string; received: number | null; metadata: string | null }>(
+      `SELECT st.study_uid AS uid, (SELECT min(i.created_at) FROM ${of}) AS received,
+              (SELECT i.metadata FROM ${of} AND strpos(i.metadata, $2) > 0 LIMIT 1) AS metadata
+       FROM ${t}studies st WHERE st.study_uid = ANY($1::text[])`,
+      [[...new Set(studyUids)], `"${PRIORITY}"`],
+    );
+    for (const row of rows)
+      if (row.received !== null) out.set(row.uid, studyFactsOf(Number(row.received), row.metadata ?? undefined));
+    return out;
+  }
+
   async queueForSync(studyUids: string[], reason: string): Promise<void> {
     if (studyUids.length === 0) return;
     const now = Date.now();

@@ -73,6 +73,17 @@ export class SqliteUpkeep implements ArchiveUpkeep {
     return settled(() => this.facts(studyUid));
   }
 
+  studiesFacts(studyUids: string[]): Promise<Map<string, StudyFacts>> {
+    return settled(() => {
+      const out = new Map<string, StudyFacts>();
+      for (const uid of studyUids) {
+        const facts = this.facts(uid);
+        if (facts) out.set(uid, facts);
+      }
+      return out;
+    });
+  }
+
   queueForSync(studyUids: string[], reason: string): Promise<void> {
     const now = Date.now();
     return settled(() =>
