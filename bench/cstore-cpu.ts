@@ -5,7 +5,8 @@
  * its main thread) is read from /proc until the bridge has settled, with peak RSS (VmHWM).
  *   node --import tsx bench/cstore-cpu.ts [--entry dist/cli/main.js] [--count 2000] [--assoc 1]
  *        [--dataset SMALL10K|CT400] [--cpu-prof DIR] [--keep] [--env K=V]... [--node-arg ARG]...
- *        [--strace FILE]   (strace -f -T -tt of every server thread while storescu runs, into FILE)
+ *        [--strace FILE]   (strace -f -y -T -tt of every server thread while storescu runs, into FILE;
+ *                           env STRACE_EXPR=trace=pread64,pwrite64 limits it)
  *        [--pg-url URL]    (the index in a fresh database on the cluster at URL, on this machine:
  *                           its CPU and, with pg_stat_statements preloaded, statements: bench/pg-cost.ts)
  *        [--s3]            (blobs in s3rver, in this process: its CPU is this process's)
@@ -38,7 +39,21 @@ function statusKb(pid: number, key: string): number {
 
 /** strace attached to all threads of `pid` (it needs a moment to attach before the run starts). */
 async function attachStrace(pid: number, out: string): Promise<ChildProcess> {
-  const child = spawn('strace', ['-f', '-T', '-tt', '-o', out, '-p', String(pid)], { stdio: 'ignore' });
+  const child = spawn(
+    'strace',
+    [
+      '-f',
+      '-y',
+      '-T',
+      '-tt',
+      ...(process.env.STRACE_EXPR ? ['-e', process.env.STRACE_EXPR] : []),
+      '-o',
+      out,
+      '-p',
+      String(pid),
+    ],
+    { stdio: 'ignore' },
+  );
   await sleep(2000);
   return child;
 }

@@ -8,6 +8,8 @@ import { SERVICE_THREAD_LIMITS, workerScript } from './worker-script.js';
 
 export interface CheckpointWorkerData {
   intervalMs: number;
+  /** A WAL holding more than this many bytes of frames is rewound (RESTART) after its checkpoint. */
+  restartWalBytes: number;
   /** The databases are encrypted at rest with one of these keys. */
   sqliteKeys?: SqliteKeys;
 }
@@ -20,6 +22,12 @@ export type CheckpointFromWorker =
 /** SQLite's default: a checkpoint when a commit leaves the WAL over 1000 pages. */
 const SQLITE_AUTOCHECKPOINT = 1000;
 const CLOSE_TIMEOUT_MS = 10_000;
+/**
+ * A WAL past this size is rewound: without it, writes that never pause (P3 over 4 associations)
+ * keep a file growing without end (issue 21: fhir.sqlite-wal 676 MB, index.sqlite-wal 341 MB for
+ * 10,000 instances). See the worker's checkpointAll.
+ */
+const RESTART_WAL_BYTES = 16 * 1024 * 1024;
 /** The thread ends after this long without a write to any adopted WAL (an isolate is ≈ 7 MB of RSS). */
 const IDLE_STOP_MS = 30_000;
 
@@ -35,7 +43,8 @@ function walStamp(dbPath: string): string {
  * fsyncs inside that commit, on the main thread (under the patient-context load of P8, where
  * every request adds an AuditEvent copy, about 7 % of the main thread and a stall for whichever
  * requests wait behind it). adopt() turns that off for the connection and a worker thread
- * checkpoints the file every `intervalMs` through its own connection instead. If the worker
+ * checkpoints the file every `intervalMs` through its own connection instead (and rewinds a WAL
+ * grown past `restartWalBytes`, see the worker). If the worker
  * cannot (it failed to open the file, or the thread died), the connection checkpoints itself again.
  *
  * The thread runs only while the databases are written (issue 21, idle RSS): after `idleStopMs`
@@ -59,6 +68,7 @@ export class WalCheckpointer {
     private readonly intervalMs = 1000,
     private readonly sqliteKeys?: SqliteKeys,
     private readonly idleStopMs = IDLE_STOP_MS,
+    private readonly restartWalBytes = RESTART_WAL_BYTES,
   ) {}
 
   /** Whether the checkpoint thread runs now, its last checkpoint included (for tests). */
@@ -118,6 +128,7 @@ export class WalCheckpointer {
       execArgv,
       workerData: {
         intervalMs: this.intervalMs,
+        restartWalBytes: this.restartWalBytes,
         ...(this.sqliteKeys ? { sqliteKeys: this.sqliteKeys } : {}),
       } satisfies CheckpointWorkerData,
       name: 'imaging-bridge-wal-checkpoint',
