@@ -1,3 +1,4 @@
+import { drainConnectionsOnClose } from './connection-drain.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Archive } from '../archive/archive.js';
@@ -109,6 +110,7 @@ export function buildHttpApp(ports: HttpPorts): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
   app.setErrorHandler(errorHandler);
+  drainConnectionsOnClose(app);
   registerRequestDeadline(app, deadlines);
   const rules = registerAccessControl(
     app,
