@@ -367,6 +367,34 @@ describe('pack store, encrypted', () => {
     expect(again?.bytes.equals(payload)).toBe(true);
   });
 
+  it('after a crash: a restart never cuts into a sealed record that ends in zero bytes (its GCM tag may)', async () => {
+    packs.close();
+    packs = new PackStore(dir, true, undefined, cipher, 64 * 1024);
+    const id = packs.currentSegment!;
+    await packs.append(Buffer.alloc(3000, 1), note('1.1'));
+    await packs.append(Buffer.alloc(3000, 2), note('1.2'));
+    const [, last] = packs.recordsOf(id);
+    const image = readFileSync(segmentFile(dir, id));
+    // Where the last record's data ends (its sealed note's tag), before the alignment zeros.
+    const dataEnd = last!.dataOffset + last!.size + image.readUInt32LE(last!.start + 8);
+    expect(image.length).toBeGreaterThan(dataEnd + 32 * 1024);
+    // A tag whose last 12 bytes are zero, as one in 2^96 are: the record's bytes end in zeros.
+    image.fill(0, dataEnd - 12, dataEnd);
+    packs.close();
+    writeFileSync(segmentFile(dir, id), image);
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(
+      join(dir, 'packs', `${String(id).padStart(8, '0')}.writer`),
+      JSON.stringify({ pid: gone, role: 'server' }),
+    );
+    packs = new PackStore(dir, true, undefined, cipher, 64 * 1024);
+    const kept = readFileSync(segmentFile(dir, id));
+    // The prepared zeros went, the record's bytes did not.
+    expect(kept.length).toBeGreaterThanOrEqual(dataEnd);
+    expect(kept.length).toBeLessThan(dataEnd + 32);
+    expect(kept.equals(image.subarray(0, kept.length))).toBe(true);
+  });
+
   it('refuses an altered byte of a stored object', async () => {
     const key = await packs.append(Buffer.alloc(100_000, 3), note('1.1'));
     packs.close();

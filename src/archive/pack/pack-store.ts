@@ -129,7 +129,8 @@ export class PackStore implements BlobJournal {
     this.role = writer === true ? 'server' : writer === false ? undefined : writer;
     // Always a fresh segment: another writer may be appending to the last one (a crashed
     // writer's torn tail is skipped by readers and dropped by compaction).
-    if (this.role === 'server') for (const id of staleClaims(this.dir)) trimZeroTail(this.pathOf(id));
+    if (this.role === 'server')
+      for (const id of staleClaims(this.dir)) trimZeroTail(this.pathOf(id), cipher ? SEALED_TAIL_ZEROS : 0);
     if (this.role) this.current = this.createSegment();
   }
 
@@ -466,10 +467,12 @@ function trimTail(seg: Segment): void {
 
 /**
  * The zeros a crashed writer had prepared (prepareAhead) go when the server starts: the segment
- * is cut after its last byte that is not zero, rounded up to a record boundary. A record ends with
- * its note, never a zero byte, so nothing that could be part of one is cut.
+ * is cut after its last byte that is not zero plus `keepZeros`, rounded up to a record boundary.
+ * A plain record ends with its JSON note ("}"), never a zero byte, so nothing of it is cut. A
+ * sealed note ends with a random GCM tag, whose last bytes may be zeros: keeping 16 zeros more
+ * cuts into a record only if its last 17 bytes are all zero (odds 2^-136).
  */
-function trimZeroTail(path: string): void {
+function trimZeroTail(path: string, keepZeros: number): void {
   let fd: number;
   try {
     fd = openSync(path, 'r+');
@@ -490,7 +493,7 @@ function trimZeroTail(path: string): void {
       }
       end -= n;
     }
-    const keep = Math.min(size, Math.ceil(end / ALIGN) * ALIGN);
+    const keep = Math.min(size, Math.ceil((end + keepZeros) / ALIGN) * ALIGN);
     if (keep < size) ftruncateSync(fd, keep);
   } finally {
     closeSync(fd);
@@ -537,6 +540,8 @@ export function* scan(
 }
 
 const ZERO_RUN = 64 * 1024;
+/** Zeros a sealed record may end with that a restart keeps (trimZeroTail): a GCM tag's length. */
+const SEALED_TAIL_ZEROS = 16;
 
 /** The first 8-byte boundary from `at` (one) on whose 8 bytes are not all zeros, or `size`. */
 function pastZeros(read: (offset: number, length: number) => Buffer, at: number, size: number): number {
