@@ -1,7 +1,11 @@
 import type pg from 'pg';
 import type { Migration } from '../../core/postgres/migrations.js';
 import { PgStoreConnection } from '../../core/postgres/store-connection.js';
+import type { BatchKind } from '../postgres/pg-write-batch.js';
 import type { StudyLinkStore } from './study-links.js';
+
+const LINK_UPSERT = `ON CONFLICT (study_uid) DO UPDATE SET patient_pk = excluded.patient_pk, fhir_patient = excluded.fhir_patient,
+         linked_at = excluded.linked_at`;
 
 /**
  * The study → Patient links in PostgreSQL, for an archive index there (PgIndex). Their own schema
@@ -35,11 +39,23 @@ CREATE INDEX study_patient_links_patient ON ${schema}.study_patient_links (fhir_
  */
 export interface PgQueryRoute {
   query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** Keeps the write for one statement of its kind when the caller's transaction batches them (PgBridgeDb.defer). */
+  defer?<T>(kind: BatchKind<T>, key: string, item: T): boolean;
+}
+
+interface LinkWrite {
+  studyUid: string;
+  patientPk: number;
+  fhirPatient: string;
+  now: number;
 }
 
 export class PgStudyLinks implements StudyLinkStore {
   private readonly current: string;
   private readonly db: PgQueryRoute;
+  /** record() / forget() of several studies (the sync pass's journal: pg-write-batch.ts). */
+  private readonly recordBatch: BatchKind<LinkWrite>;
+  private readonly forgetBatch: BatchKind<string>;
 
   private constructor(
     private readonly conn: PgStoreConnection,
@@ -49,6 +65,29 @@ export class PgStudyLinks implements StudyLinkStore {
     this.db = route ?? { query: (sql, params) => conn.pool.query(sql, params) };
     this.current = `FROM ${conn.schema}.study_patient_links l
       JOIN ${archive}.studies s ON s.study_uid = l.study_uid AND s.patient_pk = l.patient_pk`;
+    const table = `${conn.schema}.study_patient_links`;
+    this.recordBatch = {
+      table,
+      run: async (query, links) => {
+        await query(
+          `INSERT INTO ${table}(study_uid, patient_pk, fhir_patient, linked_at)
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[])
+           ${LINK_UPSERT}`,
+          [
+            links.map((l) => l.studyUid),
+            links.map((l) => l.patientPk),
+            links.map((l) => l.fhirPatient),
+            links.map((l) => l.now),
+          ],
+        );
+      },
+    };
+    this.forgetBatch = {
+      table,
+      run: async (query, uids) => {
+        await query(`DELETE FROM ${table} WHERE study_uid = ANY($1::text[])`, [uids]);
+      },
+    };
   }
 
   /**
@@ -74,15 +113,16 @@ export class PgStudyLinks implements StudyLinkStore {
   }
 
   async record(studyUid: string, patientPk: number, fhirPatient: string, now = Date.now()): Promise<void> {
+    if (this.db.defer?.(this.recordBatch, studyUid, { studyUid, patientPk, fhirPatient, now })) return;
     await this.db.query(
       `INSERT INTO ${this.conn.schema}.study_patient_links(study_uid, patient_pk, fhir_patient, linked_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (study_uid) DO UPDATE SET patient_pk = excluded.patient_pk, fhir_patient = excluded.fhir_patient,
-         linked_at = excluded.linked_at`,
+       ${LINK_UPSERT}`,
       [studyUid, patientPk, fhirPatient, now],
     );
   }
 
   async forget(studyUid: string): Promise<void> {
+    if (this.db.defer?.(this.forgetBatch, studyUid, studyUid)) return;
     await this.db.query(`DELETE FROM ${this.conn.schema}.study_patient_links WHERE study_uid = $1`, [studyUid]);
   }
 

@@ -11,6 +11,18 @@ import {
   type SyncRecord,
 } from '../sync/outbox.js';
 import type { PgBridgeDb } from './pg-bridge-db.js';
+import type { BatchKind } from './pg-write-batch.js';
+
+interface Completion {
+  studyUid: string;
+  seq: number;
+  now: number;
+}
+
+const SYNC_STATE_UPSERT = (t: string) => `ON CONFLICT (study_uid) DO UPDATE SET outcome = excluded.outcome,
+         fhir_id = coalesce(excluded.fhir_id, ${t}sync_state.fhir_id),
+         version_id = coalesce(excluded.version_id, ${t}sync_state.version_id),
+         instances = excluded.instances, synced_at = excluded.synced_at`;
 
 export interface PgOutboxOptions {
   /**
@@ -30,10 +42,54 @@ export interface PgOutboxOptions {
  * the SQLite Outbox; completing and parking read-and-write in one transaction.
  */
 export class PgOutbox implements SyncOutbox {
+  /** complete() of several studies: the rows of the synced seq deleted, then the others (changed since) reset. */
+  private readonly completeBatch: BatchKind<Completion>;
+  /** record() of several studies. */
+  private readonly recordBatch: BatchKind<SyncRecord>;
+
   constructor(
     private readonly db: PgBridgeDb,
     private readonly options: PgOutboxOptions = {},
-  ) {}
+  ) {
+    const t = db.t;
+    this.completeBatch = {
+      table: `${t}sync_outbox`,
+      run: async (query, items) => {
+        const done = await query(
+          `DELETE FROM ${t}sync_outbox o USING unnest($1::text[], $2::int[]) AS h(study_uid, seq)
+           WHERE o.study_uid = h.study_uid AND o.seq = h.seq RETURNING o.study_uid`,
+          [items.map((c) => c.studyUid), items.map((c) => c.seq)],
+        );
+        const deleted = new Set((done.rows as { study_uid: string }[]).map((r) => r.study_uid));
+        const rest = items.filter((c) => !deleted.has(c.studyUid));
+        if (rest.length === 0) return;
+        // As complete(): a statement after the DELETE (its own snapshot), each row reset with its time.
+        await query(
+          `UPDATE ${t}sync_outbox o SET first_changed_at = h.now, attempts = 0, next_attempt_at = 0, last_error = NULL
+           FROM unnest($1::text[], $2::bigint[]) AS h(study_uid, now) WHERE o.study_uid = h.study_uid`,
+          [rest.map((c) => c.studyUid), rest.map((c) => c.now)],
+        );
+      },
+    };
+    this.recordBatch = {
+      table: `${t}sync_state`,
+      run: async (query, records) => {
+        await query(
+          `INSERT INTO ${t}sync_state(study_uid, outcome, fhir_id, version_id, instances, synced_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[])
+           ${SYNC_STATE_UPSERT(t)}`,
+          [
+            records.map((r) => r.studyUid),
+            records.map((r) => r.outcome),
+            records.map((r) => r.fhirId ?? null),
+            records.map((r) => r.versionId ?? null),
+            records.map((r) => r.instances ?? null),
+            records.map((r) => r.syncedAt),
+          ],
+        );
+      },
+    };
+  }
 
   private get t(): string {
     return this.db.t;
@@ -120,6 +176,7 @@ export class PgOutbox implements SyncOutbox {
   }
 
   async complete(studyUid: string, seq: number, now = Date.now()): Promise<void> {
+    if (this.db.defer(this.completeBatch, studyUid, { studyUid, seq, now })) return;
     await this.db.transaction(async () => {
       const done = await this.db.query(`DELETE FROM ${this.t}sync_outbox WHERE study_uid = $1 AND seq = $2`, [
         studyUid,
@@ -182,12 +239,10 @@ export class PgOutbox implements SyncOutbox {
   }
 
   async record(r: SyncRecord): Promise<void> {
+    if (this.db.defer(this.recordBatch, r.studyUid, r)) return;
     await this.db.query(
       `INSERT INTO ${this.t}sync_state(study_uid, outcome, fhir_id, version_id, instances, synced_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (study_uid) DO UPDATE SET outcome = excluded.outcome,
-         fhir_id = coalesce(excluded.fhir_id, ${this.t}sync_state.fhir_id),
-         version_id = coalesce(excluded.version_id, ${this.t}sync_state.version_id),
-         instances = excluded.instances, synced_at = excluded.synced_at`,
+       ${SYNC_STATE_UPSERT(this.t)}`,
       [r.studyUid, r.outcome, r.fhirId ?? null, r.versionId ?? null, r.instances ?? null, r.syncedAt],
     );
   }

@@ -12,20 +12,70 @@ import {
   type StoredFinding,
 } from '../quarantine/quarantine-store.js';
 import type { PgBridgeDb } from './pg-bridge-db.js';
+import type { BatchKind } from './pg-write-batch.js';
 import { outboxUpsertSql } from '../../archive/postgres/pg-index-sql.js';
+
+const FINDING_COLUMNS = `sop_uid, rule, severity, tag, original, corrected, message, occurrences, source_ae, station, manufacturer`;
+/** The 11 finding columns as parameter arrays from `$first` on (findingColumns' order). */
+const findingArrays = (first: number): string =>
+  ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'text', 'text', 'text']
+    .map((type, i) => `$${first + i}::${type}[]`)
+    .join(', ');
+
+interface FindingsWrite {
+  studyUid: string;
+  findings: Finding[];
+  now: number;
+}
 
 /**
  * Data-quality findings and the quarantine in the PostgreSQL archive schema (QuarantineRecords),
  * statement for statement the SQLite QuarantineStore: a decision and its outbox row commit together.
  */
 export class PgQuarantineStore implements QuarantineRecords {
-  constructor(private readonly db: PgBridgeDb) {}
+  /** recordFindings of several studies: their old findings deleted, the new ones inserted in the order given. */
+  private readonly findingsBatch: BatchKind<FindingsWrite>;
+  /** clearHold of several studies. */
+  private readonly clearBatch: BatchKind<string>;
+
+  constructor(private readonly db: PgBridgeDb) {
+    const t = db.t;
+    this.findingsBatch = {
+      table: `${t}dq_findings`,
+      run: async (query, writes) => {
+        const rows = writes.flatMap((w) => w.findings.map((f) => [w.studyUid, w.now, findingColumns(f)] as const));
+        const column = (i: number) => rows.map((r) => r[2][i]);
+        // The DELETE (a data-modifying WITH runs once, on the snapshot before the INSERT's rows).
+        await query(
+          `WITH gone AS (DELETE FROM ${t}dq_findings WHERE study_uid = ANY($1::text[]))
+           INSERT INTO ${t}dq_findings(study_uid, ${FINDING_COLUMNS}, recorded_at)
+           SELECT u.s, u.a, u.b, u.c, u.d, u.e, u.f, u.g, u.h, u.i, u.j, u.k, u.r
+           FROM unnest($2::text[], ${findingArrays(3)}, $14::bigint[])
+             WITH ORDINALITY AS u(s, a, b, c, d, e, f, g, h, i, j, k, r, n)
+           ORDER BY u.n`,
+          [
+            writes.map((w) => w.studyUid),
+            rows.map((r) => r[0]),
+            ...Array.from({ length: 11 }, (_, i) => column(i)),
+            rows.map((r) => r[1]),
+          ],
+        );
+      },
+    };
+    this.clearBatch = {
+      table: `${t}quarantine`,
+      run: async (query, uids) => {
+        await query(`DELETE FROM ${t}quarantine WHERE study_uid = ANY($1::text[]) AND state = 'held'`, [uids]);
+      },
+    };
+  }
 
   private get t(): string {
     return this.db.t;
   }
 
   async recordFindings(studyUid: string, findings: Finding[], now = Date.now()): Promise<void> {
+    if (this.db.defer(this.findingsBatch, studyUid, { studyUid, findings, now })) return;
     await this.db.transaction(async () => {
       await this.db.query(`DELETE FROM ${this.t}dq_findings WHERE study_uid = $1`, [studyUid]);
       if (findings.length === 0) return;
@@ -74,6 +124,7 @@ export class PgQuarantineStore implements QuarantineRecords {
   }
 
   async clearHold(studyUid: string): Promise<void> {
+    if (this.db.defer(this.clearBatch, studyUid, studyUid)) return;
     await this.db.query(`DELETE FROM ${this.t}quarantine WHERE study_uid = $1 AND state = 'held'`, [studyUid]);
   }
 

@@ -46,11 +46,12 @@ export class PgWriteJournal implements BridgeWriteJournal {
     }
   }
 
+  /**
+   * Batched (pg-bridge-db.ts): the stores' writes run as one statement per kind, not one per
+   * study; the relaxed commit's setting is sent with the BEGIN (one round trip).
+   */
   private commit(fn: () => Promise<void>): Promise<void> {
     if (this.db.inTransaction) return fn();
-    return this.db.transaction(async () => {
-      if (this.options.relaxed) await this.db.query('SET LOCAL synchronous_commit = off');
-      await fn();
-    });
+    return this.db.batched(fn, this.options.relaxed ? 'BEGIN; SET LOCAL synchronous_commit = off' : undefined);
   }
 }

@@ -52,7 +52,8 @@ export interface SyncWorkerOptions {
   writes?: SyncWrites;
   /**
    * The next pass starts while this one's archive commit (the journal's flush) runs (default
-   * false). On PostgreSQL that commit is a round trip per statement, about 6 per study; its
+   * false). On PostgreSQL that commit is a handful of round trips (one statement per kind of
+   * write: src/bridge/postgres/pg-write-batch.ts); its
    * studies stay in flight until it is done, so none is taken twice, and their FHIR writes are
    * done before the next pass reads anything.
    */
