@@ -12,7 +12,7 @@
  *        [--s3]            (blobs in s3rver, in this process: its CPU is this process's)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,6 +30,32 @@ function cpuMs(pid: number, tid?: number): number {
   const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** CPU ms of each thread of `pid` (the main thread as `main`, the others as `<name>:<tid>`). */
+function threadCpuByName(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      // Worker and pool threads are all named "node" here: keyed by name and thread id.
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const key = Number(tid) === pid ? 'main' : `${name}:${tid}`;
+      out.set(key, (out.get(key) ?? 0) + cpuMs(pid, Number(tid)));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/** Per-instance CPU by thread name between two snapshots (threads that ended in between are lost). */
+function threadDelta(before: Map<string, number>, after: Map<string, number>, n: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, ms] of after) {
+    const d = ms - (before.get(name) ?? 0);
+    if (d / n >= 0.01) out[name] = +(d / n).toFixed(3);
+  }
+  return out;
 }
 
 function statusKb(pid: number, key: string): number {
@@ -122,6 +148,7 @@ async function main(): Promise<void> {
     const self0 = process.cpuUsage();
     const cpu0 = cpuMs(server.pid);
     const main0 = cpuMs(server.pid, server.pid);
+    const threads0 = threadCpuByName(server.pid);
     const started = performance.now();
     const runs = await Promise.all(
       splitContiguous(files, Number(values.assoc)).map((s) =>
@@ -134,6 +161,7 @@ async function main(): Promise<void> {
       await new Promise((r) => tracer.once('exit', r));
     }
     const atAck = cpuMs(server.pid);
+    const threadsAtAck = threadCpuByName(server.pid);
     // Wait for the bridge: CPU flat for 1.5 s (with --cpu-prof the profiler threads never rest: 8 s).
     let last = atAck;
     if (values['cpu-prof']) {
@@ -148,6 +176,7 @@ async function main(): Promise<void> {
     }
     const cpu = last - cpu0;
     const mainCpu = cpuMs(server.pid, server.pid) - main0;
+    const threadsEnd = threadCpuByName(server.pid);
     const peakMb = server.peakRssKb() / 1024;
     const self = process.cpuUsage(self0);
     const pgRun = await pg?.read();
@@ -174,6 +203,8 @@ async function main(): Promise<void> {
         cpuMsPerInstanceAtAck: +((atAck - cpu0) / n).toFixed(3),
         cpuMsPerInstance: +(cpu / n).toFixed(3),
         mainThreadMsPerInstance: +(mainCpu / n).toFixed(3),
+        threadMsPerInstanceAtAck: threadDelta(threads0, threadsAtAck, files.length),
+        threadMsPerInstance: threadDelta(threads0, threadsEnd, files.length),
         ...(pgRun
           ? {
               pgStatementsPerInstance: +(pgRun.calls / n).toFixed(2),

@@ -1,6 +1,7 @@
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import { termsFor } from './fhirpath-terms.js';
+import { knownExpression } from './known-expressions.js';
 import { loadR4, type R4Definitions, type SearchParameterResource } from './load-r4.js';
 import { compileSimplePath, type PathValue } from './simple-path.js';
 
@@ -88,11 +89,17 @@ export class SearchParamRegistry {
         const expression = sp.expression && termsFor(sp.expression, type);
         if (!expression) continue;
         def.expression = expression;
-        def.extract = compileSimplePath(expression) ?? fhirPathExtractor(expression);
+        def.extract = compileSimplePath(expression) ?? withFhirPath(expression);
       }
       params.set(sp.code, def);
     }
   }
+}
+
+/** FHIRPath's extractor, or a known expression's reader that falls back to it (known-expressions.ts). */
+function withFhirPath(expression: string): (resource: unknown) => TypedValue[] {
+  const fhirPath = fhirPathExtractor(expression);
+  return knownExpression(expression, fhirPath) ?? fhirPath;
 }
 
 /** The values of an expression as FHIRPath evaluates it (compiled on first use). */

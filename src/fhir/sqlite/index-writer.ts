@@ -6,7 +6,8 @@ import { INDEX_TABLES } from './schema.js';
 
 /** Keeps the sp_* tables equal to the search values of each resource's current version. */
 export class IndexWriter {
-  private readonly paramIds = new Map<string, number>();
+  /** Param ids by resource type, then code: no key string built per index row (it was measurable). */
+  private readonly paramIds = new Map<string, Map<string, number>>();
   private readonly stmts;
 
   constructor(
@@ -19,7 +20,7 @@ export class IndexWriter {
       type: string;
       code: string;
     }[]) {
-      this.paramIds.set(`${row.type}.${row.code}`, row.id);
+      this.remember(row.type, row.code, row.id);
     }
     this.stmts = {
       addParam: db.prepare('INSERT INTO params(type, code) VALUES (?, ?)'),
@@ -40,18 +41,23 @@ export class IndexWriter {
 
   /** The numeric id of a (type, code) pair; created on first use, so reads may see none (no rows then). */
   paramId(resourceType: string, code: string, create = false): number | undefined {
-    const key = `${resourceType}.${code}`;
-    let id = this.paramIds.get(key);
+    let id = this.paramIds.get(resourceType)?.get(code);
     // Another connection (the audit projection thread) may have created it since this one started.
     if (id === undefined) {
       id = this.stmts.findParam.get(resourceType, code) as number | undefined;
-      if (id !== undefined) this.paramIds.set(key, id);
+      if (id !== undefined) this.remember(resourceType, code, id);
     }
     if (id === undefined && create) {
       id = Number(this.stmts.addParam.run(resourceType, code).lastInsertRowid);
-      this.paramIds.set(key, id);
+      this.remember(resourceType, code, id);
     }
     return id;
+  }
+
+  private remember(resourceType: string, code: string, id: number): void {
+    let codes = this.paramIds.get(resourceType);
+    if (!codes) this.paramIds.set(resourceType, (codes = new Map()));
+    codes.set(code, id);
   }
 
   /** Must run inside the caller's write transaction. */
