@@ -1,19 +1,14 @@
-import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Archive } from './archive/archive.js';
-import type { ArchiveBlobStore } from './archive/archive-blob-store.js';
-import { noPackCompaction, openBlobStore, type OpenedBlobs } from './archive/blob/open-blob-store.js';
+import { noPackCompaction } from './archive/blob/open-blob-store.js';
+import { openStorage } from './archive-storage.js';
 import { sweepAfterCrash } from './archive/orphan-sweep.js';
 import { CompactionJob, compactionControl } from './archive/pack/compaction-job.js';
-import { openArchiveIndex, type OpenedIndex } from './archive/open-index.js';
-import type { ArchiveUpkeep } from './archive/archive-upkeep.js';
 import type { Config } from './config/schema.js';
 import { readTlsFiles } from './config/tls-files.js';
-import { openDataDir } from './core/private-files.js';
 import { maskChannelHeaders, subscriptionStamper } from './notifications/subscriber.js';
 import { authoritiesFor, subscriberPolicy } from './notifications/subscriber-standing.js';
 import { openBridgeStores } from './bridge/open-stores.js';
@@ -45,7 +40,6 @@ import { openBridge, parseBridgeConfig } from './bridge/sync/index.js';
 import { Outbox } from './bridge/sync/outbox.js';
 import { parseFhirConfig } from './fhir/config.js';
 import { QidoService } from './archive/query/index.js';
-import type { QidoBackend } from './archive/query/qido-backend.js';
 import { createRenderer } from './dicomweb/render/renderer.js';
 import { loadDemoData } from './demo/loader.js';
 import { dimseAccessRecord, startDimseServer } from './dimse/index.js';
@@ -66,82 +60,16 @@ import type { RouteRule } from './http/security/access-control.js';
 import { openSources } from './sources/index.js';
 import { assessmentService, scheduledReconcile } from './assessment/index.js';
 import { openSourceStateStore } from './sources/open-state-store.js';
-import { openAtRestOf, type AtRest } from './core/encryption/at-rest.js';
+import { openAtRestOf } from './core/encryption/at-rest.js';
 
 /** Our version, as published (the CapabilityStatement states it). dist/main.js and src/main.ts both sit one level below package.json. */
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-/** Composition root: the only place that picks concrete implementations. */
-type StorageConfig = Pick<
-  Config,
-  'dataDir' | 'duplicatePolicy' | 'bulkDataThreshold' | 'minFreeBytes' | 'encryptionKeyFile' | 'encryptionKey'
-> &
-  Partial<Pick<Config, 'blobs'>>;
-
 /**
- * `packWriter`: the server appends small objects to the packs (journaled), an import too (synced);
- * other CLI commands only read them. `database`: the archive index in PostgreSQL (serve --database).
+ * Composition root: the only place that picks concrete implementations. The archive's storage is
+ * opened in archive-storage.ts, which the CLI commands import without this module's server graph.
  */
-async function openStorage(
-  config: StorageConfig,
-  packWriter: boolean | 'import',
-  atRest: AtRest,
-  database?: string,
-): Promise<ArchiveStorage> {
-  openDataDir(config.dataDir);
-  // `blobs`: the packs and files when the bytes are local (--blob-store file:DIR, the default); S3: undefined.
-  const opened = await openBlobStore(config.blobs ?? { kind: 'file', dir: config.dataDir }, {
-    dataDir: config.dataDir,
-    packWriter,
-    cipher: atRest.objects,
-  });
-  const index = await openArchiveIndex({ dataDir: config.dataDir, database, sqliteKeys: atRest.sqlite });
-  const archive = new Archive(index.index, opened.blobs, {
-    duplicatePolicy: config.duplicatePolicy,
-    bulkDataThreshold: config.bulkDataThreshold,
-    minFreeBytes: config.minFreeBytes,
-  });
-  return {
-    archive,
-    upkeep: index.upkeep,
-    qido: index.qido,
-    blobs: opened.local,
-    orphans: opened.orphans,
-    checkBlobs: opened.check,
-    index,
-  };
-}
-
-interface ArchiveStorage {
-  archive: Archive;
-  /** The running marker, pack keys, study facts and bulk resync, beside the index. */
-  upkeep: ArchiveUpkeep;
-  /** QIDO-RS and C-FIND over the same index. */
-  qido: QidoBackend;
-  /** The packs and files when the bytes are local (--blob-store file:DIR, the default); S3: undefined. */
-  blobs: ArchiveBlobStore | undefined;
-  /** What the orphan sweep walks after an unclean stop (files, or the bucket). */
-  orphans: OpenedBlobs['orphans'];
-  /** Checks the blob store is usable (S3: the bucket exists and takes a write). */
-  checkBlobs(): Promise<void>;
-  /**
-   * The archive index as opened: its SQLite database or its PostgreSQL pool, where the stores that
-   * live beside it keep their tables (bridge outbox/journal/quarantine, sources state, study links).
-   */
-  index: OpenedIndex;
-}
-
-/** For CLI commands: refuses a data directory whose encryption does not match the configured key (see at-rest.ts). */
-export async function openArchive(config: StorageConfig, opts: { importing?: boolean } = {}): Promise<Archive> {
-  return (await openStorage(config, opts.importing ? 'import' : false, openAtRestOf(config))).archive;
-}
-
-/** openArchive, with the database the bridge and sources stores share with the index (CLI commands that read them). */
-export async function openArchiveDatabase(config: StorageConfig): Promise<{ archive: Archive; db: Database.Database }> {
-  const { archive, index } = await openStorage(config, false, openAtRestOf(config));
-  if (index.kind !== 'sqlite') throw new Error('unreachable: the CLI opens the SQLite archive index');
-  return { archive, db: index.db };
-}
+export { openArchive, openArchiveDatabase } from './archive-storage.js';
 
 export interface RunningServer {
   httpUrl: string;

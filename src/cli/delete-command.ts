@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { ConfigError } from '../core/errors.js';
-import { openArchive } from '../main.js';
+import { openArchive } from '../archive-storage.js';
 import { parseCommandLine } from './options.js';
 
 /** Administrative deletion of a study, series or instance; recorded in the index. */

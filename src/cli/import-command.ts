@@ -1,7 +1,7 @@
 import { importPaths, type ImportProgress } from '../archive/bulk-import.js';
 import { ConfigError } from '../core/errors.js';
 import { statusHex as hex } from '../core/dicom-status.js';
-import { openArchive } from '../main.js';
+import { openArchive } from '../archive-storage.js';
 import { parseCommandLine } from './options.js';
 import { progressReporter } from './progress.js';
 import { privateUmask } from '../core/private-files.js';

@@ -1,18 +1,5 @@
 #!/usr/bin/env node
 import { ConfigError } from '../core/errors.js';
-import { runAssess } from './assess-command.js';
-import { runAudit } from './audit-command.js';
-import { runClients } from './clients-command.js';
-import { runDelete } from './delete-command.js';
-import { runEncryption } from './encryption-command.js';
-import { runImport } from './import-command.js';
-import { runMigrate } from './migrate-command.js';
-import { runServe } from './serve-command.js';
-import { runQuarantine } from './quarantine-command.js';
-import { runReconcile } from './reconcile-command.js';
-import { runSources } from './sources-command.js';
-import { runSync } from './sync-command.js';
-import { runUsers } from './users-command.js';
 
 const USAGE = `imaging-bridge — DICOM / DICOMweb / FHIR bridge
 
@@ -36,21 +23,24 @@ The commands that read or write the servers' shared state (sources, sync, quaran
 users, audit) take --database / IMAGING_BRIDGE_DATABASE / config "database" as serve does: give the same.
 Run 'imaging-bridge serve --help' for all options.`;
 
-const commands: Record<string, (args: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {
-  serve: runServe,
-  import: runImport,
-  delete: runDelete,
-  sources: runSources,
-  sync: runSync,
-  quarantine: runQuarantine,
-  clients: runClients,
-  users: runUsers,
-  audit: runAudit,
-  encryption: runEncryption,
-  assess: runAssess,
-  reconcile: runReconcile,
-  migrate: runMigrate,
-};
+type Command = (args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
+
+/** Each command's module is loaded when it is run: a command pays only for its own imports. */
+const commands = new Map<string, () => Promise<Command>>([
+  ['serve', () => import('./serve-command.js').then((m) => m.runServe)],
+  ['import', () => import('./import-command.js').then((m) => m.runImport)],
+  ['delete', () => import('./delete-command.js').then((m) => m.runDelete)],
+  ['sources', () => import('./sources-command.js').then((m) => m.runSources)],
+  ['sync', () => import('./sync-command.js').then((m) => m.runSync)],
+  ['quarantine', () => import('./quarantine-command.js').then((m) => m.runQuarantine)],
+  ['clients', () => import('./clients-command.js').then((m) => m.runClients)],
+  ['users', () => import('./users-command.js').then((m) => m.runUsers)],
+  ['audit', () => import('./audit-command.js').then((m) => m.runAudit)],
+  ['encryption', () => import('./encryption-command.js').then((m) => m.runEncryption)],
+  ['assess', () => import('./assess-command.js').then((m) => m.runAssess)],
+  ['reconcile', () => import('./reconcile-command.js').then((m) => m.runReconcile)],
+  ['migrate', () => import('./migrate-command.js').then((m) => m.runMigrate)],
+]);
 
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
@@ -58,12 +48,12 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const run = commands[command];
-  if (!run) {
+  const load = commands.get(command);
+  if (!load) {
     console.error(`unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
-  return run(args, process.env);
+  return (await load())(args, process.env);
 }
 
 main().then(

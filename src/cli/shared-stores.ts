@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import { openAtRestOf } from '../core/encryption/at-rest.js';
 import { createLogger } from '../core/logger.js';
 import { redactUrl } from '../core/postgres/pool.js';
-import { openArchive, openArchiveDatabase } from '../main.js';
+import { openArchive, openArchiveDatabase } from '../archive-storage.js';
 import { openSourceStateStore } from '../sources/open-state-store.js';
 import type { SourceStateStore } from '../sources/state-store.js';
 import { sqliteStudyReader, type StudyReader } from '../bridge/sync/study-instances.js';

@@ -52,7 +52,9 @@ function slowRequest(head: string, drip: string, everyMs: number): Promise<SlowR
   });
 }
 
-describe('slow requests cannot hold connections', () => {
+// Each test holds its own idle or dripping connection to the shared server and waits out a deadline:
+// they run side by side (one deadline's wait instead of five in a row).
+describe.concurrent('slow requests cannot hold connections', () => {
   it('closes a public request whose body drips (token endpoint) with 408', async () => {
     const body = `grant_type=client_credentials&scope=system%2FPatient.rs&${'x'.repeat(60)}`;
     const r = await slowRequest(
