@@ -46,12 +46,15 @@ export class ChainStore {
    * `mustExist`: never create the file. `readonly`: a read-only connection (the file must exist
    * and hold the schema); append() and setProjectedUpTo() then throw.
    */
-  constructor(file: string, options: { mustExist?: boolean; readonly?: boolean; keys?: SqliteKeys } = {}) {
+  constructor(
+    file: string,
+    options: { mustExist?: boolean; readonly?: boolean; keys?: SqliteKeys; busyTimeoutMs?: number } = {},
+  ) {
     this.db = openSqlite(file, options.keys, {
       fileMustExist: (options.mustExist ?? false) || (options.readonly ?? false),
       readonly: options.readonly ?? false,
     });
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     // Appends, and reads in seq order: a small cache (core/sqlite-cache.ts).
     boundPageCache(this.db, PAGE_CACHE_KIB.side);
     if (!options.readonly) {
@@ -136,4 +139,14 @@ export class ChainStore {
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * Whether a failed append of several entries is worth appending entry by entry: not when the
+ * file was locked (busy or locked), since each entry would wait out the busy timeout again with
+ * the writer thread stalled, and fail alike.
+ */
+export function worthRetryingAlone(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return !(typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')));
 }

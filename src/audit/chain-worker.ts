@@ -17,7 +17,7 @@ import { CHECKPOINT_INTERVAL_MS, CheckpointMover } from './checkpoint-mover.js';
 import { type AuditEntry, appendEntries, prepareEntries } from './audit-entry.js';
 import type { ChainWorkerData, EntryResult, FromWorker, ToWorker } from './chain-protocol.js';
 import { serializeError } from './chain-protocol.js';
-import { ChainStore } from './chain-store.js';
+import { ChainStore, worthRetryingAlone } from './chain-store.js';
 import type { ChainRecord } from './types.js';
 
 const port = parentPort!;
@@ -50,7 +50,7 @@ async function commit(batches: { batch: number; entries: AuditEntry[] }[]): Prom
   const entries = batches.flatMap((b) => b.entries);
   let results: EntryResult[];
   try {
-    results = await appendEntries(prepareEntries(entries), (records) => store.append(records, key));
+    results = await appendEntries(prepareEntries(entries), (records) => store.append(records, key), worthRetryingAlone);
   } catch (e) {
     // Not expected (appendEntries answers every entry), but a batch must never stay unanswered.
     results = entries.map(() => ({ error: serializeError(e) }));
