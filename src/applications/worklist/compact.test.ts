@@ -82,6 +82,21 @@ describe('what the worklist keeps of a study and a patient', () => {
     expect(large.size).toBe(one);
   });
 
+  it('shares the parts two studies have in common, frozen, and copies the rest', () => {
+    const table = new StringTable();
+    const a = compactStudy(study('s1', 2), table);
+    const b = compactStudy(study('s2', 2), table);
+    expect(b.subject).toBe(a.subject);
+    expect(b.modality).toBe(a.modality);
+    expect(b.series?.[0]?.bodySite).toBe(a.series?.[0]?.bodySite);
+    expect(b.identifier?.[1]?.type).toBe(a.identifier?.[1]?.type);
+    expect(Object.isFrozen(a.subject)).toBe(true);
+    // Parts with a value of their own (UIDs, accession numbers) are each study's.
+    expect(b.identifier?.[0]).not.toBe(a.identifier?.[0]);
+    expect(b.series?.[0]).not.toBe(a.series?.[0]);
+    expect(Object.isFrozen(a.series?.[0])).toBe(false);
+  });
+
   it('keeps of a patient its id, identifiers and the name the item shows', () => {
     const table = new StringTable();
     const patient: Patient = {
