@@ -3,6 +3,7 @@
  * needs: whose context held a deleted resource, who is at a Location, who is linked to a record
  * server patient or shares one of its identifiers, whose record could not be read.
  */
+import { compactPatient, type StringTable } from './compact.js';
 import type { PatientContext } from './source.js';
 
 const HELD = new Map<string, (c: PatientContext) => { id?: string }[]>([
@@ -13,6 +14,19 @@ const HELD = new Map<string, (c: PatientContext) => { id?: string }[]>([
 ]);
 
 export class PatientContexts extends Map<string, PatientContext> {
+  /** `strings`: the patients are kept compact (compact.ts), their repeated strings shared through it. */
+  constructor(private readonly strings?: StringTable) {
+    super();
+  }
+
+  override set(patientId: string, context: PatientContext): this {
+    const { patient } = context;
+    return super.set(
+      patientId,
+      this.strings && patient ? { ...context, patient: compactPatient(patient, this.strings) } : context,
+    );
+  }
+
   /** The patient whose context holds `Type/id` (a deleted resource names no patient any more). */
   holding(ref: string): string | undefined {
     const [type = '', id] = ref.split('/');

@@ -16,6 +16,7 @@ import { affectedByRecord } from './record-changes.js';
 import { agingChangesAt, type RankedRow, Ranking } from './ranking.js';
 import type { RecordPoller } from './record-poll.js';
 import { itemView, studyFields, type WorklistItem } from './view.js';
+import { compactStudy, StringTable } from './compact.js';
 import { PatientContexts } from './patient-contexts.js';
 import { type Entry, readByReport, StudyIndex } from './study-index.js';
 import { VisibleRows } from './visible-rows.js';
@@ -71,7 +72,9 @@ const patientIdOf = (s: ImagingStudy) => /(?:^|\/)Patient\/([^/]+)$/.exec(s.subj
 
 export class WorklistService {
   private readonly studies = new StudyIndex();
-  private readonly contexts = new PatientContexts();
+  /** The strings the kept studies and patients repeat, one copy each (compact.ts). */
+  private readonly strings = new StringTable();
+  private readonly contexts = new PatientContexts(this.strings);
   private readonly listeners = new Set<(e: WorklistEvent) => void>();
   /** The sorted lists, shared between callers and kept current study by study (ranking.ts). */
   private readonly rankings: Map<'unread' | 'all', Ranking<Entry>>;
@@ -283,7 +286,8 @@ export class WorklistService {
     const entry: Entry = {
       id: study.id,
       uid,
-      study,
+      // What the rules, the item and the order lookup read, not the whole resource (compact.ts).
+      study: compactStudy(study, this.strings),
       ...(patientId ? { patientId } : {}),
       ...(order ? { order } : {}),
       ...(dicom ? { dicom } : {}),
