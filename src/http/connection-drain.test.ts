@@ -3,8 +3,7 @@
  * never sent a request, or is idle between keep-alive requests, is closed at once; a response
  * being sent when closing starts goes out whole. Real sockets, over HTTP and HTTPS.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opensslAvailable } from '../../test/support/openssl.js';
+import { opensslAvailable, selfSignedCertificate } from '../../test/support/openssl.js';
 import { drainConnectionsOnClose } from './connection-drain.js';
 
 const CHUNKS = 20;
@@ -112,30 +111,8 @@ const variants: {
     setUp: () => {
       const dir = mkdtempSync(join(tmpdir(), 'ib-drain-'));
       try {
-        execFileSync(
-          'openssl',
-          [
-            'req',
-            '-x509',
-            '-newkey',
-            'ec',
-            '-pkeyopt',
-            'ec_paramgen_curve:P-256',
-            '-nodes',
-            '-days',
-            '1',
-            '-subj',
-            '/CN=127.0.0.1',
-            '-addext',
-            'subjectAltName=IP:127.0.0.1',
-            '-keyout',
-            'key.pem',
-            '-out',
-            'cert.pem',
-          ],
-          { cwd: dir, stdio: 'ignore' },
-        );
-        return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+        const { key, cert } = selfSignedCertificate(dir);
+        return { key, cert };
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

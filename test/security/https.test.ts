@@ -2,14 +2,13 @@
  * HTTPS: with --tls-cert / --tls-key the HTTP port speaks TLS 1.2+ only, sends HSTS, and the
  * public URL (OAuth metadata, RetrieveURLs) is https. Certificates made with the openssl CLI.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { opensslAvailable } from '../support/openssl.js';
+import { opensslAvailable, selfSignedCertificate } from '../support/openssl.js';
 
 function get(
   url: string,
@@ -33,34 +32,12 @@ describe.skipIf(!opensslAvailable())('HTTPS with a configured certificate', () =
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ib-https-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        'key.pem',
-        '-out',
-        'cert.pem',
-      ],
-      { cwd: dir, stdio: 'ignore' },
-    );
-    cert = readFileSync(join(dir, 'cert.pem'));
+    const made = selfSignedCertificate(dir);
+    cert = made.cert;
     server = await startTestServer({
       auth: 'smart',
-      'tls-cert': join(dir, 'cert.pem'),
-      'tls-key': join(dir, 'key.pem'),
+      'tls-cert': made.certFile,
+      'tls-key': made.keyFile,
     });
   });
   afterAll(() => server?.stop());
