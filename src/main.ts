@@ -65,11 +65,8 @@ import { openAtRestOf } from './core/encryption/at-rest.js';
 /** Our version, as published (the CapabilityStatement states it). dist/main.js and src/main.ts both sit one level below package.json. */
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-/**
- * Composition root: the only place that picks concrete implementations. The archive's storage is
- * opened in archive-storage.ts, which the CLI commands import without this module's server graph.
- */
-export { openArchive, openArchiveDatabase } from './archive-storage.js';
+// Composition root: the only place that picks concrete implementations. The archive's storage is
+// opened in archive-storage.ts, which the CLI commands import without this module's server graph.
 
 export interface RunningServer {
   httpUrl: string;

@@ -10,7 +10,7 @@ import { loadDemoData, type DemoLoadReport } from './loader.js';
 import { inProcessFhirClient, type FhirClient } from '../fhir/client/index.js';
 import { openEmbeddedFhir, type EmbeddedFhir } from '../fhir/embedded.js';
 import { validateFhirResource } from '../fhir/validate.js';
-import { openArchiveDatabase } from '../main.js';
+import { openArchiveDatabase } from '../archive-storage.js';
 
 const TYPES = [
   'Patient',
