@@ -217,6 +217,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     syslog: parseAuditSyslogConfig(config.sections.security),
     anchor: parseAuditAnchorConfig(config.sections.security),
     sqliteKeys: atRest.sqlite,
+    ...(config.auditBusyTimeoutMs !== undefined ? { busyTimeoutMs: config.auditBusyTimeoutMs } : {}),
   };
   const audit = config.database
     ? await openPostgresAuditLog({ ...auditOptions, database: config.database })

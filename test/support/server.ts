@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { FastifyInstance } from 'fastify';
 import type { RouteRule } from '../../src/http/security/access-control.js';
@@ -70,6 +71,8 @@ export interface TestServerOptions {
   configFile?: Record<string, unknown>;
   /** In process only: application logs (JSON lines) go here at --log-level debug instead of nowhere. */
   logTo?: { write(line: string): unknown };
+  /** In process only: typed settings that have no flag (e.g. auditBusyTimeoutMs), over those of the flags. */
+  config?: Partial<Config>;
 }
 
 /**
@@ -116,7 +119,7 @@ async function inProcessServer(
   cleanup: () => void,
 ): Promise<TestServer> {
   // DIMSE on port 0 (the kernel picks one): suites run in parallel.
-  const config = loadConfig(
+  const loaded = loadConfig(
     {
       'http-port': String(await freePort()),
       'dicom-port': '0',
@@ -127,6 +130,7 @@ async function inProcessServer(
     },
     {},
   );
+  const config: Config = { ...loaded, ...opts.config };
   const server = await startServer(config, opts.logTo ? createLogger('debug', opts.logTo) : createLogger('silent'));
   return {
     url: server.httpUrl,
