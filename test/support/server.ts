@@ -105,6 +105,8 @@ export async function startTestServer(
   };
   try {
     const all = { 'data-dir': dataDir, ...configFlag, ...flags };
+    if (opts.spawn && opts.config)
+      throw new Error('startTestServer: `config` applies in process only, not with `spawn`');
     if (opts.spawn) return await spawnServer(all, opts.spawn === true ? {} : opts.spawn, cleanup);
     return await inProcessServer(all, opts, cleanup);
   } catch (err) {
