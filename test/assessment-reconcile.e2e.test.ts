@@ -33,25 +33,29 @@ describe.skipIf(!orthancAvailable())('reconcile and the configured assessment', 
   let orthanc: OrthancHandle;
   let dir: string;
   let configPath: string;
+  let bridgeDir: string;
+  let config: Json;
   const cli = (command: string, ...args: string[]) =>
     runCli([command, '--config', configPath, '--data-dir', bridge.dataDir, ...args]);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ib-reconcile-'));
+    bridgeDir = join(dir, 'bridge');
     ehr = await startTestServer();
     const [h, d] = await freePorts(2);
     orthanc = await startOrthanc({ httpPort: h!, dicomPort: d! });
-    const config = {
+    config = {
       fhir: { servers: { ehr: { baseUrl: `${ehr.url}/fhir`, retries: 0 } } },
       bridge: { target: 'ehr', debounceMs: 0, maxDelayMs: 100, minIntervalMs: 0 },
       // Polled once at start (Orthanc still empty), then not for an hour: the test decides what it holds.
       sources: [{ name: 'pacs', kind: 'dicomweb', url: orthanc.dicomWebUrl, mode: 'copy', pollSeconds: 3600 }],
-      // The scheduled check: first run a minute after start, drift only (no apply).
-      reconcile: { intervalMinutes: 60, since: '30d', apply: false },
+      // The scheduled check: drift only (no apply); its first run an hour after start here, the
+      // last test restarts the bridge with it at once.
+      reconcile: { intervalMinutes: 60, firstDelaySeconds: 3600, since: '30d', apply: false },
     };
     configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(config));
-    bridge = await startTestServer({}, { configFile: config });
+    bridge = await startTestServer({ 'data-dir': bridgeDir }, { configFile: config });
     await waitFor(
       async () => {
         const s = (await (await fetch(`${bridge.url}/api/sources`)).json()) as Json;
@@ -184,8 +188,14 @@ describe.skipIf(!orthancAvailable())('reconcile and the configured assessment', 
     expect(await imagingStudies(`${ehr.url}/fhir`, study(5))).toHaveLength(0);
   }, 120_000);
 
-  // Last: the scheduled check runs a minute after the bridge started; the tests before it use that minute.
+  // Last: the bridge restarted on its data with the scheduled check's first run at once (instead of
+  // a minute after start, the default); its first source poll now copies what the PACS holds.
   it("reports the scheduled check's drift on GET /api/sync/status", async () => {
+    await bridge.stop();
+    bridge = await startTestServer(
+      { 'data-dir': bridgeDir },
+      { configFile: { ...config, reconcile: { ...config.reconcile, firstDelaySeconds: 0 } } },
+    );
     const drift = await waitFor(
       async () => ((await (await fetch(`${bridge.url}/api/sync/status`)).json()) as Json).drift,
       { timeoutMs: 90_000, intervalMs: 1000, what: 'the scheduled reconcile' },

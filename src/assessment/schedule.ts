@@ -11,6 +11,8 @@ import type { ReconcileAction } from './reconcile-plan.js';
 
 export interface ReconcileSchedule {
   intervalMinutes: number;
+  /** The first run, this long after start (default 60: the server settles first). */
+  firstDelaySeconds: number;
   /** The window, as --since (`30d`). */
   since: string;
   apply: boolean;
@@ -32,12 +34,16 @@ export interface Drift {
 export function parseReconcileSchedule(section: unknown): ReconcileSchedule | undefined {
   if (section === undefined) return undefined;
   if (!isRecord(section)) throw new ConfigError('config "reconcile" must be an object');
-  const out: ReconcileSchedule = { intervalMinutes: 60, since: '30d', apply: false };
+  const out: ReconcileSchedule = { intervalMinutes: 60, firstDelaySeconds: 60, since: '30d', apply: false };
   for (const [key, value] of Object.entries(section)) {
     if (key === 'intervalMinutes') {
       if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 10_080)
         throw new ConfigError('config "reconcile.intervalMinutes" must be an integer from 1 to 10080');
       out.intervalMinutes = value as number;
+    } else if (key === 'firstDelaySeconds') {
+      if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 86_400)
+        throw new ConfigError('config "reconcile.firstDelaySeconds" must be an integer from 0 to 86400');
+      out.firstDelaySeconds = value as number;
     } else if (key === 'since') {
       if (typeof value !== 'string' || !/^\d{1,5}[hdw]$/.test(value))
         throw new ConfigError('config "reconcile.since" must be like 30d, 12h or 2w');
@@ -45,7 +51,10 @@ export function parseReconcileSchedule(section: unknown): ReconcileSchedule | un
     } else if (key === 'apply') {
       if (typeof value !== 'boolean') throw new ConfigError('config "reconcile.apply" must be true or false');
       out.apply = value;
-    } else throw new ConfigError(`config "reconcile.${key}" is not known (known: intervalMinutes, since, apply)`);
+    } else
+      throw new ConfigError(
+        `config "reconcile.${key}" is not known (known: intervalMinutes, firstDelaySeconds, since, apply)`,
+      );
   }
   return out;
 }
@@ -66,7 +75,8 @@ export class ReconcileScheduler {
 
   constructor(private readonly d: SchedulerDeps) {}
 
-  start(firstDelayMs = 60_000): void {
+  start(): void {
+    const firstDelayMs = this.d.schedule.firstDelaySeconds * 1000;
     const every = this.d.schedule.intervalMinutes * 60_000;
     const tick = () => {
       this.running = this.runOnce().finally(() => {

@@ -12,6 +12,8 @@ export interface ChainWorkerData {
   checkpointFile: string;
   /** audit.sqlite is encrypted at rest with one of these keys. */
   sqliteKeys?: SqliteKeys;
+  /** How long a commit waits for another process's lock on audit.sqlite (default 5 s, ChainStore's). */
+  busyTimeoutMs?: number;
 }
 
 export type ToWorker =

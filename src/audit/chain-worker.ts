@@ -23,7 +23,10 @@ import type { ChainRecord } from './types.js';
 const port = parentPort!;
 const data = workerData as ChainWorkerData;
 const key = Buffer.from(data.key);
-const store = new ChainStore(data.file, { keys: data.sqliteKeys });
+const store = new ChainStore(data.file, {
+  keys: data.sqliteKeys,
+  ...(data.busyTimeoutMs !== undefined ? { busyTimeoutMs: data.busyTimeoutMs } : {}),
+});
 
 const post = (m: FromWorker) => port.postMessage(m);
 const alarm = (message: string, e?: unknown) =>

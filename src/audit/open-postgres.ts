@@ -14,7 +14,8 @@ import { loadOrCreateKey, startExports, warnIfKeyInside } from './open-shared.js
 import { LeasedProjection } from './projection-lease.js';
 import { verifyChain } from './verify.js';
 
-export interface OpenPostgresAuditLogOptions extends Omit<OpenAuditLogOptions, 'projectionThread' | 'sqliteKeys'> {
+export interface OpenPostgresAuditLogOptions
+  extends Omit<OpenAuditLogOptions, 'projectionThread' | 'sqliteKeys' | 'busyTimeoutMs'> {
   /** postgres://… (or a pool): the chain lives there, in `schema` (default `audit`), shared by every instance. */
   database: string | pg.Pool;
   schema?: string;

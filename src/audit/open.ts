@@ -60,6 +60,11 @@ export interface OpenAuditLogOptions {
   projection?: ProjectionOptions;
   /** audit.sqlite is encrypted at rest with one of these keys (every connection, the writer thread's too). */
   sqliteKeys?: SqliteKeys;
+  /**
+   * How long the writer thread's commit waits for another process's lock on audit.sqlite before
+   * the records fail (and what they guard is refused); default 5 s (ChainStore's).
+   */
+  busyTimeoutMs?: number;
 }
 
 export interface OpenedAuditLog {
@@ -96,7 +101,16 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
   const reader = new ChainStore(file, { readonly: true, keys });
   let writer: ChainWriter;
   try {
-    writer = new ChainWriter({ file, key, checkpointFile, ...(keys ? { sqliteKeys: keys } : {}) }, o.logger);
+    writer = new ChainWriter(
+      {
+        file,
+        key,
+        checkpointFile,
+        ...(keys ? { sqliteKeys: keys } : {}),
+        ...(o.busyTimeoutMs !== undefined ? { busyTimeoutMs: o.busyTimeoutMs } : {}),
+      },
+      o.logger,
+    );
   } catch (e) {
     reader.close();
     throw e;

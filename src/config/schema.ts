@@ -36,6 +36,12 @@ export interface Config {
    * data directory cannot recompute the chain. Default: `<data-dir>.audit-key` beside it (created once).
    */
   auditKeyFile?: string;
+  /**
+   * How long an audit commit waits for another process's lock on audit.sqlite before it fails
+   * (and the access it guards is refused), in ms. Not a flag: unset = 5 s; set by embedders
+   * and by tests that hold the lock on purpose.
+   */
+  auditBusyTimeoutMs?: number;
   /** Lifetime of the access tokens we issue, in seconds (SMART recommends ≤ 300). */
   tokenLifetime: number;
   /** Seconds an authenticated request may take to arrive whole (a STOW upload); 0 = no limit. */

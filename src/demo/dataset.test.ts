@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bufferSource, parseInstance } from '../dicom/index.js';
 import { ANTICOAGULANTS, CONDITIONS, LABS } from './codes.js';
@@ -120,5 +121,19 @@ describe('demo dataset generator', () => {
       true,
       true,
     ]);
+  });
+
+  // The demo is what tests and newcomers see: its resources and images change only on purpose (then
+  // update this digest). Pinned when the pixel loop was made faster (Math.hypot → Math.sqrt).
+  it('is the same dataset and the same DICOM bytes as before (sha-256 of both)', () => {
+    const hash = createHash('sha256').update(JSON.stringify(dataset));
+    let files = 0;
+    for (const study of dataset.records.flatMap((r) => r.studies))
+      for (const file of studyInstances(study)) {
+        hash.update(file.sopInstanceUid).update(file.bytes);
+        files++;
+      }
+    expect(files).toBe(467);
+    expect(hash.digest('hex')).toBe('5a85aa2eeffbd210ddcd2500bcafb0df2855d52d04c477d44cf09338ed5559d2');
   });
 });

@@ -5,7 +5,9 @@
  *   / Node Authentication record;
  * - C-FIND and C-GET write their record before the first match or instance leaves: with the
  *   audit database locked by another process (a real SQLite write lock, so the writer's commit
- *   fails after its busy timeout), the request is refused (0xA700 / 0xA701) and nothing is
+ *   fails after its busy timeout, 1 s here instead of the default 5 s: each refused request waits
+ *   it out three times, for its record, the projection watermark written before the next commit
+ *   and the record of the refusal), the request is refused (0xA700 / 0xA701) and nothing is
  *   disclosed; once the lock is gone the same requests answer, and their records are there.
  */
 import Database from 'better-sqlite3';
@@ -43,6 +45,7 @@ describe.skipIf(!dcmtkAvailable(['echoscu', 'findscu', 'getscu', 'movescu', 'sto
             peers: { WORKSTATION: { host: '127.0.0.1', port: destPort } },
           },
         },
+        server: { config: { auditBusyTimeoutMs: 1_000 } },
       });
       const [first] = await bench.patientsWithImaging(1);
       study = first!.studies[0]!;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { FastifyInstance } from 'fastify';
 import type { RouteRule } from '../../src/http/security/access-control.js';
@@ -70,6 +71,8 @@ export interface TestServerOptions {
   configFile?: Record<string, unknown>;
   /** In process only: application logs (JSON lines) go here at --log-level debug instead of nowhere. */
   logTo?: { write(line: string): unknown };
+  /** In process only: typed settings that have no flag (e.g. auditBusyTimeoutMs), over those of the flags. */
+  config?: Partial<Config>;
 }
 
 /**
@@ -102,6 +105,8 @@ export async function startTestServer(
   };
   try {
     const all = { 'data-dir': dataDir, ...configFlag, ...flags };
+    if (opts.spawn && opts.config)
+      throw new Error('startTestServer: `config` applies in process only, not with `spawn`');
     if (opts.spawn) return await spawnServer(all, opts.spawn === true ? {} : opts.spawn, cleanup);
     return await inProcessServer(all, opts, cleanup);
   } catch (err) {
@@ -116,7 +121,7 @@ async function inProcessServer(
   cleanup: () => void,
 ): Promise<TestServer> {
   // DIMSE on port 0 (the kernel picks one): suites run in parallel.
-  const config = loadConfig(
+  const loaded = loadConfig(
     {
       'http-port': String(await freePort()),
       'dicom-port': '0',
@@ -127,6 +132,7 @@ async function inProcessServer(
     },
     {},
   );
+  const config: Config = { ...loaded, ...opts.config };
   const server = await startServer(config, opts.logTo ? createLogger('debug', opts.logTo) : createLogger('silent'));
   return {
     url: server.httpUrl,
