@@ -14,7 +14,7 @@ import type { NewRecord } from './chain-store-contract.js';
 import { ChainStore, worthRetryingAlone } from './chain-store.js';
 import { newRecord, TEST_KEY } from './test-support.js';
 
-describe('audit chain: a batch failing on a locked file', () => {
+describe('audit chain: writes meeting a locked file', () => {
   let dir: string;
   let store: ChainStore;
   let attempts: number;
@@ -54,5 +54,24 @@ describe('audit chain: a batch failing on a locked file', () => {
     const results = await appendEntries([[newRecord(2)], [newRecord(1)], [newRecord(3)]], append, worthRetryingAlone);
     expect(attempts).toBe(4);
     expect(results.map((r) => ('records' in r ? 'stored' : 'refused'))).toEqual(['stored', 'refused', 'stored']);
+  });
+
+  it("stores the projection's watermark without waiting for the lock, or not at all", () => {
+    const patient = new ChainStore(join(dir, 'audit.sqlite'), { busyTimeoutMs: 5000 });
+    const other = new Database(join(dir, 'audit.sqlite'));
+    other.exec('BEGIN EXCLUSIVE');
+    try {
+      const started = process.hrtime.bigint();
+      expect(patient.trySetProjectedUpTo('fhir', 7)).toBe(false);
+      // Far below the 5 s busy timeout: it did not wait (a waiting write would take 5 s here).
+      expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2500);
+      expect(patient.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(patient.trySetProjectedUpTo('fhir', 7)).toBe(true);
+    expect(patient.projectedUpTo('fhir')).toBe(7);
+    patient.close();
   });
 });

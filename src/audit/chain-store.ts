@@ -136,6 +136,25 @@ export class ChainStore {
       .run(target, upto);
   }
 
+  /**
+   * setProjectedUpTo without waiting for another connection's lock: false (nothing written) when
+   * the file is locked. The writer thread's marker is worth no wait: appends queued behind it would
+   * stall for the whole busy timeout (it is written again at the next drain or at close).
+   */
+  trySetProjectedUpTo(target: string, upto: number): boolean {
+    const wait = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.setProjectedUpTo(target, upto);
+      return true;
+    } catch (e) {
+      if (!worthRetryingAlone(e)) return false;
+      throw e;
+    } finally {
+      this.db.pragma(`busy_timeout = ${wait}`);
+    }
+  }
+
   close(): void {
     this.db.close();
   }

@@ -72,16 +72,26 @@ function drain(): void {
   const batches = queue;
   queue = [];
   if (batches.length) committing = committing.then(() => commit(batches));
-  if (projected.size) {
+  if (projected.size) storeWatermarks(false);
+  if (closing && !queue.length) void committing.then(finish);
+}
+
+/**
+ * The projection's watermarks. While another process holds audit.sqlite's lock, a marker is kept
+ * for the next drain instead of waiting (appends queued behind it would stall a whole busy timeout);
+ * at close it waits. A marker never stored only costs a longer catch-up at the next start (copies
+ * are idempotent).
+ */
+function storeWatermarks(wait: boolean): void {
+  for (const [target, upto] of projected) {
     try {
-      for (const [target, upto] of projected) store.setProjectedUpTo(target, upto);
+      if (wait) store.setProjectedUpTo(target, upto);
+      else if (!store.trySetProjectedUpTo(target, upto)) continue;
     } catch (e) {
-      // Only costs a longer catch-up at the next start (copies are idempotent).
       alarm('audit projection watermark not stored', e);
     }
-    projected.clear();
+    projected.delete(target);
   }
-  if (closing && !queue.length) void committing.then(finish);
 }
 
 let finishing = false;
@@ -89,6 +99,7 @@ async function finish(): Promise<void> {
   if (finishing) return;
   finishing = true;
   await checkpoint.close(); // the last checkpoint goes to disk before the thread ends
+  if (projected.size) storeWatermarks(true);
   store.close();
   post({ type: 'closed' });
   port.close();

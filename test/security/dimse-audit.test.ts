@@ -6,8 +6,8 @@
  * - C-FIND and C-GET write their record before the first match or instance leaves: with the
  *   audit database locked by another process (a real SQLite write lock, so the writer's commit
  *   fails after its busy timeout, 1 s here instead of the default 5 s: each refused request waits
- *   it out three times, for its record, the projection watermark written before the next commit
- *   and the record of the refusal), the request is refused (0xA700 / 0xA701) and nothing is
+ *   it out twice, for its record and the record of the refusal; the projection's watermark does
+ *   not wait, chain-store-busy.test.ts), the request is refused (0xA700 / 0xA701) and nothing is
  *   disclosed; once the lock is gone the same requests answer, and their records are there.
  */
 import Database from 'better-sqlite3';
