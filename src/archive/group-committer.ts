@@ -66,28 +66,34 @@ async function commitAll(index: ArchiveIndex, batch: Waiting[]): Promise<void> {
 }
 
 /**
- * Group commit: writes that arrive while the event loop is busy are committed together,
- * from C-STORE associations, imports and STOW requests alike.
+ * Group commit, from C-STORE associations, imports and STOW requests alike: a write that finds
+ * the committer idle is committed at once (a C-STORE's answer waits for it: no event-loop turn
+ * behind timers and other work first); writes that arrive while a commit is under way are
+ * committed together as soon as it is done.
  */
 export class GroupCommitter implements Committer {
   private queue: Waiting[] = [];
-  private scheduled = false;
+  private committing = false;
 
   constructor(private readonly index: ArchiveIndex) {}
 
   submit(write: IndexedWrite): Promise<IndexedResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          const batch = this.queue;
-          this.queue = [];
-          void commitAll(this.index, batch);
-        });
-      }
+      if (!this.committing) this.commitQueued();
     });
+  }
+
+  /** Commits what waits, then what came meanwhile, until nothing waits. */
+  private commitQueued(): void {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) {
+      this.committing = false;
+      return;
+    }
+    this.committing = true;
+    void commitAll(this.index, batch).finally(() => this.commitQueued());
   }
 }
 
