@@ -45,15 +45,36 @@ it('commits a write that finds it idle at once, before anything queued on the ev
   );
 });
 
-it('commits the writes that arrive while a commit is under way together, once it is done', async () => {
+it('commits the writes submitted in the same run of microtasks together, and a later one on its own', async () => {
   const committer = new GroupCommitter(index);
   const results = await Promise.all([1, 2, 3, 4].map((n) => committer.submit(write(n))));
   expect(results.map((r) => r.decision)).toEqual(['stored', 'stored', 'stored', 'stored']);
-  expect(batches).toEqual([1, 3]);
-  // Idle again: the next write goes at once, alone.
+  expect(batches).toEqual([4]);
   await committer.submit(write(5));
-  expect(batches).toEqual([1, 3, 1]);
+  expect(batches).toEqual([4, 1]);
   expect(await index.studyInstanceCount(indexRecord({ sop: `${ROOT}.1`, instanceNumber: 1 }).studyUid)).toBe(5);
+});
+
+// An index whose commit takes a while (PostgreSQL: a round trip): what comes meanwhile waits for it, then goes together.
+it('commits the writes that arrive while a commit is under way together, once it is done', async () => {
+  const committer = new GroupCommitter(index);
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const commit = index.commit.bind(index);
+  const started: number[] = [];
+  index.commit = (writes, options) => {
+    started.push(writes.length);
+    return gate.then(() => commit(writes, options));
+  };
+  const first = committer.submit(write(1));
+  await new Promise((resolve) => setImmediate(resolve)); // the first commit is under way
+  const later = [2, 3].map((n) => committer.submit(write(n)));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(started).toEqual([1]);
+  open();
+  expect((await first).decision).toBe('stored');
+  expect((await Promise.all(later)).map((r) => r.decision)).toEqual(['stored', 'stored']);
+  expect(started).toEqual([1, 2]);
 });
 
 it('a write the index refuses fails alone; the writes batched with it are stored', async () => {

@@ -66,9 +66,11 @@ async function commitAll(index: ArchiveIndex, batch: Waiting[]): Promise<void> {
 }
 
 /**
- * Group commit, from C-STORE associations, imports and STOW requests alike: a write that finds
- * the committer idle is committed at once (a C-STORE's answer waits for it: no event-loop turn
- * behind timers and other work first); writes that arrive while a commit is under way are
+ * Group commit, from C-STORE associations, imports and STOW requests alike. A write that finds
+ * the committer idle is committed in the same event-loop turn, once the microtasks queued
+ * before it ran (a C-STORE's answer waits for it: no turn behind timers, I/O callbacks and other
+ * immediates first), together with the writes those microtasks submit (the appends one pack
+ * sync made durable go on together); writes that arrive while a commit is under way are
  * committed together as soon as it is done.
  */
 export class GroupCommitter implements Committer {
@@ -80,7 +82,10 @@ export class GroupCommitter implements Committer {
   submit(write: IndexedWrite): Promise<IndexedResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
-      if (!this.committing) this.commitQueued();
+      if (!this.committing) {
+        this.committing = true;
+        queueMicrotask(() => this.commitQueued());
+      }
     });
   }
 
