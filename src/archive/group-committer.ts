@@ -66,28 +66,39 @@ async function commitAll(index: ArchiveIndex, batch: Waiting[]): Promise<void> {
 }
 
 /**
- * Group commit: writes that arrive while the event loop is busy are committed together,
- * from C-STORE associations, imports and STOW requests alike.
+ * Group commit, from C-STORE associations, imports and STOW requests alike. A write that finds
+ * the committer idle is committed in the same event-loop turn, once the microtasks queued
+ * before it ran (a C-STORE's answer waits for it: no turn behind timers, I/O callbacks and other
+ * immediates first), together with the writes those microtasks submit (the appends one pack
+ * sync made durable go on together); writes that arrive while a commit is under way are
+ * committed together as soon as it is done.
  */
 export class GroupCommitter implements Committer {
   private queue: Waiting[] = [];
-  private scheduled = false;
+  private committing = false;
 
   constructor(private readonly index: ArchiveIndex) {}
 
   submit(write: IndexedWrite): Promise<IndexedResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          const batch = this.queue;
-          this.queue = [];
-          void commitAll(this.index, batch);
-        });
+      if (!this.committing) {
+        this.committing = true;
+        queueMicrotask(() => this.commitQueued());
       }
     });
+  }
+
+  /** Commits what waits, then what came meanwhile, until nothing waits. */
+  private commitQueued(): void {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) {
+      this.committing = false;
+      return;
+    }
+    this.committing = true;
+    void commitAll(this.index, batch).finally(() => this.commitQueued());
   }
 }
 

@@ -9,6 +9,7 @@
  * the FHIR server in one transaction Bundle, and their findings and holds are collected for
  * one archive commit by the caller (write-journal.ts) — a few commits per batch, not per study.
  */
+import { eachLimited, yieldToLoop } from './each-limited.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { statusOf, type FhirClient } from '../../fhir/client/index.js';
@@ -142,21 +143,7 @@ interface Planned {
 
 type WriteResult = { written: Written } | { race: true } | { error: unknown };
 
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const isRace = (e: unknown): boolean => e instanceof WriteRace || statusOf(e) === 412;
-
-/** Runs `task` for each item, `limit` at a time, yielding to the event loop between items (DIMSE and HTTP requests interleave). */
-async function eachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await task(item);
-      await yieldToLoop();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-}
 
 export class StudySync {
   /** Endpoints by DICOMweb base: made (created if none) and looked up (never created). */
