@@ -372,6 +372,10 @@ export class StudySync {
     const { client, quarantine, config } = this.ports;
     const { studyUid, settings, override } = s;
     let findings = s.findings;
+    // Asked beside the Patient's match (one wait for both instead of one after the other); its
+    // failure counts only where its answer is used (a held study does not need it).
+    const stored = findImagingStudy(client, studyUid);
+    stored.catch(() => undefined);
     const match = await matchPatient(client, s.header, {
       policy: config.patientPolicy,
       mismatchSeverity: config.demographicMismatchSeverity,
@@ -399,7 +403,7 @@ export class StudySync {
     findings = [...findings, ...mapped.findings, ...sr.findings];
     this.record(studyUid, findings);
 
-    const existing = await findImagingStudy(client, studyUid);
+    const existing = await stored;
     const { resource, changed } = mergeImagingStudy(existing, mapped.imagingStudy, ownedEndpoints);
     const instances = resource.numberOfInstances ?? 0;
     const write: StudyWrite = { studyUid, imagingStudy: resource };
