@@ -54,6 +54,8 @@ const [httpPort, dicomPort] = [await freePort(), await freePort()];
 const proc = spawnManaged(
   process.execPath,
   [
+    // P7_NODE_ARGS: node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
+    ...(process.env.P7_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
     entry ?? join(REPO_ROOT, 'dist/cli/main.js'),
     'serve',
     ...['--data-dir', dir, '--auth', 'none', '--host', '127.0.0.1', '--log-level', process.env.P7_LOG ?? 'debug'],

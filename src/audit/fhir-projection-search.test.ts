@@ -147,6 +147,10 @@ describe('audit log: searchable copy at /fhir/AuditEvent', () => {
                 creates++;
                 return tx.create(r, o);
               },
+              createMany: async (rs) => {
+                creates += rs.length;
+                return tx.createMany!(rs);
+              },
             }),
           options,
         );

@@ -33,11 +33,14 @@ describe('the FHIR projection: slices of its writes', () => {
   let repo: SqliteFhirRepository;
   /** Creates per repository transaction, in order. */
   let transactions: number[];
+  /** Calls of createMany (all of a slice's creates in one), over all transactions. */
+  let createManyCalls: number;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ib-proj-slices-'));
     repo = new SqliteFhirRepository(join(dir, 'fhir.sqlite'), { registry: testRegistry(), baseUrl: TEST_BASE });
     transactions = [];
+    createManyCalls = 0;
     const original = repo.transaction.bind(repo);
     repo.transaction = ((fn, options) =>
       original(async (tx) => {
@@ -48,6 +51,11 @@ describe('the FHIR projection: slices of its writes', () => {
             create: (r, o) => {
               creates++;
               return tx.create(r, o);
+            },
+            createMany: async (rs) => {
+              createManyCalls++;
+              creates += rs.length;
+              return tx.createMany!(rs);
             },
           });
         } finally {
@@ -75,6 +83,8 @@ describe('the FHIR projection: slices of its writes', () => {
     expect(await projectionOf(records).catchUp()).toBe(records.length);
     // [600] alone; [300, 300]; [100 + 39 × 2] (40 records: the cap); the 11 left.
     expect(transactions).toEqual([1, 2, 40, 11]);
+    // Each slice's events in one call (PostgreSQL: one statement), not one create each.
+    expect(createManyCalls).toBe(4);
   });
 
   it("waits before a slice while a write of the server's connection waits for the lock, then copies", async () => {

@@ -184,6 +184,9 @@ export class FhirProjection {
     try {
       return await this.repository.transaction(
         async (tx) => {
+          // All at once where the store takes several (PostgreSQL: one statement, not one round
+          // trip per event); an id already there is skipped either way.
+          if (tx.createMany) return (await tx.createMany(events)).filter((made) => made !== undefined).length;
           let n = 0;
           for (const e of events) if (await createUnlessCopied(tx, e)) n += 1;
           return n;

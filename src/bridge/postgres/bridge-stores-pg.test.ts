@@ -39,7 +39,7 @@ const open: OpenBridgeStores = async () => {
 outboxSuite('PostgreSQL', open, { skip });
 quarantineSuite('PostgreSQL', open, { skip });
 writeJournalSuite('PostgreSQL', open, { skip });
-studyReaderSuite('PostgreSQL', open, { skip });
+studyReaderSuite('PostgreSQL', open, { skip, readsTogether: true });
 claimRenewalSuite('PostgreSQL', open, { skip });
 
 describe.skipIf(skip !== undefined)(server.title('PostgreSQL bridge stores'), () => {

@@ -27,5 +27,5 @@ const open: OpenBridgeStores = async () => {
 outboxSuite('SQLite', open);
 quarantineSuite('SQLite', open);
 writeJournalSuite('SQLite', open);
-studyReaderSuite('SQLite', open);
+studyReaderSuite('SQLite', open, { readsTogether: false });
 claimRenewalSuite('SQLite', open);

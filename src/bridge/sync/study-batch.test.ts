@@ -16,6 +16,7 @@ import { CapabilityMonitor } from './capability-monitor.js';
 import { parseBridgeConfig } from './config.js';
 import { combinePatientWrites, StudySync } from './study-sync.js';
 import { readIngestNotes } from './ingest-findings.js';
+import type { StudyReader } from './study-instances.js';
 import { WriteJournal } from './write-journal.js';
 
 const STUDIES = new Map<string, DicomJson[]>();
@@ -124,7 +125,11 @@ class FakeFhir {
   }
 }
 
-function setUp() {
+/**
+ * `together`: the reader also reads a pass's studies at once (StudyReader.studies, as on
+ * PostgreSQL), here from the same reads; `reads` counts which reads the sync made.
+ */
+function setUp(o: { together?: boolean } = {}) {
   const db = new Database(':memory:');
   db.exec(SCHEMA);
   const fhir = new FakeFhir();
@@ -132,14 +137,39 @@ function setUp() {
   const config = { ...parseBridgeConfig({ timezone: 'UTC' }, []), concurrency: 4 };
   const writes = new WriteJournal(db);
   const quarantine = new QuarantineStore(db);
+  const links = new StudyPatientLinks(db);
   const silent = pino({ level: 'silent' });
-  const sync = new StudySync({
-    // The instances come from STUDIES (no archive to store them in), their notes from the index.
-    reader: {
-      instances: (studyUid) => (STUDIES.get(studyUid) ?? []).map((json) => ({ json, source: 'TEST' })),
-      ingestNotes: (studyUid) => readIngestNotes(db, studyUid),
+  const reads = { perStudy: 0, together: 0 };
+  // The instances come from STUDIES (no archive to store them in), their notes from the index.
+  const instances = (studyUid: string) => (STUDIES.get(studyUid) ?? []).map((json) => ({ json, source: 'TEST' }));
+  const reader: StudyReader = {
+    instances: (studyUid) => {
+      reads.perStudy++;
+      return instances(studyUid);
     },
-    links: new StudyPatientLinks(db),
+    ingestNotes: (studyUid) => {
+      reads.perStudy++;
+      return readIngestNotes(db, studyUid);
+    },
+  };
+  if (o.together)
+    reader.studies = async (uids) => {
+      reads.together++;
+      return new Map(
+        uids.map((uid) => [
+          uid,
+          {
+            instances: instances(uid),
+            notes: readIngestNotes(db, uid),
+            patientPk: links.patientRowOf(uid),
+            quarantine: quarantine.get(uid),
+          },
+        ]),
+      );
+    };
+  const sync = new StudySync({
+    reader,
+    links,
     client,
     quarantine,
     config,
@@ -148,7 +178,7 @@ function setUp() {
     dicomWebBase: 'http://ib.test/dicomweb',
     dataQualityLog: silent,
   });
-  return { db, fhir, sync, writes, quarantine };
+  return { db, fhir, sync, writes, quarantine, reads };
 }
 
 /** The archive index rows of the studies (patient row from their PatientID), which the bridge's links name. */
@@ -284,6 +314,39 @@ describe('StudySync.syncBatch', () => {
     expect(quarantine.release(study, 'steward')).toBe(true);
     writes.flush();
     expect(quarantine.get(study)?.state).toBe('released');
+  });
+});
+
+describe('StudySync.syncBatch with a reader that reads a pass together (PostgreSQL)', () => {
+  it('reads the pass’s studies once, not each on its own, and syncs each as its own reads would (held, released, retired)', async () => {
+    const { sync, writes, quarantine, reads } = setUp({ together: true });
+    const ok = addStudy('T1', 2);
+    const held = addStudy('T2', 1);
+    STUDIES.get(held)!.push({
+      ...STUDIES.get(held)![0]!,
+      '00080018': { vr: 'UI', Value: [`${held}.1.9`] },
+      '00100020': { vr: 'LO', Value: ['T2-OTHER'] },
+    } as DicomJson);
+    const gone = '1.2.826.0.1.3680043.10.1456.79.999999';
+    const first = await sync.syncBatch([ok, held, gone]);
+    writes.flush();
+    expect(first.map((r) => r.outcome?.kind)).toEqual(['written', 'quarantined', 'retired']);
+    expect(quarantine.get(held)?.state).toBe('held');
+    expect(reads).toEqual({ perStudy: 0, together: 1 });
+    // Released by a person: the next pass reads the decision with the rest and writes the study.
+    expect(quarantine.release(held, 'steward')).toBe(true);
+    const second = await sync.syncBatch([held, ok]);
+    writes.flush();
+    expect(second.map((r) => r.outcome?.kind)).toEqual(['written', 'unchanged']);
+    expect(quarantine.get(held)?.state).toBe('released');
+    expect(reads).toEqual({ perStudy: 0, together: 2 });
+  });
+
+  it('reads a pass of one study on its own (one read either way)', async () => {
+    const { sync, reads } = setUp({ together: true });
+    const [result] = await sync.syncBatch([addStudy('T3', 1)]);
+    expect(result!.outcome?.kind).toBe('written');
+    expect(reads).toEqual({ perStudy: 2, together: 0 });
   });
 });
 

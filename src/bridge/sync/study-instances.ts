@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { preparedOnce } from '../../core/sqlite-statements.js';
 import { renderMetadata } from '../../archive/metadata-text.js';
 import type { DicomJson } from '../../dicom/types.js';
+import type { QuarantineEntry } from '../quarantine/quarantine-store.js';
 import type { Awaitable } from './awaitable.js';
 import { readIngestNotes, type StoredIngestNote } from './ingest-findings.js';
 
@@ -10,6 +11,16 @@ export interface StudyInstance {
   json: DicomJson;
   /** AE title or channel it came through (`STOW-RS`, `import`). */
   source: string;
+}
+
+/** Everything the sync reads of one study from the archive index at the start of its pass. */
+export interface StudyRead {
+  instances: StudyInstance[];
+  notes: StoredIngestNote[];
+  /** The archive's patient row of the study (undefined: not archived), as StudyLinkRows.patientRowOf. */
+  patientPk: number | undefined;
+  /** The study's quarantine entry (a hold, a person's decision), as QuarantineRecords.get. */
+  quarantine: QuarantineEntry | undefined;
 }
 
 /**
@@ -22,6 +33,12 @@ export interface StudyReader {
   instances(studyUid: string): Awaitable<StudyInstance[]>;
   /** The notes of the visible instances (a replaced or rejected instance's notes are gone), oldest first. */
   ingestNotes(studyUid: string): Awaitable<StoredIngestNote[]>;
+  /**
+   * The studies of a sync pass read together, each as its own reads would give it (PgStudyReader:
+   * one statement per kind for all of them, not one per study and kind — each a round trip).
+   * Without it (SQLite, whose reads cost no round trip) the sync reads each study on its own.
+   */
+  studies?(studyUids: string[]): Promise<Map<string, StudyRead>>;
 }
 
 /** An instance row's stored metadata, bulk data URIs left relative (the mapping never reads bulk data). */

@@ -46,7 +46,7 @@ import {
   type Written,
 } from './fhir-writes.js';
 import { ingestFindingsOf } from './ingest-findings.js';
-import type { StudyReader } from './study-instances.js';
+import type { StudyInstance, StudyRead, StudyReader } from './study-instances.js';
 import type { ArchiveWrites } from './study-writes.js';
 import { eachOnItsOwn } from './write-journal.js';
 import { findingsOf, InvalidResourceError, validateBeforeWrite } from './validate-before-write.js';
@@ -178,9 +178,10 @@ export class StudySync {
     const results = new Map<string, StudyResult>();
     let linkable: Linkable[] = [];
     const order = new Map(studyUids.map((uid, i) => [uid, i]));
+    const read = await this.readPass([...order.keys()]);
     await eachLimited([...order.keys()], this.ports.config.concurrency, async (studyUid) => {
       try {
-        const r = await this.prepare(studyUid, order.get(studyUid)!);
+        const r = await this.prepare(studyUid, order.get(studyUid)!, read?.get(studyUid));
         if ('kind' in r) results.set(studyUid, { studyUid, outcome: r });
         else linkable.push(r);
       } catch (e) {
@@ -197,11 +198,30 @@ export class StudySync {
     );
   }
 
-  /** Up to normalization: what needs no Patient (rejected, retired, held on normalization findings) ends here. */
-  private async prepare(studyUid: string, order: number): Promise<SyncOutcome | Linkable> {
+  /**
+   * The archive reads of every study of the pass at once, where the reader takes them together
+   * (StudyReader.studies: PostgreSQL, a few statements instead of a few per study). Undefined:
+   * each study reads its own (SQLite; a pass of one; a failed read, which each study then meets
+   * as its own error).
+   */
+  private async readPass(studyUids: string[]): Promise<Map<string, StudyRead> | undefined> {
+    const { reader } = this.ports;
+    if (!reader.studies || studyUids.length < 2) return undefined;
+    try {
+      return await reader.studies(studyUids);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Up to normalization: what needs no Patient (rejected, retired, held on normalization findings)
+   * ends here. `read`: the study as the pass read it; a retry after a race reads it again.
+   */
+  private async prepare(studyUid: string, order: number, read?: StudyRead): Promise<SyncOutcome | Linkable> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.prepareOnce(studyUid, order);
+        return await this.prepareOnce(studyUid, order, attempt === 1 ? read : undefined);
       } catch (e) {
         // Someone else wrote between our read and our write (retire): read again.
         if (!isRace(e) || attempt >= MAX_RACES) throw e;
@@ -209,20 +229,25 @@ export class StudySync {
     }
   }
 
-  private async prepareOnce(studyUid: string, order: number): Promise<SyncOutcome | Linkable> {
+  private async prepareOnce(studyUid: string, order: number, read?: StudyRead): Promise<SyncOutcome | Linkable> {
     const { reader, quarantine, config } = this.ports;
-    const asked = quarantine.get(studyUid);
+    const asked = read ? read.quarantine : quarantine.get(studyUid);
     const decision = asked instanceof Promise ? await asked : asked;
     if (decision?.state === 'rejected') {
       this.unlink(studyUid);
       return { kind: 'rejected', ...(await this.retire(studyUid)) };
     }
     // Asked together (SQLite: read with no await between, so the patient row the link will name is
-    // the one of these instances; PostgreSQL: two reads in flight, a change between them queues the study again).
-    const reading = reader.instances(studyUid);
-    const patientRow = this.links.patientRowOf(studyUid);
-    const stored = reading instanceof Promise ? await reading : reading;
-    const patientPk = patientRow instanceof Promise ? await patientRow : patientRow;
+    // the one of these instances; PostgreSQL: read in flight together, a change between them queues the study again).
+    let stored: StudyInstance[];
+    let patientPk: number | undefined;
+    if (read) ({ instances: stored, patientPk } = read);
+    else {
+      const reading = reader.instances(studyUid);
+      const patientRow = this.links.patientRowOf(studyUid);
+      stored = reading instanceof Promise ? await reading : reading;
+      patientPk = patientRow instanceof Promise ? await patientRow : patientRow;
+    }
     if (stored.length === 0) {
       this.unlink(studyUid);
       this.writes.add(() => quarantine.clearHold(studyUid), studyUid);
@@ -235,7 +260,7 @@ export class StudySync {
       { profile: settings, source: { aeTitle: source } },
     );
     const override = decision?.state === 'released';
-    const notes = reader.ingestNotes(studyUid);
+    const notes = read ? read.notes : reader.ingestNotes(studyUid);
     const ingest = ingestFindingsOf(notes instanceof Promise ? await notes : notes, settings);
     const findings = ingest.length ? [...normalized.findings, ...ingest] : normalized.findings;
     const held = normalized.quarantine || ingest.some((f) => f.severity === 'error');
@@ -334,6 +359,10 @@ export class StudySync {
     const { client, quarantine, config } = this.ports;
     const { studyUid, settings, override } = s;
     let findings = s.findings;
+    // Asked beside the Patient's match (one wait for both instead of one after the other); its
+    // failure counts only where its answer is used (a held study does not need it).
+    const stored = findImagingStudy(client, studyUid);
+    stored.catch(() => undefined);
     const match = await matchPatient(client, s.header, {
       policy: config.patientPolicy,
       mismatchSeverity: config.demographicMismatchSeverity,
@@ -361,7 +390,7 @@ export class StudySync {
     findings = [...findings, ...mapped.findings, ...sr.findings];
     this.record(studyUid, findings);
 
-    const existing = await findImagingStudy(client, studyUid);
+    const existing = await stored;
     const { resource, changed } = mergeImagingStudy(existing, mapped.imagingStudy, ownedEndpoints);
     const instances = resource.numberOfInstances ?? 0;
     const write: StudyWrite = { studyUid, imagingStudy: resource };

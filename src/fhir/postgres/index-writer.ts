@@ -81,6 +81,59 @@ export class PgIndexWriter {
       cols[0].push(param);
       values.forEach((v, i) => cols[i + 1].push(v));
     };
+    this.eachValue(resource, add);
+    const steps: string[] = [];
+    for (const t of INDEX_TABLES) {
+      const cols = columns.get(t)!;
+      if (cols[0].length === 0) continue;
+      const names = ['param', ...COLUMNS[t].map((c) => c.split(' ')[0])];
+      const arrays = ['integer', ...COLUMNS[t].map((c) => c.split(' ')[1])].map((type, i) => {
+        args.push(cols[i]);
+        return `$${args.length}::${type}[]`;
+      });
+      steps.push(
+        `INSERT INTO ${this.s}${t}(resource_pk, ${names.join(', ')}) SELECT ${row.pk}, u.* FROM ${row.from ? `${row.from}, ` : ''}unnest(${arrays.join(', ')}) AS u`,
+      );
+    }
+    return steps;
+  }
+
+  /**
+   * The statements (for a WITH) inserting the index rows of several resources at once: resource
+   * `n` (1-based, in the order given) gets the pk of the row of `rows` (a WITH item with columns
+   * `pk` and `n`) whose n is its — none when that row is absent (not inserted). One statement per
+   * index table for all of them; the arrays are pushed onto `args`.
+   */
+  insertStepsMany(resources: readonly FhirResource[], args: unknown[], rows: string): string[] {
+    const columns = new Map<string, unknown[][]>(INDEX_TABLES.map((t) => [t, [[], [], ...COLUMNS[t].map(() => [])]]));
+    resources.forEach((resource, k) => {
+      const add = (table: string, param: number, ...values: unknown[]) => {
+        const cols = columns.get(table)!;
+        cols[0].push(k + 1);
+        cols[1].push(param);
+        values.forEach((v, i) => cols[i + 2].push(v));
+      };
+      this.eachValue(resource, add);
+    });
+    const steps: string[] = [];
+    for (const t of INDEX_TABLES) {
+      const cols = columns.get(t)!;
+      if (cols[0].length === 0) continue;
+      const names = ['param', ...COLUMNS[t].map((c) => c.split(' ')[0])];
+      const arrays = ['bigint', 'integer', ...COLUMNS[t].map((c) => c.split(' ')[1])].map((type, i) => {
+        args.push(cols[i]);
+        return `$${args.length}::${type}[]`;
+      });
+      steps.push(
+        `INSERT INTO ${this.s}${t}(resource_pk, ${names.join(', ')}) SELECT w.pk, ${names.map((c) => `u.${c}`).join(', ')}
+         FROM unnest(${arrays.join(', ')}) AS u(n, ${names.join(', ')}) JOIN ${rows} w ON w.n = u.n`,
+      );
+    }
+    return steps;
+  }
+
+  /** Each search value of the resource, as (index table, param id, its columns' values). */
+  private eachValue(resource: FhirResource, add: (table: string, param: number, ...values: unknown[]) => void): void {
     for (const { param, value: v } of indexRows(this.registry.forType(resource.resourceType), resource, this.baseUrl)) {
       const id = this.paramId(resource.resourceType, param);
       if (id === undefined) continue;
@@ -106,20 +159,6 @@ export class PgIndexWriter {
           break;
       }
     }
-    const steps: string[] = [];
-    for (const t of INDEX_TABLES) {
-      const cols = columns.get(t)!;
-      if (cols[0].length === 0) continue;
-      const names = ['param', ...COLUMNS[t].map((c) => c.split(' ')[0])];
-      const arrays = ['integer', ...COLUMNS[t].map((c) => c.split(' ')[1])].map((type, i) => {
-        args.push(cols[i]);
-        return `$${args.length}::${type}[]`;
-      });
-      steps.push(
-        `INSERT INTO ${this.s}${t}(resource_pk, ${names.join(', ')}) SELECT ${row.pk}, u.* FROM ${row.from ? `${row.from}, ` : ''}unnest(${arrays.join(', ')}) AS u`,
-      );
-    }
-    return steps;
   }
 
   /** The statements (for a WITH) deleting every index row of the resource row whose pk is the SQL expression `pk`. */

@@ -78,6 +78,11 @@ export class PgFhirRepository implements FhirRepository {
     return this.tx((db) => this.store.create(db, openResource(resource), options.keepId) as Promise<T & FhirResource>);
   }
 
+  /** One statement for all (resource-store.ts), in a transaction of its own. */
+  createMany(resources: readonly FhirResource[]): Promise<(FhirResource | undefined)[]> {
+    return this.tx((db) => this.store.createMany(db, resources.map(openResource)));
+  }
+
   read<K extends string>(resourceType: K, id: string): Promise<ResourceOf<K>> {
     return guarded(this.store.read(this.pool, resourceType, id) as Promise<ResourceOf<K>>);
   }
@@ -141,6 +146,7 @@ export class PgFhirRepository implements FhirRepository {
     const view: FhirRepository = {
       create: <T extends AnyResource>(r: T, o?: { keepId?: boolean }) =>
         store.create(db, openResource(r), o?.keepId) as Promise<T & FhirResource>,
+      createMany: (rs) => store.createMany(db, rs.map(openResource)),
       read: <K extends string>(t: K, id: string) => store.read(db, t, id) as Promise<ResourceOf<K>>,
       vread: <K extends string>(t: K, id: string, v: string) => store.vread(db, t, id, v) as Promise<ResourceOf<K>>,
       update: <T extends AnyResource>(r: T, o?: WriteOptions) => updated<T>(store.update(db, openResource(r), o)),

@@ -168,6 +168,49 @@ export class PgResourceStore {
     return rows.length === 0 ? undefined : stored;
   }
 
+  /**
+   * Version 1 of each resource under the id it carries, all in one statement with their index
+   * rows: per resource, the stored version, or undefined where (type, id) was taken (also by a
+   * tombstone, or by an earlier one of the list) — nothing written for that one.
+   */
+  async createMany(db: Queryable, resources: readonly FhirResource[]): Promise<(FhirResource | undefined)[]> {
+    const time = this.now();
+    const taken = new Set<string>();
+    const fresh: { at: number; stored: FhirResource }[] = [];
+    resources.forEach((resource, at) => {
+      const id = checkId(resource.id ?? '');
+      const key = `${resource.resourceType}/${id}`;
+      if (taken.has(key)) return;
+      taken.add(key);
+      fresh.push({ at, stored: withMeta(resource, id, 1, time) });
+    });
+    const out: (FhirResource | undefined)[] = resources.map(() => undefined);
+    if (fresh.length === 0) return out;
+    const stored = fresh.map((f) => f.stored);
+    const args: unknown[] = [
+      stored.map((r) => r.resourceType),
+      stored.map((r) => r.id),
+      stored.map((r) => JSON.stringify(r)),
+      time,
+    ];
+    const index = this.index.insertStepsMany(stored, args, 'w');
+    const { rows } = await db.query<{ n: string }>(
+      `WITH k AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(type, id, json, n)),
+            r AS (INSERT INTO ${this.s}resources(type, id, version, last_updated, json)
+                  SELECT type, id, 1, $4::bigint, json FROM k ORDER BY n ON CONFLICT (type, id) DO NOTHING RETURNING pk, type, id),
+            w AS MATERIALIZED (SELECT r.pk, k.n, k.type, k.id, k.json FROM r JOIN k ON k.type = r.type AND k.id = r.id),
+            v AS (INSERT INTO ${this.s}versions(resource_pk, version, type, id, last_updated, method, json)
+                  SELECT pk, 1, type, id, $4::bigint, 'POST', json FROM w)${steps(index)}
+       SELECT n FROM w`,
+      args,
+    );
+    for (const { n } of rows) {
+      const f = fresh[Number(n) - 1]!;
+      out[f.at] = f.stored;
+    }
+    return out;
+  }
+
   /** The new current version, its history entry and its index rows (the old ones deleted): one statement. */
   private async replace(db: Queryable, pk: number, stored: FhirResource, method: HistoryEntry['method']) {
     const args: unknown[] = [

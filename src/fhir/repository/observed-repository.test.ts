@@ -50,6 +50,28 @@ describe('ObservedRepository', () => {
     }
   });
 
+  it('tells listeners of each resource createMany made (not of a taken id), in a transaction once it committed', async () => {
+    const t = openObserved();
+    try {
+      await t.repo.create({ resourceType: 'Patient', id: 'o-taken' }, { keepId: true });
+      await t.repo.createMany!([
+        { resourceType: 'Patient', id: 'o-1' },
+        { resourceType: 'Patient', id: 'o-taken' },
+      ]);
+      expect(t.events.map((e) => e.map((x) => `${x.kind} ${x.resourceType}/${x.id}`))).toEqual([
+        ['create Patient/o-taken'],
+        ['create Patient/o-1'],
+      ]);
+      await t.repo.transaction(async (tx) => {
+        await tx.createMany!([{ resourceType: 'Patient', id: 'o-2' }]);
+        expect(t.events).toHaveLength(2);
+      });
+      expect(t.events[2]!.map((x) => x.id)).toEqual(['o-2']);
+    } finally {
+      t.close();
+    }
+  });
+
   it('keeps the write when a listener throws', async () => {
     const t = openObserved();
     try {

@@ -58,6 +58,21 @@ export class ObservedRepository implements FhirRepository {
     }
   }
 
+  /** The inner store's, when it has one (each created resource announced); else undefined: the caller creates one by one. */
+  get createMany(): FhirRepository['createMany'] {
+    const many = this.inner.createMany?.bind(this.inner);
+    if (!many) return undefined;
+    return async (resources) => {
+      const stored = await many(resources);
+      this.emit(
+        stored.flatMap((r) =>
+          r ? [{ kind: 'create' as const, resourceType: r.resourceType, id: r.id!, resource: r }] : [],
+        ),
+      );
+      return stored;
+    };
+  }
+
   async create<T extends AnyResource>(resource: T, options?: { keepId?: boolean }): Promise<T & FhirResource> {
     const created = await this.inner.create(resource, options);
     this.emit([{ kind: 'create', resourceType: created.resourceType, id: created.id!, resource: created }]);

@@ -9,6 +9,13 @@ import type { AnyResource, FhirResource, ResourceOf } from '../types.js';
 export interface FhirRepository {
   /** Stores a new resource; its id is assigned unless `keepId` (used for transaction placeholders). */
   create<T extends AnyResource>(resource: T, options?: { keepId?: boolean }): Promise<T & FhirResource>;
+  /**
+   * Stores each resource under the id it carries, as create with keepId does, in one step where
+   * the store takes several at once (PostgreSQL: one statement for all, not one round trip each).
+   * Per resource, in order: the stored version, or undefined where the id was taken (create would
+   * answer 409; nothing is written for that one, the others are). Absent: create one by one.
+   */
+  createMany?(resources: readonly FhirResource[]): Promise<(FhirResource | undefined)[]>;
   /** Typed by a literal type name (`read('Patient', id)`: a Patient); open JSON for a type known only at run time. */
   read<K extends string>(resourceType: K, id: string): Promise<ResourceOf<K>>;
   vread<K extends string>(resourceType: K, id: string, versionId: string): Promise<ResourceOf<K>>;

@@ -114,6 +114,40 @@ export function fhirRepositorySuite(
       expect(await statusOf(repo.update({ resourceType: 'Patient', id: 'bad id!' }))).toBe(400);
     });
 
+    it('creates many under their own ids at once, searchable and with history; a taken id (or a repeat) is skipped', async () => {
+      expect(repo.createMany).toBeDefined();
+      await repo.create({ resourceType: 'Patient', id: 'm-taken', gender: 'male' }, { keepId: true });
+      const made = await repo.createMany!([
+        { resourceType: 'Patient', id: 'm-1', gender: 'female', identifier: [{ system: 'urn:s', value: 'v1' }] },
+        { resourceType: 'Patient', id: 'm-taken', gender: 'other' },
+        { resourceType: 'Observation', id: 'm-1', status: 'final', code: { text: 'x' } },
+        { resourceType: 'Patient', id: 'm-1', gender: 'unknown' },
+        { resourceType: 'Patient', id: 'm-2', gender: 'female', name: [{ family: 'Manyfold' }] },
+      ]);
+      expect(made.map((r) => r?.meta?.versionId)).toEqual(['1', undefined, '1', undefined, '1']);
+      expect(made[0]).toMatchObject({ resourceType: 'Patient', id: 'm-1', gender: 'female' });
+      expect((await repo.read('Patient', 'm-taken')).gender).toBe('male');
+      expect((await repo.read('Patient', 'm-1')).gender).toBe('female');
+      expect((await repo.read('Observation', 'm-1')).status).toBe('final');
+      // Indexed as create indexes: token, string.
+      expect(ids(await find(repo, 'Patient', 'gender=female'))).toEqual(['m-1', 'm-2']);
+      expect(ids(await find(repo, 'Patient', 'identifier=urn:s|v1'))).toEqual(['m-1']);
+      expect(ids(await find(repo, 'Patient', 'name=manyf'))).toEqual(['m-2']);
+      expect(ids(await find(repo, 'Patient', 'gender=other'))).toEqual([]);
+      const history = await repo.history({ resourceType: 'Patient', id: 'm-2' }, { count: 10, offset: 0 });
+      expect(history.entries.map((e) => [e.versionId, e.method])).toEqual([['1', 'POST']]);
+      expect(await repo.createMany!([])).toEqual([]);
+      // In a transaction: rolled back with it.
+      await expect(
+        repo.transaction(async (tx) => {
+          expect(await tx.createMany!([{ resourceType: 'Patient', id: 'm-3' }])).toHaveLength(1);
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect(await statusOf(repo.read('Patient', 'm-3'))).toBe(404);
+      expect(await statusOf(repo.createMany!([{ resourceType: 'Patient', id: 'bad id!' }]))).toBe(400);
+    });
+
     it('answers 404 for unknown and 410 for deleted resources; deleting again succeeds', async () => {
       expect(await statusOf(repo.read('Patient', 'nope'))).toBe(404);
       const p = await repo.create({ resourceType: 'Patient' });

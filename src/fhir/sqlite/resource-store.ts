@@ -69,6 +69,14 @@ export class SqliteResourceStore {
     return stored;
   }
 
+  /** Each under the id it carries, one after the other (the caller's transaction): undefined where the id was taken. */
+  createMany(resources: readonly FhirResource[]): (FhirResource | undefined)[] {
+    return resources.map((r) => {
+      checkId(r.id ?? '');
+      return this.current(r.resourceType, r.id!) ? undefined : this.create(r, true);
+    });
+  }
+
   read(resourceType: string, id: string): FhirResource {
     const row = this.current(resourceType, id);
     if (!row) throw notFound(`${resourceType}/${id} is not known`);

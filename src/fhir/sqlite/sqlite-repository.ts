@@ -112,6 +112,10 @@ export class SqliteFhirRepository implements FhirRepository {
     );
   }
 
+  createMany(resources: readonly FhirResource[]): Promise<(FhirResource | undefined)[]> {
+    return this.durable(this.serial(() => this.write(() => this.store.createMany(resources.map(openResource)))));
+  }
+
   read<K extends string>(resourceType: K, id: string): Promise<ResourceOf<K>> {
     return this.serial(() => this.store.read(resourceType, id) as ResourceOf<K>);
   }
@@ -233,6 +237,7 @@ export class SqliteFhirRepository implements FhirRepository {
     const view: FhirRepository = {
       create: async <T extends AnyResource>(r: T, o?: { keepId?: boolean }) =>
         store.create(openResource(r), o?.keepId) as T & FhirResource,
+      createMany: async (rs) => store.createMany(rs.map(openResource)),
       read: async <K extends string>(t: K, id: string) => store.read(t, id) as ResourceOf<K>,
       vread: async <K extends string>(t: K, id: string, v: string) => store.vread(t, id, v) as ResourceOf<K>,
       update: async <T extends AnyResource>(r: T, o?: WriteOptions) => updated<T>(store.update(openResource(r), o)),
