@@ -75,27 +75,19 @@ export class PgIndexWriter {
    * inserts see the same snapshot: the new rows are not deleted.
    */
   insertSteps(resource: FhirResource, args: unknown[], row: { pk: string; from?: string }): string[] {
-    const columns = new Map<string, unknown[][]>(INDEX_TABLES.map((t) => [t, [[], ...COLUMNS[t].map(() => [])]]));
-    const add = (table: string, param: number, ...values: unknown[]) => {
+    const columns = emptyColumns(1);
+    this.eachValue(resource, (table, param, ...values) => {
       const cols = columns.get(table)!;
       cols[0].push(param);
       values.forEach((v, i) => cols[i + 1].push(v));
-    };
-    this.eachValue(resource, add);
-    const steps: string[] = [];
-    for (const t of INDEX_TABLES) {
-      const cols = columns.get(t)!;
-      if (cols[0].length === 0) continue;
-      const names = ['param', ...COLUMNS[t].map((c) => c.split(' ')[0])];
-      const arrays = ['integer', ...COLUMNS[t].map((c) => c.split(' ')[1])].map((type, i) => {
-        args.push(cols[i]);
-        return `$${args.length}::${type}[]`;
-      });
-      steps.push(
-        `INSERT INTO ${this.s}${t}(resource_pk, ${names.join(', ')}) SELECT ${row.pk}, u.* FROM ${row.from ? `${row.from}, ` : ''}unnest(${arrays.join(', ')}) AS u`,
-      );
-    }
-    return steps;
+    });
+    return this.unnestSteps(
+      columns,
+      ['integer'],
+      args,
+      (t, names, arrays) =>
+        `INSERT INTO ${this.s}${t}(resource_pk, ${names.join(', ')}) SELECT ${row.pk}, u.* FROM ${row.from ? `${row.from}, ` : ''}unnest(${arrays}) AS u`,
+    );
   }
 
   /**
@@ -105,29 +97,46 @@ export class PgIndexWriter {
    * index table for all of them; the arrays are pushed onto `args`.
    */
   insertStepsMany(resources: readonly FhirResource[], args: unknown[], rows: string): string[] {
-    const columns = new Map<string, unknown[][]>(INDEX_TABLES.map((t) => [t, [[], [], ...COLUMNS[t].map(() => [])]]));
-    resources.forEach((resource, k) => {
-      const add = (table: string, param: number, ...values: unknown[]) => {
+    const columns = emptyColumns(2);
+    resources.forEach((resource, k) =>
+      this.eachValue(resource, (table, param, ...values) => {
         const cols = columns.get(table)!;
         cols[0].push(k + 1);
         cols[1].push(param);
         values.forEach((v, i) => cols[i + 2].push(v));
-      };
-      this.eachValue(resource, add);
-    });
+      }),
+    );
+    return this.unnestSteps(
+      columns,
+      ['bigint', 'integer'],
+      args,
+      (t, names, arrays) =>
+        `INSERT INTO ${this.s}${t}(resource_pk, ${names.join(', ')}) SELECT w.pk, ${names.map((c) => `u.${c}`).join(', ')}
+         FROM unnest(${arrays}) AS u(n, ${names.join(', ')}) JOIN ${rows} w ON w.n = u.n`,
+    );
+  }
+
+  /**
+   * One INSERT per index table that has rows: the columns (the `lead` ones, typed as given, then
+   * the table's own) pushed onto `args` as arrays; `insert` writes the statement from the table,
+   * its column names (param and the table's) and the `$n::type[]` list.
+   */
+  private unnestSteps(
+    columns: Map<string, unknown[][]>,
+    lead: string[],
+    args: unknown[],
+    insert: (table: string, names: string[], arrays: string) => string,
+  ): string[] {
     const steps: string[] = [];
     for (const t of INDEX_TABLES) {
       const cols = columns.get(t)!;
-      if (cols[0].length === 0) continue;
-      const names = ['param', ...COLUMNS[t].map((c) => c.split(' ')[0])];
-      const arrays = ['bigint', 'integer', ...COLUMNS[t].map((c) => c.split(' ')[1])].map((type, i) => {
+      if (cols[0]!.length === 0) continue;
+      const names = ['param', ...COLUMNS[t].map((c) => c.split(' ')[0]!)];
+      const arrays = [...lead, ...COLUMNS[t].map((c) => c.split(' ')[1])].map((type, i) => {
         args.push(cols[i]);
         return `$${args.length}::${type}[]`;
       });
-      steps.push(
-        `INSERT INTO ${this.s}${t}(resource_pk, ${names.join(', ')}) SELECT w.pk, ${names.map((c) => `u.${c}`).join(', ')}
-         FROM unnest(${arrays.join(', ')}) AS u(n, ${names.join(', ')}) JOIN ${rows} w ON w.n = u.n`,
-      );
+      steps.push(insert(t, names, arrays.join(', ')));
     }
     return steps;
   }
@@ -165,4 +174,9 @@ export class PgIndexWriter {
   clearSteps(pk: string): string[] {
     return INDEX_TABLES.map((t) => `DELETE FROM ${this.s}${t} WHERE resource_pk = ${pk}`);
   }
+}
+
+/** Per index table, `lead` empty column arrays and one per column of the table. */
+function emptyColumns(lead: number): Map<string, unknown[][]> {
+  return new Map(INDEX_TABLES.map((t) => [t, Array.from({ length: lead + COLUMNS[t].length }, () => [])]));
 }
