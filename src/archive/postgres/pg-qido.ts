@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { compileSearchSql } from '../query/compile-search.js';
+import { compileSearchSql, compileTextSearchSql } from '../query/compile-search.js';
 import { postgresDialect } from '../query/dialect.js';
-import type { PreparedSearch, QidoBackend } from '../query/qido-backend.js';
+import type { PreparedSearch, PreparedSearchText, QidoBackend, TextRow } from '../query/qido-backend.js';
 import type { ResultRow } from '../query/render-dataset.js';
 import type { ChunkBounds } from '../query/search-sql.js';
 import type { SearchPlan } from '../query/search-plan.js';
@@ -32,6 +32,20 @@ export class PgQidoBackend implements QidoBackend {
       rows: async (bounds) => {
         const values = [...params, ...BOUNDS.map((b) => bounds[b])];
         return (await this.pool.query<ResultRow>({ name, text, values })).rows;
+      },
+    };
+  }
+
+  prepareText(search: SearchPlan, dicomWebBase: string): PreparedSearchText | undefined {
+    const compiled = compileTextSearchSql(search, dicomWebBase, this.dialect);
+    if (!compiled) return undefined;
+    const { text, params } = numbered(compiled);
+    const name = this.statementName(text);
+    return {
+      rows: async (bounds) => {
+        const values = [...params, ...BOUNDS.map((b) => bounds[b])];
+        // Array rows: two fields each, no object per row.
+        return (await this.pool.query<TextRow>({ name, text, values, rowMode: 'array' })).rows;
       },
     };
   }

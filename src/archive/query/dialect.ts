@@ -19,6 +19,12 @@ export interface SqlDialect {
    * the value expressions this dialect gives for one element of the attribute's Value array.
    */
   storedValue(json: string, tag: string, predicate: (value: StoredValue) => SqlPart): SqlPart;
+  /** A text expression as a JSON string literal, escaped exactly as JSON.stringify escapes it. */
+  jsonString(text: string): string;
+  /** Where `sep` (one character) first occurs in `text`, from 1; 0 when it does not. */
+  position(text: string, sep: string): string;
+  /** The `n`-th (from 1) part of `text` split at `sep` (one character); '' past the last (PostgreSQL's split_part). */
+  splitPart(text: string, sep: string, n: number): string;
 }
 
 /** SQL expressions over one element of a stored attribute's Value array. */
@@ -47,8 +53,19 @@ const pnOf = (value: (field: string) => string, lower: (s: string) => string) =>
       `coalesce(${value('Phonetic')}, ''), '=')`,
   );
 
+/** split_part for SQLite: the text before the first `sep` of what is left after n - 1 of them. */
+function sqliteSplitPart(text: string, sep: string, n: number): string {
+  const s = `'${sep.replace(/'/g, "''")}'`;
+  let rest = text;
+  for (let i = 1; i < n; i++) rest = `substr(${rest}, instr(${rest} || ${s}, ${s}) + 1)`;
+  return `substr(${rest}, 1, instr(${rest} || ${s}, ${s}) - 1)`;
+}
+
 export const SQLITE_DIALECT: SqlDialect = {
   table: (name) => name,
+  jsonString: (text) => `json_quote(${text})`,
+  position: (text, sep) => `instr(${text}, '${sep.replace(/'/g, "''")}')`,
+  splitPart: sqliteSplitPart,
   wildcard: (column, pattern) => sqlPart(`${column} GLOB ?`, toGlob(pattern)),
   inList: (column, values) => sqlPart(`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(values)),
   anyWildcard: (column, patterns) =>
@@ -74,6 +91,9 @@ export const SQLITE_DIALECT: SqlDialect = {
 export function postgresDialect(schema: string): SqlDialect {
   return {
     table: (name) => `${schema}.${name}`,
+    jsonString: (text) => `to_json(${text}::text)::text`,
+    position: (text, sep) => `strpos(${text}, '${sep.replace(/'/g, "''")}')`,
+    splitPart: (text, sep, n) => `split_part(${text}, '${sep.replace(/'/g, "''")}', ${n})`,
     wildcard: (column, pattern) => sqlPart(`${column} LIKE ? ESCAPE '\\'`, toLike(pattern)),
     inList: (column, values) => sqlPart(`${column} = ANY(?::text[])`, values),
     anyWildcard: (column, patterns) => sqlPart(`${column} LIKE ANY(?::text[])`, patterns.map(toLike)),

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { compileSearchSql } from '../query/compile-search.js';
+import { compileSearchSql, compileTextSearchSql } from '../query/compile-search.js';
 import { SQLITE_DIALECT } from '../query/dialect.js';
-import type { PreparedSearch, QidoBackend } from '../query/qido-backend.js';
+import type { PreparedSearch, PreparedSearchText, QidoBackend, TextRow } from '../query/qido-backend.js';
 import type { ResultRow } from '../query/render-dataset.js';
 import { planSearch, type SearchPlan } from '../query/search-plan.js';
 import { chunkParams } from '../query/search-sql.js';
@@ -23,6 +23,14 @@ export class SqliteQidoBackend implements QidoBackend {
     const statement = compileSqlite(search);
     const stmt = this.statements.get(statement.sql);
     return { rows: async (bounds) => stmt.all(...chunkParams(statement, bounds)) as ResultRow[] };
+  }
+
+  prepareText(search: SearchPlan, dicomWebBase: string): PreparedSearchText | undefined {
+    const statement = compileTextSearchSql(search, dicomWebBase, SQLITE_DIALECT);
+    if (!statement) return undefined;
+    const stmt = this.statements.get(statement.sql);
+    // Raw rows: [text, pk] arrays, no object per row.
+    return { rows: async (bounds) => stmt.raw(true).all(...chunkParams(statement, bounds)) as TextRow[] };
   }
 }
 
