@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { compileSearchSql, compileTextSearchSql } from '../query/compile-search.js';
+import { compileSearchSql } from '../query/compile-search.js';
 import { postgresDialect } from '../query/dialect.js';
-import type { PreparedSearch, PreparedSearchText, QidoBackend, TextRow } from '../query/qido-backend.js';
+import type { PreparedSearch, QidoBackend } from '../query/qido-backend.js';
 import type { ResultRow } from '../query/render-dataset.js';
 import type { ChunkBounds } from '../query/search-sql.js';
 import type { SearchPlan } from '../query/search-plan.js';
@@ -36,18 +36,9 @@ export class PgQidoBackend implements QidoBackend {
     };
   }
 
-  prepareText(search: SearchPlan, dicomWebBase: string): PreparedSearchText | undefined {
-    const compiled = compileTextSearchSql(search, dicomWebBase, this.dialect);
-    if (!compiled) return undefined;
-    const { text, params } = numbered(compiled);
-    const name = this.statementName(text);
-    return {
-      rows: async (bounds) => {
-        const values = [...params, ...BOUNDS.map((b) => bounds[b])];
-        // Array rows: two fields each, no object per row.
-        return (await this.pool.query<TextRow>({ name, text, values, rowMode: 'array' })).rows;
-      },
-    };
+  /** Rendered here, not by PostgreSQL: see TextSqlDialect (query/dialect.ts). */
+  prepareText(): undefined {
+    return undefined;
   }
 
   /** Query shapes are bounded; past the cap new shapes run unnamed (parsed each time). */

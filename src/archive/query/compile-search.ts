@@ -1,4 +1,4 @@
-import type { SqlDialect } from './dialect.js';
+import type { SqlDialect, TextSqlDialect } from './dialect.js';
 import { keyConditions } from './key-conditions.js';
 import type { SearchPlan } from './search-plan.js';
 import { scopeConditions, searchSql, textSearchSql } from './search-sql.js';
@@ -13,7 +13,7 @@ export function compileSearchSql(search: SearchPlan, dialect: SqlDialect): SqlPa
 export function compileTextSearchSql(
   search: SearchPlan,
   dicomWebBase: string,
-  dialect: SqlDialect,
+  dialect: TextSqlDialect,
 ): SqlPart | undefined {
   return textSearchSql(search.plan, whereOf(search, dialect), dicomWebBase, dialect);
 }

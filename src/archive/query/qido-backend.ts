@@ -13,7 +13,8 @@ export interface QidoBackend {
   /**
    * The same search with each result written as DICOM JSON text by the database
    * (render-sql.ts), RetrieveURL under `dicomWebBase`; undefined when its results return
-   * stored JSON (rendered from rows: prepare). Call after prepare (which checks the keys).
+   * stored JSON, or when the backend leaves rendering to us (PostgreSQL): then they are
+   * rendered from prepare's rows. Call after prepare (which checks the keys).
    */
   prepareText(search: SearchPlan, dicomWebBase: string): PreparedSearchText | undefined;
 }

@@ -1,4 +1,4 @@
-import type { SqlDialect } from './dialect.js';
+import type { TextSqlDialect } from './dialect.js';
 import type { IndexedAttribute } from './indexed-attributes.js';
 import { UNICODE } from './render-dataset.js';
 import type { ReturnPlan } from './return-plan.js';
@@ -16,7 +16,7 @@ type Piece = { text: string } | { sql: string };
  * columns to fetch, decode and render. Only for results of index columns alone (undefined
  * otherwise, as for the text writer). One `?` is bound: the DICOMweb base of RetrieveURL.
  */
-export function datasetTextSql(plan: ReturnPlan, dicomWebBase: string, d: SqlDialect): SqlPart | undefined {
+export function datasetTextSql(plan: ReturnPlan, dicomWebBase: string, d: TextSqlDialect): SqlPart | undefined {
   if (plan.stored.size > 0) return undefined;
   let byLevel = MEMO.get(d);
   if (!byLevel) MEMO.set(d, (byLevel = new Map()));
@@ -31,9 +31,9 @@ export function datasetTextSql(plan: ReturnPlan, dicomWebBase: string, d: SqlDia
  * The SQL text depends on the dialect, the level and its columns (the level's defaults, one
  * shared array each) alone: built once per dialect and level, not per request.
  */
-const MEMO = new WeakMap<SqlDialect, Map<string, { columns: readonly IndexedAttribute[]; sql: string }>>();
+const MEMO = new WeakMap<TextSqlDialect, Map<string, { columns: readonly IndexedAttribute[]; sql: string }>>();
 
-function textSql(plan: ReturnPlan, d: SqlDialect): string {
+function textSql(plan: ReturnPlan, d: TextSqlDialect): string {
   const members = plan.columns
     .filter((a) => a.tag !== RETRIEVE_URL)
     .map((a) => ({ tag: a.tag, member: memberOf(a, d) }));
@@ -78,7 +78,7 @@ const when = (condition: string, then: Piece[], otherwise: Piece[]): Piece => ({
   sql: `(CASE WHEN ${condition} THEN ${concat(then) || "''"} ELSE ${concat(otherwise) || "''"} END)`,
 });
 
-function memberOf(a: IndexedAttribute, d: SqlDialect): MemberSql | undefined {
+function memberOf(a: IndexedAttribute, d: TextSqlDialect): MemberSql | undefined {
   const head = `,"${a.tag}":{"vr":${JSON.stringify(a.vr)}`;
   if (a.render === 'computed') {
     const value =
@@ -96,7 +96,7 @@ function memberOf(a: IndexedAttribute, d: SqlDialect): MemberSql | undefined {
 }
 
 /** The Value array of a non-empty column, as putColumn in render-dataset.ts makes it. */
-function valuePieces(a: IndexedAttribute, x: string, d: SqlDialect): Piece[] {
+function valuePieces(a: IndexedAttribute, x: string, d: TextSqlDialect): Piece[] {
   switch (a.render) {
     case 'number':
       // Integer columns: their decimal text is the JSON number.
@@ -112,7 +112,7 @@ function valuePieces(a: IndexedAttribute, x: string, d: SqlDialect): Piece[] {
 }
 
 /** personName() in render-dataset.ts: `alphabetic=ideographic=phonetic` → the PN object, empty groups left out. */
-function personName(x: string, d: SqlDialect): Piece {
+function personName(x: string, d: TextSqlDialect): Piece {
   const groups = ['Alphabetic', 'Ideographic', 'Phonetic'].map((name, i) => {
     const g = d.splitPart(x, '=', i + 1);
     return when(`${g} = ''`, [], [{ text: `,"${name}":` }, { sql: d.jsonString(g) }]);
@@ -127,7 +127,7 @@ function personName(x: string, d: SqlDialect): Piece {
 }
 
 /** RetrieveURL: the bound base, then the level's UIDs (retrieveUrl in render-dataset.ts). */
-function urlMember(plan: ReturnPlan, d: SqlDialect): MemberSql {
+function urlMember(plan: ReturnPlan, d: TextSqlDialect): MemberSql {
   let url = `? || '/studies/' || st.study_uid`;
   if (plan.level !== 'study') url += ` || '/series/' || s.series_uid`;
   if (plan.level === 'instance') url += ` || '/instances/' || i.sop_uid`;

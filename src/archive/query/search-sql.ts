@@ -2,7 +2,7 @@ import { aliasOf } from './indexed-attributes.js';
 import { SOURCE_ALIAS, SOURCE_COLUMN } from './json-sources.js';
 import { datasetTextSql } from './render-sql.js';
 import type { ReturnPlan } from './return-plan.js';
-import { SQLITE_DIALECT, type SqlDialect } from './dialect.js';
+import { SQLITE_DIALECT, type SqlDialect, type TextSqlDialect } from './dialect.js';
 import { allOf, sqlPart, type SqlPart } from './sql-part.js';
 import type { QidoLevel } from './types.js';
 
@@ -80,7 +80,7 @@ export function textSearchSql(
   plan: ReturnPlan,
   where: SqlPart[],
   dicomWebBase: string,
-  dialect: SqlDialect = SQLITE_DIALECT,
+  dialect: TextSqlDialect = SQLITE_DIALECT,
 ): SqlPart | undefined {
   const text = datasetTextSql(plan, dicomWebBase, dialect);
   if (!text) return undefined;
