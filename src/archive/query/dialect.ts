@@ -29,10 +29,11 @@ export interface SqlDialect {
 export interface TextSqlDialect extends SqlDialect {
   /** A text expression as a JSON string literal, escaped exactly as JSON.stringify escapes it. */
   jsonString(text: string): string;
-  /** Where `sep` (one character) first occurs in `text`, from 1; 0 when it does not. */
-  position(text: string, sep: string): string;
-  /** The `n`-th (from 1) part of `text` split at `sep` (one character); '' past the last (as PostgreSQL's split_part). */
-  splitPart(text: string, sep: string, n: number): string;
+  /**
+   * A PN value `alphabetic=ideographic=phonetic` holding at least one `=` as the JSON text of
+   * its PN object (personName in render-dataset.ts). SQLite: a function the backend registers.
+   */
+  personNameJson(text: string): string;
 }
 
 /** SQL expressions over one element of a stored attribute's Value array. */
@@ -61,19 +62,11 @@ const pnOf = (value: (field: string) => string, lower: (s: string) => string) =>
       `coalesce(${value('Phonetic')}, ''), '=')`,
   );
 
-/** split_part for SQLite: the text before the first `sep` of what is left after n - 1 of them. */
-function sqliteSplitPart(text: string, sep: string, n: number): string {
-  const s = `'${sep.replace(/'/g, "''")}'`;
-  let rest = text;
-  for (let i = 1; i < n; i++) rest = `substr(${rest}, instr(${rest} || ${s}, ${s}) + 1)`;
-  return `substr(${rest}, 1, instr(${rest} || ${s}, ${s}) - 1)`;
-}
-
 export const SQLITE_DIALECT: TextSqlDialect = {
   table: (name) => name,
   jsonString: (text) => `json_quote(${text})`,
-  position: (text, sep) => `instr(${text}, '${sep.replace(/'/g, "''")}')`,
-  splitPart: sqliteSplitPart,
+  // qido_pn_json: registered by the SQLite backend (sqlite-qido.ts).
+  personNameJson: (text) => `qido_pn_json(${text})`,
   wildcard: (column, pattern) => sqlPart(`${column} GLOB ?`, toGlob(pattern)),
   inList: (column, values) => sqlPart(`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(values)),
   anyWildcard: (column, patterns) =>

@@ -92,7 +92,8 @@ function memberOf(a: IndexedAttribute, d: TextSqlDialect): MemberSql | undefined
   if (a.render === 'number')
     return { pieces: [when(`${x} IS NULL`, [{ text: `${head}}` }], withValue)], always: false };
   const empty: Piece[] = a.render === 'optional' ? [] : [{ text: `${head}}` }];
-  return { pieces: [when(`${x} IS NULL OR ${x} = ''`, empty, withValue)], always: false };
+  // NULL <> '' is not true: NULL is empty too.
+  return { pieces: [when(`${x} <> ''`, withValue, empty)], always: false };
 }
 
 /** The Value array of a non-empty column, as putColumn in render-dataset.ts makes it. */
@@ -111,18 +112,12 @@ function valuePieces(a: IndexedAttribute, x: string, d: TextSqlDialect): Piece[]
   }
 }
 
-/** personName() in render-dataset.ts: `alphabetic=ideographic=phonetic` → the PN object, empty groups left out. */
+/** personName() in render-dataset.ts: most names are one group (no `=`), written here; others by the dialect. */
 function personName(x: string, d: TextSqlDialect): Piece {
-  const groups = ['Alphabetic', 'Ideographic', 'Phonetic'].map((name, i) => {
-    const g = d.splitPart(x, '=', i + 1);
-    return when(`${g} = ''`, [], [{ text: `,"${name}":` }, { sql: d.jsonString(g) }]);
-  });
-  const all = `'{' || substr(${concat(groups)}, 2) || '}'`;
-  // Most names are one group: no split.
   return when(
-    `${d.position(x, '=')} = 0`,
+    `instr(${x}, '=') = 0`,
     [{ text: '{"Alphabetic":' }, { sql: d.jsonString(x) }, { text: '}' }],
-    [{ sql: all }],
+    [{ sql: d.personNameJson(x) }],
   );
 }
 
