@@ -36,6 +36,11 @@ export class PgQidoBackend implements QidoBackend {
     };
   }
 
+  /** Rendered here, not by PostgreSQL: see TextSqlDialect (query/dialect.ts). */
+  prepareText(): undefined {
+    return undefined;
+  }
+
   /** Query shapes are bounded; past the cap new shapes run unnamed (parsed each time). */
   private statementName(text: string): string | undefined {
     let name = this.names.get(text);

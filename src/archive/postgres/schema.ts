@@ -226,5 +226,18 @@ CREATE TABLE ${s}quarantine (
 CREATE INDEX quarantine_state ON ${s}quarantine (state, held_at);
 `,
     },
+    {
+      version: 3,
+      description: 'archive index: study date and patient name indexes carry the primary key (index-only QIDO pages)',
+      // A QIDO chunk takes the matches' keys in key order (search-sql.ts): with the key in the
+      // index it reads the index alone, not every match's row in the heap (SQLite's indexes
+      // carry the rowid anyway). SCALE, StudyDate range: 3.75 → 0.5 ms of PostgreSQL CPU per chunk.
+      sql: `
+DROP INDEX ${s}studies_date;
+CREATE INDEX studies_date ON ${s}studies (study_date, study_time) INCLUDE (pk);
+DROP INDEX ${s}studies_patient_name;
+CREATE INDEX studies_patient_name ON ${s}studies (patient_name_norm) INCLUDE (pk);
+`,
+    },
   ];
 }

@@ -1,13 +1,26 @@
-import type { SqlDialect } from './dialect.js';
+import type { SqlDialect, TextSqlDialect } from './dialect.js';
 import { keyConditions } from './key-conditions.js';
 import type { SearchPlan } from './search-plan.js';
-import { scopeConditions, searchSql } from './search-sql.js';
+import { scopeConditions, searchSql, textSearchSql } from './search-sql.js';
 import type { SqlPart } from './sql-part.js';
 
 /** The chunk query of a search in a dialect (see searchSql): `?` placeholders and the bounds by name. */
 export function compileSearchSql(search: SearchPlan, dialect: SqlDialect): SqlPart {
+  return searchSql(search.plan, whereOf(search, dialect), dialect);
+}
+
+/** The chunk query of a search whose results the database writes as text (see textSearchSql); undefined if it cannot. */
+export function compileTextSearchSql(
+  search: SearchPlan,
+  dicomWebBase: string,
+  dialect: TextSqlDialect,
+): SqlPart | undefined {
+  return textSearchSql(search.plan, whereOf(search, dialect), dicomWebBase, dialect);
+}
+
+function whereOf(search: SearchPlan, dialect: SqlDialect): SqlPart[] {
   const req = search.request;
-  const where = [
+  return [
     ...scopeConditions(req),
     ...keyConditions(search.query.keys, {
       level: req.level,
@@ -16,5 +29,4 @@ export function compileSearchSql(search: SearchPlan, dialect: SqlDialect): SqlPa
       dialect,
     }),
   ];
-  return searchSql(search.plan, where, dialect);
 }

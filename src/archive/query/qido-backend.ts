@@ -10,6 +10,13 @@ import type { SearchPlan } from './search-plan.js';
 export interface QidoBackend {
   /** Compiles the matching keys; a key it cannot match is a QueryError, thrown here before anything is sent. */
   prepare(search: SearchPlan): PreparedSearch;
+  /**
+   * The same search with each result written as DICOM JSON text by the database
+   * (render-sql.ts), RetrieveURL under `dicomWebBase`; undefined when its results return
+   * stored JSON, or when the backend leaves rendering to us (PostgreSQL): then they are
+   * rendered from prepare's rows. Call after prepare (which checks the keys).
+   */
+  prepareText(search: SearchPlan, dicomWebBase: string): PreparedSearchText | undefined;
 }
 
 /**
@@ -19,4 +26,12 @@ export interface QidoBackend {
  */
 export interface PreparedSearch {
   rows(bounds: ChunkBounds): Promise<ResultRow[]>;
+}
+
+/** A result as the database wrote it: its DICOM JSON text, then its primary key. */
+export type TextRow = [json: string, pk: number];
+
+/** A compiled search whose results come as text, a bounded chunk at a time, in primary key order. */
+export interface PreparedSearchText {
+  rows(bounds: ChunkBounds): Promise<TextRow[]>;
 }

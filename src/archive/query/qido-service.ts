@@ -3,8 +3,8 @@ import type { PreparedSearch, QidoBackend } from './qido-backend.js';
 import { renderDataset, type ResultRow } from './render-dataset.js';
 import { datasetTextWriter } from './render-text.js';
 import type { ReturnPlan } from './return-plan.js';
-import { planSearch } from './search-plan.js';
-import { BEFORE_ALL, PK_ALIAS } from './search-sql.js';
+import { planSearch, type SearchPlan } from './search-plan.js';
+import { BEFORE_ALL, type ChunkBounds, PK_ALIAS } from './search-sql.js';
 import type { DatasetsText, QidoOptions, QidoRequest, QidoResponse, QidoResults } from './types.js';
 import {
   EMPTY_VALUE_MATCHING_NOT_SUPPORTED,
@@ -57,7 +57,7 @@ export class QidoService {
     return {
       warnings,
       chunks: this.chunks(prepared, plan, query.offset, limit),
-      text: this.text(prepared, plan, query.offset, limit),
+      text: this.text(search, prepared, query.offset, limit),
       limit,
     };
   }
@@ -81,12 +81,20 @@ export class QidoService {
   }
 
   private async *text(
+    search: SearchPlan,
     prepared: PreparedSearch,
-    plan: ReturnPlan,
     offset: number,
     limit?: number,
   ): AsyncGenerator<DatasetsText> {
     const base = this.dicomWebBase;
+    // Results of index columns alone come written by the database: one string per result, nothing to render.
+    const written = this.backend.prepareText(search, base);
+    if (written) {
+      for await (const rows of chunksOf(written, (row) => row[1], offset, limit))
+        yield { count: rows.length, json: rows.map((row) => row[0]).join(',') };
+      return;
+    }
+    const { plan } = search;
     const write = datasetTextWriter(plan, base) ?? ((row: ResultRow) => JSON.stringify(renderDataset(row, plan, base)));
     for await (const rows of rowChunks(prepared, offset, limit))
       yield { count: rows.length, json: rows.map(write).join(',') };
@@ -97,7 +105,15 @@ export class QidoService {
  * The matching rows, a chunk per step: each one statement read whole within its step (`all`:
  * cheaper than `iterate` row by row; a chunk is bounded), so no cursor is open when it is handed out.
  */
-async function* rowChunks(prepared: PreparedSearch, offset: number, limit = Infinity): AsyncGenerator<ResultRow[]> {
+const rowChunks = (prepared: PreparedSearch, offset: number, limit?: number): AsyncGenerator<ResultRow[]> =>
+  chunksOf(prepared, (row) => row[PK_ALIAS] as number, offset, limit);
+
+async function* chunksOf<Row>(
+  prepared: { rows(bounds: ChunkBounds): Promise<Row[]> },
+  pkOf: (row: Row) => number,
+  offset: number,
+  limit = Infinity,
+): AsyncGenerator<Row[]> {
   let after = BEFORE_ALL;
   let skip = offset;
   let left = limit;
@@ -107,7 +123,7 @@ async function* rowChunks(prepared: PreparedSearch, offset: number, limit = Infi
     const rows = await prepared.rows({ after, take, skip });
     if (rows.length > 0) {
       yield rows;
-      after = rows[rows.length - 1]![PK_ALIAS] as number;
+      after = pkOf(rows[rows.length - 1]!);
     }
     if (rows.length < take) return;
     left -= rows.length;

@@ -1,7 +1,8 @@
 import { aliasOf } from './indexed-attributes.js';
 import { SOURCE_ALIAS, SOURCE_COLUMN } from './json-sources.js';
+import { datasetTextSql } from './render-sql.js';
 import type { ReturnPlan } from './return-plan.js';
-import { SQLITE_DIALECT, type SqlDialect } from './dialect.js';
+import { SQLITE_DIALECT, type SqlDialect, type TextSqlDialect } from './dialect.js';
 import { allOf, sqlPart, type SqlPart } from './sql-part.js';
 import type { QidoLevel } from './types.js';
 
@@ -64,16 +65,40 @@ export function scopeConditions(scope: SearchScope): SqlPart[] {
  * read and their returned values computed. Values are always bound, never spliced into the SQL.
  */
 export function searchSql(plan: ReturnPlan, where: SqlPart[], dialect: SqlDialect = SQLITE_DIALECT): SqlPart {
-  const level = plan.level;
   const select = plan.columns.filter((a) => a.select).map((a) => `${a.select} AS "${aliasOf(a.tag)}"`);
   for (const source of plan.stored.keys()) select.push(`${SOURCE_COLUMN[source]} AS ${SOURCE_ALIAS[source]}`);
   select.push(`page.pk AS ${PK_ALIAS}`);
+  return chunkSql(plan.level, sqlPart(select.join(', ')), where, dialect);
+}
+
+/**
+ * The chunk query of a search whose results are text made by the database (render-sql.ts):
+ * each row is [the result's DICOM JSON text, its primary key]. Undefined when the results
+ * return stored JSON (rendered from rows of columns: searchSql).
+ */
+export function textSearchSql(
+  plan: ReturnPlan,
+  where: SqlPart[],
+  dicomWebBase: string,
+  dialect: TextSqlDialect = SQLITE_DIALECT,
+): SqlPart | undefined {
+  const text = datasetTextSql(plan, dicomWebBase, dialect);
+  if (!text) return undefined;
+  return chunkSql(
+    plan.level,
+    { sql: `${text.sql} AS q_json, page.pk AS ${PK_ALIAS}`, params: text.params },
+    where,
+    dialect,
+  );
+}
+
+function chunkSql(level: QidoLevel, select: SqlPart, where: SqlPart[], dialect: SqlDialect): SqlPart {
   const pk = ORDER[level];
   const filter = allOf([...where, sqlPart(`${pk} > @after`)]);
   const page = `SELECT ${pk} AS pk FROM ${from(level, dialect)} WHERE ${filter.sql} ORDER BY ${pk} LIMIT @take OFFSET @skip`;
   return {
-    sql: `SELECT ${select.join(', ')} FROM (${page}) page ${pageJoin(level, dialect)} ORDER BY page.pk`,
-    params: filter.params,
+    sql: `SELECT ${select.sql} FROM (${page}) page ${pageJoin(level, dialect)} ORDER BY page.pk`,
+    params: [...select.params, ...filter.params],
   };
 }
 
