@@ -7,7 +7,8 @@ import { checkBatchCount, checkEntryCount } from './batch-limits.js';
 import { jsonBody } from './body.js';
 import { READ_ONLY_TYPES } from './capability-statement.js';
 import { FHIR_JSON, type AccessRecord, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
-import { conditionKey, matches } from './crud-handlers.js';
+import { conditionKey, matchSearch, matches } from './crud-handlers.js';
+import type { SearchRequest } from '../search/search-request.js';
 import { queryOf, splitUrl } from '../../core/query-string.js';
 import { rewriteReferences } from './rewrite-references.js';
 
@@ -173,12 +174,13 @@ async function reserveIds(
     if (condition) held.add(conditionKey(req.path, condition));
   }
   if (held.size) await tx.repo.exclusive?.([...held].sort());
+  const searched = await conditionalMatches(tx, requests);
   for (const [i, entry] of entries.entries()) {
     const req = requests[i];
     const fullUrl = entry.fullUrl;
-    if (req.method === 'POST' && req.path && !req.path.includes('/')) {
+    if (isCreateOnType(req)) {
       const condition = req.headers['if-none-exist'];
-      const found = condition ? await matches(tx, req.path, queryOf(condition), req) : [];
+      const found = condition ? (searched.get(i) ?? (await matches(tx, req.path, queryOf(condition), req))) : [];
       if (found.length > 1) throw preconditionFailed(`entry ${i}: If-None-Exist matches ${found.length} resources`);
       if (found.length === 1) {
         if (fullUrl) map.set(fullUrl, `${req.path}/${found[0].id}`);
@@ -192,6 +194,35 @@ async function reserveIds(
     }
   }
   return map;
+}
+
+const isCreateOnType = (req: FhirRequest) => req.method === 'POST' && !!req.path && !req.path.includes('/');
+
+/**
+ * The matches of the conditional creates' If-None-Exist, all searched in one step where the
+ * repository takes several searches at once (FhirRepository.searchMany), by entry; those it
+ * leaves out are searched one by one, in order, as before: all of them without searchMany (SQLite),
+ * and from the first condition that does not parse on (its error is thrown in its turn).
+ */
+async function conditionalMatches(tx: RouterContext, requests: FhirRequest[]): Promise<Map<number, FhirResource[]>> {
+  const out = new Map<number, FhirResource[]>();
+  if (!tx.repo.searchMany) return out;
+  const at: number[] = [];
+  const searches: SearchRequest[] = [];
+  for (const [i, req] of requests.entries()) {
+    const condition = isCreateOnType(req) && req.headers['if-none-exist'];
+    if (!condition) continue;
+    try {
+      searches.push(matchSearch(tx, req.path, queryOf(condition), req));
+    } catch {
+      break;
+    }
+    at.push(i);
+  }
+  if (searches.length < 2) return out;
+  const pages = await tx.repo.searchMany(searches);
+  at.forEach((i, n) => out.set(i, pages[n]!));
+  return out;
 }
 
 /** The condition of a conditional create, update or delete entry (on a type, no id). */
