@@ -2,8 +2,8 @@
  * A sync pass's transaction Bundle on PostgreSQL (diagnostic): 8 Patient + 16 ImagingStudy
  * conditional creates (the studies' subjects urn:uuid placeholders of the Patients), as the bridge
  * writes 16 new studies, through the FHIR router on a throwaway cluster (or PG_TEST_URL), the
- * If-None-Exist searches in one statement (FhirRepository.searchMany: `batched`) or one by one
- * (the repository without searchMany: `one`); 20 Bundles each way, alternating. Prints per Bundle:
+ * If-None-Exist searches in one statement (FhirRepository.searchMany) and the creates in one
+ * (createMany): `batched`, or one by one (the repository without them): `one`; 20 Bundles each way, alternating. Prints per Bundle:
  * statements sent, wall ms, this process's CPU ms, the cluster's CPU ms.
  *   node --import tsx bench/probe/bundle-conditions-cost.ts [bundles]
  */
@@ -32,13 +32,13 @@ const registry = new SearchParamRegistry();
 const baseUrl = 'http://x/fhir';
 const repo = await PgFhirRepository.open(pool, { registry, baseUrl });
 
-function withoutSearchMany(r: FhirRepository): FhirRepository {
+function withoutBatching(r: FhirRepository): FhirRepository {
   return new Proxy(r, {
     get(target, key) {
-      if (key === 'searchMany') return undefined;
+      if (key === 'searchMany' || key === 'createMany') return undefined;
       if (key === 'transaction')
         return (fn: (tx: FhirRepository) => Promise<unknown>, o?: unknown) =>
-          target.transaction((tx) => fn(withoutSearchMany(tx)), o as never);
+          target.transaction((tx) => fn(withoutBatching(tx)), o as never);
       const value = Reflect.get(target, key) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -46,7 +46,7 @@ function withoutSearchMany(r: FhirRepository): FhirRepository {
 }
 const routers = {
   batched: new FhirRouter({ repo, registry, baseUrl, onError: (e) => console.error(e) }),
-  one: new FhirRouter({ repo: withoutSearchMany(repo), registry, baseUrl, onError: (e) => console.error(e) }),
+  one: new FhirRouter({ repo: withoutBatching(repo), registry, baseUrl, onError: (e) => console.error(e) }),
 };
 
 function bundle(): unknown {
@@ -68,7 +68,11 @@ function bundle(): unknown {
         identifier: [{ system: 'urn:dicom:uid', value: uid }],
         subject: { reference: patients[i % 8]!.urn },
       },
-      request: { method: 'POST', url: 'ImagingStudy', ifNoneExist: `identifier=${encodeURIComponent(`urn:dicom:uid|${uid}`)}` },
+      request: {
+        method: 'POST',
+        url: 'ImagingStudy',
+        ifNoneExist: `identifier=${encodeURIComponent(`urn:dicom:uid|${uid}`)}`,
+      },
     });
   }
   return { resourceType: 'Bundle', type: 'transaction', entry };

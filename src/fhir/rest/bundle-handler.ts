@@ -11,6 +11,7 @@ import { conditionKey, matchSearch, matches } from './crud-handlers.js';
 import type { SearchRequest } from '../search/search-request.js';
 import { queryOf, splitUrl } from '../../core/query-string.js';
 import { rewriteReferences } from './rewrite-references.js';
+import { stagedCreates } from './staged-creates.js';
 
 export type Dispatch = (ctx: RouterContext, req: FhirRequest) => Promise<FhirResponse>;
 
@@ -145,8 +146,27 @@ async function transaction(
     const order = resolved
       .map((_, i) => i)
       .sort((a, b) => ORDER.get(resolved[a].method)! - ORDER.get(resolved[b].method)! || a - b);
+    const batched = plainCreates(tx, resolved, order);
+    const early = new Map<number, Promise<Settled>>();
     for (const i of order) {
-      const res = await settle(() => dispatch(tx, resolved[i]));
+      if (batched.has(i) && !early.has(i)) {
+        // The run of plain creates this entry starts (none other in between), written together (staged-creates.ts).
+        const run = runFrom(order, order.indexOf(i), batched);
+        if (run.length > 1) {
+          const answers = stagedCreates(
+            tx,
+            run.map((j) => resolved[j]),
+            (c, r) => settle(() => dispatch(c, r)),
+          );
+          run.forEach((j, n) =>
+            early.set(
+              j,
+              answers.then((a) => a[n]!),
+            ),
+          );
+        }
+      }
+      const res = await (early.get(i) ?? settle(() => dispatch(tx, resolved[i])));
       records[i] = resolved[i].record && { ...resolved[i].record!, status: res.status };
       if (res.status >= 400) throw entryFailure(asOutcomeError(res.error), i);
       responses[i] = res;
@@ -194,6 +214,29 @@ async function reserveIds(
     }
   }
   return map;
+}
+
+/**
+ * The entries written with one FhirRepository.createMany (stagedCreates): creates under an id
+ * reserved for them (not conditional, or whose condition matched nothing), consecutive in the
+ * order of operations (all POSTs are), when the repository has createMany, there are two or more,
+ * and no entry has a principal (stagedCreates).
+ */
+function plainCreates(tx: RouterContext, resolved: FhirRequest[], order: number[]): Set<number> {
+  const out = new Set<number>();
+  if (!tx.repo.createMany || resolved.some((r) => r.principal)) return out;
+  for (const i of order) {
+    const r = resolved[i];
+    if (r.method === 'POST' && r.assignedId && !r.headers['if-none-exist']) out.add(i);
+  }
+  return out;
+}
+
+/** The entries from order[from] on while they are in `set`. */
+function runFrom(order: number[], from: number, set: ReadonlySet<number>): number[] {
+  let to = from;
+  while (to < order.length && set.has(order[to])) to++;
+  return order.slice(from, to);
 }
 
 const isCreateOnType = (req: FhirRequest) => req.method === 'POST' && !!req.path && !req.path.includes('/');
