@@ -16,7 +16,7 @@ import type {
 import type { SearchRequest } from '../search/search-request.js';
 import { type AnyResource, type FhirResource, openResource, type ResourceOf } from '../types.js';
 import { PgIndexWriter } from './index-writer.js';
-import { runSearch } from './pg-search.js';
+import { runSearch, runSearches } from './pg-search.js';
 import { PgResourceStore, type Queryable } from './resource-store.js';
 import { fhirMigrations } from './schema.js';
 import type { SearchContext } from './search-sql.js';
@@ -110,6 +110,11 @@ export class PgFhirRepository implements FhirRepository {
     return guarded(runSearch(this.pool, request, this.context()));
   }
 
+  /** One statement for all (pg-search.ts runSearches). */
+  searchMany(requests: readonly SearchRequest[]): Promise<FhirResource[][]> {
+    return guarded(runSearches(this.pool, requests, this.context()));
+  }
+
   transaction<T>(fn: (tx: FhirRepository) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.tx((db) => fn(this.inTransaction(db)), options.durable ?? true);
   }
@@ -153,6 +158,7 @@ export class PgFhirRepository implements FhirRepository {
       delete: (t, id, o) => store.delete(db, t, id, o),
       history: (s, o) => store.history(db, s, o),
       search: (req) => runSearch(db, req, this.context()),
+      searchMany: (reqs) => runSearches(db, reqs, this.context()),
       transaction: (fn) => this.savepoint(db, () => fn(view)),
       // Durability is the enclosing transaction's.
       flush: async () => undefined,

@@ -50,6 +50,43 @@ export async function runSearch(db: Queryable, req: SearchRequest, ctx: SearchCo
   return { resources, total, included };
 }
 
+/**
+ * The pages of several searches (conditional interactions' matches), in one statement: each
+ * request's page as runSearch selects it, tagged with its position, all in one UNION ALL (one
+ * round trip instead of one per request). Requests with a total, _include/_revinclude or a sort
+ * are run one by one (runSearch); only the pages are answered.
+ */
+export async function runSearches(
+  db: Queryable,
+  reqs: readonly SearchRequest[],
+  ctx: SearchContext,
+): Promise<FhirResource[][]> {
+  const out: FhirResource[][] = reqs.map(() => []);
+  const parts: string[] = [];
+  const args: unknown[] = [];
+  for (const [at, req] of reqs.entries()) {
+    if (req.total || req.include.length || req.revinclude.length || req.sort.length) {
+      out[at] = (await runSearch(db, req, ctx)).resources;
+      continue;
+    }
+    if (req.count === 0) continue;
+    const where = req.conditions.map((c) => conditionSql(c, 'r', req.resourceType, ctx));
+    // `at` is our own index, an integer: written into the SQL text, as the limit is.
+    parts.push(
+      `(SELECT ${at} AS q, r.pk, r.json FROM ${ctx.s}resources r WHERE r.type = ? AND NOT r.deleted${where.map((w) => ` AND (${w.sql})`).join('')} ORDER BY r.pk ASC ${limitSql(req.count)} OFFSET ?)`,
+    );
+    args.push(req.resourceType, ...where.flatMap((w) => w.args), req.offset);
+  }
+  if (parts.length === 0) return out;
+  // Each page in runSearch's order (no sort: by key), whatever order the branches come back in.
+  const { rows } = await db.query<{ q: number; json: string }>(
+    numbered(`${parts.join(' UNION ALL ')} ORDER BY q, pk`),
+    args,
+  );
+  for (const row of rows) out[row.q]!.push(JSON.parse(row.json) as FhirResource);
+  return out;
+}
+
 async function includes(db: Queryable, req: SearchRequest, page: Row[], ctx: SearchContext): Promise<FhirResource[]> {
   if (page.length === 0 || (req.include.length === 0 && req.revinclude.length === 0)) return [];
   const seen = new Set(page.map((r) => r.pk));

@@ -116,6 +116,11 @@ export class ObservedRepository implements FhirRepository {
     return this.inner.search(request);
   }
 
+  /** The inner store's, when it has one; else undefined: the caller searches one by one. */
+  get searchMany(): FhirRepository['searchMany'] {
+    return this.inner.searchMany?.bind(this.inner);
+  }
+
   async transaction<T>(fn: (tx: FhirRepository) => Promise<T>, options?: TransactionOptions): Promise<T> {
     const pending: WriteEvent[] = [];
     const result = await this.inner.transaction(

@@ -28,6 +28,12 @@ export interface FhirRepository {
   delete(resourceType: string, id: string, options?: WriteOptions): Promise<void>;
   history(scope: HistoryScope, options: HistoryOptions): Promise<HistoryPage>;
   search(request: SearchRequest): Promise<SearchResult>;
+  /**
+   * The page of each search (SearchResult.resources, in order; no totals, nothing included), in
+   * one step where the store takes several at once (PostgreSQL: one statement for all, not one
+   * round trip each). Absent: search one by one.
+   */
+  searchMany?(requests: readonly SearchRequest[]): Promise<FhirResource[][]>;
   /** Runs `fn` with a repository whose writes all commit together, or none do. */
   transaction<T>(fn: (tx: FhirRepository) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Makes every commit made so far durable (those of `durable: false` transactions too). */

@@ -7,9 +7,11 @@ import { checkBatchCount, checkEntryCount } from './batch-limits.js';
 import { jsonBody } from './body.js';
 import { READ_ONLY_TYPES } from './capability-statement.js';
 import { FHIR_JSON, type AccessRecord, type FhirRequest, type FhirResponse, type RouterContext } from './context.js';
-import { conditionKey, matches } from './crud-handlers.js';
+import { conditionKey, matchSearch, matches } from './crud-handlers.js';
+import type { SearchRequest } from '../search/search-request.js';
 import { queryOf, splitUrl } from '../../core/query-string.js';
 import { rewriteReferences } from './rewrite-references.js';
+import { stagedCreates } from './staged-creates.js';
 
 export type Dispatch = (ctx: RouterContext, req: FhirRequest) => Promise<FhirResponse>;
 
@@ -144,8 +146,27 @@ async function transaction(
     const order = resolved
       .map((_, i) => i)
       .sort((a, b) => ORDER.get(resolved[a].method)! - ORDER.get(resolved[b].method)! || a - b);
+    const batched = plainCreates(tx, resolved, order);
+    const early = new Map<number, Promise<Settled>>();
     for (const i of order) {
-      const res = await settle(() => dispatch(tx, resolved[i]));
+      if (batched.has(i) && !early.has(i)) {
+        // The run of plain creates this entry starts (none other in between), written together (staged-creates.ts).
+        const run = runFrom(order, order.indexOf(i), batched);
+        if (run.length > 1) {
+          const answers = stagedCreates(
+            tx,
+            run.map((j) => resolved[j]),
+            (c, r) => settle(() => dispatch(c, r)),
+          );
+          run.forEach((j, n) =>
+            early.set(
+              j,
+              answers.then((a) => a[n]!),
+            ),
+          );
+        }
+      }
+      const res = await (early.get(i) ?? settle(() => dispatch(tx, resolved[i])));
       records[i] = resolved[i].record && { ...resolved[i].record!, status: res.status };
       if (res.status >= 400) throw entryFailure(asOutcomeError(res.error), i);
       responses[i] = res;
@@ -173,12 +194,13 @@ async function reserveIds(
     if (condition) held.add(conditionKey(req.path, condition));
   }
   if (held.size) await tx.repo.exclusive?.([...held].sort());
+  const searched = await conditionalMatches(tx, requests);
   for (const [i, entry] of entries.entries()) {
     const req = requests[i];
     const fullUrl = entry.fullUrl;
-    if (req.method === 'POST' && req.path && !req.path.includes('/')) {
+    if (isCreateOnType(req)) {
       const condition = req.headers['if-none-exist'];
-      const found = condition ? await matches(tx, req.path, queryOf(condition), req) : [];
+      const found = condition ? (searched.get(i) ?? (await matches(tx, req.path, queryOf(condition), req))) : [];
       if (found.length > 1) throw preconditionFailed(`entry ${i}: If-None-Exist matches ${found.length} resources`);
       if (found.length === 1) {
         if (fullUrl) map.set(fullUrl, `${req.path}/${found[0].id}`);
@@ -192,6 +214,58 @@ async function reserveIds(
     }
   }
   return map;
+}
+
+/**
+ * The entries written with one FhirRepository.createMany (stagedCreates): creates under an id
+ * reserved for them (not conditional, or whose condition matched nothing), consecutive in the
+ * order of operations (all POSTs are), when the repository has createMany, there are two or more,
+ * and no entry has a principal (stagedCreates).
+ */
+function plainCreates(tx: RouterContext, resolved: FhirRequest[], order: number[]): Set<number> {
+  const out = new Set<number>();
+  if (!tx.repo.createMany || resolved.some((r) => r.principal)) return out;
+  for (const i of order) {
+    const r = resolved[i];
+    if (r.method === 'POST' && r.assignedId && !r.headers['if-none-exist']) out.add(i);
+  }
+  return out;
+}
+
+/** The entries from order[from] on while they are in `set`. */
+function runFrom(order: number[], from: number, set: ReadonlySet<number>): number[] {
+  let to = from;
+  while (to < order.length && set.has(order[to])) to++;
+  return order.slice(from, to);
+}
+
+const isCreateOnType = (req: FhirRequest) => req.method === 'POST' && !!req.path && !req.path.includes('/');
+
+/**
+ * The matches of the conditional creates' If-None-Exist, all searched in one step where the
+ * repository takes several searches at once (FhirRepository.searchMany), by entry; those it
+ * leaves out are searched one by one, in order, as before: all of them without searchMany (SQLite),
+ * and from the first condition that does not parse on (its error is thrown in its turn).
+ */
+async function conditionalMatches(tx: RouterContext, requests: FhirRequest[]): Promise<Map<number, FhirResource[]>> {
+  const out = new Map<number, FhirResource[]>();
+  if (!tx.repo.searchMany) return out;
+  const at: number[] = [];
+  const searches: SearchRequest[] = [];
+  for (const [i, req] of requests.entries()) {
+    const condition = isCreateOnType(req) && req.headers['if-none-exist'];
+    if (!condition) continue;
+    try {
+      searches.push(matchSearch(tx, req.path, queryOf(condition), req));
+    } catch {
+      break;
+    }
+    at.push(i);
+  }
+  if (searches.length < 2) return out;
+  const pages = await tx.repo.searchMany(searches);
+  at.forEach((i, n) => out.set(i, pages[n]!));
+  return out;
 }
 
 /** The condition of a conditional create, update or delete entry (on a type, no id). */

@@ -63,6 +63,30 @@ describe('FHIR router: batch and transaction Bundles', () => {
     expect((await t.call('GET', 'Patient/x')).status).toBe(404);
   });
 
+  it('answers a failing create amid others as if run one by one: its status, earlier ones ran, later ones not', async () => {
+    const res = await t.call('POST', '', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        entry('urn:uuid:a', 'POST', 'Patient', { resourceType: 'Patient', gender: 'female' }),
+        entry('urn:uuid:b', 'POST', 'Patient', { resourceType: 'Patient', gender: 'male' }),
+        entry('urn:uuid:c', 'POST', 'Patient', { resourceType: 'Patient', birthDate: 'never' }),
+        entry('urn:uuid:d', 'POST', 'AuditEvent', { resourceType: 'AuditEvent' }),
+        entry('urn:uuid:e', 'POST', 'Patient', { resourceType: 'Patient', gender: 'other' }),
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].diagnostics).toMatch(/^Bundle\.entry\[2\]/);
+    expect(res.access?.entries?.map((e: { status?: number }) => e.status)).toEqual([
+      201,
+      201,
+      400,
+      undefined,
+      undefined,
+    ]);
+    expect((await t.call('GET', 'Patient')).body.total).toBe(0);
+  });
+
   it('uses the existing resource for a conditional create inside a transaction', async () => {
     const existing = await t.call('POST', 'Patient', {
       resourceType: 'Patient',

@@ -1,5 +1,6 @@
 import { OperationOutcomeError, badRequest, forbidden, preconditionFailed } from '../../core/errors.js';
 import { parseSearch } from '../search/parse-search.js';
+import type { SearchRequest } from '../search/search-request.js';
 import type { FhirResource } from '../types.js';
 import { validateFhirResource } from '../validate.js';
 import { accessConditions, accessOf, authorizeChains, ensureAllowed, notePatients } from './authorize.js';
@@ -179,13 +180,21 @@ export async function matches(
   query: URLSearchParams,
   req?: FhirRequest,
 ): Promise<FhirResource[]> {
+  return (await ctx.repo.search(matchSearch(ctx, type, query, req))).resources;
+}
+
+/** The search `matches` runs (parsed and checked: a bad condition throws here). */
+export function matchSearch(
+  ctx: RouterContext,
+  type: string,
+  query: URLSearchParams,
+  req?: FhirRequest,
+): SearchRequest {
   const { request } = parseSearch(ctx.registry, type, query, { defaultCount: 2, maxCount: 2, baseUrl: ctx.baseUrl });
   const conditions = req?.principal
     ? [...authorizeChains(ctx, req, request.conditions), ...accessConditions(ctx, type, accessOf(req, type, 's'))]
     : request.conditions;
-  return (
-    await ctx.repo.search({ ...request, conditions, count: 2, offset: 0, total: false, include: [], revinclude: [] })
-  ).resources;
+  return { ...request, conditions, count: 2, offset: 0, total: false, include: [], revinclude: [] };
 }
 
 /** The id of what a create or conditional interaction touched, for the audit record. */
