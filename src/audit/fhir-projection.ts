@@ -3,6 +3,13 @@ import type { FhirRepository } from '../fhir/repository/repository.js';
 import type { FhirResource } from '../fhir/types.js';
 import type { ChainRecord } from './types.js';
 
+/**
+ * AuditEvents per createMany statement. Their index rows are computed before the statement is
+ * sent, without a turn of the event loop: 10 bound that to a few ms (40 at once held the loop
+ * ≈ 4× longer and raised the p95 of the FHIR searches running beside the projection, P9).
+ */
+const CREATE_MANY_RUN = 10;
+
 /** The watermark's name in the audit database. */
 export const FHIR_PROJECTION_TARGET = 'fhir';
 const TARGET = FHIR_PROJECTION_TARGET;
@@ -184,9 +191,14 @@ export class FhirProjection {
     try {
       return await this.repository.transaction(
         async (tx) => {
-          // All at once where the store takes several (PostgreSQL: one statement, not one round
-          // trip per event); an id already there is skipped either way.
-          if (tx.createMany) return (await tx.createMany(events)).filter((made) => made !== undefined).length;
+          // Several at once where the store takes several (PostgreSQL: one statement per
+          // CREATE_MANY_RUN events, not one round trip per event); an id already there is skipped either way.
+          if (tx.createMany) {
+            let n = 0;
+            for (let at = 0; at < events.length; at += CREATE_MANY_RUN)
+              for (const made of await tx.createMany(events.slice(at, at + CREATE_MANY_RUN))) if (made) n += 1;
+            return n;
+          }
           let n = 0;
           for (const e of events) if (await createUnlessCopied(tx, e)) n += 1;
           return n;
