@@ -12,9 +12,9 @@ import { openPool } from '../../src/core/postgres/pool.js';
 import { testPostgres } from '../../src/core/postgres/test-cluster.js';
 import { SearchParamRegistry } from '../../src/fhir/definitions/search-params.js';
 import { PgFhirRepository } from '../../src/fhir/postgres/pg-repository.js';
-import type { FhirRepository } from '../../src/fhir/repository/repository.js';
 import { FhirRouter } from '../../src/fhir/rest/router.js';
 import { postgresCpuS } from '../postgres-cpu.js';
+import { withoutBatching } from '../../src/fhir/repository/without-batching.js';
 
 const BUNDLES = Number(process.argv[2] ?? 20);
 const server = testPostgres();
@@ -32,18 +32,6 @@ const registry = new SearchParamRegistry();
 const baseUrl = 'http://x/fhir';
 const repo = await PgFhirRepository.open(pool, { registry, baseUrl });
 
-function withoutBatching(r: FhirRepository): FhirRepository {
-  return new Proxy(r, {
-    get(target, key) {
-      if (key === 'searchMany' || key === 'createMany') return undefined;
-      if (key === 'transaction')
-        return (fn: (tx: FhirRepository) => Promise<unknown>, o?: unknown) =>
-          target.transaction((tx) => fn(withoutBatching(tx)), o as never);
-      const value = Reflect.get(target, key) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 const routers = {
   batched: new FhirRouter({ repo, registry, baseUrl, onError: (e) => console.error(e) }),
   one: new FhirRouter({ repo: withoutBatching(repo), registry, baseUrl, onError: (e) => console.error(e) }),

@@ -9,6 +9,7 @@ import type { FhirResponse } from '../rest/context.js';
 import { FhirRouter } from '../rest/router.js';
 import type { BundleEntry } from '../types.js';
 import { PgFhirRepository } from './pg-repository.js';
+import { withoutBatching } from '../repository/without-batching.js';
 
 /**
  * A transaction Bundle's conditional creates on PostgreSQL: their If-None-Exist searches in one
@@ -64,20 +65,6 @@ async function withStore(test: (s: Store) => Promise<void>, oneByOne = false): P
     await repo.dropSchema();
     await pool.end();
   }
-}
-
-/** The repository as one without searchMany and createMany (every view of it, transactions' too): the one-by-one path. */
-function withoutBatching(repo: FhirRepository): FhirRepository {
-  return new Proxy(repo, {
-    get(target, key) {
-      if (key === 'searchMany' || key === 'createMany') return undefined;
-      if (key === 'transaction')
-        return (fn: (tx: FhirRepository) => Promise<unknown>, o?: unknown) =>
-          target.transaction((tx) => fn(withoutBatching(tx)), o as never);
-      const value = Reflect.get(target, key) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 const transaction = (router: FhirRouter, entry: BundleEntry[]) =>
