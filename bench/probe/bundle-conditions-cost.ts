@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { openPool } from '../../src/core/postgres/pool.js';
+import { countStatements } from '../../src/core/postgres/statement-counter.js';
 import { testPostgres } from '../../src/core/postgres/test-cluster.js';
 import { SearchParamRegistry } from '../../src/fhir/definitions/search-params.js';
 import { PgFhirRepository } from '../../src/fhir/postgres/pg-repository.js';
@@ -20,14 +21,7 @@ const BUNDLES = Number(process.argv[2] ?? 20);
 const server = testPostgres();
 if ('reason' in server) throw new Error(server.reason);
 const pool = openPool(await server.url());
-let statements = 0;
-pool.on('connect', (client) => {
-  const query = client.query.bind(client) as (...a: unknown[]) => unknown;
-  (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
-    statements++;
-    return query(...a);
-  };
-});
+const statements = countStatements(pool);
 const registry = new SearchParamRegistry();
 const baseUrl = 'http://x/fhir';
 const repo = await PgFhirRepository.open(pool, { registry, baseUrl });
@@ -67,7 +61,7 @@ function bundle(): unknown {
 }
 
 for (const mode of ['one', 'batched', 'one', 'batched'] as const) {
-  const s0 = statements;
+  const s0 = statements();
   const pg0 = postgresCpuS();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -85,7 +79,7 @@ for (const mode of ['one', 'batched', 'one', 'batched'] as const) {
   console.log(
     mode.padEnd(8),
     'statements/bundle',
-    ((statements - s0) / BUNDLES).toFixed(1),
+    ((statements() - s0) / BUNDLES).toFixed(1),
     'wall ms/bundle',
     ((performance.now() - t0) / BUNDLES).toFixed(1),
     'node cpu ms/bundle',

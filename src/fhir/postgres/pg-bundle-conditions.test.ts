@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openPool } from '../../core/postgres/pool.js';
+import { countStatements } from '../../core/postgres/statement-counter.js';
 import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import type { FhirRepository } from '../repository/repository.js';
 import { TEST_BASE, testRegistry } from '../repository/test-support.js';
@@ -42,14 +43,7 @@ interface Store {
 /** A repository in a fresh schema on a pool whose statements are counted; `oneByOne`: without searchMany and createMany. */
 async function withStore(test: (s: Store) => Promise<void>, oneByOne = false): Promise<void> {
   const pool = openPool(await server.url());
-  let statements = 0;
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...a: unknown[]) => unknown;
-    (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
-      statements++;
-      return query(...a);
-    };
-  });
+  const statements = countStatements(pool);
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const repo = await PgFhirRepository.open(pool, { registry: testRegistry(), baseUrl: TEST_BASE, schema });
   const served: FhirRepository = oneByOne ? withoutBatching(repo) : repo;
@@ -60,7 +54,7 @@ async function withStore(test: (s: Store) => Promise<void>, oneByOne = false): P
       baseUrl: TEST_BASE,
       onError: () => undefined,
     });
-    await test({ repo, router, statements: () => statements });
+    await test({ repo, router, statements });
   } finally {
     await repo.dropSchema();
     await pool.end();
