@@ -1,7 +1,7 @@
 import type { Archive } from '../archive/archive.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
 import { badGateway, notAcceptable, notFound } from '../core/errors.js';
-import { RemoteFetchError } from '../archive/remote.js';
+import { isRemoteKey, RemoteFetchError } from '../archive/remote.js';
 import { wholeSource } from '../archive/blob/blob-source.js';
 import { TransferSyntax, servedHeader, transcodeToExplicitLittle, type ServedHeader } from '../dicom/index.js';
 import { matchesType, parseAccept } from './accept.js';
@@ -50,10 +50,14 @@ export async function retrieveInstances(
   accept: string | undefined,
   ports: { archive: Archive; slabs?: SlabPool },
 ): Promise<BinaryResponse> {
-  if ((await ports.archive.instances(scope)).length === 0)
+  let instances = await ports.archive.instances(scope);
+  if (instances.length === 0)
     throw notFound(`no ${scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study'} with these UIDs`);
-  await ensureLocal(scope, ports.archive);
-  const instances = await ports.archive.instances(scope);
+  // Only instances indexed from a metadata-only source need fetching (and the index read again).
+  if (instances.some((i) => isRemoteKey(i.blobKey))) {
+    await ensureLocal(scope, ports.archive);
+    instances = await ports.archive.instances(scope);
+  }
   const choice = negotiate(accept, Boolean(scope.sopUid), instances);
   if (!choice.multipart) {
     const only = instances[0]!;
