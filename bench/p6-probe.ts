@@ -4,7 +4,7 @@
  * the server's CPU (utime + stime of the whole process and of its main thread, /proc), the client's own CPU
  * (process.cpuUsage: HTTP parsing and multipart counting) and the response's chunking
  * (chunks seen by the client, Transfer-Encoding). Medians per side at the end.
- *   node --import tsx bench/p6-probe.ts <entry A> [entry B | -] [rounds] [--no-orthanc] [--cpu-prof=DIR]
+ *   node --import tsx bench/p6-probe.ts <entry A> [entry B | -] [rounds] [--no-orthanc] [--cpu-prof=DIR] [--cache=DIR]
  * --node-arg=X passes X to our servers' node (e.g. --node-arg=--trace-gc; --show-output prints their output).
  * --cpu-prof=DIR starts our servers with --cpu-prof (summarise with bench/cpu-profile.ts).
  */
@@ -49,7 +49,8 @@ const threadTicks = (pid: number): Map<string, number> => {
   return out;
 };
 
-const manifest = ensureDataset('CT400', {});
+const cacheDir = process.argv.find((a) => a.startsWith('--cache='))?.slice('--cache='.length);
+const manifest = ensureDataset('CT400', { cacheDir });
 const studyUid = manifest.entries[0]!.studyUid;
 const root = mkdtempSync(join(tmpdir(), 'p6-probe-'));
 const factories: [string, ServerFactory][] = [['A', bridgeFactory({ entry: entryA, nodeArgs })]];

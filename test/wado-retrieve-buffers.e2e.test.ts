@@ -4,7 +4,9 @@
  * with its own random pixels, is retrieved by a client reading as fast as it can and by one
  * that stalls between chunks (the socket backs up, the read-ahead runs ahead): every part must
  * come back byte-identical. A refill before the socket took the old bytes would show
- * up as another instance's pixels in a part.
+ * up as another instance's pixels in a part. The slabs go from one retrieve to the next
+ * (src/dicomweb/slab-pool.ts): retrieves one after another, one abandoned half-way and two at
+ * once must each come back whole as well.
  */
 import { randomFillSync } from 'node:crypto';
 import { request } from 'node:http';
@@ -77,17 +79,50 @@ describe('WADO-RS study retrieve with refilled read buffers', () => {
   ] as const) {
     it(`sends every instance byte-identical to ${what}`, async () => {
       const res = await get(`${server.dicomweb}/studies/${STUDY}`, stallMs);
-      expect(res.status).toBe(200);
-      const parts = splitMultipart(res.body, res.contentType);
-      expect(parts).toHaveLength(files.length);
-      // Each part is one stored file exactly (the retrieve's order is the index's, not the upload's).
-      const seen = new Set<number>();
-      for (const part of parts) {
-        const k = files.findIndex((f) => f.equals(part.data));
-        expect(k).toBeGreaterThanOrEqual(0);
-        seen.add(k);
-      }
-      expect(seen.size).toBe(files.length);
+      expectWholeStudy(res);
     }, 120_000);
   }
+
+  it('sends every instance byte-identical to two clients at once after one gave up half-way', async () => {
+    await abandonAfter(`${server.dicomweb}/studies/${STUDY}`, 3 * DEFAULT_SLAB_BYTES);
+    const [slow, fast] = await Promise.all([
+      get(`${server.dicomweb}/studies/${STUDY}`, 2),
+      get(`${server.dicomweb}/studies/${STUDY}`, 0),
+    ]);
+    expectWholeStudy(slow);
+    expectWholeStudy(fast);
+  }, 120_000);
+
+  function expectWholeStudy(res: { status: number; contentType: string; body: Buffer }): void {
+    expect(res.status).toBe(200);
+    const parts = splitMultipart(res.body, res.contentType);
+    expect(parts).toHaveLength(files.length);
+    // Each part is one stored file exactly (the retrieve's order is the index's, not the upload's).
+    const seen = new Set<number>();
+    for (const part of parts) {
+      const k = files.findIndex((f) => f.equals(part.data));
+      expect(k).toBeGreaterThanOrEqual(0);
+      seen.add(k);
+    }
+    expect(seen.size).toBe(files.length);
+  }
 });
+
+/** GET that closes the connection once `bytes` of the body have arrived; resolves with what came. */
+function abandonAfter(url: string, bytes: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { accept: ACCEPT } }, (res) => {
+      let got = 0;
+      res.on('data', (chunk: Buffer) => {
+        got += chunk.length;
+        if (got >= bytes) {
+          req.destroy();
+          resolve(got);
+        }
+      });
+      res.once('end', () => reject(new Error(`the whole body (${got} bytes) came before ${bytes}`)));
+    });
+    req.once('error', (e) => (req.destroyed ? undefined : reject(e)));
+    req.end();
+  });
+}

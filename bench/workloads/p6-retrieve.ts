@@ -1,4 +1,5 @@
 /** P6: WADO-RS retrieve of the CT400 study (multipart, transfer-syntax=*), streamed and counted. */
+import { readFileSync } from 'node:fs';
 import { readProcStatusKb } from '../../test/support/process.js';
 import { retrieveStudy } from '../dicomweb.js';
 import type { Side } from '../servers.js';
@@ -9,10 +10,23 @@ import type { WorkloadResult } from './types.js';
 interface P6Figures {
   ms: number[];
   mbPerS: number[];
+  /** Server CPU (all threads, user + system) per MB sent, per run; empty when /proc is unreadable. */
+  cpuMsPerMb: number[];
   bytes: number;
   parts: number;
   baselineRssMb: number;
   peakRssMb: number;
+}
+
+/** utime + stime of a process in ms (/proc/<pid>/stat, clock ticks of 10 ms); undefined when unreadable. */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** "Flat memory": the server's RSS grows by less than this share of the study during retrieval. */
@@ -31,15 +45,19 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
       figures[factory.side] = await withServer(factory, dir, async (server) => {
         server.resetPeakRss();
         const baselineRssMb = kbToMb(readProcStatusKb(server.pid, 'VmRSS') ?? 0);
-        const f: P6Figures = { ms: [], mbPerS: [], bytes: 0, parts: 0, baselineRssMb, peakRssMb: 0 };
+        const f: P6Figures = { ms: [], mbPerS: [], cpuMsPerMb: [], bytes: 0, parts: 0, baselineRssMb, peakRssMb: 0 };
         for (let run = 1; run <= ctx.options.runs; run++) {
+          const cpuBefore = cpuMs(server.pid);
           const r = await retrieveStudy(server.dicomWebUrl, studyUid, ctx.agent);
+          const cpuAfter = cpuMs(server.pid);
+          const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+          if (cpu !== undefined) f.cpuMsPerMb.push(cpu / (r.bytes / 1e6));
           f.ms.push(r.ms);
           f.mbPerS.push(mbPerSecond(r.bytes, r.ms));
           f.bytes = r.bytes;
           f.parts = r.parts;
           ctx.log(
-            `  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms`,
+            `  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms, server CPU ${cpu ?? '?'} ms`,
           );
         }
         f.peakRssMb = kbToMb(server.peakRssKb());
@@ -77,6 +95,17 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
         better: 'higher',
         values: by((f) => median(f.mbPerS)),
         target: { text: '≥ 1× (with flat memory)', minRatio: 1 },
+      },
+      {
+        workload: 'P6',
+        metric: 'server CPU per MB',
+        unit: 'ms',
+        better: 'lower',
+        values: Object.fromEntries(
+          Object.entries(figures)
+            .filter(([, f]) => f.cpuMsPerMb.length > 0 && f.cpuMsPerMb.length === f.ms.length)
+            .map(([side, f]) => [side, median(f.cpuMsPerMb)]),
+        ),
       },
       { workload: 'P6', metric: 'server peak RSS', unit: 'MB', better: 'lower', values: by((f) => max([f.peakRssMb])) },
     ],

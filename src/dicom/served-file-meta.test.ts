@@ -55,6 +55,25 @@ describe('servedHeader (the File Meta a stored object goes out with)', () => {
     }
   });
 
+  it('regenerates a File Meta naming another SOP Class or transfer syntax than the index', () => {
+    const file = encodePart10(sampleJson(), { bulk });
+    const offset = parseInstance(bufferSource(file)).datasetOffset;
+    for (const other of [
+      { ...identity(), sopClassUid: '1.2.840.10008.5.1.4.1.1.4' },
+      { ...identity(), sopInstanceUid: `${sop}.1` },
+    ]) {
+      const h = servedHeader(file, other, true)!;
+      expect(h.datasetOffset).toBe(offset);
+      const meta = parseInstance(bufferSource(Buffer.concat([h.replacement!, file.subarray(offset)]))).fileMeta;
+      expect(meta['00020002']).toEqual({ vr: 'UI', Value: [other.sopClassUid] });
+      expect(meta['00020003']).toEqual({ vr: 'UI', Value: [other.sopInstanceUid] });
+    }
+    // Another transfer syntax: the data set would no longer parse with the new File Meta; its bytes name it.
+    const h = servedHeader(file, identity(TransferSyntax.ImplicitVRLittleEndian), true)!;
+    expect(h.datasetOffset).toBe(offset);
+    expect(h.replacement!.includes(Buffer.from(`${TransferSyntax.ImplicitVRLittleEndian}\0`, 'latin1'))).toBe(true);
+  });
+
   it('asks for more bytes until the File Meta is complete', () => {
     const file = encodePart10(sampleJson(), { bulk });
     expect(servedHeader(file.subarray(0, 140), identity(), false)).toBeUndefined();

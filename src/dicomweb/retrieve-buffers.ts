@@ -1,3 +1,7 @@
+import { DEFAULT_SLAB_BYTES, type SlabPool } from './slab-pool.js';
+
+export { DEFAULT_SLAB_BYTES };
+
 /**
  * How far the consumer of a streamed body is. `held()`: bytes of the body already handed to the
  * consumer that it still holds (not yet taken by the operating system; it may count a few bytes
@@ -13,7 +17,6 @@ interface Slab {
   freeAt: number | undefined;
 }
 
-export const DEFAULT_SLAB_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_MAX_SLABS = 8;
 
 /**
@@ -21,16 +24,23 @@ export const DEFAULT_MAX_SLABS = 8;
  * streamed out reuses a few slabs instead of allocating a buffer per read (a CT study is 200+ MB
  * of fresh buffers otherwise, and collecting them cost about half the server's CPU of a retrieve).
  * Without a `BodyProgress` nothing is ever refilled (`acquire` answers undefined: allocate).
+ * With a `SlabPool` the slabs come from it and go back to it once the whole body has been sent
+ * (`sent`): the next retrieve refills them instead of allocating.
  */
 export class RetrieveBuffers {
   private progress: BodyProgress | undefined;
   private readonly slabs: Slab[] = [];
   private yielded = 0;
+  private ended = false;
 
   constructor(
     readonly slabBytes = DEFAULT_SLAB_BYTES,
     private readonly maxSlabs = DEFAULT_MAX_SLABS,
-  ) {}
+    private readonly pool?: SlabPool,
+  ) {
+    if (pool && pool.slabBytes !== slabBytes)
+      throw new Error(`slabs of ${slabBytes} bytes from a pool of ${pool.slabBytes}`);
+  }
 
   trackedBy(progress: BodyProgress): void {
     this.progress = progress;
@@ -52,7 +62,7 @@ export class RetrieveBuffers {
    * undefined otherwise or without progress: the caller allocates as usual.
    */
   acquire(): Slab | undefined {
-    if (!this.progress) return undefined;
+    if (!this.progress || this.ended) return undefined;
     const done = this.done;
     const free = this.slabs.find((s) => s.freeAt !== undefined && s.freeAt <= done);
     if (free) {
@@ -60,7 +70,7 @@ export class RetrieveBuffers {
       return free;
     }
     if (this.slabs.length >= this.maxSlabs) return undefined;
-    const slab: Slab = { bytes: Buffer.allocUnsafeSlow(this.slabBytes), freeAt: undefined };
+    const slab: Slab = { bytes: this.pool?.take() ?? Buffer.allocUnsafeSlow(this.slabBytes), freeAt: undefined };
     this.slabs.push(slab);
     return slab;
   }
@@ -68,6 +78,17 @@ export class RetrieveBuffers {
   /** The slab's bytes have all been yielded by the body up to `bodyOffset`: free once sent. */
   release(slab: Slab, bodyOffset: number): void {
     slab.freeAt = bodyOffset;
+  }
+
+  /**
+   * The whole body has been taken by the operating system (never call it for an aborted
+   * response: reads may still be filling slabs): the slabs go back to the pool.
+   */
+  sent(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.pool?.give(this.slabs.map((s) => s.bytes));
+    this.slabs.length = 0;
   }
 }
 

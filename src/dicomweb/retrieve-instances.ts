@@ -1,13 +1,14 @@
 import type { Archive } from '../archive/archive.js';
 import type { InstanceScope, StoredInstance } from '../archive/types.js';
 import { badGateway, notAcceptable, notFound } from '../core/errors.js';
-import { RemoteFetchError } from '../archive/remote.js';
+import { isRemoteKey, RemoteFetchError } from '../archive/remote.js';
 import { wholeSource } from '../archive/blob/blob-source.js';
 import { TransferSyntax, servedHeader, transcodeToExplicitLittle, type ServedHeader } from '../dicom/index.js';
 import { matchesType, parseAccept } from './accept.js';
 import { MultipartWriter } from './multipart.js';
 import { type BodyProgress, RetrieveBuffers } from './retrieve-buffers.js';
 import { ReadAhead } from './retrieve-read-ahead.js';
+import type { SlabPool } from './slab-pool.js';
 
 export interface BinaryResponse {
   contentType: string;
@@ -19,6 +20,11 @@ export interface BinaryResponse {
    * that gives it must not keep yielded buffers beyond what `held()` counts.
    */
   trackedBy?(progress: BodyProgress): void;
+  /**
+   * Call once the whole body has been taken by the operating system (the response finished;
+   * never after an abort): the buffers it was read into go to other responses.
+   */
+  sent?(): void;
 }
 
 const TRANSCODABLE_TO_EXPLICIT_LE = new Set<string>([
@@ -42,12 +48,16 @@ interface Choice {
 export async function retrieveInstances(
   scope: InstanceScope,
   accept: string | undefined,
-  ports: { archive: Archive },
+  ports: { archive: Archive; slabs?: SlabPool },
 ): Promise<BinaryResponse> {
-  if ((await ports.archive.instances(scope)).length === 0)
+  let instances = await ports.archive.instances(scope);
+  if (instances.length === 0)
     throw notFound(`no ${scope.sopUid ? 'instance' : scope.seriesUid ? 'series' : 'study'} with these UIDs`);
-  await ensureLocal(scope, ports.archive);
-  const instances = await ports.archive.instances(scope);
+  // Only instances indexed from a metadata-only source need fetching (and the index read again).
+  if (instances.some((i) => isRemoteKey(i.blobKey))) {
+    await ensureLocal(scope, ports.archive);
+    instances = await ports.archive.instances(scope);
+  }
   const choice = negotiate(accept, Boolean(scope.sopUid), instances);
   if (!choice.multipart) {
     const only = instances[0]!;
@@ -58,11 +68,12 @@ export async function retrieveInstances(
   }
   const writer = new MultipartWriter();
   const tsParam = choice.transferSyntax === '*' ? '; transfer-syntax=*' : `; transfer-syntax=${choice.transferSyntax}`;
-  const buffers = new RetrieveBuffers();
+  const buffers = new RetrieveBuffers(ports.slabs?.slabBytes, undefined, ports.slabs);
   return {
     contentType: writer.contentType('application/dicom', tsParam),
     body: multipartBody(instances, choice, writer, ports.archive, buffers),
     trackedBy: (progress) => buffers.trackedBy(progress),
+    sent: () => buffers.sent(),
   };
 }
 

@@ -8,6 +8,7 @@ import { retrieveInstances, type BinaryResponse } from '../dicomweb/retrieve-ins
 import { retrieveMetadata } from '../dicomweb/retrieve-metadata.js';
 import { retrieveRendered, retrieveThumbnail, type RenderedRequest } from '../dicomweb/retrieve-rendered.js';
 import { createRenderer, type Renderer } from '../dicomweb/render/renderer.js';
+import { SlabPool } from '../dicomweb/slab-pool.js';
 import { qidoBody } from '../dicomweb/qido-response.js';
 import { stow } from '../dicomweb/stow.js';
 import { warningHeader } from './errors.js';
@@ -30,6 +31,8 @@ export interface DicomwebPorts {
   studiesOfPatient?: (patientId: string) => Promise<string[]>;
   /** Rendered and thumbnail resources (worker threads, thumbnail cache); closed with the app. Default: createRenderer(). */
   render?: Renderer;
+  /** Read slabs shared by the study/series retrieves (reused from one retrieve to the next). Default: a new SlabPool. */
+  slabs?: SlabPool;
 }
 
 type Params = { study?: string; series?: string; instance?: string; frames?: string; '*'?: string };
@@ -46,6 +49,8 @@ function sendBinary(reply: FastifyReply, r: BinaryResponse) {
   // written to the response and queued on its socket (plus a few framing bytes). The stream goes
   // to the response untouched (no hook transforms a stream payload).
   r.trackedBy?.({ held: () => stream.readableLength + reply.raw.writableLength });
+  // 'finish': the last byte was taken by the socket (an aborted response never finishes).
+  if (r.sent) reply.raw.once('finish', r.sent);
   return reply
     .headers(r.headers ?? {})
     .type(r.contentType)
@@ -83,6 +88,9 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
 
   const render = ports.render ?? createRenderer();
   app.addHook('onClose', () => render.close());
+  const slabs = ports.slabs ?? new SlabPool();
+  app.addHook('onClose', async () => slabs.close());
+  const retrievePorts = { archive: ports.archive, slabs };
 
   for (const path of ['/dicomweb/studies', '/dicomweb/studies/:study']) {
     app.post<{ Params: Params }>(path, CREATE, async (req, reply) => {
@@ -125,7 +133,7 @@ export function registerDicomweb(app: FastifyInstance, ports: DicomwebPorts): vo
   ]) {
     app.get<{ Params: Params }>(path, READ, async (req, reply) => {
       await checkStudy(req, 'instances-accessed');
-      return sendBinary(reply, await retrieveInstances(scopeOf(req.params), req.headers.accept, ports));
+      return sendBinary(reply, await retrieveInstances(scopeOf(req.params), req.headers.accept, retrievePorts));
     });
     app.get<{ Params: Params }>(`${path}/metadata`, READ, async (req, reply) => {
       await checkStudy(req, 'instances-accessed');
