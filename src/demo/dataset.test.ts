@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bufferSource, parseInstance } from '../dicom/index.js';
 import { ANTICOAGULANTS, CONDITIONS, LABS } from './codes.js';
 import { demoDataset } from './dataset.js';
-import { studyInstances } from './dicom-study.js';
+import { eachStudyInstance, studyInstances } from './dicom-study.js';
 import { ACCESSION_SYSTEM, MRN_SYSTEM } from './identifiers.js';
 import type { DemoDataset } from './types.js';
 
@@ -123,13 +123,23 @@ describe('demo dataset generator', () => {
     ]);
   });
 
+  it('gives the same files one at a time (eachStudyInstance, what the loader stores from)', () => {
+    const study = dataset.records.find((r) => r.patient.key === 'O01')!.studies[0];
+    const files = studyInstances(study);
+    const lazy = eachStudyInstance(study);
+    const first = lazy.next();
+    expect(first.done).toBe(false);
+    expect(first.done ? undefined : first.value.bytes.equals(files[0].bytes)).toBe(true);
+    expect([...lazy].map((f) => f.sopInstanceUid)).toEqual(files.slice(1).map((f) => f.sopInstanceUid));
+  });
+
   // The demo is what tests and newcomers see: its resources and images change only on purpose (then
   // update this digest). Pinned when the pixel loop was made faster (Math.hypot → Math.sqrt).
   it('is the same dataset and the same DICOM bytes as before (sha-256 of both)', () => {
     const hash = createHash('sha256').update(JSON.stringify(dataset));
     let files = 0;
     for (const study of dataset.records.flatMap((r) => r.studies))
-      for (const file of studyInstances(study)) {
+      for (const file of eachStudyInstance(study)) {
         hash.update(file.sopInstanceUid).update(file.bytes);
         files++;
       }

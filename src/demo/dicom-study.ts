@@ -19,9 +19,16 @@ export interface DemoInstance {
 
 /** The Part 10 files of one demo study: same bytes every time, so storing them again is a duplicate. */
 export function studyInstances(study: DemoStudy): DemoInstance[] {
-  return study.series.flatMap((series) =>
-    Array.from({ length: series.instances }, (_, i) => instance(study, series, i + 1)),
-  );
+  return [...eachStudyInstance(study)];
+}
+
+/**
+ * studyInstances one file at a time, each made when it is asked for: the loader stores a few at
+ * a time instead of making all 467 first (issue 21: ≈ 4 MB less of malloc's heap resident in the
+ * idle server).
+ */
+export function* eachStudyInstance(study: DemoStudy): Generator<DemoInstance> {
+  for (const series of study.series) for (let i = 1; i <= series.instances; i++) yield instance(study, series, i);
 }
 
 function instance(study: DemoStudy, series: DemoSeries, number: number): DemoInstance {
