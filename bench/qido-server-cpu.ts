@@ -51,7 +51,7 @@ const KINDS = [
   ),
 ].filter((k) => values.only === undefined || new RegExp(values.only).test(k.name));
 
-/** CPU ticks (user+sys, 10 ms) of the postmaster's children: the backends serving the servers. */
+/** CPU ticks (user+sys, 10 ms) of the postmaster's children, live and ended: the backends serving the servers (and the cluster's own workers). */
 function pgTicks(): number {
   if (postmaster === undefined) return 0;
   let ticks = 0;
@@ -61,6 +61,8 @@ function pgTicks(): number {
       const s = readFileSync(`/proc/${name}/stat`, 'utf8');
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
       if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+      // Backends that ended meanwhile: their CPU is the postmaster's reaped children's (cutime, cstime).
+      if (Number(name) === postmaster) ticks += Number(f[13]) + Number(f[14]);
     } catch {
       // gone meanwhile
     }
