@@ -28,11 +28,12 @@ export class PgQidoBackend implements QidoBackend {
   prepare(search: SearchPlan): PreparedSearch {
     const { text, params } = numbered(compileSearchSql(search, this.dialect));
     const name = this.statementName(text);
+    const values = (bounds: ChunkBounds) => [...params, ...BOUNDS.map((b) => bounds[b])];
     return {
-      rows: async (bounds) => {
-        const values = [...params, ...BOUNDS.map((b) => bounds[b])];
-        return (await this.pool.query<ResultRow>({ name, text, values })).rows;
-      },
+      rows: async (bounds) => (await this.pool.query<ResultRow>({ name, text, values: values(bounds) })).rows,
+      // Arrays: pg builds no object per row (a copy of every column name's slot, then each set by name).
+      tuples: async (bounds) =>
+        (await this.pool.query<unknown[]>({ name, text, values: values(bounds), rowMode: 'array' })).rows,
     };
   }
 

@@ -26,6 +26,11 @@ export interface QidoBackend {
  */
 export interface PreparedSearch {
   rows(bounds: ChunkBounds): Promise<ResultRow[]>;
+  /**
+   * The same rows as arrays of their values in resultColumns order (search-sql.ts), when the
+   * driver reads them so more cheaply than as objects (PostgreSQL); the text answer then uses it.
+   */
+  tuples?(bounds: ChunkBounds): Promise<unknown[][]>;
 }
 
 /** A result as the database wrote it: its DICOM JSON text, then its primary key. */

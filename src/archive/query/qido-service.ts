@@ -4,7 +4,7 @@ import { renderDataset, type ResultRow } from './render-dataset.js';
 import { datasetTextWriter } from './render-text.js';
 import type { ReturnPlan } from './return-plan.js';
 import { planSearch, type SearchPlan } from './search-plan.js';
-import { BEFORE_ALL, type ChunkBounds, PK_ALIAS } from './search-sql.js';
+import { BEFORE_ALL, type ChunkBounds, PK_ALIAS, resultColumns } from './search-sql.js';
 import type { DatasetsText, QidoOptions, QidoRequest, QidoResponse, QidoResults } from './types.js';
 import {
   EMPTY_VALUE_MATCHING_NOT_SUPPORTED,
@@ -95,6 +95,16 @@ export class QidoService {
       return;
     }
     const { plan } = search;
+    if (prepared.tuples && plan.stored.size === 0) {
+      // Rows as arrays: each column read at its position.
+      const position = new Map(resultColumns(plan).map((c, i) => [c.alias, i]));
+      const writeTuple = datasetTextWriter<unknown[]>(plan, base, (alias) => position.get(alias)!)!;
+      const pk = position.get(PK_ALIAS)!;
+      const tuples = { rows: (bounds: ChunkBounds) => prepared.tuples!(bounds) };
+      for await (const rows of chunksOf(tuples, (row) => row[pk] as number, offset, limit))
+        yield { count: rows.length, json: rows.map(writeTuple).join(',') };
+      return;
+    }
     const write = datasetTextWriter(plan, base) ?? ((row: ResultRow) => JSON.stringify(renderDataset(row, plan, base)));
     for await (const rows of rowChunks(prepared, offset, limit))
       yield { count: rows.length, json: rows.map(write).join(',') };

@@ -5,6 +5,7 @@ import { parseQuery } from './query-params.js';
 import { renderDataset, type ResultRow } from './render-dataset.js';
 import { datasetTextWriter } from './render-text.js';
 import { planReturn } from './return-plan.js';
+import { resultColumns } from './search-sql.js';
 import { forEachQidoBackend, PUBLIC_URL } from './test-support.js';
 import type { QidoLevel } from './types.js';
 
@@ -50,6 +51,20 @@ describe('results written as text straight from their rows', () => {
       for (let shift = 0; shift < AWKWARD.length; shift++) {
         const r = row((i) => AWKWARD[(i + shift) % AWKWARD.length]);
         expect(write(r), `${level} shift ${shift}`).toBe(JSON.stringify(renderDataset(r, plan, BASE)));
+      }
+    }
+  });
+
+  it('writes the same text from rows as arrays (columns read at their positions)', () => {
+    for (const level of LEVELS) {
+      const plan = planOf(level);
+      const columns = resultColumns(plan);
+      const position = new Map(columns.map((c, i) => [c.alias, i]));
+      const write = datasetTextWriter<unknown[]>(plan, BASE, (alias) => position.get(alias)!)!;
+      for (let shift = 0; shift < AWKWARD.length; shift++) {
+        const r = row((i) => AWKWARD[(i + shift) % AWKWARD.length]);
+        const tuple = columns.map((c) => r[c.alias]);
+        expect(write(tuple), `${level} shift ${shift}`).toBe(JSON.stringify(renderDataset(r, plan, BASE)));
       }
     }
   });

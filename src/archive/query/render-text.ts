@@ -1,100 +1,151 @@
 import { aliasOf, type IndexedAttribute } from './indexed-attributes.js';
-import { personName, type ResultRow, retrieveUrl, UNICODE } from './render-dataset.js';
+import { personName, type ResultRow, UNICODE } from './render-dataset.js';
 import type { ReturnPlan } from './return-plan.js';
 
 /** A result as DICOM JSON text. */
-export type DatasetTextWriter = (row: ResultRow) => string;
+export type DatasetTextWriter<Row = ResultRow> = (row: Row) => string;
+
+/** Where a row holds a column: its alias (rows as objects) or its position (rows as arrays). */
+export type ColumnKey = string | number;
 
 const RETRIEVE_URL = '00081190';
 
-/**
- * One member of a result, `"tag":{…}`, with a comma before it unless `first`; '' when the
- * result leaves it out. Built by concatenating constants and the row's own strings (cheaper
- * than an array of pieces joined).
- */
-type Member = (row: ResultRow, first: boolean) => string;
+/** How a member's value is written (kept small: one switch in the writer's loop). */
+enum Kind {
+  /** A constant member (SpecificCharacterSet, InstanceAvailability). */
+  Constant,
+  String,
+  PersonName,
+  Number,
+  Multi,
+  RetrieveUrl,
+}
+
+/** One member of a result, `"tag":{…}`, with its opening text with and without the comma before it. */
+interface Slot {
+  kind: Kind;
+  /** Where the row holds the value (Constant, RetrieveUrl: unused). */
+  key: ColumnKey;
+  /** Absent from the result when empty (TimezoneOffsetFromUTC). */
+  optional: boolean;
+  /** `"tag":{"vr":"XX"}`: the member without a value; for Constant the whole member. */
+  empty: [string, string];
+  /** `"tag":{"vr":"XX","Value":`. */
+  open: [string, string];
+}
 
 /**
  * The text renderDataset's object would stringify to (same members, values and order), built
- * straight from the row: no object per result, no sort, values escaped one by one. For
- * results made of index columns alone — the default return keys of every level; a search
- * that also returns stored JSON (includefield) has no text writer (undefined): render the
- * object (renderDataset) and stringify it.
+ * straight from the row: no object per result, no sort, values escaped only when they hold a
+ * character JSON escapes. For results made of index columns alone — the default return keys of
+ * every level; a search that also returns stored JSON (includefield) has no text writer
+ * (undefined): render the object (renderDataset) and stringify it. `keyOf` says where the row
+ * holds a column given its alias (default: under the alias, rows as objects).
  */
-export function datasetTextWriter(plan: ReturnPlan, dicomWebBase: string): DatasetTextWriter | undefined {
+export function datasetTextWriter<Row = ResultRow>(
+  plan: ReturnPlan,
+  dicomWebBase: string,
+  keyOf: (alias: string) => ColumnKey = (alias) => alias,
+): DatasetTextWriter<Row> | undefined {
   if (plan.stored.size > 0) return undefined;
-  const members: { tag: string; member: Member }[] = plan.columns
-    .filter((a) => a.tag !== RETRIEVE_URL)
-    .map((a) => ({ tag: a.tag, member: memberOf(a) }));
-  const url = stringMember(RETRIEVE_URL, 'UR');
-  members.push({ tag: RETRIEVE_URL, member: (row, first) => url(retrieveUrl(row, plan, dicomWebBase), first) });
-  members.sort((a, b) => (a.tag < b.tag ? -1 : 1));
-  const ordered = members.map((m) => m.member);
-  return (row) => {
+  const slots = plan.columns
+    .map((a) => ({ tag: a.tag, slot: slotOf(a, keyOf) }))
+    .filter((s): s is { tag: string; slot: Slot } => s.slot !== undefined)
+    .sort((a, b) => (a.tag < b.tag ? -1 : 1))
+    .map((s) => s.slot);
+  const uidKeys = [
+    keyOf(aliasOf('0020000D')),
+    ...(plan.level !== 'study' ? [keyOf(aliasOf('0020000E'))] : []),
+    ...(plan.level === 'instance' ? [keyOf(aliasOf('00080018'))] : []),
+  ];
+  const steps = ['/studies/', '/series/', '/instances/'];
+  const urlOf = (row: Record<ColumnKey, unknown>): string => {
+    let url = dicomWebBase;
+    for (let i = 0; i < uidKeys.length; i++) url += `${steps[i]}${row[uidKeys[i]!]}`;
+    return url;
+  };
+  return (r) => {
+    const row = r as Record<ColumnKey, unknown>;
     let out = '{';
-    let first = true;
-    for (const member of ordered) {
-      const text = member(row, first);
-      if (text !== '') {
-        out += text;
-        first = false;
+    let at = 0; // 0 before the first member, 1 after (index into each slot's [first, after] texts)
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      if (slot.kind === Kind.Constant) {
+        out += slot.empty[at]!;
+        at = 1;
+        continue;
       }
+      const v = slot.kind === Kind.RetrieveUrl ? urlOf(row) : row[slot.key];
+      if (v === null || v === undefined || v === '') {
+        if (slot.optional) continue;
+        out += slot.empty[at]!;
+      } else {
+        out += slot.open[at]! + valueText(slot.kind, v);
+      }
+      at = 1;
     }
     return `${out}}`;
   };
 }
 
-/** The member's opening text, and the same after a comma. */
-const heads = (text: string): [string, string] => [text, `,${text}`];
-
 /** Characters JSON.stringify escapes (lone surrogates included; a pair is left to it too). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** The same without the backslash, which separates the values of a multi-valued column. */
+const NEEDS_ESCAPE_BUT_BACKSLASH = /["\u0000-\u001f\ud800-\udfff]/;
 
-/** A one-string member: a plain value is pushed as it is between constant quotes, others via JSON.stringify. */
-function stringMember(tag: string, vr: string): (value: string, first: boolean) => string {
-  const [plain, plainAfter] = heads(`"${tag}":{"vr":${JSON.stringify(vr)},"Value":["`);
-  const [escaped, escapedAfter] = heads(`"${tag}":{"vr":${JSON.stringify(vr)},"Value":[`);
-  return (value, first) =>
-    NEEDS_ESCAPE.test(value)
-      ? `${first ? escaped : escapedAfter}${JSON.stringify(value)}]}`
-      : `${first ? plain : plainAfter}${value}"]}`;
+/** A string as its JSON text, as JSON.stringify writes it. */
+const jsonString = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
+
+/** A present value's `[…]}` (the Value array and the member's closing brace), as putColumn in render-dataset.ts makes it. */
+function valueText(kind: Kind, v: unknown): string {
+  switch (kind) {
+    case Kind.Number:
+      return `[${JSON.stringify(Number(v))}]}`;
+    case Kind.Multi: {
+      const s = String(v);
+      if (NEEDS_ESCAPE_BUT_BACKSLASH.test(s)) return `${JSON.stringify(s.split('\\'))}}`;
+      return `["${s.replaceAll('\\', '","')}"]}`;
+    }
+    case Kind.PersonName: {
+      const s = String(v);
+      // One component group (no `=`), the usual case: { Alphabetic } alone.
+      if (s !== '' && !s.includes('=')) return `[{"Alphabetic":${jsonString(s)}}]}`;
+      return `[${JSON.stringify(personName(s))}]}`;
+    }
+    default:
+      return `[${jsonString(String(v))}]}`;
+  }
 }
 
-function memberOf(a: IndexedAttribute): Member {
+/** The member's text, and the same after a comma. */
+const heads = (text: string): [string, string] => [text, `,${text}`];
+
+function slotOf(a: IndexedAttribute, keyOf: (alias: string) => ColumnKey): Slot | undefined {
   const head = `"${a.tag}":{"vr":${JSON.stringify(a.vr)}`;
+  const open = heads(`${head},"Value":`);
+  const slot = (kind: Kind, key: ColumnKey = ''): Slot => ({
+    kind,
+    key,
+    optional: a.render === 'optional',
+    empty: heads(`${head}}`),
+    open,
+  });
   if (a.render === 'computed') {
+    if (a.tag === RETRIEVE_URL) return slot(Kind.RetrieveUrl);
     const value =
       a.keyword === 'SpecificCharacterSet' ? UNICODE : a.keyword === 'InstanceAvailability' ? 'ONLINE' : undefined;
-    if (value === undefined) return () => '';
-    const [text, textAfter] = heads(`${head},"Value":[${JSON.stringify(value)}]}`);
-    return (_row, first) => (first ? text : textAfter);
+    if (value === undefined) return undefined;
+    return { ...slot(Kind.Constant), empty: heads(`${head},"Value":[${JSON.stringify(value)}]}`) };
   }
-  const alias = aliasOf(a.tag);
-  const [empty, emptyAfter] = heads(`${head}}`);
-  const optional = a.render === 'optional';
-  const present = presentMember(a, head);
-  return (row, first) => {
-    const v = row[alias];
-    if (v === null || v === undefined || v === '') return optional ? '' : first ? empty : emptyAfter;
-    return present(v, first);
-  };
-}
-
-/** A member with a value, as putColumn in render-dataset.ts makes it. */
-function presentMember(a: IndexedAttribute, head: string): (v: unknown, first: boolean) => string {
-  const [open, openAfter] = heads(`${head},"Value":`);
-  const json = (text: (v: unknown) => string) => (v: unknown, first: boolean) =>
-    `${first ? open : openAfter}${text(v)}}`;
+  const key = keyOf(aliasOf(a.tag));
   switch (a.render) {
     case 'number':
-      return json((v) => `[${JSON.stringify(Number(v))}]`);
+      return slot(Kind.Number, key);
     case 'multi':
-      return json((v) => JSON.stringify(String(v).split('\\')));
+      return slot(Kind.Multi, key);
     case 'pn':
-      return json((v) => `[${JSON.stringify(personName(String(v)))}]`);
-    default: {
-      const member = stringMember(a.tag, a.vr);
-      return (v, first) => member(String(v), first);
-    }
+      return slot(Kind.PersonName, key);
+    default:
+      return slot(Kind.String, key);
   }
 }

@@ -65,10 +65,19 @@ export function scopeConditions(scope: SearchScope): SqlPart[] {
  * read and their returned values computed. Values are always bound, never spliced into the SQL.
  */
 export function searchSql(plan: ReturnPlan, where: SqlPart[], dialect: SqlDialect = SQLITE_DIALECT): SqlPart {
-  const select = plan.columns.filter((a) => a.select).map((a) => `${a.select} AS "${aliasOf(a.tag)}"`);
-  for (const source of plan.stored.keys()) select.push(`${SOURCE_COLUMN[source]} AS ${SOURCE_ALIAS[source]}`);
-  select.push(`page.pk AS ${PK_ALIAS}`);
+  const select = resultColumns(plan).map(({ alias, sql }) => `${sql} AS "${alias}"`);
   return chunkSql(plan.level, sqlPart(select.join(', ')), where, dialect);
+}
+
+/**
+ * The columns of searchSql's rows in their order, by alias: the return plan's columns, the
+ * stored JSON of each source, the primary key last (for drivers that read rows as arrays).
+ */
+export function resultColumns(plan: ReturnPlan): { alias: string; sql: string }[] {
+  const columns = plan.columns.flatMap((a) => (a.select ? [{ alias: aliasOf(a.tag), sql: a.select }] : []));
+  for (const source of plan.stored.keys()) columns.push({ alias: SOURCE_ALIAS[source], sql: SOURCE_COLUMN[source] });
+  columns.push({ alias: PK_ALIAS, sql: 'page.pk' });
+  return columns;
 }
 
 /**
