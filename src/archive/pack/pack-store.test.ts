@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CoalescedSync } from '../../core/coalesced-sync.js';
 import { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
 import { Keyring, keyIdOf } from '../../core/encryption/keys.js';
-import { PREPARE_MAX_RECORD_BYTES, PackStore } from './pack-store.js';
+import { PackStore } from './pack-store.js';
 
 const note = (sop: string) => ({ sop, source: 'test' });
 const bytes = (n: number, fill: number) => Buffer.alloc(n, fill);
@@ -215,28 +215,6 @@ describe('pack store, zeros prepared ahead of the appends', () => {
     expect(statSync(segmentFile(dir, 1)).size).toBe(end);
     packs = new PackStore(dir, false);
     expect(packs.recordsOf(1)).toHaveLength(40);
-  });
-
-  it('prepares no zeros while the records are large (CT-sized), and again once they are small', async () => {
-    packs.close();
-    packs = new PackStore(dir, true);
-    const seg = packs.currentSegment!;
-    const keys: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      keys.push(await packs.append(bytes(PREPARE_MAX_RECORD_BYTES + 100_000, i + 1), note(`1.${i}`)));
-      // The first append finds no zeros and leaves none: the file ends where its data ends.
-      expect(statSync(segmentFile(dir, seg)).size).toBe(packs.currentBytes);
-    }
-    // Small records again: the running mean falls below the bound and the zeros come back.
-    let prepared = false;
-    for (let i = 0; i < 40 && !prepared; i++) {
-      keys.push(await packs.append(bytes(2000, 9), note(`2.${i}`)));
-      prepared = statSync(segmentFile(dir, seg)).size > packs.currentBytes;
-    }
-    expect(prepared).toBe(true);
-    for (const [i, k] of keys.slice(0, 6).entries())
-      expect((await packs.read(k)).equals(bytes(PREPARE_MAX_RECORD_BYTES + 100_000, i + 1))).toBe(true);
-    expect([...packs.recordsFrom({ segment: 0, offset: 0 })]).toHaveLength(keys.length);
   });
 
   it('cuts the zeros off the segment it leaves when it rolls over, and never prepares past the segment size', async () => {

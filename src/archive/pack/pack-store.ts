@@ -61,15 +61,6 @@ interface Segment {
 
 /** How far ahead of the append point a segment is filled with written zeros (see prepareAhead). */
 export const PREPARE_BYTES = 8 << 20;
-/**
- * Records this large or larger (as a running mean) get no zeros prepared ahead of them: writing
- * and syncing the zeros costs as much again as the record's own bytes, more than the journal
- * commit of a growing file it saves. Measured on this machine's ext4 (append + fdatasync, 400–1,000
- * records, alternating runs): zeros ahead 20 % faster at 8.9 and 64 KB, even at 128 KB, 12–15 %
- * slower at 256 and 525 KB (CT400's size, P1), where the 4 MB refill's sync also holds up the
- * append that comes while it runs.
- */
-export const PREPARE_MAX_RECORD_BYTES = 128 << 10;
 const ZEROS = Buffer.alloc(1 << 20);
 
 const PREFIX = 'p/';
@@ -118,8 +109,6 @@ export class PackStore implements BlobJournal {
   /** Segments this process claimed (segment-claims.ts); released on close. */
   private readonly claims: number[] = [];
   private readonly role: ClaimRole | undefined;
-  /** Running mean of the records appended (bytes, newest weighted 1/4): see PREPARE_MAX_RECORD_BYTES. */
-  private recentRecordBytes = 0;
 
   /**
    * `writer`: this process appends, to segments of its own (segment-claims.ts): the server
@@ -224,7 +213,6 @@ export class PackStore implements BlobJournal {
     const seg = this.current;
     const start = seg.end;
     seg.end += length;
-    this.recentRecordBytes = this.recentRecordBytes === 0 ? length : this.recentRecordBytes * 0.75 + length * 0.25;
     const key = `${PREFIX}${seg.id}/${start + HEADER_BYTES}/${storedLength}`;
     this.unsettled.set(key, { segment: seg.id, offset: start });
     try {
@@ -251,8 +239,6 @@ export class PackStore implements BlobJournal {
    */
   private prepareAhead(seg: Segment): void {
     if (this.prepareBytes <= 0 || seg !== this.current || seg.unprepared || seg.broken) return;
-    // Large records grow the file themselves (see PREPARE_MAX_RECORD_BYTES).
-    if (this.recentRecordBytes >= PREPARE_MAX_RECORD_BYTES) return;
     if (seg.prepared - seg.end >= this.prepareBytes / 2) return;
     const from = Math.max(seg.prepared, seg.end);
     const to = Math.min(seg.end + this.prepareBytes, Math.max(this.segmentBytes, seg.end));
