@@ -58,6 +58,12 @@ function threadDelta(before: Map<string, number>, after: Map<string, number>, n:
   return out;
 }
 
+/** Bytes this process caused to be written to storage (/proc/<pid>/io write_bytes; page cache writeback included). */
+function writeBytes(pid: number): number {
+  const m = /^write_bytes:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
 function statusKb(pid: number, key: string): number {
   const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : Number.NaN;
@@ -147,6 +153,7 @@ async function main(): Promise<void> {
     await pg?.reset();
     const self0 = process.cpuUsage();
     const cpu0 = cpuMs(server.pid);
+    const written0 = writeBytes(server.pid);
     const main0 = cpuMs(server.pid, server.pid);
     const threads0 = threadCpuByName(server.pid);
     const started = performance.now();
@@ -178,6 +185,7 @@ async function main(): Promise<void> {
     const mainCpu = cpuMs(server.pid, server.pid) - main0;
     const threadsEnd = threadCpuByName(server.pid);
     const peakMb = server.peakRssKb() / 1024;
+    const written = writeBytes(server.pid) - written0;
     const self = process.cpuUsage(self0);
     const pgRun = await pg?.read();
     const stored = await qidoInstanceCount(server.dicomweb);
@@ -203,6 +211,7 @@ async function main(): Promise<void> {
         cpuMsPerInstanceAtAck: +((atAck - cpu0) / n).toFixed(3),
         cpuMsPerInstance: +(cpu / n).toFixed(3),
         mainThreadMsPerInstance: +(mainCpu / n).toFixed(3),
+        diskWriteKbPerInstance: +(written / 1024 / n).toFixed(1),
         threadMsPerInstanceAtAck: threadDelta(threads0, threadsAtAck, files.length),
         threadMsPerInstance: threadDelta(threads0, threadsEnd, files.length),
         ...(pgRun
