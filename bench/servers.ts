@@ -76,6 +76,16 @@ export const START_ENV: Record<string, string> = process.env.BENCH_SERVER_ENV
     )
   : { MALLOC_ARENA_MAX: '2' };
 
+/**
+ * The node options `npm start` gives the server (package.json): the young generation held to
+ * 8 MB semi-spaces (docs/ingest-memory.md, session 19). BENCH_SERVER_NODE_ARGS='ARG ARG'
+ * replaces them ('' for none), for A/B.
+ */
+export const START_NODE_ARGS: string[] =
+  process.env.BENCH_SERVER_NODE_ARGS !== undefined
+    ? process.env.BENCH_SERVER_NODE_ARGS.split(/\s+/).filter(Boolean)
+    : ['--max-semi-space-size=8'];
+
 export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
   let lastArgv: string[] = [];
   return {
@@ -90,7 +100,7 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
         {
           spawn: {
             entry: opts.entry,
-            nodeArgs: opts.nodeArgs,
+            nodeArgs: [...START_NODE_ARGS, ...(opts.nodeArgs ?? [])],
             args: opts.extraArgs,
             env: { ...opts.env, ...START_ENV },
             // A start on PostgreSQL (schema migrations) on a loaded machine can take longer than 30 s.
