@@ -77,14 +77,11 @@ export const START_ENV: Record<string, string> = process.env.BENCH_SERVER_ENV
   : { MALLOC_ARENA_MAX: '2' };
 
 /**
- * The node options `npm start` gives the server (package.json): the young generation held to
- * 8 MB semi-spaces (docs/ingest-memory.md, session 19). BENCH_SERVER_NODE_ARGS='ARG ARG'
- * replaces them ('' for none), for A/B.
+ * The node options `npm start` gives the server (package.json): none. BENCH_SERVER_NODE_ARGS='ARG
+ * ARG' sets some, for A/B (e.g. `--max-semi-space-size=8`: −20 MB of P3 peak for ≈ +20 % of
+ * server CPU, docs/ingest-memory.md, session 19).
  */
-export const START_NODE_ARGS: string[] =
-  process.env.BENCH_SERVER_NODE_ARGS !== undefined
-    ? process.env.BENCH_SERVER_NODE_ARGS.split(/\s+/).filter(Boolean)
-    : ['--max-semi-space-size=8'];
+export const START_NODE_ARGS: string[] = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
   let lastArgv: string[] = [];

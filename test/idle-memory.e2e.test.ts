@@ -45,12 +45,7 @@ describe('memory of an idle server after start', () => {
         spawn: {
           args: ['--demo'],
           startTimeoutMs: 120_000,
-          // As `npm start` starts it: 8 MB semi-spaces (session 19), two malloc arenas.
-          nodeArgs: [
-            '--max-semi-space-size=8',
-            '--import',
-            new URL('./support/trace-packages.mjs', import.meta.url).href,
-          ],
+          nodeArgs: ['--import', new URL('./support/trace-packages.mjs', import.meta.url).href],
           env: { TRACE_PACKAGES_FILE: traced, MALLOC_ARENA_MAX: '2' },
         },
       },
