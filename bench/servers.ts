@@ -76,6 +76,13 @@ export const START_ENV: Record<string, string> = process.env.BENCH_SERVER_ENV
     )
   : { MALLOC_ARENA_MAX: '2' };
 
+/**
+ * The node options `npm start` gives the server (package.json): none. BENCH_SERVER_NODE_ARGS='ARG
+ * ARG' sets some, for A/B (e.g. `--max-semi-space-size=8`: −20 MB of P3 peak for ≈ +20 % of
+ * server CPU, docs/ingest-memory.md, session 19).
+ */
+export const START_NODE_ARGS: string[] = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
   let lastArgv: string[] = [];
   return {
@@ -90,7 +97,7 @@ export function bridgeFactory(opts: BridgeFactoryOptions = {}): ServerFactory {
         {
           spawn: {
             entry: opts.entry,
-            nodeArgs: opts.nodeArgs,
+            nodeArgs: [...START_NODE_ARGS, ...(opts.nodeArgs ?? [])],
             args: opts.extraArgs,
             env: { ...opts.env, ...START_ENV },
             // A start on PostgreSQL (schema migrations) on a loaded machine can take longer than 30 s.

@@ -1,4 +1,4 @@
-import { boundHeapGrowth, reduceHeapWhenIdle } from '../core/heap-tuning.js';
+import { boundHeapGrowth, collectStartUpGarbage, reduceHeapWhenIdle } from '../core/heap-tuning.js';
 import { createLogger } from '../core/logger.js';
 import { privateUmask } from '../core/private-files.js';
 import { startServer } from '../main.js';
@@ -29,7 +29,8 @@ export async function runServe(args: string[], env: NodeJS.ProcessEnv): Promise<
       stop('durability lost');
     },
   });
-  // The start-up garbage (R4 definitions parsed) and what later work grew, given back when idle.
+  collectStartUpGarbage(); // before the first load, not at its first full collection
+  // What later work grew, given back when idle.
   const heap = reduceHeapWhenIdle({
     onRound: (bytes) =>
       logger.debug(
