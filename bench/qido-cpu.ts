@@ -14,7 +14,7 @@ import { QidoService } from '../src/archive/query/qido-service.js';
 import { SqliteQidoBackend } from '../src/archive/sqlite/sqlite-qido.js';
 import { qidoBody } from '../src/dicomweb/qido-response.js';
 import { DEFAULT_SEED, SCALE_SHAPE } from './datasets.js';
-import { QUERY_KINDS, queryFor } from './workloads/qido-queries.js';
+import { scaleQueries } from './workloads/qido-queries.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,15 +32,7 @@ const iterations = Number(values.iterations);
 const db = new Database(join(dir, 'index.sqlite'), { readonly: true });
 const qido = new QidoService(new SqliteQidoBackend(db), { publicUrl: 'http://127.0.0.1:8080' });
 
-const KINDS = [
-  ...QUERY_KINDS.map((k) => ({ name: k, query: (i: number) => queryFor(k, i, DEFAULT_SEED, SCALE_SHAPE, 'SCALE') })),
-  ...(['StudyDate range', 'PatientName wildcard', 'ModalitiesInStudy=MR'] as const).flatMap((k) =>
-    [100, 1000].map((n) => ({
-      name: `${k} &limit=${n}`,
-      query: (i: number) => `${queryFor(k, i, DEFAULT_SEED, SCALE_SHAPE, 'SCALE')}&limit=${n}`,
-    })),
-  ),
-].filter((k) => values.only === undefined || new RegExp(values.only).test(k.name));
+const KINDS = scaleQueries(DEFAULT_SEED, SCALE_SHAPE, values.only);
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 

@@ -17,7 +17,7 @@ import { startTestServer, type SpawnedServer } from '../test/support/server.js';
 import { DEFAULT_SEED, SCALE_SHAPE } from './datasets.js';
 import { httpCall, keepAliveAgent } from './http-client.js';
 import { cpuBetween, threadSnapshot } from './thread-cpu.js';
-import { QUERY_KINDS, queryFor } from './workloads/qido-queries.js';
+import { scaleQueries } from './workloads/qido-queries.js';
 
 const { values } = parseArgs({
   options: {
@@ -41,15 +41,7 @@ const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 const postmaster = values.postmaster === undefined ? undefined : Number(values.postmaster);
 
-const KINDS = [
-  ...QUERY_KINDS.map((k) => ({ name: k, query: (i: number) => queryFor(k, i, DEFAULT_SEED, SCALE_SHAPE, 'SCALE') })),
-  ...(['StudyDate range', 'PatientName wildcard', 'ModalitiesInStudy=MR'] as const).flatMap((k) =>
-    [100, 1000].map((n) => ({
-      name: `${k} &limit=${n}`,
-      query: (i: number) => `${queryFor(k, i, DEFAULT_SEED, SCALE_SHAPE, 'SCALE')}&limit=${n}`,
-    })),
-  ),
-].filter((k) => values.only === undefined || new RegExp(values.only).test(k.name));
+const KINDS = scaleQueries(DEFAULT_SEED, SCALE_SHAPE, values.only);
 
 /** CPU ticks (user+sys, 10 ms) of the postmaster's children, live and ended: the backends serving the servers (and the cluster's own workers). */
 function pgTicks(): number {

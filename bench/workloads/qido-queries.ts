@@ -40,3 +40,24 @@ export function queryFor(
       return 'studies?limit=100';
   }
 }
+
+/** A named SCALE query: the P4 kinds, then the large answers paged by 100 and 1,000. */
+export interface ScaleQuery {
+  name: string;
+  query: (i: number) => string;
+}
+
+/** The SCALE queries the QIDO CPU harnesses run (`bench/qido-cpu.ts`, `bench/qido-server-cpu.ts`), filtered by `only` (a regex). */
+export function scaleQueries(seed: number, shape: StudySetShape, only?: string): ScaleQuery[] {
+  const paged = (['StudyDate range', 'PatientName wildcard', 'ModalitiesInStudy=MR'] as const).flatMap((k) =>
+    [100, 1000].map((n) => ({
+      name: `${k} &limit=${n}`,
+      query: (i: number) => `${queryFor(k, i, seed, shape, 'SCALE')}&limit=${n}`,
+    })),
+  );
+  const all = [
+    ...QUERY_KINDS.map((k) => ({ name: k, query: (i: number) => queryFor(k, i, seed, shape, 'SCALE') })),
+    ...paged,
+  ];
+  return only === undefined ? all : all.filter((k) => new RegExp(only).test(k.name));
+}
