@@ -1,10 +1,11 @@
 /**
- * The benchmarks' streaming multipart counter (bench/multipart.ts): parts and bytes counted
- * exactly however the body is cut into chunks, delimiters split across two or more chunks too.
+ * The benchmarks' streaming multipart counter (bench/multipart.ts; see also bench-multipart.test.ts):
+ * parts and bytes counted exactly however the body is cut into chunks, delimiters split across
+ * two or more chunks too.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MultipartCounter, multipartRelated } from '../bench/multipart.js';
+import { MultipartCounter, multipartRelated } from '../../bench/multipart.js';
 
 async function bodyOf(parts: Buffer[], boundary: string): Promise<Buffer> {
   const body = multipartRelated(
