@@ -80,32 +80,53 @@ export function boundaryOf(contentType: string | undefined): string | undefined 
 }
 
 /**
- * Counts bytes and parts of a multipart response as it streams by (delimiters split
- * across chunks are handled by carrying the last delimiter-length-1 bytes over).
+ * Counts bytes and parts of a multipart response as it streams by, without copying it: whole
+ * delimiters are found in each chunk, and one split across chunks by comparing the last bytes
+ * kept from before (at most the delimiter's length − 1, in a buffer of its own) with the chunk's
+ * first bytes. Each delimiter is counted once, in the chunk holding its last byte.
  */
 export class MultipartCounter {
   bytes = 0;
   private delimiters = 0;
   private readonly delimiter: Buffer;
-  private carry = Buffer.alloc(0);
+  /** The last `carried` bytes seen before the current chunk (up to delimiter length − 1). */
+  private readonly carry: Buffer;
+  private carried = 0;
 
   constructor(boundary: string) {
     this.delimiter = Buffer.from(`--${boundary}`, 'latin1');
+    this.carry = Buffer.alloc(this.delimiter.length - 1);
   }
 
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
     const d = this.delimiter;
-    if (this.carry.length > 0) {
-      // Only matches that straddle the carry/chunk edge; whole-chunk matches are counted below.
-      const edge = Buffer.concat([this.carry, chunk.subarray(0, d.length - 1)]);
-      for (let at = edge.indexOf(d); at !== -1; at = edge.indexOf(d, at + 1)) {
-        if (at < this.carry.length && at + d.length > this.carry.length) this.delimiters++;
-      }
+    // Delimiters that start in the bytes before and end in this chunk: j of their bytes before.
+    for (let j = Math.min(this.carried, d.length - 1); j >= 1; j--) {
+      const rest = d.length - j;
+      if (chunk.length < rest || chunk[0] !== d[j]) continue; // (a longer one ends in a later chunk: counted there)
+      if (
+        d.compare(this.carry, this.carried - j, this.carried, 0, j) === 0 &&
+        d.compare(chunk, 0, rest, j, d.length) === 0
+      )
+        this.delimiters++;
     }
     for (let at = chunk.indexOf(d); at !== -1; at = chunk.indexOf(d, at + d.length)) this.delimiters++;
-    const keep = Math.min(d.length - 1, chunk.length);
-    this.carry = Buffer.concat([this.carry, chunk.subarray(chunk.length - keep)]).subarray(-(d.length - 1));
+    this.keepTail(chunk);
+  }
+
+  /** Bytes before the current chunk, as they cross a chunk edge: the last delimiter length − 1. */
+  private keepTail(chunk: Buffer): void {
+    const room = this.carry.length;
+    if (chunk.length >= room) {
+      chunk.copy(this.carry, 0, chunk.length - room);
+      this.carried = room;
+      return;
+    }
+    const keep = Math.min(this.carried, room - chunk.length);
+    this.carry.copyWithin(0, this.carried - keep, this.carried);
+    chunk.copy(this.carry, keep);
+    this.carried = keep + chunk.length;
   }
 
   /** Parts seen (delimiters minus the closing one). */

@@ -4,7 +4,7 @@
  * the server's CPU (utime + stime of the whole process and of its main thread, /proc), the client's own CPU
  * (process.cpuUsage: HTTP parsing and multipart counting) and the response's chunking
  * (chunks seen by the client, Transfer-Encoding). Medians per side at the end.
- *   node --import tsx bench/p6-probe.ts <entry A> [entry B | -] [rounds] [--no-orthanc] [--cpu-prof=DIR] [--cache=DIR]
+ *   node --import tsx bench/p6-probe.ts <entry A> [entry B | -] [rounds] [--no-orthanc] [--no-count] [--cpu-prof=DIR] [--cache=DIR]
  * --node-arg=X passes X to our servers' node (e.g. --node-arg=--trace-gc; --show-output prints their output).
  * --cpu-prof=DIR starts our servers with --cpu-prof (summarise with bench/cpu-profile.ts).
  */
@@ -20,6 +20,8 @@ import { bridgeIdle, manifestFiles } from './workloads/context.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const withOrthanc = !process.argv.includes('--no-orthanc');
+/** --no-count: the client only receives (no multipart counting; parts not checked): the counter's share of client CPU. */
+const count = !process.argv.includes('--no-count');
 const profDir = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length);
 const nodeArgs = [
   ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
@@ -69,7 +71,7 @@ try {
   }
   const rows = new Map<
     string,
-    { ms: number[]; server: number[]; main: number[]; client: number[]; chunks: number[] }
+    { ms: number[]; server: number[]; main: number[]; client: number[]; clientSys: number[]; chunks: number[] }
   >();
   for (let r = 0; r < rounds; r++) {
     const order = [...servers.keys()];
@@ -92,7 +94,7 @@ try {
         },
         sink: (chunk) => {
           chunks++;
-          counter!.push(chunk);
+          if (count) counter!.push(chunk);
         },
       });
       const u = process.cpuUsage(u0);
@@ -105,23 +107,24 @@ try {
         .map(([name, ms]) => `${name} ${ms}`)
         .join(', ');
       const client = (u.user + u.system) / 1000;
-      if (counter!.parts !== manifest.entries.length) throw new Error(`${label}: ${counter!.parts} parts`);
-      const row = rows.get(label) ?? { ms: [], server: [], main: [], client: [], chunks: [] };
+      if (count && counter!.parts !== manifest.entries.length) throw new Error(`${label}: ${counter!.parts} parts`);
+      const row = rows.get(label) ?? { ms: [], server: [], main: [], client: [], clientSys: [], chunks: [] };
       rows.set(label, row);
       row.ms.push(res.totalMs);
       row.server.push(server);
       row.main.push(mainThread);
       row.client.push(client);
+      row.clientSys.push(u.system / 1000);
       row.chunks.push(chunks);
       console.log(
-        `round ${r} ${label}: ${res.totalMs.toFixed(0)} ms wall, server CPU ${server} ms (main thread ${mainThread}), client CPU ${client.toFixed(0)} ms, ${chunks} chunks (${te}); threads: ${byThread}`,
+        `round ${r} ${label}: ${res.totalMs.toFixed(0)} ms wall, server CPU ${server} ms (main thread ${mainThread}), client CPU ${client.toFixed(0)} ms (system ${(u.system / 1000).toFixed(0)}), ${chunks} chunks (${te}); threads: ${byThread}`,
       );
     }
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const [label, x] of rows) {
     console.log(
-      `${label}: wall median ${med(x.ms).toFixed(0)} ms (${Math.min(...x.ms).toFixed(0)}–${Math.max(...x.ms).toFixed(0)}), server CPU median ${med(x.server)} ms (main thread ${med(x.main)}), client CPU median ${med(x.client).toFixed(0)} ms, chunks median ${med(x.chunks)}`,
+      `${label}: wall median ${med(x.ms).toFixed(0)} ms (${Math.min(...x.ms).toFixed(0)}–${Math.max(...x.ms).toFixed(0)}), server CPU median ${med(x.server)} ms (main thread ${med(x.main)}), client CPU median ${med(x.client).toFixed(0)} ms (system ${med(x.clientSys).toFixed(0)}), chunks median ${med(x.chunks)}`,
     );
   }
   if (process.argv.includes('--show-output'))

@@ -10,6 +10,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctInstance, ROOT } from '../src/dicom/test-support.js';
 import { DEFAULT_MAX_SLABS, DEFAULT_SLAB_BYTES } from '../src/dicomweb/retrieve-buffers.js';
@@ -93,6 +94,14 @@ describe('WADO-RS study retrieve with refilled read buffers', () => {
     expectWholeStudy(fast);
   }, 120_000);
 
+  it('sends each part header together with its instance (one HTTP chunk per part, not two)', async () => {
+    const { chunks, body, contentType } = await getChunked(`${server.dicomweb}/studies/${STUDY}`);
+    expectWholeStudy({ status: 200, contentType, body });
+    // Two per part before (header, then the instance); a few may still go apart (no slab free).
+    expect(chunks).toBeGreaterThan(files.length);
+    expect(chunks).toBeLessThan(files.length * 1.1);
+  }, 120_000);
+
   function expectWholeStudy(res: { status: number; contentType: string; body: Buffer }): void {
     expect(res.status).toBe(200);
     const parts = splitMultipart(res.body, res.contentType);
@@ -124,5 +133,38 @@ function abandonAfter(url: string, bytes: number): Promise<number> {
     });
     req.once('error', (e) => (req.destroyed ? undefined : reject(e)));
     req.end();
+  });
+}
+
+/** GET over a bare socket (HTTP/1.1, Connection: close): the chunked body decoded, its chunks counted. */
+function getChunked(url: string): Promise<{ chunks: number; body: Buffer; contentType: string }> {
+  const { hostname, port, pathname } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const got: Buffer[] = [];
+    socket.on('data', (b: Buffer) => got.push(b));
+    socket.once('error', reject);
+    socket.once('end', () => {
+      const raw = Buffer.concat(got);
+      const headEnd = raw.indexOf('\r\n\r\n');
+      const head = raw.subarray(0, headEnd).toString('latin1');
+      if (!/^HTTP\/1\.1 200/.test(head) || !/transfer-encoding: chunked/i.test(head))
+        return reject(new Error(`not a chunked 200: ${head.slice(0, 300)}`));
+      const contentType = /content-type: ([^\r\n]+)/i.exec(head)![1]!;
+      const bodies: Buffer[] = [];
+      let at = headEnd + 4;
+      for (;;) {
+        const eol = raw.indexOf('\r\n', at);
+        const size = Number.parseInt(raw.subarray(at, eol).toString('latin1'), 16);
+        if (!(size >= 0)) return reject(new Error(`bad chunk size at ${at}`));
+        if (size === 0) break;
+        bodies.push(raw.subarray(eol + 2, eol + 2 + size));
+        at = eol + 2 + size + 2;
+      }
+      resolve({ chunks: bodies.length, body: Buffer.concat(bodies), contentType });
+    });
+    socket.write(
+      `GET ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: ${ACCEPT}\r\nConnection: close\r\n\r\n`,
+    );
   });
 }

@@ -1,4 +1,4 @@
-import { read, readSync } from 'node:fs';
+import { read, readSync, readv } from 'node:fs';
 
 /** `length` bytes at `position` of `fd`, or an error when the file ends before. */
 export function readExactSync(fd: number, position: number, length: number): Buffer {
@@ -25,4 +25,27 @@ export async function readExactAsync(fd: number, position: number, length: numbe
     done += n;
   }
   return out;
+}
+
+/**
+ * The bytes at `position` of `fd` into `buffers`, one after another (one readv for all of them
+ * where the system takes them at once), or an error when the file ends before they are full.
+ */
+export async function readvExactAsync(fd: number, position: number, buffers: readonly Buffer[]): Promise<void> {
+  const length = buffers.reduce((sum, b) => sum + b.length, 0);
+  let rest = buffers.filter((b) => b.length > 0);
+  let done = 0;
+  while (rest.length > 0) {
+    const n = await new Promise<number>((resolve, reject) =>
+      readv(fd, rest, position + done, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+    );
+    if (n === 0) throw new Error(`file ends at ${position + done}, expected ${length} bytes at ${position}`);
+    done += n;
+    // Drop the buffers filled; the one filled in part continues where the read stopped.
+    let skip = n;
+    let i = 0;
+    while (i < rest.length && skip >= rest[i]!.length) skip -= rest[i++]!.length;
+    rest = rest.slice(i);
+    if (skip > 0) rest[0] = rest[0]!.subarray(skip);
+  }
 }

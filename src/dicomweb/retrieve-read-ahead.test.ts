@@ -6,7 +6,7 @@ import { ArchiveBlobStore } from '../archive/archive-blob-store.js';
 import { ObjectCipher } from '../core/encryption/chunked-cipher.js';
 import { Keyring, keyIdOf } from '../core/encryption/keys.js';
 import { RetrieveBuffers } from './retrieve-buffers.js';
-import { ReadAhead } from './retrieve-read-ahead.js';
+import { LEAD_ROOM_BYTES, ReadAhead } from './retrieve-read-ahead.js';
 
 async function put(store: ArchiveBlobStore, bytes: Buffer, sopUid: string): Promise<string> {
   const w = await store.create();
@@ -101,7 +101,12 @@ describe('read-ahead of a retrieve', () => {
         if (bytes.buffer.byteLength === 4096) {
           slabs.add(bytes.buffer as ArrayBuffer);
           fromSlabs++;
-        }
+          // Room in front of it that is no other object's: a writer may fill it.
+          expect(ahead.roomBefore(bytes)).toBe(LEAD_ROOM_BYTES);
+          Buffer.from(bytes.buffer, bytes.byteOffset - LEAD_ROOM_BYTES, LEAD_ROOM_BYTES).fill(0xaa);
+          expect(bytes.equals(p)).toBe(true);
+          if (previous) expect(previous.bytes.equals(payloads[previous.k]!)).toBe(true);
+        } else expect(ahead.roomBefore(bytes)).toBe(0);
         // The consumer keeps the last object queued until the next one is yielded.
         held = bytes.length;
         ahead.sent(k, buffers.yieldedBytes(bytes.length));

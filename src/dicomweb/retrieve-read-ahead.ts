@@ -8,6 +8,9 @@ export interface ReadAheadLimits {
   batchBytes: number;
 }
 
+/** Bytes left free in front of each object read into a slab (room for a multipart part header). */
+export const LEAD_ROOM_BYTES = 256;
+
 export const DEFAULT_READ_AHEAD: ReadAheadLimits = { aheadBytes: 4 * 1024 * 1024, batchBytes: 1024 * 1024 };
 
 /**
@@ -25,6 +28,8 @@ export class ReadAhead {
   private next = 0;
   /** The slab of the batch that object k ends. */
   private readonly slabOf = new Map<number, RetrieveSlab>();
+  /** Objects read into a slab with LEAD_ROOM_BYTES free in front of them. */
+  private readonly withRoom = new WeakSet<Buffer>();
 
   constructor(
     private readonly blobs: BlobStore,
@@ -102,16 +107,30 @@ export class ReadAhead {
     });
   }
 
-  /** Reads of this batch fill one slab, one after another, while they fit (then: new buffers). */
+  /**
+   * Reads of this batch fill one slab, one after another, while they fit (then: new buffers),
+   * each with LEAD_ROOM_BYTES free in front of it (see `roomBefore`).
+   */
   private into(batch: number[]): ReadInto | undefined {
     const slab = this.buffers?.acquire();
     if (!slab) return undefined;
     this.slabOf.set(batch.at(-1)!, slab);
     let used = 0;
     return (bytes) => {
-      if (used + bytes > slab.bytes.length) return undefined;
-      used += bytes;
-      return slab.bytes.subarray(used - bytes, used);
+      if (used + LEAD_ROOM_BYTES + bytes > slab.bytes.length) return undefined;
+      used += LEAD_ROOM_BYTES + bytes;
+      const read = slab.bytes.subarray(used - bytes, used);
+      this.withRoom.add(read);
+      return read;
     };
+  }
+
+  /**
+   * Bytes free in front of `bytes` (an object this read-ahead gave) in the buffer it was read
+   * into: the writer may put its own bytes there (a part header) and send both as one buffer.
+   * 0 when it was read into a buffer of its own.
+   */
+  roomBefore(bytes: Buffer): number {
+    return this.withRoom.has(bytes) ? LEAD_ROOM_BYTES : 0;
   }
 }

@@ -442,4 +442,34 @@ describe('pack store, several objects at once (readMany)', () => {
       }
     });
   }
+
+  it('reads neighbours into the buffers it is given, one readv past the system’s limit of buffers, nothing written around them', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ib-pack-into-'));
+    const packs = new PackStore(dir, true);
+    try {
+      // 1500 neighbouring records: one run, more buffers than one readv takes (IOV_MAX 1024).
+      const payloads = Array.from({ length: 1500 }, (_, k) => bytes(5 + (k % 13), k + 1));
+      const keys: string[] = [];
+      for (const [k, p] of payloads.entries()) keys.push(await packs.append(p, note(`1.${k}`)));
+      const arena = Buffer.alloc(64 * 1024, 0xee);
+      let used = 0;
+      const given: Buffer[] = [];
+      const got = await packs.readMany(keys, (n) => {
+        used += 3 + n; // 3 bytes of 0xee left in front of each
+        const b = arena.subarray(used - n, used);
+        given.push(b);
+        return b;
+      });
+      expect(got.map((b) => b.toString('hex'))).toEqual(payloads.map((p) => p.toString('hex')));
+      expect(got.every((b, k) => b === given[k])).toBe(true);
+      for (const b of given) expect(arena.subarray(b.byteOffset - 3, b.byteOffset).toString('hex')).toBe('eeeeee');
+      expect(arena.subarray(used).every((x) => x === 0xee)).toBe(true);
+      // Where `into` gives no buffer, the object gets one of its own.
+      let calls = 0;
+      const mixed = await packs.readMany(keys.slice(0, 4), (n) => (calls++ % 2 === 0 ? Buffer.alloc(n) : undefined));
+      expect(mixed.map((b) => b.toString('hex'))).toEqual(payloads.slice(0, 4).map((p) => p.toString('hex')));
+    } finally {
+      packs.close();
+    }
+  });
 });

@@ -26,7 +26,7 @@ import { CoalescedSync } from '../../core/coalesced-sync.js';
 import type { ObjectCipher } from '../../core/encryption/chunked-cipher.js';
 import { fileSource } from '../../dicom/index.js';
 import type { ByteSource } from '../../dicom/types.js';
-import { readExactAsync, readExactSync as readExact } from '../read-exact.js';
+import { readExactAsync, readExactSync as readExact, readvExactAsync } from '../read-exact.js';
 import type { BlobJournal, JournalMark, ReadInto } from '../types.js';
 import {
   ALIGN,
@@ -321,9 +321,13 @@ export class PackStore implements BlobJournal {
         last++;
       }
       const z = places[last]!;
+      if (into && !this.cipher) {
+        out.push(...(await this.readRunInto(places.slice(first, last + 1), into)));
+        first = last + 1;
+        continue;
+      }
       const length = z.offset + z.size - a.offset;
-      const target = this.cipher ? undefined : into?.(length);
-      const raw = await readExactAsync(this.reader(a.segment), a.offset, length, target);
+      const raw = await readExactAsync(this.reader(a.segment), a.offset, length);
       for (let k = first; k <= last; k++) {
         const p = places[k]!;
         const bytes = raw.subarray(p.offset - a.offset, p.offset - a.offset + p.size);
@@ -332,6 +336,24 @@ export class PackStore implements BlobJournal {
       first = last + 1;
     }
     return out;
+  }
+
+  /**
+   * One run of neighbouring records (not sealed) read with one readv: each object into its own
+   * buffer from `into` (a new one where it gives none), the record headers between them into a
+   * scratch buffer. The caller may so place each object where it wants (room in front of it).
+   */
+  private async readRunInto(
+    run: readonly { segment: number; offset: number; size: number }[],
+    into: ReadInto,
+  ): Promise<Buffer[]> {
+    const objects = run.map((p) => into(p.size) ?? Buffer.allocUnsafe(p.size));
+    const gaps = run.slice(1).map((p, i) => p.offset - (run[i]!.offset + run[i]!.size));
+    const scratch = Buffer.allocUnsafe(Math.max(0, ...gaps));
+    const buffers: Buffer[] = [objects[0]!];
+    gaps.forEach((gap, i) => buffers.push(scratch.subarray(0, gap), objects[i + 1]!));
+    await readvExactAsync(this.reader(run[0]!.segment), run[0]!.offset, buffers);
+    return objects;
   }
 
   stream(key: string, start = 0, end?: number): NodeJS.ReadableStream {
