@@ -49,6 +49,16 @@ function addStudy(patientId: string, instances: number, o: { name?: string; desc
   return study;
 }
 
+/** One more instance in `study` naming another patient (a study the sync holds for review). */
+function addOtherPatientInstance(study: string, patientId: string): void {
+  const first = STUDIES.get(study)![0]!;
+  STUDIES.get(study)!.push({
+    ...first,
+    '00080018': { vr: 'UI', Value: [`${study}.1.9`] },
+    '00100020': { vr: 'LO', Value: [patientId] },
+  } as DicomJson);
+}
+
 const CAPABILITIES = {
   resourceType: 'CapabilityStatement',
   fhirVersion: '4.0.1',
@@ -298,11 +308,7 @@ describe('StudySync.syncBatch', () => {
   it('collects findings and holds for the caller to commit: nothing reaches the database before the flush', async () => {
     const { sync, writes, quarantine } = setUp();
     const study = addStudy('F1', 1);
-    STUDIES.get(study)!.push({
-      ...STUDIES.get(study)![0]!,
-      '00080018': { vr: 'UI', Value: [`${study}.1.9`] },
-      '00100020': { vr: 'LO', Value: ['F1-OTHER'] },
-    } as DicomJson);
+    addOtherPatientInstance(study, 'F1-OTHER');
     const [result] = await sync.syncBatch([study]);
     expect(result!.outcome?.kind).toBe('quarantined');
     expect(quarantine.get(study)).toBeUndefined();
@@ -322,11 +328,7 @@ describe('StudySync.syncBatch with a reader that reads a pass together (PostgreS
     const { sync, writes, quarantine, reads } = setUp({ together: true });
     const ok = addStudy('T1', 2);
     const held = addStudy('T2', 1);
-    STUDIES.get(held)!.push({
-      ...STUDIES.get(held)![0]!,
-      '00080018': { vr: 'UI', Value: [`${held}.1.9`] },
-      '00100020': { vr: 'LO', Value: ['T2-OTHER'] },
-    } as DicomJson);
+    addOtherPatientInstance(held, 'T2-OTHER');
     const gone = '1.2.826.0.1.3680043.10.1456.79.999999';
     const first = await sync.syncBatch([ok, held, gone]);
     writes.flush();
