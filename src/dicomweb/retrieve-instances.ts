@@ -165,10 +165,6 @@ async function* withServedFileMeta(i: StoredInstance, chunks: AsyncIterable<Buff
   }
 }
 
-function* wholeWithServedFileMeta(i: StoredInstance, whole: Buffer): Generator<Buffer> {
-  yield* served(whole, servedHeader(whole, identityOf(i), true)!);
-}
-
 function* served(bytes: Buffer, header: ServedHeader): Generator<Buffer> {
   if (!header.replacement) {
     yield bytes;
@@ -181,11 +177,11 @@ function* served(bytes: Buffer, header: ServedHeader): Generator<Buffer> {
 /**
  * The part header and an instance going out as stored in one buffer (one write, one HTTP chunk,
  * instead of two): the header copied into the free room in front of the instance's bytes (in the
- * read slab), the instance's bytes not copied. Undefined when there is no room or its File Meta
- * has to be replaced.
+ * read slab), the instance's bytes not copied. Undefined when there is no room (the caller also
+ * sends them apart when the File Meta is replaced).
  */
-function headInFront(head: Buffer, whole: Buffer, room: number, i: StoredInstance): Buffer | undefined {
-  if (room < head.length || servedHeader(whole, identityOf(i), true)!.replacement) return undefined;
+function headInFront(head: Buffer, whole: Buffer, room: number): Buffer | undefined {
+  if (room < head.length) return undefined;
   const both = Buffer.from(whole.buffer, whole.byteOffset - head.length, head.length + whole.length);
   head.copy(both, 0);
   return both;
@@ -230,11 +226,12 @@ async function* multipartBody(
       throw e;
     }
     const head = writer.partHeader({ 'Content-Type': `application/dicom; transfer-syntax=${syntaxOut(choice, i)}` });
-    const withHead = whole && headInFront(head, whole, ahead.roomBefore(whole), i);
+    const header = whole && servedHeader(whole, identityOf(i), true)!;
+    const withHead = whole && header && !header.replacement && headInFront(head, whole, ahead.roomBefore(whole));
     if (withHead) yield counted(withHead);
     else {
       yield counted(head);
-      if (whole) for (const b of wholeWithServedFileMeta(i, whole)) yield counted(b);
+      if (whole && header) for (const b of served(whole, header)) yield counted(b);
       else for await (const b of instanceBytes(i, choice, archive)) yield counted(b);
     }
     ahead.sent(k, offset);
