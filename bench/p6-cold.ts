@@ -3,7 +3,7 @@
  * retrieve in a `--runs 1` round) costs against the ones after it, and where it goes.
  *   node --import tsx bench/p6-cold.ts [--entry=dist/cli/main.js] [--trials=1] [--retrieves=3]
  *     [--wait-ms=0] [--trace-ms=0] [--p1] [--orthanc] [--cache=DIR] [--cpu-prof=DIR] [--node-arg=X]
- *     [--server-arg=X] [--show-output]
+ *     [--server-arg=X] [--show-output] [--gap-ms=0] [--thread-totals]
  * Each trial does what P6 does: STOW CT400 into a fresh server, stop it, start a new one on that
  * folder, wait for the bridge to be idle (bench/workloads/context.ts bridgeIdle), then retrieve
  * (--wait-ms later). --p1 first stores CT400 with storescu into another, throwaway server (P1).
@@ -33,6 +33,8 @@ const trials = Number(flag('trials') ?? 1);
 const retrieves = Number(flag('retrieves') ?? 3);
 const waitMs = Number(flag('wait-ms') ?? 0);
 const traceMs = Number(flag('trace-ms') ?? 0);
+/** Pause between retrieves (e.g. 11000: longer than the SlabPool keeps spare slabs, DEFAULT_SPARE_IDLE_MS). */
+const gapMs = Number(flag('gap-ms') ?? 0);
 const profDir = flag('cpu-prof');
 const nodeArgs = [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...all('node-arg')];
 const manifest = ensureDataset('CT400', { cacheDir: flag('cache') });
@@ -135,6 +137,7 @@ try {
       console.log(`  after idle, before retrieving: server CPU ${sum(tail).toFixed(0)} ms (${show(tail.slice(0, 4))})`);
     }
     for (let i = 0; i < retrieves; i++) {
+      if (i > 0 && gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
       const th = threads(server.pid);
       const rb0 = readBytes(server.pid);
       const u0 = process.cpuUsage();
