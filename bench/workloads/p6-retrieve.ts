@@ -12,6 +12,13 @@ interface P6Figures {
   mbPerS: number[];
   /** Server CPU (all threads, user + system) per MB sent, per run; empty when /proc is unreadable. */
   cpuMsPerMb: number[];
+  /**
+   * This process's CPU per run (the client: HTTP parsing and multipart counting, the same code for
+   * both servers): when it is near the wall time, the client and not the server bounds the figure.
+   */
+  clientCpuMs: number[];
+  /** MB the server read from the disk per run (page-cache misses); empty when /proc is unreadable. */
+  diskReadMb: number[];
   bytes: number;
   parts: number;
   baselineRssMb: number;
@@ -24,6 +31,16 @@ function cpuMs(pid: number): number | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bytes the process had the kernel read from the block device (page-cache misses); undefined when unreadable. */
+function diskReadBytes(pid: number): number | undefined {
+  try {
+    const m = /read_bytes: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }
@@ -45,19 +62,38 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
       figures[factory.side] = await withServer(factory, dir, async (server) => {
         server.resetPeakRss();
         const baselineRssMb = kbToMb(readProcStatusKb(server.pid, 'VmRSS') ?? 0);
-        const f: P6Figures = { ms: [], mbPerS: [], cpuMsPerMb: [], bytes: 0, parts: 0, baselineRssMb, peakRssMb: 0 };
+        const f: P6Figures = {
+          ms: [],
+          mbPerS: [],
+          cpuMsPerMb: [],
+          clientCpuMs: [],
+          diskReadMb: [],
+          bytes: 0,
+          parts: 0,
+          baselineRssMb,
+          peakRssMb: 0,
+        };
         for (let run = 1; run <= ctx.options.runs; run++) {
           const cpuBefore = cpuMs(server.pid);
+          const readBefore = diskReadBytes(server.pid);
+          const clientBefore = process.cpuUsage();
           const r = await retrieveStudy(server.dicomWebUrl, studyUid, ctx.agent);
+          const client = process.cpuUsage(clientBefore);
           const cpuAfter = cpuMs(server.pid);
+          const readAfter = diskReadBytes(server.pid);
           const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
           if (cpu !== undefined) f.cpuMsPerMb.push(cpu / (r.bytes / 1e6));
+          const clientMs = (client.user + client.system) / 1000;
+          f.clientCpuMs.push(clientMs);
+          const diskMb =
+            readBefore !== undefined && readAfter !== undefined ? (readAfter - readBefore) / 1e6 : undefined;
+          if (diskMb !== undefined) f.diskReadMb.push(diskMb);
           f.ms.push(r.ms);
           f.mbPerS.push(mbPerSecond(r.bytes, r.ms));
           f.bytes = r.bytes;
           f.parts = r.parts;
           ctx.log(
-            `  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms, server CPU ${cpu ?? '?'} ms`,
+            `  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms, server CPU ${cpu ?? '?'} ms, server disk reads ${diskMb?.toFixed(1) ?? '?'} MB, client (this process) CPU ${clientMs.toFixed(0)} ms`,
           );
         }
         f.peakRssMb = kbToMb(server.peakRssKb());
@@ -80,6 +116,10 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
       `${side}: RSS ${f.baselineRssMb.toFixed(0)} MB before → peak ${f.peakRssMb.toFixed(0)} MB (+${growth.toFixed(0)} MB; "flat" = growth < ${flatLimitMb.toFixed(0)} MB): ${growth < flatLimitMb ? 'flat' : 'NOT flat'}`,
     );
   }
+  for (const [side, f] of Object.entries(figures))
+    notes.push(
+      `${side}: per retrieve, the client's CPU (this process) ${f.clientCpuMs.map((x) => x.toFixed(0)).join(', ')} ms and the server's disk reads ${f.diskReadMb.map((x) => x.toFixed(1)).join(', ') || '?'} MB (wall ${f.ms.map((x) => x.toFixed(0)).join(', ')} ms).`,
+    );
   notes.push(
     `Accept: multipart/related; type="application/dicom"; transfer-syntax=*. Median of ${ctx.options.runs} retrieves on one server process.`,
   );

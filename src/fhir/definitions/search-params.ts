@@ -1,115 +1,32 @@
 import fhirpath from 'fhirpath';
-import r4Model from 'fhirpath/fhir-context/r4/index.js';
-import { termsFor } from './fhirpath-terms.js';
-import { knownExpression } from './known-expressions.js';
-import { loadR4, type R4Definitions, type SearchParameterResource } from './load-r4.js';
-import { compileSimplePath, type PathValue } from './simple-path.js';
+import { type Extract, fhirPathWith } from './fhirpath-extract.js';
+import { loadR4, type R4Definitions } from './load-r4.js';
+import { SearchParamRegistryOf } from './search-param-registry.js';
 
-/** The kinds of search parameter this server indexes; composite and special are not supported. */
-export type IndexKind = 'token' | 'string' | 'date' | 'reference' | 'quantity' | 'number' | 'uri';
-export const INDEX_KINDS: readonly IndexKind[] = ['token', 'string', 'date', 'reference', 'quantity', 'number', 'uri'];
+export {
+  INDEX_KINDS,
+  type IndexKind,
+  type SearchParamDef,
+  SearchParamRegistryOf,
+  type TypedValue,
+} from './search-param-registry.js';
 
-/** Values FHIRPath returns with their FHIR type name ('CodeableConcept', 'dateTime', ...). */
-export type TypedValue = PathValue;
-
-export interface SearchParamDef {
-  code: string;
-  kind: IndexKind;
-  resourceType: string;
-  url: string;
-  description?: string;
-  /** Reference target types. */
-  targets: string[];
-  /** `_id` and `_lastUpdated` are answered from the resource table, not from index rows. */
-  column?: 'id' | 'lastUpdated';
-  /** The expression for this resource type only; absent for column parameters. */
-  expression?: string;
-  extract?: (resource: unknown) => TypedValue[];
-}
-
-type Compiled = (resource: unknown) => unknown[];
-
-/** Search parameters per resource type, with their FHIRPath compiled once. */
-export class SearchParamRegistry {
-  private readonly byType = new Map<string, Map<string, SearchParamDef>>();
-  private readonly sorted = new Map<string, SearchParamDef[]>();
-  readonly resourceTypes: readonly string[];
-
+/**
+ * Search parameters per resource type, with their FHIRPath compiled once; FHIRPath (the ES
+ * module build) loaded with this module, at the server's start rather than at a request's first
+ * expression that needs it.
+ */
+export class SearchParamRegistry extends SearchParamRegistryOf {
   /**
    * `definitions`: a part of R4's (e.g. one resource type's, for a thread that indexes only that
    * type without loading every definition); default all of R4.
    */
   constructor(definitions: Pick<R4Definitions, 'resourceTypes' | 'searchParameters'> = loadR4()) {
-    const { resourceTypes, searchParameters } = definitions;
-    this.resourceTypes = resourceTypes;
-    for (const type of resourceTypes) this.byType.set(type, new Map());
-    for (const sp of searchParameters) this.add(sp);
+    super(definitions, fhirPathExtractor);
   }
-
-  isResourceType(type: string): boolean {
-    return this.byType.has(type);
-  }
-
-  /** The supported parameters of a type (sorted by code), for the CapabilityStatement and indexing. */
-  forType(type: string): SearchParamDef[] {
-    // Immutable after construction: sorted once per type (every indexed write asks). By code point,
-    // not localeCompare: the first collator of a process maps ≈ 2 MB of ICU collation data into
-    // its RSS (docs/ingest-memory.md); the order of the R4 codes is the same.
-    let sorted = this.sorted.get(type);
-    if (!sorted) {
-      sorted = Object.freeze(
-        [...(this.byType.get(type)?.values() ?? [])].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
-      ) as SearchParamDef[];
-      this.sorted.set(type, sorted);
-    }
-    return sorted;
-  }
-
-  get(type: string, code: string): SearchParamDef | undefined {
-    return this.byType.get(type)?.get(code);
-  }
-
-  private add(sp: SearchParameterResource): void {
-    if (!(INDEX_KINDS as readonly string[]).includes(sp.type)) return;
-    const bases = sp.base.includes('Resource') || sp.base.includes('DomainResource') ? this.resourceTypes : sp.base;
-    for (const type of bases) {
-      const params = this.byType.get(type);
-      if (!params) continue;
-      const def: SearchParamDef = {
-        code: sp.code,
-        kind: sp.type as IndexKind,
-        resourceType: type,
-        url: sp.url,
-        description: sp.description,
-        targets: sp.target ?? [],
-      };
-      if (sp.code === '_id') def.column = 'id';
-      else if (sp.code === '_lastUpdated') def.column = 'lastUpdated';
-      else {
-        const expression = sp.expression && termsFor(sp.expression, type);
-        if (!expression) continue;
-        def.expression = expression;
-        def.extract = compileSimplePath(expression) ?? withFhirPath(expression);
-      }
-      params.set(sp.code, def);
-    }
-  }
-}
-
-/** FHIRPath's extractor, or a known expression's reader that falls back to it (known-expressions.ts). */
-function withFhirPath(expression: string): (resource: unknown) => TypedValue[] {
-  const fhirPath = fhirPathExtractor(expression);
-  return knownExpression(expression, fhirPath) ?? fhirPath;
 }
 
 /** The values of an expression as FHIRPath evaluates it (compiled on first use). */
-export function fhirPathExtractor(expression: string): (resource: unknown) => TypedValue[] {
-  let compiled: Compiled | undefined;
-  return (resource) => {
-    compiled ??= fhirpath.compile(expression, r4Model as never, { resolveInternalTypes: false }) as Compiled;
-    const raw = compiled(resource);
-    const types = fhirpath.types(raw);
-    const values = fhirpath.resolveInternalTypes(raw) as unknown[];
-    return values.map((value, i) => ({ type: (types[i] ?? '').replace(/^(FHIR|System)\./, ''), value }));
-  };
+export function fhirPathExtractor(expression: string): Extract {
+  return fhirPathWith(() => fhirpath, expression);
 }
