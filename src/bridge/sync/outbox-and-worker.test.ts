@@ -125,6 +125,30 @@ describe('SyncWorker', () => {
     expect(outbox.lastSync('1.2.3')).toMatchObject({ outcome: 'written', fhirId: 'x' });
   });
 
+  it('takes a study once it has been quiet for its debounce, not at the next poll', async () => {
+    const outbox = openOutbox();
+    const timings = { ...TIMINGS, debounceMs: 150, maxDelayMs: 10_000, pollMs: 60_000 };
+    const syncedAt: number[] = [];
+    const worker = new SyncWorker(
+      outbox,
+      perStudy(async () => {
+        syncedAt.push(Date.now());
+        return written;
+      }),
+      timings,
+      silent,
+    );
+    const changedAt = Date.now();
+    outbox.enqueue('1.2.3', 'stored', changedAt);
+    const done = events(worker, 1);
+    // The first look finds it debouncing; the next poll would be a minute later.
+    worker.start();
+    await done;
+    await worker.stop();
+    expect(syncedAt[0]! - changedAt).toBeGreaterThanOrEqual(150);
+    expect(syncedAt[0]! - changedAt).toBeLessThan(5000);
+  });
+
   it('parks a permanent failure (400) in the dead-letter list', async () => {
     const outbox = openOutbox();
     outbox.enqueue('1.2.3', 'stored');

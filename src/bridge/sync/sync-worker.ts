@@ -150,6 +150,8 @@ export class SyncWorker {
     if (!this.running || this.syncing || this.ticking) return;
     this.ticking = true;
     const rows: OutboxRow[] = [];
+    /** Nothing due: when to look again (at the latest pollMs from now). */
+    let idleMs = this.timings.pollMs;
     try {
       const now = this.now();
       // What this worker will not take now is left out of the query, so every row due() returns
@@ -169,13 +171,22 @@ export class SyncWorker {
       });
       rows.push(...due.slice(0, this.batchSize));
       if (rows.length) this.logger.debug({ rows: rows.length, ms: this.now() - asked }, 'outbox due');
+      else {
+        // A study quiet for its debounce is taken then, not at the next poll (up to pollMs later).
+        const { debounceMs, maxDelayMs } = this.timings;
+        // (One due now that due() did not return — locked by another instance's commit on
+        // PostgreSQL — is looked at again after pollMs, as before.)
+        const at = await this.outbox.nextDueAt({ debounceMs, maxDelayMs, exclude: [...exclude] });
+        const wait = at === undefined ? idleMs : at - this.now() + 1;
+        if (wait > 1) idleMs = Math.min(idleMs, wait);
+      }
     } catch (e) {
       this.logger.error({ err: e }, 'sync worker: reading the outbox failed');
     } finally {
       this.ticking = false;
     }
     if (!this.running) return;
-    if (rows.length === 0) return this.schedule(this.timings.pollMs);
+    if (rows.length === 0) return this.schedule(idleMs);
     // Passes start at most once per pollMs, so studies that become due one by one during an
     // ingest are gathered into batches; a full pass (a backlog) is followed by the next one
     // at once. Between passes DIMSE and HTTP requests get their turn (setImmediate, timers).
