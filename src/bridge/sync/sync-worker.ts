@@ -58,14 +58,22 @@ export interface SyncWorkerOptions {
    * done before the next pass reads anything.
    */
   overlapCommit?: boolean;
+  /**
+   * Passes syncing at once (default 1). On PostgreSQL a pass mostly waits for round trips:
+   * with 2, studies that become due while one runs are taken by a second one (after pollMs)
+   * instead of waiting for its end. Never the same study twice (in flight: left out of due());
+   * studies of one patient still one round at a time (StudySync's patient lock).
+   */
+  passes?: number;
   now?: () => number;
 }
 
 export class SyncWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  /** A pass is syncing (its commit may still run after it: overlapCommit). */
-  private syncing = false;
+  /** Passes syncing (their commits may still run after them: overlapCommit). */
+  private syncing = 0;
+  private readonly maxPasses: number;
   private readonly overlapCommit: boolean;
   /** Commits run one after the other (one journal transaction at a time); this is the last one's end. */
   private commits: Promise<void> = Promise.resolve();
@@ -89,6 +97,7 @@ export class SyncWorker {
     this.router = new StudyWritesRouter(this.writes);
     this.now = options.now ?? Date.now;
     this.overlapCommit = options.overlapCommit ?? false;
+    this.maxPasses = Math.max(1, options.passes ?? 1);
   }
 
   /**
@@ -147,7 +156,7 @@ export class SyncWorker {
 
   private async tick(): Promise<void> {
     this.timer = undefined;
-    if (!this.running || this.syncing || this.ticking) return;
+    if (!this.running || this.syncing >= this.maxPasses || this.ticking) return;
     this.ticking = true;
     const rows: OutboxRow[] = [];
     /** Nothing due: when to look again (at the latest pollMs from now). */
@@ -192,18 +201,20 @@ export class SyncWorker {
     // at once. Between passes DIMSE and HTTP requests get their turn (setImmediate, timers).
     const startedAt = this.now();
     const full = rows.length >= this.batchSize;
-    this.syncing = true;
+    this.syncing++;
     let released = false;
     const next = (): void => {
       if (released) return;
       released = true;
-      this.syncing = false;
+      this.syncing--;
       if (!this.running) return;
       const wait = full ? 0 : this.timings.pollMs - (this.now() - startedAt);
       if (wait > 0) this.schedule(wait);
       else setImmediate(() => void this.tick());
     };
     void this.run(rows, this.overlapCommit ? next : undefined).finally(next);
+    // Room for another pass: the next look after pollMs (passes still start at most once per pollMs).
+    if (this.syncing < this.maxPasses) this.schedule(this.timings.pollMs);
   }
 
   private run(rows: OutboxRow[], synced?: () => void): Promise<void> {
