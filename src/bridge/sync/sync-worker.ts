@@ -1,9 +1,10 @@
 /**
- * The sync worker of the server process: polls the outbox, and runs the studies that have been
+ * The sync worker of the server process: polls the outbox (every `pollMs`, and when the next
+ * study's debounce ends: SyncOutbox.nextDueAt), and runs the studies that have been
  * quiet for `debounceMs` (or kept changing for `maxDelayMs`) in batched passes — up to
- * `batchSize` studies per pass, one pass at a time and at most one per `pollMs` (unless a
- * backlog fills them), never more than one sync per study at a time, nor more often than once
- * per `minIntervalMs`. A pass ends with one archive commit for
+ * `batchSize` studies per pass, one pass at a time (two on PostgreSQL: options.passes) and at
+ * most one started per `pollMs` (unless a backlog fills them), never more than one sync per
+ * study at a time, nor more often than once per `minIntervalMs`. A pass ends with one archive commit for
  * everything the bridge records about its studies (outbox completion, sync records, findings:
  * write-journal.ts); a backlog is worked off pass after pass, yielding to the event loop in
  * between. Transient failures come back after a growing backoff for as long as it takes;
