@@ -105,6 +105,15 @@ export class PgOutbox implements SyncOutbox {
     return this.claimed(select, params);
   }
 
+  async nextDueAt(q: Omit<DueQuery, 'now' | 'limit'>): Promise<number | undefined> {
+    const [row] = await this.db.rows<{ at: string | number | null }>(
+      `SELECT min(greatest(next_attempt_at, least(changed_at + $1::bigint, first_changed_at + $2::bigint))) AS at
+         FROM ${this.t}sync_outbox WHERE NOT dead AND NOT (study_uid = ANY($3::text[]))`,
+      [q.debounceMs, q.maxDelayMs, q.exclude ?? []],
+    );
+    return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+  }
+
   /** A person's sync of one study: claimed as due() claims, its debounce (and deadness) aside. */
   async claimOne(studyUid: string, now: number): Promise<OutboxRow | undefined> {
     if (this.claimMs <= 0) return this.get(studyUid);

@@ -125,6 +125,30 @@ describe('SyncWorker', () => {
     expect(outbox.lastSync('1.2.3')).toMatchObject({ outcome: 'written', fhirId: 'x' });
   });
 
+  it('takes a study once it has been quiet for its debounce, not at the next poll', async () => {
+    const outbox = openOutbox();
+    const timings = { ...TIMINGS, debounceMs: 150, maxDelayMs: 10_000, pollMs: 60_000 };
+    const syncedAt: number[] = [];
+    const worker = new SyncWorker(
+      outbox,
+      perStudy(async () => {
+        syncedAt.push(Date.now());
+        return written;
+      }),
+      timings,
+      silent,
+    );
+    const changedAt = Date.now();
+    outbox.enqueue('1.2.3', 'stored', changedAt);
+    const done = events(worker, 1);
+    // The first look finds it debouncing; the next poll would be a minute later.
+    worker.start();
+    await done;
+    await worker.stop();
+    expect(syncedAt[0]! - changedAt).toBeGreaterThanOrEqual(150);
+    expect(syncedAt[0]! - changedAt).toBeLessThan(5000);
+  });
+
   it('parks a permanent failure (400) in the dead-letter list', async () => {
     const outbox = openOutbox();
     outbox.enqueue('1.2.3', 'stored');
@@ -239,6 +263,47 @@ describe('SyncWorker', () => {
     expect(seen.map((e) => e.studyUid).sort()).toEqual(['1', '2', '3', '4', '5', '6', '7']);
     expect(outbox.counts()).toEqual({ pending: 0, retrying: 0, dead: 0 });
     expect(outbox.lastSync('2')).toMatchObject({ outcome: 'written', fhirId: 'IS-2' });
+  });
+
+  it('with passes: 2, takes a study due while a pass syncs in a second pass, never one in flight, and each study once', async () => {
+    const outbox = openOutbox();
+    outbox.enqueue('A', 'stored');
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    const passes: string[][] = [];
+    const order: string[] = [];
+    const worker = new SyncWorker(
+      outbox,
+      async (uids) => {
+        passes.push(uids);
+        order.push(`start ${uids.join(',')}`);
+        if (passes.length === 1) {
+          // While A syncs: a new change of A (taken only after this pass) and a new study B.
+          outbox.enqueue('A', 'stored');
+          outbox.enqueue('B', 'stored');
+          await firstHeld;
+        }
+        order.push(`end ${uids.join(',')}`);
+        return uids.map((studyUid) => ({ studyUid, outcome: written }));
+      },
+      { ...TIMINGS, batchSize: 4 },
+      silent,
+      { passes: 2 },
+    );
+    const synced: string[] = [];
+    worker.onSync((e) => {
+      synced.push(e.studyUid);
+      if (e.studyUid === 'B') releaseFirst();
+    });
+    const done = events(worker, 3);
+    worker.start();
+    await done;
+    await worker.stop();
+    // B was synced by a second pass while the first still held A; A's new change after that pass.
+    expect(passes).toEqual([['A'], ['B'], ['A']]);
+    expect(order.indexOf('end B')).toBeLessThan(order.indexOf('end A'));
+    expect(synced).toEqual(['B', 'A', 'A']);
+    expect(outbox.counts()).toEqual({ pending: 0, retrying: 0, dead: 0 });
   });
 
   it('settles each study of a pass on its own: one written, one retried, one parked', async () => {

@@ -48,6 +48,25 @@ export function outboxSuite(backend: string, open: OpenBridgeStores, options: Br
       expect(await outbox.due({ ...q, now: 2500 })).toHaveLength(2);
     });
 
+    it('says when the next study becomes due: the end of its debounce, of its maxDelay, or its next attempt, whichever applies; none for dead or excluded rows', async () => {
+      const q = { debounceMs: 300, maxDelayMs: 1500 };
+      expect(await outbox.nextDueAt(q)).toBeUndefined();
+      await outbox.enqueue(A, 'stored', 1000);
+      await outbox.enqueue(A, 'stored', 1900);
+      // Debouncing until 2200, but changing since 1000: maxDelay ends at 2500 — the debounce is sooner.
+      expect(await outbox.nextDueAt(q)).toBe(2200);
+      await outbox.enqueue(A, 'stored', 2400);
+      expect(await outbox.nextDueAt(q)).toBe(2500);
+      await outbox.enqueue(B, 'stored', 2000);
+      expect(await outbox.nextDueAt(q)).toBe(2300);
+      expect(await outbox.nextDueAt({ ...q, exclude: [B] })).toBe(2500);
+      // A retry waits for its attempt, whatever its debounce.
+      await outbox.retryLater(B, 9000, 'target down');
+      expect(await outbox.nextDueAt({ ...q, exclude: [A] })).toBe(9000);
+      await outbox.park(B, 1, 'bad');
+      expect(await outbox.nextDueAt({ ...q, exclude: [A] })).toBeUndefined();
+    });
+
     it('leaves the excluded studies out before the limit (the caller’s syncs in flight)', async () => {
       for (const [n, uid] of [A, B].entries()) await outbox.enqueue(uid, 'stored', 1000 + n);
       const q = { now: 2000, debounceMs: 0, maxDelayMs: 0, limit: 1 };

@@ -115,6 +115,12 @@ export function outboxRowOf(r: RawOutboxRow): OutboxRow {
 export interface SyncOutbox {
   /** Rows due now: quiet for `debounceMs`, or changing for `maxDelayMs`; oldest change first. */
   due(q: DueQuery): Awaitable<OutboxRow[]>;
+  /**
+   * When the next row (not dead, not excluded) becomes due: its next attempt, or the end of its
+   * debounce (or of its maxDelay), whichever is later; undefined when there is none. Lets the
+   * worker wake up when a study has been quiet for its debounce instead of at its next poll.
+   */
+  nextDueAt(q: Omit<DueQuery, 'now' | 'limit'>): Awaitable<number | undefined>;
   get(studyUid: string): Awaitable<OutboxRow | undefined>;
   /**
    * The row of one study to sync now, whatever its debounce (a person asked), claimed as due()
@@ -181,6 +187,12 @@ export class Outbox implements SyncOutbox {
            AND study_uid NOT IN (SELECT value FROM json_each(@exclude))
          ORDER BY first_changed_at LIMIT @limit`,
       ),
+      nextDue: db
+        .prepare(
+          `SELECT min(max(next_attempt_at, min(changed_at + @debounceMs, first_changed_at + @maxDelayMs)))
+             FROM sync_outbox WHERE dead = 0 AND study_uid NOT IN (SELECT value FROM json_each(@exclude))`,
+        )
+        .pluck(),
       get: db.prepare('SELECT * FROM sync_outbox WHERE study_uid = ?'),
       claimable: db.prepare('SELECT * FROM sync_outbox WHERE study_uid = ? AND next_attempt_at <= ?'),
       claim: db.prepare('UPDATE sync_outbox SET next_attempt_at = ? WHERE study_uid = ?'),
@@ -212,6 +224,12 @@ export class Outbox implements SyncOutbox {
     const read = () => this.stmts.due!.all({ now, debounceMs, maxDelayMs, limit, exclude }) as RawRow[];
     if (this.claimMs <= 0) return read().map(outboxRowOf);
     return this.claimed(read, now);
+  }
+
+  nextDueAt(q: Omit<DueQuery, 'now' | 'limit'>): number | undefined {
+    const { debounceMs, maxDelayMs } = q;
+    const at = this.stmts.nextDue!.get({ debounceMs, maxDelayMs, exclude: JSON.stringify(q.exclude ?? []) });
+    return typeof at === 'number' ? at : undefined;
   }
 
   /**

@@ -51,6 +51,9 @@ export function buildSyncService(o: {
   const worker: SyncWorker = new SyncWorker(stores.outbox, (uids) => study.syncBatch(uids), config, logger, {
     writes,
     overlapCommit: stores.overlapCommit ?? false,
+    // PostgreSQL (the stores that overlap commits): passes wait on round trips, two run at once.
+    // SQLite: one (its passes are CPU on this event loop; two would only interleave).
+    passes: stores.overlapCommit ? 2 : 1,
   });
   const study: StudySync = new StudySync({
     reader: stores.reader,

@@ -1,9 +1,10 @@
 /**
- * The sync worker of the server process: polls the outbox, and runs the studies that have been
+ * The sync worker of the server process: polls the outbox (every `pollMs`, and when the next
+ * study's debounce ends: SyncOutbox.nextDueAt), and runs the studies that have been
  * quiet for `debounceMs` (or kept changing for `maxDelayMs`) in batched passes — up to
- * `batchSize` studies per pass, one pass at a time and at most one per `pollMs` (unless a
- * backlog fills them), never more than one sync per study at a time, nor more often than once
- * per `minIntervalMs`. A pass ends with one archive commit for
+ * `batchSize` studies per pass, one pass at a time (two on PostgreSQL: options.passes) and at
+ * most one started per `pollMs` (unless a backlog fills them), never more than one sync per
+ * study at a time, nor more often than once per `minIntervalMs`. A pass ends with one archive commit for
  * everything the bridge records about its studies (outbox completion, sync records, findings:
  * write-journal.ts); a backlog is worked off pass after pass, yielding to the event loop in
  * between. Transient failures come back after a growing backoff for as long as it takes;
@@ -58,14 +59,22 @@ export interface SyncWorkerOptions {
    * done before the next pass reads anything.
    */
   overlapCommit?: boolean;
+  /**
+   * Passes syncing at once (default 1). On PostgreSQL a pass mostly waits for round trips:
+   * with 2, studies that become due while one runs are taken by a second one (after pollMs)
+   * instead of waiting for its end. Never the same study twice (in flight: left out of due());
+   * studies of one patient still one round at a time (StudySync's patient lock).
+   */
+  passes?: number;
   now?: () => number;
 }
 
 export class SyncWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  /** A pass is syncing (its commit may still run after it: overlapCommit). */
-  private syncing = false;
+  /** Passes syncing (their commits may still run after them: overlapCommit). */
+  private syncing = 0;
+  private readonly maxPasses: number;
   private readonly overlapCommit: boolean;
   /** Commits run one after the other (one journal transaction at a time); this is the last one's end. */
   private commits: Promise<void> = Promise.resolve();
@@ -89,6 +98,7 @@ export class SyncWorker {
     this.router = new StudyWritesRouter(this.writes);
     this.now = options.now ?? Date.now;
     this.overlapCommit = options.overlapCommit ?? false;
+    this.maxPasses = Math.max(1, options.passes ?? 1);
   }
 
   /**
@@ -147,9 +157,11 @@ export class SyncWorker {
 
   private async tick(): Promise<void> {
     this.timer = undefined;
-    if (!this.running || this.syncing || this.ticking) return;
+    if (!this.running || this.syncing >= this.maxPasses || this.ticking) return;
     this.ticking = true;
     const rows: OutboxRow[] = [];
+    /** Nothing due: when to look again (at the latest pollMs from now). */
+    let idleMs = this.timings.pollMs;
     try {
       const now = this.now();
       // What this worker will not take now is left out of the query, so every row due() returns
@@ -169,30 +181,41 @@ export class SyncWorker {
       });
       rows.push(...due.slice(0, this.batchSize));
       if (rows.length) this.logger.debug({ rows: rows.length, ms: this.now() - asked }, 'outbox due');
+      else {
+        // A study quiet for its debounce is taken then, not at the next poll (up to pollMs later).
+        const { debounceMs, maxDelayMs } = this.timings;
+        // (One due now that due() did not return — locked by another instance's commit on
+        // PostgreSQL — is looked at again after pollMs, as before.)
+        const at = await this.outbox.nextDueAt({ debounceMs, maxDelayMs, exclude: [...exclude] });
+        const wait = at === undefined ? idleMs : at - this.now() + 1;
+        if (wait > 1) idleMs = Math.min(idleMs, wait);
+      }
     } catch (e) {
       this.logger.error({ err: e }, 'sync worker: reading the outbox failed');
     } finally {
       this.ticking = false;
     }
     if (!this.running) return;
-    if (rows.length === 0) return this.schedule(this.timings.pollMs);
+    if (rows.length === 0) return this.schedule(idleMs);
     // Passes start at most once per pollMs, so studies that become due one by one during an
     // ingest are gathered into batches; a full pass (a backlog) is followed by the next one
     // at once. Between passes DIMSE and HTTP requests get their turn (setImmediate, timers).
     const startedAt = this.now();
     const full = rows.length >= this.batchSize;
-    this.syncing = true;
+    this.syncing++;
     let released = false;
     const next = (): void => {
       if (released) return;
       released = true;
-      this.syncing = false;
+      this.syncing--;
       if (!this.running) return;
       const wait = full ? 0 : this.timings.pollMs - (this.now() - startedAt);
       if (wait > 0) this.schedule(wait);
       else setImmediate(() => void this.tick());
     };
     void this.run(rows, this.overlapCommit ? next : undefined).finally(next);
+    // Room for another pass: the next look after pollMs (passes still start at most once per pollMs).
+    if (this.syncing < this.maxPasses) this.schedule(this.timings.pollMs);
   }
 
   private run(rows: OutboxRow[], synced?: () => void): Promise<void> {
