@@ -10,6 +10,13 @@ import { PgIndex } from './pg-index.js';
 import { numbered, PgQidoBackend } from './pg-qido.js';
 
 const server = suitePostgres();
+
+/** The text an HTTP answer sends: every chunk of `text`. */
+async function answerText(qido: QidoService, request: Parameters<QidoService['open']>[0]): Promise<string> {
+  const parts: string[] = [];
+  for await (const chunk of (await qido.open(request)).text) if (chunk.count > 0) parts.push(chunk.json);
+  return `[${parts.join(',')}]`;
+}
 const { skip } = server;
 
 describe('PostgreSQL placeholders', () => {
@@ -55,6 +62,8 @@ describe.skipIf(skip !== undefined)(server.title('QIDO on PostgreSQL'), () => {
         const expected = (await a.search(request)).body;
         expect(expected.length, `${level} ${query}`).toBeGreaterThan(0);
         expect((await b.search(request)).body, `${level} ${query}`).toEqual(expected);
+        // The answer as text (rows as arrays, each next chunk asked for before this one is written): the same results.
+        expect(await answerText(b, request), `${level} ${query}`).toBe(JSON.stringify(expected));
       }
       // Values are bound, never spliced; LIKE's own % and _ are literal: quotes, SQL and them match nothing.
       for (const value of [
