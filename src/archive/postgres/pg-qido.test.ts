@@ -34,6 +34,9 @@ describe.skipIf(skip !== undefined)(server.title('QIDO on PostgreSQL'), () => {
 
   it('answers like SQLite across chunk boundaries (generated studies, every kind of key)', async () => {
     const records = generatedRecords(COUNT);
+    // Awkward values, one chunk past the first: the packed rows' separator (U+001F) and JSON's escapes.
+    records[150]!.json['00081030'] = { vr: 'LO', Value: ['unit\u001fseparator'] };
+    records[151]!.json['00081030'] = { vr: 'LO', Value: ['quote " back\\slash \u0001'] };
     const sqlite = new SqliteIndex(':memory:');
     sqlite.commitSync(records.map((record) => ({ record, replaces: null })));
     const pg = await PgIndex.open(await server.url(), `q_${randomBytes(6).toString('hex')}`);
@@ -46,6 +49,7 @@ describe.skipIf(skip !== undefined)(server.title('QIDO on PostgreSQL'), () => {
       for (const [level, query] of [
         ['study', ''],
         ['study', 'ModalitiesInStudy=MR'],
+        ['study', 'includefield=StudyDescription'],
         ['study', 'ModalitiesInStudy=MR,CT&offset=37&limit=777'],
         ['study', 'ModalitiesInStudy=M*'],
         ['study', 'StudyDate=20200301-20220101&StudyTime=1000-1300'],
