@@ -4,7 +4,8 @@
  * load: `node --import tsx bench/scale-index.ts --database URL`), the SCALE study query mix sent
  * to each in turn (kinds and servers interleaved, so an A/B sees the same machine load), and
  * each server's CPU (all threads, /proc/<pid>/task/*\/schedstat) per request, and the CPU of
- * the PostgreSQL backends of the cluster (--postmaster PID, 10 ms ticks summed per kind).
+ * the PostgreSQL backends of the cluster (--postmaster PID, 10 ms ticks summed per kind); also
+ * each request's wall time seen by the client (p50, p95 over the measured rounds: noise on a busy machine).
  *
  *   node --import tsx bench/qido-server-cpu.ts --database URL --entry A/dist/cli/main.js [--entry B/…]
  *     [--rounds 3] [--iterations 20] [--only REGEX] [--postmaster PID] [--cpu-prof DIR]
@@ -66,7 +67,7 @@ interface Side {
   entry: string;
   server: SpawnedServer;
   /** Per kind: server CPU ms per request, PG ms per request, results, bytes; one entry per round. */
-  cpu: Map<string, { server: number[]; pg: number[]; results: number; kb: number }>;
+  cpu: Map<string, { server: number[]; pg: number[]; wall: number[]; results: number; kb: number }>;
 }
 
 const sides: Side[] = [];
@@ -80,7 +81,11 @@ try {
       { database: values.database, 'audit-key-file': values['audit-key-file']! },
       { spawn: { entry, nodeArgs, env: { MALLOC_ARENA_MAX: '2' }, startTimeoutMs: 120_000 } },
     )) as SpawnedServer;
-    sides.push({ entry, server, cpu: new Map(KINDS.map((k) => [k.name, { server: [], pg: [], results: 0, kb: 0 }])) });
+    sides.push({
+      entry,
+      server,
+      cpu: new Map(KINDS.map((k) => [k.name, { server: [], pg: [], wall: [], results: 0, kb: 0 }])),
+    });
   }
   const agent = keepAliveAgent(1);
   for (let r = -1; r < rounds; r++) {
@@ -90,9 +95,12 @@ try {
         let results = 0;
         let bytes = 0;
         const ticks0 = pgTicks();
+        const walls: number[] = [];
         for (let i = 0; i < iterations; i++) {
           const before = threadSnapshot(side.server.pid);
+          const t0 = performance.now();
           const res = await httpCall(`${side.server.dicomweb}/${kind.query(i)}`, { agent });
+          walls.push(performance.now() - t0);
           const used = cpuBetween(before, threadSnapshot(side.server.pid));
           if (res.status !== 200)
             throw new Error(`${kind.name}: HTTP ${res.status} ${res.body.toString().slice(0, 200)}`);
@@ -105,6 +113,7 @@ try {
         const c = side.cpu.get(kind.name)!;
         c.server.push(serverMs / iterations);
         c.pg.push(pgMs / iterations);
+        c.wall.push(...walls);
         c.results = results / iterations;
         c.kb = bytes / iterations / 1024;
       }
@@ -112,11 +121,12 @@ try {
   }
   const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' ');
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
   for (const kind of KINDS) {
     for (const [n, side] of sides.entries()) {
       const c = side.cpu.get(kind.name)!;
       console.log(
-        `${kind.name.padEnd(34)} [${n}] server ${median(c.server).toFixed(1).padStart(6)} ms (${fmt(c.server)})  PG ${median(c.pg).toFixed(1).padStart(5)} ms (${fmt(c.pg)})  ${c.results.toFixed(0)} results ${c.kb.toFixed(0)} KB`,
+        `${kind.name.padEnd(34)} [${n}] server ${median(c.server).toFixed(1).padStart(6)} ms (${fmt(c.server)})  PG ${median(c.pg).toFixed(1).padStart(5)} ms (${fmt(c.pg)})  wall p50 ${median(c.wall).toFixed(1)} p95 ${p95(c.wall).toFixed(1)} ms  ${c.results.toFixed(0)} results ${c.kb.toFixed(0)} KB`,
       );
     }
   }

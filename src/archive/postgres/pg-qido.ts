@@ -1,13 +1,27 @@
 import type pg from 'pg';
-import { compileSearchSql } from '../query/compile-search.js';
+import { compilePackedSearchSql, compileSearchSql } from '../query/compile-search.js';
 import { postgresDialect } from '../query/dialect.js';
 import type { PreparedSearch, QidoBackend } from '../query/qido-backend.js';
 import type { ResultRow } from '../query/render-dataset.js';
-import type { ChunkBounds } from '../query/search-sql.js';
+import { type ChunkBounds, resultColumns } from '../query/search-sql.js';
 import type { SearchPlan } from '../query/search-plan.js';
 import type { SqlPart } from '../query/sql-part.js';
 
 const BOUNDS = ['after', 'take', 'skip'] as const;
+
+/** Between the values of a packed row (ASCII unit separator). */
+const SEPARATOR = '\x1f';
+
+/** The result values as one text, NULL as '' (the text writer writes both as empty). */
+const pack = (columns: string[]): string =>
+  `concat_ws(chr(31), ${columns.map((c) => `coalesce(CAST(${c} AS text), '')`).join(', ')})`;
+
+/** A chunk's query as pg takes it. */
+interface Chunk {
+  name?: string;
+  text: string;
+  values: unknown[];
+}
 
 /**
  * QIDO-RS on the PostgreSQL archive index (PgIndex): the shared plan compiled with the
@@ -26,15 +40,43 @@ export class PgQidoBackend implements QidoBackend {
   }
 
   prepare(search: SearchPlan): PreparedSearch {
-    const { text, params } = numbered(compileSearchSql(search, this.dialect));
-    const name = this.statementName(text);
-    const values = (bounds: ChunkBounds) => [...params, ...BOUNDS.map((b) => bounds[b])];
-    return {
-      rows: async (bounds) => (await this.pool.query<ResultRow>({ name, text, values: values(bounds) })).rows,
-      // Arrays: pg builds no object per row (a copy of every column name's slot, then each set by name).
-      tuples: async (bounds) =>
-        (await this.pool.query<unknown[]>({ name, text, values: values(bounds), rowMode: 'array' })).rows,
+    // Results of index columns alone are read packed (below): the columns' statement is then
+    // compiled only if asked for (the server cap's look past it, chunks as objects).
+    let columns: ((bounds: ChunkBounds) => Chunk) | undefined;
+    const statement = (bounds: ChunkBounds) =>
+      (columns ??= this.statement(compileSearchSql(search, this.dialect)))(bounds);
+    const rows = async (bounds: ChunkBounds) => (await this.pool.query<ResultRow>(statement(bounds))).rows;
+    // Arrays: pg builds no object per row (a copy of every column name's slot, then each set by name).
+    const arrays = async (bounds: ChunkBounds) =>
+      (await this.pool.query<unknown[]>({ ...statement(bounds), rowMode: 'array' })).rows;
+    if (search.plan.stored.size > 0) {
+      statement({ after: 0, take: 0, skip: 0 }); // compiled now: a key it cannot match is a QueryError here
+      return { rows, tuples: arrays };
+    }
+    // Results of index columns alone: the values packed into one field per row (one string for
+    // pg to decode instead of one per column; PostgreSQL's CPU the same), split here.
+    const packed = this.statement(compilePackedSearchSql(search, this.dialect, pack));
+    const width = resultColumns(search.plan).length - 1;
+    const tuples = async (bounds: ChunkBounds): Promise<unknown[][]> => {
+      const got = (await this.pool.query<[string, string]>({ ...packed(bounds), rowMode: 'array' })).rows;
+      const out: unknown[][] = new Array(got.length);
+      for (let i = 0; i < got.length; i++) {
+        const values: unknown[] = got[i]![0].split(SEPARATOR);
+        // A value holding the separator itself (never in valid DICOM text): the chunk read again as columns.
+        if (values.length !== width) return arrays(bounds);
+        values.push(got[i]![1]);
+        out[i] = values;
+      }
+      return out;
     };
+    return { rows, tuples };
+  }
+
+  /** A compiled statement's query for a chunk: named by its text, its values then the chunk bounds. */
+  private statement(part: SqlPart): (bounds: ChunkBounds) => Chunk {
+    const { text, params } = numbered(part);
+    const name = this.statementName(text);
+    return (bounds) => ({ name, text, values: [...params, ...BOUNDS.map((b) => bounds[b])] });
   }
 
   /** Rendered here, not by PostgreSQL: see TextSqlDialect (query/dialect.ts). */

@@ -29,6 +29,8 @@ export interface PreparedSearch {
   /**
    * The same rows as arrays of their values in resultColumns order (search-sql.ts), when the
    * driver reads them so more cheaply than as objects (PostgreSQL); the text answer then uses it.
+   * A value may come as its text (a number as its digits) and NULL as '': the text writer
+   * (render-text.ts) writes them alike.
    */
   tuples?(bounds: ChunkBounds): Promise<unknown[][]>;
 }

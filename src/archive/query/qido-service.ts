@@ -101,7 +101,8 @@ export class QidoService {
       const writeTuple = datasetTextWriter<unknown[]>(plan, base, (alias) => position.get(alias)!)!;
       const pk = position.get(PK_ALIAS)!;
       const tuples = { rows: (bounds: ChunkBounds) => prepared.tuples!(bounds) };
-      for await (const rows of chunksOf(tuples, (row) => row[pk] as number, offset, limit))
+      // The next chunk is asked for before this one is written: the database finds it meanwhile.
+      for await (const rows of chunksOf(tuples, (row) => row[pk] as number, offset, limit, true))
         yield { count: rows.length, json: rows.map(writeTuple).join(',') };
       return;
     }
@@ -123,21 +124,26 @@ async function* chunksOf<Row>(
   pkOf: (row: Row) => number,
   offset: number,
   limit = Infinity,
+  readAhead = false,
 ): AsyncGenerator<Row[]> {
-  let after = BEFORE_ALL;
-  let skip = offset;
   let left = limit;
-  let size = FIRST_CHUNK;
-  while (left > 0) {
-    const take = Math.min(size, left);
-    const rows = await prepared.rows({ after, take, skip });
-    if (rows.length > 0) {
-      yield rows;
-      after = pkOf(rows[rows.length - 1]!);
-    }
-    if (rows.length < take) return;
+  let take = Math.min(FIRST_CHUNK, left);
+  let bounds: ChunkBounds | undefined = take > 0 ? { after: BEFORE_ALL, take, skip: offset } : undefined;
+  let ahead: Promise<Row[]> | undefined;
+  while (bounds) {
+    const rows = await (ahead ?? prepared.rows(bounds));
     left -= rows.length;
-    skip = 0;
-    size = NEXT_CHUNK;
+    bounds = undefined;
+    ahead = undefined;
+    if (rows.length === take && left > 0) {
+      take = Math.min(NEXT_CHUNK, left);
+      bounds = { after: pkOf(rows[rows.length - 1]!), take, skip: 0 };
+      if (readAhead) {
+        ahead = prepared.rows(bounds);
+        // Left unread if the reader stops at this chunk (the client went away): not an unhandled rejection.
+        ahead.catch(() => undefined);
+      }
+    }
+    if (rows.length > 0) yield rows;
   }
 }

@@ -69,6 +69,28 @@ describe('results written as text straight from their rows', () => {
     }
   });
 
+  it('writes rows as arrays right when one value is awkward among usual ones (one test per row)', () => {
+    // Usual values, a multi-value among them: a backslash that separates values, not escaped.
+    const USUAL: unknown[] = ['plain', 'CT\\MR', 'Smith^Anna', 7, '1.2.3.4', null];
+    for (const base of [BASE, `${BASE}/"q\\`]) {
+      for (const level of LEVELS) {
+        const plan = planOf(level);
+        const columns = resultColumns(plan);
+        const position = new Map(columns.map((c, i) => [c.alias, i]));
+        const write = datasetTextWriter<unknown[]>(plan, base, (alias) => position.get(alias)!)!;
+        for (let at = 0; at < columns.length; at++) {
+          for (const awkward of [...AWKWARD, 'back\\slash', 'Name^With\\Slash', '\ud800 lone']) {
+            const values = columns.map((_, i) => (i === at ? awkward : USUAL[i % USUAL.length]));
+            const r: ResultRow = Object.fromEntries(columns.map((c, i) => [c.alias, values[i]]));
+            expect(write(values), `${level} ${columns[at]!.alias} ${String(awkward)}`).toBe(
+              JSON.stringify(renderDataset(r, plan, base)),
+            );
+          }
+        }
+      }
+    }
+  });
+
   it('leaves searches that return stored JSON to the object renderer', () => {
     expect(datasetTextWriter(planOf('study', 'includefield=PatientAge'), BASE)).toBeUndefined();
     expect(datasetTextWriter(planOf('study', 'includefield=all'), BASE)).toBeUndefined();

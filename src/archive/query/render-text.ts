@@ -32,6 +32,8 @@ interface Slot {
   empty: [string, string];
   /** `"tag":{"vr":"XX","Value":`. */
   open: [string, string];
+  /** `open` and the start of a string value: `["` (PersonName: `[{"Alphabetic":"`). */
+  quoted: [string, string];
 }
 
 /**
@@ -64,8 +66,19 @@ export function datasetTextWriter<Row = ResultRow>(
     for (let i = 0; i < uidKeys.length; i++) url += `${steps[i]}${row[uidKeys[i]!]}`;
     return url;
   };
+  // Rows as arrays: one test of the row's values together says whether any needs escaping (the
+  // usual answer: none) instead of a test per value; the base is part of every RetrieveURL.
+  const plainBase = !NEEDS_ESCAPE.test(dicomWebBase);
   return (r) => {
     const row = r as Record<ColumnKey, unknown>;
+    let plain = false;
+    // A backslash is escaped, except in a multi-valued column where it separates the values.
+    let backslash = true;
+    if (plainBase && Array.isArray(r)) {
+      const all = r.join('');
+      plain = !NEEDS_ESCAPE_BUT_BACKSLASH.test(all);
+      backslash = all.includes('\\');
+    }
     let out = '{';
     let at = 0; // 0 before the first member, 1 after (index into each slot's [first, after] texts)
     for (let i = 0; i < slots.length; i++) {
@@ -79,6 +92,8 @@ export function datasetTextWriter<Row = ResultRow>(
       if (v === null || v === undefined || v === '') {
         if (slot.optional) continue;
         out += slot.empty[at]!;
+      } else if (plain) {
+        out += plainText(slot, at, v, backslash);
       } else {
         out += slot.open[at]! + valueText(slot.kind, v);
       }
@@ -86,6 +101,36 @@ export function datasetTextWriter<Row = ResultRow>(
     }
     return `${out}}`;
   };
+}
+
+/**
+ * A member with its present value, the same text as `open + valueText`, for a row none of
+ * whose values holds a character JSON escapes other than the backslash (`backslash`: some
+ * value holds one).
+ */
+function plainText(slot: Slot, at: number, v: unknown, backslash: boolean): string {
+  switch (slot.kind) {
+    case Kind.Number:
+      return slot.open[at]! + numberText(v);
+    case Kind.Multi:
+      return backslash ? `${slot.quoted[at]}${String(v).replaceAll('\\', '","')}"]}` : `${slot.quoted[at]}${v}"]}`;
+    case Kind.PersonName: {
+      const s = String(v);
+      if (s.includes('=') || (backslash && s.includes('\\'))) return slot.open[at]! + valueText(Kind.PersonName, s);
+      return `${slot.quoted[at]}${s}"}]}`;
+    }
+    default: {
+      const s = String(v);
+      if (backslash && s.includes('\\')) return slot.open[at]! + valueText(slot.kind, s);
+      return `${slot.quoted[at]}${s}"]}`;
+    }
+  }
+}
+
+/** A number's `[…]}` as JSON.stringify writes it (not finite: null). */
+function numberText(v: unknown): string {
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? `[${n}]}` : '[null]}';
 }
 
 /** Characters JSON.stringify escapes (lone surrogates included; a pair is left to it too). */
@@ -100,7 +145,7 @@ const jsonString = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify
 function valueText(kind: Kind, v: unknown): string {
   switch (kind) {
     case Kind.Number:
-      return `[${JSON.stringify(Number(v))}]}`;
+      return numberText(v);
     case Kind.Multi: {
       const s = String(v);
       if (NEEDS_ESCAPE_BUT_BACKSLASH.test(s)) return `${JSON.stringify(s.split('\\'))}}`;
@@ -129,6 +174,7 @@ function slotOf(a: IndexedAttribute, keyOf: (alias: string) => ColumnKey): Slot 
     optional: a.render === 'optional',
     empty: heads(`${head}}`),
     open,
+    quoted: heads(`${head},"Value":${kind === Kind.PersonName ? '[{"Alphabetic":"' : '["'}`),
   });
   if (a.render === 'computed') {
     if (a.tag === RETRIEVE_URL) return slot(Kind.RetrieveUrl);

@@ -69,6 +69,26 @@ export function searchSql(plan: ReturnPlan, where: SqlPart[], dialect: SqlDialec
   return chunkSql(plan.level, sqlPart(select.join(', ')), where, dialect);
 }
 
+/** Column of packedSearchSql's rows holding the packed values. */
+export const PACKED_ALIAS = 'q_row';
+
+/**
+ * searchSql with the values of resultColumns (the key left out) packed by `pack` into one
+ * column (PACKED_ALIAS), then the key (PK_ALIAS): a row the driver reads as one field instead
+ * of a field per column (PostgreSQL: pg-qido.ts).
+ */
+export function packedSearchSql(
+  plan: ReturnPlan,
+  where: SqlPart[],
+  pack: (columns: string[]) => string,
+  dialect: SqlDialect,
+): SqlPart {
+  const columns = resultColumns(plan)
+    .filter((c) => c.alias !== PK_ALIAS)
+    .map((c) => c.sql);
+  return chunkSql(plan.level, sqlPart(`${pack(columns)} AS ${PACKED_ALIAS}, page.pk AS ${PK_ALIAS}`), where, dialect);
+}
+
 /**
  * The columns of searchSql's rows in their order, by alias: the return plan's columns, the
  * stored JSON of each source, the primary key last (for drivers that read rows as arrays).
