@@ -165,6 +165,35 @@ describe('CachedReader over the embedded store', () => {
     }
   });
 
+  it('keeps one copy of a patient list for all the resources that name the same patients', async () => {
+    const own = new CachedReader(
+      fresh,
+      (l) => fhir.onWrite(l),
+      (t, c) => fhir.registry.get(t, c)?.targets,
+    );
+    try {
+      const [a, b] = [await observation(), await observation()];
+      const other = (await client.create({ resourceType: 'Patient', gender: 'male' })).id!;
+      const c = await client.create({
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'x' },
+        subject: { reference: `Patient/${other}` },
+      });
+      const known = (own as unknown as { known: Map<string, readonly string[]> }).known;
+      const listOf = (r: { id?: string }) => known.get(`Observation/${r.id}`);
+      expect(listOf(a)).toEqual([patient]);
+      expect(listOf(b)).toBe(listOf(a));
+      expect(listOf(c)).toEqual([other]);
+      expect(Object.isFrozen(listOf(a))).toBe(true);
+      // Moved to the other patient: it shares that patient's list.
+      await client.update({ ...a, subject: { reference: `Patient/${other}` } });
+      expect(listOf(a)).toBe(listOf(c));
+    } finally {
+      own.close();
+    }
+  });
+
   it('hands out frozen answers and keeps no failure', async () => {
     const p = await reader.read('Patient', patient);
     expect(() => {

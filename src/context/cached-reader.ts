@@ -85,7 +85,18 @@ export class CachedReader implements FhirReader {
   /** `Type/id` → the patients its latest known version refers to (patient-scope.ts patientsOf). */
   private readonly known = new Map<string, readonly string[]>();
   private readonly maxKnown: number;
-  /** Per search key, its generation keys (null: not cached); they depend on the search alone. */
+  /**
+   * One frozen copy of each list of patients in `known`, by its JSON: most resources name one
+   * patient, and a list of its own per resource (an array and the id, a slice of the reference)
+   * was ≈ 130 of the ≈ 300 bytes each entry took (issue 21). Cleared when it reaches maxKnown
+   * lists; the lists already in `known` stay as they are.
+   */
+  private readonly patientLists = new Map<string, readonly string[]>();
+  /**
+   * Per search key, its generation keys (null: not cached); they depend on the search alone, so
+   * one dropped is worked out again (microseconds). Cleared past maxEntries keys: at 4× that, the
+   * keys and their lists were ≈ 2 MB of the server's heap under P3 (issue 21).
+   */
   private readonly dependenciesOf = new Map<string, readonly string[] | null>();
   private readonly entries = new Map<string, Entry>();
   private readonly uncached: ReadonlySet<string>;
@@ -128,7 +139,7 @@ export class CachedReader implements FhirReader {
     let deps = this.dependenciesOf.get(key);
     if (deps === undefined) {
       deps = this.dependencies(resourceType, pairs) ?? null;
-      if (this.dependenciesOf.size >= 4 * this.maxEntries) this.dependenciesOf.clear();
+      if (this.dependenciesOf.size >= this.maxEntries) this.dependenciesOf.clear();
       this.dependenciesOf.set(key, deps);
     }
     const load = () => this.inner.search(resourceType, pairs);
@@ -195,7 +206,17 @@ export class CachedReader implements FhirReader {
   private remember(key: string, patients: readonly string[]): void {
     this.known.delete(key);
     if (this.known.size >= this.maxKnown) this.known.delete(this.known.keys().next().value!);
-    this.known.set(key, patients);
+    this.known.set(key, this.shared(patients));
+  }
+
+  private shared(patients: readonly string[]): readonly string[] {
+    const json = JSON.stringify(patients);
+    const kept = this.patientLists.get(json);
+    if (kept) return kept;
+    if (this.patientLists.size >= this.maxKnown) this.patientLists.clear();
+    const list = Object.freeze([...patients]);
+    this.patientLists.set(json, list);
+    return list;
   }
 
   /** The generation keys an answer depends on; undefined when it is not to be cached. */

@@ -53,4 +53,27 @@ describe('the worklist study index', () => {
     expect(index.hasPatient('p2')).toBe(false);
     expect(index.size).toBe(0);
   });
+
+  it('keeps every study under an accession they share, as they come and go', () => {
+    const index = new StudyIndex();
+    const sorted = (ids: string[]) => [...ids].sort();
+    index.put(entry('a', 'p1', { value: 'A1' }, 'sr-1'));
+    index.put(entry('b', 'p1', { value: 'A1' }, 'sr-1'));
+    index.put(entry('c', 'p1', { value: 'A1' }));
+    expect(sorted(index.studiesOfOrder({ id: 'x', identifiers: ['A1'] }))).toEqual(['a', 'b', 'c']);
+    expect(sorted(index.studiesOfOrder({ id: 'sr-1', identifiers: [] }))).toEqual(['a', 'b']);
+    index.put(entry('b', 'p1', { value: 'A1' }, 'sr-1')); // the same study again: listed once
+    expect(sorted(index.studiesOfOrder({ id: 'sr-1', identifiers: [] }))).toEqual(['a', 'b']);
+    index.delete('a');
+    expect(index.studiesOfOrder({ id: 'sr-1', identifiers: [] })).toEqual(['b']);
+    expect(sorted(index.studiesOfOrder({ id: 'x', identifiers: ['A1'] }))).toEqual(['b', 'c']);
+    index.delete('c');
+    index.put(entry('d', 'p2', { value: 'A1' }));
+    expect(sorted(index.studiesOfOrder({ id: 'x', identifiers: ['A1'] }))).toEqual(['b', 'd']);
+    index.delete('b');
+    index.delete('d');
+    expect(index.studiesOfOrder({ id: 'sr-1', identifiers: ['A1'] })).toEqual([]);
+    index.put(entry('e', 'p2', { value: 'A1' }));
+    expect(index.studiesOfOrder({ id: 'sr-1', identifiers: ['A1'] })).toEqual(['e']);
+  });
 });

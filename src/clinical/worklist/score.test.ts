@@ -1,7 +1,8 @@
 /** The scoring case table (cases/*.json) and the properties every score keeps. */
+import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { WORKLIST_DEFAULTS } from './config.js';
-import { compareRank, scoreStudy } from './score.js';
+import { compareRank, scoreStudy, withAging } from './score.js';
 import { buildCase, loadCases, NOW } from './test-support.js';
 import { TERM_NAMES } from './types.js';
 
@@ -37,5 +38,25 @@ describe('worklist rank', () => {
       { key: 'd', overridden: false, score: 40, since: 5 },
     ];
     expect(rows.sort(compareRank).map((r) => r.key)).toEqual(['b', 'a', 'd', 'c']);
+  });
+});
+
+describe('a score with aging', () => {
+  it('has the same hidden class for every study (kept per study on the worklist)', () => {
+    // V8's own check; the flag only lets this one function be compiled with it.
+    setFlagsFromString('--allow-natives-syntax');
+    const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+    setFlagsFromString('--no-allow-natives-syntax');
+    const scores = Array.from({ length: 50 }, (_, i) =>
+      withAging(
+        { terms: [], overridden: i % 7 === 0, routine: i % 2 === 0 },
+        NOW - i * 600_000,
+        `ImagingStudy/s${i}`,
+        WORKLIST_DEFAULTS,
+        NOW,
+      ),
+    );
+    expect(scores.filter((s) => !sameMap(s, scores[0]!)).length).toBe(0);
+    expect(scores.map((s) => s.routine).slice(0, 2)).toEqual([true, false]);
   });
 });
