@@ -8,6 +8,8 @@ export interface Target {
   minRatio?: number;
   /** Maximum value of ours (for lower-is-better metrics). */
   maxOurs?: number;
+  /** Minimum value of ours (for higher-is-better metrics judged on ours alone, e.g. a share). */
+  minOurs?: number;
 }
 
 export interface Row {
@@ -54,6 +56,11 @@ export function targetMet(row: Row): boolean | undefined {
     const ours = row.values.ours;
     if (ours === undefined || !Number.isFinite(ours)) return undefined;
     checks.push(ours <= t.maxOurs);
+  }
+  if (t.minOurs !== undefined) {
+    const ours = row.values.ours;
+    if (ours === undefined || !Number.isFinite(ours)) return undefined;
+    checks.push(ours >= t.minOurs);
   }
   return checks.every(Boolean);
 }

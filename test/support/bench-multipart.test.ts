@@ -75,5 +75,14 @@ describe('bench statistics and ratios', () => {
     expect(ratioOf(rate)).toBe(2);
     expect(targetMet(rate)).toBe(false);
     expect(targetMet({ ...rate, values: { orthanc: 1 } })).toBeUndefined();
+    // A share judged on ours alone (P1's floor share, P2's ceiling share).
+    const share: Row = { workload: 'x', metric: 's', unit: '%', better: 'higher', values: { ours: 54.9 } };
+    expect(targetMet({ ...share, target: { text: '', minOurs: 55 } })).toBe(false);
+    expect(targetMet({ ...share, values: { ours: 55 }, target: { text: '', minOurs: 55 } })).toBe(true);
+    expect(targetMet({ ...share, values: {}, target: { text: '', minOurs: 55 } })).toBeUndefined();
+    // P3's peak RSS "≤ 2× Orthanc's" as a ratio of a lower-is-better figure.
+    const peak: Row = { workload: 'x', metric: 'p', unit: 'MB', better: 'lower', values: { ours: 245, orthanc: 122 } };
+    expect(targetMet({ ...peak, target: { text: '', minRatio: 0.5 } })).toBe(false);
+    expect(targetMet({ ...peak, values: { ours: 244, orthanc: 122 }, target: { text: '', minRatio: 0.5 } })).toBe(true);
   });
 });
