@@ -1,10 +1,10 @@
 /** P6: WADO-RS retrieve of the CT400 study (multipart, transfer-syntax=*), streamed and counted. */
 import { readFileSync } from 'node:fs';
 import { readProcStatusKb } from '../../test/support/process.js';
-import { retrieveStudy } from '../dicomweb.js';
 import type { Side } from '../servers.js';
 import { max, mbPerSecond, median } from '../stats.js';
 import { kbToMb, withServer, type BenchContext } from './context.js';
+import { RetrieveClient } from './retrieve-client.js';
 import type { WorkloadResult } from './types.js';
 
 interface P6Figures {
@@ -73,28 +73,33 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
           baselineRssMb,
           peakRssMb: 0,
         };
-        for (let run = 1; run <= ctx.options.runs; run++) {
-          const cpuBefore = cpuMs(server.pid);
-          const readBefore = diskReadBytes(server.pid);
-          const clientBefore = process.cpuUsage();
-          const r = await retrieveStudy(server.dicomWebUrl, studyUid, ctx.agent);
-          const client = process.cpuUsage(clientBefore);
-          const cpuAfter = cpuMs(server.pid);
-          const readAfter = diskReadBytes(server.pid);
-          const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
-          if (cpu !== undefined) f.cpuMsPerMb.push(cpu / (r.bytes / 1e6));
-          const clientMs = (client.user + client.system) / 1000;
-          f.clientCpuMs.push(clientMs);
-          const diskMb =
-            readBefore !== undefined && readAfter !== undefined ? (readAfter - readBefore) / 1e6 : undefined;
-          if (diskMb !== undefined) f.diskReadMb.push(diskMb);
-          f.ms.push(r.ms);
-          f.mbPerS.push(mbPerSecond(r.bytes, r.ms));
-          f.bytes = r.bytes;
-          f.parts = r.parts;
-          ctx.log(
-            `  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms, server CPU ${cpu ?? '?'} ms, server disk reads ${diskMb?.toFixed(1) ?? '?'} MB, client (this process) CPU ${clientMs.toFixed(0)} ms`,
-          );
+        const client = await RetrieveClient.start();
+        try {
+          for (let run = 1; run <= ctx.options.runs; run++) {
+            const cpuBefore = cpuMs(server.pid);
+            const readBefore = diskReadBytes(server.pid);
+            const clientBefore = process.cpuUsage();
+            const r = await client.retrieve(server.dicomWebUrl, studyUid);
+            const clientCpu = process.cpuUsage(clientBefore);
+            const cpuAfter = cpuMs(server.pid);
+            const readAfter = diskReadBytes(server.pid);
+            const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+            if (cpu !== undefined) f.cpuMsPerMb.push(cpu / (r.bytes / 1e6));
+            const clientMs = (clientCpu.user + clientCpu.system) / 1000;
+            f.clientCpuMs.push(clientMs);
+            const diskMb =
+              readBefore !== undefined && readAfter !== undefined ? (readAfter - readBefore) / 1e6 : undefined;
+            if (diskMb !== undefined) f.diskReadMb.push(diskMb);
+            f.ms.push(r.ms);
+            f.mbPerS.push(mbPerSecond(r.bytes, r.ms));
+            f.bytes = r.bytes;
+            f.parts = r.parts;
+            ctx.log(
+              `  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms, server CPU ${cpu ?? '?'} ms, server disk reads ${diskMb?.toFixed(1) ?? '?'} MB, client (this process) CPU ${clientMs.toFixed(0)} ms`,
+            );
+          }
+        } finally {
+          await client.close();
         }
         f.peakRssMb = kbToMb(server.peakRssKb());
         return f;
