@@ -4,7 +4,7 @@ import { readProcStatusKb } from '../../test/support/process.js';
 import type { Side } from '../servers.js';
 import { max, mbPerSecond, median } from '../stats.js';
 import { kbToMb, withServer, type BenchContext } from './context.js';
-import { RetrieveClient } from './retrieve-client.js';
+import { curlAvailable, curlRetrieve, RetrieveClient } from './retrieve-client.js';
 import type { WorkloadResult } from './types.js';
 
 interface P6Figures {
@@ -13,7 +13,7 @@ interface P6Figures {
   /** Server CPU (all threads, user + system) per MB sent, per run; empty when /proc is unreadable. */
   cpuMsPerMb: number[];
   /**
-   * This process's CPU per run (the client: HTTP parsing and multipart counting, the same code for
+   * The client's CPU per run (curl's, or this process's with the Node client; the same client for
    * both servers): when it is near the wall time, the client and not the server bounds the figure.
    */
   clientCpuMs: number[];
@@ -53,6 +53,7 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
   const manifest = ctx.data.ct400();
   const studyUid = manifest.entries[0]!.studyUid;
   const figures: Partial<Record<Side, P6Figures>> = {};
+  const useCurl = curlAvailable();
   const errors: string[] = [];
   const notes: string[] = [];
   for (const factory of ctx.factories) {
@@ -73,19 +74,22 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
           baselineRssMb,
           peakRssMb: 0,
         };
-        const client = await RetrieveClient.start();
+        const client = useCurl ? undefined : await RetrieveClient.start();
         try {
           for (let run = 1; run <= ctx.options.runs; run++) {
             const cpuBefore = cpuMs(server.pid);
             const readBefore = diskReadBytes(server.pid);
             const clientBefore = process.cpuUsage();
-            const r = await client.retrieve(server.dicomWebUrl, studyUid);
+            const r = client
+              ? await client.retrieve(server.dicomWebUrl, studyUid)
+              : curlRetrieve(server.dicomWebUrl, studyUid);
             const clientCpu = process.cpuUsage(clientBefore);
             const cpuAfter = cpuMs(server.pid);
             const readAfter = diskReadBytes(server.pid);
             const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
             if (cpu !== undefined) f.cpuMsPerMb.push(cpu / (r.bytes / 1e6));
-            const clientMs = (clientCpu.user + clientCpu.system) / 1000;
+            const clientMs: number =
+              'clientCpuMs' in r ? (r.clientCpuMs as number) : (clientCpu.user + clientCpu.system) / 1000;
             f.clientCpuMs.push(clientMs);
             const diskMb =
               readBefore !== undefined && readAfter !== undefined ? (readAfter - readBefore) / 1e6 : undefined;
@@ -95,11 +99,11 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
             f.bytes = r.bytes;
             f.parts = r.parts;
             ctx.log(
-              `  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms, server CPU ${cpu ?? '?'} ms, server disk reads ${diskMb?.toFixed(1) ?? '?'} MB, client (this process) CPU ${clientMs.toFixed(0)} ms`,
+              `  P6 run ${run} ${factory.label}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.parts} parts, first byte ${r.firstByteMs.toFixed(0)} ms, server CPU ${cpu ?? '?'} ms, server disk reads ${diskMb?.toFixed(1) ?? '?'} MB, client (${useCurl ? 'curl' : 'Node, in a worker'}) CPU ${clientMs.toFixed(0)} ms`,
             );
           }
         } finally {
-          await client.close();
+          await client?.close();
         }
         f.peakRssMb = kbToMb(server.peakRssKb());
         return f;
@@ -123,10 +127,10 @@ export async function runP6(ctx: BenchContext): Promise<WorkloadResult> {
   }
   for (const [side, f] of Object.entries(figures))
     notes.push(
-      `${side}: per retrieve, the client's CPU (this process) ${f.clientCpuMs.map((x) => x.toFixed(0)).join(', ')} ms and the server's disk reads ${f.diskReadMb.map((x) => x.toFixed(1)).join(', ') || '?'} MB (wall ${f.ms.map((x) => x.toFixed(0)).join(', ')} ms).`,
+      `${side}: per retrieve, the client's CPU (${useCurl ? 'curl' : 'Node, in a worker'}) ${f.clientCpuMs.map((x) => x.toFixed(0)).join(', ')} ms and the server's disk reads ${f.diskReadMb.map((x) => x.toFixed(1)).join(', ') || '?'} MB (wall ${f.ms.map((x) => x.toFixed(0)).join(', ')} ms).`,
     );
   notes.push(
-    `Accept: multipart/related; type="application/dicom"; transfer-syntax=*. Median of ${ctx.options.runs} retrieves on one server process.`,
+    `Accept: multipart/related; type="application/dicom"; transfer-syntax=*. Median of ${ctx.options.runs} retrieves on one server process. Client: ${useCurl ? 'curl (its own time_total and time_starttransfer; the body written to memory and its parts counted after the timing)' : 'Node (bench/dicomweb.ts retrieveStudy) in a worker thread of its own, keep-alive'}, the same for both servers.`,
   );
   return {
     id: 'P6',
