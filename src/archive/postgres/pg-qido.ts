@@ -46,13 +46,14 @@ export class PgQidoBackend implements QidoBackend {
     const statement = (bounds: ChunkBounds) =>
       (columns ??= this.statement(compileSearchSql(search, this.dialect)))(bounds);
     const rows = async (bounds: ChunkBounds) => (await this.pool.query<ResultRow>(statement(bounds))).rows;
+    if (search.plan.stored.size > 0) {
+      // Results read from stored JSON: rows as objects (the text answer takes arrays only of index columns).
+      statement({ after: 0, take: 0, skip: 0 }); // compiled now: a key it cannot match is a QueryError here
+      return { rows };
+    }
     // Arrays: pg builds no object per row (a copy of every column name's slot, then each set by name).
     const arrays = async (bounds: ChunkBounds) =>
       (await this.pool.query<unknown[]>({ ...statement(bounds), rowMode: 'array' })).rows;
-    if (search.plan.stored.size > 0) {
-      statement({ after: 0, take: 0, skip: 0 }); // compiled now: a key it cannot match is a QueryError here
-      return { rows, tuples: arrays };
-    }
     // Results of index columns alone: the values packed into one field per row (one string for
     // pg to decode instead of one per column; PostgreSQL's CPU the same), split here.
     const packed = this.statement(compilePackedSearchSql(search, this.dialect, pack));

@@ -1,7 +1,7 @@
 import type { DicomJson } from '../../dicom/types.js';
 import type { PreparedSearch, QidoBackend } from './qido-backend.js';
 import { renderDataset, type ResultRow } from './render-dataset.js';
-import { datasetTextWriter } from './render-text.js';
+import { datasetTextWriter, tupleTextWriter } from './render-text.js';
 import type { ReturnPlan } from './return-plan.js';
 import { planSearch, type SearchPlan } from './search-plan.js';
 import { BEFORE_ALL, type ChunkBounds, PK_ALIAS, resultColumns } from './search-sql.js';
@@ -96,10 +96,9 @@ export class QidoService {
     }
     const { plan } = search;
     if (prepared.tuples && plan.stored.size === 0) {
-      // Rows as arrays: each column read at its position.
-      const position = new Map(resultColumns(plan).map((c, i) => [c.alias, i]));
-      const writeTuple = datasetTextWriter<unknown[]>(plan, base, (alias) => position.get(alias)!)!;
-      const pk = position.get(PK_ALIAS)!;
+      // Rows as arrays, the key last (resultColumns).
+      const writeTuple = tupleTextWriter(plan, base)!;
+      const pk = resultColumns(plan).length - 1;
       const tuples = { rows: (bounds: ChunkBounds) => prepared.tuples!(bounds) };
       // The next chunk is asked for before this one is written: the database finds it meanwhile.
       for await (const rows of chunksOf(tuples, (row) => row[pk] as number, offset, limit, true))

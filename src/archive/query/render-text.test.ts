@@ -3,7 +3,7 @@ import type { DicomJson } from '../../dicom/types.js';
 import { aliasOf, INDEXED_ATTRIBUTES } from './indexed-attributes.js';
 import { parseQuery } from './query-params.js';
 import { renderDataset, type ResultRow } from './render-dataset.js';
-import { datasetTextWriter } from './render-text.js';
+import { datasetTextWriter, tupleTextWriter } from './render-text.js';
 import { planReturn } from './return-plan.js';
 import { resultColumns } from './search-sql.js';
 import { forEachQidoBackend, PUBLIC_URL } from './test-support.js';
@@ -59,8 +59,7 @@ describe('results written as text straight from their rows', () => {
     for (const level of LEVELS) {
       const plan = planOf(level);
       const columns = resultColumns(plan);
-      const position = new Map(columns.map((c, i) => [c.alias, i]));
-      const write = datasetTextWriter<unknown[]>(plan, BASE, (alias) => position.get(alias)!)!;
+      const write = tupleTextWriter(plan, BASE)!;
       for (let shift = 0; shift < AWKWARD.length; shift++) {
         const r = row((i) => AWKWARD[(i + shift) % AWKWARD.length]);
         const tuple = columns.map((c) => r[c.alias]);
@@ -76,8 +75,7 @@ describe('results written as text straight from their rows', () => {
       for (const level of LEVELS) {
         const plan = planOf(level);
         const columns = resultColumns(plan);
-        const position = new Map(columns.map((c, i) => [c.alias, i]));
-        const write = datasetTextWriter<unknown[]>(plan, base, (alias) => position.get(alias)!)!;
+        const write = tupleTextWriter(plan, base)!;
         for (let at = 0; at < columns.length; at++) {
           for (const awkward of [...AWKWARD, 'back\\slash', 'Name^With\\Slash', '\ud800 lone']) {
             const values = columns.map((_, i) => (i === at ? awkward : USUAL[i % USUAL.length]));

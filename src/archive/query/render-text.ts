@@ -1,6 +1,7 @@
 import { aliasOf, type IndexedAttribute } from './indexed-attributes.js';
 import { personName, type ResultRow, UNICODE } from './render-dataset.js';
 import type { ReturnPlan } from './return-plan.js';
+import { resultColumns } from './search-sql.js';
 
 /** A result as DICOM JSON text. */
 export type DatasetTextWriter<Row = ResultRow> = (row: Row) => string;
@@ -194,4 +195,13 @@ function slotOf(a: IndexedAttribute, keyOf: (alias: string) => ColumnKey): Slot 
     default:
       return slot(Kind.String, key);
   }
+}
+
+/**
+ * The writer of rows read as arrays, their values in resultColumns order (search-sql.ts): each
+ * column read at its position. Undefined as datasetTextWriter's.
+ */
+export function tupleTextWriter(plan: ReturnPlan, base: string): ((row: unknown[]) => string) | undefined {
+  const position = new Map(resultColumns(plan).map((c, i) => [c.alias, i]));
+  return datasetTextWriter<unknown[]>(plan, base, (alias) => position.get(alias)!);
 }
