@@ -6,6 +6,7 @@
  * each server's CPU (all threads, /proc/<pid>/task/*\/schedstat) per request, and the CPU of
  * the PostgreSQL backends of the cluster (--postmaster PID, 10 ms ticks summed per kind); also
  * each request's wall time seen by the client (p50, p95 over the measured rounds: noise on a busy machine).
+ * The bench client's own CPU per request (process.cpuUsage around the call: reading the body, not parsing it) is printed too.
  *
  *   node --import tsx bench/qido-server-cpu.ts --database URL --entry A/dist/cli/main.js [--entry B/…]
  *     [--rounds 3] [--iterations 20] [--only REGEX] [--postmaster PID] [--cpu-prof DIR]
@@ -67,7 +68,7 @@ interface Side {
   entry: string;
   server: SpawnedServer;
   /** Per kind: server CPU ms per request, PG ms per request, results, bytes; one entry per round. */
-  cpu: Map<string, { server: number[]; pg: number[]; wall: number[]; results: number; kb: number }>;
+  cpu: Map<string, { server: number[]; pg: number[]; client: number[]; wall: number[]; results: number; kb: number }>;
 }
 
 const sides: Side[] = [];
@@ -84,7 +85,7 @@ try {
     sides.push({
       entry,
       server,
-      cpu: new Map(KINDS.map((k) => [k.name, { server: [], pg: [], wall: [], results: 0, kb: 0 }])),
+      cpu: new Map(KINDS.map((k) => [k.name, { server: [], pg: [], client: [], wall: [], results: 0, kb: 0 }])),
     });
   }
   const agent = keepAliveAgent(1);
@@ -96,11 +97,15 @@ try {
         let bytes = 0;
         const ticks0 = pgTicks();
         const walls: number[] = [];
+        let clientMs = 0;
         for (let i = 0; i < iterations; i++) {
           const before = threadSnapshot(side.server.pid);
           const t0 = performance.now();
+          const c0 = process.cpuUsage();
           const res = await httpCall(`${side.server.dicomweb}/${kind.query(i)}`, { agent });
           walls.push(performance.now() - t0);
+          const c = process.cpuUsage(c0);
+          clientMs += (c.user + c.system) / 1000;
           const used = cpuBetween(before, threadSnapshot(side.server.pid));
           if (res.status !== 200)
             throw new Error(`${kind.name}: HTTP ${res.status} ${res.body.toString().slice(0, 200)}`);
@@ -113,6 +118,7 @@ try {
         const c = side.cpu.get(kind.name)!;
         c.server.push(serverMs / iterations);
         c.pg.push(pgMs / iterations);
+        c.client.push(clientMs / iterations);
         c.wall.push(...walls);
         c.results = results / iterations;
         c.kb = bytes / iterations / 1024;
@@ -126,7 +132,7 @@ try {
     for (const [n, side] of sides.entries()) {
       const c = side.cpu.get(kind.name)!;
       console.log(
-        `${kind.name.padEnd(34)} [${n}] server ${median(c.server).toFixed(1).padStart(6)} ms (${fmt(c.server)})  PG ${median(c.pg).toFixed(1).padStart(5)} ms (${fmt(c.pg)})  wall p50 ${median(c.wall).toFixed(1)} p95 ${p95(c.wall).toFixed(1)} ms  ${c.results.toFixed(0)} results ${c.kb.toFixed(0)} KB`,
+        `${kind.name.padEnd(34)} [${n}] server ${median(c.server).toFixed(1).padStart(6)} ms (${fmt(c.server)})  PG ${median(c.pg).toFixed(1).padStart(5)} ms (${fmt(c.pg)})  client ${median(c.client).toFixed(1)} ms  wall p50 ${median(c.wall).toFixed(1)} p95 ${p95(c.wall).toFixed(1)} ms  ${c.results.toFixed(0)} results ${c.kb.toFixed(0)} KB`,
       );
     }
   }

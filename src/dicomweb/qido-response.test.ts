@@ -5,7 +5,7 @@ import type { DicomJson } from '../dicom/types.js';
 import type { QidoResults } from '../archive/query/index.js';
 import { FIRST_CHUNK, NEXT_CHUNK } from '../archive/query/qido-service.js';
 import { generatedArchive } from '../archive/query/test-support.js';
-import { qidoBody } from './qido-response.js';
+import { led, qidoBody } from './qido-response.js';
 
 const COUNT = 3_000;
 const { index, qido } = generatedArchive(COUNT);
@@ -89,5 +89,26 @@ describe('the QIDO-RS response body', () => {
       await qido.open({ level: 'study', query: new URLSearchParams(`PatientID=GEN-PID-3`) }),
     );
     expect(JSON.parse(typeof exact === 'string' ? exact : await text(exact))).toHaveLength(273);
+  });
+
+  it('sends each streamed chunk as its UTF-8 bytes behind its lead, whatever the characters', async () => {
+    const awkward = ['Müller^Jürgen', '山田^太郎=ヤマダ^タロウ', '😀 "quoted" \\ back', 'plain'];
+    const chunk = (i: number) =>
+      Array.from({ length: FIRST_CHUNK }, (_, j) => JSON.stringify({ v: awkward[(i + j) % awkward.length] })).join(',');
+    const texts = [chunk(0), chunk(1), chunk(2)];
+    const results: QidoResults = {
+      warnings: [],
+      chunks: (async function* () {})(),
+      text: (async function* () {
+        for (const json of texts) yield { count: FIRST_CHUNK, json };
+      })(),
+      limit: undefined,
+    };
+    const body = (await qidoBody(results)) as Readable;
+    const pieces: Buffer[] = [];
+    for await (const piece of body) pieces.push(Buffer.from(piece as Buffer));
+    expect(Buffer.concat(pieces).equals(Buffer.from(`[${texts.join(',')}]`, 'utf8'))).toBe(true);
+    expect(led(0x2c, texts[1]!).equals(Buffer.from(`,${texts[1]}`, 'utf8'))).toBe(true);
+    expect(led(0x5b, '').equals(Buffer.from('['))).toBe(true);
   });
 });
