@@ -248,4 +248,74 @@ describe.each(backends)('the worklist start-up load reads patients together (%s)
       worklist.close();
     }
   });
+  it.skipIf(!usable)(
+    'reads the contexts of new patients of a batch of writes together, and lists what a fresh load lists',
+    async () => {
+      const { reader, calls } = counting(client);
+      const many: string[][] = [];
+      const dicom = {
+        facts: async () => undefined,
+        factsOf: async (uids: string[]) => {
+          many.push(uids);
+          return new Map();
+        },
+      };
+      const open = (r: Pick<FhirClient, 'read' | 'searchAll'>) =>
+        new WorklistService({
+          source: new WorklistSource(r, WORKLIST_DEFAULTS.setting.encounterStatuses),
+          dicom,
+          config: WORKLIST_DEFAULTS,
+          onWrite: (listener) => fhir.onWrite(listener),
+          logger: createLogger('silent'),
+          settleMs: 200,
+        });
+      const worklist = open(reader);
+      const fresh: WorklistService[] = [];
+      try {
+        await worklist.start();
+        const atStart = calls();
+        many.length = 0;
+        // Five new patients, each with a study (and a flag for one), written within one settle window.
+        const created: string[] = [];
+        for (let k = 0; k < 5; k++) {
+          const id = (
+            await client.create({ resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: `N${k}` }] })
+          ).id!;
+          if (k === 2)
+            await client.create({
+              resourceType: 'Flag',
+              status: 'active',
+              code: { text: 'isolation' },
+              subject: { reference: `Patient/${id}` },
+            });
+          created.push(
+            (
+              await client.create({
+                resourceType: 'ImagingStudy',
+                status: 'available',
+                identifier: [{ system: 'urn:dicom:uid', value: `urn:oid:1.2.826.0.1.3680043.10.1456.56.${k}` }],
+                subject: { reference: `Patient/${id}` },
+                started: new Date(Date.now() - k * 60_000).toISOString(),
+              })
+            ).id!,
+          );
+        }
+        await worklist.idle();
+        // One read per study, six searches for all the new patients (not six each), their facts in one read.
+        expect(calls() - atStart).toBe(5 + 6);
+        expect(many).toEqual([expect.arrayContaining(created.map((_, k) => `1.2.826.0.1.3680043.10.1456.56.${k}`))]);
+        // The same list as a worklist that loads everything from scratch.
+        const page = (w: WorklistService) =>
+          JSON.parse(w.list({ status: 'all', offset: 0, limit: 100 }, allowAll).body.toString()).items as unknown[];
+        const again = open(client);
+        fresh.push(again);
+        await again.start();
+        expect(page(worklist)).toHaveLength(studies.length + 5);
+        expect(page(worklist)).toEqual(page(again));
+      } finally {
+        worklist.close();
+        for (const w of fresh) w.close();
+      }
+    },
+  );
 });

@@ -409,15 +409,24 @@ export class WorklistService {
     const wasRead = new Map<string, boolean>();
     for (const e of this.studies.values()) wasRead.set(e.id, e.read);
     const touched = new Set<string>();
-    for (const p of patientIds) {
-      this.contexts.set(p, await this.o.source.patientContext(p));
-      for (const id of this.studies.ofPatient(p)) touched.add(id);
-    }
+    // The changed patients' contexts read together (one search per kind on our server), as the load does.
+    if (patientIds.length)
+      for (const [p, c] of await this.o.source.patientContexts(patientIds)) this.contexts.set(p, c);
+    for (const p of patientIds) for (const id of this.studies.ofPatient(p)) touched.add(id);
+    const read = new Map<string, ImagingStudy | undefined | { failed: unknown }>();
     for (const id of new Set([...studyIds, ...orderStudies])) {
+      try {
+        read.set(id, await this.o.source.study(id));
+      } catch (err) {
+        read.set(id, { failed: err });
+      }
+    }
+    const { facts } = await this.prefetch([...read.values()].filter((s): s is ImagingStudy => !!s && !('failed' in s)));
+    for (const [id, study] of read) {
       let entry: Entry | undefined;
       try {
-        const study = await this.o.source.study(id);
-        entry = study ? await this.index(study) : undefined;
+        if (study && 'failed' in study) throw study.failed;
+        entry = study ? await this.index(study, facts) : undefined;
         if (!study) this.remove(id);
       } catch (err) {
         // One study that cannot be read stays as it was; the rest of the batch goes on.
@@ -455,6 +464,28 @@ export class WorklistService {
         ...(previousRank !== undefined ? { previousRank } : {}),
         item: this.view(e, rank ?? 0, after),
       });
+    }
+  }
+
+  /**
+   * What indexing these studies will ask for, read together: the contexts of patients the list
+   * does not know yet (one search per kind, not six per patient) and the DICOM facts (one read).
+   * A failed read leaves each study to read its own (index), so its failure stays that study's.
+   */
+  private async prefetch(studies: ImagingStudy[]): Promise<{ facts?: Map<string, DicomStudyFacts> }> {
+    const unknown = [...new Set(studies.map(patientIdOf))].filter((p): p is string => !!p && !this.contexts.has(p));
+    if (unknown.length > 1)
+      try {
+        for (const [p, c] of await this.o.source.patientContexts(unknown)) this.contexts.set(p, c);
+      } catch {
+        // read patient by patient in index()
+      }
+    const uids = studies.map(uidOf).filter((u): u is string => !!u);
+    if (uids.length < 2 || !this.o.dicom.factsOf) return {};
+    try {
+      return { facts: await this.o.dicom.factsOf(uids) };
+    } catch {
+      return {};
     }
   }
 
