@@ -29,10 +29,13 @@ export function workerExecArgv(argv: readonly string[]): string[] {
  * V8 limits of our long-lived service threads (audit writer, audit projection, WAL checkpoints).
  * Each thread is an isolate of its own whose young generation V8 lets grow to 48 MB (16 MB semi-
  * spaces) under allocation and then keeps resident for the life of the thread; these threads
- * allocate little per message, so a 6 MB young generation (2 MB semi-spaces) costs a few more
- * scavenges and no old-space limit is set (a long catch-up must not crash the thread).
+ * allocate little per message, so a 3 MB young generation (1 MB semi-spaces, V8's floor: 2 MB of
+ * new space committed, against 4 MB with 6) costs a few more scavenges on those threads, none on
+ * the main thread; no old-space limit is set (a long catch-up must not crash the thread).
+ * Measured under P3 (three such threads run while C-STOREs arrive): docs/ingest-memory.md,
+ * session 21.
  */
-export const SERVICE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 } as const;
+export const SERVICE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 3 } as const;
 
 export interface WorkerScript {
   script: URL | string;
