@@ -1,5 +1,5 @@
 import { normalizeString } from './normalize.js';
-import { approximately, type Condition, type DateValue, type NumberValue } from './search-request.js';
+import { approximately, type Condition, type DateValue, type NumberValue, type TokenValue } from './search-request.js';
 
 /**
  * The value tests of a search condition on the columns of an index table, in SQL that SQLite
@@ -35,8 +35,8 @@ export function valueTest(c: Condition, now: number): Sql | undefined {
   switch (c.kind) {
     case 'missing':
       return TRUE;
-    case 'token':
-      return or(
+    case 'token': {
+      const alternatives = or(
         c.values.map((v) => {
           const parts: Sql[] = [];
           if (v.code !== undefined) parts.push({ sql: 'code = ?', args: [v.code] });
@@ -45,6 +45,9 @@ export function valueTest(c: Condition, now: number): Sql | undefined {
           return and(parts);
         }),
       );
+      const seek = c.values.length > 1 ? tokenSeek(c.values) : undefined;
+      return seek ? and([seek, alternatives]) : alternatives;
+    }
     case 'string':
       return or(c.values.map((v) => stringTest(c.mode, v)));
     case 'date':
@@ -64,6 +67,33 @@ export function valueTest(c: Condition, now: number): Sql | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A list of token values as one column `IN` list the (param, code) or (param, system) index can
+ * seek. An OR of `code = ? AND system = ?` alternatives alone is not: SQLite without statistics
+ * (a store no ANALYZE has seen) walks every row of the parameter, and so does PostgreSQL before
+ * its first analyze for long lists (session 21). Redundant with the OR it is ANDed to (each
+ * alternative implies it), so the rows are the same. Undefined when the values mix `system|`
+ * with coded ones: no one column holds a value of each.
+ */
+function tokenSeek(values: readonly TokenValue[]): Sql | undefined {
+  if (values.every((v) => v.code !== undefined))
+    return inList(
+      'code',
+      values.map((v) => v.code!),
+    );
+  if (values.every((v) => v.code === undefined && typeof v.system === 'string'))
+    return inList(
+      'system',
+      values.map((v) => v.system!),
+    );
+  return undefined;
+}
+
+function inList(column: string, values: string[]): Sql {
+  const distinct = [...new Set(values)];
+  return { sql: `${column} IN (${distinct.map(() => '?').join(', ')})`, args: distinct };
 }
 
 function stringTest(mode: 'prefix' | 'exact' | 'contains', v: string): Sql {
