@@ -123,7 +123,10 @@ describe.skipIf(skip !== undefined)(server.title('PostgreSQL FHIR repository'), 
         Array.from({ length: 400 }, (_, i) => ({
           resourceType: 'Patient',
           id: `p${i}`,
-          identifier: [{ system: mrn, value: `M${i}` }],
+          identifier: [
+            { system: mrn, value: `M${i}` },
+            { system: `urn:acc:${i % 20}`, value: `A${i}` },
+          ],
         })),
       );
       const rows = await pool.query(`SELECT id, type, code FROM ${schema}.params`);
@@ -147,9 +150,8 @@ describe.skipIf(skip !== undefined)(server.title('PostgreSQL FHIR repository'), 
       // Before session 21 only `param = $1` bounded the scan of an OR of (code, system) pairs.
       for (const list of [`${mrn}|M1,${mrn}|M2`, 'M1,M2', '|M1,|M2'])
         expect(await plan(`identifier=${encodeURIComponent(list)}`), list).toMatch(/Index Cond: .*code = ANY/);
-      expect(await plan(`identifier=${encodeURIComponent(`${mrn}|,urn:other|`)}`)).toMatch(
-        /Index Cond: .*system = ANY/,
-      );
+      const systems = await plan(`identifier=${encodeURIComponent('urn:acc:1|,urn:acc:2|')}`);
+      expect(systems, systems).toMatch(/Index Cond: .*system = ANY/);
       expect((await find(repo, 'Patient', `identifier=${mrn}|M1,${mrn}|M2,M3,|M4`)).map((r) => r.id).sort()).toEqual([
         'p1',
         'p2',

@@ -35,19 +35,8 @@ export function valueTest(c: Condition, now: number): Sql | undefined {
   switch (c.kind) {
     case 'missing':
       return TRUE;
-    case 'token': {
-      const alternatives = or(
-        c.values.map((v) => {
-          const parts: Sql[] = [];
-          if (v.code !== undefined) parts.push({ sql: 'code = ?', args: [v.code] });
-          if (v.system === null) parts.push({ sql: 'system IS NULL', args: [] });
-          else if (v.system !== undefined) parts.push({ sql: 'system = ?', args: [v.system] });
-          return and(parts);
-        }),
-      );
-      const seek = c.values.length > 1 ? tokenSeek(c.values) : undefined;
-      return seek ? and([seek, alternatives]) : alternatives;
-    }
+    case 'token':
+      return c.values.length > 1 ? tokenList(c.values) : tokenTest(c.values[0]);
     case 'string':
       return or(c.values.map((v) => stringTest(c.mode, v)));
     case 'date':
@@ -69,26 +58,42 @@ export function valueTest(c: Condition, now: number): Sql | undefined {
   }
 }
 
+function tokenTest(v: TokenValue): Sql {
+  const parts: Sql[] = [];
+  if (v.code !== undefined) parts.push({ sql: 'code = ?', args: [v.code] });
+  if (v.system === null) parts.push({ sql: 'system IS NULL', args: [] });
+  else if (v.system !== undefined) parts.push({ sql: 'system = ?', args: [v.system] });
+  return and(parts);
+}
+
 /**
- * A list of token values as one column `IN` list the (param, code) or (param, system) index can
- * seek. An OR of `code = ? AND system = ?` alternatives alone is not: SQLite without statistics
- * (a store no ANALYZE has seen) walks every row of the parameter, and so does PostgreSQL before
- * its first analyze for long lists (session 21). Redundant with the OR it is ANDed to (each
- * alternative implies it), so the rows are the same. Undefined when the values mix `system|`
- * with coded ones: no one column holds a value of each.
+ * A list of token values with one column `IN` list the (param, code) or (param, system) index
+ * can seek. An OR of `code = ? AND system = ?` alternatives alone is not: SQLite without
+ * statistics (a store no ANALYZE has seen) walks every row of the parameter, and so does
+ * PostgreSQL before its first analyze for long lists (session 21). Codes under one system (or all
+ * without one, or all of any system): `code IN (…)` and that system test, the same rows. Other
+ * coded lists: `code IN (…)` ANDed to the OR (each alternative implies it). `system|` values
+ * only: `system IN (…)`. A mix of `system|` and coded values keeps the plain OR: no one column
+ * holds a value of each.
  */
-function tokenSeek(values: readonly TokenValue[]): Sql | undefined {
-  if (values.every((v) => v.code !== undefined))
-    return inList(
+function tokenList(values: readonly TokenValue[]): Sql {
+  const alternatives = () => or(values.map(tokenTest));
+  if (values.every((v) => v.code !== undefined)) {
+    const codes = inList(
       'code',
       values.map((v) => v.code!),
     );
+    const system = values[0].system;
+    if (values.every((v) => v.system === system))
+      return system === undefined ? codes : and([codes, tokenTest({ system })]);
+    return and([codes, alternatives()]);
+  }
   if (values.every((v) => v.code === undefined && typeof v.system === 'string'))
     return inList(
       'system',
       values.map((v) => v.system!),
     );
-  return undefined;
+  return alternatives();
 }
 
 function inList(column: string, values: string[]): Sql {
