@@ -5,7 +5,9 @@ import { openPool } from '../../core/postgres/pool.js';
 import { suitePostgres } from '../../core/postgres/suite-postgres.js';
 import { find, fhirRepositorySuite, TEST_BASE, testRegistry } from '../repository/test-support.js';
 import { fhirSearchSuite } from '../search/test-support.js';
+import { parseSearch } from '../search/parse-search.js';
 import { PgFhirRepository } from './pg-repository.js';
+import { conditionSql, numbered } from './search-sql.js';
 
 const server = suitePostgres();
 const { skip } = server;
@@ -104,6 +106,57 @@ describe.skipIf(skip !== undefined)(server.title('PostgreSQL FHIR repository'), 
       expect(await plan(`SELECT resource_pk FROM ${schema}.sp_string WHERE norm LIKE '%berg%'`)).toMatch(
         /sp_string_trigram/,
       );
+    } finally {
+      await pool.end();
+      await repo.dropSchema();
+      await repo.close();
+    }
+  });
+
+  it('seeks the (param, code) index for a list of token values', async () => {
+    const repo = await open();
+    const schema = (repo as unknown as { schema: string }).schema;
+    const pool = openPool(await server.url(), { max: 1 });
+    try {
+      const mrn = 'urn:oid:1.2.3.4';
+      await repo.createMany(
+        Array.from({ length: 400 }, (_, i) => ({
+          resourceType: 'Patient',
+          id: `p${i}`,
+          identifier: [
+            { system: mrn, value: `M${i}` },
+            { system: `urn:acc:${i % 20}`, value: `A${i}` },
+          ],
+        })),
+      );
+      const rows = await pool.query(`SELECT id, type, code FROM ${schema}.params`);
+      const paramIds = new Map(rows.rows.map((r) => [`${r.type}.${r.code}`, Number(r.id)]));
+      // Few rows: statistics, and no sequential or bitmap scans, to see what the index condition holds.
+      await pool.query(`ANALYZE ${schema}.sp_token`);
+      await pool.query('SET enable_seqscan = off');
+      await pool.query('SET enable_bitmapscan = off');
+      const plan = async (query: string) => {
+        const { request } = parseSearch(testRegistry(), 'Patient', new URLSearchParams(query), {
+          defaultCount: 100,
+          maxCount: 1000,
+          baseUrl: TEST_BASE,
+        });
+        const ctx = { s: `${schema}.`, ids: (t: string, c: string) => paramIds.get(`${t}.${c}`), now: Date.now() };
+        const c = conditionSql(request.conditions[0], 'r', 'Patient', ctx, 'select');
+        return (await pool.query(`EXPLAIN ${numbered(c.sql)}`, c.args)).rows
+          .map((r) => r['QUERY PLAN'] as string)
+          .join('\n');
+      };
+      // Before session 21 only `param = $1` bounded the scan of an OR of (code, system) pairs.
+      for (const list of [`${mrn}|M1,${mrn}|M2`, 'M1,M2', '|M1,|M2'])
+        expect(await plan(`identifier=${encodeURIComponent(list)}`), list).toMatch(/Index Cond: .*code = ANY/);
+      const systems = await plan(`identifier=${encodeURIComponent('urn:acc:1|,urn:acc:2|')}`);
+      expect(systems, systems).toMatch(/Index Cond: .*system = ANY/);
+      expect((await find(repo, 'Patient', `identifier=${mrn}|M1,${mrn}|M2,M3,|M4`)).map((r) => r.id).sort()).toEqual([
+        'p1',
+        'p2',
+        'p3',
+      ]);
     } finally {
       await pool.end();
       await repo.dropSchema();

@@ -1,5 +1,5 @@
 import { normalizeString } from './normalize.js';
-import { approximately, type Condition, type DateValue, type NumberValue } from './search-request.js';
+import { approximately, type Condition, type DateValue, type NumberValue, type TokenValue } from './search-request.js';
 
 /**
  * The value tests of a search condition on the columns of an index table, in SQL that SQLite
@@ -36,15 +36,7 @@ export function valueTest(c: Condition, now: number): Sql | undefined {
     case 'missing':
       return TRUE;
     case 'token':
-      return or(
-        c.values.map((v) => {
-          const parts: Sql[] = [];
-          if (v.code !== undefined) parts.push({ sql: 'code = ?', args: [v.code] });
-          if (v.system === null) parts.push({ sql: 'system IS NULL', args: [] });
-          else if (v.system !== undefined) parts.push({ sql: 'system = ?', args: [v.system] });
-          return and(parts);
-        }),
-      );
+      return c.values.length > 1 ? tokenList(c.values) : tokenTest(c.values[0]);
     case 'string':
       return or(c.values.map((v) => stringTest(c.mode, v)));
     case 'date':
@@ -64,6 +56,49 @@ export function valueTest(c: Condition, now: number): Sql | undefined {
     default:
       return undefined;
   }
+}
+
+function tokenTest(v: TokenValue): Sql {
+  const parts: Sql[] = [];
+  if (v.code !== undefined) parts.push({ sql: 'code = ?', args: [v.code] });
+  if (v.system === null) parts.push({ sql: 'system IS NULL', args: [] });
+  else if (v.system !== undefined) parts.push({ sql: 'system = ?', args: [v.system] });
+  return and(parts);
+}
+
+/**
+ * A list of token values with one column `IN` list the (param, code) or (param, system) index
+ * can seek. An OR of `code = ? AND system = ?` alternatives alone is not: SQLite without
+ * statistics (a store no ANALYZE has seen) walks every row of the parameter, and so does
+ * PostgreSQL before its first analyze for long lists (session 21). Codes under one system (or all
+ * without one, or all of any system): `code IN (…)` and that system test, the same rows. Other
+ * coded lists: `code IN (…)` ANDed to the OR (each alternative implies it). `system|` values
+ * only: `system IN (…)`. A mix of `system|` and coded values keeps the plain OR: no one column
+ * holds a value of each.
+ */
+function tokenList(values: readonly TokenValue[]): Sql {
+  const alternatives = () => or(values.map(tokenTest));
+  if (values.every((v) => v.code !== undefined)) {
+    const codes = inList(
+      'code',
+      values.map((v) => v.code!),
+    );
+    const system = values[0].system;
+    if (values.every((v) => v.system === system))
+      return system === undefined ? codes : and([codes, tokenTest({ system })]);
+    return and([codes, alternatives()]);
+  }
+  if (values.every((v) => v.code === undefined && typeof v.system === 'string'))
+    return inList(
+      'system',
+      values.map((v) => v.system!),
+    );
+  return alternatives();
+}
+
+function inList(column: string, values: string[]): Sql {
+  const distinct = [...new Set(values)];
+  return { sql: `${column} IN (${distinct.map(() => '?').join(', ')})`, args: distinct };
 }
 
 function stringTest(mode: 'prefix' | 'exact' | 'contains', v: string): Sql {

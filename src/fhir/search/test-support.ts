@@ -70,6 +70,29 @@ export function fhirSearchSuite(
       expect(ids(await q('Patient', 'active=true'))).toEqual([anna.id]);
     });
 
+    it('finds for a list of token values the union of one search per value, in every form, and :not its complement', async () => {
+      const lists: [string, string, string[]][] = [
+        ['Patient', 'identifier', [`${MRN}|MRN-1`, `${MRN}|MRN-2`, `${MRN}|MRN-9`]],
+        ['Patient', 'identifier', ['MRN-1', 'MRN-2', 'MRN-1']],
+        ['Patient', 'identifier', ['|MRN-1', `${MRN}|MRN-2`]],
+        ['Patient', 'identifier', [`${MRN}|`, 'urn:other|']],
+        ['Patient', 'identifier', [`${MRN}|`, 'MRN-2']],
+        ['Observation', 'code', [`${LOINC}|6301-6`, '8480-6', '|2345-7']],
+        ['Patient', 'gender', ['female', 'male']],
+      ];
+      for (const [type, param, values] of lists) {
+        const union = new Set<string>();
+        for (const v of values) for (const r of await q(type, `${param}=${encodeURIComponent(v)}`)) union.add(r.id!);
+        const list = values.map(encodeURIComponent).join(',');
+        expect(ids(await q(type, `${param}=${list}`)), `${param}=${values}`).toEqual([...union].sort());
+        const others = (await q(type, '')).filter((r) => !union.has(r.id!));
+        expect(ids(await q(type, `${param}:not=${list}`)), `${param}:not=${values}`).toEqual(ids(others));
+      }
+      // The list checked per candidate (another condition drives), and beside an access condition.
+      expect(ids(await q('Patient', 'gender=female&identifier=MRN-1,MRN-2'))).toEqual([anna.id]);
+      expect(ids(await q('Patient', `identifier=${MRN}|MRN-1,${MRN}|MRN-2&birthdate=1980`))).toEqual([bob.id]);
+    });
+
     it('applies :not and :missing', async () => {
       expect(ids(await q('Patient', 'gender:not=female'))).toEqual([bob.id]);
       expect(ids(await q('Patient', 'birthdate:missing=true'))).toEqual([zoe.id]);

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEST_BASE, fhirRepositorySuite, find, ids, testRegistry } from '../repository/test-support.js';
 import { fhirSearchSuite } from '../search/test-support.js';
+import { parseSearch } from '../search/parse-search.js';
 import { SqliteFhirRepository } from './sqlite-repository.js';
+import { conditionSql } from './search-sql.js';
 
 function openTemp() {
   const dir = mkdtempSync(join(tmpdir(), 'ib-fhir-'));
@@ -36,6 +38,42 @@ describe('SQLite FHIR repository', () => {
       second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('seeks the (param, code) index for a list of token values (EXPLAIN QUERY PLAN of the condition)', async () => {
+    const { repo, close } = openTemp();
+    try {
+      const mrn = 'urn:oid:1.2.3.4';
+      for (let i = 0; i < 20; i++)
+        await repo.create({ resourceType: 'Patient', identifier: [{ system: mrn, value: `M${i}` }] });
+      const paramId = (type: string, code: string) =>
+        repo.db.prepare('SELECT id FROM params WHERE type = ? AND code = ?').pluck().get(type, code) as number;
+      const plan = (query: string) => {
+        const { request } = parseSearch(testRegistry(), 'Patient', new URLSearchParams(query), {
+          defaultCount: 100,
+          maxCount: 1000,
+          baseUrl: TEST_BASE,
+        });
+        const c = conditionSql(request.conditions[0], 'r', 'Patient', paramId, Date.now());
+        return (
+          repo.db
+            .prepare(
+              `EXPLAIN QUERY PLAN SELECT r.pk FROM resources r WHERE +r.type = ? AND r.deleted = 0 AND (${c.sql})`,
+            )
+            .all('Patient', ...c.args) as { detail: string }[]
+        )
+          .map((r) => r.detail)
+          .join('\n');
+      };
+      // Before session 21 an OR of (code, system) pairs walked every identifier row: `(param=?)` only.
+      for (const list of [`${mrn}|M1,${mrn}|M2`, `${mrn}|M1,${mrn}|M2,${mrn}|M3,M4`, '|M1,|M2'])
+        expect(plan(`identifier=${encodeURIComponent(list)}`), list).toMatch(
+          /sp_token_value_pk \(param=\? AND code=\?/,
+        );
+      expect(ids(await find(repo, 'Patient', `identifier=${mrn}|M1,${mrn}|M2,M3,|M4`))).toHaveLength(3);
+    } finally {
+      close();
     }
   });
 
