@@ -1,13 +1,15 @@
 // Archive.store of real instances one after another (one association's pace, no transport),
 // SQLite index and packs in a temporary data directory: two builds in alternating runs, per
 // instance store latency (receive → answer) p50 / mean and process CPU per instance.
-//   A=/path/to/build-a/dist B=/path/to/build-b/dist DATA=bench/.cache/SMALL10K-seed1456-v1 N=1000 \
+//   A=/path/to/build-a/dist B=/path/to/build-b/dist DATA=bench/.cache/SMALL10K-seed1456-v1 N=1000 [CONC=1] \
 //     node bench/probe/archive-store-ab.mjs [pairs]
 // (session 21, issue 21: the index commit overlapping the pack's fdatasync)
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const N = Number(process.env.N || 1000);
+/** Stores in flight at once (associations); 1: one after another. */
+const CONC = Number(process.env.CONC || 1);
 const files = [];
 // The dataset's .dcm files in name order, in DATA itself (CT400) or its numbered folders (SMALL10K).
 const collect = (dir) => {
@@ -40,14 +42,19 @@ async function run(name, m) {
   const lat = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  try {
-    for (const f of files) {
+  let next = 0;
+  const lane = async () => {
+    while (next < files.length) {
+      const f = files[next++];
       await new Promise((r) => setImmediate(r));
       const a = performance.now();
       const o = await archive.store(one(f), { source: 'probe' });
       lat.push(performance.now() - a);
       if (o.kind !== 'stored') throw new Error(o.kind);
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: CONC }, lane));
   } finally {
     await archive.close();
     rmSync(dir, { recursive: true, force: true });

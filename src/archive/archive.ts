@@ -49,6 +49,11 @@ export interface StoreContext {
 
 /** How often journaled index commits are made durable (bounds what a restart re-reads). */
 const CHECKPOINT_MS = 1000;
+/**
+ * Objects above this size take sync-then-commit: for CT-sized objects (525 KB) the overlap showed
+ * no latency gain and 5–10 % more process CPU per instance on the busy machine (session 21).
+ */
+const OVERLAP_MAX_BYTES = 256 * 1024;
 const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
 const STORABLE_UID = /^[0-9]+(\.[0-9]+)*$/;
 
@@ -311,10 +316,15 @@ export class Archive {
         const durable = placed.durable;
         // The index commit overlaps the record's sync only for a new instance (nothing replaced, no
         // rejection note hiding others) and an index whose recovery can check the record: a row
-        // it must drop after a power cut then takes nothing else with it.
+        // it must drop after a power cut then takes nothing else with it. And only for the one
+        // store under way (one association's pace): where several are, their appends share a
+        // sync and their commits one transaction after it, which costs less CPU than one each.
+        // And only for objects up to OVERLAP_MAX_BYTES (docs/ingest-cpu.md, "Session 21").
         const overlap =
           durable !== undefined &&
           placed.at !== undefined &&
+          sealed.size <= OVERLAP_MAX_BYTES &&
+          this.blobs.journal?.unsettledCount === 1 &&
           existing === undefined &&
           this.index.dropUnconfirmed !== undefined &&
           !rejectionNote(parsed.sopClassUid, parsed.json);

@@ -8,7 +8,6 @@ import { ArchiveBlobStore } from './archive-blob-store.js';
 import { parseKey } from './pack/pack-store.js';
 import { HEADER_BYTES } from './pack/record-format.js';
 import { SqliteIndex } from './sqlite/sqlite-index.js';
-import type { StoreOutcome } from './types.js';
 
 async function* once(buf: Buffer): AsyncGenerator<Buffer> {
   for (let i = 0; i < buf.length; i += 100) yield buf.subarray(i, i + 100);
@@ -124,57 +123,100 @@ describe('archive: index commit overlapping the pack sync', () => {
   });
 
   it('after a power cut drops the rows whose records never reached the disk and keeps the durable ones', async () => {
-    let archive = open();
-    const outcomes: Promise<StoreOutcome>[] = [];
-    let lostKey = '';
-    try {
-      // Before the synced mark; then after it, durable but never checkpointed (their entries stay).
-      await archive.store(once(ctInstance({ sop: `${ROOT}.1.1` })), { source: 'AE' });
-      await archive.checkpoint();
-      await archive.store(once(ctInstance({ sop: `${ROOT}.1.2` })), { source: 'AE' });
-      const otherStudy = { study: `${ROOT}.7`, series: `${ROOT}.7.1` };
-      await archive.store(once(ctInstance({ ...otherStudy, sop: `${ROOT}.7.1.1` })), { source: 'AE' });
-      expect((await index.unconfirmedBlobs()).length).toBeGreaterThan(0);
-      // Committed, its sync never done: one more of study 1, the only one of a new study.
+    /** Stores `sop` with its sync held back, then cuts the power: the WAL kept, the pack cut at its record. */
+    const storeAndCut = async (archive: Archive, fixture: Parameters<typeof ctInstance>[0] & { sop: string }) => {
       gated = true;
-      outcomes.push(archive.store(once(ctInstance({ sop: `${ROOT}.1.3` })), { source: 'AE' }));
-      await untilRow(`${ROOT}.1.3`);
-      outcomes.push(
-        archive.store(once(ctInstance({ study: `${ROOT}.8`, series: `${ROOT}.8.1`, sop: `${ROOT}.8.1.1` })), {
-          source: 'AE',
-        }),
-      );
-      await untilRow(`${ROOT}.8.1.1`);
-      lostKey = rowOf(`${ROOT}.1.3`)!.key;
-      expect(counts(`${ROOT}.1`)?.study).toBe(3);
-      expect(counts(`${ROOT}.8`)?.study).toBe(1);
-    } finally {
-      // The power cut: no checkpoint, no orderly close; the index's WAL reached the disk, the
-      // pack's tail (the two records whose sync never completed) did not.
-      index.db.close();
-      blobs.close();
-    }
-    const { segment, offset } = parseKey(lostKey);
-    truncateSync(join(dir, 'packs', `${String(segment).padStart(8, '0')}.pack`), offset - HEADER_BYTES);
-    for (const o of outcomes) void o.catch(() => undefined);
+      let key = '';
+      try {
+        void archive.store(once(ctInstance(fixture)), { source: 'AE' }).catch(() => undefined);
+        key = (await untilRow(fixture.sop))!.key;
+      } finally {
+        index.db.close();
+        blobs.close();
+      }
+      const { segment, offset } = parseKey(key);
+      truncateSync(join(dir, 'packs', `${String(segment).padStart(8, '0')}.pack`), offset - HEADER_BYTES);
+      gated = false;
+    };
+    let archive = open();
+    // Before the synced mark; then after it, durable but never checkpointed (their entries stay).
+    await archive.store(once(ctInstance({ sop: `${ROOT}.1.1` })), { source: 'AE' });
+    await archive.checkpoint();
+    await archive.store(once(ctInstance({ sop: `${ROOT}.1.2` })), { source: 'AE' });
+    const otherStudy = { study: `${ROOT}.7`, series: `${ROOT}.7.1` };
+    await archive.store(once(ctInstance({ ...otherStudy, sop: `${ROOT}.7.1.1` })), { source: 'AE' });
+    expect((await index.unconfirmedBlobs()).length).toBeGreaterThan(0);
+    // Committed, its sync never done: one more of study 1.
+    await storeAndCut(archive, { sop: `${ROOT}.1.3` });
 
-    gated = false;
     archive = open();
     try {
+      expect(counts(`${ROOT}.1`)?.study).toBe(3); // the WAL holds it
       expect(await archive.recover()).toBe(0);
       expect(rowOf(`${ROOT}.1.3`)).toBeUndefined();
-      expect(rowOf(`${ROOT}.8.1.1`)).toBeUndefined();
       expect(counts(`${ROOT}.1`)).toEqual({ study: 2, series: '2' });
-      expect(counts(`${ROOT}.8`)).toBeUndefined(); // the study held only the lost instance
       expect((await archive.instances({ studyUid: `${ROOT}.7` })).map((i) => i.sopUid)).toEqual([`${ROOT}.7.1.1`]);
       for (const i of await archive.instances({ studyUid: `${ROOT}.1` }))
         expect((await archive.blobs.read(i.blobKey)).length).toBe(i.size);
       // The bridge hears of the study that changed.
       const due = index.db.prepare("SELECT study_uid AS s FROM sync_outbox WHERE reason = 'recovered'").all();
-      expect(due).toEqual(expect.arrayContaining([{ s: `${ROOT}.1` }, { s: `${ROOT}.8` }]));
+      expect(due).toEqual([{ s: `${ROOT}.1` }]);
       // The checkpoint of recovery cleared the entries: nothing left to check at the next start.
       expect(await index.unconfirmedBlobs()).toEqual([]);
+    } catch (e) {
+      await archive.close();
+      throw e;
+    }
+    // Again, the lost instance the only one of its study: the study goes.
+    await storeAndCut(archive, { study: `${ROOT}.8`, series: `${ROOT}.8.1`, sop: `${ROOT}.8.1.1` });
+    archive = open();
+    try {
+      expect(counts(`${ROOT}.8`)?.study).toBe(1);
+      expect(await archive.recover()).toBe(0);
+      expect(rowOf(`${ROOT}.8.1.1`)).toBeUndefined();
+      expect(counts(`${ROOT}.8`)).toBeUndefined();
+      expect(counts(`${ROOT}.1`)).toEqual({ study: 2, series: '2' });
+      expect(await archive.instances({ studyUid: `${ROOT}.7` })).toHaveLength(1);
     } finally {
+      await archive.close();
+    }
+  });
+
+  it('an object over 256 KiB (a CT slice) commits after its sync', async () => {
+    const archive = open();
+    try {
+      gated = true;
+      const big = ctInstance({ sop: `${ROOT}.1.1`, rows: 400, columns: 400 });
+      expect(big.length).toBeGreaterThan(256 * 1024);
+      const storing = archive.store(once(big), { source: 'AE' });
+      for (let i = 0; i < 200 && gates.length < 1; i++) await new Promise((r) => setTimeout(r, 2));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(rowOf(`${ROOT}.1.1`)).toBeUndefined();
+      gates[0]!.release();
+      expect((await storing).kind).toBe('stored');
+      expect(rowOf(`${ROOT}.1.1`)?.key).toMatch(/^p\//);
+    } finally {
+      for (const g of gates) g.release();
+      await archive.close();
+    }
+  });
+
+  it('with several stores under way, the later ones commit after their sync (their commits go together)', async () => {
+    const archive = open();
+    try {
+      gated = true;
+      const first = archive.store(once(ctInstance({ sop: `${ROOT}.1.1` })), { source: 'AE' });
+      await untilRow(`${ROOT}.1.1`);
+      const second = archive.store(once(ctInstance({ sop: `${ROOT}.1.2` })), { source: 'AE' });
+      for (let i = 0; i < 100 && gates.length < 2; i++) await new Promise((r) => setTimeout(r, 2));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(rowOf(`${ROOT}.1.2`)).toBeUndefined(); // not committed while its sync is in flight
+      gates[1]!.release();
+      expect((await second).kind).toBe('stored');
+      gates[0]!.release();
+      expect((await first).kind).toBe('stored');
+    } finally {
+      for (const g of gates) g.release();
       await archive.close();
     }
   });
