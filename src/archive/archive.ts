@@ -73,6 +73,8 @@ export class Archive {
   private closed = false;
   /** Objects whose index row is committed and whose sync is still in flight (see bothDone), to when both are done. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Stores under way (store() entered, not returned). */
+  private storing = 0;
 
   /** The index is the archive's own: other modules reach it through the methods below. */
   constructor(
@@ -215,6 +217,15 @@ export class Archive {
   }
 
   async store(chunks: AsyncIterable<Buffer>, ctx: StoreContext): Promise<StoreOutcome> {
+    this.storing++;
+    try {
+      return await this.storeCounted(chunks, ctx);
+    } finally {
+      this.storing--;
+    }
+  }
+
+  private async storeCounted(chunks: AsyncIterable<Buffer>, ctx: StoreContext): Promise<StoreOutcome> {
     let writer: BlobWriter;
     try {
       await this.ensureSpace();
@@ -318,13 +329,13 @@ export class Archive {
         // rejection note hiding others) and an index whose recovery can check the record: a row
         // it must drop after a power cut then takes nothing else with it. And only for the one
         // store under way (one association's pace): where several are, their appends share a
-        // sync and their commits one transaction after it, which costs less CPU than one each.
+        // sync and their commits one transaction after it, which costs less than one each.
         // And only for objects up to OVERLAP_MAX_BYTES (docs/ingest-cpu.md, "Session 21").
         const overlap =
           durable !== undefined &&
           placed.at !== undefined &&
           sealed.size <= OVERLAP_MAX_BYTES &&
-          this.blobs.journal?.unsettledCount === 1 &&
+          this.storing === 1 &&
           existing === undefined &&
           this.index.dropUnconfirmed !== undefined &&
           !rejectionNote(parsed.sopClassUid, parsed.json);

@@ -157,8 +157,6 @@ export interface BlobStore {
 export interface BlobJournal {
   settle(key: string): void;
   lowWater(): JournalMark;
-  /** Objects appended and not settled yet (their stores are under way). */
-  readonly unsettledCount: number;
   /** Is the object's record whole on disk (its header, size and CRC)? See PlacedBlob.durable. */
   holdsIntact(key: string): boolean;
   recordsFrom(mark: JournalMark): Iterable<{ key: string; note: { sop: string; source: string }; bytes: Buffer }>;

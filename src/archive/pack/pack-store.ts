@@ -307,11 +307,6 @@ export class PackStore implements BlobJournal {
     this.unsettled.delete(key);
   }
 
-  /** Objects appended and not settled yet (their stores are under way). */
-  get unsettledCount(): number {
-    return this.unsettled.size;
-  }
-
   /** Every object before this position is settled. */
   lowWater(): JournalMark {
     let low: JournalMark = this.current
