@@ -2,7 +2,8 @@ import type { ObjectCipher } from '../core/encryption/chunked-cipher.js';
 import { FileBlobStore } from './file-blob-store.js';
 import { localBlob } from './blob/local-blob.js';
 import { memoryFirstWriter } from './blob/memory-first-writer.js';
-import { PackStore, isPackKey } from './pack/pack-store.js';
+import { PackStore, isPackKey, parseKey } from './pack/pack-store.js';
+import { HEADER_BYTES } from './pack/record-format.js';
 import type { BlobStore, BlobWriter, OpenBlob, ReadInto } from './types.js';
 
 /** Objects up to this size are held in memory while they arrive and then appended to a pack. */
@@ -49,10 +50,19 @@ export class ArchiveBlobStore implements BlobStore {
       this.packLimit,
       () => this.files.create(),
       async (bytes, { sopUid, source }) => {
-        const key = await this.packs.append(bytes.chunks, { sop: sopUid, source }, bytes.crc);
-        // Without a journal the index commit is synced: nothing waits for a mark.
-        if (!this.journal) this.packs.settle(key);
-        return { key, journaled: this.journal !== undefined };
+        const { key, durable } = this.packs.appendWritten(bytes.chunks, { sop: sopUid, source }, bytes.crc);
+        // Journaled: the archive may commit the index while the sync is in flight (PlacedBlob.durable).
+        if (this.journal) {
+          const { segment, offset } = parseKey(key);
+          return { key, journaled: true, durable, at: { segment, offset: offset - HEADER_BYTES } };
+        }
+        // Without a journal the index commit is synced after the bytes: nothing waits for a mark.
+        try {
+          await durable;
+        } finally {
+          this.packs.settle(key);
+        }
+        return { key, journaled: false };
       },
       { crc: true },
     );

@@ -54,6 +54,18 @@ export interface ArchiveIndex {
   readonly durabilityLost: Error | undefined;
   /** `listener` hears the first loss of durability once (main.ts stops the server on it). */
   onDurabilityLost(listener: (err: Error) => void): void;
+  /**
+   * Present when the index can take writes whose journal record is not durable yet
+   * (IndexedWrite.unconfirmed): the keys of such rows still above the journal mark.
+   */
+  unconfirmedBlobs?(): Promise<UnconfirmedBlob[]>;
+  /**
+   * Recovery found these objects' journal records missing or torn: the rows that name them
+   * (current or rejected versions) go, with the series/study aggregates refreshed and the
+   * studies queued for the bridge, and so do their entries — one synced transaction. Such rows
+   * were never acknowledged (the answer waits for the record's sync). Returns the rows removed.
+   */
+  dropUnconfirmed?(blobs: UnconfirmedBlob[]): Promise<number>;
   /** Probe used by /health: throws when the index cannot be read. */
   check(): Promise<{ instances: number }>;
   /** Idempotent. */
@@ -94,6 +106,17 @@ export interface IndexedWrite {
   replaces: string | null;
   /** The blob store's journal holds this write's object (PlacedBlob.journaled): see Durability. */
   journaled?: boolean;
+  /**
+   * Where the object's journal record starts, when its sync is still in flight as this commits
+   * (PlacedBlob.durable; only for indexes with dropUnconfirmed): the key stays among the
+   * unconfirmed ones until a checkpoint's mark passes this position.
+   */
+  unconfirmed?: JournalMark;
+}
+
+export interface UnconfirmedBlob {
+  key: string;
+  sop: string;
 }
 
 export interface ExistingInstance {

@@ -87,6 +87,15 @@ export interface PlacedBlob {
    * index commit that records it need not be synced itself (see BlobJournal).
    */
   journaled: boolean;
+  /**
+   * Present when the bytes are written but their sync is still in flight (a journaled pack
+   * append): nothing about the object may be acknowledged before it resolves. The index commit
+   * may run meanwhile (recovery then checks the record: BlobJournal.holdsIntact). A rejection
+   * means the bytes never became durable.
+   */
+  durable?: Promise<void>;
+  /** Where the object's journal record starts (with `durable`). */
+  at?: JournalMark;
 }
 
 /** The bytes of one received object, complete (and durable if they are in a file), not placed yet. */
@@ -148,6 +157,8 @@ export interface BlobStore {
 export interface BlobJournal {
   settle(key: string): void;
   lowWater(): JournalMark;
+  /** Is the object's record whole on disk (its header, size and CRC)? See PlacedBlob.durable. */
+  holdsIntact(key: string): boolean;
   recordsFrom(mark: JournalMark): Iterable<{ key: string; note: { sop: string; source: string }; bytes: Buffer }>;
 }
 

@@ -149,7 +149,7 @@ export function ctInstance(o: FixtureOptions = {}): Buffer {
   const rows = o.rows ?? 4;
   const columns = o.columns ?? 4;
   const pixels = Buffer.alloc(rows * columns * 2);
-  for (let i = 0; i < rows * columns; i++) pixels.writeUInt16LE(i, i * 2);
+  for (let i = 0; i < rows * columns; i++) pixels.writeUInt16LE(i & 0xffff, i * 2);
   const json: DicomJson = {
     '00080005': { vr: 'CS', Value: ['ISO_IR 192'] },
     '00080016': { vr: 'UI', Value: [CT_IMAGE_STORAGE] },

@@ -201,6 +201,29 @@ export class PackStore implements BlobJournal {
   /** Append one object and make it durable; resolves with its key (the object is unsettled until settle()). */
   /** `payloadCrc`: the CRC-32 of the payload, when the caller has it already (ignored when encrypting). */
   async append(payload: Buffer | readonly Buffer[], note: RecordNote, payloadCrc?: number): Promise<string> {
+    const { key, durable } = this.appendWritten(payload, note, payloadCrc);
+    try {
+      await durable;
+    } catch (e) {
+      this.settle(key);
+      throw e;
+    }
+    return key;
+  }
+
+  /**
+   * Append one object: written (readable) when this returns, durable once `durable` resolves (the
+   * segment's fdatasync, shared with concurrent appends). The caller may so do other work — the
+   * index commit — while the sync is in flight, and must acknowledge nothing before `durable`.
+   * The object is unsettled until settle(), also after a failed sync, which rejects `durable`
+   * (the stretch is left as zeros or a torn record, readers skip it): the journal mark must not
+   * pass it while an index row may still name it.
+   */
+  appendWritten(
+    payload: Buffer | readonly Buffer[],
+    note: RecordNote,
+    payloadCrc?: number,
+  ): { key: string; durable: Promise<void> } {
     if (!this.current) throw new Error('this process does not write packs');
     const stored = this.cipher
       ? this.cipher.seal(Buffer.isBuffer(payload) ? payload : Buffer.concat(payload as Buffer[]))
@@ -217,15 +240,39 @@ export class PackStore implements BlobJournal {
     this.unsettled.set(key, { segment: seg.id, offset: start });
     try {
       writeAllSync(seg.fd, buffers, start);
-      await seg.sync.sync();
     } catch (e) {
       // The stretch stays as zeros or a torn record: readers of the pack skip it.
       this.unsettled.delete(key);
       throw e;
     }
     // After this append's sync, not before: its zeros are not on its own sync's path.
-    this.prepareAhead(seg);
-    return key;
+    const durable = seg.sync.sync().then(() => this.prepareAhead(seg));
+    return { key, durable };
+  }
+
+  /**
+   * Is the record `key` names whole on disk: a live record starting right before the object, of
+   * its size, whose bytes match their CRC (record-format.ts)? Recovery asks this of index rows
+   * committed while their append's sync was in flight (docs/journal-recovery.md).
+   */
+  holdsIntact(key: string): boolean {
+    const k = parseKey(key);
+    let fd: number;
+    try {
+      fd = openSync(this.pathOf(k.segment), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const start = k.offset - HEADER_BYTES;
+      if (start < 0) return false;
+      const r = readRecord((o, l) => readExact(fd, o, l), start, size, true, this.notes);
+      return r?.live === true && r.dataOffset === k.offset && r.size === k.size;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /**

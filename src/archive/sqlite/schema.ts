@@ -167,6 +167,16 @@ CREATE TABLE IF NOT EXISTS rejected_instances (
 CREATE INDEX IF NOT EXISTS rejected_instances_study ON rejected_instances(study_uid);
 CREATE INDEX IF NOT EXISTS rejected_instances_sop ON rejected_instances(sop_uid);
 CREATE INDEX IF NOT EXISTS instance_versions_sop ON instance_versions(sop_uid);
+
+-- Rows committed while the sync of their journal record (a pack append) was in flight: a restart
+-- after a power cut checks that record before keeping the row (docs/journal-recovery.md). A
+-- checkpoint clears those below its journal mark (their records were durable before it moved).
+CREATE TABLE IF NOT EXISTS unconfirmed_blobs (
+  blob_key TEXT PRIMARY KEY,
+  sop_uid TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  offset INTEGER NOT NULL
+);
 `;
 
 /** Marks a study for the FHIR sync (insert or bump); a parked (dead) row becomes due again. */

@@ -13,6 +13,7 @@ import type {
   ExistingInstance,
   IndexedResult,
   IndexedWrite,
+  UnconfirmedBlob,
   InstanceMetadata,
   ScopeVersion,
 } from '../archive-index.js';
@@ -127,6 +128,12 @@ export class SqliteIndex implements ArchiveIndex {
       writeMark: db.prepare(
         "INSERT INTO meta(key, value) VALUES ('journal_mark', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
       ),
+      insertUnconfirmed: db.prepare(
+        'INSERT OR REPLACE INTO unconfirmed_blobs(blob_key, sop_uid, segment, offset) VALUES (?, ?, ?, ?)',
+      ),
+      clearUnconfirmed: db.prepare(
+        'DELETE FROM unconfirmed_blobs WHERE segment < @segment OR (segment = @segment AND offset < @offset)',
+      ),
       isRejected: db.prepare('SELECT note_sop_uid AS noteSopUid FROM rejections WHERE sop_uid = ?'),
       recordRejection: db.prepare(
         `INSERT OR REPLACE INTO rejections(sop_uid, study_uid, series_uid, note_sop_uid, code, meaning, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -192,6 +199,13 @@ export class SqliteIndex implements ArchiveIndex {
     const touched: Touched = { series: new Set(), studies: new Set(), changed: new Set(), removed: false };
     const results = writes.map((w) => {
       const result = this.applyOne(w, now, touched);
+      if (result.decision !== 'retry' && w.unconfirmed)
+        this.stmts.insertUnconfirmed.run(
+          w.record.blobKey,
+          w.record.sopUid,
+          w.unconfirmed.segment,
+          w.unconfirmed.offset,
+        );
       if (result.decision !== 'retry') {
         touched.changed.add(w.record.studyUid);
         this.applyRejections(w.record, now, touched);
@@ -244,6 +258,7 @@ export class SqliteIndex implements ArchiveIndex {
       this.unsynced(true);
       try {
         this.stmts.writeMark.run(`${mark.segment}:${mark.offset}`);
+        this.stmts.clearUnconfirmed.run(mark);
       } finally {
         this.unsynced(false);
       }
@@ -256,7 +271,53 @@ export class SqliteIndex implements ArchiveIndex {
 
   /** Record the journal mark, synced: every unsynced commit before it becomes durable too (one WAL). */
   checkpointSync(mark: JournalMark): void {
-    this.stmts.writeMark.run(`${mark.segment}:${mark.offset}`);
+    this.db.transaction(() => {
+      this.stmts.writeMark.run(`${mark.segment}:${mark.offset}`);
+      this.stmts.clearUnconfirmed.run(mark);
+    })();
+  }
+
+  unconfirmedBlobs(): Promise<UnconfirmedBlob[]> {
+    return settled(
+      () => this.db.prepare('SELECT blob_key AS key, sop_uid AS sop FROM unconfirmed_blobs').all() as UnconfirmedBlob[],
+    );
+  }
+
+  dropUnconfirmed(blobs: UnconfirmedBlob[]): Promise<number> {
+    return settled(() => this.dropUnconfirmedSync(blobs));
+  }
+
+  private dropUnconfirmedSync(blobs: UnconfirmedBlob[]): number {
+    this.latch.assertWritable();
+    const run = this.db.transaction(() => {
+      const now = Date.now();
+      const touched: Touched = { series: new Set(), studies: new Set(), changed: new Set(), removed: true };
+      const rejected = this.db.prepare(
+        'DELETE FROM rejected_instances WHERE sop_uid = ? AND blob_key = ? RETURNING study_uid AS studyUid',
+      );
+      const forget = this.db.prepare('DELETE FROM unconfirmed_blobs WHERE blob_key = ?');
+      let removed = 0;
+      for (const { key, sop } of blobs) {
+        const existing = this.existing(sop);
+        if (existing?.blobKey === key) {
+          this.stmts.deleteInstanceBySop.run(sop);
+          this.stmts.deleteNotes.run(sop);
+          touched.series.add(existing.seriesPk);
+          touched.studies.add(existing.studyPk);
+          touched.changed.add(existing.studyUid);
+          removed++;
+        }
+        for (const r of rejected.all(sop, key) as { studyUid: string }[]) {
+          touched.changed.add(r.studyUid);
+          removed++;
+        }
+        forget.run(key);
+      }
+      this.refreshAggregates(touched.series, touched.studies, now, true);
+      for (const studyUid of touched.changed) this.stmts.enqueueSync.run({ studyUid, now, reason: 'recovered' });
+      return removed;
+    });
+    return run.immediate();
   }
 
   holdsBlob(sopUid: string, blobKey: string): Promise<boolean> {
