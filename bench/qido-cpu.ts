@@ -51,11 +51,18 @@ for (const kind of KINDS) {
       const before = process.cpuUsage();
       const [, query = ''] = path.split('?');
       const res = await qido.open({ level: 'study', query: new URLSearchParams(query) });
-      const body = await qidoBody(res);
-      let text = '';
-      if (typeof body === 'string') text = body;
-      else for await (const chunk of body as Readable) text += String(chunk);
+      const body: unknown = await qidoBody(res);
+      // The pieces kept as they come (string or bytes, as a socket takes them): decoded after the count.
+      const pieces: unknown[] = [];
+      // A whole answer sent as a string is encoded when sent (Content-Length, then the bytes): counted here too.
+      if (typeof body === 'string') pieces.push(Buffer.byteLength(body), Buffer.from(body));
+      else if (Buffer.isBuffer(body)) pieces.push(body);
+      else for await (const chunk of body as Readable) pieces.push(chunk);
       used += cpuMs(process.cpuUsage(before));
+      const text = pieces
+        .filter((p) => typeof p !== 'number')
+        .map(String)
+        .join('');
       results += (JSON.parse(text) as unknown[]).length;
       bytes += Buffer.byteLength(text);
     }

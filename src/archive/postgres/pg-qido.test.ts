@@ -14,7 +14,7 @@ const server = suitePostgres();
 /** The text an HTTP answer sends: every chunk of `text`. */
 async function answerText(qido: QidoService, request: Parameters<QidoService['open']>[0]): Promise<string> {
   const parts: string[] = [];
-  for await (const chunk of (await qido.open(request)).text) if (chunk.count > 0) parts.push(chunk.json);
+  for await (const chunk of (await qido.open(request)).text) if (chunk.count > 0) parts.push(...chunk.results);
   return `[${parts.join(',')}]`;
 }
 const { skip } = server;
