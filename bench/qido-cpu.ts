@@ -5,12 +5,16 @@
  * Reports, per query kind, the process CPU (user+sys) per request and per result, best of rounds.
  *
  *   node --import tsx bench/qido-cpu.ts DIR [--rounds 5] [--iterations 10] [--only REGEX]
+ *   node --import tsx bench/qido-cpu.ts --database URL …   (a PostgreSQL SCALE load, scale-index.ts --database)
+ * The process CPU includes the pg client's (socket reads, row decoding), not PostgreSQL's.
  */
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { QidoService } from '../src/archive/query/qido-service.js';
+import { PgIndex } from '../src/archive/postgres/pg-index.js';
+import { PgQidoBackend } from '../src/archive/postgres/pg-qido.js';
 import { SqliteQidoBackend } from '../src/archive/sqlite/sqlite-qido.js';
 import { qidoBody } from '../src/dicomweb/qido-response.js';
 import { DEFAULT_SEED, SCALE_SHAPE } from './datasets.js';
@@ -22,15 +26,19 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '5' },
     iterations: { type: 'string', default: '10' },
     only: { type: 'string' },
+    database: { type: 'string' },
   },
 });
 const dir = positionals[0];
-if (!dir) throw new Error('usage: qido-cpu.ts DIR (a SCALE cache folder holding index.sqlite)');
+if (!dir && !values.database) throw new Error('usage: qido-cpu.ts DIR (a SCALE cache folder holding index.sqlite) | --database URL');
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 
-const db = new Database(join(dir, 'index.sqlite'), { readonly: true });
-const qido = new QidoService(new SqliteQidoBackend(db), { publicUrl: 'http://127.0.0.1:8080' });
+const pgIndex = values.database ? await PgIndex.open(values.database, 'archive') : undefined;
+const backend = pgIndex
+  ? new PgQidoBackend(pgIndex.pool, pgIndex.schema)
+  : new SqliteQidoBackend(new Database(join(dir!, 'index.sqlite'), { readonly: true }));
+const qido = new QidoService(backend, { publicUrl: 'http://127.0.0.1:8080' });
 
 const KINDS = scaleQueries(DEFAULT_SEED, SCALE_SHAPE, values.only);
 
@@ -73,4 +81,4 @@ for (const kind of KINDS) {
     `${kind.name.padEnd(34)} ${best.toFixed(2).padStart(8)} ms/request  ${(results / iterations).toFixed(0).padStart(6)} results  ${perResult.toFixed(2).padStart(6)} µs/result  ${(bytes / iterations / 1024).toFixed(0)} KB`,
   );
 }
-db.close();
+if (pgIndex) await pgIndex.close();
