@@ -30,7 +30,8 @@ const { values, positionals } = parseArgs({
   },
 });
 const dir = positionals[0];
-if (!dir && !values.database) throw new Error('usage: qido-cpu.ts DIR (a SCALE cache folder holding index.sqlite) | --database URL');
+if (!dir && !values.database)
+  throw new Error('usage: qido-cpu.ts DIR (a SCALE cache folder holding index.sqlite) | --database URL');
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 
