@@ -5,12 +5,16 @@
  * Reports, per query kind, the process CPU (user+sys) per request and per result, best of rounds.
  *
  *   node --import tsx bench/qido-cpu.ts DIR [--rounds 5] [--iterations 10] [--only REGEX]
+ *   node --import tsx bench/qido-cpu.ts --database URL …   (a PostgreSQL SCALE load, scale-index.ts --database)
+ * The process CPU includes the pg client's (socket reads, row decoding), not PostgreSQL's.
  */
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { QidoService } from '../src/archive/query/qido-service.js';
+import { PgIndex } from '../src/archive/postgres/pg-index.js';
+import { PgQidoBackend } from '../src/archive/postgres/pg-qido.js';
 import { SqliteQidoBackend } from '../src/archive/sqlite/sqlite-qido.js';
 import { qidoBody } from '../src/dicomweb/qido-response.js';
 import { DEFAULT_SEED, SCALE_SHAPE } from './datasets.js';
@@ -22,15 +26,20 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string', default: '5' },
     iterations: { type: 'string', default: '10' },
     only: { type: 'string' },
+    database: { type: 'string' },
   },
 });
 const dir = positionals[0];
-if (!dir) throw new Error('usage: qido-cpu.ts DIR (a SCALE cache folder holding index.sqlite)');
+if (!dir && !values.database)
+  throw new Error('usage: qido-cpu.ts DIR (a SCALE cache folder holding index.sqlite) | --database URL');
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 
-const db = new Database(join(dir, 'index.sqlite'), { readonly: true });
-const qido = new QidoService(new SqliteQidoBackend(db), { publicUrl: 'http://127.0.0.1:8080' });
+const pgIndex = values.database ? await PgIndex.open(values.database, 'archive') : undefined;
+const backend = pgIndex
+  ? new PgQidoBackend(pgIndex.pool, pgIndex.schema)
+  : new SqliteQidoBackend(new Database(join(dir!, 'index.sqlite'), { readonly: true }));
+const qido = new QidoService(backend, { publicUrl: 'http://127.0.0.1:8080' });
 
 const KINDS = scaleQueries(DEFAULT_SEED, SCALE_SHAPE, values.only);
 
@@ -51,11 +60,18 @@ for (const kind of KINDS) {
       const before = process.cpuUsage();
       const [, query = ''] = path.split('?');
       const res = await qido.open({ level: 'study', query: new URLSearchParams(query) });
-      const body = await qidoBody(res);
-      let text = '';
-      if (typeof body === 'string') text = body;
-      else for await (const chunk of body as Readable) text += String(chunk);
+      const body: unknown = await qidoBody(res);
+      // The pieces kept as they come (string or bytes, as a socket takes them): decoded after the count.
+      const pieces: unknown[] = [];
+      // A whole answer sent as a string is encoded when sent (Content-Length, then the bytes): counted here too.
+      if (typeof body === 'string') pieces.push(Buffer.byteLength(body), Buffer.from(body));
+      else if (Buffer.isBuffer(body)) pieces.push(body);
+      else for await (const chunk of body as Readable) pieces.push(chunk);
       used += cpuMs(process.cpuUsage(before));
+      const text = pieces
+        .filter((p) => typeof p !== 'number')
+        .map(String)
+        .join('');
       results += (JSON.parse(text) as unknown[]).length;
       bytes += Buffer.byteLength(text);
     }
@@ -66,4 +82,4 @@ for (const kind of KINDS) {
     `${kind.name.padEnd(34)} ${best.toFixed(2).padStart(8)} ms/request  ${(results / iterations).toFixed(0).padStart(6)} results  ${perResult.toFixed(2).padStart(6)} µs/result  ${(bytes / iterations / 1024).toFixed(0)} KB`,
   );
 }
-db.close();
+if (pgIndex) await pgIndex.close();

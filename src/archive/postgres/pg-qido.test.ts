@@ -7,15 +7,18 @@ import type { QidoLevel } from '../query/types.js';
 import { SqliteIndex } from '../sqlite/sqlite-index.js';
 import { SqliteQidoBackend } from '../sqlite/sqlite-qido.js';
 import { PgIndex } from './pg-index.js';
+import { qidoBody } from '../../dicomweb/qido-response.js';
 import { numbered, PgQidoBackend } from './pg-qido.js';
 
 const server = suitePostgres();
 
-/** The text an HTTP answer sends: every chunk of `text`. */
-async function answerText(qido: QidoService, request: Parameters<QidoService['open']>[0]): Promise<string> {
-  const parts: string[] = [];
-  for await (const chunk of (await qido.open(request)).text) if (chunk.count > 0) parts.push(chunk.json);
-  return `[${parts.join(',')}]`;
+/** The bytes an HTTP answer sends (qidoBody: whole, or streamed chunk by chunk). */
+async function answerBytes(qido: QidoService, request: Parameters<QidoService['open']>[0]): Promise<Buffer> {
+  const body = await qidoBody(await qido.open(request));
+  if (Buffer.isBuffer(body)) return body;
+  const pieces: Buffer[] = [];
+  for await (const piece of body) pieces.push(Buffer.from(piece as Buffer));
+  return Buffer.concat(pieces);
 }
 const { skip } = server;
 
@@ -37,6 +40,25 @@ describe.skipIf(skip !== undefined)(server.title('QIDO on PostgreSQL'), () => {
     // Awkward values, one chunk past the first: the packed rows' separator (U+001F) and JSON's escapes.
     records[150]!.json['00081030'] = { vr: 'LO', Value: ['unit\u001fseparator'] };
     records[151]!.json['00081030'] = { vr: 'LO', Value: ['quote " back\\slash \u0001'] };
+    // Multibyte and escaped values on both sides of chunk boundaries (after 100, then every 500 rows):
+    // each chunk's bytes are written result by result into a Buffer sized for ASCII (qido-response.ts).
+    for (const [at, name, description] of [
+      [0, '山田^太郎=やまだ^たろう', 'tête 😀'],
+      [98, 'Müller^Jürgen', '"quoted" é'],
+      [99, 'Øster^Åse', 'tab\t ctl \u0002 Ω'],
+      [100, '李^小龙', '😀😀'],
+      [599, 'Ærø^Ê', 'a\\b 山'],
+      [600, 'Ünal^Ö', 'ß'],
+      [1299, 'Ω^Ψ', 'end é'],
+    ] as const) {
+      records[at]!.json['00100010'] = {
+        vr: 'PN',
+        Value: [
+          { Alphabetic: name.split('=')[0]!, ...(name.includes('=') ? { Ideographic: name.split('=')[1]! } : {}) },
+        ],
+      };
+      records[at]!.json['00081030'] = { vr: 'LO', Value: [description] };
+    }
     const sqlite = new SqliteIndex(':memory:');
     sqlite.commitSync(records.map((record) => ({ record, replaces: null })));
     const pg = await PgIndex.open(await server.url(), `q_${randomBytes(6).toString('hex')}`);
@@ -66,8 +88,11 @@ describe.skipIf(skip !== undefined)(server.title('QIDO on PostgreSQL'), () => {
         const expected = (await a.search(request)).body;
         expect(expected.length, `${level} ${query}`).toBeGreaterThan(0);
         expect((await b.search(request)).body, `${level} ${query}`).toEqual(expected);
-        // The answer as text (rows as arrays, each next chunk asked for before this one is written): the same results.
-        expect(await answerText(b, request), `${level} ${query}`).toBe(JSON.stringify(expected));
+        // The answer's bytes (rows as arrays, each next chunk asked for before this one is written; SQLite's
+        // written by the database): the UTF-8 of the same results stringified.
+        const bytes = Buffer.from(JSON.stringify(expected), 'utf8');
+        expect((await answerBytes(b, request)).equals(bytes), `${level} ${query}`).toBe(true);
+        expect((await answerBytes(a, request)).equals(bytes), `${level} ${query}`).toBe(true);
       }
       // Values are bound, never spliced; LIKE's own % and _ are literal: quotes, SQL and them match nothing.
       for (const value of [

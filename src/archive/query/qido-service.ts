@@ -91,7 +91,7 @@ export class QidoService {
     const written = this.backend.prepareText(search, base);
     if (written) {
       for await (const rows of chunksOf(written, (row) => row[1], offset, limit))
-        yield { count: rows.length, json: rows.map((row) => row[0]).join(',') };
+        yield { count: rows.length, results: rows.map((row) => row[0]) };
       return;
     }
     const { plan } = search;
@@ -102,12 +102,11 @@ export class QidoService {
       const tuples = { rows: (bounds: ChunkBounds) => prepared.tuples!(bounds) };
       // The next chunk is asked for before this one is written: the database finds it meanwhile.
       for await (const rows of chunksOf(tuples, (row) => row[pk] as number, offset, limit, true))
-        yield { count: rows.length, json: rows.map(writeTuple).join(',') };
+        yield { count: rows.length, results: rows.map(writeTuple) };
       return;
     }
     const write = datasetTextWriter(plan, base) ?? ((row: ResultRow) => JSON.stringify(renderDataset(row, plan, base)));
-    for await (const rows of rowChunks(prepared, offset, limit))
-      yield { count: rows.length, json: rows.map(write).join(',') };
+    for await (const rows of rowChunks(prepared, offset, limit)) yield { count: rows.length, results: rows.map(write) };
   }
 }
 

@@ -75,7 +75,7 @@ async function expectSameText(backend: QidoBackend): Promise<void> {
       const objects: DicomJson[] = [];
       for await (const chunk of (await qido.open(req())).chunks) objects.push(...chunk);
       let text = '';
-      for await (const chunk of (await qido.open(req())).text) text += `${text ? ',' : ''}${chunk.json}`;
+      for await (const chunk of (await qido.open(req())).text) text += `${text ? ',' : ''}${chunk.results.join(',')}`;
       expect(objects.length, `${level} ${query}`).toBeGreaterThan(0);
       expect(`[${text}]`, `${level} ${query}`).toBe(JSON.stringify(objects));
     }

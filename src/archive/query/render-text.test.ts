@@ -115,7 +115,7 @@ forEachQidoBackend('QIDO-RS answers as text', (_search, archive) => {
       const texts: string[] = [];
       let count = 0;
       for await (const chunk of (await archive().qido.open(req())).text) {
-        texts.push(chunk.json);
+        texts.push(...chunk.results);
         count += chunk.count;
       }
       expect(objects.length, `${level} ${query}`).toBeGreaterThan(0);

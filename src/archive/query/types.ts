@@ -34,8 +34,11 @@ export interface QidoResults {
 export interface DatasetsText {
   /** Results in the chunk. */
   count: number;
-  /** The results as DICOM JSON array elements, comma-separated (no brackets). */
-  json: string;
+  /**
+   * Each result's DICOM JSON text, in order: the HTTP answer encodes them straight into its
+   * chunk's bytes, commas between (qido-response.ts), with no joined string.
+   */
+  results: readonly string[];
 }
 
 /** The whole answer in memory (QidoService.search): small searches, tests. */
