@@ -17,6 +17,7 @@ import type { FhirResource } from './fhir/types.js';
 import type { WriteEvent } from './fhir/repository/observed-repository.js';
 import { AiResultsService } from './ai-results/index.js';
 import {
+  backgroundServiceThread,
   openAuditLog,
   openPostgresAuditLog,
   parseAuditAnchorConfig,
@@ -152,7 +153,11 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
     beforeSend: maskChannelHeaders,
     sqliteKeys: atRest.sqlite,
   });
-  const checkpointer = new WalCheckpointer(logger, undefined, atRest.sqlite);
+  // One thread for the background services that may wait for each other: the WAL checkpoints and
+  // the AuditEvent copies (issue 21: an isolate is ≈ 10.8 MB of RSS). The audit chain writer keeps
+  // its own: requests wait for its commits.
+  const background = backgroundServiceThread();
+  const checkpointer = new WalCheckpointer(logger, undefined, atRest.sqlite, undefined, undefined, background);
   if (db) checkpointer.adopt(db);
   if (fhir.db) checkpointer.adopt(fhir.db);
   const dueRows = db && new Outbox(db);
@@ -210,6 +215,7 @@ export async function startServer(config: Config, logger: Logger, hooks: ServerH
             ...(atRest.sqlite ? { fhirKeys: atRest.sqlite } : {}),
             // The server's writes waiting for fhir.sqlite's lock go before the next slice of copies.
             ...(fhir.writeWaiters ? { writeWaiters: fhir.writeWaiters.buffer } : {}),
+            host: background,
           },
         }
       : { repository: fhir.repository }),

@@ -9,6 +9,7 @@ import { ChainStore } from './chain-store.js';
 import { ChainWriter } from './chain-writer.js';
 import { checkpointFileOf } from './checkpoint.js';
 import { FHIR_PROJECTION_TARGET, FhirProjection, type ProjectionOptions } from './fhir-projection.js';
+import type { ServiceThread } from '../core/service-thread.js';
 import { ProjectionThread } from './projection-thread.js';
 import { defaultAuditKeyFile } from './key-file.js';
 import { loadOrCreateKey, startExports, warnIfKeyInside } from './open-shared.js';
@@ -51,6 +52,8 @@ export interface OpenAuditLogOptions {
     idleMs?: number;
     /** The buffer of the server connection's WriteWaiters (fhir/sqlite/write-waiters.ts): its writes go first. */
     writeWaiters?: SharedArrayBuffer;
+    /** The thread to run in, shared with other background services (`backgroundServiceThread()`); else one of its own. */
+    host?: ServiceThread;
   };
   logger: Pick<Logger, 'error' | 'warn' | 'info'>;
   /** Live RFC 5424 copy (`parseAuditSyslogConfig(config.sections.security)`). */
@@ -139,6 +142,7 @@ export function openAuditLog(o: OpenAuditLogOptions): OpenedAuditLog {
           // Started now only to catch up; otherwise by the first record (docs/ingest-memory.md).
           behind: reader.projectedUpTo(FHIR_PROJECTION_TARGET) < (reader.head()?.seq ?? 0),
           ...(o.projectionThread.idleMs !== undefined ? { idleMs: o.projectionThread.idleMs } : {}),
+          ...(o.projectionThread.host ? { host: o.projectionThread.host } : {}),
         },
       )
     : undefined;

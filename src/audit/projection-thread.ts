@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { endWorker } from '../core/end-worker.js';
+import { ServiceThread, type ServiceThreadLike } from '../core/service-thread.js';
 import { SERVICE_THREAD_LIMITS, workerScript } from '../core/worker-script.js';
 import { deserializeError } from './chain-protocol.js';
 import type { FromProjection, ProjectionWorkerData, ToProjection } from './projection-protocol.js';
@@ -12,10 +13,20 @@ const MAX_CRASHES = 5;
 /** The thread ends after this long without records (its isolate, FHIR indexer and connections: ≈ 24 MB). */
 export const PROJECTION_IDLE_MS = 30_000;
 
+/** The kind of a ServiceThread part that runs the projection (projection-worker.ts's runProjection). */
+export const PROJECTION_PART = 'audit-projection';
+
+/** The server's shared background thread: the audit projection and the WAL checkpointer (service-thread-worker.ts). */
+export function backgroundServiceThread(): ServiceThread {
+  return new ServiceThread(() => workerScript('service-thread-worker', import.meta.url), 'imaging-bridge-background');
+}
+
 export interface ProjectionThreadOptions {
   /** The chain holds records the FHIR copy lacks: start now and catch up (else at the first record). */
   behind: boolean;
   idleMs?: number;
+  /** A thread shared with other background services to run in (the server's), else one of its own. */
+  host?: ServiceThread;
 }
 
 /**
@@ -31,7 +42,7 @@ export interface ProjectionThreadOptions {
  * nothing does not hold it.
  */
 export class ProjectionThread {
-  private worker: Worker | undefined;
+  private worker: ServiceThreadLike | undefined;
   private crashes = 0;
   private closing: Promise<void> | undefined;
   /** An idle thread finishing: records that arrive meanwhile wait for it, then go to a new one. */
@@ -39,6 +50,7 @@ export class ProjectionThread {
   private waiting: ChainRecord[] = [];
   private idle: NodeJS.Timeout | undefined;
   private readonly idleMs: number;
+  private readonly host: ServiceThread | undefined;
   private resolveCaughtUp!: (copied: number) => void;
   /** Resolves (to the number of records copied again) once the start-up catch-up is done. */
   readonly caughtUp = new Promise<number>((resolve) => (this.resolveCaughtUp = resolve));
@@ -50,12 +62,13 @@ export class ProjectionThread {
     opts: ProjectionThreadOptions = { behind: true },
   ) {
     this.idleMs = opts.idleMs ?? PROJECTION_IDLE_MS;
+    this.host = opts.host;
     if (opts.behind) this.spawn();
     else this.resolveCaughtUp(0);
   }
 
   /** The running thread, for tests. */
-  get thread(): Worker | undefined {
+  get thread(): ServiceThreadLike | undefined {
     return this.worker;
   }
 
@@ -91,15 +104,8 @@ export class ProjectionThread {
     });
   }
 
-  private spawn(): Worker {
-    const { script, eval: isEval, execArgv } = workerScript('projection-worker', import.meta.url);
-    const worker = new Worker(script, {
-      eval: isEval,
-      execArgv,
-      workerData: this.data,
-      name: 'imaging-bridge-audit-projection',
-      resourceLimits: SERVICE_THREAD_LIMITS,
-    });
+  private spawn(): ServiceThreadLike {
+    const worker = this.host ? this.host.attach(PROJECTION_PART, this.data) : this.ownThread();
     worker.unref();
     let error: Error | undefined;
     worker.on('message', (m: FromProjection) => this.onMessage(m));
@@ -121,6 +127,17 @@ export class ProjectionThread {
     this.idle = setTimeout(() => this.retire(), this.idleMs);
     this.idle.unref();
     return worker;
+  }
+
+  private ownThread(): Worker {
+    const { script, eval: isEval, execArgv } = workerScript('projection-thread-main', import.meta.url);
+    return new Worker(script, {
+      eval: isEval,
+      execArgv,
+      workerData: this.data,
+      name: 'imaging-bridge-audit-projection',
+      resourceLimits: SERVICE_THREAD_LIMITS,
+    });
   }
 
   private onMessage(m: FromProjection): void {

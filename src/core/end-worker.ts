@@ -1,4 +1,4 @@
-import type { Worker } from 'node:worker_threads';
+import type { ServiceThreadLike } from './service-thread.js';
 
 /**
  * Ends a service thread the way each of ours expects: posts `{ type: 'close' }` (the thread
@@ -6,7 +6,7 @@ import type { Worker } from 'node:worker_threads';
  * that answer or the thread's exit at most `timeoutMs`, then terminates it. Keeps the process
  * alive meanwhile (the threads are unref'd while idle).
  */
-export async function endWorker(worker: Worker, timeoutMs: number): Promise<void> {
+export async function endWorker(worker: ServiceThreadLike, timeoutMs: number): Promise<void> {
   worker.ref();
   let timer: NodeJS.Timeout | undefined;
   let onMessage: ((m: unknown) => void) | undefined;

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { endWorker } from './end-worker.js';
+import type { ServiceThread, ServiceThreadLike } from './service-thread.js';
 import type { SqliteKeys } from './sqlite-open.js';
 import { SERVICE_THREAD_LIMITS, workerScript } from './worker-script.js';
 
@@ -19,6 +20,8 @@ export type CheckpointFromWorker =
   | { type: 'failed'; path: string; message: string }
   | { type: 'closed' };
 
+/** The kind of a ServiceThread part that runs the checkpoints (wal-checkpoint-worker.ts's runCheckpoints). */
+export const CHECKPOINT_PART = 'wal-checkpoints';
 /** SQLite's default: a checkpoint when a commit leaves the WAL over 1000 pages. */
 const SQLITE_AUTOCHECKPOINT = 1000;
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -53,7 +56,7 @@ function walStamp(dbPath: string): string {
  * change, so a WAL written while the thread rests is checkpointed at most one interval later.
  */
 export class WalCheckpointer {
-  private worker: Worker | undefined;
+  private worker: ServiceThreadLike | undefined;
   private stopping: Promise<void> | undefined;
   private readonly adopted = new Map<string, { db: Database.Database; stamp: string }>();
   private monitor: NodeJS.Timeout | undefined;
@@ -69,6 +72,8 @@ export class WalCheckpointer {
     private readonly sqliteKeys?: SqliteKeys,
     private readonly idleStopMs = IDLE_STOP_MS,
     private readonly restartWalBytes = RESTART_WAL_BYTES,
+    /** A thread shared with other background services to run in (the server's), else one of its own. */
+    private readonly host?: ServiceThread,
   ) {}
 
   /** Whether the checkpoint thread runs now, its last checkpoint included (for tests). */
@@ -122,18 +127,12 @@ export class WalCheckpointer {
   }
 
   private startThread(): void {
-    const { script, eval: isEval, execArgv } = workerScript('wal-checkpoint-worker', import.meta.url);
-    const worker = new Worker(script, {
-      eval: isEval,
-      execArgv,
-      workerData: {
-        intervalMs: this.intervalMs,
-        restartWalBytes: this.restartWalBytes,
-        ...(this.sqliteKeys ? { sqliteKeys: this.sqliteKeys } : {}),
-      } satisfies CheckpointWorkerData,
-      name: 'imaging-bridge-wal-checkpoint',
-      resourceLimits: SERVICE_THREAD_LIMITS,
-    });
+    const data: CheckpointWorkerData = {
+      intervalMs: this.intervalMs,
+      restartWalBytes: this.restartWalBytes,
+      ...(this.sqliteKeys ? { sqliteKeys: this.sqliteKeys } : {}),
+    };
+    const worker = this.host ? this.host.attach(CHECKPOINT_PART, data) : this.ownThread(data);
     this.worker = worker;
     this.starts += 1;
     worker.unref();
@@ -150,6 +149,17 @@ export class WalCheckpointer {
       for (const path of [...this.adopted.keys()]) this.giveBack(path);
     });
     for (const path of this.adopted.keys()) worker.postMessage({ type: 'add', path } satisfies CheckpointToWorker);
+  }
+
+  private ownThread(data: CheckpointWorkerData): Worker {
+    const { script, eval: isEval, execArgv } = workerScript('wal-checkpoint-thread', import.meta.url);
+    return new Worker(script, {
+      eval: isEval,
+      execArgv,
+      workerData: data,
+      name: 'imaging-bridge-wal-checkpoint',
+      resourceLimits: SERVICE_THREAD_LIMITS,
+    });
   }
 
   /** The thread's last checkpoint of every file, then it ends; the connections stay adopted. */
