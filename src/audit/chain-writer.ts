@@ -1,7 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { endWorker } from '../core/end-worker.js';
-import { SERVICE_THREAD_LIMITS, workerScript, type WorkerScript } from '../core/worker-script.js';
+import { startServiceThread, workerScript, type WorkerScript } from '../core/worker-script.js';
 import { type AuditEntry, builtHere } from './audit-entry.js';
 import type { ChainWorkerData, EntryResult, FromWorker, ToWorker } from './chain-protocol.js';
 
@@ -155,14 +155,7 @@ export class ChainWriter {
   }
 
   private spawn(): Worker {
-    const { script, eval: isEval, execArgv } = chainWorkerScript();
-    const worker = new Worker(script, {
-      eval: isEval,
-      execArgv,
-      workerData: this.data,
-      name: 'imaging-bridge-audit-writer',
-      resourceLimits: SERVICE_THREAD_LIMITS,
-    });
+    const worker = startServiceThread(chainWorkerScript(), 'imaging-bridge-audit-writer', this.data);
     worker.unref();
     let error: Error | undefined;
     worker.on('message', (m: FromWorker) => this.onMessage(m));

@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { endWorker } from '../core/end-worker.js';
 import { ServiceThread, type ServiceThreadLike } from '../core/service-thread.js';
-import { SERVICE_THREAD_LIMITS, workerScript } from '../core/worker-script.js';
+import { startServiceThread, workerScript } from '../core/worker-script.js';
 import { deserializeError } from './chain-protocol.js';
 import type { FromProjection, ProjectionWorkerData, ToProjection } from './projection-protocol.js';
 import type { ChainRecord } from './types.js';
@@ -130,14 +130,11 @@ export class ProjectionThread {
   }
 
   private ownThread(): Worker {
-    const { script, eval: isEval, execArgv } = workerScript('projection-thread-main', import.meta.url);
-    return new Worker(script, {
-      eval: isEval,
-      execArgv,
-      workerData: this.data,
-      name: 'imaging-bridge-audit-projection',
-      resourceLimits: SERVICE_THREAD_LIMITS,
-    });
+    return startServiceThread(
+      workerScript('projection-thread-main', import.meta.url),
+      'imaging-bridge-audit-projection',
+      this.data,
+    );
   }
 
   private onMessage(m: FromProjection): void {

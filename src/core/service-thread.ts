@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { SERVICE_THREAD_LIMITS, type WorkerScript } from './worker-script.js';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { startServiceThread, type WorkerScript } from './worker-script.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the listener type of Worker and EventEmitter themselves
 type Listener = (...args: any[]) => void;
@@ -67,13 +67,7 @@ export class ServiceThread {
   }
 
   private start(): Worker {
-    const { script, eval: isEval, execArgv } = this.script();
-    const worker = new Worker(script, {
-      eval: isEval,
-      execArgv,
-      name: this.name,
-      resourceLimits: SERVICE_THREAD_LIMITS,
-    });
+    const worker = startServiceThread(this.script(), this.name);
     this.starts += 1;
     worker.unref();
     let error: Error | undefined;

@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { endWorker } from './end-worker.js';
 import type { ServiceThread, ServiceThreadLike } from './service-thread.js';
 import type { SqliteKeys } from './sqlite-open.js';
-import { SERVICE_THREAD_LIMITS, workerScript } from './worker-script.js';
+import { startServiceThread, workerScript } from './worker-script.js';
 
 export interface CheckpointWorkerData {
   intervalMs: number;
@@ -152,14 +152,11 @@ export class WalCheckpointer {
   }
 
   private ownThread(data: CheckpointWorkerData): Worker {
-    const { script, eval: isEval, execArgv } = workerScript('wal-checkpoint-thread', import.meta.url);
-    return new Worker(script, {
-      eval: isEval,
-      execArgv,
-      workerData: data,
-      name: 'imaging-bridge-wal-checkpoint',
-      resourceLimits: SERVICE_THREAD_LIMITS,
-    });
+    return startServiceThread(
+      workerScript('wal-checkpoint-thread', import.meta.url),
+      'imaging-bridge-wal-checkpoint',
+      data,
+    );
   }
 
   /** The thread's last checkpoint of every file, then it ends; the connections stay adopted. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 /**
  * V8 options that size or tune the whole process: a Worker refuses them in its execArgv
@@ -41,6 +42,18 @@ export interface WorkerScript {
   script: URL | string;
   eval: boolean;
   execArgv: string[];
+}
+
+/** Starts one of our long-lived service threads: its script, its name, SERVICE_THREAD_LIMITS. */
+export function startServiceThread(from: WorkerScript, name: string, workerData?: unknown): Worker {
+  const { script, eval: isEval, execArgv } = from;
+  return new Worker(script, {
+    eval: isEval,
+    execArgv,
+    ...(workerData === undefined ? {} : { workerData }),
+    name,
+    resourceLimits: SERVICE_THREAD_LIMITS,
+  });
 }
 
 /**
